@@ -1,0 +1,78 @@
+# Agora — local development and tests.
+#
+#   make test    run every test against a real RabbitMQ and MongoDB (started if needed)
+#   make up      start the whole platform locally (broker, database, services, gateway, demo data)
+#   make down    stop what `make up` / `make infra` started
+#
+# Everything the targets need is installed on demand (Debian packages, PyPI, Maven Central); state,
+# logs and caches live in the git-ignored .state/. `make help` lists all targets.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3
+VENV        := .venv
+VENV_STAMP  := $(VENV)/.agora-installed
+STACK       := dev/stack.sh
+PLATFORM    := dev/platform.sh
+STACK_ENV   := .state/stack.env
+PYTEST_ARGS ?=
+
+# Load the URIs written by `dev/stack.sh up` into a recipe's shell.
+with_stack_env := set -a; source $(STACK_ENV); set +a;
+
+.PHONY: help venv infra status test up down bench lint clean-venv
+
+help: ## list the targets
+	@echo "Agora — make targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
+
+venv: $(VENV_STAMP) ## create/update .venv (python3 >= 3.11, pinned by constraints.txt)
+	@true
+
+$(VENV_STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
+	  echo "make venv: '$(PYTHON)' is $$($(PYTHON) --version 2>&1); Agora needs Python 3.11+ (set PYTHON=...)" >&2; exit 1; }
+	@if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c 'import sys' 2>/dev/null; then \
+	  echo "make venv: creating $(VENV) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"; \
+	  rm -rf $(VENV); \
+	  $(PYTHON) -m venv $(VENV) || { \
+	    echo "make venv: '$(PYTHON) -m venv' failed; on Debian: apt-get install python3-venv" >&2; exit 1; }; \
+	fi
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+infra: venv ## start RabbitMQ + MongoDB (or use AMQP_URI / MONGO_URI when they answer)
+	@$(STACK) up
+
+status: ## show what the local stack runs
+	@$(STACK) status
+
+test: infra ## run every test (unit, integration, e2e, k8s) against the local stack
+	@$(with_stack_env) \
+	rc=0; $(VENV)/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) — counted as a failure" >&2; fi; \
+	exit $$rc
+
+up: infra ## start the whole platform (infra, services, gateway, demo data)
+	@if [ -f $(PLATFORM) ]; then \
+	  $(with_stack_env) bash $(PLATFORM) up; \
+	else \
+	  echo "make up: $(PLATFORM) does not exist yet — only the infrastructure is running:"; \
+	  $(STACK) env; \
+	fi
+
+down: ## stop the platform and the local stack (leaves external AMQP_URI / MONGO_URI alone)
+	@if [ -f $(PLATFORM) ]; then bash $(PLATFORM) down; fi
+	@$(STACK) down
+
+bench: infra ## run the benchmarks (bench/; not part of the tests)
+	@$(with_stack_env) $(VENV)/bin/python -m bench
+
+lint: venv ## ruff, if installed in the venv
+	@if [ -x $(VENV)/bin/ruff ]; then $(VENV)/bin/ruff check .; \
+	else echo "make lint: ruff is not installed in $(VENV) (pip install ruff) — skipped"; fi
+
+clean-venv: ## remove .venv (the next target recreates it)
+	rm -rf $(VENV)

@@ -1,0 +1,108 @@
+package agora.dev;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Local, MongoDB-wire-compatible stand-in for development and tests: mongo-java-server with its
+ * H2 (MVStore) backend, so data survives restarts. Started and stopped by dev/stack.sh; never used
+ * in production (the application code is plain pymongo and runs on real MongoDB 7+).
+ *
+ * Options (command line wins over environment):
+ *   --host H   / AGORA_MONGO_HOST   bind address (default 127.0.0.1)
+ *   --port P   / AGORA_MONGO_PORT   port (default 27017)
+ *   --file F   / AGORA_MONGO_FILE   H2 MVStore file (default .state/mongodb/agora.mv.db)
+ *
+ * SIGTERM/SIGINT run a shutdown hook that stops listening, closes client connections and closes the
+ * H2 store (a final commit), so the file is consistent on disk.
+ */
+public final class MongoStandIn {
+
+    private MongoStandIn() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String host = env("AGORA_MONGO_HOST", "127.0.0.1");
+        String port = env("AGORA_MONGO_PORT", "27017");
+        String file = env("AGORA_MONGO_FILE", ".state/mongodb/agora.mv.db");
+
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--host" -> host = value(args, ++i, arg);
+                case "--port" -> port = value(args, ++i, arg);
+                case "--file" -> file = value(args, ++i, arg);
+                case "-h", "--help" -> {
+                    System.out.println("usage: MongoStandIn [--host H] [--port P] [--file F]");
+                    return;
+                }
+                default -> fail("unknown argument: " + arg);
+            }
+        }
+
+        int portNumber = 0;
+        try {
+            portNumber = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            fail("port is not a number: " + port);
+        }
+
+        Path dataFile = Path.of(file).toAbsolutePath();
+        try {
+            Files.createDirectories(dataFile.getParent());
+        } catch (IOException e) {
+            fail("cannot create " + dataFile.getParent() + ": " + e);
+        }
+
+        H2Backend backend = new H2Backend(dataFile.toString());
+        MongoServer server = new MongoServer(backend);
+        CountDownLatch stopped = new CountDownLatch(1);
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("mongo stand-in: shutting down");
+            try {
+                server.shutdown(); // stops listening, closes connections, then closes the backend
+            } catch (RuntimeException e) {
+                System.err.println("mongo stand-in: error during shutdown: " + e);
+                try {
+                    backend.close();
+                } catch (RuntimeException ignored) {
+                    // already closed or unusable: nothing more to do
+                }
+            }
+            stopped.countDown();
+            System.out.println("mongo stand-in: stopped");
+        }, "mongo-stand-in-shutdown"));
+
+        try {
+            server.bind(host, portNumber);
+        } catch (RuntimeException e) {
+            backend.close();
+            fail("cannot listen on " + host + ":" + portNumber + ": " + e);
+        }
+        System.out.println("mongo stand-in: listening on " + host + ":" + portNumber + ", data in " + dataFile);
+        stopped.await();
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static String value(String[] args, int index, String option) {
+        if (index >= args.length) {
+            fail(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static void fail(String message) {
+        System.err.println("mongo stand-in: " + message);
+        System.exit(2);
+    }
+}
