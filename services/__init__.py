@@ -1,0 +1,1 @@
+"""Agora services: one package per service, plus the shared kit in services.shared."""

@@ -1,0 +1,173 @@
+"""`agora`: the one command to run and operate Agora processes.
+
+    agora run <process>                 run a service or the gateway (what containers run)
+    agora migrate [<service> ...]       create the indexes of each service's database
+    agora replay <service>              rebuild a service's read models from its event log
+    agora relay <service>               publish whatever the outbox still holds, then exit
+    agora dead-letters list <service>   show dead letters (does not remove them)
+    agora dead-letters redrive <service> [--id ID ...]
+    agora create-admin --email E --name N   (first admin of a new deployment; reads password)
+    agora seed-demo                     demo accounts and content (local use only)
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run(args)  # monkey-patches before anything imports sockets
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agora", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run one process")
+    run.add_argument("process", help="gateway|identity|posts|moderation|feeds|notifications, "
+                     "or module:Class with --config")
+    run.add_argument("--config", help="config YAML (default: the process's own)")
+
+    migrate = commands.add_parser("migrate", help="create indexes")
+    migrate.add_argument("services", nargs="*")
+    migrate.set_defaults(handler=_migrate)
+
+    replay = commands.add_parser("replay", help="rebuild read models from the event log")
+    replay.add_argument("service")
+    replay.set_defaults(handler=_replay)
+
+    relay = commands.add_parser("relay", help="publish pending outbox commits and exit")
+    relay.add_argument("service")
+    relay.set_defaults(handler=_relay)
+
+    letters = commands.add_parser("dead-letters", help="list or re-drive dead letters")
+    letters.add_argument("action", choices=["list", "count", "redrive"])
+    letters.add_argument("service")
+    letters.add_argument("--id", dest="ids", action="append", help="only this message id")
+    letters.add_argument("--limit", type=int, default=None)
+    letters.set_defaults(handler=_dead_letters)
+
+    admin = commands.add_parser("create-admin", help="create the first admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", required=True)
+    admin.set_defaults(handler=_create_admin)
+
+    seed = commands.add_parser("seed-demo", help="demo accounts and content (local only)")
+    seed.add_argument("--gateway", default=None, help="gateway base URL")
+    seed.set_defaults(handler=_seed_demo)
+    return parser
+
+
+def _run(args) -> int:
+    import eventlet
+
+    eventlet.monkey_patch()  # first: nameko, kombu and pymongo must get green sockets
+    from nameko.cli.run import run
+
+    from .config import PROCESSES, import_service, load_config, load_config_file
+    from .observability import configure_logging
+
+    if args.process in PROCESSES:
+        service_cls = import_service(args.process)
+        config = load_config_file(args.config) if args.config else load_config(args.process)
+    else:
+        module_name, _, class_name = args.process.partition(":")
+        service_cls = getattr(importlib.import_module(module_name), class_name)
+        config = load_config_file(args.config)
+    configure_logging(service_cls.name, os.environ.get("LOG_LEVEL", "INFO"))
+    run([service_cls], config)
+    return 0
+
+
+def _service_store(service: str):
+    from .config import load_config
+    from .event_store import EventStore
+    from .mongo import database_name, mongo_uri, shared_client
+
+    config = load_config(service)
+    db = shared_client(mongo_uri(config))[database_name(config, service)]
+    return config, EventStore(db, service)
+
+
+def _projection(service: str):
+    return importlib.import_module(f"services.{service}.projections")
+
+
+def _migrate(args) -> int:
+    from .config import available_processes
+    from .projections import ReadModels
+
+    services = args.services or [p for p in available_processes() if p != "gateway"]
+    for service in services:
+        _, store = _service_store(service)
+        store.ensure_indexes()
+        module = _projection(service)
+        for projection in getattr(module, "PROJECTIONS", [getattr(module, "PROJECTION", None)]):
+            if projection is not None:
+                projection.ensure_indexes(ReadModels(store.db))
+        if hasattr(module, "ensure_indexes"):
+            module.ensure_indexes(store.db)
+        print(f"{service}: indexes ready")
+    return 0
+
+
+def _replay(args) -> int:
+    from .projections import replay
+
+    _, store = _service_store(args.service)
+    module = _projection(args.service)
+    for projection in getattr(module, "PROJECTIONS", [module.PROJECTION]):
+        figures = replay(store, projection)
+        print(json.dumps({"projection": projection.name, **figures}))
+    return 0
+
+
+def _relay(args) -> int:
+    from .outbox import OutboxRelay
+
+    config, store = _service_store(args.service)
+    relay = OutboxRelay(store, config["AMQP_URI"])
+    try:
+        print(f"{args.service}: {relay.drain()} event(s) published")
+    finally:
+        relay.release_lease()
+        relay.close()
+    return 0
+
+
+def _dead_letters(args) -> int:
+    from . import dead_letters
+    from .config import load_config
+
+    amqp_uri = load_config(args.service)["AMQP_URI"]
+    if args.action == "count":
+        print(dead_letters.count_dead_letters(amqp_uri, args.service))
+    elif args.action == "list":
+        for letter in dead_letters.list_dead_letters(amqp_uri, args.service, args.limit or 100):
+            print(json.dumps(letter))
+    else:
+        moved = dead_letters.redrive(amqp_uri, args.service, args.ids, args.limit)
+        print(f"{args.service}: {moved} dead letter(s) re-driven")
+    return 0
+
+
+def _create_admin(args) -> int:
+    module = importlib.import_module("services.identity.admin")
+    return module.create_admin_from_cli(args)
+
+
+def _seed_demo(args) -> int:
+    module = importlib.import_module("services.shared.demo_seed")
+    return module.seed(args.gateway)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

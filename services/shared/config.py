@@ -1,0 +1,55 @@
+"""Configuration: nameko 2.x YAML files with `${ENV:default}` values.
+
+Example::
+
+    config = load_config("posts")   # services/posts/config.yaml, environment substituted
+    config["AMQP_URI"]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from nameko.cli.main import setup_yaml_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROCESSES: dict[str, tuple[str, Path]] = {
+    # name -> (service class import path, config file)
+    "gateway": ("gateway.service:GatewayService", ROOT / "gateway" / "config.yaml"),
+    "identity": ("services.identity.service:IdentityService",
+                 ROOT / "services" / "identity" / "config.yaml"),
+    "posts": ("services.posts.service:PostsService", ROOT / "services" / "posts" / "config.yaml"),
+    "moderation": ("services.moderation.service:ModerationService",
+                   ROOT / "services" / "moderation" / "config.yaml"),
+    "feeds": ("services.feeds.service:FeedsService", ROOT / "services" / "feeds" / "config.yaml"),
+    "notifications": ("services.notifications.service:NotificationsService",
+                      ROOT / "services" / "notifications" / "config.yaml"),
+}
+
+_yaml_ready = False
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    global _yaml_ready
+    if not _yaml_ready:
+        setup_yaml_parser()
+        _yaml_ready = True
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def load_config(process: str) -> dict[str, Any]:
+    return load_config_file(PROCESSES[process][1])
+
+
+def available_processes() -> list[str]:
+    """Processes whose code exists in this checkout (services land one by one)."""
+    return [name for name, (_, path) in PROCESSES.items() if path.exists()]
+
+
+def import_service(process: str):
+    module_name, _, class_name = PROCESSES[process][0].partition(":")
+    module = __import__(module_name, fromlist=[class_name])
+    return getattr(module, class_name)

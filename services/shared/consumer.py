@@ -1,0 +1,305 @@
+"""The reliable consumer: `@reliable_handler(source, event_type)` for every event handler.
+
+nameko's `event_handler` acks a message even when the handler raised (requeue_on_error=False):
+the event is silently lost. This entrypoint keeps nameko's queue naming and binding but owns
+what happens after the handler:
+
+- it parses the envelope itself (a message that is not valid JSON or not an envelope is a
+  *poison* message: dead-lettered at once with the reason, never crash-looped);
+- it claims the event for this handler before running it (a document keyed by handler and event
+  id in the service's own `consumed_events` collection): a duplicate of an event already handled
+  is acked and skipped, a duplicate arriving while the first is being handled waits in the delay
+  queue, and a claim left by a crashed process expires and is taken over;
+- it acks only after the handler returned and the consumption was recorded;
+- on an error it republishes the message to a delay queue (`<queue>.retry.<ms>`, which
+  dead-letters back into the handler's queue when the delay expires) with an attempt count,
+  and after the last delay it moves the message with its error to `<service>.dead-letters`;
+- the republish is publisher-confirmed before the original is acked, so a crash in between
+  yields a duplicate (deduped), never a loss.
+
+A handler must therefore be idempotent for the rare duplicate that slips between "handler
+returned" and "consumption recorded" (a crash there); projections get that from their per-stream
+version guard (projections.py).
+
+Example::
+
+    class FeedsService:
+        name = "feeds"
+
+        @reliable_handler("posts", "posts.post_published")
+        def on_post_published(self, event: Envelope) -> None:
+            ...
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import kombu
+from kombu import Exchange, Queue
+from kombu.message import Message
+from nameko.amqp.publish import get_producer
+from nameko.constants import PERSISTENT
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import Consumer, QueueConsumer
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from . import metrics
+from .envelope import Envelope, InvalidEnvelope, utc_now
+from .mongo import database_name, mongo_uri, release_client, shared_client
+from .outbox import private_exchange, public_exchange
+from .payloads import REGISTRY, UnknownEventType
+
+log = logging.getLogger(__name__)
+
+CONSUMED = "consumed_events"
+ATTEMPTS_HEADER = "x-agora-attempts"
+DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
+
+
+def dead_letter_queue(service: str) -> str:
+    return f"{service}.dead-letters"
+
+
+def handler_queue(source_service: str, event_type: str, service: str, method: str) -> str:
+    """nameko's SERVICE_POOL naming, so operators recognise the queues."""
+    return f"evt-{source_service}-{event_type}--{service}.{method}"
+
+
+def retry_queue(queue_name: str, delay_ms: int) -> str:
+    return f"{queue_name}.retry.{delay_ms}"
+
+
+class RawQueueConsumer(QueueConsumer):
+    """Hands undecoded messages to the entrypoint, so a malformed body cannot kill the consumer
+    thread (kombu raises from `decode()` when no `on_decode_error` is set)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            consumer = consumer_cls(
+                queues=[provider.queue],
+                on_message=partial(self.handle_message, provider, None),
+                accept=self.accept,
+            )
+            consumer.qos(prefetch_count=self.prefetch_count)
+            self._consumers[provider] = consumer
+        return self._consumers.values()
+
+
+class ReliableEventHandler(Consumer):
+    queue_consumer = RawQueueConsumer()
+
+    def __init__(self, source_service: str, event_type: str, private: bool = False, **kwargs):
+        self.source_service = source_service
+        self.event_type = event_type
+        self.private = private
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        config = self.container.config
+        settings = config.get("AGORA", {}) or {}
+        service = self.container.service_name
+        self.amqp_uri = config["AMQP_URI"]
+        self.handler_name = f"{service}.{self.method_name}"
+        self.delays = tuple(int(d) for d in settings.get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS))
+        self.claim_timeout = timedelta(seconds=float(settings.get("claim_timeout_seconds", 60)))
+        self.queue_name = handler_queue(self.source_service, self.event_type, service,
+                                        self.method_name)
+        self.dead_letters = dead_letter_queue(service)
+        exchange_name = (private_exchange if self.private else public_exchange)(self.source_service)
+        exchange = Exchange(exchange_name, type="topic", durable=True, delivery_mode=PERSISTENT)
+        arguments = _queue_arguments(settings)
+        self.queue = Queue(self.queue_name, exchange=exchange, routing_key=self.event_type,
+                           durable=True, queue_arguments=arguments)
+        self._declare_retry_and_dead_letter_queues(arguments)
+        self.mongo_uri = mongo_uri(config)
+        self.consumed = shared_client(self.mongo_uri)[database_name(config, service)][CONSUMED]
+        super().setup()
+
+    def stop(self) -> None:
+        super().stop()
+        release_client(self.mongo_uri)
+
+    def _declare_retry_and_dead_letter_queues(self, arguments: dict[str, Any]) -> None:
+        with kombu.Connection(self.amqp_uri, connect_timeout=5) as connection:
+            channel = connection.channel()
+            self.queue.maybe_bind(channel)
+            self.queue.declare()
+            for delay in self.delays:
+                Queue(retry_queue(self.queue_name, delay), durable=True, queue_arguments={
+                    **arguments,
+                    "x-message-ttl": delay,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": self.queue_name,
+                }).declare(channel=channel)
+            Queue(self.dead_letters, durable=True, queue_arguments=arguments).declare(
+                channel=channel)
+
+    # -- message flow ----------------------------------------------------------------------
+
+    def handle_message(self, body: Any, message: Message) -> None:
+        started = time.perf_counter()
+        attempts = int(message.headers.get(ATTEMPTS_HEADER, 0))
+        try:
+            envelope = REGISTRY.upcast_envelope(Envelope.from_dict(json.loads(message.body)))
+        except (ValueError, InvalidEnvelope, UnknownEventType, TypeError) as error:
+            self._dead_letter(message, attempts, error, "poison message: not a valid event")
+            return
+        try:
+            claim = self._claim(envelope)
+        except PyMongoError as error:
+            self._after_failure(message, error, None)
+            return
+        if claim == "done":
+            self._count("duplicate")
+            self.queue_consumer.ack_message(message)
+            return
+        if claim == "busy":  # a concurrent duplicate is being handled right now: look later
+            self._republish(message, retry_queue(self.queue_name, self.delays[0]),
+                            dict(message.headers))
+            return
+        context_data = {
+            key[len("nameko."):]: value
+            for key, value in message.headers.items() if key.startswith("nameko.")
+        }
+        context_data.setdefault("correlation_id", envelope.correlation_id)
+        handle_result = partial(self.handle_result, message, envelope, started)
+        try:
+            self.container.spawn_worker(
+                self, (envelope,), {}, context_data=context_data, handle_result=handle_result
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, envelope, started, worker_ctx, result=None, exc_info=None):
+        metrics.HANDLER_DURATION.labels(self.container.service_name, self.handler_name).observe(
+            time.perf_counter() - started)
+        if exc_info is None:
+            try:
+                self._mark_done(envelope)
+            except PyMongoError as error:
+                exc_info = (type(error), error, error.__traceback__)
+        if exc_info is None:
+            self._count("ok")
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        try:
+            self._release_claim(envelope)
+        except PyMongoError:
+            pass  # the claim expires on its own (claim_timeout)
+        self._after_failure(message, exc_info[1], exc_info)
+        return result, exc_info
+
+    def _after_failure(self, message: Message, error: BaseException, exc_info) -> None:
+        attempts = int(message.headers.get(ATTEMPTS_HEADER, 0)) + 1
+        if attempts <= len(self.delays):
+            self._retry_later(message, attempts, error)
+        else:
+            self._dead_letter(message, attempts, error, "handler kept failing", exc_info=exc_info)
+
+    def _retry_later(self, message: Message, attempts: int, error: BaseException) -> None:
+        delay = self.delays[attempts - 1]
+        log.warning("%s failed on attempt %d (%s: %s); retrying in %d ms", self.handler_name,
+                    attempts, type(error).__name__, error, delay)
+        headers = {**message.headers, ATTEMPTS_HEADER: attempts,
+                   "x-agora-last-error": _short(f"{type(error).__name__}: {error}")}
+        if self._republish(message, retry_queue(self.queue_name, delay), headers):
+            self._count("retried")
+
+    def _dead_letter(self, message: Message, attempts: int, error: BaseException, reason: str,
+                     exc_info=None) -> None:
+        log.error("%s dead-lettered a message after %d attempt(s): %s (%s: %s)",
+                  self.handler_name, attempts, reason, type(error).__name__, error)
+        headers = {
+            **message.headers,
+            ATTEMPTS_HEADER: attempts,
+            "x-agora-reason": reason,
+            "x-agora-error": _short(f"{type(error).__name__}: {error}"),
+            "x-agora-traceback": _short("".join(traceback.format_exception(*exc_info)), 4000)
+            if exc_info else "",
+            "x-agora-handler": self.handler_name,
+            "x-agora-queue": self.queue_name,
+            "x-agora-exchange": message.delivery_info.get("exchange", ""),
+            "x-agora-routing-key": message.delivery_info.get("routing_key", ""),
+            "x-agora-failed-at": utc_now().isoformat(),
+        }
+        if self._republish(message, self.dead_letters, headers):
+            self._count("dead_lettered")
+
+    def _republish(self, message: Message, queue: str, headers: dict[str, Any]) -> bool:
+        """Confirmed publish to `queue`, then ack the original; on failure requeue the original
+        (so it comes back later) — the message is never acked unless it is safely elsewhere."""
+        try:
+            with get_producer(self.amqp_uri, confirms=True) as producer:
+                producer.publish(
+                    message.body, exchange="", routing_key=queue, headers=headers,
+                    content_type=message.content_type or "application/json",
+                    content_encoding=message.content_encoding or "utf-8",
+                    delivery_mode=PERSISTENT, retry=True,
+                    message_id=message.properties.get("message_id"),
+                    type=message.properties.get("type"),
+                )
+        except Exception as error:  # noqa: BLE001 - any failure here must keep the message
+            log.error("%s could not move a message to %s (%s); requeueing it", self.handler_name,
+                      queue, error)
+            self.queue_consumer.requeue_message(message)
+            return False
+        self.queue_consumer.ack_message(message)
+        return True
+
+    def _consumed_id(self, envelope: Envelope) -> str:
+        return f"{self.handler_name}:{envelope.id}"
+
+    def _claim(self, envelope: Envelope) -> str:
+        """'claimed' (ours to handle), 'done' (a duplicate) or 'busy' (another worker has it).
+
+        A claim is a document inserted before the handler runs; the unique id makes two
+        concurrent deliveries of one event race for it, and exactly one wins. A claim left by a
+        crashed process expires after `claim_timeout` and is taken over.
+        """
+        key, now = self._consumed_id(envelope), utc_now()
+        try:
+            self.consumed.insert_one({"_id": key, "state": "running", "claimed_at": now,
+                                      "type": envelope.type})
+            return "claimed"
+        except DuplicateKeyError:
+            pass
+        taken_over = self.consumed.find_one_and_update(
+            {"_id": key, "state": "running", "claimed_at": {"$lt": now - self.claim_timeout}},
+            {"$set": {"claimed_at": now}})
+        if taken_over is not None:
+            return "claimed"
+        existing = self.consumed.find_one({"_id": key}, {"state": 1})
+        if existing is None:  # released between our two reads: try again from the top
+            return self._claim(envelope)
+        return "done" if existing["state"] == "done" else "busy"
+
+    def _mark_done(self, envelope: Envelope) -> None:
+        self.consumed.update_one({"_id": self._consumed_id(envelope)},
+                                 {"$set": {"state": "done", "done_at": utc_now()}}, upsert=True)
+
+    def _release_claim(self, envelope: Envelope) -> None:
+        self.consumed.delete_one({"_id": self._consumed_id(envelope), "state": "running"})
+
+    def _count(self, outcome: str) -> None:
+        metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.handler_name,
+                                       outcome).inc()
+
+
+def _queue_arguments(settings: dict[str, Any]) -> dict[str, Any]:
+    queue_type = settings.get("queue_type") or "classic"
+    return {} if queue_type == "classic" else {"x-queue-type": queue_type}
+
+
+def _short(text: str, limit: int = 1000) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+reliable_handler = ReliableEventHandler.decorator

@@ -1,0 +1,137 @@
+"""The event envelope: what every event looks like in the store and on the wire.
+
+Example::
+
+    >>> event = NewEvent("posts.post_submitted", {"title": "Card blocked abroad?"})
+    >>> context = CommandContext(actor="user-1", correlation_id="req-42")
+    >>> envelope = Envelope.new(event, stream_id="post-9", stream_version=1, context=context)
+    >>> envelope.type, envelope.stream_version, envelope.correlation_id
+    ('posts.post_submitted', 1, 'req-42')
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event a domain decision produced, before it has an id or a place in a stream."""
+
+    type: str
+    payload: dict[str, Any]
+    schema_version: int | None = None  # None: the registry's latest version
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asked, and which request or event caused the command (travels into every envelope)."""
+
+    actor: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    def caused_by(self, envelope: "Envelope") -> "CommandContext":
+        """Context for a command run in reaction to `envelope` (same correlation, caused by it)."""
+        return CommandContext(
+            actor=self.actor or envelope.actor,
+            correlation_id=envelope.correlation_id or self.correlation_id,
+            causation_id=envelope.id,
+        )
+
+
+@dataclass(frozen=True)
+class Envelope:
+    id: str
+    type: str
+    schema_version: int
+    stream_id: str
+    stream_version: int
+    occurred_at: str  # ISO 8601, UTC
+    actor: str | None
+    correlation_id: str | None
+    causation_id: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source_service(self) -> str:
+        """`posts.post_published` was published by the `posts` service."""
+        return self.type.split(".", 1)[0]
+
+    @classmethod
+    def new(
+        cls,
+        event: NewEvent,
+        *,
+        stream_id: str,
+        stream_version: int,
+        context: CommandContext,
+        schema_version: int = 1,
+    ) -> "Envelope":
+        return cls(
+            id=new_id(),
+            type=event.type,
+            schema_version=schema_version,
+            stream_id=stream_id,
+            stream_version=stream_version,
+            occurred_at=utc_now().isoformat(),
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+            causation_id=context.causation_id,
+            payload=dict(event.payload),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Envelope":
+        """Parse an envelope from untrusted input (raises `InvalidEnvelope` with field details)."""
+        try:
+            return cls(**_ENVELOPE_SCHEMA.load(data))
+        except ValidationError as error:
+            raise InvalidEnvelope(error.normalized_messages()) from None
+        except TypeError as error:  # not a mapping at all
+            raise InvalidEnvelope({"_schema": [str(error)]}) from None
+
+    def with_payload(self, payload: dict[str, Any], schema_version: int) -> "Envelope":
+        return replace(self, payload=payload, schema_version=schema_version)
+
+
+class InvalidEnvelope(ValueError):
+    """A message that is not an Agora event envelope; carries marshmallow's field messages."""
+
+    def __init__(self, messages: dict[str, Any]):
+        super().__init__(f"invalid event envelope: {messages}")
+        self.messages = messages
+
+
+class _EnvelopeSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # newer producers may add envelope fields; old consumers ignore them
+
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    type = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+\.[a-z0-9_]+$"))
+    schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    stream_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    stream_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    occurred_at = fields.String(required=True)
+    actor = fields.String(load_default=None, allow_none=True)
+    correlation_id = fields.String(load_default=None, allow_none=True)
+    causation_id = fields.String(load_default=None, allow_none=True)
+    payload = fields.Dict(required=True)
+
+
+_ENVELOPE_SCHEMA = _EnvelopeSchema()

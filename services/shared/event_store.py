@@ -1,0 +1,257 @@
+"""The event log of one service, in its own MongoDB database.
+
+One document per *commit* (the new events of one stream from one command), inserted atomically.
+Optimistic concurrency comes from a unique index on (stream_id, version): two writers that loaded
+the same stream version try to insert the same key and the second gets `ConcurrencyConflict`. No
+multi-document transaction is needed (DESIGN.md invariant 1). The commit document is also the
+outbox entry (`pending: true` until the relay has published it, invariant 3).
+
+Every commit gets a `position` from a counter, giving replays one total order that respects each
+stream's order (a later version can only be written after the earlier commit is visible).
+
+Events *received* from other services can be recorded in the same log (`record_received`): the
+event id is the document id, so recording is the consumer's dedupe, and replays of read models
+that depend on other services' facts read them from here.
+
+Example::
+
+    store = EventStore(db, service="posts")
+    commit = store.append("post-1", expected_version=0,
+                          events=[NewEvent("posts.post_submitted", {...})],
+                          context=CommandContext(actor="user-1"))
+    history = store.load("post-1")        # [Envelope(..., stream_version=1)]
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from . import metrics
+from .envelope import CommandContext, Envelope, NewEvent, new_id, utc_now
+from .errors import ConcurrencyConflict
+from .failpoints import failpoint
+from .payloads import REGISTRY, PayloadRegistry
+
+EVENTS = "events"
+COUNTERS = "counters"
+
+
+@dataclass(frozen=True)
+class Commit:
+    id: str
+    stream_id: str
+    version: int  # version of the commit's first event
+    position: int
+    events: list[Envelope]
+    recorded_at: datetime
+    received: bool = False  # recorded from another service's exchange, not decided here
+
+    @property
+    def last_version(self) -> int:
+        return self.version + len(self.events) - 1
+
+
+Decision = Callable[[list[Envelope]], list[NewEvent]]
+
+
+class EventStore:
+    def __init__(
+        self,
+        db: Database,
+        service: str,
+        registry: PayloadRegistry = REGISTRY,
+        on_commit: Callable[[Commit], None] | None = None,
+    ):
+        self.db = db
+        self.service = service
+        self.registry = registry
+        self.on_commit = on_commit  # the in-process relay's wake-up call
+        self.events = db[EVENTS]
+
+    def ensure_indexes(self) -> None:
+        self.events.create_index(
+            [("stream_id", ASCENDING), ("version", ASCENDING)], unique=True,
+            name="stream_version_unique",
+        )
+        self.events.create_index([("position", ASCENDING)], unique=True, name="position_unique")
+        self.events.create_index(
+            [("pending", ASCENDING), ("position", ASCENDING)], name="pending_by_position"
+        )
+        self.events.create_index([("recorded_at", ASCENDING)], name="recorded_at")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: list[NewEvent],
+        context: CommandContext,
+    ) -> Commit:
+        """Append `events` after `expected_version` (0 for a new stream) in one atomic insert.
+
+        Raises `ConcurrencyConflict` when another commit got there first and `InvalidInput` when
+        a payload does not match its registered schema.
+        """
+        if not events:
+            raise ValueError("a commit holds at least one event")
+        envelopes = [
+            self._envelope(event, stream_id, expected_version + offset, context)
+            for offset, event in enumerate(events, start=1)
+        ]
+        commit = Commit(
+            id=new_id(), stream_id=stream_id, version=expected_version + 1,
+            position=self._next_position(), events=envelopes, recorded_at=utc_now(),
+        )
+        try:
+            self.events.insert_one(self._document(commit, pending=True))
+        except DuplicateKeyError:
+            metrics.CONCURRENCY_CONFLICTS.labels(self.service).inc()
+            raise ConcurrencyConflict(stream_id, expected_version) from None
+        for envelope in envelopes:
+            metrics.EVENTS_APPENDED.labels(self.service, envelope.type).inc()
+        failpoint("after_commit")
+        if self.on_commit is not None:
+            self.on_commit(commit)
+        return commit
+
+    def execute(
+        self, stream_id: str, decide: Decision, context: CommandContext, retries: int = 3
+    ) -> Commit | None:
+        """Load a stream, let the domain decide, append; on a conflict decide again on fresh state.
+
+        Re-deciding is safe: the domain sees the other writer's events (nothing is overwritten).
+        Returns None when the decision produced no events (an idempotent no-op).
+        """
+        for attempt in range(retries + 1):
+            history = self.load(stream_id)
+            new_events = decide(history)
+            if not new_events:
+                return None
+            try:
+                return self.append(stream_id, len_version(history), new_events, context)
+            except ConcurrencyConflict:
+                if attempt == retries:
+                    raise
+        raise AssertionError("unreachable")
+
+    def record_received(self, envelope: Envelope) -> bool:
+        """Keep another service's event in this log; False when it was already recorded."""
+        commit = Commit(
+            id=envelope.id, stream_id=f"{envelope.source_service}:{envelope.stream_id}",
+            version=envelope.stream_version, position=self._next_position(),
+            events=[envelope], recorded_at=utc_now(), received=True,
+        )
+        try:
+            self.events.insert_one(self._document(commit, pending=False))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
+        """The stream's events in order, payloads upcast to their latest schema version."""
+        cursor = self.events.find(
+            {"stream_id": stream_id, "last_version": {"$gt": after_version}}
+        ).sort("version", ASCENDING)
+        return [
+            envelope
+            for document in cursor
+            for envelope in self._commit(document).events
+            if envelope.stream_version > after_version
+        ]
+
+    def stream_version(self, stream_id: str) -> int:
+        last = self.events.find_one({"stream_id": stream_id}, sort=[("version", -1)])
+        return 0 if last is None else self._commit(last).last_version
+
+    def read_all(self, after_position: int = 0, batch_size: int = 500) -> Iterator[Commit]:
+        """Every commit (own and received) in position order, for replays."""
+        cursor = self.events.find({"position": {"$gt": after_position}}).sort(
+            "position", ASCENDING
+        ).batch_size(batch_size)
+        for document in cursor:
+            yield self._commit(document)
+
+    def count(self, after_position: int = 0) -> int:
+        return self.events.count_documents({"position": {"$gt": after_position}})
+
+    def recorded_since(self, moment: datetime) -> Iterator[Commit]:
+        cursor = self.events.find({"recorded_at": {"$gte": moment}}).sort("position", ASCENDING)
+        for document in cursor:
+            yield self._commit(document)
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def pending(self, limit: int = 500) -> list[Commit]:
+        cursor = self.events.find({"pending": True}).sort("position", ASCENDING).limit(limit)
+        return [self._commit(document) for document in cursor]
+
+    def mark_published(self, commit_ids: list[str]) -> None:
+        self.events.update_many(
+            {"_id": {"$in": commit_ids}},
+            {"$unset": {"pending": ""}, "$set": {"published_at": utc_now()}},
+        )
+
+    def backlog(self) -> int:
+        return self.events.count_documents({"pending": True})
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _envelope(
+        self, event: NewEvent, stream_id: str, version: int, context: CommandContext
+    ) -> Envelope:
+        schema_version, payload = self.registry.serialize(event.type, event.payload)
+        return Envelope.new(
+            NewEvent(event.type, payload), stream_id=stream_id, stream_version=version,
+            context=context, schema_version=schema_version,
+        )
+
+    def _next_position(self) -> int:
+        counter = self.db[COUNTERS].find_one_and_update(
+            {"_id": EVENTS}, {"$inc": {"value": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(counter["value"])
+
+    @staticmethod
+    def _document(commit: Commit, pending: bool) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "_id": commit.id,
+            "stream_id": commit.stream_id,
+            "version": commit.version,
+            "last_version": commit.last_version,
+            "position": commit.position,
+            "events": [envelope.to_dict() for envelope in commit.events],
+            "recorded_at": commit.recorded_at,
+            "received": commit.received,
+        }
+        if pending:
+            document["pending"] = True
+        return document
+
+    def _commit(self, document: dict[str, Any]) -> Commit:
+        return Commit(
+            id=document["_id"],
+            stream_id=document["stream_id"],
+            version=document["version"],
+            position=document["position"],
+            events=[
+                self.registry.upcast_envelope(Envelope(**event)) for event in document["events"]
+            ],
+            recorded_at=document["recorded_at"],
+            received=document.get("received", False),
+        )
+
+
+def len_version(history: list[Envelope]) -> int:
+    """The stream version a history ends at (0 for a new stream)."""
+    return history[-1].stream_version if history else 0
+

@@ -1,0 +1,84 @@
+"""MongoDB access: one MongoClient per process, one database per service.
+
+PyMongo clients are thread-safe connection pools meant to live as long as the process. Under
+nameko several extensions of one process need the database (the service's storage, the outbox
+relay, the reliable consumer's dedupe records), so they share one client through
+`shared_client`, reference-counted and closed when the last user stops.
+
+Example (in a service)::
+
+    class PostsService:
+        name = "posts"
+        db = MongoDatabase()          # a pymongo Database named "<prefix>_posts"
+
+        @rpc
+        def count(self):
+            return self.db.posts.count_documents({})
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient
+from pymongo.database import Database
+
+DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27017"
+
+_lock = threading.Lock()
+_clients: dict[str, tuple[MongoClient, int]] = {}
+
+
+def shared_client(uri: str) -> MongoClient:
+    """The process's client for `uri` (created on first use); pair with `release_client`."""
+    with _lock:
+        client, users = _clients.get(uri, (None, 0))
+        if client is None:
+            # Short server selection: a dead database must surface as a clear error (and a
+            # failing readiness probe) within seconds, not after pymongo's default 30 s.
+            client = MongoClient(uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
+                                 tz_aware=True)
+        _clients[uri] = (client, users + 1)
+        return client
+
+
+def release_client(uri: str) -> None:
+    with _lock:
+        client, users = _clients.get(uri, (None, 0))
+        if client is None:
+            return
+        if users <= 1:
+            del _clients[uri]
+            client.close()
+        else:
+            _clients[uri] = (client, users - 1)
+
+
+def database_name(config: dict[str, Any], service_name: str) -> str:
+    """`<MONGO_DB_PREFIX>_<service>`: each service owns exactly one database."""
+    return f"{config.get('MONGO_DB_PREFIX') or 'agora'}_{service_name}"
+
+
+def mongo_uri(config: dict[str, Any]) -> str:
+    return config.get("MONGO_URI") or DEFAULT_MONGO_URI
+
+
+class MongoDatabase(DependencyProvider):
+    """Injects the service's own pymongo `Database`."""
+
+    def setup(self) -> None:
+        self.uri = mongo_uri(self.container.config)
+        self.client = shared_client(self.uri)
+        self.database: Database = self.client[
+            database_name(self.container.config, self.container.service_name)
+        ]
+
+    def stop(self) -> None:
+        release_client(self.uri)
+
+    def kill(self) -> None:
+        release_client(self.uri)
+
+    def get_dependency(self, worker_ctx) -> Database:
+        return self.database

@@ -1,0 +1,282 @@
+"""Read models derived from events: idempotent, per-stream ordered, rebuildable without downtime.
+
+A `Projection` maps event types to handler functions that update read-model collections. It keeps
+a cursor per stream (`<projection>_cursors`): an event at or below the cursor was applied already
+and is skipped (dedupe); an event beyond `cursor + 1` means earlier events of the stream have not
+been applied yet, and they are taken from the service's own event log first (own events, and
+events received from other services that the service recorded), so a stream is always applied
+in order whatever order messages arrive in.
+
+Handlers must be idempotent, because a crash between a handler's write and the cursor update
+re-applies that one event: write with upserts keyed by ids from the event, `$set`, `$addToSet`,
+or a conditional counter (`update_one({"_id": p, "voters": {"$ne": m}}, {"$push": {"voters": m},
+"$inc": {"votes": 1}})`), never a bare `$inc`.
+
+`replay` rebuilds every collection of a projection into shadow collections from the whole log,
+swaps them in by rename, then re-applies what was recorded while it ran: writers never stop.
+
+Example::
+
+    views = Projection("posts", service="posts", collections=["posts"])
+
+    @views.on("posts.post_submitted")
+    def _submitted(rm: ReadModels, event: Envelope) -> None:
+        rm["posts"].update_one({"_id": event.stream_id},
+                               {"$set": {"title": event.payload["title"]}}, upsert=True)
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any, TextIO
+
+from nameko.extensions import DependencyProvider
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from .envelope import Envelope, utc_now
+from .event_store import Commit, EventStore
+from .mongo import database_name, mongo_uri, release_client, shared_client
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["ReadModels", Envelope], None]
+SHADOW_SUFFIX = "__replay"
+CHECKPOINTS = "projection_checkpoints"
+APPLIED_KEPT = 64  # a re-application can only concern the latest events of a document
+CATCH_UP_MARGIN = timedelta(seconds=60)  # commits may become visible a little out of order
+
+
+class OutOfOrder(RuntimeError):
+    """An event arrived before earlier events of its stream and the log cannot fill the gap."""
+
+
+class ReadModels:
+    """Logical read-model names -> collections (the live ones, or a replay's shadows)."""
+
+    def __init__(self, db: Database, suffix: str = ""):
+        self.db = db
+        self.suffix = suffix
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.db[name + self.suffix]
+
+
+class Projection:
+    def __init__(
+        self,
+        name: str,
+        service: str,
+        collections: Iterable[str],
+        indexes: Callable[[ReadModels], None] | None = None,
+    ):
+        self.name = name
+        self.service = service
+        self.collections = list(collections)
+        self._indexes = indexes
+        self._handlers: dict[str, Handler] = {}
+
+    # -- declaring -------------------------------------------------------------------------
+
+    def on(self, *event_types: str) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            for event_type in event_types:
+                self._handlers[event_type] = handler
+            return handler
+
+        return decorate
+
+    def handles(self, event_type: str) -> bool:
+        return event_type in self._handlers
+
+    @property
+    def cursors(self) -> str:
+        return f"{self.name}_cursors"
+
+    def ensure_indexes(self, rm: ReadModels) -> None:
+        if self._indexes is not None:
+            self._indexes(rm)
+
+    # -- applying --------------------------------------------------------------------------
+
+    def stream_key(self, event: Envelope) -> str:
+        """The stream's id in this service's log (received streams carry their source)."""
+        if event.source_service == self.service:
+            return event.stream_id
+        return f"{event.source_service}:{event.stream_id}"
+
+    def apply(self, rm: ReadModels, event: Envelope, log_store: EventStore | None = None) -> int:
+        """Apply `event` (and any earlier events of its stream still missing); returns how many
+        events were applied, 0 when it was a duplicate."""
+        key = self.stream_key(event)
+        cursor = self._cursor(rm, key)
+        if event.stream_version <= cursor:
+            return 0
+        pending = [event]
+        if event.stream_version > cursor + 1:
+            if log_store is None:
+                raise OutOfOrder(f"{key}: v{event.stream_version} arrived at cursor v{cursor}")
+            pending = [e for e in log_store.load(key, after_version=cursor)
+                       if e.stream_version <= event.stream_version]
+            if not pending or pending[0].stream_version != cursor + 1:
+                # The missing events are not in our log yet; they will apply this one when
+                # they arrive (it is in the log), so nothing is lost by stopping here.
+                return 0
+        applied = 0
+        for next_event in pending:
+            if next_event.stream_version != cursor + applied + 1:
+                break  # a hole in the log itself: wait for the missing event
+            handler = self._handlers.get(next_event.type)
+            if handler is not None:
+                handler(rm, next_event)
+            self._advance(rm, key, next_event.stream_version)
+            applied += 1
+        return applied
+
+    def apply_commit(self, rm: ReadModels, commit: Commit, log_store: EventStore | None = None
+                     ) -> int:
+        return sum(self.apply(rm, event, log_store) for event in commit.events)
+
+    def _cursor(self, rm: ReadModels, key: str) -> int:
+        document = rm[self.cursors].find_one({"_id": key}, {"version": 1})
+        return 0 if document is None else int(document["version"])
+
+    def _advance(self, rm: ReadModels, key: str, version: int) -> None:
+        rm[self.cursors].update_one({"_id": key}, {"$max": {"version": version}}, upsert=True)
+
+
+def update_once(collection: Collection, doc_id: Any, event: Envelope, update: dict[str, Any],
+                upsert: bool = True) -> bool:
+    """Apply `update` to one document unless `event` already did (for counters: `$inc`).
+
+    The document remembers the ids of the last events applied to it, and the filter excludes a
+    document that holds this one, so a re-applied event changes nothing. Returns True if applied.
+    """
+    update = {**update, "$push": {**update.get("$push", {}),
+                                  "_applied": {"$each": [event.id], "$slice": -APPLIED_KEPT}}}
+    try:
+        result = collection.update_one({"_id": doc_id, "_applied": {"$ne": event.id}}, update,
+                                       upsert=upsert)
+    except DuplicateKeyError:
+        return False  # the document exists and already holds this event
+    return bool(result.modified_count or result.upserted_id is not None)
+
+
+class ReadModelsProvider(DependencyProvider):
+    """Injects a `ProjectionRunner` bound to the service's database and event log."""
+
+    def __init__(self, projection: Projection, **kwargs):
+        self.projection = projection
+        super().__init__(**kwargs)
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.uri = mongo_uri(config)
+        db = shared_client(self.uri)[database_name(config, self.container.service_name)]
+        self.runner = ProjectionRunner(self.projection, EventStore(db, self.container.service_name))
+        self.projection.ensure_indexes(self.runner.rm)
+
+    def stop(self) -> None:
+        release_client(self.uri)
+
+    def get_dependency(self, worker_ctx) -> "ProjectionRunner":
+        return self.runner
+
+
+class ProjectionRunner:
+    """A projection bound to a live database and log: what service entrypoints call."""
+
+    def __init__(self, projection: Projection, store: EventStore):
+        self.projection = projection
+        self.store = store
+        self.rm = ReadModels(store.db)
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.rm[name]
+
+    def apply(self, event: Envelope) -> int:
+        return self.projection.apply(self.rm, event, self.store)
+
+    def apply_commit(self, commit: Commit | None) -> int:
+        """Read-your-writes: apply a commit right after appending it (the service's own
+        subscription applies it too, in case this process dies first; the cursor dedupes)."""
+        return 0 if commit is None else self.projection.apply_commit(self.rm, commit, self.store)
+
+    def record_and_apply(self, event: Envelope) -> int:
+        """For another service's event: keep it in our log (replays need it), then apply."""
+        self.store.record_received(event)
+        return self.apply(event)
+
+
+def replay(
+    store: EventStore,
+    projection: Projection,
+    out: TextIO = sys.stderr,
+    progress_every: int = 500,
+) -> dict[str, Any]:
+    """Rebuild `projection` from the whole log into shadow collections and swap them in.
+
+    Returns figures (commits, events, seconds). Safe while writers and consumers run: they keep
+    updating the live collections, and what they recorded during the rebuild is re-applied to
+    the new collections after the swap (cursors make that idempotent).
+    """
+    db = store.db
+    shadow = ReadModels(db, SHADOW_SUFFIX)
+    for name in [*projection.collections, projection.cursors]:
+        shadow[name].drop()
+    projection.ensure_indexes(shadow)
+    started_at, clock = utc_now(), time.monotonic()
+    total = store.count()
+    checkpoints = db[CHECKPOINTS]
+    checkpoints.update_one({"_id": projection.name}, {"$set": {
+        "status": "running", "started_at": started_at, "position": 0, "total": total}},
+        upsert=True)
+    commits = events = 0
+    for commit in store.read_all():
+        events += projection.apply_commit(shadow, commit, store)
+        commits += 1
+        if commits % progress_every == 0:
+            _progress(out, projection.name, commits, total, clock)
+            checkpoints.update_one({"_id": projection.name},
+                                   {"$set": {"position": commit.position}})
+    _progress(out, projection.name, commits, total, clock)
+    _swap(db, projection)
+    live = ReadModels(db)
+    caught_up = sum(projection.apply_commit(live, commit, store)
+                    for commit in store.recorded_since(started_at - CATCH_UP_MARGIN))
+    seconds = time.monotonic() - clock
+    checkpoints.update_one({"_id": projection.name}, {"$set": {
+        "status": "done", "finished_at": utc_now(), "commits": commits, "seconds": seconds}})
+    print(f"{projection.name}: swapped in; {caught_up} event(s) recorded during the rebuild "
+          f"re-applied; {seconds:.1f}s", file=out)
+    return {"commits": commits, "events": events, "caught_up": caught_up, "seconds": seconds}
+
+
+def _swap(db: Database, projection: Projection) -> None:
+    existing = set(db.list_collection_names())
+    for name in [*projection.collections, projection.cursors]:
+        shadow = name + SHADOW_SUFFIX
+        if shadow in existing:
+            try:
+                db[shadow].rename(name, dropTarget=True)
+            except OperationFailure as error:  # a server without rename: copy instead
+                log.warning("rename %s failed (%s); copying", shadow, error)
+                db[name].drop()
+                documents = list(db[shadow].find())
+                if documents:
+                    db[name].insert_many(documents)
+                db[shadow].drop()
+        else:
+            db[name].drop()  # nothing in the log produces it any more
+    projection.ensure_indexes(ReadModels(db))  # the copy fallback does not carry indexes
+
+
+def _progress(out: TextIO, name: str, done: int, total: int, clock: float) -> None:
+    elapsed = max(time.monotonic() - clock, 1e-9)
+    percent = 100.0 * done / total if total else 100.0
+    print(f"{name}: {done}/{total} commits ({percent:5.1f}%), {done / elapsed:,.0f} commits/s",
+          file=out, flush=True)

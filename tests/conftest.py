@@ -1,0 +1,101 @@
+"""Root test configuration: real RabbitMQ and MongoDB over the network, isolated per test.
+
+eventlet must patch the standard library before anything imports sockets, or nameko containers
+hang (DESIGN.md pitfalls) — hence the first statement below.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402 - must run before any other import
+
+import itertools  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_ID = uuid.uuid4().hex[:6]
+_databases = itertools.count(1)
+
+
+def _stack_env() -> dict[str, str]:
+    """`make test` exports the stack's addresses; a bare `pytest` reads them from the file."""
+    values = {}
+    env_file = ROOT / ".state" / "stack.env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            line = line.strip().removeprefix("export ")
+            if "=" in line and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                values[key] = value.strip().strip("'\"")
+    return values
+
+
+_STACK = _stack_env()
+
+
+def stack(name: str, default: str) -> str:
+    return os.environ.get(name) or _STACK.get(name) or default
+
+
+AMQP_URI = stack("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+RABBIT_MANAGEMENT_URI = stack("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
+MONGO_URI = stack("MONGO_URI", "mongodb://127.0.0.1:27017")
+
+
+def pytest_configure(config):
+    # nameko's plugin creates one vhost per test through these (its defaults are localhost).
+    if config.option.RABBIT_AMQP_URI == "pyamqp://guest:guest@localhost:5672/":
+        config.option.RABBIT_AMQP_URI = AMQP_URI
+    if config.option.RABBIT_API_URI == "http://guest:guest@localhost:15672":
+        config.option.RABBIT_API_URI = RABBIT_MANAGEMENT_URI
+    config.option.suppress_eventlet_notification = True
+
+
+def wait_for(condition, timeout: float = 15.0, interval: float = 0.02, message: str = ""):
+    """Poll `condition` until it returns something truthy; fail with `message` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {message or condition}")
+        eventlet.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def mongo_client():
+    from pymongo import MongoClient
+
+    client = MongoClient(MONGO_URI, serverSelectionTimeoutMS=10000, tz_aware=True)
+    client.admin.command("ping")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def db_prefix(mongo_client):
+    """A database prefix no other test uses; its databases are dropped afterwards."""
+    prefix = f"t{RUN_ID}_{next(_databases)}"
+    yield prefix
+    for name in mongo_client.list_database_names():
+        if name.startswith(prefix + "_"):
+            mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def service_config(rabbit_config, db_prefix):
+    """nameko config for a service under test: own vhost, own databases, fast retries."""
+    from nameko.testing.utils import find_free_port
+
+    return {
+        "AMQP_URI": rabbit_config["AMQP_URI"],
+        "MONGO_URI": MONGO_URI,
+        "MONGO_DB_PREFIX": db_prefix,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}",
+        "max_workers": 10,
+        "AGORA": {"retry_delays_ms": [50, 100], "relay_interval_seconds": 0.2},
+    }

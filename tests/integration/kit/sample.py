@@ -1,0 +1,119 @@
+"""A tiny event-sourced service and a consumer, used to test the shared kit end to end.
+
+`ledger` appends `ledger.deposited` events and projects balances; `audit` consumes them with the
+reliable handler, failing on purpose for some amounts so retries and dead letters can be seen.
+"""
+from __future__ import annotations
+
+import json
+
+import eventlet
+
+from marshmallow import Schema, fields
+from nameko.rpc import rpc
+from nameko.web.handlers import http
+
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.errors import EXPECTED_ERRORS
+from services.shared.consumer import reliable_handler
+from services.shared.mongo import MongoDatabase
+from services.shared.observability import HealthEndpoints
+from services.shared.outbox import EventStoreProvider
+from services.shared.payloads import REGISTRY
+from services.shared.projections import (
+    Projection,
+    ReadModels,
+    ReadModelsProvider,
+    update_once,
+)
+
+
+@REGISTRY.register("ledger.deposited", version=1)
+class DepositedV1(Schema):
+    cents = fields.Integer(required=True)
+
+
+@REGISTRY.register("ledger.deposited", version=2)
+class DepositedV2(Schema):
+    cents = fields.Integer(required=True)
+    currency = fields.String(required=True)
+
+
+@REGISTRY.upcaster("ledger.deposited", from_version=1)
+def _deposited_v1_to_v2(payload):
+    return {**payload, "currency": "EUR"}
+
+
+@REGISTRY.register("ledger.secret_noted", version=1, private=True)
+class SecretNotedV1(Schema):
+    note_id = fields.String(required=True)
+
+
+BALANCES = Projection("balances", service="ledger", collections=["balances"])
+
+
+@BALANCES.on("ledger.deposited")
+def _deposited(rm: ReadModels, event: Envelope) -> None:
+    update_once(rm["balances"], event.stream_id, event, {"$inc": {"cents": event.payload["cents"]}})
+
+
+PROJECTION = BALANCES
+
+
+class LedgerService(HealthEndpoints):
+    name = "ledger"
+    store = EventStoreProvider()
+    views = ReadModelsProvider(BALANCES)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def deposit(self, account: str, cents: int, expected_version: int | None = None):
+        version = self.store.stream_version(account) if expected_version is None \
+            else expected_version
+        commit = self.store.append(account, version, [
+            NewEvent("ledger.deposited", {"cents": cents, "currency": "EUR"})],
+            CommandContext(actor="tester", correlation_id=self.correlation))
+        self.views.apply_commit(commit)
+        return commit.position
+
+    @rpc
+    def note_secret(self, account: str):
+        self.store.append(account, self.store.stream_version(account),
+                          [NewEvent("ledger.secret_noted", {"note_id": "n1"})], CommandContext())
+
+    @rpc
+    def balance(self, account: str):
+        document = self.views["balances"].find_one({"_id": account})
+        return None if document is None else document["cents"]
+
+    @http("POST", "/deposit/<account>/<int:cents>")
+    def deposit_http(self, request, account, cents):
+        return json.dumps({"position": self.deposit(account, cents)})
+
+    @reliable_handler("ledger", "ledger.deposited")
+    def project_own(self, event: Envelope):
+        self.views.apply(event)
+
+
+class AuditService(HealthEndpoints):
+    """Consumes ledger events; fails on purpose: 13 cents while a fuse is set, 7 cents once."""
+
+    name = "audit"
+    db = MongoDatabase()
+
+    @reliable_handler("ledger", "ledger.deposited")
+    def on_deposited(self, event: Envelope):
+        cents = event.payload["cents"]
+        slow = self.db.fuses.find_one({"_id": "slow"})
+        if slow:
+            eventlet.sleep(slow["seconds"])  # simulated work, so a test can cut the line mid-way
+        tries = self.db.tries.find_one_and_update(
+            {"_id": event.id}, {"$inc": {"n": 1}}, upsert=True, return_document=True)["n"]
+        if cents == 13 and self.db.fuses.find_one({"_id": "thirteen"}):
+            raise ValueError("thirteen is unlucky")
+        if cents == 7 and tries < 2:
+            raise RuntimeError("transient failure")
+        self.db.seen.update_one({"_id": event.id},
+                                {"$set": {"cents": cents, "currency": event.payload["currency"],
+                                          "correlation_id": event.correlation_id}},
+                                upsert=True)
+        self.db.applications.insert_one({"event_id": event.id})

@@ -1,0 +1,126 @@
+"""Contract tests every event-store backend must pass (one backend today: MongoDB).
+
+Like eventsourcing's recorder tests: the suite is a base class; a backend subclasses it and
+provides the `store` fixture.
+"""
+import eventlet
+import pytest
+
+from services.shared.envelope import CommandContext, NewEvent
+from services.shared.errors import ConcurrencyConflict, InvalidInput
+from services.shared.event_store import EventStore
+
+from . import sample  # noqa: F401 - registers the ledger payload schemas
+
+pytestmark = pytest.mark.integration
+CONTEXT = CommandContext(actor="user-1", correlation_id="req-1")
+
+
+def deposit(cents=1):
+    return NewEvent("ledger.deposited", {"cents": cents, "currency": "EUR"})
+
+
+class EventStoreContract:
+    def test_append_and_load_a_new_stream(self, store):
+        commit = store.append("acc-1", 0, [deposit(1), deposit(2)], CONTEXT)
+        assert (commit.version, commit.last_version) == (1, 2)
+        events = store.load("acc-1")
+        assert [e.stream_version for e in events] == [1, 2]
+        assert [e.payload["cents"] for e in events] == [1, 2]
+        first = events[0]
+        assert first.type == "ledger.deposited" and first.schema_version == 2
+        assert first.actor == "user-1" and first.correlation_id == "req-1"
+        assert first.stream_id == "acc-1" and first.occurred_at.endswith("+00:00")
+        assert store.stream_version("acc-1") == 2
+        assert store.load("acc-1", after_version=1)[0].stream_version == 2
+
+    def test_a_stale_writer_gets_a_conflict_and_nothing_is_overwritten(self, store):
+        store.append("acc-1", 0, [deposit(1)], CONTEXT)
+        store.append("acc-1", 1, [deposit(2)], CONTEXT)
+        with pytest.raises(ConcurrencyConflict) as raised:
+            store.append("acc-1", 1, [deposit(99)], CONTEXT)
+        assert raised.value.expected_version == 1
+        assert [e.payload["cents"] for e in store.load("acc-1")] == [1, 2]
+
+    def test_concurrent_writers_at_the_same_version_exactly_one_wins(self, store):
+        store.append("acc-1", 0, [deposit(0)], CONTEXT)
+        outcomes = []
+
+        def write(cents):
+            try:
+                store.append("acc-1", 1, [deposit(cents), deposit(cents)], CONTEXT)
+                outcomes.append("won")
+            except ConcurrencyConflict:
+                outcomes.append("conflict")
+
+        pool = eventlet.GreenPool(20)
+        for cents in range(20):
+            pool.spawn(write, cents)
+        pool.waitall()
+        assert outcomes.count("won") == 1 and outcomes.count("conflict") == 19
+        assert [e.stream_version for e in store.load("acc-1")] == [1, 2, 3]
+
+    def test_read_all_follows_commit_order_across_streams(self, store):
+        store.append("a", 0, [deposit(1)], CONTEXT)
+        store.append("b", 0, [deposit(2)], CONTEXT)
+        store.append("a", 1, [deposit(3), deposit(4)], CONTEXT)
+        commits = list(store.read_all())
+        assert [(c.stream_id, c.version) for c in commits] == [("a", 1), ("b", 1), ("a", 2)]
+        positions = [c.position for c in commits]
+        assert positions == sorted(positions) and len(set(positions)) == 3
+        assert [c.stream_id for c in store.read_all(after_position=positions[0])] == ["b", "a"]
+        assert store.count() == 3
+
+    def test_an_invalid_payload_is_refused_before_anything_is_stored(self, store):
+        with pytest.raises(InvalidInput):
+            store.append("acc-1", 0, [NewEvent("ledger.deposited", {"cents": "lots"})], CONTEXT)
+        assert store.load("acc-1") == [] and store.count() == 0
+
+    def test_new_commits_are_pending_until_marked_published(self, store):
+        first = store.append("a", 0, [deposit(1)], CONTEXT)
+        second = store.append("b", 0, [deposit(1)], CONTEXT)
+        assert [c.id for c in store.pending()] == [first.id, second.id]
+        assert store.backlog() == 2
+        store.mark_published([first.id])
+        assert [c.id for c in store.pending()] == [second.id]
+
+    def test_old_payload_versions_are_upcast_on_read(self, store):
+        store.append("acc-1", 0, [deposit(5)], CONTEXT)
+        store.events.update_one({"stream_id": "acc-1"}, {"$set": {
+            "events.0.schema_version": 1, "events.0.payload": {"cents": 5}}})
+        (event,) = store.load("acc-1")
+        assert event.schema_version == 2 and event.payload == {"cents": 5, "currency": "EUR"}
+
+    def test_received_events_are_recorded_once(self, store):
+        foreign = store.append("acc-9", 0, [deposit(1)], CONTEXT).events[0]
+        other = EventStore(store.db.client[store.db.name + "_other"], "audit")
+        other.ensure_indexes()
+        try:
+            assert other.record_received(foreign) is True
+            assert other.record_received(foreign) is False
+            assert [e.id for e in other.load("ledger:acc-9")] == [foreign.id]
+            assert other.pending() == []  # received events are never re-published
+        finally:
+            other.db.client.drop_database(other.db.name)
+
+    def test_execute_decides_again_on_fresh_state_after_a_conflict(self, store):
+        store.append("acc-1", 0, [deposit(1)], CONTEXT)
+        seen_versions = []
+
+        def decide(history):
+            seen_versions.append(len(history))
+            if len(seen_versions) == 1:  # another writer sneaks in during our first decision
+                store.append("acc-1", 1, [deposit(2)], CONTEXT)
+            return [deposit(3)]
+
+        commit = store.execute("acc-1", decide, CONTEXT)
+        assert seen_versions == [1, 2] and commit.version == 3
+        assert store.execute("acc-1", lambda history: [], CONTEXT) is None
+
+
+class TestMongoEventStore(EventStoreContract):
+    @pytest.fixture
+    def store(self, mongo_client, db_prefix):
+        store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
+        store.ensure_indexes()
+        return store

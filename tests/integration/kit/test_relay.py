@@ -1,0 +1,90 @@
+"""The outbox relay publishes every commit, confirmed and persistent, to the right exchange."""
+import json
+
+import pika
+import pytest
+
+from services.shared.envelope import CommandContext, NewEvent
+from services.shared.event_store import EventStore
+from services.shared.outbox import OutboxRelay
+
+from . import sample  # noqa: F401 - registers the ledger payload schemas
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(mongo_client, db_prefix):
+    store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
+    store.ensure_indexes()
+    return store
+
+
+@pytest.fixture
+def subscriber(rabbit_config):
+    """What another bank system does: its own queue bound to our exchanges, with pika."""
+    connection = pika.BlockingConnection(pika.URLParameters(rabbit_config["AMQP_URI"]))
+    channel = connection.channel()
+    queues = {}
+    for exchange in ("ledger.events", "ledger.private"):
+        channel.exchange_declare(exchange, "topic", durable=True)
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        channel.queue_bind(queue, exchange, routing_key="ledger.#")
+        queues[exchange] = queue
+
+    def received(exchange):
+        messages = []
+        while True:
+            method, properties, body = channel.basic_get(queues[exchange], auto_ack=True)
+            if method is None:
+                return messages
+            messages.append((method, properties, json.loads(body)))
+
+    yield received
+    connection.close()
+
+
+def test_pending_commits_are_published_persistent_and_marked(store, subscriber, rabbit_config):
+    commits = [store.append(f"acc-{n}", 0, [NewEvent("ledger.deposited",
+                                                      {"cents": n, "currency": "EUR"})],
+                            CommandContext(correlation_id=f"req-{n}")) for n in range(5)]
+    relay = OutboxRelay(store, rabbit_config["AMQP_URI"], batch_size=2)
+    assert relay.drain() == 5
+    assert store.backlog() == 0
+    messages = subscriber("ledger.events")
+    assert [body["stream_id"] for _, _, body in messages] == [f"acc-{n}" for n in range(5)]
+    method, properties, body = messages[0]
+    assert method.routing_key == "ledger.deposited"
+    assert properties.delivery_mode == 2 and properties.content_type == "application/json"
+    assert properties.message_id == body["id"] == commits[0].events[0].id
+    assert properties.headers["nameko.correlation_id"] == "req-0"
+    assert relay.drain() == 0  # nothing is published twice once marked
+    relay.close()
+
+
+def test_private_events_never_reach_the_public_exchange(store, subscriber, rabbit_config):
+    store.append("acc-1", 0, [NewEvent("ledger.secret_noted", {"note_id": "n1"})],
+                 CommandContext())
+    store.append("acc-2", 0, [NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"})],
+                 CommandContext())
+    relay = OutboxRelay(store, rabbit_config["AMQP_URI"])
+    relay.drain()
+    relay.close()
+    assert [b["type"] for _, _, b in subscriber("ledger.events")] == ["ledger.deposited"]
+    assert [b["type"] for _, _, b in subscriber("ledger.private")] == ["ledger.secret_noted"]
+
+
+def test_one_relay_per_service_holds_the_lease(store, subscriber, rabbit_config):
+    first = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-a", lease_seconds=30)
+    second = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-b", lease_seconds=30)
+    store.append("acc-1", 0, [NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"})],
+                 CommandContext())
+    assert first.relay_once() == 1
+    store.append("acc-2", 0, [NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"})],
+                 CommandContext())
+    assert second.relay_once() == 0 and store.backlog() == 1
+    first.release_lease()  # a stopping pod hands over at once
+    assert second.relay_once() == 1
+    assert len(subscriber("ledger.events")) == 2
+    first.close()
+    second.close()

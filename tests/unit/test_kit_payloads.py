@@ -1,0 +1,89 @@
+import pytest
+from marshmallow import Schema, fields
+
+from services.shared.envelope import CommandContext, Envelope, InvalidEnvelope, NewEvent
+from services.shared.errors import InvalidInput
+from services.shared.payloads import PayloadRegistry, UnknownEventType
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def registry():
+    registry = PayloadRegistry()
+
+    @registry.register("demo.named", version=1)
+    class V1(Schema):
+        name = fields.String(required=True)
+
+    @registry.register("demo.named", version=2)
+    class V2(Schema):
+        name = fields.String(required=True)
+        language = fields.String(required=True)
+
+    @registry.register("demo.named", version=3)
+    class V3(Schema):
+        display_name = fields.String(required=True)
+        language = fields.String(required=True)
+
+    @registry.upcaster("demo.named", from_version=1)
+    def one_to_two(payload):
+        return {**payload, "language": "fr"}
+
+    @registry.upcaster("demo.named", from_version=2)
+    def two_to_three(payload):
+        return {"display_name": payload["name"], "language": payload["language"]}
+
+    @registry.register("demo.whispered", private=True)
+    class Whispered(Schema):
+        ref = fields.String(required=True)
+
+    return registry
+
+
+def test_upcasts_through_every_version(registry):
+    assert registry.upcast("demo.named", 1, {"name": "Ana"}) == (
+        3, {"display_name": "Ana", "language": "fr"})
+    assert registry.upcast("demo.named", 3, {"display_name": "A", "language": "en"}) == (
+        3, {"display_name": "A", "language": "en"})
+
+
+def test_serialize_writes_latest_version_and_rejects_bad_payloads(registry):
+    assert registry.serialize("demo.named", {"display_name": "A", "language": "en"}) == (
+        3, {"display_name": "A", "language": "en"})
+    with pytest.raises(InvalidInput) as raised:
+        registry.serialize("demo.named", {"display_name": "A", "colour": "red"})
+    assert "language" in raised.value.details["fields"]
+    assert "colour" in raised.value.details["fields"]
+
+
+def test_unknown_types_are_refused_on_write_and_passed_through_on_read(registry):
+    with pytest.raises(UnknownEventType):
+        registry.serialize("demo.nothing", {})
+    assert registry.upcast("other.thing", 4, {"x": 1}) == (4, {"x": 1})
+
+
+def test_private_flag(registry):
+    assert registry.is_private("demo.whispered")
+    assert not registry.is_private("demo.named")
+
+
+def test_missing_upcaster_is_an_error(registry):
+    registry.register("demo.gap", version=1)(type("G1", (Schema,), {}))
+    registry.register("demo.gap", version=2)(type("G2", (Schema,), {}))
+    with pytest.raises(UnknownEventType):
+        registry.upcast("demo.gap", 1, {})
+
+
+def test_envelope_round_trip_and_validation():
+    context = CommandContext(actor="u1", correlation_id="req-1")
+    envelope = Envelope.new(NewEvent("posts.post_submitted", {"a": 1}), stream_id="post-1",
+                            stream_version=1, context=context)
+    assert Envelope.from_dict(envelope.to_dict()) == envelope
+    assert envelope.source_service == "posts"
+    follow_up = context.caused_by(envelope)
+    assert follow_up.causation_id == envelope.id and follow_up.correlation_id == "req-1"
+    for broken in ({}, {**envelope.to_dict(), "stream_version": 0},
+                   {**envelope.to_dict(), "type": "no-dot"}, "text", None):
+        with pytest.raises(InvalidEnvelope):
+            Envelope.from_dict(broken)
