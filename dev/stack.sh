@@ -56,7 +56,7 @@ die_with_logs() {
     for f in "$@"; do
         if [[ -s $f ]]; then
             printf '\n--- last lines of %s ---\n' "$f" >&2
-            tail -n 25 "$f" >&2 || true
+            tail -n 25 "$f" | cut -c1-300 >&2 || true
         fi
     done
     printf '\n' >&2
@@ -446,22 +446,29 @@ cmd_down() {
     log "down"
 }
 
+# the mode `up` recorded in stack.env's first line: own | external | (empty)
+recorded_mode() { sed -n "1s/.*$1: \([a-z]*\).*/\1/p" "$STACK_ENV" 2>/dev/null || true; }
+
 cmd_status() {
     local pid
     mkdir -p "$RUN"
     if pid=$(own_pid rabbitmq "$RMQ_MARKER"); then
-        echo "rabbitmq: running (pid $pid, node $RMQ_NODE) amqp://$HOST:$RABBIT_PORT/ management http://$HOST:$RABBIT_MGMT_PORT"
-    elif grep -qs '^export AMQP_URI' "$STACK_ENV"; then
-        echo "rabbitmq: external (AMQP_URI in ${STACK_ENV#"$ROOT"/})"
+        echo "rabbitmq: running (pid $pid, node $RMQ_NODE) $OWN_AMQP_URI management $OWN_MGMT_URI, logs ${RMQ_LOG_DIR#"$ROOT"/}/"
     else
-        echo "rabbitmq: not running"
+        case $(recorded_mode RabbitMQ) in
+            external) echo "rabbitmq: external ($(sed -n "s/^export AMQP_URI=//p" "$STACK_ENV"))" ;;
+            own) echo "rabbitmq: NOT RUNNING — it was started by up and has stopped (log: ${RMQ_LOG_DIR#"$ROOT"/}/$RMQ_NODE.log); dev/stack.sh up restarts it" ;;
+            *) echo "rabbitmq: not running" ;;
+        esac
     fi
     if pid=$(own_pid mongodb "$MONGO_MARKER"); then
-        echo "mongodb:  running (pid $pid, $(cat "$RUN/mongodb.kind" 2>/dev/null || echo '?')) mongodb://$HOST:$MONGO_PORT data ${MONGO_DIR#"$ROOT"/}"
-    elif grep -qs '^export MONGO_URI' "$STACK_ENV"; then
-        echo "mongodb:  external (MONGO_URI in ${STACK_ENV#"$ROOT"/})"
+        echo "mongodb:  running (pid $pid, $(cat "$RUN/mongodb.kind" 2>/dev/null || echo '?')) $OWN_MONGO_URI, data ${MONGO_DIR#"$ROOT"/}/, log ${LOGS#"$ROOT"/}/mongodb.log"
     else
-        echo "mongodb:  not running"
+        case $(recorded_mode MongoDB) in
+            external) echo "mongodb:  external ($(sed -n "s/^export MONGO_URI=//p" "$STACK_ENV"))" ;;
+            own) echo "mongodb:  NOT RUNNING — it was started by up and has stopped (log: ${LOGS#"$ROOT"/}/mongodb.log); dev/stack.sh up restarts it" ;;
+            *) echo "mongodb:  not running" ;;
+        esac
     fi
     if pid=$(own_pid epmd epmd); then echo "epmd:     running (pid $pid)"; fi
     if [[ -f $STACK_ENV ]]; then echo "env:      ${STACK_ENV#"$ROOT"/}"; else echo "env:      none (run dev/stack.sh up)"; fi
