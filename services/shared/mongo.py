@@ -37,8 +37,9 @@ def shared_client(uri: str) -> MongoClient:
         if client is None:
             # Short server selection: a dead database must surface as a clear error (and a
             # failing readiness probe) within seconds, not after pymongo's default 30 s.
-            client = MongoClient(uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000,
-                                 tz_aware=True)
+            timeouts = {} if "TimeoutMS" in uri else {"serverSelectionTimeoutMS": 5000,
+                                                        "connectTimeoutMS": 5000}
+            client = MongoClient(uri, tz_aware=True, **timeouts)
         _clients[uri] = (client, users + 1)
         return client
 
