@@ -31,17 +31,21 @@ help: ## list the targets
 venv: $(VENV_STAMP) ## create/update .venv (python3 >= 3.11, pinned by constraints.txt)
 	@true
 
+# One shell, under a lock: several `make test` may run at once in one work tree.
 $(VENV_STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
-	  echo "make venv: '$(PYTHON)' is $$($(PYTHON) --version 2>&1); Agora needs Python 3.11+ (set PYTHON=...)" >&2; exit 1; }
-	@if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c 'import sys' 2>/dev/null; then \
+	@mkdir -p .state; exec 8>.state/venv.lock; flock 8; \
+	if [ -f $@ ] && [ $@ -nt pyproject.toml ] && [ $@ -nt constraints.txt ]; then exit 0; fi; \
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
+	  echo "make venv: '$(PYTHON)' is $$($(PYTHON) --version 2>&1); Agora needs Python 3.11+ (set PYTHON=...)" >&2; exit 1; }; \
+	if [ ! -x $(VENV)/bin/python ] || ! $(VENV)/bin/python -c 'import sys' 2>/dev/null; then \
 	  echo "make venv: creating $(VENV) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"; \
 	  rm -rf $(VENV); \
 	  $(PYTHON) -m venv $(VENV) || { \
 	    echo "make venv: '$(PYTHON) -m venv' failed; on Debian: apt-get install python3-venv" >&2; exit 1; }; \
-	fi
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	@touch $@
+	fi; \
+	echo "make venv: pip install -c constraints.txt -e '.[dev]'"; \
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'; \
+	touch $@
 
 infra: venv ## start RabbitMQ + MongoDB (or use AMQP_URI / MONGO_URI when they answer)
 	@$(STACK) up
