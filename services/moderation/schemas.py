@@ -1,0 +1,133 @@
+"""Moderation: event payload schemas (registered, versioned) and RPC argument schemas.
+
+Streams (docs/asyncapi.yaml documents every type):
+
+- review item ``<target_id>.r<revision>``: the review of one submitted text (a post or reply,
+  first version or edit). PUBLIC: ``item_held`` then a decision, or ``item_approved`` (auto).
+- flag item ``<target_id>.flags``: members' flags on a published post or reply, the hold when
+  enough trusted members flagged it, the CM decision, then maybe a new round. PUBLIC.
+- ``policy``: ``policy_changed``. PUBLIC.
+- ``member.<member_id>``: ``member_noted`` — PRIVATE (``moderation.private``), CM notes on a member.
+- ``sla.<post_id>``: ``sla_breached`` — PUBLIC (no content), for CM alerts.
+
+No payload here ever carries the text a member submitted before it was released, nor the
+original of a redacted text: ``item_redacted`` carries the *redacted* version only. The original
+stays in moderation's restricted audit trail (read by CMs/admins through ``audit``).
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.shared.payloads import REGISTRY
+
+REVIEWS = ("content", "flags")
+HOLD_REASONS = ("policy", "detector", "flags")
+POLICY_RULES = ("global", "category", "new_member")
+DECISIONS = ("approve", "reject", "redact")
+REJECT_REASONS = {
+    "spam": "Spam or advertising",
+    "off_topic": "Off topic for this community",
+    "abusive": "Abusive, insulting or discriminating content",
+    "confidential_data": "Contains personal or banking data that cannot be published",
+    "duplicate": "Duplicate of an existing contribution",
+    "not_compliant": "Not compliant with the community rules",
+    "other": "Refused by the community managers",
+}
+FLAG_REASONS = ("spam", "abusive", "off_topic", "confidential_data", "misinformation", "other")
+DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone")
+
+
+def _ident(**kwargs):
+    return fields.String(validate=validate.Length(min=1, max=200), **kwargs)
+
+
+class _Item(Schema):
+    """What every item event says about the item under review."""
+
+    item_id = _ident(required=True)
+    review = fields.String(required=True, validate=validate.OneOf(REVIEWS))
+    target_type = fields.String(required=True, validate=validate.OneOf(["post", "reply"]))
+    target_id = _ident(required=True)
+    post_id = _ident(required=True)  # the post, or the reply's post
+    revision = fields.Integer(required=True)  # the reviewed revision (flags: the visible one)
+    author_id = _ident(required=True)  # author of the contribution
+
+
+@REGISTRY.register("moderation.item_held", version=1)
+class ItemHeldV1(_Item):
+    reasons = fields.List(fields.String(validate=validate.OneOf(HOLD_REASONS)), required=True)
+    policy_rules = fields.List(fields.String(validate=validate.OneOf(POLICY_RULES)),
+                               required=True)
+    detector_kinds = fields.List(fields.String(), required=True)  # kinds only, never values
+    flag_count = fields.Integer(required=True)
+
+
+@REGISTRY.register("moderation.item_approved", version=1)
+class ItemApprovedV1(_Item):
+    auto = fields.Boolean(required=True)  # True: nothing to hold, no CM involved
+
+
+@REGISTRY.register("moderation.item_rejected", version=1)
+class ItemRejectedV1(_Item):
+    reason_code = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)))
+    reason = fields.String(required=True)  # the label shown to the author
+
+
+@REGISTRY.register("moderation.item_redacted", version=1)
+class ItemRedactedV1(_Item):
+    """The CM's redacted text, to be published with the "edited by the community managers"
+    mark. Never the original."""
+
+    title = fields.String(required=True, allow_none=True)  # None for a reply
+    body = fields.String(required=True)
+    detector_kinds = fields.List(fields.String(), required=True)
+
+
+@REGISTRY.register("moderation.item_flagged", version=1)
+class ItemFlaggedV1(Schema):
+    item_id = _ident(required=True)
+    target_type = fields.String(required=True, validate=validate.OneOf(["post", "reply"]))
+    target_id = _ident(required=True)
+    post_id = _ident(required=True)
+    author_id = _ident(required=True)
+    flagger_id = _ident(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
+    trusted = fields.Boolean(required=True)  # staff, or a member with enough approved posts
+    round = fields.Integer(required=True)  # a CM decision closes a round of flags
+
+
+class PolicySchema(Schema):
+    premoderation = fields.Boolean(required=True)  # everything waits for a CM
+    premoderated_categories = fields.List(
+        fields.String(validate=validate.Length(min=1, max=60)), required=True,
+        validate=validate.Length(max=200))
+    new_member_threshold = fields.Integer(  # members with fewer approved contributions wait
+        required=True, validate=validate.Range(min=0, max=1000))
+    flags_to_hide = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    trusted_min_approved = fields.Integer(  # approved contributions that make a flagger trusted
+        required=True, validate=validate.Range(min=0, max=10000))
+
+
+@REGISTRY.register("moderation.policy_changed", version=1)
+class PolicyChangedV1(Schema):
+    policy = fields.Nested(PolicySchema, required=True)
+    previous = fields.Nested(PolicySchema, required=True)
+
+
+@REGISTRY.register("moderation.member_noted", version=1, private=True)
+class MemberNotedV1(Schema):
+    member_id = _ident(required=True)
+    note_id = _ident(required=True)
+    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+@REGISTRY.register("moderation.sla_breached", version=1)
+class SlaBreachedV1(Schema):
+    """A question has waited longer than its target for a first staff answer."""
+
+    post_id = _ident(required=True)
+    author_id = _ident(required=True)
+    category = fields.String(required=True)
+    channel = fields.String(required=True)
+    published_at = fields.String(required=True)
+    target_seconds = fields.Integer(required=True)

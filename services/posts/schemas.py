@@ -1,0 +1,314 @@
+"""Posts: event payload schemas (registered, versioned) and RPC argument schemas.
+
+Streams and what travels where (docs/asyncapi.yaml documents every type):
+
+- post stream ``<post_id>`` and reply stream ``<reply_id>``: PUBLIC events only
+  (``posts.events``). They carry the text of *published* content only — never a submission that
+  moderation has not released, never the original of a redacted text.
+- content stream ``<target_id>.r<revision>``: one PRIVATE event, ``posts.content_submitted``
+  (``posts.private``), the submitted title/body moderation scans. Other bank systems cannot bind
+  to it.
+- vote stream ``vote.<target_id>.<member_id>``: PUBLIC ``posts.post_voted`` / ``post_unvoted`` /
+  ``reply_voted`` / ``reply_unvoted``.
+
+A stream is either all public or all private: a consumer of the public exchange sees every
+version of every stream it receives, so per-stream version guards never wait for a version that
+was published elsewhere.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.shared.payloads import REGISTRY
+
+KINDS = ("question", "idea", "discussion", "article")
+STAFF_ROLES = ("advisor", "community_manager", "admin")
+MODERATOR_ROLES = ("community_manager", "admin")
+IDEA_STATUSES = ("submitted", "under_review", "planned", "delivered", "declined",
+                 "already_exists")
+REPLY_KINDS = ("answer", "comment")
+TARGET_TYPES = ("post", "reply")
+
+def _ident(**kwargs):
+    return fields.String(validate=validate.Length(min=1, max=120), **kwargs)
+
+
+def _text(max_length: int, **kwargs):
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+
+
+TITLE_MAX = 200
+BODY_MAX = 20000
+TAG_RE = r"^[a-z0-9][a-z0-9\-]{0,39}$"
+CATEGORY_RE = r"^[a-z0-9][a-z0-9\-]{0,59}$"
+
+
+# --- shared payload parts ----------------------------------------------------------------------
+
+class _PostRef(Schema):
+    """Identity of a post in every post event: enough for a consumer to route without a lookup."""
+
+    post_id = _ident(required=True)
+    author_id = _ident(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    category = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
+
+
+class _PublishedPost(_PostRef):
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    title = _text(TITLE_MAX, required=True)
+    body = _text(BODY_MAX, required=True)
+    redacted = fields.Boolean(required=True)  # True: "edited by the community managers"
+    official = fields.Boolean(required=True)  # written by bank staff
+
+
+class _ReplyRef(Schema):
+    reply_id = _ident(required=True)
+    post_id = _ident(required=True)
+    post_author_id = _ident(required=True)
+    post_kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    author_id = _ident(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REPLY_KINDS))
+    official = fields.Boolean(required=True)  # answer by an advisor / CM / admin
+
+
+class _PublishedReply(_ReplyRef):
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    body = _text(BODY_MAX, required=True)
+    redacted = fields.Boolean(required=True)
+
+
+class _Rejection(Schema):
+    revision = fields.Integer(required=True)
+    reason_code = fields.String(required=True)
+
+
+# --- content (PRIVATE) -------------------------------------------------------------------------
+
+@REGISTRY.register("posts.content_submitted", version=1, private=True)
+class ContentSubmittedV1(Schema):
+    """A new text to review: first version or an edit. Stream ``<target_id>.r<revision>``."""
+
+    target_type = fields.String(required=True, validate=validate.OneOf(TARGET_TYPES))
+    target_id = _ident(required=True)
+    post_id = _ident(required=True)  # the post itself, or the reply's post
+    revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    author_id = _ident(required=True)  # the contribution's author
+    submitted_by = _ident(required=True)  # who wrote this revision (author, or a CM editing)
+    submitter_roles = fields.List(fields.String(), required=True)
+    kind = fields.String(required=True)  # post kind, or reply kind
+    category = fields.String(required=True)
+    title = _text(TITLE_MAX, required=True, allow_none=True)  # None for a reply
+    body = _text(BODY_MAX, required=True)
+
+
+# --- post stream (PUBLIC) ----------------------------------------------------------------------
+
+@REGISTRY.register("posts.post_submitted", version=1)
+class PostSubmittedV1(_PostRef):
+    """A post exists and waits for moderation; not visible to others yet. No text."""
+
+    revision = fields.Integer(required=True)
+
+
+@REGISTRY.register("posts.post_edit_submitted", version=1)
+class PostEditSubmittedV1(_PostRef):
+    """A new revision waits for moderation; the published one stays visible. No text."""
+
+    revision = fields.Integer(required=True)
+    editor_id = _ident(required=True)
+
+
+@REGISTRY.register("posts.post_published", version=1)
+class PostPublishedV1(_PublishedPost):
+    """The post became visible (revision 1, possibly redacted by the CMs)."""
+
+
+@REGISTRY.register("posts.post_edited", version=1)
+class PostEditedV1(_PublishedPost):
+    """A new revision replaced the visible text (history keeps the older published ones)."""
+
+    editor_id = _ident(required=True)
+
+
+@REGISTRY.register("posts.post_redacted", version=1)
+class PostRedactedV1(_PublishedPost):
+    """The CMs replaced already visible text with a masked version (`redacted` is True)."""
+
+
+@REGISTRY.register("posts.post_rejected", version=1)
+class PostRejectedV1(_PostRef, _Rejection):
+    """Moderation refused the post (never visible, or removed after flags); reason for the
+    author."""
+
+
+@REGISTRY.register("posts.post_edit_rejected", version=1)
+class PostEditRejectedV1(_PostRef, _Rejection):
+    """Moderation refused an edit; the previously published revision stays."""
+
+
+@REGISTRY.register("posts.post_hidden", version=1)
+class PostHiddenV1(_PostRef):
+    """Hidden pending review (enough flags from trusted members)."""
+
+    reason = fields.String(required=True, validate=validate.OneOf(["flags"]))
+
+
+@REGISTRY.register("posts.post_restored", version=1)
+class PostRestoredV1(_PostRef):
+    """Visible again after a review of its flags."""
+
+
+@REGISTRY.register("posts.post_deleted", version=1)
+class PostDeletedV1(_PostRef):
+    """Tombstone: the post and its text are gone from every read model."""
+
+    deleted_by = _ident(required=True)
+    by_staff = fields.Boolean(required=True)
+
+
+@REGISTRY.register("posts.answer_accepted", version=1)
+class AnswerAcceptedV1(_PostRef):
+    reply_id = _ident(required=True)
+    reply_author_id = _ident(required=True)
+    previous_reply_id = _ident(required=True, allow_none=True)
+    accepted_by = _ident(required=True)
+
+
+@REGISTRY.register("posts.idea_status_changed", version=1)
+class IdeaStatusChangedV1(_PostRef):
+    from_status = fields.String(required=True, validate=validate.OneOf(IDEA_STATUSES))
+    to_status = fields.String(required=True, validate=validate.OneOf(IDEA_STATUSES))
+    note = _text(2000, required=True)  # public note of the CM
+    release = _text(300, load_default=None, allow_none=True)  # release / changelog reference
+    changed_by = _ident(required=True)
+
+
+@REGISTRY.register("posts.idea_merged", version=1)
+class IdeaMergedV1(_PostRef):
+    """This idea duplicates `into_id`: its votes move there (posts.post_unvoted / post_voted with
+    reason "merged"), followers should follow (feeds), and it points to its target."""
+
+    into_id = _ident(required=True)
+    into_author_id = _ident(required=True)
+    from_status = fields.String(required=True)
+    merged_by = _ident(required=True)
+
+
+@REGISTRY.register("posts.post_featured", version=1)
+class PostFeaturedV1(_PostRef):
+    by = _ident(required=True)
+
+
+@REGISTRY.register("posts.post_unfeatured", version=1)
+class PostUnfeaturedV1(_PostRef):
+    by = _ident(required=True)
+
+
+@REGISTRY.register("posts.post_locked", version=1)
+class PostLockedV1(_PostRef):
+    """No new replies."""
+
+    by = _ident(required=True)
+
+
+@REGISTRY.register("posts.post_unlocked", version=1)
+class PostUnlockedV1(_PostRef):
+    by = _ident(required=True)
+
+
+# --- reply stream (PUBLIC) ---------------------------------------------------------------------
+
+@REGISTRY.register("posts.reply_submitted", version=1)
+class ReplySubmittedV1(_ReplyRef):
+    """A reply waits for moderation; not visible to others yet. No text."""
+
+    revision = fields.Integer(required=True)
+
+
+@REGISTRY.register("posts.reply_edit_submitted", version=1)
+class ReplyEditSubmittedV1(_ReplyRef):
+    revision = fields.Integer(required=True)
+    editor_id = _ident(required=True)
+
+
+@REGISTRY.register("posts.reply_published", version=1)
+class ReplyPublishedV1(_PublishedReply):
+    pass
+
+
+@REGISTRY.register("posts.reply_edited", version=1)
+class ReplyEditedV1(_PublishedReply):
+    editor_id = _ident(required=True)
+
+
+@REGISTRY.register("posts.reply_redacted", version=1)
+class ReplyRedactedV1(_PublishedReply):
+    pass
+
+
+@REGISTRY.register("posts.reply_rejected", version=1)
+class ReplyRejectedV1(_ReplyRef, _Rejection):
+    pass
+
+
+@REGISTRY.register("posts.reply_edit_rejected", version=1)
+class ReplyEditRejectedV1(_ReplyRef, _Rejection):
+    pass
+
+
+@REGISTRY.register("posts.reply_hidden", version=1)
+class ReplyHiddenV1(_ReplyRef):
+    reason = fields.String(required=True, validate=validate.OneOf(["flags"]))
+
+
+@REGISTRY.register("posts.reply_restored", version=1)
+class ReplyRestoredV1(_ReplyRef):
+    pass
+
+
+@REGISTRY.register("posts.reply_deleted", version=1)
+class ReplyDeletedV1(_ReplyRef):
+    deleted_by = _ident(required=True)
+    by_staff = fields.Boolean(required=True)
+
+
+# --- vote streams (PUBLIC) ---------------------------------------------------------------------
+
+class _PostVote(Schema):
+    post_id = _ident(required=True)
+    post_author_id = _ident(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    voter_id = _ident(required=True)
+    # "member": the voter's own act; "merged": moved by an idea merge
+    reason = fields.String(required=True, validate=validate.OneOf(["member", "merged"]))
+    merged_from = _ident(load_default=None, allow_none=True)  # on post_voted after a merge
+    merged_into = _ident(load_default=None, allow_none=True)  # on post_unvoted after a merge
+
+
+class _ReplyVote(Schema):
+    reply_id = _ident(required=True)
+    post_id = _ident(required=True)
+    reply_author_id = _ident(required=True)
+    voter_id = _ident(required=True)
+
+
+@REGISTRY.register("posts.post_voted", version=1)
+class PostVotedV1(_PostVote):
+    pass
+
+
+@REGISTRY.register("posts.post_unvoted", version=1)
+class PostUnvotedV1(_PostVote):
+    pass
+
+
+@REGISTRY.register("posts.reply_voted", version=1)
+class ReplyVotedV1(_ReplyVote):
+    pass
+
+
+@REGISTRY.register("posts.reply_unvoted", version=1)
+class ReplyUnvotedV1(_ReplyVote):
+    pass
