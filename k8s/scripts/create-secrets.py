@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Print the Secrets that the Agora manifests reference, with fresh random credentials.
+
+No credential is ever committed to the repository: the platform operator runs this once per
+namespace (or creates the same Secrets from a secret manager) and pipes the result to kubectl:
+
+    python3 k8s/scripts/create-secrets.py --env prod --namespace agora | kubectl create -f -
+    python3 k8s/scripts/create-secrets.py --env dev --namespace agora-dev | kubectl create -f -
+
+`kubectl create` (not apply) refuses to overwrite a Secret that already exists, so running it twice
+changes nothing. To rotate one credential, print only that Secret and replace it, e.g.
+
+    python3 k8s/scripts/create-secrets.py --env prod --namespace agora --only agora-jwt \\
+      | kubectl replace -f -
+
+(docs/runbook.md tells what else a rotation needs: the database side, the restarts.)
+
+Secrets, by environment:
+
+* both: agora-rabbitmq-app (username, password, uri, management_uri: the platform's RabbitMQ
+  user), agora-jwt (private_key.pem, public_key.pem: RSA key pair that signs access tokens),
+  agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
+  moderation, feeds, notifications, migrate, and the SREs' admin (agora-mongodb-admin-password).
+* dev only (production gets them from the operators): agora-<user>-mongodb
+  (connectionString.standard, as the MongoDB Community Operator would write it),
+  agora-rabbitmq-definitions (20-users.json: the users of the dev broker, password hashes only)
+  and agora-rabbitmq-admin (username, password of the dev broker's administrator).
+
+Not generated, because their content is the bank's: agora-gateway-tls (the Ingress certificate,
+or cert-manager's) and agora-service-tokens (bank-system credentials, optional).
+
+Passwords are 32 random hex digits: safe inside URIs without escaping. The key pair comes from
+`openssl genpkey`. Only the Python standard library and openssl are needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import secrets
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MONGODB_USERS = ["gateway", "identity", "posts", "moderation", "feeds", "notifications", "migrate"]
+RABBITMQ_APP_USER = "agora-app"
+RABBITMQ_VHOST = "agora"
+RABBITMQ_HOST = "agora-rabbitmq"  # the client Service of both the dev StatefulSet and the operator
+MONGODB_DEV_HOST = "agora-mongodb"
+LABELS = {"app.kubernetes.io/part-of": "agora", "app.kubernetes.io/managed-by": "create-secrets"}
+
+
+def new_password() -> str:
+    """A random password that needs no escaping in a URI: `new_password()` -> '3f9c...' (32 hex)."""
+    return secrets.token_hex(16)
+
+
+def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's rabbit_password_hashing_sha256: base64(salt + sha256(salt + password)).
+
+    The worked example of RabbitMQ's "Credentials and Passwords" guide:
+    >>> rabbitmq_password_hash("test12", bytes.fromhex("908dc60a"))
+    'kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR'
+    """
+    salt = secrets.token_bytes(4) if salt is None else salt
+    digest = hashlib.sha256(salt + password.encode("utf-8")).digest()
+    return base64.b64encode(salt + digest).decode("ascii")
+
+
+def rsa_key_pair() -> tuple[str, str]:
+    """A fresh RSA-3072 key pair as PEM text (private, public), made by openssl."""
+    with tempfile.TemporaryDirectory() as tmp:
+        private = Path(tmp) / "private.pem"
+        subprocess.run(
+            ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072",
+             "-out", str(private)],
+            check=True, capture_output=True,
+        )
+        public = subprocess.run(
+            ["openssl", "pkey", "-in", str(private), "-pubout"],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        return private.read_text(), public
+
+
+def secret(name: str, namespace: str, data: dict[str, str]) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(LABELS)},
+        "stringData": data,
+    }
+
+
+def build(env: str, namespace: str, only: set[str] | None = None, with_jwt: bool = True) -> list[dict]:
+    """All Secrets of one environment (or the named subset), as Kubernetes objects."""
+    out: list[dict] = []
+
+    def wanted(*names: str) -> bool:
+        return only is None or any(n in only for n in names)
+
+    if wanted("agora-rabbitmq-app", "agora-rabbitmq-definitions"):
+        app_password = new_password()
+        out.append(secret("agora-rabbitmq-app", namespace, {
+            "username": RABBITMQ_APP_USER,
+            "password": app_password,
+            "uri": f"amqp://{RABBITMQ_APP_USER}:{app_password}@{RABBITMQ_HOST}:5672/{RABBITMQ_VHOST}",
+            "management_uri": f"http://{RABBITMQ_APP_USER}:{app_password}@{RABBITMQ_HOST}:15672",
+        }))
+        if env == "dev":
+            admin_password = new_password()
+            out.append(secret("agora-rabbitmq-admin", namespace,
+                              {"username": "admin", "password": admin_password}))
+            users = {
+                "vhosts": [{"name": RABBITMQ_VHOST}],
+                "users": [
+                    {"name": RABBITMQ_APP_USER, "password_hash": rabbitmq_password_hash(app_password),
+                     "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["management"]},
+                    {"name": "admin", "password_hash": rabbitmq_password_hash(admin_password),
+                     "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]},
+                ],
+                "permissions": [
+                    {"user": user, "vhost": RABBITMQ_VHOST, "configure": ".*", "write": ".*", "read": ".*"}
+                    for user in (RABBITMQ_APP_USER, "admin")
+                ],
+            }
+            out.append(secret("agora-rabbitmq-definitions", namespace,
+                              {"20-users.json": json.dumps(users, indent=2)}))
+
+    if wanted("agora-jwt") and with_jwt:
+        private_pem, public_pem = rsa_key_pair()
+        out.append(secret("agora-jwt", namespace,
+                          {"private_key.pem": private_pem, "public_key.pem": public_pem}))
+
+    for user in MONGODB_USERS + ["admin"]:
+        password_secret = "agora-mongodb-admin-password" if user == "admin" else f"agora-{user}-mongodb-password"
+        uri_secret = "agora-mongodb-admin" if user == "admin" else f"agora-{user}-mongodb"
+        if not wanted(password_secret, uri_secret):
+            continue
+        password = new_password()
+        out.append(secret(password_secret, namespace, {"password": password}))
+        if env == "dev":
+            # The same keys the MongoDB Community Operator writes in production.
+            uri = f"mongodb://{user}:{password}@{MONGODB_DEV_HOST}:27017/admin?authSource=admin"
+            out.append(secret(uri_secret, namespace, {
+                "username": user, "password": password, "connectionString.standard": uri,
+            }))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--env", choices=["dev", "prod"], required=True)
+    parser.add_argument("--namespace", required=True)
+    parser.add_argument("--only", action="append", metavar="SECRET",
+                        help="print only this Secret (repeatable); for rotations")
+    parser.add_argument("--no-jwt", action="store_true",
+                        help="skip the token-signing key pair (when it comes from elsewhere)")
+    args = parser.parse_args(argv)
+    items = build(args.env, args.namespace, set(args.only) if args.only else None, not args.no_jwt)
+    if not items:
+        parser.error("no Secret matches --only")
+    json.dump({"apiVersion": "v1", "kind": "List", "items": items}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
