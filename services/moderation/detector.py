@@ -1,0 +1,514 @@
+"""Confidential-data detector: finds bank and personal identifiers in free text and masks them.
+
+A contribution in which this module finds anything is held for the community managers even when
+pre-moderation is off, and :func:`mask` proposes the redacted version (PRODUCT.md, "Moderation").
+Pure Python, no I/O, stdlib ``re`` only, so the domain layer and the tests can call it directly.
+
+Kinds, strongest first (the order decides which of two overlapping candidates is kept):
+
+``iban``            country code + 2 check digits + BBAN; ISO 13616 mod-97 and the SWIFT registry
+                    length of the country must both hold.
+``rib``             French RIB: bank (5) + branch (5) + account (11 alphanumerics) + key (2);
+                    the key must match ``97 - (89*bank + 15*branch + 3*account) mod 97``.
+``card_number``     13-19 digits, compact or in the usual groups (4-4-4-4[-3], Amex 4-6-5, 4-6-4),
+                    Luhn-valid, with an issuer prefix and a length that issuer uses.
+``email``           an e-mail address.
+``account_number``  an 11-character account / client number written next to a word that says so
+                    ("compte", "numéro client", "account number", "identifiant", ...).
+``phone``           French numbers (0X XX XX XX XX, +33 / 0033 forms) and E.164 (+ and 8-15 digits).
+
+The three checksummed kinds win over the others on overlap: a checksum is stronger evidence than a
+context word or a format.
+
+How it stays fast on long posts: every numeric pattern starts with a plain ``[0-9]`` (or a literal
+``0``/``+``), so the regex engine's C-level scan skips ordinary words without entering the pattern;
+the "token start" condition is a look-behind placed *after* that first character so it does not hide
+it from the scan. Every repetition is bounded or possessive, so there is no catastrophic
+backtracking, and the checksum work in Python happens only for the rare positions that already look
+like a number of the right shape. E-mails are found from each ``@`` (``str.find``) outwards.
+
+Separators accepted inside a number: space, no-break spaces (U+00A0, U+2007, U+202F), thin space,
+dot, hyphen and the Unicode hyphens/en dash; one between two characters, never two in a row.
+
+Known limits (detection is a safety net for honest mistakes, not a defence against evasion):
+numbers split across lines, written with full-width or non-ASCII digits, spelled out in words, or
+with letters standing for digits are not found; an IBAN with a wrong check digit (a typo) is not
+reported as an IBAN.
+
+>>> [f.kind for f in detect("Mon IBAN : FR76 3000 6000 0112 3456 7890 189, merci !")]
+['iban']
+>>> mask("Mon IBAN : FR76 3000 6000 0112 3456 7890 189, merci !")
+'Mon IBAN : FR76 •••• •••• •••• •••• •••0 189, merci !'
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+__all__ = ["IBAN_LENGTHS", "KINDS", "MASK_CHAR", "Finding", "detect", "mask", "summary"]
+
+#: The one character used to hide a confidential character, everywhere.
+MASK_CHAR = "•"
+
+#: Every ``Finding.kind``, strongest first.
+KINDS: tuple[str, ...] = ("iban", "rib", "card_number", "email", "account_number", "phone")
+
+_PRIORITY = {kind: len(KINDS) - rank for rank, kind in enumerate(KINDS)}
+
+#: IBAN length per country: the SWIFT IBAN registry (ISO 13616), all 89 countries and territories
+#: it lists. Territories that use their parent's code (French overseas departments use FR, Jersey
+#: and Guernsey GB, ...) are covered by that code.
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
+    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
+    "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of confidential data found in a text.
+
+    ``start``/``end`` are offsets into the original text (``text[start:end]`` is the match);
+    ``masked`` is what :func:`mask` puts in its place. The matched value itself is deliberately not
+    stored, so a finding can be logged or put in an event without leaking what it points at.
+
+    >>> detect("écrivez à jean.dupont@exemple.fr")[0]
+    Finding(kind='email', start=10, end=32, masked='j•••@exemple.fr')
+    """
+
+    kind: str
+    start: int
+    end: int
+    masked: str
+
+
+# --- patterns -------------------------------------------------------------------------------------
+
+# One separator between the characters of a number (see the module docstring).
+_SEP_CHARS = " \u00a0\u2007\u2009\u202f.-\u2010\u2011\u2012\u2013"
+_S = "[" + re.escape(_SEP_CHARS) + "]"
+
+# Plausible IBAN start: the first check digit, preceded by two letters at a token start ("FR76",
+# or "FR 76") and followed by the second check digit and at least the 11 BBAN characters of the
+# shortest IBAN (Norway). The exact end is found in Python from the country's registered length.
+# (The look-behinds are ordered cheapest-rejection first: most digits follow a digit or a space.)
+_IBAN_RE = re.compile(
+    rf"[0-9](?<=[A-Za-z][0-9]|{_S}[0-9])"
+    rf"(?:(?<=[A-Za-z]{{2}}[0-9])(?<![^\W_][A-Za-z]{{2}}[0-9])"
+    rf"|(?<=[A-Za-z]{{2}}{_S}[0-9])(?<![^\W_][A-Za-z]{{2}}{_S}[0-9]))"
+    rf"(?=[0-9](?:{_S}?[A-Za-z0-9]){{11}})"
+)
+
+# Plausible card start: a digit starting a token (not after "+", that is a phone) and either 13+
+# compact digits or a first group of 4 in one of the layouts card numbers are printed in.
+_CARD_RE = re.compile(
+    r"[0-9](?<![^\W_+][0-9])"
+    rf"(?=[0-9]{{12}}|[0-9]{{3}}{_S}(?:[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]|[0-9]{{6}}{_S}[0-9]{{4}}))"
+)
+_DIGITS_RE = re.compile(r"[0-9]{1,20}")
+
+# French RIB, compact or with a separator between its four parts.
+_RIB_RE = re.compile(
+    rf"[0-9](?=([0-9]{{4}}){_S}?([0-9]{{5}}){_S}?([0-9A-Za-z]{{11}}){_S}?([0-9]{{2}})(?![^\W_]))"
+    r"(?<![^\W_+][0-9])"
+)
+
+# French phone numbers: 0X XX XX XX XX (one separator, used consistently, which keeps dates like
+# 01.02.2024 out) or 0033 X XX XX XX XX; not when the digits before continue a longer number.
+_PHONE_FR_RE = re.compile(
+    rf"0(?<![^\W_+]0)(?<![0-9]{_S}0)"
+    rf"(?:033{_S}?(?:\(0\){_S}?)?)?"
+    rf"[1-9]({_S}?)[0-9]{{2}}(?:\1[0-9]{{2}}){{3}}"
+    r"(?![^\W_])(?!\1[0-9]{2})"
+)
+
+# International E.164: "+", 8 to 15 digits, separators, an optional "(0)" trunk prefix and a ")"
+# closing "(+33)". Greedy but bounded, and never stopping inside a run of digits.
+_PHONE_INTL_RE = re.compile(
+    r"\+(?<![^\W_]\+)"
+    rf"(?=([1-9](?:\)?{_S}?(?:\(0\){_S}?)?[0-9]){{7,14}})(?![0-9]))"
+)
+
+# A number directly followed by a currency or a percent sign is an amount, not a phone/account.
+_AMOUNT_AFTER_RE = re.compile(r"[ \u00a0\u202f]?(?:[€$£%]|[kK]€|(?i:eur|usd|chf|gbp)(?![^\W_]))")
+
+# Words that make an 11-character token an account or client number. Covers "compte",
+# "n° de compte", "numéro client", "account number", "client number", "identifiant", ...
+# Written as "first letter, then the rest" so the engine's character-class scan can skip the text
+# between candidates, which a leading look-behind or a case-insensitive alternation would prevent.
+_ACCOUNT_WORD_RE = re.compile(
+    r"[ACIaci](?<![^\W_].)"
+    r"(?:(?<=[Cc])(?i:ompte|lient|ustomer)|(?<=[Aa])(?i:ccount|cct)|(?<=[Ii])(?i:dentifi(?:ant|er)))"
+    r"(?i:s?)(?![^\W_])"
+)
+# The token itself: 11 alphanumerics, or 11 digits written in groups.
+_ACCOUNT_TOKEN_RE = re.compile(
+    rf"(?<![^\W_])(?<![0-9]{_S})(?<!\+)"
+    rf"(?:[0-9A-Za-z]{{11}}|[0-9](?:{_S}?[0-9]){{10}})"
+    r"(?![^\W_])"
+)
+# How far from the context word the number may be ("n° de compte client : ", "est le ", ...).
+_ACCOUNT_CONTEXT_CHARS = 48
+_ACCOUNT_MAX_TOKEN = 21  # 11 digits with a separator between each
+
+_EMAIL_LOCAL_PUNCT = "._%+-"
+_EMAIL_LOCAL_MAX = 64  # RFC 5321 limit; also bounds the backwards walk from each "@"
+_EMAIL_DOMAIN_RE = re.compile(r"[^\W_][\w-]*+(?:\.[^\W_][\w-]*+)++")
+
+
+# --- checksums ------------------------------------------------------------------------------------
+
+_IBAN_LETTERS = {chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)}  # A=10 ... Z=35
+
+
+def _iban_ok(iban: str) -> bool:
+    """ISO 13616 mod-97 on an upper-case compact IBAN (length already checked)."""
+    if iban[2:4] in ("00", "01", "99"):  # check digits are 02..98 by construction
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(_IBAN_LETTERS.get(c, c) for c in rearranged)) % 97 == 1
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        value = ord(ch) - 48
+        if i % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _card_issuer_ok(digits: str) -> bool:
+    """Whether the prefix belongs to a card scheme that issues numbers of this length.
+
+    Random 16-digit strings pass Luhn one time in ten; the issuer table removes most of those.
+    French CB cards are co-branded Visa or Mastercard, so they are covered by 4 and 51-55/2221-2720.
+    """
+    n = len(digits)
+    p1, p2, p3, p4 = digits[0], int(digits[:2]), int(digits[:3]), int(digits[:4])
+    if p1 == "4":  # Visa
+        return n in (13, 16, 19)
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:  # Mastercard
+        return n == 16
+    if p2 in (34, 37):  # American Express
+        return n == 15
+    if 300 <= p3 <= 305 or p2 in (36, 38, 39):  # Diners Club
+        return 14 <= n <= 19
+    if 3528 <= p4 <= 3589 or 2200 <= p4 <= 2204:  # JCB, Mir
+        return 16 <= n <= 19
+    if p1 == "6" or p2 == 50 or 56 <= p2 <= 58:  # Discover, UnionPay, Maestro, RuPay
+        return 13 <= n <= 19
+    return False
+
+
+# The official RIB table: A/J=1, B/K/S=2, C/L/T=3, ... I/R/Z=9 (S starts at 2, not 1).
+_RIB_LETTERS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789")
+
+
+def _rib_ok(bank: str, branch: str, account: str, key: str) -> bool:
+    account_digits = account.upper().translate(_RIB_LETTERS)
+    expected = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account_digits)) % 97
+    return int(key) == expected
+
+
+# --- scanners: each yields (start, end, kind) candidates ----------------------------------------
+
+_Candidate = tuple[int, int, str]
+
+
+def _is_alnum_at(text: str, i: int) -> bool:
+    return i < len(text) and text[i].isalnum()
+
+
+def _amount_follows(text: str, end: int) -> bool:
+    return _AMOUNT_AFTER_RE.match(text, end) is not None
+
+
+def _scan_iban(text: str) -> Iterator[_Candidate]:
+    n = len(text)
+    for m in _IBAN_RE.finditer(text):
+        # "FR 76": one separator between the country code and the check digits.
+        start = m.start() - (3 if text[m.start() - 1] in _SEP_CHARS else 2)
+        country = text[start : start + 2].upper()
+        length = IBAN_LENGTHS.get(country)
+        if length is None:
+            continue
+        # Collect exactly the registered number of BBAN characters, skipping single separators:
+        # the greedy shape alone cannot know where the IBAN ends when a word or number follows.
+        need = length - 4
+        bban: list[str] = []
+        i = m.start() + 2
+        previous_was_sep = False
+        while len(bban) < need and i < n:
+            ch = text[i]
+            if ch in _SEP_CHARS and not previous_was_sep:
+                previous_was_sep = True
+            elif ch.isascii() and ch.isalnum():
+                bban.append(ch)
+                previous_was_sep = False
+            else:
+                break
+            i += 1
+        if len(bban) != need:
+            continue
+        # The IBAN must end where a token ends: a longer string is something else. A word glued
+        # after a final digit ("...7890 189Merci") is a copy-paste slip, not a longer number.
+        if i < n and text[i].isalnum() and (text[i].isdigit() or not bban[-1].isdigit()):
+            continue
+        # Registered BBANs are mostly digits; prose words after "FR76" would be mostly letters and
+        # then pass mod-97 once in 97 tries.
+        if 2 * sum(ch.isdigit() for ch in bban) < need:
+            continue
+        iban = country + text[m.start() : m.start() + 2] + "".join(bban).upper()
+        if _iban_ok(iban):
+            yield start, i, "iban"
+
+
+def _card_layout_ok(sizes: list[int]) -> bool:
+    if len(sizes) == 1:
+        return True  # compact
+    if all(size == 4 for size in sizes[:-1]) and 1 <= sizes[-1] <= 4:
+        return True  # 4-4-4-4, 4-4-4-4-3, 4-4-4-1 (13-digit Visa)
+    return sizes in ([4, 6, 5], [4, 6, 4])  # Amex, Diners
+
+
+def _scan_cards(text: str) -> Iterator[_Candidate]:
+    n = len(text)
+    for m in _CARD_RE.finditer(text):
+        # Read up to 19 digits in groups separated by single separators.
+        groups: list[tuple[int, int]] = []
+        total = 0
+        i = m.start()
+        while total <= 19:
+            run = _DIGITS_RE.match(text, i)
+            if run is None:
+                break
+            groups.append(run.span())
+            total += run.end() - run.start()
+            j = run.end()
+            if j + 1 < n and text[j] in _SEP_CHARS and "0" <= text[j + 1] <= "9":
+                i = j + 1
+            else:
+                break
+        # The card may be followed by something else in digits ("... 7894 12/26"): try the longest
+        # run of whole groups first, down to the shortest that can still be a card.
+        for k in range(len(groups), 0, -1):
+            kept = groups[:k]
+            sizes = [b - a for a, b in kept]
+            if not 13 <= sum(sizes) <= 19 or not _card_layout_ok(sizes):
+                continue
+            end = kept[-1][1]
+            if _is_alnum_at(text, end):
+                continue  # a longer digit string or a word glued to it
+            digits = "".join(text[a:b] for a, b in kept)
+            if _card_issuer_ok(digits) and _luhn_ok(digits):
+                yield m.start(), end, "card_number"
+                break
+
+
+def _scan_rib(text: str) -> Iterator[_Candidate]:
+    for m in _RIB_RE.finditer(text):
+        bank = text[m.start() : m.end(1)]
+        if _rib_ok(bank, m.group(2), m.group(3), m.group(4)):
+            yield m.start(), m.end(4), "rib"
+
+
+def _scan_phones(text: str) -> Iterator[_Candidate]:
+    for m in _PHONE_FR_RE.finditer(text):
+        if not _amount_follows(text, m.end()):
+            yield m.start(), m.end(), "phone"
+    for m in _PHONE_INTL_RE.finditer(text):
+        start, end = m.start(), m.end(1)
+        if start and text[start - 1] == "(" and ")" in text[start:end]:
+            start -= 1  # "(+33) 1 23 45 67 89": mask the parenthesis pair whole
+        if text.startswith("33", m.start() + 1):
+            end = _french_intl_end(text, m.start() + 1, end)
+        if not _amount_follows(text, end):
+            yield start, end, "phone"
+
+
+def _french_intl_end(text: str, begin: int, end: int) -> int:
+    """A +33 number has exactly 9 digits after the country code: stop there when a group ends.
+
+    Keeps "+33 6 12 34 56 78 9h-18h" from swallowing the "9".
+    """
+    count = 0
+    i = begin
+    while i < end:
+        if text.startswith("(0)", i):
+            i += 3
+            continue
+        if "0" <= text[i] <= "9":
+            count += 1
+            if count == 11:
+                return i + 1 if not ("0" <= text[i + 1 : i + 2] <= "9") else end
+        i += 1
+    return end
+
+
+def _scan_accounts(text: str) -> Iterator[_Candidate]:
+    n = len(text)
+    for word in _ACCOUNT_WORD_RE.finditer(text):
+        ws, we = word.span()
+        # Search a little around the word; the end position is widened so a token crossing the
+        # window edge is seen whole, and its end is re-checked below because a regex cannot look
+        # past ``endpos``.
+        lo = max(0, ws - _ACCOUNT_CONTEXT_CHARS - _ACCOUNT_MAX_TOKEN)
+        hi = min(n, we + _ACCOUNT_CONTEXT_CHARS + _ACCOUNT_MAX_TOKEN + 1)
+        for m in _ACCOUNT_TOKEN_RE.finditer(text, lo, hi):
+            start, end = m.span()
+            before = end <= ws and ws - end <= _ACCOUNT_CONTEXT_CHARS
+            after = start >= we and start - we <= _ACCOUNT_CONTEXT_CHARS
+            if not (before or after):
+                continue
+            if _is_alnum_at(text, end) or (
+                end + 1 < n and text[end] in _SEP_CHARS and "0" <= text[end + 1] <= "9"
+            ):
+                continue  # part of a longer number
+            if sum(ch.isdigit() for ch in text[start:end]) < 6 or _amount_follows(text, end):
+                continue  # a word, a reference like "ABCDEFGH123", or an amount
+            yield start, end, "account_number"
+
+
+def _scan_emails(text: str) -> Iterator[_Candidate]:
+    at = text.find("@")
+    while at != -1:
+        start = at
+        floor = max(0, at - _EMAIL_LOCAL_MAX)
+        while start > floor and (
+            text[start - 1].isalnum() or text[start - 1] in _EMAIL_LOCAL_PUNCT
+        ):
+            start -= 1
+        while start < at and not text[start].isalnum():
+            start += 1  # a local part starts with a letter or digit in practice ("(+jean@...")
+        if start < at:
+            domain = _EMAIL_DOMAIN_RE.match(text, at + 1)
+            if domain is not None:
+                end = domain.end()
+                tld = text[text.rfind(".", at, end) + 1 : end]
+                if len(tld) >= 2 and tld.isalpha():
+                    yield start, end, "email"
+        at = text.find("@", at + 1)
+
+
+_SCANNERS = (_scan_iban, _scan_rib, _scan_cards, _scan_emails, _scan_accounts, _scan_phones)
+
+
+# --- masking --------------------------------------------------------------------------------------
+
+
+def _mask_chars(span: str, keep_head: int, keep_tail: int) -> str:
+    """Hide every letter/digit except the first ``keep_head`` and last ``keep_tail`` ones.
+
+    Separators stay, so the masked number keeps the shape the author typed.
+    """
+    total = sum(ch.isalnum() for ch in span)
+    out = []
+    seen = 0
+    for ch in span:
+        if ch.isalnum():
+            out.append(ch if seen < keep_head or seen >= total - keep_tail else MASK_CHAR)
+            seen += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _masked(kind: str, span: str) -> str:
+    if kind == "iban":
+        return _mask_chars(span, 4, 4)  # country and check digits tell the reader what it was
+    if kind == "email":
+        local, _, domain = span.partition("@")
+        # A fixed number of mask characters, so the length of the local part is not revealed.
+        return local[0] + MASK_CHAR * 3 + "@" + domain
+    if kind == "phone":
+        head = 4 if span.startswith("00") else 2  # "06", "+33", "(+33)", "0033"
+        return _mask_chars(span, head, 2)
+    return _mask_chars(span, 0, 4)  # card, RIB, account: last 4 only, as on a receipt
+
+
+# --- public API -----------------------------------------------------------------------------------
+
+
+def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Keep non-overlapping candidates: the strongest kind first, then the longest, the leftmost."""
+    candidates.sort(key=lambda c: (-_PRIORITY[c[2]], c[0] - c[1], c[0]))
+    starts: list[int] = []
+    ends: list[int] = []
+    kept: list[_Candidate] = []
+    for cand in candidates:
+        start, end, _ = cand
+        i = bisect_left(starts, start)
+        if (i > 0 and ends[i - 1] > start) or (i < len(starts) and starts[i] < end):
+            continue
+        starts.insert(i, start)
+        ends.insert(i, end)
+        kept.append(cand)
+    kept.sort()
+    return kept
+
+
+def detect(text: str) -> list[Finding]:
+    """Find confidential data in ``text``: non-overlapping findings sorted by ``start``.
+
+    >>> text = "IBAN fr14 2004 1010 0505 0001 3m02 606 ou appelez le 06 12 34 56 78"
+    >>> [(f.kind, text[f.start:f.end]) for f in detect(text)]
+    [('iban', 'fr14 2004 1010 0505 0001 3m02 606'), ('phone', '06 12 34 56 78')]
+    >>> detect("Le 12/03/2024 j'ai payé 1 234,56 € (commande 4970101234567891).")
+    []
+    """
+    candidates: list[_Candidate] = []
+    for scan in _SCANNERS:
+        candidates.extend(scan(text))
+    return [
+        Finding(kind, start, end, _masked(kind, text[start:end]))
+        for start, end, kind in _resolve(candidates)
+    ]
+
+
+def mask(text: str, findings: Iterable[Finding] | None = None) -> str:
+    """Return ``text`` with each finding replaced by its masked form (detects them if not given).
+
+    Everything outside the findings is returned unchanged.
+
+    >>> mask("Carte 4970 1012 3456 7893, mail j.dupont@exemple.fr, tél. +33 6 12 34 56 78")
+    'Carte •••• •••• •••• 7893, mail j•••@exemple.fr, tél. +33 • •• •• •• 78'
+    """
+    if findings is None:
+        findings = detect(text)
+    out: list[str] = []
+    pos = 0
+    for finding in sorted(findings, key=lambda f: f.start):
+        if finding.start < pos:
+            raise ValueError("findings overlap")
+        out.append(text[pos : finding.start])
+        out.append(finding.masked)
+        pos = finding.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def summary(findings: Iterable[Finding]) -> dict[str, int]:
+    """Count findings per kind; every kind is present, in :data:`KINDS` order.
+
+    >>> summary(detect("jean@exemple.fr, marie@exemple.fr"))["email"]
+    2
+    """
+    counts = dict.fromkeys(KINDS, 0)
+    for finding in findings:
+        counts[finding.kind] += 1
+    return counts

@@ -1,0 +1,625 @@
+"""Labelled corpus for the confidential-data detector (services/moderation/detector.py).
+
+Valid numbers are computed here with checksum helpers written independently of the detector, so the
+tests do not check the detector against itself; a few published example IBANs anchor the helpers to
+the real world. Everything is generated from a fixed seed: the corpus is the same on every run.
+
+A case lists what must be found, as (kind, exact substring). ``kinds`` limits the comparison to some
+kinds: an IBAN with a wrong check digit must not be reported *as an IBAN*, and what else its digits
+happen to look like is not the point of that case.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"  # narrow no-break space: French thousands separator and space before "?" / "!"
+
+
+class Case(NamedTuple):
+    id: str
+    text: str
+    expected: tuple[tuple[str, str], ...] = ()
+    kinds: frozenset[str] | None = None  # None: every kind is compared
+
+
+# --- independent checksum helpers -----------------------------------------------------------------
+
+
+def iban_check_digits(country: str, bban: str) -> str:
+    """ISO 13616: 98 - (BBAN + country + "00" as digits, letters A=10..Z=35) mod 97."""
+    rearranged = (bban + country + "00").upper()
+    number = int("".join(str(int(ch, 36)) for ch in rearranged))
+    return f"{98 - number % 97:02d}"
+
+
+def make_iban(country: str, bban: str) -> str:
+    return country + iban_check_digits(country, bban) + bban
+
+
+def luhn_check_digit(partial: str) -> str:
+    """The digit to append to ``partial`` so the whole number is Luhn-valid."""
+    total = 0
+    for i, ch in enumerate(reversed(partial)):
+        value = int(ch)
+        if i % 2 == 0:  # these positions are doubled once the check digit is appended
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def luhn_valid(number: str) -> bool:
+    return luhn_check_digit(number[:-1]) == number[-1]
+
+
+def rib_key(bank: str, branch: str, account: str) -> str:
+    # Letters of the account map to digits by the Banque de France table: A/J=1, B/K/S=2, ...
+    table = {}
+    for letters, digit in (
+        ("AJ", 1),
+        ("BKS", 2),
+        ("CLT", 3),
+        ("DMU", 4),
+        ("ENV", 5),
+        ("FOW", 6),
+        ("GPX", 7),
+        ("HQY", 8),
+        ("IRZ", 9),
+    ):
+        for letter in letters:
+            table[letter] = str(digit)
+    account_digits = "".join(table.get(ch, ch) for ch in account.upper())
+    return f"{97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account_digits)) % 97:02d}"
+
+
+def group(value: str, size: int = 4, sep: str = " ") -> str:
+    return sep.join(value[i : i + size] for i in range(0, len(value), size))
+
+
+# --- generators -----------------------------------------------------------------------------------
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(string.digits) for _ in range(n))
+
+
+def _letters(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(string.ascii_uppercase) for _ in range(n))
+
+
+def _alnum(rng: random.Random, n: int) -> str:
+    # Mostly digits, as in real account numbers, with the odd letter.
+    return "".join(
+        rng.choice(string.ascii_uppercase) if rng.random() < 0.1 else rng.choice(string.digits)
+        for _ in range(n)
+    )
+
+
+def french_bban(rng: random.Random) -> str:
+    bank, branch, account = _digits(rng, 5), _digits(rng, 5), _alnum(rng, 11)
+    return bank + branch + account + rib_key(bank, branch, account)
+
+
+BBAN_MAKERS: dict[str, Callable[[random.Random], str]] = {
+    "FR": french_bban,
+    "MC": french_bban,
+    "DE": lambda r: _digits(r, 18),
+    "GB": lambda r: _letters(r, 4) + _digits(r, 14),
+    "IE": lambda r: _letters(r, 4) + _digits(r, 14),
+    "ES": lambda r: _digits(r, 20),
+    "IT": lambda r: _letters(r, 1) + _digits(r, 10) + _alnum(r, 12),
+    "SM": lambda r: _letters(r, 1) + _digits(r, 10) + _alnum(r, 12),
+    "BE": lambda r: _digits(r, 12),
+    "NL": lambda r: _letters(r, 4) + _digits(r, 10),
+    "CH": lambda r: _digits(r, 5) + _alnum(r, 12),
+    "LU": lambda r: _digits(r, 3) + _alnum(r, 13),
+    "PT": lambda r: _digits(r, 21),
+    "AT": lambda r: _digits(r, 16),
+    "NO": lambda r: _digits(r, 11),
+    "PL": lambda r: _digits(r, 24),
+    "MT": lambda r: _letters(r, 4) + _digits(r, 5) + _alnum(r, 18),
+    "LC": lambda r: _letters(r, 4) + _alnum(r, 24),
+}
+
+# Card prefixes by scheme with the length that scheme issues.
+CARD_PREFIXES: tuple[tuple[str, int], ...] = (
+    ("4", 16),
+    ("4", 16),
+    ("4", 13),
+    ("4", 19),  # Visa (and French CB co-branded Visa)
+    ("51", 16),
+    ("53", 16),
+    ("55", 16),
+    ("2221", 16),
+    ("2720", 16),  # Mastercard
+    ("34", 15),
+    ("37", 15),  # Amex
+    ("6011", 16),
+    ("65", 16),
+    ("3530", 16),
+    ("62", 16),  # Discover, JCB, UnionPay
+)
+
+
+def make_card(rng: random.Random, prefix: str, length: int) -> str:
+    partial = prefix + _digits(rng, length - len(prefix) - 1)
+    return partial + luhn_check_digit(partial)
+
+
+def card_layout(number: str, sep: str) -> str:
+    if len(number) == 15:  # Amex prints 4-6-5
+        return sep.join((number[:4], number[4:10], number[10:]))
+    return group(number, 4, sep)
+
+
+def break_check(number: str, position: int = -1) -> str:
+    """Change one character: Luhn, mod-97 and the RIB key all catch a single-character error."""
+    digit = number[position]
+    replacement = str((int(digit) + 1) % 10) if digit.isdigit() else ("B" if digit == "A" else "A")
+    index = position % len(number)
+    return number[:index] + replacement + number[index + 1 :]
+
+
+# --- sentences ------------------------------------------------------------------------------------
+
+TEMPLATES = (
+    "Bonjour, voici mon IBAN {x} pour le virement de demain.",
+    "My IBAN is {x}, could you check why the transfer failed?",
+    "iban:{x}",
+    "Pouvez-vous vérifier le {x}" + NNBSP + "? Merci d'avance",
+    "J'ai donné {x} au conseiller mais rien ne se passe.",
+    "({x})",
+    "Le numéro {x}\nest-il correct ?",
+)
+
+
+def _embed(rng: random.Random, value: str) -> str:
+    return rng.choice(TEMPLATES).format(x=value)
+
+
+def _iban_forms(rng: random.Random, iban: str) -> list[tuple[str, str]]:
+    return [
+        ("compact", iban),
+        ("spaced", group(iban)),
+        ("lower", group(iban).lower()),
+        ("nbsp", group(iban, 4, NBSP)),
+        ("dashes", group(iban, 4, "-") if rng.random() < 0.5 else group(iban, 4, ".")),
+    ]
+
+
+PUBLISHED_IBANS = (
+    "GB82 WEST 1234 5698 7654 32",  # ECBS / SWIFT registry examples
+    "GB29 NWBK 6016 1331 9268 19",
+    "DE89 3704 0044 0532 0130 00",
+    "FR14 2004 1010 0505 0001 3M02 606",
+    "FR76 3000 6000 0112 3456 7890 189",
+    "BE68 5390 0754 7034",
+    "NL91 ABNA 0417 1643 00",
+    "CH93 0076 2011 6238 5295 7",
+    "ES91 2100 0418 4502 0005 1332",
+    "IT60 X054 2811 1010 0000 0123 456",
+    "MC58 1122 2000 0101 2345 6789 030",
+    "LU28 0019 4006 4475 0000",
+    "NO93 8601 1117 947",
+    "MT84 MALT 0110 0001 2345 MTLC AST0 01S",
+)
+
+PUBLISHED_CARDS = (
+    "4111 1111 1111 1111",  # the classic Visa test number
+    "5555 5555 5555 4444",  # Mastercard test number
+    "3782 822463 10005",  # Amex test number, printed 4-6-5
+    "6011 1111 1111 1117",  # Discover test number
+    "4970 1012 3456 7893",  # French CB/Visa-looking
+)
+
+
+def iban_cases(rng: random.Random) -> list[Case]:
+    cases = []
+    for published in PUBLISHED_IBANS:
+        compact = published.replace(" ", "")
+        cases.append(
+            Case(
+                f"iban-published-{compact[:2]}-{compact[2:4]}",
+                _embed(rng, published),
+                (("iban", published),),
+            )
+        )
+        cases.append(
+            Case(
+                f"iban-published-lower-{compact[:4]}",
+                f"mon iban : {compact.lower()}.",
+                (("iban", compact.lower()),),
+            )
+        )
+    for country, maker in BBAN_MAKERS.items():
+        for n in range(2):
+            iban = make_iban(country, maker(rng))
+            for form, written in _iban_forms(rng, iban):
+                cases.append(
+                    Case(f"iban-{country}{n}-{form}", _embed(rng, written), (("iban", written),))
+                )
+            # Negatives: wrong check digits, one changed BBAN character, one character too many.
+            check = int(iban[2:4])
+            wrong_check = iban[:2] + f"{(check - 2 + 1) % 97 + 2:02d}" + iban[4:]
+            # (The long one is written compact: "<valid IBAN> 7" in groups *does* contain an IBAN.)
+            for label, bad in (
+                ("check", group(wrong_check)),
+                ("bban", group(break_check(iban, -3))),
+                ("long", iban + "7"),
+            ):
+                cases.append(
+                    Case(
+                        f"iban-{country}{n}-bad-{label}",
+                        _embed(rng, bad),
+                        kinds=frozenset({"iban"}),
+                    )
+                )
+    cases.append(
+        Case(
+            "iban-space-after-country",
+            "IBAN : FR 76 3000 6000 0112 3456 7890 189",
+            (("iban", "FR 76 3000 6000 0112 3456 7890 189"),),
+        )
+    )
+    cases.append(
+        Case(
+            "iban-then-words", "FR76 merci beaucoup pour tout votre aide", kinds=frozenset({"iban"})
+        )
+    )
+    cases.append(
+        Case("iban-unknown-country", "IBAN ZZ12 3456 7890 1234 5678 90", kinds=frozenset({"iban"}))
+    )
+    cases.append(
+        Case(
+            "iban-word-glued-after",
+            "IBAN:FR7630006000011234567890189Merci",
+            (("iban", "FR7630006000011234567890189"),),
+        )
+    )
+    cases.append(
+        Case("iban-glued-to-word", "refFR7630006000011234567890189", kinds=frozenset({"iban"}))
+    )
+    return cases
+
+
+def card_cases(rng: random.Random) -> list[Case]:
+    cases = []
+    for published in PUBLISHED_CARDS:
+        cases.append(
+            Case(
+                f"card-published-{published[:4]}",
+                f"Ma carte {published}, expire 12/26.",
+                (("card_number", published),),
+            )
+        )
+    for n, (prefix, length) in enumerate(CARD_PREFIXES * 2):
+        number = make_card(rng, prefix, length)
+        sep = rng.choice((" ", "-", NBSP, ""))
+        written = card_layout(number, sep) if sep else number
+        cases.append(
+            Case(
+                f"card-{n}-{prefix}-{length}",
+                _embed(rng, written).replace("IBAN", "carte"),
+                (("card_number", written),),
+            )
+        )
+        bad = break_check(number)
+        written_bad = card_layout(bad, sep) if sep else bad
+        cases.append(Case(f"card-{n}-bad-luhn", _embed(rng, written_bad).replace("IBAN", "carte")))
+    # Random 16-digit strings that fail Luhn, and Luhn-valid ones with no card scheme prefix.
+    for n in range(12):
+        number = _digits(rng, 16)
+        while luhn_valid(number):
+            number = _digits(rng, 16)
+        cases.append(
+            Case(
+                f"digits16-not-luhn-{n}",
+                f"Commande n° {number} expédiée",
+            )
+        )
+    for n, prefix in enumerate(("1", "7", "8", "9", "0")):
+        partial = prefix + _digits(rng, 14)
+        number = partial + luhn_check_digit(partial)
+        cases.append(Case(f"digits16-luhn-no-issuer-{n}", f"Référence {group(number)} du dossier"))
+    number = make_card(rng, "4", 16)
+    cases.append(
+        Case(
+            "card-then-expiry",
+            f"CB {group(number)} 12/27 cvv ***",
+            (("card_number", group(number)),),
+        )
+    )
+    cases.append(
+        Case(
+            "card-after-other-number",
+            f"ticket 12 {group(number)}",
+            (("card_number", group(number)),),
+        )
+    )
+    cases.append(
+        Case("card-inside-longer-digits", f"réf {number}12 ok", kinds=frozenset({"card_number"}))
+    )
+    return cases
+
+
+def rib_cases(rng: random.Random) -> list[Case]:
+    cases = []
+    for n in range(8):
+        bank, branch, account = _digits(rng, 5), _digits(rng, 5), _alnum(rng, 11)
+        if n % 2:
+            account = account[:10] + rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ")  # letter-keyed accounts
+        key = rib_key(bank, branch, account)
+        forms = [
+            f"{bank} {branch} {account} {key}",
+            bank + branch + account + key,
+            f"{bank}-{branch}-{account}-{key}".lower(),
+        ]
+        for m, written in enumerate(forms):
+            cases.append(
+                Case(f"rib-{n}-{m}", f"Mon RIB : {written} (banque en ligne)", (("rib", written),))
+            )
+        bad_key = f"{(int(key) % 97) + 1:02d}"
+        cases.append(
+            Case(
+                f"rib-{n}-bad-key",
+                f"RIB {bank} {branch} {account} {bad_key} merci",
+                kinds=frozenset({"rib"}),
+            )
+        )
+        cases.append(
+            Case(
+                f"rib-{n}-bad-digit",
+                f"RIB {bank} {break_check(branch)} {account} {key}",
+                kinds=frozenset({"rib"}),
+            )
+        )
+    return cases
+
+
+ACCOUNT_CONTEXTS = (
+    "Mon numéro de compte est {x}, pouvez-vous vérifier ?",
+    "N° de compte : {x}",
+    "numéro client {x}",
+    "My account number: {x}",
+    "client number {x} - please help",
+    "Identifiant : {x}",
+    "{x} c'est mon numéro de compte",
+    "COMPTE {x}",
+)
+
+
+def account_cases(rng: random.Random) -> list[Case]:
+    cases = []
+    values = [
+        "12345678901",
+        "0000157845Z",
+        "98765432101",
+        "AB123456789",
+        "00012345678",
+        "123 456 789 01",
+        "5432198765c",
+        "71234567890",
+    ]
+    for n, value in enumerate(values):
+        template = ACCOUNT_CONTEXTS[n % len(ACCOUNT_CONTEXTS)]
+        cases.append(Case(f"account-{n}", template.format(x=value), (("account_number", value),)))
+        cases.append(Case(f"account-{n}-no-context", f"Le colis {value} est bien arrivé."))
+    cases += [
+        Case("account-too-short", "mon compte 1234567890 (10 chiffres)"),
+        Case("account-too-long", "numéro client 123456789012"),
+        Case("account-mostly-letters", "identifiant ABCDEFGH123"),
+        Case("account-far-from-word", "compte" + " bla" * 20 + " 12345678901"),
+        Case("account-amount", "mon compte affiche 12 345 678 901 € de dettes"),
+        Case("account-year", "client depuis 2012, très content"),
+        Case(
+            "account-phone-wins-format", "compte : 06 12 34 56 78", (("phone", "06 12 34 56 78"),)
+        ),
+    ]
+    return cases
+
+
+PHONES = (
+    "06 12 34 56 78",
+    "06.12.34.56.78",
+    "06-12-34-56-78",
+    "0612345678",
+    "01 23 45 67 89",
+    "09" + NBSP + "87" + NBSP + "65" + NBSP + "43" + NBSP + "21",
+    "+33 6 12 34 56 78",
+    "+33612345678",
+    "+33 (0)6 12 34 56 78",
+    "+33 1 23 45 67 89",
+    "0033 6 12 34 56 78",
+    "0033612345678",
+    "+44 20 7946 0958",
+    "+44 (0)20 7946 0958",
+    "+1 212 555 0123",
+    "+49 30 12345678",
+    "+32 2 123 45 67",
+    "+41-44-668-18-00",
+)
+
+
+def phone_cases() -> list[Case]:
+    cases = []
+    for n, phone in enumerate(PHONES):
+        text = f"Appelez-moi au {phone} après 18h." if n % 2 else f"My number is {phone}"
+        cases.append(Case(f"phone-{n}", text, (("phone", phone),)))
+    cases += [
+        Case(
+            "phone-parenthesised-cc", "tél (+33) 1 23 45 67 89", (("phone", "(+33) 1 23 45 67 89"),)
+        ),
+        Case(
+            "phone-then-hours",
+            "joignable au +33 6 12 34 56 78 9h-18h",
+            (("phone", "+33 6 12 34 56 78"),),
+        ),
+        Case("phone-fr-then-hours", "au 06 12 34 56 78 9h-18h", (("phone", "06 12 34 56 78"),)),
+        Case("phone-too-short", "poste 06 12 34"),
+        Case("phone-intl-too-short", "+33 6 12"),
+        Case("phone-too-long", "série 06 12 34 56 78 90 12"),
+        Case("phone-plus-amount", "gain de +12 345 678 € cette année"),
+        Case("phone-plus-percent", "hausse de +1 234 567 89 %"),
+    ]
+    return cases
+
+
+EMAILS = (
+    "jean.dupont@exemple.fr",
+    "Marie-Claire+forum@banque-exemple.co.uk",
+    "JOHN_DOE99@Example.COM",
+    "josé.garcía@correo.es",
+    "a@b.io",
+)
+
+
+def email_cases() -> list[Case]:
+    cases = [
+        Case(f"email-{n}", f"Écrivez-moi à {email}.", (("email", email),))
+        for n, email in enumerate(EMAILS)
+    ]
+    cases += [
+        Case(
+            "email-in-angle-brackets",
+            "From: Jean <jean@exemple.fr>",
+            (("email", "jean@exemple.fr"),),
+        ),
+        Case("email-mention", "merci @BanqueExemple pour la réponse"),
+        Case("email-no-tld", "user@localhost ne marche pas"),
+        Case("email-no-local", "@exemple.fr"),
+        Case("email-numeric-tld", "admin@10.0.0.1"),
+    ]
+    return cases
+
+
+NEGATIVES = (
+    ("date-slash", "Rendez-vous le 12/03/2024 à 14h30."),
+    ("date-iso", "Depuis le 2024-03-12, plus rien."),
+    ("date-dots", "Le 12.03.2024 à 10:15, prélèvement."),
+    ("date-dots-time", "le 01.02.2024 12:30:45"),
+    ("amount-fr", "J'ai payé 1 234,56 € hier."),
+    ("amount-fr-nnbsp", "Total : 1" + NNBSP + "234" + NNBSP + "567,89" + NNBSP + "€"),
+    ("amount-de", "Betrag 12.500,00 EUR"),
+    ("amount-en", "It cost $1,234,567.89 in total"),
+    ("amount-big", "un prêt de 250 000 € sur 25 ans"),
+    ("order-number", "Commande n° 123456789 du 12 mars"),
+    ("order-ref", "référence 2024-000123-45, ticket #4567-8910"),
+    ("postcode", "J'habite 75008 Paris, ou 13001 Marseille."),
+    ("year", "En 2024, comme en 1999 et 2023."),
+    ("percent", "Taux à 3,45 % sur 20 ans, TAEG 4,12 %"),
+    ("ip", "Serveur 192.168.100.200 en panne"),
+    ("version", "Mettez à jour vers la v2.10.3.1234"),
+    ("siret-spaced", "SIRET 732 829 320 00074"),
+    ("time-range", "Ouvert de 09:00 à 18:30, 7j/7"),
+    ("phone-like-list", "Les lots 1, 2, 3, 4 et 5"),
+    ("long-digits", "Hash 12345678901234567890123456789012"),
+    ("iban-word", "IBAN et BIC sont sur le RIB"),
+    ("plain-en", "Hello, I can't log into my account since yesterday, please help!"),
+    ("plain-fr", "Bonjour, je n'arrive plus à accéder à mon compte client depuis hier."),
+)
+
+
+def negative_cases() -> list[Case]:
+    return [Case(f"neg-{name}", text) for name, text in NEGATIVES]
+
+
+def mixed_cases(rng: random.Random) -> list[Case]:
+    iban = group(make_iban("FR", french_bban(rng)))
+    card = group(make_card(rng, "53", 16))
+    text = (
+        f"Bonjour, IBAN {iban}, carte {card}, mail jean@exemple.fr et tél. 06 12 34 56 78. "
+        f"Le 12/03/2024 j'ai payé 1 234,56 €."
+    )
+    return [
+        Case(
+            "mixed-all",
+            text,
+            (
+                ("iban", iban),
+                ("card_number", card),
+                ("email", "jean@exemple.fr"),
+                ("phone", "06 12 34 56 78"),
+            ),
+        ),
+        # A French IBAN's BBAN is a RIB: it is reported once, as the stronger IBAN.
+        Case(
+            "mixed-iban-contains-rib",
+            "FR76 30006 00001 12345678901 89",
+            (("iban", "FR76 30006 00001 12345678901 89"),),
+        ),
+    ]
+
+
+def build() -> list[Case]:
+    rng = random.Random(20240312)
+    cases = (
+        iban_cases(rng)
+        + card_cases(rng)
+        + rib_cases(rng)
+        + account_cases(rng)
+        + phone_cases()
+        + email_cases()
+        + negative_cases()
+        + mixed_cases(rng)
+    )
+    ids = [case.id for case in cases]
+    assert len(ids) == len(set(ids)), "duplicate case ids"
+    return cases
+
+
+CASES = build()
+
+
+# --- scoring --------------------------------------------------------------------------------------
+
+
+def expected_spans(case: Case) -> set[tuple[str, int, int]]:
+    spans = set()
+    for kind, substring in case.expected:
+        start = case.text.index(substring)
+        assert case.text.count(substring) == 1, (case.id, substring)
+        spans.add((kind, start, start + len(substring)))
+    return spans
+
+
+def found_spans(case: Case, findings: Iterable) -> set[tuple[str, int, int]]:
+    return {
+        (f.kind, f.start, f.end) for f in findings if case.kinds is None or f.kind in case.kinds
+    }
+
+
+def score(detect: Callable[[str], list]) -> dict[str, dict[str, int]]:
+    """True/false positives and false negatives per kind, plus how many cases expect nothing."""
+    table: dict[str, dict[str, int]] = {}
+    for case in CASES:
+        expected = expected_spans(case)
+        found = found_spans(case, detect(case.text))
+        for kind, *_ in expected | found:
+            table.setdefault(kind, {"tp": 0, "fp": 0, "fn": 0})
+        for kind, *_ in expected & found:
+            table[kind]["tp"] += 1
+        for kind, *_ in found - expected:
+            table[kind]["fp"] += 1
+        for kind, *_ in expected - found:
+            table[kind]["fn"] += 1
+    return table
+
+
+if __name__ == "__main__":  # python tests/unit/detector_corpus.py: print the score table
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+    from services.moderation.detector import detect
+
+    negatives = sum(1 for case in CASES if not case.expected)
+    print(f"{len(CASES)} cases, {negatives} of them expecting nothing (of the compared kinds)")
+    print(f"{'kind':<16}{'TP':>6}{'FP':>6}{'FN':>6}")
+    for kind, row in sorted(score(detect).items()):
+        print(f"{kind:<16}{row['tp']:>6}{row['fp']:>6}{row['fn']:>6}")

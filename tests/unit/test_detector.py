@@ -1,0 +1,236 @@
+"""Unit tests of the confidential-data detector (services/moderation/detector.py).
+
+The labelled corpus lives in detector_corpus.py; these tests check it case by case, then the
+masking, the API contract and the behaviour on hostile input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import doctest
+import itertools
+import random
+import re
+
+import pytest
+
+from services.moderation import detector
+from services.moderation.detector import KINDS, MASK_CHAR, Finding, detect, mask, summary
+from tests.unit import detector_corpus as corpus
+
+pytestmark = pytest.mark.unit
+
+
+def _spans(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, text[f.start : f.end]) for f in detect(text)]
+
+
+# --- the corpus -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", corpus.CASES, ids=lambda case: case.id)
+def test_corpus_case(case: corpus.Case) -> None:
+    found = corpus.found_spans(case, detect(case.text))
+    assert found == corpus.expected_spans(case), _spans(case.text)
+
+
+def test_corpus_scores_have_no_false_positive_or_negative() -> None:
+    table = corpus.score(detect)
+    assert set(table) == set(KINDS)  # every kind is exercised
+    assert all(row["fp"] == 0 and row["fn"] == 0 for row in table.values()), table
+
+
+def test_corpus_helpers_reproduce_published_check_digits() -> None:
+    # Anchors the independent helpers to the published examples, so a generated "valid" number
+    # really is valid and the negatives really are invalid.
+    for published in corpus.PUBLISHED_IBANS:
+        compact = published.replace(" ", "")
+        assert corpus.iban_check_digits(compact[:2], compact[4:]) == compact[2:4], published
+    for published in corpus.PUBLISHED_CARDS:
+        assert corpus.luhn_valid(re.sub(r"\D", "", published)), published
+
+
+# --- a few readable examples (the corpus has the systematic ones) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("IBAN GB82 WEST 1234 5698 7654 32", [("iban", "GB82 WEST 1234 5698 7654 32")]),
+        ("de89370400440532013000", [("iban", "de89370400440532013000")]),
+        ("GB82 WEST 1234 5698 7654 33", []),  # wrong check
+        ("4111-1111-1111-1111", [("card_number", "4111-1111-1111-1111")]),
+        ("4111-1111-1111-1112", []),  # Luhn fails
+        ("mon n° de compte est le 12345678901", [("account_number", "12345678901")]),
+        ("le colis 12345678901 est arrivé", []),
+        ("06 12 34 56 78", [("phone", "06 12 34 56 78")]),
+        ("12/03/2024, 2024-03-12, 1 234,56 €, 12.500,00", []),
+    ],
+)
+def test_examples(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _spans(text) == expected
+
+
+def test_checksummed_kind_wins_over_context_and_format() -> None:
+    # The RIB is also an 11-character account number next to "compte": reported once, as a RIB.
+    text = "Mon compte : 30002 00550 0000157845Z 02"
+    assert _spans(text) == [("rib", "30002 00550 0000157845Z 02")]
+    # A French IBAN written RIB-style contains a RIB: reported once, as the IBAN.
+    assert [kind for kind, _ in _spans("FR76 30006 00001 12345678901 89")] == ["iban"]
+
+
+def test_findings_are_sorted_and_do_not_overlap() -> None:
+    case = next(case for case in corpus.CASES if case.id == "mixed-all")
+    findings = detect(case.text)
+    assert [f.kind for f in findings] == ["iban", "card_number", "email", "phone"]
+    for before, after in itertools.pairwise(findings):
+        assert before.end <= after.start
+
+
+# --- masking --------------------------------------------------------------------------------------
+
+
+def _alnum(value: str) -> str:
+    """The letters, digits and mask characters of ``value``: what is left once separators go."""
+    return "".join(ch for ch in value if ch.isalnum() or ch == MASK_CHAR)
+
+
+KEPT = {"iban": (4, 4), "card_number": (0, 4), "rib": (0, 4), "account_number": (0, 4)}
+
+
+@pytest.mark.parametrize("kind", sorted(KEPT))
+def test_masked_numbers_keep_only_the_allowed_characters(kind: str) -> None:
+    head, tail = KEPT[kind]
+    cases = [case for case in corpus.CASES if any(k == kind for k, _ in case.expected)]
+    assert cases
+    for case in cases:
+        for finding in (f for f in detect(case.text) if f.kind == kind):
+            original = case.text[finding.start : finding.end]
+            plain, hidden = _alnum(original), _alnum(finding.masked)
+            assert len(finding.masked) == len(original)  # same shape, separators kept
+            assert hidden == plain[:head] + MASK_CHAR * (len(plain) - head - tail) + plain[-tail:]
+            assert [ch for ch in finding.masked if not ch.isalnum() and ch != MASK_CHAR] == [
+                ch for ch in original if not ch.isalnum()
+            ]
+
+
+def test_mask_formats() -> None:
+    assert mask("FR76 3000 6000 0112 3456 7890 189") == "FR76 •••• •••• •••• •••• •••0 189"
+    assert mask("5555 5555 5555 4444") == "•••• •••• •••• 4444"
+    assert mask("3782 822463 10005") == "•••• •••••• •0005"
+    assert mask("jean.dupont@exemple.fr") == "j•••@exemple.fr"
+    assert mask("06 12 34 56 78") == "06 •• •• •• 78"
+    assert mask("0033 6 12 34 56 78") == "0033 • •• •• •• 78"
+    assert mask("+44 20 7946 0958") == "+44 •• •••• ••58"
+    assert mask("numéro client 12345678901") == "numéro client •••••••8901"
+
+
+def test_mask_replaces_every_finding_at_the_right_offsets_and_nothing_else() -> None:
+    case = next(case for case in corpus.CASES if case.id == "mixed-all")
+    text = case.text
+    findings = detect(text)
+    masked = mask(text, findings)
+    # Rebuild the expected text from the offsets; the untouched parts must be byte-for-byte equal.
+    expected, pos = [], 0
+    for finding in findings:
+        expected += [text[pos : finding.start], finding.masked]
+        pos = finding.end
+    expected.append(text[pos:])
+    assert masked == "".join(expected)
+    card_tail = text[findings[1].end - 4 : findings[1].end]
+    assert masked.startswith("Bonjour, IBAN FR")
+    assert masked.endswith(
+        f", carte •••• •••• •••• {card_tail}, mail j•••@exemple.fr et tél. 06 •• •• •• 78. "
+        "Le 12/03/2024 j'ai payé 1 234,56 €."
+    )
+    for finding in findings:
+        assert text[finding.start : finding.end] not in masked
+
+
+def test_mask_detects_when_no_findings_given_and_accepts_an_empty_list() -> None:
+    text = "appelez le 06 12 34 56 78"
+    assert mask(text) == mask(text, detect(text)) == "appelez le 06 •• •• •• 78"
+    assert mask(text, []) == text
+    assert mask("rien à cacher") == "rien à cacher"
+
+
+def test_mask_rejects_overlapping_findings() -> None:
+    with pytest.raises(ValueError):
+        mask("0123456789", [Finding("phone", 0, 6, "x"), Finding("phone", 4, 8, "y")])
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_finding_is_frozen_and_does_not_carry_the_value() -> None:
+    finding = detect("jean@exemple.fr")[0]
+    assert finding == Finding("email", 0, 15, "j•••@exemple.fr")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.kind = "phone"  # type: ignore[misc]
+    names = [field.name for field in dataclasses.fields(Finding)]
+    assert names == ["kind", "start", "end", "masked"]
+
+
+def test_summary_counts_every_kind() -> None:
+    counts = summary(detect("jean@exemple.fr, 06 12 34 56 78, marie@exemple.fr"))
+    assert counts == {
+        "iban": 0,
+        "rib": 0,
+        "card_number": 0,
+        "email": 2,
+        "account_number": 0,
+        "phone": 1,
+    }
+    assert list(counts) == list(KINDS)
+
+
+def test_iban_registry_table() -> None:
+    assert len(detector.IBAN_LENGTHS) == 89
+    assert detector.IBAN_LENGTHS["FR"] == detector.IBAN_LENGTHS["MC"] == 27
+    assert min(detector.IBAN_LENGTHS.values()) == 15 and max(detector.IBAN_LENGTHS.values()) == 33
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(detector, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_empty_and_whitespace_text() -> None:
+    assert detect("") == [] and mask("") == ""
+    assert detect(" \n\t ") == []
+
+
+# --- hostile input: must complete (no catastrophic backtracking); no timing assertion -----------
+
+
+_MB = 1_000_000
+
+
+def _repeat(unit: str) -> str:
+    return (unit * (_MB // len(unit) + 1))[:_MB]
+
+
+def _random_digits_and_separators() -> str:
+    rng = random.Random(7)
+    return "".join(rng.choices("0123456789" * 3 + " .-\u00a0+()/", k=_MB))
+
+
+ADVERSARIAL = {
+    "digits-and-separators": _random_digits_and_separators,
+    "digit-groups": lambda: _repeat("4970 1012 3456 "),
+    "single-digits": lambda: _repeat("1 "),
+    "one-long-number": lambda: "4" * _MB,
+    "iban-prefixes": lambda: _repeat("FR76 3000 "),
+    "emails": lambda: _repeat("a.b@c."),
+    "at-signs": lambda: "@" * _MB,
+    "plus-signs": lambda: _repeat("+3 "),
+    "account-words": lambda: _repeat("compte 1234 "),
+}
+
+
+@pytest.mark.parametrize("name", list(ADVERSARIAL))
+def test_adversarial_megabyte_input_completes(name: str) -> None:
+    text = ADVERSARIAL[name]()
+    findings = detect(text)
+    assert all(0 <= f.start < f.end <= len(text) for f in findings)
+    assert len(mask(text, findings)) > 0
