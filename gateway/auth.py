@@ -1,0 +1,267 @@
+"""Who is calling, and may they call this route: tokens, service credentials, role requirements.
+
+- **Access tokens** are JWTs signed by identity with its Ed25519 private key; the gateway verifies
+  them itself with the public key (no RPC per request): algorithm pinned to EdDSA (so `alg: none`
+  and HMAC-with-the-public-key forgeries fail), `exp`, `iat`, `iss`, `aud`, `sub` required and
+  checked, plus `roles` and `sid` (the session, i.e. refresh-token family).
+- **Revoked sessions** (log out, password change, refresh-token reuse) reach the gateway as the
+  private event `identity.sessions_revoked`; the gateway keeps them in its own database until
+  the longest access token they could concern has expired, and every replica keeps an in-memory
+  copy refreshed every second (`Revocations`), so a revoked access token stops working within
+  about a second, still without a per-request RPC.
+- **Service credentials** (other bank systems: CRM, social-listening intake) send
+  `X-Agora-Service-Key: <name>:<secret>`; the gateway knows only `sha256(secret)` per name
+  (`AGORA_SERVICE_CREDENTIALS="crm:<hex>,social:<hex>"`). Their actor is
+  `{"id": "service:<name>", "roles": ["service"], "kind": "service"}`.
+- **Route requirements** live in one place, the `auth=` argument of `@route`: `"public"` (anyone;
+  a token, if sent, must be valid), `"member"` (any signed-in user), a role name
+  (`"advisor"`, `"community_manager"`, `"admin"`, `"staff"` = any of the three), `"service"`,
+  or several joined with `|` (`"admin|service"`: either). Admins satisfy every role requirement
+  except `service`. Object-level checks (is this *your* post?) belong to the owning service.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import eventlet
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nameko.extensions import DependencyProvider
+
+from services.shared.config import ROOT
+from services.shared.envelope import utc_now
+from services.shared.errors import Forbidden, Unauthenticated
+from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "EdDSA"
+ROLES = ("member", "advisor", "community_manager", "admin")
+STAFF = ("advisor", "community_manager", "admin")
+AUTH_LEVELS = ("public", "member", "staff", "service", *ROLES)
+SERVICE_KEY_HEADER = "X-Agora-Service-Key"
+MAX_TOKEN_LENGTH = 4096
+REVOCATIONS = "revoked_sessions"
+
+_ROLE_RE = re.compile(r"^[a-z_]{1,32}$")
+
+
+def parse_auth(spec: str | Iterable[str]) -> tuple[str, ...]:
+    levels = tuple(spec.split("|")) if isinstance(spec, str) else tuple(spec)
+    unknown = [level for level in levels if level not in AUTH_LEVELS]
+    if not levels or unknown:
+        raise ValueError(f"unknown auth level(s) {unknown or levels}; use {AUTH_LEVELS}")
+    if "public" in levels and len(levels) > 1:
+        raise ValueError("'public' cannot be combined with other levels")
+    return levels
+
+
+def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
+    """Raise Unauthenticated (no identity) or Forbidden (identity without the role)."""
+    if levels == ("public",):
+        return
+    if actor is None:
+        raise Unauthenticated("this route needs an access token (Authorization: Bearer ...)")
+    if actor.get("kind") == "service":
+        if "service" in levels:
+            return
+        raise Forbidden("a service credential cannot call this route")
+    roles = set(actor.get("roles") or ())
+    for level in levels:
+        if level == "member":
+            return
+        if level == "staff" and roles & set(STAFF):
+            return
+        if level in roles or (level in ROLES and "admin" in roles):
+            return
+    wanted = " or ".join(levels)
+    raise Forbidden(f"this route is for {wanted} only")
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+def read_key(inline: str | None, path: str | None, what: str) -> bytes:
+    """A PEM key from inline text (env) or a file (relative paths are relative to the repo)."""
+    if inline:
+        return inline.encode() if isinstance(inline, str) else inline
+    if not path:
+        raise RuntimeError(f"no {what} configured")
+    file = Path(path)
+    if not file.is_absolute():
+        file = ROOT / file
+    try:
+        return file.read_bytes()
+    except OSError as error:
+        raise RuntimeError(
+            f"cannot read the {what} at {file} ({error.strerror}); for local use run "
+            "`dev/platform.sh up` (or `python -m services.identity.keys .state/keys`)") from None
+
+
+class TokenVerifier:
+    def __init__(self, public_key_pem: bytes, issuer: str, audience: str, leeway: float = 5.0):
+        key = serialization.load_pem_public_key(public_key_pem)
+        if not isinstance(key, Ed25519PublicKey):
+            raise RuntimeError("the JWT public key must be an Ed25519 key (EdDSA)")
+        self.key = key  # parsed once, not per request
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+
+    def verify(self, token: str) -> dict[str, Any]:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            raise Unauthenticated("invalid access token")
+        try:
+            claims = jwt.decode(
+                token, self.key, algorithms=[ALGORITHM], audience=self.audience,
+                issuer=self.issuer, leeway=self.leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the access token has expired; refresh it") from None
+        except jwt.PyJWTError as error:
+            raise Unauthenticated(f"invalid access token ({_reason(error)})") from None
+        roles = claims.get("roles")
+        if not isinstance(claims.get("sub"), str) or not isinstance(roles, list) or not all(
+                isinstance(role, str) and _ROLE_RE.match(role) for role in roles):
+            raise Unauthenticated("invalid access token (claims)")
+        return claims
+
+
+def _reason(error: Exception) -> str:
+    return {
+        jwt.InvalidAudienceError: "wrong audience",
+        jwt.InvalidIssuerError: "wrong issuer",
+        jwt.InvalidAlgorithmError: "algorithm not allowed",
+        jwt.InvalidSignatureError: "bad signature",
+        jwt.MissingRequiredClaimError: "missing claim",
+        jwt.ImmatureSignatureError: "not valid yet",
+    }.get(type(error), "malformed")
+
+
+def actor_from_claims(claims: dict[str, Any]) -> dict[str, Any]:
+    roles = list(dict.fromkeys(["member", *claims["roles"]]))
+    return {"id": claims["sub"], "roles": roles, "kind": "user", "sid": claims.get("sid")}
+
+
+# -- service credentials ------------------------------------------------------------------------
+
+def parse_service_credentials(spec: str | None) -> dict[str, str]:
+    """`"crm:<sha256 hex>,social:<sha256 hex>"` -> {name: hex digest}."""
+    credentials = {}
+    for entry in (spec or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        name, _, digest = entry.partition(":")
+        if not re.fullmatch(r"[a-z0-9_-]{1,40}", name) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"AGORA_SERVICE_CREDENTIALS: bad entry for {name!r} "
+                             "(want name:sha256-hex)")
+        credentials[name] = digest
+    return credentials
+
+
+def service_credential_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def service_actor(header: str, credentials: dict[str, str]) -> dict[str, Any]:
+    name, _, secret = header.partition(":")
+    expected = credentials.get(name)
+    given = service_credential_digest(secret)
+    if expected is None or not secret or not hmac.compare_digest(expected, given):
+        raise Unauthenticated("invalid service credential")
+    return {"id": f"service:{name}", "roles": ["service"], "kind": "service"}
+
+
+# -- the dependency the routes use ---------------------------------------------------------------
+
+class Authenticator(DependencyProvider):
+    """Verifies credentials of a request; keeps the revoked-session list fresh in memory."""
+
+    refresh_interval = 1.0
+
+    def setup(self) -> None:
+        config = self.container.config
+        settings = config.get("GATEWAY", {}) or {}
+        jwt_settings = config.get("AGORA_JWT", {}) or {}
+        self.verifier = TokenVerifier(
+            read_key(jwt_settings.get("public_key") or os.environ.get("AGORA_JWT_PUBLIC_KEY"),
+                     jwt_settings.get("public_key_file"), "JWT public key"),
+            issuer=jwt_settings.get("issuer") or "agora-identity",
+            audience=jwt_settings.get("audience") or "agora-api",
+        )
+        self.revocation_ttl = timedelta(
+            seconds=float(jwt_settings.get("max_access_token_seconds") or 3600))
+        self.credentials = parse_service_credentials(
+            settings.get("service_credentials") or os.environ.get("AGORA_SERVICE_CREDENTIALS"))
+        self.uri = mongo_uri(config)
+        self.db = shared_client(self.uri)[database_name(config, self.container.service_name)]
+        self.revoked: frozenset[str] = frozenset()
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._reload()
+        self._thread = self.container.spawn_managed_thread(self._poll)
+
+    def stop(self) -> None:
+        self._running = False
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.kill()
+        release_client(self.uri)
+
+    def kill(self) -> None:
+        self.stop()
+
+    def get_dependency(self, worker_ctx) -> "Authenticator":
+        return self
+
+    # -- per request
+
+    def actor_for(self, headers) -> dict[str, Any] | None:
+        """The actor of a request, None if it carries no credential; raises Unauthenticated."""
+        service_key = headers.get(SERVICE_KEY_HEADER)
+        if service_key:
+            return service_actor(service_key, self.credentials)
+        authorization = headers.get("Authorization")
+        if not authorization:
+            return None
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("use Authorization: Bearer <access token>")
+        claims = self.verifier.verify(token.strip())
+        if claims.get("sid") and claims["sid"] in self.revoked:
+            raise Unauthenticated("this session has been revoked; log in again")
+        return actor_from_claims(claims)
+
+    # -- revocations
+
+    def record_revoked(self, session_ids: Iterable[str]) -> None:
+        expires_at = utc_now() + self.revocation_ttl
+        ids = [sid for sid in session_ids if sid]
+        for sid in ids:
+            self.db[REVOCATIONS].update_one({"_id": sid}, {"$set": {"expires_at": expires_at}},
+                                            upsert=True)
+        self.revoked = self.revoked | frozenset(ids)
+
+    def _reload(self) -> None:
+        documents = self.db[REVOCATIONS].find({"expires_at": {"$gt": utc_now()}}, {"_id": 1})
+        self.revoked = frozenset(document["_id"] for document in documents)
+
+    def _poll(self) -> None:
+        while self._running:
+            eventlet.sleep(self.refresh_interval)
+            try:
+                self._reload()
+            except Exception as error:  # noqa: BLE001 - keep the last list, try again
+                log.warning("could not refresh revoked sessions: %s", error)

@@ -1,0 +1,198 @@
+"""Errors -> RFC 7807 `application/problem+json`: ONE table from error class names to statuses.
+
+Services raise `services.shared.errors` types; nameko re-raises them in the gateway as
+`RemoteError(exc_type=<class name>, value=str(exc))`, and the kit's `str()` is JSON carrying the
+message and details, so the field errors survive the hop. The gateway raises the same classes
+(and the few HTTP-only ones below) for what it checks itself. Every error a route can produce goes
+through `problem_from_exception`, so a client never sees a stack trace or an HTML error page:
+
+- a class name in `STATUS_BY_ERROR` -> that status, with the error's message and details;
+- an unknown remote error (a bug or crash in a service) -> 502, a missing service -> 503,
+  an RPC that did not answer in time -> 504, with a generic detail (the service's own logs,
+  found by `request_id`, have the rest);
+- anything else raised in the gateway itself -> 500 with a generic detail (logged with trace).
+
+Example::
+
+    >>> problem = problem_from_exception(NotFound("no such user", {"id": "u1"}), "/api/v1/users/u1", "r1")
+    >>> problem.status, problem.body["type"], problem.body["detail"]
+    (404, 'urn:agora:problem:not-found', 'no such user')
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+from werkzeug.wrappers import Response
+
+from services.shared.errors import AgoraError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+# -- errors the gateway raises itself (HTTP concerns no service has) ----------------------------
+
+class PayloadTooLarge(AgoraError):
+    """413: the request body is over the gateway's limit."""
+
+
+class UnsupportedMediaType(AgoraError):
+    """415: a body that is not `application/json`."""
+
+
+class MethodNotAllowed(AgoraError):
+    """405: the path exists, not with this method (details['allow'])."""
+
+
+class BadGateway(AgoraError):
+    """502: a service failed in a way it did not declare."""
+
+
+class ServiceUnavailable(AgoraError):
+    """503: the service is not running (no RPC queue) or cannot take work."""
+
+
+class GatewayTimeout(AgoraError):
+    """504: the service did not answer within the gateway's RPC timeout."""
+
+
+class InternalError(AgoraError):
+    """500: a bug in the gateway itself (never caused by input)."""
+
+
+# -- THE table ----------------------------------------------------------------------------------
+
+STATUS_BY_ERROR: dict[str, int] = {
+    # services.shared.errors (the contract between services and the gateway)
+    "InvalidInput": 400,
+    "Unauthenticated": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "Conflict": 409,
+    "ConcurrencyConflict": 409,
+    "Unprocessable": 422,
+    "TooManyRequests": 429,
+    # gateway-only
+    "MethodNotAllowed": 405,
+    "PayloadTooLarge": 413,
+    "UnsupportedMediaType": 415,
+    "InternalError": 500,
+    "BadGateway": 502,
+    "ServiceUnavailable": 503,
+    "GatewayTimeout": 504,
+    # nameko's own, raised when the request reached a service that could not run it
+    "MethodNotFound": 502,       # the service is older than the gateway (deploy skew)
+    "IncorrectSignature": 502,   # same: arguments the service does not take
+    "MalformedRequest": 502,
+    "UnknownService": 503,
+    "ContainerBeingKilled": 503,
+}
+
+GENERIC_DETAIL = {
+    500: "The gateway failed to handle this request; it has been logged.",
+    502: "A service failed to handle this request; it has been logged.",
+    503: "The service that handles this request is not available; retry later.",
+    504: "The service that handles this request did not answer in time; retry later.",
+}
+
+# Statuses whose message comes from a service we trust to phrase it for clients.
+_CLIENT_FACING = {400, 401, 403, 404, 405, 409, 413, 415, 422, 429}
+
+
+def slug(status: int) -> str:
+    return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+
+
+@dataclass
+class Problem:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def response(self) -> Response:
+        return Response(json.dumps(self.body, default=str), status=self.status,
+                        headers=self.headers, content_type=PROBLEM_JSON)
+
+
+def problem(status: int, detail: str, instance: str | None = None, request_id: str | None = None,
+            errors: dict[str, Any] | None = None, extra: dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> Problem:
+    body: dict[str, Any] = {
+        "type": f"urn:agora:problem:{slug(status)}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return Problem(status, body, dict(headers or {}))
+
+
+def problem_from_exception(error: BaseException, instance: str | None = None,
+                           request_id: str | None = None) -> Problem:
+    """The one place an exception becomes an HTTP answer."""
+    if isinstance(error, eventlet.Timeout):
+        return problem(504, GENERIC_DETAIL[504], instance, request_id)
+    if isinstance(error, RemoteError):
+        name = error.exc_type
+        message, details = _remote_payload(error.value)
+    elif isinstance(error, AgoraError):
+        name, message, details = type(error).__name__, error.message, error.details
+    elif isinstance(error, UnknownService):
+        name, message, details = "UnknownService", "", {}
+    else:
+        name, message, details = type(error).__name__, "", {}
+    status = _status_for(error, name)
+    if status >= 500:
+        log.error("request failed with %s (%s): %s", status, name, error,
+                  exc_info=status == 500 and not isinstance(error, AgoraError))
+    detail = message if status in _CLIENT_FACING and message else (
+        GENERIC_DETAIL.get(status) or HTTPStatus(status).phrase)
+    errors = None
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if status in (400, 422) and isinstance(details.get("fields"), dict):
+        errors = details["fields"]
+    if status == 429:
+        retry_after = max(1, math.ceil(float(details.get("retry_after") or 1)))
+        headers["Retry-After"] = str(retry_after)
+        extra["retry_after"] = retry_after
+    if status == 405 and details.get("allow"):
+        headers["Allow"] = ", ".join(details["allow"])
+    return problem(status, detail, instance, request_id, errors, extra, headers)
+
+
+def _status_for(error: BaseException, name: str) -> int:
+    if name in STATUS_BY_ERROR:
+        return STATUS_BY_ERROR[name]
+    if isinstance(error, RemoteError):
+        return 502
+    if isinstance(error, AgoraError):  # a subclass added to the kit but not to the table yet
+        for cls in type(error).__mro__:
+            if cls.__name__ in STATUS_BY_ERROR:
+                return STATUS_BY_ERROR[cls.__name__]
+    return 500
+
+
+def _remote_payload(value: Any) -> tuple[str, dict[str, Any]]:
+    """The kit's errors serialise as JSON {"message", "details"}; anything else is opaque."""
+    try:
+        data = json.loads(value)
+    except (TypeError, ValueError):
+        return "", {}
+    if not isinstance(data, dict):
+        return "", {}
+    details = data.get("details")
+    return str(data.get("message") or ""), details if isinstance(details, dict) else {}

@@ -1,0 +1,488 @@
+"""`@route`: one decorator gives every gateway route the same auth, validation, errors, metrics,
+idempotency and OpenAPI entry.
+
+    @route("POST", "/api/v1/posts", auth="member", body=NewPost, response=Post, status=201,
+           summary="Submit a post", tags=["posts"])
+    def submit_post(self, call: Call):
+        return self.posts.submit(call.actor, call.body)
+
+The handler gets a `Call` (actor, validated `path`/`query`/`body`, `request_id`, client address,
+the raw werkzeug `request`) and returns a JSON-safe value (sent with `status`, dumped through
+`response` when given), a `Reply` (other status/headers), or a werkzeug `Response` as is. It
+makes *one* RPC (DESIGN.md perf floors). Whatever it raises — kit errors, nameko `RemoteError`s,
+an RPC timeout — becomes problem+json through `gateway/errors.py`.
+
+What `@route` does, in order, for every request:
+
+1. authenticate (`Authorization: Bearer <JWT>` or `X-Agora-Service-Key`) and check the route's
+   `auth` requirement (gateway/auth.py) -> 401 / 403;
+2. validate path parameters (`path=` schema, or ids of at most 128 safe characters -> 404),
+   the query string (`query=` schema, unknown parameters -> 400) and the body (`body=` schema:
+   at most `GATEWAY.max_body_bytes` -> 413, `application/json` -> 415, valid UTF-8 JSON object
+   -> 400, schema with unknown fields refused -> 400 with per-field `errors`);
+3. on POST with an `Idempotency-Key` header: claim the key (gateway/idempotency.py); a retry
+   gets the first response back (`Idempotent-Replayed: true`), the same key with another body
+   422, a concurrent duplicate waits for the first;
+4. run the handler under the RPC timeout (`GATEWAY.rpc_timeout_seconds` -> 504).
+
+Around all routes, the WSGI layer (`GatewayWebServer`) assigns the request id (`X-Request-ID`,
+taken from the client when well-formed, else generated; echoed on every response and set as
+the worker's `correlation_id`, which nameko carries in RPC headers to the services), answers CORS
+preflights and adds CORS headers for the origins in `AGORA_CORS_ORIGINS`, turns unknown paths
+and methods into 404/405 problems, and records `agora_http_requests_total{route,method,status}`
+and `agora_http_request_duration_seconds{route,method}` (route = the path template).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import eventlet
+from marshmallow import RAISE, Schema, ValidationError, fields
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp, parse_address
+from prometheus_client import Counter, Histogram
+from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.wrappers import Request, Response
+
+from services.shared.errors import InvalidInput, NotFound
+
+from .auth import authorize, parse_auth
+from .errors import (
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem,
+    problem_from_exception,
+)
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_ENV = "agora.request_id"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_PATH_VALUE_RE = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+_PARAM_RE = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
+
+HTTP_REQUESTS = Counter(
+    "agora_http_requests", "HTTP requests answered by the gateway",
+    ["route", "method", "status"],
+)
+HTTP_DURATION = Histogram(
+    "agora_http_request_duration_seconds", "Time to answer an HTTP request at the gateway",
+    ["route", "method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    max_body_bytes: int = 64 * 1024
+    rpc_timeout_seconds: float = 10.0
+    trusted_proxy_hops: int = 0
+    cors_origins: tuple[str, ...] = ()
+    cors_max_age: int = 600
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Settings":
+        raw = config.get("GATEWAY", {}) or {}
+        origins = raw.get("cors_origins") or ""
+        if isinstance(origins, str):
+            origins = [origin.strip().rstrip("/") for origin in origins.split(",")]
+        return cls(
+            max_body_bytes=int(raw.get("max_body_bytes") or cls.max_body_bytes),
+            rpc_timeout_seconds=float(raw.get("rpc_timeout_seconds") or cls.rpc_timeout_seconds),
+            trusted_proxy_hops=int(raw.get("trusted_proxy_hops") or 0),
+            cors_origins=tuple(origin for origin in origins if origin),
+        )
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return bool(origin) and ("*" in self.cors_origins or origin in self.cors_origins)
+
+
+class SettingsProvider(DependencyProvider):
+    def setup(self) -> None:
+        self.settings = Settings.from_config(self.container.config)
+
+    def get_dependency(self, worker_ctx) -> Settings:
+        return self.settings
+
+
+# -- what handlers get and return -------------------------------------------------------------
+
+@dataclass
+class Call:
+    request: Request
+    actor: dict[str, Any] | None
+    path: dict[str, Any]
+    query: dict[str, Any]
+    body: dict[str, Any]
+    request_id: str
+    client: str
+
+
+@dataclass
+class Reply:
+    body: Any = None
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# -- the route registry ---------------------------------------------------------------------
+
+@dataclass
+class RouteSpec:
+    method: str
+    path: str                      # OpenAPI template: /api/v1/users/{id}
+    auth: tuple[str, ...]
+    status: int = 200
+    body: Schema | None = None
+    query: Schema | None = None
+    path_params: Schema | None = None
+    response: Schema | None = None
+    summary: str = ""
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    idempotent: bool = False
+    body_required: bool = True
+    openapi: bool = True
+    errors: tuple[int, ...] = ()
+    name: str = ""
+
+    @property
+    def rule(self) -> str:
+        """The werkzeug rule for the template ({id} -> <id>)."""
+        return _PARAM_RE.sub(r"<\1>", self.path)
+
+    @property
+    def path_names(self) -> list[str]:
+        return _PARAM_RE.findall(self.path)
+
+
+def _schema(value: Any) -> Schema | None:
+    if value is None:
+        return None
+    instance = value() if isinstance(value, type) else value
+    instance.unknown = RAISE
+    return instance
+
+
+def route(method: str, path: str, *, auth: str, body=None, query=None, path_params=None,
+          response=None, status: int = 200, summary: str = "", description: str | None = None,
+          tags=(), idempotent: bool | None = None, body_required: bool = True,
+          openapi: bool = True, errors=()) -> Callable:
+    """Declare a gateway route (see the module docstring)."""
+    method = method.upper()
+    spec = RouteSpec(
+        method=method, path=path, auth=parse_auth(auth), status=status, body=_schema(body),
+        query=_schema(query), path_params=_schema(path_params), response=_schema(response),
+        summary=summary, description=description, tags=tuple(tags),
+        idempotent=(method == "POST") if idempotent is None else idempotent,
+        body_required=body_required, openapi=openapi, errors=tuple(errors),
+    )
+
+    def decorate(handler: Callable) -> Callable:
+        spec.name = handler.__name__
+        if not spec.summary:
+            spec.summary = (handler.__doc__ or handler.__name__).strip().splitlines()[0]
+        spec.description = spec.description or handler.__doc__
+
+        def entry(self, request, **values):
+            return dispatch(self, spec, handler, request, values)
+
+        entry.__name__ = handler.__name__
+        entry.__qualname__ = handler.__qualname__
+        entry.__doc__ = handler.__doc__
+        entry.route_spec = spec
+        return GatewayHttp.decorator(method, spec.rule, spec=spec)(entry)
+
+    return decorate
+
+
+def routes_of(service_cls: type) -> list[RouteSpec]:
+    """Every route a composed service class serves, in a stable order."""
+    specs = {}
+    for name in dir(service_cls):
+        spec = getattr(getattr(service_cls, name, None), "route_spec", None)
+        if isinstance(spec, RouteSpec):
+            specs[(spec.path, spec.method)] = spec
+    return [specs[key] for key in sorted(specs)]
+
+
+# -- the pipeline -----------------------------------------------------------------------------
+
+def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
+             values: dict[str, Any]) -> Response:
+    request_id = request.environ.get(REQUEST_ID_ENV) or new_request_id()
+    try:
+        settings: Settings = service.settings
+        actor = service.auth.actor_for(request.headers)
+        authorize(spec.auth, actor)
+        path = _load_path(spec, values)
+        query = _load_query(spec, request)
+        document, body = _load_body(spec, request, settings)
+        call = Call(request=request, actor=actor, path=path, query=query, body=body,
+                    request_id=request_id, client=client_address(request, settings))
+        key = request.headers.get(IDEMPOTENCY_HEADER) if spec.idempotent else None
+        if key is not None:
+            return _idempotent(service, spec, handler, call, key, document)
+        return _execute(service, spec, handler, call)
+    except Exception as error:  # noqa: BLE001 - every failure becomes a problem answer
+        return problem_from_exception(error, request.path, request_id).response()
+
+
+def _execute(service, spec: RouteSpec, handler: Callable, call: Call) -> Response:
+    try:
+        with eventlet.Timeout(service.settings.rpc_timeout_seconds):
+            result = handler(service, call)
+        return _respond(spec, result)
+    except Exception as error:  # noqa: BLE001
+        return problem_from_exception(error, call.request.path, call.request_id).response()
+    except eventlet.Timeout as error:  # a BaseException
+        return problem_from_exception(error, call.request.path, call.request_id).response()
+
+
+def _respond(spec: RouteSpec, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    status, headers = spec.status, {}
+    if isinstance(result, Reply):
+        status, headers, result = result.status or status, result.headers, result.body
+    if result is None and (status == 204 or spec.response is None):
+        return Response(status=204, headers=headers)
+    if spec.response is not None:
+        result = spec.response.dump(result)
+    return Response(json.dumps(result, default=str), status=status, headers=headers,
+                    content_type="application/json")
+
+
+def _idempotent(service, spec: RouteSpec, handler: Callable, call: Call, key: str,
+                document: Any) -> Response:
+    if not re.fullmatch(r"[\x21-\x7e]{1,255}", key):
+        raise InvalidInput("the Idempotency-Key header must be 1-255 visible ASCII characters",
+                           {"fields": {IDEMPOTENCY_HEADER: ["1-255 visible ASCII characters"]}})
+    scope = f"user:{call.actor['id']}" if call.actor else f"client:{call.client}"
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    store = service.idempotency
+    outcome = store.begin(scope, key, spec.method, call.request.path, digest)
+    if not outcome.claimed:
+        return outcome.response()
+    try:
+        response = _execute(service, spec, handler, call)
+    except BaseException:
+        store.release(outcome)
+        raise
+    if response.status_code < 500 and response.status_code != 429:
+        store.complete(outcome, response)
+    else:
+        store.release(outcome)  # nothing was decided: a retry may run it again
+    return response
+
+
+def _load_path(spec: RouteSpec, values: dict[str, Any]) -> dict[str, Any]:
+    if spec.path_params is not None:
+        try:
+            return spec.path_params.load(values)
+        except ValidationError:
+            raise NotFound("no such resource") from None
+    for value in values.values():
+        if not isinstance(value, str) or not _PATH_VALUE_RE.match(value):
+            raise NotFound("no such resource")
+    return dict(values)
+
+
+def _load_query(spec: RouteSpec, request: Request) -> dict[str, Any]:
+    if spec.query is None:
+        return {}
+    raw: dict[str, Any] = {}
+    for name in request.args:
+        declared = spec.query.fields.get(name)
+        values = request.args.getlist(name)
+        raw[name] = values if isinstance(declared, fields.List) else values[-1]
+    try:
+        return spec.query.load(raw)
+    except ValidationError as error:
+        raise InvalidInput("invalid query parameters",
+                           {"fields": error.normalized_messages()}) from None
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _load_body(spec: RouteSpec, request: Request, settings: Settings) -> tuple[Any, dict]:
+    if spec.body is None:
+        return None, {}
+    limit = settings.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the body is over {limit} bytes", {"limit": limit})
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the body is over {limit} bytes", {"limit": limit})
+    if not raw.strip():
+        if spec.body_required:
+            raise InvalidInput("a JSON body is required",
+                               {"fields": {"_schema": ["a JSON object is required"]}})
+        document: Any = {}
+    else:
+        mimetype = request.mimetype or ""
+        if not (mimetype == "application/json"
+                or (mimetype.startswith("application/") and mimetype.endswith("+json"))):
+            raise UnsupportedMediaType("send the body as application/json",
+                                       {"content_type": mimetype})
+        if request.mimetype_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType("send the body encoded as UTF-8")
+        try:
+            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise InvalidInput("the body is not valid JSON",
+                               {"fields": {"_schema": ["malformed JSON"]}}) from None
+    if not isinstance(document, dict):
+        raise InvalidInput("the body must be a JSON object",
+                           {"fields": {"_schema": ["a JSON object is required"]}})
+    try:
+        return document, spec.body.load(document)
+    except ValidationError as error:
+        raise InvalidInput("the body has invalid fields",
+                           {"fields": error.normalized_messages()}) from None
+    except RecursionError:
+        raise InvalidInput("the body is nested too deeply",
+                           {"fields": {"_schema": ["nested too deeply"]}}) from None
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """The client's address; behind `trusted_proxy_hops` proxies, from X-Forwarded-For."""
+    hops = settings.trusted_proxy_hops
+    if hops > 0:
+        forwarded = [part.strip() for part in
+                     request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return (request.remote_addr or "unknown")[:64]
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+# -- nameko plumbing: the entrypoint and the web server ----------------------------------------
+
+class GatewayWebServer(WebServer):
+    """nameko's web server with the gateway's WSGI layer and bind address.
+
+    Binds `WEB_SERVER_ADDRESS` when set, else `GATEWAY_HOST:GATEWAY_PORT` (127.0.0.1:8000).
+    """
+
+    @property
+    def bind_addr(self):
+        config = self.container.config
+        address = config.get("WEB_SERVER_ADDRESS")
+        if not address:
+            gateway = config.get("GATEWAY", {}) or {}
+            address = f"{gateway.get('host') or '127.0.0.1'}:{gateway.get('port') or 8000}"
+        return parse_address(str(address))
+
+    def setup(self) -> None:
+        super().setup()
+        self.settings = Settings.from_config(self.container.config)
+
+    def get_wsgi_app(self):
+        return GatewayWsgiApp(self)
+
+    def context_data_from_headers(self, request) -> dict[str, Any]:
+        return {"correlation_id": request.environ.get(REQUEST_ID_ENV)}
+
+
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
+CORS_EXPOSE_HEADERS = "X-Request-ID, Retry-After, Location, Idempotent-Replayed"
+
+
+class GatewayWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        supplied = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = supplied if _REQUEST_ID_RE.match(supplied) else new_request_id()
+        environ[REQUEST_ID_ENV] = request_id
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        route_label = "unmatched"
+        try:
+            if method == "OPTIONS":
+                route_label, response = self._options(adapter, request)
+            else:
+                provider, values = adapter.match()
+                route_label = provider.spec.path
+                request.path_values = values
+                response = provider.handle_request(request)
+        except WerkzeugMethodNotAllowed as error:
+            allow = sorted(set(error.valid_methods or ()) - {"HEAD"})
+            response = problem(405, f"{method} is not allowed here", request.path, request_id,
+                               headers={"Allow": ", ".join(allow)}).response()
+        except HTTPException as error:
+            code = error.code or 404
+            response = problem(code, "no such resource" if code == 404 else error.description,
+                               request.path, request_id).response()
+        except Exception as error:  # noqa: BLE001
+            response = problem_from_exception(error, request.path, request_id).response()
+        response.headers[REQUEST_ID_HEADER] = request_id
+        self._cors(environ.get("HTTP_ORIGIN"), response)
+        metric_method = method if method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
+                                             "OPTIONS") else "OTHER"
+        HTTP_REQUESTS.labels(route_label, metric_method, str(response.status_code)).inc()
+        HTTP_DURATION.labels(route_label, metric_method).observe(time.perf_counter() - started)
+        return response(environ, start_response)
+
+    def _options(self, adapter, request) -> tuple[str, Response]:
+        allowed = sorted(set(adapter.allowed_methods()) - {"HEAD", "OPTIONS"})
+        if not allowed:
+            raise NotFoundHTTP()
+        label = "unmatched"
+        for method in allowed:
+            try:
+                provider, _ = adapter.match(method=method)
+                label = provider.spec.path
+                break
+            except HTTPException:
+                continue
+        headers = {"Allow": ", ".join([*allowed, "OPTIONS"])}
+        if self.server.settings.allows_origin(request.headers.get("Origin")):
+            headers.update({
+                "Access-Control-Allow-Methods": ", ".join(allowed),
+                "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                "Access-Control-Max-Age": str(self.server.settings.cors_max_age),
+            })
+        return label, Response(status=204, headers=headers)
+
+    def _cors(self, origin: str | None, response: Response) -> None:
+        if self.server.settings.allows_origin(origin):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+            response.headers.add("Vary", "Origin")
+
+
+class NotFoundHTTP(HTTPException):
+    code = 404
+    description = "no such resource"
+
+
+class GatewayHttp(HttpRequestHandler):
+    """nameko's `@http` entrypoint, served by the gateway's web server."""
+
+    server = GatewayWebServer()
+
+    def __init__(self, method, url, spec: RouteSpec | None = None, **kwargs):
+        self.spec = spec
+        super().__init__(method, url, **kwargs)
+
+    def response_from_exception(self, exc):
+        return problem_from_exception(exc, None, None).response()

@@ -1,0 +1,144 @@
+"""The OpenAPI 3 document, generated from the routes a service class serves (`@route` specs) and
+their marshmallow schemas: a new route appears in `/api/v1/openapi.json` by being declared.
+
+Every operation gets: path parameters, the query schema as parameters, the body schema as
+`requestBody`, its success response (with the `response` schema), the problem+json responses
+it can produce (from its auth level, body and idempotency, plus `errors=` of the route), and
+its security requirement (bearer JWT and/or service key).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from .http import RouteSpec, routes_of
+
+OPENAPI_VERSION = "3.0.3"
+API_VERSION = "1.0.0"
+
+
+class ProblemSchema(Schema):
+    """RFC 7807 problem details."""
+
+    type = fields.String(required=True, metadata={"example": "urn:agora:problem:not-found"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                         metadata={"description": "per-field messages (400, 422)"})
+    retry_after = fields.Integer(metadata={"description": "seconds (429)"})
+
+
+_ERROR_TEXT = {
+    400: "Invalid input (per-field `errors`)",
+    401: "Missing, invalid, expired or revoked credentials",
+    403: "Authenticated, but not allowed",
+    404: "Not found",
+    409: "Conflict (state changed, or already exists)",
+    413: "Body too large",
+    415: "Body is not application/json",
+    422: "Business rule refused it (or Idempotency-Key reused with another body)",
+    429: "Too many requests (see Retry-After)",
+    502: "A service failed",
+    503: "Service unavailable",
+    504: "Service timeout",
+}
+
+
+def build_spec(service_cls: type, server_url: str | None = None) -> dict[str, Any]:
+    spec = APISpec(
+        title="Agora API", version=API_VERSION, openapi_version=OPENAPI_VERSION,
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Public REST API of Agora, the bank community platform. Errors are "
+                             "RFC 7807 application/problem+json. POST honours Idempotency-Key."},
+        servers=[{"url": server_url or "/"}],
+    )
+    spec.components.security_scheme("bearer", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "Access token from POST /api/v1/auth/login (EdDSA-signed JWT)"})
+    spec.components.security_scheme("serviceKey", {
+        "type": "apiKey", "in": "header", "name": "X-Agora-Service-Key",
+        "description": "`<name>:<secret>` of a bank system"})
+    spec.components.schema("Problem", schema=ProblemSchema)
+    for route in routes_of(service_cls):
+        if route.openapi:
+            spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
+    return spec.to_dict()
+
+
+def _operation(route: RouteSpec) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": route.name,
+        "summary": route.summary,
+        "tags": list(route.tags) or ["default"],
+        "parameters": [],
+        "responses": {},
+        "x-agora-auth": "|".join(route.auth),
+    }
+    if route.description and route.description.strip() != route.summary:
+        operation["description"] = _dedent(route.description)
+    for name in route.path_names:
+        operation["parameters"].append({"in": "path", "name": name, "required": True,
+                                        "schema": {"type": "string", "maxLength": 128}})
+    if route.query is not None:
+        operation["parameters"].append({"in": "query", "schema": route.query})
+    if route.idempotent:
+        operation["parameters"].append({
+            "in": "header", "name": "Idempotency-Key", "required": False,
+            "schema": {"type": "string", "maxLength": 255},
+            "description": "a retry with the same key returns the first answer"})
+    operation["parameters"].append({
+        "in": "header", "name": "X-Request-ID", "required": False,
+        "schema": {"type": "string", "maxLength": 128},
+        "description": "echoed; generated when absent"})
+    if route.body is not None:
+        operation["requestBody"] = {"required": route.body_required,
+                                    "content": {"application/json": {"schema": route.body}}}
+    success: dict[str, Any] = {"description": route.summary or "OK"}
+    if route.response is not None and route.status != 204:
+        success["content"] = {"application/json": {"schema": route.response}}
+    operation["responses"][str(route.status)] = success
+    for status in _error_statuses(route):
+        operation["responses"][str(status)] = {
+            "description": _ERROR_TEXT.get(status, "Error"),
+            "content": {"application/problem+json": {"schema": "Problem"}},
+        }
+    security = []
+    if "service" in route.auth:
+        security.append({"serviceKey": []})
+    if any(level not in ("public", "service") for level in route.auth):
+        security.append({"bearer": []})
+    if security:
+        operation["security"] = security
+    elif route.auth == ("public",):
+        operation["security"] = [{}, {"bearer": []}]
+    return operation
+
+
+def _error_statuses(route: RouteSpec) -> list[int]:
+    statuses = set(route.errors) | {502, 503, 504}
+    if route.auth != ("public",):
+        statuses |= {401, 403}
+    if route.path_names:
+        statuses.add(404)
+    if route.body is not None:
+        statuses |= {400, 413, 415}
+    if route.query is not None:
+        statuses.add(400)
+    if route.idempotent:
+        statuses |= {409, 422}
+    return sorted(statuses)
+
+
+def _dedent(text: str) -> str:
+    lines = text.strip("\n").splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join([lines[0].strip(), *[line[cut:] for line in lines[1:]]]).strip()
+
+

@@ -1,0 +1,2 @@
+"""One module per API resource; each defines a mixin with its RpcProxy and its `@route` methods
+(see gateway/service.py for how to add one)."""

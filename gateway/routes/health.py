@@ -1,0 +1,44 @@
+"""Operations routes of the gateway: liveness, readiness, metrics, the OpenAPI document."""
+from __future__ import annotations
+
+import json
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.wrappers import Response
+
+from services.shared.observability import CorrelationId, Probes
+
+from ..http import Reply, route
+
+
+class HealthRoutes:
+    """`/healthz`, `/readyz`, `/metrics` (as `HealthEndpoints` in services) and the OpenAPI doc."""
+
+    probes = Probes(dead_letter_queue=False)
+    correlation = CorrelationId()
+
+    @route("GET", "/healthz", auth="public", tags=["operations"], summary="Liveness")
+    def healthz(self, call):
+        return {"status": "alive"}
+
+    @route("GET", "/readyz", auth="public", tags=["operations"], errors=[503],
+           summary="Readiness (database and broker reachable)")
+    def readyz(self, call):
+        checks = self.probes.readiness()
+        ready = all(value == "ok" for value in checks.values())
+        return Reply({"status": "ready" if ready else "not ready", "checks": checks},
+                     status=200 if ready else 503)
+
+    @route("GET", "/metrics", auth="public", tags=["operations"], openapi=False,
+           summary="Prometheus metrics")
+    def prometheus_metrics(self, call):
+        return Response(generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    @route("GET", "/api/v1/openapi.json", auth="public", tags=["operations"],
+           summary="This API's OpenAPI 3 document")
+    def openapi_document(self, call):
+        from ..openapi import build_spec
+
+        if getattr(type(self), "_openapi_cache", None) is None:
+            type(self)._openapi_cache = json.dumps(build_spec(type(self)))
+        return Response(type(self)._openapi_cache, content_type="application/json")

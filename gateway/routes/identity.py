@@ -1,0 +1,217 @@
+"""Identity routes: register, log in, refresh, log out, my profile, public profiles, roles,
+advisor assignment, verified-customer badge (RPC to the identity service)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import RpcProxy
+
+from services.shared.envelope import Envelope
+from services.shared.consumer import reliable_handler
+
+from ..http import Call, Reply, route
+
+ROLE_NAMES = ["member", "advisor", "community_manager", "admin"]
+_NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed")
+
+
+# -- request bodies ---------------------------------------------------------------------------
+
+class RegisterBody(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             metadata={"description": ">= 12 characters (or a passphrase of 4+ "
+                                       "words), not a common password", "format": "password"})
+    display_name = fields.String(required=True,
+                                 validate=[validate.Length(min=2, max=60), _NO_CONTROL])
+    customer = fields.Boolean(load_default=False,
+                              metadata={"description": "the person says they are a customer"})
+
+
+class LoginBody(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             metadata={"format": "password"})
+
+
+class RefreshBody(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+
+
+class LogoutBody(Schema):
+    refresh_token = fields.String(validate=validate.Length(min=1, max=512))
+
+
+class ProfilePatch(Schema):
+    display_name = fields.String(validate=[validate.Length(min=2, max=60), _NO_CONTROL])
+    bio = fields.String(validate=validate.Length(max=500))
+
+
+class PasswordChange(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class RolesBody(Schema):
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), required=True,
+                        validate=validate.Length(max=4),
+                        metadata={"description": "the complete set of roles (member implied)"})
+
+
+class AdvisorBody(Schema):
+    advisor_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), _NO_CONTROL])
+
+
+class VerificationBody(Schema):
+    verified_customer = fields.Boolean(required=True)
+
+
+# -- responses --------------------------------------------------------------------------------
+
+class PublicProfile(Schema):
+    id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    bio = fields.String()
+    badges = fields.List(fields.String(), metadata={"description": "bank_advisor, "
+                                                    "verified_customer, community_manager"})
+    roles = fields.List(fields.String())
+    joined_at = fields.String()
+
+
+class AdvisorAssignment(Schema):
+    advisor = fields.Nested(PublicProfile, required=True)
+    branch = fields.String(required=True)
+    assigned_at = fields.String()
+
+
+class PrivateProfile(PublicProfile):
+    email = fields.String(required=True)
+    customer = fields.Boolean()
+    verified_customer = fields.Boolean()
+    advisor = fields.Nested(AdvisorAssignment, allow_none=True)
+
+
+class TokenPair(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    refresh_token = fields.String(required=True)
+    refresh_expires_in = fields.Integer(metadata={"description": "seconds"})
+    user_id = fields.String()
+
+
+class CustomerAdvisor(Schema):
+    user_id = fields.String(required=True)
+    advisor = fields.Nested(PublicProfile, required=True)
+    branch = fields.String(required=True)
+    assigned_at = fields.String()
+
+
+class Pong(Schema):
+    pong = fields.Boolean(required=True)
+    service = fields.String()
+
+
+class IdentityRoutes:
+    identity = RpcProxy("identity")
+
+    # -- auth
+
+    @route("POST", "/api/v1/auth/register", auth="public", body=RegisterBody,
+           response=PrivateProfile, status=201, tags=["auth"], errors=[409, 429])
+    def register(self, call: Call):
+        """Create an account (e-mail unique, case-insensitively)"""
+        profile = self.identity.register(call.body, call.client)
+        return Reply(profile, headers={"Location": f"/api/v1/users/{profile['id']}"})
+
+    @route("POST", "/api/v1/auth/login", auth="public", body=LoginBody, response=TokenPair,
+           tags=["auth"], idempotent=False, errors=[401, 429])
+    def login(self, call: Call):
+        """Log in: a short-lived access token and a rotating refresh token
+
+        Too many failed attempts for an account or from an address answer 429 with Retry-After.
+        """
+        return self.identity.login(call.body["email"], call.body["password"], call.client)
+
+    @route("POST", "/api/v1/auth/refresh", auth="public", body=RefreshBody, response=TokenPair,
+           tags=["auth"], idempotent=False, errors=[401])
+    def refresh(self, call: Call):
+        """Trade a refresh token for new tokens (rotation)
+
+        Every refresh token works once. Presenting one that was already used revokes the whole
+        session (every token descended from the same login): it has been stolen or replayed.
+        """
+        return self.identity.refresh(call.body["refresh_token"], call.client)
+
+    @route("POST", "/api/v1/auth/logout", auth="public", body=LogoutBody, body_required=False,
+           status=204, tags=["auth"], errors=[401])
+    def logout(self, call: Call):
+        """Log out: revoke the session of the access token and/or the refresh token"""
+        self.identity.logout(call.actor, call.body.get("refresh_token"))
+        return None
+
+    # -- me
+
+    @route("GET", "/api/v1/me", auth="member", response=PrivateProfile, tags=["me"])
+    def get_me(self, call: Call):
+        """My private profile"""
+        return self.identity.get_me(call.actor)
+
+    @route("PATCH", "/api/v1/me", auth="member", body=ProfilePatch, response=PrivateProfile,
+           tags=["me"], errors=[409])
+    def update_me(self, call: Call):
+        """Change my display name or bio"""
+        return self.identity.update_me(call.actor, call.body)
+
+    @route("POST", "/api/v1/me/password", auth="member", body=PasswordChange, status=204,
+           tags=["me"], errors=[429])
+    def change_password(self, call: Call):
+        """Change my password (with the current one); every session is revoked"""
+        self.identity.change_password(call.actor, call.body["current_password"],
+                                      call.body["new_password"], call.client)
+        return None
+
+    @route("GET", "/api/v1/me/advisor", auth="member", response=AdvisorAssignment, tags=["me"])
+    def get_my_advisor(self, call: Call):
+        """My advisor and branch (404 when none is assigned)"""
+        return self.identity.get_my_advisor(call.actor)
+
+    # -- users
+
+    @route("GET", "/api/v1/users/{id}", auth="public", response=PublicProfile, tags=["users"])
+    def get_user(self, call: Call):
+        """A member's public profile"""
+        return self.identity.get_user(call.path["id"])
+
+    @route("PUT", "/api/v1/users/{id}/roles", auth="admin", body=RolesBody,
+           response=PublicProfile, tags=["users"], errors=[422])
+    def set_roles(self, call: Call):
+        """Set a user's roles (admin)"""
+        return self.identity.set_roles(call.actor, call.path["id"], call.body["roles"])
+
+    @route("PUT", "/api/v1/users/{id}/advisor", auth="admin|service", body=AdvisorBody,
+           response=CustomerAdvisor, tags=["users"], errors=[422])
+    def assign_advisor(self, call: Call):
+        """Assign a customer to an advisor and branch (admin or bank system)"""
+        return self.identity.assign_advisor(call.actor, call.path["id"], call.body["advisor_id"],
+                                            call.body["branch"])
+
+    @route("PUT", "/api/v1/users/{id}/verification", auth="admin|service",
+           body=VerificationBody, response=PublicProfile, tags=["users"])
+    def set_verification(self, call: Call):
+        """Confirm (or withdraw) the verified-customer badge (admin or bank system)"""
+        return self.identity.set_verification(call.actor, call.path["id"],
+                                              call.body["verified_customer"])
+
+    # -- baseline for bench/gateway.py and monitoring: one bare RPC hop
+
+    @route("GET", "/api/v1/ping", auth="public", response=Pong, tags=["operations"])
+    def ping(self, call: Call):
+        """One RPC round trip to identity, nothing else"""
+        return self.identity.ping()
+
+    # -- revoked sessions: access tokens of a revoked session stop working at once
+
+    @reliable_handler("identity", "identity.sessions_revoked", private=True)
+    def on_sessions_revoked(self, event: Envelope):
+        self.auth.record_revoked(event.payload.get("session_ids") or [])

@@ -1,0 +1,48 @@
+"""The gateway process (`agora run gateway`): REST under /api/v1 for web and mobile clients.
+
+`GatewayService` is composed of one mixin per API resource, each in `gateway/routes/<resource>.py`
+declaring its own `RpcProxy("<service>")` and its `@route` methods; `GatewayCore` brings what every
+route needs (credentials, settings, idempotency store). Auth, validation, problem+json errors,
+idempotency, request ids, CORS and metrics are done by `@route` (gateway/http.py), the OpenAPI
+document is generated from the routes (gateway/openapi.py) — a new route needs nothing else.
+
+Adding a resource (e.g. posts)::
+
+    # gateway/routes/posts.py
+    from marshmallow import Schema, fields, validate
+    from nameko.rpc import RpcProxy
+    from ..http import Call, route
+
+    class NewPost(Schema):
+        kind = fields.String(required=True, validate=validate.OneOf(["question", "idea"]))
+        title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+
+    class PostsRoutes:
+        posts = RpcProxy("posts")
+
+        @route("POST", "/api/v1/posts", auth="member", body=NewPost, status=201, tags=["posts"])
+        def submit_post(self, call: Call):
+            '''Submit a post'''
+            return self.posts.submit(call.actor, call.body)   # ONE RPC per request
+
+then add `PostsRoutes` to the bases of `GatewayService` below and write its e2e tests
+(tests/e2e/test_gateway_openapi.py checks that every route is documented).
+"""
+from __future__ import annotations
+
+from .auth import Authenticator
+from .http import SettingsProvider
+from .idempotency import IdempotencyProvider
+from .routes.health import HealthRoutes
+from .routes.identity import IdentityRoutes
+
+
+class GatewayCore:
+    name = "gateway"
+    auth = Authenticator()
+    settings = SettingsProvider()
+    idempotency = IdempotencyProvider()
+
+
+class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes):
+    """The public API: one mixin per resource (gateway/routes/)."""

@@ -1,0 +1,42 @@
+"""Ed25519 key pair for access tokens: identity signs with the private key, the gateway verifies
+with the public key. Production keys come from a secret (AGORA_JWT_PRIVATE_KEY_FILE /
+AGORA_JWT_PUBLIC_KEY_FILE); for local use and tests:
+
+    python -m services.identity.keys .state/keys     # writes jwt-private.pem, jwt-public.pem
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+PRIVATE_NAME = "jwt-private.pem"
+PUBLIC_NAME = "jwt-public.pem"
+
+
+def generate_keypair(directory: str | Path, overwrite: bool = False) -> tuple[Path, Path]:
+    """Write a new key pair into `directory` (kept when present unless `overwrite`)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = directory / PRIVATE_NAME, directory / PUBLIC_NAME
+    if private_path.exists() and public_path.exists() and not overwrite:
+        return private_path, public_path
+    key = Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_pem)
+    public_path.write_bytes(public_pem)
+    return private_path, public_path
+
+
+if __name__ == "__main__":
+    target = sys.argv[1] if len(sys.argv) > 1 else ".state/keys"
+    private, public = generate_keypair(target, overwrite="--overwrite" in sys.argv)
+    print(f"{private}\n{public}")
