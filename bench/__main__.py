@@ -1,0 +1,34 @@
+"""Run benchmarks: ``python -m bench`` runs every module of bench/ that has a ``main()``;
+``python -m bench NAME [NAME ...]`` runs those modules only (``python -m bench detector``)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def _modules() -> list[str]:
+    here = Path(__file__).parent
+    return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+
+
+def main(argv: list[str]) -> int:
+    names = argv or _modules()
+    unknown = [name for name in names if name not in _modules()]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(_modules())}")
+        return 2
+    for name in names:
+        module = importlib.import_module(f"bench.{name}")
+        entry = getattr(module, "main", None)
+        if not callable(entry):
+            continue  # a helper module, not a benchmark
+        print(f"== bench.{name}")
+        entry()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
