@@ -17,8 +17,7 @@ changes nothing. To rotate one credential, print only that Secret and replace it
 
 Secrets, by environment:
 
-* both: agora-rabbitmq-app (username, password, uri, management_uri: the platform's RabbitMQ
-  user), agora-jwt (private_key.pem, public_key.pem: RSA key pair that signs access tokens),
+* both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user), agora-jwt (private_key.pem, public_key.pem: RSA key pair that signs access tokens),
   agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
   moderation, feeds, notifications, migrate, and the SREs' admin (agora-mongodb-admin-password).
 * dev only (production gets them from the operators): agora-<user>-mongodb
@@ -109,7 +108,6 @@ def build(env: str, namespace: str, only: set[str] | None = None, with_jwt: bool
             "username": RABBITMQ_APP_USER,
             "password": app_password,
             "uri": f"amqp://{RABBITMQ_APP_USER}:{app_password}@{RABBITMQ_HOST}:5672/{RABBITMQ_VHOST}",
-            "management_uri": f"http://{RABBITMQ_APP_USER}:{app_password}@{RABBITMQ_HOST}:15672",
         }))
         if env == "dev":
             admin_password = new_password()
@@ -119,7 +117,7 @@ def build(env: str, namespace: str, only: set[str] | None = None, with_jwt: bool
                 "vhosts": [{"name": RABBITMQ_VHOST}],
                 "users": [
                     {"name": RABBITMQ_APP_USER, "password_hash": rabbitmq_password_hash(app_password),
-                     "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["management"]},
+                     "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []},
                     {"name": "admin", "password_hash": rabbitmq_password_hash(admin_password),
                      "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]},
                 ],

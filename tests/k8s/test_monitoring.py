@@ -1,0 +1,129 @@
+"""Monitoring: scrape configuration, alert rules on the platform's metrics, the Grafana dashboard."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from .conftest import K8S, REPO, SERVICES, pod_labels, selector_matches
+
+pytestmark = pytest.mark.k8s
+
+# The metrics every process exposes (the issue's contract); histograms add _bucket/_sum/_count.
+AGORA_METRICS = {
+    "agora_events_appended_total", "agora_events_published_total", "agora_events_consumed_total",
+    "agora_handler_duration_seconds", "agora_outbox_backlog", "agora_dead_letters",
+    "agora_http_requests_total", "agora_http_request_duration_seconds",
+}
+HISTOGRAMS = {"agora_handler_duration_seconds", "agora_http_request_duration_seconds"}
+REQUIRED_ALERTS = {
+    "AgoraGatewayHighErrorRate": "agora_http_requests_total",      # error rate
+    "AgoraHandlerFailures": "agora_events_consumed_total",          # handler failures
+    "AgoraDeadLetters": "agora_dead_letters",                       # dead letters > 0
+    "AgoraOutboxBacklogGrowing": "agora_outbox_backlog",            # outbox backlog growing
+    "AgoraConsumerLag": "rabbitmq_detailed_queue_messages_ready",   # consumer lag
+    "AgoraPodsNotReady": "kube_pod_status_ready",                   # pods not ready
+}
+DASHBOARD = K8S / "components" / "monitoring" / "dashboards" / "agora-platform.json"
+RUNBOOK = REPO / "docs" / "runbook.md"
+
+
+def metric_names(expr: str) -> set[str]:
+    return set(re.findall(r"\b((?:agora|rabbitmq|kube)_[a-z_]+)\b", expr))
+
+
+def assert_known_metrics(expr: str):
+    for name in metric_names(expr):
+        if name.startswith("agora_"):
+            base = re.sub(r"_(bucket|sum|count)$", "", name)
+            assert name in AGORA_METRICS or base in HISTOGRAMS, f"unknown metric {name} in {expr}"
+
+
+def rules(prod) -> list[dict]:
+    (rule,) = prod.of_kind("PrometheusRule")
+    return [r for group in rule["spec"]["groups"] for r in group["rules"]]
+
+
+def github_anchors(markdown: str) -> set[str]:
+    anchors = set()
+    for heading in re.findall(r"^#+\s+(.*)$", markdown, re.M):
+        anchor = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchors.add(anchor)
+    return anchors
+
+
+def test_service_monitor_scrapes_every_service(prod):
+    (sm,) = prod.of_kind("ServiceMonitor")
+    assert [(e["port"], e["path"]) for e in sm["spec"]["endpoints"]] == [("http", "/metrics")]
+    for service in SERVICES:
+        svc = prod.get("Service", f"agora-{service}")
+        assert selector_matches(sm["spec"]["selector"], svc["metadata"]["labels"]), service
+
+
+def test_pod_monitor_scrapes_rabbitmq_queue_depths(prod, dev):
+    (pm,) = prod.of_kind("PodMonitor")
+    paths = {e["path"]: e for e in pm["spec"]["podMetricsEndpoints"]}
+    assert paths["/metrics/detailed"]["params"]["vhost"] == ["agora"]
+    assert "queue_coarse_metrics" in paths["/metrics/detailed"]["params"]["family"]
+    assert selector_matches(pm["spec"]["selector"], pod_labels(dev.get("StatefulSet", "agora-rabbitmq")))
+
+
+@pytest.mark.parametrize("alert", sorted(REQUIRED_ALERTS))
+def test_required_alert(prod, alert):
+    (rule,) = [r for r in rules(prod) if r.get("alert") == alert]
+    assert REQUIRED_ALERTS[alert] in metric_names(rule["expr"])
+    assert rule["labels"]["severity"] in {"warning", "critical"}
+    assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+    assert re.fullmatch(r"\d+m", rule["for"])
+
+
+def test_dead_letters_alert_fires_on_any(prod):
+    (rule,) = [r for r in rules(prod) if r.get("alert") == "AgoraDeadLetters"]
+    assert re.search(r"agora_dead_letters\)\s*>\s*0\s*$", rule["expr"].strip())
+
+
+def test_alerts_use_known_metrics_and_link_the_runbook(prod):
+    anchors = github_anchors(RUNBOOK.read_text())
+    for rule in rules(prod):
+        assert_known_metrics(rule["expr"])
+        url = rule["annotations"]["runbook_url"]
+        assert url.startswith("https://github.com/agora-community/agora/blob/main/docs/runbook.md#")
+        assert url.split("#", 1)[1] in anchors, f"{rule['alert']}: no section {url} in docs/runbook.md"
+
+
+def test_dashboard_covers_the_platform_metrics(prod):
+    dashboard = json.loads(DASHBOARD.read_text())
+    assert dashboard["uid"] == "agora-platform"
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    assert exprs
+    used = set()
+    for expr in exprs:
+        assert_known_metrics(expr)
+        used |= {re.sub(r"_(bucket|sum|count)$", "", m) for m in metric_names(expr)}
+    assert AGORA_METRICS <= used, AGORA_METRICS - used
+    # Shipped as a ConfigMap the Grafana sidecar picks up.
+    cm = prod.get("ConfigMap", "agora-grafana-dashboard")
+    assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert json.loads(cm["data"]["agora-platform.json"]) == dashboard
+
+
+def test_promql_is_valid(prod, tmp_path):
+    """promtool (Debian package `prometheus`) parses every alert and dashboard query."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool not installed (apt-get install prometheus); PromQL syntax not checked")
+    groups = [g for r in prod.of_kind("PrometheusRule") for g in r["spec"]["groups"]]
+    dashboard = json.loads(DASHBOARD.read_text())
+    exprs = [t["expr"].replace("$__rate_interval", "5m").replace("$namespace", ".*").replace("$service", ".*")
+             for p in dashboard["panels"] for t in p.get("targets", [])]
+    groups.append({"name": "dashboard", "rules": [{"record": f"dashboard:query{i}", "expr": e}
+                                                  for i, e in enumerate(exprs)]})
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"groups": groups}))
+    result = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
