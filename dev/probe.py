@@ -39,6 +39,8 @@ def process_alive(pid: int) -> bool:
 def try_amqp(uri: str) -> str:
     import pika
 
+    if uri.startswith("pyamqp://"):  # kombu/nameko spelling of the same thing
+        uri = "amqp://" + uri[len("pyamqp://"):]
     params = pika.URLParameters(uri)
     params.socket_timeout = ATTEMPT_SECONDS
     params.blocked_connection_timeout = ATTEMPT_SECONDS

@@ -269,6 +269,7 @@ rabbit_wait_ready() {
 
 rabbit_up() {
     local pid
+    if [[ ${AMQP_URI:-} == pyamqp://* ]]; then AMQP_URI=amqp://${AMQP_URI#pyamqp://}; fi # kombu's spelling
     if [[ -n ${AMQP_URI:-} && $AMQP_URI != "$OWN_AMQP_URI" ]]; then
         if probe amqp "$AMQP_URI" --timeout 5 >/dev/null 2>&1; then
             RABBIT_MODE=external RABBIT_URI=$AMQP_URI
