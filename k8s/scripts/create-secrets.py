@@ -17,7 +17,7 @@ changes nothing. To rotate one credential, print only that Secret and replace it
 
 Secrets, by environment:
 
-* both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user), agora-jwt (private_key.pem, public_key.pem: RSA key pair that signs access tokens),
+* both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user), agora-jwt (private_key.pem, public_key.pem: the Ed25519 key pair of the access tokens),
   agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
   moderation, feeds, notifications, migrate, and the SREs' admin (agora-mongodb-admin-password).
 * dev only (production gets them from the operators): agora-<user>-mongodb
@@ -26,7 +26,8 @@ Secrets, by environment:
   and agora-rabbitmq-admin (username, password of the dev broker's administrator).
 
 Not generated, because their content is the bank's: agora-gateway-tls (the Ingress certificate,
-or cert-manager's) and agora-service-tokens (bank-system credentials, optional).
+or cert-manager's) and agora-service-credentials (key AGORA_SERVICE_CREDENTIALS: the bank
+systems' "name:sha256-hex,..." list; optional).
 
 Passwords are 32 random hex digits: safe inside URIs without escaping. The key pair comes from
 `openssl genpkey`. Only the Python standard library and openssl are needed.
@@ -69,13 +70,16 @@ def rabbitmq_password_hash(password: str, salt: bytes | None = None) -> str:
     return base64.b64encode(salt + digest).decode("ascii")
 
 
-def rsa_key_pair() -> tuple[str, str]:
-    """A fresh RSA-3072 key pair as PEM text (private, public), made by openssl."""
+def ed25519_key_pair() -> tuple[str, str]:
+    """A fresh Ed25519 key pair as PEM text (private PKCS#8, public SPKI), made by openssl.
+
+    Access tokens are EdDSA-signed (gateway/auth.py pins the algorithm): identity signs with the
+    private key, the gateway verifies with the public key.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         private = Path(tmp) / "private.pem"
         subprocess.run(
-            ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072",
-             "-out", str(private)],
+            ["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(private)],
             check=True, capture_output=True,
         )
         public = subprocess.run(
@@ -130,7 +134,7 @@ def build(env: str, namespace: str, only: set[str] | None = None, with_jwt: bool
                               {"20-users.json": json.dumps(users, indent=2)}))
 
     if wanted("agora-jwt") and with_jwt:
-        private_pem, public_pem = rsa_key_pair()
+        private_pem, public_pem = ed25519_key_pair()
         out.append(secret("agora-jwt", namespace,
                           {"private_key.pem": private_pem, "public_key.pem": public_pem}))
 

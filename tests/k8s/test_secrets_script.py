@@ -20,7 +20,7 @@ from .conftest import K8S, OVERLAYS, Rendered, containers, workloads
 pytestmark = pytest.mark.k8s
 
 SCRIPT = K8S / "scripts" / "create-secrets.py"
-BANK_OWNED = {"agora-gateway-tls", "agora-service-tokens"}
+BANK_OWNED = {"agora-gateway-tls", "agora-service-credentials"}
 
 
 def generated(env: str, namespace: str) -> dict[str, dict[str, str]]:
@@ -121,6 +121,18 @@ def test_dev_connection_strings_match_the_passwords(secrets_by_overlay):
     users = json.loads(secrets["agora-rabbitmq-definitions"]["20-users.json"])
     assert {u["name"] for u in users["users"]} == {"agora-app", "admin"}
     assert all("password" not in u for u in users["users"])  # hashes only
+
+
+def test_token_keys_are_an_ed25519_pair(secrets_by_overlay, tmp_path):
+    """The gateway pins EdDSA: an RSA or EC key would make every token invalid."""
+    keys = secrets_by_overlay["prod"]["agora-jwt"]
+    (tmp_path / "private.pem").write_text(keys["private_key.pem"])
+    text = subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "private.pem"), "-text_pub", "-noout"],
+                          capture_output=True, text=True, check=True).stdout
+    assert text.startswith("ED25519 Public-Key")
+    public = subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "private.pem"), "-pubout"],
+                            capture_output=True, text=True, check=True).stdout
+    assert public == keys["public_key.pem"]
 
 
 def test_passwords_are_fresh_each_run():

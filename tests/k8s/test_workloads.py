@@ -134,6 +134,8 @@ def assert_configuration_from_configmaps_and_secrets(r: Rendered, obj):
                     assert ref["configMapKeyRef"]["key"] in cm["data"]
                 continue
             value = str(var.get("value", ""))
+            if name.endswith("_FILE") and value.startswith("/var/run/secrets/"):
+                continue  # a path to a mounted Secret, not a secret
             assert not SECRET_LIKE_NAME.search(name), f"{name} is set literally; it must come from a Secret"
             assert not re.search(r"://[^/\s:@]+:[^/\s@]+@", value), f"{name} holds credentials"
 
@@ -202,6 +204,32 @@ def test_deployment_config_from_configmaps_and_secrets(deployment):
     assert env["MONGO_URI"]["valueFrom"]["secretKeyRef"]["name"] == f"agora-{service}-mongodb"
     config = r.get("ConfigMap", f"agora-{service}")["data"]
     assert config["WEB_SERVER_ADDRESS"] == "0.0.0.0:8080"
+
+
+@by_deployment
+def test_deployment_config_maps_hold_no_secrets(deployment):
+    r, service, _ = deployment
+    for name in ("agora-platform", f"agora-{service}"):
+        for key, value in r.get("ConfigMap", name)["data"].items():
+            if key.endswith("_FILE"):
+                assert value.startswith("/var/run/secrets/"), key
+                continue
+            assert not SECRET_LIKE_NAME.search(key), f"{name}: {key} belongs in a Secret"
+            assert not re.search(r"://[^/\s:@]+:[^/\s@]+@", value), f"{name}: {key} holds credentials"
+
+
+@by_deployment
+def test_deployment_token_keys_least_privilege(deployment):
+    """identity signs access tokens (private key); the gateway only verifies (public key);
+    no other process sees either."""
+    _, service, d = deployment
+    mounted = {item["key"] for v in pod_spec(d).get("volumes", [])
+               if v.get("secret", {}).get("secretName") == "agora-jwt" for item in v["secret"]["items"]}
+    expected = {"identity": {"private_key.pem", "public_key.pem"}, "gateway": {"public_key.pem"}}
+    assert mounted == expected.get(service, set())
+    env_refs = {v["valueFrom"]["secretKeyRef"]["name"] for v in the_container(d)["env"]
+                if "secretKeyRef" in v.get("valueFrom", {})}
+    assert "agora-jwt" not in env_refs
 
 
 @by_deployment
