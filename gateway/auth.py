@@ -28,7 +28,6 @@ import os
 import re
 from collections.abc import Iterable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import eventlet
@@ -37,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nameko.extensions import DependencyProvider
 
-from services.shared.config import ROOT
+from services.identity.keys import read_key  # noqa: F401 - re-exported for the gateway
 from services.shared.envelope import utc_now
 from services.shared.errors import Forbidden, Unauthenticated
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
@@ -88,23 +87,6 @@ def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
 
 
 # -- keys ---------------------------------------------------------------------------------------
-
-def read_key(inline: str | None, path: str | None, what: str) -> bytes:
-    """A PEM key from inline text (env) or a file (relative paths are relative to the repo)."""
-    if inline:
-        return inline.encode() if isinstance(inline, str) else inline
-    if not path:
-        raise RuntimeError(f"no {what} configured")
-    file = Path(path)
-    if not file.is_absolute():
-        file = ROOT / file
-    try:
-        return file.read_bytes()
-    except OSError as error:
-        raise RuntimeError(
-            f"cannot read the {what} at {file} ({error.strerror}); for local use run "
-            "`dev/platform.sh up` (or `python -m services.identity.keys .state/keys`)") from None
-
 
 class TokenVerifier:
     def __init__(self, public_key_pem: bytes, issuer: str, audience: str, leeway: float = 5.0):

@@ -163,7 +163,7 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
     errors = None
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
-    if status in (400, 422) and isinstance(details.get("fields"), dict):
+    if 400 <= status < 500 and isinstance(details.get("fields"), dict):
         errors = details["fields"]
     if status == 429:
         retry_after = max(1, math.ceil(float(details.get("retry_after") or 1)))

@@ -13,6 +13,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+ROOT = Path(__file__).resolve().parents[2]
+
 PRIVATE_NAME = "jwt-private.pem"
 PUBLIC_NAME = "jwt-public.pem"
 
@@ -34,6 +36,23 @@ def generate_keypair(directory: str | Path, overwrite: bool = False) -> tuple[Pa
         handle.write(private_pem)
     public_path.write_bytes(public_pem)
     return private_path, public_path
+
+
+def read_key(inline: str | None, path: str | None, what: str) -> bytes:
+    """A PEM key from inline text (env) or a file (relative paths are relative to the repo)."""
+    if inline:
+        return inline.encode() if isinstance(inline, str) else inline
+    if not path:
+        raise RuntimeError(f"no {what} configured")
+    file = Path(path)
+    if not file.is_absolute():
+        file = ROOT / file
+    try:
+        return file.read_bytes()
+    except OSError as error:
+        raise RuntimeError(
+            f"cannot read the {what} at {file} ({error.strerror}); for local use run "
+            "`dev/platform.sh up` (or `python -m services.identity.keys .state/keys`)") from None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,252 @@
+"""Account data that must not be events: e-mail claims, password hashes, refresh-token families,
+login failures and the login audit — all in identity's own database.
+
+Why not in the event log: events are published (even private ones leave the process) and kept
+forever; a password hash or a refresh-token hash must do neither, and throttling counters are
+not facts anyone replays. The log still records *that* something happened
+(`identity.password_changed`, `identity.sessions_revoked`, without material).
+
+- `email_claims`: `_id` = normalised e-mail. The unique `_id` is what makes an address unique
+  (two concurrent registrations race on one insert; exactly one wins). A claim is `confirmed`
+  once the user's events are committed; an unconfirmed claim older than `CLAIM_STALE` (a
+  registration that crashed half-way) may be taken over.
+- `credentials`: `_id` = user id, argon2id hash.
+- `sessions`: one document per refresh-token family (`_id` = session id, the `sid` claim of the
+  access tokens): hash of the current refresh token, hashes of used ones, expiry, revocation.
+  Rotation is a compare-and-set on the current hash, so two concurrent refreshes with one token
+  cannot both succeed: the loser finds its token among the used ones -> reuse -> revoked.
+- `login_failures` (`key`, `at`) feeds the throttling windows; `login_audit` keeps every
+  attempt (success, bad credentials, throttled) with address and correlation id.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventlet import tpool
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.shared.envelope import new_id
+from services.shared.errors import Conflict
+
+from . import domain
+
+log = logging.getLogger(__name__)
+
+CLAIM_STALE = timedelta(seconds=30)
+FAILURES_KEPT = timedelta(days=1)
+
+
+def ensure_indexes(db: Database) -> None:
+    db.sessions.create_index([("user_id", ASCENDING)], name="by_user")
+    db.login_failures.create_index([("key", ASCENDING), ("at", ASCENDING)], name="key_at")
+    db.login_failures.create_index("at", expireAfterSeconds=int(FAILURES_KEPT.total_seconds()),
+                                   name="at_ttl")
+    db.login_audit.create_index([("at", ASCENDING)], name="at")
+    db.login_audit.create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="user_at")
+
+
+# -- passwords ----------------------------------------------------------------------------------
+
+class Passwords:
+    """argon2id hashing, run in OS threads (eventlet's tpool) so a hash does not freeze every
+    other green thread of the process for its duration."""
+
+    def __init__(self, time_cost: int = 2, memory_kib: int = 19456, parallelism: int = 1):
+        # OWASP's argon2id baseline (19 MiB, t=2, p=1): tens of ms per hash, bounded memory.
+        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib,
+                                     parallelism=parallelism)
+        self._dummy: str | None = None
+
+    def hash(self, password: str) -> str:
+        return tpool.execute(self.hasher.hash, password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Constant work whether or not the account exists (no user enumeration by timing)."""
+        if password_hash is None:
+            if self._dummy is None:
+                self._dummy = self.hasher.hash(new_id())
+            password_hash, password = self._dummy, password + "\x00"
+        try:
+            return bool(tpool.execute(self.hasher.verify, password_hash, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self.hasher.check_needs_rehash(password_hash)
+
+
+# -- access tokens ------------------------------------------------------------------------------
+
+class TokenIssuer:
+    def __init__(self, private_key_pem: bytes, issuer: str, audience: str,
+                 access_seconds: int = 900):
+        key = serialization.load_pem_private_key(private_key_pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise RuntimeError("the JWT private key must be an Ed25519 key (EdDSA)")
+        self.key = key
+        public = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                               serialization.PublicFormat.Raw)
+        self.kid = base64.urlsafe_b64encode(hashlib.sha256(public).digest()[:12]).decode()
+        self.issuer = issuer
+        self.audience = audience
+        self.access_seconds = access_seconds
+
+    def issue(self, user_id: str, roles: list[str], session_id: str, now: datetime) -> str:
+        issued = int(now.timestamp())
+        claims = {
+            "iss": self.issuer, "aud": self.audience, "sub": user_id,
+            "iat": issued, "nbf": issued, "exp": issued + self.access_seconds,
+            "roles": sorted(set(roles) | {"member"}), "sid": session_id, "jti": new_id(),
+        }
+        return jwt.encode(claims, self.key, algorithm="EdDSA",
+                          headers={"kid": self.kid, "typ": "at+jwt"})
+
+
+# -- the account collections ----------------------------------------------------------------
+
+class Accounts:
+    def __init__(self, db: Database, refresh_days: float = 30,
+                 account_policy: domain.ThrottlePolicy = domain.DEFAULT_ACCOUNT_POLICY,
+                 address_policy: domain.ThrottlePolicy = domain.DEFAULT_ADDRESS_POLICY):
+        self.db = db
+        self.refresh_ttl = timedelta(days=refresh_days)
+        self.policies = {"account": account_policy, "address": address_policy}
+
+    # e-mail claims
+
+    def claim_email(self, email_key: str, user_id: str, now: datetime,
+                    stream_exists) -> None:
+        """Reserve `email_key` for `user_id` or raise Conflict (409)."""
+        claims = self.db.email_claims
+        try:
+            claims.insert_one({"_id": email_key, "user_id": user_id, "claimed_at": now,
+                               "confirmed": False})
+            return
+        except DuplicateKeyError:
+            pass
+        existing = claims.find_one({"_id": email_key}) or {}
+        if (not existing.get("confirmed") and existing.get("claimed_at")
+                and existing["claimed_at"] < now - CLAIM_STALE
+                and not stream_exists(existing["user_id"])):
+            taken = claims.find_one_and_update(
+                {"_id": email_key, "user_id": existing["user_id"], "confirmed": False},
+                {"$set": {"user_id": user_id, "claimed_at": now}})
+            if taken is not None:
+                log.warning("took over an abandoned e-mail claim", extra={
+                    "abandoned_user_id": existing["user_id"]})
+                return
+        raise Conflict("an account with this e-mail address already exists",
+                       {"fields": {"email": ["already registered"]}})
+
+    def confirm_email(self, email_key: str, user_id: str) -> None:
+        self.db.email_claims.update_one({"_id": email_key, "user_id": user_id},
+                                        {"$set": {"confirmed": True}})
+
+    def release_email(self, email_key: str, user_id: str) -> None:
+        self.db.email_claims.delete_one({"_id": email_key, "user_id": user_id,
+                                         "confirmed": False})
+
+    def user_id_for(self, email_key: str) -> str | None:
+        claim = self.db.email_claims.find_one({"_id": email_key, "confirmed": True})
+        return None if claim is None else claim["user_id"]
+
+    # credentials
+
+    def set_password_hash(self, user_id: str, password_hash: str, now: datetime) -> None:
+        self.db.credentials.update_one({"_id": user_id}, {"$set": {
+            "hash": password_hash, "changed_at": now}}, upsert=True)
+
+    def password_hash(self, user_id: str | None) -> str | None:
+        if user_id is None:
+            return None
+        document = self.db.credentials.find_one({"_id": user_id})
+        return None if document is None else document["hash"]
+
+    # sessions (refresh-token families)
+
+    def start_session(self, user_id: str, client: str | None, now: datetime) -> tuple[str, str]:
+        """(session id, first refresh token)."""
+        session_id = new_id()
+        token, digest = domain.new_refresh_token(session_id)
+        self.db.sessions.insert_one({
+            "_id": session_id, "user_id": user_id, "token_hash": digest, "used_hashes": [],
+            "created_at": now, "refreshed_at": now, "expires_at": now + self.refresh_ttl,
+            "revoked_at": None, "client": client,
+        })
+        return session_id, token
+
+    def session(self, session_id: str) -> domain.Session | None:
+        document = self.db.sessions.find_one({"_id": session_id})
+        if document is None:
+            return None
+        return domain.Session(
+            id=document["_id"], user_id=document["user_id"], token_hash=document["token_hash"],
+            used_hashes=tuple(document.get("used_hashes") or ()),
+            expires_at=document.get("expires_at"), revoked=document.get("revoked_at") is not None)
+
+    def rotate(self, session: domain.Session, presented_hash: str, now: datetime) -> str | None:
+        """Compare-and-set: the next refresh token, or None when another refresh won."""
+        token, digest = domain.new_refresh_token(session.id)
+        updated = self.db.sessions.find_one_and_update(
+            {"_id": session.id, "token_hash": presented_hash, "revoked_at": None},
+            {"$set": {"token_hash": digest, "refreshed_at": now},
+             "$push": {"used_hashes": {"$each": [presented_hash],
+                                       "$slice": -domain.REUSED_KEPT}}},
+            return_document=ReturnDocument.AFTER)
+        return None if updated is None else token
+
+    def revoke(self, session_ids: list[str], reason: str, now: datetime) -> list[str]:
+        """Revoke live sessions among `session_ids`; returns the ones this call revoked."""
+        revoked = []
+        for session_id in session_ids:
+            result = self.db.sessions.update_one(
+                {"_id": session_id, "revoked_at": None},
+                {"$set": {"revoked_at": now, "revoked_reason": reason}})
+            if result.modified_count:
+                revoked.append(session_id)
+        return revoked
+
+    def live_sessions(self, user_id: str, now: datetime) -> list[str]:
+        return [document["_id"] for document in self.db.sessions.find(
+            {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}, {"_id": 1})]
+
+    # throttling
+
+    def throttled(self, keys: dict[str, str], now: datetime) -> float | None:
+        """Seconds to wait (the longest of the windows concerned), or None."""
+        waits = []
+        for kind, key in keys.items():
+            policy = self.policies[kind]
+            since = now - policy.window
+            times = [document["at"] for document in self.db.login_failures.find(
+                {"key": key, "at": {"$gt": since}}, {"at": 1}).sort("at", -1).limit(policy.limit)]
+            wait = domain.retry_after(times, now, policy)
+            if wait is not None:
+                waits.append(wait)
+        return max(waits) if waits else None
+
+    def record_failure(self, keys: dict[str, str], now: datetime) -> None:
+        self.db.login_failures.insert_many([{"key": key, "at": now} for key in keys.values()])
+
+    def clear_failures(self, key: str) -> None:
+        self.db.login_failures.delete_many({"key": key})
+
+    def audit(self, attempt: domain.LoginAttempt, now: datetime,
+              correlation_id: str | None) -> None:
+        document: dict[str, Any] = {
+            "at": now, "email": attempt.email, "client": attempt.client,
+            "outcome": attempt.outcome, "user_id": attempt.user_id,
+            "correlation_id": correlation_id, **attempt.detail,
+        }
+        self.db.login_audit.insert_one(document)

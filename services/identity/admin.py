@@ -1,0 +1,85 @@
+"""`agora create-admin --email E --name N`: the first admin of a new deployment.
+
+The password comes from `AGORA_ADMIN_PASSWORD`, else from stdin when it is not a terminal (one
+line), else from a prompt (asked twice). The account is created with the same code path as
+registration (services/identity/service.py `register_user`) directly against identity's database;
+its events are published by the identity service's outbox relay (now if it runs, else when it
+starts). Running it again for an existing admin changes nothing.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from typing import Any
+
+from services.shared.config import load_config
+from services.shared.envelope import CommandContext
+from services.shared.errors import AgoraError, Conflict
+from services.shared.event_store import EventStore
+from services.shared.mongo import database_name, mongo_uri, shared_client
+from services.shared.projections import ProjectionRunner
+
+from . import domain, schemas  # noqa: F401 - schemas registers the event payloads
+from .dependencies import build_toolkit
+from .projections import PROJECTION, ensure_indexes
+
+
+def create_admin(email: str, name: str, password: str, config: dict[str, Any] | None = None,
+                 actor: str = "system:create-admin") -> tuple[str, bool]:
+    """(user id, created?) — an existing account with this e-mail is made admin if needed."""
+    from .service import register_user
+
+    config = config or load_config("identity")
+    db = shared_client(mongo_uri(config))[database_name(config, "identity")]
+    store = EventStore(db, "identity")
+    store.ensure_indexes()
+    views = ProjectionRunner(PROJECTION, store)
+    PROJECTION.ensure_indexes(views.rm)
+    ensure_indexes(db)
+    kit = build_toolkit(config, db)
+
+    def context(actor_id):
+        return CommandContext(actor=actor, correlation_id=f"{actor}:{domain.normalize_email(email)}")
+
+    args = {"email": email, "password": password, "display_name": name, "customer": False}
+    try:
+        return register_user(store, views, kit, args, context, actor, roles=("admin",)), True
+    except Conflict:
+        user_id = kit.accounts.user_id_for(domain.normalize_email(email))
+        if user_id is None:
+            raise
+    state = domain.fold(store.load(domain.user_stream(user_id)))
+    if "admin" not in state.roles:
+        system_admin = {"id": actor, "roles": ["admin"], "kind": "user"}
+        events = domain.set_roles(state, system_admin, [*state.roles, "admin"])
+        views.apply_commit(store.append(domain.user_stream(user_id), state.version, events,
+                                        context(actor)))
+    return user_id, False
+
+
+def read_password() -> str:
+    password = os.environ.get("AGORA_ADMIN_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Admin password: ")
+    if first != getpass.getpass("Again: "):
+        raise SystemExit("the two passwords differ")
+    return first
+
+
+def create_admin_from_cli(args) -> int:
+    password = read_password()
+    problems = domain.password_problems(password, args.email, args.name)
+    if problems:
+        print("password refused: " + "; ".join(problems), file=sys.stderr)
+        return 2
+    try:
+        user_id, created = create_admin(args.email, args.name, password)
+    except AgoraError as error:
+        print(f"create-admin failed: {error.message} {error.details or ''}", file=sys.stderr)
+        return 1
+    print(f"{'created' if created else 'already exists, admin'}: {args.email} (user {user_id})")
+    return 0

@@ -1,0 +1,66 @@
+"""Identity's DependencyProviders beyond the shared ones: the account collections, password
+hashing and token signing, configured from `IDENTITY` in config.yaml."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+
+from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
+
+from . import domain
+from .accounts import Accounts, Passwords, TokenIssuer, ensure_indexes
+from .keys import read_key
+
+
+@dataclass
+class Toolkit:
+    accounts: Accounts
+    passwords: Passwords
+    tokens: TokenIssuer
+    access_seconds: int
+    refresh_seconds: int
+
+
+def build_toolkit(config: dict[str, Any], db) -> Toolkit:
+    """What the service (and `agora create-admin`) need, from a nameko config dict."""
+    settings = config.get("IDENTITY", {}) or {}
+    window = timedelta(seconds=float(settings.get("login_window_seconds") or 900))
+    refresh_days = float(settings.get("refresh_token_days") or 30)
+    access_seconds = int(settings.get("access_token_seconds") or 900)
+    accounts = Accounts(
+        db, refresh_days=refresh_days,
+        account_policy=domain.ThrottlePolicy(int(settings.get("login_account_limit") or 5),
+                                             window),
+        address_policy=domain.ThrottlePolicy(int(settings.get("login_address_limit") or 30),
+                                             window),
+    )
+    passwords = Passwords(
+        time_cost=int(settings.get("argon2_time_cost") or 2),
+        memory_kib=int(settings.get("argon2_memory_kib") or 19456),
+        parallelism=int(settings.get("argon2_parallelism") or 1),
+    )
+    private_key = read_key(settings.get("private_key") or os.environ.get("AGORA_JWT_PRIVATE_KEY"),
+                           settings.get("private_key_file"), "JWT private key")
+    tokens = TokenIssuer(private_key, issuer=settings.get("issuer") or "agora-identity",
+                         audience=settings.get("audience") or "agora-api",
+                         access_seconds=access_seconds)
+    return Toolkit(accounts, passwords, tokens, access_seconds, int(refresh_days * 86400))
+
+
+class IdentityToolkit(DependencyProvider):
+    def setup(self) -> None:
+        config = self.container.config
+        self.uri = mongo_uri(config)
+        db = shared_client(self.uri)[database_name(config, self.container.service_name)]
+        ensure_indexes(db)
+        self.toolkit = build_toolkit(config, db)
+
+    def stop(self) -> None:
+        release_client(self.uri)
+
+    def get_dependency(self, worker_ctx) -> Toolkit:
+        return self.toolkit

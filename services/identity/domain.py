@@ -1,0 +1,418 @@
+"""Identity's pure rules: no database, no broker, no clock of its own (`now` is passed in).
+
+- e-mail normalisation (the uniqueness key) and the password policy;
+- the user aggregate: `UserState = fold(events)`, and commands deciding new events
+  (register, update profile, set roles, verify, assign advisor);
+- refresh-token families: token format, rotation, reuse detection;
+- login throttling windows (per account, per client address);
+- badges derived from roles and verification.
+
+Example::
+
+    events = register("u1", "Ada@Example.org", "Ada Lovelace", customer=True, now=now)
+    # [NewEvent("identity.user_registered", ...), NewEvent("identity.contact_changed", ...)]
+    state = fold(store.load(user_stream("u1")))
+    set_roles(state, actor=admin, roles=["advisor"])  # [NewEvent("identity.role_granted", ...)]
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from services.shared.envelope import Envelope, NewEvent
+from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+
+ROLES = ("member", "advisor", "community_manager", "admin")
+GRANTABLE = ("advisor", "community_manager", "admin")  # member is everyone's, never granted
+BADGE_ADVISOR = "bank_advisor"
+BADGE_CUSTOMER = "verified_customer"
+
+REGISTERED = "identity.user_registered"
+CONTACT_CHANGED = "identity.contact_changed"
+PROFILE_UPDATED = "identity.profile_updated"
+ROLE_GRANTED = "identity.role_granted"
+ROLE_REVOKED = "identity.role_revoked"
+USER_VERIFIED = "identity.user_verified"
+VERIFICATION_WITHDRAWN = "identity.user_verification_withdrawn"
+ADVISOR_ASSIGNED = "identity.advisor_assigned"
+PASSWORD_CHANGED = "identity.password_changed"
+SESSIONS_REVOKED = "identity.sessions_revoked"
+
+
+def user_stream(user_id: str) -> str:
+    return f"user-{user_id}"
+
+
+# -- e-mail -------------------------------------------------------------------------------------
+
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}$")
+
+
+def normalize_email(email: str) -> str:
+    """The uniqueness key of an address: NFKC, trimmed, lower-cased (local part included: no
+    provider treats case as significant in practice, and users do not expect it to be)."""
+    normalized = unicodedata.normalize("NFKC", email or "").strip().lower()
+    if len(normalized) > 254 or not _EMAIL_RE.match(normalized) or "." not in \
+            normalized.rsplit("@", 1)[1]:
+        raise InvalidInput("not a valid e-mail address",
+                           {"fields": {"email": ["Not a valid email address."]}})
+    return normalized
+
+
+# -- password policy ----------------------------------------------------------------------------
+
+MIN_LENGTH = 12
+MAX_LENGTH = 1024
+PASSPHRASE_WORDS = 4
+PASSPHRASE_WORD_LENGTH = 3
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list (common_passwords.txt): whole passwords and the words people build
+    them from, compared after removing digits, punctuation and case."""
+    path = Path(__file__).with_name("common_passwords.txt")
+    entries = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            entries.add(line.lower())
+            entries.add(_letters(line))
+    entries.discard("")
+    return frozenset(entries)
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalpha())
+
+
+def is_passphrase(password: str) -> bool:
+    words = [w for w in re.split(r"[\s\-_.,;:+/]+", password) if w]
+    long_words = {w.lower() for w in words if len(w) >= PASSPHRASE_WORD_LENGTH}
+    return len(long_words) >= PASSPHRASE_WORDS
+
+
+def password_problems(password: str, email: str | None = None,
+                      display_name: str | None = None) -> list[str]:
+    """Why `password` is refused ([] when it is acceptable)."""
+    if not isinstance(password, str) or not password:
+        return ["a password is required"]
+    if len(password) > MAX_LENGTH:
+        return [f"at most {MAX_LENGTH} characters"]
+    problems = []
+    if len(password) < MIN_LENGTH and not is_passphrase(password):
+        problems.append(f"use at least {MIN_LENGTH} characters, or a passphrase of "
+                        f"{PASSPHRASE_WORDS} words or more")
+    lowered, letters = password.lower(), _letters(password)
+    common = common_passwords()
+    if lowered in common or (letters in common) or (not letters and len(set(password)) < 6):
+        problems.append("this password is too common")
+    elif len(set(lowered)) <= 2:
+        problems.append("this password repeats the same characters")
+    elif _is_sequence(lowered):
+        problems.append("this password is a simple sequence")
+    personal = []
+    if email and "@" in email:
+        personal.append(email.split("@", 1)[0].lower())
+    if display_name:
+        personal.append(display_name.lower())
+    for item in personal:
+        if len(item) >= 4 and (lowered == item or letters == _letters(item)):
+            problems.append("do not use your e-mail or name as password")
+            break
+    return problems
+
+
+def _is_sequence(text: str) -> bool:
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:])}
+    return len(steps) == 1 and steps.pop() in (-1, 1)
+
+
+def check_password(password: str, email: str | None = None, display_name: str | None = None,
+                   field_name: str = "password") -> None:
+    problems = password_problems(password, email, display_name)
+    if problems:
+        raise InvalidInput("the password does not meet the policy",
+                           {"fields": {field_name: problems}})
+
+
+# -- the user aggregate -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Advisor:
+    advisor_id: str
+    branch: str
+    assigned_at: str
+
+
+@dataclass(frozen=True)
+class UserState:
+    id: str | None = None
+    version: int = 0
+    display_name: str = ""
+    bio: str = ""
+    roles: tuple[str, ...] = ()
+    customer: bool = False
+    verified_customer: bool = False
+    advisor: Advisor | None = None
+    joined_at: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.id is not None
+
+    def has_role(self, role: str) -> bool:
+        return role == "member" or role in self.roles
+
+
+def fold(history: Iterable[Envelope]) -> UserState:
+    state = UserState()
+    for event in history:
+        state = apply(state, event)
+    return state
+
+
+def apply(state: UserState, event: Envelope) -> UserState:
+    p = event.payload
+    state = replace(state, version=event.stream_version)
+    if event.type == REGISTERED:
+        return replace(state, id=p["user_id"], display_name=p["display_name"],
+                       roles=tuple(r for r in p.get("roles", []) if r != "member"),
+                       customer=bool(p.get("customer")), joined_at=p["joined_at"])
+    if event.type == PROFILE_UPDATED:
+        return replace(state, **{k: p[k] for k in ("display_name", "bio") if k in p})
+    if event.type == ROLE_GRANTED:
+        return replace(state, roles=tuple(sorted({*state.roles, p["role"]})))
+    if event.type == ROLE_REVOKED:
+        return replace(state, roles=tuple(r for r in state.roles if r != p["role"]))
+    if event.type == USER_VERIFIED:
+        return replace(state, verified_customer=True, customer=True)
+    if event.type == VERIFICATION_WITHDRAWN:
+        return replace(state, verified_customer=False)
+    if event.type == ADVISOR_ASSIGNED:
+        return replace(state, advisor=Advisor(p["advisor_id"], p["branch"],
+                                              event.occurred_at), customer=True)
+    return state  # contact, password and session events change no profile state
+
+
+def badges(roles: Iterable[str], verified_customer: bool) -> list[str]:
+    out = []
+    if "advisor" in roles:
+        out.append(BADGE_ADVISOR)
+    if verified_customer:
+        out.append(BADGE_CUSTOMER)
+    return out
+
+
+def register(user_id: str, email: str, display_name: str, customer: bool, now: datetime,
+             roles: Iterable[str] = ()) -> list[NewEvent]:
+    """A new member (plus `roles` granted at once: `agora create-admin`)."""
+    roles = sorted(set(roles) - {"member"})
+    unknown = [role for role in roles if role not in GRANTABLE]
+    if unknown:
+        raise InvalidInput(f"unknown roles {unknown}", {"fields": {"roles": unknown}})
+    return [
+        NewEvent(REGISTERED, {"user_id": user_id, "display_name": display_name.strip(),
+                              "customer": bool(customer), "roles": ["member"],
+                              "joined_at": now.isoformat()}),
+        NewEvent(CONTACT_CHANGED, {"user_id": user_id, "email": normalize_email(email)}),
+        *[NewEvent(ROLE_GRANTED, {"user_id": user_id, "role": role}) for role in roles],
+    ]
+
+
+def require_user(state: UserState, user_id: str) -> UserState:
+    if not state.exists:
+        raise NotFound("no such user", {"id": user_id})
+    return state
+
+
+def update_profile(state: UserState, changes: dict[str, Any]) -> list[NewEvent]:
+    changed = {}
+    if "display_name" in changes and changes["display_name"].strip() != state.display_name:
+        name = changes["display_name"].strip()
+        if not 2 <= len(name) <= 60:
+            raise InvalidInput("invalid display name",
+                               {"fields": {"display_name": ["2 to 60 characters"]}})
+        changed["display_name"] = name
+    if "bio" in changes and changes["bio"] != state.bio:
+        changed["bio"] = changes["bio"]
+    if not changed:
+        return []
+    return [NewEvent(PROFILE_UPDATED, {"user_id": state.id, **changed})]
+
+
+def is_admin(actor: dict[str, Any] | None) -> bool:
+    return bool(actor) and actor.get("kind", "user") == "user" and "admin" in (
+        actor.get("roles") or ())
+
+
+def is_service(actor: dict[str, Any] | None) -> bool:
+    return bool(actor) and actor.get("kind") == "service"
+
+
+def set_roles(state: UserState, actor: dict[str, Any], roles: Iterable[str]) -> list[NewEvent]:
+    """Make the user's roles exactly `roles` (member is implied). Only admins; an admin cannot
+    take their own admin role away (a deployment must not lose its last way in by accident)."""
+    if not is_admin(actor):
+        raise Forbidden("only admins grant or revoke roles")
+    wanted = set(roles) - {"member"}
+    unknown = sorted(wanted - set(GRANTABLE))
+    if unknown:
+        raise InvalidInput(f"unknown roles {unknown}", {"fields": {"roles": unknown}})
+    current = set(state.roles)
+    if actor.get("id") == state.id and "admin" in current and "admin" not in wanted:
+        raise Unprocessable("you cannot remove your own admin role; ask another admin")
+    events = [NewEvent(ROLE_GRANTED, {"user_id": state.id, "role": role})
+              for role in sorted(wanted - current)]
+    events += [NewEvent(ROLE_REVOKED, {"user_id": state.id, "role": role})
+               for role in sorted(current - wanted)]
+    return events
+
+
+def set_verification(state: UserState, actor: dict[str, Any], verified: bool) -> list[NewEvent]:
+    if not (is_admin(actor) or is_service(actor)):
+        raise Forbidden("only admins and bank systems verify customers")
+    if verified == state.verified_customer:
+        return []
+    if verified:
+        return [NewEvent(USER_VERIFIED, {"user_id": state.id, "badge": BADGE_CUSTOMER})]
+    return [NewEvent(VERIFICATION_WITHDRAWN, {"user_id": state.id, "badge": BADGE_CUSTOMER})]
+
+
+def assign_advisor(customer: UserState, advisor: UserState, actor: dict[str, Any],
+                   branch: str) -> list[NewEvent]:
+    if not (is_admin(actor) or is_service(actor)):
+        raise Forbidden("only admins and bank systems assign advisors")
+    if not advisor.exists:
+        raise Unprocessable("no such advisor", {"fields": {"advisor_id": ["no such user"]}})
+    if not advisor.has_role("advisor"):
+        raise Unprocessable("this user is not an advisor",
+                            {"fields": {"advisor_id": ["not an advisor"]}})
+    if advisor.id == customer.id:
+        raise Unprocessable("an advisor cannot advise themselves",
+                            {"fields": {"advisor_id": ["same user"]}})
+    if not (customer.customer or customer.verified_customer):
+        raise Unprocessable("only customers have an advisor; verify the customer first")
+    branch = branch.strip()
+    if customer.advisor and (customer.advisor.advisor_id, customer.advisor.branch) == (
+            advisor.id, branch):
+        return []
+    return [NewEvent(ADVISOR_ASSIGNED, {"user_id": customer.id, "advisor_id": advisor.id,
+                                        "branch": branch})]
+
+
+# -- refresh-token families -------------------------------------------------------------------
+
+REUSED_KEPT = 50  # hashes of used tokens remembered per family (reuse detection)
+
+
+def new_refresh_token(family_id: str) -> tuple[str, str]:
+    """(token for the client, hash to store). The family id travels in the token so the
+    session is found without an index on secrets; only the hash of the secret is stored."""
+    secret = secrets.token_urlsafe(32)
+    return f"{family_id}.{secret}", token_hash(secret)
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_refresh_token(token: str) -> tuple[str, str] | None:
+    """(family id, secret hash), or None for something that is not one of our tokens."""
+    family_id, _, secret = (token or "").partition(".")
+    if not re.fullmatch(r"[0-9a-f]{32}", family_id) or not re.fullmatch(r"[A-Za-z0-9_-]{20,100}",
+                                                                        secret):
+        return None
+    return family_id, token_hash(secret)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    user_id: str
+    token_hash: str
+    used_hashes: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    revoked: bool = False
+
+
+def refresh_decision(session: Session | None, presented_hash: str, now: datetime) -> str:
+    """What presenting a refresh token means:
+
+    - "rotate": the current token of a live session: issue the next one;
+    - "reuse": a token of this family that was already used: stolen or replayed -> revoke the
+      whole family (the legitimate holder logs in again);
+    - "revoked", "expired", "unknown": refuse (401) without side effects — an unknown secret for
+      a known family id is a guess, and revoking on guesses would let anyone log others out.
+    """
+    if session is None:
+        return "unknown"
+    if hmac.compare_digest(session.token_hash, presented_hash):
+        if session.revoked:
+            return "revoked"
+        if session.expires_at is not None and now >= session.expires_at:
+            return "expired"
+        return "rotate"
+    if any(hmac.compare_digest(used, presented_hash) for used in session.used_hashes):
+        return "revoked" if session.revoked else "reuse"
+    return "unknown"
+
+
+def owns_token(session: Session | None, presented_hash: str) -> bool:
+    """True for the current or an earlier token of the family (logout accepts both)."""
+    return session is not None and (
+        hmac.compare_digest(session.token_hash, presented_hash)
+        or any(hmac.compare_digest(used, presented_hash) for used in session.used_hashes))
+
+
+# -- login throttling ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    limit: int          # failures allowed within the window
+    window: timedelta
+
+
+DEFAULT_ACCOUNT_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
+DEFAULT_ADDRESS_POLICY = ThrottlePolicy(limit=30, window=timedelta(minutes=15))
+
+
+def retry_after(failures: Iterable[datetime], now: datetime, policy: ThrottlePolicy
+                ) -> float | None:
+    """Seconds until another attempt is allowed, or None if one is allowed now.
+
+    A sliding window: with `limit` failures inside the last `window`, the next attempt waits
+    until the oldest of those leaves the window.
+    """
+    recent = sorted(moment for moment in failures if moment > now - policy.window)
+    if len(recent) < policy.limit:
+        return None
+    oldest_counted = recent[-policy.limit]
+    wait = (oldest_counted + policy.window - now).total_seconds()
+    return max(wait, 1.0)
+
+
+def throttle_keys(email_key: str, client: str | None) -> dict[str, str]:
+    keys = {"account": f"account:{email_key}"}
+    if client:
+        keys["address"] = f"address:{client}"
+    return keys
+
+
+@dataclass
+class LoginAttempt:
+    """One line of the login audit (identity's own `login_audit` collection)."""
+
+    email: str
+    client: str | None
+    outcome: str  # success | bad_credentials | throttled
+    user_id: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)

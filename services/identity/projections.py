@@ -1,0 +1,121 @@
+"""Identity's read model: `users` (profile, roles, verification, advisor, e-mail), from events.
+
+Only identity reads it (other services keep their own copy of what they need from the public
+events). Handlers are idempotent (`$set`, `$addToSet`, `$pull`, upserts), so a re-applied event
+changes nothing. Rebuild with `agora replay identity`.
+
+The account collections that are *not* projections (they hold secrets or counters that must
+never travel as events) get their indexes from `ensure_indexes(db)`, which `agora migrate` and
+the service call: see services/identity/accounts.py.
+"""
+from __future__ import annotations
+
+from pymongo import ASCENDING
+
+from services.shared.envelope import Envelope
+from services.shared.projections import Projection, ReadModels
+
+from . import domain
+
+
+def _indexes(rm: ReadModels) -> None:
+    rm["users"].create_index([("advisor.advisor_id", ASCENDING)], name="by_advisor")
+
+
+USERS = Projection("users", service="identity", collections=["users"], indexes=_indexes)
+PROJECTION = USERS
+
+
+@USERS.on(domain.REGISTERED)
+def _registered(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["users"].update_one({"_id": p["user_id"]}, {
+        "$set": {"display_name": p["display_name"], "customer": p["customer"],
+                 "joined_at": p["joined_at"]},
+        "$setOnInsert": {"bio": "", "verified_customer": False, "advisor": None},
+        "$addToSet": {"roles": {"$each": p["roles"]}},
+    }, upsert=True)
+
+
+@USERS.on(domain.CONTACT_CHANGED)
+def _contact(rm: ReadModels, event: Envelope) -> None:
+    rm["users"].update_one({"_id": event.payload["user_id"]},
+                           {"$set": {"email": event.payload["email"]}}, upsert=True)
+
+
+@USERS.on(domain.PROFILE_UPDATED)
+def _profile(rm: ReadModels, event: Envelope) -> None:
+    changes = {k: v for k, v in event.payload.items() if k in ("display_name", "bio")}
+    if changes:
+        rm["users"].update_one({"_id": event.payload["user_id"]}, {"$set": changes}, upsert=True)
+
+
+@USERS.on(domain.ROLE_GRANTED)
+def _granted(rm: ReadModels, event: Envelope) -> None:
+    rm["users"].update_one({"_id": event.payload["user_id"]},
+                           {"$addToSet": {"roles": event.payload["role"]}}, upsert=True)
+
+
+@USERS.on(domain.ROLE_REVOKED)
+def _revoked(rm: ReadModels, event: Envelope) -> None:
+    rm["users"].update_one({"_id": event.payload["user_id"]},
+                           {"$pull": {"roles": event.payload["role"]}}, upsert=True)
+
+
+@USERS.on(domain.USER_VERIFIED)
+def _verified(rm: ReadModels, event: Envelope) -> None:
+    rm["users"].update_one({"_id": event.payload["user_id"]},
+                           {"$set": {"verified_customer": True, "customer": True}}, upsert=True)
+
+
+@USERS.on(domain.VERIFICATION_WITHDRAWN)
+def _unverified(rm: ReadModels, event: Envelope) -> None:
+    rm["users"].update_one({"_id": event.payload["user_id"]},
+                           {"$set": {"verified_customer": False}}, upsert=True)
+
+
+@USERS.on(domain.ADVISOR_ASSIGNED)
+def _advisor(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["users"].update_one({"_id": p["user_id"]}, {"$set": {
+        "advisor": {"advisor_id": p["advisor_id"], "branch": p["branch"],
+                    "assigned_at": event.occurred_at},
+        "customer": True,
+    }}, upsert=True)
+
+
+def ensure_indexes(db) -> None:
+    from .accounts import ensure_indexes as accounts_indexes
+
+    accounts_indexes(db)
+
+
+# -- views (what the RPCs return) --------------------------------------------------------------
+
+def public_profile(user: dict) -> dict:
+    roles = user.get("roles") or ["member"]
+    return {
+        "id": user["_id"],
+        "display_name": user.get("display_name", ""),
+        "bio": user.get("bio", ""),
+        "roles": sorted(roles, key=domain.ROLES.index) if set(roles) <= set(domain.ROLES)
+        else sorted(roles),
+        "badges": domain.badges(roles, user.get("verified_customer", False)),
+        "joined_at": user.get("joined_at"),
+    }
+
+
+def private_profile(user: dict, advisor: dict | None) -> dict:
+    assignment = user.get("advisor")
+    return {
+        **public_profile(user),
+        "email": user.get("email", ""),
+        "customer": bool(user.get("customer")),
+        "verified_customer": bool(user.get("verified_customer")),
+        "advisor": advisor_view(assignment, advisor) if assignment and advisor else None,
+    }
+
+
+def advisor_view(assignment: dict, advisor: dict) -> dict:
+    return {"advisor": public_profile(advisor), "branch": assignment["branch"],
+            "assigned_at": assignment.get("assigned_at")}

@@ -1,0 +1,122 @@
+"""Identity's marshmallow schemas: event payloads (registered, versioned) and RPC arguments.
+
+Public events (`identity.events`, which other bank systems bind to) carry no e-mail and no
+password material; the e-mail travels only in `identity.contact_changed` and session/password
+facts only in private events (`identity.private`), per DESIGN.md invariant 8.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.shared.payloads import REGISTRY
+
+from . import domain
+
+_NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed")
+
+
+# -- public events ----------------------------------------------------------------------------
+
+@REGISTRY.register(domain.REGISTERED, version=1)
+class UserRegisteredV1(Schema):
+    user_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    customer = fields.Boolean(required=True)
+    roles = fields.List(fields.String(), required=True)
+    joined_at = fields.String(required=True)
+
+
+@REGISTRY.register(domain.PROFILE_UPDATED, version=1)
+class ProfileUpdatedV1(Schema):
+    user_id = fields.String(required=True)
+    display_name = fields.String()
+    bio = fields.String()
+
+
+@REGISTRY.register(domain.ROLE_GRANTED, version=1)
+class RoleGrantedV1(Schema):
+    user_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(domain.GRANTABLE))
+
+
+@REGISTRY.register(domain.ROLE_REVOKED, version=1)
+class RoleRevokedV1(Schema):
+    user_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(domain.GRANTABLE))
+
+
+@REGISTRY.register(domain.USER_VERIFIED, version=1)
+class UserVerifiedV1(Schema):
+    user_id = fields.String(required=True)
+    badge = fields.String(required=True)
+
+
+@REGISTRY.register(domain.VERIFICATION_WITHDRAWN, version=1)
+class VerificationWithdrawnV1(Schema):
+    user_id = fields.String(required=True)
+    badge = fields.String(required=True)
+
+
+@REGISTRY.register(domain.ADVISOR_ASSIGNED, version=1)
+class AdvisorAssignedV1(Schema):
+    user_id = fields.String(required=True)
+    advisor_id = fields.String(required=True)
+    branch = fields.String(required=True)
+
+
+# -- private events (identity.private) ------------------------------------------------------
+
+@REGISTRY.register(domain.CONTACT_CHANGED, version=1, private=True)
+class ContactChangedV1(Schema):
+    user_id = fields.String(required=True)
+    email = fields.String(required=True)
+
+
+@REGISTRY.register(domain.PASSWORD_CHANGED, version=1, private=True)
+class PasswordChangedV1(Schema):
+    user_id = fields.String(required=True)
+
+
+@REGISTRY.register(domain.SESSIONS_REVOKED, version=1, private=True)
+class SessionsRevokedV1(Schema):
+    user_id = fields.String(required=True)
+    session_ids = fields.List(fields.String(), required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(
+        ["logout", "password_changed", "refresh_token_reused", "roles_changed"]))
+
+
+# -- RPC arguments ------------------------------------------------------------------------------
+
+class RegisterArgs(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    display_name = fields.String(required=True,
+                                 validate=[validate.Length(min=2, max=60), _NO_CONTROL])
+    customer = fields.Boolean(load_default=False)
+
+
+class ProfileArgs(Schema):
+    display_name = fields.String(validate=[validate.Length(min=2, max=60), _NO_CONTROL])
+    bio = fields.String(validate=validate.Length(max=500))
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give display_name and/or bio", "_schema")
+
+
+class ActorSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    roles = fields.List(fields.String(), load_default=list)
+    kind = fields.String(load_default="user", validate=validate.OneOf(["user", "service"]))
+    sid = fields.String(allow_none=True, load_default=None)
+
+
+class RolesArgs(Schema):
+    roles = fields.List(fields.String(validate=validate.OneOf(domain.ROLES)), required=True,
+                        validate=validate.Length(max=len(domain.ROLES)))
+
+
+class AdvisorArgs(Schema):
+    advisor_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), _NO_CONTROL])

@@ -1,0 +1,356 @@
+"""The identity service (`agora run identity`): accounts, sessions, roles, badges, advisors.
+
+Thin entrypoints: parse arguments, call `domain`, append, apply the commit inline, answer. The
+user aggregate is event-sourced (stream `user-<id>`); secrets and counters live in the account
+collections (accounts.py explains why).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError
+from nameko.rpc import rpc
+from prometheus_client import Counter
+
+from services.shared.consumer import reliable_handler
+from services.shared.envelope import CommandContext, Envelope, NewEvent, new_id, utc_now
+from services.shared.errors import (
+    EXPECTED_ERRORS,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
+from services.shared.observability import HealthEndpoints
+from services.shared.outbox import EventStoreProvider
+from services.shared.projections import ReadModelsProvider
+
+from . import domain
+from .dependencies import IdentityToolkit
+from .domain import user_stream
+from .projections import PROJECTION, advisor_view, private_profile, public_profile
+from .schemas import ActorSchema, AdvisorArgs, ProfileArgs, RegisterArgs, RolesArgs
+
+log = logging.getLogger(__name__)
+
+LOGINS = Counter("agora_identity_logins", "Login attempts by outcome", ["outcome"])
+REFRESHES = Counter("agora_identity_refreshes", "Refresh attempts by outcome", ["outcome"])
+
+
+def _load(schema: type[Schema], data: Any) -> dict[str, Any]:
+    try:
+        return schema().load(data if isinstance(data, dict) else {})
+    except ValidationError as error:
+        raise InvalidInput("invalid arguments", {"fields": error.normalized_messages()}) from None
+
+
+def _actor(actor: Any) -> dict[str, Any] | None:
+    if actor is None:
+        return None
+    try:
+        return ActorSchema(unknown=EXCLUDE).load(actor)
+    except ValidationError:
+        raise Unauthenticated("invalid actor") from None
+
+
+def _user_actor(actor: Any) -> dict[str, Any]:
+    actor = _actor(actor)
+    if actor is None or actor["kind"] != "user":
+        raise Unauthenticated("a signed-in user is required")
+    return actor
+
+
+class IdentityService(HealthEndpoints):
+    name = "identity"
+    store = EventStoreProvider()
+    views = ReadModelsProvider(PROJECTION)
+    kit = IdentityToolkit()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _context(self, actor_id: str | None) -> CommandContext:
+        return CommandContext(actor=actor_id, correlation_id=self.correlation)
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        user = self.views["users"].find_one({"_id": user_id}) if isinstance(user_id, str) \
+            else None
+        if user is None or "display_name" not in user:
+            raise NotFound("no such user", {"id": user_id})
+        return user
+
+    def _state(self, user_id: str) -> domain.UserState:
+        return domain.require_user(domain.fold(self.store.load(user_stream(user_id))), user_id)
+
+    def _decide(self, user_id: str, actor_id: str | None, decide) -> None:
+        """Load the user's stream, decide, append (re-deciding on a conflict), project."""
+        def decision(history):
+            return decide(domain.require_user(domain.fold(history), user_id))
+
+        commit = self.store.execute(user_stream(user_id), decision, self._context(actor_id))
+        self.views.apply_commit(commit)
+
+    def _private(self, user_id: str) -> dict[str, Any]:
+        user = self._user(user_id)
+        advisor = None
+        if user.get("advisor"):
+            advisor = self.views["users"].find_one({"_id": user["advisor"]["advisor_id"]})
+        return private_profile(user, advisor)
+
+    def _token_pair(self, user_id: str, session_id: str, refresh_token: str) -> dict[str, Any]:
+        user = self._user(user_id)
+        toolkit = self.kit
+        return {
+            "access_token": toolkit.tokens.issue(user_id, user.get("roles") or ["member"],
+                                                 session_id, utc_now()),
+            "token_type": "Bearer",
+            "expires_in": toolkit.access_seconds,
+            "refresh_token": refresh_token,
+            "refresh_expires_in": toolkit.refresh_seconds,
+            "user_id": user_id,
+        }
+
+    def _revoke_sessions(self, user_id: str, session_ids: list[str], reason: str,
+                         actor_id: str | None, extra: list[NewEvent] | None = None) -> None:
+        revoked = self.kit.accounts.revoke(session_ids, reason, utc_now())
+        events = list(extra or [])
+        if revoked:
+            events.append(NewEvent(domain.SESSIONS_REVOKED, {
+                "user_id": user_id, "session_ids": revoked, "reason": reason}))
+        if events:
+            commit = self.store.execute(user_stream(user_id), lambda history: events,
+                                        self._context(actor_id))
+            self.views.apply_commit(commit)
+
+    # -- operations ----------------------------------------------------------------------------
+
+    @rpc
+    def ping(self) -> dict[str, Any]:
+        return {"pong": True, "service": self.name}
+
+    # -- registration and sessions
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def register(self, data: dict[str, Any], client: str | None = None) -> dict[str, Any]:
+        args = _load(RegisterArgs, data)
+        return self._private(self.create_user(args, actor_id=None))
+
+    def create_user(self, args: dict[str, Any], actor_id: str | None,
+                    roles: tuple[str, ...] = ()) -> str:
+        return register_user(self.store, self.views, self.kit, args, self._context, actor_id,
+                             roles)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def login(self, email: str, password: str, client: str | None = None) -> dict[str, Any]:
+        toolkit, now = self.kit, utc_now()
+        accounts = toolkit.accounts
+        email = str(email or "")[:254]
+        try:
+            email_key = domain.normalize_email(email)
+        except InvalidInput:
+            email_key = email.strip().lower()
+        keys = domain.throttle_keys(email_key, client)
+        wait = accounts.throttled(keys, now)
+        if wait is not None:
+            self._audit(email_key, client, "throttled", None, now, {"retry_after": wait})
+            raise TooManyRequests("too many failed logins; retry later",
+                                  {"retry_after": round(wait)})
+        user_id = accounts.user_id_for(email_key)
+        password_hash = accounts.password_hash(user_id)
+        if not toolkit.passwords.verify(password_hash, str(password or "")) or user_id is None:
+            accounts.record_failure(keys, now)
+            self._audit(email_key, client, "bad_credentials", user_id, now)
+            raise Unauthenticated("wrong e-mail or password")
+        accounts.clear_failures(keys["account"])
+        if toolkit.passwords.needs_rehash(password_hash):
+            accounts.set_password_hash(user_id, toolkit.passwords.hash(password), now)
+        session_id, refresh_token = accounts.start_session(user_id, client, now)
+        self._audit(email_key, client, "success", user_id, now, {"session_id": session_id})
+        return self._token_pair(user_id, session_id, refresh_token)
+
+    def _audit(self, email_key, client, outcome, user_id, now, detail=None) -> None:
+        LOGINS.labels(outcome).inc()
+        attempt = domain.LoginAttempt(email_key, client, outcome, user_id, detail or {})
+        self.kit.accounts.audit(attempt, now, self.correlation)
+        if outcome != "success":
+            log.warning("login %s", outcome, extra={"user_id": user_id, "client": client})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def refresh(self, refresh_token: str, client: str | None = None) -> dict[str, Any]:
+        accounts, now = self.kit.accounts, utc_now()
+        parsed = domain.parse_refresh_token(str(refresh_token or ""))
+        if parsed is None:
+            REFRESHES.labels("invalid").inc()
+            raise Unauthenticated("invalid refresh token")
+        session_id, digest = parsed
+        for _ in range(2):
+            session = accounts.session(session_id)
+            decision = domain.refresh_decision(session, digest, now)
+            if decision != "rotate":
+                break
+            token = accounts.rotate(session, digest, now)
+            if token is not None:
+                REFRESHES.labels("rotated").inc()
+                return self._token_pair(session.user_id, session_id, token)
+            # another refresh with this very token won the compare-and-set: decide again
+        REFRESHES.labels(decision).inc()
+        if decision == "reuse":
+            log.warning("refresh token reused: session revoked",
+                        extra={"session_id": session_id, "user_id": session.user_id,
+                               "client": client})
+            self._revoke_sessions(session.user_id, [session_id], "refresh_token_reused", None)
+            raise Unauthenticated("this refresh token was already used; the session has been "
+                                  "revoked, log in again")
+        if decision == "expired":
+            raise Unauthenticated("the session has expired; log in again")
+        if decision == "revoked":
+            raise Unauthenticated("the session has been revoked; log in again")
+        raise Unauthenticated("invalid refresh token")
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def logout(self, actor: dict[str, Any] | None, refresh_token: str | None = None) -> None:
+        actor = _actor(actor)
+        accounts = self.kit.accounts
+        by_user: dict[str, list[str]] = {}
+        if actor is not None and actor["kind"] == "user" and actor.get("sid"):
+            by_user.setdefault(actor["id"], []).append(actor["sid"])
+        if refresh_token:
+            parsed = domain.parse_refresh_token(str(refresh_token))
+            session = accounts.session(parsed[0]) if parsed else None
+            if parsed and domain.owns_token(session, parsed[1]):
+                by_user.setdefault(session.user_id, []).append(session.id)
+            elif not by_user:
+                raise Unauthenticated("invalid refresh token")
+        if not by_user:
+            raise Unauthenticated("send the access token or the refresh token to log out")
+        for user_id, session_ids in by_user.items():
+            self._revoke_sessions(user_id, sorted(set(session_ids)), "logout",
+                                  actor["id"] if actor else user_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def change_password(self, actor: dict[str, Any], current_password: str, new_password: str,
+                        client: str | None = None) -> None:
+        actor = _user_actor(actor)
+        toolkit, now = self.kit, utc_now()
+        user = self._user(actor["id"])
+        keys = {"account": f"account:{user.get('email', actor['id'])}"}
+        wait = toolkit.accounts.throttled(keys, now)
+        if wait is not None:
+            raise TooManyRequests("too many failed attempts; retry later",
+                                  {"retry_after": round(wait)})
+        if not toolkit.passwords.verify(toolkit.accounts.password_hash(actor["id"]),
+                                        str(current_password or "")):
+            toolkit.accounts.record_failure(keys, now)
+            self._audit(user.get("email", ""), client, "bad_credentials", actor["id"], now,
+                        {"action": "change_password"})
+            raise InvalidInput("the current password is not correct",
+                               {"fields": {"current_password": ["incorrect"]}})
+        if new_password == current_password:
+            raise InvalidInput("choose a new password",
+                               {"fields": {"new_password": ["same as the current one"]}})
+        domain.check_password(new_password, user.get("email"), user.get("display_name"),
+                              field_name="new_password")
+        toolkit.accounts.set_password_hash(actor["id"], toolkit.passwords.hash(new_password), now)
+        self._revoke_sessions(actor["id"], toolkit.accounts.live_sessions(actor["id"], now),
+                              "password_changed", actor["id"],
+                              extra=[NewEvent(domain.PASSWORD_CHANGED, {"user_id": actor["id"]})])
+
+    # -- profiles
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_me(self, actor: dict[str, Any]) -> dict[str, Any]:
+        return self._private(_user_actor(actor)["id"])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_me(self, actor: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        actor = _user_actor(actor)
+        args = _load(ProfileArgs, changes)
+        self._decide(actor["id"], actor["id"], lambda state: domain.update_profile(state, args))
+        return self._private(actor["id"])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_user(self, user_id: str) -> dict[str, Any]:
+        return public_profile(self._user(user_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_my_advisor(self, actor: dict[str, Any]) -> dict[str, Any]:
+        user = self._user(_user_actor(actor)["id"])
+        assignment = user.get("advisor")
+        if not assignment:
+            raise NotFound("no advisor is assigned to you yet")
+        return advisor_view(assignment, self._user(assignment["advisor_id"]))
+
+    # -- administration
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_roles(self, actor: dict[str, Any], user_id: str, roles: list[str]
+                  ) -> dict[str, Any]:
+        actor = _user_actor(actor)
+        args = _load(RolesArgs, {"roles": roles})
+        before = set(self._state(user_id).roles)
+        self._decide(user_id, actor["id"], lambda state: domain.set_roles(state, actor,
+                                                                          args["roles"]))
+        if before - set(args["roles"]):  # a role taken away applies now, not at token expiry
+            self._revoke_sessions(user_id, self.kit.accounts.live_sessions(user_id, utc_now()),
+                                  "roles_changed", actor["id"])
+        return public_profile(self._user(user_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_verification(self, actor: dict[str, Any], user_id: str, verified: bool
+                         ) -> dict[str, Any]:
+        actor = _actor(actor)
+        if actor is None:
+            raise Unauthenticated("a credential is required")
+        self._decide(user_id, actor["id"],
+                     lambda state: domain.set_verification(state, actor, bool(verified)))
+        return public_profile(self._user(user_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def assign_advisor(self, actor: dict[str, Any], user_id: str, advisor_id: str,
+                       branch: str) -> dict[str, Any]:
+        actor = _actor(actor)
+        if actor is None:
+            raise Unauthenticated("a credential is required")
+        if not (domain.is_admin(actor) or domain.is_service(actor)):
+            raise Forbidden("only admins and bank systems assign advisors")
+        args = _load(AdvisorArgs, {"advisor_id": advisor_id, "branch": branch})
+        advisor = domain.fold(self.store.load(user_stream(args["advisor_id"])))
+        self._decide(user_id, actor["id"], lambda state: domain.assign_advisor(
+            state, advisor, actor, args["branch"]))
+        user = self._user(user_id)
+        return {"user_id": user_id,
+                **advisor_view(user["advisor"], self._user(args["advisor_id"]))}
+
+    # -- own events, also from the bus (if this process died between commit and projection)
+
+    @reliable_handler("identity", "identity.*")
+    def project(self, event: Envelope) -> None:
+        self.views.apply(event)
+
+    @reliable_handler("identity", "identity.*", private=True)
+    def project_private(self, event: Envelope) -> None:
+        self.views.apply(event)
+
+
+def register_user(store, views, kit, args: dict[str, Any], context, actor_id: str | None,
+                  roles: tuple[str, ...] = ()) -> str:
+    """Register a user (the service's RPC and `agora create-admin` share this): claim the
+    e-mail (unique), store the password hash, commit the events, confirm the claim."""
+    email_key = domain.normalize_email(args["email"])
+    domain.check_password(args["password"], email_key, args["display_name"])
+    user_id, now = new_id(), utc_now()
+    accounts = kit.accounts
+    accounts.claim_email(email_key, user_id, now,
+                         stream_exists=lambda uid: store.stream_version(user_stream(uid)) > 0)
+    try:
+        accounts.set_password_hash(user_id, kit.passwords.hash(args["password"]), now)
+        events = domain.register(user_id, email_key, args["display_name"],
+                                 args.get("customer", False), now, roles)
+        commit = store.append(user_stream(user_id), 0, events, context(actor_id or user_id))
+    except BaseException:
+        accounts.release_email(email_key, user_id)
+        raise
+    accounts.confirm_email(email_key, user_id)
+    views.apply_commit(commit)
+    return user_id
