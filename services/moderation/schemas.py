@@ -96,16 +96,25 @@ class ItemFlaggedV1(Schema):
     round = fields.Integer(required=True)  # a CM decision closes a round of flags
 
 
-class PolicySchema(Schema):
-    premoderation = fields.Boolean(required=True)  # everything waits for a CM
-    premoderated_categories = fields.List(
-        fields.String(validate=validate.Length(min=1, max=60)), required=True,
-        validate=validate.Length(max=200))
-    new_member_threshold = fields.Integer(  # members with fewer approved contributions wait
-        required=True, validate=validate.Range(min=0, max=1000))
-    flags_to_hide = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
-    trusted_min_approved = fields.Integer(  # approved contributions that make a flagger trusted
-        required=True, validate=validate.Range(min=0, max=10000))
+def _policy_fields(required: bool) -> dict[str, fields.Field]:
+    return {
+        # everything waits for a CM
+        "premoderation": fields.Boolean(required=required),
+        "premoderated_categories": fields.List(
+            fields.String(validate=validate.Length(min=1, max=60)), required=required,
+            validate=validate.Length(max=200)),
+        # members with fewer approved contributions wait for a CM (0: off)
+        "new_member_threshold": fields.Integer(required=required,
+                                               validate=validate.Range(min=0, max=1000)),
+        # trusted flags that hide a contribution pending review
+        "flags_to_hide": fields.Integer(required=required, validate=validate.Range(min=1, max=100)),
+        # approved contributions that make a member's flags trusted
+        "trusted_min_approved": fields.Integer(required=required,
+                                               validate=validate.Range(min=0, max=10000)),
+    }
+
+
+PolicySchema = Schema.from_dict(_policy_fields(True), name="PolicySchema")
 
 
 @REGISTRY.register("moderation.policy_changed", version=1)
@@ -131,3 +140,43 @@ class SlaBreachedV1(Schema):
     channel = fields.String(required=True)
     published_at = fields.String(required=True)
     target_seconds = fields.Integer(required=True)
+
+
+# --- RPC / HTTP arguments ----------------------------------------------------------------------
+
+class DecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    reason_code = fields.String(validate=validate.OneOf(list(REJECT_REASONS)),
+                                metadata={"description": "reject: shown to the author"})
+    title = fields.String(validate=validate.Length(min=1, max=200),
+                          metadata={"description": "redact (posts): the redacted title; "
+                                    "default: the proposed masked title"})
+    body = fields.String(validate=validate.Length(min=1, max=20000),
+                         metadata={"description": "redact: the redacted text (start from the "
+                                   "item's proposal)"})
+
+
+PolicyUpdateSchema = Schema.from_dict(_policy_fields(False), name="PolicyUpdateSchema")
+"""PUT /moderation/policy: any subset of the policy's fields."""
+
+
+class FlagSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
+
+
+class NoteSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class QueueQuerySchema(Schema):
+    review = fields.String(validate=validate.OneOf(REVIEWS))
+    cursor = fields.String(validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AuditQuerySchema(Schema):
+    target_id = fields.String(validate=validate.Length(max=200))
+    actor_id = fields.String(validate=validate.Length(max=200))
+    action = fields.String(validate=validate.Length(max=60))
+    cursor = fields.String(validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

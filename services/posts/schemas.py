@@ -312,3 +312,79 @@ class ReplyVotedV1(_ReplyVote):
 @REGISTRY.register("posts.reply_unvoted", version=1)
 class ReplyUnvotedV1(_ReplyVote):
     pass
+
+
+# --- RPC / HTTP arguments ----------------------------------------------------------------------
+# The gateway validates request bodies and queries with these same schemas (and documents them
+# in OpenAPI); the service validates again, since RPC is an entrypoint too.
+
+SORTS = ("new", "top", "active", "unanswered")
+
+
+def _slug(pattern: str, what: str):
+    """Tags and categories are short slugs, never carriers of numbers (at most 4 digits), so
+    they cannot hold an account number, IBAN or phone: they go public before moderation."""
+    regexp = validate.Regexp(pattern, error=f"{what}: lowercase letters, digits and hyphens")
+
+    def check(value: str) -> None:
+        regexp(value)
+        if sum(ch.isdigit() for ch in value) > 4:
+            raise validate.ValidationError(f"{what}: at most 4 digits")
+
+    return check
+
+
+class PostCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = fields.String(required=True, validate=validate.Length(min=3, max=TITLE_MAX))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    category = fields.String(required=True, validate=_slug(CATEGORY_RE, "category"))
+    tags = fields.List(fields.String(validate=_slug(TAG_RE, "tag")), load_default=list,
+                       validate=validate.Length(max=10))
+
+
+class PostEditSchema(Schema):
+    title = fields.String(validate=validate.Length(min=3, max=TITLE_MAX))
+    body = fields.String(validate=validate.Length(min=1, max=BODY_MAX))
+    category = fields.String(validate=_slug(CATEGORY_RE, "category"))
+    tags = fields.List(fields.String(validate=_slug(TAG_RE, "tag")),
+                       validate=validate.Length(max=10))
+
+
+class ReplyCreateSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+
+
+class ReplyEditSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+
+
+class PostListQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    category = fields.String(validate=validate.Length(max=60))
+    tag = fields.String(validate=validate.Length(max=40))
+    status = fields.String(validate=validate.OneOf(IDEA_STATUSES))  # ideas
+    author = fields.String(validate=validate.Length(max=120))
+    answered = fields.Boolean()  # questions with / without a published answer
+    accepted = fields.Boolean()  # questions with / without an accepted answer
+    featured = fields.Boolean()
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    sort = fields.String(load_default="new", validate=validate.OneOf(SORTS))
+    cursor = fields.String(validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageQuerySchema(Schema):
+    cursor = fields.String(validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AcceptedReplySchema(Schema):
+    reply_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class IdeaStatusSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(IDEA_STATUSES))
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    release = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=300))

@@ -1,0 +1,266 @@
+"""Moderation: pure rules. State = fold(events); commands + state -> new events. No I/O.
+
+- `review`: what happens to a submitted text (post, reply, edit): the confidential-data detector
+  runs whatever the policy; the policy (global switch, premoderated categories, members with
+  fewer than N approved contributions — staff exempt) may hold it too. Nothing to hold -> an
+  automatic ``item_approved``.
+- `decide`: a CM's decision on a held item: approve, reject (reason code), redact (the CM's text,
+  which must itself be free of confidential data).
+- `flag`: one flag per member per round; when trusted flags reach the policy's threshold the
+  contribution is held (hidden) pending review, in the same commit.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.shared.envelope import Envelope, NewEvent
+from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+from . import detector
+from .schemas import REJECT_REASONS
+
+Actor = dict[str, Any]
+
+MODERATOR_ROLES = {"community_manager", "admin"}
+STAFF_ROLES = {"advisor", "community_manager", "admin"}
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "premoderation": False,
+    "premoderated_categories": [],
+    "new_member_threshold": 0,
+    "flags_to_hide": 3,
+    "trusted_min_approved": 3,
+}
+
+
+def review_item_id(target_id: str, revision: int) -> str:
+    return f"{target_id}.r{revision}"
+
+
+def flags_item_id(target_id: str) -> str:
+    return f"{target_id}.flags"
+
+
+def member_stream(member_id: str) -> str:
+    return f"member.{member_id}"
+
+
+def roles(actor: Actor | None) -> set[str]:
+    return set((actor or {}).get("roles") or [])
+
+
+def is_moderator(actor: Actor | None) -> bool:
+    return bool(roles(actor) & MODERATOR_ROLES)
+
+
+def require_moderator(actor: Actor | None) -> Actor:
+    if not actor or not actor.get("id"):
+        raise Forbidden("sign in to do this")
+    if not is_moderator(actor):
+        raise Forbidden("only community managers and admins moderate")
+    return actor
+
+
+# --- detection --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scan:
+    kinds: list[str]  # distinct kinds found, in detector.KINDS order
+    masked_title: str | None
+    masked_body: str
+
+
+def scan(title: str | None, body: str) -> Scan:
+    title_findings = detector.detect(title) if title else []
+    body_findings = detector.detect(body)
+    found = {f.kind for f in [*title_findings, *body_findings]}
+    return Scan(kinds=[kind for kind in detector.KINDS if kind in found],
+                masked_title=detector.mask(title, title_findings) if title else title,
+                masked_body=detector.mask(body, body_findings))
+
+
+# --- items ------------------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    id: str = ""
+    review: str = ""  # content | flags
+    target_type: str = ""
+    target_id: str = ""
+    post_id: str = ""
+    revision: int = 0
+    author_id: str = ""
+    state: str = "new"  # new | held | approved | rejected | redacted | open (flags, not held)
+    detector_kinds: list[str] = field(default_factory=list)
+    round: int = 1
+    flaggers: set[str] = field(default_factory=set)  # this round
+    trusted_flags: int = 0  # this round
+
+    def ref(self) -> dict[str, Any]:
+        return {"item_id": self.id, "review": self.review, "target_type": self.target_type,
+                "target_id": self.target_id, "post_id": self.post_id, "revision": self.revision,
+                "author_id": self.author_id}
+
+
+def fold_item(events: Iterable[Envelope]) -> Item:
+    item = Item()
+    for event in events:
+        p = event.payload
+        fact = event.type.split(".", 1)[1]
+        if fact == "item_flagged":
+            item.id, item.review = p["item_id"], "flags"
+            item.target_type, item.target_id = p["target_type"], p["target_id"]
+            item.post_id, item.author_id = p["post_id"], p["author_id"]
+            if p["round"] != item.round:
+                item.round, item.flaggers, item.trusted_flags = p["round"], set(), 0
+            item.flaggers.add(p["flagger_id"])
+            item.trusted_flags += int(p["trusted"])
+            if item.state == "new":
+                item.state = "open"
+            continue
+        for name in ("item_id", "review", "target_type", "target_id", "post_id", "revision",
+                     "author_id"):
+            setattr(item, name, p[name])
+        if fact == "item_held":
+            item.state = "held"
+            item.detector_kinds = list(p["detector_kinds"])
+        elif fact in ("item_approved", "item_rejected", "item_redacted"):
+            item.state = fact.removeprefix("item_")
+            if item.review == "flags":  # the decision closes this round of flags
+                item.round, item.flaggers, item.trusted_flags = item.round + 1, set(), 0
+    return item
+
+
+def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_approved: int,
+           found: Scan) -> list[NewEvent]:
+    """Decide what happens to a submitted text (idempotent: an item is reviewed once)."""
+    if item.state != "new":
+        return []
+    ref = {"item_id": review_item_id(content["target_id"], content["revision"]),
+           "review": "content", "target_type": content["target_type"],
+           "target_id": content["target_id"], "post_id": content["post_id"],
+           "revision": content["revision"], "author_id": content["author_id"]}
+    rules = policy_rules(content, policy, author_approved)
+    reasons = (["policy"] if rules else []) + (["detector"] if found.kinds else [])
+    if not reasons:
+        return [NewEvent("moderation.item_approved", {**ref, "auto": True})]
+    return [NewEvent("moderation.item_held", {
+        **ref, "reasons": reasons, "policy_rules": rules, "detector_kinds": found.kinds,
+        "flag_count": 0})]
+
+
+def policy_rules(content: dict[str, Any], policy: dict[str, Any], author_approved: int
+                 ) -> list[str]:
+    """The pre-moderation rules that hold this text (staff are trusted: none apply)."""
+    if set(content.get("submitter_roles") or []) & STAFF_ROLES:
+        return []
+    rules = []
+    if policy.get("premoderation"):
+        rules.append("global")
+    if content.get("category") in (policy.get("premoderated_categories") or []):
+        rules.append("category")
+    threshold = int(policy.get("new_member_threshold") or 0)
+    if threshold and author_approved < threshold:
+        rules.append("new_member")
+    return rules
+
+
+def decide(actor: Actor | None, item: Item, data: dict[str, Any],
+           proposal: Scan | None = None) -> list[NewEvent]:
+    """A CM's decision on a held item. `data`: DecisionSchema; `proposal`: the masked version of
+    the text under review (the default for a redaction's title)."""
+    actor = require_moderator(actor)
+    if item.state == "new":
+        raise NotFound("no such moderation item", {"id": item.id})
+    if item.state != "held":
+        raise Conflict(f"this item is not waiting for a decision (it is {item.state})",
+                       {"state": item.state})
+    decision = data["decision"]
+    if decision == "approve":
+        return [NewEvent("moderation.item_approved", {**item.ref(), "auto": False})]
+    if decision == "reject":
+        code = data.get("reason_code")
+        if not code:
+            raise Unprocessable("a rejection needs a reason code",
+                                {"fields": {"reason_code": ["required to reject"]}})
+        return [NewEvent("moderation.item_rejected", {**item.ref(), "reason_code": code,
+                                                      "reason": REJECT_REASONS[code]})]
+    body = data.get("body")
+    if not body:
+        raise Unprocessable("a redaction needs the redacted body",
+                            {"fields": {"body": ["required to redact"]}})
+    title = None
+    if item.target_type == "post":
+        title = data.get("title") or (proposal.masked_title if proposal else None)
+        if not title:
+            raise Unprocessable("a redaction of a post needs its title",
+                                {"fields": {"title": ["required to redact"]}})
+    left = scan(title, body).kinds
+    if left:
+        raise Unprocessable("the redacted text still contains confidential data",
+                            {"kinds": left, "fields": {"body": [f"still contains: {', '.join(left)}"]}})
+    return [NewEvent("moderation.item_redacted", {
+        **item.ref(), "title": title, "body": body, "detector_kinds": item.detector_kinds})]
+
+
+def flag(actor: Actor | None, item: Item, target: dict[str, Any] | None, reason: str,
+         trusted: bool, policy: dict[str, Any]) -> list[NewEvent]:
+    """A member flags a published post or reply; enough trusted flags hold it (hidden)."""
+    if not actor or not actor.get("id"):
+        raise Forbidden("sign in to flag")
+    if not target or target.get("state") not in ("published", "hidden"):
+        raise NotFound("no such post or reply")
+    if target.get("author_id") == actor["id"]:
+        raise Unprocessable("you cannot flag your own contribution")
+    if actor["id"] in item.flaggers:
+        return []  # one flag per member and round: idempotent
+    item_id = flags_item_id(target["_id"])
+    flagged = NewEvent("moderation.item_flagged", {
+        "item_id": item_id, "target_type": target["target_type"], "target_id": target["_id"],
+        "post_id": target["post_id"], "author_id": target["author_id"],
+        "flagger_id": actor["id"], "reason": reason, "trusted": trusted, "round": item.round})
+    events = [flagged]
+    trusted_count = item.trusted_flags + int(trusted)
+    if item.state != "held" and target.get("state") == "published" \
+            and trusted_count >= int(policy.get("flags_to_hide") or 1):
+        events.append(NewEvent("moderation.item_held", {
+            "item_id": item_id, "review": "flags", "target_type": target["target_type"],
+            "target_id": target["_id"], "post_id": target["post_id"],
+            "revision": int(target.get("revision") or 1), "author_id": target["author_id"],
+            "reasons": ["flags"], "policy_rules": [], "detector_kinds": [],
+            "flag_count": len(item.flaggers) + 1}))
+    return events
+
+
+def is_trusted(actor: Actor, approved: int, policy: dict[str, Any]) -> bool:
+    return bool(roles(actor) & STAFF_ROLES) or approved >= int(
+        policy.get("trusted_min_approved") or 0)
+
+
+# --- policy and notes -------------------------------------------------------------------------
+
+def change_policy(actor: Actor | None, current: dict[str, Any], new: dict[str, Any]
+                  ) -> list[NewEvent]:
+    require_moderator(actor)
+    merged = {**DEFAULT_POLICY, **current, **new}
+    merged["premoderated_categories"] = sorted(set(merged["premoderated_categories"]))
+    previous = {**DEFAULT_POLICY, **current}
+    if merged == previous:
+        return []
+    return [NewEvent("moderation.policy_changed", {"policy": merged, "previous": previous})]
+
+
+def fold_policy(events: Iterable[Envelope]) -> dict[str, Any]:
+    policy = dict(DEFAULT_POLICY)
+    for event in events:
+        policy = dict(event.payload["policy"])
+    return policy
+
+
+def note_member(actor: Actor | None, member_id: str, note: str) -> list[NewEvent]:
+    require_moderator(actor)
+    return [NewEvent("moderation.member_noted", {
+        "member_id": member_id, "note_id": uuid.uuid4().hex, "note": note})]

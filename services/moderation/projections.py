@@ -1,0 +1,265 @@
+"""Moderation read models (CM/admin only, never served to members), rebuildable by replay.
+
+- ``items``: the queue — every held item with why (policy rules, detector kinds, flags), the text
+  under review and the proposed masked version; once decided, the text is dropped from here
+  and only the audit trail keeps it.
+- ``audit``: the append-only trail of staff actions (who, what, when, before/after): moderation
+  decisions (with the original text — the only read model that keeps a redacted original),
+  policy changes, member notes, and the staff actions done in posts (idea status, merge,
+  featuring, locking, deletions and edits by staff, answers accepted by staff).
+- ``targets``: posts and replies as moderation knows them from posts' events (state, author,
+  the visible text — public anyway — to review flagged content).
+- ``members``: approved contributions per member (pre-moderation of new members, trusted flags).
+- ``policy``: the current policy; ``notes``: CM notes on members.
+- ``sla``: per question, when it was published and when staff first answered it.
+
+Texts under review are read from this service's own log (the received ``posts.content_submitted``
+events), so they never travel again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from services.shared.envelope import Envelope
+from services.shared.event_store import EventStore
+from services.shared.projections import Projection, ReadModels, update_once
+
+from . import domain
+
+COLLECTIONS = ["items", "audit", "targets", "members", "policy", "notes", "sla"]
+
+
+def _indexes(rm: ReadModels) -> None:
+    rm["items"].create_index([("state", ASCENDING), ("held_ts", ASCENDING), ("_id", ASCENDING)],
+                             name="queue")
+    rm["audit"].create_index([("at_ts", DESCENDING), ("_id", DESCENDING)], name="newest")
+    rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
+    rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
+    rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING)], name="open")
+
+
+VIEWS = Projection("moderation_views", service="moderation", collections=COLLECTIONS,
+                   indexes=_indexes)
+PROJECTION = VIEWS
+
+
+def micros(event: Envelope) -> int:
+    return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
+
+
+def submitted_content(rm: ReadModels, target_id: str, revision: int) -> dict[str, Any] | None:
+    """The text of a submitted revision, from the received event in our own log."""
+    events = EventStore(rm.db, "moderation").load(
+        f"posts:{domain.review_item_id(target_id, revision)}")
+    return events[0].payload if events else None
+
+
+def text_under_review(rm: ReadModels, item: dict[str, Any]) -> dict[str, Any] | None:
+    if item["review"] == "content":
+        content = submitted_content(rm, item["target_id"], item["revision"])
+        return None if content is None else {"title": content["title"], "body": content["body"]}
+    target = rm["targets"].find_one({"_id": item["target_id"]}) or {}
+    return {"title": target.get("title"), "body": target.get("body") or ""}
+
+
+# --- queue ------------------------------------------------------------------------------------
+
+@VIEWS.on("moderation.item_held")
+def _held(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    text = text_under_review(rm, p) or {"title": None, "body": ""}
+    found = domain.scan(text["title"], text["body"])
+    rm["items"].update_one({"_id": p["item_id"]}, {"$set": {
+        **{k: p[k] for k in ("review", "target_type", "target_id", "post_id", "revision",
+                             "author_id", "reasons", "policy_rules", "flag_count")},
+        "detector_kinds": p["detector_kinds"] or found.kinds,
+        "state": "held", "held_at": event.occurred_at, "held_ts": micros(event),
+        "content": text,
+        "proposal": {"title": found.masked_title, "body": found.masked_body},
+    }}, upsert=True)
+
+
+@VIEWS.on("moderation.item_flagged")
+def _flagged(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    update_once(rm["items"], p["item_id"], event, {
+        "$setOnInsert": {"review": "flags", "target_type": p["target_type"],
+                         "target_id": p["target_id"], "post_id": p["post_id"],
+                         "author_id": p["author_id"], "state": "open"},
+        "$inc": {f"flags.{p['reason']}": 1, "flags_total": 1},
+    })
+
+
+@VIEWS.on("moderation.item_approved", "moderation.item_rejected", "moderation.item_redacted")
+def _decided(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    decision = event.type.split("_", 1)[1]  # approved | rejected | redacted
+    if p["review"] == "content" and p["revision"] == 1 and decision != "rejected":
+        update_once(rm["members"], p["author_id"], event, {"$inc": {"approved": 1}})
+    if p.get("auto"):
+        return  # nothing was held, nobody decided: neither queue nor audit
+    item = rm["items"].find_one({"_id": p["item_id"]}) or {}
+    before = item.get("content") or text_under_review(rm, p)
+    after: dict[str, Any] | None = None
+    details: dict[str, Any] = {"review": p["review"], "reasons": item.get("reasons", [])}
+    if decision == "approved":
+        after = before
+    elif decision == "redacted":
+        after = {"title": p["title"], "body": p["body"]}
+        details["detector_kinds"] = p["detector_kinds"]
+    else:
+        details.update(reason_code=p["reason_code"], reason=p["reason"])
+    action = {"approved": "approve", "rejected": "reject", "redacted": "redact"}[decision]
+    _audit(rm, event, action=action,
+        target_type=p["target_type"], target_id=p["target_id"], item_id=p["item_id"],
+        before=before, after=after, details=details)
+    update: dict[str, Any] = {"$set": {"state": decision, "decided_at": event.occurred_at,
+                                       "decided_by": event.actor},
+                              "$unset": {"content": "", "proposal": ""}}
+    if p["review"] == "flags":  # the round is closed: flags start again from zero
+        update["$set"].update(flags={}, flags_total=0)
+    rm["items"].update_one({"_id": p["item_id"]}, update)
+
+
+# --- policy, notes ----------------------------------------------------------------------------
+
+@VIEWS.on("moderation.policy_changed")
+def _policy(rm: ReadModels, event: Envelope) -> None:
+    rm["policy"].update_one({"_id": "current"}, {"$set": {
+        **event.payload["policy"], "changed_at": event.occurred_at,
+        "changed_by": event.actor}}, upsert=True)
+    _audit(rm, event, action="change_policy", target_type="policy", target_id="policy",
+           before=event.payload["previous"], after=event.payload["policy"])
+
+
+@VIEWS.on("moderation.member_noted")
+def _noted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["notes"].update_one({"_id": p["note_id"]}, {"$set": {
+        "member_id": p["member_id"], "note": p["note"], "at": event.occurred_at,
+        "by": event.actor}}, upsert=True)
+    _audit(rm, event, action="note_member", target_type="member", target_id=p["member_id"],
+           before=None, after={"note": p["note"]})
+
+
+def _audit(rm: ReadModels, event: Envelope, *, action: str, target_type: str, target_id: str,
+           before: Any, after: Any, item_id: str | None = None,
+           details: dict[str, Any] | None = None) -> None:
+    """One entry per event (its id), written once: the trail is append-only."""
+    rm["audit"].update_one({"_id": event.id}, {"$setOnInsert": {
+        "at": event.occurred_at, "at_ts": micros(event), "actor_id": event.actor,
+        "action": action, "target_type": target_type, "target_id": target_id,
+        "item_id": item_id, "before": before, "after": after, "details": details or {},
+        "event_type": event.type, "correlation_id": event.correlation_id}}, upsert=True)
+
+
+# --- what posts tells us ----------------------------------------------------------------------
+
+def _target_of(event: Envelope) -> tuple[str, str, dict[str, Any]]:
+    p = event.payload
+    if event.type.startswith("posts.reply_"):
+        return "reply", p["reply_id"], p
+    return "post", p["post_id"], p
+
+
+@VIEWS.on("posts.post_submitted", "posts.reply_submitted")
+def _target_submitted(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id, p = _target_of(event)
+    rm["targets"].update_one({"_id": target_id}, {
+        "$set": {"target_type": target_type, "post_id": p["post_id"],
+                 "author_id": p["author_id"], "kind": p["kind"]},
+        "$setOnInsert": {"state": "pending"}}, upsert=True)
+
+
+@VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted",
+          "posts.reply_published", "posts.reply_edited", "posts.reply_redacted")
+def _target_visible(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id, p = _target_of(event)
+    fact = event.type.rsplit("_", 1)[1]
+    targets = rm["targets"]
+    if fact == "published":
+        targets.update_one({"_id": target_id, "state": "pending"},
+                           {"$set": {"state": "published"}})
+    elif fact == "redacted":
+        targets.update_one({"_id": target_id, "state": "hidden"},
+                           {"$set": {"state": "published"}})
+    targets.update_one({"_id": target_id}, {"$set": {
+        "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
+        "revision": p["revision"], "title": p.get("title"), "body": p["body"]}}, upsert=True)
+    if target_type == "reply" and p["kind"] == "answer" and p["official"] and fact == "published":
+        rm["sla"].update_one({"_id": p["post_id"], "answered": False}, {"$set": {
+            "answered": True, "first_staff_answer_at": event.occurred_at,
+            "first_staff_answer_ts": micros(event), "answered_by": p["author_id"]}})
+    if target_type == "post" and p["kind"] == "question" and fact == "published":
+        rm["sla"].update_one({"_id": p["post_id"]}, {"$setOnInsert": {
+            "category": p["category"], "channel": "site", "author_id": p["author_id"],
+            "published_at": event.occurred_at, "published_ts": micros(event),
+            "answered": False, "breached": False}}, upsert=True)
+
+
+@VIEWS.on("posts.post_hidden", "posts.reply_hidden", "posts.post_restored",
+          "posts.reply_restored", "posts.post_rejected", "posts.reply_rejected",
+          "posts.post_deleted", "posts.reply_deleted")
+def _target_state(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id, p = _target_of(event)
+    fact = event.type.split("_", 1)[1]
+    state = {"hidden": "hidden", "restored": "published", "rejected": "rejected",
+             "deleted": "deleted"}[fact]
+    update: dict[str, Any] = {"$set": {"state": state}}
+    if state in ("rejected", "deleted"):
+        update["$unset"] = {"title": "", "body": ""}
+        if target_type == "post":
+            rm["sla"].delete_one({"_id": target_id, "answered": False})
+    rm["targets"].update_one({"_id": target_id}, update, upsert=True)
+    if fact == "deleted" and p["by_staff"]:
+        _audit(rm, event, action=f"delete_{target_type}", target_type=target_type,
+               target_id=target_id, before=None, after=None)
+
+
+STAFF_POST_ACTIONS = {
+    "posts.idea_status_changed": "change_idea_status",
+    "posts.idea_merged": "merge_idea",
+    "posts.post_featured": "feature",
+    "posts.post_unfeatured": "unfeature",
+    "posts.post_locked": "lock",
+    "posts.post_unlocked": "unlock",
+}
+
+
+@VIEWS.on(*STAFF_POST_ACTIONS)
+def _staff_post_action(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    before: Any = None
+    after: Any = None
+    if event.type == "posts.idea_status_changed":
+        before, after = {"status": p["from_status"]}, {"status": p["to_status"], "note": p["note"],
+                                                        "release": p["release"]}
+    elif event.type == "posts.idea_merged":
+        before, after = {"status": p["from_status"]}, {"merged_into": p["into_id"]}
+    _audit(rm, event, action=STAFF_POST_ACTIONS[event.type], target_type="post",
+           target_id=p["post_id"], before=before, after=after)
+
+
+@VIEWS.on("posts.answer_accepted")
+def _accepted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    if p["accepted_by"] != p["author_id"]:  # a CM accepted it for the author
+        _audit(rm, event, action="accept_answer", target_type="post", target_id=p["post_id"],
+               before={"reply_id": p["previous_reply_id"]}, after={"reply_id": p["reply_id"]})
+
+
+@VIEWS.on("posts.post_edit_submitted", "posts.reply_edit_submitted")
+def _edit_by_staff(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id, p = _target_of(event)
+    if p["editor_id"] != p["author_id"]:
+        _audit(rm, event, action=f"edit_{target_type}", target_type=target_type,
+               target_id=target_id, before=None, after={"revision": p["revision"]})
+
+
+@VIEWS.on("moderation.sla_breached")
+def _breached(rm: ReadModels, event: Envelope) -> None:
+    rm["sla"].update_one({"_id": event.payload["post_id"]}, {"$set": {
+        "breached": True, "breached_at": event.occurred_at}})

@@ -1,0 +1,309 @@
+"""moderation: the review of every contribution, CM decisions, flags, policy, audit, SLA clocks.
+
+Thin nameko entrypoints over `domain` (pure) and `projections` (read models). Submitted texts
+arrive on the private exchange (``posts.content_submitted``); the review (detector + policy)
+runs in `on_content_submitted`; verdicts go back to posts as ``moderation.item_*`` events.
+"""
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.shared.consumer import reliable_handler
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput, NotFound
+from services.shared.observability import HealthEndpoints
+from services.shared.outbox import EventStoreProvider
+from services.shared.pagination import after_cursor, page
+from services.shared.projections import ReadModelsProvider
+
+from . import domain
+from .projections import VIEWS, text_under_review
+from .schemas import (
+    AuditQuerySchema,
+    DecisionSchema,
+    FlagSchema,
+    NoteSchema,
+    PolicyUpdateSchema,
+    QueueQuerySchema,
+    REJECT_REASONS,
+)
+
+log = logging.getLogger(__name__)
+
+POLICY_STREAM = "policy"
+DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600}
+SLA_CHECK_SECONDS = 30
+
+
+def load_input(schema: type[Schema], data: Any) -> dict[str, Any]:
+    try:
+        return schema().load(data if data is not None else {})
+    except ValidationError as error:
+        raise InvalidInput("invalid input", {"fields": error.normalized_messages()}) from None
+
+
+class ModerationService(HealthEndpoints):
+    name = "moderation"
+    store = EventStoreProvider()
+    views = ReadModelsProvider(VIEWS)
+    config = Config()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _context(self, actor: domain.Actor | None) -> CommandContext:
+        return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
+
+    def _decide(self, stream_id: str, decide, actor: domain.Actor | None):
+        commit = self.store.execute(stream_id, decide, self._context(actor))
+        self.views.apply_commit(commit)
+        return commit
+
+    def _policy(self) -> dict[str, Any]:
+        doc = self.views["policy"].find_one({"_id": "current"}) or {}
+        return {key: doc.get(key, default) for key, default in domain.DEFAULT_POLICY.items()}
+
+    def _approved(self, member_id: str) -> int:
+        return int((self.views["members"].find_one({"_id": member_id}) or {}).get("approved", 0))
+
+    def _sla_targets(self) -> dict[str, int]:
+        settings = self.config.get("AGORA", {}) or {}
+        return {channel: int(settings.get(f"sla_{channel}_seconds", default))
+                for channel, default in DEFAULT_SLA_SECONDS.items()}
+
+
+    # -- the queue and decisions ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def queue(self, actor, query=None):
+        """Held items, oldest first, with why and the proposed masked text (CMs)."""
+        domain.require_moderator(actor)
+        query = load_input(QueueQuerySchema, query)
+        conditions: list[dict[str, Any]] = [{"state": "held"}]
+        if query.get("review"):
+            conditions.append({"review": query["review"]})
+        page = after_cursor("held_ts", 1, query.get("cursor"))
+        if page:
+            conditions.append(page)
+        limit = query["limit"]
+        documents = list(self.views["items"].find({"$and": conditions})
+                         .sort([("held_ts", 1), ("_id", 1)]).limit(limit + 1))
+        items, cursor = page(documents, "held_ts", limit)
+        now = time.time()
+        return {"items": [present_item(doc, now) for doc in items], "next_cursor": cursor,
+                "waiting": self.views["items"].count_documents({"state": "held"})}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_item(self, actor, item_id):
+        domain.require_moderator(actor)
+        doc = self.views["items"].find_one({"_id": item_id})
+        if doc is None or doc.get("state") == "open":
+            raise NotFound("no such moderation item", {"id": item_id})
+        return present_item(doc, time.time())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def decide(self, actor, item_id, data):
+        """approve | reject (reason_code) | redact (title/body: the CM's redacted text)."""
+        domain.require_moderator(actor)
+        data = load_input(DecisionSchema, data)
+
+        def decision(history):
+            item = domain.fold_item(history)
+            item.id = item.id or item_id
+            proposal = None
+            if data["decision"] == "redact" and item.state == "held":
+                text = text_under_review(self.views.rm, item.ref()) or {"title": None, "body": ""}
+                proposal = domain.scan(text["title"], text["body"])
+            return domain.decide(actor, item, data, proposal)
+
+        self._decide(item_id, decision, actor)
+        return present_item(self.views["items"].find_one({"_id": item_id}), time.time())
+
+    # -- flags ---------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def flag(self, actor, target_type, target_id, data):
+        """A member reports a published post or reply; idempotent per member."""
+        data = load_input(FlagSchema, data)
+        if not actor or not actor.get("id"):
+            raise Forbidden("sign in to flag")
+        target = self.views["targets"].find_one({"_id": target_id})
+        if target is None or target.get("target_type") != target_type:
+            raise NotFound(f"no such {target_type}", {"id": target_id})
+        target = {**target, "target_type": target_type}
+        policy = self._policy()
+        trusted = domain.is_trusted(actor, self._approved(actor["id"]), policy)
+        commit = self._decide(domain.flags_item_id(target_id), lambda history: domain.flag(
+            actor, domain.fold_item(history), target, data["reason"], trusted, policy), actor)
+        held = bool(commit) and any(e.type == "moderation.item_held" for e in commit.events)
+        return {"target_type": target_type, "target_id": target_id, "flagged": True,
+                "held": held}
+
+    # -- policy, notes, audit ----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_policy(self, actor):
+        domain.require_moderator(actor)
+        return self._policy()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_policy(self, actor, data):
+        domain.require_moderator(actor)
+        data = load_input(PolicyUpdateSchema, data)
+        self._decide(POLICY_STREAM, lambda history: domain.change_policy(
+            actor, domain.fold_policy(history), data), actor)
+        return self._policy()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def note_member(self, actor, member_id, data):
+        data = load_input(NoteSchema, data)
+        commit = self._decide(domain.member_stream(member_id), lambda history:
+                              domain.note_member(actor, member_id, data["note"]), actor)
+        note = self.views["notes"].find_one({"_id": commit.events[0].payload["note_id"]})
+        return present_note(note)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def member_notes(self, actor, member_id):
+        domain.require_moderator(actor)
+        notes = self.views["notes"].find({"member_id": member_id}).sort("at", -1).limit(200)
+        return {"member_id": member_id, "approved_contributions": self._approved(member_id),
+                "notes": [present_note(note) for note in notes]}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def audit(self, actor, query=None):
+        """The staff-action trail, newest first (CMs/admins)."""
+        domain.require_moderator(actor)
+        query = load_input(AuditQuerySchema, query)
+        conditions: list[dict[str, Any]] = [{}]
+        for name in ("target_id", "actor_id", "action"):
+            if query.get(name):
+                conditions.append({name: query[name]})
+        page = after_cursor("at_ts", -1, query.get("cursor"))
+        if page:
+            conditions.append(page)
+        limit = query["limit"]
+        documents = list(self.views["audit"].find({"$and": conditions})
+                         .sort([("at_ts", -1), ("_id", -1)]).limit(limit + 1))
+        items, cursor = page(documents, "at_ts", limit)
+        return {"items": [present_audit(doc) for doc in items], "next_cursor": cursor}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reject_reasons(self):
+        return dict(REJECT_REASONS)
+
+    # -- response-time clocks ------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def sla(self, actor):
+        """Time to first staff answer per question, against the channel targets (CMs)."""
+        domain.require_moderator(actor)
+        targets = self._sla_targets()
+        now = time.time()
+        answered = list(self.views["sla"].find({"answered": True}).sort("published_ts", -1)
+                        .limit(1000))
+        waits = [(doc["first_staff_answer_ts"] - doc["published_ts"]) / 1e6 for doc in answered]
+        within = [wait <= targets.get(doc.get("channel", "site"), targets["site"])
+                  for wait, doc in zip(waits, answered)]
+        open_docs = list(self.views["sla"].find({"answered": False}).sort("published_ts", 1)
+                         .limit(50))
+        return {
+            "targets_seconds": targets,
+            "answered": len(answered),
+            "median_first_answer_seconds": statistics.median(waits) if waits else None,
+            "within_target_ratio": (sum(within) / len(within)) if within else None,
+            "unanswered": self.views["sla"].count_documents({"answered": False}),
+            "breached_unanswered": self.views["sla"].count_documents(
+                {"answered": False, "breached": True}),
+            "oldest_unanswered": [{
+                "post_id": doc["_id"], "category": doc.get("category"),
+                "channel": doc.get("channel", "site"), "published_at": doc["published_at"],
+                "waiting_seconds": round(now - doc["published_ts"] / 1e6, 1),
+                "target_seconds": targets.get(doc.get("channel", "site"), targets["site"]),
+                "breached": bool(doc.get("breached"))} for doc in open_docs],
+        }
+
+    @timer(interval=SLA_CHECK_SECONDS)
+    def check_sla(self):
+        self.raise_sla_breaches()
+
+    @rpc
+    def raise_sla_breaches(self) -> int:
+        """Append `sla_breached` once per question waiting beyond its target (any replica may
+        run it: the per-question stream makes a second alert a no-op)."""
+        targets = self._sla_targets()
+        now_ts = time.time() * 1e6
+        raised = 0
+        for doc in self.views["sla"].find({"answered": False, "breached": False}).limit(500):
+            target = targets.get(doc.get("channel", "site"), targets["site"])
+            if doc["published_ts"] + target * 1e6 > now_ts:
+                continue
+            event = NewEvent("moderation.sla_breached", {
+                "post_id": doc["_id"], "author_id": doc["author_id"],
+                "category": doc["category"], "channel": doc.get("channel", "site"),
+                "published_at": doc["published_at"], "target_seconds": target})
+            commit = self.store.execute(f"sla.{doc['_id']}",
+                                        lambda history, event=event: [] if history else [event],
+                                        CommandContext(correlation_id=self.correlation))
+            self.views.apply_commit(commit)
+            raised += commit is not None
+        return raised
+
+    # -- events --------------------------------------------------------------------------------
+
+    @reliable_handler("moderation", "moderation.*")
+    def project(self, event: Envelope):
+        self.views.apply(event)
+
+    @reliable_handler("posts", "posts.*")
+    def on_posts_event(self, event: Envelope):
+        self.views.record_and_apply(event)
+
+    @reliable_handler("posts", "posts.content_submitted", private=True)
+    def on_content_submitted(self, event: Envelope):
+        """Review every submitted text: detector whatever the policy, then the policy."""
+        self.views.record_and_apply(event)
+        content = event.payload
+        item_id = domain.review_item_id(content["target_id"], content["revision"])
+        found = domain.scan(content["title"], content["body"])
+        policy = self._policy()
+        approved = self._approved(content["author_id"])
+        context = CommandContext(correlation_id=self.correlation).caused_by(event)
+        commit = self.store.execute(item_id, lambda history: domain.review(
+            domain.fold_item(history), content, policy, approved, found), context)
+        self.views.apply_commit(commit)
+
+
+# --- presenters -------------------------------------------------------------------------------
+
+def present_item(doc: dict[str, Any], now: float) -> dict[str, Any]:
+    out = {key: doc.get(key) for key in (
+        "review", "target_type", "target_id", "post_id", "revision", "author_id", "state",
+        "reasons", "policy_rules", "detector_kinds", "flag_count", "held_at", "decided_at",
+        "decided_by")}
+    out["id"] = doc["_id"]
+    out["flags"] = doc.get("flags") or {}
+    if doc.get("held_ts"):
+        out["waiting_seconds"] = round(now - doc["held_ts"] / 1e6, 1)
+    if doc.get("state") == "held":
+        out["content"] = doc.get("content")
+        out["proposal"] = doc.get("proposal")
+    return out
+
+
+def present_audit(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], **{key: doc.get(key) for key in (
+        "at", "actor_id", "action", "target_type", "target_id", "item_id", "before", "after",
+        "details", "correlation_id")}}
+
+
+def present_note(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], "member_id": doc["member_id"], "note": doc["note"],
+            "at": doc["at"], "by": doc.get("by")}
+

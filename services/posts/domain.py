@@ -1,0 +1,513 @@
+"""Posts: pure rules. State = fold(events); commands + state -> new events. No I/O.
+
+A *contribution* is a post or a reply: both have the same moderation lifecycle
+
+    submitted ──(moderation)──> published ──> edited (new revision, after moderation) ...
+        │                          │ └──> hidden (flags) ──> restored | redacted | rejected
+        └──> rejected              └──> deleted (tombstone; by the author or a CM)
+
+and differ only in their event names (``posts.post_*`` / ``posts.reply_*``) and references.
+Every text goes through moderation, first version and edits alike: the command appends the
+text to a private content stream (``<id>.r<revision>``) and a text-less ``*_submitted`` /
+``*_edit_submitted`` to the contribution's public stream; moderation's verdict comes back as an
+event, and `on_review` turns it into ``*_published`` / ``*_edited`` / ``*_redacted`` /
+``*_rejected``.
+
+Object-level authorization lives here: `Forbidden` when the actor may not act on this object,
+`Unprocessable` when the object's state does not allow it (a reply to a locked thread).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from services.shared.envelope import Envelope, NewEvent
+from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+
+from .schemas import IDEA_STATUSES, MODERATOR_ROLES, STAFF_ROLES
+
+Actor = dict[str, Any]
+
+IDEA_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "submitted": ("under_review", "declined", "already_exists"),
+    "under_review": ("planned", "declined", "already_exists"),
+    "planned": ("delivered", "declined"),
+    "delivered": (),
+    "declined": ("under_review",),  # a CM may reopen a declined idea
+    "already_exists": (),
+}
+assert set(IDEA_TRANSITIONS) == set(IDEA_STATUSES)
+
+VISIBLE = "published"
+
+
+def new_post_id() -> str:
+    return "p" + uuid.uuid4().hex[:20]
+
+
+def new_reply_id() -> str:
+    return "r" + uuid.uuid4().hex[:20]
+
+
+def content_stream(target_id: str, revision: int) -> str:
+    return f"{target_id}.r{revision}"
+
+
+def vote_stream(target_id: str, voter_id: str) -> str:
+    return f"vote.{target_id}.{voter_id}"
+
+
+# --- actors -----------------------------------------------------------------------------------
+
+def roles(actor: Actor | None) -> set[str]:
+    return set((actor or {}).get("roles") or [])
+
+
+def is_moderator(actor: Actor | None) -> bool:
+    return bool(roles(actor) & set(MODERATOR_ROLES))
+
+
+def is_staff(actor: Actor | None) -> bool:
+    return bool(roles(actor) & set(STAFF_ROLES))
+
+
+def require_member(actor: Actor | None) -> Actor:
+    if not actor or not actor.get("id"):
+        raise Forbidden("sign in to do this")
+    return actor
+
+
+def require_moderator(actor: Actor | None, what: str) -> Actor:
+    require_member(actor)
+    if not is_moderator(actor):
+        raise Forbidden(f"only community managers can {what}")
+    return actor
+
+
+# --- state ------------------------------------------------------------------------------------
+
+@dataclass
+class Contribution:
+    """A post or a reply, folded from its public stream."""
+
+    id: str = ""
+    target_type: str = ""  # "post" | "reply"
+    author_id: str = ""
+    kind: str = ""  # post kind, or reply kind (answer | comment)
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    post_id: str = ""  # the post itself, or the reply's post
+    post_author_id: str = ""  # replies
+    post_kind: str = ""  # replies
+    official: bool = False
+    state: str = "new"  # new | pending | published | hidden | rejected | deleted
+    last_revision: int = 0
+    published_revision: int = 0
+    title: str | None = None
+    body: str = ""
+    redacted: bool = False
+    decided: set[int] = field(default_factory=set)  # revisions moderation has ruled on
+    pending_meta: dict[int, dict[str, Any]] = field(default_factory=dict)  # rev -> category/tags
+    # posts only
+    idea_status: str | None = None
+    merged_into: str | None = None
+    accepted_reply_id: str | None = None
+    featured: bool = False
+    locked: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.state != "new"
+
+    @property
+    def visible(self) -> bool:
+        return self.state == VISIBLE
+
+    @property
+    def prefix(self) -> str:
+        return f"posts.{self.target_type}_"
+
+
+def fold(events: Iterable[Envelope]) -> Contribution:
+    state = Contribution()
+    for event in events:
+        _apply(state, event)
+    return state
+
+
+def _apply(s: Contribution, event: Envelope) -> None:
+    p = event.payload
+    name = event.type.split(".", 1)[1]
+    target_type, _, fact = name.partition("_")
+    if target_type in ("post", "reply"):
+        s.target_type = target_type
+    if fact == "submitted":
+        s.id = p.get("post_id") if target_type == "post" else p["reply_id"]
+        s.author_id, s.kind = p["author_id"], p["kind"]
+        s.post_id = p["post_id"]
+        s.category, s.tags = p.get("category", ""), list(p.get("tags", []))
+        s.post_author_id = p.get("post_author_id", p["author_id"])
+        s.post_kind = p.get("post_kind", p["kind"])
+        s.official = bool(p.get("official", False))
+        s.state, s.last_revision = "pending", p["revision"]
+        s.pending_meta[p["revision"]] = {"category": s.category, "tags": s.tags}
+        if s.kind == "idea":
+            s.idea_status = "submitted"
+    elif fact == "edit_submitted":
+        s.last_revision = max(s.last_revision, p["revision"])
+        s.pending_meta[p["revision"]] = {"category": p.get("category", s.category),
+                                         "tags": list(p.get("tags", s.tags))}
+    elif fact in ("published", "edited", "redacted"):
+        s.decided.add(p["revision"])
+        s.published_revision = max(s.published_revision, p["revision"])
+        s.title, s.body, s.redacted = p.get("title"), p["body"], p["redacted"]
+        if "category" in p:
+            s.category, s.tags = p["category"], list(p["tags"])
+        if (fact == "published" and s.state == "pending") or (
+                fact == "redacted" and s.state == "hidden"):
+            s.state = VISIBLE  # an approved edit does not un-hide a flagged contribution
+    elif fact == "rejected":
+        s.decided.add(p["revision"])
+        s.state = "rejected"
+    elif fact == "edit_rejected":
+        s.decided.add(p["revision"])
+    elif fact == "hidden":
+        s.state = "hidden"
+    elif fact == "restored":
+        s.state = VISIBLE
+    elif fact == "deleted":
+        s.state = "deleted"
+    elif name == "answer_accepted":
+        s.accepted_reply_id = p["reply_id"]
+    elif name == "idea_status_changed":
+        s.idea_status = p["to_status"]
+    elif name == "idea_merged":
+        s.merged_into, s.idea_status = p["into_id"], "already_exists"
+    elif name in ("post_featured", "post_unfeatured"):
+        s.featured = name == "post_featured"
+    elif name in ("post_locked", "post_unlocked"):
+        s.locked = name == "post_locked"
+
+
+@dataclass
+class VoteState:
+    voted: bool = False
+
+
+def fold_vote(events: Iterable[Envelope]) -> VoteState:
+    state = VoteState()
+    for event in events:
+        state.voted = event.type.endswith("_voted")
+    return state
+
+
+# --- payload references -----------------------------------------------------------------------
+
+def post_ref(s: Contribution) -> dict[str, Any]:
+    return {"post_id": s.id, "author_id": s.author_id, "kind": s.kind, "category": s.category,
+            "tags": list(s.tags)}
+
+
+def reply_ref(s: Contribution) -> dict[str, Any]:
+    return {"reply_id": s.id, "post_id": s.post_id, "post_author_id": s.post_author_id,
+            "post_kind": s.post_kind, "author_id": s.author_id, "kind": s.kind,
+            "official": s.official}
+
+
+def ref(s: Contribution) -> dict[str, Any]:
+    return post_ref(s) if s.target_type == "post" else reply_ref(s)
+
+
+def _event(s: Contribution, fact: str, **extra: Any) -> NewEvent:
+    return NewEvent(s.prefix + fact, {**ref(s), **extra})
+
+
+# --- submitting -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Submission:
+    """What a submit/edit command appends: the private text, then the public announcement."""
+
+    target_id: str
+    revision: int
+    content: list[NewEvent]  # -> content stream <target>.r<revision> (private)
+    public: list[NewEvent]  # -> the contribution's own stream (public)
+
+
+def _content(s: Contribution, revision: int, submitter: Actor, title: str | None, body: str,
+             category: str) -> NewEvent:
+    return NewEvent("posts.content_submitted", {
+        "target_type": s.target_type, "target_id": s.id, "post_id": s.post_id,
+        "revision": revision, "author_id": s.author_id, "submitted_by": submitter["id"],
+        "submitter_roles": sorted(roles(submitter)), "kind": s.kind, "category": category,
+        "title": title, "body": body,
+    })
+
+
+def submit_post(actor: Actor | None, data: dict[str, Any], post_id: str) -> Submission:
+    """`data` is validated input (PostCreateSchema)."""
+    actor = require_member(actor)
+    if data["kind"] == "article" and not is_moderator(actor):
+        raise Forbidden("only community managers and admins publish articles")
+    s = Contribution(id=post_id, target_type="post", author_id=actor["id"], kind=data["kind"],
+                     category=data["category"], tags=list(data.get("tags", [])),
+                     post_id=post_id, official=is_staff(actor))
+    return Submission(post_id, 1,
+                      [_content(s, 1, actor, data["title"], data["body"], s.category)],
+                      [_event(s, "submitted", revision=1)])
+
+
+def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
+                 reply_id: str) -> Submission:
+    actor = require_member(actor)
+    _must_be_visible(post, "reply to")
+    if post.locked:
+        raise Unprocessable("this thread is locked: no new replies")
+    if post.merged_into:
+        raise Unprocessable("this idea was merged into another one; reply there",
+                            {"merged_into": post.merged_into})
+    s = Contribution(id=reply_id, target_type="reply", author_id=actor["id"],
+                     kind="answer" if post.kind == "question" else "comment",
+                     category=post.category, post_id=post.id, post_author_id=post.author_id,
+                     post_kind=post.kind, official=is_staff(actor))
+    return Submission(reply_id, 1, [_content(s, 1, actor, None, data["body"], post.category)],
+                      [_event(s, "submitted", revision=1)])
+
+
+def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any]) -> Submission:
+    """A new revision of a published post or reply (the author, or a CM)."""
+    actor = require_member(actor)
+    _must_exist(s)
+    if actor["id"] != s.author_id and not is_moderator(actor):
+        raise Forbidden(f"only its author or a community manager can edit this {s.target_type}")
+    if s.state not in (VISIBLE, "hidden"):
+        raise Unprocessable(f"a {s.state} {s.target_type} cannot be edited",
+                            {"state": s.state})
+    if not data:
+        raise InvalidInput("nothing to change", {"fields": {"_schema": ["give at least one field"]}})
+    revision = s.last_revision + 1
+    title = data.get("title", s.title) if s.target_type == "post" else None
+    body = data.get("body", s.body)
+    category = data.get("category", s.category)
+    tags = list(data.get("tags", s.tags))
+    meta = {"category": category, "tags": tags} if s.target_type == "post" else {}
+    public = NewEvent(s.prefix + "edit_submitted",
+                      {**ref(s), **meta, "revision": revision, "editor_id": actor["id"]})
+    return Submission(s.id, revision, [_content(s, revision, actor, title, body, category)],
+                      [public])
+
+
+# --- moderation verdicts ----------------------------------------------------------------------
+
+def on_review(s: Contribution, verdict: str, review: str, revision: int, *,
+              content: dict[str, Any] | None = None, title: str | None = None,
+              body: str | None = None, reason_code: str | None = None,
+              editor_id: str | None = None) -> list[NewEvent]:
+    """Turn a moderation verdict into this contribution's events (idempotent: a verdict already
+    applied, or one about a deleted contribution, yields nothing).
+
+    verdict: held | approved | rejected | redacted; review: content (a submitted revision) or
+    flags (the visible text, after members' flags); `content`: the submitted revision's
+    content_submitted payload (approvals); `title`/`body`: the redacted text.
+    """
+    if not s.exists or s.state == "deleted":
+        return []
+    if review == "flags":
+        return _on_flags_review(s, verdict, title, body, reason_code)
+    if verdict == "held" or revision in s.decided or revision <= s.published_revision:
+        return []  # held: nothing public changes; otherwise already ruled on or superseded
+    first = s.published_revision == 0 and s.state == "pending"
+    if s.state == "rejected":
+        return []
+    meta = s.pending_meta.get(revision, {"category": s.category, "tags": s.tags})
+    if verdict == "rejected":
+        return [_event(s, "rejected" if first else "edit_rejected", revision=revision,
+                       reason_code=reason_code or "other")]
+    if verdict == "approved":
+        if content is None:
+            raise ValueError(f"approval of {s.id} r{revision} needs its content")
+        title, body, redacted = content.get("title"), content["body"], False
+        editor_id = editor_id or content.get("submitted_by")
+    elif verdict == "redacted":
+        redacted = True
+    else:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    s2 = replace(s, **meta) if s.target_type == "post" else s
+    extra: dict[str, Any] = {"revision": revision, "body": body, "redacted": redacted}
+    if s.target_type == "post":
+        extra.update(title=title, official=s.official)
+    if first:
+        return [_event(s2, "published", **extra)]
+    return [_event(s2, "edited", editor_id=editor_id or s.author_id, **extra)]
+
+
+def _on_flags_review(s: Contribution, verdict: str, title: str | None, body: str | None,
+                     reason_code: str | None) -> list[NewEvent]:
+    if verdict == "held":
+        return [_event(s, "hidden", reason="flags")] if s.state == VISIBLE else []
+    if s.state != "hidden":
+        return []  # restored, removed or redacted already (or never hidden)
+    if verdict == "approved":
+        return [_event(s, "restored")]
+    if verdict == "rejected":
+        return [_event(s, "rejected", revision=s.published_revision,
+                       reason_code=reason_code or "other")]
+    extra: dict[str, Any] = {"revision": s.published_revision, "body": body, "redacted": True}
+    if s.target_type == "post":
+        extra.update(title=title if title is not None else s.title, official=s.official)
+    return [_event(s, "redacted", **extra)]
+
+
+# --- other commands ---------------------------------------------------------------------------
+
+def delete(actor: Actor | None, s: Contribution) -> list[NewEvent]:
+    actor = require_member(actor)
+    _must_exist(s)
+    if actor["id"] != s.author_id and not is_moderator(actor):
+        raise Forbidden(f"only its author or a community manager can delete this {s.target_type}")
+    if s.state == "deleted":
+        return []
+    return [_event(s, "deleted", deleted_by=actor["id"], by_staff=actor["id"] != s.author_id)]
+
+
+def accept_answer(actor: Actor | None, post: Contribution, reply: Contribution
+                  ) -> list[NewEvent]:
+    actor = require_member(actor)
+    _must_exist(post)
+    if actor["id"] != post.author_id and not is_moderator(actor):
+        raise Forbidden("only the question's author or a community manager can accept an answer")
+    if post.kind != "question":
+        raise Unprocessable("only questions have accepted answers", {"kind": post.kind})
+    _must_be_visible(post, "accept an answer on")
+    if not reply.exists or reply.post_id != post.id:
+        raise NotFound("no such reply on this question", {"reply_id": reply.id})
+    if not reply.visible:
+        raise Unprocessable("only a published answer can be accepted", {"state": reply.state})
+    if post.accepted_reply_id == reply.id:
+        return []
+    return [NewEvent("posts.answer_accepted", {
+        **post_ref(post), "reply_id": reply.id, "reply_author_id": reply.author_id,
+        "previous_reply_id": post.accepted_reply_id, "accepted_by": actor["id"]})]
+
+
+def change_idea_status(actor: Actor | None, post: Contribution, to_status: str, note: str,
+                       release: str | None = None) -> list[NewEvent]:
+    actor = require_moderator(actor, "change the status of an idea")
+    _must_be_idea(post)
+    _must_be_visible(post, "change the status of")
+    if post.merged_into:
+        raise Unprocessable("a merged idea keeps the status of its target",
+                            {"merged_into": post.merged_into})
+    current = post.idea_status or "submitted"
+    if to_status == current:
+        raise Unprocessable(f"the idea is already {current}", {"status": current})
+    if to_status not in IDEA_TRANSITIONS[current]:
+        raise Unprocessable(f"an idea cannot go from {current} to {to_status}",
+                            {"status": current, "allowed": list(IDEA_TRANSITIONS[current])})
+    return [NewEvent("posts.idea_status_changed", {
+        **post_ref(post), "from_status": current, "to_status": to_status, "note": note,
+        "release": release, "changed_by": actor["id"]})]
+
+
+def merge_idea(actor: Actor | None, source: Contribution, target: Contribution
+               ) -> list[NewEvent]:
+    actor = require_moderator(actor, "merge ideas")
+    _must_be_idea(source)
+    _must_be_idea(target)
+    if source.id == target.id:
+        raise Unprocessable("an idea cannot be merged into itself")
+    if source.merged_into:
+        if source.merged_into == target.id:
+            return []  # idempotent retry
+        raise Unprocessable("this idea is already merged", {"merged_into": source.merged_into})
+    if target.merged_into:
+        raise Unprocessable("the target idea is itself merged; merge into its target",
+                            {"merged_into": target.merged_into})
+    _must_be_visible(source, "merge")
+    _must_be_visible(target, "merge into")
+    return [NewEvent("posts.idea_merged", {
+        **post_ref(source), "into_id": target.id, "into_author_id": target.author_id,
+        "from_status": source.idea_status or "submitted", "merged_by": actor["id"]})]
+
+
+def set_flag(actor: Actor | None, post: Contribution, flag: str, on: bool) -> list[NewEvent]:
+    """Feature/unfeature (`featured`), lock/unlock (`locked`) a post: CMs; idempotent."""
+    if flag not in ("featured", "locked"):
+        raise ValueError(flag)
+    actor = require_moderator(actor, "feature or lock posts")
+    _must_exist(post)
+    if getattr(post, flag) == on:
+        return []
+    if on:
+        _must_be_visible(post, "feature" if flag == "featured" else "lock")
+    fact = f"post_{'' if on else 'un'}{flag}"
+    return [NewEvent(f"posts.{fact}", {**post_ref(post), "by": actor["id"]})]
+
+
+def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool
+         ) -> list[NewEvent]:
+    """PUT (on) / DELETE (off) a vote: idempotent, one per member and target."""
+    actor = require_member(actor)
+    _must_exist(target)
+    if current.voted == on:
+        return []
+    if on:
+        _must_be_visible(target, "vote on")
+        if target.merged_into:
+            raise Unprocessable("this idea was merged; vote on its target",
+                                {"merged_into": target.merged_into})
+    return [vote_event(target, actor["id"], on)]
+
+
+def vote_event(target: Contribution, voter_id: str, on: bool, *, merged_from: str | None = None,
+               merged_into: str | None = None) -> NewEvent:
+    fact = "voted" if on else "unvoted"
+    if target.target_type == "post":
+        return NewEvent(f"posts.post_{fact}", {
+            "post_id": target.id, "post_author_id": target.author_id, "kind": target.kind,
+            "voter_id": voter_id, "reason": "merged" if (merged_from or merged_into) else "member",
+            "merged_from": merged_from, "merged_into": merged_into})
+    return NewEvent(f"posts.reply_{fact}", {
+        "reply_id": target.id, "post_id": target.post_id, "reply_author_id": target.author_id,
+        "voter_id": voter_id})
+
+
+def move_vote(source: Contribution, target: Contribution, source_vote: VoteState,
+              target_vote: VoteState, voter_id: str) -> tuple[list[NewEvent], list[NewEvent]]:
+    """One voter's part of a merge: (events for the source vote stream, for the target's)."""
+    leave = [vote_event(source, voter_id, False, merged_into=target.id)] \
+        if source_vote.voted else []
+    join = [vote_event(target, voter_id, True, merged_from=source.id)] \
+        if source_vote.voted and not target_vote.voted else []
+    return leave, join
+
+
+# --- visibility -------------------------------------------------------------------------------
+
+def can_read(actor: Actor | None, s: Contribution | dict[str, Any]) -> bool:
+    """Others see a contribution once published; its author and CMs see it in every state."""
+    state = s["state"] if isinstance(s, dict) else s.state
+    author = s["author_id"] if isinstance(s, dict) else s.author_id
+    if state in (VISIBLE, "deleted"):
+        return True
+    return bool(actor) and (actor.get("id") == author or is_moderator(actor))
+
+
+def _must_exist(s: Contribution) -> None:
+    if not s.exists:
+        raise NotFound(f"no such {s.target_type or 'post'}", {"id": s.id})
+
+
+def _must_be_visible(s: Contribution, what: str) -> None:
+    _must_exist(s)
+    if not s.visible:
+        raise Unprocessable(f"cannot {what} a {s.state} {s.target_type}", {"state": s.state})
+
+
+def _must_be_idea(s: Contribution) -> None:
+    _must_exist(s)
+    if s.kind != "idea":
+        raise Unprocessable("only ideas have a status workflow and can be merged",
+                            {"kind": s.kind})

@@ -1,0 +1,65 @@
+"""Listing posts: filters, sorts and opaque cursors, as pure functions over a MongoDB filter.
+
+Cursors come from services/shared/pagination.py (opaque, on (sort field, _id)).
+
+>>> plan = plan_posts({"kind": "question", "sort": "unanswered", "limit": 20})
+>>> plan.filter["answer_count"], plan.sort
+(0, [('published_ts', -1), ('_id', -1)])
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.shared.pagination import after_cursor
+
+from .search import query_tokens
+
+SORT_FIELDS = {"new": "published_ts", "top": "votes", "active": "active_ts",
+               "unanswered": "published_ts"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    filter: dict[str, Any]
+    sort: list[tuple[str, int]]
+    limit: int
+
+    @property
+    def field(self) -> str:
+        return self.sort[0][0]
+
+    @property
+    def direction(self) -> int:
+        return self.sort[0][1]
+
+
+def plan_posts(query: dict[str, Any]) -> Plan:
+    """`query` is validated input (PostListQuerySchema)."""
+    sort = query.get("sort", "new")
+    conditions: dict[str, Any] = {"state": "published"}
+    if query.get("status") != "already_exists":
+        conditions["merged_into"] = None  # a merged duplicate is found through its target
+    for name, field in (("kind", "kind"), ("category", "category"), ("tag", "tags"),
+                        ("status", "idea_status"), ("author", "author_id")):
+        if query.get(name) is not None:
+            conditions[field] = query[name]
+    if query.get("answered") is not None:
+        conditions["answer_count"] = {"$gt": 0} if query["answered"] else 0
+        conditions.setdefault("kind", "question")
+    if query.get("accepted") is not None:
+        conditions["accepted_reply_id"] = {"$ne": None} if query["accepted"] else None
+        conditions.setdefault("kind", "question")
+    if query.get("featured") is not None:
+        conditions["featured"] = query["featured"]
+    if sort == "unanswered":
+        conditions["answer_count"] = 0
+        conditions.setdefault("kind", "question")
+    if query.get("q"):
+        words = query_tokens(query["q"])
+        if words:
+            conditions["tokens"] = {"$all": words}
+    field = SORT_FIELDS[sort]
+    page = after_cursor(field, -1, query.get("cursor"))
+    combined = {"$and": [conditions, page]} if page else conditions
+    return Plan(combined, [(field, -1), ("_id", -1)], int(query.get("limit", 20)))

@@ -1,0 +1,123 @@
+"""Read-model documents -> what clients see (JSON-safe dicts), per viewer.
+
+Others see a contribution only once published. Its author also sees its review state (pending,
+held and why, rejected with the reason) and the text they submitted while it waits (the draft);
+CMs see the review state too, but review the text itself in the moderation queue.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import domain
+from .markdown import excerpt, render
+
+REDACTION_MARK = "edited by the community managers"
+
+
+def _review(doc: dict[str, Any], revision: int) -> dict[str, Any] | None:
+    review = (doc.get("reviews") or {}).get(f"r{revision}")
+    rejection = doc.get("rejection") or {}
+    if rejection.get("revision") == revision and (doc.get("state") == "rejected"
+                                                  or (doc.get("pending_edit") or {}).get(
+                                                      "state") == "rejected"):
+        return {"state": "rejected", "reason_code": rejection.get("reason_code"),
+                "reason": rejection.get("reason")}
+    if review:
+        return {"state": review["state"], "reasons": review.get("reasons", [])}
+    return {"state": "pending"}
+
+
+def _text(doc: dict[str, Any], full: bool, with_title: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if with_title:
+        out["title"] = doc.get("title")
+    body = doc.get("body") or ""
+    if full:
+        out.update(body=body, body_html=render(body))
+    else:
+        out["excerpt"] = excerpt(body)
+    out["redacted"] = bool(doc.get("redacted"))
+    if out["redacted"]:
+        out["redaction_mark"] = REDACTION_MARK
+    return out
+
+
+def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
+         draft: dict[str, Any] | None = None, my_vote: bool | None = None) -> dict[str, Any]:
+    state = doc.get("state")
+    base = {"id": doc["_id"], "kind": doc.get("kind"), "state": state}
+    if state == "deleted":
+        return {**base, "deleted": True, "deleted_at": doc.get("deleted_at")}
+    out: dict[str, Any] = {
+        **base, "author_id": doc.get("author_id"), "category": doc.get("category"),
+        "tags": doc.get("tags", []), "official": bool(doc.get("official")),
+        "created_at": doc.get("created_at"), "published_at": doc.get("published_at"),
+        "edited_at": doc.get("edited_at"), "revision": doc.get("revision"),
+        "votes": doc.get("votes", 0), "reply_count": doc.get("reply_count", 0),
+        "answer_count": doc.get("answer_count", 0),
+        "featured": bool(doc.get("featured")), "locked": bool(doc.get("locked")),
+    }
+    if state in ("published", "hidden"):
+        out.update(_text(doc, full, with_title=True))
+    if doc.get("kind") == "question":
+        out["accepted_reply_id"] = doc.get("accepted_reply_id")
+        out["has_official_answer"] = bool(doc.get("official_answer_count"))
+    if doc.get("kind") == "idea":
+        out.update(status=doc.get("idea_status"), status_note=doc.get("status_note"),
+                   merged_into=doc.get("merged_into"), merged_from=doc.get("merged_from", []))
+        if full:
+            out["status_history"] = doc.get("status_history", [])
+    if my_vote is not None:
+        out["my_vote"] = my_vote
+    _owner_view(out, doc, actor, draft, with_title=True)
+    return out
+
+
+def reply(doc: dict[str, Any], actor: domain.Actor | None, *,
+          draft: dict[str, Any] | None = None, my_vote: bool | None = None) -> dict[str, Any]:
+    state = doc.get("state")
+    base = {"id": doc["_id"], "post_id": doc.get("post_id"), "kind": doc.get("kind"),
+            "state": state}
+    if state == "deleted":
+        return {**base, "deleted": True, "deleted_at": doc.get("deleted_at")}
+    out: dict[str, Any] = {
+        **base, "author_id": doc.get("author_id"), "official": bool(doc.get("official")),
+        "accepted": bool(doc.get("accepted")), "votes": doc.get("votes", 0),
+        "created_at": doc.get("created_at"), "published_at": doc.get("published_at"),
+        "edited_at": doc.get("edited_at"), "revision": doc.get("revision"),
+    }
+    if state in ("published", "hidden"):
+        out.update(_text(doc, True, with_title=False))
+    if my_vote is not None:
+        out["my_vote"] = my_vote
+    _owner_view(out, doc, actor, draft, with_title=False)
+    return out
+
+
+def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: domain.Actor | None,
+                draft: dict[str, Any] | None, with_title: bool) -> None:
+    """Review state for the author and CMs; the waiting text for the author only."""
+    is_author = bool(actor) and actor.get("id") == doc.get("author_id")
+    if not (is_author or domain.is_moderator(actor)):
+        return
+    state = doc.get("state")
+    if state == "pending":
+        out["review"] = _review(doc, 1)
+    elif state == "rejected":
+        out["review"] = _review(doc, (doc.get("rejection") or {}).get("revision") or 1)
+    edit = doc.get("pending_edit")
+    if edit and state in ("published", "hidden"):
+        out["pending_edit"] = {"revision": edit["revision"],
+                               **_review({**doc, "pending_edit": edit}, edit["revision"])}
+    if is_author and draft is not None:
+        out["draft"] = {"revision": draft["revision"], "body": draft["body"],
+                        **({"title": draft.get("title")} if with_title else {})}
+
+
+def history_entry(doc: dict[str, Any]) -> dict[str, Any]:
+    out = {"revision": doc["revision"], "title": doc.get("title"), "body": doc["body"],
+           "body_html": render(doc["body"]), "redacted": bool(doc.get("redacted")),
+           "at": doc.get("at"), "editor_id": doc.get("editor_id")}
+    if out["redacted"]:
+        out["redaction_mark"] = REDACTION_MARK
+    return out

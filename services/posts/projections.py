@@ -1,0 +1,310 @@
+"""Posts read models, derived from posts' own events and the moderation verdicts it received.
+
+Collections (all rebuildable by `agora replay posts`):
+
+- ``posts``: one document per post — published text only (title, body, tokens for search), its
+  lifecycle ``state``, counters (votes, replies, answers), idea status, flags (featured, locked),
+  the pending edit's review state and the rejection reason (for the author);
+- ``replies``: the same for replies;
+- ``history``: every *published* revision (``<id>:<revision>``); a redaction overwrites the
+  revision it masks, so an original never stays here;
+- ``drafts``: the text of a submitted revision not yet ruled on, shown to its author only; deleted
+  as soon as moderation rules (published, rejected or redacted);
+- ``votes``: ``<target>:<voter>`` -> active, for "did I vote" and for moving votes on a merge.
+
+Counters change with `update_once` (exact under concurrency and re-application); every other
+write is an idempotent `$set`/upsert.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from services.shared.envelope import Envelope
+from services.shared.projections import Projection, ReadModels, update_once
+
+from .search import tokens
+
+COLLECTIONS = ["posts", "replies", "history", "drafts", "votes"]
+
+
+def _indexes(rm: ReadModels) -> None:
+    posts = rm["posts"]
+    for field in ("published_ts", "votes", "active_ts"):
+        posts.create_index([("state", ASCENDING), (field, DESCENDING), ("_id", DESCENDING)],
+                           name=f"state_{field}")
+    posts.create_index([("tokens", ASCENDING)], name="tokens")
+    posts.create_index([("author_id", ASCENDING), ("published_ts", DESCENDING)], name="author")
+    posts.create_index([("tags", ASCENDING)], name="tags")
+    rm["replies"].create_index([("post_id", ASCENDING), ("created_ts", ASCENDING)],
+                               name="post_created")
+    rm["history"].create_index([("target_id", ASCENDING), ("revision", ASCENDING)],
+                               name="target_revision")
+    rm["votes"].create_index([("target_id", ASCENDING), ("active", ASCENDING)],
+                             name="target_active")
+
+
+VIEWS = Projection("posts_views", service="posts", collections=COLLECTIONS, indexes=_indexes)
+PROJECTION = VIEWS
+
+
+def micros(event: Envelope) -> int:
+    moment = datetime.fromisoformat(event.occurred_at)
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _collection(rm: ReadModels, target_type: str):
+    return rm["posts"] if target_type == "post" else rm["replies"]
+
+
+def _target(event: Envelope) -> tuple[str, str]:
+    """(target_type, id) of a post_* / reply_* event."""
+    if event.type.startswith("posts.reply_"):
+        return "reply", event.payload["reply_id"]
+    return "post", event.payload["post_id"]
+
+
+# --- drafts (private content stream) ----------------------------------------------------------
+
+@VIEWS.on("posts.content_submitted")
+def _content_submitted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["drafts"].update_one({"_id": event.stream_id}, {"$set": {
+        "target_type": p["target_type"], "target_id": p["target_id"], "revision": p["revision"],
+        "author_id": p["author_id"], "title": p["title"], "body": p["body"],
+        "category": p["category"], "submitted_at": event.occurred_at}}, upsert=True)
+
+
+def _drop_draft(rm: ReadModels, target_id: str, revision: int) -> None:
+    rm["drafts"].delete_one({"_id": f"{target_id}.r{revision}"})
+
+
+# --- submitted ---------------------------------------------------------------------------------
+
+@VIEWS.on("posts.post_submitted", "posts.reply_submitted")
+def _submitted(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id = _target(event)
+    p = event.payload
+    fields: dict[str, Any] = {"author_id": p["author_id"], "kind": p["kind"],
+                              "created_at": event.occurred_at, "created_ts": micros(event)}
+    if target_type == "post":
+        fields.update(category=p["category"], tags=p["tags"],
+                      idea_status="submitted" if p["kind"] == "idea" else None)
+        counters = {"votes": 0, "reply_count": 0, "answer_count": 0, "featured": False,
+                    "locked": False, "accepted_reply_id": None, "tokens": [], "merged_from": []}
+    else:
+        fields.update(post_id=p["post_id"], post_author_id=p["post_author_id"],
+                      official=p["official"])
+        counters = {"votes": 0, "accepted": False}
+    collection = _collection(rm, target_type)
+    collection.update_one({"_id": target_id}, {"$setOnInsert": counters}, upsert=True)
+    # state only moves forward from "new": a verdict projected first must not be undone
+    collection.update_one({"_id": target_id, "state": {"$exists": False}},
+                          {"$set": {"state": "pending"}})
+    collection.update_one({"_id": target_id}, {"$set": fields})
+
+
+@VIEWS.on("posts.post_edit_submitted", "posts.reply_edit_submitted")
+def _edit_submitted(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id = _target(event)
+    revision = event.payload["revision"]
+    _collection(rm, target_type).update_one(
+        {"_id": target_id, "$or": [{"pending_edit.revision": {"$lt": revision}},
+                                   {"pending_edit": None}]},
+        {"$set": {"pending_edit": {"revision": revision, "state": "pending",
+                                   "editor_id": event.payload["editor_id"]}}})
+
+
+# --- published / edited / redacted ------------------------------------------------------------
+
+@VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted",
+          "posts.reply_published", "posts.reply_edited", "posts.reply_redacted")
+def _text_visible(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id = _target(event)
+    p, fact = event.payload, event.type.rsplit("_", 1)[1]
+    now = micros(event)
+    fields: dict[str, Any] = {"body": p["body"], "revision": p["revision"],
+                              "redacted": p["redacted"], "active_ts": now}
+    if target_type == "post":
+        fields.update(title=p["title"], official=p["official"], category=p["category"],
+                      tags=p["tags"], tokens=tokens(p["title"], p["body"], " ".join(p["tags"])))
+    if fact == "published":
+        fields.update(published_at=event.occurred_at, published_ts=now)
+    else:
+        fields.update(edited_at=event.occurred_at)
+    collection = _collection(rm, target_type)
+    if target_type == "reply":
+        _count_reply(rm, event)
+    state_change = {"published": {"state": "pending"}, "redacted": {"state": "hidden"}}.get(fact)
+    if state_change:
+        collection.update_one({"_id": target_id, **state_change}, {"$set": {"state": "published"}})
+    collection.update_one({"_id": target_id}, {"$set": fields}, upsert=True)
+    collection.update_one({"_id": target_id, "pending_edit.revision": {"$lte": p["revision"]}},
+                          {"$set": {"pending_edit": None}})
+    rm["history"].update_one({"_id": f"{target_id}:{p['revision']}"}, {"$set": {
+        "target_id": target_id, "revision": p["revision"], "title": p.get("title"),
+        "body": p["body"], "redacted": p["redacted"], "at": event.occurred_at,
+        "editor_id": p.get("editor_id", p["author_id"])}}, upsert=True)
+    _drop_draft(rm, target_id, p["revision"])
+    if target_type == "reply":
+        rm["posts"].update_one({"_id": p["post_id"]}, {"$max": {"active_ts": now}})
+
+
+# --- rejected / hidden / restored / deleted ---------------------------------------------------
+
+@VIEWS.on("posts.post_rejected", "posts.reply_rejected")
+def _rejected(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id = _target(event)
+    p = event.payload
+    if target_type == "reply":
+        _count_reply(rm, event)
+    _collection(rm, target_type).update_one({"_id": target_id}, {
+        "$set": {"state": "rejected", "rejection.reason_code": p["reason_code"],
+                 "rejection.revision": p["revision"], "tokens": [], "pending_edit": None},
+        "$unset": {"title": "", "body": ""}}, upsert=True)
+    _forget_text(rm, target_id)
+
+
+@VIEWS.on("posts.post_edit_rejected", "posts.reply_edit_rejected")
+def _edit_rejected(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id = _target(event)
+    p = event.payload
+    _collection(rm, target_type).update_one(
+        {"_id": target_id, "pending_edit.revision": p["revision"]},
+        {"$set": {"pending_edit.state": "rejected", "rejection.reason_code": p["reason_code"],
+                  "rejection.revision": p["revision"]}})
+    _drop_draft(rm, target_id, p["revision"])
+
+
+@VIEWS.on("posts.post_hidden", "posts.reply_hidden", "posts.post_restored",
+          "posts.reply_restored")
+def _hidden_or_restored(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id = _target(event)
+    hidden = event.type.endswith("_hidden")
+    if target_type == "reply":
+        _count_reply(rm, event)
+    _collection(rm, target_type).update_one(
+        {"_id": target_id, "state": "published" if hidden else "hidden"},
+        {"$set": {"state": "hidden" if hidden else "published"}})
+
+
+@VIEWS.on("posts.post_deleted", "posts.reply_deleted")
+def _deleted(rm: ReadModels, event: Envelope) -> None:
+    target_type, target_id = _target(event)
+    if target_type == "reply":
+        _count_reply(rm, event)
+        rm["posts"].update_one({"_id": event.payload["post_id"], "accepted_reply_id": target_id},
+                               {"$set": {"accepted_reply_id": None}})
+    _collection(rm, target_type).update_one({"_id": target_id}, {
+        "$set": {"state": "deleted", "deleted_at": event.occurred_at, "tokens": [],
+                 "pending_edit": None, "deleted_by": event.payload["deleted_by"]},
+        "$unset": {"title": "", "body": ""}}, upsert=True)
+    _forget_text(rm, target_id)
+
+
+def _forget_text(rm: ReadModels, target_id: str) -> None:
+    rm["history"].delete_many({"target_id": target_id})
+    rm["drafts"].delete_many({"target_id": target_id})
+
+
+def _count_reply(rm: ReadModels, event: Envelope) -> None:
+    """Keep the post's reply/answer counters exact: +1/-1 when a reply's visibility changes.
+
+    Runs before the reply document is updated, so a re-application after a crash in between
+    sees the same "before" and `update_once` drops the repeated increment.
+    """
+    p = event.payload
+    state = (rm["replies"].find_one({"_id": p["reply_id"]}, {"state": 1}) or {}).get("state")
+    before = state == "published"
+    fact = event.type.split("reply_", 1)[1]
+    after = {"published": True, "restored": True, "edited": before,
+             "redacted": before or state == "hidden"}.get(fact, False)
+    delta = int(after) - int(before)
+    if delta:
+        inc = {"reply_count": delta}
+        if p["kind"] == "answer":
+            inc["answer_count"] = delta
+            if p["official"]:
+                inc["official_answer_count"] = delta
+        update_once(rm["posts"], p["post_id"], event, {"$inc": inc})
+
+
+# --- questions, ideas, staff flags ------------------------------------------------------------
+
+@VIEWS.on("posts.answer_accepted")
+def _answer_accepted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {"accepted_reply_id": p["reply_id"]}})
+    if p["previous_reply_id"]:
+        rm["replies"].update_one({"_id": p["previous_reply_id"]}, {"$set": {"accepted": False}})
+    rm["replies"].update_one({"_id": p["reply_id"]}, {"$set": {"accepted": True}})
+
+
+@VIEWS.on("posts.idea_status_changed")
+def _idea_status(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    entry = {"from": p["from_status"], "to": p["to_status"], "note": p["note"],
+             "release": p["release"], "by": p["changed_by"], "at": event.occurred_at}
+    update_once(rm["posts"], p["post_id"], event, {
+        "$set": {"idea_status": p["to_status"], "status_note": entry,
+                 "active_ts": micros(event)},
+        "$push": {"status_history": entry}})
+
+
+@VIEWS.on("posts.idea_merged")
+def _idea_merged(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {
+        "merged_into": p["into_id"], "idea_status": "already_exists",
+        "merged_at": event.occurred_at}})
+    rm["posts"].update_one({"_id": p["into_id"]}, {"$addToSet": {"merged_from": p["post_id"]}})
+
+
+@VIEWS.on("posts.post_featured", "posts.post_unfeatured", "posts.post_locked",
+          "posts.post_unlocked")
+def _staff_flag(rm: ReadModels, event: Envelope) -> None:
+    fact = event.type.split("_", 1)[1]
+    flag = fact.removeprefix("un")
+    rm["posts"].update_one({"_id": event.payload["post_id"]},
+                           {"$set": {flag: not fact.startswith("un")}})
+
+
+# --- votes ------------------------------------------------------------------------------------
+
+@VIEWS.on("posts.post_voted", "posts.post_unvoted", "posts.reply_voted", "posts.reply_unvoted")
+def _voted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    target_type = "reply" if event.type.startswith("posts.reply_") else "post"
+    target_id = p["reply_id"] if target_type == "reply" else p["post_id"]
+    on = event.type.endswith("_voted")
+    update_once(_collection(rm, target_type), target_id, event,
+                {"$inc": {"votes": 1 if on else -1}}, upsert=False)
+    rm["votes"].update_one({"_id": f"{target_id}:{p['voter_id']}"}, {"$set": {
+        "target_id": target_id, "target_type": target_type, "voter_id": p["voter_id"],
+        "active": on}}, upsert=True)
+
+
+# --- moderation verdicts (received from moderation.events) -----------------------------------
+
+@VIEWS.on("moderation.item_held")
+def _item_held(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    if p["review"] != "content":
+        return  # a flags hold shows through posts.*_hidden
+    collection = _collection(rm, p["target_type"])
+    review = {"state": "held", "reasons": p["reasons"], "revision": p["revision"]}
+    collection.update_one({"_id": p["target_id"]}, {"$set": {f"reviews.r{p['revision']}": review}},
+                          upsert=True)
+    collection.update_one({"_id": p["target_id"], "pending_edit.revision": p["revision"],
+                           "pending_edit.state": "pending"},
+                          {"$set": {"pending_edit.state": "held"}})
+
+
+@VIEWS.on("moderation.item_rejected")
+def _item_rejected(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    _collection(rm, p["target_type"]).update_one({"_id": p["target_id"]}, {"$set": {
+        "rejection.reason": p["reason"], "rejection.reason_code": p["reason_code"],
+        "rejection.revision": p["revision"]}}, upsert=True)

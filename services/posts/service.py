@@ -1,0 +1,375 @@
+"""posts: questions, ideas, discussions, articles, replies and votes (nameko entrypoints).
+
+Thin: parse arguments, load state, let `domain` decide, append, apply inline, present. The
+moderation round trip is event-driven (see docs/architecture.md, "Posts and moderation"):
+submissions append a private content event that moderation scans, and moderation's verdicts come
+back through `on_moderation_event`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from nameko.rpc import rpc
+
+from services.shared.consumer import reliable_handler
+from services.shared.envelope import CommandContext, Envelope
+from services.shared.errors import EXPECTED_ERRORS, InvalidInput, NotFound
+from services.shared.event_store import len_version
+from services.shared.observability import HealthEndpoints
+from services.shared.outbox import EventStoreProvider
+from services.shared.pagination import after_cursor, page
+from services.shared.projections import ReadModelsProvider
+
+from . import domain, listing, presenters
+from .projections import VIEWS
+from .schemas import (
+    AcceptedReplySchema,
+    IdeaStatusSchema,
+    PageQuerySchema,
+    PostCreateSchema,
+    PostEditSchema,
+    PostListQuerySchema,
+    ReplyCreateSchema,
+    ReplyEditSchema,
+)
+
+log = logging.getLogger(__name__)
+
+VERDICTS = {"moderation.item_held": "held", "moderation.item_approved": "approved",
+            "moderation.item_rejected": "rejected", "moderation.item_redacted": "redacted"}
+
+
+def load_input(schema: type[Schema], data: Any, partial: bool = False) -> dict[str, Any]:
+    try:
+        return schema().load(data if data is not None else {}, partial=partial)
+    except ValidationError as error:
+        raise InvalidInput("invalid input", {"fields": error.normalized_messages()}) from None
+
+
+class PostsService(HealthEndpoints):
+    name = "posts"
+    store = EventStoreProvider()
+    views = ReadModelsProvider(VIEWS)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _context(self, actor: domain.Actor | None) -> CommandContext:
+        return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
+
+    def _state(self, target_id: str) -> domain.Contribution:
+        state = domain.fold(self.store.load(target_id))
+        state.id = state.id or target_id
+        return state
+
+    def _post(self, post_id: str) -> domain.Contribution:
+        state = self._state(post_id)
+        if state.exists and state.target_type != "post":
+            raise NotFound("no such post", {"id": post_id})
+        state.target_type = state.target_type or "post"
+        return state
+
+    def _reply(self, reply_id: str) -> domain.Contribution:
+        state = self._state(reply_id)
+        if state.exists and state.target_type != "reply":
+            raise NotFound("no such reply", {"id": reply_id})
+        state.target_type = state.target_type or "reply"
+        return state
+
+    def _decide(self, stream_id: str, decide, actor: domain.Actor | None):
+        """Load, decide, append (re-deciding on a concurrent write), apply inline."""
+        commit = self.store.execute(stream_id, decide, self._context(actor))
+        self.views.apply_commit(commit)
+        return commit
+
+    def _submit(self, stream_id: str, decide, actor: domain.Actor | None) -> None:
+        """A submission: first the public announcement on the contribution's stream (optimistic
+        concurrency decides the revision number), then the text on its private content stream.
+        Moderation only ever sees a text whose announcement is already committed."""
+        history = self.store.load(stream_id)
+        submission: domain.Submission = decide(domain.fold(history))
+        context = self._context(actor)
+        public = self.store.append(stream_id, len_version(history), submission.public, context)
+        content = self.store.append(domain.content_stream(submission.target_id,
+                                                          submission.revision),
+                                    0, submission.content, context)
+        self.views.apply_commit(public)
+        self.views.apply_commit(content)
+
+    def _doc(self, collection: str, doc_id: str, actor: domain.Actor | None) -> dict[str, Any]:
+        doc = self.views[collection].find_one({"_id": doc_id})
+        if doc is None or not doc.get("state") or not domain.can_read(actor, doc):
+            raise NotFound(f"no such {collection[:-1] if collection == 'posts' else 'reply'}",
+                           {"id": doc_id})
+        return doc
+
+    def _draft(self, doc: dict[str, Any], actor: domain.Actor | None) -> dict[str, Any] | None:
+        if not actor or actor.get("id") != doc.get("author_id"):
+            return None
+        drafts = self.views["drafts"].find({"target_id": doc["_id"]}).sort("revision", -1)
+        return next(iter(drafts.limit(1)), None)
+
+    def _my_votes(self, actor: domain.Actor | None, target_ids: list[str]) -> dict[str, bool]:
+        if not actor or not target_ids:
+            return {}
+        found = self.views["votes"].find(
+            {"_id": {"$in": [f"{t}:{actor['id']}" for t in target_ids]}, "active": True},
+            {"target_id": 1})
+        voted = {doc["target_id"] for doc in found}
+        return {t: t in voted for t in target_ids}
+
+    def _present_post(self, post_id: str, actor: domain.Actor | None) -> dict[str, Any]:
+        doc = self._doc("posts", post_id, actor)
+        return presenters.post(doc, actor, draft=self._draft(doc, actor),
+                               my_vote=self._my_votes(actor, [post_id]).get(post_id))
+
+    def _present_reply(self, reply_id: str, actor: domain.Actor | None) -> dict[str, Any]:
+        doc = self._doc("replies", reply_id, actor)
+        return presenters.reply(doc, actor, draft=self._draft(doc, actor),
+                                my_vote=self._my_votes(actor, [reply_id]).get(reply_id))
+
+    # -- posts -------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_post(self, actor, data):
+        data = load_input(PostCreateSchema, data)
+        post_id = domain.new_post_id()
+        self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id), actor)
+        return self._present_post(post_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_post(self, actor, post_id):
+        return self._present_post(post_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_posts(self, actor, query=None):
+        query = load_input(PostListQuerySchema, query)
+        plan = listing.plan_posts(query)
+        documents = list(self.views["posts"].find(plan.filter).sort(plan.sort)
+                         .limit(plan.limit + 1))
+        items, cursor = page(documents, plan.field, plan.limit)
+        votes = self._my_votes(actor, [doc["_id"] for doc in items])
+        return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]))
+                          for doc in items],
+                "next_cursor": cursor}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def edit_post(self, actor, post_id, data):
+        data = load_input(PostEditSchema, data)
+        self._post(post_id)  # 404 before anything else
+        self._submit(post_id, lambda state: domain.submit_edit(actor, state, data), actor)
+        return self._present_post(post_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def delete_post(self, actor, post_id):
+        self._post(post_id)
+        self._decide(post_id, lambda history: domain.delete(actor, self._folded(history, "post")),
+                     actor)
+        return {"id": post_id, "state": "deleted"}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def history(self, actor, post_id):
+        doc = self._doc("posts", post_id, actor)
+        entries = self.views["history"].find({"target_id": post_id}).sort("revision", 1)
+        return {"id": post_id, "state": doc.get("state"),
+                "revisions": [presenters.history_entry(entry) for entry in entries]}
+
+    # -- replies -----------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_reply(self, actor, post_id, data):
+        data = load_input(ReplyCreateSchema, data)
+        post = self._post(post_id)
+        reply_id = domain.new_reply_id()
+        self._submit(reply_id, lambda state: domain.submit_reply(actor, post, data, reply_id),
+                     actor)
+        return self._present_reply(reply_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_replies(self, actor, post_id, query=None):
+        query = load_input(PageQuerySchema, query)
+        self._doc("posts", post_id, actor)
+        visible: dict[str, Any] = {"state": "published"}
+        if actor and domain.is_moderator(actor):
+            visible = {"state": {"$in": ["published", "pending", "hidden"]}}
+        elif actor:
+            visible = {"$or": [visible, {"author_id": actor["id"],
+                                         "state": {"$in": ["pending", "hidden", "rejected"]}}]}
+        after = after_cursor("created_ts", 1, query.get("cursor"))
+        conditions = [{"post_id": post_id}, visible] + ([after] if after else [])
+        limit = query["limit"]
+        documents = list(self.views["replies"].find({"$and": conditions})
+                         .sort([("created_ts", 1), ("_id", 1)]).limit(limit + 1))
+        items, cursor = page(documents, "created_ts", limit)
+        votes = self._my_votes(actor, [doc["_id"] for doc in items])
+        return {"items": [presenters.reply(doc, actor, draft=self._draft(doc, actor),
+                                           my_vote=votes.get(doc["_id"])) for doc in items],
+                "next_cursor": cursor}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_reply(self, actor, reply_id):
+        return self._present_reply(reply_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def edit_reply(self, actor, reply_id, data):
+        data = load_input(ReplyEditSchema, data)
+        self._reply(reply_id)
+        self._submit(reply_id, lambda state: domain.submit_edit(actor, state, data), actor)
+        return self._present_reply(reply_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def delete_reply(self, actor, reply_id):
+        self._reply(reply_id)
+        self._decide(reply_id,
+                     lambda history: domain.delete(actor, self._folded(history, "reply")), actor)
+        return {"id": reply_id, "state": "deleted"}
+
+    # -- votes -------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def vote(self, actor, target_type, target_id, on=True):
+        """PUT (on=True) / DELETE (on=False) the actor's vote; idempotent; returns the count."""
+        actor = domain.require_member(actor)
+        target = self._post(target_id) if target_type == "post" else self._reply(target_id)
+        self._decide(domain.vote_stream(target_id, actor["id"]),
+                     lambda history: domain.vote(actor, target, domain.fold_vote(history), on),
+                     actor)
+        collection = "posts" if target_type == "post" else "replies"
+        doc = self.views[collection].find_one({"_id": target_id}, {"votes": 1}) or {}
+        return {"id": target_id, "voted": bool(on), "votes": doc.get("votes", 0)}
+
+    # -- questions and ideas -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def accept_reply(self, actor, post_id, data):
+        data = load_input(AcceptedReplySchema, data)
+        self._post(post_id)
+        reply = self._reply(data["reply_id"])
+        self._decide(post_id, lambda history: domain.accept_answer(
+            actor, self._folded(history, "post"), reply), actor)
+        return self._present_post(post_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_idea_status(self, actor, post_id, data):
+        data = load_input(IdeaStatusSchema, data)
+        self._post(post_id)
+        self._decide(post_id, lambda history: domain.change_idea_status(
+            actor, self._folded(history, "post"), data["status"], data["note"],
+            data.get("release")), actor)
+        return self._present_post(post_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def merge_idea(self, actor, post_id, target_id):
+        self._post(post_id)
+        target = self._post(target_id)
+        self._decide(post_id, lambda history: domain.merge_idea(
+            actor, self._folded(history, "post"), target), actor)
+        self._move_votes(post_id, self._context(actor))
+        return {"source": self._present_post(post_id, actor),
+                "target": self._present_post(target_id, actor)}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_featured(self, actor, post_id, on=True):
+        return self._staff_flag(actor, post_id, "featured", on)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_locked(self, actor, post_id, on=True):
+        return self._staff_flag(actor, post_id, "locked", on)
+
+    def _staff_flag(self, actor, post_id: str, flag: str, on: bool) -> dict[str, Any]:
+        self._post(post_id)
+        self._decide(post_id, lambda history: domain.set_flag(
+            actor, self._folded(history, "post"), flag, bool(on)), actor)
+        return self._present_post(post_id, actor)
+
+    @staticmethod
+    def _folded(history: list[Envelope], target_type: str) -> domain.Contribution:
+        state = domain.fold(history)
+        state.target_type = state.target_type or target_type
+        return state
+
+    # -- merge: votes move ---------------------------------------------------------------------
+
+    def _move_votes(self, source_id: str, context: CommandContext,
+                    voters: list[str] | None = None) -> int:
+        """Move the votes of a merged idea to its target (each voter at most once there).
+
+        Idempotent and restartable: for each voter the target's vote is added first, then the
+        source's withdrawn, each decided on fresh state — a crash in between is finished by the
+        next run (the merge RPC, then the `posts.idea_merged` reaction, both run it)."""
+        source = self._post(source_id)
+        if not source.merged_into:
+            return 0
+        target = self._post(source.merged_into)
+        if voters is None:
+            voters = [doc["voter_id"] for doc in self.views["votes"].find(
+                {"target_id": source_id, "active": True}, {"voter_id": 1})]
+        moved = 0
+        for voter in voters:
+            source_stream = domain.vote_stream(source_id, voter)
+            target_stream = domain.vote_stream(target.id, voter)
+
+            def join(history, voter=voter, source_stream=source_stream):
+                source_vote = domain.fold_vote(self.store.load(source_stream))
+                return domain.move_vote(source, target, source_vote, domain.fold_vote(history),
+                                        voter)[1]
+
+            def leave(history, voter=voter, target_stream=target_stream):
+                target_vote = domain.fold_vote(self.store.load(target_stream))
+                return domain.move_vote(source, target, domain.fold_vote(history), target_vote,
+                                        voter)[0]
+
+            self.views.apply_commit(self.store.execute(target_stream, join, context))
+            commit = self.store.execute(source_stream, leave, context)
+            self.views.apply_commit(commit)
+            moved += commit is not None
+        return moved
+
+    # -- events --------------------------------------------------------------------------------
+
+    @reliable_handler("posts", "posts.*")
+    def project(self, event: Envelope):
+        """Own public events, also from the bus (if the writer died before applying them);
+        plus the merge reactions: votes of a merged idea move to its target."""
+        self.views.apply(event)
+        context = CommandContext(correlation_id=self.correlation).caused_by(event)
+        if event.type == "posts.idea_merged":
+            self._move_votes(event.payload["post_id"], context)
+        elif event.type == "posts.post_voted" and event.payload["reason"] == "member":
+            doc = self.views["posts"].find_one({"_id": event.payload["post_id"]},
+                                               {"merged_into": 1}) or {}
+            if doc.get("merged_into"):  # a vote that raced the merge
+                self._move_votes(event.payload["post_id"], context,
+                                 voters=[event.payload["voter_id"]])
+
+    @reliable_handler("posts", "posts.content_submitted", private=True)
+    def project_private(self, event: Envelope):
+        self.views.apply(event)
+
+    @reliable_handler("moderation", "moderation.*")
+    def on_moderation_event(self, event: Envelope):
+        """Verdicts: publish, reject, redact, hide or restore the contribution they concern."""
+        self.views.record_and_apply(event)
+        verdict = VERDICTS.get(event.type)
+        if verdict is None:
+            return
+        p = event.payload
+        content = None
+        if p["review"] == "content" and verdict in ("approved", "redacted"):
+            submitted = self.store.load(domain.content_stream(p["target_id"], p["revision"]))
+            if not submitted:
+                log.warning("verdict on %s r%s without its content; ignored", p["target_id"],
+                            p["revision"])
+                return
+            content = submitted[0].payload
+
+        def decide(history):
+            state = self._folded(history, p["target_type"])
+            return domain.on_review(state, verdict, p["review"], p["revision"], content=content,
+                                    title=p.get("title"), body=p.get("body"),
+                                    reason_code=p.get("reason_code"))
+
+        context = CommandContext(correlation_id=self.correlation).caused_by(event)
+        # a conflict beyond the retries raises: the reliable handler tries again later
+        self.views.apply_commit(self.store.execute(p["target_id"], decide, context, retries=10))

@@ -1,0 +1,1 @@
+from ..posts.fixtures import moderation, platform, posts  # noqa: F401 - fixtures
