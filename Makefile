@@ -18,11 +18,15 @@ STACK       := dev/stack.sh
 PLATFORM    := dev/platform.sh
 STACK_ENV   := .state/stack.env
 PYTEST_ARGS ?=
+# checkov (k8s security-scan tests) conflicts with our pins (packaging<24): it gets a venv of its own
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .state/tools/checkov-$(CHECKOV_VERSION)
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed
 
 # Load the URIs written by `dev/stack.sh up` into a recipe's shell.
 with_stack_env := set -a; source $(STACK_ENV); set +a;
 
-.PHONY: help venv infra status test up down bench lint clean-venv
+.PHONY: help venv tools infra status test up down bench lint clean-venv
 
 help: ## list the targets
 	@echo "Agora — make targets:"
@@ -47,14 +51,27 @@ $(VENV_STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'; \
 	touch $@
 
+tools: $(CHECKOV_STAMP) ## test tools kept out of .venv (checkov, in .state/tools/)
+	@true
+
+$(CHECKOV_STAMP):
+	@mkdir -p .state/tools; exec 8>.state/tools.lock; flock 8; \
+	if [ -f $@ ]; then exit 0; fi; \
+	echo "make tools: checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV)"; \
+	rm -rf $(CHECKOV_VENV); \
+	$(PYTHON) -m venv $(CHECKOV_VENV); \
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'checkov==$(CHECKOV_VERSION)'; \
+	touch $@
+
 infra: venv ## start RabbitMQ + MongoDB (or use AMQP_URI / MONGO_URI when they answer)
 	@$(STACK) up
 
 status: ## show what the local stack runs
 	@$(STACK) status
 
-test: infra ## run every test (unit, integration, e2e, k8s) against the local stack
+test: infra tools ## run every test (unit, integration, e2e, k8s) against the local stack
 	@$(with_stack_env) \
+	export CHECKOV=$${CHECKOV:-$(CURDIR)/$(CHECKOV_VENV)/bin/checkov}; \
 	rc=0; $(VENV)/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) — counted as a failure" >&2; fi; \
 	exit $$rc
