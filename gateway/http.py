@@ -325,7 +325,7 @@ def _load_body(spec: RouteSpec, request: Request, settings: Settings) -> tuple[A
     limit = settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the body is over {limit} bytes", {"limit": limit})
-    raw = request.stream.read(limit + 1)
+    raw = _read_body(request, limit + 1)
     if len(raw) > limit:
         raise PayloadTooLarge(f"the body is over {limit} bytes", {"limit": limit})
     if not raw.strip():
@@ -357,6 +357,23 @@ def _load_body(spec: RouteSpec, request: Request, settings: Settings) -> tuple[A
     except RecursionError:
         raise InvalidInput("the body is nested too deeply",
                            {"fields": {"_schema": ["nested too deeply"]}}) from None
+
+
+def _read_body(request: Request, size: int) -> bytes:
+    """Up to `size` bytes of the body, also when it is chunked (no Content-Length: werkzeug's
+    `stream` is then empty unless the server says the input is terminated; eventlet decodes
+    chunked input in `wsgi.input` itself)."""
+    if request.content_length is None and "chunked" in request.headers.get(
+            "Transfer-Encoding", "").lower():
+        stream, chunks, total = request.environ["wsgi.input"], [], 0
+        while total < size:
+            chunk = stream.read(min(16384, size - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    return request.stream.read(size)
 
 
 def client_address(request: Request, settings: Settings) -> str:

@@ -1,0 +1,110 @@
+"""Roles, badges, advisors and verification: who may do what, through the gateway."""
+from .conftest import PASSWORD
+
+
+def _status(response, status):
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def test_a_member_calling_admin_routes_is_403(api):
+    ada, bob = api.new_user(), api.new_user()
+    _status(api.put(f"/api/v1/users/{bob.id}/roles", user=ada, json={"roles": ["admin"]}), 403)
+    _status(api.put(f"/api/v1/users/{ada.id}/roles", user=ada, json={"roles": ["admin"]}), 403)
+    _status(api.put(f"/api/v1/users/{bob.id}/verification", user=ada,
+                    json={"verified_customer": True}), 403)
+    _status(api.put(f"/api/v1/users/{bob.id}/advisor", user=ada,
+                    json={"advisor_id": ada.id, "branch": "Lyon"}), 403)
+    assert "admin" not in api.get("/api/v1/me", user=ada).json()["roles"]
+
+
+def test_create_admin_from_the_command_line(platform, api):
+    email = api.unique_email("cli-admin")
+    weak = platform.agora("create-admin", "--email", email, "--name", "Weak Admin",
+                          input="password\n")
+    assert weak.returncode != 0 and "password" in weak.stderr
+    created = platform.agora("create-admin", "--email", email, "--name", "Cli Admin",
+                             input=PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    again = platform.agora("create-admin", "--email", email, "--name", "Cli Admin",
+                           input=PASSWORD + "\n")
+    assert again.returncode == 0 and "already exists" in again.stdout
+    tokens = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+    me = api.get("/api/v1/me", token=tokens["access_token"]).json()
+    assert me["roles"] == ["member", "admin"]
+
+
+def test_admin_grants_roles_and_the_advisor_badge_follows(platform, api):
+    admin, advisor = platform.admin, api.new_user(display_name="Alice Advisor")
+    profile = _status(api.put(f"/api/v1/users/{advisor.id}/roles", user=admin,
+                              json={"roles": ["advisor"]}), 200)
+    assert profile["roles"] == ["member", "advisor"] and profile["badges"] == ["bank_advisor"]
+    assert api.get(f"/api/v1/users/{advisor.id}").json()["badges"] == ["bank_advisor"]
+    api.login(advisor)
+    assert "advisor" in api.get("/api/v1/me", user=advisor).json()["roles"]
+    # unknown roles and taking one's own admin role away are refused
+    _status(api.put(f"/api/v1/users/{advisor.id}/roles", user=admin, json={"roles": ["god"]}),
+            400)
+    _status(api.put(f"/api/v1/users/{admin.id}/roles", user=admin, json={"roles": []}), 422)
+    _status(api.put("/api/v1/users/nobody/roles", user=admin, json={"roles": []}), 404)
+
+
+def test_revoking_a_role_ends_the_sessions_that_carry_it(platform, api):
+    from ..conftest import wait_for
+
+    admin, cm = platform.admin, api.new_user()
+    api.grant(admin, cm, "community_manager")
+    _status(api.put(f"/api/v1/users/{cm.id}/roles", user=admin, json={"roles": []}), 200)
+    wait_for(lambda: api.get("/api/v1/me", user=cm).status_code == 401,
+             message="token with the revoked role refused")
+    api.login(cm)
+    assert api.get("/api/v1/me", user=cm).json()["roles"] == ["member"]
+
+
+def test_advisor_assignment_by_admin_and_by_bank_system(platform, api):
+    admin = platform.admin
+    advisor = api.new_user(display_name="Bernard Advisor")
+    api.grant(admin, advisor, "advisor")
+    customer = api.new_user(customer=True)
+    prospect = api.new_user(customer=False)
+
+    _status(api.get("/api/v1/me/advisor", user=customer), 404)
+    assigned = _status(api.put(f"/api/v1/users/{customer.id}/advisor", user=admin,
+                               json={"advisor_id": advisor.id, "branch": "Paris Opéra"}), 200)
+    assert assigned["advisor"]["id"] == advisor.id and assigned["branch"] == "Paris Opéra"
+    mine = _status(api.get("/api/v1/me/advisor", user=customer), 200)
+    assert mine["advisor"]["display_name"] == "Bernard Advisor"
+    assert mine["advisor"]["badges"] == ["bank_advisor"] and mine["branch"] == "Paris Opéra"
+    assert api.get("/api/v1/me", user=customer).json()["advisor"]["advisor"]["id"] == advisor.id
+
+    # rules: the advisor must be an advisor, the person a customer
+    _status(api.put(f"/api/v1/users/{customer.id}/advisor", user=admin,
+                    json={"advisor_id": prospect.id, "branch": "Lyon"}), 422)
+    _status(api.put(f"/api/v1/users/{prospect.id}/advisor", user=admin,
+                    json={"advisor_id": advisor.id, "branch": "Lyon"}), 422)
+
+    # a bank system with its service credential (no user token)
+    other = api.new_user(customer=True)
+    _status(api.put(f"/api/v1/users/{other.id}/advisor", headers=platform.service_key,
+                    json={"advisor_id": advisor.id, "branch": "Lille"}), 200)
+    assert api.get("/api/v1/me/advisor", user=other).json()["branch"] == "Lille"
+    _status(api.put(f"/api/v1/users/{other.id}/advisor",
+                    headers={"X-Agora-Service-Key": "crm:wrong"},
+                    json={"advisor_id": advisor.id, "branch": "Lille"}), 401)
+    # a service credential opens only the routes that allow it
+    _status(api.put(f"/api/v1/users/{other.id}/roles", headers=platform.service_key,
+                    json={"roles": ["admin"]}), 403)
+
+
+def test_verified_customer_badge(platform, api):
+    member = api.new_user(customer=True)
+    assert api.get(f"/api/v1/users/{member.id}").json()["badges"] == []
+    verified = _status(api.put(f"/api/v1/users/{member.id}/verification",
+                               headers=platform.service_key, json={"verified_customer": True}),
+                       200)
+    assert verified["badges"] == ["verified_customer"]
+    me = api.get("/api/v1/me", user=member).json()
+    assert me["verified_customer"] is True and me["customer"] is True
+    _status(api.put(f"/api/v1/users/{member.id}/verification", user=platform.admin,
+                    json={"verified_customer": False}), 200)
+    assert api.get(f"/api/v1/users/{member.id}").json()["badges"] == []

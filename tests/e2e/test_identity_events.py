@@ -1,0 +1,92 @@
+"""What another bank system sees: a pika consumer bound to the identity exchange, as a CRM would."""
+import json
+import uuid
+
+import pika
+import pytest
+
+from ..conftest import wait_for
+from .conftest import PASSWORD
+
+
+class Subscriber:
+    """A bank system's own queue bound to an exchange (it declares nothing of ours but the
+    exchange, with the same arguments, in case it binds before the first event)."""
+
+    def __init__(self, amqp_uri, exchange, routing_key="#"):
+        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(exchange, "topic", durable=True)
+        self.queue = f"bank-system-{uuid.uuid4().hex[:8]}"
+        self.channel.queue_declare(self.queue, exclusive=True)
+        self.channel.queue_bind(self.queue, exchange, routing_key=routing_key)
+        self.received = []
+
+    def drain(self):
+        while True:
+            method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                return self.received
+            self.received.append((method.routing_key, properties, json.loads(body)))
+
+    def find(self, predicate):
+        return next((item for item in self.drain() if predicate(item)), None)
+
+    def close(self):
+        self.connection.close()
+
+
+@pytest.fixture
+def crm(platform):
+    subscriber = Subscriber(platform.amqp_uri, "identity.events")
+    yield subscriber
+    subscriber.close()
+
+
+@pytest.fixture
+def private(platform):
+    subscriber = Subscriber(platform.amqp_uri, "identity.private")
+    yield subscriber
+    subscriber.close()
+
+
+def test_an_external_consumer_receives_user_registered(api, crm):
+    email = api.unique_email("crm")
+    request_id = "crm-test-" + uuid.uuid4().hex[:8]
+    response = api.post("/api/v1/auth/register", headers={"X-Request-ID": request_id}, json={
+        "email": email, "password": PASSWORD, "display_name": "Grace Hopper", "customer": True})
+    assert response.status_code == 201
+    user_id = response.json()["id"]
+    key, properties, envelope = wait_for(
+        lambda: crm.find(lambda item: item[2]["payload"].get("user_id") == user_id
+                         and item[0] == "identity.user_registered"),
+        message="identity.user_registered on identity.events")
+    assert envelope["type"] == "identity.user_registered"
+    assert envelope["payload"]["display_name"] == "Grace Hopper"
+    assert envelope["payload"]["customer"] is True
+    assert envelope["stream_id"] == f"user-{user_id}" and envelope["stream_version"] == 1
+    assert envelope["correlation_id"] == request_id  # the gateway's request id, end to end
+    assert properties.message_id == envelope["id"] and properties.delivery_mode == 2
+    assert properties.content_type == "application/json"
+
+
+def test_public_events_carry_no_email_or_password_material(api, crm, private):
+    ada = api.new_user(customer=True)
+    api.patch("/api/v1/me", user=ada, json={"bio": "hello"})
+    api.post("/api/v1/me/password", user=ada, json={
+        "current_password": ada.password, "new_password": "a different long passphrase"})
+    wait_for(lambda: private.find(lambda item: item[0] == "identity.sessions_revoked"
+                                  and item[2]["payload"]["user_id"] == ada.id),
+             message="private session event")
+    public = [item for item in crm.drain() if item[2]["payload"].get("user_id") == ada.id]
+    assert {key for key, _, _ in public} >= {"identity.user_registered",
+                                             "identity.profile_updated"}
+    text = json.dumps([envelope for _, _, envelope in public]).lower()
+    assert ada.email.lower() not in text
+    for secret_word in ("password", "hash", "argon", "token", ada.password):
+        assert secret_word not in text.replace("identity.password_changed", "")
+    assert not any(key in ("identity.contact_changed", "identity.password_changed",
+                           "identity.sessions_revoked") for key, _, _ in public)
+    contact = private.find(lambda item: item[0] == "identity.contact_changed"
+                           and item[2]["payload"]["user_id"] == ada.id)
+    assert contact[2]["payload"]["email"] == ada.email
