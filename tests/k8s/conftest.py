@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -42,7 +43,7 @@ def kubectl() -> str:
 def render(overlay_dir: Path) -> str:
     result = subprocess.run(
         [kubectl(), "kustomize", str(overlay_dir)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     if result.returncode != 0:
         pytest.fail(f"kubectl kustomize {overlay_dir} failed:\n{result.stderr}", pytrace=False)

@@ -119,7 +119,7 @@ def test_migrate_user_is_limited_to_the_service_databases(prod):
     (migrate,) = [u for u in mdb["spec"]["users"] if u["name"] == "migrate"]
     assert sorted(r["db"] for r in migrate["roles"]) == sorted(f"agora_{s}" for s in SERVICES)
     assert {r["name"] for r in migrate["roles"]} == {"readWrite"}
-    assert set(u["name"] for u in mdb["spec"]["users"]) == set(SERVICES) | {"migrate", "admin"}
+    assert {u["name"] for u in mdb["spec"]["users"]} == set(SERVICES) | {"migrate", "admin"}
 
 
 def test_dev_mongodb_creates_the_same_users(dev):

@@ -21,14 +21,14 @@ REQUIRED_SECTIONS = [
 
 def sections() -> dict[str, str]:
     text = RUNBOOK.read_text()
-    parts = re.split(r"^## (.+)$", text, flags=re.M)
+    parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
     return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
 
 
 @pytest.mark.parametrize("title", REQUIRED_SECTIONS)
 def test_runbook_section_has_commands(title):
     body = sections()[title]
-    blocks = re.findall(r"```sh\n(.*?)```", body, re.S)
+    blocks = re.findall(r"```sh\n(.*?)```", body, re.DOTALL)
     assert blocks, f"'{title}' has no command"
     assert any(re.search(r"\b(kubectl|python3|mongodump|mongorestore|git)\b", b) for b in blocks)
 

@@ -62,7 +62,7 @@ def test_no_remote_downloads_or_secrets_in_the_image():
         assert keyword != "ADD", "use COPY (ADD fetches URLs and unpacks archives)"
         assert not re.search(r"\b(curl|wget)\b", rest)
         if keyword in ("ENV", "ARG"):
-            assert not re.search(r"PASSWORD|SECRET|TOKEN|PRIVATE", rest, re.I), rest
+            assert not re.search(r"PASSWORD|SECRET|TOKEN|PRIVATE", rest, re.IGNORECASE), rest
 
 
 def ignored(path: str, patterns: list[str]) -> bool:
@@ -113,7 +113,7 @@ def test_installed_package_carries_its_data_files(tmp_path):
     build = tmp_path / "build"
     result = subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q",
                              "build_py", "--build-lib", str(build)],
-                            cwd=context, capture_output=True, text=True)
+                            cwd=context, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     data = [n for n in tracked if n.startswith(("services/", "gateway/"))
             and not n.endswith((".py", ".pyc")) and "__pycache__" not in n]

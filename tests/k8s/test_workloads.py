@@ -14,8 +14,16 @@ from typing import Any
 import pytest
 
 from .conftest import (
-    CONSUMERS, IMAGE, OVERLAYS, SERVICES, Rendered, containers, pod_labels, pod_spec,
-    selector_matches, workloads,
+    CONSUMERS,
+    IMAGE,
+    OVERLAYS,
+    SERVICES,
+    Rendered,
+    containers,
+    pod_labels,
+    pod_spec,
+    selector_matches,
+    workloads,
 )
 
 pytestmark = pytest.mark.k8s
@@ -31,7 +39,7 @@ STANDARD_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance",
                    "app.kubernetes.io/version", "app.kubernetes.io/managed-by"]
 # A tag that names one release (semver), never a moving one such as "latest" or "3".
 PINNED_IMAGE = re.compile(r"^[a-z0-9.\-/]+(:\d+\.\d+\.\d+[\w.\-]*|@sha256:[0-9a-f]{64})$")
-SECRET_LIKE_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|KEY|CREDENTIAL|_URI$|_URL$", re.I)
+SECRET_LIKE_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|KEY|CREDENTIAL|_URI$|_URL$", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -104,7 +112,7 @@ def assert_security_context(obj):
     for c in containers(obj):
         sc = c.get("securityContext", {})
 
-        def effective(key):
+        def effective(key, sc=sc):
             return sc.get(key, pod_sc.get(key))
 
         assert effective("runAsNonRoot") is True, f"{c['name']}: runAsNonRoot"
