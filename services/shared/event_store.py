@@ -194,6 +194,14 @@ class EventStore:
         cursor = self.events.find({"pending": True}).sort("position", ASCENDING).limit(limit)
         return [self._commit(document) for document in cursor]
 
+    def pending_documents(self, after_position: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+        """Pending commits as stored (no upcasting: the relay publishes what was written)."""
+        cursor = self.events.find(
+            {"pending": True, "position": {"$gt": after_position}},
+            {"events": 1, "position": 1},
+        ).sort("position", ASCENDING).limit(limit)
+        return list(cursor)
+
     def mark_published(self, commit_ids: list[str]) -> None:
         self.events.update_many(
             {"_id": {"$in": commit_ids}},

@@ -174,31 +174,54 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.registry = registry
+        self._published_up_to = 0
+        self._marks = eventlet.GreenPool(2)
 
     def relay_once(self) -> int:
-        """Publish one batch of pending commits; returns the number of events confirmed."""
+        """Publish one batch of pending commits; returns the number of events confirmed.
+
+        Marking a confirmed batch published runs in the background while the next batch is
+        read and published (it is the slowest step). Batches are read after a high-water mark
+        so a batch still being marked is not read again; when nothing is left after the mark,
+        the relay waits for its marks and sweeps from the start, catching commits that became
+        visible late (a position taken before, but inserted after, a later one).
+        """
         if not self.holds_lease():
             return 0
-        commits = self.store.pending(self.batch_size)
-        if not commits:
+        documents = self.store.pending_documents(self._published_up_to, self.batch_size)
+        if not documents and self._published_up_to:
+            self.wait_for_marks()
+            self._published_up_to = 0
+            documents = self.store.pending_documents(0, self.batch_size)
+        if not documents:
             metrics.OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
-        messages = [self._route(event) for commit in commits for event in commit.events]
-        self.publisher.publish_batch(messages)
-        self.store.mark_published([commit.id for commit in commits])
-        self._count(commits)
-        metrics.OUTBOX_RELAY_BATCH.labels(self.service).observe(len(messages))
-        if len(commits) < self.batch_size:
-            metrics.OUTBOX_BACKLOG.labels(self.service).set(0)
-        else:
+        events = [event for document in documents for event in document["events"]]
+        self.publisher.publish_batch([self._route(event) for event in events])
+        self._published_up_to = documents[-1]["position"]
+        self._marks.spawn(self._mark, [d["_id"] for d in documents])
+        if len(documents) == self.batch_size:
             metrics.OUTBOX_BACKLOG.labels(self.service).set(self.store.backlog())
-        return len(messages)
+        for event in events:
+            metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
+        metrics.OUTBOX_RELAY_BATCH.labels(self.service).observe(len(events))
+        return len(events)
+
+    def _mark(self, commit_ids: list[str]) -> None:
+        try:
+            self.store.mark_published(commit_ids)
+        except PyMongoError as error:  # left pending: the next sweep publishes them again
+            log.warning("could not mark %d commit(s) published: %s", len(commit_ids), error)
+
+    def wait_for_marks(self) -> None:
+        self._marks.waitall()
 
     def drain(self) -> int:
         """Relay until nothing is pending (CLI and tests)."""
         total = 0
         while published := self.relay_once():
             total += published
+        self.wait_for_marks()
         return total
 
     def holds_lease(self) -> bool:
@@ -218,17 +241,13 @@ class OutboxRelay:
         self.store.db[LEASES].delete_one({"_id": self.service, "owner": self.owner})
 
     def close(self) -> None:
+        self.wait_for_marks()
         self.publisher.close()
 
-    def _route(self, envelope) -> tuple[str, str, Message]:
-        private = self.registry.is_private(envelope.type)
+    def _route(self, event: dict[str, Any]) -> tuple[str, str, Message]:
+        private = self.registry.is_private(event["type"])
         exchange = private_exchange(self.service) if private else public_exchange(self.service)
-        return exchange, envelope.type, to_message(envelope.to_dict(), private)
-
-    def _count(self, commits: list[Commit]) -> None:
-        for commit in commits:
-            for envelope in commit.events:
-                metrics.EVENTS_PUBLISHED.labels(self.service, envelope.type).inc()
+        return exchange, event["type"], to_message(event, private)
 
 
 class EventStoreProvider(DependencyProvider):
