@@ -94,6 +94,18 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalpha())
 
 
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s",
+                       "5": "s", "7": "t", "+": "t"})
+
+
+def _base_words(password: str) -> set[str]:
+    """What a password is built from: its letters, and its letters once leetspeak is undone
+    ("P@ssw0rd!!" -> "password"; trailing digits and symbols are decoration, not letters)."""
+    lowered = password.lower()
+    core = lowered.rstrip("0123456789!?.,;:-_*#&+=~ ")
+    return {_letters(lowered), _letters(core.translate(_LEET))} - {""}
+
+
 def is_passphrase(password: str) -> bool:
     words = [w for w in re.split(r"[\s\-_.,;:+/]+", password) if w]
     long_words = {w.lower() for w in words if len(w) >= PASSPHRASE_WORD_LENGTH}
@@ -113,7 +125,8 @@ def password_problems(password: str, email: str | None = None,
                         f"{PASSPHRASE_WORDS} words or more")
     lowered, letters = password.lower(), _letters(password)
     common = common_passwords()
-    if lowered in common or (letters in common) or (not letters and len(set(password)) < 6):
+    if lowered in common or (_base_words(password) & common) or (
+            not letters and len(set(password)) < 6):
         problems.append("this password is too common")
     elif len(set(lowered)) <= 2:
         problems.append("this password repeats the same characters")

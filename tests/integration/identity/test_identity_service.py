@@ -1,0 +1,164 @@
+"""The identity service in a nameko container, against the real broker and database."""
+import json
+from datetime import timedelta
+
+import eventlet
+import kombu
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from gateway.auth import TokenVerifier
+from services.identity.keys import generate_keypair
+from services.identity.projections import PROJECTION
+from services.identity.service import IdentityService
+from services.shared.envelope import utc_now
+from services.shared.event_store import EventStore
+from services.shared.projections import replay
+
+from ...conftest import wait_for
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "integration passphrase here"
+
+
+@pytest.fixture
+def keys(tmp_path):
+    return generate_keypair(tmp_path / "keys")
+
+
+@pytest.fixture
+def config(service_config, keys):
+    return {**service_config, "IDENTITY": {
+        "private_key_file": str(keys[0]), "argon2_memory_kib": 8192, "argon2_time_cost": 1,
+        "login_account_limit": 3, "login_window_seconds": 60}}
+
+
+@pytest.fixture
+def identity(container_factory, config):
+    container = container_factory(IdentityService, config)
+    container.start()
+    with ServiceRpcProxy("identity", config, timeout=20) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def db(mongo_client, config):
+    return mongo_client[f"{config['MONGO_DB_PREFIX']}_identity"]
+
+
+def _register(identity, email, **extra):
+    return identity.register({"email": email, "password": PASSWORD, "display_name": "Ada",
+                              **extra}, "127.0.0.1")
+
+
+def _bind(config, exchange):
+    connection = kombu.Connection(config["AMQP_URI"])
+    channel = connection.channel()
+    kombu.Exchange(exchange, "topic", durable=True)(channel).declare()
+    queue = kombu.Queue(f"probe-{exchange}", kombu.Exchange(exchange, "topic", durable=True),
+                        routing_key="#", exclusive=True)(channel)
+    queue.declare()
+    return connection, queue
+
+
+def _drain(queue):
+    messages = []
+    while (message := queue.get(no_ack=True)) is not None:
+        messages.append(json.loads(message.body))
+    return messages
+
+
+def test_register_login_and_verify_the_token(identity, keys):
+    profile = _register(identity, "Ada@Example.org", customer=True)
+    assert profile["email"] == "ada@example.org" and profile["customer"]
+    tokens = identity.login("ADA@example.org", PASSWORD, "127.0.0.1")
+    verifier = TokenVerifier(keys[1].read_bytes(), "agora-identity", "agora-api")
+    claims = verifier.verify(tokens["access_token"])
+    assert claims["sub"] == profile["id"] and claims["roles"] == ["member"] and claims["sid"]
+    me = identity.get_me({"id": profile["id"], "roles": ["member"], "sid": claims["sid"]})
+    assert me["id"] == profile["id"]
+
+
+def test_events_go_to_the_right_exchange_without_secrets(identity, config, db):
+    public, public_queue = _bind(config, "identity.events")
+    private, private_queue = _bind(config, "identity.private")
+    try:
+        profile = _register(identity, "grace@example.org")
+        received = wait_for(lambda: [e for e in _drain(public_queue)
+                                     if e["payload"]["user_id"] == profile["id"]] or None)
+        assert [e["type"] for e in received] == ["identity.user_registered"]
+        assert "grace@example.org" not in json.dumps(received)
+        contact = wait_for(lambda: _drain(private_queue))
+        assert contact[0]["type"] == "identity.contact_changed"
+        assert contact[0]["payload"]["email"] == "grace@example.org"
+        wait_for(lambda: db.events.count_documents({"pending": True}) == 0,
+                 message="outbox drained")
+    finally:
+        public.close()
+        private.close()
+
+
+def test_concurrent_registrations_one_winner(identity, config):
+    def attempt(email):
+        with ServiceRpcProxy("identity", config, timeout=20) as proxy:
+            try:
+                return _register(proxy, email)["id"]
+            except RemoteError as error:
+                return error.exc_type
+
+    outcomes = list(eventlet.GreenPool(6).imap(attempt, ["race@example.org", "RACE@example.org",
+                                                         "Race@Example.org"] * 2))
+    assert sum(1 for o in outcomes if o != "Conflict") == 1, outcomes
+
+
+def test_a_claim_abandoned_by_a_crash_is_taken_over(identity, db):
+    # a registration that claimed the address and died before committing any event
+    db.email_claims.insert_one({"_id": "crashed@example.org", "user_id": "ghost",
+                                "claimed_at": utc_now(), "confirmed": False})
+    with pytest.raises(RemoteError) as error:
+        _register(identity, "crashed@example.org")
+    assert error.value.exc_type == "Conflict"  # too fresh: maybe still in progress
+    db.email_claims.update_one({"_id": "crashed@example.org"},
+                               {"$set": {"claimed_at": utc_now() - timedelta(minutes=5)}})
+    profile = _register(identity, "crashed@example.org")
+    assert db.email_claims.find_one({"_id": "crashed@example.org"})["user_id"] == profile["id"]
+
+
+def test_throttling_and_audit(identity, db):
+    _register(identity, "slow@example.org")
+    for _ in range(3):
+        with pytest.raises(RemoteError) as error:
+            identity.login("slow@example.org", "not the password!", "10.0.0.1")
+        assert error.value.exc_type == "Unauthenticated"
+    with pytest.raises(RemoteError) as error:
+        identity.login("slow@example.org", PASSWORD, "10.0.0.2")
+    assert error.value.exc_type == "TooManyRequests"
+    assert json.loads(error.value.value)["details"]["retry_after"] > 0
+    outcomes = [a["outcome"] for a in db.login_audit.find({"email": "slow@example.org"})]
+    assert outcomes.count("bad_credentials") == 3 and outcomes.count("throttled") == 1
+
+
+def test_refresh_rotation_and_reuse(identity):
+    _register(identity, "rot@example.org")
+    first = identity.login("rot@example.org", PASSWORD, None)
+    second = identity.refresh(first["refresh_token"], None)
+    with pytest.raises(RemoteError) as error:
+        identity.refresh(first["refresh_token"], None)
+    assert error.value.exc_type == "Unauthenticated"
+    with pytest.raises(RemoteError):
+        identity.refresh(second["refresh_token"], None)  # the family is revoked
+
+
+def test_replay_rebuilds_the_users_read_model(identity, db):
+    admin_actor = {"id": "root", "roles": ["member", "admin"]}
+    a = _register(identity, "one@example.org", customer=True)
+    b = _register(identity, "two@example.org")
+    identity.set_roles(admin_actor, b["id"], ["advisor"])
+    identity.assign_advisor(admin_actor, a["id"], b["id"], "Nantes")
+    identity.update_me({"id": a["id"], "roles": ["member"]}, {"bio": "hi"})
+    before = sorted(db.users.find({}), key=lambda u: u["_id"])
+    figures = replay(EventStore(db, "identity"), PROJECTION)
+    assert figures["events"] == 7  # 2 registrations x 2, a role, an advisor, a profile
+    assert sorted(db.users.find({}), key=lambda u: u["_id"]) == before

@@ -1,0 +1,277 @@
+"""Identity's pure rules: no broker, no database, no clock."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.identity import domain
+from services.shared.envelope import CommandContext, Envelope
+from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+ADMIN = {"id": "admin-1", "roles": ["member", "admin"], "kind": "user"}
+MEMBER = {"id": "m-1", "roles": ["member"], "kind": "user"}
+SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
+
+
+def envelopes(events, stream="user-u1", start=1):
+    return [Envelope.new(event, stream_id=stream, stream_version=start + i,
+                         context=CommandContext()) for i, event in enumerate(events)]
+
+
+def user(user_id="u1", customer=False, roles=()):
+    events = domain.register(user_id, f"{user_id}@example.org", f"User {user_id}", customer, NOW,
+                             roles)
+    return domain.fold(envelopes(events, f"user-{user_id}")), events
+
+
+# -- e-mail ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, normalized", [
+    ("Ada@Example.ORG", "ada@example.org"),
+    ("  ada@example.org ", "ada@example.org"),
+    ("ＡＤＡ@example.org", "ada@example.org"),  # full-width letters (NFKC)
+])
+def test_email_normalization(raw, normalized):
+    assert domain.normalize_email(raw) == normalized
+
+
+@pytest.mark.parametrize("raw", ["", "ada", "ada@", "@example.org", "a b@example.org",
+                                 "ada@localhost", "x" * 300 + "@example.org"])
+def test_invalid_emails(raw):
+    with pytest.raises(InvalidInput):
+        domain.normalize_email(raw)
+
+
+# -- password policy ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password", [
+    "agora-demo-2026", "correct horse battery staple", "Tr0ub4dor&3xyz!", "x7#Lq9!mZp2@",
+    "blue cat sky tree",  # passphrase of four words (>= 12 anyway)
+])
+def test_acceptable_passwords(password):
+    assert domain.password_problems(password, "ada@example.org", "Ada") == []
+
+
+@pytest.mark.parametrize("password, fragment", [
+    ("short", "at least 12"),
+    ("elevenchars", "at least 12"),
+    ("password1234", "common"),
+    ("Password2024!", "common"),
+    ("P@ssw0rd!!!!!!", "common"),
+    ("motdepasse2026", "common"),
+    ("123456789012", "common"),
+    ("aaaaaaaaaaaaaaa", "repeats"),
+    ("abcdefghijklmnopq", "sequence"),
+    ("lovelace2026!!", "e-mail or name"),
+    ("", "required"),
+    ("x" * 2000, "at most"),
+])
+def test_refused_passwords(password, fragment):
+    problems = domain.password_problems(password, "lovelace@example.org", "Ada")
+    assert any(fragment in problem for problem in problems), problems
+
+
+def test_check_password_names_the_field():
+    with pytest.raises(InvalidInput) as error:
+        domain.check_password("short", field_name="new_password")
+    assert "new_password" in error.value.details["fields"]
+
+
+def test_the_shipped_common_list_is_loaded():
+    common = domain.common_passwords()
+    assert {"password", "azerty", "motdepasse", "qwerty"} <= common
+    assert len(common) > 50
+
+
+# -- the user aggregate -----------------------------------------------------------------------
+
+def test_register_produces_public_and_private_facts():
+    events = domain.register("u1", "Ada@Example.org", " Ada ", True, NOW)
+    assert [e.type for e in events] == [domain.REGISTERED, domain.CONTACT_CHANGED]
+    assert "email" not in events[0].payload
+    assert events[0].payload["display_name"] == "Ada"
+    assert events[1].payload["email"] == "ada@example.org"
+    state = domain.fold(envelopes(events))
+    assert state.exists and state.customer and state.roles == () and state.version == 2
+
+
+def test_register_with_roles_grants_them_as_events():
+    events = domain.register("u1", "a@example.org", "Ada", False, NOW, roles=["admin"])
+    assert events[-1].type == domain.ROLE_GRANTED and events[-1].payload["role"] == "admin"
+    with pytest.raises(InvalidInput):
+        domain.register("u1", "a@example.org", "Ada", False, NOW, roles=["emperor"])
+
+
+def test_profile_update_emits_only_changes():
+    state, _ = user()
+    assert domain.update_profile(state, {"display_name": state.display_name}) == []
+    (event,) = domain.update_profile(state, {"bio": "hello", "display_name": state.display_name})
+    assert event.payload == {"user_id": "u1", "bio": "hello"}
+
+
+def test_only_admins_set_roles():
+    state, _ = user()
+    with pytest.raises(Forbidden):
+        domain.set_roles(state, MEMBER, ["admin"])
+    with pytest.raises(Forbidden):
+        domain.set_roles(state, SERVICE, ["advisor"])
+    events = domain.set_roles(state, ADMIN, ["advisor", "community_manager", "member"])
+    assert [(e.type, e.payload["role"]) for e in events] == [
+        (domain.ROLE_GRANTED, "advisor"), (domain.ROLE_GRANTED, "community_manager")]
+
+
+def test_set_roles_revokes_what_is_left_out_and_is_idempotent():
+    state, history = user(roles=["advisor", "community_manager"])
+    events = domain.set_roles(state, ADMIN, ["advisor"])
+    assert [(e.type, e.payload["role"]) for e in events] == [
+        (domain.ROLE_REVOKED, "community_manager")]
+    after = domain.fold(envelopes([*history, *events]))
+    assert after.roles == ("advisor",)
+    assert domain.set_roles(after, ADMIN, ["advisor"]) == []
+
+
+def test_an_admin_cannot_drop_their_own_admin_role():
+    state, _ = user("admin-1", roles=["admin"])
+    with pytest.raises(Unprocessable):
+        domain.set_roles(state, ADMIN, [])
+    with pytest.raises(InvalidInput):
+        domain.set_roles(state, ADMIN, ["admin", "superuser"])
+
+
+def test_badges_follow_roles_and_verification():
+    assert domain.badges(["member", "advisor"], False) == ["bank_advisor"]
+    assert domain.badges(["member"], True) == ["verified_customer"]
+    assert domain.badges(["member", "community_manager"], False) == []
+
+
+def test_verification_by_admin_or_bank_system_only():
+    state, _ = user()
+    with pytest.raises(Forbidden):
+        domain.set_verification(state, MEMBER, True)
+    (event,) = domain.set_verification(state, SERVICE, True)
+    assert event.type == domain.USER_VERIFIED
+    verified = domain.apply(state, envelopes([event], start=3)[0])
+    assert verified.verified_customer and domain.set_verification(verified, ADMIN, True) == []
+    (withdrawn,) = domain.set_verification(verified, ADMIN, False)
+    assert withdrawn.type == domain.VERIFICATION_WITHDRAWN
+
+
+def test_advisor_assignment_rules():
+    customer, _ = user("c1", customer=True)
+    prospect, _ = user("p1", customer=False)
+    advisor, _ = user("a1", roles=["advisor"])
+    plain, _ = user("x1")
+    with pytest.raises(Forbidden):
+        domain.assign_advisor(customer, advisor, MEMBER, "Lyon")
+    with pytest.raises(Unprocessable):
+        domain.assign_advisor(customer, plain, ADMIN, "Lyon")
+    with pytest.raises(Unprocessable):
+        domain.assign_advisor(customer, domain.UserState(), ADMIN, "Lyon")
+    with pytest.raises(Unprocessable):
+        domain.assign_advisor(prospect, advisor, ADMIN, "Lyon")
+    with pytest.raises(Unprocessable):
+        domain.assign_advisor(advisor, advisor, ADMIN, "Lyon")
+    (event,) = domain.assign_advisor(customer, advisor, SERVICE, " Lyon ")
+    assert event.payload == {"user_id": "c1", "advisor_id": "a1", "branch": "Lyon"}
+    assigned = domain.apply(customer, envelopes([event], "user-c1", start=3)[0])
+    assert assigned.advisor.advisor_id == "a1"
+    assert domain.assign_advisor(assigned, advisor, ADMIN, "Lyon") == []  # same: no-op
+
+
+def test_require_user():
+    with pytest.raises(NotFound):
+        domain.require_user(domain.UserState(), "nobody")
+
+
+# -- refresh-token families ---------------------------------------------------------------------
+
+def _session(**kwargs):
+    token, digest = domain.new_refresh_token("f" * 32)
+    fields = {"id": "f" * 32, "user_id": "u1", "token_hash": digest,
+              "expires_at": NOW + timedelta(days=30)}
+    fields.update(kwargs)
+    return token, domain.Session(**fields)
+
+
+def test_refresh_token_format_and_parsing():
+    token, digest = domain.new_refresh_token("a" * 32)
+    assert token.startswith("a" * 32 + ".")
+    assert domain.parse_refresh_token(token) == ("a" * 32, digest)
+    for bad in ("", "nodot", "a" * 32 + ".short", "zz" * 16 + "." + "x" * 40, None):
+        assert domain.parse_refresh_token(bad) is None
+
+
+def test_the_current_token_rotates():
+    token, session = _session()
+    _, digest = domain.parse_refresh_token(token)
+    assert domain.refresh_decision(session, digest, NOW) == "rotate"
+
+
+def test_a_used_token_is_reuse_which_revokes_the_family():
+    old_token, old = _session()
+    _, old_digest = domain.parse_refresh_token(old_token)
+    _, new_digest = domain.new_refresh_token(old.id)
+    rotated = domain.Session(old.id, "u1", new_digest, used_hashes=(old_digest,),
+                             expires_at=old.expires_at)
+    assert domain.refresh_decision(rotated, old_digest, NOW) == "reuse"
+    revoked = domain.Session(old.id, "u1", new_digest, used_hashes=(old_digest,),
+                             expires_at=old.expires_at, revoked=True)
+    assert domain.refresh_decision(revoked, old_digest, NOW) == "revoked"
+    assert domain.refresh_decision(revoked, new_digest, NOW) == "revoked"
+
+
+def test_expired_unknown_and_guessed_tokens():
+    token, session = _session(expires_at=NOW - timedelta(seconds=1))
+    _, digest = domain.parse_refresh_token(token)
+    assert domain.refresh_decision(session, digest, NOW) == "expired"
+    assert domain.refresh_decision(None, digest, NOW) == "unknown"
+    # a guessed secret for a known family is refused *without* revoking anything
+    assert domain.refresh_decision(session, domain.token_hash("guess"), NOW) == "unknown"
+
+
+def test_logout_accepts_current_and_used_tokens_only():
+    token, session = _session(used_hashes=(domain.token_hash("older-secret"),))
+    _, digest = domain.parse_refresh_token(token)
+    assert domain.owns_token(session, digest)
+    assert domain.owns_token(session, domain.token_hash("older-secret"))
+    assert not domain.owns_token(session, domain.token_hash("guess"))
+    assert not domain.owns_token(None, digest)
+
+
+# -- throttling windows ---------------------------------------------------------------------------
+
+POLICY = domain.ThrottlePolicy(limit=3, window=timedelta(minutes=10))
+
+
+def test_under_the_limit_is_allowed():
+    failures = [NOW - timedelta(minutes=1), NOW - timedelta(minutes=2)]
+    assert domain.retry_after(failures, NOW, POLICY) is None
+
+
+def test_at_the_limit_waits_until_the_oldest_counted_failure_leaves_the_window():
+    failures = [NOW - timedelta(minutes=9), NOW - timedelta(minutes=5), NOW - timedelta(minutes=1)]
+    assert domain.retry_after(failures, NOW, POLICY) == pytest.approx(60)
+
+
+def test_old_failures_do_not_count():
+    failures = [NOW - timedelta(minutes=30), NOW - timedelta(minutes=11), NOW - timedelta(minutes=1)]
+    assert domain.retry_after(failures, NOW, POLICY) is None
+
+
+def test_many_failures_wait_for_the_limit_th_most_recent():
+    failures = [NOW - timedelta(minutes=m) for m in (9, 8, 7, 3, 2)]
+    # the 3 most recent are at -7, -3 and -2 min: the oldest of those leaves in 3 minutes
+    assert domain.retry_after(failures, NOW, POLICY) == pytest.approx(3 * 60)
+
+
+def test_wait_is_at_least_a_second():
+    failures = [NOW - timedelta(minutes=10) + timedelta(milliseconds=1)] * 3
+    assert domain.retry_after(failures, NOW, POLICY) == 1.0
+
+
+def test_throttle_keys():
+    assert domain.throttle_keys("ada@example.org", "192.0.2.1") == {
+        "account": "account:ada@example.org", "address": "address:192.0.2.1"}
+    assert domain.throttle_keys("ada@example.org", None) == {"account": "account:ada@example.org"}
