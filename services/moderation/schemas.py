@@ -170,7 +170,7 @@ class NoteSchema(Schema):
 
 class QueueQuerySchema(Schema):
     review = fields.String(validate=validate.OneOf(REVIEWS))
-    cursor = fields.String(validate=validate.Length(max=500))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -178,5 +178,5 @@ class AuditQuerySchema(Schema):
     target_id = fields.String(validate=validate.Length(max=200))
     actor_id = fields.String(validate=validate.Length(max=200))
     action = fields.String(validate=validate.Length(max=60))
-    cursor = fields.String(validate=validate.Length(max=500))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -21,7 +21,7 @@ from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput, NotFound
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
-from services.shared.pagination import after_cursor, page
+from services.shared import pagination
 from services.shared.projections import ReadModelsProvider
 
 from . import domain
@@ -89,13 +89,13 @@ class ModerationService(HealthEndpoints):
         conditions: list[dict[str, Any]] = [{"state": "held"}]
         if query.get("review"):
             conditions.append({"review": query["review"]})
-        page = after_cursor("held_ts", 1, query.get("cursor"))
+        page = pagination.after_cursor("held_ts", 1, query.get("cursor"))
         if page:
             conditions.append(page)
         limit = query["limit"]
         documents = list(self.views["items"].find({"$and": conditions})
                          .sort([("held_ts", 1), ("_id", 1)]).limit(limit + 1))
-        items, cursor = page(documents, "held_ts", limit)
+        items, cursor = pagination.page(documents, "held_ts", limit)
         now = time.time()
         return {"items": [present_item(doc, now) for doc in items], "next_cursor": cursor,
                 "waiting": self.views["items"].count_documents({"state": "held"})}
@@ -185,13 +185,13 @@ class ModerationService(HealthEndpoints):
         for name in ("target_id", "actor_id", "action"):
             if query.get(name):
                 conditions.append({name: query[name]})
-        page = after_cursor("at_ts", -1, query.get("cursor"))
+        page = pagination.after_cursor("at_ts", -1, query.get("cursor"))
         if page:
             conditions.append(page)
         limit = query["limit"]
         documents = list(self.views["audit"].find({"$and": conditions})
                          .sort([("at_ts", -1), ("_id", -1)]).limit(limit + 1))
-        items, cursor = page(documents, "at_ts", limit)
+        items, cursor = pagination.page(documents, "at_ts", limit)
         return {"items": [present_audit(doc) for doc in items], "next_cursor": cursor}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

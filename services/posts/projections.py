@@ -71,10 +71,21 @@ def _target(event: Envelope) -> tuple[str, str]:
 @VIEWS.on("posts.content_submitted")
 def _content_submitted(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
+    if _ruled_on(rm, p["target_type"], p["target_id"], p["revision"]):
+        return  # moderation was faster than this projection: the draft is already over
     rm["drafts"].update_one({"_id": event.stream_id}, {"$set": {
         "target_type": p["target_type"], "target_id": p["target_id"], "revision": p["revision"],
         "author_id": p["author_id"], "title": p["title"], "body": p["body"],
         "category": p["category"], "submitted_at": event.occurred_at}}, upsert=True)
+
+
+def _ruled_on(rm: ReadModels, target_type: str, target_id: str, revision: int) -> bool:
+    if rm["history"].find_one({"_id": f"{target_id}:{revision}"}, {"_id": 1}):
+        return True
+    doc = _collection(rm, target_type).find_one({"_id": target_id},
+                                                {"state": 1, "rejection": 1}) or {}
+    return doc.get("state") == "deleted" or (doc.get("rejection") or {}).get(
+        "revision") == revision
 
 
 def _drop_draft(rm: ReadModels, target_id: str, revision: int) -> None:

@@ -370,12 +370,12 @@ class PostListQuerySchema(Schema):
     featured = fields.Boolean()
     q = fields.String(validate=validate.Length(min=1, max=200))
     sort = fields.String(load_default="new", validate=validate.OneOf(SORTS))
-    cursor = fields.String(validate=validate.Length(max=500))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class PageQuerySchema(Schema):
-    cursor = fields.String(validate=validate.Length(max=500))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -19,7 +19,7 @@ from services.shared.errors import EXPECTED_ERRORS, InvalidInput, NotFound
 from services.shared.event_store import len_version
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
-from services.shared.pagination import after_cursor, page
+from services.shared import pagination
 from services.shared.projections import ReadModelsProvider
 
 from . import domain, listing, presenters
@@ -148,7 +148,7 @@ class PostsService(HealthEndpoints):
         plan = listing.plan_posts(query)
         documents = list(self.views["posts"].find(plan.filter).sort(plan.sort)
                          .limit(plan.limit + 1))
-        items, cursor = page(documents, plan.field, plan.limit)
+        items, cursor = pagination.page(documents, plan.field, plan.limit)
         votes = self._my_votes(actor, [doc["_id"] for doc in items])
         return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]))
                           for doc in items],
@@ -196,12 +196,12 @@ class PostsService(HealthEndpoints):
         elif actor:
             visible = {"$or": [visible, {"author_id": actor["id"],
                                          "state": {"$in": ["pending", "hidden", "rejected"]}}]}
-        after = after_cursor("created_ts", 1, query.get("cursor"))
+        after = pagination.after_cursor("created_ts", 1, query.get("cursor"))
         conditions = [{"post_id": post_id}, visible] + ([after] if after else [])
         limit = query["limit"]
         documents = list(self.views["replies"].find({"$and": conditions})
                          .sort([("created_ts", 1), ("_id", 1)]).limit(limit + 1))
-        items, cursor = page(documents, "created_ts", limit)
+        items, cursor = pagination.page(documents, "created_ts", limit)
         votes = self._my_votes(actor, [doc["_id"] for doc in items])
         return {"items": [presenters.reply(doc, actor, draft=self._draft(doc, actor),
                                            my_vote=votes.get(doc["_id"])) for doc in items],

@@ -12,8 +12,8 @@ def test_a_clean_question_is_published_by_moderation_and_found_by_search(posts):
     author = member()
     created = new_post(posts, author, title="Plafond de carte à l'étranger",
                        body="Comment **augmenter** le plafond ?", tags=["voyage"])
-    assert created["state"] == "pending"
-    assert created["draft"]["title"] == "Plafond de carte à l'étranger"
+    assert created["state"] == "pending", created
+    assert created["draft"]["title"] == "Plafond de carte à l'étranger", created
     post = published(posts, created["id"])
     assert post["title"] == "Plafond de carte à l'étranger"
     assert post["body_html"] == "<p>Comment <strong>augmenter</strong> le plafond ?</p>"
@@ -30,3 +30,150 @@ def test_a_pending_post_is_invisible_to_others(posts):
         posts.get_post(member(), created["id"])
     assert error.value.exc_type == "NotFound"
     assert posts.get_post(author, created["id"])["state"] == "pending"
+
+
+def test_edits_go_through_moderation_and_keep_a_visible_history(posts):
+    author = member()
+    post_id = new_post(posts, author, title="First title", body="first body")["id"]
+    published(posts, post_id)
+    edited = posts.edit_post(author, post_id, {"body": "second body", "tags": ["cartes"]})
+    if edited["revision"] == 1:  # moderation may already have released it
+        assert edited["pending_edit"]["revision"] == 2
+        assert edited["body"] == "first body"  # the published revision stays until released
+    post = wait_for(lambda: (p := posts.get_post(None, post_id))["revision"] == 2 and p,
+                    message="revision 2 published")
+    assert post["body"] == "second body" and post["tags"] == ["cartes"]
+    assert post["edited_at"] is not None
+    history = posts.history(None, post_id)["revisions"]
+    assert [(h["revision"], h["body"]) for h in history] == [(1, "first body"),
+                                                             (2, "second body")]
+
+
+def test_only_the_author_or_a_cm_edits_or_deletes(posts):
+    author, other = member(), member()
+    post_id = new_post(posts, author)["id"]
+    published(posts, post_id)
+    for call in (lambda: posts.edit_post(other, post_id, {"body": "mine now"}),
+                 lambda: posts.delete_post(other, post_id)):
+        with pytest.raises(RemoteError) as error:
+            call()
+        assert error.value.exc_type == "Forbidden"
+    posts.delete_post(cm(), post_id)
+    tombstone = posts.get_post(None, post_id)
+    assert tombstone == {"id": post_id, "kind": "question", "state": "deleted", "deleted": True,
+                         "deleted_at": tombstone["deleted_at"]}
+    assert posts.history(None, post_id)["revisions"] == []
+    assert post_id not in [p["id"] for p in posts.list_posts(None, {})["items"]]
+
+
+def test_articles_are_for_community_managers(posts):
+    with pytest.raises(RemoteError) as error:
+        new_post(posts, member(), kind="article")
+    assert error.value.exc_type == "Forbidden"
+    assert new_post(posts, cm(), kind="article")["state"] == "pending"
+
+
+def test_invalid_input_is_refused_with_field_errors(posts):
+    with pytest.raises(RemoteError) as error:
+        posts.create_post(member(), {"kind": "poll", "title": "x", "category": "FR7630006000011"})
+    assert error.value.exc_type == "InvalidInput"
+    for field in ("kind", "title", "body", "category"):
+        assert field in error.value.value
+
+
+def test_replies_answers_official_badge_and_accepted_answer(posts):
+    author, helper, adviser = member(), member(), member("adv-9", "advisor")
+    question = new_post(posts, author)["id"]
+    published(posts, question)
+    answer = posts.add_reply(helper, question, {"body": "Use the app settings."})
+    official = posts.add_reply(adviser, question, {"body": "I raised it for you."})
+    assert answer["kind"] == "answer" and not answer["official"]
+    reply_published(posts, answer["id"])
+    assert reply_published(posts, official["id"])["official"] is True
+    listed = posts.list_replies(None, question, {})["items"]
+    assert [r["id"] for r in listed] == [answer["id"], official["id"]]
+    with pytest.raises(RemoteError) as error:
+        posts.accept_reply(helper, question, {"reply_id": answer["id"]})
+    assert error.value.exc_type == "Forbidden"
+    post = posts.accept_reply(author, question, {"reply_id": official["id"]})
+    assert post["accepted_reply_id"] == official["id"] and post["has_official_answer"]
+    assert post["answer_count"] == 2
+    assert posts.list_posts(None, {"accepted": True})["items"][0]["id"] == question
+    assert question not in [p["id"] for p in posts.list_posts(None, {"sort": "unanswered"})[
+        "items"]]
+
+
+def test_votes_are_idempotent_and_exact_under_concurrency(posts, platform):
+    import eventlet
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    idea = new_post(posts, member(), kind="idea", title="Dark mode in the app")["id"]
+    published(posts, idea)
+    voters = [member(f"voter-{n}") for n in range(30)]
+
+    def vote(voter):
+        with ServiceRpcProxy("posts", platform, timeout=30) as proxy:
+            proxy.vote(voter, "post", idea, True)
+            proxy.vote(voter, "post", idea, True)  # again: no double count
+
+    pool = eventlet.GreenPool(30)
+    list(pool.imap(vote, voters))
+    assert posts.get_post(None, idea)["votes"] == 30
+    assert posts.vote(voters[0], "post", idea, False)["votes"] == 29
+    assert posts.vote(voters[0], "post", idea, False)["votes"] == 29
+    assert posts.get_post(voters[1], idea)["my_vote"] is True
+
+
+def test_idea_status_workflow_and_merge_moving_votes(posts):
+    manager = cm()
+    duplicate = new_post(posts, member(), kind="idea", title="Dark theme please")["id"]
+    target = new_post(posts, member(), kind="idea", title="Dark mode in the app")["id"]
+    published(posts, duplicate)
+    published(posts, target)
+    both, only_dup, only_target = member("both"), member("dup"), member("tgt")
+    for voter, ideas in ((both, [duplicate, target]), (only_dup, [duplicate]),
+                         (only_target, [target])):
+        for idea in ideas:
+            posts.vote(voter, "post", idea, True)
+    with pytest.raises(RemoteError) as error:
+        posts.set_idea_status(member(), target, {"status": "planned", "note": "x"})
+    assert error.value.exc_type == "Forbidden"
+    with pytest.raises(RemoteError) as error:
+        posts.set_idea_status(manager, target, {"status": "delivered", "note": "too early"})
+    assert error.value.exc_type == "Unprocessable"
+    post = posts.set_idea_status(manager, target, {"status": "under_review",
+                                                   "note": "We are looking at it"})
+    assert post["status"] == "under_review"
+    assert post["status_note"]["note"] == "We are looking at it"
+    merged = posts.merge_idea(manager, duplicate, target)
+    assert merged["source"]["merged_into"] == target
+    assert merged["source"]["status"] == "already_exists"
+    assert merged["source"]["votes"] == 0
+    assert merged["target"]["votes"] == 3  # both, dup, tgt — "both" counted once
+    assert merged["target"]["merged_from"] == [duplicate]
+    with pytest.raises(RemoteError) as error:
+        posts.vote(member(), "post", duplicate, True)
+    assert error.value.exc_type == "Unprocessable"
+    assert duplicate not in [p["id"] for p in posts.list_posts(None, {"kind": "idea"})["items"]]
+
+
+def test_listing_filters_sorts_and_cursor_pagination(posts):
+    author = member()
+    ids = [new_post(posts, author, kind="discussion", category="savings",
+                    title=f"Savings topic {n}", tags=["livret"])["id"] for n in range(5)]
+    when = {post_id: published(posts, post_id)["published_at"] for post_id in ids}
+    posts.vote(member(), "post", ids[2], True)
+    seen, cursor = [], None
+    while True:
+        page = posts.list_posts(None, {"category": "savings", "limit": 2, "cursor": cursor})
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(ids, key=lambda i: (when[i], i), reverse=True)  # newest first
+    top = posts.list_posts(None, {"category": "savings", "sort": "top", "limit": 1})
+    assert top["items"][0]["id"] == ids[2]
+    assert len(posts.list_posts(None, {"tag": "livret", "author": author["id"]})["items"]) == 5
+    with pytest.raises(RemoteError) as error:
+        posts.list_posts(None, {"cursor": "not-a-cursor"})
+    assert error.value.exc_type == "InvalidInput"

@@ -1,0 +1,192 @@
+"""Moderation in nameko containers: detector holds, policy, decisions, flags, audit, SLA."""
+import json
+
+import pika
+import pytest
+from nameko.exceptions import RemoteError
+
+from ...conftest import wait_for
+from ..posts.fixtures import (
+    IBAN,
+    advisor,
+    cm,
+    held_item,
+    member,
+    new_post,
+    published,
+    reply_published,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def wiretap(platform):
+    """A bank system's view: every message on the PUBLIC exchanges of posts and moderation."""
+    connection = pika.BlockingConnection(pika.URLParameters(platform["AMQP_URI"]))
+    channel = connection.channel()
+    queue = channel.queue_declare("", exclusive=True).method.queue
+    for exchange in ("posts.events", "moderation.events"):
+        channel.exchange_declare(exchange, "topic", durable=True)
+        channel.queue_bind(queue, exchange, routing_key="#")
+
+    def received():
+        bodies = []
+        while True:
+            method, _, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return bodies
+            bodies.append(body.decode())
+    yield received
+    connection.close()
+
+
+def test_an_iban_is_held_redacted_and_the_original_stays_in_the_audit_only(
+        posts, moderation, wiretap):
+    author, manager = member(), cm()
+    post = new_post(posts, author, title="Virement bloqué",
+                    body=f"Bonjour, mon IBAN est {IBAN}, pourquoi ce blocage ?")
+    item = held_item(moderation, post["id"])
+    assert item["reasons"] == ["detector"] and item["detector_kinds"] == ["iban"]
+    assert IBAN not in item["proposal"]["body"] and "•" in item["proposal"]["body"]
+    mine = wait_for(lambda: (p := posts.get_post(author, post["id"]))["review"]["state"] == "held"
+                    and p, message="the author sees it held")
+    assert mine["review"] == {"state": "held", "reasons": ["detector"]}
+    with pytest.raises(RemoteError):
+        posts.get_post(member(), post["id"])
+
+    with pytest.raises(RemoteError) as error:  # still confidential: refused
+        moderation.decide(manager, item["id"], {"decision": "redact", "body": f"IBAN {IBAN}"})
+    assert error.value.exc_type == "Unprocessable"
+    moderation.decide(manager, item["id"], {"decision": "redact",
+                                            "body": item["proposal"]["body"]})
+    shown = published(posts, post["id"])
+    assert shown["redacted"] is True
+    assert shown["redaction_mark"] == "edited by the community managers"
+    assert shown["body"] == item["proposal"]["body"]
+    assert shown["title"] == "Virement bloqué"
+    assert IBAN not in json.dumps(posts.get_post(author, post["id"]))
+    assert IBAN not in json.dumps(posts.history(None, post["id"]))
+    assert IBAN not in json.dumps(moderation.get_item(manager, item["id"]))
+    audit = moderation.audit(manager, {"target_id": post["id"]})["items"]
+    assert [entry["action"] for entry in audit] == ["redact"]
+    assert IBAN in audit[0]["before"]["body"] and IBAN not in audit[0]["after"]["body"]
+    assert audit[0]["actor_id"] == manager["id"]
+    tapped = wiretap()
+    assert any("posts.post_published" in body for body in tapped)
+    assert not [body for body in tapped if "3000 6000 0112" in body]
+
+
+def test_premoderation_holds_everything_until_approved(posts, moderation):
+    manager = cm()
+    with pytest.raises(RemoteError) as error:
+        moderation.set_policy(member(), {"premoderation": True})
+    assert error.value.exc_type == "Forbidden"
+    assert moderation.set_policy(manager, {"premoderation": True})["premoderation"] is True
+    post = new_post(posts, member())
+    item = held_item(moderation, post["id"])
+    assert item["reasons"] == ["policy"] and item["policy_rules"] == ["global"]
+    assert item["content"]["body"] == "How do I raise my card's payment limit?"
+    staff_post = new_post(posts, advisor())  # staff are not pre-moderated
+    published(posts, staff_post["id"])
+    moderation.decide(manager, item["id"], {"decision": "approve"})
+    published(posts, post["id"])
+    with pytest.raises(RemoteError) as error:  # decided already
+        moderation.decide(manager, item["id"], {"decision": "reject", "reason_code": "spam"})
+    assert error.value.exc_type == "Conflict"
+    audit = moderation.audit(manager, {})["items"]
+    assert [entry["action"] for entry in audit][:2] == ["approve", "change_policy"]
+
+
+def test_a_rejection_shows_its_reason_to_the_author_only(posts, moderation):
+    author, manager = member(), cm()
+    moderation.set_policy(manager, {"premoderated_categories": ["loans"]})
+    post = new_post(posts, author, category="loans")
+    item = held_item(moderation, post["id"])
+    assert item["policy_rules"] == ["category"]
+    moderation.decide(manager, item["id"], {"decision": "reject", "reason_code": "off_topic"})
+    seen = wait_for(lambda: (p := posts.get_post(author, post["id"]))["state"] == "rejected"
+                    and p, message="rejected")
+    assert seen["review"] == {"state": "rejected", "reason_code": "off_topic",
+                              "reason": "Off topic for this community"}
+    with pytest.raises(RemoteError):
+        posts.get_post(member(), post["id"])
+
+
+def test_new_members_are_premoderated_until_enough_approved_contributions(posts, moderation):
+    author, manager = member(), cm()
+    moderation.set_policy(manager, {"new_member_threshold": 1})
+    first = new_post(posts, author)
+    item = held_item(moderation, first["id"])
+    assert item["policy_rules"] == ["new_member"]
+    moderation.decide(manager, item["id"], {"decision": "approve"})
+    published(posts, first["id"])
+    wait_for(lambda: moderation.member_notes(manager, author["id"])[
+        "approved_contributions"] == 1, message="approval counted")
+    second = new_post(posts, author)
+    published(posts, second["id"])
+
+
+def test_replies_and_edits_are_scanned_too(posts, moderation):
+    author, manager = member(), cm()
+    question = new_post(posts, author)["id"]
+    published(posts, question)
+    reply = posts.add_reply(member(), question, {"body": "Call me on 06 12 34 56 78"})
+    item = held_item(moderation, reply["id"])
+    assert item["detector_kinds"] == ["phone"] and item["target_type"] == "reply"
+    moderation.decide(manager, item["id"], {"decision": "reject",
+                                            "reason_code": "confidential_data"})
+    posts.edit_post(author, question, {"body": "Write to jean.dupont@exemple.fr"})
+    edit = held_item(moderation, question)
+    assert edit["revision"] == 2 and edit["detector_kinds"] == ["email"]
+    assert posts.get_post(None, question)["body"] == "How do I raise my card's payment limit?"
+    moderation.decide(manager, edit["id"], {"decision": "redact",
+                                            "body": edit["proposal"]["body"]})
+    post = wait_for(lambda: (p := posts.get_post(None, question))["revision"] == 2 and p,
+                    message="redacted edit")
+    assert post["redacted"] and "jean.dupont" not in post["body"]
+    revisions = posts.history(None, question)["revisions"]
+    assert [r["redacted"] for r in revisions] == [False, True]
+
+
+def test_trusted_flags_hide_a_post_until_a_cm_restores_it(posts, moderation):
+    manager = cm()
+    moderation.set_policy(manager, {"flags_to_hide": 2, "trusted_min_approved": 0})
+    post_id = new_post(posts, member())["id"]
+    published(posts, post_id)
+    flaggers = [member(), member()]
+    assert moderation.flag(flaggers[0], "post", post_id, {"reason": "spam"})["held"] is False
+    assert moderation.flag(flaggers[0], "post", post_id, {"reason": "spam"})["held"] is False
+    assert moderation.flag(flaggers[1], "post", post_id, {"reason": "abusive"})["held"] is True
+    wait_for(lambda: posts.get_post(manager, post_id)["state"] == "hidden", message="hidden")
+    with pytest.raises(RemoteError):
+        posts.get_post(member(), post_id)
+    item = held_item(moderation, post_id)
+    assert item["review"] == "flags" and item["flags"] == {"spam": 1, "abusive": 1}
+    moderation.decide(manager, item["id"], {"decision": "approve"})
+    published(posts, post_id)
+
+
+def test_cm_notes_on_members_are_staff_only(moderation):
+    manager, someone = cm(), member()
+    with pytest.raises(RemoteError) as error:
+        moderation.note_member(member(), someone["id"], {"note": "careful"})
+    assert error.value.exc_type == "Forbidden"
+    moderation.note_member(manager, someone["id"], {"note": "Asked twice for a refund"})
+    notes = moderation.member_notes(manager, someone["id"])["notes"]
+    assert [note["note"] for note in notes] == ["Asked twice for a refund"]
+
+
+def test_questions_without_a_staff_answer_breach_their_sla(posts, moderation):
+    manager = cm()
+    question = new_post(posts, member())["id"]
+    published(posts, question)
+    wait_for(lambda: moderation.sla(manager)["unanswered"] == 1, message="clock started")
+    answered = new_post(posts, member())["id"]
+    published(posts, answered)
+    reply = posts.add_reply(advisor(), answered, {"body": "Here is how."})
+    reply_published(posts, reply["id"])
+    report = wait_for(lambda: (r := moderation.sla(manager))["answered"] == 1 and r,
+                      message="first staff answer recorded")
+    assert report["unanswered"] == 1 and report["within_target_ratio"] == 1.0
+    assert moderation.raise_sla_breaches() == 0  # within the hour target of this test
