@@ -8,9 +8,10 @@ events received from other services that the service recorded), so a stream is a
 in order whatever order messages arrive in.
 
 Handlers must be idempotent, because a crash between a handler's write and the cursor update
-re-applies that one event: write with upserts keyed by ids from the event, `$set`, `$addToSet`,
-or a conditional counter (`update_one({"_id": p, "voters": {"$ne": m}}, {"$push": {"voters": m},
-"$inc": {"votes": 1}})`), never a bare `$inc`.
+re-applies that one event, and two workers may apply the same stream at once (the inline apply
+after a command and the service's own subscription): use `update_versioned` for set-style writes
+to a stream's own document (an older event never overwrites a newer state) and `update_once`
+for counters (`$inc` applied once per event id); `$addToSet`/`$pull` are safe as they are.
 
 `replay` rebuilds every collection of a projection into shadow collections from the whole log,
 swaps them in by rename, then re-applies what was recorded while it ran: writers never stop.
@@ -49,6 +50,8 @@ SHADOW_SUFFIX = "__replay"
 CHECKPOINTS = "projection_checkpoints"
 APPLIED_KEPT = 64  # a re-application can only concern the latest events of a document
 CATCH_UP_MARGIN = timedelta(seconds=60)  # commits may become visible a little out of order
+SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this often
+SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
 
 
 class OutOfOrder(RuntimeError):
@@ -128,12 +131,14 @@ class Projection:
                 return 0
         applied = 0
         for next_event in pending:
-            if next_event.stream_version != cursor + applied + 1:
+            expected = cursor + applied
+            if next_event.stream_version != expected + 1:
                 break  # a hole in the log itself: wait for the missing event
             handler = self._handlers.get(next_event.type)
             if handler is not None:
                 handler(rm, next_event)
-            self._advance(rm, key, next_event.stream_version)
+            if not self._advance(rm, key, expected, next_event.stream_version):
+                break  # someone else moved the cursor: they (or a replay's catch-up) go on
             applied += 1
         return applied
 
@@ -145,8 +150,21 @@ class Projection:
         document = rm[self.cursors].find_one({"_id": key}, {"version": 1})
         return 0 if document is None else int(document["version"])
 
-    def _advance(self, rm: ReadModels, key: str, version: int) -> None:
-        rm[self.cursors].update_one({"_id": key}, {"$max": {"version": version}}, upsert=True)
+    def _advance(self, rm: ReadModels, key: str, seen: int, version: int) -> bool:
+        """Compare-and-set: move the cursor from `seen` to `version`, or report that it moved.
+
+        A plain `$max` could jump the cursor over events that were never applied to *these*
+        collections (a worker that read the cursor before a replay's swap and writes after it).
+        """
+        cursors = rm[self.cursors]
+        if seen == 0:
+            try:
+                cursors.insert_one({"_id": key, "version": version})
+                return True
+            except DuplicateKeyError:
+                return False
+        return cursors.update_one({"_id": key, "version": seen},
+                                  {"$set": {"version": version}}).modified_count == 1
 
 
 def update_once(collection: Collection, doc_id: Any, event: Envelope, update: dict[str, Any],
@@ -163,6 +181,22 @@ def update_once(collection: Collection, doc_id: Any, event: Envelope, update: di
                                        upsert=upsert)
     except DuplicateKeyError:
         return False  # the document exists and already holds this event
+    return bool(result.modified_count or result.upserted_id is not None)
+
+
+def update_versioned(collection: Collection, doc_id: Any, event: Envelope,
+                     update: dict[str, Any], upsert: bool = True) -> bool:
+    """Apply a set-style `update` to the stream's own document only if it is newer than what the
+    document reflects (`_v`), so a late or repeated older event can never overwrite a newer
+    state, whichever worker applies it. Returns True if applied.
+    """
+    update = {**update, "$set": {**update.get("$set", {}), "_v": event.stream_version}}
+    try:
+        result = collection.update_one(
+            {"_id": doc_id, "$or": [{"_v": {"$lt": event.stream_version}},
+                                    {"_v": {"$exists": False}}]}, update, upsert=upsert)
+    except DuplicateKeyError:
+        return False  # the document exists and already reflects this version or a later one
     return bool(result.modified_count or result.upserted_id is not None)
 
 
@@ -194,12 +228,25 @@ class ProjectionRunner:
         self.projection = projection
         self.store = store
         self.rm = ReadModels(store.db)
+        self._swap_checked_at = float("-inf")
+        self._swapping = False
 
     def __getitem__(self, name: str) -> Collection:
         return self.rm[name]
 
     def apply(self, event: Envelope) -> int:
+        if self._replay_swapping():
+            return 0  # the event is in the log: the replay's final catch-up applies it
         return self.projection.apply(self.rm, event, self.store)
+
+    def _replay_swapping(self) -> bool:
+        now = time.monotonic()
+        if now - self._swap_checked_at > SWAP_FLAG_TTL:
+            state = self.store.db[CHECKPOINTS].find_one({"_id": self.projection.name},
+                                                        {"swapping": 1})
+            self._swapping = bool(state and state.get("swapping"))
+            self._swap_checked_at = now
+        return self._swapping
 
     def apply_commit(self, commit: Commit | None) -> int:
         """Read-your-writes: apply a commit right after appending it (the service's own
@@ -217,12 +264,16 @@ def replay(
     projection: Projection,
     out: TextIO = sys.stderr,
     progress_every: int = 500,
+    quiesce_seconds: float = SWAP_QUIESCE,
 ) -> dict[str, Any]:
     """Rebuild `projection` from the whole log into shadow collections and swap them in.
 
-    Returns figures (commits, events, seconds). Safe while writers and consumers run: they keep
-    updating the live collections, and what they recorded during the rebuild is re-applied to
-    the new collections after the swap (cursors make that idempotent).
+    Returns figures (commits, events, seconds). Writers never stop: commands keep appending and
+    live appliers keep updating the live collections during the rebuild. For the swap itself,
+    live appliers pause (a flag they re-read every SWAP_FLAG_TTL; we wait `quiesce_seconds` so
+    that in-flight ones finish), leaving what they see to the catch-up from the log; then
+    everything recorded since the rebuild began is applied to the new collections, the flag is
+    cleared, and a last catch-up applies what arrived while the flag was up.
     """
     db = store.db
     shadow = ReadModels(db, SHADOW_SUFFIX)
@@ -244,16 +295,27 @@ def replay(
             checkpoints.update_one({"_id": projection.name},
                                    {"$set": {"position": commit.position}})
     _progress(out, projection.name, commits, total, clock)
-    _swap(db, projection)
-    live = ReadModels(db)
-    caught_up = sum(projection.apply_commit(live, commit, store)
-                    for commit in store.recorded_since(started_at - CATCH_UP_MARGIN))
+    swap_began = utc_now()
+    checkpoints.update_one({"_id": projection.name}, {"$set": {"swapping": True}})
+    try:
+        time.sleep(quiesce_seconds)  # let appliers that read the flag before it rose finish
+        _swap(db, projection)
+        live = ReadModels(db)
+        caught_up = _catch_up(store, projection, live, started_at - CATCH_UP_MARGIN)
+    finally:
+        checkpoints.update_one({"_id": projection.name}, {"$set": {"swapping": False}})
+    caught_up += _catch_up(store, projection, live, swap_began - CATCH_UP_MARGIN)
     seconds = time.monotonic() - clock
     checkpoints.update_one({"_id": projection.name}, {"$set": {
         "status": "done", "finished_at": utc_now(), "commits": commits, "seconds": seconds}})
     print(f"{projection.name}: swapped in; {caught_up} event(s) recorded during the rebuild "
           f"re-applied; {seconds:.1f}s", file=out)
     return {"commits": commits, "events": events, "caught_up": caught_up, "seconds": seconds}
+
+
+def _catch_up(store: EventStore, projection: Projection, rm: ReadModels, since) -> int:
+    return sum(projection.apply_commit(rm, commit, store)
+               for commit in store.recorded_since(since))
 
 
 def _swap(db: Database, projection: Projection) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from services.shared.envelope import CommandContext, NewEvent
 from services.shared.event_store import EventStore
-from services.shared.projections import OutOfOrder, ReadModels, replay
+from services.shared.projections import OutOfOrder, ProjectionRunner, ReadModels, replay
 
 from .sample import BALANCES
 
@@ -58,7 +58,7 @@ def test_replay_rebuilds_the_same_read_model(store):
     before = _balances(store)
     rm["balances"].update_one({"_id": "acc-0"}, {"$set": {"cents": -1}})  # a corrupted model
     out = io.StringIO()
-    figures = replay(store, BALANCES, out=out, progress_every=20)
+    figures = replay(store, BALANCES, out=out, progress_every=20, quiesce_seconds=0)
     assert _balances(store) == before
     assert figures["commits"] == 60
     assert "60/60 commits (100.0%)" in out.getvalue()
@@ -66,22 +66,22 @@ def test_replay_rebuilds_the_same_read_model(store):
 
 
 def test_replay_while_writers_keep_writing_loses_nothing(store):
-    rm = ReadModels(store.db)
+    live = ProjectionRunner(BALANCES, store)  # what a service's handlers and RPCs call
     for n in range(300):
-        BALANCES.apply_commit(rm, deposit(store, f"acc-{n % 10}", 1), store)
+        live.apply_commit(deposit(store, f"acc-{n % 10}", 1))
     written, replaying = [], [True]
 
     def writer():
         n = 0
         while replaying[0] or n < 20:  # writes before, during and after the swap
             commit = deposit(store, f"acc-{n % 10}", 1)
-            BALANCES.apply_commit(rm, commit, store)  # the live path keeps projecting
+            live.apply_commit(commit)
             written.append(commit)
             n += 1
             eventlet.sleep(0)
 
     thread = eventlet.spawn(writer)
-    replay(store, BALANCES, out=io.StringIO(), progress_every=50)
+    replay(store, BALANCES, out=io.StringIO(), progress_every=50, quiesce_seconds=0.6)
     replaying[0] = False
     thread.wait()
     # what landed after the swap was applied live; what landed during the rebuild, by the
@@ -91,3 +91,14 @@ def test_replay_while_writers_keep_writing_loses_nothing(store):
 
 def _balances(store):
     return {d["_id"]: d["cents"] for d in store.db["balances"].find()}
+
+
+def test_update_versioned_never_lets_an_older_event_overwrite_a_newer_state(store):
+    from services.shared.projections import update_versioned
+
+    first, second = [deposit(store, "acc-1", cents).events[0] for cents in (1, 2)]
+    views = store.db["views"]
+    assert update_versioned(views, "acc-1", second, {"$set": {"cents": 2}})
+    assert not update_versioned(views, "acc-1", first, {"$set": {"cents": 1}})  # late, older
+    assert not update_versioned(views, "acc-1", second, {"$set": {"cents": 2}})  # repeated
+    assert views.find_one({"_id": "acc-1"})["cents"] == 2
