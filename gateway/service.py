@@ -35,6 +35,8 @@ from .http import SettingsProvider
 from .idempotency import IdempotencyProvider
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
+from .routes.moderation import ModerationRoutes
+from .routes.posts import PostsRoutes
 
 
 class GatewayCore:
@@ -44,5 +46,5 @@ class GatewayCore:
     idempotency = IdempotencyProvider()
 
 
-class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes):
+class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes):
     """The public API: one mixin per resource (gateway/routes/)."""

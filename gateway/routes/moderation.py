@@ -1,0 +1,200 @@
+"""Moderation routes: flags (members), the queue, decisions, policy, audit trail, member notes
+and response-time clocks (community managers and admins; RPC to moderation)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+from nameko.rpc import RpcProxy
+
+from services.moderation.schemas import (
+    AuditQuerySchema,
+    DecisionSchema,
+    FlagSchema,
+    NoteSchema,
+    PolicySchema,
+    PolicyUpdateSchema,
+    QueueQuerySchema,
+)
+
+from ..http import Call, route
+
+TAGS = ["moderation"]
+CM = "community_manager"  # admins qualify too (gateway/auth.py)
+
+
+# -- responses (every key the moderation presenters produce) -----------------------------------
+
+class Text(Schema):
+    title = fields.String(allow_none=True)
+    body = fields.String()
+
+
+class Item(Schema):
+    id = fields.String(required=True)
+    review = fields.String(metadata={"description": "content (a submitted text) | flags"})
+    target_type = fields.String(metadata={"description": "post | reply"})
+    target_id = fields.String()
+    post_id = fields.String()
+    revision = fields.Integer(allow_none=True)
+    author_id = fields.String()
+    state = fields.String(metadata={"description": "held | approved | rejected | redacted"})
+    reasons = fields.List(fields.String(), allow_none=True,
+                          metadata={"description": "policy | detector | flags"})
+    policy_rules = fields.List(fields.String(), allow_none=True,
+                               metadata={"description": "global | category | new_member"})
+    detector_kinds = fields.List(fields.String(), allow_none=True,
+                                 metadata={"description": "iban, rib, card_number, email, "
+                                           "account_number, phone"})
+    flag_count = fields.Integer(allow_none=True)
+    flags = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                        metadata={"description": "flags per reason"})
+    held_at = fields.String(allow_none=True)
+    waiting_seconds = fields.Float()
+    decided_at = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    content = fields.Nested(Text, allow_none=True,
+                            metadata={"description": "the text under review (while held)"})
+    proposal = fields.Nested(Text, allow_none=True,
+                             metadata={"description": "the proposed masked version: the "
+                                       "starting point of a redaction"})
+
+
+class ItemPage(Schema):
+    items = fields.List(fields.Nested(Item), required=True)
+    next_cursor = fields.String(allow_none=True)
+    waiting = fields.Integer(metadata={"description": "held items in total"})
+
+
+class AuditEntry(Schema):
+    id = fields.String(required=True)
+    at = fields.String()
+    actor_id = fields.String(allow_none=True)
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.String()
+    item_id = fields.String(allow_none=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    details = fields.Dict()
+    correlation_id = fields.String(allow_none=True)
+
+
+class AuditPage(Schema):
+    items = fields.List(fields.Nested(AuditEntry), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
+class FlagResult(Schema):
+    target_type = fields.String()
+    target_id = fields.String()
+    flagged = fields.Boolean()
+    held = fields.Boolean(metadata={"description": "this flag hid it pending review"})
+
+
+class MemberNote(Schema):
+    id = fields.String(required=True)
+    member_id = fields.String()
+    note = fields.String()
+    at = fields.String()
+    by = fields.String(allow_none=True)
+
+
+class MemberNotes(Schema):
+    member_id = fields.String()
+    approved_contributions = fields.Integer()
+    notes = fields.List(fields.Nested(MemberNote))
+
+
+class WaitingQuestion(Schema):
+    post_id = fields.String()
+    category = fields.String(allow_none=True)
+    channel = fields.String()
+    published_at = fields.String()
+    waiting_seconds = fields.Float()
+    target_seconds = fields.Integer()
+    breached = fields.Boolean()
+
+
+class Sla(Schema):
+    targets_seconds = fields.Dict(keys=fields.String(), values=fields.Integer())
+    answered = fields.Integer()
+    median_first_answer_seconds = fields.Float(allow_none=True)
+    within_target_ratio = fields.Float(allow_none=True)
+    unanswered = fields.Integer()
+    breached_unanswered = fields.Integer()
+    oldest_unanswered = fields.List(fields.Nested(WaitingQuestion))
+
+
+class ModerationRoutes:
+    moderation = RpcProxy("moderation")
+
+    # -- members: flags
+
+    @route("POST", "/api/v1/posts/{id}/flags", auth="member", body=FlagSchema,
+           response=FlagResult, status=201, tags=TAGS, errors=[422])
+    def flag_post(self, call: Call):
+        """Flag (report) a post; enough flags from trusted members hide it pending review"""
+        return self.moderation.flag(call.actor, "post", call.path["id"], call.body)
+
+    @route("POST", "/api/v1/replies/{id}/flags", auth="member", body=FlagSchema,
+           response=FlagResult, status=201, tags=TAGS, errors=[422])
+    def flag_reply(self, call: Call):
+        """Flag (report) a reply"""
+        return self.moderation.flag(call.actor, "reply", call.path["id"], call.body)
+
+    # -- community managers
+
+    @route("GET", "/api/v1/moderation/queue", auth=CM, query=QueueQuerySchema,
+           response=ItemPage, tags=TAGS)
+    def queue(self, call: Call):
+        """Held items, oldest first, with the reason and the proposed masked text (CM)"""
+        return self.moderation.queue(call.actor, call.query)
+
+    @route("GET", "/api/v1/moderation/items/{id}", auth=CM, response=Item, tags=TAGS)
+    def get_item(self, call: Call):
+        """One moderation item (CM)"""
+        return self.moderation.get_item(call.actor, call.path["id"])
+
+    @route("POST", "/api/v1/moderation/items/{id}/decision", auth=CM, body=DecisionSchema,
+           response=Item, tags=TAGS, errors=[409, 422])
+    def decide(self, call: Call):
+        """Decide on a held item: approve, reject (reason code), redact (the redacted text) (CM)
+
+        A redaction is published with the "edited by the community managers" mark; the original
+        is kept only in the audit trail. The redacted text must itself be free of confidential
+        data (422 otherwise).
+        """
+        return self.moderation.decide(call.actor, call.path["id"], call.body)
+
+    @route("GET", "/api/v1/moderation/policy", auth=CM, response=PolicySchema, tags=TAGS)
+    def get_policy(self, call: Call):
+        """The moderation policy (CM)"""
+        return self.moderation.get_policy(call.actor)
+
+    @route("PUT", "/api/v1/moderation/policy", auth=CM, body=PolicyUpdateSchema,
+           response=PolicySchema, tags=TAGS)
+    def set_policy(self, call: Call):
+        """Change the policy: pre-moderation (global, categories, new members), flags (CM)"""
+        return self.moderation.set_policy(call.actor, call.body)
+
+    @route("GET", "/api/v1/moderation/audit", auth=CM, query=AuditQuerySchema,
+           response=AuditPage, tags=TAGS)
+    def audit(self, call: Call):
+        """The append-only trail of staff actions, newest first (CM, admin)"""
+        return self.moderation.audit(call.actor, call.query)
+
+    @route("GET", "/api/v1/moderation/sla", auth=CM, response=Sla, tags=TAGS)
+    def sla(self, call: Call):
+        """Response-time clocks: time to first staff answer per question vs targets (CM)"""
+        return self.moderation.sla(call.actor)
+
+    @route("POST", "/api/v1/moderation/members/{id}/notes", auth=CM, body=NoteSchema,
+           response=MemberNote, status=201, tags=TAGS)
+    def note_member(self, call: Call):
+        """Add a private CM note on a member (CM)"""
+        return self.moderation.note_member(call.actor, call.path["id"], call.body)
+
+    @route("GET", "/api/v1/moderation/members/{id}/notes", auth=CM, response=MemberNotes,
+           tags=TAGS)
+    def member_notes(self, call: Call):
+        """CM notes on a member and their approved contributions (CM)"""
+        return self.moderation.member_notes(call.actor, call.path["id"])

@@ -1,0 +1,314 @@
+"""Posts routes: questions, ideas, discussions, articles, replies, votes (RPC to posts).
+
+Request bodies and queries are validated with the posts service's own schemas
+(services/posts/schemas.py); object-level rules (author? CM?) are decided by the service.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+from nameko.rpc import RpcProxy
+
+from services.posts.schemas import (
+    AcceptedReplySchema,
+    IdeaStatusSchema,
+    PageQuerySchema,
+    PostCreateSchema,
+    PostEditSchema,
+    PostListQuerySchema,
+    ReplyCreateSchema,
+    ReplyEditSchema,
+)
+
+from ..http import Call, Reply, route
+
+TAGS = ["posts"]
+
+
+# -- responses (every key the posts presenters produce; tests/unit/test_posts_gateway.py) -----
+
+class Review(Schema):
+    state = fields.String(metadata={"description": "pending | held | rejected"})
+    reasons = fields.List(fields.String(), metadata={"description": "why it is held: policy, "
+                                                     "detector, flags"})
+    reason_code = fields.String()
+    reason = fields.String(metadata={"description": "why it was rejected (shown to the author)"})
+
+
+class PendingEdit(Review):
+    revision = fields.Integer()
+
+
+class Draft(Schema):
+    revision = fields.Integer()
+    title = fields.String(allow_none=True)
+    body = fields.String()
+
+
+class StatusNote(Schema):
+    to = fields.String()
+    note = fields.String()
+    release = fields.String(allow_none=True)
+    by = fields.String()
+    at = fields.String()
+
+
+class StatusChange(StatusNote):
+    from_ = fields.String(data_key="from")
+
+
+class Post(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(metadata={"description": "question | idea | discussion | article"})
+    state = fields.String(metadata={"description": "pending | published | hidden | rejected | "
+                                    "deleted (only published ones are visible to others)"})
+    deleted = fields.Boolean()
+    deleted_at = fields.String(allow_none=True)
+    author_id = fields.String()
+    category = fields.String()
+    tags = fields.List(fields.String())
+    official = fields.Boolean(metadata={"description": "written by bank staff"})
+    created_at = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    edited_at = fields.String(allow_none=True)
+    revision = fields.Integer(allow_none=True)
+    title = fields.String(allow_none=True)
+    body = fields.String(metadata={"description": "Markdown source (safe subset)"})
+    body_html = fields.String(metadata={"description": "sanitised HTML rendering of body"})
+    excerpt = fields.String(metadata={"description": "in lists, instead of body"})
+    redacted = fields.Boolean()
+    redaction_mark = fields.String(metadata={"example": "edited by the community managers"})
+    votes = fields.Integer()
+    my_vote = fields.Boolean()
+    reply_count = fields.Integer()
+    answer_count = fields.Integer()
+    accepted_reply_id = fields.String(allow_none=True)
+    has_official_answer = fields.Boolean()
+    featured = fields.Boolean()
+    locked = fields.Boolean()
+    status = fields.String(allow_none=True, metadata={"description": "ideas: submitted | "
+                           "under_review | planned | delivered | declined | already_exists"})
+    status_note = fields.Nested(StatusChange, allow_none=True)
+    status_history = fields.List(fields.Nested(StatusChange))
+    merged_into = fields.String(allow_none=True)
+    merged_from = fields.List(fields.String())
+    review = fields.Nested(Review, metadata={"description": "author and CMs only"})
+    pending_edit = fields.Nested(PendingEdit, metadata={"description": "author and CMs only"})
+    draft = fields.Nested(Draft, metadata={"description": "author only: the text waiting for "
+                                           "moderation"})
+
+
+class PostPage(Schema):
+    items = fields.List(fields.Nested(Post), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
+class ReplyOut(Schema):
+    id = fields.String(required=True)
+    post_id = fields.String()
+    kind = fields.String(metadata={"description": "answer (to a question) | comment"})
+    state = fields.String()
+    deleted = fields.Boolean()
+    deleted_at = fields.String(allow_none=True)
+    author_id = fields.String()
+    official = fields.Boolean(metadata={"description": "official answer: bank staff"})
+    accepted = fields.Boolean()
+    votes = fields.Integer()
+    my_vote = fields.Boolean()
+    created_at = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    edited_at = fields.String(allow_none=True)
+    revision = fields.Integer(allow_none=True)
+    body = fields.String()
+    body_html = fields.String()
+    redacted = fields.Boolean()
+    redaction_mark = fields.String()
+    review = fields.Nested(Review)
+    pending_edit = fields.Nested(PendingEdit)
+    draft = fields.Nested(Draft)
+
+
+class ReplyPage(Schema):
+    items = fields.List(fields.Nested(ReplyOut), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
+class Revision(Schema):
+    revision = fields.Integer(required=True)
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    body_html = fields.String()
+    redacted = fields.Boolean()
+    redaction_mark = fields.String()
+    at = fields.String()
+    editor_id = fields.String()
+
+
+class History(Schema):
+    id = fields.String(required=True)
+    state = fields.String()
+    revisions = fields.List(fields.Nested(Revision), required=True)
+
+
+class VoteOut(Schema):
+    id = fields.String(required=True)
+    voted = fields.Boolean(required=True)
+    votes = fields.Integer(required=True)
+
+
+class MergeResult(Schema):
+    source = fields.Nested(Post, required=True)
+    target = fields.Nested(Post, required=True)
+
+
+class PostsRoutes:
+    posts = RpcProxy("posts")
+
+    # -- posts
+
+    @route("POST", "/api/v1/posts", auth="member", body=PostCreateSchema, response=Post,
+           status=201, tags=TAGS, errors=[403])
+    def create_post(self, call: Call):
+        """Submit a post (visible to others once moderation has released it)
+
+        Articles are for community managers and admins. The answer has `state: pending`; the
+        post becomes `published` when moderation releases it (at once when nothing has to be
+        held), or shows `review.state: held` to its author while a CM looks at it.
+        """
+        post = self.posts.create_post(call.actor, call.body)
+        return Reply(post, headers={"Location": f"/api/v1/posts/{post['id']}"})
+
+    @route("GET", "/api/v1/posts", auth="public", query=PostListQuerySchema, response=PostPage,
+           tags=TAGS)
+    def list_posts(self, call: Call):
+        """List published posts: filters, sorts (new, top, active, unanswered), keyword search
+
+        `q` matches posts holding every word (accents and case ignored); `answered=false` and
+        `accepted=false` find questions without an answer / an accepted one. Follow
+        `next_cursor` for the next page.
+        """
+        return self.posts.list_posts(call.actor, call.query)
+
+    @route("GET", "/api/v1/posts/{id}", auth="public", response=Post, tags=TAGS)
+    def get_post(self, call: Call):
+        """A post (its author and CMs also see it while it is pending or held)"""
+        return self.posts.get_post(call.actor, call.path["id"])
+
+    @route("PATCH", "/api/v1/posts/{id}", auth="member", body=PostEditSchema, response=Post,
+           tags=TAGS, errors=[403, 409, 422])
+    def edit_post(self, call: Call):
+        """Edit a post (its author or a CM); the new revision goes through moderation"""
+        return self.posts.edit_post(call.actor, call.path["id"], call.body)
+
+    @route("DELETE", "/api/v1/posts/{id}", auth="member", status=204, tags=TAGS,
+           errors=[403, 409])
+    def delete_post(self, call: Call):
+        """Delete a post (its author or a CM): a tombstone remains"""
+        self.posts.delete_post(call.actor, call.path["id"])
+        return None
+
+    @route("GET", "/api/v1/posts/{id}/history", auth="public", response=History, tags=TAGS)
+    def post_history(self, call: Call):
+        """Every published revision of a post (redacted ones as redacted)"""
+        return self.posts.history(call.actor, call.path["id"])
+
+    # -- replies
+
+    @route("POST", "/api/v1/posts/{id}/replies", auth="member", body=ReplyCreateSchema,
+           response=ReplyOut, status=201, tags=TAGS, errors=[422])
+    def add_reply(self, call: Call):
+        """Reply: an answer to a question, a comment on anything else (moderated too)"""
+        return self.posts.add_reply(call.actor, call.path["id"], call.body)
+
+    @route("GET", "/api/v1/posts/{id}/replies", auth="public", query=PageQuerySchema,
+           response=ReplyPage, tags=TAGS)
+    def list_replies(self, call: Call):
+        """A post's replies, oldest first (plus your own ones waiting for moderation)"""
+        return self.posts.list_replies(call.actor, call.path["id"], call.query)
+
+    @route("GET", "/api/v1/replies/{id}", auth="public", response=ReplyOut, tags=TAGS)
+    def get_reply(self, call: Call):
+        """A reply"""
+        return self.posts.get_reply(call.actor, call.path["id"])
+
+    @route("PATCH", "/api/v1/replies/{id}", auth="member", body=ReplyEditSchema,
+           response=ReplyOut, tags=TAGS, errors=[403, 409, 422])
+    def edit_reply(self, call: Call):
+        """Edit a reply (its author or a CM); moderated, history kept"""
+        return self.posts.edit_reply(call.actor, call.path["id"], call.body)
+
+    @route("DELETE", "/api/v1/replies/{id}", auth="member", status=204, tags=TAGS,
+           errors=[403, 409])
+    def delete_reply(self, call: Call):
+        """Delete a reply (its author or a CM)"""
+        self.posts.delete_reply(call.actor, call.path["id"])
+        return None
+
+    # -- votes
+
+    @route("PUT", "/api/v1/posts/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
+           errors=[409, 422])
+    def vote_post(self, call: Call):
+        """Vote for (like) a post: one vote per member, idempotent"""
+        return self.posts.vote(call.actor, "post", call.path["id"], True)
+
+    @route("DELETE", "/api/v1/posts/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
+           errors=[409])
+    def unvote_post(self, call: Call):
+        """Withdraw my vote on a post (idempotent)"""
+        return self.posts.vote(call.actor, "post", call.path["id"], False)
+
+    @route("PUT", "/api/v1/replies/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
+           errors=[409, 422])
+    def vote_reply(self, call: Call):
+        """Vote for a reply: one vote per member, idempotent"""
+        return self.posts.vote(call.actor, "reply", call.path["id"], True)
+
+    @route("DELETE", "/api/v1/replies/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
+           errors=[409])
+    def unvote_reply(self, call: Call):
+        """Withdraw my vote on a reply (idempotent)"""
+        return self.posts.vote(call.actor, "reply", call.path["id"], False)
+
+    # -- questions and ideas
+
+    @route("PUT", "/api/v1/posts/{id}/accepted-reply", auth="member", body=AcceptedReplySchema,
+           response=Post, tags=TAGS, errors=[403, 409, 422])
+    def accept_reply(self, call: Call):
+        """Accept an answer to a question (its author or a CM)"""
+        return self.posts.accept_reply(call.actor, call.path["id"], call.body)
+
+    @route("PUT", "/api/v1/posts/{id}/status", auth="community_manager", body=IdeaStatusSchema,
+           response=Post, tags=TAGS, errors=[409, 422])
+    def set_idea_status(self, call: Call):
+        """Move an idea through its workflow with a public note (CM)"""
+        return self.posts.set_idea_status(call.actor, call.path["id"], call.body)
+
+    @route("POST", "/api/v1/posts/{id}/merge-into/{target_id}", auth="community_manager",
+           response=MergeResult, tags=TAGS, errors=[409, 422])
+    def merge_idea(self, call: Call):
+        """Merge a duplicate idea into another: its votes move, it points to its target (CM)"""
+        return self.posts.merge_idea(call.actor, call.path["id"], call.path["target_id"])
+
+    @route("PUT", "/api/v1/posts/{id}/featured", auth="community_manager", response=Post,
+           tags=TAGS, errors=[409, 422])
+    def feature(self, call: Call):
+        """Feature (pin) a post (CM)"""
+        return self.posts.set_featured(call.actor, call.path["id"], True)
+
+    @route("DELETE", "/api/v1/posts/{id}/featured", auth="community_manager", response=Post,
+           tags=TAGS, errors=[409])
+    def unfeature(self, call: Call):
+        """Stop featuring a post (CM)"""
+        return self.posts.set_featured(call.actor, call.path["id"], False)
+
+    @route("PUT", "/api/v1/posts/{id}/locked", auth="community_manager", response=Post,
+           tags=TAGS, errors=[409, 422])
+    def lock(self, call: Call):
+        """Lock a thread: no new replies (CM)"""
+        return self.posts.set_locked(call.actor, call.path["id"], True)
+
+    @route("DELETE", "/api/v1/posts/{id}/locked", auth="community_manager", response=Post,
+           tags=TAGS, errors=[409])
+    def unlock(self, call: Call):
+        """Unlock a thread (CM)"""
+        return self.posts.set_locked(call.actor, call.path["id"], False)

@@ -1,0 +1,174 @@
+"""Moderation through the gateway: confidential data held and redacted, pre-moderation,
+rejection reasons, flags, the audit trail, response-time clocks — against running processes."""
+from __future__ import annotations
+
+import json
+
+import pika
+import pytest
+
+from ..conftest import wait_for
+from .test_posts_flow import ok, problem, staff, submit, visible
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+IBAN_DIGITS = "3000 6000 0112 3456 7890"
+
+
+@pytest.fixture
+def bank_system(platform):
+    """What another bank system sees: every message on the PUBLIC exchanges."""
+    connection = pika.BlockingConnection(pika.URLParameters(platform.amqp_uri))
+    channel = connection.channel()
+    queue = channel.queue_declare("", exclusive=True).method.queue
+    for exchange in ("posts.events", "moderation.events"):
+        channel.exchange_declare(exchange, "topic", durable=True)
+        channel.queue_bind(queue, exchange, routing_key="#")
+
+    def received():
+        bodies = []
+        while True:
+            method, _, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return bodies
+            bodies.append(body.decode())
+    yield received
+    connection.close()
+
+
+def queued(api, manager, target_id):
+    def find():
+        items = ok(api.get("/api/v1/moderation/queue", user=manager,
+                           params={"limit": 200}))["items"]
+        return next((item for item in items if item["target_id"] == target_id), None)
+    return wait_for(find, timeout=20, message=f"{target_id} in the moderation queue")
+
+
+def test_a_question_with_an_iban_is_held_redacted_and_the_original_kept_only_in_the_audit(
+        platform, api, bank_system):
+    manager, author, other = staff(platform), api.new_user(), api.new_user()
+    assert ok(api.get("/api/v1/moderation/policy", user=manager))["premoderation"] is False
+    question = submit(api, author, title="Virement refusé",
+                      body=f"Bonjour, mon IBAN est {IBAN}. Pourquoi le virement est refusé ?")
+    item = queued(api, manager, question["id"])
+    assert item["reasons"] == ["detector"] and item["detector_kinds"] == ["iban"]
+    assert IBAN_DIGITS not in item["proposal"]["body"]
+
+    # not visible to other members (nor anonymously, nor in lists or search)
+    problem(api.get(f"/api/v1/posts/{question['id']}", user=other), 404)
+    problem(api.get(f"/api/v1/posts/{question['id']}"), 404)
+    listed = ok(api.get("/api/v1/posts", params={"q": "virement refuse", "limit": 100}))
+    assert question["id"] not in [p["id"] for p in listed["items"]]
+    mine = wait_for(lambda: ok(api.get(f"/api/v1/posts/{question['id']}", user=author))[
+        "review"]["state"] == "held", message="the author sees it held")
+    assert mine
+
+    # a member cannot moderate
+    problem(api.get("/api/v1/moderation/queue", user=other), 403)
+    problem(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=other,
+                     json={"decision": "approve"}), 403)
+    problem(api.get("/api/v1/moderation/audit", user=other), 403)
+
+    # the CM redacts, starting from the proposed masked version
+    still = problem(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                             json={"decision": "redact", "body": f"IBAN: {IBAN}"}), 422)
+    assert "body" in still["errors"]
+    decided = ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                          json={"decision": "redact", "body": item["proposal"]["body"]}))
+    assert decided["state"] == "redacted" and "content" not in decided
+
+    shown = visible(api, question["id"], user=other)
+    assert shown["redacted"] is True
+    assert shown["redaction_mark"] == "edited by the community managers"
+    assert shown["body"] == item["proposal"]["body"] and "•" in shown["body"]
+    for path, user in ((f"/api/v1/posts/{question['id']}", author),
+                       (f"/api/v1/posts/{question['id']}", other),
+                       (f"/api/v1/posts/{question['id']}/history", None),
+                       ("/api/v1/posts?limit=100", None),
+                       (f"/api/v1/moderation/items/{item['id']}", manager)):
+        text = api.get(path, user=user).text
+        assert IBAN_DIGITS not in text, path
+
+    audit = ok(api.get("/api/v1/moderation/audit", user=manager,
+                       params={"target_id": question["id"]}))["items"]
+    assert [(entry["action"], entry["actor_id"]) for entry in audit] == [("redact", manager.id)]
+    assert IBAN in audit[0]["before"]["body"]
+    assert IBAN_DIGITS not in json.dumps(audit[0]["after"])
+
+    published = wait_for(lambda: [b for b in bank_system() if question["id"] in b],
+                         message="events of the question on the public exchanges")
+    assert not [body for body in published if IBAN_DIGITS in body]
+
+
+def test_premoderation_on_then_approve_makes_it_visible(platform, api):
+    manager, author = staff(platform), api.new_user()
+    ok(api.put("/api/v1/moderation/policy", user=manager, json={"premoderation": True}))
+    try:
+        post = submit(api, author, kind="discussion", title="Livret A ou LDDS ?")
+        item = queued(api, manager, post["id"])
+        assert item["reasons"] == ["policy"] and item["policy_rules"] == ["global"]
+        problem(api.get(f"/api/v1/posts/{post['id']}", user=api.new_user()), 404)
+        ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                    json={"decision": "approve"}))
+        assert visible(api, post["id"])["title"] == "Livret A ou LDDS ?"
+        problem(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                         json={"decision": "approve"}), 409)
+    finally:
+        ok(api.put("/api/v1/moderation/policy", user=manager, json={"premoderation": False}))
+    actions = [e["action"] for e in ok(api.get("/api/v1/moderation/audit", user=manager,
+                                               params={"limit": 10}))["items"]]
+    assert actions[:3] == ["change_policy", "approve", "change_policy"]
+
+
+def test_a_rejection_shows_its_reason_to_the_author(platform, api):
+    manager, author = staff(platform), api.new_user()
+    ok(api.put("/api/v1/moderation/policy", user=manager,
+               json={"premoderated_categories": ["insurance"]}))
+    try:
+        post = submit(api, author, category="insurance", title="Buy my insurance!!!")
+        item = queued(api, manager, post["id"])
+        problem(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                         json={"decision": "reject", "reason_code": "whatever"}), 400)
+        ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                    json={"decision": "reject", "reason_code": "spam"}))
+        seen = wait_for(lambda: (p := ok(api.get(f"/api/v1/posts/{post['id']}", user=author)))[
+            "state"] == "rejected" and p, message="rejected")
+        assert seen["review"] == {"state": "rejected", "reason_code": "spam",
+                                  "reason": "Spam or advertising"}
+        problem(api.get(f"/api/v1/posts/{post['id']}", user=api.new_user()), 404)
+    finally:
+        ok(api.put("/api/v1/moderation/policy", user=manager,
+                   json={"premoderated_categories": []}))
+
+
+def test_flags_from_trusted_members_hide_a_post_pending_review(platform, api):
+    manager, author = staff(platform), api.new_user()
+    advisers = [staff(platform, "advisor") for _ in range(3)]  # staff flags are trusted
+    post = submit(api, author, kind="discussion", title="Something questionable")
+    visible(api, post["id"])
+    problem(api.post(f"/api/v1/posts/{post['id']}/flags", user=author,
+                     json={"reason": "spam"}), 422)
+    results = [ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=adviser,
+                           json={"reason": "abusive"}), 201) for adviser in advisers]
+    assert [r["held"] for r in results] == [False, False, True]
+    wait_for(lambda: api.get(f"/api/v1/posts/{post['id']}").status_code == 404,
+             message="hidden from the public")
+    item = queued(api, manager, post["id"])
+    assert item["review"] == "flags" and item["flags"] == {"abusive": 3}
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "approve"}))
+    visible(api, post["id"])
+
+
+def test_sla_clock_and_member_notes(platform, api):
+    manager, member = staff(platform), api.new_user()
+    question = submit(api, member)
+    visible(api, question["id"])
+    report = wait_for(lambda: (r := ok(api.get("/api/v1/moderation/sla", user=manager)))[
+        "unanswered"] >= 1 and r, message="the clock runs")
+    assert report["targets_seconds"]["site"] == 43200
+    assert question["id"] in [q["post_id"] for q in report["oldest_unanswered"]]
+    note = ok(api.post(f"/api/v1/moderation/members/{member.id}/notes", user=manager,
+                       json={"note": "Prefers phone calls"}), 201)
+    notes = ok(api.get(f"/api/v1/moderation/members/{member.id}/notes", user=manager))
+    assert [n["id"] for n in notes["notes"]] == [note["id"]]
+    problem(api.get(f"/api/v1/moderation/members/{member.id}/notes", user=member), 403)

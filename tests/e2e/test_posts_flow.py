@@ -1,0 +1,192 @@
+"""Posts through the gateway against the running processes (posts, moderation, identity, gateway).
+
+Helpers here are shared with test_moderation_flow.py.
+"""
+from __future__ import annotations
+
+import eventlet
+import pytest
+
+from ..conftest import wait_for
+
+PROBLEM = "application/problem+json"
+
+
+def problem(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith(PROBLEM), response.headers
+    body = response.json()
+    assert body["status"] == status and body["type"].startswith("urn:agora:problem:")
+    return body
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def staff(platform, role="community_manager"):
+    user = platform.api.new_user()
+    platform.api.grant(platform.admin, user, role)
+    return user
+
+
+def submit(api, user, kind="question", **fields):
+    body = {"kind": kind, "title": fields.pop("title", f"A {kind} about my card"),
+            "body": fields.pop("body", "How do I raise my card's payment limit?"),
+            "category": fields.pop("category", "cards"), **fields}
+    return ok(api.post("/api/v1/posts", user=user, json=body), 201)
+
+
+def visible(api, post_id, user=None, revision=None):
+    """Wait until the post is published (optionally at `revision`) for `user` (anonymous)."""
+    def check():
+        response = api.get(f"/api/v1/posts/{post_id}", user=user)
+        if response.status_code != 200:
+            return None
+        post = response.json()
+        if post["state"] != "published" or (revision and post["revision"] != revision):
+            return None
+        return post
+    return wait_for(check, timeout=20, message=f"post {post_id} published")
+
+
+def reply_visible(api, reply_id):
+    def check():
+        response = api.get(f"/api/v1/replies/{reply_id}")
+        return response.status_code == 200 and response.json()["state"] == "published" \
+            and response.json()
+    return wait_for(check, timeout=20, message=f"reply {reply_id} published")
+
+
+# -- tests ----------------------------------------------------------------------------------------
+
+def test_question_lifecycle_answers_accepted_answer_and_edit_history(platform, api):
+    asker, helper = api.new_user(), api.new_user()
+    adviser = staff(platform, "advisor")
+    created = submit(api, asker, title="Plafond carte à l'étranger",
+                     body="Comment *augmenter* mon plafond ?", tags=["voyage"])
+    assert created["state"] == "pending"
+    post = visible(api, created["id"])
+    assert post["body_html"] == "<p>Comment <em>augmenter</em> mon plafond ?</p>"
+    assert post["answer_count"] == 0
+    unanswered = ok(api.get("/api/v1/posts", params={"sort": "unanswered", "limit": 100}))
+    assert created["id"] in [p["id"] for p in unanswered["items"]]
+    found = ok(api.get("/api/v1/posts", params={"q": "plafond ETRANGER"}))
+    assert [p["id"] for p in found["items"]] == [created["id"]]
+
+    answer = ok(api.post(f"/api/v1/posts/{created['id']}/replies", user=helper,
+                         json={"body": "Dans l'appli, rubrique Cartes."}), 201)
+    official = ok(api.post(f"/api/v1/posts/{created['id']}/replies", user=adviser,
+                           json={"body": "Je l'ai augmenté pour vous."}), 201)
+    reply_visible(api, answer["id"])
+    assert reply_visible(api, official["id"])["official"] is True
+    problem(api.put(f"/api/v1/posts/{created['id']}/accepted-reply", user=helper,
+                    json={"reply_id": official["id"]}), 403)
+    accepted = ok(api.put(f"/api/v1/posts/{created['id']}/accepted-reply", user=asker,
+                          json={"reply_id": official["id"]}))
+    assert accepted["accepted_reply_id"] == official["id"] and accepted["has_official_answer"]
+    replies = ok(api.get(f"/api/v1/posts/{created['id']}/replies"))["items"]
+    assert [(r["id"], r["accepted"]) for r in replies] == [(answer["id"], False),
+                                                           (official["id"], True)]
+    no_accepted = ok(api.get("/api/v1/posts", params={"accepted": "false", "limit": 100}))
+    assert created["id"] not in [p["id"] for p in no_accepted["items"]]
+
+    ok(api.patch(f"/api/v1/posts/{created['id']}", user=asker,
+                 json={"body": "Comment augmenter mon plafond de paiement ?"}))
+    visible(api, created["id"], revision=2)
+    history = ok(api.get(f"/api/v1/posts/{created['id']}/history"))["revisions"]
+    assert [h["body"] for h in history] == ["Comment *augmenter* mon plafond ?",
+                                            "Comment augmenter mon plafond de paiement ?"]
+
+
+def test_a_member_cannot_edit_or_delete_someone_elses_post(api):
+    author, other = api.new_user(), api.new_user()
+    post = submit(api, author)
+    visible(api, post["id"])
+    problem(api.patch(f"/api/v1/posts/{post['id']}", user=other, json={"body": "mine"}), 403)
+    problem(api.delete(f"/api/v1/posts/{post['id']}", user=other), 403)
+    assert api.delete(f"/api/v1/posts/{post['id']}", user=author).status_code == 204
+    tombstone = ok(api.get(f"/api/v1/posts/{post['id']}"))
+    assert tombstone["state"] == "deleted" and "title" not in tombstone
+
+
+def test_invalid_input_is_400_problem_json(api):
+    member = api.new_user()
+    body = problem(api.post("/api/v1/posts", user=member, json={
+        "kind": "poll", "title": "x", "body": "", "category": "Bad Category",
+        "tags": ["FR7630006000011234"]}), 400)
+    assert {"kind", "title", "body", "category", "tags"} <= set(body["errors"])
+    problem(api.get("/api/v1/posts", params={"sort": "random"}), 400)
+    problem(api.get("/api/v1/posts", params={"cursor": "@@not-ours@@"}), 400)
+    problem(api.post("/api/v1/posts", json={"kind": "question"}), 401)
+    problem(api.get("/api/v1/posts/p-does-not-exist"), 404)
+    problem(api.post("/api/v1/posts", user=member, json={
+        "kind": "article", "title": "An article", "body": "text", "category": "news"}), 403)
+
+
+def test_fifty_concurrent_votes_from_fifty_members_count_exactly_fifty(api):
+    author = api.new_user()
+    idea = submit(api, author, kind="idea", title="Instant transfers on weekends")
+    visible(api, idea["id"])
+    voters = list(eventlet.GreenPool(10).imap(lambda _: api.new_user(), range(50)))
+
+    def vote(voter):
+        first = api.put(f"/api/v1/posts/{idea['id']}/vote", user=voter)
+        again = api.put(f"/api/v1/posts/{idea['id']}/vote", user=voter)  # idempotent
+        return first.status_code, again.status_code
+
+    statuses = list(eventlet.GreenPool(50).imap(vote, voters))
+    assert set(statuses) == {(200, 200)}, statuses
+    assert ok(api.get(f"/api/v1/posts/{idea['id']}"))["votes"] == 50
+    assert ok(api.delete(f"/api/v1/posts/{idea['id']}/vote", user=voters[0]))["votes"] == 49
+    assert ok(api.delete(f"/api/v1/posts/{idea['id']}/vote", user=voters[0]))["votes"] == 49
+    top = ok(api.get("/api/v1/posts", params={"kind": "idea", "sort": "top", "limit": 1}))
+    assert top["items"][0]["id"] == idea["id"]
+
+
+def test_idea_status_with_public_note_and_merge_moving_votes(platform, api):
+    manager, member = staff(platform), api.new_user()
+    duplicate = submit(api, api.new_user(), kind="idea", title="Weekend transfers please")
+    target = submit(api, api.new_user(), kind="idea", title="Instant transfers at weekends")
+    visible(api, duplicate["id"])
+    visible(api, target["id"])
+    voters = [api.new_user() for _ in range(3)]
+    for voter in voters:
+        ok(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=voter))
+    ok(api.put(f"/api/v1/posts/{target['id']}/vote", user=voters[0]))  # voted for both
+
+    problem(api.put(f"/api/v1/posts/{target['id']}/status", user=member,
+                    json={"status": "planned", "note": "x"}), 403)
+    problem(api.put(f"/api/v1/posts/{target['id']}/status", user=manager,
+                    json={"status": "delivered", "note": "skipping steps"}), 422)
+    changed = ok(api.put(f"/api/v1/posts/{target['id']}/status", user=manager, json={
+        "status": "under_review", "note": "Our payments team is studying it."}))
+    assert changed["status"] == "under_review"
+    assert changed["status_note"]["note"] == "Our payments team is studying it."
+    assert ok(api.get(f"/api/v1/posts/{target['id']}"))["status_note"]["by"] == manager.id
+    reviewed = ok(api.get("/api/v1/posts", params={"status": "under_review", "limit": 100}))
+    assert target["id"] in [p["id"] for p in reviewed["items"]]
+
+    problem(api.post(f"/api/v1/posts/{duplicate['id']}/merge-into/{target['id']}",
+                     user=member), 403)
+    merged = ok(api.post(f"/api/v1/posts/{duplicate['id']}/merge-into/{target['id']}",
+                         user=manager))
+    assert merged["source"]["merged_into"] == target["id"]
+    assert merged["source"]["status"] == "already_exists" and merged["source"]["votes"] == 0
+    assert merged["target"]["votes"] == 3 and merged["target"]["merged_from"] == [duplicate["id"]]
+    assert ok(api.get(f"/api/v1/posts/{target['id']}", user=voters[2]))["my_vote"] is True
+    problem(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=member), 422)
+
+
+def test_featuring_and_locking_are_for_community_managers(platform, api):
+    manager, author = staff(platform), api.new_user()
+    post = submit(api, author, kind="discussion", title="Budget tips for students")
+    visible(api, post["id"])
+    problem(api.put(f"/api/v1/posts/{post['id']}/featured", user=author), 403)
+    assert ok(api.put(f"/api/v1/posts/{post['id']}/featured", user=manager))["featured"]
+    featured = ok(api.get("/api/v1/posts", params={"featured": "true", "limit": 100}))
+    assert post["id"] in [p["id"] for p in featured["items"]]
+    assert ok(api.put(f"/api/v1/posts/{post['id']}/locked", user=manager))["locked"]
+    problem(api.post(f"/api/v1/posts/{post['id']}/replies", user=author,
+                     json={"body": "one more"}), 422)
