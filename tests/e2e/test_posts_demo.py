@@ -1,0 +1,47 @@
+"""The demo content of posts and moderation (`agora seed-demo` -> services/posts/demo.py)."""
+import pytest
+
+from services.posts import demo
+
+from .test_posts_flow import ok
+
+demo_seed = pytest.importorskip("services.shared.demo_seed")
+
+
+@pytest.fixture
+def demo_api(platform, api):
+    """The demo accounts of the seeder, registered in this test session's platform."""
+    client = demo_seed.DemoApi(platform.base_url)
+    for email in [demo.CM, demo.ADVISOR, *demo.MEMBERS]:
+        response = api.post("/api/v1/auth/register", json={
+            "email": email, "password": demo_seed.DEMO_PASSWORD, "display_name": email[:12]})
+        assert response.status_code in (201, 409), response.text
+        user_id = client.user_id(email)
+        role = {demo.CM: "community_manager", demo.ADVISOR: "advisor"}.get(email)
+        if role:
+            ok(api.put(f"/api/v1/users/{user_id}/roles", user=platform.admin,
+                       json={"roles": [role]}))
+            client.login(email)
+    return client
+
+
+def test_demo_content_has_questions_ideas_with_votes_and_statuses_and_a_held_item(demo_api):
+    demo.seed(demo_api)
+    demo.seed(demo_api)  # re-running it changes nothing
+    member = demo.MEMBERS[0]
+    ideas = demo_api.get("/api/v1/posts?kind=idea&author=" + demo_api.user_id(demo.MEMBERS[3]))
+    assert [(i["title"], i["votes"], i["status"]) for i in ideas["items"]] == [
+        ("Virements instantanés gratuits", 4, "planned")]
+    dark = demo_api.get("/api/v1/posts?kind=idea&q=sombre")["items"][0]
+    assert dark["status"] == "under_review" and dark["votes"] == 4  # 2 + 2 merged, no double
+    authors = {demo_api.user_id(email) for email in demo.MEMBERS}
+    questions = [q for q in demo_api.get("/api/v1/posts?kind=question&limit=100",
+                                         as_=member)["items"] if q["author_id"] in authors]
+    assert sorted(q["answer_count"] for q in questions) == [0, 1, 1]
+    accepted = demo_api.get("/api/v1/posts?accepted=true&author=" + demo_api.user_id(member))
+    assert [q["has_official_answer"] for q in accepted["items"]] == [True]
+    queue = demo_api.get("/api/v1/moderation/queue", as_=demo.CM)["items"]
+    held = [item for item in queue if item["detector_kinds"] == ["iban"]]
+    assert len(held) == 1 and held[0]["author_id"] == demo_api.user_id(demo.MEMBERS[1])
+    featured = demo_api.get("/api/v1/posts?featured=true&limit=100")["items"]
+    assert "Bienvenue sur Agora" in [p["title"] for p in featured]
