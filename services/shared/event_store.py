@@ -40,6 +40,7 @@ from .payloads import REGISTRY, PayloadRegistry
 
 EVENTS = "events"
 COUNTERS = "counters"
+PUBLISHED_BATCHES = "outbox_published"
 
 
 @dataclass(frozen=True)
@@ -208,8 +209,34 @@ class EventStore:
             {"$unset": {"pending": ""}, "$set": {"published_at": utc_now()}},
         )
 
-    def backlog(self) -> int:
-        return self.events.count_documents({"pending": True})
+    def record_published_batch(self, commit_ids: list[str]) -> None:
+        """Note that these commits were published and confirmed: one small insert per batch.
+
+        Clearing each commit's `pending` flag rewrites every (large) commit document; under load
+        that costs more than publishing. The relay records batches here and folds them into the
+        flags with `fold_published_batches` when it is idle (and before it sweeps).
+        """
+        self.db[PUBLISHED_BATCHES].insert_one({"_id": new_id(), "ids": commit_ids,
+                                               "at": utc_now()})
+
+    def fold_published_batches(self) -> int:
+        """Clear the `pending` flag of every commit recorded as published; returns how many."""
+        folded = 0
+        for batch in self.db[PUBLISHED_BATCHES].find():
+            self.mark_published(batch["ids"])
+            self.db[PUBLISHED_BATCHES].delete_one({"_id": batch["_id"]})
+            folded += len(batch["ids"])
+        return folded
+
+    def backlog(self, after_position: int = 0) -> int:
+        """Commits not yet published (flagged pending and not in the published journal)."""
+        pending = self.events.count_documents({"pending": True,
+                                               "position": {"$gt": after_position}})
+        if after_position:
+            return pending  # the journal only holds positions at or below the mark
+        journaled = sum(len(batch["ids"]) for batch in
+                        self.db[PUBLISHED_BATCHES].find({}, {"ids": 1}))
+        return max(0, pending - journaled)
 
     # -- internals -------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ from services.shared.envelope import CommandContext, NewEvent
 from services.shared.event_store import EventStore
 from services.shared.outbox import OutboxRelay
 
+from ...conftest import wait_for
+
 from . import sample  # noqa: F401 - registers the ledger payload schemas
 
 pytestmark = pytest.mark.integration
@@ -88,3 +90,37 @@ def test_one_relay_per_service_holds_the_lease(store, subscriber, rabbit_config)
     assert len(subscriber("ledger.events")) == 2
     first.close()
     second.close()
+
+
+def test_a_commit_that_becomes_visible_late_is_still_published(store, subscriber,
+                                                              rabbit_config):
+    """A writer took position p, stalled, and inserted after later commits were published."""
+    late_position = store._next_position()
+    for n in range(3):
+        store.append(f"acc-{n}", 0, [NewEvent("ledger.deposited",
+                                              {"cents": n, "currency": "EUR"})], CommandContext())
+    relay = OutboxRelay(store, rabbit_config["AMQP_URI"])
+    assert relay.relay_once() == 3
+    late = store.append("acc-late", 0, [NewEvent("ledger.deposited",
+                                                 {"cents": 9, "currency": "EUR"})],
+                        CommandContext())
+    store.events.update_one({"_id": late.id}, {"$set": {"position": late_position}})
+    assert relay.drain() == 1  # found by the idle sweep from position 0
+    assert [b["stream_id"] for _, _, b in subscriber("ledger.events")][-1] == "acc-late"
+    assert store.backlog() == 0 and store.pending() == []
+    relay.close()
+
+
+def test_a_new_relay_folds_what_a_dead_one_journaled_without_publishing_it_again(
+        store, subscriber, rabbit_config):
+    store.append("acc-1", 0, [NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"})],
+                 CommandContext())
+    dead = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-a", lease_seconds=0.01)
+    assert dead.relay_once() == 1  # published and journaled, then the pod dies before folding
+    assert store.pending() != [] and store.backlog() == 0
+    successor = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-b")
+    wait_for(successor.holds_lease, message="the dead relay's lease to expire")
+    assert successor.drain() == 0
+    assert store.pending() == [] and len(subscriber("ledger.events")) == 1
+    dead.close()
+    successor.close()
