@@ -18,21 +18,21 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
+import os
+import statistics
+import time
+import uuid
 
-import kombu  # noqa: E402
-import pika  # noqa: E402
-from amqp.basic_message import Message  # noqa: E402
-from marshmallow import Schema, fields  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
+import kombu
+import pika
+from amqp.basic_message import Message
+from marshmallow import Schema, fields
+from pymongo import MongoClient
 
-from services.shared.envelope import CommandContext, Envelope, NewEvent  # noqa: E402
-from services.shared.event_store import EventStore  # noqa: E402
-from services.shared.outbox import OutboxRelay, to_message  # noqa: E402
-from services.shared.payloads import REGISTRY  # noqa: E402
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.event_store import EventStore
+from services.shared.outbox import OutboxRelay, to_message
+from services.shared.payloads import REGISTRY
 
 N = int(os.environ.get("BENCH_RELAY_EVENTS", "5000"))
 AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")

@@ -5,15 +5,15 @@ hang (DESIGN.md pitfalls) — hence the first statement below.
 """
 import eventlet
 
-eventlet.monkey_patch()  # noqa: E402 - must run before any other import
+eventlet.monkey_patch()
 
-import itertools  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
+import itertools
+import os
+import time
+import uuid
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ID = uuid.uuid4().hex[:6]

@@ -32,6 +32,7 @@ Example::
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -108,7 +109,8 @@ class ReliableEventHandler(Consumer):
         service = self.container.service_name
         self.amqp_uri = config["AMQP_URI"]
         self.handler_name = f"{service}.{self.method_name}"
-        self.delays = tuple(int(d) for d in settings.get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS))
+        self.delays = tuple(
+            int(delay) for delay in settings.get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS))
         self.claim_timeout = timedelta(seconds=float(settings.get("claim_timeout_seconds", 60)))
         self.queue_name = handler_queue(self.source_service, self.event_type, service,
                                         self.method_name)
@@ -190,10 +192,8 @@ class ReliableEventHandler(Consumer):
             self._count("ok")
             self.queue_consumer.ack_message(message)
             return result, exc_info
-        try:
+        with contextlib.suppress(PyMongoError):  # else the claim expires (claim_timeout)
             self._release_claim(envelope)
-        except PyMongoError:
-            pass  # the claim expires on its own (claim_timeout)
         self._after_failure(message, exc_info[1], exc_info)
         return result, exc_info
 
@@ -246,7 +246,7 @@ class ReliableEventHandler(Consumer):
                     message_id=message.properties.get("message_id"),
                     type=message.properties.get("type"),
                 )
-        except Exception as error:  # noqa: BLE001 - any failure here must keep the message
+        except Exception as error:
             log.error("%s could not move a message to %s (%s); requeueing it", self.handler_name,
                       queue, error)
             self.queue_consumer.requeue_message(message)

@@ -43,7 +43,7 @@ class CommandContext:
     correlation_id: str | None = None
     causation_id: str | None = None
 
-    def caused_by(self, envelope: "Envelope") -> "CommandContext":
+    def caused_by(self, envelope: Envelope) -> CommandContext:
         """Context for a command run in reaction to `envelope` (same correlation, caused by it)."""
         return CommandContext(
             actor=self.actor or envelope.actor,
@@ -79,7 +79,7 @@ class Envelope:
         stream_version: int,
         context: CommandContext,
         schema_version: int = 1,
-    ) -> "Envelope":
+    ) -> Envelope:
         return cls(
             id=new_id(),
             type=event.type,
@@ -97,7 +97,7 @@ class Envelope:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Envelope":
+    def from_dict(cls, data: Any) -> Envelope:
         """Parse an envelope from untrusted input (raises `InvalidEnvelope` with field details)."""
         try:
             return cls(**_ENVELOPE_SCHEMA.load(data))
@@ -106,7 +106,7 @@ class Envelope:
         except TypeError as error:  # not a mapping at all
             raise InvalidEnvelope({"_schema": [str(error)]}) from None
 
-    def with_payload(self, payload: dict[str, Any], schema_version: int) -> "Envelope":
+    def with_payload(self, payload: dict[str, Any], schema_version: int) -> Envelope:
         return replace(self, payload=payload, schema_version=schema_version)
 
 

@@ -19,6 +19,7 @@ Example (outside nameko, e.g. a CLI or a bench)::
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -92,9 +93,10 @@ class ConfirmingPublisher:
         try:
             while self._highest_acked < last_tag and not self._nacked:
                 self._connection.connection.drain_events(timeout=self.confirm_timeout)
-        except (PublishNotConfirmed, socket.timeout, OSError, ConnectionError) as error:
+        except (TimeoutError, PublishNotConfirmed, OSError, ConnectionError) as error:
             self.close()
-            raise PublishNotConfirmed(f"broker did not confirm {first_tag}..{last_tag}: {error}")
+            raise PublishNotConfirmed(
+                f"broker did not confirm {first_tag}..{last_tag}: {error}") from error
         finally:
             deadline.cancel()
         if self._nacked:
@@ -103,10 +105,8 @@ class ConfirmingPublisher:
 
     def close(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection may raise anything
                 self._connection.release()
-            except Exception:  # noqa: BLE001 - closing a broken connection may raise anything
-                pass
         self._connection = None
         self._channel = None
         self._declared.clear()

@@ -217,7 +217,7 @@ class ReadModelsProvider(DependencyProvider):
     def stop(self) -> None:
         release_client(self.uri)
 
-    def get_dependency(self, worker_ctx) -> "ProjectionRunner":
+    def get_dependency(self, worker_ctx) -> ProjectionRunner:
         return self.runner
 
 

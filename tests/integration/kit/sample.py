@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 
 import eventlet
-
 from marshmallow import Schema, fields
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
+from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import EXPECTED_ERRORS
-from services.shared.consumer import reliable_handler
 from services.shared.mongo import MongoDatabase
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider

@@ -4,8 +4,8 @@ import json
 import pika
 import pytest
 import requests
-from prometheus_client import REGISTRY
 from nameko.standalone.rpc import ServiceRpcProxy
+from prometheus_client import REGISTRY
 
 from services.shared import dead_letters
 from services.shared.envelope import CommandContext, Envelope, NewEvent

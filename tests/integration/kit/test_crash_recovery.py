@@ -19,11 +19,11 @@ pytestmark = pytest.mark.integration
 def _start(config_path, log_path, env_extra=None):
     env = {key: value for key, value in os.environ.items() if key != "AGORA_FAILPOINTS"}
     env.update({"LOG_LEVEL": "INFO", **(env_extra or {})})
-    log = open(log_path, "ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.shared.cli", "run",
-         "tests.integration.kit.sample:LedgerService", "--config", str(config_path)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.shared.cli", "run",
+             "tests.integration.kit.sample:LedgerService", "--config", str(config_path)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _ready(port):

@@ -1,7 +1,7 @@
 """Every process answers /healthz, /readyz (really checking its dependencies) and /metrics."""
+import pytest
 import requests
 from nameko.standalone.rpc import ServiceRpcProxy
-import pytest
 
 from ...conftest import wait_for
 from .sample import AuditService, LedgerService

@@ -9,7 +9,6 @@ from services.shared.event_store import EventStore
 from services.shared.outbox import OutboxRelay
 
 from ...conftest import wait_for
-
 from . import sample  # noqa: F401 - registers the ledger payload schemas
 
 pytestmark = pytest.mark.integration

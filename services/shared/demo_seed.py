@@ -1,0 +1,173 @@
+"""`agora seed-demo`: demo accounts and content for LOCAL use (never in production).
+
+Everything goes through the public API, as a client would, except the first admin, which is
+created with the `agora create-admin` code path (services/identity/admin.py). Re-running it
+changes nothing that exists already (409 on registration is fine, roles are set, not added).
+
+Each other service adds its own demo content in `services/<name>/demo.py`::
+
+    def seed(api: DemoApi) -> None:
+        cm = api.token("cm1@demo.agora")                     # logged in already
+        api.post("/api/v1/posts", as_="member1@demo.agora", json={...}, expect=(201,),
+                 headers={"Idempotency-Key": "demo-post-1"})  # idempotent re-runs
+
+and is called after the accounts exist, in the order of `services.shared.config.PROCESSES`.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .config import PROCESSES, available_processes
+
+DEMO_PASSWORD = "agora-demo-2026"
+DEMO_DOMAIN = "demo.agora"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    roles: tuple[str, ...] = ()
+    customer: bool = False
+    advisor: str | None = None  # e-mail of the advisor a customer is assigned to
+    branch: str = ""
+
+
+ACCOUNTS = (
+    DemoAccount(f"admin@{DEMO_DOMAIN}", "Agora Admin", ("admin",)),
+    DemoAccount(f"cm1@{DEMO_DOMAIN}", "Camille (community)", ("community_manager",)),
+    DemoAccount(f"cm2@{DEMO_DOMAIN}", "Chris (community)", ("community_manager",)),
+    DemoAccount(f"advisor1@{DEMO_DOMAIN}", "Alice Martin (advisor)", ("advisor",)),
+    DemoAccount(f"advisor2@{DEMO_DOMAIN}", "Bruno Petit (advisor)", ("advisor",)),
+    DemoAccount(f"member1@{DEMO_DOMAIN}", "Marie Dubois", customer=True,
+                advisor=f"advisor1@{DEMO_DOMAIN}", branch="Paris Opéra"),
+    DemoAccount(f"member2@{DEMO_DOMAIN}", "Karim Benali", customer=True,
+                advisor=f"advisor1@{DEMO_DOMAIN}", branch="Paris Opéra"),
+    DemoAccount(f"member3@{DEMO_DOMAIN}", "Julie Laurent"),
+    DemoAccount(f"member4@{DEMO_DOMAIN}", "Thomas Moreau"),
+    DemoAccount(f"member5@{DEMO_DOMAIN}", "Sophie Girard"),
+)
+ADMIN = ACCOUNTS[0]
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass
+class DemoApi:
+    """The gateway's base URL plus a logged-in token per demo account."""
+
+    base_url: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    user_ids: dict[str, str] = field(default_factory=dict)
+    timeout: float = 30
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, as_: str | None = None, json: Any = None,
+                headers: dict[str, str] | None = None, expect=(200, 201, 204)) -> Any:
+        """Call the API as the demo account `as_` (None: anonymous); the decoded JSON body (None
+        for 204). Statuses outside `expect` raise DemoError with the problem detail."""
+        all_headers = dict(headers or {})
+        if as_ is not None:
+            all_headers["Authorization"] = f"Bearer {self.token(as_)}"
+        response = self.session.request(method, self.base_url + path, json=json,
+                                        headers=all_headers, timeout=self.timeout)
+        if response.status_code not in expect:
+            raise DemoError(f"{method} {path} as {as_ or 'anonymous'}: "
+                            f"{response.status_code} {response.text[:300]}")
+        return response.json() if response.content else None
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path, **kwargs):
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def login(self, email: str, password: str = DEMO_PASSWORD) -> str:
+        tokens = self.request("POST", "/api/v1/auth/login",
+                              json={"email": email, "password": password})
+        self.tokens[email] = tokens["access_token"]
+        self.user_ids[email] = tokens["user_id"]
+        return tokens["access_token"]
+
+    def token(self, email: str) -> str:
+        return self.tokens.get(email) or self.login(email)
+
+    def user_id(self, email: str) -> str:
+        if email not in self.user_ids:
+            self.login(email)
+        return self.user_ids[email]
+
+
+def default_gateway_url() -> str:
+    return os.environ.get("AGORA_GATEWAY_URL") or \
+        f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT') or 8000}"
+
+
+def seed_accounts(api: DemoApi) -> None:
+    from services.identity.admin import create_admin
+
+    create_admin(ADMIN.email, ADMIN.name, DEMO_PASSWORD, actor="system:seed-demo")
+    api.login(ADMIN.email)
+    for account in ACCOUNTS[1:]:
+        api.request("POST", "/api/v1/auth/register", expect=(201, 409), json={
+            "email": account.email, "password": DEMO_PASSWORD, "display_name": account.name,
+            "customer": account.customer})
+        user_id = api.user_id(account.email)
+        if account.roles:
+            api.put(f"/api/v1/users/{user_id}/roles", as_=ADMIN.email,
+                    json={"roles": list(account.roles)})
+            api.login(account.email)  # its token should carry the roles
+    for account in ACCOUNTS:
+        if account.advisor:
+            user_id = api.user_id(account.email)
+            api.put(f"/api/v1/users/{user_id}/verification", as_=ADMIN.email,
+                    json={"verified_customer": True})
+            api.put(f"/api/v1/users/{user_id}/advisor", as_=ADMIN.email,
+                    json={"advisor_id": api.user_id(account.advisor), "branch": account.branch})
+
+
+def seed(gateway_url: str | None = None) -> int:
+    if os.environ.get("AGORA_ENVIRONMENT", "").lower() in ("prod", "production"):
+        print("seed-demo: refused (AGORA_ENVIRONMENT is production): demo accounts are for "
+              "local use only", file=sys.stderr)
+        return 2
+    api = DemoApi(gateway_url or default_gateway_url())
+    try:
+        seed_accounts(api)
+        for name in PROCESSES:
+            if name in ("gateway", "identity") or name not in available_processes():
+                continue
+            if importlib.util.find_spec(f"services.{name}.demo") is None:
+                continue
+            importlib.import_module(f"services.{name}.demo").seed(api)
+            print(f"seed-demo: {name} demo content ready")
+    except (DemoError, requests.RequestException) as error:
+        print(f"seed-demo failed: {error}", file=sys.stderr)
+        return 1
+    print(f"seed-demo: {len(ACCOUNTS)} demo accounts ready (password {DEMO_PASSWORD}):")
+    for account in ACCOUNTS:
+        extra = ", ".join([*account.roles, *(["customer of " + account.advisor.split("@")[0]]
+                                               if account.advisor else [])])
+        print(f"  {account.email:<24} {extra}")
+    return 0
