@@ -246,7 +246,7 @@ class ReliableEventHandler(Consumer):
                     message_id=message.properties.get("message_id"),
                     type=message.properties.get("type"),
                 )
-        except Exception as error:
+        except Exception as error:  # whatever failed, the message must be kept
             log.error("%s could not move a message to %s (%s); requeueing it", self.handler_name,
                       queue, error)
             self.queue_consumer.requeue_message(message)
