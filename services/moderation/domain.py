@@ -121,8 +121,8 @@ def fold_item(events: Iterable[Envelope]) -> Item:
             if item.state == "new":
                 item.state = "open"
             continue
-        for name in ("item_id", "review", "target_type", "target_id", "post_id", "revision",
-                     "author_id"):
+        item.id = p["item_id"]
+        for name in ("review", "target_type", "target_id", "post_id", "revision", "author_id"):
             setattr(item, name, p[name])
         if fact == "item_held":
             item.state = "held"

@@ -163,6 +163,7 @@ def _apply(s: Contribution, event: Envelope) -> None:
         s.decided.add(p["revision"])
         s.published_revision = max(s.published_revision, p["revision"])
         s.title, s.body, s.redacted = p.get("title"), p["body"], p["redacted"]
+        s.official = p.get("official", s.official)
         if "category" in p:
             s.category, s.tags = p["category"], list(p["tags"])
         if (fact == "published" and s.state == "pending") or (
@@ -329,15 +330,18 @@ def on_review(s: Contribution, verdict: str, review: str, revision: int, *,
         if content is None:
             raise ValueError(f"approval of {s.id} r{revision} needs its content")
         title, body, redacted = content.get("title"), content["body"], False
-        editor_id = editor_id or content.get("submitted_by")
     elif verdict == "redacted":
         redacted = True
     else:
         raise ValueError(f"unknown verdict {verdict!r}")
+    editor_id = editor_id or (content or {}).get("submitted_by")
     s2 = replace(s, **meta) if s.target_type == "post" else s
     extra: dict[str, Any] = {"revision": revision, "body": body, "redacted": redacted}
     if s.target_type == "post":
-        extra.update(title=title, official=s.official)
+        # a post is official when bank staff wrote it (the first submission says who did)
+        official = s.official or bool(first and content and set(
+            content.get("submitter_roles") or []) & set(STAFF_ROLES))
+        extra.update(title=title, official=official)
     if first:
         return [_event(s2, "published", **extra)]
     return [_event(s2, "edited", editor_id=editor_id or s.author_id, **extra)]

@@ -1,0 +1,330 @@
+"""Posts: pure rules (no infrastructure) — submissions, moderation verdicts, authorization,
+questions, ideas, votes, merges."""
+import pytest
+
+from services.posts import domain
+from services.posts.schemas import PostCreateSchema
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from services.shared.event_store import EventStore  # noqa: F401 - registry import side effects
+from services.shared.payloads import REGISTRY
+
+pytestmark = pytest.mark.unit
+
+AUTHOR = {"id": "u-author", "roles": ["member"]}
+OTHER = {"id": "u-other", "roles": ["member"]}
+CM = {"id": "u-cm", "roles": ["member", "community_manager"]}
+ADVISOR = {"id": "u-adv", "roles": ["member", "advisor"]}
+POST = {"kind": "question", "title": "Card limit abroad", "body": "How do I raise it?",
+        "category": "cards", "tags": ["travel"]}
+
+
+class Stream:
+    """An in-memory stream: envelopes as the store would give them back (schemas checked)."""
+
+    def __init__(self, stream_id):
+        self.stream_id = stream_id
+        self.events: list[Envelope] = []
+
+    def append(self, new_events: list[NewEvent]) -> list[Envelope]:
+        added = []
+        for event in new_events:
+            version, payload = REGISTRY.serialize(event.type, event.payload)
+            added.append(Envelope.new(NewEvent(event.type, payload), stream_id=self.stream_id,
+                                      stream_version=len(self.events) + 1,
+                                      context=CommandContext(), schema_version=version))
+            self.events.append(added[-1])
+        return added
+
+    @property
+    def state(self) -> domain.Contribution:
+        return domain.fold(self.events)
+
+
+def submitted(data=POST, actor=AUTHOR, post_id="p1"):
+    stream = Stream(post_id)
+    submission = domain.submit_post(actor, PostCreateSchema().load(data), post_id)
+    stream.append(submission.public)
+    return stream, submission
+
+
+def publish(stream, submission, revision=1):
+    content = submission.content[0].payload
+    stream.append(domain.on_review(stream.state, "approved", "content", revision,
+                                   content=content))
+
+
+def published_post(data=POST, actor=AUTHOR, post_id="p1"):
+    stream, submission = submitted(data, actor, post_id)
+    publish(stream, submission)
+    return stream
+
+
+# -- submitting and publishing ------------------------------------------------------------------
+
+def test_a_submission_announces_publicly_without_text_and_carries_the_text_privately():
+    stream, submission = submitted()
+    [public] = submission.public
+    assert public.type == "posts.post_submitted"
+    assert "title" not in public.payload and "body" not in public.payload
+    [content] = submission.content
+    assert content.type == "posts.content_submitted" and REGISTRY.is_private(content.type)
+    assert content.payload["body"] == "How do I raise it?"
+    assert domain.content_stream("p1", 1) == "p1.r1"
+    assert stream.state.state == "pending" and not stream.state.visible
+
+
+def test_approval_publishes_the_submitted_text_once():
+    stream, submission = submitted()
+    publish(stream, submission)
+    state = stream.state
+    assert state.visible and state.title == "Card limit abroad" and state.published_revision == 1
+    assert stream.events[-1].type == "posts.post_published"
+    again = domain.on_review(state, "approved", "content", 1,
+                             content=submission.content[0].payload)
+    assert again == []  # a redelivered verdict changes nothing
+
+
+def test_held_changes_nothing_public_and_rejection_gives_the_reason_code():
+    stream, _ = submitted()
+    assert domain.on_review(stream.state, "held", "content", 1) == []
+    [rejected] = domain.on_review(stream.state, "rejected", "content", 1, reason_code="spam")
+    assert rejected.type == "posts.post_rejected" and rejected.payload["reason_code"] == "spam"
+    stream.append([rejected])
+    assert stream.state.state == "rejected"
+
+
+def test_redaction_publishes_the_cm_text_with_the_mark():
+    stream, _ = submitted()
+    [event] = domain.on_review(stream.state, "redacted", "content", 1,
+                               title="Card limit abroad", body="IBAN FR76 •••• 189")
+    assert event.type == "posts.post_published" and event.payload["redacted"] is True
+    assert event.payload["body"] == "IBAN FR76 •••• 189"
+
+
+def test_an_edit_is_a_new_revision_published_as_post_edited():
+    stream = published_post()
+    edit = domain.submit_edit(AUTHOR, stream.state, {"body": "Edited", "tags": ["card"]})
+    assert edit.revision == 2 and edit.public[0].type == "posts.post_edit_submitted"
+    stream.append(edit.public)
+    assert stream.state.body == "How do I raise it?"  # until moderation releases it
+    [event] = domain.on_review(stream.state, "approved", "content", 2,
+                               content=edit.content[0].payload)
+    assert event.type == "posts.post_edited" and event.payload["tags"] == ["card"]
+    stream.append([event])
+    assert stream.state.body == "Edited" and stream.state.published_revision == 2
+
+
+def test_an_older_revision_approved_late_does_not_overwrite_a_newer_one():
+    stream = published_post()
+    two = domain.submit_edit(AUTHOR, stream.state, {"body": "two"})
+    stream.append(two.public)
+    three = domain.submit_edit(AUTHOR, stream.state, {"body": "three"})
+    stream.append(three.public)
+    stream.append(domain.on_review(stream.state, "approved", "content", 3,
+                                   content=three.content[0].payload))
+    assert domain.on_review(stream.state, "approved", "content", 2,
+                            content=two.content[0].payload) == []
+
+
+def test_a_rejected_edit_keeps_the_published_revision():
+    stream = published_post()
+    edit = domain.submit_edit(AUTHOR, stream.state, {"body": "bad"})
+    stream.append(edit.public)
+    [event] = domain.on_review(stream.state, "rejected", "content", 2, reason_code="abusive")
+    assert event.type == "posts.post_edit_rejected"
+    stream.append([event])
+    assert stream.state.visible and stream.state.body == "How do I raise it?"
+
+
+def test_flags_hide_then_restore_or_remove_or_redact():
+    stream = published_post()
+    [hidden] = domain.on_review(stream.state, "held", "flags", 1)
+    assert hidden.type == "posts.post_hidden"
+    stream.append([hidden])
+    assert not stream.state.visible
+    assert domain.on_review(stream.state, "held", "flags", 1) == []
+    [restored] = domain.on_review(stream.state, "approved", "flags", 1)
+    assert restored.type == "posts.post_restored"
+    [redacted] = domain.on_review(stream.state, "redacted", "flags", 1, title="T", body="B")
+    assert redacted.type == "posts.post_redacted" and redacted.payload["redacted"]
+    stream.append([redacted])
+    assert stream.state.visible and stream.state.body == "B"
+
+
+def test_a_verdict_on_a_deleted_post_is_ignored():
+    stream, submission = submitted()
+    stream.append(domain.delete(AUTHOR, stream.state))
+    assert domain.on_review(stream.state, "approved", "content", 1,
+                            content=submission.content[0].payload) == []
+
+
+# -- authorization -----------------------------------------------------------------------------
+
+def test_articles_are_for_cms_and_staff_posts_are_official():
+    with pytest.raises(Forbidden):
+        domain.submit_post(AUTHOR, {**POST, "kind": "article"}, "p1")
+    assert domain.submit_post(CM, {**POST, "kind": "article"}, "p1").public
+    stream, submission = submitted(actor=ADVISOR)
+    publish(stream, submission)
+    assert stream.events[-1].payload["official"] is True
+    edit = domain.submit_edit(ADVISOR, stream.state, {"body": "better"})
+    stream.append(edit.public)
+    stream.append(domain.on_review(stream.state, "approved", "content", 2,
+                                   content=edit.content[0].payload))
+    assert stream.events[-1].payload["official"] is True  # still, after an edit
+
+
+def test_only_the_author_or_a_cm_edits_or_deletes():
+    stream = published_post()
+    for command in (lambda a: domain.submit_edit(a, stream.state, {"body": "x"}),
+                    lambda a: domain.delete(a, stream.state)):
+        with pytest.raises(Forbidden):
+            command(OTHER)
+        with pytest.raises(Forbidden):
+            command(None)
+    assert domain.submit_edit(CM, stream.state, {"body": "x"}).public[0].payload["editor_id"] \
+        == CM["id"]
+    [deleted] = domain.delete(CM, stream.state)
+    assert deleted.payload["by_staff"] is True
+    stream.append([deleted])
+    assert domain.delete(AUTHOR, stream.state) == []  # idempotent
+
+
+def test_edits_need_a_field_and_a_published_post():
+    stream, _ = submitted()
+    with pytest.raises(Unprocessable):
+        domain.submit_edit(AUTHOR, stream.state, {"body": "x"})
+    with pytest.raises(InvalidInput):
+        domain.submit_edit(AUTHOR, published_post().state, {})
+    with pytest.raises(NotFound):
+        domain.submit_edit(AUTHOR, domain.Contribution(id="nope", target_type="post"), {"x": 1})
+
+
+def test_reading_rules():
+    pending = {"state": "pending", "author_id": AUTHOR["id"]}
+    assert domain.can_read(AUTHOR, pending) and domain.can_read(CM, pending)
+    assert not domain.can_read(OTHER, pending) and not domain.can_read(None, pending)
+    assert domain.can_read(None, {"state": "published", "author_id": "x"})
+    assert not domain.can_read(OTHER, {"state": "hidden", "author_id": "x"})
+
+
+# -- replies and questions ---------------------------------------------------------------------
+
+def reply_to(post_stream, actor, reply_id="r1"):
+    stream = Stream(reply_id)
+    submission = domain.submit_reply(actor, post_stream.state, {"body": "Answer"}, reply_id)
+    stream.append(submission.public)
+    stream.append(domain.on_review(stream.state, "approved", "content", 1,
+                                   content=submission.content[0].payload))
+    return stream
+
+
+def test_replies_are_answers_to_questions_and_official_from_staff():
+    question = published_post()
+    reply = reply_to(question, ADVISOR)
+    assert reply.state.kind == "answer" and reply.state.official and reply.state.visible
+    assert reply.events[-1].type == "posts.reply_published"
+    discussion = published_post({**POST, "kind": "discussion"}, post_id="p2")
+    assert reply_to(discussion, OTHER, "r2").state.kind == "comment"
+
+
+def test_no_reply_to_a_locked_unpublished_or_merged_post():
+    question = published_post()
+    question.append(domain.set_flag(CM, question.state, "locked", True))
+    with pytest.raises(Unprocessable):
+        domain.submit_reply(OTHER, question.state, {"body": "x"}, "r1")
+    pending, _ = submitted(post_id="p3")
+    with pytest.raises(Unprocessable):
+        domain.submit_reply(OTHER, pending.state, {"body": "x"}, "r1")
+
+
+def test_accepting_an_answer():
+    question = published_post()
+    answer = reply_to(question, OTHER)
+    with pytest.raises(Forbidden):
+        domain.accept_answer(OTHER, question.state, answer.state)
+    [event] = domain.accept_answer(AUTHOR, question.state, answer.state)
+    assert event.payload["reply_author_id"] == OTHER["id"]
+    question.append([event])
+    assert domain.accept_answer(CM, question.state, answer.state) == []
+    idea = published_post({**POST, "kind": "idea"}, post_id="p9")
+    with pytest.raises(Unprocessable):
+        domain.accept_answer(AUTHOR, idea.state, reply_to(idea, OTHER, "r9").state)
+    elsewhere = reply_to(published_post(post_id="p8"), OTHER, "r8")
+    with pytest.raises(NotFound):
+        domain.accept_answer(AUTHOR, question.state, elsewhere.state)
+
+
+# -- ideas -------------------------------------------------------------------------------------
+
+def idea(post_id="i1"):
+    return published_post({**POST, "kind": "idea"}, post_id=post_id)
+
+
+def test_idea_status_workflow():
+    stream = idea()
+    assert stream.state.idea_status == "submitted"
+    with pytest.raises(Forbidden):
+        domain.change_idea_status(AUTHOR, stream.state, "under_review", "note")
+    with pytest.raises(Unprocessable):
+        domain.change_idea_status(CM, stream.state, "delivered", "too early")
+    for status in ("under_review", "planned", "delivered"):
+        [event] = domain.change_idea_status(CM, stream.state, status, f"now {status}",
+                                            release="v5.2" if status == "delivered" else None)
+        stream.append([event])
+    assert stream.state.idea_status == "delivered"
+    assert stream.events[-1].payload["release"] == "v5.2"
+    with pytest.raises(Unprocessable):
+        domain.change_idea_status(CM, stream.state, "declined", "no")
+    with pytest.raises(Unprocessable):
+        domain.change_idea_status(CM, published_post().state, "planned", "not an idea")
+
+
+def test_merge_rules():
+    source, target = idea("i1"), idea("i2")
+    with pytest.raises(Forbidden):
+        domain.merge_idea(AUTHOR, source.state, target.state)
+    with pytest.raises(Unprocessable):
+        domain.merge_idea(CM, source.state, source.state)
+    [merged] = domain.merge_idea(CM, source.state, target.state)
+    source.append([merged])
+    assert source.state.merged_into == "i2" and source.state.idea_status == "already_exists"
+    assert domain.merge_idea(CM, source.state, target.state) == []  # idempotent retry
+    with pytest.raises(Unprocessable):
+        domain.merge_idea(CM, source.state, idea("i3").state)
+    with pytest.raises(Unprocessable):  # into a merged idea: no chains
+        domain.merge_idea(CM, idea("i4").state, source.state)
+    with pytest.raises(Unprocessable):
+        domain.change_idea_status(CM, source.state, "planned", "x")
+
+
+# -- votes -------------------------------------------------------------------------------------
+
+def test_votes_are_idempotent_per_member():
+    post = published_post()
+    votes = Stream(domain.vote_stream("p1", OTHER["id"]))
+    votes.append(domain.vote(OTHER, post.state, domain.fold_vote(votes.events), True))
+    assert domain.fold_vote(votes.events).voted
+    assert domain.vote(OTHER, post.state, domain.fold_vote(votes.events), True) == []
+    [unvote] = domain.vote(OTHER, post.state, domain.fold_vote(votes.events), False)
+    assert unvote.type == "posts.post_unvoted" and unvote.payload["reason"] == "member"
+    votes.append([unvote])
+    assert domain.vote(OTHER, post.state, domain.fold_vote(votes.events), False) == []
+    with pytest.raises(Forbidden):
+        domain.vote(None, post.state, domain.VoteState(), True)
+    pending, _ = submitted(post_id="p2")
+    with pytest.raises(Unprocessable):
+        domain.vote(OTHER, pending.state, domain.VoteState(), True)
+
+
+def test_moving_a_vote_on_merge_counts_each_voter_once():
+    source, target = idea("i1"), idea("i2")
+    voted, not_voted = domain.VoteState(voted=True), domain.VoteState()
+    leave, join = domain.move_vote(source.state, target.state, voted, not_voted, "v1")
+    assert [e.type for e in leave] == ["posts.post_unvoted"]
+    assert leave[0].payload["merged_into"] == "i2" and leave[0].payload["reason"] == "merged"
+    assert [e.payload["merged_from"] for e in join] == ["i1"]
+    leave, join = domain.move_vote(source.state, target.state, voted, voted, "v2")
+    assert len(leave) == 1 and join == []  # already voted for the target: counted once
+    assert domain.move_vote(source.state, target.state, not_voted, voted, "v3") == ([], [])
