@@ -200,8 +200,9 @@ def decide(actor: Actor | None, item: Item, data: dict[str, Any],
                                 {"fields": {"title": ["required to redact"]}})
     left = scan(title, body).kinds
     if left:
+        message = f"still contains: {', '.join(left)}"
         raise Unprocessable("the redacted text still contains confidential data",
-                            {"kinds": left, "fields": {"body": [f"still contains: {', '.join(left)}"]}})
+                            {"kinds": left, "fields": {"body": [message]}})
     return [NewEvent("moderation.item_redacted", {
         **item.ref(), "title": title, "body": body, "detector_kinds": item.detector_kinds})]
 

@@ -16,24 +16,24 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.shared import pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput, NotFound
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
-from services.shared import pagination
 from services.shared.projections import ReadModelsProvider
 
 from . import domain
 from .projections import VIEWS, text_under_review
 from .schemas import (
+    REJECT_REASONS,
     AuditQuerySchema,
     DecisionSchema,
     FlagSchema,
     NoteSchema,
     PolicyUpdateSchema,
     QueueQuerySchema,
-    REJECT_REASONS,
 )
 
 log = logging.getLogger(__name__)
@@ -210,7 +210,7 @@ class ModerationService(HealthEndpoints):
                         .limit(1000))
         waits = [(doc["first_staff_answer_ts"] - doc["published_ts"]) / 1e6 for doc in answered]
         within = [wait <= targets.get(doc.get("channel", "site"), targets["site"])
-                  for wait, doc in zip(waits, answered)]
+                  for wait, doc in zip(waits, answered, strict=True)]
         open_docs = list(self.views["sla"].find({"answered": False}).sort("published_ts", 1)
                          .limit(50))
         return {

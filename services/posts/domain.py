@@ -287,7 +287,8 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any]) -> S
         raise Unprocessable(f"a {s.state} {s.target_type} cannot be edited",
                             {"state": s.state})
     if not data:
-        raise InvalidInput("nothing to change", {"fields": {"_schema": ["give at least one field"]}})
+        raise InvalidInput("nothing to change",
+                           {"fields": {"_schema": ["give at least one field"]}})
     revision = s.last_revision + 1
     title = data.get("title", s.title) if s.target_type == "post" else None
     body = data.get("body", s.body)

@@ -46,8 +46,8 @@ def render_inline(text: str) -> str:
         if match.group("code") is not None:
             out.append(f"<code>{_escape(match.group('code'))}</code>")
         else:
-            out.append(f'<a href="{_escape(match.group("url"))}" rel="nofollow noopener noreferrer">'
-                       f"{_emphasis(_escape(match.group('label')))}</a>")
+            url, label = _escape(match.group("url")), _emphasis(_escape(match.group("label")))
+            out.append(f'<a href="{url}" rel="nofollow noopener noreferrer">{label}</a>')
         position = match.end()
     out.append(_emphasis(_escape(text[position:])))
     return "".join(out)

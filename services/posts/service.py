@@ -13,13 +13,13 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from nameko.rpc import rpc
 
+from services.shared import pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope
 from services.shared.errors import EXPECTED_ERRORS, InvalidInput, NotFound
 from services.shared.event_store import len_version
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
-from services.shared import pagination
 from services.shared.projections import ReadModelsProvider
 
 from . import domain, listing, presenters

@@ -5,7 +5,6 @@ Helpers here are shared with test_moderation_flow.py.
 from __future__ import annotations
 
 import eventlet
-import pytest
 
 from ..conftest import wait_for
 

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.unit
      '<p><a href="https://bank.example/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">'
      "site</a></p>"),
     ("line one\nline two\n\nnext", "<p>line one<br>line two</p><p>next</p>"),
-    ("- a\n- b\n\n1. one\n2. two", "<ul><li>a</li><li>b</li></ul><ol><li>one</li><li>two</li></ol>"),
+    ("- a\n- b\n\n1. one\n2. two",
+     "<ul><li>a</li><li>b</li></ul><ol><li>one</li><li>two</li></ol>"),
     ("```\n<b>x</b>\n```", "<pre><code>&lt;b&gt;x&lt;/b&gt;</code></pre>"),
 ])
 def test_markdown_subset(source, html):

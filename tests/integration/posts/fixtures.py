@@ -67,7 +67,7 @@ def published(posts, post_id, viewer=None, timeout=15.0):
     def visible():
         try:
             post = posts.get_post(viewer, post_id)
-        except Exception:  # noqa: BLE001 - not visible yet (NotFound)
+        except Exception:
             return None
         return post if post["state"] == "published" else None
     return wait_for(visible, timeout=timeout, message=f"post {post_id} published")
@@ -77,7 +77,7 @@ def reply_published(posts, reply_id, viewer=None):
     def visible():
         try:
             reply = posts.get_reply(viewer, reply_id)
-        except Exception:  # noqa: BLE001
+        except Exception:
             return None
         return reply if reply["state"] == "published" else None
     return wait_for(visible, message=f"reply {reply_id} published")

@@ -3,7 +3,7 @@ import pytest
 from nameko.exceptions import RemoteError
 
 from ...conftest import wait_for
-from .fixtures import IBAN, cm, held_item, member, new_post, published, reply_published
+from .fixtures import IBAN, cm, member, new_post, published, reply_published
 
 pytestmark = pytest.mark.integration
 
