@@ -5,19 +5,11 @@ import eventlet
 import pytest
 
 from services.shared.envelope import CommandContext, NewEvent
-from services.shared.event_store import EventStore
 from services.shared.projections import OutOfOrder, ProjectionRunner, ReadModels, replay
 
 from .sample import BALANCES
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def store(mongo_client, db_prefix):
-    store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
-    store.ensure_indexes()
-    return store
 
 
 def deposit(store, account, cents):

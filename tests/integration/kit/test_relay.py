@@ -5,20 +5,12 @@ import pika
 import pytest
 
 from services.shared.envelope import CommandContext, NewEvent
-from services.shared.event_store import EventStore
 from services.shared.outbox import OutboxRelay
 
 from ...conftest import wait_for
 from . import sample  # noqa: F401 - registers the ledger payload schemas
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def store(mongo_client, db_prefix):
-    store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
-    store.ensure_indexes()
-    return store
 
 
 @pytest.fixture
