@@ -23,7 +23,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
-from services.shared.projections import Projection, ReadModels, update_once
+from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
 from .search import tokens
 
@@ -92,40 +92,48 @@ def _drop_draft(rm: ReadModels, target_id: str, revision: int) -> None:
     rm["drafts"].delete_one({"_id": f"{target_id}.r{revision}"})
 
 
+def _own(rm: ReadModels, event: Envelope, decide) -> dict[str, Any]:
+    """Write an own event to its post/reply document: `decide(current document)` returns the
+    update, applied only if the document does not reflect a later version of the stream already
+    (`update_versioned`), so a late re-application can never overwrite newer state."""
+    target_type, target_id = _target(event)
+    collection = _collection(rm, target_type)
+    doc = collection.find_one({"_id": target_id}) or {}
+    update_versioned(collection, target_id, event, decide(doc))
+    return doc
+
+
 # --- submitted ---------------------------------------------------------------------------------
 
 @VIEWS.on("posts.post_submitted", "posts.reply_submitted")
 def _submitted(rm: ReadModels, event: Envelope) -> None:
-    target_type, target_id = _target(event)
+    target_type, _ = _target(event)
     p = event.payload
     fields: dict[str, Any] = {"author_id": p["author_id"], "kind": p["kind"],
                               "created_at": event.occurred_at, "created_ts": micros(event)}
     if target_type == "post":
         fields.update(category=p["category"], tags=p["tags"],
                       idea_status="submitted" if p["kind"] == "idea" else None)
-        counters = {"votes": 0, "reply_count": 0, "answer_count": 0, "featured": False,
-                    "locked": False, "accepted_reply_id": None, "tokens": [], "merged_from": []}
+        defaults = {"votes": 0, "reply_count": 0, "answer_count": 0, "featured": False,
+                    "locked": False, "accepted_reply_id": None, "tokens": [], "merged_from": [],
+                    "merged_into": None}
     else:
         fields.update(post_id=p["post_id"], post_author_id=p["post_author_id"],
                       official=p["official"])
-        counters = {"votes": 0, "accepted": False}
-    collection = _collection(rm, target_type)
-    collection.update_one({"_id": target_id}, {"$setOnInsert": counters}, upsert=True)
-    # state only moves forward from "new": a verdict projected first must not be undone
-    collection.update_one({"_id": target_id, "state": {"$exists": False}},
-                          {"$set": {"state": "pending"}})
-    collection.update_one({"_id": target_id}, {"$set": fields})
+        defaults = {"votes": 0, "accepted": False}
+
+    def decide(doc):
+        missing = {key: value for key, value in defaults.items() if key not in doc}
+        return {"$set": {**fields, **missing, "state": doc.get("state") or "pending"}}
+
+    _own(rm, event, decide)
 
 
 @VIEWS.on("posts.post_edit_submitted", "posts.reply_edit_submitted")
 def _edit_submitted(rm: ReadModels, event: Envelope) -> None:
-    target_type, target_id = _target(event)
-    revision = event.payload["revision"]
-    _collection(rm, target_type).update_one(
-        {"_id": target_id, "$or": [{"pending_edit.revision": {"$lt": revision}},
-                                   {"pending_edit": None}]},
-        {"$set": {"pending_edit": {"revision": revision, "state": "pending",
-                                   "editor_id": event.payload["editor_id"]}}})
+    p = event.payload
+    _own(rm, event, lambda doc: {"$set": {"pending_edit": {
+        "revision": p["revision"], "state": "pending", "editor_id": p["editor_id"]}}})
 
 
 # --- published / edited / redacted ------------------------------------------------------------
@@ -145,15 +153,19 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         fields.update(published_at=event.occurred_at, published_ts=now)
     else:
         fields.update(edited_at=event.occurred_at)
-    collection = _collection(rm, target_type)
     if target_type == "reply":
         _count_reply(rm, event)
-    state_change = {"published": {"state": "pending"}, "redacted": {"state": "hidden"}}.get(fact)
-    if state_change:
-        collection.update_one({"_id": target_id, **state_change}, {"$set": {"state": "published"}})
-    collection.update_one({"_id": target_id}, {"$set": fields}, upsert=True)
-    collection.update_one({"_id": target_id, "pending_edit.revision": {"$lte": p["revision"]}},
-                          {"$set": {"pending_edit": None}})
+
+    def decide(doc):
+        state = doc.get("state")
+        if (fact == "published" and state in (None, "pending")) or (
+                fact == "redacted" and state == "hidden"):
+            state = "published"  # an approved edit does not un-hide a flagged contribution
+        if (doc.get("pending_edit") or {}).get("revision", 0) <= p["revision"]:
+            fields["pending_edit"] = None
+        return {"$set": {**fields, "state": state}}
+
+    _own(rm, event, decide)
     rm["history"].update_one({"_id": f"{target_id}:{p['revision']}"}, {"$set": {
         "target_id": target_id, "revision": p["revision"], "title": p.get("title"),
         "body": p["body"], "redacted": p["redacted"], "at": event.occurred_at,
@@ -171,34 +183,43 @@ def _rejected(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     if target_type == "reply":
         _count_reply(rm, event)
-    _collection(rm, target_type).update_one({"_id": target_id}, {
+    _own(rm, event, lambda doc: {
         "$set": {"state": "rejected", "rejection.reason_code": p["reason_code"],
                  "rejection.revision": p["revision"], "tokens": [], "pending_edit": None},
-        "$unset": {"title": "", "body": ""}}, upsert=True)
+        "$unset": {"title": "", "body": ""}})
     _forget_text(rm, target_id)
 
 
 @VIEWS.on("posts.post_edit_rejected", "posts.reply_edit_rejected")
 def _edit_rejected(rm: ReadModels, event: Envelope) -> None:
-    target_type, target_id = _target(event)
+    _, target_id = _target(event)
     p = event.payload
-    _collection(rm, target_type).update_one(
-        {"_id": target_id, "pending_edit.revision": p["revision"]},
-        {"$set": {"pending_edit.state": "rejected", "rejection.reason_code": p["reason_code"],
-                  "rejection.revision": p["revision"]}})
+
+    def decide(doc):
+        update = {"rejection.reason_code": p["reason_code"], "rejection.revision": p["revision"]}
+        if (doc.get("pending_edit") or {}).get("revision") == p["revision"]:
+            update["pending_edit.state"] = "rejected"
+        return {"$set": update}
+
+    _own(rm, event, decide)
     _drop_draft(rm, target_id, p["revision"])
 
 
 @VIEWS.on("posts.post_hidden", "posts.reply_hidden", "posts.post_restored",
           "posts.reply_restored")
 def _hidden_or_restored(rm: ReadModels, event: Envelope) -> None:
-    target_type, target_id = _target(event)
+    target_type, _ = _target(event)
     hidden = event.type.endswith("_hidden")
     if target_type == "reply":
         _count_reply(rm, event)
-    _collection(rm, target_type).update_one(
-        {"_id": target_id, "state": "published" if hidden else "hidden"},
-        {"$set": {"state": "hidden" if hidden else "published"}})
+
+    def decide(doc):
+        state = doc.get("state")
+        if state == ("published" if hidden else "hidden"):
+            state = "hidden" if hidden else "published"
+        return {"$set": {"state": state}}
+
+    _own(rm, event, decide)
 
 
 @VIEWS.on("posts.post_deleted", "posts.reply_deleted")
@@ -208,10 +229,10 @@ def _deleted(rm: ReadModels, event: Envelope) -> None:
         _count_reply(rm, event)
         rm["posts"].update_one({"_id": event.payload["post_id"], "accepted_reply_id": target_id},
                                {"$set": {"accepted_reply_id": None}})
-    _collection(rm, target_type).update_one({"_id": target_id}, {
+    _own(rm, event, lambda doc: {
         "$set": {"state": "deleted", "deleted_at": event.occurred_at, "tokens": [],
                  "pending_edit": None, "deleted_by": event.payload["deleted_by"]},
-        "$unset": {"title": "", "body": ""}}, upsert=True)
+        "$unset": {"title": "", "body": ""}})
     _forget_text(rm, target_id)
 
 
@@ -247,7 +268,7 @@ def _count_reply(rm: ReadModels, event: Envelope) -> None:
 @VIEWS.on("posts.answer_accepted")
 def _answer_accepted(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {"accepted_reply_id": p["reply_id"]}})
+    _own(rm, event, lambda doc: {"$set": {"accepted_reply_id": p["reply_id"]}})
     if p["previous_reply_id"]:
         rm["replies"].update_one({"_id": p["previous_reply_id"]}, {"$set": {"accepted": False}})
     rm["replies"].update_one({"_id": p["reply_id"]}, {"$set": {"accepted": True}})
@@ -258,18 +279,17 @@ def _idea_status(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     entry = {"from": p["from_status"], "to": p["to_status"], "note": p["note"],
              "release": p["release"], "by": p["changed_by"], "at": event.occurred_at}
-    update_once(rm["posts"], p["post_id"], event, {
-        "$set": {"idea_status": p["to_status"], "status_note": entry,
-                 "active_ts": micros(event)},
-        "$push": {"status_history": entry}})
+    _own(rm, event, lambda doc: {"$set": {"idea_status": p["to_status"], "status_note": entry,
+                                          "active_ts": micros(event)}})
+    update_once(rm["posts"], p["post_id"], event, {"$push": {"status_history": entry}})
 
 
 @VIEWS.on("posts.idea_merged")
 def _idea_merged(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {
-        "merged_into": p["into_id"], "idea_status": "already_exists",
-        "merged_at": event.occurred_at}})
+    _own(rm, event, lambda doc: {"$set": {"merged_into": p["into_id"],
+                                          "idea_status": "already_exists",
+                                          "merged_at": event.occurred_at}})
     rm["posts"].update_one({"_id": p["into_id"]}, {"$addToSet": {"merged_from": p["post_id"]}})
 
 
@@ -278,8 +298,7 @@ def _idea_merged(rm: ReadModels, event: Envelope) -> None:
 def _staff_flag(rm: ReadModels, event: Envelope) -> None:
     fact = event.type.split("_", 1)[1]
     flag = fact.removeprefix("un")
-    rm["posts"].update_one({"_id": event.payload["post_id"]},
-                           {"$set": {flag: not fact.startswith("un")}})
+    _own(rm, event, lambda doc: {"$set": {flag: not fact.startswith("un")}})
 
 
 # --- votes ------------------------------------------------------------------------------------

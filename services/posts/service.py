@@ -77,11 +77,22 @@ class PostsService(HealthEndpoints):
         state.target_type = state.target_type or "reply"
         return state
 
-    def _decide(self, stream_id: str, decide, actor: domain.Actor | None):
-        """Load, decide, append (re-deciding on a concurrent write), apply inline."""
-        commit = self.store.execute(stream_id, decide, self._context(actor))
+    def _decide(self, stream_id: str, decide, actor: domain.Actor | None,
+                context: CommandContext | None = None):
+        """Load, decide, append (re-deciding on a concurrent write), apply inline.
+
+        When the decision is a no-op because a concurrent writer already did it, its events
+        are applied here too before answering, so the caller reads its effect."""
+        commit = self.store.execute(stream_id, decide, context or self._context(actor))
+        if commit is None:
+            self._catch_up(stream_id)
         self.views.apply_commit(commit)
         return commit
+
+    def _catch_up(self, stream_id: str) -> None:
+        events = self.store.load(stream_id)
+        if events:
+            self.views.apply(events[-1])  # fills whatever the read models miss, from the log
 
     def _submit(self, stream_id: str, decide, actor: domain.Actor | None) -> None:
         """A submission: first the public announcement on the contribution's stream (optimistic
@@ -320,10 +331,8 @@ class PostsService(HealthEndpoints):
                 return domain.move_vote(source, target, domain.fold_vote(history), target_vote,
                                         voter)[0]
 
-            self.views.apply_commit(self.store.execute(target_stream, join, context))
-            commit = self.store.execute(source_stream, leave, context)
-            self.views.apply_commit(commit)
-            moved += commit is not None
+            self._decide(target_stream, join, None, context)
+            moved += self._decide(source_stream, leave, None, context) is not None
         return moved
 
     # -- events --------------------------------------------------------------------------------
