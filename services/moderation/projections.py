@@ -25,7 +25,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
-from services.shared.projections import Projection, ReadModels, update_once
+from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
 from . import domain
 
@@ -72,14 +72,15 @@ def _held(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     text = text_under_review(rm, p) or {"title": None, "body": ""}
     found = domain.scan(text["title"], text["body"])
-    rm["items"].update_one({"_id": p["item_id"]}, {"$set": {
+    # versioned: a late re-application after the decision must not put the text back
+    update_versioned(rm["items"], p["item_id"], event, {"$set": {
         **{k: p[k] for k in ("review", "target_type", "target_id", "post_id", "revision",
                              "author_id", "reasons", "policy_rules", "flag_count")},
         "detector_kinds": p["detector_kinds"] or found.kinds,
         "state": "held", "held_at": event.occurred_at, "held_ts": micros(event),
         "content": text,
         "proposal": {"title": found.masked_title, "body": found.masked_body},
-    }}, upsert=True)
+    }})
 
 
 @VIEWS.on("moderation.item_flagged")
@@ -121,16 +122,16 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
                               "$unset": {"content": "", "proposal": ""}}
     if p["review"] == "flags":  # the round is closed: flags start again from zero
         update["$set"].update(flags={}, flags_total=0)
-    rm["items"].update_one({"_id": p["item_id"]}, update)
+    update_versioned(rm["items"], p["item_id"], event, update)
 
 
 # --- policy, notes ----------------------------------------------------------------------------
 
 @VIEWS.on("moderation.policy_changed")
 def _policy(rm: ReadModels, event: Envelope) -> None:
-    rm["policy"].update_one({"_id": "current"}, {"$set": {
+    update_versioned(rm["policy"], "current", event, {"$set": {
         **event.payload["policy"], "changed_at": event.occurred_at,
-        "changed_by": event.actor}}, upsert=True)
+        "changed_by": event.actor}})
     _audit(rm, event, action="change_policy", target_type="policy", target_id="policy",
            before=event.payload["previous"], after=event.payload["policy"])
 
@@ -168,10 +169,10 @@ def _target_of(event: Envelope) -> tuple[str, str, dict[str, Any]]:
 @VIEWS.on("posts.post_submitted", "posts.reply_submitted")
 def _target_submitted(rm: ReadModels, event: Envelope) -> None:
     target_type, target_id, p = _target_of(event)
-    rm["targets"].update_one({"_id": target_id}, {
-        "$set": {"target_type": target_type, "post_id": p["post_id"],
-                 "author_id": p["author_id"], "kind": p["kind"]},
-        "$setOnInsert": {"state": "pending"}}, upsert=True)
+    state = (rm["targets"].find_one({"_id": target_id}, {"state": 1}) or {}).get("state")
+    update_versioned(rm["targets"], target_id, event, {"$set": {
+        "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
+        "kind": p["kind"], "state": state or "pending"}})
 
 
 @VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted",
@@ -179,16 +180,14 @@ def _target_submitted(rm: ReadModels, event: Envelope) -> None:
 def _target_visible(rm: ReadModels, event: Envelope) -> None:
     target_type, target_id, p = _target_of(event)
     fact = event.type.rsplit("_", 1)[1]
-    targets = rm["targets"]
-    if fact == "published":
-        targets.update_one({"_id": target_id, "state": "pending"},
-                           {"$set": {"state": "published"}})
-    elif fact == "redacted":
-        targets.update_one({"_id": target_id, "state": "hidden"},
-                           {"$set": {"state": "published"}})
-    targets.update_one({"_id": target_id}, {"$set": {
+    state = (rm["targets"].find_one({"_id": target_id}, {"state": 1}) or {}).get("state")
+    if (fact == "published" and state in (None, "pending")) or (
+            fact == "redacted" and state == "hidden"):
+        state = "published"
+    update_versioned(rm["targets"], target_id, event, {"$set": {
         "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
-        "revision": p["revision"], "title": p.get("title"), "body": p["body"]}}, upsert=True)
+        "revision": p["revision"], "title": p.get("title"), "body": p["body"],
+        "state": state}})
     if target_type == "reply" and p["kind"] == "answer" and p["official"] and fact == "published":
         rm["sla"].update_one({"_id": p["post_id"], "answered": False}, {"$set": {
             "answered": True, "first_staff_answer_at": event.occurred_at,
@@ -213,7 +212,7 @@ def _target_state(rm: ReadModels, event: Envelope) -> None:
         update["$unset"] = {"title": "", "body": ""}
         if target_type == "post":
             rm["sla"].delete_one({"_id": target_id, "answered": False})
-    rm["targets"].update_one({"_id": target_id}, update, upsert=True)
+    update_versioned(rm["targets"], target_id, event, update)
     if fact == "deleted" and p["by_staff"]:
         _audit(rm, event, action=f"delete_{target_type}", target_type=target_type,
                target_id=target_id, before=None, after=None)
