@@ -108,3 +108,19 @@ def test_verified_customer_badge(platform, api):
     _status(api.put(f"/api/v1/users/{member.id}/verification", user=platform.admin,
                     json={"verified_customer": False}), 200)
     assert api.get(f"/api/v1/users/{member.id}").json()["badges"] == []
+
+
+def test_seed_demo_is_idempotent_and_assigns_member1_to_advisor1(platform, api):
+    for _ in range(2):
+        result = platform.agora("seed-demo", "--gateway", platform.base_url, timeout=180)
+        assert result.returncode == 0, result.stdout + result.stderr
+    member1 = api.post("/api/v1/auth/login", json={"email": "member1@demo.agora",
+                                                   "password": "agora-demo-2026"}).json()
+    advisor = api.get("/api/v1/me/advisor", token=member1["access_token"]).json()
+    assert advisor["advisor"]["badges"] == ["bank_advisor"]
+    admin = api.post("/api/v1/auth/login", json={"email": "admin@demo.agora",
+                                                 "password": "agora-demo-2026"}).json()
+    assert "admin" in api.get("/api/v1/me", token=admin["access_token"]).json()["roles"]
+    refused = platform.agora("seed-demo", "--gateway", platform.base_url,
+                             env={"AGORA_ENVIRONMENT": "production"})
+    assert refused.returncode == 2

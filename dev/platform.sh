@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# dev/platform.sh — the Agora processes on top of the local stack (dev/stack.sh): every service and
+# the gateway, each `agora run <name>` in the background, plus demo data.
+#
+#   dev/platform.sh up       keys (.state/keys), `agora migrate`, start what is not running, wait for
+#                            every /readyz, `agora seed-demo` (idempotent), print URL and logins
+#   dev/platform.sh down     stop what `up` started (SIGTERM, wait, then SIGKILL)
+#   dev/platform.sh status   what runs, where, ready or not
+#
+# Processes are those whose code exists (`services.shared.config.available_processes()`): a service
+# joins as soon as its config.yaml lands. Pid files: .state/run/agora-<name>.pid; logs:
+# .state/logs/<name>.log. Ports: gateway GATEWAY_PORT (8000) on 127.0.0.1; services 8101.. (see
+# docs/architecture.md), also on 127.0.0.1. The environment (AMQP_URI, MONGO_URI, ...) comes from
+# .state/stack.env (`make up` loads it); AGORA_PLATFORM_TIMEOUT (90 s) bounds each readiness wait.
+# AGORA_SKIP_SEED=1 skips the demo data.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE=$ROOT/.state
+RUN=$STATE/run
+LOGS=$STATE/logs
+KEYS=$STATE/keys
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}  # eventlet's deprecation banner on every CLI call
+PY=${AGORA_PYTHON:-$ROOT/.venv/bin/python}
+AGORA=${AGORA_BIN:-$ROOT/.venv/bin/agora}
+TIMEOUT=${AGORA_PLATFORM_TIMEOUT:-90}
+HOST=127.0.0.1
+GATEWAY_PORT=${GATEWAY_PORT:-8000}
+
+log() { printf 'platform: %s\n' "$*"; }
+die() { printf 'platform: error: %s\n' "$*" >&2; exit 1; }
+
+port_of() {
+    case $1 in
+        gateway) echo "$GATEWAY_PORT" ;;
+        identity) echo 8101 ;;
+        posts) echo 8102 ;;
+        moderation) echo 8103 ;;
+        feeds) echo 8104 ;;
+        notifications) echo 8105 ;;
+        *) echo $((8110 + $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 80)) ;;
+    esac
+}
+
+processes() {
+    (cd "$ROOT" && "$PY" -c 'from services.shared.config import available_processes as a; print(" ".join(a()))' 2>/dev/null)
+}
+
+# pid of our `agora run NAME` if it runs (guards against a recycled pid), else nothing
+own_pid() {
+    local name=$1 file=$RUN/agora-$1.pid pid
+    [[ -f $file ]] || return 0
+    pid=$(cat "$file")
+    if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "run $name\( \|$\)"; then
+        local stat
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null || true)
+        stat=${stat##*) }
+        if [[ ${stat%% *} != Z ]]; then echo "$pid"; return 0; fi
+    fi
+    rm -f "$file"
+}
+
+ready() {
+    "$PY" - "$1" <<'EOF'
+import sys, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1] + "/readyz", timeout=2) as response:
+        sys.exit(0 if response.status == 200 else 1)
+except Exception:
+    sys.exit(1)
+EOF
+}
+
+wait_ready() {
+    local name=$1 port=$2 pid=$3 deadline=$((SECONDS + TIMEOUT))
+    until ready "http://$HOST:$port"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            printf '\n--- last lines of %s ---\n' "$LOGS/$name.log" >&2
+            tail -n 30 "$LOGS/$name.log" | cut -c1-400 >&2 || true
+            die "$name exited during start-up (log: $LOGS/$name.log)"
+        fi
+        if ((SECONDS > deadline)); then
+            tail -n 30 "$LOGS/$name.log" | cut -c1-400 >&2 || true
+            die "$name not ready after ${TIMEOUT}s (log: $LOGS/$name.log)"
+        fi
+        sleep 0.3
+    done
+}
+
+cmd_up() {
+    cd "$ROOT"
+    mkdir -p "$RUN" "$LOGS"
+    [[ -x $AGORA ]] || die "$AGORA missing: run make venv"
+    "$PY" -m services.identity.keys "$KEYS" >/dev/null
+    export AGORA_JWT_PRIVATE_KEY_FILE=${AGORA_JWT_PRIVATE_KEY_FILE:-$KEYS/jwt-private.pem}
+    export AGORA_JWT_PUBLIC_KEY_FILE=${AGORA_JWT_PUBLIC_KEY_FILE:-$KEYS/jwt-public.pem}
+    export GATEWAY_PORT
+    local names name pid port
+    names=$(processes)
+    [[ -n $names ]] || die "no process found (services.shared.config.available_processes())"
+    log "migrating databases"
+    "$AGORA" migrate | sed 's/^/platform: /'
+    declare -A pids=()
+    for name in $names; do
+        port=$(port_of "$name")
+        pid=$(own_pid "$name")
+        if [[ -n $pid ]]; then
+            log "$name already running (pid $pid, port $port)"
+        else
+            # not a process-group leader here, so setsid does not fork: $! is the process itself
+            WEB_SERVER_ADDRESS="$HOST:$port" setsid "$AGORA" run "$name" \
+                >>"$LOGS/$name.log" 2>&1 </dev/null &
+            pid=$!
+            echo "$pid" >"$RUN/agora-$name.pid"
+            log "$name started (pid $pid, port $port, log .state/logs/$name.log)"
+        fi
+        pids[$name]=$pid
+    done
+    for name in $names; do
+        wait_ready "$name" "$(port_of "$name")" "${pids[$name]}"
+    done
+    log "all ready: $names"
+    if [[ ${AGORA_SKIP_SEED:-0} != 1 ]]; then
+        "$AGORA" seed-demo --gateway "http://$HOST:$GATEWAY_PORT" | sed 's/^/platform: /'
+    fi
+    printf '\nAgora is up: http://%s:%s/api/v1  (OpenAPI: http://%s:%s/api/v1/openapi.json)\n' \
+        "$HOST" "$GATEWAY_PORT" "$HOST" "$GATEWAY_PORT"
+    printf 'Demo logins (local only), password agora-demo-2026:\n'
+    printf '  admin@demo.agora  cm1@demo.agora  cm2@demo.agora  advisor1@demo.agora  advisor2@demo.agora\n'
+    printf '  member1@demo.agora .. member5@demo.agora  (member1, member2: customers of advisor1)\n'
+    printf 'Stop with: make down\n'
+}
+
+cmd_down() {
+    local file name pid stopped=()
+    shopt -s nullglob
+    for file in "$RUN"/agora-*.pid; do
+        name=${file##*/agora-}; name=${name%.pid}
+        pid=$(own_pid "$name")
+        [[ -n $pid ]] || continue
+        kill -TERM "$pid" 2>/dev/null || true
+        stopped+=("$name:$pid")
+    done
+    local deadline=$((SECONDS + 20)) entry
+    for entry in "${stopped[@]}"; do
+        name=${entry%%:*}; pid=${entry##*:}
+        while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "$name did not stop in time: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        rm -f "$RUN/agora-$name.pid"
+        log "$name stopped"
+    done
+    ((${#stopped[@]})) || log "nothing was running"
+}
+
+cmd_status() {
+    local name pid port state
+    for name in $(processes); do
+        port=$(port_of "$name")
+        pid=$(own_pid "$name")
+        if [[ -z $pid ]]; then
+            state="stopped"
+        elif ready "http://$HOST:$port"; then
+            state="running (pid $pid), ready"
+        else
+            state="running (pid $pid), NOT ready"
+        fi
+        printf '%-14s %-36s http://%s:%s  log .state/logs/%s.log\n' "$name:" "$state" "$HOST" "$port" "$name"
+    done
+}
+
+case ${1:-} in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
