@@ -190,3 +190,39 @@ def test_questions_without_a_staff_answer_breach_their_sla(posts, moderation):
                       message="first staff answer recorded")
     assert report["unanswered"] == 1 and report["within_target_ratio"] == 1.0
     assert moderation.raise_sla_breaches() == 0  # within the hour target of this test
+
+
+def test_read_models_rebuild_identically_from_the_logs(posts, moderation, platform,
+                                                       mongo_client):
+    import io
+
+    from services.moderation.projections import VIEWS as MODERATION_VIEWS
+    from services.posts.projections import VIEWS as POSTS_VIEWS
+    from services.shared.event_store import EventStore
+    from services.shared.projections import replay
+
+    manager, author = cm(), member()
+    held = new_post(posts, author, kind="idea", body=f"IBAN {IBAN}")
+    item = held_item(moderation, held["id"])
+    moderation.decide(manager, item["id"], {"decision": "redact",
+                                            "body": item["proposal"]["body"]})
+    published(posts, held["id"])
+    for voter in (member(), member()):
+        posts.vote(voter, "post", held["id"], True)
+    posts.set_idea_status(manager, held["id"], {"status": "under_review", "note": "ok"})
+    reply = posts.add_reply(member(), held["id"], {"body": "+1"})
+    reply_published(posts, reply["id"])
+    wait_for(lambda: moderation.audit(manager, {"target_id": held["id"]})["items"][0][
+        "action"] == "change_idea_status", message="moderation saw the status change")
+
+    def snapshot(db, collections):
+        return {name: sorted(({k: v for k, v in doc.items() if k != "_applied"}
+                              for doc in db[name].find()), key=lambda d: str(d["_id"]))
+                for name in collections}
+
+    for service, views in (("posts", POSTS_VIEWS), ("moderation", MODERATION_VIEWS)):
+        db = mongo_client[f"{platform['MONGO_DB_PREFIX']}_{service}"]
+        before = snapshot(db, views.collections)
+        replay(EventStore(db, service), views, out=io.StringIO(), quiesce_seconds=0.1)
+        after = snapshot(db, views.collections)
+        assert after == before, service
