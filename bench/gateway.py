@@ -94,11 +94,11 @@ class Platform:
         command = [str(agora)] if agora.exists() else [sys.executable, "-m", "services.shared.cli"]
         for name in ("identity", "gateway"):
             port = self.ports[name] = _free_port()
-            log = open(self.workdir / f"{name}.log", "ab")
-            self.processes[name] = subprocess.Popen(
-                [*command, "run", name], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                env={**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-                     "GATEWAY_PORT": str(port)})
+            with open(self.workdir / f"{name}.log", "ab") as log:
+                self.processes[name] = subprocess.Popen(
+                    [*command, "run", name], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                    env={**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+                         "GATEWAY_PORT": str(port)})
         for name, port in self.ports.items():
             deadline = time.monotonic() + 90
             while True:
@@ -134,7 +134,7 @@ class Platform:
                 if name.startswith(self.prefix + "_"):
                     client.drop_database(name)
             client.close()
-        except Exception as error:  # noqa: BLE001 - clean-up is best effort
+        except Exception as error:
             print(f"(clean-up incomplete: {error})")
         shutil.rmtree(self.workdir, ignore_errors=True)
 

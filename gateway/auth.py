@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nameko.extensions import DependencyProvider
 
-from services.identity.keys import read_key  # noqa: F401 - re-exported for the gateway
+from services.identity.keys import read_key
 from services.shared.envelope import utc_now
 from services.shared.errors import Forbidden, Unauthenticated
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
@@ -205,7 +205,7 @@ class Authenticator(DependencyProvider):
     def kill(self) -> None:
         self.stop()
 
-    def get_dependency(self, worker_ctx) -> "Authenticator":
+    def get_dependency(self, worker_ctx) -> Authenticator:
         return self
 
     # -- per request
@@ -245,5 +245,5 @@ class Authenticator(DependencyProvider):
             eventlet.sleep(self.refresh_interval)
             try:
                 self._reload()
-            except Exception as error:  # noqa: BLE001 - keep the last list, try again
+            except Exception as error:
                 log.warning("could not refresh revoked sessions: %s", error)

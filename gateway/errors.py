@@ -14,7 +14,8 @@ through `problem_from_exception`, so a client never sees a stack trace or an HTM
 
 Example::
 
-    >>> problem = problem_from_exception(NotFound("no such user", {"id": "u1"}), "/api/v1/users/u1", "r1")
+    >>> error = NotFound("no such user", {"id": "u1"})
+    >>> problem = problem_from_exception(error, "/api/v1/users/u1", "r1")
     >>> problem.status, problem.body["type"], problem.body["detail"]
     (404, 'urn:agora:problem:not-found', 'no such user')
 """

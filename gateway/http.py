@@ -40,8 +40,9 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import eventlet
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -49,7 +50,8 @@ from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp, parse_address
 from prometheus_client import Counter, Histogram
-from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
 from services.shared.errors import InvalidInput, NotFound
@@ -93,7 +95,7 @@ class Settings:
     cors_max_age: int = 600
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Settings":
+    def from_config(cls, config: dict[str, Any]) -> Settings:
         raw = config.get("GATEWAY", {}) or {}
         origins = raw.get("cors_origins") or ""
         if isinstance(origins, str):
@@ -236,7 +238,7 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
         if key is not None:
             return _idempotent(service, spec, handler, call, key, document)
         return _execute(service, spec, handler, call)
-    except Exception as error:  # noqa: BLE001 - every failure becomes a problem answer
+    except Exception as error:
         return problem_from_exception(error, request.path, request_id).response()
 
 
@@ -245,7 +247,7 @@ def _execute(service, spec: RouteSpec, handler: Callable, call: Call) -> Respons
         with eventlet.Timeout(service.settings.rpc_timeout_seconds):
             result = handler(service, call)
         return _respond(spec, result)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return problem_from_exception(error, call.request.path, call.request_id).response()
     except eventlet.Timeout as error:  # a BaseException
         return problem_from_exception(error, call.request.path, call.request_id).response()
@@ -449,7 +451,7 @@ class GatewayWsgiApp(WsgiApp):
             code = error.code or 404
             response = problem(code, "no such resource" if code == 404 else error.description,
                                request.path, request_id).response()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             response = problem_from_exception(error, request.path, request_id).response()
         response.headers[REQUEST_ID_HEADER] = request_id
         self._cors(environ.get("HTTP_ORIGIN"), response)

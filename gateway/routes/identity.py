@@ -5,8 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from services.shared.envelope import Envelope
 from services.shared.consumer import reliable_handler
+from services.shared.envelope import Envelope
 
 from ..http import Call, Reply, route
 

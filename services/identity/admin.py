@@ -40,7 +40,8 @@ def create_admin(email: str, name: str, password: str, config: dict[str, Any] | 
     kit = build_toolkit(config, db)
 
     def context(actor_id):
-        return CommandContext(actor=actor, correlation_id=f"{actor}:{domain.normalize_email(email)}")
+        return CommandContext(actor=actor,
+                              correlation_id=f"{actor}:{domain.normalize_email(email)}")
 
     args = {"email": email, "password": password, "display_name": name, "customer": False}
     try:

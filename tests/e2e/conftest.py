@@ -18,6 +18,7 @@ Use it through its helpers::
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -205,11 +206,10 @@ class Platform:
             env = {**self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
             if name == "gateway":
                 env["GATEWAY_PORT"] = str(port)
-            log = open(process.log_path, "ab")
-            process.popen = subprocess.Popen(
-                [*_agora_command(), "run", name], cwd=ROOT, env=env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True)
-            log.close()
+            with open(process.log_path, "ab") as log:
+                process.popen = subprocess.Popen(
+                    [*_agora_command(), "run", name], cwd=ROOT, env=env, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True)
             self.processes[name] = process
         for process in self.processes.values():
             self._wait_ready(process)
@@ -221,11 +221,9 @@ class Platform:
             if process.popen.poll() is not None:
                 pytest.fail(f"{process.name} exited with {process.popen.returncode} during "
                             f"start-up; log tail:\n{process.tail()}")
-            try:
+            with contextlib.suppress(requests.RequestException):
                 if requests.get(process.url + "/readyz", timeout=2).status_code == 200:
                     return
-            except requests.RequestException:
-                pass
             time.sleep(0.1)
         pytest.fail(f"{process.name} not ready after {READY_TIMEOUT}s; log tail:\n"
                     f"{process.tail()}")
@@ -245,10 +243,8 @@ class Platform:
                 process.popen.wait(timeout=10)
 
     def cleanup(self, mongo_client) -> None:
-        try:
+        with contextlib.suppress(requests.RequestException):
             _management("DELETE", f"/api/vhosts/{_quote(self.vhost)}")
-        except requests.RequestException:
-            pass
         for name in mongo_client.list_database_names():
             if name.startswith(self.db_prefix + "_"):
                 mongo_client.drop_database(name)

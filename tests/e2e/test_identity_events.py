@@ -57,7 +57,7 @@ def test_an_external_consumer_receives_user_registered(api, crm):
         "email": email, "password": PASSWORD, "display_name": "Grace Hopper", "customer": True})
     assert response.status_code == 201
     user_id = response.json()["id"]
-    key, properties, envelope = wait_for(
+    _, properties, envelope = wait_for(
         lambda: crm.find(lambda item: item[2]["payload"].get("user_id") == user_id
                          and item[0] == "identity.user_registered"),
         message="identity.user_registered on identity.events")

@@ -181,7 +181,7 @@ def _hs256(claims, secret: bytes) -> str:
     return f"{header}.{payload}.{b64(signature)}"
 
 
-# -- settings and routes ----------------------------------------------------------------------------
+# -- settings and routes -------------------------------------------------------------------
 
 def test_settings_from_config():
     settings = Settings.from_config({"GATEWAY": {"cors_origins": "https://a.example, https://b/",

@@ -256,7 +256,7 @@ def test_at_the_limit_waits_until_the_oldest_counted_failure_leaves_the_window()
 
 
 def test_old_failures_do_not_count():
-    failures = [NOW - timedelta(minutes=30), NOW - timedelta(minutes=11), NOW - timedelta(minutes=1)]
+    failures = [NOW - timedelta(minutes=m) for m in (30, 11, 1)]
     assert domain.retry_after(failures, NOW, POLICY) is None
 
 
