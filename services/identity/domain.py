@@ -9,8 +9,8 @@
 
 Example::
 
-    events = register("u1", "Ada@Example.org", "Ada Lovelace", customer=True, now=now)
-    # [NewEvent("identity.user_registered", ...), NewEvent("identity.contact_changed", ...)]
+    public, private = register("u1", "Ada@Example.org", "Ada Lovelace", customer=True, now=now)
+    # [NewEvent("identity.user_registered", ...)], [NewEvent("identity.contact_changed", ...)]
     state = fold(store.load(user_stream("u1")))
     set_roles(state, actor=admin, roles=["advisor"])  # [NewEvent("identity.role_granted", ...)]
 """
@@ -50,7 +50,17 @@ SESSIONS_REVOKED = "identity.sessions_revoked"
 
 
 def user_stream(user_id: str) -> str:
+    """The public stream of a user: profile, roles, badges, advisor (identity.events)."""
     return f"user-{user_id}"
+
+
+def account_stream(user_id: str) -> str:
+    """The private stream of a user: contact, password and session facts (identity.private).
+
+    Kept apart from `user-<id>` so that each stream is entirely public or entirely private: a
+    consumer of identity.events sees every version of the streams it receives, without gaps
+    that private events would leave (per-stream ordering, DESIGN.md invariant 5)."""
+    return f"account-{user_id}"
 
 
 # -- e-mail -------------------------------------------------------------------------------------
@@ -228,19 +238,21 @@ def badges(roles: Iterable[str], verified_customer: bool) -> list[str]:
 
 
 def register(user_id: str, email: str, display_name: str, customer: bool, now: datetime,
-             roles: Iterable[str] = ()) -> list[NewEvent]:
-    """A new member (plus `roles` granted at once: `agora create-admin`)."""
+             roles: Iterable[str] = ()) -> tuple[list[NewEvent], list[NewEvent]]:
+    """A new member (plus `roles` granted at once: `agora create-admin`): the events of the
+    public `user-<id>` stream and those of the private `account-<id>` stream."""
     roles = sorted(set(roles) - {"member"})
     unknown = [role for role in roles if role not in GRANTABLE]
     if unknown:
         raise InvalidInput(f"unknown roles {unknown}", {"fields": {"roles": unknown}})
-    return [
+    public = [
         NewEvent(REGISTERED, {"user_id": user_id, "display_name": display_name.strip(),
                               "customer": bool(customer), "roles": ["member"],
                               "joined_at": now.isoformat()}),
-        NewEvent(CONTACT_CHANGED, {"user_id": user_id, "email": normalize_email(email)}),
         *[NewEvent(ROLE_GRANTED, {"user_id": user_id, "role": role}) for role in roles],
     ]
+    private = [NewEvent(CONTACT_CHANGED, {"user_id": user_id, "email": normalize_email(email)})]
+    return public, private
 
 
 def require_user(state: UserState, user_id: str) -> UserState:

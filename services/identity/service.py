@@ -29,7 +29,7 @@ from services.shared.projections import ReadModelsProvider
 
 from . import domain
 from .dependencies import IdentityToolkit
-from .domain import user_stream
+from .domain import account_stream, user_stream
 from .projections import PROJECTION, advisor_view, private_profile, public_profile
 from .schemas import ActorSchema, AdvisorArgs, ProfileArgs, RegisterArgs, RolesArgs
 
@@ -119,7 +119,7 @@ class IdentityService(HealthEndpoints):
             events.append(NewEvent(domain.SESSIONS_REVOKED, {
                 "user_id": user_id, "session_ids": revoked, "reason": reason}))
         if events:
-            commit = self.store.execute(user_stream(user_id), lambda history: events,
+            commit = self.store.execute(account_stream(user_id), lambda history: events,
                                         self._context(actor_id))
             self.views.apply_commit(commit)
 
@@ -336,7 +336,9 @@ class IdentityService(HealthEndpoints):
 def register_user(store, views, kit, args: dict[str, Any], context, actor_id: str | None,
                   roles: tuple[str, ...] = ()) -> str:
     """Register a user (the service's RPC and `agora create-admin` share this): claim the
-    e-mail (unique), store the password hash, commit the events, confirm the claim."""
+    e-mail (unique), store the password hash, commit the private then the public events,
+    confirm the claim. A crash before the public commit leaves the claim unconfirmed and the
+    user stream absent, so a later registration takes the address over (accounts.py)."""
     email_key = domain.normalize_email(args["email"])
     domain.check_password(args["password"], email_key, args["display_name"])
     user_id, now = new_id(), utc_now()
@@ -345,12 +347,15 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
                          stream_exists=lambda uid: store.stream_version(user_stream(uid)) > 0)
     try:
         accounts.set_password_hash(user_id, kit.passwords.hash(args["password"]), now)
-        events = domain.register(user_id, email_key, args["display_name"],
-                                 args.get("customer", False), now, roles)
-        commit = store.append(user_stream(user_id), 0, events, context(actor_id or user_id))
+        public, private = domain.register(user_id, email_key, args["display_name"],
+                                          args.get("customer", False), now, roles)
+        context_ = context(actor_id or user_id)
+        private_commit = store.append(account_stream(user_id), 0, private, context_)
+        commit = store.append(user_stream(user_id), 0, public, context_)
     except BaseException:
         accounts.release_email(email_key, user_id)
         raise
     accounts.confirm_email(email_key, user_id)
+    views.apply_commit(private_commit)
     views.apply_commit(commit)
     return user_id

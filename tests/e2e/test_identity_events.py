@@ -81,6 +81,11 @@ def test_public_events_carry_no_email_or_password_material(api, crm, private):
     public = [item for item in crm.drain() if item[2]["payload"].get("user_id") == ada.id]
     assert {key for key, _, _ in public} >= {"identity.user_registered",
                                              "identity.profile_updated"}
+    # every stream on the public exchange is complete: no version gap left by private facts
+    versions = sorted(e["stream_version"] for _, _, e in public
+                      if e["stream_id"] == f"user-{ada.id}")
+    assert versions == list(range(1, len(versions) + 1)) and len(versions) >= 2
+    assert {e["stream_id"] for _, _, e in public} == {f"user-{ada.id}"}
     text = json.dumps([envelope for _, _, envelope in public]).lower()
     assert ada.email.lower() not in text
     for secret_word in ("password", "hash", "argon", "token", ada.password):
