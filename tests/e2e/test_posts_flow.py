@@ -4,6 +4,8 @@ Helpers here are shared with test_moderation_flow.py.
 """
 from __future__ import annotations
 
+import uuid
+
 import eventlet
 
 from ..conftest import wait_for
@@ -63,7 +65,8 @@ def reply_visible(api, reply_id):
 def test_question_lifecycle_answers_accepted_answer_and_edit_history(platform, api):
     asker, helper = api.new_user(), api.new_user()
     adviser = staff(platform, "advisor")
-    created = submit(api, asker, title="Plafond carte à l'étranger",
+    marker = "zq" + uuid.uuid4().hex[:8]  # the session's other posts may share the words
+    created = submit(api, asker, title=f"Plafond carte à l'étranger {marker}",
                      body="Comment *augmenter* mon plafond ?", tags=["voyage"])
     assert created["state"] == "pending"
     post = visible(api, created["id"])
@@ -71,7 +74,7 @@ def test_question_lifecycle_answers_accepted_answer_and_edit_history(platform, a
     assert post["answer_count"] == 0
     unanswered = ok(api.get("/api/v1/posts", params={"sort": "unanswered", "limit": 100}))
     assert created["id"] in [p["id"] for p in unanswered["items"]]
-    found = ok(api.get("/api/v1/posts", params={"q": "plafond ETRANGER"}))
+    found = ok(api.get("/api/v1/posts", params={"q": f"plafond ETRANGER {marker.upper()}"}))
     assert [p["id"] for p in found["items"]] == [created["id"]]
 
     answer = ok(api.post(f"/api/v1/posts/{created['id']}/replies", user=helper,
