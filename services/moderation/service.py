@@ -11,7 +11,6 @@ import statistics
 import time
 from typing import Any
 
-from marshmallow import Schema, ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -19,10 +18,11 @@ from nameko.timer import timer
 from services.shared import pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent
-from services.shared.errors import EXPECTED_ERRORS, Forbidden, InvalidInput, NotFound
+from services.shared.errors import EXPECTED_ERRORS, Forbidden, NotFound
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
+from services.shared.validation import load_input
 
 from . import domain
 from .projections import VIEWS, text_under_review
@@ -41,13 +41,6 @@ log = logging.getLogger(__name__)
 POLICY_STREAM = "policy"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600}
 SLA_CHECK_SECONDS = 30
-
-
-def load_input(schema: type[Schema], data: Any) -> dict[str, Any]:
-    try:
-        return schema().load(data if data is not None else {})
-    except ValidationError as error:
-        raise InvalidInput("invalid input", {"fields": error.normalized_messages()}) from None
 
 
 class ModerationService(HealthEndpoints):

@@ -10,17 +10,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from marshmallow import Schema, ValidationError
 from nameko.rpc import rpc
 
 from services.shared import pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope
-from services.shared.errors import EXPECTED_ERRORS, InvalidInput, NotFound
+from services.shared.errors import EXPECTED_ERRORS, NotFound
 from services.shared.event_store import len_version
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
+from services.shared.validation import load_input
 
 from . import domain, listing, presenters
 from .projections import VIEWS
@@ -41,13 +41,6 @@ VERDICTS = {"moderation.item_held": "held", "moderation.item_approved": "approve
             "moderation.item_rejected": "rejected", "moderation.item_redacted": "redacted"}
 
 
-def load_input(schema: type[Schema], data: Any, partial: bool = False) -> dict[str, Any]:
-    try:
-        return schema().load(data if data is not None else {}, partial=partial)
-    except ValidationError as error:
-        raise InvalidInput("invalid input", {"fields": error.normalized_messages()}) from None
-
-
 class PostsService(HealthEndpoints):
     name = "posts"
     store = EventStoreProvider()
@@ -58,24 +51,18 @@ class PostsService(HealthEndpoints):
     def _context(self, actor: domain.Actor | None) -> CommandContext:
         return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
 
-    def _state(self, target_id: str) -> domain.Contribution:
-        state = domain.fold(self.store.load(target_id))
+    def _target(self, target_type: str, target_id: str) -> domain.Contribution:
+        state = self._folded(self.store.load(target_id), target_type)
+        if state.target_type != target_type:
+            raise NotFound(f"no such {target_type}", {"id": target_id})
         state.id = state.id or target_id
         return state
 
     def _post(self, post_id: str) -> domain.Contribution:
-        state = self._state(post_id)
-        if state.exists and state.target_type != "post":
-            raise NotFound("no such post", {"id": post_id})
-        state.target_type = state.target_type or "post"
-        return state
+        return self._target("post", post_id)
 
     def _reply(self, reply_id: str) -> domain.Contribution:
-        state = self._state(reply_id)
-        if state.exists and state.target_type != "reply":
-            raise NotFound("no such reply", {"id": reply_id})
-        state.target_type = state.target_type or "reply"
-        return state
+        return self._target("reply", reply_id)
 
     def _decide(self, stream_id: str, decide, actor: domain.Actor | None,
                 context: CommandContext | None = None):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pika
 import pytest
 
 from ..conftest import wait_for
+from ..integration.posts.fixtures import public_subscriber
 from .test_posts_flow import ok, problem, staff, submit, visible
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
@@ -16,23 +16,9 @@ IBAN_DIGITS = "3000 6000 0112 3456 7890"
 
 @pytest.fixture
 def bank_system(platform):
-    """What another bank system sees: every message on the PUBLIC exchanges."""
-    connection = pika.BlockingConnection(pika.URLParameters(platform.amqp_uri))
-    channel = connection.channel()
-    queue = channel.queue_declare("", exclusive=True).method.queue
-    for exchange in ("posts.events", "moderation.events"):
-        channel.exchange_declare(exchange, "topic", durable=True)
-        channel.queue_bind(queue, exchange, routing_key="#")
-
-    def received():
-        bodies = []
-        while True:
-            method, _, body = channel.basic_get(queue, auto_ack=True)
-            if method is None:
-                return bodies
-            bodies.append(body.decode())
+    received, close = public_subscriber(platform.amqp_uri)
     yield received
-    connection.close()
+    close()
 
 
 def queued(api, manager, target_id):

@@ -1,7 +1,6 @@
 """Moderation in nameko containers: detector holds, policy, decisions, flags, audit, SLA."""
 import json
 
-import pika
 import pytest
 from nameko.exceptions import RemoteError
 
@@ -13,6 +12,7 @@ from ..posts.fixtures import (
     held_item,
     member,
     new_post,
+    public_subscriber,
     published,
     reply_published,
 )
@@ -22,23 +22,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def wiretap(platform):
-    """A bank system's view: every message on the PUBLIC exchanges of posts and moderation."""
-    connection = pika.BlockingConnection(pika.URLParameters(platform["AMQP_URI"]))
-    channel = connection.channel()
-    queue = channel.queue_declare("", exclusive=True).method.queue
-    for exchange in ("posts.events", "moderation.events"):
-        channel.exchange_declare(exchange, "topic", durable=True)
-        channel.queue_bind(queue, exchange, routing_key="#")
-
-    def received():
-        bodies = []
-        while True:
-            method, _, body = channel.basic_get(queue, auto_ack=True)
-            if method is None:
-                return bodies
-            bodies.append(body.decode())
+    received, close = public_subscriber(platform["AMQP_URI"])
     yield received
-    connection.close()
+    close()
 
 
 def test_an_iban_is_held_redacted_and_the_original_stays_in_the_audit_only(

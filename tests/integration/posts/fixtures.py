@@ -62,25 +62,45 @@ def new_post(posts, actor, kind="question", **fields):
     return posts.create_post(actor, data)
 
 
-def published(posts, post_id, viewer=None, timeout=15.0):
-    """Wait until `post_id` is visible to an anonymous reader (or `viewer`); return it."""
-    def visible():
+def _visible(read, what, target_id, timeout=15.0):
+    def check():
         try:
-            post = posts.get_post(viewer, post_id)
+            found = read(target_id)
         except Exception:
             return None
-        return post if post["state"] == "published" else None
-    return wait_for(visible, timeout=timeout, message=f"post {post_id} published")
+        return found if found["state"] == "published" else None
+    return wait_for(check, timeout=timeout, message=f"{what} {target_id} published")
+
+
+def published(posts, post_id, viewer=None, timeout=15.0):
+    """Wait until `post_id` is visible to an anonymous reader (or `viewer`); return it."""
+    return _visible(lambda i: posts.get_post(viewer, i), "post", post_id, timeout)
 
 
 def reply_published(posts, reply_id, viewer=None):
-    def visible():
-        try:
-            reply = posts.get_reply(viewer, reply_id)
-        except Exception:
-            return None
-        return reply if reply["state"] == "published" else None
-    return wait_for(visible, message=f"reply {reply_id} published")
+    return _visible(lambda i: posts.get_reply(viewer, i), "reply", reply_id)
+
+
+def public_subscriber(amqp_uri):
+    """What another bank system sees: every message on the PUBLIC exchanges of posts and
+    moderation. Returns (received() -> list of bodies, close())."""
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    queue = channel.queue_declare("", exclusive=True).method.queue
+    for exchange in ("posts.events", "moderation.events"):
+        channel.exchange_declare(exchange, "topic", durable=True)
+        channel.queue_bind(queue, exchange, routing_key="#")
+
+    def received():
+        bodies = []
+        while True:
+            method, _, body = channel.basic_get(queue, auto_ack=True)
+            if method is None:
+                return bodies
+            bodies.append(body.decode())
+    return received, connection.close
 
 
 def held_item(moderation, target_id, actor=None):
