@@ -33,6 +33,7 @@ from __future__ import annotations
 from .auth import Authenticator
 from .http import SettingsProvider
 from .idempotency import IdempotencyProvider
+from .routes.feeds import FeedsRoutes
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
 from .routes.moderation import ModerationRoutes
@@ -46,5 +47,6 @@ class GatewayCore:
     idempotency = IdempotencyProvider()
 
 
-class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes):
+class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
+                     FeedsRoutes):
     """The public API: one mixin per resource (gateway/routes/)."""

@@ -1,0 +1,301 @@
+"""Feeds read models, derived from feeds' own subscription events and the posts and identity
+events it received (all rebuildable by `agora replay feeds`).
+
+- ``items``: one document per published post or reply — what a feed card shows (title, excerpt,
+  redacted flag), its sources, ``state`` (published | hidden | removed) and, for replies,
+  ``parent_visible``. Journals reference items by id and check visibility on read, so a removal
+  (rejected, deleted, hidden) is one write, whatever the number of feeds the item is in; a
+  redaction rewrites the item, so every feed shows the redacted form.
+- ``subs``: ``<source>|<member>`` for every active subscription to a source (followed member,
+  watched thread, followed tag or category); ``mutes``: ``<member>|<post>``.
+- ``sources``: subscriber count per source, and ``pull: true`` once it was merged on read.
+- ``home_entries``: fan-out on write — ``<member>:<item>`` per pushed item (insert-only, batched,
+  idempotent by id); ``home_floors``: where a member's window was trimmed (older: from source).
+- ``members``: registered members (following an unknown id is a 404).
+
+Settings (`FEEDS` in config.yaml): `pull_threshold`, `home_cap`, `window_days`, `fanout_batch`,
+`backfill`. The service configures them at start; `agora replay feeds` reads the same config file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import BulkWriteError
+
+from services.shared.envelope import Envelope
+from services.shared.projections import Projection, ReadModels, update_once
+
+from . import domain
+
+COLLECTIONS = ["items", "subs", "mutes", "sources", "home_entries", "home_floors", "members"]
+
+FANOUT_ENTRIES = Counter("agora_feeds_fanout_entries",
+                         "Home-feed entries written by fan-out on write (one per subscriber)")
+PULLED_ITEMS = Counter("agora_feeds_pulled_items",
+                       "Items left to merge on read (a source above the follower threshold)")
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    pull_threshold: int = 10_000  # more subscribers than this: merged on read
+    home_cap: int = 500           # entries kept per home feed (older: paged from the source)
+    window_days: float = 30.0     # entries older than this are paged from the source
+    fanout_batch: int = 1000      # entries per insert
+    backfill: int = 20            # recent items pushed when a member subscribes
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> FeedSettings:
+        raw = (config or {}).get("FEEDS") or {}
+        defaults = cls()
+        return cls(**{name: type(getattr(defaults, name))(raw[name])
+                      for name in defaults.__dataclass_fields__ if raw.get(name) not in (None, "")})
+
+
+_settings: FeedSettings | None = None
+
+
+def configure(config: dict[str, Any] | None) -> FeedSettings:
+    global _settings
+    _settings = FeedSettings.from_config(config)
+    return _settings
+
+
+def settings() -> FeedSettings:
+    """The service's settings; outside a service (`agora replay feeds`), feeds' config file."""
+    if _settings is None:
+        from services.shared.config import load_config
+
+        return configure(load_config("feeds"))
+    return _settings
+
+
+def _indexes(rm: ReadModels) -> None:
+    items = rm["items"]
+    items.create_index([("state", ASCENDING), ("ts", DESCENDING), ("_id", DESCENDING)],
+                       name="newest")
+    items.create_index([("author_id", ASCENDING), ("ts", DESCENDING)], name="author")
+    items.create_index([("tags", ASCENDING), ("ts", DESCENDING)], name="tags")
+    items.create_index([("category", ASCENDING), ("ts", DESCENDING)], name="category")
+    items.create_index([("post_id", ASCENDING), ("type", ASCENDING)], name="thread")
+    items.create_index([("featured", ASCENDING), ("featured_ts", DESCENDING)], name="featured")
+    rm["subs"].create_index([("source", ASCENDING)], name="source")
+    rm["subs"].create_index([("member", ASCENDING)], name="member")
+    rm["mutes"].create_index([("member", ASCENDING)], name="member")
+    rm["sources"].create_index([("pull", ASCENDING)], name="pull")
+    rm["home_entries"].create_index([("m", ASCENDING), ("ts", DESCENDING), ("_id", DESCENDING)],
+                                    name="member_newest")
+    rm["home_entries"].create_index([("ts", ASCENDING)], name="ts")
+
+
+VIEWS = Projection("feeds_views", service="feeds", collections=COLLECTIONS, indexes=_indexes)
+PROJECTION = VIEWS
+
+
+def micros(event: Envelope) -> int:
+    return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
+
+
+def insert_ignoring_duplicates(collection, documents: list[dict[str, Any]]) -> int:
+    """Insert what is not there yet (ids make re-applications no-ops); returns how many."""
+    if not documents:
+        return 0
+    try:
+        return len(collection.insert_many(documents, ordered=False).inserted_ids)
+    except BulkWriteError as error:
+        if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+            raise
+        return int(error.details.get("nInserted", 0))
+
+
+# --- members ------------------------------------------------------------------------------------
+
+@VIEWS.on("identity.user_registered")
+def _registered(rm: ReadModels, event: Envelope) -> None:
+    rm["members"].update_one({"_id": event.payload["user_id"]},
+                             {"$set": {"joined_at": event.occurred_at}}, upsert=True)
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+def subscribers(rm: ReadModels, source: str) -> list[str]:
+    return [doc["member"] for doc in rm["subs"].find({"source": source}, {"member": 1})]
+
+
+SUBSCRIPTION_EVENTS = [event for kind in domain.KINDS.values() if kind.source
+                       for event in (kind.on, kind.off)]
+
+
+@VIEWS.on(*SUBSCRIPTION_EVENTS)
+def _subscription(rm: ReadModels, event: Envelope) -> None:
+    kind = domain.BY_EVENT[event.type]
+    p = event.payload
+    member, source = p["member_id"], domain.source_of(kind, p[kind.key])
+    on = event.type == kind.on
+    update_once(rm["sources"], source, event, {"$inc": {"count": 1 if on else -1}})
+    key = f"{source}|{member}"
+    if not on:
+        rm["subs"].delete_one({"_id": key})
+        return  # entries stay: readers keep only items matching current subscriptions
+    rm["subs"].update_one({"_id": key}, {"$set": {"source": source, "member": member,
+                                                  "since": event.occurred_at}}, upsert=True)
+    _backfill(rm, member, source)
+
+
+def _backfill(rm: ReadModels, member: str, source: str) -> None:
+    """A new subscription brings the source's latest items into the window (pulled sources are
+    merged on read anyway)."""
+    if (rm["sources"].find_one({"_id": source}, {"pull": 1}) or {}).get("pull"):
+        return
+    condition = domain.source_filter([source])
+    recent = rm["items"].find({"$and": [condition, {"state": "published"}]},
+                              {"ts": 1, "author_id": 1}).sort([("ts", -1), ("_id", -1)]).limit(
+        settings().backfill)
+    insert_ignoring_duplicates(rm["home_entries"], [
+        _entry(member, doc["_id"], doc["ts"]) for doc in recent if doc.get("author_id") != member])
+
+
+@VIEWS.on(domain.MUTE.on, domain.MUTE.off)
+def _mute(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    key = f"{p['member_id']}|{p['post_id']}"
+    if event.type == domain.MUTE.on:
+        rm["mutes"].update_one({"_id": key}, {"$set": {"member": p["member_id"],
+                                                       "post_id": p["post_id"]}}, upsert=True)
+    else:
+        rm["mutes"].delete_one({"_id": key})
+
+
+# --- items: published ---------------------------------------------------------------------------
+
+def _entry(member: str, item_id: str, ts: int) -> dict[str, Any]:
+    return {"_id": f"{member}:{item_id}", "m": member, "item": item_id, "ts": ts}
+
+
+@VIEWS.on("posts.post_published")
+def _post_published(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    item = {"_id": p["post_id"], "type": "post", "post_id": p["post_id"],
+            "author_id": p["author_id"], "kind": p["kind"], "category": p["category"],
+            "tags": p["tags"], "title": p["title"], "excerpt": domain.excerpt(p["body"]),
+            "redacted": p["redacted"], "official": p["official"], "ts": micros(event),
+            "published_at": event.occurred_at}
+    _upsert_item(rm, item)
+    rm["items"].update_many({"type": "reply", "post_id": p["post_id"]},
+                            {"$set": {"post_title": p["title"], "post_kind": p["kind"]}})
+    fan_out(rm, item)
+
+
+@VIEWS.on("posts.reply_published")
+def _reply_published(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    parent = rm["items"].find_one({"_id": p["post_id"]}, {"title": 1, "state": 1}) or {}
+    item = {"_id": p["reply_id"], "type": "reply", "post_id": p["post_id"],
+            "post_author_id": p["post_author_id"], "post_kind": p["post_kind"],
+            "author_id": p["author_id"], "kind": p["kind"], "excerpt": domain.excerpt(p["body"]),
+            "redacted": p["redacted"], "official": p["official"], "ts": micros(event),
+            "published_at": event.occurred_at}
+    if parent:
+        item.update(post_title=parent.get("title"),
+                    parent_visible=parent.get("state") == "published")
+    _upsert_item(rm, item)
+    fan_out(rm, item)
+
+
+def _upsert_item(rm: ReadModels, item: dict[str, Any]) -> None:
+    fields = {key: value for key, value in item.items() if key != "_id"}
+    rm["items"].update_one({"_id": item["_id"]},
+                           {"$set": fields, "$setOnInsert": {"state": "published"}}, upsert=True)
+
+
+def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
+    """Push the item to the subscribers of its small sources (batched inserts); flag big ones
+    to be merged on read (O(1) writes however many follow them)."""
+    config = settings()
+    sources = domain.item_sources(item)
+    known = {doc["_id"]: doc for doc in rm["sources"].find({"_id": {"$in": sources}})}
+    delivery = domain.plan_delivery(
+        sources, {s: int(doc.get("count", 0)) for s, doc in known.items()},
+        {s for s, doc in known.items() if doc.get("pull")}, config.pull_threshold)
+    for source in delivery.pull:
+        if not known.get(source, {}).get("pull"):
+            rm["sources"].update_one({"_id": source}, {"$set": {"pull": True}}, upsert=True)
+    if delivery.pull:
+        PULLED_ITEMS.inc()
+    recipients: set[str] = set()
+    for source in delivery.push:
+        recipients.update(subscribers(rm, source))
+    recipients.discard(item["author_id"])
+    for batch in domain.chunks(sorted(recipients), config.fanout_batch):
+        FANOUT_ENTRIES.inc(insert_ignoring_duplicates(
+            rm["home_entries"], [_entry(member, item["_id"], item["ts"]) for member in batch]))
+    return delivery
+
+
+# --- items: changes -----------------------------------------------------------------------------
+
+@VIEWS.on("posts.post_edited", "posts.post_redacted")
+def _post_text(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    fields = {"title": p["title"], "excerpt": domain.excerpt(p["body"]),
+              "redacted": p["redacted"], "category": p["category"], "tags": p["tags"]}
+    rm["items"].update_one({"_id": p["post_id"]}, {"$set": fields})
+    rm["items"].update_many({"type": "reply", "post_id": p["post_id"]},
+                            {"$set": {"post_title": p["title"]}})
+    if event.type == "posts.post_redacted":  # a redaction also ends a flags hold
+        _set_state(rm, p["post_id"], "published", only_from="hidden")
+
+
+@VIEWS.on("posts.reply_edited", "posts.reply_redacted")
+def _reply_text(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["items"].update_one({"_id": p["reply_id"]}, {"$set": {
+        "excerpt": domain.excerpt(p["body"]), "redacted": p["redacted"]}})
+    if event.type == "posts.reply_redacted":
+        _set_state(rm, p["reply_id"], "published", only_from="hidden")
+
+
+STATE_BY_FACT = {"rejected": "removed", "deleted": "removed", "hidden": "hidden",
+                 "restored": "published"}
+
+
+@VIEWS.on("posts.post_rejected", "posts.post_deleted", "posts.post_hidden", "posts.post_restored",
+          "posts.reply_rejected", "posts.reply_deleted", "posts.reply_hidden",
+          "posts.reply_restored")
+def _state(rm: ReadModels, event: Envelope) -> None:
+    fact = event.type.rsplit("_", 1)[1]
+    target = event.payload["reply_id"] if event.type.startswith("posts.reply_") \
+        else event.payload["post_id"]
+    _set_state(rm, target, STATE_BY_FACT[fact], only_from="hidden" if fact == "restored" else None)
+
+
+def _set_state(rm: ReadModels, item_id: str, state: str, only_from: str | None = None) -> None:
+    """Removed is final; `only_from`: change only from that state. A post's replies follow."""
+    condition: dict[str, Any] = {"_id": item_id, "state": only_from or {"$ne": "removed"}}
+    rm["items"].update_one(condition, {"$set": {"state": state}})
+    item = rm["items"].find_one({"_id": item_id}, {"type": 1, "state": 1})
+    if item and item["type"] == "post":
+        rm["items"].update_many({"type": "reply", "post_id": item_id},
+                                {"$set": {"parent_visible": item["state"] == "published"}})
+
+
+@VIEWS.on("posts.post_featured", "posts.post_unfeatured")
+def _featured(rm: ReadModels, event: Envelope) -> None:
+    on = event.type == "posts.post_featured"
+    rm["items"].update_one({"_id": event.payload["post_id"]}, {"$set": {
+        "featured": on, "featured_ts": micros(event) if on else None}})
+
+
+@VIEWS.on("posts.idea_status_changed")
+def _idea_status(rm: ReadModels, event: Envelope) -> None:
+    rm["items"].update_one({"_id": event.payload["post_id"]},
+                           {"$set": {"status": event.payload["to_status"]}})
+
+
+@VIEWS.on("posts.idea_merged")
+def _idea_merged(rm: ReadModels, event: Envelope) -> None:
+    rm["items"].update_one({"_id": event.payload["post_id"]}, {"$set": {
+        "status": "already_exists", "merged_into": event.payload["into_id"]}})

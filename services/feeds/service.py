@@ -1,0 +1,178 @@
+"""feeds: subscriptions (follow, watch, tags, categories, mute) and activity journals (public, a
+member's activity, featured, home) — nameko entrypoints.
+
+Thin: parse, let `domain` decide, append, apply inline, read through `timeline`. Posts' and
+identity's events are recorded in feeds' own log and projected (`record_and_apply`); authors
+and repliers start watching their threads through feeds' own events, caused by posts' events.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.shared.consumer import reliable_handler
+from services.shared.envelope import CommandContext, Envelope
+from services.shared.errors import EXPECTED_ERRORS, InvalidInput
+from services.shared.observability import HealthEndpoints
+from services.shared.outbox import EventStoreProvider
+from services.shared.projections import ReadModelsProvider
+
+from . import domain, projections, timeline
+from .projections import VIEWS
+from .schemas import CategoryPath, FeedQuerySchema, TagPath
+
+log = logging.getLogger(__name__)
+
+WINDOW_SWEEP_SECONDS = 3600
+
+
+def load_input(schema: type[Schema], data: Any) -> dict[str, Any]:
+    try:
+        return schema().load(data if data is not None else {})
+    except ValidationError as error:
+        raise InvalidInput("invalid input", {"fields": error.normalized_messages()}) from None
+
+
+class FeedSettingsProvider(DependencyProvider):
+    """Reads `FEEDS` from the config (threshold, window) for the projection and the reads."""
+
+    def setup(self) -> None:
+        self.settings = projections.configure(self.container.config)
+
+    def get_dependency(self, worker_ctx) -> projections.FeedSettings:
+        return self.settings
+
+
+class FeedsService(HealthEndpoints):
+    name = "feeds"
+    store = EventStoreProvider()
+    views = ReadModelsProvider(VIEWS)
+    settings = FeedSettingsProvider()
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    def _target_exists(self, kind: domain.Kind, target: str) -> bool:
+        if kind is domain.FOLLOW:
+            return self.views["members"].find_one({"_id": target}, {"_id": 1}) is not None
+        if kind in (domain.WATCH, domain.MUTE):
+            item = self.views["items"].find_one({"_id": target, "type": "post"}, {"state": 1})
+            return item is not None and item.get("state") == "published"
+        return True  # any valid tag or category can be followed before its first post
+
+    def _subscribe(self, kind: domain.Kind, actor, target: str, on: bool,
+                   reason: str = "member", context: CommandContext | None = None) -> bool:
+        member_id = actor["id"]
+        commit = self.store.execute(
+            kind.stream(member_id, target),
+            lambda history: domain.subscribe(kind, member_id, target, on,
+                                             domain.fold(history), reason),
+            context or CommandContext(actor=member_id, correlation_id=self.correlation))
+        self.views.apply_commit(commit)
+        return commit is not None
+
+    def _command(self, kind: domain.Kind, actor, target: str, on: bool) -> dict[str, Any]:
+        actor = domain.require_member(actor)
+        if on:  # leaving is always possible, even when the target is gone
+            domain.check_target(kind, actor["id"], target, self._target_exists(kind, target))
+        self._subscribe(kind, actor, target, on)
+        state = {"follow": "following", "watch": "watching", "tag": "following",
+                 "category": "following", "mute": "muted"}[kind.name]
+        return {kind.key: target, state: bool(on)}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def follow(self, actor, user_id, on=True):
+        return self._command(domain.FOLLOW, actor, user_id, on)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def watch(self, actor, post_id, on=True):
+        return self._command(domain.WATCH, actor, post_id, on)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def follow_tag(self, actor, tag, on=True):
+        return self._command(domain.TAG, actor, load_input(TagPath, {"tag": tag})["tag"], on)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def follow_category(self, actor, category, on=True):
+        category = load_input(CategoryPath, {"category": category})["category"]
+        return self._command(domain.CATEGORY, actor, category, on)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def mute(self, actor, post_id, on=True):
+        return self._command(domain.MUTE, actor, post_id, on)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def subscriptions(self, actor):
+        """What I follow, watch and mute."""
+        actor = domain.require_member(actor)
+        out: dict[str, list[str]] = {"members": [], "threads": [], "tags": [], "categories": []}
+        names = {"author": "members", "thread": "threads", "tag": "tags", "category": "categories"}
+        for doc in self.views["subs"].find({"member": actor["id"]}, {"source": 1}).limit(
+                timeline.MAX_SUBSCRIPTIONS):
+            kind, _, value = doc["source"].partition(":")
+            out[names[kind]].append(value)
+        out["muted"] = [doc["post_id"] for doc in self.views["mutes"].find({"member": actor["id"]})]
+        return {key: sorted(values) for key, values in out.items()}
+
+    # -- journals ----------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def home(self, actor, query=None):
+        actor = domain.require_member(actor)
+        return timeline.home(self.views.rm, actor["id"], load_input(FeedQuerySchema, query),
+                             self.settings, int(time.time() * 1_000_000))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def public(self, actor, query=None):
+        return timeline.public(self.views.rm, load_input(FeedQuerySchema, query))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def featured(self, actor, query=None):
+        return timeline.featured(self.views.rm, load_input(FeedQuerySchema, query))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def activity(self, actor, user_id, query=None):
+        return timeline.activity(self.views.rm, user_id, load_input(FeedQuerySchema, query))
+
+    # -- upkeep ------------------------------------------------------------------------------
+
+    @timer(interval=WINDOW_SWEEP_SECONDS)
+    def sweep_windows(self):
+        """Drop window entries older than `window_days` (readers page them from the source)."""
+        cutoff = int((time.time() - self.settings.window_days * 86_400) * 1_000_000)
+        self.views["home_entries"].delete_many({"ts": {"$lte": cutoff}})
+
+    # -- events ------------------------------------------------------------------------------
+
+    @reliable_handler("feeds", "feeds.*")
+    def project(self, event: Envelope):
+        self.views.apply(event)
+
+    @reliable_handler("identity", "identity.user_registered")
+    def on_member_registered(self, event: Envelope):
+        self.views.record_and_apply(event)
+
+    @reliable_handler("posts", "posts.*")
+    def on_posts_event(self, event: Envelope):
+        self.views.record_and_apply(event)
+        p = event.payload
+        context = CommandContext(correlation_id=self.correlation).caused_by(event)
+        if event.type == "posts.post_published":
+            self._auto_watch(p["author_id"], p["post_id"], "authored", context)
+        elif event.type == "posts.reply_published":
+            self._auto_watch(p["author_id"], p["post_id"], "replied", context)
+        elif event.type == "posts.idea_merged":
+            for doc in self.views["subs"].find({"source": f"thread:{p['post_id']}"}, {"member": 1}):
+                self._auto_watch(doc["member"], p["into_id"], "merged", context)
+
+    def _auto_watch(self, member_id: str, post_id: str, reason: str,
+                    context: CommandContext) -> None:
+        """Authors and repliers watch their threads (unless they unwatched it themselves)."""
+        context = CommandContext(actor=member_id, correlation_id=context.correlation_id,
+                                 causation_id=context.causation_id)
+        self._subscribe(domain.WATCH, {"id": member_id}, post_id, True, reason, context)

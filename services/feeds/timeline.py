@@ -1,0 +1,170 @@
+"""Reading feeds: the journals (public, a member's activity, featured) and the home feed.
+
+Every feed is newest first on (ts, id) with opaque cursors (services/shared/pagination.py).
+
+The home feed of a member merges three newest-first streams, keeps each item once and only if
+it matches the member's *current* subscriptions and is visible (`domain.home_visible`):
+
+1. the member's window: ``home_entries`` pushed by fan-out on write, newer than the floor;
+2. the sources the member follows that are merged on read (``sources.pull``), at any time;
+3. below the floor, every source the member follows, straight from ``items``.
+
+The floor is the newer of "`window_days` ago" and where the window was last trimmed to
+`home_cap` entries (trimmed when the member opens the first page), so the window is bounded in
+time and size while older pages still come, from the source.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
+from services.shared.projections import ReadModels
+
+from . import domain
+from .projections import FeedSettings
+
+VISIBLE = {"state": "published", "parent_visible": {"$ne": False}}
+SORT = [("ts", -1), ("_id", -1)]
+MAX_SUBSCRIPTIONS = 5000
+REDACTION_MARK = "edited by the community managers"
+
+
+def present(item: dict[str, Any], reasons: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {key: item.get(key) for key in (
+        "type", "post_id", "kind", "author_id", "published_at", "excerpt", "official")}
+    out["id"] = item["_id"]
+    out["redacted"] = bool(item.get("redacted"))
+    if out["redacted"]:
+        out["redaction_mark"] = REDACTION_MARK
+    if item["type"] == "post":
+        out.update(title=item.get("title"), category=item.get("category"),
+                   tags=item.get("tags") or [], featured=bool(item.get("featured")),
+                   status=item.get("status"))
+    else:
+        out.update(post_title=item.get("post_title"), post_kind=item.get("post_kind"),
+                   post_author_id=item.get("post_author_id"))
+    if reasons is not None:
+        out["reasons"] = reasons
+    return out
+
+
+# --- journals -----------------------------------------------------------------------------------
+
+def journal(rm: ReadModels, query: dict[str, Any], condition: dict[str, Any] | None = None,
+            field: str = "ts") -> dict[str, Any]:
+    conditions = [VISIBLE, *([condition] if condition else [])]
+    cursor = after_cursor(field, -1, query.get("cursor"))
+    if cursor:
+        conditions.append(cursor)
+    limit = query["limit"]
+    documents = list(rm["items"].find({"$and": conditions})
+                     .sort([(field, -1), ("_id", -1)]).limit(limit + 1))
+    items, next_cursor = page(documents, field, limit)
+    return {"items": [present(item) for item in items], "next_cursor": next_cursor}
+
+
+def public(rm: ReadModels, query: dict[str, Any]) -> dict[str, Any]:
+    return journal(rm, query)
+
+
+def activity(rm: ReadModels, user_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    return journal(rm, query, {"author_id": user_id})
+
+
+def featured(rm: ReadModels, query: dict[str, Any]) -> dict[str, Any]:
+    return journal(rm, query, {"type": "post", "featured": True}, field="featured_ts")
+
+
+# --- home -------------------------------------------------------------------------------------
+
+def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSettings,
+         now_micros: int) -> dict[str, Any]:
+    limit = query["limit"]
+    key = _key(query.get("cursor"))
+    subscriptions = {doc["source"] for doc in rm["subs"].find(
+        {"member": member}, {"source": 1}).limit(MAX_SUBSCRIPTIONS)}
+    if not subscriptions:
+        return {"items": [], "next_cursor": None}
+    muted = {doc["post_id"] for doc in rm["mutes"].find({"member": member}, {"post_id": 1})}
+    pulled = {doc["_id"] for doc in rm["sources"].find(
+        {"_id": {"$in": sorted(subscriptions)}, "pull": True}, {"_id": 1})}
+    if key is None:
+        trim(rm, member, config.home_cap)
+    floor = max(int(now_micros - config.window_days * 86_400 * 1_000_000),
+                int((rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0)))
+    batch = limit * 2 + 10
+    streams = [_window(rm, member, key, floor, batch),
+               _items(rm, pulled, key, None, batch),
+               _items(rm, subscriptions, key, floor, batch)]
+    chosen: list[tuple[dict[str, Any], list[str]]] = []
+    for item in domain.merge_newest(streams):
+        why = domain.home_visible(item, member, subscriptions, muted)
+        if why:
+            chosen.append((item, why))
+            if len(chosen) > limit:
+                break
+    next_cursor = None
+    if len(chosen) > limit:
+        chosen = chosen[:limit]
+        last = chosen[-1][0]
+        next_cursor = encode_cursor(last["ts"], last["_id"])
+    return {"items": [present(item, why) for item, why in chosen], "next_cursor": next_cursor}
+
+
+def trim(rm: ReadModels, member: str, cap: int) -> int:
+    """Keep the newest `cap` entries of a member's window; returns how many were dropped."""
+    beyond = next(iter(rm["home_entries"].find({"m": member}, {"ts": 1}).sort(SORT)
+                       .skip(cap).limit(1)), None)
+    if beyond is None:
+        return 0
+    rm["home_floors"].update_one({"_id": member}, {"$max": {"ts": beyond["ts"]}}, upsert=True)
+    return rm["home_entries"].delete_many({"m": member, "ts": {"$lte": beyond["ts"]}}).deleted_count
+
+
+def _key(cursor: str | None) -> tuple[int, str] | None:
+    if not cursor:
+        return None
+    ts, item_id = decode_cursor(cursor)
+    return int(ts), item_id
+
+
+def _before(key: tuple[int, str] | None, id_prefix: str = "") -> list[dict[str, Any]]:
+    if key is None:
+        return []
+    ts, item_id = key
+    return [{"$or": [{"ts": {"$lt": ts}}, {"ts": ts, "_id": {"$lt": id_prefix + item_id}}]}]
+
+
+def _window(rm: ReadModels, member: str, key, floor: int, batch: int
+            ) -> Iterator[dict[str, Any]]:
+    """Pushed entries newer than the floor, joined with their items, newest first."""
+    while True:
+        conditions = [{"m": member, "ts": {"$gt": floor}}, *_before(key, f"{member}:")]
+        entries = list(rm["home_entries"].find({"$and": conditions}, {"item": 1, "ts": 1})
+                       .sort(SORT).limit(batch))
+        found = {doc["_id"]: doc for doc in rm["items"].find(
+            {"_id": {"$in": [entry["item"] for entry in entries]}})}
+        for entry in entries:
+            if entry["item"] in found:
+                yield found[entry["item"]]
+        if len(entries) < batch:
+            return
+        key = (entries[-1]["ts"], entries[-1]["item"])
+
+
+def _items(rm: ReadModels, sources: set[str], key, at_most: int | None, batch: int
+           ) -> Iterator[dict[str, Any]]:
+    """Visible items of `sources` (optionally not newer than `at_most`), newest first."""
+    condition = domain.source_filter(sources)
+    if condition is None:
+        return
+    while True:
+        conditions = [VISIBLE, condition, *_before(key)]
+        if at_most is not None:
+            conditions.append({"ts": {"$lte": at_most}})
+        documents = list(rm["items"].find({"$and": conditions}).sort(SORT).limit(batch))
+        yield from documents
+        if len(documents) < batch:
+            return
+        key = domain.order_key(documents[-1])

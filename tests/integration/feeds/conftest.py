@@ -1,0 +1,1 @@
+from .fixtures import rpc, stack, stack_config  # noqa: F401 - fixtures

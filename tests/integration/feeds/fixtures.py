@@ -1,0 +1,144 @@
+"""Identity, posts, moderation and feeds in nameko containers against the real broker and database.
+
+Shared by tests/integration/feeds and tests/integration/notifications (which adds its service):
+members are registered for real (identity publishes them), posts go through moderation.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.utils import find_free_port
+
+from services.feeds.service import FeedsService
+from services.identity.keys import generate_keypair
+from services.identity.service import IdentityService
+from services.moderation.service import ModerationService
+from services.posts.service import PostsService
+
+from ...conftest import wait_for
+
+THRESHOLD = 2  # sources with more subscribers than this are merged on read
+CAP = 6        # entries kept per home window
+
+
+@pytest.fixture
+def stack_config(service_config, tmp_path):
+    private_key, _ = generate_keypair(tmp_path / "keys")
+    return {**service_config,
+            "AGORA": {**service_config["AGORA"], "sla_site_seconds": 3600},
+            "IDENTITY": {"private_key_file": str(private_key), "argon2_memory_kib": 8192,
+                         "argon2_time_cost": 1},
+            "FEEDS": {"pull_threshold": THRESHOLD, "home_cap": CAP, "backfill": 3}}
+
+
+def start(container_factory, config, *services):
+    for service in services:
+        container = container_factory(
+            service, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}"})
+        container.start()
+
+
+@pytest.fixture
+def stack(container_factory, stack_config):
+    start(container_factory, stack_config, IdentityService, PostsService, ModerationService,
+          FeedsService)
+    return stack_config
+
+
+class Rpc:
+    """One RPC proxy per service, opened on first use."""
+
+    def __init__(self, config):
+        self.config = config
+        self._proxies = {}
+
+    def __getattr__(self, service):
+        if service.startswith("_"):
+            raise AttributeError(service)
+        if service not in self._proxies:
+            runner = ServiceRpcProxy(service, self.config, timeout=20)
+            self._proxies[service] = (runner, runner.start())
+        return self._proxies[service][1]
+
+    def stop(self):
+        for runner, _ in self._proxies.values():
+            runner.stop()
+
+
+@pytest.fixture
+def rpc(stack):
+    client = Rpc(stack)
+    yield client
+    client.stop()
+
+
+def register(rpc, name: str | None = None, roles=()):
+    """A registered member as an actor dict (roles are the actor's, as the gateway sets them)."""
+    name = name or f"Member {uuid.uuid4().hex[:6]}"
+    profile = rpc.identity.register({"email": f"{uuid.uuid4().hex[:10]}@example.org",
+                                     "password": "integration passphrase here",
+                                     "display_name": name})
+    actor = {"id": profile["id"], "roles": ["member", *roles], "name": name,
+             "email": profile["email"]}
+    return actor
+
+
+def actor(member):
+    return {"id": member["id"], "roles": member["roles"]}
+
+
+def follow(rpc, follower, followee):
+    """Follow once feeds knows the followee (identity's event is projected: before, 404)."""
+    def attempt():
+        try:
+            return rpc.feeds.follow(actor(follower), followee["id"], True)
+        except Exception as error:
+            if "NotFound" not in repr(error):
+                raise
+            return None
+    return wait_for(attempt, message=f"{follower['id']} follows {followee['id']}")
+
+
+def post(rpc, author, kind="question", **fields):
+    data = {"kind": kind, "title": fields.pop("title", f"A {kind} about cards"),
+            "body": fields.pop("body", "How do I raise my card's payment limit?"),
+            "category": fields.pop("category", "cards"), **fields}
+    created = rpc.posts.create_post(actor(author), data)
+    return created["id"]
+
+
+def published(rpc, post_id):
+    def check():
+        try:
+            return rpc.posts.get_post(None, post_id)["state"] == "published"
+        except Exception:
+            return False
+    wait_for(check, message=f"{post_id} published")
+    return post_id
+
+
+def reply(rpc, author, post_id, body="Try the app, Cards section."):
+    reply_id = rpc.posts.add_reply(actor(author), post_id, {"body": body})["id"]
+
+    def check():
+        try:
+            return rpc.posts.get_reply(None, reply_id)["state"] == "published"
+        except Exception:
+            return False
+    wait_for(check, message=f"reply {reply_id} published")
+    return reply_id
+
+
+def ids(page):
+    return [item["id"] for item in page["items"]]
+
+
+def home_ids(rpc, member, **query):
+    return ids(rpc.feeds.home(actor(member), query or None))
+
+
+def in_home(rpc, member, item_id, present=True, **query):
+    return wait_for(lambda: (item_id in home_ids(rpc, member, **query)) == present,
+                    message=f"{item_id} {'in' if present else 'out of'} {member['id']}'s home")
