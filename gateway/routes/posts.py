@@ -236,6 +236,11 @@ class PostsRoutes:
         """Edit a reply (its author or a CM); moderated, history kept"""
         return self.posts.edit_reply(call.actor, call.path["id"], call.body)
 
+    @route("GET", "/api/v1/replies/{id}/history", auth="public", response=History, tags=TAGS)
+    def reply_history(self, call: Call):
+        """Every published revision of a reply"""
+        return self.posts.reply_history(call.actor, call.path["id"])
+
     @route("DELETE", "/api/v1/replies/{id}", auth="member", status=204, tags=TAGS,
            errors=[403, 409])
     def delete_reply(self, call: Call):

@@ -14,6 +14,7 @@ from typing import Any
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
+from prometheus_client import Gauge
 
 from services.shared import pagination
 from services.shared.consumer import reliable_handler
@@ -37,6 +38,14 @@ from .schemas import (
 )
 
 log = logging.getLogger(__name__)
+
+QUEUE_WAITING = Gauge("agora_moderation_queue_waiting", "Items held for a CM decision")
+QUEUE_OLDEST = Gauge("agora_moderation_queue_oldest_seconds",
+                     "Age of the oldest item waiting for a CM decision")
+SLA_UNANSWERED = Gauge("agora_sla_questions_unanswered",
+                       "Published questions without a staff answer yet")
+SLA_BREACHED = Gauge("agora_sla_questions_breached",
+                     "Questions waiting for a staff answer beyond their target")
 
 POLICY_STREAM = "policy"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600}
@@ -206,6 +215,7 @@ class ModerationService(HealthEndpoints):
                   for wait, doc in zip(waits, answered, strict=True)]
         open_docs = list(self.views["sla"].find({"answered": False}).sort("published_ts", 1)
                          .limit(50))
+        self.refresh_gauges()
         return {
             "targets_seconds": targets,
             "answered": len(answered),
@@ -225,6 +235,16 @@ class ModerationService(HealthEndpoints):
     @timer(interval=SLA_CHECK_SECONDS)
     def check_sla(self):
         self.raise_sla_breaches()
+        self.refresh_gauges()
+
+    def refresh_gauges(self) -> None:
+        """Live figures for dashboards and alerts (docs/runbook.md)."""
+        items, sla = self.views["items"], self.views["sla"]
+        QUEUE_WAITING.set(items.count_documents({"state": "held"}))
+        oldest = items.find_one({"state": "held"}, {"held_ts": 1}, sort=[("held_ts", 1)])
+        QUEUE_OLDEST.set(max(0.0, time.time() - oldest["held_ts"] / 1e6) if oldest else 0)
+        SLA_UNANSWERED.set(sla.count_documents({"answered": False}))
+        SLA_BREACHED.set(sla.count_documents({"answered": False, "breached": True}))
 
     @rpc
     def raise_sla_breaches(self) -> int:

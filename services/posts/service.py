@@ -168,9 +168,17 @@ class PostsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def history(self, actor, post_id):
-        doc = self._doc("posts", post_id, actor)
-        entries = self.views["history"].find({"target_id": post_id}).sort("revision", 1)
-        return {"id": post_id, "state": doc.get("state"),
+        return self._history("posts", post_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reply_history(self, actor, reply_id):
+        return self._history("replies", reply_id, actor)
+
+    def _history(self, collection: str, target_id: str, actor) -> dict[str, Any]:
+        """Every published revision, oldest first (a redacted one as redacted)."""
+        doc = self._doc(collection, target_id, actor)
+        entries = self.views["history"].find({"target_id": target_id}).sort("revision", 1)
+        return {"id": target_id, "state": doc.get("state"),
                 "revisions": [presenters.history_entry(entry) for entry in entries]}
 
     # -- replies -----------------------------------------------------------------------------

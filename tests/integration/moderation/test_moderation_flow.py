@@ -176,6 +176,10 @@ def test_questions_without_a_staff_answer_breach_their_sla(posts, moderation):
                       message="first staff answer recorded")
     assert report["unanswered"] == 1 and report["within_target_ratio"] == 1.0
     assert moderation.raise_sla_breaches() == 0  # within the hour target of this test
+    from prometheus_client import REGISTRY
+
+    assert REGISTRY.get_sample_value("agora_sla_questions_unanswered") == 1
+    assert REGISTRY.get_sample_value("agora_moderation_queue_waiting") == 0
 
 
 def test_read_models_rebuild_identically_from_the_logs(posts, moderation, platform,
@@ -212,3 +216,17 @@ def test_read_models_rebuild_identically_from_the_logs(posts, moderation, platfo
         replay(EventStore(db, service), views, out=io.StringIO(), quiesce_seconds=0.1)
         after = snapshot(db, views.collections)
         assert after == before, service
+
+
+@pytest.mark.parametrize("platform", [{"sla_site_seconds": 0}], indirect=True)
+def test_a_question_past_its_target_raises_one_breach_alert(posts, moderation, wiretap):
+    manager = cm()
+    question = new_post(posts, member())["id"]
+    published(posts, question)
+    wait_for(lambda: moderation.sla(manager)["unanswered"] == 1, message="clock started")
+    assert moderation.raise_sla_breaches() == 1
+    assert moderation.raise_sla_breaches() == 0  # once per question, whoever runs the check
+    assert moderation.sla(manager)["breached_unanswered"] == 1
+    alerts = wait_for(lambda: [b for b in wiretap() if "moderation.sla_breached" in b],
+                      message="the alert on the public exchange")
+    assert len(alerts) == 1 and question in alerts[0]

@@ -32,10 +32,11 @@ def advisor(name: str = "adv-1") -> dict:
 
 
 @pytest.fixture
-def platform(container_factory, service_config):
-    """Both services running; returns the config their RPC proxies need."""
-    config = {**service_config, "AGORA": {**service_config["AGORA"],
-                                          "sla_site_seconds": 3600}}
+def platform(request, container_factory, service_config):
+    """Both services running; returns the config their RPC proxies need. Settings of the
+    `AGORA` section can be given by indirect parametrization (`sla_site_seconds`...)."""
+    config = {**service_config, "AGORA": {**service_config["AGORA"], "sla_site_seconds": 3600,
+                                          **getattr(request, "param", {})}}
     for service in (PostsService, ModerationService):
         container = container_factory(
             service, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}"})

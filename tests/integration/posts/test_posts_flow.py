@@ -90,6 +90,13 @@ def test_replies_answers_official_badge_and_accepted_answer(posts):
     assert answer["kind"] == "answer" and not answer["official"]
     reply_published(posts, answer["id"])
     assert reply_published(posts, official["id"])["official"] is True
+    posts.edit_reply(helper, answer["id"], {"body": "Use the app settings, then Cards."})
+    wait_for(lambda: posts.get_reply(None, answer["id"])["revision"] == 2, message="reply r2")
+    assert [r["body"] for r in posts.reply_history(None, answer["id"])["revisions"]] == [
+        "Use the app settings.", "Use the app settings, then Cards."]
+    with pytest.raises(RemoteError) as error:
+        posts.edit_reply(author, answer["id"], {"body": "not yours"})
+    assert error.value.exc_type == "Forbidden"
     listed = posts.list_replies(None, question, {})["items"]
     assert [r["id"] for r in listed] == [answer["id"], official["id"]]
     with pytest.raises(RemoteError) as error:
