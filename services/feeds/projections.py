@@ -24,10 +24,9 @@ from typing import Any
 
 from prometheus_client import Counter
 from pymongo import ASCENDING, DESCENDING
-from pymongo.errors import BulkWriteError
 
 from services.shared.envelope import Envelope
-from services.shared.projections import Projection, ReadModels, update_once
+from services.shared.projections import Projection, ReadModels, insert_new, update_once
 
 from . import domain
 
@@ -99,18 +98,6 @@ def micros(event: Envelope) -> int:
     return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
 
 
-def insert_ignoring_duplicates(collection, documents: list[dict[str, Any]]) -> int:
-    """Insert what is not there yet (ids make re-applications no-ops); returns how many."""
-    if not documents:
-        return 0
-    try:
-        return len(collection.insert_many(documents, ordered=False).inserted_ids)
-    except BulkWriteError as error:
-        if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
-            raise
-        return int(error.details.get("nInserted", 0))
-
-
 # --- members ------------------------------------------------------------------------------------
 
 @VIEWS.on("identity.user_registered")
@@ -154,7 +141,7 @@ def _backfill(rm: ReadModels, member: str, source: str) -> None:
     recent = rm["items"].find({"$and": [condition, {"state": "published"}]},
                               {"ts": 1, "author_id": 1}).sort([("ts", -1), ("_id", -1)]).limit(
         settings().backfill)
-    insert_ignoring_duplicates(rm["home_entries"], [
+    insert_new(rm["home_entries"], [
         _entry(member, doc["_id"], doc["ts"]) for doc in recent if doc.get("author_id") != member])
 
 
@@ -230,7 +217,7 @@ def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
         recipients.update(subscribers(rm, source))
     recipients.discard(item["author_id"])
     for batch in domain.chunks(sorted(recipients), config.fanout_batch):
-        FANOUT_ENTRIES.inc(insert_ignoring_duplicates(
+        FANOUT_ENTRIES.inc(insert_new(
             rm["home_entries"], [_entry(member, item["_id"], item["ts"]) for member in batch]))
     return delivery
 

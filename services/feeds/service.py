@@ -11,17 +11,17 @@ import logging
 import time
 from typing import Any
 
-from marshmallow import Schema, ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope
-from services.shared.errors import EXPECTED_ERRORS, InvalidInput
+from services.shared.errors import EXPECTED_ERRORS
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
+from services.shared.validation import load_input
 
 from . import domain, projections, timeline
 from .projections import VIEWS
@@ -30,13 +30,6 @@ from .schemas import CategoryPath, FeedQuerySchema, TagPath
 log = logging.getLogger(__name__)
 
 WINDOW_SWEEP_SECONDS = 3600
-
-
-def load_input(schema: type[Schema], data: Any) -> dict[str, Any]:
-    try:
-        return schema().load(data if data is not None else {})
-    except ValidationError as error:
-        raise InvalidInput("invalid input", {"fields": error.normalized_messages()}) from None
 
 
 class FeedSettingsProvider(DependencyProvider):

@@ -10,8 +10,9 @@ in order whatever order messages arrive in.
 Handlers must be idempotent, because a crash between a handler's write and the cursor update
 re-applies that one event, and two workers may apply the same stream at once (the inline apply
 after a command and the service's own subscription): use `update_versioned` for set-style writes
-to a stream's own document (an older event never overwrites a newer state) and `update_once`
-for counters (`$inc` applied once per event id); `$addToSet`/`$pull` are safe as they are.
+to a stream's own document (an older event never overwrites a newer state), `update_once`
+for counters (`$inc` applied once per event id) and `insert_new` for insert-only documents keyed
+by what makes them unique; `$addToSet`/`$pull` are safe as they are.
 
 `replay` rebuilds every collection of a projection into shadow collections from the whole log,
 swaps them in by rename, then re-applies what was recorded while it ran: writers never stop.
@@ -37,7 +38,7 @@ from typing import Any, TextIO
 from nameko.extensions import DependencyProvider
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from .envelope import Envelope, utc_now
 from .event_store import Commit, EventStore
@@ -198,6 +199,21 @@ def update_versioned(collection: Collection, doc_id: Any, event: Envelope,
     except DuplicateKeyError:
         return False  # the document exists and already reflects this version or a later one
     return bool(result.modified_count or result.upserted_id is not None)
+
+
+def insert_new(collection: Collection, documents: list[dict[str, Any]]) -> int:
+    """Insert documents whose ids are not there yet, in one unordered batch; returns how many
+    were new. For insert-only read models keyed by what makes them unique (a re-applied event
+    inserts nothing twice). Any error other than a duplicate id is raised.
+    """
+    if not documents:
+        return 0
+    try:
+        return len(collection.insert_many(documents, ordered=False).inserted_ids)
+    except BulkWriteError as error:
+        if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+            raise
+        return int(error.details.get("nInserted", 0))
 
 
 class ReadModelsProvider(DependencyProvider):
