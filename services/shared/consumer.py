@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import time
 import traceback
 from datetime import timedelta
@@ -294,7 +295,9 @@ class ReliableEventHandler(Consumer):
 
 
 def _queue_arguments(settings: dict[str, Any]) -> dict[str, Any]:
-    queue_type = settings.get("queue_type") or "classic"
+    # The environment is the fallback so that no process can declare a different queue type from
+    # the cluster's (RabbitMQ refuses to re-declare a queue with another type).
+    queue_type = settings.get("queue_type") or os.environ.get("AGORA_QUEUE_TYPE") or "classic"
     return {} if queue_type == "classic" else {"x-queue-type": queue_type}
 
 
