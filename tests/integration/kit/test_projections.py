@@ -3,6 +3,7 @@ import io
 
 import eventlet
 import pytest
+from pymongo.errors import OperationFailure
 
 from services.shared.envelope import CommandContext, NewEvent
 from services.shared.projections import OutOfOrder, ProjectionRunner, ReadModels, replay
@@ -67,8 +68,13 @@ def test_replay_while_writers_keep_writing_loses_nothing(store):
         n = 0
         while replaying[0] or n < 20:  # writes before, during and after the swap
             commit = deposit(store, f"acc-{n % 10}", 1)
-            live.apply_commit(commit)
             written.append(commit)
+            try:
+                live.apply_commit(commit)
+            except OperationFailure:
+                # A write racing the rename may fail (the stand-in says "Unknown error"); in a
+                # service the subscription retries it, here the replay's catch-up applies it.
+                pass
             n += 1
             eventlet.sleep(0)
 
