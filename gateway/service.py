@@ -33,6 +33,7 @@ from __future__ import annotations
 from .auth import Authenticator
 from .http import SettingsProvider
 from .idempotency import IdempotencyProvider
+from .routes.conversations import ConversationsRoutes
 from .routes.feeds import FeedsRoutes
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
@@ -48,5 +49,5 @@ class GatewayCore:
 
 
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
-                     FeedsRoutes):
+                     FeedsRoutes, ConversationsRoutes):
     """The public API: one mixin per resource (gateway/routes/)."""

@@ -26,6 +26,8 @@ PROCESSES: dict[str, tuple[str, Path]] = {
     "feeds": ("services.feeds.service:FeedsService", ROOT / "services" / "feeds" / "config.yaml"),
     "notifications": ("services.notifications.service:NotificationsService",
                       ROOT / "services" / "notifications" / "config.yaml"),
+    "conversations": ("services.conversations.service:ConversationsService",
+                      ROOT / "services" / "conversations" / "config.yaml"),
 }
 
 _yaml_ready = False

@@ -1,0 +1,115 @@
+"""Private dialogue routes: conversations between a member and bank staff, escalation of a
+public post, social-listening intake (RPC to conversations).
+
+Bodies are validated with the conversations service's own schemas; who may read or write a
+conversation is decided by the service (participants only; anyone else gets 404).
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+from nameko.rpc import RpcProxy
+
+from services.conversations.schemas import (
+    ConversationCreateSchema,
+    EscalateSchema,
+    MentionSchema,
+    MessageCreateSchema,
+    PageQuerySchema,
+    ParticipantSchema,
+)
+
+from ..http import Call, route
+
+TAGS = ["conversations"]
+
+
+# -- responses --------------------------------------------------------------------------------
+
+class Message(Schema):
+    id = fields.String(required=True)
+    conversation_id = fields.String()
+    author_id = fields.String(allow_none=True)
+    body = fields.String(allow_none=True)
+    channel = fields.String(allow_none=True, metadata={"description": "social intake only"})
+    created_at = fields.String(allow_none=True)
+
+
+class ConversationSummary(Schema):
+    id = fields.String(required=True)
+    subject = fields.String(allow_none=True)
+    member_id = fields.String(allow_none=True)
+    participant_ids = fields.List(fields.String())
+    queue = fields.Boolean(metadata={"description": "waiting in the staff queue (CMs)"})
+    origin = fields.String(allow_none=True, metadata={"description": "member | escalation | "
+                                                      "social"})
+    post_id = fields.String(allow_none=True, metadata={"description": "the escalated post"})
+    channel = fields.String(allow_none=True)
+    created_at = fields.String(allow_none=True)
+    last_message_at = fields.String(allow_none=True)
+    message_count = fields.Integer()
+
+
+class Conversation(ConversationSummary):
+    messages = fields.List(fields.Nested(Message), metadata={"description": "oldest first"})
+    next_cursor = fields.String(allow_none=True)
+
+
+class ConversationPage(Schema):
+    items = fields.List(fields.Nested(ConversationSummary), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
+class MentionReceipt(Schema):
+    conversation_id = fields.String(required=True)
+    message_id = fields.String(required=True)
+    matched = fields.Boolean(metadata={"description": "matched to a known member"})
+    created = fields.Boolean(metadata={"description": "a new case was opened"})
+    duplicate = fields.Boolean(metadata={"description": "this mention was received before"})
+    queue = fields.Boolean(metadata={"description": "the case waits in the staff queue"})
+
+
+class ConversationsRoutes:
+    conversations = RpcProxy("conversations")
+
+    @route("POST", "/api/v1/conversations", auth="member", body=ConversationCreateSchema,
+           response=Conversation, status=201, tags=TAGS)
+    def start_conversation(self, call: Call):
+        """Start a private conversation with my advisor (or the staff queue if none)"""
+        return self.conversations.start_conversation(call.actor, call.body)
+
+    @route("GET", "/api/v1/conversations", auth="member", query=PageQuerySchema,
+           response=ConversationPage, tags=TAGS)
+    def list_conversations(self, call: Call):
+        """My conversations, most recently active first (CMs: also the staff queue)"""
+        return self.conversations.list_conversations(call.actor, call.query)
+
+    @route("GET", "/api/v1/conversations/{id}", auth="member", query=PageQuerySchema,
+           response=Conversation, tags=TAGS)
+    def get_conversation(self, call: Call):
+        """A conversation and its messages, oldest first (participants only; audited)"""
+        return self.conversations.get_conversation(call.actor, call.path["id"], call.query)
+
+    @route("POST", "/api/v1/conversations/{id}/messages", auth="member",
+           body=MessageCreateSchema, response=Message, status=201, tags=TAGS)
+    def post_message(self, call: Call):
+        """Write in a conversation (participants; CMs pick up queued ones)"""
+        return self.conversations.post_message(call.actor, call.path["id"], call.body)
+
+    @route("POST", "/api/v1/conversations/{id}/participants", auth="staff",
+           body=ParticipantSchema, response=Conversation, status=201, tags=TAGS,
+           errors=[403, 422])
+    def add_participant(self, call: Call):
+        """Bring another advisor, CM or admin into a conversation (staff participants)"""
+        return self.conversations.add_participant(call.actor, call.path["id"], call.body)
+
+    @route("POST", "/api/v1/posts/{id}/escalate", auth="staff", body=EscalateSchema,
+           response=Conversation, status=201, tags=TAGS, body_required=False, errors=[403])
+    def escalate_post(self, call: Call):
+        """Take a public post into a private conversation with its author (staff)"""
+        return self.conversations.escalate_post(call.actor, call.path["id"], call.body)
+
+    @route("POST", "/api/v1/channels/social/mentions", auth="service", body=MentionSchema,
+           response=MentionReceipt, status=201, tags=TAGS, errors=[403])
+    def intake_mention(self, call: Call):
+        """Social listening intake (bank systems, service credential): a mention becomes a case"""
+        return self.conversations.intake_mention(call.actor, call.body)

@@ -1,0 +1,285 @@
+"""Private dialogue: pure rules (no I/O). A conversation is the stream ``conv-<id>``.
+
+What travels in events is references only (conversation, message, author and participant ids,
+the post of an escalation, the social channel): the subject and the message bodies are written to
+the service's own ``messages`` collection, keyed by message id, before the event that references
+them is appended (see docs/architecture.md, "Private dialogue").
+
+Access: a conversation is readable and writable by its participants only; a conversation in the
+staff queue (``pool == "staff"``, no advisor known) is also open to community managers (and
+admins, who hold every staff role), who join it as participants when they act in it. Anyone else
+gets `NotFound` — never `Forbidden` — so a conversation's existence does not leak.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.shared.envelope import Envelope, NewEvent
+from services.shared.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
+
+Actor = dict[str, Any]
+
+STARTED = "conversations.conversation_started"
+MESSAGE_POSTED = "conversations.message_posted"
+PARTICIPANT_ADDED = "conversations.participant_added"
+ESCALATED = "conversations.escalated"
+
+STAFF_ROLES = {"advisor", "community_manager", "admin"}
+QUEUE_ROLES = {"community_manager", "admin"}  # who may pick up the staff queue
+STAFF_POOL = "staff"
+ORIGINS = ("member", "escalation", "social")
+
+_NAMESPACE = uuid.UUID("6f1c1c52-3d53-4d1a-9f5e-2b7f0c1e9a41")
+
+
+# -- ids ------------------------------------------------------------------------------------------
+
+def stream(conversation_id: str) -> str:
+    return f"conv-{conversation_id}"
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _derived(*parts: str) -> str:
+    return uuid.uuid5(_NAMESPACE, "\x1f".join(parts)).hex
+
+
+def escalation_conversation_id(post_id: str) -> str:
+    """One conversation per escalated post: escalating twice finds the same one."""
+    return _derived("escalation", post_id)
+
+
+def social_case_id(member_id: str | None, channel: str, handle: str) -> str:
+    """The open social case: per member across every channel ("one conversation across
+    channels"), per (channel, handle) while the author is not matched to a member."""
+    if member_id:
+        return _derived("social", "member", member_id)
+    return _derived("social", "handle", channel, handle.lower())
+
+
+def social_message_id(channel: str, external_id: str) -> str:
+    """A re-delivered mention (same channel and external id) is the same message."""
+    return _derived("social-message", channel, external_id)
+
+
+# -- actors ---------------------------------------------------------------------------------------
+
+def roles(actor: Actor | None) -> set[str]:
+    return set((actor or {}).get("roles") or ())
+
+
+def is_staff(actor: Actor | None) -> bool:
+    return bool(roles(actor) & STAFF_ROLES)
+
+
+def require_user(actor: Actor | None) -> Actor:
+    if not actor or not actor.get("id") or actor.get("kind") == "service":
+        raise Unauthenticated("sign in to use private conversations")
+    return actor
+
+
+def require_staff(actor: Actor | None) -> Actor:
+    actor = require_user(actor)
+    if not is_staff(actor):
+        raise Forbidden("bank staff only")
+    return actor
+
+
+def require_service(actor: Actor | None) -> Actor:
+    """The social-listening intake is called by a bank system with a service credential."""
+    if not actor or actor.get("kind") != "service":
+        raise Forbidden("service credential required")
+    return actor
+
+
+# -- state ----------------------------------------------------------------------------------------
+
+@dataclass
+class Conversation:
+    id: str | None = None
+    version: int = 0
+    member_id: str | None = None
+    participants: list[str] = field(default_factory=list)
+    pool: str | None = None
+    origin: str | None = None
+    post_id: str | None = None
+    message_ids: set[str] = field(default_factory=set)
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+
+def fold(events: Iterable[Envelope]) -> Conversation:
+    state = Conversation()
+    for event in events:
+        p = event.payload
+        state.version = event.stream_version
+        if event.type == STARTED:
+            state.id = p["conversation_id"]
+            state.member_id = p["member_id"]
+            state.participants = list(p["participant_ids"])
+            state.pool = p.get("pool")
+            state.origin = p["origin"]
+            state.post_id = p.get("post_id")
+        elif event.type == PARTICIPANT_ADDED:
+            state.participants = list(p["participant_ids"])
+        elif event.type == MESSAGE_POSTED:
+            state.message_ids.add(p["message_id"])
+    return state
+
+
+# -- access ---------------------------------------------------------------------------------------
+
+def can_read(actor: Actor | None, conversation: dict[str, Any] | Conversation) -> bool:
+    """Participants; CMs/admins also on a conversation waiting in the staff queue."""
+    if not actor or not actor.get("id") or actor.get("kind") == "service":
+        return False
+    participants, pool = _access_fields(conversation)
+    if actor["id"] in participants:
+        return True
+    return pool == STAFF_POOL and bool(roles(actor) & QUEUE_ROLES)
+
+
+def require_access(actor: Actor | None, conversation: dict[str, Any] | Conversation | None,
+                   conversation_id: str) -> None:
+    """`NotFound` for anyone who may not read it (its existence is private too)."""
+    if conversation is None or not can_read(actor, conversation):
+        raise NotFound("no such conversation", {"id": conversation_id})
+
+
+def _access_fields(conversation: dict[str, Any] | Conversation) -> tuple[list[str], str | None]:
+    if isinstance(conversation, Conversation):
+        if not conversation.exists:
+            return [], None
+        return conversation.participants, conversation.pool
+    return list(conversation.get("participant_ids") or ()), conversation.get("pool")
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+def _started(conversation_id: str, member_id: str, participants: list[str], pool: str | None,
+             origin: str, post_id: str | None = None, channel: str | None = None) -> NewEvent:
+    payload: dict[str, Any] = {"conversation_id": conversation_id, "member_id": member_id,
+                               "participant_ids": participants, "pool": pool, "origin": origin}
+    if post_id:
+        payload["post_id"] = post_id
+    if channel:
+        payload["channel"] = channel
+    return NewEvent(STARTED, payload)
+
+
+def _posted(s: Conversation, message_id: str, author_id: str,
+            channel: str | None = None) -> NewEvent:
+    payload: dict[str, Any] = {"conversation_id": s.id, "message_id": message_id,
+                               "author_id": author_id, "participant_ids": list(s.participants)}
+    if channel:
+        payload["channel"] = channel
+    return NewEvent(MESSAGE_POSTED, payload)
+
+
+def _participants(member_id: str, advisor_id: str | None) -> tuple[list[str], str | None]:
+    if advisor_id and advisor_id != member_id:
+        return [member_id, advisor_id], None
+    return [member_id], STAFF_POOL
+
+
+def start(actor: Actor | None, conversation_id: str, message_id: str,
+          advisor_id: str | None) -> list[NewEvent]:
+    """A member opens a conversation with their advisor, or with the staff queue when none is
+    assigned. The subject and first message are stored under `message_id` by the caller."""
+    actor = require_user(actor)
+    participants, pool = _participants(actor["id"], advisor_id)
+    state = Conversation(id=conversation_id, participants=participants, pool=pool)
+    return [_started(conversation_id, actor["id"], participants, pool, "member"),
+            _posted(state, message_id, actor["id"])]
+
+
+def post_message(actor: Actor | None, s: Conversation, message_id: str) -> list[NewEvent]:
+    """A participant writes; a CM picking up a queued conversation joins it first."""
+    actor = require_user(actor)
+    require_access(actor, s, s.id or "")
+    if message_id in s.message_ids:
+        return []  # a retried command
+    events: list[NewEvent] = []
+    if actor["id"] not in s.participants:  # only queue staff get here (can_read)
+        events.append(_joined(s, actor["id"], actor["id"]))
+    events.append(_posted(s, message_id, actor["id"]))
+    return events
+
+
+def _joined(s: Conversation, participant_id: str, added_by: str) -> NewEvent:
+    s.participants = [*s.participants, participant_id]
+    return NewEvent(PARTICIPANT_ADDED, {"conversation_id": s.id, "participant_id": participant_id,
+                                        "added_by": added_by,
+                                        "participant_ids": list(s.participants)})
+
+
+def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
+                    participant_roles: Iterable[str]) -> list[NewEvent]:
+    """Staff who can read the conversation bring in another advisor, CM or admin; a member
+    cannot add anyone (and never another member)."""
+    actor = require_user(actor)
+    require_access(actor, s, s.id or "")
+    if not is_staff(actor):
+        raise Forbidden("only bank staff add participants")
+    if not set(participant_roles) & STAFF_ROLES:
+        raise Unprocessable("only bank staff can be added to a conversation",
+                            {"user_id": participant_id})
+    if participant_id in s.participants:
+        return []
+    events = []
+    if actor["id"] not in s.participants:
+        events.append(_joined(s, actor["id"], actor["id"]))
+    events.append(_joined(s, participant_id, actor["id"]))
+    return events
+
+
+def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: dict[str, Any],
+             message_id: str) -> list[NewEvent]:
+    """Staff take a public post into a private conversation with its author (idempotent: the
+    conversation id is derived from the post). The escalating staff member and the author's
+    advisor (if any) are the staff participants."""
+    actor = require_staff(actor)
+    if s.exists:  # escalated already: another staff member escalating joins it
+        return [] if actor["id"] in s.participants else [_joined(s, actor["id"], actor["id"])]
+    member_id = post["author_id"]
+    if member_id == actor["id"]:
+        raise Unprocessable("you cannot escalate your own post", {"post_id": post["_id"]})
+    participants = [member_id, actor["id"]]
+    advisor_id = post.get("advisor_id")
+    if advisor_id and advisor_id not in participants:
+        participants.append(advisor_id)
+    state = Conversation(id=conversation_id, participants=participants)
+    return [_started(conversation_id, member_id, participants, None, "escalation",
+                     post_id=post["_id"]),
+            _posted(state, message_id, actor["id"]),
+            NewEvent(ESCALATED, {"conversation_id": conversation_id, "post_id": post["_id"],
+                                 "escalated_by": actor["id"]})]
+
+
+def intake_mention(s: Conversation, conversation_id: str, member_id: str | None,
+                   advisor_id: str | None, channel: str, handle: str,
+                   message_id: str) -> list[NewEvent]:
+    """A social mention becomes a message of the member's open social case (opened with their
+    advisor, or in the staff queue), or of an unmatched case in the staff queue."""
+    events: list[NewEvent] = []
+    if not s.exists:
+        participants, pool = _participants(member_id, advisor_id) if member_id \
+            else ([], STAFF_POOL)
+        s = Conversation(id=conversation_id, participants=participants, pool=pool)
+        events.append(_started(conversation_id, member_id or f"external:{channel}",
+                               participants, pool, "social", channel=channel))
+    if message_id in s.message_ids:
+        return []  # the same mention delivered again
+    events.append(_posted(s, message_id, member_id or f"external:{channel}", channel=channel))
+    return events

@@ -1,0 +1,147 @@
+"""conversations read models, from its own events and what it received from identity and posts.
+
+Collections (rebuildable by `agora replay conversations`):
+
+- ``conversations``: one document per conversation — member, participants, staff-queue pool,
+  origin (member, escalation, social), the escalated post, counters and last activity;
+- ``message_index``: one document per message — conversation, author, time (no body);
+- ``members``: user id -> assigned advisor and roles (identity's public events);
+- ``posts``: post id -> author and state (posts' public events), for escalations.
+
+Not read models, and never rebuilt nor dropped by a replay: ``messages`` (subjects and bodies,
+keyed by message id — the only place they live) and ``access_audit`` (append-only record of
+every read of private content).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING, DESCENDING
+
+from services.shared.envelope import Envelope
+from services.shared.projections import Projection, ReadModels, update_once, update_versioned
+
+from . import domain
+
+COLLECTIONS = ["conversations", "message_index", "members", "posts"]
+
+
+def _indexes(rm: ReadModels) -> None:
+    rm["conversations"].create_index([("participant_ids", ASCENDING),
+                                      ("last_ts", DESCENDING), ("_id", DESCENDING)],
+                                     name="participant_recent")
+    rm["conversations"].create_index([("pool", ASCENDING), ("last_ts", DESCENDING),
+                                      ("_id", DESCENDING)], name="pool_recent")
+    rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
+                                      ("_id", ASCENDING)], name="conversation_ts")
+
+
+VIEWS = Projection("conversations", service="conversations", collections=COLLECTIONS,
+                   indexes=_indexes)
+PROJECTION = VIEWS
+
+
+def ensure_indexes(db) -> None:
+    """The primary (non-projected) collections: bodies by conversation, the audit by reader."""
+    db["messages"].create_index([("conversation_id", ASCENDING)], name="conversation")
+    db["access_audit"].create_index([("conversation_id", ASCENDING), ("at", ASCENDING)],
+                                    name="conversation_at")
+    db["access_audit"].create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="reader")
+
+
+def micros(event: Envelope) -> int:
+    return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
+
+
+# -- own events -----------------------------------------------------------------------------------
+
+@VIEWS.on(domain.STARTED)
+def _started(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
+        "member_id": p["member_id"], "participant_ids": p["participant_ids"],
+        "pool": p.get("pool"), "origin": p["origin"], "post_id": p.get("post_id"),
+        "channel": p.get("channel"), "created_at": event.occurred_at,
+        "created_ts": micros(event), "last_ts": micros(event),
+        "last_message_at": event.occurred_at}})
+
+
+@VIEWS.on(domain.PARTICIPANT_ADDED)
+def _participant_added(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    # joined by staff: the conversation leaves the queue
+    update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
+        "participant_ids": p["participant_ids"], "pool": None}})
+
+
+@VIEWS.on(domain.MESSAGE_POSTED)
+def _message_posted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["message_index"].update_one({"_id": p["message_id"]}, {"$set": {
+        "conversation_id": p["conversation_id"], "author_id": p["author_id"],
+        "channel": p.get("channel"), "created_at": event.occurred_at, "ts": micros(event)}},
+        upsert=True)
+    update_once(rm["conversations"], p["conversation_id"], event, {
+        "$inc": {"message_count": 1},
+        "$max": {"last_ts": micros(event), "last_message_at": event.occurred_at}})
+
+
+@VIEWS.on(domain.ESCALATED)
+def _escalated(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["posts"].update_one({"_id": p["post_id"]},
+                           {"$set": {"conversation_id": p["conversation_id"]}}, upsert=True)
+
+
+# -- identity -------------------------------------------------------------------------------------
+
+@VIEWS.on("identity.user_registered")
+def _registered(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["members"].update_one({"_id": p["user_id"]},
+                             {"$addToSet": {"roles": {"$each": list(p["roles"])}}}, upsert=True)
+
+
+@VIEWS.on("identity.role_granted")
+def _role_granted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["members"].update_one({"_id": p["user_id"]}, {"$addToSet": {"roles": p["role"]}},
+                             upsert=True)
+
+
+@VIEWS.on("identity.role_revoked")
+def _role_revoked(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["members"].update_one({"_id": p["user_id"]}, {"$pull": {"roles": p["role"]}},
+                             upsert=True)
+
+
+@VIEWS.on("identity.advisor_assigned")
+def _advisor_assigned(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["members"].update_one({"_id": p["user_id"]}, {"$set": {
+        "advisor_id": p["advisor_id"], "branch": p["branch"]}}, upsert=True)
+
+
+# -- posts ----------------------------------------------------------------------------------------
+
+@VIEWS.on("posts.post_submitted")
+def _post_submitted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["posts"].update_one({"_id": p["post_id"]}, {
+        "$set": {"author_id": p["author_id"], "kind": p["kind"]},
+        "$setOnInsert": {"state": "pending"}}, upsert=True)
+
+
+@VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted")
+def _post_published(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {
+        "author_id": p["author_id"], "kind": p["kind"], "state": "published",
+        "title": p.get("title")}}, upsert=True)
+
+
+@VIEWS.on("posts.post_deleted", "posts.post_rejected")
+def _post_gone(rm: ReadModels, event: Envelope) -> None:
+    rm["posts"].update_one({"_id": event.payload["post_id"]},
+                           {"$set": {"state": "deleted"}, "$unset": {"title": ""}}, upsert=True)

@@ -1,0 +1,93 @@
+"""conversations: RPC arguments and event payloads.
+
+Every event is public (``conversations.events``) because none carries content: ids only.
+The subject and bodies stay in the service's own ``messages`` collection.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.shared.payloads import REGISTRY
+
+from . import domain
+
+SUBJECT_MAX = 200
+BODY_MAX = 10000
+CHANNELS = ("twitter", "x", "facebook", "instagram", "linkedin", "trustpilot", "other")
+
+
+def _ident(**kwargs):
+    return fields.String(validate=validate.Length(min=1, max=120), **kwargs)
+
+
+# -- events (public: references only) ----------------------------------------------------------
+
+@REGISTRY.register(domain.STARTED, version=1)
+class ConversationStartedV1(Schema):
+    conversation_id = _ident(required=True)
+    member_id = _ident(required=True)  # or "external:<channel>" for an unmatched social case
+    participant_ids = fields.List(fields.String(), required=True)
+    pool = fields.String(allow_none=True, required=True)  # "staff": waiting in the staff queue
+    origin = fields.String(required=True, validate=validate.OneOf(domain.ORIGINS))
+    post_id = _ident()   # escalation: the public post
+    channel = fields.String(validate=validate.OneOf(CHANNELS))  # social
+
+
+@REGISTRY.register(domain.MESSAGE_POSTED, version=1)
+class MessagePostedV1(Schema):
+    conversation_id = _ident(required=True)
+    message_id = _ident(required=True)
+    author_id = _ident(required=True)
+    participant_ids = fields.List(fields.String(), required=True)  # whom to notify
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+
+
+@REGISTRY.register(domain.PARTICIPANT_ADDED, version=1)
+class ParticipantAddedV1(Schema):
+    conversation_id = _ident(required=True)
+    participant_id = _ident(required=True)
+    added_by = _ident(required=True)
+    participant_ids = fields.List(fields.String(), required=True)
+
+
+@REGISTRY.register(domain.ESCALATED, version=1)
+class EscalatedV1(Schema):
+    """A public post is being handled privately (for posts to mark the thread)."""
+
+    conversation_id = _ident(required=True)
+    post_id = _ident(required=True)
+    escalated_by = _ident(required=True)
+
+
+# -- RPC arguments (also the gateway's request schemas) ------------------------------------------
+
+class ConversationCreateSchema(Schema):
+    subject = fields.String(required=True, validate=validate.Length(min=3, max=SUBJECT_MAX))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+
+
+class MessageCreateSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+
+
+class EscalateSchema(Schema):
+    message = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=BODY_MAX))
+
+
+class ParticipantSchema(Schema):
+    user_id = _ident(required=True)
+
+
+class MentionSchema(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    member_id = _ident(load_default=None, allow_none=True)
+    matched_email = fields.Email(load_default=None, allow_none=True)
+
+
+class PageQuerySchema(Schema):
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -1,0 +1,266 @@
+"""conversations: private dialogue between a member and bank staff (nameko entrypoints).
+
+Thin: parse arguments, load the conversation, let `domain` decide (access included), store the
+text in ``messages``, append the reference-only events, apply inline, present. Every read of
+private content is recorded in ``access_audit``. See docs/architecture.md, "Private dialogue".
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.shared import pagination
+from services.shared.consumer import reliable_handler
+from services.shared.envelope import CommandContext, Envelope, utc_now
+from services.shared.errors import EXPECTED_ERRORS, NotFound
+from services.shared.mongo import MongoDatabase
+from services.shared.observability import HealthEndpoints
+from services.shared.outbox import EventStoreProvider
+from services.shared.projections import ReadModelsProvider
+from services.shared.validation import load_input
+
+from . import domain
+from .projections import VIEWS
+from .schemas import (
+    SUBJECT_MAX,
+    ConversationCreateSchema,
+    EscalateSchema,
+    MentionSchema,
+    MessageCreateSchema,
+    PageQuerySchema,
+    ParticipantSchema,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ConversationsService(HealthEndpoints):
+    name = "conversations"
+    store = EventStoreProvider()
+    views = ReadModelsProvider(VIEWS)
+    db = MongoDatabase()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _context(self, actor: domain.Actor | None) -> CommandContext:
+        return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
+
+    def _state(self, conversation_id: str) -> domain.Conversation:
+        state = domain.fold(self.store.load(domain.stream(conversation_id)))
+        state.id = state.id or conversation_id
+        return state
+
+    def _execute(self, conversation_id: str, decide, actor, texts: list[dict[str, Any]]):
+        """Decide on the stream; when there are events, store their texts *before* appending
+        the events that reference them (a body never exists only on the wire)."""
+        def decision(history):
+            state = domain.fold(history)
+            state.id = state.id or conversation_id
+            events = decide(state)
+            if events:
+                self._store_texts(texts)
+            return events
+
+        commit = self.store.execute(domain.stream(conversation_id), decision,
+                                    self._context(actor))
+        self.views.apply_commit(commit)
+        return commit
+
+    def _store_texts(self, texts: list[dict[str, Any]]) -> None:
+        for text in texts:  # idempotent: a re-decided command writes the same document
+            self.db["messages"].update_one({"_id": text["_id"]}, {"$setOnInsert": text},
+                                           upsert=True)
+
+    def _member(self, user_id: str | None) -> dict[str, Any] | None:
+        return self.views["members"].find_one({"_id": user_id}) if user_id else None
+
+    def _readable(self, actor, conversation_id: str) -> dict[str, Any]:
+        doc = self.views["conversations"].find_one({"_id": conversation_id})
+        domain.require_access(actor, doc, conversation_id)
+        return doc
+
+    def _audit(self, actor, conversation_ids: list[str], action: str) -> None:
+        """Append-only: who read which conversation's private content, when."""
+        if not conversation_ids:
+            return
+        now = utc_now()
+        self.db["access_audit"].insert_many([
+            {"user_id": actor["id"], "roles": sorted(domain.roles(actor)),
+             "conversation_id": conversation_id, "action": action, "at": now,
+             "correlation_id": self.correlation} for conversation_id in conversation_ids])
+
+    def _subjects(self, conversation_ids: list[str]) -> dict[str, str]:
+        found = self.db["messages"].find(
+            {"conversation_id": {"$in": conversation_ids}, "subject": {"$exists": True}},
+            {"conversation_id": 1, "subject": 1})
+        return {doc["conversation_id"]: doc["subject"] for doc in found}
+
+    @staticmethod
+    def _summary(doc: dict[str, Any], subject: str | None) -> dict[str, Any]:
+        return {"id": doc["_id"], "subject": subject, "member_id": doc.get("member_id"),
+                "participant_ids": doc.get("participant_ids", []),
+                "queue": doc.get("pool") == domain.STAFF_POOL,
+                "origin": doc.get("origin"), "post_id": doc.get("post_id"),
+                "channel": doc.get("channel"), "created_at": doc.get("created_at"),
+                "last_message_at": doc.get("last_message_at"),
+                "message_count": doc.get("message_count", 0)}
+
+    def _message_view(self, index: dict[str, Any], text: dict[str, Any] | None
+                      ) -> dict[str, Any]:
+        return {"id": index["_id"], "author_id": index.get("author_id"),
+                "body": (text or {}).get("body"), "channel": index.get("channel"),
+                "created_at": index.get("created_at")}
+
+    def _present(self, actor, conversation_id: str, query: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+        query = query or {"limit": 50}
+        doc = self._readable(actor, conversation_id)
+        after = pagination.after_cursor("ts", 1, query.get("cursor"))
+        conditions = [{"conversation_id": conversation_id}] + ([after] if after else [])
+        limit = query["limit"]
+        documents = list(self.views["message_index"].find({"$and": conditions})
+                         .sort([("ts", 1), ("_id", 1)]).limit(limit + 1))
+        items, cursor = pagination.page(documents, "ts", limit)
+        texts = {t["_id"]: t for t in self.db["messages"].find(
+            {"_id": {"$in": [i["_id"] for i in items]}})}
+        self._audit(actor, [conversation_id], "read")
+        return {**self._summary(doc, self._subjects([conversation_id]).get(conversation_id)),
+                "messages": [self._message_view(i, texts.get(i["_id"])) for i in items],
+                "next_cursor": cursor}
+
+    # -- members and staff -------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def start_conversation(self, actor, data):
+        """A member opens a conversation with their advisor (or the staff queue)."""
+        data = load_input(ConversationCreateSchema, data)
+        actor = domain.require_user(actor)
+        conversation_id, message_id = domain.new_conversation_id(), domain.new_message_id()
+        advisor_id = (self._member(actor["id"]) or {}).get("advisor_id")
+        self._execute(conversation_id,
+                      lambda state: domain.start(actor, conversation_id, message_id, advisor_id),
+                      actor, [self._text(message_id, conversation_id, actor["id"],
+                                         data["message"], subject=data["subject"])])
+        return self._present(actor, conversation_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_conversations(self, actor, query=None):
+        """Mine, most recently active first; CMs and admins also see the staff queue."""
+        query = load_input(PageQuerySchema, query)
+        actor = domain.require_user(actor)
+        visible: dict[str, Any] = {"participant_ids": actor["id"]}
+        if domain.roles(actor) & domain.QUEUE_ROLES:
+            visible = {"$or": [visible, {"pool": domain.STAFF_POOL}]}
+        after = pagination.after_cursor("last_ts", -1, query.get("cursor"))
+        conditions = [visible] + ([after] if after else [])
+        limit = query["limit"]
+        documents = list(self.views["conversations"].find({"$and": conditions})
+                         .sort([("last_ts", -1), ("_id", -1)]).limit(limit + 1))
+        items, cursor = pagination.page(documents, "last_ts", limit)
+        ids = [doc["_id"] for doc in items]
+        subjects = self._subjects(ids)
+        self._audit(actor, ids, "list")  # subjects are private content too
+        return {"items": [self._summary(doc, subjects.get(doc["_id"])) for doc in items],
+                "next_cursor": cursor}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_conversation(self, actor, conversation_id, query=None):
+        query = load_input(PageQuerySchema, query)
+        return self._present(domain.require_user(actor), conversation_id, query)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def post_message(self, actor, conversation_id, data):
+        data = load_input(MessageCreateSchema, data)
+        actor = domain.require_user(actor)
+        if not self._state(conversation_id).exists:
+            raise NotFound("no such conversation", {"id": conversation_id})
+        message_id = domain.new_message_id()
+        self._execute(conversation_id,
+                      lambda state: domain.post_message(actor, state, message_id), actor,
+                      [self._text(message_id, conversation_id, actor["id"], data["body"])])
+        index = self.views["message_index"].find_one({"_id": message_id}) or {"_id": message_id}
+        return {**self._message_view(index, {"body": data["body"]}),
+                "conversation_id": conversation_id}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_participant(self, actor, conversation_id, data):
+        data = load_input(ParticipantSchema, data)
+        actor = domain.require_user(actor)
+        state = self._state(conversation_id)
+        domain.require_access(actor, state, conversation_id)
+        participant_roles = (self._member(data["user_id"]) or {}).get("roles") or []
+        self._execute(conversation_id, lambda s: domain.add_participant(
+            actor, s, data["user_id"], participant_roles), actor, [])
+        return self._present(actor, conversation_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def escalate_post(self, actor, post_id, data=None):
+        """Staff take a public post into a private conversation with its author."""
+        data = load_input(EscalateSchema, data)
+        actor = domain.require_staff(actor)
+        post = self.views["posts"].find_one({"_id": post_id})
+        if not post or post.get("state") != "published" or not post.get("author_id"):
+            raise NotFound("no such post", {"id": post_id})
+        post["advisor_id"] = (self._member(post["author_id"]) or {}).get("advisor_id")
+        conversation_id = domain.escalation_conversation_id(post_id)
+        message_id = domain.new_message_id()
+        title = post.get("title") or "your post"
+        body = data.get("message") or (f"We are following up on your post \u201c{title}\u201d "
+                                       "privately here.")
+        self._execute(conversation_id, lambda s: domain.escalate(
+            actor, s, conversation_id, post, message_id), actor,
+            [self._text(message_id, conversation_id, actor["id"], body,
+                        subject=f"About: {title}"[:SUBJECT_MAX])])
+        return self._present(actor, conversation_id)
+
+    # -- social listening intake -------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def intake_mention(self, actor, data):
+        """A mention from a social channel: appended to the member's open social case (with
+        their advisor), or an unmatched case in the staff queue. Answers references only."""
+        data = load_input(MentionSchema, data)
+        domain.require_service(actor)
+        member = self._member(data.get("member_id"))
+        member_id = member["_id"] if member else None
+        conversation_id = domain.social_case_id(member_id, data["channel"], data["handle"])
+        message_id = domain.social_message_id(data["channel"], data["external_id"])
+        created = not self._state(conversation_id).exists
+        text = self._text(message_id, conversation_id, member_id or f"external:{data['channel']}",
+                          data["text"], channel=data["channel"],
+                          external_id=data["external_id"], handle=data["handle"])
+        if created:
+            text["subject"] = f"Social mention ({data['channel']})"
+        commit = self._execute(conversation_id, lambda s: domain.intake_mention(
+            s, conversation_id, member_id, (member or {}).get("advisor_id"), data["channel"],
+            data["handle"], message_id), actor, [text])
+        doc = self.views["conversations"].find_one({"_id": conversation_id}) or {}
+        return {"conversation_id": conversation_id, "message_id": message_id,
+                "matched": member_id is not None,
+                "created": bool(commit and commit.events[0].type == domain.STARTED),
+                "duplicate": commit is None,
+                "queue": doc.get("pool") == domain.STAFF_POOL}
+
+    @staticmethod
+    def _text(message_id: str, conversation_id: str, author_id: str, body: str,
+              **extra: Any) -> dict[str, Any]:
+        return {"_id": message_id, "conversation_id": conversation_id, "author_id": author_id,
+                "body": body, "created_at": utc_now(), **extra}
+
+    # -- events --------------------------------------------------------------------------------
+
+    @reliable_handler("conversations", "conversations.*")
+    def project(self, event: Envelope):
+        self.views.apply(event)
+
+    @reliable_handler("identity", "identity.*")
+    def on_identity_event(self, event: Envelope):
+        """Advisor assignments and staff roles (who the member's advisor is, who may be added)."""
+        self.views.record_and_apply(event)
+
+    @reliable_handler("posts", "posts.*")
+    def on_posts_event(self, event: Envelope):
+        """Authors and titles of published posts, for escalations."""
+        self.views.record_and_apply(event)

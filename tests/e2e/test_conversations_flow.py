@@ -1,0 +1,182 @@
+"""Private dialogue through the gateway against the running processes: a member and their
+advisor talk privately, outsiders get 404, the bank systems' exchange never carries a body,
+staff escalate a public question, and the social-listening intake opens (and reuses) cases."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from ..conftest import wait_for
+from .test_identity_events import Subscriber
+from .test_posts_flow import ok, problem, staff, submit, visible
+
+
+@pytest.fixture
+def bank_system(platform):
+    """A bank system's queue bound to everything on the public conversations exchange."""
+    subscriber = Subscriber(platform.amqp_uri, "conversations.events", "#")
+    yield subscriber
+    subscriber.close()
+
+
+@pytest.fixture
+def conversations_db(platform, mongo_client):
+    return mongo_client[f"{platform.db_prefix}_conversations"]
+
+
+def customer_with_advisor(platform, api, conversations_db):
+    """A customer assigned to a fresh advisor, once conversations has learnt it (identity's
+    public `identity.advisor_assigned`)."""
+    advisor = staff(platform, "advisor")
+    member = api.new_user(customer=True)
+    ok(api.put(f"/api/v1/users/{member.id}/advisor", user=platform.admin,
+               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
+    wait_for(lambda: (conversations_db["members"].find_one({"_id": member.id}) or {})
+             .get("advisor_id") == advisor.id, timeout=20, message="advisor known")
+    return member, advisor
+
+
+def test_member_and_advisor_talk_privately_and_nothing_leaks(platform, api, bank_system,
+                                                             conversations_db):
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    outsider = api.new_user()
+    secret = f"my IBAN is FR76 3000 6000 0112 3456 7890 189 {uuid.uuid4().hex}"
+    answer = f"I have updated your card limit {uuid.uuid4().hex}"
+
+    conversation = ok(api.post("/api/v1/conversations", user=member,
+                               json={"subject": "Card limit abroad", "message": secret}), 201)
+    cid = conversation["id"]
+    assert conversation["participant_ids"] == [member.id, advisor.id]
+    assert not conversation["queue"]
+    assert [m["body"] for m in conversation["messages"]] == [secret]
+
+    listed = ok(api.get("/api/v1/conversations", user=advisor))
+    assert [c["id"] for c in listed["items"]] == [cid]
+    assert listed["items"][0]["subject"] == "Card limit abroad"
+    seen = ok(api.get(f"/api/v1/conversations/{cid}", user=advisor))
+    assert [m["body"] for m in seen["messages"]] == [secret]
+    reply = ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
+                        json={"body": answer}), 201)
+    assert reply["author_id"] == advisor.id
+
+    mine = ok(api.get(f"/api/v1/conversations/{cid}", user=member, params={"limit": 1}))
+    assert [m["body"] for m in mine["messages"]] == [secret] and mine["next_cursor"]
+    rest = ok(api.get(f"/api/v1/conversations/{cid}", user=member,
+                      params={"cursor": mine["next_cursor"]}))
+    assert [(m["author_id"], m["body"]) for m in rest["messages"]] == [(advisor.id, answer)]
+
+    # someone else: the conversation does not exist for them (404, not 403)
+    problem(api.get(f"/api/v1/conversations/{cid}", user=outsider), 404)
+    problem(api.post(f"/api/v1/conversations/{cid}/messages", user=outsider,
+                     json={"body": "let me in"}), 404)
+    problem(api.get(f"/api/v1/conversations/{uuid.uuid4().hex}", user=outsider), 404)
+    assert ok(api.get("/api/v1/conversations", user=outsider))["items"] == []
+    problem(api.get(f"/api/v1/conversations/{cid}"), 401)
+
+    # what other bank systems can bind to: references, never a body or the subject
+    def both_posted():
+        posted = [body for key, _, body in bank_system.drain()
+                  if key == "conversations.message_posted"
+                  and body["payload"]["conversation_id"] == cid]
+        return len(posted) == 2 and posted
+    posted = wait_for(both_posted, timeout=20, message="message_posted events")
+    assert {p["payload"]["author_id"] for p in posted} == {member.id, advisor.id}
+    wire = json.dumps([body for _, _, body in bank_system.received])
+    for text in (secret, answer, "Card limit abroad", "FR76"):
+        assert text not in wire
+
+    # every read of private content is audited
+    readers = {(a["user_id"], a["action"]) for a in conversations_db["access_audit"].find(
+        {"conversation_id": cid})}
+    assert {(member.id, "read"), (advisor.id, "read"), (advisor.id, "list")} <= readers
+    assert outsider.id not in {reader for reader, _ in readers}
+
+
+def test_without_an_advisor_the_staff_queue_picks_it_up(platform, api):
+    member = api.new_user()
+    cm, advisor = staff(platform), staff(platform, "advisor")
+    conversation = ok(api.post("/api/v1/conversations", user=member,
+                               json={"subject": "A question", "message": "Hello?"}), 201)
+    assert conversation["queue"] and conversation["participant_ids"] == [member.id]
+    problem(api.get(f"/api/v1/conversations/{conversation['id']}", user=advisor), 404)
+    queue = ok(api.get("/api/v1/conversations", user=cm, params={"limit": 200}))
+    assert conversation["id"] in [c["id"] for c in queue["items"]]
+    ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=cm,
+                json={"body": "Hello, I am on it."}), 201)
+    picked = ok(api.get(f"/api/v1/conversations/{conversation['id']}", user=member))
+    assert picked["participant_ids"] == [member.id, cm.id] and not picked["queue"]
+
+    def added():  # conversations learns staff roles from identity's public events
+        response = api.post(f"/api/v1/conversations/{conversation['id']}/participants",
+                            user=cm, json={"user_id": advisor.id})
+        return response.status_code == 201 and response.json()
+    added = wait_for(added, timeout=20, message="advisor role known")
+    assert advisor.id in added["participant_ids"]
+    ok(api.get(f"/api/v1/conversations/{conversation['id']}", user=advisor))
+
+
+def test_staff_escalate_a_public_question(platform, api, bank_system):
+    asker, other = api.new_user(), api.new_user()
+    cm = staff(platform)
+    post = submit(api, asker, title="Why was my transfer blocked?",
+                  body="My transfer to my landlord was blocked yesterday.")
+    visible(api, post["id"])
+
+    problem(api.post(f"/api/v1/posts/{post['id']}/escalate", user=other, json={}), 403)
+    problem(api.post(f"/api/v1/posts/{post['id']}/escalate", json={}), 401)
+
+    def escalated():  # conversations learns the post from posts' public events
+        response = api.post(f"/api/v1/posts/{post['id']}/escalate", user=cm,
+                            json={"message": "Let us look at your account together."})
+        return response.status_code == 201 and response.json()
+    conversation = wait_for(escalated, timeout=20, message="post known to conversations")
+    assert conversation["post_id"] == post["id"] and conversation["origin"] == "escalation"
+    assert set(conversation["participant_ids"]) == {asker.id, cm.id}
+    again = ok(api.post(f"/api/v1/posts/{post['id']}/escalate", user=cm, json={}), 201)
+    assert again["id"] == conversation["id"] and again["message_count"] == 1
+
+    mine = ok(api.get(f"/api/v1/conversations/{conversation['id']}", user=asker))
+    assert mine["messages"][0]["body"] == "Let us look at your account together."
+    problem(api.get(f"/api/v1/conversations/{conversation['id']}", user=other), 404)
+
+    event = wait_for(lambda: bank_system.find(
+        lambda item: item[0] == "conversations.escalated"
+        and item[2]["payload"]["post_id"] == post["id"]), timeout=20, message="escalated event")
+    assert event[2]["payload"] == {"post_id": post["id"], "conversation_id": conversation["id"],
+                                   "escalated_by": cm.id}
+
+
+def test_social_mentions_become_one_case_per_member(platform, api, conversations_db):
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    mention = {"channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@marie",
+               "text": "@MyBank my card was swallowed by the ATM", "member_id": member.id}
+    url = "/api/v1/channels/social/mentions"
+
+    problem(api.post(url, json=mention), 401)
+    problem(api.post(url, json=mention, headers={"X-Agora-Service-Key": "crm:wrong"}), 401)
+    problem(api.post(url, json=mention, user=member), 403)
+
+    first = ok(api.post(url, json=mention, headers=platform.service_key), 201)
+    assert first["matched"] and first["created"] and not first["queue"]
+    again = ok(api.post(url, json=mention, headers=platform.service_key), 201)
+    assert again["duplicate"] and again["conversation_id"] == first["conversation_id"]
+    other_channel = ok(api.post(url, headers=platform.service_key, json={
+        **mention, "channel": "facebook", "external_id": uuid.uuid4().hex,
+        "text": "Still no card!"}), 201)
+    assert other_channel["conversation_id"] == first["conversation_id"]
+    assert not other_channel["created"]
+
+    case = ok(api.get(f"/api/v1/conversations/{first['conversation_id']}", user=advisor))
+    assert case["origin"] == "social" and case["participant_ids"] == [member.id, advisor.id]
+    assert [(m["channel"], m["body"]) for m in case["messages"]] == [
+        ("twitter", mention["text"]), ("facebook", "Still no card!")]
+    ok(api.get(f"/api/v1/conversations/{first['conversation_id']}", user=member))
+
+    stranger = ok(api.post(url, headers=platform.service_key, json={
+        "channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@nobody",
+        "text": "hello bank", "member_id": uuid.uuid4().hex}), 201)
+    assert not stranger["matched"] and stranger["queue"]
+    problem(api.get(f"/api/v1/conversations/{stranger['conversation_id']}", user=advisor), 404)
+    ok(api.get(f"/api/v1/conversations/{stranger['conversation_id']}", user=staff(platform)))

@@ -1,0 +1,156 @@
+"""Private dialogue: access rules and decisions, without any infrastructure."""
+from __future__ import annotations
+
+import pytest
+
+from services.conversations import domain
+from services.conversations.schemas import (
+    ConversationStartedV1,
+    EscalatedV1,
+    MessagePostedV1,
+    ParticipantAddedV1,
+)
+from services.shared.envelope import CommandContext, Envelope
+from services.shared.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
+from services.shared.payloads import REGISTRY
+
+MEMBER = {"id": "m1", "roles": ["member"]}
+OTHER = {"id": "m2", "roles": ["member"]}
+ADVISOR = {"id": "a1", "roles": ["member", "advisor"]}
+OTHER_ADVISOR = {"id": "a2", "roles": ["member", "advisor"]}
+CM = {"id": "c1", "roles": ["member", "community_manager"]}
+ADMIN = {"id": "ad", "roles": ["member", "admin"]}
+SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
+
+
+def history(new_events, stream="conv-x"):
+    return [Envelope.new(event, stream_id=stream, stream_version=n,
+                         context=CommandContext(actor="t"))
+            for n, event in enumerate(new_events, start=1)]
+
+
+def started(advisor_id="a1", actor=MEMBER):
+    events = domain.start(actor, "x", "msg1", advisor_id)
+    return domain.fold(history(events)), events
+
+
+def test_a_member_starts_with_their_advisor():
+    state, events = started()
+    assert [e.type for e in events] == [domain.STARTED, domain.MESSAGE_POSTED]
+    assert state.participants == ["m1", "a1"] and state.pool is None
+    assert state.member_id == "m1" and state.origin == "member"
+
+
+def test_without_an_advisor_the_conversation_waits_in_the_staff_queue():
+    state, _ = started(advisor_id=None)
+    assert state.participants == ["m1"] and state.pool == domain.STAFF_POOL
+    assert domain.can_read(CM, state) and domain.can_read(ADMIN, state)
+    assert not domain.can_read(ADVISOR, state)  # advisors only when added
+    assert not domain.can_read(OTHER, state)
+
+
+def test_only_participants_read_and_others_get_not_found():
+    state, _ = started()
+    assert domain.can_read(MEMBER, state) and domain.can_read(ADVISOR, state)
+    for outsider in (OTHER, OTHER_ADVISOR, CM, ADMIN, SERVICE, None):
+        assert not domain.can_read(outsider, state)
+        with pytest.raises(NotFound):  # 404, never 403: existence is private too
+            domain.require_access(outsider, state, "x")
+        if outsider is not None and outsider.get("kind") != "service":
+            with pytest.raises(NotFound):
+                domain.post_message(outsider, state, "msg2")
+
+
+def test_read_model_documents_are_checked_the_same_way():
+    doc = {"_id": "x", "participant_ids": ["m1", "a1"], "pool": None}
+    assert domain.can_read(MEMBER, doc) and not domain.can_read(OTHER, doc)
+    with pytest.raises(NotFound):
+        domain.require_access(MEMBER, None, "x")
+
+
+def test_message_events_carry_references_never_the_text():
+    state, _ = started()
+    [event] = domain.post_message(ADVISOR, state, "msg2")
+    assert event.payload == {"conversation_id": "x", "message_id": "msg2", "author_id": "a1",
+                             "participant_ids": ["m1", "a1"]}
+    assert domain.post_message(ADVISOR, domain.fold(history(
+        domain.start(MEMBER, "x", "msg2", "a1"))), "msg2") == []  # a retried command
+
+
+def test_every_payload_validates_and_no_schema_has_a_text_field():
+    for schema in (ConversationStartedV1, MessagePostedV1, ParticipantAddedV1, EscalatedV1):
+        assert not {"body", "text", "subject", "message", "handle"} & set(schema().fields)
+    for event_type in (domain.STARTED, domain.MESSAGE_POSTED, domain.PARTICIPANT_ADDED,
+                       domain.ESCALATED):
+        assert not REGISTRY.is_private(event_type)  # public, because they carry no content
+
+
+def test_a_cm_picking_up_a_queued_conversation_joins_it_first():
+    state, _ = started(advisor_id=None)
+    events = domain.post_message(CM, state, "msg2")
+    assert [e.type for e in events] == [domain.PARTICIPANT_ADDED, domain.MESSAGE_POSTED]
+    assert events[1].payload["participant_ids"] == ["m1", "c1"]
+
+
+def test_staff_add_staff_only_and_members_add_no_one():
+    state, _ = started()
+    with pytest.raises(Forbidden):
+        domain.add_participant(MEMBER, state, "a2", ["advisor"])
+    with pytest.raises(Unprocessable):
+        domain.add_participant(ADVISOR, state, "m2", ["member"])
+    with pytest.raises(NotFound):
+        domain.add_participant(OTHER_ADVISOR, state, "a2", ["advisor"])
+    [event] = domain.add_participant(ADVISOR, state, "c1", ["community_manager"])
+    assert event.payload["participant_ids"] == ["m1", "a1", "c1"]
+    assert domain.add_participant(ADVISOR, domain.fold(history(
+        [*domain.start(MEMBER, "x", "m", "a1"), event])), "c1", ["community_manager"]) == []
+
+
+def test_escalation_is_staff_only_idempotent_and_public_event_has_no_content():
+    post = {"_id": "p1", "author_id": "m1", "advisor_id": "a1", "title": "t"}
+    cid = domain.escalation_conversation_id("p1")
+    with pytest.raises(Forbidden):
+        domain.escalate(MEMBER, domain.Conversation(), cid, post, "msg1")
+    with pytest.raises(Unauthenticated):
+        domain.escalate(None, domain.Conversation(), cid, post, "msg1")
+    events = domain.escalate(CM, domain.Conversation(), cid, post, "msg1")
+    assert [e.type for e in events] == [domain.STARTED, domain.MESSAGE_POSTED, domain.ESCALATED]
+    assert events[0].payload["participant_ids"] == ["m1", "c1", "a1"]
+    assert events[2].payload == {"conversation_id": cid, "post_id": "p1", "escalated_by": "c1"}
+    state = domain.fold(history(events))
+    assert domain.escalate(CM, state, cid, post, "msg2") == []
+    [joined] = domain.escalate(ADMIN, state, cid, post, "msg2")
+    assert joined.type == domain.PARTICIPANT_ADDED
+    assert cid == domain.escalation_conversation_id("p1")
+
+
+def test_social_mentions_reuse_one_case_per_member_across_channels():
+    assert domain.social_case_id("m1", "twitter", "@a") == \
+        domain.social_case_id("m1", "facebook", "other")
+    assert domain.social_case_id(None, "twitter", "@A") == \
+        domain.social_case_id(None, "twitter", "@a") != domain.social_case_id("m1", "twitter", "@a")
+    cid = domain.social_case_id("m1", "twitter", "@a")
+    first = domain.intake_mention(domain.Conversation(), cid, "m1", "a1", "twitter", "@a", "s1")
+    assert [e.type for e in first] == [domain.STARTED, domain.MESSAGE_POSTED]
+    assert first[0].payload["participant_ids"] == ["m1", "a1"]
+    state = domain.fold(history(first))
+    second = domain.intake_mention(state, cid, "m1", "a1", "facebook", "x", "s2")
+    assert [e.type for e in second] == [domain.MESSAGE_POSTED]
+    assert domain.intake_mention(state, cid, "m1", "a1", "twitter", "@a", "s1") == []
+
+
+def test_unmatched_mentions_open_a_case_in_the_staff_queue():
+    events = domain.intake_mention(domain.Conversation(), "c", None, None, "twitter", "@a", "s1")
+    state = domain.fold(history(events))
+    assert state.pool == domain.STAFF_POOL and state.participants == []
+    assert domain.can_read(CM, state) and not domain.can_read(ADVISOR, state)
+    assert domain.social_message_id("twitter", "123") == domain.social_message_id("twitter", "123")
+
+
+def test_only_a_service_credential_feeds_the_intake():
+    domain.require_service(SERVICE)
+    for actor in (None, MEMBER, ADMIN):
+        with pytest.raises(Forbidden):
+            domain.require_service(actor)
+    with pytest.raises(Unauthenticated):
+        domain.require_user(SERVICE)
