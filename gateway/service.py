@@ -38,6 +38,7 @@ from .routes.feeds import FeedsRoutes
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
 from .routes.moderation import ModerationRoutes
+from .routes.notifications import NotificationsRoutes
 from .routes.posts import PostsRoutes
 
 
@@ -49,5 +50,5 @@ class GatewayCore:
 
 
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
-                     FeedsRoutes, ConversationsRoutes):
+                     FeedsRoutes, NotificationsRoutes, ConversationsRoutes):
     """The public API: one mixin per resource (gateway/routes/)."""

@@ -36,6 +36,7 @@ import requests
 from nameko.testing.utils import find_free_port
 
 from services.identity.keys import generate_keypair
+from services.notifications.mailsink import MailSink
 from services.shared.config import available_processes
 
 from ..conftest import AMQP_URI, MONGO_URI, RABBIT_MANAGEMENT_URI, ROOT, RUN_ID
@@ -168,6 +169,7 @@ class Platform:
         self.env: dict[str, str] = {}
         self._admin: User | None = None
         self.api: Api | None = None
+        self.mailsink: MailSink | None = None
 
     # -- lifecycle
 
@@ -195,6 +197,12 @@ class Platform:
         self.env.pop("AGORA_FAILPOINTS", None)
         self.env.pop("WEB_SERVER_ADDRESS", None)
         self.env.pop("AGORA_ADMIN_PASSWORD", None)
+        # feeds & notifications: a real local SMTP server keeping what it receives (read it with
+        # `platform.mailsink.messages(to=...)`), a merge-on-read threshold tests can exceed
+        self.mailsink = MailSink(self.workdir / "mail").start()
+        self.env.update({"SMTP_HOST": self.mailsink.host, "SMTP_PORT": str(self.mailsink.port),
+                         "FEEDS_PULL_THRESHOLD": "2", "NOTIFICATIONS_RETRY_BASE_SECONDS": "0.5",
+                         "NOTIFICATIONS_SENDER_INTERVAL_SECONDS": "0.2"})
 
     def start(self) -> None:
         migrate = self.agora("migrate", timeout=120)
@@ -229,6 +237,8 @@ class Platform:
                     f"{process.tail()}")
 
     def stop(self) -> None:
+        if self.mailsink is not None:
+            self.mailsink.stop()
         for process in self.processes.values():
             if process.popen and process.popen.poll() is None:
                 process.popen.send_signal(signal.SIGTERM)

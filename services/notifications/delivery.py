@@ -1,0 +1,376 @@
+"""Delivery: e-mail (immediate, or in a daily digest) and push — exactly once in effect.
+
+Sending is a side effect, so it goes through outboxes in notifications' own database:
+
+1. `enqueue` takes inbox documents not yet queued and, per the channels chosen when the
+   notification was created, upserts ``outgoing_mail`` / ``outgoing_push`` documents (id = the
+   notification id, so a re-delivered event or a second pass adds nothing) or ``digest_items``;
+   notifications older than `max_delivery_age_seconds` are only marked (a replay of the inbox
+   never re-sends yesterday's mail);
+2. a sender claims due documents (a lease, so replicas share the work and a crashed sender's
+   claims are taken over), sends, marks them sent; a failure (SMTP down, no address known yet)
+   schedules a retry with exponential backoff — nothing is dropped;
+3. the digest run, once per `digest_period_seconds` (or on demand), gathers each member's
+   waiting digest items into one ``outgoing_mail`` document (``collecting`` until every item is
+   claimed for it, then ``pending``), which the sender composes and sends like any other mail.
+
+The recipient address is read from ``contacts`` when sending (never copied into the outbox,
+never logged). The Message-ID is derived from the outbox id: a duplicate that could follow a
+crash between the SMTP answer and the "sent" mark is recognisable by the receiving side.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
+from typing import Any
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
+
+from . import domain
+from .push import PushProvider, load_provider
+
+log = logging.getLogger(__name__)
+
+OUTGOING_MAIL = "outgoing_mail"
+OUTGOING_PUSH = "outgoing_push"
+DIGEST_ITEMS = "digest_items"
+SCHEDULE = "delivery_schedule"
+SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "post_id", "reply_id", "ts")
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Agora <no-reply@agora.local>"
+    web_base_url: str = "http://127.0.0.1:8000"
+    sender_interval_seconds: float = 1.0
+    batch_size: int = 50
+    retry_base_seconds: float = 5.0
+    retry_max_seconds: float = 3600.0
+    claim_seconds: float = 120.0
+    digest_period_seconds: float = 86_400.0
+    max_delivery_age_seconds: float = 2 * 86_400.0
+    push_provider: str = "logging"
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> DeliverySettings:
+        raw = (config or {}).get("NOTIFICATIONS") or {}
+        defaults = cls()
+        values = {}
+        for name in defaults.__dataclass_fields__:
+            if raw.get(name) in (None, ""):
+                continue
+            kind = type(getattr(defaults, name))
+            value = raw[name]
+            values[name] = (str(value).lower() in ("1", "true", "yes")) if kind is bool \
+                else kind(value)
+        return cls(**values)
+
+
+class SmtpTransport:
+    """One SMTP connection per batch of mails (STARTTLS and login when configured)."""
+
+    def __init__(self, settings: DeliverySettings):
+        self.settings = settings
+
+    def connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+        if s.smtp_starttls:
+            smtp.starttls()
+        if s.smtp_username:
+            smtp.login(s.smtp_username, s.smtp_password)
+        return smtp
+
+
+class Outbox:
+    """Claim, complete and retry documents of one outgoing collection."""
+
+    def __init__(self, db: Database, name: str, settings: DeliverySettings,
+                 clock: Callable[[], float]):
+        self.collection = db[name]
+        self.settings = settings
+        self.clock = clock
+
+    def add(self, doc_id: str, fields: dict[str, Any]) -> UpdateOne:
+        now = self.clock()
+        return UpdateOne({"_id": doc_id}, {"$setOnInsert": {
+            **fields, "state": "pending", "attempts": 0, "next_at": now, "created_at": now}},
+            upsert=True)
+
+    def claim(self, limit: int) -> list[dict[str, Any]]:
+        now, claimed = self.clock(), []
+        while len(claimed) < limit:
+            doc = self.collection.find_one_and_update(
+                {"$or": [{"state": "pending", "next_at": {"$lte": now}},
+                         {"state": "sending", "claimed_until": {"$lt": now}}]},
+                {"$set": {"state": "sending", "claimed_until": now + self.settings.claim_seconds}},
+                sort=[("next_at", 1)], return_document=ReturnDocument.AFTER)
+            if doc is None:
+                break
+            claimed.append(doc)
+        return claimed
+
+    def done(self, doc: dict[str, Any], **extra: Any) -> None:
+        self.collection.update_one({"_id": doc["_id"]}, {
+            "$set": {"state": "sent", "sent_at": self.clock(), **extra},
+            "$unset": {"claimed_until": "", "last_error": ""}})
+
+    def retry(self, doc: dict[str, Any], error: str) -> None:
+        attempts = int(doc.get("attempts", 0)) + 1
+        delay = domain.retry_delay(attempts, self.settings.retry_base_seconds,
+                                   self.settings.retry_max_seconds)
+        self.collection.update_one({"_id": doc["_id"]}, {
+            "$set": {"state": "pending", "attempts": attempts, "next_at": self.clock() + delay,
+                     "last_error": error[:300]},
+            "$unset": {"claimed_until": ""}})
+
+    def backlog(self) -> int:
+        return self.collection.count_documents({"state": {"$in": ["pending", "sending"]}})
+
+
+class Deliveries:
+    def __init__(self, db: Database, settings: DeliverySettings, pusher: PushProvider,
+                 transport: SmtpTransport | None = None, clock: Callable[[], float] = time.time):
+        self.db = db
+        self.settings = settings
+        self.pusher = pusher
+        self.transport = transport or SmtpTransport(settings)
+        self.clock = clock
+        self.mail = Outbox(db, OUTGOING_MAIL, settings, clock)
+        self.push = Outbox(db, OUTGOING_PUSH, settings, clock)
+
+    def ensure_indexes(self) -> None:
+        for outbox in (self.mail, self.push):
+            outbox.collection.create_index([("state", 1), ("next_at", 1)], name="due")
+        self.db[DIGEST_ITEMS].create_index([("digest_id", 1), ("member_id", 1)], name="waiting")
+
+    # -- 1. from the inbox to the outboxes -----------------------------------------------------
+
+    def enqueue(self, limit: int = 500) -> int:
+        inbox = self.db["inbox"]
+        oldest = (self.clock() - self.settings.max_delivery_age_seconds) * 1_000_000
+        queued = 0
+        while True:
+            docs = list(inbox.find({"queued": False}).sort("ts", 1).limit(limit))
+            if not docs:
+                return queued
+            mails, digests, pushes = [], [], []
+            for doc in docs:
+                if doc["ts"] < oldest:
+                    continue
+                snapshot = {key: doc.get(key) for key in SNAPSHOT_FIELDS}
+                fields = {"member_id": doc["member_id"], "notice": snapshot}
+                chosen = doc.get("channels") or {}
+                if chosen.get("email") == "immediate":
+                    mails.append(self.mail.add(doc["_id"], {**fields, "kind": "notice"}))
+                elif chosen.get("email") == "daily":
+                    digests.append(UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": {
+                        **fields, "ts": doc["ts"], "digest_id": None}}, upsert=True))
+                if chosen.get("push"):
+                    pushes.append(self.push.add(doc["_id"], fields))
+            for collection, writes in ((self.mail.collection, mails),
+                                       (self.db[DIGEST_ITEMS], digests),
+                                       (self.push.collection, pushes)):
+                if writes:
+                    collection.bulk_write(writes, ordered=False)
+            inbox.update_many({"_id": {"$in": [doc["_id"] for doc in docs]}},
+                              {"$set": {"queued": True}})
+            queued += len(docs)
+
+    # -- 2. sending ------------------------------------------------------------------------------
+
+    def send_mail(self) -> int:
+        claimed = self.mail.claim(self.settings.batch_size)
+        if not claimed:
+            return 0
+        addresses = {doc["_id"]: doc.get("email") for doc in self.db["contacts"].find(
+            {"_id": {"$in": [mail["member_id"] for mail in claimed]}})}
+        try:
+            smtp = self.transport.connect()
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("SMTP server unavailable (%s); %d mail(s) will be retried",
+                        type(error).__name__, len(claimed))
+            for mail in claimed:
+                self.mail.retry(mail, f"smtp unavailable: {type(error).__name__}")
+            return 0
+        sent = 0
+        try:
+            for mail in claimed:
+                sent += self._send_one(smtp, mail, addresses.get(mail["member_id"]))
+        finally:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+        return sent
+
+    def _send_one(self, smtp: smtplib.SMTP, mail: dict[str, Any], address: str | None) -> int:
+        if not address:
+            self.mail.retry(mail, "no e-mail address known yet")
+            return 0
+        message = self._compose(mail)
+        if message is None:
+            self.mail.done(mail, empty=True)
+            return 0
+        message["To"] = address
+        try:
+            smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("sending mail %s failed (%s); retrying later", mail["_id"],
+                        type(error).__name__, extra={"member_id": mail["member_id"]})
+            self.mail.retry(mail, f"{type(error).__name__}: {error}")
+            return 0
+        self.mail.done(mail)
+        log.info("mail sent", extra={"mail_id": mail["_id"], "member_id": mail["member_id"],
+                                     "mail_kind": mail.get("kind")})
+        return 1
+
+    def _compose(self, mail: dict[str, Any]) -> EmailMessage | None:
+        base = self.settings.web_base_url
+        if mail.get("kind") == "digest":
+            notices = [item["notice"] for item in self.db[DIGEST_ITEMS].find(
+                {"digest_id": mail["_id"]}).sort("ts", 1)]
+            if not notices:
+                return None
+            content = domain.digest(notices, base)
+        else:
+            content = domain.email(mail["notice"], base)
+        message = EmailMessage()
+        name, address = parseaddr(self.settings.mail_from)
+        message["From"] = formataddr((name, address))
+        message["Subject"] = content.subject
+        message["Message-ID"] = f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail['_id'])}@agora>"
+        message["X-Agora-Notification"] = mail["_id"]
+        message.set_content(content.text)
+        return message
+
+    def send_push(self) -> int:
+        sent = 0
+        for doc in self.push.claim(self.settings.batch_size):
+            content = domain.push(doc["notice"])
+            data = {"notification_id": doc["_id"], "type": doc["notice"].get("type") or "",
+                    "post_id": doc["notice"].get("post_id") or ""}
+            try:
+                self.pusher.send(doc["member_id"], content.subject, content.text, data)
+            except Exception as error:
+                self.push.retry(doc, f"{type(error).__name__}: {error}")
+                continue
+            self.push.done(doc)
+            sent += 1
+        return sent
+
+    # -- 3. digests ------------------------------------------------------------------------------
+
+    def digests_due(self) -> bool:
+        """True once per period (across replicas): the caller runs the digests."""
+        now, period = self.clock(), self.settings.digest_period_seconds
+        schedule = self.db[SCHEDULE]
+        if schedule.find_one_and_update({"_id": "digest", "next_at": {"$lte": now}},
+                                        {"$set": {"next_at": now + period}}) is not None:
+            return True
+        with contextlib.suppress(DuplicateKeyError):
+            schedule.insert_one({"_id": "digest", "next_at": now + period})
+        return False
+
+    def run_digests(self) -> int:
+        """Gather every member's waiting digest items into one mail each; returns how many."""
+        mails = self.mail.collection
+        for unfinished in mails.find({"kind": "digest", "state": "collecting"}):
+            self._collect(unfinished)
+        made = 0
+        now = self.clock()
+        for member_id in self.db[DIGEST_ITEMS].distinct("member_id", {"digest_id": None}):
+            mail_id = f"digest:{member_id}:{int(now * 1000)}"
+            mails.update_one({"_id": mail_id}, {"$setOnInsert": {
+                "kind": "digest", "member_id": member_id, "state": "collecting", "cutoff": now,
+                "attempts": 0, "next_at": now, "created_at": now}}, upsert=True)
+            made += self._collect(mails.find_one({"_id": mail_id}))
+        return made
+
+    def _collect(self, mail: dict[str, Any]) -> int:
+        self.db[DIGEST_ITEMS].update_many(
+            {"member_id": mail["member_id"], "digest_id": None},
+            {"$set": {"digest_id": mail["_id"]}})
+        return self.mail.collection.update_one({"_id": mail["_id"], "state": "collecting"},
+                                               {"$set": {"state": "pending"}}).modified_count
+
+    # -- everything, once ------------------------------------------------------------------------
+
+    def pass_once(self, digests: bool = False) -> dict[str, int]:
+        figures = {"queued": self.enqueue()}
+        if digests or self.digests_due():
+            figures["digests"] = self.run_digests()
+        figures["mails"] = self.send_mail()
+        figures["pushes"] = self.send_push()
+        return figures
+
+
+class DeliveryProvider(DependencyProvider):
+    """Runs the deliveries in a background thread, woken by new notifications."""
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.settings = DeliverySettings.from_config(config)
+        self.uri = mongo_uri(config)
+        db = shared_client(self.uri)[database_name(config, self.container.service_name)]
+        pusher = load_provider(self.settings.push_provider, config.get("NOTIFICATIONS") or {})
+        self.deliveries = Deliveries(db, self.settings, pusher)
+        self.deliveries.ensure_indexes()
+        self._wake = eventlet.event.Event()
+        self._running = False
+        self._thread = None
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = self.container.spawn_managed_thread(self._run)
+
+    def stop(self) -> None:
+        self._running = False
+        self.nudge()
+        if self._thread is not None:
+            self._thread.wait()
+        release_client(self.uri)
+
+    def kill(self) -> None:
+        self._running = False
+        release_client(self.uri)
+
+    def get_dependency(self, worker_ctx) -> DeliveryProvider:
+        return self
+
+    def nudge(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _run(self) -> None:
+        while self._running:
+            self._wake = eventlet.event.Event()
+            busy = False
+            try:
+                figures = self.deliveries.pass_once()
+                busy = figures["mails"] + figures["pushes"] >= self.settings.batch_size
+            except PyMongoError as error:
+                log.warning("delivery pass failed (%s); retrying", type(error).__name__)
+            except Exception:
+                log.exception("delivery pass crashed; retrying")
+            if busy:
+                continue
+            with eventlet.Timeout(self.settings.sender_interval_seconds, False):
+                self._wake.wait()

@@ -1,0 +1,342 @@
+"""Notifications' pure rules: who is notified of what, preferences, mentions, what a message
+may say, digests and retries.
+
+Rules every notification obeys:
+
+- one event never notifies the same member twice: the candidates of an event are collapsed
+  per member to the most specific type (`PRIORITY`), and stored under a deterministic id
+  (the event id and the member; for a mention, the contribution and the member, so an edit
+  does not mention anyone twice);
+- a member is never notified of their own action (`actor_of` the event);
+- a muted thread notifies its muter of nothing but mentions;
+- messages are written from a whitelist of public fields (`render`): a private message is only
+  ever announced, never quoted, and rejected or redacted originals are never in any field we
+  receive in the first place (moderation publishes redacted versions only).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.shared.envelope import Envelope
+
+TYPES = ("reply", "answer_accepted", "mention", "followed_activity", "watched_activity",
+         "idea_status", "moderation", "private_message", "sla_breach")
+EMAIL_MODES = ("off", "immediate", "daily")
+
+# most specific first: the type a member gets when an event concerns them in several ways
+PRIORITY = ("moderation", "answer_accepted", "private_message", "mention", "reply",
+            "idea_status", "watched_activity", "followed_activity", "sla_breach")
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "reply": {"email": "immediate", "push": True},
+    "answer_accepted": {"email": "immediate", "push": True},
+    "mention": {"email": "immediate", "push": True},
+    "followed_activity": {"email": "immediate", "push": False},
+    "watched_activity": {"email": "daily", "push": False},
+    "idea_status": {"email": "immediate", "push": True},
+    "moderation": {"email": "immediate", "push": True},
+    "private_message": {"email": "immediate", "push": True},
+    "sla_breach": {"email": "immediate", "push": False},
+}
+CONFIDENTIAL = frozenset({"private_message"})  # announced, never quoted
+
+
+# --- preferences --------------------------------------------------------------------------------
+
+def preferences(chosen: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Every type's channels: the member's choices over the defaults (in-app is always on)."""
+    chosen = chosen or {}
+    return {kind: {"in_app": True, **DEFAULTS[kind],
+                   **{k: v for k, v in (chosen.get(kind) or {}).items() if k != "in_app"}}
+            for kind in TYPES}
+
+
+def change_preferences(chosen: dict[str, dict[str, Any]] | None,
+                       changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]] | None:
+    """The member's new choices, or None when nothing changes (idempotent PUT)."""
+    current = {kind: dict(values) for kind, values in (chosen or {}).items()}
+    updated = {kind: dict(values) for kind, values in current.items()}
+    for kind, values in changes.items():
+        updated.setdefault(kind, {}).update(
+            {k: v for k, v in values.items() if k in ("email", "push")})
+    if preferences(updated) == preferences(current):
+        return None
+    return {kind: values for kind, values in updated.items() if values}
+
+
+def channels(chosen: dict[str, dict[str, Any]] | None, kind: str) -> dict[str, Any]:
+    return preferences(chosen)[kind]
+
+
+# --- mentions -----------------------------------------------------------------------------------
+
+_MENTION = re.compile(r"(?<![\w@])@([\w][\w.\-]{1,63})", re.UNICODE)
+
+
+def handle(name: str) -> str:
+    """A display name as written after @: "Marie Dubois" -> "mariedubois" (accents, case,
+    spaces, dots, dashes and underscores ignored), so @MarieDubois, @marie.dubois and
+    @marie-dubois all mention her."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    return "".join(ch for ch in decomposed if ch.isalnum() and ch.isascii()).lower()
+
+
+def parse_mentions(*texts: str | None) -> set[str]:
+    """The tokens mentioned in `texts`: each as written (it may be a user id) and as a handle."""
+    found: set[str] = set()
+    for text in texts:
+        for token in _MENTION.findall(text or ""):
+            token = token.rstrip(".-")
+            found.add(token)
+            found.add(handle(token))
+    return {token for token in found if token}
+
+
+def resolve_mentions(tokens: set[str], members: Iterable[dict[str, Any]]) -> set[str]:
+    """Member ids mentioned: by id, or by a handle only one member has (an ambiguous handle
+    notifies nobody rather than a stranger)."""
+    by_handle: dict[str, set[str]] = {}
+    mentioned = set()
+    for member in members:
+        if member["_id"] in tokens:
+            mentioned.add(member["_id"])
+        by_handle.setdefault(member.get("handle") or "", set()).add(member["_id"])
+    for token in tokens:
+        owners = by_handle.get(token, set())
+        if token and len(owners) == 1:
+            mentioned |= owners
+    return mentioned
+
+
+# --- who is notified of what ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know beyond the event (gathered from the read models)."""
+
+    followers: frozenset[str] = frozenset()  # of the event's author
+    watchers: frozenset[str] = frozenset()   # of the thread
+    voters: frozenset[str] = frozenset()     # of the idea
+    muted: frozenset[str] = frozenset()      # members who muted the thread
+    mentioned: frozenset[str] = frozenset()  # member ids @mentioned in the text
+    staff: frozenset[str] = frozenset()      # community managers
+
+
+@dataclass(frozen=True)
+class Notice:
+    recipient: str
+    type: str
+    key: str = field(default="", compare=False)  # dedupe key; "" = "<event id>:<recipient>"
+
+
+# which facts each event needs (the projection gathers only those)
+NEEDS: dict[str, tuple[str, ...]] = {
+    "posts.post_published": ("followers", "mentioned"),
+    "posts.post_edited": ("mentioned",),
+    "posts.reply_published": ("watchers", "muted", "mentioned"),
+    "posts.reply_edited": ("mentioned",),
+    "posts.idea_status_changed": ("watchers", "voters", "muted"),
+    "moderation.sla_breached": ("staff",),
+}
+NOTIFYING = (*NEEDS, "posts.answer_accepted", "moderation.item_rejected",
+             "moderation.item_redacted", "moderation.item_approved")
+
+
+def actor_of(event: Envelope) -> str | None:
+    """Who did what the event says (never notified of it)."""
+    p = event.payload
+    if event.type in ("posts.post_published", "posts.reply_published"):
+        return p["author_id"]
+    if event.type in ("posts.post_edited", "posts.reply_edited"):
+        return p.get("editor_id") or p["author_id"]
+    return {"posts.answer_accepted": p.get("accepted_by"),
+            "posts.idea_status_changed": p.get("changed_by")}.get(event.type, event.actor)
+
+
+def target_of(event: Envelope) -> str:
+    p = event.payload
+    return p.get("reply_id") or p.get("target_id") or p.get("post_id") or event.stream_id
+
+
+def candidates(event: Envelope, facts: Facts) -> list[Notice]:
+    """Everyone the event concerns, with why (several entries per member are possible)."""
+    p, t = event.payload, event.type
+    out: list[Notice] = []
+
+    def add(members: Iterable[str], kind: str) -> None:
+        out.extend(Notice(member, kind) for member in members)
+
+    mention_key = f"mention:{target_of(event)}:"
+    out.extend(Notice(member, "mention", mention_key + member) for member in facts.mentioned)
+    if t == "posts.post_published":
+        add(facts.followers, "followed_activity")
+    elif t == "posts.reply_published":
+        add(set([p["post_author_id"]]) - facts.muted, "reply")
+        add(facts.watchers - facts.muted, "watched_activity")
+    elif t == "posts.answer_accepted":
+        add([p["reply_author_id"]], "answer_accepted")
+    elif t == "posts.idea_status_changed":
+        add((facts.voters | facts.watchers | {p["author_id"]}) - facts.muted, "idea_status")
+    elif t in ("moderation.item_rejected", "moderation.item_redacted") or (
+            t == "moderation.item_approved" and not p["auto"] and p["review"] == "content"):
+        add([p["author_id"]], "moderation")  # a CM decided (an automatic approval says nothing)
+    elif t == "moderation.sla_breached":
+        add(facts.staff, "sla_breach")
+    return out
+
+
+def notices_for(event: Envelope, facts: Facts) -> list[Notice]:
+    """At most one notice per member (the most specific), never to the actor, with its id."""
+    actor = actor_of(event)
+    chosen: dict[str, Notice] = {}
+    for notice in candidates(event, facts):
+        if not notice.recipient or notice.recipient == actor:
+            continue
+        current = chosen.get(notice.recipient)
+        if current is None or PRIORITY.index(notice.type) < PRIORITY.index(current.type):
+            chosen[notice.recipient] = notice
+    return [Notice(n.recipient, n.type, n.key or f"{event.id}:{n.recipient}")
+            for n in sorted(chosen.values(), key=lambda n: n.recipient)]
+
+
+def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
+    """What a notification of this event shows: public fields only. `titles`: the published
+    title and kind of the post concerned, when known."""
+    p, t = event.payload, event.type
+    out: dict[str, Any] = {"post_id": p.get("post_id"), "kind": p.get("kind"),
+                           "title": titles.get("title")}
+    if t.startswith("posts.reply_"):
+        out.update(reply_id=p["reply_id"], kind=p.get("post_kind") or titles.get("kind"),
+                   reply_kind=p["kind"])
+    elif t in ("posts.post_published", "posts.post_edited"):
+        out["title"] = p["title"]
+    elif t == "posts.answer_accepted":
+        out["reply_id"] = p["reply_id"]
+    elif t == "posts.idea_status_changed":
+        out.update(status=p["to_status"], note=p["note"])
+    elif t.startswith("moderation.item_"):
+        decision = t.rsplit("_", 1)[1]
+        out.update(decision=decision, target_type=p["target_type"], kind=titles.get("kind"),
+                   reply_id=p["target_id"] if p["target_type"] == "reply" else None,
+                   title=None)
+        if decision == "rejected":
+            out["reason"] = p["reason"]  # never the title: the text was not published
+        elif decision == "redacted":
+            out["title"] = p.get("title") or titles.get("title")  # the redacted version
+        elif p["target_type"] == "post":
+            out["title"] = titles.get("title")
+    elif t == "moderation.sla_breached":
+        out.update(kind="question", title=titles.get("title"),
+                   waited_hours=round(p["target_seconds"] / 3600, 1))
+    return out
+
+
+# --- what a message may say --------------------------------------------------------------------
+
+RENDERED_FIELDS = ("type", "actor_name", "kind", "reply_kind", "title", "status", "note",
+                   "reason", "decision", "target_type", "waited_hours")
+NOUNS = {"question": "question", "idea": "idea", "discussion": "discussion",
+         "article": "article", None: "contribution"}
+
+
+def render(notice: dict[str, Any]) -> str:
+    """One line saying what happened, from whitelisted public fields only."""
+    n = {key: notice.get(key) for key in RENDERED_FIELDS}
+    kind = n["type"]
+    who = n["actor_name"] or "Someone"
+    noun = NOUNS.get(n["kind"], "contribution")
+    about = f" “{n['title']}”" if n["title"] else ""
+    if kind in CONFIDENTIAL:
+        return "You have a new private message. Sign in to read it."
+    if kind == "reply":
+        verb = "answered" if n["reply_kind"] == "answer" else "commented on"
+        return f"{who} {verb} your {noun}{about}"
+    if kind == "answer_accepted":
+        return f"{who} accepted your answer to{about or ' a question'}"
+    if kind == "mention":
+        return f"{who} mentioned you in{about or ' a contribution'}"
+    if kind == "followed_activity":
+        return f"{who} posted a new {noun}{about}"
+    if kind == "watched_activity":
+        return f"{who} replied in{about or ' a thread you watch'}"
+    if kind == "idea_status":
+        status = (n["status"] or "").replace("_", " ")
+        note = f" — {n['note']}" if n["note"] else ""
+        return f"The idea{about} is now {status}{note}"
+    if kind == "moderation":
+        thing = "reply" if n["target_type"] == "reply" else noun
+        if n["decision"] == "rejected":
+            return f"Your {thing} was not published: {n['reason'] or 'refused by moderation'}"
+        if n["decision"] == "redacted":
+            return (f"Your {thing}{about} was published after the community managers edited "
+                    f"out personal or banking data")
+        return f"Your {thing}{about} was approved and published"
+    if kind == "sla_breach":
+        return f"A question{about} has waited more than {n['waited_hours']} h for staff"
+    return "You have a new notification"
+
+
+def link(base_url: str, notice: dict[str, Any]) -> str:
+    if notice.get("type") in CONFIDENTIAL or not notice.get("post_id"):
+        return f"{base_url.rstrip('/')}/notifications"
+    anchor = f"#{notice['reply_id']}" if notice.get("reply_id") else ""
+    return f"{base_url.rstrip('/')}/posts/{notice['post_id']}{anchor}"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+
+
+def email(notice: dict[str, Any], base_url: str) -> Message:
+    line = render(notice)
+    return Message(f"[Agora] {_short(line, 150)}",
+                   f"{line}\n\n{link(base_url, notice)}\n\n{_footer(base_url)}")
+
+
+def push(notice: dict[str, Any]) -> Message:
+    return Message("Agora", _short(render(notice), 120))
+
+
+def digest(notices: list[dict[str, Any]], base_url: str) -> Message:
+    """One e-mail for a member's waiting notifications, grouped by type."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for notice in sorted(notices, key=lambda n: (PRIORITY.index(n["type"]), n.get("ts", 0))):
+        groups.setdefault(notice["type"], []).append(notice)
+    lines = []
+    for kind, items in groups.items():
+        lines.append(f"{DIGEST_HEADINGS.get(kind, kind)} ({len(items)})")
+        lines += [f"- {render(item)}\n  {link(base_url, item)}" for item in items]
+        lines.append("")
+    count = len(notices)
+    return Message(f"[Agora] Your digest: {count} notification{'s' if count > 1 else ''}",
+                   "\n".join(lines) + "\n" + _footer(base_url))
+
+
+DIGEST_HEADINGS = {
+    "reply": "Replies to your contributions", "answer_accepted": "Accepted answers",
+    "mention": "Mentions", "followed_activity": "From people you follow",
+    "watched_activity": "In threads you watch", "idea_status": "Ideas you follow",
+    "moderation": "Moderation", "private_message": "Private messages",
+    "sla_breach": "Response-time alerts",
+}
+
+
+def _footer(base_url: str) -> str:
+    return f"Choose what you receive: {base_url.rstrip('/')}/settings/notifications"
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- retries ------------------------------------------------------------------------------------
+
+def retry_delay(attempts: int, base: float, cap: float) -> float:
+    """Seconds before the next attempt after `attempts` failures (exponential, capped)."""
+    return min(cap, base * 2 ** max(attempts - 1, 0))

@@ -1,0 +1,226 @@
+"""Notifications read models (rebuildable by `agora replay notifications`).
+
+Facts, from the events notifications receives (recorded in its own log first):
+``members`` (display name, @handle, roles: identity.events), ``contacts`` (e-mail address:
+identity.private only), ``follows`` / ``watches`` / ``mutes`` (feeds.events), ``votes`` (idea
+voters: posts.events), ``posts`` (published titles and kinds: posts.events).
+
+The inbox, ``inbox``: one document per notification, id = its dedupe key
+(`domain.notices_for`), created when the event is applied, with the channels the member's
+preferences (``prefs``, from notifications' own events) chose at that moment. Sending
+(e-mail, push, digests) is not a projection: `delivery.py` picks up new inbox documents
+(``queued: false``) and keeps its own outboxes, so a replay re-sends nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from services.shared.envelope import Envelope
+from services.shared.projections import Projection, ReadModels, insert_new, update_versioned
+
+from . import domain
+
+COLLECTIONS = ["members", "contacts", "follows", "watches", "mutes", "votes", "posts", "prefs",
+               "inbox", "approvals"]
+BATCH = 1000
+
+
+def _indexes(rm: ReadModels) -> None:
+    rm["members"].create_index([("handle", ASCENDING)], name="handle")
+    rm["members"].create_index([("roles", ASCENDING)], name="roles")
+    for name, field in (("follows", "followee"), ("watches", "post_id"), ("mutes", "post_id"),
+                        ("votes", "post_id")):
+        rm[name].create_index([(field, ASCENDING)], name=field)
+    inbox = rm["inbox"]
+    inbox.create_index([("member_id", ASCENDING), ("ts", DESCENDING), ("_id", DESCENDING)],
+                       name="member_newest")
+    inbox.create_index([("member_id", ASCENDING), ("read", ASCENDING)], name="member_unread")
+    inbox.create_index([("queued", ASCENDING), ("ts", ASCENDING)], name="to_deliver")
+
+
+VIEWS = Projection("notifications_views", service="notifications", collections=COLLECTIONS,
+                   indexes=_indexes)
+PROJECTION = VIEWS
+
+
+def micros(event: Envelope) -> int:
+    return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
+
+
+# --- facts: members and contacts ----------------------------------------------------------------
+
+@VIEWS.on("identity.user_registered", "identity.profile_updated")
+def _member(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    fields: dict[str, Any] = {}
+    if p.get("display_name"):
+        fields.update(display_name=p["display_name"], handle=domain.handle(p["display_name"]))
+    update: dict[str, Any] = {"$set": fields} if fields else {}
+    if "roles" in p:
+        update["$addToSet"] = {"roles": {"$each": p["roles"]}}
+    if update:
+        rm["members"].update_one({"_id": p["user_id"]}, update, upsert=True)
+
+
+@VIEWS.on("identity.role_granted", "identity.role_revoked")
+def _role(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    op = "$addToSet" if event.type.endswith("_granted") else "$pull"
+    rm["members"].update_one({"_id": p["user_id"]}, {op: {"roles": p["role"]}}, upsert=True)
+
+
+@VIEWS.on("identity.contact_changed")
+def _contact(rm: ReadModels, event: Envelope) -> None:
+    update_versioned(rm["contacts"], event.payload["user_id"], event,
+                     {"$set": {"email": event.payload["email"]}})
+
+
+# --- facts: subscriptions and votes -------------------------------------------------------------
+
+RELATIONS = {
+    "feeds.member_followed": ("follows", "followee", "user_id", "follower", "member_id", True),
+    "feeds.member_unfollowed": ("follows", "followee", "user_id", "follower", "member_id", False),
+    "feeds.post_watched": ("watches", "post_id", "post_id", "member", "member_id", True),
+    "feeds.post_unwatched": ("watches", "post_id", "post_id", "member", "member_id", False),
+    "feeds.thread_muted": ("mutes", "post_id", "post_id", "member", "member_id", True),
+    "feeds.thread_unmuted": ("mutes", "post_id", "post_id", "member", "member_id", False),
+    "posts.post_voted": ("votes", "post_id", "post_id", "member", "voter_id", True),
+    "posts.post_unvoted": ("votes", "post_id", "post_id", "member", "voter_id", False),
+}
+
+
+@VIEWS.on(*RELATIONS)
+def _relation(rm: ReadModels, event: Envelope) -> None:
+    collection, subject, subject_key, member, member_key, on = RELATIONS[event.type]
+    p = event.payload
+    doc_id = f"{p[subject_key]}|{p[member_key]}"
+    if on:
+        rm[collection].update_one({"_id": doc_id}, {"$set": {
+            subject: p[subject_key], member: p[member_key]}}, upsert=True)
+    else:
+        rm[collection].delete_one({"_id": doc_id})
+
+
+def _members_of(rm: ReadModels, collection: str, subject: str, value: str, member: str
+                ) -> frozenset[str]:
+    return frozenset(doc[member] for doc in rm[collection].find({subject: value}, {member: 1}))
+
+
+# --- facts: posts (kinds from submission, titles once published) ------------------------------
+
+@VIEWS.on("posts.post_submitted")
+def _post_submitted(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {
+        "kind": p["kind"], "author_id": p["author_id"]}}, upsert=True)
+
+
+@VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted")
+def _post_visible(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["posts"].update_one({"_id": p["post_id"]}, {
+        "$set": {"title": p["title"], "kind": p["kind"], "author_id": p["author_id"]},
+        "$max": {"revision": p["revision"]}}, upsert=True)
+    _notify(rm, event)
+    approval = rm["approvals"].find_one_and_delete({"_id": f"{p['post_id']}.r{p['revision']}"})
+    if approval is not None:  # the CM's approval came first: tell the author, with the title
+        _notify(rm, Envelope.from_dict(approval["event"]))
+
+
+@VIEWS.on("posts.post_deleted", "posts.post_rejected")
+def _post_gone(rm: ReadModels, event: Envelope) -> None:
+    rm["posts"].update_one({"_id": event.payload["post_id"]}, {"$unset": {"title": ""}})
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+@VIEWS.on("posts.reply_published", "posts.reply_edited", "posts.answer_accepted",
+          "posts.idea_status_changed", "moderation.item_rejected", "moderation.item_redacted",
+          "moderation.sla_breached")
+def _event_notifies(rm: ReadModels, event: Envelope) -> None:
+    _notify(rm, event)
+
+
+@VIEWS.on("moderation.item_approved")
+def _approved(rm: ReadModels, event: Envelope) -> None:
+    """A post approved by a CM is announced with its title, known once posts published it:
+    until then the approval waits in ``approvals`` (`_post_visible` sends it)."""
+    p = event.payload
+    if p["target_type"] == "post" and not p["auto"] and p["review"] == "content":
+        known = (rm["posts"].find_one({"_id": p["target_id"]}, {"revision": 1}) or {})
+        if int(known.get("revision") or 0) < p["revision"]:
+            rm["approvals"].update_one({"_id": f"{p['target_id']}.r{p['revision']}"},
+                                       {"$set": {"event": event.to_dict()}}, upsert=True)
+            return
+    _notify(rm, event)
+
+
+def gather(rm: ReadModels, event: Envelope) -> domain.Facts:
+    """The facts the event's rules need, from the read models as they are now."""
+    p = event.payload
+    facts: dict[str, frozenset[str]] = {}
+    for need in domain.NEEDS.get(event.type, ()):
+        if need == "followers":
+            facts[need] = _members_of(rm, "follows", "followee", p["author_id"], "follower")
+        elif need in ("watchers", "voters", "muted"):
+            collection = {"watchers": "watches", "voters": "votes", "muted": "mutes"}[need]
+            facts[need] = _members_of(rm, collection, "post_id", p["post_id"], "member")
+        elif need == "staff":
+            facts[need] = frozenset(doc["_id"] for doc in rm["members"].find(
+                {"roles": "community_manager"}, {"_id": 1}))
+        elif need == "mentioned":
+            tokens = domain.parse_mentions(p.get("title"), p.get("body"))
+            candidates = rm["members"].find({"$or": [{"_id": {"$in": sorted(tokens)}},
+                                                     {"handle": {"$in": sorted(tokens)}}]},
+                                            {"handle": 1}) if tokens else []
+            facts[need] = frozenset(domain.resolve_mentions(tokens, candidates))
+    return domain.Facts(**facts)
+
+
+def _notify(rm: ReadModels, event: Envelope) -> int:
+    if event.type not in domain.NOTIFYING:
+        return 0
+    notices = domain.notices_for(event, gather(rm, event))
+    if not notices:
+        return 0
+    post = rm["posts"].find_one({"_id": event.payload.get("post_id")}) or {}
+    shown = domain.details(event, post)
+    actor = domain.actor_of(event)
+    actor_doc = rm["members"].find_one({"_id": actor}, {"display_name": 1}) if actor else None
+    if event.source_service == "moderation" or event.type == "posts.idea_status_changed":
+        shown["actor_name"] = "The community team"  # staff decide as a team
+    else:
+        shown["actor_name"] = (actor_doc or {}).get("display_name")
+    base = {**shown, "event_id": event.id, "event_type": event.type, "actor_id": actor,
+            "ts": micros(event), "at": event.occurred_at, "read": False, "queued": False}
+    created = 0
+    for start in range(0, len(notices), BATCH):
+        batch = notices[start:start + BATCH]
+        chosen = {doc["_id"]: doc.get("types") for doc in rm["prefs"].find(
+            {"_id": {"$in": [n.recipient for n in batch]}})}
+        created += insert_new(rm["inbox"], [{
+            **base, "_id": n.key, "member_id": n.recipient, "type": n.type,
+            "channels": domain.channels(chosen.get(n.recipient), n.type)} for n in batch])
+    return created
+
+
+# --- own events: preferences and reading ----------------------------------------------------
+
+@VIEWS.on("notifications.preferences_changed")
+def _preferences(rm: ReadModels, event: Envelope) -> None:
+    update_versioned(rm["prefs"], event.payload["member_id"], event,
+                     {"$set": {"types": event.payload["types"]}})
+
+
+@VIEWS.on("notifications.marked_read")
+def _marked_read(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    mine: dict[str, Any] = {"member_id": p["member_id"], "read": False}
+    if p["ids"]:
+        mine["_id"] = {"$in": p["ids"]}
+    else:
+        mine["ts"] = {"$lte": p["up_to_ts"]}
+    rm["inbox"].update_many(mine, {"$set": {"read": True, "read_at": event.occurred_at}})

@@ -1,0 +1,73 @@
+"""Notifications: event payload schemas (registered, versioned) and RPC argument schemas.
+
+Notifications' own events are a member's settings and reading state, PRIVATE
+(``notifications.private``: no other bank system needs them):
+
+- ``prefs.<member>``: ``notifications.preferences_changed`` — the member's complete choices
+  after the change (types they changed; the rest are defaults);
+- ``inbox.<member>``: ``notifications.marked_read`` — ids, or everything up to a moment.
+
+Notifications themselves are derived from other services' events (read model ``inbox``).
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.shared.payloads import REGISTRY
+
+from .domain import EMAIL_MODES, TYPES
+
+
+class ChannelChoice(Schema):
+    in_app = fields.Boolean(metadata={"description": "always true: the inbox cannot be turned "
+                                      "off"})
+    email = fields.String(validate=validate.OneOf(EMAIL_MODES),
+                          metadata={"description": "off | immediate | daily (digest)"})
+    push = fields.Boolean()
+
+    @validates_schema
+    def _inbox_stays(self, data, **kwargs):
+        if data.get("in_app") is False:
+            raise ValidationError("in-app notifications cannot be turned off", "in_app")
+
+
+def _by_type(**kwargs):
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(TYPES)),
+                       values=fields.Nested(ChannelChoice), **kwargs)
+
+
+@REGISTRY.register("notifications.preferences_changed", version=1, private=True)
+class PreferencesChangedV1(Schema):
+    member_id = fields.String(required=True)
+    types = _by_type(required=True)  # every type the member ever set, as now set
+
+
+@REGISTRY.register("notifications.marked_read", version=1, private=True)
+class MarkedReadV1(Schema):
+    member_id = fields.String(required=True)
+    ids = fields.List(fields.String(), required=True)
+    up_to_ts = fields.Integer(required=True, allow_none=True)  # "all": everything until then
+
+
+# --- RPC / HTTP arguments ----------------------------------------------------------------------
+
+class InboxQuerySchema(Schema):
+    unread = fields.Boolean(metadata={"description": "true: only unread notifications"})
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class MarkReadSchema(Schema):
+    ids = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
+                      validate=validate.Length(min=1, max=200))
+    all = fields.Boolean(metadata={"description": "true: every notification I have now"})
+
+    @validates_schema
+    def _one_of(self, data, **kwargs):
+        if bool(data.get("ids")) == bool(data.get("all")):
+            raise ValidationError("give either ids or all: true", "_schema")
+
+
+class PreferencesSchema(Schema):
+    types = _by_type(required=True, metadata={
+        "description": "per notification type, the channels to change (others keep theirs)"})

@@ -1,0 +1,161 @@
+"""notifications: the in-app inbox, preferences, and delivery by e-mail and push.
+
+Thin: notifications are created by the projection from other services' events (recorded in
+our own log, `record_and_apply`), then delivered by `delivery.DeliveryProvider` in the
+background; the RPCs read the inbox, mark it read and change preferences (our own events).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.shared import pagination
+from services.shared.consumer import reliable_handler
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.errors import EXPECTED_ERRORS, Unauthenticated
+from services.shared.observability import HealthEndpoints
+from services.shared.outbox import EventStoreProvider
+from services.shared.projections import ReadModelsProvider
+from services.shared.validation import load_input
+
+from . import domain
+from .delivery import DeliveryProvider
+from .projections import VIEWS
+from .schemas import InboxQuerySchema, MarkReadSchema, PreferencesSchema
+
+
+def require_member(actor: dict[str, Any] | None) -> str:
+    if not actor or not actor.get("id") or actor.get("kind", "user") != "user":
+        raise Unauthenticated("sign in first")
+    return actor["id"]
+
+
+class NotificationsService(HealthEndpoints):
+    name = "notifications"
+    store = EventStoreProvider()
+    views = ReadModelsProvider(VIEWS)
+    delivery = DeliveryProvider()
+
+    def _append(self, stream_id: str, decide, member_id: str) -> None:
+        commit = self.store.execute(stream_id, decide, CommandContext(
+            actor=member_id, correlation_id=self.correlation))
+        self.views.apply_commit(commit)
+
+    def _unread(self, member_id: str) -> int:
+        return self.views["inbox"].count_documents({"member_id": member_id, "read": False})
+
+    # -- the inbox -----------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def inbox(self, actor, query=None):
+        member_id = require_member(actor)
+        query = load_input(InboxQuerySchema, query)
+        conditions: list[dict[str, Any]] = [{"member_id": member_id}]
+        if query.get("unread") is not None:
+            conditions.append({"read": not query["unread"]})
+        after = pagination.after_cursor("ts", -1, query.get("cursor"))
+        if after:
+            conditions.append(after)
+        limit = query["limit"]
+        documents = list(self.views["inbox"].find({"$and": conditions})
+                         .sort([("ts", -1), ("_id", -1)]).limit(limit + 1))
+        items, cursor = pagination.page(documents, "ts", limit)
+        base = self.delivery.settings.web_base_url
+        return {"items": [present(doc, base) for doc in items], "next_cursor": cursor,
+                "unread": self._unread(member_id)}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def unread_count(self, actor):
+        return {"unread": self._unread(require_member(actor))}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def mark_read(self, actor, data):
+        """Mark some (ids) or all of my notifications read; idempotent."""
+        member_id = require_member(actor)
+        data = load_input(MarkReadSchema, data)
+        mine: dict[str, Any] = {"member_id": member_id, "read": False}
+        if data.get("ids"):
+            mine["_id"] = {"$in": data["ids"]}
+        unread = [doc["_id"] for doc in self.views["inbox"].find(mine, {"_id": 1})]
+        if unread:
+            payload = {"member_id": member_id, "ids": unread if data.get("ids") else [],
+                       "up_to_ts": None if data.get("ids") else int(time.time() * 1_000_000)}
+            self._append(f"inbox.{member_id}", lambda history: [
+                NewEvent("notifications.marked_read", payload)], member_id)
+        return {"unread": self._unread(member_id)}
+
+    # -- preferences ---------------------------------------------------------------------------
+
+    def _chosen(self, member_id: str) -> dict[str, Any]:
+        return (self.views["prefs"].find_one({"_id": member_id}) or {}).get("types") or {}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_preferences(self, actor):
+        return {"types": domain.preferences(self._chosen(require_member(actor)))}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_preferences(self, actor, data):
+        member_id = require_member(actor)
+        changes = load_input(PreferencesSchema, data)["types"]
+
+        def decide(history: list[Envelope]) -> list[NewEvent]:
+            chosen = history[-1].payload["types"] if history else {}
+            updated = domain.change_preferences(chosen, changes)
+            return [] if updated is None else [NewEvent("notifications.preferences_changed", {
+                "member_id": member_id, "types": updated})]
+
+        self._append(f"prefs.{member_id}", decide, member_id)
+        return self.get_preferences(actor)
+
+    # -- operations ----------------------------------------------------------------------------
+
+    @rpc
+    def deliver_now(self, digests: bool = False) -> dict[str, int]:
+        """One delivery pass now (with `digests`: gather and send digests now too)."""
+        return self.delivery.deliveries.pass_once(digests=digests)
+
+    # -- events --------------------------------------------------------------------------------
+
+    def _received(self, event: Envelope) -> None:
+        if self.views.record_and_apply(event):
+            self.delivery.nudge()
+
+    @reliable_handler("notifications", "notifications.*", private=True)
+    def project(self, event: Envelope):
+        self.views.apply(event)
+
+    @reliable_handler("posts", "posts.*")
+    def on_posts_event(self, event: Envelope):
+        self._received(event)
+
+    @reliable_handler("moderation", "moderation.*")
+    def on_moderation_event(self, event: Envelope):
+        self._received(event)
+
+    @reliable_handler("feeds", "feeds.*")
+    def on_feeds_event(self, event: Envelope):
+        self._received(event)
+
+    @reliable_handler("identity", "identity.*")
+    def on_identity_event(self, event: Envelope):
+        self._received(event)
+
+    @reliable_handler("identity", "identity.*", private=True)
+    def on_identity_private_event(self, event: Envelope):
+        """The account stream (e-mail address; password and session facts are recorded too,
+        so the stream has no gap): contacts are kept here and never logged."""
+        self._received(event)
+
+
+def present(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
+    out = {key: doc.get(key) for key in (
+        "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "kind", "title",
+        "status", "reason", "decision")}
+    if doc.get("type") in domain.CONFIDENTIAL:
+        out["title"] = None
+    out.update(id=doc["_id"], text=domain.render(doc), link=domain.link(base_url, doc),
+               email=(doc.get("channels") or {}).get("email"),
+               push=bool((doc.get("channels") or {}).get("push")))
+    return out

@@ -1,0 +1,116 @@
+"""Notifications through the gateway against the running processes, with e-mails read from the
+platform's local SMTP server (`platform.mailsink`)."""
+from __future__ import annotations
+
+from ..conftest import wait_for
+from .test_feeds_flow import follow, in_home
+from .test_moderation_flow import queued
+from .test_posts_flow import ok, problem, reply_visible, staff, submit, visible
+
+
+def inbox(api, user, **params):
+    return ok(api.get("/api/v1/me/notifications", user=user, params=params or None))
+
+
+def notified(api, user, kind, **match):
+    def find():
+        return next((n for n in inbox(api, user, limit=100)["items"] if n["type"] == kind
+                     and all(n.get(k) == v for k, v in match.items())), None)
+    return wait_for(find, timeout=20, message=f"a {kind} notification for {user.email}")
+
+
+def mail(platform, user, containing):
+    def find():
+        return next((m for m in platform.mailsink.messages(to=user.email)
+                     if containing in m["Subject"] + m.get_content()), None)
+    return wait_for(find, timeout=20, message=f"an e-mail to {user.email} about {containing!r}")
+
+
+def test_follow_approve_answer_accept_notify_in_app_and_by_email(platform, api):
+    author, follower, helper, manager = api.new_user(display_name="Alice Auteur"), \
+        api.new_user(), api.new_user(display_name="Chloé Conseil"), staff(platform)
+    follow(api, follower, author)
+    ok(api.put("/api/v1/moderation/policy", user=manager,
+               json={"premoderated_categories": ["notif-e2e"]}))
+    try:
+        question = submit(api, author, title="Carte bloquée en voyage", category="notif-e2e")
+        item = queued(api, manager, question["id"])
+        ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                    json={"decision": "approve"}))
+    finally:
+        ok(api.put("/api/v1/moderation/policy", user=manager,
+                   json={"premoderated_categories": []}))
+    visible(api, question["id"])
+
+    # B: in the home feed, an unread notification, an e-mail
+    in_home(api, follower, question["id"])
+    notice = notified(api, follower, "followed_activity", post_id=question["id"])
+    assert notice["read"] is False
+    assert notice["text"] == "Alice Auteur posted a new question “Carte bloquée en voyage”"
+    assert ok(api.get("/api/v1/me/notifications/unread-count", user=follower))["unread"] >= 1
+    sent = mail(platform, follower, "Carte bloquée en voyage")
+    assert sent["Subject"].startswith("[Agora] Alice Auteur posted a new question")
+    # A: told the CMs approved it
+    approved = notified(api, author, "moderation", decision="approved")
+    assert approved["text"] == "Your question “Carte bloquée en voyage” was approved and published"
+
+    # C answers -> A is notified
+    answer = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,
+                         json={"body": "Appelez le service d'opposition."}), 201)
+    reply_visible(api, answer["id"])
+    replied = notified(api, author, "reply", reply_id=answer["id"])
+    assert replied["text"] == "Chloé Conseil answered your question “Carte bloquée en voyage”"
+    mail(platform, author, "Chloé Conseil answered your question")
+
+    # A accepts -> C is notified
+    ok(api.put(f"/api/v1/posts/{question['id']}/accepted-reply", user=author,
+               json={"reply_id": answer["id"]}))
+    accepted = notified(api, helper, "answer_accepted")
+    assert accepted["text"] == "Alice Auteur accepted your answer to “Carte bloquée en voyage”"
+    mail(platform, helper, "accepted your answer")
+
+    # reading
+    marked = ok(api.post("/api/v1/me/notifications/read", user=follower,
+                         json={"ids": [notice["id"]]}))
+    assert notice["id"] not in [n["id"] for n in inbox(api, follower, unread="true")["items"]]
+    assert ok(api.post("/api/v1/me/notifications/read", user=follower,
+                       json={"all": True})) == {"unread": 0}
+    assert marked["unread"] >= 0
+    problem(api.post("/api/v1/me/notifications/read", user=follower, json={}), 400)
+    problem(api.get("/api/v1/me/notifications"), 401)
+
+
+def test_voters_are_notified_of_an_idea_status_change(platform, api):
+    author, voter, manager = api.new_user(), api.new_user(), staff(platform)
+    idea = submit(api, author, kind="idea", title="Paiement mobile sans contact")
+    visible(api, idea["id"])
+    ok(api.put(f"/api/v1/posts/{idea['id']}/vote", user=voter))
+    ok(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager,
+               json={"status": "under_review", "note": "Nous étudions la question."}))
+    notice = notified(api, voter, "idea_status", post_id=idea["id"])
+    assert notice["text"] == ("The idea “Paiement mobile sans contact” is now under review — "
+                              "Nous étudions la question.")
+    mail(platform, voter, "is now under review")
+    notified(api, author, "idea_status", post_id=idea["id"])
+
+
+def test_preferences_turn_an_email_off(platform, api):
+    author, quiet, sentinel = api.new_user(), api.new_user(), api.new_user()
+    follow(api, quiet, author)
+    follow(api, sentinel, author)
+    prefs = ok(api.get("/api/v1/me/notification-preferences", user=quiet))
+    assert prefs["types"]["followed_activity"]["email"] == "immediate"
+    changed = ok(api.put("/api/v1/me/notification-preferences", user=quiet,
+                         json={"types": {"followed_activity": {"email": "off"}}}))
+    assert changed["types"]["followed_activity"] == {"in_app": True, "email": "off",
+                                                     "push": False}
+    problem(api.put("/api/v1/me/notification-preferences", user=quiet,
+                    json={"types": {"followed_activity": {"email": "weekly"}}}), 400)
+    problem(api.put("/api/v1/me/notification-preferences", user=quiet,
+                    json={"types": {"reply": {"in_app": False}}}), 400)
+    post = submit(api, author, title="Sans e-mail pour certains")
+    notice = notified(api, quiet, "followed_activity", post_id=post["id"])
+    assert notice["email"] == "off"
+    mail(platform, sentinel, "Sans e-mail pour certains")  # delivered after quiet's was queued
+    assert not [m for m in platform.mailsink.messages(to=quiet.email)
+                if "Sans e-mail" in m["Subject"]]

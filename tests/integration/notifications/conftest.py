@@ -1,0 +1,30 @@
+"""Notifications with identity, posts, moderation and feeds, and a real local SMTP server."""
+import pytest
+
+from services.notifications.mailsink import MailSink
+from services.notifications.service import NotificationsService
+
+from ..feeds.fixtures import Rpc, stack, stack_config, start  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def mailsink(tmp_path):
+    sink = MailSink(tmp_path / "mail").start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def notifications_config(stack, mailsink):  # noqa: F811 - the fixture imported above
+    return {**stack, "NOTIFICATIONS": {
+        "smtp_host": mailsink.host, "smtp_port": mailsink.port, "sender_interval_seconds": 0.1,
+        "retry_base_seconds": 0.2, "retry_max_seconds": 1, "digest_period_seconds": 3600,
+        "web_base_url": "https://community.bank.test"}}
+
+
+@pytest.fixture
+def rpc(container_factory, notifications_config):
+    start(container_factory, notifications_config, NotificationsService)
+    client = Rpc(notifications_config)
+    yield client
+    client.stop()

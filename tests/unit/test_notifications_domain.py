@@ -1,0 +1,182 @@
+"""Notifications' pure rules: who is notified of what, dedupe and self-exclusion, preferences,
+mentions, what a message may say, digests and retries."""
+import pytest
+
+from services.notifications import domain
+from services.notifications.domain import Facts
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+
+pytestmark = pytest.mark.unit
+
+POST = {"post_id": "p1", "author_id": "alice", "kind": "question", "category": "cards",
+        "tags": [], "revision": 1, "title": "Card blocked", "body": "Help", "redacted": False,
+        "official": False}
+REPLY = {"reply_id": "r1", "post_id": "p1", "post_author_id": "alice", "post_kind": "question",
+         "author_id": "carl", "kind": "answer", "official": False, "revision": 1,
+         "body": "Call us", "redacted": False}
+ITEM = {"item_id": "p1.r1", "review": "content", "target_type": "post", "target_id": "p1",
+        "post_id": "p1", "revision": 1, "author_id": "alice"}
+
+
+def event(kind: str, payload: dict, actor: str | None = None) -> Envelope:
+    return Envelope.new(NewEvent(kind, payload), stream_id="s", stream_version=1,
+                        context=CommandContext(actor=actor))
+
+
+def who(notices):
+    return {(n.recipient, n.type) for n in notices}
+
+
+# -- who is notified of what ----------------------------------------------------------------
+
+def test_a_reply_notifies_the_author_watchers_and_mentioned_once_each():
+    reply = event("posts.reply_published", REPLY)
+    facts = Facts(watchers=frozenset({"alice", "carl", "wendy", "zoe"}),
+                  mentioned=frozenset({"zoe", "carl"}))
+    notices = domain.notices_for(reply, facts)
+    assert who(notices) == {("alice", "reply"), ("wendy", "watched_activity"),
+                            ("zoe", "mention")}
+    keys = {n.recipient: n.key for n in notices}
+    assert keys["alice"] == f"{reply.id}:alice" and keys["zoe"] == "mention:r1:zoe"
+
+
+def test_a_member_is_never_notified_of_their_own_action():
+    own = event("posts.reply_published", {**REPLY, "author_id": "alice"})
+    assert domain.notices_for(own, Facts(watchers=frozenset({"alice"}))) == []
+    accept = event("posts.answer_accepted", {**POST, "reply_id": "r1", "reply_author_id": "carl",
+                                             "previous_reply_id": None, "accepted_by": "carl"})
+    assert domain.notices_for(accept, Facts()) == []  # a CM... who answered it themself
+    accept = event("posts.answer_accepted", {**accept.payload, "accepted_by": "alice"})
+    assert who(domain.notices_for(accept, Facts())) == {("carl", "answer_accepted")}
+
+
+def test_muted_threads_notify_only_mentions():
+    reply = event("posts.reply_published", REPLY)
+    facts = Facts(watchers=frozenset({"wendy"}), muted=frozenset({"alice", "wendy", "zoe"}),
+                  mentioned=frozenset({"zoe"}))
+    assert who(domain.notices_for(reply, facts)) == {("zoe", "mention")}
+
+
+def test_new_posts_notify_followers_and_mentions():
+    post = event("posts.post_published", {**POST, "body": "cc @bob"})
+    facts = Facts(followers=frozenset({"bob", "dan"}), mentioned=frozenset({"bob"}))
+    assert who(domain.notices_for(post, facts)) == {("bob", "mention"),
+                                                   ("dan", "followed_activity")}
+
+
+def test_idea_status_changes_notify_voters_watchers_and_author_but_not_the_cm():
+    change = event("posts.idea_status_changed", {
+        **POST, "kind": "idea", "from_status": "submitted", "to_status": "under_review",
+        "note": "n", "release": None, "changed_by": "cm"})
+    facts = Facts(voters=frozenset({"v1", "cm"}), watchers=frozenset({"w1", "v1"}),
+                  muted=frozenset({"w1"}))
+    assert who(domain.notices_for(change, facts)) == {("v1", "idea_status"),
+                                                     ("alice", "idea_status")}
+
+
+def test_moderation_decisions_notify_the_author():
+    rejected = event("moderation.item_rejected", {**ITEM, "reason_code": "spam",
+                                                  "reason": "Spam"}, actor="cm")
+    assert who(domain.notices_for(rejected, Facts())) == {("alice", "moderation")}
+    auto = event("moderation.item_approved", {**ITEM, "auto": True})
+    assert domain.notices_for(auto, Facts()) == []  # nothing was held: nothing to say
+    flags = event("moderation.item_approved", {**ITEM, "review": "flags", "auto": False})
+    assert domain.notices_for(flags, Facts()) == []
+    by_cm = event("moderation.item_approved", {**ITEM, "auto": False}, actor="cm")
+    assert who(domain.notices_for(by_cm, Facts())) == {("alice", "moderation")}
+
+
+def test_sla_breaches_notify_community_managers():
+    breach = event("moderation.sla_breached", {"post_id": "p1", "author_id": "alice",
+                                               "category": "c", "channel": "site",
+                                               "published_at": "t", "target_seconds": 43200})
+    assert who(domain.notices_for(breach, Facts(staff=frozenset({"cm1", "cm2"})))) == {
+        ("cm1", "sla_breach"), ("cm2", "sla_breach")}
+
+
+def test_unrelated_events_notify_nobody():
+    vote = event("posts.post_voted", {"post_id": "p1", "voter_id": "v"})
+    assert domain.notices_for(vote, Facts(followers=frozenset({"x"}))) == []
+
+
+# -- preferences ----------------------------------------------------------------------------
+
+def test_preferences_resolve_over_defaults_and_in_app_stays_on():
+    prefs = domain.preferences({"reply": {"email": "daily", "in_app": False}})
+    assert prefs["reply"] == {"in_app": True, "email": "daily", "push": True}
+    assert prefs["mention"] == {"in_app": True, "email": "immediate", "push": True}
+    assert set(prefs) == set(domain.TYPES)
+    assert domain.channels(None, "watched_activity")["email"] == "daily"
+
+
+def test_changing_preferences_is_idempotent_and_keeps_other_types():
+    first = domain.change_preferences(None, {"reply": {"email": "off"}})
+    assert first == {"reply": {"email": "off"}}
+    assert domain.change_preferences(first, {"reply": {"email": "off"}}) is None
+    assert domain.change_preferences(None, {"reply": {"email": "immediate"}}) is None  # default
+    second = domain.change_preferences(first, {"mention": {"push": False}})
+    assert second == {"reply": {"email": "off"}, "mention": {"push": False}}
+
+
+# -- mentions -------------------------------------------------------------------------------
+
+def test_mentions_are_parsed_as_handles_or_ids():
+    tokens = domain.parse_mentions("Ask @Zoé.Martin and @u123, not me@example.org", None)
+    assert {"zoemartin", "u123"} <= tokens
+    assert "example.org" not in tokens and "exampleorg" not in tokens
+    assert domain.handle("Marie-Hélène  D'Arc") == "mariehelenedarc"
+
+
+def test_an_ambiguous_handle_mentions_nobody():
+    members = [{"_id": "a", "handle": "jean"}, {"_id": "b", "handle": "jean"},
+               {"_id": "c", "handle": "zoe"}, {"_id": "u123", "handle": "other"}]
+    assert domain.resolve_mentions({"jean", "zoe", "u123"}, members) == {"c", "u123"}
+
+
+# -- what a message may say -------------------------------------------------------------------
+
+def notice(**fields):
+    return {"type": "reply", "actor_name": "Carl", "kind": "question", "reply_kind": "answer",
+            "title": "Card blocked", "post_id": "p1", "reply_id": "r1", **fields}
+
+
+def test_rendering_each_type():
+    assert domain.render(notice()) == "Carl answered your question “Card blocked”"
+    assert domain.render(notice(reply_kind="comment", kind="idea")) == \
+        "Carl commented on your idea “Card blocked”"
+    assert domain.render(notice(type="moderation", decision="rejected", reason="Spam",
+                                target_type="post")) == \
+        "Your question was not published: Spam"
+    assert domain.render(notice(type="idea_status", status="under_review", note="Soon",
+                                kind="idea")) == \
+        "The idea “Card blocked” is now under review — Soon"
+    assert domain.link("https://x.test/", notice()) == "https://x.test/posts/p1#r1"
+
+
+def test_confidential_content_never_reaches_a_message():
+    secret = "FR76 3000 6000 0112 3456 7890 189"
+    leaky = notice(type="private_message", title=secret, body=secret, original=secret,
+                   text=secret, note=secret)
+    for message in (domain.email(leaky, "https://x.test"), domain.push(leaky),
+                    domain.digest([leaky], "https://x.test")):
+        assert secret not in message.subject + message.text
+    assert domain.link("https://x.test", leaky) == "https://x.test/notifications"
+    # fields outside the whitelist are never rendered, whatever the type
+    for kind in domain.TYPES:
+        message = domain.email(notice(type=kind, body=secret, original=secret), "https://x")
+        assert secret not in message.subject + message.text
+
+
+def test_a_digest_groups_by_type():
+    items = [notice(type="watched_activity", title="A", ts=1),
+             notice(type="reply", title="B", ts=2), notice(type="watched_activity", title="C",
+                                                           ts=3)]
+    message = domain.digest(items, "https://x.test")
+    assert message.subject == "[Agora] Your digest: 3 notifications"
+    assert message.text.index("Replies to your contributions (1)") < \
+        message.text.index("In threads you watch (2)")
+    assert message.text.index("“A”") < message.text.index("“C”")
+
+
+def test_retries_back_off_exponentially_up_to_a_cap():
+    assert [domain.retry_delay(n, 5, 60) for n in (1, 2, 3, 4, 5)] == [5, 10, 20, 40, 60]
