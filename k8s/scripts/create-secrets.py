@@ -19,7 +19,8 @@ Secrets, by environment:
 
 * both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user), agora-jwt (private_key.pem, public_key.pem: the Ed25519 key pair of the access tokens),
   agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
-  moderation, feeds, notifications, migrate, and the SREs' admin (agora-mongodb-admin-password).
+  moderation, feeds, notifications, conversations, migrate, and the SREs' admin
+  (agora-mongodb-admin-password).
 * dev only (production gets them from the operators): agora-<user>-mongodb
   (connectionString.standard, as the MongoDB Community Operator would write it),
   agora-rabbitmq-definitions (20-users.json: the users of the dev broker, password hashes only)
@@ -45,7 +46,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-MONGODB_USERS = ["gateway", "identity", "posts", "moderation", "feeds", "notifications", "migrate"]
+MONGODB_USERS = ["gateway", "identity", "posts", "moderation", "feeds", "notifications",
+                 "conversations", "migrate"]
 RABBITMQ_APP_USER = "agora-app"
 RABBITMQ_VHOST = "agora"
 RABBITMQ_HOST = "agora-rabbitmq"  # the client Service of both the dev StatefulSet and the operator

@@ -22,10 +22,11 @@ REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
 OVERLAYS = ["dev", "prod"]
 
-# The six long-running processes, each `agora run <name>` (docs/architecture.md).
-SERVICES = ["gateway", "identity", "posts", "moderation", "feeds", "notifications"]
+# The seven long-running processes, each `agora run <name>` (docs/architecture.md).
+SERVICES = ["gateway", "identity", "posts", "moderation", "feeds", "notifications",
+            "conversations"]
 # The services that consume events and own read models (everything but the gateway).
-CONSUMERS = ["identity", "posts", "moderation", "feeds", "notifications"]
+CONSUMERS = ["identity", "posts", "moderation", "feeds", "notifications", "conversations"]
 IMAGE = "ghcr.io/agora-community/agora"
 
 

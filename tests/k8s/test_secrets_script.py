@@ -112,7 +112,8 @@ def test_prod_leaves_operator_owned_secrets_alone(secrets_by_overlay, prod):
 
 def test_dev_connection_strings_match_the_passwords(secrets_by_overlay):
     secrets = secrets_by_overlay["dev"]
-    for user in ["gateway", "identity", "posts", "moderation", "feeds", "notifications", "migrate"]:
+    for user in ["gateway", "identity", "posts", "moderation", "feeds", "notifications",
+                 "conversations", "migrate"]:
         password = secrets[f"agora-{user}-mongodb-password"]["password"]
         uri = secrets[f"agora-{user}-mongodb"]["connectionString.standard"]
         assert uri == f"mongodb://{user}:{password}@agora-mongodb:27017/admin?authSource=admin"

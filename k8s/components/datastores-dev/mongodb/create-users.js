@@ -1,9 +1,9 @@
 // Dev MongoDB: one user per Agora service, limited to its own database ("<prefix>_<service>"),
-// plus "migrate" (index creation on all six). Run by the official image's entrypoint once, when
+// plus "migrate" (index creation on all seven). Run by the official image's entrypoint once, when
 // the data volume is empty (/docker-entrypoint-initdb.d). Passwords come from the environment,
 // filled from the Secrets agora-<user>-mongodb-password (k8s/scripts/create-secrets.py).
 const prefix = process.env.MONGO_DB_PREFIX || "agora";
-const services = ["gateway", "identity", "posts", "moderation", "feeds", "notifications"];
+const services = ["gateway", "identity", "posts", "moderation", "feeds", "notifications", "conversations"];
 const admin = db.getSiblingDB("admin");
 
 function passwordOf(user) {
