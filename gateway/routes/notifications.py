@@ -30,6 +30,7 @@ class Notification(Schema):
     actor_name = fields.String(allow_none=True)
     post_id = fields.String(allow_none=True)
     reply_id = fields.String(allow_none=True)
+    conversation_id = fields.String(allow_none=True, metadata={"description": "private_message"})
     kind = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
     status = fields.String(allow_none=True, metadata={"description": "idea_status: the new one"})

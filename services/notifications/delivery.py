@@ -48,7 +48,7 @@ OUTGOING_MAIL = "outgoing_mail"
 OUTGOING_PUSH = "outgoing_push"
 DIGEST_ITEMS = "digest_items"
 SCHEDULE = "delivery_schedule"
-SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "post_id", "reply_id", "ts")
+SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "post_id", "reply_id", "conversation_id", "ts")
 
 
 @dataclass(frozen=True)

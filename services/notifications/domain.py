@@ -143,13 +143,15 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "moderation.sla_breached": ("staff",),
 }
 NOTIFYING = (*NEEDS, "posts.answer_accepted", "moderation.item_rejected",
-             "moderation.item_redacted", "moderation.item_approved")
+             "moderation.item_redacted", "moderation.item_approved",
+             "conversations.message_posted")
 
 
 def actor_of(event: Envelope) -> str | None:
     """Who did what the event says (never notified of it)."""
     p = event.payload
-    if event.type in ("posts.post_published", "posts.reply_published"):
+    if event.type in ("posts.post_published", "posts.reply_published",
+                      "conversations.message_posted"):
         return p["author_id"]
     if event.type in ("posts.post_edited", "posts.reply_edited"):
         return p.get("editor_id") or p["author_id"]
@@ -186,6 +188,8 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
         add([p["author_id"]], "moderation")  # a CM decided (an automatic approval says nothing)
     elif t == "moderation.sla_breached":
         add(facts.staff, "sla_breach")
+    elif t == "conversations.message_posted":
+        add(p["participant_ids"], "private_message")
     return out
 
 
@@ -232,6 +236,9 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
     elif t == "moderation.sla_breached":
         out.update(kind="question", title=titles.get("title"),
                    waited_hours=round(p["target_seconds"] / 3600, 1))
+    elif t == "conversations.message_posted":  # ids only: the message stays in conversations
+        out = {"conversation_id": p["conversation_id"], "post_id": None, "kind": None,
+               "title": None}
     return out
 
 
@@ -281,10 +288,13 @@ def render(notice: dict[str, Any]) -> str:
 
 
 def link(base_url: str, notice: dict[str, Any]) -> str:
+    base = base_url.rstrip("/")
+    if notice.get("conversation_id"):
+        return f"{base}/conversations/{notice['conversation_id']}"
     if notice.get("type") in CONFIDENTIAL or not notice.get("post_id"):
-        return f"{base_url.rstrip('/')}/notifications"
+        return f"{base}/notifications"
     anchor = f"#{notice['reply_id']}" if notice.get("reply_id") else ""
-    return f"{base_url.rstrip('/')}/posts/{notice['post_id']}{anchor}"
+    return f"{base}/posts/{notice['post_id']}{anchor}"
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ def _post_gone(rm: ReadModels, event: Envelope) -> None:
 
 @VIEWS.on("posts.reply_published", "posts.reply_edited", "posts.answer_accepted",
           "posts.idea_status_changed", "moderation.item_rejected", "moderation.item_redacted",
-          "moderation.sla_breached")
+          "moderation.sla_breached", "conversations.message_posted")
 def _event_notifies(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
 

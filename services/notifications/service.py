@@ -134,6 +134,11 @@ class NotificationsService(HealthEndpoints):
     def on_moderation_event(self, event: Envelope):
         self._received(event)
 
+    @reliable_handler("conversations", "conversations.*")
+    def on_conversations_event(self, event: Envelope):
+        """References only (who wrote in which conversation): never a message's text."""
+        self._received(event)
+
     @reliable_handler("feeds", "feeds.*")
     def on_feeds_event(self, event: Envelope):
         self._received(event)
@@ -151,8 +156,8 @@ class NotificationsService(HealthEndpoints):
 
 def present(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
     out = {key: doc.get(key) for key in (
-        "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "kind", "title",
-        "status", "reason", "decision")}
+        "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "conversation_id",
+        "kind", "title", "status", "reason", "decision")}
     if doc.get("type") in domain.CONFIDENTIAL:
         out["title"] = None
     out.update(id=doc["_id"], text=domain.render(doc), link=domain.link(base_url, doc),

@@ -2,7 +2,11 @@
 platform's local SMTP server (`platform.mailsink`)."""
 from __future__ import annotations
 
+import json
+import uuid
+
 from ..conftest import wait_for
+from .test_conversations_flow import customer_with_advisor
 from .test_feeds_flow import follow, in_home
 from .test_moderation_flow import queued
 from .test_posts_flow import ok, problem, reply_visible, staff, submit, visible
@@ -114,3 +118,18 @@ def test_preferences_turn_an_email_off(platform, api):
     mail(platform, sentinel, "Sans e-mail pour certains")  # delivered after quiet's was queued
     assert not [m for m in platform.mailsink.messages(to=quiet.email)
                 if "Sans e-mail" in m["Subject"]]
+
+
+def test_a_private_message_is_announced_never_quoted(platform, api, mongo_client):
+    conversations_db = mongo_client[f"{platform.db_prefix}_conversations"]
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    secret = f"mon IBAN est FR76 3000 6000 0112 3456 7890 189 ({uuid.uuid4().hex})"
+    conversation = ok(api.post("/api/v1/conversations", user=member,
+                               json={"subject": "Plafond de ma carte", "message": secret}), 201)
+    notice = notified(api, advisor, "private_message")
+    assert notice["conversation_id"] == conversation["id"] and notice["title"] is None
+    assert notice["link"].endswith(f"/conversations/{conversation['id']}")
+    sent = mail(platform, advisor, "private message")
+    for text in (secret, "FR76", "Plafond de ma carte"):
+        assert text not in sent["Subject"] + sent.get_content() + json.dumps(notice)
+    assert not [n for n in inbox(api, member)["items"] if n["type"] == "private_message"]

@@ -180,3 +180,14 @@ def test_a_digest_groups_by_type():
 
 def test_retries_back_off_exponentially_up_to_a_cap():
     assert [domain.retry_delay(n, 5, 60) for n in (1, 2, 3, 4, 5)] == [5, 10, 20, 40, 60]
+
+
+def test_a_private_message_notifies_the_other_participants_by_reference_only():
+    posted = event("conversations.message_posted", {
+        "conversation_id": "c1", "message_id": "m1", "author_id": "alice",
+        "participant_ids": ["alice", "adv"]})
+    assert who(domain.notices_for(posted, Facts())) == {("adv", "private_message")}
+    shown = domain.details(posted, {"title": "should not matter"})
+    assert shown == {"conversation_id": "c1", "post_id": None, "kind": None, "title": None}
+    assert domain.link("https://x.test", {"type": "private_message", **shown}) == \
+        "https://x.test/conversations/c1"
