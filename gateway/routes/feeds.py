@@ -44,29 +44,17 @@ class FeedPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class Following(Schema):
-    user_id = fields.String(required=True)
-    following = fields.Boolean(required=True)
+def _toggle(name: str, key: str, state: str) -> type[Schema]:
+    """The answer of a PUT / DELETE subscription route: the target and whether it is on."""
+    return Schema.from_dict({key: fields.String(required=True),
+                             state: fields.Boolean(required=True)}, name=name)
 
 
-class Watching(Schema):
-    post_id = fields.String(required=True)
-    watching = fields.Boolean(required=True)
-
-
-class Muted(Schema):
-    post_id = fields.String(required=True)
-    muted = fields.Boolean(required=True)
-
-
-class TagFollowing(Schema):
-    tag = fields.String(required=True)
-    following = fields.Boolean(required=True)
-
-
-class CategoryFollowing(Schema):
-    category = fields.String(required=True)
-    following = fields.Boolean(required=True)
+Following = _toggle("Following", "user_id", "following")
+Watching = _toggle("Watching", "post_id", "watching")
+Muted = _toggle("Muted", "post_id", "muted")
+TagFollowing = _toggle("TagFollowing", "tag", "following")
+CategoryFollowing = _toggle("CategoryFollowing", "category", "following")
 
 
 class Subscriptions(Schema):

@@ -33,70 +33,38 @@ class _Subscription(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
 
 
-class _Follow(_Subscription):
+# One payload schema serves both events of a pair (on / off).
+
+@REGISTRY.register("feeds.member_followed", version=1)
+@REGISTRY.register("feeds.member_unfollowed", version=1)
+class FollowV1(_Subscription):
+    """`member_id` follows (stops following) `user_id`: their new contributions reach the
+    member's home feed."""
+
     user_id = _ident(required=True)
 
 
-class _Watch(_Subscription):
+@REGISTRY.register("feeds.post_watched", version=1)
+@REGISTRY.register("feeds.post_unwatched", version=1)
+@REGISTRY.register("feeds.thread_muted", version=1)
+@REGISTRY.register("feeds.thread_unmuted", version=1)
+class ThreadV1(_Subscription):
+    """Watching a thread: its replies reach the member's home feed and notify them. Muting it:
+    it leaves the home feed and notifies them of nothing but mentions."""
+
     post_id = _ident(required=True)
 
 
-class _Tag(_Subscription):
+@REGISTRY.register("feeds.tag_followed", version=1)
+@REGISTRY.register("feeds.tag_unfollowed", version=1)
+class TagV1(_Subscription):
     tag = fields.String(required=True, validate=validate.Regexp(TAG_RE))
 
 
-class _Category(_Subscription):
-    category = fields.String(required=True, validate=validate.Regexp(CATEGORY_RE))
-
-
-@REGISTRY.register("feeds.member_followed", version=1)
-class MemberFollowedV1(_Follow):
-    """`member_id` follows `user_id`: their new contributions reach the member's home feed."""
-
-
-@REGISTRY.register("feeds.member_unfollowed", version=1)
-class MemberUnfollowedV1(_Follow):
-    pass
-
-
-@REGISTRY.register("feeds.post_watched", version=1)
-class PostWatchedV1(_Watch):
-    """`member_id` watches the thread `post_id` (replies reach their home feed and inbox)."""
-
-
-@REGISTRY.register("feeds.post_unwatched", version=1)
-class PostUnwatchedV1(_Watch):
-    pass
-
-
-@REGISTRY.register("feeds.tag_followed", version=1)
-class TagFollowedV1(_Tag):
-    pass
-
-
-@REGISTRY.register("feeds.tag_unfollowed", version=1)
-class TagUnfollowedV1(_Tag):
-    pass
-
-
 @REGISTRY.register("feeds.category_followed", version=1)
-class CategoryFollowedV1(_Category):
-    pass
-
-
 @REGISTRY.register("feeds.category_unfollowed", version=1)
-class CategoryUnfollowedV1(_Category):
-    pass
-
-
-@REGISTRY.register("feeds.thread_muted", version=1)
-class ThreadMutedV1(_Watch):
-    """The thread leaves the member's home feed and stops notifying them (mentions still do)."""
-
-
-@REGISTRY.register("feeds.thread_unmuted", version=1)
-class ThreadUnmutedV1(_Watch):
-    pass
+class CategoryV1(_Subscription):
+    category = fields.String(required=True, validate=validate.Regexp(CATEGORY_RE))
 
 
 # --- RPC / HTTP arguments ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from services.moderation.service import ModerationService
 from services.posts.service import PostsService
 
 from ...conftest import wait_for
+from ..posts import fixtures as posts_fixtures
 
 THRESHOLD = 2  # sources with more subscribers than this are merged on read
 CAP = 6        # entries kept per home window
@@ -110,24 +111,13 @@ def post(rpc, author, kind="question", **fields):
 
 
 def published(rpc, post_id):
-    def check():
-        try:
-            return rpc.posts.get_post(None, post_id)["state"] == "published"
-        except Exception:
-            return False
-    wait_for(check, message=f"{post_id} published")
+    posts_fixtures.published(rpc.posts, post_id)
     return post_id
 
 
 def reply(rpc, author, post_id, body="Try the app, Cards section."):
     reply_id = rpc.posts.add_reply(actor(author), post_id, {"body": body})["id"]
-
-    def check():
-        try:
-            return rpc.posts.get_reply(None, reply_id)["state"] == "published"
-        except Exception:
-            return False
-    wait_for(check, message=f"reply {reply_id} published")
+    posts_fixtures.reply_published(rpc.posts, reply_id)
     return reply_id
 
 
