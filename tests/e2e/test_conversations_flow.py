@@ -10,6 +10,7 @@ import pytest
 
 from ..conftest import wait_for
 from .test_identity_events import Subscriber
+from .test_posts_demo import demo_api  # noqa: F401 - fixture
 from .test_posts_flow import ok, problem, staff, submit, visible
 
 
@@ -180,3 +181,28 @@ def test_social_mentions_become_one_case_per_member(platform, api, conversations
     assert not stranger["matched"] and stranger["queue"]
     problem(api.get(f"/api/v1/conversations/{stranger['conversation_id']}", user=advisor), 404)
     ok(api.get(f"/api/v1/conversations/{stranger['conversation_id']}", user=staff(platform)))
+
+
+def test_demo_conversations(platform, api, demo_api, conversations_db,  # noqa: F811
+                            monkeypatch):
+    from services.conversations import demo
+
+    member1, member2 = demo_api.user_id(demo.MEMBER), demo_api.user_id("member2@demo.agora")
+    advisor = demo_api.user_id(demo.ADVISOR)
+    for member in (member1, member2):
+        ok(api.put(f"/api/v1/users/{member}/verification", user=platform.admin,
+                   json={"verified_customer": True}))
+        ok(api.put(f"/api/v1/users/{member}/advisor", user=platform.admin,
+                   json={"advisor_id": advisor, "branch": "Paris Opéra"}))
+        wait_for(lambda member=member: (conversations_db["members"].find_one(
+            {"_id": member}) or {}).get("advisor_id") == advisor, message="advisor known")
+    monkeypatch.setenv("AGORA_DEMO_SERVICE_KEY", platform.service_key["X-Agora-Service-Key"])
+    demo.seed(demo_api)
+    demo.seed(demo_api)  # re-running it changes nothing
+
+    mine = demo_api.get("/api/v1/conversations", as_=demo.MEMBER)["items"]
+    assert [(c["subject"], c["message_count"]) for c in mine] == [
+        ("Card payment limit while travelling", 2)]
+    cases = demo_api.get("/api/v1/conversations", as_="member2@demo.agora")["items"]
+    assert [(c["origin"], c["message_count"]) for c in cases] == [("social", 1)]
+    assert len(demo_api.get("/api/v1/conversations", as_=demo.UNADVISED)["items"]) == 1

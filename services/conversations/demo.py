@@ -1,0 +1,41 @@
+"""Demo private conversations for LOCAL use (`agora seed-demo` calls `seed(api)` once the accounts
+exist and the other services have seeded their content).
+
+member1 talks with their advisor (advisor1), member3 (no advisor) waits in the staff queue, and a
+social mention from member2 becomes a case for advisor1 when a demo service credential is set
+(`AGORA_DEMO_SERVICE_KEY=name:secret`, matching the gateway's AGORA_SERVICE_CREDENTIALS).
+Re-running it changes nothing: every write carries an Idempotency-Key, mentions are deduplicated
+by their external id.
+"""
+from __future__ import annotations
+
+import os
+
+MEMBER = "member1@demo.agora"
+UNADVISED = "member3@demo.agora"
+ADVISOR = "advisor1@demo.agora"
+
+
+def seed(api) -> None:
+    conversation = api.post(
+        "/api/v1/conversations", as_=MEMBER, expect=(201,),
+        headers={"Idempotency-Key": "demo-conversation-1"},
+        json={"subject": "Card payment limit while travelling",
+              "message": "Hello, I leave for Canada next week: can my card limit be raised "
+                         "for a month?"})
+    # 404 if identity's advisor assignment had not reached conversations yet (staff queue)
+    api.post(f"/api/v1/conversations/{conversation['id']}/messages", as_=ADVISOR,
+             expect=(201, 404), headers={"Idempotency-Key": "demo-conversation-1-answer"},
+             json={"body": "Done: your limit is raised until the end of next month. "
+                           "Have a good trip!"})
+    api.post("/api/v1/conversations", as_=UNADVISED, expect=(201,),
+             headers={"Idempotency-Key": "demo-conversation-2"},
+             json={"subject": "Opening an account",
+                   "message": "Which documents do I need to open an account?"})
+    service_key = os.environ.get("AGORA_DEMO_SERVICE_KEY")
+    if service_key:
+        api.post("/api/v1/channels/social/mentions", expect=(201,),
+                 headers={"X-Agora-Service-Key": service_key},
+                 json={"channel": "twitter", "external_id": "demo-mention-1",
+                       "handle": "@karim_b", "member_id": api.user_id("member2@demo.agora"),
+                       "text": "@AgoraBank my card was swallowed by the ATM at Opéra, help!"})

@@ -1,0 +1,111 @@
+"""Conversations in a nameko container with identity, posts and moderation: real events, real
+database. Access rules, audit, bodies kept off the log, escalation, social intake, replay."""
+import json
+import uuid
+
+import pytest
+
+from services.conversations.projections import PROJECTION
+from services.shared.event_store import EventStore
+from services.shared.projections import replay
+
+from ...conftest import wait_for
+from ..feeds.fixtures import actor, post, published, register
+
+pytestmark = pytest.mark.integration
+
+ADMIN = {"id": "admin-conversations", "roles": ["member", "admin"]}
+SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
+
+
+def advised(rpc, conversations_db):
+    """A member and their advisor, once conversations has received the assignment."""
+    advisor, member = register(rpc, "Advisor"), register(rpc)
+    rpc.identity.set_roles(ADMIN, advisor["id"], ["member", "advisor"])
+    advisor["roles"] = ["member", "advisor"]
+    rpc.identity.set_verification(ADMIN, member["id"], True)  # only customers have an advisor
+    rpc.identity.assign_advisor(ADMIN, member["id"], advisor["id"], "Nantes")
+    wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
+             .get("advisor_id") == advisor["id"], message="advisor assignment received")
+    return member, advisor
+
+
+def test_participants_only_audited_reads_and_no_body_in_the_log(rpc, conversations_db):
+    member, advisor = advised(rpc, conversations_db)
+    outsider = register(rpc)
+    secret = f"card 4970 1012 3456 7890, code {uuid.uuid4().hex}"
+    started = rpc.conversations.start_conversation(
+        actor(member), {"subject": "Lost card", "message": secret})
+    cid = started["id"]
+    assert started["participant_ids"] == [member["id"], advisor["id"]]
+
+    assert [c["id"] for c in rpc.conversations.list_conversations(actor(advisor), None)["items"]
+            ] == [cid]
+    rpc.conversations.post_message(actor(advisor), cid, {"body": "Blocked it for you."})
+    seen = rpc.conversations.get_conversation(actor(member), cid, None)
+    assert [m["body"] for m in seen["messages"]] == [secret, "Blocked it for you."]
+    assert seen["subject"] == "Lost card" and seen["message_count"] == 2
+
+    for attempt in (lambda: rpc.conversations.get_conversation(actor(outsider), cid, None),
+                    lambda: rpc.conversations.post_message(actor(outsider), cid, {"body": "hi"}),
+                    lambda: rpc.conversations.get_conversation(None, cid, None)):
+        with pytest.raises(Exception, match=r"NotFound|Unauthenticated"):
+            attempt()
+    with pytest.raises(Exception, match="NotFound"):
+        rpc.conversations.get_conversation(actor(outsider), cid, None)
+
+    audit = list(conversations_db.access_audit.find({"conversation_id": cid}))
+    assert {(a["user_id"], a["action"]) for a in audit} >= {
+        (member["id"], "read"), (advisor["id"], "list")}
+    assert outsider["id"] not in {a["user_id"] for a in audit}
+
+    # the log (what the relay publishes) holds references; the bodies live in `messages`
+    log = json.dumps(list(conversations_db.events.find({"stream_id": f"conv-{cid}"},
+                                                       {"_id": 0})), default=str)
+    assert secret not in log and "Lost card" not in log and "Blocked it" not in log
+    assert conversations_db.messages.count_documents({"conversation_id": cid}) == 2
+    wait_for(lambda: conversations_db.events.count_documents(
+        {"stream_id": f"conv-{cid}", "pending": True}) == 0, message="published")
+
+
+def test_escalation_and_social_cases(rpc, conversations_db):
+    member, advisor = advised(rpc, conversations_db)
+    cm = {"id": "cm-conversations", "roles": ["member", "community_manager"]}
+    post_id = published(rpc, post(rpc, member, title="Blocked transfer"))
+    with pytest.raises(Exception, match="Forbidden"):
+        rpc.conversations.escalate_post(actor(register(rpc)), post_id, None)
+
+    def escalate():
+        try:
+            return rpc.conversations.escalate_post(cm, post_id, None)
+        except Exception as error:
+            if "NotFound" not in repr(error):
+                raise
+            return None
+    escalated = wait_for(escalate, message="post received by conversations")
+    assert escalated["post_id"] == post_id and escalated["subject"] == "About: Blocked transfer"
+    assert escalated["participant_ids"] == [member["id"], cm["id"], advisor["id"]]
+    assert rpc.conversations.escalate_post(cm, post_id, None)["id"] == escalated["id"]
+
+    mention = {"channel": "twitter", "external_id": "t-1", "handle": "@me", "text": "help",
+               "member_id": member["id"]}
+    with pytest.raises(Exception, match="Forbidden"):
+        rpc.conversations.intake_mention(actor(member), mention)
+    first = rpc.conversations.intake_mention(SERVICE, mention)
+    second = rpc.conversations.intake_mention(SERVICE, {**mention, "channel": "linkedin",
+                                                        "external_id": "l-1"})
+    assert first["created"] and not second["created"]
+    assert first["conversation_id"] == second["conversation_id"]
+    assert rpc.conversations.intake_mention(SERVICE, mention)["duplicate"]
+    case = rpc.conversations.get_conversation(actor(advisor), first["conversation_id"], None)
+    assert [m["channel"] for m in case["messages"]] == ["twitter", "linkedin"]
+
+
+def test_replay_rebuilds_the_read_models_and_keeps_the_bodies(rpc, conversations_db):
+    member, advisor = advised(rpc, conversations_db)
+    cid = rpc.conversations.start_conversation(
+        actor(member), {"subject": "Mortgage", "message": "Can we talk rates?"})["id"]
+    replay(EventStore(conversations_db, "conversations"), PROJECTION, quiesce_seconds=0.6)
+    again = rpc.conversations.get_conversation(actor(advisor), cid, None)
+    assert [m["body"] for m in again["messages"]] == ["Can we talk rates?"]
+    assert again["participant_ids"] == [member["id"], advisor["id"]]
