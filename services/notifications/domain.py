@@ -234,8 +234,7 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
         elif p["target_type"] == "post":
             out["title"] = titles.get("title")
     elif t == "moderation.sla_breached":
-        out.update(kind="question", title=titles.get("title"),
-                   waited_hours=round(p["target_seconds"] / 3600, 1))
+        out.update(kind="question", title=titles.get("title"), waited=p["target_seconds"])
     elif t == "conversations.message_posted":  # ids only: the message stays in conversations
         out = {"conversation_id": p["conversation_id"], "post_id": None, "kind": None,
                "title": None}
@@ -245,7 +244,7 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
 # --- what a message may say --------------------------------------------------------------------
 
 RENDERED_FIELDS = ("type", "actor_name", "kind", "reply_kind", "title", "status", "note",
-                   "reason", "decision", "target_type", "waited_hours")
+                   "reason", "decision", "target_type", "waited")
 NOUNS = {"question": "question", "idea": "idea", "discussion": "discussion",
          "article": "article", None: "contribution"}
 
@@ -283,8 +282,17 @@ def render(notice: dict[str, Any]) -> str:
                     f"out personal or banking data")
         return f"Your {thing}{about} was approved and published"
     if kind == "sla_breach":
-        return f"A question{about} has waited more than {n['waited_hours']} h for staff"
+        return f"A question{about} has waited more than {duration(n['waited'])} for staff"
     return "You have a new notification"
+
+
+def duration(seconds: float | None) -> str:
+    seconds = int(seconds or 0)
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:g} {unit}" if seconds % size == 0 else \
+                f"{seconds / size:.1f} {unit}"
+    return f"{seconds} s"
 
 
 def link(base_url: str, notice: dict[str, Any]) -> str:

@@ -178,6 +178,11 @@ def test_a_digest_groups_by_type():
     assert message.text.index("“A”") < message.text.index("“C”")
 
 
+def test_waiting_times_read_naturally():
+    assert [domain.duration(s) for s in (1, 90, 600, 3600, 43200, 5400)] == [
+        "1 s", "1.5 min", "10 min", "1 h", "12 h", "1.5 h"]
+
+
 def test_retries_back_off_exponentially_up_to_a_cap():
     assert [domain.retry_delay(n, 5, 60) for n in (1, 2, 3, 4, 5)] == [5, 10, 20, 40, 60]
 

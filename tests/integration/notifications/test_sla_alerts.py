@@ -1,0 +1,32 @@
+"""Response-time alerts: a question left unanswered beyond its target notifies the CMs."""
+import pytest
+
+from ...conftest import wait_for
+from ..feeds.fixtures import actor, post, published, register
+from .test_notifications_service import mails, notified
+
+pytestmark = pytest.mark.integration
+
+ADMIN = {"id": "admin-sla", "roles": ["member", "admin"]}
+
+
+@pytest.fixture
+def stack_config(stack_config):
+    return {**stack_config, "AGORA": {**stack_config["AGORA"], "sla_site_seconds": 1}}
+
+
+def test_an_sla_breach_notifies_every_community_manager(rpc, mailsink):
+    managers = [register(rpc, f"Manager {n}") for n in range(2)]
+    for manager in managers:
+        rpc.identity.set_roles(ADMIN, manager["id"], ["community_manager"])
+    author, bystander = register(rpc), register(rpc)
+    question = published(rpc, post(rpc, author, title="Personne ne répond ?"))
+    wait_for(lambda: rpc.moderation.raise_sla_breaches() >= 1, timeout=20,
+             message="the question breaches its 1 s target")
+    for manager in managers:
+        [alert] = notified(rpc, manager, "sla_breach")
+        assert alert["post_id"] == question
+        assert alert["text"] == "A question “Personne ne répond ?” has waited more than 1 s " \
+                                "for staff"
+        mails(mailsink, manager, containing="has waited more than")
+    assert rpc.notifications.inbox(actor(bystander), None)["items"] == []
