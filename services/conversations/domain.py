@@ -133,6 +133,7 @@ def fold(events: Iterable[Envelope]) -> Conversation:
             state.post_id = p.get("post_id")
         elif event.type == PARTICIPANT_ADDED:
             state.participants = list(p["participant_ids"])
+            state.pool = None  # picked up by staff: out of the queue (as the read model)
         elif event.type == MESSAGE_POSTED:
             state.message_ids.add(p["message_id"])
     return state

@@ -108,6 +108,8 @@ def test_without_an_advisor_the_staff_queue_picks_it_up(platform, api):
                 json={"body": "Hello, I am on it."}), 201)
     picked = ok(api.get(f"/api/v1/conversations/{conversation['id']}", user=member))
     assert picked["participant_ids"] == [member.id, cm.id] and not picked["queue"]
+    problem(api.get(f"/api/v1/conversations/{conversation['id']}", user=staff(platform)),
+            404)  # picked up: out of the queue, participants only
 
     def added():  # conversations learns staff roles from identity's public events
         response = api.post(f"/api/v1/conversations/{conversation['id']}/participants",

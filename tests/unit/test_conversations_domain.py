@@ -90,6 +90,9 @@ def test_a_cm_picking_up_a_queued_conversation_joins_it_first():
     events = domain.post_message(CM, state, "msg2")
     assert [e.type for e in events] == [domain.PARTICIPANT_ADDED, domain.MESSAGE_POSTED]
     assert events[1].payload["participant_ids"] == ["m1", "c1"]
+    picked = domain.fold(history([*domain.start(MEMBER, "x", "msg1", None), *events]))
+    assert picked.pool is None and domain.can_read(CM, picked)
+    assert not domain.can_read(ADMIN, picked)  # out of the queue: participants only
 
 
 def test_staff_add_staff_only_and_members_add_no_one():
