@@ -12,6 +12,8 @@ gets `NotFound` — never `Forbidden` — so a conversation's existence does not
 """
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,6 +66,13 @@ def social_case_id(member_id: str | None, channel: str, handle: str) -> str:
     if member_id:
         return _derived("social", "member", member_id)
     return _derived("social", "handle", channel, handle.lower())
+
+
+def email_hash(email: str) -> str:
+    """How a member's e-mail is kept for matching mentions: SHA-256 of the address normalised
+    as identity does (NFKC, trimmed, lower-cased)."""
+    normalized = unicodedata.normalize("NFKC", email or "").strip().lower()
+    return hashlib.sha256(normalized.encode()).hexdigest()
 
 
 def social_message_id(channel: str, external_id: str) -> str:

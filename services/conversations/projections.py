@@ -5,7 +5,9 @@ Collections (rebuildable by `agora replay conversations`):
 - ``conversations``: one document per conversation — member, participants, staff-queue pool,
   origin (member, escalation, social), the escalated post, counters and last activity;
 - ``message_index``: one document per message — conversation, author, time (no body);
-- ``members``: user id -> assigned advisor and roles (identity's public events);
+- ``members``: user id -> assigned advisor and roles (identity's public events), and the
+  SHA-256 of the normalised e-mail (identity's private ``contact_changed``) to match social
+  mentions by e-mail without keeping addresses in a read model;
 - ``posts``: post id -> author and state (posts' public events), for escalations.
 
 Not read models, and never rebuilt nor dropped by a replay: ``messages`` (subjects and bodies,
@@ -32,6 +34,7 @@ def _indexes(rm: ReadModels) -> None:
                                      name="participant_recent")
     rm["conversations"].create_index([("pool", ASCENDING), ("last_ts", DESCENDING),
                                       ("_id", DESCENDING)], name="pool_recent")
+    rm["members"].create_index([("email_hash", ASCENDING)], name="email_hash")
     rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                       ("_id", ASCENDING)], name="conversation_ts")
 
@@ -121,6 +124,13 @@ def _advisor_assigned(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     rm["members"].update_one({"_id": p["user_id"]}, {"$set": {
         "advisor_id": p["advisor_id"], "branch": p["branch"]}}, upsert=True)
+
+
+@VIEWS.on("identity.contact_changed")
+def _contact_changed(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["members"].update_one({"_id": p["user_id"]},
+                             {"$set": {"email_hash": domain.email_hash(p["email"])}}, upsert=True)
 
 
 # -- posts ----------------------------------------------------------------------------------------

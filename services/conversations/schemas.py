@@ -85,7 +85,9 @@ class MentionSchema(Schema):
     handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
     text = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
     member_id = _ident(load_default=None, allow_none=True)
-    matched_email = fields.Email(load_default=None, allow_none=True)
+    # matched by the hash of the address normalised as identity does (spaces, case)
+    matched_email = fields.String(load_default=None, allow_none=True,
+                                  validate=validate.Length(min=3, max=254))
 
 
 class PageQuerySchema(Schema):

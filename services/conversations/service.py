@@ -224,6 +224,9 @@ class ConversationsService(HealthEndpoints):
         data = load_input(MentionSchema, data)
         domain.require_service(actor)
         member = self._member(data.get("member_id"))
+        if member is None and data.get("matched_email"):
+            member = self.views["members"].find_one(
+                {"email_hash": domain.email_hash(data["matched_email"])})
         member_id = member["_id"] if member else None
         conversation_id = domain.social_case_id(member_id, data["channel"], data["handle"])
         message_id = domain.social_message_id(data["channel"], data["external_id"])
@@ -258,6 +261,11 @@ class ConversationsService(HealthEndpoints):
     @reliable_handler("identity", "identity.*")
     def on_identity_event(self, event: Envelope):
         """Advisor assignments and staff roles (who the member's advisor is, who may be added)."""
+        self._receive(event)
+
+    @reliable_handler("identity", "identity.*", private=True)
+    def on_identity_private_event(self, event: Envelope):
+        """E-mail addresses (kept hashed in `members`), to match social mentions by e-mail."""
         self._receive(event)
 
     @reliable_handler("posts", "posts.*")

@@ -170,11 +170,17 @@ def test_social_mentions_become_one_case_per_member(platform, api, conversations
         "text": "Still no card!"}), 201)
     assert other_channel["conversation_id"] == first["conversation_id"]
     assert not other_channel["created"]
+    wait_for(lambda: (conversations_db["members"].find_one({"_id": member.id}) or {})
+             .get("email_hash"), timeout=20, message="e-mail known (hashed)")
+    by_email = ok(api.post(url, headers=platform.service_key, json={
+        "channel": "instagram", "external_id": uuid.uuid4().hex, "handle": "marie.d",
+        "text": "Any news?", "matched_email": member.email.upper()}), 201)
+    assert by_email["matched"] and by_email["conversation_id"] == first["conversation_id"]
 
     case = ok(api.get(f"/api/v1/conversations/{first['conversation_id']}", user=advisor))
     assert case["origin"] == "social" and case["participant_ids"] == [member.id, advisor.id]
     assert [(m["channel"], m["body"]) for m in case["messages"]] == [
-        ("twitter", mention["text"]), ("facebook", "Still no card!")]
+        ("twitter", mention["text"]), ("facebook", "Still no card!"), ("instagram", "Any news?")]
     ok(api.get(f"/api/v1/conversations/{first['conversation_id']}", user=member))
 
     stranger = ok(api.post(url, headers=platform.service_key, json={

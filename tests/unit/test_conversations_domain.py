@@ -142,6 +142,11 @@ def test_social_mentions_reuse_one_case_per_member_across_channels():
     assert domain.intake_mention(state, cid, "m1", "a1", "twitter", "@a", "s1") == []
 
 
+def test_emails_are_matched_by_hash_of_the_normalised_address():
+    assert domain.email_hash(" Marie@Example.ORG ") == domain.email_hash("marie@example.org")
+    assert "marie" not in domain.email_hash("marie@example.org")
+
+
 def test_unmatched_mentions_open_a_case_in_the_staff_queue():
     events = domain.intake_mention(domain.Conversation(), "c", None, None, "twitter", "@a", "s1")
     state = domain.fold(history(events))

@@ -97,8 +97,15 @@ def test_escalation_and_social_cases(rpc, conversations_db):
     assert first["created"] and not second["created"]
     assert first["conversation_id"] == second["conversation_id"]
     assert rpc.conversations.intake_mention(SERVICE, mention)["duplicate"]
+    wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
+             .get("email_hash"), message="e-mail received (identity.private)")
+    by_email = rpc.conversations.intake_mention(SERVICE, {
+        "channel": "facebook", "external_id": "f-1", "handle": "Marie D.", "text": "again",
+        "matched_email": f"  {member['email'].upper()} "})
+    assert by_email["matched"] and by_email["conversation_id"] == first["conversation_id"]
     case = rpc.conversations.get_conversation(actor(advisor), first["conversation_id"], None)
-    assert [m["channel"] for m in case["messages"]] == ["twitter", "linkedin"]
+    assert [m["channel"] for m in case["messages"]] == ["twitter", "linkedin", "facebook"]
+    assert member["email"] not in json.dumps(list(conversations_db.members.find()))
 
 
 def test_replay_rebuilds_the_read_models_and_keeps_the_bodies(rpc, conversations_db):
