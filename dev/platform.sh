@@ -38,6 +38,7 @@ port_of() {
         moderation) echo 8103 ;;
         feeds) echo 8104 ;;
         notifications) echo 8105 ;;
+        conversations) echo 8106 ;;
         *) echo $((8110 + $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
 }
