@@ -114,8 +114,9 @@ class Projection:
         return f"{event.source_service}:{event.stream_id}"
 
     def apply(self, rm: ReadModels, event: Envelope, log_store: EventStore | None = None) -> int:
-        """Apply `event` (and any earlier events of its stream still missing); returns how many
-        events were applied, 0 when it was a duplicate."""
+        """Apply `event`, with any earlier events of its stream still missing and, for events
+        received from another service, any later ones that arrived first and wait in the log.
+        Returns how many events were applied, 0 when it was a duplicate or must wait."""
         key = self.stream_key(event)
         cursor = self._cursor(rm, key)
         if event.stream_version <= cursor:
@@ -124,17 +125,23 @@ class Projection:
         if event.stream_version > cursor + 1:
             if log_store is None:
                 raise OutOfOrder(f"{key}: v{event.stream_version} arrived at cursor v{cursor}")
+            # Earlier events first, from our log; if they are not there yet (received events
+            # can overtake each other), the one that completes the run applies this one too.
             pending = [e for e in log_store.load(key, after_version=cursor)
                        if e.stream_version <= event.stream_version]
-            if not pending or pending[0].stream_version != cursor + 1:
-                # The missing events are not in our log yet; they will apply this one when
-                # they arrive (it is in the log), so nothing is lost by stopping here.
-                return 0
+        applied = self._apply_run(rm, key, cursor, pending)
+        if applied and log_store is not None and event.source_service != self.service:
+            cursor += applied
+            applied += self._apply_run(rm, key, cursor, log_store.load(key, after_version=cursor))
+        return applied
+
+    def _apply_run(self, rm: ReadModels, key: str, cursor: int, events: list[Envelope]) -> int:
+        """Apply the contiguous run of `events` that follows `cursor`; returns its length."""
         applied = 0
-        for next_event in pending:
+        for next_event in events:
             expected = cursor + applied
             if next_event.stream_version != expected + 1:
-                break  # a hole in the log itself: wait for the missing event
+                break  # a hole: wait for the missing event
             handler = self._handlers.get(next_event.type)
             if handler is not None:
                 handler(rm, next_event)

@@ -7,7 +7,14 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from services.shared.envelope import CommandContext, NewEvent
-from services.shared.projections import OutOfOrder, ProjectionRunner, ReadModels, replay
+from services.shared.event_store import EventStore
+from services.shared.projections import (
+    OutOfOrder,
+    Projection,
+    ProjectionRunner,
+    ReadModels,
+    replay,
+)
 
 from .sample import BALANCES
 
@@ -99,3 +106,18 @@ def test_update_versioned_never_lets_an_older_event_overwrite_a_newer_state(stor
     assert not update_versioned(views, "acc-1", first, {"$set": {"cents": 1}})  # late, older
     assert not update_versioned(views, "acc-1", second, {"$set": {"cents": 2}})  # repeated
     assert views.find_one({"_id": "acc-1"})["cents"] == 2
+
+
+def test_received_events_that_overtook_each_other_are_all_applied(store, mongo_client,
+                                                                   db_prefix):
+    """Another service's v2 arrives before v1: when v1 comes, v2 (waiting in our log) follows."""
+    commits = [deposit(store, "acc-1", cents) for cents in (1, 10, 100)]
+    audit = EventStore(mongo_client[f"{db_prefix}_audit"], "audit")
+    audit.ensure_indexes()
+    received = Projection("received_balances", service="audit", collections=["balances"])
+    received.on("ledger.deposited")(BALANCES._handlers["ledger.deposited"])
+    live = ProjectionRunner(received, audit)
+    first, second, third = (commit.events[0] for commit in commits)
+    assert live.record_and_apply(third) == 0 and live.record_and_apply(second) == 0
+    assert live.record_and_apply(first) == 3
+    assert audit.db["balances"].find_one({"_id": "acc-1"})["cents"] == 111
