@@ -53,7 +53,7 @@ class Unread(Schema):
     unread = fields.Integer(required=True)
 
 
-class Preferences(Schema):
+class NotificationPreferences(Schema):
     types = fields.Dict(keys=fields.String(), values=fields.Nested(ChannelChoice),
                         required=True)
 
@@ -79,14 +79,14 @@ class NotificationsRoutes:
         """Mark notifications read: `{"ids": [...]}` or `{"all": true}` (idempotent)"""
         return self.notifications.mark_read(call.actor, call.body)
 
-    @route("GET", "/api/v1/me/notification-preferences", auth="member", response=Preferences,
-           tags=TAGS)
+    @route("GET", "/api/v1/me/notification-preferences", auth="member",
+           response=NotificationPreferences, tags=TAGS)
     def get_notification_preferences(self, call: Call):
         """My channels per notification type (in-app is always on)"""
         return self.notifications.get_preferences(call.actor)
 
     @route("PUT", "/api/v1/me/notification-preferences", auth="member", body=PreferencesSchema,
-           response=Preferences, tags=TAGS, errors=[409])
+           response=NotificationPreferences, tags=TAGS, errors=[409])
     def set_notification_preferences(self, call: Call):
         """Change channels for some types: e-mail off | immediate | daily (digest), push on/off
 

@@ -38,8 +38,10 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
+from services.shared.projections import ReadModels
 
 from . import domain
+from .projections import member_names
 from .push import PushProvider, load_provider
 
 log = logging.getLogger(__name__)
@@ -174,10 +176,12 @@ class Deliveries:
             if not docs:
                 return queued
             mails, digests, pushes = [], [], []
+            names = member_names(ReadModels(self.db), [doc.get("actor_id") for doc in docs])
             for doc in docs:
                 if doc["ts"] < oldest:
                     continue
-                snapshot = {key: doc.get(key) for key in SNAPSHOT_FIELDS}
+                shown = domain.with_actor_name(doc, names)
+                snapshot = {key: shown.get(key) for key in SNAPSHOT_FIELDS}
                 fields = {"member_id": doc["member_id"], "notice": snapshot}
                 chosen = doc.get("channels") or {}
                 if chosen.get("email") == "immediate":

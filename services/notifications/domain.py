@@ -249,6 +249,16 @@ NOUNS = {"question": "question", "idea": "idea", "discussion": "discussion",
          "article": "article", None: "contribution"}
 
 
+TEAM = "The community team"
+
+
+def with_actor_name(notice: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The notice with who acted, by name: the community team for staff decisions, else the
+    member's current display name (None when not known yet)."""
+    name = TEAM if notice.get("by_team") else names.get(notice.get("actor_id") or "")
+    return {**notice, "actor_name": name}
+
+
 def render(notice: dict[str, Any]) -> str:
     """One line saying what happened, from whitelisted public fields only."""
     n = {key: notice.get(key) for key in RENDERED_FIELDS}

@@ -104,6 +104,12 @@ def _relation(rm: ReadModels, event: Envelope) -> None:
         rm[collection].delete_one({"_id": doc_id})
 
 
+def member_names(rm: ReadModels, member_ids) -> dict[str, str]:
+    wanted = sorted({member_id for member_id in member_ids if member_id})
+    return {doc["_id"]: doc.get("display_name") for doc in rm["members"].find(
+        {"_id": {"$in": wanted}}, {"display_name": 1})} if wanted else {}
+
+
 def _members_of(rm: ReadModels, collection: str, subject: str, value: str, member: str
                 ) -> frozenset[str]:
     return frozenset(doc[member] for doc in rm[collection].find({subject: value}, {member: 1}))
@@ -189,11 +195,10 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     post = rm["posts"].find_one({"_id": event.payload.get("post_id")}) or {}
     shown = domain.details(event, post)
     actor = domain.actor_of(event)
-    actor_doc = rm["members"].find_one({"_id": actor}, {"display_name": 1}) if actor else None
-    if event.source_service == "moderation" or event.type == "posts.idea_status_changed":
-        shown["actor_name"] = "The community team"  # staff decide as a team
-    else:
-        shown["actor_name"] = (actor_doc or {}).get("display_name")
+    # staff decide as a team; a member's name is looked up when shown (it may change, and
+    # identity's events may arrive after this one)
+    shown["by_team"] = event.source_service == "moderation" or \
+        event.type == "posts.idea_status_changed"
     base = {**shown, "event_id": event.id, "event_type": event.type, "actor_id": actor,
             "ts": micros(event), "at": event.occurred_at, "read": False, "queued": False}
     created = 0

@@ -22,7 +22,7 @@ from services.shared.validation import load_input
 
 from . import domain
 from .delivery import DeliveryProvider
-from .projections import VIEWS
+from .projections import VIEWS, member_names
 from .schemas import InboxQuerySchema, MarkReadSchema, PreferencesSchema
 
 
@@ -63,8 +63,9 @@ class NotificationsService(HealthEndpoints):
                          .sort([("ts", -1), ("_id", -1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "ts", limit)
         base = self.delivery.settings.web_base_url
-        return {"items": [present(doc, base) for doc in items], "next_cursor": cursor,
-                "unread": self._unread(member_id)}
+        names = member_names(self.views.rm, [doc.get("actor_id") for doc in items])
+        return {"items": [present(domain.with_actor_name(doc, names), base) for doc in items],
+                "next_cursor": cursor, "unread": self._unread(member_id)}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def unread_count(self, actor):

@@ -126,6 +126,7 @@ def test_a_private_message_is_announced_never_quoted(platform, api, mongo_client
     secret = f"mon IBAN est FR76 3000 6000 0112 3456 7890 189 ({uuid.uuid4().hex})"
     conversation = ok(api.post("/api/v1/conversations", user=member,
                                json={"subject": "Plafond de ma carte", "message": secret}), 201)
+    assert conversation["participant_ids"] == [member.id, advisor.id], conversation
     notice = notified(api, advisor, "private_message")
     assert notice["conversation_id"] == conversation["id"] and notice["title"] is None
     assert notice["link"].endswith(f"/conversations/{conversation['id']}")

@@ -47,7 +47,7 @@ def test_notifications_fit_the_inbox_response_schema():
                                              "title": "secret"}, "https://x.test")
     assert private["title"] is None and "secret" not in private["text"]
     preferences = {"types": notifications_domain.preferences(None)}
-    assert notifications_routes.Preferences().dump(preferences) == preferences
+    assert notifications_routes.NotificationPreferences().dump(preferences) == preferences
 
 
 @pytest.mark.parametrize("service", ["feeds", "notifications"])
