@@ -59,7 +59,8 @@ def test_a_followed_members_post_notifies_in_app_and_by_mail(rpc, mailsink):
     assert kinds(rpc, author) == []  # never of one's own action
 
 
-def test_answers_acceptance_watchers_and_one_notice_per_event(rpc, mailsink):
+def test_answers_acceptance_watchers_and_one_notice_per_event(rpc, mailsink, mongo_client,
+                                                              notifications_config):
     asker, helper = register(rpc, "Asker One"), register(rpc, "Helper Two")
     watcher, mentioned = register(rpc), register(rpc, "Zoé Mentionnée")
     question = published(rpc, post(rpc, asker, title="Virement bloqué"))
@@ -75,6 +76,11 @@ def test_answers_acceptance_watchers_and_one_notice_per_event(rpc, mailsink):
     assert kinds(rpc, helper) == []
     mails(mailsink, asker, containing="answered your question")
     assert not mailsink.messages(to=watcher["email"])  # watched threads: daily digest
+    pushes = mongo_client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"][
+        "outgoing_push"]
+    pushed = wait_for(lambda: pushes.find_one({"member_id": asker["id"], "state": "sent"}))
+    assert pushed["notice"]["type"] == "reply" and "Try the app" not in str(pushed["notice"])
+    assert pushes.find_one({"member_id": watcher["id"]}) is None  # push off for that type
 
     rpc.posts.accept_reply(actor(asker), question, {"reply_id": answer})
     [accepted] = notified(rpc, helper, "answer_accepted")
