@@ -28,7 +28,8 @@ Secrets, by environment:
 
 Not generated, because their content is the bank's: agora-gateway-tls (the Ingress certificate,
 or cert-manager's) and agora-service-credentials (key AGORA_SERVICE_CREDENTIALS: the bank
-systems' "name:sha256-hex,..." list; optional).
+systems' "name:sha256-hex,..." list; optional) and agora-smtp (username, password of the bank's
+SMTP relay; optional, see docs/runbook.md "SMTP relay").
 
 Passwords are 32 random hex digits: safe inside URIs without escaping. The key pair comes from
 `openssl genpkey`. Only the Python standard library and openssl are needed.

@@ -20,7 +20,7 @@ from .conftest import K8S, OVERLAYS, Rendered, containers, workloads
 pytestmark = pytest.mark.k8s
 
 SCRIPT = K8S / "scripts" / "create-secrets.py"
-BANK_OWNED = {"agora-gateway-tls", "agora-service-credentials"}
+BANK_OWNED = {"agora-gateway-tls", "agora-service-credentials", "agora-smtp"}
 
 
 def generated(env: str, namespace: str) -> dict[str, dict[str, str]]:
