@@ -12,7 +12,8 @@
 # .state/logs/<name>.log. Ports: gateway GATEWAY_PORT (8000) on 127.0.0.1; services 8101.. (see
 # docs/architecture.md), also on 127.0.0.1. The environment (AMQP_URI, MONGO_URI, ...) comes from
 # .state/stack.env (`make up` loads it); AGORA_PLATFORM_TIMEOUT (90 s) bounds each readiness wait.
-# AGORA_SKIP_SEED=1 skips the demo data.
+# AGORA_SKIP_SEED=1 skips the demo data. Without SMTP_HOST, a local mail sink (port AGORA_MAIL_PORT,
+# 2525) receives what notifications sends: every e-mail lands as a file in .state/mail/.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,6 +42,30 @@ port_of() {
         conversations) echo 8106 ;;
         *) echo $((8110 + $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
+}
+
+MAIL_PORT=${AGORA_MAIL_PORT:-2525}
+
+# pid of our local mail sink if it runs, else nothing
+mailsink_pid() {
+    local file=$RUN/mailsink.pid pid
+    [[ -f $file ]] || return 0
+    pid=$(cat "$file")
+    if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "services.notifications.mailsink"; then
+        echo "$pid"
+    fi
+}
+
+# No SMTP relay configured: run a local one that keeps mails as files, so e-mail works locally.
+start_mailsink() {
+    [[ -z ${SMTP_HOST:-} ]] || return 0
+    if [[ -z $(mailsink_pid) ]]; then
+        setsid "$PY" -m services.notifications.mailsink --host "$HOST" --port "$MAIL_PORT" \
+            --dir "$STATE/mail" >>"$LOGS/mailsink.log" 2>&1 </dev/null &
+        echo "$!" >"$RUN/mailsink.pid"
+        log "mail sink started on $HOST:$MAIL_PORT: e-mails land in .state/mail/"
+    fi
+    export SMTP_HOST=$HOST SMTP_PORT=$MAIL_PORT
 }
 
 processes() {
@@ -101,6 +126,7 @@ cmd_up() {
     [[ -n $names ]] || die "no process found (services.shared.config.available_processes())"
     log "migrating databases"
     "$AGORA" migrate | sed 's/^/platform: /'
+    start_mailsink
     declare -A pids=()
     for name in $names; do
         port=$(port_of "$name")
@@ -153,6 +179,13 @@ cmd_down() {
         rm -f "$RUN/agora-$name.pid"
         log "$name stopped"
     done
+    pid=$(mailsink_pid)
+    if [[ -n $pid ]]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        rm -f "$RUN/mailsink.pid"
+        stopped+=("mailsink:$pid")
+        log "mail sink stopped"
+    fi
     ((${#stopped[@]})) || log "nothing was running"
 }
 
