@@ -100,6 +100,11 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
     decision = event.type.split("_", 1)[1]  # approved | rejected | redacted
     if p["review"] == "content" and p["revision"] == 1 and decision != "rejected":
         update_once(rm["members"], p["author_id"], event, {"$inc": {"approved": 1}})
+        # Our own approval is what publishes it: flaggable now, not only once posts' event is
+        # back (a member who flags a post the moment it shows up must not get a 404). No `_v`:
+        # the targets' versions are those of posts' streams.
+        rm["targets"].update_one({"_id": p["target_id"], "state": "pending"},
+                                 {"$set": {"state": "published"}})
     if p.get("auto"):
         return  # nothing was held, nobody decided: neither queue nor audit
     item = rm["items"].find_one({"_id": p["item_id"]}) or {}
