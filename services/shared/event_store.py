@@ -23,6 +23,8 @@ Example::
 """
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +40,12 @@ from .errors import ConcurrencyConflict
 from .failpoints import failpoint
 from .payloads import REGISTRY, PayloadRegistry
 
+log = logging.getLogger(__name__)
+
 EVENTS = "events"
+STREAM_VERSION_INDEX = "stream_version_unique"
+POSITION_INDEX = "position_unique"
+POSITION_ATTEMPTS = 5
 COUNTERS = "counters"
 PUBLISHED_BATCHES = "outbox_published"
 
@@ -78,9 +85,9 @@ class EventStore:
     def ensure_indexes(self) -> None:
         self.events.create_index(
             [("stream_id", ASCENDING), ("version", ASCENDING)], unique=True,
-            name="stream_version_unique",
+            name=STREAM_VERSION_INDEX,
         )
-        self.events.create_index([("position", ASCENDING)], unique=True, name="position_unique")
+        self.events.create_index([("position", ASCENDING)], unique=True, name=POSITION_INDEX)
         self.events.create_index(
             [("pending", ASCENDING), ("position", ASCENDING)], name="pending_by_position"
         )
@@ -106,15 +113,25 @@ class EventStore:
             self._envelope(event, stream_id, expected_version + offset, context)
             for offset, event in enumerate(events, start=1)
         ]
-        commit = Commit(
-            id=new_id(), stream_id=stream_id, version=expected_version + 1,
-            position=self._next_position(), events=envelopes, recorded_at=utc_now(),
-        )
-        try:
-            self.events.insert_one(self._document(commit, pending=True))
-        except DuplicateKeyError:
-            metrics.CONCURRENCY_CONFLICTS.labels(self.service).inc()
-            raise ConcurrencyConflict(stream_id, expected_version) from None
+        for attempt in range(1, POSITION_ATTEMPTS + 1):
+            commit = Commit(
+                id=new_id(), stream_id=stream_id, version=expected_version + 1,
+                position=self._next_position(), events=envelopes, recorded_at=utc_now(),
+            )
+            try:
+                self.events.insert_one(self._document(commit, pending=True))
+                break
+            except DuplicateKeyError as error:
+                index = violated_index(error)
+                if index == STREAM_VERSION_INDEX:
+                    metrics.CONCURRENCY_CONFLICTS.labels(self.service).inc()
+                    raise ConcurrencyConflict(stream_id, expected_version) from None
+                if index not in (POSITION_INDEX, "_id_") or attempt == POSITION_ATTEMPTS:
+                    raise
+                # Only a counter that is not atomic (seen on a stand-in under load) hands out a
+                # position twice: the stream is not in conflict, so take another position.
+                log.warning("position %d taken twice (%s); retrying the commit of %s",
+                            commit.position, index, stream_id)
         for envelope in envelopes:
             metrics.EVENTS_APPENDED.labels(self.service, envelope.type).inc()
         failpoint("after_commit")
@@ -144,16 +161,21 @@ class EventStore:
 
     def record_received(self, envelope: Envelope) -> bool:
         """Keep another service's event in this log; False when it was already recorded."""
-        commit = Commit(
-            id=envelope.id, stream_id=f"{envelope.source_service}:{envelope.stream_id}",
-            version=envelope.stream_version, position=self._next_position(),
-            events=[envelope], recorded_at=utc_now(), received=True,
-        )
-        try:
-            self.events.insert_one(self._document(commit, pending=False))
-        except DuplicateKeyError:
-            return False
-        return True
+        for attempt in range(1, POSITION_ATTEMPTS + 1):
+            commit = Commit(
+                id=envelope.id, stream_id=f"{envelope.source_service}:{envelope.stream_id}",
+                version=envelope.stream_version, position=self._next_position(),
+                events=[envelope], recorded_at=utc_now(), received=True,
+            )
+            try:
+                self.events.insert_one(self._document(commit, pending=False))
+                return True
+            except DuplicateKeyError as error:
+                if violated_index(error) != POSITION_INDEX or attempt == POSITION_ATTEMPTS:
+                    return False  # this event (same id, or same stream version) is recorded
+                log.warning("position %d taken twice; retrying the record of %s",
+                            commit.position, envelope.id)
+        return False
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -284,6 +306,18 @@ class EventStore:
             recorded_at=document["recorded_at"],
             received=document.get("received", False),
         )
+
+
+def violated_index(error: DuplicateKeyError) -> str | None:
+    """The name of the unique index a duplicate-key error is about (MongoDB and the stand-in
+    both name it in the message; MongoDB also gives the key pattern)."""
+    details = error.details or {}
+    pattern = details.get("keyPattern")
+    if pattern:
+        return {("stream_id", "version"): STREAM_VERSION_INDEX, ("position",): POSITION_INDEX,
+                ("_id",): "_id_"}.get(tuple(pattern))
+    match = re.search(r"index: (\S+) dup key", details.get("errmsg") or str(error))
+    return match.group(1) if match else None
 
 
 def len_version(history: list[Envelope]) -> int:

@@ -87,3 +87,19 @@ def test_envelope_round_trip_and_validation():
                    {**envelope.to_dict(), "type": "no-dot"}, "text", None):
         with pytest.raises(InvalidEnvelope):
             Envelope.from_dict(broken)
+
+
+def test_violated_index_is_read_from_mongodb_and_stand_in_errors():
+    from pymongo.errors import DuplicateKeyError
+
+    from services.shared.event_store import violated_index
+
+    stand_in = DuplicateKeyError("E11000", 11000, {
+        "errmsg": "E11000 duplicate key error collection: db.events index: position_unique "
+                  "dup key: { position: 1 }"})
+    mongodb = DuplicateKeyError("E11000", 11000, {
+        "errmsg": "E11000 duplicate key error collection: db.events index: "
+                  "stream_version_unique dup key: { stream_id: \"s\", version: 1 }",
+        "keyPattern": {"stream_id": 1, "version": 1}})
+    assert violated_index(stand_in) == "position_unique"
+    assert violated_index(mongodb) == "stream_version_unique"

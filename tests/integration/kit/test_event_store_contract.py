@@ -124,3 +124,30 @@ class TestMongoEventStore(EventStoreContract):
         store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
         store.ensure_indexes()
         return store
+
+
+class TestPositionClashes:
+    """A position handed out twice (a counter that is not atomic) is not a stream conflict."""
+
+    def test_append_takes_another_position(self, store):
+        taken = store.append("acc-1", 0, [deposit(1)], CONTEXT).position
+        fresh = store._next_position
+        positions = iter([taken])
+        store._next_position = lambda: next(positions, None) or fresh()
+        commit = store.append("acc-2", 0, [deposit(2)], CONTEXT)
+        assert commit.position != taken and store.stream_version("acc-2") == 1
+
+    def test_a_received_event_is_not_dropped_as_a_duplicate(self, store, mongo_client):
+        foreign = store.append("acc-9", 0, [deposit(1)], CONTEXT).events[0]
+        other = EventStore(store.db.client[store.db.name + "_other"], "audit")
+        other.ensure_indexes()
+        try:
+            other.record_received(store.append("acc-8", 0, [deposit(1)], CONTEXT).events[0])
+            taken = 1  # the first position of the other log's counter
+            fresh = other._next_position
+            positions = iter([taken])
+            other._next_position = lambda: next(positions, None) or fresh()
+            assert other.record_received(foreign) is True
+            assert [e.id for e in other.load("ledger:acc-9")] == [foreign.id]
+        finally:
+            other.db.client.drop_database(other.db.name)
