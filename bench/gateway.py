@@ -33,6 +33,8 @@ from pathlib import Path
 
 import requests
 
+from services.shared.config import stack_env
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench correct horse battery"
 
@@ -43,21 +45,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _stack_env() -> dict[str, str]:
-    values = {}
-    env_file = ROOT / ".state" / "stack.env"
-    if env_file.exists():
-        for line in env_file.read_text().splitlines():
-            line = line.strip().removeprefix("export ")
-            if "=" in line and not line.startswith("#"):
-                key, _, value = line.partition("=")
-                values[key] = value.strip().strip("'\"")
-    return {**values, **{k: v for k, v in os.environ.items() if k in values}}
-
-
 class Platform:
     def __init__(self) -> None:
-        stack = _stack_env()
+        stack = stack_env()
         self.amqp = stack.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         self.management = stack.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
         self.mongo = stack.get("MONGO_URI", "mongodb://127.0.0.1:27017")

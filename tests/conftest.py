@@ -15,25 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from services.shared.config import stack_env
+
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ID = uuid.uuid4().hex[:6]
 _databases = itertools.count(1)
 
 
-def _stack_env() -> dict[str, str]:
-    """`make test` exports the stack's addresses; a bare `pytest` reads them from the file."""
-    values = {}
-    env_file = ROOT / ".state" / "stack.env"
-    if env_file.exists():
-        for line in env_file.read_text().splitlines():
-            line = line.strip().removeprefix("export ")
-            if "=" in line and not line.startswith("#"):
-                key, _, value = line.partition("=")
-                values[key] = value.strip().strip("'\"")
-    return values
-
-
-_STACK = _stack_env()
+_STACK = stack_env()
 
 
 def stack(name: str, default: str) -> str:

@@ -55,3 +55,20 @@ def import_service(process: str):
     module_name, _, class_name = PROCESSES[process][0].partition(":")
     module = __import__(module_name, fromlist=[class_name])
     return getattr(module, class_name)
+
+
+def stack_env(root: Path = ROOT) -> dict[str, str]:
+    """The local stack's addresses (AMQP_URI, MONGO_URI, ...) as `dev/stack.sh up` wrote them
+    to `.state/stack.env`, overridden by the environment. Tests and benchmarks read them so that
+    a bare `pytest` or `python -m bench` finds the stack `make` started."""
+    import os
+
+    values: dict[str, str] = {}
+    env_file = root / ".state" / "stack.env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            line = line.strip().removeprefix("export ")
+            if "=" in line and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                values[key] = value.strip().strip("'\"")
+    return {**values, **{key: value for key, value in os.environ.items() if key in values}}

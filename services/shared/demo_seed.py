@@ -19,12 +19,13 @@ import importlib
 import importlib.util
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from .config import PROCESSES, available_processes
+from .gateway_client import GatewayClient
 
 DEMO_PASSWORD = "agora-demo-2026"
 DEMO_DOMAIN = "demo.agora"
@@ -61,47 +62,24 @@ class DemoError(RuntimeError):
     pass
 
 
-@dataclass
-class DemoApi:
+class DemoApi(GatewayClient):
     """The gateway's base URL plus a logged-in token per demo account."""
 
-    base_url: str
-    tokens: dict[str, str] = field(default_factory=dict)
-    user_ids: dict[str, str] = field(default_factory=dict)
-    timeout: float = 30
-
-    def __post_init__(self) -> None:
-        self.base_url = self.base_url.rstrip("/")
-        self.session = requests.Session()
+    def __init__(self, base_url: str, timeout: float = 30):
+        super().__init__(base_url, timeout)
+        self.tokens: dict[str, str] = {}
+        self.user_ids: dict[str, str] = {}
 
     def request(self, method: str, path: str, as_: str | None = None, json: Any = None,
                 headers: dict[str, str] | None = None, expect=(200, 201, 204)) -> Any:
         """Call the API as the demo account `as_` (None: anonymous); the decoded JSON body (None
         for 204). Statuses outside `expect` raise DemoError with the problem detail."""
-        all_headers = dict(headers or {})
-        if as_ is not None:
-            all_headers["Authorization"] = f"Bearer {self.token(as_)}"
-        response = self.session.request(method, self.base_url + path, json=json,
-                                        headers=all_headers, timeout=self.timeout)
+        token = self.token(as_) if as_ is not None else None
+        response = self.send(method, path, token=token, headers=headers, json=json)
         if response.status_code not in expect:
             raise DemoError(f"{method} {path} as {as_ or 'anonymous'}: "
                             f"{response.status_code} {response.text[:300]}")
         return response.json() if response.content else None
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self.request("POST", path, **kwargs)
-
-    def put(self, path, **kwargs):
-        return self.request("PUT", path, **kwargs)
-
-    def patch(self, path, **kwargs):
-        return self.request("PATCH", path, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self.request("DELETE", path, **kwargs)
 
     def login(self, email: str, password: str = DEMO_PASSWORD) -> str:
         tokens = self.request("POST", "/api/v1/auth/login",
