@@ -85,6 +85,8 @@ class Post(Schema):
     has_official_answer = fields.Boolean()
     featured = fields.Boolean()
     locked = fields.Boolean()
+    handled_privately = fields.Boolean(metadata={
+        "description": "staff took this question to a private conversation with its author"})
     status = fields.String(allow_none=True, metadata={"description": "ideas: submitted | "
                            "under_review | planned | delivered | declined | already_exists"})
     status_note = fields.Nested(StatusChange, allow_none=True)

@@ -56,6 +56,7 @@ def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
         "votes": doc.get("votes", 0), "reply_count": doc.get("reply_count", 0),
         "answer_count": doc.get("answer_count", 0),
         "featured": bool(doc.get("featured")), "locked": bool(doc.get("locked")),
+        "handled_privately": bool(doc.get("handled_privately")),
     }
     if state in ("published", "hidden"):
         out.update(_text(doc, full, with_title=True))

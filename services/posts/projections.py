@@ -316,6 +316,16 @@ def _voted(rm: ReadModels, event: Envelope) -> None:
         "active": on}}, upsert=True)
 
 
+# --- private handling (received from conversations.events) -----------------------------------
+
+@VIEWS.on("conversations.escalated")
+def _handled_privately(rm: ReadModels, event: Envelope) -> None:
+    """Staff took the question to a private conversation: the public thread says so (and
+    nothing else: the conversation itself is confidential)."""
+    rm["posts"].update_one({"_id": event.payload["post_id"]}, {"$set": {
+        "handled_privately": True, "handled_privately_at": event.occurred_at}})
+
+
 # --- moderation verdicts (received from moderation.events) -----------------------------------
 
 @VIEWS.on("moderation.item_held")

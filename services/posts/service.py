@@ -351,6 +351,11 @@ class PostsService(HealthEndpoints):
     def project_private(self, event: Envelope):
         self.views.apply(event)
 
+    @reliable_handler("conversations", "conversations.*")
+    def on_conversations_event(self, event: Envelope):
+        """An escalation marks the public thread as handled privately (references only)."""
+        self.views.record_and_apply(event)
+
     @reliable_handler("moderation", "moderation.*")
     def on_moderation_event(self, event: Envelope):
         """Verdicts: publish, reject, redact, hide or restore the contribution they concern."""

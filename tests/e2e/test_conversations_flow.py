@@ -149,6 +149,10 @@ def test_staff_escalate_a_public_question(platform, api, bank_system):
         and item[2]["payload"]["post_id"] == post["id"]), timeout=20, message="escalated event")
     assert event[2]["payload"] == {"post_id": post["id"], "conversation_id": conversation["id"],
                                    "escalated_by": cm.id}
+    # the public thread shows it is being handled privately, to everyone, and nothing more
+    shown = wait_for(lambda: (p := ok(api.get(f"/api/v1/posts/{post['id']}", user=other)))
+                     ["handled_privately"] and p, timeout=20, message="thread marked")
+    assert conversation["id"] not in str(shown)
 
 
 def test_social_mentions_become_one_case_per_member(platform, api, conversations_db):
