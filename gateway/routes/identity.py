@@ -51,6 +51,12 @@ class PasswordChange(Schema):
     new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+class EraseBody(Schema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             metadata={"description": "the current password, to confirm",
+                                       "format": "password"})
+
+
 class RolesBody(Schema):
     roles = fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), required=True,
                         validate=validate.Length(max=4),
@@ -105,6 +111,32 @@ class CustomerAdvisor(Schema):
     advisor = fields.Nested(PublicProfile, required=True)
     branch = fields.String(required=True)
     assigned_at = fields.String()
+
+
+class ExportSession(Schema):
+    id = fields.String(required=True)
+    client = fields.String(allow_none=True, metadata={"description": "client address"})
+    created_at = fields.String(allow_none=True)
+    refreshed_at = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True)
+    revoked_at = fields.String(allow_none=True)
+    revoked_reason = fields.String(allow_none=True)
+
+
+class ExportLogin(Schema):
+    at = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"description": "success | bad_credentials | throttled"})
+    client = fields.String(allow_none=True)
+    action = fields.String(metadata={"description": "login, change_password, erase_account"})
+
+
+class DataExport(Schema):
+    profile = fields.Nested(PrivateProfile, required=True)
+    sessions = fields.List(fields.Nested(ExportSession), required=True,
+                           metadata={"description": "newest first; no token material"})
+    logins = fields.List(fields.Nested(ExportLogin), required=True,
+                         metadata={"description": "recent login audit entries, newest first"})
+    exported_at = fields.String(required=True)
 
 
 class Pong(Schema):
@@ -169,6 +201,22 @@ class IdentityRoutes:
         """Change my password (with the current one); every session is revoked"""
         self.identity.change_password(call.actor, call.body["current_password"],
                                       call.body["new_password"], call.client)
+        return None
+
+    @route("GET", "/api/v1/me/export", auth="member", response=DataExport, tags=["me"])
+    def export_me(self, call: Call):
+        """Export my data (GDPR): profile with e-mail, roles, badges, advisor, sessions, logins"""
+        return self.identity.export_me(call.actor)
+
+    @route("DELETE", "/api/v1/me", auth="member", body=EraseBody, status=204, tags=["me"],
+           errors=[429])
+    def erase_me(self, call: Call):
+        """Erase my account (GDPR), confirmed with my password
+
+        Every session is revoked, the e-mail address and password are deleted (the address can
+        register again), the public profile shows "Former member". A wrong password answers 400.
+        """
+        self.identity.erase_me(call.actor, call.body, call.client)
         return None
 
     @route("GET", "/api/v1/me/advisor", auth="member", response=AdvisorAssignment, tags=["me"])

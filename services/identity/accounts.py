@@ -49,6 +49,7 @@ FAILURES_KEPT = timedelta(days=1)
 
 def ensure_indexes(db: Database) -> None:
     db.sessions.create_index([("user_id", ASCENDING)], name="by_user")
+    db.email_claims.create_index([("user_id", ASCENDING)], name="by_user")
     db.login_failures.create_index([("key", ASCENDING), ("at", ASCENDING)], name="key_at")
     db.login_failures.create_index("at", expireAfterSeconds=int(FAILURES_KEPT.total_seconds()),
                                    name="at_ttl")
@@ -157,6 +158,10 @@ class Accounts:
         self.db.email_claims.delete_one({"_id": email_key, "user_id": user_id,
                                          "confirmed": False})
 
+    def drop_email(self, user_id: str) -> None:
+        """Erasure: the user's address is free to register again (only this user's claim)."""
+        self.db.email_claims.delete_many({"user_id": user_id})
+
     def user_id_for(self, email_key: str) -> str | None:
         claim = self.db.email_claims.find_one({"_id": email_key, "confirmed": True})
         return None if claim is None else claim["user_id"]
@@ -172,6 +177,9 @@ class Accounts:
             return None
         document = self.db.credentials.find_one({"_id": user_id})
         return None if document is None else document["hash"]
+
+    def delete_credentials(self, user_id: str) -> None:
+        self.db.credentials.delete_one({"_id": user_id})
 
     # sessions (refresh-token families)
 
@@ -217,6 +225,12 @@ class Accounts:
                 revoked.append(session_id)
         return revoked
 
+    def sessions_of(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A user's sessions for the data export, newest first, without token material."""
+        return list(self.db.sessions.find({"user_id": user_id},
+                                          {"token_hash": 0, "used_hashes": 0})
+                    .sort("created_at", -1).limit(limit))
+
     def live_sessions(self, user_id: str, now: datetime) -> list[str]:
         return [document["_id"] for document in self.db.sessions.find(
             {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}, {"_id": 1})]
@@ -250,3 +264,18 @@ class Accounts:
             "correlation_id": correlation_id, **attempt.detail,
         }
         self.db.login_audit.insert_one(document)
+
+    def audit_of(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        return list(self.db.login_audit.find({"user_id": user_id}, {"email": 0})
+                    .sort("at", -1).limit(limit))
+
+    def forget(self, user_id: str, email_key: str | None) -> None:
+        """Erasure: the login audit keeps that attempts happened (security), not who from where;
+        pending failures of the address go; sessions keep no client address."""
+        self.db.login_audit.update_many({"user_id": user_id},
+                                        {"$set": {"email": None, "client": None}})
+        if email_key:
+            self.db.login_audit.update_many({"email": email_key},
+                                            {"$set": {"email": None, "client": None}})
+            self.db.login_failures.delete_many({"key": f"account:{email_key}"})
+        self.db.sessions.update_many({"user_id": user_id}, {"$set": {"client": None}})

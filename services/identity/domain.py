@@ -47,6 +47,8 @@ VERIFICATION_WITHDRAWN = "identity.user_verification_withdrawn"
 ADVISOR_ASSIGNED = "identity.advisor_assigned"
 PASSWORD_CHANGED = "identity.password_changed"
 SESSIONS_REVOKED = "identity.sessions_revoked"
+USER_ERASED = "identity.user_erased"
+FORMER_MEMBER = "Former member"  # the display name of an erased account
 
 
 def user_stream(user_id: str) -> str:
@@ -189,6 +191,7 @@ class UserState:
     verified_customer: bool = False
     advisor: Advisor | None = None
     joined_at: str | None = None
+    erased: bool = False
 
     @property
     def exists(self) -> bool:
@@ -213,7 +216,11 @@ def apply(state: UserState, event: Envelope) -> UserState:
                        roles=tuple(r for r in p.get("roles", []) if r != "member"),
                        customer=bool(p.get("customer")), joined_at=p["joined_at"])
     if event.type == PROFILE_UPDATED:
+        if state.erased:
+            return state
         return replace(state, **{k: p[k] for k in ("display_name", "bio") if k in p})
+    if event.type == USER_ERASED:
+        return replace(state, display_name=FORMER_MEMBER, bio="", erased=True, advisor=None)
     if event.type == ROLE_GRANTED:
         return replace(state, roles=tuple(sorted({*state.roles, p["role"]})))
     if event.type == ROLE_REVOKED:
@@ -262,6 +269,7 @@ def require_user(state: UserState, user_id: str) -> UserState:
 
 
 def update_profile(state: UserState, changes: dict[str, Any]) -> list[NewEvent]:
+    update_profile_allowed(state)
     changed = {}
     if "display_name" in changes and changes["display_name"].strip() != state.display_name:
         name = changes["display_name"].strip()
@@ -274,6 +282,19 @@ def update_profile(state: UserState, changes: dict[str, Any]) -> list[NewEvent]:
     if not changed:
         return []
     return [NewEvent(PROFILE_UPDATED, {"user_id": state.id, **changed})]
+
+
+def erase(state: UserState, now: datetime) -> list[NewEvent]:
+    """GDPR erasure: the public tombstone (no PII: the id and when). Erasing twice changes
+    nothing (a retried request after a crash half-way finishes the job without a second event)."""
+    if state.erased:
+        return []
+    return [NewEvent(USER_ERASED, {"user_id": state.id, "erased_at": now.isoformat()})]
+
+
+def update_profile_allowed(state: UserState) -> None:
+    if state.erased:
+        raise NotFound("no such user", {"id": state.id})
 
 
 def is_admin(actor: dict[str, Any] | None) -> bool:

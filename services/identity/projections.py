@@ -10,7 +10,10 @@ the service call: see services/identity/accounts.py.
 """
 from __future__ import annotations
 
+import contextlib
+
 from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.projections import Projection, ReadModels
@@ -26,28 +29,45 @@ USERS = Projection("users", service="identity", collections=["users"], indexes=_
 PROJECTION = USERS
 
 
+def _unless_erased(rm: ReadModels, user_id: str, update: dict) -> None:
+    """Apply a PII-carrying update only to an account that is not erased, so a replay (or a late
+    redelivery) of an earlier event never brings an erased member's e-mail or name back. On an
+    erased account the upsert meets the existing `_id` and is refused: nothing changes."""
+    with contextlib.suppress(DuplicateKeyError):
+        rm["users"].update_one({"_id": user_id, "erased": {"$ne": True}}, update, upsert=True)
+
+
 @USERS.on(domain.REGISTERED)
 def _registered(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    rm["users"].update_one({"_id": p["user_id"]}, {
+    _unless_erased(rm, p["user_id"], {
         "$set": {"display_name": p["display_name"], "customer": p["customer"],
                  "joined_at": p["joined_at"]},
         "$setOnInsert": {"bio": "", "verified_customer": False, "advisor": None},
         "$addToSet": {"roles": {"$each": p["roles"]}},
-    }, upsert=True)
+    })
 
 
 @USERS.on(domain.CONTACT_CHANGED)
 def _contact(rm: ReadModels, event: Envelope) -> None:
-    rm["users"].update_one({"_id": event.payload["user_id"]},
-                           {"$set": {"email": event.payload["email"]}}, upsert=True)
+    _unless_erased(rm, event.payload["user_id"], {"$set": {"email": event.payload["email"]}})
 
 
 @USERS.on(domain.PROFILE_UPDATED)
 def _profile(rm: ReadModels, event: Envelope) -> None:
     changes = {k: v for k, v in event.payload.items() if k in ("display_name", "bio")}
     if changes:
-        rm["users"].update_one({"_id": event.payload["user_id"]}, {"$set": changes}, upsert=True)
+        _unless_erased(rm, event.payload["user_id"], {"$set": changes})
+
+
+@USERS.on(domain.USER_ERASED)
+def _erased(rm: ReadModels, event: Envelope) -> None:
+    """The tombstone blanks every PII field for good (see `_unless_erased`)."""
+    rm["users"].update_one({"_id": event.payload["user_id"]}, {
+        "$set": {"display_name": domain.FORMER_MEMBER, "bio": "", "erased": True,
+                 "erased_at": event.payload["erased_at"], "advisor": None},
+        "$unset": {"email": ""},
+    }, upsert=True)
 
 
 @USERS.on(domain.ROLE_GRANTED)
@@ -103,6 +123,23 @@ def public_profile(user: dict) -> dict:
         "badges": domain.badges(roles, user.get("verified_customer", False)),
         "joined_at": user.get("joined_at"),
     }
+
+
+def session_view(document: dict) -> dict:
+    """A session for the data export: when and from where, never token material."""
+    return {key: _iso(document.get(key)) for key in (
+        "created_at", "refreshed_at", "expires_at", "revoked_at")} | {
+        "id": document["_id"], "client": document.get("client"),
+        "revoked_reason": document.get("revoked_reason")}
+
+
+def login_view(document: dict) -> dict:
+    return {"at": _iso(document.get("at")), "outcome": document.get("outcome"),
+            "client": document.get("client"), "action": document.get("action", "login")}
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def private_profile(user: dict, advisor: dict | None) -> dict:

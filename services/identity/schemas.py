@@ -64,6 +64,13 @@ class AdvisorAssignedV1(Schema):
     branch = fields.String(required=True)
 
 
+@REGISTRY.register(domain.USER_ERASED, version=1)
+class UserErasedV1(Schema):
+    """The GDPR tombstone: no PII, only which account and when."""
+    user_id = fields.String(required=True)
+    erased_at = fields.String(required=True)
+
+
 # -- private events (identity.private) ------------------------------------------------------
 
 @REGISTRY.register(domain.CONTACT_CHANGED, version=1, private=True)
@@ -82,7 +89,8 @@ class SessionsRevokedV1(Schema):
     user_id = fields.String(required=True)
     session_ids = fields.List(fields.String(), required=True)
     reason = fields.String(required=True, validate=validate.OneOf(
-        ["logout", "password_changed", "refresh_token_reused", "roles_changed"]))
+        ["logout", "password_changed", "refresh_token_reused", "roles_changed",
+         "account_erased"]))
 
 
 # -- RPC arguments ------------------------------------------------------------------------------
@@ -103,6 +111,10 @@ class ProfileArgs(Schema):
     def _something(self, data, **kwargs):
         if not data:
             raise ValidationError("give display_name and/or bio", "_schema")
+
+
+class EraseArgs(Schema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class ActorSchema(Schema):

@@ -30,8 +30,15 @@ from services.shared.projections import ReadModelsProvider
 from . import domain
 from .dependencies import IdentityToolkit
 from .domain import account_stream, user_stream
-from .projections import PROJECTION, advisor_view, private_profile, public_profile
-from .schemas import ActorSchema, AdvisorArgs, ProfileArgs, RegisterArgs, RolesArgs
+from .projections import (
+    PROJECTION,
+    advisor_view,
+    login_view,
+    private_profile,
+    public_profile,
+    session_view,
+)
+from .schemas import ActorSchema, AdvisorArgs, EraseArgs, ProfileArgs, RegisterArgs, RolesArgs
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +262,52 @@ class IdentityService(HealthEndpoints):
         self._revoke_sessions(actor["id"], toolkit.accounts.live_sessions(actor["id"], now),
                               "password_changed", actor["id"],
                               extra=[NewEvent(domain.PASSWORD_CHANGED, {"user_id": actor["id"]})])
+
+    # -- GDPR: export and erasure
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_me(self, actor: dict[str, Any]) -> dict[str, Any]:
+        """Everything identity holds about the member (no password hash, no token material)."""
+        user_id = _user_actor(actor)["id"]
+        accounts = self.kit.accounts
+        return {
+            "profile": self._private(user_id),
+            "sessions": [session_view(doc) for doc in accounts.sessions_of(user_id)],
+            "logins": [login_view(doc) for doc in accounts.audit_of(user_id)],
+            "exported_at": utc_now().isoformat(),
+        }
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def erase_me(self, actor: dict[str, Any], data: dict[str, Any],
+                 client: str | None = None) -> None:
+        """Erase my account: confirm with the password; sessions revoked (the gateway refuses
+        the access tokens at once), the public tombstone `identity.user_erased` appended (the
+        read model blanks e-mail, name and bio), the password hash deleted, the e-mail claim
+        released (the address may register again), the login audit anonymised."""
+        actor = _user_actor(actor)
+        args = _load(EraseArgs, data)
+        user_id, toolkit, now = actor["id"], self.kit, utc_now()
+        user = self._user(user_id)
+        email_key = user.get("email")
+        keys = {"account": f"account:{email_key or user_id}"}
+        wait = toolkit.accounts.throttled(keys, now)
+        if wait is not None:
+            raise TooManyRequests("too many failed attempts; retry later",
+                                  {"retry_after": round(wait)})
+        if not toolkit.passwords.verify(toolkit.accounts.password_hash(user_id),
+                                        args["password"]):
+            toolkit.accounts.record_failure(keys, now)
+            self._audit(email_key or "", client, "bad_credentials", user_id, now,
+                        {"action": "erase_account"})
+            raise InvalidInput("the password is not correct",
+                               {"fields": {"password": ["incorrect"]}})
+        self._revoke_sessions(user_id, toolkit.accounts.live_sessions(user_id, now),
+                              "account_erased", user_id)
+        self._decide(user_id, user_id, lambda state: domain.erase(state, now))
+        toolkit.accounts.delete_credentials(user_id)
+        toolkit.accounts.drop_email(user_id)
+        toolkit.accounts.forget(user_id, email_key)
+        log.info("account erased", extra={"user_id": user_id})
 
     # -- profiles
 

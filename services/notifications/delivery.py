@@ -206,8 +206,15 @@ class Deliveries:
         claimed = self.mail.claim(self.settings.batch_size)
         if not claimed:
             return 0
-        addresses = {doc["_id"]: doc.get("email") for doc in self.db["contacts"].find(
-            {"_id": {"$in": [mail["member_id"] for mail in claimed]}})}
+        contacts = list(self.db["contacts"].find(
+            {"_id": {"$in": [mail["member_id"] for mail in claimed]}}))
+        erased = {doc["_id"] for doc in contacts if doc.get("erased")}
+        for mail in [mail for mail in claimed if mail["member_id"] in erased]:
+            self.mail.done(mail, dropped="member erased")  # never sent, never retried
+        claimed = [mail for mail in claimed if mail["member_id"] not in erased]
+        if not claimed:
+            return 0
+        addresses = {doc["_id"]: doc.get("email") for doc in contacts}
         try:
             smtp = self.transport.connect()
         except (OSError, smtplib.SMTPException) as error:

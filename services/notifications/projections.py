@@ -78,6 +78,24 @@ def _contact(rm: ReadModels, event: Envelope) -> None:
                      {"$set": {"email": event.payload["email"]}})
 
 
+ERASED_VERSION = 2 ** 62  # newer than any contact event: a late one never brings an address back
+
+
+@VIEWS.on("identity.user_erased")
+def _erased(rm: ReadModels, event: Envelope) -> None:
+    """GDPR erasure: the member's address, preferences and inbox go; the name shown for their
+    past actions becomes "Former member". The contact document stays as a versioned marker
+    without address, so an older identity.contact_changed applied late changes nothing."""
+    member_id = event.payload["user_id"]
+    rm["contacts"].update_one({"_id": member_id}, {
+        "$set": {"_v": ERASED_VERSION, "erased": True}, "$unset": {"email": ""}}, upsert=True)
+    rm["prefs"].delete_one({"_id": member_id})
+    rm["inbox"].delete_many({"member_id": member_id})
+    rm["members"].update_one({"_id": member_id}, {
+        "$set": {"display_name": "Former member", "erased": True}, "$unset": {"handle": ""}},
+        upsert=True)
+
+
 # --- facts: subscriptions and votes -------------------------------------------------------------
 
 RELATIONS = {

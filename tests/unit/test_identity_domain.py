@@ -277,3 +277,22 @@ def test_throttle_keys():
     assert domain.throttle_keys("ada@example.org", "192.0.2.1") == {
         "account": "account:ada@example.org", "address": "address:192.0.2.1"}
     assert domain.throttle_keys("ada@example.org", None) == {"account": "account:ada@example.org"}
+
+
+
+# -- GDPR erasure -------------------------------------------------------------------------------
+
+def test_erase_is_a_tombstone_without_pii_and_happens_once():
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    public, _ = domain.register("u1", "ada@example.org", "Ada Lovelace", True, now)
+    history = [*public, domain.NewEvent(domain.PROFILE_UPDATED, {"user_id": "u1",
+                                                                  "bio": "engines"})]
+    state = domain.fold(envelopes(history))
+    events = domain.erase(state, now)
+    assert [e.type for e in events] == [domain.USER_ERASED]
+    assert events[0].payload == {"user_id": "u1", "erased_at": now.isoformat()}
+    erased = domain.fold(envelopes([*history, *events]))
+    assert erased.erased and erased.display_name == domain.FORMER_MEMBER and erased.bio == ""
+    assert domain.erase(erased, now) == []
+    with pytest.raises(NotFound):
+        domain.update_profile(erased, {"display_name": "Back again"})

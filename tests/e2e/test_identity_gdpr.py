@@ -1,0 +1,105 @@
+"""GDPR through the gateway: export my data, erase my account (identity, notifications)."""
+import pytest
+
+from ..conftest import wait_for
+from .conftest import PASSWORD
+from .test_identity_events import Subscriber
+
+
+@pytest.fixture
+def crm(platform):
+    subscriber = Subscriber(platform.amqp_uri, "identity.events")
+    yield subscriber
+    subscriber.close()
+
+
+def test_export_returns_my_data_without_secrets(api):
+    ada = api.new_user(display_name="Ada Export", customer=True)
+    response = api.get("/api/v1/me/export", user=ada)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["profile"]["email"] == ada.email
+    assert data["profile"]["display_name"] == "Ada Export"
+    assert data["profile"]["roles"] == ["member"]
+    assert data["sessions"] and data["sessions"][0]["revoked_at"] is None
+    assert any(entry["outcome"] == "success" for entry in data["logins"])
+    text = response.text.lower()
+    for secret in ("password", "hash", "refresh_token", "access_token", ada.refresh_token.lower(),
+                   ada.access_token.lower()):
+        assert secret not in text, secret
+    assert api.get("/api/v1/me/export").status_code == 401
+
+
+def test_erase_needs_the_right_password(api):
+    ada = api.new_user()
+    wrong = api.delete("/api/v1/me", user=ada, json={"password": "not my password at all"})
+    assert wrong.status_code == 400, wrong.text
+    assert "password" in wrong.json()["errors"]
+    assert api.delete("/api/v1/me", user=ada, json={}).status_code == 400
+    assert api.get("/api/v1/me", user=ada).status_code == 200  # nothing happened
+    api.login(ada)
+
+
+def test_erase_my_account(platform, api, crm, mongo_client):
+    ada = api.new_user(display_name="Ada Erasable", customer=True)
+    assert api.patch("/api/v1/me", user=ada, json={"bio": "likes engines"}).status_code == 200
+    notifications = mongo_client[f"{platform.db_prefix}_notifications"]
+    wait_for(lambda: (notifications["contacts"].find_one({"_id": ada.id}) or {}).get("email")
+             == ada.email, timeout=20, message="notifications knows the address")
+    prefs = api.put("/api/v1/me/notification-preferences", user=ada,
+                    json={"types": {"reply": {"push": False}}})
+    assert prefs.status_code == 200, prefs.text
+    assert notifications["prefs"].find_one({"_id": ada.id}) is not None
+
+    erased = api.delete("/api/v1/me", user=ada, json={"password": PASSWORD})
+    assert erased.status_code == 204, erased.text
+
+    # the sessions are revoked: the access token stops at once, the refresh token and the
+    # password no longer work
+    wait_for(lambda: api.get("/api/v1/me", user=ada).status_code == 401,
+             message="the erased member's access token is refused")
+    assert api.post("/api/v1/auth/refresh",
+                    json={"refresh_token": ada.refresh_token}).status_code == 401
+    assert api.post("/api/v1/auth/login", json={
+        "email": ada.email, "password": PASSWORD}).status_code == 401
+
+    public = api.get(f"/api/v1/users/{ada.id}")
+    assert public.status_code == 200, public.text
+    assert public.json()["display_name"] == "Former member" and public.json()["bio"] == ""
+    assert "Erasable" not in public.text and ada.email not in public.text
+
+    # the public tombstone carries no PII
+    _, _, envelope = wait_for(lambda: crm.find(
+        lambda item: item[0] == "identity.user_erased"
+        and item[2]["payload"]["user_id"] == ada.id), message="identity.user_erased published")
+    assert set(envelope["payload"]) == {"user_id", "erased_at"}
+    assert ada.email not in str(envelope) and "Erasable" not in str(envelope)
+
+    # notifications dropped the address, the preferences and the inbox
+    wait_for(lambda: "email" not in (notifications["contacts"].find_one({"_id": ada.id}) or {}),
+             timeout=20, message="notifications forgot the address")
+    assert notifications["prefs"].find_one({"_id": ada.id}) is None
+    assert notifications["inbox"].count_documents({"member_id": ada.id}) == 0
+    assert (notifications["members"].find_one({"_id": ada.id}) or {}).get(
+        "display_name") == "Former member"
+
+    # identity's own read model has no PII, also after a replay of the whole log
+    users = mongo_client[f"{platform.db_prefix}_identity"]["users"]
+
+    def no_pii():
+        user = users.find_one({"_id": ada.id}) or {}
+        return (user.get("display_name") == "Former member" and "email" not in user
+                and user.get("bio") == "")
+    assert no_pii()
+    result = platform.agora("replay", "identity", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert no_pii()
+    assert api.get(f"/api/v1/users/{ada.id}").json()["display_name"] == "Former member"
+    identity_db = mongo_client[f"{platform.db_prefix}_identity"]
+    assert identity_db["credentials"].find_one({"_id": ada.id}) is None
+    assert identity_db["email_claims"].find_one({"_id": ada.email}) is None
+
+    # the address is free again: a new account, a new id
+    again = api.new_user(email=ada.email, display_name="Ada Again")
+    assert again.id != ada.id
+    assert api.get("/api/v1/me", user=again).json()["email"] == ada.email
