@@ -13,10 +13,12 @@ preferences (``prefs``, from notifications' own events) chose at that moment. Se
 """
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.projections import Projection, ReadModels, insert_new, update_versioned
@@ -61,8 +63,10 @@ def _member(rm: ReadModels, event: Envelope) -> None:
     update: dict[str, Any] = {"$set": fields} if fields else {}
     if "roles" in p:
         update["$addToSet"] = {"roles": {"$each": p["roles"]}}
-    if update:
-        rm["members"].update_one({"_id": p["user_id"]}, update, upsert=True)
+    if update:  # an erased member keeps "Former member", whatever arrives late
+        with contextlib.suppress(DuplicateKeyError):
+            rm["members"].update_one({"_id": p["user_id"], "erased": {"$ne": True}}, update,
+                                     upsert=True)
 
 
 @VIEWS.on("identity.role_granted", "identity.role_revoked")

@@ -62,3 +62,29 @@ def test_asyncapi_documents_every_identity_event():
         assert set(payload["required"]) == {n for n, f in schema.fields.items() if f.required}
         assert message["payload"]["allOf"][1]["properties"]["schema_version"]["const"] == \
             REGISTRY.latest_version(event_type)
+
+
+def test_the_export_fits_its_response_schema_and_holds_no_token_material():
+    from datetime import UTC, datetime
+
+    from services.identity.projections import login_view, session_view
+
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    session = session_view({"_id": "s1", "user_id": "u1", "client": "10.0.0.1", "created_at": at,
+                            "refreshed_at": at, "expires_at": at, "revoked_at": None})
+    login = login_view({"at": at, "outcome": "success", "client": "10.0.0.1",
+                        "email": "a@b.example", "session_id": "s1"})
+    assert set(session) == _keys(routes.ExportSession)
+    assert set(login) == _keys(routes.ExportLogin)
+    assert session["created_at"] == at.isoformat() and login["action"] == "login"
+    export = {"profile": private_profile(USER, ADVISOR), "sessions": [session],
+              "logins": [login], "exported_at": at.isoformat()}
+    assert set(export) == _keys(routes.DataExport)
+    dumped = str(routes.DataExport().dump(export))
+    for word in ("hash", "token", "password"):
+        assert word not in dumped
+
+
+def test_the_tombstone_is_public_and_carries_no_pii():
+    assert not REGISTRY.is_private(domain.USER_ERASED)
+    assert set(REGISTRY.schema(domain.USER_ERASED).fields) == {"user_id", "erased_at"}
