@@ -40,7 +40,7 @@ def try_amqp(uri: str) -> str:
     import pika
 
     if uri.startswith("pyamqp://"):  # kombu/nameko spelling of the same thing
-        uri = "amqp://" + uri[len("pyamqp://"):]
+        uri = "amqp://" + uri[len("pyamqp://") :]
     params = pika.URLParameters(uri)
     params.socket_timeout = ATTEMPT_SECONDS
     params.blocked_connection_timeout = ATTEMPT_SECONDS
@@ -62,16 +62,21 @@ def try_mongo(uri: str) -> str:
 
     ms = int(ATTEMPT_SECONDS * 1000)
     client = pymongo.MongoClient(
-        uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms, appname="agora-probe"
+        uri,
+        serverSelectionTimeoutMS=ms,
+        connectTimeoutMS=ms,
+        socketTimeoutMS=ms,
+        appname="agora-probe",
     )
     try:
         client.admin.command("ping")
         hello = client.admin.command("ismaster")
         try:
             version = client.server_info().get("version", "?")
-        except Exception:  # noqa: BLE001 - the stand-in may not answer buildInfo fully
+        except Exception:
             version = "?"
-        return f"MongoDB-compatible server {version}, wire versions {hello.get('minWireVersion')}..{hello.get('maxWireVersion')}"
+        wire = f"{hello.get('minWireVersion')}..{hello.get('maxWireVersion')}"
+        return f"MongoDB-compatible server {version}, wire versions {wire}"
     finally:
         client.close()
 
@@ -103,7 +108,7 @@ def wait(check, target: str, timeout: float, pid: int | None) -> int:
         try:
             print(check(target))
             return 0
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+        except Exception as exc:
             last_error = f"{type(exc).__name__}: {exc}".strip()
         if time.monotonic() + PAUSE_SECONDS >= deadline:
             print(f"{redact(target)} not ready: {last_error}", file=sys.stderr)
@@ -132,7 +137,9 @@ def management_uri(amqp_uri: str, port: int) -> str:
     scheme = "https" if parts.scheme == "amqps" else "http"
     userinfo = ""
     if parts.username is not None:
-        userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "") + "@"
+        userinfo = (
+            parts.username + (f":{parts.password}" if parts.password is not None else "") + "@"
+        )
     else:
         userinfo = "guest:guest@"
     host = parts.hostname or "127.0.0.1"

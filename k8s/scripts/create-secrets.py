@@ -17,7 +17,8 @@ changes nothing. To rotate one credential, print only that Secret and replace it
 
 Secrets, by environment:
 
-* both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user), agora-jwt (private_key.pem, public_key.pem: the Ed25519 key pair of the access tokens),
+* both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user),
+  agora-jwt (private_key.pem, public_key.pem: the Ed25519 key pair of the access tokens),
   agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
   moderation, feeds, notifications, conversations, migrate, and the SREs' admin
   (agora-mongodb-admin-password).
@@ -47,8 +48,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-MONGODB_USERS = ["gateway", "identity", "posts", "moderation", "feeds", "notifications",
-                 "conversations", "migrate"]
+MONGODB_USERS = [
+    "gateway",
+    "identity",
+    "posts",
+    "moderation",
+    "feeds",
+    "notifications",
+    "conversations",
+    "migrate",
+]
 RABBITMQ_APP_USER = "agora-app"
 RABBITMQ_VHOST = "agora"
 RABBITMQ_HOST = "agora-rabbitmq"  # the client Service of both the dev StatefulSet and the operator
@@ -83,11 +92,14 @@ def ed25519_key_pair() -> tuple[str, str]:
         private = Path(tmp) / "private.pem"
         subprocess.run(
             ["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(private)],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         public = subprocess.run(
             ["openssl", "pkey", "-in", str(private), "-pubout"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         return private.read_text(), public
 
@@ -102,7 +114,9 @@ def secret(name: str, namespace: str, data: dict[str, str]) -> dict:
     }
 
 
-def build(env: str, namespace: str, only: set[str] | None = None, with_jwt: bool = True) -> list[dict]:
+def build(
+    env: str, namespace: str, only: set[str] | None = None, with_jwt: bool = True
+) -> list[dict]:
     """All Secrets of one environment (or the named subset), as Kubernetes objects."""
     out: list[dict] = []
 
@@ -111,38 +125,75 @@ def build(env: str, namespace: str, only: set[str] | None = None, with_jwt: bool
 
     if wanted("agora-rabbitmq-app", "agora-rabbitmq-definitions"):
         app_password = new_password()
-        out.append(secret("agora-rabbitmq-app", namespace, {
-            "username": RABBITMQ_APP_USER,
-            "password": app_password,
-            "uri": f"amqp://{RABBITMQ_APP_USER}:{app_password}@{RABBITMQ_HOST}:5672/{RABBITMQ_VHOST}",
-        }))
+        out.append(
+            secret(
+                "agora-rabbitmq-app",
+                namespace,
+                {
+                    "username": RABBITMQ_APP_USER,
+                    "password": app_password,
+                    "uri": f"amqp://{RABBITMQ_APP_USER}:{app_password}@{RABBITMQ_HOST}:5672/{RABBITMQ_VHOST}",
+                },
+            )
+        )
         if env == "dev":
             admin_password = new_password()
-            out.append(secret("agora-rabbitmq-admin", namespace,
-                              {"username": "admin", "password": admin_password}))
+            out.append(
+                secret(
+                    "agora-rabbitmq-admin",
+                    namespace,
+                    {"username": "admin", "password": admin_password},
+                )
+            )
             users = {
                 "vhosts": [{"name": RABBITMQ_VHOST}],
                 "users": [
-                    {"name": RABBITMQ_APP_USER, "password_hash": rabbitmq_password_hash(app_password),
-                     "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []},
-                    {"name": "admin", "password_hash": rabbitmq_password_hash(admin_password),
-                     "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]},
+                    {
+                        "name": RABBITMQ_APP_USER,
+                        "password_hash": rabbitmq_password_hash(app_password),
+                        "hashing_algorithm": "rabbit_password_hashing_sha256",
+                        "tags": [],
+                    },
+                    {
+                        "name": "admin",
+                        "password_hash": rabbitmq_password_hash(admin_password),
+                        "hashing_algorithm": "rabbit_password_hashing_sha256",
+                        "tags": ["administrator"],
+                    },
                 ],
                 "permissions": [
-                    {"user": user, "vhost": RABBITMQ_VHOST, "configure": ".*", "write": ".*", "read": ".*"}
+                    {
+                        "user": user,
+                        "vhost": RABBITMQ_VHOST,
+                        "configure": ".*",
+                        "write": ".*",
+                        "read": ".*",
+                    }
                     for user in (RABBITMQ_APP_USER, "admin")
                 ],
             }
-            out.append(secret("agora-rabbitmq-definitions", namespace,
-                              {"20-users.json": json.dumps(users, indent=2)}))
+            out.append(
+                secret(
+                    "agora-rabbitmq-definitions",
+                    namespace,
+                    {"20-users.json": json.dumps(users, indent=2)},
+                )
+            )
 
     if wanted("agora-jwt") and with_jwt:
         private_pem, public_pem = ed25519_key_pair()
-        out.append(secret("agora-jwt", namespace,
-                          {"private_key.pem": private_pem, "public_key.pem": public_pem}))
+        out.append(
+            secret(
+                "agora-jwt",
+                namespace,
+                {"private_key.pem": private_pem, "public_key.pem": public_pem},
+            )
+        )
 
-    for user in MONGODB_USERS + ["admin"]:
-        password_secret = "agora-mongodb-admin-password" if user == "admin" else f"agora-{user}-mongodb-password"
+    for user in [*MONGODB_USERS, "admin"]:
+        password_secret = (
+            "agora-mongodb-admin-password" if user == "admin" else f"agora-{user}-mongodb-password"
+        )
         uri_secret = "agora-mongodb-admin" if user == "admin" else f"agora-{user}-mongodb"
         if not wanted(password_secret, uri_secret):
             continue
@@ -151,9 +202,17 @@ def build(env: str, namespace: str, only: set[str] | None = None, with_jwt: bool
         if env == "dev":
             # The same keys the MongoDB Community Operator writes in production.
             uri = f"mongodb://{user}:{password}@{MONGODB_DEV_HOST}:27017/admin?authSource=admin"
-            out.append(secret(uri_secret, namespace, {
-                "username": user, "password": password, "connectionString.standard": uri,
-            }))
+            out.append(
+                secret(
+                    uri_secret,
+                    namespace,
+                    {
+                        "username": user,
+                        "password": password,
+                        "connectionString.standard": uri,
+                    },
+                )
+            )
     return out
 
 
@@ -161,10 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--env", choices=["dev", "prod"], required=True)
     parser.add_argument("--namespace", required=True)
-    parser.add_argument("--only", action="append", metavar="SECRET",
-                        help="print only this Secret (repeatable); for rotations")
-    parser.add_argument("--no-jwt", action="store_true",
-                        help="skip the token-signing key pair (when it comes from elsewhere)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="SECRET",
+        help="print only this Secret (repeatable); for rotations",
+    )
+    parser.add_argument(
+        "--no-jwt",
+        action="store_true",
+        help="skip the token-signing key pair (when it comes from elsewhere)",
+    )
     args = parser.parse_args(argv)
     items = build(args.env, args.namespace, set(args.only) if args.only else None, not args.no_jwt)
     if not items:

@@ -23,8 +23,7 @@ K8S = REPO / "k8s"
 OVERLAYS = ["dev", "prod"]
 
 # The seven long-running processes, each `agora run <name>` (docs/architecture.md).
-SERVICES = ["gateway", "identity", "posts", "moderation", "feeds", "notifications",
-            "conversations"]
+SERVICES = ["gateway", "identity", "posts", "moderation", "feeds", "notifications", "conversations"]
 # The services that consume events and own read models (everything but the gateway).
 CONSUMERS = ["identity", "posts", "moderation", "feeds", "notifications", "conversations"]
 IMAGE = "ghcr.io/agora-community/agora"
@@ -44,7 +43,10 @@ def kubectl() -> str:
 def render(overlay_dir: Path) -> str:
     result = subprocess.run(
         [kubectl(), "kustomize", str(overlay_dir)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if result.returncode != 0:
         pytest.fail(f"kubectl kustomize {overlay_dir} failed:\n{result.stderr}", pytrace=False)

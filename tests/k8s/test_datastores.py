@@ -21,10 +21,16 @@ DEV_CREATE_USERS = K8S / "components" / "datastores-dev" / "mongodb" / "create-u
 
 
 def prod_policies(prod):
-    return {p["spec"]["name"]: {"vhost": p["spec"]["vhost"], "pattern": p["spec"]["pattern"],
-                                "apply-to": p["spec"]["applyTo"], "priority": p["spec"]["priority"],
-                                "definition": p["spec"]["definition"]}
-            for p in prod.of_kind("Policy")}
+    return {
+        p["spec"]["name"]: {
+            "vhost": p["spec"]["vhost"],
+            "pattern": p["spec"]["pattern"],
+            "apply-to": p["spec"]["applyTo"],
+            "priority": p["spec"]["priority"],
+            "definition": p["spec"]["definition"],
+        }
+        for p in prod.of_kind("Policy")
+    }
 
 
 def dev_policies():
@@ -81,10 +87,18 @@ def test_dead_letter_policy(prod, service):
     assert definition["overflow"] == "reject-publish"  # required by at-least-once
     assert 1 <= definition["delivery-limit"] <= 100  # poison messages end up dead-lettered
     pattern = re.compile(policy["pattern"])
-    covered = [f"{service}.on-post-published", f"evt-posts-posts.post_published--{service}.on_post_published"]
-    not_covered = [f"{service}.dead-letters", f"rpc-{service}", f"{service}.on-post-published.retry-1",
-                   f"{service}.delay.30s", "other.on-post-published",
-                   "evt-posts-posts.post_published--other.handle"]
+    covered = [
+        f"{service}.on-post-published",
+        f"evt-posts-posts.post_published--{service}.on_post_published",
+    ]
+    not_covered = [
+        f"{service}.dead-letters",
+        f"rpc-{service}",
+        f"{service}.on-post-published.retry-1",
+        f"{service}.delay.30s",
+        "other.on-post-published",
+        "evt-posts-posts.post_published--other.handle",
+    ]
     for name in covered:
         assert pattern.search(name), name
     for name in not_covered:
@@ -129,7 +143,7 @@ def test_dev_mongodb_creates_the_same_users(dev):
     assert 'roles: [{ role: "readWrite", db: prefix + "_" + service }]' in script
     sts = dev.get("StatefulSet", "agora-mongodb")
     env = {v["name"]: v for v in pod_spec(sts)["containers"][0]["env"]}
-    for user in SERVICES + ["migrate"]:
+    for user in [*SERVICES, "migrate"]:
         ref = env[f"AGORA_{user.upper()}_MONGODB_PASSWORD"]["valueFrom"]["secretKeyRef"]
         assert ref == {"name": f"agora-{user}-mongodb-password", "key": "password"}
     assert "secretKeyRef" in env["MONGO_INITDB_ROOT_PASSWORD"]["valueFrom"]
@@ -149,7 +163,9 @@ def test_dev_data_stores_are_hardened(dev, name):
 def test_dev_rabbitmq_pods_match_what_the_operator_labels(dev, prod):
     """The network policies and the PodMonitor select the broker by the operator's label."""
     sts = dev.get("StatefulSet", "agora-rabbitmq")
-    assert sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == "agora-rabbitmq"
+    assert (
+        sts["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == "agora-rabbitmq"
+    )
     ports = {p["name"]: p["containerPort"] for p in pod_spec(sts)["containers"][0]["ports"]}
     assert ports["amqp"] == 5672 and ports["prometheus"] == 15692 and ports["management"] == 15672
     assert dev.has("Service", "agora-rabbitmq")  # what AMQP_URI names, as the operator's Service

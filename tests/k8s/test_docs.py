@@ -13,9 +13,17 @@ pytestmark = pytest.mark.k8s
 
 RUNBOOK = REPO / "docs" / "runbook.md"
 REQUIRED_SECTIONS = [
-    "Secrets", "Deploy", "Scale", "Roll back", "Read metrics", "Replay a read model",
-    "Re-drive dead letters", "Rotate the token-signing key", "Rotate database passwords",
-    "Handle a poison message", "Restore a service from its event log",
+    "Secrets",
+    "Deploy",
+    "Scale",
+    "Roll back",
+    "Read metrics",
+    "Replay a read model",
+    "Re-drive dead letters",
+    "Rotate the token-signing key",
+    "Rotate database passwords",
+    "Handle a poison message",
+    "Restore a service from its event log",
 ]
 
 
@@ -36,11 +44,17 @@ def test_runbook_section_has_commands(title):
 def test_runbook_names_existing_objects(prod):
     text = RUNBOOK.read_text()
     for kind, name in set(re.findall(r"\b(cronjob|deployment|job|hpa)/(agora-[a-z-]+)\b", text)):
-        kinds = {"cronjob": "CronJob", "deployment": "Deployment", "job": "Job",
-                 "hpa": "HorizontalPodAutoscaler"}
+        kinds = {
+            "cronjob": "CronJob",
+            "deployment": "Deployment",
+            "job": "Job",
+            "hpa": "HorizontalPodAutoscaler",
+        }
         if kind == "job" and re.search(r"-(replay|redrive)-", name):
             continue  # Jobs created from the CronJob templates, with a timestamp suffix
-        assert prod.has(kinds[kind], name), f"runbook mentions {kind}/{name}, which prod does not have"
+        assert prod.has(kinds[kind], name), (
+            f"runbook mentions {kind}/{name}, which prod does not have"
+        )
 
 
 def test_deploy_doc_ends_with_the_readme_section():

@@ -75,19 +75,37 @@ def ignored(path: str, patterns: list[str]) -> bool:
         parts = path.split("/")
         prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
         if any(fnmatch.fnmatchcase(p, c) for p in prefixes for c in candidates) or (
-                pattern.startswith("**/") and any(fnmatch.fnmatchcase(part, pattern[3:]) for part in parts)):
+            pattern.startswith("**/")
+            and any(fnmatch.fnmatchcase(part, pattern[3:]) for part in parts)
+        ):
             result = not negate
     return result
 
 
 def test_dockerignore_keeps_the_context_to_what_the_build_copies():
-    patterns = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
-    for needed in ["pyproject.toml", "constraints.txt", "services/shared/cli.py", "gateway/service.py"]:
+    patterns = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for needed in [
+        "pyproject.toml",
+        "constraints.txt",
+        "services/shared/cli.py",
+        "gateway/service.py",
+    ]:
         assert not ignored(needed, patterns), needed
-    for kept_out in [".git/HEAD", ".venv/bin/python", ".state/jwt.pem", "tests/conftest.py",
-                     "k8s/base/gateway.yaml", "services/shared/__pycache__/cli.cpython-311.pyc",
-                     "docs/runbook.md", "bench/run.py", "dev/stack.sh"]:
+    for kept_out in [
+        ".git/HEAD",
+        ".venv/bin/python",
+        ".state/jwt.pem",
+        "tests/conftest.py",
+        "k8s/base/gateway.yaml",
+        "services/shared/__pycache__/cli.cpython-311.pyc",
+        "docs/runbook.md",
+        "bench/run.py",
+        "dev/stack.sh",
+    ]:
         assert ignored(kept_out, patterns), kept_out
     for keyword, rest in instructions():
         if keyword == "COPY" and "--from=" not in rest:
@@ -102,23 +120,45 @@ def test_installed_package_carries_its_data_files(tmp_path):
     if shutil.which("git") is None:
         pytest.fail("git is needed to list the package's files", pytrace=False)
     context = tmp_path / "context"
-    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "pyproject.toml",
-                              "services", "gateway"], cwd=REPO, capture_output=True, text=True,
-                             check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "pyproject.toml", "services", "gateway"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for name in tracked:
         if "__pycache__" in name or not (REPO / name).is_file():
             continue
         (context / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, context / name)
     build = tmp_path / "build"
-    result = subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q",
-                             "build_py", "--build-lib", str(build)],
-                            cwd=context, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import setuptools; setuptools.setup()",
+            "-q",
+            "build_py",
+            "--build-lib",
+            str(build),
+        ],
+        cwd=context,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
-    data = [n for n in tracked if n.startswith(("services/", "gateway/"))
-            and not n.endswith((".py", ".pyc")) and "__pycache__" not in n]
+    data = [
+        n
+        for n in tracked
+        if n.startswith(("services/", "gateway/"))
+        and not n.endswith((".py", ".pyc"))
+        and "__pycache__" not in n
+    ]
     missing = [n for n in data if not (build / n).exists()]
     assert not missing, (
         f"not installed by `pip install .`, so missing from the image: {missing}. "
         "Declare them as package data in pyproject.toml, e.g. [tool.setuptools.package-data] "
-        '"*" = ["*.yaml", "static/**/*"]')
+        '"*" = ["*.yaml", "static/**/*"]'
+    )

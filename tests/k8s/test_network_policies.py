@@ -19,7 +19,9 @@ SMTP = {25, 587}
 
 
 def selecting(r: Rendered, labels: dict[str, str]) -> list[dict]:
-    return [p for p in r.of_kind("NetworkPolicy") if selector_matches(p["spec"]["podSelector"], labels)]
+    return [
+        p for p in r.of_kind("NetworkPolicy") if selector_matches(p["spec"]["podSelector"], labels)
+    ]
 
 
 def egress_ports(policies: list[dict]) -> set[int]:
@@ -32,7 +34,12 @@ def egress_ports(policies: list[dict]) -> set[int]:
 
 
 def ingress_sources(policies: list[dict]) -> list[dict]:
-    return [peer for p in policies for rule in p["spec"].get("ingress", []) for peer in rule.get("from", [])]
+    return [
+        peer
+        for p in policies
+        for rule in p["spec"].get("ingress", [])
+        for peer in rule.get("from", [])
+    ]
 
 
 @pytest.mark.parametrize("name", OVERLAYS)
@@ -64,13 +71,20 @@ def test_service_allow_list(rendered_overlays, name, service):
     assert egress_ports(policies) == allowed
 
     sources = ingress_sources(policies)
-    namespaces = {peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
-                  for peer in sources}
+    namespaces = {
+        peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+        for peer in sources
+    }
     expected = {"monitoring", "ingress-nginx"} if service == "gateway" else {"monitoring"}
     assert namespaces == expected, "only the gateway is reachable from the ingress controller"
     assert all("ipBlock" not in peer for peer in sources)
     # Inbound traffic only on the http port.
-    ports = {port["port"] for p in policies for rule in p["spec"].get("ingress", []) for port in rule["ports"]}
+    ports = {
+        port["port"]
+        for p in policies
+        for rule in p["spec"].get("ingress", [])
+        for port in rule["ports"]
+    }
     assert ports == {"http"}
 
 
@@ -78,14 +92,22 @@ def test_service_allow_list(rendered_overlays, name, service):
 def test_data_stores_admit_only_the_platform(rendered_overlays, name):
     r = rendered_overlays[name]
     rabbit = r.get("NetworkPolicy", "agora-rabbitmq")
-    amqp_rules = [rule for rule in rabbit["spec"]["ingress"] if {p["port"] for p in rule["ports"]} == {5672}]
+    amqp_rules = [
+        rule for rule in rabbit["spec"]["ingress"] if {p["port"] for p in rule["ports"]} == {5672}
+    ]
     (amqp,) = amqp_rules
     for service in SERVICES:
-        assert any(selector_matches(peer["podSelector"], {"app.kubernetes.io/name": service})
-                   for peer in amqp["from"])
-    assert not any(selector_matches(peer["podSelector"], {"app.kubernetes.io/name": "intruder"})
-                   for peer in amqp["from"])
+        assert any(
+            selector_matches(peer["podSelector"], {"app.kubernetes.io/name": service})
+            for peer in amqp["from"]
+        )
+    assert not any(
+        selector_matches(peer["podSelector"], {"app.kubernetes.io/name": "intruder"})
+        for peer in amqp["from"]
+    )
     mongo = r.get("NetworkPolicy", "agora-mongodb")
     for rule in mongo["spec"]["ingress"]:
         assert {p["port"] for p in rule["ports"]} == {27017}
-        assert all("namespaceSelector" not in peer and "ipBlock" not in peer for peer in rule["from"])
+        assert all(
+            "namespaceSelector" not in peer and "ipBlock" not in peer for peer in rule["from"]
+        )

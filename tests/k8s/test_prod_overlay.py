@@ -15,9 +15,12 @@ AUTOSCALED = ["gateway", "posts", "feeds", "notifications"]
 @pytest.mark.parametrize("service", SERVICES)
 def test_at_least_two_replicas(prod, service):
     d = prod.get("Deployment", f"agora-{service}")
-    hpas = [h for h in prod.of_kind("HorizontalPodAutoscaler")
-            if h["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                               "name": f"agora-{service}"}]
+    hpas = [
+        h
+        for h in prod.of_kind("HorizontalPodAutoscaler")
+        if h["spec"]["scaleTargetRef"]
+        == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"agora-{service}"}
+    ]
     if service in AUTOSCALED:
         (hpa,) = hpas
         assert hpa["spec"]["minReplicas"] >= 2
@@ -36,8 +39,11 @@ def test_gateway_autoscales_from_three(prod):
 @pytest.mark.parametrize("service", SERVICES)
 def test_pod_disruption_budget(prod, service):
     d = prod.get("Deployment", f"agora-{service}")
-    budgets = [p for p in prod.of_kind("PodDisruptionBudget")
-               if selector_matches(p["spec"]["selector"], pod_labels(d))]
+    budgets = [
+        p
+        for p in prod.of_kind("PodDisruptionBudget")
+        if selector_matches(p["spec"]["selector"], pod_labels(d))
+    ]
     assert len(budgets) == 1
     spec = budgets[0]["spec"]
     assert spec.get("maxUnavailable") == 1 or spec.get("minAvailable") == 1
@@ -61,7 +67,10 @@ def test_gateway_ingress_with_tls_for_the_api_only(prod):
     hosts = [rule["host"] for rule in spec["rules"]]
     assert spec["tls"] and all(host in spec["tls"][0]["hosts"] for host in hosts)
     assert spec["tls"][0]["secretName"]
-    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    assert (
+        ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"]
+        == "true"
+    )
     paths = [p for rule in spec["rules"] for p in rule["http"]["paths"]]
     assert [(p["path"], p["pathType"]) for p in paths] == [("/api/v1", "Prefix")]
     for p in paths:
@@ -72,8 +81,12 @@ def test_only_the_gateway_is_exposed(rendered_overlays):
     for r in rendered_overlays.values():
         for svc in r.of_kind("Service"):
             assert svc["spec"].get("type", "ClusterIP") == "ClusterIP", svc["metadata"]["name"]
-        backends = {p["backend"]["service"]["name"] for i in r.of_kind("Ingress")
-                    for rule in i["spec"]["rules"] for p in rule["http"]["paths"]}
+        backends = {
+            p["backend"]["service"]["name"]
+            for i in r.of_kind("Ingress")
+            for rule in i["spec"]["rules"]
+            for p in rule["http"]["paths"]
+        }
         assert backends <= {"agora-gateway"}
 
 

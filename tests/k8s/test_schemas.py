@@ -27,12 +27,40 @@ KUBERNETES_VERSION = "1.30.0"
 CRD_SCHEMAS = Path(__file__).parent / "crd_schemas"
 
 EXPECTED_KINDS = {
-    "dev": {"Namespace", "ConfigMap", "Service", "ServiceAccount", "Deployment", "Job", "CronJob",
-            "NetworkPolicy", "StatefulSet"},
-    "prod": {"Namespace", "ConfigMap", "Service", "ServiceAccount", "Deployment", "Job", "CronJob",
-             "NetworkPolicy", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress",
-             "ServiceMonitor", "PodMonitor", "PrometheusRule", "RabbitmqCluster", "Vhost", "User",
-             "Permission", "Policy", "Queue", "MongoDBCommunity"},
+    "dev": {
+        "Namespace",
+        "ConfigMap",
+        "Service",
+        "ServiceAccount",
+        "Deployment",
+        "Job",
+        "CronJob",
+        "NetworkPolicy",
+        "StatefulSet",
+    },
+    "prod": {
+        "Namespace",
+        "ConfigMap",
+        "Service",
+        "ServiceAccount",
+        "Deployment",
+        "Job",
+        "CronJob",
+        "NetworkPolicy",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Ingress",
+        "ServiceMonitor",
+        "PodMonitor",
+        "PrometheusRule",
+        "RabbitmqCluster",
+        "Vhost",
+        "User",
+        "Permission",
+        "Policy",
+        "Queue",
+        "MongoDBCommunity",
+    },
 }
 
 
@@ -40,8 +68,10 @@ def kubernetes_validate():
     try:
         import kubernetes_validate as kv
     except ImportError:
-        pytest.fail("the k8s tests need the kubernetes-validate package (pip install kubernetes-validate)",
-                    pytrace=False)
+        pytest.fail(
+            "the k8s tests need the kubernetes-validate package (pip install kubernetes-validate)",
+            pytrace=False,
+        )
     return kv
 
 
@@ -49,8 +79,11 @@ def _strict(schema):
     """Reject unknown fields where the CRD does not explicitly allow them."""
     if isinstance(schema, dict):
         schema = {k: _strict(v) for k, v in schema.items()}
-        if ("properties" in schema and "additionalProperties" not in schema
-                and not schema.get("x-kubernetes-preserve-unknown-fields")):
+        if (
+            "properties" in schema
+            and "additionalProperties" not in schema
+            and not schema.get("x-kubernetes-preserve-unknown-fields")
+        ):
             schema["additionalProperties"] = False
         return schema
     if isinstance(schema, list):
@@ -75,13 +108,17 @@ def crd_validators():
 def validate(obj: dict) -> list[str]:
     key = (obj["apiVersion"], obj["kind"])
     if key in crd_validators():
-        return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
-                for e in crd_validators()[key].iter_errors(obj)]
+        return [
+            f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in crd_validators()[key].iter_errors(obj)
+        ]
     kv = kubernetes_validate()
     try:
         kv.validate(obj, KUBERNETES_VERSION, strict=True)
     except kv.utils.SchemaNotFoundError:
-        return [f"no schema for {obj['apiVersion']} {obj['kind']}: add its CRD schema to crd_schemas/"]
+        return [
+            f"no schema for {obj['apiVersion']} {obj['kind']}: add its CRD schema to crd_schemas/"
+        ]
     except kv.utils.ValidationError as e:
         return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"]
     return []
@@ -110,8 +147,11 @@ def test_every_namespaced_object_lands_in_the_overlay_namespace(rendered_overlay
     r: Rendered = rendered_overlays[name]
     (namespace,) = r.of_kind("Namespace")
     ns = namespace["metadata"]["name"]
-    wrong = [f"{o['kind']}/{o['metadata']['name']}" for o in r.objects
-             if o["kind"] != "Namespace" and o["metadata"].get("namespace") != ns]
+    wrong = [
+        f"{o['kind']}/{o['metadata']['name']}"
+        for o in r.objects
+        if o["kind"] != "Namespace" and o["metadata"].get("namespace") != ns
+    ]
     assert not wrong
 
 

@@ -24,8 +24,13 @@ BANK_OWNED = {"agora-gateway-tls", "agora-service-credentials", "agora-smtp"}
 
 
 def generated(env: str, namespace: str) -> dict[str, dict[str, str]]:
-    result = subprocess.run([sys.executable, str(SCRIPT), "--env", env, "--namespace", namespace],
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--env", env, "--namespace", namespace],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)["items"]
     for item in items:
@@ -53,8 +58,11 @@ def references(r: Rendered) -> dict[str, set[str]]:
             for source in c.get("envFrom", []):
                 if "secretRef" in source:
                     add(source["secretRef"]["name"])
-        spec = w["spec"]["template"]["spec"] if w["kind"] != "CronJob" else \
-            w["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        spec = (
+            w["spec"]["template"]["spec"]
+            if w["kind"] != "CronJob"
+            else w["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        )
         for volume in spec.get("volumes", []):
             if "secret" in volume:
                 add(volume["secret"]["secretName"])
@@ -74,14 +82,20 @@ def operator_generated(r: Rendered) -> dict[str, set[str]]:
     out = {}
     for mdb in r.of_kind("MongoDBCommunity"):
         for user in mdb["spec"]["users"]:
-            out[user["connectionStringSecretName"]] = {"connectionString.standard", "username", "password"}
+            out[user["connectionStringSecretName"]] = {
+                "connectionString.standard",
+                "username",
+                "password",
+            }
     return out
 
 
 @pytest.fixture(scope="module")
 def secrets_by_overlay(rendered_overlays):
-    return {name: generated(name, rendered_overlays[name].of_kind("Namespace")[0]["metadata"]["name"])
-            for name in OVERLAYS}
+    return {
+        name: generated(name, rendered_overlays[name].of_kind("Namespace")[0]["metadata"]["name"])
+        for name in OVERLAYS
+    }
 
 
 @pytest.mark.parametrize("name", OVERLAYS)
@@ -99,10 +113,14 @@ def test_every_referenced_secret_is_provided(rendered_overlays, secrets_by_overl
 @pytest.mark.parametrize("name", OVERLAYS)
 def test_no_secret_or_credential_is_committed(rendered_overlays, name):
     r = rendered_overlays[name]
-    assert not r.of_kind("Secret"), "Secrets are created by the operator, never rendered from the repo"
+    assert not r.of_kind("Secret"), (
+        "Secrets are created by the operator, never rendered from the repo"
+    )
     assert "-----BEGIN" not in r.text
     assert not re.search(r"(amqp|mongodb|https?)://[^/\s:@]+:[^/\s@]+@", r.text)
-    assert not re.search(r"(?i)(password|passwd|secret|token)\s*[:=]\s*['\"]?[A-Za-z0-9+/]{12,}", r.text)
+    assert not re.search(
+        r"(?i)(password|passwd|secret|token)\s*[:=]\s*['\"]?[A-Za-z0-9+/]{12,}", r.text
+    )
 
 
 def test_prod_leaves_operator_owned_secrets_alone(secrets_by_overlay, prod):
@@ -112,8 +130,16 @@ def test_prod_leaves_operator_owned_secrets_alone(secrets_by_overlay, prod):
 
 def test_dev_connection_strings_match_the_passwords(secrets_by_overlay):
     secrets = secrets_by_overlay["dev"]
-    for user in ["gateway", "identity", "posts", "moderation", "feeds", "notifications",
-                 "conversations", "migrate"]:
+    for user in [
+        "gateway",
+        "identity",
+        "posts",
+        "moderation",
+        "feeds",
+        "notifications",
+        "conversations",
+        "migrate",
+    ]:
         password = secrets[f"agora-{user}-mongodb-password"]["password"]
         uri = secrets[f"agora-{user}-mongodb"]["connectionString.standard"]
         assert uri == f"mongodb://{user}:{password}@agora-mongodb:27017/admin?authSource=admin"
@@ -128,11 +154,19 @@ def test_token_keys_are_an_ed25519_pair(secrets_by_overlay, tmp_path):
     """The gateway pins EdDSA: an RSA or EC key would make every token invalid."""
     keys = secrets_by_overlay["prod"]["agora-jwt"]
     (tmp_path / "private.pem").write_text(keys["private_key.pem"])
-    text = subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "private.pem"), "-text_pub", "-noout"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["openssl", "pkey", "-in", str(tmp_path / "private.pem"), "-text_pub", "-noout"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert text.startswith("ED25519 Public-Key")
-    public = subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "private.pem"), "-pubout"],
-                            capture_output=True, text=True, check=True).stdout
+    public = subprocess.run(
+        ["openssl", "pkey", "-in", str(tmp_path / "private.pem"), "-pubout"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert public == keys["public_key.pem"]
 
 

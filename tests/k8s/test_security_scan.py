@@ -26,17 +26,35 @@ CONFIG = K8S / ".checkov.yaml"
 def checkov() -> str:
     path = os.environ.get("CHECKOV") or shutil.which("checkov")
     if not path:
-        pytest.fail("checkov not found: install it in its own virtualenv "
-                    "(python3 -m venv V && V/bin/pip install checkov==3.3.30) and set CHECKOV=V/bin/checkov",
-                    pytrace=False)
+        pytest.fail(
+            "checkov not found: install it in its own virtualenv "
+            "(python3 -m venv V && V/bin/pip install checkov==3.3.30) and set "
+            "CHECKOV=V/bin/checkov",
+            pytrace=False,
+        )
     return path
 
 
 def run_checkov(framework: str, target) -> dict:
     result = subprocess.run(
-        [checkov(), "--config-file", str(CONFIG), "--framework", framework, "--skip-download",
-         "-f", str(target), "-o", "json", "--quiet", "--compact"],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            checkov(),
+            "--config-file",
+            str(CONFIG),
+            "--framework",
+            framework,
+            "--skip-download",
+            "-f",
+            str(target),
+            "-o",
+            "json",
+            "--quiet",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
     )
     assert result.returncode in (0, 1), result.stderr
@@ -56,10 +74,13 @@ def scans(rendered_overlays, tmp_path_factory) -> dict[str, dict]:
     return out
 
 
-@pytest.mark.parametrize("target", OVERLAYS + ["Dockerfile"])
+@pytest.mark.parametrize("target", [*OVERLAYS, "Dockerfile"])
 def test_checkov_reports_no_failed_check(scans, target):
     report = scans[target]
-    failed = [f"{f['check_id']} {f['check_name']} — {f['resource']}" for f in report["results"]["failed_checks"]]
+    failed = [
+        f"{f['check_id']} {f['check_name']} — {f['resource']}"
+        for f in report["results"]["failed_checks"]
+    ]
     assert not failed, "\n".join(failed)
     assert report["summary"]["passed"] > 50  # it really scanned something
     assert report["summary"]["parsing_errors"] == 0
@@ -70,7 +91,9 @@ def test_every_global_skip_is_justified():
     skips = yaml.safe_load(text)["skip-check"]
     for check in skips:
         # A comment block naming the check precedes it in the file.
-        assert re.search(rf"^  # {check} \".+\": \S.*$", text, re.MULTILINE), f"{check} skipped without a reason"
+        assert re.search(rf"^  # {check} \".+\": \S.*$", text, re.MULTILINE), (
+            f"{check} skipped without a reason"
+        )
 
 
 @pytest.mark.parametrize("name", OVERLAYS)

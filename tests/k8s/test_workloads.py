@@ -31,15 +31,23 @@ pytestmark = pytest.mark.k8s
 DEPLOYMENTS = [(o, s) for o in OVERLAYS for s in SERVICES]
 JOBS = [(o, "Job", "agora-migrate", ["migrate"]) for o in OVERLAYS] + [
     (o, "CronJob", f"agora-{kind}-{s}", args)
-    for o in OVERLAYS for s in CONSUMERS
+    for o in OVERLAYS
+    for s in CONSUMERS
     for kind, args in (("replay", ["replay", s]), ("redrive", ["dead-letters", "redrive", s]))
 ]
-STANDARD_LABELS = ["app.kubernetes.io/name", "app.kubernetes.io/instance",
-                   "app.kubernetes.io/component", "app.kubernetes.io/part-of",
-                   "app.kubernetes.io/version", "app.kubernetes.io/managed-by"]
+STANDARD_LABELS = [
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+]
 # A tag that names one release (semver), never a moving one such as "latest" or "3".
 PINNED_IMAGE = re.compile(r"^[a-z0-9.\-/]+(:\d+\.\d+\.\d+[\w.\-]*|@sha256:[0-9a-f]{64})$")
-SECRET_LIKE_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|KEY|CREDENTIAL|_URI$|_URL$", re.IGNORECASE)
+SECRET_LIKE_NAME = re.compile(
+    r"PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|KEY|CREDENTIAL|_URI$|_URL$", re.IGNORECASE
+)
 
 
 @pytest.fixture
@@ -61,8 +69,9 @@ def ids(params):
 
 
 def by_deployment(test):
-    return pytest.mark.parametrize("deployment", DEPLOYMENTS, indirect=True,
-                                   ids=[f"{o}-{s}" for o, s in DEPLOYMENTS])(test)
+    return pytest.mark.parametrize(
+        "deployment", DEPLOYMENTS, indirect=True, ids=[f"{o}-{s}" for o, s in DEPLOYMENTS]
+    )(test)
 
 
 def by_job(test):
@@ -78,7 +87,7 @@ def image_tag(image: str) -> str:
     return image.rsplit(":", 1)[1] if "@" not in image else image.split("@", 1)[1]
 
 
-# ---------------------------------------------------------------- checks shared by Deployments and Jobs
+# ------------------------------------------------------- checks shared by Deployments and Jobs
 
 
 def assert_image_pinned(obj):
@@ -123,7 +132,9 @@ def assert_security_context(obj):
         assert sc.get("privileged") in (None, False), f"{c['name']}: privileged"
         assert sc.get("capabilities", {}).get("drop") == ["ALL"], f"{c['name']}: capabilities.drop"
         assert not sc.get("capabilities", {}).get("add"), f"{c['name']}: capabilities.add"
-        assert (effective("seccompProfile") or {}).get("type") == "RuntimeDefault", f"{c['name']}: seccomp"
+        assert (effective("seccompProfile") or {}).get("type") == "RuntimeDefault", (
+            f"{c['name']}: seccomp"
+        )
 
 
 def assert_configuration_from_configmaps_and_secrets(r: Rendered, obj):
@@ -136,7 +147,12 @@ def assert_configuration_from_configmaps_and_secrets(r: Rendered, obj):
             name = var["name"]
             if "valueFrom" in var:
                 ref = var["valueFrom"]
-                assert set(ref) <= {"secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef"}
+                assert set(ref) <= {
+                    "secretKeyRef",
+                    "configMapKeyRef",
+                    "fieldRef",
+                    "resourceFieldRef",
+                }
                 if "configMapKeyRef" in ref:
                     cm = r.get("ConfigMap", ref["configMapKeyRef"]["name"])
                     assert ref["configMapKeyRef"]["key"] in cm["data"]
@@ -144,7 +160,9 @@ def assert_configuration_from_configmaps_and_secrets(r: Rendered, obj):
             value = str(var.get("value", ""))
             if name.endswith("_FILE") and value.startswith("/var/run/secrets/"):
                 continue  # a path to a mounted Secret, not a secret
-            assert not SECRET_LIKE_NAME.search(name), f"{name} is set literally; it must come from a Secret"
+            assert not SECRET_LIKE_NAME.search(name), (
+                f"{name} is set literally; it must come from a Secret"
+            )
             assert not re.search(r"://[^/\s:@]+:[^/\s@]+@", value), f"{name} holds credentials"
 
 
@@ -223,7 +241,9 @@ def test_deployment_config_maps_hold_no_secrets(deployment):
                 assert value.startswith("/var/run/secrets/"), key
                 continue
             assert not SECRET_LIKE_NAME.search(key), f"{name}: {key} belongs in a Secret"
-            assert not re.search(r"://[^/\s:@]+:[^/\s@]+@", value), f"{name}: {key} holds credentials"
+            assert not re.search(r"://[^/\s:@]+:[^/\s@]+@", value), (
+                f"{name}: {key} holds credentials"
+            )
 
 
 @by_deployment
@@ -231,12 +251,19 @@ def test_deployment_token_keys_least_privilege(deployment):
     """identity signs access tokens (private key); the gateway only verifies (public key);
     no other process sees either."""
     _, service, d = deployment
-    mounted = {item["key"] for v in pod_spec(d).get("volumes", [])
-               if v.get("secret", {}).get("secretName") == "agora-jwt" for item in v["secret"]["items"]}
+    mounted = {
+        item["key"]
+        for v in pod_spec(d).get("volumes", [])
+        if v.get("secret", {}).get("secretName") == "agora-jwt"
+        for item in v["secret"]["items"]
+    }
     expected = {"identity": {"private_key.pem", "public_key.pem"}, "gateway": {"public_key.pem"}}
     assert mounted == expected.get(service, set())
-    env_refs = {v["valueFrom"]["secretKeyRef"]["name"] for v in the_container(d)["env"]
-                if "secretKeyRef" in v.get("valueFrom", {})}
+    env_refs = {
+        v["valueFrom"]["secretKeyRef"]["name"]
+        for v in the_container(d)["env"]
+        if "secretKeyRef" in v.get("valueFrom", {})
+    }
     assert "agora-jwt" not in env_refs
 
 
@@ -281,7 +308,7 @@ def test_job_runs_its_agora_command(job):
     _, obj, args = job
     c = the_container(obj)
     assert c["image"].startswith(IMAGE)
-    assert c["command"] + c["args"] == ["agora"] + args
+    assert c["command"] + c["args"] == ["agora", *args]
 
 
 @by_job
