@@ -22,6 +22,10 @@ PYTEST_ARGS ?=
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .state/tools/checkov-$(CHECKOV_VERSION)
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed
+# promtool (PromQL checks of the alerts and dashboard), taken out of Debian's `prometheus` package
+# without installing it: no Prometheus daemon is set up or started on the machine.
+PROMTOOL_DIR    := .state/tools/prometheus
+PROMTOOL        := $(PROMTOOL_DIR)/usr/bin/promtool
 
 # Load the URIs written by `dev/stack.sh up` into a recipe's shell.
 with_stack_env := set -a; source $(STACK_ENV); set +a;
@@ -51,8 +55,17 @@ $(VENV_STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'; \
 	touch $@
 
-tools: $(CHECKOV_STAMP) ## test tools kept out of .venv (checkov, in .state/tools/)
+tools: $(CHECKOV_STAMP) $(PROMTOOL) ## test tools kept out of .venv (checkov, promtool: .state/tools/)
 	@true
+
+$(PROMTOOL):
+	@mkdir -p $(PROMTOOL_DIR); exec 8>.state/tools.lock; flock 8; \
+	if [ -x $@ ]; then exit 0; fi; \
+	echo "make tools: promtool from Debian's prometheus package into $(PROMTOOL_DIR)"; \
+	cd $(PROMTOOL_DIR); \
+	apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus; }; \
+	dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb usr/bin/prometheus; \
+	test -x usr/bin/promtool
 
 $(CHECKOV_STAMP):
 	@mkdir -p .state/tools; exec 8>.state/tools.lock; flock 8; \
@@ -72,6 +85,7 @@ status: ## show what the local stack runs
 test: infra tools ## run every test (unit, integration, e2e, k8s) against the local stack
 	@$(with_stack_env) \
 	export CHECKOV=$${CHECKOV:-$(CURDIR)/$(CHECKOV_VENV)/bin/checkov}; \
+	export PROMTOOL=$${PROMTOOL:-$(CURDIR)/$(PROMTOOL)}; \
 	rc=0; $(VENV)/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) — counted as a failure" >&2; fi; \
 	exit $$rc

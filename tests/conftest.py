@@ -52,7 +52,7 @@ def wait_for(condition, timeout: float = 15.0, interval: float = 0.02, message: 
             return result
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {message or condition}")
-        eventlet.sleep(interval)
+        eventlet.sleep(interval)  # ok: wait_for's own poll interval, bounded by its timeout
 
 
 @pytest.fixture(scope="session")

@@ -210,7 +210,7 @@ class Platform:
             with contextlib.suppress(requests.RequestException):
                 if requests.get(process.url + "/readyz", timeout=2).status_code == 200:
                     return
-            time.sleep(0.1)
+            time.sleep(0.1)  # ok: the poll interval of a deadline-bounded readiness wait
         pytest.fail(f"{process.name} not ready after {READY_TIMEOUT}s; log tail:\n"
                     f"{process.tail()}")
 

@@ -104,7 +104,7 @@ class AuditService(HealthEndpoints):
         cents = event.payload["cents"]
         slow = self.db.fuses.find_one({"_id": "slow"})
         if slow:
-            eventlet.sleep(slow["seconds"])  # simulated work, so a test can cut the line mid-way
+            eventlet.sleep(slow["seconds"])  # ok: simulated work to cut mid-way
         tries = self.db.tries.find_one_and_update(
             {"_id": event.id}, {"$inc": {"n": 1}}, upsert=True, return_document=True)["n"]
         if cents == 13 and self.db.fuses.find_one({"_id": "thirteen"}):

@@ -82,7 +82,7 @@ def test_replay_while_writers_keep_writing_loses_nothing(store):
             with contextlib.suppress(OperationFailure):
                 live.apply_commit(commit)
             n += 1
-            eventlet.sleep(0)
+            eventlet.sleep(0)  # ok: yields to the replay greenthread, synchronises nothing
 
     thread = eventlet.spawn(writer)
     replay(store, BALANCES, out=io.StringIO(), progress_every=50, quiesce_seconds=0.6)
