@@ -261,33 +261,14 @@ class ConversationsService(HealthEndpoints):
     @reliable_handler("identity", "identity.*")
     def on_identity_event(self, event: Envelope):
         """Advisor assignments and staff roles (who the member's advisor is, who may be added)."""
-        self._receive(event)
+        self.views.record_and_apply(event)
 
     @reliable_handler("identity", "identity.*", private=True)
     def on_identity_private_event(self, event: Envelope):
         """E-mail addresses (kept hashed in `members`), to match social mentions by e-mail."""
-        self._receive(event)
+        self.views.record_and_apply(event)
 
     @reliable_handler("posts", "posts.*")
     def on_posts_event(self, event: Envelope):
         """Authors and titles of published posts, for escalations."""
-        self._receive(event)
-
-    def _receive(self, event: Envelope, rounds: int = 5) -> None:
-        """Record and apply another service's event, then make sure the stream's read-model
-        cursor reaches the newest event recorded for it.
-
-        Events of one stream are handled by concurrent workers: when v2 is handled before v1 is
-        recorded, v2 waits in the log; the worker that then applies v1 applies only v1, so v2
-        would wait for the stream's next event (an advisor assignment unseen for minutes). Each
-        worker therefore catches the stream up from the log after its own record — the last one
-        to do so sees every recorded event; a lost compare-and-set means another applier moved
-        the cursor, so it looks again."""
         self.views.record_and_apply(event)
-        key = VIEWS.stream_key(event)
-        for _ in range(rounds):
-            cursor = self.views[VIEWS.cursors].find_one({"_id": key}, {"version": 1}) or {}
-            newer = self.store.load(key, after_version=cursor.get("version", 0))
-            if not newer:
-                return
-            self.views.apply(newer[-1])

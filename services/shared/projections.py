@@ -51,6 +51,7 @@ SHADOW_SUFFIX = "__replay"
 CHECKPOINTS = "projection_checkpoints"
 APPLIED_KEPT = 64  # a re-application can only concern the latest events of a document
 CATCH_UP_MARGIN = timedelta(seconds=60)  # commits may become visible a little out of order
+CONTENDED_ROUNDS = 5  # re-reads after lost compare-and-sets before leaving the rest to others
 SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this often
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
 
@@ -116,27 +117,38 @@ class Projection:
     def apply(self, rm: ReadModels, event: Envelope, log_store: EventStore | None = None) -> int:
         """Apply `event`, with any earlier events of its stream still missing and, for events
         received from another service, any later ones that arrived first and wait in the log.
-        Returns how many events were applied, 0 when it was a duplicate or must wait."""
+        Returns how many events this call applied, 0 when it was a duplicate or must wait."""
         key = self.stream_key(event)
-        cursor = self._cursor(rm, key)
-        if event.stream_version <= cursor:
-            return 0
-        pending = [event]
-        if event.stream_version > cursor + 1:
-            if log_store is None:
+        applied = 0
+        for _ in range(CONTENDED_ROUNDS):
+            cursor = self._cursor(rm, key)
+            if event.stream_version <= cursor:
+                return applied
+            if event.stream_version == cursor + 1:
+                pending = [event]
+            elif log_store is None:
                 raise OutOfOrder(f"{key}: v{event.stream_version} arrived at cursor v{cursor}")
-            # Earlier events first, from our log; if they are not there yet (received events
-            # can overtake each other), the one that completes the run applies this one too.
-            pending = [e for e in log_store.load(key, after_version=cursor)
-                       if e.stream_version <= event.stream_version]
-        applied = self._apply_run(rm, key, cursor, pending)
-        if applied and log_store is not None and event.source_service != self.service:
-            cursor += applied
-            applied += self._apply_run(rm, key, cursor, log_store.load(key, after_version=cursor))
+            else:  # earlier events first; if they are not in our log yet, whoever completes
+                # the run applies this one too (it is in the log)
+                pending = [e for e in log_store.load(key, after_version=cursor)
+                           if e.stream_version <= event.stream_version]
+            count, contended = self._apply_run(rm, key, cursor, pending)
+            applied += count
+            if contended:
+                continue  # another applier moved the cursor: look again from where it is now
+            if count and log_store is not None and event.source_service != self.service:
+                # received events overtake each other: later ones may wait in the log (their
+                # appliers saw a gap). A contender here drains after its own run, as we do.
+                cursor += count
+                applied += self._apply_run(rm, key, cursor,
+                                           log_store.load(key, after_version=cursor))[0]
+            return applied
         return applied
 
-    def _apply_run(self, rm: ReadModels, key: str, cursor: int, events: list[Envelope]) -> int:
-        """Apply the contiguous run of `events` that follows `cursor`; returns its length."""
+    def _apply_run(self, rm: ReadModels, key: str, cursor: int, events: list[Envelope]
+                   ) -> tuple[int, bool]:
+        """Apply the contiguous run of `events` that follows `cursor`; returns its length and
+        whether another applier moved the cursor meanwhile."""
         applied = 0
         for next_event in events:
             expected = cursor + applied
@@ -146,9 +158,9 @@ class Projection:
             if handler is not None:
                 handler(rm, next_event)
             if not self._advance(rm, key, expected, next_event.stream_version):
-                break  # someone else moved the cursor: they (or a replay's catch-up) go on
+                return applied, True
             applied += 1
-        return applied
+        return applied, False
 
     def apply_commit(self, rm: ReadModels, commit: Commit, log_store: EventStore | None = None
                      ) -> int:
