@@ -26,6 +26,13 @@ CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed
 # without installing it: no Prometheus daemon is set up or started on the machine.
 PROMTOOL_DIR    := .state/tools/prometheus
 PROMTOOL        := $(PROMTOOL_DIR)/usr/bin/promtool
+# The k8s tests render with `kubectl kustomize`; a machine without kubectl gets a standalone
+# kustomize built from the Go module proxy (Debian's kubectl 1.20 embeds one too old for components).
+KUSTOMIZE_VERSION := v5.5.0
+KUSTOMIZE       := .state/tools/bin/kustomize
+ifeq ($(shell command -v kubectl),)
+KUSTOMIZE_TOOL  := $(KUSTOMIZE)
+endif
 
 # Load the URIs written by `dev/stack.sh up` into a recipe's shell.
 with_stack_env := set -a; source $(STACK_ENV); set +a;
@@ -55,8 +62,14 @@ $(VENV_STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'; \
 	touch $@
 
-tools: $(CHECKOV_STAMP) $(PROMTOOL) ## test tools kept out of .venv (checkov, promtool: .state/tools/)
+tools: $(CHECKOV_STAMP) $(PROMTOOL) $(KUSTOMIZE_TOOL) ## test tools kept out of .venv (.state/tools/)
 	@true
+
+$(KUSTOMIZE):
+	@mkdir -p $(dir $@); exec 8>.state/tools.lock; flock 8; \
+	if [ -x $@ ]; then exit 0; fi; \
+	echo "make tools: kubectl is missing; building kustomize $(KUSTOMIZE_VERSION) into $(dir $@)"; \
+	GOBIN=$(CURDIR)/$(dir $@) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
 $(PROMTOOL):
 	@mkdir -p $(PROMTOOL_DIR); exec 8>.state/tools.lock; flock 8; \
@@ -86,6 +99,7 @@ test: infra tools ## run every test (unit, integration, e2e, k8s) against the lo
 	@$(with_stack_env) \
 	export CHECKOV=$${CHECKOV:-$(CURDIR)/$(CHECKOV_VENV)/bin/checkov}; \
 	export PROMTOOL=$${PROMTOOL:-$(CURDIR)/$(PROMTOOL)}; \
+	if [ -z "$$(command -v kubectl)" ]; then export KUSTOMIZE=$${KUSTOMIZE:-$(CURDIR)/$(KUSTOMIZE)}; fi; \
 	rc=0; $(VENV)/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) — counted as a failure" >&2; fi; \
 	exit $$rc

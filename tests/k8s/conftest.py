@@ -1,6 +1,7 @@
 """Fixtures for the Kubernetes manifest tests: render every overlay once with `kubectl kustomize`.
 
-The tests need `kubectl` on PATH (it embeds kustomize; no cluster is contacted) and the Python
+The tests need `kubectl` on PATH (it embeds kustomize; no cluster is contacted) — or, where it is
+missing, the standalone kustomize that `make tools` builds and names in KUSTOMIZE — and the Python
 packages kubernetes-validate (built-in schemas, offline) and checkov (security scan, offline).
 A missing tool fails the tests with a message saying what to install: these tests are the only
 check of the manifests, so they must not pass by being skipped.
@@ -8,6 +9,7 @@ check of the manifests, so they must not pass by being skipped.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -29,27 +31,25 @@ CONSUMERS = ["identity", "posts", "moderation", "feeds", "notifications", "conve
 IMAGE = "ghcr.io/agora-community/agora"
 
 
-def kubectl() -> str:
+def render_command(overlay_dir: Path) -> list[str]:
+    kustomize = os.environ.get("KUSTOMIZE")
+    if kustomize:
+        return [kustomize, "build", str(overlay_dir)]
     path = shutil.which("kubectl")
     if path is None:
         pytest.fail(
-            "kubectl is not on PATH. The k8s tests render the overlays with `kubectl kustomize` "
-            "(no cluster needed). On Debian: apt-get install kubernetes-client",
+            "neither kubectl nor KUSTOMIZE: the k8s tests render the overlays with kustomize "
+            "(no cluster needed). `make tools` builds kustomize when kubectl is missing.",
             pytrace=False,
         )
-    return path
+    return [path, "kustomize", str(overlay_dir)]
 
 
 def render(overlay_dir: Path) -> str:
-    result = subprocess.run(
-        [kubectl(), "kustomize", str(overlay_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    command = render_command(overlay_dir)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
-        pytest.fail(f"kubectl kustomize {overlay_dir} failed:\n{result.stderr}", pytrace=False)
+        pytest.fail(f"{' '.join(command)} failed:\n{result.stderr}", pytrace=False)
     return result.stdout
 
 
