@@ -40,7 +40,7 @@ from services.notifications.mailsink import MailSink
 from services.shared.config import available_processes
 from services.shared.gateway_client import GatewayClient
 
-from ..conftest import AMQP_URI, MONGO_URI, RABBIT_MANAGEMENT_URI, ROOT, RUN_ID
+from ..conftest import AMQP_URI, MONGO_URI, RABBIT_MANAGEMENT_URI, ROOT, RUN_ID, drop_databases
 
 PASSWORD = "e2e correct horse battery"
 SERVICE_SECRET = "e2e-crm-secret-" + uuid.uuid4().hex
@@ -233,9 +233,7 @@ class Platform:
     def cleanup(self, mongo_client) -> None:
         with contextlib.suppress(requests.RequestException):
             _management("DELETE", f"/api/vhosts/{_quote(self.vhost)}")
-        for name in mongo_client.list_database_names():
-            if name.startswith(self.db_prefix + "_"):
-                mongo_client.drop_database(name)
+        drop_databases(mongo_client, self.db_prefix)
 
     # -- helpers
 
