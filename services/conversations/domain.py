@@ -9,6 +9,12 @@ Access: a conversation is readable and writable by its participants only; a conv
 staff queue (``pool == "staff"``, no advisor known) is also open to community managers (and
 admins, who hold every staff role), who join it as participants when they act in it. Anyone else
 gets `NotFound` — never `Forbidden` — so a conversation's existence does not leak.
+
+The member's advisor holds a seat of its own (`advisor_id`): when identity assigns the member
+another advisor, every conversation of the member moves the seat (`advisor_changed`): the new
+advisor joins with the whole history, the former one leaves and reads nothing more. A second
+escalation of the same post by staff who are not in its conversation is refused (`NotFound`):
+escalating is no way into somebody else's private dialogue.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ STARTED = "conversations.conversation_started"
 MESSAGE_POSTED = "conversations.message_posted"
 PARTICIPANT_ADDED = "conversations.participant_added"
 ESCALATED = "conversations.escalated"
+ADVISOR_CHANGED = "conversations.advisor_changed"
 
 STAFF_ROLES = {"advisor", "community_manager", "admin"}
 QUEUE_ROLES = {"community_manager", "admin"}  # who may pick up the staff queue
@@ -121,6 +128,7 @@ class Conversation:
     pool: str | None = None
     origin: str | None = None
     post_id: str | None = None
+    advisor_id: str | None = None  # the member's advisor's seat (moves on reassignment)
     message_ids: set[str] = field(default_factory=set)
 
     @property
@@ -140,12 +148,26 @@ def fold(events: Iterable[Envelope]) -> Conversation:
             state.pool = p.get("pool")
             state.origin = p["origin"]
             state.post_id = p.get("post_id")
+            state.advisor_id = p.get("advisor_id", _legacy_advisor(p))
+        elif event.type == ADVISOR_CHANGED:
+            state.participants = list(p["participant_ids"])
+            state.advisor_id = p["advisor_id"]
+            state.pool = None  # the member's advisor looks after it now
         elif event.type == PARTICIPANT_ADDED:
             state.participants = list(p["participant_ids"])
             state.pool = None  # picked up by staff: out of the queue (as the read model)
         elif event.type == MESSAGE_POSTED:
             state.message_ids.add(p["message_id"])
     return state
+
+
+def _legacy_advisor(started: dict[str, Any]) -> str | None:
+    """Conversations started before `advisor_id` was recorded: the advisor was the seat after
+    the member's (and after the escalating staff member's, for an escalation)."""
+    participants, seat = started["participant_ids"], 2 if started["origin"] == "escalation" else 1
+    if started.get("pool") or len(participants) <= seat:
+        return None
+    return participants[seat]
 
 
 # -- access ---------------------------------------------------------------------------------------
@@ -178,9 +200,11 @@ def _access_fields(conversation: dict[str, Any] | Conversation) -> tuple[list[st
 # -- commands -------------------------------------------------------------------------------------
 
 def _started(conversation_id: str, member_id: str, participants: list[str], pool: str | None,
-             origin: str, post_id: str | None = None, channel: str | None = None) -> NewEvent:
+             origin: str, advisor_id: str | None, post_id: str | None = None,
+             channel: str | None = None) -> NewEvent:
     payload: dict[str, Any] = {"conversation_id": conversation_id, "member_id": member_id,
-                               "participant_ids": participants, "pool": pool, "origin": origin}
+                               "participant_ids": participants, "pool": pool, "origin": origin,
+                               "advisor_id": advisor_id if advisor_id in participants else None}
     if post_id:
         payload["post_id"] = post_id
     if channel:
@@ -210,7 +234,7 @@ def start(actor: Actor | None, conversation_id: str, message_id: str,
     actor = require_user(actor)
     participants, pool = _participants(actor["id"], advisor_id)
     state = Conversation(id=conversation_id, participants=participants, pool=pool)
-    return [_started(conversation_id, actor["id"], participants, pool, "member"),
+    return [_started(conversation_id, actor["id"], participants, pool, "member", advisor_id),
             _posted(state, message_id, actor["id"])]
 
 
@@ -258,10 +282,17 @@ def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: d
              message_id: str) -> list[NewEvent]:
     """Staff take a public post into a private conversation with its author (idempotent: the
     conversation id is derived from the post). The escalating staff member and the author's
-    advisor (if any) are the staff participants."""
+    advisor (if any) are the staff participants.
+
+    Escalated already: its participants get the same conversation back; anyone else gets
+    `NotFound` and joins nothing — the conversation is the member's private dialogue with the
+    staff in it, who bring others in deliberately (`add_participant`)."""
     actor = require_staff(actor)
-    if s.exists:  # escalated already: another staff member escalating joins it
-        return [] if actor["id"] in s.participants else [_joined(s, actor["id"], actor["id"])]
+    if s.exists:
+        if actor["id"] in s.participants:
+            return []
+        raise NotFound("no such conversation: this post is handled privately by other staff, "
+                       "who can add you to its conversation", {"post_id": post["_id"]})
     member_id = post["author_id"]
     if member_id == actor["id"]:
         raise Unprocessable("you cannot escalate your own post", {"post_id": post["_id"]})
@@ -271,7 +302,7 @@ def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: d
         participants.append(advisor_id)
     state = Conversation(id=conversation_id, participants=participants)
     return [_started(conversation_id, member_id, participants, None, "escalation",
-                     post_id=post["_id"]),
+                     advisor_id, post_id=post["_id"]),
             _posted(state, message_id, actor["id"]),
             NewEvent(ESCALATED, {"conversation_id": conversation_id, "post_id": post["_id"],
                                  "escalated_by": actor["id"]})]
@@ -288,8 +319,26 @@ def intake_mention(s: Conversation, conversation_id: str, member_id: str | None,
             else ([], STAFF_POOL)
         s = Conversation(id=conversation_id, participants=participants, pool=pool)
         events.append(_started(conversation_id, member_id or f"external:{channel}",
-                               participants, pool, "social", channel=channel))
+                               participants, pool, "social", advisor_id, channel=channel))
     if message_id in s.message_ids:
         return []  # the same mention delivered again
     events.append(_posted(s, message_id, member_id or f"external:{channel}", channel=channel))
     return events
+
+
+def change_advisor(s: Conversation, advisor_id: str) -> list[NewEvent]:
+    """The member was assigned `advisor_id` (identity): the advisor's seat moves to them. The
+    new advisor joins with the whole history; the former one leaves — even if they came in
+    another way (escalating, added by staff): the bank's rule is that a customer's private
+    dialogue follows the customer, not the advisor. Idempotent (a re-delivered assignment)."""
+    if not s.exists or s.member_id == advisor_id:
+        return []
+    former = s.advisor_id
+    if former == advisor_id and advisor_id in s.participants:
+        return []
+    participants = [p for p in s.participants if p != former]
+    if advisor_id not in participants:
+        participants.append(advisor_id)
+    return [NewEvent(ADVISOR_CHANGED, {"conversation_id": s.id, "member_id": s.member_id,
+                                       "advisor_id": advisor_id, "former_advisor_id": former,
+                                       "participant_ids": participants})]

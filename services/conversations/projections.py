@@ -35,6 +35,7 @@ def _indexes(rm: ReadModels) -> None:
     rm["conversations"].create_index([("pool", ASCENDING), ("last_ts", DESCENDING),
                                       ("_id", DESCENDING)], name="pool_recent")
     rm["members"].create_index([("email_hash", ASCENDING)], name="email_hash")
+    rm["conversations"].create_index([("member_id", ASCENDING)], name="member")
     rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                       ("_id", ASCENDING)], name="conversation_ts")
 
@@ -64,6 +65,7 @@ def _started(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
         "member_id": p["member_id"], "participant_ids": p["participant_ids"],
         "pool": p.get("pool"), "origin": p["origin"], "post_id": p.get("post_id"),
+        "advisor_id": p.get("advisor_id"),
         "channel": p.get("channel"), "created_at": event.occurred_at,
         "created_ts": micros(event), "last_ts": micros(event),
         "last_message_at": event.occurred_at}})
@@ -75,6 +77,13 @@ def _participant_added(rm: ReadModels, event: Envelope) -> None:
     # joined by staff: the conversation leaves the queue
     update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
         "participant_ids": p["participant_ids"], "pool": None}})
+
+
+@VIEWS.on(domain.ADVISOR_CHANGED)
+def _advisor_changed(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
+        "participant_ids": p["participant_ids"], "advisor_id": p["advisor_id"], "pool": None}})
 
 
 @VIEWS.on(domain.MESSAGE_POSTED)

@@ -31,6 +31,7 @@ class ConversationStartedV1(Schema):
     origin = fields.String(required=True, validate=validate.OneOf(domain.ORIGINS))
     post_id = _ident()   # escalation: the public post
     channel = fields.String(validate=validate.OneOf(CHANNELS))  # social
+    advisor_id = _ident(allow_none=True)  # the member's advisor among the participants
 
 
 @REGISTRY.register(domain.MESSAGE_POSTED, version=1)
@@ -57,6 +58,17 @@ class EscalatedV1(Schema):
     conversation_id = _ident(required=True)
     post_id = _ident(required=True)
     escalated_by = _ident(required=True)
+
+
+@REGISTRY.register(domain.ADVISOR_CHANGED, version=1)
+class AdvisorChangedV1(Schema):
+    """The member was assigned another advisor: the new one joins, the former one leaves."""
+
+    conversation_id = _ident(required=True)
+    member_id = _ident(required=True)
+    advisor_id = _ident(required=True)
+    former_advisor_id = _ident(required=True, allow_none=True)
+    participant_ids = fields.List(fields.String(), required=True)
 
 
 # -- RPC arguments (also the gateway's request schemas) ------------------------------------------

@@ -7,6 +7,7 @@ private content is recorded in ``access_audit``. See docs/architecture.md, "Priv
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from typing import Any
 
 from nameko.rpc import rpc
@@ -19,6 +20,7 @@ from services.shared.mongo import MongoDatabase
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
+from services.shared.security_log import security_event
 from services.shared.validation import load_input
 
 from . import domain
@@ -78,8 +80,23 @@ class ConversationsService(HealthEndpoints):
 
     def _readable(self, actor, conversation_id: str) -> dict[str, Any]:
         doc = self.views["conversations"].find_one({"_id": conversation_id})
-        domain.require_access(actor, doc, conversation_id)
+        with self._denials_recorded(actor, conversation_id):
+            domain.require_access(actor, doc, conversation_id)
         return doc
+
+    @contextmanager
+    def _denials_recorded(self, actor, conversation_id: str):
+        """A refused access (404 to the caller) is audited and logged as a security event:
+        an advisor probing other customers' conversations shows up in both."""
+        try:
+            yield
+        except NotFound:
+            if actor and actor.get("id"):
+                self._audit(actor, [conversation_id], "denied")
+                security_event("authorization_failed", actor=actor, request_id=self.correlation,
+                               reason="not allowed in this conversation",
+                               conversation_id=conversation_id)
+            raise
 
     def _audit(self, actor, conversation_ids: list[str], action: str) -> None:
         """Append-only: who read which conversation's private content, when."""
@@ -177,9 +194,10 @@ class ConversationsService(HealthEndpoints):
         if not self._state(conversation_id).exists:
             raise NotFound("no such conversation", {"id": conversation_id})
         message_id = domain.new_message_id()
-        self._execute(conversation_id,
-                      lambda state: domain.post_message(actor, state, message_id), actor,
-                      [self._text(message_id, conversation_id, actor["id"], data["body"])])
+        with self._denials_recorded(actor, conversation_id):
+            self._execute(conversation_id,
+                          lambda state: domain.post_message(actor, state, message_id), actor,
+                          [self._text(message_id, conversation_id, actor["id"], data["body"])])
         index = self.views["message_index"].find_one({"_id": message_id}) or {"_id": message_id}
         return {**self._message_view(index, {"body": data["body"]}),
                 "conversation_id": conversation_id}
@@ -189,7 +207,8 @@ class ConversationsService(HealthEndpoints):
         data = load_input(ParticipantSchema, data)
         actor = domain.require_user(actor)
         state = self._state(conversation_id)
-        domain.require_access(actor, state, conversation_id)
+        with self._denials_recorded(actor, conversation_id):
+            domain.require_access(actor, state, conversation_id)
         participant_roles = (self._member(data["user_id"]) or {}).get("roles") or []
         self._execute(conversation_id, lambda s: domain.add_participant(
             actor, s, data["user_id"], participant_roles), actor, [])
@@ -209,10 +228,11 @@ class ConversationsService(HealthEndpoints):
         title = post.get("title") or "your post"
         body = data.get("message") or (f"We are following up on your post \u201c{title}\u201d "
                                        "privately here.")
-        self._execute(conversation_id, lambda s: domain.escalate(
-            actor, s, conversation_id, post, message_id), actor,
-            [self._text(message_id, conversation_id, actor["id"], body,
-                        subject=f"About: {title}"[:SUBJECT_MAX])])
+        with self._denials_recorded(actor, conversation_id):
+            self._execute(conversation_id, lambda s: domain.escalate(
+                actor, s, conversation_id, post, message_id), actor,
+                [self._text(message_id, conversation_id, actor["id"], body,
+                            subject=f"About: {title}"[:SUBJECT_MAX])])
         return self._present(actor, conversation_id)
 
     # -- social listening intake -------------------------------------------------------------
@@ -260,8 +280,27 @@ class ConversationsService(HealthEndpoints):
 
     @reliable_handler("identity", "identity.*")
     def on_identity_event(self, event: Envelope):
-        """Advisor assignments and staff roles (who the member's advisor is, who may be added)."""
+        """Advisor assignments and staff roles (who the member's advisor is, who may be added);
+        a new advisor takes the advisor's seat in every conversation of the member."""
         self.views.record_and_apply(event)
+        if event.type == "identity.advisor_assigned":
+            self._move_advisor_seat(event.payload["user_id"],
+                                    CommandContext(correlation_id=self.correlation)
+                                    .caused_by(event))
+
+    def _move_advisor_seat(self, member_id: str, context: CommandContext) -> None:
+        """Decided on the *current* assignment (the `members` read model, applied in identity's
+        stream order), not on the event's: a late re-delivery of an older assignment cannot
+        give the seat back to a former advisor. Idempotent per conversation."""
+        advisor_id = (self._member(member_id) or {}).get("advisor_id")
+        if not advisor_id:
+            return
+        for doc in self.views["conversations"].find({"member_id": member_id}, {"_id": 1}):
+            commit = self.store.execute(
+                domain.stream(doc["_id"]),
+                lambda history: domain.change_advisor(domain.fold(history), advisor_id), context)
+            if commit is not None:
+                self.views.apply_commit(commit)
 
     @reliable_handler("identity", "identity.*", private=True)
     def on_identity_private_event(self, event: Envelope):

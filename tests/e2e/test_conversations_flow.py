@@ -88,11 +88,12 @@ def test_member_and_advisor_talk_privately_and_nothing_leaks(platform, api, bank
     for text in (secret, answer, "Card limit abroad", "FR76"):
         assert text not in wire
 
-    # every read of private content is audited
+    # every read of private content is audited, and every refused attempt
     readers = {(a["user_id"], a["action"]) for a in conversations_db["access_audit"].find(
         {"conversation_id": cid})}
     assert {(member.id, "read"), (advisor.id, "read"), (advisor.id, "list")} <= readers
-    assert outsider.id not in {reader for reader, _ in readers}
+    # the outsider read nothing; their attempts are recorded as refused
+    assert {action for reader, action in readers if reader == outsider.id} == {"denied"}
 
 
 def test_without_an_advisor_the_staff_queue_picks_it_up(platform, api):
@@ -218,3 +219,94 @@ def test_demo_conversations(platform, api, demo_api, conversations_db,  # noqa: 
     cases = demo_api.get("/api/v1/conversations", as_="member2@demo.agora")["items"]
     assert [(c["origin"], c["message_count"]) for c in cases] == [("social", 1)]
     assert len(demo_api.get("/api/v1/conversations", as_=demo.UNADVISED)["items"]) == 1
+
+
+def test_a_second_escalation_reveals_nothing_to_other_staff(platform, api, conversations_db):
+    asker, advisor = customer_with_advisor(platform, api, conversations_db)
+    cm, other_advisor = staff(platform), staff(platform, "advisor")
+    secret = f"Let us check your overdraft {uuid.uuid4().hex}"
+    post = submit(api, asker, title="Why was my overdraft refused?",
+                  body="My overdraft request was refused without a reason.")
+    visible(api, post["id"])
+
+    def escalated():
+        response = api.post(f"/api/v1/posts/{post['id']}/escalate", user=cm,
+                            json={"message": secret})
+        return response.status_code == 201 and response.json()
+    conversation = wait_for(escalated, timeout=20, message="post known to conversations")
+    cid = conversation["id"]
+
+    # another advisor (or CM) escalating the same question gets nothing and joins nothing
+    for outsider in (other_advisor, staff(platform)):
+        refused = problem(api.post(f"/api/v1/posts/{post['id']}/escalate", user=outsider,
+                                   json={"message": "me too"}), 404)
+        assert secret not in json.dumps(refused) and cid not in json.dumps(refused)
+        problem(api.get(f"/api/v1/conversations/{cid}", user=outsider), 404)
+        assert cid not in [c["id"] for c in ok(api.get("/api/v1/conversations",
+                                                       user=outsider))["items"]]
+    mine = ok(api.get(f"/api/v1/conversations/{cid}", user=asker))
+    assert set(mine["participant_ids"]) == {asker.id, cm.id, advisor.id}
+    assert [m["body"] for m in mine["messages"]] == [secret]
+    # the staff in it get the same conversation back
+    assert ok(api.post(f"/api/v1/posts/{post['id']}/escalate", user=advisor, json={}),
+              201)["id"] == cid
+    denied = {a["user_id"] for a in conversations_db["access_audit"].find(
+        {"conversation_id": cid, "action": "denied"})}
+    assert other_advisor.id in denied
+
+
+def test_a_reassigned_customer_s_conversations_follow_the_new_advisor(platform, api,
+                                                                      bank_system,
+                                                                      conversations_db):
+    member, former = customer_with_advisor(platform, api, conversations_db)
+    new_advisor = staff(platform, "advisor")
+    before = f"before the move {uuid.uuid4().hex}"
+    cid = ok(api.post("/api/v1/conversations", user=member,
+                      json={"subject": "My mortgage", "message": before}), 201)["id"]
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=former,
+                json={"body": "I am on it."}), 201)
+    ok(api.get(f"/api/v1/conversations/{cid}", user=former))
+    problem(api.get(f"/api/v1/conversations/{cid}", user=new_advisor), 404)
+
+    ok(api.put(f"/api/v1/users/{member.id}/advisor", user=platform.admin,
+               json={"advisor_id": new_advisor.id, "branch": "Nantes Graslin"}))
+    moved = wait_for(lambda: (r := api.get(f"/api/v1/conversations/{cid}", user=new_advisor))
+                     .status_code == 200 and r.json(), timeout=20, message="new advisor in")
+    assert [m["body"] for m in moved["messages"]] == [before, "I am on it."]  # the history
+    assert moved["participant_ids"] == [member.id, new_advisor.id]
+
+    # the former advisor reads nothing more, writes nothing more, lists nothing more
+    problem(api.get(f"/api/v1/conversations/{cid}", user=former), 404)
+    problem(api.post(f"/api/v1/conversations/{cid}/messages", user=former,
+                     json={"body": "still here?"}), 404)
+    assert cid not in [c["id"] for c in ok(api.get("/api/v1/conversations",
+                                                   user=former))["items"]]
+    after = f"after the move {uuid.uuid4().hex}"
+    posted = ok(api.post(f"/api/v1/conversations/{cid}/messages", user=member,
+                         json={"body": after}), 201)
+    problem(api.get(f"/api/v1/conversations/{cid}", user=former), 404)
+    seen = ok(api.get(f"/api/v1/conversations/{cid}", user=new_advisor))
+    assert seen["messages"][-1]["body"] == after
+    # a new conversation goes to the new advisor
+    fresh = ok(api.post("/api/v1/conversations", user=member,
+                        json={"subject": "Another thing", "message": "hello"}), 201)
+    assert fresh["participant_ids"] == [member.id, new_advisor.id]
+
+    # the bank systems see the move (references only); the new message notifies the new seat
+    change = wait_for(lambda: bank_system.find(
+        lambda item: item[0] == "conversations.advisor_changed"
+        and item[2]["payload"]["conversation_id"] == cid), timeout=20, message="moved event")
+    assert change[2]["payload"] == {"conversation_id": cid, "member_id": member.id,
+                                    "advisor_id": new_advisor.id,
+                                    "former_advisor_id": former.id,
+                                    "participant_ids": [member.id, new_advisor.id]}
+    message = wait_for(lambda: bank_system.find(
+        lambda item: item[0] == "conversations.message_posted"
+        and item[2]["payload"]["message_id"] == posted["id"]), timeout=20, message="posted")
+    assert former.id not in message[2]["payload"]["participant_ids"]
+
+    # the access audit: the new advisor's reads, and the former one's refused attempts
+    audit = [(a["user_id"], a["action"]) for a in conversations_db["access_audit"].find(
+        {"conversation_id": cid}).sort("at", 1)]
+    assert (new_advisor.id, "read") in audit and (former.id, "denied") in audit
+    assert audit.index((former.id, "denied")) > audit.index((former.id, "read"))

@@ -20,7 +20,7 @@ def conversation_event_types():
 
 def test_asyncapi_documents_every_conversations_event_without_content():
     document = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text())
-    assert len(conversation_event_types()) == 4
+    assert len(conversation_event_types()) == 5
     for event_type in conversation_event_types():
         assert not REGISTRY.is_private(event_type)
         channel = document["channels"][event_type]

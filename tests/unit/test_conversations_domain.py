@@ -5,6 +5,7 @@ import pytest
 
 from services.conversations import domain
 from services.conversations.schemas import (
+    AdvisorChangedV1,
     ConversationStartedV1,
     EscalatedV1,
     MessagePostedV1,
@@ -78,10 +79,11 @@ def test_message_events_carry_references_never_the_text():
 
 
 def test_every_payload_validates_and_no_schema_has_a_text_field():
-    for schema in (ConversationStartedV1, MessagePostedV1, ParticipantAddedV1, EscalatedV1):
+    for schema in (ConversationStartedV1, MessagePostedV1, ParticipantAddedV1, EscalatedV1,
+                   AdvisorChangedV1):
         assert not {"body", "text", "subject", "message", "handle"} & set(schema().fields)
     for event_type in (domain.STARTED, domain.MESSAGE_POSTED, domain.PARTICIPANT_ADDED,
-                       domain.ESCALATED):
+                       domain.ESCALATED, domain.ADVISOR_CHANGED):
         assert not REGISTRY.is_private(event_type)  # public, because they carry no content
 
 
@@ -122,9 +124,59 @@ def test_escalation_is_staff_only_idempotent_and_public_event_has_no_content():
     assert events[2].payload == {"conversation_id": cid, "post_id": "p1", "escalated_by": "c1"}
     state = domain.fold(history(events))
     assert domain.escalate(CM, state, cid, post, "msg2") == []
-    [joined] = domain.escalate(ADMIN, state, cid, post, "msg2")
-    assert joined.type == domain.PARTICIPANT_ADDED
+    assert domain.escalate(ADVISOR, state, cid, post, "msg2") == []  # the member's advisor
     assert cid == domain.escalation_conversation_id("p1")
+
+
+def test_a_second_escalation_by_other_staff_reveals_nothing_and_joins_nothing():
+    post = {"_id": "p1", "author_id": "m1", "advisor_id": "a1", "title": "t"}
+    cid = domain.escalation_conversation_id("p1")
+    state = domain.fold(history(domain.escalate(CM, domain.Conversation(), cid, post, "msg1")))
+    for outsider in (OTHER_ADVISOR, ADMIN, {"id": "c2", "roles": ["community_manager"]}):
+        with pytest.raises(NotFound) as refused:
+            domain.escalate(outsider, state, cid, post, "msg2")
+        assert refused.value.details == {"post_id": "p1"}  # nothing of the conversation
+        assert not domain.can_read(outsider, state)
+
+
+def reassigned(events, advisor_id):
+    state = domain.fold(history(events))
+    moved = domain.change_advisor(state, advisor_id)
+    return moved, domain.fold(history([*events, *moved]))
+
+
+def test_a_new_advisor_takes_the_seat_and_the_former_one_loses_access():
+    events = domain.start(MEMBER, "x", "msg1", "a1")
+    [moved], state = reassigned(events, "a2")
+    assert moved.type == domain.ADVISOR_CHANGED
+    assert moved.payload == {"conversation_id": "x", "member_id": "m1", "advisor_id": "a2",
+                             "former_advisor_id": "a1", "participant_ids": ["m1", "a2"]}
+    assert domain.can_read(OTHER_ADVISOR, state) and not domain.can_read(ADVISOR, state)
+    with pytest.raises(NotFound):
+        domain.post_message(ADVISOR, state, "msg2")
+    [posted] = domain.post_message(MEMBER, state, "msg2")  # written after the move
+    assert posted.payload["participant_ids"] == ["m1", "a2"]
+    assert domain.change_advisor(state, "a2") == []  # a re-delivered assignment
+
+
+def test_reassignment_keeps_other_staff_and_takes_queued_conversations_out_of_the_queue():
+    post = {"_id": "p1", "author_id": "m1", "advisor_id": "a1", "title": "t"}
+    cid = domain.escalation_conversation_id("p1")
+    escalation = domain.escalate(CM, domain.Conversation(), cid, post, "msg1")
+    _, state = reassigned(escalation, "a2")
+    assert state.participants == ["m1", "c1", "a2"] and state.advisor_id == "a2"
+    queued = domain.start(MEMBER, "x", "msg1", None)
+    _, state = reassigned(queued, "a1")
+    assert state.participants == ["m1", "a1"] and state.pool is None
+    assert not domain.can_read(CM, state)
+
+
+def test_conversations_started_before_the_advisor_seat_was_recorded():
+    [started_event, *rest] = domain.start(MEMBER, "x", "msg1", "a1")
+    del started_event.payload["advisor_id"]
+    assert domain.fold(history([started_event, *rest])).advisor_id == "a1"
+    [moved] = domain.change_advisor(domain.fold(history([started_event, *rest])), "a2")
+    assert moved.payload["participant_ids"] == ["m1", "a2"]
 
 
 def test_social_mentions_reuse_one_case_per_member_across_channels():
