@@ -34,6 +34,9 @@ class Notification(Schema):
     kind = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
     status = fields.String(allow_none=True, metadata={"description": "idea_status: the new one"})
+    merged_into = fields.String(allow_none=True, metadata={
+        "description": "idea_status of a merged idea: the idea its votes and followers moved "
+                       "to (`link` points there)"})
     decision = fields.String(allow_none=True, metadata={"description": "moderation: approved | "
                                                         "rejected | redacted"})
     reason = fields.String(allow_none=True, metadata={"description": "moderation: why it was "

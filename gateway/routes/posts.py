@@ -91,7 +91,12 @@ class Post(Schema):
                            "under_review | planned | delivered | declined | already_exists"})
     status_note = fields.Nested(StatusChange, allow_none=True)
     status_history = fields.List(fields.Nested(StatusChange))
-    merged_into = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True, metadata={
+        "description": "a duplicate idea (status already_exists): the idea its votes and "
+                       "followers moved to"})
+    merged_into_link = fields.String(allow_none=True, metadata={
+        "description": "the API path of `merged_into` (the site links there)"})
+    merged_at = fields.String(allow_none=True)
     merged_from = fields.List(fields.String())
     review = fields.Nested(Review, metadata={"description": "author and CMs only"})
     pending_edit = fields.Nested(PendingEdit, metadata={"description": "author and CMs only"})

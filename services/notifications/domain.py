@@ -140,6 +140,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "posts.reply_published": ("watchers", "muted", "mentioned"),
     "posts.reply_edited": ("mentioned",),
     "posts.idea_status_changed": ("watchers", "voters", "muted"),
+    "posts.idea_merged": ("watchers", "voters", "muted"),
     "moderation.sla_breached": ("staff",),
 }
 NOTIFYING = (*NEEDS, "posts.answer_accepted", "moderation.item_rejected",
@@ -156,7 +157,8 @@ def actor_of(event: Envelope) -> str | None:
     if event.type in ("posts.post_edited", "posts.reply_edited"):
         return p.get("editor_id") or p["author_id"]
     return {"posts.answer_accepted": p.get("accepted_by"),
-            "posts.idea_status_changed": p.get("changed_by")}.get(event.type, event.actor)
+            "posts.idea_status_changed": p.get("changed_by"),
+            "posts.idea_merged": p.get("merged_by")}.get(event.type, event.actor)
 
 
 def target_of(event: Envelope) -> str:
@@ -181,7 +183,8 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
         add(facts.watchers - facts.muted, "watched_activity")
     elif t == "posts.answer_accepted":
         add([p["reply_author_id"]], "answer_accepted")
-    elif t == "posts.idea_status_changed":
+    elif t in ("posts.idea_status_changed", "posts.idea_merged"):
+        # a merge tells the duplicate's people where their vote and follow went
         add((facts.voters | facts.watchers | {p["author_id"]}) - facts.muted, "idea_status")
     elif t in ("moderation.item_rejected", "moderation.item_redacted") or (
             t == "moderation.item_approved" and not p["auto"] and p["review"] == "content"):
@@ -222,6 +225,9 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
         out["reply_id"] = p["reply_id"]
     elif t == "posts.idea_status_changed":
         out.update(status=p["to_status"], note=p["note"])
+    elif t == "posts.idea_merged":
+        out.update(status="already_exists", note=None, merged_into=p["into_id"],
+                   into_title=titles.get("into_title"))
     elif t.startswith("moderation.item_"):
         decision = t.rsplit("_", 1)[1]
         out.update(decision=decision, target_type=p["target_type"], kind=titles.get("kind"),
@@ -244,7 +250,7 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
 # --- what a message may say --------------------------------------------------------------------
 
 RENDERED_FIELDS = ("type", "actor_name", "kind", "reply_kind", "title", "status", "note",
-                   "reason", "decision", "target_type", "waited")
+                   "reason", "decision", "target_type", "waited", "merged_into", "into_title")
 NOUNS = {"question": "question", "idea": "idea", "discussion": "discussion",
          "article": "article", None: "contribution"}
 
@@ -279,6 +285,10 @@ def render(notice: dict[str, Any]) -> str:
         return f"{who} posted a new {noun}{about}"
     if kind == "watched_activity":
         return f"{who} replied in{about or ' a thread you watch'}"
+    if kind == "idea_status" and n["merged_into"]:
+        into = f" “{n['into_title']}”" if n["into_title"] else " another idea"
+        return (f"The idea{about} was merged into{into}: your vote and your follow "
+                f"now count there")
     if kind == "idea_status":
         status = (n["status"] or "").replace("_", " ")
         note = f" — {n['note']}" if n["note"] else ""
@@ -311,6 +321,8 @@ def link(base_url: str, notice: dict[str, Any]) -> str:
         return f"{base}/conversations/{notice['conversation_id']}"
     if notice.get("type") in CONFIDENTIAL or not notice.get("post_id"):
         return f"{base}/notifications"
+    if notice.get("merged_into"):  # where the vote went
+        return f"{base}/posts/{notice['merged_into']}"
     anchor = f"#{notice['reply_id']}" if notice.get("reply_id") else ""
     return f"{base}/posts/{notice['post_id']}{anchor}"
 

@@ -122,6 +122,10 @@ def _relation(rm: ReadModels, event: Envelope) -> None:
     if on:
         rm[collection].update_one({"_id": doc_id}, {"$set": {
             subject: p[subject_key], member: p[member_key]}}, upsert=True)
+    elif p.get("merged_into"):
+        # a vote moved by a merge stays a voter of the duplicate: the merge notification
+        # (which may be applied after this event) tells them where it went
+        rm[collection].update_one({"_id": doc_id}, {"$set": {"moved_to": p["merged_into"]}})
     else:
         rm[collection].delete_one({"_id": doc_id})
 
@@ -166,7 +170,7 @@ def _post_gone(rm: ReadModels, event: Envelope) -> None:
 # --- notifications ---------------------------------------------------------------------------
 
 @VIEWS.on("posts.reply_published", "posts.reply_edited", "posts.answer_accepted",
-          "posts.idea_status_changed", "moderation.item_rejected", "moderation.item_redacted",
+          "posts.idea_status_changed", "posts.idea_merged", "moderation.item_rejected", "moderation.item_redacted",
           "moderation.sla_breached", "conversations.message_posted")
 def _event_notifies(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
@@ -215,12 +219,15 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     if not notices:
         return 0
     post = rm["posts"].find_one({"_id": event.payload.get("post_id")}) or {}
+    if event.payload.get("into_id"):
+        post["into_title"] = (rm["posts"].find_one({"_id": event.payload["into_id"]},
+                                                   {"title": 1}) or {}).get("title")
     shown = domain.details(event, post)
     actor = domain.actor_of(event)
     # staff decide as a team; a member's name is looked up when shown (it may change, and
     # identity's events may arrive after this one)
     shown["by_team"] = event.source_service == "moderation" or \
-        event.type == "posts.idea_status_changed"
+        event.type in ("posts.idea_status_changed", "posts.idea_merged")
     base = {**shown, "event_id": event.id, "event_type": event.type, "actor_id": actor,
             "ts": micros(event), "at": event.occurred_at, "read": False, "queued": False}
     created = 0

@@ -66,6 +66,9 @@ def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
     if doc.get("kind") == "idea":
         out.update(status=doc.get("idea_status"), status_note=doc.get("status_note"),
                    merged_into=doc.get("merged_into"), merged_from=doc.get("merged_from", []))
+        if doc.get("merged_into"):  # the duplicate's page says where its votes went
+            out.update(merged_into_link=f"/api/v1/posts/{doc['merged_into']}",
+                       merged_at=doc.get("merged_at"))
         if full:
             out["status_history"] = doc.get("status_history", [])
     if my_vote is not None:

@@ -74,6 +74,22 @@ def test_idea_status_changes_notify_voters_watchers_and_author_but_not_the_cm():
                                                      ("alice", "idea_status")}
 
 
+def test_a_merge_tells_the_duplicates_people_where_their_vote_went():
+    merged = event("posts.idea_merged", {
+        **POST, "kind": "idea", "into_id": "p2", "into_author_id": "zoe",
+        "from_status": "submitted", "merged_by": "cm"})
+    facts = Facts(voters=frozenset({"v1", "cm"}), watchers=frozenset({"w1"}))
+    notices = domain.notices_for(merged, facts)
+    assert who(notices) == {("v1", "idea_status"), ("w1", "idea_status"),
+                            ("alice", "idea_status")}
+    shown = {**domain.details(merged, {"title": "Card blocked", "into_title": "Cards 2"}),
+             "type": "idea_status"}
+    assert shown["merged_into"] == "p2" and shown["status"] == "already_exists"
+    assert domain.render(shown) == ("The idea “Card blocked” was merged into “Cards 2”: your "
+                                    "vote and your follow now count there")
+    assert domain.link("https://x.test", shown) == "https://x.test/posts/p2"
+
+
 def test_moderation_decisions_notify_the_author():
     rejected = event("moderation.item_rejected", {**ITEM, "reason_code": "spam",
                                                   "reason": "Spam"}, actor="cm")

@@ -1,0 +1,48 @@
+"""Merging a duplicate idea, as its people live it: the duplicate's author, voters and watchers
+are told (in-app, and by e-mail per their preference) where their vote went, and the
+duplicate's page says it was merged, with a link to the idea that carries on."""
+from __future__ import annotations
+
+from .test_notifications_flow import mail, notified
+from .test_posts_flow import ok, reply_visible, staff, submit, visible
+
+
+def test_merging_a_duplicate_tells_its_author_voters_and_watchers_where_votes_went(
+        platform, api):
+    manager = staff(platform)
+    author, voter, quiet_voter, watcher = (api.new_user() for _ in range(4))
+    duplicate = submit(api, author, kind="idea", title="Virements le dimanche")
+    target = submit(api, api.new_user(), kind="idea", title="Virements instantanés 7j/7")
+    visible(api, duplicate["id"])
+    visible(api, target["id"])
+    ok(api.put("/api/v1/me/notification-preferences", user=quiet_voter,
+               json={"types": {"idea_status": {"email": "off"}}}))
+    for member in (voter, quiet_voter):
+        ok(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=member))
+    ok(api.put(f"/api/v1/me/watching/{duplicate['id']}", user=watcher))
+    # notifications knows the watch once the watcher hears of activity in the thread
+    comment = ok(api.post(f"/api/v1/posts/{duplicate['id']}/replies", user=author,
+                          json={"body": "Même le samedi !"}), 201)
+    reply_visible(api, comment["id"])
+    notified(api, watcher, "watched_activity", reply_id=comment["id"])
+
+    ok(api.post(f"/api/v1/posts/{duplicate['id']}/merge-into/{target['id']}", user=manager))
+
+    for member in (author, voter, quiet_voter, watcher):
+        notice = notified(api, member, "idea_status", post_id=duplicate["id"])
+        assert notice["merged_into"] == target["id"] and notice["status"] == "already_exists"
+        assert notice["text"] == ("The idea “Virements le dimanche” was merged into “Virements "
+                                  "instantanés 7j/7”: your vote and your follow now count there")
+        assert notice["link"].endswith(f"/posts/{target['id']}")
+        assert notice["actor_name"] == "The community team"
+    assert notified(api, quiet_voter, "idea_status", post_id=duplicate["id"])["email"] == "off"
+    assert notified(api, voter, "idea_status", post_id=duplicate["id"])["email"] == "immediate"
+    sent = mail(platform, voter, "was merged into")
+    assert f"/posts/{target['id']}" in sent.get_content()
+    assert not any(n["type"] == "idea_status" for n in ok(api.get(
+        "/api/v1/me/notifications", user=manager))["items"])  # never one's own action
+
+    page = ok(api.get(f"/api/v1/posts/{duplicate['id']}"))
+    assert page["status"] == "already_exists" and page["merged_into"] == target["id"]
+    assert page["merged_into_link"] == f"/api/v1/posts/{target['id']}" and page["merged_at"]
+    assert ok(api.get(page["merged_into_link"]))["votes"] == 2
