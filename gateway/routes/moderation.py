@@ -13,6 +13,8 @@ from services.moderation.schemas import (
     PolicySchema,
     PolicyUpdateSchema,
     QueueQuerySchema,
+    SlaTargetsSchema,
+    SlaTargetsUpdateSchema,
 )
 
 from ..http import Call, route
@@ -104,24 +106,39 @@ class MemberNotes(Schema):
     notes = fields.List(fields.Nested(MemberNote))
 
 
-class WaitingQuestion(Schema):
-    post_id = fields.String()
+class WaitingClock(Schema):
+    clock_id = fields.String(metadata={"description": "the post id, or conv.<conversation>."
+                                       "<message> for a conversation's wait"})
+    post_id = fields.String(allow_none=True, metadata={"description": "site questions"})
+    conversation_id = fields.String(allow_none=True, metadata={
+        "description": "private conversations and social cases"})
     category = fields.String(allow_none=True)
-    channel = fields.String()
-    published_at = fields.String()
-    waiting_seconds = fields.Float()
+    channel = fields.String(metadata={"description": "site | social | private"})
+    published_at = fields.String(metadata={"description": "when the member's wait started"})
+    waiting_seconds = fields.Float(metadata={"description": "counted as the target counts "
+                                             "(opening hours only with business_hours)"})
     target_seconds = fields.Integer()
+    business_hours = fields.Boolean()
+    due_at = fields.String(allow_none=True, metadata={"description": "when the target is "
+                                                      "reached (null: the calendar never opens)"})
     breached = fields.Boolean()
 
 
-class Sla(Schema):
-    targets_seconds = fields.Dict(keys=fields.String(), values=fields.Integer())
-    answered = fields.Integer()
+class SlaFigures(Schema):
+    answered = fields.Integer(metadata={"description": "answered clocks (the latest 1,000)"})
     median_first_answer_seconds = fields.Float(allow_none=True)
     within_target_ratio = fields.Float(allow_none=True)
-    unanswered = fields.Integer()
-    breached_unanswered = fields.Integer()
-    oldest_unanswered = fields.List(fields.Nested(WaitingQuestion))
+    unanswered = fields.Integer(metadata={"description": "clocks waiting for staff now"})
+    breached_unanswered = fields.Integer(metadata={"description": "of those, beyond target"})
+
+
+class Sla(SlaFigures):
+    targets_seconds = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                  metadata={"description": "per channel (shortcut of targets)"})
+    targets = fields.Nested(SlaTargetsSchema)
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(SlaFigures),
+                             metadata={"description": "site | social | private"})
+    oldest_unanswered = fields.List(fields.Nested(WaitingClock))
 
 
 class ModerationRoutes:
@@ -184,8 +201,32 @@ class ModerationRoutes:
 
     @route("GET", "/api/v1/moderation/sla", auth=CM, response=Sla, tags=TAGS)
     def sla(self, call: Call):
-        """Response-time clocks: time to first staff answer per question vs targets (CM)"""
+        """Response-time clocks: time to first staff answer vs targets, per channel (CM)
+
+        A clock runs for every published question (channel `site`) until its first official
+        answer, and for every member message in a private conversation (`private`) or a
+        social-media case (`social`) until staff next write.
+        """
         return self.moderation.sla(call.actor)
+
+    @route("GET", "/api/v1/moderation/sla/targets", auth=CM, response=SlaTargetsSchema,
+           tags=TAGS)
+    def get_sla_targets(self, call: Call):
+        """Response-time targets per channel and category, and the business-hours calendar (CM)"""
+        return self.moderation.get_sla_targets(call.actor)
+
+    @route("PUT", "/api/v1/moderation/sla/targets", auth=CM, body=SlaTargetsUpdateSchema,
+           response=SlaTargetsSchema, tags=TAGS, errors=[409])
+    def set_sla_targets(self, call: Call):
+        """Change response-time targets (CM): the sections sent replace the current ones
+
+        `channels` (site, social, private) are replaced one by one; `categories` (site
+        questions of a category; overrides the site channel) and `calendar` (time zone, opening
+        hours per weekday, closed dates) as a whole. A target with `business_hours: true`
+        counts the calendar's opening hours only. Clocks already running are measured against
+        the new targets at once. Audited (`change_sla_targets`).
+        """
+        return self.moderation.set_sla_targets(call.actor, call.body)
 
     @route("POST", "/api/v1/moderation/members/{id}/notes", auth=CM, body=NoteSchema,
            response=MemberNote, status=201, tags=TAGS)

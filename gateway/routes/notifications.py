@@ -41,6 +41,8 @@ class Notification(Schema):
                                                         "rejected | redacted"})
     reason = fields.String(allow_none=True, metadata={"description": "moderation: why it was "
                                                       "rejected"})
+    channel = fields.String(allow_none=True, metadata={"description": "sla_breach: site | "
+                                                       "social | private"})
     email = fields.String(allow_none=True, metadata={"description": "how it is e-mailed: off | "
                                                      "immediate | daily"})
     push = fields.Boolean()

@@ -11,7 +11,11 @@
   the visible text — public anyway — to review flagged content).
 - ``members``: approved contributions per member (pre-moderation of new members, trusted flags).
 - ``policy``: the current policy; ``notes``: CM notes on members.
-- ``sla``: per question, when it was published and when staff first answered it.
+- ``sla``: the response-time clocks — per question, when it was published and when staff first
+  answered it; per wait in a private conversation or social case (``conv.<conversation>.
+  <message>``), when the member wrote and when staff next wrote. ``sla_targets``: the CM-edited
+  targets (`sla.py`); ``conversations``: who is the member of each conversation (ids only, from
+  conversations' public events), to tell a member's message from staff's.
 
 Texts under review are read from this service's own log (the received ``posts.content_submitted``
 events), so they never travel again.
@@ -29,7 +33,8 @@ from services.shared.projections import Projection, ReadModels, update_once, upd
 
 from . import domain
 
-COLLECTIONS = ["items", "audit", "targets", "members", "policy", "notes", "sla"]
+COLLECTIONS = ["items", "audit", "targets", "members", "policy", "notes", "sla", "sla_targets",
+               "conversations"]
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -39,6 +44,8 @@ def _indexes(rm: ReadModels) -> None:
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
     rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
     rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING)], name="open")
+    rm["sla"].create_index([("conversation_id", ASCENDING), ("answered", ASCENDING)],
+                           name="conversation_open")
 
 
 VIEWS = Projection("moderation_views", service="moderation", collections=COLLECTIONS,
@@ -265,5 +272,59 @@ def _edit_by_staff(rm: ReadModels, event: Envelope) -> None:
 
 @VIEWS.on("moderation.sla_breached")
 def _breached(rm: ReadModels, event: Envelope) -> None:
-    rm["sla"].update_one({"_id": event.payload["post_id"]}, {"$set": {
+    rm["sla"].update_one({"_id": event.payload["clock_id"]}, {"$set": {
         "breached": True, "breached_at": event.occurred_at}})
+
+
+@VIEWS.on("moderation.sla_targets_changed")
+def _sla_targets(rm: ReadModels, event: Envelope) -> None:
+    update_versioned(rm["sla_targets"], "current", event, {"$set": {
+        "targets": event.payload["targets"], "changed_at": event.occurred_at,
+        "changed_by": event.actor}})
+    _audit(rm, event, action="change_sla_targets", target_type="policy",
+           target_id="sla-targets", before=event.payload["previous"],
+           after=event.payload["targets"])
+
+
+# --- clocks of private conversations and social cases (conversations' public events) ---------
+
+@VIEWS.on("conversations.conversation_started")
+def _conversation_started(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["conversations"].update_one({"_id": p["conversation_id"]}, {"$set": {
+        "member_id": p["member_id"], "origin": p["origin"],
+        "staff_ids": [pid for pid in p["participant_ids"] if pid != p["member_id"]]}},
+        upsert=True)
+
+
+@VIEWS.on("conversations.participant_added")
+def _participant_added(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    rm["conversations"].update_one({"_id": p["conversation_id"]},
+                                   {"$addToSet": {"staff_ids": p["participant_id"]}})
+
+
+@VIEWS.on("conversations.message_posted")
+def _message_posted(rm: ReadModels, event: Envelope) -> None:
+    """The member writes: a clock starts unless one already runs. Staff write: it stops."""
+    p = event.payload
+    conversation = rm["conversations"].find_one({"_id": p["conversation_id"]}) or {}
+    member_id = conversation.get("member_id")
+    if member_id is None:
+        return  # per-stream order: conversation_started is always applied first
+    if p["author_id"] != member_id:
+        rm["sla"].update_many({"conversation_id": p["conversation_id"], "answered": False},
+                              {"$set": {"answered": True, "first_staff_answer_at":
+                                        event.occurred_at, "first_staff_answer_ts":
+                                        micros(event), "answered_by": p["author_id"]}})
+        return
+    if rm["sla"].find_one({"conversation_id": p["conversation_id"], "answered": False},
+                          {"_id": 1}):
+        return  # the member writes again while waiting: the first message's clock runs on
+    social = conversation.get("origin") == "social" or bool(p.get("channel"))
+    rm["sla"].update_one({"_id": f"conv.{p['conversation_id']}.{p['message_id']}"}, {
+        "$setOnInsert": {
+            "conversation_id": p["conversation_id"], "channel": "social" if social
+            else "private", "category": None, "author_id": member_id,
+            "published_at": event.occurred_at, "published_ts": micros(event),
+            "answered": False, "breached": False}}, upsert=True)

@@ -8,7 +8,9 @@ Streams (docs/asyncapi.yaml documents every type):
   enough trusted members flagged it, the CM decision, then maybe a new round. PUBLIC.
 - ``policy``: ``policy_changed``. PUBLIC.
 - ``member.<member_id>``: ``member_noted`` — PRIVATE (``moderation.private``), CM notes on a member.
-- ``sla.<post_id>``: ``sla_breached`` — PUBLIC (no content), for CM alerts.
+- ``sla.<clock_id>``: ``sla_breached`` — PUBLIC (no content), for CM alerts; a clock is a
+  question (id = the post id) or a wait in a conversation (``conv.<conversation>.<message>``).
+- ``sla-targets``: ``sla_targets_changed`` — PUBLIC, the CM-edited response-time targets.
 
 No payload here ever carries the text a member submitted before it was released, nor the
 original of a redacted text: ``item_redacted`` carries the *redacted* version only. The original
@@ -16,9 +18,15 @@ stays in moderation's restricted audit trail (read by CMs/admins through ``audit
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.shared.payloads import REGISTRY
+
+from . import sla
 
 REVIEWS = ("content", "flags")
 HOLD_REASONS = ("policy", "detector", "flags")
@@ -140,6 +148,121 @@ class SlaBreachedV1(Schema):
     channel = fields.String(required=True)
     published_at = fields.String(required=True)
     target_seconds = fields.Integer(required=True)
+
+
+@REGISTRY.register("moderation.sla_breached", version=2)
+class SlaBreachedV2(Schema):
+    """A member has waited longer than the target for bank staff: a question on the site
+    (`post_id`), or a private conversation or social case (`conversation_id`; ids only)."""
+
+    clock_id = _ident(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(sla.CHANNELS))
+    post_id = _ident(required=True, allow_none=True)
+    conversation_id = _ident(required=True, allow_none=True)
+    author_id = _ident(required=True)  # who waits: the question's author, the conversation's member
+    staff_ids = fields.List(fields.String(), required=True)  # staff in the conversation
+    category = fields.String(required=True, allow_none=True)
+    published_at = fields.String(required=True)  # when the wait started
+    target_seconds = fields.Integer(required=True)
+    business_hours = fields.Boolean(required=True)  # the target counts opening hours only
+
+
+@REGISTRY.upcaster("moderation.sla_breached", from_version=1)
+def _breach_v1_to_v2(payload):
+    return {**payload, "clock_id": payload["post_id"], "conversation_id": None, "staff_ids": [],
+            "business_hours": False}
+
+
+# --- response-time targets (CM-edited) -----------------------------------------------------------
+
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MAX_TARGET_SECONDS = 30 * 86400
+
+
+def _iso_date(value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError as error:
+        raise ValidationError("a date, YYYY-MM-DD") from error
+
+
+class ChannelTargetSchema(Schema):
+    target_seconds = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=MAX_TARGET_SECONDS))
+    business_hours = fields.Boolean(load_default=False, metadata={
+        "description": "true: only the calendar's opening hours count"})
+
+
+class CategoryTargetSchema(Schema):
+    target_seconds = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=MAX_TARGET_SECONDS))
+    business_hours = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "null: as the site channel"})
+
+
+class OpeningHoursSchema(Schema):
+    open = fields.String(required=True, validate=validate.Regexp(_HHMM),
+                         metadata={"example": "09:00"})
+    close = fields.String(required=True, validate=validate.Regexp(_HHMM),
+                          metadata={"example": "18:00"})
+
+    @validates_schema
+    def _closes_after_opening(self, data, **kwargs):
+        if data["close"] <= data["open"]:
+            raise ValidationError("closes after it opens", "close")
+
+
+class CalendarSchema(Schema):
+    timezone = fields.String(required=True, metadata={"example": "Europe/Paris"})
+    week = fields.Dict(keys=fields.String(validate=validate.OneOf(sla.WEEKDAYS)),
+                       values=fields.Nested(OpeningHoursSchema), required=True,
+                       metadata={"description": "opening hours per weekday (mon..sun); a day "
+                                 "absent is closed"})
+    holidays = fields.List(fields.String(validate=_iso_date), load_default=list,
+                           validate=validate.Length(max=400),
+                           metadata={"description": "closed dates, YYYY-MM-DD"})
+
+    @validates("timezone")
+    def _known_zone(self, value, **kwargs):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValidationError("unknown time zone (IANA name, e.g. Europe/Paris)") from error
+
+    @validates("week")
+    def _open_some_day(self, value, **kwargs):
+        if not value:
+            raise ValidationError("open at least one day a week")
+
+
+def _targets_fields(required: bool) -> dict:
+    return {
+        "channels": fields.Dict(
+            keys=fields.String(validate=validate.OneOf(sla.CHANNELS)),
+            values=fields.Nested(ChannelTargetSchema), required=required,
+            metadata={"description": "per channel: site (questions), social (social-media "
+                      "cases), private (conversations)"}),
+        "categories": fields.Dict(
+            keys=fields.String(validate=validate.Regexp(_SLUG)),
+            values=fields.Nested(CategoryTargetSchema), required=required,
+            metadata={"description": "site questions of a category: overrides the site "
+                      "channel"}),
+        "calendar": fields.Nested(CalendarSchema, required=required, metadata={
+            "description": "business hours for targets counted in opening hours"}),
+    }
+
+
+SlaTargetsSchema = Schema.from_dict(_targets_fields(True), name="SlaTargetsSchema")
+SlaTargetsUpdateSchema = Schema.from_dict(_targets_fields(False), name="SlaTargetsUpdateSchema")
+"""PUT /moderation/sla/targets: the sections given replace the current ones (channels one by
+one)."""
+
+
+@REGISTRY.register("moderation.sla_targets_changed", version=1)
+class SlaTargetsChangedV1(Schema):
+    targets = fields.Nested(SlaTargetsSchema, required=True)
+    previous = fields.Nested(SlaTargetsSchema, required=True)
 
 
 # --- RPC / HTTP arguments ----------------------------------------------------------------------

@@ -7,8 +7,10 @@ runs in `on_content_submitted`; verdicts go back to posts as ``moderation.item_*
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from nameko.dependency_providers import Config
@@ -25,7 +27,7 @@ from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 
-from . import domain
+from . import domain, sla
 from .projections import VIEWS, text_under_review
 from .schemas import (
     REJECT_REASONS,
@@ -35,6 +37,7 @@ from .schemas import (
     NoteSchema,
     PolicyUpdateSchema,
     QueueQuerySchema,
+    SlaTargetsUpdateSchema,
 )
 
 log = logging.getLogger(__name__)
@@ -48,8 +51,10 @@ SLA_BREACHED = Gauge("agora_sla_questions_breached",
                      "Questions waiting for a staff answer beyond their target")
 
 POLICY_STREAM = "policy"
-DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600}
-SLA_CHECK_SECONDS = 30
+SLA_TARGETS_STREAM = "sla-targets"
+DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
+# read at import: nameko's timer takes its interval when the class is defined
+SLA_CHECK_SECONDS = float(os.environ.get("AGORA_SLA_CHECK_SECONDS") or 30)
 
 
 class ModerationService(HealthEndpoints):
@@ -75,10 +80,17 @@ class ModerationService(HealthEndpoints):
     def _approved(self, member_id: str) -> int:
         return int((self.views["members"].find_one({"_id": member_id}) or {}).get("approved", 0))
 
-    def _sla_targets(self) -> dict[str, int]:
+    def _configured_targets(self) -> dict[str, Any]:
         settings = self.config.get("AGORA", {}) or {}
-        return {channel: int(settings.get(f"sla_{channel}_seconds", default))
-                for channel, default in DEFAULT_SLA_SECONDS.items()}
+        return sla.default_targets({
+            channel: int(default if settings.get(f"sla_{channel}_seconds") in (None, "")
+                         else settings[f"sla_{channel}_seconds"])
+            for channel, default in DEFAULT_SLA_SECONDS.items()})
+
+    def _sla_targets(self) -> dict[str, Any]:
+        """The CM-edited targets, else the configured defaults."""
+        doc = self.views["sla_targets"].find_one({"_id": "current"})
+        return doc["targets"] if doc else self._configured_targets()
 
 
     # -- the queue and decisions ---------------------------------------------------------------
@@ -204,33 +216,64 @@ class ModerationService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def sla(self, actor):
-        """Time to first staff answer per question, against the channel targets (CMs)."""
+        """Time to first staff answer per clock (questions, private conversations, social
+        cases) against the current targets, overall and per channel (CMs)."""
         domain.require_moderator(actor)
         targets = self._sla_targets()
-        now = time.time()
+        now = datetime.now(UTC)
         answered = list(self.views["sla"].find({"answered": True}).sort("published_ts", -1)
                         .limit(1000))
-        waits = [(doc["first_staff_answer_ts"] - doc["published_ts"]) / 1e6 for doc in answered]
-        within = [wait <= targets.get(doc.get("channel", "site"), targets["site"])
-                  for wait, doc in zip(waits, answered, strict=True)]
+        readings = [(doc, _reading(targets, doc, sla.from_micros(doc["first_staff_answer_ts"])))
+                    for doc in answered]
         open_docs = list(self.views["sla"].find({"answered": False}).sort("published_ts", 1)
                          .limit(50))
+        waiting = [(doc, _reading(targets, doc, now)) for doc in open_docs]
         self.refresh_gauges()
         return {
-            "targets_seconds": targets,
-            "answered": len(answered),
-            "median_first_answer_seconds": statistics.median(waits) if waits else None,
-            "within_target_ratio": (sum(within) / len(within)) if within else None,
-            "unanswered": self.views["sla"].count_documents({"answered": False}),
-            "breached_unanswered": self.views["sla"].count_documents(
-                {"answered": False, "breached": True}),
-            "oldest_unanswered": [{
-                "post_id": doc["_id"], "category": doc.get("category"),
-                "channel": doc.get("channel", "site"), "published_at": doc["published_at"],
-                "waiting_seconds": round(now - doc["published_ts"] / 1e6, 1),
-                "target_seconds": targets.get(doc.get("channel", "site"), targets["site"]),
-                "breached": bool(doc.get("breached"))} for doc in open_docs],
+            "targets_seconds": {channel: value["target_seconds"]
+                                for channel, value in targets["channels"].items()},
+            "targets": targets,
+            **self._figures(readings, {}),
+            "by_channel": {channel: self._figures(
+                [r for r in readings if r[0].get("channel", "site") == channel],
+                {"channel": channel}) for channel in sla.CHANNELS},
+            "oldest_unanswered": [present_clock(doc, reading) for doc, reading in waiting],
         }
+
+    def _figures(self, readings, scope: dict[str, Any]) -> dict[str, Any]:
+        """Of the recent answered clocks (`readings`): how many, the median wait, the share
+        within target; of the clocks still waiting in `scope`: how many, how many breached."""
+        waits = [reading.waited_seconds for _, reading in readings]
+        within = [not reading.breached for _, reading in readings]
+        clocks = self.views["sla"]
+        return {"answered": len(readings),
+                "median_first_answer_seconds": statistics.median(waits) if waits else None,
+                "within_target_ratio": (sum(within) / len(within)) if within else None,
+                "unanswered": clocks.count_documents({**scope, "answered": False}),
+                "breached_unanswered": clocks.count_documents(
+                    {**scope, "answered": False, "breached": True})}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_sla_targets(self, actor):
+        domain.require_moderator(actor)
+        return self._sla_targets()
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_sla_targets(self, actor, data):
+        """CMs change response-time targets (per channel, per category) and the calendar."""
+        domain.require_moderator(actor)
+        changes = load_input(SlaTargetsUpdateSchema, data)
+        configured = self._configured_targets()
+
+        def decide(history):
+            current = history[-1].payload["targets"] if history else configured
+            updated = sla.change_targets(current, changes)
+            return [] if updated is None else [NewEvent("moderation.sla_targets_changed", {
+                "targets": updated, "previous": current})]
+
+        self._decide(SLA_TARGETS_STREAM, decide, actor)
+        self.raise_sla_breaches()  # a shorter target may be breached already
+        return self._sla_targets()
 
     @timer(interval=SLA_CHECK_SECONDS)
     def check_sla(self):
@@ -248,19 +291,25 @@ class ModerationService(HealthEndpoints):
 
     @rpc
     def raise_sla_breaches(self) -> int:
-        """Append `sla_breached` once per question waiting beyond its target (any replica may
-        run it: the per-question stream makes a second alert a no-op)."""
+        """Append `sla_breached` once per clock waiting beyond its target (any replica may
+        run it: the per-clock stream makes a second alert a no-op)."""
         targets = self._sla_targets()
-        now_ts = time.time() * 1e6
+        now = datetime.now(UTC)
         raised = 0
         for doc in self.views["sla"].find({"answered": False, "breached": False}).limit(500):
-            target = targets.get(doc.get("channel", "site"), targets["site"])
-            if doc["published_ts"] + target * 1e6 > now_ts:
+            reading = _reading(targets, doc, now)
+            if not reading.breached:
                 continue
+            conversation = self.views["conversations"].find_one(
+                {"_id": doc["conversation_id"]}) if doc.get("conversation_id") else None
             event = NewEvent("moderation.sla_breached", {
-                "post_id": doc["_id"], "author_id": doc["author_id"],
-                "category": doc["category"], "channel": doc.get("channel", "site"),
-                "published_at": doc["published_at"], "target_seconds": target})
+                "clock_id": doc["_id"], "channel": doc.get("channel", "site"),
+                "post_id": None if conversation else doc["_id"],
+                "conversation_id": doc.get("conversation_id"), "author_id": doc["author_id"],
+                "staff_ids": sorted((conversation or {}).get("staff_ids") or []),
+                "category": doc.get("category"), "published_at": doc["published_at"],
+                "target_seconds": reading.target_seconds,
+                "business_hours": reading.business_hours})
             commit = self.store.execute(f"sla.{doc['_id']}",
                                         lambda history, event=event: [] if history else [event],
                                         CommandContext(correlation_id=self.correlation))
@@ -276,6 +325,11 @@ class ModerationService(HealthEndpoints):
 
     @reliable_handler("posts", "posts.*")
     def on_posts_event(self, event: Envelope):
+        self.views.record_and_apply(event)
+
+    @reliable_handler("conversations", "conversations.*")
+    def on_conversations_event(self, event: Envelope):
+        """Ids only (who wrote in which conversation): the clocks of conversations."""
         self.views.record_and_apply(event)
 
     @reliable_handler("posts", "posts.content_submitted", private=True)
@@ -308,6 +362,21 @@ def present_item(doc: dict[str, Any], now: float) -> dict[str, Any]:
         out["content"] = doc.get("content")
         out["proposal"] = doc.get("proposal")
     return out
+
+
+def _reading(targets: dict[str, Any], doc: dict[str, Any], until: datetime) -> sla.ClockReading:
+    return sla.read_clock(targets, doc.get("channel", "site"), doc.get("category"),
+                          sla.from_micros(doc["published_ts"]), until)
+
+
+def present_clock(doc: dict[str, Any], reading: sla.ClockReading) -> dict[str, Any]:
+    return {"clock_id": doc["_id"], "post_id": None if doc.get("conversation_id") else doc["_id"],
+            "conversation_id": doc.get("conversation_id"), "category": doc.get("category"),
+            "channel": doc.get("channel", "site"), "published_at": doc["published_at"],
+            "waiting_seconds": reading.waited_seconds, "target_seconds": reading.target_seconds,
+            "business_hours": reading.business_hours,
+            "due_at": reading.due_at.isoformat() if reading.due_at else None,
+            "breached": bool(doc.get("breached")) or reading.breached}
 
 
 def present_audit(doc: dict[str, Any]) -> dict[str, Any]:

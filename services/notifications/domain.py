@@ -189,8 +189,8 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
     elif t in ("moderation.item_rejected", "moderation.item_redacted") or (
             t == "moderation.item_approved" and not p["auto"] and p["review"] == "content"):
         add([p["author_id"]], "moderation")  # a CM decided (an automatic approval says nothing)
-    elif t == "moderation.sla_breached":
-        add(facts.staff, "sla_breach")
+    elif t == "moderation.sla_breached":  # the CMs, and the staff of a waiting conversation
+        add(facts.staff | set(p.get("staff_ids") or []), "sla_breach")
     elif t == "conversations.message_posted":
         add(p["participant_ids"], "private_message")
     return out
@@ -240,7 +240,10 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
         elif p["target_type"] == "post":
             out["title"] = titles.get("title")
     elif t == "moderation.sla_breached":
-        out.update(kind="question", title=titles.get("title"), waited=p["target_seconds"])
+        out.update(kind="question", title=titles.get("title"), waited=p["target_seconds"],
+                   channel=p.get("channel") or "site")
+        if p.get("conversation_id"):  # ids only: the conversation's subject stays private
+            out.update(kind=None, title=None, conversation_id=p["conversation_id"])
     elif t == "conversations.message_posted":  # ids only: the message stays in conversations
         out = {"conversation_id": p["conversation_id"], "post_id": None, "kind": None,
                "title": None}
@@ -250,7 +253,8 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
 # --- what a message may say --------------------------------------------------------------------
 
 RENDERED_FIELDS = ("type", "actor_name", "kind", "reply_kind", "title", "status", "note",
-                   "reason", "decision", "target_type", "waited", "merged_into", "into_title")
+                   "reason", "decision", "target_type", "waited", "merged_into", "into_title",
+                   "channel")
 NOUNS = {"question": "question", "idea": "idea", "discussion": "discussion",
          "article": "article", None: "contribution"}
 
@@ -302,7 +306,9 @@ def render(notice: dict[str, Any]) -> str:
                     f"out personal or banking data")
         return f"Your {thing}{about} was approved and published"
     if kind == "sla_breach":
-        return f"A question{about} has waited more than {duration(n['waited'])} for staff"
+        waiting = {"private": "A private conversation", "social": "A social-media case"}.get(
+            n["channel"] or "", f"A question{about}")
+        return f"{waiting} has waited more than {duration(n['waited'])} for staff"
     return "You have a new notification"
 
 

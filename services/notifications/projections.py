@@ -170,8 +170,8 @@ def _post_gone(rm: ReadModels, event: Envelope) -> None:
 # --- notifications ---------------------------------------------------------------------------
 
 @VIEWS.on("posts.reply_published", "posts.reply_edited", "posts.answer_accepted",
-          "posts.idea_status_changed", "posts.idea_merged", "moderation.item_rejected", "moderation.item_redacted",
-          "moderation.sla_breached", "conversations.message_posted")
+          "posts.idea_status_changed", "posts.idea_merged", "moderation.item_rejected",
+          "moderation.item_redacted", "moderation.sla_breached", "conversations.message_posted")
 def _event_notifies(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
 

@@ -158,7 +158,7 @@ class NotificationsService(HealthEndpoints):
 def present(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
     out = {key: doc.get(key) for key in (
         "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "conversation_id",
-        "kind", "title", "status", "reason", "decision", "merged_into")}
+        "kind", "title", "status", "reason", "decision", "merged_into", "channel")}
     if doc.get("type") in domain.CONFIDENTIAL:
         out["title"] = None
     out.update(id=doc["_id"], text=domain.render(doc), link=domain.link(base_url, doc),

@@ -1,0 +1,153 @@
+"""Response-time targets and clocks: pure rules, no I/O.
+
+A *clock* measures how long a member waits for bank staff: a published question until its first
+official answer (channel ``site``), a private conversation (``private``) or a social-media case
+(``social``) from the member's message until the next staff message. Its *target* comes from
+the CM-edited targets: per channel, and for site questions per category (a category target
+overrides the site channel's). A target counts either every second (``business_hours: false``)
+or only the bank's opening hours (``business_hours: true``), read from one *calendar*: a time
+zone, opening hours per weekday (a day absent is closed) and closed dates (holidays).
+
+>>> cal = Calendar.from_dict(DEFAULT_CALENDAR)
+>>> friday_5pm = datetime(2026, 12, 4, 16, 0, tzinfo=timezone.utc)   # 17:00 in Paris
+>>> deadline(friday_5pm, 2 * 3600, cal).isoformat()                  # Monday 10:00 in Paris
+'2026-12-07T09:00:00+00:00'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+CHANNELS = ("site", "social", "private")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_CALENDAR: dict[str, Any] = {
+    "timezone": "Europe/Paris",
+    "week": {day: {"open": "09:00", "close": "18:00"} for day in WEEKDAYS[:5]},
+    "holidays": [],
+}
+SEARCH_DAYS = 400  # a calendar open less than one day a year never reaches a deadline
+
+
+def default_targets(channel_seconds: dict[str, int]) -> dict[str, Any]:
+    """The targets before any CM edited them: the configured seconds, counted continuously."""
+    return {"channels": {channel: {"target_seconds": int(seconds), "business_hours": False}
+                         for channel, seconds in channel_seconds.items()},
+            "categories": {}, "calendar": DEFAULT_CALENDAR}
+
+
+def change_targets(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any] | None:
+    """The new targets (the sections given replace the current ones; channels one by one), or
+    None when nothing changes (an idempotent PUT appends nothing)."""
+    updated = {"channels": {**current["channels"], **changes.get("channels", {})},
+               "categories": changes.get("categories", current["categories"]),
+               "calendar": changes.get("calendar", current["calendar"])}
+    return None if updated == current else updated
+
+
+@dataclass(frozen=True)
+class Target:
+    seconds: int
+    business_hours: bool
+
+
+def target_for(targets: dict[str, Any], channel: str, category: str | None) -> Target:
+    chosen = targets["channels"].get(channel) or targets["channels"]["site"]
+    if channel == "site" and category and category in targets["categories"]:
+        override = targets["categories"][category]
+        business = override.get("business_hours")
+        return Target(int(override["target_seconds"]),
+                      chosen["business_hours"] if business is None else bool(business))
+    return Target(int(chosen["target_seconds"]), bool(chosen["business_hours"]))
+
+
+# --- the calendar -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Calendar:
+    zone: ZoneInfo
+    week: dict[int, tuple[time, time]]  # weekday (0 = Monday) -> opening, closing
+    holidays: frozenset[date]
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Calendar:
+        week = {WEEKDAYS.index(day): (_clock(hours["open"]), _clock(hours["close"]))
+                for day, hours in (raw.get("week") or {}).items()}
+        holidays = frozenset(date.fromisoformat(str(day)) for day in raw.get("holidays") or [])
+        return cls(ZoneInfo(raw.get("timezone") or "UTC"), week, holidays)
+
+    def opening(self, day: date) -> tuple[datetime, datetime] | None:
+        """That local day's opening hours as UTC instants, or None when closed."""
+        hours = self.week.get(day.weekday())
+        if hours is None or day in self.holidays:
+            return None
+        start, end = (datetime.combine(day, moment, tzinfo=self.zone).astimezone(UTC)
+                      for moment in hours)
+        return (start, end) if end > start else None
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(part) for part in str(text).split(":"))
+    return time(hours, minutes)
+
+
+def _windows(start: datetime, calendar: Calendar):
+    """Opening windows (UTC) from `start`'s local day on, clipped to start at `start`."""
+    day = start.astimezone(calendar.zone).date()
+    for offset in range(SEARCH_DAYS):
+        window = calendar.opening(day + timedelta(days=offset))
+        if window is None or window[1] <= start:
+            continue
+        yield max(window[0], start), window[1]
+
+
+def elapsed(start: datetime, end: datetime, calendar: Calendar | None) -> float:
+    """Seconds of waiting counted between two instants (opening hours only with a calendar)."""
+    if end <= start:
+        return 0.0
+    if calendar is None:
+        return (end - start).total_seconds()
+    counted = 0.0
+    for opens, closes in _windows(start, calendar):
+        if opens >= end:
+            break
+        counted += (min(closes, end) - opens).total_seconds()
+    return counted
+
+
+def deadline(start: datetime, seconds: float, calendar: Calendar | None) -> datetime | None:
+    """When a clock started at `start` reaches `seconds` (None: never, a calendar never open)."""
+    if calendar is None:
+        return start + timedelta(seconds=seconds)
+    left = float(seconds)
+    for opens, closes in _windows(start, calendar):
+        span = (closes - opens).total_seconds()
+        if left <= span:
+            return opens + timedelta(seconds=left)
+        left -= span
+    return None
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    target_seconds: int
+    business_hours: bool
+    waited_seconds: float  # counted the way the target counts
+    due_at: datetime | None
+    breached: bool
+
+
+def read_clock(targets: dict[str, Any], channel: str, category: str | None,
+               started: datetime, until: datetime) -> ClockReading:
+    """A clock's state at `until` (now, or its answer) against its current target."""
+    target = target_for(targets, channel, category)
+    calendar = Calendar.from_dict(targets["calendar"]) if target.business_hours else None
+    due = deadline(started, target.seconds, calendar)
+    return ClockReading(target.seconds, target.business_hours,
+                        round(elapsed(started, until, calendar), 1), due,
+                        due is not None and until >= due)
+
+
+def from_micros(ts: int | float) -> datetime:
+    return datetime.fromtimestamp(ts / 1e6, tz=UTC)

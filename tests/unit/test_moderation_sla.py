@@ -1,0 +1,81 @@
+"""Response-time targets and clocks (services/moderation/sla.py): targets per channel and
+category, the business-hours calendar (time zone, weekly hours, holidays, DST), breaches."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.moderation import sla
+from services.moderation.schemas import SlaTargetsUpdateSchema
+
+pytestmark = pytest.mark.unit
+
+UTC = UTC
+PARIS = sla.Calendar.from_dict(sla.DEFAULT_CALENDAR)  # Mon-Fri 09:00-18:00 Europe/Paris
+TARGETS = {**sla.default_targets({"site": 43200, "social": 7200, "private": 28800}),
+           "categories": {"cards": {"target_seconds": 3600, "business_hours": True}}}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def test_targets_per_channel_and_a_category_override_for_site_questions():
+    assert sla.target_for(TARGETS, "site", "savings") == sla.Target(43200, False)
+    assert sla.target_for(TARGETS, "site", "cards") == sla.Target(3600, True)
+    assert sla.target_for(TARGETS, "social", "cards") == sla.Target(7200, False)
+    assert sla.target_for(TARGETS, "private", None) == sla.Target(28800, False)
+
+
+def test_business_hours_count_only_opening_hours_across_nights_weekends_and_holidays():
+    friday_5pm = at("2026-12-04T17:00:00+01:00")
+    assert sla.deadline(friday_5pm, 2 * 3600, PARIS) == at("2026-12-07T10:00:00+01:00")
+    assert sla.elapsed(friday_5pm, at("2026-12-07T10:00:00+01:00"), PARIS) == 7200
+    saturday = at("2026-12-05T11:00:00+01:00")  # closed: the clock starts Monday 09:00
+    assert sla.deadline(saturday, 60, PARIS) == at("2026-12-07T09:01:00+01:00")
+    christmas = sla.Calendar.from_dict({**sla.DEFAULT_CALENDAR, "holidays": ["2026-12-25"]})
+    thursday_eve = at("2026-12-24T17:30:00+01:00")
+    assert sla.deadline(thursday_eve, 3600, christmas) == at("2026-12-28T09:30:00+01:00")
+
+
+def test_daylight_saving_time_keeps_local_opening_hours():
+    # Paris goes to summer time on Sunday 29 March 2026: 09:00 local is 07:00 UTC on Monday
+    friday = at("2026-03-27T17:00:00+01:00")
+    assert sla.deadline(friday, 2 * 3600, PARIS) == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+
+
+def test_a_continuous_target_counts_every_second():
+    start = at("2026-12-05T11:00:00+01:00")
+    assert sla.deadline(start, 90, None) == start + timedelta(seconds=90)
+    reading = sla.read_clock(TARGETS, "private", None, start, start + timedelta(hours=9))
+    assert reading.breached and reading.waited_seconds == 9 * 3600
+
+
+def test_a_calendar_that_never_opens_never_breaches():
+    closed = {**TARGETS, "calendar": {"timezone": "UTC", "week": {"mon": {
+        "open": "09:00", "close": "10:00"}}, "holidays": []},
+        "channels": {**TARGETS["channels"], "social": {"target_seconds": 10 ** 7,
+                                                        "business_hours": True}}}
+    reading = sla.read_clock(closed, "social", None, at("2026-12-07T09:00:00+00:00"),
+                             at("2026-12-08T09:00:00+00:00"))
+    assert reading.due_at is None and not reading.breached
+
+
+def test_changing_targets_replaces_the_sections_given_and_is_idempotent():
+    changed = sla.change_targets(TARGETS, {"channels": {"social": {
+        "target_seconds": 600, "business_hours": False}}})
+    assert changed["channels"]["social"]["target_seconds"] == 600
+    assert changed["channels"]["site"] == TARGETS["channels"]["site"]
+    assert changed["categories"] == TARGETS["categories"]
+    assert sla.change_targets(changed, {"channels": {"social": {
+        "target_seconds": 600, "business_hours": False}}}) is None
+
+
+def test_targets_input_is_validated_field_by_field():
+    with pytest.raises(Exception) as error:
+        SlaTargetsUpdateSchema().load({
+            "channels": {"phone": {"target_seconds": 60}, "site": {"target_seconds": 0}},
+            "calendar": {"timezone": "Mars/Olympus", "week": {"mon": {
+                "open": "18:00", "close": "09:00"}}, "holidays": ["2026-02-30"]}})
+    messages = error.value.messages
+    assert set(messages["channels"]) == {"phone", "site"}
+    assert set(messages["calendar"]) == {"timezone", "week", "holidays"}
