@@ -297,11 +297,14 @@ def _conversation_started(rm: ReadModels, event: Envelope) -> None:
         upsert=True)
 
 
-@VIEWS.on("conversations.participant_added")
-def _participant_added(rm: ReadModels, event: Envelope) -> None:
+@VIEWS.on("conversations.participant_added", "conversations.advisor_changed")
+def _participants_changed(rm: ReadModels, event: Envelope) -> None:
+    """Who is staff in the conversation now (a breach alerts them)."""
     p = event.payload
-    rm["conversations"].update_one({"_id": p["conversation_id"]},
-                                   {"$addToSet": {"staff_ids": p["participant_id"]}})
+    conversation = rm["conversations"].find_one({"_id": p["conversation_id"]}) or {}
+    member_id = conversation.get("member_id") or p.get("member_id")
+    rm["conversations"].update_one({"_id": p["conversation_id"]}, {"$set": {
+        "staff_ids": [pid for pid in p["participant_ids"] if pid != member_id]}})
 
 
 @VIEWS.on("conversations.message_posted")
