@@ -6,6 +6,7 @@
 #                            every /readyz, `agora seed-demo` (idempotent), print URL and logins
 #   dev/platform.sh down     stop what `up` started (SIGTERM, wait, then SIGKILL)
 #   dev/platform.sh status   what runs, where, ready or not
+#   dev/platform.sh demo-credential   the LOCAL demo bank-system credential (made once)
 #
 # Processes are those whose code exists (`services.shared.config.available_processes()`): a service
 # joins as soon as its config.yaml lands. Pid files: .state/run/agora-<name>.pid; logs:
@@ -14,13 +15,17 @@
 # .state/stack.env (`make up` loads it); AGORA_PLATFORM_TIMEOUT (90 s) bounds each readiness wait.
 # AGORA_SKIP_SEED=1 skips the demo data. Without SMTP_HOST, a local mail sink (port AGORA_MAIL_PORT,
 # 2525) receives what notifications sends: every e-mail lands as a file in .state/mail/.
+# Without AGORA_SERVICE_CREDENTIALS, a LOCAL demo bank-system credential (`demo-bank:<random>`,
+# made once into .state/keys/demo-service-key, git-ignored) lets you try the social intake; the
+# gateway gets only its SHA-256. It exists on this machine only: k8s/ never carries one.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STATE=$ROOT/.state
 RUN=$STATE/run
 LOGS=$STATE/logs
-KEYS=$STATE/keys
+KEYS=${AGORA_KEYS_DIR:-$STATE/keys}
+DEMO_SERVICE=demo-bank
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}  # eventlet's deprecation banner on every CLI call
 PY=${AGORA_PYTHON:-$ROOT/.venv/bin/python}
 AGORA=${AGORA_BIN:-$ROOT/.venv/bin/agora}
@@ -113,6 +118,17 @@ wait_ready() {
     done
 }
 
+# the local demo bank-system credential, `demo-bank:<secret>`: random, made once, owner-only
+demo_credential() {
+    local file=$KEYS/demo-service-key
+    if [[ ! -s $file ]]; then
+        mkdir -p "$KEYS"
+        (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' \
+            | sed "s/^/$DEMO_SERVICE:/" >"$file")
+    fi
+    cat "$file"
+}
+
 cmd_up() {
     cd "$ROOT"
     mkdir -p "$RUN" "$LOGS"
@@ -121,7 +137,12 @@ cmd_up() {
     export AGORA_JWT_PRIVATE_KEY_FILE=${AGORA_JWT_PRIVATE_KEY_FILE:-$KEYS/jwt-private.pem}
     export AGORA_JWT_PUBLIC_KEY_FILE=${AGORA_JWT_PUBLIC_KEY_FILE:-$KEYS/jwt-public.pem}
     export GATEWAY_PORT
-    local names name pid port
+    local names name pid port demo_key=""
+    if [[ -z ${AGORA_SERVICE_CREDENTIALS:-} ]]; then
+        demo_key=$(demo_credential)
+        AGORA_SERVICE_CREDENTIALS="$DEMO_SERVICE:$(printf '%s' "${demo_key#*:}" | sha256sum | cut -d' ' -f1)"
+        export AGORA_SERVICE_CREDENTIALS AGORA_DEMO_SERVICE_KEY=$demo_key  # seed-demo's mention
+    fi
     names=$(processes)
     [[ -n $names ]] || die "no process found (services.shared.config.available_processes())"
     log "migrating databases"
@@ -155,6 +176,10 @@ cmd_up() {
     printf 'Demo logins (local only), password agora-demo-2026:\n'
     printf '  admin@demo.agora  cm1@demo.agora  cm2@demo.agora  advisor1@demo.agora  advisor2@demo.agora\n'
     printf '  member1@demo.agora .. member5@demo.agora  (member1, member2: customers of advisor1)\n'
+    if [[ -n $demo_key ]]; then
+        printf 'Demo bank-system credential (local only; social intake, see README):\n'
+        printf '  X-Agora-Service-Key: %s\n' "$demo_key"
+    fi
     printf 'Stop with: make down\n'
 }
 
@@ -209,5 +234,6 @@ case ${1:-} in
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+    demo-credential) demo_credential ;;
+    *) echo "usage: $0 up|down|status|demo-credential" >&2; exit 2 ;;
 esac

@@ -69,6 +69,12 @@ def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
     if levels == ("public",):
         return
     if actor is None:
+        if levels == ("service",):
+            raise Unauthenticated(f"this route needs a bank-system credential "
+                                  f"({SERVICE_KEY_HEADER}: <name>:<secret>)")
+        if "service" in levels:
+            raise Unauthenticated(f"this route needs an access token (Authorization: Bearer "
+                                  f"...) or a bank-system credential ({SERVICE_KEY_HEADER})")
         raise Unauthenticated("this route needs an access token (Authorization: Bearer ...)")
     if actor.get("kind") == "service":
         if "service" in levels:

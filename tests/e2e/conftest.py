@@ -168,7 +168,8 @@ class Platform:
             "AGORA_CORS_ORIGINS": CORS_ORIGIN,
             "AGORA_TRUSTED_PROXY_HOPS": "1",  # tests play several clients via X-Forwarded-For
             "AGORA_LOGIN_ADDRESS_LIMIT": "10",
-            "AGORA_SERVICE_CREDENTIALS": f"crm:{_sha256(SERVICE_SECRET)}",
+            "AGORA_SERVICE_CREDENTIALS": f"crm:{_sha256(SERVICE_SECRET)},"
+                                         f"{_demo_credential(self.key_dir)}",
             "LOG_LEVEL": os.environ.get("AGORA_E2E_LOG_LEVEL", "INFO"),
             "PYTHONUNBUFFERED": "1",
         }
@@ -269,6 +270,11 @@ class Platform:
     def service_key(self) -> dict[str, str]:
         return {"X-Agora-Service-Key": f"crm:{SERVICE_SECRET}"}
 
+    @property
+    def demo_service_key(self) -> str:
+        """The local demo bank-system credential, as `make up` makes and prints it."""
+        return (self.key_dir / "demo-service-key").read_text().strip()
+
     def log_tails(self, lines: int = 30) -> str:
         return "\n".join(f"--- {p.name} ({p.log_path}) ---\n{p.tail(lines)}"
                          for p in self.processes.values())
@@ -281,6 +287,16 @@ def _agora_command() -> list[str]:
 
 def _quote(value: str) -> str:
     return urllib.parse.quote(value, safe="")
+
+
+def _demo_credential(key_dir: Path) -> str:
+    """`make up`'s demo bank-system credential (dev/platform.sh), as the gateway is given it:
+    `name:sha256(secret)`."""
+    made = subprocess.run(["bash", str(ROOT / "dev" / "platform.sh"), "demo-credential"],
+                          env={**os.environ, "AGORA_KEYS_DIR": str(key_dir)},
+                          capture_output=True, text=True, timeout=60, check=True)
+    name, _, secret = made.stdout.strip().partition(":")
+    return f"{name}:{_sha256(secret)}"
 
 
 def _sha256(text: str) -> str:
