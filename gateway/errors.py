@@ -81,6 +81,7 @@ STATUS_BY_ERROR: dict[str, int] = {
     "ConcurrencyConflict": 409,
     "Unprocessable": 422,
     "TooManyRequests": 429,
+    "CommandExpired": 504,  # the gateway answered 504 before; nobody normally reads this one
     # gateway-only
     "MethodNotAllowed": 405,
     "PayloadTooLarge": 413,

@@ -23,7 +23,10 @@ What `@route` does, in order, for every request:
 3. on POST with an `Idempotency-Key` header: claim the key (gateway/idempotency.py); a retry
    gets the first response back (`Idempotent-Replayed: true`), the same key with another body
    422, a concurrent duplicate waits for the first;
-4. run the handler under the RPC timeout (`GATEWAY.rpc_timeout_seconds` -> 504).
+4. put the RPC deadline (now + the RPC timeout) and, on POST and PUT, the caller-scoped
+   `Idempotency-Key` in the RPC context: the service records the key with the effect and does
+   not start a command past its deadline (services/shared/commands.py);
+5. run the handler under the RPC timeout (`GATEWAY.rpc_timeout_seconds` -> 504).
 
 Around all routes, the WSGI layer (`GatewayWebServer`) assigns the request id (`X-Request-ID`,
 taken from the client when well-formed, else generated; echoed on every response and set as
@@ -54,6 +57,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
+from services.shared import commands
 from services.shared.errors import InvalidInput, NotFound
 
 from .auth import authorize, parse_auth
@@ -69,6 +73,7 @@ log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_ENV = "agora.request_id"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+COMMAND_METHODS = ("POST", "PUT")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _PATH_VALUE_RE = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
 _PARAM_RE = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
@@ -130,6 +135,7 @@ class Call:
     body: dict[str, Any]
     request_id: str
     client: str
+    idempotency_key: str | None = None  # POST/PUT: travels with the RPC (shared/commands.py)
 
 
 @dataclass
@@ -232,10 +238,11 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
         path = _load_path(spec, values)
         query = _load_query(spec, request)
         document, body = _load_body(spec, request, settings)
+        key = _command_key(spec, request)
         call = Call(request=request, actor=actor, path=path, query=query, body=body,
-                    request_id=request_id, client=client_address(request, settings))
-        key = request.headers.get(IDEMPOTENCY_HEADER) if spec.idempotent else None
-        if key is not None:
+                    request_id=request_id, client=client_address(request, settings),
+                    idempotency_key=key)
+        if key is not None and spec.idempotent:
             return _idempotent(service, spec, handler, call, key, document)
         return _execute(service, spec, handler, call)
     except Exception as error:
@@ -243,8 +250,11 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
 
 
 def _execute(service, spec: RouteSpec, handler: Callable, call: Call) -> Response:
+    timeout = service.settings.rpc_timeout_seconds
     try:
-        with eventlet.Timeout(service.settings.rpc_timeout_seconds):
+        with eventlet.Timeout(timeout):
+            service.rpc_context.update(commands.rpc_context(
+                _caller_scope(call), call.idempotency_key, time.time() + timeout))
             result = handler(service, call)
         return _respond(spec, result)
     except Exception as error:
@@ -267,12 +277,26 @@ def _respond(spec: RouteSpec, result: Any) -> Response:
                     content_type="application/json")
 
 
-def _idempotent(service, spec: RouteSpec, handler: Callable, call: Call, key: str,
-                document: Any) -> Response:
-    if not re.fullmatch(r"[\x21-\x7e]{1,255}", key):
+def _command_key(spec: RouteSpec, request: Request) -> str | None:
+    """The `Idempotency-Key` of a command a client may retry (POST, PUT): it travels with the
+    RPC to the service that records it with the effect (services/shared/commands.py)."""
+    if spec.method not in COMMAND_METHODS:
+        return None
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not re.fullmatch(r"[\x21-\x7e]{1,255}", key):
         raise InvalidInput("the Idempotency-Key header must be 1-255 visible ASCII characters",
                            {"fields": {IDEMPOTENCY_HEADER: ["1-255 visible ASCII characters"]}})
-    scope = f"user:{call.actor['id']}" if call.actor else f"client:{call.client}"
+    return key
+
+
+def _caller_scope(call: Call) -> str:
+    """Whose key it is: the user of the token, else the client address (anonymous routes)."""
+    return f"user:{call.actor['id']}" if call.actor else f"client:{call.client}"
+
+
+def _idempotent(service, spec: RouteSpec, handler: Callable, call: Call, key: str,
+                document: Any) -> Response:
+    scope = _caller_scope(call)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
     store = service.idempotency
     outcome = store.begin(scope, key, spec.method, call.request.path, digest)

@@ -136,3 +136,11 @@ class IdempotencyProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> IdempotencyStore:
         return self.store
+
+
+class RpcContextProvider(DependencyProvider):
+    """The request worker's context data, which nameko sends with every RPC the request makes:
+    where the gateway puts the command's scoped key and deadline (services/shared/commands.py)."""
+
+    def get_dependency(self, worker_ctx) -> dict[str, Any]:
+        return worker_ctx.data

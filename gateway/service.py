@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from .auth import Authenticator
 from .http import SettingsProvider
-from .idempotency import IdempotencyProvider
+from .idempotency import IdempotencyProvider, RpcContextProvider
 from .routes.conversations import ConversationsRoutes
 from .routes.feeds import FeedsRoutes
 from .routes.health import HealthRoutes
@@ -47,6 +47,7 @@ class GatewayCore:
     auth = Authenticator()
     settings = SettingsProvider()
     idempotency = IdempotencyProvider()
+    rpc_context = RpcContextProvider()
 
 
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,

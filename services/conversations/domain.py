@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
 
@@ -51,11 +52,11 @@ def stream(conversation_id: str) -> str:
 
 
 def new_conversation_id() -> str:
-    return uuid.uuid4().hex
+    return fresh_uuid("conversation").hex  # the same on a retry of the same command
 
 
 def new_message_id() -> str:
-    return uuid.uuid4().hex
+    return fresh_uuid("message").hex
 
 
 def _derived(*parts: str) -> str:

@@ -137,6 +137,8 @@ class Accounts:
         except DuplicateKeyError:
             pass
         existing = claims.find_one({"_id": email_key}) or {}
+        if existing.get("user_id") == user_id:
+            return  # this registration, executed again (its id comes from its idempotency key)
         if (not existing.get("confirmed") and existing.get("claimed_at")
                 and existing["claimed_at"] < now - CLAIM_STALE
                 and not stream_exists(existing["user_id"])):

@@ -13,8 +13,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from nameko.rpc import rpc
 from prometheus_client import Counter
 
+from services.shared.commands import fresh_uuid
 from services.shared.consumer import reliable_handler
-from services.shared.envelope import CommandContext, Envelope, NewEvent, new_id, utc_now
+from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import (
     EXPECTED_ERRORS,
     Forbidden,
@@ -394,7 +395,7 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     user stream absent, so a later registration takes the address over (accounts.py)."""
     email_key = domain.normalize_email(args["email"])
     domain.check_password(args["password"], email_key, args["display_name"])
-    user_id, now = new_id(), utc_now()
+    user_id, now = fresh_uuid("user").hex, utc_now()  # a retried registration: the same id
     accounts = kit.accounts
     accounts.claim_email(email_key, user_id, now,
                          stream_exists=lambda uid: store.stream_version(user_stream(uid)) > 0)

@@ -11,11 +11,11 @@
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
@@ -264,4 +264,4 @@ def fold_policy(events: Iterable[Envelope]) -> dict[str, Any]:
 def note_member(actor: Actor | None, member_id: str, note: str) -> list[NewEvent]:
     require_moderator(actor)
     return [NewEvent("moderation.member_noted", {
-        "member_id": member_id, "note_id": uuid.uuid4().hex, "note": note})]
+        "member_id": member_id, "note_id": fresh_uuid("note").hex, "note": note})]

@@ -18,11 +18,11 @@ Object-level authorization lives here: `Forbidden` when the actor may not act on
 """
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 
@@ -44,11 +44,11 @@ VISIBLE = "published"
 
 
 def new_post_id() -> str:
-    return "p" + uuid.uuid4().hex[:20]
+    return "p" + fresh_uuid("post").hex[:20]  # the same on a retry of the same command
 
 
 def new_reply_id() -> str:
-    return "r" + uuid.uuid4().hex[:20]
+    return "r" + fresh_uuid("reply").hex[:20]
 
 
 def content_stream(target_id: str, revision: int) -> str:

@@ -65,6 +65,10 @@ class TooManyRequests(AgoraError):
     """429: details['retry_after'] seconds."""
 
 
+class CommandExpired(AgoraError):
+    """504: the command reached its service after the gateway stopped waiting; not executed."""
+
+
 EXPECTED_ERRORS = (
     InvalidInput,
     Unprocessable,
@@ -74,4 +78,5 @@ EXPECTED_ERRORS = (
     Conflict,
     ConcurrencyConflict,
     TooManyRequests,
+    CommandExpired,
 )

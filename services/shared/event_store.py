@@ -13,6 +13,11 @@ Events *received* from other services can be recorded in the same log (`record_r
 event id is the document id, so recording is the consumer's dedupe, and replays of read models
 that depend on other services' facts read them from here.
 
+A commit appended by a command that carries an idempotency key also records the command's *slot*
+(`command`, unique): appending a slot already recorded returns the recorded commit, so a command
+executed twice (a client's retry after a crash or a 504) has one effect
+(services/shared/commands.py).
+
 Example::
 
     store = EventStore(db, service="posts")
@@ -34,7 +39,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from . import metrics
+from . import commands, metrics
 from .envelope import CommandContext, Envelope, NewEvent, new_id, utc_now
 from .errors import ConcurrencyConflict
 from .failpoints import failpoint
@@ -45,6 +50,7 @@ log = logging.getLogger(__name__)
 EVENTS = "events"
 STREAM_VERSION_INDEX = "stream_version_unique"
 POSITION_INDEX = "position_unique"
+COMMAND_INDEX = "command_unique"
 POSITION_ATTEMPTS = 5
 COUNTERS = "counters"
 PUBLISHED_BATCHES = "outbox_published"
@@ -88,6 +94,9 @@ class EventStore:
             name=STREAM_VERSION_INDEX,
         )
         self.events.create_index([("position", ASCENDING)], unique=True, name=POSITION_INDEX)
+        # sparse: only commits of commands with an idempotency key have a slot
+        self.events.create_index([("command", ASCENDING)], unique=True, sparse=True,
+                                 name=COMMAND_INDEX)
         self.events.create_index(
             [("pending", ASCENDING), ("position", ASCENDING)], name="pending_by_position"
         )
@@ -105,10 +114,19 @@ class EventStore:
         """Append `events` after `expected_version` (0 for a new stream) in one atomic insert.
 
         Raises `ConcurrencyConflict` when another commit got there first and `InvalidInput` when
-        a payload does not match its registered schema.
+        a payload does not match its registered schema. Inside a command with an idempotency
+        key, an append this command already made (an earlier execution) is returned as recorded;
+        a command past its deadline that has not written yet raises `CommandExpired`.
         """
         if not events:
             raise ValueError("a commit holds at least one event")
+        command = commands.current()
+        recorded = self._recorded_by(command, stream_id)
+        if recorded is not None:
+            return recorded
+        if command is not None:
+            command.check_deadline()
+        slot = command.slot(stream_id) if command is not None else None
         envelopes = [
             self._envelope(event, stream_id, expected_version + offset, context)
             for offset, event in enumerate(events, start=1)
@@ -119,10 +137,15 @@ class EventStore:
                 position=self._next_position(), events=envelopes, recorded_at=utc_now(),
             )
             try:
-                self.events.insert_one(self._document(commit, pending=True))
+                self.events.insert_one(self._document(commit, pending=True, command=slot))
                 break
             except DuplicateKeyError as error:
                 index = violated_index(error)
+                if slot is not None and index in (COMMAND_INDEX, STREAM_VERSION_INDEX):
+                    # a concurrent execution of the same command may have won the race
+                    recorded = self._recorded_by(command, stream_id)
+                    if recorded is not None:
+                        return recorded
                 if index == STREAM_VERSION_INDEX:
                     metrics.CONCURRENCY_CONFLICTS.labels(self.service).inc()
                     raise ConcurrencyConflict(stream_id, expected_version) from None
@@ -132,6 +155,8 @@ class EventStore:
                 # position twice: the stream is not in conflict, so take another position.
                 log.warning("position %d taken twice (%s); retrying the commit of %s",
                             commit.position, index, stream_id)
+        if command is not None:
+            command.appended(stream_id)
         for envelope in envelopes:
             metrics.EVENTS_APPENDED.labels(self.service, envelope.type).inc()
         failpoint("after_commit")
@@ -145,9 +170,13 @@ class EventStore:
         """Load a stream, let the domain decide, append; on a conflict decide again on fresh state.
 
         Re-deciding is safe: the domain sees the other writer's events (nothing is overwritten).
-        Returns None when the decision produced no events (an idempotent no-op).
+        Returns None when the decision produced no events (an idempotent no-op). A command that
+        already recorded this append (an earlier execution) gets that commit, undecided.
         """
         for attempt in range(retries + 1):
+            recorded = self._recorded_by(commands.current(), stream_id)
+            if recorded is not None:
+                return recorded
             history = self.load(stream_id)
             new_events = decide(history)
             if not new_events:
@@ -262,6 +291,17 @@ class EventStore:
 
     # -- internals -------------------------------------------------------------------------
 
+    def _recorded_by(self, command: commands.Command | None, stream_id: str) -> Commit | None:
+        """The commit this command's next append to `stream_id` made in an earlier execution."""
+        slot = command.slot(stream_id) if command is not None else None
+        if slot is None:
+            return None
+        document = self.events.find_one({"command": slot})
+        if document is None:
+            return None
+        command.appended(stream_id)
+        return self._commit(document)
+
     def _envelope(
         self, event: NewEvent, stream_id: str, version: int, context: CommandContext
     ) -> Envelope:
@@ -279,7 +319,7 @@ class EventStore:
         return int(counter["value"])
 
     @staticmethod
-    def _document(commit: Commit, pending: bool) -> dict[str, Any]:
+    def _document(commit: Commit, pending: bool, command: str | None = None) -> dict[str, Any]:
         document: dict[str, Any] = {
             "_id": commit.id,
             "stream_id": commit.stream_id,
@@ -292,6 +332,8 @@ class EventStore:
         }
         if pending:
             document["pending"] = True
+        if command is not None:
+            document["command"] = command
         return document
 
     def _commit(self, document: dict[str, Any]) -> Commit:
@@ -315,7 +357,7 @@ def violated_index(error: DuplicateKeyError) -> str | None:
     pattern = details.get("keyPattern")
     if pattern:
         return {("stream_id", "version"): STREAM_VERSION_INDEX, ("position",): POSITION_INDEX,
-                ("_id",): "_id_"}.get(tuple(pattern))
+                ("command",): COMMAND_INDEX, ("_id",): "_id_"}.get(tuple(pattern))
     match = re.search(r"index: (\S+) dup key", details.get("errmsg") or str(error))
     return match.group(1) if match else None
 

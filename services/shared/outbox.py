@@ -32,9 +32,10 @@ import eventlet
 import kombu
 from amqp.basic_message import Message
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from . import metrics
+from . import commands, metrics
 from .envelope import utc_now
 from .event_store import Commit, EventStore
 from .mongo import database_name, mongo_uri, release_client, shared_client
@@ -320,6 +321,15 @@ class EventStoreProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> EventStore:
         return self.store
+
+    def worker_setup(self, worker_ctx) -> None:
+        """An RPC's worker runs a command: its idempotency key and deadline reach the store."""
+        if isinstance(worker_ctx.entrypoint, Rpc):
+            worker_ctx._agora_command = commands.enter(
+                worker_ctx.data, self.container.service_name, worker_ctx.entrypoint.method_name)
+
+    def worker_teardown(self, worker_ctx) -> None:
+        commands.leave(getattr(worker_ctx, "_agora_command", None))
 
     def _on_commit(self, commit: Commit) -> None:
         self._nudge()
