@@ -38,9 +38,11 @@ class Item(Schema):
     post_id = fields.String()
     revision = fields.Integer(allow_none=True)
     author_id = fields.String()
-    state = fields.String(metadata={"description": "held | approved | rejected | redacted"})
+    state = fields.String(metadata={"description": "held | review (escalated flags: still "
+                                    "visible, waiting for a CM) | approved | rejected | "
+                                    "redacted"})
     reasons = fields.List(fields.String(), allow_none=True,
-                          metadata={"description": "policy | detector | flags"})
+                          metadata={"description": "policy | detector | flags | mass_flagging"})
     policy_rules = fields.List(fields.String(), allow_none=True,
                                metadata={"description": "global | category | new_member"})
     detector_kinds = fields.List(fields.String(), allow_none=True,
@@ -147,16 +149,26 @@ class ModerationRoutes:
     # -- members: flags
 
     @route("POST", "/api/v1/posts/{id}/flags", auth="member", body=FlagSchema,
-           response=FlagResult, status=201, tags=TAGS, errors=[422])
+           response=FlagResult, status=201, tags=TAGS, errors=[422, 429])
     def flag_post(self, call: Call):
-        """Flag (report) a post; enough flags from trusted members hide it pending review"""
-        return self.moderation.flag(call.actor, "post", call.path["id"], call.body)
+        """Flag (report) a post; enough flags from trusted members hide it pending review
+
+        Trusted: staff, or members whose account is old enough, with enough approved
+        contributions, flagging from an address no other flagger of the round used (the
+        policy's `trusted_min_age_days`, `trusted_min_approved`). When a trusted flagger has
+        already hidden many contributions within a day, the item goes to the CMs' queue
+        (state `review`) and stays visible until they decide. Flags are limited per account
+        and per client address: 429 with Retry-After.
+        """
+        return self.moderation.flag(call.actor, "post", call.path["id"], call.body,
+                                    call.client)
 
     @route("POST", "/api/v1/replies/{id}/flags", auth="member", body=FlagSchema,
-           response=FlagResult, status=201, tags=TAGS, errors=[422])
+           response=FlagResult, status=201, tags=TAGS, errors=[422, 429])
     def flag_reply(self, call: Call):
-        """Flag (report) a reply"""
-        return self.moderation.flag(call.actor, "reply", call.path["id"], call.body)
+        """Flag (report) a reply (same rules and limits as a post's flags)"""
+        return self.moderation.flag(call.actor, "reply", call.path["id"], call.body,
+                                    call.client)
 
     # -- community managers
 

@@ -15,8 +15,9 @@ not facts anyone replays. The log still records *that* something happened
   access tokens): hash of the current refresh token, hashes of used ones, expiry, revocation.
   Rotation is a compare-and-set on the current hash, so two concurrent refreshes with one token
   cannot both succeed: the loser finds its token among the used ones -> reuse -> revoked.
-- `login_failures` (`key`, `at`) feeds the throttling windows; `login_audit` keeps every
-  attempt (success, bad credentials, throttled) with address and correlation id.
+- `login_failures` (`key`, `at`) feeds the login throttling windows, `registration_attempts`
+  the registration limit per address (both `services.shared.throttle.Throttle`); `login_audit`
+  keeps every attempt (success, bad credentials, throttled) with address and correlation id.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import new_id
 from services.shared.errors import Conflict
+from services.shared.throttle import Throttle, ThrottlePolicy
 
 from . import domain
 
@@ -50,9 +52,8 @@ FAILURES_KEPT = timedelta(days=1)
 def ensure_indexes(db: Database) -> None:
     db.sessions.create_index([("user_id", ASCENDING)], name="by_user")
     db.email_claims.create_index([("user_id", ASCENDING)], name="by_user")
-    db.login_failures.create_index([("key", ASCENDING), ("at", ASCENDING)], name="key_at")
-    db.login_failures.create_index("at", expireAfterSeconds=int(FAILURES_KEPT.total_seconds()),
-                                   name="at_ttl")
+    for collection in (db.login_failures, db.registration_attempts):
+        Throttle(collection, {}, kept=FAILURES_KEPT).ensure_indexes()
     db.login_audit.create_index([("at", ASCENDING)], name="at")
     db.login_audit.create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="user_at")
 
@@ -118,11 +119,16 @@ class TokenIssuer:
 
 class Accounts:
     def __init__(self, db: Database, refresh_days: float = 30,
-                 account_policy: domain.ThrottlePolicy = domain.DEFAULT_ACCOUNT_POLICY,
-                 address_policy: domain.ThrottlePolicy = domain.DEFAULT_ADDRESS_POLICY):
+                 account_policy: ThrottlePolicy = domain.DEFAULT_ACCOUNT_POLICY,
+                 address_policy: ThrottlePolicy = domain.DEFAULT_ADDRESS_POLICY,
+                 registration_policy: ThrottlePolicy = domain.DEFAULT_REGISTRATION_POLICY):
         self.db = db
         self.refresh_ttl = timedelta(days=refresh_days)
-        self.policies = {"account": account_policy, "address": address_policy}
+        self.logins = Throttle(db.login_failures, {"account": account_policy,
+                                                   "address": address_policy},
+                               kept=FAILURES_KEPT)
+        self.registrations = Throttle(db.registration_attempts,
+                                      {"address": registration_policy}, kept=FAILURES_KEPT)
 
     # e-mail claims
 
@@ -237,26 +243,7 @@ class Accounts:
         return [document["_id"] for document in self.db.sessions.find(
             {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}, {"_id": 1})]
 
-    # throttling
-
-    def throttled(self, keys: dict[str, str], now: datetime) -> float | None:
-        """Seconds to wait (the longest of the windows concerned), or None."""
-        waits = []
-        for kind, key in keys.items():
-            policy = self.policies[kind]
-            since = now - policy.window
-            times = [document["at"] for document in self.db.login_failures.find(
-                {"key": key, "at": {"$gt": since}}, {"at": 1}).sort("at", -1).limit(policy.limit)]
-            wait = domain.retry_after(times, now, policy)
-            if wait is not None:
-                waits.append(wait)
-        return max(waits) if waits else None
-
-    def record_failure(self, keys: dict[str, str], now: datetime) -> None:
-        self.db.login_failures.insert_many([{"key": key, "at": now} for key in keys.values()])
-
-    def clear_failures(self, key: str) -> None:
-        self.db.login_failures.delete_many({"key": key})
+    # throttling: `self.logins` (failures) and `self.registrations` (attempts), see __init__
 
     def audit(self, attempt: domain.LoginAttempt, now: datetime,
               correlation_id: str | None) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
+from services.shared.throttle import ThrottlePolicy
 
-from . import domain
 from .accounts import Accounts, Passwords, TokenIssuer, ensure_indexes
 from .keys import read_key
 
@@ -33,10 +33,11 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
     access_seconds = int(settings.get("access_token_seconds") or 900)
     accounts = Accounts(
         db, refresh_days=refresh_days,
-        account_policy=domain.ThrottlePolicy(int(settings.get("login_account_limit") or 5),
-                                             window),
-        address_policy=domain.ThrottlePolicy(int(settings.get("login_address_limit") or 30),
-                                             window),
+        account_policy=ThrottlePolicy(int(settings.get("login_account_limit") or 5), window),
+        address_policy=ThrottlePolicy(int(settings.get("login_address_limit") or 30), window),
+        registration_policy=ThrottlePolicy(
+            int(settings.get("register_address_limit") or 20),
+            timedelta(seconds=float(settings.get("register_window_seconds") or 3600))),
     )
     passwords = Passwords(
         time_cost=int(settings.get("argon2_time_cost") or 2),

@@ -4,7 +4,8 @@
 - the user aggregate: `UserState = fold(events)`, and commands deciding new events
   (register, update profile, set roles, verify, assign advisor);
 - refresh-token families: token format, rotation, reuse detection;
-- login throttling windows (per account, per client address);
+- login throttling and registration limits: which keys are counted (the windows themselves are
+  the shared kit's, services/shared/throttle.py);
 - badges derived from roles and verification.
 
 Example::
@@ -31,6 +32,7 @@ from typing import Any
 
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from services.shared.throttle import ThrottlePolicy
 
 ROLES = ("member", "advisor", "community_manager", "admin")
 GRANTABLE = ("advisor", "community_manager", "admin")  # member is everyone's, never granted
@@ -421,31 +423,11 @@ def owns_token(session: Session | None, presented_hash: str) -> bool:
         or any(hmac.compare_digest(used, presented_hash) for used in session.used_hashes))
 
 
-# -- login throttling ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    limit: int          # failures allowed within the window
-    window: timedelta
-
+# -- login and registration limits (services/shared/throttle.py: one mechanism) -------------
 
 DEFAULT_ACCOUNT_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
 DEFAULT_ADDRESS_POLICY = ThrottlePolicy(limit=30, window=timedelta(minutes=15))
-
-
-def retry_after(failures: Iterable[datetime], now: datetime, policy: ThrottlePolicy
-                ) -> float | None:
-    """Seconds until another attempt is allowed, or None if one is allowed now.
-
-    A sliding window: with `limit` failures inside the last `window`, the next attempt waits
-    until the oldest of those leaves the window.
-    """
-    recent = sorted(moment for moment in failures if moment > now - policy.window)
-    if len(recent) < policy.limit:
-        return None
-    oldest_counted = recent[-policy.limit]
-    wait = (oldest_counted + policy.window - now).total_seconds()
-    return max(wait, 1.0)
+DEFAULT_REGISTRATION_POLICY = ThrottlePolicy(limit=20, window=timedelta(hours=1))
 
 
 def throttle_keys(email_key: str, client: str | None) -> dict[str, str]:
@@ -453,6 +435,11 @@ def throttle_keys(email_key: str, client: str | None) -> dict[str, str]:
     if client:
         keys["address"] = f"address:{client}"
     return keys
+
+
+def registration_keys(client: str | None) -> dict[str, str]:
+    """Registrations are counted per client address (an internal call without one is not)."""
+    return {"address": f"address:{client}"} if client else {}
 
 
 @dataclass

@@ -142,6 +142,10 @@ class IdentityService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def register(self, data: dict[str, Any], client: str | None = None) -> dict[str, Any]:
         args = _load(RegisterArgs, data)
+        registrations, now = self.kit.accounts.registrations, utc_now()
+        keys = domain.registration_keys(client)
+        registrations.check(keys, now, "too many registrations from this address; retry later")
+        registrations.record(keys, now)  # every attempt counts, taken address or not
         return self._private(self.create_user(args, actor_id=None))
 
     def create_user(self, args: dict[str, Any], actor_id: str | None,
@@ -159,7 +163,7 @@ class IdentityService(HealthEndpoints):
         except InvalidInput:
             email_key = email.strip().lower()
         keys = domain.throttle_keys(email_key, client)
-        wait = accounts.throttled(keys, now)
+        wait = accounts.logins.wait(keys, now)
         if wait is not None:
             self._audit(email_key, client, "throttled", None, now, {"retry_after": wait})
             raise TooManyRequests("too many failed logins; retry later",
@@ -167,10 +171,10 @@ class IdentityService(HealthEndpoints):
         user_id = accounts.user_id_for(email_key)
         password_hash = accounts.password_hash(user_id)
         if not toolkit.passwords.verify(password_hash, str(password or "")) or user_id is None:
-            accounts.record_failure(keys, now)
+            accounts.logins.record(keys, now)
             self._audit(email_key, client, "bad_credentials", user_id, now)
             raise Unauthenticated("wrong e-mail or password")
-        accounts.clear_failures(keys["account"])
+        accounts.logins.clear(keys["account"])
         if toolkit.passwords.needs_rehash(password_hash):
             accounts.set_password_hash(user_id, toolkit.passwords.hash(password), now)
         session_id, refresh_token = accounts.start_session(user_id, client, now)
@@ -243,13 +247,13 @@ class IdentityService(HealthEndpoints):
         toolkit, now = self.kit, utc_now()
         user = self._user(actor["id"])
         keys = {"account": f"account:{user.get('email', actor['id'])}"}
-        wait = toolkit.accounts.throttled(keys, now)
+        wait = toolkit.accounts.logins.wait(keys, now)
         if wait is not None:
             raise TooManyRequests("too many failed attempts; retry later",
                                   {"retry_after": round(wait)})
         if not toolkit.passwords.verify(toolkit.accounts.password_hash(actor["id"]),
                                         str(current_password or "")):
-            toolkit.accounts.record_failure(keys, now)
+            toolkit.accounts.logins.record(keys, now)
             self._audit(user.get("email", ""), client, "bad_credentials", actor["id"], now,
                         {"action": "change_password"})
             raise InvalidInput("the current password is not correct",
@@ -291,13 +295,13 @@ class IdentityService(HealthEndpoints):
         user = self._user(user_id)
         email_key = user.get("email")
         keys = {"account": f"account:{email_key or user_id}"}
-        wait = toolkit.accounts.throttled(keys, now)
+        wait = toolkit.accounts.logins.wait(keys, now)
         if wait is not None:
             raise TooManyRequests("too many failed attempts; retry later",
                                   {"retry_after": round(wait)})
         if not toolkit.passwords.verify(toolkit.accounts.password_hash(user_id),
                                         args["password"]):
-            toolkit.accounts.record_failure(keys, now)
+            toolkit.accounts.logins.record(keys, now)
             self._audit(email_key or "", client, "bad_credentials", user_id, now,
                         {"action": "erase_account"})
             raise InvalidInput("the password is not correct",

@@ -7,12 +7,18 @@
 - `decide`: a CM's decision on a held item: approve, reject (reason code), redact (the CM's text,
   which must itself be free of confidential data).
 - `flag`: one flag per member per round; when trusted flags reach the policy's threshold the
-  contribution is held (hidden) pending review, in the same commit.
+  contribution is held (hidden) pending review, in the same commit — unless a trusted flagger
+  of the round has already hidden many contributions lately (mass hiding): then the item is
+  escalated to the CMs' queue and stays visible until a CM decides.
+- `is_trusted`: whose flags count towards hiding. Staff always; a member only when sock
+  puppets cannot cheaply be one: an account old enough, enough approved contributions, and
+  not flagging this round from the same address as another flagger.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.shared.commands import fresh_uuid
@@ -32,7 +38,8 @@ DEFAULT_POLICY: dict[str, Any] = {
     "premoderated_categories": [],
     "new_member_threshold": 0,
     "flags_to_hide": 3,
-    "trusted_min_approved": 3,
+    "trusted_min_approved": 5,
+    "trusted_min_age_days": 14,
 }
 
 
@@ -93,11 +100,17 @@ class Item:
     post_id: str = ""
     revision: int = 0
     author_id: str = ""
-    state: str = "new"  # new | held | approved | rejected | redacted | open (flags, not held)
+    # new | held | approved | rejected | redacted | open (flags, not held)
+    # | review (flags escalated to the CMs without hiding: mass hiding suspected)
+    state: str = "new"
     detector_kinds: list[str] = field(default_factory=list)
     round: int = 1
     flaggers: set[str] = field(default_factory=set)  # this round
-    trusted_flags: int = 0  # this round
+    trusted_flaggers: set[str] = field(default_factory=set)  # this round
+
+    @property
+    def trusted_flags(self) -> int:
+        return len(self.trusted_flaggers)
 
     def ref(self) -> dict[str, Any]:
         return {"item_id": self.id, "review": self.review, "target_type": self.target_type,
@@ -115,9 +128,10 @@ def fold_item(events: Iterable[Envelope]) -> Item:
             item.target_type, item.target_id = p["target_type"], p["target_id"]
             item.post_id, item.author_id = p["post_id"], p["author_id"]
             if p["round"] != item.round:
-                item.round, item.flaggers, item.trusted_flags = p["round"], set(), 0
+                item.round, item.flaggers, item.trusted_flaggers = p["round"], set(), set()
             item.flaggers.add(p["flagger_id"])
-            item.trusted_flags += int(p["trusted"])
+            if p["trusted"]:
+                item.trusted_flaggers.add(p["flagger_id"])
             if item.state == "new":
                 item.state = "open"
             continue
@@ -127,10 +141,12 @@ def fold_item(events: Iterable[Envelope]) -> Item:
         if fact == "item_held":
             item.state = "held"
             item.detector_kinds = list(p["detector_kinds"])
+        elif fact == "item_escalated":
+            item.state = "review"
         elif fact in ("item_approved", "item_rejected", "item_redacted"):
             item.state = fact.removeprefix("item_")
             if item.review == "flags":  # the decision closes this round of flags
-                item.round, item.flaggers, item.trusted_flags = item.round + 1, set(), 0
+                item.round, item.flaggers, item.trusted_flaggers = item.round + 1, set(), set()
     return item
 
 
@@ -175,12 +191,20 @@ def decide(actor: Actor | None, item: Item, data: dict[str, Any],
     actor = require_moderator(actor)
     if item.state == "new":
         raise NotFound("no such moderation item", {"id": item.id})
-    if item.state != "held":
+    if item.state not in ("held", "review"):
         raise Conflict(f"this item is not waiting for a decision (it is {item.state})",
                        {"state": item.state})
     decision = data["decision"]
     if decision == "approve":
         return [NewEvent("moderation.item_approved", {**item.ref(), "auto": False})]
+    # an escalated item is still visible: hide it in the same commit as the decision, so posts
+    # applies the rejection or redaction exactly as for any item held by flags
+    hide = [_held_by_flags(item)] if item.state == "review" else []
+    return hide + _decision_events(item, decision, data, proposal)
+
+
+def _decision_events(item: Item, decision: str, data: dict[str, Any],
+                     proposal: Scan | None) -> list[NewEvent]:
     if decision == "reject":
         code = data.get("reason_code")
         if not code:
@@ -207,9 +231,20 @@ def decide(actor: Actor | None, item: Item, data: dict[str, Any],
         **item.ref(), "title": title, "body": body, "detector_kinds": item.detector_kinds})]
 
 
+def _held_by_flags(item: Item) -> NewEvent:
+    return NewEvent("moderation.item_held", {
+        **item.ref(), "reasons": ["flags"], "policy_rules": [], "detector_kinds": [],
+        "flag_count": len(item.flaggers)})
+
+
 def flag(actor: Actor | None, item: Item, target: dict[str, Any] | None, reason: str,
-         trusted: bool, policy: dict[str, Any]) -> list[NewEvent]:
-    """A member flags a published post or reply; enough trusted flags hold it (hidden)."""
+         trusted: bool, policy: dict[str, Any],
+         mass_hiders: Collection[str] = ()) -> list[NewEvent]:
+    """A member flags a published post or reply; enough trusted flags hold it (hidden).
+
+    `mass_hiders`: flaggers who have already hidden many contributions lately. When one of the
+    round's trusted flaggers is among them, reaching the threshold escalates the item to the
+    CMs (``item_escalated``: queued, still visible) instead of hiding it at once."""
     if not actor or not actor.get("id"):
         raise Forbidden("sign in to flag")
     if not target or target.get("state") not in ("published", "hidden"):
@@ -224,21 +259,52 @@ def flag(actor: Actor | None, item: Item, target: dict[str, Any] | None, reason:
         "post_id": target["post_id"], "author_id": target["author_id"],
         "flagger_id": actor["id"], "reason": reason, "trusted": trusted, "round": item.round})
     events = [flagged]
-    trusted_count = item.trusted_flags + int(trusted)
-    if item.state != "held" and target.get("state") == "published" \
-            and trusted_count >= int(policy.get("flags_to_hide") or 1):
-        events.append(NewEvent("moderation.item_held", {
-            "item_id": item_id, "review": "flags", "target_type": target["target_type"],
-            "target_id": target["_id"], "post_id": target["post_id"],
-            "revision": int(target.get("revision") or 1), "author_id": target["author_id"],
-            "reasons": ["flags"], "policy_rules": [], "detector_kinds": [],
-            "flag_count": len(item.flaggers) + 1}))
+    trusted_flaggers = item.trusted_flaggers | ({actor["id"]} if trusted else set())
+    if item.state not in ("held", "review") and target.get("state") == "published" \
+            and len(trusted_flaggers) >= int(policy.get("flags_to_hide") or 1):
+        ref = {"item_id": item_id, "review": "flags", "target_type": target["target_type"],
+               "target_id": target["_id"], "post_id": target["post_id"],
+               "revision": int(target.get("revision") or 1), "author_id": target["author_id"],
+               "flag_count": len(item.flaggers) + 1}
+        if trusted_flaggers & set(mass_hiders):
+            events.append(NewEvent("moderation.item_escalated", {
+                **ref, "reasons": ["mass_flagging"]}))
+        else:
+            events.append(NewEvent("moderation.item_held", {
+                **ref, "reasons": ["flags"], "policy_rules": [], "detector_kinds": []}))
     return events
 
 
-def is_trusted(actor: Actor, approved: int, policy: dict[str, Any]) -> bool:
-    return bool(roles(actor) & STAFF_ROLES) or approved >= int(
-        policy.get("trusted_min_approved") or 0)
+@dataclass(frozen=True)
+class FlaggerStanding:
+    """What moderation knows of a flagger when they flag (gathered by the service)."""
+
+    approved: int = 0                 # approved contributions
+    member_since: str | None = None   # ISO time: registration, else first approved contribution
+    shares_address: bool = False      # another flagger of this round used the same address
+
+
+def is_trusted(actor: Actor, standing: FlaggerStanding, policy: dict[str, Any],
+               now: datetime) -> bool:
+    """Whose flags count towards hiding a contribution at once.
+
+    Staff always. A member only with ALL of: `trusted_min_approved` approved contributions,
+    an account at least `trusted_min_age_days` old, and an address no other flagger of the
+    same round used — so a handful of fresh accounts with a few auto-approved replies, or
+    several accounts flagging from one machine, never hide anyone's post on their own."""
+    if roles(actor) & STAFF_ROLES:
+        return True
+    if standing.shares_address:
+        return False
+    if standing.approved < int(policy.get("trusted_min_approved") or 0):
+        return False
+    min_age = timedelta(days=float(policy.get("trusted_min_age_days") or 0))
+    if not min_age:
+        return True
+    if not standing.member_since:
+        return False
+    since = datetime.fromisoformat(standing.member_since)
+    return now - since >= min_age
 
 
 # --- policy and notes -------------------------------------------------------------------------

@@ -9,7 +9,9 @@
   featuring, locking, deletions and edits by staff, answers accepted by staff).
 - ``targets``: posts and replies as moderation knows them from posts' events (state, author,
   the visible text — public anyway — to review flagged content).
-- ``members``: approved contributions per member (pre-moderation of new members, trusted flags).
+- ``members``: approved contributions per member and since when they are a member (their
+  registration, from identity.events, else their first approved contribution) — for the
+  pre-moderation of new members and trusted flags.
 - ``policy``: the current policy; ``notes``: CM notes on members.
 - ``sla``: the response-time clocks — per question, when it was published and when staff first
   answered it; per wait in a private conversation or social case (``conv.<conversation>.
@@ -74,17 +76,22 @@ def text_under_review(rm: ReadModels, item: dict[str, Any]) -> dict[str, Any] | 
 
 # --- queue ------------------------------------------------------------------------------------
 
-@VIEWS.on("moderation.item_held")
+@VIEWS.on("moderation.item_held", "moderation.item_escalated")
 def _held(rm: ReadModels, event: Envelope) -> None:
+    """Held (hidden) or escalated (visible, flags under suspicion of mass hiding): both wait
+    in the queue for a CM."""
     p = event.payload
     text = text_under_review(rm, p) or {"title": None, "body": ""}
     found = domain.scan(text["title"], text["body"])
+    escalated = event.type == "moderation.item_escalated"
     # versioned: a late re-application after the decision must not put the text back
     update_versioned(rm["items"], p["item_id"], event, {"$set": {
         **{k: p[k] for k in ("review", "target_type", "target_id", "post_id", "revision",
-                             "author_id", "reasons", "policy_rules", "flag_count")},
-        "detector_kinds": p["detector_kinds"] or found.kinds,
-        "state": "held", "held_at": event.occurred_at, "held_ts": micros(event),
+                             "author_id", "reasons", "flag_count")},
+        "policy_rules": p.get("policy_rules", []),
+        "detector_kinds": p.get("detector_kinds") or found.kinds,
+        "state": "review" if escalated else "held", "held_at": event.occurred_at,
+        "held_ts": micros(event),
         "content": text,
         "proposal": {"title": found.masked_title, "body": found.masked_body},
     }})
@@ -106,7 +113,8 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     decision = event.type.split("_", 1)[1]  # approved | rejected | redacted
     if p["review"] == "content" and p["revision"] == 1 and decision != "rejected":
-        update_once(rm["members"], p["author_id"], event, {"$inc": {"approved": 1}})
+        update_once(rm["members"], p["author_id"], event, {
+            "$inc": {"approved": 1}, "$min": {"since": event.occurred_at}})
         # Our own approval is what publishes it: flaggable now, not only once posts' event is
         # back (a member who flags a post the moment it shows up must not get a 404). No `_v`:
         # the targets' versions are those of posts' streams.
@@ -135,6 +143,12 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
     if p["review"] == "flags":  # the round is closed: flags start again from zero
         update["$set"].update(flags={}, flags_total=0)
     update_versioned(rm["items"], p["item_id"], event, update)
+
+
+@VIEWS.on("identity.user_registered")
+def _registered(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    update_once(rm["members"], p["user_id"], event, {"$min": {"since": p["joined_at"]}})
 
 
 # --- policy, notes ----------------------------------------------------------------------------

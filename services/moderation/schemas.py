@@ -5,7 +5,9 @@ Streams (docs/asyncapi.yaml documents every type):
 - review item ``<target_id>.r<revision>``: the review of one submitted text (a post or reply,
   first version or edit). PUBLIC: ``item_held`` then a decision, or ``item_approved`` (auto).
 - flag item ``<target_id>.flags``: members' flags on a published post or reply, the hold when
-  enough trusted members flagged it, the CM decision, then maybe a new round. PUBLIC.
+  enough trusted members flagged it (or, when a flagger of the round has been hiding many
+  contributions lately, ``item_escalated``: queued for the CMs, still visible), the CM
+  decision, then maybe a new round. PUBLIC.
 - ``policy``: ``policy_changed``. PUBLIC.
 - ``member.<member_id>``: ``member_noted`` — PRIVATE (``moderation.private``), CM notes on a member.
 - ``sla.<clock_id>``: ``sla_breached`` — PUBLIC (no content), for CM alerts; a clock is a
@@ -30,6 +32,7 @@ from . import sla
 
 REVIEWS = ("content", "flags")
 HOLD_REASONS = ("policy", "detector", "flags")
+ESCALATION_REASONS = ("mass_flagging",)
 POLICY_RULES = ("global", "category", "new_member")
 DECISIONS = ("approve", "reject", "redact")
 REJECT_REASONS = {
@@ -70,6 +73,16 @@ class ItemHeldV1(_Item):
     flag_count = fields.Integer(required=True)
 
 
+@REGISTRY.register("moderation.item_escalated", version=1)
+class ItemEscalatedV1(_Item):
+    """Enough trusted flags to hide, but a flagger of the round has hidden many contributions
+    lately: the CMs decide before anything is hidden (the contribution stays visible)."""
+
+    reasons = fields.List(fields.String(validate=validate.OneOf(ESCALATION_REASONS)),
+                          required=True)
+    flag_count = fields.Integer(required=True)
+
+
 @REGISTRY.register("moderation.item_approved", version=1)
 class ItemApprovedV1(_Item):
     auto = fields.Boolean(required=True)  # True: nothing to hold, no CM involved
@@ -100,7 +113,7 @@ class ItemFlaggedV1(Schema):
     author_id = _ident(required=True)
     flagger_id = _ident(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
-    trusted = fields.Boolean(required=True)  # staff, or a member with enough approved posts
+    trusted = fields.Boolean(required=True)  # staff, or a member trusted (domain.is_trusted)
     round = fields.Integer(required=True)  # a CM decision closes a round of flags
 
 
@@ -119,6 +132,8 @@ def _policy_fields(required: bool) -> dict[str, fields.Field]:
         # approved contributions that make a member's flags trusted
         "trusted_min_approved": fields.Integer(required=required,
                                                validate=validate.Range(min=0, max=10000)),
+        # ...and the age of their account, in days (policies saved before it existed lack it)
+        "trusted_min_age_days": fields.Integer(validate=validate.Range(min=0, max=3650)),
     }
 
 

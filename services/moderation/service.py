@@ -20,7 +20,7 @@ from prometheus_client import Gauge
 
 from services.shared import pagination
 from services.shared.consumer import reliable_handler
-from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import EXPECTED_ERRORS, Forbidden, NotFound
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
@@ -28,6 +28,7 @@ from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 
 from . import domain, sla
+from .dependencies import FlagGuardProvider
 from .projections import VIEWS, text_under_review
 from .schemas import (
     REJECT_REASONS,
@@ -51,6 +52,7 @@ SLA_BREACHED = Gauge("agora_sla_questions_breached",
                      "Questions waiting for a staff answer beyond their target")
 
 POLICY_STREAM = "policy"
+WAITING = ["held", "review"]  # item states the CMs' queue shows (review: escalated, visible)
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
 # read at import: nameko's timer takes its interval when the class is defined
@@ -62,6 +64,7 @@ class ModerationService(HealthEndpoints):
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
     config = Config()
+    guard = FlagGuardProvider()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -100,7 +103,7 @@ class ModerationService(HealthEndpoints):
         """Held items, oldest first, with why and the proposed masked text (CMs)."""
         domain.require_moderator(actor)
         query = load_input(QueueQuerySchema, query)
-        conditions: list[dict[str, Any]] = [{"state": "held"}]
+        conditions: list[dict[str, Any]] = [{"state": {"$in": WAITING}}]
         if query.get("review"):
             conditions.append({"review": query["review"]})
         page = pagination.after_cursor("held_ts", 1, query.get("cursor"))
@@ -112,7 +115,7 @@ class ModerationService(HealthEndpoints):
         items, cursor = pagination.page(documents, "held_ts", limit)
         now = time.time()
         return {"items": [present_item(doc, now) for doc in items], "next_cursor": cursor,
-                "waiting": self.views["items"].count_documents({"state": "held"})}
+                "waiting": self.views["items"].count_documents({"state": {"$in": WAITING}})}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_item(self, actor, item_id):
@@ -132,7 +135,7 @@ class ModerationService(HealthEndpoints):
             item = domain.fold_item(history)
             item.id = item.id or item_id
             proposal = None
-            if data["decision"] == "redact" and item.state == "held":
+            if data["decision"] == "redact" and item.state in ("held", "review"):
                 text = text_under_review(self.views.rm, item.ref()) or {"title": None, "body": ""}
                 proposal = domain.scan(text["title"], text["body"])
             return domain.decide(actor, item, data, proposal)
@@ -143,8 +146,9 @@ class ModerationService(HealthEndpoints):
     # -- flags ---------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def flag(self, actor, target_type, target_id, data):
-        """A member reports a published post or reply; idempotent per member."""
+    def flag(self, actor, target_type, target_id, data, client=None):
+        """A member reports a published post or reply; idempotent per member. Limited per
+        account and per client address (429); see domain.is_trusted for whose flags hide."""
         data = load_input(FlagSchema, data)
         if not actor or not actor.get("id"):
             raise Forbidden("sign in to flag")
@@ -152,11 +156,28 @@ class ModerationService(HealthEndpoints):
         if target is None or target.get("target_type") != target_type:
             raise NotFound(f"no such {target_type}", {"id": target_id})
         target = {**target, "target_type": target_type}
+        guard, now, flagger = self.guard, utc_now(), actor["id"]
+        staff = bool(domain.roles(actor) & domain.STAFF_ROLES)
+        keys = {} if staff else guard.flag_keys(flagger, client)
+        guard.flags.check(keys, now, "too many flags; retry later")
+        guard.flags.record(keys, now)
+        item_id = domain.flags_item_id(target_id)
+        item = domain.fold_item(self.store.load(item_id))
         policy = self._policy()
-        trusted = domain.is_trusted(actor, self._approved(actor["id"]), policy)
-        commit = self._decide(domain.flags_item_id(target_id), lambda history: domain.flag(
-            actor, domain.fold_item(history), target, data["reason"], trusted, policy), actor)
+        member = self.views["members"].find_one({"_id": flagger}) or {}
+        standing = domain.FlaggerStanding(
+            approved=int(member.get("approved", 0)), member_since=member.get("since"),
+            shares_address=guard.shares_address(item_id, item.round, flagger, client))
+        trusted = domain.is_trusted(actor, standing, policy, now)
+        guard.record_source(item_id, item.round, flagger, client, now)
+        round_flaggers = item.trusted_flaggers | ({flagger} if trusted else set())
+        mass_hiders = guard.mass_hiders(round_flaggers, now)
+        commit = self._decide(item_id, lambda history: domain.flag(
+            actor, domain.fold_item(history), target, data["reason"], trusted, policy,
+            mass_hiders), actor)
         held = bool(commit) and any(e.type == "moderation.item_held" for e in commit.events)
+        if held:
+            guard.record_hide(round_flaggers, now)
         return {"target_type": target_type, "target_id": target_id, "flagged": True,
                 "held": held}
 
@@ -283,8 +304,9 @@ class ModerationService(HealthEndpoints):
     def refresh_gauges(self) -> None:
         """Live figures for dashboards and alerts (docs/runbook.md)."""
         items, sla = self.views["items"], self.views["sla"]
-        QUEUE_WAITING.set(items.count_documents({"state": "held"}))
-        oldest = items.find_one({"state": "held"}, {"held_ts": 1}, sort=[("held_ts", 1)])
+        QUEUE_WAITING.set(items.count_documents({"state": {"$in": WAITING}}))
+        oldest = items.find_one({"state": {"$in": WAITING}}, {"held_ts": 1},
+                                sort=[("held_ts", 1)])
         QUEUE_OLDEST.set(max(0.0, time.time() - oldest["held_ts"] / 1e6) if oldest else 0)
         SLA_UNANSWERED.set(sla.count_documents({"answered": False}))
         SLA_BREACHED.set(sla.count_documents({"answered": False, "breached": True}))
@@ -327,6 +349,11 @@ class ModerationService(HealthEndpoints):
     def on_posts_event(self, event: Envelope):
         self.views.record_and_apply(event)
 
+    @reliable_handler("identity", "identity.user_registered")
+    def on_member_registered(self, event: Envelope):
+        """When each member joined: the account age that trusted flags need."""
+        self.views.record_and_apply(event)
+
     @reliable_handler("conversations", "conversations.*")
     def on_conversations_event(self, event: Envelope):
         """Ids only (who wrote in which conversation): the clocks of conversations."""
@@ -358,7 +385,7 @@ def present_item(doc: dict[str, Any], now: float) -> dict[str, Any]:
     out["flags"] = doc.get("flags") or {}
     if doc.get("held_ts"):
         out["waiting_seconds"] = round(now - doc["held_ts"] / 1e6, 1)
-    if doc.get("state") == "held":
+    if doc.get("state") in WAITING:
         out["content"] = doc.get("content")
         out["proposal"] = doc.get("proposal")
     return out

@@ -45,6 +45,7 @@ from ..conftest import AMQP_URI, MONGO_URI, RABBIT_MANAGEMENT_URI, ROOT, RUN_ID,
 PASSWORD = "e2e correct horse battery"
 SERVICE_SECRET = "e2e-crm-secret-" + uuid.uuid4().hex
 CORS_ORIGIN = "http://web.e2e.test"
+REGISTER_ADDRESS_LIMIT = 100
 READY_TIMEOUT = float(os.environ.get("AGORA_E2E_READY_TIMEOUT", "90"))
 
 
@@ -59,10 +60,20 @@ class User:
     access_token: str = ""
     refresh_token: str = ""
     roles: list[str] = field(default_factory=lambda: ["member"])
+    # the client address this user's requests come from (X-Forwarded-For; the platform trusts
+    # one proxy hop): each test user is a distinct client, as real members are, so the limits
+    # per address (registration, flags, logins) see what they would in production
+    address: str = field(default_factory=lambda: new_address())
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def new_address() -> str:
+    """A fresh client address in 10.0.0.0/8 (never one the tests pick on purpose)."""
+    value = uuid.uuid4().int
+    return f"10.{value % 250 + 1}.{value // 250 % 250 + 1}.{value // 62500 % 250 + 1}"
 
 
 class Api(GatewayClient):
@@ -70,9 +81,12 @@ class Api(GatewayClient):
 
     def request(self, method: str, path: str, user: User | None = None, token: str | None = None,
                 **kwargs) -> requests.Response:
-        explicit = "Authorization" in (kwargs.get("headers") or {})  # e.g. a forged token
+        headers = kwargs.get("headers") or {}
+        explicit = "Authorization" in headers  # e.g. a forged token
         if token is None and user is not None and not explicit:
             token = user.access_token
+        if user is not None and "X-Forwarded-For" not in headers:
+            kwargs["headers"] = {**headers, "X-Forwarded-For": user.address}
         return self.send(method, path, token=token, **kwargs)
 
     # -- identity helpers
@@ -86,14 +100,17 @@ class Api(GatewayClient):
                  expect: int = 201, **kwargs) -> User:
         email = email or self.unique_email()
         display_name = display_name or f"User {email.split('@')[0][-6:]}"
+        address = new_address()
+        headers = {"X-Forwarded-For": address, **(kwargs.pop("headers", None) or {})}
         response = self.post("/api/v1/auth/register", json={
             "email": email, "password": password, "display_name": display_name,
-            "customer": customer}, **kwargs)
+            "customer": customer}, headers=headers, **kwargs)
         assert response.status_code == expect, response.text
         return User(id=response.json()["id"], email=email, password=password,
-                    display_name=display_name)
+                    display_name=display_name, address=headers["X-Forwarded-For"])
 
     def login(self, user: User, expect: int = 200, **kwargs) -> User:
+        kwargs["headers"] = {"X-Forwarded-For": user.address, **(kwargs.get("headers") or {})}
         response = self.post("/api/v1/auth/login",
                              json={"email": user.email, "password": user.password}, **kwargs)
         assert response.status_code == expect, response.text
@@ -168,6 +185,12 @@ class Platform:
             "AGORA_CORS_ORIGINS": CORS_ORIGIN,
             "AGORA_TRUSTED_PROXY_HOPS": "1",  # tests play several clients via X-Forwarded-For
             "AGORA_LOGIN_ADDRESS_LIMIT": "10",
+            # registrations per address and hour: requests sent without a user come from
+            # 127.0.0.1 and must stay under it; test_registration_limit_per_address reaches it
+            "AGORA_REGISTER_ADDRESS_LIMIT": str(REGISTER_ADDRESS_LIMIT),
+            # flags per member / per address and hides per trusted flagger (test_abuse_limits)
+            "AGORA_FLAG_ACCOUNT_LIMIT": "4", "AGORA_FLAG_ADDRESS_LIMIT": "6",
+            "AGORA_MASS_HIDE_LIMIT": "2",
             "AGORA_SERVICE_CREDENTIALS": f"crm:{_sha256(SERVICE_SECRET)},"
                                          f"{_demo_credential(self.key_dir)}",
             "LOG_LEVEL": os.environ.get("AGORA_E2E_LOG_LEVEL", "INFO"),

@@ -6,6 +6,7 @@ import pytest
 from services.identity import domain
 from services.shared.envelope import CommandContext, Envelope
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from services.shared.throttle import ThrottlePolicy, retry_after
 
 pytestmark = pytest.mark.unit
 
@@ -242,35 +243,40 @@ def test_logout_accepts_current_and_used_tokens_only():
     assert not domain.owns_token(None, digest)
 
 
-# -- throttling windows ---------------------------------------------------------------------------
+# -- throttling windows (the shared kit's, used for logins, registrations and flags) -------------
 
-POLICY = domain.ThrottlePolicy(limit=3, window=timedelta(minutes=10))
+POLICY = ThrottlePolicy(limit=3, window=timedelta(minutes=10))
 
 
 def test_under_the_limit_is_allowed():
     failures = [NOW - timedelta(minutes=1), NOW - timedelta(minutes=2)]
-    assert domain.retry_after(failures, NOW, POLICY) is None
+    assert retry_after(failures, NOW, POLICY) is None
 
 
 def test_at_the_limit_waits_until_the_oldest_counted_failure_leaves_the_window():
     failures = [NOW - timedelta(minutes=9), NOW - timedelta(minutes=5), NOW - timedelta(minutes=1)]
-    assert domain.retry_after(failures, NOW, POLICY) == pytest.approx(60)
+    assert retry_after(failures, NOW, POLICY) == pytest.approx(60)
 
 
 def test_old_failures_do_not_count():
     failures = [NOW - timedelta(minutes=m) for m in (30, 11, 1)]
-    assert domain.retry_after(failures, NOW, POLICY) is None
+    assert retry_after(failures, NOW, POLICY) is None
 
 
 def test_many_failures_wait_for_the_limit_th_most_recent():
     failures = [NOW - timedelta(minutes=m) for m in (9, 8, 7, 3, 2)]
     # the 3 most recent are at -7, -3 and -2 min: the oldest of those leaves in 3 minutes
-    assert domain.retry_after(failures, NOW, POLICY) == pytest.approx(3 * 60)
+    assert retry_after(failures, NOW, POLICY) == pytest.approx(3 * 60)
 
 
 def test_wait_is_at_least_a_second():
     failures = [NOW - timedelta(minutes=10) + timedelta(milliseconds=1)] * 3
-    assert domain.retry_after(failures, NOW, POLICY) == 1.0
+    assert retry_after(failures, NOW, POLICY) == 1.0
+
+
+def test_registrations_are_counted_per_client_address_only():
+    assert domain.registration_keys("192.0.2.1") == {"address": "address:192.0.2.1"}
+    assert domain.registration_keys(None) == {}
 
 
 def test_throttle_keys():

@@ -1,5 +1,7 @@
 """Moderation: pure rules — review (detector whatever the policy, policy rules), CM decisions,
 flags and rounds, policy changes."""
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from services.moderation import domain
@@ -198,8 +200,6 @@ def test_nobody_flags_their_own_or_an_invisible_contribution():
                     True, POLICY)
     with pytest.raises(NotFound):
         domain.flag(MEMBER, domain.Item(), {**TARGET, "state": "pending"}, "spam", True, POLICY)
-    assert domain.is_trusted({"id": "x", "roles": ["advisor"]}, 0, POLICY)
-    assert not domain.is_trusted(MEMBER, 2, POLICY) and domain.is_trusted(MEMBER, 3, POLICY)
 
 
 # -- policy and notes --------------------------------------------------------------------------
@@ -222,3 +222,89 @@ def test_member_notes_are_private_events():
     assert REGISTRY.is_private(event.type)
     with pytest.raises(Forbidden):
         domain.note_member(MEMBER, "m1", "x")
+
+
+# -- who is a trusted flagger (issue: sock puppets hid anyone's post) --------------------------
+
+NOW_ = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+OLD = (NOW_ - timedelta(days=60)).isoformat()
+FRESH = (NOW_ - timedelta(hours=2)).isoformat()
+
+
+def trusted(standing, actor=MEMBER, policy=POLICY):
+    return domain.is_trusted(actor, standing, policy, NOW_)
+
+
+def test_staff_flags_are_always_trusted():
+    for actor in (CM, ADMIN, {"id": "adv", "roles": ["member", "advisor"]}):
+        assert trusted(domain.FlaggerStanding(shares_address=True), actor)
+
+
+def test_a_fresh_account_with_a_few_approved_replies_is_not_trusted():
+    # the attack: three accounts registered minutes ago, a few auto-approved replies each
+    assert not trusted(domain.FlaggerStanding(approved=3, member_since=FRESH))
+    assert not trusted(domain.FlaggerStanding(approved=50, member_since=FRESH))
+
+
+def test_an_old_account_needs_approved_contributions_too():
+    assert not trusted(domain.FlaggerStanding(approved=2, member_since=OLD))
+    assert trusted(domain.FlaggerStanding(approved=5, member_since=OLD))
+
+
+def test_an_unknown_account_age_is_not_trusted():
+    assert not trusted(domain.FlaggerStanding(approved=50, member_since=None))
+
+
+def test_flaggers_sharing_an_address_are_not_trusted():
+    assert not trusted(domain.FlaggerStanding(approved=50, member_since=OLD,
+                                              shares_address=True))
+
+
+def test_the_policy_sets_the_age_and_the_contributions():
+    lenient = {**POLICY, "trusted_min_approved": 0, "trusted_min_age_days": 0}
+    assert trusted(domain.FlaggerStanding(), policy=lenient)
+    assert not trusted(domain.FlaggerStanding(approved=5, member_since=OLD),
+                       policy={**POLICY, "trusted_min_age_days": 90})
+
+
+def test_the_default_policy_validates_with_its_new_fields():
+    assert PolicySchema().load(domain.DEFAULT_POLICY)["trusted_min_age_days"] == 14
+
+
+def test_mass_hiders_send_the_item_to_the_cms_instead_of_hiding_it():
+    policy = {**POLICY, "flags_to_hide": 2}
+    first = domain.flag({"id": "a", "roles": ["member"]}, domain.Item(), TARGET, "spam", True,
+                        policy)
+    events = envelopes("p1.flags", first)
+    second = domain.flag({"id": "b", "roles": ["member"]}, domain.fold_item(events), TARGET,
+                         "spam", True, policy, mass_hiders={"a"})
+    assert [e.type for e in second] == ["moderation.item_flagged", "moderation.item_escalated"]
+    assert second[1].payload["reasons"] == ["mass_flagging"]
+    events += envelopes("p1.flags", second, start=2)
+    item = domain.fold_item(events)
+    assert item.state == "review"
+    # more trusted flags neither hide nor escalate again while the CMs look at it
+    third = domain.flag({"id": "c", "roles": ["member"]}, item, TARGET, "spam", True, policy)
+    assert [e.type for e in third] == ["moderation.item_flagged"]
+
+
+def test_an_untrusted_mass_hider_changes_nothing_and_others_still_hide():
+    policy = {**POLICY, "flags_to_hide": 1}
+    events = domain.flag({"id": "b", "roles": ["member"]}, domain.Item(), TARGET, "spam", True,
+                         policy, mass_hiders={"a"})
+    assert [e.type for e in events] == ["moderation.item_flagged", "moderation.item_held"]
+
+
+def test_a_cm_decides_on_an_escalated_item():
+    policy = {**POLICY, "flags_to_hide": 1}
+    events = envelopes("p1.flags", domain.flag({"id": "a", "roles": ["member"]}, domain.Item(),
+                                               TARGET, "spam", True, policy, mass_hiders={"a"}))
+    item = domain.fold_item(events)
+    approved = domain.decide(CM, item, {"decision": "approve"})
+    assert [e.type for e in approved] == ["moderation.item_approved"]  # stays visible
+    rejected = domain.decide(CM, item, {"decision": "reject", "reason_code": "abusive"})
+    # hidden and rejected in one commit: posts applies it as for any item held by flags
+    assert [e.type for e in rejected] == ["moderation.item_held", "moderation.item_rejected"]
+    assert rejected[0].payload["reasons"] == ["flags"]
+    closed = domain.fold_item(events + envelopes("p1.flags", rejected, start=2))
+    assert closed.state == "rejected" and closed.round == 2

@@ -137,7 +137,8 @@ def test_replies_and_edits_are_scanned_too(posts, moderation):
 
 def test_trusted_flags_hide_a_post_until_a_cm_restores_it(posts, moderation):
     manager = cm()
-    moderation.set_policy(manager, {"flags_to_hide": 2, "trusted_min_approved": 0})
+    moderation.set_policy(manager, {"flags_to_hide": 2, "trusted_min_approved": 0,
+                                    "trusted_min_age_days": 0})
     post_id = new_post(posts, member())["id"]
     published(posts, post_id)
     flaggers = [member(), member()]
