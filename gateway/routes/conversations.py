@@ -11,6 +11,7 @@ from nameko.rpc import RpcProxy
 
 from services.conversations.schemas import (
     ConversationCreateSchema,
+    CustomersQuerySchema,
     EscalateSchema,
     MentionSchema,
     MessageCreateSchema,
@@ -68,6 +69,48 @@ class MentionReceipt(Schema):
     queue = fields.Boolean(metadata={"description": "the case waits in the staff queue"})
 
 
+class CustomerRef(Schema):
+    id = fields.String(required=True)
+
+
+class CustomerConversation(Schema):
+    id = fields.String(required=True)
+    subject = fields.String(allow_none=True)
+    origin = fields.String(allow_none=True, metadata={"description": "member | escalation | "
+                                                      "social"})
+    channel = fields.String(allow_none=True)
+    post_id = fields.String(allow_none=True)
+    created_at = fields.String(allow_none=True)
+    last_message_at = fields.String(allow_none=True)
+    message_count = fields.Integer()
+    waiting_for_staff = fields.Boolean(metadata={"description": "the customer wrote last"})
+
+
+class PublicActivity(Schema):
+    type = fields.String(metadata={"description": "post | reply"})
+    id = fields.String(required=True)
+    post_id = fields.String()
+    kind = fields.String(allow_none=True, metadata={"description": "the post's kind, or the "
+                                                    "reply's (answer | comment)"})
+    title = fields.String(allow_none=True, metadata={"description": "the post's title"})
+    at = fields.String(allow_none=True)
+
+
+class Customer(Schema):
+    customer = fields.Nested(CustomerRef, required=True)
+    branch = fields.String(allow_none=True)
+    assigned_at = fields.String(allow_none=True)
+    open_conversations = fields.List(fields.Nested(CustomerConversation), metadata={
+        "description": "conversations with this advisor, most recently active first"})
+    recent_activity = fields.List(fields.Nested(PublicActivity), metadata={
+        "description": "published posts and replies, newest first"})
+
+
+class CustomerPage(Schema):
+    items = fields.List(fields.Nested(Customer), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
 class ConversationsRoutes:
     conversations = RpcProxy("conversations")
 
@@ -113,3 +156,13 @@ class ConversationsRoutes:
     def intake_mention(self, call: Call):
         """Social listening intake (bank systems, service credential): a mention becomes a case"""
         return self.conversations.intake_mention(call.actor, call.body)
+
+    @route("GET", "/api/v1/me/customers", auth="advisor", query=CustomersQuerySchema,
+           response=CustomerPage, tags=TAGS)
+    def my_customers(self, call: Call):
+        """My customers (advisor): open conversations and recent public activity of each
+
+        Most recently assigned first, cursor-paginated. Conversations are those the advisor
+        takes part in; reading their subjects is recorded in the access audit like any list.
+        """
+        return self.conversations.my_customers(call.actor, call.query)

@@ -111,6 +111,14 @@ def require_staff(actor: Actor | None) -> Actor:
     return actor
 
 
+def require_advisor(actor: Actor | None) -> Actor:
+    """An advisor's customers are theirs: only the `advisor` role has a portfolio."""
+    actor = require_user(actor)
+    if "advisor" not in roles(actor):
+        raise Forbidden("advisors only: customers are assigned to advisors")
+    return actor
+
+
 def require_service(actor: Actor | None) -> Actor:
     """The social-listening intake is called by a bank system with a service credential."""
     if not actor or actor.get("kind") != "service":

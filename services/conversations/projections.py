@@ -9,6 +9,8 @@ Collections (rebuildable by `agora replay conversations`):
   SHA-256 of the normalised e-mail (identity's private ``contact_changed``) to match social
   mentions by e-mail without keeping addresses in a read model;
 - ``posts``: post id -> author and state (posts' public events), for escalations.
+- ``activity``: every published post and reply (public events; ids, kind, the post's title,
+  when), so an advisor sees their customers' recent public activity (`my_customers`).
 
 Not read models, and never rebuilt nor dropped by a replay: ``messages`` (subjects and bodies,
 keyed by message id — the only place they live) and ``access_audit`` (append-only record of
@@ -25,7 +27,7 @@ from services.shared.projections import Projection, ReadModels, update_once, upd
 
 from . import domain
 
-COLLECTIONS = ["conversations", "message_index", "members", "posts"]
+COLLECTIONS = ["conversations", "message_index", "members", "posts", "activity"]
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -35,6 +37,10 @@ def _indexes(rm: ReadModels) -> None:
     rm["conversations"].create_index([("pool", ASCENDING), ("last_ts", DESCENDING),
                                       ("_id", DESCENDING)], name="pool_recent")
     rm["members"].create_index([("email_hash", ASCENDING)], name="email_hash")
+    rm["members"].create_index([("advisor_id", ASCENDING), ("assigned_ts", DESCENDING),
+                                ("_id", DESCENDING)], name="advisor_customers")
+    rm["activity"].create_index([("author_id", ASCENDING), ("ts", DESCENDING)],
+                                name="author_recent")
     rm["conversations"].create_index([("member_id", ASCENDING)], name="member")
     rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                       ("_id", ASCENDING)], name="conversation_ts")
@@ -96,6 +102,9 @@ def _message_posted(rm: ReadModels, event: Envelope) -> None:
     update_once(rm["conversations"], p["conversation_id"], event, {
         "$inc": {"message_count": 1},
         "$max": {"last_ts": micros(event), "last_message_at": event.occurred_at}})
+    # who wrote last (the member: waiting for staff); only the latest message may say so
+    rm["conversations"].update_one({"_id": p["conversation_id"], "last_ts": micros(event)},
+                                   {"$set": {"last_author_id": p["author_id"]}})
 
 
 @VIEWS.on(domain.ESCALATED)
@@ -132,7 +141,8 @@ def _role_revoked(rm: ReadModels, event: Envelope) -> None:
 def _advisor_assigned(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     rm["members"].update_one({"_id": p["user_id"]}, {"$set": {
-        "advisor_id": p["advisor_id"], "branch": p["branch"]}}, upsert=True)
+        "advisor_id": p["advisor_id"], "branch": p["branch"],
+        "assigned_at": event.occurred_at, "assigned_ts": micros(event)}}, upsert=True)
 
 
 @VIEWS.on("identity.contact_changed")
@@ -158,9 +168,43 @@ def _post_published(rm: ReadModels, event: Envelope) -> None:
     rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {
         "author_id": p["author_id"], "kind": p["kind"], "state": "published",
         "title": p.get("title")}}, upsert=True)
+    _activity_published(rm, event)  # published, or its (redacted) title changed
 
 
 @VIEWS.on("posts.post_deleted", "posts.post_rejected")
 def _post_gone(rm: ReadModels, event: Envelope) -> None:
     rm["posts"].update_one({"_id": event.payload["post_id"]},
                            {"$set": {"state": "deleted"}, "$unset": {"title": ""}}, upsert=True)
+    rm["activity"].delete_one({"_id": event.payload["post_id"]})
+
+
+# -- public activity of members (for their advisor) ------------------------------------------------
+
+def _activity_published(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    reply = event.type == "posts.reply_published"
+    title = (rm["posts"].find_one({"_id": p["post_id"]}, {"title": 1}) or {}).get("title") \
+        if reply else p.get("title")
+    rm["activity"].update_one({"_id": p["reply_id"] if reply else p["post_id"]}, {
+        "$set": {"type": "reply" if reply else "post", "author_id": p["author_id"],
+                 "post_id": p["post_id"], "kind": p["kind"], "title": title},
+        "$setOnInsert": {"at": event.occurred_at, "ts": micros(event)}}, upsert=True)
+
+
+@VIEWS.on("posts.reply_published")
+def _reply_published(rm: ReadModels, event: Envelope) -> None:
+    _activity_published(rm, event)
+
+
+@VIEWS.on("posts.post_hidden", "posts.post_restored", "posts.reply_hidden",
+          "posts.reply_restored", "posts.reply_deleted", "posts.reply_rejected")
+def _activity_state(rm: ReadModels, event: Envelope) -> None:
+    """Hidden (flagged) content leaves the advisor's view until restored; removed content
+    leaves it for good (posts: see `_post_gone`)."""
+    p = event.payload
+    target = p.get("reply_id") if event.type.startswith("posts.reply_") else p["post_id"]
+    fact = event.type.rsplit("_", 1)[1]
+    if fact in ("deleted", "rejected"):
+        rm["activity"].delete_one({"_id": target})
+    else:
+        rm["activity"].update_one({"_id": target}, {"$set": {"hidden": fact == "hidden"}})

@@ -105,3 +105,9 @@ class MentionSchema(Schema):
 class PageQuerySchema(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CustomersQuerySchema(PageQuerySchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    activity = fields.Integer(load_default=5, validate=validate.Range(min=0, max=20), metadata={
+        "description": "recent public contributions shown per customer"})

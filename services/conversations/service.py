@@ -28,6 +28,7 @@ from .projections import VIEWS
 from .schemas import (
     SUBJECT_MAX,
     ConversationCreateSchema,
+    CustomersQuerySchema,
     EscalateSchema,
     MentionSchema,
     MessageCreateSchema,
@@ -36,6 +37,9 @@ from .schemas import (
 )
 
 log = logging.getLogger(__name__)
+
+CUSTOMER_CONVERSATION_FIELDS = ("id", "subject", "origin", "channel", "post_id", "created_at",
+                                "last_message_at", "message_count")
 
 
 class ConversationsService(HealthEndpoints):
@@ -234,6 +238,54 @@ class ConversationsService(HealthEndpoints):
                 [self._text(message_id, conversation_id, actor["id"], body,
                             subject=f"About: {title}"[:SUBJECT_MAX])])
         return self._present(actor, conversation_id)
+
+    # -- advisors: their customers -------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def my_customers(self, actor, query=None):
+        """The advisor's customers, most recently assigned first: each with their open
+        conversations with this advisor (subjects: audited like any list) and their recent
+        public activity."""
+        query = load_input(CustomersQuerySchema, query)
+        actor = domain.require_advisor(actor)
+        after = pagination.after_cursor("assigned_ts", -1, query.get("cursor"))
+        mine = {"advisor_id": actor["id"]}
+        documents = list(self.views["members"].find({"$and": [mine, after]} if after else mine)
+                         .sort([("assigned_ts", -1), ("_id", -1)]).limit(query["limit"] + 1))
+        customers, cursor = pagination.page(documents, "assigned_ts", query["limit"])
+        ids = [doc["_id"] for doc in customers]
+        conversations: dict[str, list[dict[str, Any]]] = {}
+        for doc in self.views["conversations"].find(
+                {"member_id": {"$in": ids}, "participant_ids": actor["id"]}
+                ).sort("last_ts", -1) if ids else []:
+            conversations.setdefault(doc["member_id"], []).append(doc)
+        shown = [doc["_id"] for docs in conversations.values() for doc in docs]
+        subjects = self._subjects(shown)
+        self._audit(actor, shown, "list")
+        return {"items": [{
+            "customer": self._customer(doc), "branch": doc.get("branch"),
+            "assigned_at": doc.get("assigned_at"),
+            "open_conversations": [{
+                **{key: value for key, value in self._summary(
+                    conversation, subjects.get(conversation["_id"])).items()
+                   if key in CUSTOMER_CONVERSATION_FIELDS},
+                "waiting_for_staff": conversation.get("last_author_id") == doc["_id"]}
+                for conversation in conversations.get(doc["_id"], [])],
+            "recent_activity": self._activity(doc["_id"], query["activity"]),
+        } for doc in customers], "next_cursor": cursor}
+
+    @staticmethod
+    def _customer(member: dict[str, Any]) -> dict[str, Any]:
+        return {"id": member["_id"]}
+
+    def _activity(self, member_id: str, limit: int) -> list[dict[str, Any]]:
+        if not limit:
+            return []
+        found = self.views["activity"].find({"author_id": member_id, "hidden": {"$ne": True}}
+                                            ).sort("ts", -1).limit(limit)
+        return [{"type": doc["type"], "id": doc["_id"], "post_id": doc["post_id"],
+                 "kind": doc.get("kind"), "title": doc.get("title"), "at": doc.get("at")}
+                for doc in found]
 
     # -- social listening intake -------------------------------------------------------------
 

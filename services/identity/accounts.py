@@ -56,6 +56,8 @@ def ensure_indexes(db: Database) -> None:
         Throttle(collection, {}, kept=FAILURES_KEPT).ensure_indexes()
     db.login_audit.create_index([("at", ASCENDING)], name="at")
     db.login_audit.create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="user_at")
+    db.privileged_reads.create_index([("actor_id", ASCENDING), ("at", ASCENDING)],
+                                     name="actor_at")
 
 
 # -- passwords ----------------------------------------------------------------------------------
@@ -253,6 +255,17 @@ class Accounts:
             "correlation_id": correlation_id, **attempt.detail,
         }
         self.db.login_audit.insert_one(document)
+
+    def audit_privileged_read(self, actor: dict[str, Any], action: str,
+                              found_user_id: str | None, now: datetime,
+                              correlation_id: str | None, client: str | None) -> None:
+        """Insert-only: an admin read personal data (who, what, whom it found, when). The
+        address looked up is not kept: the member found says whom it concerned, and an
+        address that matched nobody is nobody's data."""
+        self.db.privileged_reads.insert_one({
+            "at": now, "actor_id": actor["id"], "actor_roles": sorted(actor.get("roles") or []),
+            "action": action, "found_user_id": found_user_id, "client": client,
+            "correlation_id": correlation_id})
 
     def audit_of(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
         return list(self.db.login_audit.find({"user_id": user_id}, {"email": 0})

@@ -124,6 +124,10 @@ class ActorSchema(Schema):
     sid = fields.String(allow_none=True, load_default=None)
 
 
+class EmailLookupArgs(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+
+
 class RolesArgs(Schema):
     roles = fields.List(fields.String(validate=validate.OneOf(domain.ROLES)), required=True,
                         validate=validate.Length(max=len(domain.ROLES)))

@@ -39,7 +39,15 @@ from .projections import (
     public_profile,
     session_view,
 )
-from .schemas import ActorSchema, AdvisorArgs, EraseArgs, ProfileArgs, RegisterArgs, RolesArgs
+from .schemas import (
+    ActorSchema,
+    AdvisorArgs,
+    EmailLookupArgs,
+    EraseArgs,
+    ProfileArgs,
+    RegisterArgs,
+    RolesArgs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -330,6 +338,25 @@ class IdentityService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_user(self, user_id: str) -> dict[str, Any]:
         return public_profile(self._user(user_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def find_users_by_email(self, actor: dict[str, Any], email: str,
+                            client: str | None = None) -> dict[str, Any]:
+        """Admins look a member up by e-mail (to assign advisors from the bank's CRM): the
+        member's private profile, or nothing; every lookup is audited as a privileged read."""
+        actor = _user_actor(actor)
+        if not domain.is_admin(actor):
+            raise Forbidden("only admins look members up by e-mail")
+        email_key = domain.normalize_email(_load(EmailLookupArgs, {"email": email})["email"])
+        user_id = self.kit.accounts.user_id_for(email_key)
+        user = self.views["users"].find_one({"_id": user_id}) if user_id else None
+        found = user is not None and "display_name" in user and not user.get("erased")
+        self.kit.accounts.audit_privileged_read(actor, "user_by_email",
+                                                user_id if found else None, utc_now(),
+                                                self.correlation, client)
+        log.info("privileged read", extra={"actor_id": actor["id"], "action": "user_by_email",
+                                           "found_user_id": user_id if found else None})
+        return {"items": [self._private(user_id)] if found else []}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_my_advisor(self, actor: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,80 @@
+"""Advisors see their customers (GET /me/customers): each customer with their open conversations
+with this advisor and their recent public activity, cursor-paginated; admins look members up by
+e-mail (GET /users?email=), and every such lookup is audited as a privileged read."""
+from __future__ import annotations
+
+from ..conftest import wait_for
+from .test_conversations_flow import conversations_db  # noqa: F401 - fixture
+from .test_posts_flow import ok, problem, reply_visible, staff, submit, visible
+
+
+def assign(platform, api, conversations_db, customer, advisor):  # noqa: F811
+    ok(api.put(f"/api/v1/users/{customer.id}/advisor", user=platform.admin,
+               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
+    wait_for(lambda: (conversations_db["members"].find_one({"_id": customer.id}) or {})
+             .get("advisor_id") == advisor.id, timeout=20, message="advisor known")
+
+
+def test_an_advisor_sees_each_customer_with_open_conversations_and_public_activity(
+        platform, api, conversations_db):  # noqa: F811
+    advisor, other_advisor = staff(platform, "advisor"), staff(platform, "advisor")
+    first, second, third = (api.new_user(customer=True) for _ in range(3))
+    stranger = api.new_user(customer=True)
+    for customer in (first, second, third):
+        assign(platform, api, conversations_db, customer, advisor)
+    assign(platform, api, conversations_db, stranger, other_advisor)
+
+    conversation = ok(api.post("/api/v1/conversations", user=first, json={
+        "subject": "Prêt immobilier", "message": "Pouvons-nous en parler ?"}), 201)
+    question = submit(api, first, title="Frais de tenue de compte", category="accounts")
+    visible(api, question["id"])
+    reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=second,
+                        json={"body": "Chez moi aussi."}), 201)
+    reply_visible(api, reply["id"])
+
+    problem(api.get("/api/v1/me/customers", user=first), 403)
+    problem(api.get("/api/v1/me/customers"), 401)
+
+    def page_of(user, **params):
+        return ok(api.get("/api/v1/me/customers", user=user, params=params or None))
+
+    def everyone():
+        found = page_of(advisor, limit=100)
+        activity = {c["customer"]["id"]: c for c in found["items"]}
+        ready = activity.get(first.id, {}).get("recent_activity") and \
+            activity.get(second.id, {}).get("recent_activity")
+        return ready and found
+    listed = wait_for(everyone, timeout=20, message="customers' activity known")
+    by_id = {c["customer"]["id"]: c for c in listed["items"]}
+    assert set(by_id) == {first.id, second.id, third.id}  # never another advisor's customer
+    assert [c["customer"]["id"] for c in listed["items"]] == [third.id, second.id, first.id]
+    assert by_id[first.id]["branch"] == "Lyon Bellecour"
+    assert [c["id"] for c in by_id[first.id]["open_conversations"]] == [conversation["id"]]
+    opened = by_id[first.id]["open_conversations"][0]
+    assert opened["subject"] == "Prêt immobilier" and opened["waiting_for_staff"] is True
+    assert by_id[first.id]["recent_activity"][0] == {
+        "type": "post", "id": question["id"], "post_id": question["id"], "kind": "question",
+        "title": "Frais de tenue de compte", "at": by_id[first.id]["recent_activity"][0]["at"]}
+    assert by_id[second.id]["recent_activity"][0]["type"] == "reply"
+    assert by_id[second.id]["recent_activity"][0]["title"] == "Frais de tenue de compte"
+    assert by_id[third.id]["open_conversations"] == [] and by_id[third.id]["recent_activity"] == []
+
+    # the advisor answers: the conversation no longer waits for staff
+    ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
+                json={"body": "Bien sûr, mardi ?"}), 201)
+    answered = wait_for(lambda: not (c := {x["customer"]["id"]: x for x in page_of(
+        advisor, limit=100)["items"]}[first.id]["open_conversations"][0])["waiting_for_staff"]
+        and c, timeout=20, message="the advisor's answer known")
+    assert answered["message_count"] == 2
+
+    # pages of one, in the same order, without repeats
+    seen, cursor = [], None
+    while True:
+        page = page_of(advisor, limit=1, **({"cursor": cursor} if cursor else {}))
+        seen += [c["customer"]["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [third.id, second.id, first.id]
+    problem(api.get("/api/v1/me/customers", user=advisor, params={"cursor": "nope"}), 400)
+    assert [c["customer"]["id"] for c in page_of(other_advisor)["items"]] == [stranger.id]
