@@ -167,6 +167,8 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
     headers: dict[str, str] = {}
     if 400 <= status < 500 and isinstance(details.get("fields"), dict):
         errors = details["fields"]
+        if isinstance(details.get("fields_i18n"), dict):  # the same errors, per language
+            extra["errors_i18n"] = details["fields_i18n"]
     if status == 429:
         retry_after = max(1, math.ceil(float(details.get("retry_after") or 1)))
         headers["Retry-After"] = str(retry_after)

@@ -31,6 +31,10 @@ class ProblemSchema(Schema):
     request_id = fields.String(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
                          metadata={"description": "per-field messages (400, 422)"})
+    errors_i18n = fields.Dict(
+        keys=fields.String(), values=fields.Raw(),
+        metadata={"description": "the same per-field messages by language, when the service "
+                  "wrote them in several (`en`, `fr`), e.g. the password estimator's feedback"})
     retry_after = fields.Integer(metadata={"description": "seconds (429)"})
 
 

@@ -20,7 +20,12 @@ class RegisterBody(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
                              metadata={"description": ">= 12 characters (or a passphrase of 4+ "
-                                       "words), not a common password", "format": "password"})
+                                       "words) that the zxcvbn strength estimator scores 3 or "
+                                       "more (common and breached passwords, French and English "
+                                       "words and names, keyboard rows, your e-mail and name "
+                                       "refused); refusals list the estimator's feedback in "
+                                       "`errors.password` and, in French and English, in "
+                                       "`errors_i18n`", "format": "password"})
     display_name = fields.String(required=True,
                                  validate=[validate.Length(min=2, max=60), _NO_CONTROL])
     customer = fields.Boolean(load_default=False,

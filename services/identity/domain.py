@@ -1,6 +1,6 @@
 """Identity's pure rules: no database, no broker, no clock of its own (`now` is passed in).
 
-- e-mail normalisation (the uniqueness key) and the password policy;
+- e-mail normalisation (the uniqueness key) and the password policy (passwords.py);
 - the user aggregate: `UserState = fold(events)`, and commands deciding new events
   (register, update profile, set roles, verify, assign advisor);
 - refresh-token families: token format, rotation, reuse detection;
@@ -25,14 +25,13 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
-from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.throttle import ThrottlePolicy
+
+from . import passwords
 
 ROLES = ("member", "advisor", "community_manager", "admin")
 GRANTABLE = ("advisor", "community_manager", "admin")  # member is everyone's, never granted
@@ -83,94 +82,25 @@ def normalize_email(email: str) -> str:
     return normalized
 
 
-# -- password policy ----------------------------------------------------------------------------
-
-MIN_LENGTH = 12
-MAX_LENGTH = 1024
-PASSPHRASE_WORDS = 4
-PASSPHRASE_WORD_LENGTH = 3
-
-
-@lru_cache(maxsize=1)
-def common_passwords() -> frozenset[str]:
-    """The shipped list (common_passwords.txt): whole passwords and the words people build
-    them from, compared after removing digits, punctuation and case."""
-    path = Path(__file__).with_name("common_passwords.txt")
-    entries = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            entries.add(line.lower())
-            entries.add(_letters(line))
-    entries.discard("")
-    return frozenset(entries)
-
-
-def _letters(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalpha())
-
-
-_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s",
-                       "5": "s", "7": "t", "+": "t"})
-
-
-def _base_words(password: str) -> set[str]:
-    """What a password is built from: its letters, and its letters once leetspeak is undone
-    ("P@ssw0rd!!" -> "password"; trailing digits and symbols are decoration, not letters)."""
-    lowered = password.lower()
-    core = lowered.rstrip("0123456789!?.,;:-_*#&+=~ ")
-    return {_letters(lowered), _letters(core.translate(_LEET))} - {""}
-
-
-def is_passphrase(password: str) -> bool:
-    words = [w for w in re.split(r"[\s\-_.,;:+/]+", password) if w]
-    long_words = {w.lower() for w in words if len(w) >= PASSPHRASE_WORD_LENGTH}
-    return len(long_words) >= PASSPHRASE_WORDS
-
+# -- password policy (services/identity/passwords.py: the zxcvbn estimator and its lists) --------
 
 def password_problems(password: str, email: str | None = None,
                       display_name: str | None = None) -> list[str]:
-    """Why `password` is refused ([] when it is acceptable)."""
-    if not isinstance(password, str) or not password:
-        return ["a password is required"]
-    if len(password) > MAX_LENGTH:
-        return [f"at most {MAX_LENGTH} characters"]
-    problems = []
-    if len(password) < MIN_LENGTH and not is_passphrase(password):
-        problems.append(f"use at least {MIN_LENGTH} characters, or a passphrase of "
-                        f"{PASSPHRASE_WORDS} words or more")
-    lowered, letters = password.lower(), _letters(password)
-    common = common_passwords()
-    if lowered in common or (_base_words(password) & common) or (
-            not letters and len(set(password)) < 6):
-        problems.append("this password is too common")
-    elif len(set(lowered)) <= 2:
-        problems.append("this password repeats the same characters")
-    elif _is_sequence(lowered):
-        problems.append("this password is a simple sequence")
-    personal = []
-    if email and "@" in email:
-        personal.append(email.split("@", 1)[0].lower())
-    if display_name:
-        personal.append(display_name.lower())
-    for item in personal:
-        if len(item) >= 4 and (lowered == item or letters == _letters(item)):
-            problems.append("do not use your e-mail or name as password")
-            break
-    return problems
-
-
-def _is_sequence(text: str) -> bool:
-    steps = {ord(b) - ord(a) for a, b in pairwise(text)}
-    return len(steps) == 1 and steps.pop() in (-1, 1)
+    """Why `password` is refused, in English ([] when it is acceptable)."""
+    return [problem.en for problem in passwords.password_problems(password, email,
+                                                                   display_name)]
 
 
 def check_password(password: str, email: str | None = None, display_name: str | None = None,
                    field_name: str = "password") -> None:
-    problems = password_problems(password, email, display_name)
+    """Raise InvalidInput (400) with the estimator's feedback as the field's errors (English)
+    and `fields_i18n` (English and French: the problem's `errors_i18n`)."""
+    problems = passwords.password_problems(password, email, display_name)
     if problems:
-        raise InvalidInput("the password does not meet the policy",
-                           {"fields": {field_name: problems}})
+        raise InvalidInput("the password is too weak; see the field errors", {
+            "fields": {field_name: [problem.en for problem in problems]},
+            "fields_i18n": {"en": {field_name: [problem.en for problem in problems]},
+                            "fr": {field_name: [problem.fr for problem in problems]}}})
 
 
 # -- the user aggregate -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from eventlet import tpool
 from marshmallow import EXCLUDE, Schema, ValidationError
 from nameko.rpc import rpc
 from prometheus_client import Counter
@@ -269,8 +270,8 @@ class IdentityService(HealthEndpoints):
         if new_password == current_password:
             raise InvalidInput("choose a new password",
                                {"fields": {"new_password": ["same as the current one"]}})
-        domain.check_password(new_password, user.get("email"), user.get("display_name"),
-                              field_name="new_password")
+        tpool.execute(domain.check_password, new_password, user.get("email"),
+                      user.get("display_name"), field_name="new_password")
         toolkit.accounts.set_password_hash(actor["id"], toolkit.passwords.hash(new_password), now)
         self._revoke_sessions(actor["id"], toolkit.accounts.live_sessions(actor["id"], now),
                               "password_changed", actor["id"],
@@ -425,7 +426,9 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     confirm the claim. A crash before the public commit leaves the claim unconfirmed and the
     user stream absent, so a later registration takes the address over (accounts.py)."""
     email_key = domain.normalize_email(args["email"])
-    domain.check_password(args["password"], email_key, args["display_name"])
+    # the estimator is pure CPU (a few ms, tens for long inputs): in an OS thread, so the
+    # other green threads of the process keep running
+    tpool.execute(domain.check_password, args["password"], email_key, args["display_name"])
     user_id, now = fresh_uuid("user").hex, utc_now()  # a retried registration: the same id
     accounts = kit.accounts
     accounts.claim_email(email_key, user_id, now,
