@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from services.posts.markdown import render
 
@@ -99,10 +99,14 @@ def best_times(texts: dict[str, str], function: Callable[[str], object] = render
 
 
 def ratios_to_prose(length: int, function: Callable[[str], object] = render,
-                    repeats: int = REPEATS) -> tuple[float, dict[str, float]]:
-    """The prose's best time at ``length``, and each worst input's best time as a ratio to it."""
+                    repeats: int = REPEATS, only: Iterable[str] | None = None
+                    ) -> tuple[float, dict[str, float]]:
+    """The prose's best time at ``length``, and each worst input's (or those named in ``only``)
+    best time as a ratio to it."""
+    names = set(only or WORST_INPUTS)
     texts = {"prose": prose(length)}
-    texts.update((name, repeated(unit, length)) for name, unit in WORST_INPUTS.items())
+    texts.update((name, repeated(unit, length)) for name, unit in WORST_INPUTS.items()
+                 if name in names)
     times = best_times(texts, function, repeats)
     baseline = times.pop("prose")
     return baseline, {name: seconds / baseline for name, seconds in times.items()}

@@ -7,11 +7,11 @@ from nameko.rpc import RpcProxy
 
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
+from services.shared.validation import multi_line, single_line
 
 from ..http import Call, Reply, route
 
 ROLE_NAMES = ["member", "advisor", "community_manager", "admin"]
-_NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed")
 
 
 # -- request bodies ---------------------------------------------------------------------------
@@ -27,7 +27,7 @@ class RegisterBody(Schema):
                                        "`errors.password` and, in French and English, in "
                                        "`errors_i18n`", "format": "password"})
     display_name = fields.String(required=True,
-                                 validate=[validate.Length(min=2, max=60), _NO_CONTROL])
+                                 validate=[validate.Length(min=2, max=60), single_line])
     customer = fields.Boolean(load_default=False,
                               metadata={"description": "the person says they are a customer"})
 
@@ -47,8 +47,8 @@ class LogoutBody(Schema):
 
 
 class ProfilePatch(Schema):
-    display_name = fields.String(validate=[validate.Length(min=2, max=60), _NO_CONTROL])
-    bio = fields.String(validate=validate.Length(max=500))
+    display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line])
+    bio = fields.String(validate=[validate.Length(max=500), multi_line])
 
 
 class PasswordChange(Schema):
@@ -70,7 +70,7 @@ class RolesBody(Schema):
 
 class AdvisorBody(Schema):
     advisor_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), _NO_CONTROL])
+    branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), single_line])
 
 
 class VerificationBody(Schema):

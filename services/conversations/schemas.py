@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.shared.payloads import REGISTRY
+from services.shared.validation import multi_line, single_line
 
 from . import domain
 
@@ -74,17 +75,19 @@ class AdvisorChangedV1(Schema):
 # -- RPC arguments (also the gateway's request schemas) ------------------------------------------
 
 class ConversationCreateSchema(Schema):
-    subject = fields.String(required=True, validate=validate.Length(min=3, max=SUBJECT_MAX))
-    message = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    subject = fields.String(required=True,
+                            validate=[validate.Length(min=3, max=SUBJECT_MAX), single_line])
+    message = fields.String(required=True,
+                            validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class MessageCreateSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class EscalateSchema(Schema):
     message = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(min=1, max=BODY_MAX))
+                            validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class ParticipantSchema(Schema):
@@ -93,13 +96,14 @@ class ParticipantSchema(Schema):
 
 class MentionSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    external_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    handle = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    external_id = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                         single_line])
+    handle = fields.String(required=True, validate=[validate.Length(min=1, max=200), single_line])
+    text = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
     member_id = _ident(load_default=None, allow_none=True)
     # matched by the hash of the address normalised as identity does (spaces, case)
     matched_email = fields.String(load_default=None, allow_none=True,
-                                  validate=validate.Length(min=3, max=254))
+                                  validate=[validate.Length(min=3, max=254), single_line])
 
 
 class PageQuerySchema(Schema):

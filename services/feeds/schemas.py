@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from services.posts.schemas import CATEGORY_RE, TAG_RE
 from services.shared.payloads import REGISTRY
+from services.shared.validation import single_line
 
 REASONS = ("member", "authored", "replied", "merged")
 
@@ -74,9 +75,11 @@ class FeedQuerySchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+# single_line first: a regexp ending in ``$`` also matches before a final line break.
 class TagPath(Schema):
-    tag = fields.String(required=True, validate=validate.Regexp(TAG_RE))
+    tag = fields.String(required=True, validate=[single_line, validate.Regexp(TAG_RE)])
 
 
 class CategoryPath(Schema):
-    category = fields.String(required=True, validate=validate.Regexp(CATEGORY_RE))
+    category = fields.String(required=True,
+                             validate=[single_line, validate.Regexp(CATEGORY_RE)])

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.moderation.detector import refuse_confidential
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.throttle import ThrottlePolicy
@@ -180,6 +181,7 @@ def register(user_id: str, email: str, display_name: str, customer: bool, now: d
              roles: Iterable[str] = ()) -> tuple[list[NewEvent], list[NewEvent]]:
     """A new member (plus `roles` granted at once: `agora create-admin`): the events of the
     public `user-<id>` stream and those of the private `account-<id>` stream."""
+    refuse_confidential({"display_name": display_name})  # public on identity.events
     roles = sorted(set(roles) - {"member"})
     unknown = [role for role in roles if role not in GRANTABLE]
     if unknown:
@@ -213,6 +215,7 @@ def update_profile(state: UserState, changes: dict[str, Any]) -> list[NewEvent]:
         changed["bio"] = changes["bio"]
     if not changed:
         return []
+    refuse_confidential(changed)  # a profile is public and has no moderation queue to hold it
     return [NewEvent(PROFILE_UPDATED, {"user_id": state.id, **changed})]
 
 

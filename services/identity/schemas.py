@@ -9,11 +9,9 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.shared.payloads import REGISTRY
+from services.shared.validation import multi_line, single_line
 
 from . import domain
-
-_NO_CONTROL = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="control characters are not allowed")
-
 
 # -- public events ----------------------------------------------------------------------------
 
@@ -96,16 +94,16 @@ class SessionsRevokedV1(Schema):
 # -- RPC arguments ------------------------------------------------------------------------------
 
 class RegisterArgs(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    email = fields.String(required=True, validate=[validate.Length(min=3, max=254), single_line])
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
     display_name = fields.String(required=True,
-                                 validate=[validate.Length(min=2, max=60), _NO_CONTROL])
+                                 validate=[validate.Length(min=2, max=60), single_line])
     customer = fields.Boolean(load_default=False)
 
 
 class ProfileArgs(Schema):
-    display_name = fields.String(validate=[validate.Length(min=2, max=60), _NO_CONTROL])
-    bio = fields.String(validate=validate.Length(max=500))
+    display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line])
+    bio = fields.String(validate=[validate.Length(max=500), multi_line])
 
     @validates_schema
     def _something(self, data, **kwargs):
@@ -135,4 +133,4 @@ class RolesArgs(Schema):
 
 class AdvisorArgs(Schema):
     advisor_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), _NO_CONTROL])
+    branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), single_line])

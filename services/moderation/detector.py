@@ -2,7 +2,9 @@
 
 A contribution in which this module finds anything is held for the community managers even when
 pre-moderation is off, and :func:`mask` proposes the redacted version (PRODUCT.md, "Moderation").
-Pure Python, no I/O, stdlib ``re`` only, so the domain layer and the tests can call it directly.
+Pure Python, no I/O, stdlib ``re`` only, so the domain layer and the tests can call it directly —
+and so can other services' domain code for texts published without moderation (profiles, idea
+status notes): :func:`refuse_confidential` turns findings into field errors. One detector.
 
 Kinds, strongest first (the order decides which of two overlapping candidates is kept):
 
@@ -45,10 +47,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-__all__ = ["IBAN_LENGTHS", "KINDS", "MASK_CHAR", "Finding", "detect", "mask", "summary"]
+from services.shared.errors import Unprocessable
+
+__all__ = ["IBAN_LENGTHS", "KINDS", "KIND_LABELS", "MASK_CHAR", "Finding", "confidential_fields",
+           "detect", "mask", "refuse_confidential", "summary"]
 
 #: The one character used to hide a confidential character, everywhere.
 MASK_CHAR = "•"
@@ -512,3 +517,49 @@ def summary(findings: Iterable[Finding]) -> dict[str, int]:
     for finding in findings:
         counts[finding.kind] += 1
     return counts
+
+
+#: How a field error names a kind (never the value found).
+KIND_LABELS: dict[str, str] = {
+    "iban": "an IBAN",
+    "rib": "a French RIB",
+    "card_number": "a card number",
+    "email": "an e-mail address",
+    "account_number": "an account or client number",
+    "phone": "a phone number",
+}
+
+
+def confidential_fields(fields: Mapping[str, str | None]) -> dict[str, list[str]]:
+    """The kinds found in each of ``fields`` that holds any, strongest first (never the values).
+
+    >>> confidential_fields({"bio": "IBAN FR76 3000 6000 0112 3456 7890 189", "name": "Ada"})
+    {'bio': ['iban']}
+    """
+    found = {}
+    for name, text in fields.items():
+        kinds = {finding.kind for finding in detect(text or "")}
+        if kinds:
+            found[name] = [kind for kind in KINDS if kind in kinds]
+    return found
+
+
+def refuse_confidential(fields: Mapping[str, str | None]) -> None:
+    """Raise `Unprocessable` (422) with a field error per field holding confidential data, for
+    texts published as they are, with no moderation queue to hold them (profiles, notes).
+
+    The error names what was found, never the value (it would travel back in logs and clients).
+
+    >>> refuse_confidential({"bio": "Mon IBAN : FR76 3000 6000 0112 3456 7890 189"})
+    Traceback (most recent call last):
+    ...
+    services.shared.errors.Unprocessable: {"message": "confidential data cannot be published", \
+"details": {"fields": {"bio": ["contains an IBAN: remove it, it would be public"]}, \
+"kinds": ["iban"]}}
+    """
+    found = confidential_fields(fields)
+    if found:
+        raise Unprocessable("confidential data cannot be published", {
+            "fields": {name: [f"contains {' and '.join(KIND_LABELS[k] for k in kinds)}: "
+                              "remove it, it would be public"] for name, kinds in found.items()},
+            "kinds": [kind for kind in KINDS if any(kind in ks for ks in found.values())]})

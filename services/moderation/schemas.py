@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.shared.payloads import REGISTRY
+from services.shared.validation import multi_line, single_line
 
 from . import sla
 
@@ -122,7 +123,8 @@ def _policy_fields(required: bool) -> dict[str, fields.Field]:
         # everything waits for a CM
         "premoderation": fields.Boolean(required=required),
         "premoderated_categories": fields.List(
-            fields.String(validate=validate.Length(min=1, max=60)), required=required,
+            fields.String(validate=[validate.Length(min=1, max=60), single_line]),
+            required=required,
             validate=validate.Length(max=200)),
         # members with fewer approved contributions wait for a CM (0: off)
         "new_member_threshold": fields.Integer(required=required,
@@ -286,10 +288,10 @@ class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     reason_code = fields.String(validate=validate.OneOf(list(REJECT_REASONS)),
                                 metadata={"description": "reject: shown to the author"})
-    title = fields.String(validate=validate.Length(min=1, max=200),
+    title = fields.String(validate=[validate.Length(min=1, max=200), single_line],
                           metadata={"description": "redact (posts): the redacted title; "
                                     "default: the proposed masked title"})
-    body = fields.String(validate=validate.Length(min=1, max=20000),
+    body = fields.String(validate=[validate.Length(min=1, max=20000), multi_line],
                          metadata={"description": "redact: the redacted text (start from the "
                                    "item's proposal)"})
 
@@ -303,7 +305,7 @@ class FlagSchema(Schema):
 
 
 class NoteSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=4000), multi_line])
 
 
 class QueueQuerySchema(Schema):

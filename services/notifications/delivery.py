@@ -8,8 +8,13 @@ Sending is a side effect, so it goes through outboxes in notifications' own data
    notifications older than `max_delivery_age_seconds` are only marked (a replay of the inbox
    never re-sends yesterday's mail);
 2. a sender claims due documents (a lease, so replicas share the work and a crashed sender's
-   claims are taken over), sends, marks them sent; a failure (SMTP down, no address known yet)
-   schedules a retry with exponential backoff — nothing is dropped;
+   claims are taken over), sends, marks them sent; a failure retrying may fix (SMTP down, a 4xx
+   answer, no address known yet) schedules a retry with exponential backoff, at most
+   `max_attempts` times; a failure retrying cannot fix (a mail that cannot be built, a 5xx
+   refusal, a push the provider refuses for good) — or the last retry — makes it a dead letter
+   (``state: dead``, with the error), listed and re-driven with
+   ``agora dead-letters list|redrive notifications --outbox mail|push``: nothing is dropped,
+   and no message is retried forever;
 3. the digest run, once per `digest_period_seconds` (or on demand), gathers each member's
    waiting digest items into one ``outgoing_mail`` document (``collecting`` until every item is
    claimed for it, then ``pending``), which the sender composes and sends like any other mail.
@@ -37,6 +42,7 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from services.shared import metrics
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 from services.shared.projections import ReadModels
 
@@ -67,6 +73,7 @@ class DeliverySettings:
     batch_size: int = 50
     retry_base_seconds: float = 5.0
     retry_max_seconds: float = 3600.0
+    max_attempts: int = 12  # ~2.5 h of backoff at the defaults, then a dead letter
     claim_seconds: float = 120.0
     digest_period_seconds: float = 86_400.0
     max_delivery_age_seconds: float = 2 * 86_400.0
@@ -103,8 +110,30 @@ class SmtpTransport:
         return smtp
 
 
+class PermanentFailure(Exception):
+    """Sending this message cannot succeed however often it is retried: a dead letter now."""
+
+
+def permanent_smtp_failure(error: Exception) -> bool:
+    """A 5xx answer about this message (recipient or content refused) is final; anything else
+    (4xx, a dropped connection, a refused sender or login: the server's or our configuration's
+    state) may pass on a later try.
+
+    >>> permanent_smtp_failure(smtplib.SMTPRecipientsRefused({"a@b.c": (550, b"no such user")}))
+    True
+    >>> permanent_smtp_failure(smtplib.SMTPDataError(451, b"try again later"))
+    False
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(error, smtplib.SMTPDataError):
+        return 500 <= error.smtp_code < 600
+    return False
+
+
 class Outbox:
-    """Claim, complete and retry documents of one outgoing collection."""
+    """Claim, complete, retry and dead-letter documents of one outgoing collection."""
 
     def __init__(self, db: Database, name: str, settings: DeliverySettings,
                  clock: Callable[[], float]):
@@ -124,10 +153,15 @@ class Outbox:
             doc = self.collection.find_one_and_update(
                 {"$or": [{"state": "pending", "next_at": {"$lte": now}},
                          {"state": "sending", "claimed_until": {"$lt": now}}]},
-                {"$set": {"state": "sending", "claimed_until": now + self.settings.claim_seconds}},
+                {"$set": {"state": "sending", "claimed_until": now + self.settings.claim_seconds},
+                 "$inc": {"claims": 1}},
                 sort=[("next_at", 1)], return_document=ReturnDocument.AFTER)
             if doc is None:
                 break
+            if doc["claims"] > doc.get("attempts", 0) + self.settings.max_attempts:
+                # Claimed again and again without an outcome: the sender dies on this message.
+                self.dead(doc, "claimed without an outcome too often (the sender stops on it)")
+                continue
             claimed.append(doc)
         return claimed
 
@@ -138,6 +172,9 @@ class Outbox:
 
     def retry(self, doc: dict[str, Any], error: str) -> None:
         attempts = int(doc.get("attempts", 0)) + 1
+        if attempts >= self.settings.max_attempts:
+            self.dead(doc, f"gave up after {attempts} attempts: {error}", attempts=attempts)
+            return
         delay = domain.retry_delay(attempts, self.settings.retry_base_seconds,
                                    self.settings.retry_max_seconds)
         self.collection.update_one({"_id": doc["_id"]}, {
@@ -145,12 +182,47 @@ class Outbox:
                      "last_error": error[:300]},
             "$unset": {"claimed_until": ""}})
 
+    def dead(self, doc: dict[str, Any], error: str, attempts: int | None = None) -> None:
+        """Park the message: never claimed again until an SRE re-drives it."""
+        attempts = int(doc.get("attempts", 0)) + 1 if attempts is None else attempts
+        self.collection.update_one({"_id": doc["_id"]}, {
+            "$set": {"state": "dead", "attempts": attempts, "dead_at": self.clock(),
+                     "last_error": error[:300]},
+            "$unset": {"claimed_until": ""}})
+        log.warning("delivery dead-lettered after %d attempt(s): %s", attempts, error[:300],
+                    extra={"outbox": self.collection.name, "delivery_id": doc["_id"],
+                           "member_id": doc.get("member_id")})
+
+    def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Dead letters, oldest first: id, member, kind, attempts, when and why (no content)."""
+        return list(self.collection.find(
+            {"state": "dead"}, {"member_id": 1, "kind": 1, "attempts": 1, "dead_at": 1,
+                                "last_error": 1, "created_at": 1, "redriven": 1},
+        ).sort("dead_at", 1).limit(limit))
+
+    def count_dead(self) -> int:
+        return self.collection.count_documents({"state": "dead"})
+
+    def redrive(self, ids: list[str] | None = None, limit: int | None = None) -> int:
+        """Make dead letters due again with a fresh retry budget; returns how many."""
+        query: dict[str, Any] = {"state": "dead"}
+        if ids:
+            query["_id"] = {"$in": list(ids)}
+        chosen = [doc["_id"] for doc in
+                  self.collection.find(query, {"_id": 1}).sort("dead_at", 1).limit(limit or 0)]
+        if not chosen:
+            return 0
+        return self.collection.update_many(
+            {"_id": {"$in": chosen}, "state": "dead"},
+            {"$set": {"state": "pending", "attempts": 0, "claims": 0, "next_at": self.clock()},
+             "$inc": {"redriven": 1}, "$unset": {"dead_at": ""}}).modified_count
+
     def backlog(self) -> int:
         return self.collection.count_documents({"state": {"$in": ["pending", "sending"]}})
 
 
 class Deliveries:
-    def __init__(self, db: Database, settings: DeliverySettings, pusher: PushProvider,
+    def __init__(self, db: Database, settings: DeliverySettings, pusher: PushProvider | None,
                  transport: SmtpTransport | None = None, clock: Callable[[], float] = time.time):
         self.db = db
         self.settings = settings
@@ -163,6 +235,7 @@ class Deliveries:
     def ensure_indexes(self) -> None:
         for outbox in (self.mail, self.push):
             outbox.collection.create_index([("state", 1), ("next_at", 1)], name="due")
+            outbox.collection.create_index([("state", 1), ("dead_at", 1)], name="dead")
         self.db[DIGEST_ITEMS].create_index([("digest_id", 1), ("member_id", 1)], name="waiting")
 
     # -- 1. from the inbox to the outboxes -----------------------------------------------------
@@ -226,7 +299,11 @@ class Deliveries:
         sent = 0
         try:
             for mail in claimed:
-                sent += self._send_one(smtp, mail, addresses.get(mail["member_id"]))
+                try:
+                    sent += self._send_one(smtp, mail, addresses.get(mail["member_id"]))
+                except Exception as error:  # unforeseen: this mail only, and a bounded retry
+                    log.exception("sending mail %s crashed", mail["_id"])
+                    self.mail.retry(mail, f"{type(error).__name__}: {error}")
         finally:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 smtp.quit()
@@ -236,17 +313,26 @@ class Deliveries:
         if not address:
             self.mail.retry(mail, "no e-mail address known yet")
             return 0
-        message = self._compose(mail)
+        try:
+            message = self._compose(mail)
+            if message is not None:
+                message["To"] = address
+        except Exception as error:  # the same data builds the same broken message every time
+            self.mail.dead(mail, f"cannot be built: {type(error).__name__}: {error}")
+            return 0
         if message is None:
             self.mail.done(mail, empty=True)
             return 0
-        message["To"] = address
         try:
             smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
+            reason = f"{type(error).__name__}: {error}"
+            if permanent_smtp_failure(error):
+                self.mail.dead(mail, f"refused by the SMTP server: {reason}")
+                return 0
             log.warning("sending mail %s failed (%s); retrying later", mail["_id"],
                         type(error).__name__, extra={"member_id": mail["member_id"]})
-            self.mail.retry(mail, f"{type(error).__name__}: {error}")
+            self.mail.retry(mail, reason)
             return 0
         self.mail.done(mail)
         log.info("mail sent", extra={"mail_id": mail["_id"], "member_id": mail["member_id"],
@@ -275,11 +361,18 @@ class Deliveries:
     def send_push(self) -> int:
         sent = 0
         for doc in self.push.claim(self.settings.batch_size):
-            content = domain.push(doc["notice"])
-            data = {"notification_id": doc["_id"], "type": doc["notice"].get("type") or "",
-                    "post_id": doc["notice"].get("post_id") or ""}
+            try:
+                content = domain.push(doc["notice"])
+                data = {"notification_id": doc["_id"], "type": doc["notice"].get("type") or "",
+                        "post_id": doc["notice"].get("post_id") or ""}
+            except Exception as error:  # the same data fails the same way every time
+                self.push.dead(doc, f"cannot be built: {type(error).__name__}: {error}")
+                continue
             try:
                 self.pusher.send(doc["member_id"], content.subject, content.text, data)
+            except PermanentFailure as error:
+                self.push.dead(doc, f"refused by the push provider: {error}")
+                continue
             except Exception as error:
                 self.push.retry(doc, f"{type(error).__name__}: {error}")
                 continue
@@ -330,7 +423,13 @@ class Deliveries:
             figures["digests"] = self.run_digests()
         figures["mails"] = self.send_mail()
         figures["pushes"] = self.send_push()
+        for name, outbox in self.outboxes().items():
+            metrics.DELIVERY_DEAD_LETTERS.labels("notifications", name).set(outbox.count_dead())
         return figures
+
+    def outboxes(self) -> dict[str, Outbox]:
+        """The outboxes by the name `agora dead-letters ... --outbox NAME` takes."""
+        return {"mail": self.mail, "push": self.push}
 
 
 class DeliveryProvider(DependencyProvider):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.shared.envelope import Envelope
+from services.shared.validation import as_single_line
 
 TYPES = ("reply", "answer_accepted", "mention", "followed_activity", "watched_activity",
          "idea_status", "moderation", "private_message", "sla_breach")
@@ -341,7 +342,8 @@ class Message:
 
 def email(notice: dict[str, Any], base_url: str) -> Message:
     line = render(notice)
-    return Message(f"[Agora] {_short(line, 150)}",
+    # A title stored before titles were validated may hold a line break: never in a header.
+    return Message(f"[Agora] {_short(as_single_line(line), 150)}",
                    f"{line}\n\n{link(base_url, notice)}\n\n{_footer(base_url)}")
 
 

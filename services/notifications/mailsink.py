@@ -5,7 +5,9 @@
 It is a real SMTP server (aiosmtpd), run in its own process: aiosmtpd is asyncio-based and
 does not belong in an eventlet-patched process. Each message is written atomically as
 ``<n>.eml`` with ``X-Envelope-To`` / ``X-Envelope-From`` headers added; `MailSink` starts the
-process and reads what it received::
+process and reads what it received. Like a real server that has no such mailbox, it refuses for
+good (``550``) every recipient whose address starts with ``refused`` (``refused-ada@...``), so
+tests can see what a permanent refusal does (``refused_prefix=""`` accepts everyone)::
 
     sink = MailSink(tmp_path / "mail").start()      # free port, waits until it answers
     config["NOTIFICATIONS"] = {"smtp_host": sink.host, "smtp_port": sink.port}
@@ -29,10 +31,12 @@ from pathlib import Path
 
 
 class MailSink:
-    def __init__(self, directory: Path, host: str = "127.0.0.1", port: int | None = None):
+    def __init__(self, directory: Path, host: str = "127.0.0.1", port: int | None = None,
+                 refused_prefix: str = "refused"):
         self.directory = Path(directory)
         self.host = host
         self.port = port or _free_port(host)
+        self.refused_prefix = refused_prefix
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20.0) -> MailSink:
@@ -40,7 +44,8 @@ class MailSink:
         with open(self.directory / "sink.log", "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "services.notifications.mailsink", "--host", self.host,
-                 "--port", str(self.port), "--dir", str(self.directory)],
+                 "--port", str(self.port), "--dir", str(self.directory),
+                 "--refused-prefix", self.refused_prefix],
                 cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL, stderr=log,
                 start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -81,7 +86,7 @@ def _free_port(host: str) -> int:
         return probe.getsockname()[1]
 
 
-def serve(host: str, port: int, directory: Path) -> None:
+def serve(host: str, port: int, directory: Path, refused_prefix: str = "refused") -> None:
     import asyncio
 
     from aiosmtpd.controller import Controller
@@ -89,6 +94,12 @@ def serve(host: str, port: int, directory: Path) -> None:
     counter = itertools.count(len(list(directory.glob("*.eml"))) + 1)
 
     class Keep:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if refused_prefix and address.lower().startswith(refused_prefix):
+                return f"550 5.1.1 <{address}>: mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server, session, envelope):
             number = next(counter)
             headers = (f"X-Envelope-From: {envelope.mail_from}\r\n"
@@ -115,9 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=2525)
     parser.add_argument("--dir", required=True, type=Path)
+    parser.add_argument("--refused-prefix", default="refused",
+                        help="recipients starting with this are refused with 550 ('': none)")
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
-    serve(args.host, args.port, args.dir)
+    serve(args.host, args.port, args.dir, args.refused_prefix)
     return 0
 
 

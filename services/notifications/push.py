@@ -4,7 +4,9 @@ A provider gets the member, a title and a body already written by `domain.push` 
 only, never a private message or a redacted original) and a few ids for the app to open the
 right screen. The default provider logs (no device registry yet); a real one (FCM, APNs, a bank's
 push gateway) is a class named in the config: ``NOTIFICATIONS.push_provider: "pkg.mod:Class"``,
-built with the `NOTIFICATIONS` settings dict. Raising from `send` makes delivery retry later.
+built with the `NOTIFICATIONS` settings dict. Raising from `send` makes delivery retry later (a
+bounded number of times); raising `delivery.PermanentFailure` (unknown device, payload refused)
+makes the push a dead letter at once.
 """
 from __future__ import annotations
 

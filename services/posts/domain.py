@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from services.moderation.detector import refuse_confidential
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
@@ -411,6 +412,9 @@ def change_idea_status(actor: Actor | None, post: Contribution, to_status: str, 
     if to_status not in IDEA_TRANSITIONS[current]:
         raise Unprocessable(f"an idea cannot go from {current} to {to_status}",
                             {"status": current, "allowed": list(IDEA_TRANSITIONS[current])})
+    # Published as typed, to every voter and follower: no moderation queue holds it, so it is
+    # refused instead (the CM rewrites it).
+    refuse_confidential({"note": note, "release": release})
     return [NewEvent("posts.idea_status_changed", {
         **post_ref(post), "from_status": current, "to_status": to_status, "note": note,
         "release": release, "changed_by": actor["id"]})]

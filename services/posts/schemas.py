@@ -20,6 +20,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.shared.payloads import REGISTRY
+from services.shared.validation import multi_line, single_line
 
 KINDS = ("question", "idea", "discussion", "article")
 STAFF_ROLES = ("advisor", "community_manager", "admin")
@@ -336,27 +337,29 @@ def _slug(pattern: str, what: str):
 
 class PostCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    title = fields.String(required=True, validate=validate.Length(min=3, max=TITLE_MAX))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
-    category = fields.String(required=True, validate=_slug(CATEGORY_RE, "category"))
-    tags = fields.List(fields.String(validate=_slug(TAG_RE, "tag")), load_default=list,
+    title = fields.String(required=True,
+                          validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    category = fields.String(required=True, validate=[single_line, _slug(CATEGORY_RE, "category")])
+    tags = fields.List(fields.String(validate=[single_line, _slug(TAG_RE, "tag")]),
+                       load_default=list,
                        validate=validate.Length(max=10))
 
 
 class PostEditSchema(Schema):
-    title = fields.String(validate=validate.Length(min=3, max=TITLE_MAX))
-    body = fields.String(validate=validate.Length(min=1, max=BODY_MAX))
-    category = fields.String(validate=_slug(CATEGORY_RE, "category"))
-    tags = fields.List(fields.String(validate=_slug(TAG_RE, "tag")),
+    title = fields.String(validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
+    body = fields.String(validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    category = fields.String(validate=[single_line, _slug(CATEGORY_RE, "category")])
+    tags = fields.List(fields.String(validate=[single_line, _slug(TAG_RE, "tag")]),
                        validate=validate.Length(max=10))
 
 
 class ReplyCreateSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class ReplyEditSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=BODY_MAX))
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class PostListQuerySchema(Schema):
@@ -385,6 +388,6 @@ class AcceptedReplySchema(Schema):
 
 class IdeaStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(IDEA_STATUSES))
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    note = fields.String(required=True, validate=[validate.Length(min=1, max=2000), single_line])
     release = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(max=300))
+                            validate=[validate.Length(max=300), single_line])

@@ -6,6 +6,8 @@
     agora relay <service>               publish whatever the outbox still holds, then exit
     agora dead-letters list <service>   show dead letters (does not remove them)
     agora dead-letters redrive <service> [--id ID ...]
+    agora dead-letters list|count|redrive <service> --outbox NAME   a delivery outbox's
+                                        (notifications: mail, push)
     agora create-admin --email E --name N   (first admin of a new deployment; reads password)
     agora seed-demo                     demo accounts and content (local use only)
 """
@@ -53,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     letters.add_argument("service")
     letters.add_argument("--id", dest="ids", action="append", help="only this message id")
     letters.add_argument("--limit", type=int, default=None)
+    letters.add_argument("--outbox", help="a delivery outbox of the service (notifications: "
+                         "mail, push) instead of its dead-letter queue")
     letters.set_defaults(handler=_dead_letters)
 
     admin = commands.add_parser("create-admin", help="create the first admin account")
@@ -147,6 +151,8 @@ def _dead_letters(args) -> int:
     from . import dead_letters
     from .config import load_config
 
+    if args.outbox:
+        return _outbox_dead_letters(args)
     amqp_uri = load_config(args.service)["AMQP_URI"]
     if args.action == "count":
         print(dead_letters.count_dead_letters(amqp_uri, args.service))
@@ -156,6 +162,37 @@ def _dead_letters(args) -> int:
     else:
         moved = dead_letters.redrive(amqp_uri, args.service, args.ids, args.limit)
         print(f"{args.service}: {moved} dead letter(s) re-driven")
+    return 0
+
+
+def _outbox_dead_letters(args) -> int:
+    """Dead letters of a delivery outbox (MongoDB documents in state ``dead``), which the
+    service's ``delivery.Deliveries.outboxes()`` names."""
+    from .config import load_config
+    from .mongo import database_name, mongo_uri, shared_client
+
+    config = load_config(args.service)
+    try:
+        delivery = importlib.import_module(f"services.{args.service}.delivery")
+    except ModuleNotFoundError:
+        print(f"{args.service} has no delivery outboxes", file=sys.stderr)
+        return 2
+    db = shared_client(mongo_uri(config))[database_name(config, args.service)]
+    settings = delivery.DeliverySettings.from_config(config)
+    outboxes = delivery.Deliveries(db, settings, pusher=None).outboxes()
+    outbox = outboxes.get(args.outbox)
+    if outbox is None:
+        print(f"no outbox {args.outbox!r}; {args.service} has: {', '.join(outboxes)}",
+              file=sys.stderr)
+        return 2
+    if args.action == "count":
+        print(outbox.count_dead())
+    elif args.action == "list":
+        for letter in outbox.dead_letters(args.limit or 100):
+            print(json.dumps({"id": letter.pop("_id"), **letter}, default=str))
+    else:
+        moved = outbox.redrive(args.ids, args.limit)
+        print(f"{args.service} {args.outbox}: {moved} dead letter(s) re-driven")
     return 0
 
 

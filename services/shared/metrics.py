@@ -34,6 +34,10 @@ OUTBOX_RELAY_BATCH = Histogram(
 DEAD_LETTERS = Gauge(
     "agora_dead_letters", "Messages waiting in the service's dead-letter queue", ["service"],
 )
+DELIVERY_DEAD_LETTERS = Gauge(
+    "agora_delivery_dead_letters", "Mails or pushes a delivery outbox gave up on (state dead)",
+    ["service", "outbox"],
+)
 CONCURRENCY_CONFLICTS = Counter(
     "agora_concurrency_conflicts", "Appends refused because the stream moved on",
     ["service"],

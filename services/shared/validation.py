@@ -1,4 +1,5 @@
-"""Validating RPC arguments with a marshmallow schema: field errors become `InvalidInput` (400).
+"""Validating input with marshmallow: field errors become `InvalidInput` (400), and the
+characters no text field accepts.
 
 RPC is an entrypoint like HTTP: the gateway validates request bodies, and each service validates
 its RPC arguments again with the same schemas.
@@ -6,14 +7,59 @@ its RPC arguments again with the same schemas.
 Example::
 
     data = load_input(PostCreateSchema, data)   # InvalidInput {"fields": {...}} when invalid
+
+    class PostCreateSchema(Schema):
+        title = fields.String(validate=[validate.Length(max=200), single_line])
+        body = fields.String(validate=[validate.Length(max=20000), multi_line])
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError
 
 from .errors import InvalidInput
+
+# Characters that change how a text is laid out or read rather than what it says. A single-line
+# value (title, name, tag, category, note, reason, subject, address) goes into e-mail headers,
+# log lines, page titles and lists: a line break there forges a header or a log entry (CR/LF in
+# a title made every notification e-mail about it impossible to build), and a bidirectional
+# override makes a name read as another one. Multi-line texts (bodies, bios) keep their line
+# breaks and tabs, and bidi marks, which right-to-left writing uses legitimately.
+_C0_C1 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, DEL, except \t \n \r
+_LINE_BREAKS = "\t\n\r\u2028\u2029"  # with U+0085 (NEL), which is in C1
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+NOT_IN_SINGLE_LINE = re.compile(f"[{_C0_C1}{_LINE_BREAKS}{_BIDI_CONTROLS}]")
+NOT_IN_MULTI_LINE = re.compile(f"[{_C0_C1}]")
+
+
+class _RefusedCharacters:
+    """A marshmallow validator refusing the characters `pattern` matches, naming the first."""
+
+    def __init__(self, pattern: re.Pattern[str], where: str):
+        self.pattern, self.where = pattern, where
+
+    def __call__(self, value: str) -> str:
+        found = self.pattern.search(value) if isinstance(value, str) else None
+        if found is not None:
+            raise ValidationError(f"control character U+{ord(found.group()):04X} is not allowed "
+                                  f"in {self.where} (position {found.start() + 1})")
+        return value
+
+
+single_line = _RefusedCharacters(NOT_IN_SINGLE_LINE, "a single-line field")
+multi_line = _RefusedCharacters(NOT_IN_MULTI_LINE, "a text")
+
+
+def as_single_line(text: str) -> str:
+    """`text` with every character a single-line field refuses replaced by a space: for values
+    stored before they were validated (an e-mail subject must never carry a line break).
+
+    >>> as_single_line("Hello\\r\\nBcc: x")
+    'Hello  Bcc: x'
+    """
+    return NOT_IN_SINGLE_LINE.sub(" ", text)
 
 
 def load_input(schema: type[Schema], data: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ AGORA_METRICS = {
     "agora_handler_duration_seconds",
     "agora_outbox_backlog",
     "agora_dead_letters",
+    "agora_delivery_dead_letters",  # notifications' delivery outboxes
     "agora_http_requests_total",
     "agora_http_request_duration_seconds",
 }
@@ -31,6 +32,7 @@ REQUIRED_ALERTS = {
     "AgoraGatewayHighErrorRate": "agora_http_requests_total",  # error rate
     "AgoraHandlerFailures": "agora_events_consumed_total",  # handler failures
     "AgoraDeadLetters": "agora_dead_letters",  # dead letters > 0
+    "AgoraDeliveryDeadLetters": "agora_delivery_dead_letters",  # mails/pushes given up on
     "AgoraOutboxBacklogGrowing": "agora_outbox_backlog",  # outbox backlog growing
     "AgoraConsumerLag": "rabbitmq_detailed_queue_messages_ready",  # consumer lag
     "AgoraPodsNotReady": "kube_pod_status_ready",  # pods not ready

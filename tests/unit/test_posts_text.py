@@ -88,11 +88,19 @@ def test_linear_emphasis_pairs_exactly_like_the_lazy_patterns():
 
 def test_render_time_is_linear_in_the_input():
     """Every input known to be costly renders within a bounded ratio of plain prose of the same
-    length (9,000 characters; the old renderer took about 250x prose on ``*a `` repeated)."""
-    baseline, ratios = ratios_to_prose(9_000, repeats=7)
+    length (9,000 characters; the old renderer took about 250x prose on ``*a `` repeated, and
+    more the longer the text). An input over the bound is measured again before failing, so a
+    burst of load on a shared machine is not taken for a quadratic renderer, which stays over."""
+    baseline, ratios = ratios_to_prose(9_000, repeats=15)
+    assert set(ratios) == set(WORST_INPUTS)
+    for _ in range(2):
+        over = {name for name, ratio in ratios.items() if ratio > 20}
+        if not over:
+            break
+        _, again = ratios_to_prose(9_000, repeats=15, only=over)
+        ratios.update({name: min(ratios[name], again[name]) for name in over})
     too_slow = {name: round(ratio, 1) for name, ratio in ratios.items() if ratio > 20}
     assert not too_slow, (too_slow, f"prose took {baseline * 1e3:.2f} ms")
-    assert set(ratios) == set(WORST_INPUTS)
 
 
 def test_excerpt_is_flat_and_bounded():

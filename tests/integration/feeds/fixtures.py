@@ -75,10 +75,10 @@ def rpc(stack):
     client.stop()
 
 
-def register(rpc, name: str | None = None, roles=()):
+def register(rpc, name: str | None = None, roles=(), email: str | None = None):
     """A registered member as an actor dict (roles are the actor's, as the gateway sets them)."""
     name = name or f"Member {uuid.uuid4().hex[:6]}"
-    profile = rpc.identity.register({"email": f"{uuid.uuid4().hex[:10]}@example.org",
+    profile = rpc.identity.register({"email": email or f"{uuid.uuid4().hex[:10]}@example.org",
                                      "password": "integration passphrase here",
                                      "display_name": name})
     actor = {"id": profile["id"], "roles": ["member", *roles], "name": name,

@@ -1,0 +1,90 @@
+"""Through the gateway: control characters refused in single-line fields, and confidential data
+refused in texts that are published as typed (profiles, idea-status notes) — never on the public
+exchanges other bank systems read (pika subscribers, as those systems would)."""
+from __future__ import annotations
+
+import json
+from contextlib import closing
+
+from ..conftest import wait_for
+from .test_identity_events import Subscriber
+from .test_posts_flow import ok, problem, staff, submit, visible
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+IBAN_DIGITS = ("3000 6000", "30006000", "7890")
+
+
+def _carries_the_iban(received):
+    return [key for key, _, envelope in received
+            if any(digits in json.dumps(envelope) for digits in IBAN_DIGITS)]
+
+
+def test_a_title_with_cr_lf_is_refused_with_a_field_error(api):
+    author = api.new_user()
+    body = {"kind": "question", "title": "Card\r\nBcc: everyone@bank.example",
+            "body": "How do I raise my limit?", "category": "cards"}
+    refused = problem(api.post("/api/v1/posts", user=author, json=body), 400)
+    assert "U+000D" in refused["errors"]["title"][0], refused
+    refused = problem(api.post("/api/v1/posts", user=author, json={**body, "title": "Card",
+                                                                    "tags": ["app\n"]}), 400)
+    assert "tags" in refused["errors"], refused
+    refused = problem(api.patch("/api/v1/me", user=author,
+                                json={"display_name": "Ada\u202enimda"}), 400)
+    assert "U+202E" in refused["errors"]["display_name"][0], refused
+    post = ok(api.post("/api/v1/posts", user=author, json={**body, "title": "Card limit"}), 201)
+    refused = problem(api.patch(f"/api/v1/posts/{post['id']}", user=author,
+                                json={"title": "Card\nlimit"}), 400)
+    assert "title" in refused["errors"]
+
+
+def test_an_iban_in_a_bio_is_refused_and_never_published(platform, api):
+    with closing(Subscriber(platform.amqp_uri, "identity.events")) as identity_events:
+        _iban_in_a_bio(api, identity_events)
+
+
+def _iban_in_a_bio(api, identity_events):
+    member = api.new_user()
+    refused = problem(api.patch("/api/v1/me", user=member,
+                                json={"bio": f"Pour me rembourser : {IBAN}"}), 422)
+    assert refused["errors"]["bio"] == ["contains an IBAN: remove it, it would be public"]
+    assert not any(digits in json.dumps(refused) for digits in IBAN_DIGITS)
+    refused = problem(api.patch("/api/v1/me", user=member,
+                                json={"display_name": "Ada 06 12 34 56 78"}), 422)
+    assert "a phone number" in refused["errors"]["display_name"][0]
+    assert ok(api.get(f"/api/v1/users/{member.id}"))["bio"] == ""
+
+    # A clean update afterwards reaches the bank systems: everything before it has too.
+    ok(api.patch("/api/v1/me", user=member, json={"bio": "Client depuis 2004"}))
+    wait_for(lambda: identity_events.find(
+        lambda item: item[0] == "identity.profile_updated"
+        and item[2]["payload"]["user_id"] == member.id), message="the clean profile update")
+    updates = [envelope["payload"] for key, _, envelope in identity_events.received
+               if key == "identity.profile_updated" and envelope["payload"]["user_id"] == member.id]
+    assert updates == [{"user_id": member.id, "bio": "Client depuis 2004"}]
+    assert _carries_the_iban(identity_events.received) == []
+
+
+def test_an_iban_in_an_idea_status_note_is_refused_and_never_published(platform, api):
+    with closing(Subscriber(platform.amqp_uri, "posts.events")) as posts_events:
+        _iban_in_a_status_note(platform, api, posts_events)
+
+
+def _iban_in_a_status_note(platform, api, posts_events):
+    manager = staff(platform)
+    idea = submit(api, api.new_user(), kind="idea", title="Instant transfers at weekends")
+    visible(api, idea["id"])
+    refused = problem(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager, json={
+        "status": "under_review", "note": f"Refund sent to {IBAN}"}), 422)
+    assert refused["errors"]["note"] == ["contains an IBAN: remove it, it would be public"]
+    assert ok(api.get(f"/api/v1/posts/{idea['id']}"))["status"] == "submitted"
+
+    ok(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager, json={
+        "status": "under_review", "note": "Our payments team is studying it."}))
+    wait_for(lambda: posts_events.find(
+        lambda item: item[0] == "posts.idea_status_changed"
+        and item[2]["payload"]["post_id"] == idea["id"]), message="the clean status change")
+    changes = [envelope["payload"]["note"] for key, _, envelope in posts_events.received
+               if key == "posts.idea_status_changed"
+               and envelope["payload"]["post_id"] == idea["id"]]
+    assert changes == ["Our payments team is studying it."]
+    assert _carries_the_iban(posts_events.received) == []
