@@ -519,15 +519,19 @@ def summary(findings: Iterable[Finding]) -> dict[str, int]:
     return counts
 
 
-#: How a field error names a kind (never the value found).
-KIND_LABELS: dict[str, str] = {
-    "iban": "an IBAN",
-    "rib": "a French RIB",
-    "card_number": "a card number",
-    "email": "an e-mail address",
-    "account_number": "an account or client number",
-    "phone": "a phone number",
+#: How a field error names a kind (never the value found), in English and French.
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "iban": {"en": "an IBAN", "fr": "un IBAN"},
+    "rib": {"en": "a French RIB", "fr": "un RIB"},
+    "card_number": {"en": "a card number", "fr": "un numéro de carte"},
+    "email": {"en": "an e-mail address", "fr": "une adresse e-mail"},
+    "account_number": {"en": "an account or client number",
+                       "fr": "un numéro de compte ou de client"},
+    "phone": {"en": "a phone number", "fr": "un numéro de téléphone"},
 }
+_REFUSAL = {"en": "contains {}: remove it, it would be public",
+            "fr": "contient {} : retirez-le, il serait public"}
+_AND = {"en": " and ", "fr": " et "}
 
 
 def confidential_fields(fields: Mapping[str, str | None]) -> dict[str, list[str]]:
@@ -548,18 +552,23 @@ def refuse_confidential(fields: Mapping[str, str | None]) -> None:
     """Raise `Unprocessable` (422) with a field error per field holding confidential data, for
     texts published as they are, with no moderation queue to hold them (profiles, notes).
 
-    The error names what was found, never the value (it would travel back in logs and clients).
+    The error names what was found, never the value (it would travel back in logs and clients),
+    in English (``fields``) and in English and French (``fields_i18n``: the problem's
+    ``errors_i18n``).
 
     >>> refuse_confidential({"bio": "Mon IBAN : FR76 3000 6000 0112 3456 7890 189"})
     Traceback (most recent call last):
     ...
     services.shared.errors.Unprocessable: {"message": "confidential data cannot be published", \
 "details": {"fields": {"bio": ["contains an IBAN: remove it, it would be public"]}, \
-"kinds": ["iban"]}}
+"fields_i18n": {"en": {"bio": ["contains an IBAN: remove it, it would be public"]}, \
+"fr": {"bio": ["contient un IBAN : retirez-le, il serait public"]}}, "kinds": ["iban"]}}
     """
     found = confidential_fields(fields)
     if found:
+        by_language = {language: {name: [refusal.format(_AND[language].join(
+            KIND_LABELS[kind][language] for kind in kinds))] for name, kinds in found.items()}
+            for language, refusal in _REFUSAL.items()}
         raise Unprocessable("confidential data cannot be published", {
-            "fields": {name: [f"contains {' and '.join(KIND_LABELS[k] for k in kinds)}: "
-                              "remove it, it would be public"] for name, kinds in found.items()},
+            "fields": by_language["en"], "fields_i18n": by_language,
             "kinds": [kind for kind in KINDS if any(kind in ks for ks in found.values())]})

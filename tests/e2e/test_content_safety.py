@@ -47,6 +47,8 @@ def _iban_in_a_bio(api, identity_events):
     refused = problem(api.patch("/api/v1/me", user=member,
                                 json={"bio": f"Pour me rembourser : {IBAN}"}), 422)
     assert refused["errors"]["bio"] == ["contains an IBAN: remove it, it would be public"]
+    assert refused["errors_i18n"]["fr"]["bio"] == [
+        "contient un IBAN : retirez-le, il serait public"]
     assert not any(digits in json.dumps(refused) for digits in IBAN_DIGITS)
     refused = problem(api.patch("/api/v1/me", user=member,
                                 json={"display_name": "Ada 06 12 34 56 78"}), 422)
