@@ -10,6 +10,7 @@ from nameko.rpc import RpcProxy
 
 from services.posts.schemas import (
     AcceptedReplySchema,
+    FeatureSchema,
     IdeaStatusSchema,
     PageQuerySchema,
     PostCreateSchema,
@@ -84,7 +85,14 @@ class Post(Schema):
     accepted_reply_id = fields.String(allow_none=True)
     has_official_answer = fields.Boolean()
     featured = fields.Boolean()
-    locked = fields.Boolean()
+    pinned = fields.Boolean(metadata={"description": "in a list: shown at the top because a CM "
+                                      "pinned it (first page only; it is not repeated below)"})
+    pin_position = fields.Integer(allow_none=True, metadata={"description": "featured: the "
+                                  "CM-chosen order among pinned posts (1 first)"})
+    pinned_until = fields.String(allow_none=True, metadata={"description": "featured: when the "
+                                 "pin ends (null: until unfeatured)"})
+    locked = fields.Boolean(metadata={"description": "a frozen thread: no new replies, no edits "
+                                      "(except by CMs), no votes"})
     handled_privately = fields.Boolean(metadata={
         "description": "staff took this question to a private conversation with its author"})
     status = fields.String(allow_none=True, metadata={"description": "ideas: submitted | "
@@ -301,11 +309,18 @@ class PostsRoutes:
         """Merge a duplicate idea into another: its votes move, it points to its target (CM)"""
         return self.posts.merge_idea(call.actor, call.path["id"], call.path["target_id"])
 
-    @route("PUT", "/api/v1/posts/{id}/featured", auth="community_manager", response=Post,
-           tags=TAGS, errors=[409, 422])
+    @route("PUT", "/api/v1/posts/{id}/featured", auth="community_manager", body=FeatureSchema,
+           body_required=False, response=Post, tags=TAGS, errors=[409, 422])
     def feature(self, call: Call):
-        """Feature (pin) a post (CM)"""
-        return self.posts.set_featured(call.actor, call.path["id"], True)
+        """Feature a post and pin it at the top of the lists (CM)
+
+        Optional body: `position` (1 first; without one, after the numbered pins, most
+        recently featured first) and `pinned_until` (an instant with a time zone; the pin ends
+        then, the post stays featured). Pinned posts head the first page of every list of
+        posts they match (not searches), marked `pinned`, and are not repeated below.
+        Featuring again with other settings changes them.
+        """
+        return self.posts.set_featured(call.actor, call.path["id"], True, call.body or {})
 
     @route("DELETE", "/api/v1/posts/{id}/featured", auth="community_manager", response=Post,
            tags=TAGS, errors=[409])
@@ -316,7 +331,13 @@ class PostsRoutes:
     @route("PUT", "/api/v1/posts/{id}/locked", auth="community_manager", response=Post,
            tags=TAGS, errors=[409, 422])
     def lock(self, call: Call):
-        """Lock a thread: no new replies (CM)"""
+        """Lock (freeze) a thread (CM)
+
+        Nothing in a locked thread changes but by the community managers: no new replies, no
+        edits of the post or of its replies by their authors, no votes or withdrawn votes on
+        the post or its replies, no accepted answer chosen by the author (all 422). Authors
+        may still delete their own text; flags still reach the moderators.
+        """
         return self.posts.set_locked(call.actor, call.path["id"], True)
 
     @route("DELETE", "/api/v1/posts/{id}/locked", auth="community_manager", response=Post,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from services.moderation.detector import refuse_confidential
@@ -116,6 +117,8 @@ class Contribution:
     merged_into: str | None = None
     accepted_reply_id: str | None = None
     featured: bool = False
+    pin_position: int | None = None
+    pinned_until: str | None = None
     locked: bool = False
 
     @property
@@ -189,6 +192,7 @@ def _apply(s: Contribution, event: Envelope) -> None:
         s.merged_into, s.idea_status = p["into_id"], "already_exists"
     elif name in ("post_featured", "post_unfeatured"):
         s.featured = name == "post_featured"
+        s.pin_position, s.pinned_until = p.get("position"), p.get("pinned_until")
     elif name in ("post_locked", "post_unlocked"):
         s.locked = name == "post_locked"
 
@@ -278,12 +282,15 @@ def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
                       [_event(s, "submitted", revision=1)])
 
 
-def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any]) -> Submission:
-    """A new revision of a published post or reply (the author, or a CM)."""
+def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
+                thread_locked: bool = False) -> Submission:
+    """A new revision of a published post or reply (the author, or a CM). `thread_locked`: the
+    post is locked (for a reply: its post) — a frozen thread is edited by CMs only."""
     actor = require_member(actor)
     _must_exist(s)
     if actor["id"] != s.author_id and not is_moderator(actor):
         raise Forbidden(f"only its author or a community manager can edit this {s.target_type}")
+    _must_not_be_frozen(actor, thread_locked, "edited")
     if s.state not in (VISIBLE, "hidden"):
         raise Unprocessable(f"a {s.state} {s.target_type} cannot be edited",
                             {"state": s.state})
@@ -384,6 +391,7 @@ def accept_answer(actor: Actor | None, post: Contribution, reply: Contribution
     _must_exist(post)
     if actor["id"] != post.author_id and not is_moderator(actor):
         raise Forbidden("only the question's author or a community manager can accept an answer")
+    _must_not_be_frozen(actor, post.locked, "changed")
     if post.kind != "question":
         raise Unprocessable("only questions have accepted answers", {"kind": post.kind})
     _must_be_visible(post, "accept an answer on")
@@ -441,6 +449,25 @@ def merge_idea(actor: Actor | None, source: Contribution, target: Contribution
         "from_status": source.idea_status or "submitted", "merged_by": actor["id"]})]
 
 
+def feature(actor: Actor | None, post: Contribution, position: int | None,
+            pinned_until: str | None, now: str) -> list[NewEvent]:
+    """Feature a post and pin it at the top of the lists it matches (CMs): in `position` order
+    (1 first; unnumbered ones after, most recently featured first) until `pinned_until` (an
+    ISO 8601 UTC instant; None: until unfeatured). Re-featuring with other pin settings
+    changes them; the same ones are a no-op."""
+    actor = require_moderator(actor, "feature or lock posts")
+    _must_be_visible(post, "feature")
+    if pinned_until is not None and datetime.fromisoformat(pinned_until) <= \
+            datetime.fromisoformat(now):
+        raise InvalidInput("the pin must end in the future",
+                           {"fields": {"pinned_until": ["in the past"]}})
+    if post.featured and (post.pin_position, post.pinned_until) == (position, pinned_until):
+        return []
+    return [NewEvent("posts.post_featured", {**post_ref(post), "by": actor["id"],
+                                             "position": position,
+                                             "pinned_until": pinned_until})]
+
+
 def set_flag(actor: Actor | None, post: Contribution, flag: str, on: bool) -> list[NewEvent]:
     """Feature/unfeature (`featured`), lock/unlock (`locked`) a post: CMs; idempotent."""
     if flag not in ("featured", "locked"):
@@ -455,13 +482,16 @@ def set_flag(actor: Actor | None, post: Contribution, flag: str, on: bool) -> li
     return [NewEvent(f"posts.{fact}", {**post_ref(post), "by": actor["id"]})]
 
 
-def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool
-         ) -> list[NewEvent]:
-    """PUT (on) / DELETE (off) a vote: idempotent, one per member and target."""
+def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool,
+         thread_locked: bool = False) -> list[NewEvent]:
+    """PUT (on) / DELETE (off) a vote: idempotent, one per member and target. A locked thread
+    keeps the counts it had when it was locked (nobody votes or withdraws a vote)."""
     actor = require_member(actor)
     _must_exist(target)
     if current.voted == on:
         return []
+    if thread_locked:
+        raise Unprocessable("this thread is locked: its votes are frozen", {"locked": True})
     if on:
         _must_be_visible(target, "vote on")
         if target.merged_into:
@@ -513,6 +543,14 @@ def _must_be_visible(s: Contribution, what: str) -> None:
     _must_exist(s)
     if not s.visible:
         raise Unprocessable(f"cannot {what} a {s.state} {s.target_type}", {"state": s.state})
+
+
+def _must_not_be_frozen(actor: Actor, thread_locked: bool, what: str) -> None:
+    """A locked thread is frozen: nothing in it is added, edited or voted on by members;
+    CMs may still edit (to correct or redact) and anyone may still delete their own text."""
+    if thread_locked and not is_moderator(actor):
+        raise Unprocessable(f"this thread is locked: nothing in it can be {what}",
+                            {"locked": True})
 
 
 def _must_be_idea(s: Contribution) -> None:

@@ -63,3 +63,34 @@ def plan_posts(query: dict[str, Any]) -> Plan:
     page = after_cursor(field, -1, query.get("cursor"))
     combined = {"$and": [conditions, page]} if page else conditions
     return Plan(combined, [(field, -1), ("_id", -1)], int(query.get("limit", 20)))
+
+
+PINS_MAX = 10  # pinned posts heading a list (CMs pin a handful)
+
+
+def plan_pins(query: dict[str, Any], plan: Plan, now_micros: int) -> Plan | None:
+    """The featured posts pinned at the top of this list, or None for a list without pins (a
+    search, a list of non-featured posts). They must match the list's filters; a pin whose
+    `pinned_until` passed no longer counts. Order: position (1 first, unnumbered after),
+    then the most recently featured.
+
+    >>> pins = plan_pins({"kind": "idea"}, plan_posts({"kind": "idea"}), 10)
+    >>> pins.filter["$and"][0]["kind"], pins.sort[0]
+    ('idea', ('pin_rank', 1))
+    """
+    if query.get("q") or query.get("featured") is False:
+        return None
+    base = plan.filter if not query.get("cursor") else _without_cursor(query)
+    current = {"featured": True, "$or": [{"pinned_until_ts": None},
+                                          {"pinned_until_ts": {"$gt": now_micros}}]}
+    return Plan({"$and": [base, current]}, [("pin_rank", 1), ("featured_ts", -1), ("_id", -1)],
+                PINS_MAX)
+
+
+def _without_cursor(query: dict[str, Any]) -> dict[str, Any]:
+    return plan_posts({**query, "cursor": None}).filter
+
+
+def without(conditions: dict[str, Any], ids: list[str]) -> dict[str, Any]:
+    """`conditions`, minus the posts already shown pinned (each post shows once)."""
+    return {"$and": [conditions, {"_id": {"$nin": ids}}]} if ids else conditions

@@ -56,8 +56,11 @@ def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
         "votes": doc.get("votes", 0), "reply_count": doc.get("reply_count", 0),
         "answer_count": doc.get("answer_count", 0),
         "featured": bool(doc.get("featured")), "locked": bool(doc.get("locked")),
+        "pinned": bool(doc.get("pinned")),
         "handled_privately": bool(doc.get("handled_privately")),
     }
+    if doc.get("featured"):
+        out.update(pin_position=doc.get("pin_position"), pinned_until=doc.get("pinned_until"))
     if state in ("published", "hidden"):
         out.update(_text(doc, full, with_title=True))
     if doc.get("kind") == "question":

@@ -38,6 +38,8 @@ def _indexes(rm: ReadModels) -> None:
     posts.create_index([("tokens", ASCENDING)], name="tokens")
     posts.create_index([("author_id", ASCENDING), ("published_ts", DESCENDING)], name="author")
     posts.create_index([("tags", ASCENDING)], name="tags")
+    posts.create_index([("featured", ASCENDING), ("pin_rank", ASCENDING),
+                        ("featured_ts", DESCENDING)], name="pinned")
     rm["replies"].create_index([("post_id", ASCENDING), ("created_ts", ASCENDING)],
                                name="post_created")
     rm["history"].create_index([("target_id", ASCENDING), ("revision", ASCENDING)],
@@ -298,7 +300,18 @@ def _idea_merged(rm: ReadModels, event: Envelope) -> None:
 def _staff_flag(rm: ReadModels, event: Envelope) -> None:
     fact = event.type.split("_", 1)[1]
     flag = fact.removeprefix("un")
-    _own(rm, event, lambda doc: {"$set": {flag: not fact.startswith("un")}})
+    update: dict[str, Any] = {flag: not fact.startswith("un")}
+    if flag == "featured":  # the pin: lists sort on pin_rank (unnumbered after the numbered)
+        p = event.payload
+        until = p.get("pinned_until")
+        update.update(pin_position=p.get("position"), pin_rank=p.get("position") or PIN_LAST,
+                      pinned_until=until, featured_ts=micros(event),
+                      pinned_until_ts=int(datetime.fromisoformat(until).timestamp() * 1e6)
+                      if until else None)
+    _own(rm, event, lambda doc: {"$set": update})
+
+
+PIN_LAST = 1_000_000
 
 
 # --- votes ------------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ was published elsewhere.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import UTC, datetime
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from services.shared.payloads import REGISTRY
 from services.shared.validation import multi_line, single_line
@@ -202,6 +204,22 @@ class PostFeaturedV1(_PostRef):
     by = _ident(required=True)
 
 
+@REGISTRY.register("posts.post_featured", version=2)
+class PostFeaturedV2(_PostRef):
+    """Featured, and pinned at the top of the lists it matches: in `position` order (1 first;
+    null after the numbered ones, most recently featured first) until `pinned_until` (UTC,
+    ISO 8601; null: until unfeatured). Featuring again with other pin settings changes them."""
+
+    by = _ident(required=True)
+    position = fields.Integer(required=True, allow_none=True)
+    pinned_until = fields.String(required=True, allow_none=True)
+
+
+@REGISTRY.upcaster("posts.post_featured", from_version=1)
+def _featured_v1_to_v2(payload):
+    return {**payload, "position": None, "pinned_until": None}
+
+
 @REGISTRY.register("posts.post_unfeatured", version=1)
 class PostUnfeaturedV1(_PostRef):
     by = _ident(required=True)
@@ -209,7 +227,7 @@ class PostUnfeaturedV1(_PostRef):
 
 @REGISTRY.register("posts.post_locked", version=1)
 class PostLockedV1(_PostRef):
-    """No new replies."""
+    """The thread is frozen: no new replies, no edits but by CMs, no votes."""
 
     by = _ident(required=True)
 
@@ -375,6 +393,42 @@ class PostListQuerySchema(Schema):
     sort = fields.String(load_default="new", validate=validate.OneOf(SORTS))
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+MAX_PIN_POSITION = 100
+
+
+class FeatureSchema(Schema):
+    """PUT /posts/{id}/featured (optional body): how the post is pinned at the top of lists."""
+
+    position = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=1, max=MAX_PIN_POSITION), metadata={"description": "1 first; none: after the "
+                                                "numbered ones, most recently featured first"})
+    pinned_until = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "ISO 8601 instant with a time zone; none: until unfeatured",
+        "example": "2026-12-31T18:00:00+01:00"})
+
+    @validates("pinned_until")
+    def _instant(self, value, **kwargs):
+        if value is not None:
+            _aware_instant(value)
+
+    @post_load
+    def _in_utc(self, data, **kwargs):
+        if data.get("pinned_until"):
+            data["pinned_until"] = _aware_instant(data["pinned_until"]).astimezone(
+                UTC).isoformat(timespec="seconds")
+        return data
+
+
+def _aware_instant(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as error:
+        raise ValidationError("an ISO 8601 date and time") from error
+    if moment.tzinfo is None:
+        raise ValidationError("give a time zone (e.g. Z or +01:00)")
+    return moment
 
 
 class PageQuerySchema(Schema):

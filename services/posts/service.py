@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 
 from services.shared import pagination
 from services.shared.consumer import reliable_handler
-from services.shared.envelope import CommandContext, Envelope
+from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
 from services.shared.event_store import len_version
 from services.shared.observability import HealthEndpoints
@@ -26,6 +26,7 @@ from . import domain, listing, presenters
 from .projections import VIEWS
 from .schemas import (
     AcceptedReplySchema,
+    FeatureSchema,
     IdeaStatusSchema,
     PageQuerySchema,
     PostCreateSchema,
@@ -144,9 +145,15 @@ class PostsService(HealthEndpoints):
     def list_posts(self, actor, query=None):
         query = load_input(PostListQuerySchema, query)
         plan = listing.plan_posts(query)
-        documents = list(self.views["posts"].find(plan.filter).sort(plan.sort)
+        pins = listing.plan_pins(query, plan, int(utc_now().timestamp() * 1_000_000))
+        pinned = list(self.views["posts"].find(pins.filter).sort(pins.sort)
+                      .limit(pins.limit)) if pins else []
+        unpinned = listing.without(plan.filter, [doc["_id"] for doc in pinned])
+        documents = list(self.views["posts"].find(unpinned).sort(plan.sort)
                          .limit(plan.limit + 1))
         items, cursor = pagination.page(documents, plan.field, plan.limit)
+        if not query.get("cursor"):  # pinned ones head the first page
+            items = [{**doc, "pinned": True} for doc in pinned] + items
         votes = self._my_votes(actor, [doc["_id"] for doc in items])
         return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]))
                           for doc in items],
@@ -156,7 +163,8 @@ class PostsService(HealthEndpoints):
     def edit_post(self, actor, post_id, data):
         data = load_input(PostEditSchema, data)
         self._post(post_id)  # 404 before anything else
-        self._submit(post_id, lambda state: domain.submit_edit(actor, state, data), actor)
+        self._submit(post_id, lambda state: domain.submit_edit(actor, state, data, state.locked),
+                     actor)
         return self._present_post(post_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -220,8 +228,9 @@ class PostsService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def edit_reply(self, actor, reply_id, data):
         data = load_input(ReplyEditSchema, data)
-        self._reply(reply_id)
-        self._submit(reply_id, lambda state: domain.submit_edit(actor, state, data), actor)
+        locked = self._post(self._reply(reply_id).post_id).locked  # a frozen thread
+        self._submit(reply_id, lambda state: domain.submit_edit(actor, state, data, locked),
+                     actor)
         return self._present_reply(reply_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -238,9 +247,10 @@ class PostsService(HealthEndpoints):
         """PUT (on=True) / DELETE (on=False) the actor's vote; idempotent; returns the count."""
         actor = domain.require_member(actor)
         target = self._post(target_id) if target_type == "post" else self._reply(target_id)
+        locked = (target if target_type == "post" else self._post(target.post_id)).locked
         self._decide(domain.vote_stream(target_id, actor["id"]),
-                     lambda history: domain.vote(actor, target, domain.fold_vote(history), on),
-                     actor)
+                     lambda history: domain.vote(actor, target, domain.fold_vote(history), on,
+                                                 locked), actor)
         collection = "posts" if target_type == "post" else "replies"
         doc = self.views[collection].find_one({"_id": target_id}, {"votes": 1}) or {}
         return {"id": target_id, "voted": bool(on), "votes": doc.get("votes", 0)}
@@ -276,8 +286,16 @@ class PostsService(HealthEndpoints):
                 "target": self._present_post(target_id, actor)}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def set_featured(self, actor, post_id, on=True):
-        return self._staff_flag(actor, post_id, "featured", on)
+    def set_featured(self, actor, post_id, on=True, pin=None):
+        """Feature (with `pin`: position and/or pinned_until) or stop featuring a post."""
+        if not on:
+            return self._staff_flag(actor, post_id, "featured", False)
+        pin = load_input(FeatureSchema, pin or {})
+        self._post(post_id)
+        self._decide(post_id, lambda history: domain.feature(
+            actor, self._folded(history, "post"), pin["position"], pin["pinned_until"],
+            utc_now().isoformat()), actor)
+        return self._present_post(post_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_locked(self, actor, post_id, on=True):

@@ -328,3 +328,39 @@ def test_moving_a_vote_on_merge_counts_each_voter_once():
     leave, join = domain.move_vote(source.state, target.state, voted, voted, "v2")
     assert len(leave) == 1 and join == []  # already voted for the target: counted once
     assert domain.move_vote(source.state, target.state, not_voted, voted, "v3") == ([], [])
+
+
+def test_a_locked_thread_is_frozen_for_members_but_not_for_cms():
+    question = published_post()
+    question.append(domain.set_flag(CM, question.state, "locked", True))
+    post = question.state
+    reply = domain.Contribution(id="r1", target_type="reply", author_id=OTHER["id"],
+                                kind="answer", post_id=post.id, state="published")
+    with pytest.raises(Unprocessable) as error:
+        domain.submit_edit(AUTHOR, post, {"body": "changed"}, post.locked)
+    assert error.value.details == {"locked": True}
+    with pytest.raises(Unprocessable):
+        domain.submit_edit(OTHER, reply, {"body": "changed"}, thread_locked=True)
+    assert domain.submit_edit(CM, reply, {"body": "redacted"}, thread_locked=True).public
+    for on, current in ((True, domain.VoteState()), (False, domain.VoteState(voted=True))):
+        with pytest.raises(Unprocessable):
+            domain.vote(OTHER, post, current, on, thread_locked=True)
+    assert domain.vote(OTHER, post, domain.VoteState(voted=True), True, True) == []  # a no-op
+    with pytest.raises(Unprocessable):
+        domain.accept_answer(AUTHOR, post, reply)
+    assert domain.accept_answer(CM, post, reply)
+    assert domain.delete(AUTHOR, post)  # withdrawing one's own text stays possible
+
+
+def test_featuring_pins_with_a_position_and_an_end_that_must_be_in_the_future():
+    post = published_post()
+    now = "2026-12-01T10:00:00+00:00"
+    with pytest.raises(Forbidden):
+        domain.feature(AUTHOR, post.state, 1, None, now)
+    with pytest.raises(InvalidInput):
+        domain.feature(CM, post.state, 1, "2026-12-01T09:59:59+00:00", now)
+    post.append(domain.feature(CM, post.state, 2, "2026-12-02T10:00:00+00:00", now))
+    assert (post.state.featured, post.state.pin_position) == (True, 2)
+    assert domain.feature(CM, post.state, 2, "2026-12-02T10:00:00+00:00", now) == []
+    moved = domain.feature(CM, post.state, 1, None, now)
+    assert moved[0].payload["position"] == 1 and moved[0].payload["pinned_until"] is None
