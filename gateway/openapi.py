@@ -14,6 +14,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from services.shared.validation import multi_line, single_line
+
 from .http import RouteSpec, routes_of
 
 OPENAPI_VERSION = "3.0.3"
@@ -55,9 +57,10 @@ _ERROR_TEXT = {
 
 
 def build_spec(service_cls: type, server_url: str | None = None) -> dict[str, Any]:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="Agora API", version=API_VERSION, openapi_version=OPENAPI_VERSION,
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={"description": "Public REST API of Agora, the bank community platform. Errors are "
                              "RFC 7807 application/problem+json. POST honours Idempotency-Key."},
         servers=[{"url": server_url or "/"}],
@@ -68,11 +71,22 @@ def build_spec(service_cls: type, server_url: str | None = None) -> dict[str, An
     spec.components.security_scheme("serviceKey", {
         "type": "apiKey", "in": "header", "name": "X-Agora-Service-Key",
         "description": "`<name>:<secret>` of a bank system"})
+    marshmallow.converter.add_attribute_function(refused_characters)
     spec.components.schema("Problem", schema=ProblemSchema)
     for route in routes_of(service_cls):
         if route.openapi:
             spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
     return spec.to_dict()
+
+
+def refused_characters(self, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """An apispec attribute function: a text field validated by the kit's `single_line` or
+    `multi_line` shows the characters it refuses as a `pattern` (unless a stricter one is set)."""
+    validators = field.validate if isinstance(field.validate, list | tuple) else [field.validate]
+    for validator in validators:
+        if validator in (single_line, multi_line) and "pattern" not in kwargs.get("ret", {}):
+            return {"pattern": validator.json_pattern}
+    return {}
 
 
 def _operation(route: RouteSpec) -> dict[str, Any]:

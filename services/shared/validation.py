@@ -35,10 +35,13 @@ NOT_IN_MULTI_LINE = re.compile(f"[{_C0_C1}]")
 
 
 class _RefusedCharacters:
-    """A marshmallow validator refusing the characters `pattern` matches, naming the first."""
+    """A marshmallow validator refusing the characters `pattern` matches, naming the first;
+    `json_pattern` says the same to OpenAPI readers (the gateway documents it)."""
 
     def __init__(self, pattern: re.Pattern[str], where: str):
         self.pattern, self.where = pattern, where
+        refused = pattern.pattern[1:-1].encode("unicode_escape").decode("ascii")
+        self.json_pattern = "^[^" + re.sub(r"\\x([0-9a-f]{2})", r"\\u00\1", refused) + "]*$"
 
     def __call__(self, value: str) -> str:
         found = self.pattern.search(value) if isinstance(value, str) else None

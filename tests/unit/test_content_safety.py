@@ -1,5 +1,6 @@
 """Characters no text field accepts, and confidential data in texts published without moderation
 (profiles, idea-status notes): pure rules, shared by every service."""
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -119,3 +120,15 @@ def test_an_idea_status_note_with_confidential_data_is_refused():
     [event] = posts.change_idea_status(CM, stream.state, "under_review", "Studying it")
     assert event.payload["note"] == "Studying it"
 
+
+
+def test_openapi_shows_the_refused_characters_as_patterns():
+    from gateway.openapi import build_spec
+    from gateway.service import GatewayService
+
+    schemas = build_spec(GatewayService)["components"]["schemas"]
+    title = schemas["PostCreate"]["properties"]["title"]["pattern"]
+    body = schemas["PostCreate"]["properties"]["body"]["pattern"]
+    assert title == single_line.json_pattern and body == multi_line.json_pattern
+    assert re.match(title, "Prêt à taux zéro") and not re.match(title, "a\r\nb")
+    assert re.match(body, "a\r\n\tb") and not re.match(body, "a\x00b")
