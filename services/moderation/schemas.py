@@ -261,7 +261,7 @@ def _targets_fields(required: bool) -> dict:
             metadata={"description": "per channel: site (questions), social (social-media "
                       "cases), private (conversations)"}),
         "categories": fields.Dict(
-            keys=fields.String(validate=validate.Regexp(_SLUG)),
+            keys=fields.String(validate=[single_line, validate.Regexp(_SLUG)]),  # "$" allows "\n"
             values=fields.Nested(CategoryTargetSchema), required=required,
             metadata={"description": "site questions of a category: overrides the site "
                       "channel"}),

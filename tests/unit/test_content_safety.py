@@ -11,7 +11,12 @@ from services.conversations.schemas import ConversationCreateSchema, MentionSche
 from services.feeds.schemas import TagPath
 from services.identity import domain as identity
 from services.moderation.detector import confidential_fields, refuse_confidential
-from services.moderation.schemas import DecisionSchema, NoteSchema, PolicyUpdateSchema
+from services.moderation.schemas import (
+    DecisionSchema,
+    NoteSchema,
+    PolicyUpdateSchema,
+    SlaTargetsUpdateSchema,
+)
 from services.notifications import domain as notifications
 from services.posts import domain as posts
 from services.posts.schemas import IdeaStatusSchema, PostCreateSchema, PostEditSchema
@@ -60,6 +65,8 @@ def test_multi_line_texts_keep_line_breaks_tabs_and_bidi_marks_but_no_other_cont
     (MentionSchema, {"channel": "x", "external_id": "1", "handle": "a\nb", "text": "t"},
      "handle"),
     (TagPath, {"tag": "app\n"}, "tag"),
+    (SlaTargetsUpdateSchema, {"categories": {"cards\n": {"target_seconds": 3600}}},
+     "categories"),
     (ProfilePatch, {"display_name": "Ada\u202eadmin"}, "display_name"),
     (RegisterBody, {"email": "a@b.example", "password": "x" * 12, "display_name": "A\rB"},
      "display_name"),
