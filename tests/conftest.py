@@ -9,6 +9,7 @@ eventlet.monkey_patch()
 
 import itertools
 import os
+import tempfile
 import time
 import uuid
 import warnings
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from services.shared.config import stack_env
+from services.shared.query_shapes import SHAPES_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ID = uuid.uuid4().hex[:6]
@@ -24,6 +26,12 @@ _databases = itertools.count(1)
 
 
 _STACK = stack_env()
+
+# Every service process of this session (nameko containers here, `agora run` processes of the
+# e2e platform, which inherit the environment) records its query shapes for the index check
+# (tests/e2e/test_query_indexes.py, run last).
+QUERY_SHAPES_DIR = Path(os.environ.setdefault(
+    SHAPES_DIR_ENV, os.path.join(tempfile.gettempdir(), f"agora-query-shapes-{RUN_ID}")))
 
 
 def stack(name: str, default: str) -> str:
@@ -42,6 +50,12 @@ def pytest_configure(config):
     if config.option.RABBIT_API_URI == "http://guest:guest@localhost:15672":
         config.option.RABBIT_API_URI = RABBIT_MANAGEMENT_URI
     config.option.suppress_eventlet_notification = True
+
+
+def pytest_collection_modifyitems(items):
+    # the index check reads the query shapes every other test of the session made the services
+    # issue: it runs after them
+    items.sort(key=lambda item: item.get_closest_marker("after_all_others") is not None)
 
 
 def wait_for(condition, timeout: float = 15.0, interval: float = 0.02, message: str = ""):

@@ -58,6 +58,7 @@ def ensure_indexes(db: Database) -> None:
     db.login_audit.create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="user_at")
     db.privileged_reads.create_index([("actor_id", ASCENDING), ("at", ASCENDING)],
                                      name="actor_at")
+    db.login_audit.create_index([("email", ASCENDING)], name="email")  # erasure by address
 
 
 # -- passwords ----------------------------------------------------------------------------------

@@ -221,6 +221,14 @@ class Outbox:
         return self.collection.count_documents({"state": {"$in": ["pending", "sending"]}})
 
 
+def ensure_indexes(db: Database) -> None:
+    """The delivery outboxes' and digests' indexes (also declared by `agora migrate`)."""
+    for outbox in (OUTGOING_MAIL, OUTGOING_PUSH):
+        db[outbox].create_index([("state", 1), ("next_at", 1)], name="due")
+        db[outbox].create_index([("state", 1), ("dead_at", 1)], name="dead")
+    db[DIGEST_ITEMS].create_index([("digest_id", 1), ("member_id", 1)], name="waiting")
+
+
 class Deliveries:
     def __init__(self, db: Database, settings: DeliverySettings, pusher: PushProvider | None,
                  transport: SmtpTransport | None = None, clock: Callable[[], float] = time.time):
@@ -233,10 +241,7 @@ class Deliveries:
         self.push = Outbox(db, OUTGOING_PUSH, settings, clock)
 
     def ensure_indexes(self) -> None:
-        for outbox in (self.mail, self.push):
-            outbox.collection.create_index([("state", 1), ("next_at", 1)], name="due")
-            outbox.collection.create_index([("state", 1), ("dead_at", 1)], name="dead")
-        self.db[DIGEST_ITEMS].create_index([("digest_id", 1), ("member_id", 1)], name="waiting")
+        ensure_indexes(self.db)
 
     # -- 1. from the inbox to the outboxes -----------------------------------------------------
 

@@ -48,6 +48,13 @@ VIEWS = Projection("notifications_views", service="notifications", collections=C
 PROJECTION = VIEWS
 
 
+def ensure_indexes(db) -> None:
+    """Indexes of notifications' collections that are not read models (`agora migrate`)."""
+    from .delivery import ensure_indexes as delivery_indexes
+
+    delivery_indexes(db)
+
+
 def micros(event: Envelope) -> int:
     return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
 

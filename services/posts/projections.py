@@ -42,6 +42,8 @@ def _indexes(rm: ReadModels) -> None:
                         ("featured_ts", DESCENDING)], name="pinned")
     rm["replies"].create_index([("post_id", ASCENDING), ("created_ts", ASCENDING)],
                                name="post_created")
+    rm["drafts"].create_index([("target_id", ASCENDING), ("revision", DESCENDING)],
+                              name="target_newest")
     rm["history"].create_index([("target_id", ASCENDING), ("revision", ASCENDING)],
                                name="target_revision")
     rm["votes"].create_index([("target_id", ASCENDING), ("active", ASCENDING)],

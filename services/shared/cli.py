@@ -91,13 +91,18 @@ def _run(args) -> int:
     return 0
 
 
-def _service_store(service: str):
+def _database(service: str):
     from .config import load_config
-    from .event_store import EventStore
     from .mongo import database_name, mongo_uri, shared_client
 
     config = load_config(service)
-    db = shared_client(mongo_uri(config))[database_name(config, service)]
+    return config, shared_client(mongo_uri(config))[database_name(config, service)]
+
+
+def _service_store(service: str):
+    from .event_store import EventStore
+
+    config, db = _database(service)
     return config, EventStore(db, service)
 
 
@@ -109,8 +114,14 @@ def _migrate(args) -> int:
     from .config import available_processes
     from .projections import ReadModels
 
-    services = args.services or [p for p in available_processes() if p != "gateway"]
+    services = args.services or available_processes()
     for service in services:
+        if service == "gateway":  # no event log, no projections: its own collections only
+            from gateway.storage import ensure_indexes
+
+            ensure_indexes(_database(service)[1])
+            print(f"{service}: indexes ready")
+            continue
         _, store = _service_store(service)
         store.ensure_indexes()
         module = _projection(service)

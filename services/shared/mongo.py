@@ -24,6 +24,8 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from .query_shapes import recorder_from_environment
+
 DEFAULT_MONGO_URI = "mongodb://127.0.0.1:27017"
 
 _lock = threading.Lock()
@@ -39,7 +41,9 @@ def shared_client(uri: str) -> MongoClient:
             # failing readiness probe) within seconds, not after pymongo's default 30 s.
             timeouts = {} if "TimeoutMS" in uri else {"serverSelectionTimeoutMS": 5000,
                                                         "connectTimeoutMS": 5000}
-            client = MongoClient(uri, tz_aware=True, **timeouts)
+            # AGORA_QUERY_SHAPES_DIR set: record this process's query shapes (the index check)
+            client = MongoClient(uri, tz_aware=True, event_listeners=recorder_from_environment(),
+                                 **timeouts)
         _clients[uri] = (client, users + 1)
         return client
 
