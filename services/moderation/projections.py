@@ -55,6 +55,13 @@ VIEWS = Projection("moderation_views", service="moderation", collections=COLLECT
 PROJECTION = VIEWS
 
 
+def ensure_indexes(db) -> None:
+    """Indexes of moderation's abuse counters, which are not read models (`agora migrate`)."""
+    from .dependencies import build_guard
+
+    build_guard({}, db).ensure_indexes()
+
+
 def micros(event: Envelope) -> int:
     return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
 
