@@ -9,7 +9,7 @@ from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
 from services.shared.validation import multi_line, single_line
 
-from ..http import Call, Reply, route
+from ..http import Call, route
 
 ROLE_NAMES = ["member", "advisor", "community_manager", "admin"]
 
@@ -78,6 +78,19 @@ class VerificationBody(Schema):
 
 
 # -- responses --------------------------------------------------------------------------------
+
+class LocalizedText(Schema):
+    en = fields.String(required=True)
+    fr = fields.String(required=True)
+
+
+class RegistrationReceived(Schema):
+    status = fields.String(required=True, metadata={"example": "received"})
+    email = fields.String(required=True, metadata={"description": "the address, normalised"})
+    message = fields.Nested(LocalizedText, required=True,
+                            metadata={"description": "what to tell the person, in English "
+                                      "and French"})
+
 
 class PublicProfile(Schema):
     id = fields.String(required=True)
@@ -155,18 +168,29 @@ class IdentityRoutes:
     # -- auth
 
     @route("POST", "/api/v1/auth/register", auth="public", body=RegisterBody,
-           response=PrivateProfile, status=201, tags=["auth"], errors=[409, 429])
+           response=RegistrationReceived, status=202, tags=["auth"], errors=[429])
     def register(self, call: Call):
-        """Create an account (e-mail unique, case-insensitively)"""
-        profile = self.identity.register(call.body, call.client)
-        return Reply(profile, headers={"Location": f"/api/v1/users/{profile['id']}"})
+        """Create an account (e-mail unique, case-insensitively), then log in
+
+        The answer is the same whether or not the address already has an account (202, same
+        body, same work done), so registration cannot tell anyone which addresses are
+        customers'. A new address gets its account at once: log in with it. The owner of a
+        taken address is told by e-mail (at most once an hour) that someone tried to register
+        it; nothing else happens. Weak passwords are refused before anything else (400 with
+        the estimator's feedback). Attempts are limited per client address (429).
+        """
+        return self.identity.register(call.body, call.client)
 
     @route("POST", "/api/v1/auth/login", auth="public", body=LoginBody, response=TokenPair,
            tags=["auth"], idempotent=False, errors=[401, 429])
     def login(self, call: Call):
         """Log in: a short-lived access token and a rotating refresh token
 
-        Too many failed attempts for an account or from an address answer 429 with Retry-After.
+        Failed attempts are counted per (client address, account) pair — 5 in 15 minutes, then
+        429 with Retry-After for that pair only, so someone failing on purpose against a known
+        member does not lock them out: the member's own address is another pair —, per address
+        (30, all accounts) and per account across addresses it never logged in from (100: a
+        distributed guess; an address the account logged in from before is exempt).
         """
         return self.identity.login(call.body["email"], call.body["password"], call.client)
 

@@ -46,6 +46,11 @@ from . import domain
 log = logging.getLogger(__name__)
 
 CLAIM_STALE = timedelta(seconds=30)
+
+
+class EmailTaken(Conflict):
+    """The address is claimed by another account (`agora create-admin` turns it into "already
+    exists"; registration answers as for a new address and tells the owner)."""
 FAILURES_KEPT = timedelta(days=1)
 
 
@@ -56,6 +61,8 @@ def ensure_indexes(db: Database) -> None:
         Throttle(collection, {}, kept=FAILURES_KEPT).ensure_indexes()
     db.login_audit.create_index([("at", ASCENDING)], name="at")
     db.login_audit.create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="user_at")
+    db.login_audit.create_index([("user_id", ASCENDING), ("client", ASCENDING),
+                                 ("outcome", ASCENDING)], name="user_client_outcome")
     db.privileged_reads.create_index([("actor_id", ASCENDING), ("at", ASCENDING)],
                                      name="actor_at")
     db.login_audit.create_index([("email", ASCENDING)], name="email")  # erasure by address
@@ -122,22 +129,25 @@ class TokenIssuer:
 
 class Accounts:
     def __init__(self, db: Database, refresh_days: float = 30,
-                 account_policy: ThrottlePolicy = domain.DEFAULT_ACCOUNT_POLICY,
+                 pair_policy: ThrottlePolicy = domain.DEFAULT_PAIR_POLICY,
                  address_policy: ThrottlePolicy = domain.DEFAULT_ADDRESS_POLICY,
+                 account_policy: ThrottlePolicy = domain.DEFAULT_ACCOUNT_POLICY,
                  registration_policy: ThrottlePolicy = domain.DEFAULT_REGISTRATION_POLICY):
         self.db = db
         self.refresh_ttl = timedelta(days=refresh_days)
-        self.logins = Throttle(db.login_failures, {"account": account_policy,
-                                                   "address": address_policy},
+        self.logins = Throttle(db.login_failures, {"pair": pair_policy,
+                                                   "address": address_policy,
+                                                   "account": account_policy},
                                kept=FAILURES_KEPT)
-        self.registrations = Throttle(db.registration_attempts,
-                                      {"address": registration_policy}, kept=FAILURES_KEPT)
+        self.registrations = Throttle(db.registration_attempts, {
+            "address": registration_policy,
+            "notice": domain.REGISTRATION_NOTICE_POLICY}, kept=FAILURES_KEPT)
 
     # e-mail claims
 
     def claim_email(self, email_key: str, user_id: str, now: datetime,
                     stream_exists) -> None:
-        """Reserve `email_key` for `user_id` or raise Conflict (409)."""
+        """Reserve `email_key` for `user_id` or raise EmailTaken (a Conflict)."""
         claims = self.db.email_claims
         try:
             claims.insert_one({"_id": email_key, "user_id": user_id, "claimed_at": now,
@@ -158,7 +168,7 @@ class Accounts:
                 log.warning("took over an abandoned e-mail claim", extra={
                     "abandoned_user_id": existing["user_id"]})
                 return
-        raise Conflict("an account with this e-mail address already exists",
+        raise EmailTaken("an account with this e-mail address already exists",
                        {"fields": {"email": ["already registered"]}})
 
     def confirm_email(self, email_key: str, user_id: str) -> None:
@@ -267,6 +277,13 @@ class Accounts:
             "at": now, "actor_id": actor["id"], "actor_roles": sorted(actor.get("roles") or []),
             "action": action, "found_user_id": found_user_id, "client": client,
             "correlation_id": correlation_id})
+
+    def known_client(self, user_id: str | None, client: str | None) -> bool:
+        """Has this account logged in successfully from this address (within the audit)?"""
+        if not user_id or not client:
+            return False
+        return self.db.login_audit.find_one({"user_id": user_id, "client": client,
+                                             "outcome": "success"}, {"_id": 1}) is not None
 
     def audit_of(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
         return list(self.db.login_audit.find({"user_id": user_id}, {"email": 0})

@@ -33,8 +33,9 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
     access_seconds = int(settings.get("access_token_seconds") or 900)
     accounts = Accounts(
         db, refresh_days=refresh_days,
-        account_policy=ThrottlePolicy(int(settings.get("login_account_limit") or 5), window),
+        pair_policy=ThrottlePolicy(int(settings.get("login_pair_limit") or 5), window),
         address_policy=ThrottlePolicy(int(settings.get("login_address_limit") or 30), window),
+        account_policy=ThrottlePolicy(int(settings.get("login_account_limit") or 100), window),
         registration_policy=ThrottlePolicy(
             int(settings.get("register_address_limit") or 20),
             timedelta(seconds=float(settings.get("register_window_seconds") or 3600))),

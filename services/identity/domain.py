@@ -358,21 +358,66 @@ def owns_token(session: Session | None, presented_hash: str) -> bool:
 
 # -- login and registration limits (services/shared/throttle.py: one mechanism) -------------
 
-DEFAULT_ACCOUNT_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
+# Failed logins are counted under three keys. The PAIR (client address, account) is what
+# refuses a guesser: 5 failures from one address for one account. The ADDRESS key stops one
+# address from trying many accounts. The ACCOUNT key (all addresses) only stops a distributed
+# guess, with a high limit, and never applies to an address the account already logged in
+# from successfully: so nobody can lock a known victim out by failing on purpose (the victim's
+# own address is a different pair, and a known one), while the attacker's pair is throttled.
+DEFAULT_PAIR_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
 DEFAULT_ADDRESS_POLICY = ThrottlePolicy(limit=30, window=timedelta(minutes=15))
+DEFAULT_ACCOUNT_POLICY = ThrottlePolicy(limit=100, window=timedelta(minutes=15))
 DEFAULT_REGISTRATION_POLICY = ThrottlePolicy(limit=20, window=timedelta(hours=1))
+REGISTRATION_NOTICE_POLICY = ThrottlePolicy(limit=1, window=timedelta(hours=1))
 
 
-def throttle_keys(email_key: str, client: str | None) -> dict[str, str]:
-    keys = {"account": f"account:{email_key}"}
-    if client:
-        keys["address"] = f"address:{client}"
+def throttle_keys(email_key: str, client: str | None, known_client: bool = False
+                  ) -> dict[str, str]:
+    """The keys a login attempt is counted under (see above); `known_client`: the account
+    has logged in successfully from this address before (no account-wide key then)."""
+    keys = {"pair": pair_key(email_key, client), "address": f"address:{client}"} if client \
+        else {"pair": pair_key(email_key, client)}
+    if not known_client:
+        keys["account"] = f"account:{email_key}"
     return keys
+
+
+def pair_key(email_key: str, client: str | None) -> str:
+    return f"pair:{client or '-'}|{email_key}"
 
 
 def registration_keys(client: str | None) -> dict[str, str]:
     """Registrations are counted per client address (an internal call without one is not)."""
     return {"address": f"address:{client}"} if client else {}
+
+
+# -- registration answers alike whether or not the address has an account -----------------------
+
+REGISTRATION_ATTEMPTED = "identity.registration_attempted"
+
+
+def registration_received(email_key: str) -> dict[str, Any]:
+    """THE answer to a registration with a well-formed request, new address or taken: the
+    caller learns nothing about which addresses have an account (the owner of a taken one is
+    told by e-mail instead, `registration_attempted`)."""
+    return {
+        "status": "received",
+        "email": email_key,
+        "message": {
+            "en": "If this address can be used, your account is ready: log in with it. If it "
+                  "already had an account, its owner has been told by e-mail.",
+            "fr": "Si cette adresse peut être utilisée, votre compte est prêt : connectez-vous "
+                  "avec elle. Si elle avait déjà un compte, son titulaire a été prévenu par "
+                  "e-mail.",
+        },
+    }
+
+
+def registration_attempted(user_id: str, now: datetime) -> list[NewEvent]:
+    """Someone tried to register the address of account `user_id` (private: the notification
+    to its owner; nothing about who tried)."""
+    return [NewEvent(REGISTRATION_ATTEMPTED, {"user_id": user_id,
+                                              "attempted_at": now.isoformat()})]
 
 
 @dataclass

@@ -82,6 +82,14 @@ class PasswordChangedV1(Schema):
     user_id = fields.String(required=True)
 
 
+@REGISTRY.register(domain.REGISTRATION_ATTEMPTED, version=1, private=True)
+class RegistrationAttemptedV1(Schema):
+    """Someone tried to register this account's e-mail address: its owner is told by e-mail
+    (notifications). Nothing about the caller."""
+    user_id = fields.String(required=True)
+    attempted_at = fields.String(required=True)
+
+
 @REGISTRY.register(domain.SESSIONS_REVOKED, version=1, private=True)
 class SessionsRevokedV1(Schema):
     user_id = fields.String(required=True)

@@ -30,6 +30,7 @@ from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
 
 from . import domain
+from .accounts import EmailTaken
 from .dependencies import IdentityToolkit
 from .domain import account_stream, user_stream
 from .projections import (
@@ -155,7 +156,30 @@ class IdentityService(HealthEndpoints):
         keys = domain.registration_keys(client)
         registrations.check(keys, now, "too many registrations from this address; retry later")
         registrations.record(keys, now)  # every attempt counts, taken address or not
-        return self._private(self.create_user(args, actor_id=None))
+        try:
+            self.create_user(args, actor_id=None)
+        except EmailTaken:
+            self._tell_owner(domain.normalize_email(args["email"]), args["password"], now)
+        return domain.registration_received(domain.normalize_email(args["email"]))
+
+    def _tell_owner(self, email_key: str, password: str, now) -> None:
+        """A registration for a taken address: the same work as a new account (a password
+        hash, an append) so both answer in the same time class, and the owner is told by
+        e-mail — at most once an hour (a script registering the address in a loop must not
+        flood its owner)."""
+        accounts = self.kit.accounts
+        self.kit.passwords.hash(password)  # the cost of a new account's hash, result unused
+        owner = accounts.user_id_for(email_key)
+        if owner is None:  # an unconfirmed claim: another registration is in flight
+            return
+        notice = {"notice": f"notice:{owner}"}
+        if accounts.registrations.wait(notice, now) is not None:
+            return
+        accounts.registrations.record(notice, now)
+        commit = self.store.execute(account_stream(owner), lambda history: (
+            domain.registration_attempted(owner, now)), CommandContext(
+                actor="anonymous", correlation_id=self.correlation))
+        self.views.apply_commit(commit)
 
     def create_user(self, args: dict[str, Any], actor_id: str | None,
                     roles: tuple[str, ...] = ()) -> str:
@@ -171,19 +195,19 @@ class IdentityService(HealthEndpoints):
             email_key = domain.normalize_email(email)
         except InvalidInput:
             email_key = email.strip().lower()
-        keys = domain.throttle_keys(email_key, client)
+        user_id = accounts.user_id_for(email_key)
+        keys = domain.throttle_keys(email_key, client, accounts.known_client(user_id, client))
         wait = accounts.logins.wait(keys, now)
         if wait is not None:
             self._audit(email_key, client, "throttled", None, now, {"retry_after": wait})
             raise TooManyRequests("too many failed logins; retry later",
                                   {"retry_after": round(wait)})
-        user_id = accounts.user_id_for(email_key)
         password_hash = accounts.password_hash(user_id)
         if not toolkit.passwords.verify(password_hash, str(password or "")) or user_id is None:
             accounts.logins.record(keys, now)
             self._audit(email_key, client, "bad_credentials", user_id, now)
             raise Unauthenticated("wrong e-mail or password")
-        accounts.logins.clear(keys["account"])
+        accounts.logins.clear(keys["pair"])  # the account-wide count keeps what an attack did
         if toolkit.passwords.needs_rehash(password_hash):
             accounts.set_password_hash(user_id, toolkit.passwords.hash(password), now)
         session_id, refresh_token = accounts.start_session(user_id, client, now)
@@ -255,7 +279,7 @@ class IdentityService(HealthEndpoints):
         actor = _user_actor(actor)
         toolkit, now = self.kit, utc_now()
         user = self._user(actor["id"])
-        keys = {"account": f"account:{user.get('email', actor['id'])}"}
+        keys = {"pair": domain.pair_key(user.get("email", actor["id"]), client)}
         wait = toolkit.accounts.logins.wait(keys, now)
         if wait is not None:
             raise TooManyRequests("too many failed attempts; retry later",
@@ -303,7 +327,7 @@ class IdentityService(HealthEndpoints):
         user_id, toolkit, now = actor["id"], self.kit, utc_now()
         user = self._user(user_id)
         email_key = user.get("email")
-        keys = {"account": f"account:{email_key or user_id}"}
+        keys = {"pair": domain.pair_key(email_key or user_id, client)}
         wait = toolkit.accounts.logins.wait(keys, now)
         if wait is not None:
             raise TooManyRequests("too many failed attempts; retry later",

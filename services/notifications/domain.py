@@ -25,12 +25,12 @@ from services.shared.envelope import Envelope
 from services.shared.validation import as_single_line
 
 TYPES = ("reply", "answer_accepted", "mention", "followed_activity", "watched_activity",
-         "idea_status", "moderation", "private_message", "sla_breach")
+         "idea_status", "moderation", "private_message", "sla_breach", "account_security")
 EMAIL_MODES = ("off", "immediate", "daily")
 
 # most specific first: the type a member gets when an event concerns them in several ways
-PRIORITY = ("moderation", "answer_accepted", "private_message", "mention", "reply",
-            "idea_status", "watched_activity", "followed_activity", "sla_breach")
+PRIORITY = ("account_security", "moderation", "answer_accepted", "private_message", "mention",
+            "reply", "idea_status", "watched_activity", "followed_activity", "sla_breach")
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "reply": {"email": "immediate", "push": True},
@@ -42,6 +42,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "moderation": {"email": "immediate", "push": True},
     "private_message": {"email": "immediate", "push": True},
     "sla_breach": {"email": "immediate", "push": False},
+    "account_security": {"email": "immediate", "push": False},
 }
 CONFIDENTIAL = frozenset({"private_message"})  # announced, never quoted
 
@@ -146,7 +147,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 NOTIFYING = (*NEEDS, "posts.answer_accepted", "moderation.item_rejected",
              "moderation.item_redacted", "moderation.item_approved",
-             "conversations.message_posted")
+             "conversations.message_posted", "identity.registration_attempted")
 
 
 def actor_of(event: Envelope) -> str | None:
@@ -194,6 +195,8 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
         add(facts.staff | set(p.get("staff_ids") or []), "sla_breach")
     elif t == "conversations.message_posted":
         add(p["participant_ids"], "private_message")
+    elif t == "identity.registration_attempted":  # its owner, never who tried
+        add([p["user_id"]], "account_security")
     return out
 
 
@@ -261,6 +264,15 @@ NOUNS = {"question": "question", "idea": "idea", "discussion": "discussion",
 
 
 TEAM = "The community team"
+# a security notice reaches people whatever language they read: both, French first
+SECURITY_SUBJECT = ("Tentative d'inscription avec votre adresse / Registration attempt with your "
+                    "address")
+REGISTRATION_ATTEMPTED_TEXT = (
+    "Quelqu'un a essayé de créer un compte Agora avec votre adresse e-mail. Si c'était vous, "
+    "connectez-vous avec votre mot de passe habituel ; sinon, vous n'avez rien à faire, votre "
+    "compte n'a pas changé. / Someone tried to create an Agora account with your e-mail "
+    "address. If it was you, log in with your usual password; otherwise there is nothing to "
+    "do, your account has not changed.")
 
 
 def with_actor_name(notice: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
@@ -279,6 +291,8 @@ def render(notice: dict[str, Any]) -> str:
     about = f" “{n['title']}”" if n["title"] else ""
     if kind in CONFIDENTIAL:
         return "You have a new private message. Sign in to read it."
+    if kind == "account_security":
+        return REGISTRATION_ATTEMPTED_TEXT
     if kind == "reply":
         verb = "answered" if n["reply_kind"] == "answer" else "commented on"
         return f"{who} {verb} your {noun}{about}"
@@ -343,7 +357,9 @@ class Message:
 def email(notice: dict[str, Any], base_url: str) -> Message:
     line = render(notice)
     # A title stored before titles were validated may hold a line break: never in a header.
-    return Message(f"[Agora] {_short(as_single_line(line), 150)}",
+    subject = SECURITY_SUBJECT if notice.get("type") == "account_security" else \
+        _short(as_single_line(line), 150)
+    return Message(f"[Agora] {subject}",
                    f"{line}\n\n{link(base_url, notice)}\n\n{_footer(base_url)}")
 
 

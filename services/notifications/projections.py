@@ -183,6 +183,11 @@ def _event_notifies(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
 
 
+@VIEWS.on("identity.registration_attempted")
+def _account_security(rm: ReadModels, event: Envelope) -> None:
+    _notify(rm, event)
+
+
 @VIEWS.on("moderation.item_approved")
 def _approved(rm: ReadModels, event: Envelope) -> None:
     """A post approved by a CM is announced with its title, known once posts published it:

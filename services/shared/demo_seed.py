@@ -2,7 +2,8 @@
 
 Everything goes through the public API, as a client would, except the first admin, which is
 created with the `agora create-admin` code path (services/identity/admin.py). Re-running it
-changes nothing that exists already (409 on registration is fine, roles are set, not added).
+changes nothing that exists already (registration answers 202 either way, roles are set, not
+added).
 
 Each other service adds its own demo content in `services/<name>/demo.py`::
 
@@ -108,7 +109,7 @@ def seed_accounts(api: DemoApi) -> None:
     create_admin(ADMIN.email, ADMIN.name, DEMO_PASSWORD, actor="system:seed-demo")
     api.login(ADMIN.email)
     for account in ACCOUNTS[1:]:
-        api.request("POST", "/api/v1/auth/register", expect=(201, 409), json={
+        api.request("POST", "/api/v1/auth/register", expect=(202,), json={
             "email": account.email, "password": DEMO_PASSWORD, "display_name": account.name,
             "customer": account.customer})
         user_id = api.user_id(account.email)

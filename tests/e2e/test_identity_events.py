@@ -55,8 +55,9 @@ def test_an_external_consumer_receives_user_registered(api, crm):
     request_id = "crm-test-" + uuid.uuid4().hex[:8]
     response = api.post("/api/v1/auth/register", headers={"X-Request-ID": request_id}, json={
         "email": email, "password": PASSWORD, "display_name": "Grace Hopper", "customer": True})
-    assert response.status_code == 201
-    user_id = response.json()["id"]
+    assert response.status_code == 202
+    user_id = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+                       ).json()["user_id"]
     _, properties, envelope = wait_for(
         lambda: crm.find(lambda item: item[2]["payload"].get("user_id") == user_id
                          and item[0] == "identity.user_registered"),

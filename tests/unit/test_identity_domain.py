@@ -328,8 +328,37 @@ def test_registrations_are_counted_per_client_address_only():
 
 def test_throttle_keys():
     assert domain.throttle_keys("ada@example.org", "192.0.2.1") == {
-        "account": "account:ada@example.org", "address": "address:192.0.2.1"}
-    assert domain.throttle_keys("ada@example.org", None) == {"account": "account:ada@example.org"}
+        "pair": "pair:192.0.2.1|ada@example.org", "address": "address:192.0.2.1",
+        "account": "account:ada@example.org"}
+    assert domain.throttle_keys("ada@example.org", None) == {
+        "pair": "pair:-|ada@example.org", "account": "account:ada@example.org"}
+
+
+def test_a_known_victim_cannot_be_locked_out_by_an_attacker():
+    """Five failures from the attacker's address throttle the attacker's pair only; the
+    victim's own address is another pair, and known to the account: no account-wide key."""
+    victim = domain.throttle_keys("ada@example.org", "198.51.100.1", known_client=True)
+    attacker = domain.throttle_keys("ada@example.org", "203.0.113.9")
+    assert "account" not in victim
+    assert victim["pair"] != attacker["pair"] and victim["address"] != attacker["address"]
+    failures = [NOW - timedelta(seconds=n) for n in range(5)]
+    policy = domain.DEFAULT_PAIR_POLICY
+    assert retry_after(failures, NOW, policy) is not None       # the attacker's pair
+    assert retry_after([], NOW, policy) is None                 # the victim's pair
+    assert domain.DEFAULT_ACCOUNT_POLICY.limit >= 20 * policy.limit  # distributed guesses only
+
+
+def test_registration_answers_alike_for_any_address():
+    first = domain.registration_received("ada@example.org")
+    assert first == domain.registration_received("ada@example.org")
+    assert set(first) == {"status", "email", "message"} and set(first["message"]) == {"en", "fr"}
+    assert "id" not in first
+
+
+def test_a_registration_attempt_on_a_taken_address_names_only_its_account():
+    [event] = domain.registration_attempted("u1", NOW)
+    assert event.type == domain.REGISTRATION_ATTEMPTED
+    assert event.payload == {"user_id": "u1", "attempted_at": NOW.isoformat()}
 
 
 

@@ -212,3 +212,15 @@ def test_a_private_message_notifies_the_other_participants_by_reference_only():
     assert shown == {"conversation_id": "c1", "post_id": None, "kind": None, "title": None}
     assert domain.link("https://x.test", {"type": "private_message", **shown}) == \
         "https://x.test/conversations/c1"
+
+
+def test_a_registration_attempt_tells_the_account_owner_in_french_and_english():
+    event = Envelope.new(NewEvent("identity.registration_attempted", {
+        "user_id": "u1", "attempted_at": "2026-01-01T00:00:00+00:00"}), stream_id="account-u1",
+        stream_version=3, context=CommandContext(actor="anonymous"))
+    notices = domain.notices_for(event, Facts())
+    assert [(n.recipient, n.type) for n in notices] == [("u1", "account_security")]
+    message = domain.email({"type": "account_security"}, "https://agora.test")
+    assert "Quelqu'un a essayé" in message.text and "Someone tried" in message.text
+    assert "Tentative" in message.subject and "Registration attempt" in message.subject
+    assert domain.channels(None, "account_security")["email"] == "immediate"
