@@ -14,7 +14,8 @@ def demo_api(platform, api):
     client = demo_seed.DemoApi(platform.base_url)
     for email in [demo.CM, demo.ADVISOR, *demo.MEMBERS]:
         response = api.post("/api/v1/auth/register", json={
-            "email": email, "password": demo_seed.DEMO_PASSWORD, "display_name": email[:12]})
+            "email": email, "password": demo_seed.DEMO_PASSWORD,
+            "display_name": email.split("@")[0]})
         assert response.status_code == 202, response.text
         user_id = client.user_id(email)
         role = {demo.CM: "community_manager", demo.ADVISOR: "advisor"}.get(email)
