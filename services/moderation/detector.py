@@ -22,12 +22,15 @@ Kinds, strongest first (the order decides which of two overlapping candidates is
 The three checksummed kinds win over the others on overlap: a checksum is stronger evidence than a
 context word or a format.
 
-How it stays fast on long posts: every numeric pattern starts with a plain ``[0-9]`` (or a literal
-``0``/``+``), so the regex engine's C-level scan skips ordinary words without entering the pattern;
-the "token start" condition is a look-behind placed *after* that first character so it does not hide
-it from the scan. Every repetition is bounded or possessive, so there is no catastrophic
-backtracking, and the checksum work in Python happens only for the rare positions that already look
-like a number of the right shape. E-mails are found from each ``@`` (``str.find``) outwards.
+How it stays fast on long posts: one combined pattern pass finds the numeric candidates. Every
+numeric kind starts with a digit that starts a run of digits (or with "+"), so that pass is a
+character-class scan the regex engine does in C, stopping only at those characters and reporting
+only the positions where the shape of at least one kind holds; each kind's own pattern and its
+checksum then run at those positions only. The "token start" conditions are look-behinds placed
+*after* the first character so they do not hide it from the scan. Every repetition is bounded or
+possessive, so there is no catastrophic backtracking. E-mails are found from each ``@``
+(``str.find``) outwards, and the context words of account numbers with ``str.find`` on the
+lower-cased text; the numbers next to such a word are looked for only when six digits are near.
 
 Separators accepted inside a number: space, no-break spaces (U+00A0, U+2007, U+202F), thin space,
 dot, hyphen and the Unicode hyphens/en dash; one between two characters, never two in a row.
@@ -108,41 +111,64 @@ _S = "[" + re.escape(_SEP_CHARS) + "]"
 # or "FR 76") and followed by the second check digit and at least the 11 BBAN characters of the
 # shortest IBAN (Norway). The exact end is found in Python from the country's registered length.
 # (The look-behinds are ordered cheapest-rejection first: most digits follow a digit or a space.)
-_IBAN_RE = re.compile(
-    rf"[0-9](?<=[A-Za-z][0-9]|{_S}[0-9])"
+#
+# Each numeric kind is written as its first character plus the rest *as seen right after that
+# character* (`_*_AFTER`, which starts with look-behinds over it), so that the same text serves
+# both the kind's own pattern and the one combined pass, `_CANDIDATE_RE`, below.
+_IBAN_AFTER = (
+    rf"(?<=[A-Za-z][0-9]|{_S}[0-9])"
     rf"(?:(?<=[A-Za-z]{{2}}[0-9])(?<![^\W_][A-Za-z]{{2}}[0-9])"
     rf"|(?<=[A-Za-z]{{2}}{_S}[0-9])(?<![^\W_][A-Za-z]{{2}}{_S}[0-9]))"
     rf"(?=[0-9](?:{_S}?[A-Za-z0-9]){{11}})"
 )
+_IBAN_RE = re.compile("[0-9]" + _IBAN_AFTER)
 
 # Plausible card start: a digit starting a token (not after "+", that is a phone) and either 13+
 # compact digits or a first group of 4 in one of the layouts card numbers are printed in.
-_CARD_RE = re.compile(
-    r"[0-9](?<![^\W_+][0-9])"
+_CARD_AFTER = (
+    r"(?<![^\W_+][0-9])"
     rf"(?=[0-9]{{12}}|[0-9]{{3}}{_S}(?:[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]|[0-9]{{6}}{_S}[0-9]{{4}}))"
 )
+_CARD_RE = re.compile("[0-9]" + _CARD_AFTER)
 _DIGITS_RE = re.compile(r"[0-9]{1,20}")
 
 # French RIB, compact or with a separator between its four parts.
-_RIB_RE = re.compile(
-    rf"[0-9](?=([0-9]{{4}}){_S}?([0-9]{{5}}){_S}?([0-9A-Za-z]{{11}}){_S}?([0-9]{{2}})(?![^\W_]))"
+_RIB_AFTER = (
+    rf"(?=(?P<rib_bank>[0-9]{{4}}){_S}?(?P<rib_branch>[0-9]{{5}}){_S}?"
+    rf"(?P<rib_account>[0-9A-Za-z]{{11}}){_S}?(?P<rib_key>[0-9]{{2}})(?![^\W_]))"
     r"(?<![^\W_+][0-9])"
 )
+_RIB_RE = re.compile("[0-9]" + _RIB_AFTER)
 
 # French phone numbers: 0X XX XX XX XX (one separator, used consistently, which keeps dates like
 # 01.02.2024 out) or 0033 X XX XX XX XX; not when the digits before continue a longer number.
-_PHONE_FR_RE = re.compile(
-    rf"0(?<![^\W_+]0)(?<![0-9]{_S}0)"
+_PHONE_FR_AFTER = (
+    rf"(?<![^\W_+]0)(?<![0-9]{_S}0)"
     rf"(?:033{_S}?(?:\(0\){_S}?)?)?"
-    rf"[1-9]({_S}?)[0-9]{{2}}(?:\1[0-9]{{2}}){{3}}"
-    r"(?![^\W_])(?!\1[0-9]{2})"
+    rf"[1-9](?P<fr_sep>{_S}?)[0-9]{{2}}(?:(?P=fr_sep)[0-9]{{2}}){{3}}"
+    r"(?![^\W_])(?!(?P=fr_sep)[0-9]{2})"
 )
+_PHONE_FR_RE = re.compile("0" + _PHONE_FR_AFTER)
 
 # International E.164: "+", 8 to 15 digits, separators, an optional "(0)" trunk prefix and a ")"
 # closing "(+33)". Greedy but bounded, and never stopping inside a run of digits.
-_PHONE_INTL_RE = re.compile(
-    r"\+(?<![^\W_]\+)"
-    rf"(?=([1-9](?:\)?{_S}?(?:\(0\){_S}?)?[0-9]){{7,14}})(?![0-9]))"
+_PHONE_INTL_AFTER = (
+    r"(?<![^\W_]\+)"
+    rf"(?=(?P<intl>[1-9](?:\)?{_S}?(?:\(0\){_S}?)?[0-9]){{7,14}})(?![0-9]))"
+)
+_PHONE_INTL_RE = re.compile(r"\+" + _PHONE_INTL_AFTER)
+
+# The one pass over the text for every numeric kind: each of them starts with a digit that starts
+# a run of digits (or with "+"), so the engine's scan jumps between those characters and stops
+# only where at least one kind's shape holds; the kind's own pattern and checksum then run there
+# only. (A look-behind after the first character, not before it, keeps the fast scan.) Every
+# numeric kind has at least 8 more letters or digits after its first digit, single separators
+# allowed ("0033 (0)..." aside): that cheap test rejects dates, amounts and years first.
+_CANDIDATE_RE = re.compile(
+    r"[0-9+](?<![0-9][0-9])"
+    rf"(?=(?<=[0-9])(?=(?<=0)033|(?:{_S}?[0-9A-Za-z]){{8}})"
+    rf"(?:{_IBAN_AFTER}|{_CARD_AFTER}|{_RIB_AFTER}|(?<=0){_PHONE_FR_AFTER})"
+    rf"|(?<=\+){_PHONE_INTL_AFTER})"
 )
 
 # A number directly followed by a currency or a percent sign is an amount, not a phone/account.
@@ -157,12 +183,18 @@ _ACCOUNT_WORD_RE = re.compile(
     r"(?:(?<=[Cc])(?i:ompte|lient|ustomer)|(?<=[Aa])(?i:ccount|cct)|(?<=[Ii])(?i:dentifi(?:ant|er)))"
     r"(?i:s?)(?![^\W_])"
 )
+# What the context word starts with, lower-cased (each match is confirmed by the regex above).
+_ACCOUNT_KEYWORDS = ("compte", "client", "customer", "account", "acct", "identifi")
+_CASE_FOLDED_ELSEWHERE = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: the regex folds them to i, s, k
 # The token itself: 11 alphanumerics, or 11 digits written in groups.
 _ACCOUNT_TOKEN_RE = re.compile(
     rf"(?<![^\W_])(?<![0-9]{_S})(?<!\+)"
     rf"(?:[0-9A-Za-z]{{11}}|[0-9](?:{_S}?[0-9]){{10}})"
     r"(?![^\W_])"
 )
+# A token holds six digits (below) with only letters, or one separator, between two of them: a
+# window without such digits holds no token (dates, amounts and years near "client" are common).
+_TOKEN_DIGITS_RE = re.compile(rf"[0-9](?:(?:[A-Za-z]*+|{_S})[0-9]){{5}}")
 # How far from the context word the number may be ("n° de compte client : ", "est le ", ...).
 _ACCOUNT_CONTEXT_CHARS = 48
 _ACCOUNT_MAX_TOKEN = 21  # 11 digits with a separator between each
@@ -243,45 +275,51 @@ def _amount_follows(text: str, end: int) -> bool:
     return _AMOUNT_AFTER_RE.match(text, end) is not None
 
 
-def _scan_iban(text: str) -> Iterator[_Candidate]:
-    n = len(text)
-    for m in _IBAN_RE.finditer(text):
-        # "FR 76": one separator between the country code and the check digits.
-        start = m.start() - (3 if text[m.start() - 1] in _SEP_CHARS else 2)
-        country = text[start : start + 2].upper()
-        length = IBAN_LENGTHS.get(country)
-        if length is None:
-            continue
-        # Collect exactly the registered number of BBAN characters, skipping single separators:
-        # the greedy shape alone cannot know where the IBAN ends when a word or number follows.
-        need = length - 4
-        bban: list[str] = []
-        i = m.start() + 2
-        previous_was_sep = False
-        while len(bban) < need and i < n:
-            ch = text[i]
-            if ch in _SEP_CHARS and not previous_was_sep:
-                previous_was_sep = True
-            elif ch.isascii() and ch.isalnum():
-                bban.append(ch)
-                previous_was_sep = False
-            else:
-                break
-            i += 1
-        if len(bban) != need:
-            continue
-        # The IBAN must end where a token ends: a longer string is something else. A word glued
-        # after a final digit ("...7890 189Merci") is a copy-paste slip, not a longer number.
-        if i < n and text[i].isalnum() and (text[i].isdigit() or not bban[-1].isdigit()):
-            continue
-        # Registered BBANs are mostly digits; prose words after "FR76" would be mostly letters and
-        # then pass mod-97 once in 97 tries.
-        if 2 * sum(ch.isdigit() for ch in bban) < need:
-            continue
-        iban = country + text[m.start() : m.start() + 2] + "".join(bban).upper()
-        if _iban_ok(iban):
-            yield start, i, "iban"
+def _iban_country_before(text: str, at: int) -> bool:
+    """Whether the two letters before the check digit at `at` ("FR76", "FR 76") are a registered
+    country: most look-alikes are a two-letter word before a number ("in 75001 yesterday")."""
+    start = at - (3 if text[at - 1] in _SEP_CHARS else 2)
+    return text[start : start + 2].upper() in IBAN_LENGTHS
 
+
+def _iban_at(text: str, m: re.Match) -> Iterator[_Candidate]:
+    """The IBAN whose first check digit `m` found, if its length and mod-97 hold."""
+    n = len(text)
+    # "FR 76": one separator between the country code and the check digits.
+    start = m.start() - (3 if text[m.start() - 1] in _SEP_CHARS else 2)
+    country = text[start : start + 2].upper()
+    length = IBAN_LENGTHS.get(country)
+    if length is None:
+        return
+    # Collect exactly the registered number of BBAN characters, skipping single separators:
+    # the greedy shape alone cannot know where the IBAN ends when a word or number follows.
+    need = length - 4
+    bban: list[str] = []
+    i = m.start() + 2
+    previous_was_sep = False
+    while len(bban) < need and i < n:
+        ch = text[i]
+        if ch in _SEP_CHARS and not previous_was_sep:
+            previous_was_sep = True
+        elif ch.isascii() and ch.isalnum():
+            bban.append(ch)
+            previous_was_sep = False
+        else:
+            break
+        i += 1
+    if len(bban) != need:
+        return
+    # The IBAN must end where a token ends: a longer string is something else. A word glued
+    # after a final digit ("...7890 189Merci") is a copy-paste slip, not a longer number.
+    if i < n and text[i].isalnum() and (text[i].isdigit() or not bban[-1].isdigit()):
+        return
+    # Registered BBANs are mostly digits; prose words after "FR76" would be mostly letters and
+    # then pass mod-97 once in 97 tries.
+    if 2 * sum(ch.isdigit() for ch in bban) < need:
+        return
+    iban = country + text[m.start() : m.start() + 2] + "".join(bban).upper()
+    if _iban_ok(iban):
+        yield start, i, "iban"
 
 def _card_layout_ok(sizes: list[int]) -> bool:
     if len(sizes) == 1:
@@ -291,59 +329,77 @@ def _card_layout_ok(sizes: list[int]) -> bool:
     return sizes in ([4, 6, 5], [4, 6, 4])  # Amex, Diners
 
 
-def _scan_cards(text: str) -> Iterator[_Candidate]:
+def _card_at(text: str, m: re.Match) -> Iterator[_Candidate]:
+    """The card number starting where `m` matched, if a layout, an issuer and Luhn agree."""
     n = len(text)
-    for m in _CARD_RE.finditer(text):
-        # Read up to 19 digits in groups separated by single separators.
-        groups: list[tuple[int, int]] = []
-        total = 0
-        i = m.start()
-        while total <= 19:
-            run = _DIGITS_RE.match(text, i)
-            if run is None:
-                break
-            groups.append(run.span())
-            total += run.end() - run.start()
-            j = run.end()
-            if j + 1 < n and text[j] in _SEP_CHARS and "0" <= text[j + 1] <= "9":
-                i = j + 1
-            else:
-                break
-        # The card may be followed by something else in digits ("... 7894 12/26"): try the longest
-        # run of whole groups first, down to the shortest that can still be a card.
-        for k in range(len(groups), 0, -1):
-            kept = groups[:k]
-            sizes = [b - a for a, b in kept]
-            if not 13 <= sum(sizes) <= 19 or not _card_layout_ok(sizes):
-                continue
-            end = kept[-1][1]
-            if _is_alnum_at(text, end):
-                continue  # a longer digit string or a word glued to it
-            digits = "".join(text[a:b] for a, b in kept)
-            if _card_issuer_ok(digits) and _luhn_ok(digits):
-                yield m.start(), end, "card_number"
-                break
+    # Read up to 19 digits in groups separated by single separators.
+    groups: list[tuple[int, int]] = []
+    total = 0
+    i = m.start()
+    while total <= 19:
+        run = _DIGITS_RE.match(text, i)
+        if run is None:
+            break
+        groups.append(run.span())
+        total += run.end() - run.start()
+        j = run.end()
+        if j + 1 < n and text[j] in _SEP_CHARS and "0" <= text[j + 1] <= "9":
+            i = j + 1
+        else:
+            break
+    # The card may be followed by something else in digits ("... 7894 12/26"): try the longest
+    # run of whole groups first, down to the shortest that can still be a card.
+    for k in range(len(groups), 0, -1):
+        kept = groups[:k]
+        sizes = [b - a for a, b in kept]
+        if not 13 <= sum(sizes) <= 19 or not _card_layout_ok(sizes):
+            continue
+        end = kept[-1][1]
+        if _is_alnum_at(text, end):
+            continue  # a longer digit string or a word glued to it
+        digits = "".join(text[a:b] for a, b in kept)
+        if _card_issuer_ok(digits) and _luhn_ok(digits):
+            yield m.start(), end, "card_number"
+            break
+
+def _rib_at(text: str, m: re.Match) -> Iterator[_Candidate]:
+    bank = text[m.start() : m.end("rib_bank")]
+    if _rib_ok(bank, m.group("rib_branch"), m.group("rib_account"), m.group("rib_key")):
+        yield m.start(), m.end("rib_key"), "rib"
 
 
-def _scan_rib(text: str) -> Iterator[_Candidate]:
-    for m in _RIB_RE.finditer(text):
-        bank = text[m.start() : m.end(1)]
-        if _rib_ok(bank, m.group(2), m.group(3), m.group(4)):
-            yield m.start(), m.end(4), "rib"
+def _french_phone_at(text: str, m: re.Match) -> Iterator[_Candidate]:
+    if not _amount_follows(text, m.end()):
+        yield m.start(), m.end(), "phone"
 
 
-def _scan_phones(text: str) -> Iterator[_Candidate]:
-    for m in _PHONE_FR_RE.finditer(text):
-        if not _amount_follows(text, m.end()):
-            yield m.start(), m.end(), "phone"
-    for m in _PHONE_INTL_RE.finditer(text):
-        start, end = m.start(), m.end(1)
-        if start and text[start - 1] == "(" and ")" in text[start:end]:
-            start -= 1  # "(+33) 1 23 45 67 89": mask the parenthesis pair whole
-        if text.startswith("33", m.start() + 1):
-            end = _french_intl_end(text, m.start() + 1, end)
-        if not _amount_follows(text, end):
-            yield start, end, "phone"
+def _international_phone_at(text: str, m: re.Match) -> Iterator[_Candidate]:
+    start, end = m.start(), m.end("intl")
+    if start and text[start - 1] == "(" and ")" in text[start:end]:
+        start -= 1  # "(+33) 1 23 45 67 89": mask the parenthesis pair whole
+    if text.startswith("33", m.start() + 1):
+        end = _french_intl_end(text, m.start() + 1, end)
+    if not _amount_follows(text, end):
+        yield start, end, "phone"
+
+
+def _scan_numbers(text: str) -> Iterator[_Candidate]:
+    """Every numeric kind in one pass: each kind's pattern and checks run only at the positions
+    where the combined pattern saw the start of at least one of them."""
+    for candidate in _CANDIDATE_RE.finditer(text):
+        at = candidate.start()
+        if text[at] == "+":
+            if m := _PHONE_INTL_RE.match(text, at):
+                yield from _international_phone_at(text, m)
+            continue
+        if _iban_country_before(text, at) and (m := _IBAN_RE.match(text, at)):
+            yield from _iban_at(text, m)
+        if m := _RIB_RE.match(text, at):
+            yield from _rib_at(text, m)
+        if m := _CARD_RE.match(text, at):
+            yield from _card_at(text, m)
+        if text[at] == "0" and (m := _PHONE_FR_RE.match(text, at)):
+            yield from _french_phone_at(text, m)
 
 
 def _french_intl_end(text: str, begin: int, end: int) -> int:
@@ -365,15 +421,37 @@ def _french_intl_end(text: str, begin: int, end: int) -> int:
     return end
 
 
+def _account_words(text: str) -> Iterator[re.Match]:
+    """`_ACCOUNT_WORD_RE`'s matches, in order, found with `str.find` on the lower-cased text
+    (C speed; a case-insensitive regex stops at every a, c and i) and confirmed by the regex.
+    When lower-casing changes the length, or the text holds a character the regex matches
+    case-insensitively and `str.lower` does not (ı, İ, ſ, the Kelvin sign), the regex scans."""
+    lowered = text.lower()
+    if len(lowered) != len(text) or any(ch in text for ch in _CASE_FOLDED_ELSEWHERE):
+        yield from _ACCOUNT_WORD_RE.finditer(text)
+        return
+    starts = []
+    for keyword in _ACCOUNT_KEYWORDS:
+        at = lowered.find(keyword)
+        while at != -1:
+            starts.append(at)
+            at = lowered.find(keyword, at + 1)
+    for at in sorted(starts):
+        if word := _ACCOUNT_WORD_RE.match(text, at):
+            yield word
+
+
 def _scan_accounts(text: str) -> Iterator[_Candidate]:
     n = len(text)
-    for word in _ACCOUNT_WORD_RE.finditer(text):
+    for word in _account_words(text):
         ws, we = word.span()
         # Search a little around the word; the end position is widened so a token crossing the
         # window edge is seen whole, and its end is re-checked below because a regex cannot look
         # past ``endpos``.
         lo = max(0, ws - _ACCOUNT_CONTEXT_CHARS - _ACCOUNT_MAX_TOKEN)
         hi = min(n, we + _ACCOUNT_CONTEXT_CHARS + _ACCOUNT_MAX_TOKEN + 1)
+        if not _TOKEN_DIGITS_RE.search(text, lo, hi):
+            continue  # the usual case ("espace client", "my account"): no number near the word
         for m in _ACCOUNT_TOKEN_RE.finditer(text, lo, hi):
             start, end = m.span()
             before = end <= ws and ws - end <= _ACCOUNT_CONTEXT_CHARS
@@ -410,7 +488,7 @@ def _scan_emails(text: str) -> Iterator[_Candidate]:
         at = text.find("@", at + 1)
 
 
-_SCANNERS = (_scan_iban, _scan_rib, _scan_cards, _scan_emails, _scan_accounts, _scan_phones)
+_SCANNERS = (_scan_numbers, _scan_emails, _scan_accounts)
 
 
 # --- masking --------------------------------------------------------------------------------------
