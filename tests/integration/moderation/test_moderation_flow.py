@@ -183,6 +183,14 @@ def test_questions_without_a_staff_answer_breach_their_sla(posts, moderation):
     assert REGISTRY.get_sample_value("agora_moderation_queue_waiting") == 0
 
 
+def _differences(before: dict, after: dict) -> list:
+    """The fields that differ, document by document (a readable failure instead of a dict dump)."""
+    return [(name, old.get("_id"), {key: (old.get(key), new.get(key))
+                                    for key in set(old) | set(new) if old.get(key) != new.get(key)})
+            for name in before for old, new in zip(before[name], after.get(name, []), strict=False)
+            if old != new]
+
+
 def test_read_models_rebuild_identically_from_the_logs(posts, moderation, platform,
                                                        mongo_client):
     import io
@@ -205,6 +213,11 @@ def test_read_models_rebuild_identically_from_the_logs(posts, moderation, platfo
     reply_published(posts, reply["id"])
     wait_for(lambda: moderation.audit(manager, {"target_id": held["id"]})["items"][0][
         "action"] == "change_idea_status", message="moderation saw the status change")
+    # the reply is the last fact: once moderation's copy of it is published, every earlier posts
+    # event has been applied too (one queue per source service keeps their order)
+    moderation_db = mongo_client[f"{platform['MONGO_DB_PREFIX']}_moderation"]
+    wait_for(lambda: (moderation_db["targets"].find_one({"_id": reply["id"]}) or {}).get(
+        "state") == "published", message="moderation saw the reply published")
 
     def snapshot(db, collections):
         return {name: sorted(({k: v for k, v in doc.items() if k != "_applied"}
@@ -216,7 +229,7 @@ def test_read_models_rebuild_identically_from_the_logs(posts, moderation, platfo
         before = snapshot(db, views.collections)
         replay(EventStore(db, service), views, out=io.StringIO(), quiesce_seconds=0.1)
         after = snapshot(db, views.collections)
-        assert after == before, service
+        assert after == before, (service, _differences(before, after))
 
 
 @pytest.mark.parametrize("platform", [{"sla_site_seconds": 0}], indirect=True)
