@@ -138,6 +138,12 @@ cmd_up() {
     export AGORA_JWT_PUBLIC_KEY_FILE=${AGORA_JWT_PUBLIC_KEY_FILE:-$KEYS/jwt-public.pem}
     export GATEWAY_PORT
     local names name pid port demo_key=""
+    if [[ -z ${NOTIFICATIONS_UNSUBSCRIBE_SECRET:-} ]]; then  # signs e-mails' unsubscribe links
+        [[ -s $KEYS/unsubscribe-secret ]] || (umask 077 && "$PY" -c \
+            'import secrets; print(secrets.token_hex(32))' >"$KEYS/unsubscribe-secret")
+        NOTIFICATIONS_UNSUBSCRIBE_SECRET=$(cat "$KEYS/unsubscribe-secret")
+        export NOTIFICATIONS_UNSUBSCRIBE_SECRET
+    fi
     if [[ -z ${AGORA_SERVICE_CREDENTIALS:-} ]]; then
         demo_key=$(demo_credential)
         AGORA_SERVICE_CREDENTIALS="$DEMO_SERVICE:$(printf '%s' "${demo_key#*:}" | sha256sum | cut -d' ' -f1)"

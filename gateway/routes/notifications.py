@@ -10,6 +10,7 @@ from services.notifications.schemas import (
     InboxQuerySchema,
     MarkReadSchema,
     PreferencesSchema,
+    UnsubscribeQuerySchema,
 )
 
 from ..http import Call, route
@@ -58,9 +59,22 @@ class Unread(Schema):
     unread = fields.Integer(required=True)
 
 
+class DigestSettings(Schema):
+    hour = fields.Integer(required=True, metadata={"description": "local hour (0-23)"})
+    timezone = fields.String(required=True, metadata={"example": "Europe/Paris"})
+
+
 class NotificationPreferences(Schema):
     types = fields.Dict(keys=fields.String(), values=fields.Nested(ChannelChoice),
                         required=True)
+    digest = fields.Nested(DigestSettings, required=True, metadata={
+        "description": "when the daily digest (e-mail `daily`) is sent"})
+
+
+class Unsubscribed(Schema):
+    unsubscribed = fields.Boolean(required=True, metadata={
+        "description": "true: e-mail is now off for `types` (POST); false: what POST would do"})
+    types = fields.List(fields.String(), required=True)
 
 
 class NotificationsRoutes:
@@ -98,3 +112,23 @@ class NotificationsRoutes:
         Types not mentioned keep their settings.
         """
         return self.notifications.set_preferences(call.actor, call.body)
+
+    # -- one-click unsubscribe (RFC 8058): the link of every e-mail's List-Unsubscribe header
+
+    @route("POST", "/api/v1/unsubscribe", auth="public", query=UnsubscribeQuerySchema,
+           response=Unsubscribed, tags=TAGS, idempotent=False)
+    def unsubscribe(self, call: Call):
+        """One-click unsubscribe from an e-mail (RFC 8058), no sign-in needed
+
+        The mail client POSTs `List-Unsubscribe=One-Click` (any body is ignored) to the URL of
+        the mail's `List-Unsubscribe` header. Its signed, expiring `token` names one member and
+        the notification types of that mail; e-mail is turned off for those types only (in-app
+        stays). An invalid or expired token answers 400.
+        """
+        return self.notifications.unsubscribe(call.query, True)
+
+    @route("GET", "/api/v1/unsubscribe", auth="public", query=UnsubscribeQuerySchema,
+           response=Unsubscribed, tags=TAGS)
+    def unsubscribe_preview(self, call: Call):
+        """What the unsubscribe link would turn off, without doing it (link scanners GET)"""
+        return self.notifications.unsubscribe(call.query, False)

@@ -19,6 +19,7 @@ Secrets, by environment:
 
 * both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user),
   agora-jwt (private_key.pem, public_key.pem: the Ed25519 key pair of the access tokens),
+  agora-notifications-unsubscribe (secret: the HMAC key of e-mails' one-click unsubscribe links),
   agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
   moderation, feeds, notifications, conversations, migrate, and the SREs' admin
   (agora-mongodb-admin-password).
@@ -188,6 +189,12 @@ def build(
                 namespace,
                 {"private_key.pem": private_pem, "public_key.pem": public_pem},
             )
+        )
+
+    if wanted("agora-notifications-unsubscribe"):
+        # rotating it invalidates the unsubscribe links of the mails already sent
+        out.append(
+            secret("agora-notifications-unsubscribe", namespace, {"secret": secrets.token_hex(32)})
         )
 
     for user in [*MONGODB_USERS, "admin"]:

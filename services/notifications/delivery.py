@@ -15,9 +15,18 @@ Sending is a side effect, so it goes through outboxes in notifications' own data
    (``state: dead``, with the error), listed and re-driven with
    ``agora dead-letters list|redrive notifications --outbox mail|push``: nothing is dropped,
    and no message is retried forever;
-3. the digest run, once per `digest_period_seconds` (or on demand), gathers each member's
-   waiting digest items into one ``outgoing_mail`` document (``collecting`` until every item is
-   claimed for it, then ``pending``), which the sender composes and sends like any other mail.
+3. the digest check, every `digest_check_seconds` (one replica at a time, by a schedule
+   document), looks for members whose local digest hour (their preferences: hour and time zone,
+   else `digest_hour` in `default_timezone`) has passed since their oldest waiting item
+   arrived; for each, the items waiting since before that moment (the *slot*) go into one
+   ``outgoing_mail`` document, id ``digest:<member>:<slot>`` — inserted once, so two replicas or
+   a re-run cannot make two — ``collecting`` until every item is claimed for it, then
+   ``pending``; the sender composes and sends it like any other mail. `agora notifications
+   send-digests` runs the check now, or (``--now``) sends every waiting digest at once.
+
+Every mail carries ``Date``, ``Message-ID`` and a one-click ``List-Unsubscribe`` (RFC 8058:
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click``) whose link holds a signed, expiring token
+for the mail's notification types only (`unsubscribe.py`).
 
 The recipient address is read from ``contacts`` when sending (never copied into the outbox,
 never logged). The Message-ID is derived from the outbox id: a duplicate that could follow a
@@ -33,7 +42,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
 
 import eventlet
@@ -46,7 +55,7 @@ from services.shared import metrics
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 from services.shared.projections import ReadModels
 
-from . import domain
+from . import domain, unsubscribe
 from .projections import member_names
 from .push import PushProvider, load_provider
 
@@ -75,7 +84,11 @@ class DeliverySettings:
     retry_max_seconds: float = 3600.0
     max_attempts: int = 12  # ~2.5 h of backoff at the defaults, then a dead letter
     claim_seconds: float = 120.0
-    digest_period_seconds: float = 86_400.0
+    digest_check_seconds: float = 60.0
+    digest_hour: int = 8
+    default_timezone: str = "Europe/Paris"
+    unsubscribe_secret: str = ""
+    unsubscribe_lifetime_seconds: float = 60 * 86_400.0
     max_delivery_age_seconds: float = 2 * 86_400.0
     push_provider: str = "logging"
 
@@ -353,15 +366,30 @@ class Deliveries:
                 return None
             content = domain.digest(notices, base)
         else:
+            notices = [mail["notice"]]
             content = domain.email(mail["notice"], base)
         message = EmailMessage()
         name, address = parseaddr(self.settings.mail_from)
         message["From"] = formataddr((name, address))
         message["Subject"] = content.subject
-        message["Message-ID"] = f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail['_id'])}@agora>"
+        message["Date"] = formatdate(self.clock(), usegmt=True)
+        # derived from the outbox id: a re-sent duplicate is recognisable
+        message["Message-ID"] = f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail['_id'])}@" \
+                                f"{address.rpartition('@')[2] or 'agora.local'}>"
         message["X-Agora-Notification"] = mail["_id"]
+        if self.settings.unsubscribe_secret:  # else warned at start-up (never a dead letter)
+            message["List-Unsubscribe"] = \
+                f"<{self.unsubscribe_url(mail['member_id'], notices)}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(content.text)
         return message
+
+    def unsubscribe_url(self, member_id: str, notices: list[dict[str, Any]]) -> str:
+        """The one-click link of a mail: e-mail off for the types it carries, nothing else."""
+        token = unsubscribe.issue(self.settings.unsubscribe_secret, member_id,
+                                  [notice.get("type") or "" for notice in notices],
+                                  self.clock(), self.settings.unsubscribe_lifetime_seconds)
+        return f"{self.settings.web_base_url.rstrip('/')}/api/v1/unsubscribe?token={token}"
 
     def send_push(self) -> int:
         sent = 0
@@ -388,8 +416,8 @@ class Deliveries:
     # -- 3. digests ------------------------------------------------------------------------------
 
     def digests_due(self) -> bool:
-        """True once per period (across replicas): the caller runs the digests."""
-        now, period = self.clock(), self.settings.digest_period_seconds
+        """True once per check period (across replicas): the caller runs the digest check."""
+        now, period = self.clock(), self.settings.digest_check_seconds
         schedule = self.db[SCHEDULE]
         if schedule.find_one_and_update({"_id": "digest", "next_at": {"$lte": now}},
                                         {"$set": {"next_at": now + period}}) is not None:
@@ -398,25 +426,45 @@ class Deliveries:
             schedule.insert_one({"_id": "digest", "next_at": now + period})
         return False
 
-    def run_digests(self) -> int:
-        """Gather every member's waiting digest items into one mail each; returns how many."""
+    def run_digests(self, force: bool = False) -> int:
+        """Make the digests that are due — each member's items waiting since before their last
+        local digest hour — or, with `force`, every waiting digest now; returns how many."""
         mails = self.mail.collection
         for unfinished in mails.find({"kind": "digest", "state": "collecting"}):
             self._collect(unfinished)
-        made = 0
-        now = self.clock()
-        for member_id in self.db[DIGEST_ITEMS].distinct("member_id", {"digest_id": None}):
-            mail_id = f"digest:{member_id}:{int(now * 1000)}"
-            mails.update_one({"_id": mail_id}, {"$setOnInsert": {
-                "kind": "digest", "member_id": member_id, "state": "collecting", "cutoff": now,
-                "attempts": 0, "next_at": now, "created_at": now}}, upsert=True)
+        now, made = self.clock(), 0
+        oldest = {doc["_id"]: doc["ts"] for doc in self.db[DIGEST_ITEMS].aggregate([
+            {"$match": {"digest_id": None}},
+            {"$group": {"_id": "$member_id", "ts": {"$min": "$ts"}}}])}
+        chosen = {doc["_id"]: doc.get("digest") for doc in self.db["prefs"].find(
+            {"_id": {"$in": sorted(oldest)}}, {"digest": 1})} if oldest else {}
+        for member_id, first_ts in sorted(oldest.items()):
+            if force:
+                slot = now
+            else:
+                when = domain.digest_settings(chosen.get(member_id), self.settings.digest_hour,
+                                              self.settings.default_timezone)
+                slot = domain.digest_slot(now, when["hour"], when["timezone"])
+                if first_ts >= slot * 1_000_000:
+                    continue  # nothing has waited through a digest hour yet
+            mail_id = f"digest:{member_id}:{int(slot)}"
+            try:
+                mails.insert_one({"_id": mail_id, "kind": "digest", "member_id": member_id,
+                                  "state": "collecting", "cutoff_ts": int(slot * 1_000_000),
+                                  "attempts": 0, "next_at": now, "created_at": now})
+            except DuplicateKeyError:
+                continue  # made already (another replica, or items that arrived late)
             made += self._collect(mails.find_one({"_id": mail_id}))
         return made
 
     def _collect(self, mail: dict[str, Any]) -> int:
-        self.db[DIGEST_ITEMS].update_many(
-            {"member_id": mail["member_id"], "digest_id": None},
-            {"$set": {"digest_id": mail["_id"]}})
+        """Claim the member's items waiting since before the mail's slot, then release it to
+        the sender. Items that arrive later wait for the next slot: never into a mail that may
+        already be sent."""
+        waiting: dict[str, Any] = {"member_id": mail["member_id"], "digest_id": None}
+        if mail.get("cutoff_ts") is not None:
+            waiting["ts"] = {"$lt": mail["cutoff_ts"]}
+        self.db[DIGEST_ITEMS].update_many(waiting, {"$set": {"digest_id": mail["_id"]}})
         return self.mail.collection.update_one({"_id": mail["_id"], "state": "collecting"},
                                                {"$set": {"state": "pending"}}).modified_count
 
@@ -425,7 +473,7 @@ class Deliveries:
     def pass_once(self, digests: bool = False) -> dict[str, int]:
         figures = {"queued": self.enqueue()}
         if digests or self.digests_due():
-            figures["digests"] = self.run_digests()
+            figures["digests"] = self.run_digests(force=digests)
         figures["mails"] = self.send_mail()
         figures["pushes"] = self.send_push()
         for name, outbox in self.outboxes().items():
@@ -448,6 +496,9 @@ class DeliveryProvider(DependencyProvider):
         pusher = load_provider(self.settings.push_provider, config.get("NOTIFICATIONS") or {})
         self.deliveries = Deliveries(db, self.settings, pusher)
         self.deliveries.ensure_indexes()
+        if not self.settings.unsubscribe_secret:
+            log.warning("NOTIFICATIONS_UNSUBSCRIBE_SECRET is not set: e-mails go out without a "
+                        "one-click List-Unsubscribe link")
         self._wake = eventlet.event.Event()
         self._running = False
         self._thread = None

@@ -19,7 +19,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.shared.envelope import Envelope
 from services.shared.validation import as_single_line
@@ -397,6 +399,36 @@ def _footer(base_url: str) -> str:
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- digests: when --------------------------------------------------------------------------------
+
+def digest_settings(chosen: dict[str, Any] | None, default_hour: int,
+                    default_timezone: str) -> dict[str, Any]:
+    """The member's digest hour (0-23, local) and time zone, over the configured defaults."""
+    chosen = chosen or {}
+    return {"hour": int(chosen.get("hour", default_hour)),
+            "timezone": chosen.get("timezone") or default_timezone}
+
+
+def digest_slot(now: float, hour: int, timezone: str) -> float:
+    """The latest moment at or before `now` (epoch seconds) when the member's local clock showed
+    `hour`:00 — the digest of items waiting since before then is due. A local hour skipped by
+    a daylight-saving change falls on the next real instant (zoneinfo's fold rules).
+
+    >>> from datetime import datetime, timezone as tz
+    >>> noon_utc = datetime(2026, 12, 1, 12, 0, tzinfo=tz.utc).timestamp()
+    >>> datetime.fromtimestamp(digest_slot(noon_utc, 8, "Europe/Paris"), tz.utc).isoformat()
+    '2026-12-01T07:00:00+00:00'
+    >>> datetime.fromtimestamp(digest_slot(noon_utc, 14, "Europe/Paris"), tz.utc).isoformat()
+    '2026-11-30T13:00:00+00:00'
+    """
+    zone = ZoneInfo(timezone)
+    local = datetime.fromtimestamp(now, zone)
+    slot = datetime.combine(local.date(), time(hour), tzinfo=zone)
+    if slot.timestamp() > now:
+        slot = datetime.combine(local.date() - timedelta(days=1), time(hour), tzinfo=zone)
+    return slot.timestamp()
 
 
 # --- retries ------------------------------------------------------------------------------------

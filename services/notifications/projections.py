@@ -258,7 +258,8 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
 @VIEWS.on("notifications.preferences_changed")
 def _preferences(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["prefs"], event.payload["member_id"], event,
-                     {"$set": {"types": event.payload["types"]}})
+                     {"$set": {"types": event.payload["types"],
+                               "digest": event.payload.get("digest")}})
 
 
 @VIEWS.on("notifications.marked_read")

@@ -11,7 +11,9 @@ Notifications themselves are derived from other services' events (read model ``i
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.shared.payloads import REGISTRY
 
@@ -36,10 +38,38 @@ def _by_type(**kwargs):
                        values=fields.Nested(ChannelChoice), **kwargs)
 
 
+class DigestChoice(Schema):
+    hour = fields.Integer(validate=validate.Range(min=0, max=23), metadata={
+        "description": "local hour the daily digest is sent at (0-23)"})
+    timezone = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "IANA time zone, e.g. Europe/Paris"})
+
+    @validates("timezone")
+    def _known_zone(self, value, **kwargs):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValidationError("unknown time zone (IANA name, e.g. Europe/Paris)") from error
+
+
 @REGISTRY.register("notifications.preferences_changed", version=1, private=True)
 class PreferencesChangedV1(Schema):
     member_id = fields.String(required=True)
     types = _by_type(required=True)  # every type the member ever set, as now set
+
+
+@REGISTRY.register("notifications.preferences_changed", version=2, private=True)
+class PreferencesChangedV2(Schema):
+    """Version 2 adds the digest's local hour and time zone (null: the defaults)."""
+
+    member_id = fields.String(required=True)
+    types = _by_type(required=True)  # every type the member ever set, as now set
+    digest = fields.Nested(DigestChoice, required=True, allow_none=True)
+
+
+@REGISTRY.upcaster("notifications.preferences_changed", from_version=1)
+def _preferences_v1_to_v2(payload):
+    return {**payload, "digest": None}
 
 
 @REGISTRY.register("notifications.marked_read", version=1, private=True)
@@ -69,5 +99,17 @@ class MarkReadSchema(Schema):
 
 
 class PreferencesSchema(Schema):
-    types = _by_type(required=True, metadata={
+    types = _by_type(load_default=dict, metadata={
         "description": "per notification type, the channels to change (others keep theirs)"})
+    digest = fields.Nested(DigestChoice, metadata={
+        "description": "when the daily digest is sent: local hour and time zone"})
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data.get("types") and not data.get("digest"):
+            raise ValidationError("give types and/or digest", "_schema")
+
+
+class UnsubscribeQuerySchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=2000), metadata={
+        "description": "the signed token of the List-Unsubscribe link"})

@@ -14,16 +14,21 @@ from nameko.rpc import rpc
 from services.shared import pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent
-from services.shared.errors import EXPECTED_ERRORS, Unauthenticated
+from services.shared.errors import EXPECTED_ERRORS, InvalidInput, Unauthenticated
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 
-from . import domain
+from . import domain, unsubscribe
 from .delivery import DeliveryProvider
 from .projections import VIEWS, member_names
-from .schemas import InboxQuerySchema, MarkReadSchema, PreferencesSchema
+from .schemas import (
+    InboxQuerySchema,
+    MarkReadSchema,
+    PreferencesSchema,
+    UnsubscribeQuerySchema,
+)
 
 
 def require_member(actor: dict[str, Any] | None) -> str:
@@ -92,29 +97,64 @@ class NotificationsService(HealthEndpoints):
     def _chosen(self, member_id: str) -> dict[str, Any]:
         return (self.views["prefs"].find_one({"_id": member_id}) or {}).get("types") or {}
 
+    def _preferences(self, member_id: str) -> dict[str, Any]:
+        doc = self.views["prefs"].find_one({"_id": member_id}) or {}
+        settings = self.delivery.settings
+        return {"types": domain.preferences(doc.get("types")),
+                "digest": domain.digest_settings(doc.get("digest"), settings.digest_hour,
+                                                 settings.default_timezone)}
+
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_preferences(self, actor):
-        return {"types": domain.preferences(self._chosen(require_member(actor)))}
+        return self._preferences(require_member(actor))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_preferences(self, actor, data):
         member_id = require_member(actor)
-        changes = load_input(PreferencesSchema, data)["types"]
+        self._change_preferences(member_id, load_input(PreferencesSchema, data), member_id)
+        return self._preferences(member_id)
 
+    def _change_preferences(self, member_id: str, changes: dict[str, Any],
+                            actor_id: str | None) -> None:
         def decide(history: list[Envelope]) -> list[NewEvent]:
-            chosen = history[-1].payload["types"] if history else {}
-            updated = domain.change_preferences(chosen, changes)
-            return [] if updated is None else [NewEvent("notifications.preferences_changed", {
-                "member_id": member_id, "types": updated})]
+            last = history[-1].payload if history else {}
+            chosen, digest = last.get("types") or {}, last.get("digest")
+            updated = domain.change_preferences(chosen, changes.get("types") or {})
+            new_digest = {**(digest or {}), **changes["digest"]} if changes.get("digest") \
+                else digest
+            if updated is None and new_digest == digest:
+                return []
+            return [NewEvent("notifications.preferences_changed", {
+                "member_id": member_id, "types": chosen if updated is None else updated,
+                "digest": new_digest})]
 
-        self._append(f"prefs.{member_id}", decide, member_id)
-        return self.get_preferences(actor)
+        commit = self.store.execute(f"prefs.{member_id}", decide, CommandContext(
+            actor=actor_id, correlation_id=self.correlation))
+        self.views.apply_commit(commit)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def unsubscribe(self, query, confirm=True):
+        """One-click unsubscribe (RFC 8058), public: the signed token of an e-mail's
+        List-Unsubscribe link turns e-mail off for the types it names; nothing else. Without
+        `confirm`, only says what it would do (a link scanner's GET must not unsubscribe)."""
+        token = load_input(UnsubscribeQuerySchema, query)["token"]
+        try:
+            request = unsubscribe.verify(self.delivery.settings.unsubscribe_secret, token,
+                                         time.time())
+        except unsubscribe.InvalidToken as error:
+            raise InvalidInput(str(error), {"fields": {"token": [str(error)]}}) from None
+        types = [kind for kind in request.types if kind in domain.TYPES]
+        if confirm:
+            self._change_preferences(request.member_id, {"types": {
+                kind: {"email": "off"} for kind in types}}, None)
+        return {"unsubscribed": bool(confirm), "types": types}
 
     # -- operations ----------------------------------------------------------------------------
 
     @rpc
     def deliver_now(self, digests: bool = False) -> dict[str, int]:
-        """One delivery pass now (with `digests`: gather and send digests now too)."""
+        """One delivery pass now (with `digests`: every waiting digest now, whatever the
+        members' hours)."""
         return self.delivery.deliveries.pass_once(digests=digests)
 
     # -- events --------------------------------------------------------------------------------

@@ -8,6 +8,10 @@
     agora dead-letters redrive <service> [--id ID ...]
     agora dead-letters list|count|redrive <service> --outbox NAME   a delivery outbox's
                                         (notifications: mail, push)
+    agora notifications send-digests [--now] [--send]
+                                        make the digest e-mails that are due (each member's
+                                        local hour), or every waiting one (--now); --send
+                                        also sends them from here
     agora create-admin --email E --name N   (first admin of a new deployment; reads password)
     agora seed-demo                     demo accounts and content (local use only)
 """
@@ -58,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     letters.add_argument("--outbox", help="a delivery outbox of the service (notifications: "
                          "mail, push) instead of its dead-letter queue")
     letters.set_defaults(handler=_dead_letters)
+
+    notifications = commands.add_parser("notifications", help="notifications operations")
+    operations = notifications.add_subparsers(dest="operation", required=True)
+    digests = operations.add_parser("send-digests", help="make (and send) digest e-mails")
+    digests.add_argument("--now", action="store_true",
+                         help="every waiting digest now, whatever the members' hours")
+    digests.add_argument("--send", action="store_true",
+                         help="also send them from this process (else the service does)")
+    digests.set_defaults(handler=_send_digests)
 
     admin = commands.add_parser("create-admin", help="create the first admin account")
     admin.add_argument("--email", required=True)
@@ -204,6 +217,31 @@ def _outbox_dead_letters(args) -> int:
     else:
         moved = outbox.redrive(args.ids, args.limit)
         print(f"{args.service} {args.outbox}: {moved} dead letter(s) re-driven")
+    return 0
+
+
+def _send_digests(args) -> int:
+    """The digest check the notifications service runs every minute, now (or, with --now,
+    every waiting digest whatever the members' hours). The mails go to the outbox: the running
+    service sends them within a second (--send: this process sends them, e.g. if it is down)."""
+    from services.notifications.delivery import Deliveries, DeliverySettings
+
+    from .config import load_config
+    from .mongo import database_name, mongo_uri, shared_client
+
+    config = load_config("notifications")
+    db = shared_client(mongo_uri(config))[database_name(config, "notifications")]
+    deliveries = Deliveries(db, DeliverySettings.from_config(config), pusher=None)
+    queued = deliveries.enqueue()
+    made = deliveries.run_digests(force=args.now)
+    print(f"notifications: {made} digest e-mail(s) made ({queued} notification(s) queued)")
+    if args.send:
+        sent = 0
+        while (batch := deliveries.send_mail()) > 0:
+            sent += batch
+        print(f"notifications: {sent} e-mail(s) sent")
+    elif made:
+        print("notifications: the running notifications service sends them")
     return 0
 
 

@@ -210,7 +210,8 @@ class Platform:
                          "FEEDS_PULL_THRESHOLD": "2", "NOTIFICATIONS_RETRY_BASE_SECONDS": "0.5",
                          "NOTIFICATIONS_SENDER_INTERVAL_SECONDS": "0.2",
                          # response-time clocks checked every second (tests set 1 s targets)
-                         "AGORA_SLA_CHECK_SECONDS": "1"})
+                         "AGORA_SLA_CHECK_SECONDS": "1",
+                         "NOTIFICATIONS_UNSUBSCRIBE_SECRET": uuid.uuid4().hex})
 
     def start(self) -> None:
         migrate = self.agora("migrate", timeout=120)

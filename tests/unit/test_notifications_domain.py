@@ -1,5 +1,7 @@
 """Notifications' pure rules: who is notified of what, dedupe and self-exclusion, preferences,
 mentions, what a message may say, digests and retries."""
+from datetime import UTC
+
 import pytest
 
 from services.notifications import domain
@@ -224,3 +226,37 @@ def test_a_registration_attempt_tells_the_account_owner_in_french_and_english():
     assert "Quelqu'un a essayé" in message.text and "Someone tried" in message.text
     assert "Tentative" in message.subject and "Registration attempt" in message.subject
     assert domain.channels(None, "account_security")["email"] == "immediate"
+
+
+def test_the_digest_slot_is_the_members_last_local_hour():
+    from datetime import datetime
+
+    def slot(now, hour, zone):
+        moment = datetime.fromisoformat(now).timestamp()
+        return datetime.fromtimestamp(domain.digest_slot(moment, hour, zone),
+                                      UTC).isoformat()
+
+    assert slot("2026-12-01T12:00:00+00:00", 8, "Europe/Paris") == "2026-12-01T07:00:00+00:00"
+    assert slot("2026-12-01T06:59:59+00:00", 8, "Europe/Paris") == "2026-11-30T07:00:00+00:00"
+    assert slot("2026-07-01T12:00:00+00:00", 8, "Europe/Paris") == "2026-07-01T06:00:00+00:00"
+    assert slot("2026-12-01T12:00:00+00:00", 9, "Asia/Tokyo") == "2026-12-01T00:00:00+00:00"
+    assert domain.digest_settings(None, 8, "Europe/Paris") == {"hour": 8,
+                                                               "timezone": "Europe/Paris"}
+    assert domain.digest_settings({"hour": 6}, 8, "UTC") == {"hour": 6, "timezone": "UTC"}
+
+
+def test_unsubscribe_tokens_are_signed_expiring_and_single_purpose():
+    from services.notifications import unsubscribe
+
+    token = unsubscribe.issue("s3cret", "u1", ["reply", "mention", "reply"], now=100,
+                              lifetime=50)
+    assert unsubscribe.verify("s3cret", token, now=149) == unsubscribe.Unsubscribe(
+        "u1", ("mention", "reply"), 150)
+    with pytest.raises(unsubscribe.InvalidToken) as expired:
+        unsubscribe.verify("s3cret", token, now=151)
+    assert expired.value.expired
+    for forged in (token.replace(".", "x."), token + "A", "", "a.b"):
+        with pytest.raises(unsubscribe.InvalidToken):
+            unsubscribe.verify("s3cret", forged, now=120)
+    with pytest.raises(unsubscribe.InvalidToken):
+        unsubscribe.verify("another secret", token, now=120)

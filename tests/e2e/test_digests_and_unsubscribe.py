@@ -1,0 +1,83 @@
+"""Digests and one-click unsubscribe as members and SREs meet them: a member chooses daily
+e-mail and their digest's local hour and time zone; `agora notifications send-digests` sends
+what is due (nothing yet) or, with --now, every waiting digest; every e-mail carries Date,
+Message-ID and a one-click List-Unsubscribe (RFC 8058) whose signed link turns that e-mail off."""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from email.utils import parsedate_to_datetime
+
+from ..conftest import wait_for
+from .test_notifications_flow import mail, notified
+from .test_posts_flow import ok, problem, reply_visible, submit, visible
+
+PREFS = "/api/v1/me/notification-preferences"
+
+
+def unsubscribe_path(message) -> str:
+    link = re.fullmatch(r"<(.+)>", message["List-Unsubscribe"]).group(1)
+    parts = urllib.parse.urlsplit(link)
+    assert parts.path == "/api/v1/unsubscribe"
+    return f"{parts.path}?{parts.query}"
+
+
+def test_a_daily_digest_at_the_members_hour_and_one_click_unsubscribe(platform, api):
+    member, helper = api.new_user(display_name="Mia Digest"), api.new_user(
+        display_name="Hugo Helper")
+    chosen = ok(api.put(PREFS, user=member, json={
+        "types": {"reply": {"email": "daily"}},
+        "digest": {"hour": 7, "timezone": "Pacific/Auckland"}}))
+    assert chosen["digest"] == {"hour": 7, "timezone": "Pacific/Auckland"}
+    assert chosen["types"]["reply"]["email"] == "daily"
+    bad = problem(api.put(PREFS, user=member, json={"digest": {"hour": 24,
+                                                                "timezone": "Mars/Base"}}), 400)
+    assert set(bad["errors"]["digest"]) == {"hour", "timezone"}
+    assert ok(api.get(PREFS, user=helper))["digest"] == {"hour": 8,
+                                                         "timezone": "Europe/Paris"}
+
+    question = submit(api, member, title="Virement SEPA en retard")
+    visible(api, question["id"])
+    answer = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,
+                         json={"body": "Comptez un jour ouvré."}), 201)
+    reply_visible(api, answer["id"])
+    assert notified(api, member, "reply", reply_id=answer["id"])["email"] == "daily"
+
+    # the SRE command: nothing is due before the member's 07:00 in Auckland...
+    due = platform.agora("notifications", "send-digests")
+    assert due.returncode == 0, due.stderr
+    assert "0 digest e-mail(s) made" in due.stdout
+    # ... and --now sends every waiting digest at once (the running service sends it)
+    forced = platform.agora("notifications", "send-digests", "--now")
+    assert forced.returncode == 0 and "1 digest e-mail(s) made" in forced.stdout, forced
+    digest = mail(platform, member, "Hugo Helper answered your question")
+    assert "digest" in digest["Subject"].lower()
+    assert parsedate_to_datetime(digest["Date"]).tzinfo is not None
+    assert re.fullmatch(r"<digest\.[A-Za-z0-9.-]+@agora\.local>", digest["Message-ID"])
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = unsubscribe_path(digest)
+
+    # an immediate e-mail carries the same headers (the helper's answer was accepted)
+    ok(api.put(f"/api/v1/posts/{question['id']}/accepted-reply", user=member,
+               json={"reply_id": answer["id"]}))
+    immediate = mail(platform, helper, "accepted your answer")
+    assert immediate["Date"] and immediate["Message-ID"] != digest["Message-ID"]
+    assert immediate["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # one click: a link scanner's GET changes nothing; the mail client's POST turns it off
+    assert ok(api.get(link)) == {"unsubscribed": False, "types": ["reply"]}
+    assert ok(api.get(PREFS, user=member))["types"]["reply"]["email"] == "daily"
+    done = ok(api.post(link, data="List-Unsubscribe=One-Click",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    assert done == {"unsubscribed": True, "types": ["reply"]}
+    prefs = ok(api.get(PREFS, user=member))
+    assert prefs["types"]["reply"]["email"] == "off"
+    assert prefs["types"]["mention"]["email"] == "immediate"  # only what the mail was about
+    assert prefs["digest"] == {"hour": 7, "timezone": "Pacific/Auckland"}
+    ok(api.post(link, data="List-Unsubscribe=One-Click"))  # again: nothing more to do
+
+    tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+    assert problem(api.post(tampered), 400)["errors"]["token"]
+    problem(api.post("/api/v1/unsubscribe"), 400)
+    wait_for(lambda: ok(api.get(PREFS, user=member))["types"]["reply"]["email"] == "off",
+             message="still off")
