@@ -78,12 +78,14 @@ def rpc(stack):
 def register(rpc, name: str | None = None, roles=(), email: str | None = None):
     """A registered member as an actor dict (roles are the actor's, as the gateway sets them)."""
     name = name or f"Member {uuid.uuid4().hex[:6]}"
-    profile = rpc.identity.register({"email": email or f"{uuid.uuid4().hex[:10]}@example.org",
-                                     "password": "integration passphrase here",
-                                     "display_name": name})
-    actor = {"id": profile["id"], "roles": ["member", *roles], "name": name,
-             "email": profile["email"]}
-    return actor
+    email = email or f"{uuid.uuid4().hex[:10]}@example.org"
+    password = "integration passphrase here"
+    received = rpc.identity.register({"email": email, "password": password,
+                                      "display_name": name})
+    # the answer is the same for a new and a taken address (no id): the login tells it
+    user_id = rpc.identity.login(email, password)["user_id"]
+    return {"id": user_id, "roles": ["member", *roles], "name": name,
+            "email": received["email"]}
 
 
 def actor(member):
