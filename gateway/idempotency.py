@@ -11,7 +11,9 @@ for anonymous routes — with a hash of the JSON body:
    (then replays) or gives up after `wait_seconds` with 409 (retry later);
 3. the winner stores the answer (status < 500, except 429) or, when nothing was decided (5xx,
    timeout, 429), deletes its claim so a retry runs again. A claim left by a crashed gateway
-   expires after `stale_seconds` and is taken over.
+   expires after `stale_seconds` and is taken over: by default the RPC timeout plus a margin,
+   since a live gateway settles every claim within its RPC timeout — and a takeover is safe
+   because the service records the key with the effect (services/shared/commands.py).
 
 Documents expire after `ttl_hours` (TTL index on `expires_at`).
 """
@@ -34,8 +36,11 @@ from services.shared.envelope import utc_now
 from services.shared.errors import Conflict, Unprocessable
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 
+from .http import Settings
+
 COLLECTION = "idempotency_keys"
 REPLAYED_HEADER = "Idempotent-Replayed"
+STALE_MARGIN_SECONDS = 5  # a claim older than the RPC timeout + this was left by a dead gateway
 _KEPT_HEADERS = ("Location", "Content-Type")
 
 
@@ -127,7 +132,9 @@ class IdempotencyProvider(DependencyProvider):
             db[COLLECTION],
             ttl_hours=float(settings.get("ttl_hours") or 24),
             wait_seconds=float(settings.get("wait_seconds") or 10),
-            stale_seconds=float(settings.get("stale_seconds") or 60),
+            stale_seconds=float(settings.get("stale_seconds")
+                                or Settings.from_config(config).rpc_timeout_seconds
+                                + STALE_MARGIN_SECONDS),
         )
         self.store.ensure_indexes()
 

@@ -51,7 +51,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from . import metrics
+from . import failpoints, metrics
 from .envelope import Envelope, InvalidEnvelope, utc_now
 from .mongo import database_name, mongo_uri, release_client, shared_client
 from .outbox import private_exchange, public_exchange
@@ -182,6 +182,7 @@ class ReliableEventHandler(Consumer):
             self.queue_consumer.requeue_message(message)
 
     def handle_result(self, message, envelope, started, worker_ctx, result=None, exc_info=None):
+        failpoints.delay("slow_handler")  # fault injection only (a slow consumer, tests/chaos)
         metrics.HANDLER_DURATION.labels(self.container.service_name, self.handler_name).observe(
             time.perf_counter() - started)
         if exc_info is None:

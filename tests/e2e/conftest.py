@@ -218,19 +218,26 @@ class Platform:
         if migrate.returncode != 0:
             pytest.fail(f"agora migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
         for name in available_processes():
-            port = find_free_port()
-            process = Process(name, port, self.log_dir / f"{name}.log")
-            env = {**self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
-            if name == "gateway":
-                env["GATEWAY_PORT"] = str(port)
-            with open(process.log_path, "ab") as log:
-                process.popen = subprocess.Popen(
-                    [*_agora_command(), "run", name], cwd=ROOT, env=env, stdout=log,
-                    stderr=subprocess.STDOUT, start_new_session=True)
+            process = Process(name, find_free_port(), self.log_dir / f"{name}.log")
+            self.spawn(process)
             self.processes[name] = process
         for process in self.processes.values():
             self._wait_ready(process)
         self.api = Api(self.processes["gateway"].url)
+
+    def spawn(self, process: Process, env: dict[str, str] | None = None) -> None:
+        """Start `agora run <name>` in a session of its own (a process group to signal)."""
+        env = {**self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{process.port}", **(env or {})}
+        if process.name == "gateway":
+            env["GATEWAY_PORT"] = str(process.port)
+        with open(process.log_path, "ab") as log:
+            process.popen = subprocess.Popen(
+                [*_agora_command(), "run", process.name, *self.run_options(process.name)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def run_options(self, name: str) -> list[str]:
+        """Extra `agora run` options for a process (none here; the chaos suite adds some)."""
+        return []
 
     def _wait_ready(self, process: Process) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
