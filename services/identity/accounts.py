@@ -149,13 +149,15 @@ class Accounts:
                     stream_exists) -> None:
         """Reserve `email_key` for `user_id` or raise EmailTaken (a Conflict)."""
         claims = self.db.email_claims
-        try:
-            claims.insert_one({"_id": email_key, "user_id": user_id, "claimed_at": now,
-                               "confirmed": False})
-            return
-        except DuplicateKeyError:
-            pass
-        existing = claims.find_one({"_id": email_key}) or {}
+        existing = None
+        while existing is None:
+            try:
+                claims.insert_one({"_id": email_key, "user_id": user_id, "claimed_at": now,
+                                   "confirmed": False})
+                return
+            except DuplicateKeyError:
+                pass
+            existing = claims.find_one({"_id": email_key})  # None: released since: claim again
         if existing.get("user_id") == user_id:
             return  # this registration, executed again (its id comes from its idempotency key)
         if (not existing.get("confirmed") and existing.get("claimed_at")

@@ -14,7 +14,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from nameko.rpc import rpc
 from prometheus_client import Counter
 
-from services.shared.commands import fresh_uuid
+from services.shared import commands
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import (
@@ -453,7 +453,8 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     # the estimator is pure CPU (a few ms, tens for long inputs): in an OS thread, so the
     # other green threads of the process keep running
     tpool.execute(domain.check_password, args["password"], email_key, args["display_name"])
-    user_id, now = fresh_uuid("user").hex, utc_now()  # a retried registration: the same id
+    commands.check_deadline()  # a stale request must not even claim the e-mail
+    user_id, now = commands.fresh_uuid("user").hex, utc_now()  # a retried registration: the same id
     accounts = kit.accounts
     accounts.claim_email(email_key, user_id, now,
                          stream_exists=lambda uid: store.stream_version(user_stream(uid)) > 0)

@@ -117,6 +117,14 @@ def current() -> Command | None:
     return _current.get()
 
 
+def check_deadline() -> None:
+    """For a command's first side effect outside the event store (the store checks its own):
+    refuse to start it after the gateway stopped waiting (`CommandExpired`)."""
+    command = _current.get()
+    if command is not None:
+        command.check_deadline()
+
+
 def fresh_uuid(purpose: str) -> uuid.UUID:
     """A new id — or, inside a command with an idempotency key, the id that command mints on
     every execution (the n-th id for `purpose`), so a retry addresses what the first created."""

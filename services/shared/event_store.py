@@ -177,6 +177,7 @@ class EventStore:
             recorded = self._recorded_by(commands.current(), stream_id)
             if recorded is not None:
                 return recorded
+            commands.check_deadline()  # before deciding: a decision may write (texts) itself
             history = self.load(stream_id)
             new_events = decide(history)
             if not new_events:

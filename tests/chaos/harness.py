@@ -46,7 +46,7 @@ from ..e2e.conftest import Api, Platform, User, _with_vhost
 RETRY_DELAYS_MS = "[200, 400]"  # a handler's retries before its dead letter (production: 36 s)
 # A claim on an event left by a killed consumer is taken over after this (production: 60 s): it
 # bounds the convergence after a consumer's SIGKILL.
-CLAIM_TIMEOUT_SECONDS = 10
+CLAIM_TIMEOUT_SECONDS = 5
 CLIENT_TIMEOUT = 5.0  # a mobile client's HTTP timeout
 RPC_TIMEOUT = "4"  # the gateway's, shorter than the client's: 504 answers do happen
 _platforms = iter(range(1, 1000))
@@ -273,7 +273,7 @@ class Registrations:
     def writes(self, count: int) -> list[Write]:
         return [Write(tag=f"u{index}", method="POST", path="/api/v1/auth/register", user=None,
                       body={"email": f"chaos-{self.marker}-{index}@chaos.test",
-                            "password": "chaos correct horse battery",
+                            "password": f"Lantern {uuid.uuid4().hex[:12]} orchard",
                             "display_name": f"Chaos {self.marker} {index}"})
                 for index in range(count)]
 

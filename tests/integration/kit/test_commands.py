@@ -99,9 +99,12 @@ def test_a_command_past_its_deadline_is_not_started(store):
     with pytest.raises(CommandExpired):
         run(expired, lambda: store.append("acc-1", 0, [deposit(1)], CONTEXT))
     unkeyed = commands.rpc_context("user:user-1", None, time.time() - 0.001)
-    with pytest.raises(CommandExpired):
-        run(unkeyed, lambda: store.execute("acc-1", lambda h: [deposit(1)], CONTEXT))
-    assert store.count() == 0
+    decided = []
+    with pytest.raises(CommandExpired):  # refused before deciding: a decision may write too
+        run(unkeyed, lambda: store.execute("acc-1", lambda h: decided.append(1), CONTEXT))
+    assert store.count() == 0 and decided == []
+    with pytest.raises(CommandExpired):  # what a command checks before its own side effects
+        run(expired, commands.check_deadline)
 
 
 def test_a_command_that_started_in_time_finishes_past_its_deadline(store):
