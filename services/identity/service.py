@@ -454,7 +454,7 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     # other green threads of the process keep running
     tpool.execute(domain.check_password, args["password"], email_key, args["display_name"])
     commands.check_deadline()  # a stale request must not even claim the e-mail
-    user_id, now = commands.fresh_uuid("user").hex, utc_now()  # a retried registration: the same id
+    user_id, now = commands.fresh_uuid("user").hex, utc_now()  # retried: the same id
     accounts = kit.accounts
     accounts.claim_email(email_key, user_id, now,
                          stream_exists=lambda uid: store.stream_version(user_stream(uid)) > 0)

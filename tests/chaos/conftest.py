@@ -18,7 +18,7 @@ _STARTED: list[float] = []
 @pytest.fixture(scope="session")
 def chaos_platform(mongo_client):
     _STARTED.append(time.monotonic())
-    platform = ChaosPlatform(Path(tempfile.mkdtemp(prefix="agora-chaos-")))
+    platform = ChaosPlatform(Path(tempfile.mkdtemp(prefix="agora-chaos-")), mongo_client)
     platform.prepare()
     try:
         platform.start()
@@ -30,8 +30,8 @@ def chaos_platform(mongo_client):
 
 
 @pytest.fixture(scope="session")
-def faults(chaos_platform, mongo_client) -> Faults:
-    return Faults(chaos_platform, mongo_client, scale=int(os.environ.get("AGORA_CHAOS_SCALE", 1)))
+def faults(chaos_platform) -> Faults:
+    return Faults(chaos_platform, scale=int(os.environ.get("AGORA_CHAOS_SCALE", 1)))
 
 
 @pytest.fixture

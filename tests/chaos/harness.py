@@ -37,11 +37,12 @@ import eventlet
 import pika
 import requests
 
+from services.identity.domain import REGISTRATION_ATTEMPTED, account_stream
 from services.shared.config import PROCESSES
 from services.shared.dead_letters import count_dead_letters
 
 from ..conftest import AMQP_URI, RUN_ID
-from ..e2e.conftest import Api, Platform, User, _with_vhost
+from ..e2e.conftest import Api, Platform, User, _with_vhost, new_address
 
 RETRY_DELAYS_MS = "[200, 400]"  # a handler's retries before its dead letter (production: 36 s)
 # A claim on an event left by a killed consumer is taken over after this (production: 60 s): it
@@ -57,8 +58,9 @@ _platforms = iter(range(1, 1000))
 class ChaosPlatform(Platform):
     """The e2e platform whose processes a test may SIGKILL and restart."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, mongo_client):
         super().__init__(workdir)
+        self.mongo = mongo_client
         number = next(_platforms)
         self.vhost = f"agora-chaos-{RUN_ID}-{number}"
         self.db_prefix = f"chaos{RUN_ID}{number}"
@@ -157,10 +159,12 @@ class Write:
     path: str
     body: dict[str, Any]
     user: User | None
+    headers: dict[str, str] = field(default_factory=dict)
     status: int | None = None
     resource: str | None = None
     attempts: int = 0
     retried: bool = False
+    answer: Any = None
 
 
 RETRYABLE = {409, 429, 500, 502, 503, 504}
@@ -174,13 +178,15 @@ def send(api, write: Write, deadline: float) -> None:
         write.attempts += 1
         try:
             response = api.request(write.method, write.path, user=write.user, json=write.body,
-                                   headers={"Idempotency-Key": key}, timeout=CLIENT_TIMEOUT)
+                                   headers={"Idempotency-Key": key, **write.headers},
+                                   timeout=CLIENT_TIMEOUT)
         except requests.RequestException:
             response = None
         if response is not None and response.status_code not in RETRYABLE:
             write.status = response.status_code
             if response.status_code < 300 and response.content:
                 write.resource = response.json().get("id")
+                write.answer = response.json()
             return
         write.retried = True
         time.sleep(pause)  # ok: the client's back-off between two tries, not a synchronisation
@@ -262,7 +268,9 @@ class Questions:
 
 
 class Registrations:
-    """Accounts; visible = the public profile; delivered = `identity.user_registered`."""
+    """Accounts (each from its own client address, as the registration limits expect);
+    visible = its owner logs in; delivered = `identity.user_registered`; duplicates = accounts
+    nobody logs in to, and notices "someone tried to register your address" (a retry is not)."""
 
     bindings = (("identity.events", "identity.user_registered"),)
 
@@ -272,6 +280,7 @@ class Registrations:
 
     def writes(self, count: int) -> list[Write]:
         return [Write(tag=f"u{index}", method="POST", path="/api/v1/auth/register", user=None,
+                      headers={"X-Forwarded-For": new_address()},
                       body={"email": f"chaos-{self.marker}-{index}@chaos.test",
                             "password": f"Lantern {uuid.uuid4().hex[:12]} orchard",
                             "display_name": f"Chaos {self.marker} {index}"})
@@ -279,12 +288,23 @@ class Registrations:
 
     def observe(self, acknowledged: list[Write], bank: BankSystem) -> Observed:
         api = self.platform.api
-        ids = {w.resource for w in acknowledged}
-        visible = sum(api.get(f"/api/v1/users/{user_id}").status_code == 200 for user_id in ids)
+        for write in acknowledged:
+            if write.resource is None:  # the answer has no id: the owner's login tells it
+                login = api.post("/api/v1/auth/login", headers=write.headers, json={
+                    "email": write.body["email"], "password": write.body["password"]})
+                if login.status_code == 200:
+                    write.resource = login.json()["user_id"]
+        ids = {w.resource for w in acknowledged if w.resource}
         registered = bank.resources("identity.user_registered")
-        return Observed(visible=visible, delivered=len(ids & set(registered)),
-                        duplicates=len(set(registered) - ids),  # accounts nobody was told of
+        return Observed(visible=len(ids), delivered=len(ids & set(registered)),
+                        duplicates=len(set(registered) - ids) + len(self.notices(ids)),
                         applied_twice=sum(1 for u in ids if len(registered.get(u, ())) > 1))
+
+    def notices(self, user_ids: set[str]) -> list[str]:
+        events = self.platform.mongo[f"{self.platform.db_prefix}_identity"]["events"]
+        return [event["stream_id"] for commit in events.find(
+                    {"stream_id": {"$in": [account_stream(u) for u in user_ids]}})
+                for event in commit["events"] if event["type"] == REGISTRATION_ATTEMPTED]
 
 
 class Messages:
@@ -467,8 +487,8 @@ SERVICES = ("identity", "posts", "moderation", "feeds", "notifications", "conver
 class Faults:
     """Every scenario of the suite, at `scale` (1: the short form of `make test`)."""
 
-    def __init__(self, platform: ChaosPlatform, mongo_client, scale: int = 1):
-        self.platform, self.mongo, self.scale = platform, mongo_client, scale
+    def __init__(self, platform: ChaosPlatform, scale: int = 1):
+        self.platform, self.scale = platform, scale
         self.authors = [platform.user("author") for _ in range(6)]
 
     def questions(self, authors: list[User] | None = None) -> Questions:
@@ -501,7 +521,7 @@ class Faults:
         moderation's dead letters (`agora dead-letters redrive`)."""
         platform = self.platform
         unlucky = platform.user("unlucky")
-        members = self.mongo[f"{platform.db_prefix}_moderation"]["members"]
+        members = platform.mongo[f"{platform.db_prefix}_moderation"]["members"]
         members.update_one({"_id": unlucky.id}, {"$set": {"approved": "corrupted"}},
                            upsert=True)
         workload = self.questions([*self.authors, unlucky])
