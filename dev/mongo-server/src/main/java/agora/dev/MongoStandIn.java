@@ -1,7 +1,8 @@
 package agora.dev;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
+
+import org.h2.mvstore.MVStore;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,11 +13,14 @@ import java.util.concurrent.CountDownLatch;
  * Local, MongoDB-wire-compatible stand-in for development and tests: mongo-java-server with its
  * H2 (MVStore) backend, so data survives restarts. Started and stopped by dev/stack.sh; never used
  * in production (the application code is plain pymongo and runs on real MongoDB 7+).
+ * Non-unique and compound indexes serve equality lookups ({@link IndexedH2Backend}), so the
+ * stand-in keeps MongoDB's performance shape: an indexed query does not slow down as data grows.
  *
  * Options (command line wins over environment):
  *   --host H   / AGORA_MONGO_HOST   bind address (default 127.0.0.1)
  *   --port P   / AGORA_MONGO_PORT   port (default 27017)
  *   --file F   / AGORA_MONGO_FILE   H2 MVStore file (default .state/mongodb/agora.mv.db)
+ *   AGORA_MONGO_CACHE_MB             H2 page cache in MB (default 256)
  *
  * SIGTERM/SIGINT run a shutdown hook that stops listening, closes client connections and closes the
  * H2 store (a final commit), so the file is consistent on disk.
@@ -30,6 +34,7 @@ public final class MongoStandIn {
         String host = env("AGORA_MONGO_HOST", "127.0.0.1");
         String port = env("AGORA_MONGO_PORT", "27017");
         String file = env("AGORA_MONGO_FILE", ".state/mongodb/agora.mv.db");
+        int cacheMegabytes = Integer.parseInt(env("AGORA_MONGO_CACHE_MB", "256"));
 
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -59,7 +64,10 @@ public final class MongoStandIn {
             fail("cannot create " + dataFile.getParent() + ": " + e);
         }
 
-        H2Backend backend = new H2Backend(dataFile.toString());
+        // A page cache that holds a developer's working set (H2's default is 16 MB): past it,
+        // every lookup decompresses pages again and costs grow with the data, indexed or not.
+        MVStore store = new MVStore.Builder().fileName(dataFile.toString()).cacheSize(cacheMegabytes).open();
+        IndexedH2Backend backend = new IndexedH2Backend(store);
         MongoServer server = new MongoServer(backend);
         CountDownLatch stopped = new CountDownLatch(1);
 

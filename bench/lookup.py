@@ -1,0 +1,102 @@
+"""Does an indexed lookup stay flat as a collection grows? (the database at MONGO_URI)
+
+    python -m bench lookup           (make bench runs every benchmark)
+
+A collection shaped like feeds' items (10 documents per author, index (author_id, ts desc)) is
+filled to 1,000 and then to 100,000 documents; at each size the same query — a member's activity,
+`find({"author_id": a}).sort("ts", -1).limit(20)`, 10 matches whatever the size — is timed, and so
+is the baseline measured in the same run: a lookup by `_id` (unique, so served by an index on
+MongoDB and on the stand-in alike). Printed: median latency per size and the ratio 100,000 /
+1,000 for each (≈ 1 means the lookup does not depend on the collection's size; MongoDB gives ≈ 1
+for both). Sizes: BENCH_LOOKUP_SMALL, BENCH_LOOKUP_LARGE.
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import time
+import uuid
+
+from pymongo import ASCENDING, DESCENDING, MongoClient
+
+from services.shared.config import stack_env
+
+MONGO_URI = os.environ.get("MONGO_URI") or stack_env().get("MONGO_URI") or \
+    "mongodb://127.0.0.1:27017"
+SMALL = int(os.environ.get("BENCH_LOOKUP_SMALL", "1000"))
+LARGE = int(os.environ.get("BENCH_LOOKUP_LARGE", "100000"))
+PER_AUTHOR = 10
+ROUNDS = 200
+WARM_UP = 3.0    # seconds of unmeasured rounds first
+TIME_BOX = 20.0  # seconds in all: a scanning server gets fewer samples, not a longer run
+
+
+def _fill(collection, start: int, stop: int) -> None:
+    batch = []
+    for n in range(start, stop):
+        batch.append({"_id": f"i{n}", "author_id": f"a{n // PER_AUTHOR}", "ts": n,
+                      "state": "published", "title": f"title {n}", "excerpt": "x" * 200})
+        if len(batch) == 5000:
+            collection.insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        collection.insert_many(batch, ordered=False)
+
+
+def _medians_ms(queries: dict) -> dict:
+    """Median latency of each query, taken in interleaved rounds so that both sizes see the same
+    server conditions (JIT, background writes of the fill, other load on the machine)."""
+    rng = random.Random(7)
+    samples: dict = {key: [] for key in queries}
+    warm_until = time.perf_counter() + WARM_UP
+    rounds = 0
+    deadline = time.perf_counter() + TIME_BOX
+    while rounds < ROUNDS and time.perf_counter() < deadline:
+        for key, (query, size) in queries.items():
+            n = rng.randrange(size)
+            started = time.perf_counter()
+            query(n)
+            if time.perf_counter() > warm_until:  # the first seconds only warm up
+                samples[key].append(time.perf_counter() - started)
+        if time.perf_counter() > warm_until:
+            rounds += 1
+    return {key: statistics.median(values) * 1000 for key, values in samples.items()}
+
+
+def main() -> None:
+    client = MongoClient(MONGO_URI, serverSelectionTimeoutMS=5000)
+    db = client[f"bench_lookup_{uuid.uuid4().hex[:6]}"]
+    collections = {size: db[f"items_{size}"] for size in (SMALL, LARGE)}
+
+    def by_author(items):
+        def query(n: int) -> None:
+            found = list(items.find({"author_id": f"a{n // PER_AUTHOR}"}).sort("ts", -1)
+                         .limit(20))
+            assert len(found) == PER_AUTHOR, found
+        return query
+
+    def by_id(items):
+        def query(n: int) -> None:
+            assert items.find_one({"_id": f"i{n}"}) is not None
+        return query
+
+    try:
+        for size, items in collections.items():
+            items.create_index([("author_id", ASCENDING), ("ts", DESCENDING)], name="author")
+            _fill(items, 0, size)
+        medians = _medians_ms({(kind, size): (make(items), size)
+                               for size, items in collections.items()
+                               for kind, make in (("author", by_author), ("id", by_id))})
+    finally:
+        client.drop_database(db.name)
+        client.close()
+    print(f"database: {MONGO_URI}")
+    print(f"{'documents':>10}  {'author lookup p50':>18}  {'_id lookup p50':>15}")
+    for size in collections:
+        print(f"{size:>10,}  {medians[('author', size)]:>15.2f} ms  "
+              f"{medians[('id', size)]:>12.2f} ms")
+    author_ratio = medians[("author", LARGE)] / medians[("author", SMALL)]
+    id_ratio = medians[("id", LARGE)] / medians[("id", SMALL)]
+    print(f"ratio {LARGE:,} / {SMALL:,}: indexed lookup {author_ratio:.2f}x, "
+          f"_id lookup (baseline) {id_ratio:.2f}x  (flat = 1.0)")
