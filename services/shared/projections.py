@@ -33,9 +33,10 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from nameko.extensions import DependencyProvider
+from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
@@ -54,6 +55,7 @@ CATCH_UP_MARGIN = timedelta(seconds=60)  # commits may become visible a little o
 CONTENDED_ROUNDS = 5  # re-reads after lost compare-and-sets before leaving the rest to others
 SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this often
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
+REPLAY_BATCH = 1000  # events a replay applies between two bulk writes
 
 
 class OutOfOrder(RuntimeError):
@@ -97,6 +99,9 @@ class Projection:
 
     def handles(self, event_type: str) -> bool:
         return event_type in self._handlers
+
+    def handlers_for(self, event_type: str) -> Handler | None:
+        return self._handlers.get(event_type)
 
     @property
     def cursors(self) -> str:
@@ -300,6 +305,7 @@ def replay(
     out: TextIO = sys.stderr,
     progress_every: int = 500,
     quiesce_seconds: float = SWAP_QUIESCE,
+    batch_size: int = REPLAY_BATCH,
 ) -> dict[str, Any]:
     """Rebuild `projection` from the whole log into shadow collections and swap them in.
 
@@ -309,6 +315,12 @@ def replay(
     that in-flight ones finish), leaving what they see to the catch-up from the log; then
     everything recorded since the rebuild began is applied to the new collections, the flag is
     cleared, and a last catch-up applies what arrived while the flag was up.
+
+    The rebuild applies events in batches (`batch_size`; 0 applies them one at a time, through
+    the live path): nobody else writes the shadow collections, so their stream cursors are kept
+    in memory and the handlers' writes are buffered (`BufferedReadModels`), then sent as one bulk
+    write per collection and batch, cursors included. A crash loses nothing: the shadows are
+    rebuilt from scratch by the next replay.
     """
     db = store.db
     shadow = ReadModels(db, SHADOW_SUFFIX)
@@ -322,13 +334,21 @@ def replay(
         "status": "running", "started_at": started_at, "position": 0, "total": total}},
         upsert=True)
     commits = events = 0
+    rebuild = _ShadowRebuild(projection, shadow, store) if batch_size else None
     for commit in store.read_all():
-        events += projection.apply_commit(shadow, commit, store)
+        if rebuild is None:
+            events += projection.apply_commit(shadow, commit, store)
+        else:
+            events += rebuild.apply_commit(commit)
+            if rebuild.buffered >= batch_size:
+                rebuild.flush()
         commits += 1
         if commits % progress_every == 0:
             _progress(out, projection.name, commits, total, clock)
             checkpoints.update_one({"_id": projection.name},
                                    {"$set": {"position": commit.position}})
+    if rebuild is not None:
+        rebuild.flush()
     _progress(out, projection.name, commits, total, clock)
     swap_began = utc_now()
     checkpoints.update_one({"_id": projection.name}, {"$set": {"swapping": True}})
@@ -346,6 +366,189 @@ def replay(
     print(f"{projection.name}: swapped in; {caught_up} event(s) recorded during the rebuild "
           f"re-applied; {seconds:.1f}s", file=out)
     return {"commits": commits, "events": events, "caught_up": caught_up, "seconds": seconds}
+
+
+class _ShadowRebuild:
+    """Applies the log to a replay's shadow collections, which nobody else writes: stream cursors
+    live in memory, handler writes are buffered, both are written in bulk by `flush`."""
+
+    def __init__(self, projection: Projection, shadow: ReadModels, store: EventStore):
+        self.projection = projection
+        self.store = store
+        self.rm = BufferedReadModels(shadow.db, shadow.suffix)
+        self.cursors: dict[str, int] = {}
+        self.moved: set[str] = set()
+
+    @property
+    def buffered(self) -> int:
+        return self.rm.buffered + len(self.moved)
+
+    def apply_commit(self, commit: Commit) -> int:
+        return sum(self._apply(event) for event in commit.events)
+
+    def _apply(self, event: Envelope) -> int:
+        key = self.projection.stream_key(event)
+        cursor = self.cursors.get(key, 0)
+        if event.stream_version <= cursor:
+            return 0  # applied already (a run completed from the log)
+        run = [event]
+        if event.stream_version != cursor + 1:
+            # a received event recorded before earlier ones of its stream: apply the run from
+            # the log, as the live path does (the later-recorded ones are skipped above)
+            run = [e for e in self.store.load(key, after_version=cursor)
+                   if e.stream_version <= event.stream_version]
+        applied = 0
+        for next_event in run:
+            if next_event.stream_version != cursor + applied + 1:
+                break  # a hole in the log: the live catch-up after the swap completes it
+            handler = self.projection.handlers_for(next_event.type)
+            if handler is not None:
+                handler(self.rm, next_event)
+            applied += 1
+        if applied:
+            self.cursors[key] = cursor + applied
+            self.moved.add(key)
+        return applied
+
+    def flush(self) -> None:
+        for key in self.moved:
+            self.rm[self.projection.cursors].update_one(
+                {"_id": key}, {"$set": {"version": self.cursors[key]}}, upsert=True)
+        self.moved.clear()
+        self.rm.flush()
+
+
+class BufferedReadModels(ReadModels):
+    """Read models whose writes wait in a buffer until `flush` (or until anything reads).
+
+    Writes to different collections cannot observe each other, so each collection's are sent
+    together; within a collection, writes to one document keep their order (see `_bulk_write`).
+    Any read — a find, a count, a find-and-modify — first flushes everything, so a handler always
+    reads what it (and the handlers before it) wrote. As with a single write, a duplicate key on
+    an upsert or on an unordered insert means "already there" (`update_versioned`,
+    `update_once`, `insert_new` rely on that); any other error is raised.
+    """
+
+    def __init__(self, db: Database, suffix: str = ""):
+        super().__init__(db, suffix)
+        self._pending: dict[str, list[_Write]] = {}
+
+    @property
+    def buffered(self) -> int:
+        return sum(len(ops) for ops in self._pending.values())
+
+    def __getitem__(self, name: str) -> _BufferedCollection:
+        return _BufferedCollection(self, super().__getitem__(name))
+
+    def add(self, collection: Collection, operation: Any, document: Any,
+            duplicate_means_done: bool) -> None:
+        self._pending.setdefault(collection.name, []).append(
+            _Write(operation, _document_key(document), duplicate_means_done))
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        for name, operations in pending.items():
+            _bulk_write(self.db[name], operations)
+
+
+class _Write(NamedTuple):
+    operation: Any
+    document: Any  # the _id the write is about; None when its filter is not one _id
+    duplicate_means_done: bool
+
+
+def _document_key(value: Any) -> Any:
+    if value is None or isinstance(value, dict | list):
+        return None  # not one plain _id ({"$in": ...}, a sub-document): an ordering barrier
+    return (type(value).__name__, value)
+
+
+def _bulk_write(collection: Collection, writes: list[_Write]) -> None:
+    """Send `writes` in *waves*: the n-th write of each document goes in the n-th wave, one
+    unordered bulk write each, so writes to one document keep their order while one error
+    stops nothing else — the same outcome on every server (an ordered bulk stops at its first
+    error on MongoDB and goes on past it on the stand-in). A write not about one `_id` is a
+    barrier: the waves before it are sent first, then it alone."""
+    waves: list[list[_Write]] = []
+    depth: dict[Any, int] = {}
+    for write in writes:
+        if write.document is None:
+            _send_waves(collection, waves)
+            _send_waves(collection, [[write]])
+            waves, depth = [], {}
+            continue
+        wave = depth.get(write.document, 0)
+        depth[write.document] = wave + 1
+        if wave == len(waves):
+            waves.append([])
+        waves[wave].append(write)
+    _send_waves(collection, waves)
+
+
+def _send_waves(collection: Collection, waves: list[list[_Write]]) -> None:
+    for wave in waves:
+        try:
+            collection.bulk_write([write.operation for write in wave], ordered=False)
+        except BulkWriteError as error:
+            for failed in error.details["writeErrors"]:
+                if failed.get("code") != 11000 or not wave[failed["index"]].duplicate_means_done:
+                    raise
+
+
+class _WriteResult:
+    """What a buffered write answers: it counts as done (no handler branches on it)."""
+
+    def __init__(self, inserted_ids: list[Any] | None = None):
+        self.modified_count = 1
+        self.upserted_id = None
+        self.inserted_ids = inserted_ids or []
+        self.acknowledged = True
+
+
+class _BufferedCollection:
+    def __init__(self, owner: BufferedReadModels, collection: Collection):
+        self._owner = owner
+        self._collection = collection
+
+    @property
+    def name(self) -> str:
+        return self._collection.name
+
+    def update_one(self, filter: dict, update: Any, upsert: bool = False) -> _WriteResult:
+        self._add(UpdateOne(filter, update, upsert=upsert), filter.get("_id"), upsert)
+        return _WriteResult()
+
+    def update_many(self, filter: dict, update: Any, upsert: bool = False) -> _WriteResult:
+        self._add(UpdateMany(filter, update, upsert=upsert), filter.get("_id"), upsert)
+        return _WriteResult()
+
+    def replace_one(self, filter: dict, replacement: dict, upsert: bool = False) -> _WriteResult:
+        self._add(ReplaceOne(filter, replacement, upsert=upsert), filter.get("_id"), upsert)
+        return _WriteResult()
+
+    def insert_one(self, document: dict) -> _WriteResult:
+        self._add(InsertOne(document), document.get("_id"), False)
+        return _WriteResult([document.get("_id")])
+
+    def insert_many(self, documents: list[dict], ordered: bool = True) -> _WriteResult:
+        for document in documents:  # unordered: a duplicate does not stop the others
+            self._add(InsertOne(document), document.get("_id"), not ordered)
+        return _WriteResult([document.get("_id") for document in documents])
+
+    def delete_one(self, filter: dict) -> _WriteResult:
+        self._add(DeleteOne(filter), filter.get("_id"), False)
+        return _WriteResult()
+
+    def delete_many(self, filter: dict) -> _WriteResult:
+        self._add(DeleteMany(filter), filter.get("_id"), False)
+        return _WriteResult()
+
+    def _add(self, operation: Any, document: Any, duplicate_means_done: bool) -> None:
+        self._owner.add(self._collection, operation, document, duplicate_means_done)
+
+    def __getattr__(self, attribute: str) -> Any:
+        self._owner.flush()  # a read (or anything else): it sees every buffered write
+        return getattr(self._collection, attribute)
 
 
 def _catch_up(store: EventStore, projection: Projection, rm: ReadModels, since) -> int:

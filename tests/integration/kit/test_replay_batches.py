@@ -1,0 +1,68 @@
+"""Replay in batches (`services.shared.projections`): the same read models as event at a time."""
+import io
+
+import pytest
+from pymongo.errors import BulkWriteError
+
+from services.shared.event_store import EventStore
+from services.shared.projections import (
+    BufferedReadModels,
+    Projection,
+    ProjectionRunner,
+    replay,
+    update_versioned,
+)
+
+from .sample import BALANCES
+from .test_projections import deposit
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_buffered_write_is_seen_by_the_next_read_and_a_duplicate_upsert_is_a_no_op(store):
+    rm = BufferedReadModels(store.db)
+    rm["notes"].update_one({"_id": "n1"}, {"$set": {"v": 1}}, upsert=True)
+    assert store.db["notes"].find_one({"_id": "n1"}) is None  # still buffered
+    assert rm["notes"].find_one({"_id": "n1"}) == {"_id": "n1", "v": 1}  # a read flushes first
+    first, second = [deposit(store, "acc-1", cents).events[0] for cents in (1, 2)]
+    update_versioned(rm["views"], "acc-1", second, {"$set": {"cents": 2}})
+    update_versioned(rm["views"], "acc-1", first, {"$set": {"cents": 1}})  # older: duplicate key
+    rm["views"].update_one({"_id": "acc-1"}, {"$inc": {"after": 1}})  # goes on after it
+    rm.flush()
+    assert store.db["views"].find_one({"_id": "acc-1"}) == {"_id": "acc-1", "cents": 2, "_v": 2,
+                                                          "after": 1}
+    rm["views"].insert_one({"_id": "acc-1"})  # a plain insert of an existing id is an error
+    with pytest.raises(BulkWriteError):
+        rm.flush()
+
+
+def _received_log(store, audit, prefix):
+    """12 accounts whose events another service recorded out of order (v3, v2, then v1)."""
+    received = Projection("received_balances", service="audit", collections=["balances"])
+    received.on("ledger.deposited")(BALANCES._handlers["ledger.deposited"])
+    live = ProjectionRunner(received, audit)
+    for n in range(12):
+        commits = [deposit(store, f"{prefix}-{n}", cents) for cents in (1, 10, 100)]
+        for commit in reversed(commits):
+            live.record_and_apply(commit.events[0])
+    return received
+
+
+def test_batched_and_event_at_a_time_replays_rebuild_the_same_models(store, mongo_client,
+                                                                     db_prefix):
+    for batch_size in (0, 5):  # each in a database of its own: one replay per database
+        audit = EventStore(mongo_client[f"{db_prefix}_audit{batch_size}"], "audit")
+        audit.ensure_indexes()
+        prefix = f"acc{batch_size}"
+        received = _received_log(store, audit, prefix)
+        balances = audit.db["balances"]
+        expected = {f"{prefix}-{n}": 111 for n in range(12)}
+        assert {d["_id"]: d["cents"] for d in balances.find()} == expected
+        balances.update_one({"_id": f"{prefix}-0"}, {"$set": {"cents": -1}})  # corrupted
+        figures = replay(audit, received, out=io.StringIO(), quiesce_seconds=0,
+                         batch_size=batch_size)
+        assert figures["events"] == 36
+        assert {d["_id"]: d["cents"] for d in balances.find()} == expected
+        cursors = {d["_id"]: d["version"] for d in audit.db[received.cursors].find()}
+        assert cursors == {f"ledger:{prefix}-{n}": 3 for n in range(12)}
+        assert "balances__replay" not in audit.db.list_collection_names()
