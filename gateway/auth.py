@@ -69,12 +69,12 @@ def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
     if levels == ("public",):
         return
     if actor is None:
-        if levels == ("service",):
-            raise Unauthenticated(f"this route needs a bank-system credential "
-                                  f"({SERVICE_KEY_HEADER}: <name>:<secret>)")
+        if levels == ("service",):  # the header named as is (SERVICE_KEY_HEADER)
+            raise Unauthenticated("this route needs a bank-system credential "
+                                  "(X-Agora-Service-Key: <name>:<secret>)")
         if "service" in levels:
-            raise Unauthenticated(f"this route needs an access token (Authorization: Bearer "
-                                  f"...) or a bank-system credential ({SERVICE_KEY_HEADER})")
+            raise Unauthenticated("this route needs an access token (Authorization: Bearer "
+                                  "...) or a bank-system credential (X-Agora-Service-Key)")
         raise Unauthenticated("this route needs an access token (Authorization: Bearer ...)")
     if actor.get("kind") == "service":
         if "service" in levels:
@@ -137,7 +137,10 @@ def _reason(error: Exception) -> str:
 
 def actor_from_claims(claims: dict[str, Any]) -> dict[str, Any]:
     roles = list(dict.fromkeys(["member", *claims["roles"]]))
-    return {"id": claims["sub"], "roles": roles, "kind": "user", "sid": claims.get("sid")}
+    actor = {"id": claims["sub"], "roles": roles, "kind": "user", "sid": claims.get("sid")}
+    if claims.get("lang"):  # the member's language (profile setting), for the answers' texts
+        actor["language"] = claims["lang"]
+    return actor
 
 
 # -- service credentials ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ Example::
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -32,6 +33,7 @@ import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 from werkzeug.wrappers import Response
 
+from services.shared import i18n
 from services.shared.errors import AgoraError
 
 log = logging.getLogger(__name__)
@@ -126,12 +128,15 @@ class Problem:
 
 def problem(status: int, detail: str, instance: str | None = None, request_id: str | None = None,
             errors: dict[str, Any] | None = None, extra: dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None) -> Problem:
+            headers: dict[str, str] | None = None, language: str | None = None) -> Problem:
+    """The problem document, its `title` and `detail` in `language` (French by default): a
+    detail found in the English catalogue (section `error`) is given in that language; any
+    other stays as the service wrote it (English)."""
     body: dict[str, Any] = {
         "type": f"urn:agora:problem:{slug(status)}",
-        "title": HTTPStatus(status).phrase,
+        "title": _title(status, language),
         "status": status,
-        "detail": detail,
+        "detail": localized_detail(detail, language),
         "instance": instance,
         "request_id": request_id,
     }
@@ -139,14 +144,33 @@ def problem(status: int, detail: str, instance: str | None = None, request_id: s
         body["errors"] = errors
     if extra:
         body.update(extra)
-    return Problem(status, body, dict(headers or {}))
+    headers = {**(headers or {}), "Content-Language": i18n.language_or_default(language)}
+    return Problem(status, body, headers)
+
+
+def _title(status: int, language: str | None) -> str:
+    key = f"problem.title.{status}"
+    return i18n.text(language, key) if i18n.has(key) else HTTPStatus(status).phrase
+
+
+@functools.cache
+def _error_keys() -> dict[str, str]:
+    """English text of a known message -> its catalogue key."""
+    return {text: key for key, text in i18n.catalogue("en").items()
+            if key.startswith(("error.", "problem.generic."))}
+
+
+def localized_detail(detail: str, language: str | None) -> str:
+    key = _error_keys().get(detail)
+    return i18n.text(language, key) if key else detail
 
 
 def problem_from_exception(error: BaseException, instance: str | None = None,
-                           request_id: str | None = None) -> Problem:
+                           request_id: str | None = None, language: str | None = None
+                           ) -> Problem:
     """The one place an exception becomes an HTTP answer."""
     if isinstance(error, eventlet.Timeout):
-        return problem(504, GENERIC_DETAIL[504], instance, request_id)
+        return problem(504, GENERIC_DETAIL[504], instance, request_id, language=language)
     if isinstance(error, RemoteError):
         name = error.exc_type
         message, details = _remote_payload(error.value)
@@ -175,7 +199,7 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
         extra["retry_after"] = retry_after
     if status == 405 and details.get("allow"):
         headers["Allow"] = ", ".join(details["allow"])
-    return problem(status, detail, instance, request_id, errors, extra, headers)
+    return problem(status, detail, instance, request_id, errors, extra, headers, language)
 
 
 def _status_for(error: BaseException, name: str) -> int:

@@ -57,7 +57,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
-from services.shared import commands
+from services.shared import commands, i18n
 from services.shared.errors import InvalidInput, NotFound
 
 from .auth import authorize, parse_auth
@@ -231,6 +231,7 @@ def routes_of(service_cls: type) -> list[RouteSpec]:
 def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
              values: dict[str, Any]) -> Response:
     request_id = request.environ.get(REQUEST_ID_ENV) or new_request_id()
+    actor = None
     try:
         settings: Settings = service.settings
         actor = service.auth.actor_for(request.headers)
@@ -246,7 +247,15 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
             return _idempotent(service, spec, handler, call, key, document)
         return _execute(service, spec, handler, call)
     except Exception as error:
-        return problem_from_exception(error, request.path, request_id).response()
+        return problem_from_exception(error, request.path, request_id,
+                                      reader_language(request, actor)).response()
+
+
+def reader_language(request: Request, actor: dict[str, Any] | None) -> str:
+    """The language of the reader: a member's profile setting (carried by the access token),
+    else the request's Accept-Language, else French."""
+    return (actor or {}).get("language") or i18n.negotiate(request.headers.get(
+        "Accept-Language"))
 
 
 def _execute(service, spec: RouteSpec, handler: Callable, call: Call) -> Response:
@@ -258,9 +267,11 @@ def _execute(service, spec: RouteSpec, handler: Callable, call: Call) -> Respons
             result = handler(service, call)
         return _respond(spec, result)
     except Exception as error:
-        return problem_from_exception(error, call.request.path, call.request_id).response()
+        return problem_from_exception(error, call.request.path, call.request_id,
+                                      reader_language(call.request, call.actor)).response()
     except eventlet.Timeout as error:  # a BaseException
-        return problem_from_exception(error, call.request.path, call.request_id).response()
+        return problem_from_exception(error, call.request.path, call.request_id,
+                                      reader_language(call.request, call.actor)).response()
 
 
 def _respond(spec: RouteSpec, result: Any) -> Response:
@@ -470,13 +481,16 @@ class GatewayWsgiApp(WsgiApp):
         except WerkzeugMethodNotAllowed as error:
             allow = sorted(set(error.valid_methods or ()) - {"HEAD"})
             response = problem(405, f"{method} is not allowed here", request.path, request_id,
-                               headers={"Allow": ", ".join(allow)}).response()
+                               headers={"Allow": ", ".join(allow)},
+                               language=reader_language(request, None)).response()
         except HTTPException as error:
             code = error.code or 404
             response = problem(code, "no such resource" if code == 404 else error.description,
-                               request.path, request_id).response()
+                               request.path, request_id,
+                               language=reader_language(request, None)).response()
         except Exception as error:
-            response = problem_from_exception(error, request.path, request_id).response()
+            response = problem_from_exception(error, request.path, request_id,
+                                              reader_language(request, None)).response()
         response.headers[REQUEST_ID_HEADER] = request_id
         self._cors(environ.get("HTTP_ORIGIN"), response)
         metric_method = method if method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",

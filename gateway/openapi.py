@@ -111,6 +111,12 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
             "schema": {"type": "string", "maxLength": 255},
             "description": "a retry with the same key returns the first answer"})
     operation["parameters"].append({
+        "in": "header", "name": "Accept-Language", "required": False,
+        "schema": {"type": "string", "maxLength": 200, "example": "fr-FR, en;q=0.8"},
+        "description": "fr | en: the language of error texts (problem+json title and detail) "
+                       "for anonymous requests; a signed-in member's `language` setting wins; "
+                       "French by default"})
+    operation["parameters"].append({
         "in": "header", "name": "X-Request-ID", "required": False,
         "schema": {"type": "string", "maxLength": 128},
         "description": "echoed; generated when absent"})

@@ -7,6 +7,7 @@ from nameko.rpc import RpcProxy
 
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
+from services.shared.errors import InvalidInput
 from services.shared.validation import multi_line, single_line
 
 from ..http import Call, route
@@ -49,6 +50,9 @@ class LogoutBody(Schema):
 class ProfilePatch(Schema):
     display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line])
     bio = fields.String(validate=[validate.Length(max=500), multi_line])
+    language = fields.String(validate=validate.OneOf(["fr", "en"]), metadata={
+        "description": "what I read Agora in: notifications, e-mails, error messages (the "
+                       "access tokens issued from now on carry it)"})
 
 
 class PasswordChange(Schema):
@@ -113,6 +117,21 @@ class PrivateProfile(PublicProfile):
     customer = fields.Boolean()
     verified_customer = fields.Boolean()
     advisor = fields.Nested(AdvisorAssignment, allow_none=True)
+    language = fields.String(metadata={"description": "fr (default) | en"})
+
+
+class UsersQuery(Schema):
+    """GET /users: `email` (admins; audited). A batch of public summaries by `ids` joins this
+    same route, the two parameters mutually exclusive."""
+
+    email = fields.String(validate=validate.Length(min=3, max=254), metadata={
+        "description": "admins: the member with this e-mail address (0 or 1 item); every "
+                       "lookup is audited as a privileged read"})
+
+
+class UserLookup(Schema):
+    items = fields.List(fields.Nested(PrivateProfile), required=True, metadata={
+        "description": "the member found (private profile: e-mail, roles, advisor), or none"})
 
 
 class TokenPair(Schema):
@@ -254,6 +273,19 @@ class IdentityRoutes:
         return self.identity.get_my_advisor(call.actor)
 
     # -- users
+
+    @route("GET", "/api/v1/users", auth="public", query=UsersQuery, response=UserLookup,
+           tags=["users"])
+    def find_users(self, call: Call):
+        """Look members up: `?email=` (admins) — to assign advisors from the bank's CRM
+
+        Admins only (401 without a token, 403 for others); the address is matched as identity
+        normalises it. Every lookup, found or not, is audited as a privileged read (who, when,
+        which member was found; not the address).
+        """
+        if not call.query.get("email"):
+            raise InvalidInput("give email", {"fields": {"email": ["required"]}})
+        return self.identity.find_users_by_email(call.actor, call.query["email"], call.client)
 
     @route("GET", "/api/v1/users/{id}", auth="public", response=PublicProfile, tags=["users"])
     def get_user(self, call: Call):

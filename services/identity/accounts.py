@@ -114,13 +114,16 @@ class TokenIssuer:
         self.audience = audience
         self.access_seconds = access_seconds
 
-    def issue(self, user_id: str, roles: list[str], session_id: str, now: datetime) -> str:
+    def issue(self, user_id: str, roles: list[str], session_id: str, now: datetime,
+              language: str | None = None) -> str:
         issued = int(now.timestamp())
         claims = {
             "iss": self.issuer, "aud": self.audience, "sub": user_id,
             "iat": issued, "nbf": issued, "exp": issued + self.access_seconds,
             "roles": sorted(set(roles) | {"member"}), "sid": session_id, "jti": new_id(),
         }
+        if language:  # the gateway answers in it (problem+json) without asking identity
+            claims["lang"] = language
         return jwt.encode(claims, self.key, algorithm="EdDSA",
                           headers={"kid": self.kid, "typ": "at+jwt"})
 

@@ -125,6 +125,7 @@ class UserState:
     advisor: Advisor | None = None
     joined_at: str | None = None
     erased: bool = False
+    language: str = "fr"  # what the member reads Agora in (i18n.LANGUAGES)
 
     @property
     def exists(self) -> bool:
@@ -151,7 +152,8 @@ def apply(state: UserState, event: Envelope) -> UserState:
     if event.type == PROFILE_UPDATED:
         if state.erased:
             return state
-        return replace(state, **{k: p[k] for k in ("display_name", "bio") if k in p})
+        return replace(state, **{k: p[k] for k in ("display_name", "bio", "language")
+                                 if k in p})
     if event.type == USER_ERASED:
         return replace(state, display_name=FORMER_MEMBER, bio="", erased=True, advisor=None)
     if event.type == ROLE_GRANTED:
@@ -213,9 +215,11 @@ def update_profile(state: UserState, changes: dict[str, Any]) -> list[NewEvent]:
         changed["display_name"] = name
     if "bio" in changes and changes["bio"] != state.bio:
         changed["bio"] = changes["bio"]
-    if not changed:
+    if not changed and changes.get("language", state.language) == state.language:
         return []
     refuse_confidential(changed)  # a profile is public and has no moderation queue to hold it
+    if changes.get("language", state.language) != state.language:
+        changed["language"] = changes["language"]
     return [NewEvent(PROFILE_UPDATED, {"user_id": state.id, **changed})]
 
 

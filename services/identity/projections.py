@@ -55,7 +55,8 @@ def _contact(rm: ReadModels, event: Envelope) -> None:
 
 @USERS.on(domain.PROFILE_UPDATED)
 def _profile(rm: ReadModels, event: Envelope) -> None:
-    changes = {k: v for k, v in event.payload.items() if k in ("display_name", "bio")}
+    changes = {k: v for k, v in event.payload.items()
+               if k in ("display_name", "bio", "language")}
     if changes:
         _unless_erased(rm, event.payload["user_id"], {"$set": changes})
 
@@ -150,6 +151,7 @@ def private_profile(user: dict, advisor: dict | None) -> dict:
         "customer": bool(user.get("customer")),
         "verified_customer": bool(user.get("verified_customer")),
         "advisor": advisor_view(assignment, advisor) if assignment and advisor else None,
+        "language": user.get("language") or "fr",
     }
 
 

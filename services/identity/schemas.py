@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.shared import i18n
 from services.shared.payloads import REGISTRY
 from services.shared.validation import multi_line, single_line
 
@@ -29,6 +30,21 @@ class ProfileUpdatedV1(Schema):
     user_id = fields.String(required=True)
     display_name = fields.String()
     bio = fields.String()
+
+
+@REGISTRY.register(domain.PROFILE_UPDATED, version=2)
+class ProfileUpdatedV2(Schema):
+    """Version 2 adds `language` (fr | en): what the member reads Agora in."""
+
+    user_id = fields.String(required=True)
+    display_name = fields.String()
+    bio = fields.String()
+    language = fields.String(validate=validate.OneOf(i18n.LANGUAGES))
+
+
+@REGISTRY.upcaster(domain.PROFILE_UPDATED, from_version=1)
+def _profile_v1_to_v2(payload):
+    return dict(payload)  # nothing to add: language is optional
 
 
 @REGISTRY.register(domain.ROLE_GRANTED, version=1)
@@ -112,11 +128,12 @@ class RegisterArgs(Schema):
 class ProfileArgs(Schema):
     display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line])
     bio = fields.String(validate=[validate.Length(max=500), multi_line])
+    language = fields.String(validate=validate.OneOf(i18n.LANGUAGES))
 
     @validates_schema
     def _something(self, data, **kwargs):
         if not data:
-            raise ValidationError("give display_name and/or bio", "_schema")
+            raise ValidationError("give display_name, bio and/or language", "_schema")
 
 
 class EraseArgs(Schema):

@@ -121,7 +121,7 @@ class IdentityService(HealthEndpoints):
         toolkit = self.kit
         return {
             "access_token": toolkit.tokens.issue(user_id, user.get("roles") or ["member"],
-                                                 session_id, utc_now()),
+                                                 session_id, utc_now(), user.get("language")),
             "token_type": "Bearer",
             "expires_in": toolkit.access_seconds,
             "refresh_token": refresh_token,

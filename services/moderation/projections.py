@@ -46,6 +46,8 @@ def _indexes(rm: ReadModels) -> None:
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
     rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
     rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING)], name="open")
+    rm["sla"].create_index([("answered", ASCENDING), ("breached", ASCENDING),
+                            ("channel", ASCENDING), ("published_ts", ASCENDING)], name="due")
     rm["sla"].create_index([("conversation_id", ASCENDING), ("answered", ASCENDING)],
                            name="conversation_open")
 

@@ -318,7 +318,7 @@ class ModerationService(HealthEndpoints):
         targets = self._sla_targets()
         now = datetime.now(UTC)
         raised = 0
-        for doc in self.views["sla"].find({"answered": False, "breached": False}).limit(500):
+        for doc in self._maybe_due(targets, now):
             reading = _reading(targets, doc, now)
             if not reading.breached:
                 continue
@@ -338,6 +338,16 @@ class ModerationService(HealthEndpoints):
             self.views.apply_commit(commit)
             raised += commit is not None
         return raised
+
+    def _maybe_due(self, targets: dict[str, Any], now: datetime):
+        """Open, unbreached clocks that may be due: per channel, those that have waited at
+        least the channel's shortest target in wall-clock time (opening hours only ever make
+        a deadline later), oldest first — never a scan of every waiting question."""
+        for channel in sla.CHANNELS:
+            cutoff = (now.timestamp() - sla.shortest_target(targets, channel)) * 1_000_000
+            yield from self.views["sla"].find(
+                {"answered": False, "breached": False, "channel": channel,
+                 "published_ts": {"$lte": cutoff}}).sort("published_ts", 1)
 
     # -- events --------------------------------------------------------------------------------
 

@@ -62,6 +62,15 @@ def target_for(targets: dict[str, Any], channel: str, category: str | None) -> T
     return Target(int(chosen["target_seconds"]), bool(chosen["business_hours"]))
 
 
+def shortest_target(targets: dict[str, Any], channel: str) -> int:
+    """The shortest target a clock of `channel` can have (site: its categories' too)."""
+    seconds = [int((targets["channels"].get(channel) or targets["channels"]["site"])[
+        "target_seconds"])]
+    if channel == "site":
+        seconds += [int(value["target_seconds"]) for value in targets["categories"].values()]
+    return min(seconds)
+
+
 # --- the calendar -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ from services.shared.mongo import database_name, mongo_uri, release_client, shar
 from services.shared.projections import ReadModels
 
 from . import domain, unsubscribe
-from .projections import member_names
+from .projections import member_language, member_names
 from .push import PushProvider, load_provider
 
 log = logging.getLogger(__name__)
@@ -359,15 +359,16 @@ class Deliveries:
 
     def _compose(self, mail: dict[str, Any]) -> EmailMessage | None:
         base = self.settings.web_base_url
+        language = member_language(ReadModels(self.db), mail["member_id"])  # theirs, now
         if mail.get("kind") == "digest":
             notices = [item["notice"] for item in self.db[DIGEST_ITEMS].find(
                 {"digest_id": mail["_id"]}).sort("ts", 1)]
             if not notices:
                 return None
-            content = domain.digest(notices, base)
+            content = domain.digest(notices, base, language)
         else:
             notices = [mail["notice"]]
-            content = domain.email(mail["notice"], base)
+            content = domain.email(mail["notice"], base, language)
         message = EmailMessage()
         name, address = parseaddr(self.settings.mail_from)
         message["From"] = formataddr((name, address))
@@ -395,7 +396,8 @@ class Deliveries:
         sent = 0
         for doc in self.push.claim(self.settings.batch_size):
             try:
-                content = domain.push(doc["notice"])
+                content = domain.push(doc["notice"],
+                                      member_language(ReadModels(self.db), doc["member_id"]))
                 data = {"notification_id": doc["_id"], "type": doc["notice"].get("type") or "",
                         "post_id": doc["notice"].get("post_id") or ""}
             except Exception as error:  # the same data fails the same way every time

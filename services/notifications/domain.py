@@ -23,6 +23,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.shared import i18n
 from services.shared.envelope import Envelope
 from services.shared.validation import as_single_line
 
@@ -239,8 +240,8 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
         out.update(decision=decision, target_type=p["target_type"], kind=titles.get("kind"),
                    reply_id=p["target_id"] if p["target_type"] == "reply" else None,
                    title=None)
-        if decision == "rejected":
-            out["reason"] = p["reason"]  # never the title: the text was not published
+        if decision == "rejected":  # never the title: the text was not published
+            out.update(reason=p["reason"], reason_code=p.get("reason_code"))
         elif decision == "redacted":
             out["title"] = p.get("title") or titles.get("title")  # the redacted version
         elif p["target_type"] == "post":
@@ -258,14 +259,12 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
 
 # --- what a message may say --------------------------------------------------------------------
 
-RENDERED_FIELDS = ("type", "actor_name", "kind", "reply_kind", "title", "status", "note",
-                   "reason", "decision", "target_type", "waited", "merged_into", "into_title",
-                   "channel")
-NOUNS = {"question": "question", "idea": "idea", "discussion": "discussion",
-         "article": "article", None: "contribution"}
+RENDERED_FIELDS = ("type", "actor_name", "by_team", "kind", "reply_kind", "title", "status",
+                   "note", "reason", "reason_code", "decision", "target_type", "waited",
+                   "merged_into", "into_title", "channel")
+KINDS = ("question", "idea", "discussion", "article")
 
 
-TEAM = "The community team"
 # a security notice reaches people whatever language they read: both, French first
 SECURITY_SUBJECT = ("Tentative d'inscription avec votre adresse / Registration attempt with your "
                     "address")
@@ -277,64 +276,76 @@ REGISTRATION_ATTEMPTED_TEXT = (
     "do, your account has not changed.")
 
 
-def with_actor_name(notice: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """The notice with who acted, by name: the community team for staff decisions, else the
-    member's current display name (None when not known yet)."""
-    name = TEAM if notice.get("by_team") else names.get(notice.get("actor_id") or "")
+def with_actor_name(notice: dict[str, Any], names: dict[str, str],
+                    language: str | None = None) -> dict[str, Any]:
+    """The notice with who acted, by name: the community team for staff decisions (in the
+    reader's language), else the member's current display name (None when not known yet)."""
+    name = i18n.text(language, "team") if notice.get("by_team") else \
+        names.get(notice.get("actor_id") or "")
     return {**notice, "actor_name": name}
 
 
-def render(notice: dict[str, Any]) -> str:
-    """One line saying what happened, from whitelisted public fields only."""
+def render(notice: dict[str, Any], language: str | None = None) -> str:
+    """One line saying what happened, in the reader's language (French by default), from
+    whitelisted public fields only."""
     n = {key: notice.get(key) for key in RENDERED_FIELDS}
     kind = n["type"]
-    who = n["actor_name"] or "Someone"
-    noun = NOUNS.get(n["kind"], "contribution")
-    about = f" “{n['title']}”" if n["title"] else ""
+
+    def say(key: str, **params: Any) -> str:
+        return i18n.text(language, key, **params)
+
+    who = say("team") if n["by_team"] else (n["actor_name"] or say("someone"))
+    noun_key = n["kind"] if n["kind"] in KINDS else "contribution"
+    noun = say(f"noun.{noun_key}")
+    about = say("quoted", title=n["title"]) if n["title"] else ""
     if kind in CONFIDENTIAL:
-        return "You have a new private message. Sign in to read it."
+        return say("notice.private_message")
     if kind == "account_security":
         return REGISTRATION_ATTEMPTED_TEXT
     if kind == "reply":
-        verb = "answered" if n["reply_kind"] == "answer" else "commented on"
-        return f"{who} {verb} your {noun}{about}"
-    if kind == "answer_accepted":
-        return f"{who} accepted your answer to{about or ' a question'}"
-    if kind == "mention":
-        return f"{who} mentioned you in{about or ' a contribution'}"
+        verb = "reply_answer" if n["reply_kind"] == "answer" else "reply_comment"
+        return say(f"notice.{verb}", who=who, noun=noun, about=about)
+    if kind in ("answer_accepted", "mention", "watched_activity"):
+        return say(f"notice.{kind}", who=who, about=about) if about else \
+            say(f"notice.{kind}_untitled", who=who)
     if kind == "followed_activity":
-        return f"{who} posted a new {noun}{about}"
-    if kind == "watched_activity":
-        return f"{who} replied in{about or ' a thread you watch'}"
+        return say("notice.followed_activity", who=who, new_noun=say(f"new_noun.{noun_key}"),
+                   about=about)
     if kind == "idea_status" and n["merged_into"]:
-        into = f" “{n['into_title']}”" if n["into_title"] else " another idea"
-        return (f"The idea{about} was merged into{into}: your vote and your follow "
-                f"now count there")
+        into = say("quoted", title=n["into_title"]) if n["into_title"] else \
+            say("notice.idea_merged_untitled_target")
+        return say("notice.idea_merged", about=about, into=into)
     if kind == "idea_status":
-        status = (n["status"] or "").replace("_", " ")
-        note = f" — {n['note']}" if n["note"] else ""
-        return f"The idea{about} is now {status}{note}"
+        status = n["status"] or "submitted"
+        label = say(f"idea_status.{status}") if i18n.has(f"idea_status.{status}") else status
+        note = say("notice.note", note=n["note"]) if n["note"] else ""
+        return say("notice.idea_status", about=about, status=label, note=note)
     if kind == "moderation":
-        thing = "reply" if n["target_type"] == "reply" else noun
+        thing = say("noun.reply") if n["target_type"] == "reply" else noun
         if n["decision"] == "rejected":
-            return f"Your {thing} was not published: {n['reason'] or 'refused by moderation'}"
+            code = n["reason_code"] or "other"
+            reason = say(f"reject_reason.{code}") if i18n.has(f"reject_reason.{code}") else \
+                (n["reason"] or say("reject_reason.other"))
+            return say("notice.moderation_rejected", thing=thing, reason=reason)
         if n["decision"] == "redacted":
-            return (f"Your {thing}{about} was published after the community managers edited "
-                    f"out personal or banking data")
-        return f"Your {thing}{about} was approved and published"
+            return say("notice.moderation_redacted", thing=thing, about=about)
+        return say("notice.moderation_approved", thing=thing, about=about)
     if kind == "sla_breach":
-        waiting = {"private": "A private conversation", "social": "A social-media case"}.get(
-            n["channel"] or "", f"A question{about}")
-        return f"{waiting} has waited more than {duration(n['waited'])} for staff"
-    return "You have a new notification"
+        channel = n["channel"] or "site"
+        waiting = say(f"notice.sla_{channel}") if channel in ("private", "social") else \
+            say("notice.sla_question", about=about)
+        return say("notice.sla_breach", waiting=waiting,
+                   duration=duration(n["waited"], language))
+    return say("notice.fallback")
 
 
-def duration(seconds: float | None) -> str:
+def duration(seconds: float | None, language: str | None = None) -> str:
     seconds = int(seconds or 0)
+    comma = i18n.language_or_default(language) == "fr"
     for unit, size in (("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds / size:g} {unit}" if seconds % size == 0 else \
-                f"{seconds / size:.1f} {unit}"
+            value = f"{seconds / size:g}" if seconds % size == 0 else f"{seconds / size:.1f}"
+            return f"{value.replace('.', ',') if comma else value} {unit}"
     return f"{seconds} s"
 
 
@@ -356,45 +367,38 @@ class Message:
     text: str
 
 
-def email(notice: dict[str, Any], base_url: str) -> Message:
-    line = render(notice)
+def email(notice: dict[str, Any], base_url: str, language: str | None = None) -> Message:
+    line = render(notice, language)
     # A title stored before titles were validated may hold a line break: never in a header.
     subject = SECURITY_SUBJECT if notice.get("type") == "account_security" else \
         _short(as_single_line(line), 150)
     return Message(f"[Agora] {subject}",
-                   f"{line}\n\n{link(base_url, notice)}\n\n{_footer(base_url)}")
+                   f"{line}\n\n{link(base_url, notice)}\n\n{_footer(base_url, language)}")
 
 
-def push(notice: dict[str, Any]) -> Message:
-    return Message("Agora", _short(render(notice), 120))
+def push(notice: dict[str, Any], language: str | None = None) -> Message:
+    return Message("Agora", _short(render(notice, language), 120))
 
 
-def digest(notices: list[dict[str, Any]], base_url: str) -> Message:
+def digest(notices: list[dict[str, Any]], base_url: str, language: str | None = None
+           ) -> Message:
     """One e-mail for a member's waiting notifications, grouped by type."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for notice in sorted(notices, key=lambda n: (PRIORITY.index(n["type"]), n.get("ts", 0))):
         groups.setdefault(notice["type"], []).append(notice)
     lines = []
     for kind, items in groups.items():
-        lines.append(f"{DIGEST_HEADINGS.get(kind, kind)} ({len(items)})")
-        lines += [f"- {render(item)}\n  {link(base_url, item)}" for item in items]
+        heading = i18n.text(language, f"digest.{kind}") if i18n.has(f"digest.{kind}") else kind
+        lines.append(f"{heading} ({len(items)})")
+        lines += [f"- {render(item, language)}\n  {link(base_url, item)}" for item in items]
         lines.append("")
-    count = len(notices)
-    return Message(f"[Agora] Your digest: {count} notification{'s' if count > 1 else ''}",
-                   "\n".join(lines) + "\n" + _footer(base_url))
+    return Message(i18n.text(language, "mail.digest_subject", count=len(notices)),
+                   "\n".join(lines) + "\n" + _footer(base_url, language))
 
 
-DIGEST_HEADINGS = {
-    "reply": "Replies to your contributions", "answer_accepted": "Accepted answers",
-    "mention": "Mentions", "followed_activity": "From people you follow",
-    "watched_activity": "In threads you watch", "idea_status": "Ideas you follow",
-    "moderation": "Moderation", "private_message": "Private messages",
-    "sla_breach": "Response-time alerts",
-}
-
-
-def _footer(base_url: str) -> str:
-    return f"Choose what you receive: {base_url.rstrip('/')}/settings/notifications"
+def _footer(base_url: str, language: str | None = None) -> str:
+    return i18n.text(language, "mail.footer",
+                     url=f"{base_url.rstrip('/')}/settings/notifications")
 
 
 def _short(text: str, limit: int) -> str:

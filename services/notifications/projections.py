@@ -67,6 +67,8 @@ def _member(rm: ReadModels, event: Envelope) -> None:
     fields: dict[str, Any] = {}
     if p.get("display_name"):
         fields.update(display_name=p["display_name"], handle=domain.handle(p["display_name"]))
+    if p.get("language"):  # what the member reads notifications and e-mails in
+        fields["language"] = p["language"]
     update: dict[str, Any] = {"$set": fields} if fields else {}
     if "roles" in p:
         update["$addToSet"] = {"roles": {"$each": p["roles"]}}
@@ -135,6 +137,17 @@ def _relation(rm: ReadModels, event: Envelope) -> None:
         rm[collection].update_one({"_id": doc_id}, {"$set": {"moved_to": p["merged_into"]}})
     else:
         rm[collection].delete_one({"_id": doc_id})
+
+
+def member_languages(rm: ReadModels, member_ids) -> dict[str, str | None]:
+    wanted = sorted({member_id for member_id in member_ids if member_id})
+    return {doc["_id"]: doc.get("language") for doc in rm["members"].find(
+        {"_id": {"$in": wanted}}, {"language": 1})} if wanted else {}
+
+
+def member_language(rm: ReadModels, member_id: str) -> str | None:
+    """The member's language (profile setting), None when not known: French is used."""
+    return member_languages(rm, [member_id]).get(member_id)
 
 
 def member_names(rm: ReadModels, member_ids) -> dict[str, str]:

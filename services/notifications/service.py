@@ -22,7 +22,7 @@ from services.shared.validation import load_input
 
 from . import domain, unsubscribe
 from .delivery import DeliveryProvider
-from .projections import VIEWS, member_names
+from .projections import VIEWS, member_language, member_names
 from .schemas import (
     InboxQuerySchema,
     MarkReadSchema,
@@ -69,7 +69,9 @@ class NotificationsService(HealthEndpoints):
         items, cursor = pagination.page(documents, "ts", limit)
         base = self.delivery.settings.web_base_url
         names = member_names(self.views.rm, [doc.get("actor_id") for doc in items])
-        return {"items": [present(domain.with_actor_name(doc, names), base) for doc in items],
+        language = member_language(self.views.rm, member_id)
+        return {"items": [present(domain.with_actor_name(doc, names, language), base, language)
+                          for doc in items],
                 "next_cursor": cursor, "unread": self._unread(member_id)}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -195,13 +197,15 @@ class NotificationsService(HealthEndpoints):
         self._received(event)
 
 
-def present(doc: dict[str, Any], base_url: str) -> dict[str, Any]:
+def present(doc: dict[str, Any], base_url: str, language: str | None = None
+            ) -> dict[str, Any]:
     out = {key: doc.get(key) for key in (
         "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "conversation_id",
         "kind", "title", "status", "reason", "decision", "merged_into", "channel")}
     if doc.get("type") in domain.CONFIDENTIAL:
         out["title"] = None
-    out.update(id=doc["_id"], text=domain.render(doc), link=domain.link(base_url, doc),
+    out.update(id=doc["_id"], text=domain.render(doc, language),
+               link=domain.link(base_url, doc),
                email=(doc.get("channels") or {}).get("email"),
                push=bool((doc.get("channels") or {}).get("push")))
     return out

@@ -24,6 +24,13 @@ import os
 import sys
 
 
+def _say(key: str, **params) -> str:
+    """A message of `agora` in the operator's language (AGORA_LANGUAGE, else the locale)."""
+    from . import i18n
+
+    return i18n.text(i18n.cli_language(), key, **params)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -133,7 +140,7 @@ def _migrate(args) -> int:
             from gateway.storage import ensure_indexes
 
             ensure_indexes(_database(service)[1])
-            print(f"{service}: indexes ready")
+            print(_say("cli.indexes_ready", service=service))
             continue
         _, store = _service_store(service)
         store.ensure_indexes()
@@ -143,7 +150,7 @@ def _migrate(args) -> int:
                 projection.ensure_indexes(ReadModels(store.db))
         if hasattr(module, "ensure_indexes"):
             module.ensure_indexes(store.db)
-        print(f"{service}: indexes ready")
+        print(_say("cli.indexes_ready", service=service))
     return 0
 
 
@@ -164,7 +171,7 @@ def _relay(args) -> int:
     config, store = _service_store(args.service)
     relay = OutboxRelay(store, config["AMQP_URI"])
     try:
-        print(f"{args.service}: {relay.drain()} event(s) published")
+        print(_say("cli.relayed", service=args.service, count=relay.drain()))
     finally:
         relay.release_lease()
         relay.close()
@@ -185,7 +192,7 @@ def _dead_letters(args) -> int:
             print(json.dumps(letter))
     else:
         moved = dead_letters.redrive(amqp_uri, args.service, args.ids, args.limit)
-        print(f"{args.service}: {moved} dead letter(s) re-driven")
+        print(_say("cli.redriven", service=args.service, count=moved))
     return 0
 
 
@@ -199,15 +206,15 @@ def _outbox_dead_letters(args) -> int:
     try:
         delivery = importlib.import_module(f"services.{args.service}.delivery")
     except ModuleNotFoundError:
-        print(f"{args.service} has no delivery outboxes", file=sys.stderr)
+        print(_say("cli.no_outboxes", service=args.service), file=sys.stderr)
         return 2
     db = shared_client(mongo_uri(config))[database_name(config, args.service)]
     settings = delivery.DeliverySettings.from_config(config)
     outboxes = delivery.Deliveries(db, settings, pusher=None).outboxes()
     outbox = outboxes.get(args.outbox)
     if outbox is None:
-        print(f"no outbox {args.outbox!r}; {args.service} has: {', '.join(outboxes)}",
-              file=sys.stderr)
+        print(_say("cli.no_such_outbox", outbox=args.outbox, service=args.service,
+                   names=", ".join(outboxes)), file=sys.stderr)
         return 2
     if args.action == "count":
         print(outbox.count_dead())
@@ -216,7 +223,8 @@ def _outbox_dead_letters(args) -> int:
             print(json.dumps({"id": letter.pop("_id"), **letter}, default=str))
     else:
         moved = outbox.redrive(args.ids, args.limit)
-        print(f"{args.service} {args.outbox}: {moved} dead letter(s) re-driven")
+        print(_say("cli.outbox_redriven", service=args.service, outbox=args.outbox,
+                   count=moved))
     return 0
 
 
@@ -234,14 +242,14 @@ def _send_digests(args) -> int:
     deliveries = Deliveries(db, DeliverySettings.from_config(config), pusher=None)
     queued = deliveries.enqueue()
     made = deliveries.run_digests(force=args.now)
-    print(f"notifications: {made} digest e-mail(s) made ({queued} notification(s) queued)")
+    print(_say("cli.digests_made", made=made, queued=queued))
     if args.send:
         sent = 0
         while (batch := deliveries.send_mail()) > 0:
             sent += batch
-        print(f"notifications: {sent} e-mail(s) sent")
+        print(_say("cli.digests_sent", sent=sent))
     elif made:
-        print("notifications: the running notifications service sends them")
+        print(_say("cli.digests_handover"))
     return 0
 
 

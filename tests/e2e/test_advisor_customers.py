@@ -78,3 +78,32 @@ def test_an_advisor_sees_each_customer_with_open_conversations_and_public_activi
     assert seen == [third.id, second.id, first.id]
     problem(api.get("/api/v1/me/customers", user=advisor, params={"cursor": "nope"}), 400)
     assert [c["customer"]["id"] for c in page_of(other_advisor)["items"]] == [stranger.id]
+
+
+def test_admins_look_members_up_by_email_to_assign_advisors_and_each_lookup_is_audited(
+        platform, api, mongo_client, conversations_db):  # noqa: F811
+    admin, advisor = platform.admin, staff(platform, "advisor")
+    customer, member = api.new_user(customer=True), api.new_user()
+    identity_db = mongo_client[f"{platform.db_prefix}_identity"]
+
+    problem(api.get("/api/v1/users", params={"email": customer.email}), 401)
+    problem(api.get("/api/v1/users", params={"email": customer.email}, user=member), 403)
+    problem(api.get("/api/v1/users", user=admin), 400)
+    problem(api.get("/api/v1/users", params={"email": "not-an-address"}, user=admin), 400)
+
+    # the bank's CRM knows the customer by e-mail: find them, then assign their advisor
+    found = ok(api.get("/api/v1/users", params={"email": f"  {customer.email.upper()} "},
+                       user=admin))["items"]
+    assert [(m["id"], m["email"], m["customer"]) for m in found] == [
+        (customer.id, customer.email, True)]
+    assign(platform, api, conversations_db, customer, advisor)
+    assert ok(api.get("/api/v1/users", params={"email": customer.email},
+                      user=admin))["items"][0]["advisor"]["advisor"]["id"] == advisor.id
+    assert ok(api.get("/api/v1/users", params={"email": "nobody@e2e.test"},
+                      user=admin))["items"] == []
+
+    reads = list(identity_db["privileged_reads"].find({"actor_id": admin.id}).sort("at", 1))
+    assert [r["found_user_id"] for r in reads[-3:]] == [customer.id, customer.id, None]
+    assert all(r["action"] == "user_by_email" and r["correlation_id"] for r in reads[-3:])
+    assert not any(customer.email in str(r) for r in reads)  # the address is not kept
+    assert identity_db["privileged_reads"].count_documents({"actor_id": member.id}) == 0

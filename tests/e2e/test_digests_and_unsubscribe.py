@@ -22,7 +22,8 @@ def unsubscribe_path(message) -> str:
     return f"{parts.path}?{parts.query}"
 
 
-def test_a_daily_digest_at_the_members_hour_and_one_click_unsubscribe(platform, api):
+def test_a_daily_digest_at_the_members_hour_and_one_click_unsubscribe(platform, api,
+                                                                      mongo_client):
     member, helper = api.new_user(display_name="Mia Digest"), api.new_user(
         display_name="Hugo Helper")
     chosen = ok(api.put(PREFS, user=member, json={
@@ -43,15 +44,20 @@ def test_a_daily_digest_at_the_members_hour_and_one_click_unsubscribe(platform, 
     reply_visible(api, answer["id"])
     assert notified(api, member, "reply", reply_id=answer["id"])["email"] == "daily"
 
-    # the SRE command: nothing is due before the member's 07:00 in Auckland...
-    due = platform.agora("notifications", "send-digests")
+    # the SRE command: the member's item is not due before 07:00 in Auckland...
+    items = mongo_client[f"{platform.db_prefix}_notifications"]["digest_items"]
+    wait_for(lambda: items.find_one({"member_id": member.id}), message="the item waits")
+    due = platform.agora("notifications", "send-digests", env={"AGORA_LANGUAGE": "en"})
     assert due.returncode == 0, due.stderr
-    assert "0 digest e-mail(s) made" in due.stdout
+    assert re.search(r"\d+ digest e-mail\(s\) made", due.stdout), due.stdout
+    assert items.find_one({"member_id": member.id})["digest_id"] is None
     # ... and --now sends every waiting digest at once (the running service sends it)
-    forced = platform.agora("notifications", "send-digests", "--now")
-    assert forced.returncode == 0 and "1 digest e-mail(s) made" in forced.stdout, forced
-    digest = mail(platform, member, "Hugo Helper answered your question")
-    assert "digest" in digest["Subject"].lower()
+    forced = platform.agora("notifications", "send-digests", "--now",
+                            env={"AGORA_LANGUAGE": "fr"})  # an SRE in French
+    assert forced.returncode == 0, forced.stderr
+    assert re.search(r"[1-9]\d* résumé\(s\) par e-mail préparé\(s\)", forced.stdout), forced
+    digest = mail(platform, member, "Hugo Helper a répondu à votre question")
+    assert digest["Subject"] == "[Agora] Votre résumé : 1 notification(s)"
     assert parsedate_to_datetime(digest["Date"]).tzinfo is not None
     assert re.fullmatch(r"<digest\.[A-Za-z0-9.-]+@agora\.local>", digest["Message-ID"])
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -60,7 +66,7 @@ def test_a_daily_digest_at_the_members_hour_and_one_click_unsubscribe(platform, 
     # an immediate e-mail carries the same headers (the helper's answer was accepted)
     ok(api.put(f"/api/v1/posts/{question['id']}/accepted-reply", user=member,
                json={"reply_id": answer["id"]}))
-    immediate = mail(platform, helper, "accepted your answer")
+    immediate = mail(platform, helper, "a accepté votre réponse")
     assert immediate["Date"] and immediate["Message-ID"] != digest["Message-ID"]
     assert immediate["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 

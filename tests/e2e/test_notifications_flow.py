@@ -50,28 +50,32 @@ def test_follow_approve_answer_accept_notify_in_app_and_by_email(platform, api):
     in_home(api, follower, question["id"])
     notice = notified(api, follower, "followed_activity", post_id=question["id"])
     assert notice["read"] is False
-    assert notice["text"] == "Alice Auteur posted a new question “Carte bloquée en voyage”"
+    assert notice["text"] == "Alice Auteur a publié une nouvelle question « Carte bloquée en " \
+                             "voyage »"  # French: the members chose no language
     assert ok(api.get("/api/v1/me/notifications/unread-count", user=follower))["unread"] >= 1
     sent = mail(platform, follower, "Carte bloquée en voyage")
-    assert sent["Subject"].startswith("[Agora] Alice Auteur posted a new question")
+    assert sent["Subject"].startswith("[Agora] Alice Auteur a publié une nouvelle question")
     # A: told the CMs approved it
     approved = notified(api, author, "moderation", decision="approved")
-    assert approved["text"] == "Your question “Carte bloquée en voyage” was approved and published"
+    assert approved["text"] == "Nous avons approuvé et publié votre question « Carte bloquée " \
+                               "en voyage »"
 
     # C answers -> A is notified
     answer = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,
                          json={"body": "Appelez le service d'opposition."}), 201)
     reply_visible(api, answer["id"])
     replied = notified(api, author, "reply", reply_id=answer["id"])
-    assert replied["text"] == "Chloé Conseil answered your question “Carte bloquée en voyage”"
-    mail(platform, author, "Chloé Conseil answered your question")
+    assert replied["text"] == "Chloé Conseil a répondu à votre question « Carte bloquée en " \
+                              "voyage »"
+    mail(platform, author, "Chloé Conseil a répondu à votre question")
 
     # A accepts -> C is notified
     ok(api.put(f"/api/v1/posts/{question['id']}/accepted-reply", user=author,
                json={"reply_id": answer["id"]}))
     accepted = notified(api, helper, "answer_accepted")
-    assert accepted["text"] == "Alice Auteur accepted your answer to “Carte bloquée en voyage”"
-    mail(platform, helper, "accepted your answer")
+    assert accepted["text"] == "Alice Auteur a accepté votre réponse à « Carte bloquée en " \
+                               "voyage »"
+    mail(platform, helper, "a accepté votre réponse")
 
     # reading
     marked = ok(api.post("/api/v1/me/notifications/read", user=follower,
@@ -92,9 +96,9 @@ def test_voters_are_notified_of_an_idea_status_change(platform, api):
     ok(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager,
                json={"status": "under_review", "note": "Nous étudions la question."}))
     notice = notified(api, voter, "idea_status", post_id=idea["id"])
-    assert notice["text"] == ("The idea “Paiement mobile sans contact” is now under review — "
-                              "Nous étudions la question.")
-    mail(platform, voter, "is now under review")
+    assert notice["text"] == ("Le statut de l'idée « Paiement mobile sans contact » est "
+                              "maintenant : à l'étude — Nous étudions la question.")
+    mail(platform, voter, "maintenant : à l'étude")
     notified(api, author, "idea_status", post_id=idea["id"])
 
 
@@ -130,7 +134,7 @@ def test_a_private_message_is_announced_never_quoted(platform, api, mongo_client
     notice = notified(api, advisor, "private_message")
     assert notice["conversation_id"] == conversation["id"] and notice["title"] is None
     assert notice["link"].endswith(f"/conversations/{conversation['id']}")
-    sent = mail(platform, advisor, "private message")
+    sent = mail(platform, advisor, "nouveau message privé")
     for text in (secret, "FR76", "Plafond de ma carte"):
         assert text not in sent["Subject"] + sent.get_content() + json.dumps(notice)
     assert not [n for n in inbox(api, member)["items"] if n["type"] == "private_message"]

@@ -71,14 +71,16 @@ def test_cms_set_targets_and_every_channel_runs_a_clock_that_alerts(platform, ap
         assert social["channel"] == "social"
 
         alert = notified(api, manager, "sla_breach", post_id=question["id"])
-        assert alert["text"] == ("A question “Plafond de carte à l'étranger” has waited more "
-                                 "than 1 s for staff")
+        assert alert["text"] == ("Une question « Plafond de carte à l'étranger » attend une "
+                                 "réponse de l'équipe depuis plus de 1 s")
         private_alert = notified(api, advisor, "sla_breach",
                                  conversation_id=conversation["id"])
-        assert private_alert["text"] == "A private conversation has waited more than 1 s for staff"
+        assert private_alert["text"] == ("Une conversation privée attend une réponse de "
+                                         "l'équipe depuis plus de 1 s")
         assert private_alert["title"] is None  # the subject stays private
         assert notified(api, manager, "sla_breach", conversation_id=mention[
-            "conversation_id"])["text"] == "A social-media case has waited more than 1 s for staff"
+            "conversation_id"])["text"] == ("Un cas venu des réseaux sociaux attend une réponse "
+                                            "de l'équipe depuis plus de 1 s")
 
         # staff answer: the private clock stops and counts as answered (late)
         ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,

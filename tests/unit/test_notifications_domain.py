@@ -87,8 +87,11 @@ def test_a_merge_tells_the_duplicates_people_where_their_vote_went():
     shown = {**domain.details(merged, {"title": "Card blocked", "into_title": "Cards 2"}),
              "type": "idea_status"}
     assert shown["merged_into"] == "p2" and shown["status"] == "already_exists"
-    assert domain.render(shown) == ("The idea “Card blocked” was merged into “Cards 2”: your "
-                                    "vote and your follow now count there")
+    assert domain.render(shown, "en") == ("The idea “Card blocked” was merged into “Cards 2”: "
+                                          "your vote and your follow now count there")
+    assert domain.render(shown, "fr") == ("L'idée « Card blocked » a été fusionnée avec "
+                                          "« Cards 2 » : votre vote et votre suivi y sont "
+                                          "reportés")
     assert domain.link("https://x.test", shown) == "https://x.test/posts/p2"
 
 
@@ -158,16 +161,30 @@ def notice(**fields):
             "title": "Card blocked", "post_id": "p1", "reply_id": "r1", **fields}
 
 
-def test_rendering_each_type():
-    assert domain.render(notice()) == "Carl answered your question “Card blocked”"
-    assert domain.render(notice(reply_kind="comment", kind="idea")) == \
+def test_rendering_each_type_in_english_and_in_french():
+    rejected = notice(type="moderation", decision="rejected", reason="Spam or advertising",
+                      reason_code="spam", target_type="post")
+    status = notice(type="idea_status", status="under_review", note="Soon", kind="idea")
+    by_team = notice(type="moderation", decision="approved", target_type="reply",
+                     by_team=True, actor_name=None)
+    assert domain.render(notice(), "en") == "Carl answered your question “Card blocked”"
+    assert domain.render(notice(), "fr") == "Carl a répondu à votre question « Card blocked »"
+    assert domain.render(notice(reply_kind="comment", kind="idea"), "en") == \
         "Carl commented on your idea “Card blocked”"
-    assert domain.render(notice(type="moderation", decision="rejected", reason="Spam",
-                                target_type="post")) == \
-        "Your question was not published: Spam"
-    assert domain.render(notice(type="idea_status", status="under_review", note="Soon",
-                                kind="idea")) == \
-        "The idea “Card blocked” is now under review — Soon"
+    assert domain.render(notice(reply_kind="comment", kind="idea"), "fr") == \
+        "Carl a commenté votre idée « Card blocked »"
+    assert domain.render(rejected, "en") == "Your question was not published: Spam or advertising"
+    assert domain.render(rejected, "fr") == \
+        "Nous n'avons pas publié votre question : Spam ou publicité"
+    assert domain.render(status, "en") == "The idea “Card blocked” is now under review — Soon"
+    assert domain.render(status, "fr") == \
+        "Le statut de l'idée « Card blocked » est maintenant : à l'étude — Soon"
+    assert domain.render(by_team, "fr").startswith("Nous avons approuvé et publié votre réponse")
+    assert domain.render(notice(type="followed_activity", kind="article"), "fr") == \
+        "Carl a publié un nouvel article « Card blocked »"
+    assert domain.render(notice()) == domain.render(notice(), "fr")  # French by default
+    assert domain.with_actor_name({"by_team": True}, {}, "en")["actor_name"] == \
+        "The community team"
     assert domain.link("https://x.test/", notice()) == "https://x.test/posts/p1#r1"
 
 
@@ -189,16 +206,21 @@ def test_a_digest_groups_by_type():
     items = [notice(type="watched_activity", title="A", ts=1),
              notice(type="reply", title="B", ts=2), notice(type="watched_activity", title="C",
                                                            ts=3)]
-    message = domain.digest(items, "https://x.test")
-    assert message.subject == "[Agora] Your digest: 3 notifications"
+    message = domain.digest(items, "https://x.test", "en")
+    assert message.subject == "[Agora] Your digest: 3 notification(s)"
     assert message.text.index("Replies to your contributions (1)") < \
         message.text.index("In threads you watch (2)")
     assert message.text.index("“A”") < message.text.index("“C”")
+    french = domain.digest(items, "https://x.test", "fr")
+    assert french.subject == "[Agora] Votre résumé : 3 notification(s)"
+    assert "Réponses à vos contributions (1)" in french.text
+    assert "Choisissez ce que vous recevez : https://x.test/settings/notifications" in french.text
 
 
 def test_waiting_times_read_naturally():
-    assert [domain.duration(s) for s in (1, 90, 600, 3600, 43200, 5400)] == [
+    assert [domain.duration(s, "en") for s in (1, 90, 600, 3600, 43200, 5400)] == [
         "1 s", "1.5 min", "10 min", "1 h", "12 h", "1.5 h"]
+    assert domain.duration(5400, "fr") == "1,5 h"
 
 
 def test_retries_back_off_exponentially_up_to_a_cap():

@@ -38,6 +38,7 @@ def agora(monkeypatch, notifications_config, capsys):
     monkeypatch.setenv("MONGO_URI", notifications_config["MONGO_URI"])
     monkeypatch.setenv("MONGO_DB_PREFIX", notifications_config["MONGO_DB_PREFIX"])
     monkeypatch.setenv("AMQP_URI", notifications_config["AMQP_URI"])
+    monkeypatch.setenv("AGORA_LANGUAGE", "en")  # the messages this test reads
 
     def run(*args: str) -> list[str]:
         capsys.readouterr()

@@ -48,13 +48,15 @@ def test_a_followed_members_post_notifies_in_app_and_by_mail(rpc, mailsink):
     follow(rpc, follower, author)
     post_id = published(rpc, post(rpc, author, title="Plafond carte à l'étranger"))
     [notice] = notified(rpc, follower, "followed_activity")
-    assert notice["text"] == "Marie Dubois posted a new question “Plafond carte à l'étranger”"
+    # French: the member set no language (the default)
+    assert notice["text"] == "Marie Dubois a publié une nouvelle question « Plafond carte à " \
+                             "l'étranger »"
     assert notice["link"] == f"https://community.bank.test/posts/{post_id}"
     assert notice["read"] is False and notice["email"] == "immediate"
     assert rpc.notifications.unread_count(actor(follower)) == {"unread": 1}
     [mail] = mails(mailsink, follower)
-    assert mail["Subject"] == "[Agora] Marie Dubois posted a new question “Plafond carte à " \
-                              "l'étranger”"
+    assert mail["Subject"] == "[Agora] Marie Dubois a publié une nouvelle question « Plafond " \
+                              "carte à l'étranger »"
     assert f"/posts/{post_id}" in mail.get_content() and mail["Message-ID"]
     assert kinds(rpc, author) == []  # never of one's own action
 
@@ -68,13 +70,13 @@ def test_answers_acceptance_watchers_and_one_notice_per_event(rpc, mailsink, mon
     rpc.feeds.watch(actor(mentioned), question, True)
     answer = reply(rpc, helper, question, body="Ask @ZoeMentionnee, she knows. @nobody-here")
     [to_asker] = notified(rpc, asker, "reply")
-    assert to_asker["text"] == "Helper Two answered your question “Virement bloqué”"
+    assert to_asker["text"] == "Helper Two a répondu à votre question « Virement bloqué »"
     assert to_asker["reply_id"] == answer
     notified(rpc, watcher, "watched_activity")
     notified(rpc, mentioned, "mention")
     assert kinds(rpc, mentioned) == ["mention"]  # mentioned and watching: one notice
     assert kinds(rpc, helper) == []
-    mails(mailsink, asker, containing="answered your question")
+    mails(mailsink, asker, containing="a répondu à votre question")
     assert not mailsink.messages(to=watcher["email"])  # watched threads: daily digest
     pushes = mongo_client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"][
         "outgoing_push"]
@@ -84,8 +86,8 @@ def test_answers_acceptance_watchers_and_one_notice_per_event(rpc, mailsink, mon
 
     rpc.posts.accept_reply(actor(asker), question, {"reply_id": answer})
     [accepted] = notified(rpc, helper, "answer_accepted")
-    assert accepted["text"] == "Asker One accepted your answer to “Virement bloqué”"
-    mails(mailsink, helper, containing="accepted your answer")
+    assert accepted["text"] == "Asker One a accepté votre réponse à « Virement bloqué »"
+    mails(mailsink, helper, containing="a accepté votre réponse")
     # an edit keeping the mention does not mention her twice
     rpc.posts.edit_reply(actor(helper), answer, {"body": "Ask @zoe.mentionnee (edited)"})
     wait_for(lambda: rpc.posts.get_reply(None, answer)["revision"] == 2)
@@ -105,9 +107,9 @@ def test_idea_status_changes_notify_voters_and_watchers(rpc, mailsink):
                                                      "note": "Prévu pour juin"})
     for member in (voter, watcher, author):
         [notice] = notified(rpc, member, "idea_status")
-        assert notice["text"] == ("The idea “Virements instantanés gratuits” is now under review — "
-                                  "Prévu pour juin")
-    mails(mailsink, voter, containing="is now under review")
+        assert notice["text"] == ("Le statut de l'idée « Virements instantanés gratuits » est "
+                                  "maintenant : à l'étude — Prévu pour juin")
+    mails(mailsink, voter, containing="maintenant : à l'étude")
     assert kinds(rpc, manager) == []
 
 
@@ -124,13 +126,13 @@ def test_moderation_decisions_reach_the_author_without_confidential_text(rpc, ma
     rpc.moderation.decide(actor(manager), queued(refused)["id"],
                           {"decision": "reject", "reason_code": "spam"})
     [rejected] = notified(rpc, author, "moderation", decision="rejected")
-    assert rejected["text"] == "Your question was not published: Spam or advertising"
+    assert rejected["text"] == "Nous n'avons pas publié votre question : Spam ou publicité"
     assert rejected["title"] is None
     item = queued(held)
     rpc.moderation.decide(actor(manager), item["id"], {
         "decision": "redact", "body": item["proposal"]["body"]})
     [redacted] = notified(rpc, author, "moderation", decision="redacted")
-    assert "edited out personal or banking data" in redacted["text"]
+    assert "après en avoir retiré des données personnelles ou bancaires" in redacted["text"]
     notified(rpc, follower, "followed_activity")
     everything = mails(mailsink, author, count=2) + mails(mailsink, follower)
     for mail in everything:
@@ -165,9 +167,10 @@ def test_preferences_turn_email_off_and_digests_group_the_rest(rpc, mailsink):
     wait_for(lambda: rpc.notifications.deliver_now(True)["digests"] == 0 and
              mailsink.messages(to=follower["email"]))
     [digest] = mailsink.messages(to=follower["email"])
-    assert digest["Subject"] == "[Agora] Your digest: 2 notifications"
+    assert digest["Subject"] == "[Agora] Votre résumé : 2 notification(s)"
     body = digest.get_content()
-    assert "From people you follow (2)" in body and "“Deuxième”" in body and "“Troisième”" in body
+    assert "Des personnes que vous suivez (2)" in body and "« Deuxième »" in body and \
+        "« Troisième »" in body
     rpc.notifications.deliver_now(True)
     assert len(mailsink.messages(to=follower["email"])) == 1  # each item in one digest only
 

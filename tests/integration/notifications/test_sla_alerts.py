@@ -26,7 +26,7 @@ def test_an_sla_breach_notifies_every_community_manager(rpc, mailsink):
     for manager in managers:
         [alert] = notified(rpc, manager, "sla_breach")
         assert alert["post_id"] == question
-        assert alert["text"] == "A question “Personne ne répond ?” has waited more than 1 s " \
-                                "for staff"
-        mails(mailsink, manager, containing="has waited more than")
+        assert alert["text"] == "Une question « Personne ne répond ? » attend une réponse de " \
+                                "l'équipe depuis plus de 1 s"
+        mails(mailsink, manager, containing="attend une réponse de l'équipe")
     assert rpc.notifications.inbox(actor(bystander), None)["items"] == []

@@ -1,0 +1,1 @@
+"""The catalogues of services/shared/i18n.py (a package so that the image ships them)."""
