@@ -97,6 +97,8 @@ STATUS_BY_ERROR: dict[str, int] = {
     "IncorrectSignature": 502,   # same: arguments the service does not take
     "MalformedRequest": 502,
     "UnknownService": 503,
+    # kombu's, raised in the gateway: the broker cannot be reached (a retry later may work)
+    "OperationalError": 503,
     "ContainerBeingKilled": 503,
 }
 

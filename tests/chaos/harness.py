@@ -58,23 +58,58 @@ _platforms = iter(range(1, 1000))
 class ChaosPlatform(Platform):
     """The e2e platform whose processes a test may SIGKILL and restart."""
 
-    def __init__(self, workdir: Path, mongo_client):
+    def __init__(self, workdir: Path, mongo_client, private_amqp_uri: str | None = None,
+                 private_mongo_uri: str | None = None, retry_delays_ms: str = RETRY_DELAYS_MS):
         super().__init__(workdir)
         self.mongo = mongo_client
         number = next(_platforms)
         self.vhost = f"agora-chaos-{RUN_ID}-{number}"
         self.db_prefix = f"chaos{RUN_ID}{number}"
-        self.amqp_uri = _with_vhost(AMQP_URI, self.vhost)
+        self.private_amqp_uri = private_amqp_uri  # a broker of our own: its default vhost
+        self.private_mongo_uri = private_mongo_uri
+        self.amqp_uri = private_amqp_uri or _with_vhost(AMQP_URI, self.vhost)
+        self.retry_delays_ms = retry_delays_ms
         self.config_dir = workdir / "config"
+        self.held: set[str] = set()  # stopped on purpose: the supervisor leaves them alone
+        self.crashes: collections.Counter = collections.Counter()
+        self._supervisor = None
+
+    def start(self) -> None:
+        super().start()
+        self._supervisor = eventlet.spawn(self._supervise)
+
+    def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.kill()
+        super().stop()
+
+    def _supervise(self) -> None:
+        """What Kubernetes does for a pod whose process exited: start it again (and count)."""
+        while True:
+            for name, process in self.processes.items():
+                if name not in self.held and process.popen.poll() is not None:
+                    self.crashes[name] += 1
+                    self.spawn(process)
+            eventlet.sleep(0.5)  # ok: the supervisor's poll interval
+
+    def declare_vhost(self) -> None:
+        if self.private_amqp_uri is None:
+            super().declare_vhost()
+
+    def cleanup(self, mongo_client) -> None:
+        if self.private_amqp_uri is None:
+            super().cleanup(mongo_client)
 
     def prepare(self) -> None:
         super().prepare()
+        if self.private_mongo_uri:
+            self.env["MONGO_URI"] = self.private_mongo_uri
         self.env["GATEWAY_RPC_TIMEOUT_SECONDS"] = RPC_TIMEOUT
         self.env["NOTIFICATIONS_RETRY_BASE_SECONDS"] = "0.5"
         self.config_dir.mkdir(parents=True, exist_ok=True)
         for name, (_, path) in PROCESSES.items():
             text = re.sub(r"retry_delays_ms: \[[^\]]*\]",
-                          f"retry_delays_ms: {RETRY_DELAYS_MS}\n"
+                          f"retry_delays_ms: {self.retry_delays_ms}\n"
                           f"  claim_timeout_seconds: {CLAIM_TIMEOUT_SECONDS}", path.read_text())
             (self.config_dir / f"{name}.yaml").write_text(text)
 
@@ -84,6 +119,7 @@ class ChaosPlatform(Platform):
     def kill(self, *names: str) -> None:
         """SIGKILL: no clean-up, no goodbye to the broker (os.kill, the real signal)."""
         for name in names:
+            self.held.add(name)
             popen = self.processes[name].popen
             with contextlib.suppress(ProcessLookupError):
                 os.kill(popen.pid, signal.SIGKILL)
@@ -92,6 +128,7 @@ class ChaosPlatform(Platform):
     def terminate(self, *names: str) -> None:
         """A graceful stop (SIGTERM: nameko finishes its workers), as a rolling deploy does."""
         for name in names:
+            self.held.add(name)
             popen = self.processes[name].popen
             popen.send_signal(signal.SIGTERM)
             popen.wait(timeout=30)
@@ -99,6 +136,7 @@ class ChaosPlatform(Platform):
     def restart(self, *names: str, env: dict[str, str] | None = None) -> None:
         for name in names:
             self.spawn(self.processes[name], env)
+            self.held.discard(name)
         for name in names:
             self._wait_ready(self.processes[name])
 
@@ -113,9 +151,9 @@ class BankSystem:
     see. Keeps, per event type and resource, the distinct event ids received."""
 
     def __init__(self, amqp_uri: str, bindings: tuple[tuple[str, str], ...]):
-        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-        self.channel = self.connection.channel()
+        self.amqp_uri = amqp_uri
         self.queue = f"bank-chaos-{uuid.uuid4().hex[:8]}"
+        self._connect()
         self.channel.queue_declare(self.queue, durable=True)
         for exchange, routing_key in bindings:
             self.channel.exchange_declare(exchange, "topic", durable=True)
@@ -124,7 +162,19 @@ class BankSystem:
             lambda: collections.defaultdict(set))
         self.deliveries = 0
 
+    def _connect(self) -> None:
+        self.connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
+        self.channel = self.connection.channel()
+
     def drain(self) -> None:
+        """Take what arrived (a durable queue: after a broker restart, reconnect and go on)."""
+        try:
+            self._drain()
+        except pika.exceptions.AMQPError:
+            with contextlib.suppress(pika.exceptions.AMQPError):
+                self._connect()  # if the broker is still down, the next look will retry
+
+    def _drain(self) -> None:
         while True:
             method, _, body = self.channel.basic_get(self.queue, auto_ack=True)
             if method is None:
@@ -392,11 +442,13 @@ class Row:
 
 def run_scenario(platform: ChaosPlatform, fault: str, workload, writes: int,
                  inject: Callable[[Burst], None], recover: Callable[[], None] | None = None,
-                 clients: int = 6, trigger: float = 0.3, burst_seconds: float = 90,
+                 clients: int = 6, trigger: float = 0.3, burst_seconds: float | None = None,
                  converge_timeout: float = 60) -> Row:
     """A burst of `writes`; `inject` runs once `trigger` of them are acknowledged, `recover`
     (an operator's fix) once the burst is over; convergence is timed from the end of both."""
+    burst_seconds = burst_seconds or 60 + writes  # a client gives up on a write after this
     bank = BankSystem(platform.amqp_uri, workload.bindings)
+    crashes_before = collections.Counter(platform.crashes)
     try:
         burst = Burst(platform.base_url, workload.writes(writes), clients, burst_seconds)
         threshold = max(1, int(writes * trigger))
@@ -425,6 +477,7 @@ def run_scenario(platform: ChaosPlatform, fault: str, workload, writes: int,
                    delivered=observed.delivered, applied_twice=observed.applied_twice,
                    converge_seconds=converged, retried=sum(w.retried for w in burst.writes),
                    details={**observed.details, "deliveries": bank.deliveries,
+                            "crashed_and_restarted": dict(platform.crashes - crashes_before),
                             "unanswered": [w.tag for w in burst.writes if w.status is None],
                             "refused": {w.tag: w.status for w in burst.writes
                                         if w.status is not None and w.status >= 300}})
@@ -476,6 +529,9 @@ def table(rows: list[Row]) -> str:
                           for column, (cell, width) in enumerate(zip(line, widths, strict=True)))
                 for line in lines]
     rendered.insert(1, "-" * len(rendered[0]))
+    rendered += [f"  {row.fault}: crashed and restarted by the supervisor: "
+                 f"{row.details['crashed_and_restarted']}"
+                 for row in rows if row.details.get("crashed_and_restarted")]
     return "\n".join(rendered)
 
 
@@ -493,6 +549,11 @@ class Faults:
 
     def questions(self, authors: list[User] | None = None) -> Questions:
         return Questions(self.platform, authors or self.authors)
+
+    def baseline(self) -> Row:
+        """The same burst with no fault: what convergence costs when nothing fails."""
+        return run_scenario(self.platform, "no fault (baseline)", self.questions(),
+                            24 * self.scale, lambda burst: None)
 
     def posts_and_feeds_killed(self) -> Row:
         """The issue's scenario: 90 questions by 6 clients, posts and feeds SIGKILLed
@@ -574,3 +635,29 @@ def publish_malformed(amqp_uri: str, exchange: str, routing_key: str) -> None:
                                                    content_type="application/json"))
     finally:
         connection.close()
+
+
+class InfraFaults(Faults):
+    """The broker and the database stopped and started mid-burst: a platform on a private
+    RabbitMQ node and a private MongoDB (tests/chaos/infra.py), production retry delays (a
+    handler rides out an outage shorter than 36 s without a dead letter)."""
+
+    def __init__(self, platform: ChaosPlatform, broker, database, scale: int = 1):
+        super().__init__(platform, scale)
+        self.broker, self.database = broker, database
+
+    def _outage(self, name: str, server) -> Row:
+        def inject(burst: Burst) -> None:
+            server.stop()
+            _until(lambda: any(w.retried for w in burst.writes) or not _running(burst), 60,
+                   f"a client retrying while {name} is down")
+            server.start()
+
+        return run_scenario(self.platform, f"{name} stopped+started", self.questions(),
+                            24 * self.scale, inject, converge_timeout=120)
+
+    def broker_restarted(self) -> Row:
+        return self._outage("RabbitMQ", self.broker)
+
+    def database_restarted(self) -> Row:
+        return self._outage("MongoDB", self.database)

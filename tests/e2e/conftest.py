@@ -174,10 +174,7 @@ class Platform:
 
     def prepare(self) -> None:
         private_key, public_key = generate_keypair(self.key_dir)
-        _management("PUT", f"/api/vhosts/{_quote(self.vhost)}")
-        user = urllib.parse.urlparse(RABBIT_MANAGEMENT_URI).username or "guest"
-        _management("PUT", f"/api/permissions/{_quote(self.vhost)}/{_quote(user)}",
-                    json={"configure": ".*", "write": ".*", "read": ".*"})
+        self.declare_vhost()
         self.env = {
             **os.environ,
             "AMQP_URI": self.amqp_uri,
@@ -212,6 +209,12 @@ class Platform:
                          # response-time clocks checked every second (tests set 1 s targets)
                          "AGORA_SLA_CHECK_SECONDS": "1",
                          "NOTIFICATIONS_UNSUBSCRIBE_SECRET": uuid.uuid4().hex})
+
+    def declare_vhost(self) -> None:
+        _management("PUT", f"/api/vhosts/{_quote(self.vhost)}")
+        user = urllib.parse.urlparse(RABBIT_MANAGEMENT_URI).username or "guest"
+        _management("PUT", f"/api/permissions/{_quote(self.vhost)}/{_quote(user)}",
+                    json={"configure": ".*", "write": ".*", "read": ".*"})
 
     def start(self) -> None:
         migrate = self.agora("migrate", timeout=120)

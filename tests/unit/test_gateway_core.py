@@ -39,6 +39,13 @@ def test_every_kit_error_has_a_status():
         assert error_class.__name__ in errors.STATUS_BY_ERROR
 
 
+def test_an_unreachable_broker_is_a_503_not_a_500():
+    from kombu.exceptions import OperationalError
+
+    problem = errors.problem_from_exception(OperationalError("[Errno 111] ECONNREFUSED"), "/x")
+    assert problem.status == 503
+
+
 def test_remote_kit_error_keeps_message_and_field_errors():
     raised = InvalidInput("bad", {"fields": {"email": ["taken"]}})
     remote = RemoteError("InvalidInput", str(raised))
