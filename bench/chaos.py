@@ -40,7 +40,7 @@ def run_rounds(rows: list[Row], runs: list) -> None:
     for _ in range(ROUNDS):
         for scenario in runs:
             rows.append(scenario())
-            print(table(rows[-1:]).splitlines()[-1], flush=True)
+            print(table(rows[-1:]).splitlines()[2], flush=True)  # the row, under the header
 
 
 def process_faults(rows: list[Row], scale: int) -> None:
