@@ -48,8 +48,8 @@ RETRY_DELAYS_MS = "[200, 400]"  # a handler's retries before its dead letter (pr
 # A claim on an event left by a killed consumer is taken over after this (production: 60 s): it
 # bounds the convergence after a consumer's SIGKILL.
 CLAIM_TIMEOUT_SECONDS = 5
-CLIENT_TIMEOUT = 8.0  # a mobile client's HTTP timeout
-RPC_TIMEOUT = "6"  # the gateway's, shorter than the client's: 504 answers do happen
+CLIENT_TIMEOUT = 6.0  # a mobile client's HTTP timeout
+RPC_TIMEOUT = "5"  # the gateway's, shorter than the client's: 504 answers do happen
 _platforms = iter(range(1, 1000))
 
 
@@ -625,7 +625,7 @@ class Faults:
 
         try:
             return run_scenario(platform, "slow consumer (feeds)", self.questions(),
-                                24 * self.scale, inject)
+                                12 * self.scale, inject)
         finally:
             platform.terminate("feeds")
             platform.restart("feeds")
