@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.shared.payloads import REGISTRY
-from services.shared.validation import multi_line, single_line
+from services.shared.validation import multi_line, single_line, time_zone
 
 from . import sla
 
@@ -231,7 +230,8 @@ class OpeningHoursSchema(Schema):
 
 
 class CalendarSchema(Schema):
-    timezone = fields.String(required=True, metadata={"example": "Europe/Paris"})
+    timezone = fields.String(required=True, validate=time_zone,
+                             metadata={"example": "Europe/Paris"})
     week = fields.Dict(keys=fields.String(validate=validate.OneOf(sla.WEEKDAYS)),
                        values=fields.Nested(OpeningHoursSchema), required=True,
                        metadata={"description": "opening hours per weekday (mon..sun); a day "
@@ -239,13 +239,6 @@ class CalendarSchema(Schema):
     holidays = fields.List(fields.String(validate=_iso_date), load_default=list,
                            validate=validate.Length(max=400),
                            metadata={"description": "closed dates, YYYY-MM-DD"})
-
-    @validates("timezone")
-    def _known_zone(self, value, **kwargs):
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValidationError("unknown time zone (IANA name, e.g. Europe/Paris)") from error
 
     @validates("week")
     def _open_some_day(self, value, **kwargs):

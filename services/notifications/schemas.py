@@ -11,11 +11,10 @@ Notifications themselves are derived from other services' events (read model ``i
 """
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.shared.payloads import REGISTRY
+from services.shared.validation import time_zone
 
 from .domain import EMAIL_MODES, TYPES
 
@@ -41,15 +40,8 @@ def _by_type(**kwargs):
 class DigestChoice(Schema):
     hour = fields.Integer(validate=validate.Range(min=0, max=23), metadata={
         "description": "local hour the daily digest is sent at (0-23)"})
-    timezone = fields.String(validate=validate.Length(max=64), metadata={
+    timezone = fields.String(validate=[validate.Length(max=64), time_zone], metadata={
         "description": "IANA time zone, e.g. Europe/Paris"})
-
-    @validates("timezone")
-    def _known_zone(self, value, **kwargs):
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValidationError("unknown time zone (IANA name, e.g. Europe/Paris)") from error
 
 
 @REGISTRY.register("notifications.preferences_changed", version=1, private=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError
 
@@ -53,6 +54,20 @@ class _RefusedCharacters:
 
 single_line = _RefusedCharacters(NOT_IN_SINGLE_LINE, "a single-line field")
 multi_line = _RefusedCharacters(NOT_IN_MULTI_LINE, "a text")
+
+
+def time_zone(value: str) -> None:
+    """A marshmallow validator: an IANA time zone name this machine knows.
+
+    >>> time_zone("Europe/Paris")
+    >>> time_zone("Mars/Olympus")
+    Traceback (most recent call last):
+    marshmallow.exceptions.ValidationError: unknown time zone (IANA name, e.g. Europe/Paris)
+    """
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError("unknown time zone (IANA name, e.g. Europe/Paris)") from error
 
 
 def as_single_line(text: str) -> str:
