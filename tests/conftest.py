@@ -70,6 +70,21 @@ def wait_for(condition, timeout: float = 15.0, interval: float = 0.02, message: 
         eventlet.sleep(interval)  # ok: wait_for's own poll interval, bounded by its timeout
 
 
+def dies_with_the_test_run() -> None:
+    """`preexec_fn` for the processes a test starts: the kernel kills them when pytest dies.
+
+    A run cut short (a `timeout`, a killed terminal, CI's time limit) otherwise leaves whole
+    platforms of `agora run` processes behind, still consuming the broker and the database and
+    slowing every later run on the machine. Linux only (prctl); elsewhere a no-op.
+    """
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 @pytest.fixture(scope="session")
 def mongo_client():
     from pymongo import MongoClient

@@ -40,7 +40,15 @@ from services.notifications.mailsink import MailSink
 from services.shared.config import available_processes
 from services.shared.gateway_client import GatewayClient
 
-from ..conftest import AMQP_URI, MONGO_URI, RABBIT_MANAGEMENT_URI, ROOT, RUN_ID, drop_databases
+from ..conftest import (
+    AMQP_URI,
+    MONGO_URI,
+    RABBIT_MANAGEMENT_URI,
+    ROOT,
+    RUN_ID,
+    dies_with_the_test_run,
+    drop_databases,
+)
 
 PASSWORD = "e2e correct horse battery"
 SERVICE_SECRET = "e2e-crm-secret-" + uuid.uuid4().hex
@@ -236,7 +244,8 @@ class Platform:
         with open(process.log_path, "ab") as log:
             process.popen = subprocess.Popen(
                 [*_agora_command(), "run", process.name, *self.run_options(process.name)],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=dies_with_the_test_run)
 
     def run_options(self, name: str) -> list[str]:
         """Extra `agora run` options for a process (none here; the chaos suite adds some)."""

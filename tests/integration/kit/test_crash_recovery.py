@@ -11,7 +11,7 @@ import requests
 import yaml
 from nameko.testing.utils import find_free_port
 
-from ...conftest import MONGO_URI, ROOT, wait_for
+from ...conftest import MONGO_URI, ROOT, dies_with_the_test_run, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,8 @@ def _start(config_path, log_path, env_extra=None):
         return subprocess.Popen(
             [sys.executable, "-m", "services.shared.cli", "run",
              "tests.integration.kit.sample:LedgerService", "--config", str(config_path)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=dies_with_the_test_run)
 
 
 def _ready(port):
