@@ -12,7 +12,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from services.shared.validation import multi_line, single_line
 
@@ -102,7 +102,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         operation["description"] = _dedent(route.description)
     for name in route.path_names:
         operation["parameters"].append({"in": "path", "name": name, "required": True,
-                                        "schema": {"type": "string", "maxLength": 128}})
+                                        "schema": _path_parameter(route, name)})
     if route.query is not None:
         operation["parameters"].append({"in": "query", "schema": route.query})
     if route.idempotent:
@@ -142,6 +142,21 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     elif route.auth == ("public",):
         operation["security"] = [{}, {"bearer": []}]
     return operation
+
+
+def _path_parameter(route: RouteSpec, name: str) -> dict[str, Any]:
+    """The exact shape a path parameter is validated with (`pattern`), as documented."""
+    field = route.path_params.fields.get(name) if route.path_params is not None else None
+    if field is None:
+        return {"type": "string", "maxLength": 128}
+    schema: dict[str, Any] = {"type": "string"}
+    for validator in field.validators:
+        if isinstance(validator, validate.Regexp):
+            schema["pattern"] = validator.regex.pattern
+    for key in ("description", "example"):
+        if key in field.metadata:
+            schema[key] = field.metadata[key]
+    return schema
 
 
 def _error_statuses(route: RouteSpec) -> list[int]:

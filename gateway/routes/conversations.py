@@ -18,13 +18,20 @@ from services.conversations.schemas import (
     PageQuerySchema,
     ParticipantSchema,
 )
+from services.shared import ids
+from services.shared.ids import path_schema
 
 from ..http import Call, route
+
+# path parameters: each id checked for its exact shape (404 otherwise)
+CONVERSATION_PATH = path_schema(id=ids.CONVERSATION)
+POST_PATH = path_schema(id=ids.POST)
 
 TAGS = ["conversations"]
 
 
 # -- responses --------------------------------------------------------------------------------
+
 
 class Message(Schema):
     id = fields.String(required=True)
@@ -126,27 +133,28 @@ class ConversationsRoutes:
         """My conversations, most recently active first (CMs: also the staff queue)"""
         return self.conversations.list_conversations(call.actor, call.query)
 
-    @route("GET", "/api/v1/conversations/{id}", auth="member", query=PageQuerySchema,
-           response=Conversation, tags=TAGS)
+    @route("GET", "/api/v1/conversations/{id}", path_params=CONVERSATION_PATH, auth="member",
+           query=PageQuerySchema, response=Conversation, tags=TAGS)
     def get_conversation(self, call: Call):
         """A conversation and its messages, oldest first (participants only; audited)"""
         return self.conversations.get_conversation(call.actor, call.path["id"], call.query)
 
-    @route("POST", "/api/v1/conversations/{id}/messages", auth="member",
-           body=MessageCreateSchema, response=Message, status=201, tags=TAGS)
+    @route("POST", "/api/v1/conversations/{id}/messages", path_params=CONVERSATION_PATH,
+           auth="member", body=MessageCreateSchema, response=Message, status=201, tags=TAGS)
     def post_message(self, call: Call):
         """Write in a conversation (participants; CMs pick up queued ones)"""
         return self.conversations.post_message(call.actor, call.path["id"], call.body)
 
-    @route("POST", "/api/v1/conversations/{id}/participants", auth="staff",
-           body=ParticipantSchema, response=Conversation, status=201, tags=TAGS,
+    @route("POST", "/api/v1/conversations/{id}/participants", path_params=CONVERSATION_PATH,
+           auth="staff", body=ParticipantSchema, response=Conversation, status=201, tags=TAGS,
            errors=[403, 422])
     def add_participant(self, call: Call):
         """Bring another advisor, CM or admin into a conversation (staff participants)"""
         return self.conversations.add_participant(call.actor, call.path["id"], call.body)
 
-    @route("POST", "/api/v1/posts/{id}/escalate", auth="staff", body=EscalateSchema,
-           response=Conversation, status=201, tags=TAGS, body_required=False, errors=[403])
+    @route("POST", "/api/v1/posts/{id}/escalate", path_params=POST_PATH, auth="staff",
+           body=EscalateSchema, response=Conversation, status=201, tags=TAGS, body_required=False,
+           errors=[403])
     def escalate_post(self, call: Call):
         """Take a public post into a private conversation with its author (staff)"""
         return self.conversations.escalate_post(call.actor, call.path["id"], call.body)

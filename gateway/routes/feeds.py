@@ -6,13 +6,21 @@ from marshmallow import Schema, fields
 from nameko.rpc import RpcProxy
 
 from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
+from services.shared import ids
+from services.shared.ids import path_schema
 
 from ..http import Call, route
+
+# path parameters: each id checked for its exact shape (404 otherwise)
+FOLLOWED_USER_PATH = path_schema(user_id=ids.USER)
+THREAD_PATH = path_schema(post_id=ids.POST)
+USER_PATH = path_schema(id=ids.USER)
 
 TAGS = ["feeds"]
 
 
 # -- responses --------------------------------------------------------------------------------
+
 
 class FeedItem(Schema):
     id = fields.String(required=True)
@@ -70,20 +78,20 @@ class FeedsRoutes:
 
     # -- subscriptions (PUT subscribes, DELETE unsubscribes; both idempotent)
 
-    @route("PUT", "/api/v1/me/following/{user_id}", auth="member", response=Following,
-           tags=TAGS, errors=[409, 422])
+    @route("PUT", "/api/v1/me/following/{user_id}", path_params=FOLLOWED_USER_PATH, auth="member",
+           response=Following, tags=TAGS, errors=[409, 422])
     def follow(self, call: Call):
         """Follow a member: their new contributions reach my home feed"""
         return self.feeds.follow(call.actor, call.path["user_id"], True)
 
-    @route("DELETE", "/api/v1/me/following/{user_id}", auth="member", response=Following,
-           tags=TAGS, errors=[409])
+    @route("DELETE", "/api/v1/me/following/{user_id}", path_params=FOLLOWED_USER_PATH,
+           auth="member", response=Following, tags=TAGS, errors=[409])
     def unfollow(self, call: Call):
         """Stop following a member"""
         return self.feeds.follow(call.actor, call.path["user_id"], False)
 
-    @route("PUT", "/api/v1/me/watching/{post_id}", auth="member", response=Watching, tags=TAGS,
-           errors=[409])
+    @route("PUT", "/api/v1/me/watching/{post_id}", path_params=THREAD_PATH, auth="member",
+           response=Watching, tags=TAGS, errors=[409])
     def watch(self, call: Call):
         """Watch a thread: its replies reach my home feed and notify me
 
@@ -91,8 +99,8 @@ class FeedsRoutes:
         """
         return self.feeds.watch(call.actor, call.path["post_id"], True)
 
-    @route("DELETE", "/api/v1/me/watching/{post_id}", auth="member", response=Watching,
-           tags=TAGS, errors=[409])
+    @route("DELETE", "/api/v1/me/watching/{post_id}", path_params=THREAD_PATH, auth="member",
+           response=Watching, tags=TAGS, errors=[409])
     def unwatch(self, call: Call):
         """Stop watching a thread (replying again does not watch it again)"""
         return self.feeds.watch(call.actor, call.path["post_id"], False)
@@ -121,14 +129,14 @@ class FeedsRoutes:
         """Stop following a category"""
         return self.feeds.follow_category(call.actor, call.path["category"], False)
 
-    @route("PUT", "/api/v1/me/muted/{post_id}", auth="member", response=Muted, tags=TAGS,
-           errors=[409])
+    @route("PUT", "/api/v1/me/muted/{post_id}", path_params=THREAD_PATH, auth="member",
+           response=Muted, tags=TAGS, errors=[409])
     def mute(self, call: Call):
         """Mute a thread: it leaves my home feed and stops notifying me (mentions still do)"""
         return self.feeds.mute(call.actor, call.path["post_id"], True)
 
-    @route("DELETE", "/api/v1/me/muted/{post_id}", auth="member", response=Muted, tags=TAGS,
-           errors=[409])
+    @route("DELETE", "/api/v1/me/muted/{post_id}", path_params=THREAD_PATH, auth="member",
+           response=Muted, tags=TAGS, errors=[409])
     def unmute(self, call: Call):
         """Unmute a thread"""
         return self.feeds.mute(call.actor, call.path["post_id"], False)
@@ -162,8 +170,8 @@ class FeedsRoutes:
         """Posts featured by the community managers, most recently featured first"""
         return self.feeds.featured(call.actor, call.query)
 
-    @route("GET", "/api/v1/users/{id}/activity", auth="public", query=FeedQuerySchema,
-           response=FeedPage, tags=TAGS)
+    @route("GET", "/api/v1/users/{id}/activity", path_params=USER_PATH, auth="public",
+           query=FeedQuerySchema, response=FeedPage, tags=TAGS)
     def user_activity(self, call: Call):
         """A member's published posts and replies, newest first"""
         return self.feeds.activity(call.actor, call.path["id"], call.query)

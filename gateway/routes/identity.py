@@ -5,17 +5,23 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
+from services.shared import ids
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
 from services.shared.errors import InvalidInput
+from services.shared.ids import path_schema
 from services.shared.validation import multi_line, single_line
 
 from ..http import Call, route
+
+# path parameters: each id checked for its exact shape (404 otherwise)
+USER_PATH = path_schema(id=ids.USER)
 
 ROLE_NAMES = ["member", "advisor", "community_manager", "admin"]
 
 
 # -- request bodies ---------------------------------------------------------------------------
+
 
 class RegisterBody(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
@@ -73,7 +79,7 @@ class RolesBody(Schema):
 
 
 class AdvisorBody(Schema):
-    advisor_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    advisor_id = ids.USER.field(required=True)
     branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), single_line])
 
 
@@ -287,25 +293,26 @@ class IdentityRoutes:
             raise InvalidInput("give email", {"fields": {"email": ["required"]}})
         return self.identity.find_users_by_email(call.actor, call.query["email"], call.client)
 
-    @route("GET", "/api/v1/users/{id}", auth="public", response=PublicProfile, tags=["users"])
+    @route("GET", "/api/v1/users/{id}", path_params=USER_PATH, auth="public",
+           response=PublicProfile, tags=["users"])
     def get_user(self, call: Call):
         """A member's public profile"""
         return self.identity.get_user(call.path["id"])
 
-    @route("PUT", "/api/v1/users/{id}/roles", auth="admin", body=RolesBody,
+    @route("PUT", "/api/v1/users/{id}/roles", path_params=USER_PATH, auth="admin", body=RolesBody,
            response=PublicProfile, tags=["users"], errors=[422])
     def set_roles(self, call: Call):
         """Set a user's roles (admin)"""
         return self.identity.set_roles(call.actor, call.path["id"], call.body["roles"])
 
-    @route("PUT", "/api/v1/users/{id}/advisor", auth="admin|service", body=AdvisorBody,
-           response=CustomerAdvisor, tags=["users"], errors=[422])
+    @route("PUT", "/api/v1/users/{id}/advisor", path_params=USER_PATH, auth="admin|service",
+           body=AdvisorBody, response=CustomerAdvisor, tags=["users"], errors=[422])
     def assign_advisor(self, call: Call):
         """Assign a customer to an advisor and branch (admin or bank system)"""
         return self.identity.assign_advisor(call.actor, call.path["id"], call.body["advisor_id"],
                                             call.body["branch"])
 
-    @route("PUT", "/api/v1/users/{id}/verification", auth="admin|service",
+    @route("PUT", "/api/v1/users/{id}/verification", path_params=USER_PATH, auth="admin|service",
            body=VerificationBody, response=PublicProfile, tags=["users"])
     def set_verification(self, call: Call):
         """Confirm (or withdraw) the verified-customer badge (admin or bank system)"""

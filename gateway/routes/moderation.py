@@ -16,14 +16,23 @@ from services.moderation.schemas import (
     SlaTargetsSchema,
     SlaTargetsUpdateSchema,
 )
+from services.shared import ids
+from services.shared.ids import path_schema
 
 from ..http import Call, route
+
+# path parameters: each id checked for its exact shape (404 otherwise)
+POST_PATH = path_schema(id=ids.POST)
+REPLY_PATH = path_schema(id=ids.REPLY)
+ITEM_PATH = path_schema(id=ids.MODERATION_ITEM)
+MEMBER_PATH = path_schema(id=ids.USER)
 
 TAGS = ["moderation"]
 CM = "community_manager"  # admins qualify too (gateway/auth.py)
 
 
 # -- responses (every key the moderation presenters produce) -----------------------------------
+
 
 class Text(Schema):
     title = fields.String(allow_none=True)
@@ -148,8 +157,8 @@ class ModerationRoutes:
 
     # -- members: flags
 
-    @route("POST", "/api/v1/posts/{id}/flags", auth="member", body=FlagSchema,
-           response=FlagResult, status=201, tags=TAGS, errors=[422, 429])
+    @route("POST", "/api/v1/posts/{id}/flags", path_params=POST_PATH, auth="member",
+           body=FlagSchema, response=FlagResult, status=201, tags=TAGS, errors=[422, 429])
     def flag_post(self, call: Call):
         """Flag (report) a post; enough flags from trusted members hide it pending review
 
@@ -163,8 +172,8 @@ class ModerationRoutes:
         return self.moderation.flag(call.actor, "post", call.path["id"], call.body,
                                     call.client)
 
-    @route("POST", "/api/v1/replies/{id}/flags", auth="member", body=FlagSchema,
-           response=FlagResult, status=201, tags=TAGS, errors=[422, 429])
+    @route("POST", "/api/v1/replies/{id}/flags", path_params=REPLY_PATH, auth="member",
+           body=FlagSchema, response=FlagResult, status=201, tags=TAGS, errors=[422, 429])
     def flag_reply(self, call: Call):
         """Flag (report) a reply (same rules and limits as a post's flags)"""
         return self.moderation.flag(call.actor, "reply", call.path["id"], call.body,
@@ -178,13 +187,14 @@ class ModerationRoutes:
         """Held items, oldest first, with the reason and the proposed masked text (CM)"""
         return self.moderation.queue(call.actor, call.query)
 
-    @route("GET", "/api/v1/moderation/items/{id}", auth=CM, response=Item, tags=TAGS)
+    @route("GET", "/api/v1/moderation/items/{id}", path_params=ITEM_PATH, auth=CM, response=Item,
+           tags=TAGS)
     def get_item(self, call: Call):
         """One moderation item (CM)"""
         return self.moderation.get_item(call.actor, call.path["id"])
 
-    @route("POST", "/api/v1/moderation/items/{id}/decision", auth=CM, body=DecisionSchema,
-           response=Item, tags=TAGS, errors=[409, 422])
+    @route("POST", "/api/v1/moderation/items/{id}/decision", path_params=ITEM_PATH, auth=CM,
+           body=DecisionSchema, response=Item, tags=TAGS, errors=[409, 422])
     def decide(self, call: Call):
         """Decide on a held item: approve, reject (reason code), redact (the redacted text) (CM)
 
@@ -240,14 +250,14 @@ class ModerationRoutes:
         """
         return self.moderation.set_sla_targets(call.actor, call.body)
 
-    @route("POST", "/api/v1/moderation/members/{id}/notes", auth=CM, body=NoteSchema,
-           response=MemberNote, status=201, tags=TAGS)
+    @route("POST", "/api/v1/moderation/members/{id}/notes", path_params=MEMBER_PATH, auth=CM,
+           body=NoteSchema, response=MemberNote, status=201, tags=TAGS)
     def note_member(self, call: Call):
         """Add a private CM note on a member (CM)"""
         return self.moderation.note_member(call.actor, call.path["id"], call.body)
 
-    @route("GET", "/api/v1/moderation/members/{id}/notes", auth=CM, response=MemberNotes,
-           tags=TAGS)
+    @route("GET", "/api/v1/moderation/members/{id}/notes", path_params=MEMBER_PATH, auth=CM,
+           response=MemberNotes, tags=TAGS)
     def member_notes(self, call: Call):
         """CM notes on a member and their approved contributions (CM)"""
         return self.moderation.member_notes(call.actor, call.path["id"])

@@ -19,13 +19,21 @@ from services.posts.schemas import (
     ReplyCreateSchema,
     ReplyEditSchema,
 )
+from services.shared import ids
+from services.shared.ids import path_schema
 
 from ..http import Call, Reply, route
+
+# path parameters: each id checked for its exact shape (404 otherwise)
+POST_PATH = path_schema(id=ids.POST)
+REPLY_PATH = path_schema(id=ids.REPLY)
+POST_PAIR_PATH = path_schema(id=ids.POST, target_id=ids.POST)
 
 TAGS = ["posts"]
 
 
 # -- responses (every key the posts presenters produce; tests/unit/test_posts_gateway.py) -----
+
 
 class Review(Schema):
     state = fields.String(metadata={"description": "pending | held | rejected"})
@@ -203,61 +211,65 @@ class PostsRoutes:
         """
         return self.posts.list_posts(call.actor, call.query)
 
-    @route("GET", "/api/v1/posts/{id}", auth="public", response=Post, tags=TAGS)
+    @route("GET", "/api/v1/posts/{id}", path_params=POST_PATH, auth="public", response=Post,
+           tags=TAGS)
     def get_post(self, call: Call):
         """A post (its author and CMs also see it while it is pending or held)"""
         return self.posts.get_post(call.actor, call.path["id"])
 
-    @route("PATCH", "/api/v1/posts/{id}", auth="member", body=PostEditSchema, response=Post,
-           tags=TAGS, errors=[403, 409, 422])
+    @route("PATCH", "/api/v1/posts/{id}", path_params=POST_PATH, auth="member", body=PostEditSchema,
+           response=Post, tags=TAGS, errors=[403, 409, 422])
     def edit_post(self, call: Call):
         """Edit a post (its author or a CM); the new revision goes through moderation"""
         return self.posts.edit_post(call.actor, call.path["id"], call.body)
 
-    @route("DELETE", "/api/v1/posts/{id}", auth="member", status=204, tags=TAGS,
-           errors=[403, 409])
+    @route("DELETE", "/api/v1/posts/{id}", path_params=POST_PATH, auth="member", status=204,
+           tags=TAGS, errors=[403, 409])
     def delete_post(self, call: Call):
         """Delete a post (its author or a CM): a tombstone remains"""
         self.posts.delete_post(call.actor, call.path["id"])
         return None
 
-    @route("GET", "/api/v1/posts/{id}/history", auth="public", response=History, tags=TAGS)
+    @route("GET", "/api/v1/posts/{id}/history", path_params=POST_PATH, auth="public",
+           response=History, tags=TAGS)
     def post_history(self, call: Call):
         """Every published revision of a post (redacted ones as redacted)"""
         return self.posts.history(call.actor, call.path["id"])
 
     # -- replies
 
-    @route("POST", "/api/v1/posts/{id}/replies", auth="member", body=ReplyCreateSchema,
-           response=ReplyOut, status=201, tags=TAGS, errors=[422])
+    @route("POST", "/api/v1/posts/{id}/replies", path_params=POST_PATH, auth="member",
+           body=ReplyCreateSchema, response=ReplyOut, status=201, tags=TAGS, errors=[422])
     def add_reply(self, call: Call):
         """Reply: an answer to a question, a comment on anything else (moderated too)"""
         return self.posts.add_reply(call.actor, call.path["id"], call.body)
 
-    @route("GET", "/api/v1/posts/{id}/replies", auth="public", query=PageQuerySchema,
-           response=ReplyPage, tags=TAGS)
+    @route("GET", "/api/v1/posts/{id}/replies", path_params=POST_PATH, auth="public",
+           query=PageQuerySchema, response=ReplyPage, tags=TAGS)
     def list_replies(self, call: Call):
         """A post's replies, oldest first (plus your own ones waiting for moderation)"""
         return self.posts.list_replies(call.actor, call.path["id"], call.query)
 
-    @route("GET", "/api/v1/replies/{id}", auth="public", response=ReplyOut, tags=TAGS)
+    @route("GET", "/api/v1/replies/{id}", path_params=REPLY_PATH, auth="public", response=ReplyOut,
+           tags=TAGS)
     def get_reply(self, call: Call):
         """A reply"""
         return self.posts.get_reply(call.actor, call.path["id"])
 
-    @route("PATCH", "/api/v1/replies/{id}", auth="member", body=ReplyEditSchema,
-           response=ReplyOut, tags=TAGS, errors=[403, 409, 422])
+    @route("PATCH", "/api/v1/replies/{id}", path_params=REPLY_PATH, auth="member",
+           body=ReplyEditSchema, response=ReplyOut, tags=TAGS, errors=[403, 409, 422])
     def edit_reply(self, call: Call):
         """Edit a reply (its author or a CM); moderated, history kept"""
         return self.posts.edit_reply(call.actor, call.path["id"], call.body)
 
-    @route("GET", "/api/v1/replies/{id}/history", auth="public", response=History, tags=TAGS)
+    @route("GET", "/api/v1/replies/{id}/history", path_params=REPLY_PATH, auth="public",
+           response=History, tags=TAGS)
     def reply_history(self, call: Call):
         """Every published revision of a reply"""
         return self.posts.reply_history(call.actor, call.path["id"])
 
-    @route("DELETE", "/api/v1/replies/{id}", auth="member", status=204, tags=TAGS,
-           errors=[403, 409])
+    @route("DELETE", "/api/v1/replies/{id}", path_params=REPLY_PATH, auth="member", status=204,
+           tags=TAGS, errors=[403, 409])
     def delete_reply(self, call: Call):
         """Delete a reply (its author or a CM)"""
         self.posts.delete_reply(call.actor, call.path["id"])
@@ -265,52 +277,52 @@ class PostsRoutes:
 
     # -- votes
 
-    @route("PUT", "/api/v1/posts/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
-           errors=[409, 422])
+    @route("PUT", "/api/v1/posts/{id}/vote", path_params=POST_PATH, auth="member", response=VoteOut,
+           tags=TAGS, errors=[409, 422])
     def vote_post(self, call: Call):
         """Vote for (like) a post: one vote per member, idempotent"""
         return self.posts.vote(call.actor, "post", call.path["id"], True)
 
-    @route("DELETE", "/api/v1/posts/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
-           errors=[409])
+    @route("DELETE", "/api/v1/posts/{id}/vote", path_params=POST_PATH, auth="member",
+           response=VoteOut, tags=TAGS, errors=[409])
     def unvote_post(self, call: Call):
         """Withdraw my vote on a post (idempotent)"""
         return self.posts.vote(call.actor, "post", call.path["id"], False)
 
-    @route("PUT", "/api/v1/replies/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
-           errors=[409, 422])
+    @route("PUT", "/api/v1/replies/{id}/vote", path_params=REPLY_PATH, auth="member",
+           response=VoteOut, tags=TAGS, errors=[409, 422])
     def vote_reply(self, call: Call):
         """Vote for a reply: one vote per member, idempotent"""
         return self.posts.vote(call.actor, "reply", call.path["id"], True)
 
-    @route("DELETE", "/api/v1/replies/{id}/vote", auth="member", response=VoteOut, tags=TAGS,
-           errors=[409])
+    @route("DELETE", "/api/v1/replies/{id}/vote", path_params=REPLY_PATH, auth="member",
+           response=VoteOut, tags=TAGS, errors=[409])
     def unvote_reply(self, call: Call):
         """Withdraw my vote on a reply (idempotent)"""
         return self.posts.vote(call.actor, "reply", call.path["id"], False)
 
     # -- questions and ideas
 
-    @route("PUT", "/api/v1/posts/{id}/accepted-reply", auth="member", body=AcceptedReplySchema,
-           response=Post, tags=TAGS, errors=[403, 409, 422])
+    @route("PUT", "/api/v1/posts/{id}/accepted-reply", path_params=POST_PATH, auth="member",
+           body=AcceptedReplySchema, response=Post, tags=TAGS, errors=[403, 409, 422])
     def accept_reply(self, call: Call):
         """Accept an answer to a question (its author or a CM)"""
         return self.posts.accept_reply(call.actor, call.path["id"], call.body)
 
-    @route("PUT", "/api/v1/posts/{id}/status", auth="community_manager", body=IdeaStatusSchema,
-           response=Post, tags=TAGS, errors=[409, 422])
+    @route("PUT", "/api/v1/posts/{id}/status", path_params=POST_PATH, auth="community_manager",
+           body=IdeaStatusSchema, response=Post, tags=TAGS, errors=[409, 422])
     def set_idea_status(self, call: Call):
         """Move an idea through its workflow with a public note (CM)"""
         return self.posts.set_idea_status(call.actor, call.path["id"], call.body)
 
-    @route("POST", "/api/v1/posts/{id}/merge-into/{target_id}", auth="community_manager",
-           response=MergeResult, tags=TAGS, errors=[409, 422])
+    @route("POST", "/api/v1/posts/{id}/merge-into/{target_id}", path_params=POST_PAIR_PATH,
+           auth="community_manager", response=MergeResult, tags=TAGS, errors=[409, 422])
     def merge_idea(self, call: Call):
         """Merge a duplicate idea into another: its votes move, it points to its target (CM)"""
         return self.posts.merge_idea(call.actor, call.path["id"], call.path["target_id"])
 
-    @route("PUT", "/api/v1/posts/{id}/featured", auth="community_manager", body=FeatureSchema,
-           body_required=False, response=Post, tags=TAGS, errors=[409, 422])
+    @route("PUT", "/api/v1/posts/{id}/featured", path_params=POST_PATH, auth="community_manager",
+           body=FeatureSchema, body_required=False, response=Post, tags=TAGS, errors=[409, 422])
     def feature(self, call: Call):
         """Feature a post and pin it at the top of the lists (CM)
 
@@ -322,14 +334,14 @@ class PostsRoutes:
         """
         return self.posts.set_featured(call.actor, call.path["id"], True, call.body or {})
 
-    @route("DELETE", "/api/v1/posts/{id}/featured", auth="community_manager", response=Post,
-           tags=TAGS, errors=[409])
+    @route("DELETE", "/api/v1/posts/{id}/featured", path_params=POST_PATH, auth="community_manager",
+           response=Post, tags=TAGS, errors=[409])
     def unfeature(self, call: Call):
         """Stop featuring a post (CM)"""
         return self.posts.set_featured(call.actor, call.path["id"], False)
 
-    @route("PUT", "/api/v1/posts/{id}/locked", auth="community_manager", response=Post,
-           tags=TAGS, errors=[409, 422])
+    @route("PUT", "/api/v1/posts/{id}/locked", path_params=POST_PATH, auth="community_manager",
+           response=Post, tags=TAGS, errors=[409, 422])
     def lock(self, call: Call):
         """Lock (freeze) a thread (CM)
 
@@ -340,8 +352,8 @@ class PostsRoutes:
         """
         return self.posts.set_locked(call.actor, call.path["id"], True)
 
-    @route("DELETE", "/api/v1/posts/{id}/locked", auth="community_manager", response=Post,
-           tags=TAGS, errors=[409])
+    @route("DELETE", "/api/v1/posts/{id}/locked", path_params=POST_PATH, auth="community_manager",
+           response=Post, tags=TAGS, errors=[409])
     def unlock(self, call: Call):
         """Unlock a thread (CM)"""
         return self.posts.set_locked(call.actor, call.path["id"], False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.shared import ids
 from services.shared.payloads import REGISTRY
 from services.shared.validation import multi_line, single_line
 
@@ -91,7 +92,7 @@ class EscalateSchema(Schema):
 
 
 class ParticipantSchema(Schema):
-    user_id = _ident(required=True)
+    user_id = ids.USER.field(required=True)
 
 
 class MentionSchema(Schema):

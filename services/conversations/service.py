@@ -12,7 +12,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.shared import pagination
+from services.shared import ids, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
@@ -54,6 +54,7 @@ class ConversationsService(HealthEndpoints):
         return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
 
     def _state(self, conversation_id: str) -> domain.Conversation:
+        ids.CONVERSATION.require(conversation_id)  # `conv-<id>` must be a conversation
         state = domain.fold(self.store.load(domain.stream(conversation_id)))
         state.id = state.id or conversation_id
         return state
@@ -83,7 +84,8 @@ class ConversationsService(HealthEndpoints):
         return self.views["members"].find_one({"_id": user_id}) if user_id else None
 
     def _readable(self, actor, conversation_id: str) -> dict[str, Any]:
-        doc = self.views["conversations"].find_one({"_id": conversation_id})
+        doc = self.views["conversations"].find_one({"_id": conversation_id}) \
+            if ids.CONVERSATION.matches(conversation_id) else None
         with self._denials_recorded(actor, conversation_id):
             domain.require_access(actor, doc, conversation_id)
         return doc
@@ -180,9 +182,9 @@ class ConversationsService(HealthEndpoints):
         documents = list(self.views["conversations"].find({"$and": conditions})
                          .sort([("last_ts", -1), ("_id", -1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "last_ts", limit)
-        ids = [doc["_id"] for doc in items]
-        subjects = self._subjects(ids)
-        self._audit(actor, ids, "list")  # subjects are private content too
+        listed = [doc["_id"] for doc in items]
+        subjects = self._subjects(listed)
+        self._audit(actor, listed, "list")  # subjects are private content too
         return {"items": [self._summary(doc, subjects.get(doc["_id"])) for doc in items],
                 "next_cursor": cursor}
 
@@ -223,7 +225,7 @@ class ConversationsService(HealthEndpoints):
         """Staff take a public post into a private conversation with its author."""
         data = load_input(EscalateSchema, data)
         actor = domain.require_staff(actor)
-        post = self.views["posts"].find_one({"_id": post_id})
+        post = self.views["posts"].find_one({"_id": ids.POST.require(post_id)})
         if not post or post.get("state") != "published" or not post.get("author_id"):
             raise NotFound("no such post", {"id": post_id})
         post["advisor_id"] = (self._member(post["author_id"]) or {}).get("advisor_id")

@@ -15,6 +15,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.shared import ids
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope
 from services.shared.errors import EXPECTED_ERRORS
@@ -80,11 +81,11 @@ class FeedsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def follow(self, actor, user_id, on=True):
-        return self._command(domain.FOLLOW, actor, user_id, on)
+        return self._command(domain.FOLLOW, actor, ids.USER.require(user_id), on)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def watch(self, actor, post_id, on=True):
-        return self._command(domain.WATCH, actor, post_id, on)
+        return self._command(domain.WATCH, actor, ids.POST.require(post_id), on)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def follow_tag(self, actor, tag, on=True):
@@ -97,7 +98,7 @@ class FeedsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mute(self, actor, post_id, on=True):
-        return self._command(domain.MUTE, actor, post_id, on)
+        return self._command(domain.MUTE, actor, ids.POST.require(post_id), on)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def subscriptions(self, actor):
@@ -130,7 +131,8 @@ class FeedsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def activity(self, actor, user_id, query=None):
-        return timeline.activity(self.views.rm, user_id, load_input(FeedQuerySchema, query))
+        return timeline.activity(self.views.rm, ids.USER.require(user_id),
+                                 load_input(FeedQuerySchema, query))
 
     # -- upkeep ------------------------------------------------------------------------------
 

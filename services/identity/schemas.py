@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.shared import i18n
+from services.shared import i18n, ids
 from services.shared.payloads import REGISTRY
 from services.shared.validation import multi_line, single_line
 
@@ -157,5 +157,5 @@ class RolesArgs(Schema):
 
 
 class AdvisorArgs(Schema):
-    advisor_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    advisor_id = ids.USER.field(required=True)  # builds `user-<advisor_id>`
     branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), single_line])

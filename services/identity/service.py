@@ -14,7 +14,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from nameko.rpc import rpc
 from prometheus_client import Counter
 
-from services.shared import commands
+from services.shared import commands, ids
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import (
@@ -92,13 +92,14 @@ class IdentityService(HealthEndpoints):
         return CommandContext(actor=actor_id, correlation_id=self.correlation)
 
     def _user(self, user_id: str) -> dict[str, Any]:
-        user = self.views["users"].find_one({"_id": user_id}) if isinstance(user_id, str) \
+        user = self.views["users"].find_one({"_id": user_id}) if ids.USER.matches(user_id) \
             else None
         if user is None or "display_name" not in user:
             raise NotFound("no such user", {"id": user_id})
         return user
 
     def _state(self, user_id: str) -> domain.UserState:
+        ids.USER.require(user_id)  # `user-<id>` must be a user's stream
         return domain.require_user(domain.fold(self.store.load(user_stream(user_id))), user_id)
 
     def _decide(self, user_id: str, actor_id: str | None, decide) -> None:
@@ -106,6 +107,7 @@ class IdentityService(HealthEndpoints):
         def decision(history):
             return decide(domain.require_user(domain.fold(history), user_id))
 
+        ids.USER.require(user_id)
         commit = self.store.execute(user_stream(user_id), decision, self._context(actor_id))
         self.views.apply_commit(commit)
 

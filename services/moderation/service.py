@@ -18,7 +18,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from prometheus_client import Gauge
 
-from services.shared import pagination
+from services.shared import ids, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import EXPECTED_ERRORS, Forbidden, NotFound
@@ -120,6 +120,7 @@ class ModerationService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_item(self, actor, item_id):
         domain.require_moderator(actor)
+        ids.MODERATION_ITEM.require(item_id)
         doc = self.views["items"].find_one({"_id": item_id})
         if doc is None or doc.get("state") == "open":
             raise NotFound("no such moderation item", {"id": item_id})
@@ -129,6 +130,7 @@ class ModerationService(HealthEndpoints):
     def decide(self, actor, item_id, data):
         """approve | reject (reason_code) | redact (title/body: the CM's redacted text)."""
         domain.require_moderator(actor)
+        ids.MODERATION_ITEM.require(item_id)  # the item's stream is its id
         data = load_input(DecisionSchema, data)
 
         def decision(history):
@@ -152,6 +154,7 @@ class ModerationService(HealthEndpoints):
         data = load_input(FlagSchema, data)
         if not actor or not actor.get("id"):
             raise Forbidden("sign in to flag")
+        ids.contribution(target_type).require(target_id)  # `<id>.flags` must be a flag item
         target = self.views["targets"].find_one({"_id": target_id})
         if target is None or target.get("target_type") != target_type:
             raise NotFound(f"no such {target_type}", {"id": target_id})
@@ -199,6 +202,7 @@ class ModerationService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def note_member(self, actor, member_id, data):
         data = load_input(NoteSchema, data)
+        ids.USER.require(member_id)
         commit = self._decide(domain.member_stream(member_id), lambda history:
                               domain.note_member(actor, member_id, data["note"]), actor)
         note = self.views["notes"].find_one({"_id": commit.events[0].payload["note_id"]})
@@ -207,6 +211,7 @@ class ModerationService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def member_notes(self, actor, member_id):
         domain.require_moderator(actor)
+        ids.USER.require(member_id)
         notes = self.views["notes"].find({"member_id": member_id}).sort("at", -1).limit(200)
         return {"member_id": member_id, "approved_contributions": self._approved(member_id),
                 "notes": [present_note(note) for note in notes]}

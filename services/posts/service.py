@@ -12,7 +12,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.shared import pagination
+from services.shared import ids, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
@@ -53,6 +53,7 @@ class PostsService(HealthEndpoints):
         return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
 
     def _target(self, target_type: str, target_id: str) -> domain.Contribution:
+        ids.contribution(target_type).require(target_id)  # never another kind of stream
         state = self._folded(self.store.load(target_id), target_type)
         if state.target_type != target_type:
             raise NotFound(f"no such {target_type}", {"id": target_id})
@@ -97,6 +98,7 @@ class PostsService(HealthEndpoints):
         self.views.apply_commit(content)
 
     def _doc(self, collection: str, doc_id: str, actor: domain.Actor | None) -> dict[str, Any]:
+        ids.contribution("post" if collection == "posts" else "reply").require(doc_id)
         doc = self.views[collection].find_one({"_id": doc_id})
         if doc is None or not doc.get("state") or not domain.can_read(actor, doc):
             raise NotFound(f"no such {collection[:-1] if collection == 'posts' else 'reply'}",

@@ -20,7 +20,7 @@ IBAN = "FR76 3000 6000 0112 3456 7890 189"
 
 
 def member(name: str | None = None, *roles: str) -> dict:
-    return {"id": name or f"m-{uuid.uuid4().hex[:8]}", "roles": ["member", *roles]}
+    return {"id": name or uuid.uuid4().hex, "roles": ["member", *roles]}
 
 
 def cm(name: str = "cm-1") -> dict:

@@ -184,3 +184,21 @@ def test_listing_filters_sorts_and_cursor_pagination(posts):
     with pytest.raises(RemoteError) as error:
         posts.list_posts(None, {"cursor": "not-a-cursor"})
     assert error.value.exc_type == "InvalidInput"
+
+
+def test_ids_of_another_kind_never_reach_the_event_store(posts, moderation):
+    """RPC is an entrypoint too: a stream id of another kind is NotFound in the services."""
+    voter = member()
+    post_id = published(posts, new_post(posts, member())["id"])["id"]
+    calls = [lambda: posts.vote(voter, "post", f"{post_id}.r1", True),
+             lambda: posts.vote(voter, "reply", f"{post_id}.r1", True),
+             lambda: posts.get_post(None, f"{post_id}.r1"),
+             lambda: posts.add_reply(voter, f"vote.{post_id}.{voter['id']}", {"body": "hi"}),
+             lambda: moderation.flag(voter, "post", f"{post_id}.r1", {"reason": "spam"}),
+             lambda: moderation.decide(cm(), f"{post_id}.r1.flags", {"decision": "approve"}),
+             lambda: moderation.member_notes(cm(), f"member.{voter['id']}")]
+    for call in calls:
+        with pytest.raises(RemoteError) as error:
+            call()
+        assert error.value.exc_type == "NotFound"
+    assert posts.vote(voter, "post", post_id, True)["votes"] == 1
