@@ -13,11 +13,14 @@
   `X-Agora-Service-Key: <name>:<secret>`; the gateway knows only `sha256(secret)` per name
   (`AGORA_SERVICE_CREDENTIALS="crm:<hex>,social:<hex>"`). Their actor is
   `{"id": "service:<name>", "roles": ["service"], "kind": "service"}`.
-- **Route requirements** live in one place, the `auth=` argument of `@route`: `"public"` (anyone;
-  a token, if sent, must be valid), `"member"` (any signed-in user), a role name
-  (`"advisor"`, `"community_manager"`, `"admin"`, `"staff"` = any of the three), `"service"`,
-  or several joined with `|` (`"admin|service"`: either). Admins satisfy every role requirement
-  except `service`. Object-level checks (is this *your* post?) belong to the owning service.
+- **Route requirements** live in one place, the `auth=` argument of `@route`: `"none"` (probes
+  and the OpenAPI document: credentials are not even read), `"public"` (anyone; a token, if
+  sent, must be valid — a stale or forged one is a 401, so a client learns it must refresh
+  instead of silently seeing the anonymous view; documented on every public operation),
+  `"member"` (any signed-in user), a role name (`"advisor"`, `"community_manager"`, `"admin"`,
+  `"staff"` = any of the three), `"service"`, or several joined with `|` (`"admin|service"`:
+  either). Admins satisfy every role requirement except `service`. Object-level checks (is this
+  *your* post?) belong to the owning service.
 """
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ log = logging.getLogger(__name__)
 ALGORITHM = "EdDSA"
 ROLES = ("member", "advisor", "community_manager", "admin")
 STAFF = ("advisor", "community_manager", "admin")
-AUTH_LEVELS = ("public", "member", "staff", "service", *ROLES)
+AUTH_LEVELS = ("none", "public", "member", "staff", "service", *ROLES)
 SERVICE_KEY_HEADER = "X-Agora-Service-Key"
 MAX_TOKEN_LENGTH = 4096
 REVOCATIONS = "revoked_sessions"
@@ -59,14 +62,15 @@ def parse_auth(spec: str | Iterable[str]) -> tuple[str, ...]:
     unknown = [level for level in levels if level not in AUTH_LEVELS]
     if not levels or unknown:
         raise ValueError(f"unknown auth level(s) {unknown or levels}; use {AUTH_LEVELS}")
-    if "public" in levels and len(levels) > 1:
-        raise ValueError("'public' cannot be combined with other levels")
+    for alone in ("none", "public"):
+        if alone in levels and len(levels) > 1:
+            raise ValueError(f"'{alone}' cannot be combined with other levels")
     return levels
 
 
 def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
     """Raise Unauthenticated (no identity) or Forbidden (identity without the role)."""
-    if levels == ("public",):
+    if levels in (("public",), ("none",)):
         return
     if actor is None:
         if levels == ("service",):  # the header named as is (SERVICE_KEY_HEADER)

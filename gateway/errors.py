@@ -195,6 +195,8 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
         errors = details["fields"]
         if isinstance(details.get("fields_i18n"), dict):  # the same errors, per language
             extra["errors_i18n"] = details["fields_i18n"]
+    if status == 401:  # RFC 6750: say which scheme to use
+        headers["WWW-Authenticate"] = 'Bearer realm="agora"'
     if status == 429:
         retry_after = max(1, math.ceil(float(details.get("retry_after") or 1)))
         headers["Retry-After"] = str(retry_after)

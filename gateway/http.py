@@ -67,6 +67,7 @@ from .errors import (
     problem,
     problem_from_exception,
 )
+from .security import ACTOR_ENV, log_refusal, secure_headers
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,9 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
     actor = None
     try:
         settings: Settings = service.settings
-        actor = service.auth.actor_for(request.headers)
+        # probes ("none") never look at credentials: a bad token cannot fail a liveness check
+        actor = None if spec.auth == ("none",) else service.auth.actor_for(request.headers)
+        request.environ[ACTOR_ENV] = actor
         authorize(spec.auth, actor)
         path = _load_path(spec, values)
         query = _load_query(spec, request)
@@ -492,6 +495,9 @@ class GatewayWsgiApp(WsgiApp):
             response = problem_from_exception(error, request.path, request_id,
                                               reader_language(request, None)).response()
         response.headers[REQUEST_ID_HEADER] = request_id
+        secure_headers(request, response)
+        log_refusal(request, response, route_label, request_id,
+                    client_address(request, self.server.settings))
         self._cors(environ.get("HTTP_ORIGIN"), response)
         metric_method = method if method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
                                              "OPTIONS") else "OTHER"

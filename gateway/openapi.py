@@ -128,19 +128,25 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         success["content"] = {"application/json": {"schema": route.response}}
     operation["responses"][str(route.status)] = success
     for status in _error_statuses(route):
+        description = _ERROR_TEXT.get(status, "Error")
+        if status == 401 and route.auth == ("public",):
+            description = ("A token was sent and is not valid (expired, revoked, forged): refresh "
+                           "it, or call without one to get the anonymous answer")
         operation["responses"][str(status)] = {
-            "description": _ERROR_TEXT.get(status, "Error"),
+            "description": description,
             "content": {"application/problem+json": {"schema": "Problem"}},
         }
     security = []
     if "service" in route.auth:
         security.append({"serviceKey": []})
-    if any(level not in ("public", "service") for level in route.auth):
+    if any(level not in ("none", "public", "service") for level in route.auth):
         security.append({"bearer": []})
     if security:
         operation["security"] = security
     elif route.auth == ("public",):
         operation["security"] = [{}, {"bearer": []}]
+    else:  # "none": credentials are not read at all
+        operation["security"] = []
     return operation
 
 
@@ -161,7 +167,9 @@ def _path_parameter(route: RouteSpec, name: str) -> dict[str, Any]:
 
 def _error_statuses(route: RouteSpec) -> list[int]:
     statuses = set(route.errors) | {502, 503, 504}
-    if route.auth != ("public",):
+    if route.auth == ("public",):
+        statuses.add(401)  # a token was sent and is not valid
+    elif route.auth != ("none",):
         statuses |= {401, 403}
     if route.path_names:
         statuses.add(404)

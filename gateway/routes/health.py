@@ -17,11 +17,11 @@ class HealthRoutes:
     probes = Probes(dead_letter_queue=False)
     correlation = CorrelationId()
 
-    @route("GET", "/healthz", auth="public", tags=["operations"], summary="Liveness")
+    @route("GET", "/healthz", auth="none", tags=["operations"], summary="Liveness")
     def healthz(self, call):
         return {"status": "alive"}
 
-    @route("GET", "/readyz", auth="public", tags=["operations"], errors=[503],
+    @route("GET", "/readyz", auth="none", tags=["operations"], errors=[503],
            summary="Readiness (database and broker reachable)")
     def readyz(self, call):
         checks = self.probes.readiness()
@@ -29,12 +29,12 @@ class HealthRoutes:
         return Reply({"status": "ready" if ready else "not ready", "checks": checks},
                      status=200 if ready else 503)
 
-    @route("GET", "/metrics", auth="public", tags=["operations"], openapi=False,
+    @route("GET", "/metrics", auth="none", tags=["operations"], openapi=False,
            summary="Prometheus metrics")
     def prometheus_metrics(self, call):
         return Response(generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    @route("GET", "/api/v1/openapi.json", auth="public", tags=["operations"],
+    @route("GET", "/api/v1/openapi.json", auth="none", tags=["operations"],
            summary="This API's OpenAPI 3 document")
     def openapi_document(self, call):
         from ..openapi import build_spec

@@ -6,7 +6,9 @@
 - ``audit``: the append-only trail of staff actions (who, what, when, before/after): moderation
   decisions (with the original text — the only read model that keeps a redacted original),
   policy changes, member notes, and the staff actions done in posts (idea status, merge,
-  featuring, locking, deletions and edits by staff, answers accepted by staff).
+  featuring, locking, deletions and edits by staff, answers accepted by staff), and the
+  privileged changes done in identity (roles granted and revoked, verified-customer badges,
+  advisor assignments: who did it, to whom, from identity's public events).
 - ``targets``: posts and replies as moderation knows them from posts' events (state, author,
   the visible text — public anyway — to review flagged content).
 - ``members``: approved contributions per member and since when they are a member (their
@@ -291,6 +293,28 @@ def _edit_by_staff(rm: ReadModels, event: Envelope) -> None:
     if p["editor_id"] != p["author_id"]:
         _audit(rm, event, action=f"edit_{target_type}", target_type=target_type,
                target_id=target_id, before=None, after={"revision": p["revision"]})
+
+
+# --- what identity tells us: privileged changes by admins (and bank systems) ---------------------
+
+IDENTITY_PRIVILEGED = {
+    "identity.role_granted": "grant_role",
+    "identity.role_revoked": "revoke_role",
+    "identity.user_verified": "grant_badge",
+    "identity.user_verification_withdrawn": "withdraw_badge",
+    "identity.advisor_assigned": "assign_advisor",
+}
+
+
+@VIEWS.on(*IDENTITY_PRIVILEGED)
+def _privileged_change(rm: ReadModels, event: Envelope) -> None:
+    """Roles, badges and advisor assignments in the staff trail (ids, role and badge names,
+    the branch: nothing personal). The actor is the admin or the bank system's credential;
+    a role granted when an account was created by `agora create-admin` has no actor."""
+    p = event.payload
+    after = {key: p[key] for key in ("role", "badge", "advisor_id", "branch") if key in p}
+    _audit(rm, event, action=IDENTITY_PRIVILEGED[event.type], target_type="user",
+           target_id=p["user_id"], before=None, after=after)
 
 
 @VIEWS.on("moderation.sla_breached")

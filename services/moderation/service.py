@@ -364,9 +364,11 @@ class ModerationService(HealthEndpoints):
     def on_posts_event(self, event: Envelope):
         self.views.record_and_apply(event)
 
-    @reliable_handler("identity", "identity.user_registered")
-    def on_member_registered(self, event: Envelope):
-        """When each member joined: the account age that trusted flags need."""
+    @reliable_handler("identity", "identity.*")
+    def on_identity_event(self, event: Envelope):
+        """When each member joined (the account age that trusted flags need), and roles, badges
+        and advisor assignments: privileged changes in the staff trail. All of identity's
+        public events, so each `user-<id>` stream arrives whole (the per-stream guard)."""
         self.views.record_and_apply(event)
 
     @reliable_handler("conversations", "conversations.*")

@@ -1,0 +1,65 @@
+"""What the gateway adds to every answer for security: headers, and refusals as security events.
+
+**Headers** (`secure_headers`), on every response, whatever produced it (a route, a 404 for an
+unknown path, a CORS preflight):
+
+- `X-Content-Type-Options: nosniff` — a browser never guesses a type other than the declared
+  one (a JSON answer, or a member's text inside it, is never run as HTML or script);
+- `Cache-Control: no-store` on everything that carries a token or personal data — every answer
+  to a request that carried a credential (bearer token, service key, session cookie), every
+  `/api/v1/auth/*` and `/api/v1/me*` answer, and every error — and by default on everything
+  else too: a route that wants public caching (a static asset of the site) sets its own
+  `Cache-Control`, which is kept only when the request carried no credential.
+
+**Security events** (`log_refusal`): every 401 and 403 the gateway answers is logged on the
+`agora.security` logger (services/shared/security_log.py) with who (the user id and roles the
+request proved, else only the client address), what (method, route template, path), why (the
+problem's detail) and the request id — never the token, the service key or a cookie.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from services.shared.security_log import security_event
+
+ACTOR_ENV = "agora.actor"  # set by the route pipeline once credentials are verified
+NO_STORE = "no-store"
+_PRIVATE_PREFIXES = ("/api/v1/auth/", "/api/v1/me")
+_CREDENTIAL_HEADERS = ("Authorization", "X-Agora-Service-Key", "Cookie")
+
+
+def carries_credentials(request: Request) -> bool:
+    return any(request.headers.get(name) for name in _CREDENTIAL_HEADERS)
+
+
+def secure_headers(request: Request, response: Response) -> None:
+    """Add the security headers to `response` (see the module docstring)."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    private = (carries_credentials(request) or request.path.startswith(_PRIVATE_PREFIXES)
+               or response.status_code >= 400)
+    if private or "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = NO_STORE
+        response.headers.pop("Expires", None)
+
+
+def log_refusal(request: Request, response: Response, route: str, request_id: str,
+                client: str) -> dict[str, Any] | None:
+    """A 401 or 403 as a security event (None for any other status)."""
+    status = response.status_code
+    if status not in (401, 403):
+        return None
+    return security_event(
+        "authentication_failed" if status == 401 else "authorization_failed",
+        reason=_detail(response), actor=request.environ.get(ACTOR_ENV),
+        request_id=request_id, client=client, method=request.method, route=route,
+        path=request.path[:300], status=status)
+
+
+def _detail(response: Response) -> str:
+    try:
+        return str(json.loads(response.get_data(as_text=True)).get("detail") or "")[:300]
+    except (ValueError, AttributeError):
+        return ""
