@@ -17,7 +17,10 @@ changes nothing. To rotate one credential, print only that Secret and replace it
 
 Secrets, by environment:
 
-* both: agora-rabbitmq-app (username, password, uri: the platform's RabbitMQ user),
+* both: agora-rabbitmq-<user> (username, password, uri) for every RabbitMQ user: one per
+  process (gateway, identity, posts, moderation, feeds, notifications, conversations; the ops
+  jobs of a service use its user) and bank-reader (read-only on the public *.events exchanges,
+  for the bank's own systems; its uri is what they connect with),
   agora-jwt (private_key.pem, public_key.pem: the Ed25519 key pair of the access tokens),
   agora-notifications-unsubscribe (secret: the HMAC key of e-mails' one-click unsubscribe links),
   agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
@@ -25,7 +28,8 @@ Secrets, by environment:
   (agora-mongodb-admin-password).
 * dev only (production gets them from the operators): agora-<user>-mongodb
   (connectionString.standard, as the MongoDB Community Operator would write it),
-  agora-rabbitmq-definitions (20-users.json: the users of the dev broker, password hashes only)
+  agora-rabbitmq-definitions (20-users.json: the users of the dev broker and their permissions,
+  from services/shared/broker_permissions.py; password hashes only)
   and agora-rabbitmq-admin (username, password of the dev broker's administrator).
 
 Not generated, because their content is the bank's: agora-gateway-tls (the Ingress certificate,
@@ -49,6 +53,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The broker users and their permissions are defined once, in the shared kit (standard library
+# only), next to the code whose needs they describe.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from services.shared import broker_permissions
+
 MONGODB_USERS = [
     "gateway",
     "identity",
@@ -59,7 +68,6 @@ MONGODB_USERS = [
     "conversations",
     "migrate",
 ]
-RABBITMQ_APP_USER = "agora-app"
 RABBITMQ_VHOST = "agora"
 RABBITMQ_HOST = "agora-rabbitmq"  # the client Service of both the dev StatefulSet and the operator
 MONGODB_DEV_HOST = "agora-mongodb"
@@ -124,20 +132,25 @@ def build(
     def wanted(*names: str) -> bool:
         return only is None or any(n in only for n in names)
 
-    if wanted("agora-rabbitmq-app", "agora-rabbitmq-definitions"):
-        app_password = new_password()
-        out.append(
-            secret(
-                "agora-rabbitmq-app",
-                namespace,
-                {
-                    "username": RABBITMQ_APP_USER,
-                    "password": app_password,
-                    "uri": f"amqp://{RABBITMQ_APP_USER}:{app_password}@{RABBITMQ_HOST}:5672/{RABBITMQ_VHOST}",
-                },
-            )
-        )
-        if env == "dev":
+    rabbitmq_secrets = [f"agora-rabbitmq-{user}" for user in broker_permissions.USERS]
+    if wanted(*rabbitmq_secrets, "agora-rabbitmq-definitions"):
+        passwords = {}
+        for user in broker_permissions.USERS:
+            name, password = broker_permissions.username(user), new_password()
+            passwords[name] = password
+            if wanted(f"agora-rabbitmq-{user}", "agora-rabbitmq-definitions"):
+                out.append(
+                    secret(
+                        f"agora-rabbitmq-{user}",
+                        namespace,
+                        {
+                            "username": name,
+                            "password": password,
+                            "uri": f"amqp://{name}:{password}@{RABBITMQ_HOST}:5672/{RABBITMQ_VHOST}",
+                        },
+                    )
+                )
+        if env == "dev" and wanted("agora-rabbitmq-definitions"):
             admin_password = new_password()
             out.append(
                 secret(
@@ -149,12 +162,15 @@ def build(
             users = {
                 "vhosts": [{"name": RABBITMQ_VHOST}],
                 "users": [
-                    {
-                        "name": RABBITMQ_APP_USER,
-                        "password_hash": rabbitmq_password_hash(app_password),
-                        "hashing_algorithm": "rabbit_password_hashing_sha256",
-                        "tags": [],
-                    },
+                    *[
+                        {
+                            "name": name,
+                            "password_hash": rabbitmq_password_hash(password),
+                            "hashing_algorithm": "rabbit_password_hashing_sha256",
+                            "tags": [],
+                        }
+                        for name, password in passwords.items()
+                    ],
                     {
                         "name": "admin",
                         "password_hash": rabbitmq_password_hash(admin_password),
@@ -163,14 +179,17 @@ def build(
                     },
                 ],
                 "permissions": [
+                    *[
+                        {"user": name, "vhost": RABBITMQ_VHOST, **permissions}
+                        for name, permissions in broker_permissions.all_permissions().items()
+                    ],
                     {
-                        "user": user,
+                        "user": "admin",
                         "vhost": RABBITMQ_VHOST,
                         "configure": ".*",
                         "write": ".*",
                         "read": ".*",
-                    }
-                    for user in (RABBITMQ_APP_USER, "admin")
+                    },
                 ],
             }
             out.append(

@@ -174,6 +174,7 @@ class Platform:
         self.amqp_uri = _with_vhost(AMQP_URI, self.vhost)
         self.processes: dict[str, Process] = {}
         self.env: dict[str, str] = {}
+        self.process_env: dict[str, dict[str, str]] = {}  # per process, over `env`
         self._admin: User | None = None
         self.api: Api | None = None
         self.mailsink: MailSink | None = None
@@ -238,7 +239,8 @@ class Platform:
 
     def spawn(self, process: Process, env: dict[str, str] | None = None) -> None:
         """Start `agora run <name>` in a session of its own (a process group to signal)."""
-        env = {**self.env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{process.port}", **(env or {})}
+        env = {**self.env, **self.process_env.get(process.name, {}),
+               "WEB_SERVER_ADDRESS": f"127.0.0.1:{process.port}", **(env or {})}
         if process.name == "gateway":
             env["GATEWAY_PORT"] = str(process.port)
         with open(process.log_path, "ab") as log:

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from services.shared import broker_permissions
+
 from .conftest import CONSUMERS, K8S, SERVICES, pod_spec
 from .test_workloads import assert_image_pinned, assert_resources, assert_security_context
 
@@ -49,12 +51,19 @@ def test_rabbitmq_cluster_has_three_nodes(prod):
 def test_rabbitmq_topology_declares_vhost_user_and_permissions(prod):
     (vhost,) = prod.of_kind("Vhost")
     assert vhost["spec"]["name"] == "agora"
-    (user,) = prod.of_kind("User")
-    # Credentials from a Secret the operator creates: nothing literal.
-    assert user["spec"]["importCredentialsSecret"]["name"] == "agora-rabbitmq-app"
-    (permission,) = prod.of_kind("Permission")
-    assert permission["spec"]["vhost"] == "agora"
-    assert permission["spec"]["userReference"]["name"] == user["metadata"]["name"]
+    users = {u["metadata"]["name"]: u for u in prod.of_kind("User")}
+    assert set(users) == set(broker_permissions.all_permissions())  # one per process + bank
+    for user in broker_permissions.USERS:
+        name = broker_permissions.username(user)
+        # Credentials from a Secret the operator creates: nothing literal; no management tags.
+        assert users[name]["spec"]["importCredentialsSecret"]["name"] == f"agora-rabbitmq-{user}"
+        assert users[name]["spec"]["tags"] == []
+    permissions = {
+        p["spec"]["userReference"]["name"]: p["spec"] for p in prod.of_kind("Permission")
+    }
+    for name, expected in broker_permissions.all_permissions().items():
+        assert permissions[name]["vhost"] == "agora"
+        assert permissions[name]["permissions"] == expected, name  # the kit's one definition
     for kind in ("Vhost", "User", "Permission", "Policy", "Queue"):
         for obj in prod.of_kind(kind):
             assert obj["spec"]["rabbitmqClusterReference"] == {"name": "agora-rabbitmq"}

@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+from services.shared import broker_permissions
+
 from .conftest import K8S, OVERLAYS, Rendered, containers, workloads
 
 pytestmark = pytest.mark.k8s
@@ -143,11 +145,19 @@ def test_dev_connection_strings_match_the_passwords(secrets_by_overlay):
         password = secrets[f"agora-{user}-mongodb-password"]["password"]
         uri = secrets[f"agora-{user}-mongodb"]["connectionString.standard"]
         assert uri == f"mongodb://{user}:{password}@agora-mongodb:27017/admin?authSource=admin"
-    app = secrets["agora-rabbitmq-app"]
-    assert app["uri"] == f"amqp://agora-app:{app['password']}@agora-rabbitmq:5672/agora"
+    for user in broker_permissions.USERS:
+        credentials = secrets[f"agora-rabbitmq-{user}"]
+        name = credentials["username"]
+        assert name == f"agora-{user}"
+        assert credentials["uri"] == (
+            f"amqp://{name}:{credentials['password']}@agora-rabbitmq:5672/agora"
+        )
     users = json.loads(secrets["agora-rabbitmq-definitions"]["20-users.json"])
-    assert {u["name"] for u in users["users"]} == {"agora-app", "admin"}
+    assert {u["name"] for u in users["users"]} == {*broker_permissions.all_permissions(), "admin"}
     assert all("password" not in u for u in users["users"])  # hashes only
+    granted = {p["user"]: p for p in users["permissions"]}
+    for name, expected in broker_permissions.all_permissions().items():
+        assert {k: granted[name][k] for k in expected} == expected, name
 
 
 def test_token_keys_are_an_ed25519_pair(secrets_by_overlay, tmp_path):
