@@ -381,6 +381,17 @@ def platform(mongo_client):
     workdir = Path(tempfile.mkdtemp(prefix=f"agora-e2e-{RUN_ID}-"))
     platform = Platform(workdir)
     _PLATFORM = platform
+    try:
+        with running(platform, mongo_client):
+            yield platform
+    finally:
+        print(f"\ne2e process logs: {platform.log_dir}")
+        _PLATFORM = None
+
+
+@contextlib.contextmanager
+def running(platform: Platform, mongo_client):
+    """Prepare and start `platform`; stop it and drop its vhost and databases afterwards."""
     platform.prepare()
     try:
         platform.start()
@@ -388,8 +399,6 @@ def platform(mongo_client):
     finally:
         platform.stop()
         platform.cleanup(mongo_client)
-        print(f"\ne2e process logs: {platform.log_dir}")
-        _PLATFORM = None
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pika.exceptions import ChannelClosedByBroker
 from services.shared import broker_permissions as broker
 
 from ..conftest import AMQP_URI, wait_for
-from .conftest import Platform, _management, _quote, _with_vhost
+from .conftest import Platform, _management, _quote, _with_vhost, running
 from .test_conversations_flow import customer_with_advisor
 from .test_posts_flow import ok, staff, submit, visible
 
@@ -63,13 +63,8 @@ class RestrictedPlatform(Platform):
 @pytest.fixture(scope="module")
 def restricted(mongo_client):
     platform = RestrictedPlatform(Path(tempfile.mkdtemp(prefix="agora-e2e-users-")))
-    platform.prepare()
-    try:
-        platform.start()
+    with running(platform, mongo_client):
         yield platform
-    finally:
-        platform.stop()
-        platform.cleanup(mongo_client)
 
 
 def test_every_flow_works_with_one_least_privileged_user_per_process(restricted, mongo_client):
