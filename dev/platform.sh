@@ -13,7 +13,8 @@
 # .state/logs/<name>.log. Ports: gateway GATEWAY_PORT (8000) on 127.0.0.1; services 8101.. (see
 # docs/architecture.md), also on 127.0.0.1. The environment (AMQP_URI, MONGO_URI, ...) comes from
 # .state/stack.env (`make up` loads it); AGORA_PLATFORM_TIMEOUT (90 s) bounds each readiness wait.
-# AGORA_SKIP_SEED=1 skips the demo data. Without SMTP_HOST, a local mail sink (port AGORA_MAIL_PORT,
+# AGORA_SKIP_SEED=1 skips the demo data. Each process connects to RabbitMQ as its own
+# least-privileged user (made through the management API; AGORA_BROKER_USERS=0 turns it off). Without SMTP_HOST, a local mail sink (port AGORA_MAIL_PORT,
 # 2525) receives what notifications sends: every e-mail lands as a file in .state/mail/.
 # Without AGORA_SERVICE_CREDENTIALS, a LOCAL demo bank-system credential (`demo-bank:<random>`,
 # made once into .state/keys/demo-service-key, git-ignored) lets you try the social intake; the
@@ -129,6 +130,24 @@ demo_credential() {
     cat "$file"
 }
 
+# One RabbitMQ user per process with only what its code needs, as in Kubernetes
+# (services/shared/broker_permissions.py), made through the management API on AMQP_URI's vhost;
+# passwords kept in .state/broker-users.json. Fills the associative array named $1 with
+# process -> AMQP URI. AGORA_BROKER_USERS=0, or no management API: everything connects as
+# AMQP_URI's user, as before (said in a warning).
+broker_users() {
+    local -n uris=$1
+    local lines process uri
+    [[ ${AGORA_BROKER_USERS:-1} != 0 ]] || return 0
+    if lines=$("$PY" -m services.shared.broker_permissions provision \
+            --state "$STATE/broker-users.json" 2>>"$LOGS/broker-users.log"); then
+        while read -r process uri; do uris[$process]=$uri; done <<<"$lines"
+        log "broker: one user per process (agora-<process>, least privilege)"
+    else
+        printf 'platform: warning: no per-process broker users (see .state/logs/broker-users.log); processes connect as AMQP_URI'"'"'s user\n' >&2
+    fi
+}
+
 cmd_up() {
     cd "$ROOT"
     mkdir -p "$RUN" "$LOGS"
@@ -154,7 +173,8 @@ cmd_up() {
     log "migrating databases"
     "$AGORA" migrate | sed 's/^/platform: /'
     start_mailsink
-    declare -A pids=()
+    declare -A pids=() amqp=()
+    broker_users amqp
     for name in $names; do
         port=$(port_of "$name")
         pid=$(own_pid "$name")
@@ -162,7 +182,10 @@ cmd_up() {
             log "$name already running (pid $pid, port $port)"
         else
             # not a process-group leader here, so setsid does not fork: $! is the process itself
-            WEB_SERVER_ADDRESS="$HOST:$port" setsid "$AGORA" run "$name" \
+            local own_user=()
+            if [[ -n ${amqp[$name]:-} ]]; then own_user=("AMQP_URI=${amqp[$name]}"); fi
+            # env and setsid exec (no fork): $! stays the process itself
+            env "${own_user[@]}" WEB_SERVER_ADDRESS="$HOST:$port" setsid "$AGORA" run "$name" \
                 >>"$LOGS/$name.log" 2>&1 </dev/null &
             pid=$!
             echo "$pid" >"$RUN/agora-$name.pid"

@@ -4,7 +4,8 @@ The single definition of the broker's users and their permissions (configure, wr
 regular expressions on exchange and queue names, RabbitMQ's access control), used by
 k8s/scripts/create-secrets.py (the dev broker's definitions), checked against the production
 manifests (tests/k8s) and exercised on a real broker by the end-to-end tests
-(tests/e2e/test_broker_permissions.py). Standard library only: the secrets script imports it.
+(tests/e2e/test_broker_permissions.py). Standard library only: the secrets script imports
+it, and `make up` runs it (`provision`) to give the local stack the same users.
 
 What a service `S` needs, from the code (services/shared/consumer.py, outbox.py, nameko):
 
@@ -28,7 +29,17 @@ Example::
 """
 from __future__ import annotations
 
+import argparse
+import base64
+import json
+import os
 import re
+import secrets
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
 
 SERVICES = ("identity", "posts", "moderation", "feeds", "notifications", "conversations")
 GATEWAY = "gateway"
@@ -89,3 +100,90 @@ def permissions_for(user: str) -> dict[str, str]:
 def all_permissions() -> dict[str, dict[str, str]]:
     """{broker username: permissions} for every user."""
     return {username(user): permissions_for(user) for user in USERS}
+
+
+# -- the local stack: the same users on a development broker -------------------------------------
+
+def provision(amqp_uri: str, management_uri: str, state_file: Path,
+              prefix: str = "") -> dict[str, str]:
+    """Create (or update) every user of `USERS` with its permissions on the vhost of `amqp_uri`,
+    through the RabbitMQ management API (an administrator's `management_uri`), and return
+    {user: its AMQP URI}. Passwords are made once and kept in `state_file` (owner-only), so a
+    second run changes nothing for processes already connected. `prefix` keeps user names apart
+    on a broker several checkouts share (the tests use one per run).
+
+    Used by `make up` (dev/platform.sh) and by tests/e2e/test_broker_permissions.py.
+    """
+    parts = urllib.parse.urlsplit(amqp_uri)
+    vhost = urllib.parse.unquote(parts.path[1:]) or "/"
+    passwords = json.loads(state_file.read_text()) if state_file.exists() else {}
+    uris = {}
+    for user in USERS:
+        name = prefix + username(user)
+        passwords.setdefault(name, secrets.token_hex(16))
+        _manage(management_uri, "PUT", f"/api/users/{_q(name)}",
+                {"password": passwords[name], "tags": ""})
+        _manage(management_uri, "PUT", f"/api/permissions/{_q(vhost)}/{_q(name)}",
+                permissions_for(user))
+        netloc = f"{_q(name)}:{passwords[name]}@{parts.hostname}" + (
+            f":{parts.port}" if parts.port else "")
+        uris[user] = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(state_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        json.dump(passwords, out)
+    return uris
+
+
+def remove(management_uri: str, state_file: Path) -> None:
+    """Delete the users `provision` made (those named in `state_file`) and the file."""
+    if not state_file.exists():
+        return
+    for name in json.loads(state_file.read_text()):
+        _manage(management_uri, "DELETE", f"/api/users/{_q(name)}", None)
+    state_file.unlink()
+
+
+def _q(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+def _manage(management_uri: str, method: str, path: str, body) -> None:
+    parts = urllib.parse.urlsplit(management_uri)
+    base = urllib.parse.urlunsplit((parts.scheme, parts.hostname + (
+        f":{parts.port}" if parts.port else ""), parts.path.rstrip("/"), "", ""))
+    request = urllib.request.Request(base + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    login = f"{urllib.parse.unquote(parts.username or 'guest')}:" \
+            f"{urllib.parse.unquote(parts.password or 'guest')}"
+    request.add_header("Authorization", "Basic " + base64.b64encode(login.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+    except urllib.error.HTTPError as error:
+        if not (method == "DELETE" and error.code == 404):
+            raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m services.shared.broker_permissions provision --state FILE`: print one
+    `<process> <amqp uri>` line per process (AMQP_URI and RABBIT_MANAGEMENT_URI from the
+    environment); `remove --state FILE` deletes them."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("action", choices=["provision", "remove"])
+    parser.add_argument("--state", required=True, type=Path)
+    args = parser.parse_args(argv)
+    management = os.environ.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
+    if args.action == "remove":
+        remove(management, args.state)
+        return 0
+    uris = provision(os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+                     management, args.state)
+    for user, uri in uris.items():
+        if user != BANK_READER:
+            print(user, uri)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

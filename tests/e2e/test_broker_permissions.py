@@ -6,57 +6,43 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 import tempfile
-import urllib.parse
 import uuid
 from pathlib import Path
 
 import pika
 import pytest
-import requests
 from pika.exceptions import ChannelClosedByBroker
 
 from services.shared import broker_permissions as broker
 
-from ..conftest import AMQP_URI, wait_for
-from .conftest import Platform, _management, _quote, _with_vhost, running
+from ..conftest import AMQP_URI, RABBIT_MANAGEMENT_URI, wait_for
+from .conftest import Platform, _with_vhost, running
 from .test_conversations_flow import customer_with_advisor
 from .test_posts_flow import ok, staff, submit, visible
 
 
 class RestrictedPlatform(Platform):
-    """A platform whose processes each connect as their own least-privileged broker user."""
+    """A platform whose processes each connect as their own least-privileged broker user,
+    made as `make up` makes them (`broker_permissions.provision`)."""
 
     def __init__(self, workdir: Path):
         super().__init__(workdir)
         self.vhost, self.db_prefix = f"{self.vhost}-users", f"{self.db_prefix}u"
         self.amqp_uri = _with_vhost(AMQP_URI, self.vhost)
-        self.credentials: dict[str, tuple[str, str]] = {}
+        self.users_file = workdir / "broker-users.json"
+        self.uris: dict[str, str] = {}
 
     def prepare(self) -> None:
         super().prepare()
-        for user in broker.USERS:  # user names are broker-wide: prefixed with our vhost
-            name, password = f"{self.vhost}-{broker.username(user)}", secrets.token_hex(16)
-            _management("PUT", f"/api/users/{_quote(name)}", json={"password": password,
-                                                                  "tags": ""})
-            _management("PUT", f"/api/permissions/{_quote(self.vhost)}/{_quote(name)}",
-                        json=broker.permissions_for(user))
-            self.credentials[user] = (name, password)
-            if user != broker.BANK_READER:
-                self.process_env[user] = {"AMQP_URI": self.uri_of(user)}
-
-    def uri_of(self, user: str) -> str:
-        name, password = self.credentials[user]
-        parts = urllib.parse.urlsplit(self.amqp_uri)
-        host = parts.hostname + (f":{parts.port}" if parts.port else "")
-        return urllib.parse.urlunsplit((parts.scheme, f"{_quote(name)}:{password}@{host}",
-                                        parts.path, "", ""))
+        # user names are broker-wide: prefixed with our vhost
+        self.uris = broker.provision(self.amqp_uri, RABBIT_MANAGEMENT_URI, self.users_file,
+                                     prefix=f"{self.vhost}-")
+        self.process_env = {user: {"AMQP_URI": uri} for user, uri in self.uris.items()}
 
     def cleanup(self, mongo_client) -> None:
-        for name, _ in self.credentials.values():
-            with contextlib.suppress(requests.RequestException):
-                _management("DELETE", f"/api/users/{_quote(name)}")
+        with contextlib.suppress(OSError):
+            broker.remove(RABBIT_MANAGEMENT_URI, self.users_file)
         super().cleanup(mongo_client)
 
 
@@ -104,7 +90,7 @@ def test_every_flow_works_with_one_least_privileged_user_per_process(restricted,
 
 def test_bank_systems_read_public_events_and_nothing_else(restricted):
     connection = pika.BlockingConnection(pika.URLParameters(
-        restricted.uri_of(broker.BANK_READER)))
+        restricted.uris[broker.BANK_READER]))
     try:
         channel = connection.channel()
         queue = f"bank.crm-{uuid.uuid4().hex[:8]}"
