@@ -103,7 +103,8 @@ def test_bank_systems_read_public_events_and_nothing_else(restricted):
 
         for forbidden in (lambda ch: ch.queue_bind(queue, "identity.private", "#"),
                           lambda ch: ch.queue_declare(f"crm-{uuid.uuid4().hex[:6]}"),
-                          lambda ch: ch.exchange_declare("bank.mine", "topic"),
+                          lambda ch: ch.exchange_declare("posts.events", "topic",
+                                                         durable=True),
                           lambda ch: ch.basic_get("rpc-identity")):
             probe = connection.channel()
             with pytest.raises(ChannelClosedByBroker) as refused:
