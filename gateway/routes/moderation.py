@@ -13,6 +13,7 @@ from services.moderation.schemas import (
     PolicySchema,
     PolicyUpdateSchema,
     QueueQuerySchema,
+    SlaQuerySchema,
     SlaTargetsSchema,
     SlaTargetsUpdateSchema,
 )
@@ -221,7 +222,8 @@ class ModerationRoutes:
         """The append-only trail of staff actions, newest first (CM, admin)"""
         return self.moderation.audit(call.actor, call.query)
 
-    @route("GET", "/api/v1/moderation/sla", auth=CM, response=Sla, tags=TAGS)
+    @route("GET", "/api/v1/moderation/sla", auth=CM, query=SlaQuerySchema, response=Sla,
+           tags=TAGS)
     def sla(self, call: Call):
         """Response-time clocks: time to first staff answer vs targets, per channel (CM)
 
@@ -229,7 +231,7 @@ class ModerationRoutes:
         answer, and for every member message in a private conversation (`private`) or a
         social-media case (`social`) until staff next write.
         """
-        return self.moderation.sla(call.actor)
+        return self.moderation.sla(call.actor, call.query)
 
     @route("GET", "/api/v1/moderation/sla/targets", auth=CM, response=SlaTargetsSchema,
            tags=TAGS)

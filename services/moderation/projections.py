@@ -48,6 +48,9 @@ def _indexes(rm: ReadModels) -> None:
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
     rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
     rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING)], name="open")
+    for field in ("channel", "category"):  # the waiting clocks of one channel or category
+        rm["sla"].create_index([("answered", ASCENDING), (field, ASCENDING),
+                                ("published_ts", ASCENDING)], name=f"waiting_{field}")
     rm["sla"].create_index([("answered", ASCENDING), ("breached", ASCENDING),
                             ("channel", ASCENDING), ("published_ts", ASCENDING)], name="due")
     rm["sla"].create_index([("conversation_id", ASCENDING), ("answered", ASCENDING)],

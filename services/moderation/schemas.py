@@ -307,6 +307,15 @@ class QueueQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class SlaQuerySchema(Schema):
+    channel = fields.String(validate=validate.OneOf(sla.CHANNELS), metadata={
+        "description": "list only the waiting clocks of this channel"})
+    category = fields.String(validate=[single_line, validate.Regexp(_SLUG)], metadata={
+        "description": "list only the waiting questions of this category"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200), metadata={
+        "description": "how many waiting clocks to list, oldest first"})
+
+
 class AuditQuerySchema(Schema):
     target_id = fields.String(validate=validate.Length(max=200))
     actor_id = fields.String(validate=validate.Length(max=200))

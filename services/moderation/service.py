@@ -38,6 +38,7 @@ from .schemas import (
     NoteSchema,
     PolicyUpdateSchema,
     QueueQuerySchema,
+    SlaQuerySchema,
     SlaTargetsUpdateSchema,
 )
 
@@ -241,18 +242,22 @@ class ModerationService(HealthEndpoints):
     # -- response-time clocks ------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def sla(self, actor):
+    def sla(self, actor, query=None):
         """Time to first staff answer per clock (questions, private conversations, social
-        cases) against the current targets, overall and per channel (CMs)."""
+        cases) against the current targets, overall and per channel (CMs); the waiting clocks
+        listed oldest first, of one channel or category when asked."""
         domain.require_moderator(actor)
+        query = load_input(SlaQuerySchema, query)
         targets = self._sla_targets()
         now = datetime.now(UTC)
         answered = list(self.views["sla"].find({"answered": True}).sort("published_ts", -1)
                         .limit(1000))
         readings = [(doc, _reading(targets, doc, sla.from_micros(doc["first_staff_answer_ts"])))
                     for doc in answered]
-        open_docs = list(self.views["sla"].find({"answered": False}).sort("published_ts", 1)
-                         .limit(50))
+        listed = {"answered": False, **{key: query[key] for key in ("channel", "category")
+                                        if query.get(key)}}
+        open_docs = list(self.views["sla"].find(listed).sort("published_ts", 1)
+                         .limit(query["limit"]))
         waiting = [(doc, _reading(targets, doc, now)) for doc in open_docs]
         self.refresh_gauges()
         return {
