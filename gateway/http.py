@@ -166,6 +166,7 @@ class RouteSpec:
     openapi: bool = True
     errors: tuple[int, ...] = ()
     name: str = ""
+    media_type: str = "application/json"   # of the success response (OpenAPI)
 
     @property
     def rule(self) -> str:
@@ -188,7 +189,7 @@ def _schema(value: Any) -> Schema | None:
 def route(method: str, path: str, *, auth: str, body=None, query=None, path_params=None,
           response=None, status: int = 200, summary: str = "", description: str | None = None,
           tags=(), idempotent: bool | None = None, body_required: bool = True,
-          openapi: bool = True, errors=()) -> Callable:
+          openapi: bool = True, errors=(), media_type: str = "application/json") -> Callable:
     """Declare a gateway route (see the module docstring)."""
     method = method.upper()
     spec = RouteSpec(
@@ -197,6 +198,7 @@ def route(method: str, path: str, *, auth: str, body=None, query=None, path_para
         summary=summary, description=description, tags=tuple(tags),
         idempotent=(method == "POST") if idempotent is None else idempotent,
         body_required=body_required, openapi=openapi, errors=tuple(errors),
+        media_type=media_type,
     )
 
     def decorate(handler: Callable) -> Callable:

@@ -125,7 +125,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
                                     "content": {"application/json": {"schema": route.body}}}
     success: dict[str, Any] = {"description": route.summary or "OK"}
     if route.response is not None and route.status != 204:
-        success["content"] = {"application/json": {"schema": route.response}}
+        success["content"] = {route.media_type: {"schema": route.response}}
     operation["responses"][str(route.status)] = success
     for status in _error_statuses(route):
         description = _ERROR_TEXT.get(status, "Error")

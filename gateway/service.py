@@ -37,6 +37,7 @@ from .routes.conversations import ConversationsRoutes
 from .routes.feeds import FeedsRoutes
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
+from .routes.live import LiveRoutes
 from .routes.moderation import ModerationRoutes
 from .routes.notifications import NotificationsRoutes
 from .routes.posts import PostsRoutes
@@ -51,5 +52,5 @@ class GatewayCore:
 
 
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
-                     FeedsRoutes, NotificationsRoutes, ConversationsRoutes):
+                     FeedsRoutes, NotificationsRoutes, ConversationsRoutes, LiveRoutes):
     """The public API: one mixin per resource (gateway/routes/)."""

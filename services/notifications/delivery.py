@@ -51,7 +51,7 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from services.shared import metrics
+from services.shared import live, metrics
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 from services.shared.projections import ReadModels
 
@@ -244,8 +244,10 @@ def ensure_indexes(db: Database) -> None:
 
 class Deliveries:
     def __init__(self, db: Database, settings: DeliverySettings, pusher: PushProvider | None,
-                 transport: SmtpTransport | None = None, clock: Callable[[], float] = time.time):
+                 transport: SmtpTransport | None = None, clock: Callable[[], float] = time.time,
+                 announce: Callable[[str, dict[str, Any]], Any] | None = None):
         self.db = db
+        self.announce = announce  # live signals to the gateways (services/shared/live.py)
         self.settings = settings
         self.pusher = pusher
         self.transport = transport or SmtpTransport(settings)
@@ -267,10 +269,13 @@ class Deliveries:
             if not docs:
                 return queued
             mails, digests, pushes = [], [], []
+            fresh: dict[str, list[dict[str, Any]]] = {}
             names = member_names(ReadModels(self.db), [doc.get("actor_id") for doc in docs])
             for doc in docs:
                 if doc["ts"] < oldest:
                     continue
+                fresh.setdefault(doc["member_id"], []).append(
+                    {"id": doc["_id"], "type": doc.get("type")})
                 shown = domain.with_actor_name(doc, names)
                 snapshot = {key: shown.get(key) for key in SNAPSHOT_FIELDS}
                 fields = {"member_id": doc["member_id"], "notice": snapshot}
@@ -290,6 +295,21 @@ class Deliveries:
             inbox.update_many({"_id": {"$in": [doc["_id"] for doc in docs]}},
                               {"$set": {"queued": True}})
             queued += len(docs)
+            self._announce(fresh)
+
+    def _announce(self, fresh: dict[str, list[dict[str, Any]]]) -> None:
+        """Tell the gateways' live channels which members have new notifications, with their
+        unread counts (references and counts only: the page reads the inbox through the API).
+        Two replicas queuing the same document may both announce it: a repeated hint only
+        repeats a count."""
+        if not fresh or self.announce is None:
+            return
+        unread = {row["_id"]: row["count"] for row in self.db["inbox"].aggregate([
+            {"$match": {"member_id": {"$in": list(fresh)}, "read": False}},
+            {"$group": {"_id": "$member_id", "count": {"$sum": 1}}}])}
+        self.announce(live.INBOX_CHANGED, {"members": {
+            member: {"unread": unread.get(member, 0), "new": notices}
+            for member, notices in fresh.items()}})
 
     # -- 2. sending ------------------------------------------------------------------------------
 
@@ -496,7 +516,8 @@ class DeliveryProvider(DependencyProvider):
         self.uri = mongo_uri(config)
         db = shared_client(self.uri)[database_name(config, self.container.service_name)]
         pusher = load_provider(self.settings.push_provider, config.get("NOTIFICATIONS") or {})
-        self.deliveries = Deliveries(db, self.settings, pusher)
+        self.live = live.LivePublisher(config["AMQP_URI"], self.container.service_name)
+        self.deliveries = Deliveries(db, self.settings, pusher, announce=self.live.publish)
         self.deliveries.ensure_indexes()
         if not self.settings.unsubscribe_secret:
             log.warning("NOTIFICATIONS_UNSUBSCRIBE_SECRET is not set: e-mails go out without a "
@@ -514,10 +535,12 @@ class DeliveryProvider(DependencyProvider):
         self.nudge()
         if self._thread is not None:
             self._thread.wait()
+        self.live.close()
         release_client(self.uri)
 
     def kill(self) -> None:
         self._running = False
+        self.live.close()
         release_client(self.uri)
 
     def get_dependency(self, worker_ctx) -> DeliveryProvider:

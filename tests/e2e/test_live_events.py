@@ -1,0 +1,176 @@
+"""The live channel (`GET /api/v1/me/events`, server-sent events) against the running processes,
+with a second gateway replica: each member gets their own events, whichever replica holds their
+stream, and never another member's; a revoked session's stream is closed."""
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+
+import pytest
+import requests
+
+from ..conftest import wait_for
+from .conftest import Process, find_free_port
+from .test_conversations_flow import conversations_db, customer_with_advisor  # noqa: F401
+from .test_posts_flow import ok, problem, submit, visible
+
+
+class LiveClient:
+    """An SSE client reading one stream in the background: `frames` is every (event, data)."""
+
+    def __init__(self, base_url: str, user, last_event_id: str | None = None):
+        headers = {"Accept": "text/event-stream", "X-Forwarded-For": user.address,
+                   "Authorization": f"Bearer {user.access_token}"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        self.response = requests.get(f"{base_url}/api/v1/me/events", headers=headers,
+                                     stream=True, timeout=(5, 60))
+        assert self.response.status_code == 200, self.response.text
+        assert self.response.headers["Content-Type"].startswith("text/event-stream")
+        assert self.response.headers["Cache-Control"] == "no-store"
+        self.frames: list[tuple[str, dict, str | None]] = []
+        self.ended = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        kind, data, event_id = None, None, None
+        try:
+            for line in self.response.iter_lines(chunk_size=1, decode_unicode=True):
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    data = json.loads(line[6:])
+                elif line.startswith("id: "):
+                    event_id = line[4:]
+                elif line == "" and kind:
+                    self.frames.append((kind, data, event_id))
+                    kind, data, event_id = None, None, None
+        except (requests.RequestException, OSError, ValueError, AttributeError):  # closed by us
+            pass
+        finally:
+            self.ended.set()
+
+    def of(self, kind: str) -> list[dict]:
+        return [data for event, data, _ in self.frames if event == kind]
+
+    def wait(self, kind: str, message: str, **match):
+        def found():  # in a list: an empty `data` ({}) is a frame too
+            return [data for data in self.of(kind)
+                    if all(data.get(k) == v for k, v in match.items())][:1]
+        return wait_for(found, timeout=20, message=message)[0]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.response.close()
+
+
+@pytest.fixture
+def second_gateway(platform):
+    """Another `agora run gateway` replica on the same broker and databases."""
+    process = Process("gateway", find_free_port(), platform.log_dir / "gateway-2.log")
+    platform.spawn(process)
+    try:
+        platform._wait_ready(process)
+        yield process
+    finally:
+        process.popen.terminate()
+        process.popen.wait(timeout=30)
+
+
+@pytest.fixture
+def streams():
+    opened: list[LiveClient] = []
+    yield opened
+    for client in opened:
+        client.close()
+
+
+def test_each_member_gets_only_their_own_events_on_any_replica(
+        platform, api, second_gateway, streams, conversations_db):  # noqa: F811
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    other, helper = api.new_user(), api.new_user()
+    question = submit(api, member, title="Plafond de ma carte en voyage")
+    theirs = submit(api, other, title="Changer mon adresse postale")
+    visible(api, question["id"])
+    visible(api, theirs["id"])
+
+    # the member listens on the second replica, the other member on the first one
+    mine = LiveClient(second_gateway.url, member)
+    streams.append(mine)
+    watcher = LiveClient(platform.base_url, other)
+    streams.append(watcher)
+    assert mine.wait("hello", "hello on replica 2") == {"unread": 0}
+    watcher.wait("hello", "hello on replica 1")
+
+    # a reply to the member's question: a notification with the new unread count, live
+    ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,
+                json={"body": "Dans l'appli, rubrique Cartes."}), 201)
+    notice = mine.wait("notification", "the reply notification, live")
+    assert notice["unread"] == 1 and [n["type"] for n in notice["new"]] == ["reply"]
+    inbox = ok(api.get("/api/v1/me/notifications", user=member))
+    assert notice["new"][0]["id"] == inbox["items"][0]["id"]
+
+    # the advisor writes in the member's conversation: a reference, never the text
+    conversation = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Mon plafond", "message": "Pouvez-vous l'augmenter ?"}), 201)
+    secret = "Votre nouveau plafond est de 3000 euros"
+    answer = ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
+                         json={"body": secret}), 201)
+    frame = mine.wait("message", "the advisor's message, live", message_id=answer["id"])
+    assert frame == {"conversation_id": conversation["id"], "message_id": answer["id"],
+                     "author_id": advisor.id}
+    # the private-message notification follows on the bell
+    mine.wait("notification", "the private message notification", unread=2)
+
+    # the other member gets their own events (so theirs were flowing all along) ...
+    ok(api.post(f"/api/v1/posts/{theirs['id']}/replies", user=helper,
+                json={"body": "Dans votre espace, rubrique Profil."}), 201)
+    watcher.wait("notification", "the other member's own notification")
+    # ... and never one of the member's: no id of theirs appears anywhere in the stream
+    seen = json.dumps(watcher.frames)
+    for private_id in (conversation["id"], answer["id"], notice["new"][0]["id"], member.id):
+        assert private_id not in seen
+    assert watcher.of("message") == []
+    assert secret not in json.dumps(mine.frames)
+
+    # reading elsewhere tells every open page to ask for the count again
+    ok(api.post("/api/v1/me/notifications/read", user=member, json={"all": True}))
+    mine.wait("read", "read elsewhere")
+    assert not watcher.of("read")
+
+
+def test_a_reconnection_starts_with_the_current_count(platform, api, streams):
+    member, helper = api.new_user(), api.new_user()
+    question = submit(api, member, title="Opposition sur ma carte")
+    visible(api, question["id"])
+    ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,
+                json={"body": "Appelez le numéro au dos de la carte."}), 201)
+    wait_for(lambda: ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"]
+             == 1, timeout=20, message="the reply notification")
+    first = LiveClient(platform.base_url, member)
+    streams.append(first)
+    hello = first.wait("hello", "hello")
+    assert hello == {"unread": 1}
+    last_id = first.frames[-1][2]
+    first.close()
+    again = LiveClient(platform.base_url, member, last_event_id=last_id)
+    streams.append(again)
+    assert again.wait("hello", "hello after reconnecting") == {"unread": 1}
+
+
+def test_a_revoked_session_closes_its_stream(platform, api, streams):
+    member = api.new_user()
+    client = LiveClient(platform.base_url, member)
+    streams.append(client)
+    client.wait("hello", "hello")
+    ok(api.post("/api/v1/auth/logout", user=member,
+                json={"refresh_token": member.refresh_token}), 204)
+    assert client.wait("closed", "the stream closed at logout") == {"reason": "session_revoked"}
+    wait_for(client.ended.is_set, timeout=10, message="the stream ended")
+    problem(api.get("/api/v1/me/events", user=member), 401)
+
+
+def test_the_stream_needs_a_member(api):
+    problem(api.get("/api/v1/me/events"), 401)
