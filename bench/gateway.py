@@ -46,7 +46,12 @@ def _free_port() -> int:
 
 
 class Platform:
-    def __init__(self) -> None:
+    """Processes of our own (`agora run`), on a vhost and databases of their own."""
+
+    def __init__(self, names: tuple[str, ...] = ("identity", "gateway"),
+                 env: dict[str, str] | None = None) -> None:
+        self.names = names
+        self.extra_env = env or {}
         stack = stack_env()
         self.amqp = stack.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
         self.management = stack.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
@@ -79,10 +84,10 @@ class Platform:
         env = {**os.environ, "AMQP_URI": amqp, "MONGO_URI": self.mongo,
                "MONGO_DB_PREFIX": self.prefix, "AGORA_JWT_PRIVATE_KEY_FILE": str(private),
                "AGORA_JWT_PUBLIC_KEY_FILE": str(public), "LOG_LEVEL": "WARNING",
-               "PYTHONWARNINGS": "ignore"}
+               "PYTHONWARNINGS": "ignore", **self.extra_env}
         agora = Path(sys.executable).with_name("agora")
         command = [str(agora)] if agora.exists() else [sys.executable, "-m", "services.shared.cli"]
-        for name in ("identity", "gateway"):
+        for name in self.names:
             port = self.ports[name] = _free_port()
             with open(self.workdir / f"{name}.log", "ab") as log:
                 self.processes[name] = subprocess.Popen(

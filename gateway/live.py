@@ -50,11 +50,11 @@ from kombu import Exchange, Queue, binding
 from nameko.extensions import DependencyProvider
 from prometheus_client import Gauge
 
-from .errors import ServiceUnavailable
-
 from services.shared.errors import TooManyRequests
 from services.shared.live import INBOX_CHANGED, live_exchange
 from services.shared.outbox import private_exchange, public_exchange
+
+from .errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class TooManyStreams(TooManyRequests):
 @dataclass(frozen=True)
 class LiveSettings:
     heartbeat_seconds: float = 15.0
-    max_connections: int = 2000
+    max_connections: int = 4000
     max_per_member: int = 10
     buffer_size: int = 64
     retry_ms: int = 3000
@@ -177,7 +177,8 @@ class LiveHub(DependencyProvider):
         config = self.container.config
         self.settings = LiveSettings.from_config(config)
         self.amqp_uri = config["AMQP_URI"]
-        self.queue_name = f"gateway.live.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        self.queue_name = (f"gateway.live.{socket.gethostname()}.{os.getpid()}."
+                           f"{uuid.uuid4().hex[:8]}")
         self.boot = uuid.uuid4().hex[:8]
         self._ids = itertools.count(1)
         self.streams: dict[str, set[Stream]] = {}
@@ -285,16 +286,15 @@ class LiveHub(DependencyProvider):
     def _consume(self) -> None:
         while self._running:
             try:
-                with kombu.Connection(self.amqp_uri, connect_timeout=5, heartbeat=30) as conn:
-                    with conn.Consumer([self._queue()], on_message=self._on_message,
-                                       no_ack=True):
-                        if not self.consuming.ready():
-                            self.consuming.send(True)
-                        while self._running:
-                            try:
-                                conn.drain_events(timeout=1)
-                            except TimeoutError:
-                                conn.heartbeat_check()
+                with kombu.Connection(self.amqp_uri, connect_timeout=5, heartbeat=30) as conn, \
+                        conn.Consumer([self._queue()], on_message=self._on_message, no_ack=True):
+                    if not self.consuming.ready():
+                        self.consuming.send(True)
+                    while self._running:
+                        try:
+                            conn.drain_events(timeout=1)
+                        except TimeoutError:
+                            conn.heartbeat_check()
             except Exception as error:  # broker down or connection lost: streams stay open
                 log.warning("live channel: broker connection lost (%s); reconnecting", error)
                 # streams may have missed events while we were away: they refresh everything
