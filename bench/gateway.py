@@ -134,6 +134,20 @@ class Platform:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def signed_in_members(base: str, count: int, name: str) -> list[dict]:
+    """Register and log in `count` members: [{"email", "token"}]."""
+    users = []
+    for i in range(count):
+        email = f"{name.lower()}{i}-{uuid.uuid4().hex[:6]}@bench.test"
+        requests.post(base + "/api/v1/auth/register", timeout=30, json={
+            "email": email, "password": PASSWORD, "display_name": f"{name} {i}"}
+                      ).raise_for_status()
+        token = requests.post(base + "/api/v1/auth/login", timeout=30, json={
+            "email": email, "password": PASSWORD}).json()["access_token"]
+        users.append({"email": email, "token": token})
+    return users
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
@@ -175,15 +189,7 @@ def main() -> None:
     try:
         platform.start()
         base = platform.gateway
-        users = []
-        for i in range(concurrency):
-            email = f"bench{i}-{uuid.uuid4().hex[:6]}@bench.test"
-            requests.post(base + "/api/v1/auth/register", timeout=30, json={
-                "email": email, "password": PASSWORD, "display_name": f"Bench {i}"}
-                          ).raise_for_status()
-            token = requests.post(base + "/api/v1/auth/login", timeout=30, json={
-                "email": email, "password": PASSWORD}).json()["access_token"]
-            users.append({"email": email, "token": token})
+        users = signed_in_members(base, concurrency, "Bench")
         counts = {"ping": requests_per_round, "me": requests_per_round,
                   "login": max(concurrency, requests_per_round // 4)}
         for kind in counts:  # warm-up: connections, caches, JIT-free but lazy imports

@@ -9,8 +9,9 @@ a few members, then opens streams (`GET /api/v1/me/events`) in steps up to BENCH
 GET /api/v1/ping (one RPC hop) at BENCH_CONCURRENCY (8) — as a ratio to the same figure with
 no stream open, measured in the same run. Then one event fanned out: a member starts a
 conversation, and the time until all of their streams received `message` (streams are spread
-evenly over 8 members; the others must get nothing). The limit is the gateway's `GATEWAY_LIVE_MAX_CONNECTIONS`; the
-ceiling behind it is the process's file-descriptor limit (one socket per stream).
+evenly over 8 members; the others must get nothing). The limit is the gateway's
+`GATEWAY_LIVE_MAX_CONNECTIONS`; the ceiling behind it is the process's file-descriptor limit
+(one socket per stream).
 """
 from __future__ import annotations
 
@@ -18,12 +19,11 @@ import contextlib
 import os
 import socket
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .gateway import PASSWORD, Platform, _run
+from .gateway import Platform, _run, signed_in_members
 
 STEP_SIZES = (0, 500, 1000, 2000, 4000)
 
@@ -73,15 +73,7 @@ def main() -> None:
         platform.start()
         base, port = platform.gateway, platform.ports["gateway"]
         pid = platform.processes["gateway"].pid
-        members = []
-        for i in range(8):
-            email = f"live{i}-{uuid.uuid4().hex[:6]}@bench.test"
-            requests.post(base + "/api/v1/auth/register", timeout=30, json={
-                "email": email, "password": PASSWORD, "display_name": f"Live {i}"}
-                          ).raise_for_status()
-            token = requests.post(base + "/api/v1/auth/login", timeout=30, json={
-                "email": email, "password": PASSWORD}).json()["access_token"]
-            members.append({"email": email, "token": token})
+        members = signed_in_members(base, 8, "Live")
         _run("ping", concurrency * 8, concurrency, base, members)  # warm-up
         rows = []
         for size in steps:
