@@ -19,6 +19,10 @@ What a service `S` needs, from the code (services/shared/consumer.py, outbox.py,
   RabbitMQ checks `write` on the exchange only, so this lets a service publish into any queue
   by name — a limit of RabbitMQ's model, stated in docs/security.md.
 
+The gateway's live channel (gateway/live.py) adds one queue per replica, `gateway.live.<...>`
+(exclusive, auto-delete), bound to `LIVE_EXCHANGES`; notifications publishes live signals on
+its own `notifications.live` (services/shared/live.py).
+
 Bank systems get one read-only user: they declare and bind their own queues named `bank.*` and
 read every public `*.events` exchange — never a `*.private` one, never a write to Agora's.
 
@@ -62,6 +66,11 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "gateway": ("identity.private",),
 }
 
+# The exchanges the gateway's live-channel queues bind to (gateway/live.py SUBSCRIPTIONS), and
+# the services that publish live signals on `<service>.live` (services/shared/live.py).
+LIVE_EXCHANGES = ("notifications.live", "notifications.private", "conversations.events")
+LIVE_PUBLISHERS = ("notifications",)
+
 
 def username(user: str) -> str:
     """The broker user of a process: `agora-posts`, `agora-gateway`, `agora-bank-reader`."""
@@ -86,9 +95,14 @@ def permissions_for(user: str) -> dict[str, str]:
     if user == GATEWAY:
         rpc = rf"rpc\.reply-{name}-.+"         # the RPC client's reply queues
         own: list[str] = []
+        handlers += rf"|{name}\.live\..+"     # the live channel's queue per replica
+        subscribed += [re.escape(exchange) for exchange in LIVE_EXCHANGES
+                       if exchange not in SUBSCRIPTIONS[user]]
     else:
         rpc = rf"rpc-{name}"                   # the RPC server's queue
         own = [rf"{name}\.events", rf"{name}\.private"]
+        if user in LIVE_PUBLISHERS:
+            own.append(rf"{name}\.live")
     return {
         "configure": _any("nameko-rpc", rpc, *own, handlers, dead_letters,
                           *[e for e in subscribed if e not in own]),

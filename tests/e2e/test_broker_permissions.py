@@ -19,6 +19,7 @@ from services.shared import broker_permissions as broker
 from ..conftest import AMQP_URI, RABBIT_MANAGEMENT_URI, wait_for
 from .conftest import Platform, _with_vhost, running
 from .test_conversations_flow import customer_with_advisor
+from .test_live_events import LiveClient
 from .test_posts_flow import ok, staff, submit, visible
 
 
@@ -56,6 +57,8 @@ def restricted(mongo_client):
 def test_every_flow_works_with_one_least_privileged_user_per_process(restricted, mongo_client):
     api = restricted.api
     author, reader = api.new_user(), api.new_user()  # gateway -> identity (RPC)
+    live = LiveClient(restricted.base_url, author)  # the gateway's own live queue
+    live.wait("hello", "the live stream opened")
     post = submit(api, author, title="Can I pay by card abroad?",
                   body="Are there fees when I pay by card in Canada?")
     visible(api, post["id"])  # posts -> moderation (private exchange) -> posts
@@ -66,6 +69,9 @@ def test_every_flow_works_with_one_least_privileged_user_per_process(restricted,
     wait_for(lambda: any(n["type"] == "reply" for n in ok(api.get(
         "/api/v1/me/notifications", user=author))["items"]), timeout=30,
         message="notifications consumed posts' events")
+    # notifications' live signal (notifications.live) reached the gateway's queue
+    live.wait("notification", "a live notification")
+    live.close()
     second = submit(api, author, title="And by cheque?", body="Is a cheque accepted abroad?")
     visible(api, second["id"])
     wait_for(lambda: second["id"] in [i["id"] for i in ok(api.get(

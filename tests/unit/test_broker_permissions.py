@@ -86,3 +86,25 @@ def test_bank_systems_read_public_exchanges_only():
                  "evt-posts-posts.*--feeds.on_posts_event"):
         assert not any(allowed(reader, kind, name) for kind in ("configure", "write", "read"))
     assert set(broker.all_permissions()) == {f"agora-{u}" for u in broker.USERS}
+
+
+def test_the_live_channel_may_do_what_its_code_does():
+    from gateway.live import SUBSCRIPTIONS as LIVE_BINDINGS
+    from services.shared.live import live_exchange
+
+    assert {exchange for exchange, _ in LIVE_BINDINGS} == set(broker.LIVE_EXCHANGES)
+    queue = "gateway.live.pod-7.12.ab12cd34"
+    for kind in ("configure", "write", "read"):  # declare, bind, consume its own queue
+        assert allowed(broker.GATEWAY, kind, queue)
+    for exchange in broker.LIVE_EXCHANGES:
+        assert allowed(broker.GATEWAY, "configure", exchange)
+        assert allowed(broker.GATEWAY, "read", exchange)
+        assert not allowed(broker.GATEWAY, "write", exchange)
+    for publisher in broker.LIVE_PUBLISHERS:
+        assert allowed(publisher, "configure", live_exchange(publisher))
+        assert allowed(publisher, "write", live_exchange(publisher))
+    for service in broker.SERVICES:
+        assert not allowed(service, "read", queue)
+        if service not in broker.LIVE_PUBLISHERS:
+            assert not allowed(service, "write", live_exchange("notifications"))
+    assert not allowed(broker.BANK_READER, "read", live_exchange("notifications"))
