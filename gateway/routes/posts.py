@@ -16,6 +16,7 @@ from services.posts.schemas import (
     PostCreateSchema,
     PostEditSchema,
     PostListQuerySchema,
+    PreviewSchema,
     ReplyCreateSchema,
     ReplyEditSchema,
 )
@@ -178,6 +179,14 @@ class VoteOut(Schema):
     votes = fields.Integer(required=True)
 
 
+class Preview(Schema):
+    body_html = fields.String(required=True, metadata={
+        "description": "the body rendered as it will be published (the posts' Markdown subset)"})
+    confidential = fields.List(fields.String(), required=True, metadata={
+        "description": "kinds of confidential data found (iban, rib, card_number, email, "
+                       "account_number, phone): such a text is held until a CM checks it"})
+
+
 class MergeResult(Schema):
     source = fields.Nested(Post, required=True)
     target = fields.Nested(Post, required=True)
@@ -210,6 +219,16 @@ class PostsRoutes:
         `next_cursor` for the next page.
         """
         return self.posts.list_posts(call.actor, call.query)
+
+    @route("POST", "/api/v1/previews", auth="member", body=PreviewSchema, response=Preview,
+           tags=TAGS)
+    def preview(self, call: Call):
+        """Render a text being written (a post's or a reply's body) as it will be published
+
+        Nothing is stored. `confidential` names the kinds of confidential data the moderation
+        detector finds (never the values): such a text would be held until a CM checks it.
+        """
+        return self.posts.preview(call.actor, call.body)
 
     @route("GET", "/api/v1/posts/{id}", path_params=POST_PATH, auth="public", response=Post,
            tags=TAGS)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.moderation.detector import confidential_fields
+
 from . import domain
 from .markdown import excerpt, render
 
@@ -128,3 +130,10 @@ def history_entry(doc: dict[str, Any]) -> dict[str, Any]:
     if out["redacted"]:
         out["redaction_mark"] = REDACTION_MARK
     return out
+
+
+def preview(body: str) -> dict[str, Any]:
+    """A text being written, as it will read once published, and the kinds of confidential data
+    that would hold it for the community managers (never the values: the author has them)."""
+    return {"body_html": render(body), "confidential": confidential_fields({"body": body}).get(
+        "body", [])}

@@ -380,6 +380,12 @@ class ReplyEditSchema(Schema):
     body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
+class PreviewSchema(Schema):
+    """A text being written (a post's or a reply's body), to show as it will be published."""
+
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+
+
 class PostListQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
     category = fields.String(validate=validate.Length(max=60))

@@ -32,6 +32,7 @@ from .schemas import (
     PostCreateSchema,
     PostEditSchema,
     PostListQuerySchema,
+    PreviewSchema,
     ReplyCreateSchema,
     ReplyEditSchema,
 )
@@ -160,6 +161,10 @@ class PostsService(HealthEndpoints):
         return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]))
                           for doc in items],
                 "next_cursor": cursor}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def preview(self, actor, data):
+        return presenters.preview(load_input(PreviewSchema, data)["body"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def edit_post(self, actor, post_id, data):

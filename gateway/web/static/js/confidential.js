@@ -1,0 +1,305 @@
+// The confidential-data detector of services/moderation/detector.py, in the browser: the compose
+// screen warns while the member types, before anything leaves the page. Same kinds, same
+// checksums (IBAN mod-97 with the registry's lengths, French RIB key, Luhn with the issuer's
+// lengths), same context words and the same rule for overlaps, so a text warned about here is one
+// the server holds. tests/unit/test_confidential_js.py runs this module under Node against the
+// examples the server's detector labels (tests/unit/confidential_examples.json): they cannot drift.
+// Written for clarity over speed (posts are short); the server's version is the fast one.
+
+export const KINDS = ["iban", "rib", "card_number", "email", "account_number", "phone"];
+const PRIORITY = Object.fromEntries(KINDS.map((kind, rank) => [kind, KINDS.length - rank]));
+
+export const IBAN_LENGTHS = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28,
+  CH: 21, CR: 22, CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18,
+  FK: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HN: 28, HR: 21, HU: 28,
+  IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20,
+  LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28,
+  NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24,
+  SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26,
+  UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+// One separator between the characters of a number, as on the server.
+const SEP_CHARS = " \u00a0\u2007\u2009\u202f.-\u2010\u2011\u2012\u2013";
+const S = "[ \\u00a0\\u2007\\u2009\\u202f.\\-\\u2010\\u2011\\u2012\\u2013]";
+const W = "[\\p{L}\\p{N}]"; // Python's [^\W_]: a letter or a digit, in any script
+
+const sticky = (source) => new RegExp(source, "uy");
+const IBAN_RE = sticky(`(?<=(?<!${W})[A-Za-z]{2}${S}?)[0-9](?=[0-9](?:${S}?[A-Za-z0-9]){11})`);
+const CARD_RE = sticky(
+  `(?<![\\p{L}\\p{N}+])[0-9](?=[0-9]{12}|[0-9]{3}${S}(?:[0-9]{4}${S}[0-9]{4}${S}[0-9]|[0-9]{6}${S}[0-9]{4}))`);
+const DIGITS_RE = /[0-9]{1,20}/y;
+const RIB_RE = sticky(`(?<![\\p{L}\\p{N}+])(?<bank>[0-9]{5})${S}?(?<branch>[0-9]{5})${S}?` +
+  `(?<account>[0-9A-Za-z]{11})${S}?(?<key>[0-9]{2})(?!${W})`);
+const PHONE_FR_RE = sticky(`(?<![\\p{L}\\p{N}+])(?<![0-9]${S})0(?:033${S}?(?:\\(0\\)${S}?)?)?` +
+  `[1-9](?<sep>${S}?)[0-9]{2}(?:\\k<sep>[0-9]{2}){3}(?!${W})(?!\\k<sep>[0-9]{2})`);
+const PHONE_INTL_RE = sticky(
+  `(?<!${W})\\+(?=(?<intl>[1-9](?:\\)?${S}?(?:\\(0\\)${S}?)?[0-9]){7,14})(?![0-9]))`);
+const AMOUNT_AFTER_RE = sticky(
+  `[ \\u00a0\\u202f]?(?:[€$£%]|[kK]€|(?:[eE][uU][rR]|[uU][sS][dD]|[cC][hH][fF]|[gG][bB][pP])(?!${W}))`);
+const ACCOUNT_WORD_RE = new RegExp(
+  `(?<!${W})(?:compte|client|customer|account|acct|identifi(?:ant|er))s?(?!${W})`, "giu");
+const ACCOUNT_TOKEN_RE = new RegExp(`(?<!${W})(?<![0-9]${S})(?<!\\+)` +
+  `(?:[0-9A-Za-z]{11}|[0-9](?:${S}?[0-9]){10})(?!${W})`, "gu");
+const TOKEN_DIGITS_RE = new RegExp(`[0-9](?:(?:[A-Za-z]*|${S})[0-9]){5}`, "u");
+const ACCOUNT_CONTEXT_CHARS = 48;
+const ACCOUNT_MAX_TOKEN = 21;
+const EMAIL_LOCAL_PUNCT = "._%+-";
+const EMAIL_LOCAL_MAX = 64;
+const EMAIL_DOMAIN_RE = /[\p{L}\p{N}][\p{L}\p{N}_-]*(?:\.[\p{L}\p{N}][\p{L}\p{N}_-]*)+/uy;
+
+const isAlnum = (ch) => ch !== undefined && ch !== "" && /^[\p{L}\p{N}]$/u.test(ch);
+const isDigit = (ch) => ch !== undefined && ch >= "0" && ch <= "9";
+const isAsciiAlnum = (ch) => /^[0-9A-Za-z]$/.test(ch);
+
+function matchAt(re, text, at) {
+  re.lastIndex = at;
+  return re.exec(text);
+}
+
+const amountFollows = (text, end) => matchAt(AMOUNT_AFTER_RE, text, end) !== null;
+
+// --- checksums -----------------------------------------------------------------------------------
+
+function mod97(digits) {
+  let rest = 0;
+  for (const ch of digits) rest = (rest * 10 + (ch.charCodeAt(0) - 48)) % 97;
+  return rest;
+}
+
+function ibanOk(iban) {
+  if (["00", "01", "99"].includes(iban.slice(2, 4))) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  const digits = [...rearranged].map((c) => (c >= "A" && c <= "Z" ? String(c.charCodeAt(0) - 55) : c));
+  return mod97(digits.join("")) === 1;
+}
+
+function luhnOk(digits) {
+  let total = 0;
+  [...digits].reverse().forEach((ch, i) => {
+    let value = ch.charCodeAt(0) - 48;
+    if (i % 2) {
+      value *= 2;
+      if (value > 9) value -= 9;
+    }
+    total += value;
+  });
+  return total % 10 === 0;
+}
+
+function cardIssuerOk(digits) {
+  const n = digits.length;
+  const p1 = digits[0];
+  const p2 = Number(digits.slice(0, 2));
+  const p3 = Number(digits.slice(0, 3));
+  const p4 = Number(digits.slice(0, 4));
+  if (p1 === "4") return [13, 16, 19].includes(n); // Visa
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n === 16; // Mastercard
+  if (p2 === 34 || p2 === 37) return n === 15; // American Express
+  if ((p3 >= 300 && p3 <= 305) || [36, 38, 39].includes(p2)) return n >= 14 && n <= 19; // Diners
+  if ((p4 >= 3528 && p4 <= 3589) || (p4 >= 2200 && p4 <= 2204)) return n >= 16 && n <= 19;
+  if (p1 === "6" || p2 === 50 || (p2 >= 56 && p2 <= 58)) return n >= 13 && n <= 19;
+  return false;
+}
+
+const RIB_LETTERS = "12345678912345678923456789"; // A/J=1, B/K/S=2, ... I/R/Z=9
+
+function ribOk(bank, branch, account, key) {
+  const accountDigits = [...account.toUpperCase()]
+    .map((c) => (c >= "A" && c <= "Z" ? RIB_LETTERS[c.charCodeAt(0) - 65] : c)).join("");
+  // 3 * an 11-digit number stays below 2**53: exact in a double.
+  const expected = 97 - ((89 * Number(bank) + 15 * Number(branch) + 3 * Number(accountDigits)) % 97);
+  return Number(key) === expected;
+}
+
+// --- scanners: each returns [start, end, kind] candidates -----------------------------------------
+
+function ibanAt(text, at, out) {
+  if (!matchAt(IBAN_RE, text, at)) return;
+  const n = text.length;
+  const start = at - (SEP_CHARS.includes(text[at - 1]) ? 3 : 2);
+  const country = text.slice(start, start + 2).toUpperCase();
+  const length = IBAN_LENGTHS[country];
+  if (length === undefined) return;
+  const need = length - 4;
+  const bban = [];
+  let i = at + 2;
+  let previousWasSep = false;
+  while (bban.length < need && i < n) {
+    const ch = text[i];
+    if (SEP_CHARS.includes(ch) && !previousWasSep) {
+      previousWasSep = true;
+    } else if (isAsciiAlnum(ch)) {
+      bban.push(ch);
+      previousWasSep = false;
+    } else {
+      break;
+    }
+    i += 1;
+  }
+  if (bban.length !== need) return;
+  if (i < n && isAlnum(text[i]) && (isDigit(text[i]) || !isDigit(bban[bban.length - 1]))) return;
+  if (2 * bban.filter(isDigit).length < need) return;
+  const iban = country + text.slice(at, at + 2) + bban.join("").toUpperCase();
+  if (ibanOk(iban)) out.push([start, i, "iban"]);
+}
+
+function cardLayoutOk(sizes) {
+  if (sizes.length === 1) return true;
+  const last = sizes[sizes.length - 1];
+  if (sizes.slice(0, -1).every((size) => size === 4) && last >= 1 && last <= 4) return true;
+  const layout = sizes.join("-");
+  return layout === "4-6-5" || layout === "4-6-4";
+}
+
+function cardAt(text, at, out) {
+  if (!matchAt(CARD_RE, text, at)) return;
+  const n = text.length;
+  const groups = [];
+  let total = 0;
+  let i = at;
+  while (total <= 19) {
+    const run = matchAt(DIGITS_RE, text, i);
+    if (!run) break;
+    const end = i + run[0].length;
+    groups.push([i, end]);
+    total += run[0].length;
+    if (end + 1 < n && SEP_CHARS.includes(text[end]) && isDigit(text[end + 1])) i = end + 1;
+    else break;
+  }
+  for (let k = groups.length; k > 0; k -= 1) {
+    const kept = groups.slice(0, k);
+    const sizes = kept.map(([a, b]) => b - a);
+    const sum = sizes.reduce((x, y) => x + y, 0);
+    if (sum < 13 || sum > 19 || !cardLayoutOk(sizes)) continue;
+    const end = kept[kept.length - 1][1];
+    if (isAlnum(text[end])) continue;
+    const digits = kept.map(([a, b]) => text.slice(a, b)).join("");
+    if (cardIssuerOk(digits) && luhnOk(digits)) {
+      out.push([at, end, "card_number"]);
+      break;
+    }
+  }
+}
+
+function ribAt(text, at, out) {
+  const m = matchAt(RIB_RE, text, at);
+  if (m && ribOk(m.groups.bank, m.groups.branch, m.groups.account, m.groups.key)) {
+    out.push([at, at + m[0].length, "rib"]);
+  }
+}
+
+function frenchPhoneAt(text, at, out) {
+  const m = matchAt(PHONE_FR_RE, text, at);
+  if (m && !amountFollows(text, at + m[0].length)) out.push([at, at + m[0].length, "phone"]);
+}
+
+function frenchIntlEnd(text, begin, end) {
+  let count = 0;
+  let i = begin;
+  while (i < end) {
+    if (text.startsWith("(0)", i)) {
+      i += 3;
+      continue;
+    }
+    if (isDigit(text[i])) {
+      count += 1;
+      if (count === 11) return isDigit(text[i + 1]) ? end : i + 1;
+    }
+    i += 1;
+  }
+  return end;
+}
+
+function internationalPhoneAt(text, at, out) {
+  const m = matchAt(PHONE_INTL_RE, text, at);
+  if (!m) return;
+  let start = at;
+  let end = at + 1 + m.groups.intl.length;
+  if (start && text[start - 1] === "(" && text.slice(start, end).includes(")")) start -= 1;
+  if (text.startsWith("33", at + 1)) end = frenchIntlEnd(text, at + 1, end);
+  if (!amountFollows(text, end)) out.push([start, end, "phone"]);
+}
+
+function scanNumbers(text, out) {
+  for (let at = 0; at < text.length; at += 1) {
+    const ch = text[at];
+    if (ch === "+") {
+      internationalPhoneAt(text, at, out);
+    } else if (isDigit(ch) && !isDigit(text[at - 1])) {
+      ibanAt(text, at, out);
+      ribAt(text, at, out);
+      cardAt(text, at, out);
+      if (ch === "0") frenchPhoneAt(text, at, out);
+    }
+  }
+}
+
+function scanAccounts(text, out) {
+  const n = text.length;
+  for (const word of text.matchAll(ACCOUNT_WORD_RE)) {
+    const ws = word.index;
+    const we = ws + word[0].length;
+    const lo = Math.max(0, ws - ACCOUNT_CONTEXT_CHARS - ACCOUNT_MAX_TOKEN);
+    const hi = Math.min(n, we + ACCOUNT_CONTEXT_CHARS + ACCOUNT_MAX_TOKEN + 1);
+    if (!TOKEN_DIGITS_RE.test(text.slice(lo, hi))) continue;
+    // As the server's `finditer(text, lo, hi)`: look-behinds see before `lo`, the text ends at `hi`.
+    const window = text.slice(0, hi);
+    ACCOUNT_TOKEN_RE.lastIndex = lo;
+    for (let m = ACCOUNT_TOKEN_RE.exec(window); m; m = ACCOUNT_TOKEN_RE.exec(window)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      const before = end <= ws && ws - end <= ACCOUNT_CONTEXT_CHARS;
+      const after = start >= we && start - we <= ACCOUNT_CONTEXT_CHARS;
+      if (!(before || after)) continue;
+      if (isAlnum(text[end]) || (end + 1 < n && SEP_CHARS.includes(text[end]) && isDigit(text[end + 1]))) {
+        continue;
+      }
+      if ([...text.slice(start, end)].filter(isDigit).length < 6 || amountFollows(text, end)) continue;
+      out.push([start, end, "account_number"]);
+    }
+  }
+}
+
+function scanEmails(text, out) {
+  for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
+    let start = at;
+    const floor = Math.max(0, at - EMAIL_LOCAL_MAX);
+    while (start > floor && (isAlnum(text[start - 1]) || EMAIL_LOCAL_PUNCT.includes(text[start - 1]))) {
+      start -= 1;
+    }
+    while (start < at && !isAlnum(text[start])) start += 1;
+    if (start >= at) continue;
+    const domain = matchAt(EMAIL_DOMAIN_RE, text, at + 1);
+    if (!domain) continue;
+    const end = at + 1 + domain[0].length;
+    const tld = text.slice(text.lastIndexOf(".", end - 1) + 1, end);
+    if (tld.length >= 2 && /^\p{L}+$/u.test(tld)) out.push([start, end, "email"]);
+  }
+}
+
+function resolve(candidates) {
+  candidates.sort((a, b) => PRIORITY[b[2]] - PRIORITY[a[2]] || (a[0] - a[1]) - (b[0] - b[1]) || a[0] - b[0]);
+  const kept = [];
+  for (const candidate of candidates) {
+    const [start, end] = candidate;
+    if (kept.every(([s, e]) => e <= start || s >= end)) kept.push(candidate);
+  }
+  return kept.sort((a, b) => a[0] - b[0]);
+}
+
+/** Confidential data in `text`: non-overlapping {kind, start, end}, sorted by start. */
+export function detect(text) {
+  const candidates = [];
+  scanNumbers(text, candidates);
+  scanEmails(text, candidates);
+  scanAccounts(text, candidates);
+  return resolve(candidates).map(([start, end, kind]) => ({ kind, start, end }));
+}
+
+/** The kinds found in `text`, strongest first (what the warning names). */
+export function confidentialKinds(text) {
+  const found = new Set(detect(text).map((finding) => finding.kind));
+  return KINDS.filter((kind) => found.has(kind));
+}

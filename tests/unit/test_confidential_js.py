@@ -1,0 +1,58 @@
+"""The browser's confidential-data warning and the server's detector agree.
+
+gateway/web/static/js/confidential.js mirrors services/moderation/detector.py so the compose screen
+warns while the member types. The examples (confidential_examples.json) are the server detector's
+answers on its labelled corpus and on texts typed in the compose screen: the first test fails when
+the detector changes and the file is not regenerated, the second when the browser module no longer
+finds what the server finds.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.unit import confidential_examples
+
+MODULE = Path(__file__).resolve().parents[2] / "gateway/web/static/js/confidential.js"
+
+_COMPARE = """
+import { readFileSync } from "node:fs";
+const { detect, confidentialKinds } = await import(process.argv[1]);
+const examples = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const wrong = [];
+for (const { text, found } of examples) {
+  const mine = detect(text).map(({ kind, start, end }) => [kind, text.slice(start, end)]);
+  const kinds = confidentialKinds(text);
+  const expectedKinds = ["iban", "rib", "card_number", "email", "account_number", "phone"]
+    .filter((kind) => found.some(([k]) => k === kind));
+  if (JSON.stringify(mine) !== JSON.stringify(found)
+      || JSON.stringify(kinds) !== JSON.stringify(expectedKinds)) {
+    wrong.push({ text, server: found, browser: mine });
+  }
+}
+console.log(JSON.stringify({ checked: examples.length, wrong }));
+"""
+
+
+def test_examples_are_what_the_server_detector_finds() -> None:
+    stored = confidential_examples.PATH.read_text(encoding="utf-8")
+    assert stored == confidential_examples.serialised(), (
+        "the detector changed: run `python -m tests.unit.confidential_examples` and port the "
+        "change to gateway/web/static/js/confidential.js")
+
+
+def test_the_browser_module_finds_what_the_server_finds() -> None:
+    node = shutil.which("node")
+    assert node, "Node.js is needed to run the site's JavaScript tests (make venv installs it)"
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", _COMPARE, MODULE.as_uri(),
+         str(confidential_examples.PATH)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    examples = json.loads(confidential_examples.PATH.read_text(encoding="utf-8"))
+    assert report["checked"] == len(examples) > 300
+    assert sum(1 for example in examples if example["found"]) > 150
+    assert report["wrong"] == [], json.dumps(report["wrong"][:5], ensure_ascii=False, indent=1)
