@@ -605,7 +605,8 @@ class Faults:
             _until(lambda: count_dead_letters(platform.amqp_uri, "moderation")
                    >= before + 1 + unlucky_writes, 60, "moderation's dead letters")
             members.update_one({"_id": unlucky.id}, {"$set": {"approved": 0}})
-            result = platform.agora("dead-letters", "redrive", "moderation")
+            result = platform.agora("dead-letters", "redrive", "moderation",
+                                    env={"AGORA_LANGUAGE": "en"})
             outcome["redrive"] = (result.returncode, result.stdout.strip())
 
         row = run_scenario(platform, "poison message (moderation)", workload, writes, inject,
