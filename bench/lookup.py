@@ -22,8 +22,7 @@ from pymongo import ASCENDING, DESCENDING, MongoClient
 
 from services.shared.config import stack_env
 
-MONGO_URI = os.environ.get("MONGO_URI") or stack_env().get("MONGO_URI") or \
-    "mongodb://127.0.0.1:27017"
+MONGO_URI = stack_env().get("MONGO_URI", "mongodb://127.0.0.1:27017")  # the environment wins
 SMALL = int(os.environ.get("BENCH_LOOKUP_SMALL", "1000"))
 LARGE = int(os.environ.get("BENCH_LOOKUP_LARGE", "100000"))
 PER_AUTHOR = 10

@@ -38,8 +38,7 @@ from services.shared.projections import (
     update_versioned,
 )
 
-MONGO_URI = os.environ.get("MONGO_URI") or stack_env().get("MONGO_URI") or \
-    "mongodb://127.0.0.1:27017"
+MONGO_URI = stack_env().get("MONGO_URI", "mongodb://127.0.0.1:27017")  # the environment wins
 EVENTS = int(os.environ.get("BENCH_REPLAY_EVENTS", "10000"))
 PER_STREAM = 5
 
