@@ -75,6 +75,9 @@ class MarkedReadV1(Schema):
 
 class InboxQuerySchema(Schema):
     unread = fields.Boolean(metadata={"description": "true: only unread notifications"})
+    language = fields.String(validate=validate.OneOf(("fr", "en")), metadata={
+        "description": "the language of `text` (the reader's, e.g. the site's); default: the "
+                       "member's profile language, else French"})
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

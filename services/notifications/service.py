@@ -69,7 +69,7 @@ class NotificationsService(HealthEndpoints):
         items, cursor = pagination.page(documents, "ts", limit)
         base = self.delivery.settings.web_base_url
         names = member_names(self.views.rm, [doc.get("actor_id") for doc in items])
-        language = member_language(self.views.rm, member_id)
+        language = query.get("language") or member_language(self.views.rm, member_id)
         return {"items": [present(domain.with_actor_name(doc, names, language), base, language)
                           for doc in items],
                 "next_cursor": cursor, "unread": self._unread(member_id)}

@@ -149,6 +149,12 @@ def test_a_reconnection_starts_with_the_current_count(platform, api, streams):
                 json={"body": "Appelez le numéro au dos de la carte."}), 201)
     wait_for(lambda: ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"]
              == 1, timeout=20, message="the reply notification")
+    # the inbox speaks the reader's language when asked (the site passes its own)
+    english = ok(api.get("/api/v1/me/notifications", user=member, params={"language": "en"}))
+    french = ok(api.get("/api/v1/me/notifications", user=member, params={"language": "fr"}))
+    assert " answered your question" in english["items"][0]["text"]
+    assert " a répondu à votre question" in french["items"][0]["text"]
+    problem(api.get("/api/v1/me/notifications", user=member, params={"language": "de"}), 400)
     first = LiveClient(platform.base_url, member)
     streams.append(first)
     hello = first.wait("hello", "hello")
