@@ -2,8 +2,12 @@
 and response-time clocks (community managers and admins; RPC to moderation)."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 from marshmallow import Schema, fields
 from nameko.rpc import RpcProxy
+from werkzeug.wrappers import Response
 
 from services.moderation.schemas import (
     AuditQuerySchema,
@@ -20,7 +24,7 @@ from services.moderation.schemas import (
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..http import Call, route
+from ..http import Call, Reply, route
 
 # path parameters: each id checked for its exact shape (404 otherwise)
 POST_PATH = path_schema(id=ids.POST)
@@ -38,6 +42,15 @@ CM = "community_manager"  # admins qualify too (gateway/auth.py)
 class Text(Schema):
     title = fields.String(allow_none=True)
     body = fields.String()
+
+
+class Finding(Schema):
+    field = fields.String(metadata={"description": "title | body"})
+    kind = fields.String(metadata={"description": "iban, rib, card_number, email, "
+                                   "account_number, phone"})
+    start = fields.Integer(metadata={"description": "offset of the first character (code "
+                                     "points)"})
+    end = fields.Integer(metadata={"description": "offset after the last character"})
 
 
 class Item(Schema):
@@ -65,6 +78,12 @@ class Item(Schema):
     waiting_seconds = fields.Float()
     decided_at = fields.String(allow_none=True)
     decided_by = fields.String(allow_none=True)
+    findings = fields.List(fields.Nested(Finding), metadata={
+        "description": "where the detector finds confidential data in `content` (while held)"})
+    target_seconds = fields.Integer(metadata={
+        "description": "the response-time target of a waiting item (the site channel's)"})
+    due_at = fields.String(allow_none=True, metadata={"description": "when it is reached"})
+    breached = fields.Boolean(metadata={"description": "waiting beyond its target"})
     content = fields.Nested(Text, allow_none=True,
                             metadata={"description": "the text under review (while held)"})
     proposal = fields.Nested(Text, allow_none=True,
@@ -153,6 +172,15 @@ class Sla(SlaFigures):
     oldest_unanswered = fields.List(fields.Nested(WaitingClock))
 
 
+def queue_etag(page: dict) -> str:
+    """What a queue page's readers see change: which items, in which state, how flagged."""
+    state = [[item["id"], item.get("state"), item.get("flags"), item.get("decided_by")]
+             for item in page["items"]]
+    document = json.dumps([state, page.get("waiting"), page.get("next_cursor")],
+                          sort_keys=True, default=str)
+    return hashlib.sha256(document.encode()).hexdigest()[:32]
+
+
 class ModerationRoutes:
     moderation = RpcProxy("moderation")
 
@@ -185,8 +213,17 @@ class ModerationRoutes:
     @route("GET", "/api/v1/moderation/queue", auth=CM, query=QueueQuerySchema,
            response=ItemPage, tags=TAGS)
     def queue(self, call: Call):
-        """Held items, oldest first, with the reason and the proposed masked text (CM)"""
-        return self.moderation.queue(call.actor, call.query)
+        """Held items, oldest first, with the reason and the proposed masked text (CM)
+
+        The answer carries an `ETag` naming the queue's state (its items, their states and
+        flags, the number waiting), not their ages: a console polling with `If-None-Match`
+        gets `304 Not Modified` until an item arrives, is decided or is flagged again.
+        """
+        page = self.moderation.queue(call.actor, call.query)
+        etag = queue_etag(page)
+        if etag in call.request.if_none_match:
+            return Response(status=304, headers={"ETag": f'"{etag}"'})
+        return Reply(page, headers={"ETag": f'"{etag}"'})
 
     @route("GET", "/api/v1/moderation/items/{id}", path_params=ITEM_PATH, auth=CM, response=Item,
            tags=TAGS)

@@ -89,6 +89,18 @@ def scan(title: str | None, body: str) -> Scan:
                 masked_body=detector.mask(body, body_findings))
 
 
+def findings(text: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Where the detector finds confidential data in a text under review, so that a CM sees
+    it highlighted: field (title | body), kind and code-point offsets; never the value."""
+    found = []
+    for name in ("title", "body"):
+        value = (text or {}).get(name)
+        for finding in detector.detect(value) if value else []:
+            found.append({"field": name, "kind": finding.kind, "start": finding.start,
+                          "end": finding.end})
+    return found
+
+
 # --- items ------------------------------------------------------------------------------------
 
 @dataclass

@@ -31,6 +31,7 @@ from services.shared.validation import multi_line, single_line, time_zone
 from . import sla
 
 REVIEWS = ("content", "flags")
+QUEUE_FILTERS = ("detector", "policy", "flags", "edit")
 HOLD_REASONS = ("policy", "detector", "flags")
 ESCALATION_REASONS = ("mass_flagging",)
 POLICY_RULES = ("global", "category", "new_member")
@@ -303,6 +304,10 @@ class NoteSchema(Schema):
 
 class QueueQuerySchema(Schema):
     review = fields.String(validate=validate.OneOf(REVIEWS))
+    reason = fields.String(validate=validate.OneOf(QUEUE_FILTERS), metadata={
+        "description": "detector: held by the confidential-data detector; policy: by "
+                       "pre-moderation; flags: flagged contributions; edit: edits of published "
+                       "contributions (revision 2 and later)"})
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

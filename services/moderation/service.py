@@ -53,6 +53,13 @@ SLA_BREACHED = Gauge("agora_sla_questions_breached",
                      "Questions waiting for a staff answer beyond their target")
 
 POLICY_STREAM = "policy"
+# the queue's filters (GET /moderation/queue?reason=): the items each one keeps
+QUEUE_FILTERS: dict[str, dict[str, Any]] = {
+    "detector": {"reasons": "detector"},
+    "policy": {"reasons": "policy"},
+    "flags": {"review": "flags"},
+    "edit": {"review": "content", "revision": {"$gt": 1}},
+}
 WAITING = ["held", "review"]  # item states the CMs' queue shows (review: escalated, visible)
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
@@ -107,6 +114,8 @@ class ModerationService(HealthEndpoints):
         conditions: list[dict[str, Any]] = [{"state": {"$in": WAITING}}]
         if query.get("review"):
             conditions.append({"review": query["review"]})
+        if query.get("reason"):
+            conditions.append(QUEUE_FILTERS[query["reason"]])
         page = pagination.after_cursor("held_ts", 1, query.get("cursor"))
         if page:
             conditions.append(page)
@@ -114,8 +123,9 @@ class ModerationService(HealthEndpoints):
         documents = list(self.views["items"].find({"$and": conditions})
                          .sort([("held_ts", 1), ("_id", 1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "held_ts", limit)
-        now = time.time()
-        return {"items": [present_item(doc, now) for doc in items], "next_cursor": cursor,
+        now, targets = time.time(), self._sla_targets()
+        return {"items": [present_item(doc, now, targets) for doc in items],
+                "next_cursor": cursor,
                 "waiting": self.views["items"].count_documents({"state": {"$in": WAITING}})}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -125,7 +135,7 @@ class ModerationService(HealthEndpoints):
         doc = self.views["items"].find_one({"_id": item_id})
         if doc is None or doc.get("state") == "open":
             raise NotFound("no such moderation item", {"id": item_id})
-        return present_item(doc, time.time())
+        return present_item(doc, time.time(), self._sla_targets())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def decide(self, actor, item_id, data):
@@ -144,7 +154,8 @@ class ModerationService(HealthEndpoints):
             return domain.decide(actor, item, data, proposal)
 
         self._decide(item_id, decision, actor)
-        return present_item(self.views["items"].find_one({"_id": item_id}), time.time())
+        return present_item(self.views["items"].find_one({"_id": item_id}), time.time(),
+                            self._sla_targets())
 
     # -- flags ---------------------------------------------------------------------------------
 
@@ -398,7 +409,7 @@ class ModerationService(HealthEndpoints):
 
 # --- presenters -------------------------------------------------------------------------------
 
-def present_item(doc: dict[str, Any], now: float) -> dict[str, Any]:
+def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any]) -> dict[str, Any]:
     out = {key: doc.get(key) for key in (
         "review", "target_type", "target_id", "post_id", "revision", "author_id", "state",
         "reasons", "policy_rules", "detector_kinds", "flag_count", "held_at", "decided_at",
@@ -410,6 +421,15 @@ def present_item(doc: dict[str, Any], now: float) -> dict[str, Any]:
     if doc.get("state") in WAITING:
         out["content"] = doc.get("content")
         out["proposal"] = doc.get("proposal")
+        out["findings"] = domain.findings(doc.get("content"))
+        if doc.get("held_ts"):
+            # a held contribution keeps its member waiting like an unanswered question: the
+            # site channel's response-time target is the CMs' target for the queue
+            reading = sla.read_clock(targets, "site", None, sla.from_micros(doc["held_ts"]),
+                                     datetime.fromtimestamp(now, tz=UTC))
+            out["target_seconds"] = reading.target_seconds
+            out["due_at"] = reading.due_at.isoformat() if reading.due_at else None
+            out["breached"] = reading.breached
     return out
 
 

@@ -10,6 +10,7 @@ import yaml
 from gateway.routes import moderation as moderation_routes
 from gateway.routes import posts as posts_routes
 from services.moderation import service as moderation_service
+from services.moderation import sla
 from services.posts import presenters
 from services.shared.payloads import REGISTRY
 
@@ -75,9 +76,13 @@ def test_moderation_presentations_fit_their_response_schemas():
             "post_id": "p1", "revision": 1, "author_id": "u1", "state": "held",
             "reasons": ["detector"], "policy_rules": [], "detector_kinds": ["iban"],
             "flag_count": 0, "flags": {"spam": 1}, "held_at": "t", "held_ts": 1,
-            "decided_at": None, "decided_by": None, "content": {"title": "t", "body": "b"},
+            "decided_at": None, "decided_by": None,
+            "content": {"title": "t", "body": "IBAN FR76 3000 6000 0112 3456 7890 189"},
             "proposal": {"title": "t", "body": "b"}}
-    _check(moderation_service.present_item(item, 10.0), moderation_routes.Item)
+    presented = moderation_service.present_item(item, 10.0, sla.default_targets({"site": 60}))
+    assert presented["findings"] == [{"field": "body", "kind": "iban", "start": 5, "end": 38}]
+    assert presented["target_seconds"] == 60 and presented["breached"] is False
+    _check(presented, moderation_routes.Item)
     audit = {"_id": "e1", "at": "t", "actor_id": "cm", "action": "redact", "target_type": "post",
              "target_id": "p1", "item_id": "p1.r1", "before": {}, "after": {}, "details": {},
              "correlation_id": "r"}
