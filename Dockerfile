@@ -19,12 +19,21 @@ RUN python -m venv /opt/agora
 ENV PATH=/opt/agora/bin:$PATH
 
 WORKDIR /src
+# The site's front-end packages, from the project's lock file with Debian's npm (build stage
+# only: no Node.js in the runtime image). Only the files the gateway serves are copied out of
+# node_modules (gateway/web/assets.py), before the package is installed with them as data.
+COPY package.json package-lock.json ./
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf /var/lib/apt/lists/*
 # Dependencies first (constraints.txt pins every transitive version), so that a code change does
 # not invalidate the dependency layer.
 COPY pyproject.toml constraints.txt ./
 COPY services ./services
 COPY gateway ./gateway
-RUN pip install -c constraints.txt . \
+RUN python gateway/web/assets.py node_modules \
+ && pip install -c constraints.txt . \
  && python -m compileall -q /opt/agora
 
 # ---- runtime stage: the virtualenv only, no compilers, no build context ------------------------

@@ -37,7 +37,15 @@ endif
 # Load the URIs written by `dev/stack.sh up` into a recipe's shell.
 with_stack_env := set -a; source $(STACK_ENV); set +a;
 
-.PHONY: help venv tools infra status test up down bench lint clean-venv
+# The site's front-end packages (package.json + package-lock.json; `npm ci`), the files the
+# gateway serves from them (gateway/web/static/vendor/), and Debian's chromium + chromedriver
+# for the browser tests (tests/browser; never a browser downloaded at test time).
+NODE_STAMP      := node_modules/.agora-installed
+VENDOR_STAMP    := gateway/web/static/vendor/.agora-copied
+BROWSER         := /usr/bin/chromium
+CHROMEDRIVER    := /usr/bin/chromedriver
+
+.PHONY: help venv tools assets browser infra status test up down bench lint clean-venv
 
 help: ## list the targets
 	@echo "Agora — make targets:"
@@ -89,13 +97,35 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check 'checkov==$(CHECKOV_VERSION)'; \
 	touch $@
 
+assets: $(VENDOR_STAMP) ## the site's npm packages (npm ci) and the files it serves from them
+	@true
+
+$(NODE_STAMP): package.json package-lock.json
+	@mkdir -p .state; exec 8>.state/assets.lock; flock 8; \
+	if [ -f $@ ] && [ $@ -nt package.json ] && [ $@ -nt package-lock.json ]; then exit 0; fi; \
+	command -v npm >/dev/null || { echo "make assets: installing Debian's npm"; \
+	  apt-get install -y -qq npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm; }; }; \
+	echo "make assets: npm ci"; npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	touch $@
+
+$(VENDOR_STAMP): $(NODE_STAMP) venv
+	@$(VENV)/bin/python -m gateway.web.assets node_modules >/dev/null && touch $@
+
+browser: ## Debian's chromium and chromedriver for the browser tests (tests/browser)
+	@if [ ! -x $(BROWSER) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+	  echo "make browser: apt-get install chromium chromium-driver"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || { \
+	    apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }; \
+	fi
+
 infra: venv ## start RabbitMQ + MongoDB (or use AMQP_URI / MONGO_URI when they answer)
 	@$(STACK) up
 
 status: ## show what the local stack runs
 	@$(STACK) status
 
-test: infra tools ## run every test (unit, integration, e2e, k8s) against the local stack
+test: infra tools assets browser ## run every test (unit, integration, e2e, k8s) against the local stack
 	@$(with_stack_env) \
 	export CHECKOV=$${CHECKOV:-$(CURDIR)/$(CHECKOV_VENV)/bin/checkov}; \
 	export PROMTOOL=$${PROMTOOL:-$(CURDIR)/$(PROMTOOL)}; \
@@ -104,7 +134,7 @@ test: infra tools ## run every test (unit, integration, e2e, k8s) against the lo
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) — counted as a failure" >&2; fi; \
 	exit $$rc
 
-up: infra ## start the whole platform (infra, services, gateway, demo data)
+up: infra assets ## start the whole platform (infra, services, gateway, demo data)
 	@if [ -f $(PLATFORM) ]; then \
 	  $(with_stack_env) bash $(PLATFORM) up; \
 	else \

@@ -200,7 +200,8 @@ cmd_up() {
     if [[ ${AGORA_SKIP_SEED:-0} != 1 ]]; then
         "$AGORA" seed-demo --gateway "http://$HOST:$GATEWAY_PORT" | sed 's/^/platform: /'
     fi
-    printf '\nAgora is up: http://%s:%s/api/v1  (OpenAPI: http://%s:%s/api/v1/openapi.json)\n' \
+    printf '\nAgora is up: http://%s:%s/  (the site)\n' "$HOST" "$GATEWAY_PORT"
+    printf 'API: http://%s:%s/api/v1  (OpenAPI: http://%s:%s/api/v1/openapi.json)\n' \
         "$HOST" "$GATEWAY_PORT" "$HOST" "$GATEWAY_PORT"
     printf 'Demo logins (local only), password agora-demo-2026:\n'
     printf '  admin@demo.agora  cm1@demo.agora  cm2@demo.agora  advisor1@demo.agora  advisor2@demo.agora\n'

@@ -57,6 +57,14 @@ REVOCATIONS = "revoked_sessions"
 _ROLE_RE = re.compile(r"^[a-z_]{1,32}$")
 
 
+class TokenExpired(Unauthenticated):
+    """401: the access token is past `exp` (the site refreshes it from its refresh cookie)."""
+
+
+class SessionRevoked(Unauthenticated):
+    """401: the token's session was revoked (log out elsewhere, password change, reuse)."""
+
+
 def parse_auth(spec: str | Iterable[str]) -> tuple[str, ...]:
     levels = tuple(spec.split("|")) if isinstance(spec, str) else tuple(spec)
     unknown = [level for level in levels if level not in AUTH_LEVELS]
@@ -118,7 +126,7 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the access token has expired; refresh it") from None
+            raise TokenExpired("the access token has expired; refresh it") from None
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"invalid access token ({_reason(error)})") from None
         roles = claims.get("roles")
@@ -234,9 +242,14 @@ class Authenticator(DependencyProvider):
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("use Authorization: Bearer <access token>")
-        claims = self.verifier.verify(token.strip())
+        return self.actor_for_token(token.strip())
+
+    def actor_for_token(self, token: str) -> dict[str, Any]:
+        """The actor of an access token (header or the site's cookie); raises TokenExpired,
+        SessionRevoked or Unauthenticated."""
+        claims = self.verifier.verify(token)
         if claims.get("sid") and claims["sid"] in self.revoked:
-            raise Unauthenticated("this session has been revoked; log in again")
+            raise SessionRevoked("this session has been revoked; log in again")
         return actor_from_claims(claims)
 
     # -- revocations

@@ -68,6 +68,7 @@ from .errors import (
     problem_from_exception,
 )
 from .security import ACTOR_ENV, log_refusal, secure_headers
+from .web.session import api_actor
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
     try:
         settings: Settings = service.settings
         # probes ("none") never look at credentials: a bad token cannot fail a liveness check
-        actor = None if spec.auth == ("none",) else service.auth.actor_for(request.headers)
+        actor = None if spec.auth == ("none",) else api_actor(service.auth, request)
         request.environ[ACTOR_ENV] = actor
         authorize(spec.auth, actor)
         path = _load_path(spec, values)
@@ -345,16 +346,24 @@ def _load_path(spec: RouteSpec, values: dict[str, Any]) -> dict[str, Any]:
 def _load_query(spec: RouteSpec, request: Request) -> dict[str, Any]:
     if spec.query is None:
         return {}
-    raw: dict[str, Any] = {}
-    for name in request.args:
-        declared = spec.query.fields.get(name)
-        values = request.args.getlist(name)
-        raw[name] = values if isinstance(declared, fields.List) else values[-1]
     try:
-        return spec.query.load(raw)
+        return load_params(spec.query, request.args)
     except ValidationError as error:
         raise InvalidInput("invalid query parameters",
                            {"fields": error.normalized_messages()}) from None
+
+
+def load_params(schema: Schema, params, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A query string or an HTML form (werkzeug MultiDict) through a schema: the last value of
+    each name, every value for List fields. Raises marshmallow's ValidationError."""
+    raw: dict[str, Any] = {}
+    for name in params:
+        if name in ignore:
+            continue
+        declared = schema.fields.get(name)
+        values = params.getlist(name)
+        raw[name] = values if isinstance(declared, fields.List) else values[-1]
+    return schema.load(raw)
 
 
 def _reject_constant(name: str):
@@ -493,6 +502,8 @@ class GatewayWsgiApp(WsgiApp):
             response = problem(code, "no such resource" if code == 404 else error.description,
                                request.path, request_id,
                                language=reader_language(request, None)).response()
+            if method in ("GET", "HEAD"):
+                response = _site_error_page(request, code, request_id) or response
         except Exception as error:
             response = problem_from_exception(error, request.path, request_id,
                                               reader_language(request, None)).response()
@@ -533,6 +544,13 @@ class GatewayWsgiApp(WsgiApp):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
             response.headers.add("Vary", "Origin")
+
+
+def _site_error_page(request: Request, status: int, request_id: str) -> Response | None:
+    """A browser navigating to an unknown page gets the site's HTML error page."""
+    from .web.page import wants_html, wsgi_error_page  # the site builds on this module
+
+    return wsgi_error_page(request, status, request_id) if wants_html(request) else None
 
 
 class NotFoundHTTP(HTTPException):

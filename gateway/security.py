@@ -32,7 +32,8 @@ _CREDENTIAL_HEADERS = ("Authorization", "X-Agora-Service-Key", "Cookie")
 
 
 def carries_credentials(request: Request) -> bool:
-    return any(request.headers.get(name) for name in _CREDENTIAL_HEADERS)
+    return any(request.headers.get(name) for name in _CREDENTIAL_HEADERS) or bool(
+        request.cookies.get("agora_at"))  # the site's session (gateway/web/session.py)
 
 
 def secure_headers(request: Request, response: Response) -> None:

@@ -41,6 +41,9 @@ from .routes.live import LiveRoutes
 from .routes.moderation import ModerationRoutes
 from .routes.notifications import NotificationsRoutes
 from .routes.posts import PostsRoutes
+from .web.pages.account import AccountPages
+from .web.pages.app import AppPages
+from .web.pages.public import PublicPages
 
 
 class GatewayCore:
@@ -52,5 +55,7 @@ class GatewayCore:
 
 
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
-                     FeedsRoutes, NotificationsRoutes, ConversationsRoutes, LiveRoutes):
-    """The public API: one mixin per resource (gateway/routes/)."""
+                     FeedsRoutes, NotificationsRoutes, ConversationsRoutes, LiveRoutes,
+                     # the site (gateway/web/): one mixin per area of screens
+                     AppPages, AccountPages, PublicPages):
+    """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

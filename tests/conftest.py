@@ -137,3 +137,8 @@ def service_config(rabbit_config, db_prefix):
         "max_workers": 10,
         "AGORA": {"retry_delays_ms": [50, 100], "relay_interval_seconds": 0.2},
     }
+
+
+# The running platform (every `agora run` process on free ports), shared by tests/e2e and
+# tests/browser: registered here so that one test session starts it once.
+from .platform import api, platform, pytest_runtest_makereport  # noqa: F401

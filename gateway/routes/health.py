@@ -6,9 +6,18 @@ import json
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
+from services.shared.errors import NotFound
 from services.shared.observability import CorrelationId, Probes
 
 from ..http import Reply, route
+
+
+def inside_only(call) -> None:
+    """Probes and metrics are for the cluster (kubelet, Prometheus reach the pod directly). The
+    Ingress routes the whole site (`/`) to the gateway, and every request through it carries
+    X-Forwarded-For: those get a 404, as if the endpoint did not exist."""
+    if call.request.headers.get("X-Forwarded-For"):
+        raise NotFound("no such resource")
 
 
 class HealthRoutes:
@@ -19,11 +28,13 @@ class HealthRoutes:
 
     @route("GET", "/healthz", auth="none", tags=["operations"], summary="Liveness")
     def healthz(self, call):
+        inside_only(call)
         return {"status": "alive"}
 
     @route("GET", "/readyz", auth="none", tags=["operations"], errors=[503],
            summary="Readiness (database and broker reachable)")
     def readyz(self, call):
+        inside_only(call)
         checks = self.probes.readiness()
         ready = all(value == "ok" for value in checks.values())
         return Reply({"status": "ready" if ready else "not ready", "checks": checks},
@@ -32,6 +43,7 @@ class HealthRoutes:
     @route("GET", "/metrics", auth="none", tags=["operations"], openapi=False,
            summary="Prometheus metrics")
     def prometheus_metrics(self, call):
+        inside_only(call)
         return Response(generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @route("GET", "/api/v1/openapi.json", auth="none", tags=["operations"],

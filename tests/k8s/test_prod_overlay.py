@@ -61,7 +61,7 @@ def test_topology_spread(prod, service):
         assert "app.kubernetes.io/name" in c["matchLabelKeys"]
 
 
-def test_gateway_ingress_with_tls_for_the_api_only(prod):
+def test_gateway_ingress_with_tls_for_the_site_and_the_api(prod):
     (ingress,) = prod.of_kind("Ingress")
     spec = ingress["spec"]
     hosts = [rule["host"] for rule in spec["rules"]]
@@ -72,7 +72,7 @@ def test_gateway_ingress_with_tls_for_the_api_only(prod):
         == "true"
     )
     paths = [p for rule in spec["rules"] for p in rule["http"]["paths"]]
-    assert [(p["path"], p["pathType"]) for p in paths] == [("/api/v1", "Prefix")]
+    assert [(p["path"], p["pathType"]) for p in paths] == [("/api/v1", "Prefix"), ("/", "Prefix")]
     for p in paths:
         assert p["backend"]["service"] == {"name": "agora-gateway", "port": {"name": "http"}}
 

@@ -1,0 +1,1 @@
+"""The site's screens, one mixin per area (composed into GatewayService like gateway/routes)."""

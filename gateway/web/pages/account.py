@@ -1,0 +1,154 @@
+"""Joining and the browser session: register, log in, log out, refresh, language switch.
+
+The forms post to these pages (not to /api/v1), which call identity's RPCs exactly as the API's
+auth routes do and keep the tokens in HttpOnly cookies (gateway/web/session.py). Field rules are
+the API's own schemas (RegisterBody, LoginBody); the service decides the rest (password
+strength, unique e-mail, throttling).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nameko.rpc import RpcProxy
+from werkzeug.wrappers import Response
+
+from ...routes.identity import LoginBody, RegisterBody
+from .. import i18n
+from ..page import PageCall, page
+from ..session import CSRF_COOKIE, REFRESH_COOKIE
+
+FIELD_MESSAGES = {
+    "email": "account.invalid_email",
+    "display_name": "account.invalid_display_name",
+    "password": "account.weak_password",
+}
+
+
+def field_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]:
+    """Per-field messages in the reader's language (the schema's English stays in the API)."""
+    messages = {}
+    for name, problems in (errors or {}).items():
+        text = " ".join(problems) if isinstance(problems, list) else str(problems)
+        if "required" in text.lower() or "missing" in text.lower():
+            messages[name] = call.t("account.field_required")
+        else:
+            messages[name] = call.t(FIELD_MESSAGES.get(name, "account.field_invalid"))
+    return messages
+
+
+class AccountPages:
+    identity = RpcProxy("identity")
+
+    # -- log in
+
+    @page("GET", "/login")
+    def login_form_page(self, call: PageCall):
+        if call.actor:
+            return call.redirect(call.next_url())
+        return self._login_page(call)
+
+    def _login_page(self, call: PageCall, status: int = 200, errors=None, message=None):
+        return call.render("account/login.html", status=status, form=call.raw_form,
+                           errors=errors or {}, message=message, next=call.next_url(""),
+                           title=call.t("account.login_title"), noindex=True)
+
+    @page("POST", "/login", form=LoginBody)
+    def login_page(self, call: PageCall):
+        if call.form_errors:
+            return self._login_page(call, 400, field_errors(call, call.form_errors))
+        tokens, problem = call.attempt(self.identity.login, call.form["email"],
+                                       call.form["password"], call.client)
+        if problem is not None:
+            if problem.status == 429:
+                minutes = math.ceil(int(problem.body.get("retry_after") or 60) / 60)
+                message = call.t("account.throttled", minutes=minutes)
+            else:
+                message = call.t("account.bad_credentials")
+            return self._login_page(call, problem.status, message=message)
+        # Staff with a second factor get their second step here, before any cookie is set.
+        self._start_session(call, tokens)
+        call.cookies.notice("signed_in")
+        return call.redirect(call.next_url())
+
+    def _start_session(self, call: PageCall, tokens: dict[str, Any]) -> None:
+        actor = self.auth.actor_for_token(tokens["access_token"])
+        call.cookies.sign_in(tokens, actor)
+
+    # -- register
+
+    @page("GET", "/register")
+    def register_form_page(self, call: PageCall):
+        if call.actor:
+            return call.redirect("/")
+        return self._register_page(call)
+
+    def _register_page(self, call: PageCall, status: int = 200, errors=None, message=None):
+        return call.render("account/register.html", status=status, form=call.raw_form,
+                           errors=errors or {}, message=message,
+                           title=call.t("account.register_title"))
+
+    @page("POST", "/register", form=RegisterBody)
+    def register_page(self, call: PageCall):
+        if call.form_errors:
+            return self._register_page(call, 400, field_errors(call, call.form_errors))
+        _, problem = call.attempt(self.identity.register, call.form, call.client)
+        if problem is not None:
+            if problem.status == 409:
+                return self._register_page(call, 409, {"email": call.t("account.email_taken")})
+            fields = problem.body.get("errors") or {"_schema": ["invalid"]}
+            return self._register_page(call, problem.status, field_errors(call, fields))
+        tokens = self.identity.login(call.form["email"], call.form["password"], call.client)
+        self._start_session(call, tokens)
+        call.cookies.notice("registered")
+        return call.redirect("/")
+
+    # -- the session
+
+    @page("POST", "/session/logout")
+    def logout_page(self, call: PageCall):
+        """Log out: the session is revoked at identity (every token of it), cookies cleared."""
+        refresh = call.request.cookies.get(REFRESH_COOKIE)
+        if call.actor or refresh:
+            call.attempt(self.identity.logout, call.actor, refresh)
+        call.cookies.sign_out()
+        call.cookies.notice("signed_out")
+        return call.redirect("/")
+
+    @page("GET", "/session/refresh", csrf=False)
+    def refresh_navigation_page(self, call: PageCall):
+        return self._refresh(call)
+
+    @page("POST", "/session/refresh", csrf=False)
+    def refresh_replay_page(self, call: PageCall):
+        """Also the target of 307s: the original request's body is not read here; it goes back
+        to its page once the tokens are fresh. Page scripts call it (no `next`) after a 401."""
+        return self._refresh(call)
+
+    def _refresh(self, call: PageCall) -> Response:
+        next_url = call.next_url("")
+        refresh = call.request.cookies.get(REFRESH_COOKIE)
+        tokens, _ = (call.attempt(self.identity.refresh, refresh, call.client)
+                     if refresh else (None, None))
+        if tokens is None:
+            call.cookies.sign_out()
+            call.cookies.notice("session_ended")
+            if not next_url:
+                return Response(status=401, headers={"Cache-Control": "no-store"})
+            return call.redirect(next_url, 303)
+        actor = self.auth.actor_for_token(tokens["access_token"])
+        call.cookies.sign_in(tokens, actor, call.request.cookies.get(CSRF_COOKIE))
+        if not next_url:
+            return Response(status=204, headers={"Cache-Control": "no-store"})
+        return call.redirect(next_url, 307 if call.request.method == "POST" else 303)
+
+    # -- language
+
+    @page("GET", "/lang/{code}")
+    def switch_language_page(self, call: PageCall):
+        """The language switch (a link, so it works without JavaScript), remembered a year."""
+        code = call.path["code"]
+        if code not in i18n.LANGUAGES:
+            return call.redirect(call.next_url())
+        call.cookies.set(i18n.LANGUAGE_COOKIE, code, max_age=365 * 86400)
+        return call.redirect(call.next_url())

@@ -1,0 +1,121 @@
+"""Templates (Jinja2, autoescaped) and the headers every HTML answer carries.
+
+Templates live in `gateway/web/templates/<area>/<screen>.html` and extend `base.html`. They get
+`t(key, **params)` (the reader's language, gateway/web/i18n.py), `lang`, `actor`,
+`csrf_token`, `static(name)`, `url` (this page's canonical URL), `request_id`, and the filters
+`date`, `datetime`, `number`, `author`. No inline script or style may appear in them: the CSP
+below forbids both.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
+from werkzeug.wrappers import Response
+
+from . import i18n
+from .assets import static_url
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+])
+
+HTML_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    # Pages carry the reader's session (menu, CSRF token) and, signed in, personal data.
+    "Cache-Control": "no-store",
+}
+
+
+def _author_name(language: str):
+    def author(item: dict[str, Any] | None) -> str:
+        summary = (item or {}).get("author") or {}
+        return summary.get("display_name") or i18n.translate(language, "common.member")
+    return author
+
+
+AVATAR_TONES = 8
+
+
+def avatar_tone(item: dict[str, Any] | None) -> int:
+    """One of the CSS tones `tone-0`..`tone-7` (no inline style under the CSP): from the
+    author summary's colour when there is one, else from the author id."""
+    item = item or {}
+    summary = item.get("author") or {}
+    seed = str((summary.get("avatar") or {}).get("color") or summary.get("id")
+               or item.get("author_id") or item.get("id") or "")
+    return sum(seed.encode()) % AVATAR_TONES
+
+
+def _avatar_initial(language: str):
+    def initial(item: dict[str, Any] | None) -> str:
+        summary = (item or {}).get("author") or {}
+        given = (summary.get("avatar") or {}).get("initial")
+        return (given or _author_name(language)(item)[:1] or "?").upper()
+    return initial
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml", "webmanifest"], default=True),
+        undefined=ChainableUndefined,  # API answers omit empty fields
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static"] = static_url
+    return env
+
+
+def render_html(template: str, language: str, context: dict[str, Any], status: int = 200,
+                headers: dict[str, str] | None = None) -> Response:
+    """A full HTML page in the reader's language with the site's security headers."""
+    env = environment()
+
+    def t(key: str, **params: Any) -> str:
+        return i18n.translate(language, key, **params)
+
+    values = {
+        "t": t,
+        "lang": language,
+        "languages": i18n.LANGUAGES,
+        "date": lambda value: i18n.format_date(language, value),
+        "datetime": lambda value: i18n.format_date(language, value, with_time=True),
+        "number": lambda value: i18n.format_number(language, value),
+        "author": _author_name(language),
+        "avatar_initial": _avatar_initial(language),
+        "avatar_tone": avatar_tone,
+        **context,
+    }
+    body = env.get_template(template).render(values)
+    return Response(body, status=status, headers={**HTML_HEADERS, **(headers or {})},
+                    content_type="text/html; charset=utf-8")
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

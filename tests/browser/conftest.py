@@ -1,0 +1,230 @@
+"""Browser tests: the site in headless Chromium from Debian's packages (`chromium` and
+`chromium-driver`, installed by `make browser`; nothing is downloaded at test time), driven by
+Selenium through /usr/bin/chromedriver, against the same running platform as the e2e tests
+(tests/platform.py), with the demo data seeded once.
+
+Why Selenium and not Playwright: the test process is monkey-patched by eventlet (tests/conftest.py)
+and Playwright's sync API (greenlets around an asyncio loop) stalls under it as soon as a page
+navigates; WebDriver is plain HTTP to chromedriver, which eventlet's sockets carry fine.
+
+Every test runs at a phone size (390×844, touch, mobile) and a desktop size (1366×768); take the
+`site` fixture::
+
+    def test_home(site):
+        site.visit("/")                       # navigates, then axe (0 violations) + no CSP error
+        site.click_link("Questions")          # or site.find("css selector").click()
+        site.check()                          # axe again on what is now on screen
+        site.screenshot("questions")          # .state/screenshots/questions-phone.png
+
+`site.sign_in(email)` signs in through the form (demo password by default); `site.driver` is the
+Selenium WebDriver for anything else. Browsers are reused across tests (cookies are cleared).
+"""
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from services.shared.demo_seed import DEMO_PASSWORD
+
+from ..conftest import ROOT
+
+CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("AGORA_CHROMEDRIVER", "/usr/bin/chromedriver")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / ".state" / "screenshots"
+DEVICES = {
+    "phone": {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    "desktop": {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False},
+}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WAIT_SECONDS = 15
+# Installed before any page script: CSP violations and uncaught errors, read by Site.check().
+PROBLEM_RECORDER = """
+window.__agoraProblems = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__agoraProblems.push(`CSP: ${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+window.addEventListener("error", (event) => {
+  window.__agoraProblems.push(`script error: ${event.message}`);
+});
+"""
+AXE_RUN = """
+const [tags, done] = arguments;
+axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+  .then(result => done(result.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+        v.nodes.slice(0, 5).map(node => node.target.join(" ")).join("; "))))
+  .catch(error => done([`axe failed: ${error}`]));
+"""
+
+
+@pytest.fixture(scope="session")
+def demo(platform):
+    """The demo accounts and content (`agora seed-demo`), once per session."""
+    result = platform.agora("seed-demo", "--gateway", platform.base_url, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return platform
+
+
+def _start_browser(device: str) -> webdriver.Chrome:
+    for path, target in ((CHROMIUM, "browser"), (CHROMEDRIVER, "browser"), (AXE, "assets")):
+        if not Path(path).exists():
+            pytest.fail(f"{path} is missing: `make {target}` installs it", pytrace=False)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    size = DEVICES[device]
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     f"--window-size={size['width']},{size['height']}", "--lang=fr-FR"):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
+    if size["mobile"]:
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled",
+                               {"enabled": True, "maxTouchPoints": 5})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBLEM_RECORDER})
+    driver.set_script_timeout(30)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browsers(demo):
+    """One browser per device for the whole session (a start costs about two seconds)."""
+    started: dict[str, webdriver.Chrome] = {}
+
+    def browser(device: str) -> webdriver.Chrome:
+        if device not in started:
+            started[device] = _start_browser(device)
+        return started[device]
+
+    yield browser
+    for driver in started.values():
+        driver.quit()
+
+
+@dataclass
+class Site:
+    driver: webdriver.Chrome
+    device: str
+    base_url: str
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def visit(self, path: str, check: bool = True) -> None:
+        self.driver.get(self.url(path))
+        if check:
+            self.check()
+
+    def find(self, css: str):
+        return self.wait_for(lambda: self.driver.find_element(By.CSS_SELECTOR, css))
+
+    def find_all(self, css: str) -> list:
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self) -> str:
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def heading(self, text: str, level: int | None = None) -> bool:
+        tags = [f"h{level}"] if level else [f"h{n}" for n in range(1, 7)]
+        return any(element.text.strip() == text and element.is_displayed()
+                   for tag in tags for element in self.driver.find_elements(By.TAG_NAME, tag))
+
+    def click_link(self, text: str) -> None:
+        link = self.wait_for(lambda: next(
+            (a for a in self.driver.find_elements(By.TAG_NAME, "a")
+             if a.text.strip() == text and a.is_displayed()), None), f"link {text!r}")
+        link.click()
+
+    def click_button(self, text: str) -> None:
+        button = self.wait_for(lambda: next(
+            (b for b in self.driver.find_elements(By.CSS_SELECTOR, "button, [type=submit]")
+             if b.text.strip() == text and b.is_displayed()), None), f"button {text!r}")
+        button.click()
+
+    def field(self, label: str):
+        """The form control labelled `label` (its <label for=...> text, exactly)."""
+        def found():
+            for element in self.driver.find_elements(By.TAG_NAME, "label"):
+                if element.text.strip() == label and element.get_attribute("for"):
+                    return self.driver.find_element(By.ID, element.get_attribute("for"))
+            return None
+        return self.wait_for(found, f"field {label!r}")
+
+    def fill(self, label: str, value: str) -> None:
+        control = self.field(label)
+        control.clear()
+        control.send_keys(value)
+
+    def wait_for(self, condition, message: str = ""):
+        """Poll `condition` (WebDriverWait) until it returns something truthy."""
+        return WebDriverWait(self.driver, WAIT_SECONDS, poll_frequency=0.05,
+                             ignored_exceptions=(WebDriverException,)).until(
+            lambda _: condition(), message)
+
+    def wait_for_path(self, fragment: str) -> None:
+        self.wait_for(lambda: fragment in self.driver.current_url,
+                      f"URL with {fragment!r} (at {self.driver.current_url})")
+
+    def check(self) -> None:
+        """axe-core (WCAG 2.1 A and AA) on what is on screen: 0 violations; and no CSP
+        violation nor script error since the page loaded."""
+        self.wait_for(lambda: self.driver.execute_script(
+            "return document.readyState") == "complete", "page loaded")
+        if not self.driver.execute_script("return typeof window.axe !== 'undefined'"):
+            self.driver.execute_script(AXE.read_text(encoding="utf-8"))
+        violations = self.driver.execute_async_script(AXE_RUN, AXE_TAGS)
+        assert not violations, (f"axe on {self.driver.current_url} ({self.device}):\n"
+                                + "\n".join(violations))
+        problems = self.driver.execute_script("return window.__agoraProblems || []")
+        assert not problems, f"page problems on {self.driver.current_url}: {problems}"
+
+    def screenshot(self, name: str) -> Path:
+        """The whole page (not only the viewport) as .state/screenshots/<name>-<device>.png."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}-{self.device}.png"
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot",
+                                           {"format": "png", "captureBeyondViewport": True})
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    def sign_in(self, email: str, password: str = DEMO_PASSWORD, next_path: str = "/") -> None:
+        self.visit(f"/login?next={next_path}")
+        self.fill(self.t("E-mail address", "Adresse e-mail"), email)
+        self.fill(self.t("Password", "Mot de passe"), password)
+        self.find("form[action='/login'] button[type=submit]").click()
+        self.wait_for(lambda: "/login" not in self.driver.current_url, "signed in")
+
+    def t(self, english: str, french: str) -> str:
+        """The text the page shows in its current language."""
+        language = self.driver.execute_script("return document.documentElement.lang")
+        return french if language == "fr" else english
+
+    def no_horizontal_scroll(self) -> None:
+        overflow = self.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (f"{self.driver.current_url} scrolls sideways by {overflow}px "
+                               f"({self.device})")
+
+
+@pytest.fixture(params=list(DEVICES), ids=list(DEVICES))
+def site(request, browsers, demo):
+    driver = browsers(request.param)
+    driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
+    driver.delete_all_cookies()
+    return Site(driver=driver, device=request.param, base_url=demo.base_url)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)

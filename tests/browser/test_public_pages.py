@@ -1,0 +1,94 @@
+"""Anonymous screens, as a visitor uses them: home, lists, search, a thread, a profile, errors;
+readable without JavaScript, with their titles and sharing tags."""
+from __future__ import annotations
+
+import re
+
+import requests
+
+
+def test_home_shows_the_four_sections_and_leads_to_a_thread(site):
+    site.visit("/")
+    for heading in ("À la une", "Les dernières contributions",
+                    "Questions en attente de réponse", "Idées populaires"):
+        assert site.heading(heading, 2), heading
+    assert site.find_all("#latest-list li")
+    assert site.driver.title.startswith("Agora")
+    site.no_horizontal_scroll()
+    site.screenshot("home")
+    site.find("#latest-list li a[href^='/posts/']").click()
+    site.wait_for_path("/posts/")
+    site.check()
+    assert site.find("h1").text
+    site.no_horizontal_scroll()
+    site.screenshot("thread")
+
+
+def test_lists_sort_and_grow_in_place_without_a_reload(site):
+    site.visit("/questions")
+    assert site.heading("Questions", 1)
+    site.click_link("Les plus votés")
+    site.wait_for_path("sort=top")
+    site.check()
+    current = site.find(".sort-tabs a[aria-current='true']")
+    assert current.text == "Les plus votés"
+    site.visit("/ideas?sort=top")
+    site.no_horizontal_scroll()
+    site.screenshot("ideas")
+
+
+def test_search_finds_posts_by_their_words(site):
+    site.visit("/")
+    title = site.find("#latest-list li h3 a").text
+    word = max(re.findall(r"\w+", title), key=len)
+    box = site.find("#site-search")
+    box.send_keys(word)
+    box.submit()
+    site.wait_for_path("/search?q=")
+    site.check()
+    assert site.find_all("#post-list li")
+    site.screenshot("search")
+    site.visit("/search?q=zzzqqqxxx")
+    assert "Aucune contribution ne contient tous ces mots" in site.text()
+
+
+def test_member_profile_shows_badges_and_activity(site):
+    site.visit("/questions")
+    site.find("#post-list li .meta a[href^='/members/']").click()
+    site.wait_for_path("/members/")
+    site.check()
+    assert site.heading("Activité récente", 2)
+    site.screenshot("profile")
+
+
+def test_unknown_pages_get_a_clear_page_in_the_readers_language(site):
+    site.visit("/posts/does-not-exist")
+    assert site.heading("Page introuvable", 1)
+    site.visit("/no/such/page")
+    assert site.heading("Page introuvable", 1)
+    site.screenshot("not-found")
+
+
+def test_public_pages_are_server_rendered_with_their_security_headers(demo):
+    """Without JavaScript (a crawler): the HTML itself holds the content and the tags."""
+    base = demo.base_url
+    home = requests.get(base + "/", headers={"Accept-Language": "en"}, timeout=10)
+    assert home.status_code == 200 and '<html lang="en">' in home.text
+    assert "Latest contributions" in home.text
+    post_path = re.search(r'href="(/posts/[^"#]+)"', home.text).group(1)
+    thread = requests.get(base + post_path, timeout=10)
+    assert thread.status_code == 200 and '<html lang="fr">' in thread.text
+    for tag in ('<link rel="canonical" href="' + base + post_path + '"',
+                '<meta property="og:type" content="article">', '<meta name="description"'):
+        assert tag in thread.text
+    csp = thread.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert thread.headers["X-Content-Type-Options"] == "nosniff"
+    assert thread.headers["Cache-Control"] == "no-store"
+    assert "<script>" not in thread.text and " style=" not in thread.text
+    missing = requests.get(base + "/no/such/page", headers={"Accept": "text/html"}, timeout=10)
+    assert missing.status_code == 404 and "text/html" in missing.headers["Content-Type"]
+    api_missing = requests.get(base + "/api/v1/nothing", headers={"Accept": "text/html"},
+                               timeout=10)
+    assert api_missing.headers["Content-Type"].startswith("application/problem+json")
