@@ -65,7 +65,8 @@ OUTGOING_MAIL = "outgoing_mail"
 OUTGOING_PUSH = "outgoing_push"
 DIGEST_ITEMS = "digest_items"
 SCHEDULE = "delivery_schedule"
-SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "post_id", "reply_id", "conversation_id", "ts")
+SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
+                   "conversation_id", "ts")
 
 
 @dataclass(frozen=True)
@@ -385,10 +386,11 @@ class Deliveries:
                 {"digest_id": mail["_id"]}).sort("ts", 1)]
             if not notices:
                 return None
-            content = domain.digest(notices, base, language)
         else:
             notices = [mail["notice"]]
-            content = domain.email(mail["notice"], base, language)
+        notices = self._named(notices)
+        content = domain.digest(notices, base, language) if mail.get("kind") == "digest" \
+            else domain.email(notices[0], base, language)
         message = EmailMessage()
         name, address = parseaddr(self.settings.mail_from)
         message["From"] = formataddr((name, address))
@@ -404,6 +406,14 @@ class Deliveries:
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(content.text)
         return message
+
+    def _named(self, notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Who acted, by their name now (as in the app): a digest is composed hours after its
+        items were queued, and identity's events may have arrived in between."""
+        names = member_names(ReadModels(self.db), [n.get("actor_id") for n in notices])
+        return [{**notice, "actor_name": names[notice["actor_id"]]}
+                if names.get(notice.get("actor_id") or "") and not notice.get("by_team")
+                else notice for notice in notices]
 
     def unsubscribe_url(self, member_id: str, notices: list[dict[str, Any]]) -> str:
         """The one-click link of a mail: e-mail off for the types it carries, nothing else."""

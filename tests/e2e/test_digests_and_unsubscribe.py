@@ -47,6 +47,8 @@ def test_a_daily_digest_at_the_members_hour_and_one_click_unsubscribe(platform, 
                          json={"body": "Comptez un jour ouvré."}), 201)
     reply_visible(api, answer["id"])
     assert notified(api, member, "reply", reply_id=answer["id"])["email"] == "daily"
+    wait_for(lambda: notified(api, member, "reply", reply_id=answer["id"])["actor_name"] ==
+             "Hugo Helper", message="the helper's name known to notifications")
 
     # the SRE command: the member's item is not due before their hour in Auckland...
     items = mongo_client[f"{platform.db_prefix}_notifications"]["digest_items"]
