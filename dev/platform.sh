@@ -206,6 +206,11 @@ cmd_up() {
     printf 'Demo logins (local only), password agora-demo-2026:\n'
     printf '  admin@demo.agora  cm1@demo.agora  cm2@demo.agora  advisor1@demo.agora  advisor2@demo.agora\n'
     printf '  member1@demo.agora .. member5@demo.agora  (member1, member2: customers of advisor1)\n'
+    local totp_secret
+    totp_secret=$("$PY" -c 'from services.shared.demo_seed import DEMO_TOTP_SECRET as s; print(s)')
+    printf 'Staff second factor (TOTP, local demo data only): secret %s\n' "$totp_secret"
+    printf '  add it to an authenticator app, or: %s -c "import pyotp; print(pyotp.TOTP(\x27%s\x27).now())"\n' \
+        "$PY" "$totp_secret"
     if [[ -n $demo_key ]]; then
         printf 'Demo bank-system credential (local only; social intake, see README):\n'
         printf '  X-Agora-Service-Key: %s\n' "$demo_key"

@@ -470,7 +470,7 @@ class GatewayWebServer(WebServer):
         return {"correlation_id": request.environ.get(REQUEST_ID_ENV)}
 
 
-CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID, X-Agora-TOTP"
 CORS_EXPOSE_HEADERS = "X-Request-ID, Retry-After, Location, Idempotent-Replayed"
 
 

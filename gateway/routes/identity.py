@@ -140,6 +140,67 @@ class UserLookup(Schema):
         "description": "the member found (private profile: e-mail, roles, advisor), or none"})
 
 
+class LoginResult(Schema):
+    """Either the token pair, or (a second factor is needed) a challenge without tokens."""
+
+    access_token = fields.String(metadata={"description": "absent when a second factor is "
+                                           "needed"})
+    token_type = fields.String(metadata={"example": "Bearer"})
+    expires_in = fields.Integer(metadata={"description": "seconds: of the access token, or "
+                                          "of the challenge (300)"})
+    refresh_token = fields.String()
+    refresh_expires_in = fields.Integer(metadata={"description": "seconds"})
+    user_id = fields.String()
+    mfa_required = fields.Boolean(metadata={"description": "true: answer the challenge with a "
+                                            "code at POST /auth/login/mfa"})
+    mfa_setup_required = fields.Boolean(metadata={
+        "description": "true: a staff account without a second factor: POST /auth/mfa/enroll "
+                       "with the challenge, then POST /auth/login/mfa with the first code"})
+    challenge = fields.String(metadata={"description": "opaque, single use, expires_in seconds"})
+
+
+class SecondFactorAnswer(Schema):
+    challenge = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(required=True, validate=validate.Length(min=6, max=32),
+                         metadata={"description": "the 6-digit TOTP code, or a recovery code "
+                                   "(xxxxx-xxxxx, each works once)"})
+
+
+class ChallengeBody(Schema):
+    challenge = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class Enrolment(Schema):
+    secret = fields.String(required=True, metadata={"description": "base32 TOTP secret"})
+    otpauth_uri = fields.String(required=True, metadata={"description": "for a QR code"})
+    recovery_codes = fields.List(fields.String(), required=True, metadata={
+        "description": "shown this once (only their hashes are kept); each replaces a code "
+                       "once"})
+
+
+class SecondFactorStatus(Schema):
+    enabled = fields.Boolean(required=True)
+    required = fields.Boolean(metadata={"description": "staff: mandatory"})
+    enabled_at = fields.String(allow_none=True)
+    recovery_codes_left = fields.Integer()
+
+
+class CodeBody(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=6, max=32))
+
+
+class DisableSecondFactor(Schema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             metadata={"format": "password"})
+    code = fields.String(required=True, validate=validate.Length(min=6, max=32),
+                         metadata={"description": "a current TOTP code"})
+
+
+class SecondFactorReset(Schema):
+    user_id = fields.String(required=True)
+    second_factor = fields.String(required=True, metadata={"example": "reset"})
+
+
 class TokenPair(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
@@ -168,7 +229,8 @@ class ExportSession(Schema):
 
 class ExportLogin(Schema):
     at = fields.String(allow_none=True)
-    outcome = fields.String(metadata={"description": "success | bad_credentials | throttled"})
+    outcome = fields.String(metadata={"description": "success | bad_credentials | throttled | "
+                                      "second_factor_required"})
     client = fields.String(allow_none=True)
     action = fields.String(metadata={"description": "login, change_password, erase_account"})
 
@@ -185,6 +247,15 @@ class DataExport(Schema):
 class Pong(Schema):
     pong = fields.Boolean(required=True)
     service = fields.String()
+
+
+STEP_UP_HEADER = "X-Agora-TOTP"
+
+
+def step_up_code(call: Call) -> str | None:
+    """The step-up code of a privileged change (a header: the bodies stay the resource's)."""
+    code = call.request.headers.get(STEP_UP_HEADER)
+    return code.strip()[:32] if code else None
 
 
 class IdentityRoutes:
@@ -206,10 +277,17 @@ class IdentityRoutes:
         """
         return self.identity.register(call.body, call.client)
 
-    @route("POST", "/api/v1/auth/login", auth="public", body=LoginBody, response=TokenPair,
+    @route("POST", "/api/v1/auth/login", auth="public", body=LoginBody, response=LoginResult,
            tags=["auth"], idempotent=False, errors=[401, 429])
     def login(self, call: Call):
         """Log in: a short-lived access token and a rotating refresh token
+
+        When the account needs a second factor (staff always, members who turned it on), a
+        correct password answers 200 `{"mfa_required": true, "challenge": "...",
+        "expires_in": 300}` without tokens: send the challenge and a code to
+        `POST /auth/login/mfa`. A staff account not enrolled yet gets
+        `{"mfa_setup_required": true, "challenge", "expires_in"}`: enrol with
+        `POST /auth/mfa/enroll`, then `POST /auth/login/mfa` with the first code.
 
         Failed attempts are counted per (client address, account) pair — 5 in 15 minutes, then
         429 with Retry-After for that pair only, so someone failing on purpose against a known
@@ -218,6 +296,27 @@ class IdentityRoutes:
         distributed guess; an address the account logged in from before is exempt).
         """
         return self.identity.login(call.body["email"], call.body["password"], call.client)
+
+    @route("POST", "/api/v1/auth/login/mfa", auth="public", body=SecondFactorAnswer,
+           response=TokenPair, tags=["auth"], idempotent=False, errors=[401, 429])
+    def login_second_factor(self, call: Call):
+        """Log in, second step: the challenge and a TOTP code (or a recovery code) -> tokens
+
+        A wrong code answers 401 (the challenge allows 5 attempts); wrong codes are limited per
+        account (429 with Retry-After). Each TOTP code and each recovery code works once.
+        """
+        return self.identity.login_second_factor(call.body["challenge"], call.body["code"],
+                                                 call.client)
+
+    @route("POST", "/api/v1/auth/mfa/enroll", auth="public", body=ChallengeBody,
+           response=Enrolment, tags=["auth"], idempotent=False, errors=[401, 409])
+    def enrol_with_challenge(self, call: Call):
+        """Enrol a second factor during a staff login (`mfa_setup_required`)
+
+        Answers the TOTP secret (and its otpauth:// URI for a QR code) and 10 recovery codes,
+        shown this once. Confirm with the first code at `POST /auth/login/mfa`.
+        """
+        return self.identity.enrol_with_challenge(call.body["challenge"])
 
     @route("POST", "/api/v1/auth/refresh", auth="public", body=RefreshBody, response=TokenPair,
            tags=["auth"], idempotent=False, errors=[401])
@@ -273,6 +372,36 @@ class IdentityRoutes:
         self.identity.erase_me(call.actor, call.body, call.client)
         return None
 
+    @route("GET", "/api/v1/me/mfa", auth="member", response=SecondFactorStatus, tags=["me"])
+    def get_my_second_factor(self, call: Call):
+        """My second factor: on or off, mandatory (staff), recovery codes left"""
+        return self.identity.get_my_second_factor(call.actor)
+
+    @route("POST", "/api/v1/me/mfa", auth="member", response=Enrolment, status=201,
+           tags=["me"], idempotent=False, errors=[409])
+    def start_my_second_factor(self, call: Call):
+        """Turn on a second factor: a TOTP secret and 10 recovery codes, shown this once
+
+        Nothing changes until `POST /me/mfa/confirm` with a first code (409 when one is
+        already active).
+        """
+        return self.identity.start_my_second_factor(call.actor)
+
+    @route("POST", "/api/v1/me/mfa/confirm", auth="member", body=CodeBody,
+           response=SecondFactorStatus, tags=["me"], errors=[429])
+    def confirm_my_second_factor(self, call: Call):
+        """Confirm my second factor with a first code; from then on logins ask for a code"""
+        return self.identity.confirm_my_second_factor(call.actor, call.body["code"])
+
+    @route("DELETE", "/api/v1/me/mfa", auth="member", body=DisableSecondFactor, status=204,
+           tags=["me"], errors=[429])
+    def disable_my_second_factor(self, call: Call):
+        """Turn my second factor off, with my password and a current code (members only:
+        staff keep theirs, 403)"""
+        self.identity.disable_my_second_factor(call.actor, call.body["password"],
+                                               call.body["code"], call.client)
+        return None
+
     @route("GET", "/api/v1/me/advisor", auth="member", response=AdvisorAssignment, tags=["me"])
     def get_my_advisor(self, call: Call):
         """My advisor and branch (404 when none is assigned)"""
@@ -302,15 +431,37 @@ class IdentityRoutes:
     @route("PUT", "/api/v1/users/{id}/roles", path_params=USER_PATH, auth="admin", body=RolesBody,
            response=PublicProfile, tags=["users"], errors=[422])
     def set_roles(self, call: Call):
-        """Set a user's roles (admin)"""
-        return self.identity.set_roles(call.actor, call.path["id"], call.body["roles"])
+        """Set a user's roles (admin; step-up: a fresh second factor)
+
+        Step-up: the admin's session must have proved its second factor within the last 5
+        minutes (at login or by a previous step-up), else send the current code in the
+        `X-Agora-TOTP` header; without it 403 with `errors["X-Agora-TOTP"]`.
+        """
+        return self.identity.set_roles(call.actor, call.path["id"], call.body["roles"],
+                                       step_up_code(call))
 
     @route("PUT", "/api/v1/users/{id}/advisor", path_params=USER_PATH, auth="admin|service",
            body=AdvisorBody, response=CustomerAdvisor, tags=["users"], errors=[422])
     def assign_advisor(self, call: Call):
-        """Assign a customer to an advisor and branch (admin or bank system)"""
+        """Assign a customer to an advisor and branch (admin with step-up, or bank system)
+
+        An admin needs a fresh second factor as for roles (`X-Agora-TOTP`); a bank system's
+        service credential does not.
+        """
         return self.identity.assign_advisor(call.actor, call.path["id"], call.body["advisor_id"],
-                                            call.body["branch"])
+                                            call.body["branch"], step_up_code(call))
+
+    @route("DELETE", "/api/v1/users/{id}/mfa", auth="admin", response=SecondFactorReset,
+           tags=["users"], errors=[422])
+    def reset_second_factor(self, call: Call):
+        """Reset a user's second factor after a lost device (admin; step-up; audited)
+
+        The second factor is deleted and the user's sessions revoked; a staff member enrols
+        again at the next login. Recorded as `identity.mfa_disabled` (reason admin_reset,
+        actor: the admin). An admin cannot reset their own (422).
+        """
+        return self.identity.reset_second_factor(call.actor, call.path["id"],
+                                                 step_up_code(call))
 
     @route("PUT", "/api/v1/users/{id}/verification", path_params=USER_PATH, auth="admin|service",
            body=VerificationBody, response=PublicProfile, tags=["users"])

@@ -41,7 +41,7 @@ from services.shared.envelope import new_id
 from services.shared.errors import Conflict
 from services.shared.throttle import Throttle, ThrottlePolicy
 
-from . import domain
+from . import domain, mfa
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,10 @@ FAILURES_KEPT = timedelta(days=1)
 def ensure_indexes(db: Database) -> None:
     db.sessions.create_index([("user_id", ASCENDING)], name="by_user")
     db.email_claims.create_index([("user_id", ASCENDING)], name="by_user")
-    for collection in (db.login_failures, db.registration_attempts):
+    for collection in (db.login_failures, db.registration_attempts, db.mfa_failures):
         Throttle(collection, {}, kept=FAILURES_KEPT).ensure_indexes()
     db.login_audit.create_index([("at", ASCENDING)], name="at")
+    db.mfa_challenges.create_index("expires_at", expireAfterSeconds=0, name="expires_ttl")
     db.login_audit.create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="user_at")
     db.login_audit.create_index([("user_id", ASCENDING), ("client", ASCENDING),
                                  ("outcome", ASCENDING)], name="user_client_outcome")
@@ -142,6 +143,8 @@ class Accounts:
                                                    "address": address_policy,
                                                    "account": account_policy},
                                kept=FAILURES_KEPT)
+        self.codes = Throttle(db.mfa_failures, {"account": domain.DEFAULT_CODE_POLICY},
+                              kept=FAILURES_KEPT)
         self.registrations = Throttle(db.registration_attempts, {
             "address": registration_policy,
             "notice": domain.REGISTRATION_NOTICE_POLICY}, kept=FAILURES_KEPT)
@@ -260,6 +263,84 @@ class Accounts:
     def live_sessions(self, user_id: str, now: datetime) -> list[str]:
         return [document["_id"] for document in self.db.sessions.find(
             {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}, {"_id": 1})]
+
+    # second factor (mfa.py): `mfa` (_id = user id: sealed secret, confirmed, last step used,
+    # hashes of the recovery codes left) and `mfa_challenges` (_id = hash of the token)
+
+    def mfa(self, user_id: str | None) -> dict[str, Any] | None:
+        return None if user_id is None else self.db.mfa.find_one({"_id": user_id})
+
+    def mfa_enrolled(self, user_id: str | None) -> bool:
+        document = self.mfa(user_id)
+        return bool(document and document.get("confirmed"))
+
+    def start_enrolment(self, user_id: str, sealed_secret: str, recovery_hashes: list[str],
+                        now: datetime) -> None:
+        """A new pending enrolment (replacing a pending one); Conflict when one is active."""
+        try:
+            self.db.mfa.update_one({"_id": user_id, "confirmed": {"$ne": True}}, {"$set": {
+                "secret": sealed_secret, "recovery": recovery_hashes, "confirmed": False,
+                "last_step": None, "started_at": now}}, upsert=True)
+        except DuplicateKeyError:
+            raise Conflict("a second factor is already active on this account; disable it "
+                           "first") from None
+
+    def confirm_enrolment(self, user_id: str, step: int, now: datetime) -> bool:
+        return self.db.mfa.update_one(
+            {"_id": user_id, "confirmed": False},
+            {"$set": {"confirmed": True, "last_step": step, "confirmed_at": now}}
+        ).modified_count == 1
+
+    def use_step(self, user_id: str, step: int) -> bool:
+        """Compare-and-set: a time step is used once (two concurrent uses: one wins)."""
+        return self.db.mfa.update_one(
+            {"_id": user_id, "confirmed": True,
+             "$or": [{"last_step": None}, {"last_step": {"$lt": step}}]},
+            {"$set": {"last_step": step}}).modified_count == 1
+
+    def use_recovery_code(self, user_id: str, digest: str) -> bool:
+        return self.db.mfa.update_one({"_id": user_id, "confirmed": True, "recovery": digest},
+                                      {"$pull": {"recovery": digest}}).modified_count == 1
+
+    def drop_mfa(self, user_id: str) -> bool:
+        self.db.mfa_challenges.delete_many({"user_id": user_id})
+        return self.db.mfa.delete_one({"_id": user_id}).deleted_count == 1
+
+    def new_challenge(self, user_id: str, purpose: str, client: str | None, now: datetime,
+                      seconds: int) -> str:
+        token, digest = mfa.new_challenge()
+        self.db.mfa_challenges.insert_one({
+            "_id": digest, "user_id": user_id, "purpose": purpose, "client": client,
+            "attempts": 0, "created_at": now, "expires_at": now + timedelta(seconds=seconds)})
+        return token
+
+    def challenge(self, token: str, now: datetime) -> dict[str, Any] | None:
+        document = self.db.mfa_challenges.find_one({"_id": mfa.challenge_hash(token)})
+        if document is None or document["expires_at"] <= now:
+            return None
+        return document
+
+    def challenge_failed(self, document: dict[str, Any]) -> None:
+        """One more wrong code; the challenge is gone after CHALLENGE_ATTEMPTS of them."""
+        updated = self.db.mfa_challenges.find_one_and_update(
+            {"_id": document["_id"]}, {"$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER)
+        if updated is not None and updated["attempts"] >= mfa.CHALLENGE_ATTEMPTS:
+            self.db.mfa_challenges.delete_one({"_id": document["_id"]})
+
+    def consume_challenge(self, document: dict[str, Any]) -> bool:
+        """Single use: of two concurrent answers to one challenge, one gets the tokens."""
+        return self.db.mfa_challenges.delete_one({"_id": document["_id"]}).deleted_count == 1
+
+    def mark_second_factor(self, session_id: str, now: datetime) -> None:
+        """The session proved the second factor now (step-up: `second_factor_at`)."""
+        self.db.sessions.update_one({"_id": session_id}, {"$set": {"second_factor_at": now}})
+
+    def second_factor_at(self, session_id: str | None) -> datetime | None:
+        if not session_id:
+            return None
+        document = self.db.sessions.find_one({"_id": session_id}, {"second_factor_at": 1})
+        return (document or {}).get("second_factor_at")
 
     # throttling: `self.logins` (failures) and `self.registrations` (attempts), see __init__
 

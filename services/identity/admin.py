@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from services.shared.config import load_config
-from services.shared.envelope import CommandContext
+from services.shared.envelope import CommandContext, utc_now
 from services.shared.errors import AgoraError, Conflict
 from services.shared.event_store import EventStore
 from services.shared.mongo import database_name, mongo_uri, shared_client
@@ -57,6 +57,37 @@ def create_admin(email: str, name: str, password: str, config: dict[str, Any] | 
         views.apply_commit(store.append(domain.user_stream(user_id), state.version, events,
                                         context(actor)))
     return user_id, False
+
+
+def enrol_demo_second_factor(email: str, secret: str, config: dict[str, Any] | None = None,
+                             actor: str = "system:seed-demo") -> bool:
+    """LOCAL DEMO DATA ONLY (`agora seed-demo`, refused in production): give the account a
+    confirmed TOTP second factor with a known `secret`, so the demo staff logins printed by
+    `make up` work with a code computed from it. Real accounts always enrol themselves (the
+    secret is then known to their device only). True when it enrolled, False when the account
+    already had a second factor."""
+    from .mfa import step_of
+
+    if os.environ.get("AGORA_ENVIRONMENT", "").lower() in ("prod", "production"):
+        raise RuntimeError("demo second factors are for local use only")
+    config = config or load_config("identity")
+    db = shared_client(mongo_uri(config))[database_name(config, "identity")]
+    kit = build_toolkit(config, db)
+    user_id = kit.accounts.user_id_for(domain.normalize_email(email))
+    if user_id is None:
+        raise RuntimeError(f"no account {email}")
+    if kit.accounts.mfa_enrolled(user_id):
+        return False
+    now = utc_now()
+    kit.accounts.start_enrolment(user_id, kit.secret_box.seal(secret), [], now)
+    kit.accounts.confirm_enrolment(user_id, step_of(now) - 2, now)  # codes from now on
+    store = EventStore(db, "identity")
+    views = ProjectionRunner(PROJECTION, store)
+    stream = domain.account_stream(user_id)
+    views.apply_commit(store.append(stream, store.stream_version(stream),
+                                    domain.mfa_enabled(user_id),
+                                    CommandContext(actor=actor, correlation_id=f"{actor}:mfa")))
+    return True
 
 
 def read_password() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -13,7 +14,8 @@ from services.shared.mongo import database_name, mongo_uri, release_client, shar
 from services.shared.throttle import ThrottlePolicy
 
 from .accounts import Accounts, Passwords, TokenIssuer, ensure_indexes
-from .keys import read_key
+from .keys import MFA_KEY_NAME, read_key
+from .mfa import CHALLENGE_SECONDS, SecretBox
 
 
 @dataclass
@@ -23,6 +25,9 @@ class Toolkit:
     tokens: TokenIssuer
     access_seconds: int
     refresh_seconds: int
+    secret_box: SecretBox            # TOTP secrets at rest
+    challenge_seconds: int = CHALLENGE_SECONDS
+    step_up_seconds: int = 300       # a second factor proved this recently counts as fresh
 
 
 def build_toolkit(config: dict[str, Any], db) -> Toolkit:
@@ -50,7 +55,14 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
     tokens = TokenIssuer(private_key, issuer=settings.get("issuer") or "agora-identity",
                          audience=settings.get("audience") or "agora-api",
                          access_seconds=access_seconds)
-    return Toolkit(accounts, passwords, tokens, access_seconds, int(refresh_days * 86400))
+    # the TOTP-secret key: configured, else `mfa.key` beside the signing key (local, tests)
+    mfa_key_file = settings.get("mfa_key_file") or (
+        str(Path(settings["private_key_file"]).with_name(MFA_KEY_NAME))
+        if settings.get("private_key_file") else None)
+    box = SecretBox(read_key(settings.get("mfa_key") or os.environ.get("AGORA_MFA_KEY"),
+                             mfa_key_file, "TOTP secret encryption key"))
+    return Toolkit(accounts, passwords, tokens, access_seconds, int(refresh_days * 86400), box,
+                   step_up_seconds=int(settings.get("step_up_seconds") or 300))  # 0: default
 
 
 class IdentityToolkit(DependencyProvider):

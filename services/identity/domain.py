@@ -371,6 +371,8 @@ def owns_token(session: Session | None, presented_hash: str) -> bool:
 DEFAULT_PAIR_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
 DEFAULT_ADDRESS_POLICY = ThrottlePolicy(limit=30, window=timedelta(minutes=15))
 DEFAULT_ACCOUNT_POLICY = ThrottlePolicy(limit=100, window=timedelta(minutes=15))
+# wrong second-factor codes per account (a 6-digit code is a million guesses: a few an hour)
+DEFAULT_CODE_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
 DEFAULT_REGISTRATION_POLICY = ThrottlePolicy(limit=20, window=timedelta(hours=1))
 REGISTRATION_NOTICE_POLICY = ThrottlePolicy(limit=1, window=timedelta(hours=1))
 
@@ -415,6 +417,21 @@ def registration_received(email_key: str) -> dict[str, Any]:
                   "e-mail.",
         },
     }
+
+
+MFA_ENABLED = "identity.mfa_enabled"
+MFA_DISABLED = "identity.mfa_disabled"
+
+
+def mfa_enabled(user_id: str) -> list[NewEvent]:
+    """A second factor was turned on (private; no secret, no code: those stay encrypted in
+    identity's own `mfa` collection)."""
+    return [NewEvent(MFA_ENABLED, {"user_id": user_id, "method": "totp"})]
+
+
+def mfa_disabled(user_id: str, reason: str) -> list[NewEvent]:
+    """reason: self (password + code) | admin_reset (lost device; the actor is the admin)."""
+    return [NewEvent(MFA_DISABLED, {"user_id": user_id, "reason": reason})]
 
 
 def registration_attempted(user_id: str, now: datetime) -> list[NewEvent]:

@@ -112,7 +112,22 @@ class SessionsRevokedV1(Schema):
     session_ids = fields.List(fields.String(), required=True)
     reason = fields.String(required=True, validate=validate.OneOf(
         ["logout", "password_changed", "refresh_token_reused", "roles_changed",
-         "account_erased"]))
+         "account_erased", "second_factor_reset"]))
+
+
+@REGISTRY.register(domain.MFA_ENABLED, version=1, private=True)
+class MfaEnabledV1(Schema):
+    """A second factor was turned on. No secret, no code (encrypted in identity's store)."""
+    user_id = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(["totp"]))
+
+
+@REGISTRY.register(domain.MFA_DISABLED, version=1, private=True)
+class MfaDisabledV1(Schema):
+    """A second factor was removed: by its owner (password + code) or reset by an admin (the
+    event's actor) after a lost device."""
+    user_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["self", "admin_reset"]))
 
 
 # -- RPC arguments ------------------------------------------------------------------------------

@@ -19,17 +19,19 @@ from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import (
     EXPECTED_ERRORS,
+    Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
     TooManyRequests,
     Unauthenticated,
+    Unprocessable,
 )
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
 
-from . import domain
+from . import domain, mfa
 from .accounts import EmailTaken
 from .dependencies import IdentityToolkit
 from .domain import account_stream, user_stream
@@ -53,6 +55,7 @@ from .schemas import (
 
 log = logging.getLogger(__name__)
 
+STEP_UP_HEADER = "X-Agora-TOTP"  # where the gateway takes a step-up code from
 LOGINS = Counter("agora_identity_logins", "Login attempts by outcome", ["outcome"])
 REFRESHES = Counter("agora_identity_refreshes", "Refresh attempts by outcome", ["outcome"])
 
@@ -212,9 +215,215 @@ class IdentityService(HealthEndpoints):
         accounts.logins.clear(keys["pair"])  # the account-wide count keeps what an attack did
         if toolkit.passwords.needs_rehash(password_hash):
             accounts.set_password_hash(user_id, toolkit.passwords.hash(password), now)
-        session_id, refresh_token = accounts.start_session(user_id, client, now)
-        self._audit(email_key, client, "success", user_id, now, {"session_id": session_id})
+        user = self._user(user_id)
+        step = mfa.second_factor(user.get("roles") or (), accounts.mfa_enrolled(user_id))
+        if step is not None:
+            challenge = accounts.new_challenge(user_id, step, client, now,
+                                               toolkit.challenge_seconds)
+            self._audit(email_key, client, "second_factor_required", user_id, now,
+                        {"second_factor": step})
+            flag = "mfa_required" if step == mfa.LOGIN else "mfa_setup_required"
+            return {flag: True, "challenge": challenge, "expires_in": toolkit.challenge_seconds}
+        return self._open_session(user_id, client, now, email_key)
+
+    def _second_factor_missing(self, session: domain.Session) -> bool:
+        """A session opened before its user became staff never proved a second factor: it
+        must not go on with staff powers (roles are read afresh at each refresh)."""
+        roles = self._user(session.user_id).get("roles") or ()
+        return mfa.is_staff(roles) and self.kit.accounts.second_factor_at(session.id) is None
+
+    def _open_session(self, user_id: str, client: str | None, now, email_key: str,
+                      second_factor: bool = False) -> dict[str, Any]:
+        session_id, refresh_token = self.kit.accounts.start_session(user_id, client, now)
+        if second_factor:
+            self.kit.accounts.mark_second_factor(session_id, now)
+        self._audit(email_key, client, "success", user_id, now, {
+            "session_id": session_id, "second_factor": second_factor})
         return self._token_pair(user_id, session_id, refresh_token)
+
+    # -- the second factor (mfa.py)
+
+    def _check_code(self, user_id: str, code: str, now, client: str | None,
+                    recovery: bool = True) -> bool:
+        """A TOTP code (each time step once) or, when `recovery`, a recovery code (each once);
+        wrong codes are throttled per account (429)."""
+        accounts = self.kit.accounts
+        keys = {"account": f"account:{user_id}"}
+        accounts.codes.check(keys, now, "too many wrong codes; retry later")
+        record = accounts.mfa(user_id) or {}
+        ok = False
+        if record.get("confirmed"):
+            if mfa.looks_like_totp(code):
+                step = mfa.matching_step(self.kit.secret_box.open(record["secret"]), code, now,
+                                         record.get("last_step"))
+                ok = step is not None and accounts.use_step(user_id, step)
+            elif recovery:
+                digest = mfa.matching_recovery(code, record.get("recovery") or ())
+                ok = digest is not None and accounts.use_recovery_code(user_id, digest)
+        if not ok:
+            accounts.codes.record(keys, now)
+            log.warning("wrong second-factor code", extra={"user_id": user_id,
+                                                           "client": client})
+        return ok
+
+    def _enrol(self, user_id: str) -> dict[str, Any]:
+        """A new pending TOTP secret and recovery codes (shown once: only hashes are kept)."""
+        user = self._user(user_id)
+        secret, codes = mfa.new_secret(), mfa.new_recovery_codes()
+        self.kit.accounts.start_enrolment(user_id, self.kit.secret_box.seal(secret),
+                                          [mfa.recovery_hash(code) for code in codes],
+                                          utc_now())
+        return {"secret": secret, "otpauth_uri": mfa.otpauth_uri(secret, user.get("email") or
+                                                                 user_id),
+                "recovery_codes": codes}
+
+    def _confirm(self, user_id: str, code: str, now) -> bool:
+        """The first code of a pending enrolment turns it on (event without material)."""
+        accounts = self.kit.accounts
+        record = accounts.mfa(user_id) or {}
+        if record.get("confirmed") is not False:
+            return False
+        step = mfa.matching_step(self.kit.secret_box.open(record["secret"]), code, now, None)
+        if step is None or not accounts.confirm_enrolment(user_id, step, now):
+            accounts.codes.record({"account": f"account:{user_id}"}, now)
+            return False
+        self._account_event(user_id, user_id, domain.mfa_enabled(user_id))
+        return True
+
+    def _account_event(self, user_id: str, actor_id: str | None, events) -> None:
+        commit = self.store.execute(account_stream(user_id), lambda history: events,
+                                    self._context(actor_id))
+        self.views.apply_commit(commit)
+
+    def _challenge(self, token: str, now) -> dict[str, Any]:
+        challenge = self.kit.accounts.challenge(str(token or ""), now)
+        if challenge is None:
+            raise Unauthenticated("this challenge is unknown or has expired; log in again")
+        return challenge
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def login_second_factor(self, token: str, code: str, client: str | None = None
+                            ) -> dict[str, Any]:
+        """The second step of a login: the challenge and a TOTP code (or a recovery code) ->
+        the token pair. For a staff account that just enrolled: its first code."""
+        accounts, now = self.kit.accounts, utc_now()
+        challenge = self._challenge(token, now)
+        user_id = challenge["user_id"]
+        accounts.codes.check({"account": f"account:{user_id}"}, now,
+                             "too many wrong codes; retry later")
+        if challenge["purpose"] == mfa.SETUP:
+            ok = self._confirm(user_id, str(code or ""), now)
+        else:
+            ok = self._check_code(user_id, str(code or ""), now, client)
+        if not ok:
+            accounts.challenge_failed(challenge)
+            raise Unauthenticated("wrong code", {"fields": {"code": ["wrong or already used "
+                                                                     "code"]}})
+        if not accounts.consume_challenge(challenge):
+            raise Unauthenticated("this challenge was already used; log in again")
+        email = self._user(user_id).get("email", "")
+        return self._open_session(user_id, client, now, email, second_factor=True)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def enrol_with_challenge(self, token: str) -> dict[str, Any]:
+        """A staff account without a second factor, after its password: a new secret."""
+        challenge = self._challenge(token, utc_now())
+        if challenge["purpose"] != mfa.SETUP:
+            raise Conflict("this account already has a second factor: answer with a code")
+        return self._enrol(challenge["user_id"])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_my_second_factor(self, actor: dict[str, Any]) -> dict[str, Any]:
+        user_id = _user_actor(actor)["id"]
+        record = self.kit.accounts.mfa(user_id) or {}
+        return {"enabled": bool(record.get("confirmed")),
+                "required": mfa.is_staff(self._user(user_id).get("roles") or ()),
+                "enabled_at": record.get("confirmed_at"),
+                "recovery_codes_left": len(record.get("recovery") or ())
+                if record.get("confirmed") else 0}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def start_my_second_factor(self, actor: dict[str, Any]) -> dict[str, Any]:
+        """Members (and staff replacing nothing): a pending secret, confirmed by a code."""
+        return self._enrol(_user_actor(actor)["id"])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_my_second_factor(self, actor: dict[str, Any], code: str) -> dict[str, Any]:
+        actor = _user_actor(actor)
+        now = utc_now()
+        self.kit.accounts.codes.check({"account": f"account:{actor['id']}"}, now,
+                                      "too many wrong codes; retry later")
+        if not self._confirm(actor["id"], str(code or ""), now):
+            raise InvalidInput("wrong code, or no enrolment waiting for one",
+                               {"fields": {"code": ["wrong code"]}})
+        if actor.get("sid"):
+            self.kit.accounts.mark_second_factor(actor["sid"], now)
+        return self.get_my_second_factor(actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def disable_my_second_factor(self, actor: dict[str, Any], password: str, code: str,
+                                 client: str | None = None) -> None:
+        """With the password and a current code. Staff cannot (their second factor is
+        mandatory: a lost device is an admin reset, see the runbook)."""
+        actor = _user_actor(actor)
+        user_id, toolkit, now = actor["id"], self.kit, utc_now()
+        user = self._user(user_id)
+        if mfa.is_staff(user.get("roles") or ()):
+            raise Forbidden("staff accounts must keep their second factor; an admin can reset "
+                            "it if the device is lost")
+        keys = {"pair": domain.pair_key(user.get("email") or user_id, client)}
+        toolkit.accounts.logins.check(keys, now, "too many failed attempts; retry later")
+        if not toolkit.passwords.verify(toolkit.accounts.password_hash(user_id),
+                                        str(password or "")):
+            toolkit.accounts.logins.record(keys, now)
+            raise InvalidInput("the password is not correct",
+                               {"fields": {"password": ["incorrect"]}})
+        if not self._check_code(user_id, str(code or ""), now, client, recovery=False):
+            raise InvalidInput("wrong code", {"fields": {"code": ["wrong or already used code"]}})
+        toolkit.accounts.drop_mfa(user_id)
+        self._account_event(user_id, user_id, domain.mfa_disabled(user_id, "self"))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reset_second_factor(self, actor: dict[str, Any], user_id: str, code: str | None = None
+                            ) -> dict[str, Any]:
+        """An admin resets a member's second factor (lost device): it is deleted, the
+        member's sessions are revoked, the next login enrols again (staff) or logs in with the
+        password (members). Step-up for the admin; audited (`identity.mfa_disabled`, actor =
+        the admin, reason admin_reset) and logged."""
+        actor = _user_actor(actor)
+        if not domain.is_admin(actor):
+            raise Forbidden("only admins reset a second factor")
+        self._step_up(actor, code)
+        self._state(user_id)
+        if actor["id"] == user_id:
+            raise Unprocessable("ask another admin to reset your own second factor")
+        accounts = self.kit.accounts
+        accounts.drop_mfa(user_id)
+        self._revoke_sessions(user_id, accounts.live_sessions(user_id, utc_now()),
+                              "second_factor_reset", actor["id"],
+                              extra=domain.mfa_disabled(user_id, "admin_reset"))
+        log.warning("second factor reset by an admin", extra={
+            "user_id": user_id, "admin_id": actor["id"]})
+        return {"user_id": user_id, "second_factor": "reset"}
+
+    def _step_up(self, actor: dict[str, Any], code: str | None) -> None:
+        """Privileged changes by a user need a second factor proved in this session within
+        `step_up_seconds` (at login, or by the `X-Agora-TOTP` code sent with this request)."""
+        if actor.get("kind") == "service":
+            return
+        accounts, now = self.kit.accounts, utc_now()
+        proved = accounts.second_factor_at(actor.get("sid"))
+        if proved is not None and (now - proved).total_seconds() <= self.kit.step_up_seconds:
+            return
+        if not code:
+            raise Forbidden("this change needs a fresh code from your authenticator app: send "
+                            "it in the X-Agora-TOTP header",
+                            {"fields": {STEP_UP_HEADER: ["a current code is required"]}})
+        if not self._check_code(actor["id"], code, now, None, recovery=False):
+            raise Forbidden("the X-Agora-TOTP code is wrong or already used",
+                            {"fields": {STEP_UP_HEADER: ["wrong or already used code"]}})
+        if actor.get("sid"):
+            accounts.mark_second_factor(actor["sid"], now)
 
     def _audit(self, email_key, client, outcome, user_id, now, detail=None) -> None:
         LOGINS.labels(outcome).inc()
@@ -236,6 +445,9 @@ class IdentityService(HealthEndpoints):
             decision = domain.refresh_decision(session, digest, now)
             if decision != "rotate":
                 break
+            if self._second_factor_missing(session):
+                REFRESHES.labels("second_factor_missing").inc()
+                raise Unauthenticated("staff accounts log in with a second factor: log in again")
             token = accounts.rotate(session, digest, now)
             if token is not None:
                 REFRESHES.labels("rotated").inc()
@@ -345,6 +557,7 @@ class IdentityService(HealthEndpoints):
                               "account_erased", user_id)
         self._decide(user_id, user_id, lambda state: domain.erase(state, now))
         toolkit.accounts.delete_credentials(user_id)
+        toolkit.accounts.drop_mfa(user_id)
         toolkit.accounts.drop_email(user_id)
         toolkit.accounts.forget(user_id, email_key)
         log.info("account erased", extra={"user_id": user_id})
@@ -396,10 +609,12 @@ class IdentityService(HealthEndpoints):
     # -- administration
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def set_roles(self, actor: dict[str, Any], user_id: str, roles: list[str]
-                  ) -> dict[str, Any]:
+    def set_roles(self, actor: dict[str, Any], user_id: str, roles: list[str],
+                  code: str | None = None) -> dict[str, Any]:
         actor = _user_actor(actor)
         args = _load(RolesArgs, {"roles": roles})
+        if domain.is_admin(actor):
+            self._step_up(actor, code)
         before = set(self._state(user_id).roles)
         self._decide(user_id, actor["id"], lambda state: domain.set_roles(state, actor,
                                                                           args["roles"]))
@@ -420,12 +635,13 @@ class IdentityService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def assign_advisor(self, actor: dict[str, Any], user_id: str, advisor_id: str,
-                       branch: str) -> dict[str, Any]:
+                       branch: str, code: str | None = None) -> dict[str, Any]:
         actor = _actor(actor)
         if actor is None:
             raise Unauthenticated("a credential is required")
         if not (domain.is_admin(actor) or domain.is_service(actor)):
             raise Forbidden("only admins and bank systems assign advisors")
+        self._step_up(actor, code)
         args = _load(AdvisorArgs, {"advisor_id": advisor_id, "branch": branch})
         advisor = domain.fold(self.store.load(user_stream(args["advisor_id"])))
         self._decide(user_id, actor["id"], lambda state: domain.assign_advisor(

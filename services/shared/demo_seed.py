@@ -26,10 +26,13 @@ from typing import Any
 import requests
 
 from .config import PROCESSES, available_processes
-from .gateway_client import GatewayClient
+from .gateway_client import GatewayClient, TotpDevice
 
 DEMO_PASSWORD = "agora-demo-2026"
 DEMO_DOMAIN = "demo.agora"
+# The demo staff's TOTP secret: LOCAL DEMO DATA, printed by `make up`, enrolled only by this
+# seeder (which refuses to run in production); real staff enrol their own device.
+DEMO_TOTP_SECRET = "AGORADEMOLOCALONLYNEVERINPRODXYZ"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class DemoApi(GatewayClient):
         super().__init__(base_url, timeout)
         self.tokens: dict[str, str] = {}
         self.user_ids: dict[str, str] = {}
+        self.devices: dict[str, TotpDevice] = {}  # the demo staff's authenticator (or enrolled)
 
     def request(self, method: str, path: str, as_: str | None = None, json: Any = None,
                 headers: dict[str, str] | None = None, expect=(200, 201, 204)) -> Any:
@@ -83,8 +87,11 @@ class DemoApi(GatewayClient):
         return response.json() if response.content else None
 
     def login(self, email: str, password: str = DEMO_PASSWORD) -> str:
-        tokens = self.request("POST", "/api/v1/auth/login",
-                              json={"email": email, "password": password})
+        device = self.devices.setdefault(email, TotpDevice(DEMO_TOTP_SECRET))
+        response, self.devices[email] = self.log_in(email, password, device)
+        if response.status_code != 200:
+            raise DemoError(f"log in {email}: {response.status_code} {response.text[:300]}")
+        tokens = response.json()
         self.tokens[email] = tokens["access_token"]
         self.user_ids[email] = tokens["user_id"]
         return tokens["access_token"]
@@ -104,9 +111,10 @@ def default_gateway_url() -> str:
 
 
 def seed_accounts(api: DemoApi) -> None:
-    from services.identity.admin import create_admin
+    from services.identity.admin import create_admin, enrol_demo_second_factor
 
     create_admin(ADMIN.email, ADMIN.name, DEMO_PASSWORD, actor="system:seed-demo")
+    enrol_demo_second_factor(ADMIN.email, DEMO_TOTP_SECRET)
     api.login(ADMIN.email)
     for account in ACCOUNTS[1:]:
         api.request("POST", "/api/v1/auth/register", expect=(202,), json={
@@ -116,6 +124,7 @@ def seed_accounts(api: DemoApi) -> None:
         if account.roles:
             api.put(f"/api/v1/users/{user_id}/roles", as_=ADMIN.email,
                     json={"roles": list(account.roles)})
+            enrol_demo_second_factor(account.email, DEMO_TOTP_SECRET)  # staff: TOTP mandatory
             api.login(account.email)  # its token should carry the roles
     for account in ACCOUNTS:
         if account.advisor:
@@ -144,7 +153,8 @@ def seed(gateway_url: str | None = None) -> int:
     except (DemoError, requests.RequestException) as error:
         print(f"seed-demo failed: {error}", file=sys.stderr)
         return 1
-    print(f"seed-demo: {len(ACCOUNTS)} demo accounts ready (password {DEMO_PASSWORD}):")
+    print(f"seed-demo: {len(ACCOUNTS)} demo accounts ready (password {DEMO_PASSWORD}; staff "
+          f"second factor: TOTP secret {DEMO_TOTP_SECRET}, local demo data):")
     for account in ACCOUNTS:
         extra = ", ".join([*account.roles, *(["customer of " + account.advisor.split("@")[0]]
                                                if account.advisor else [])])

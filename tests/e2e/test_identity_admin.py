@@ -1,4 +1,7 @@
 """Roles, badges, advisors and verification: who may do what, through the gateway."""
+from services.shared import demo_seed
+from services.shared.gateway_client import TotpDevice
+
 from .conftest import PASSWORD
 
 
@@ -29,7 +32,10 @@ def test_create_admin_from_the_command_line(platform, api):
     again = platform.agora("create-admin", "--email", email, "--name", "Cli Admin",
                            input=PASSWORD + "\n")
     assert again.returncode == 0 and "already exists" in again.stdout
-    tokens = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+    first = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+    assert first["mfa_setup_required"] is True and "access_token" not in first  # staff: TOTP
+    response, _ = api.log_in(email, PASSWORD)  # enrols, then answers with the first code
+    tokens = response.json()
     me = api.get("/api/v1/me", token=tokens["access_token"]).json()
     assert me["roles"] == ["member", "admin"]
 
@@ -118,8 +124,13 @@ def test_seed_demo_is_idempotent_and_assigns_member1_to_advisor1(platform, api):
                                                    "password": "agora-demo-2026"}).json()
     advisor = api.get("/api/v1/me/advisor", token=member1["access_token"]).json()
     assert advisor["advisor"]["badges"] == ["bank_advisor"]
-    admin = api.post("/api/v1/auth/login", json={"email": "admin@demo.agora",
+    # demo staff log in with the printed local demo TOTP secret
+    asked = api.post("/api/v1/auth/login", json={"email": "admin@demo.agora",
                                                  "password": "agora-demo-2026"}).json()
+    assert asked["mfa_required"] is True and "access_token" not in asked
+    response, _ = api.log_in("admin@demo.agora", "agora-demo-2026",
+                             TotpDevice(demo_seed.DEMO_TOTP_SECRET))
+    admin = response.json()
     assert "admin" in api.get("/api/v1/me", token=admin["access_token"]).json()["roles"]
     refused = platform.agora("seed-demo", "--gateway", platform.base_url,
                              env={"AGORA_ENVIRONMENT": "production"})
