@@ -23,6 +23,8 @@ Secrets, by environment:
   for the bank's own systems; its uri is what they connect with),
   agora-jwt (private_key.pem, public_key.pem: the Ed25519 key pair of the access tokens),
   agora-notifications-unsubscribe (secret: the HMAC key of e-mails' one-click unsubscribe links),
+  agora-identity-mfa (mfa.key: the Fernet key identity encrypts TOTP secrets with; never
+  rotate it casually: every enrolled second factor is sealed with it),
   agora-<user>-mongodb-password (password) for every MongoDB user: gateway, identity, posts,
   moderation, feeds, notifications, conversations, migrate, and the SREs' admin
   (agora-mongodb-admin-password).
@@ -215,6 +217,11 @@ def build(
         out.append(
             secret("agora-notifications-unsubscribe", namespace, {"secret": secrets.token_hex(32)})
         )
+
+    if wanted("agora-identity-mfa"):
+        # a Fernet key: 32 random bytes, URL-safe base64
+        mfa_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        out.append(secret("agora-identity-mfa", namespace, {"mfa.key": mfa_key}))
 
     for user in [*MONGODB_USERS, "admin"]:
         password_secret = (

@@ -1,6 +1,7 @@
 """The demo content of posts and moderation (`agora seed-demo` -> services/posts/demo.py)."""
 import pytest
 
+from services.identity.admin import enrol_demo_second_factor
 from services.posts import demo
 
 from .test_posts_flow import ok
@@ -22,6 +23,8 @@ def demo_api(platform, api):
         if role:
             ok(api.put(f"/api/v1/users/{user_id}/roles", user=platform.admin,
                        json={"roles": [role]}))
+            # as `agora seed-demo` does: demo staff log in with the demo TOTP secret
+            enrol_demo_second_factor(email, demo_seed.DEMO_TOTP_SECRET, platform.identity_config)
             client.login(email)
     return client
 
