@@ -177,7 +177,7 @@ class Accounts:
                     "abandoned_user_id": existing["user_id"]})
                 return
         raise EmailTaken("an account with this e-mail address already exists",
-                       {"fields": {"email": ["already registered"]}})
+                         {"fields": {"email": ["already registered"]}})
 
     def confirm_email(self, email_key: str, user_id: str) -> None:
         self.db.email_claims.update_one({"_id": email_key, "user_id": user_id},

@@ -165,7 +165,9 @@ def test_refresh_rotation_and_reuse(identity):
 
 
 def test_replay_rebuilds_the_users_read_model(identity, db):
-    admin_actor = {"id": "root", "roles": ["member", "admin"]}
+    # an admin whose session proved its second factor just now (step-up for roles/advisors)
+    db.sessions.insert_one({"_id": "s-root", "user_id": "root", "second_factor_at": utc_now()})
+    admin_actor = {"id": "root", "roles": ["member", "admin"], "sid": "s-root"}
     a = _register(identity, "one@example.org", customer=True)
     b = _register(identity, "two@example.org")
     identity.set_roles(admin_actor, b["id"], ["advisor"])
