@@ -10,21 +10,21 @@ from services.shared.event_store import EventStore
 from services.shared.projections import replay
 
 from ...conftest import wait_for
-from ..feeds.fixtures import actor, post, published, register
+from ..feeds.fixtures import actor, admin_actor, post, published, register
 
 pytestmark = pytest.mark.integration
 
-ADMIN = {"id": "admin-conversations", "roles": ["member", "admin"]}
 SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
 
 
 def advised(rpc, conversations_db):
     """A member and their advisor, once conversations has received the assignment."""
     advisor, member = register(rpc, "Advisor"), register(rpc)
-    rpc.identity.set_roles(ADMIN, advisor["id"], ["member", "advisor"])
+    admin = admin_actor(rpc.config)
+    rpc.identity.set_roles(admin, advisor["id"], ["member", "advisor"])
     advisor["roles"] = ["member", "advisor"]
-    rpc.identity.set_verification(ADMIN, member["id"], True)  # only customers have an advisor
-    rpc.identity.assign_advisor(ADMIN, member["id"], advisor["id"], "Nantes")
+    rpc.identity.set_verification(admin, member["id"], True)  # only customers have an advisor
+    rpc.identity.assign_advisor(admin, member["id"], advisor["id"], "Nantes")
     wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
              .get("advisor_id") == advisor["id"], message="advisor assignment received")
     return member, advisor

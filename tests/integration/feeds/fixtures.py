@@ -88,6 +88,19 @@ def register(rpc, name: str | None = None, roles=(), email: str | None = None):
             "email": received["email"]}
 
 
+def admin_actor(config, user_id: str = "admin-integration") -> dict:
+    """An admin actor whose session proved its second factor just now: role and advisor
+    changes need that (identity's step-up); set up in identity's store as a login would."""
+    from services.shared.envelope import utc_now
+    from services.shared.mongo import database_name, mongo_uri, shared_client
+
+    db = shared_client(mongo_uri(config))[database_name(config, "identity")]
+    session_id = uuid.uuid4().hex
+    db.sessions.insert_one({"_id": session_id, "user_id": user_id,
+                            "second_factor_at": utc_now()})
+    return {"id": user_id, "roles": ["member", "admin"], "sid": session_id}
+
+
 def actor(member):
     return {"id": member["id"], "roles": member["roles"]}
 

@@ -2,12 +2,10 @@
 import pytest
 
 from ...conftest import wait_for
-from ..feeds.fixtures import actor, post, published, register
+from ..feeds.fixtures import actor, admin_actor, post, published, register
 from .test_notifications_service import mails, notified
 
 pytestmark = pytest.mark.integration
-
-ADMIN = {"id": "admin-sla", "roles": ["member", "admin"]}
 
 
 @pytest.fixture
@@ -18,7 +16,7 @@ def stack_config(stack_config):
 def test_an_sla_breach_notifies_every_community_manager(rpc, mailsink):
     managers = [register(rpc, f"Manager {n}") for n in range(2)]
     for manager in managers:
-        rpc.identity.set_roles(ADMIN, manager["id"], ["community_manager"])
+        rpc.identity.set_roles(admin_actor(rpc.config), manager["id"], ["community_manager"])
     author, bystander = register(rpc), register(rpc)
     question = published(rpc, post(rpc, author, title="Personne ne répond ?"))
     wait_for(lambda: rpc.moderation.raise_sla_breaches() >= 1, timeout=20,
