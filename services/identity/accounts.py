@@ -61,6 +61,7 @@ def ensure_indexes(db: Database) -> None:
         Throttle(collection, {}, kept=FAILURES_KEPT).ensure_indexes()
     db.login_audit.create_index([("at", ASCENDING)], name="at")
     db.mfa_challenges.create_index("expires_at", expireAfterSeconds=0, name="expires_ttl")
+    db.mfa_challenges.create_index([("user_id", ASCENDING)], name="by_user")
     db.login_audit.create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="user_at")
     db.login_audit.create_index([("user_id", ASCENDING), ("client", ASCENDING),
                                  ("outcome", ASCENDING)], name="user_client_outcome")

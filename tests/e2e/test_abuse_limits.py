@@ -9,6 +9,14 @@ from .test_moderation_flow import queued
 from .test_posts_flow import ok, problem, staff, submit, visible
 
 
+def _flag(api, user, post_id, reason="abusive"):
+    """Flag once moderation knows the post is published (it learns it asynchronously)."""
+    def attempt():
+        response = api.post(f"/api/v1/posts/{post_id}/flags", user=user, json={"reason": reason})
+        return None if response.status_code == 404 else response
+    return ok(wait_for(attempt, timeout=20, message=f"{post_id} flaggable"), 201)
+
+
 def _register(api, address, password=PASSWORD):
     return api.post("/api/v1/auth/register", headers={"X-Forwarded-For": address}, json={
         "email": api.unique_email("bot"), "password": password, "display_name": "Bot"})
@@ -73,8 +81,7 @@ def test_fresh_accounts_with_approved_replies_cannot_hide_a_post(platform, api):
         wait_for(lambda p=puppet: ok(api.get(f"/api/v1/moderation/members/{p.id}/notes",
                                              user=manager))["approved_contributions"] >= 5,
                  timeout=30, message="the replies are approved")
-    results = [ok(api.post(f"/api/v1/posts/{target['id']}/flags", user=puppet,
-                           json={"reason": "abusive"}), 201) for puppet in puppets]
+    results = [_flag(api, puppet, target["id"]) for puppet in puppets]
     assert [r["held"] for r in results] == [False, False, False]
     assert api.get(f"/api/v1/posts/{target['id']}").status_code == 200
 
@@ -86,12 +93,10 @@ def test_mass_hiding_goes_to_the_community_managers_instead(platform, api):
     for post in posts:
         visible(api, post["id"])
     for post in posts[:2]:  # AGORA_MASS_HIDE_LIMIT=2 in the e2e platform: two hides a day
-        results = [ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=flagger,
-                               json={"reason": "abusive"}), 201) for flagger in flaggers]
+        results = [_flag(api, flagger, post["id"]) for flagger in flaggers]
         assert results[-1]["held"] is True
     last = posts[2]
-    results = [ok(api.post(f"/api/v1/posts/{last['id']}/flags", user=flagger,
-                           json={"reason": "abusive"}), 201) for flagger in flaggers]
+    results = [_flag(api, flagger, last["id"]) for flagger in flaggers]
     assert [r["held"] for r in results] == [False, False, False]
     item = queued(api, manager, last["id"])
     assert item["state"] == "review" and item["reasons"] == ["mass_flagging"]
