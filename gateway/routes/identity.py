@@ -451,7 +451,8 @@ class IdentityRoutes:
         return self.identity.assign_advisor(call.actor, call.path["id"], call.body["advisor_id"],
                                             call.body["branch"], step_up_code(call))
 
-    @route("DELETE", "/api/v1/users/{id}/mfa", auth="admin", response=SecondFactorReset,
+    @route("DELETE", "/api/v1/users/{id}/mfa", path_params=USER_PATH, auth="admin",
+           response=SecondFactorReset,
            tags=["users"], errors=[422])
     def reset_second_factor(self, call: Call):
         """Reset a user's second factor after a lost device (admin; step-up; audited)
