@@ -22,6 +22,7 @@ from services.shared import ids
 from services.shared.ids import path_schema
 
 from ..http import Call, route
+from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)
 CONVERSATION_PATH = path_schema(id=ids.CONVERSATION)
@@ -37,6 +38,8 @@ class Message(Schema):
     id = fields.String(required=True)
     conversation_id = fields.String()
     author_id = fields.String(allow_none=True)
+    author = fields.Nested(MemberSummary, allow_none=True, metadata={
+        "description": "the author's public summary (name, badges, avatar)"})
     body = fields.String(allow_none=True)
     channel = fields.String(allow_none=True, metadata={"description": "social intake only"})
     created_at = fields.String(allow_none=True)
@@ -46,6 +49,8 @@ class ConversationSummary(Schema):
     id = fields.String(required=True)
     subject = fields.String(allow_none=True)
     member_id = fields.String(allow_none=True)
+    author = fields.Nested(MemberSummary, allow_none=True, metadata={
+        "description": "the member the conversation is with, as a public summary"})
     participant_ids = fields.List(fields.String())
     queue = fields.Boolean(metadata={"description": "waiting in the staff queue (CMs)"})
     origin = fields.String(allow_none=True, metadata={"description": "member | escalation | "

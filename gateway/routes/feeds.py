@@ -10,6 +10,7 @@ from services.shared import ids
 from services.shared.ids import path_schema
 
 from ..http import Call, route
+from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)
 FOLLOWED_USER_PATH = path_schema(user_id=ids.USER)
@@ -29,6 +30,8 @@ class FeedItem(Schema):
     kind = fields.String(metadata={"description": "post: question | idea | discussion | "
                                    "article; reply: answer | comment"})
     author_id = fields.String()
+    author = fields.Nested(MemberSummary, allow_none=True, metadata={
+        "description": "the author's public summary (name, badges, avatar)"})
     published_at = fields.String(allow_none=True)
     title = fields.String(allow_none=True, metadata={"description": "posts"})
     post_title = fields.String(allow_none=True, metadata={"description": "replies: the post's"})

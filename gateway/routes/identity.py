@@ -2,14 +2,16 @@
 advisor assignment, verified-customer badge (RPC to the identity service)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from nameko.rpc import RpcProxy
 
+from services.identity.schemas import MAX_BATCH_IDS
 from services.shared import ids
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
 from services.shared.errors import InvalidInput
 from services.shared.ids import path_schema
+from services.shared.members import ERASED_DISPLAY_NAME
 from services.shared.validation import multi_line, single_line
 
 from ..http import Call, route
@@ -112,6 +114,37 @@ class PublicProfile(Schema):
     joined_at = fields.String()
 
 
+class Avatar(Schema):
+    initial = fields.String(required=True, metadata={"example": "A", "description":
+                            "first letter or digit of the name, upper-cased; ? when none"})
+    color = fields.String(required=True, metadata={
+        "example": "#1d4ed8", "description": "derived from the id; contrast >= 4.5:1 with "
+        "white text, for use as the background behind the initial"})
+
+
+class MemberSummary(Schema):
+    """The public summary of an author or actor, carried in every list (no extra call)."""
+
+    id = fields.String(required=True)
+    display_name = fields.String(required=True, metadata={
+        "description": f"an erased member shows the fixed label \"{ERASED_DISPLAY_NAME}\""})
+    badges = fields.List(fields.String(), required=True, metadata={
+        "description": "bank_advisor | community_manager | verified_customer"})
+    avatar = fields.Nested(Avatar, required=True)
+
+
+class CommaSeparated(fields.List):
+    """A query parameter holding a comma-separated list (`?ids=a,b,c`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            value = ",".join(value)
+        if not isinstance(value, str):
+            raise ValidationError("a comma-separated list")
+        return super()._deserialize([part.strip() for part in value.split(",") if part.strip()],
+                                    attr, data, **kwargs)
+
+
 class AdvisorAssignment(Schema):
     advisor = fields.Nested(PublicProfile, required=True)
     branch = fields.String(required=True)
@@ -127,17 +160,33 @@ class PrivateProfile(PublicProfile):
 
 
 class UsersQuery(Schema):
-    """GET /users: `email` (admins; audited). A batch of public summaries by `ids` joins this
-    same route, the two parameters mutually exclusive."""
+    """GET /users: `ids` (public summaries) or `email` (admins; audited), not both."""
 
+    ids = CommaSeparated(
+        fields.String(validate=validate.Regexp(r"^[A-Za-z0-9._:@-]{1,128}$",
+                                               error="not a member id")),
+        validate=validate.Length(min=1, max=MAX_BATCH_IDS),
+        metadata={"description": f"comma-separated member ids, at most {MAX_BATCH_IDS}: their "
+                                 "public summaries"})
     email = fields.String(validate=validate.Length(min=3, max=254), metadata={
         "description": "admins: the member with this e-mail address (0 or 1 item); every "
                        "lookup is audited as a privileged read"})
 
+    @validates_schema
+    def _one_of(self, data, **kwargs):
+        if data.get("ids") and data.get("email"):
+            raise ValidationError("give ids or email, not both", "_schema")
+
+
+class UserListItem(PrivateProfile):
+    avatar = fields.Nested(Avatar, metadata={"description": "with ids"})
+
 
 class UserLookup(Schema):
-    items = fields.List(fields.Nested(PrivateProfile), required=True, metadata={
-        "description": "the member found (private profile: e-mail, roles, advisor), or none"})
+    items = fields.List(fields.Nested(UserListItem), required=True, metadata={
+        "description": "with ids: public summaries (id, display_name, badges, avatar) in the "
+                       "order asked, each once, unknown ids left out; with email: the member "
+                       "found (private profile: e-mail, roles, advisor), or none"})
 
 
 class LoginResult(Schema):
@@ -367,7 +416,8 @@ class IdentityRoutes:
         """Erase my account (GDPR), confirmed with my password
 
         Every session is revoked, the e-mail address and password are deleted (the address can
-        register again), the public profile shows "Former member". A wrong password answers 400.
+        register again), the public profile shows "Ancien membre · Former member". A wrong
+        password answers 400.
         """
         self.identity.erase_me(call.actor, call.body, call.client)
         return None
@@ -412,14 +462,18 @@ class IdentityRoutes:
     @route("GET", "/api/v1/users", auth="public", query=UsersQuery, response=UserLookup,
            tags=["users"])
     def find_users(self, call: Call):
-        """Look members up: `?email=` (admins) — to assign advisors from the bank's CRM
+        """Look members up: `?ids=a,b,c` (public summaries) or `?email=` (admins)
 
-        Admins only (401 without a token, 403 for others); the address is matched as identity
-        normalises it. Every lookup, found or not, is audited as a privileged read (who, when,
-        which member was found; not the address).
+        `ids`: the public summaries (name, badges, avatar) of up to 100 members, in the order
+        asked, unknown ids left out. `email`: admins only (401 without a token, 403 for others),
+        to assign advisors from the bank's CRM; the address is matched as identity normalises
+        it, and every lookup, found or not, is audited as a privileged read (who, when, which
+        member was found; not the address).
         """
+        if call.query.get("ids"):
+            return self.identity.get_users(call.query["ids"])
         if not call.query.get("email"):
-            raise InvalidInput("give email", {"fields": {"email": ["required"]}})
+            raise InvalidInput("give ids or email", {"fields": {"ids": ["ids or email"]}})
         return self.identity.find_users_by_email(call.actor, call.query["email"], call.client)
 
     @route("GET", "/api/v1/users/{id}", path_params=USER_PATH, auth="public",

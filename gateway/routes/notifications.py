@@ -14,6 +14,7 @@ from services.notifications.schemas import (
 )
 
 from ..http import Call, route
+from .identity import MemberSummary
 
 TAGS = ["notifications"]
 
@@ -29,6 +30,9 @@ class Notification(Schema):
     at = fields.String()
     actor_id = fields.String(allow_none=True)
     actor_name = fields.String(allow_none=True)
+    author = fields.Nested(MemberSummary, allow_none=True, metadata={
+        "description": "who acted, as a public summary; null for a decision of the community "
+                       "team"})
     post_id = fields.String(allow_none=True)
     reply_id = fields.String(allow_none=True)
     conversation_id = fields.String(allow_none=True, metadata={"description": "private_message"})

@@ -24,6 +24,7 @@ from services.shared import ids
 from services.shared.ids import path_schema
 
 from ..http import Call, Reply, route
+from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)
 POST_PATH = path_schema(id=ids.POST)
@@ -74,6 +75,11 @@ class Post(Schema):
     deleted = fields.Boolean()
     deleted_at = fields.String(allow_none=True)
     author_id = fields.String()
+    author = fields.Nested(MemberSummary, allow_none=True, metadata={
+        "description": "the author's public summary (name, badges, avatar)"})
+    staff_role = fields.String(allow_none=True, metadata={
+        "description": "bank staff's role when staff wrote it: community_manager | advisor | "
+                       "admin"})
     category = fields.String()
     tags = fields.List(fields.String())
     official = fields.Boolean(metadata={"description": "written by bank staff"})
@@ -134,7 +140,12 @@ class ReplyOut(Schema):
     deleted = fields.Boolean()
     deleted_at = fields.String(allow_none=True)
     author_id = fields.String()
+    author = fields.Nested(MemberSummary, allow_none=True, metadata={
+        "description": "the author's public summary (name, badges, avatar)"})
     official = fields.Boolean(metadata={"description": "official answer: bank staff"})
+    staff_role = fields.String(allow_none=True, metadata={
+        "description": "which staff role answered: community_manager | advisor | admin; "
+                       "null for a member"})
     accepted = fields.Boolean()
     votes = fields.Integer()
     my_vote = fields.Boolean()

@@ -23,6 +23,7 @@ from datetime import datetime
 from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
+from services.shared.members import track_member_summaries
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
 from . import domain
@@ -208,3 +209,6 @@ def _activity_state(rm: ReadModels, event: Envelope) -> None:
         rm["activity"].delete_one({"_id": target})
     else:
         rm["activity"].update_one({"_id": target}, {"$set": {"hidden": fact == "hidden"}})
+
+
+track_member_summaries(VIEWS)  # authors' names, badges and avatars (identity's events)

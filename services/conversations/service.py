@@ -12,7 +12,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.shared import ids, pagination
+from services.shared import ids, members, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
@@ -121,8 +121,11 @@ class ConversationsService(HealthEndpoints):
         return {doc["conversation_id"]: doc["subject"] for doc in found}
 
     @staticmethod
-    def _summary(doc: dict[str, Any], subject: str | None) -> dict[str, Any]:
+    def _summary(doc: dict[str, Any], subject: str | None,
+                 authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {"id": doc["_id"], "subject": subject, "member_id": doc.get("member_id"),
+                # the member the conversation is with (its author), as a public summary
+                "author": authors.get(doc.get("member_id")),
                 "participant_ids": doc.get("participant_ids", []),
                 "queue": doc.get("pool") == domain.STAFF_POOL,
                 "origin": doc.get("origin"), "post_id": doc.get("post_id"),
@@ -131,8 +134,10 @@ class ConversationsService(HealthEndpoints):
                 "message_count": doc.get("message_count", 0)}
 
     @staticmethod
-    def _message_view(index: dict[str, Any], text: dict[str, Any] | None) -> dict[str, Any]:
+    def _message_view(index: dict[str, Any], text: dict[str, Any] | None,
+                      authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {"id": index["_id"], "author_id": index.get("author_id"),
+                "author": authors.get(index.get("author_id")),
                 "body": (text or {}).get("body"), "channel": index.get("channel"),
                 "created_at": index.get("created_at")}
 
@@ -149,8 +154,12 @@ class ConversationsService(HealthEndpoints):
         texts = {t["_id"]: t for t in self.db["messages"].find(
             {"_id": {"$in": [i["_id"] for i in items]}})}
         self._audit(actor, [conversation_id], "read")
-        return {**self._summary(doc, self._subjects([conversation_id]).get(conversation_id)),
-                "messages": [self._message_view(i, texts.get(i["_id"])) for i in items],
+        authors = members.summaries(self.views.rm, [doc.get("member_id")]
+                                    + [i.get("author_id") for i in items])
+        return {**self._summary(doc, self._subjects([conversation_id]).get(conversation_id),
+                                authors),
+                "messages": [self._message_view(i, texts.get(i["_id"]), authors)
+                             for i in items],
                 "next_cursor": cursor}
 
     # -- members and staff -------------------------------------------------------------------
@@ -185,7 +194,9 @@ class ConversationsService(HealthEndpoints):
         listed = [doc["_id"] for doc in items]
         subjects = self._subjects(listed)
         self._audit(actor, listed, "list")  # subjects are private content too
-        return {"items": [self._summary(doc, subjects.get(doc["_id"])) for doc in items],
+        authors = members.summaries(self.views.rm, [doc.get("member_id") for doc in items])
+        return {"items": [self._summary(doc, subjects.get(doc["_id"]), authors)
+                          for doc in items],
                 "next_cursor": cursor}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -205,7 +216,8 @@ class ConversationsService(HealthEndpoints):
                           lambda state: domain.post_message(actor, state, message_id), actor,
                           [self._text(message_id, conversation_id, actor["id"], data["body"])])
         index = self.views["message_index"].find_one({"_id": message_id}) or {"_id": message_id}
-        return {**self._message_view(index, {"body": data["body"]}),
+        authors = members.summaries(self.views.rm, [actor["id"]])
+        return {**self._message_view(index, {"body": data["body"]}, authors),
                 "conversation_id": conversation_id}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

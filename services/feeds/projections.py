@@ -26,6 +26,7 @@ from prometheus_client import Counter
 from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
+from services.shared.members import track_member_summaries
 from services.shared.projections import Projection, ReadModels, insert_new, update_once
 
 from . import domain
@@ -286,3 +287,6 @@ def _idea_status(rm: ReadModels, event: Envelope) -> None:
 def _idea_merged(rm: ReadModels, event: Envelope) -> None:
     rm["items"].update_one({"_id": event.payload["post_id"]}, {"$set": {
         "status": "already_exists", "merged_into": event.payload["into_id"]}})
+
+
+track_member_summaries(VIEWS)  # authors' names, badges and avatars (identity's events)

@@ -148,8 +148,9 @@ class FeedsService(HealthEndpoints):
     def project(self, event: Envelope):
         self.views.apply(event)
 
-    @reliable_handler("identity", "identity.user_registered")
-    def on_member_registered(self, event: Envelope):
+    @reliable_handler("identity", "identity.*")
+    def on_identity_event(self, event: Envelope):
+        """Who exists (a follow needs its member) and authors' public summaries."""
         self.views.record_and_apply(event)
 
     @reliable_handler("posts", "posts.*")

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from services.shared.members import summaries, summary
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 from services.shared.projections import ReadModels
 
@@ -30,10 +31,14 @@ MAX_SUBSCRIPTIONS = 5000
 REDACTION_MARK = "edited by the community managers"
 
 
-def present(item: dict[str, Any], reasons: list[str] | None = None) -> dict[str, Any]:
+def present(item: dict[str, Any], reasons: list[str] | None = None,
+            authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {key: item.get(key) for key in (
         "type", "post_id", "kind", "author_id", "published_at", "excerpt", "official")}
     out["id"] = item["_id"]
+    author_id = item.get("author_id")
+    out["author"] = (authors or {}).get(author_id) or summary(author_id, None) \
+        if author_id else None
     out["redacted"] = bool(item.get("redacted"))
     if out["redacted"]:
         out["redaction_mark"] = REDACTION_MARK
@@ -61,7 +66,9 @@ def journal(rm: ReadModels, query: dict[str, Any], condition: dict[str, Any] | N
     documents = list(rm["items"].find({"$and": conditions})
                      .sort([(field, -1), ("_id", -1)]).limit(limit + 1))
     items, next_cursor = page(documents, field, limit)
-    return {"items": [present(item) for item in items], "next_cursor": next_cursor}
+    authors = summaries(rm, [item.get("author_id") for item in items])
+    return {"items": [present(item, authors=authors) for item in items],
+            "next_cursor": next_cursor}
 
 
 def public(rm: ReadModels, query: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +116,9 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
         chosen = chosen[:limit]
         last = chosen[-1][0]
         next_cursor = encode_cursor(last["ts"], last["_id"])
-    return {"items": [present(item, why) for item, why in chosen], "next_cursor": next_cursor}
+    authors = summaries(rm, [item.get("author_id") for item, _ in chosen])
+    return {"items": [present(item, why, authors) for item, why in chosen],
+            "next_cursor": next_cursor}
 
 
 def trim(rm: ReadModels, member: str, cap: int) -> int:

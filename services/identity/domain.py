@@ -30,14 +30,17 @@ from typing import Any
 from services.moderation.detector import refuse_confidential
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from services.shared.members import (  # noqa: F401 (badges re-exported)
+    BADGE_CUSTOMER,
+    ERASED_DISPLAY_NAME,
+    badges,
+)
 from services.shared.throttle import ThrottlePolicy
 
 from . import passwords
 
 ROLES = ("member", "advisor", "community_manager", "admin")
 GRANTABLE = ("advisor", "community_manager", "admin")  # member is everyone's, never granted
-BADGE_ADVISOR = "bank_advisor"
-BADGE_CUSTOMER = "verified_customer"
 
 REGISTERED = "identity.user_registered"
 CONTACT_CHANGED = "identity.contact_changed"
@@ -50,7 +53,7 @@ ADVISOR_ASSIGNED = "identity.advisor_assigned"
 PASSWORD_CHANGED = "identity.password_changed"
 SESSIONS_REVOKED = "identity.sessions_revoked"
 USER_ERASED = "identity.user_erased"
-FORMER_MEMBER = "Former member"  # the display name of an erased account
+FORMER_MEMBER = ERASED_DISPLAY_NAME  # the display name of an erased account (both languages)
 
 
 def user_stream(user_id: str) -> str:
@@ -168,15 +171,6 @@ def apply(state: UserState, event: Envelope) -> UserState:
         return replace(state, advisor=Advisor(p["advisor_id"], p["branch"],
                                               event.occurred_at), customer=True)
     return state  # contact, password and session events change no profile state
-
-
-def badges(roles: Iterable[str], verified_customer: bool) -> list[str]:
-    out = []
-    if "advisor" in roles:
-        out.append(BADGE_ADVISOR)
-    if verified_customer:
-        out.append(BADGE_CUSTOMER)
-    return out
 
 
 def register(user_id: str, email: str, display_name: str, customer: bool, now: datetime,

@@ -14,6 +14,9 @@ from services.shared.validation import multi_line, single_line
 
 from . import domain
 
+MAX_BATCH_IDS = 100  # GET /users?ids=...
+
+
 # -- public events ----------------------------------------------------------------------------
 
 @REGISTRY.register(domain.REGISTERED, version=1)
@@ -164,6 +167,11 @@ class ActorSchema(Schema):
 
 class EmailLookupArgs(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+
+
+class UserIdsArgs(Schema):
+    ids = fields.List(fields.String(validate=validate.Length(min=1, max=128)), required=True,
+                      validate=validate.Length(min=1, max=MAX_BATCH_IDS))
 
 
 class RolesArgs(Schema):

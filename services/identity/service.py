@@ -27,6 +27,7 @@ from services.shared.errors import (
     Unauthenticated,
     Unprocessable,
 )
+from services.shared.members import summary
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
@@ -51,6 +52,7 @@ from .schemas import (
     ProfileArgs,
     RegisterArgs,
     RolesArgs,
+    UserIdsArgs,
 )
 
 log = logging.getLogger(__name__)
@@ -597,6 +599,16 @@ class IdentityService(HealthEndpoints):
         log.info("privileged read", extra={"actor_id": actor["id"], "action": "user_by_email",
                                            "found_user_id": user_id if found else None})
         return {"items": [self._private(user_id)] if found else []}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_users(self, user_ids: list[str]) -> dict[str, Any]:
+        """Public summaries of several members at once (unknown ids are left out), in the
+        order asked."""
+        ids = _load(UserIdsArgs, {"ids": user_ids})["ids"]
+        found = {doc["_id"]: doc for doc in self.views["users"].find(
+            {"_id": {"$in": ids}, "display_name": {"$exists": True}})}
+        return {"items": [summary(user_id, found[user_id]) for user_id in dict.fromkeys(ids)
+                          if user_id in found]}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_my_advisor(self, actor: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
+from services.shared.members import ERASED_DISPLAY_NAME, track_member_summaries
 from services.shared.projections import Projection, ReadModels, insert_new, update_versioned
 
 from . import domain
@@ -105,7 +106,7 @@ def _erased(rm: ReadModels, event: Envelope) -> None:
     rm["prefs"].delete_one({"_id": member_id})
     rm["inbox"].delete_many({"member_id": member_id})
     rm["members"].update_one({"_id": member_id}, {
-        "$set": {"display_name": "Former member", "erased": True}, "$unset": {"handle": ""}},
+        "$set": {"display_name": ERASED_DISPLAY_NAME, "erased": True}, "$unset": {"handle": ""}},
         upsert=True)
 
 
@@ -284,3 +285,6 @@ def _marked_read(rm: ReadModels, event: Envelope) -> None:
     else:
         mine["ts"] = {"$lte": p["up_to_ts"]}
     rm["inbox"].update_many(mine, {"$set": {"read": True, "read_at": event.occurred_at}})
+
+
+track_member_summaries(VIEWS)  # who acted: names, badges and avatars (identity's events)

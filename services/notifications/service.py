@@ -11,7 +11,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.shared import pagination
+from services.shared import members, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import EXPECTED_ERRORS, InvalidInput, Unauthenticated
@@ -68,9 +68,12 @@ class NotificationsService(HealthEndpoints):
                          .sort([("ts", -1), ("_id", -1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "ts", limit)
         base = self.delivery.settings.web_base_url
-        names = member_names(self.views.rm, [doc.get("actor_id") for doc in items])
+        actor_ids = [doc.get("actor_id") for doc in items if not doc.get("by_team")]
+        names = member_names(self.views.rm, actor_ids)
+        authors = members.summaries(self.views.rm, actor_ids)
         language = query.get("language") or member_language(self.views.rm, member_id)
-        return {"items": [present(domain.with_actor_name(doc, names, language), base, language)
+        return {"items": [present(domain.with_actor_name(doc, names, language), base, language,
+                                  authors)
                           for doc in items],
                 "next_cursor": cursor, "unread": self._unread(member_id)}
 
@@ -197,11 +200,13 @@ class NotificationsService(HealthEndpoints):
         self._received(event)
 
 
-def present(doc: dict[str, Any], base_url: str, language: str | None = None
-            ) -> dict[str, Any]:
+def present(doc: dict[str, Any], base_url: str, language: str | None = None,
+            authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     out = {key: doc.get(key) for key in (
         "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "conversation_id",
         "kind", "title", "status", "reason", "decision", "merged_into", "channel")}
+    # who acted, as a public summary; None for a decision of the community team
+    out["author"] = None if doc.get("by_team") else (authors or {}).get(doc.get("actor_id"))
     if doc.get("type") in domain.CONFIDENTIAL:
         out["title"] = None
     out.update(id=doc["_id"], text=domain.render(doc, language),

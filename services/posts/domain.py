@@ -75,6 +75,15 @@ def is_staff(actor: Actor | None) -> bool:
     return bool(roles(actor) & set(STAFF_ROLES))
 
 
+STAFF_ROLE_SHOWN = ("community_manager", "advisor", "admin")  # the first one held is shown
+
+
+def staff_role(actor: Actor | None) -> str | None:
+    """Which staff role a contribution is written in (None for a member): shown on answers."""
+    held = roles(actor)
+    return next((role for role in STAFF_ROLE_SHOWN if role in held), None)
+
+
 def require_member(actor: Actor | None) -> Actor:
     if not actor or not actor.get("id"):
         raise Forbidden("sign in to do this")
@@ -262,7 +271,7 @@ def submit_post(actor: Actor | None, data: dict[str, Any], post_id: str) -> Subm
                      post_id=post_id, official=is_staff(actor))
     return Submission(post_id, 1,
                       [_content(s, 1, actor, data["title"], data["body"], s.category)],
-                      [_event(s, "submitted", revision=1)])
+                      [_event(s, "submitted", revision=1, staff_role=staff_role(actor))])
 
 
 def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
@@ -279,7 +288,7 @@ def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
                      category=post.category, post_id=post.id, post_author_id=post.author_id,
                      post_kind=post.kind, official=is_staff(actor))
     return Submission(reply_id, 1, [_content(s, 1, actor, None, data["body"], post.category)],
-                      [_event(s, "submitted", revision=1)])
+                      [_event(s, "submitted", revision=1, staff_role=staff_role(actor))])
 
 
 def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],

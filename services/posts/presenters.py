@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.moderation.detector import confidential_fields
+from services.shared.members import summary
 
 from . import domain
 from .markdown import excerpt, render
@@ -45,14 +46,17 @@ def _text(doc: dict[str, Any], full: bool, with_title: bool) -> dict[str, Any]:
 
 
 def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
-         draft: dict[str, Any] | None = None, my_vote: bool | None = None) -> dict[str, Any]:
+         draft: dict[str, Any] | None = None, my_vote: bool | None = None,
+         authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     state = doc.get("state")
     base = {"id": doc["_id"], "kind": doc.get("kind"), "state": state}
     if state == "deleted":
         return {**base, "deleted": True, "deleted_at": doc.get("deleted_at")}
     out: dict[str, Any] = {
-        **base, "author_id": doc.get("author_id"), "category": doc.get("category"),
+        **base, "author_id": doc.get("author_id"), "author": _author(doc, authors),
+        "category": doc.get("category"),
         "tags": doc.get("tags", []), "official": bool(doc.get("official")),
+        "staff_role": doc.get("staff_role"),
         "created_at": doc.get("created_at"), "published_at": doc.get("published_at"),
         "edited_at": doc.get("edited_at"), "revision": doc.get("revision"),
         "votes": doc.get("votes", 0), "reply_count": doc.get("reply_count", 0),
@@ -83,14 +87,16 @@ def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
 
 
 def reply(doc: dict[str, Any], actor: domain.Actor | None, *,
-          draft: dict[str, Any] | None = None, my_vote: bool | None = None) -> dict[str, Any]:
+          draft: dict[str, Any] | None = None, my_vote: bool | None = None,
+          authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     state = doc.get("state")
     base = {"id": doc["_id"], "post_id": doc.get("post_id"), "kind": doc.get("kind"),
             "state": state}
     if state == "deleted":
         return {**base, "deleted": True, "deleted_at": doc.get("deleted_at")}
     out: dict[str, Any] = {
-        **base, "author_id": doc.get("author_id"), "official": bool(doc.get("official")),
+        **base, "author_id": doc.get("author_id"), "author": _author(doc, authors),
+        "official": bool(doc.get("official")), "staff_role": doc.get("staff_role"),
         "accepted": bool(doc.get("accepted")), "votes": doc.get("votes", 0),
         "created_at": doc.get("created_at"), "published_at": doc.get("published_at"),
         "edited_at": doc.get("edited_at"), "revision": doc.get("revision"),
@@ -101,6 +107,14 @@ def reply(doc: dict[str, Any], actor: domain.Actor | None, *,
         out["my_vote"] = my_vote
     _owner_view(out, doc, actor, draft, with_title=False)
     return out
+
+
+def _author(doc: dict[str, Any], authors: dict[str, dict[str, Any]] | None
+            ) -> dict[str, Any] | None:
+    author_id = doc.get("author_id")
+    if not author_id:
+        return None
+    return (authors or {}).get(author_id) or summary(author_id, None)
 
 
 def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: domain.Actor | None,

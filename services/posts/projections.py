@@ -23,6 +23,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
+from services.shared.members import track_member_summaries
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
 from .search import tokens
@@ -115,6 +116,7 @@ def _submitted(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     fields: dict[str, Any] = {"author_id": p["author_id"], "kind": p["kind"],
                               "created_at": event.occurred_at, "created_ts": micros(event)}
+    fields["staff_role"] = p.get("staff_role")
     if target_type == "post":
         fields.update(category=p["category"], tags=p["tags"],
                       idea_status="submitted" if p["kind"] == "idea" else None)
@@ -363,3 +365,6 @@ def _item_rejected(rm: ReadModels, event: Envelope) -> None:
     _collection(rm, p["target_type"]).update_one({"_id": p["target_id"]}, {"$set": {
         "rejection.reason": p["reason"], "rejection.reason_code": p["reason_code"],
         "rejection.revision": p["revision"]}}, upsert=True)
+
+
+track_member_summaries(VIEWS)  # authors' names, badges and avatars (identity's events)

@@ -40,6 +40,11 @@ def _text(max_length: int, **kwargs):
     return fields.String(validate=validate.Length(max=max_length), **kwargs)
 
 
+def _staff_role():
+    """Which staff role wrote it (community_manager, advisor, admin); None for a member."""
+    return fields.String(required=True, allow_none=True, validate=validate.OneOf(STAFF_ROLES))
+
+
 TITLE_MAX = 200
 BODY_MAX = 20000
 TAG_RE = r"^[a-z0-9][a-z0-9\-]{0,39}$"
@@ -113,6 +118,18 @@ class PostSubmittedV1(_PostRef):
     """A post exists and waits for moderation; not visible to others yet. No text."""
 
     revision = fields.Integer(required=True)
+
+
+@REGISTRY.register("posts.post_submitted", version=2)
+class PostSubmittedV2(PostSubmittedV1):
+    """v2: which staff role wrote it (`staff_role`, null for a member)."""
+
+    staff_role = _staff_role()
+
+
+@REGISTRY.upcaster("posts.post_submitted", from_version=1)
+def _post_submitted_v1_to_v2(payload):
+    return {**payload, "staff_role": None}  # before v2 only `official` said it was staff
 
 
 @REGISTRY.register("posts.post_edit_submitted", version=1)
@@ -244,6 +261,18 @@ class ReplySubmittedV1(_ReplyRef):
     """A reply waits for moderation; not visible to others yet. No text."""
 
     revision = fields.Integer(required=True)
+
+
+@REGISTRY.register("posts.reply_submitted", version=2)
+class ReplySubmittedV2(ReplySubmittedV1):
+    """v2: which staff role answered (`staff_role`, null for a member)."""
+
+    staff_role = _staff_role()
+
+
+@REGISTRY.upcaster("posts.reply_submitted", from_version=1)
+def _reply_submitted_v1_to_v2(payload):
+    return {**payload, "staff_role": None}
 
 
 @REGISTRY.register("posts.reply_edit_submitted", version=1)

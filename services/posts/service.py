@@ -12,7 +12,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.shared import ids, pagination
+from services.shared import ids, members, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
@@ -121,15 +121,20 @@ class PostsService(HealthEndpoints):
         voted = {doc["target_id"] for doc in found}
         return {t: t in voted for t in target_ids}
 
+    def _authors(self, documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return members.summaries(self.views.rm, [doc.get("author_id") for doc in documents])
+
     def _present_post(self, post_id: str, actor: domain.Actor | None) -> dict[str, Any]:
         doc = self._doc("posts", post_id, actor)
         return presenters.post(doc, actor, draft=self._draft(doc, actor),
-                               my_vote=self._my_votes(actor, [post_id]).get(post_id))
+                               my_vote=self._my_votes(actor, [post_id]).get(post_id),
+                               authors=self._authors([doc]))
 
     def _present_reply(self, reply_id: str, actor: domain.Actor | None) -> dict[str, Any]:
         doc = self._doc("replies", reply_id, actor)
         return presenters.reply(doc, actor, draft=self._draft(doc, actor),
-                                my_vote=self._my_votes(actor, [reply_id]).get(reply_id))
+                                my_vote=self._my_votes(actor, [reply_id]).get(reply_id),
+                                authors=self._authors([doc]))
 
     # -- posts -------------------------------------------------------------------------------
 
@@ -158,8 +163,9 @@ class PostsService(HealthEndpoints):
         if not query.get("cursor"):  # pinned ones head the first page
             items = [{**doc, "pinned": True} for doc in pinned] + items
         votes = self._my_votes(actor, [doc["_id"] for doc in items])
-        return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]))
-                          for doc in items],
+        authors = self._authors(items)
+        return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]),
+                                          authors=authors) for doc in items],
                 "next_cursor": cursor}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -224,8 +230,10 @@ class PostsService(HealthEndpoints):
                          .sort([("created_ts", 1), ("_id", 1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "created_ts", limit)
         votes = self._my_votes(actor, [doc["_id"] for doc in items])
+        authors = self._authors(items)
         return {"items": [presenters.reply(doc, actor, draft=self._draft(doc, actor),
-                                           my_vote=votes.get(doc["_id"])) for doc in items],
+                                           my_vote=votes.get(doc["_id"]), authors=authors)
+                          for doc in items],
                 "next_cursor": cursor}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -375,6 +383,11 @@ class PostsService(HealthEndpoints):
     @reliable_handler("posts", "posts.content_submitted", private=True)
     def project_private(self, event: Envelope):
         self.views.apply(event)
+
+    @reliable_handler("identity", "identity.*")
+    def on_identity_event(self, event: Envelope):
+        """Authors' public summaries (name, badges, avatar) shown with their contributions."""
+        self.views.record_and_apply(event)
 
     @reliable_handler("conversations", "conversations.*")
     def on_conversations_event(self, event: Envelope):

@@ -97,6 +97,20 @@ class Projection:
 
         return decorate
 
+    def also_on(self, *event_types: str) -> Callable[[Handler], Handler]:
+        """Like `on`, but keeps the handler already declared for a type and runs this one after
+        it: for a read model the kit shares between services (services/shared/members.py)."""
+        def decorate(handler: Handler) -> Handler:
+            for event_type in event_types:
+                first = self._handlers.get(event_type)
+                if first is None:
+                    self._handlers[event_type] = handler
+                else:
+                    self._handlers[event_type] = _chained(first, handler)
+            return handler
+
+        return decorate
+
     def handles(self, event_type: str) -> bool:
         return event_type in self._handlers
 
@@ -190,6 +204,14 @@ class Projection:
                 return False
         return cursors.update_one({"_id": key, "version": seen},
                                   {"$set": {"version": version}}).modified_count == 1
+
+
+def _chained(first: Handler, then: Handler) -> Handler:
+    def both(rm: ReadModels, event: Envelope) -> None:
+        first(rm, event)
+        then(rm, event)
+
+    return both
 
 
 def update_once(collection: Collection, doc_id: Any, event: Envelope, update: dict[str, Any],

@@ -1,6 +1,8 @@
 """GDPR through the gateway: export my data, erase my account (identity, notifications)."""
 import pytest
 
+from services.shared.members import ERASED_DISPLAY_NAME
+
 from ..conftest import wait_for
 from .conftest import PASSWORD
 from .test_identity_events import Subscriber
@@ -65,7 +67,7 @@ def test_erase_my_account(platform, api, crm, mongo_client):
 
     public = api.get(f"/api/v1/users/{ada.id}")
     assert public.status_code == 200, public.text
-    assert public.json()["display_name"] == "Former member" and public.json()["bio"] == ""
+    assert public.json()["display_name"] == ERASED_DISPLAY_NAME and public.json()["bio"] == ""
     assert "Erasable" not in public.text and ada.email not in public.text
 
     # the public tombstone carries no PII
@@ -81,20 +83,20 @@ def test_erase_my_account(platform, api, crm, mongo_client):
     assert notifications["prefs"].find_one({"_id": ada.id}) is None
     assert notifications["inbox"].count_documents({"member_id": ada.id}) == 0
     assert (notifications["members"].find_one({"_id": ada.id}) or {}).get(
-        "display_name") == "Former member"
+        "display_name") == ERASED_DISPLAY_NAME
 
     # identity's own read model has no PII, also after a replay of the whole log
     users = mongo_client[f"{platform.db_prefix}_identity"]["users"]
 
     def no_pii():
         user = users.find_one({"_id": ada.id}) or {}
-        return (user.get("display_name") == "Former member" and "email" not in user
+        return (user.get("display_name") == ERASED_DISPLAY_NAME and "email" not in user
                 and user.get("bio") == "")
     assert no_pii()
     result = platform.agora("replay", "identity", timeout=120)
     assert result.returncode == 0, result.stderr
     assert no_pii()
-    assert api.get(f"/api/v1/users/{ada.id}").json()["display_name"] == "Former member"
+    assert api.get(f"/api/v1/users/{ada.id}").json()["display_name"] == ERASED_DISPLAY_NAME
     identity_db = mongo_client[f"{platform.db_prefix}_identity"]
     assert identity_db["credentials"].find_one({"_id": ada.id}) is None
     assert identity_db["email_claims"].find_one({"_id": ada.email}) is None

@@ -8,6 +8,7 @@ import yaml
 from gateway.routes import conversations as routes
 from services.conversations import domain, schemas  # noqa: F401 - registers the payloads
 from services.conversations.service import ConversationsService
+from services.shared.members import summary as summary_of
 from services.shared.payloads import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +36,9 @@ def test_asyncapi_documents_every_conversations_event_without_content():
 
 def test_gateway_schemas_cover_the_service_views():
     summary = ConversationsService._summary(
-        {"_id": "c", "participant_ids": [], "pool": None}, "subject")
+        {"_id": "c", "participant_ids": [], "pool": None, "member_id": "u"}, "subject",
+        {"u": summary_of("u", None)})
     assert set(summary) <= set(routes.ConversationSummary().fields)
     assert set(summary) | {"messages", "next_cursor"} <= set(routes.Conversation().fields)
-    message = ConversationsService._message_view({"_id": "m"}, {"body": "b"})
+    message = ConversationsService._message_view({"_id": "m"}, {"body": "b"}, {})
     assert set(message) | {"conversation_id"} <= set(routes.Message().fields)

@@ -193,7 +193,8 @@ def test_an_admin_cannot_drop_their_own_admin_role():
 def test_badges_follow_roles_and_verification():
     assert domain.badges(["member", "advisor"], False) == ["bank_advisor"]
     assert domain.badges(["member"], True) == ["verified_customer"]
-    assert domain.badges(["member", "community_manager"], False) == []
+    assert domain.badges(["member", "community_manager"], False) == ["community_manager"]
+    assert domain.badges(["member", "admin"], False) == []
 
 
 def test_verification_by_admin_or_bank_system_only():

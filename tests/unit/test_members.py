@@ -1,0 +1,61 @@
+"""Public member summaries (services/shared/members.py): pure rules, no infrastructure."""
+from __future__ import annotations
+
+import uuid
+
+from services.shared import members
+
+
+def contrast_with_white(color: str) -> float:
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b) + 0.05)
+
+
+def test_every_avatar_colour_reads_white_text_at_aa_contrast():
+    for color in (*members.AVATAR_PALETTE, members.ERASED_COLOR):
+        assert contrast_with_white(color) >= 4.5, color
+    assert len(set(members.AVATAR_PALETTE)) == len(members.AVATAR_PALETTE) >= 12
+
+
+def test_avatar_colour_depends_on_the_id_only_and_spreads():
+    ids = [uuid.uuid4().hex for _ in range(2000)]
+    colors = [members.avatar_color(i) for i in ids]
+    assert colors == [members.avatar_color(i) for i in ids]
+    assert set(colors) == set(members.AVATAR_PALETTE)
+
+
+def test_initial_is_the_first_letter_or_digit_upper_cased():
+    assert members.initial("ada") == "A"
+    assert members.initial("  @élodie") == "É"
+    assert members.initial("42 Pierre") == "4"
+    assert members.initial("") == members.initial(None) == members.initial("--") == "?"
+
+
+def test_summary_has_exactly_the_public_fields():
+    out = members.summary("u1", {"display_name": "Chloé", "roles": ["member", "advisor"],
+                                 "verified_customer": True, "bio": "never shown"})
+    assert out == {"id": "u1", "display_name": "Chloé",
+                   "badges": ["bank_advisor", "verified_customer"],
+                   "avatar": {"initial": "C", "color": members.avatar_color("u1")}}
+
+
+def test_badges_community_managers_carry_one_admins_alone_do_not():
+    assert members.badges(["member", "community_manager"], False) == ["community_manager"]
+    assert members.badges(["member", "admin"], False) == []
+    assert members.badges(["advisor", "community_manager"], True) == [
+        "bank_advisor", "community_manager", "verified_customer"]
+
+
+def test_an_erased_member_shows_the_fixed_label_and_no_badge():
+    out = members.summary("u2", {"erased": True, "roles": ["advisor"]})
+    assert out["display_name"] == members.ERASED_DISPLAY_NAME
+    assert out["badges"] == [] and out["avatar"]["color"] == members.ERASED_COLOR
+
+
+def test_an_unknown_member_has_an_empty_name_and_a_question_mark():
+    out = members.summary("u3", None)
+    assert out["display_name"] == "" and out["avatar"]["initial"] == "?"
