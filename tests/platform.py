@@ -56,6 +56,8 @@ PASSWORD = "e2e correct horse battery"
 SERVICE_SECRET = "e2e-crm-secret-" + uuid.uuid4().hex
 CORS_ORIGIN = "http://web.e2e.test"
 REGISTER_ADDRESS_LIMIT = 100
+TEST_CATEGORIES = ("cards", "loans", "savings", "insurance", "news", "notif-e2e", "app",
+                   "accounts", "credit")
 READY_TIMEOUT = float(os.environ.get("AGORA_E2E_READY_TIMEOUT", "90"))
 
 
@@ -270,6 +272,27 @@ class Platform:
         for process in self.processes.values():
             self._wait_ready(process)
         self.api = Api(self.processes["gateway"].url)
+        self._wait_for_queue("posts.*--feeds.on_posts_event")  # feeds must hear of categories
+        self.create_categories(*TEST_CATEGORIES)
+
+    def create_categories(self, *slugs: str) -> None:
+        """Posts name a category of the admins' list: create the ones tests post in."""
+        for slug in slugs:
+            response = self.api.post("/api/v1/categories", user=self.admin, json={
+                "slug": slug, "name": {"fr": slug, "en": slug}})
+            assert response.status_code == 201, response.text
+
+    def _wait_for_queue(self, part: str) -> None:
+        """A consumer's queue is declared (`/readyz` can answer before a consumer has bound its
+        queue, and an event published before that is never delivered to it)."""
+        def bound():
+            queues = _management_json(f"/api/queues/{_quote(self.vhost)}")
+            return any(part in queue["name"] for queue in queues)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not bound():
+            if time.monotonic() > deadline:
+                pytest.fail(f"no queue {part!r} after {READY_TIMEOUT}s")
+            time.sleep(0.1)  # ok: the poll interval of a deadline-bounded readiness wait
 
     def spawn(self, process: Process, env: dict[str, str] | None = None) -> None:
         """Start `agora run <name>` in a session of its own (a process group to signal)."""
@@ -397,6 +420,17 @@ def _sha256(text: str) -> str:
 def _with_vhost(uri: str, vhost: str) -> str:
     parts = urllib.parse.urlsplit(uri)
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + _quote(vhost), "", ""))
+
+
+def _management_json(path: str) -> Any:
+    parts = urllib.parse.urlsplit(RABBIT_MANAGEMENT_URI)
+    base = urllib.parse.urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}"
+                                                                    if parts.port else ""),
+                                    parts.path.rstrip("/"), "", ""))
+    response = requests.get(base + path, timeout=10,
+                            auth=(parts.username or "guest", parts.password or "guest"))
+    response.raise_for_status()
+    return response.json()
 
 
 def _management(method: str, path: str, json: Any = None) -> None:

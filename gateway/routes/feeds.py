@@ -2,10 +2,10 @@
 threads; the public, featured and home feeds and a member's activity (RPC to feeds)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
+from services.feeds.schemas import FeedQuerySchema
 from services.shared import ids
 from services.shared.ids import path_schema
 
@@ -18,6 +18,18 @@ THREAD_PATH = path_schema(post_id=ids.POST)
 USER_PATH = path_schema(id=ids.USER)
 
 TAGS = ["feeds"]
+
+
+# Tags and categories in paths are checked by feeds, which explains the rule a tag breaks
+# (400 with the field) or that a category does not exist (404), rather than a bare 404 here.
+class TagPath(Schema):
+    tag = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "a tag as written (\"Épargne Logement\"), followed by its slug"})
+
+
+class CategoryPath(Schema):
+    category = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "a category's slug (or its name)"})
 
 
 # -- responses --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from nameko.rpc import RpcProxy
 
 from services.posts.schemas import (
     AcceptedReplySchema,
+    CategoryCreateSchema,
+    CategoryEditSchema,
     FeatureSchema,
     IdeaStatusSchema,
     PageQuerySchema,
@@ -19,6 +21,7 @@ from services.posts.schemas import (
     PreviewSchema,
     ReplyCreateSchema,
     ReplyEditSchema,
+    TagQuerySchema,
 )
 from services.shared import ids
 from services.shared.ids import path_schema
@@ -203,6 +206,34 @@ class MergeResult(Schema):
     target = fields.Nested(Post, required=True)
 
 
+class Localized(Schema):
+    fr = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class Category(Schema):
+    slug = fields.String(required=True, metadata={"example": "epargne-logement",
+                                                  "description": "what posts and URLs use"})
+    name = fields.Nested(Localized, required=True)
+    description = fields.Nested(Localized, required=True)
+    position = fields.Integer(required=True, metadata={"description": "ascending list order"})
+
+
+class CategoryList(Schema):
+    items = fields.List(fields.Nested(Category), required=True)
+
+
+class PopularTag(Schema):
+    tag = fields.String(required=True, metadata={"example": "épargne"})
+    slug = fields.String(required=True, metadata={"example": "epargne", "description":
+                                                  "for URLs, filters (?tag=) and following"})
+    count = fields.Integer(required=True, metadata={"description": "published posts"})
+
+
+class PopularTags(Schema):
+    items = fields.List(fields.Nested(PopularTag), required=True)
+
+
 class PostsRoutes:
     posts = RpcProxy("posts")
 
@@ -265,6 +296,43 @@ class PostsRoutes:
     def post_history(self, call: Call):
         """Every published revision of a post (redacted ones as redacted)"""
         return self.posts.history(call.actor, call.path["id"])
+
+    # -- categories and tags
+
+    @route("GET", "/api/v1/categories", auth="public", response=CategoryList, tags=["categories"])
+    def list_categories(self, call: Call):
+        """The categories, in the admins' order, named in French and English"""
+        return self.posts.list_categories(call.actor)
+
+    @route("GET", "/api/v1/categories/{slug}", auth="public", response=Category,
+           tags=["categories"])
+    def get_category(self, call: Call):
+        """A category"""
+        return self.posts.get_category(call.actor, call.path["slug"])
+
+    @route("POST", "/api/v1/categories", auth="admin", body=CategoryCreateSchema,
+           response=Category, status=201, tags=["categories"], errors=[409])
+    def create_category(self, call: Call):
+        """Add a category (admin): French and English name and description, position
+
+        The slug is derived from the French name unless given ("Épargne logement" ->
+        epargne-logement); creating the same category again is a no-op, another one with the
+        same slug 409.
+        """
+        category = self.posts.create_category(call.actor, call.body)
+        return Reply(category, headers={"Location": f"/api/v1/categories/{category['slug']}"})
+
+    @route("PATCH", "/api/v1/categories/{slug}", auth="admin", body=CategoryEditSchema,
+           response=Category, tags=["categories"], errors=[409])
+    def update_category(self, call: Call):
+        """Rename, describe or move a category (admin); its slug stays"""
+        return self.posts.update_category(call.actor, call.path["slug"], call.body)
+
+    @route("GET", "/api/v1/tags", auth="public", query=TagQuerySchema, response=PopularTags,
+           tags=["categories"])
+    def popular_tags(self, call: Call):
+        """Popular tags with their number of published posts (`?prefix=` while typing)"""
+        return self.posts.popular_tags(call.actor, call.query)
 
     # -- replies
 

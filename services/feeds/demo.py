@@ -17,7 +17,7 @@ FOLLOWS = {
     "member4@demo.agora": ["member3@demo.agora", "cm1@demo.agora"],
     "member5@demo.agora": ["cm1@demo.agora"],
 }
-TAGS = {"member3@demo.agora": ["voyage", "epargne"], "member5@demo.agora": ["carte"]}
+TAGS = {"member3@demo.agora": ["voyage", "épargne"], "member5@demo.agora": ["carte"]}
 CATEGORIES = {"member4@demo.agora": ["cards"]}
 
 

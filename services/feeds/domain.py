@@ -28,6 +28,7 @@ from typing import Any
 
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import NotFound, Unauthenticated, Unprocessable
+from services.shared.slugs import TAG_MAX, slugify
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ def check_target(kind: Kind, member_id: str, target: str, exists: bool) -> None:
     if kind is FOLLOW and target == member_id:
         raise Unprocessable("you cannot follow yourself")
     if not exists:
+        if kind.name == "category":
+            raise NotFound(f"no such category: {target!r} (the categories are listed at "
+                           "GET /api/v1/categories)", {"id": target})
         what = {"follow": "member", "watch": "contribution", "mute": "contribution"}.get(
             kind.name, kind.name)
         raise NotFound(f"no such {what}", {"id": target})
@@ -108,11 +112,16 @@ def source_of(kind: Kind, target: str) -> str | None:
 
 # --- items --------------------------------------------------------------------------------------
 
+def tag_slugs(tags: list[str]) -> list[str]:
+    """Tags are followed by slug: "épargne" and "epargne" are one tag (services/shared/slugs)."""
+    return [slug for slug in dict.fromkeys(slugify(tag, TAG_MAX) for tag in tags) if slug]
+
+
 def item_sources(item: dict[str, Any]) -> list[str]:
     """The sources a published item is filed under (its author's, its tags', its thread's)."""
     sources = [f"author:{item['author_id']}"]
     if item["type"] == "post":
-        sources += [f"tag:{tag}" for tag in item.get("tags") or []]
+        sources += [f"tag:{slug}" for slug in tag_slugs(item.get("tags") or [])]
         if item.get("category"):
             sources.append(f"category:{item['category']}")
     else:
@@ -154,7 +163,7 @@ def source_filter(sources: Iterable[str]) -> dict[str, Any] | None:
     if by_kind.get("author"):
         clauses.append({"author_id": {"$in": sorted(by_kind["author"])}})
     if by_kind.get("tag"):
-        clauses.append({"type": "post", "tags": {"$in": sorted(by_kind["tag"])}})
+        clauses.append({"type": "post", "tag_slugs": {"$in": sorted(by_kind["tag"])}})
     if by_kind.get("category"):
         clauses.append({"type": "post", "category": {"$in": sorted(by_kind["category"])}})
     if by_kind.get("thread"):

@@ -31,7 +31,8 @@ from services.shared.projections import Projection, ReadModels, insert_new, upda
 
 from . import domain
 
-COLLECTIONS = ["items", "subs", "mutes", "sources", "home_entries", "home_floors", "members"]
+COLLECTIONS = ["items", "subs", "mutes", "sources", "home_entries", "home_floors", "members",
+               "categories"]
 
 FANOUT_ENTRIES = Counter("agora_feeds_fanout_entries",
                          "Home-feed entries written by fan-out on write (one per subscriber)")
@@ -78,7 +79,7 @@ def _indexes(rm: ReadModels) -> None:
     items.create_index([("state", ASCENDING), ("ts", DESCENDING), ("_id", DESCENDING)],
                        name="newest")
     items.create_index([("author_id", ASCENDING), ("ts", DESCENDING)], name="author")
-    items.create_index([("tags", ASCENDING), ("ts", DESCENDING)], name="tags")
+    items.create_index([("tag_slugs", ASCENDING), ("ts", DESCENDING)], name="tag_slugs")
     items.create_index([("category", ASCENDING), ("ts", DESCENDING)], name="category")
     items.create_index([("post_id", ASCENDING), ("type", ASCENDING)], name="thread")
     items.create_index([("featured", ASCENDING), ("featured_ts", DESCENDING)], name="featured")
@@ -105,6 +106,13 @@ def micros(event: Envelope) -> int:
 def _registered(rm: ReadModels, event: Envelope) -> None:
     rm["members"].update_one({"_id": event.payload["user_id"]},
                              {"$set": {"joined_at": event.occurred_at}}, upsert=True)
+
+
+@VIEWS.on("posts.category_created")
+def _category(rm: ReadModels, event: Envelope) -> None:
+    """Categories exist once posts created them (following an unknown one is a 404)."""
+    rm["categories"].update_one({"_id": event.payload["slug"]},
+                                {"$set": {"created_at": event.occurred_at}}, upsert=True)
 
 
 # --- subscriptions ------------------------------------------------------------------------------
@@ -168,7 +176,8 @@ def _post_published(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     item = {"_id": p["post_id"], "type": "post", "post_id": p["post_id"],
             "author_id": p["author_id"], "kind": p["kind"], "category": p["category"],
-            "tags": p["tags"], "title": p["title"], "excerpt": domain.excerpt(p["body"]),
+            "tags": p["tags"], "tag_slugs": domain.tag_slugs(p["tags"]), "title": p["title"],
+            "excerpt": domain.excerpt(p["body"]),
             "redacted": p["redacted"], "official": p["official"], "ts": micros(event),
             "published_at": event.occurred_at}
     _upsert_item(rm, item)
@@ -229,7 +238,8 @@ def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
 def _post_text(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     fields = {"title": p["title"], "excerpt": domain.excerpt(p["body"]),
-              "redacted": p["redacted"], "category": p["category"], "tags": p["tags"]}
+              "redacted": p["redacted"], "category": p["category"], "tags": p["tags"],
+              "tag_slugs": domain.tag_slugs(p["tags"])}
     rm["items"].update_one({"_id": p["post_id"]}, {"$set": fields})
     rm["items"].update_many({"type": "reply", "post_id": p["post_id"]},
                             {"$set": {"post_title": p["title"]}})

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.posts.schemas import CATEGORY_RE, TAG_RE
+from services.posts.schemas import CATEGORY_RE, TAG_RE, CategorySlug, TagSlug
 from services.shared.payloads import REGISTRY
-from services.shared.validation import single_line
 
 REASONS = ("member", "authored", "replied", "merged")
 
@@ -75,11 +74,16 @@ class FeedQuerySchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-# single_line first: a regexp ending in ``$`` also matches before a final line break.
+# Normalised to slugs (services/shared/slugs.py): a line break or control character cannot
+# survive into what is stored.
 class TagPath(Schema):
-    tag = fields.String(required=True, validate=[single_line, validate.Regexp(TAG_RE)])
+    """A tag as a member writes it ("Épargne Logement"), followed by its slug
+    ("epargne-logement")."""
+
+    tag = TagSlug(required=True)
 
 
 class CategoryPath(Schema):
-    category = fields.String(required=True,
-                             validate=[single_line, validate.Regexp(CATEGORY_RE)])
+    """A category by its slug, or by a name that folds to it ("Épargne" -> "epargne")."""
+
+    category = CategorySlug(required=True)

@@ -57,7 +57,9 @@ class FeedsService(HealthEndpoints):
         if kind in (domain.WATCH, domain.MUTE):
             item = self.views["items"].find_one({"_id": target, "type": "post"}, {"state": 1})
             return item is not None and item.get("state") == "published"
-        return True  # any valid tag or category can be followed before its first post
+        if kind is domain.CATEGORY:  # the list admins manage (posts' categories)
+            return self.views["categories"].find_one({"_id": target}, {"_id": 1}) is not None
+        return True  # any valid tag can be followed before its first post
 
     def _subscribe(self, kind: domain.Kind, actor, target: str, on: bool,
                    reason: str = "member", context: CommandContext | None = None) -> bool:

@@ -17,6 +17,25 @@ WAIT_SECONDS = 30
 MEMBERS = [f"member{n}@demo.agora" for n in range(1, 6)]
 CM = "cm1@demo.agora"
 ADVISOR = "advisor1@demo.agora"
+ADMIN = "admin@demo.agora"
+
+# slug, (French name, English name), (French description, English description)
+CATEGORIES = [
+    ("cards", ("Cartes", "Cards"), ("Plafonds, oppositions, paiements à l'étranger.",
+                                    "Limits, blocking, paying abroad.")),
+    ("accounts", ("Comptes", "Accounts"), ("Ouverture, relevés, chèques, frais.",
+                                           "Opening, statements, cheques, fees.")),
+    ("payments", ("Virements et paiements", "Transfers and payments"),
+     ("Virements, prélèvements, paiement mobile.", "Transfers, direct debits, mobile pay.")),
+    ("savings", ("Épargne", "Savings"), ("Livrets, assurance-vie, épargne logement.",
+                                         "Savings accounts, life insurance, home savings.")),
+    ("loans", ("Crédit immobilier", "Mortgages"), ("Taux, simulations, remboursements.",
+                                                   "Rates, simulations, repayments.")),
+    ("app", ("Appli et site", "App and website"), ("L'appli mobile et la banque en ligne.",
+                                                   "The mobile app and online banking.")),
+    ("news", ("Actualités", "News"), ("Les annonces de l'équipe communauté.",
+                                      "Announcements from the community team.")),
+]
 
 
 def _post(api, key: str, author: str, kind: str, title: str, body: str, category: str,
@@ -58,6 +77,12 @@ def _status(api, post_id: str, steps: list[tuple[str, str]]) -> None:
 
 
 def seed(api) -> None:
+    # -- the categories admins manage (creating the same one again changes nothing)
+    for position, (slug, (name_fr, name_en), (about_fr, about_en)) in enumerate(CATEGORIES):
+        api.post("/api/v1/categories", as_=ADMIN, expect=(201,), json={
+            "slug": slug, "name": {"fr": name_fr, "en": name_en},
+            "description": {"fr": about_fr, "en": about_en}, "position": position})
+
     # -- questions
     blocked = _post(api, "q-card-abroad", MEMBERS[0], "question",
                     "Carte bloquée à l'étranger : que faire ?",
@@ -117,7 +142,7 @@ def seed(api) -> None:
 
     # -- a discussion, a featured article
     tips = _post(api, "d-savings", MEMBERS[2], "discussion", "Vos astuces pour épargner ?",
-                 "Je mets 50 € de côté chaque mois, et vous ?", "savings", ["epargne"])
+                 "Je mets 50 € de côté chaque mois, et vous ?", "savings", ["épargne"])
     _published(api, tips["id"])
     welcome = _post(api, "a-welcome", CM, "article", "Bienvenue sur Agora",
                     "Posez vos questions, proposez vos idées : les conseillers et "

@@ -26,7 +26,7 @@ from typing import Any
 from services.moderation.detector import refuse_confidential
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
-from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from services.shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 
 from .schemas import IDEA_STATUSES, MODERATOR_ROLES, STAFF_ROLES
 
@@ -567,3 +567,55 @@ def _must_be_idea(s: Contribution) -> None:
     if s.kind != "idea":
         raise Unprocessable("only ideas have a status workflow and can be merged",
                             {"kind": s.kind})
+
+
+# --- categories (a list admins manage) ----------------------------------------------------------
+
+def category_stream(slug: str) -> str:
+    return f"category.{slug}"
+
+
+def fold_category(events: Iterable[Envelope]) -> dict[str, Any] | None:
+    """A category's current state (each event carries the whole of it), None if none."""
+    state = None
+    for event in events:
+        if event.type in ("posts.category_created", "posts.category_updated"):
+            state = {key: event.payload[key] for key in ("slug", "name", "description",
+                                                         "position")}
+    return state
+
+
+def require_admin(actor: Actor | None, what: str) -> Actor:
+    require_member(actor)
+    if "admin" not in roles(actor):
+        raise Forbidden(f"only admins can {what}")
+    return actor
+
+
+def create_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,
+                    data: dict[str, Any], next_position: int) -> list[NewEvent]:
+    """`data` is validated input (CategoryCreateSchema); `slug` derived or given."""
+    actor = require_admin(actor, "create categories")
+    if not slug:
+        raise InvalidInput("no slug can be derived from this name: give one",
+                           {"fields": {"slug": ["required when the French name has no "
+                                                "Latin letter or digit"]}})
+    if current is not None:
+        if {k: current[k] for k in ("name", "description")} == {
+                "name": data["name"], "description": data["description"]}:
+            return []  # the same creation again: nothing to do
+        raise Conflict(f"the category {slug!r} exists already", {"slug": slug})
+    return [NewEvent("posts.category_created", {
+        "slug": slug, "name": data["name"], "description": data["description"],
+        "position": data.get("position", next_position), "by": actor["id"]})]
+
+
+def update_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,
+                    data: dict[str, Any]) -> list[NewEvent]:
+    actor = require_admin(actor, "change categories")
+    if current is None:
+        raise NotFound(f"no such category: {slug!r}", {"slug": slug})
+    changed = {**current, **data}
+    if changed == current:
+        return []
+    return [NewEvent("posts.category_updated", {**changed, "by": actor["id"]})]

@@ -40,7 +40,7 @@ def plan_posts(query: dict[str, Any]) -> Plan:
     conditions: dict[str, Any] = {"state": "published"}
     if query.get("status") != "already_exists":
         conditions["merged_into"] = None  # a merged duplicate is found through its target
-    for name, field in (("kind", "kind"), ("category", "category"), ("tag", "tags"),
+    for name, field in (("kind", "kind"), ("category", "category"), ("tag", "tag_slugs"),
                         ("status", "idea_status"), ("author", "author_id")):
         if query.get(name) is not None:
             conditions[field] = query[name]

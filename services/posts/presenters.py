@@ -151,3 +151,8 @@ def preview(body: str) -> dict[str, Any]:
     that would hold it for the community managers (never the values: the author has them)."""
     return {"body_html": render(body), "confidential": confidential_fields({"body": body}).get(
         "body", [])}
+
+
+def category(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"slug": doc["_id"], "name": doc.get("name"), "description": doc.get("description"),
+            "position": doc.get("position")}

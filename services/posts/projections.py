@@ -25,10 +25,11 @@ from pymongo import ASCENDING, DESCENDING
 from services.shared.envelope import Envelope
 from services.shared.members import track_member_summaries
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
+from services.shared.slugs import TAG_MAX, slugify
 
 from .search import tokens
 
-COLLECTIONS = ["posts", "replies", "history", "drafts", "votes"]
+COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts"]
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -38,7 +39,10 @@ def _indexes(rm: ReadModels) -> None:
                            name=f"state_{field}")
     posts.create_index([("tokens", ASCENDING)], name="tokens")
     posts.create_index([("author_id", ASCENDING), ("published_ts", DESCENDING)], name="author")
-    posts.create_index([("tags", ASCENDING)], name="tags")
+    posts.create_index([("tag_slugs", ASCENDING)], name="tag_slugs")
+    rm["categories"].create_index([("position", ASCENDING), ("_id", ASCENDING)],
+                                  name="position")
+    rm["tag_counts"].create_index([("count", DESCENDING), ("_id", ASCENDING)], name="popular")
     posts.create_index([("featured", ASCENDING), ("pin_rank", ASCENDING),
                         ("featured_ts", DESCENDING)], name="pinned")
     rm["replies"].create_index([("post_id", ASCENDING), ("created_ts", ASCENDING)],
@@ -118,7 +122,7 @@ def _submitted(rm: ReadModels, event: Envelope) -> None:
                               "created_at": event.occurred_at, "created_ts": micros(event)}
     fields["staff_role"] = p.get("staff_role")
     if target_type == "post":
-        fields.update(category=p["category"], tags=p["tags"],
+        fields.update(category=p["category"], tags=p["tags"], tag_slugs=tag_slugs(p["tags"]),
                       idea_status="submitted" if p["kind"] == "idea" else None)
         defaults = {"votes": 0, "reply_count": 0, "answer_count": 0, "featured": False,
                     "locked": False, "accepted_reply_id": None, "tokens": [], "merged_from": [],
@@ -154,7 +158,8 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
                               "redacted": p["redacted"], "active_ts": now}
     if target_type == "post":
         fields.update(title=p["title"], official=p["official"], category=p["category"],
-                      tags=p["tags"], tokens=tokens(p["title"], p["body"], " ".join(p["tags"])))
+                      tags=p["tags"], tag_slugs=tag_slugs(p["tags"]),
+                      tokens=tokens(p["title"], p["body"], " ".join(p["tags"])))
     if fact == "published":
         fields.update(published_at=event.occurred_at, published_ts=now)
     else:
@@ -172,6 +177,8 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         return {"$set": {**fields, "state": state}}
 
     _own(rm, event, decide)
+    if target_type == "post":
+        _recount_tags(rm, event, target_id)
     rm["history"].update_one({"_id": f"{target_id}:{p['revision']}"}, {"$set": {
         "target_id": target_id, "revision": p["revision"], "title": p.get("title"),
         "body": p["body"], "redacted": p["redacted"], "at": event.occurred_at,
@@ -194,6 +201,8 @@ def _rejected(rm: ReadModels, event: Envelope) -> None:
                  "rejection.revision": p["revision"], "tokens": [], "pending_edit": None},
         "$unset": {"title": "", "body": ""}})
     _forget_text(rm, target_id)
+    if target_type == "post":
+        _recount_tags(rm, event, target_id)
 
 
 @VIEWS.on("posts.post_edit_rejected", "posts.reply_edit_rejected")
@@ -226,6 +235,8 @@ def _hidden_or_restored(rm: ReadModels, event: Envelope) -> None:
         return {"$set": {"state": state}}
 
     _own(rm, event, decide)
+    if target_type == "post":
+        _recount_tags(rm, event, event.payload["post_id"])
 
 
 @VIEWS.on("posts.post_deleted", "posts.reply_deleted")
@@ -240,6 +251,35 @@ def _deleted(rm: ReadModels, event: Envelope) -> None:
                  "pending_edit": None, "deleted_by": event.payload["deleted_by"]},
         "$unset": {"title": "", "body": ""}})
     _forget_text(rm, target_id)
+    if target_type == "post":
+        _recount_tags(rm, event, target_id)
+
+
+def tag_slugs(tags: list[str]) -> list[str]:
+    """Filters and counts go by slug: "épargne" and "epargne" are one tag."""
+    return [slug for slug in dict.fromkeys(slugify(tag, TAG_MAX) for tag in tags) if slug]
+
+
+def _recount_tags(rm: ReadModels, event: Envelope, post_id: str) -> None:
+    """`tag_counts` (popular tags) counts published posts per tag slug. The post remembers
+    which tags it is counted under, so each change moves only the difference, once per event
+    (`update_once`): a re-applied event changes nothing."""
+    doc = rm["posts"].find_one({"_id": post_id}, {"state": 1, "tags": 1, "counted_tags": 1}) or {}
+    wanted: dict[str, str] = {}
+    if doc.get("state") == "published":
+        for label in doc.get("tags") or []:
+            wanted.setdefault(slugify(label, TAG_MAX), label)
+    wanted.pop("", None)
+    counted = set(doc.get("counted_tags") or [])
+    for slug in sorted(set(wanted) - counted):
+        # the label shown: a written form with accents wins over the bare slug ("épargne"
+        # whether "epargne" or "épargne" came first)
+        label = {"$set" if wanted[slug] != slug else "$setOnInsert": {"label": wanted[slug]}}
+        update_once(rm["tag_counts"], slug, event, {"$inc": {"count": 1}, **label})
+    for slug in sorted(counted - set(wanted)):
+        update_once(rm["tag_counts"], slug, event, {"$inc": {"count": -1}})
+    if set(wanted) != counted:
+        rm["posts"].update_one({"_id": post_id}, {"$set": {"counted_tags": sorted(wanted)}})
 
 
 def _forget_text(rm: ReadModels, target_id: str) -> None:
@@ -316,6 +356,18 @@ def _staff_flag(rm: ReadModels, event: Envelope) -> None:
 
 
 PIN_LAST = 1_000_000
+
+
+# --- categories -------------------------------------------------------------------------------
+
+@VIEWS.on("posts.category_created", "posts.category_updated")
+def _category(rm: ReadModels, event: Envelope) -> None:
+    p = event.payload
+    fields = {"name": p["name"], "description": p["description"], "position": p["position"],
+              "updated_at": event.occurred_at}
+    if event.type == "posts.category_created":
+        fields["created_at"] = event.occurred_at
+    update_versioned(rm["categories"], p["slug"], event, {"$set": fields})
 
 
 # --- votes ------------------------------------------------------------------------------------

@@ -19,9 +19,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from services.shared.payloads import REGISTRY
+from services.shared.slugs import (
+    CATEGORY_SLUG_MAX,
+    TAG_MAX,
+    InvalidTag,
+    category_slug,
+    normalize_tag,
+    slugify,
+)
 from services.shared.validation import multi_line, single_line
 
 KINDS = ("question", "idea", "discussion", "article")
@@ -47,8 +63,40 @@ def _staff_role():
 
 TITLE_MAX = 200
 BODY_MAX = 20000
-TAG_RE = r"^[a-z0-9][a-z0-9\-]{0,39}$"
-CATEGORY_RE = r"^[a-z0-9][a-z0-9\-]{0,59}$"
+TAG_RE = r"^[a-z0-9][a-z0-9\-]{0,39}$"  # a tag's slug (services/shared/slugs.py)
+CATEGORY_RE = r"^[a-z0-9][a-z0-9\-]{0,59}$"  # a category's slug
+CATEGORY_NAME_MAX = 80
+CATEGORY_DESCRIPTION_MAX = 500
+
+
+class Tag(fields.String):
+    """A tag as written, normalised ("Épargne Logement" -> "épargne-logement"); the rule it
+    breaks otherwise (services/shared/slugs.py)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = single_line(super()._deserialize(value, attr, data, **kwargs))  # refused, not
+        try:  # quietly stripped: a line break in a tag is someone trying something
+            return normalize_tag(text)
+        except InvalidTag as error:
+            raise ValidationError(str(error)) from None
+
+
+class TagSlug(Tag):
+    """A tag named in a path or a filter, as its slug ("Épargne" -> "epargne")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return slugify(super()._deserialize(value, attr, data, **kwargs), TAG_MAX)
+
+
+class CategorySlug(fields.String):
+    """A category by its slug, or by a name folding to it ("Épargne" -> "epargne")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = single_line(super()._deserialize(value, attr, data, **kwargs))
+        slug = category_slug(text) if len(text) <= 2 * CATEGORY_SLUG_MAX else ""
+        if not slug:
+            raise ValidationError("a category slug (letters, digits, hyphens), e.g. epargne")
+        return slug
 
 
 # --- shared payload parts ----------------------------------------------------------------------
@@ -369,36 +417,23 @@ class ReplyUnvotedV1(_ReplyVote):
 SORTS = ("new", "top", "active", "unanswered")
 
 
-def _slug(pattern: str, what: str):
-    """Tags and categories are short slugs, never carriers of numbers (at most 4 digits), so
-    they cannot hold an account number, IBAN or phone: they go public before moderation."""
-    regexp = validate.Regexp(pattern, error=f"{what}: lowercase letters, digits and hyphens")
-
-    def check(value: str) -> None:
-        regexp(value)
-        if sum(ch.isdigit() for ch in value) > 4:
-            raise validate.ValidationError(f"{what}: at most 4 digits")
-
-    return check
-
-
 class PostCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(required=True,
                           validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
     body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
-    category = fields.String(required=True, validate=[single_line, _slug(CATEGORY_RE, "category")])
-    tags = fields.List(fields.String(validate=[single_line, _slug(TAG_RE, "tag")]),
-                       load_default=list,
-                       validate=validate.Length(max=10))
+    category = CategorySlug(required=True, metadata={
+        "description": "an existing category's slug (GET /api/v1/categories)"})
+    tags = fields.List(Tag(), load_default=list, validate=validate.Length(max=10), metadata={
+        "description": "words (accents welcome), digits and hyphens; at most 40 characters "
+                       "and 4 digits each"})
 
 
 class PostEditSchema(Schema):
     title = fields.String(validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
     body = fields.String(validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
-    category = fields.String(validate=[single_line, _slug(CATEGORY_RE, "category")])
-    tags = fields.List(fields.String(validate=[single_line, _slug(TAG_RE, "tag")]),
-                       validate=validate.Length(max=10))
+    category = CategorySlug()
+    tags = fields.List(Tag(), validate=validate.Length(max=10))
 
 
 class ReplyCreateSchema(Schema):
@@ -417,8 +452,8 @@ class PreviewSchema(Schema):
 
 class PostListQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
-    category = fields.String(validate=validate.Length(max=60))
-    tag = fields.String(validate=validate.Length(max=40))
+    category = CategorySlug()
+    tag = TagSlug()
     status = fields.String(validate=validate.OneOf(IDEA_STATUSES))  # ideas
     author = fields.String(validate=validate.Length(max=120))
     answered = fields.Boolean()  # questions with / without a published answer
@@ -480,3 +515,73 @@ class IdeaStatusSchema(Schema):
     note = fields.String(required=True, validate=[validate.Length(min=1, max=2000), single_line])
     release = fields.String(load_default=None, allow_none=True,
                             validate=[validate.Length(max=300), single_line])
+
+
+# --- categories (admins manage the list; stream ``category.<slug>``, PUBLIC) ------------------
+
+class LocalizedName(Schema):
+    fr = fields.String(required=True, validate=validate.Length(min=1, max=CATEGORY_NAME_MAX))
+    en = fields.String(required=True, validate=validate.Length(min=1, max=CATEGORY_NAME_MAX))
+
+
+class LocalizedDescription(Schema):
+    fr = fields.String(required=True, validate=validate.Length(max=CATEGORY_DESCRIPTION_MAX))
+    en = fields.String(required=True, validate=validate.Length(max=CATEGORY_DESCRIPTION_MAX))
+
+
+class _Category(Schema):
+    slug = fields.String(required=True, validate=validate.Regexp(CATEGORY_RE))
+    name = fields.Nested(LocalizedName, required=True)
+    description = fields.Nested(LocalizedDescription, required=True)
+    position = fields.Integer(required=True)
+    by = _ident(required=True)
+
+
+@REGISTRY.register("posts.category_created", version=1)
+class CategoryCreatedV1(_Category):
+    """An admin added a category (French and English name and description, list position)."""
+
+
+@REGISTRY.register("posts.category_updated", version=1)
+class CategoryUpdatedV1(_Category):
+    """An admin renamed, described or moved a category: its whole new state."""
+
+
+def _no_control(text: str) -> None:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text if ch not in "\n\t"):
+        raise ValidationError("control characters are not allowed")
+
+
+class _CategoryTexts(Schema):
+    position = fields.Integer(validate=validate.Range(min=0, max=10_000), metadata={
+        "description": "order in the list (ascending); after the last one when left out"})
+
+    @validates_schema
+    def _clean_texts(self, data, **kwargs):
+        for part in ("name", "description"):
+            for text in (data.get(part) or {}).values():
+                _no_control(text)
+
+
+class CategoryCreateSchema(_CategoryTexts):
+    slug = CategorySlug(metadata={"description": "derived from the French name when left out "
+                                                 "(\"Épargne logement\" -> epargne-logement)"})
+    name = fields.Nested(LocalizedName, required=True)
+    description = fields.Nested(LocalizedDescription,
+                                load_default=lambda: {"fr": "", "en": ""})
+
+
+class CategoryEditSchema(_CategoryTexts):
+    name = fields.Nested(LocalizedName)
+    description = fields.Nested(LocalizedDescription)
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give name, description and/or position", "_schema")
+
+
+class TagQuerySchema(Schema):
+    prefix = fields.String(validate=validate.Length(max=TAG_MAX), metadata={
+        "description": "the start of a tag, accents and case ignored (\"epar\" -> épargne)"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

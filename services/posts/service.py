@@ -15,17 +15,20 @@ from nameko.rpc import rpc
 from services.shared import ids, members, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, utc_now
-from services.shared.errors import EXPECTED_ERRORS, NotFound
+from services.shared.errors import EXPECTED_ERRORS, NotFound, Unprocessable
 from services.shared.event_store import len_version
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
+from services.shared.slugs import TAG_MAX, category_slug, slugify
 from services.shared.validation import load_input
 
 from . import domain, listing, presenters
 from .projections import VIEWS
 from .schemas import (
     AcceptedReplySchema,
+    CategoryCreateSchema,
+    CategoryEditSchema,
     FeatureSchema,
     IdeaStatusSchema,
     PageQuerySchema,
@@ -35,9 +38,12 @@ from .schemas import (
     PreviewSchema,
     ReplyCreateSchema,
     ReplyEditSchema,
+    TagQuerySchema,
 )
 
 log = logging.getLogger(__name__)
+
+MAX_CATEGORIES = 500  # a list admins manage by hand
 
 VERDICTS = {"moderation.item_held": "held", "moderation.item_approved": "approved",
             "moderation.item_rejected": "rejected", "moderation.item_redacted": "redacted"}
@@ -138,9 +144,18 @@ class PostsService(HealthEndpoints):
 
     # -- posts -------------------------------------------------------------------------------
 
+    def _require_category(self, data: dict[str, Any]) -> None:
+        """Posts name a category of the list admins manage (422 otherwise)."""
+        slug = data.get("category")
+        if slug is not None and self.views["categories"].find_one({"_id": slug},
+                                                                  {"_id": 1}) is None:
+            raise Unprocessable(f"no such category: {slug!r}", {"fields": {"category": [
+                f"no such category: {slug!r}; choose one of GET /api/v1/categories"]}})
+
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_post(self, actor, data):
         data = load_input(PostCreateSchema, data)
+        self._require_category(data)
         post_id = domain.new_post_id()
         self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id), actor)
         return self._present_post(post_id, actor)
@@ -176,6 +191,7 @@ class PostsService(HealthEndpoints):
     def edit_post(self, actor, post_id, data):
         data = load_input(PostEditSchema, data)
         self._post(post_id)  # 404 before anything else
+        self._require_category(data)
         self._submit(post_id, lambda state: domain.submit_edit(actor, state, data, state.locked),
                      actor)
         return self._present_post(post_id, actor)
@@ -201,6 +217,53 @@ class PostsService(HealthEndpoints):
         entries = self.views["history"].find({"target_id": target_id}).sort("revision", 1)
         return {"id": target_id, "state": doc.get("state"),
                 "revisions": [presenters.history_entry(entry) for entry in entries]}
+
+    # -- categories and tags -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_categories(self, actor=None):
+        """Every category, in the admins' order (then by slug)."""
+        documents = self.views["categories"].find().sort([("position", 1), ("_id", 1)])
+        return {"items": [presenters.category(doc) for doc in documents.limit(MAX_CATEGORIES)]}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_category(self, actor, slug):
+        doc = self.views["categories"].find_one({"_id": slug}) if isinstance(slug, str) else None
+        if doc is None:
+            raise NotFound(f"no such category: {slug!r}", {"slug": slug})
+        return presenters.category(doc)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_category(self, actor, data):
+        data = load_input(CategoryCreateSchema, data)
+        slug = data.get("slug") or category_slug(data["name"]["fr"])
+        last = next(iter(self.views["categories"].find({}, {"position": 1})
+                         .sort([("position", -1), ("_id", -1)]).limit(1)), None)
+        next_position = (last["position"] + 1) if last else 0
+        self._decide(domain.category_stream(slug or "-"), lambda history: domain.create_category(
+            actor, domain.fold_category(history), slug, data, next_position), actor)
+        return self.get_category(actor, slug)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_category(self, actor, slug, data):
+        data = load_input(CategoryEditSchema, data)
+        self._decide(domain.category_stream(slug), lambda history: domain.update_category(
+            actor, domain.fold_category(history), slug, data), actor)
+        return self.get_category(actor, slug)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def popular_tags(self, actor, query=None):
+        """The most used tags (published posts), optionally those starting with `prefix`
+        (accents and case ignored)."""
+        query = load_input(TagQuerySchema, query)
+        condition: dict[str, Any] = {"count": {"$gt": 0}}
+        prefix = slugify(query.get("prefix") or "", TAG_MAX)
+        if prefix:
+            condition["_id"] = {"$gte": prefix, "$lt": prefix + "\x7f"}
+        documents = self.views["tag_counts"].find(condition).sort(
+            [("count", -1), ("_id", 1)]).limit(query["limit"])
+        return {"items": [{"tag": doc.get("label") or doc["_id"], "slug": doc["_id"],
+                           "count": doc["count"]} for doc in documents]}
 
     # -- replies -----------------------------------------------------------------------------
 

@@ -80,6 +80,9 @@ REPLY = {"_id": "r1", "type": "reply", "post_id": "p1", "author_id": "b", "state
 def test_what_an_item_is_filed_under():
     assert domain.item_sources(POST) == ["author:a", "tag:travel", "tag:fx", "category:cards"]
     assert domain.item_sources(REPLY) == ["author:b", "thread:p1"]
+    accented = {**POST, "tags": ["épargne", "Epargne", "prêt-immo"]}
+    assert domain.item_sources(accented) == ["author:a", "tag:epargne", "tag:pret-immo",
+                                             "category:cards"]
 
 
 def test_home_keeps_matching_visible_items_with_their_reasons():
@@ -99,7 +102,7 @@ def test_source_filters():
     assert domain.source_filter(["author:a"]) == {"author_id": {"$in": ["a"]}}
     assert domain.source_filter(["thread:p", "tag:x", "author:b", "author:a", "category:c"]) == {
         "$or": [{"author_id": {"$in": ["a", "b"]}},
-                {"type": "post", "tags": {"$in": ["x"]}},
+                {"type": "post", "tag_slugs": {"$in": ["x"]}},
                 {"type": "post", "category": {"$in": ["c"]}},
                 {"type": "reply", "post_id": {"$in": ["p"]}}]}
 

@@ -118,7 +118,8 @@ def test_listing_plan_filters_and_cursor():
     plan = listing.plan_posts({"kind": "idea", "status": "planned", "tag": "app", "q": "Mode",
                                "sort": "top", "limit": 5})
     assert plan.filter == {"state": "published", "merged_into": None, "kind": "idea",
-                           "idea_status": "planned", "tags": "app", "tokens": {"$all": ["mode"]}}
+                           "idea_status": "planned", "tag_slugs": "app",
+                           "tokens": {"$all": ["mode"]}}
     assert plan.sort == [("votes", -1), ("_id", -1)] and plan.limit == 5
     unanswered = listing.plan_posts({"sort": "unanswered"}).filter
     assert unanswered["answer_count"] == 0 and unanswered["kind"] == "question"

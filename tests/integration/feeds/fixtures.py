@@ -120,7 +120,8 @@ def follow(rpc, follower, followee):
 def post(rpc, author, kind="question", **fields):
     data = {"kind": kind, "title": fields.pop("title", f"A {kind} about cards"),
             "body": fields.pop("body", "How do I raise my card's payment limit?"),
-            "category": fields.pop("category", "cards"), **fields}
+            "category": posts_fixtures.ensure_category(rpc.posts, fields.pop("category", "cards")),
+            **fields}
     created = rpc.posts.create_post(actor(author), data)
     return created["id"]
 

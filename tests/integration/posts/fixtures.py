@@ -56,10 +56,19 @@ def moderation(platform):
         yield proxy
 
 
+ADMIN = {"id": "admin-1", "roles": ["member", "admin"]}
+
+
+def ensure_category(posts, slug):
+    """Posts name an existing category: create it (the same creation again is a no-op)."""
+    posts.create_category(ADMIN, {"slug": slug, "name": {"fr": slug, "en": slug}})
+    return slug
+
+
 def new_post(posts, actor, kind="question", **fields):
     data = {"kind": kind, "title": fields.pop("title", f"A {kind} about cards"),
             "body": fields.pop("body", "How do I raise my card's payment limit?"),
-            "category": fields.pop("category", "cards"), **fields}
+            "category": ensure_category(posts, fields.pop("category", "cards")), **fields}
     return posts.create_post(actor, data)
 
 

@@ -1,0 +1,38 @@
+"""Tags and category slugs (services/shared/slugs.py): accented words, slugs for URLs."""
+from __future__ import annotations
+
+import pytest
+
+from services.posts.schemas import CategoryCreateSchema, PostCreateSchema
+from services.shared import slugs
+
+
+def test_accented_words_are_tags_and_fold_to_one_slug():
+    assert slugs.normalize_tag("Épargne") == "épargne"
+    assert slugs.normalize_tag("  Épargne   Logement ") == "épargne-logement"
+    assert slugs.tag_slug("épargne") == slugs.tag_slug("Epargne") == "epargne"
+    assert slugs.tag_slug("pel-2026") == "pel-2026"
+
+
+@pytest.mark.parametrize("raw, rule", [
+    ("", "empty"), ("-x", "starts with"), ("a" * 41, "40 characters"),
+    ("fr7630006000011234", "4 digits"), ("06 12 34 56 78", "4 digits"),
+    ("l'épargne", "letters"), ("日本", "Latin"),
+])
+def test_a_refused_tag_says_which_rule_it_breaks(raw, rule):
+    with pytest.raises(slugs.InvalidTag, match=rule):
+        slugs.normalize_tag(raw)
+
+
+def test_category_slugs_are_derived_from_names():
+    assert slugs.category_slug("Épargne logement") == "epargne-logement"
+    assert slugs.category_slug("Crédit & prêts") == "credit-prets"
+    assert slugs.category_slug("***") == ""
+
+
+def test_post_and_category_schemas_normalise():
+    post = PostCreateSchema().load({"kind": "question", "title": "Mon PEL", "body": "?",
+                                    "category": "Épargne", "tags": ["Épargne Logement"]})
+    assert post["category"] == "epargne" and post["tags"] == ["épargne-logement"]
+    category = CategoryCreateSchema().load({"name": {"fr": "Épargne", "en": "Savings"}})
+    assert category["description"] == {"fr": "", "en": ""} and "slug" not in category
