@@ -1,4 +1,6 @@
 """Feeds in a nameko container with identity, posts and moderation: real events, real database."""
+import uuid
+
 import pytest
 
 from services.feeds.projections import PROJECTION
@@ -93,29 +95,30 @@ def test_threads_authors_repliers_watch_and_mute(rpc):
 
 def test_tags_and_categories(rpc):
     author, reader = register(rpc), register(rpc)
+    savings = f"savings-{uuid.uuid4().hex[:8]}"
     rpc.feeds.follow_tag(actor(reader), "travel", True)
     with pytest.raises(Exception, match="no such category"):
-        rpc.feeds.follow_category(actor(reader), "savings", True)
-    ensure_category(rpc.posts, "savings")
+        rpc.feeds.follow_category(actor(reader), savings, True)
+    ensure_category(rpc.posts, savings)
 
     def follow_savings():
         try:
-            return rpc.feeds.follow_category(actor(reader), "savings", True)
+            return rpc.feeds.follow_category(actor(reader), savings, True)
         except Exception as error:  # until feeds has received posts.category_created
             if "no such category" not in str(error):
                 raise
             return None
-    wait_for(follow_savings, message="savings followed once feeds knows it")
-    tagged = published(rpc, post(rpc, author, tags=["travel"]))
-    in_category = published(rpc, post(rpc, author, category="savings"))
+    wait_for(follow_savings, message="the category followed once feeds knows it")
+    tagged = published(rpc, post(rpc, author, tags=["Travel"]))
+    in_category = published(rpc, post(rpc, author, category=savings))
     neither = published(rpc, post(rpc, author, category="loans"))
     in_home(rpc, reader, in_category)
     in_home(rpc, reader, tagged)
     reasons = {i["id"]: i["reasons"] for i in rpc.feeds.home(actor(reader), None)["items"]}
-    assert reasons == {tagged: ["tag:travel"], in_category: ["category:savings"]}
+    assert reasons == {tagged: ["tag:travel"], in_category: [f"category:{savings}"]}
     assert neither not in reasons
     with pytest.raises(Exception, match="InvalidInput"):
-        rpc.feeds.follow_tag(actor(reader), "Not A Tag", True)
+        rpc.feeds.follow_tag(actor(reader), "Not A Tag 12345", True)
 
 
 def test_removed_items_leave_every_feed_and_redactions_show_redacted(rpc, feeds_db):
