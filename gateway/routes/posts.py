@@ -21,6 +21,7 @@ from services.posts.schemas import (
     PreviewSchema,
     ReplyCreateSchema,
     ReplyEditSchema,
+    SimilarQuerySchema,
     TagQuerySchema,
 )
 from services.shared import ids
@@ -254,11 +255,14 @@ class PostsRoutes:
     @route("GET", "/api/v1/posts", auth="public", query=PostListQuerySchema, response=PostPage,
            tags=TAGS)
     def list_posts(self, call: Call):
-        """List published posts: filters, sorts (new, top, active, unanswered), keyword search
+        """List published posts: filters, sorts (new, top, active, unanswered), search
 
-        `q` matches posts holding every word (accents and case ignored); `answered=false` and
-        `accepted=false` find questions without an answer / an accepted one. Follow
-        `next_cursor` for the next page.
+        `q` finds posts holding every word, in their title, tags, text or replies — French
+        stems ("compte" finds "comptes"), accents and case ignored ("echeance" finds
+        "Échéances"), the last word also as a prefix ("immo" finds "immobilier") — ranked by
+        relevance (title words weigh most), then date, unless `sort` says otherwise.
+        `answered=false` and `accepted=false` find questions without an answer / an accepted
+        one. Follow `next_cursor` for the next page.
         """
         return self.posts.list_posts(call.actor, call.query)
 
@@ -271,6 +275,17 @@ class PostsRoutes:
         detector finds (never the values): such a text would be held until a CM checks it.
         """
         return self.posts.preview(call.actor, call.body)
+
+    @route("GET", "/api/v1/posts/similar", auth="public", query=SimilarQuerySchema,
+           response=PostPage, tags=TAGS)
+    def similar_posts(self, call: Call):
+        """Existing posts similar to a title being typed (suggested before posting a duplicate)
+
+        Published posts sharing at least two of the title's words (one for a one-word title;
+        French stems, accents ignored, the last word as a prefix), most similar first; `kind`
+        narrows to questions, ideas...
+        """
+        return self.posts.similar_posts(call.actor, call.query)
 
     @route("GET", "/api/v1/posts/{id}", path_params=POST_PATH, auth="public", response=Post,
            tags=TAGS)

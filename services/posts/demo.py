@@ -77,9 +77,10 @@ def _status(api, post_id: str, steps: list[tuple[str, str]]) -> None:
 
 
 def seed(api) -> None:
-    # -- the categories admins manage (creating the same one again changes nothing)
+    # -- the categories admins manage (the same one again changes nothing; 409: an admin has
+    # changed it since, leave it as it is)
     for position, (slug, (name_fr, name_en), (about_fr, about_en)) in enumerate(CATEGORIES):
-        api.post("/api/v1/categories", as_=ADMIN, expect=(201,), json={
+        api.post("/api/v1/categories", as_=ADMIN, expect=(201, 409), json={
             "slug": slug, "name": {"fr": name_fr, "en": name_en},
             "description": {"fr": about_fr, "en": about_en}, "position": position})
 

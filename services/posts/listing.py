@@ -11,19 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from services.shared.pagination import after_cursor
-
-from .search import query_tokens
+from services.shared.errors import InvalidInput
+from services.shared.pagination import after_cursor, decode_cursor, encode_cursor
 
 SORT_FIELDS = {"new": "published_ts", "top": "votes", "active": "active_ts",
-               "unanswered": "published_ts"}
+               "unanswered": "published_ts", "relevance": "published_ts"}
 
 
 @dataclass(frozen=True)
 class Plan:
-    filter: dict[str, Any]
+    filter: dict[str, Any]  # the conditions and the cursor
     sort: list[tuple[str, int]]
     limit: int
+    conditions: dict[str, Any] | None = None  # the conditions alone
+    relevance: bool = False  # rank the search's matches (services/posts/search.py)
 
     @property
     def field(self) -> str:
@@ -36,7 +37,7 @@ class Plan:
 
 def plan_posts(query: dict[str, Any]) -> Plan:
     """`query` is validated input (PostListQuerySchema)."""
-    sort = query.get("sort", "new")
+    sort = query.get("sort") or ("relevance" if query.get("q") else "new")
     conditions: dict[str, Any] = {"state": "published"}
     if query.get("status") != "already_exists":
         conditions["merged_into"] = None  # a merged duplicate is found through its target
@@ -55,14 +56,40 @@ def plan_posts(query: dict[str, Any]) -> Plan:
     if sort == "unanswered":
         conditions["answer_count"] = 0
         conditions.setdefault("kind", "question")
-    if query.get("q"):
-        words = query_tokens(query["q"])
-        if words:
-            conditions["tokens"] = {"$all": words}
     field = SORT_FIELDS[sort]
-    page = after_cursor(field, -1, query.get("cursor"))
+    relevance = sort == "relevance" and bool(query.get("q"))
+    page = None if relevance else after_cursor(field, -1, query.get("cursor"))
     combined = {"$and": [conditions, page]} if page else conditions
-    return Plan(combined, [(field, -1), ("_id", -1)], int(query.get("limit", 20)))
+    return Plan(combined, [(field, -1), ("_id", -1)], int(query.get("limit", 20)),
+                conditions=conditions, relevance=relevance)
+
+
+def relevance_key(score: int, published_ts: int | None, post_id: str) -> tuple:
+    """Ranking order of search results: most relevant, then newest, then by id."""
+    return (-score, -(published_ts or 0), post_id)
+
+
+def rank(documents: list[dict[str, Any]], scores: dict[str, int], limit: int,
+         cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Search results in relevance order, after `cursor` (opaque: [score:ts, id])."""
+    ranked = sorted(documents, key=lambda d: relevance_key(scores[d["_id"]],
+                                                           d.get("published_ts"), d["_id"]))
+    if cursor:
+        value, last_id = decode_cursor(cursor)
+        try:
+            score, ts = (int(part) for part in str(value).split(":"))
+        except ValueError:
+            raise InvalidInput("invalid cursor",
+                               {"fields": {"cursor": ["not a cursor we issued"]}}) from None
+        after = relevance_key(score, ts, last_id)
+        ranked = [d for d in ranked
+                  if relevance_key(scores[d["_id"]], d.get("published_ts"), d["_id"]) > after]
+    items = ranked[:limit]
+    if len(ranked) <= limit or not items:
+        return items, None
+    last = items[-1]
+    return items, encode_cursor(f"{scores[last['_id']]}:{last.get('published_ts') or 0}",
+                                last["_id"])
 
 
 PINS_MAX = 10  # pinned posts heading a list (CMs pin a handful)

@@ -2,7 +2,7 @@
 
 Collections (all rebuildable by `agora replay posts`):
 
-- ``posts``: one document per post — published text only (title, body, tokens for search), its
+- ``posts``: one document per post — published text only (title, body), its
   lifecycle ``state``, counters (votes, replies, answers), idea status, flags (featured, locked),
   the pending edit's review state and the rejection reason (for the author);
 - ``replies``: the same for replies;
@@ -24,12 +24,19 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
 from services.shared.members import track_member_summaries
-from services.shared.projections import Projection, ReadModels, update_once, update_versioned
+from services.shared.projections import (
+    Projection,
+    ReadModels,
+    insert_new,
+    update_once,
+    update_versioned,
+)
 from services.shared.slugs import TAG_MAX, slugify
 
-from .search import tokens
+from .search import index_terms
 
-COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts"]
+COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts",
+               "search_terms"]
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -37,7 +44,9 @@ def _indexes(rm: ReadModels) -> None:
     for field in ("published_ts", "votes", "active_ts"):
         posts.create_index([("state", ASCENDING), (field, DESCENDING), ("_id", DESCENDING)],
                            name=f"state_{field}")
-    posts.create_index([("tokens", ASCENDING)], name="tokens")
+    terms = rm["search_terms"]  # French search (services/posts/search.py)
+    terms.create_index([("term", ASCENDING), ("post_id", ASCENDING)], name="term")
+    terms.create_index([("post_id", ASCENDING), ("source", ASCENDING)], name="post_source")
     posts.create_index([("author_id", ASCENDING), ("published_ts", DESCENDING)], name="author")
     posts.create_index([("tag_slugs", ASCENDING)], name="tag_slugs")
     rm["categories"].create_index([("position", ASCENDING), ("_id", ASCENDING)],
@@ -125,7 +134,7 @@ def _submitted(rm: ReadModels, event: Envelope) -> None:
         fields.update(category=p["category"], tags=p["tags"], tag_slugs=tag_slugs(p["tags"]),
                       idea_status="submitted" if p["kind"] == "idea" else None)
         defaults = {"votes": 0, "reply_count": 0, "answer_count": 0, "featured": False,
-                    "locked": False, "accepted_reply_id": None, "tokens": [], "merged_from": [],
+                    "locked": False, "accepted_reply_id": None, "merged_from": [],
                     "merged_into": None}
     else:
         fields.update(post_id=p["post_id"], post_author_id=p["post_author_id"],
@@ -158,8 +167,7 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
                               "redacted": p["redacted"], "active_ts": now}
     if target_type == "post":
         fields.update(title=p["title"], official=p["official"], category=p["category"],
-                      tags=p["tags"], tag_slugs=tag_slugs(p["tags"]),
-                      tokens=tokens(p["title"], p["body"], " ".join(p["tags"])))
+                      tags=p["tags"], tag_slugs=tag_slugs(p["tags"]))
     if fact == "published":
         fields.update(published_at=event.occurred_at, published_ts=now)
     else:
@@ -177,8 +185,7 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         return {"$set": {**fields, "state": state}}
 
     _own(rm, event, decide)
-    if target_type == "post":
-        _recount_tags(rm, event, target_id)
+    _refresh_derived(rm, event, target_type, target_id)
     rm["history"].update_one({"_id": f"{target_id}:{p['revision']}"}, {"$set": {
         "target_id": target_id, "revision": p["revision"], "title": p.get("title"),
         "body": p["body"], "redacted": p["redacted"], "at": event.occurred_at,
@@ -198,11 +205,10 @@ def _rejected(rm: ReadModels, event: Envelope) -> None:
         _count_reply(rm, event)
     _own(rm, event, lambda doc: {
         "$set": {"state": "rejected", "rejection.reason_code": p["reason_code"],
-                 "rejection.revision": p["revision"], "tokens": [], "pending_edit": None},
+                 "rejection.revision": p["revision"], "pending_edit": None},
         "$unset": {"title": "", "body": ""}})
     _forget_text(rm, target_id)
-    if target_type == "post":
-        _recount_tags(rm, event, target_id)
+    _refresh_derived(rm, event, target_type, target_id)
 
 
 @VIEWS.on("posts.post_edit_rejected", "posts.reply_edit_rejected")
@@ -235,8 +241,7 @@ def _hidden_or_restored(rm: ReadModels, event: Envelope) -> None:
         return {"$set": {"state": state}}
 
     _own(rm, event, decide)
-    if target_type == "post":
-        _recount_tags(rm, event, event.payload["post_id"])
+    _refresh_derived(rm, event, target_type, _target(event)[1])
 
 
 @VIEWS.on("posts.post_deleted", "posts.reply_deleted")
@@ -247,17 +252,49 @@ def _deleted(rm: ReadModels, event: Envelope) -> None:
         rm["posts"].update_one({"_id": event.payload["post_id"], "accepted_reply_id": target_id},
                                {"$set": {"accepted_reply_id": None}})
     _own(rm, event, lambda doc: {
-        "$set": {"state": "deleted", "deleted_at": event.occurred_at, "tokens": [],
+        "$set": {"state": "deleted", "deleted_at": event.occurred_at,
                  "pending_edit": None, "deleted_by": event.payload["deleted_by"]},
         "$unset": {"title": "", "body": ""}})
     _forget_text(rm, target_id)
-    if target_type == "post":
-        _recount_tags(rm, event, target_id)
+    _refresh_derived(rm, event, target_type, target_id)
 
 
 def tag_slugs(tags: list[str]) -> list[str]:
     """Filters and counts go by slug: "épargne" and "epargne" are one tag."""
     return [slug for slug in dict.fromkeys(slugify(tag, TAG_MAX) for tag in tags) if slug]
+
+
+def _refresh_derived(rm: ReadModels, event: Envelope, target_type: str, target_id: str) -> None:
+    """After a post or reply changed text or visibility: its tag counts and search terms,
+    both derived from the document as it now is (so re-applying an event changes nothing)."""
+    if target_type == "post":
+        _recount_tags(rm, event, target_id)
+        doc = rm["posts"].find_one({"_id": target_id}, {"state": 1, "title": 1, "body": 1,
+                                                        "tags": 1}) or {}
+        _index(rm, target_id, "post", doc, {"title": doc.get("title"),
+                                           "tags": " ".join(doc.get("tags") or []),
+                                           "body": doc.get("body")})
+    else:
+        doc = rm["replies"].find_one({"_id": target_id}, {"state": 1, "body": 1,
+                                                         "post_id": 1}) or {}
+        if doc.get("post_id"):
+            _index(rm, doc["post_id"], target_id, doc, {"reply": doc.get("body")})
+
+
+def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
+           texts: dict[str, str | None]) -> None:
+    """Replace the search terms of one source of a post (its own text, or one reply's): those
+    of visible text (published or hidden — the search filters on the post's state), none
+    otherwise."""
+    terms = rm["search_terms"]
+    wanted = index_terms(texts) if doc.get("state") in ("published", "hidden") else {}
+    mine = {"post_id": post_id, "source": source}
+    existing = {entry["term"]: entry.get("w") for entry in terms.find(mine, {"term": 1, "w": 1})}
+    stale = sorted(term for term, weight in existing.items() if wanted.get(term) != weight)
+    if stale:
+        terms.delete_many({**mine, "term": {"$in": stale}})
+    insert_new(terms, [{"_id": f"{post_id}|{source}|{term}", **mine, "term": term, "w": weight}
+                       for term, weight in wanted.items() if existing.get(term) != weight])
 
 
 def _recount_tags(rm: ReadModels, event: Envelope, post_id: str) -> None:

@@ -414,7 +414,7 @@ class ReplyUnvotedV1(_ReplyVote):
 # The gateway validates request bodies and queries with these same schemas (and documents them
 # in OpenAPI); the service validates again, since RPC is an entrypoint too.
 
-SORTS = ("new", "top", "active", "unanswered")
+SORTS = ("new", "top", "active", "unanswered", "relevance")
 
 
 class PostCreateSchema(Schema):
@@ -459,8 +459,12 @@ class PostListQuerySchema(Schema):
     answered = fields.Boolean()  # questions with / without a published answer
     accepted = fields.Boolean()  # questions with / without an accepted answer
     featured = fields.Boolean()
-    q = fields.String(validate=validate.Length(min=1, max=200))
-    sort = fields.String(load_default="new", validate=validate.OneOf(SORTS))
+    q = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "words to find, in French or not: stems, accents and case ignored, the "
+                       "last word also as a prefix; titles weigh most, replies count too"})
+    sort = fields.String(validate=validate.OneOf(SORTS), metadata={
+        "description": "relevance (the default with q: most relevant, then newest) | new (the "
+                       "default otherwise) | top | active | unanswered"})
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -501,6 +505,14 @@ def _aware_instant(value: str) -> datetime:
     return moment
 
 
+class SimilarQuerySchema(Schema):
+    title = fields.String(required=True,
+                          validate=[validate.Length(min=3, max=TITLE_MAX), single_line],
+                          metadata={"description": "the title being typed"})
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=20))
+
+
 class PageQuerySchema(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -520,13 +532,17 @@ class IdeaStatusSchema(Schema):
 # --- categories (admins manage the list; stream ``category.<slug>``, PUBLIC) ------------------
 
 class LocalizedName(Schema):
-    fr = fields.String(required=True, validate=validate.Length(min=1, max=CATEGORY_NAME_MAX))
-    en = fields.String(required=True, validate=validate.Length(min=1, max=CATEGORY_NAME_MAX))
+    fr = fields.String(required=True,
+                       validate=[validate.Length(min=1, max=CATEGORY_NAME_MAX), single_line])
+    en = fields.String(required=True,
+                       validate=[validate.Length(min=1, max=CATEGORY_NAME_MAX), single_line])
 
 
 class LocalizedDescription(Schema):
-    fr = fields.String(required=True, validate=validate.Length(max=CATEGORY_DESCRIPTION_MAX))
-    en = fields.String(required=True, validate=validate.Length(max=CATEGORY_DESCRIPTION_MAX))
+    fr = fields.String(required=True,
+                       validate=[validate.Length(max=CATEGORY_DESCRIPTION_MAX), multi_line])
+    en = fields.String(required=True,
+                       validate=[validate.Length(max=CATEGORY_DESCRIPTION_MAX), multi_line])
 
 
 class _Category(Schema):
@@ -547,20 +563,9 @@ class CategoryUpdatedV1(_Category):
     """An admin renamed, described or moved a category: its whole new state."""
 
 
-def _no_control(text: str) -> None:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text if ch not in "\n\t"):
-        raise ValidationError("control characters are not allowed")
-
-
 class _CategoryTexts(Schema):
     position = fields.Integer(validate=validate.Range(min=0, max=10_000), metadata={
         "description": "order in the list (ascending); after the last one when left out"})
-
-    @validates_schema
-    def _clean_texts(self, data, **kwargs):
-        for part in ("name", "description"):
-            for text in (data.get(part) or {}).values():
-                _no_control(text)
 
 
 class CategoryCreateSchema(_CategoryTexts):
@@ -582,6 +587,6 @@ class CategoryEditSchema(_CategoryTexts):
 
 
 class TagQuerySchema(Schema):
-    prefix = fields.String(validate=validate.Length(max=TAG_MAX), metadata={
+    prefix = fields.String(validate=[validate.Length(max=TAG_MAX), single_line], metadata={
         "description": "the start of a tag, accents and case ignored (\"epar\" -> épargne)"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -1,41 +1,139 @@
-"""Keyword search without `$text`: a normalised token array per post, indexed (multikey).
+"""Keyword search in French without `$text`: a term index of stems, ranked by relevance.
 
-A post's `tokens` are the distinct words of its published title, body and tags, lower-cased with
-accents folded ("Prêt immobilier" -> ["pret", "immobilier"]); a query matches the posts holding
-all of its tokens (`$all`), newest first. Works the same on MongoDB and on the test stand-in,
-which has no text index.
+Every published post has entries in ``search_terms``, one per (post, source, term) — source
+``post`` for its title, tags and body, a reply id for each published reply's text — with the
+weight of the strongest field the term appears in (title 3, tags 2, body and replies 1). A word
+gives several terms, so that what a member types finds what another wrote:
 
+- its Snowball French stem, accents folded after stemming ("échéances" -> "echeanc"), and the
+  stem of the folded word ("bloquee" -> "bloque", which stemming "bloquée" does not give);
+- the folded word itself ("immobilier"), for prefixes while typing ("immo" -> "immobilier").
+
+A query matches posts holding every one of its words (any of the word's terms; the last word
+also as a prefix of at least `PREFIX_MIN` letters), each looked up by equality or a range on the
+indexed `term` (MongoDB and the stand-in alike: no `$text`). Relevance is the sum of the
+weights matched, per source (a word in the title and in two replies counts 3 + 1 + 1); ties go
+to the newest. Each word reads at most `MAX_POSTINGS` entries, so a word in every post costs a
+bounded read (the search then ranks the posts it saw).
+
+>>> sorted(word_terms("Échéances"))
+['echeanc', 'echeances']
 >>> tokens("Prêt immobilier : taux à 3,5 % ?")
 ['pret', 'immobilier', 'taux', '3', '5']
 """
 from __future__ import annotations
 
 import re
-import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
 
-MAX_TOKENS = 1000  # per post; a very long body is still found by its first thousand words
+import snowballstemmer
+
+from services.shared.slugs import fold
+
+MAX_TOKENS = 1000  # per text; a very long body is still found by its first thousand words
 MAX_QUERY_TOKENS = 8
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset({"a", "l", "d", "s", "n", "j", "c", "m", "t", "y", "qu"})
+MAX_POSTINGS = 5000  # index entries read per query word
+PREFIX_MIN = 3
+WEIGHTS = {"title": 3, "tags": 2, "body": 1, "reply": 1}
+_WORD = re.compile(r"[^\W_]+")
+# elided articles and pronouns (l'épargne, d'un, qu'il), too short to mean anything alone
+_STOP = frozenset({"a", "l", "d", "s", "n", "j", "c", "m", "t", "y", "qu", "le", "la", "les",
+                   "de", "des", "du", "un", "une", "et", "ou", "en", "au", "aux", "pour",
+                   "par", "sur", "est", "je", "il", "on", "ce", "que", "qui", "ne", "pas"})
 
 
-def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+@lru_cache(maxsize=1)
+def _stemmer():
+    return snowballstemmer.stemmer("french")
 
 
-def tokens(*texts: str) -> list[str]:
-    """Distinct normalised words in order of first appearance (at most MAX_TOKENS)."""
+def words(text: str | None) -> list[str]:
+    """Lower-cased words (accents kept), without the stop words."""
+    return [w for w in _WORD.findall((text or "").lower()) if fold(w) not in _STOP]
+
+
+def tokens(*texts: str | None) -> list[str]:
+    """Distinct folded words in order of first appearance (at most MAX_TOKENS)."""
     seen: dict[str, None] = {}
     for text in texts:
-        for word in _WORD.findall(fold(text or "")):
-            if word not in _STOP and word not in seen:
-                seen[word] = None
-                if len(seen) >= MAX_TOKENS:
-                    return list(seen)
+        for word in words(text):
+            seen.setdefault(fold(word), None)
+            if len(seen) >= MAX_TOKENS:
+                return list(seen)
     return list(seen)
 
 
-def query_tokens(query: str) -> list[str]:
-    return tokens(query)[:MAX_QUERY_TOKENS]
+@lru_cache(maxsize=65536)
+def word_terms(word: str) -> frozenset[str]:
+    """The terms a word is indexed and looked up under (stems both ways, and the word)."""
+    lowered = word.lower()
+    folded = fold(lowered)
+    stem = _stemmer()
+    return frozenset(t for t in (fold(stem.stemWord(lowered)), stem.stemWord(folded), folded)
+                     if t)
+
+
+def index_terms(fields: dict[str, str | None]) -> dict[str, int]:
+    """term -> weight for the texts of one source (`fields`: WEIGHTS key -> text)."""
+    out: dict[str, int] = {}
+    for name, text in fields.items():
+        weight = WEIGHTS[name]
+        for word in tokens(text):
+            for term in word_terms(word):
+                if out.get(term, 0) < weight:
+                    out[term] = weight
+    return out
+
+
+@dataclass(frozen=True)
+class WordQuery:
+    """One query word: the terms it matches exactly, and a prefix (the last word only)."""
+
+    terms: tuple[str, ...]
+    prefix: str | None = None
+
+    def condition(self) -> dict:
+        clauses: list[dict] = [{"term": {"$in": list(self.terms)}}]
+        if self.prefix:
+            clauses.append({"term": {"$gte": self.prefix, "$lt": self.prefix + "\x7f"}})
+        return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+def parse_query(query: str, prefix_last: bool = True) -> list[WordQuery]:
+    """The words of a query (at most MAX_QUERY_TOKENS); the last one may be a prefix.
+
+    >>> [(sorted(w.terms), w.prefix) for w in parse_query("prêts immo")]
+    [(['pret', 'prets'], None), (['immo'], 'immo')]
+    """
+    found = tokens(query)[:MAX_QUERY_TOKENS]
+    out = []
+    for position, word in enumerate(found):
+        last = position == len(found) - 1
+        prefix = word if prefix_last and last and len(word) >= PREFIX_MIN else None
+        out.append(WordQuery(tuple(sorted(word_terms(word))), prefix))
+    return out
+
+
+def score_postings(postings: list[dict]) -> dict[str, int]:
+    """post id -> relevance of one word: the best weight per (post, source), summed."""
+    best: dict[tuple[str, str], int] = {}
+    for entry in postings:
+        key = (entry["post_id"], entry["source"])
+        best[key] = max(best.get(key, 0), int(entry.get("w", 1)))
+    scores: dict[str, int] = {}
+    for (post_id, _), weight in best.items():
+        scores[post_id] = scores.get(post_id, 0) + weight
+    return scores
+
+
+def combine(per_word: list[dict[str, int]], require_all: bool = True
+            ) -> dict[str, tuple[int, int]]:
+    """post id -> (words matched, relevance); every word required, or any (similar)."""
+    if not per_word:
+        return {}
+    ids = set(per_word[0])
+    for scores in per_word[1:]:
+        ids = ids & set(scores) if require_all else ids | set(scores)
+    return {post_id: (sum(post_id in s for s in per_word),
+                      sum(s.get(post_id, 0) for s in per_word)) for post_id in ids}

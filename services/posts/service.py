@@ -23,7 +23,7 @@ from services.shared.projections import ReadModelsProvider
 from services.shared.slugs import TAG_MAX, category_slug, slugify
 from services.shared.validation import load_input
 
-from . import domain, listing, presenters
+from . import domain, listing, presenters, search
 from .projections import VIEWS
 from .schemas import (
     AcceptedReplySchema,
@@ -38,6 +38,7 @@ from .schemas import (
     PreviewSchema,
     ReplyCreateSchema,
     ReplyEditSchema,
+    SimilarQuerySchema,
     TagQuerySchema,
 )
 
@@ -168,6 +169,8 @@ class PostsService(HealthEndpoints):
     def list_posts(self, actor, query=None):
         query = load_input(PostListQuerySchema, query)
         plan = listing.plan_posts(query)
+        if query.get("q"):  # a search ranks its matches; nothing is pinned above them
+            return self._post_page(actor, *self._search(query, plan))
         pins = listing.plan_pins(query, plan, int(utc_now().timestamp() * 1_000_000))
         pinned = list(self.views["posts"].find(pins.filter).sort(pins.sort)
                       .limit(pins.limit)) if pins else []
@@ -177,6 +180,52 @@ class PostsService(HealthEndpoints):
         items, cursor = pagination.page(documents, plan.field, plan.limit)
         if not query.get("cursor"):  # pinned ones head the first page
             items = [{**doc, "pinned": True} for doc in pinned] + items
+        return self._post_page(actor, items, cursor)
+
+    def _matches(self, words: list[search.WordQuery], require_all: bool = True
+                 ) -> dict[str, tuple[int, int]]:
+        """post id -> (words matched, relevance), from the term index (one indexed read per
+        word, at most MAX_POSTINGS entries each)."""
+        per_word = [search.score_postings(list(
+            self.views["search_terms"].find(word.condition(), {"post_id": 1, "source": 1, "w": 1})
+            .limit(search.MAX_POSTINGS))) for word in words]
+        return search.combine(per_word, require_all)
+
+    def _search(self, query: dict[str, Any], plan: listing.Plan
+                ) -> tuple[list[dict[str, Any]], str | None]:
+        matches = self._matches(search.parse_query(query["q"]))
+        if not matches:
+            return [], None
+        found = {"_id": {"$in": sorted(matches)}}
+        if plan.relevance:
+            documents = list(self.views["posts"].find({"$and": [plan.conditions, found]}))
+            return listing.rank(documents, {i: score for i, (_, score) in matches.items()},
+                                plan.limit, query.get("cursor"))
+        documents = list(self.views["posts"].find({"$and": [plan.filter, found]})
+                         .sort(plan.sort).limit(plan.limit + 1))
+        return pagination.page(documents, plan.field, plan.limit)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def similar_posts(self, actor, query=None):
+        """Published posts sharing words with a title being typed, most similar first (to
+        suggest existing questions before a duplicate is posted)."""
+        query = load_input(SimilarQuerySchema, query)
+        words = search.parse_query(query["title"])
+        matches = self._matches(words, require_all=False)
+        needed = min(2, len(words))
+        matches = {i: m for i, m in matches.items() if m[0] >= needed}
+        if not matches:
+            return {"items": [], "next_cursor": None}
+        conditions: dict[str, Any] = {"_id": {"$in": sorted(matches)}, "state": "published",
+                                      "merged_into": None}
+        if query.get("kind"):
+            conditions["kind"] = query["kind"]
+        documents = sorted(self.views["posts"].find(conditions), key=lambda d: (
+            -matches[d["_id"]][0], -matches[d["_id"]][1], -(d.get("published_ts") or 0)))
+        return self._post_page(actor, documents[:query["limit"]], None)
+
+    def _post_page(self, actor, items: list[dict[str, Any]], cursor: str | None
+                   ) -> dict[str, Any]:
         votes = self._my_votes(actor, [doc["_id"] for doc in items])
         authors = self._authors(items)
         return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]),

@@ -13,13 +13,14 @@ demo_seed = pytest.importorskip("services.shared.demo_seed")
 def demo_api(platform, api):
     """The demo accounts of the seeder, registered in this test session's platform."""
     client = demo_seed.DemoApi(platform.base_url)
-    for email in [demo.CM, demo.ADVISOR, *demo.MEMBERS]:
+    for email in [demo.ADMIN, demo.CM, demo.ADVISOR, *demo.MEMBERS]:
         response = api.post("/api/v1/auth/register", json={
             "email": email, "password": demo_seed.DEMO_PASSWORD,
             "display_name": email.split("@")[0]})
         assert response.status_code == 202, response.text
         user_id = client.user_id(email)
-        role = {demo.CM: "community_manager", demo.ADVISOR: "advisor"}.get(email)
+        role = {demo.CM: "community_manager", demo.ADVISOR: "advisor",
+                demo.ADMIN: "admin"}.get(email)
         if role:
             ok(api.put(f"/api/v1/users/{user_id}/roles", user=platform.admin,
                        json={"roles": [role]}))
@@ -37,6 +38,10 @@ def test_demo_content_has_questions_ideas_with_votes_and_statuses_and_a_held_ite
     assert [(i["title"], i["votes"], i["status"]) for i in ideas["items"]] == [
         ("Virements instantanés gratuits", 4, "planned")]
     dark = demo_api.get("/api/v1/posts?kind=idea&q=sombre")["items"][0]
+    categories = demo_api.get("/api/v1/categories")["items"]
+    accounts = next(c for c in categories if c["slug"] == "accounts")
+    assert accounts["name"] == {"fr": "Comptes", "en": "Accounts"}
+    assert {"cards", "accounts", "payments", "app", "news"} <= {c["slug"] for c in categories}
     assert dark["status"] == "under_review" and dark["votes"] == 4  # 2 + 2 merged, no double
     authors = {demo_api.user_id(email) for email in demo.MEMBERS}
     questions = [q for q in demo_api.get("/api/v1/posts?kind=question&limit=100",

@@ -1,4 +1,4 @@
-"""Posts: the safe Markdown subset, search tokens and the listing plan (pure)."""
+"""Posts: the safe Markdown subset, search words, the listing plan and ranking (pure)."""
 import random
 import re
 
@@ -7,7 +7,7 @@ import pytest
 from bench.markdown import WORST_INPUTS, ratios_to_prose
 from services.posts import listing
 from services.posts.markdown import LINK_REL, excerpt, render, render_inline
-from services.posts.search import query_tokens, tokens
+from services.posts.search import parse_query, tokens
 from services.shared.errors import InvalidInput
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 
@@ -111,16 +111,18 @@ def test_excerpt_is_flat_and_bounded():
 def test_tokens_fold_case_and_accents_and_dedupe():
     assert tokens("Prêt IMMOBILIER à taux zéro", "prêt") == ["pret", "immobilier", "taux", "zero"]
     assert tokens("Cœur d'œuvre, straße") == ["coeur", "oeuvre", "strasse"]
-    assert query_tokens("l'épargne logement") == ["epargne", "logement"]
+    assert [w.prefix for w in parse_query("l'épargne logement")] == [None, "logement"]
 
 
 def test_listing_plan_filters_and_cursor():
     plan = listing.plan_posts({"kind": "idea", "status": "planned", "tag": "app", "q": "Mode",
                                "sort": "top", "limit": 5})
     assert plan.filter == {"state": "published", "merged_into": None, "kind": "idea",
-                           "idea_status": "planned", "tag_slugs": "app",
-                           "tokens": {"$all": ["mode"]}}
+                           "idea_status": "planned", "tag_slugs": "app"}
     assert plan.sort == [("votes", -1), ("_id", -1)] and plan.limit == 5
+    assert not plan.relevance  # an explicit sort wins over relevance
+    assert listing.plan_posts({"q": "Mode"}).relevance
+    assert not listing.plan_posts({"sort": "relevance"}).relevance  # nothing to rank by
     unanswered = listing.plan_posts({"sort": "unanswered"}).filter
     assert unanswered["answer_count"] == 0 and unanswered["kind"] == "question"
     assert listing.plan_posts({"accepted": False}).filter["accepted_reply_id"] is None
@@ -143,3 +145,14 @@ def test_cursors_round_trip_and_refuse_garbage():
     docs = [{"_id": str(n), "f": n} for n in range(3)]
     assert page(docs, "f", 2) == (docs[:2], encode_cursor(1, "1"))
     assert page(docs, "f", 3) == (docs, None)
+
+
+def test_relevance_ranking_pages_with_opaque_cursors():
+    documents = [{"_id": f"p{i}", "published_ts": ts} for i, ts in enumerate([5, 9, 7, 9])]
+    scores = {"p0": 3, "p1": 1, "p2": 3, "p3": 1}
+    first, cursor = listing.rank(documents, scores, 2, None)
+    assert [d["_id"] for d in first] == ["p2", "p0"]  # most relevant, then newest
+    second, end = listing.rank(documents, scores, 2, cursor)
+    assert [d["_id"] for d in second] == ["p1", "p3"] and end is None
+    with pytest.raises(InvalidInput):
+        listing.rank(documents, scores, 2, encode_cursor("nope", "p1"))

@@ -1,0 +1,58 @@
+"""French search rules (services/posts/search.py): what a query word matches, pure."""
+from __future__ import annotations
+
+import pytest
+
+from services.posts import search
+
+
+def matches(query: str, *texts: str) -> bool:
+    """Does every word of `query` find a term of `texts` (as the term index would)?"""
+    indexed = search.index_terms({"body": " ".join(texts)})
+    for word in search.parse_query(query):
+        if not (set(word.terms) & set(indexed) or (word.prefix and any(
+                term.startswith(word.prefix) for term in indexed))):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("query, text", [
+    ("echeance", "Les échéances de mon prêt"),
+    ("prêts", "Prêt immobilier à taux fixe"),
+    ("compte", "Mes comptes joints"),
+    ("immo", "Crédit immobilier"),
+    ("bloquee", "Carte bloquée à l'étranger"),
+    ("CARTE BLOQUÉE", "ma carte est bloquee"),
+    ("épargner", "l'épargne salariale"),
+    ("virements instantanés", "Un virement instantané ?"),
+])
+def test_french_words_find_their_forms(query, text):
+    assert matches(query, text)
+
+
+@pytest.mark.parametrize("query, text", [
+    ("assurance", "Crédit immobilier"),
+    ("prêt voiture", "Prêt immobilier"),  # every word is required
+    ("im", "immobilier"),  # prefixes from 3 letters
+])
+def test_unrelated_words_do_not_match(query, text):
+    assert not matches(query, text)
+
+
+def test_title_words_weigh_more_and_weights_add_up_per_source():
+    terms = search.index_terms({"title": "Prêt immobilier", "tags": "épargne",
+                                "body": "un prêt pour la maison"})
+    assert terms["pret"] == 3 and terms["epargn"] == 2 and terms["maison"] == 1
+    scores = search.score_postings([
+        {"post_id": "p1", "source": "post", "w": 3}, {"post_id": "p1", "source": "post", "w": 1},
+        {"post_id": "p1", "source": "r1", "w": 1}, {"post_id": "p2", "source": "post", "w": 1}])
+    assert scores == {"p1": 4, "p2": 1}
+    combined = search.combine([{"p1": 4, "p2": 1}, {"p1": 3}])
+    assert combined == {"p1": (2, 7)}
+    assert search.combine([{"p1": 4, "p2": 1}, {"p1": 3}], require_all=False) == {
+        "p1": (2, 7), "p2": (1, 1)}
+
+
+def test_stop_words_and_elisions_are_not_searched():
+    assert search.tokens("L'épargne de l'an, qu'il dit") == ["epargne", "an", "dit"]
+    assert search.parse_query("le la les") == []
