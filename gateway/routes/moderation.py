@@ -53,6 +53,13 @@ class Finding(Schema):
     end = fields.Integer(metadata={"description": "offset after the last character"})
 
 
+class Flagger(Schema):
+    id = fields.String(required=True)
+    reason = fields.String(required=True)
+    trusted = fields.Boolean(metadata={"description": "counted towards hiding it"})
+    at = fields.String()
+
+
 class Item(Schema):
     id = fields.String(required=True)
     review = fields.String(metadata={"description": "content (a submitted text) | flags"})
@@ -62,6 +69,7 @@ class Item(Schema):
     revision = fields.Integer(allow_none=True)
     author_id = fields.String()
     state = fields.String(metadata={"description": "held | review (escalated flags: still "
+                                    "visible, waiting for a CM) | open (flagged, still "
                                     "visible, waiting for a CM) | approved | rejected | "
                                     "redacted"})
     reasons = fields.List(fields.String(), allow_none=True,
@@ -74,8 +82,16 @@ class Item(Schema):
     flag_count = fields.Integer(allow_none=True)
     flags = fields.Dict(keys=fields.String(), values=fields.Integer(),
                         metadata={"description": "flags per reason"})
-    held_at = fields.String(allow_none=True)
+    flaggers = fields.List(fields.Nested(Flagger), metadata={
+        "description": "flags: who flagged it this round, why and when"})
+    held_at = fields.String(allow_none=True, metadata={
+        "description": "since when it waits (flags: the round's first flag)"})
     waiting_seconds = fields.Float()
+    target_seconds = fields.Integer(metadata={
+        "description": "flags: the flags queue's response-time target (policy "
+                       "flags_target_hours)"})
+    due_at = fields.String(metadata={"description": "flags: when the target is reached"})
+    overdue = fields.Boolean(metadata={"description": "flags: waiting beyond the target"})
     decided_at = fields.String(allow_none=True)
     decided_by = fields.String(allow_none=True)
     findings = fields.List(fields.Nested(Finding), metadata={
@@ -94,7 +110,12 @@ class Item(Schema):
 class ItemPage(Schema):
     items = fields.List(fields.Nested(Item), required=True)
     next_cursor = fields.String(allow_none=True)
-    waiting = fields.Integer(metadata={"description": "held items in total"})
+    waiting = fields.Integer(metadata={
+        "description": "items waiting for a CM that this filter shows, all pages: with "
+                       "review=content, texts held for review; with review=flags, flagged "
+                       "contributions (hidden or still visible) and escalations; without, both"})
+    waiting_by_review = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "waiting items per review: content, flags"})
 
 
 class AuditEntry(Schema):
@@ -213,7 +234,13 @@ class ModerationRoutes:
     @route("GET", "/api/v1/moderation/queue", auth=CM, query=QueueQuerySchema,
            response=ItemPage, tags=TAGS)
     def queue(self, call: Call):
-        """Held items, oldest first, with the reason and the proposed masked text (CM)
+        """Items waiting for a CM, oldest first: held texts, and every flagged contribution
+
+        Flags are grouped per contribution (one item: reasons counted, flaggers listed),
+        waiting since the round's first flag, with the flags queue's own response-time target
+        (`target_seconds`, `due_at`, `overdue`; policy `flags_target_hours`). A flagged
+        contribution still visible is `open`: approving dismisses the flags, rejecting or
+        redacting hides it first.
 
         The answer carries an `ETag` naming the queue's state (its items, their states and
         flags, the number waiting), not their ages: a console polling with `If-None-Match`

@@ -40,6 +40,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "flags_to_hide": 3,
     "trusted_min_approved": 5,
     "trusted_min_age_days": 14,
+    "flags_target_hours": 24,  # the flags queue's own response-time target
 }
 
 
@@ -144,8 +145,8 @@ def fold_item(events: Iterable[Envelope]) -> Item:
             item.flaggers.add(p["flagger_id"])
             if p["trusted"]:
                 item.trusted_flaggers.add(p["flagger_id"])
-            if item.state == "new":
-                item.state = "open"
+            if item.state not in ("held", "review"):
+                item.state = "open"  # a new round after a decision is open again
             continue
         item.id = p["item_id"]
         for name in ("review", "target_type", "target_id", "post_id", "revision", "author_id"):
@@ -203,15 +204,15 @@ def decide(actor: Actor | None, item: Item, data: dict[str, Any],
     actor = require_moderator(actor)
     if item.state == "new":
         raise NotFound("no such moderation item", {"id": item.id})
-    if item.state not in ("held", "review"):
+    if item.state not in ("held", "review", "open"):
         raise Conflict(f"this item is not waiting for a decision (it is {item.state})",
                        {"state": item.state})
     decision = data["decision"]
-    if decision == "approve":
+    if decision == "approve":  # flags not hiding anything: dismissed, the content stays
         return [NewEvent("moderation.item_approved", {**item.ref(), "auto": False})]
-    # an escalated item is still visible: hide it in the same commit as the decision, so posts
-    # applies the rejection or redaction exactly as for any item held by flags
-    hide = [_held_by_flags(item)] if item.state == "review" else []
+    # an escalated or merely flagged item is still visible: hide it in the same commit as the
+    # decision, so posts applies the rejection or redaction exactly as for any item held by flags
+    hide = [_held_by_flags(item)] if item.state in ("review", "open") else []
     return hide + _decision_events(item, decision, data, proposal)
 
 

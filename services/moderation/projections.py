@@ -98,14 +98,17 @@ def _held(rm: ReadModels, event: Envelope) -> None:
     text = text_under_review(rm, p) or {"title": None, "body": ""}
     found = domain.scan(text["title"], text["body"])
     escalated = event.type == "moderation.item_escalated"
+    since, since_at = micros(event), event.occurred_at
+    if p["review"] == "flags":  # flags wait since the round's first flag, hidden or not
+        first = rm["items"].find_one({"_id": p["item_id"]}, {"held_ts": 1, "held_at": 1}) or {}
+        since, since_at = first.get("held_ts") or since, first.get("held_at") or since_at
     # versioned: a late re-application after the decision must not put the text back
     update_versioned(rm["items"], p["item_id"], event, {"$set": {
         **{k: p[k] for k in ("review", "target_type", "target_id", "post_id", "revision",
                              "author_id", "reasons", "flag_count")},
         "policy_rules": p.get("policy_rules", []),
         "detector_kinds": p.get("detector_kinds") or found.kinds,
-        "state": "review" if escalated else "held", "held_at": event.occurred_at,
-        "held_ts": micros(event),
+        "state": "review" if escalated else "held", "held_at": since_at, "held_ts": since,
         "content": text,
         "proposal": {"title": found.masked_title, "body": found.masked_body},
     }})
@@ -113,12 +116,22 @@ def _held(rm: ReadModels, event: Envelope) -> None:
 
 @VIEWS.on("moderation.item_flagged")
 def _flagged(rm: ReadModels, event: Envelope) -> None:
+    """Every flag reaches the flags queue: the item of the target, with the round's reasons
+    (counted) and flaggers, waiting since the round's first flag (`held_ts`, the queue's
+    order). A flag after a decision opens a new round."""
     p = event.payload
+    item = rm["items"].find_one({"_id": p["item_id"]},
+                                {"state": 1, "held_ts": 1, "held_at": 1}) or {}
+    waiting = item.get("state") in ("held", "review")
     update_once(rm["items"], p["item_id"], event, {
-        "$setOnInsert": {"review": "flags", "target_type": p["target_type"],
-                         "target_id": p["target_id"], "post_id": p["post_id"],
-                         "author_id": p["author_id"], "state": "open"},
+        "$set": {"review": "flags", "target_type": p["target_type"],
+                 "target_id": p["target_id"], "post_id": p["post_id"],
+                 "author_id": p["author_id"], "state": item["state"] if waiting else "open",
+                 "held_ts": item.get("held_ts") or micros(event),
+                 "held_at": item.get("held_at") or event.occurred_at},
         "$inc": {f"flags.{p['reason']}": 1, "flags_total": 1},
+        "$push": {"flaggers": {"id": p["flagger_id"], "reason": p["reason"],
+                               "trusted": p["trusted"], "at": event.occurred_at}},
     })
 
 
@@ -155,7 +168,8 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
                                        "decided_by": event.actor},
                               "$unset": {"content": "", "proposal": ""}}
     if p["review"] == "flags":  # the round is closed: flags start again from zero
-        update["$set"].update(flags={}, flags_total=0)
+        update["$set"].update(flags={}, flags_total=0, flaggers=[])
+        update["$unset"].update(held_ts="", held_at="")
     update_versioned(rm["items"], p["item_id"], event, update)
 
 

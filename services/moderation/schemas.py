@@ -136,6 +136,8 @@ def _policy_fields(required: bool) -> dict[str, fields.Field]:
                                                validate=validate.Range(min=0, max=10000)),
         # ...and the age of their account, in days (policies saved before it existed lack it)
         "trusted_min_age_days": fields.Integer(validate=validate.Range(min=0, max=3650)),
+        # the flags queue's response-time target, in hours (optional likewise)
+        "flags_target_hours": fields.Integer(validate=validate.Range(min=1, max=720)),
     }
 
 

@@ -44,7 +44,8 @@ from .schemas import (
 
 log = logging.getLogger(__name__)
 
-QUEUE_WAITING = Gauge("agora_moderation_queue_waiting", "Items held for a CM decision")
+QUEUE_WAITING = Gauge("agora_moderation_queue_waiting", "Items waiting for a CM decision: "
+                      "held content, flagged contributions (hidden or not), escalations")
 QUEUE_OLDEST = Gauge("agora_moderation_queue_oldest_seconds",
                      "Age of the oldest item waiting for a CM decision")
 SLA_UNANSWERED = Gauge("agora_sla_questions_unanswered",
@@ -60,7 +61,10 @@ QUEUE_FILTERS: dict[str, dict[str, Any]] = {
     "flags": {"review": "flags"},
     "edit": {"review": "content", "revision": {"$gt": 1}},
 }
-WAITING = ["held", "review"]  # item states the CMs' queue shows (review: escalated, visible)
+# item states the CMs' queue shows: held (hidden), review (escalated, visible), open (flagged,
+# visible: every member's flag reaches the flags queue)
+WAITING = ["held", "review", "open"]
+REVIEWS_WAITING = ("content", "flags")
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
 # read at import: nameko's timer takes its interval when the class is defined
@@ -108,7 +112,10 @@ class ModerationService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def queue(self, actor, query=None):
-        """Held items, oldest first, with why and the proposed masked text (CMs)."""
+        """Items waiting for a CM, oldest first, with why and the proposed masked text (CMs).
+
+        `waiting` counts what this query's filter shows (all of it, not only the page);
+        `waiting_by_review` counts held content and flagged contributions apart."""
         domain.require_moderator(actor)
         query = load_input(QueueQuerySchema, query)
         conditions: list[dict[str, Any]] = [{"state": {"$in": WAITING}}]
@@ -116,6 +123,7 @@ class ModerationService(HealthEndpoints):
             conditions.append({"review": query["review"]})
         if query.get("reason"):
             conditions.append(QUEUE_FILTERS[query["reason"]])
+        shown = {"$and": list(conditions)}  # what `waiting` counts: the filter, every page
         page = pagination.after_cursor("held_ts", 1, query.get("cursor"))
         if page:
             conditions.append(page)
@@ -123,19 +131,29 @@ class ModerationService(HealthEndpoints):
         documents = list(self.views["items"].find({"$and": conditions})
                          .sort([("held_ts", 1), ("_id", 1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "held_ts", limit)
-        now, targets = time.time(), self._sla_targets()
-        return {"items": [present_item(doc, now, targets) for doc in items],
-                "next_cursor": cursor,
-                "waiting": self.views["items"].count_documents({"state": {"$in": WAITING}})}
+        now, targets, policy = time.time(), self._sla_targets(), self._policy()
+        by_review = {review: self.views["items"].count_documents(
+            {"state": {"$in": WAITING}, "review": review}) for review in REVIEWS_WAITING}
+        return {"items": [present_item(self._with_text(doc), now, targets, policy)
+                          for doc in items],
+                "next_cursor": cursor, "waiting_by_review": by_review,
+                "waiting": self.views["items"].count_documents(shown)}
+
+    def _with_text(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """A flagged contribution still visible: its current text, for the CM to judge."""
+        if doc.get("state") == "open" and not doc.get("content"):
+            return {**doc, "content": text_under_review(self.views.rm, doc)}
+        return doc
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_item(self, actor, item_id):
         domain.require_moderator(actor)
         ids.MODERATION_ITEM.require(item_id)
         doc = self.views["items"].find_one({"_id": item_id})
-        if doc is None or doc.get("state") == "open":
+        if doc is None:
             raise NotFound("no such moderation item", {"id": item_id})
-        return present_item(doc, time.time(), self._sla_targets())
+        return present_item(self._with_text(doc), time.time(), self._sla_targets(),
+                            self._policy())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def decide(self, actor, item_id, data):
@@ -409,13 +427,17 @@ class ModerationService(HealthEndpoints):
 
 # --- presenters -------------------------------------------------------------------------------
 
-def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any]) -> dict[str, Any]:
+def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
+                 policy: dict[str, Any] | None = None) -> dict[str, Any]:
     out = {key: doc.get(key) for key in (
         "review", "target_type", "target_id", "post_id", "revision", "author_id", "state",
         "reasons", "policy_rules", "detector_kinds", "flag_count", "held_at", "decided_at",
         "decided_by")}
     out["id"] = doc["_id"]
     out["flags"] = doc.get("flags") or {}
+    if doc.get("review") == "flags":
+        out["flaggers"] = doc.get("flaggers") or []
+        out["flag_count"] = out["flag_count"] or doc.get("flags_total") or 0
     if doc.get("held_ts"):
         out["waiting_seconds"] = round(now - doc["held_ts"] / 1e6, 1)
     if doc.get("state") in WAITING:
@@ -430,6 +452,12 @@ def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any]) -> di
             out["target_seconds"] = reading.target_seconds
             out["due_at"] = reading.due_at.isoformat() if reading.due_at else None
             out["breached"] = reading.breached
+            if doc.get("review") == "flags":  # the flags queue has its own target (policy)
+                target = int((policy or domain.DEFAULT_POLICY).get("flags_target_hours")
+                             or domain.DEFAULT_POLICY["flags_target_hours"]) * 3600
+                due = doc["held_ts"] / 1e6 + target
+                out.update(target_seconds=target, breached=now > due, overdue=now > due,
+                           due_at=datetime.fromtimestamp(due, UTC).isoformat())
     return out
 
 

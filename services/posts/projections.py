@@ -184,13 +184,20 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
             fields["pending_edit"] = None
         return {"$set": {**fields, "state": state}}
 
-    _own(rm, event, decide)
-    _refresh_derived(rm, event, target_type, target_id)
+    # everything derived first, the document last: a reader who sees the new text published
+    # finds it in search and no longer sees it as a draft
     rm["history"].update_one({"_id": f"{target_id}:{p['revision']}"}, {"$set": {
         "target_id": target_id, "revision": p["revision"], "title": p.get("title"),
         "body": p["body"], "redacted": p["redacted"], "at": event.occurred_at,
         "editor_id": p.get("editor_id", p["author_id"])}}, upsert=True)
     _drop_draft(rm, target_id, p["revision"])
+    if target_type == "post":
+        _index(rm, target_id, "post", {"state": "published"},
+               {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]})
+    else:
+        _index(rm, p["post_id"], target_id, {"state": "published"}, {"reply": p["body"]})
+    _own(rm, event, decide)
+    _refresh_derived(rm, event, target_type, target_id)  # tag counts; the index is current
     if target_type == "reply":
         rm["posts"].update_one({"_id": p["post_id"]}, {"$max": {"active_ts": now}})
 

@@ -194,6 +194,23 @@ def test_a_decision_closes_the_round_of_flags():
     assert again[0].payload["round"] == 2
 
 
+def test_flags_that_hide_nothing_still_wait_for_a_cm_and_a_new_round_opens_again():
+    events = flag_stream(["a"], trusted=False)
+    item = domain.fold_item(events)
+    assert item.state == "open"
+    dismissed = domain.decide(CM, item, {"decision": "approve"})
+    assert [e.type for e in dismissed] == ["moderation.item_approved"]
+    events += envelopes("p1.flags", dismissed, start=len(events) + 1)
+    again = domain.flag({"id": "b", "roles": ["member"]}, domain.fold_item(events), TARGET,
+                        "spam", False, POLICY)
+    events += envelopes("p1.flags", again, start=len(events) + 1)
+    reopened = domain.fold_item(events)
+    assert reopened.state == "open" and reopened.round == 2 and reopened.flaggers == {"b"}
+    # rejecting a contribution still visible hides it in the same commit (posts removes it)
+    rejected = domain.decide(CM, reopened, {"decision": "reject", "reason_code": "spam"})
+    assert [e.type for e in rejected] == ["moderation.item_held", "moderation.item_rejected"]
+
+
 def test_nobody_flags_their_own_or_an_invisible_contribution():
     with pytest.raises(Unprocessable):
         domain.flag({"id": "author", "roles": ["member"]}, domain.Item(), TARGET, "spam",
