@@ -81,8 +81,8 @@ class MentionReceipt(Schema):
     queue = fields.Boolean(metadata={"description": "the case waits in the staff queue"})
 
 
-class CustomerRef(Schema):
-    id = fields.String(required=True)
+class CustomerRef(MemberSummary):
+    """The customer's public summary (name, badges, avatar)."""
 
 
 class CustomerConversation(Schema):

@@ -276,12 +276,14 @@ class ConversationsService(HealthEndpoints):
         shown = [doc["_id"] for docs in conversations.values() for doc in docs]
         subjects = self._subjects(shown)
         self._audit(actor, shown, "list")
+        authors = members.summaries(self.views.rm, ids)
         return {"items": [{
-            "customer": self._customer(doc), "branch": doc.get("branch"),
+            "customer": authors.get(doc["_id"]) or self._customer(doc),
+            "branch": doc.get("branch"),
             "assigned_at": doc.get("assigned_at"),
             "open_conversations": [{
                 **{key: value for key, value in self._summary(
-                    conversation, subjects.get(conversation["_id"])).items()
+                    conversation, subjects.get(conversation["_id"]), authors).items()
                    if key in CUSTOMER_CONVERSATION_FIELDS},
                 "waiting_for_staff": conversation.get("last_author_id") == doc["_id"]}
                 for conversation in conversations.get(doc["_id"], [])],

@@ -49,6 +49,8 @@ def test_an_advisor_sees_each_customer_with_open_conversations_and_public_activi
     assert set(by_id) == {first.id, second.id, third.id}  # never another advisor's customer
     assert [c["customer"]["id"] for c in listed["items"]] == [third.id, second.id, first.id]
     assert by_id[first.id]["branch"] == "Lyon Bellecour"
+    assert by_id[first.id]["customer"]["display_name"] == first.display_name  # its summary
+    assert set(by_id[first.id]["customer"]) == {"id", "display_name", "badges", "avatar"}
     assert [c["id"] for c in by_id[first.id]["open_conversations"]] == [conversation["id"]]
     opened = by_id[first.id]["open_conversations"][0]
     assert opened["subject"] == "Prêt immobilier" and opened["waiting_for_staff"] is True

@@ -39,8 +39,8 @@ def test_demo_content_has_questions_ideas_with_votes_and_statuses_and_a_held_ite
         ("Virements instantanés gratuits", 4, "planned")]
     dark = demo_api.get("/api/v1/posts?kind=idea&q=sombre")["items"][0]
     categories = demo_api.get("/api/v1/categories")["items"]
-    accounts = next(c for c in categories if c["slug"] == "accounts")
-    assert accounts["name"] == {"fr": "Comptes", "en": "Accounts"}
+    payments = next(c for c in categories if c["slug"] == "payments")
+    assert payments["name"] == {"fr": "Virements et paiements", "en": "Transfers and payments"}
     assert {"cards", "accounts", "payments", "app", "news"} <= {c["slug"] for c in categories}
     assert dark["status"] == "under_review" and dark["votes"] == 4  # 2 + 2 merged, no double
     authors = {demo_api.user_id(email) for email in demo.MEMBERS}
