@@ -57,6 +57,11 @@ class Draft(Schema):
     revision = fields.Integer()
     title = fields.String(allow_none=True)
     body = fields.String()
+    returned = fields.Boolean(metadata={
+        "description": "moderation rejected this text: it is given back to correct; PATCH "
+                       "the post (whole title and body) to submit it again"})
+    masked = fields.Boolean(metadata={
+        "description": "confidential data found in it is masked (as in the moderation queue)"})
 
 
 class StatusNote(Schema):

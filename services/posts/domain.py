@@ -168,6 +168,11 @@ def _apply(s: Contribution, event: Envelope) -> None:
         s.pending_meta[p["revision"]] = {"category": s.category, "tags": s.tags}
         if s.kind == "idea":
             s.idea_status = "submitted"
+    elif fact == "resubmitted":  # a rejected, never published text corrected by its author
+        s.state, s.last_revision = "pending", max(s.last_revision, p["revision"])
+        if "category" in p:
+            s.category, s.tags = p["category"], list(p["tags"])
+        s.pending_meta[p["revision"]] = {"category": s.category, "tags": list(s.tags)}
     elif fact == "edit_submitted":
         s.last_revision = max(s.last_revision, p["revision"])
         s.pending_meta[p["revision"]] = {"category": p.get("category", s.category),
@@ -300,6 +305,8 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
     if actor["id"] != s.author_id and not is_moderator(actor):
         raise Forbidden(f"only its author or a community manager can edit this {s.target_type}")
     _must_not_be_frozen(actor, thread_locked, "edited")
+    if s.state == "rejected" and s.published_revision == 0:
+        return _resubmit(actor, s, data)
     if s.state not in (VISIBLE, "hidden"):
         raise Unprocessable(f"a {s.state} {s.target_type} cannot be edited",
                             {"state": s.state})
@@ -316,6 +323,25 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
                       {**ref(s), **meta, "revision": revision, "editor_id": actor["id"]})
     return Submission(s.id, revision, [_content(s, revision, actor, title, body, category)],
                       [public])
+
+
+def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any]) -> Submission:
+    """Moderation rejected this text before anyone saw it: its author (or a CM) corrects it
+    and submits it again, whole — it is reviewed like a first submission. (A contribution
+    removed after it was published stays removed: its author writes a new one.)"""
+    missing = [name for name in (("title", "body") if s.target_type == "post" else ("body",))
+               if not data.get(name)]
+    if missing:
+        raise InvalidInput("a rejected text is submitted again whole",
+                           {"fields": {name: ["required to resubmit"] for name in missing}})
+    revision = s.last_revision + 1
+    category = data.get("category", s.category)
+    meta = {"category": category, "tags": list(data.get("tags", s.tags))} \
+        if s.target_type == "post" else {}
+    public = NewEvent(s.prefix + "resubmitted", {**ref(s), **meta, "revision": revision,
+                                                 "editor_id": actor["id"]})
+    return Submission(s.id, revision, [_content(s, revision, actor, data.get("title"),
+                                                data["body"], category)], [public])
 
 
 # --- moderation verdicts ----------------------------------------------------------------------

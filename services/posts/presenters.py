@@ -125,7 +125,7 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: domain.Actor | 
         return
     state = doc.get("state")
     if state == "pending":
-        out["review"] = _review(doc, 1)
+        out["review"] = _review(doc, doc.get("submitted_revision") or 1)
     elif state == "rejected":
         out["review"] = _review(doc, (doc.get("rejection") or {}).get("revision") or 1)
     edit = doc.get("pending_edit")
@@ -135,6 +135,8 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: domain.Actor | 
     if is_author and draft is not None:
         out["draft"] = {"revision": draft["revision"], "body": draft["body"],
                         **({"title": draft.get("title")} if with_title else {})}
+        if draft.get("returned"):  # rejected: given back to correct (PATCH to resubmit)
+            out["draft"].update(returned=True, masked=bool(draft.get("masked")))
 
 
 def history_entry(doc: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,9 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.moderation import detector  # pure functions: the same masking as moderation's
 from services.shared.envelope import Envelope
+from services.shared.event_store import EventStore
 from services.shared.members import track_member_summaries
 from services.shared.projections import (
     Projection,
@@ -33,6 +35,7 @@ from services.shared.projections import (
 )
 from services.shared.slugs import TAG_MAX, slugify
 
+from .domain import content_stream
 from .search import index_terms
 
 COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts",
@@ -130,6 +133,7 @@ def _submitted(rm: ReadModels, event: Envelope) -> None:
     fields: dict[str, Any] = {"author_id": p["author_id"], "kind": p["kind"],
                               "created_at": event.occurred_at, "created_ts": micros(event)}
     fields["staff_role"] = p.get("staff_role")
+    fields["submitted_revision"] = p["revision"]
     if target_type == "post":
         fields.update(category=p["category"], tags=p["tags"], tag_slugs=tag_slugs(p["tags"]),
                       idea_status="submitted" if p["kind"] == "idea" else None)
@@ -153,6 +157,13 @@ def _edit_submitted(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     _own(rm, event, lambda doc: {"$set": {"pending_edit": {
         "revision": p["revision"], "state": "pending", "editor_id": p["editor_id"]}}})
+    _drop_returned(rm, _target(event)[1], p["revision"])
+
+
+def _drop_returned(rm: ReadModels, target_id: str, revision: int) -> None:
+    """A new revision replaces the rejected text that was given back to correct."""
+    rm["drafts"].delete_many({"target_id": target_id, "returned": True,
+                              "revision": {"$lt": revision}})
 
 
 # --- published / edited / redacted ------------------------------------------------------------
@@ -190,7 +201,8 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         "target_id": target_id, "revision": p["revision"], "title": p.get("title"),
         "body": p["body"], "redacted": p["redacted"], "at": event.occurred_at,
         "editor_id": p.get("editor_id", p["author_id"])}}, upsert=True)
-    _drop_draft(rm, target_id, p["revision"])
+    # this revision's draft, and any older one given back after a rejection
+    rm["drafts"].delete_many({"target_id": target_id, "revision": {"$lte": p["revision"]}})
     if target_type == "post":
         _index(rm, target_id, "post", {"state": "published"},
                {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]})
@@ -210,11 +222,13 @@ def _rejected(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     if target_type == "reply":
         _count_reply(rm, event)
-    _own(rm, event, lambda doc: {
+    before = _own(rm, event, lambda doc: {
         "$set": {"state": "rejected", "rejection.reason_code": p["reason_code"],
                  "rejection.revision": p["revision"], "pending_edit": None},
         "$unset": {"title": "", "body": ""}})
     _forget_text(rm, target_id)
+    if not before.get("published_at"):  # rejected before anyone saw it: its author gets it back
+        _return_draft(rm, target_id, p["revision"])
     _refresh_derived(rm, event, target_type, target_id)
 
 
@@ -230,7 +244,42 @@ def _edit_rejected(rm: ReadModels, event: Envelope) -> None:
         return {"$set": update}
 
     _own(rm, event, decide)
-    _drop_draft(rm, target_id, p["revision"])
+    _return_draft(rm, target_id, p["revision"])
+
+
+@VIEWS.on("posts.post_resubmitted", "posts.reply_resubmitted")
+def _resubmitted(rm: ReadModels, event: Envelope) -> None:
+    """The author corrected a rejected text: it waits for moderation again (a new revision);
+    the text given back is replaced by the one submitted (`posts.content_submitted`)."""
+    target_type, target_id = _target(event)
+    p = event.payload
+    fields: dict[str, Any] = {"state": "pending", "submitted_revision": p["revision"]}
+    if target_type == "post":
+        fields.update(category=p["category"], tags=p["tags"], tag_slugs=tag_slugs(p["tags"]))
+
+    def decide(doc):
+        return {"$set": {**fields, "state": "pending" if doc.get("state") == "rejected"
+                         else doc.get("state")}}
+
+    _own(rm, event, decide)
+    _drop_returned(rm, target_id, p["revision"])
+
+
+def _return_draft(rm: ReadModels, target_id: str, revision: int) -> None:
+    """A rejected text goes back to its author as a draft to correct — minus what the detector
+    finds (masked as in the moderation queue), so confidential data does not stay around; the
+    text itself comes from posts' own log (the draft may not have been projected yet)."""
+    submitted = EventStore(rm.db, "posts").load(content_stream(target_id, revision))
+    if not submitted:
+        return
+    p = submitted[0].payload
+    title = detector.mask(p["title"]) if p.get("title") else p.get("title")
+    body = detector.mask(p["body"])
+    rm["drafts"].update_one({"_id": f"{target_id}.r{revision}"}, {"$set": {
+        "target_type": p["target_type"], "target_id": target_id, "revision": revision,
+        "author_id": p["author_id"], "title": title, "body": body, "category": p["category"],
+        "submitted_at": submitted[0].occurred_at, "returned": True,
+        "masked": title != p.get("title") or body != p["body"]}}, upsert=True)
 
 
 @VIEWS.on("posts.post_hidden", "posts.reply_hidden", "posts.post_restored",

@@ -188,6 +188,15 @@ class PostEditSubmittedV1(_PostRef):
     editor_id = _ident(required=True)
 
 
+@REGISTRY.register("posts.post_resubmitted", version=1)
+class PostResubmittedV1(_PostRef):
+    """Moderation rejected the post before publication; its author corrected it and submits it
+    again (a new revision, reviewed like a first one). No text."""
+
+    revision = fields.Integer(required=True)
+    editor_id = _ident(required=True)
+
+
 @REGISTRY.register("posts.post_published", version=1)
 class PostPublishedV1(_PublishedPost):
     """The post became visible (revision 1, possibly redacted by the CMs)."""
@@ -325,6 +334,15 @@ def _reply_submitted_v1_to_v2(payload):
 
 @REGISTRY.register("posts.reply_edit_submitted", version=1)
 class ReplyEditSubmittedV1(_ReplyRef):
+    revision = fields.Integer(required=True)
+    editor_id = _ident(required=True)
+
+
+@REGISTRY.register("posts.reply_resubmitted", version=1)
+class ReplyResubmittedV1(_ReplyRef):
+    """Moderation rejected the reply before publication; its author submits it again. No
+    text."""
+
     revision = fields.Integer(required=True)
     editor_id = _ident(required=True)
 

@@ -94,6 +94,32 @@ def test_held_changes_nothing_public_and_rejection_gives_the_reason_code():
     assert stream.state.state == "rejected"
 
 
+def test_a_text_rejected_before_publication_is_corrected_and_resubmitted_by_its_author():
+    stream, _ = submitted()
+    stream.append(domain.on_review(stream.state, "rejected", "content", 1, reason_code="spam"))
+    with pytest.raises(Forbidden):
+        domain.submit_edit(OTHER, stream.state, {"title": "Mine", "body": "x"})
+    with pytest.raises(InvalidInput):  # whole: the rejected text is not kept anywhere public
+        domain.submit_edit(AUTHOR, stream.state, {"body": "Only the body"})
+    again = domain.submit_edit(AUTHOR, stream.state, {"title": "Card limit abroad",
+                                                      "body": "How do I raise my limit?"})
+    assert again.revision == 2 and [e.type for e in again.public] == ["posts.post_resubmitted"]
+    assert "body" not in again.public[0].payload  # public: no text
+    assert again.content[0].payload["body"] == "How do I raise my limit?"
+    stream.append(again.public)
+    assert stream.state.state == "pending"
+    [published] = domain.on_review(stream.state, "approved", "content", 2,
+                                   content=again.content[0].payload)
+    assert published.type == "posts.post_published" and published.payload["revision"] == 2
+    stream.append([published])
+    assert stream.state.visible and stream.state.body == "How do I raise my limit?"
+    # once published then removed, a contribution stays removed
+    stream.append(domain.on_review(stream.state, "held", "flags", 2))
+    stream.append(domain.on_review(stream.state, "rejected", "flags", 2, reason_code="spam"))
+    with pytest.raises(Unprocessable):
+        domain.submit_edit(AUTHOR, stream.state, {"title": "Again", "body": "again"})
+
+
 def test_redaction_publishes_the_cm_text_with_the_mark():
     stream, _ = submitted()
     [event] = domain.on_review(stream.state, "redacted", "content", 1,

@@ -1,0 +1,68 @@
+"""A rejected text goes back to its author to correct and resubmit (issue 12, item 3): the
+draft comes back minus what the detector found, and a PATCH submits it again."""
+from __future__ import annotations
+
+from ..conftest import wait_for
+from .test_moderation_flow import queued
+from .test_posts_flow import ok, problem, staff, submit, visible
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+def mine(api, user, post_id, check):
+    def read():
+        post = ok(api.get(f"/api/v1/posts/{post_id}", user=user))
+        return post if check(post) else None
+    return wait_for(read, timeout=20, message=f"{post_id} as its author sees it")
+
+
+def test_a_rejected_post_comes_back_masked_and_is_resubmitted_after_correction(platform, api):
+    manager, author, other = staff(platform), api.new_user(), api.new_user()
+    post = submit(api, author, title="Virement non reçu",
+                  body=f"Mon compte {IBAN} attend un virement depuis lundi.")
+    item = queued(api, manager, post["id"])
+    assert item["detector_kinds"] == ["iban"]
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "reject", "reason_code": "confidential_data"}))
+
+    rejected = mine(api, author, post["id"], lambda p: p["state"] == "rejected"
+                    and (p.get("draft") or {}).get("returned"))
+    assert rejected["review"]["state"] == "rejected"
+    assert rejected["review"]["reason_code"] == "confidential_data"
+    draft = rejected["draft"]
+    assert draft["title"] == "Virement non reçu" and draft["masked"] is True
+    assert IBAN not in draft["body"] and "•" in draft["body"]
+    assert draft["body"].endswith("attend un virement depuis lundi.")
+    problem(api.get(f"/api/v1/posts/{post['id']}", user=other), 404)  # still nobody else's
+
+    # the author corrects it; it is reviewed again, and published
+    problem(api.patch(f"/api/v1/posts/{post['id']}", user=author,
+                      json={"body": "Mon virement n'est pas arrivé."}), 400)  # whole text
+    problem(api.patch(f"/api/v1/posts/{post['id']}", user=other,
+                      json={"title": "x" * 5, "body": "y"}), 403)
+    again = ok(api.patch(f"/api/v1/posts/{post['id']}", user=author, json={
+        "title": "Virement non reçu", "body": "Mon virement n'est pas arrivé depuis lundi."}))
+    assert again["state"] == "pending" and again["draft"]["revision"] == 2
+    assert "returned" not in again["draft"]
+    published = visible(api, post["id"])
+    assert published["revision"] == 2
+    assert published["body"] == "Mon virement n'est pas arrivé depuis lundi."
+    assert "draft" not in ok(api.get(f"/api/v1/posts/{post['id']}", user=author))
+
+
+def test_a_rejected_edit_comes_back_as_a_draft_while_the_published_text_stays(platform, api):
+    manager, author = staff(platform), api.new_user()
+    post = submit(api, author, title="Plafond de ma carte", body="Comment l'augmenter ?")
+    visible(api, post["id"])
+    ok(api.patch(f"/api/v1/posts/{post['id']}", user=author,
+                 json={"body": f"Comment l'augmenter ? Ma carte 4970 1012 3456 7890 et {IBAN}"}))
+    item = queued(api, manager, post["id"])
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "reject", "reason_code": "confidential_data"}))
+    seen = mine(api, author, post["id"], lambda p: (p.get("draft") or {}).get("returned"))
+    assert seen["state"] == "published" and seen["body"] == "Comment l'augmenter ?"
+    assert seen["pending_edit"]["state"] == "rejected"
+    assert seen["draft"]["revision"] == 2 and IBAN not in seen["draft"]["body"]
+    ok(api.patch(f"/api/v1/posts/{post['id']}", user=author,
+                 json={"body": "Comment l'augmenter pour un voyage ?"}))
+    visible(api, post["id"], revision=3)
