@@ -22,6 +22,11 @@ import importlib
 import json
 import os
 import sys
+import warnings
+
+# eventlet announces its deprecation on import, once per command and process: operators do not
+# need it on every `agora` command (migrating off eventlet is tracked in the architecture notes)
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 
 def _say(key: str, **params) -> str:
@@ -180,16 +185,23 @@ def _relay(args) -> int:
 
 def _dead_letters(args) -> int:
     from . import dead_letters
-    from .config import load_config
+    from .config import available_processes, load_config
 
+    known = available_processes()
+    if args.service not in known:
+        print(f"unknown service {args.service!r}: one of {', '.join(known)}", file=sys.stderr)
+        return 2
     if args.outbox:
         return _outbox_dead_letters(args)
     amqp_uri = load_config(args.service)["AMQP_URI"]
     if args.action == "count":
         print(dead_letters.count_dead_letters(amqp_uri, args.service))
     elif args.action == "list":
-        for letter in dead_letters.list_dead_letters(amqp_uri, args.service, args.limit or 100):
+        letters = dead_letters.list_dead_letters(amqp_uri, args.service, args.limit or 100)
+        for letter in letters:
             print(json.dumps(letter))
+        if not letters:  # on stderr: stdout stays one JSON document per line
+            print(f"{args.service}: no dead letters", file=sys.stderr)
     else:
         moved = dead_letters.redrive(amqp_uri, args.service, args.ids, args.limit)
         print(_say("cli.redriven", service=args.service, count=moved))
