@@ -66,7 +66,12 @@ def test_posts_replies_feeds_notifications_and_users_carry_author_summaries(plat
                              json={"body": "C'est fait."}), 201)
     reply_visible(api, by_manager["id"])
     reply_visible(api, by_adviser["id"])
-    replies = {r["id"]: r for r in ok(api.get(f"/api/v1/posts/{question['id']}/replies"))["items"]}
+
+    def replies_with_badges():  # identity's role grants reach posts on their own, by events
+        items = ok(api.get(f"/api/v1/posts/{question['id']}/replies"))["items"]
+        return len(items) == 2 and all(r["author"]["badges"] for r in items) and \
+            {r["id"]: r for r in items}
+    replies = wait_for(replies_with_badges, timeout=20, message="staff badges known to posts")
     assert_summary(replies[by_manager["id"]]["author"], manager, manager.display_name,
                    ["community_manager"])
     assert replies[by_manager["id"]]["staff_role"] == "community_manager"
