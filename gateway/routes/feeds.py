@@ -22,13 +22,18 @@ TAGS = ["feeds"]
 
 # Tags and categories in paths are checked by feeds, which explains the rule a tag breaks
 # (400 with the field) or that a category does not exist (404), rather than a bare 404 here.
+# no slash, dot or control character (nothing a tag or category could hold): the rest is
+# feeds' to judge, with the rule it breaks
+_WORDS = validate.Regexp(r"^[^./\x00-\x1f\x7f]{1,200}$", error="not a tag or category")
+
+
 class TagPath(Schema):
-    tag = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+    tag = fields.String(required=True, validate=_WORDS, metadata={
         "description": "a tag as written (\"Épargne Logement\"), followed by its slug"})
 
 
 class CategoryPath(Schema):
-    category = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    category = fields.String(required=True, validate=_WORDS,
                              metadata={"description": "a category's slug (or its name)"})
 
 

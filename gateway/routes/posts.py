@@ -5,10 +5,11 @@ Request bodies and queries are validated with the posts service's own schemas
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.posts.schemas import (
+    CATEGORY_RE,
     AcceptedReplySchema,
     CategoryCreateSchema,
     CategoryEditSchema,
@@ -212,6 +213,11 @@ class MergeResult(Schema):
     target = fields.Nested(Post, required=True)
 
 
+class CategorySlugPath(Schema):
+    slug = fields.String(required=True, validate=validate.Regexp(CATEGORY_RE),
+                         metadata={"example": "epargne-logement"})
+
+
 class Localized(Schema):
     fr = fields.String(required=True)
     en = fields.String(required=True)
@@ -324,7 +330,8 @@ class PostsRoutes:
         """The categories, in the admins' order, named in French and English"""
         return self.posts.list_categories(call.actor)
 
-    @route("GET", "/api/v1/categories/{slug}", auth="public", response=Category,
+    @route("GET", "/api/v1/categories/{slug}", path_params=CategorySlugPath, auth="public",
+           response=Category,
            tags=["categories"])
     def get_category(self, call: Call):
         """A category"""
@@ -342,7 +349,8 @@ class PostsRoutes:
         category = self.posts.create_category(call.actor, call.body)
         return Reply(category, headers={"Location": f"/api/v1/categories/{category['slug']}"})
 
-    @route("PATCH", "/api/v1/categories/{slug}", auth="admin", body=CategoryEditSchema,
+    @route("PATCH", "/api/v1/categories/{slug}", path_params=CategorySlugPath, auth="admin",
+           body=CategoryEditSchema,
            response=Category, tags=["categories"], errors=[409])
     def update_category(self, call: Call):
         """Rename, describe or move a category (admin); its slug stays"""

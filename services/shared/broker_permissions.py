@@ -54,7 +54,8 @@ USERS = (GATEWAY, *SERVICES, BANK_READER)
 # tests/unit/test_broker_permissions.py checks this table against the code.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "identity": ("identity.events", "identity.private"),
-    "posts": ("posts.events", "posts.private", "conversations.events", "moderation.events"),
+    "posts": ("posts.events", "posts.private", "conversations.events", "moderation.events",
+              "identity.events"),
     "moderation": ("moderation.events", "posts.events", "posts.private", "identity.events",
                    "conversations.events"),
     "feeds": ("feeds.events", "identity.events", "posts.events"),
