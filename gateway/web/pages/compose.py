@@ -1,0 +1,84 @@
+"""Writing: ask a question, propose an idea, start a discussion.
+
+The form posts to this page, which calls posts' `create_post` exactly as `POST /api/v1/posts`
+does (the service validates and decides; its field errors come back next to the fields). With
+JavaScript on, gateway/web/static/js/compose.js adds what needs no round trip to the page (the
+confidential-data warning while typing, from the same rules as the server's detector) and what
+the API serves (Markdown preview, similar questions, categories and tag suggestions). Without
+JavaScript the "Preview" button posts the form and the page comes back with the preview.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import RpcProxy
+
+from services.moderation.detector import KIND_LABELS
+from services.posts.schemas import KINDS
+
+from ..page import PageCall, page
+from .account import field_errors
+
+MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
+COMPOSE_MESSAGES = {
+    "kind": "compose.invalid_kind",
+    "title": "compose.invalid_title",
+    "body": "compose.invalid_body",
+    "category": "compose.invalid_category",
+    "tags": "compose.invalid_tags",
+}
+
+
+class ComposeQuery(Schema):
+    kind = fields.String(load_default="question", validate=validate.OneOf(MEMBER_KINDS))
+
+
+def _post_body(raw: dict[str, str]) -> dict[str, Any]:
+    """The form as `POST /api/v1/posts` takes it: tags typed "a, b c" become ["a", "b", "c"]."""
+    tags = [tag.strip().lower() for tag in raw.get("tags", "").replace(",", " ").split()]
+    return {"kind": raw.get("kind", ""), "title": raw.get("title", "").strip(),
+            "body": raw.get("body", ""), "category": raw.get("category", "").strip(),
+            "tags": [tag for tag in dict.fromkeys(tags) if tag]}
+
+
+class ComposePages:
+    posts = RpcProxy("posts")
+
+    def _form(self, call: PageCall, form: dict[str, Any], status: int = 200,
+              errors: dict[str, str] | None = None, preview: dict[str, Any] | None = None):
+        errors = errors or {}
+        labels = {kind: names[call.language] for kind, names in KIND_LABELS.items()}
+        found = (preview or {}).get("confidential") or []
+        warning = call.t("compose.confidential_warning",
+                         kinds=", ".join(labels[kind] for kind in found)) if found else None
+        return call.render("posts/compose.html", status=status, form=form, errors=errors,
+                           field_errors={k: v for k, v in errors.items() if k != "form"},
+                           preview=preview, confidential_warning=warning, kind_labels=labels,
+                           kinds=MEMBER_KINDS, noindex=True,
+                           title=call.t(f"compose.title_{form.get('kind') or 'question'}"))
+
+    @page("GET", "/write", auth="member", query=ComposeQuery)
+    def compose(self, call: PageCall):
+        return self._form(call, {"kind": call.query["kind"]})
+
+    @page("POST", "/write", auth="member")
+    def submit(self, call: PageCall):
+        form = call.raw_form
+        if form.get("action") == "preview":
+            preview, problem = call.attempt(self.posts.preview, call.actor,
+                                            {"body": form.get("body", "")})
+            if problem is not None:
+                return self._form(call, form, 400, self._errors(call, problem))
+            return self._form(call, form, preview=preview)
+        post, problem = call.attempt(self.posts.create_post, call.actor, _post_body(form))
+        if problem is not None:
+            return self._form(call, form, problem.status, self._errors(call, problem))
+        return call.redirect(f"/posts/{post['id']}")
+
+    @staticmethod
+    def _errors(call: PageCall, problem) -> dict[str, str]:
+        errors = problem.body.get("errors") or {}
+        if not errors:
+            return {"form": problem.body.get("detail") or call.t("compose.failed")}
+        return field_errors(call, errors, COMPOSE_MESSAGES)

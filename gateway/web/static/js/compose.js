@@ -1,0 +1,131 @@
+// The compose screen, enhanced: a warning while typing when the text looks like confidential data
+// (checked here, in the page, with the server detector's rules: confidential.js), the Markdown
+// preview without leaving the page (POST /api/v1/previews), similar questions while typing a
+// question's title (GET /api/v1/posts/similar), categories and tag suggestions (GET
+// /api/v1/categories, /api/v1/tags?prefix=). Without this script the form still works: the
+// "Preview" button posts it and the page comes back with the preview.
+import { api, announce } from "./api.js";
+import { confidentialKinds } from "./confidential.js";
+
+const form = document.getElementById("compose-form");
+
+function debounce(action, delay) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => action(...args), delay);
+  };
+}
+
+async function getJson(path) {
+  try {
+    const response = await api(path);
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null; // offline or an endpoint this gateway does not serve yet: no suggestions
+  }
+}
+
+if (form) {
+  const title = form.querySelector("#field-title");
+  const body = form.querySelector("#field-body");
+  const status = document.getElementById("confidential-status");
+  const labels = JSON.parse(form.dataset.kindLabels || "{}");
+  let warned = "";
+
+  // -- the confidential-data warning (local: nothing leaves the page while typing)
+  const checkConfidential = () => {
+    const kinds = confidentialKinds(`${title.value}\n${body.value}`);
+    const key = kinds.join(",");
+    if (key === warned) return;
+    warned = key;
+    if (kinds.length) {
+      const line = document.createElement("p");
+      line.className = "callout callout-warning";
+      line.id = "confidential-warning";
+      line.textContent = form.dataset.confidentialMessage
+        .replace("{kinds}", kinds.map((kind) => labels[kind] || kind).join(", "));
+      status.replaceChildren(line);
+    } else {
+      status.replaceChildren();
+      announce(form.dataset.confidentialGone);
+    }
+  };
+  const checkSoon = debounce(checkConfidential, 150);
+  title.addEventListener("input", checkSoon);
+  body.addEventListener("input", checkSoon);
+  checkConfidential();
+
+  // -- the preview, in place
+  const preview = document.getElementById("preview");
+  const previewBody = document.getElementById("preview-body");
+  form.querySelector("#preview-button").addEventListener("click", async (event) => {
+    event.preventDefault();
+    preview.hidden = false;
+    if (!body.value.trim()) {
+      previewBody.textContent = form.dataset.previewEmpty;
+      return;
+    }
+    const response = await api("/api/v1/previews", { method: "POST", json: { body: body.value } })
+      .catch(() => null);
+    if (response && response.ok) {
+      // HTML from the posts' renderer: every character of the text escaped before any tag.
+      previewBody.innerHTML = (await response.json()).body_html;
+    } else {
+      previewBody.textContent = form.dataset.previewFailed;
+    }
+    preview.querySelector("h2").focus?.();
+  });
+
+  // -- similar questions while typing a question's title
+  const similar = document.getElementById("similar");
+  const similarList = document.getElementById("similar-list");
+  const kind = () => form.querySelector("input[name=kind]:checked")?.value;
+  const showSimilar = debounce(async () => {
+    const text = title.value.trim();
+    if (kind() !== "question" || text.length < 4) {
+      similar.hidden = true;
+      return;
+    }
+    const page = await getJson(`/api/v1/posts/similar?title=${encodeURIComponent(text)}&limit=5`);
+    const items = (page && page.items) || [];
+    similarList.replaceChildren(...items.map((post) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `/posts/${post.id}`;
+      link.textContent = post.title;
+      item.append(link);
+      return item;
+    }));
+    similar.hidden = items.length === 0;
+  }, 300);
+  title.addEventListener("input", showSimilar);
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "kind") showSimilar();
+  });
+
+  // -- categories and tag suggestions (datalists: the fields stay free text)
+  const option = (value, label) => {
+    const element = document.createElement("option");
+    element.value = value;
+    if (label) element.label = label;
+    return element;
+  };
+  getJson("/api/v1/categories").then((result) => {
+    const categories = (result && (result.items || result.categories)) || [];
+    const lang = document.documentElement.lang;
+    document.getElementById("category-options").replaceChildren(...categories.map((category) =>
+      option(category.slug, (category.name && (category.name[lang] || category.name.fr)) || "")));
+  });
+  const tags = form.querySelector("#field-tags");
+  tags.addEventListener("input", debounce(async () => {
+    const words = tags.value.split(/[\s,]+/);
+    const prefix = words[words.length - 1];
+    if (!prefix) return;
+    const result = await getJson(`/api/v1/tags?prefix=${encodeURIComponent(prefix)}`);
+    const found = (result && (result.items || result.tags)) || [];
+    const before = words.slice(0, -1).join(" ");
+    document.getElementById("tag-options").replaceChildren(...found.map((tag) =>
+      option(`${before ? `${before} ` : ""}${tag.tag || tag.name || tag}`)));
+  }, 200));
+}
