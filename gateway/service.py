@@ -43,7 +43,9 @@ from .routes.notifications import NotificationsRoutes
 from .routes.posts import PostsRoutes
 from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
+from .web.pages.compose import ComposePages
 from .web.pages.public import PublicPages
+from .web.pages.thread_actions import ThreadActionPages
 
 
 class GatewayCore:
@@ -57,5 +59,6 @@ class GatewayCore:
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
                      FeedsRoutes, NotificationsRoutes, ConversationsRoutes, LiveRoutes,
                      # the site (gateway/web/): one mixin per area of screens
-                     AppPages, AccountPages, PublicPages):
+                     AppPages, AccountPages, PublicPages, ComposePages,
+                     ThreadActionPages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

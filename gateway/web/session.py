@@ -36,7 +36,8 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANONYMOUS = "anon"
-NOTICES = ("signed_out", "session_ended", "signed_in", "registered", "language")
+NOTICES = ("signed_out", "session_ended", "signed_in", "registered", "language",
+           "posted", "flagged", "edited", "deleted")  # the last four: writing and threads
 
 
 class CsrfRejected(Forbidden):

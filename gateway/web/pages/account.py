@@ -25,15 +25,17 @@ FIELD_MESSAGES = {
 }
 
 
-def field_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]:
-    """Per-field messages in the reader's language (the schema's English stays in the API)."""
+def field_errors(call: PageCall, errors: dict[str, Any] | None,
+                 keys: dict[str, str] = FIELD_MESSAGES) -> dict[str, str]:
+    """Per-field messages in the reader's language (the schema's English stays in the API);
+    `keys` names each field's catalogue key."""
     messages = {}
     for name, problems in (errors or {}).items():
         text = " ".join(problems) if isinstance(problems, list) else str(problems)
         if "required" in text.lower() or "missing" in text.lower():
             messages[name] = call.t("account.field_required")
         else:
-            messages[name] = call.t(FIELD_MESSAGES.get(name, "account.field_invalid"))
+            messages[name] = call.t(keys.get(name, "account.field_invalid"))
     return messages
 
 

@@ -45,7 +45,7 @@ def _post_body(raw: dict[str, str]) -> dict[str, Any]:
 class ComposePages:
     posts = RpcProxy("posts")
 
-    def _form(self, call: PageCall, form: dict[str, Any], status: int = 200,
+    def _compose_form(self, call: PageCall, form: dict[str, Any], status: int = 200,
               errors: dict[str, str] | None = None, preview: dict[str, Any] | None = None):
         errors = errors or {}
         labels = {kind: names[call.language] for kind, names in KIND_LABELS.items()}
@@ -55,29 +55,31 @@ class ComposePages:
         return call.render("posts/compose.html", status=status, form=form, errors=errors,
                            field_errors={k: v for k, v in errors.items() if k != "form"},
                            preview=preview, confidential_warning=warning, kind_labels=labels,
-                           kinds=MEMBER_KINDS, noindex=True,
+                           kinds=MEMBER_KINDS, noindex=True, section="write",
                            title=call.t(f"compose.title_{form.get('kind') or 'question'}"))
 
     @page("GET", "/write", auth="member", query=ComposeQuery)
-    def compose(self, call: PageCall):
-        return self._form(call, {"kind": call.query["kind"]})
+    def compose_form_page(self, call: PageCall):
+        return self._compose_form(call, {"kind": call.query["kind"]})
 
     @page("POST", "/write", auth="member")
-    def submit(self, call: PageCall):
+    def compose_submit_page(self, call: PageCall):
         form = call.raw_form
         if form.get("action") == "preview":
             preview, problem = call.attempt(self.posts.preview, call.actor,
                                             {"body": form.get("body", "")})
             if problem is not None:
-                return self._form(call, form, 400, self._errors(call, problem))
-            return self._form(call, form, preview=preview)
+                return self._compose_form(call, form, 400, self._compose_errors(call, problem))
+            return self._compose_form(call, form, preview=preview)
         post, problem = call.attempt(self.posts.create_post, call.actor, _post_body(form))
         if problem is not None:
-            return self._form(call, form, problem.status, self._errors(call, problem))
+            errors = self._compose_errors(call, problem)
+            return self._compose_form(call, form, problem.status, errors)
+        call.cookies.notice("posted")
         return call.redirect(f"/posts/{post['id']}")
 
     @staticmethod
-    def _errors(call: PageCall, problem) -> dict[str, str]:
+    def _compose_errors(call: PageCall, problem) -> dict[str, str]:
         errors = problem.body.get("errors") or {}
         if not errors:
             return {"form": problem.body.get("detail") or call.t("compose.failed")}

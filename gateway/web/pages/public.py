@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
+from services.moderation.schemas import FLAG_REASONS
 from services.posts.schemas import SORTS, PageQuerySchema, PostListQuerySchema
 
 from ..page import PageCall, gather, page
@@ -144,9 +145,12 @@ class PublicPages:
         """A thread by its stable URL: the post, its answers and comments."""
         post_id = call.path["id"]
         replies_query = {"limit": REPLIES_PAGE, "cursor": call.query.get("cursor")}
-        found = gather(post=self.posts.get_post.call_async(call.actor, post_id),
-                       replies=self.posts.list_replies.call_async(call.actor, post_id,
-                                                                  replies_query))
+        reads = {"post": self.posts.get_post.call_async(call.actor, post_id),
+                 "replies": self.posts.list_replies.call_async(call.actor, post_id,
+                                                               replies_query)}
+        if call.actor:  # what the reader follows, watches and mutes (the thread's toggles)
+            reads["subscriptions"] = self.feeds.subscriptions.call_async(call.actor)
+        found = gather(**reads)
         post, replies = found["post"], found["replies"]["items"]
         accepted = post.get("accepted_reply_id")
         replies.sort(key=lambda reply: reply["id"] != accepted)  # the accepted answer first
@@ -154,6 +158,8 @@ class PublicPages:
         comments = [reply for reply in replies if reply.get("kind") != "answer"]
         excerpt = (post.get("excerpt") or post.get("body") or "")[:180]
         return call.render("posts/thread.html", post=post, answers=answers, comments=comments,
+                           subscriptions=found.get("subscriptions") or {},
+                           flag_reasons=FLAG_REASONS,
                            more=next_href(call, found["replies"].get("next_cursor")),
                            title=post.get("title") or call.t(f"posts.kind_{post['kind']}"),
                            description=excerpt, og_type="article",

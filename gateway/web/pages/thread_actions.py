@@ -1,47 +1,40 @@
 """Taking part in a thread: reply, vote, accept an answer, flag, follow the author, watch / unwatch,
-mute, edit (with its history) and delete.
+mute, edit (with its visible history) and delete.
 
 Every action is an HTML form posting to one of these pages, which call the RPCs the API's routes
 call (posts, feeds, moderation decide who may do what). Without JavaScript the page answers with a
-redirect back to the thread (303, post/redirect/get). With JavaScript, htmx sends the same form
-(`HX-Request`) and the page answers with the fragment that changed — the vote count, the toggle,
-the new reply, the error next to its field — so nothing reloads.
+redirect back to the thread (303, post/redirect/get) or, on bad input, the form again with the
+errors next to the fields. With JavaScript, htmx sends the same form (`HX-Request: true`) and the
+page answers with only what changed — the vote count, the toggle, the new reply, the error next to
+its field (status 200: htmx swaps only successful answers; the error is in the fragment, in a
+`role=alert` element) — so nothing reloads.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.moderation.schemas import FLAG_REASONS
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..page import PageCall, gather, page
+from ..page import PageCall, page, render_problem
 from .account import field_errors
 
 POST_PATH = path_schema(id=ids.POST)
 REPLY_PATH = path_schema(id=ids.REPLY)
-MEMBER_PATH = path_schema(id=ids.USER)
-REPLY_MESSAGES = {"body": "contribute.invalid_body"}
-EDIT_MESSAGES = {"title": "compose.invalid_title", "body": "contribute.invalid_body"}
-
-
-class OnForm(Schema):
-    on = fields.Boolean(required=True)
-
-
-class PostRef(Schema):
-    post_id = fields.String(required=True, validate=validate.Regexp(ids.POST.pattern))
-
-
-class FlagForm(Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
+USER_PATH = path_schema(id=ids.USER)
+TEXT_MESSAGES = {"title": "compose.invalid_title", "body": "compose.invalid_body"}
 
 
 def is_htmx(call: PageCall) -> bool:
     return call.request.headers.get("HX-Request") == "true"
+
+
+def _errors(call: PageCall, problem) -> dict[str, str]:
+    errors = field_errors(call, problem.body.get("errors") or {}, TEXT_MESSAGES)
+    return errors or {"form": problem.body.get("detail") or call.t("contribute.failed")}
 
 
 class ThreadActionPages:
@@ -49,69 +42,221 @@ class ThreadActionPages:
     feeds = RpcProxy("feeds")
     moderation = RpcProxy("moderation")
 
-    def _back(self, call: PageCall, post_id: str, anchor: str = ""):
+    @staticmethod
+    def _thread_back(call: PageCall, post_id: str, anchor: str = ""):
         return call.redirect(f"/posts/{post_id}" + (f"#{anchor}" if anchor else ""))
 
-    def _problem_page(self, call: PageCall, problem):
-        from ..page import render_problem
+    @staticmethod
+    def _thread_failed(call: PageCall, problem, fragment: str, **context: Any):
+        """An action refused (409 locked, 403 not yours, 429...): the control again with the
+        reason (htmx), or the error page (no JavaScript)."""
+        if is_htmx(call):
+            return call.render(fragment, error=problem.body.get("detail") or
+                               call.t("contribute.failed"), **context)
         return render_problem(call, problem.status)
 
     # -- replies
 
     @page("POST", "/posts/{id}/reply", auth="member", path_params=POST_PATH)
-    def reply(self, call: PageCall):
+    def thread_reply_page(self, call: PageCall):
         post_id = call.path["id"]
         body = call.raw_form.get("body", "")
         reply, problem = call.attempt(self.posts.add_reply, call.actor, post_id, {"body": body})
         if problem is not None:
-            errors = field_errors(call, problem.body.get("errors") or {}, REPLY_MESSAGES) or {
-                "body": problem.body.get("detail") or call.t("contribute.failed")}
+            errors = _errors(call, problem)
             if is_htmx(call):
-                return call.render("posts/_reply_form_fragment.html", post_id=post_id,
-                                   body=body, errors=errors, status=200)
-            return call.render("posts/_reply_form_page.html", status=problem.status,
-                               post_id=post_id, body=body, errors=errors, noindex=True,
+                return call.render("posts/_reply_form.html", post_id=post_id, body=body,
+                                   errors=errors, fragment=True)
+            post = self.posts.get_post(call.actor, post_id)
+            return call.render("posts/reply_page.html", status=problem.status, post=post,
+                               body=body, errors=errors, noindex=True,
                                title=call.t("contribute.reply_title"))
         if is_htmx(call):
-            return call.render("posts/_reply_added.html", post_id=post_id, reply=reply,
-                               body="", errors={})
-        return self._back(call, post_id, f"reply-{reply['id']}")
+            post = self.posts.get_post(call.actor, post_id)
+            return call.render("posts/_reply_added.html", post=post, reply=reply, body="",
+                               errors={}, fragment=True)
+        return self._thread_back(call, post_id, f"reply-{reply['id']}")
 
     # -- votes
 
-    def _vote(self, call: PageCall, target_type: str):
+    def _thread_vote(self, call: PageCall, target_type: str):
         target_id = call.path["id"]
         on = call.raw_form.get("on") == "1"
         result, problem = call.attempt(self.posts.vote, call.actor, target_type, target_id, on)
+        context = {"target_type": target_type, "target_id": target_id}
         if problem is not None:
-            return self._problem_page(call, problem)
+            return self._thread_failed(call, problem, "posts/_vote.html", votes=None,
+                                voted=not on, **context)
         if is_htmx(call):
-            return call.render("posts/_vote_fragment.html", target_type=target_type,
-                               target_id=target_id, votes=result["votes"],
-                               voted=result["voted"])
+            return call.render("posts/_vote.html", votes=result["votes"], voted=result["voted"],
+                               error=None, **context)
         return None
 
     @page("POST", "/posts/{id}/vote", auth="member", path_params=POST_PATH)
-    def vote_post(self, call: PageCall):
-        return self._vote(call, "post") or self._back(call, call.path["id"])
+    def thread_vote_post_page(self, call: PageCall):
+        return self._thread_vote(call, "post") or self._thread_back(call, call.path["id"])
 
     @page("POST", "/replies/{id}/vote", auth="member", path_params=REPLY_PATH)
-    def vote_reply(self, call: PageCall):
-        answer = self._vote(call, "reply")
+    def thread_vote_reply_page(self, call: PageCall):
+        answer = self._thread_vote(call, "reply")
         if answer is not None:
             return answer
         reply = self.posts.get_reply(call.actor, call.path["id"])
-        return self._back(call, reply["post_id"], f"reply-{call.path['id']}")
+        return self._thread_back(call, reply["post_id"], f"reply-{call.path['id']}")
 
-    # -- accept an answer (the question's author)
+    # -- accept an answer (the question's author): the whole thread changes order, so a redirect
 
     @page("POST", "/posts/{id}/accept", auth="member", path_params=POST_PATH)
-    def accept(self, call: PageCall):
+    def thread_accept_page(self, call: PageCall):
         reply_id = call.raw_form.get("reply_id", "")
         _, problem = call.attempt(self.posts.accept_reply, call.actor, call.path["id"],
                                   {"reply_id": reply_id})
         if problem is not None:
-            return self._problem_page(call, problem)
+            return render_problem(call, problem.status)
+        return self._thread_back(call, call.path["id"], f"reply-{reply_id}")
+
+    # -- flags
+
+    def _thread_flag(self, call: PageCall, target_type: str):
+        target_id = call.path["id"]
+        reason = call.raw_form.get("reason", "")
+        context = {"target_type": target_type, "target_id": target_id, "reasons": FLAG_REASONS}
+        if reason not in FLAG_REASONS:
+            error = call.t("contribute.flag_choose")
+            if is_htmx(call):
+                return call.render("posts/_flag.html", done=False, error=error, **context)
+            return render_problem(call, 400)
+        _, problem = call.attempt(self.moderation.flag, call.actor, target_type, target_id,
+                                  {"reason": reason}, call.client)
+        if problem is not None:
+            return self._thread_failed(call, problem, "posts/_flag.html", done=False, **context)
         if is_htmx(call):
-            return call.redirect_htmx(f"/posts/{call.path['id']}#reply-{reply_id}")
-        return self._back(call, call.path["id"], f"reply-{reply_id}")
+            return call.render("posts/_flag.html", done=True, error=None, **context)
+        return None
+
+    @page("POST", "/posts/{id}/flag", auth="member", path_params=POST_PATH)
+    def thread_flag_post_page(self, call: PageCall):
+        if (answer := self._thread_flag(call, "post")) is not None:
+            return answer
+        call.cookies.notice("flagged")
+        return self._thread_back(call, call.path["id"])
+
+    @page("POST", "/replies/{id}/flag", auth="member", path_params=REPLY_PATH)
+    def thread_flag_reply_page(self, call: PageCall):
+        if (answer := self._thread_flag(call, "reply")) is not None:
+            return answer
+        call.cookies.notice("flagged")
+        reply = self.posts.get_reply(call.actor, call.path["id"])
+        return self._thread_back(call, reply["post_id"], f"reply-{call.path['id']}")
+
+    # -- follow the author, watch / mute the thread (idempotent toggles)
+
+    def _thread_toggle(self, call: PageCall, name: str, target_id: str, post_id: str):
+        on = call.raw_form.get("on") == "1"
+        rpc = {"follow": self.feeds.follow, "watch": self.feeds.watch,
+               "mute": self.feeds.mute}[name]
+        _, problem = call.attempt(rpc, call.actor, target_id, on)
+        context = {"name": name, "target_id": target_id, "post_id": post_id}
+        if problem is not None:
+            return self._thread_failed(call, problem, "posts/_toggle.html", on=not on, **context)
+        if is_htmx(call):
+            return call.render("posts/_toggle.html", on=on, error=None, **context)
+        return self._thread_back(call, post_id)
+
+    @page("POST", "/posts/{id}/watch", auth="member", path_params=POST_PATH)
+    def thread_watch_page(self, call: PageCall):
+        return self._thread_toggle(call, "watch", call.path["id"], call.path["id"])
+
+    @page("POST", "/posts/{id}/mute", auth="member", path_params=POST_PATH)
+    def thread_mute_page(self, call: PageCall):
+        return self._thread_toggle(call, "mute", call.path["id"], call.path["id"])
+
+    @page("POST", "/members/{id}/follow", auth="member", path_params=USER_PATH)
+    def thread_follow_page(self, call: PageCall):
+        post_id = call.raw_form.get("post_id", "")
+        if not ids.POST.matches(post_id):
+            post_id = ""
+        answer = self._thread_toggle(call, "follow", call.path["id"], post_id)
+        if not post_id and not is_htmx(call):
+            return call.redirect(f"/members/{call.path['id']}")
+        return answer
+
+    # -- edit (with the visible history) and delete: whole-page forms
+
+    def _thread_render_edit(self, call: PageCall, target_type: str, item: dict[str, Any],
+                   form: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200):
+        return call.render("posts/edit.html", status=status, target_type=target_type,
+                           item=item, form=form, errors=errors or {},
+                           field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
+                           noindex=True, title=call.t("contribute.edit_title"))
+
+    @page("GET", "/posts/{id}/edit", auth="member", path_params=POST_PATH)
+    def thread_edit_post_form_page(self, call: PageCall):
+        post = self.posts.get_post(call.actor, call.path["id"])
+        draft = post.get("draft") or {}
+        return self._thread_render_edit(call, "post", post, {
+            "title": draft.get("title") or post.get("title") or "",
+            "body": draft.get("body") or post.get("body") or ""})
+
+    @page("POST", "/posts/{id}/edit", auth="member", path_params=POST_PATH)
+    def thread_edit_post_page(self, call: PageCall):
+        form = {"title": call.raw_form.get("title", "").strip(),
+                "body": call.raw_form.get("body", "")}
+        _, problem = call.attempt(self.posts.edit_post, call.actor, call.path["id"], form)
+        if problem is not None:
+            post = self.posts.get_post(call.actor, call.path["id"])
+            return self._thread_render_edit(call, "post", post, form, _errors(call, problem),
+                                   problem.status)
+        call.cookies.notice("edited")
+        return self._thread_back(call, call.path["id"])
+
+    @page("GET", "/replies/{id}/edit", auth="member", path_params=REPLY_PATH)
+    def thread_edit_reply_form_page(self, call: PageCall):
+        reply = self.posts.get_reply(call.actor, call.path["id"])
+        draft = reply.get("draft") or {}
+        return self._thread_render_edit(call, "reply", reply,
+                               {"body": draft.get("body") or reply.get("body") or ""})
+
+    @page("POST", "/replies/{id}/edit", auth="member", path_params=REPLY_PATH)
+    def thread_edit_reply_page(self, call: PageCall):
+        form = {"body": call.raw_form.get("body", "")}
+        _, problem = call.attempt(self.posts.edit_reply, call.actor, call.path["id"], form)
+        reply = self.posts.get_reply(call.actor, call.path["id"])
+        if problem is not None:
+            return self._thread_render_edit(call, "reply", reply, form, _errors(call, problem),
+                                   problem.status)
+        call.cookies.notice("edited")
+        return self._thread_back(call, reply["post_id"], f"reply-{reply['id']}")
+
+    @page("POST", "/posts/{id}/delete", auth="member", path_params=POST_PATH)
+    def thread_delete_post_page(self, call: PageCall):
+        _, problem = call.attempt(self.posts.delete_post, call.actor, call.path["id"])
+        if problem is not None:
+            return render_problem(call, problem.status)
+        call.cookies.notice("deleted")
+        return self._thread_back(call, call.path["id"])
+
+    @page("POST", "/replies/{id}/delete", auth="member", path_params=REPLY_PATH)
+    def thread_delete_reply_page(self, call: PageCall):
+        reply = self.posts.get_reply(call.actor, call.path["id"])
+        _, problem = call.attempt(self.posts.delete_reply, call.actor, call.path["id"])
+        if problem is not None:
+            return render_problem(call, problem.status)
+        call.cookies.notice("deleted")
+        return self._thread_back(call, reply["post_id"], f"reply-{call.path['id']}")
+
+    @page("GET", "/posts/{id}/history", path_params=POST_PATH)
+    def thread_post_history_page(self, call: PageCall):
+        post = self.posts.get_post(call.actor, call.path["id"])
+        history = self.posts.history(call.actor, call.path["id"])
+        return call.render("posts/history.html", item=post, post_id=post["id"],
+                           revisions=list(reversed(history["revisions"])), noindex=True,
+                           title=call.t("contribute.history_title"))
+
+    @page("GET", "/replies/{id}/history", path_params=REPLY_PATH)
+    def thread_reply_history_page(self, call: PageCall):
+        reply = self.posts.get_reply(call.actor, call.path["id"])
+        history = self.posts.reply_history(call.actor, call.path["id"])
+        return call.render("posts/history.html", item=reply, post_id=reply["post_id"],
+                           revisions=list(reversed(history["revisions"])), noindex=True,
+                           title=call.t("contribute.history_title"))
