@@ -4,7 +4,7 @@ The form posts to this page, which calls posts' `create_post` exactly as `POST /
 does (the service validates and decides; its field errors come back next to the fields). With
 JavaScript on, gateway/web/static/js/compose.js adds what needs no round trip to the page (the
 confidential-data warning while typing, from the same rules as the server's detector) and what
-the API serves (Markdown preview, similar questions, categories and tag suggestions). Without
+the API serves (Markdown preview, similar questions, tag suggestions). Without
 JavaScript the "Preview" button posts the form and the page comes back with the preview.
 """
 from __future__ import annotations
@@ -52,7 +52,9 @@ class ComposePages:
         found = (preview or {}).get("confidential") or []
         warning = call.t("compose.confidential_warning",
                          kinds=", ".join(labels[kind] for kind in found)) if found else None
+        categories = self.posts.list_categories(call.actor)["items"]
         return call.render("posts/compose.html", status=status, form=form, errors=errors,
+                           categories=categories,
                            field_errors={k: v for k, v in errors.items() if k != "form"},
                            preview=preview, confidential_warning=warning, kind_labels=labels,
                            kinds=MEMBER_KINDS, noindex=True, section="write",

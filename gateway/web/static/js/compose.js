@@ -1,8 +1,7 @@
 // The compose screen, enhanced: a warning while typing when the text looks like confidential data
 // (checked here, in the page, with the server detector's rules: confidential.js), the Markdown
 // preview without leaving the page (POST /api/v1/previews), similar questions while typing a
-// question's title (GET /api/v1/posts/similar), categories and tag suggestions (GET
-// /api/v1/categories, /api/v1/tags?prefix=). Without this script the form still works: the
+// question's title (GET /api/v1/posts/similar), tag suggestions (GET /api/v1/tags?prefix=). Without this script the form still works: the
 // "Preview" button posts it and the page comes back with the preview.
 import { api, announce } from "./api.js";
 import { confidentialKinds } from "./confidential.js";
@@ -87,7 +86,7 @@ if (form) {
       similar.hidden = true;
       return;
     }
-    const page = await getJson(`/api/v1/posts/similar?title=${encodeURIComponent(text)}&limit=5`);
+    const page = await getJson(`/api/v1/posts/similar?title=${encodeURIComponent(text)}&kind=question&limit=5`);
     const items = (page && page.items) || [];
     similarList.replaceChildren(...items.map((post) => {
       const item = document.createElement("li");
@@ -104,28 +103,22 @@ if (form) {
     if (event.target.name === "kind") showSimilar();
   });
 
-  // -- categories and tag suggestions (datalists: the fields stay free text)
+  // -- tag suggestions (a datalist: the field stays free text)
   const option = (value, label) => {
     const element = document.createElement("option");
     element.value = value;
     if (label) element.label = label;
     return element;
   };
-  getJson("/api/v1/categories").then((result) => {
-    const categories = (result && (result.items || result.categories)) || [];
-    const lang = document.documentElement.lang;
-    document.getElementById("category-options").replaceChildren(...categories.map((category) =>
-      option(category.slug, (category.name && (category.name[lang] || category.name.fr)) || "")));
-  });
   const tags = form.querySelector("#field-tags");
   tags.addEventListener("input", debounce(async () => {
     const words = tags.value.split(/[\s,]+/);
     const prefix = words[words.length - 1];
     if (!prefix) return;
     const result = await getJson(`/api/v1/tags?prefix=${encodeURIComponent(prefix)}`);
-    const found = (result && (result.items || result.tags)) || [];
+    const found = (result && result.items) || [];
     const before = words.slice(0, -1).join(" ");
     document.getElementById("tag-options").replaceChildren(...found.map((tag) =>
-      option(`${before ? `${before} ` : ""}${tag.tag || tag.name || tag}`)));
+      option(`${before ? `${before} ` : ""}${tag.slug}`, tag.tag)));
   }, 200));
 }
