@@ -44,6 +44,7 @@ from .routes.posts import PostsRoutes
 from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
 from .web.pages.compose import ComposePages
+from .web.pages.console import ConsolePages
 from .web.pages.public import PublicPages
 from .web.pages.thread_actions import ThreadActionPages
 
@@ -60,5 +61,5 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      FeedsRoutes, NotificationsRoutes, ConversationsRoutes, LiveRoutes,
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
-                     ThreadActionPages):
+                     ThreadActionPages, ConsolePages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

@@ -45,6 +45,13 @@ DEVICES = {
     "phone": {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
     "desktop": {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False},
 }
+# The staff console is built for tablets and desktops: its tests (fixture `console`) run at a
+# tablet size instead of the phone size.
+CONSOLE_DEVICES = {
+    "desktop": DEVICES["desktop"],
+    "tablet": {"width": 820, "height": 1180, "deviceScaleFactor": 2, "mobile": True},
+}
+SIZES = {**DEVICES, **CONSOLE_DEVICES}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WAIT_SECONDS = 15
 # Installed before any page script: CSP violations and uncaught errors, read by Site.check().
@@ -80,7 +87,7 @@ def _start_browser(device: str) -> webdriver.Chrome:
             pytest.fail(f"{path} is missing: `make {target}` installs it", pytrace=False)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    size = DEVICES[device]
+    size = SIZES[device]
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                      f"--window-size={size['width']},{size['height']}", "--lang=fr-FR"):
         options.add_argument(argument)
@@ -220,6 +227,15 @@ class Site:
 def site(request, browsers, demo):
     driver = browsers(request.param)
     driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
+    driver.delete_all_cookies()
+    return Site(driver=driver, device=request.param, base_url=demo.base_url)
+
+
+@pytest.fixture(params=list(CONSOLE_DEVICES), ids=list(CONSOLE_DEVICES))
+def console(request, browsers, demo):
+    """Like `site`, at the console's sizes (desktop 1366×768, tablet 820×1180)."""
+    driver = browsers(request.param)
+    driver.get(demo.base_url + "/robots.txt")
     driver.delete_all_cookies()
     return Site(driver=driver, device=request.param, base_url=demo.base_url)
 

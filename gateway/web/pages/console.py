@@ -1,0 +1,196 @@
+"""The community managers' console (`/console/...`): the moderation queue first.
+
+Every console URL answers 404 to anyone who is not a community manager or an admin (members,
+anonymous visitors, advisors): the console's existence is not advertised. Every action goes
+through the same RPC, with the same actor, as its `/api/v1` route, so the services' own
+authorization decides (a CM cannot do an admin's action from here either).
+
+The queue is designed for speed: the oldest item opens with the queue, the detector's findings
+are highlighted, the proposed masked version is already in the editor, and one key acts
+(console.js: j/k, a, r, e); with JavaScript each decision swaps in the next item without a
+reload, and the list follows other CMs' decisions by polling the API with an ETag.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import RpcProxy
+
+from gateway.routes.moderation import ITEM_PATH, MEMBER_PATH
+from services.moderation.schemas import (
+    QUEUE_FILTERS,
+    REJECT_REASONS,
+    DecisionSchema,
+    NoteSchema,
+)
+from services.shared import ids
+from services.shared.errors import NotFound
+
+from ..page import PageCall, gather, page
+
+CONSOLE_ROLES = {"community_manager", "admin"}
+QUEUE_PAGE = 30
+AUTHOR_HISTORY = 5
+CLOSE_TO_TARGET = 0.75  # an item past three quarters of its target is shown as close
+
+
+class QueueScreenQuery(Schema):
+    reason = fields.String(validate=validate.OneOf(QUEUE_FILTERS))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    item = ids.MODERATION_ITEM.field()
+    done = fields.String(validate=validate.OneOf(["approve", "reject", "redact"]))
+
+
+def require_console(call: PageCall) -> None:
+    """404 for whoever may not use the console (its URLs are not advertised)."""
+    roles = set((call.actor or {}).get("roles") or ())
+    if call.actor is None or call.actor.get("kind") == "service" or not roles & CONSOLE_ROLES:
+        raise NotFound("no such page", {"path": call.request.path})
+
+
+def highlighted(text: str | None, findings: list[dict[str, Any]], field: str
+                ) -> list[dict[str, Any]]:
+    """`text` cut into pieces, those the detector found marked with their kind (for <mark>)."""
+    text = text or ""
+    pieces, at = [], 0
+    for finding in sorted((f for f in findings if f.get("field") == field),
+                          key=lambda f: f["start"]):
+        start, end = max(finding["start"], at), min(finding["end"], len(text))
+        if start >= end:
+            continue
+        if start > at:
+            pieces.append({"text": text[at:start], "kind": None})
+        pieces.append({"text": text[start:end], "kind": finding["kind"]})
+        at = end
+    if at < len(text) or not pieces:
+        pieces.append({"text": text[at:], "kind": None})
+    return pieces
+
+
+def urgency(item: dict[str, Any]) -> str:
+    """ok | close | past: an item's wait against its response-time target."""
+    target = item.get("target_seconds") or 0
+    if item.get("breached"):
+        return "past"
+    if target and (item.get("waiting_seconds") or 0) >= CLOSE_TO_TARGET * target:
+        return "close"
+    return "ok"
+
+
+def duration(call: PageCall, seconds: float | None) -> str:
+    """A wait, short: 45 s, 12 min, 3 h 05, 2 d (in the reader's language)."""
+    seconds = max(0, int(seconds or 0))
+    if seconds < 60:
+        return call.t("console.seconds", count=seconds)
+    if seconds < 3600:
+        return call.t("console.minutes", count=seconds // 60)
+    if seconds < 48 * 3600:
+        return call.t("console.hours", hours=seconds // 3600,
+                      minutes=f"{seconds % 3600 // 60:02d}")
+    return call.t("console.days", count=seconds // 86400)
+
+
+def queue_href(reason: str | None = None, item: str | None = None,
+               cursor: str | None = None, done: str | None = None) -> str:
+    params = [(k, v) for k, v in (("reason", reason), ("cursor", cursor), ("item", item),
+                                  ("done", done)) if v]
+    return "/console/moderation" + (f"?{urlencode(params)}" if params else "")
+
+
+class ConsolePages:
+    moderation = RpcProxy("moderation")
+    identity = RpcProxy("identity")
+    posts = RpcProxy("posts")
+
+    @page("GET", "/console")
+    def console_home_page(self, call: PageCall):
+        require_console(call)
+        return call.redirect("/console/moderation")
+
+    @page("GET", "/console/moderation", query=QueueScreenQuery)
+    def console_queue_page(self, call: PageCall):
+        require_console(call)
+        return self._queue_screen(call, call.query)
+
+    def _queue_screen(self, call: PageCall, query: dict[str, Any], status: int = 200,
+                      problem: Any = None, draft: dict[str, Any] | None = None):
+        reason = query.get("reason")
+        listing = {"limit": QUEUE_PAGE, **({"reason": reason} if reason else {}),
+                   **({"cursor": query["cursor"]} if query.get("cursor") else {})}
+        queue = self.moderation.queue(call.actor, listing)
+        items = queue["items"]
+        wanted = query.get("item")
+        current = next((item for item in items if item["id"] == wanted), None)
+        gone = False
+        if wanted and current is None:
+            # not on this page: decided meanwhile (by another CM), or further down the queue
+            current, _ = call.attempt(self.moderation.get_item, call.actor, wanted)
+            gone = current is not None and current.get("state") not in ("held", "review")
+        if current is None and items:
+            current = items[0]
+        author = notes = None
+        history: list[dict[str, Any]] = []
+        if current is not None and not gone:
+            found = gather(
+                author=self.identity.get_user.call_async(current["author_id"]),
+                notes=self.moderation.member_notes.call_async(call.actor, current["author_id"]),
+                history=self.posts.list_posts.call_async(
+                    call.actor, {"author": current["author_id"], "limit": AUTHOR_HISTORY}))
+            author, notes = found["author"], found["notes"]
+            history = found["history"]["items"]
+        position = next((n for n, item in enumerate(items) if current and
+                         item["id"] == current["id"]), None)
+        neighbours = {
+            "previous": items[position - 1]["id"] if position else None,
+            "next": items[position + 1]["id"] if position is not None
+            and position + 1 < len(items) else None,
+        }
+        filters = [{"reason": None, "label": "console.filter_all"}] + [
+            {"reason": name, "label": f"console.filter_{name}"} for name in QUEUE_FILTERS]
+        return call.render(
+            "console/moderation.html", status=status, title=call.t("console.queue_title"),
+            noindex=True, section="console", console_tab="moderation",
+            items=items, waiting=queue.get("waiting", 0), current=current, gone=gone,
+            author=author, notes=notes, history=history, neighbours=neighbours, reason=reason,
+            filters=filters, reject_reasons=list(REJECT_REASONS), done=query.get("done"),
+            next_page=queue_href(reason, cursor=queue["next_cursor"])
+            if queue.get("next_cursor") else None,
+            queue_href=queue_href, urgency=urgency, highlighted=highlighted,
+            duration=lambda seconds: duration(call, seconds),
+            problem=problem, draft=draft or {},
+            decision_query="?" + urlencode([(k, v) for k, v in (
+                ("reason", reason), ("next_item", neighbours["next"])) if v]),
+            poll_url="/api/v1/moderation/queue?" + urlencode(listing))
+
+    @page("POST", "/console/moderation/items/{id}/decision", path_params=ITEM_PATH,
+          form=DecisionSchema)
+    def console_decide_page(self, call: PageCall):
+        """approve | reject (reason code) | redact (the CM's text): the API's decision RPC."""
+        require_console(call)
+        # where to go next travels in the action's query (the form is the API's body)
+        reason = call.request.args.get("reason") or None
+        reason = reason if reason in QUEUE_FILTERS else None
+        upcoming = call.request.args.get("next_item") or None
+        back = {"reason": reason, "item": call.path["id"]}
+        if call.form_errors:
+            return self._queue_screen(call, back, 400, {"errors": call.form_errors},
+                                      call.raw_form)
+        _, problem = call.attempt(self.moderation.decide, call.actor, call.path["id"],
+                                  call.form)
+        if problem is not None:
+            return self._queue_screen(call, back, problem.status, problem.body, call.raw_form)
+        if upcoming is not None and not ids.MODERATION_ITEM.matches(upcoming):
+            upcoming = None
+        return call.redirect(queue_href(reason, upcoming, done=call.form["decision"]))
+
+    @page("POST", "/console/members/{id}/notes", path_params=MEMBER_PATH, form=NoteSchema)
+    def console_note_page(self, call: PageCall):
+        """A CM note on a member, from the queue (back to the item it was written from)."""
+        require_console(call)
+        item = call.request.args.get("item") or None
+        item = item if item and ids.MODERATION_ITEM.matches(item) else None
+        if call.form_errors is None:
+            self.moderation.note_member(call.actor, call.path["id"], call.form)
+        return call.redirect(queue_href(item=item) + "#author-notes")

@@ -1,0 +1,209 @@
+// The moderation queue, fast: one key per action, no reload between items, live list.
+//
+// The page works without this module (links and forms). With it:
+// - j / k open the next / previous item, a approves, r goes to the rejection reason, e to the
+//   masked version's editor, Ctrl+Enter (or Cmd+Enter) there publishes it; keys typed in a field
+//   stay in the field;
+// - items, decisions and notes are fetched and swapped in place (the server answers the same
+//   page it would render after a redirect), focus goes to the item's heading and the outcome
+//   is announced;
+// - the list follows other CMs' decisions and new arrivals: the queue API is polled with
+//   If-None-Match every POLL_MS (304 until it changes); an item decided elsewhere while open is
+//   marked as gone and its actions disabled.
+import { api, announce } from "./api.js";
+
+const POLL_MS = 4000;
+let etag = null;
+let polling = null;
+
+function root() {
+  return document.getElementById("console");
+}
+
+function typing(target) {
+  return target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+
+async function swap(response, { push }) {
+  const html = await response.text();
+  const next = new DOMParser().parseFromString(html, "text/html");
+  const fresh = next.getElementById("console");
+  if (!fresh) {
+    window.location.assign(response.url);
+    return;
+  }
+  root().replaceWith(fresh);
+  document.title = next.title;
+  const csrf = next.querySelector('meta[name="csrf-token"]');
+  if (csrf) document.querySelector('meta[name="csrf-token"]').content = csrf.content;
+  if (push) history.pushState({ console: true }, "", response.url);
+  else history.replaceState({ console: true }, "", response.url);
+  const heading = document.getElementById("item-heading");
+  if (heading) heading.focus({ preventScroll: false });
+  const alert = document.getElementById("form-alert");
+  const done = document.getElementById("console-done");
+  if (alert) {
+    alert.focus();
+  } else if (done) {
+    announce(done.textContent.trim() + " " + (heading ? heading.textContent.trim() : ""));
+  } else if (heading) {
+    announce(heading.textContent.trim());
+  }
+  etag = null; // the new view polls its own filter
+  schedule();
+}
+
+async function open(url, push = true) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (response.redirected && !new URL(response.url).pathname.startsWith("/console")) {
+    window.location.assign(url); // signed out meanwhile: let the site handle it
+    return;
+  }
+  await swap(response, { push });
+}
+
+async function submit(form) {
+  const response = await fetch(form.action, {
+    method: "POST", body: new FormData(form), credentials: "same-origin",
+    headers: { Accept: "text/html" },
+  });
+  if (response.status === 401 || response.status === 403) {
+    form.submit(); // let the page-level session handling (refresh, sign-in) take over
+    return;
+  }
+  await swap(response, { push: false });
+}
+
+function neighbour(step) {
+  const links = [...document.querySelectorAll(".queue-item a")];
+  if (!links.length) return null;
+  const at = links.findIndex((link) => link.getAttribute("aria-current") === "true");
+  const index = at === -1 ? 0 : at + step;
+  return links[index] || null;
+}
+
+function disableActions(message) {
+  const gone = document.getElementById("item-gone");
+  if (gone && gone.hidden) {
+    gone.hidden = false;
+    announce(message || gone.textContent.trim());
+  }
+  for (const button of document.querySelectorAll("#queue-detail form.decision button")) {
+    button.disabled = true;
+  }
+}
+
+async function poll() {
+  const console_ = root();
+  if (!console_ || document.hidden) return schedule();
+  const headers = etag ? { "If-None-Match": etag } : {};
+  let response;
+  try {
+    response = await api(console_.dataset.pollUrl, { headers });
+  } catch {
+    return schedule();
+  }
+  if (response.status === 200) {
+    const first = etag === null;
+    etag = response.headers.get("ETag");
+    const page = await response.json();
+    const current = console_.dataset.current;
+    if (current && console_.dataset.gone !== "true" &&
+        !page.items.some((item) => item.id === current)) {
+      disableActions();
+    }
+    if (!first || listDiffers(page)) await refreshList();
+  }
+  schedule();
+}
+
+function listDiffers(page) {
+  const shown = [...document.querySelectorAll(".queue-item")].map((li) => li.dataset.item);
+  const now = page.items.map((item) => item.id);
+  return shown.length !== now.length || shown.some((id, n) => id !== now[n]);
+}
+
+async function refreshList() {
+  const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (!response.ok) return;
+  const next = new DOMParser().parseFromString(await response.text(), "text/html");
+  const focused = document.activeElement && document.activeElement.closest(".queue-item");
+  for (const id of ["queue-list", "queue-count"]) {
+    const fresh = next.getElementById(id);
+    const old = document.getElementById(id);
+    if (fresh && old) old.replaceWith(fresh);
+  }
+  // the list's current item stays the one open here, even if it left the queue
+  const current = root().dataset.current;
+  for (const link of document.querySelectorAll(".queue-item a")) {
+    const here = link.parentElement.dataset.item === current;
+    link.parentElement.classList.toggle("is-current", here);
+    if (here) link.setAttribute("aria-current", "true");
+    else link.removeAttribute("aria-current");
+  }
+  if (focused) {
+    const same = document.querySelector(`.queue-item[data-item="${focused.dataset.item}"] a`);
+    if (same) same.focus();
+  }
+  announce(document.getElementById("queue-count")?.textContent.trim() || "");
+}
+
+function schedule() {
+  clearTimeout(polling);
+  polling = setTimeout(poll, POLL_MS);
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest(".queue-item a, .console-filters a, .queue .more");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  open(link.href);
+});
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.closest("#console") || !(form.matches("form.decision") || form.matches(".note-form"))) return;
+  event.preventDefault();
+  const button = form.querySelector("button[type=submit]");
+  if (button) button.disabled = true;
+  submit(form);
+});
+
+document.addEventListener("keydown", (event) => {
+  if (!root()) return;
+  if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.id === "redact-body") {
+    event.preventDefault();
+    document.getElementById("redact-form").requestSubmit();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  const actions = {
+    j: () => neighbour(1)?.click(),
+    k: () => neighbour(-1)?.click(),
+    a: () => {
+      const form = document.getElementById("approve-form");
+      if (form && !form.querySelector("button").disabled) form.requestSubmit();
+    },
+    r: () => document.getElementById("reject-reason")?.focus(),
+    e: () => {
+      const editor = document.getElementById("redact-body");
+      if (!editor) return;
+      editor.focus();
+      const mask = editor.value.indexOf("•");
+      const at = mask === -1 ? editor.value.length : mask;
+      editor.setSelectionRange(at, at);
+    },
+  };
+  const action = actions[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+});
+
+window.addEventListener("popstate", () => {
+  if (root()) open(location.href, false);
+});
+
+if (root()) schedule();

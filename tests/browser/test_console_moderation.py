@@ -1,0 +1,181 @@
+"""The community managers' moderation queue in the browser, at desktop and tablet sizes: a held
+IBAN question cleared from the keyboard (open -> adjust the mask -> redact and publish), what
+members then see, two CMs on the queue at once, and the console's 404 for everyone else."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import requests
+from selenium.webdriver.common.keys import Keys
+
+from ..e2e.test_moderation_flow import IBAN, IBAN_DIGITS, queued
+from ..e2e.test_posts_flow import staff, submit, visible
+from .conftest import Site
+
+MORE_PAGES = 10
+
+
+def held_iban_question(platform, api) -> tuple[dict, str]:
+    """A member's question holding an IBAN, waiting in the queue: (the post, its item id)."""
+    author = api.new_user()
+    question = submit(api, author, title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
+                      body=f"Bonjour, mon IBAN est {IBAN}, pourquoi mon virement est bloqué ?")
+    return question, queued(api, staff(platform), question["id"])["id"]
+
+
+def item_link(site: Site, item_id: str):
+    """The item's entry in the list on screen, following "next items" as a CM would."""
+    for _ in range(MORE_PAGES):
+        found = site.find_all(f'.queue-item[data-item="{item_id}"] a')
+        if found:
+            return found[0]
+        more = site.find_all(".queue .more")
+        assert more, f"{item_id} is not in the queue"
+        before = site.driver.current_url
+        more[0].click()
+        site.wait_for(lambda before=before: site.driver.current_url != before,
+                      "the next page of the queue")
+    raise AssertionError(f"{item_id} not found in {MORE_PAGES} pages")
+
+
+def opened(site: Site, item_id: str) -> bool:
+    return site.find("#console").get_attribute("data-current") == item_id
+
+
+def press(site: Site, *keys: str) -> None:
+    site.driver.switch_to.active_element.send_keys(*keys)
+
+
+def test_a_cm_clears_a_held_iban_question_from_the_keyboard_and_members_see_only_the_mask(
+        console, platform, api):
+    question, item_id = held_iban_question(platform, api)
+    console.sign_in("cm1@demo.agora")
+    console.click_link("Console")
+    console.wait_for_path("/console/moderation")
+    console.check()
+    console.driver.execute_script("window.__sameDocument = true")
+
+    started = time.monotonic()  # the CM's path starts on the queue
+    console.click_link("Détecteur")
+    console.wait_for(lambda: console.find(".console-filters a[aria-current=page]").text
+                     == "Détecteur", "the detector filter")
+    item_link(console, item_id).click()
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    marks = console.find_all("#review-text mark.finding")
+    assert len(marks) == 1 and IBAN_DIGITS in marks[0].text
+    console.screenshot("console-iban-1-open")
+
+    press(console, "e")
+    editor = console.wait_for(lambda: (active := console.driver.switch_to.active_element)
+                              .get_attribute("id") == "redact-body" and active, "the editor")
+    assert IBAN_DIGITS not in editor.get_attribute("value") and "•" in editor.get_attribute(
+        "value")
+    editor.send_keys(Keys.CONTROL, Keys.END, Keys.NULL, " (coordonnées bancaires retirées)")
+    console.screenshot("console-iban-2-adjusted")
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    console.wait_for(lambda: "Version masquée publiée" in console.find("#console").text,
+                     "the redaction confirmed")
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, f"the IBAN path took {elapsed:.1f} s"
+    assert console.driver.execute_script("return window.__sameDocument === true"), "reloaded"
+    assert not console.find_all(f'.queue-item[data-item="{item_id}"]')
+    console.check()
+    console.screenshot("console-iban-3-published")
+
+    visible(api, question["id"])  # the published event reached the posts' read model
+    console.driver.delete_all_cookies()  # a visitor, then a member, read the thread
+    for reader in (None, "member2@demo.agora"):
+        if reader:
+            console.sign_in(reader, next_path=f"/posts/{question['id']}")
+        else:
+            console.visit(f"/posts/{question['id']}")
+        console.wait_for(lambda: "coordonnées bancaires retirées" in console.text(),
+                         "the redacted text")
+        assert "Modifié par les community managers" in console.text()
+        assert IBAN_DIGITS not in console.driver.page_source
+        console.check()
+    console.screenshot("console-iban-4-member-view")
+
+
+def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_reloading(
+        browsers, demo, platform, api):
+    first, second = (Site(driver=browsers(device), device=device, base_url=demo.base_url)
+                     for device in ("desktop", "tablet"))
+    for site in (first, second):
+        site.driver.get(demo.base_url + "/robots.txt")
+        site.driver.delete_all_cookies()
+    _, item_id = held_iban_question(platform, api)
+    first.sign_in("cm1@demo.agora", next_path=f"/console/moderation?item={item_id}")
+    second.sign_in("cm2@demo.agora", next_path=f"/console/moderation?item={item_id}")
+    for site in (first, second):
+        site.wait_for(lambda site=site: opened(site, item_id), "the same item open")
+        site.check()
+    second.driver.execute_script("window.__sameDocument = true")
+
+    first.find("#item-heading")
+    press(first, "a")
+    first.wait_for(lambda: "Élément approuvé" in first.find("#console").text, "approved")
+
+    gone = second.find("#item-gone")
+    second.wait_for(lambda: gone.is_displayed(), "the other CM's decision shown")
+    assert "vient de traiter" in gone.text
+    second.wait_for(lambda: not second.find_all(f'.queue-item[data-item="{item_id}"]'),
+                    "the item gone from the list")
+    assert all(not button.is_enabled() for button in second.find_all(
+        "#queue-detail form.decision button"))
+    second.check()
+    second.screenshot("console-two-cms")
+
+    waiting = second.find("#queue-count").text
+    held_iban_question(platform, api)  # a new item arrives
+    second.wait_for(lambda: second.find("#queue-count").text not in ("", waiting),
+                    "the count follows arrivals")
+    assert second.driver.execute_script("return window.__sameDocument === true"), "reloaded"
+
+
+def test_j_and_k_move_through_the_queue_and_the_shortcuts_are_on_screen(console, platform, api):
+    ids = [held_iban_question(platform, api)[1] for _ in range(2)]
+    console.sign_in("cm1@demo.agora", next_path=f"/console/moderation?item={ids[0]}")
+    console.wait_for(lambda: opened(console, ids[0]), "the first item")
+    console.find(".shortcuts summary").click()
+    assert "élément suivant / précédent" in console.find(".shortcuts").text
+    console.check()
+    console.find("#item-heading")
+    press(console, "j")
+    console.wait_for(lambda: not opened(console, ids[0]), "the next item")
+    press(console, "k")
+    console.wait_for(lambda: opened(console, ids[0]), "back to the first item")
+    press(console, "r")
+    assert console.driver.switch_to.active_element.get_attribute("id") == "reject-reason"
+    console.screenshot("console-queue-shortcuts")
+
+
+def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, demo, platform):
+    site.visit("/console/moderation")
+    assert site.heading("Page introuvable", 1)
+    site.sign_in("member1@demo.agora")
+    assert not [a for a in site.find_all(".main-nav a") if a.text.strip() == "Console"]
+    for path in ("/console", "/console/moderation", "/console/moderation?reason=flags"):
+        site.visit(path)
+        assert site.heading("Page introuvable", 1), path
+    status = site.driver.execute_async_script("""
+        const done = arguments[0];
+        const token = document.querySelector('meta[name="csrf-token"]').content;
+        fetch("/console/moderation/items/p0123456789abcdef0123.r1/decision", {
+          method: "POST", credentials: "same-origin",
+          headers: {"Content-Type": "application/x-www-form-urlencoded"},
+          body: new URLSearchParams({csrf_token: token, decision: "approve"}),
+        }).then(r => done(r.status));
+    """)
+    assert status == 404
+    site.screenshot("console-404-member")
+
+    # the same answers by status, for a member's and a CM's sessions
+    member, manager = platform.api.new_user(), staff(platform)
+    for user, expected in ((member, 404), (None, 404), (manager, 200)):
+        cookies = {"agora_at": user.access_token} if user else {}
+        answer = requests.get(demo.base_url + "/console/moderation", cookies=cookies,
+                              headers={"Accept": "text/html"}, timeout=10,
+                              allow_redirects=False)
+        assert answer.status_code == expected, (user, answer.status_code)
