@@ -204,11 +204,17 @@ class Site:
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
-    def sign_in(self, email: str, password: str = DEMO_PASSWORD, next_path: str = "/") -> None:
+    def sign_in(self, email: str, password: str = DEMO_PASSWORD, next_path: str = "/",
+                device=None) -> None:
+        """Through the login form; staff (`device`: their authenticator, a TotpDevice) then
+        type the code the second step asks for."""
         self.visit(f"/login?next={next_path}")
         self.fill(self.t("E-mail address", "Adresse e-mail"), email)
         self.fill(self.t("Password", "Mot de passe"), password)
         self.find("form[action='/login'] button[type=submit]").click()
+        if device is not None:
+            self.find("form[action^='/login/code'] #field-code").send_keys(device.next_code())
+            self.find("form[action^='/login/code'] button[type=submit]").click()
         self.wait_for(lambda: "/login" not in self.driver.current_url, "signed in")
 
     def t(self, english: str, french: str) -> str:

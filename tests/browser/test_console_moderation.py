@@ -6,8 +6,11 @@ from __future__ import annotations
 import time
 import uuid
 
+import pyotp
 import requests
 from selenium.webdriver.common.keys import Keys
+
+from services.shared.gateway_client import TotpDevice
 
 from ..e2e.test_moderation_flow import IBAN, IBAN_DIGITS, queued
 from ..e2e.test_posts_flow import staff, submit, visible
@@ -50,7 +53,8 @@ def press(site: Site, *keys: str) -> None:
 def test_a_cm_clears_a_held_iban_question_from_the_keyboard_and_members_see_only_the_mask(
         console, platform, api):
     question, item_id = held_iban_question(platform, api)
-    console.sign_in("cm1@demo.agora")
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device)
     console.click_link("Console")
     console.wait_for_path("/console/moderation")
     console.check()
@@ -106,8 +110,10 @@ def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_rel
         site.driver.get(demo.base_url + "/robots.txt")
         site.driver.delete_all_cookies()
     _, item_id = held_iban_question(platform, api)
-    first.sign_in("cm1@demo.agora", next_path=f"/console/moderation?item={item_id}")
-    second.sign_in("cm2@demo.agora", next_path=f"/console/moderation?item={item_id}")
+    for site in (first, second):
+        manager = staff(platform)
+        site.sign_in(manager.email, manager.password, device=manager.device,
+                     next_path=f"/console/moderation?item={item_id}")
     for site in (first, second):
         site.wait_for(lambda site=site: opened(site, item_id), "the same item open")
         site.check()
@@ -136,7 +142,9 @@ def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_rel
 
 def test_j_and_k_move_through_the_queue_and_the_shortcuts_are_on_screen(console, platform, api):
     ids = [held_iban_question(platform, api)[1] for _ in range(2)]
-    console.sign_in("cm1@demo.agora", next_path=f"/console/moderation?item={ids[0]}")
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={ids[0]}")
     console.wait_for(lambda: opened(console, ids[0]), "the first item")
     console.find(".shortcuts summary").click()
     assert "élément suivant / précédent" in console.find(".shortcuts").text
@@ -149,6 +157,29 @@ def test_j_and_k_move_through_the_queue_and_the_shortcuts_are_on_screen(console,
     press(console, "r")
     assert console.driver.switch_to.active_element.get_attribute("id") == "reject-reason"
     console.screenshot("console-queue-shortcuts")
+
+
+def test_a_new_community_manager_enrols_a_second_factor_at_first_sign_in(console, platform,
+                                                                         api):
+    manager = api.register()
+    api.grant(platform.admin, manager, "community_manager")  # never signed in yet
+    console.visit("/login?next=/console")
+    console.fill("Adresse e-mail", manager.email)
+    console.fill("Mot de passe", manager.password)
+    console.find("form[action='/login'] button[type=submit]").click()
+    secret = console.find("#mfa-secret").text
+    assert len(console.find_all(".mfa-recovery li")) == 10
+    assert "otpauth://" in console.find(".mfa-uri").text
+    console.check()
+    console.screenshot("login-second-factor-enrolment")
+    console.fill("Code", "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    console.find("form[action^='/login/code'] button[type=submit]").click()
+    console.wait_for(lambda: "incorrect" in console.find("[role=alert]").text, "wrong code")
+    console.check()
+    console.fill("Code", TotpDevice(secret).next_code())
+    console.find("form[action^='/login/code'] button[type=submit]").click()
+    console.wait_for_path("/console/moderation")
+    console.check()
 
 
 def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, demo, platform):

@@ -13,7 +13,7 @@ from typing import Any
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
-from ...routes.identity import LoginBody, RegisterBody
+from ...routes.identity import LoginBody, RegisterBody, SecondFactorAnswer
 from .. import i18n
 from ..page import PageCall, page
 from ..session import CSRF_COOKIE, REFRESH_COOKIE
@@ -68,7 +68,50 @@ class AccountPages:
             else:
                 message = call.t("account.bad_credentials")
             return self._login_page(call, problem.status, message=message)
-        # Staff with a second factor get their second step here, before any cookie is set.
+        # Staff (and members who turned it on) prove a second factor before any cookie is set.
+        if tokens.get("mfa_setup_required"):
+            enrolment, problem = call.attempt(self.identity.enrol_with_challenge,
+                                              tokens["challenge"])
+            if problem is not None:
+                return self._login_page(call, problem.status,
+                                        message=call.t("account.bad_credentials"))
+            return self._code_page(call, tokens["challenge"], enrolment=enrolment)
+        if tokens.get("mfa_required"):
+            return self._code_page(call, tokens["challenge"])
+        self._start_session(call, tokens)
+        call.cookies.notice("signed_in")
+        return call.redirect(call.next_url())
+
+    def _code_page(self, call: PageCall, challenge: str, status: int = 200, enrolment=None,
+                   message=None, setup: bool = False):
+        """The second step: a code from the authenticator app (or a recovery code); at the
+        first staff login, the new secret and recovery codes first, shown this once."""
+        return call.render("mfa/code.html", status=status, challenge=challenge,
+                           enrolment=enrolment, setup=setup or enrolment is not None,
+                           message=message, next=call.next_url(""),
+                           title=call.t("mfa.title"), noindex=True)
+
+    @page("POST", "/login/code", form=SecondFactorAnswer)
+    def login_code_page(self, call: PageCall):
+        challenge = call.raw_form.get("challenge", "")
+        setup = call.request.args.get("setup") == "1"  # the form is the API's body
+        if call.form_errors:
+            if "challenge" in call.form_errors:
+                return self._login_page(call, 400, message=call.t("mfa.expired"))
+            return self._code_page(call, challenge, 400, setup=setup,
+                                   message=call.t("mfa.code_invalid"))
+        tokens, problem = call.attempt(self.identity.login_second_factor,
+                                       call.form["challenge"], call.form["code"], call.client)
+        if problem is not None:
+            if problem.status == 429:
+                minutes = math.ceil(int(problem.body.get("retry_after") or 60) / 60)
+                message = call.t("account.throttled", minutes=minutes)
+            elif "code" in (problem.body.get("errors") or {}):
+                message = call.t("mfa.code_wrong")
+            else:  # the challenge expired or was used up: start again from the password
+                return self._login_page(call, problem.status, message=call.t("mfa.expired"))
+            return self._code_page(call, challenge, problem.status, setup=setup,
+                                   message=message)
         self._start_session(call, tokens)
         call.cookies.notice("signed_in")
         return call.redirect(call.next_url())
