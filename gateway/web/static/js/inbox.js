@@ -1,0 +1,74 @@
+// The notifications page: mark one or all read without leaving the page (the forms still work
+// without JavaScript); new notifications that arrive while it is open are listed at once.
+import { api, announce } from "./api.js";
+
+const inbox = document.querySelector("[data-inbox]");
+
+function summarise(unread) {
+  const summary = inbox.querySelector("[data-unread-summary]");
+  if (!summary) return;
+  if (unread === 0) summary.textContent = summary.dataset.allRead;
+  else summary.textContent = (unread === 1 ? summary.dataset.one : summary.dataset.other)
+    .replace("{count}", String(unread));
+}
+
+function markShownRead(ids) {
+  for (const item of inbox.querySelectorAll("[data-notification]")) {
+    if (ids && !ids.includes(item.dataset.notification)) continue;
+    item.classList.remove("notification-unread");
+    item.querySelector("[data-unread-badge]")?.remove();
+    item.querySelector("form[data-mark-read]")?.remove();
+  }
+}
+
+async function markRead(form) {
+  const all = form.querySelector("input[name=all]") !== null;
+  const ids = all ? null : [form.querySelector("input[name=ids]").value];
+  const button = form.querySelector("button");
+  button.disabled = true;
+  const response = await api("/api/v1/me/notifications/read", {
+    method: "POST", json: all ? { all: true } : { ids },
+  });
+  if (!response.ok) { form.submit(); return; } // let the server say what went wrong
+  const { unread } = await response.json();
+  markShownRead(ids);
+  summarise(unread);
+  if (unread === 0) inbox.querySelector(".mark-all")?.remove();
+  announce(inbox.dataset[all ? "markedAll" : "markedOne"]);
+}
+
+async function showNew() {
+  // new notifications: read the first page again (the same page, the same RPC) and add the
+  // items this page does not show yet, above the others; what is on screen is left alone
+  const response = await fetch(location.pathname, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html")
+    .querySelector("[data-inbox]");
+  if (!fresh) return;
+  let list = inbox.querySelector("#notification-list");
+  const known = new Set([...inbox.querySelectorAll("[data-notification]")]
+    .map((item) => item.dataset.notification));
+  const added = [...fresh.querySelectorAll("[data-notification]")]
+    .filter((item) => !known.has(item.dataset.notification));
+  if (!added.length) return;
+  if (!list) {
+    list = fresh.querySelector("#notification-list").cloneNode(false);
+    inbox.querySelector(".empty")?.replaceWith(list);
+  }
+  list.prepend(...added.map((item) => document.importNode(item, true)));
+  const summary = fresh.querySelector("[data-unread-summary]");
+  if (summary) inbox.querySelector("[data-unread-summary]").textContent = summary.textContent;
+  if (!inbox.querySelector(".mark-all") && fresh.querySelector(".mark-all")) {
+    inbox.querySelector(".inbox-head").append(document.importNode(fresh.querySelector(".mark-all"), true));
+  }
+}
+
+if (inbox) {
+  inbox.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-mark-read]");
+    if (!form) return;
+    event.preventDefault();
+    markRead(form);
+  });
+  document.addEventListener("agora:notification", () => { if (!location.search) showNew(); });
+}

@@ -1,0 +1,62 @@
+// The live channel (GET /api/v1/me/events): keeps the header's bell current without a reload
+// and tells the page's own scripts what changed, as DOM events on `document`:
+//   agora:refresh       (re)connected or events were dropped: re-read what the page shows
+//   agora:notification  {unread, new: [{id, type}]}
+//   agora:message       {conversation_id, message_id, author_id}
+//   agora:read          notifications were read elsewhere
+// The stream carries references and counts only; pages read content through the API.
+import { api, announce } from "./api.js";
+
+const bell = document.querySelector("[data-bell]");
+
+function setUnread(count) {
+  if (!bell) return;
+  const badge = bell.querySelector("[data-bell-count]");
+  const label = bell.querySelector("[data-bell-label]");
+  badge.textContent = count > 99 ? "99+" : String(count);
+  badge.hidden = count === 0;
+  const template = count === 1 ? bell.dataset.one : bell.dataset.other;
+  label.textContent = count > 0 ? ` (${template.replace("{count}", String(count))})` : "";
+  bell.dataset.unread = String(count);
+}
+
+async function refreshCount() {
+  const response = await api("/api/v1/me/notifications/unread-count");
+  if (response.ok) setUnread((await response.json()).unread);
+}
+
+function emit(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+let backoff = 1000;
+function connect() {
+  const source = new EventSource("/api/v1/me/events");
+  const on = (kind, handler) => source.addEventListener(kind, (event) => {
+    backoff = 1000;
+    handler(event.data ? JSON.parse(event.data) : {});
+  });
+  on("hello", (data) => { setUnread(data.unread); emit("agora:refresh", {}); });
+  on("notification", (data) => {
+    const before = Number(bell ? bell.dataset.unread || 0 : 0);
+    setUnread(data.unread);
+    if (data.unread > before && bell) announce(bell.dataset.arrived);
+    emit("agora:notification", data);
+  });
+  on("read", () => { refreshCount(); emit("agora:read", {}); });
+  on("message", (data) => emit("agora:message", data));
+  on("conversation", (data) => emit("agora:refresh", data));
+  on("resync", () => { refreshCount(); emit("agora:refresh", {}); });
+  on("closed", () => source.close());
+  source.onerror = async () => {
+    if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+    // refused (an expired access cookie: 401, or a full server: 503): refresh the session once,
+    // then come back later
+    const refreshed = await fetch("/session/refresh", { method: "POST", credentials: "same-origin" });
+    if (refreshed.status === 401 || refreshed.status === 403) return; // signed out: stay quiet
+    window.setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 60000);
+  };
+}
+
+if (bell && "EventSource" in window) connect();

@@ -1,0 +1,222 @@
+"""A member's private screens, as they use them: the bell that counts without a reload, the
+notifications page (mark one, mark all), the preferences, "my advisor", a private conversation
+where the advisor's answer appears without a reload, and writing to the bank's team without an
+advisor. Other people's actions (a reply, the advisor's message) are arranged through the API;
+the member only clicks and types. Every test also checks what another member's open page never
+shows."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from ..conftest import wait_for
+from ..platform import PASSWORD
+
+NO_RELOAD_MARK = "window.__agoraSamePage = true"
+SAME_PAGE = "return window.__agoraSamePage === true"
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def question(api, author, title):
+    post = ok(api.post("/api/v1/posts", user=author, json={
+        "kind": "question", "title": title, "body": "Comment faire, s'il vous plaît ?",
+        "category": "cards"}), 201)
+    wait_for(lambda: api.get(f"/api/v1/posts/{post['id']}").status_code == 200, timeout=30,
+             message="the question published")
+    return post
+
+
+def reply(api, helper, post, text="Dans l'appli, rubrique Cartes."):
+    return ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=helper,
+                       json={"body": text}), 201)
+
+
+def bell_count(site) -> str:
+    badge = site.find("[data-bell-count]")
+    return "" if badge.get_attribute("hidden") is not None else badge.text
+
+
+def wait_bell(site, expected: str) -> None:
+    site.wait_for(lambda: bell_count(site) == expected, f"the bell showing {expected!r}")
+
+
+def open_live(site, path: str) -> None:
+    """Visit a page and wait until its live stream said hello (the bell has its count)."""
+    site.visit(path)
+    site.wait_for(lambda: site.driver.execute_script(
+        "return document.querySelector('[data-bell]').dataset.unread !== undefined"),
+        "the live channel connected")
+    site.driver.execute_script(NO_RELOAD_MARK)
+
+
+@pytest.fixture
+def advisor_and_customer(platform, mongo_client):
+    api = platform.api
+    advisor = api.new_user(display_name="Claire Conseil")
+    api.grant(platform.admin, advisor, "advisor")
+    member = api.new_user(display_name="Marc Client", customer=True)
+    ok(api.put(f"/api/v1/users/{member.id}/advisor", user=platform.admin,
+               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
+    members = mongo_client[f"{platform.db_prefix}_conversations"]["members"]
+    wait_for(lambda: (members.find_one({"_id": member.id}) or {}).get("advisor_id")
+             == advisor.id, timeout=30, message="conversations knows the advisor")
+    return advisor, member
+
+
+def test_the_bell_counts_without_a_reload_and_the_inbox_marks_read(site, platform):
+    api = platform.api
+    member, helper, other = api.new_user(), api.new_user(), api.new_user()
+    mine = question(api, member, f"Plafond de carte {uuid.uuid4().hex[:4]}")
+    theirs = question(api, other, f"Adresse postale {uuid.uuid4().hex[:4]}")
+
+    # the OTHER member's page is open while the member's question gets answered
+    site.sign_in(other.email, PASSWORD)
+    open_live(site, "/")
+    reply(api, helper, mine)
+    wait_for(lambda: ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"]
+             == 1, timeout=30, message="the member notified")
+    reply(api, helper, theirs)   # then their own: it shows, the member's never did
+    wait_bell(site, "1")
+    assert site.driver.execute_script(SAME_PAGE)
+    site.driver.delete_all_cookies()
+
+    # the member: one unread, a second reply arrives while the page is open
+    site.sign_in(member.email, PASSWORD)
+    open_live(site, "/")
+    wait_bell(site, "1")
+    reply(api, helper, mine, "Ou appelez votre conseiller.")
+    wait_bell(site, "2")
+    assert site.driver.execute_script(SAME_PAGE), "the page was reloaded"
+    site.check()
+    site.screenshot("bell")
+
+    site.find("[data-bell]").click()
+    site.wait_for_path("/notifications")
+    site.check()
+    assert site.heading(site.t("My notifications", "Mes notifications"), 1)
+    items = site.find_all("[data-notification]")
+    assert len(items) == 2 and all("notification-unread" in i.get_attribute("class")
+                                   for i in items)
+    site.no_horizontal_scroll()
+    site.screenshot("notifications")
+    site.driver.execute_script(NO_RELOAD_MARK)
+    site.find("[data-notification] .mark-one button").click()
+    site.wait_for(lambda: len(site.find_all(".notification-unread")) == 1, "one marked read")
+    wait_bell(site, "1")
+    site.click_button(site.t("Mark all as read", "Tout marquer comme lu"))
+    site.wait_for(lambda: not site.find_all(".notification-unread"), "all marked read")
+    wait_bell(site, "")
+    assert site.t("Everything is read.", "Tout est lu.") in site.text()
+    assert site.driver.execute_script(SAME_PAGE)
+    site.check()
+    assert ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"] == 0
+
+
+def test_preferences_are_saved(site, platform):
+    member = platform.api.new_user()
+    site.sign_in(member.email, PASSWORD, next_path="/notifications/preferences")
+    site.wait_for_path("/notifications/preferences")
+    site.check()
+    reply_label = site.t("Replies to my contributions", "Réponses à mes contributions")
+    site.find("#email-reply").send_keys(site.t("Daily digest", "Résumé quotidien"))
+    push = site.find("#push-mention")
+    assert push.is_selected()
+    site.driver.execute_script("arguments[0].click()", push)
+    site.no_horizontal_scroll()
+    site.screenshot("preferences")
+    site.click_button(site.t("Save my preferences", "Enregistrer mes préférences"))
+    site.wait_for_path("saved=true")
+    site.check()
+    assert site.t("Your preferences are saved.", "Vos préférences sont enregistrées.") \
+        in site.text()
+    assert reply_label in site.text()
+    saved = ok(platform.api.get("/api/v1/me/notification-preferences", user=member))["types"]
+    assert saved["reply"]["email"] == "daily"
+    assert saved["mention"]["push"] is False
+    assert site.find("#email-reply").get_attribute("value") == "daily"
+
+
+def test_my_advisor_answers_live_in_the_open_conversation(site, platform,
+                                                          advisor_and_customer):
+    api = platform.api
+    advisor, member = advisor_and_customer
+    site.sign_in(member.email, PASSWORD, next_path="/advisor")
+    site.wait_for_path("/advisor")
+    site.check()
+    assert site.heading("Claire Conseil", 2)
+    assert "Lyon Bellecour" in site.text()
+    site.no_horizontal_scroll()
+    site.screenshot("advisor")
+    site.fill(site.t("Subject", "Sujet"), "Plafond de ma carte")
+    site.fill(site.t("Your message", "Votre message"), "Pouvez-vous l'augmenter ?")
+    site.click_button(site.t("Send", "Envoyer"))
+    site.wait_for_path("/conversations/")
+    conversation_id = site.driver.current_url.rsplit("/", 1)[1].split("#")[0]
+    site.wait_for(lambda: site.driver.execute_script(
+        "return document.querySelector('[data-bell]').dataset.unread !== undefined"),
+        "the live channel connected")
+    site.driver.execute_script(NO_RELOAD_MARK)
+    site.check()
+
+    answer = "Bonjour, c'est fait : votre plafond est relevé."
+    ok(api.post(f"/api/v1/conversations/{conversation_id}/messages", user=advisor,
+                json={"body": answer}), 201)
+    site.wait_for(lambda: answer in site.text(), "the advisor's answer, live")
+    assert site.driver.execute_script(SAME_PAGE), "the page was reloaded"
+    last = site.find_all("[data-message]")[-1]
+    assert "Claire Conseil" in last.text
+
+    site.fill(site.t("Your message", "Votre message"), "Merci beaucoup !")
+    site.click_button(site.t("Send the message", "Envoyer le message"))
+    site.wait_for(lambda: "Merci beaucoup !" in site.find_all("[data-message]")[-1].text,
+                  "my message shown")
+    assert site.driver.execute_script(SAME_PAGE)
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("conversation")
+    seen = ok(api.get(f"/api/v1/conversations/{conversation_id}", user=advisor))
+    assert [m["body"] for m in seen["messages"]][-1] == "Merci beaucoup !"
+
+
+def test_without_an_advisor_the_member_writes_to_the_bank_team(site, platform):
+    api = platform.api
+    member = api.new_user()
+    site.sign_in(member.email, PASSWORD, next_path="/advisor")
+    site.wait_for_path("/advisor")
+    site.check()
+    assert site.heading(site.t("No dedicated advisor yet", "Pas encore de conseiller attitré"), 2)
+    assert site.heading(site.t("Write to the bank's team", "Écrire à l'équipe de la banque"), 2)
+    site.fill(site.t("Subject", "Sujet"), "Ouvrir un compte joint")
+    site.fill(site.t("Your message", "Votre message"), "Quels documents faut-il ?")
+    site.click_button(site.t("Send", "Envoyer"))
+    site.wait_for_path("/conversations/")
+    site.check()
+    assert "Quels documents faut-il ?" in site.text()
+    site.click_link(site.t("All my messages", "Tous mes messages"))
+    site.wait_for_path("/conversations")
+    site.check()
+    assert site.t("Waiting for the team", "En attente de l'équipe") in site.text()
+    site.no_horizontal_scroll()
+    site.screenshot("conversations")
+    listed = ok(api.get("/api/v1/conversations", user=member))["items"]
+    assert listed[0]["subject"] == "Ouvrir un compte joint" and listed[0]["queue"] is True
+
+
+def test_private_pages_are_not_indexed_nor_stored(site, platform):
+    member = platform.api.new_user()
+    site.sign_in(member.email, PASSWORD)
+    for path in ("/notifications", "/notifications/preferences", "/advisor", "/conversations"):
+        site.visit(path)
+        assert site.find("meta[name=robots]").get_attribute("content") == "noindex"
+        status, cache = site.driver.execute_async_script(
+            "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+            ".then(r => done([r.status, r.headers.get('Cache-Control')]))", path)
+        assert (status, cache) == (200, "no-store"), path
+    site.driver.delete_all_cookies()
+    site.visit("/notifications", check=False)
+    site.wait_for_path("/login")
