@@ -36,8 +36,10 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import time
 import traceback
+import uuid
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -122,6 +124,9 @@ class ReliableEventHandler(Consumer):
         self.queue = Queue(self.queue_name, exchange=exchange, routing_key=self.event_type,
                            durable=True, queue_arguments=arguments)
         self._declare_retry_and_dead_letter_queues(arguments)
+        # Who holds a claim (this process) and which claims it is handling right now.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._in_flight: set[str] = set()
         self.mongo_uri = mongo_uri(config)
         self.consumed = shared_client(self.mongo_uri)[database_name(config, service)][CONSUMED]
         super().setup()
@@ -179,9 +184,11 @@ class ReliableEventHandler(Consumer):
                 self, (envelope,), {}, context_data=context_data, handle_result=handle_result
             )
         except ContainerBeingKilled:
+            self._in_flight.discard(self._consumed_id(envelope))
             self.queue_consumer.requeue_message(message)
 
     def handle_result(self, message, envelope, started, worker_ctx, result=None, exc_info=None):
+        self._in_flight.discard(self._consumed_id(envelope))
         failpoints.delay("slow_handler")  # fault injection only (a slow consumer, tests/chaos)
         metrics.HANDLER_DURATION.labels(self.container.service_name, self.handler_name).observe(
             time.perf_counter() - started)
@@ -269,14 +276,22 @@ class ReliableEventHandler(Consumer):
         key, now = self._consumed_id(envelope), utc_now()
         try:
             self.consumed.insert_one({"_id": key, "state": "running", "claimed_at": now,
-                                      "type": envelope.type})
+                                      "type": envelope.type, "owner": self.owner})
+            self._in_flight.add(key)
             return "claimed"
         except DuplicateKeyError:
             pass
+        # Expired, or ours and no longer being handled here: a claim this process could not
+        # release (the database was down when the handler failed) must not hold the retry back
+        # for a whole claim timeout.
+        takeable = [{"claimed_at": {"$lt": now - self.claim_timeout}}]
+        if key not in self._in_flight:
+            takeable.append({"owner": self.owner})
         taken_over = self.consumed.find_one_and_update(
-            {"_id": key, "state": "running", "claimed_at": {"$lt": now - self.claim_timeout}},
-            {"$set": {"claimed_at": now}})
+            {"_id": key, "state": "running", "$or": takeable},
+            {"$set": {"claimed_at": now, "owner": self.owner}})
         if taken_over is not None:
+            self._in_flight.add(key)
             return "claimed"
         existing = self.consumed.find_one({"_id": key}, {"state": 1})
         if existing is None:  # released between our two reads: try again from the top

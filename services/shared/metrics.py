@@ -27,6 +27,11 @@ HANDLER_DURATION = Histogram(
 OUTBOX_BACKLOG = Gauge(
     "agora_outbox_backlog", "Commits in the event log not yet published", ["service"],
 )
+OUTBOX_RELAY_FAILURES = Counter(
+    "agora_outbox_relay_failures", "Outbox relay passes that failed (database or broker "
+    "unreachable); the relay retries with a bounded backoff",
+    ["service"],
+)
 OUTBOX_RELAY_BATCH = Histogram(
     "agora_outbox_relay_batch_size", "Events per confirmed relay batch", ["service"],
     buckets=(1, 5, 10, 50, 100, 250, 500, 1000),

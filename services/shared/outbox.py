@@ -44,6 +44,7 @@ from .payloads import REGISTRY, PayloadRegistry
 log = logging.getLogger(__name__)
 
 LEASES = "outbox_lease"
+RELAY_MAX_BACKOFF_SECONDS = 5.0
 
 
 def public_exchange(service: str) -> str:
@@ -80,12 +81,17 @@ class ConfirmingPublisher:
 
     def send(self, messages: list[tuple[str, str, Message]]) -> tuple[int, int]:
         """Write the messages to the broker; returns the range of delivery tags to await."""
-        channel = self._open()
-        first_tag = self._next_tag
-        for exchange, routing_key, message in messages:
-            self._declare(channel, exchange)
-            channel.basic_publish(message, exchange=exchange, routing_key=routing_key)
-            self._next_tag += 1
+        try:
+            channel = self._open()
+            first_tag = self._next_tag
+            for exchange, routing_key, message in messages:
+                self._declare(channel, exchange)
+                channel.basic_publish(message, exchange=exchange, routing_key=routing_key)
+                self._next_tag += 1
+        except Exception as error:  # any broker or socket failure (amqp's are not OSErrors)
+            # A half-dead channel must not be reused: the next pass opens a fresh connection.
+            self.close()
+            raise PublishNotConfirmed(f"broker unreachable: {error}") from error
         return first_tag, self._next_tag - 1
 
     def await_confirms(self, first_tag: int, last_tag: int) -> None:
@@ -94,7 +100,7 @@ class ConfirmingPublisher:
         try:
             while self._highest_acked < last_tag and not self._nacked:
                 self._connection.connection.drain_events(timeout=self.confirm_timeout)
-        except (TimeoutError, PublishNotConfirmed, OSError, ConnectionError) as error:
+        except Exception as error:  # timeout, socket error, the broker closing (ConnectionForced)
             self.close()
             raise PublishNotConfirmed(
                 f"broker did not confirm {first_tag}..{last_tag}: {error}") from error
@@ -266,6 +272,14 @@ class OutboxRelay:
     def close(self) -> None:
         self.publisher.close()
 
+    def reset(self) -> None:
+        """After a failed pass: drop the broker connection and any read-ahead, and start the next
+        pass with a sweep from position 0 (what was confirmed but not recorded goes out again;
+        consumers dedupe)."""
+        self.publisher.close()
+        self._prefetch = None
+        self._published_up_to = 0
+
     def _route(self, event: dict[str, Any]) -> tuple[str, str, Message]:
         private = self.registry.is_private(event["type"])
         exchange = private_exchange(self.service) if private else public_exchange(self.service)
@@ -344,13 +358,27 @@ class EventStoreProvider(DependencyProvider):
             self._wake = eventlet.event.Event()  # before the pass: a commit during it re-wakes us
             try:
                 published = self.relay.relay_once()
+                if failures:
+                    log.info("outbox relay resumed after %d failed pass(es)", failures,
+                             extra={"service": self.store.service})
                 failures = 0
-            except (PublishNotConfirmed, PyMongoError, OSError, ConnectionError) as error:
+            except Exception as error:
+                # Whatever a pass raises (a database or broker outage, a driver error we did not
+                # foresee), the loop must live on: a dead relay leaves every later commit pending
+                # until the process restarts. GreenletExit (stop/kill) is not an Exception.
                 failures += 1
                 published = 0
-                log.warning("outbox relay pass failed (%s); retrying", error,
+                self.relay.reset()
+                metrics.OUTBOX_RELAY_FAILURES.labels(self.store.service).inc()
+                log.warning("outbox relay pass failed (%s: %s); retrying in %.1f s",
+                            type(error).__name__, error, self._backoff(failures),
                             extra={"service": self.store.service, "failures": failures})
             if published:
                 continue  # more may be pending: go again without waiting
-            with eventlet.Timeout(min(self.interval * (2 ** min(failures, 5)), 30), False):
+            with eventlet.Timeout(self._backoff(failures), False):
                 self._wake.wait()
+
+    def _backoff(self, failures: int) -> float:
+        """The idle interval, doubled per consecutive failure, bounded (an outage's end is
+        noticed within RELAY_MAX_BACKOFF_SECONDS)."""
+        return min(self.interval * (2 ** min(failures, 6)), RELAY_MAX_BACKOFF_SECONDS)
