@@ -23,24 +23,25 @@ from .sample import AuditService, LedgerService
 pytestmark = pytest.mark.integration
 
 
+def _running(server_cls, tmp_path, missing: str):
+    """A private server started for the test and stopped after it (only this one)."""
+    if not server_cls.available():
+        pytest.fail(missing)
+    server = server_cls(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def private_database(tmp_path):
-    if not PrivateDatabase.available():
-        pytest.fail("no mongod and no MongoDB stand-in: run `make infra`")
-    database = PrivateDatabase(tmp_path)
-    database.start()
-    yield database
-    database.stop()
+    yield from _running(PrivateDatabase, tmp_path,
+                        "no mongod and no MongoDB stand-in: run `make infra`")
 
 
 @pytest.fixture
 def private_broker(tmp_path):
-    if not PrivateBroker.available():
-        pytest.fail("no rabbitmq-server installed")
-    broker = PrivateBroker(tmp_path)
-    broker.start()
-    yield broker
-    broker.stop()
+    yield from _running(PrivateBroker, tmp_path, "no rabbitmq-server installed")
 
 
 @pytest.fixture
