@@ -31,6 +31,7 @@ async function markRead(form) {
   });
   if (!response.ok) { form.submit(); return; } // let the server say what went wrong
   const { unread } = await response.json();
+  document.dispatchEvent(new CustomEvent("agora:unread", { detail: { unread } }));
   markShownRead(ids);
   summarise(unread);
   if (unread === 0) inbox.querySelector(".mark-all")?.remove();

@@ -4,6 +4,7 @@
 //   agora:notification  {unread, new: [{id, type}]}
 //   agora:message       {conversation_id, message_id, author_id}
 //   agora:read          notifications were read elsewhere
+// and listens to agora:unread {unread} from page scripts that learnt the count themselves.
 // The stream carries references and counts only; pages read content through the API.
 import { api, announce } from "./api.js";
 
@@ -58,5 +59,8 @@ function connect() {
     backoff = Math.min(backoff * 2, 60000);
   };
 }
+
+// a page that learnt the count itself (the notifications page after marking read) says so
+document.addEventListener("agora:unread", (event) => setUnread(event.detail.unread));
 
 if (bell && "EventSource" in window) connect();
