@@ -58,7 +58,7 @@ CORS_ORIGIN = "http://web.e2e.test"
 REGISTER_ADDRESS_LIMIT = 100
 TEST_CATEGORIES = ("cards", "loans", "savings", "insurance", "news", "notif-e2e", "app",
                    "accounts", "credit")
-READY_TIMEOUT = float(os.environ.get("AGORA_E2E_READY_TIMEOUT", "90"))
+READY_TIMEOUT = float(os.environ.get("AGORA_E2E_READY_TIMEOUT", "180"))  # a bound, not a delay
 
 
 # -- the HTTP client ------------------------------------------------------------------------------
