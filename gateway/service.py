@@ -47,6 +47,7 @@ from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
 from .web.pages.messages import MessagePages
 from .web.pages.notifications import NotificationPages
+from .web.pages.console_staff import StaffConsolePages
 from .web.pages.public import PublicPages
 from .web.pages.thread_actions import ThreadActionPages
 
@@ -64,4 +65,5 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages):
+                     ThreadActionPages, ConsolePages, StaffConsolePages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

@@ -60,6 +60,8 @@ class ConversationSummary(Schema):
     created_at = fields.String(allow_none=True)
     last_message_at = fields.String(allow_none=True)
     message_count = fields.Integer()
+    waiting_for_staff = fields.Boolean(metadata={"description": "the member wrote last (staff "
+                                                 "owe an answer)"})
 
 
 class Conversation(ConversationSummary):

@@ -131,7 +131,10 @@ class ConversationsService(HealthEndpoints):
                 "origin": doc.get("origin"), "post_id": doc.get("post_id"),
                 "channel": doc.get("channel"), "created_at": doc.get("created_at"),
                 "last_message_at": doc.get("last_message_at"),
-                "message_count": doc.get("message_count", 0)}
+                "message_count": doc.get("message_count", 0),
+                # the member wrote last: staff owe an answer (the console's unread marker)
+                "waiting_for_staff": bool(doc.get("member_id"))
+                and doc.get("last_author_id") == doc.get("member_id")}
 
     @staticmethod
     def _message_view(index: dict[str, Any], text: dict[str, Any] | None,

@@ -56,11 +56,14 @@ def test_member_and_advisor_talk_privately_and_nothing_leaks(platform, api, bank
     listed = ok(api.get("/api/v1/conversations", user=advisor))
     assert [c["id"] for c in listed["items"]] == [cid]
     assert listed["items"][0]["subject"] == "Card limit abroad"
+    assert listed["items"][0]["waiting_for_staff"]  # the member wrote last: staff owe an answer
     seen = ok(api.get(f"/api/v1/conversations/{cid}", user=advisor))
     assert [m["body"] for m in seen["messages"]] == [secret]
     reply = ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
                         json={"body": answer}), 201)
     assert reply["author_id"] == advisor.id
+    wait_for(lambda: not ok(api.get("/api/v1/conversations", user=advisor))["items"][0][
+        "waiting_for_staff"], timeout=10, message="answered: no longer waiting for staff")
 
     mine = ok(api.get(f"/api/v1/conversations/{cid}", user=member, params={"limit": 1}))
     assert [m["body"] for m in mine["messages"]] == [secret] and mine["next_cursor"]

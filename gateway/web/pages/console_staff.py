@@ -1,0 +1,185 @@
+"""The advisors' and admins' console (`/console/...`): private conversations, escalation of a
+public question, and the admins' member screen (roles, badge, advisor assignment).
+
+Every console URL answers 404 to whoever may not use that screen (its existence is not
+advertised); each action is the RPC of its `/api/v1` route with the same actor, so the services'
+own authorization decides (an advisor reads only the conversations they take part in, and an
+advisor2 gets the same 404 on advisor1's conversation as a member would).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import RpcProxy
+
+from gateway.routes.conversations import CONVERSATION_PATH, POST_PATH
+from gateway.routes.identity import ROLE_NAMES, USER_PATH, AdvisorBody
+from services.conversations.schemas import MessageCreateSchema
+from services.shared.errors import NotFound
+
+from ..page import PageCall, gather, page
+
+CONVERSATION_ROLES = {"advisor", "community_manager", "admin"}
+ADMIN_ROLES = {"admin"}
+CONVERSATIONS_PAGE = 30
+MESSAGES_PAGE = 100
+
+
+def require_roles(call: PageCall, allowed: set[str]) -> None:
+    """404 for whoever may not use this console screen (its URLs are not advertised)."""
+    actor = call.actor or {}
+    if actor.get("kind") == "service" or not set(actor.get("roles") or ()) & allowed:
+        raise NotFound("no such page", {"path": call.request.path})
+
+
+class ConversationsScreenQuery(Schema):
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class MemberLookupQuery(Schema):
+    email = fields.String(validate=validate.Length(min=3, max=254))
+
+
+class RolesForm(Schema):
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), load_default=list)
+    email = fields.String(load_default="")
+
+
+class AdvisorForm(Schema):
+    advisor_email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    branch = AdvisorBody().fields["branch"]
+    email = fields.String(load_default="")
+
+
+class VerificationForm(Schema):
+    verified_customer = fields.Boolean(load_default=False)
+    email = fields.String(load_default="")
+
+
+class StaffConsolePages:
+    conversations = RpcProxy("conversations")
+    identity = RpcProxy("identity")
+
+    # -- conversations (advisors, CMs, admins) ---------------------------------------------
+
+    @page("GET", "/console/conversations", auth="member", query=ConversationsScreenQuery)
+    def staff_conversations_page(self, call: PageCall):
+        """My customers' conversations, most recently active first (CMs: the staff queue too)."""
+        require_roles(call, CONVERSATION_ROLES)
+        found = self.conversations.list_conversations(
+            call.actor, {"limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor")})
+        items = found["items"]
+        members = self._names({item.get("member_id") for item in items})
+        queue = [item for item in items if item.get("queue")]
+        mine = [item for item in items if not item.get("queue")]
+        more = (f"/console/conversations?cursor={found['next_cursor']}"
+                if found.get("next_cursor") else None)
+        return call.render("console/conversations.html", title=call.t("staff.inbox_title"),
+                           mine=mine, queue=queue, members=members, more=more,
+                           section="console", console_tab="conversations")
+
+    @page("GET", "/console/conversations/{id}", path_params=CONVERSATION_PATH, auth="member")
+    def staff_conversation_page(self, call: PageCall):
+        require_roles(call, CONVERSATION_ROLES)
+        return self._conversation(call, call.path["id"])
+
+    @page("POST", "/console/conversations/{id}/messages", path_params=CONVERSATION_PATH,
+          auth="member", form=MessageCreateSchema)
+    def staff_reply_page(self, call: PageCall):
+        """Reply without JavaScript (console_staff.js sends the same call through the API)."""
+        require_roles(call, CONVERSATION_ROLES)
+        conversation_id = call.path["id"]
+        if call.form_errors:
+            return self._conversation(call, conversation_id, errors=call.form_errors, status=422)
+        message, problem = call.attempt(self.conversations.post_message, call.actor,
+                                        conversation_id, call.form)
+        if problem:
+            return self._conversation(call, conversation_id, message=problem.detail, status=422)
+        return call.redirect(f"/console/conversations/{conversation_id}#m-{message['id']}")
+
+    def _conversation(self, call: PageCall, conversation_id: str, status: int = 200,
+                      **form_state: Any):
+        conversation = self.conversations.get_conversation(call.actor, conversation_id,
+                                                           {"limit": MESSAGES_PAGE})
+        names = self._names(set(conversation.get("participant_ids") or ())
+                            | {conversation.get("member_id")}
+                            | {m.get("author_id") for m in conversation["messages"]})
+        return call.render("console/conversation.html", status=status,
+                           title=conversation.get("subject") or call.t("staff.no_subject"),
+                           conversation=conversation, names=names, raw=call.raw_form,
+                           section="console", console_tab="conversations", **form_state)
+
+    def _names(self, user_ids: set[str | None]) -> dict[str, str]:
+        """Display names of these users (public profiles, read in parallel)."""
+        wanted = sorted(user_id for user_id in user_ids if user_id)
+        found = gather(**{f"u{i}": self.identity.get_user.call_async(user_id)
+                          for i, user_id in enumerate(wanted)})
+        return {user_id: (found[f"u{i}"] or {}).get("display_name") or ""
+                for i, user_id in enumerate(wanted)}
+
+    # -- escalation from a thread (staff) ---------------------------------------------------
+
+    @page("POST", "/console/posts/{id}/escalate", path_params=POST_PATH, auth="member")
+    def staff_escalate_page(self, call: PageCall):
+        """Continue a public question privately with its author, then open the conversation."""
+        require_roles(call, CONVERSATION_ROLES)
+        conversation = self.conversations.escalate_post(call.actor, call.path["id"], {})
+        return call.redirect(f"/console/conversations/{conversation['id']}")
+
+    # -- members (admins): roles, badge, advisor assignment --------------------------------
+
+    @page("GET", "/console/members", auth="member", query=MemberLookupQuery)
+    def staff_members_page(self, call: PageCall):
+        require_roles(call, ADMIN_ROLES)
+        return self._member_screen(call, call.query.get("email") or "")
+
+    def _member_screen(self, call: PageCall, email: str, status: int = 200, **state: Any):
+        member = None
+        if email:
+            found = self.identity.find_users_by_email(call.actor, email, call.client)
+            member = (found.get("items") or [None])[0]
+        return call.render("console/members.html", status=status,
+                           title=call.t("staff.members_title"), email=email, member=member,
+                           role_names=ROLE_NAMES, raw=call.raw_form, section="console",
+                           console_tab="members", **state)
+
+    def _after_change(self, call: PageCall, problem, notice_key: str):
+        email = call.raw_form.get("email", "")
+        if problem:
+            return self._member_screen(call, email, status=422, message=problem.detail)
+        return self._member_screen(call, email, saved=call.t(notice_key))
+
+    @page("POST", "/console/members/{id}/roles", path_params=USER_PATH, auth="member",
+          form=RolesForm)
+    def staff_roles_page(self, call: PageCall):
+        require_roles(call, ADMIN_ROLES)
+        roles = sorted(set(call.form.get("roles") or ()) | {"member"})
+        _, problem = call.attempt(self.identity.set_roles, call.actor, call.path["id"], roles)
+        return self._after_change(call, problem, "staff.roles_saved")
+
+    @page("POST", "/console/members/{id}/verification", path_params=USER_PATH, auth="member",
+          form=VerificationForm)
+    def staff_verification_page(self, call: PageCall):
+        require_roles(call, ADMIN_ROLES)
+        _, problem = call.attempt(self.identity.set_verification, call.actor, call.path["id"],
+                                  bool(call.form.get("verified_customer")))
+        return self._after_change(call, problem, "staff.verification_saved")
+
+    @page("POST", "/console/members/{id}/advisor", path_params=USER_PATH, auth="member",
+          form=AdvisorForm)
+    def staff_advisor_page(self, call: PageCall):
+        """Assign by the advisor's e-mail (what an admin knows), through the lookup route."""
+        require_roles(call, ADMIN_ROLES)
+        if call.form_errors:
+            return self._member_screen(call, call.raw_form.get("email", ""), status=422,
+                                       errors=call.form_errors)
+        found = self.identity.find_users_by_email(call.actor, call.form["advisor_email"],
+                                                  call.client)
+        advisor = (found.get("items") or [None])[0]
+        if advisor is None:
+            return self._member_screen(call, call.form["email"], status=422,
+                                       errors={"advisor_email": [call.t("staff.no_such_advisor")]})
+        _, problem = call.attempt(self.identity.assign_advisor, call.actor, call.path["id"],
+                                  advisor["id"], call.form["branch"])
+        return self._after_change(call, problem, "staff.advisor_saved")

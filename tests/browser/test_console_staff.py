@@ -1,0 +1,138 @@
+"""The advisors' and admins' console in the browser, at desktop and tablet sizes: an advisor
+answers a private message that arrived live, the console's 404 to members and to another
+advisor, an admin assigns an advisor, and a question continued privately from its thread."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from services.shared.demo_seed import DemoApi
+
+ADVISOR1 = "advisor1@demo.agora"
+ADVISOR2 = "advisor2@demo.agora"
+MEMBER1 = "member1@demo.agora"
+ADMIN = "admin@demo.agora"
+DEMO_SUBJECT = "Card payment limit while travelling"
+
+
+@pytest.fixture
+def api(demo):
+    return DemoApi(demo.base_url)
+
+
+def member1_conversation(api: DemoApi) -> str:
+    """The demo conversation between member1 and advisor1."""
+    items = api.get("/api/v1/conversations?limit=50", as_=MEMBER1)["items"]
+    return next(item["id"] for item in items if item["subject"] == DEMO_SUBJECT)
+
+
+def test_an_advisor_answers_a_private_message_that_arrived_live(console, api):
+    conversation_id = member1_conversation(api)
+    console.sign_in(ADVISOR1, next_path="/console/conversations")
+    console.wait_for_path("/console/conversations")
+    assert console.heading("Conversations de mes clients", 1)
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-staff-inbox")
+    console.click_link(DEMO_SUBJECT)
+    console.wait_for_path(f"/console/conversations/{conversation_id}")
+    console.wait_for(lambda: console.find("#staff-messages").get_attribute("data-live") == "on",
+                     "live stream open")
+    question = f"Bonjour, pouvez-vous aussi prolonger mon assurance voyage ? {uuid.uuid4().hex[:6]}"
+    api.post(f"/api/v1/conversations/{conversation_id}/messages", as_=MEMBER1,
+             json={"body": question})
+    console.wait_for(lambda: question in console.find("#staff-messages").text,
+                     "the customer's message, live")
+    console.check()
+    answer = f"C'est fait, votre assurance couvre tout le séjour. {uuid.uuid4().hex[:6]}"
+    console.fill("Votre réponse", answer)
+    console.click_button("Envoyer")
+    console.wait_for(lambda: answer in console.find("#staff-messages").text, "the answer shown")
+    assert "/messages" not in console.driver.current_url  # sent without leaving the page
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-staff-conversation")
+    bodies = [m["body"] for m in api.get(f"/api/v1/conversations/{conversation_id}",
+                                         as_=MEMBER1)["messages"]]
+    assert answer in bodies and bodies.count(answer) == 1
+
+
+def test_members_and_other_advisors_get_404_on_the_console(console, api):
+    conversation_id = member1_conversation(api)
+    console.sign_in(MEMBER1)
+    for path in ("/console/conversations", f"/console/conversations/{conversation_id}",
+                 "/console/members"):
+        console.visit(path)
+        assert console.heading("Page introuvable", 1), path
+    console.visit("/")
+    console.find(".account-menu summary").click()
+    console.click_button("Se déconnecter")
+    console.wait_for(lambda: not console.find_all(".account-menu"), "signed out")
+    console.sign_in(ADVISOR2)
+    console.visit(f"/console/conversations/{conversation_id}")
+    assert console.heading("Page introuvable", 1)
+    assert DEMO_SUBJECT not in console.text()
+    console.visit("/console/members")  # advisors are not admins
+    assert console.heading("Page introuvable", 1)
+    console.visit("/console/conversations")
+    assert console.heading("Conversations de mes clients", 1)
+    assert DEMO_SUBJECT not in console.text()
+
+
+def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
+    email = f"client-{uuid.uuid4().hex[:8]}@example.org"
+    api.post("/api/v1/auth/register", json={"email": email, "password": "quiet harbour lantern "
+                                            "violet", "display_name": "Chloé Client",
+                                            "customer": True}, expect=(201,))
+    console.sign_in(ADMIN, next_path="/console/members")
+    console.wait_for_path("/console/members")
+    console.check()
+    console.fill("Adresse e-mail du membre", email)
+    console.click_button("Rechercher")
+    console.wait_for(lambda: console.heading("Chloé Client", 2), "the member found")
+    assert "Aucun conseiller attribué." in console.find("#member-advisor").text
+    console.check()
+    console.fill("Adresse e-mail du conseiller", "nobody-here@example.org")
+    console.fill("Agence", "Lyon Bellecour")
+    console.click_button("Attribuer")
+    console.wait_for(lambda: "Aucun compte avec cette adresse." in console.text(),
+                     "unknown advisor refused")
+    console.check()
+    console.fill("Adresse e-mail du conseiller", ADVISOR2)
+    console.fill("Agence", "Lyon Bellecour")
+    console.click_button("Attribuer")
+    console.wait_for(lambda: "Conseiller attribué." in console.text(), "saved")
+    assert "Bruno Petit" in console.find("#member-advisor").text
+    assert "Lyon Bellecour" in console.find("#member-advisor").text
+    console.check()
+    console.screenshot("console-staff-members")
+    api.login(email, "quiet harbour lantern violet")
+    mine = api.get("/api/v1/me/advisor", as_=email)
+    assert mine["advisor"]["id"] == api.user_id(ADVISOR2) and mine["branch"] == "Lyon Bellecour"
+
+
+def test_a_public_question_continues_privately_from_its_thread(console, api):
+    title = f"Virement bloqué depuis hier {uuid.uuid4().hex[:6]}"
+    post = api.post("/api/v1/posts", as_="member2@demo.agora",
+                    json={"kind": "question", "title": title, "category": "cards",
+                          "body": "Mon virement vers un compte d'épargne n'est pas parti."})
+    console.sign_in(ADVISOR1, next_path=f"/posts/{post['id']}")
+    console.wait_for_path(f"/posts/{post['id']}")
+    console.check()
+    console.click_button("Continuer en privé")
+    console.wait_for(lambda: "/console/conversations/" in console.driver.current_url,
+                     "the new conversation")
+    console.check()
+    console.screenshot("console-staff-escalated")
+    assert console.find_all(f"a[href='/posts/{post['id']}']")
+    console.visit("/console/conversations")
+    assert console.find_all(".staff-row")
+
+
+def test_the_escalate_action_is_for_staff_only(console, api):
+    items = api.get("/api/v1/posts?kind=question&limit=5")["items"]
+    console.sign_in("member3@demo.agora", next_path=f"/posts/{items[0]['id']}")
+    console.wait_for(lambda: console.find_all("h1"), "thread")
+    assert not console.driver.find_elements(By.CSS_SELECTOR, ".staff-escalate")
