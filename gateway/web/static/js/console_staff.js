@@ -47,7 +47,10 @@ function conversationPage(list) {
     const time = item.querySelector("time");
     if (message.created_at) {
       time.dateTime = message.created_at;
-      time.textContent = new Date(message.created_at).toLocaleString(document.documentElement.lang);
+      // as the server writes dates: Europe/Paris, the page's language
+      time.textContent = new Intl.DateTimeFormat(document.documentElement.lang,
+        { dateStyle: "long", timeStyle: "short", timeZone: "Europe/Paris" })
+        .format(new Date(message.created_at));
     }
     item.querySelector(".staff-message-body").textContent = message.body || "";
     list.append(item);
