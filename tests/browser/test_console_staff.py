@@ -7,13 +7,23 @@ import uuid
 
 import pytest
 
-from services.shared.demo_seed import DemoApi
+from services.shared.demo_seed import DEMO_TOTP_SECRET, DemoApi
+from services.shared.gateway_client import TotpDevice
 
 ADVISOR1 = "advisor1@demo.agora"
 ADVISOR2 = "advisor2@demo.agora"
 MEMBER1 = "member1@demo.agora"
 ADMIN = "admin@demo.agora"
 DEMO_SUBJECT = "Card payment limit while travelling"
+
+
+# one authenticator per demo staff account for the whole run: each TOTP step is taken once
+AUTHENTICATORS: dict[str, TotpDevice] = {}
+
+
+def sign_in_staff(console, email: str, next_path: str = "/") -> None:
+    device = AUTHENTICATORS.setdefault(email, TotpDevice(DEMO_TOTP_SECRET))
+    console.sign_in(email, next_path=next_path, device=device)
 
 
 @pytest.fixture
@@ -29,7 +39,7 @@ def member1_conversation(api: DemoApi) -> str:
 
 def test_an_advisor_answers_a_private_message_that_arrived_live(console, api):
     conversation_id = member1_conversation(api)
-    console.sign_in(ADVISOR1, next_path="/console/conversations")
+    sign_in_staff(console, ADVISOR1, next_path="/console/conversations")
     console.wait_for_path("/console/conversations")
     assert console.heading("Conversations de mes clients", 1)
     console.check()
@@ -74,7 +84,7 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     console.find(".account-menu summary").click()
     console.click_button("Se déconnecter")
     console.wait_for(lambda: not console.find_all(".account-menu"), "signed out")
-    console.sign_in(ADVISOR2)
+    sign_in_staff(console, ADVISOR2)
     console.visit(f"/console/conversations/{conversation_id}")
     assert console.heading("Page introuvable", 1)
     assert DEMO_SUBJECT not in console.text()
@@ -90,7 +100,7 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     api.post("/api/v1/auth/register", json={"email": email, "password": "quiet harbour lantern "
                                             "violet", "display_name": "Chloé Client",
                                             "customer": True}, expect=(202,))
-    console.sign_in(ADMIN, next_path="/console/members")
+    sign_in_staff(console, ADMIN, next_path="/console/members")
     console.wait_for_path("/console/members")
     console.check()
     console.fill("Adresse e-mail du membre", email)
@@ -114,4 +124,31 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     console.screenshot("console-staff-members")
     api.login(email, "quiet harbour lantern violet")
     mine = api.get("/api/v1/me/advisor", as_=email)
-    assert mine["advisor"]["id"] == api.user_id(ADVISOR2) and mine["branch"] == "Lyon Bellecour"
+    assert mine["advisor"]["display_name"] == "Bruno Petit (advisor)"
+    assert mine["branch"] == "Lyon Bellecour"
+
+
+def test_a_public_question_continues_privately_from_its_thread(console, api):
+    title = f"Virement bloqué depuis hier {uuid.uuid4().hex[:6]}"
+    post = api.post("/api/v1/posts", as_="member2@demo.agora",
+                    json={"kind": "question", "title": title, "category": "cards",
+                          "body": "Mon virement vers un compte d'épargne n'est pas parti."})
+    console.wait_for(lambda: api.get(f"/api/v1/posts/{post['id']}", expect=(200, 404)).get(
+        "id") == post["id"], "the question published (404 to others until then)")
+    sign_in_staff(console, ADVISOR1, next_path=f"/posts/{post['id']}")
+    console.wait_for(lambda: console.heading(title, 1), "the thread")
+    console.check()
+    console.click_button("Continuer en privé")
+    console.wait_for(lambda: "/console/conversations/" in console.driver.current_url,
+                     "the new conversation")
+    assert console.find_all(f"a[href='/posts/{post['id']}']")  # back to the public question
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-staff-escalated")
+
+
+def test_members_see_no_escalate_action(console, api):
+    question = api.get("/api/v1/posts?kind=question&limit=1")["items"][0]
+    console.sign_in("member3@demo.agora", next_path=f"/posts/{question['id']}")
+    console.wait_for(lambda: console.find_all("h1"), "the thread")
+    assert not console.find_all(".staff-escalate")
