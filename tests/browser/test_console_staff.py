@@ -122,10 +122,15 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     assert "Lyon Bellecour" in console.find("#member-advisor").text
     console.check()
     console.screenshot("console-staff-members")
-    api.login(email, "quiet harbour lantern violet")
-    mine = api.get("/api/v1/me/advisor", as_=email)
-    assert mine["advisor"]["display_name"] == "Bruno Petit (advisor)"
-    assert mine["branch"] == "Lyon Bellecour"
+    # the member's "my advisor" page
+    console.find(".account-menu summary").click()
+    console.click_button("Se déconnecter")
+    console.wait_for(lambda: not console.find_all(".account-menu"), "signed out")
+    console.sign_in(email, "quiet harbour lantern violet", next_path="/advisor")
+    console.wait_for_path("/advisor")
+    console.wait_for(lambda: "Bruno Petit" in console.text() and "Lyon Bellecour" in console.text(),
+                     "the advisor on the member's page")
+    console.check()
 
 
 def test_a_public_question_continues_privately_from_its_thread(console, api):

@@ -1,28 +1,16 @@
 // The advisors' console, progressively enhanced: new messages arrive live (the member's own
-// event stream, GET /api/v1/me/events) in the open conversation and in the inbox, and a reply is
+// event stream, GET /api/v1/me/events, opened by live.js) in the open conversation and in the inbox, and a reply is
 // sent through the API without reloading. Without JavaScript the pages and the reply form work
 // as they are (server-rendered; reload to see new messages).
 import { api, announce } from "./api.js";
 
 const QUEUE_POLL_MS = 30000; // the staff queue is not announced on the stream: poll it gently
 
-function openStream(handlers) {
-  let source;
-  const connect = () => {
-    source = new EventSource("/api/v1/me/events");
-    for (const [kind, handle] of Object.entries(handlers)) {
-      source.addEventListener(kind, (event) => handle(JSON.parse(event.data || "{}")));
-    }
-    source.addEventListener("closed", (event) => {
-      if (JSON.parse(event.data || "{}").reason === "session_revoked") source.close();
-    });
-    source.onerror = async () => {
-      if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects itself
-      const refreshed = await fetch("/session/refresh", { method: "POST", credentials: "same-origin" });
-      if (refreshed.ok) setTimeout(connect, 1000);
-    };
-  };
-  connect();
+// The stream itself is the header's (live.js): it re-emits its frames as DOM events.
+function listen(handlers) {
+  for (const [name, handle] of Object.entries(handlers)) {
+    document.addEventListener(name, (event) => handle(event.detail || {}));
+  }
 }
 
 // -- one conversation -------------------------------------------------------------------------
@@ -66,10 +54,9 @@ function conversationPage(list) {
     if (arrived.length) announce(arrived[arrived.length - 1].body || "");
   };
 
-  openStream({
-    hello: () => { list.dataset.live = "on"; refresh(); }, // the stream is open (tests wait on it)
-    resync: refresh,
-    message: (data) => { if (data.conversation_id === id) refresh(); },
+  listen({
+    "agora:refresh": () => { list.dataset.live = "on"; refresh(); }, // (re)connected
+    "agora:message": (data) => { if (data.conversation_id === id) refresh(); },
   });
 
   form.addEventListener("submit", async (event) => {
@@ -114,7 +101,14 @@ function inboxPage(inbox) {
     if (data.author_id !== inbox.dataset.me) fresh.add(data.conversation_id);
     reload();
   };
-  openStream({ hello: () => { inbox.dataset.stream = "on"; reload(); }, resync: reload, message: arrived, conversation: arrived });
+  listen({
+    "agora:refresh": (data) => {
+      if (data.conversation_id) fresh.add(data.conversation_id); // a new conversation with me
+      inbox.dataset.stream = "on";
+      reload();
+    },
+    "agora:message": arrived,
+  });
   setInterval(reload, QUEUE_POLL_MS);
 }
 
