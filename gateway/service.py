@@ -45,9 +45,9 @@ from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
 from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
+from .web.pages.console_staff import StaffConsolePages
 from .web.pages.messages import MessagePages
 from .web.pages.notifications import NotificationPages
-from .web.pages.console_staff import StaffConsolePages
 from .web.pages.public import PublicPages
 from .web.pages.thread_actions import ThreadActionPages
 
@@ -64,6 +64,6 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      FeedsRoutes, NotificationsRoutes, ConversationsRoutes, LiveRoutes,
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
-                     ThreadActionPages, ConsolePages, NotificationPages, MessagePages):
-                     ThreadActionPages, ConsolePages, StaffConsolePages):
+                     ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
+                     StaffConsolePages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""
