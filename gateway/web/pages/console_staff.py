@@ -70,7 +70,7 @@ class StaffConsolePages:
         found = self.conversations.list_conversations(
             call.actor, {"limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor")})
         items = found["items"]
-        members = self._names({item.get("member_id") for item in items})
+        members = self._staff_display_names({item.get("member_id") for item in items})
         queue = [item for item in items if item.get("queue")]
         mine = [item for item in items if not item.get("queue")]
         more = (f"/console/conversations?cursor={found['next_cursor']}"
@@ -82,7 +82,7 @@ class StaffConsolePages:
     @page("GET", "/console/conversations/{id}", path_params=CONVERSATION_PATH, auth="member")
     def staff_conversation_page(self, call: PageCall):
         require_roles(call, CONVERSATION_ROLES)
-        return self._conversation(call, call.path["id"])
+        return self._staff_conversation(call, call.path["id"])
 
     @page("POST", "/console/conversations/{id}/messages", path_params=CONVERSATION_PATH,
           auth="member", form=MessageCreateSchema)
@@ -91,18 +91,20 @@ class StaffConsolePages:
         require_roles(call, CONVERSATION_ROLES)
         conversation_id = call.path["id"]
         if call.form_errors:
-            return self._conversation(call, conversation_id, errors=call.form_errors, status=422)
+            return self._staff_conversation(call, conversation_id, status=422,
+                                            errors=call.form_errors)
         message, problem = call.attempt(self.conversations.post_message, call.actor,
                                         conversation_id, call.form)
         if problem:
-            return self._conversation(call, conversation_id, message=problem.detail, status=422)
+            return self._staff_conversation(call, conversation_id, status=422,
+                                            message=problem.detail)
         return call.redirect(f"/console/conversations/{conversation_id}#m-{message['id']}")
 
-    def _conversation(self, call: PageCall, conversation_id: str, status: int = 200,
+    def _staff_conversation(self, call: PageCall, conversation_id: str, status: int = 200,
                       **form_state: Any):
         conversation = self.conversations.get_conversation(call.actor, conversation_id,
                                                            {"limit": MESSAGES_PAGE})
-        names = self._names(set(conversation.get("participant_ids") or ())
+        names = self._staff_display_names(set(conversation.get("participant_ids") or ())
                             | {conversation.get("member_id")}
                             | {m.get("author_id") for m in conversation["messages"]})
         return call.render("console/conversation.html", status=status,
@@ -110,7 +112,7 @@ class StaffConsolePages:
                            conversation=conversation, names=names, raw=call.raw_form,
                            section="console", console_tab="conversations", **form_state)
 
-    def _names(self, user_ids: set[str | None]) -> dict[str, str]:
+    def _staff_display_names(self, user_ids: set[str | None]) -> dict[str, str]:
         """Display names of these users (public profiles, read in parallel)."""
         wanted = sorted(user_id for user_id in user_ids if user_id)
         found = gather(**{f"u{i}": self.identity.get_user.call_async(user_id)
@@ -132,9 +134,9 @@ class StaffConsolePages:
     @page("GET", "/console/members", auth="member", query=MemberLookupQuery)
     def staff_members_page(self, call: PageCall):
         require_roles(call, ADMIN_ROLES)
-        return self._member_screen(call, call.query.get("email") or "")
+        return self._staff_member_screen(call, call.query.get("email") or "")
 
-    def _member_screen(self, call: PageCall, email: str, status: int = 200, **state: Any):
+    def _staff_member_screen(self, call: PageCall, email: str, status: int = 200, **state: Any):
         member = None
         if email:
             found = self.identity.find_users_by_email(call.actor, email, call.client)
@@ -144,11 +146,11 @@ class StaffConsolePages:
                            role_names=ROLE_NAMES, raw=call.raw_form, section="console",
                            console_tab="members", **state)
 
-    def _after_change(self, call: PageCall, problem, notice_key: str):
+    def _staff_after_change(self, call: PageCall, problem, notice_key: str):
         email = call.raw_form.get("email", "")
         if problem:
-            return self._member_screen(call, email, status=422, message=problem.detail)
-        return self._member_screen(call, email, saved=call.t(notice_key))
+            return self._staff_member_screen(call, email, status=422, message=problem.detail)
+        return self._staff_member_screen(call, email, saved=call.t(notice_key))
 
     @page("POST", "/console/members/{id}/roles", path_params=USER_PATH, auth="member",
           form=RolesForm)
@@ -156,7 +158,7 @@ class StaffConsolePages:
         require_roles(call, ADMIN_ROLES)
         roles = sorted(set(call.form.get("roles") or ()) | {"member"})
         _, problem = call.attempt(self.identity.set_roles, call.actor, call.path["id"], roles)
-        return self._after_change(call, problem, "staff.roles_saved")
+        return self._staff_after_change(call, problem, "staff.roles_saved")
 
     @page("POST", "/console/members/{id}/verification", path_params=USER_PATH, auth="member",
           form=VerificationForm)
@@ -164,7 +166,7 @@ class StaffConsolePages:
         require_roles(call, ADMIN_ROLES)
         _, problem = call.attempt(self.identity.set_verification, call.actor, call.path["id"],
                                   bool(call.form.get("verified_customer")))
-        return self._after_change(call, problem, "staff.verification_saved")
+        return self._staff_after_change(call, problem, "staff.verification_saved")
 
     @page("POST", "/console/members/{id}/advisor", path_params=USER_PATH, auth="member",
           form=AdvisorForm)
@@ -172,14 +174,14 @@ class StaffConsolePages:
         """Assign by the advisor's e-mail (what an admin knows), through the lookup route."""
         require_roles(call, ADMIN_ROLES)
         if call.form_errors:
-            return self._member_screen(call, call.raw_form.get("email", ""), status=422,
+            return self._staff_member_screen(call, call.raw_form.get("email", ""), status=422,
                                        errors=call.form_errors)
         found = self.identity.find_users_by_email(call.actor, call.form["advisor_email"],
                                                   call.client)
         advisor = (found.get("items") or [None])[0]
         if advisor is None:
-            return self._member_screen(call, call.form["email"], status=422,
+            return self._staff_member_screen(call, call.form["email"], status=422,
                                        errors={"advisor_email": [call.t("staff.no_such_advisor")]})
         _, problem = call.attempt(self.identity.assign_advisor, call.actor, call.path["id"],
                                   advisor["id"], call.form["branch"])
-        return self._after_change(call, problem, "staff.advisor_saved")
+        return self._staff_after_change(call, problem, "staff.advisor_saved")
