@@ -186,7 +186,7 @@ def test_edit_with_visible_history_then_delete(site, demo):
     assert "Version 2" in site.text() and "Version 1" in site.text()
     assert "puis Plafonds" in site.text()
     site.screenshot("reply-history")
-    site.driver.back()
+    site.visit(f"/posts/{post['id']}")
     site.find(f"#delete-{reply['id']} summary").click()
     site.click_button("Oui, supprimer")
     site.wait_for(lambda: "Supprimé." in site.find("#live-status").text, "the deletion notice")
