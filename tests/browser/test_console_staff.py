@@ -46,7 +46,7 @@ def test_an_advisor_answers_a_private_message_that_arrived_live(console, api):
     conversation_id = member1_conversation(api)
     sign_in_staff(console, ADVISOR1, next_path="/console/conversations")
     console.wait_for_path("/console/conversations")
-    assert console.heading("Conversations de mes clients", 1)
+    console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
     console.check()
     console.no_horizontal_scroll()
     console.screenshot("console-staff-inbox")
@@ -96,7 +96,7 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     console.visit("/console/members")  # advisors are not admins
     assert console.heading("Page introuvable", 1)
     console.visit("/console/conversations")
-    assert console.heading("Conversations de mes clients", 1)
+    console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
     assert DEMO_SUBJECT not in console.text()
 
 
