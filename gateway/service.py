@@ -48,6 +48,7 @@ from .web.pages.console import ConsolePages
 from .web.pages.console_staff import StaffConsolePages
 from .web.pages.messages import MessagePages
 from .web.pages.notifications import NotificationPages
+from .web.pages.me import MePages
 from .web.pages.public import PublicPages
 from .web.pages.thread_actions import ThreadActionPages
 
@@ -65,5 +66,5 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
-                     StaffConsolePages):
+                     StaffConsolePages, MePages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

@@ -37,7 +37,8 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANONYMOUS = "anon"
 NOTICES = ("signed_out", "session_ended", "signed_in", "registered", "language",
-           "posted", "flagged", "edited", "deleted")  # the last four: writing and threads
+           "posted", "flagged", "edited", "deleted",  # writing and threads
+           "password_changed")
 
 
 class CsrfRejected(Forbidden):

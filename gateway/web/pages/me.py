@@ -1,0 +1,235 @@
+"""A member's own screens: the home feed and the featured feed, following people, threads, tags
+and categories ("what I follow"), the profile (name, bio, language), the password, and GDPR
+self-service (download my data, delete my account).
+
+Every screen goes through the RPCs of the matching `/api/v1` routes (feeds.*, identity.*), with
+the API's own schemas for forms; the services decide what is allowed. Follow/unfollow, watch and
+mute are forms that work without JavaScript and, with it, are sent by htmx and swap only the
+button (`hx-select`), so the page does not reload.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import RpcProxy
+from werkzeug.wrappers import Response
+
+from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
+
+from ...routes.identity import EraseBody, PasswordChange, ProfilePatch
+from .. import i18n
+from ..page import PageCall, gather, page
+from .account import field_errors
+from .public import LIST_SIZE, next_href
+
+FEED_QUERY = FeedQuerySchema(only=("cursor",))
+# The most subscriptions of one kind whose names the "what I follow" page looks up.
+NAMED_SUBSCRIPTIONS = 100
+TOGGLES = {
+    # form action -> (feeds RPC, subscribe?)
+    "follow": ("follow", True), "unfollow": ("follow", False),
+    "watch": ("watch", True), "unwatch": ("watch", False),
+    "mute": ("mute", True), "unmute": ("mute", False),
+}
+
+
+class ToggleForm(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(TOGGLES))
+
+
+class ProfileForm(ProfilePatch):
+    """The profile form: the API's PATCH /me body (display name, bio, language)."""
+
+
+def profile_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]:
+    """Field messages in the reader's language; a bio refused for confidential data says so."""
+    messages = field_errors(call, errors)
+    text = " ".join(map(str, (errors or {}).get("bio") or []))
+    if "bio" in messages and "confiden" in text.lower():
+        messages["bio"] = call.t("me.bio_confidential")
+    elif "bio" in messages:
+        messages["bio"] = call.t("me.bio_invalid")
+    return messages
+
+
+class MePages:
+    feeds = RpcProxy("feeds")
+    identity = RpcProxy("identity")
+    posts = RpcProxy("posts")
+
+    # -- feeds
+
+    @page("GET", "/me/feed", auth="member", query=FEED_QUERY)
+    def home_feed(self, call: PageCall):
+        """What the people, threads, tags and categories I follow published."""
+        result = self.feeds.home(call.actor, {"limit": LIST_SIZE,
+                                              "cursor": call.query.get("cursor")})
+        return call.render("me/feed.html", items=result["items"], feed="home",
+                           more=next_href(call, result.get("next_cursor")),
+                           title=call.t("me.feed_title"), noindex=True)
+
+    @page("GET", "/featured", query=FEED_QUERY)
+    def featured_feed(self, call: PageCall):
+        """What the community managers chose to show."""
+        result = self.feeds.featured(call.actor, {"limit": LIST_SIZE,
+                                                  "cursor": call.query.get("cursor")})
+        return call.render("me/feed.html", items=result["items"], feed="featured",
+                           more=next_href(call, result.get("next_cursor")),
+                           title=call.t("me.featured_title"),
+                           description=call.t("me.featured_intro"))
+
+    # -- following
+
+    @page("GET", "/me/following", auth="member")
+    def following(self, call: PageCall):
+        return self._following_page(call)
+
+    def _following_page(self, call: PageCall, status: int = 200):
+        mine = self.feeds.subscriptions(call.actor)
+        members = mine["members"][:NAMED_SUBSCRIPTIONS]
+        threads = list(dict.fromkeys(mine["threads"] + mine["muted"]))[:NAMED_SUBSCRIPTIONS]
+        # Names and titles through the same reads as the public pages, sent together.
+        found = gather(**{f"m{i}": self.identity.get_user.call_async(user_id)
+                          for i, user_id in enumerate(members)},
+                       **{f"t{i}": self.posts.get_post.call_async(call.actor, post_id)
+                          for i, post_id in enumerate(threads)})
+        people = [found[f"m{i}"] for i in range(len(members))]
+        posts = {post_id: found[f"t{i}"] for i, post_id in enumerate(threads)}
+        return call.render("me/following.html", status=status, people=people,
+                           watched=[posts[p] for p in mine["threads"] if p in posts],
+                           muted=[posts[p] for p in mine["muted"] if p in posts],
+                           tags=mine["tags"], categories=mine["categories"],
+                           title=call.t("me.following_title"), noindex=True)
+
+    @page("POST", "/members/{id}/follow", auth="member", form=ToggleForm)
+    def toggle_member(self, call: PageCall):
+        """Follow or unfollow a member (the button on their profile and on "what I follow")."""
+        return self._toggle(call, call.path["id"], ("follow", "unfollow"))
+
+    @page("POST", "/posts/{id}/subscription", auth="member", form=ToggleForm)
+    def toggle_thread(self, call: PageCall):
+        """Watch / unwatch, mute / unmute a thread."""
+        return self._toggle(call, call.path["id"], ("watch", "unwatch", "mute", "unmute"))
+
+    def _toggle(self, call: PageCall, target: str, allowed: tuple[str, ...]):
+        action = (call.form or {}).get("action")
+        if call.form_errors or action not in allowed:
+            return call.redirect(call.next_url("/me/following"))
+        rpc_name, on = TOGGLES[action]
+        getattr(self.feeds, rpc_name)(call.actor, target, on)
+        return call.redirect(call.next_url("/me/following"))
+
+    @page("POST", "/me/following/tags/{tag}", auth="member", path_params=TagPath)
+    def unfollow_tag(self, call: PageCall):
+        self.feeds.follow_tag(call.actor, call.path["tag"], False)
+        return call.redirect("/me/following")
+
+    @page("POST", "/me/following/categories/{category}", auth="member",
+          path_params=CategoryPath)
+    def unfollow_category(self, call: PageCall):
+        self.feeds.follow_category(call.actor, call.path["category"], False)
+        return call.redirect("/me/following")
+
+    # -- profile, language, password
+
+    @page("GET", "/me/profile", auth="member")
+    def profile_form(self, call: PageCall):
+        return self._profile_page(call, self.identity.get_me(call.actor))
+
+    def _profile_page(self, call: PageCall, me: dict[str, Any], status: int = 200,
+                      errors=None, password_errors=None, form=None, saved=None):
+        return call.render("me/profile.html", status=status, me=me, form=form or {},
+                           errors=errors or {}, password_errors=password_errors or {},
+                           saved=saved, languages=i18n.LANGUAGES,
+                           title=call.t("me.profile_title"), noindex=True)
+
+    @page("POST", "/me/profile", auth="member", form=ProfileForm)
+    def save_profile(self, call: PageCall):
+        if call.form_errors:
+            me = self.identity.get_me(call.actor)
+            return self._profile_page(call, me, 400, profile_errors(call, call.form_errors),
+                                      form=call.raw_form)
+        me, problem = call.attempt(self.identity.update_me, call.actor, call.form)
+        if problem is not None:
+            fields_ = (problem.body.get("errors") or {"_schema": ["invalid"]})
+            return self._profile_page(call, self.identity.get_me(call.actor), problem.status,
+                                      profile_errors(call, fields_), form=call.raw_form)
+        language = call.form.get("language")
+        if language in i18n.LANGUAGES and language != call.language:
+            # The site follows the profile at once (the access token's claim on next sign-in).
+            call.cookies.set(i18n.LANGUAGE_COOKIE, language, max_age=365 * 86400)
+            call.language = language
+        return self._profile_page(call, me, saved="profile")
+
+    @page("POST", "/me/password", auth="member", form=PasswordChange)
+    def change_password(self, call: PageCall):
+        me = self.identity.get_me(call.actor)
+        if call.form_errors:
+            return self._profile_page(call, me, 400,
+                                      password_errors=self._password_errors(call,
+                                                                            call.form_errors))
+        _, problem = call.attempt(self.identity.change_password, call.actor,
+                                  call.form["current_password"], call.form["new_password"],
+                                  call.client)
+        if problem is not None:
+            fields_ = problem.body.get("errors") or {}
+            if problem.status == 429:
+                fields_ = {"current_password": ["throttled"]}
+            elif not fields_:
+                fields_ = {"new_password": ["weak"]}
+            return self._profile_page(call, me, problem.status,
+                                      password_errors=self._password_errors(call, fields_))
+        # Every session was revoked, this one too: sign in again with the new password.
+        call.cookies.sign_out()
+        call.cookies.notice("password_changed")
+        return call.redirect("/login?next=/me/profile")
+
+    def _password_errors(self, call: PageCall, errors: dict[str, Any]) -> dict[str, str]:
+        messages = {}
+        for name, problems in errors.items():
+            text = " ".join(map(str, problems if isinstance(problems, list) else [problems]))
+            if "required" in text.lower() or "missing" in text.lower():
+                messages[name] = call.t("account.field_required")
+            elif name == "current_password" and "throttled" in text:
+                messages[name] = call.t("me.password_throttled")
+            elif name == "current_password":
+                messages[name] = call.t("me.current_password_wrong")
+            else:
+                messages["new_password"] = call.t("account.weak_password")
+        return messages
+
+    # -- GDPR self-service
+
+    @page("GET", "/me/data", auth="member")
+    def my_data(self, call: PageCall):
+        return self._data_page(call)
+
+    def _data_page(self, call: PageCall, status: int = 200, errors=None):
+        return call.render("me/data.html", status=status, errors=errors or {},
+                           title=call.t("me.data_title"), noindex=True)
+
+    @page("GET", "/me/data/export", auth="member")
+    def export(self, call: PageCall):
+        """My data as a JSON file (what GET /api/v1/me/export answers), never cached."""
+        data = self.identity.export_me(call.actor)
+        return Response(json.dumps(data, ensure_ascii=False, indent=2),
+                        content_type="application/json; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="agora-my-data.json"',
+                                 "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+    @page("POST", "/me/delete", auth="member", form=EraseBody)
+    def delete_account(self, call: PageCall):
+        if call.form_errors:
+            return self._data_page(call, 400, {"password": call.t("account.field_required")})
+        _, problem = call.attempt(self.identity.erase_me, call.actor, call.form, call.client)
+        if problem is not None:
+            key = "me.password_throttled" if problem.status == 429 else "me.delete_wrong_password"
+            return self._data_page(call, problem.status, {"password": call.t(key)})
+        call.cookies.sign_out()
+        return call.redirect("/account-deleted")
+
+    @page("GET", "/account-deleted")
+    def account_deleted(self, call: PageCall):
+        return call.render("me/deleted.html", title=call.t("me.deleted_title"), noindex=True)
