@@ -119,6 +119,11 @@ class AccountPages:
     def _start_session(self, call: PageCall, tokens: dict[str, Any]) -> None:
         actor = self.auth.actor_for_token(tokens["access_token"])
         call.cookies.sign_in(tokens, actor)
+        # The language is a profile setting (the token's `lang` claim): signing in on any
+        # device brings it back, whatever this browser's cookie said.
+        language = actor.get("language")
+        if language in i18n.LANGUAGES and language != call.language:
+            call.cookies.set(i18n.LANGUAGE_COOKIE, language, max_age=365 * 86400)
 
     # -- register
 
@@ -196,4 +201,14 @@ class AccountPages:
         if code not in i18n.LANGUAGES:
             return call.redirect(call.next_url())
         call.cookies.set(i18n.LANGUAGE_COOKIE, code, max_age=365 * 86400)
+        return call.redirect(call.next_url())
+
+    @page("POST", "/lang/{code}", auth="member")
+    def save_language_page(self, call: PageCall):
+        """Signed in, the switch is a form (CSRF): it changes the profile's language too, so
+        the site, notifications and e-mails follow it on every device and after signing in."""
+        code = call.path["code"]
+        if code in i18n.LANGUAGES:
+            self.identity.update_me(call.actor, {"language": code})
+            call.cookies.set(i18n.LANGUAGE_COOKIE, code, max_age=365 * 86400)
         return call.redirect(call.next_url())

@@ -62,7 +62,7 @@ class MePages:
     # -- feeds
 
     @page("GET", "/me/feed", auth="member", query=FEED_QUERY)
-    def home_feed(self, call: PageCall):
+    def home_feed_page(self, call: PageCall):
         """What the people, threads, tags and categories I follow published."""
         result = self.feeds.home(call.actor, {"limit": LIST_SIZE,
                                               "cursor": call.query.get("cursor")})
@@ -71,7 +71,7 @@ class MePages:
                            title=call.t("me.feed_title"), noindex=True)
 
     @page("GET", "/featured", query=FEED_QUERY)
-    def featured_feed(self, call: PageCall):
+    def featured_feed_page(self, call: PageCall):
         """What the community managers chose to show."""
         result = self.feeds.featured(call.actor, {"limit": LIST_SIZE,
                                                   "cursor": call.query.get("cursor")})
@@ -83,7 +83,7 @@ class MePages:
     # -- following
 
     @page("GET", "/me/following", auth="member")
-    def following(self, call: PageCall):
+    def following_page(self, call: PageCall):
         return self._following_page(call)
 
     def _following_page(self, call: PageCall, status: int = 200):
@@ -104,12 +104,12 @@ class MePages:
                            title=call.t("me.following_title"), noindex=True)
 
     @page("POST", "/members/{id}/follow", auth="member", form=ToggleForm)
-    def toggle_member(self, call: PageCall):
+    def toggle_member_page(self, call: PageCall):
         """Follow or unfollow a member (the button on their profile and on "what I follow")."""
         return self._toggle(call, call.path["id"], ("follow", "unfollow"))
 
     @page("POST", "/posts/{id}/subscription", auth="member", form=ToggleForm)
-    def toggle_thread(self, call: PageCall):
+    def toggle_thread_page(self, call: PageCall):
         """Watch / unwatch, mute / unmute a thread."""
         return self._toggle(call, call.path["id"], ("watch", "unwatch", "mute", "unmute"))
 
@@ -122,20 +122,20 @@ class MePages:
         return call.redirect(call.next_url("/me/following"))
 
     @page("POST", "/me/following/tags/{tag}", auth="member", path_params=TagPath)
-    def unfollow_tag(self, call: PageCall):
+    def unfollow_tag_page(self, call: PageCall):
         self.feeds.follow_tag(call.actor, call.path["tag"], False)
         return call.redirect("/me/following")
 
     @page("POST", "/me/following/categories/{category}", auth="member",
           path_params=CategoryPath)
-    def unfollow_category(self, call: PageCall):
+    def unfollow_category_page(self, call: PageCall):
         self.feeds.follow_category(call.actor, call.path["category"], False)
         return call.redirect("/me/following")
 
     # -- profile, language, password
 
     @page("GET", "/me/profile", auth="member")
-    def profile_form(self, call: PageCall):
+    def profile_form_page(self, call: PageCall):
         return self._profile_page(call, self.identity.get_me(call.actor))
 
     def _profile_page(self, call: PageCall, me: dict[str, Any], status: int = 200,
@@ -146,7 +146,7 @@ class MePages:
                            title=call.t("me.profile_title"), noindex=True)
 
     @page("POST", "/me/profile", auth="member", form=ProfileForm)
-    def save_profile(self, call: PageCall):
+    def save_profile_page(self, call: PageCall):
         if call.form_errors:
             me = self.identity.get_me(call.actor)
             return self._profile_page(call, me, 400, profile_errors(call, call.form_errors),
@@ -161,10 +161,11 @@ class MePages:
             # The site follows the profile at once (the access token's claim on next sign-in).
             call.cookies.set(i18n.LANGUAGE_COOKIE, language, max_age=365 * 86400)
             call.language = language
-        return self._profile_page(call, me, saved="profile")
+        # What was saved (the answer's read model may lag the event by a moment).
+        return self._profile_page(call, {**me, **call.form}, saved="profile")
 
     @page("POST", "/me/password", auth="member", form=PasswordChange)
-    def change_password(self, call: PageCall):
+    def change_password_page(self, call: PageCall):
         me = self.identity.get_me(call.actor)
         if call.form_errors:
             return self._profile_page(call, me, 400,
@@ -203,7 +204,7 @@ class MePages:
     # -- GDPR self-service
 
     @page("GET", "/me/data", auth="member")
-    def my_data(self, call: PageCall):
+    def my_data_page(self, call: PageCall):
         return self._data_page(call)
 
     def _data_page(self, call: PageCall, status: int = 200, errors=None):
@@ -211,7 +212,7 @@ class MePages:
                            title=call.t("me.data_title"), noindex=True)
 
     @page("GET", "/me/data/export", auth="member")
-    def export(self, call: PageCall):
+    def export_page(self, call: PageCall):
         """My data as a JSON file (what GET /api/v1/me/export answers), never cached."""
         data = self.identity.export_me(call.actor)
         return Response(json.dumps(data, ensure_ascii=False, indent=2),
@@ -220,7 +221,7 @@ class MePages:
                                  "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
     @page("POST", "/me/delete", auth="member", form=EraseBody)
-    def delete_account(self, call: PageCall):
+    def delete_account_page(self, call: PageCall):
         if call.form_errors:
             return self._data_page(call, 400, {"password": call.t("account.field_required")})
         _, problem = call.attempt(self.identity.erase_me, call.actor, call.form, call.client)
@@ -231,5 +232,5 @@ class MePages:
         return call.redirect("/account-deleted")
 
     @page("GET", "/account-deleted")
-    def account_deleted(self, call: PageCall):
+    def account_deleted_page(self, call: PageCall):
         return call.render("me/deleted.html", title=call.t("me.deleted_title"), noindex=True)

@@ -170,13 +170,18 @@ class PublicPages:
     def member_page(self, call: PageCall):
         """A member's public profile (badges) and activity journal."""
         user_id = call.path["id"]
+        # Whether the reader follows this member (signed in, someone else): same round trip.
+        reader_follows = call.actor and call.actor.get("id") != user_id
         found = gather(
             profile=self.identity.get_user.call_async(user_id),
             activity=self.feeds.activity.call_async(call.actor, user_id,
                                                     {"limit": LIST_SIZE,
-                                                     "cursor": call.query.get("cursor")}))
+                                                     "cursor": call.query.get("cursor")}),
+            **({"mine": self.feeds.subscriptions.call_async(call.actor)}
+               if reader_follows else {}))
         profile = found["profile"]
-        return call.render("members/profile.html", profile=profile,
+        following = user_id in found["mine"]["members"] if reader_follows else None
+        return call.render("members/profile.html", profile=profile, following=following,
                            items=found["activity"]["items"],
                            more=next_href(call, found["activity"].get("next_cursor")),
                            title=call.t("members.profile_title", name=profile["display_name"]),
