@@ -2,32 +2,49 @@
 stores only hashed static files and the anonymous offline page (never a private page), and shows
 the offline page when the server can no longer be reached.
 
-"Offline" is real here: the test starts its own gateway replica, lets the browser install the
-worker from it, then stops that replica, so every request to it fails at the network level
-(DevTools' offline emulation does not reach a service worker's own fetches).
+The network is cut with DevTools' offline emulation (Network.emulateNetworkConditions), then a
+page is opened: only the worker can answer it.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 
-import pytest
-
-from ..e2e.conftest import Process, find_free_port
-from .conftest import Site
 
 
-@pytest.fixture
-def own_gateway(platform):
-    """A gateway replica of the shared platform that this test may stop."""
-    process = Process("gateway", find_free_port(), platform.log_dir / "gateway-offline.log")
-    platform.spawn(process)
+def _conditions(offline_: bool) -> dict:
+    return {"offline": offline_, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+@contextlib.contextmanager
+def offline(driver):
+    """Cut the network for the page and for the service workers: a worker's own fetches are
+    not the page's, so the emulation is sent to each worker target too."""
+    workers = [target["targetId"] for target in
+               driver.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]
+               if target["type"] == "service_worker"]
+    sessions = [driver.execute_cdp_cmd("Target.attachToTarget",
+                                       {"targetId": target, "flatten": False})["sessionId"]
+                for target in workers]
+
+    def everywhere(offline_: bool) -> None:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", _conditions(offline_))
+        for number, session in enumerate(sessions):
+            for method, params in (("Network.enable", {}),
+                                   ("Network.emulateNetworkConditions", _conditions(offline_))):
+                driver.execute_cdp_cmd("Target.sendMessageToTarget", {
+                    "sessionId": session, "message": json.dumps(
+                        {"id": 1000 + number * 2 + (method != "Network.enable"),
+                         "method": method, "params": params})})
+
+    everywhere(True)
     try:
-        platform._wait_ready(process)
-        yield process
+        yield
     finally:
-        if process.popen.poll() is None:
-            process.popen.terminate()
-            process.popen.wait(timeout=30)
+        everywhere(False)
+        for session in sessions:
+            driver.execute_cdp_cmd("Target.detachFromTarget", {"sessionId": session})
 
 
 FETCH_JSON = """
@@ -48,10 +65,10 @@ caches.keys().then(async (names) => {
 """
 
 
-def test_installable_and_offline_without_caching_private_pages(site, api, own_gateway):
+def test_installable_and_offline_without_caching_private_pages(site, api):
 
     me = api.new_user(display_name="Offline Olga")
-    local = Site(driver=site.driver, device=site.device, base_url=own_gateway.url)
+    local = site
     local.visit("/")
     assert local.find("link[rel=manifest]").get_attribute("href").endswith(
         "/manifest.webmanifest")
@@ -76,12 +93,15 @@ def test_installable_and_offline_without_caching_private_pages(site, api, own_ga
     cached = local.driver.execute_async_script(CACHED_URLS)
     assert cached, "the worker stored its offline page"
     for url in cached:
-        path = url[len(own_gateway.url):]
+        path = url[len(site.base_url):]
         assert path == "/offline" or path.startswith("/static/"), f"{url} was cached"
     assert not any("/me/" in url or "/api/" in url for url in cached)
 
-    own_gateway.popen.terminate()
-    own_gateway.popen.wait(timeout=30)
+    with offline(local.driver):
+        _offline_pages(local, me)
+
+
+def _offline_pages(local, me) -> None:
     local.driver.get(local.url("/me/profile"))
     local.wait_for(lambda: local.heading("Hors ligne", 1), "the offline page")
     assert "Offline Olga" not in local.text()
