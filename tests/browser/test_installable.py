@@ -11,7 +11,6 @@ import contextlib
 import json
 
 
-
 def _conditions(offline_: bool) -> dict:
     return {"offline": offline_, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 
