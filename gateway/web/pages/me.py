@@ -3,8 +3,8 @@ and categories ("what I follow"), the profile (name, bio, language), the passwor
 self-service (download my data, delete my account).
 
 Every screen goes through the RPCs of the matching `/api/v1` routes (feeds.*, identity.*), with
-the API's own schemas for forms; the services decide what is allowed. Follow/unfollow, watch and
-mute are forms that work without JavaScript and, with it, are sent by htmx and swap only the
+the API's own schemas for forms; the services decide what is allowed. Unwatch and unmute are
+forms that work without JavaScript and, with it, are sent by htmx and swap only the
 button (`hx-select`), so the page does not reload.
 """
 from __future__ import annotations
@@ -28,8 +28,7 @@ FEED_QUERY = FeedQuerySchema(only=("cursor",))
 # The most subscriptions of one kind whose names the "what I follow" page looks up.
 NAMED_SUBSCRIPTIONS = 100
 TOGGLES = {
-    # form action -> (feeds RPC, subscribe?)
-    "follow": ("follow", True), "unfollow": ("follow", False),
+    # form action -> (feeds RPC, subscribe?); following a member is thread_actions.py's page
     "watch": ("watch", True), "unwatch": ("watch", False),
     "mute": ("mute", True), "unmute": ("mute", False),
 }
@@ -37,6 +36,7 @@ TOGGLES = {
 
 class ToggleForm(Schema):
     action = fields.String(required=True, validate=validate.OneOf(TOGGLES))
+    on = fields.String()  # what the member follow page reads; the action says it here
 
 
 class ProfileForm(ProfilePatch):
@@ -103,22 +103,14 @@ class MePages:
                            tags=mine["tags"], categories=mine["categories"],
                            title=call.t("me.following_title"), noindex=True)
 
-    @page("POST", "/members/{id}/follow", auth="member", form=ToggleForm)
-    def toggle_member_page(self, call: PageCall):
-        """Follow or unfollow a member (the button on their profile and on "what I follow")."""
-        return self._toggle(call, call.path["id"], ("follow", "unfollow"))
-
     @page("POST", "/posts/{id}/subscription", auth="member", form=ToggleForm)
     def toggle_thread_page(self, call: PageCall):
         """Watch / unwatch, mute / unmute a thread."""
-        return self._toggle(call, call.path["id"], ("watch", "unwatch", "mute", "unmute"))
-
-    def _toggle(self, call: PageCall, target: str, allowed: tuple[str, ...]):
         action = (call.form or {}).get("action")
-        if call.form_errors or action not in allowed:
+        if call.form_errors or action not in TOGGLES:
             return call.redirect(call.next_url("/me/following"))
         rpc_name, on = TOGGLES[action]
-        getattr(self.feeds, rpc_name)(call.actor, target, on)
+        getattr(self.feeds, rpc_name)(call.actor, call.path["id"], on)
         return call.redirect(call.next_url("/me/following"))
 
     @page("POST", "/me/following/tags/{tag}", auth="member", path_params=TagPath)
