@@ -45,11 +45,8 @@ from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
 from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
-<<<<<<< HEAD
 from .web.pages.console_staff import StaffConsolePages
-=======
 from .web.pages.me import MePages
->>>>>>> 36371f7 (lint: imports)
 from .web.pages.messages import MessagePages
 from .web.pages.notifications import NotificationPages
 from .web.pages.public import PublicPages
