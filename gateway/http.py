@@ -208,16 +208,22 @@ def route(method: str, path: str, *, auth: str, body=None, query=None, path_para
             spec.summary = (handler.__doc__ or handler.__name__).strip().splitlines()[0]
         spec.description = spec.description or handler.__doc__
 
-        def entry(self, request, **values):
-            return dispatch(self, spec, handler, request, values)
-
-        entry.__name__ = handler.__name__
-        entry.__qualname__ = handler.__qualname__
-        entry.__doc__ = handler.__doc__
-        entry.route_spec = spec
-        return GatewayHttp.decorator(method, spec.rule, spec=spec)(entry)
+        return http_entrypoint(spec, handler, dispatch, "route_spec")
 
     return decorate
+
+
+def http_entrypoint(spec, handler: Callable, dispatcher: Callable, spec_attribute: str):
+    """The nameko `@http` entrypoint shared by API routes and site pages: it hands the request to
+    `dispatcher(self, spec, handler, request, values)` and keeps the handler's name and doc."""
+    def entry(self, request, **values):
+        return dispatcher(self, spec, handler, request, values)
+
+    entry.__name__ = handler.__name__
+    entry.__qualname__ = handler.__qualname__
+    entry.__doc__ = handler.__doc__
+    setattr(entry, spec_attribute, spec)
+    return GatewayHttp.decorator(spec.method, spec.rule, spec=spec)(entry)
 
 
 def routes_of(service_cls: type) -> list[RouteSpec]:

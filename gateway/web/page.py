@@ -49,11 +49,11 @@ from ..errors import Problem, problem_from_exception
 from ..http import (
     _PARAM_RE,
     REQUEST_ID_ENV,
-    GatewayHttp,
     Settings,
     _load_path,
     _load_query,
     client_address,
+    http_entrypoint,
     load_params,
     new_request_id,
 )
@@ -113,14 +113,7 @@ def page(method: str, path: str, *, auth: str = "public", query=None, path_param
     def decorate(handler: Callable) -> Callable:
         spec.name = handler.__name__
 
-        def entry(self, request, **values):
-            return dispatch_page(self, spec, handler, request, values)
-
-        entry.__name__ = handler.__name__
-        entry.__qualname__ = handler.__qualname__
-        entry.__doc__ = handler.__doc__
-        entry.page_spec = spec
-        return GatewayHttp.decorator(method, spec.rule, spec=spec)(entry)
+        return http_entrypoint(spec, handler, dispatch_page, "page_spec")
 
     return decorate
 
