@@ -200,13 +200,13 @@ class Process:
 
 
 class Platform:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, name: str = "e2e"):
         self.workdir = workdir
         self.log_dir = workdir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.key_dir = workdir / "keys"
-        self.vhost = f"agora-e2e-{RUN_ID}"
-        self.db_prefix = f"e2e{RUN_ID}"
+        self.vhost = f"agora-{name}-{RUN_ID}"
+        self.db_prefix = f"{name}{RUN_ID}"
         self.amqp_uri = _with_vhost(AMQP_URI, self.vhost)
         self.processes: dict[str, Process] = {}
         self.env: dict[str, str] = {}
@@ -449,18 +449,27 @@ def _management(method: str, path: str, json: Any = None) -> None:
 _PLATFORM: Platform | None = None
 
 
-@pytest.fixture(scope="session")
-def platform(mongo_client):
+@contextlib.contextmanager
+def own_platform(name: str, mongo_client):
+    """A platform of its own (vhost `agora-<name>-<run>`, databases `<name><run>_*`), running
+    for the `with` block. Suites whose tests leave data the others would trip over (the browser
+    suite changes the demo content the e2e demo tests check) each get one."""
     global _PLATFORM
-    workdir = Path(tempfile.mkdtemp(prefix=f"agora-e2e-{RUN_ID}-"))
-    platform = Platform(workdir)
+    workdir = Path(tempfile.mkdtemp(prefix=f"agora-{name}-{RUN_ID}-"))
+    platform = Platform(workdir, name)
     _PLATFORM = platform
     try:
         with running(platform, mongo_client):
             yield platform
     finally:
-        print(f"\ne2e process logs: {platform.log_dir}")
+        print(f"\n{name} process logs: {platform.log_dir}")
         _PLATFORM = None
+
+
+@pytest.fixture(scope="session")
+def platform(mongo_client):
+    with own_platform("e2e", mongo_client) as platform:
+        yield platform
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """Browser tests: the site in headless Chromium from Debian's packages (`chromium` and
 `chromium-driver`, installed by `make browser`; nothing is downloaded at test time), driven by
-Selenium through /usr/bin/chromedriver, against the same running platform as the e2e tests
-(tests/platform.py), with the demo data seeded once.
+Selenium through /usr/bin/chromedriver, against a platform of their own (tests/platform.py; the
+browser tests change the demo content, which the e2e tests check as seeded), with the demo data
+seeded once. It starts with the first browser test and stops after the last.
 
 Why Selenium and not Playwright: the test process is monkey-patched by eventlet (tests/conftest.py)
 and Playwright's sync API (greenlets around an asyncio loop) stalls under it as soon as a page
@@ -36,6 +37,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from services.shared.demo_seed import DEMO_PASSWORD
 
 from ..conftest import ROOT
+from ..platform import own_platform
 
 CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("AGORA_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -76,9 +78,16 @@ axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violatio
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
+def platform(mongo_client):
+    """This package's own platform (overrides the session's one of tests/platform.py)."""
+    with own_platform("web", mongo_client) as platform:
+        yield platform
+
+
+@pytest.fixture(scope="package")
 def demo(platform):
-    """The demo accounts and content (`agora seed-demo`), once per session."""
+    """The demo accounts and content (`agora seed-demo`), once for the browser tests."""
     result = platform.agora("seed-demo", "--gateway", platform.base_url, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return platform
@@ -106,7 +115,7 @@ def _start_browser(device: str) -> webdriver.Chrome:
     return driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browsers(demo):
     """One browser per device for the whole session (a start costs about two seconds)."""
     started: dict[str, webdriver.Chrome] = {}
