@@ -26,10 +26,19 @@ async function send(path, options) {
   });
 }
 
+// Refresh tokens rotate: a refresh that presents a token another refresh has just used looks
+// like a replayed, stolen token, and identity revokes the whole session. So refreshes run one
+// at a time across this site's tabs (Web Locks); each waiter then presents the token the one
+// before it received.
+export function refreshSession() {
+  const refresh = () => fetch("/session/refresh", { method: "POST", credentials: "same-origin" });
+  return navigator.locks ? navigator.locks.request("agora-session-refresh", refresh) : refresh();
+}
+
 export async function api(path, options = {}) {
   let response = await send(path, options);
   if (response.status === 401) {
-    const refreshed = await fetch("/session/refresh", { method: "POST", credentials: "same-origin" });
+    const refreshed = await refreshSession();
     if (refreshed.ok) {
       response = await send(path, options);
     } else {

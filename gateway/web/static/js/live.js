@@ -6,7 +6,9 @@
 //   agora:read          notifications were read elsewhere
 // and listens to agora:unread {unread} from page scripts that learnt the count themselves.
 // The stream carries references and counts only; pages read content through the API.
-import { api, announce } from "./api.js";
+import { api, announce, refreshSession } from "./api.js";
+
+const UNREAD_COUNT = "/api/v1/me/notifications/unread-count";
 
 const bell = document.querySelector("[data-bell]");
 
@@ -22,7 +24,7 @@ function setUnread(count) {
 }
 
 async function refreshCount() {
-  const response = await api("/api/v1/me/notifications/unread-count");
+  const response = await api(UNREAD_COUNT);
   if (response.ok) setUnread((await response.json()).unread);
 }
 
@@ -51,10 +53,14 @@ function connect() {
   on("closed", () => source.close());
   source.onerror = async () => {
     if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
-    // refused (an expired access cookie: 401, or a full server: 503): refresh the session once,
-    // then come back later
-    const refreshed = await fetch("/session/refresh", { method: "POST", credentials: "same-origin" });
-    if (refreshed.status === 401 || refreshed.status === 403) return; // signed out: stay quiet
+    // refused: an expired access cookie (401) or a full or restarting server (503). Only the
+    // first needs a refresh, and a needless one rotates the session's token under other pages
+    // of the site that may be presenting it at the same moment: ask a cheap route first.
+    const probe = await fetch(UNREAD_COUNT, { credentials: "same-origin" }).catch(() => null);
+    if (probe && probe.status === 401) {
+      const refreshed = await refreshSession();
+      if (!refreshed.ok) return; // signed out: stay quiet
+    }
     window.setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, 60000);
   };
