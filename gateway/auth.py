@@ -100,8 +100,7 @@ def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
             return
         if level in roles or (level in ROLES and "admin" in roles):
             return
-    wanted = " or ".join(levels)
-    raise Forbidden(f"this route is for {wanted} only")
+    raise Forbidden.from_catalogue("route_for_roles", roles=" | ".join(levels))
 
 
 # -- keys ---------------------------------------------------------------------------------------
@@ -128,7 +127,9 @@ class TokenVerifier:
         except jwt.ExpiredSignatureError:
             raise TokenExpired("the access token has expired; refresh it") from None
         except jwt.PyJWTError as error:
-            raise Unauthenticated(f"invalid access token ({_reason(error)})") from None
+            raise Unauthenticated.from_catalogue(
+                "invalid_token_because", terms={"reason": f"token_problem.{_reason(error)}"}
+            ) from None
         roles = claims.get("roles")
         if not isinstance(claims.get("sub"), str) or not isinstance(roles, list) or not all(
                 isinstance(role, str) and _ROLE_RE.match(role) for role in roles):
@@ -138,12 +139,12 @@ class TokenVerifier:
 
 def _reason(error: Exception) -> str:
     return {
-        jwt.InvalidAudienceError: "wrong audience",
-        jwt.InvalidIssuerError: "wrong issuer",
-        jwt.InvalidAlgorithmError: "algorithm not allowed",
-        jwt.InvalidSignatureError: "bad signature",
-        jwt.MissingRequiredClaimError: "missing claim",
-        jwt.ImmatureSignatureError: "not valid yet",
+        jwt.InvalidAudienceError: "wrong_audience",
+        jwt.InvalidIssuerError: "wrong_issuer",
+        jwt.InvalidAlgorithmError: "algorithm",
+        jwt.InvalidSignatureError: "signature",
+        jwt.MissingRequiredClaimError: "missing_claim",
+        jwt.ImmatureSignatureError: "not_valid_yet",
     }.get(type(error), "malformed")
 
 

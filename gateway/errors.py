@@ -6,7 +6,9 @@ message and details, so the field errors survive the hop. The gateway raises the
 (and the few HTTP-only ones below) for what it checks itself. Every error a route can produce goes
 through `problem_from_exception`, so a client never sees a stack trace or an HTML error page:
 
-- a class name in `STATUS_BY_ERROR` -> that status, with the error's message and details;
+- a class name in `STATUS_BY_ERROR` -> that status, with the error's message and details; the
+  message in the reader's language when the error names its catalogue key (`from_catalogue`)
+  or is one of the catalogue's known messages;
 - an unknown remote error (a bug or crash in a service) -> 502, a missing service -> 503,
   an RPC that did not answer in time -> 504, with a generic detail (the service's own logs,
   found by `request_id`, have the rest);
@@ -188,6 +190,8 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
                   exc_info=status == 500 and not isinstance(error, AgoraError))
     detail = message if status in _CLIENT_FACING and message else (
         GENERIC_DETAIL.get(status) or HTTPStatus(status).phrase)
+    if status in _CLIENT_FACING and details.get("message_key"):
+        detail = _catalogued_detail(details, language) or detail
     errors = None
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
@@ -204,6 +208,19 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
     if status == 405 and details.get("allow"):
         headers["Allow"] = ", ".join(details["allow"])
     return problem(status, detail, instance, request_id, errors, extra, headers, language)
+
+
+def _catalogued_detail(details: dict[str, Any], language: str | None) -> str | None:
+    """The detail of an error raised with `from_catalogue`, in the reader's language (None
+    when the service is newer than this gateway's catalogue: its English message stays)."""
+    params, terms = details.get("message_params"), details.get("message_terms")
+    try:
+        return i18n.error_text(language, str(details["message_key"]),
+                               params if isinstance(params, dict) else {},
+                               terms if isinstance(terms, dict) else {})
+    except (KeyError, IndexError, ValueError):
+        log.warning("no catalogue text for error %r", details.get("message_key"))
+        return None
 
 
 def _status_for(error: BaseException, name: str) -> int:

@@ -381,10 +381,10 @@ def _load_body(spec: RouteSpec, request: Request, settings: Settings) -> tuple[A
         return None, {}
     limit = settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"the body is over {limit} bytes", {"limit": limit})
+        raise PayloadTooLarge.from_catalogue("body_too_large", {"limit": limit}, limit=limit)
     raw = _read_body(request, limit + 1)
     if len(raw) > limit:
-        raise PayloadTooLarge(f"the body is over {limit} bytes", {"limit": limit})
+        raise PayloadTooLarge.from_catalogue("body_too_large", {"limit": limit}, limit=limit)
     if not raw.strip():
         if spec.body_required:
             raise InvalidInput("a JSON body is required",

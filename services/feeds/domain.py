@@ -99,11 +99,11 @@ def check_target(kind: Kind, member_id: str, target: str, exists: bool) -> None:
         raise Unprocessable("you cannot follow yourself")
     if not exists:
         if kind.name == "category":
-            raise NotFound(f"no such category: {target!r} (the categories are listed at "
-                           "GET /api/v1/categories)", {"id": target})
+            raise NotFound.from_catalogue("no_such_category_to_follow", {"id": target},
+                                          slug=target)
         what = {"follow": "member", "watch": "contribution", "mute": "contribution"}.get(
             kind.name, kind.name)
-        raise NotFound(f"no such {what}", {"id": target})
+        raise NotFound.from_catalogue(f"no_such_{what}", {"id": target})
 
 
 def source_of(kind: Kind, target: str) -> str | None:

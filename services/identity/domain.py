@@ -181,7 +181,8 @@ def register(user_id: str, email: str, display_name: str, customer: bool, now: d
     roles = sorted(set(roles) - {"member"})
     unknown = [role for role in roles if role not in GRANTABLE]
     if unknown:
-        raise InvalidInput(f"unknown roles {unknown}", {"fields": {"roles": unknown}})
+        raise InvalidInput.from_catalogue("unknown_roles", {"fields": {"roles": unknown}},
+                                          roles=", ".join(unknown))
     public = [
         NewEvent(REGISTERED, {"user_id": user_id, "display_name": display_name.strip(),
                               "customer": bool(customer), "roles": ["member"],
@@ -247,7 +248,8 @@ def set_roles(state: UserState, actor: dict[str, Any], roles: Iterable[str]) -> 
     wanted = set(roles) - {"member"}
     unknown = sorted(wanted - set(GRANTABLE))
     if unknown:
-        raise InvalidInput(f"unknown roles {unknown}", {"fields": {"roles": unknown}})
+        raise InvalidInput.from_catalogue("unknown_roles", {"fields": {"roles": unknown}},
+                                          roles=", ".join(unknown))
     current = set(state.roles)
     if actor.get("id") == state.id and "admin" in current and "admin" not in wanted:
         raise Unprocessable("you cannot remove your own admin role; ask another admin")

@@ -161,7 +161,7 @@ class IdentityService(HealthEndpoints):
         args = _load(RegisterArgs, data)
         registrations, now = self.kit.accounts.registrations, utc_now()
         keys = domain.registration_keys(client)
-        registrations.check(keys, now, "too many registrations from this address; retry later")
+        registrations.check(keys, now, "too_many_registrations")
         registrations.record(keys, now)  # every attempt counts, taken address or not
         try:
             self.create_user(args, actor_id=None)
@@ -251,7 +251,7 @@ class IdentityService(HealthEndpoints):
         wrong codes are throttled per account (429)."""
         accounts = self.kit.accounts
         keys = {"account": f"account:{user_id}"}
-        accounts.codes.check(keys, now, "too many wrong codes; retry later")
+        accounts.codes.check(keys, now, "too_many_codes")
         record = accounts.mfa(user_id) or {}
         ok = False
         if record.get("confirmed"):
@@ -311,8 +311,7 @@ class IdentityService(HealthEndpoints):
         accounts, now = self.kit.accounts, utc_now()
         challenge = self._challenge(token, now)
         user_id = challenge["user_id"]
-        accounts.codes.check({"account": f"account:{user_id}"}, now,
-                             "too many wrong codes; retry later")
+        accounts.codes.check({"account": f"account:{user_id}"}, now, "too_many_codes")
         if challenge["purpose"] == mfa.SETUP:
             ok = self._confirm(user_id, str(code or ""), now)
         else:
@@ -354,7 +353,7 @@ class IdentityService(HealthEndpoints):
         actor = _user_actor(actor)
         now = utc_now()
         self.kit.accounts.codes.check({"account": f"account:{actor['id']}"}, now,
-                                      "too many wrong codes; retry later")
+                                      "too_many_codes")
         if not self._confirm(actor["id"], str(code or ""), now):
             raise InvalidInput("wrong code, or no enrolment waiting for one",
                                {"fields": {"code": ["wrong code"]}})
@@ -374,7 +373,7 @@ class IdentityService(HealthEndpoints):
             raise Forbidden("staff accounts must keep their second factor; an admin can reset "
                             "it if the device is lost")
         keys = {"pair": domain.pair_key(user.get("email") or user_id, client)}
-        toolkit.accounts.logins.check(keys, now, "too many failed attempts; retry later")
+        toolkit.accounts.logins.check(keys, now, "too_many_attempts")
         if not toolkit.passwords.verify(toolkit.accounts.password_hash(user_id),
                                         str(password or "")):
             toolkit.accounts.logins.record(keys, now)

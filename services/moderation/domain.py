@@ -205,8 +205,8 @@ def decide(actor: Actor | None, item: Item, data: dict[str, Any],
     if item.state == "new":
         raise NotFound("no such moderation item", {"id": item.id})
     if item.state not in ("held", "review", "open"):
-        raise Conflict(f"this item is not waiting for a decision (it is {item.state})",
-                       {"state": item.state})
+        raise Conflict.from_catalogue("item_not_waiting", {"state": item.state},
+                                      terms={"state": f"moderation_state.{item.state}"})
     decision = data["decision"]
     if decision == "approve":  # flags not hiding anything: dismissed, the content stays
         return [NewEvent("moderation.item_approved", {**item.ref(), "auto": False})]

@@ -187,12 +187,12 @@ class ModerationService(HealthEndpoints):
         ids.contribution(target_type).require(target_id)  # `<id>.flags` must be a flag item
         target = self.views["targets"].find_one({"_id": target_id})
         if target is None or target.get("target_type") != target_type:
-            raise NotFound(f"no such {target_type}", {"id": target_id})
+            raise NotFound.from_catalogue(f"no_such_{target_type}", {"id": target_id})
         target = {**target, "target_type": target_type}
         guard, now, flagger = self.guard, utc_now(), actor["id"]
         staff = bool(domain.roles(actor) & domain.STAFF_ROLES)
         keys = {} if staff else guard.flag_keys(flagger, client)
-        guard.flags.check(keys, now, "too many flags; retry later")
+        guard.flags.check(keys, now, "too_many_flags")
         guard.flags.record(keys, now)
         item_id = domain.flags_item_id(target_id)
         item = domain.fold_item(self.store.load(item_id))

@@ -90,10 +90,11 @@ def require_member(actor: Actor | None) -> Actor:
     return actor
 
 
-def require_moderator(actor: Actor | None, what: str) -> Actor:
+def require_moderator(actor: Actor | None, action: str) -> Actor:
+    """`action`: a key of the catalogue's `action` section (the refusal names it)."""
     require_member(actor)
     if not is_moderator(actor):
-        raise Forbidden(f"only community managers can {what}")
+        raise Forbidden.from_catalogue("moderators_can", terms={"action": f"action.{action}"})
     return actor
 
 
@@ -282,7 +283,7 @@ def submit_post(actor: Actor | None, data: dict[str, Any], post_id: str) -> Subm
 def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
                  reply_id: str) -> Submission:
     actor = require_member(actor)
-    _must_be_visible(post, "reply to")
+    _must_be_visible(post, "reply_to")
     if post.locked:
         raise Unprocessable("this thread is locked: no new replies")
     if post.merged_into:
@@ -303,13 +304,15 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
     actor = require_member(actor)
     _must_exist(s)
     if actor["id"] != s.author_id and not is_moderator(actor):
-        raise Forbidden(f"only its author or a community manager can edit this {s.target_type}")
+        raise Forbidden.from_catalogue("author_or_moderator_edits",
+                                       terms={"thing": f"noun.{s.target_type}"})
     _must_not_be_frozen(actor, thread_locked, "edited")
     if s.state == "rejected" and s.published_revision == 0:
         return _resubmit(actor, s, data)
     if s.state not in (VISIBLE, "hidden"):
-        raise Unprocessable(f"a {s.state} {s.target_type} cannot be edited",
-                            {"state": s.state})
+        raise Unprocessable.from_catalogue("cannot_edit_in_state", {"state": s.state},
+                                           terms={"state": f"content_state.{s.state}",
+                                                  "thing": f"noun.{s.target_type}"})
     if not data:
         raise InvalidInput("nothing to change",
                            {"fields": {"_schema": ["give at least one field"]}})
@@ -414,7 +417,8 @@ def delete(actor: Actor | None, s: Contribution) -> list[NewEvent]:
     actor = require_member(actor)
     _must_exist(s)
     if actor["id"] != s.author_id and not is_moderator(actor):
-        raise Forbidden(f"only its author or a community manager can delete this {s.target_type}")
+        raise Forbidden.from_catalogue("author_or_moderator_deletes",
+                                       terms={"thing": f"noun.{s.target_type}"})
     if s.state == "deleted":
         return []
     return [_event(s, "deleted", deleted_by=actor["id"], by_staff=actor["id"] != s.author_id)]
@@ -429,7 +433,7 @@ def accept_answer(actor: Actor | None, post: Contribution, reply: Contribution
     _must_not_be_frozen(actor, post.locked, "changed")
     if post.kind != "question":
         raise Unprocessable("only questions have accepted answers", {"kind": post.kind})
-    _must_be_visible(post, "accept an answer on")
+    _must_be_visible(post, "accept_answer_on")
     if not reply.exists or reply.post_id != post.id:
         raise NotFound("no such reply on this question", {"reply_id": reply.id})
     if not reply.visible:
@@ -443,18 +447,20 @@ def accept_answer(actor: Actor | None, post: Contribution, reply: Contribution
 
 def change_idea_status(actor: Actor | None, post: Contribution, to_status: str, note: str,
                        release: str | None = None) -> list[NewEvent]:
-    actor = require_moderator(actor, "change the status of an idea")
+    actor = require_moderator(actor, "change_idea_status")
     _must_be_idea(post)
-    _must_be_visible(post, "change the status of")
+    _must_be_visible(post, "change_status_of")
     if post.merged_into:
         raise Unprocessable("a merged idea keeps the status of its target",
                             {"merged_into": post.merged_into})
     current = post.idea_status or "submitted"
     if to_status == current:
-        raise Unprocessable(f"the idea is already {current}", {"status": current})
+        raise Unprocessable.from_catalogue("idea_already_in_status", {"status": current},
+                                           terms={"status": f"idea_status.{current}"})
     if to_status not in IDEA_TRANSITIONS[current]:
-        raise Unprocessable(f"an idea cannot go from {current} to {to_status}",
-                            {"status": current, "allowed": list(IDEA_TRANSITIONS[current])})
+        raise Unprocessable.from_catalogue(
+            "idea_transition", {"status": current, "allowed": list(IDEA_TRANSITIONS[current])},
+            terms={"current": f"idea_status.{current}", "wanted": f"idea_status.{to_status}"})
     # Published as typed, to every voter and follower: no moderation queue holds it, so it is
     # refused instead (the CM rewrites it).
     refuse_confidential({"note": note, "release": release})
@@ -465,7 +471,7 @@ def change_idea_status(actor: Actor | None, post: Contribution, to_status: str, 
 
 def merge_idea(actor: Actor | None, source: Contribution, target: Contribution
                ) -> list[NewEvent]:
-    actor = require_moderator(actor, "merge ideas")
+    actor = require_moderator(actor, "merge_ideas")
     _must_be_idea(source)
     _must_be_idea(target)
     if source.id == target.id:
@@ -478,7 +484,7 @@ def merge_idea(actor: Actor | None, source: Contribution, target: Contribution
         raise Unprocessable("the target idea is itself merged; merge into its target",
                             {"merged_into": target.merged_into})
     _must_be_visible(source, "merge")
-    _must_be_visible(target, "merge into")
+    _must_be_visible(target, "merge_into")
     return [NewEvent("posts.idea_merged", {
         **post_ref(source), "into_id": target.id, "into_author_id": target.author_id,
         "from_status": source.idea_status or "submitted", "merged_by": actor["id"]})]
@@ -490,7 +496,7 @@ def feature(actor: Actor | None, post: Contribution, position: int | None,
     (1 first; unnumbered ones after, most recently featured first) until `pinned_until` (an
     ISO 8601 UTC instant; None: until unfeatured). Re-featuring with other pin settings
     changes them; the same ones are a no-op."""
-    actor = require_moderator(actor, "feature or lock posts")
+    actor = require_moderator(actor, "feature_or_lock")
     _must_be_visible(post, "feature")
     if pinned_until is not None and datetime.fromisoformat(pinned_until) <= \
             datetime.fromisoformat(now):
@@ -507,7 +513,7 @@ def set_flag(actor: Actor | None, post: Contribution, flag: str, on: bool) -> li
     """Feature/unfeature (`featured`), lock/unlock (`locked`) a post: CMs; idempotent."""
     if flag not in ("featured", "locked"):
         raise ValueError(flag)
-    actor = require_moderator(actor, "feature or lock posts")
+    actor = require_moderator(actor, "feature_or_lock")
     _must_exist(post)
     if getattr(post, flag) == on:
         return []
@@ -528,7 +534,7 @@ def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool
     if thread_locked:
         raise Unprocessable("this thread is locked: its votes are frozen", {"locked": True})
     if on:
-        _must_be_visible(target, "vote on")
+        _must_be_visible(target, "vote_on")
         if target.merged_into:
             raise Unprocessable("this idea was merged; vote on its target",
                                 {"merged_into": target.merged_into})
@@ -571,21 +577,24 @@ def can_read(actor: Actor | None, s: Contribution | dict[str, Any]) -> bool:
 
 def _must_exist(s: Contribution) -> None:
     if not s.exists:
-        raise NotFound(f"no such {s.target_type or 'post'}", {"id": s.id})
+        raise NotFound.from_catalogue(f"no_such_{s.target_type or 'post'}", {"id": s.id})
 
 
-def _must_be_visible(s: Contribution, what: str) -> None:
+def _must_be_visible(s: Contribution, action: str) -> None:
+    """`action`: a key of the catalogue's `action` section (the refusal names it)."""
     _must_exist(s)
     if not s.visible:
-        raise Unprocessable(f"cannot {what} a {s.state} {s.target_type}", {"state": s.state})
+        raise Unprocessable.from_catalogue(
+            "cannot_act_in_state", {"state": s.state},
+            terms={"action": f"action.{action}", "state": f"content_state.{s.state}",
+                   "thing": f"noun.{s.target_type}"})
 
 
 def _must_not_be_frozen(actor: Actor, thread_locked: bool, what: str) -> None:
     """A locked thread is frozen: nothing in it is added, edited or voted on by members;
     CMs may still edit (to correct or redact) and anyone may still delete their own text."""
     if thread_locked and not is_moderator(actor):
-        raise Unprocessable(f"this thread is locked: nothing in it can be {what}",
-                            {"locked": True})
+        raise Unprocessable.from_catalogue(f"thread_locked_{what}", {"locked": True})
 
 
 def _must_be_idea(s: Contribution) -> None:
@@ -611,17 +620,18 @@ def fold_category(events: Iterable[Envelope]) -> dict[str, Any] | None:
     return state
 
 
-def require_admin(actor: Actor | None, what: str) -> Actor:
+def require_admin(actor: Actor | None, action: str) -> Actor:
+    """`action`: a key of the catalogue's `action` section (the refusal names it)."""
     require_member(actor)
     if "admin" not in roles(actor):
-        raise Forbidden(f"only admins can {what}")
+        raise Forbidden.from_catalogue("admins_can", terms={"action": f"action.{action}"})
     return actor
 
 
 def create_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,
                     data: dict[str, Any], next_position: int) -> list[NewEvent]:
     """`data` is validated input (CategoryCreateSchema); `slug` derived or given."""
-    actor = require_admin(actor, "create categories")
+    actor = require_admin(actor, "create_categories")
     if not slug:
         raise InvalidInput("no slug can be derived from this name: give one",
                            {"fields": {"slug": ["required when the French name has no "
@@ -630,7 +640,7 @@ def create_category(actor: Actor | None, current: dict[str, Any] | None, slug: s
         if {k: current[k] for k in ("name", "description")} == {
                 "name": data["name"], "description": data["description"]}:
             return []  # the same creation again: nothing to do
-        raise Conflict(f"the category {slug!r} exists already", {"slug": slug})
+        raise Conflict.from_catalogue("category_exists", {"slug": slug}, slug=slug)
     return [NewEvent("posts.category_created", {
         "slug": slug, "name": data["name"], "description": data["description"],
         "position": data.get("position", next_position), "by": actor["id"]})]
@@ -638,9 +648,9 @@ def create_category(actor: Actor | None, current: dict[str, Any] | None, slug: s
 
 def update_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,
                     data: dict[str, Any]) -> list[NewEvent]:
-    actor = require_admin(actor, "change categories")
+    actor = require_admin(actor, "change_categories")
     if current is None:
-        raise NotFound(f"no such category: {slug!r}", {"slug": slug})
+        raise NotFound.from_catalogue("no_such_category", {"slug": slug}, slug=slug)
     changed = {**current, **data}
     if changed == current:
         return []

@@ -64,7 +64,7 @@ class PostsService(HealthEndpoints):
         ids.contribution(target_type).require(target_id)  # never another kind of stream
         state = self._folded(self.store.load(target_id), target_type)
         if state.target_type != target_type:
-            raise NotFound(f"no such {target_type}", {"id": target_id})
+            raise NotFound.from_catalogue(f"no_such_{target_type}", {"id": target_id})
         state.id = state.id or target_id
         return state
 
@@ -109,8 +109,8 @@ class PostsService(HealthEndpoints):
         ids.contribution("post" if collection == "posts" else "reply").require(doc_id)
         doc = self.views[collection].find_one({"_id": doc_id})
         if doc is None or not doc.get("state") or not domain.can_read(actor, doc):
-            raise NotFound(f"no such {collection[:-1] if collection == 'posts' else 'reply'}",
-                           {"id": doc_id})
+            raise NotFound.from_catalogue(
+                "no_such_post" if collection == "posts" else "no_such_reply", {"id": doc_id})
         return doc
 
     def _draft(self, doc: dict[str, Any], actor: domain.Actor | None) -> dict[str, Any] | None:
@@ -150,8 +150,9 @@ class PostsService(HealthEndpoints):
         slug = data.get("category")
         if slug is not None and self.views["categories"].find_one({"_id": slug},
                                                                   {"_id": 1}) is None:
-            raise Unprocessable(f"no such category: {slug!r}", {"fields": {"category": [
-                f"no such category: {slug!r}; choose one of GET /api/v1/categories"]}})
+            raise Unprocessable.from_catalogue("no_such_category", {"fields": {"category": [
+                f"no such category: {slug!r}; choose one of GET /api/v1/categories"]}},
+                slug=slug)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_post(self, actor, data):
@@ -279,7 +280,7 @@ class PostsService(HealthEndpoints):
     def get_category(self, actor, slug):
         doc = self.views["categories"].find_one({"_id": slug}) if isinstance(slug, str) else None
         if doc is None:
-            raise NotFound(f"no such category: {slug!r}", {"slug": slug})
+            raise NotFound.from_catalogue("no_such_category", {"slug": slug}, slug=slug)
         return presenters.category(doc)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -24,6 +24,25 @@ class AgoraError(Exception):
 
         return json.dumps({"message": self.message, "details": self.details}, default=str)
 
+    @classmethod
+    def from_catalogue(cls, key: str, details: dict[str, Any] | None = None, *,
+                       terms: dict[str, str] | None = None, **params: Any) -> AgoraError:
+        """The error whose message is the catalogue's `error.<key>`, in English for logs and
+        other services; the key, `params` and `terms` (placeholders filled with another
+        catalogue text, e.g. a noun) travel in `details` so the gateway answers in the
+        reader's language (gateway/errors.py).
+
+            >>> error = NotFound.from_catalogue("no_such_category", {"slug": "x"}, slug="x")
+            >>> error.message, error.details["message_key"]
+            ('no such category: x', 'no_such_category')
+        """
+        from . import i18n  # the kit's errors stay importable without the catalogues
+
+        terms = dict(terms or {})
+        message = i18n.error_text("en", key, params, terms)
+        return cls(message, {**(details or {}), "message_key": key, "message_params": params,
+                             "message_terms": terms})
+
 
 class InvalidInput(AgoraError):
     """400: the command's data is malformed (field errors in details['fields'])."""
@@ -53,10 +72,10 @@ class ConcurrencyConflict(Conflict):
     """409: another writer appended to the stream first (optimistic concurrency)."""
 
     def __init__(self, stream_id: str, expected_version: int):
+        params = {"stream_id": stream_id, "expected_version": expected_version}
         super().__init__(
             f"stream {stream_id} has moved past version {expected_version}; reload and retry",
-            {"stream_id": stream_id, "expected_version": expected_version},
-        )
+            {**params, "message_key": "stream_moved", "message_params": params})
         self.stream_id = stream_id
         self.expected_version = expected_version
 

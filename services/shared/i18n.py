@@ -55,6 +55,18 @@ def text(language: str | None, key: str, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
+def error_text(language: str | None, key: str, params: dict[str, Any] | None = None,
+               terms: dict[str, str] | None = None) -> str:
+    """The message of error `key` (section `error`) in `language`: `params` as given, `terms`
+    replaced by their catalogue text in that language (`{"thing": "noun.reply"}`).
+
+        >>> error_text("fr", "no_such_target", terms={"thing": "noun.reply"})
+        'réponse introuvable'
+    """
+    words = {name: text(language, term) for name, term in (terms or {}).items()}
+    return text(language, f"error.{key}", **{**(params or {}), **words})
+
+
 def has(key: str) -> bool:
     return key in catalogue(DEFAULT)
 

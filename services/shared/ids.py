@@ -37,7 +37,8 @@ class IdShape:
     def require(self, value: Any) -> str:
         """`value` if it has this shape, else `NotFound` (no such thing can exist)."""
         if not self.matches(value):
-            raise NotFound(f"no such {self.kind}", {"id": str(value)[:128]})
+            raise NotFound.from_catalogue(f"no_such_{self.kind.replace(' ', '_')}",
+                                          {"id": str(value)[:128]})
         return value
 
     def field(self, **kwargs: Any) -> fields.String:

@@ -106,10 +106,9 @@ class PayloadRegistry:
         try:
             loaded = schema.load(payload)
         except ValidationError as error:
-            raise InvalidInput(
-                f"payload of {event_type} v{entry.latest} is invalid",
-                {"fields": error.normalized_messages()},
-            ) from None
+            raise InvalidInput.from_catalogue(
+                "invalid_payload", {"fields": error.normalized_messages()},
+                event_type=event_type, version=entry.latest) from None
         return entry.latest, schema.dump(loaded)
 
     def upcast(

@@ -13,7 +13,7 @@ would multiply it by the replica count. The moments expire through a TTL index.
 Example::
 
     throttle = Throttle(db.registrations, {"address": ThrottlePolicy(10, timedelta(hours=1))})
-    throttle.check({"address": "address:192.0.2.1"}, now, "too many registrations")
+    throttle.check({"address": "address:192.0.2.1"}, now, "too_many_registrations")
     throttle.record({"address": "address:192.0.2.1"}, now)
 """
 from __future__ import annotations
@@ -92,11 +92,12 @@ class Throttle:
                 waits.append(wait)
         return max(waits) if waits else None
 
-    def check(self, keys: dict[str, str], now: datetime, message: str) -> None:
-        """Raise TooManyRequests (429, `retry_after` seconds) when a window is full."""
+    def check(self, keys: dict[str, str], now: datetime, message_key: str) -> None:
+        """Raise TooManyRequests (429, `retry_after` seconds) when a window is full; its
+        message is the catalogue's `error.<message_key>`."""
         wait = self.wait(keys, now)
         if wait is not None:
-            raise TooManyRequests(message, {"retry_after": round(wait)})
+            raise TooManyRequests.from_catalogue(message_key, {"retry_after": round(wait)})
 
     def record(self, keys: dict[str, str], now: datetime) -> None:
         if keys:

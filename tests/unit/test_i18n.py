@@ -54,3 +54,105 @@ def test_the_command_line_language(monkeypatch):
     assert i18n.cli_language() == "en"
     monkeypatch.setenv("AGORA_LANGUAGE", "fr")
     assert i18n.cli_language() == "fr"
+
+
+# -- every error message a client reads has its French -------------------------------------------
+
+ERROR_TYPES = {"InvalidInput", "Unprocessable", "NotFound", "Forbidden", "Unauthenticated",
+               "Conflict", "TooManyRequests", "CommandExpired", "PayloadTooLarge",
+               "UnsupportedMediaType", "MethodNotAllowed", "SessionRevoked", "TokenExpired",
+               "CsrfRejected", "InvalidToken"}
+# messages computed from a value the function checks against the catalogue itself
+COMPUTED = {("services/notifications/service.py", "str(error)")}  # InvalidToken's, below
+
+
+def _raised_messages():
+    """(file, line, error type, message node) of every kit error built in services/gateway."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for path in sorted([*root.glob("services/**/*.py"), *root.glob("gateway/**/*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            function = node.func
+            name = function.id if isinstance(function, ast.Name) else getattr(
+                function, "attr", None)
+            if name in ERROR_TYPES and node.args:
+                yield str(path.relative_to(root)), node.lineno, name, node.args[0]
+            elif name == "from_catalogue" and node.args:
+                yield str(path.relative_to(root)), node.lineno, "from_catalogue", node.args[0]
+            elif name == "check" and len(node.args) == 3:  # Throttle.check(keys, now, key)
+                yield str(path.relative_to(root)), node.lineno, "from_catalogue", node.args[2]
+
+
+def test_every_error_message_a_client_reads_is_in_both_catalogues():
+    """A literal message must be one of the catalogue's (the gateway translates it); anything
+    computed goes through `from_catalogue(key, ..., **params)` with a key the catalogue has —
+    an f-string message would reach French readers in English."""
+    import ast
+
+    known = {text for key, text in i18n.catalogue("en").items() if key.startswith("error.")}
+    keys = {key.removeprefix("error.") for key in i18n.catalogue("en")
+            if key.startswith("error.")}
+    missing = []
+    for path, line, kind, message in _raised_messages():
+        where = f"{path}:{line}"
+        if kind == "from_catalogue":
+            if isinstance(message, ast.Constant):
+                if message.value not in keys:
+                    missing.append(f"{where}: no key error.{message.value}")
+            elif isinstance(message, ast.JoinedStr):  # f"no_such_{kind}": every value listed
+                prefix = "".join(part.value for part in message.values
+                                 if isinstance(part, ast.Constant))
+                if not any(key.startswith(prefix) for key in keys):
+                    missing.append(f"{where}: no key starting error.{prefix}")
+            elif not isinstance(message, ast.IfExp | ast.Name):
+                missing.append(f"{where}: {ast.unparse(message)}")
+        elif isinstance(message, ast.Constant):
+            if message.value not in known:
+                missing.append(f"{where}: {message.value!r}")
+        elif (path, ast.unparse(message)) not in COMPUTED:
+            missing.append(f"{where}: computed message {ast.unparse(message)}")
+    assert not missing, "\n".join(missing)
+
+
+def test_computed_error_keys_exist():
+    """The keys built from a value (`no_such_{kind}`, `thread_locked_{what}`, terms)."""
+    from services.shared import ids
+
+    for shape in (ids.USER, ids.POST, ids.REPLY, ids.CONVERSATION, ids.MODERATION_ITEM):
+        assert i18n.has(f"error.no_such_{shape.kind.replace(' ', '_')}")
+    for name in ("post", "reply", "member", "contribution", "tag"):
+        assert i18n.has(f"error.no_such_{name}")
+    for what in ("edited", "changed"):
+        assert i18n.has(f"error.thread_locked_{what}")
+    from services.posts import domain
+
+    for status in domain.IDEA_TRANSITIONS:
+        assert i18n.has(f"idea_status.{status}")
+    for state in ("new", "pending", "published", "hidden", "rejected", "deleted"):
+        assert i18n.has(f"content_state.{state}")
+    for state in ("approved", "rejected", "redacted", "open", "held", "review"):
+        assert i18n.has(f"moderation_state.{state}")
+
+
+def test_a_catalogued_error_is_answered_in_the_readers_language():
+    from gateway.errors import problem_from_exception
+    from services.shared.errors import Forbidden, NotFound
+
+    error = Forbidden.from_catalogue("author_or_moderator_edits", terms={"thing": "noun.reply"})
+    assert error.message == "only its author or a community manager can edit this reply"
+    french = problem_from_exception(error, "/x", "r1", "fr").body
+    assert french["detail"] == ("seuls son auteur et l'équipe de la communauté peuvent modifier "
+                                "ce contenu (réponse)")
+    assert "message_key" not in french and "message_params" not in str(french)
+    english = problem_from_exception(error, "/x", "r1", "en").body
+    assert english["detail"] == error.message
+    category = NotFound.from_catalogue("no_such_category", {"slug": "épargne"}, slug="épargne")
+    assert problem_from_exception(category, language="fr").body["detail"] == (
+        "catégorie introuvable : épargne")
+    # a key this gateway does not know yet (a newer service): the service's English stays
+    newer = NotFound("something new", {"message_key": "from_the_future", "message_params": {}})
+    assert problem_from_exception(newer, language="fr").body["detail"] == "something new"
