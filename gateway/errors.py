@@ -175,11 +175,13 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
     """The one place an exception becomes an HTTP answer."""
     if isinstance(error, eventlet.Timeout):
         return problem(504, GENERIC_DETAIL[504], instance, request_id, language=language)
+    catalogue: dict[str, Any] | None = None
     if isinstance(error, RemoteError):
         name = error.exc_type
-        message, details = _remote_payload(error.value)
+        message, details, catalogue = _remote_payload(error.value)
     elif isinstance(error, AgoraError):
         name, message, details = type(error).__name__, error.message, error.details
+        catalogue = error.catalogue
     elif isinstance(error, UnknownService):
         name, message, details = "UnknownService", "", {}
     else:
@@ -190,8 +192,8 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
                   exc_info=status == 500 and not isinstance(error, AgoraError))
     detail = message if status in _CLIENT_FACING and message else (
         GENERIC_DETAIL.get(status) or HTTPStatus(status).phrase)
-    if status in _CLIENT_FACING and details.get("message_key"):
-        detail = _catalogued_detail(details, language) or detail
+    if status in _CLIENT_FACING and catalogue:
+        detail = _catalogued_detail(catalogue, language) or detail
     errors = None
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
@@ -210,16 +212,16 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
     return problem(status, detail, instance, request_id, errors, extra, headers, language)
 
 
-def _catalogued_detail(details: dict[str, Any], language: str | None) -> str | None:
+def _catalogued_detail(catalogue: dict[str, Any], language: str | None) -> str | None:
     """The detail of an error raised with `from_catalogue`, in the reader's language (None
     when the service is newer than this gateway's catalogue: its English message stays)."""
-    params, terms = details.get("message_params"), details.get("message_terms")
+    params, terms = catalogue.get("params"), catalogue.get("terms")
     try:
-        return i18n.error_text(language, str(details["message_key"]),
+        return i18n.error_text(language, str(catalogue.get("key")),
                                params if isinstance(params, dict) else {},
                                terms if isinstance(terms, dict) else {})
     except (KeyError, IndexError, ValueError):
-        log.warning("no catalogue text for error %r", details.get("message_key"))
+        log.warning("no catalogue text for error %r", catalogue.get("key"))
         return None
 
 
@@ -235,13 +237,15 @@ def _status_for(error: BaseException, name: str) -> int:
     return 500
 
 
-def _remote_payload(value: Any) -> tuple[str, dict[str, Any]]:
-    """The kit's errors serialise as JSON {"message", "details"}; anything else is opaque."""
+def _remote_payload(value: Any) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """The kit's errors serialise as JSON {"message", "details", "catalogue"?}; anything else
+    is opaque."""
     try:
         data = json.loads(value)
     except (TypeError, ValueError):
-        return "", {}
+        return "", {}, None
     if not isinstance(data, dict):
-        return "", {}
-    details = data.get("details")
-    return str(data.get("message") or ""), details if isinstance(details, dict) else {}
+        return "", {}, None
+    details, catalogue = data.get("details"), data.get("catalogue")
+    return (str(data.get("message") or ""), details if isinstance(details, dict) else {},
+            catalogue if isinstance(catalogue, dict) else None)

@@ -191,7 +191,8 @@ class PageCall:
         try:
             return function(*args, **kwargs), None
         except Exception as error:
-            problem = problem_from_exception(error, self.request.path, self.request_id)
+            problem = problem_from_exception(error, self.request.path, self.request_id,
+                                             self.language)
             if problem.status >= 500:
                 raise
             return None, problem

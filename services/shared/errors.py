@@ -12,36 +12,40 @@ from typing import Any
 class AgoraError(Exception):
     """Base of errors a client may see; `details` is JSON-safe (field errors, ids)."""
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None):
+    def __init__(self, message: str, details: dict[str, Any] | None = None,
+                 catalogue: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.catalogue = catalogue  # {"key", "params", "terms"}: see from_catalogue
 
     def __str__(self) -> str:
         # nameko serialises str(exc) as the remote message: keep it JSON so the gateway can
-        # recover the field details without a second channel.
+        # recover the field details (and the message's catalogue key) without a second channel.
         import json
 
-        return json.dumps({"message": self.message, "details": self.details}, default=str)
+        document = {"message": self.message, "details": self.details}
+        if self.catalogue:
+            document["catalogue"] = self.catalogue
+        return json.dumps(document, default=str)
 
     @classmethod
     def from_catalogue(cls, key: str, details: dict[str, Any] | None = None, *,
                        terms: dict[str, str] | None = None, **params: Any) -> AgoraError:
         """The error whose message is the catalogue's `error.<key>`, in English for logs and
         other services; the key, `params` and `terms` (placeholders filled with another
-        catalogue text, e.g. a noun) travel in `details` so the gateway answers in the
-        reader's language (gateway/errors.py).
+        catalogue text, e.g. a noun) travel with it so the gateway answers in the reader's
+        language (gateway/errors.py); `details` stay what clients see.
 
             >>> error = NotFound.from_catalogue("no_such_category", {"slug": "x"}, slug="x")
-            >>> error.message, error.details["message_key"]
-            ('no such category: x', 'no_such_category')
+            >>> error.message, error.catalogue["key"], error.details
+            ('no such category: x', 'no_such_category', {'slug': 'x'})
         """
         from . import i18n  # the kit's errors stay importable without the catalogues
 
         terms = dict(terms or {})
         message = i18n.error_text("en", key, params, terms)
-        return cls(message, {**(details or {}), "message_key": key, "message_params": params,
-                             "message_terms": terms})
+        return cls(message, details, {"key": key, "params": params, "terms": terms})
 
 
 class InvalidInput(AgoraError):
@@ -75,7 +79,7 @@ class ConcurrencyConflict(Conflict):
         params = {"stream_id": stream_id, "expected_version": expected_version}
         super().__init__(
             f"stream {stream_id} has moved past version {expected_version}; reload and retry",
-            {**params, "message_key": "stream_moved", "message_params": params})
+            params, {"key": "stream_moved", "params": params, "terms": {}})
         self.stream_id = stream_id
         self.expected_version = expected_version
 

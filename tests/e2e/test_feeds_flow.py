@@ -69,7 +69,7 @@ def test_follow_watch_tags_and_mute_shape_the_home_feed(platform, api):
     assert ok(api.put("/api/v1/me/following-tags/%C3%89pargne%20Logement", user=reader)) == {
         "tag": "epargne-logement", "following": True}
     unknown = problem(api.put("/api/v1/me/following-categories/nowhere", user=reader), 404)
-    assert "no such category" in unknown["detail"]
+    assert "catégorie introuvable" in unknown["detail"]  # the reader's language: French
     problem(api.get("/api/v1/feeds/home"), 401)
     problem(api.get("/api/v1/feeds/public", params={"cursor": "@@not-ours@@"}), 400)
 

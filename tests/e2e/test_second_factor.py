@@ -131,7 +131,7 @@ def test_a_session_from_before_a_staff_role_cannot_be_refreshed_into_staff_power
     ok(api.put(f"/api/v1/users/{member.id}/roles", user=platform.admin,
                json={"roles": ["community_manager"]}))
     refused = api.post("/api/v1/auth/refresh", json={"refresh_token": member.refresh_token})
-    assert "second factor" in problem(refused, 401)["detail"]
+    assert "second facteur" in problem(refused, 401)["detail"]  # anonymous: French
 
 
 def test_an_admin_resets_a_lost_device_and_the_staff_member_enrols_again(platform, api,

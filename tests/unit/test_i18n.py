@@ -147,12 +147,30 @@ def test_a_catalogued_error_is_answered_in_the_readers_language():
     french = problem_from_exception(error, "/x", "r1", "fr").body
     assert french["detail"] == ("seuls son auteur et l'équipe de la communauté peuvent modifier "
                                 "ce contenu (réponse)")
-    assert "message_key" not in french and "message_params" not in str(french)
+    assert "catalogue" not in french and "noun.reply" not in str(french)
     english = problem_from_exception(error, "/x", "r1", "en").body
     assert english["detail"] == error.message
     category = NotFound.from_catalogue("no_such_category", {"slug": "épargne"}, slug="épargne")
     assert problem_from_exception(category, language="fr").body["detail"] == (
         "catégorie introuvable : épargne")
     # a key this gateway does not know yet (a newer service): the service's English stays
-    newer = NotFound("something new", {"message_key": "from_the_future", "message_params": {}})
+    newer = NotFound("something new", None, {"key": "from_the_future", "params": {}})
     assert problem_from_exception(newer, language="fr").body["detail"] == "something new"
+
+
+def test_the_catalogue_key_crosses_the_rpc_hop():
+    """nameko re-raises a service's error at the gateway as RemoteError(str(error))."""
+    from nameko.exceptions import RemoteError
+
+    from gateway.errors import problem_from_exception
+    from services.shared.errors import Unprocessable
+
+    error = Unprocessable.from_catalogue(
+        "idea_transition", {"status": "submitted"},
+        terms={"current": "idea_status.submitted", "wanted": "idea_status.delivered"})
+    remote = RemoteError("Unprocessable", str(error))
+    body = problem_from_exception(remote, "/x", "r1", "fr").body
+    assert body["detail"] == ("une idée ne peut pas passer du statut « proposée » au statut "
+                              "« réalisée »")
+    assert problem_from_exception(remote, "/x", "r1", "en").body["detail"] == (
+        "an idea cannot go from submitted to delivered")
