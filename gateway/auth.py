@@ -41,7 +41,7 @@ from nameko.extensions import DependencyProvider
 
 from services.identity.keys import read_key
 from services.shared.envelope import utc_now
-from services.shared.errors import Forbidden, Unauthenticated
+from services.shared.errors import Forbidden, Unauthenticated, session_revoked
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,8 @@ class TokenExpired(Unauthenticated):
 
 
 class SessionRevoked(Unauthenticated):
-    """401: the token's session was revoked (log out elsewhere, password change, reuse)."""
+    """401: the token's session was revoked (log out elsewhere, password change, reuse, roles
+    changed); `details['reason']` is identity's reason, also given to clients."""
 
 
 def parse_auth(spec: str | Iterable[str]) -> tuple[str, ...]:
@@ -209,7 +210,7 @@ class Authenticator(DependencyProvider):
             settings.get("service_credentials") or os.environ.get("AGORA_SERVICE_CREDENTIALS"))
         self.uri = mongo_uri(config)
         self.db = shared_client(self.uri)[database_name(config, self.container.service_name)]
-        self.revoked: frozenset[str] = frozenset()
+        self.revoked: dict[str, str] = {}  # session id -> why it was revoked
         self._running = False
 
     def start(self) -> None:
@@ -250,22 +251,27 @@ class Authenticator(DependencyProvider):
         SessionRevoked or Unauthenticated."""
         claims = self.verifier.verify(token)
         if claims.get("sid") and claims["sid"] in self.revoked:
-            raise SessionRevoked("this session has been revoked; log in again")
+            raise session_revoked(self.revoked[claims["sid"]], SessionRevoked,
+                                  "this session has been revoked; log in again")
         return actor_from_claims(claims)
 
     # -- revocations
 
-    def record_revoked(self, session_ids: Iterable[str]) -> None:
+    def record_revoked(self, session_ids: Iterable[str], reason: str | None = None) -> None:
+        """Sessions revoked at identity, with identity's reason (`identity.sessions_revoked`):
+        a 401 for one of their tokens says why (roles changed: sign in again)."""
         expires_at = utc_now() + self.revocation_ttl
         ids = [sid for sid in session_ids if sid]
         for sid in ids:
-            self.db[REVOCATIONS].update_one({"_id": sid}, {"$set": {"expires_at": expires_at}},
-                                            upsert=True)
-        self.revoked = self.revoked | frozenset(ids)
+            self.db[REVOCATIONS].update_one(
+                {"_id": sid}, {"$set": {"expires_at": expires_at, "reason": reason}},
+                upsert=True)
+        self.revoked = {**self.revoked, **{sid: reason or "" for sid in ids}}
 
     def _reload(self) -> None:
-        documents = self.db[REVOCATIONS].find({"expires_at": {"$gt": utc_now()}}, {"_id": 1})
-        self.revoked = frozenset(document["_id"] for document in documents)
+        documents = self.db[REVOCATIONS].find({"expires_at": {"$gt": utc_now()}},
+                                              {"_id": 1, "reason": 1})
+        self.revoked = {document["_id"]: document.get("reason") or "" for document in documents}
 
     def _poll(self) -> None:
         while self._running:

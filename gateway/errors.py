@@ -203,6 +203,8 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
             extra["errors_i18n"] = details["fields_i18n"]
     if status == 401:  # RFC 6750: say which scheme to use
         headers["WWW-Authenticate"] = 'Bearer realm="agora"'
+        if details.get("reason"):  # why a session ended (e.g. roles_changed): clients can say it
+            extra["reason"] = str(details["reason"])
     if status == 429 or (status == 503 and details.get("retry_after")):
         retry_after = max(1, math.ceil(float(details.get("retry_after") or 1)))
         headers["Retry-After"] = str(retry_after)

@@ -536,4 +536,5 @@ class IdentityRoutes:
 
     @reliable_handler("identity", "identity.sessions_revoked", private=True)
     def on_sessions_revoked(self, event: Envelope):
-        self.auth.record_revoked(event.payload.get("session_ids") or [])
+        self.auth.record_revoked(event.payload.get("session_ids") or [],
+                                 event.payload.get("reason"))

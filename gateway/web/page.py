@@ -70,6 +70,7 @@ from .session import (
     CsrfRejected,
     check_csrf,
     csrf_token_fits,
+    ended_notice,
     is_tls,
     new_csrf_token,
 )
@@ -252,9 +253,9 @@ def _open_session(service, call: PageCall) -> Response | None:
             if request.path != REFRESH_PATH:
                 # 307: a POST comes back with its body once the tokens are fresh
                 return call.redirect(f"{REFRESH_PATH}?{urlencode({'next': call.here})}", 307)
-        except SessionRevoked:
+        except SessionRevoked as revoked:
             call.cookies.sign_out()
-            call.notice = "session_ended"
+            call.notice = ended_notice(revoked.details.get("reason"))
         except Exception:  # a forged or foreign cookie: forget it
             call.cookies.sign_out()
     if not call.spec.csrf:

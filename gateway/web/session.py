@@ -36,9 +36,15 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANONYMOUS = "anon"
-NOTICES = ("signed_out", "session_ended", "signed_in", "registered", "language",
+NOTICES = ("signed_out", "session_ended", "roles_changed", "signed_in", "registered", "language",
            "posted", "flagged", "edited", "deleted",  # writing and threads
            "password_changed")
+
+
+def ended_notice(reason: str | None) -> str:
+    """The notice for a session that ended under the browser: why, when the member should know
+    (an admin changed their roles), else "your session was closed"."""
+    return "roles_changed" if reason == "roles_changed" else "session_ended"
 
 
 class CsrfRejected(Forbidden):

@@ -231,7 +231,8 @@ class Accounts:
         return domain.Session(
             id=document["_id"], user_id=document["user_id"], token_hash=document["token_hash"],
             used_hashes=tuple(document.get("used_hashes") or ()),
-            expires_at=document.get("expires_at"), revoked=document.get("revoked_at") is not None)
+            expires_at=document.get("expires_at"), revoked=document.get("revoked_at") is not None,
+            revoked_reason=document.get("revoked_reason"))
 
     def rotate(self, session: domain.Session, presented_hash: str, now: datetime) -> str | None:
         """Compare-and-set: the next refresh token, or None when another refresh won."""

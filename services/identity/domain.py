@@ -325,6 +325,7 @@ class Session:
     used_hashes: tuple[str, ...] = ()
     expires_at: datetime | None = None
     revoked: bool = False
+    revoked_reason: str | None = None  # identity.sessions_revoked's reason
 
 
 def refresh_decision(session: Session | None, presented_hash: str, now: datetime) -> str:

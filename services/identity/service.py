@@ -26,6 +26,7 @@ from services.shared.errors import (
     TooManyRequests,
     Unauthenticated,
     Unprocessable,
+    session_revoked,
 )
 from services.shared.members import summary
 from services.shared.observability import HealthEndpoints
@@ -464,8 +465,8 @@ class IdentityService(HealthEndpoints):
                                   "revoked, log in again")
         if decision == "expired":
             raise Unauthenticated("the session has expired; log in again")
-        if decision == "revoked":
-            raise Unauthenticated("the session has been revoked; log in again")
+        if decision == "revoked":  # the reason too: "your roles changed" is not a fault
+            raise session_revoked(session.revoked_reason)
         raise Unauthenticated("invalid refresh token")
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -92,6 +92,30 @@ class CommandExpired(AgoraError):
     """504: the command reached its service after the gateway stopped waiting; not executed."""
 
 
+# Why a session was revoked, when a member should be told (identity.sessions_revoked `reason`
+# -> catalogue key): an admin's role change signs the member out, and "revoked" alone reads like
+# a fault or an attack.
+REVOCATIONS_EXPLAINED = {"roles_changed": "session_revoked_roles_changed"}
+
+
+def session_revoked(reason: str | None, error_type: type[Unauthenticated] = Unauthenticated,
+                    message: str = "the session has been revoked; log in again"
+                    ) -> Unauthenticated:
+    """The 401 for a revoked session: `details['reason']` is identity's reason, and the
+    message says why when the member can act on it (else `message`).
+
+        >>> session_revoked("roles_changed").message
+        'your roles changed: sign in again'
+        >>> session_revoked("logout").details
+        {'reason': 'logout'}
+    """
+    details = {"reason": reason} if reason else {}
+    key = REVOCATIONS_EXPLAINED.get(reason or "")
+    if key is None:
+        return error_type(message, details)
+    return error_type.from_catalogue(key, details)
+
+
 EXPECTED_ERRORS = (
     InvalidInput,
     Unprocessable,

@@ -135,3 +135,53 @@ def test_seed_demo_is_idempotent_and_assigns_member1_to_advisor1(platform, api):
     refused = platform.agora("seed-demo", "--gateway", platform.base_url,
                              env={"AGORA_ENVIRONMENT": "production"})
     assert refused.returncode == 2
+
+
+def test_a_role_change_tells_the_member_why_they_are_signed_out(platform, api):
+    """An admin taking a role away ends the member's sessions (identity's reason
+    `roles_changed`): the API's 401 and the site's notice say so, in the member's language."""
+    import requests
+
+    from ..conftest import wait_for
+
+    admin = platform.admin
+    french, english = api.new_user(), api.new_user()
+    assert _status(api.patch("/api/v1/me", user=english, json={"language": "en"}), 200)
+    for user in (french, english):
+        api.grant(admin, user, "advisor")  # signs in again: the token carries the language
+    tokens = {user.id: (user.access_token, user.refresh_token) for user in (french, english)}
+    for user in (french, english):
+        _status(api.put(f"/api/v1/users/{user.id}/roles", user=admin, json={"roles": []}), 200)
+
+    for user, detail in ((french, "vos rôles ont changé : reconnectez-vous"),
+                         (english, "your roles changed: sign in again")):
+        access, refresh = tokens[user.id]
+
+        def refused_with(access=access):
+            response = api.send("GET", "/api/v1/me", token=access)
+            return response.status_code == 401 and response.json()
+
+        refused = wait_for(refused_with, timeout=20,
+                           message="the access token of the changed roles refused")
+        assert (refused["reason"], refused["detail"]) == ("roles_changed", detail)
+        # the refresh token says it too (anonymous: the request's language)
+        again = api.send("POST", "/api/v1/auth/refresh", json={"refresh_token": refresh},
+                         headers={"Accept-Language": "en"})
+        assert again.status_code == 401, again.text
+        assert (again.json()["reason"], again.json()["detail"]) == (
+            "roles_changed", "your roles changed: sign in again")
+
+    # the site: a page opened with the revoked access cookie, and the session's refresh
+    access, refresh = tokens[french.id]
+    page = requests.get(api.base_url + "/", cookies={"agora_at": access}, timeout=30,
+                        headers={"Accept-Language": "fr"})
+    assert page.status_code == 200
+    assert "Vous avez été déconnecté·e car vos rôles ont changé" in page.text
+    access, refresh = tokens[english.id]
+    refreshed = requests.post(api.base_url + "/session/refresh", cookies={"agora_rt": refresh},
+                              timeout=30, headers={"Accept-Language": "en"})
+    assert refreshed.status_code == 401 and refreshed.cookies.get("agora_notice") == \
+        "roles_changed"
+    page = requests.get(api.base_url + "/", cookies={"agora_notice": "roles_changed"},
+                        headers={"Accept-Language": "en"}, timeout=30)
+    assert "You were signed out because your roles changed" in page.text

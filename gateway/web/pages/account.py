@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from ...routes.identity import LoginBody, RegisterBody, SecondFactorAnswer
 from .. import i18n
 from ..page import PageCall, page
-from ..session import CSRF_COOKIE, REFRESH_COOKIE
+from ..session import CSRF_COOKIE, REFRESH_COOKIE, ended_notice
 
 FIELD_MESSAGES = {
     "email": "account.invalid_email",
@@ -178,11 +178,11 @@ class AccountPages:
     def _refresh(self, call: PageCall) -> Response:
         next_url = call.next_url("")
         refresh = call.request.cookies.get(REFRESH_COOKIE)
-        tokens, _ = (call.attempt(self.identity.refresh, refresh, call.client)
-                     if refresh else (None, None))
+        tokens, problem = (call.attempt(self.identity.refresh, refresh, call.client)
+                           if refresh else (None, None))
         if tokens is None:
             call.cookies.sign_out()
-            call.cookies.notice("session_ended")
+            call.cookies.notice(ended_notice(problem.body.get("reason") if problem else None))
             if not next_url:
                 return Response(status=401, headers={"Cache-Control": "no-store"})
             return call.redirect(next_url, 303)
