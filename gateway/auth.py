@@ -63,7 +63,10 @@ class TokenExpired(Unauthenticated):
 
 class SessionRevoked(Unauthenticated):
     """401: the token's session was revoked (log out elsewhere, password change, reuse, roles
-    changed); `details['reason']` is identity's reason, also given to clients."""
+    changed); `details['reason']` is identity's reason, also given to clients. The token is
+    genuine, only ended: its `language` is the member's, for the answer's text."""
+
+    language: str | None = None
 
 
 def parse_auth(spec: str | Iterable[str]) -> tuple[str, ...]:
@@ -251,8 +254,10 @@ class Authenticator(DependencyProvider):
         SessionRevoked or Unauthenticated."""
         claims = self.verifier.verify(token)
         if claims.get("sid") and claims["sid"] in self.revoked:
-            raise session_revoked(self.revoked[claims["sid"]], SessionRevoked,
-                                  "this session has been revoked; log in again")
+            error = session_revoked(self.revoked[claims["sid"]], SessionRevoked,
+                                    "this session has been revoked; log in again")
+            error.language = claims.get("lang")
+            raise error
         return actor_from_claims(claims)
 
     # -- revocations

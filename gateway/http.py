@@ -60,7 +60,7 @@ from werkzeug.wrappers import Request, Response
 from services.shared import commands, i18n
 from services.shared.errors import InvalidInput, NotFound
 
-from .auth import authorize, parse_auth
+from .auth import SessionRevoked, authorize, parse_auth
 from .errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -259,8 +259,10 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
             return _idempotent(service, spec, handler, call, key, document)
         return _execute(service, spec, handler, call)
     except Exception as error:
+        # a revoked session's token is still the member's: answer in their language
+        language = getattr(error, "language", None) if isinstance(error, SessionRevoked) else None
         return problem_from_exception(error, request.path, request_id,
-                                      reader_language(request, actor)).response()
+                                      language or reader_language(request, actor)).response()
 
 
 def reader_language(request: Request, actor: dict[str, Any] | None) -> str:

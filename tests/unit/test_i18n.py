@@ -174,3 +174,17 @@ def test_the_catalogue_key_crosses_the_rpc_hop():
                               "« réalisée »")
     assert problem_from_exception(remote, "/x", "r1", "en").body["detail"] == (
         "an idea cannot go from submitted to delivered")
+
+
+def test_a_revoked_session_says_why_when_the_member_can_act_on_it():
+    from gateway.auth import SessionRevoked
+    from gateway.errors import problem_from_exception
+    from services.shared.errors import session_revoked
+
+    changed = session_revoked("roles_changed", SessionRevoked)
+    body = problem_from_exception(changed, "/api/v1/me", "r1", "fr").body
+    assert (body["status"], body["reason"], body["detail"]) == (
+        401, "roles_changed", "vos rôles ont changé : reconnectez-vous")
+    logout = problem_from_exception(session_revoked("logout"), language="en").body
+    assert (logout["reason"], logout["detail"]) == (
+        "logout", "the session has been revoked; log in again")
