@@ -523,10 +523,20 @@ def set_flag(actor: Actor | None, post: Contribution, flag: str, on: bool) -> li
     return [NewEvent(f"posts.{fact}", {**post_ref(post), "by": actor["id"]})]
 
 
+def counts_its_authors_vote(target: Contribution) -> bool:
+    """The own-vote rule: an idea's vote says "I want this", and its author does — idea
+    portals count it from the start, so an idea starts with its author's vote (`author_vote`).
+    Elsewhere a vote says "others found this useful": nobody votes for their own question,
+    discussion, article or reply."""
+    return target.target_type == "post" and target.kind == "idea"
+
+
 def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool,
          thread_locked: bool = False) -> list[NewEvent]:
     """PUT (on) / DELETE (off) a vote: idempotent, one per member and target. A locked thread
-    keeps the counts it had when it was locked (nobody votes or withdraws a vote)."""
+    keeps the counts it had when it was locked (nobody votes or withdraws a vote). An idea's
+    author may withdraw their automatic vote and give it again; other authors cannot vote for
+    their own contribution (`counts_its_authors_vote`)."""
     actor = require_member(actor)
     _must_exist(target)
     if current.voted == on:
@@ -538,16 +548,30 @@ def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool
         if target.merged_into:
             raise Unprocessable("this idea was merged; vote on its target",
                                 {"merged_into": target.merged_into})
+        if actor["id"] == target.author_id and not counts_its_authors_vote(target):
+            raise Unprocessable.from_catalogue("vote_own", {"own": True})
     return [vote_event(target, actor["id"], on)]
 
 
+def author_vote(idea: Contribution, vote_history: list[Envelope]) -> list[NewEvent]:
+    """An idea starts with its author's vote, cast when it is first published (`vote_history`:
+    the author's vote stream on it). Once: an author who withdrew it is not counted again,
+    whatever is replayed or re-delivered."""
+    if (not counts_its_authors_vote(idea) or idea.state != VISIBLE or idea.merged_into
+            or vote_history):
+        return []
+    return [vote_event(idea, idea.author_id, True, by_author=True)]
+
+
 def vote_event(target: Contribution, voter_id: str, on: bool, *, merged_from: str | None = None,
-               merged_into: str | None = None) -> NewEvent:
+               merged_into: str | None = None, by_author: bool = False) -> NewEvent:
     fact = "voted" if on else "unvoted"
     if target.target_type == "post":
+        reason = "merged" if (merged_from or merged_into) else (
+            "author" if by_author else "member")
         return NewEvent(f"posts.post_{fact}", {
             "post_id": target.id, "post_author_id": target.author_id, "kind": target.kind,
-            "voter_id": voter_id, "reason": "merged" if (merged_from or merged_into) else "member",
+            "voter_id": voter_id, "reason": reason,
             "merged_from": merged_from, "merged_into": merged_into})
     return NewEvent(f"posts.reply_{fact}", {
         "reply_id": target.id, "post_id": target.post_id, "reply_author_id": target.author_id,

@@ -395,8 +395,10 @@ class _PostVote(Schema):
     post_author_id = _ident(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     voter_id = _ident(required=True)
-    # "member": the voter's own act; "merged": moved by an idea merge
-    reason = fields.String(required=True, validate=validate.OneOf(["member", "merged"]))
+    # "member": the voter's own act; "merged": moved by an idea merge; "author": the vote an
+    # idea starts with, its author's (cast when it is first published)
+    reason = fields.String(required=True, validate=validate.OneOf(["member", "merged",
+                                                                   "author"]))
     merged_from = _ident(load_default=None, allow_none=True)  # on post_voted after a merge
     merged_into = _ident(load_default=None, allow_none=True)  # on post_unvoted after a merge
 

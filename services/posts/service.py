@@ -441,6 +441,13 @@ class PostsService(HealthEndpoints):
         state.target_type = state.target_type or target_type
         return state
 
+    def _cast_authors_vote(self, post_id: str, context: CommandContext) -> None:
+        """An idea starts with its author's vote (domain.author_vote: once, idempotent)."""
+        idea = self._post(post_id)
+        if domain.counts_its_authors_vote(idea) and idea.author_id:
+            self._decide(domain.vote_stream(post_id, idea.author_id),
+                         lambda history: domain.author_vote(idea, history), None, context)
+
     # -- merge: votes move ---------------------------------------------------------------------
 
     def _move_votes(self, source_id: str, context: CommandContext,
@@ -486,7 +493,10 @@ class PostsService(HealthEndpoints):
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
         if event.type == "posts.idea_merged":
             self._move_votes(event.payload["post_id"], context)
-        elif event.type == "posts.post_voted" and event.payload["reason"] == "member":
+        elif event.type == "posts.post_published" and event.payload.get("kind") == "idea":
+            # also cast when publishing it (on_moderation_event); here if that process died
+            self._cast_authors_vote(event.payload["post_id"], context)
+        elif event.type == "posts.post_voted" and event.payload["reason"] in ("member", "author"):
             doc = self.views["posts"].find_one({"_id": event.payload["post_id"]},
                                                {"merged_into": 1}) or {}
             if doc.get("merged_into"):  # a vote that raced the merge
@@ -533,3 +543,5 @@ class PostsService(HealthEndpoints):
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
         # a conflict beyond the retries raises: the reliable handler tries again later
         self.views.apply_commit(self.store.execute(p["target_id"], decide, context, retries=10))
+        if p["target_type"] == "post" and verdict in ("approved", "redacted"):
+            self._cast_authors_vote(p["target_id"], context)  # a published idea: at once

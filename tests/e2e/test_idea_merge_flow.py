@@ -4,7 +4,7 @@ duplicate's page says it was merged, with a link to the idea that carries on."""
 from __future__ import annotations
 
 from .test_notifications_flow import mail, notified
-from .test_posts_flow import ok, reply_visible, staff, submit, visible
+from .test_posts_flow import authors_vote_counted, ok, reply_visible, staff, submit, visible
 
 
 def test_merging_a_duplicate_tells_its_author_voters_and_watchers_where_votes_went(
@@ -12,9 +12,12 @@ def test_merging_a_duplicate_tells_its_author_voters_and_watchers_where_votes_we
     manager = staff(platform)
     author, voter, quiet_voter, watcher = (api.new_user() for _ in range(4))
     duplicate = submit(api, author, kind="idea", title="Virements le dimanche")
-    target = submit(api, api.new_user(), kind="idea", title="Virements instantanés 7j/7")
+    target_author = api.new_user()
+    target = submit(api, target_author, kind="idea", title="Virements instantanés 7j/7")
     visible(api, duplicate["id"])
     visible(api, target["id"])
+    authors_vote_counted(api, duplicate["id"], author)
+    authors_vote_counted(api, target["id"], target_author)
     ok(api.put("/api/v1/me/notification-preferences", user=quiet_voter,
                json={"types": {"idea_status": {"email": "off"}}}))
     for member in (voter, quiet_voter):
@@ -46,4 +49,5 @@ def test_merging_a_duplicate_tells_its_author_voters_and_watchers_where_votes_we
     page = ok(api.get(f"/api/v1/posts/{duplicate['id']}"))
     assert page["status"] == "already_exists" and page["merged_into"] == target["id"]
     assert page["merged_into_link"] == f"/api/v1/posts/{target['id']}" and page["merged_at"]
-    assert ok(api.get(page["merged_into_link"]))["votes"] == 2
+    # both authors' votes (an idea starts with its author's) and the two voters'
+    assert ok(api.get(page["merged_into_link"]))["votes"] == 4

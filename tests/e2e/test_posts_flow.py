@@ -52,6 +52,13 @@ def visible(api, post_id, user=None, revision=None):
     return wait_for(check, timeout=20, message=f"post {post_id} published")
 
 
+def authors_vote_counted(api, idea_id, author):
+    """An idea starts with its author's vote, cast once it is published (the own-vote rule):
+    wait for it, so the counts a test checks next are its own."""
+    return wait_for(lambda: ok(api.get(f"/api/v1/posts/{idea_id}", user=author))["my_vote"],
+                    timeout=20, message=f"idea {idea_id} counts its author's vote")
+
+
 def reply_visible(api, reply_id):
     def check():
         response = api.get(f"/api/v1/replies/{reply_id}")
@@ -131,6 +138,7 @@ def test_fifty_concurrent_votes_from_fifty_members_count_exactly_fifty(api):
     author = api.new_user()
     idea = submit(api, author, kind="idea", title="Instant transfers on weekends")
     visible(api, idea["id"])
+    authors_vote_counted(api, idea["id"], author)  # the own-vote rule: 1 + the fifty
     voters = list(eventlet.GreenPool(10).imap(lambda _: api.new_user(), range(50)))
 
     def vote(voter):
@@ -140,19 +148,22 @@ def test_fifty_concurrent_votes_from_fifty_members_count_exactly_fifty(api):
 
     statuses = list(eventlet.GreenPool(50).imap(vote, voters))
     assert set(statuses) == {(200, 200)}, statuses
-    assert ok(api.get(f"/api/v1/posts/{idea['id']}"))["votes"] == 50
-    assert ok(api.delete(f"/api/v1/posts/{idea['id']}/vote", user=voters[0]))["votes"] == 49
-    assert ok(api.delete(f"/api/v1/posts/{idea['id']}/vote", user=voters[0]))["votes"] == 49
+    assert ok(api.get(f"/api/v1/posts/{idea['id']}"))["votes"] == 51
+    assert ok(api.delete(f"/api/v1/posts/{idea['id']}/vote", user=voters[0]))["votes"] == 50
+    assert ok(api.delete(f"/api/v1/posts/{idea['id']}/vote", user=voters[0]))["votes"] == 50
     top = ok(api.get("/api/v1/posts", params={"kind": "idea", "sort": "top", "limit": 1}))
     assert top["items"][0]["id"] == idea["id"]
 
 
 def test_idea_status_with_public_note_and_merge_moving_votes(platform, api):
     manager, member = staff(platform), api.new_user()
-    duplicate = submit(api, api.new_user(), kind="idea", title="Weekend transfers please")
-    target = submit(api, api.new_user(), kind="idea", title="Instant transfers at weekends")
+    duplicate_author, target_author = api.new_user(), api.new_user()
+    duplicate = submit(api, duplicate_author, kind="idea", title="Weekend transfers please")
+    target = submit(api, target_author, kind="idea", title="Instant transfers at weekends")
     visible(api, duplicate["id"])
     visible(api, target["id"])
+    authors_vote_counted(api, duplicate["id"], duplicate_author)
+    authors_vote_counted(api, target["id"], target_author)
     voters = [api.new_user() for _ in range(3)]
     for voter in voters:
         ok(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=voter))
@@ -176,7 +187,8 @@ def test_idea_status_with_public_note_and_merge_moving_votes(platform, api):
                          user=manager))
     assert merged["source"]["merged_into"] == target["id"]
     assert merged["source"]["status"] == "already_exists" and merged["source"]["votes"] == 0
-    assert merged["target"]["votes"] == 3 and merged["target"]["merged_from"] == [duplicate["id"]]
+    # its author's, the duplicate's author's and the three voters' (the first counted once)
+    assert merged["target"]["votes"] == 5 and merged["target"]["merged_from"] == [duplicate["id"]]
     assert ok(api.get(f"/api/v1/posts/{target['id']}", user=voters[2]))["my_vote"] is True
     problem(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=member), 422)
 

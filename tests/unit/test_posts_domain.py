@@ -344,6 +344,37 @@ def test_votes_are_idempotent_per_member():
         domain.vote(OTHER, pending.state, domain.VoteState(), True)
 
 
+def test_an_idea_starts_with_its_authors_vote_and_nobody_votes_for_their_own_other_texts():
+    """The own-vote rule (docs/architecture.md): an idea counts its author's vote from its
+    publication, once; a question, discussion, article or reply is not voted for by its
+    author."""
+    proposal = idea()
+    votes = Stream(domain.vote_stream("i1", AUTHOR["id"]))
+    [cast] = domain.author_vote(proposal.state, votes.events)
+    assert (cast.type, cast.payload["voter_id"], cast.payload["reason"]) == (
+        "posts.post_voted", AUTHOR["id"], "author")
+    votes.append([cast])
+    assert domain.author_vote(proposal.state, votes.events) == []  # re-delivered: once
+    # the author may withdraw it, and it is not cast again behind their back
+    votes.append(domain.vote(AUTHOR, proposal.state, domain.fold_vote(votes.events), False))
+    assert not domain.fold_vote(votes.events).voted
+    assert domain.author_vote(proposal.state, votes.events) == []
+    assert len(domain.vote(AUTHOR, proposal.state, domain.fold_vote(votes.events), True)) == 1
+    # not before it is published, never for other kinds
+    pending, _ = submitted({**POST, "kind": "idea"}, post_id="i2")
+    assert domain.author_vote(pending.state, []) == []
+    assert domain.author_vote(published_post(post_id="p2").state, []) == []
+    for own in (published_post(post_id="p3"),
+                published_post({**POST, "kind": "discussion"}, post_id="p4"),
+                reply_to(published_post(post_id="p5"), AUTHOR, "r5")):
+        with pytest.raises(Unprocessable) as refused:
+            domain.vote(AUTHOR, own.state, domain.VoteState(), True)
+        assert refused.value.catalogue["key"] == "vote_own"
+        assert domain.vote(AUTHOR, own.state, domain.VoteState(), False) == []  # nothing to undo
+    assert len(domain.vote(OTHER, reply_to(idea("i6"), AUTHOR, "r6").state,
+                           domain.VoteState(), True)) == 1
+
+
 def test_moving_a_vote_on_merge_counts_each_voter_once():
     source, target = idea("i1"), idea("i2")
     voted, not_voted = domain.VoteState(voted=True), domain.VoteState()

@@ -87,6 +87,12 @@ def published(posts, post_id, viewer=None, timeout=15.0):
     return _visible(lambda i: posts.get_post(viewer, i), "post", post_id, timeout)
 
 
+def authors_vote_counted(posts, idea_id, author):
+    """An idea starts with its author's vote, cast once it is published (the own-vote rule)."""
+    return wait_for(lambda: posts.get_post(author, idea_id)["my_vote"], timeout=15,
+                    message=f"idea {idea_id} counts its author's vote")
+
+
 def reply_published(posts, reply_id, viewer=None):
     return _visible(lambda i: posts.get_reply(viewer, i), "reply", reply_id)
 

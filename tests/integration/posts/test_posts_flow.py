@@ -3,7 +3,15 @@ import pytest
 from nameko.exceptions import RemoteError
 
 from ...conftest import wait_for
-from .fixtures import IBAN, cm, member, new_post, published, reply_published
+from .fixtures import (
+    IBAN,
+    authors_vote_counted,
+    cm,
+    member,
+    new_post,
+    published,
+    reply_published,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -114,8 +122,10 @@ def test_votes_are_idempotent_and_exact_under_concurrency(posts, platform):
     import eventlet
     from nameko.standalone.rpc import ServiceRpcProxy
 
-    idea = new_post(posts, member(), kind="idea", title="Dark mode in the app")["id"]
+    author = member()
+    idea = new_post(posts, author, kind="idea", title="Dark mode in the app")["id"]
     published(posts, idea)
+    authors_vote_counted(posts, idea, author)  # the own-vote rule: its author's + the thirty
     voters = [member(f"voter-{n}") for n in range(30)]
 
     def vote(voter):
@@ -125,18 +135,21 @@ def test_votes_are_idempotent_and_exact_under_concurrency(posts, platform):
 
     pool = eventlet.GreenPool(30)
     list(pool.imap(vote, voters))
-    assert posts.get_post(None, idea)["votes"] == 30
-    assert posts.vote(voters[0], "post", idea, False)["votes"] == 29
-    assert posts.vote(voters[0], "post", idea, False)["votes"] == 29
+    assert posts.get_post(None, idea)["votes"] == 31
+    assert posts.vote(voters[0], "post", idea, False)["votes"] == 30
+    assert posts.vote(voters[0], "post", idea, False)["votes"] == 30
     assert posts.get_post(voters[1], idea)["my_vote"] is True
 
 
 def test_idea_status_workflow_and_merge_moving_votes(posts):
     manager = cm()
-    duplicate = new_post(posts, member(), kind="idea", title="Dark theme please")["id"]
-    target = new_post(posts, member(), kind="idea", title="Dark mode in the app")["id"]
+    duplicate_author, target_author = member(), member()
+    duplicate = new_post(posts, duplicate_author, kind="idea", title="Dark theme please")["id"]
+    target = new_post(posts, target_author, kind="idea", title="Dark mode in the app")["id"]
     published(posts, duplicate)
     published(posts, target)
+    authors_vote_counted(posts, duplicate, duplicate_author)
+    authors_vote_counted(posts, target, target_author)
     both, only_dup, only_target = member("both"), member("dup"), member("tgt")
     for voter, ideas in ((both, [duplicate, target]), (only_dup, [duplicate]),
                          (only_target, [target])):
@@ -156,7 +169,8 @@ def test_idea_status_workflow_and_merge_moving_votes(posts):
     assert merged["source"]["merged_into"] == target
     assert merged["source"]["status"] == "already_exists"
     assert merged["source"]["votes"] == 0
-    assert merged["target"]["votes"] == 3  # both, dup, tgt — "both" counted once
+    # both authors', both, dup, tgt — "both" counted once
+    assert merged["target"]["votes"] == 5
     assert merged["target"]["merged_from"] == [duplicate]
     with pytest.raises(RemoteError) as error:
         posts.vote(member(), "post", duplicate, True)
