@@ -38,11 +38,17 @@ class ProblemSchema(Schema):
         metadata={"description": "the same per-field messages by language, when the service "
                   "wrote them in several (`en`, `fr`), e.g. the password estimator's feedback"})
     retry_after = fields.Integer(metadata={"description": "seconds (429)"})
+    reason = fields.String(metadata={
+        "description": "401 for a revoked session: why it ended, as identity recorded it "
+                       "(`roles_changed`: an admin changed the member's roles, sign in again; "
+                       "`logout`, `password_changed`, `refresh_token_reused`, "
+                       "`account_erased`, `second_factor_reset`); the `detail` says it in the "
+                       "member's language", "example": "roles_changed"})
 
 
 _ERROR_TEXT = {
     400: "Invalid input (per-field `errors`)",
-    401: "Missing, invalid, expired or revoked credentials",
+    401: "Missing, invalid, expired or revoked credentials (a revoked session: `reason`)",
     403: "Authenticated, but not allowed",
     404: "Not found",
     409: "Conflict (state changed, or already exists)",

@@ -374,6 +374,8 @@ class IdentityRoutes:
 
         Every refresh token works once. Presenting one that was already used revokes the whole
         session (every token descended from the same login): it has been stolen or replayed.
+        A revoked session's 401 carries `reason` (e.g. `roles_changed`: "your roles changed:
+        sign in again").
         """
         return self.identity.refresh(call.body["refresh_token"], call.client)
 
@@ -489,7 +491,9 @@ class IdentityRoutes:
 
         Step-up: the admin's session must have proved its second factor within the last 5
         minutes (at login or by a previous step-up), else send the current code in the
-        `X-Agora-TOTP` header; without it 403 with `errors["X-Agora-TOTP"]`.
+        `X-Agora-TOTP` header; without it 403 with `errors["X-Agora-TOTP"]`. Taking a role
+        away signs the member out at once: their next call answers 401 with `reason`
+        `roles_changed` ("your roles changed: sign in again", in their language).
         """
         return self.identity.set_roles(call.actor, call.path["id"], call.body["roles"],
                                        step_up_code(call))

@@ -406,7 +406,11 @@ class PostsRoutes:
     @route("PUT", "/api/v1/posts/{id}/vote", path_params=POST_PATH, auth="member", response=VoteOut,
            tags=TAGS, errors=[409, 422])
     def vote_post(self, call: Call):
-        """Vote for (like) a post: one vote per member, idempotent"""
+        """Vote for (like) a post: one vote per member, idempotent
+
+        The own-vote rule: an idea starts with its author's vote (counted when it is first
+        published; the author may withdraw it and give it again); the author of a question,
+        discussion or article cannot vote for it (422)."""
         return self.posts.vote(call.actor, "post", call.path["id"], True)
 
     @route("DELETE", "/api/v1/posts/{id}/vote", path_params=POST_PATH, auth="member",
@@ -418,7 +422,7 @@ class PostsRoutes:
     @route("PUT", "/api/v1/replies/{id}/vote", path_params=REPLY_PATH, auth="member",
            response=VoteOut, tags=TAGS, errors=[409, 422])
     def vote_reply(self, call: Call):
-        """Vote for a reply: one vote per member, idempotent"""
+        """Vote for a reply: one vote per member, idempotent; never for one's own reply (422)"""
         return self.posts.vote(call.actor, "reply", call.path["id"], True)
 
     @route("DELETE", "/api/v1/replies/{id}/vote", path_params=REPLY_PATH, auth="member",
