@@ -18,6 +18,7 @@ STACK       := dev/stack.sh
 PLATFORM    := dev/platform.sh
 STACK_ENV   := .state/stack.env
 PYTEST_ARGS ?=
+BENCH       ?=
 # checkov (k8s security-scan tests) conflicts with our pins (packaging<24): it gets a venv of its own
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV    := .state/tools/checkov-$(CHECKOV_VERSION)
@@ -146,8 +147,8 @@ down: ## stop the platform and the local stack (leaves external AMQP_URI / MONGO
 	@if [ -f $(PLATFORM) ]; then bash $(PLATFORM) down; fi
 	@$(STACK) down
 
-bench: infra ## run the benchmarks (bench/; not part of the tests)
-	@$(with_stack_env) $(VENV)/bin/python -m bench
+bench: infra ## run the benchmarks (bench/; not part of the tests); BENCH="load --quick" picks one
+	@$(with_stack_env) $(VENV)/bin/python -m bench $(BENCH)
 
 lint: venv ## ruff, if installed in the venv
 	@if [ -x $(VENV)/bin/ruff ]; then $(VENV)/bin/ruff check .; \

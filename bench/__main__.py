@@ -1,5 +1,7 @@
 """Run benchmarks: ``python -m bench`` runs every module of bench/ that has a ``main()``;
-``python -m bench NAME [NAME ...]`` runs those modules only (``python -m bench detector``)."""
+``python -m bench NAME [NAME ...]`` runs those modules only (``python -m bench detector``);
+``python -m bench NAME --option ...`` gives one benchmark its options (``python -m bench load
+--quick``)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,15 @@ def _modules() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or _modules()
+    options = [arg for arg in argv if arg.startswith("-")]
+    if options:  # `python -m bench load --quick`: options go to the one benchmark named
+        names = argv[:argv.index(options[0])]
+        if len(names) != 1:
+            print("options (-...) follow exactly one benchmark name")
+            return 2
+        options = argv[len(names):]
+    else:
+        names = argv or _modules()
     unknown = [name for name in names if name not in _modules()]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(_modules())}")
@@ -26,7 +36,10 @@ def main(argv: list[str]) -> int:
         if not callable(entry):
             continue  # a helper module, not a benchmark
         print(f"== bench.{name}")
-        entry()
+        if options:
+            entry(options)
+        else:
+            entry()
     return 0
 
 

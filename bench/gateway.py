@@ -62,6 +62,7 @@ class Platform:
         self.workdir = Path(tempfile.mkdtemp(prefix="agora-bench-"))
         self.processes: dict[str, subprocess.Popen] = {}
         self.ports: dict[str, int] = {}
+        self.env: dict[str, str] = {}
 
     def _management(self, method: str, path: str, json=None) -> None:
         parts = urllib.parse.urlsplit(self.management)
@@ -71,7 +72,8 @@ class Platform:
         if response.status_code >= 400 and method != "DELETE":
             raise RuntimeError(f"management API {method} {path}: {response.status_code}")
 
-    def start(self) -> None:
+    def start(self, migrate: bool = False) -> None:
+        """Start the processes (after `agora migrate`, which declares every index, if asked)."""
         from services.identity.keys import generate_keypair
 
         private, public = generate_keypair(self.workdir / "keys")
@@ -85,13 +87,15 @@ class Platform:
                "MONGO_DB_PREFIX": self.prefix, "AGORA_JWT_PRIVATE_KEY_FILE": str(private),
                "AGORA_JWT_PUBLIC_KEY_FILE": str(public), "LOG_LEVEL": "WARNING",
                "PYTHONWARNINGS": "ignore", **self.extra_env}
-        agora = Path(sys.executable).with_name("agora")
-        command = [str(agora)] if agora.exists() else [sys.executable, "-m", "services.shared.cli"]
+        self.env = env
+        if migrate:
+            self.agora("migrate", *self.names, timeout=300)
         for name in self.names:
             port = self.ports[name] = _free_port()
             with open(self.workdir / f"{name}.log", "ab") as log:
                 self.processes[name] = subprocess.Popen(
-                    [*command, "run", name], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                    [*_agora_command(), "run", name], cwd=ROOT, stdout=log,
+                    stderr=subprocess.STDOUT,
                     env={**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
                          "GATEWAY_PORT": str(port)})
         for name, port in self.ports.items():
@@ -106,6 +110,14 @@ class Platform:
                     tail = (self.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
                     raise RuntimeError(f"{name} did not start:\n{tail}")
                 time.sleep(0.1)
+
+    def agora(self, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> str:
+        """Run an `agora` sub-command against this platform; its output (raises if it fails)."""
+        done = subprocess.run([*_agora_command(), *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=timeout, env={**self.env, **(env or {})})
+        if done.returncode != 0:
+            raise RuntimeError(f"agora {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
 
     @property
     def gateway(self) -> str:
@@ -134,17 +146,22 @@ class Platform:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def _agora_command() -> list[str]:
+    agora = Path(sys.executable).with_name("agora")
+    return [str(agora)] if agora.exists() else [sys.executable, "-m", "services.shared.cli"]
+
+
 def signed_in_members(base: str, count: int, name: str) -> list[dict]:
-    """Register and log in `count` members: [{"email", "token"}]."""
+    """Register and log in `count` members: [{"email", "token", "id"}]."""
     users = []
     for i in range(count):
         email = f"{name.lower()}{i}-{uuid.uuid4().hex[:6]}@bench.test"
         requests.post(base + "/api/v1/auth/register", timeout=30, json={
             "email": email, "password": PASSWORD, "display_name": f"{name} {i}"}
                       ).raise_for_status()
-        token = requests.post(base + "/api/v1/auth/login", timeout=30, json={
-            "email": email, "password": PASSWORD}).json()["access_token"]
-        users.append({"email": email, "token": token})
+        login = requests.post(base + "/api/v1/auth/login", timeout=30, json={
+            "email": email, "password": PASSWORD}).json()
+        users.append({"email": email, "token": login["access_token"], "id": login["user_id"]})
     return users
 
 

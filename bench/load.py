@@ -1,0 +1,373 @@
+# ruff: noqa: E402 - eventlet.monkey_patch() must precede every other import
+"""The platform under a real mix, at a constant arrival rate, before and after the data grows.
+
+    python -m bench load                 2,000 posts, then 20,000 (a developer's coffee break)
+    python -m bench load --quick         200, then 2,000 (a few minutes)
+    python -m bench load --posts 500 --growth 10 --step-seconds 10
+
+Starts the whole platform (`agora migrate`, then every process of this checkout with `agora
+run`, own vhost and databases, a local SMTP sink), an admin, categories and `--members`
+members each following the next 5, then creates `--posts` posts through the API (with a vote
+for every fifth, by a follower of its author) and waits until every consumer has caught up.
+
+Then, open loop (bench/openloop.py: each request sent at its intended time from green threads,
+its latency measured from that time, so queueing is never hidden), rates stepped up (× 1.5)
+until the p99 of a step exceeds the budget (200 ms) or a request fails, then bisected twice:
+
+- **floor**: `GET /api/v1/ping` alone (the gateway's pipeline and one RPC that does nothing);
+- **mix**: 60 % `GET /api/v1/feeds/home` / 30 % `GET /api/v1/users/<id>/activity` / 10 %
+  `POST /api/v1/posts`, as random members.
+
+Every step waits until the consumers have caught up before the next (a write's downstream work
+is asynchronous), and the first tenth of a step is not counted (connections warm up). Printed:
+the highest rate held by each, the mix's as a ratio to the floor's, each kind's p50/p99 at that
+rate, and the driver's own scheduling lag (p99 of actual minus intended send time: when it is
+a sizeable part of the latencies, the driver, not the platform, is the limit). Then the data
+grows `--growth`-fold (more posts through the API) and everything is measured again; the last
+line compares the two sizes.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse
+import itertools
+import random
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from services.notifications.mailsink import MailSink
+from services.shared.gateway_client import GatewayClient
+
+from .gateway import Platform, signed_in_members
+from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile
+
+MIX = {"home": 6, "activity": 3, "post": 1}
+FLOOR = {"ping": 1}
+CATEGORIES = ("cards", "loans", "savings")
+FOLLOWS = 5                 # each member follows the next FOLLOWS members
+VOTE_EVERY = 5              # seeding: one vote for every fifth post
+SEED_CONCURRENCY = 8        # seeding is closed loop: it only has to be quick
+MAX_IN_FLIGHT = 2000        # open loop: requests outstanding at once (a 10 s timeout bounds it)
+TIMEOUT = 10.0
+WARM_FRACTION = 0.1         # of each step, not counted
+SETTLE_TIMEOUT = 300.0
+ADMIN_PASSWORD = "bench admin correct horse battery"
+
+
+@dataclass
+class Outcome:
+    kind: str
+    lag: float        # seconds between the intended and the actual send time
+    latency: float    # seconds from the intended send time to the answer
+    ok: bool
+
+
+class Load:
+    def __init__(self, platform: Platform, members: list[dict]) -> None:
+        self.base = platform.gateway
+        self.platform = platform
+        self.members = members
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=MAX_IN_FLIGHT)
+        self.session.mount("http://", adapter)
+        self.numbers = itertools.count(1)
+        self.rng = random.Random(11)
+        self.created = 0  # posts created so far (seeding, the mix's writes, settle markers)
+
+    # -- the requests
+
+    def send(self, kind: str, member: dict) -> requests.Response:
+        auth = {"Authorization": f"Bearer {member['token']}"}
+        if kind == "ping":
+            return self.session.get(self.base + "/api/v1/ping", timeout=TIMEOUT)
+        if kind == "home":
+            return self.session.get(self.base + "/api/v1/feeds/home", headers=auth,
+                                    timeout=TIMEOUT)
+        if kind == "activity":
+            other = self.rng.choice(self.members)
+            return self.session.get(f"{self.base}/api/v1/users/{other['id']}/activity",
+                                    headers=auth, timeout=TIMEOUT)
+        number = next(self.numbers)
+        response = self.session.post(
+            self.base + "/api/v1/posts", headers=auth, timeout=TIMEOUT,
+            json={"kind": "question", "category": CATEGORIES[number % len(CATEGORIES)],
+                  "title": f"Question de charge numéro {number}",
+                  "body": "Comment *augmenter* le plafond de ma carte pendant un voyage ?"})
+        if response.status_code == 201:
+            self.created += 1
+        return response
+
+    def _one(self, kind: str, due: float, outcomes: list[Outcome]) -> None:
+        member = self.rng.choice(self.members)
+        sent = time.perf_counter()
+        try:
+            ok = self.send(kind, member).status_code in (200, 201)
+        except requests.RequestException:
+            ok = False
+        outcomes.append(Outcome(kind, sent - due, time.perf_counter() - due, ok))
+
+    # -- one step at a constant rate
+
+    def step(self, mix: dict[str, int], rate: float, seconds: float) -> list[Outcome]:
+        offsets = arrival_offsets(rate, seconds)
+        kinds = kinds_in_mix(len(offsets), mix, seed=int(rate * 1000))
+        outcomes: list[Outcome] = []
+        warming: list[Outcome] = []
+        pool = eventlet.GreenPool(MAX_IN_FLIGHT)
+        start = time.perf_counter() + 0.05
+        for offset, kind in zip(offsets, kinds, strict=True):
+            delay = start + offset - time.perf_counter()
+            if delay > 0:
+                eventlet.sleep(delay)
+            pool.spawn_n(self._one, kind, start + offset,
+                         outcomes if offset >= WARM_FRACTION * seconds else warming)
+        pool.waitall()
+        return outcomes
+
+    # -- the data
+
+    def grow(self, posts: int) -> float:
+        """Create `posts` posts through the API (a vote for every fifth, by a follower of its
+        author); returns posts per second."""
+        numbers = list(range(posts))
+        started = time.perf_counter()
+
+        def create(n: int) -> None:
+            author = self.members[n % len(self.members)]
+            response = self.send("post", author)
+            if response.status_code != 201:
+                raise RuntimeError(f"seeding: {response.status_code} {response.text[:300]}")
+            if n % VOTE_EVERY == 0:
+                voter = self.members[(n - 1) % len(self.members)]  # follows the author
+                post_id = response.json()["id"]
+                self.settled_post(post_id)
+                vote = self.session.put(f"{self.base}/api/v1/posts/{post_id}/vote",
+                                        headers={"Authorization": f"Bearer {voter['token']}"},
+                                        timeout=TIMEOUT)
+                if vote.status_code != 200:
+                    raise RuntimeError(f"seeding vote: {vote.status_code} {vote.text[:300]}")
+
+        pool = eventlet.GreenPool(SEED_CONCURRENCY)
+        for _ in pool.imap(create, numbers):
+            pass
+        return posts / (time.perf_counter() - started)
+
+    def settled_post(self, post_id: str) -> None:
+        """Wait until moderation has published a post (a vote needs it published)."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while self.session.get(f"{self.base}/api/v1/posts/{post_id}",
+                               timeout=TIMEOUT).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"post {post_id} not published after {SETTLE_TIMEOUT}s")
+            eventlet.sleep(0.05)  # poll interval of a bounded wait
+
+    def settle(self) -> float:
+        """Wait until every queue of the platform's vhost is empty twice in a row (the broker's
+        statistics are a few seconds old) and a fresh post reaches its author's journal (it
+        went through posts, moderation and feeds after everything before it); seconds waited."""
+        started = time.monotonic()
+        author = self.members[0]
+        response = self.send("post", author)
+        response.raise_for_status()
+        marker = response.json()["id"]
+        deadline = started + SETTLE_TIMEOUT
+        empty_in_a_row = 0
+        while empty_in_a_row < 2 or not self._in_journal(author, marker):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the consumers did not catch up in {SETTLE_TIMEOUT}s")
+            empty_in_a_row = empty_in_a_row + 1 if self._queued() == 0 else 0
+            eventlet.sleep(1.0)  # poll interval of a bounded wait (statistics refresh ~5 s)
+        return time.monotonic() - started
+
+    def _in_journal(self, author: dict, item_id: str) -> bool:
+        page = self.session.get(f"{self.base}/api/v1/users/{author['id']}/activity",
+                                timeout=TIMEOUT).json()
+        return any(item.get("id") == item_id or item.get("post_id") == item_id
+                   for item in page.get("items", []))
+
+    def _queued(self) -> int:
+        parts = urllib.parse.urlsplit(self.platform.management)
+        base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+        vhost = urllib.parse.quote(self.platform.vhost, safe="")
+        queues = requests.get(f"{base}/api/queues/{vhost}", timeout=10,
+                              auth=(parts.username or "guest", parts.password or "guest"),
+                              params={"columns": "name,messages"}).json()
+        return sum(queue.get("messages") or 0 for queue in queues)
+
+
+# -- the search for the highest rate held --------------------------------------------------------
+
+@dataclass
+class Step:
+    rate: float
+    held: bool
+    outcomes: list[Outcome]
+    settle_seconds: float
+
+    @property
+    def latencies(self) -> list[float]:
+        return [outcome.latency for outcome in self.outcomes]
+
+    def p(self, fraction: float, kind: str | None = None) -> float:
+        values = [o.latency for o in self.outcomes if kind is None or o.kind == kind]
+        return percentile(values, fraction) * 1000 if values else float("nan")
+
+    @property
+    def lag_p99(self) -> float:
+        return percentile([o.lag for o in self.outcomes], 0.99) * 1000
+
+    @property
+    def failures(self) -> int:
+        return sum(not o.ok for o in self.outcomes)
+
+
+def highest_rate_held(load: Load, name: str, mix: dict[str, int], start: float,
+                      seconds: float, budget_ms: float) -> tuple[RateSearch, dict[float, Step]]:
+    search = RateSearch(start=start)
+    steps: dict[float, Step] = {}
+    while (rate := search.next_rate()) is not None:
+        outcomes = load.step(mix, rate, seconds)
+        settle = load.settle()
+        step = Step(rate, False, outcomes, settle)
+        step.held = step.failures == 0 and step.p(0.99) <= budget_ms
+        search.record(rate, step.held)
+        steps[rate] = step
+        print(f"  {name:<6}{rate:>8.1f}/s  p50 {step.p(0.5):>7.1f} ms  p99 {step.p(0.99):>8.1f} "
+              f"ms  failed {step.failures:>4}  driver lag p99 {step.lag_p99:>6.1f} ms  "
+              f"{'held' if step.held else 'NOT held'}  (caught up in {settle:.0f} s)",
+              flush=True)
+    return search, steps
+
+
+def measure(load: Load, posts: int, seconds: float, budget_ms: float) -> dict:
+    print(f"-- {posts:,} posts: the floor, then the mix (steps of {seconds:.0f} s, "
+          f"p99 budget {budget_ms:.0f} ms)", flush=True)
+    floor, floor_steps = highest_rate_held(load, "ping", FLOOR, 40.0, seconds, budget_ms)
+    start = max(5.0, (floor.held or 40.0) / 8)
+    mix, mix_steps = highest_rate_held(load, "mix", MIX, start, seconds, budget_ms)
+    return {"posts": posts, "floor": floor.held, "floor_step": floor_steps.get(floor.held),
+            "mix": mix.held, "mix_step": mix_steps.get(mix.held)}
+
+
+def report(result: dict) -> None:
+    floor, mix = result["floor"], result["mix"]
+    print(f"{result['posts']:,} posts: ping floor held {floor or 0:.0f} req/s; mix held "
+          f"{mix or 0:.0f} req/s = {(mix or 0) / floor:.2f} x the floor" if floor else
+          f"{result['posts']:,} posts: the ping floor held no rate")
+    print(f"  {'kind':<10}{'rate/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'p50/ping':>10}{'p99/ping':>10}")
+    ping = result["floor_step"]
+    rows = [("ping", ping, floor, "ping")] if ping else []
+    if result["mix_step"]:
+        for kind, weight in MIX.items():
+            rows.append((kind, result["mix_step"], mix * weight / sum(MIX.values()), kind))
+    for label, step, rate, kind in rows:
+        ratio_50 = step.p(0.5, kind) / ping.p(0.5) if ping else float("nan")
+        ratio_99 = step.p(0.99, kind) / ping.p(0.99) if ping else float("nan")
+        print(f"  {label:<10}{rate:>8.1f}{step.p(0.5, kind):>9.1f}{step.p(0.99, kind):>9.1f}"
+              f"{ratio_50:>10.2f}{ratio_99:>10.2f}")
+    lags = [step.lag_p99 for step in (result["floor_step"], result["mix_step"]) if step]
+    if lags:
+        print(f"  driver scheduling lag p99 at those rates: "
+              f"{', '.join(f'{lag:.1f} ms' for lag in lags)}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="200 posts growing to 2,000, steps of 8 s")
+    parser.add_argument("--posts", type=int, help="posts before growth (default 2,000)")
+    parser.add_argument("--growth", type=int, default=10, help="growth factor (default 10)")
+    parser.add_argument("--members", type=int, default=20)
+    parser.add_argument("--step-seconds", type=float, help="seconds per rate (default 15)")
+    parser.add_argument("--budget-ms", type=float, default=200.0, help="p99 budget")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv or [])
+    posts = args.posts or (200 if args.quick else 2000)
+    seconds = args.step_seconds or (8.0 if args.quick else 15.0)
+    workdir = Path(f"/tmp/agora-bench-load-{uuid.uuid4().hex[:6]}")
+    sink = MailSink(workdir / "mail").start()
+    platform = Platform(_processes(), env={
+        "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.port),
+        "AGORA_ACCESS_TOKEN_SECONDS": "86400", "AGORA_REGISTER_ADDRESS_LIMIT": "10000",
+        "AGORA_LOGIN_ADDRESS_LIMIT": "10000", "LOG_LEVEL": "WARNING"})
+    try:
+        platform.start(migrate=True)
+        print(f"platform: {', '.join(platform.names)} (one process each), database "
+              f"{platform.mongo}", flush=True)
+        _categories(platform)
+        members = signed_in_members(platform.gateway, args.members, "Load")
+        load = Load(platform, members)
+        _follow(load)
+        results = []
+        for target in (posts, posts * args.growth):
+            missing = max(0, target - load.created)  # the mix's writes count too
+            rate = load.grow(missing)
+            load.settle()
+            print(f"seeded {missing:,} posts through the API at {rate:.0f} posts/s",
+                  flush=True)
+            results.append(measure(load, load.created, seconds, args.budget_ms))
+        print(f"== load: {args.members} members each following {FOLLOWS}, open loop, "
+              f"60% home feed / 30% activity journal / 10% new post")
+        for result in results:
+            report(result)
+        small, large = results
+        if small["mix"] and large["mix"] and small["floor"] and large["floor"]:
+            print(f"growth {small['posts']:,} -> {large['posts']:,} posts: mix held "
+                  f"{large['mix'] / small['mix']:.2f} x (as a share of the floor: "
+                  f"{small['mix'] / small['floor']:.2f} -> {large['mix'] / large['floor']:.2f})")
+    finally:
+        platform.stop()
+        sink.stop()
+
+
+def _processes() -> tuple[str, ...]:
+    from services.shared.config import available_processes
+
+    return tuple(available_processes())
+
+
+def _categories(platform: Platform) -> None:
+    email = f"load-admin-{uuid.uuid4().hex[:6]}@bench.test"
+    platform.agora("create-admin", "--email", email, "--name", "Load Admin",
+                   env={"AGORA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    client = GatewayClient(platform.gateway)
+    response, _ = client.log_in(email, ADMIN_PASSWORD)
+    if response.status_code != 200:
+        raise RuntimeError(f"admin login: {response.status_code} {response.text[:300]}")
+    token = response.json()["access_token"]
+    for slug in CATEGORIES:
+        created = client.send("POST", "/api/v1/categories", token=token,
+                              json={"slug": slug, "name": {"fr": slug, "en": slug}})
+        if created.status_code != 201:
+            raise RuntimeError(f"category {slug}: {created.status_code} {created.text[:300]}")
+
+
+def _follow(load: Load) -> None:
+    count = len(load.members)
+    for i, member in enumerate(load.members):
+        for k in range(1, min(FOLLOWS, count - 1) + 1):
+            followed = load.members[(i + k) % count]
+            response = load.session.put(
+                f"{load.base}/api/v1/me/following/{followed['id']}", timeout=TIMEOUT,
+                headers={"Authorization": f"Bearer {member['token']}"})
+            if response.status_code not in (200, 201, 204):
+                raise RuntimeError(f"follow: {response.status_code} {response.text[:300]}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
