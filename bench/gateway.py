@@ -37,6 +37,7 @@ from services.shared.config import stack_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench correct horse battery"
+ADMIN_PASSWORD = "bench admin correct horse battery"
 
 
 def _free_port() -> int:
@@ -149,6 +150,27 @@ class Platform:
 def _agora_command() -> list[str]:
     agora = Path(sys.executable).with_name("agora")
     return [str(agora)] if agora.exists() else [sys.executable, "-m", "services.shared.cli"]
+
+
+def admin_with_categories(platform: Platform, slugs: tuple[str, ...]) -> str:
+    """Create an admin (`agora create-admin`), log in (enrolling the second factor) and create
+    the categories posts name; the admin's access token."""
+    from services.shared.gateway_client import GatewayClient
+
+    email = f"admin-{uuid.uuid4().hex[:6]}@bench.test"
+    platform.agora("create-admin", "--email", email, "--name", "Bench Admin",
+                   env={"AGORA_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    client = GatewayClient(platform.gateway)
+    response, _ = client.log_in(email, ADMIN_PASSWORD)
+    if response.status_code != 200:
+        raise RuntimeError(f"admin login: {response.status_code} {response.text[:300]}")
+    token = response.json()["access_token"]
+    for slug in slugs:
+        created = client.send("POST", "/api/v1/categories", token=token,
+                              json={"slug": slug, "name": {"fr": slug, "en": slug}})
+        if created.status_code != 201:
+            raise RuntimeError(f"category {slug}: {created.status_code} {created.text[:300]}")
+    return token
 
 
 def signed_in_members(base: str, count: int, name: str) -> list[dict]:

@@ -1,0 +1,209 @@
+"""Count round trips from the outside: TCP proxies that read the MongoDB and AMQP wire protocols.
+
+Processes pointed at a proxy instead of the real server are unchanged (no listener, no metric in
+their code); the proxy forwards every byte both ways and, from what clients send, counts:
+
+- `MongoProxy`: every command message (OP_MSG, or a legacy OP_QUERY) by database, command and
+  collection — `find`, `insert`, `update`, `getMore`... each one a round trip to the database;
+  the drivers' own monitoring (`hello`, `isMaster`, `ping`, `endSessions`) apart;
+- `AmqpProxy`: every `basic.publish` by exchange and routing key — an RPC request (`nameko-rpc`,
+  routing key `<service>.<method>`), its reply (`nameko-rpc`, routing key the caller's reply
+  queue), an event (`<service>.events`), a retry or dead letter.
+
+Example::
+
+    proxy = MongoProxy("127.0.0.1", 27017).start()   # proxy.port: a free port
+    ... MONGO_URI=mongodb://127.0.0.1:<proxy.port> ...
+    before = proxy.snapshot()
+    ...
+    proxy.snapshot() - before                        # Counter({(db, command, collection): n})
+"""
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+from collections import Counter
+
+import bson
+
+MONITORING_COMMANDS = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions",
+                                 "buildInfo", "buildinfo", "saslStart", "saslContinue"})
+OP_QUERY, OP_MSG = 2004, 2013
+AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
+BASIC_PUBLISH = (60, 40)
+
+
+class _Proxy:
+    """Accepts on a free local port, forwards each connection to (host, port), and hands every
+    byte a client sends to its own parser (one per connection), which counts what it reads."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.counts: Counter = Counter()
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+
+    def start(self):
+        self._listener.listen(256)
+        threading.Thread(target=self._accept, daemon=True, name="wirecount-accept").start()
+        return self
+
+    def stop(self) -> None:
+        self._closed = True
+        self._listener.close()
+
+    def snapshot(self) -> Counter:
+        with self._lock:
+            return Counter(self.counts)
+
+    def count(self, key: tuple) -> None:
+        with self._lock:
+            self.counts[key] += 1
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            for sock in (client, server):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            parser = self.parser()
+            threading.Thread(target=self._pump, args=(client, server, parser),
+                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, None), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, parser) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if parser is not None:
+                    parser.feed(data)
+                sink.sendall(data)
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def parser(self):
+        raise NotImplementedError
+
+
+class _Framed:
+    """Buffers a byte stream and hands each complete frame to `on_frame`."""
+
+    def __init__(self, on_frame, frame_length) -> None:
+        self.buffer = bytearray()
+        self.on_frame = on_frame
+        self.frame_length = frame_length  # buffer -> length of the first frame, or None
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        while (length := self.frame_length(self.buffer)) is not None \
+                and len(self.buffer) >= length:
+            frame = bytes(self.buffer[:length])
+            del self.buffer[:length]
+            self.on_frame(frame)
+
+
+# -- MongoDB ------------------------------------------------------------------------------------
+
+def mongo_command(message: bytes) -> tuple[str, str, str] | None:
+    """(database, command, collection) of one client message (OP_MSG or OP_QUERY), or None."""
+    op_code = struct.unpack_from("<i", message, 12)[0]
+    if op_code == OP_MSG:
+        offset = 20  # header (16) + flag bits (4)
+        while offset < len(message):
+            kind = message[offset]
+            if kind == 0:
+                size = struct.unpack_from("<i", message, offset + 1)[0]
+                body = bson.decode(message[offset + 1:offset + 1 + size])
+                break
+            size = struct.unpack_from("<i", message, offset + 1)[0]  # kind 1: a sequence
+            offset += 1 + size
+        else:
+            return None
+        name = next(iter(body))
+        collection = body[name] if isinstance(body[name], str) else ""
+        if name == "getMore":
+            collection = body.get("collection", "")
+        return body.get("$db", ""), name, collection
+    if op_code == OP_QUERY:  # the legacy handshake
+        end = message.index(b"\x00", 20)
+        full_name = message[20:end].decode()
+        start = end + 1 + 8  # skip, return
+        size = struct.unpack_from("<i", message, start)[0]
+        body = bson.decode(message[start:start + size])
+        name = next(iter(body), "")
+        return full_name.split(".")[0], name, ""
+    return None
+
+
+class MongoProxy(_Proxy):
+    """Counts (database, command, collection) of every command; `monitoring` ones apart."""
+
+    def parser(self):
+        def on_message(message: bytes) -> None:
+            command = mongo_command(message)
+            if command is not None:
+                self.count(command)
+
+        return _Framed(on_message, lambda buffer: struct.unpack_from("<i", buffer, 0)[0]
+                       if len(buffer) >= 4 else None)
+
+
+def database_round_trips(counts: Counter) -> Counter:
+    """The counts without the drivers' own monitoring."""
+    return Counter({key: n for key, n in counts.items() if key[1] not in MONITORING_COMMANDS})
+
+
+# -- AMQP 0-9-1 ---------------------------------------------------------------------------------
+
+def amqp_publish(frame: bytes) -> tuple[str, str] | None:
+    """(exchange, routing key) when `frame` is a basic.publish method frame, else None."""
+    if frame[0] != 1:  # a method frame
+        return None
+    class_id, method_id = struct.unpack_from(">HH", frame, 7)
+    if (class_id, method_id) != BASIC_PUBLISH:
+        return None
+    offset = 7 + 4 + 2  # class, method, reserved short
+    exchange_length = frame[offset]
+    exchange = frame[offset + 1:offset + 1 + exchange_length].decode()
+    offset += 1 + exchange_length
+    key_length = frame[offset]
+    routing_key = frame[offset + 1:offset + 1 + key_length].decode()
+    return exchange, routing_key
+
+
+class AmqpProxy(_Proxy):
+    """Counts (exchange, routing key) of every basic.publish a client sends."""
+
+    def parser(self):
+        state = {"header": False}
+
+        def frame_length(buffer: bytearray) -> int | None:
+            if not state["header"]:
+                return len(AMQP_HEADER) if len(buffer) >= len(AMQP_HEADER) else None
+            if len(buffer) < 7:
+                return None
+            return 7 + struct.unpack_from(">I", buffer, 3)[0] + 1  # header, payload, frame end
+
+        def on_frame(frame: bytes) -> None:
+            if not state["header"]:
+                state["header"] = True
+                return
+            publish = amqp_publish(frame)
+            if publish is not None:
+                self.count(publish)
+
+        return _Framed(on_frame, frame_length)
