@@ -158,7 +158,7 @@ def admin_with_categories(platform: Platform, slugs: tuple[str, ...]) -> str:
     from services.shared.gateway_client import GatewayClient
 
     email = f"admin-{uuid.uuid4().hex[:6]}@bench.test"
-    platform.agora("create-admin", "--email", email, "--name", "Bench Admin",
+    platform.agora("create-admin", "--email", email, "--name", "Opérateur Principal",
                    env={"AGORA_ADMIN_PASSWORD": ADMIN_PASSWORD})
     client = GatewayClient(platform.gateway)
     response, _ = client.log_in(email, ADMIN_PASSWORD)

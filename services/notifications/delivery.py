@@ -56,7 +56,7 @@ from services.shared.mongo import database_name, mongo_uri, release_client, shar
 from services.shared.projections import ReadModels
 
 from . import domain, unsubscribe
-from .projections import member_language, member_names
+from .projections import member_languages, member_names
 from .push import PushProvider, load_provider
 
 log = logging.getLogger(__name__)
@@ -327,6 +327,12 @@ class Deliveries:
         if not claimed:
             return 0
         addresses = {doc["_id"]: doc.get("email") for doc in contacts}
+        # the recipients' languages and the actors' names of the whole batch, in two reads (one
+        # post by an author with many followers claims many mails at once)
+        known = ReadModels(self.db)
+        languages = member_languages(known, [mail["member_id"] for mail in claimed])
+        names = member_names(known, [(mail.get("notice") or {}).get("actor_id")
+                                     for mail in claimed])
         try:
             smtp = self.transport.connect()
         except (OSError, smtplib.SMTPException) as error:
@@ -339,7 +345,8 @@ class Deliveries:
         try:
             for mail in claimed:
                 try:
-                    sent += self._send_one(smtp, mail, addresses.get(mail["member_id"]))
+                    sent += self._send_one(smtp, mail, addresses.get(mail["member_id"]),
+                                           languages.get(mail["member_id"]), names)
                 except Exception as error:  # unforeseen: this mail only, and a bounded retry
                     log.exception("sending mail %s crashed", mail["_id"])
                     self.mail.retry(mail, f"{type(error).__name__}: {error}")
@@ -348,12 +355,13 @@ class Deliveries:
                 smtp.quit()
         return sent
 
-    def _send_one(self, smtp: smtplib.SMTP, mail: dict[str, Any], address: str | None) -> int:
+    def _send_one(self, smtp: smtplib.SMTP, mail: dict[str, Any], address: str | None,
+                  language: str | None, names: dict[str, str]) -> int:
         if not address:
             self.mail.retry(mail, "no e-mail address known yet")
             return 0
         try:
-            message = self._compose(mail)
+            message = self._compose(mail, language, names)
             if message is not None:
                 message["To"] = address
         except Exception as error:  # the same data builds the same broken message every time
@@ -378,17 +386,20 @@ class Deliveries:
                                      "mail_kind": mail.get("kind")})
         return 1
 
-    def _compose(self, mail: dict[str, Any]) -> EmailMessage | None:
+    def _compose(self, mail: dict[str, Any], language: str | None, names: dict[str, str]
+                 ) -> EmailMessage | None:
+        """The message of one mail, in the recipient's `language` (theirs now); `names` are
+        the actors' names now, read for the batch (a digest's items are read here)."""
         base = self.settings.web_base_url
-        language = member_language(ReadModels(self.db), mail["member_id"])  # theirs, now
         if mail.get("kind") == "digest":
             notices = [item["notice"] for item in self.db[DIGEST_ITEMS].find(
                 {"digest_id": mail["_id"]}).sort("ts", 1)]
             if not notices:
                 return None
+            names = member_names(ReadModels(self.db), [n.get("actor_id") for n in notices])
         else:
             notices = [mail["notice"]]
-        notices = self._named(notices)
+        notices = self._named(notices, names)
         content = domain.digest(notices, base, language) if mail.get("kind") == "digest" \
             else domain.email(notices[0], base, language)
         message = EmailMessage()
@@ -407,10 +418,10 @@ class Deliveries:
         message.set_content(content.text)
         return message
 
-    def _named(self, notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    @staticmethod
+    def _named(notices: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
         """Who acted, by their name now (as in the app): a digest is composed hours after its
         items were queued, and identity's events may have arrived in between."""
-        names = member_names(ReadModels(self.db), [n.get("actor_id") for n in notices])
         return [{**notice, "actor_name": names[notice["actor_id"]]}
                 if names.get(notice.get("actor_id") or "") and not notice.get("by_team")
                 else notice for notice in notices]
@@ -424,10 +435,11 @@ class Deliveries:
 
     def send_push(self) -> int:
         sent = 0
-        for doc in self.push.claim(self.settings.batch_size):
+        claimed = self.push.claim(self.settings.batch_size)
+        languages = member_languages(ReadModels(self.db), [doc["member_id"] for doc in claimed])
+        for doc in claimed:
             try:
-                content = domain.push(doc["notice"],
-                                      member_language(ReadModels(self.db), doc["member_id"]))
+                content = domain.push(doc["notice"], languages.get(doc["member_id"]))
                 data = {"notification_id": doc["_id"], "type": doc["notice"].get("type") or "",
                         "post_id": doc["notice"].get("post_id") or ""}
             except Exception as error:  # the same data fails the same way every time

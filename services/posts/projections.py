@@ -324,9 +324,9 @@ def _refresh_derived(rm: ReadModels, event: Envelope, target_type: str, target_i
     """After a post or reply changed text or visibility: its tag counts and search terms,
     both derived from the document as it now is (so re-applying an event changes nothing)."""
     if target_type == "post":
-        _recount_tags(rm, event, target_id)
         doc = rm["posts"].find_one({"_id": target_id}, {"state": 1, "title": 1, "body": 1,
-                                                        "tags": 1}) or {}
+                                                        "tags": 1, "counted_tags": 1}) or {}
+        _recount_tags(rm, event, target_id, doc)
         _index(rm, target_id, "post", doc, {"title": doc.get("title"),
                                            "tags": " ".join(doc.get("tags") or []),
                                            "body": doc.get("body")})
@@ -353,11 +353,11 @@ def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
                        for term, weight in wanted.items() if existing.get(term) != weight])
 
 
-def _recount_tags(rm: ReadModels, event: Envelope, post_id: str) -> None:
+def _recount_tags(rm: ReadModels, event: Envelope, post_id: str, doc: dict[str, Any]) -> None:
     """`tag_counts` (popular tags) counts published posts per tag slug. The post remembers
-    which tags it is counted under, so each change moves only the difference, once per event
-    (`update_once`): a re-applied event changes nothing."""
-    doc = rm["posts"].find_one({"_id": post_id}, {"state": 1, "tags": 1, "counted_tags": 1}) or {}
+    which tags it is counted under (`doc`: its state, tags and counted_tags as they are now),
+    so each change moves only the difference, once per event (`update_once`): a re-applied
+    event changes nothing."""
     wanted: dict[str, str] = {}
     if doc.get("state") == "published":
         for label in doc.get("tags") or []:
