@@ -85,7 +85,8 @@ class _Proxy:
             threading.Thread(target=self._pump, args=(server, client, None), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, parser) -> None:
-        with contextlib.suppress(OSError):
+        # EOFError: eventlet's green sockets, when the other pump closed this one
+        with contextlib.suppress(OSError, EOFError):
             while data := source.recv(65536):
                 if parser is not None:
                     parser.feed(data)
