@@ -41,10 +41,11 @@ IDLE_SECONDS = 10.0
 SETTLE_TIMEOUT = 120.0
 # Round trips one post may cost, end to end: a post by an author with FOLLOWERS followers, each
 # notified in the app and by e-mail. Measured (docs/architecture.md, "The write path of a
-# post": 227 database commands, 1 RPC, 5 events + a live hint), then given about 10 % of room
-# for what the idle subtraction leaves: a change that adds work to the write path fails the
-# test and must say why here.
-BUDGET = {"database commands": 250, "rpc requests": 1, "event publishes": 6}
+# post": 227-237 database commands, 1 RPC, 5 events + a live hint now and then), with room
+# for what varies with the machine's load (relay and mail batches are smaller on a slow
+# machine) and the idle subtraction: a change that adds work to the write path fails the test
+# and must say why here.
+BUDGET = {"database commands": 260, "rpc requests": 1, "event publishes": 6}
 CATEGORY = "cards"
 
 
