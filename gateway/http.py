@@ -37,6 +37,7 @@ and `agora_http_request_duration_seconds{route,method}` (route = the path templa
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import logging
@@ -89,6 +90,29 @@ HTTP_DURATION = Histogram(
     ["route", "method"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+# -- texts in answers ----------------------------------------------------------------------------
+
+# The language of the request a worker answers (each green thread has its own context): a
+# response schema's `ReaderText` fields are written in it.
+READER_LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "reader_language", default=None)
+
+
+class ReaderText(fields.String):
+    """A text of the catalogue shown with data (e.g. the redaction mark): services send it in
+    English, or any truthy value; the answer carries catalogue `key` in the reader's language.
+
+        redaction_mark = ReaderText("mark.redacted")  # "modifié par l'équipe de la communauté"
+    """
+
+    def __init__(self, key: str, **kwargs: Any):
+        super().__init__(dump_only=True, **kwargs)
+        self.key = key
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return i18n.text(READER_LANGUAGE.get(), self.key) if value else None
 
 
 # -- settings -----------------------------------------------------------------------------------
@@ -279,6 +303,7 @@ def _execute(service, spec: RouteSpec, handler: Callable, call: Call) -> Respons
             service.rpc_context.update(commands.rpc_context(
                 _caller_scope(call), call.idempotency_key, time.time() + timeout))
             result = handler(service, call)
+        READER_LANGUAGE.set(reader_language(call.request, call.actor))
         return _respond(spec, result)
     except Exception as error:
         return problem_from_exception(error, call.request.path, call.request_id,

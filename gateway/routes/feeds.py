@@ -9,7 +9,7 @@ from services.feeds.schemas import FeedQuerySchema
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..http import Call, route
+from ..http import Call, ReaderText, route
 from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)
@@ -56,7 +56,7 @@ class FeedItem(Schema):
     post_author_id = fields.String(allow_none=True)
     excerpt = fields.String(metadata={"description": "the start of the text, plain"})
     redacted = fields.Boolean(metadata={"description": "edited by the community managers"})
-    redaction_mark = fields.String()
+    redaction_mark = ReaderText("mark.redacted")
     official = fields.Boolean()
     category = fields.String()
     tags = fields.List(fields.String())

@@ -28,7 +28,7 @@ from services.posts.schemas import (
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..http import Call, Reply, route
+from ..http import Call, ReaderText, Reply, route
 from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)
@@ -102,7 +102,9 @@ class Post(Schema):
     body_html = fields.String(metadata={"description": "sanitised HTML rendering of body"})
     excerpt = fields.String(metadata={"description": "in lists, instead of body"})
     redacted = fields.Boolean()
-    redaction_mark = fields.String(metadata={"example": "edited by the community managers"})
+    redaction_mark = ReaderText("mark.redacted", metadata={
+        "description": "when redacted: the mark to show, in the reader's language",
+        "example": "modifié par l'équipe de la communauté"})
     votes = fields.Integer()
     my_vote = fields.Boolean()
     reply_count = fields.Integer()
@@ -166,7 +168,7 @@ class ReplyOut(Schema):
     body = fields.String()
     body_html = fields.String()
     redacted = fields.Boolean()
-    redaction_mark = fields.String()
+    redaction_mark = ReaderText("mark.redacted")
     review = fields.Nested(Review)
     pending_edit = fields.Nested(PendingEdit)
     draft = fields.Nested(Draft)
@@ -183,7 +185,7 @@ class Revision(Schema):
     body = fields.String()
     body_html = fields.String()
     redacted = fields.Boolean()
-    redaction_mark = fields.String()
+    redaction_mark = ReaderText("mark.redacted")
     at = fields.String()
     editor_id = fields.String()
 

@@ -5,7 +5,7 @@ Collections (rebuildable by `agora replay conversations`):
 - ``conversations``: one document per conversation — member, participants, staff-queue pool,
   origin (member, escalation, social), the escalated post, counters and last activity;
 - ``message_index``: one document per message — conversation, author, time (no body);
-- ``members``: user id -> assigned advisor and roles (identity's public events), and the
+- ``members``: user id -> assigned advisor, roles and language (identity's public events), the
   SHA-256 of the normalised e-mail (identity's private ``contact_changed``) to match social
   mentions by e-mail without keeping addresses in a read model;
 - ``posts``: post id -> author and state (posts' public events), for escalations.
@@ -144,6 +144,16 @@ def _advisor_assigned(rm: ReadModels, event: Envelope) -> None:
     rm["members"].update_one({"_id": p["user_id"]}, {"$set": {
         "advisor_id": p["advisor_id"], "branch": p["branch"],
         "assigned_at": event.occurred_at, "assigned_ts": micros(event)}}, upsert=True)
+
+
+@VIEWS.on("identity.profile_updated")
+def _language(rm: ReadModels, event: Envelope) -> None:
+    """The member's language: the texts Agora writes into their conversations (an escalation's
+    first message, a social case's subject) are in it."""
+    p = event.payload
+    if p.get("language"):
+        rm["members"].update_one({"_id": p["user_id"]}, {"$set": {"language": p["language"]}},
+                                 upsert=True)
 
 
 @VIEWS.on("identity.contact_changed")

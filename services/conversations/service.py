@@ -12,7 +12,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.shared import ids, members, pagination
+from services.shared import i18n, ids, members, pagination
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
@@ -246,14 +246,19 @@ class ConversationsService(HealthEndpoints):
         post["advisor_id"] = (self._member(post["author_id"]) or {}).get("advisor_id")
         conversation_id = domain.escalation_conversation_id(post_id)
         message_id = domain.new_message_id()
-        title = post.get("title") or "your post"
-        body = data.get("message") or (f"We are following up on your post \u201c{title}\u201d "
-                                       "privately here.")
+        # Agora's words in the member's language (they are written once, into the dialogue)
+        language = (self._member(post["author_id"]) or {}).get("language")
+        title = post.get("title")
+        body = data.get("message") or (
+            i18n.text(language, "conversation.escalated", title=title) if title
+            else i18n.text(language, "conversation.escalated_untitled"))
+        subject = i18n.text(language, "conversation.escalated_subject",
+                            title=title or i18n.text(language, "conversation.your_post"))
         with self._denials_recorded(actor, conversation_id):
             self._execute(conversation_id, lambda s: domain.escalate(
                 actor, s, conversation_id, post, message_id), actor,
                 [self._text(message_id, conversation_id, actor["id"], body,
-                            subject=f"About: {title}"[:SUBJECT_MAX])])
+                            subject=subject[:SUBJECT_MAX])])
         return self._present(actor, conversation_id)
 
     # -- advisors: their customers -------------------------------------------------------------
@@ -325,8 +330,9 @@ class ConversationsService(HealthEndpoints):
         text = self._text(message_id, conversation_id, member_id or f"external:{data['channel']}",
                           data["text"], channel=data["channel"],
                           external_id=data["external_id"], handle=data["handle"])
-        if created:
-            text["subject"] = f"Social mention ({data['channel']})"
+        if created:  # in the member's language when known, else the community's (French)
+            text["subject"] = i18n.text((member or {}).get("language"),
+                                        "conversation.social_subject", channel=data["channel"])
         commit = self._execute(conversation_id, lambda s: domain.intake_mention(
             s, conversation_id, member_id, (member or {}).get("advisor_id"), data["channel"],
             data["handle"], message_id), actor, [text])

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from services.shared import i18n
 from services.shared.members import summaries, summary
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 from services.shared.projections import ReadModels
@@ -28,7 +29,6 @@ from .projections import FeedSettings
 VISIBLE = {"state": "published", "parent_visible": {"$ne": False}}
 SORT = [("ts", -1), ("_id", -1)]
 MAX_SUBSCRIPTIONS = 5000
-REDACTION_MARK = "edited by the community managers"
 
 
 def present(item: dict[str, Any], reasons: list[str] | None = None,
@@ -41,7 +41,7 @@ def present(item: dict[str, Any], reasons: list[str] | None = None,
         if author_id else None
     out["redacted"] = bool(item.get("redacted"))
     if out["redacted"]:
-        out["redaction_mark"] = REDACTION_MARK
+        out["redaction_mark"] = i18n.text("en", "mark.redacted")  # the gateway translates
     if item["type"] == "post":
         out.update(title=item.get("title"), category=item.get("category"),
                    tags=item.get("tags") or [], featured=bool(item.get("featured")),

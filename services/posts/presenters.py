@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from services.moderation.detector import confidential_fields
+from services.shared import i18n
 from services.shared.members import summary
 
 from . import domain
 from .markdown import excerpt, render
-
-REDACTION_MARK = "edited by the community managers"
 
 
 def _review(doc: dict[str, Any], revision: int) -> dict[str, Any] | None:
@@ -41,7 +40,7 @@ def _text(doc: dict[str, Any], full: bool, with_title: bool) -> dict[str, Any]:
         out["excerpt"] = excerpt(body)
     out["redacted"] = bool(doc.get("redacted"))
     if out["redacted"]:
-        out["redaction_mark"] = REDACTION_MARK
+        out["redaction_mark"] = i18n.text("en", "mark.redacted")  # the gateway translates
     return out
 
 
@@ -144,7 +143,7 @@ def history_entry(doc: dict[str, Any]) -> dict[str, Any]:
            "body_html": render(doc["body"]), "redacted": bool(doc.get("redacted")),
            "at": doc.get("at"), "editor_id": doc.get("editor_id")}
     if out["redacted"]:
-        out["redaction_mark"] = REDACTION_MARK
+        out["redaction_mark"] = i18n.text("en", "mark.redacted")  # the gateway translates
     return out
 
 

@@ -64,3 +64,67 @@ def test_the_same_scenario_in_french_and_in_english(platform, api):
     assert "Choisissez ce que vous recevez" in sent.get_content()
     sent = mail(platform, english, "[Agora] Hugo Aide answered your question “Card swallowed”")
     assert "Choose what you receive" in sent.get_content()
+
+
+def test_service_errors_marks_and_agoras_words_in_french_and_in_english(platform, api):
+    """The same refusals, the redaction mark and the words Agora writes into a private
+    conversation, lived by a French and an English member (item 13: no English-only text)."""
+    from .test_moderation_flow import IBAN, queued
+    from .test_posts_flow import staff
+
+    manager = staff(platform)
+    french, english = api.new_user(), api.new_user()
+    ok(api.patch("/api/v1/me", user=english, json={"language": "en"}))
+    api.login(english)
+    theirs = submit(api, api.new_user(), title="Frais de tenue de compte")
+    visible(api, theirs["id"])
+    for user, expected in (
+            (french, {"own": "vous ne pouvez pas voter pour votre propre contribution ; une "
+                             "idée compte le vote de son auteur dès le départ",
+                      "category": "catégorie introuvable : nulle-part (les catégories sont "
+                                  "listées par GET /api/v1/categories)",
+                      "edit": "seuls son auteur et l'équipe de la communauté peuvent modifier "
+                              "ce contenu (publication)",
+                      "subject": "Au sujet de « {title} »",
+                      "body": "Nous poursuivons ici, en privé, l'échange sur votre "
+                              "publication « {title} »."}),
+            (english, {"own": "you cannot vote for your own contribution; an idea counts its "
+                              "author's vote from the start",
+                       "category": "no such category: nulle-part (the categories are listed "
+                                   "at GET /api/v1/categories)",
+                       "edit": "only its author or a community manager can edit this post",
+                       "subject": "About: {title}",
+                       "body": "We are following up on your post “{title}” privately here."})):
+        title = f"Plafond {uuid.uuid4().hex[:6]}"
+        question = submit(api, user, title=title)
+        visible(api, question["id"])
+        # messages computed from values (a catalogue key with parameters and terms)
+        own = problem(api.put(f"/api/v1/posts/{question['id']}/vote", user=user), 422)
+        assert own["detail"] == expected["own"]
+        missing = problem(api.put("/api/v1/me/following-categories/nulle-part", user=user), 404)
+        assert missing["detail"] == expected["category"]
+        someone_elses = problem(api.patch(f"/api/v1/posts/{theirs['id']}", user=user,
+                                          json={"body": "Corrigé"}), 403)
+        assert someone_elses["detail"] == expected["edit"]
+        # Agora's words in the conversation a staff member opens: the member's language
+        def escalated(question=question):
+            response = api.post(f"/api/v1/posts/{question['id']}/escalate", user=manager,
+                                json={})
+            return response.status_code == 201 and response.json()
+        conversation = wait_for(escalated, timeout=20, message="post known to conversations")
+        mine = ok(api.get(f"/api/v1/conversations/{conversation['id']}", user=user))
+        assert mine["subject"] == expected["subject"].format(title=title)
+        assert mine["messages"][0]["body"] == expected["body"].format(title=title)
+
+    # the redaction mark, in the reader's language (anonymous: Accept-Language)
+    held = submit(api, french, title="Virement refusé", body=f"Mon IBAN est {IBAN}.")
+    item = queued(api, manager, held["id"])
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "redact", "body": item["proposal"]["body"]}))
+    visible(api, held["id"])
+    for language, mark in (("fr", "modifié par l'équipe de la communauté"),
+                           ("en", "edited by the community managers")):
+        shown = ok(api.get(f"/api/v1/posts/{held['id']}", headers={"Accept-Language": language}))
+        assert (shown["redacted"], shown["redaction_mark"]) == (True, mark)
+    english_reader = ok(api.get(f"/api/v1/posts/{held['id']}", user=english))
+    assert english_reader["redaction_mark"] == "edited by the community managers"
