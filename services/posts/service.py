@@ -542,6 +542,8 @@ class PostsService(HealthEndpoints):
 
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
         # a conflict beyond the retries raises: the reliable handler tries again later
-        self.views.apply_commit(self.store.execute(p["target_id"], decide, context, retries=10))
-        if p["target_type"] == "post" and verdict in ("approved", "redacted"):
+        commit = self.store.execute(p["target_id"], decide, context, retries=10)
+        self.views.apply_commit(commit)
+        if commit is not None and any(e.type == "posts.post_published"
+                                      and e.payload.get("kind") == "idea" for e in commit.events):
             self._cast_authors_vote(p["target_id"], context)  # a published idea: at once
