@@ -188,7 +188,15 @@ class ReliableEventHandler(Consumer):
             self.queue_consumer.requeue_message(message)
 
     def handle_result(self, message, envelope, started, worker_ctx, result=None, exc_info=None):
-        self._in_flight.discard(self._consumed_id(envelope))
+        # The claim stays "in flight" until it is marked done or released: a redelivery of the
+        # same event (the broker connection was lost while the handler ran) must find it busy
+        # until then, or it would take this process's own claim over and run the handler twice.
+        try:
+            return self._settle(message, envelope, started, result, exc_info)
+        finally:
+            self._in_flight.discard(self._consumed_id(envelope))
+
+    def _settle(self, message, envelope, started, result, exc_info):
         failpoints.delay("slow_handler")  # fault injection only (a slow consumer, tests/chaos)
         metrics.HANDLER_DURATION.labels(self.container.service_name, self.handler_name).observe(
             time.perf_counter() - started)
