@@ -142,6 +142,7 @@ class PageCall:
     raw_form: dict[str, str] = field(default_factory=dict)
     csrf_token: str = ""
     notice: str | None = None
+    ended_session_language: str | None = None  # a revoked session's member: their language
 
     # -- answers
 
@@ -226,7 +227,8 @@ def dispatch_page(service, spec: PageSpec, handler: Callable, request: Request,
             return call.cookies.apply(early)
         call.language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE),
                                        request.headers.get("Accept-Language"),
-                                       (call.actor or {}).get("language"))
+                                       (call.actor or {}).get("language")
+                                       or call.ended_session_language)
         authorize(spec.auth, call.actor)
         call.path = _load_path(spec, values)  # type: ignore[arg-type]
         call.query = _load_query(spec, request)  # type: ignore[arg-type]
@@ -256,6 +258,7 @@ def _open_session(service, call: PageCall) -> Response | None:
         except SessionRevoked as revoked:
             call.cookies.sign_out()
             call.notice = ended_notice(revoked.details.get("reason"))
+            call.ended_session_language = revoked.language
         except Exception:  # a forged or foreign cookie: forget it
             call.cookies.sign_out()
     if not call.spec.csrf:

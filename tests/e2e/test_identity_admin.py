@@ -171,17 +171,17 @@ def test_a_role_change_tells_the_member_why_they_are_signed_out(platform, api):
         assert (again.json()["reason"], again.json()["detail"]) == (
             "roles_changed", "your roles changed: sign in again")
 
-    # the site: a page opened with the revoked access cookie, and the session's refresh
-    access, refresh = tokens[french.id]
-    page = requests.get(api.base_url + "/", cookies={"agora_at": access}, timeout=30,
-                        headers={"Accept-Language": "fr"})
-    assert page.status_code == 200
-    assert "Vous avez été déconnecté·e car vos rôles ont changé" in page.text
+    # the site: a page opened with the revoked access cookie (in the member's language, which
+    # the ended session still tells), and the session's refresh
     access, refresh = tokens[english.id]
+    page = requests.get(api.base_url + "/", cookies={"agora_at": access}, timeout=30)
+    assert page.status_code == 200
+    assert "You were signed out because your roles changed" in page.text
+    access, refresh = tokens[french.id]
     refreshed = requests.post(api.base_url + "/session/refresh", cookies={"agora_rt": refresh},
-                              timeout=30, headers={"Accept-Language": "en"})
+                              timeout=30)
     assert refreshed.status_code == 401 and refreshed.cookies.get("agora_notice") == \
         "roles_changed"
     page = requests.get(api.base_url + "/", cookies={"agora_notice": "roles_changed"},
-                        headers={"Accept-Language": "en"}, timeout=30)
-    assert "You were signed out because your roles changed" in page.text
+                        headers={"Accept-Language": "fr"}, timeout=30)
+    assert "Vous avez été déconnecté·e car vos rôles ont changé" in page.text

@@ -55,8 +55,10 @@ def visible(api, post_id, user=None, revision=None):
 def authors_vote_counted(api, idea_id, author):
     """An idea starts with its author's vote, cast once it is published (the own-vote rule):
     wait for it, so the counts a test checks next are its own."""
-    return wait_for(lambda: ok(api.get(f"/api/v1/posts/{idea_id}", user=author))["my_vote"],
-                    timeout=20, message=f"idea {idea_id} counts its author's vote")
+    def counted():
+        idea = ok(api.get(f"/api/v1/posts/{idea_id}", user=author))
+        return idea["my_vote"] and idea
+    return wait_for(counted, timeout=20, message=f"idea {idea_id} counts its author's vote")
 
 
 def reply_visible(api, reply_id):
@@ -191,6 +193,43 @@ def test_idea_status_with_public_note_and_merge_moving_votes(platform, api):
     assert merged["target"]["votes"] == 5 and merged["target"]["merged_from"] == [duplicate["id"]]
     assert ok(api.get(f"/api/v1/posts/{target['id']}", user=voters[2]))["my_vote"] is True
     problem(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=member), 422)
+
+
+def test_the_own_vote_rule_an_idea_starts_with_its_authors_vote_nothing_else_does(api):
+    """Decided in docs/architecture.md ("The own-vote rule"): an idea counts its author's vote
+    from its publication; nobody votes for their own question, discussion, article or reply."""
+    import requests
+
+    author, reader = api.new_user(), api.new_user()
+    idea = submit(api, author, kind="idea", title="Relevés en PDF accessibles")
+    question = submit(api, author, title="Relevé introuvable")
+    visible(api, idea["id"])
+    visible(api, question["id"])
+    counted = authors_vote_counted(api, idea["id"], author)
+    assert counted["votes"] == 1 and counted["my_vote"] is True
+    # withdrawn by its author, it stays withdrawn; given again, it counts again
+    assert ok(api.delete(f"/api/v1/posts/{idea['id']}/vote", user=author))["votes"] == 0
+    assert ok(api.get(f"/api/v1/posts/{idea['id']}"))["votes"] == 0
+    assert ok(api.put(f"/api/v1/posts/{idea['id']}/vote", user=author))["votes"] == 1
+    # one's own question or reply: 422, the count untouched; others vote as before
+    refused = problem(api.put(f"/api/v1/posts/{question['id']}/vote", user=author), 422)
+    assert refused["detail"].startswith("vous ne pouvez pas voter pour votre propre")
+    reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=reader,
+                        json={"body": "Regardez dans l'espace Documents."}), 201)
+    reply_visible(api, reply["id"])
+    problem(api.put(f"/api/v1/replies/{reply['id']}/vote", user=reader), 422)
+    assert ok(api.delete(f"/api/v1/replies/{reply['id']}/vote", user=reader))["votes"] == 0
+    assert ok(api.put(f"/api/v1/replies/{reply['id']}/vote", user=author))["votes"] == 1
+    assert ok(api.put(f"/api/v1/posts/{question['id']}/vote", user=reader))["votes"] == 1
+    # the site offers no vote button where the rule refuses it
+    def page(post_id, user):
+        return requests.get(f"{api.base_url}/posts/{post_id}", timeout=30,
+                            cookies={"agora_at": user.access_token}).text
+    assert f'id="vote-{question["id"]}"' not in page(question["id"], author)
+    assert f'id="vote-{question["id"]}"' in page(question["id"], reader)
+    assert f'id="vote-{idea["id"]}"' in page(idea["id"], author)
+    assert f'id="vote-{reply["id"]}"' not in page(question["id"], reader)
+    assert f'id="vote-{reply["id"]}"' in page(question["id"], author)
 
 
 def test_featuring_and_locking_are_for_community_managers(platform, api):

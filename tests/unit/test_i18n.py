@@ -188,3 +188,26 @@ def test_a_revoked_session_says_why_when_the_member_can_act_on_it():
     logout = problem_from_exception(session_revoked("logout"), language="en").body
     assert (logout["reason"], logout["detail"]) == (
         "logout", "the session has been revoked; log in again")
+
+
+def test_the_redaction_mark_is_written_in_each_readers_language_even_concurrently():
+    """Each green thread answers its own request: the language of one never leaks into
+    another's answer (the gateway sets READER_LANGUAGE per request)."""
+    import eventlet
+
+    from gateway.http import READER_LANGUAGE
+    from gateway.routes.posts import PostPage
+
+    page = {"items": [{"id": "p1", "redacted": True,
+                       "redaction_mark": "edited by the community managers"},
+                      {"id": "p2", "redacted": False}], "next_cursor": None}
+
+    def answer(language):
+        READER_LANGUAGE.set(language)
+        eventlet.sleep(0)  # ok: let the other request's thread run in between
+        return [item.get("redaction_mark") for item in PostPage().dump(page)["items"]]
+
+    pool = eventlet.GreenPool()
+    french, english = pool.spawn(answer, "fr"), pool.spawn(answer, "en")
+    assert french.wait() == ["modifié par l'équipe de la communauté", None]
+    assert english.wait() == ["edited by the community managers", None]

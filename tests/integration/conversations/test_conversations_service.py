@@ -107,6 +107,7 @@ def test_escalation_and_social_cases(rpc, conversations_db):
     assert by_email["matched"] and by_email["conversation_id"] == first["conversation_id"]
     case = rpc.conversations.get_conversation(actor(advisor), first["conversation_id"], None)
     assert [m["channel"] for m in case["messages"]] == ["twitter", "linkedin", "facebook"]
+    assert case["subject"] == "Mention sur les réseaux sociaux (twitter)"  # member's: French
     assert member["email"] not in json.dumps(list(conversations_db.members.find()))
 
 
@@ -118,3 +119,17 @@ def test_replay_rebuilds_the_read_models_and_keeps_the_bodies(rpc, conversations
     again = rpc.conversations.get_conversation(actor(advisor), cid, None)
     assert [m["body"] for m in again["messages"]] == ["Can we talk rates?"]
     assert again["participant_ids"] == [member["id"], advisor["id"]]
+
+
+def test_agoras_words_in_a_conversation_follow_the_members_language(rpc, conversations_db):
+    """A social case's subject (and an escalation's words) are written in the member's
+    language, which conversations learns from identity.profile_updated."""
+    member, advisor = advised(rpc, conversations_db)
+    rpc.identity.update_me(actor(member), {"language": "en"})
+    wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
+             .get("language") == "en", message="the member's language received")
+    mention = {"channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@emily",
+               "text": "my card is blocked", "member_id": member["id"]}
+    case = rpc.conversations.intake_mention(SERVICE, mention)
+    shown = rpc.conversations.get_conversation(actor(advisor), case["conversation_id"], None)
+    assert shown["subject"] == "Social mention (twitter)"
