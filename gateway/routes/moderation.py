@@ -18,6 +18,7 @@ from services.moderation.schemas import (
     PolicyUpdateSchema,
     QueueQuerySchema,
     SlaQuerySchema,
+    SlaStatisticsQuerySchema,
     SlaTargetsSchema,
     SlaTargetsUpdateSchema,
 )
@@ -193,6 +194,29 @@ class Sla(SlaFigures):
     oldest_unanswered = fields.List(fields.Nested(WaitingClock))
 
 
+class AnswerTimeWindow(Schema):
+    days = fields.Integer(metadata={"description": "7 or 30: the last days counted"})
+    answered = fields.Integer(metadata={"description": "clocks staff first answered within "
+                                        "the window"})
+    p50_seconds = fields.Float(allow_none=True, metadata={
+        "description": "median wait for the first staff answer (null: none answered)"})
+    p90_seconds = fields.Float(allow_none=True, metadata={
+        "description": "nine members in ten waited at most this long (nearest rank)"})
+
+
+class ChannelAnswerTimes(Schema):
+    target_seconds = fields.Integer(metadata={"description": "the channel's current target"})
+    windows = fields.List(fields.Nested(AnswerTimeWindow))
+
+
+class SlaStatistics(Schema):
+    category = fields.String(allow_none=True)
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(ChannelAnswerTimes),
+                             metadata={"description": "site | social | private (only site "
+                                       "with a category)"})
+    computed_at = fields.String()
+
+
 def queue_etag(page: dict) -> str:
     """What a queue page's readers see change: which items, in which state, how flagged."""
     state = [[item["id"], item.get("state"), item.get("flags"), item.get("decided_by")]
@@ -296,6 +320,17 @@ class ModerationRoutes:
         social-media case (`social`) until staff next write.
         """
         return self.moderation.sla(call.actor, call.query)
+
+    @route("GET", "/api/v1/moderation/sla/statistics", auth=CM,
+           query=SlaStatisticsQuerySchema, response=SlaStatistics, tags=TAGS)
+    def sla_statistics(self, call: Call):
+        """Time to first staff answer, p50 and p90 per channel over 7 and 30 days (CM)
+
+        Counts the clocks staff first answered within each window; a wait is counted as its
+        target counts (opening hours only for a business-hours target). `category` narrows
+        to the site questions of one category.
+        """
+        return self.moderation.sla_statistics(call.actor, call.query)
 
     @route("GET", "/api/v1/moderation/sla/targets", auth=CM, response=SlaTargetsSchema,
            tags=TAGS)

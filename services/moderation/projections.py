@@ -55,6 +55,9 @@ def _indexes(rm: ReadModels) -> None:
                             ("channel", ASCENDING), ("published_ts", ASCENDING)], name="due")
     rm["sla"].create_index([("conversation_id", ASCENDING), ("answered", ASCENDING)],
                            name="conversation_open")
+    for field in ("channel", "category"):  # answer-time statistics over the last days
+        rm["sla"].create_index([("answered", ASCENDING), (field, ASCENDING),
+                                ("first_staff_answer_ts", ASCENDING)], name=f"answered_{field}")
 
 
 VIEWS = Projection("moderation_views", service="moderation", collections=COLLECTIONS,

@@ -323,6 +323,12 @@ class SlaQuerySchema(Schema):
         "description": "how many waiting clocks to list, oldest first"})
 
 
+class SlaStatisticsQuerySchema(Schema):
+    category = fields.String(validate=[single_line, validate.Regexp(_SLUG)], metadata={
+        "description": "only the site questions of this category (the other channels have "
+                       "no category)"})
+
+
 class AuditQuerySchema(Schema):
     target_id = fields.String(validate=validate.Length(max=200))
     actor_id = fields.String(validate=validate.Length(max=200))

@@ -39,6 +39,7 @@ from .schemas import (
     PolicyUpdateSchema,
     QueueQuerySchema,
     SlaQuerySchema,
+    SlaStatisticsQuerySchema,
     SlaTargetsUpdateSchema,
 )
 
@@ -67,6 +68,8 @@ WAITING = ["held", "review", "open"]
 REVIEWS_WAITING = ("content", "flags")
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
+# answered clocks read per channel for the statistics: beyond, the most recent ones count
+STATISTICS_MAX_CLOCKS = 50_000
 # read at import: nameko's timer takes its interval when the class is defined
 SLA_CHECK_SECONDS = float(os.environ.get("AGORA_SLA_CHECK_SECONDS") or 30)
 
@@ -312,6 +315,33 @@ class ModerationService(HealthEndpoints):
                 "unanswered": clocks.count_documents({**scope, "answered": False}),
                 "breached_unanswered": clocks.count_documents(
                     {**scope, "answered": False, "breached": True})}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def sla_statistics(self, actor, query=None):
+        """Time to first staff answer per channel over the last 7 and 30 days: how many clocks
+        staff answered in each window, and the p50 / p90 of those waits (counted as each
+        clock's target counts: opening hours only when the target says so) (CMs)."""
+        domain.require_moderator(actor)
+        query = load_input(SlaStatisticsQuerySchema, query)
+        targets, now = self._sla_targets(), time.time()
+        since = (now - max(sla.STATISTICS_WINDOWS_DAYS) * 86400) * 1_000_000
+        channels = ["site"] if query.get("category") else list(sla.CHANNELS)
+        by_channel = {}
+        for channel in channels:
+            scope = {"category": query["category"]} if query.get("category") else {
+                "channel": channel}
+            answered = self.views["sla"].find(
+                {"answered": True, **scope, "first_staff_answer_ts": {"$gte": since}},
+                {"published_ts": 1, "first_staff_answer_ts": 1, "category": 1, "channel": 1},
+            ).sort("first_staff_answer_ts", -1).limit(STATISTICS_MAX_CLOCKS)
+            waits = [(doc["first_staff_answer_ts"] / 1e6, _reading(
+                targets, doc, sla.from_micros(doc["first_staff_answer_ts"])).waited_seconds)
+                for doc in answered]
+            by_channel[channel] = {
+                "target_seconds": sla.target_for(targets, channel, query.get("category")).seconds,
+                "windows": sla.answer_times(waits, now)}
+        return {"category": query.get("category"), "by_channel": by_channel,
+                "computed_at": datetime.fromtimestamp(now, UTC).isoformat()}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_sla_targets(self, actor):

@@ -158,5 +158,34 @@ def read_clock(targets: dict[str, Any], channel: str, category: str | None,
                         due is not None and until >= due)
 
 
+STATISTICS_WINDOWS_DAYS = (7, 30)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (`share` in (0, 1]): a value that really occurred, so "p90 =
+    5 h" means one member in ten waited 5 h or more — no interpolation between two waits.
+
+    >>> percentile([60, 10, 30, 20, 50, 40, 70, 80, 90, 100], .5), percentile([7], .9)
+    (50, 7)
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))  # ceil(n × share), at least the first
+    return ordered[min(int(rank), len(ordered)) - 1]
+
+
+def answer_times(waits: list[tuple[float, float]], now: float) -> list[dict[str, Any]]:
+    """Per window (7 and 30 days): how many clocks were answered within it and the p50 / p90 of
+    their waits. `waits`: (when staff first answered, epoch seconds; the wait, seconds)."""
+    windows = []
+    for days in STATISTICS_WINDOWS_DAYS:
+        inside = [wait for answered, wait in waits if answered >= now - days * 86400]
+        windows.append({"days": days, "answered": len(inside),
+                        "p50_seconds": percentile(inside, .5),
+                        "p90_seconds": percentile(inside, .9)})
+    return windows
+
+
 def from_micros(ts: int | float) -> datetime:
     return datetime.fromtimestamp(ts / 1e6, tz=UTC)

@@ -82,7 +82,7 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     conversation_id = member1_conversation(api)
     console.sign_in(MEMBER1)
     for path in ("/console/conversations", f"/console/conversations/{conversation_id}",
-                 "/console/members"):
+                 "/console/members", "/console/flags", "/console/response-times"):
         console.visit(path)
         assert console.heading("Page introuvable", 1), path
     console.visit("/")
@@ -93,8 +93,10 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     console.visit(f"/console/conversations/{conversation_id}")
     assert console.heading("Page introuvable", 1)
     assert DEMO_SUBJECT not in console.text()
-    console.visit("/console/members")  # advisors are not admins
-    assert console.heading("Page introuvable", 1)
+    for path in ("/console/members", "/console/moderation", "/console/flags",
+                 "/console/response-times"):  # advisors are neither admins nor CMs
+        console.visit(path)
+        assert console.heading("Page introuvable", 1), path
     console.visit("/console/conversations")
     console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
     assert DEMO_SUBJECT not in console.text()

@@ -79,3 +79,25 @@ def test_targets_input_is_validated_field_by_field():
     messages = error.value.messages
     assert set(messages["channels"]) == {"phone", "site"}
     assert set(messages["calendar"]) == {"timezone", "week", "holidays"}
+
+
+# -- answer-time statistics: nearest-rank percentiles per window ------------------------------
+
+def test_percentiles_are_waits_that_really_occurred():
+    waits = [60, 10, 30, 20, 50, 40, 70, 80, 90, 100]
+    assert sla.percentile(waits, .5) == 50 and sla.percentile(waits, .9) == 90
+    assert sla.percentile([7], .5) == 7 and sla.percentile([7], .9) == 7
+    assert sla.percentile([5, 500], .5) == 5 and sla.percentile([5, 500], .9) == 500
+    assert sla.percentile([], .5) is None
+
+
+def test_answer_times_count_each_window_from_the_answer():
+    now = at("2026-12-01T12:00:00+00:00").timestamp()
+    day = 86400
+    waits = [(now - 1 * day, 600), (now - 6 * day, 60), (now - 8 * day, 6000),
+             (now - 29 * day, 3600), (now - 31 * day, 9)]  # the last: outside both windows
+    week, month = sla.answer_times(waits, now)
+    assert week == {"days": 7, "answered": 2, "p50_seconds": 60, "p90_seconds": 600}
+    assert month == {"days": 30, "answered": 4, "p50_seconds": 600, "p90_seconds": 6000}
+    empty = sla.answer_times([], now)
+    assert [w["answered"] for w in empty] == [0, 0] and empty[0]["p50_seconds"] is None

@@ -106,6 +106,11 @@ class ConsolePages:
 
     @page("GET", "/console")
     def console_home_page(self, call: PageCall):
+        """The first tab the staff member's roles open (the console's navigation: _nav.html)."""
+        roles = set((call.actor or {}).get("roles") or ())
+        if call.actor and call.actor.get("kind") != "service" and "advisor" in roles \
+                and not roles & CONSOLE_ROLES:
+            return call.redirect("/console/conversations")
         require_console(call)
         return call.redirect("/console/moderation")
 

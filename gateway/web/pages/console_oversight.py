@@ -1,0 +1,188 @@
+"""The community managers' oversight screens: flags (`/console/flags`) and the response-time
+board (`/console/response-times`).
+
+Both answer 404 to anyone who is not a community manager or an admin (`require_console`), and
+read and act only through the moderation service's RPCs, with the CM as actor — the same calls
+as `GET /api/v1/moderation/queue?reason=flags`, `POST /api/v1/moderation/items/{id}/decision`,
+`GET /api/v1/moderation/sla` and `GET /api/v1/moderation/sla/statistics`.
+
+A flagged contribution is one queue item per target and round (every flag of the round counted
+by reason, with its flagger): *dismiss* is the item's approval (the contribution stays, or comes
+back if trusted flags had hidden it), *hide* its rejection with a reason code the author sees.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import RpcProxy
+
+from gateway.routes.moderation import ITEM_PATH
+from services.moderation.schemas import REJECT_REASONS, DecisionSchema
+from services.moderation.sla import CHANNELS
+from services.shared import ids
+
+from ..page import PageCall, gather, page
+from .console import duration, require_console, urgency
+
+FLAGS_PAGE = 20
+FLAGGERS_SHOWN = 12  # per target; the rest are counted ("and 30 more")
+USERS_PER_CALL = 100  # identity.get_users takes at most 100 ids
+WAITING_SHOWN = 25  # waiting clocks listed per channel (the count says how many wait in all)
+FLAG_DECISIONS = {"approve": "dismiss", "reject": "hide"}
+
+
+class FlagsScreenQuery(Schema):
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    done = fields.String(validate=validate.OneOf(list(FLAG_DECISIONS.values())))
+
+
+def flags_href(cursor: str | None = None, done: str | None = None) -> str:
+    params = [(k, v) for k, v in (("cursor", cursor), ("done", done)) if v]
+    return "/console/flags" + (f"?{urlencode(params)}" if params else "")
+
+
+def contribution_href(item: dict[str, Any]) -> str:
+    """Where members read the flagged contribution (a reply: its place in the thread)."""
+    anchor = f"#reply-{item['target_id']}" if item.get("target_type") == "reply" else ""
+    return f"/posts/{item['post_id']}{anchor}"
+
+
+def breached_first(clocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Past their target first, then the soonest due (a clock that never falls due last)."""
+    return sorted(clocks, key=lambda clock: (not clock.get("breached"),
+                                             clock.get("due_at") is None,
+                                             clock.get("due_at") or "",
+                                             clock.get("published_at") or ""))
+
+
+# -- the answer-time chart: laid out here, drawn by the template as SVG -----------------------
+
+CHART_LABEL_WIDTH = 190
+CHART_BAR_AREA = 380
+CHART_ROW = 26
+CHART_GROUP_GAP = 18
+CHART_TOP = 8
+
+
+def answer_time_chart(statistics: dict[str, Any]) -> dict[str, Any]:
+    """Bars of p50 and p90 per channel and window, on one scale with each channel's target as
+    a line: the geometry only (texts and colours are the template's)."""
+    channels = statistics.get("by_channel") or {}
+    values = [window[key] or 0 for figures in channels.values()
+              for window in figures["windows"] for key in ("p50_seconds", "p90_seconds")]
+    values += [figures["target_seconds"] for figures in channels.values()]
+    scale = max(values + [1]) / CHART_BAR_AREA
+    groups, y = [], CHART_TOP
+    for channel, figures in channels.items():
+        bars, top = [], y
+        for window in figures["windows"]:
+            for key in ("p50_seconds", "p90_seconds"):
+                seconds = window[key]
+                bars.append({"days": window["days"], "measure": key[:3], "seconds": seconds,
+                             "y": y, "width": round((seconds or 0) / scale, 1)})
+                y += CHART_ROW
+        target_x = CHART_LABEL_WIDTH + round(figures["target_seconds"] / scale, 1)
+        groups.append({"channel": channel, "top": top, "bottom": y, "bars": bars,
+                       "target_seconds": figures["target_seconds"], "target_x": target_x})
+        y += CHART_GROUP_GAP
+    return {"groups": groups, "height": y, "label_width": CHART_LABEL_WIDTH,
+            "width": CHART_LABEL_WIDTH + CHART_BAR_AREA + 110, "row": CHART_ROW}
+
+
+class ConsoleOversightPages:
+    moderation = RpcProxy("moderation")
+    identity = RpcProxy("identity")
+    posts = RpcProxy("posts")
+
+    # -- flags -------------------------------------------------------------------------------
+
+    @page("GET", "/console/flags", query=FlagsScreenQuery)
+    def console_flags_page(self, call: PageCall):
+        require_console(call)
+        return self._flags_screen(call, call.query)
+
+    def _flags_screen(self, call: PageCall, query: dict[str, Any], status: int = 200,
+                      problem: Any = None, failed: str | None = None):
+        listing = {"reason": "flags", "limit": FLAGS_PAGE,
+                   **({"cursor": query["cursor"]} if query.get("cursor") else {})}
+        queue = self.moderation.queue(call.actor, listing)
+        items = queue["items"]
+        people = {item["author_id"] for item in items if item.get("author_id")} | {
+            flagger["id"] for item in items for flagger in (item.get("flaggers") or [])
+            [:FLAGGERS_SHOWN]}
+        return call.render(
+            "console/flags.html", status=status, title=call.t("console.flags_screen_title"),
+            noindex=True, section="console", console_tab="flags", items=items,
+            waiting=queue.get("waiting", 0), names=self._oversight_names(people),
+            flaggers_shown=FLAGGERS_SHOWN, reject_reasons=list(REJECT_REASONS),
+            done=query.get("done"), problem=problem, failed=failed, urgency=urgency,
+            duration=lambda seconds: duration(call, seconds),
+            contribution_href=contribution_href,
+            next_page=flags_href(queue["next_cursor"]) if queue.get("next_cursor") else None)
+
+    @page("POST", "/console/flags/{id}/decision", path_params=ITEM_PATH, form=DecisionSchema)
+    def console_flag_decision_page(self, call: PageCall):
+        """Dismiss (approve) or hide (reject, with a reason code) a flagged contribution."""
+        require_console(call)
+        item_id = call.path["id"]
+        if not item_id.endswith(".flags"):  # this screen decides flags only
+            return self._flags_screen(call, {}, 422, {"detail": call.t(
+                "console.flags_not_flagged")}, item_id)
+        if call.form_errors:
+            return self._flags_screen(call, {}, 400, {"errors": call.form_errors}, item_id)
+        _, problem = call.attempt(self.moderation.decide, call.actor, item_id, call.form)
+        if problem is not None:
+            return self._flags_screen(call, {}, problem.status, problem.body, item_id)
+        return call.redirect(flags_href(done=FLAG_DECISIONS.get(call.form["decision"])))
+
+    def _oversight_names(self, user_ids: set[str]) -> dict[str, str]:
+        """Display names of these members (public summaries, 100 per call, in parallel)."""
+        wanted = sorted(user_ids)
+        chunks = [wanted[at:at + USERS_PER_CALL] for at in range(0, len(wanted), USERS_PER_CALL)]
+        found = gather(**{f"c{n}": self.identity.get_users.call_async(chunk)
+                          for n, chunk in enumerate(chunks)})
+        return {user["id"]: user.get("display_name") or "" for reply in found.values()
+                for user in reply.get("items") or []}
+
+    # -- response times ----------------------------------------------------------------------
+
+    @page("GET", "/console/response-times")
+    def console_response_times_page(self, call: PageCall):
+        """Who waits for a staff answer now, per channel (breached first, live clocks), and
+        how long the first staff answer took over 7 and 30 days (p50 / p90, chart + table)."""
+        require_console(call)
+        found = gather(statistics=self.moderation.sla_statistics.call_async(call.actor, {}),
+                       **{channel: self.moderation.sla.call_async(
+                           call.actor, {"channel": channel, "limit": WAITING_SHOWN})
+                          for channel in CHANNELS})
+        statistics = found["statistics"]
+        boards = []
+        for channel in CHANNELS:
+            report = found[channel]
+            figures = report["by_channel"][channel]
+            boards.append({"channel": channel, "clocks": breached_first(
+                report["oldest_unanswered"]), "waiting": figures["unanswered"],
+                "breached": figures["breached_unanswered"],
+                "target_seconds": report["targets_seconds"].get(channel)})
+        titles = self._clock_titles(call, [clock["post_id"] for board in boards
+                                           for clock in board["clocks"] if clock["post_id"]])
+        return call.render(
+            "console/response_times.html", title=call.t("console.times_title"), noindex=True,
+            section="console", console_tab="response_times", boards=boards, titles=titles,
+            statistics=statistics, chart=answer_time_chart(statistics),
+            now=datetime.now(UTC).isoformat(), urgency=urgency,
+            duration=lambda seconds: duration(call, seconds))
+
+    def _clock_titles(self, call: PageCall, post_ids: list[str]) -> dict[str, str]:
+        """The waiting questions' titles (read as the CM: a question hidden since is left out)."""
+        wanted = sorted({post_id for post_id in post_ids if ids.POST.matches(post_id)})
+        replies = {f"p{n}": self.posts.get_post.call_async(call.actor, post_id)
+                   for n, post_id in enumerate(wanted)}
+        titles = {}
+        for n, post_id in enumerate(wanted):
+            post, _ = call.attempt(replies[f"p{n}"].result)  # hidden meanwhile: no title
+            titles[post_id] = (post or {}).get("title") or ""
+        return titles

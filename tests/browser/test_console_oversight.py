@@ -1,0 +1,189 @@
+"""The console's navigation, flags and response-time board in the browser, at desktop and tablet
+sizes: a staff member moves between screens by the tabs their roles open; a CM dismisses one
+flagged contribution and hides another; the waiting clocks tick without a reload, breached
+first, and the answer times read as a chart and as a table."""
+from __future__ import annotations
+
+import uuid
+
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ..conftest import wait_for
+from ..e2e.test_posts_flow import ok, staff, submit, visible
+from .conftest import WAIT_SECONDS, Site
+from .test_console_staff import sign_in_staff
+
+MORE_PAGES = 10
+
+
+def tabs(site: Site) -> list[str]:
+    return [a.text.strip() for a in site.find_all(".console-nav a")]
+
+
+def current_tab(site: Site) -> str:
+    return site.find(".console-nav a[aria-current=page]").text.strip()
+
+
+def test_one_navigation_takes_each_role_to_its_console_screens(console, platform):
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device)
+    console.click_link("Console")
+    console.wait_for_path("/console/moderation")
+    assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
+                             "Conversations"]
+    for tab, path, heading in (("Signalements", "/console/flags", "Signalements"),
+                               ("Délais de réponse", "/console/response-times",
+                                "Délais de réponse"),
+                               ("Conversations", "/console/conversations",
+                                "Conversations de mes clients"),
+                               ("File de modération", "/console/moderation",
+                                "File de modération")):
+        console.click_link(tab)
+        console.wait_for_path(path)
+        console.wait_for(lambda heading=heading: console.heading(heading, 1), heading)
+        assert current_tab(console) == tab
+        console.check()
+        console.no_horizontal_scroll()
+    console.screenshot("console-nav-cm")
+
+    console.driver.delete_all_cookies()
+    sign_in_staff(console, "advisor1@demo.agora")
+    console.click_link("Console")
+    console.wait_for_path("/console/conversations")
+    assert tabs(console) == ["Conversations"]
+    console.check()
+
+    console.driver.delete_all_cookies()
+    sign_in_staff(console, "admin@demo.agora", next_path="/console/flags")
+    console.wait_for_path("/console/flags")
+    assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
+                             "Conversations", "Membres et conseillers"]
+    console.click_link("Membres et conseillers")
+    console.wait_for_path("/console/members")
+    assert current_tab(console) == "Membres et conseillers"
+    console.check()
+    console.screenshot("console-nav-admin")
+
+
+def flagged_post(platform, manager, reasons: tuple[str, ...]) -> tuple[dict, list]:
+    """A member's published question, flagged by fresh members (one per reason)."""
+    api = platform.api
+    author = api.new_user()
+    post = submit(api, author, title=f"Frais de tenue de compte {uuid.uuid4().hex[:6]}",
+                  body="Pourquoi ces frais apparaissent-ils chaque mois sur mon relevé ?")
+    visible(api, post["id"])
+    flaggers = []
+    for reason in reasons:
+        flagger = api.new_user()
+        ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=flagger,
+                    json={"reason": reason}), 201)
+        flaggers.append(flagger)
+    wait_for(lambda: any(item["id"] == f"{post['id']}.flags" and
+                         item["flag_count"] == len(reasons) for item in ok(api.get(
+                             "/api/v1/moderation/queue", user=manager,
+                             params={"reason": "flags", "limit": 200}))["items"]),
+             timeout=30, message="the flags in the queue")
+    return post, flaggers
+
+
+def flag_panel(site: Site, item_id: str):
+    """The flagged contribution's panel, following "next items" as a CM would."""
+    for _ in range(MORE_PAGES):
+        found = site.find_all(f'.flag-target[data-item="{item_id}"]')
+        if found:
+            return found[0]
+        more = site.find_all(".more")
+        assert more, f"{item_id} is not among the flags"
+        before = site.driver.current_url
+        more[0].click()
+        site.wait_for(lambda before=before: site.driver.current_url != before,
+                      "the next page of flags")
+    raise AssertionError(f"{item_id} not found in {MORE_PAGES} pages")
+
+
+def test_a_cm_dismisses_one_flagged_contribution_and_hides_another(console, platform):
+    api, manager = platform.api, staff(platform)
+    kept, kept_flaggers = flagged_post(platform, manager, ("spam", "off_topic"))
+    hidden, _ = flagged_post(platform, manager, ("abusive",))
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path="/console/flags")
+    console.wait_for(lambda: console.heading("Signalements", 1), "the flags screen")
+
+    panel = flag_panel(console, f"{kept['id']}.flags")
+    text = panel.text
+    assert kept["title"] in text and "2 signalements" in text
+    assert "Spam : 1" in text and "Hors sujet : 1" in text
+    for flagger in kept_flaggers:  # who flagged, by name
+        assert flagger.display_name in text
+    assert "toujours visible" in text
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-flags")
+
+    panel.find_element("css selector", ".dismiss-form button").click()
+    console.wait_for(lambda: "Signalements ignorés" in console.find("#console-done").text,
+                     "dismissed")
+    assert not console.find_all(f'.flag-target[data-item="{kept["id"]}.flags"]')
+    console.check()
+    visible(api, kept["id"])  # still online for everyone
+
+    panel = flag_panel(console, f"{hidden['id']}.flags")
+    reason = panel.find_element("css selector", "select[name=reason_code]")
+    assert reason.get_attribute("value") == "abusive"  # the flaggers' reason, preselected
+    panel.find_element("css selector", ".hide-form button").click()
+    console.wait_for(lambda: "Contribution masquée" in console.find("#console-done").text,
+                     "hidden")
+    assert not console.find_all(f'.flag-target[data-item="{hidden["id"]}.flags"]')
+    console.check()
+    wait_for(lambda: api.get(f"/api/v1/posts/{hidden['id']}").status_code == 404,
+             timeout=30, message="the hidden question gone for visitors")
+
+
+def test_the_response_time_board_ticks_without_reload_and_reads_as_chart_and_table(
+        console, platform):
+    api = platform.api
+    manager, advisor = staff(platform), staff(platform, "advisor")
+    answered = submit(api, api.new_user(), title=f"Carte bloquée {uuid.uuid4().hex[:6]}")
+    visible(api, answered["id"])
+    ok(api.post(f"/api/v1/posts/{answered['id']}/replies", user=advisor,
+                json={"body": "Je l'ai débloquée, réessayez."}), 201)
+    # a member without an advisor writes to the bank: a private clock starts now
+    conversation = ok(api.post("/api/v1/conversations", user=api.new_user(), json={
+        "subject": "Prélèvement inconnu", "message": "Un prélèvement que je ne connais pas."}),
+        201)
+    wait_for(lambda: ok(api.get("/api/v1/moderation/sla/statistics", user=manager))[
+        "by_channel"]["site"]["windows"][0]["answered"] >= 1, timeout=30,
+        message="a staff answer counted")
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path="/console/response-times")
+    console.wait_for(lambda: console.heading("Délais de réponse", 1), "the board")
+    console.driver.execute_script("window.__sameDocument = true")
+
+    board = console.find("#board-private")
+    clock = console.wait_for(lambda: board.find_element(
+        "css selector", f'[data-clock^="conv.{conversation["id"]}."]'), "the private clock")
+    assert "Conversation privée" in clock.text
+    console.wait_for(lambda: console.find("#clock-boards").get_attribute("data-ticking")
+                     == "on", "the clocks ticking")
+    shown = clock.find_element("css selector", ".clock-waited").text
+    # seconds tick every second, minutes every minute: wait long enough for either
+    WebDriverWait(console.driver, max(WAIT_SECONDS, 75), poll_frequency=0.2).until(
+        lambda _: clock.find_element("css selector", ".clock-waited").text != shown,
+        "the clock moved")
+    assert console.driver.execute_script("return window.__sameDocument === true"), "reloaded"
+
+    for channel in ("site", "social", "private"):  # breached first in every column
+        levels = [item.get_attribute("class") for item in console.find_all(
+            f"#board-{channel} .clock")]
+        past = [("urgency-past" in level) for level in levels]
+        assert past == sorted(past, reverse=True), (channel, levels)
+
+    assert console.find(".bar-chart").get_attribute("role") == "img"
+    assert len(console.find_all(".bar-chart rect.chart-bar")) == 12  # 3 channels × 2 × 2
+    row = console.find('#answer-table tr[data-channel="site"][data-days="7"]')
+    assert "7 derniers jours" in row.text
+    assert row.find_element("css selector", ".p50").text not in ("", "—")
+    assert row.find_element("css selector", ".p90").text not in ("", "—")
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-response-times")
