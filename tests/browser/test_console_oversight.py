@@ -43,8 +43,8 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
         console.wait_for(lambda heading=heading: console.heading(heading, 1), heading)
         assert current_tab(console) == tab
         console.check()
+        console.screenshot(f"console-nav-{path.rsplit('/', 1)[1]}")
         console.no_horizontal_scroll()
-    console.screenshot("console-nav-cm")
 
     console.driver.delete_all_cookies()
     sign_in_staff(console, "advisor1@demo.agora")
