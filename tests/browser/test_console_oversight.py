@@ -71,7 +71,7 @@ def flagged_post(platform, manager, reasons: tuple[str, ...]) -> tuple[dict, lis
     author = api.new_user()
     post = submit(api, author, title=f"Frais de tenue de compte {uuid.uuid4().hex[:6]}",
                   body="Pourquoi ces frais apparaissent-ils chaque mois sur mon relevé ?")
-    visible(api, post["id"])
+    post = visible(api, post["id"])
     flaggers = []
     for reason in reasons:
         flagger = api.new_user()

@@ -60,36 +60,40 @@ def breached_first(clocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # -- the answer-time chart: laid out here, drawn by the template as SVG -----------------------
 
-CHART_LABEL_WIDTH = 190
-CHART_BAR_AREA = 380
+CHART_LABEL_WIDTH = 110
+CHART_BAR_AREA = 420
 CHART_ROW = 26
-CHART_GROUP_GAP = 18
-CHART_TOP = 8
+CHART_GROUP_GAP = 14
+CHART_SMALLEST_BAR = 2  # a wait measured but tiny stays visible (no answer: no bar at all)
 
 
 def answer_time_chart(statistics: dict[str, Any]) -> dict[str, Any]:
-    """Bars of p50 and p90 per channel and window, on one scale with each channel's target as
-    a line: the geometry only (texts and colours are the template's)."""
+    """Bars of p50 and p90 per channel and window, on one scale, under each channel's name,
+    with the channel's target as a line: the geometry only (texts and colours: the template)."""
     channels = statistics.get("by_channel") or {}
     values = [window[key] or 0 for figures in channels.values()
               for window in figures["windows"] for key in ("p50_seconds", "p90_seconds")]
     values += [figures["target_seconds"] for figures in channels.values()]
-    scale = max(values + [1]) / CHART_BAR_AREA
-    groups, y = [], CHART_TOP
+    scale = max([*values, 1]) / CHART_BAR_AREA
+    groups, y = [], 0
     for channel, figures in channels.items():
-        bars, top = [], y
+        title_y, bars = y, []
+        y += CHART_ROW
         for window in figures["windows"]:
             for key in ("p50_seconds", "p90_seconds"):
                 seconds = window[key]
+                width = 0.0 if seconds is None else max(CHART_SMALLEST_BAR,
+                                                        round(seconds / scale, 1))
                 bars.append({"days": window["days"], "measure": key[:3], "seconds": seconds,
-                             "y": y, "width": round((seconds or 0) / scale, 1)})
+                             "y": y, "width": width})
                 y += CHART_ROW
         target_x = CHART_LABEL_WIDTH + round(figures["target_seconds"] / scale, 1)
-        groups.append({"channel": channel, "top": top, "bottom": y, "bars": bars,
-                       "target_seconds": figures["target_seconds"], "target_x": target_x})
+        groups.append({"channel": channel, "title_y": title_y, "top": title_y + CHART_ROW,
+                       "bottom": y, "bars": bars, "target_seconds": figures["target_seconds"],
+                       "target_x": target_x})
         y += CHART_GROUP_GAP
     return {"groups": groups, "height": y, "label_width": CHART_LABEL_WIDTH,
-            "width": CHART_LABEL_WIDTH + CHART_BAR_AREA + 110, "row": CHART_ROW}
+            "width": CHART_LABEL_WIDTH + CHART_BAR_AREA + 90, "row": CHART_ROW}
 
 
 class ConsoleOversightPages:
