@@ -215,6 +215,19 @@ class MergeResult(Schema):
     target = fields.Nested(Post, required=True)
 
 
+class MergePreview(Schema):
+    source = fields.Nested(Post, required=True)
+    target = fields.Nested(Post, required=True)
+    votes_moving = fields.Integer(required=True, metadata={
+        "description": "votes on the duplicate that become votes on the target"})
+    voters_already_on_target = fields.Integer(required=True, metadata={
+        "description": "voters of both ideas: they keep their one vote on the target"})
+    watchers = fields.Integer(required=True, metadata={
+        "description": "members watching the duplicate"})
+    watchers_moving = fields.Integer(required=True, metadata={
+        "description": "of those, the ones who will start watching the target"})
+
+
 class CategorySlugPath(Schema):
     slug = fields.String(required=True, validate=validate.Regexp(CATEGORY_RE),
                          metadata={"example": "epargne-logement"})
@@ -250,6 +263,7 @@ class PopularTags(Schema):
 
 class PostsRoutes:
     posts = RpcProxy("posts")
+    feeds = RpcProxy("feeds")
 
     # -- posts
 
@@ -446,6 +460,20 @@ class PostsRoutes:
     def set_idea_status(self, call: Call):
         """Move an idea through its workflow with a public note (CM)"""
         return self.posts.set_idea_status(call.actor, call.path["id"], call.body)
+
+    @route("GET", "/api/v1/posts/{id}/merge-into/{target_id}", path_params=POST_PAIR_PATH,
+           auth="community_manager", response=MergePreview, tags=TAGS, errors=[422])
+    def merge_idea_preview(self, call: Call):
+        """What merging a duplicate idea into another would move, before doing it (CM)
+
+        The same checks as the merge (two visible ideas, neither merged yet); nothing is
+        written. Votes move (one per voter on the target); members watching the duplicate
+        start watching the target.
+        """
+        source, target = call.path["id"], call.path["target_id"]
+        votes = self.posts.merge_preview.call_async(call.actor, source, target)
+        watchers = self.feeds.merge_watchers.call_async(call.actor, source, target)
+        return {**votes.result(), **watchers.result()}
 
     @route("POST", "/api/v1/posts/{id}/merge-into/{target_id}", path_params=POST_PAIR_PATH,
            auth="community_manager", response=MergeResult, tags=TAGS, errors=[409, 422])

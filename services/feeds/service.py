@@ -90,6 +90,18 @@ class FeedsService(HealthEndpoints):
         return self._command(domain.WATCH, actor, ids.POST.require(post_id), on)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def merge_watchers(self, actor, post_id, into_id):
+        """Before a CM merges an idea: how many members watch it and how many of them would
+        start watching `into_id` (those already there stay as they are) (CMs)."""
+        domain.require_moderator(actor, "merge_ideas")
+        watchers = [doc["member"] for doc in self.views["subs"].find(
+            {"source": domain.source_of(domain.WATCH, ids.POST.require(post_id))}, {"member": 1})]
+        already = {doc["member"] for doc in self.views["subs"].find(
+            {"source": domain.source_of(domain.WATCH, ids.POST.require(into_id))}, {"member": 1})}
+        return {"watchers": len(watchers),
+                "watchers_moving": len([member for member in watchers if member not in already])}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def follow_tag(self, actor, tag, on=True):
         return self._command(domain.TAG, actor, load_input(TagPath, {"tag": tag})["tag"], on)
 

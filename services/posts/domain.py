@@ -469,22 +469,30 @@ def change_idea_status(actor: Actor | None, post: Contribution, to_status: str, 
         "release": release, "changed_by": actor["id"]})]
 
 
-def merge_idea(actor: Actor | None, source: Contribution, target: Contribution
-               ) -> list[NewEvent]:
+def check_merge(actor: Actor | None, source: Contribution, target: Contribution) -> Actor:
+    """What a merge requires, also before it (the CMs' preview): a CM, two visible ideas, the
+    source not merged yet and the target not merged itself."""
     actor = require_moderator(actor, "merge_ideas")
     _must_be_idea(source)
     _must_be_idea(target)
     if source.id == target.id:
         raise Unprocessable("an idea cannot be merged into itself")
     if source.merged_into:
-        if source.merged_into == target.id:
-            return []  # idempotent retry
         raise Unprocessable("this idea is already merged", {"merged_into": source.merged_into})
     if target.merged_into:
         raise Unprocessable("the target idea is itself merged; merge into its target",
                             {"merged_into": target.merged_into})
     _must_be_visible(source, "merge")
     _must_be_visible(target, "merge_into")
+    return actor
+
+
+def merge_idea(actor: Actor | None, source: Contribution, target: Contribution
+               ) -> list[NewEvent]:
+    if source.merged_into and source.merged_into == target.id:
+        require_moderator(actor, "merge_ideas")
+        return []  # idempotent retry
+    actor = check_merge(actor, source, target)
     return [NewEvent("posts.idea_merged", {
         **post_ref(source), "into_id": target.id, "into_author_id": target.author_id,
         "from_status": source.idea_status or "submitted", "merged_by": actor["id"]})]

@@ -414,6 +414,22 @@ class PostsService(HealthEndpoints):
                 "target": self._present_post(target_id, actor)}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def merge_preview(self, actor, post_id, target_id):
+        """What merging `post_id` into `target_id` would move, before the CM confirms: the
+        votes (a voter already on the target keeps one vote there) — the same checks as the
+        merge itself, nothing written."""
+        source, target = self._post(post_id), self._post(target_id)
+        domain.check_merge(actor, source, target)
+        voters = [doc["voter_id"] for doc in self.views["votes"].find(
+            {"target_id": post_id, "active": True}, {"voter_id": 1})]
+        on_target = {doc["voter_id"] for doc in self.views["votes"].find(
+            {"target_id": target_id, "active": True}, {"voter_id": 1})}
+        return {"source": self._present_post(post_id, actor),
+                "target": self._present_post(target_id, actor),
+                "votes_moving": len([v for v in voters if v not in on_target]),
+                "voters_already_on_target": len([v for v in voters if v in on_target])}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_featured(self, actor, post_id, on=True, pin=None):
         """Feature (with `pin`: position and/or pinned_until) or stop featuring a post."""
         if not on:

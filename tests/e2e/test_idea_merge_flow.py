@@ -3,8 +3,17 @@ are told (in-app, and by e-mail per their preference) where their vote went, and
 duplicate's page says it was merged, with a link to the idea that carries on."""
 from __future__ import annotations
 
+from ..conftest import wait_for
 from .test_notifications_flow import mail, notified
-from .test_posts_flow import authors_vote_counted, ok, reply_visible, staff, submit, visible
+from .test_posts_flow import (
+    authors_vote_counted,
+    ok,
+    problem,
+    reply_visible,
+    staff,
+    submit,
+    visible,
+)
 
 
 def test_merging_a_duplicate_tells_its_author_voters_and_watchers_where_votes_went(
@@ -51,3 +60,40 @@ def test_merging_a_duplicate_tells_its_author_voters_and_watchers_where_votes_we
     assert page["merged_into_link"] == f"/api/v1/posts/{target['id']}" and page["merged_at"]
     # both authors' votes (an idea starts with its author's) and the two voters'
     assert ok(api.get(page["merged_into_link"]))["votes"] == 4
+
+
+def test_cms_see_what_a_merge_would_move_before_confirming_and_nothing_moves(platform, api):
+    manager, member, target_author = staff(platform), api.new_user(), api.new_user()
+    both, only_duplicate, watcher = (api.new_user() for _ in range(3))
+    duplicate = submit(api, member, kind="idea", title="Relevés en PDF chaque semaine")
+    target = submit(api, target_author, kind="idea", title="Relevés hebdomadaires")
+    visible(api, duplicate["id"])
+    visible(api, target["id"])
+    authors_vote_counted(api, duplicate["id"], member)  # an idea starts with its author's vote
+    authors_vote_counted(api, target["id"], target_author)
+    for voter in (both, only_duplicate):
+        ok(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=voter))
+    ok(api.put(f"/api/v1/posts/{target['id']}/vote", user=both))
+    for thread in (duplicate, target):  # a watcher of both keeps watching the target only
+        ok(api.put(f"/api/v1/me/watching/{thread['id']}", user=watcher))
+    preview_path = f"/api/v1/posts/{duplicate['id']}/merge-into/{target['id']}"
+
+    def previewed():  # the duplicate's author watches it too, once feeds has heard of it
+        answer = ok(api.get(preview_path, user=manager))
+        return answer if answer["watchers"] == 2 else None
+
+    preview = wait_for(previewed, timeout=20, message="the duplicate's two watchers counted")
+    # the duplicate's author and only_duplicate move; `both` keeps one vote on the target
+    assert (preview["votes_moving"], preview["voters_already_on_target"]) == (2, 1)
+    assert preview["watchers_moving"] == 1  # the author; the watcher of both already is there
+    assert (preview["source"]["id"], preview["target"]["id"]) == (duplicate["id"], target["id"])
+    assert preview["source"]["votes"] == 3 and preview["target"]["votes"] == 2
+
+    problem(api.get(preview_path, user=member), 403)
+    problem(api.get(f"/api/v1/posts/{duplicate['id']}/merge-into/{duplicate['id']}",
+                    user=manager), 422)
+    unchanged = ok(api.get(f"/api/v1/posts/{duplicate['id']}"))  # a preview writes nothing
+    assert unchanged["votes"] == 3 and unchanged.get("merged_into") is None
+
+    ok(api.post(preview_path, user=manager))
+    problem(api.get(preview_path, user=manager), 422)  # already merged: nothing to preview
