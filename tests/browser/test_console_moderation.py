@@ -27,19 +27,25 @@ def held_iban_question(platform, api) -> tuple[dict, str]:
     return question, queued(api, staff(platform), question["id"])["id"]
 
 
-def item_link(site: Site, item_id: str):
-    """The item's entry in the list on screen, following "next items" as a CM would."""
+def on_some_page(site: Site, css: str, more_css: str):
+    """The first element matching `css` in a paginated list, following its "more" link
+    (`more_css`) from page to page as a CM would."""
     for _ in range(MORE_PAGES):
-        found = site.find_all(f'.queue-item[data-item="{item_id}"] a')
+        found = site.find_all(css)
         if found:
             return found[0]
-        more = site.find_all(".queue .more")
-        assert more, f"{item_id} is not in the queue"
+        more = site.find_all(more_css)
+        assert more, f"{css} is on no page of the list"
         before = site.driver.current_url
         more[0].click()
         site.wait_for(lambda before=before: site.driver.current_url != before,
-                      "the next page of the queue")
-    raise AssertionError(f"{item_id} not found in {MORE_PAGES} pages")
+                      "the next page of the list")
+    raise AssertionError(f"{css} not found in {MORE_PAGES} pages")
+
+
+def item_link(site: Site, item_id: str):
+    """The item's entry in the queue on screen."""
+    return on_some_page(site, f'.queue-item[data-item="{item_id}"] a', ".queue .more")
 
 
 def opened(site: Site, item_id: str) -> bool:

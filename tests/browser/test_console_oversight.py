@@ -11,9 +11,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ..conftest import wait_for
 from ..e2e.test_posts_flow import ok, staff, submit, visible
 from .conftest import WAIT_SECONDS, Site
+from .test_console_moderation import on_some_page
 from .test_console_staff import sign_in_staff
-
-MORE_PAGES = 10
 
 
 def tabs(site: Site) -> list[str]:
@@ -88,17 +87,7 @@ def flagged_post(platform, manager, reasons: tuple[str, ...]) -> tuple[dict, lis
 
 def flag_panel(site: Site, item_id: str):
     """The flagged contribution's panel, following "next items" as a CM would."""
-    for _ in range(MORE_PAGES):
-        found = site.find_all(f'.flag-target[data-item="{item_id}"]')
-        if found:
-            return found[0]
-        more = site.find_all(".more")
-        assert more, f"{item_id} is not among the flags"
-        before = site.driver.current_url
-        more[0].click()
-        site.wait_for(lambda before=before: site.driver.current_url != before,
-                      "the next page of flags")
-    raise AssertionError(f"{item_id} not found in {MORE_PAGES} pages")
+    return on_some_page(site, f'.flag-target[data-item="{item_id}"]', ".more")
 
 
 def test_a_cm_dismisses_one_flagged_contribution_and_hides_another(console, platform):
