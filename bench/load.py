@@ -36,6 +36,7 @@ import argparse
 import itertools
 import os
 import random
+import shutil
 import signal
 import time
 import urllib.parse
@@ -360,6 +361,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         platform.stop()
         sink.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _processes() -> tuple[str, ...]:

@@ -18,6 +18,7 @@ tests/e2e/test_write_round_trips.py makes the same measurement and fails over th
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 import urllib.parse
@@ -230,6 +231,7 @@ def main() -> None:
         sink.stop()
         meter.stop()
         direct.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     print("\n".join(report(per_post, idle_rate)))
     if over_budget(per_post):
         sys.exit(1)
