@@ -50,7 +50,7 @@ from requests.adapters import HTTPAdapter
 from services.notifications.mailsink import MailSink
 
 from .gateway import Platform, admin_with_categories, signed_in_members
-from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile
+from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile, rate_to_report
 
 MIX = {"home": 6, "activity": 3, "post": 1}
 FLOOR = {"ping": 1}
@@ -282,26 +282,30 @@ def measure(load: Load, posts: int, seconds: float, budget_ms: float) -> dict:
     floor, floor_steps = highest_rate_held(load, "ping", FLOOR, 40.0, seconds, budget_ms)
     start = max(5.0, (floor.held or 40.0) / 8)
     mix, mix_steps = highest_rate_held(load, "mix", MIX, start, seconds, budget_ms)
-    return {"posts": posts, "floor": floor.held, "floor_step": floor_steps.get(floor.held),
-            "mix": mix.held, "mix_step": mix_steps.get(mix.held)}
+    shown = {name: steps[chosen[0]] if (chosen := rate_to_report(search)) else None
+             for name, search, steps in (("floor_step", floor, floor_steps),
+                                         ("mix_step", mix, mix_steps))}
+    return {"posts": posts, "floor": floor.held, "mix": mix.held, **shown}
 
 
 def report(result: dict) -> None:
     floor, mix = result["floor"], result["mix"]
-    print(f"{result['posts']:,} posts: ping floor held {floor or 0:.0f} req/s; mix held "
-          f"{mix or 0:.0f} req/s = {(mix or 0) / floor:.2f} x the floor" if floor else
+    print(f"{result['posts']:,} posts: ping floor held {floor or 0:.1f} req/s; mix held "
+          f"{mix or 0:.1f} req/s = {(mix or 0) / floor:.2f} x the floor" if floor else
           f"{result['posts']:,} posts: the ping floor held no rate")
-    print(f"  {'kind':<10}{'rate/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'p50/ping':>10}{'p99/ping':>10}")
+    print(f"  {'kind':<10}{'rate/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'p50/ping':>10}{'p99/ping':>10}"
+          f"  (at the highest rate held, else the lowest tried)")
     ping = result["floor_step"]
-    rows = [("ping", ping, floor, "ping")] if ping else []
+    rows = [("ping", ping, ping.rate, "ping")] if ping else []
     if result["mix_step"]:
         for kind, weight in MIX.items():
-            rows.append((kind, result["mix_step"], mix * weight / sum(MIX.values()), kind))
+            rows.append((kind, result["mix_step"],
+                         result["mix_step"].rate * weight / sum(MIX.values()), kind))
     for label, step, rate, kind in rows:
         ratio_50 = step.p(0.5, kind) / ping.p(0.5) if ping else float("nan")
         ratio_99 = step.p(0.99, kind) / ping.p(0.99) if ping else float("nan")
         print(f"  {label:<10}{rate:>8.1f}{step.p(0.5, kind):>9.1f}{step.p(0.99, kind):>9.1f}"
-              f"{ratio_50:>10.2f}{ratio_99:>10.2f}")
+              f"{ratio_50:>10.2f}{ratio_99:>10.2f}{'' if step.held else '  not held'}")
     lags = [step.lag_p99 for step in (result["floor_step"], result["mix_step"]) if step]
     if lags:
         print(f"  driver scheduling lag p99 at those rates: "
@@ -358,6 +362,11 @@ def main(argv: list[str] | None = None) -> None:
             print(f"growth {small['posts']:,} -> {large['posts']:,} posts: mix held "
                   f"{large['mix'] / small['mix']:.2f} x (as a share of the floor: "
                   f"{small['mix'] / small['floor']:.2f} -> {large['mix'] / large['floor']:.2f})")
+        elif small["mix_step"] and large["mix_step"]:
+            print(f"growth {small['posts']:,} -> {large['posts']:,} posts: mix held "
+                  f"{small['mix'] or 0:.1f} -> {large['mix'] or 0:.1f} req/s; mix p50 "
+                  f"{small['mix_step'].p(0.5):.0f} ms at {small['mix_step'].rate:.1f}/s -> "
+                  f"{large['mix_step'].p(0.5):.0f} ms at {large['mix_step'].rate:.1f}/s")
     finally:
         platform.stop()
         sink.stop()

@@ -10,7 +10,8 @@ request).
 - `kinds_in_mix`: which kind of request each arrival is, the mix exact over every block;
 - `percentile`: nearest-rank percentile;
 - `RateSearch`: the rates to try — geometric steps up until one fails, then a few bisections
-  between the highest rate held and the lowest that failed.
+  between the highest rate held and the lowest that failed; `rate_to_report` the step whose
+  figures describe the result.
 """
 from __future__ import annotations
 
@@ -96,3 +97,14 @@ class RateSearch:
             self.held = max(rate, self.held or 0.0)
         else:
             self.failed = rate if self.failed is None else min(rate, self.failed)
+
+
+def rate_to_report(search: RateSearch) -> tuple[float, bool] | None:
+    """The step to show per-kind figures of: the highest rate held, or when none held the
+    lowest rate tried (its figures say how far from the budget the platform is); the bool says
+    whether it held. None before any step."""
+    if search.held is not None:
+        return search.held, True
+    if not search.tried:
+        return None
+    return min(rate for rate, _ in search.tried), False

@@ -7,7 +7,13 @@ from collections import Counter
 
 import pytest
 
-from bench.openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile
+from bench.openloop import (
+    RateSearch,
+    arrival_offsets,
+    kinds_in_mix,
+    percentile,
+    rate_to_report,
+)
 
 
 def test_arrivals_are_evenly_spaced_at_the_rate():
@@ -113,3 +119,13 @@ def test_bisection_stops_when_the_bounds_are_within_five_percent():
     search = RateSearch(start=100, factor=1.04, refinements=5)
     tried = _search(search, capacity=100)
     assert tried == [100, 104]
+
+
+def test_the_figures_shown_are_the_highest_rate_held_else_the_lowest_tried():
+    assert rate_to_report(RateSearch(start=10)) is None
+    held = RateSearch(start=10, factor=2, refinements=1)
+    _search(held, capacity=30)
+    assert rate_to_report(held) == (30, True)  # 10, 20 held; 40 failed; 30 held
+    none_held = RateSearch(start=8, factor=2, floor=1)
+    _search(none_held, capacity=0.5)
+    assert rate_to_report(none_held) == (1, False)
