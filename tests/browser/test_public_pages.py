@@ -61,6 +61,21 @@ def test_member_profile_shows_badges_and_activity(site):
     site.screenshot("profile")
 
 
+def test_categories_go_by_their_names_in_the_readers_language(site, demo):
+    post = demo.api.get("/api/v1/posts?category=cards&limit=1").json()["items"][0]
+    site.visit(f"/posts/{post['id']}")
+    link = site.find(".taxonomy a[href='/categories/cards']")
+    assert link.text == "Cartes"  # the admins' French name, not the slug
+    link.click()
+    site.wait_for_path("/categories/cards")
+    site.check()
+    assert site.heading("Catégorie : Cartes", 1)
+    site.visit("/lang/en?next=/categories/cards")
+    assert site.heading("Category: Cards", 1)
+    site.visit("/categories/no-such-category")
+    assert site.heading("Page not found", 1)
+
+
 def test_unknown_pages_get_a_clear_page_in_the_readers_language(site):
     site.visit("/posts/does-not-exist")
     assert site.heading("Page introuvable", 1)

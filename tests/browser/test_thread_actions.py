@@ -39,12 +39,14 @@ def test_a_reply_appears_without_a_full_reload(site, demo):
     site.sign_in(helper.email, helper.password, next_path=f"/posts/{post['id']}")
     site.wait_for_path(f"/posts/{post['id']}")
     site.check()
+    assert "Pas encore de réponse" in site.find("#main").text
     _mark_page(site)
     site.fill("Votre texte", "Appelez le service client, ils débloquent en deux minutes.")
     site.click_button("Envoyer ma réponse")
     item = site.wait_for(lambda: site.find_all("#answer-list li"), "the new reply in the list")[0]
     assert "En attente de validation" in item.text or "débloquent" in item.text
     assert _same_page(site)
+    assert "Pas encore de réponse" not in site.find("#main").text  # the empty-list line went
     assert site.find("#reply-body").get_attribute("value") == ""
     site.check()
     site.no_horizontal_scroll()

@@ -22,7 +22,7 @@ from ...routes.identity import EraseBody, PasswordChange, ProfilePatch
 from .. import i18n
 from ..page import PageCall, gather, page
 from .account import field_errors
-from .public import LIST_SIZE, next_href
+from .public import LIST_SIZE, category_names, next_href
 
 FEED_QUERY = FeedQuerySchema(only=("cursor",))
 # The most subscriptions of one kind whose names the "what I follow" page looks up.
@@ -91,7 +91,8 @@ class MePages:
         members = mine["members"][:NAMED_SUBSCRIPTIONS]
         threads = list(dict.fromkeys(mine["threads"] + mine["muted"]))[:NAMED_SUBSCRIPTIONS]
         # Names and titles through the same reads as the public pages, sent together.
-        found = gather(**{f"m{i}": self.identity.get_user.call_async(user_id)
+        found = gather(categories=self.posts.list_categories.call_async(call.actor),
+                       **{f"m{i}": self.identity.get_user.call_async(user_id)
                           for i, user_id in enumerate(members)},
                        **{f"t{i}": self.posts.get_post.call_async(call.actor, post_id)
                           for i, post_id in enumerate(threads)})
@@ -101,6 +102,8 @@ class MePages:
                            watched=[posts[p] for p in mine["threads"] if p in posts],
                            muted=[posts[p] for p in mine["muted"] if p in posts],
                            tags=mine["tags"], categories=mine["categories"],
+                           category_names=category_names(found["categories"]["items"],
+                                                         call.language),
                            title=call.t("me.following_title"), noindex=True)
 
     @page("POST", "/posts/{id}/subscription", auth="member", form=ToggleForm)

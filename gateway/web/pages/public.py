@@ -37,6 +37,12 @@ class SearchQuery(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
+def category_names(categories: list[dict[str, Any]], language: str) -> dict[str, str]:
+    """slug -> the category's name in the reader's language (the French one when it has none)."""
+    return {category["slug"]: category["name"].get(language) or category["name"].get("fr")
+            or category["slug"] for category in categories}
+
+
 def next_href(call: PageCall, cursor: str | None) -> str | None:
     """This page's URL for the next page of its list (keeps the other parameters)."""
     if not cursor:
@@ -110,7 +116,8 @@ class PublicPages:
     @page("GET", "/categories/{category}", path_params=CategoryPath,
           query=_list_query("sort", "cursor", "kind"))
     def category_page(self, call: PageCall):
-        name = call.path["category"].replace("-", " ").capitalize()
+        category = self.posts.get_category(call.actor, call.path["category"])  # 404: no such
+        name = category["name"].get(call.language) or category["name"].get("fr") or category["slug"]
         return self._post_list(call, {
             "section": "", "kind": None, "heading": call.t("posts.category", name=name),
             "intro": call.t("posts.category_intro", name=name),
@@ -147,7 +154,8 @@ class PublicPages:
         replies_query = {"limit": REPLIES_PAGE, "cursor": call.query.get("cursor")}
         reads = {"post": self.posts.get_post.call_async(call.actor, post_id),
                  "replies": self.posts.list_replies.call_async(call.actor, post_id,
-                                                               replies_query)}
+                                                               replies_query),
+                 "categories": self.posts.list_categories.call_async(call.actor)}
         if call.actor:  # what the reader follows, watches and mutes (the thread's toggles)
             reads["subscriptions"] = self.feeds.subscriptions.call_async(call.actor)
         found = gather(**reads)
@@ -159,6 +167,8 @@ class PublicPages:
         excerpt = (post.get("excerpt") or post.get("body") or "")[:180]
         return call.render("posts/thread.html", post=post, answers=answers, comments=comments,
                            subscriptions=found.get("subscriptions") or {},
+                           category_names=category_names(found["categories"]["items"],
+                                                         call.language),
                            flag_reasons=FLAG_REASONS,
                            more=next_href(call, found["replies"].get("next_cursor")),
                            title=post.get("title") or call.t(f"posts.kind_{post['kind']}"),
