@@ -284,12 +284,20 @@ class LiveHub(DependencyProvider):
             log.warning("live channel: unreadable message dropped (%s)", type(error).__name__)
 
     def _consume(self) -> None:
+        interrupted = False
         while self._running:
             try:
                 with kombu.Connection(self.amqp_uri, connect_timeout=5, heartbeat=30) as conn, \
                         conn.Consumer([self._queue()], on_message=self._on_message, no_ack=True):
                     if not self.consuming.ready():
                         self.consuming.send(True)
+                    if interrupted:
+                        # The queue (exclusive, auto-delete) went with the lost connection and
+                        # whatever was published until it was bound again is gone: now that it
+                        # is, the streams refresh what they show (earlier, a page could refresh
+                        # before the missed event existed, then never see it).
+                        self._resync_all()
+                        interrupted = False
                     while self._running:
                         try:
                             conn.drain_events(timeout=1)
@@ -297,11 +305,13 @@ class LiveHub(DependencyProvider):
                             conn.heartbeat_check()
             except Exception as error:  # broker down or connection lost: streams stay open
                 log.warning("live channel: broker connection lost (%s); reconnecting", error)
-                # streams may have missed events while we were away: they refresh everything
-                for streams in list(self.streams.values()):
-                    for stream in list(streams):
-                        stream.offer(LiveEvent("resync", {}))
+                interrupted = True
                 eventlet.sleep(self.reconnect_seconds)  # ok: reconnect backoff
+
+    def _resync_all(self) -> None:
+        for streams in list(self.streams.values()):
+            for stream in list(streams):
+                stream.offer(LiveEvent("resync", {}))
 
     def _watch_revocations(self) -> None:
         while self._running:

@@ -91,5 +91,10 @@ if (list) {
         && !shown().has(event.detail.message_id)) catchUp();
   });
   document.addEventListener("agora:refresh", catchUp);
+  // a phone that slept or lost its network may have missed announcements: look again on return
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") catchUp();
+  });
+  window.addEventListener("online", catchUp);
   if (form) form.addEventListener("submit", send);
 }
