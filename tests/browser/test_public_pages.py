@@ -62,16 +62,17 @@ def test_member_profile_shows_badges_and_activity(site):
 
 
 def test_categories_go_by_their_names_in_the_readers_language(site, demo):
-    post = demo.api.get("/api/v1/posts?category=cards&limit=1").json()["items"][0]
+    # "payments" is one of the demo's categories, named by the admins in both languages
+    post = demo.api.get("/api/v1/posts?category=payments&limit=1").json()["items"][0]
     site.visit(f"/posts/{post['id']}")
-    link = site.find(".taxonomy a[href='/categories/cards']")
-    assert link.text == "Cartes"  # the admins' French name, not the slug
+    link = site.find(".taxonomy a[href='/categories/payments']")
+    assert link.text == "Virements et paiements"  # the French name, not the slug
     link.click()
-    site.wait_for_path("/categories/cards")
+    site.wait_for_path("/categories/payments")
     site.check()
-    assert site.heading("Catégorie : Cartes", 1)
-    site.visit("/lang/en?next=/categories/cards")
-    assert site.heading("Category: Cards", 1)
+    assert site.heading("Catégorie : Virements et paiements", 1)
+    site.visit("/lang/en?next=/categories/payments")
+    assert site.heading("Category: Transfers and payments", 1)
     site.visit("/categories/no-such-category")
     assert site.heading("Page not found", 1)
 
