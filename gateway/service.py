@@ -51,6 +51,7 @@ from .web.pages.me import MePages
 from .web.pages.messages import MessagePages
 from .web.pages.notifications import NotificationPages
 from .web.pages.public import PublicPages
+from .web.pages.security import SecurityPages
 from .web.pages.thread_actions import ThreadActionPages
 
 
@@ -67,5 +68,5 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
-                     StaffConsolePages, ConsoleOversightPages, MePages):
+                     StaffConsolePages, ConsoleOversightPages, MePages, SecurityPages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""
