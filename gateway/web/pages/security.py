@@ -65,6 +65,14 @@ def enrolment_view(call: PageCall, secret: str, otpauth_uri: str,
             "qr": qr_svg(otpauth_uri, call.t("security.qr_title"))}
 
 
+def as_sentence(detail: str | None) -> str | None:
+    """identity's details are clauses ("staff accounts must keep..."): shown as a sentence."""
+    detail = (detail or "").strip()
+    if not detail:
+        return None
+    return detail[:1].upper() + detail[1:] + ("" if detail.endswith((".", "!", "?")) else ".")
+
+
 def throttled(call: PageCall, problem) -> str:
     minutes = math.ceil(int(problem.body.get("retry_after") or 60) / 60)
     return call.t("account.throttled", minutes=minutes)
@@ -91,7 +99,8 @@ class SecurityPages:
     def start_second_factor_page(self, call: PageCall):
         enrolment, problem = call.attempt(self.identity.start_my_second_factor, call.actor)
         if problem is not None:  # 409: it is on already (another tab)
-            return self._status_page(call, problem.status, message=problem.body.get("detail"))
+            return self._status_page(call, problem.status,
+                                     message=as_sentence(problem.body.get("detail")))
         return self._enrol_page(call, enrolment_view(call, enrolment["secret"],
                                                      enrolment["otpauth_uri"],
                                                      enrolment["recovery_codes"]))
@@ -139,7 +148,8 @@ class SecurityPages:
         if fields_:
             return self._status_page(call, problem.status, self._field_errors(call, fields_))
         # staff keep their second factor: identity's own words
-        return self._status_page(call, problem.status, message=problem.body.get("detail"))
+        return self._status_page(call, problem.status,
+                                 message=as_sentence(problem.body.get("detail")))
 
     def _field_errors(self, call: PageCall, errors: dict[str, Any]) -> dict[str, str]:
         messages = {}
