@@ -128,3 +128,27 @@ def test_staff_cannot_turn_their_second_factor_off(site, api, platform):
     assert "Activé" in site.find(".mfa-state").text
     site.check()
     site.screenshot("security-staff-refused")
+
+
+def test_the_second_factor_screens_in_english(site, api):
+    me = api.new_user()
+    site.sign_in(me.email, me.password, next_path="/me/security")
+    site.wait_for_path("/me/security")
+    site.find(".lang-switch button[lang='en']").click()
+    site.wait_for(lambda: site.heading("Account security", 1), "English page")
+    assert "Off" in site.find(".mfa-state").text
+    site.check()
+    site.click_button("Turn on the second factor")
+    site.wait_for(lambda: site.heading("Turn on the second factor", 1), "the enrolment page")
+    assert "Scan this code with your authenticator app." in site.text()
+    assert site.find("a.mfa-app-link").text == "Open in my authenticator app"
+    site.fill("Code", wrong_code(site.find("#mfa-secret").text.replace(" ", "")))
+    site.click_button("Confirm and turn on")
+    site.wait_for(lambda: "This code is wrong" in site.find("#field-code-error").text,
+                  "wrong-code message, in English")
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("security-enrol-en")
+    site.click_link("Cancel")
+    site.wait_for(lambda: site.heading("Account security", 1), "back, still off")
+    assert "Off" in site.find(".mfa-state").text
