@@ -1,15 +1,16 @@
 """The console's navigation, flags and response-time board in the browser, at desktop and tablet
 sizes: a staff member moves between screens by the tabs their roles open; a CM dismisses one
 flagged contribution and hides another; the waiting clocks tick without a reload, breached
-first, and the answer times read as a chart and as a table."""
+first, and the answer times read as a chart and as a table; a CM moves an idea on with a public
+note and merges a duplicate after seeing what moves."""
 from __future__ import annotations
 
 import uuid
 
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ..conftest import wait_for
-from ..e2e.test_posts_flow import ok, staff, submit, visible
+from ..e2e.test_posts_flow import authors_vote_counted, ok, staff, submit, visible
 from .conftest import WAIT_SECONDS, Site
 from .test_console_moderation import on_some_page
 from .test_console_staff import sign_in_staff
@@ -29,10 +30,11 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.click_link("Console")
     console.wait_for_path("/console/moderation")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Conversations"]
+                             "Idées", "Conversations"]
     for tab, path, heading in (("Signalements", "/console/flags", "Signalements"),
                                ("Délais de réponse", "/console/response-times",
                                 "Délais de réponse"),
+                               ("Idées", "/console/ideas", "Boîte à idées"),
                                ("Conversations", "/console/conversations",
                                 "Conversations de mes clients"),
                                ("File de modération", "/console/moderation",
@@ -56,7 +58,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     sign_in_staff(console, "admin@demo.agora", next_path="/console/flags")
     console.wait_for_path("/console/flags")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Conversations", "Membres et conseillers"]
+                             "Idées", "Conversations", "Membres et conseillers"]
     console.click_link("Membres et conseillers")
     console.wait_for_path("/console/members")
     assert current_tab(console) == "Membres et conseillers"
@@ -176,3 +178,77 @@ def test_the_response_time_board_ticks_without_reload_and_reads_as_chart_and_tab
     console.check()
     console.no_horizontal_scroll()
     console.screenshot("console-response-times")
+
+
+def idea_row(site: Site, idea_id: str):
+    return site.find(f'.idea-row[data-idea="{idea_id}"]')
+
+
+def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(console,
+                                                                            platform):
+    api, manager = platform.api, staff(platform)
+    keeper_author, duplicate_author, voter = (api.new_user() for _ in range(3))
+    marker = uuid.uuid4().hex[:6]
+    keeper = submit(api, keeper_author, kind="idea", title=f"Épargne arrondie {marker}")
+    duplicate = submit(api, duplicate_author, kind="idea",
+                       title=f"Arrondir mes paiements pour épargner {marker}")
+    for idea, author in ((keeper, keeper_author), (duplicate, duplicate_author)):
+        visible(api, idea["id"])
+        authors_vote_counted(api, idea["id"], author)
+    ok(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=voter))
+    preview = f"/api/v1/posts/{duplicate['id']}/merge-into/{keeper['id']}"
+    wait_for(lambda: ok(api.get(preview, user=manager))["watchers"] == 1, timeout=30,
+             message="the duplicate's author watching it")
+
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path="/console/ideas?sort=new")
+    console.wait_for(lambda: console.heading("Boîte à idées", 1), "the idea box")
+    row = idea_row(console, keeper["id"])
+    assert "1 vote" in row.text and "Proposée" in row.text
+    console.check()
+    console.no_horizontal_scroll()
+    row.find_element("css selector", "details summary").click()
+    Select(row.find_element("css selector", "select[name=status]")).select_by_visible_text(
+        "Prévue")
+    row.find_element("css selector", "input[name=note]").send_keys("Prévue pour mars.")
+    row.find_element("css selector", "input[name=release]").send_keys(
+        "https://banque.example/nouveautes/mars")
+    console.check()
+    console.screenshot("console-ideas-status")
+    row.find_element("css selector", "form[action$='/status'] button").click()
+    console.wait_for(lambda: "Statut publié" in console.find("#console-done").text, "saved")
+    wait_for(lambda: ok(api.get(f"/api/v1/posts/{keeper['id']}"))["status"] == "planned",
+             timeout=20, message="the idea planned")
+    assert "Prévue" in idea_row(console, keeper["id"]).text
+
+    row = idea_row(console, duplicate["id"])
+    merge = row.find_elements("css selector", "details summary")[1]
+    merge.click()
+    into = row.find_element("css selector", "input[name=into]")
+    into.send_keys("pas une idée")
+    row.find_element("css selector", "form[action$='/merge'] button").click()
+    console.wait_for(lambda: "Indiquez l'adresse" in console.find("#form-alert").text,
+                     "an unknown target refused")
+    console.check()
+    row = idea_row(console, duplicate["id"])
+    into = row.find_element("css selector", "input[name=into]")
+    assert into.is_displayed()  # the form stays open with what was typed
+    into.clear()
+    into.send_keys(console.url(f"/posts/{keeper['id']}#top"))  # pasted from the address bar
+    row.find_element("css selector", "form[action$='/merge'] button").click()
+    console.wait_for(lambda: console.heading("Fusionner deux idées", 1), "the merge preview")
+    summary = console.find("#merge-summary").text
+    assert "2 votes passent sur l'idée qui continue" in summary
+    assert "1 membre qui suit le doublon suivra l'idée qui continue" in summary
+    assert duplicate["title"] in console.find("#merge-source").text
+    assert keeper["title"] in console.find("#merge-target").text
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-ideas-merge-preview")
+    assert ok(api.get(f"/api/v1/posts/{duplicate['id']}")).get("merged_into") is None
+    console.click_button("Confirmer la fusion")
+    console.wait_for(lambda: "Idées fusionnées" in console.find("#console-done").text,
+                     "merged")
+    console.check()
+    merged = ok(api.get(f"/api/v1/posts/{duplicate['id']}"))
+    assert merged["merged_into"] == keeper["id"] and merged["status"] == "already_exists"

@@ -1,10 +1,12 @@
-"""The community managers' oversight screens: flags (`/console/flags`) and the response-time
-board (`/console/response-times`).
+"""The community managers' oversight screens: flags (`/console/flags`), the response-time
+board (`/console/response-times`) and the idea box (`/console/ideas`).
 
 Both answer 404 to anyone who is not a community manager or an admin (`require_console`), and
 read and act only through the moderation service's RPCs, with the CM as actor — the same calls
 as `GET /api/v1/moderation/queue?reason=flags`, `POST /api/v1/moderation/items/{id}/decision`,
-`GET /api/v1/moderation/sla` and `GET /api/v1/moderation/sla/statistics`.
+`GET /api/v1/moderation/sla` and `GET /api/v1/moderation/sla/statistics`; ideas through posts'
+(`GET /api/v1/posts?kind=idea`, `PUT /api/v1/posts/{id}/status`, `GET|POST /api/v1/posts/{id}/
+merge-into/{target_id}`, the preview's watchers from feeds).
 
 A flagged contribution is one queue item per target and round (every flag of the round counted
 by reason, with its flagger): *dismiss* is the item's approval (the contribution stays, or comes
@@ -12,6 +14,7 @@ back if trusted flags had hidden it), *hide* its rejection with a reason code th
 """
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -20,8 +23,10 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
+from gateway.routes.posts import POST_PAIR_PATH, POST_PATH
 from services.moderation.schemas import REJECT_REASONS, DecisionSchema
 from services.moderation.sla import CHANNELS
+from services.posts.schemas import IDEA_STATUSES, IdeaStatusSchema
 from services.shared import ids
 
 from ..page import PageCall, gather, page
@@ -32,11 +37,39 @@ FLAGGERS_SHOWN = 12  # per target; the rest are counted ("and 30 more")
 USERS_PER_CALL = 100  # identity.get_users takes at most 100 ids
 WAITING_SHOWN = 25  # waiting clocks listed per channel (the count says how many wait in all)
 FLAG_DECISIONS = {"approve": "dismiss", "reject": "hide"}
+IDEAS_PAGE = 20
+IDEA_SORTS = ("top", "new")
+IDEA_DONE = ("status", "merged")
 
 
 class FlagsScreenQuery(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     done = fields.String(validate=validate.OneOf(list(FLAG_DECISIONS.values())))
+
+
+class IdeasScreenQuery(Schema):
+    status = fields.String(validate=validate.OneOf(IDEA_STATUSES))
+    sort = fields.String(load_default="top", validate=validate.OneOf(IDEA_SORTS))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    done = fields.String(validate=validate.OneOf(IDEA_DONE))
+
+
+class MergeTargetQuery(Schema):
+    into = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "description": "the idea that carries on: its address on the site, or its id"})
+
+
+def ideas_href(status: str | None = None, sort: str | None = None, cursor: str | None = None,
+               done: str | None = None) -> str:
+    params = [(k, v) for k, v in (("status", status), ("sort", None if sort == "top" else sort),
+                                  ("cursor", cursor), ("done", done)) if v]
+    return "/console/ideas" + (f"?{urlencode(params)}" if params else "")
+
+
+def idea_id_in(text: str) -> str | None:
+    """The idea a CM names by pasting its address (…/posts/<id>#…) or typing its id."""
+    found = re.search(rf"(?<![0-9a-z])({ids.POST.pattern})(?![0-9a-z])", text or "")
+    return found.group(1) if found else None
 
 
 def flags_href(cursor: str | None = None, done: str | None = None) -> str:
@@ -100,6 +133,7 @@ class ConsoleOversightPages:
     moderation = RpcProxy("moderation")
     identity = RpcProxy("identity")
     posts = RpcProxy("posts")
+    feeds = RpcProxy("feeds")
 
     # -- flags -------------------------------------------------------------------------------
 
@@ -190,3 +224,66 @@ class ConsoleOversightPages:
             post, _ = call.attempt(replies[f"p{n}"].result)  # hidden meanwhile: no title
             titles[post_id] = (post or {}).get("title") or ""
         return titles
+
+    # -- ideas ---------------------------------------------------------------------------------
+
+    @page("GET", "/console/ideas", query=IdeasScreenQuery)
+    def console_ideas_page(self, call: PageCall):
+        require_console(call)
+        return self._ideas_screen(call, call.query)
+
+    def _ideas_screen(self, call: PageCall, query: dict[str, Any], status: int = 200,
+                      problem: Any = None, failed: str | None = None,
+                      draft: dict[str, Any] | None = None):
+        listing = {"kind": "idea", "sort": query.get("sort") or "top", "limit": IDEAS_PAGE,
+                   **{key: query[key] for key in ("status", "cursor") if query.get(key)}}
+        found = self.posts.list_posts(call.actor, listing)
+        return call.render(
+            "console/ideas.html", status=status, title=call.t("console.ideas_title"),
+            noindex=True, section="console", console_tab="ideas", ideas=found["items"],
+            statuses=IDEA_STATUSES, chosen=query.get("status"), sort=listing["sort"],
+            sorts=IDEA_SORTS, ideas_href=ideas_href, done=query.get("done"),
+            problem=problem, failed=failed, draft=draft or {},
+            next_page=ideas_href(query.get("status"), listing["sort"], found["next_cursor"])
+            if found.get("next_cursor") else None)
+
+    @page("POST", "/console/ideas/{id}/status", path_params=POST_PATH, form=IdeaStatusSchema)
+    def console_idea_status_page(self, call: PageCall):
+        """A new status with its public note (and release link): the API's status RPC."""
+        require_console(call)
+        idea_id = call.path["id"]
+        if call.form_errors:
+            return self._ideas_screen(call, {}, 400, {"errors": call.form_errors}, idea_id,
+                                      call.raw_form)
+        _, problem = call.attempt(self.posts.set_idea_status, call.actor, idea_id, call.form)
+        if problem is not None:
+            return self._ideas_screen(call, {}, problem.status, problem.body, idea_id,
+                                      call.raw_form)
+        return call.redirect(ideas_href(done="status"))
+
+    @page("GET", "/console/ideas/{id}/merge", path_params=POST_PATH, query=MergeTargetQuery)
+    def console_idea_merge_page(self, call: PageCall):
+        """Before merging: both ideas and what would move (votes, watchers), to confirm."""
+        require_console(call)
+        idea_id, target_id = call.path["id"], idea_id_in(call.query["into"])
+        if target_id is None:
+            return self._ideas_screen(call, {}, 422, {"detail": call.t(
+                "console.ideas_merge_no_target")}, idea_id, {"into": call.query["into"]})
+        votes = self.posts.merge_preview.call_async(call.actor, idea_id, target_id)
+        watchers = self.feeds.merge_watchers.call_async(call.actor, idea_id, target_id)
+        preview, problem = call.attempt(votes.result)
+        if problem is not None:
+            return self._ideas_screen(call, {}, problem.status, problem.body, idea_id,
+                                      {"into": call.query["into"]})
+        return call.render(
+            "console/idea_merge.html", title=call.t("console.ideas_merge_title"), noindex=True,
+            section="console", console_tab="ideas", preview={**preview, **watchers.result()})
+
+    @page("POST", "/console/ideas/{id}/merge-into/{target_id}", path_params=POST_PAIR_PATH)
+    def console_idea_merged_page(self, call: PageCall):
+        require_console(call)
+        _, problem = call.attempt(self.posts.merge_idea, call.actor, call.path["id"],
+                                  call.path["target_id"])
+        if problem is not None:
+            return self._ideas_screen(call, {}, problem.status, problem.body, call.path["id"])
+        return call.redirect(ideas_href(done="merged"))
