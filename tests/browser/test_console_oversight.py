@@ -30,11 +30,11 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.click_link("Console")
     console.wait_for_path("/console/moderation")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Idées", "Conversations"]
+                             "Boîte à idées", "Conversations"]
     for tab, path, heading in (("Signalements", "/console/flags", "Signalements"),
                                ("Délais de réponse", "/console/response-times",
                                 "Délais de réponse"),
-                               ("Idées", "/console/ideas", "Boîte à idées"),
+                               ("Boîte à idées", "/console/ideas", "Boîte à idées"),
                                ("Conversations", "/console/conversations",
                                 "Conversations de mes clients"),
                                ("File de modération", "/console/moderation",
@@ -58,7 +58,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     sign_in_staff(console, "admin@demo.agora", next_path="/console/flags")
     console.wait_for_path("/console/flags")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Idées", "Conversations", "Membres et conseillers"]
+                             "Boîte à idées", "Conversations", "Membres et conseillers"]
     console.click_link("Membres et conseillers")
     console.wait_for_path("/console/members")
     assert current_tab(console) == "Membres et conseillers"
@@ -208,18 +208,20 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     console.check()
     console.no_horizontal_scroll()
     row.find_element("css selector", "details summary").click()
-    Select(row.find_element("css selector", "select[name=status]")).select_by_visible_text(
-        "Prévue")
-    row.find_element("css selector", "input[name=note]").send_keys("Prévue pour mars.")
+    status = Select(row.find_element("css selector", "select[name=status]"))
+    # the workflow's next steps only: a proposed idea is studied, declined or merged first
+    assert [option.text for option in status.options] == ["À l'étude", "Refusée"]
+    status.select_by_visible_text("À l'étude")
+    row.find_element("css selector", "input[name=note]").send_keys("À l'étude pour mars.")
     row.find_element("css selector", "input[name=release]").send_keys(
         "https://banque.example/nouveautes/mars")
     console.check()
     console.screenshot("console-ideas-status")
     row.find_element("css selector", "form[action$='/status'] button").click()
     console.wait_for(lambda: "Statut publié" in console.find("#console-done").text, "saved")
-    wait_for(lambda: ok(api.get(f"/api/v1/posts/{keeper['id']}"))["status"] == "planned",
-             timeout=20, message="the idea planned")
-    assert "Prévue" in idea_row(console, keeper["id"]).text
+    wait_for(lambda: ok(api.get(f"/api/v1/posts/{keeper['id']}"))["status"] == "under_review",
+             timeout=20, message="the idea under review")
+    assert "À l'étude" in idea_row(console, keeper["id"]).text
 
     row = idea_row(console, duplicate["id"])
     merge = row.find_elements("css selector", "details summary")[1]

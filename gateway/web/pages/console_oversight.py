@@ -26,6 +26,7 @@ from gateway.routes.moderation import ITEM_PATH
 from gateway.routes.posts import POST_PAIR_PATH, POST_PATH
 from services.moderation.schemas import REJECT_REASONS, DecisionSchema
 from services.moderation.sla import CHANNELS
+from services.posts.domain import IDEA_TRANSITIONS
 from services.posts.schemas import IDEA_STATUSES, IdeaStatusSchema
 from services.shared import ids
 
@@ -242,6 +243,9 @@ class ConsoleOversightPages:
             "console/ideas.html", status=status, title=call.t("console.ideas_title"),
             noindex=True, section="console", console_tab="ideas", ideas=found["items"],
             statuses=IDEA_STATUSES, chosen=query.get("status"), sort=listing["sort"],
+            # the posts service's own workflow; "already exists" is what a merge sets
+            next_statuses=lambda idea: [status for status in IDEA_TRANSITIONS[
+                idea.get("status") or "submitted"] if status != "already_exists"],
             sorts=IDEA_SORTS, ideas_href=ideas_href, done=query.get("done"),
             problem=problem, failed=failed, draft=draft or {},
             next_page=ideas_href(query.get("status"), listing["sort"], found["next_cursor"])
