@@ -192,8 +192,8 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     keeper = submit(api, keeper_author, kind="idea", title=f"Épargne arrondie {marker}")
     duplicate = submit(api, duplicate_author, kind="idea",
                        title=f"Arrondir mes paiements pour épargner {marker}")
+    keeper, duplicate = (visible(api, idea["id"]) for idea in (keeper, duplicate))
     for idea, author in ((keeper, keeper_author), (duplicate, duplicate_author)):
-        visible(api, idea["id"])
         authors_vote_counted(api, idea["id"], author)
     ok(api.put(f"/api/v1/posts/{duplicate['id']}/vote", user=voter))
     preview = f"/api/v1/posts/{duplicate['id']}/merge-into/{keeper['id']}"
