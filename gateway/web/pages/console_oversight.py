@@ -36,7 +36,7 @@ from .console import duration, require_console, urgency
 FLAGS_PAGE = 20
 FLAGGERS_SHOWN = 12  # per target; the rest are counted ("and 30 more")
 USERS_PER_CALL = 100  # identity.get_users takes at most 100 ids
-WAITING_SHOWN = 25  # waiting clocks listed per channel (the count says how many wait in all)
+WAITING_SHOWN = 50  # waiting clocks listed per channel (the count says how many wait in all)
 FLAG_DECISIONS = {"approve": "dismiss", "reject": "hide"}
 IDEAS_PAGE = 20
 IDEA_SORTS = ("top", "new")
