@@ -141,6 +141,7 @@ class PageCall:
     form_errors: dict[str, Any] | None = None
     raw_form: dict[str, str] = field(default_factory=dict)
     csrf_token: str = ""
+    csrf_cookie_due: bool = False  # a new token, stored by the first HTML page that prints it
     notice: str | None = None
     ended_session_language: str | None = None  # a revoked session's member: their language
 
@@ -149,6 +150,12 @@ class PageCall:
     def render(self, template: str, status: int = 200, headers: dict[str, str] | None = None,
                **context: Any) -> Response:
         """The template with the site's context (render.py) and these values."""
+        if self.csrf_cookie_due:
+            # Only a page that prints the token sets its cookie: a file, the manifest or the
+            # service worker's update check, fetched alongside a page by a browser without the
+            # cookie yet, would otherwise replace the token that page's forms carry (403).
+            self.cookies.set(CSRF_COOKIE, self.csrf_token)
+            self.csrf_cookie_due = False
         base = {
             "actor": self.actor,
             "csrf_token": self.csrf_token,
@@ -268,7 +275,7 @@ def _open_session(service, call: PageCall) -> Response | None:
         call.csrf_token = existing  # type: ignore[assignment]
     else:
         call.csrf_token = new_csrf_token(call.actor)
-        call.cookies.set(CSRF_COOKIE, call.csrf_token)
+        call.csrf_cookie_due = True
     return None
 
 

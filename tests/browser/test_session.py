@@ -8,6 +8,8 @@ a replay — the member is signed out in the middle of what they do.
 """
 from __future__ import annotations
 
+import requests
+
 PAGES = ("/", "/notifications", "/questions", "/me/feed", "/ideas", "/me/profile")
 
 
@@ -33,3 +35,15 @@ def test_leaving_pages_with_a_live_channel_open_keeps_the_session(site, api):
     assert refresh_cookie(site) == token, "leaving a page refreshed the session"
     site.visit("/me/profile")
     assert site.find_all(".account-menu"), "signed out while moving around"
+
+
+def test_files_fetched_beside_a_page_never_replace_its_csrf_token(demo):
+    """A browser without the CSRF cookie yet fetches the service worker (update check), the
+    manifest and files alongside the first page; if they set a token of their own, the page's
+    forms carry a token that is no longer the cookie's and are refused (403)."""
+    for path in ("/sw.js", "/manifest.webmanifest", "/robots.txt", "/static/css/site.css"):
+        answer = requests.get(demo.base_url + path, timeout=10)
+        assert answer.status_code == 200, path
+        assert "agora_csrf" not in answer.headers.get("Set-Cookie", ""), path
+    login = requests.get(demo.base_url + "/login", timeout=10)
+    assert "agora_csrf=" in login.headers["Set-Cookie"]  # the page whose form carries it
