@@ -8,7 +8,8 @@ through `problem_from_exception`, so a client never sees a stack trace or an HTM
 
 - a class name in `STATUS_BY_ERROR` -> that status, with the error's message and details; the
   message in the reader's language when the error names its catalogue key (`from_catalogue`)
-  or is one of the catalogue's known messages;
+  or is one of the catalogue's known messages; the per-field `errors` too (marshmallow's and the
+  validators' English messages read back into catalogue keys, `localized_field_errors`);
 - an unknown remote error (a bug or crash in a service) -> 502, a missing service -> 503,
   an RPC that did not answer in time -> 504, with a generic detail (the service's own logs,
   found by `request_id`, have the rest);
@@ -169,6 +170,28 @@ def localized_detail(detail: str, language: str | None) -> str:
     return i18n.text(language, key) if key else detail
 
 
+def localized_field_errors(errors: dict[str, Any], by_language: Any,
+                           language: str | None) -> dict[str, Any]:
+    """A problem's `errors` in the reader's language, in the same shape (field -> list of
+    messages, nested fields and list items as nested objects): the service's own translation
+    when it wrote one (`fields_i18n`), else each English message read back into its catalogue
+    key with its parameters (`i18n.field_text`: marshmallow's messages and the project's)."""
+    chosen = i18n.language_or_default(language)
+    if isinstance(by_language, dict) and isinstance(by_language.get(chosen), dict):
+        return by_language[chosen]
+    return _localized(errors, chosen)
+
+
+def _localized(messages: Any, language: str) -> Any:
+    if isinstance(messages, str):
+        return i18n.field_text(language, messages)
+    if isinstance(messages, dict):
+        return {name: _localized(value, language) for name, value in messages.items()}
+    if isinstance(messages, list):
+        return [_localized(value, language) for value in messages]
+    return messages
+
+
 def problem_from_exception(error: BaseException, instance: str | None = None,
                            request_id: str | None = None, language: str | None = None
                            ) -> Problem:
@@ -198,9 +221,10 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     if 400 <= status < 500 and isinstance(details.get("fields"), dict):
-        errors = details["fields"]
-        if isinstance(details.get("fields_i18n"), dict):  # the same errors, per language
-            extra["errors_i18n"] = details["fields_i18n"]
+        by_language = details.get("fields_i18n")  # the same errors, per language
+        if isinstance(by_language, dict):
+            extra["errors_i18n"] = by_language
+        errors = localized_field_errors(details["fields"], by_language, language)
     if status == 401:  # RFC 6750: say which scheme to use
         headers["WWW-Authenticate"] = 'Bearer realm="agora"'
         if details.get("reason"):  # why a session ended (e.g. roles_changed): clients can say it

@@ -237,9 +237,9 @@ def _decision_events(item: Item, decision: str, data: dict[str, Any],
                                 {"fields": {"title": ["required to redact"]}})
     left = scan(title, body).kinds
     if left:
-        message = f"still contains: {', '.join(left)}"
         raise Unprocessable("the redacted text still contains confidential data",
-                            {"kinds": left, "fields": {"body": [message]}})
+                            {"kinds": left,
+                             "fields": {"body": [f"still contains: {', '.join(left)}"]}})
     return [NewEvent("moderation.item_redacted", {
         **item.ref(), "title": title, "body": body, "detector_kinds": item.detector_kinds})]
 

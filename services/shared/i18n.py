@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,73 @@ def error_text(language: str | None, key: str, params: dict[str, Any] | None = N
 
 def has(key: str) -> bool:
     return key in catalogue(DEFAULT)
+
+
+# -- messages written in English by code we do not own (marshmallow) or by services ------------
+
+# The sections whose English texts are read back into keys: per-field messages (marshmallow's own
+# and the project's validators, section `field`) and error messages (section `error`).
+_READ_BACK = ("field.", "error.")
+
+
+@functools.cache
+def _templates(language: str) -> list[tuple[re.Pattern[str], str]]:
+    """(regex of a template of `language`, its key), the most literal text first: "Must be
+    greater than or equal to {min}." is tried before "Must be greater than {min}.", which would
+    read "or equal to 1" as its `min`."""
+    found = []
+    for key, template in catalogue(language).items():
+        if not key.startswith(_READ_BACK):
+            continue
+        parts = list(string.Formatter().parse(template))
+        if any(spec or conversion for _, _, spec, conversion in parts):
+            continue  # "{outbox!r}" would read back quoted, then be quoted again
+        pattern, literal, seen = [], 0, set()
+        for text_part, name, _, _ in parts:
+            pattern.append(re.escape(text_part))
+            literal += len(text_part)
+            if name:
+                pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+                seen.add(name)
+        found.append((literal, re.compile("".join(pattern), re.DOTALL), key))
+    found.sort(key=lambda entry: -entry[0])
+    return [(pattern, key) for _, pattern, key in found]
+
+
+def _read_back(message: str) -> tuple[str, dict[str, str]] | None:
+    """(key, parameters) of a message as the code writes it (English), or as it was already
+    given to a reader (French: a page reading the API's answer back)."""
+    for language in ("en", *(other for other in LANGUAGES if other != "en")):
+        for pattern, key in _templates(language):
+            match = pattern.fullmatch(message)
+            if match:
+                return key, match.groupdict()
+    return None
+
+
+def field_key(message: str) -> str | None:
+    """The catalogue key of a field message, None when the catalogue has none.
+
+        >>> field_key("Longer than maximum length 200.")
+        'field.length_max'
+    """
+    found = _read_back(message)
+    return found[0] if found else None
+
+
+def field_text(language: str | None, message: str) -> str:
+    """An English field message (marshmallow's, a validator's, a service's) in `language`, its
+    parameters kept; a message the catalogue does not know stays as written (a value such as
+    an unknown role name, or a newer service's text).
+
+        >>> field_text("fr", "Missing data for required field.")
+        'Champ obligatoire manquant.'
+    """
+    found = _read_back(message)
+    if found is None:
+        return message
+    key, params = found
+    return text(language, key, **params)
 
 
 _RANGE = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError
 
+from . import i18n
 from .errors import InvalidInput
 
 # Characters that change how a text is laid out or read rather than what it says. A single-line
@@ -39,21 +40,23 @@ class _RefusedCharacters:
     """A marshmallow validator refusing the characters `pattern` matches, naming the first;
     `json_pattern` says the same to OpenAPI readers (the gateway documents it)."""
 
-    def __init__(self, pattern: re.Pattern[str], where: str):
-        self.pattern, self.where = pattern, where
+    def __init__(self, pattern: re.Pattern[str], message_key: str):
+        self.pattern, self.message_key = pattern, message_key
         refused = pattern.pattern[1:-1].encode("unicode_escape").decode("ascii")
         self.json_pattern = "^[^" + re.sub(r"\\x([0-9a-f]{2})", r"\\u00\1", refused) + "]*$"
 
     def __call__(self, value: str) -> str:
         found = self.pattern.search(value) if isinstance(value, str) else None
         if found is not None:
-            raise ValidationError(f"control character U+{ord(found.group()):04X} is not allowed "
-                                  f"in {self.where} (position {found.start() + 1})")
+            # English, as every field message: the gateway answers in the reader's language
+            raise ValidationError(i18n.text("en", self.message_key,
+                                            code=f"{ord(found.group()):04X}",
+                                            position=found.start() + 1))
         return value
 
 
-single_line = _RefusedCharacters(NOT_IN_SINGLE_LINE, "a single-line field")
-multi_line = _RefusedCharacters(NOT_IN_MULTI_LINE, "a text")
+single_line = _RefusedCharacters(NOT_IN_SINGLE_LINE, "field.control_character_single_line")
+multi_line = _RefusedCharacters(NOT_IN_MULTI_LINE, "field.control_character_text")
 
 
 def time_zone(value: str) -> None:

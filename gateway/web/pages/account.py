@@ -13,6 +13,8 @@ from typing import Any
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
+from services.shared import i18n as catalogue
+
 from ...routes.identity import LoginBody, RegisterBody, SecondFactorAnswer
 from .. import i18n
 from ..page import PageCall, page
@@ -25,13 +27,20 @@ FIELD_MESSAGES = {
 }
 
 
+def as_written(problems: Any) -> str:
+    """A field's messages as the code wrote them (English), whatever the language the API
+    answered in: what the pages read to choose their own sentence."""
+    values = problems if isinstance(problems, list) else [problems]
+    return " ".join(catalogue.field_text("en", str(value)) for value in values)
+
+
 def field_errors(call: PageCall, errors: dict[str, Any] | None,
                  keys: dict[str, str] = FIELD_MESSAGES) -> dict[str, str]:
-    """Per-field messages in the reader's language (the schema's English stays in the API);
-    `keys` names each field's catalogue key."""
+    """Per-field messages in the reader's language, the site's own sentences; `keys` names
+    each field's catalogue key."""
     messages = {}
     for name, problems in (errors or {}).items():
-        text = " ".join(problems) if isinstance(problems, list) else str(problems)
+        text = as_written(problems)
         if "required" in text.lower() or "missing" in text.lower():
             messages[name] = call.t("account.field_required")
         else:

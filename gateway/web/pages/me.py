@@ -21,7 +21,7 @@ from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
 from ...routes.identity import EraseBody, PasswordChange, ProfilePatch
 from .. import i18n
 from ..page import PageCall, gather, page
-from .account import field_errors
+from .account import as_written, field_errors
 from .public import LIST_SIZE, category_names, next_href
 
 FEED_QUERY = FeedQuerySchema(only=("cursor",))
@@ -46,7 +46,7 @@ class ProfileForm(ProfilePatch):
 def profile_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]:
     """Field messages in the reader's language; a bio refused for confidential data says so."""
     messages = field_errors(call, errors)
-    text = " ".join(map(str, (errors or {}).get("bio") or []))
+    text = as_written((errors or {}).get("bio") or [])
     if "bio" in messages and "confiden" in text.lower():
         messages["bio"] = call.t("me.bio_confidential")
     elif "bio" in messages:
@@ -185,7 +185,7 @@ class MePages:
     def _password_errors(self, call: PageCall, errors: dict[str, Any]) -> dict[str, str]:
         messages = {}
         for name, problems in errors.items():
-            text = " ".join(map(str, problems if isinstance(problems, list) else [problems]))
+            text = as_written(problems)
             if "required" in text.lower() or "missing" in text.lower():
                 messages[name] = call.t("account.field_required")
             elif name == "current_password" and "throttled" in text:

@@ -19,6 +19,7 @@ from services.conversations.schemas import (
 )
 
 from ..page import PageCall, page
+from .account import as_written
 from .public import next_href
 
 CONVERSATION_PAGE = 200   # messages shown at once (the API's largest page)
@@ -27,11 +28,12 @@ CONVERSATION_PAGE = 200   # messages shown at once (the API's largest page)
 def form_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]:
     messages = {}
     for name, problems in (errors or {}).items():
-        text = " ".join(problems) if isinstance(problems, list) else str(problems)
+        written = as_written(problems).lower()
         messages[name] = call.t("messages.field_required") if (
-            "required" in text.lower() or "missing" in text.lower()
-            or "shorter than minimum" in text.lower()) else call.t(
-            "messages.field_invalid", detail=text)
+            "required" in written or "missing" in written
+            or "shorter than minimum" in written) else call.t(
+            "messages.field_invalid",  # the API's message, in the reader's language
+            detail=" ".join(problems) if isinstance(problems, list) else str(problems))
     return messages
 
 
