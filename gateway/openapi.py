@@ -31,12 +31,18 @@ class ProblemSchema(Schema):
     detail = fields.String()
     instance = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
-                         metadata={"description": "per-field messages (400, 422)"})
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "per-field messages (400, 422): field -> list of messages (a nested "
+                       "object for the fields of a nested object, and for list items by "
+                       "index), in the reader's language like `title` and `detail` (the "
+                       "member's `language`, else `Accept-Language`, else French)",
+        "example": {"title": ["Trop long (200 au plus)."], "body": [
+            "Champ obligatoire manquant."]}})
     errors_i18n = fields.Dict(
         keys=fields.String(), values=fields.Raw(),
-        metadata={"description": "the same per-field messages by language, when the service "
-                  "wrote them in several (`en`, `fr`), e.g. the password estimator's feedback"})
+        metadata={"description": "the same per-field messages in each language (`en`, `fr`), "
+                  "when the service wrote them in several itself, e.g. the password "
+                  "estimator's feedback; `errors` is the reader's"})
     retry_after = fields.Integer(metadata={"description": "seconds (429)"})
     reason = fields.String(metadata={
         "description": "401 for a revoked session: why it ended, as identity recorded it "
@@ -119,7 +125,8 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     operation["parameters"].append({
         "in": "header", "name": "Accept-Language", "required": False,
         "schema": {"type": "string", "maxLength": 200, "example": "fr-FR, en;q=0.8"},
-        "description": "fr | en: the language of error texts (problem+json title and detail) "
+        "description": "fr | en: the language of error texts (problem+json title, detail and "
+                       "per-field errors) "
                        "for anonymous requests; a signed-in member's `language` setting wins; "
                        "French by default"})
     operation["parameters"].append({

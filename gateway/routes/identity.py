@@ -33,8 +33,9 @@ class RegisterBody(Schema):
                                        "more (common and breached passwords, French and English "
                                        "words and names, keyboard rows, your e-mail and name "
                                        "refused); refusals list the estimator's feedback in "
-                                       "`errors.password` and, in French and English, in "
-                                       "`errors_i18n`", "format": "password"})
+                                       "`errors.password` (the reader's language) and, in "
+                                       "French and English, in `errors_i18n`",
+                                       "format": "password"})
     display_name = fields.String(required=True,
                                  validate=[validate.Length(min=2, max=60), single_line])
     customer = fields.Boolean(load_default=False,

@@ -46,13 +46,14 @@ def _iban_in_a_bio(api, identity_events):
     member = api.new_user()
     refused = problem(api.patch("/api/v1/me", user=member,
                                 json={"bio": f"Pour me rembourser : {IBAN}"}), 422)
-    assert refused["errors"]["bio"] == ["contains an IBAN: remove it, it would be public"]
-    assert refused["errors_i18n"]["fr"]["bio"] == [
-        "contient un IBAN : retirez-le, il serait public"]
+    assert refused["errors_i18n"]["en"]["bio"] == [
+        "contains an IBAN: remove it, it would be public"]
+    assert refused["errors"]["bio"] == refused["errors_i18n"]["fr"]["bio"] == [
+        "contient un IBAN : retirez-le, il serait public"]  # the member's language
     assert not any(digits in json.dumps(refused) for digits in IBAN_DIGITS)
     refused = problem(api.patch("/api/v1/me", user=member,
                                 json={"display_name": "Ada 06 12 34 56 78"}), 422)
-    assert "a phone number" in refused["errors"]["display_name"][0]
+    assert "a phone number" in refused["errors_i18n"]["en"]["display_name"][0]
     assert ok(api.get(f"/api/v1/users/{member.id}"))["bio"] == ""
 
     # A clean update afterwards reaches the bank systems: everything before it has too.
@@ -77,7 +78,8 @@ def _iban_in_a_status_note(platform, api, posts_events):
     visible(api, idea["id"])
     refused = problem(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager, json={
         "status": "under_review", "note": f"Refund sent to {IBAN}"}), 422)
-    assert refused["errors"]["note"] == ["contains an IBAN: remove it, it would be public"]
+    assert refused["errors_i18n"]["en"]["note"] == [
+        "contains an IBAN: remove it, it would be public"]
     assert ok(api.get(f"/api/v1/posts/{idea['id']}"))["status"] == "submitted"
 
     ok(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager, json={

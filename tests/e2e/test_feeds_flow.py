@@ -65,7 +65,7 @@ def test_follow_watch_tags_and_mute_shape_the_home_feed(platform, api):
     problem(api.put("/api/v1/me/watching/p-nothing", user=reader), 404)
     # a tag breaking the rule is explained; one written with capitals and spaces is its slug
     rule = problem(api.put("/api/v1/me/following-tags/livret-123456", user=reader), 400)
-    assert "at most 4 digits" in rule["errors"]["tag"][0]
+    assert "au plus 4 chiffres" in rule["errors"]["tag"][0]  # the member's language
     assert ok(api.put("/api/v1/me/following-tags/%C3%89pargne%20Logement", user=reader)) == {
         "tag": "epargne-logement", "following": True}
     unknown = problem(api.put("/api/v1/me/following-categories/nowhere", user=reader), 404)

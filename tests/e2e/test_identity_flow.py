@@ -141,7 +141,7 @@ def test_password_policy_is_enforced(api):
         response = api.post("/api/v1/auth/register", json={
             "email": api.unique_email(), "password": password, "display_name": "Weak"})
         body = _problem(response, 400)
-        assert any(reason in message for message in body["errors"]["password"]), body
+        assert any(reason in message for message in body["errors_i18n"]["en"]["password"]), body
     assert api.post("/api/v1/auth/register", json={
         "email": api.unique_email(), "password": "correct horse battery staple",
         "display_name": "Passphrase"}).status_code == 202
