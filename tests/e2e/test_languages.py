@@ -128,3 +128,58 @@ def test_service_errors_marks_and_agoras_words_in_french_and_in_english(platform
         assert (shown["redacted"], shown["redaction_mark"]) == (True, mark)
     english_reader = ok(api.get(f"/api/v1/posts/{held['id']}", user=english))
     assert english_reader["redaction_mark"] == "edited by the community managers"
+
+
+BAD_POST = {"kind": "sondage", "title": "x" * 200 + "\x07", "category": "cards",
+            "tags": ["e" * 41], "couleur": "bleu"}  # no body
+FIELD_ERRORS = {
+    "fr": {"kind": ["Doit être l'une des valeurs : question, idea, discussion, article."],
+           "title": ["La longueur doit être comprise entre 3 et 200.",
+                     "caractère de contrôle U+0007 refusé dans un champ d'une seule ligne "
+                     "(position 201)"],
+           "body": ["Champ obligatoire manquant."],
+           "tags": {"0": ["une étiquette a au plus 40 caractères"]},
+           "couleur": ["Champ inconnu."]},
+    "en": {"kind": ["Must be one of: question, idea, discussion, article."],
+           "title": ["Length must be between 3 and 200.",
+                     "control character U+0007 is not allowed in a single-line field "
+                     "(position 201)"],
+           "body": ["Missing data for required field."],
+           "tags": {"0": ["a tag has at most 40 characters"]},
+           "couleur": ["Unknown field."]}}
+
+
+def test_the_same_bad_request_gets_its_field_errors_in_french_and_in_english(platform, api):
+    """Per-field messages (marshmallow's and the project's validators', at the gateway and in a
+    service) in the reader's language, in the same shape: field -> list of messages."""
+    french, english = api.new_user(), api.new_user()
+    ok(api.patch("/api/v1/me", user=english, json={"language": "en"}))
+    api.login(english)  # tokens issued from now on carry the language
+    unknown = f"nulle-part-{uuid.uuid4().hex[:6]}"
+    for user, language, category in (
+            (french, "fr", f"catégorie introuvable : '{unknown}' ; choisissez-en une de "
+                           "GET /api/v1/categories"),
+            (english, "en", f"no such category: '{unknown}'; choose one of "
+                            "GET /api/v1/categories")):
+        refused = problem(api.post("/api/v1/posts", user=user, json=BAD_POST), 400)
+        assert refused["errors"] == FIELD_ERRORS[language]
+        assert refused["title"] == {"fr": "Requête invalide", "en": "Bad Request"}[language]
+        # a field error written by the service (after the gateway's checks passed)
+        elsewhere = problem(api.post("/api/v1/posts", user=user, json={
+            "kind": "question", "title": "Où poster ?", "body": "Ici ?", "category": unknown}),
+            422)
+        assert elsewhere["errors"] == {"category": [category]}
+
+    # anonymous: Accept-Language, else French
+    registration = {"email": "pas une adresse", "password": "x" * 1025}
+    for headers, expected in (({}, {"email": ["Ce n'est pas une adresse e-mail valide."],
+                                    "password": ["La longueur doit être comprise entre 1 et "
+                                                 "1024."],
+                                    "display_name": ["Champ obligatoire manquant."]}),
+                              ({"Accept-Language": "en-GB, fr;q=0.5"}, {
+                                  "email": ["Not a valid email address."],
+                                  "password": ["Length must be between 1 and 1024."],
+                                  "display_name": ["Missing data for required field."]})):
+        refused = problem(api.post("/api/v1/auth/register", json=registration,
+                                   headers=headers), 400)
+        assert refused["errors"] == expected

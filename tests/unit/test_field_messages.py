@@ -58,7 +58,7 @@ def _written_messages() -> Iterator[tuple[str, str]]:
                             ast.unparse(function).startswith("validate."):
                         yield where, keyword.value
             elif isinstance(node, ast.Dict):
-                for key, value in zip(node.keys, node.values):
+                for key, value in zip(node.keys, node.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "fields":
                         for messages in _field_lists(value):
                             for message in messages.elts:
@@ -107,7 +107,7 @@ def _field_messages(field: fields.Field, seen: set[int]) -> Iterator[str]:
                 validator(value)
             except ValidationError as error:
                 yield from _flattened(error.messages)
-            except Exception:  # noqa: BLE001 - a value this validator cannot compare
+            except Exception:  # a value this validator cannot compare (TypeError...)
                 continue
     for inner in (getattr(field, "inner", None), getattr(field, "key_field", None),
                   getattr(field, "value_field", None)):
