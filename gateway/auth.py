@@ -39,9 +39,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nameko.extensions import DependencyProvider
 
-from services.identity.keys import read_key
 from services.shared.envelope import utc_now
 from services.shared.errors import Forbidden, Unauthenticated, session_revoked
+from services.shared.key_files import read_key
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,12 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 
+from services.shared.key_files import read_key
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 from services.shared.throttle import ThrottlePolicy
 
 from .accounts import Accounts, Passwords, TokenIssuer, ensure_indexes
-from .keys import MFA_KEY_NAME, read_key
+from .keys import MFA_KEY_NAME
 from .mfa import CHALLENGE_SECONDS, SecretBox
 
 

@@ -3,6 +3,8 @@ with the public key. Production keys come from a secret (AGORA_JWT_PRIVATE_KEY_F
 AGORA_JWT_PUBLIC_KEY_FILE); for local use and tests:
 
     python -m services.identity.keys .state/keys     # jwt-private.pem, jwt-public.pem, mfa.key
+
+Reading the configured keys (identity's and the gateway's) is services/shared/key_files.py.
 """
 from __future__ import annotations
 
@@ -12,8 +14,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-ROOT = Path(__file__).resolve().parents[2]
 
 PRIVATE_NAME = "jwt-private.pem"
 PUBLIC_NAME = "jwt-public.pem"
@@ -54,23 +54,6 @@ def generate_mfa_key(directory: str | Path) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(SecretBox.generate_key())
     return path
-
-
-def read_key(inline: str | None, path: str | None, what: str) -> bytes:
-    """A PEM key from inline text (env) or a file (relative paths are relative to the repo)."""
-    if inline:
-        return inline.encode() if isinstance(inline, str) else inline
-    if not path:
-        raise RuntimeError(f"no {what} configured")
-    file = Path(path)
-    if not file.is_absolute():
-        file = ROOT / file
-    try:
-        return file.read_bytes()
-    except OSError as error:
-        raise RuntimeError(
-            f"cannot read the {what} at {file} ({error.strerror}); for local use run "
-            "`dev/platform.sh up` (or `python -m services.identity.keys .state/keys`)") from None
 
 
 if __name__ == "__main__":
