@@ -136,15 +136,10 @@ test: infra tools assets browser ## run every test (unit, integration, e2e, k8s)
 	exit $$rc
 
 up: infra assets ## start the whole platform (infra, services, gateway, demo data)
-	@if [ -f $(PLATFORM) ]; then \
-	  $(with_stack_env) bash $(PLATFORM) up; \
-	else \
-	  echo "make up: $(PLATFORM) does not exist yet — only the infrastructure is running:"; \
-	  $(STACK) env; \
-	fi
+	@$(with_stack_env) bash $(PLATFORM) up
 
 down: ## stop the platform and the local stack (leaves external AMQP_URI / MONGO_URI alone)
-	@if [ -f $(PLATFORM) ]; then bash $(PLATFORM) down; fi
+	@bash $(PLATFORM) down
 	@$(STACK) down
 
 bench: infra ## run the benchmarks (bench/; not part of the tests); BENCH="load --quick" picks one

@@ -30,10 +30,6 @@ class Plan:
     def field(self) -> str:
         return self.sort[0][0]
 
-    @property
-    def direction(self) -> int:
-        return self.sort[0][1]
-
 
 def plan_posts(query: dict[str, Any]) -> Plan:
     """`query` is validated input (PostListQuerySchema)."""

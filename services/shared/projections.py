@@ -111,9 +111,6 @@ class Projection:
 
         return decorate
 
-    def handles(self, event_type: str) -> bool:
-        return event_type in self._handlers
-
     def handlers_for(self, event_type: str) -> Handler | None:
         return self._handlers.get(event_type)
 
