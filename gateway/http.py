@@ -1,15 +1,17 @@
 """`@route`: one decorator gives every gateway route the same auth, validation, errors, metrics,
 idempotency and OpenAPI entry.
 
-    @route("POST", "/api/v1/posts", auth="member", body=NewPost, response=Post, status=201,
-           summary="Submit a post", tags=["posts"])
-    def submit_post(self, call: Call):
-        return self.posts.submit(call.actor, call.body)
+    @route("POST", "/api/v1/posts", auth="member", body=PostCreateSchema, response=Post,
+           status=201, tags=["posts"])
+    def create_post(self, call: Call):
+        '''Submit a post'''
+        return self.posts.create_post(call.actor, call.body)
 
 The handler gets a `Call` (actor, validated `path`/`query`/`body`, `request_id`, client address,
 the raw werkzeug `request`) and returns a JSON-safe value (sent with `status`, dumped through
 `response` when given), a `Reply` (other status/headers), or a werkzeug `Response` as is. It
-makes *one* RPC (DESIGN.md perf floors). Whatever it raises — kit errors, nameko `RemoteError`s,
+makes *one* RPC (a request is one hop to the service that owns the data: no chains of calls
+that add up their latencies). Whatever it raises — kit errors, nameko `RemoteError`s,
 an RPC timeout — becomes problem+json through `gateway/errors.py`.
 
 What `@route` does, in order, for every request:

@@ -1,7 +1,7 @@
 """Root test configuration: real RabbitMQ and MongoDB over the network, isolated per test.
 
 eventlet must patch the standard library before anything imports sockets, or nameko containers
-hang (DESIGN.md pitfalls) — hence the first statement below.
+hang — hence the first statement below.
 """
 import eventlet
 

@@ -39,7 +39,7 @@ POST_PAIR_PATH = path_schema(id=ids.POST, target_id=ids.POST)
 TAGS = ["posts"]
 
 
-# -- responses (every key the posts presenters produce; tests/unit/test_posts_gateway.py) -----
+# -- responses (every key the posts presenters produce; tests/unit/test_posts_contracts.py) ---
 
 
 class Review(Schema):

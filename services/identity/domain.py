@@ -66,7 +66,7 @@ def account_stream(user_id: str) -> str:
 
     Kept apart from `user-<id>` so that each stream is entirely public or entirely private: a
     consumer of identity.events sees every version of the streams it receives, without gaps
-    that private events would leave (per-stream ordering, DESIGN.md invariant 5)."""
+    that private events would leave (consumers check each stream's versions to keep its order)."""
     return f"account-{user_id}"
 
 

@@ -2,7 +2,8 @@
 
 Public events (`identity.events`, which other bank systems bind to) carry no e-mail and no
 password material; the e-mail travels only in `identity.contact_changed` and session/password
-facts only in private events (`identity.private`), per DESIGN.md invariant 8.
+facts only in private events (`identity.private`): sensitive data never travels on an exchange
+that other bank systems can bind to (docs/architecture.md, "Events on the wire").
 """
 from __future__ import annotations
 

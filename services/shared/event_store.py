@@ -3,8 +3,9 @@
 One document per *commit* (the new events of one stream from one command), inserted atomically.
 Optimistic concurrency comes from a unique index on (stream_id, version): two writers that loaded
 the same stream version try to insert the same key and the second gets `ConcurrencyConflict`. No
-multi-document transaction is needed (DESIGN.md invariant 1). The commit document is also the
-outbox entry (`pending: true` until the relay has published it, invariant 3).
+multi-document transaction is needed (they are not available everywhere this runs). The commit
+document is also the outbox entry (`pending: true` until the relay has published it), so every
+committed event is published at least once, also after a crash between commit and publish.
 
 Every commit gets a `position` from a counter, giving replays one total order that respects each
 stream's order (a later version can only be written after the earlier commit is visible).

@@ -3,7 +3,8 @@
 Each event type has one marshmallow schema per payload version. Producers always write the
 latest version; consumers and projections read any stored version, upcast step by step to the
 latest. Events marked ``private`` are published on ``<service>.private``, never on the public
-``<service>.events`` exchange that other bank systems bind to (DESIGN.md invariant 8).
+``<service>.events`` exchange that other bank systems bind to (docs/architecture.md, "Events on
+the wire").
 
 Example::
 
