@@ -12,8 +12,7 @@ from selenium.webdriver.common.keys import Keys
 
 from services.shared.gateway_client import TotpDevice
 
-from ..e2e.test_moderation_flow import IBAN, IBAN_DIGITS, queued
-from ..e2e.test_posts_flow import staff, submit, visible
+from ..e2e.steps import IBAN, IBAN_DIGITS, queued, staff, submit, visible
 from .conftest import Site
 
 MORE_PAGES = 10

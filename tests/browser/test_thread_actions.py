@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from ..e2e.test_posts_flow import ok, reply_visible, visible
+from ..e2e.steps import ok, reply_visible, visible
 
 
 def _question(api, asker):

@@ -7,6 +7,10 @@ import os
 
 import pytest
 
+from services.identity.admin import enrol_demo_second_factor
+from services.posts import demo
+from services.shared import demo_seed
+
 from ..platform import (  # noqa: F401
     CORS_ORIGIN,
     PASSWORD,
@@ -22,9 +26,36 @@ from ..platform import (  # noqa: F401
     new_address,
     running,
 )
+from .steps import ok
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def conversations_db(platform, mongo_client):
+    return mongo_client[f"{platform.db_prefix}_conversations"]
+
+
+@pytest.fixture
+def demo_api(platform, api):
+    """The demo accounts of the seeder, registered in this test session's platform."""
+    client = demo_seed.DemoApi(platform.base_url)
+    for email in [demo.ADMIN, demo.CM, demo.ADVISOR, *demo.MEMBERS]:
+        response = api.post("/api/v1/auth/register", json={
+            "email": email, "password": demo_seed.DEMO_PASSWORD,
+            "display_name": email.split("@")[0]})
+        assert response.status_code == 202, response.text
+        user_id = client.user_id(email)
+        role = {demo.CM: "community_manager", demo.ADVISOR: "advisor",
+                demo.ADMIN: "admin"}.get(email)
+        if role:
+            ok(api.put(f"/api/v1/users/{user_id}/roles", user=platform.admin,
+                       json={"roles": [role]}))
+            # as `agora seed-demo` does: demo staff log in with the demo TOTP secret
+            enrol_demo_second_factor(email, demo_seed.DEMO_TOTP_SECRET, platform.identity_config)
+            client.login(email)
+    return client

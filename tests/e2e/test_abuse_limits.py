@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from ..conftest import wait_for
 from .conftest import PASSWORD, REGISTER_ADDRESS_LIMIT
-from .test_moderation_flow import queued
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .steps import ok, problem, queued, staff, submit, visible
 
 
 def _flag(api, user, post_id, reason="abusive"):

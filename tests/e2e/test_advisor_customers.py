@@ -4,11 +4,10 @@ e-mail (GET /users?email=), and every such lookup is audited as a privileged rea
 from __future__ import annotations
 
 from ..conftest import wait_for
-from .test_conversations_flow import conversations_db  # noqa: F401 - fixture
-from .test_posts_flow import ok, problem, reply_visible, staff, submit, visible
+from .steps import ok, problem, reply_visible, staff, submit, visible
 
 
-def assign(platform, api, conversations_db, customer, advisor):  # noqa: F811
+def assign(platform, api, conversations_db, customer, advisor):
     ok(api.put(f"/api/v1/users/{customer.id}/advisor", user=platform.admin,
                json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
     wait_for(lambda: (conversations_db["members"].find_one({"_id": customer.id}) or {})
@@ -16,7 +15,7 @@ def assign(platform, api, conversations_db, customer, advisor):  # noqa: F811
 
 
 def test_an_advisor_sees_each_customer_with_open_conversations_and_public_activity(
-        platform, api, conversations_db):  # noqa: F811
+        platform, api, conversations_db):
     advisor, other_advisor = staff(platform, "advisor"), staff(platform, "advisor")
     first, second, third = (api.new_user(customer=True) for _ in range(3))
     stranger = api.new_user(customer=True)
@@ -83,7 +82,7 @@ def test_an_advisor_sees_each_customer_with_open_conversations_and_public_activi
 
 
 def test_admins_look_members_up_by_email_to_assign_advisors_and_each_lookup_is_audited(
-        platform, api, mongo_client, conversations_db):  # noqa: F811
+        platform, api, mongo_client, conversations_db):
     admin, advisor = platform.admin, staff(platform, "advisor")
     customer, member = api.new_user(customer=True), api.new_user()
     identity_db = mongo_client[f"{platform.db_prefix}_identity"]

@@ -11,7 +11,7 @@ from services.shared.members import ERASED_DISPLAY_NAME
 
 from ..conftest import wait_for
 from .conftest import PASSWORD
-from .test_posts_flow import ok, problem, reply_visible, staff, submit, visible
+from .steps import ok, problem, reply_visible, staff, submit, visible
 
 HEX = re.compile(r"^#[0-9a-f]{6}$")
 

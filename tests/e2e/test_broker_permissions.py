@@ -17,10 +17,9 @@ from pika.exceptions import ChannelClosedByBroker
 from services.shared import broker_permissions as broker
 
 from ..conftest import AMQP_URI, RABBIT_MANAGEMENT_URI, wait_for
+from .clients import LiveClient
 from .conftest import Platform, _with_vhost, running
-from .test_conversations_flow import customer_with_advisor
-from .test_live_events import LiveClient
-from .test_posts_flow import ok, staff, submit, visible
+from .steps import customer_with_advisor, ok, staff, submit, visible
 
 
 class RestrictedPlatform(Platform):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from ..conftest import wait_for
-from .test_posts_flow import ok, problem, submit, visible
+from .steps import ok, problem, submit, visible
 
 
 def test_admins_manage_the_category_list_in_french_and_english(platform, api):

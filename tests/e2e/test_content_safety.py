@@ -7,8 +7,8 @@ import json
 from contextlib import closing
 
 from ..conftest import wait_for
-from .test_identity_events import Subscriber
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .clients import Subscriber
+from .steps import ok, problem, staff, submit, visible
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 IBAN_DIGITS = ("3000 6000", "30006000", "7890")

@@ -9,9 +9,8 @@ import uuid
 import pytest
 
 from ..conftest import wait_for
-from .test_identity_events import Subscriber
-from .test_posts_demo import demo_api  # noqa: F401 - fixture
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .clients import Subscriber
+from .steps import customer_with_advisor, ok, problem, staff, submit, visible
 
 
 @pytest.fixture
@@ -20,23 +19,6 @@ def bank_system(platform):
     subscriber = Subscriber(platform.amqp_uri, "conversations.events", "#")
     yield subscriber
     subscriber.close()
-
-
-@pytest.fixture
-def conversations_db(platform, mongo_client):
-    return mongo_client[f"{platform.db_prefix}_conversations"]
-
-
-def customer_with_advisor(platform, api, conversations_db):
-    """A customer assigned to a fresh advisor, once conversations has learnt it (identity's
-    public `identity.advisor_assigned`)."""
-    advisor = staff(platform, "advisor")
-    member = api.new_user(customer=True)
-    ok(api.put(f"/api/v1/users/{member.id}/advisor", user=platform.admin,
-               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
-    wait_for(lambda: (conversations_db["members"].find_one({"_id": member.id}) or {})
-             .get("advisor_id") == advisor.id, timeout=20, message="advisor known")
-    return member, advisor
 
 
 def test_member_and_advisor_talk_privately_and_nothing_leaks(platform, api, bank_system,
@@ -199,7 +181,7 @@ def test_social_mentions_become_one_case_per_member(platform, api, conversations
     ok(api.get(f"/api/v1/conversations/{stranger['conversation_id']}", user=staff(platform)))
 
 
-def test_demo_conversations(platform, api, demo_api, conversations_db,  # noqa: F811
+def test_demo_conversations(platform, api, demo_api, conversations_db,
                             monkeypatch):
     from services.conversations import demo
 

@@ -8,7 +8,7 @@ import time
 
 from ..conftest import wait_for
 from .conftest import PASSWORD
-from .test_posts_flow import problem
+from .steps import problem
 
 
 def test_weak_passwords_are_refused_with_the_estimators_feedback_in_english_and_french(api):

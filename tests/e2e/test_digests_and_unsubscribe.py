@@ -11,8 +11,7 @@ from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 from ..conftest import wait_for
-from .test_notifications_flow import mail, notified
-from .test_posts_flow import ok, problem, reply_visible, submit, visible
+from .steps import mail, notified, ok, problem, reply_visible, submit, visible
 
 PREFS = "/api/v1/me/notification-preferences"
 

@@ -3,29 +3,19 @@ FEEDS_PULL_THRESHOLD=2: an author with 3 followers is merged on read)."""
 from __future__ import annotations
 
 from ..conftest import wait_for
-from .test_moderation_flow import queued
-from .test_posts_flow import ok, problem, staff, submit, visible
-
-
-def feed(api, path, user=None, **params):
-    return ok(api.get(path, user=user, params=params or None))
-
-
-def feed_ids(api, path, user=None, **params):
-    return [item["id"] for item in feed(api, path, user, **params)["items"]]
-
-
-def home_ids(api, user):
-    return feed_ids(api, "/api/v1/feeds/home", user, limit=100)
-
-
-def in_home(api, user, item_id, present=True):
-    wait_for(lambda: (item_id in home_ids(api, user)) == present, timeout=20,
-             message=f"{item_id} {'in' if present else 'out of'} the home feed")
-
-
-def follow(api, follower, followee):
-    return ok(api.put(f"/api/v1/me/following/{followee.id}", user=follower))
+from .steps import (
+    feed,
+    feed_ids,
+    follow,
+    home_ids,
+    in_home,
+    ok,
+    problem,
+    queued,
+    staff,
+    submit,
+    visible,
+)
 
 
 def test_follow_watch_tags_and_mute_shape_the_home_feed(platform, api):

@@ -4,7 +4,7 @@ response-time target; `waiting` counts what the filter shows."""
 from __future__ import annotations
 
 from ..conftest import wait_for
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .steps import ok, problem, staff, submit, visible
 
 
 def flags_queue(api, manager):

@@ -10,7 +10,7 @@ import pytest
 from services.shared import ids
 
 from ..conftest import wait_for
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .steps import ok, problem, staff, submit, visible
 
 
 @pytest.fixture(scope="module")

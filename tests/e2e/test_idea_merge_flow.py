@@ -4,9 +4,10 @@ duplicate's page says it was merged, with a link to the idea that carries on."""
 from __future__ import annotations
 
 from ..conftest import wait_for
-from .test_notifications_flow import mail, notified
-from .test_posts_flow import (
+from .steps import (
     authors_vote_counted,
+    mail,
+    notified,
     ok,
     problem,
     reply_visible,

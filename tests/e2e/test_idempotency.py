@@ -15,9 +15,7 @@ from services.identity.domain import REGISTRATION_ATTEMPTED, account_stream
 
 from ..conftest import wait_for
 from .conftest import PASSWORD, new_address
-from .test_conversations_flow import customer_with_advisor
-from .test_moderation_flow import queued
-from .test_posts_flow import ok, reply_visible, staff, visible
+from .steps import customer_with_advisor, ok, queued, reply_visible, staff, visible
 
 pytestmark = pytest.mark.e2e
 

@@ -2,38 +2,11 @@
 import json
 import uuid
 
-import pika
 import pytest
 
 from ..conftest import wait_for
+from .clients import Subscriber
 from .conftest import PASSWORD
-
-
-class Subscriber:
-    """A bank system's own queue bound to an exchange (it declares nothing of ours but the
-    exchange, with the same arguments, in case it binds before the first event)."""
-
-    def __init__(self, amqp_uri, exchange, routing_key="#"):
-        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-        self.channel = self.connection.channel()
-        self.channel.exchange_declare(exchange, "topic", durable=True)
-        self.queue = f"bank-system-{uuid.uuid4().hex[:8]}"
-        self.channel.queue_declare(self.queue, exclusive=True)
-        self.channel.queue_bind(self.queue, exchange, routing_key=routing_key)
-        self.received = []
-
-    def drain(self):
-        while True:
-            method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
-            if method is None:
-                return self.received
-            self.received.append((method.routing_key, properties, json.loads(body)))
-
-    def find(self, predicate):
-        return next((item for item in self.drain() if predicate(item)), None)
-
-    def close(self):
-        self.connection.close()
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 from services.shared.members import ERASED_DISPLAY_NAME
 
 from ..conftest import wait_for
+from .clients import Subscriber
 from .conftest import PASSWORD
-from .test_identity_events import Subscriber
 
 
 @pytest.fixture

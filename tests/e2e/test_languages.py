@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 
 from ..conftest import wait_for
-from .test_notifications_flow import mail, notified
-from .test_posts_flow import ok, problem, reply_visible, submit, visible
+from .steps import mail, notified, ok, problem, reply_visible, submit, visible
 
 MISSING = f"/api/v1/posts/p{uuid.uuid4().hex[:20]}/vote"
 

@@ -3,67 +3,14 @@ with a second gateway replica: each member gets their own events, whichever repl
 stream, and never another member's; a revoked session's stream is closed."""
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 
 import pytest
-import requests
 
 from ..conftest import wait_for
+from .clients import LiveClient
 from .conftest import Process, find_free_port
-from .test_conversations_flow import conversations_db, customer_with_advisor  # noqa: F401
-from .test_posts_flow import ok, problem, submit, visible
-
-
-class LiveClient:
-    """An SSE client reading one stream in the background: `frames` is every (event, data)."""
-
-    def __init__(self, base_url: str, user, last_event_id: str | None = None):
-        headers = {"Accept": "text/event-stream", "X-Forwarded-For": user.address,
-                   "Authorization": f"Bearer {user.access_token}"}
-        if last_event_id:
-            headers["Last-Event-ID"] = last_event_id
-        self.response = requests.get(f"{base_url}/api/v1/me/events", headers=headers,
-                                     stream=True, timeout=(5, 60))
-        assert self.response.status_code == 200, self.response.text
-        assert self.response.headers["Content-Type"].startswith("text/event-stream")
-        assert self.response.headers["Cache-Control"] == "no-store"
-        self.frames: list[tuple[str, dict, str | None]] = []
-        self.ended = threading.Event()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        kind, data, event_id = None, None, None
-        try:
-            for line in self.response.iter_lines(chunk_size=1, decode_unicode=True):
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: "):
-                    data = json.loads(line[6:])
-                elif line.startswith("id: "):
-                    event_id = line[4:]
-                elif line == "" and kind:
-                    self.frames.append((kind, data, event_id))
-                    kind, data, event_id = None, None, None
-        except (requests.RequestException, OSError, ValueError, AttributeError):  # closed by us
-            pass
-        finally:
-            self.ended.set()
-
-    def of(self, kind: str) -> list[dict]:
-        return [data for event, data, _ in self.frames if event == kind]
-
-    def wait(self, kind: str, message: str, **match):
-        def found():  # in a list: an empty `data` ({}) is a frame too
-            return [data for data in self.of(kind)
-                    if all(data.get(k) == v for k, v in match.items())][:1]
-        return wait_for(found, timeout=20, message=message)[0]
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.response.close()
+from .steps import customer_with_advisor, ok, problem, submit, visible
 
 
 @pytest.fixture
@@ -88,7 +35,7 @@ def streams():
 
 
 def test_each_member_gets_only_their_own_events_on_any_replica(
-        platform, api, second_gateway, streams, conversations_db):  # noqa: F811
+        platform, api, second_gateway, streams, conversations_db):
     member, advisor = customer_with_advisor(platform, api, conversations_db)
     other, helper = api.new_user(), api.new_user()
     question = submit(api, member, title="Plafond de ma carte en voyage")

@@ -3,8 +3,7 @@ item waits, the detector's findings to highlight, each item's target, and an ETa
 console polling the queue is answered 304 until the queue changes."""
 from __future__ import annotations
 
-from .test_moderation_flow import IBAN, queued
-from .test_posts_flow import ok, problem, staff, submit
+from .steps import IBAN, ok, problem, queued, staff, submit
 
 
 def test_the_queue_filters_by_reason_locates_findings_and_answers_304_until_it_changes(

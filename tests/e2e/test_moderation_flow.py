@@ -8,10 +8,7 @@ import pytest
 
 from ..conftest import wait_for
 from ..integration.posts.fixtures import public_subscriber
-from .test_posts_flow import ok, problem, staff, submit, visible
-
-IBAN = "FR76 3000 6000 0112 3456 7890 189"
-IBAN_DIGITS = "3000 6000 0112 3456 7890"
+from .steps import IBAN, IBAN_DIGITS, ok, problem, queued, staff, submit, visible
 
 
 @pytest.fixture
@@ -19,14 +16,6 @@ def bank_system(platform):
     received, close = public_subscriber(platform.amqp_uri)
     yield received
     close()
-
-
-def queued(api, manager, target_id):
-    def find():
-        items = ok(api.get("/api/v1/moderation/queue", user=manager,
-                           params={"limit": 200}))["items"]
-        return next((item for item in items if item["target_id"] == target_id), None)
-    return wait_for(find, timeout=20, message=f"{target_id} in the moderation queue")
 
 
 def test_a_question_with_an_iban_is_held_redacted_and_the_original_kept_only_in_the_audit(

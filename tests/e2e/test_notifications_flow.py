@@ -5,29 +5,21 @@ from __future__ import annotations
 import json
 import uuid
 
-from ..conftest import wait_for
-from .test_conversations_flow import customer_with_advisor
-from .test_feeds_flow import follow, in_home
-from .test_moderation_flow import queued
-from .test_posts_flow import ok, problem, reply_visible, staff, submit, visible
-
-
-def inbox(api, user, **params):
-    return ok(api.get("/api/v1/me/notifications", user=user, params=params or None))
-
-
-def notified(api, user, kind, **match):
-    def find():
-        return next((n for n in inbox(api, user, limit=100)["items"] if n["type"] == kind
-                     and all(n.get(k) == v for k, v in match.items())), None)
-    return wait_for(find, timeout=20, message=f"a {kind} notification for {user.email}")
-
-
-def mail(platform, user, containing):
-    def find():
-        return next((m for m in platform.mailsink.messages(to=user.email)
-                     if containing in m["Subject"] + m.get_content()), None)
-    return wait_for(find, timeout=20, message=f"an e-mail to {user.email} about {containing!r}")
+from .steps import (
+    customer_with_advisor,
+    follow,
+    in_home,
+    inbox,
+    mail,
+    notified,
+    ok,
+    problem,
+    queued,
+    reply_visible,
+    staff,
+    submit,
+    visible,
+)
 
 
 def test_follow_approve_answer_accept_notify_in_app_and_by_email(platform, api):

@@ -1,34 +1,11 @@
 """The demo content of posts and moderation (`agora seed-demo` -> services/posts/demo.py)."""
 import pytest
 
-from services.identity.admin import enrol_demo_second_factor
 from services.posts import demo
 
 from ..conftest import wait_for
-from .test_posts_flow import ok
 
 demo_seed = pytest.importorskip("services.shared.demo_seed")
-
-
-@pytest.fixture
-def demo_api(platform, api):
-    """The demo accounts of the seeder, registered in this test session's platform."""
-    client = demo_seed.DemoApi(platform.base_url)
-    for email in [demo.ADMIN, demo.CM, demo.ADVISOR, *demo.MEMBERS]:
-        response = api.post("/api/v1/auth/register", json={
-            "email": email, "password": demo_seed.DEMO_PASSWORD,
-            "display_name": email.split("@")[0]})
-        assert response.status_code == 202, response.text
-        user_id = client.user_id(email)
-        role = {demo.CM: "community_manager", demo.ADVISOR: "advisor",
-                demo.ADMIN: "admin"}.get(email)
-        if role:
-            ok(api.put(f"/api/v1/users/{user_id}/roles", user=platform.admin,
-                       json={"roles": [role]}))
-            # as `agora seed-demo` does: demo staff log in with the demo TOTP secret
-            enrol_demo_second_factor(email, demo_seed.DEMO_TOTP_SECRET, platform.identity_config)
-            client.login(email)
-    return client
 
 
 def test_demo_content_has_questions_ideas_with_votes_and_statuses_and_a_held_item(demo_api):

@@ -1,73 +1,12 @@
-"""Posts through the gateway against the running processes (posts, moderation, identity, gateway).
-
-Helpers here are shared with test_moderation_flow.py.
-"""
+"""Posts through the gateway against the running processes (posts, moderation, identity,
+gateway)."""
 from __future__ import annotations
 
 import uuid
 
 import eventlet
 
-from ..conftest import wait_for
-
-PROBLEM = "application/problem+json"
-
-
-def problem(response, status):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith(PROBLEM), response.headers
-    body = response.json()
-    assert body["status"] == status and body["type"].startswith("urn:agora:problem:")
-    return body
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json() if response.content else None
-
-
-def staff(platform, role="community_manager"):
-    user = platform.api.new_user()
-    platform.api.grant(platform.admin, user, role)
-    return user
-
-
-def submit(api, user, kind="question", **fields):
-    body = {"kind": kind, "title": fields.pop("title", f"A {kind} about my card"),
-            "body": fields.pop("body", "How do I raise my card's payment limit?"),
-            "category": fields.pop("category", "cards"), **fields}
-    return ok(api.post("/api/v1/posts", user=user, json=body), 201)
-
-
-def visible(api, post_id, user=None, revision=None):
-    """Wait until the post is published (optionally at `revision`) for `user` (anonymous)."""
-    def check():
-        response = api.get(f"/api/v1/posts/{post_id}", user=user)
-        if response.status_code != 200:
-            return None
-        post = response.json()
-        if post["state"] != "published" or (revision and post["revision"] != revision):
-            return None
-        return post
-    return wait_for(check, timeout=20, message=f"post {post_id} published")
-
-
-def authors_vote_counted(api, idea_id, author):
-    """An idea starts with its author's vote, cast once it is published (the own-vote rule):
-    wait for it, so the counts a test checks next are its own."""
-    def counted():
-        idea = ok(api.get(f"/api/v1/posts/{idea_id}", user=author))
-        return idea["my_vote"] and idea
-    return wait_for(counted, timeout=20, message=f"idea {idea_id} counts its author's vote")
-
-
-def reply_visible(api, reply_id):
-    def check():
-        response = api.get(f"/api/v1/replies/{reply_id}")
-        return response.status_code == 200 and response.json()["state"] == "published" \
-            and response.json()
-    return wait_for(check, timeout=20, message=f"reply {reply_id} published")
-
+from .steps import authors_vote_counted, ok, problem, reply_visible, staff, submit, visible
 
 # -- tests ----------------------------------------------------------------------------------------
 

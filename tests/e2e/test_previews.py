@@ -2,7 +2,7 @@
 the renderer published posts use, and the kinds of confidential data that would hold the text."""
 from __future__ import annotations
 
-from .test_posts_flow import ok, problem
+from .steps import ok, problem
 
 
 def test_preview_renders_the_published_markdown_and_names_confidential_kinds(api):

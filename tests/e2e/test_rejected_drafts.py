@@ -3,8 +3,7 @@ draft comes back minus what the detector found, and a PATCH submits it again."""
 from __future__ import annotations
 
 from ..conftest import wait_for
-from .test_moderation_flow import queued
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .steps import ok, problem, queued, staff, submit, visible
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from ..conftest import wait_for
-from .test_posts_flow import ok, problem, reply_visible, submit, visible
+from .steps import ok, problem, reply_visible, submit, visible
 
 
 def marker() -> str:

@@ -11,7 +11,7 @@ from services.shared.gateway_client import TotpDevice
 
 from ..conftest import wait_for
 from .conftest import PASSWORD, User
-from .test_posts_flow import ok, problem
+from .steps import ok, problem
 
 
 def _login(api, user: User, **extra):

@@ -7,7 +7,7 @@ import time
 import uuid
 
 from ..conftest import wait_for
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .steps import ok, problem, staff, submit, visible
 
 STATISTICS = "/api/v1/moderation/sla/statistics"
 

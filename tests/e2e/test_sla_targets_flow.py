@@ -10,9 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from ..conftest import wait_for
-from .test_conversations_flow import conversations_db, customer_with_advisor  # noqa: F401
-from .test_notifications_flow import notified
-from .test_posts_flow import ok, problem, staff, submit, visible
+from .steps import customer_with_advisor, notified, ok, problem, staff, submit, visible
 
 TARGETS = "/api/v1/moderation/sla/targets"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -30,7 +28,7 @@ def clock(api, manager, scope, **match):
 
 
 def test_cms_set_targets_and_every_channel_runs_a_clock_that_alerts(platform, api,
-                                                                    conversations_db):  # noqa: F811
+                                                                    conversations_db):
     manager, member = staff(platform), api.new_user()
     customer, advisor = customer_with_advisor(platform, api, conversations_db)
     category = "sla-" + "".join(chr(97 + int(c, 16)) for c in uuid.uuid4().hex[:8])  # no digits

@@ -7,7 +7,7 @@ import re
 import uuid
 
 from ..conftest import ROOT
-from .test_posts_flow import ok, problem
+from .steps import ok, problem
 
 URL = "/api/v1/channels/social/mentions"
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from ..conftest import wait_for
-from .test_posts_flow import ok, problem, reply_visible, staff, submit, visible
+from .steps import ok, problem, reply_visible, staff, submit, visible
 
 
 def test_a_locked_thread_is_frozen_for_members_and_open_to_cms(platform, api):

@@ -9,9 +9,12 @@ check of the manifests, so they must not pass by being skipped.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,3 +156,76 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
         if op == "DoesNotExist" and key in labels:
             return False
     return True
+
+
+# -- checks shared by Deployments, StatefulSets and Jobs (test_workloads, test_datastores) ---------
+
+# A tag that names one release (semver), never a moving one such as "latest" or "3".
+PINNED_IMAGE = re.compile(r"^[a-z0-9.\-/]+(:\d+\.\d+\.\d+[\w.\-]*|@sha256:[0-9a-f]{64})$")
+
+
+def assert_image_pinned(obj):
+    for c in containers(obj):
+        assert PINNED_IMAGE.match(c["image"]), f"{c['name']}: image {c['image']!r} is not pinned"
+        assert not c["image"].endswith(":latest")
+
+
+def assert_resources(obj):
+    def quantity(value: str) -> float:
+        units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+        for unit, factor in units.items():
+            if str(value).endswith(unit):
+                return float(str(value)[: -len(unit)]) * factor
+        return float(value)
+
+    for c in containers(obj):
+        res = c.get("resources", {})
+        for kind in ("requests", "limits"):
+            for what in ("cpu", "memory"):
+                assert what in res.get(kind, {}), f"{c['name']}: no {kind}.{what}"
+        for what in ("cpu", "memory"):
+            assert quantity(res["requests"][what]) <= quantity(res["limits"][what])
+
+
+def assert_security_context(obj):
+    spec = pod_spec(obj)
+    pod_sc = spec.get("securityContext", {})
+    assert not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC")
+    assert not [v for v in spec.get("volumes", []) if "hostPath" in v], "hostPath volume"
+    for c in containers(obj):
+        sc = c.get("securityContext", {})
+
+        def effective(key, sc=sc):
+            return sc.get(key, pod_sc.get(key))
+
+        assert effective("runAsNonRoot") is True, f"{c['name']}: runAsNonRoot"
+        uid = effective("runAsUser")
+        assert uid is not None and uid != 0, f"{c['name']}: runAsUser"
+        assert sc.get("readOnlyRootFilesystem") is True, f"{c['name']}: readOnlyRootFilesystem"
+        assert sc.get("allowPrivilegeEscalation") is False, f"{c['name']}: allowPrivilegeEscalation"
+        assert sc.get("privileged") in (None, False), f"{c['name']}: privileged"
+        assert sc.get("capabilities", {}).get("drop") == ["ALL"], f"{c['name']}: capabilities.drop"
+        assert not sc.get("capabilities", {}).get("add"), f"{c['name']}: capabilities.add"
+        assert (effective("seccompProfile") or {}).get("type") == "RuntimeDefault", (
+            f"{c['name']}: seccomp"
+        )
+
+
+# -- the secrets script's output (test_secrets_script, test_demo_credentials) ----------------------
+
+SCRIPT = K8S / "scripts" / "create-secrets.py"
+
+
+def generated(env: str, namespace: str) -> dict[str, dict[str, str]]:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--env", env, "--namespace", namespace],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    for item in items:
+        assert item["kind"] == "Secret" and item["metadata"]["namespace"] == namespace
+    return {i["metadata"]["name"]: i["stringData"] for i in items}

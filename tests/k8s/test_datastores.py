@@ -13,8 +13,15 @@ import pytest
 
 from services.shared import broker_permissions
 
-from .conftest import CONSUMERS, K8S, SERVICES, pod_spec
-from .test_workloads import assert_image_pinned, assert_resources, assert_security_context
+from .conftest import (
+    CONSUMERS,
+    K8S,
+    SERVICES,
+    assert_image_pinned,
+    assert_resources,
+    assert_security_context,
+    pod_spec,
+)
 
 pytestmark = pytest.mark.k8s
 

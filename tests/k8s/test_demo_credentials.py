@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import OVERLAYS, Rendered, containers
-from .test_secrets_script import generated
+from .conftest import OVERLAYS, Rendered, containers, generated
 
 pytestmark = pytest.mark.k8s
 

@@ -11,33 +11,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 
 from services.shared import broker_permissions
 
-from .conftest import K8S, OVERLAYS, Rendered, containers, workloads
+from .conftest import OVERLAYS, Rendered, containers, generated, workloads
 
 pytestmark = pytest.mark.k8s
 
-SCRIPT = K8S / "scripts" / "create-secrets.py"
 BANK_OWNED = {"agora-gateway-tls", "agora-service-credentials", "agora-smtp"}
-
-
-def generated(env: str, namespace: str) -> dict[str, dict[str, str]]:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--env", env, "--namespace", namespace],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    items = json.loads(result.stdout)["items"]
-    for item in items:
-        assert item["kind"] == "Secret" and item["metadata"]["namespace"] == namespace
-    return {i["metadata"]["name"]: i["stringData"] for i in items}
 
 
 def references(r: Rendered) -> dict[str, set[str]]:

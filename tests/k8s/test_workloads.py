@@ -19,6 +19,9 @@ from .conftest import (
     OVERLAYS,
     SERVICES,
     Rendered,
+    assert_image_pinned,
+    assert_resources,
+    assert_security_context,
     containers,
     pod_labels,
     pod_spec,
@@ -43,8 +46,6 @@ STANDARD_LABELS = [
     "app.kubernetes.io/version",
     "app.kubernetes.io/managed-by",
 ]
-# A tag that names one release (semver), never a moving one such as "latest" or "3".
-PINNED_IMAGE = re.compile(r"^[a-z0-9.\-/]+(:\d+\.\d+\.\d+[\w.\-]*|@sha256:[0-9a-f]{64})$")
 SECRET_LIKE_NAME = re.compile(
     r"PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|KEY|CREDENTIAL|_URI$|_URL$", re.IGNORECASE
 )
@@ -87,54 +88,7 @@ def image_tag(image: str) -> str:
     return image.rsplit(":", 1)[1] if "@" not in image else image.split("@", 1)[1]
 
 
-# ------------------------------------------------------- checks shared by Deployments and Jobs
-
-
-def assert_image_pinned(obj):
-    for c in containers(obj):
-        assert PINNED_IMAGE.match(c["image"]), f"{c['name']}: image {c['image']!r} is not pinned"
-        assert not c["image"].endswith(":latest")
-
-
-def assert_resources(obj):
-    def quantity(value: str) -> float:
-        units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
-        for unit, factor in units.items():
-            if str(value).endswith(unit):
-                return float(str(value)[: -len(unit)]) * factor
-        return float(value)
-
-    for c in containers(obj):
-        res = c.get("resources", {})
-        for kind in ("requests", "limits"):
-            for what in ("cpu", "memory"):
-                assert what in res.get(kind, {}), f"{c['name']}: no {kind}.{what}"
-        for what in ("cpu", "memory"):
-            assert quantity(res["requests"][what]) <= quantity(res["limits"][what])
-
-
-def assert_security_context(obj):
-    spec = pod_spec(obj)
-    pod_sc = spec.get("securityContext", {})
-    assert not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC")
-    assert not [v for v in spec.get("volumes", []) if "hostPath" in v], "hostPath volume"
-    for c in containers(obj):
-        sc = c.get("securityContext", {})
-
-        def effective(key, sc=sc):
-            return sc.get(key, pod_sc.get(key))
-
-        assert effective("runAsNonRoot") is True, f"{c['name']}: runAsNonRoot"
-        uid = effective("runAsUser")
-        assert uid is not None and uid != 0, f"{c['name']}: runAsUser"
-        assert sc.get("readOnlyRootFilesystem") is True, f"{c['name']}: readOnlyRootFilesystem"
-        assert sc.get("allowPrivilegeEscalation") is False, f"{c['name']}: allowPrivilegeEscalation"
-        assert sc.get("privileged") in (None, False), f"{c['name']}: privileged"
-        assert sc.get("capabilities", {}).get("drop") == ["ALL"], f"{c['name']}: capabilities.drop"
-        assert not sc.get("capabilities", {}).get("add"), f"{c['name']}: capabilities.add"
-        assert (effective("seccompProfile") or {}).get("type") == "RuntimeDefault", (
-            f"{c['name']}: seccomp"
-        )
+# ------------------------------------------------------- checks of Deployments and Jobs
 
 
 def assert_configuration_from_configmaps_and_secrets(r: Rendered, obj):

@@ -23,8 +23,7 @@ from services.posts.schemas import IdeaStatusSchema, PostCreateSchema, PostEditS
 from services.shared.errors import InvalidInput, Unprocessable
 from services.shared.validation import as_single_line, load_input, multi_line, single_line
 
-from .test_identity_domain import user
-from .test_posts_domain import CM, idea
+from .streams import CM, idea, user
 
 pytestmark = pytest.mark.unit
 

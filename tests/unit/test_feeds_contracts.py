@@ -1,10 +1,8 @@
 """Contracts of feeds and notifications with their consumers (pure): every key their presenters
 produce is declared in the gateway's response schemas, and docs/asyncapi.yaml documents every
 event type with its payload fields and the exchange it travels on."""
-from pathlib import Path
 
 import pytest
-import yaml
 
 from gateway.routes import feeds as feeds_routes
 from gateway.routes import notifications as notifications_routes
@@ -13,11 +11,9 @@ from services.notifications import domain as notifications_domain
 from services.notifications import service as notifications_service
 from services.shared.payloads import REGISTRY
 
-from .test_posts_contracts import _check
+from .contracts import assert_declared, assert_documented, asyncapi
 
 pytestmark = pytest.mark.unit
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_feed_items_fit_the_feed_response_schema():
@@ -30,7 +26,7 @@ def test_feed_items_fit_the_feed_response_schema():
              "post_title": "T", "post_kind": "question", "post_author_id": "u1", "ts": 2}
     for item in (post, reply):
         for reasons in (None, ["following:u1"]):
-            _check(timeline.present(item, reasons), feeds_routes.FeedItem)
+            assert_declared(timeline.present(item, reasons), feeds_routes.FeedItem)
     assert timeline.present(post)["redaction_mark"] == "edited by the community managers"
 
 
@@ -41,7 +37,7 @@ def test_notifications_fit_the_inbox_response_schema():
                "title": "T", "status": "planned", "reason": "Spam", "decision": "rejected",
                "channels": {"in_app": True, "email": "daily", "push": True}}
         shown = notifications_service.present(doc, "https://x.test")
-        _check(shown, notifications_routes.Notification)
+        assert_declared(shown, notifications_routes.Notification)
         assert shown["email"] == "daily" and shown["push"] is True
     private = notifications_service.present({"_id": "n", "type": "private_message",
                                              "title": "secret"}, "https://x.test")
@@ -52,17 +48,8 @@ def test_notifications_fit_the_inbox_response_schema():
 
 @pytest.mark.parametrize("service", ["feeds", "notifications"])
 def test_asyncapi_documents_every_event(service):
-    document = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text())
+    document = asyncapi()
     types = [t for t in REGISTRY.event_types() if t.startswith(service + ".")]
     assert types
     for event_type in types:
-        exchange = document["channels"][event_type]["bindings"]["amqp"]["exchange"]["name"]
-        assert exchange == (f"{service}.private" if REGISTRY.is_private(event_type)
-                            else f"{service}.events"), event_type
-        body = document["components"]["messages"][event_type]["payload"]["allOf"][1]
-        schema = REGISTRY.schema(event_type)
-        assert set(body["properties"]["payload"]["properties"]) == set(schema.fields)
-        assert set(body["properties"]["payload"]["required"]) == {
-            name for name, field in schema.fields.items() if field.required}
-        assert body["properties"]["schema_version"]["const"] == \
-            REGISTRY.latest_version(event_type)
+        assert_documented(document, event_type)

@@ -5,27 +5,16 @@ from pathlib import Path
 import pytest
 
 from services.identity import domain, passwords
-from services.shared.envelope import CommandContext, Envelope
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.throttle import ThrottlePolicy, retry_after
 
+from .streams import NOW, envelopes, user
+
 pytestmark = pytest.mark.unit
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ADMIN = {"id": "admin-1", "roles": ["member", "admin"], "kind": "user"}
 MEMBER = {"id": "m-1", "roles": ["member"], "kind": "user"}
 SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
-
-
-def envelopes(events, stream="user-u1", start=1):
-    return [Envelope.new(event, stream_id=stream, stream_version=start + i,
-                         context=CommandContext()) for i, event in enumerate(events)]
-
-
-def user(user_id="u1", customer=False, roles=()):
-    events, _ = domain.register(user_id, f"{user_id}@example.org", f"User {user_id}", customer,
-                                NOW, roles)
-    return domain.fold(envelopes(events, f"user-{user_id}")), events
 
 
 # -- e-mail ---------------------------------------------------------------------------------------
@@ -360,7 +349,6 @@ def test_a_registration_attempt_on_a_taken_address_names_only_its_account():
     [event] = domain.registration_attempted("u1", NOW)
     assert event.type == domain.REGISTRATION_ATTEMPTED
     assert event.payload == {"user_id": "u1", "attempted_at": NOW.isoformat()}
-
 
 
 # -- GDPR erasure -------------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 produce is declared in the gateway's response schemas (a key missing there would be silently
 dropped by the gateway), and docs/asyncapi.yaml documents every event type with its payload
 fields and the exchange it travels on."""
-from pathlib import Path
 
 import pytest
-import yaml
 
 from gateway.routes import moderation as moderation_routes
 from gateway.routes import posts as posts_routes
@@ -14,9 +12,10 @@ from services.moderation import sla
 from services.posts import presenters
 from services.shared.payloads import REGISTRY
 
+from .contracts import assert_declared, assert_documented, asyncapi
+
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parents[2]
 
 FULL_POST = {
     "_id": "p1", "kind": "idea", "state": "published", "author_id": "u1", "category": "app",
@@ -33,21 +32,6 @@ FULL_POST = {
 }
 
 
-def _keys(schema_cls) -> set[str]:
-    return {field.data_key or name for name, field in schema_cls().fields.items()}
-
-
-def _check(output: dict, schema_cls) -> None:
-    assert set(output) <= _keys(schema_cls), set(output) - _keys(schema_cls)
-    for name, field in schema_cls().fields.items():
-        nested = getattr(field, "nested", None) or getattr(getattr(field, "inner", None),
-                                                           "nested", None)
-        value = output.get(field.data_key or name)
-        if nested is not None and isinstance(nested, type) and value:
-            for item in value if isinstance(value, list) else [value]:
-                _check(item, nested)
-
-
 def test_post_presentations_fit_the_post_response_schema():
     author = {"id": "u1", "roles": ["member"]}
     draft = {"revision": 3, "title": "new", "body": "new body"}
@@ -59,16 +43,17 @@ def test_post_presentations_fit_the_post_response_schema():
                                                                  "reason": "Spam"}},
                 {**FULL_POST, "state": "deleted"}):
         for full in (True, False):
-            _check(presenters.post(doc, author, full=full, draft=draft, my_vote=True),
-                   posts_routes.Post)
+            assert_declared(presenters.post(doc, author, full=full, draft=draft, my_vote=True),
+                            posts_routes.Post)
     reply = {"_id": "r1", "post_id": "p1", "kind": "answer", "state": "published",
              "author_id": "u1", "official": True, "accepted": True, "votes": 1, "body": "b",
              "redacted": True, "revision": 1, "pending_edit": {"revision": 2,
                                                                "state": "pending"}}
-    _check(presenters.reply(reply, author, draft=draft, my_vote=False), posts_routes.ReplyOut)
-    _check(presenters.history_entry({"revision": 1, "title": "t", "body": "b",
-                                     "redacted": True, "at": "t", "editor_id": "u"}),
-           posts_routes.Revision)
+    assert_declared(presenters.reply(reply, author, draft=draft, my_vote=False),
+                    posts_routes.ReplyOut)
+    assert_declared(presenters.history_entry({"revision": 1, "title": "t", "body": "b",
+                                              "redacted": True, "at": "t", "editor_id": "u"}),
+                    posts_routes.Revision)
 
 
 def test_moderation_presentations_fit_their_response_schemas():
@@ -82,31 +67,19 @@ def test_moderation_presentations_fit_their_response_schemas():
     presented = moderation_service.present_item(item, 10.0, sla.default_targets({"site": 60}))
     assert presented["findings"] == [{"field": "body", "kind": "iban", "start": 5, "end": 38}]
     assert presented["target_seconds"] == 60 and presented["breached"] is False
-    _check(presented, moderation_routes.Item)
+    assert_declared(presented, moderation_routes.Item)
     audit = {"_id": "e1", "at": "t", "actor_id": "cm", "action": "redact", "target_type": "post",
              "target_id": "p1", "item_id": "p1.r1", "before": {}, "after": {}, "details": {},
              "correlation_id": "r"}
-    _check(moderation_service.present_audit(audit), moderation_routes.AuditEntry)
+    assert_declared(moderation_service.present_audit(audit), moderation_routes.AuditEntry)
     note = {"_id": "n1", "member_id": "m", "note": "x", "at": "t", "by": "cm"}
-    _check(moderation_service.present_note(note), moderation_routes.MemberNote)
+    assert_declared(moderation_service.present_note(note), moderation_routes.MemberNote)
 
 
 def test_asyncapi_documents_every_posts_and_moderation_event():
-    document = yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text())
+    document = asyncapi()
     assert document["asyncapi"].startswith("2.6")
     types = [t for t in REGISTRY.event_types() if t.split(".")[0] in ("posts", "moderation")]
     assert len(types) >= 40
     for event_type in types:
-        channel = document["channels"][event_type]
-        exchange = channel["bindings"]["amqp"]["exchange"]["name"]
-        service = event_type.split(".")[0]
-        expected = f"{service}.private" if REGISTRY.is_private(event_type) else \
-            f"{service}.events"
-        assert exchange == expected, event_type
-        message = document["components"]["messages"][event_type]
-        payload = message["payload"]["allOf"][1]["properties"]["payload"]
-        schema = REGISTRY.schema(event_type)
-        assert set(payload["properties"]) == set(schema.fields), event_type
-        assert set(payload["required"]) == {n for n, f in schema.fields.items() if f.required}
-        assert message["payload"]["allOf"][1]["properties"]["schema_version"]["const"] == \
-            REGISTRY.latest_version(event_type)
+        assert_documented(document, event_type)

@@ -3,61 +3,24 @@ questions, ideas, votes, merges."""
 import pytest
 
 from services.posts import domain
-from services.posts.schemas import PostCreateSchema
-from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.event_store import EventStore  # noqa: F401 - registry import side effects
 from services.shared.payloads import REGISTRY
 
+from .streams import (
+    ADVISOR,
+    AUTHOR,
+    CM,
+    OTHER,
+    POST,
+    Stream,
+    idea,
+    publish,
+    published_post,
+    submitted,
+)
+
 pytestmark = pytest.mark.unit
-
-AUTHOR = {"id": "u-author", "roles": ["member"]}
-OTHER = {"id": "u-other", "roles": ["member"]}
-CM = {"id": "u-cm", "roles": ["member", "community_manager"]}
-ADVISOR = {"id": "u-adv", "roles": ["member", "advisor"]}
-POST = {"kind": "question", "title": "Card limit abroad", "body": "How do I raise it?",
-        "category": "cards", "tags": ["travel"]}
-
-
-class Stream:
-    """An in-memory stream: envelopes as the store would give them back (schemas checked)."""
-
-    def __init__(self, stream_id):
-        self.stream_id = stream_id
-        self.events: list[Envelope] = []
-
-    def append(self, new_events: list[NewEvent]) -> list[Envelope]:
-        added = []
-        for event in new_events:
-            version, payload = REGISTRY.serialize(event.type, event.payload)
-            added.append(Envelope.new(NewEvent(event.type, payload), stream_id=self.stream_id,
-                                      stream_version=len(self.events) + 1,
-                                      context=CommandContext(), schema_version=version))
-            self.events.append(added[-1])
-        return added
-
-    @property
-    def state(self) -> domain.Contribution:
-        return domain.fold(self.events)
-
-
-def submitted(data=POST, actor=AUTHOR, post_id="p1"):
-    stream = Stream(post_id)
-    submission = domain.submit_post(actor, PostCreateSchema().load(data), post_id)
-    stream.append(submission.public)
-    return stream, submission
-
-
-def publish(stream, submission, revision=1):
-    content = submission.content[0].payload
-    stream.append(domain.on_review(stream.state, "approved", "content", revision,
-                                   content=content))
-
-
-def published_post(data=POST, actor=AUTHOR, post_id="p1"):
-    stream, submission = submitted(data, actor, post_id)
-    publish(stream, submission)
-    return stream
 
 
 # -- submitting and publishing ------------------------------------------------------------------
@@ -283,9 +246,6 @@ def test_accepting_an_answer():
 
 
 # -- ideas -------------------------------------------------------------------------------------
-
-def idea(post_id="i1"):
-    return published_post({**POST, "kind": "idea"}, post_id=post_id)
 
 
 def test_idea_status_workflow():

@@ -59,6 +59,14 @@ def _deposited(rm: ReadModels, event: Envelope) -> None:
 PROJECTION = BALANCES
 
 
+def deposit(store, account, cents):
+    """Append one `ledger.deposited` commit to `account` straight into an EventStore (no service):
+    how the projection and replay tests write a log."""
+    return store.append(account, store.stream_version(account),
+                        [NewEvent("ledger.deposited", {"cents": cents, "currency": "EUR"})],
+                        CommandContext())
+
+
 class LedgerService(HealthEndpoints):
     name = "ledger"
     store = EventStoreProvider()

@@ -6,7 +6,6 @@ import eventlet
 import pytest
 from pymongo.errors import OperationFailure
 
-from services.shared.envelope import CommandContext, NewEvent
 from services.shared.event_store import EventStore
 from services.shared.projections import (
     OutOfOrder,
@@ -16,15 +15,9 @@ from services.shared.projections import (
     replay,
 )
 
-from .sample import BALANCES
+from .sample import BALANCES, deposit
 
 pytestmark = pytest.mark.integration
-
-
-def deposit(store, account, cents):
-    return store.append(account, store.stream_version(account),
-                        [NewEvent("ledger.deposited", {"cents": cents, "currency": "EUR"})],
-                        CommandContext())
 
 
 def test_events_applied_out_of_order_are_completed_from_the_log(store):

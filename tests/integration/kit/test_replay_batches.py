@@ -13,8 +13,7 @@ from services.shared.projections import (
     update_versioned,
 )
 
-from .sample import BALANCES
-from .test_projections import deposit
+from .sample import BALANCES, deposit
 
 pytestmark = pytest.mark.integration
 

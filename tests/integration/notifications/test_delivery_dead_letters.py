@@ -14,7 +14,7 @@ from services.shared import cli
 
 from ...conftest import wait_for
 from ..feeds.fixtures import follow, post, published, register
-from .test_notifications_service import mails, notified
+from .deliveries import mails, notified
 
 pytestmark = pytest.mark.integration
 

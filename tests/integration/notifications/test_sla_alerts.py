@@ -3,7 +3,7 @@ import pytest
 
 from ...conftest import wait_for
 from ..feeds.fixtures import actor, admin_actor, post, published, register
-from .test_notifications_service import mails, notified
+from .deliveries import mails, notified
 
 pytestmark = pytest.mark.integration
 

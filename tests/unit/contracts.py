@@ -1,0 +1,47 @@
+"""Checks shared by the contract tests (test_*_contracts): what a presenter produces must be
+declared in the gateway's response schema (or the gateway would silently drop it), and every
+event type must be documented in docs/asyncapi.yaml as its registered schema says."""
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from services.shared.payloads import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def schema_keys(schema_cls) -> set[str]:
+    return {field.data_key or name for name, field in schema_cls().fields.items()}
+
+
+def assert_declared(output: dict, schema_cls) -> None:
+    assert set(output) <= schema_keys(schema_cls), set(output) - schema_keys(schema_cls)
+    for name, field in schema_cls().fields.items():
+        nested = getattr(field, "nested", None) or getattr(getattr(field, "inner", None),
+                                                           "nested", None)
+        value = output.get(field.data_key or name)
+        if nested is not None and isinstance(nested, type) and value:
+            for item in value if isinstance(value, list) else [value]:
+                assert_declared(item, nested)
+
+
+def asyncapi() -> dict[str, Any]:
+    """docs/asyncapi.yaml, parsed."""
+    return yaml.safe_load((ROOT / "docs" / "asyncapi.yaml").read_text())
+
+
+def assert_documented(document: dict[str, Any], event_type: str) -> None:
+    """`event_type` is on the channel of the exchange its privacy says (`<service>.private` or
+    `<service>.events`), with exactly the payload fields of its registered schema (the required
+    ones marked) and its latest schema version."""
+    service = event_type.split(".")[0]
+    exchange = document["channels"][event_type]["bindings"]["amqp"]["exchange"]["name"]
+    assert exchange == (f"{service}.private" if REGISTRY.is_private(event_type)
+                        else f"{service}.events"), event_type
+    body = document["components"]["messages"][event_type]["payload"]["allOf"][1]["properties"]
+    schema = REGISTRY.schema(event_type)
+    assert set(body["payload"]["properties"]) == set(schema.fields), event_type
+    assert set(body["payload"]["required"]) == {
+        name for name, field in schema.fields.items() if field.required}, event_type
+    assert body["schema_version"]["const"] == REGISTRY.latest_version(event_type), event_type
