@@ -21,10 +21,8 @@
 # gateway gets only its SHA-256. It exists on this machine only: k8s/ never carries one.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-STATE=$ROOT/.state
-RUN=$STATE/run
-LOGS=$STATE/logs
+SCRIPT=platform
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh" # ROOT, STATE, RUN, LOGS; log, warn, die
 KEYS=${AGORA_KEYS_DIR:-$STATE/keys}
 DEMO_SERVICE=demo-bank
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}  # eventlet's deprecation banner on every CLI call
@@ -33,9 +31,6 @@ AGORA=${AGORA_BIN:-$ROOT/.venv/bin/agora}
 TIMEOUT=${AGORA_PLATFORM_TIMEOUT:-90}
 HOST=127.0.0.1
 GATEWAY_PORT=${GATEWAY_PORT:-8000}
-
-log() { printf 'platform: %s\n' "$*"; }
-die() { printf 'platform: error: %s\n' "$*" >&2; exit 1; }
 
 port_of() {
     case $1 in

@@ -18,10 +18,8 @@
 # with pika + pymongo used for probes; default .venv/bin/python), AGORA_MONGO_JAVA_OPTS.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-STATE=$ROOT/.state
-RUN=$STATE/run
-LOGS=$STATE/logs
+SCRIPT=stack
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh" # ROOT, STATE, RUN, LOGS; log, warn, die
 CACHE=$STATE/cache
 STACK_ENV=$STATE/stack.env
 
@@ -44,10 +42,6 @@ MONGO_DIR=$STATE/mongodb
 MONGO_MARKER=$MONGO_DIR # in the server's command line (--dbpath / --file)
 MONGO_SRC=$ROOT/dev/mongo-server
 MONGO_CACHE=$CACHE/mongo-server
-
-log() { printf 'stack: %s\n' "$*"; }
-warn() { printf 'stack: warning: %s\n' "$*" >&2; }
-die() { printf 'stack: error: %s\n' "$*" >&2; exit 1; }
 
 # die, showing the end of the given log files
 die_with_logs() {
