@@ -192,6 +192,8 @@ class Sla(SlaFigures):
     by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(SlaFigures),
                              metadata={"description": "site | social | private"})
     oldest_unanswered = fields.List(fields.Nested(WaitingClock))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "the next page of waiting clocks (null: the last page)"})
 
 
 class AnswerTimeWindow(Schema):

@@ -47,10 +47,13 @@ def _indexes(rm: ReadModels) -> None:
     rm["audit"].create_index([("at_ts", DESCENDING), ("_id", DESCENDING)], name="newest")
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
     rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
-    rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING)], name="open")
+    # the waiting clocks, oldest first, in pages (`_id` breaks ties for the cursor)
+    rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING),
+                            ("_id", ASCENDING)], name="open_pages")
     for field in ("channel", "category"):  # the waiting clocks of one channel or category
         rm["sla"].create_index([("answered", ASCENDING), (field, ASCENDING),
-                                ("published_ts", ASCENDING)], name=f"waiting_{field}")
+                                ("published_ts", ASCENDING), ("_id", ASCENDING)],
+                               name=f"waiting_{field}_pages")
     rm["sla"].create_index([("answered", ASCENDING), ("breached", ASCENDING),
                             ("channel", ASCENDING), ("published_ts", ASCENDING)], name="due")
     rm["sla"].create_index([("conversation_id", ASCENDING), ("answered", ASCENDING)],

@@ -321,6 +321,8 @@ class SlaQuerySchema(Schema):
         "description": "list only the waiting questions of this category"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200), metadata={
         "description": "how many waiting clocks to list, oldest first"})
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500), metadata={
+        "description": "the next page of waiting clocks (`next_cursor` of the previous one)"})
 
 
 class SlaStatisticsQuerySchema(Schema):

@@ -286,10 +286,13 @@ class ModerationService(HealthEndpoints):
                         .limit(1000))
         readings = [(doc, _reading(targets, doc, sla.from_micros(doc["first_staff_answer_ts"])))
                     for doc in answered]
-        listed = {"answered": False, **{key: query[key] for key in ("channel", "category")
-                                        if query.get(key)}}
-        open_docs = list(self.views["sla"].find(listed).sort("published_ts", 1)
-                         .limit(query["limit"]))
+        listed: dict[str, Any] = {"answered": False, **{
+            key: query[key] for key in ("channel", "category") if query.get(key)}}
+        after = pagination.after_cursor("published_ts", 1, query.get("cursor"))
+        open_docs, cursor = pagination.page(list(
+            self.views["sla"].find({"$and": [listed, after]} if after else listed)
+            .sort([("published_ts", 1), ("_id", 1)]).limit(query["limit"] + 1)),
+            "published_ts", query["limit"])
         waiting = [(doc, _reading(targets, doc, now)) for doc in open_docs]
         self.refresh_gauges()
         return {
@@ -301,6 +304,7 @@ class ModerationService(HealthEndpoints):
                 [r for r in readings if r[0].get("channel", "site") == channel],
                 {"channel": channel}) for channel in sla.CHANNELS},
             "oldest_unanswered": [present_clock(doc, reading) for doc, reading in waiting],
+            "next_cursor": cursor,
         }
 
     def _figures(self, readings, scope: dict[str, Any]) -> dict[str, Any]:

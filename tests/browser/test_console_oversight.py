@@ -179,6 +179,12 @@ def test_the_response_time_board_ticks_without_reload_and_reads_as_chart_and_tab
     console.no_horizontal_scroll()
     console.screenshot("console-response-times")
 
+    console.visit("/console/response-times?channel=private")  # one channel, page by page
+    assert [b.get_attribute("id") for b in console.find_all(".clock-board")] == ["board-private"]
+    assert console.find_all(f'#board-private [data-clock^="conv.{conversation["id"]}."]')
+    console.click_link("← Tous les canaux")
+    console.wait_for(lambda: len(console.find_all(".clock-board")) == 3, "every channel")
+
 
 def idea_row(site: Site, idea_id: str):
     return site.find(f'.idea-row[data-idea="{idea_id}"]')

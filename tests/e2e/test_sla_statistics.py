@@ -56,3 +56,29 @@ def test_cms_read_p50_and_p90_of_the_first_staff_answer_per_channel(platform, ap
         week, month = figures["windows"]
         assert month["answered"] >= week["answered"]
     assert overall["by_channel"]["site"]["windows"][0]["answered"] >= len(questions)
+
+
+def test_the_waiting_clocks_come_in_pages_oldest_first(platform, api):
+    manager, member = staff(platform), api.new_user()
+    category = "pages-" + "".join(chr(97 + int(c, 16)) for c in uuid.uuid4().hex[:8])
+    platform.create_categories(category)
+    questions = [submit(api, member, title=f"Carte refusée {n} {uuid.uuid4().hex[:4]}",
+                        category=category) for n in range(3)]
+    for question in questions:
+        visible(api, question["id"])
+
+    def listed(cursor=None):
+        params = {"category": category, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        return ok(api.get("/api/v1/moderation/sla", params=params, user=manager))
+
+    first = wait_for(lambda: (page := listed()) and page["by_channel"]["site"] and len(
+        page["oldest_unanswered"]) == 2 and page["next_cursor"] and page,
+        timeout=20, message="two pages of waiting questions")
+    second = listed(first["next_cursor"])
+    assert second["next_cursor"] is None
+    pages = [c["post_id"] for c in first["oldest_unanswered"] + second["oldest_unanswered"]]
+    assert sorted(pages) == sorted(q["id"] for q in questions) and len(set(pages)) == 3
+    starts = [c["published_at"] for c in first["oldest_unanswered"] +
+              second["oldest_unanswered"]]
+    assert starts == sorted(starts)  # oldest first across the pages
+    problem(api.get("/api/v1/moderation/sla", params={"cursor": "not-ours"}, user=manager), 400)

@@ -55,6 +55,11 @@ class IdeasScreenQuery(Schema):
     done = fields.String(validate=validate.OneOf(IDEA_DONE))
 
 
+class ResponseTimesQuery(Schema):
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
 class MergeTargetQuery(Schema):
     into = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
         "description": "the idea that carries on: its address on the site, or its id"})
@@ -65,6 +70,11 @@ def ideas_href(status: str | None = None, sort: str | None = None, cursor: str |
     params = [(k, v) for k, v in (("status", status), ("sort", None if sort == "top" else sort),
                                   ("cursor", cursor), ("done", done)) if v]
     return "/console/ideas" + (f"?{urlencode(params)}" if params else "")
+
+
+def times_href(channel: str | None = None, cursor: str | None = None) -> str:
+    params = [(k, v) for k, v in (("channel", channel), ("cursor", cursor)) if v]
+    return "/console/response-times" + (f"?{urlencode(params)}" if params else "")
 
 
 def idea_id_in(text: str) -> str | None:
@@ -188,29 +198,35 @@ class ConsoleOversightPages:
 
     # -- response times ----------------------------------------------------------------------
 
-    @page("GET", "/console/response-times")
+    @page("GET", "/console/response-times", query=ResponseTimesQuery)
     def console_response_times_page(self, call: PageCall):
-        """Who waits for a staff answer now, per channel (breached first, live clocks), and
-        how long the first staff answer took over 7 and 30 days (p50 / p90, chart + table)."""
+        """Who waits for a staff answer now, per channel (breached first, live clocks; one
+        channel's every waiting clock page by page), and how long the first staff answer took
+        over 7 and 30 days (p50 / p90, chart + table)."""
         require_console(call)
+        shown = [call.query["channel"]] if call.query.get("channel") else list(CHANNELS)
         found = gather(statistics=self.moderation.sla_statistics.call_async(call.actor, {}),
-                       **{channel: self.moderation.sla.call_async(
-                           call.actor, {"channel": channel, "limit": WAITING_SHOWN})
-                          for channel in CHANNELS})
+                       **{channel: self.moderation.sla.call_async(call.actor, {
+                           "channel": channel, "limit": WAITING_SHOWN,
+                           **({"cursor": call.query["cursor"]} if call.query.get("cursor")
+                              else {})}) for channel in shown})
         statistics = found["statistics"]
         boards = []
-        for channel in CHANNELS:
+        for channel in shown:
             report = found[channel]
             figures = report["by_channel"][channel]
+            more = report.get("next_cursor")
             boards.append({"channel": channel, "clocks": breached_first(
                 report["oldest_unanswered"]), "waiting": figures["unanswered"],
                 "breached": figures["breached_unanswered"],
-                "target_seconds": report["targets_seconds"].get(channel)})
+                "target_seconds": report["targets_seconds"].get(channel),
+                "more": times_href(channel, more) if more else None})
         titles = self._clock_titles(call, [clock["post_id"] for board in boards
                                            for clock in board["clocks"] if clock["post_id"]])
         return call.render(
             "console/response_times.html", title=call.t("console.times_title"), noindex=True,
             section="console", console_tab="response_times", boards=boards, titles=titles,
+            one_channel=call.query.get("channel"),
             statistics=statistics, chart=answer_time_chart(statistics),
             now=datetime.now(UTC).isoformat(), urgency=urgency,
             duration=lambda seconds: duration(call, seconds))
