@@ -14,8 +14,7 @@ from services.shared.gateway_client import TotpDevice
 
 from ..e2e.steps import IBAN, IBAN_DIGITS, queued, staff, submit, visible
 from .conftest import Site
-
-MORE_PAGES = 10
+from .console_steps import on_some_page
 
 
 def held_iban_question(platform, api) -> tuple[dict, str]:
@@ -24,22 +23,6 @@ def held_iban_question(platform, api) -> tuple[dict, str]:
     question = submit(api, author, title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
                       body=f"Bonjour, mon IBAN est {IBAN}, pourquoi mon virement est bloqué ?")
     return question, queued(api, staff(platform), question["id"])["id"]
-
-
-def on_some_page(site: Site, css: str, more_css: str):
-    """The first element matching `css` in a paginated list, following its "more" link
-    (`more_css`) from page to page as a CM would."""
-    for _ in range(MORE_PAGES):
-        found = site.find_all(css)
-        if found:
-            return found[0]
-        more = site.find_all(more_css)
-        assert more, f"{css} is on no page of the list"
-        before = site.driver.current_url
-        more[0].click()
-        site.wait_for(lambda before=before: site.driver.current_url != before,
-                      "the next page of the list")
-    raise AssertionError(f"{css} not found in {MORE_PAGES} pages")
 
 
 def item_link(site: Site, item_id: str):

@@ -12,8 +12,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from ..conftest import wait_for
 from ..e2e.steps import authors_vote_counted, ok, staff, submit, visible
 from .conftest import WAIT_SECONDS, Site
-from .test_console_moderation import on_some_page
-from .test_console_staff import sign_in_staff
+from .console_steps import on_some_page, sign_in_staff
 
 
 def tabs(site: Site) -> list[str]:

@@ -3,32 +3,19 @@ answers a private message that arrived live, the console's 404 to members and to
 advisor, an admin assigns an advisor."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
-from services.shared.demo_seed import DEMO_TOTP_SECRET, DemoApi
-from services.shared.gateway_client import TotpDevice
+from services.shared.demo_seed import DemoApi
+
+from .console_steps import sign_in_staff
 
 ADVISOR1 = "advisor1@demo.agora"
 ADVISOR2 = "advisor2@demo.agora"
 MEMBER1 = "member1@demo.agora"
 ADMIN = "admin@demo.agora"
 DEMO_SUBJECT = "Card payment limit while travelling"
-
-
-# one authenticator per demo staff account for the whole run: each TOTP step is taken once
-AUTHENTICATORS: dict[str, TotpDevice] = {}
-
-
-def sign_in_staff(console, email: str, next_path: str = "/") -> None:
-    if email not in AUTHENTICATORS:
-        device = AUTHENTICATORS[email] = TotpDevice(DEMO_TOTP_SECRET)
-        # the demo seeder may have just signed this account in with the current step's code
-        device.last_step = int(time.time()) // device.totp.interval
-    device = AUTHENTICATORS[email]
-    console.sign_in(email, next_path=next_path, device=device)
 
 
 @pytest.fixture
