@@ -37,10 +37,15 @@ class SearchQuery(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
+def category_name(category: dict[str, Any], language: str) -> str:
+    """The category's name in the reader's language (the French one when it has none)."""
+    names = category.get("name") or {}
+    return names.get(language) or names.get("fr") or category["slug"]
+
+
 def category_names(categories: list[dict[str, Any]], language: str) -> dict[str, str]:
-    """slug -> the category's name in the reader's language (the French one when it has none)."""
-    return {category["slug"]: category["name"].get(language) or category["name"].get("fr")
-            or category["slug"] for category in categories}
+    """slug -> the category's name in the reader's language."""
+    return {category["slug"]: category_name(category, language) for category in categories}
 
 
 def next_href(call: PageCall, cursor: str | None) -> str | None:
@@ -117,7 +122,7 @@ class PublicPages:
           query=_list_query("sort", "cursor", "kind"))
     def category_page(self, call: PageCall):
         category = self.posts.get_category(call.actor, call.path["category"])  # 404: no such
-        name = category["name"].get(call.language) or category["name"].get("fr") or category["slug"]
+        name = category_name(category, call.language)
         return self._post_list(call, {
             "section": "", "kind": None, "heading": call.t("posts.category", name=name),
             "intro": call.t("posts.category_intro", name=name),

@@ -37,6 +37,13 @@ def _errors(call: PageCall, problem) -> dict[str, str]:
     return errors or {"form": problem.body.get("detail") or call.t("contribute.failed")}
 
 
+def _history_page(call: PageCall, item: dict, post_id: str, history: dict):
+    """A post's or a reply's versions, newest first."""
+    return call.render("posts/history.html", item=item, post_id=post_id,
+                       revisions=list(reversed(history["revisions"])), noindex=True,
+                       title=call.t("contribute.history_title"))
+
+
 class ThreadActionPages:
     posts = RpcProxy("posts")
     feeds = RpcProxy("feeds")
@@ -248,15 +255,11 @@ class ThreadActionPages:
     @page("GET", "/posts/{id}/history", path_params=POST_PATH)
     def thread_post_history_page(self, call: PageCall):
         post = self.posts.get_post(call.actor, call.path["id"])
-        history = self.posts.history(call.actor, call.path["id"])
-        return call.render("posts/history.html", item=post, post_id=post["id"],
-                           revisions=list(reversed(history["revisions"])), noindex=True,
-                           title=call.t("contribute.history_title"))
+        return _history_page(call, post, post["id"],
+                             self.posts.history(call.actor, call.path["id"]))
 
     @page("GET", "/replies/{id}/history", path_params=REPLY_PATH)
     def thread_reply_history_page(self, call: PageCall):
         reply = self.posts.get_reply(call.actor, call.path["id"])
-        history = self.posts.reply_history(call.actor, call.path["id"])
-        return call.render("posts/history.html", item=reply, post_id=reply["post_id"],
-                           revisions=list(reversed(history["revisions"])), noindex=True,
-                           title=call.t("contribute.history_title"))
+        return _history_page(call, reply, reply["post_id"],
+                             self.posts.reply_history(call.actor, call.path["id"]))
