@@ -77,9 +77,12 @@ def test_profile_errors_then_english_remembered_after_signing_in_again(site, api
     site.check()
     site.fill("Nom affiché", "A")
     site.click_button("Enregistrer")
-    alert = site.find("#form-alert")
-    site.wait_for(lambda: alert.is_displayed() and "Nom affiché" not in alert.text
-                  and site.find_all("#field-display_name-error"), "the field error")
+
+    def field_error_shown():  # found afresh: the answer may be a new page (a kept one is stale)
+        alerts = site.find_all("#form-alert")
+        return (alerts and alerts[0].is_displayed() and "Nom affiché" not in alerts[0].text
+                and site.find_all("#field-display_name-error"))
+    site.wait_for(field_error_shown, "the field error")
     assert site.find("#field-display_name").get_attribute("aria-invalid") == "true"
     site.check()
     site.screenshot("me-profile-error")
