@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from nameko.extensions import DependencyProvider
 
+from services.shared.actors import ROLES, STAFF_ROLES
 from services.shared.envelope import utc_now
 from services.shared.errors import Forbidden, Unauthenticated, session_revoked
 from services.shared.key_files import read_key
@@ -47,8 +48,6 @@ from services.shared.mongo import database_name, mongo_uri, release_client, shar
 log = logging.getLogger(__name__)
 
 ALGORITHM = "EdDSA"
-ROLES = ("member", "advisor", "community_manager", "admin")
-STAFF = ("advisor", "community_manager", "admin")
 AUTH_LEVELS = ("none", "public", "member", "staff", "service", *ROLES)
 SERVICE_KEY_HEADER = "X-Agora-Service-Key"
 MAX_TOKEN_LENGTH = 4096
@@ -100,7 +99,7 @@ def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
     for level in levels:
         if level == "member":
             return
-        if level == "staff" and roles & set(STAFF):
+        if level == "staff" and roles & STAFF_ROLES:
             return
         if level in roles or (level in ROLES and "admin" in roles):
             return

@@ -7,6 +7,7 @@ from nameko.rpc import RpcProxy
 
 from services.identity.schemas import MAX_BATCH_IDS
 from services.shared import ids
+from services.shared.actors import ROLES
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
 from services.shared.errors import InvalidInput
@@ -18,9 +19,6 @@ from ..http import Call, route
 
 # path parameters: each id checked for its exact shape (404 otherwise)
 USER_PATH = path_schema(id=ids.USER)
-
-ROLE_NAMES = ["member", "advisor", "community_manager", "admin"]
-
 
 # -- request bodies ---------------------------------------------------------------------------
 
@@ -76,7 +74,7 @@ class EraseBody(Schema):
 
 
 class RolesBody(Schema):
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), required=True,
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(max=4),
                         metadata={"description": "the complete set of roles (member implied)"})
 

@@ -25,11 +25,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.shared import actors
+from services.shared.actors import (
+    ADVISOR,
+    STAFF_ROLES,
+    Actor,
+    holds_any,
+    is_moderator,
+    is_staff,
+    require_member,
+    roles,
+)
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
-from services.shared.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
-
-Actor = dict[str, Any]
+from services.shared.errors import Forbidden, NotFound, Unprocessable
 
 STARTED = "conversations.conversation_started"
 MESSAGE_POSTED = "conversations.message_posted"
@@ -37,8 +46,6 @@ PARTICIPANT_ADDED = "conversations.participant_added"
 ESCALATED = "conversations.escalated"
 ADVISOR_CHANGED = "conversations.advisor_changed"
 
-STAFF_ROLES = {"advisor", "community_manager", "admin"}
-QUEUE_ROLES = {"community_manager", "admin"}  # who may pick up the staff queue
 STAFF_POOL = "staff"
 ORIGINS = ("member", "escalation", "social")
 
@@ -90,32 +97,19 @@ def social_message_id(channel: str, external_id: str) -> str:
 
 # -- actors ---------------------------------------------------------------------------------------
 
-def roles(actor: Actor | None) -> set[str]:
-    return set((actor or {}).get("roles") or ())
-
-
-def is_staff(actor: Actor | None) -> bool:
-    return bool(roles(actor) & STAFF_ROLES)
-
-
 def require_user(actor: Actor | None) -> Actor:
-    if not actor or not actor.get("id") or actor.get("kind") == "service":
-        raise Unauthenticated("sign in to use private conversations")
-    return actor
+    return require_member(actor, refusal="sign_in_conversations")
 
 
 def require_staff(actor: Actor | None) -> Actor:
-    actor = require_user(actor)
-    if not is_staff(actor):
-        raise Forbidden("bank staff only")
-    return actor
+    return actors.require_staff(actor, refusal="sign_in_conversations")
 
 
 def require_advisor(actor: Actor | None) -> Actor:
     """An advisor's customers are theirs: only the `advisor` role has a portfolio."""
     actor = require_user(actor)
-    if "advisor" not in roles(actor):
-        raise Forbidden("advisors only: customers are assigned to advisors")
+    if ADVISOR not in roles(actor):
+        raise Forbidden.from_catalogue("advisors_only")
     return actor
 
 
@@ -188,7 +182,7 @@ def can_read(actor: Actor | None, conversation: dict[str, Any] | Conversation) -
     participants, pool = _access_fields(conversation)
     if actor["id"] in participants:
         return True
-    return pool == STAFF_POOL and bool(roles(actor) & QUEUE_ROLES)
+    return pool == STAFF_POOL and is_moderator(actor)  # CMs and admins pick up the queue
 
 
 def require_access(actor: Actor | None, conversation: dict[str, Any] | Conversation | None,
@@ -275,7 +269,7 @@ def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
     require_access(actor, s, s.id or "")
     if not is_staff(actor):
         raise Forbidden("only bank staff add participants")
-    if not set(participant_roles) & STAFF_ROLES:
+    if not holds_any(participant_roles, STAFF_ROLES):
         raise Unprocessable("only bank staff can be added to a conversation",
                             {"user_id": participant_id})
     if participant_id in s.participants:

@@ -13,7 +13,9 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.shared import i18n, ids, members, pagination
+from services.shared.actors import is_moderator, roles
 from services.shared.consumer import reliable_handler
+from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
 from services.shared.mongo import MongoDatabase
@@ -42,16 +44,13 @@ CUSTOMER_CONVERSATION_FIELDS = ("id", "subject", "origin", "channel", "post_id",
                                 "last_message_at", "message_count")
 
 
-class ConversationsService(HealthEndpoints):
+class ConversationsService(Decisions, HealthEndpoints):
     name = "conversations"
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
     db = MongoDatabase()
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _context(self, actor: domain.Actor | None) -> CommandContext:
-        return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
 
     def _state(self, conversation_id: str) -> domain.Conversation:
         ids.CONVERSATION.require(conversation_id)  # `conv-<id>` must be a conversation
@@ -110,7 +109,7 @@ class ConversationsService(HealthEndpoints):
             return
         now = utc_now()
         self.db["access_audit"].insert_many([
-            {"user_id": actor["id"], "roles": sorted(domain.roles(actor)),
+            {"user_id": actor["id"], "roles": sorted(roles(actor)),
              "conversation_id": conversation_id, "action": action, "at": now,
              "correlation_id": self.correlation} for conversation_id in conversation_ids])
 
@@ -186,7 +185,7 @@ class ConversationsService(HealthEndpoints):
         query = load_input(PageQuerySchema, query)
         actor = domain.require_user(actor)
         visible: dict[str, Any] = {"participant_ids": actor["id"]}
-        if domain.roles(actor) & domain.QUEUE_ROLES:
+        if is_moderator(actor):
             visible = {"$or": [visible, {"pool": domain.STAFF_POOL}]}
         after = pagination.after_cursor("last_ts", -1, query.get("cursor"))
         conditions = [visible] + ([after] if after else [])

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.shared.envelope import Envelope, NewEvent
-from services.shared.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
+from services.shared.errors import NotFound, Unprocessable
 from services.shared.slugs import TAG_MAX, slugify
 
 
@@ -53,26 +53,6 @@ CATEGORY = Kind("category", "feeds.category_followed", "feeds.category_unfollowe
 MUTE = Kind("mute", "feeds.thread_muted", "feeds.thread_unmuted", "post_id", None)
 KINDS = {kind.name: kind for kind in (FOLLOW, WATCH, TAG, CATEGORY, MUTE)}
 BY_EVENT = {event: kind for kind in KINDS.values() for event in (kind.on, kind.off)}
-
-Actor = dict[str, Any]
-
-
-def require_member(actor: Actor | None) -> Actor:
-    if not actor or not actor.get("id") or actor.get("kind", "user") != "user":
-        raise Unauthenticated("sign in first")
-    return actor
-
-
-MODERATOR_ROLES = {"community_manager", "admin"}
-
-
-def require_moderator(actor: Actor | None, action: str) -> Actor:
-    """`action`: a key of the catalogue's `action` section (the refusal names it)."""
-    actor = require_member(actor)
-    if not set(actor.get("roles") or ()) & MODERATOR_ROLES:
-        raise Forbidden.from_catalogue("moderators_can", terms={"action": f"action.{action}"})
-    return actor
-
 
 # --- subscriptions ----------------------------------------------------------------------------
 

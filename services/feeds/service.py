@@ -16,7 +16,9 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.shared import ids
+from services.shared.actors import require_member, require_moderator
 from services.shared.consumer import reliable_handler
+from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope
 from services.shared.errors import EXPECTED_ERRORS
 from services.shared.observability import HealthEndpoints
@@ -43,7 +45,7 @@ class FeedSettingsProvider(DependencyProvider):
         return self.settings
 
 
-class FeedsService(HealthEndpoints):
+class FeedsService(Decisions, HealthEndpoints):
     name = "feeds"
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
@@ -64,16 +66,15 @@ class FeedsService(HealthEndpoints):
     def _subscribe(self, kind: domain.Kind, actor, target: str, on: bool,
                    reason: str = "member", context: CommandContext | None = None) -> bool:
         member_id = actor["id"]
-        commit = self.store.execute(
+        commit = self._decide(
             kind.stream(member_id, target),
             lambda history: domain.subscribe(kind, member_id, target, on,
                                              domain.fold(history), reason),
-            context or CommandContext(actor=member_id, correlation_id=self.correlation))
-        self.views.apply_commit(commit)
+            member_id, context)
         return commit is not None
 
     def _command(self, kind: domain.Kind, actor, target: str, on: bool) -> dict[str, Any]:
-        actor = domain.require_member(actor)
+        actor = require_member(actor)
         if on:  # leaving is always possible, even when the target is gone
             domain.check_target(kind, actor["id"], target, self._target_exists(kind, target))
         self._subscribe(kind, actor, target, on)
@@ -93,7 +94,7 @@ class FeedsService(HealthEndpoints):
     def merge_watchers(self, actor, post_id, into_id):
         """Before a CM merges an idea: how many members watch it and how many of them would
         start watching `into_id` (those already there stay as they are) (CMs)."""
-        domain.require_moderator(actor, "merge_ideas")
+        require_moderator(actor, "merge_ideas")
         watchers = [doc["member"] for doc in self.views["subs"].find(
             {"source": domain.source_of(domain.WATCH, ids.POST.require(post_id))}, {"member": 1})]
         already = {doc["member"] for doc in self.views["subs"].find(
@@ -117,7 +118,7 @@ class FeedsService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def subscriptions(self, actor):
         """What I follow, watch and mute."""
-        actor = domain.require_member(actor)
+        actor = require_member(actor)
         out: dict[str, list[str]] = {"members": [], "threads": [], "tags": [], "categories": []}
         names = {"author": "members", "thread": "threads", "tag": "tags", "category": "categories"}
         for doc in self.views["subs"].find({"member": actor["id"]}, {"source": 1}).limit(
@@ -131,7 +132,7 @@ class FeedsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def home(self, actor, query=None):
-        actor = domain.require_member(actor)
+        actor = require_member(actor)
         return timeline.home(self.views.rm, actor["id"], load_input(FeedQuerySchema, query),
                              self.settings, int(time.time() * 1_000_000))
 

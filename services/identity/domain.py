@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.moderation.detector import refuse_confidential
+from services.shared.actors import GRANTABLE
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.members import (  # noqa: F401 (badges re-exported)
@@ -38,9 +39,6 @@ from services.shared.members import (  # noqa: F401 (badges re-exported)
 from services.shared.throttle import ThrottlePolicy
 
 from . import passwords
-
-ROLES = ("member", "advisor", "community_manager", "admin")
-GRANTABLE = ("advisor", "community_manager", "admin")  # member is everyone's, never granted
 
 REGISTERED = "identity.user_registered"
 CONTACT_CHANGED = "identity.contact_changed"

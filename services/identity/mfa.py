@@ -29,7 +29,8 @@ from datetime import datetime
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 
-STAFF_ROLES = frozenset({"advisor", "community_manager", "admin"})
+from services.shared.actors import STAFF_ROLES, holds_any
+
 ISSUER = "Agora"
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
@@ -39,16 +40,12 @@ RECOVERY_CODES = 10
 LOGIN, SETUP = "login", "setup"  # what a challenge leads to
 
 
-def is_staff(roles: Iterable[str]) -> bool:
-    return bool(STAFF_ROLES & set(roles or ()))
-
-
 def second_factor(roles: Iterable[str], enrolled: bool) -> str | None:
     """After a correct password: LOGIN (ask for a code), SETUP (a staff account without a
     second factor enrols first), or None (tokens at once: a member who did not turn it on)."""
     if enrolled:
         return LOGIN
-    if is_staff(roles):
+    if holds_any(roles, STAFF_ROLES):
         return SETUP
     return None
 

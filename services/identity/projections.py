@@ -15,6 +15,7 @@ import contextlib
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from services.shared.actors import ROLES
 from services.shared.envelope import Envelope
 from services.shared.projections import Projection, ReadModels
 
@@ -119,7 +120,7 @@ def public_profile(user: dict) -> dict:
         "id": user["_id"],
         "display_name": user.get("display_name", ""),
         "bio": user.get("bio", ""),
-        "roles": sorted(roles, key=domain.ROLES.index) if set(roles) <= set(domain.ROLES)
+        "roles": sorted(roles, key=ROLES.index) if set(roles) <= set(ROLES)
         else sorted(roles),
         "badges": domain.badges(roles, user.get("verified_customer", False)),
         "joined_at": user.get("joined_at"),

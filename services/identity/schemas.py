@@ -10,6 +10,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.shared import i18n, ids
+from services.shared.actors import ROLES
 from services.shared.payloads import REGISTRY
 from services.shared.validation import multi_line, single_line
 
@@ -176,8 +177,8 @@ class UserIdsArgs(Schema):
 
 
 class RolesArgs(Schema):
-    roles = fields.List(fields.String(validate=validate.OneOf(domain.ROLES)), required=True,
-                        validate=validate.Length(max=len(domain.ROLES)))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(max=len(ROLES)))
 
 
 class AdvisorArgs(Schema):

@@ -15,7 +15,9 @@ from nameko.rpc import rpc
 from prometheus_client import Counter
 
 from services.shared import commands, ids
+from services.shared.actors import STAFF_ROLES, holds_any
 from services.shared.consumer import reliable_handler
+from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import (
     EXPECTED_ERRORS,
@@ -86,16 +88,13 @@ def _user_actor(actor: Any) -> dict[str, Any]:
     return actor
 
 
-class IdentityService(HealthEndpoints):
+class IdentityService(Decisions, HealthEndpoints):
     name = "identity"
     store = EventStoreProvider()
     views = ReadModelsProvider(PROJECTION)
     kit = IdentityToolkit()
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _context(self, actor_id: str | None) -> CommandContext:
-        return CommandContext(actor=actor_id, correlation_id=self.correlation)
 
     def _user(self, user_id: str) -> dict[str, Any]:
         user = self.views["users"].find_one({"_id": user_id}) if ids.USER.matches(user_id) \
@@ -108,14 +107,13 @@ class IdentityService(HealthEndpoints):
         ids.USER.require(user_id)  # `user-<id>` must be a user's stream
         return domain.require_user(domain.fold(self.store.load(user_stream(user_id))), user_id)
 
-    def _decide(self, user_id: str, actor_id: str | None, decide) -> None:
-        """Load the user's stream, decide, append (re-deciding on a conflict), project."""
+    def _decide_user(self, user_id: str, actor_id: str | None, decide) -> None:
+        """Decide on an existing user's stream (`decide` gets the folded state)."""
         def decision(history):
             return decide(domain.require_user(domain.fold(history), user_id))
 
         ids.USER.require(user_id)
-        commit = self.store.execute(user_stream(user_id), decision, self._context(actor_id))
-        self.views.apply_commit(commit)
+        self._decide(user_stream(user_id), decision, actor_id)
 
     def _private(self, user_id: str) -> dict[str, Any]:
         user = self._user(user_id)
@@ -232,8 +230,9 @@ class IdentityService(HealthEndpoints):
     def _second_factor_missing(self, session: domain.Session) -> bool:
         """A session opened before its user became staff never proved a second factor: it
         must not go on with staff powers (roles are read afresh at each refresh)."""
-        roles = self._user(session.user_id).get("roles") or ()
-        return mfa.is_staff(roles) and self.kit.accounts.second_factor_at(session.id) is None
+        roles = self._user(session.user_id).get("roles")
+        return holds_any(roles, STAFF_ROLES) \
+            and self.kit.accounts.second_factor_at(session.id) is None
 
     def _open_session(self, user_id: str, client: str | None, now, email_key: str,
                       second_factor: bool = False) -> dict[str, Any]:
@@ -339,7 +338,7 @@ class IdentityService(HealthEndpoints):
         user_id = _user_actor(actor)["id"]
         record = self.kit.accounts.mfa(user_id) or {}
         return {"enabled": bool(record.get("confirmed")),
-                "required": mfa.is_staff(self._user(user_id).get("roles") or ()),
+                "required": holds_any(self._user(user_id).get("roles"), STAFF_ROLES),
                 "enabled_at": record.get("confirmed_at"),
                 "recovery_codes_left": len(record.get("recovery") or ())
                 if record.get("confirmed") else 0}
@@ -370,7 +369,7 @@ class IdentityService(HealthEndpoints):
         actor = _user_actor(actor)
         user_id, toolkit, now = actor["id"], self.kit, utc_now()
         user = self._user(user_id)
-        if mfa.is_staff(user.get("roles") or ()):
+        if holds_any(user.get("roles"), STAFF_ROLES):
             raise Forbidden("staff accounts must keep their second factor; an admin can reset "
                             "it if the device is lost")
         keys = {"pair": domain.pair_key(user.get("email") or user_id, client)}
@@ -557,7 +556,7 @@ class IdentityService(HealthEndpoints):
                                {"fields": {"password": ["incorrect"]}})
         self._revoke_sessions(user_id, toolkit.accounts.live_sessions(user_id, now),
                               "account_erased", user_id)
-        self._decide(user_id, user_id, lambda state: domain.erase(state, now))
+        self._decide_user(user_id, user_id, lambda state: domain.erase(state, now))
         toolkit.accounts.delete_credentials(user_id)
         toolkit.accounts.drop_mfa(user_id)
         toolkit.accounts.drop_email(user_id)
@@ -574,7 +573,8 @@ class IdentityService(HealthEndpoints):
     def update_me(self, actor: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         actor = _user_actor(actor)
         args = _load(ProfileArgs, changes)
-        self._decide(actor["id"], actor["id"], lambda state: domain.update_profile(state, args))
+        self._decide_user(actor["id"], actor["id"],
+                          lambda state: domain.update_profile(state, args))
         return self._private(actor["id"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -628,7 +628,7 @@ class IdentityService(HealthEndpoints):
         if domain.is_admin(actor):
             self._step_up(actor, code)
         before = set(self._state(user_id).roles)
-        self._decide(user_id, actor["id"], lambda state: domain.set_roles(state, actor,
+        self._decide_user(user_id, actor["id"], lambda state: domain.set_roles(state, actor,
                                                                           args["roles"]))
         if before - set(args["roles"]):  # a role taken away applies now, not at token expiry
             self._revoke_sessions(user_id, self.kit.accounts.live_sessions(user_id, utc_now()),
@@ -641,7 +641,7 @@ class IdentityService(HealthEndpoints):
         actor = _actor(actor)
         if actor is None:
             raise Unauthenticated("a credential is required")
-        self._decide(user_id, actor["id"],
+        self._decide_user(user_id, actor["id"],
                      lambda state: domain.set_verification(state, actor, bool(verified)))
         return public_profile(self._user(user_id))
 
@@ -656,7 +656,7 @@ class IdentityService(HealthEndpoints):
         self._step_up(actor, code)
         args = _load(AdvisorArgs, {"advisor_id": advisor_id, "branch": branch})
         advisor = domain.fold(self.store.load(user_stream(args["advisor_id"])))
-        self._decide(user_id, actor["id"], lambda state: domain.assign_advisor(
+        self._decide_user(user_id, actor["id"], lambda state: domain.assign_advisor(
             state, advisor, actor, args["branch"]))
         user = self._user(user_id)
         return {"user_id": user_id,

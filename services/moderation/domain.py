@@ -21,17 +21,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.shared.actors import (
+    STAFF_ROLES,
+    Actor,
+    holds_any,
+    is_staff,
+    require_moderator,
+)
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 from . import detector
 from .schemas import REJECT_REASONS
-
-Actor = dict[str, Any]
-
-MODERATOR_ROLES = {"community_manager", "admin"}
-STAFF_ROLES = {"advisor", "community_manager", "admin"}
 
 DEFAULT_POLICY: dict[str, Any] = {
     "premoderation": False,
@@ -54,22 +56,6 @@ def flags_item_id(target_id: str) -> str:
 
 def member_stream(member_id: str) -> str:
     return f"member.{member_id}"
-
-
-def roles(actor: Actor | None) -> set[str]:
-    return set((actor or {}).get("roles") or [])
-
-
-def is_moderator(actor: Actor | None) -> bool:
-    return bool(roles(actor) & MODERATOR_ROLES)
-
-
-def require_moderator(actor: Actor | None) -> Actor:
-    if not actor or not actor.get("id"):
-        raise Forbidden("sign in to do this")
-    if not is_moderator(actor):
-        raise Forbidden("only community managers and admins moderate")
-    return actor
 
 
 # --- detection --------------------------------------------------------------------------------
@@ -184,7 +170,7 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
 def policy_rules(content: dict[str, Any], policy: dict[str, Any], author_approved: int
                  ) -> list[str]:
     """The pre-moderation rules that hold this text (staff are trusted: none apply)."""
-    if set(content.get("submitter_roles") or []) & STAFF_ROLES:
+    if holds_any(content.get("submitter_roles"), STAFF_ROLES):
         return []
     rules = []
     if policy.get("premoderation"):
@@ -305,7 +291,7 @@ def is_trusted(actor: Actor, standing: FlaggerStanding, policy: dict[str, Any],
     an account at least `trusted_min_age_days` old, and an address no other flagger of the
     same round used — so a handful of fresh accounts with a few auto-approved replies, or
     several accounts flagging from one machine, never hide anyone's post on their own."""
-    if roles(actor) & STAFF_ROLES:
+    if is_staff(actor):
         return True
     if standing.shares_address:
         return False

@@ -19,7 +19,9 @@ from nameko.timer import timer
 from prometheus_client import Gauge
 
 from services.shared import ids, pagination
+from services.shared.actors import is_staff, require_moderator
 from services.shared.consumer import reliable_handler
+from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
 from services.shared.errors import EXPECTED_ERRORS, Forbidden, NotFound
 from services.shared.observability import HealthEndpoints
@@ -74,7 +76,7 @@ STATISTICS_MAX_CLOCKS = 50_000
 SLA_CHECK_SECONDS = float(os.environ.get("AGORA_SLA_CHECK_SECONDS") or 30)
 
 
-class ModerationService(HealthEndpoints):
+class ModerationService(Decisions, HealthEndpoints):
     name = "moderation"
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
@@ -82,14 +84,6 @@ class ModerationService(HealthEndpoints):
     guard = FlagGuardProvider()
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _context(self, actor: domain.Actor | None) -> CommandContext:
-        return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
-
-    def _decide(self, stream_id: str, decide, actor: domain.Actor | None):
-        commit = self.store.execute(stream_id, decide, self._context(actor))
-        self.views.apply_commit(commit)
-        return commit
 
     def _policy(self) -> dict[str, Any]:
         doc = self.views["policy"].find_one({"_id": "current"}) or {}
@@ -119,7 +113,7 @@ class ModerationService(HealthEndpoints):
 
         `waiting` counts what this query's filter shows (all of it, not only the page);
         `waiting_by_review` counts held content and flagged contributions apart."""
-        domain.require_moderator(actor)
+        require_moderator(actor)
         query = load_input(QueueQuerySchema, query)
         conditions: list[dict[str, Any]] = [{"state": {"$in": WAITING}}]
         if query.get("review"):
@@ -150,7 +144,7 @@ class ModerationService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_item(self, actor, item_id):
-        domain.require_moderator(actor)
+        require_moderator(actor)
         ids.MODERATION_ITEM.require(item_id)
         doc = self.views["items"].find_one({"_id": item_id})
         if doc is None:
@@ -161,7 +155,7 @@ class ModerationService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def decide(self, actor, item_id, data):
         """approve | reject (reason_code) | redact (title/body: the CM's redacted text)."""
-        domain.require_moderator(actor)
+        require_moderator(actor)
         ids.MODERATION_ITEM.require(item_id)  # the item's stream is its id
         data = load_input(DecisionSchema, data)
 
@@ -193,7 +187,7 @@ class ModerationService(HealthEndpoints):
             raise NotFound.from_catalogue(f"no_such_{target_type}", {"id": target_id})
         target = {**target, "target_type": target_type}
         guard, now, flagger = self.guard, utc_now(), actor["id"]
-        staff = bool(domain.roles(actor) & domain.STAFF_ROLES)
+        staff = is_staff(actor)
         keys = {} if staff else guard.flag_keys(flagger, client)
         guard.flags.check(keys, now, "too_many_flags")
         guard.flags.record(keys, now)
@@ -221,12 +215,12 @@ class ModerationService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_policy(self, actor):
-        domain.require_moderator(actor)
+        require_moderator(actor)
         return self._policy()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_policy(self, actor, data):
-        domain.require_moderator(actor)
+        require_moderator(actor)
         data = load_input(PolicyUpdateSchema, data)
         self._decide(POLICY_STREAM, lambda history: domain.change_policy(
             actor, domain.fold_policy(history), data), actor)
@@ -243,7 +237,7 @@ class ModerationService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def member_notes(self, actor, member_id):
-        domain.require_moderator(actor)
+        require_moderator(actor)
         ids.USER.require(member_id)
         notes = self.views["notes"].find({"member_id": member_id}).sort("at", -1).limit(200)
         return {"member_id": member_id, "approved_contributions": self._approved(member_id),
@@ -252,7 +246,7 @@ class ModerationService(HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def audit(self, actor, query=None):
         """The staff-action trail, newest first (CMs/admins)."""
-        domain.require_moderator(actor)
+        require_moderator(actor)
         query = load_input(AuditQuerySchema, query)
         conditions: list[dict[str, Any]] = [{}]
         for name in ("target_id", "actor_id", "action"):
@@ -278,7 +272,7 @@ class ModerationService(HealthEndpoints):
         """Time to first staff answer per clock (questions, private conversations, social
         cases) against the current targets, overall and per channel (CMs); the waiting clocks
         listed oldest first, of one channel or category when asked."""
-        domain.require_moderator(actor)
+        require_moderator(actor)
         query = load_input(SlaQuerySchema, query)
         targets = self._sla_targets()
         now = datetime.now(UTC)
@@ -325,7 +319,7 @@ class ModerationService(HealthEndpoints):
         """Time to first staff answer per channel over the last 7 and 30 days: how many clocks
         staff answered in each window, and the p50 / p90 of those waits (counted as each
         clock's target counts: opening hours only when the target says so) (CMs)."""
-        domain.require_moderator(actor)
+        require_moderator(actor)
         query = load_input(SlaStatisticsQuerySchema, query)
         targets, now = self._sla_targets(), time.time()
         since = (now - max(sla.STATISTICS_WINDOWS_DAYS) * 86400) * 1_000_000
@@ -349,13 +343,13 @@ class ModerationService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_sla_targets(self, actor):
-        domain.require_moderator(actor)
+        require_moderator(actor)
         return self._sla_targets()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_sla_targets(self, actor, data):
         """CMs change response-time targets (per channel, per category) and the calendar."""
-        domain.require_moderator(actor)
+        require_moderator(actor)
         changes = load_input(SlaTargetsUpdateSchema, data)
         configured = self._configured_targets()
 

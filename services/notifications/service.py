@@ -12,9 +12,11 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.shared import members, pagination
+from services.shared.actors import require_member
 from services.shared.consumer import reliable_handler
-from services.shared.envelope import CommandContext, Envelope, NewEvent
-from services.shared.errors import EXPECTED_ERRORS, InvalidInput, Unauthenticated
+from services.shared.decisions import Decisions
+from services.shared.envelope import Envelope, NewEvent
+from services.shared.errors import EXPECTED_ERRORS, InvalidInput
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
@@ -31,22 +33,11 @@ from .schemas import (
 )
 
 
-def require_member(actor: dict[str, Any] | None) -> str:
-    if not actor or not actor.get("id") or actor.get("kind", "user") != "user":
-        raise Unauthenticated("sign in first")
-    return actor["id"]
-
-
-class NotificationsService(HealthEndpoints):
+class NotificationsService(Decisions, HealthEndpoints):
     name = "notifications"
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
     delivery = DeliveryProvider()
-
-    def _append(self, stream_id: str, decide, member_id: str) -> None:
-        commit = self.store.execute(stream_id, decide, CommandContext(
-            actor=member_id, correlation_id=self.correlation))
-        self.views.apply_commit(commit)
 
     def _unread(self, member_id: str) -> int:
         return self.views["inbox"].count_documents({"member_id": member_id, "read": False})
@@ -55,7 +46,7 @@ class NotificationsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def inbox(self, actor, query=None):
-        member_id = require_member(actor)
+        member_id = require_member(actor)["id"]
         query = load_input(InboxQuerySchema, query)
         conditions: list[dict[str, Any]] = [{"member_id": member_id}]
         if query.get("unread") is not None:
@@ -79,12 +70,12 @@ class NotificationsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def unread_count(self, actor):
-        return {"unread": self._unread(require_member(actor))}
+        return {"unread": self._unread(require_member(actor)["id"])}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_read(self, actor, data):
         """Mark some (ids) or all of my notifications read; idempotent."""
-        member_id = require_member(actor)
+        member_id = require_member(actor)["id"]
         data = load_input(MarkReadSchema, data)
         mine: dict[str, Any] = {"member_id": member_id, "read": False}
         if data.get("ids"):
@@ -93,7 +84,7 @@ class NotificationsService(HealthEndpoints):
         if unread:
             payload = {"member_id": member_id, "ids": unread if data.get("ids") else [],
                        "up_to_ts": None if data.get("ids") else int(time.time() * 1_000_000)}
-            self._append(f"inbox.{member_id}", lambda history: [
+            self._decide(f"inbox.{member_id}", lambda history: [
                 NewEvent("notifications.marked_read", payload)], member_id)
         return {"unread": self._unread(member_id)}
 
@@ -111,11 +102,11 @@ class NotificationsService(HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_preferences(self, actor):
-        return self._preferences(require_member(actor))
+        return self._preferences(require_member(actor)["id"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_preferences(self, actor, data):
-        member_id = require_member(actor)
+        member_id = require_member(actor)["id"]
         self._change_preferences(member_id, load_input(PreferencesSchema, data), member_id)
         return self._preferences(member_id)
 
@@ -133,9 +124,7 @@ class NotificationsService(HealthEndpoints):
                 "member_id": member_id, "types": chosen if updated is None else updated,
                 "digest": new_digest})]
 
-        commit = self.store.execute(f"prefs.{member_id}", decide, CommandContext(
-            actor=actor_id, correlation_id=self.correlation))
-        self.views.apply_commit(commit)
+        self._decide(f"prefs.{member_id}", decide, actor_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def unsubscribe(self, query, confirm=True):

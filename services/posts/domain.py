@@ -24,13 +24,21 @@ from datetime import datetime
 from typing import Any
 
 from services.moderation.detector import refuse_confidential
+from services.shared import actors
+from services.shared.actors import (
+    STAFF_ROLES,
+    Actor,
+    is_moderator,
+    is_staff,
+    require_admin,
+    require_moderator,
+    roles,
+)
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 
-from .schemas import IDEA_STATUSES, MODERATOR_ROLES, STAFF_ROLES
-
-Actor = dict[str, Any]
+from .schemas import IDEA_STATUSES
 
 IDEA_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "submitted": ("under_review", "declined", "already_exists"),
@@ -63,16 +71,9 @@ def vote_stream(target_id: str, voter_id: str) -> str:
 
 # --- actors -----------------------------------------------------------------------------------
 
-def roles(actor: Actor | None) -> set[str]:
-    return set((actor or {}).get("roles") or [])
-
-
-def is_moderator(actor: Actor | None) -> bool:
-    return bool(roles(actor) & set(MODERATOR_ROLES))
-
-
-def is_staff(actor: Actor | None) -> bool:
-    return bool(roles(actor) & set(STAFF_ROLES))
+def require_member(actor: Actor | None) -> Actor:
+    """Posts' rules have always answered a signed-out caller with 403 "sign in to do this"."""
+    return actors.require_member(actor, "sign_in_to_do_this", Forbidden)
 
 
 STAFF_ROLE_SHOWN = ("community_manager", "advisor", "admin")  # the first one held is shown
@@ -82,20 +83,6 @@ def staff_role(actor: Actor | None) -> str | None:
     """Which staff role a contribution is written in (None for a member): shown on answers."""
     held = roles(actor)
     return next((role for role in STAFF_ROLE_SHOWN if role in held), None)
-
-
-def require_member(actor: Actor | None) -> Actor:
-    if not actor or not actor.get("id"):
-        raise Forbidden("sign in to do this")
-    return actor
-
-
-def require_moderator(actor: Actor | None, action: str) -> Actor:
-    """`action`: a key of the catalogue's `action` section (the refusal names it)."""
-    require_member(actor)
-    if not is_moderator(actor):
-        raise Forbidden.from_catalogue("moderators_can", terms={"action": f"action.{action}"})
-    return actor
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -387,7 +374,7 @@ def on_review(s: Contribution, verdict: str, review: str, revision: int, *,
     if s.target_type == "post":
         # a post is official when bank staff wrote it (the first submission says who did)
         official = s.official or bool(first and content and set(
-            content.get("submitter_roles") or []) & set(STAFF_ROLES))
+            content.get("submitter_roles") or []) & STAFF_ROLES)
         extra.update(title=title, official=official)
     if first:
         return [_event(s2, "published", **extra)]
@@ -650,14 +637,6 @@ def fold_category(events: Iterable[Envelope]) -> dict[str, Any] | None:
             state = {key: event.payload[key] for key in ("slug", "name", "description",
                                                          "position")}
     return state
-
-
-def require_admin(actor: Actor | None, action: str) -> Actor:
-    """`action`: a key of the catalogue's `action` section (the refusal names it)."""
-    require_member(actor)
-    if "admin" not in roles(actor):
-        raise Forbidden.from_catalogue("admins_can", terms={"action": f"action.{action}"})
-    return actor
 
 
 def create_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,

@@ -10,9 +10,9 @@ from typing import Any
 
 from services.moderation.detector import confidential_fields
 from services.shared import i18n
+from services.shared.actors import Actor, is_moderator
 from services.shared.members import summary
 
-from . import domain
 from .markdown import excerpt, render
 
 
@@ -44,7 +44,7 @@ def _text(doc: dict[str, Any], full: bool, with_title: bool) -> dict[str, Any]:
     return out
 
 
-def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
+def post(doc: dict[str, Any], actor: Actor | None, *, full: bool = True,
          draft: dict[str, Any] | None = None, my_vote: bool | None = None,
          authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     state = doc.get("state")
@@ -85,7 +85,7 @@ def post(doc: dict[str, Any], actor: domain.Actor | None, *, full: bool = True,
     return out
 
 
-def reply(doc: dict[str, Any], actor: domain.Actor | None, *,
+def reply(doc: dict[str, Any], actor: Actor | None, *,
           draft: dict[str, Any] | None = None, my_vote: bool | None = None,
           authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     state = doc.get("state")
@@ -116,11 +116,11 @@ def _author(doc: dict[str, Any], authors: dict[str, dict[str, Any]] | None
     return (authors or {}).get(author_id) or summary(author_id, None)
 
 
-def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: domain.Actor | None,
+def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
                 draft: dict[str, Any] | None, with_title: bool) -> None:
     """Review state for the author and CMs; the waiting text for the author only."""
     is_author = bool(actor) and actor.get("id") == doc.get("author_id")
-    if not (is_author or domain.is_moderator(actor)):
+    if not (is_author or is_moderator(actor)):
         return
     state = doc.get("state")
     if state == "pending":

@@ -29,6 +29,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.shared.actors import GRANTABLE
 from services.shared.payloads import REGISTRY
 from services.shared.slugs import (
     CATEGORY_SLUG_MAX,
@@ -41,8 +42,6 @@ from services.shared.slugs import (
 from services.shared.validation import multi_line, single_line
 
 KINDS = ("question", "idea", "discussion", "article")
-STAFF_ROLES = ("advisor", "community_manager", "admin")
-MODERATOR_ROLES = ("community_manager", "admin")
 IDEA_STATUSES = ("submitted", "under_review", "planned", "delivered", "declined",
                  "already_exists")
 REPLY_KINDS = ("answer", "comment")
@@ -58,7 +57,7 @@ def _text(max_length: int, **kwargs):
 
 def _staff_role():
     """Which staff role wrote it (community_manager, advisor, admin); None for a member."""
-    return fields.String(required=True, allow_none=True, validate=validate.OneOf(STAFF_ROLES))
+    return fields.String(required=True, allow_none=True, validate=validate.OneOf(GRANTABLE))
 
 
 TITLE_MAX = 200

@@ -13,7 +13,9 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.shared import ids, members, pagination
+from services.shared.actors import Actor, is_moderator
 from services.shared.consumer import reliable_handler
+from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound, Unprocessable
 from services.shared.event_store import len_version
@@ -50,15 +52,12 @@ VERDICTS = {"moderation.item_held": "held", "moderation.item_approved": "approve
             "moderation.item_rejected": "rejected", "moderation.item_redacted": "redacted"}
 
 
-class PostsService(HealthEndpoints):
+class PostsService(Decisions, HealthEndpoints):
     name = "posts"
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _context(self, actor: domain.Actor | None) -> CommandContext:
-        return CommandContext(actor=(actor or {}).get("id"), correlation_id=self.correlation)
 
     def _target(self, target_type: str, target_id: str) -> domain.Contribution:
         ids.contribution(target_type).require(target_id)  # never another kind of stream
@@ -74,24 +73,7 @@ class PostsService(HealthEndpoints):
     def _reply(self, reply_id: str) -> domain.Contribution:
         return self._target("reply", reply_id)
 
-    def _decide(self, stream_id: str, decide, actor: domain.Actor | None,
-                context: CommandContext | None = None):
-        """Load, decide, append (re-deciding on a concurrent write), apply inline.
-
-        When the decision is a no-op because a concurrent writer already did it, its events
-        are applied here too before answering, so the caller reads its effect."""
-        commit = self.store.execute(stream_id, decide, context or self._context(actor))
-        if commit is None:
-            self._catch_up(stream_id)
-        self.views.apply_commit(commit)
-        return commit
-
-    def _catch_up(self, stream_id: str) -> None:
-        events = self.store.load(stream_id)
-        if events:
-            self.views.apply(events[-1])  # fills whatever the read models miss, from the log
-
-    def _submit(self, stream_id: str, decide, actor: domain.Actor | None) -> None:
+    def _submit(self, stream_id: str, decide, actor: Actor | None) -> None:
         """A submission: first the public announcement on the contribution's stream (optimistic
         concurrency decides the revision number), then the text on its private content stream.
         Moderation only ever sees a text whose announcement is already committed."""
@@ -105,7 +87,7 @@ class PostsService(HealthEndpoints):
         self.views.apply_commit(public)
         self.views.apply_commit(content)
 
-    def _doc(self, collection: str, doc_id: str, actor: domain.Actor | None) -> dict[str, Any]:
+    def _doc(self, collection: str, doc_id: str, actor: Actor | None) -> dict[str, Any]:
         ids.contribution("post" if collection == "posts" else "reply").require(doc_id)
         doc = self.views[collection].find_one({"_id": doc_id})
         if doc is None or not doc.get("state") or not domain.can_read(actor, doc):
@@ -113,13 +95,13 @@ class PostsService(HealthEndpoints):
                 "no_such_post" if collection == "posts" else "no_such_reply", {"id": doc_id})
         return doc
 
-    def _draft(self, doc: dict[str, Any], actor: domain.Actor | None) -> dict[str, Any] | None:
+    def _draft(self, doc: dict[str, Any], actor: Actor | None) -> dict[str, Any] | None:
         if not actor or actor.get("id") != doc.get("author_id"):
             return None
         drafts = self.views["drafts"].find({"target_id": doc["_id"]}).sort("revision", -1)
         return next(iter(drafts.limit(1)), None)
 
-    def _my_votes(self, actor: domain.Actor | None, target_ids: list[str]) -> dict[str, bool]:
+    def _my_votes(self, actor: Actor | None, target_ids: list[str]) -> dict[str, bool]:
         if not actor or not target_ids:
             return {}
         found = self.views["votes"].find(
@@ -131,13 +113,13 @@ class PostsService(HealthEndpoints):
     def _authors(self, documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return members.summaries(self.views.rm, [doc.get("author_id") for doc in documents])
 
-    def _present_post(self, post_id: str, actor: domain.Actor | None) -> dict[str, Any]:
+    def _present_post(self, post_id: str, actor: Actor | None) -> dict[str, Any]:
         doc = self._doc("posts", post_id, actor)
         return presenters.post(doc, actor, draft=self._draft(doc, actor),
                                my_vote=self._my_votes(actor, [post_id]).get(post_id),
                                authors=self._authors([doc]))
 
-    def _present_reply(self, reply_id: str, actor: domain.Actor | None) -> dict[str, Any]:
+    def _present_reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:
         doc = self._doc("replies", reply_id, actor)
         return presenters.reply(doc, actor, draft=self._draft(doc, actor),
                                 my_vote=self._my_votes(actor, [reply_id]).get(reply_id),
@@ -331,7 +313,7 @@ class PostsService(HealthEndpoints):
         query = load_input(PageQuerySchema, query)
         self._doc("posts", post_id, actor)
         visible: dict[str, Any] = {"state": "published"}
-        if actor and domain.is_moderator(actor):
+        if actor and is_moderator(actor):
             visible = {"state": {"$in": ["published", "pending", "hidden"]}}
         elif actor:
             visible = {"$or": [visible, {"author_id": actor["id"],

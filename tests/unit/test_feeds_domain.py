@@ -2,6 +2,7 @@
 import pytest
 
 from services.feeds import domain
+from services.shared.actors import require_member
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import NotFound, Unauthenticated, Unprocessable
 
@@ -64,9 +65,9 @@ def test_targets_are_checked():
         domain.check_target(domain.WATCH, "m1", "p9", False)
     domain.check_target(domain.TAG, "m1", "travel", True)
     with pytest.raises(Unauthenticated):
-        domain.require_member(None)
+        require_member(None)
     with pytest.raises(Unauthenticated):
-        domain.require_member({"id": "service:crm", "kind": "service"})
+        require_member({"id": "service:crm", "kind": "service"})
 
 
 # -- items and sources ----------------------------------------------------------------------

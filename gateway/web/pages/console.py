@@ -12,6 +12,7 @@ reload, and the list follows other CMs' decisions by polling the API with an ETa
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,11 +27,18 @@ from services.moderation.schemas import (
     NoteSchema,
 )
 from services.shared import ids
+from services.shared.actors import (
+    ADVISOR,
+    MODERATOR_ROLES,
+    holds_any,
+    is_moderator,
+    is_person,
+    roles,
+)
 from services.shared.errors import NotFound
 
 from ..page import PageCall, gather, page
 
-CONSOLE_ROLES = {"community_manager", "admin"}
 QUEUE_PAGE = 30
 AUTHOR_HISTORY = 5
 CLOSE_TO_TARGET = 0.75  # an item past three quarters of its target is shown as close
@@ -43,11 +51,15 @@ class QueueScreenQuery(Schema):
     done = fields.String(validate=validate.OneOf(["approve", "reject", "redact"]))
 
 
-def require_console(call: PageCall) -> None:
-    """404 for whoever may not use the console (its URLs are not advertised)."""
-    roles = set((call.actor or {}).get("roles") or ())
-    if call.actor is None or call.actor.get("kind") == "service" or not roles & CONSOLE_ROLES:
+def require_roles(call: PageCall, allowed: Iterable[str]) -> None:
+    """404 for whoever may not use this console screen (its URLs are not advertised)."""
+    if not (is_person(call.actor) and holds_any(roles(call.actor), allowed)):
         raise NotFound("no such page", {"path": call.request.path})
+
+
+def require_console(call: PageCall) -> None:
+    """The community managers' screens: CMs and admins."""
+    require_roles(call, MODERATOR_ROLES)
 
 
 def highlighted(text: str | None, findings: list[dict[str, Any]], field: str
@@ -107,9 +119,8 @@ class ConsolePages:
     @page("GET", "/console")
     def console_home_page(self, call: PageCall):
         """The first tab the staff member's roles open (the console's navigation: _nav.html)."""
-        roles = set((call.actor or {}).get("roles") or ())
-        if call.actor and call.actor.get("kind") != "service" and "advisor" in roles \
-                and not roles & CONSOLE_ROLES:
+        if is_person(call.actor) and ADVISOR in roles(call.actor) \
+                and not is_moderator(call.actor):
             return call.redirect("/console/conversations")
         require_console(call)
         return call.redirect("/console/moderation")

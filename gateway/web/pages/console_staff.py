@@ -14,23 +14,17 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, POST_PATH
-from gateway.routes.identity import ROLE_NAMES, USER_PATH, AdvisorBody
+from gateway.routes.identity import USER_PATH, AdvisorBody
 from services.conversations.schemas import MessageCreateSchema
-from services.shared.errors import NotFound
+from services.shared.actors import ADMIN, ROLES, STAFF_ROLES
 
 from ..page import PageCall, gather, page
+from .console import require_roles
 
-CONVERSATION_ROLES = {"advisor", "community_manager", "admin"}
-ADMIN_ROLES = {"admin"}
+CONVERSATION_ROLES = STAFF_ROLES
+ADMIN_ROLES = {ADMIN}
 CONVERSATIONS_PAGE = 30
 MESSAGES_PAGE = 100
-
-
-def require_roles(call: PageCall, allowed: set[str]) -> None:
-    """404 for whoever may not use this console screen (its URLs are not advertised)."""
-    actor = call.actor or {}
-    if actor.get("kind") == "service" or not set(actor.get("roles") or ()) & allowed:
-        raise NotFound("no such page", {"path": call.request.path})
 
 
 class ConversationsScreenQuery(Schema):
@@ -42,7 +36,7 @@ class MemberLookupQuery(Schema):
 
 
 class RolesForm(Schema):
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLE_NAMES)), load_default=list)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
     email = fields.String(load_default="")
 
 
@@ -143,7 +137,7 @@ class StaffConsolePages:
             member = (found.get("items") or [None])[0]
         return call.render("console/members.html", status=status,
                            title=call.t("staff.members_title"), email=email, member=member,
-                           role_names=ROLE_NAMES, raw=call.raw_form, section="console",
+                           role_names=ROLES, raw=call.raw_form, section="console",
                            console_tab="members", **state)
 
     def _staff_after_change(self, call: PageCall, problem, notice_key: str):

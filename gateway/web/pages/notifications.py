@@ -16,6 +16,7 @@ from nameko.rpc import RpcProxy
 
 from services.notifications.domain import EMAIL_MODES, TYPES
 from services.notifications.schemas import MarkReadSchema
+from services.shared.actors import is_staff
 
 from ..page import PageCall, page
 from .public import next_href
@@ -42,7 +43,7 @@ def local_link(link: str | None) -> str:
 
 
 def shown_types(actor: dict[str, Any]) -> list[str]:
-    staff = set(actor.get("roles") or ()) & {"advisor", "community_manager", "admin"}
+    staff = is_staff(actor)
     return [kind for kind in TYPES if staff or kind not in STAFF_ONLY_TYPES]
 
 

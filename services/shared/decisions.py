@@ -1,0 +1,46 @@
+"""What every event-sourced service does with a command, written once.
+
+A service class mixes `Decisions` in beside `HealthEndpoints` and declares its `store`
+(`EventStoreProvider`) and `views` (`ReadModelsProvider`); an entrypoint then parses its input,
+calls a pure rule of its domain through `_decide`, and returns::
+
+    class PostsService(Decisions, HealthEndpoints):
+        store = EventStoreProvider()
+        views = ReadModelsProvider(VIEWS)
+
+        @rpc
+        def lock(self, actor, post_id):
+            self._decide(post_id, lambda history: domain.lock(actor, domain.fold(history)), actor)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .envelope import CommandContext
+from .event_store import Commit
+
+
+class Decisions:
+    """`_decide`: load the stream, decide, append (re-deciding on a concurrent write), apply the
+    commit to the read models at once (read-your-writes)."""
+
+    def _context(self, actor: dict[str, Any] | str | None) -> CommandContext:
+        """The command's context: who (an actor or an actor's id) and the request's correlation."""
+        actor_id = actor.get("id") if isinstance(actor, dict) else actor
+        return CommandContext(actor=actor_id, correlation_id=self.correlation)  # type: ignore[attr-defined]
+
+    def _decide(self, stream_id: str, decide, actor: dict[str, Any] | str | None,
+                context: CommandContext | None = None) -> Commit | None:
+        """When the decision is a no-op because a concurrent writer already did it, the stream's
+        last event is applied here too before answering, so the caller reads its effect."""
+        commit = self.store.execute(  # type: ignore[attr-defined]
+            stream_id, decide, context or self._context(actor))
+        if commit is None:
+            self._catch_up(stream_id)
+        self.views.apply_commit(commit)  # type: ignore[attr-defined]
+        return commit
+
+    def _catch_up(self, stream_id: str) -> None:
+        events = self.store.load(stream_id)  # type: ignore[attr-defined]
+        if events:
+            self.views.apply(events[-1])  # type: ignore[attr-defined]  # fills what is missing
