@@ -535,8 +535,10 @@ class IdentityService(Decisions, HealthEndpoints):
                  client: str | None = None) -> None:
         """Erase my account: confirm with the password; sessions revoked (the gateway refuses
         the access tokens at once), the public tombstone `identity.user_erased` appended (the
-        read model blanks e-mail, name and bio), the password hash deleted, the e-mail claim
-        released (the address may register again), the login audit anonymised."""
+        read model blanks e-mail, name and bio), the member's key shredded (every sealed copy
+        of their personal fields, in any log or queue, is unreadable from now on), the password
+        hash deleted, the e-mail claim released (the address may register again), the login
+        audit anonymised."""
         actor = _user_actor(actor)
         args = _load(EraseArgs, data)
         user_id, toolkit, now = actor["id"], self.kit, utc_now()
@@ -557,6 +559,7 @@ class IdentityService(Decisions, HealthEndpoints):
         self._revoke_sessions(user_id, toolkit.accounts.live_sessions(user_id, now),
                               "account_erased", user_id)
         self._decide_user(user_id, user_id, lambda state: domain.erase(state, now))
+        self.store.keys.shred(user_id)  # again from the bus (`project`) if we die before this
         toolkit.accounts.delete_credentials(user_id)
         toolkit.accounts.drop_mfa(user_id)
         toolkit.accounts.drop_email(user_id)
@@ -666,6 +669,8 @@ class IdentityService(Decisions, HealthEndpoints):
 
     @reliable_handler("identity", "identity.*")
     def project(self, event: Envelope) -> None:
+        if event.type == domain.USER_ERASED:  # the tombstone is committed: the key must go
+            self.store.keys.shred(event.payload["user_id"])
         self.views.apply(event)
 
     @reliable_handler("identity", "identity.*", private=True)

@@ -5,7 +5,10 @@ the event is silently lost. This entrypoint keeps nameko's queue naming and bind
 what happens after the handler:
 
 - it parses the envelope itself (a message that is not valid JSON or not an envelope is a
-  *poison* message: dead-lettered at once with the reason, never crash-looped);
+  *poison* message: dead-lettered at once with the reason, never crash-looped) and unseals its
+  personal fields (services/shared/shredding.py: the handler reads plain values, or the erased
+  placeholders once the member's key is shredded); an erasure event drops the member's key from
+  this process's cache before the handler runs;
 - it claims the event for this handler before running it (a document keyed by handler and event
   id in the service's own `consumed_events` collection): a duplicate of an event already handled
   is acked and skipped, a duplicate arriving while the first is being handled waits in the delay
@@ -58,6 +61,7 @@ from .envelope import Envelope, InvalidEnvelope, utc_now
 from .mongo import database_name, mongo_uri, release_client, shared_client
 from .outbox import private_exchange, public_exchange
 from .payloads import REGISTRY, UnknownEventType
+from .shredding import KEYS_SERVICE, SealBroken, SubjectKeys, erased_subject, unseal_envelope
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +132,9 @@ class ReliableEventHandler(Consumer):
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._in_flight: set[str] = set()
         self.mongo_uri = mongo_uri(config)
-        self.consumed = shared_client(self.mongo_uri)[database_name(config, service)][CONSUMED]
+        client = shared_client(self.mongo_uri)
+        self.consumed = client[database_name(config, service)][CONSUMED]
+        self.keys = SubjectKeys.in_database(client[database_name(config, KEYS_SERVICE)])
         super().setup()
 
     def stop(self) -> None:
@@ -156,9 +162,17 @@ class ReliableEventHandler(Consumer):
         started = time.perf_counter()
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 0))
         try:
-            envelope = REGISTRY.upcast_envelope(Envelope.from_dict(json.loads(message.body)))
+            envelope = Envelope.from_dict(json.loads(message.body))
         except (ValueError, InvalidEnvelope, UnknownEventType, TypeError) as error:
             self._dead_letter(message, attempts, error, "poison message: not a valid event")
+            return
+        try:
+            envelope = REGISTRY.upcast_envelope(self._unsealed(envelope))
+        except (SealBroken, UnknownEventType) as error:
+            self._dead_letter(message, attempts, error, "poison message: not a valid event")
+            return
+        except PyMongoError as error:  # the key store is out of reach: later, not never
+            self._after_failure(message, error, None)
             return
         try:
             claim = self._claim(envelope)
@@ -270,6 +284,12 @@ class ReliableEventHandler(Consumer):
             return False
         self.queue_consumer.ack_message(message)
         return True
+
+    def _unsealed(self, envelope: Envelope) -> Envelope:
+        subject = erased_subject(envelope)
+        if subject:
+            self.keys.forget(subject)  # another process shredded it: stop using our copy now
+        return unseal_envelope(self.keys, envelope)
 
     def _consumed_id(self, envelope: Envelope) -> str:
         return f"{self.handler_name}:{envelope.id}"

@@ -19,6 +19,11 @@ A commit appended by a command that carries an idempotency key also records the 
 executed twice (a client's retry after a crash or a 504) has one effect
 (services/shared/commands.py).
 
+Personal fields (services/shared/shredding.py) are sealed with their subject's key when a commit
+is written (own or received) and unsealed when it is read: the log, and the outbox's messages,
+hold no personal data in clear, and code reading envelopes from here sees plain values (or the
+erased placeholders, once a member's key is shredded).
+
 Example::
 
     store = EventStore(db, service="posts")
@@ -45,6 +50,7 @@ from .envelope import CommandContext, Envelope, NewEvent, new_id, utc_now
 from .errors import ConcurrencyConflict
 from .failpoints import failpoint
 from .payloads import REGISTRY, PayloadRegistry
+from .shredding import SubjectKeys, seal_payload, unseal_envelope
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +88,15 @@ class EventStore:
         service: str,
         registry: PayloadRegistry = REGISTRY,
         on_commit: Callable[[Commit], None] | None = None,
+        keys: SubjectKeys | None = None,
     ):
         self.db = db
         self.service = service
         self.registry = registry
         self.on_commit = on_commit  # the in-process relay's wake-up call
         self.events = db[EVENTS]
+        # the data subjects' keys (crypto-shredding): by default `<prefix>_keys` beside `db`
+        self.keys = keys if keys is not None else SubjectKeys.beside(db, service)
 
     def ensure_indexes(self) -> None:
         self.events.create_index(
@@ -320,15 +329,15 @@ class EventStore:
         )
         return int(counter["value"])
 
-    @staticmethod
-    def _document(commit: Commit, pending: bool, command: str | None = None) -> dict[str, Any]:
+    def _document(self, commit: Commit, pending: bool,
+                  command: str | None = None) -> dict[str, Any]:
         document: dict[str, Any] = {
             "_id": commit.id,
             "stream_id": commit.stream_id,
             "version": commit.version,
             "last_version": commit.last_version,
             "position": commit.position,
-            "events": [envelope.to_dict() for envelope in commit.events],
+            "events": [self._sealed(envelope) for envelope in commit.events],
             "recorded_at": commit.recorded_at,
             "received": commit.received,
         }
@@ -345,11 +354,18 @@ class EventStore:
             version=document["version"],
             position=document["position"],
             events=[
-                self.registry.upcast_envelope(Envelope(**event)) for event in document["events"]
+                self.registry.upcast_envelope(unseal_envelope(self.keys, Envelope(**event)))
+                for event in document["events"]
             ],
             recorded_at=document["recorded_at"],
             received=document.get("received", False),
         )
+
+
+    def _sealed(self, envelope: Envelope) -> dict[str, Any]:
+        stored = envelope.to_dict()
+        stored["payload"] = seal_payload(self.keys, envelope.type, envelope.payload)
+        return stored
 
 
 def violated_index(error: DuplicateKeyError) -> str | None:

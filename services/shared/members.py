@@ -27,6 +27,7 @@ from typing import Any
 
 from .envelope import Envelope
 from .projections import Projection, ReadModels, update_versioned
+from .shredding import ERASED_DISPLAY_NAME
 
 SUMMARIES = "member_summaries"
 
@@ -34,9 +35,6 @@ BADGE_ADVISOR = "bank_advisor"
 BADGE_COMMUNITY_MANAGER = "community_manager"
 BADGE_CUSTOMER = "verified_customer"
 
-# An erased member's name, the same for every reader and language: summaries are computed once
-# per author and cached in read models, and a replay must give the same text whoever asks.
-ERASED_DISPLAY_NAME = "Ancien membre · Former member"
 ERASED_COLOR = "#595959"
 UNKNOWN_INITIAL = "?"
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from contextlib import closing
 
+from services.shared.envelope import Envelope
+from services.shared.shredding import SubjectKeys, is_sealed, unseal_envelope
+
 from ..conftest import wait_for
 from .clients import Subscriber
 from .steps import ok, problem, staff, submit, visible
@@ -37,12 +40,13 @@ def test_a_title_with_cr_lf_is_refused_with_a_field_error(api):
     assert "title" in refused["errors"]
 
 
-def test_an_iban_in_a_bio_is_refused_and_never_published(platform, api):
+def test_an_iban_in_a_bio_is_refused_and_never_published(platform, api, mongo_client):
+    keys = SubjectKeys.in_database(mongo_client[f"{platform.db_prefix}_keys"])
     with closing(Subscriber(platform.amqp_uri, "identity.events")) as identity_events:
-        _iban_in_a_bio(api, identity_events)
+        _iban_in_a_bio(api, identity_events, keys)
 
 
-def _iban_in_a_bio(api, identity_events):
+def _iban_in_a_bio(api, identity_events, keys):
     member = api.new_user()
     refused = problem(api.patch("/api/v1/me", user=member,
                                 json={"bio": f"Pour me rembourser : {IBAN}"}), 422)
@@ -61,9 +65,12 @@ def _iban_in_a_bio(api, identity_events):
     wait_for(lambda: identity_events.find(
         lambda item: item[0] == "identity.profile_updated"
         and item[2]["payload"]["user_id"] == member.id), message="the clean profile update")
-    updates = [envelope["payload"] for key, _, envelope in identity_events.received
+    updates = [envelope for key, _, envelope in identity_events.received
                if key == "identity.profile_updated" and envelope["payload"]["user_id"] == member.id]
-    assert updates == [{"user_id": member.id, "bio": "Client depuis 2004"}]
+    assert [sorted(envelope["payload"]) for envelope in updates] == [["bio", "user_id"]]
+    assert is_sealed(updates[0]["payload"]["bio"])  # personal: sealed with the member's key
+    assert unseal_envelope(keys, Envelope.from_dict(updates[0])).payload == {
+        "user_id": member.id, "bio": "Client depuis 2004"}
     assert _carries_the_iban(identity_events.received) == []
 
 

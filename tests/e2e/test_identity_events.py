@@ -1,8 +1,13 @@
-"""What another bank system sees: a pika consumer bound to the identity exchange, as a CRM would."""
+"""What another bank system sees: a pika consumer bound to the identity exchange, as a CRM would.
+Personal fields arrive sealed with the member's key (crypto-shredding): a bank system reads the
+public facts, Agora's own consumers open the rest through the kit."""
 import json
 import uuid
 
 import pytest
+
+from services.shared.envelope import Envelope
+from services.shared.shredding import SubjectKeys, is_sealed, unseal_envelope
 
 from ..conftest import wait_for
 from .clients import Subscriber
@@ -23,6 +28,10 @@ def private(platform):
     subscriber.close()
 
 
+def member_keys(platform, mongo_client) -> SubjectKeys:
+    return SubjectKeys.in_database(mongo_client[f"{platform.db_prefix}_keys"])
+
+
 def test_an_external_consumer_receives_user_registered(api, crm):
     email = api.unique_email("crm")
     request_id = "crm-test-" + uuid.uuid4().hex[:8]
@@ -36,7 +45,8 @@ def test_an_external_consumer_receives_user_registered(api, crm):
                          and item[0] == "identity.user_registered"),
         message="identity.user_registered on identity.events")
     assert envelope["type"] == "identity.user_registered"
-    assert envelope["payload"]["display_name"] == "Grace Hopper"
+    assert is_sealed(envelope["payload"]["display_name"])  # personal: not readable outside
+    assert "Grace Hopper" not in json.dumps(envelope)
     assert envelope["payload"]["customer"] is True
     assert envelope["stream_id"] == f"user-{user_id}" and envelope["stream_version"] == 1
     assert envelope["correlation_id"] == request_id  # the gateway's request id, end to end
@@ -44,7 +54,8 @@ def test_an_external_consumer_receives_user_registered(api, crm):
     assert properties.content_type == "application/json"
 
 
-def test_public_events_carry_no_email_or_password_material(api, crm, private):
+def test_public_events_carry_no_email_or_password_material(api, crm, private, platform,
+                                                           mongo_client):
     ada = api.new_user(customer=True)
     api.patch("/api/v1/me", user=ada, json={"bio": "hello"})
     api.post("/api/v1/me/password", user=ada, json={
@@ -68,4 +79,6 @@ def test_public_events_carry_no_email_or_password_material(api, crm, private):
                            "identity.sessions_revoked") for key, _, _ in public)
     contact = private.find(lambda item: item[0] == "identity.contact_changed"
                            and item[2]["payload"]["user_id"] == ada.id)
-    assert contact[2]["payload"]["email"] == ada.email
+    assert ada.email not in json.dumps(contact[2])  # sealed on the private exchange too
+    opened = unseal_envelope(member_keys(platform, mongo_client), Envelope.from_dict(contact[2]))
+    assert opened.payload["email"] == ada.email

@@ -13,9 +13,11 @@ from gateway.auth import TokenVerifier
 from services.identity.keys import generate_keypair
 from services.identity.projections import PROJECTION
 from services.identity.service import IdentityService
-from services.shared.envelope import utc_now
+from services.shared.envelope import Envelope, utc_now
 from services.shared.event_store import EventStore
+from services.shared.mongo import database_name
 from services.shared.projections import replay
+from services.shared.shredding import KEYS_SERVICE, SubjectKeys, unseal_envelope
 
 from ...conftest import wait_for
 
@@ -96,18 +98,25 @@ def test_register_login_and_verify_the_token(identity, keys):
     assert me["id"] == profile["id"]
 
 
-def test_events_go_to_the_right_exchange_without_secrets(identity, config, db):
+def test_events_go_to_the_right_exchange_without_secrets(identity, config, db, mongo_client):
     public, public_queue = _bind(config, "identity.events")
     private, private_queue = _bind(config, "identity.private")
     try:
-        profile = _register(identity, "grace@example.org")
+        profile = _register(identity, "grace@example.org", display_name="Grace Hopper")
         received = wait_for(lambda: [e for e in _drain(public_queue)
                                      if e["payload"]["user_id"] == profile["id"]] or None)
         assert [e["type"] for e in received] == ["identity.user_registered"]
         assert "grace@example.org" not in json.dumps(received)
+        assert "Grace Hopper" not in json.dumps(received)  # sealed: personal, even if public
         contact = wait_for(lambda: _drain(private_queue))
         assert contact[0]["type"] == "identity.contact_changed"
-        assert contact[0]["payload"]["email"] == "grace@example.org"
+        # sealed with the member's key: a queue holds no address in clear, Agora's consumers
+        # open it through the kit
+        assert "grace@example.org" not in json.dumps(contact)
+        member_keys = SubjectKeys.in_database(
+            mongo_client[database_name(config, KEYS_SERVICE)])
+        opened = unseal_envelope(member_keys, Envelope.from_dict(contact[0]))
+        assert opened.payload["email"] == "grace@example.org"
         wait_for(lambda: db.events.count_documents({"pending": True}) == 0,
                  message="outbox drained")
     finally:

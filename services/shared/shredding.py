@@ -1,0 +1,314 @@
+"""Crypto-shredding: personal data sealed with a key per data subject; erasure deletes the key.
+
+An event log is append-only and copies of events live in other services' logs, in queues and in
+backups: none of them can be rewritten. So the personal fields of events (and of any stored copy
+that needs it) are *sealed* — encrypted with AES-256-GCM under a key that belongs to one data
+subject (a member) — and erasure *shreds* the subject's key. Every sealed copy, wherever it is,
+becomes unreadable at once, and what reads it gets a defined placeholder instead (the erased
+display name, an empty bio, None), never an exception: replays keep working.
+
+Three parts:
+
+- `SubjectKeys`: the key store. One document per subject in the collection `subject_keys` of a
+  database of its own (`<prefix>_keys`, next to the services' databases; in production it can be
+  a separate database or a KMS behind the same methods). A key is created on first use;
+  `shred(subject)` deletes it and leaves a tombstone, so no later write can create a new key for
+  an erased subject. Keys are cached per process for at most `KEY_CACHE_SECONDS`; erasure
+  handlers drop the cached key at once (`forget`).
+- `seal` / `unseal` (methods of `SubjectKeys`): one value <-> a small JSON-able dict
+  ``{"sealed": "v1", "subject": "u1", "nonce": "...", "data": "..."}`` (base64), whose
+  associated data binds it to the subject and to where it belongs (`context`, for events
+  ``"<event type>.<field>"``): a sealed value moved to another subject or field does not open.
+- `PERSONAL_FIELDS`: which payload fields of which event types are personal, and which payload
+  field names their subject — declared once, here. `seal_payload` / `unseal_payload` /
+  `unseal_envelope` apply it; the event store seals when it writes and unseals when it reads, the
+  reliable consumer unseals what it receives, so service code keeps reading
+  ``payload["display_name"]``. Values written before sealing existed (plain) pass through.
+
+Example::
+
+    keys = SubjectKeys.in_database(client["agora_keys"])
+    sealed = keys.seal("u1", "ada@example.org", context="identity.contact_changed.email")
+    keys.unseal(sealed, context="identity.contact_changed.email")   # 'ada@example.org'
+    keys.shred("u1")
+    keys.unseal(sealed, context="identity.contact_changed.email")   # None (the placeholder)
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from bson.binary import Binary
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from .envelope import Envelope, utc_now
+
+SEALED_V1 = "v1"
+KEYS_SERVICE = "keys"  # the key store's database: `<prefix>_keys`
+SUBJECT_KEYS = "subject_keys"
+KEY_BYTES = 32  # AES-256
+NONCE_BYTES = 12  # GCM's standard nonce; random per value (2^-32 collision bound far away)
+# How long a process may keep using a key it read, after another process shredded it (the
+# process that shreds, and every consumer of identity.user_erased, drop it at once).
+KEY_CACHE_SECONDS = float(os.environ.get("AGORA_KEY_CACHE_SECONDS", "60"))
+ERASURE_EVENT = "identity.user_erased"
+# An erased member's name, the same for every reader and language: summaries are computed once
+# per author and cached in read models, and a replay must give the same text whoever asks (also
+# what a shredded display name unseals to; services/shared/members.py shows it).
+ERASED_DISPLAY_NAME = "Ancien membre · Former member"
+
+
+class SealBroken(ValueError):
+    """A sealed value that does not open with its subject's key: altered, or moved to another
+    subject or field. Not the same as a shredded key (which gives the placeholder)."""
+
+
+def is_sealed(value: Any) -> bool:
+    """True for a value `seal` produced (plain values written before sealing are not).
+
+    >>> is_sealed({"sealed": "v1", "subject": "u1", "nonce": "", "data": ""}), is_sealed("Ada")
+    (True, False)
+    """
+    return isinstance(value, Mapping) and value.get("sealed") == SEALED_V1 and "subject" in value
+
+
+def keys_database_name(service_database: str, service: str) -> str:
+    """The key store's database beside a service's `<prefix>_<service>` database.
+
+    >>> keys_database_name("run42_identity", "identity")
+    'run42_keys'
+    """
+    suffix = f"_{service}"
+    if service_database.endswith(suffix):
+        return f"{service_database[: -len(suffix)]}_{KEYS_SERVICE}"
+    return f"{service_database}_{KEYS_SERVICE}"
+
+
+_SHREDDED = b""  # cached marker: the subject's key is gone for good
+
+
+class SubjectKeys:
+    """The per-subject key store, with a process-wide cache (shared by every instance that uses
+    the same key database, so the many short-lived stores of a process agree)."""
+
+    _caches: ClassVar[dict[str, dict[str, tuple[bytes, float]]]] = {}
+    _caches_lock = threading.Lock()
+
+    def __init__(self, collection: Collection, cache_seconds: float | None = None,
+                 cache: dict[str, tuple[bytes, float]] | None = None):
+        self.collection = collection
+        self.cache_seconds = KEY_CACHE_SECONDS if cache_seconds is None else cache_seconds
+        if cache is None:  # the process-wide cache of this key store
+            name = f"{collection.database.name}.{collection.name}"
+            with self._caches_lock:
+                cache = self._caches.setdefault(name, {})
+        self._cache = cache
+
+    @classmethod
+    def in_database(cls, database: Database, cache_seconds: float | None = None) -> SubjectKeys:
+        return cls(database[SUBJECT_KEYS], cache_seconds)
+
+    @classmethod
+    def beside(cls, service_database: Database, service: str) -> SubjectKeys:
+        """The key store next to a service's database (same client, `<prefix>_keys`)."""
+        name = keys_database_name(service_database.name, service)
+        return cls.in_database(service_database.client[name])
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def key_for(self, subject: str) -> bytes | None:
+        """The subject's key, created on first use; None once it was shredded."""
+        key = self._cached(subject)
+        if key is None:
+            document = self.collection.find_one({"_id": subject})
+            if document is None:
+                # created (or shredded) concurrently: read what won
+                with contextlib.suppress(DuplicateKeyError):
+                    self.collection.insert_one({"_id": subject, "key": Binary(AESGCM.generate_key(
+                        KEY_BYTES * 8)), "created_at": utc_now()})
+                document = self.collection.find_one({"_id": subject})
+            key = self._remember(subject, document)
+        return key or None
+
+    def existing_key(self, subject: str) -> bytes | None:
+        """The subject's key if it exists (never creates one); None if absent or shredded."""
+        key = self._cached(subject)
+        if key is None:
+            document = self.collection.find_one({"_id": subject})
+            if document is None:
+                return None
+            key = self._remember(subject, document)
+        return key or None
+
+    def is_shredded(self, subject: str) -> bool:
+        document = self.collection.find_one({"_id": subject}, {"key": 1, "shredded_at": 1})
+        return document is not None and "shredded_at" in document
+
+    def shred(self, subject: str) -> None:
+        """Delete the subject's key for good (idempotent). The tombstone that stays holds no
+        key: a later write for this subject is sealed as erased, never under a fresh key."""
+        self.collection.update_one(
+            {"_id": subject, "shredded_at": {"$exists": False}},
+            {"$unset": {"key": ""}, "$set": {"shredded_at": utc_now()}}, upsert=False)
+        self.collection.update_one(
+            {"_id": subject}, {"$setOnInsert": {"shredded_at": utc_now()}}, upsert=True)
+        self._cache[subject] = (_SHREDDED, float("inf"))
+
+    def forget(self, subject: str) -> None:
+        """Drop this process's cached key (an erasure seen on the bus)."""
+        self._cache.pop(subject, None)
+
+    # -- values ------------------------------------------------------------------------------
+
+    def seal(self, subject: str, value: Any, context: str) -> dict[str, Any]:
+        """Encrypt a JSON-able `value` under `subject`'s key, bound to `context`.
+
+        A subject already shredded gets ``{"sealed": "v1", "subject": ..., "erased": True}``:
+        nothing is stored, and unsealing it gives the placeholder.
+        """
+        key = self.key_for(subject)
+        if key is None:
+            return {"sealed": SEALED_V1, "subject": subject, "erased": True}
+        nonce = os.urandom(NONCE_BYTES)
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = AESGCM(key).encrypt(nonce, plain, _associated_data(subject, context))
+        return {"sealed": SEALED_V1, "subject": subject, "nonce": _b64(nonce), "data": _b64(data)}
+
+    def unseal(self, sealed: Any, context: str, placeholder: Any = None) -> Any:
+        """The value `seal` sealed; `placeholder` when the subject's key was shredded; a plain
+        (never sealed) value as it is. Raises `SealBroken` if the value was altered or does not
+        belong to `context`."""
+        if not is_sealed(sealed):
+            return sealed
+        subject = str(sealed["subject"])
+        if sealed.get("erased"):
+            return placeholder
+        key = self.existing_key(subject)
+        if key is None:
+            return placeholder
+        try:
+            plain = AESGCM(key).decrypt(_unb64(sealed["nonce"]), _unb64(sealed["data"]),
+                                        _associated_data(subject, context))
+        except (InvalidTag, KeyError, ValueError, TypeError) as error:
+            raise SealBroken(f"a sealed value of {subject} does not open in {context}") from error
+        return json.loads(plain)
+
+    # -- cache -------------------------------------------------------------------------------
+
+    def _cached(self, subject: str) -> bytes | None:
+        entry = self._cache.get(subject)
+        if entry is None:
+            return None
+        key, expires = entry
+        if expires < time.monotonic():
+            self._cache.pop(subject, None)
+            return None
+        return key
+
+    def _remember(self, subject: str, document: Mapping[str, Any]) -> bytes:
+        if "shredded_at" in document or not document.get("key"):
+            self._cache[subject] = (_SHREDDED, float("inf"))  # shredding is irreversible
+            return _SHREDDED
+        key = bytes(document["key"])
+        self._cache[subject] = (key, time.monotonic() + self.cache_seconds)
+        return key
+
+
+def _associated_data(subject: str, context: str) -> bytes:
+    return json.dumps([SEALED_V1, subject, context], separators=(",", ":")).encode("utf-8")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    return base64.b64decode(str(text), validate=True)
+
+
+# -- which fields are personal -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonalFields:
+    """The personal fields of one event type: field -> placeholder after erasure, and the
+    payload field naming the data subject."""
+
+    subject: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+PERSONAL_FIELDS: dict[str, PersonalFields] = {}
+
+
+def declare_personal(event_type: str, subject: str, fields: Mapping[str, Any]) -> None:
+    """Declare that `fields` of `event_type` payloads are personal data of the member named by
+    the payload field `subject`; each maps to what readers get once the key is shredded.
+
+    >>> declare_personal("demo.note_taken", subject="member_id", fields={"note": None})
+    >>> PERSONAL_FIELDS["demo.note_taken"].fields
+    {'note': None}
+    """
+    PERSONAL_FIELDS[event_type] = PersonalFields(subject, dict(fields))
+
+
+_PROFILE = {"display_name": ERASED_DISPLAY_NAME, "bio": ""}
+declare_personal("identity.user_registered", "user_id", {"display_name": ERASED_DISPLAY_NAME})
+declare_personal("identity.profile_updated", "user_id", _PROFILE)
+declare_personal("identity.contact_changed", "user_id", {"email": None})
+declare_personal("moderation.member_noted", "member_id", {"note": ""})
+
+
+def event_context(event_type: str, field_name: str) -> str:
+    return f"{event_type}.{field_name}"
+
+
+def seal_payload(keys: SubjectKeys, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its declared personal fields sealed (already sealed ones kept)."""
+    personal = PERSONAL_FIELDS.get(event_type)
+    if personal is None:
+        return payload
+    subject = payload.get(personal.subject)
+    if not subject:
+        return payload
+    sealed = dict(payload)
+    for name in personal.fields:
+        value = payload.get(name)
+        if value is not None and not is_sealed(value):
+            sealed[name] = keys.seal(str(subject), value, event_context(event_type, name))
+    return sealed
+
+
+def unseal_payload(keys: SubjectKeys, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with every sealed value opened (or its placeholder, once shredded)."""
+    if not any(is_sealed(value) for value in payload.values()):
+        return payload
+    personal = PERSONAL_FIELDS.get(event_type)
+    placeholders = personal.fields if personal is not None else {}
+    return {name: keys.unseal(value, event_context(event_type, name), placeholders.get(name))
+            if is_sealed(value) else value for name, value in payload.items()}
+
+
+def unseal_envelope(keys: SubjectKeys, envelope: Envelope) -> Envelope:
+    """The envelope with its payload unsealed (the same object when nothing is sealed)."""
+    payload = unseal_payload(keys, envelope.type, envelope.payload)
+    if payload is envelope.payload:
+        return envelope
+    return envelope.with_payload(payload, envelope.schema_version)
+
+
+def erased_subject(envelope: Envelope) -> str | None:
+    """The member an erasure event is about (None for any other event)."""
+    if envelope.type != ERASURE_EVENT:
+        return None
+    return envelope.payload.get("user_id")

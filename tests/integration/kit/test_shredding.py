@@ -1,0 +1,213 @@
+"""Crypto-shredding against the real MongoDB-protocol server: the key store (created on first use,
+shredded for good, one key per subject), sealed values (tampering, another subject or field, a
+shredded key), and the event store sealing personal fields when it writes and unsealing them when
+it reads — the raw collection holds no plaintext, and after shredding every read gives the
+placeholders instead of failing."""
+import json
+
+import pytest
+from marshmallow import Schema, fields
+
+from services.shared.envelope import CommandContext, Envelope, NewEvent, new_id
+from services.shared.event_store import EventStore
+from services.shared.payloads import REGISTRY
+from services.shared.shredding import (
+    PERSONAL_FIELDS,
+    SealBroken,
+    SubjectKeys,
+    declare_personal,
+    is_sealed,
+    seal_payload,
+    unseal_envelope,
+)
+
+pytestmark = pytest.mark.integration
+CONTEXT = CommandContext(actor="user-1", correlation_id="req-1")
+HOLDER_NAMED = "ledger.holder_named"
+EMAIL = "ada.lovelace@example.org"
+NAME = "Ada Lovelace"
+
+
+@REGISTRY.register(HOLDER_NAMED, version=1)
+class HolderNamedV1(Schema):
+    holder_id = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.String(load_default=None, allow_none=True)
+    handles = fields.List(fields.String(), load_default=list)
+
+
+declare_personal(HOLDER_NAMED, "holder_id",
+                 {"name": "Former holder", "email": None, "handles": []})
+
+
+@pytest.fixture
+def keys(mongo_client, db_prefix):
+    return SubjectKeys.in_database(mongo_client[f"{db_prefix}_keys"])
+
+
+@pytest.fixture
+def store(mongo_client, db_prefix):
+    store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
+    store.ensure_indexes()
+    return store
+
+
+def named(holder="h1", name=NAME, email=EMAIL, handles=("@ada",)):
+    return NewEvent(HOLDER_NAMED, {"holder_id": holder, "name": name, "email": email,
+                                   "handles": list(handles)})
+
+
+# -- the key store and sealed values ---------------------------------------------------------------
+
+def test_a_key_is_created_on_first_use_and_found_again_by_another_process(keys, mongo_client,
+                                                                           db_prefix):
+    subject = f"u-{new_id()}"
+    assert keys.existing_key(subject) is None  # looking does not create
+    key = keys.key_for(subject)
+    assert len(key) == 32 and keys.key_for(subject) == key
+    # another process: its own cache (empty), the same database
+    other = SubjectKeys(mongo_client[f"{db_prefix}_keys"]["subject_keys"], cache={})
+    assert other.existing_key(subject) == key
+    assert keys.key_for(f"u-{new_id()}") != key  # one key per subject
+    stored = mongo_client[f"{db_prefix}_keys"]["subject_keys"].count_documents({"_id": subject})
+    assert stored == 1
+
+
+def test_seal_and_unseal_round_trip_any_json_value(keys):
+    for value in (EMAIL, ["@ada", "ada@mastodon"], {"city": "Lyon"}, 42):
+        sealed = keys.seal("u1", value, context="demo.thing.field")
+        assert is_sealed(sealed) and json.dumps(sealed)  # small and JSON-able
+        assert set(sealed) == {"sealed", "subject", "nonce", "data"}
+        assert (EMAIL not in json.dumps(sealed)) and sealed["subject"] == "u1"
+        assert keys.unseal(sealed, context="demo.thing.field") == value
+    first, second = (keys.seal("u1", EMAIL, "demo.thing.field") for _ in range(2))
+    assert first["nonce"] != second["nonce"] and first["data"] != second["data"]
+
+
+def test_a_tampered_value_does_not_open(keys):
+    sealed = keys.seal("u1", EMAIL, context="demo.thing.email")
+    data = bytearray(__import__("base64").b64decode(sealed["data"]))
+    data[0] ^= 1
+    tampered = {**sealed, "data": __import__("base64").b64encode(bytes(data)).decode()}
+    with pytest.raises(SealBroken):
+        keys.unseal(tampered, context="demo.thing.email")
+    with pytest.raises(SealBroken):
+        keys.unseal({**sealed, "nonce": "not base64!"}, context="demo.thing.email")
+
+
+def test_a_value_moved_to_another_subject_or_field_does_not_open(keys):
+    keys.key_for("u2")
+    sealed = keys.seal("u1", EMAIL, context="demo.thing.email")
+    with pytest.raises(SealBroken):
+        keys.unseal({**sealed, "subject": "u2"}, context="demo.thing.email")
+    with pytest.raises(SealBroken):
+        keys.unseal(sealed, context="demo.thing.display_name")
+
+
+def test_after_shredding_every_copy_gives_the_placeholder_and_no_new_key_is_made(
+        keys, mongo_client, db_prefix):
+    subject = f"u-{new_id()}"
+    sealed = keys.seal(subject, EMAIL, context="demo.thing.email")
+    keys.shred(subject)
+    keys.shred(subject)  # idempotent
+    assert keys.unseal(sealed, context="demo.thing.email") is None
+    assert keys.unseal(sealed, context="demo.thing.email", placeholder="gone") == "gone"
+    assert keys.is_shredded(subject) and keys.key_for(subject) is None
+    document = mongo_client[f"{db_prefix}_keys"]["subject_keys"].find_one({"_id": subject})
+    assert "key" not in document and "shredded_at" in document
+    # a write after erasure stores nothing of the value
+    late = keys.seal(subject, EMAIL, context="demo.thing.email")
+    assert late == {"sealed": "v1", "subject": subject, "erased": True}
+    assert keys.unseal(late, context="demo.thing.email", placeholder="gone") == "gone"
+
+
+def test_other_processes_stop_decrypting_when_their_cache_expires_or_they_see_the_erasure(
+        keys, mongo_client, db_prefix):
+    subject = f"u-{new_id()}"
+    sealed = keys.seal(subject, EMAIL, context="demo.thing.email")
+    collection = mongo_client[f"{db_prefix}_keys"]["subject_keys"]
+    expiring = SubjectKeys(collection, cache_seconds=0, cache={})  # a cache that has expired
+    caching = SubjectKeys(collection, cache_seconds=3600, cache={})  # not yet expired
+    for process in (expiring, caching):
+        assert process.unseal(sealed, context="demo.thing.email") == EMAIL
+    keys.shred(subject)  # in a third process
+    assert keys.unseal(sealed, context="demo.thing.email") is None
+    assert expiring.unseal(sealed, context="demo.thing.email") is None
+    assert caching.unseal(sealed, context="demo.thing.email") == EMAIL  # until it expires...
+    caching.forget(subject)  # ...or the process sees identity.user_erased
+    assert caching.unseal(sealed, context="demo.thing.email") is None
+
+
+def test_a_plain_value_written_before_sealing_passes_through(keys):
+    assert keys.unseal(EMAIL, context="demo.thing.email") == EMAIL
+    envelope = Envelope.new(named(), stream_id="h1", stream_version=1, context=CONTEXT)
+    assert unseal_envelope(keys, envelope) is envelope
+
+
+# -- the event store ---------------------------------------------------------------------------
+
+def test_personal_fields_are_sealed_in_the_log_and_plain_for_readers(store, mongo_client,
+                                                                      db_prefix):
+    store.append("h1", 0, [named("h1")], CONTEXT)
+    raw = json.dumps(list(store.events.find({}, {"_id": 0, "recorded_at": 0})))
+    assert EMAIL not in raw and NAME not in raw and "@ada" not in raw
+    [stored] = store.events.find_one({"stream_id": "h1"})["events"]
+    assert all(is_sealed(stored["payload"][name]) for name in ("name", "email", "handles"))
+    assert stored["payload"]["holder_id"] == "h1"  # the subject stays readable
+    [event] = store.load("h1")
+    assert event.payload == {"holder_id": "h1", "name": NAME, "email": EMAIL,
+                             "handles": ["@ada"]}
+    [commit] = list(store.read_all())
+    assert commit.events[0].payload["name"] == NAME
+    # what the outbox relay publishes is what is stored: sealed
+    [pending] = store.pending_documents()
+    assert EMAIL not in json.dumps(pending["events"])
+
+
+def test_after_shredding_the_log_still_loads_and_replays_with_placeholders(store):
+    store.append("h2", 0, [named("h2"), named("h2", name="Ada L.", email=None, handles=())],
+                 CONTEXT)
+    store.append("h3", 0, [named("h3", name="Grace Hopper", email="grace@example.org")],
+                 CONTEXT)
+    store.keys.shred("h2")
+    first, second = store.load("h2")
+    assert first.payload == {"holder_id": "h2", "name": "Former holder", "email": None,
+                             "handles": []}
+    assert second.payload["name"] == "Former holder" and second.payload["email"] is None
+    assert store.load("h3")[0].payload["name"] == "Grace Hopper"  # only that subject
+    names = [event.payload["name"] for commit in store.read_all() for event in commit.events]
+    assert names == ["Former holder", "Former holder", "Grace Hopper"]
+
+
+def test_a_received_event_is_sealed_again_in_the_consumers_log(store, keys):
+    envelope = Envelope.new(named("h4"), stream_id="h4", stream_version=1, context=CONTEXT)
+    sealed_on_the_wire = envelope.with_payload(
+        seal_payload(keys, HOLDER_NAMED, envelope.payload), 1)
+    received = unseal_envelope(keys, sealed_on_the_wire)  # what the reliable consumer hands over
+    assert received.payload["email"] == EMAIL
+    assert store.record_received(received)
+    assert EMAIL not in json.dumps(store.events.find_one({"_id": envelope.id})["events"])
+    assert store.load("ledger:h4")[0].payload["email"] == EMAIL
+
+
+def test_events_written_before_sealing_still_load(store):
+    envelope = Envelope.new(named("h5"), stream_id="h5", stream_version=1, context=CONTEXT)
+    store.events.insert_one({"_id": new_id(), "stream_id": "h5", "version": 1, "last_version": 1,
+                             "position": 10_000, "events": [envelope.to_dict()],
+                             "recorded_at": envelope.occurred_at, "received": False})
+    assert store.load("h5")[0].payload["name"] == NAME
+
+
+def test_personal_fields_are_declared_for_registered_event_types():
+    from services.conversations import schemas as _conversations  # noqa: F401
+    from services.identity import schemas as _identity  # noqa: F401
+    from services.moderation import schemas as _moderation  # noqa: F401
+
+    for event_type, personal in PERSONAL_FIELDS.items():
+        if event_type.startswith("demo."):
+            continue  # the docstring's example
+        schema_fields = REGISTRY.schema(event_type).fields
+        assert personal.subject in schema_fields, event_type
+        assert set(personal.fields) <= set(schema_fields), event_type
+    assert {"identity.user_registered", "identity.profile_updated",
+            "identity.contact_changed"} <= set(PERSONAL_FIELDS)
