@@ -31,6 +31,7 @@ from .auth import Authenticator
 from .http import SettingsProvider
 from .idempotency import IdempotencyProvider, RpcContextProvider
 from .routes.conversations import ConversationsRoutes
+from .routes.export import ExportRoutes
 from .routes.feeds import FeedsRoutes
 from .routes.health import HealthRoutes
 from .routes.identity import IdentityRoutes
@@ -61,7 +62,8 @@ class GatewayCore:
 
 
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
-                     FeedsRoutes, NotificationsRoutes, ConversationsRoutes, LiveRoutes,
+                     FeedsRoutes, NotificationsRoutes, ConversationsRoutes, ExportRoutes,
+                     LiveRoutes,
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages,

@@ -283,15 +283,6 @@ class ExportLogin(Schema):
     action = fields.String(metadata={"description": "login, change_password, erase_account"})
 
 
-class DataExport(Schema):
-    profile = fields.Nested(PrivateProfile, required=True)
-    sessions = fields.List(fields.Nested(ExportSession), required=True,
-                           metadata={"description": "newest first; no token material"})
-    logins = fields.List(fields.Nested(ExportLogin), required=True,
-                         metadata={"description": "recent login audit entries, newest first"})
-    exported_at = fields.String(required=True)
-
-
 class Pong(Schema):
     pong = fields.Boolean(required=True)
     service = fields.String()
@@ -405,11 +396,6 @@ class IdentityRoutes:
         self.identity.change_password(call.actor, call.body["current_password"],
                                       call.body["new_password"], call.client)
         return None
-
-    @route("GET", "/api/v1/me/export", auth="member", response=DataExport, tags=["me"])
-    def export_me(self, call: Call):
-        """Export my data (GDPR): profile with e-mail, roles, badges, advisor, sessions, logins"""
-        return self.identity.export_me(call.actor)
 
     @route("DELETE", "/api/v1/me", auth="member", body=EraseBody, status=204, tags=["me"],
            errors=[429])

@@ -119,6 +119,10 @@ class ConversationsService(Decisions, HealthEndpoints):
             {"conversation_id": 1, "subject": 1})
         return {doc["conversation_id"]: doc["subject"] for doc in found}
 
+    def _texts(self, message_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """message id -> its stored text (subject, body): the one place texts are read."""
+        return {t["_id"]: t for t in self.db["messages"].find({"_id": {"$in": message_ids}})}
+
     @staticmethod
     def _summary(doc: dict[str, Any], subject: str | None,
                  authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -153,8 +157,7 @@ class ConversationsService(Decisions, HealthEndpoints):
         documents = list(self.views["message_index"].find({"$and": conditions})
                          .sort([("ts", 1), ("_id", 1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "ts", limit)
-        texts = {t["_id"]: t for t in self.db["messages"].find(
-            {"_id": {"$in": [i["_id"] for i in items]}})}
+        texts = self._texts([i["_id"] for i in items])
         self._audit(actor, [conversation_id], "read")
         authors = members.summaries(self.views.rm, [doc.get("member_id")]
                                     + [i.get("author_id") for i in items])
@@ -163,6 +166,34 @@ class ConversationsService(Decisions, HealthEndpoints):
                 "messages": [self._message_view(i, texts.get(i["_id"]), authors)
                              for i in items],
                 "next_cursor": cursor}
+
+    # -- GDPR: the member's export ------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_member(self, actor):
+        """The member's own conversations (GDPR export): every conversation they are the member
+        of, with all its messages, oldest first — staff's answers included, since they are part
+        of the member's exchange with the bank. Staff see their customers' conversations at
+        work, which is not their own data: an advisor's export holds only conversations in
+        which they are the member. The read is audited like any other (`export`)."""
+        actor = domain.require_user(actor)
+        documents = list(self.views["conversations"].find({"member_id": actor["id"]}))
+        listed = [doc["_id"] for doc in documents]
+        index = list(self.views["message_index"].find({"conversation_id": {"$in": listed}})
+                     .sort([("ts", 1), ("_id", 1)])) if listed else []
+        texts = self._texts([entry["_id"] for entry in index])
+        self._audit(actor, listed, "export")
+        authors = members.summaries(self.views.rm, [actor["id"]]
+                                    + [entry.get("author_id") for entry in index])
+        subjects = self._subjects(listed)
+        messages: dict[str, list[dict[str, Any]]] = {}
+        for entry in index:
+            messages.setdefault(entry["conversation_id"], []).append(
+                self._message_view(entry, texts.get(entry["_id"]), authors))
+        return {"conversations": [
+            {**self._summary(doc, subjects.get(doc["_id"]), authors),
+             "messages": messages.get(doc["_id"], [])}
+            for doc in sorted(documents, key=lambda doc: doc.get("created_at") or "")]}
 
     # -- members and staff -------------------------------------------------------------------
 

@@ -33,6 +33,9 @@ from .schemas import CategoryPath, FeedQuerySchema, TagPath
 log = logging.getLogger(__name__)
 
 WINDOW_SWEEP_SECONDS = 3600
+# a subscription's source kind (`author:u1`) -> the list it is shown in
+SUBSCRIPTION_LISTS = {"author": "members", "thread": "threads", "tag": "tags",
+                      "category": "categories"}
 
 
 class FeedSettingsProvider(DependencyProvider):
@@ -119,14 +122,28 @@ class FeedsService(Decisions, HealthEndpoints):
     def subscriptions(self, actor):
         """What I follow, watch and mute."""
         actor = require_member(actor)
-        out: dict[str, list[str]] = {"members": [], "threads": [], "tags": [], "categories": []}
-        names = {"author": "members", "thread": "threads", "tag": "tags", "category": "categories"}
+        out: dict[str, list[str]] = {name: [] for name in SUBSCRIPTION_LISTS.values()}
         for doc in self.views["subs"].find({"member": actor["id"]}, {"source": 1}).limit(
                 timeline.MAX_SUBSCRIPTIONS):
             kind, _, value = doc["source"].partition(":")
-            out[names[kind]].append(value)
+            out[SUBSCRIPTION_LISTS[kind]].append(value)
         out["muted"] = [doc["post_id"] for doc in self.views["mutes"].find({"member": actor["id"]})]
         return {key: sorted(values) for key, values in out.items()}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_member(self, actor):
+        """What feeds holds about the member (GDPR export): every subscription with since when
+        (no cap, unlike `subscriptions`), and the threads they muted. Who follows them is
+        other members' data and stays out."""
+        actor = require_member(actor)
+        subscriptions = [{"list": SUBSCRIPTION_LISTS[kind], "target": value,
+                          "since": doc.get("since")}
+                         for doc in self.views["subs"].find({"member": actor["id"]})
+                         for kind, _, value in [doc["source"].partition(":")]]
+        return {"subscriptions": sorted(subscriptions,
+                                        key=lambda s: (s["list"], s["target"])),
+                "muted": sorted(doc["post_id"]
+                                for doc in self.views["mutes"].find({"member": actor["id"]}))}
 
     # -- journals ----------------------------------------------------------------------------
 

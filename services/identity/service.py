@@ -519,15 +519,15 @@ class IdentityService(Decisions, HealthEndpoints):
     # -- GDPR: export and erasure
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def export_me(self, actor: dict[str, Any]) -> dict[str, Any]:
-        """Everything identity holds about the member (no password hash, no token material)."""
+    def export_member(self, actor: dict[str, Any]) -> dict[str, Any]:
+        """Identity's part of the member's export (the gateway gathers every service's):
+        everything identity holds about them (no password hash, no token material)."""
         user_id = _user_actor(actor)["id"]
         accounts = self.kit.accounts
         return {
             "profile": self._private(user_id),
             "sessions": [session_view(doc) for doc in accounts.sessions_of(user_id)],
             "logins": [login_view(doc) for doc in accounts.audit_of(user_id)],
-            "exported_at": utc_now().isoformat(),
         }
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -58,15 +58,18 @@ class NotificationsService(Decisions, HealthEndpoints):
         documents = list(self.views["inbox"].find({"$and": conditions})
                          .sort([("ts", -1), ("_id", -1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "ts", limit)
+        return {"items": self._presented(items, member_id, query.get("language")),
+                "next_cursor": cursor, "unread": self._unread(member_id)}
+
+    def _presented(self, items: list[dict[str, Any]], member_id: str,
+                   language: str | None) -> list[dict[str, Any]]:
         base = self.delivery.settings.web_base_url
         actor_ids = [doc.get("actor_id") for doc in items if not doc.get("by_team")]
         names = member_names(self.views.rm, actor_ids)
         authors = members.summaries(self.views.rm, actor_ids)
-        language = query.get("language") or member_language(self.views.rm, member_id)
-        return {"items": [present(domain.with_actor_name(doc, names, language), base, language,
-                                  authors)
-                          for doc in items],
-                "next_cursor": cursor, "unread": self._unread(member_id)}
+        language = language or member_language(self.views.rm, member_id)
+        return [present(domain.with_actor_name(doc, names, language), base, language, authors)
+                for doc in items]
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def unread_count(self, actor):
@@ -142,6 +145,18 @@ class NotificationsService(Decisions, HealthEndpoints):
             self._change_preferences(request.member_id, {"types": {
                 kind: {"email": "off"} for kind in types}}, None)
         return {"unsubscribed": bool(confirm), "types": types}
+
+    # -- GDPR: the member's export ----------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_member(self, actor):
+        """What notifications holds about the member (GDPR export): their preferences and every
+        notification in their inbox, newest first, as the inbox shows them."""
+        member_id = require_member(actor)["id"]
+        items = list(self.views["inbox"].find({"member_id": member_id})
+                     .sort([("ts", -1), ("_id", -1)]))
+        return {"preferences": self._preferences(member_id),
+                "notifications": self._presented(items, member_id, None)}
 
     # -- operations ----------------------------------------------------------------------------
 

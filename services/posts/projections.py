@@ -65,6 +65,11 @@ def _indexes(rm: ReadModels) -> None:
                                name="target_revision")
     rm["votes"].create_index([("target_id", ASCENDING), ("active", ASCENDING)],
                              name="target_active")
+    # a member's export (GDPR): what they wrote and how they voted
+    rm["replies"].create_index([("author_id", ASCENDING), ("created_ts", ASCENDING)],
+                               name="author")
+    rm["votes"].create_index([("voter_id", ASCENDING), ("active", ASCENDING)],
+                             name="voter_active")
 
 
 VIEWS = Projection("posts_views", service="posts", collections=COLLECTIONS, indexes=_indexes)

@@ -365,6 +365,37 @@ class PostsService(Decisions, HealthEndpoints):
         doc = self.views[collection].find_one({"_id": target_id}, {"votes": 1}) or {}
         return {"id": target_id, "voted": bool(on), "votes": doc.get("votes", 0)}
 
+    # -- GDPR: the member's export ----------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_member(self, actor):
+        """What posts holds about the member (GDPR art. 15 and 20): every post and reply they
+        wrote, in every state, as they see it themselves (review state, pending text), with its
+        published revisions, and the votes they cast. Only the actor's own data: it takes no id."""
+        actor = domain.require_member(actor)
+        member_id = actor["id"]
+        posts = list(self.views["posts"].find({"author_id": member_id}))
+        replies = list(self.views["replies"].find({"author_id": member_id}))
+        written = [doc["_id"] for doc in posts + replies]
+        revisions: dict[str, list[dict[str, Any]]] = {}
+        for entry in self.views["history"].find({"target_id": {"$in": written}}):
+            revisions.setdefault(entry["target_id"], []).append(entry)
+        drafts: dict[str, dict[str, Any]] = {}
+        for draft in self.views["drafts"].find({"target_id": {"$in": written}}):
+            if draft["revision"] >= drafts.get(draft["target_id"], {}).get("revision", 0):
+                drafts[draft["target_id"]] = draft
+
+        def exported(present, doc: dict[str, Any]) -> dict[str, Any]:
+            kept = sorted(revisions.get(doc["_id"], []), key=lambda entry: entry["revision"])
+            return {**present(doc, actor, draft=drafts.get(doc["_id"])),
+                    "revisions": [presenters.history_entry(entry) for entry in kept]}
+
+        votes = self.views["votes"].find({"voter_id": member_id, "active": True})
+        return {"posts": [exported(presenters.post, doc) for doc in posts],
+                "replies": [exported(presenters.reply, doc) for doc in replies],
+                "votes": [{"target_type": doc["target_type"], "target_id": doc["target_id"],
+                           "at": doc.get("at")} for doc in votes]}
+
     # -- questions and ideas -----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -4,6 +4,10 @@ queue, a notification, an e-mail, a home feed entry. Every wait is a condition w
 (`wait_for`), never a sleep."""
 from __future__ import annotations
 
+import re
+
+import requests
+
 from ..conftest import wait_for
 
 PROBLEM = "application/problem+json"
@@ -128,3 +132,21 @@ def customer_with_advisor(platform, api, conversations_db):
     wait_for(lambda: (conversations_db["members"].find_one({"_id": member.id}) or {})
              .get("advisor_id") == advisor.id, timeout=20, message="advisor known")
     return member, advisor
+
+
+def site_csrf(session: requests.Session, base: str, path: str = "/login") -> str:
+    """The CSRF token a page of the site gives this browser session."""
+    page = session.get(base + path, timeout=10)
+    assert page.status_code == 200
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+
+def site_login(base: str, user):
+    """A browser session (cookies) signed in on the site as `user`, and the login's answer."""
+    browser = requests.Session()
+    token = site_csrf(browser, base)
+    answer = browser.post(base + "/login", data={"email": user.email, "password": user.password,
+                                                 "csrf_token": token, "next": "/questions"},
+                          allow_redirects=False, timeout=10)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/questions"
+    return browser, answer

@@ -2,29 +2,18 @@
 logout, a session revoked elsewhere, and what the Ingress must not expose."""
 from __future__ import annotations
 
-import re
 import uuid
 
 import requests
 
 from ..conftest import wait_for
 from .conftest import PASSWORD
-
-
-def _csrf(session: requests.Session, base: str, path: str = "/login") -> str:
-    page = session.get(base + path, timeout=10)
-    assert page.status_code == 200
-    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
+from .steps import site_csrf, site_login
 
 
 def _browser_login(api, base):
     user = api.register()
-    browser = requests.Session()
-    token = _csrf(browser, base)
-    answer = browser.post(base + "/login", data={"email": user.email, "password": PASSWORD,
-                                                 "csrf_token": token, "next": "/questions"},
-                          allow_redirects=False, timeout=10)
-    assert answer.status_code == 303 and answer.headers["Location"] == "/questions"
+    browser, answer = site_login(base, user)
     return user, browser, answer
 
 
@@ -41,7 +30,7 @@ def test_login_sets_httponly_cookies_and_the_api_accepts_them_with_csrf(platform
     assert me.headers["Cache-Control"] == "no-store"
     refused = browser.patch(base + "/api/v1/me", json={"bio": "by cookie"}, timeout=10)
     assert refused.status_code == 403
-    token = _csrf(browser, base, "/")
+    token = site_csrf(browser, base, "/")
     changed = browser.patch(base + "/api/v1/me", json={"bio": "by cookie"},
                             headers={"X-CSRF-Token": token}, timeout=10)
     assert changed.status_code == 200 and changed.json()["bio"] == "by cookie"
@@ -62,7 +51,7 @@ def test_logout_revokes_the_session(platform, api):
     base = platform.base_url
     _, browser, _ = _browser_login(api, base)
     access = browser.cookies.get("agora_at")
-    token = _csrf(browser, base, "/")
+    token = site_csrf(browser, base, "/")
     out = browser.post(base + "/session/logout", data={"csrf_token": token},
                        allow_redirects=False, timeout=10)
     assert out.status_code == 303 and not browser.cookies.get("agora_at")

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
 
+from ...routes.export import MemberExport, member_export
 from ...routes.identity import EraseBody, PasswordChange, ProfilePatch
 from .. import i18n
 from ..page import PageCall, gather, page
@@ -209,7 +210,7 @@ class MePages:
     @page("GET", "/me/data/export", auth="member")
     def export_page(self, call: PageCall):
         """My data as a JSON file (what GET /api/v1/me/export answers), never cached."""
-        data = self.identity.export_me(call.actor)
+        data = MemberExport().dump(member_export(self, call.actor))
         return Response(json.dumps(data, ensure_ascii=False, indent=2),
                         content_type="application/json; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="agora-my-data.json"',

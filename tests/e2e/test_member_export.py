@@ -1,0 +1,148 @@
+"""The member's export gathers their data from every service (GDPR art. 15 and 20), and only
+theirs: a member who posted, replied, voted, followed, changed their notification settings and
+wrote to their advisor finds each in `GET /api/v1/me/export` (and in the site's download);
+another member's data never appears."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from .steps import (
+    customer_with_advisor,
+    follow,
+    notified,
+    ok,
+    reply_visible,
+    site_login,
+    submit,
+    visible,
+)
+
+
+def _export(api, user):
+    response = api.get("/api/v1/me/export", user=user)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    return response
+
+
+def test_the_export_gathers_every_service_and_nothing_of_anyone_else(platform, api,
+                                                                      conversations_db):
+    ada, advisor = customer_with_advisor(platform, api, conversations_db)
+    other = api.new_user(display_name=f"Other {uuid.uuid4().hex[:6]}", customer=True)
+    marker, others_marker = uuid.uuid4().hex, uuid.uuid4().hex
+
+    # the other member's own data, which must never reach ada's export
+    theirs = submit(api, other, title=f"Frais de carte {others_marker}")
+    visible(api, theirs["id"])
+    others_secret = f"my private question {others_marker}"
+    ok(api.post("/api/v1/conversations", user=other,
+                json={"subject": f"Private {others_marker}", "message": others_secret}), 201)
+
+    # ada: a question, a reply on the other's thread, a vote, a follow, settings, a conversation
+    question = submit(api, ada, title=f"Plafond de paiement {marker}")
+    visible(api, question["id"])
+    reply = ok(api.post(f"/api/v1/posts/{theirs['id']}/replies", user=ada,
+                        json={"body": f"Same here {marker}"}), 201)
+    reply_visible(api, reply["id"])
+    ok(api.put(f"/api/v1/posts/{theirs['id']}/vote", user=ada))
+    follow(api, ada, other)
+    ok(api.put("/api/v1/me/notification-preferences", user=ada,
+               json={"types": {"reply": {"push": False}}}))
+    conversation = ok(api.post("/api/v1/conversations", user=ada, json={
+        "subject": f"Card limit {marker}", "message": f"Can you raise it? {marker}"}), 201)
+    answer = f"Done, raised {marker}"
+    ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
+                json={"body": answer}), 201)
+    # the other member answers ada's question: a notification in ada's inbox
+    others_reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=other,
+                               json={"body": f"Try the app {others_marker}"}), 201)
+    reply_visible(api, others_reply["id"])
+    notified(api, ada, "reply", post_id=question["id"])
+
+    response = _export(api, ada)
+    archive = response.json()
+    assert set(archive) == {"member_id", "exported_at", "identity", "posts", "feeds",
+                            "notifications", "conversations"}
+    assert archive["member_id"] == ada.id
+
+    identity = archive["identity"]
+    assert identity["profile"]["email"] == ada.email
+    assert identity["profile"]["advisor"]["advisor_id"] == advisor.id
+    assert any(entry["outcome"] == "success" for entry in identity["logins"])
+
+    posts = archive["posts"]
+    [mine] = posts["posts"]
+    assert mine["id"] == question["id"] and marker in mine["title"]
+    assert [revision["revision"] for revision in mine["revisions"]] == [1]
+    assert [r["id"] for r in posts["replies"]] == [reply["id"]]
+    assert marker in posts["replies"][0]["body"]
+    assert posts["replies"][0]["revisions"][0]["body"] == f"Same here {marker}"
+    assert [(v["target_type"], v["target_id"]) for v in posts["votes"]] == [
+        ("post", theirs["id"])]
+    assert posts["votes"][0]["at"]
+
+    subscriptions = {(s["list"], s["target"]) for s in archive["feeds"]["subscriptions"]}
+    assert ("members", other.id) in subscriptions
+    assert ("threads", theirs["id"]) in subscriptions  # repliers watch the thread
+    assert all(s["since"] for s in archive["feeds"]["subscriptions"])
+
+    notifications = archive["notifications"]
+    assert notifications["preferences"]["types"]["reply"]["push"] is False
+    assert any(n["type"] == "reply" and n["post_id"] == question["id"]
+               for n in notifications["notifications"])
+
+    [exported] = archive["conversations"]["conversations"]
+    assert exported["id"] == conversation["id"] and exported["subject"] == f"Card limit {marker}"
+    assert [m["body"] for m in exported["messages"]] == [f"Can you raise it? {marker}", answer]
+
+    # nothing of the other member but what ada's own data points at (their id, their thread)
+    text = response.text
+    for foreign in (other.email, others_secret, f"Private {others_marker}",
+                    theirs["title"], f"Try the app {others_marker}"):
+        assert foreign not in text, foreign
+    for secret in ("password", "refresh_token", ada.access_token, ada.refresh_token):
+        assert secret not in text, secret
+
+    # and the other member's export holds none of ada's private data
+    their_text = _export(api, other).text
+    for foreign in (ada.email, f"Card limit {marker}", answer, f"Can you raise it? {marker}"):
+        assert foreign not in their_text, foreign
+
+    assert api.get("/api/v1/me/export").status_code == 401
+
+
+def test_an_advisors_export_holds_their_own_data_not_their_customers(platform, api,
+                                                                     conversations_db):
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    secret = f"my private matter {uuid.uuid4().hex}"
+    conversation = ok(api.post("/api/v1/conversations", user=member,
+                               json={"subject": "Loan", "message": secret}), 201)
+    ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
+                json={"body": "Let us talk on Monday"}), 201)
+    archive = _export(api, advisor)
+    assert archive.json()["conversations"]["conversations"] == []
+    assert secret not in archive.text and member.email not in archive.text
+    # the member's own export has the whole exchange
+    mine = _export(api, member).json()["conversations"]["conversations"]
+    assert [m["body"] for m in mine[0]["messages"]] == [secret, "Let us talk on Monday"]
+
+
+def test_the_site_download_is_the_same_archive(platform, api):
+    ada = api.new_user(display_name="Ada Download")
+    ok(api.put("/api/v1/me/notification-preferences", user=ada,
+               json={"types": {"reply": {"email": "off"}}}))
+    browser, _ = site_login(platform.base_url, ada)
+    response = browser.get(f"{platform.base_url}/me/data/export", timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "no-store"
+    downloaded = json.loads(response.text)
+    from_api = _export(api, ada).json()
+    for archive in (downloaded, from_api):
+        archive.pop("exported_at")
+        archive["identity"].pop("sessions")  # the site's sign-in is one more session
+        archive["identity"].pop("logins")
+    assert downloaded == from_api
+    assert downloaded["notifications"]["preferences"]["types"]["reply"]["email"] == "off"
+    assert downloaded["identity"]["profile"]["email"] == ada.email
