@@ -480,7 +480,7 @@ def _voted(rm: ReadModels, event: Envelope) -> None:
                 {"$inc": {"votes": 1 if on else -1}}, upsert=False)
     rm["votes"].update_one({"_id": f"{target_id}:{p['voter_id']}"}, {"$set": {
         "target_id": target_id, "target_type": target_type, "voter_id": p["voter_id"],
-        "active": on}}, upsert=True)
+        "active": on, "at": event.occurred_at}}, upsert=True)
 
 
 # --- private handling (received from conversations.events) -----------------------------------

@@ -157,7 +157,9 @@ def test_download_my_data_then_delete_my_account(site, api):
     assert exported["status"] == 200
     assert exported["disposition"].startswith("attachment")
     assert exported["cache"] == "no-store"
-    assert json.loads(exported["body"])["profile"]["email"] == me.email
+    archive = json.loads(exported["body"])
+    assert archive["identity"]["profile"]["email"] == me.email
+    assert {"posts", "feeds", "notifications", "conversations"} <= set(archive)
 
     site.fill("Confirmez avec votre mot de passe", "not my password")
     site.click_button("Supprimer définitivement mon compte")

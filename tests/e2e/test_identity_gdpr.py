@@ -19,7 +19,7 @@ def test_export_returns_my_data_without_secrets(api):
     ada = api.new_user(display_name="Ada Export", customer=True)
     response = api.get("/api/v1/me/export", user=ada)
     assert response.status_code == 200, response.text
-    data = response.json()
+    data = response.json()["identity"]  # identity's section of the archive
     assert data["profile"]["email"] == ada.email
     assert data["profile"]["display_name"] == "Ada Export"
     assert data["profile"]["roles"] == ["member"]
