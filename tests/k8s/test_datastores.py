@@ -136,7 +136,9 @@ def test_each_service_has_its_own_mongodb_user_limited_to_its_database(prod, ser
     prefix = prod.get("ConfigMap", "agora-platform")["data"]["MONGO_DB_PREFIX"]
     users = {u["name"]: u for u in mdb["spec"]["users"]}
     user = users[service]
-    assert user["roles"] == [{"name": "readWrite", "db": f"{prefix}_{service}"}]
+    # its own database, and the data subjects' key store every service seals personal data with
+    assert user["roles"] == [{"name": "readWrite", "db": f"{prefix}_{service}"},
+                             {"name": "readWrite", "db": f"{prefix}_keys"}]
     assert user["passwordSecretRef"]["name"] == f"agora-{service}-mongodb-password"
     # The operator writes this user's connection string where the Deployment reads MONGO_URI.
     assert user["connectionStringSecretName"] == f"agora-{service}-mongodb"
@@ -156,7 +158,8 @@ def test_dev_mongodb_creates_the_same_users(dev):
     script = DEV_CREATE_USERS.read_text()
     listed = re.search(r"const services = \[(.*?)\];", script).group(1)
     assert [s.strip().strip('"') for s in listed.split(",")] == SERVICES
-    assert 'roles: [{ role: "readWrite", db: prefix + "_" + service }]' in script
+    assert ('roles: [{ role: "readWrite", db: prefix + "_" + service }, '
+            '{ role: "readWrite", db: prefix + "_keys" }]') in script
     sts = dev.get("StatefulSet", "agora-mongodb")
     env = {v["name"]: v for v in pod_spec(sts)["containers"][0]["env"]}
     for user in [*SERVICES, "migrate"]:

@@ -18,7 +18,8 @@ for (const service of services) {
   admin.createUser({
     user: service,
     pwd: passwordOf(service),
-    roles: [{ role: "readWrite", db: prefix + "_" + service }],
+    // its own database, and the data subjects' key store (crypto-shredding) that every service uses
+    roles: [{ role: "readWrite", db: prefix + "_" + service }, { role: "readWrite", db: prefix + "_keys" }],
   });
 }
 admin.createUser({
