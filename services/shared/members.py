@@ -35,6 +35,9 @@ BADGE_ADVISOR = "bank_advisor"
 BADGE_COMMUNITY_MANAGER = "community_manager"
 BADGE_CUSTOMER = "verified_customer"
 
+# What an @mention of an erased member shows instead (one text for every reader, as the name).
+# It names and links nobody, and no member can own that handle (`·` is not part of a handle).
+ERASED_MENTION = "@ancien-membre·former-member"
 ERASED_COLOR = "#595959"
 UNKNOWN_INITIAL = "?"
 
