@@ -15,7 +15,10 @@ for anonymous routes — with a hash of the JSON body:
    since a live gateway settles every claim within its RPC timeout — and a takeover is safe
    because the service records the key with the effect (services/shared/commands.py).
 
-Documents expire after `ttl_hours` (TTL index on `expires_at`).
+Documents expire after `ttl_hours` (TTL index on `expires_at`). A member's keys carry their id
+(`owner`): the saved answers hold what the member sent and got back (their name in a post's
+byline, a message they wrote), so their erasure (`identity.user_erased`) deletes them at once
+rather than a day later (`forget_owner`).
 """
 from __future__ import annotations
 
@@ -68,6 +71,7 @@ class IdempotencyStore:
 
     def ensure_indexes(self) -> None:
         self.collection.create_index("expires_at", expireAfterSeconds=0, name="expires_at_ttl")
+        self.collection.create_index("owner", name="owner", sparse=True)
 
     @staticmethod
     def key_id(scope: str, key: str, method: str, path: str) -> str:
@@ -82,7 +86,7 @@ class IdempotencyStore:
                 self.collection.insert_one({
                     "_id": doc_id, "state": "running", "body_hash": body_hash,
                     "claimed_at": now, "expires_at": now + self.ttl,
-                    "method": method, "path": path,
+                    "method": method, "path": path, **_owner(scope),
                 })
                 return Outcome(doc_id, claimed=True, claimed_at=now)
             except DuplicateKeyError:
@@ -117,9 +121,20 @@ class IdempotencyStore:
         self.collection.update_one({"_id": outcome.id, "claimed_at": outcome.claimed_at},
                                    {"$set": {"state": "done", "response": stored}})
 
+    def forget_owner(self, user_id: str) -> int:
+        """Erasure: every key of the member goes, with the answers saved for it."""
+        return self.collection.delete_many({"owner": user_id}).deleted_count
+
     def release(self, outcome: Outcome) -> None:
         self.collection.delete_one({"_id": outcome.id, "state": "running",
                                     "claimed_at": outcome.claimed_at})
+
+
+def _owner(scope: str) -> dict[str, str]:
+    """The member a key belongs to (`user:<id>` scopes); anonymous keys (`client:<address>`:
+    registrations, logins) answer without personal data and belong to nobody."""
+    kind, _, subject = scope.partition(":")
+    return {"owner": subject} if kind == "user" else {}
 
 
 class IdempotencyProvider(DependencyProvider):

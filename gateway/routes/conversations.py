@@ -60,6 +60,8 @@ class ConversationSummary(Schema):
     created_at = fields.String(allow_none=True)
     last_message_at = fields.String(allow_none=True)
     message_count = fields.Integer()
+    closed = fields.Boolean(metadata={"description": "its member erased their account: no "
+                                                     "message is shown or taken any more"})
     waiting_for_staff = fields.Boolean(metadata={"description": "the member wrote last (staff "
                                                  "owe an answer)"})
 
@@ -147,7 +149,8 @@ class ConversationsRoutes:
         return self.conversations.get_conversation(call.actor, call.path["id"], call.query)
 
     @route("POST", "/api/v1/conversations/{id}/messages", path_params=CONVERSATION_PATH,
-           auth="member", body=MessageCreateSchema, response=Message, status=201, tags=TAGS)
+           auth="member", body=MessageCreateSchema, response=Message, status=201, tags=TAGS,
+           errors=[409])
     def post_message(self, call: Call):
         """Write in a conversation (participants; CMs pick up queued ones)"""
         return self.conversations.post_message(call.actor, call.path["id"], call.body)

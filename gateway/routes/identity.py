@@ -12,7 +12,7 @@ from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
 from services.shared.errors import InvalidInput
 from services.shared.ids import path_schema
-from services.shared.members import ERASED_DISPLAY_NAME
+from services.shared.members import ERASED_DISPLAY_NAME, USER_ERASED
 from services.shared.validation import multi_line, single_line
 
 from ..http import Call, route
@@ -527,3 +527,9 @@ class IdentityRoutes:
     def on_sessions_revoked(self, event: Envelope):
         self.auth.record_revoked(event.payload.get("session_ids") or [],
                                  event.payload.get("reason"))
+
+    @reliable_handler("identity", USER_ERASED)
+    def on_user_erased(self, event: Envelope):
+        """The answers saved for the erased member's Idempotency-Keys go (they hold their name
+        and what they wrote); a redelivery finds nothing left."""
+        self.idempotency.forget_owner(event.payload["user_id"])

@@ -24,6 +24,7 @@ from services.moderation.schemas import (
 )
 from services.shared import ids
 from services.shared.ids import path_schema
+from services.shared.members import ERASED_MEMBER
 
 from ..http import Call, Reply, route
 
@@ -122,7 +123,9 @@ class ItemPage(Schema):
 class AuditEntry(Schema):
     id = fields.String(required=True)
     at = fields.String()
-    actor_id = fields.String(allow_none=True)
+    actor_id = fields.String(allow_none=True, metadata={
+        "description": f"`{ERASED_MEMBER}` (as `target_id`) once that member erased their "
+                       "account: the fact stays, the person goes"})
     action = fields.String()
     target_type = fields.String()
     target_id = fields.String()

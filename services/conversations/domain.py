@@ -38,7 +38,7 @@ from services.shared.actors import (
 )
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
-from services.shared.errors import Forbidden, NotFound, Unprocessable
+from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 STARTED = "conversations.conversation_started"
 MESSAGE_POSTED = "conversations.message_posted"
@@ -241,10 +241,15 @@ def start(actor: Actor | None, conversation_id: str, message_id: str,
             _posted(state, message_id, actor["id"])]
 
 
-def post_message(actor: Actor | None, s: Conversation, message_id: str) -> list[NewEvent]:
-    """A participant writes; a CM picking up a queued conversation joins it first."""
+def post_message(actor: Actor | None, s: Conversation, message_id: str,
+                 closed: bool = False) -> list[NewEvent]:
+    """A participant writes; a CM picking up a queued conversation joins it first. A closed
+    conversation (its member erased their account) takes no new message: 409 for those who
+    may read it, 404 as ever for the others."""
     actor = require_user(actor)
     require_access(actor, s, s.id or "")
+    if closed:
+        raise Conflict.from_catalogue("conversation_closed", {"id": s.id})
     if message_id in s.message_ids:
         return []  # a retried command
     events: list[NewEvent] = []

@@ -3,7 +3,8 @@
 Collections (rebuildable by `agora replay conversations`):
 
 - ``conversations``: one document per conversation — member, participants, staff-queue pool,
-  origin (member, escalation, social), the escalated post, counters and last activity;
+  origin (member, escalation, social), the escalated post, counters and last activity, and
+  ``closed`` once its member erased their account;
 - ``message_index``: one document per message — conversation, author, time (no body);
 - ``members``: user id -> assigned advisor, roles and language (identity's public events), the
   SHA-256 of the normalised e-mail (identity's private ``contact_changed``) to match social
@@ -23,7 +24,7 @@ from datetime import datetime
 from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
-from services.shared.members import track_member_summaries
+from services.shared.members import USER_ERASED, track_member_summaries
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
 from . import domain
@@ -154,6 +155,17 @@ def _language(rm: ReadModels, event: Envelope) -> None:
     if p.get("language"):
         rm["members"].update_one({"_id": p["user_id"]}, {"$set": {"language": p["language"]}},
                                  upsert=True)
+
+
+@VIEWS.on(USER_ERASED)
+def _member_erased(rm: ReadModels, event: Envelope) -> None:
+    """The erased member's conversations close for good (the service deletes their subjects and
+    bodies: `messages` is no read model); the hash of their address goes, so a social mention
+    is no longer matched to them. A replay closes them again, the tombstone being in our log."""
+    member_id = event.payload["user_id"]
+    rm["conversations"].update_many({"member_id": member_id}, {"$set": {
+        "closed": True, "closed_at": event.occurred_at}})
+    rm["members"].update_one({"_id": member_id}, {"$unset": {"email_hash": ""}})
 
 
 @VIEWS.on("identity.contact_changed")

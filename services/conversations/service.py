@@ -135,6 +135,7 @@ class ConversationsService(Decisions, HealthEndpoints):
                 "channel": doc.get("channel"), "created_at": doc.get("created_at"),
                 "last_message_at": doc.get("last_message_at"),
                 "message_count": doc.get("message_count", 0),
+                "closed": bool(doc.get("closed")),
                 # the member wrote last: staff owe an answer (the console's unread marker)
                 "waiting_for_staff": bool(doc.get("member_id"))
                 and doc.get("last_author_id") == doc.get("member_id")}
@@ -151,6 +152,9 @@ class ConversationsService(Decisions, HealthEndpoints):
                  ) -> dict[str, Any]:
         query = query or {"limit": 50}
         doc = self._readable(actor, conversation_id)
+        if doc.get("closed"):  # its member erased their account: nothing left to read
+            authors = members.summaries(self.views.rm, [doc.get("member_id")])
+            return {**self._summary(doc, None, authors), "messages": [], "next_cursor": None}
         after = pagination.after_cursor("ts", 1, query.get("cursor"))
         conditions = [{"conversation_id": conversation_id}] + ([after] if after else [])
         limit = query["limit"]
@@ -244,9 +248,12 @@ class ConversationsService(Decisions, HealthEndpoints):
         if not self._state(conversation_id).exists:
             raise NotFound("no such conversation", {"id": conversation_id})
         message_id = domain.new_message_id()
+        closed = bool((self.views["conversations"].find_one(
+            {"_id": conversation_id}, {"closed": 1}) or {}).get("closed"))
         with self._denials_recorded(actor, conversation_id):
             self._execute(conversation_id,
-                          lambda state: domain.post_message(actor, state, message_id), actor,
+                          lambda state: domain.post_message(actor, state, message_id, closed),
+                          actor,
                           [self._text(message_id, conversation_id, actor["id"], data["body"])])
         index = self.views["message_index"].find_one({"_id": message_id}) or {"_id": message_id}
         authors = members.summaries(self.views.rm, [actor["id"]])
@@ -390,10 +397,21 @@ class ConversationsService(Decisions, HealthEndpoints):
         """Advisor assignments and staff roles (who the member's advisor is, who may be added);
         a new advisor takes the advisor's seat in every conversation of the member."""
         self.views.record_and_apply(event)
+        if event.type == members.USER_ERASED:
+            self._forget_texts(event.payload["user_id"])
         if event.type == "identity.advisor_assigned":
             self._move_advisor_seat(event.payload["user_id"],
                                     CommandContext(correlation_id=self.correlation)
                                     .caused_by(event))
+
+    def _forget_texts(self, member_id: str) -> None:
+        """Erasure: the subjects and bodies of the member's conversations are deleted (both
+        sides: a conversation is the member's private matter, and it is closed — read model,
+        `_member_erased` — so nobody reads it again). Idempotent."""
+        closed = [doc["_id"] for doc in self.views["conversations"].find(
+            {"member_id": member_id}, {"_id": 1})]
+        if closed:
+            self.db["messages"].delete_many({"conversation_id": {"$in": closed}})
 
     def _move_advisor_seat(self, member_id: str, context: CommandContext) -> None:
         """Decided on the *current* assignment (the `members` read model, applied in identity's

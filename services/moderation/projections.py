@@ -33,6 +33,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
+from services.shared.members import ERASED_MEMBER, USER_ERASED
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
 from . import domain
@@ -47,6 +48,7 @@ def _indexes(rm: ReadModels) -> None:
     rm["audit"].create_index([("at_ts", DESCENDING), ("_id", DESCENDING)], name="newest")
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
     rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
+    rm["audit"].create_index([("actor_id", ASCENDING)], name="actor")  # erasure
     # the waiting clocks, oldest first, in pages (`_id` breaks ties for the cursor)
     rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING),
                             ("_id", ASCENDING)], name="open_pages")
@@ -338,6 +340,23 @@ def _privileged_change(rm: ReadModels, event: Envelope) -> None:
     after = {key: p[key] for key in ("role", "badge", "advisor_id", "branch") if key in p}
     _audit(rm, event, action=IDENTITY_PRIVILEGED[event.type], target_type="user",
            target_id=p["user_id"], before=None, after=after)
+
+
+@VIEWS.on(USER_ERASED)
+def _member_erased(rm: ReadModels, event: Envelope) -> None:
+    """The staff trail keeps every fact and drops the person: where the erased member acted
+    (a member's own deletion, an answer they accepted) or was acted upon (roles, badges,
+    advisor, CM notes), they become `ERASED_MEMBER`; the CMs' notes about them go (what staff
+    wrote about a person is that person's data). Replays reach the same state: the tombstone is
+    the last event of the member's stream in our log."""
+    member_id = event.payload["user_id"]
+    audit = rm["audit"]
+    audit.update_many({"actor_id": member_id}, {"$set": {"actor_id": ERASED_MEMBER}})
+    audit.update_many({"target_id": member_id, "action": "note_member"},
+                      {"$set": {"target_id": ERASED_MEMBER, "after": None}})
+    audit.update_many({"target_id": member_id, "target_type": {"$in": ["user", "member"]}},
+                      {"$set": {"target_id": ERASED_MEMBER}})
+    rm["notes"].delete_many({"member_id": member_id})
 
 
 @VIEWS.on("moderation.sla_breached")

@@ -52,6 +52,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.shared import live, metrics
+from services.shared.members import ERASED_DISPLAY_NAME
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 from services.shared.projections import ReadModels
 
@@ -241,6 +242,9 @@ def ensure_indexes(db: Database) -> None:
         db[outbox].create_index([("state", 1), ("next_at", 1)], name="due")
         db[outbox].create_index([("state", 1), ("dead_at", 1)], name="dead")
     db[DIGEST_ITEMS].create_index([("digest_id", 1), ("member_id", 1)], name="waiting")
+    for copies in (OUTGOING_MAIL, OUTGOING_PUSH, DIGEST_ITEMS):  # erasure finds them by member
+        db[copies].create_index([("member_id", 1)], name="member")
+        db[copies].create_index([("notice.actor_id", 1)], name="actor")
 
 
 class Deliveries:
@@ -258,6 +262,15 @@ class Deliveries:
 
     def ensure_indexes(self) -> None:
         ensure_indexes(self.db)
+
+    def forget_member(self, member_id: str) -> None:
+        """Erasure (`identity.user_erased`): what was to be sent to the member goes, sent or
+        not (the outboxes are no archive), and in what others are still to receive the member
+        is "Former member". Idempotent: a redelivered tombstone finds nothing left to do."""
+        for copies in (self.mail.collection, self.push.collection, self.db[DIGEST_ITEMS]):
+            copies.delete_many({"member_id": member_id})
+            copies.update_many({"notice.actor_id": member_id},
+                               {"$set": {"notice.actor_name": ERASED_DISPLAY_NAME}})
 
     # -- 1. from the inbox to the outboxes -----------------------------------------------------
 

@@ -15,8 +15,6 @@ Rules every notification obeys:
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -25,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from services.shared import i18n
 from services.shared.envelope import Envelope
+from services.shared.members import handle, parse_mentions  # noqa: F401 (used by projections)
 from services.shared.validation import as_single_line
 
 TYPES = ("reply", "answer_accepted", "mention", "followed_activity", "watched_activity",
@@ -79,27 +78,8 @@ def channels(chosen: dict[str, dict[str, Any]] | None, kind: str) -> dict[str, A
 
 # --- mentions -----------------------------------------------------------------------------------
 
-_MENTION = re.compile(r"(?<![\w@])@([\w][\w.\-]{1,63})", re.UNICODE)
-
-
-def handle(name: str) -> str:
-    """A display name as written after @: "Marie Dubois" -> "mariedubois" (accents, case,
-    spaces, dots, dashes and underscores ignored), so @MarieDubois, @marie.dubois and
-    @marie-dubois all mention her."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    return "".join(ch for ch in decomposed if ch.isalnum() and ch.isascii()).lower()
-
-
-def parse_mentions(*texts: str | None) -> set[str]:
-    """The tokens mentioned in `texts`: each as written (it may be a user id) and as a handle."""
-    found: set[str] = set()
-    for text in texts:
-        for token in _MENTION.findall(text or ""):
-            token = token.rstrip(".-")
-            found.add(token)
-            found.add(handle(token))
-    return {token for token in found if token}
-
+# `handle` and `parse_mentions` are the kit's (services/shared/members.py), shared with posts,
+# which unlinks an erased member's mentions
 
 def resolve_mentions(tokens: set[str], members: Iterable[dict[str, Any]]) -> set[str]:
     """Member ids mentioned: by id, or by a handle only one member has (an ambiguous handle

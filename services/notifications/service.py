@@ -196,6 +196,8 @@ class NotificationsService(Decisions, HealthEndpoints):
     @reliable_handler("identity", "identity.*")
     def on_identity_event(self, event: Envelope):
         self._received(event)
+        if event.type == members.USER_ERASED:  # the outboxes are no read model: purge them
+            self.delivery.deliveries.forget_member(event.payload["user_id"])
 
     @reliable_handler("identity", "identity.*", private=True)
     def on_identity_private_event(self, event: Envelope):

@@ -10,7 +10,9 @@ Collections (all rebuildable by `agora replay posts`):
   revision it masks, so an original never stays here;
 - ``drafts``: the text of a submitted revision not yet ruled on, shown to its author only; deleted
   as soon as moderation rules (published, rejected or redacted);
-- ``votes``: ``<target>:<voter>`` -> active, for "did I vote" and for moving votes on a merge.
+- ``votes``: ``<target>:<voter>`` -> active, for "did I vote" and for moving votes on a merge;
+- ``mentions``: per post or reply, the @tokens its visible text mentions (as written and as
+  handles), so that a member's erasure finds the texts that name them.
 
 Counters change with `update_once` (exact under concurrency and re-application); every other
 write is an idempotent `$set`/upsert.
@@ -25,7 +27,14 @@ from pymongo import ASCENDING, DESCENDING
 from services.moderation import detector  # pure functions: the same masking as moderation's
 from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
-from services.shared.members import track_member_summaries
+from services.shared.members import (
+    SUMMARIES,
+    USER_ERASED,
+    handle,
+    parse_mentions,
+    track_member_summaries,
+    unmention,
+)
 from services.shared.projections import (
     Projection,
     ReadModels,
@@ -39,7 +48,7 @@ from .domain import content_stream
 from .search import index_terms
 
 COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts",
-               "search_terms"]
+               "search_terms", "mentions"]
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -70,6 +79,7 @@ def _indexes(rm: ReadModels) -> None:
                                name="author")
     rm["votes"].create_index([("voter_id", ASCENDING), ("active", ASCENDING)],
                              name="voter_active")
+    rm["mentions"].create_index([("tokens", ASCENDING)], name="tokens")  # erasure
 
 
 VIEWS = Projection("posts_views", service="posts", collections=COLLECTIONS, indexes=_indexes)
@@ -213,10 +223,45 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
                {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]})
     else:
         _index(rm, p["post_id"], target_id, {"state": "published"}, {"reply": p["body"]})
+    rm["mentions"].update_one({"_id": target_id}, {"$set": {
+        "target_type": target_type, "post_id": p["post_id"],
+        "tokens": sorted(parse_mentions(p.get("title"), p["body"]))}}, upsert=True)
     _own(rm, event, decide)
     _refresh_derived(rm, event, target_type, target_id)  # tag counts; the index is current
     if target_type == "reply":
         rm["posts"].update_one({"_id": p["post_id"]}, {"$max": {"active_ts": now}})
+
+
+# --- an erased member's mentions ----------------------------------------------------------------
+
+@VIEWS.on(USER_ERASED)
+def _unmentioned(rm: ReadModels, event: Envelope) -> None:
+    """Texts that @mention the erased member (by handle or id) show `ERASED_MENTION` instead,
+    in every place they are read from: the post or reply, its published revisions, the search
+    index. Runs before the shared summary handler forgets the name (`track_member_summaries` is
+    declared last), so the handle is still known; a replay does the same in the same order. A
+    later edit is its author's new text, moderated as such."""
+    member_id = event.payload["user_id"]
+    name = (rm[SUMMARIES].find_one({"_id": member_id}, {"display_name": 1}) or {}).get(
+        "display_name")
+    tokens = [member_id, *([handle(name)] if name else [])]
+    for mention in list(rm["mentions"].find({"tokens": {"$in": tokens}})):
+        target_id, is_post = mention["_id"], mention["target_type"] == "post"
+        collection = rm["posts" if is_post else "replies"]
+        doc = collection.find_one({"_id": target_id}) or {}
+        if doc.get("body") is not None:
+            changes = {"body": unmention(doc["body"], tokens)}
+            if is_post:
+                changes["title"] = unmention(doc.get("title"), tokens)
+            collection.update_one({"_id": target_id}, {"$set": changes})
+            texts = {"title": changes.get("title"), "tags": " ".join(doc.get("tags") or []),
+                     "body": changes["body"]} if is_post else {"reply": changes["body"]}
+            _index(rm, mention["post_id"], "post" if is_post else target_id, doc, texts)
+        for revision in list(rm["history"].find({"target_id": target_id})):
+            rm["history"].update_one({"_id": revision["_id"]}, {"$set": {
+                "body": unmention(revision.get("body"), tokens),
+                "title": unmention(revision.get("title"), tokens)}})
+        rm["mentions"].update_one({"_id": target_id}, {"$pull": {"tokens": {"$in": tokens}}})
 
 
 # --- rejected / hidden / restored / deleted ---------------------------------------------------

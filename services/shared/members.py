@@ -21,6 +21,7 @@ so a client can use it as a background behind a white initial (WCAG 2.1 AA).
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -48,10 +49,17 @@ AVATAR_PALETTE = (
     "#0369a1", "#1d4ed8", "#4338ca", "#6d28d9", "#7e22ce", "#a21caf", "#be185d", "#be123c",
 )
 
+# Who an erased member was, where a staff trail keeps the fact of an action and drops the person
+# (as actor or as target): never a user id, so it names and resolves to nobody.
+ERASED_MEMBER = "erased-member"
+
+# identity's public tombstone: every service that keeps a copy of a member's data acts on it
+USER_ERASED = "identity.user_erased"
+
 IDENTITY_EVENTS = (
     "identity.user_registered", "identity.profile_updated", "identity.role_granted",
     "identity.role_revoked", "identity.user_verified", "identity.user_verification_withdrawn",
-    "identity.user_erased",
+    USER_ERASED,
 )
 
 
@@ -110,6 +118,55 @@ def summary(member_id: str, doc: dict[str, Any] | None) -> dict[str, Any]:
             "avatar": {"initial": initial(name), "color": avatar_color(member_id)}}
 
 
+# -- @mentions ----------------------------------------------------------------------------------
+
+_MENTION = re.compile(r"(?<![\w@])@([\w][\w.\-]{1,63})", re.UNICODE)
+
+
+def handle(name: str) -> str:
+    """A display name as written after @: "Marie Dubois" -> "mariedubois" (accents, case,
+    spaces, dots, dashes and underscores ignored), so @MarieDubois, @marie.dubois and
+    @marie-dubois all mention her.
+
+    >>> handle("Élodie Martin-Roux")
+    'elodiemartinroux'
+    """
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    return "".join(ch for ch in decomposed if ch.isalnum() and ch.isascii()).lower()
+
+
+def parse_mentions(*texts: str | None) -> set[str]:
+    """The tokens mentioned in `texts`: each as written (it may be a user id) and as a handle.
+
+    >>> sorted(parse_mentions("merci @Marie-Dubois."))
+    ['Marie-Dubois', 'mariedubois']
+    """
+    found: set[str] = set()
+    for text in texts:
+        for token in _MENTION.findall(text or ""):
+            token = token.rstrip(".-")
+            found.add(token)
+            found.add(handle(token))
+    return {token for token in found if token}
+
+
+def unmention(text: str | None, tokens: Iterable[str]) -> str | None:
+    """`text` with every @mention of `tokens` (a member's id and handle) replaced by
+    `ERASED_MENTION`: it no longer names them (the rest of the text is its author's).
+
+    >>> unmention("merci @Marie-Dubois.", ["mariedubois"])
+    'merci @ancien-membre·former-member.'
+    """
+    wanted = set(tokens)
+
+    def replace(match: re.Match) -> str:
+        token = match.group(1).rstrip(".-")
+        if token in wanted or handle(token) in wanted:
+            return ERASED_MENTION + match.group(0)[1 + len(token):]
+        return match.group(0)
+    return _MENTION.sub(replace, text) if text else text
+
+
 # -- the read model ------------------------------------------------------------------------------
 
 def apply_identity_event(rm: ReadModels, event: Envelope) -> None:
@@ -132,7 +189,7 @@ def apply_identity_event(rm: ReadModels, event: Envelope) -> None:
         update = {"$set": {"verified_customer": True}}
     elif event.type == "identity.user_verification_withdrawn":
         update = {"$set": {"verified_customer": False}}
-    elif event.type == "identity.user_erased":
+    elif event.type == USER_ERASED:
         update = {"$set": {"erased": True, "verified_customer": False, "roles": []},
                   "$unset": {"display_name": ""}}
     else:
