@@ -64,7 +64,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
                       "identity.private"),
     "conversations": ("conversations.events", "identity.events", "identity.private",
                       "posts.events"),
-    "gateway": ("identity.private",),
+    "gateway": ("identity.private", "identity.events"),
 }
 
 # The exchanges the gateway's live-channel queues bind to (gateway/live.py SUBSCRIPTIONS), and
