@@ -43,6 +43,7 @@ from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
 from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
+from .web.pages.console_members import ConsoleMemberPages
 from .web.pages.console_oversight import ConsoleOversightPages
 from .web.pages.console_staff import StaffConsolePages
 from .web.pages.me import MePages
@@ -67,5 +68,6 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
-                     StaffConsolePages, ConsoleOversightPages, MePages, SecurityPages):
+                     StaffConsolePages, ConsoleOversightPages, ConsoleMemberPages, MePages,
+                     SecurityPages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

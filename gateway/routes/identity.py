@@ -168,13 +168,20 @@ class UsersQuery(Schema):
         metadata={"description": f"comma-separated member ids, at most {MAX_BATCH_IDS}: their "
                                  "public summaries"})
     email = fields.String(validate=validate.Length(min=3, max=254), metadata={
-        "description": "admins: the member with this e-mail address (0 or 1 item); every "
-                       "lookup is audited as a privileged read"})
+        "description": "admins and community managers: the member with this e-mail address "
+                       "(0 or 1 item); every lookup is audited as a privileged read"})
+    name = fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "admins and community managers: members whose display name starts "
+                       "with this (accents and case ignored), in name order, in pages"})
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500), metadata={
+        "description": "with name: the next page (`next_cursor` of the previous one)"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100), metadata={
+        "description": "with name: members per page"})
 
     @validates_schema
     def _one_of(self, data, **kwargs):
-        if data.get("ids") and data.get("email"):
-            raise ValidationError("give ids or email, not both", "_schema")
+        if sum(bool(data.get(key)) for key in ("ids", "email", "name")) > 1:
+            raise ValidationError("give one of ids, email or name", "_schema")
 
 
 class UserListItem(PrivateProfile):
@@ -185,7 +192,10 @@ class UserLookup(Schema):
     items = fields.List(fields.Nested(UserListItem), required=True, metadata={
         "description": "with ids: public summaries (id, display_name, badges, avatar) in the "
                        "order asked, each once, unknown ids left out; with email: the member "
-                       "found (private profile: e-mail, roles, advisor), or none"})
+                       "found (private profile: e-mail, roles, advisor), or none; with "
+                       "name: public summaries in name order"})
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "with name: the next page (null: the last one)"})
 
 
 class LoginResult(Schema):
@@ -449,18 +459,25 @@ class IdentityRoutes:
     @route("GET", "/api/v1/users", auth="public", query=UsersQuery, response=UserLookup,
            tags=["users"])
     def find_users(self, call: Call):
-        """Look members up: `?ids=a,b,c` (public summaries) or `?email=` (admins)
+        """Look members up: `?ids=a,b,c` (public summaries), `?email=` or `?name=` (staff)
 
         `ids`: the public summaries (name, badges, avatar) of up to 100 members, in the order
-        asked, unknown ids left out. `email`: admins only (401 without a token, 403 for others),
-        to assign advisors from the bank's CRM; the address is matched as identity normalises
-        it, and every lookup, found or not, is audited as a privileged read (who, when, which
-        member was found; not the address).
+        asked, unknown ids left out. `email`: admins and community managers only (401 without
+        a token, 403 for others), to assign advisors from the bank's CRM or open a member's
+        console page; the address is matched as identity normalises it, and every lookup,
+        found or not, is audited as a privileged read (who, when, which member was found; not
+        the address). `name`: admins and community managers, the public summaries of the
+        members whose display name starts with it, cursor-paged.
         """
         if call.query.get("ids"):
             return self.identity.get_users(call.query["ids"])
+        if call.query.get("name"):
+            return self.identity.find_users_by_name(call.actor, {
+                key: call.query[key] for key in ("name", "cursor", "limit")
+                if call.query.get(key)})
         if not call.query.get("email"):
-            raise InvalidInput("give ids or email", {"fields": {"ids": ["ids or email"]}})
+            raise InvalidInput("give ids, email or name",
+                               {"fields": {"ids": ["ids, email or name"]}})
         return self.identity.find_users_by_email(call.actor, call.query["email"], call.client)
 
     @route("GET", "/api/v1/users/{id}", path_params=USER_PATH, auth="public",
@@ -468,6 +485,13 @@ class IdentityRoutes:
     def get_user(self, call: Call):
         """A member's public profile"""
         return self.identity.get_user(call.path["id"])
+
+    @route("GET", "/api/v1/users/{id}/private", path_params=USER_PATH, auth="member",
+           response=PrivateProfile, tags=["users"])
+    def get_private_profile(self, call: Call):
+        """A member's private profile: e-mail, customer, badge, advisor (admins and community
+        managers, 403 for others; every read audited as a privileged read)"""
+        return self.identity.get_private_profile(call.actor, call.path["id"], call.client)
 
     @route("PUT", "/api/v1/users/{id}/roles", path_params=USER_PATH, auth="admin", body=RolesBody,
            response=PublicProfile, tags=["users"], errors=[422])

@@ -13,6 +13,8 @@ from services.moderation.schemas import (
     AuditQuerySchema,
     DecisionSchema,
     FlagSchema,
+    MemberFlagsQuerySchema,
+    MemberPageQuerySchema,
     NoteSchema,
     PolicySchema,
     PolicyUpdateSchema,
@@ -160,6 +162,45 @@ class MemberNotes(Schema):
     member_id = fields.String()
     approved_contributions = fields.Integer()
     notes = fields.List(fields.Nested(MemberNote))
+
+
+class MemberContribution(Schema):
+    target_type = fields.String(metadata={"description": "post | reply"})
+    id = fields.String(required=True)
+    post_id = fields.String(metadata={"description": "the thread (a reply's question)"})
+    kind = fields.String(allow_none=True, metadata={"description": "question, idea, "
+                         "discussion, article; a reply: reply or answer"})
+    state = fields.String(metadata={"description": "pending | published | hidden | rejected | "
+                                    "deleted"})
+    title = fields.String(allow_none=True)
+    excerpt = fields.String(metadata={"description": "the start of the visible text (none "
+                                      "once rejected or deleted)"})
+    submitted_at = fields.String(allow_none=True)
+
+
+class MemberContributions(Schema):
+    items = fields.List(fields.Nested(MemberContribution))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MemberFlag(Schema):
+    id = fields.String(required=True)
+    item_id = fields.String(metadata={"description": "the flags' moderation item"})
+    target_type = fields.String()
+    target_id = fields.String()
+    post_id = fields.String()
+    author_id = fields.String(metadata={"description": "whose contribution was flagged"})
+    flagger_id = fields.String()
+    reason = fields.String()
+    trusted = fields.Boolean()
+    at = fields.String()
+    target_state = fields.String(allow_none=True, metadata={
+        "description": "the contribution's state now (hidden, published, ...)"})
+
+
+class MemberFlags(Schema):
+    items = fields.List(fields.Nested(MemberFlag))
+    next_cursor = fields.String(allow_none=True)
 
 
 class WaitingClock(Schema):
@@ -367,3 +408,16 @@ class ModerationRoutes:
     def member_notes(self, call: Call):
         """CM notes on a member and their approved contributions (CM)"""
         return self.moderation.member_notes(call.actor, call.path["id"])
+
+    @route("GET", "/api/v1/moderation/members/{id}/contributions", path_params=MEMBER_PATH,
+           auth=CM, query=MemberPageQuerySchema, response=MemberContributions, tags=TAGS)
+    def member_contributions(self, call: Call):
+        """A member's posts and replies in every state, newest first, in pages (CM)"""
+        return self.moderation.member_contributions(call.actor, call.path["id"], call.query)
+
+    @route("GET", "/api/v1/moderation/members/{id}/flags", path_params=MEMBER_PATH, auth=CM,
+           query=MemberFlagsQuerySchema, response=MemberFlags, tags=TAGS)
+    def member_flags(self, call: Call):
+        """Flags on a member's contributions (`side=on`) or raised by them (`side=by`), newest
+        first, in pages, with each contribution's state now (CM)"""
+        return self.moderation.member_flags(call.actor, call.path["id"], call.query)

@@ -28,7 +28,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.moderation.detector import refuse_confidential
-from services.shared.actors import GRANTABLE
+from services.shared import slugs
+from services.shared.actors import GRANTABLE, is_moderator, is_person
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.members import (  # noqa: F401 (badges re-exported)
@@ -232,6 +233,21 @@ def update_profile_allowed(state: UserState) -> None:
 def is_admin(actor: dict[str, Any] | None) -> bool:
     return bool(actor) and actor.get("kind", "user") == "user" and "admin" in (
         actor.get("roles") or ())
+
+
+def looks_members_up(actor: dict[str, Any] | None) -> bool:
+    """Admins (advisor assignment) and community managers (the console's member screen) find
+    members by e-mail or name and read their private profile — every read audited."""
+    return is_person(actor) and is_moderator(actor)
+
+
+def name_key(display_name: str | None) -> str:
+    """How a name is looked up: accents and case ignored, spaces collapsed.
+
+    >>> name_key("  Chloé   Dupont-Lévy ")
+    'chloe dupont-levy'
+    """
+    return " ".join(slugs.fold(display_name or "").split())
 
 
 def is_service(actor: dict[str, Any] | None) -> bool:

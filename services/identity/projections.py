@@ -24,6 +24,8 @@ from . import domain
 
 def _indexes(rm: ReadModels) -> None:
     rm["users"].create_index([("advisor.advisor_id", ASCENDING)], name="by_advisor")
+    # staff look members up by the start of their name (accents and case ignored), in pages
+    rm["users"].create_index([("name_key", ASCENDING), ("_id", ASCENDING)], name="by_name")
 
 
 USERS = Projection("users", service="identity", collections=["users"], indexes=_indexes)
@@ -43,7 +45,7 @@ def _registered(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     _unless_erased(rm, p["user_id"], {
         "$set": {"display_name": p["display_name"], "customer": p["customer"],
-                 "joined_at": p["joined_at"]},
+                 "joined_at": p["joined_at"], "name_key": domain.name_key(p["display_name"])},
         "$setOnInsert": {"bio": "", "verified_customer": False, "advisor": None},
         "$addToSet": {"roles": {"$each": p["roles"]}},
     })
@@ -58,6 +60,8 @@ def _contact(rm: ReadModels, event: Envelope) -> None:
 def _profile(rm: ReadModels, event: Envelope) -> None:
     changes = {k: v for k, v in event.payload.items()
                if k in ("display_name", "bio", "language")}
+    if "display_name" in changes:
+        changes["name_key"] = domain.name_key(changes["display_name"])
     if changes:
         _unless_erased(rm, event.payload["user_id"], {"$set": changes})
 
@@ -68,7 +72,7 @@ def _erased(rm: ReadModels, event: Envelope) -> None:
     rm["users"].update_one({"_id": event.payload["user_id"]}, {
         "$set": {"display_name": domain.FORMER_MEMBER, "bio": "", "erased": True,
                  "erased_at": event.payload["erased_at"], "advisor": None},
-        "$unset": {"email": ""},
+        "$unset": {"email": "", "name_key": ""},
     }, upsert=True)
 
 

@@ -171,6 +171,12 @@ class EmailLookupArgs(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
 
 
+class NameLookupArgs(Schema):
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), single_line])
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
 class UserIdsArgs(Schema):
     ids = fields.List(fields.String(validate=validate.Length(min=1, max=128)), required=True,
                       validate=validate.Length(min=1, max=MAX_BATCH_IDS))

@@ -14,7 +14,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from nameko.rpc import rpc
 from prometheus_client import Counter
 
-from services.shared import commands, ids
+from services.shared import commands, ids, pagination
 from services.shared.actors import STAFF_ROLES, holds_any
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
@@ -52,6 +52,7 @@ from .schemas import (
     AdvisorArgs,
     EmailLookupArgs,
     EraseArgs,
+    NameLookupArgs,
     ProfileArgs,
     RegisterArgs,
     RolesArgs,
@@ -587,11 +588,12 @@ class IdentityService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def find_users_by_email(self, actor: dict[str, Any], email: str,
                             client: str | None = None) -> dict[str, Any]:
-        """Admins look a member up by e-mail (to assign advisors from the bank's CRM): the
-        member's private profile, or nothing; every lookup is audited as a privileged read."""
+        """Admins (to assign advisors from the bank's CRM) and community managers look a
+        member up by e-mail: the member's private profile, or nothing; every lookup is audited
+        as a privileged read."""
         actor = _user_actor(actor)
-        if not domain.is_admin(actor):
-            raise Forbidden("only admins look members up by e-mail")
+        if not domain.looks_members_up(actor):
+            raise Forbidden("only admins and community managers look members up by e-mail")
         email_key = domain.normalize_email(_load(EmailLookupArgs, {"email": email})["email"])
         user_id = self.kit.accounts.user_id_for(email_key)
         user = self.views["users"].find_one({"_id": user_id}) if user_id else None
@@ -602,6 +604,39 @@ class IdentityService(Decisions, HealthEndpoints):
         log.info("privileged read", extra={"actor_id": actor["id"], "action": "user_by_email",
                                            "found_user_id": user_id if found else None})
         return {"items": [self._private(user_id)] if found else []}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def find_users_by_name(self, actor: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
+        """Admins and community managers look members up by the start of their display name
+        (accents and case ignored): public summaries in name order, in pages."""
+        actor = _user_actor(actor)
+        if not domain.looks_members_up(actor):
+            raise Forbidden("only admins and community managers look members up by name")
+        query = _load(NameLookupArgs, query)
+        prefix = domain.name_key(query["name"])
+        if not prefix:
+            raise InvalidInput("give a name", {"fields": {"name": ["a name"]}})
+        wanted = {"name_key": {"$gte": prefix, "$lt": prefix + "\uffff"}}
+        after = pagination.after_cursor("name_key", 1, query.get("cursor"))
+        documents = list(self.views["users"].find({"$and": [wanted, after]} if after else wanted)
+                         .sort([("name_key", 1), ("_id", 1)]).limit(query["limit"] + 1))
+        found, cursor = pagination.page(documents, "name_key", query["limit"])
+        return {"items": [summary(doc["_id"], doc) for doc in found], "next_cursor": cursor}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_private_profile(self, actor: dict[str, Any], user_id: str,
+                            client: str | None = None) -> dict[str, Any]:
+        """A member's private profile (e-mail, customer, badge, advisor) for the admins and
+        community managers who look after them; audited as a privileged read."""
+        actor = _user_actor(actor)
+        if not domain.looks_members_up(actor):
+            raise Forbidden("only admins and community managers read private profiles")
+        user = self._user(user_id)  # 404 for an unknown or erased member
+        self.kit.accounts.audit_privileged_read(actor, "user_by_id", user["_id"], utc_now(),
+                                                self.correlation, client)
+        log.info("privileged read", extra={"actor_id": actor["id"], "action": "user_by_id",
+                                           "found_user_id": user["_id"]})
+        return self._private(user_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_users(self, user_ids: list[str]) -> dict[str, Any]:

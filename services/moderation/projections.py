@@ -14,7 +14,8 @@
 - ``members``: approved contributions per member and since when they are a member (their
   registration, from identity.events, else their first approved contribution) — for the
   pre-moderation of new members and trusted flags.
-- ``policy``: the current policy; ``notes``: CM notes on members.
+- ``policy``: the current policy; ``notes``: CM notes on members; ``flags``: every flag, one
+  document each (who flagged whose contribution, why, when), kept after the round is decided.
 - ``sla``: the response-time clocks — per question, when it was published and when staff first
   answered it; per wait in a private conversation or social case (``conv.<conversation>.
   <message>``), when the member wrote and when staff next wrote. ``sla_targets``: the CM-edited
@@ -39,7 +40,7 @@ from services.shared.projections import Projection, ReadModels, update_once, upd
 from . import domain
 
 COLLECTIONS = ["items", "audit", "targets", "members", "policy", "notes", "sla", "sla_targets",
-               "conversations"]
+               "conversations", "flags"]
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -49,6 +50,12 @@ def _indexes(rm: ReadModels) -> None:
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
     rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
     rm["audit"].create_index([("actor_id", ASCENDING)], name="actor")  # erasure
+    # a member's contributions, newest first, in pages (the console's member screen)
+    rm["targets"].create_index([("author_id", ASCENDING), ("submitted_ts", DESCENDING),
+                                ("_id", DESCENDING)], name="author_pages")
+    for role in ("author_id", "flagger_id"):  # the flags on a member's contributions / by them
+        rm["flags"].create_index([(role, ASCENDING), ("at_ts", DESCENDING), ("_id", DESCENDING)],
+                                 name=f"{role.removesuffix('_id')}_pages")
     # the waiting clocks, oldest first, in pages (`_id` breaks ties for the cursor)
     rm["sla"].create_index([("answered", ASCENDING), ("published_ts", ASCENDING),
                             ("_id", ASCENDING)], name="open_pages")
@@ -141,6 +148,12 @@ def _flagged(rm: ReadModels, event: Envelope) -> None:
         "$push": {"flaggers": {"id": p["flagger_id"], "reason": p["reason"],
                                "trusted": p["trusted"], "at": event.occurred_at}},
     })
+    # every flag kept apart too (rounds are emptied by decisions): who flagged whom, for the
+    # member screen; one document per event, written once
+    rm["flags"].update_one({"_id": event.id}, {"$setOnInsert": {
+        **{key: p[key] for key in ("item_id", "target_type", "target_id", "post_id",
+                                   "author_id", "flagger_id", "reason", "trusted")},
+        "at": event.occurred_at, "at_ts": micros(event)}}, upsert=True)
 
 
 @VIEWS.on("moderation.item_approved", "moderation.item_rejected", "moderation.item_redacted")
@@ -234,7 +247,8 @@ def _target_submitted(rm: ReadModels, event: Envelope) -> None:
     state = (rm["targets"].find_one({"_id": target_id}, {"state": 1}) or {}).get("state")
     update_versioned(rm["targets"], target_id, event, {"$set": {
         "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
-        "kind": p["kind"], "state": state or "pending"}})
+        "kind": p["kind"], "state": state or "pending"},
+        "$min": {"submitted_ts": micros(event), "submitted_at": event.occurred_at}})
 
 
 @VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted",

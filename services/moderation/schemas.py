@@ -331,6 +331,22 @@ class SlaStatisticsQuerySchema(Schema):
                        "no category)"})
 
 
+class MemberPageQuerySchema(Schema):
+    """A page of one member's contributions or flags, newest first."""
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500), metadata={
+        "description": "the next page (`next_cursor` of the previous one)"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+MEMBER_FLAG_SIDES = ("on", "by")
+
+
+class MemberFlagsQuerySchema(MemberPageQuerySchema):
+    side = fields.String(load_default="on", validate=validate.OneOf(MEMBER_FLAG_SIDES), metadata={
+        "description": "on: flags raised on the member's contributions; by: flags the member "
+                       "raised on others'"})
+
+
 class AuditQuerySchema(Schema):
     target_id = fields.String(validate=validate.Length(max=200))
     actor_id = fields.String(validate=validate.Length(max=200))

@@ -37,6 +37,8 @@ from .schemas import (
     AuditQuerySchema,
     DecisionSchema,
     FlagSchema,
+    MemberFlagsQuerySchema,
+    MemberPageQuerySchema,
     NoteSchema,
     PolicyUpdateSchema,
     QueueQuerySchema,
@@ -242,6 +244,38 @@ class ModerationService(Decisions, HealthEndpoints):
         notes = self.views["notes"].find({"member_id": member_id}).sort("at", -1).limit(200)
         return {"member_id": member_id, "approved_contributions": self._approved(member_id),
                 "notes": [present_note(note) for note in notes]}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def member_contributions(self, actor, member_id, query=None):
+        """A member's posts and replies as moderation knows them, newest first, whatever their
+        state (pending, published, hidden, rejected, deleted) (CMs)."""
+        domain.require_moderator(actor)
+        ids.USER.require(member_id)
+        query = load_input(MemberPageQuerySchema, query)
+        items, cursor = self._member_page("targets", {"author_id": member_id}, "submitted_ts",
+                                          query)
+        return {"items": [present_contribution(doc) for doc in items], "next_cursor": cursor}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def member_flags(self, actor, member_id, query=None):
+        """Flags on a member's contributions (`side=on`) or raised by the member (`side=by`),
+        newest first, each with its contribution's state now (CMs)."""
+        domain.require_moderator(actor)
+        ids.USER.require(member_id)
+        query = load_input(MemberFlagsQuerySchema, query)
+        role = "author_id" if query["side"] == "on" else "flagger_id"
+        items, cursor = self._member_page("flags", {role: member_id}, "at_ts", query)
+        states = {doc["_id"]: doc.get("state") for doc in self.views["targets"].find(
+            {"_id": {"$in": sorted({doc["target_id"] for doc in items})}}, {"state": 1})}
+        return {"items": [present_flag(doc, states.get(doc["target_id"])) for doc in items],
+                "next_cursor": cursor}
+
+    def _member_page(self, collection: str, base: dict[str, Any], field: str,
+                     query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        after = pagination.after_cursor(field, -1, query.get("cursor"))
+        documents = list(self.views[collection].find({"$and": [base, after]} if after else base)
+                         .sort([(field, -1), ("_id", -1)]).limit(query["limit"] + 1))
+        return pagination.page(documents, field, query["limit"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def audit(self, actor, query=None):
@@ -508,6 +542,23 @@ def present_audit(doc: dict[str, Any]) -> dict[str, Any]:
     return {"id": doc["_id"], **{key: doc.get(key) for key in (
         "at", "actor_id", "action", "target_type", "target_id", "item_id", "before", "after",
         "details", "correlation_id")}}
+
+
+EXCERPT_CHARACTERS = 200
+
+
+def present_contribution(doc: dict[str, Any]) -> dict[str, Any]:
+    body = doc.get("body") or ""
+    return {"target_type": doc.get("target_type"), "id": doc["_id"],
+            "post_id": doc.get("post_id"), "kind": doc.get("kind"), "state": doc.get("state"),
+            "title": doc.get("title"), "excerpt": body[:EXCERPT_CHARACTERS],
+            "submitted_at": doc.get("submitted_at")}
+
+
+def present_flag(doc: dict[str, Any], target_state: str | None) -> dict[str, Any]:
+    return {"id": doc["_id"], **{key: doc.get(key) for key in (
+        "item_id", "target_type", "target_id", "post_id", "author_id", "flagger_id", "reason",
+        "trusted", "at")}, "target_state": target_state}
 
 
 def present_note(doc: dict[str, Any]) -> dict[str, Any]:

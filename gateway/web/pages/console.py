@@ -19,12 +19,11 @@ from urllib.parse import urlencode
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from gateway.routes.moderation import ITEM_PATH, MEMBER_PATH
+from gateway.routes.moderation import ITEM_PATH
 from services.moderation.schemas import (
     QUEUE_FILTERS,
     REJECT_REASONS,
     DecisionSchema,
-    NoteSchema,
 )
 from services.shared import ids
 from services.shared.actors import (
@@ -200,13 +199,3 @@ class ConsolePages:
         if upcoming is not None and not ids.MODERATION_ITEM.matches(upcoming):
             upcoming = None
         return call.redirect(queue_href(reason, upcoming, done=call.form["decision"]))
-
-    @page("POST", "/console/members/{id}/notes", path_params=MEMBER_PATH, form=NoteSchema)
-    def console_note_page(self, call: PageCall):
-        """A CM note on a member, from the queue (back to the item it was written from)."""
-        require_console(call)
-        item = call.request.args.get("item") or None
-        item = item if item and ids.MODERATION_ITEM.matches(item) else None
-        if call.form_errors is None:
-            self.moderation.note_member(call.actor, call.path["id"], call.form)
-        return call.redirect(queue_href(item=item) + "#author-notes")

@@ -1,5 +1,5 @@
-"""The advisors' and admins' console (`/console/...`): private conversations, escalation of a
-public question, and the admins' member screen (roles, badge, advisor assignment).
+"""The advisors' console (`/console/...`): private conversations and the escalation of a
+public question (the member screens, with the admins' actions: console_members.py).
 
 Every console URL answers 404 to whoever may not use that screen (its existence is not
 advertised); each action is the RPC of its `/api/v1` route with the same actor, so the services'
@@ -14,41 +14,19 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, POST_PATH
-from gateway.routes.identity import USER_PATH, AdvisorBody
 from services.conversations.schemas import MessageCreateSchema
-from services.shared.actors import ADMIN, ROLES, STAFF_ROLES
+from services.shared.actors import STAFF_ROLES
 
 from ..page import PageCall, gather, page
 from .console import require_roles
 
 CONVERSATION_ROLES = STAFF_ROLES
-ADMIN_ROLES = {ADMIN}
 CONVERSATIONS_PAGE = 30
 MESSAGES_PAGE = 100
 
 
 class ConversationsScreenQuery(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
-
-
-class MemberLookupQuery(Schema):
-    email = fields.String(validate=validate.Length(min=3, max=254))
-
-
-class RolesForm(Schema):
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
-    email = fields.String(load_default="")
-
-
-class AdvisorForm(Schema):
-    advisor_email = fields.String(required=True, validate=validate.Length(min=3, max=254))
-    branch = AdvisorBody().fields["branch"]
-    email = fields.String(load_default="")
-
-
-class VerificationForm(Schema):
-    verified_customer = fields.Boolean(load_default=False)
-    email = fields.String(load_default="")
 
 
 class StaffConsolePages:
@@ -122,60 +100,3 @@ class StaffConsolePages:
         require_roles(call, CONVERSATION_ROLES)
         conversation = self.conversations.escalate_post(call.actor, call.path["id"], {})
         return call.redirect(f"/console/conversations/{conversation['id']}")
-
-    # -- members (admins): roles, badge, advisor assignment --------------------------------
-
-    @page("GET", "/console/members", auth="member", query=MemberLookupQuery)
-    def staff_members_page(self, call: PageCall):
-        require_roles(call, ADMIN_ROLES)
-        return self._staff_member_screen(call, call.query.get("email") or "")
-
-    def _staff_member_screen(self, call: PageCall, email: str, status: int = 200, **state: Any):
-        member = None
-        if email:
-            found = self.identity.find_users_by_email(call.actor, email, call.client)
-            member = (found.get("items") or [None])[0]
-        return call.render("console/members.html", status=status,
-                           title=call.t("staff.members_title"), email=email, member=member,
-                           role_names=ROLES, raw=call.raw_form, section="console",
-                           console_tab="members", **state)
-
-    def _staff_after_change(self, call: PageCall, problem, notice_key: str):
-        email = call.raw_form.get("email", "")
-        if problem:
-            return self._staff_member_screen(call, email, status=422, message=problem.detail)
-        return self._staff_member_screen(call, email, saved=call.t(notice_key))
-
-    @page("POST", "/console/members/{id}/roles", path_params=USER_PATH, auth="member",
-          form=RolesForm)
-    def staff_roles_page(self, call: PageCall):
-        require_roles(call, ADMIN_ROLES)
-        roles = sorted(set(call.form.get("roles") or ()) | {"member"})
-        _, problem = call.attempt(self.identity.set_roles, call.actor, call.path["id"], roles)
-        return self._staff_after_change(call, problem, "staff.roles_saved")
-
-    @page("POST", "/console/members/{id}/verification", path_params=USER_PATH, auth="member",
-          form=VerificationForm)
-    def staff_verification_page(self, call: PageCall):
-        require_roles(call, ADMIN_ROLES)
-        _, problem = call.attempt(self.identity.set_verification, call.actor, call.path["id"],
-                                  bool(call.form.get("verified_customer")))
-        return self._staff_after_change(call, problem, "staff.verification_saved")
-
-    @page("POST", "/console/members/{id}/advisor", path_params=USER_PATH, auth="member",
-          form=AdvisorForm)
-    def staff_advisor_page(self, call: PageCall):
-        """Assign by the advisor's e-mail (what an admin knows), through the lookup route."""
-        require_roles(call, ADMIN_ROLES)
-        if call.form_errors:
-            return self._staff_member_screen(call, call.raw_form.get("email", ""), status=422,
-                                       errors=call.form_errors)
-        found = self.identity.find_users_by_email(call.actor, call.form["advisor_email"],
-                                                  call.client)
-        advisor = (found.get("items") or [None])[0]
-        if advisor is None:
-            return self._staff_member_screen(call, call.form["email"], status=422,
-                                       errors={"advisor_email": [call.t("staff.no_such_advisor")]})
-        _, problem = call.attempt(self.identity.assign_advisor, call.actor, call.path["id"],
-                                  advisor["id"], call.form["branch"])
-        return self._staff_after_change(call, problem, "staff.advisor_saved")
