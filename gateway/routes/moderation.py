@@ -196,6 +196,8 @@ class MemberFlag(Schema):
     at = fields.String()
     target_state = fields.String(allow_none=True, metadata={
         "description": "the contribution's state now (hidden, published, ...)"})
+    target_title = fields.String(metadata={
+        "description": "its title, or the start of its text (empty once rejected or deleted)"})
 
 
 class MemberFlags(Schema):

@@ -265,10 +265,11 @@ class ModerationService(Decisions, HealthEndpoints):
         query = load_input(MemberFlagsQuerySchema, query)
         role = "author_id" if query["side"] == "on" else "flagger_id"
         items, cursor = self._member_page("flags", {role: member_id}, "at_ts", query)
-        states = {doc["_id"]: doc.get("state") for doc in self.views["targets"].find(
-            {"_id": {"$in": sorted({doc["target_id"] for doc in items})}}, {"state": 1})}
-        return {"items": [present_flag(doc, states.get(doc["target_id"])) for doc in items],
-                "next_cursor": cursor}
+        targets = {doc["_id"]: doc for doc in self.views["targets"].find(
+            {"_id": {"$in": sorted({doc["target_id"] for doc in items})}},
+            {"state": 1, "title": 1, "body": 1})}
+        return {"items": [present_flag(doc, targets.get(doc["target_id"]) or {})
+                          for doc in items], "next_cursor": cursor}
 
     def _member_page(self, collection: str, base: dict[str, Any], field: str,
                      query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
@@ -555,10 +556,12 @@ def present_contribution(doc: dict[str, Any]) -> dict[str, Any]:
             "submitted_at": doc.get("submitted_at")}
 
 
-def present_flag(doc: dict[str, Any], target_state: str | None) -> dict[str, Any]:
+def present_flag(doc: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """A flag, with what its contribution is now: state, and title or start of its text."""
     return {"id": doc["_id"], **{key: doc.get(key) for key in (
         "item_id", "target_type", "target_id", "post_id", "author_id", "flagger_id", "reason",
-        "trusted", "at")}, "target_state": target_state}
+        "trusted", "at")}, "target_state": target.get("state"),
+        "target_title": target.get("title") or (target.get("body") or "")[:EXCERPT_CHARACTERS]}
 
 
 def present_note(doc: dict[str, Any]) -> dict[str, Any]:

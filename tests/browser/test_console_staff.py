@@ -67,9 +67,11 @@ def test_an_advisor_answers_a_private_message_that_arrived_live(console, api):
 
 def test_members_and_other_advisors_get_404_on_the_console(console, api):
     conversation_id = member1_conversation(api)
+    member1 = api.get("/api/v1/me", as_=MEMBER1)["id"]
     console.sign_in(MEMBER1)
     for path in ("/console/conversations", f"/console/conversations/{conversation_id}",
-                 "/console/members", "/console/flags", "/console/response-times"):
+                 "/console/members", f"/console/members/{member1}", "/console/flags",
+                 "/console/response-times"):
         console.visit(path)
         assert console.heading("Page introuvable", 1), path
     console.visit("/")
@@ -80,8 +82,8 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     console.visit(f"/console/conversations/{conversation_id}")
     assert console.heading("Page introuvable", 1)
     assert DEMO_SUBJECT not in console.text()
-    for path in ("/console/members", "/console/moderation", "/console/flags",
-                 "/console/response-times"):  # advisors are neither admins nor CMs
+    for path in ("/console/members", f"/console/members/{member1}", "/console/moderation",
+                 "/console/flags", "/console/response-times"):  # neither admins nor CMs
         console.visit(path)
         assert console.heading("Page introuvable", 1), path
     console.visit("/console/conversations")
@@ -97,9 +99,10 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     sign_in_staff(console, ADMIN, next_path="/console/members")
     console.wait_for_path("/console/members")
     console.check()
-    console.fill("Adresse e-mail du membre", email)
+    console.fill("Nom ou adresse e-mail du membre", email)
     console.click_button("Rechercher")
-    console.wait_for(lambda: console.heading("Chloé Client", 2), "the member found")
+    console.wait_for(lambda: console.heading("Chloé Client", 1), "the member's page")
+    assert console.heading("Administration du compte", 2)  # the admins' actions
     assert "Aucun conseiller attribué." in console.find("#member-advisor").text
     console.check()
     console.fill("Adresse e-mail du conseiller", "nobody-here@example.org")

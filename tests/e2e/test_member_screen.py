@@ -106,6 +106,8 @@ def test_a_members_contributions_and_the_flags_on_them_and_by_them_in_pages(plat
         == [(reply["id"], flagger.id, "off_topic", author.id),
             (posts[1]["id"], flagger.id, "spam", author.id)]
     assert {f["target_state"] for f in flags_on} == {"published"}
+    assert [f["target_title"] for f in flags_on] == ["Je complète ma propre question.",
+                                                     "Sujet numéro 1"]
     flags_by = wait_for(lambda: every_page(f"{base}/flags", side="by"), timeout=20,
                         message="the author's own flag")
     assert [(f["target_id"], f["author_id"], f["reason"]) for f in flags_by] == [
