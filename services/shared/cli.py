@@ -14,6 +14,11 @@
                                         also sends them from here
     agora create-admin --email E --name N   (first admin of a new deployment; reads password)
     agora seed-demo                     demo accounts and content (local use only)
+    agora erasure status <member-id>    prove an erasure: the member's key shredded, the
+                                        tombstone logged, no personal value left in clear
+                                        (a JSON report; exit status 0 only when erased)
+    agora erasure reapply               after restoring the key store from a backup: shred
+                                        again the key of every member erased since
 """
 from __future__ import annotations
 
@@ -88,6 +93,15 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True)
     admin.set_defaults(handler=_create_admin)
+
+    erasure = commands.add_parser("erasure", help="GDPR erasure: what remains of a member")
+    erasure_operations = erasure.add_subparsers(dest="operation", required=True)
+    status = erasure_operations.add_parser("status", help="the proof of a member's erasure")
+    status.add_argument("member_id")
+    status.set_defaults(handler=_erasure_status)
+    reapply = erasure_operations.add_parser(
+        "reapply", help="after restoring the key store: shred again every erased member's key")
+    reapply.set_defaults(handler=_erasure_reapply)
 
     seed = commands.add_parser("seed-demo", help="demo accounts and content (local only)")
     seed.add_argument("--gateway", default=None, help="gateway base URL")
@@ -262,6 +276,37 @@ def _send_digests(args) -> int:
         print(_say("cli.digests_sent", sent=sent))
     elif made:
         print(_say("cli.digests_handover"))
+    return 0
+
+
+def _erasure_status(args) -> int:
+    """The DPO's proof, from the databases: exit status 0 only when the member is erased."""
+    from .config import available_processes
+    from .erasure_status import erasure_report
+    from .shredding import SubjectKeys
+
+    databases = {service: _database(service)[1] for service in available_processes()
+                 if service != "gateway"}
+    keys = SubjectKeys.beside(databases["identity"], "identity").collection.database
+    report = erasure_report(databases, keys, args.member_id)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    if report["erased"]:
+        print(_say("cli.erasure_proved", member=args.member_id))
+        return 0
+    print(_say("cli.erasure_not_proved", member=args.member_id, key_state=report["key"]["state"],
+               clear=report["personal_values_in_clear"]), file=sys.stderr)
+    return 1
+
+
+def _erasure_reapply(args) -> int:
+    """Restore procedure: the tombstones in identity's log shred again what a key-store backup
+    brought back."""
+    from .erasure_status import reapply_erasures
+    from .shredding import SubjectKeys
+
+    _, identity = _database("identity")
+    shredded = reapply_erasures(identity, SubjectKeys.beside(identity, "identity"))
+    print(_say("cli.erasures_reapplied", count=len(shredded)))
     return 0
 
 
