@@ -1,12 +1,14 @@
 """Checks shared by the contract tests (test_*_contracts): what a presenter produces must be
 declared in the gateway's response schema (or the gateway would silently drop it), and every
-event type must be documented in docs/asyncapi.yaml as its registered schema says."""
+event type must be documented in docs/asyncapi.yaml as its registered schema says (its personal
+fields marked as sealed)."""
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from services.shared.payloads import REGISTRY
+from services.shared.shredding import PERSONAL_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +47,11 @@ def assert_documented(document: dict[str, Any], event_type: str) -> None:
     assert set(body["payload"]["required"]) == {
         name for name, field in schema.fields.items() if field.required}, event_type
     assert body["schema_version"]["const"] == REGISTRY.latest_version(event_type), event_type
+    # the fields sealed with a member's key (crypto-shredding) are marked, and only those
+    personal = PERSONAL_FIELDS.get(event_type)
+    marked = {name for name, field in body["payload"]["properties"].items()
+              if field.get("x-agora-sealed")}
+    assert marked == set(personal.fields if personal else ()), event_type
+    for name in marked:
+        assert {"$ref": "#/components/schemas/SealedValue"} in body["payload"]["properties"][
+            name]["oneOf"], (event_type, name)
