@@ -168,8 +168,12 @@ class ReliableEventHandler(Consumer):
             return
         try:
             envelope = REGISTRY.upcast_envelope(self._unsealed(envelope))
-        except (SealBroken, UnknownEventType) as error:
+        except UnknownEventType as error:
             self._dead_letter(message, attempts, error, "poison message: not a valid event")
+            return
+        except SealBroken as error:  # altered, or moved: an integrity breach, never retried
+            self._dead_letter(message, attempts, error, "poison message: a sealed value does "
+                              "not open")
             return
         except PyMongoError as error:  # the key store is out of reach: later, not never
             self._after_failure(message, error, None)

@@ -25,6 +25,7 @@ from services.shared.projections import (
     ReadModelsProvider,
     update_once,
 )
+from services.shared.shredding import declare_personal
 
 
 @REGISTRY.register("ledger.deposited", version=1)
@@ -41,6 +42,20 @@ class DepositedV2(Schema):
 @REGISTRY.upcaster("ledger.deposited", from_version=1)
 def _deposited_v1_to_v2(payload):
     return {**payload, "currency": "EUR"}
+
+
+@REGISTRY.register("ledger.holder_named", version=1)
+class HolderNamedV1(Schema):
+    """An account holder's name and contacts: personal data of `holder_id` (sealed)."""
+
+    holder_id = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.String(load_default=None, allow_none=True)
+    handles = fields.List(fields.String(), load_default=list)
+
+
+declare_personal("ledger.holder_named", "holder_id",
+                 {"name": "Former holder", "email": None, "handles": []})
 
 
 @REGISTRY.register("ledger.secret_noted", version=1, private=True)
@@ -124,3 +139,19 @@ class AuditService(HealthEndpoints):
                                           "correlation_id": event.correlation_id}},
                                 upsert=True)
         self.db.applications.insert_one({"event_id": event.id})
+
+
+class HoldersService(HealthEndpoints):
+    """Keeps what it receives about account holders (to see what a consumer's handler gets from
+    sealed events), and hears erasures as every Agora service does."""
+
+    name = "holders"
+    db = MongoDatabase()
+
+    @reliable_handler("ledger", "ledger.holder_named")
+    def on_holder_named(self, event: Envelope):
+        self.db.seen.insert_one({"_id": event.id, **event.payload})
+
+    @reliable_handler("identity", "identity.user_erased")
+    def on_user_erased(self, event: Envelope):
+        self.db.erasures.insert_one({"_id": event.id, "user_id": event.payload["user_id"]})

@@ -3,10 +3,10 @@ shredded for good, one key per subject), sealed values (tampering, another subje
 shredded key), and the event store sealing personal fields when it writes and unsealing them when
 it reads — the raw collection holds no plaintext, and after shredding every read gives the
 placeholders instead of failing."""
+import base64
 import json
 
 import pytest
-from marshmallow import Schema, fields
 
 from services.shared.envelope import CommandContext, Envelope, NewEvent, new_id
 from services.shared.event_store import EventStore
@@ -15,11 +15,12 @@ from services.shared.shredding import (
     PERSONAL_FIELDS,
     SealBroken,
     SubjectKeys,
-    declare_personal,
     is_sealed,
     seal_payload,
     unseal_envelope,
 )
+
+from . import sample  # noqa: F401 - registers ledger.holder_named (personal: sealed)
 
 pytestmark = pytest.mark.integration
 CONTEXT = CommandContext(actor="user-1", correlation_id="req-1")
@@ -28,16 +29,6 @@ EMAIL = "ada.lovelace@example.org"
 NAME = "Ada Lovelace"
 
 
-@REGISTRY.register(HOLDER_NAMED, version=1)
-class HolderNamedV1(Schema):
-    holder_id = fields.String(required=True)
-    name = fields.String(required=True)
-    email = fields.String(load_default=None, allow_none=True)
-    handles = fields.List(fields.String(), load_default=list)
-
-
-declare_personal(HOLDER_NAMED, "holder_id",
-                 {"name": "Former holder", "email": None, "handles": []})
 
 
 @pytest.fixture
@@ -57,85 +48,110 @@ def named(holder="h1", name=NAME, email=EMAIL, handles=("@ada",)):
                                    "handles": list(handles)})
 
 
-# -- the key store and sealed values ---------------------------------------------------------------
+# -- the key store and sealed values: a contract every key-store backend must pass ----------------
 
-def test_a_key_is_created_on_first_use_and_found_again_by_another_process(keys, mongo_client,
-                                                                           db_prefix):
-    subject = f"u-{new_id()}"
-    assert keys.existing_key(subject) is None  # looking does not create
-    key = keys.key_for(subject)
-    assert len(key) == 32 and keys.key_for(subject) == key
-    # another process: its own cache (empty), the same database
-    other = SubjectKeys(mongo_client[f"{db_prefix}_keys"]["subject_keys"], cache={})
-    assert other.existing_key(subject) == key
-    assert keys.key_for(f"u-{new_id()}") != key  # one key per subject
-    stored = mongo_client[f"{db_prefix}_keys"]["subject_keys"].count_documents({"_id": subject})
-    assert stored == 1
+class SubjectKeysContract:
+    """A backend provides `keys` (a fresh store) and `other_process(cache_seconds)` (the same
+    store as another process sees it: its own cache)."""
+
+    def test_a_key_is_created_on_first_use_and_found_again_by_another_process(
+            self, keys, other_process):
+        subject = f"u-{new_id()}"
+        assert keys.existing_key(subject) is None  # looking does not create
+        key = keys.key_for(subject)
+        assert len(key) == 32 and keys.key_for(subject) == key
+        assert other_process().existing_key(subject) == key
+        assert other_process().key_for(subject) == key  # never a second key for a subject
+        assert keys.key_for(f"u-{new_id()}") != key  # one key per subject
+
+    def test_seal_and_unseal_round_trip_any_json_value(self, keys):
+        for value in (EMAIL, ["@ada", "ada@mastodon"], {"city": "Lyon"}, 42):
+            sealed = keys.seal("u1", value, context="demo.thing.field")
+            assert is_sealed(sealed) and json.dumps(sealed)  # small and JSON-able
+            assert set(sealed) == {"sealed", "subject", "nonce", "data"}
+            assert (EMAIL not in json.dumps(sealed)) and sealed["subject"] == "u1"
+            assert keys.unseal(sealed, context="demo.thing.field") == value
+        first, second = (keys.seal("u1", EMAIL, "demo.thing.field") for _ in range(2))
+        assert first["nonce"] != second["nonce"] and first["data"] != second["data"]
+
+    def test_a_tampered_value_does_not_open(self, keys):
+        sealed = keys.seal("u1", EMAIL, context="demo.thing.email")
+        data = bytearray(base64.b64decode(sealed["data"]))
+        data[0] ^= 1
+        tampered = {**sealed, "data": base64.b64encode(bytes(data)).decode()}
+        with pytest.raises(SealBroken):
+            keys.unseal(tampered, context="demo.thing.email")
+        with pytest.raises(SealBroken):
+            keys.unseal({**sealed, "nonce": "not base64!"}, context="demo.thing.email")
+
+    def test_a_value_moved_to_another_subject_or_field_does_not_open(self, keys):
+        keys.key_for("u2")
+        sealed = keys.seal("u1", EMAIL, context="demo.thing.email")
+        with pytest.raises(SealBroken):
+            keys.unseal({**sealed, "subject": "u2"}, context="demo.thing.email")
+        with pytest.raises(SealBroken):
+            keys.unseal(sealed, context="demo.thing.display_name")
+
+    def test_after_shredding_every_copy_gives_the_placeholder_and_no_new_key_is_made(
+            self, keys, other_process):
+        subject = f"u-{new_id()}"
+        sealed = keys.seal(subject, EMAIL, context="demo.thing.email")
+        keys.shred(subject)
+        keys.shred(subject)  # idempotent
+        assert keys.unseal(sealed, context="demo.thing.email") is None
+        assert keys.unseal(sealed, context="demo.thing.email", placeholder="gone") == "gone"
+        assert keys.is_shredded(subject) and keys.key_for(subject) is None
+        assert other_process().key_for(subject) is None  # nor in a process that never knew it
+        # a write after erasure stores nothing of the value
+        late = keys.seal(subject, EMAIL, context="demo.thing.email")
+        assert late == {"sealed": "v1", "subject": subject, "erased": True}
+        assert keys.unseal(late, context="demo.thing.email", placeholder="gone") == "gone"
+
+    def test_other_processes_stop_decrypting_when_their_cache_expires_or_they_see_the_erasure(
+            self, keys, other_process):
+        subject = f"u-{new_id()}"
+        sealed = keys.seal(subject, EMAIL, context="demo.thing.email")
+        expiring = other_process(cache_seconds=0)  # a cache that has expired
+        caching = other_process(cache_seconds=3600)  # not yet expired
+        for process in (expiring, caching):
+            assert process.unseal(sealed, context="demo.thing.email") == EMAIL
+        keys.shred(subject)  # in a third process
+        assert keys.unseal(sealed, context="demo.thing.email") is None
+        assert expiring.unseal(sealed, context="demo.thing.email") is None
+        assert caching.unseal(sealed, context="demo.thing.email") == EMAIL  # until it expires...
+        caching.forget(subject)  # ...or the process sees identity.user_erased
+        assert caching.unseal(sealed, context="demo.thing.email") is None
+
+    def test_a_lost_key_loses_only_its_own_subject(self, keys, other_process):
+        lost, kept = f"u-{new_id()}", f"u-{new_id()}"
+        sealed = {subject: keys.seal(subject, EMAIL, "demo.thing.email") for subject in (lost,
+                                                                                        kept)}
+        self.lose(keys, lost)
+        reader = other_process()
+        assert reader.unseal(sealed[lost], "demo.thing.email", placeholder="?") == "?"
+        assert reader.unseal(sealed[kept], "demo.thing.email") == EMAIL
 
 
-def test_seal_and_unseal_round_trip_any_json_value(keys):
-    for value in (EMAIL, ["@ada", "ada@mastodon"], {"city": "Lyon"}, 42):
-        sealed = keys.seal("u1", value, context="demo.thing.field")
-        assert is_sealed(sealed) and json.dumps(sealed)  # small and JSON-able
-        assert set(sealed) == {"sealed", "subject", "nonce", "data"}
-        assert (EMAIL not in json.dumps(sealed)) and sealed["subject"] == "u1"
-        assert keys.unseal(sealed, context="demo.thing.field") == value
-    first, second = (keys.seal("u1", EMAIL, "demo.thing.field") for _ in range(2))
-    assert first["nonce"] != second["nonce"] and first["data"] != second["data"]
+class TestMongoSubjectKeys(SubjectKeysContract):
+    @pytest.fixture
+    def keys(self, mongo_client, db_prefix):
+        return SubjectKeys.in_database(mongo_client[f"{db_prefix}_keys"])
 
+    @pytest.fixture
+    def other_process(self, keys):
+        return lambda cache_seconds=None: SubjectKeys(keys.collection, cache_seconds, cache={})
 
-def test_a_tampered_value_does_not_open(keys):
-    sealed = keys.seal("u1", EMAIL, context="demo.thing.email")
-    data = bytearray(__import__("base64").b64decode(sealed["data"]))
-    data[0] ^= 1
-    tampered = {**sealed, "data": __import__("base64").b64encode(bytes(data)).decode()}
-    with pytest.raises(SealBroken):
-        keys.unseal(tampered, context="demo.thing.email")
-    with pytest.raises(SealBroken):
-        keys.unseal({**sealed, "nonce": "not base64!"}, context="demo.thing.email")
+    @staticmethod
+    def lose(keys, subject):
+        keys.collection.delete_one({"_id": subject})  # e.g. a restore that missed it
 
-
-def test_a_value_moved_to_another_subject_or_field_does_not_open(keys):
-    keys.key_for("u2")
-    sealed = keys.seal("u1", EMAIL, context="demo.thing.email")
-    with pytest.raises(SealBroken):
-        keys.unseal({**sealed, "subject": "u2"}, context="demo.thing.email")
-    with pytest.raises(SealBroken):
-        keys.unseal(sealed, context="demo.thing.display_name")
-
-
-def test_after_shredding_every_copy_gives_the_placeholder_and_no_new_key_is_made(
-        keys, mongo_client, db_prefix):
-    subject = f"u-{new_id()}"
-    sealed = keys.seal(subject, EMAIL, context="demo.thing.email")
-    keys.shred(subject)
-    keys.shred(subject)  # idempotent
-    assert keys.unseal(sealed, context="demo.thing.email") is None
-    assert keys.unseal(sealed, context="demo.thing.email", placeholder="gone") == "gone"
-    assert keys.is_shredded(subject) and keys.key_for(subject) is None
-    document = mongo_client[f"{db_prefix}_keys"]["subject_keys"].find_one({"_id": subject})
-    assert "key" not in document and "shredded_at" in document
-    # a write after erasure stores nothing of the value
-    late = keys.seal(subject, EMAIL, context="demo.thing.email")
-    assert late == {"sealed": "v1", "subject": subject, "erased": True}
-    assert keys.unseal(late, context="demo.thing.email", placeholder="gone") == "gone"
-
-
-def test_other_processes_stop_decrypting_when_their_cache_expires_or_they_see_the_erasure(
-        keys, mongo_client, db_prefix):
-    subject = f"u-{new_id()}"
-    sealed = keys.seal(subject, EMAIL, context="demo.thing.email")
-    collection = mongo_client[f"{db_prefix}_keys"]["subject_keys"]
-    expiring = SubjectKeys(collection, cache_seconds=0, cache={})  # a cache that has expired
-    caching = SubjectKeys(collection, cache_seconds=3600, cache={})  # not yet expired
-    for process in (expiring, caching):
-        assert process.unseal(sealed, context="demo.thing.email") == EMAIL
-    keys.shred(subject)  # in a third process
-    assert keys.unseal(sealed, context="demo.thing.email") is None
-    assert expiring.unseal(sealed, context="demo.thing.email") is None
-    assert caching.unseal(sealed, context="demo.thing.email") == EMAIL  # until it expires...
-    caching.forget(subject)  # ...or the process sees identity.user_erased
-    assert caching.unseal(sealed, context="demo.thing.email") is None
+    def test_one_document_per_subject_and_a_tombstone_without_key(self, keys):
+        subject = f"u-{new_id()}"
+        keys.key_for(subject)
+        assert keys.collection.count_documents({"_id": subject}) == 1
+        keys.shred(subject)
+        document = keys.collection.find_one({"_id": subject})
+        assert "key" not in document and "shredded_at" in document
 
 
 def test_a_plain_value_written_before_sealing_passes_through(keys):
