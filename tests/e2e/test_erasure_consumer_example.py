@@ -85,6 +85,14 @@ def bank_system(platform, bank_reader_uri, tmp_path):
         if process.poll() is None:
             process.kill()
         log.close()
+        # the system's durable queues would keep collecting identity's events for the rest of
+        # the session: a bank system that leaves removes them
+        connection = pika.BlockingConnection(pika.URLParameters(platform.amqp_uri))
+        channel = connection.channel()
+        for queue in queue_names(system):
+            channel.queue_delete(queue)
+        channel.exchange_delete(queue_names(system)[1])
+        connection.close()
 
 
 def _when(bank: BankSystem, check, message: str):
