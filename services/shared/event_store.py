@@ -35,32 +35,32 @@ Example::
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from . import commands, metrics
 from .envelope import CommandContext, Envelope, NewEvent, new_id, utc_now
 from .errors import ConcurrencyConflict
 from .failpoints import failpoint
 from .payloads import REGISTRY, PayloadRegistry
+from .recorders import (  # noqa: F401 (violated_index: the kit's name for it)
+    COMMAND_INDEX,
+    POSITION_INDEX,
+    STREAM_VERSION_INDEX,
+    DuplicateCommit,
+    InMemoryRecorder,
+    MongoRecorder,
+    violated_index,
+)
 from .shredding import SubjectKeys, seal_payload, unseal_envelope
 
 log = logging.getLogger(__name__)
 
-EVENTS = "events"
-STREAM_VERSION_INDEX = "stream_version_unique"
-POSITION_INDEX = "position_unique"
-COMMAND_INDEX = "command_unique"
 POSITION_ATTEMPTS = 5
-COUNTERS = "counters"
-PUBLISHED_BATCHES = "outbox_published"
 
 
 @dataclass(frozen=True)
@@ -84,33 +84,25 @@ Decision = Callable[[list[Envelope]], list[NewEvent]]
 class EventStore:
     def __init__(
         self,
-        db: Database,
+        db: Database | None,
         service: str,
         registry: PayloadRegistry = REGISTRY,
         on_commit: Callable[[Commit], None] | None = None,
         keys: SubjectKeys | None = None,
+        recorder: MongoRecorder | InMemoryRecorder | None = None,
     ):
         self.db = db
         self.service = service
         self.registry = registry
         self.on_commit = on_commit  # the in-process relay's wake-up call
-        self.events = db[EVENTS]
+        # where commits are kept (recorders.py): the service's database unless told otherwise
+        self.recorder = recorder if recorder is not None else MongoRecorder(db)
+        self.events = getattr(self.recorder, "events", None)  # MongoDB only: its collection
         # the data subjects' keys (crypto-shredding): by default `<prefix>_keys` beside `db`
         self.keys = keys if keys is not None else SubjectKeys.beside(db, service)
 
     def ensure_indexes(self) -> None:
-        self.events.create_index(
-            [("stream_id", ASCENDING), ("version", ASCENDING)], unique=True,
-            name=STREAM_VERSION_INDEX,
-        )
-        self.events.create_index([("position", ASCENDING)], unique=True, name=POSITION_INDEX)
-        # sparse: only commits of commands with an idempotency key have a slot
-        self.events.create_index([("command", ASCENDING)], unique=True, sparse=True,
-                                 name=COMMAND_INDEX)
-        self.events.create_index(
-            [("pending", ASCENDING), ("position", ASCENDING)], name="pending_by_position"
-        )
-        self.events.create_index([("recorded_at", ASCENDING)], name="recorded_at")
+        self.recorder.ensure_indexes()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -147,10 +139,10 @@ class EventStore:
                 position=self._next_position(), events=envelopes, recorded_at=utc_now(),
             )
             try:
-                self.events.insert_one(self._document(commit, pending=True, command=slot))
+                self.recorder.insert(self._document(commit, pending=True, command=slot))
                 break
-            except DuplicateKeyError as error:
-                index = violated_index(error)
+            except DuplicateCommit as error:
+                index = error.index
                 if slot is not None and index in (COMMAND_INDEX, STREAM_VERSION_INDEX):
                     # a concurrent execution of the same command may have won the race
                     recorded = self._recorded_by(command, stream_id)
@@ -208,10 +200,10 @@ class EventStore:
                 events=[envelope], recorded_at=utc_now(), received=True,
             )
             try:
-                self.events.insert_one(self._document(commit, pending=False))
+                self.recorder.insert(self._document(commit, pending=False))
                 return True
-            except DuplicateKeyError as error:
-                if violated_index(error) != POSITION_INDEX or attempt == POSITION_ATTEMPTS:
+            except DuplicateCommit as error:
+                if error.index != POSITION_INDEX or attempt == POSITION_ATTEMPTS:
                     return False  # this event (same id, or same stream version) is recorded
                 log.warning("position %d taken twice; retrying the record of %s",
                             commit.position, envelope.id)
@@ -221,55 +213,40 @@ class EventStore:
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
         """The stream's events in order, payloads upcast to their latest schema version."""
-        cursor = self.events.find(
-            {"stream_id": stream_id, "last_version": {"$gt": after_version}}
-        ).sort("version", ASCENDING)
         return [
             envelope
-            for document in cursor
+            for document in self.recorder.stream(stream_id, after_version)
             for envelope in self._commit(document).events
             if envelope.stream_version > after_version
         ]
 
     def stream_version(self, stream_id: str) -> int:
-        last = self.events.find_one({"stream_id": stream_id}, sort=[("version", -1)])
+        last = self.recorder.last_of_stream(stream_id)
         return 0 if last is None else self._commit(last).last_version
 
     def read_all(self, after_position: int = 0, batch_size: int = 500) -> Iterator[Commit]:
         """Every commit (own and received) in position order, for replays."""
-        cursor = self.events.find({"position": {"$gt": after_position}}).sort(
-            "position", ASCENDING
-        ).batch_size(batch_size)
-        for document in cursor:
+        for document in self.recorder.after(after_position, batch_size):
             yield self._commit(document)
 
     def count(self, after_position: int = 0) -> int:
-        return self.events.count_documents({"position": {"$gt": after_position}})
+        return self.recorder.count_after(after_position)
 
     def recorded_since(self, moment: datetime) -> Iterator[Commit]:
-        cursor = self.events.find({"recorded_at": {"$gte": moment}}).sort("position", ASCENDING)
-        for document in cursor:
+        for document in self.recorder.since(moment):
             yield self._commit(document)
 
     # -- outbox ----------------------------------------------------------------------------
 
     def pending(self, limit: int = 500) -> list[Commit]:
-        cursor = self.events.find({"pending": True}).sort("position", ASCENDING).limit(limit)
-        return [self._commit(document) for document in cursor]
+        return [self._commit(document) for document in self.recorder.pending(limit)]
 
     def pending_documents(self, after_position: int = 0, limit: int = 500) -> list[dict[str, Any]]:
         """Pending commits as stored (no upcasting: the relay publishes what was written)."""
-        cursor = self.events.find(
-            {"pending": True, "position": {"$gt": after_position}},
-            {"events": 1, "position": 1},
-        ).sort("position", ASCENDING).limit(limit)
-        return list(cursor)
+        return self.recorder.pending_after(after_position, limit)
 
     def mark_published(self, commit_ids: list[str]) -> None:
-        self.events.update_many(
-            {"_id": {"$in": commit_ids}},
-            {"$unset": {"pending": ""}, "$set": {"published_at": utc_now()}},
-        )
+        self.recorder.mark_published(commit_ids, utc_now())
 
     def record_published_batch(self, commit_ids: list[str]) -> None:
         """Note that these commits were published and confirmed: one small insert per batch.
@@ -278,26 +255,23 @@ class EventStore:
         that costs more than publishing. The relay records batches here and folds them into the
         flags with `fold_published_batches` when it is idle (and before it sweeps).
         """
-        self.db[PUBLISHED_BATCHES].insert_one({"_id": new_id(), "ids": commit_ids,
-                                               "at": utc_now()})
+        self.recorder.journal({"_id": new_id(), "ids": commit_ids, "at": utc_now()})
 
     def fold_published_batches(self) -> int:
         """Clear the `pending` flag of every commit recorded as published; returns how many."""
         folded = 0
-        for batch in self.db[PUBLISHED_BATCHES].find():
+        for batch in self.recorder.journal_batches():
             self.mark_published(batch["ids"])
-            self.db[PUBLISHED_BATCHES].delete_one({"_id": batch["_id"]})
+            self.recorder.drop_journal_batch(batch["_id"])
             folded += len(batch["ids"])
         return folded
 
     def backlog(self, after_position: int = 0) -> int:
         """Commits not yet published (flagged pending and not in the published journal)."""
-        pending = self.events.count_documents({"pending": True,
-                                               "position": {"$gt": after_position}})
+        pending = self.recorder.count_pending(after_position)
         if after_position:
             return pending  # the journal only holds positions at or below the mark
-        journaled = sum(len(batch["ids"]) for batch in
-                        self.db[PUBLISHED_BATCHES].find({}, {"ids": 1}))
+        journaled = sum(len(batch["ids"]) for batch in self.recorder.journal_batches())
         return max(0, pending - journaled)
 
     # -- internals -------------------------------------------------------------------------
@@ -307,7 +281,7 @@ class EventStore:
         slot = command.slot(stream_id) if command is not None else None
         if slot is None:
             return None
-        document = self.events.find_one({"command": slot})
+        document = self.recorder.by_command(slot)
         if document is None:
             return None
         command.appended(stream_id)
@@ -323,11 +297,7 @@ class EventStore:
         )
 
     def _next_position(self) -> int:
-        counter = self.db[COUNTERS].find_one_and_update(
-            {"_id": EVENTS}, {"$inc": {"value": 1}}, upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        return int(counter["value"])
+        return self.recorder.next_position()
 
     def _document(self, commit: Commit, pending: bool,
                   command: str | None = None) -> dict[str, Any]:
@@ -368,19 +338,16 @@ class EventStore:
         return stored
 
 
-def violated_index(error: DuplicateKeyError) -> str | None:
-    """The name of the unique index a duplicate-key error is about (MongoDB and the stand-in
-    both name it in the message; MongoDB also gives the key pattern)."""
-    details = error.details or {}
-    pattern = details.get("keyPattern")
-    if pattern:
-        return {("stream_id", "version"): STREAM_VERSION_INDEX, ("position",): POSITION_INDEX,
-                ("command",): COMMAND_INDEX, ("_id",): "_id_"}.get(tuple(pattern))
-    match = re.search(r"index: (\S+) dup key", details.get("errmsg") or str(error))
-    return match.group(1) if match else None
-
-
 def len_version(history: list[Envelope]) -> int:
     """The stream version a history ends at (0 for a new stream)."""
     return history[-1].stream_version if history else 0
 
+
+
+def in_memory_event_store(service: str = "memory", registry: PayloadRegistry = REGISTRY
+                          ) -> EventStore:
+    """An event store kept in this process's memory, with its own key store: the same rules as
+    a service's (it passes the same contract suite), for unit tests of the pure domain."""
+    from .shredding import InMemoryKeys
+
+    return EventStore(None, service, registry, keys=InMemoryKeys(), recorder=InMemoryRecorder())

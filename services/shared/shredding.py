@@ -317,3 +317,28 @@ def erased_subject(envelope: Envelope) -> str | None:
     if envelope.type != ERASURE_EVENT:
         return None
     return envelope.payload.get("user_id")
+
+
+class InMemoryKeys(SubjectKeys):
+    """The key store in this process's memory (the in-memory event store's; unit tests): the
+    same sealing, the keys in a dict instead of a collection."""
+
+    def __init__(self) -> None:  # no collection, no cache: a dict is both
+        self.keys: dict[str, bytes | None] = {}
+
+    def key_for(self, subject: str) -> bytes | None:
+        if subject not in self.keys:
+            self.keys[subject] = AESGCM.generate_key(KEY_BYTES * 8)
+        return self.keys[subject]
+
+    def existing_key(self, subject: str) -> bytes | None:
+        return self.keys.get(subject)
+
+    def is_shredded(self, subject: str) -> bool:
+        return subject in self.keys and self.keys[subject] is None
+
+    def shred(self, subject: str) -> None:
+        self.keys[subject] = None
+
+    def forget(self, subject: str) -> None:
+        """Nothing cached: the dict is the store."""

@@ -1,14 +1,20 @@
 """Streams built with the services' own pure rules, for the unit tests that start from a state:
 a post submitted and published by posts' domain, a user registered by identity's domain. Shared by
-test_posts_domain, test_identity_domain and test_content_safety (no broker, no database)."""
+the domain unit tests (no broker, no database): every stream is kept in the in-memory event store,
+which passes the same contract suite as the services' (schemas checked, personal fields sealed and
+opened, versions and envelopes as a service's store gives them back)."""
 from datetime import UTC, datetime
 
+# every service's event schemas, as each service's own store knows its events
+import services.conversations.schemas
+import services.feeds.schemas
+import services.moderation.schemas
+import services.notifications.schemas  # noqa: F401
 from services.identity import domain as identity_domain
 from services.posts import domain
 from services.posts.schemas import PostCreateSchema
 from services.shared.envelope import CommandContext, Envelope, NewEvent
-from services.shared.event_store import EventStore  # noqa: F401 - registry import side effects
-from services.shared.payloads import REGISTRY
+from services.shared.event_store import EventStore, in_memory_event_store
 
 # -- posts ------------------------------------------------------------------------------------
 
@@ -20,22 +26,34 @@ POST = {"kind": "question", "title": "Card limit abroad", "body": "How do I rais
         "category": "cards", "tags": ["travel"]}
 
 
+def stored(new_events: list[NewEvent], stream_id: str, start: int = 1,
+           context: CommandContext | None = None, store: EventStore | None = None
+           ) -> list[Envelope]:
+    """`new_events` appended to `stream_id` (after version `start - 1`) and read back."""
+    if not new_events:
+        return []
+    store = store or in_memory_event_store("tests")
+    store.append(stream_id, start - 1, list(new_events), context or CommandContext())
+    return store.load(stream_id, after_version=start - 1)
+
+
 class Stream:
-    """An in-memory stream: envelopes as the store would give them back (schemas checked)."""
+    """One stream of the in-memory event store."""
 
     def __init__(self, stream_id):
         self.stream_id = stream_id
-        self.events: list[Envelope] = []
+        self.store = in_memory_event_store("tests")
+
+    @property
+    def events(self) -> list[Envelope]:
+        return self.store.load(self.stream_id)
 
     def append(self, new_events: list[NewEvent]) -> list[Envelope]:
-        added = []
-        for event in new_events:
-            version, payload = REGISTRY.serialize(event.type, event.payload)
-            added.append(Envelope.new(NewEvent(event.type, payload), stream_id=self.stream_id,
-                                      stream_version=len(self.events) + 1,
-                                      context=CommandContext(), schema_version=version))
-            self.events.append(added[-1])
-        return added
+        if not new_events:
+            return []
+        version = self.store.stream_version(self.stream_id)
+        self.store.append(self.stream_id, version, new_events, CommandContext())
+        return self.store.load(self.stream_id, after_version=version)
 
     @property
     def state(self) -> domain.Contribution:
@@ -71,8 +89,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def envelopes(events, stream="user-u1", start=1):
-    return [Envelope.new(event, stream_id=stream, stream_version=start + i,
-                         context=CommandContext()) for i, event in enumerate(events)]
+    return stored(events, stream, start)
 
 
 def user(user_id="u1", customer=False, roles=()):

@@ -11,9 +11,11 @@ from services.conversations.schemas import (
     MessagePostedV1,
     ParticipantAddedV1,
 )
-from services.shared.envelope import CommandContext, Envelope
+from services.shared.envelope import CommandContext
 from services.shared.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
 from services.shared.payloads import REGISTRY
+
+from .streams import stored
 
 MEMBER = {"id": "m1", "roles": ["member"]}
 OTHER = {"id": "m2", "roles": ["member"]}
@@ -25,9 +27,7 @@ SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
 
 
 def history(new_events, stream="conv-x"):
-    return [Envelope.new(event, stream_id=stream, stream_version=n,
-                         context=CommandContext(actor="t"))
-            for n, event in enumerate(new_events, start=1)]
+    return stored(new_events, stream, context=CommandContext(actor="t"))
 
 
 def started(advisor_id="a1", actor=MEMBER):

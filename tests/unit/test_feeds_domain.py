@@ -3,15 +3,16 @@ import pytest
 
 from services.feeds import domain
 from services.shared.actors import require_member
-from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import NotFound, Unauthenticated, Unprocessable
+
+from .streams import stored
 
 pytestmark = pytest.mark.unit
 
 
 def history(*events: NewEvent) -> list[Envelope]:
-    return [Envelope.new(event, stream_id="watch.m1.p1", stream_version=n,
-                         context=CommandContext()) for n, event in enumerate(events, 1)]
+    return stored(list(events), "watch.m1.p1")
 
 
 def watch(on: bool, reason: str = "member") -> NewEvent:

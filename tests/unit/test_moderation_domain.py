@@ -6,9 +6,11 @@ import pytest
 
 from services.moderation import domain
 from services.moderation.schemas import PolicySchema
-from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.shared.payloads import REGISTRY
+
+from .streams import stored
 
 pytestmark = pytest.mark.unit
 
@@ -28,13 +30,7 @@ def content(body="How do I raise my card limit?", title="Card limit", roles=("me
 
 
 def envelopes(stream_id, new_events: list[NewEvent], start=1) -> list[Envelope]:
-    out = []
-    for offset, event in enumerate(new_events):
-        version, payload = REGISTRY.serialize(event.type, event.payload)
-        out.append(Envelope.new(NewEvent(event.type, payload), stream_id=stream_id,
-                                stream_version=start + offset, context=CommandContext(),
-                                schema_version=version))
-    return out
+    return stored(new_events, stream_id, start)
 
 
 def reviewed(text=None, policy=POLICY, approved=10, **kwargs):

@@ -107,7 +107,8 @@ def test_a_poison_message_is_dead_lettered_and_the_consumer_goes_on(ledger, audi
 def test_losing_the_broker_connection_mid_stream_loses_nothing(ledger, audit_db, running):
     vhost = running["AMQP_URI"].rsplit("/", 1)[1]
     connections = _service_connections(vhost)
-    audit_db.fuses.insert_one({"_id": "slow", "seconds": 0.05})  # 200 events take ~1 s
+    # slow enough that the cut always lands mid-stream, even on a loaded machine (~5 s in all)
+    audit_db.fuses.insert_one({"_id": "slow", "seconds": 0.25})
     total = 200
     bodies = [json.dumps(Envelope.new(
         NewEvent("ledger.deposited", {"cents": 1000 + n, "currency": "EUR"}),

@@ -1,14 +1,17 @@
-"""Contract tests every event-store backend must pass (one backend today: MongoDB).
+"""Contract tests every event-store backend must pass: MongoDB (services, integration and
+end-to-end tests) and memory (the pure domain's unit tests).
 
 Like eventsourcing's recorder tests: the suite is a base class; a backend subclasses it and
-provides the `store` fixture.
+provides the `store` and `other_store` fixtures and `rewrite_first_event` (what only a backend
+can do: change a stored event behind the store's back, as an old deployment would have left it).
 """
 import eventlet
 import pytest
 
+from services.shared import commands
 from services.shared.envelope import CommandContext, NewEvent
 from services.shared.errors import ConcurrencyConflict, InvalidInput
-from services.shared.event_store import EventStore
+from services.shared.event_store import EventStore, in_memory_event_store
 
 from . import sample  # noqa: F401 - registers the ledger payload schemas
 
@@ -86,22 +89,37 @@ class EventStoreContract:
 
     def test_old_payload_versions_are_upcast_on_read(self, store):
         store.append("acc-1", 0, [deposit(5)], CONTEXT)
-        store.events.update_one({"stream_id": "acc-1"}, {"$set": {
-            "events.0.schema_version": 1, "events.0.payload": {"cents": 5}}})
+        self.rewrite_first_event(store, "acc-1", schema_version=1, payload={"cents": 5})
         (event,) = store.load("acc-1")
         assert event.schema_version == 2 and event.payload == {"cents": 5, "currency": "EUR"}
 
-    def test_received_events_are_recorded_once(self, store):
+    def test_received_events_are_recorded_once(self, store, other_store):
         foreign = store.append("acc-9", 0, [deposit(1)], CONTEXT).events[0]
-        other = EventStore(store.db.client[store.db.name + "_other"], "audit")
-        other.ensure_indexes()
+        assert other_store.record_received(foreign) is True
+        assert other_store.record_received(foreign) is False
+        assert [e.id for e in other_store.load("ledger:acc-9")] == [foreign.id]
+        assert other_store.pending() == []  # received events are never re-published
+
+    def test_a_command_s_second_execution_finds_its_first_append(self, store):
+        token = commands.enter({commands.KEY_CONTEXT: "user:u1\nk-1"}, "ledger", "deposit")
         try:
-            assert other.record_received(foreign) is True
-            assert other.record_received(foreign) is False
-            assert [e.id for e in other.load("ledger:acc-9")] == [foreign.id]
-            assert other.pending() == []  # received events are never re-published
+            first = store.append("acc-1", 0, [deposit(1)], CONTEXT)
         finally:
-            other.db.client.drop_database(other.db.name)
+            commands.leave(token)
+        token = commands.enter({commands.KEY_CONTEXT: "user:u1\nk-1"}, "ledger", "deposit")
+        try:
+            again = store.append("acc-1", 1, [deposit(1)], CONTEXT)
+        finally:
+            commands.leave(token)
+        assert again.id == first.id and [e.stream_version for e in store.load("acc-1")] == [1]
+
+    def test_published_batches_fold_into_the_commits(self, store):
+        first = store.append("a", 0, [deposit(1)], CONTEXT)
+        second = store.append("b", 0, [deposit(1)], CONTEXT)
+        store.record_published_batch([first.id])
+        assert store.backlog() == 1  # journaled, not folded yet
+        assert store.fold_published_batches() == 1
+        assert [c.id for c in store.pending()] == [second.id] and store.backlog() == 1
 
     def test_execute_decides_again_on_fresh_state_after_a_conflict(self, store):
         store.append("acc-1", 0, [deposit(1)], CONTEXT)
@@ -124,6 +142,33 @@ class TestMongoEventStore(EventStoreContract):
         store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
         store.ensure_indexes()
         return store
+
+    @pytest.fixture
+    def other_store(self, mongo_client, db_prefix):
+        other = EventStore(mongo_client[f"{db_prefix}_ledger_other"], "audit")
+        other.ensure_indexes()
+        yield other
+        mongo_client.drop_database(other.db.name)
+
+    @staticmethod
+    def rewrite_first_event(store, stream_id, **fields):
+        store.events.update_one({"stream_id": stream_id}, {"$set": {
+            f"events.0.{name}": value for name, value in fields.items()}})
+
+
+class TestInMemoryEventStore(EventStoreContract):
+    @pytest.fixture
+    def store(self):
+        return in_memory_event_store("ledger")
+
+    @pytest.fixture
+    def other_store(self):
+        return in_memory_event_store("audit")
+
+    @staticmethod
+    def rewrite_first_event(store, stream_id, **fields):
+        (commit,) = [c for c in store.recorder.commits if c["stream_id"] == stream_id]
+        commit["events"][0].update(fields)
 
 
 class TestPositionClashes:

@@ -1,0 +1,236 @@
+"""Where an event store keeps its commits: the recorder, one per backend.
+
+`EventStore` (event_store.py) holds the rules — optimistic concurrency, idempotency slots,
+positions, sealing personal fields, upcasting — and talks to its recorder in *commit documents*
+(plain dicts, the shape MongoDB stores). Like pyeventsourcing's recorders, each backend passes the
+same contract suite (tests/integration/kit/test_event_store_contract.py):
+
+- `MongoRecorder`: a service's own MongoDB database (production, the local stack, every
+  integration and end-to-end test);
+- `InMemoryRecorder`: a process's memory, for the pure domain's unit tests (no broker, no
+  database), so they build streams with the very store the services use.
+
+A recorder raises `DuplicateCommit(index)` when a unique rule refuses a document: `index` names the
+rule (`STREAM_VERSION_INDEX`, `POSITION_INDEX`, `COMMAND_INDEX` or "_id_"), which is what the
+store decides on.
+"""
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+EVENTS = "events"
+STREAM_VERSION_INDEX = "stream_version_unique"
+POSITION_INDEX = "position_unique"
+COMMAND_INDEX = "command_unique"
+COUNTERS = "counters"
+PUBLISHED_BATCHES = "outbox_published"
+
+Document = dict[str, Any]
+
+
+class DuplicateCommit(Exception):
+    """A unique rule refused the commit document; `index` names the rule."""
+
+    def __init__(self, index: str | None):
+        super().__init__(f"duplicate key in index {index}")
+        self.index = index
+
+
+class MongoRecorder:
+    """Commits in the `events` collection of a service's database; one document per commit."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.events = db[EVENTS]
+
+    def ensure_indexes(self) -> None:
+        self.events.create_index(
+            [("stream_id", ASCENDING), ("version", ASCENDING)], unique=True,
+            name=STREAM_VERSION_INDEX,
+        )
+        self.events.create_index([("position", ASCENDING)], unique=True, name=POSITION_INDEX)
+        # sparse: only commits of commands with an idempotency key have a slot
+        self.events.create_index([("command", ASCENDING)], unique=True, sparse=True,
+                                 name=COMMAND_INDEX)
+        self.events.create_index(
+            [("pending", ASCENDING), ("position", ASCENDING)], name="pending_by_position"
+        )
+        self.events.create_index([("recorded_at", ASCENDING)], name="recorded_at")
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def insert(self, document: Document) -> None:
+        try:
+            self.events.insert_one(document)
+        except DuplicateKeyError as error:
+            raise DuplicateCommit(violated_index(error)) from error
+
+    def next_position(self) -> int:
+        counter = self.db[COUNTERS].find_one_and_update(
+            {"_id": EVENTS}, {"$inc": {"value": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(counter["value"])
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def stream(self, stream_id: str, after_version: int = 0) -> list[Document]:
+        """The stream's commits holding a version above `after_version`, in version order."""
+        return list(self.events.find(
+            {"stream_id": stream_id, "last_version": {"$gt": after_version}}
+        ).sort("version", ASCENDING))
+
+    def last_of_stream(self, stream_id: str) -> Document | None:
+        return self.events.find_one({"stream_id": stream_id}, sort=[("version", -1)])
+
+    def by_command(self, slot: str) -> Document | None:
+        return self.events.find_one({"command": slot})
+
+    def after(self, position: int, batch_size: int = 500) -> Iterator[Document]:
+        yield from self.events.find({"position": {"$gt": position}}).sort(
+            "position", ASCENDING).batch_size(batch_size)
+
+    def count_after(self, position: int) -> int:
+        return self.events.count_documents({"position": {"$gt": position}})
+
+    def since(self, moment: datetime) -> Iterator[Document]:
+        yield from self.events.find({"recorded_at": {"$gte": moment}}).sort("position", ASCENDING)
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    def pending(self, limit: int) -> list[Document]:
+        return list(self.events.find({"pending": True}).sort("position", ASCENDING).limit(limit))
+
+    def pending_after(self, position: int, limit: int) -> list[Document]:
+        """Pending commits' events and positions only (what the relay publishes)."""
+        return list(self.events.find(
+            {"pending": True, "position": {"$gt": position}}, {"events": 1, "position": 1},
+        ).sort("position", ASCENDING).limit(limit))
+
+    def count_pending(self, after_position: int) -> int:
+        return self.events.count_documents({"pending": True, "position": {"$gt": after_position}})
+
+    def mark_published(self, commit_ids: list[str], at: datetime) -> None:
+        self.events.update_many({"_id": {"$in": commit_ids}},
+                                {"$unset": {"pending": ""}, "$set": {"published_at": at}})
+
+    def journal(self, batch: Document) -> None:
+        self.db[PUBLISHED_BATCHES].insert_one(batch)
+
+    def journal_batches(self) -> Iterator[Document]:
+        yield from self.db[PUBLISHED_BATCHES].find()
+
+    def drop_journal_batch(self, batch_id: str) -> None:
+        self.db[PUBLISHED_BATCHES].delete_one({"_id": batch_id})
+
+
+class InMemoryRecorder:
+    """Commits in a list, with the same unique rules as MongoRecorder's indexes. Thread-safe (the
+    contract suite races writers); documents are copied in and out, as a database would."""
+
+    def __init__(self) -> None:
+        self.commits: list[Document] = []
+        self.batches: list[Document] = []
+        self._position = 0
+        self._lock = threading.Lock()
+
+    def ensure_indexes(self) -> None:
+        """Nothing to create: the rules are checked by `insert`."""
+
+    def insert(self, document: Document) -> None:
+        with self._lock:
+            for existing in self.commits:
+                if existing["_id"] == document["_id"]:
+                    raise DuplicateCommit("_id_")
+                if (existing["stream_id"], existing["version"]) == (
+                        document["stream_id"], document["version"]):
+                    raise DuplicateCommit(STREAM_VERSION_INDEX)
+                if existing["position"] == document["position"]:
+                    raise DuplicateCommit(POSITION_INDEX)
+                if document.get("command") is not None \
+                        and existing.get("command") == document["command"]:
+                    raise DuplicateCommit(COMMAND_INDEX)
+            self.commits.append(copy.deepcopy(document))
+
+    def next_position(self) -> int:
+        with self._lock:
+            self._position += 1
+            return self._position
+
+    def _select(self, keep, order: str = "position") -> list[Document]:
+        with self._lock:
+            chosen = [copy.deepcopy(c) for c in self.commits if keep(c)]
+        return sorted(chosen, key=lambda commit: commit[order])
+
+    def stream(self, stream_id: str, after_version: int = 0) -> list[Document]:
+        return self._select(lambda c: c["stream_id"] == stream_id
+                            and c["last_version"] > after_version, order="version")
+
+    def last_of_stream(self, stream_id: str) -> Document | None:
+        commits = self.stream(stream_id)
+        return commits[-1] if commits else None
+
+    def by_command(self, slot: str) -> Document | None:
+        found = self._select(lambda c: c.get("command") == slot)
+        return found[0] if found else None
+
+    def after(self, position: int, batch_size: int = 500) -> Iterator[Document]:
+        yield from self._select(lambda c: c["position"] > position)
+
+    def count_after(self, position: int) -> int:
+        return len(self._select(lambda c: c["position"] > position))
+
+    def since(self, moment: datetime) -> Iterator[Document]:
+        yield from self._select(lambda c: c["recorded_at"] >= moment)
+
+    def pending(self, limit: int) -> list[Document]:
+        return self._select(lambda c: c.get("pending"))[:limit]
+
+    def pending_after(self, position: int, limit: int) -> list[Document]:
+        return [{"_id": c["_id"], "events": c["events"], "position": c["position"]}
+                for c in self._select(lambda c: c.get("pending") and c["position"] > position)
+                ][:limit]
+
+    def count_pending(self, after_position: int) -> int:
+        return len(self.pending_after(after_position, len(self.commits)))
+
+    def mark_published(self, commit_ids: list[str], at: datetime) -> None:
+        with self._lock:
+            for commit in self.commits:
+                if commit["_id"] in commit_ids:
+                    commit.pop("pending", None)
+                    commit["published_at"] = at
+
+    def journal(self, batch: Document) -> None:
+        with self._lock:
+            self.batches.append(copy.deepcopy(batch))
+
+    def journal_batches(self) -> Iterator[Document]:
+        with self._lock:
+            batches = copy.deepcopy(self.batches)
+        yield from batches
+
+    def drop_journal_batch(self, batch_id: str) -> None:
+        with self._lock:
+            self.batches = [batch for batch in self.batches if batch["_id"] != batch_id]
+
+
+def violated_index(error: DuplicateKeyError) -> str | None:
+    """The name of the unique index a duplicate-key error is about (MongoDB and the stand-in
+    both name it in the message; MongoDB also gives the key pattern)."""
+    details = error.details or {}
+    pattern = details.get("keyPattern")
+    if pattern:
+        return {("stream_id", "version"): STREAM_VERSION_INDEX, ("position",): POSITION_INDEX,
+                ("command",): COMMAND_INDEX, ("_id",): "_id_"}.get(tuple(pattern))
+    match = re.search(r"index: (\S+) dup key", details.get("errmsg") or str(error))
+    return match.group(1) if match else None
