@@ -323,22 +323,23 @@ class InMemoryKeys(SubjectKeys):
     """The key store in this process's memory (the in-memory event store's; unit tests): the
     same sealing, the keys in a dict instead of a collection."""
 
-    def __init__(self) -> None:  # no collection, no cache: a dict is both
-        self.keys: dict[str, bytes | None] = {}
+    def __init__(self) -> None:  # no collection, no cache: the dict is both
+        self.keys: dict[str, _Key] = {}
 
-    def key_for(self, subject: str) -> bytes | None:
-        if subject not in self.keys:
-            self.keys[subject] = AESGCM.generate_key(KEY_BYTES * 8)
-        return self.keys[subject]
-
-    def existing_key(self, subject: str) -> bytes | None:
-        return self.keys.get(subject)
+    def _key(self, subject: str, create: bool) -> _Key:
+        key = self.keys.get(subject)
+        if key is None:
+            if not create:
+                return _Key(b"", None, 0.0)
+            raw = AESGCM.generate_key(KEY_BYTES * 8)
+            key = self.keys[subject] = _Key(raw, AESGCM(raw), float("inf"))
+        return key
 
     def is_shredded(self, subject: str) -> bool:
-        return subject in self.keys and self.keys[subject] is None
+        return self.keys.get(subject) is _SHREDDED
 
     def shred(self, subject: str) -> None:
-        self.keys[subject] = None
+        self.keys[subject] = _SHREDDED
 
     def forget(self, subject: str) -> None:
         """Nothing cached: the dict is the store."""

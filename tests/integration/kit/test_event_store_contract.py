@@ -196,3 +196,20 @@ class TestPositionClashes:
             assert [e.id for e in other.load("ledger:acc-9")] == [foreign.id]
         finally:
             other.db.client.drop_database(other.db.name)
+
+
+def test_the_in_memory_store_seals_personal_fields_and_shreds_like_the_others():
+    """Its key store behaves as the services' (a unit test's erased member reads as erased)."""
+    from services.identity import schemas  # noqa: F401 - registers identity's events
+    from services.shared.members import ERASED_DISPLAY_NAME
+
+    store = in_memory_event_store("identity")
+    registered = NewEvent("identity.user_registered", {
+        "user_id": "u1", "display_name": "Ada Lovelace", "customer": False,
+        "roles": ["member"], "joined_at": "2026-03-01T12:00:00+00:00"})
+    store.append("user-u1", 0, [registered], CONTEXT)
+    (stored,) = store.recorder.commits[0]["events"]
+    assert "Ada" not in str(stored["payload"])  # kept sealed
+    assert store.load("user-u1")[0].payload["display_name"] == "Ada Lovelace"
+    store.keys.shred("u1")
+    assert store.load("user-u1")[0].payload["display_name"] == ERASED_DISPLAY_NAME
