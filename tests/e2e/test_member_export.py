@@ -5,6 +5,8 @@ another member's data never appears."""
 from __future__ import annotations
 
 import json
+import signal
+import time
 import uuid
 
 from .steps import (
@@ -12,6 +14,7 @@ from .steps import (
     follow,
     notified,
     ok,
+    problem,
     reply_visible,
     site_login,
     submit,
@@ -146,3 +149,22 @@ def test_the_site_download_is_the_same_archive(platform, api):
     assert downloaded == from_api
     assert downloaded["notifications"]["preferences"]["types"]["reply"]["email"] == "off"
     assert downloaded["identity"]["profile"]["email"] == ada.email
+
+
+def test_a_service_that_does_not_answer_makes_the_export_504_never_a_partial_archive(platform,
+                                                                                      api):
+    """The time budget: the gateway asks the services together and waits its RPC timeout for
+    all of them; one that does not answer (here: paused) makes the whole export 504."""
+    ada = api.new_user()
+    conversations = platform.processes["conversations"].popen
+    conversations.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        response = api.get("/api/v1/me/export", user=ada, timeout=60)
+        waited = time.monotonic() - started
+    finally:
+        conversations.send_signal(signal.SIGCONT)
+    body = problem(response, 504)
+    assert "identity" not in body and "posts" not in body  # nothing of a partial archive
+    assert waited < 30  # one timeout for the whole gathering, not one per service
+    _export(api, ada)  # and it answers again once the service does
