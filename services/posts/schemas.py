@@ -158,91 +158,69 @@ class ContentSubmittedV1(Schema):
     body = _text(BODY_MAX, required=True)
 
 
-# --- post stream (PUBLIC) ----------------------------------------------------------------------
+# --- post and reply streams (PUBLIC) ------------------------------------------------------------
+# A post and a reply go through the same life (submitted, reviewed, published, edited, redacted,
+# hidden, restored, deleted): each step is one event per kind of contribution, `posts.post_<step>`
+# and `posts.reply_<step>`, with the same fields on top of the contribution's reference. Declared
+# once for both, so the two can never drift apart.
 
-@REGISTRY.register("posts.post_submitted", version=1)
-class PostSubmittedV1(_PostRef):
-    """A post exists and waits for moderation; not visible to others yet. No text."""
-
-    revision = fields.Integer(required=True)
+def _revision():
+    return fields.Integer(required=True)
 
 
-@REGISTRY.register("posts.post_submitted", version=2)
-class PostSubmittedV2(PostSubmittedV1):
-    """v2: which staff role wrote it (`staff_role`, null for a member)."""
+def _editor():
+    return _ident(required=True)
 
-    staff_role = _staff_role()
+
+def _lifecycle(step: str, version: int, doc: str, *, published: bool = False,
+               rejection: bool = False, **extra) -> None:
+    """Register `posts.post_<step>` and `posts.reply_<step>` (payload schema `version`): the
+    post's or the reply's reference (its published text when `published`), the rejection's
+    reason when `rejection`, and `extra` fields (name -> a function making the field)."""
+    for target, reference, text in (("post", _PostRef, _PublishedPost),
+                                    ("reply", _ReplyRef, _PublishedReply)):
+        bases = (text if published else reference,) + ((_Rejection,) if rejection else ())
+        attributes = {name: make() for name, make in extra.items()}
+        attributes["__doc__"] = doc.replace("{target}", target)
+        name = f"{target}_{step}_v{version}".title().replace("_", "")
+        REGISTRY.register(f"posts.{target}_{step}", version=version)(type(name, bases, attributes))
+
+
+_lifecycle("submitted", 1, "A {target} exists and waits for moderation; not visible to others "
+           "yet. No text.", revision=_revision)
+_lifecycle("submitted", 2, "v2: which staff role wrote the {target} (`staff_role`, null for a "
+           "member; before v2 only `official` said it was staff).", revision=_revision,
+           staff_role=_staff_role)
+_lifecycle("edit_submitted", 1, "A new revision of the {target} waits for moderation; the "
+           "published one stays visible. No text.", revision=_revision, editor_id=_editor)
+_lifecycle("resubmitted", 1, "Moderation rejected the {target} before publication; its author "
+           "corrected it and submits it again (a new revision, reviewed like a first one). No "
+           "text.", revision=_revision, editor_id=_editor)
+_lifecycle("published", 1, "The {target} became visible (revision 1, possibly redacted by the "
+           "CMs).", published=True)
+_lifecycle("edited", 1, "A new revision replaced the {target}'s visible text (history keeps the "
+           "older published ones).", published=True, editor_id=_editor)
+_lifecycle("redacted", 1, "The CMs replaced the {target}'s visible text with a masked version "
+           "(`redacted` is True).", published=True)
+_lifecycle("rejected", 1, "Moderation refused the {target} (never visible, or removed after "
+           "flags); reason for the author.", rejection=True)
+_lifecycle("edit_rejected", 1, "Moderation refused an edit of the {target}; the previously "
+           "published revision stays.", rejection=True)
+_lifecycle("hidden", 1, "The {target} is hidden pending review (enough flags from trusted "
+           "members).", reason=lambda: fields.String(required=True,
+                                                     validate=validate.OneOf(["flags"])))
+_lifecycle("restored", 1, "The {target} is visible again after a review of its flags.")
+_lifecycle("deleted", 1, "Tombstone: the {target} and its text are gone from every read model.",
+           deleted_by=_editor, by_staff=lambda: fields.Boolean(required=True))
 
 
 @REGISTRY.upcaster("posts.post_submitted", from_version=1)
-def _post_submitted_v1_to_v2(payload):
-    return {**payload, "staff_role": None}  # before v2 only `official` said it was staff
+@REGISTRY.upcaster("posts.reply_submitted", from_version=1)
+def _submitted_v1_to_v2(payload):
+    return {**payload, "staff_role": None}
 
 
-@REGISTRY.register("posts.post_edit_submitted", version=1)
-class PostEditSubmittedV1(_PostRef):
-    """A new revision waits for moderation; the published one stays visible. No text."""
-
-    revision = fields.Integer(required=True)
-    editor_id = _ident(required=True)
-
-
-@REGISTRY.register("posts.post_resubmitted", version=1)
-class PostResubmittedV1(_PostRef):
-    """Moderation rejected the post before publication; its author corrected it and submits it
-    again (a new revision, reviewed like a first one). No text."""
-
-    revision = fields.Integer(required=True)
-    editor_id = _ident(required=True)
-
-
-@REGISTRY.register("posts.post_published", version=1)
-class PostPublishedV1(_PublishedPost):
-    """The post became visible (revision 1, possibly redacted by the CMs)."""
-
-
-@REGISTRY.register("posts.post_edited", version=1)
-class PostEditedV1(_PublishedPost):
-    """A new revision replaced the visible text (history keeps the older published ones)."""
-
-    editor_id = _ident(required=True)
-
-
-@REGISTRY.register("posts.post_redacted", version=1)
-class PostRedactedV1(_PublishedPost):
-    """The CMs replaced already visible text with a masked version (`redacted` is True)."""
-
-
-@REGISTRY.register("posts.post_rejected", version=1)
-class PostRejectedV1(_PostRef, _Rejection):
-    """Moderation refused the post (never visible, or removed after flags); reason for the
-    author."""
-
-
-@REGISTRY.register("posts.post_edit_rejected", version=1)
-class PostEditRejectedV1(_PostRef, _Rejection):
-    """Moderation refused an edit; the previously published revision stays."""
-
-
-@REGISTRY.register("posts.post_hidden", version=1)
-class PostHiddenV1(_PostRef):
-    """Hidden pending review (enough flags from trusted members)."""
-
-    reason = fields.String(required=True, validate=validate.OneOf(["flags"]))
-
-
-@REGISTRY.register("posts.post_restored", version=1)
-class PostRestoredV1(_PostRef):
-    """Visible again after a review of its flags."""
-
-
-@REGISTRY.register("posts.post_deleted", version=1)
-class PostDeletedV1(_PostRef):
-    """Tombstone: the post and its text are gone from every read model."""
-
-    deleted_by = _ident(required=True)
-    by_staff = fields.Boolean(required=True)
-
+# --- post stream only (PUBLIC) ----------------------------------------------------------------
 
 @REGISTRY.register("posts.answer_accepted", version=1)
 class AnswerAcceptedV1(_PostRef):
@@ -308,83 +286,6 @@ class PostLockedV1(_PostRef):
 @REGISTRY.register("posts.post_unlocked", version=1)
 class PostUnlockedV1(_PostRef):
     by = _ident(required=True)
-
-
-# --- reply stream (PUBLIC) ---------------------------------------------------------------------
-
-@REGISTRY.register("posts.reply_submitted", version=1)
-class ReplySubmittedV1(_ReplyRef):
-    """A reply waits for moderation; not visible to others yet. No text."""
-
-    revision = fields.Integer(required=True)
-
-
-@REGISTRY.register("posts.reply_submitted", version=2)
-class ReplySubmittedV2(ReplySubmittedV1):
-    """v2: which staff role answered (`staff_role`, null for a member)."""
-
-    staff_role = _staff_role()
-
-
-@REGISTRY.upcaster("posts.reply_submitted", from_version=1)
-def _reply_submitted_v1_to_v2(payload):
-    return {**payload, "staff_role": None}
-
-
-@REGISTRY.register("posts.reply_edit_submitted", version=1)
-class ReplyEditSubmittedV1(_ReplyRef):
-    revision = fields.Integer(required=True)
-    editor_id = _ident(required=True)
-
-
-@REGISTRY.register("posts.reply_resubmitted", version=1)
-class ReplyResubmittedV1(_ReplyRef):
-    """Moderation rejected the reply before publication; its author submits it again. No
-    text."""
-
-    revision = fields.Integer(required=True)
-    editor_id = _ident(required=True)
-
-
-@REGISTRY.register("posts.reply_published", version=1)
-class ReplyPublishedV1(_PublishedReply):
-    pass
-
-
-@REGISTRY.register("posts.reply_edited", version=1)
-class ReplyEditedV1(_PublishedReply):
-    editor_id = _ident(required=True)
-
-
-@REGISTRY.register("posts.reply_redacted", version=1)
-class ReplyRedactedV1(_PublishedReply):
-    pass
-
-
-@REGISTRY.register("posts.reply_rejected", version=1)
-class ReplyRejectedV1(_ReplyRef, _Rejection):
-    pass
-
-
-@REGISTRY.register("posts.reply_edit_rejected", version=1)
-class ReplyEditRejectedV1(_ReplyRef, _Rejection):
-    pass
-
-
-@REGISTRY.register("posts.reply_hidden", version=1)
-class ReplyHiddenV1(_ReplyRef):
-    reason = fields.String(required=True, validate=validate.OneOf(["flags"]))
-
-
-@REGISTRY.register("posts.reply_restored", version=1)
-class ReplyRestoredV1(_ReplyRef):
-    pass
-
-
-@REGISTRY.register("posts.reply_deleted", version=1)
-class ReplyDeletedV1(_ReplyRef):
-    deleted_by = _ident(required=True)
-    by_staff = fields.Boolean(required=True)
 
 
 # --- vote streams (PUBLIC) ---------------------------------------------------------------------
