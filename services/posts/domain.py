@@ -37,6 +37,7 @@ from services.shared.actors import (
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from services.shared.members import handle, mention_spans
 
 from .schemas import IDEA_STATUSES
 
@@ -666,3 +667,36 @@ def update_category(actor: Actor | None, current: dict[str, Any] | None, slug: s
     if changed == current:
         return []
     return [NewEvent("posts.category_updated", {**changed, "by": actor["id"]})]
+
+
+# --- an erased member's mentions ------------------------------------------------------------
+
+MENTIONS_UNLINKED = "posts.mentions_unlinked"
+
+
+def erasure_stream(member_id: str) -> str:
+    """The stream of what posts did for one member's erasure (one commit: done once)."""
+    return f"erasure-{member_id}"
+
+
+def mention_tokens(member_id: str, display_name: str | None) -> list[str]:
+    """How a text may @mention the member: their id, and the handle of their name while it is
+    still known."""
+    return [member_id, *([handle(display_name)] if display_name else [])]
+
+
+def unlink_mentions(member_id: str, tokens: list[str],
+                    revisions: Iterable[dict[str, Any]]) -> list[NewEvent]:
+    """The erased member's mentions in published revisions (`target_type`, `target_id`,
+    `post_id`, `revision`, `title`, `body`), as offsets: nothing when nobody mentioned them."""
+    texts = []
+    for revision in revisions:
+        title_spans = mention_spans(revision.get("title"), tokens)
+        body_spans = mention_spans(revision.get("body"), tokens)
+        if title_spans or body_spans:
+            texts.append({key: revision[key] for key in (
+                "target_type", "target_id", "post_id", "revision")}
+                | {"title_spans": title_spans, "body_spans": body_spans})
+    return [NewEvent(MENTIONS_UNLINKED, {"member_id": member_id, "texts": texts})] \
+        if texts else []
+

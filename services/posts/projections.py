@@ -27,14 +27,7 @@ from pymongo import ASCENDING, DESCENDING
 from services.moderation import detector  # pure functions: the same masking as moderation's
 from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
-from services.shared.members import (
-    SUMMARIES,
-    USER_ERASED,
-    handle,
-    parse_mentions,
-    track_member_summaries,
-    unmention,
-)
+from services.shared.members import parse_mentions, track_member_summaries, unlink_spans
 from services.shared.projections import (
     Projection,
     ReadModels,
@@ -44,7 +37,7 @@ from services.shared.projections import (
 )
 from services.shared.slugs import TAG_MAX, slugify
 
-from .domain import content_stream
+from .domain import MENTIONS_UNLINKED, content_stream
 from .search import index_terms
 
 COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts",
@@ -234,34 +227,33 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
 
 # --- an erased member's mentions ----------------------------------------------------------------
 
-@VIEWS.on(USER_ERASED)
-def _unmentioned(rm: ReadModels, event: Envelope) -> None:
-    """Texts that @mention the erased member (by handle or id) show `ERASED_MENTION` instead,
-    in every place they are read from: the post or reply, its published revisions, the search
-    index. Runs before the shared summary handler forgets the name (`track_member_summaries` is
-    declared last), so the handle is still known; a replay does the same in the same order. A
-    later edit is its author's new text, moderated as such."""
-    member_id = event.payload["user_id"]
-    name = (rm[SUMMARIES].find_one({"_id": member_id}, {"display_name": 1}) or {}).get(
-        "display_name")
-    tokens = [member_id, *([handle(name)] if name else [])]
-    for mention in list(rm["mentions"].find({"tokens": {"$in": tokens}})):
-        target_id, is_post = mention["_id"], mention["target_type"] == "post"
+@VIEWS.on(MENTIONS_UNLINKED)
+def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
+    """An erased member's @mentions become `ERASED_MENTION` wherever the texts are read from:
+    each published revision, the current text, the search index; the `mentions` document
+    keeps only what the new text mentions. Offsets, not the name: a replay, after the name
+    was shredded, unlinks the same mentions."""
+    for text in event.payload["texts"]:
+        target_id, is_post = text["target_id"], text["target_type"] == "post"
+        revision_id = f"{target_id}:{text['revision']}"
+        revision = rm["history"].find_one({"_id": revision_id})
+        if revision is not None:
+            rm["history"].update_one({"_id": revision_id}, {"$set": {
+                "body": unlink_spans(revision.get("body"), text["body_spans"]),
+                "title": unlink_spans(revision.get("title"), text["title_spans"])}})
         collection = rm["posts" if is_post else "replies"]
         doc = collection.find_one({"_id": target_id}) or {}
-        if doc.get("body") is not None:
-            changes = {"body": unmention(doc["body"], tokens)}
-            if is_post:
-                changes["title"] = unmention(doc.get("title"), tokens)
-            collection.update_one({"_id": target_id}, {"$set": changes})
-            texts = {"title": changes.get("title"), "tags": " ".join(doc.get("tags") or []),
-                     "body": changes["body"]} if is_post else {"reply": changes["body"]}
-            _index(rm, mention["post_id"], "post" if is_post else target_id, doc, texts)
-        for revision in list(rm["history"].find({"target_id": target_id})):
-            rm["history"].update_one({"_id": revision["_id"]}, {"$set": {
-                "body": unmention(revision.get("body"), tokens),
-                "title": unmention(revision.get("title"), tokens)}})
-        rm["mentions"].update_one({"_id": target_id}, {"$pull": {"tokens": {"$in": tokens}}})
+        if doc.get("revision") != text["revision"] or doc.get("body") is None:
+            continue  # a later revision is visible: its author wrote it after the erasure
+        changes = {"body": unlink_spans(doc["body"], text["body_spans"])}
+        if is_post:
+            changes["title"] = unlink_spans(doc.get("title"), text["title_spans"])
+        collection.update_one({"_id": target_id}, {"$set": changes})
+        rm["mentions"].update_one({"_id": target_id}, {"$set": {
+            "tokens": sorted(parse_mentions(changes.get("title"), changes["body"]))}})
+        texts = {"title": changes["title"], "tags": " ".join(doc.get("tags") or []),
+                 "body": changes["body"]} if is_post else {"reply": changes["body"]}
+        _index(rm, text["post_id"], "post" if is_post else target_id, doc, texts)
 
 
 # --- rejected / hidden / restored / deleted ---------------------------------------------------

@@ -330,6 +330,27 @@ class ReplyUnvotedV1(_ReplyVote):
     pass
 
 
+class _UnlinkedText(Schema):
+    """Where one published revision of a post or reply @mentioned the erased member."""
+
+    target_type = fields.String(required=True, validate=validate.OneOf(["post", "reply"]))
+    target_id = _ident(required=True)
+    post_id = _ident(required=True)
+    revision = fields.Integer(required=True)
+    title_spans = fields.List(fields.List(fields.Integer()), required=True)
+    body_spans = fields.List(fields.List(fields.Integer()), required=True)
+
+
+@REGISTRY.register("posts.mentions_unlinked", version=1)
+class MentionsUnlinkedV1(Schema):
+    """A member erased their account: the @mentions of them in others' texts (offsets in each
+    revision, never the name) show "@ancien-membre·former-member" from now on, replays
+    included (the name that recognised them is shredded)."""
+
+    member_id = _ident(required=True)
+    texts = fields.List(fields.Nested(_UnlinkedText), required=True)
+
+
 # --- RPC / HTTP arguments ----------------------------------------------------------------------
 # The gateway validates request bodies and queries with these same schemas (and documents them
 # in OpenAPI); the service validates again, since RPC is an entrypoint too.

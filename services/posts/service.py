@@ -17,7 +17,12 @@ from services.shared.actors import Actor, is_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, utc_now
-from services.shared.errors import EXPECTED_ERRORS, NotFound, Unprocessable
+from services.shared.errors import (
+    EXPECTED_ERRORS,
+    ConcurrencyConflict,
+    NotFound,
+    Unprocessable,
+)
 from services.shared.event_store import len_version
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
@@ -538,8 +543,33 @@ class PostsService(Decisions, HealthEndpoints):
 
     @reliable_handler("identity", "identity.*")
     def on_identity_event(self, event: Envelope):
-        """Authors' public summaries (name, badges, avatar) shown with their contributions."""
+        """Authors' public summaries (name, badges, avatar) shown with their contributions; on
+        erasure, first the member's mentions are unlinked (their summary still has the name
+        that finds them)."""
+        if event.type == members.USER_ERASED:
+            self._unlink_mentions(event)
         self.views.record_and_apply(event)
+
+    def _unlink_mentions(self, event: Envelope) -> None:
+        """One commit on the member's erasure stream (`posts.mentions_unlinked`): a redelivered
+        tombstone finds it there (conflict on version 1) and does nothing more."""
+        member_id = event.payload["user_id"]
+        summary = self.views[members.SUMMARIES].find_one({"_id": member_id},
+                                                         {"display_name": 1}) or {}
+        tokens = domain.mention_tokens(member_id, summary.get("display_name"))
+        revisions = [
+            {**revision, "target_type": mention["target_type"], "post_id": mention["post_id"]}
+            for mention in self.views["mentions"].find({"tokens": {"$in": tokens}})
+            for revision in self.views["history"].find({"target_id": mention["_id"]})]
+        events = domain.unlink_mentions(member_id, tokens, revisions)
+        if not events:
+            return
+        context = CommandContext(correlation_id=self.correlation).caused_by(event)
+        try:
+            commit = self.store.append(domain.erasure_stream(member_id), 0, events, context)
+        except ConcurrencyConflict:
+            return  # done by an earlier delivery of the tombstone
+        self.views.apply_commit(commit)
 
     @reliable_handler("conversations", "conversations.*")
     def on_conversations_event(self, event: Envelope):

@@ -150,21 +150,33 @@ def parse_mentions(*texts: str | None) -> set[str]:
     return {token for token in found if token}
 
 
-def unmention(text: str | None, tokens: Iterable[str]) -> str | None:
-    """`text` with every @mention of `tokens` (a member's id and handle) replaced by
-    `ERASED_MENTION`: it no longer names them (the rest of the text is its author's).
+def mention_spans(text: str | None, tokens: Iterable[str]) -> list[list[int]]:
+    """Where `text` @mentions one of `tokens` (a member's id and handle): [start, end) of each
+    "@token", so the mention can be unlinked later without keeping whom it named.
 
-    >>> unmention("merci @Marie-Dubois.", ["mariedubois"])
-    'merci @ancien-membre·former-member.'
+    >>> mention_spans("merci @Marie-Dubois.", ["mariedubois"])
+    [[6, 19]]
     """
     wanted = set(tokens)
-
-    def replace(match: re.Match) -> str:
+    spans = []
+    for match in _MENTION.finditer(text or ""):
         token = match.group(1).rstrip(".-")
         if token in wanted or handle(token) in wanted:
-            return ERASED_MENTION + match.group(0)[1 + len(token):]
-        return match.group(0)
-    return _MENTION.sub(replace, text) if text else text
+            spans.append([match.start(), match.start() + 1 + len(token)])
+    return spans
+
+
+def unlink_spans(text: str | None, spans: Iterable[Iterable[int]]) -> str | None:
+    """`text` with each span that still holds an @mention replaced by `ERASED_MENTION` (the last
+    first, so earlier offsets hold); the rest of the text is its author's and stays.
+
+    >>> unlink_spans("merci @Marie-Dubois.", [[6, 19]])
+    'merci @ancien-membre·former-member.'
+    """
+    for start, end in sorted((list(span) for span in spans), reverse=True):
+        if text and text[start:start + 1] == "@" and not text.startswith(ERASED_MENTION, start):
+            text = text[:start] + ERASED_MENTION + text[end:]
+    return text
 
 
 # -- the read model ------------------------------------------------------------------------------

@@ -230,7 +230,7 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
         pytest.fail("after erasure, still found:\n" + "\n".join(traces))
 
     # the community's answers stay, anonymised; the advisor can no longer read the conversation
-    def anonymised(user=None, mentions=True):
+    def anonymised(user=None):
         thread = ok(api.get(f"/api/v1/posts/{question['id']}", user=user))
         replies = ok(api.get(f"/api/v1/posts/{question['id']}/replies", user=user))["items"]
         theirs = ok(api.get(f"/api/v1/replies/{mine['id']}", user=user))
@@ -238,8 +238,7 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
         return (thread["author"]["display_name"] == ERASED_DISPLAY_NAME
                 and theirs["author"]["display_name"] == ERASED_DISPLAY_NAME
                 and name.lower() not in text.lower()
-                and (not mentions or (handle.lower() not in text.lower()
-                                      and ERASED_MENTION in text)))
+                and handle.lower() not in text.lower() and ERASED_MENTION in text)
     wait_for(anonymised, timeout=30, message="the thread shows a former member")
     closed = api.get(f"/api/v1/conversations/{conversation['id']}", user=advisor)
     assert closed.status_code == 200, closed.text
@@ -249,9 +248,7 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     for service in sorted(set(available_processes()) - {"gateway"}):
         result = platform.agora("replay", service, timeout=300)
         assert result.returncode == 0, f"replay {service}: {result.stdout}\n{result.stderr}"
-    # bylines only: a replay re-projects the other author's text as written, and the erased
-    # name that would recognise the mention is shredded (known limit, docs/architecture.md)
-    assert anonymised(mentions=False), "after replay, the thread shows a former member"
+    assert anonymised(), "after replay, the thread shows a former member, mentions unlinked"
     assert ok(api.get(f"/api/v1/users/{ada.id}"))["display_name"] == ERASED_DISPLAY_NAME
     assert ok(api.get(f"/api/v1/conversations/{conversation['id']}", user=advisor))["closed"]
     after_replay = database_traces(mongo_client, platform.db_prefix, needles)

@@ -59,3 +59,26 @@ def test_an_erased_member_shows_the_fixed_label_and_no_badge():
 def test_an_unknown_member_has_an_empty_name_and_a_question_mark():
     out = members.summary("u3", None)
     assert out["display_name"] == "" and out["avatar"]["initial"] == "?"
+
+
+# -- an erased member's @mentions ------------------------------------------------------------------
+
+def test_mentions_of_a_member_are_found_by_handle_and_by_id_and_only_theirs():
+    text = "Voir @Zoé.Martin, @zoemartin et @u42 ; pas @ZoeMartinez ni zoe@example.org."
+    spans = members.mention_spans(text, ["u42", members.handle("Zoé Martin")])
+    assert [text[start:end] for start, end in spans] == ["@Zoé.Martin", "@zoemartin", "@u42"]
+    assert members.mention_spans(text, ["someone-else"]) == []
+    assert members.mention_spans(None, ["u42"]) == []
+
+
+def test_unlinking_replaces_the_mentions_and_keeps_the_rest_of_the_text():
+    text = "Merci @Zoé.Martin. Et @Paul aussi, @u42!"
+    spans = members.mention_spans(text, ["u42", "zoemartin"])
+    unlinked = members.unlink_spans(text, spans)
+    erased = members.ERASED_MENTION
+    assert unlinked == f"Merci {erased}. Et @Paul aussi, {erased}!"
+    # offsets that no longer hold an @mention (already unlinked, or another text) change nothing
+    assert members.unlink_spans(unlinked, spans) == unlinked
+    assert members.unlink_spans("no mention here", [[3, 9]]) == "no mention here"
+    # the marker names nobody: it is not anyone's handle, and parsing it finds no member's
+    assert members.handle("Zoé Martin") not in members.parse_mentions(unlinked)

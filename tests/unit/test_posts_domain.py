@@ -381,3 +381,22 @@ def test_featuring_pins_with_a_position_and_an_end_that_must_be_in_the_future():
     assert domain.feature(CM, post.state, 2, "2026-12-02T10:00:00+00:00", now) == []
     moved = domain.feature(CM, post.state, 1, None, now)
     assert moved[0].payload["position"] == 1 and moved[0].payload["pinned_until"] is None
+
+
+def test_an_erased_members_mentions_are_recorded_as_offsets_never_as_the_name():
+    tokens = domain.mention_tokens("u42", "Zoé Martin")
+    assert tokens == ["u42", "zoemartin"]
+    revisions = [
+        {"target_type": "post", "target_id": "p1", "post_id": "p1", "revision": 1,
+         "title": "Question pour @ZoeMartin", "body": "Bonjour @zoe.martin et @u42."},
+        {"target_type": "reply", "target_id": "r1", "post_id": "p1", "revision": 2,
+         "title": None, "body": "Rien sur elle, @Paul."},
+    ]
+    [event] = domain.unlink_mentions("u42", tokens, revisions)
+    assert event.type == domain.MENTIONS_UNLINKED
+    assert event.payload == {"member_id": "u42", "texts": [{
+        "target_type": "post", "target_id": "p1", "post_id": "p1", "revision": 1,
+        "title_spans": [[14, 24]], "body_spans": [[8, 19], [23, 27]]}]}
+    assert "zoe" not in str(event.payload).lower()
+    assert domain.unlink_mentions("u42", tokens, revisions[1:]) == []
+    assert domain.mention_tokens("u42", None) == ["u42"]  # the name already forgotten
