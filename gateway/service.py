@@ -45,6 +45,7 @@ from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
 from .web.pages.console_members import ConsoleMemberPages
 from .web.pages.console_oversight import ConsoleOversightPages
+from .web.pages.console_publishing import ConsolePublishingPages
 from .web.pages.console_staff import StaffConsolePages
 from .web.pages.me import MePages
 from .web.pages.messages import MessagePages
@@ -68,6 +69,6 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
-                     StaffConsolePages, ConsoleOversightPages, ConsoleMemberPages, MePages,
-                     SecurityPages):
+                     StaffConsolePages, ConsoleOversightPages, ConsoleMemberPages,
+                     ConsolePublishingPages, MePages, SecurityPages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

@@ -47,8 +47,9 @@ def plan_posts(query: dict[str, Any]) -> Plan:
     if query.get("accepted") is not None:
         conditions["accepted_reply_id"] = {"$ne": None} if query["accepted"] else None
         conditions.setdefault("kind", "question")
-    if query.get("featured") is not None:
-        conditions["featured"] = query["featured"]
+    for flag in ("featured", "locked"):  # the community managers' marks
+        if query.get(flag) is not None:
+            conditions[flag] = query[flag]
     if sort == "unanswered":
         conditions["answer_count"] = 0
         conditions.setdefault("kind", "question")

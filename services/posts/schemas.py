@@ -400,6 +400,8 @@ class PostListQuerySchema(Schema):
     answered = fields.Boolean()  # questions with / without a published answer
     accepted = fields.Boolean()  # questions with / without an accepted answer
     featured = fields.Boolean()
+    locked = fields.Boolean(metadata={"description": "threads frozen by the community managers "
+                                                     "(true) or open (false)"})
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={
         "description": "words to find, in French or not: stems, accents and case ignored, the "
                        "last word also as a prefix; titles weigh most, replies count too"})

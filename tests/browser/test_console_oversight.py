@@ -29,11 +29,12 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.click_link("Console")
     console.wait_for_path("/console/moderation")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Boîte à idées", "Conversations", "Membres"]
+                             "Boîte à idées", "Publication", "Conversations", "Membres"]
     for tab, path, heading in (("Signalements", "/console/flags", "Signalements"),
                                ("Délais de réponse", "/console/response-times",
                                 "Délais de réponse"),
                                ("Boîte à idées", "/console/ideas", "Boîte à idées"),
+                               ("Publication", "/console/publishing", "Publication"),
                                ("Conversations", "/console/conversations",
                                 "Conversations de mes clients"),
                                ("File de modération", "/console/moderation",
@@ -57,7 +58,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     sign_in_staff(console, "admin@demo.agora", next_path="/console/flags")
     console.wait_for_path("/console/flags")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Boîte à idées", "Conversations", "Membres"]
+                             "Boîte à idées", "Publication", "Conversations", "Membres"]
     console.click_link("Membres")
     console.wait_for_path("/console/members")
     assert current_tab(console) == "Membres"

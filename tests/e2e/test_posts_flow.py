@@ -6,6 +6,7 @@ import uuid
 
 import eventlet
 
+from ..conftest import wait_for
 from .steps import authors_vote_counted, ok, problem, reply_visible, staff, submit, visible
 
 # -- tests ----------------------------------------------------------------------------------------
@@ -182,3 +183,22 @@ def test_featuring_and_locking_are_for_community_managers(platform, api):
     assert ok(api.put(f"/api/v1/posts/{post['id']}/locked", user=manager))["locked"]
     problem(api.post(f"/api/v1/posts/{post['id']}/replies", user=author,
                      json={"body": "one more"}), 422)
+
+
+def test_locked_threads_are_listed_for_the_community_managers_screen(platform, api):
+    """`locked=true|false` lists the frozen threads (the console's publishing screen) or the
+    open ones; unlocking takes a thread out of the first list."""
+    manager, author = staff(platform), api.new_user()
+    post = visible(api, submit(api, author, kind="discussion", title="Frozen thread")["id"])
+    other = visible(api, submit(api, author, kind="discussion", title="Open thread")["id"])
+    mine = {"author": author.id, "limit": 100}
+
+    def listed(**flags):
+        return [p["id"] for p in ok(api.get("/api/v1/posts", params={**mine, **flags}))["items"]]
+
+    ok(api.put(f"/api/v1/posts/{post['id']}/locked", user=manager))
+    wait_for(lambda: listed(locked="true") == [post["id"]], message="the locked thread listed")
+    assert listed(locked="false") == [other["id"]]
+    ok(api.delete(f"/api/v1/posts/{post['id']}/locked", user=manager))
+    wait_for(lambda: listed(locked="true") == [], message="the unlocked thread gone")
+    problem(api.get("/api/v1/posts", params={"locked": "maybe"}), 400)

@@ -21,6 +21,7 @@ from ..page import PageCall, page
 from .account import field_errors
 
 MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
+PUBLISHER_ROLES = {"community_manager", "admin"}  # they publish articles (posts decides)
 COMPOSE_MESSAGES = {
     "kind": "compose.invalid_kind",
     "title": "compose.invalid_title",
@@ -31,7 +32,13 @@ COMPOSE_MESSAGES = {
 
 
 class ComposeQuery(Schema):
-    kind = fields.String(load_default="question", validate=validate.OneOf(MEMBER_KINDS))
+    kind = fields.String(load_default="question", validate=validate.OneOf(KINDS))
+
+
+def kinds_for(actor: dict[str, Any] | None) -> tuple[str, ...]:
+    """What this writer may start: articles too for community managers and admins (posts
+    refuses an article from anyone else; the choice is only not offered)."""
+    return KINDS if set((actor or {}).get("roles") or ()) & PUBLISHER_ROLES else MEMBER_KINDS
 
 
 def _post_body(raw: dict[str, str]) -> dict[str, Any]:
@@ -57,12 +64,14 @@ class ComposePages:
                            categories=categories,
                            field_errors={k: v for k, v in errors.items() if k != "form"},
                            preview=preview, confidential_warning=warning, kind_labels=labels,
-                           kinds=MEMBER_KINDS, noindex=True, section="write",
+                           kinds=kinds_for(call.actor), noindex=True, section="write",
                            title=call.t(f"compose.title_{form.get('kind') or 'question'}"))
 
     @page("GET", "/write", auth="member", query=ComposeQuery)
     def compose_form_page(self, call: PageCall):
-        return self._compose_form(call, {"kind": call.query["kind"]})
+        kind = call.query["kind"]
+        return self._compose_form(call, {"kind": kind if kind in kinds_for(call.actor)
+                                         else "question"})
 
     @page("POST", "/write", auth="member")
     def compose_submit_page(self, call: PageCall):

@@ -77,8 +77,8 @@ def times_href(channel: str | None = None, cursor: str | None = None) -> str:
     return "/console/response-times" + (f"?{urlencode(params)}" if params else "")
 
 
-def idea_id_in(text: str) -> str | None:
-    """The idea a CM names by pasting its address (…/posts/<id>#…) or typing its id."""
+def post_id_in(text: str) -> str | None:
+    """The contribution a CM names by pasting its address (…/posts/<id>#…) or typing its id."""
     found = re.search(rf"(?<![0-9a-z])({ids.POST.pattern})(?![0-9a-z])", text or "")
     return found.group(1) if found else None
 
@@ -285,7 +285,7 @@ class ConsoleOversightPages:
     def console_idea_merge_page(self, call: PageCall):
         """Before merging: both ideas and what would move (votes, watchers), to confirm."""
         require_console(call)
-        idea_id, target_id = call.path["id"], idea_id_in(call.query["into"])
+        idea_id, target_id = call.path["id"], post_id_in(call.query["into"])
         if target_id is None:
             return self._ideas_screen(call, {}, 422, {"detail": call.t(
                 "console.ideas_merge_no_target")}, idea_id, {"into": call.query["into"]})

@@ -1,0 +1,126 @@
+"""The community managers' publishing screen (`/console/publishing`): write an article, feature /
+unfeature and lock / unlock any contribution.
+
+The screen lists the featured contributions and the locked threads (`GET /api/v1/posts?featured=
+true`, `?locked=true`, each with its own cursor) and finds any other one by its address or id.
+Each mark is one form posting to `/console/posts/{id}/featured|locked` (`on` = 1 or 0), which
+calls the RPC of `PUT|DELETE /api/v1/posts/{id}/featured|locked` with the CM as actor, so posts
+decides who may (a member or an advisor gets the 404 of every console URL first). With
+JavaScript, htmx sends the same form and the page answers with the form alone, now saying what
+it does next (nothing reloads); without it, the answer goes back where the CM was (the thread,
+or this screen). The thread shows the same forms to CMs and admins (`posts/thread.html`).
+Articles are written on the compose screen (`/write?kind=article`, offered to CMs and admins
+only: posts refuses an article from anyone else), with its Markdown preview and its
+confidential-data warning.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import RpcProxy
+
+from services.shared import ids
+from services.shared.ids import path_schema
+
+from ..page import PageCall, gather, page, render_problem
+from .console import require_console
+from .console_oversight import post_id_in
+from .thread_actions import is_htmx
+
+PUBLISHING_PAGE = 20
+MARKS = ("featured", "locked")
+MARK_PATH = path_schema(id=ids.POST)
+
+
+class PublishingQuery(Schema):
+    featured_cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    locked_cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    post = fields.String(validate=validate.Length(max=500), metadata={
+        "description": "a contribution to mark: its address on the site, or its id"})
+    done = fields.String(validate=validate.OneOf(
+        [f"{mark}_{state}" for mark in MARKS for state in ("on", "off")]))
+
+
+def publishing_href(featured_cursor: str | None = None, locked_cursor: str | None = None,
+                    done: str | None = None) -> str:
+    params = [(k, v) for k, v in (("featured_cursor", featured_cursor),
+                                  ("locked_cursor", locked_cursor), ("done", done)) if v]
+    return "/console/publishing" + (f"?{urlencode(params)}" if params else "")
+
+
+class ConsolePublishingPages:
+    posts = RpcProxy("posts")
+
+    @page("GET", "/console/publishing", query=PublishingQuery)
+    def console_publishing_page(self, call: PageCall):
+        require_console(call)
+        query = call.query
+        lists = {mark: {mark: True, "limit": PUBLISHING_PAGE,
+                        **({"cursor": query[f"{mark}_cursor"]}
+                           if query.get(f"{mark}_cursor") else {})} for mark in MARKS}
+        wanted = post_id_in(query.get("post") or "")
+        found = gather(**{mark: self.posts.list_posts.call_async(call.actor, listing)
+                          for mark, listing in lists.items()})
+        chosen = problem = None
+        if query.get("post"):
+            if wanted is None:
+                problem = {"detail": call.t("publishing.find_no_post")}
+            else:
+                chosen, problem = call.attempt(self.posts.get_post, call.actor, wanted)
+                problem = problem.body if problem is not None else None
+        more = {mark: found[mark].get("next_cursor") for mark in MARKS}
+        return call.render(
+            "console/publishing.html", title=call.t("publishing.title"), noindex=True,
+            section="console", console_tab="publishing",
+            featured=found["featured"]["items"], locked=found["locked"]["items"],
+            chosen=chosen, problem=problem, searched=query.get("post") or "",
+            done=query.get("done"), back=call.here,
+            more_featured=publishing_href(featured_cursor=more["featured"],
+                                          locked_cursor=query.get("locked_cursor"))
+            if more["featured"] else None,
+            more_locked=publishing_href(featured_cursor=query.get("featured_cursor"),
+                                        locked_cursor=more["locked"])
+            if more["locked"] else None)
+
+    @page("POST", "/console/posts/{id}/featured", path_params=MARK_PATH)
+    def console_feature_page(self, call: PageCall):
+        """Feature (on=1) or stop featuring (on=0): the RPC of PUT|DELETE .../featured."""
+        return self._mark(call, "featured")
+
+    @page("POST", "/console/posts/{id}/locked", path_params=MARK_PATH)
+    def console_lock_page(self, call: PageCall):
+        """Lock (on=1) or unlock (on=0) a thread: the RPC of PUT|DELETE .../locked."""
+        return self._mark(call, "locked")
+
+    def _mark(self, call: PageCall, mark: str):
+        require_console(call)
+        post_id, on = call.path["id"], call.raw_form.get("on") == "1"
+        rpc = self.posts.set_featured if mark == "featured" else self.posts.set_locked
+        post, problem = call.attempt(rpc, call.actor, post_id, on)
+        if is_htmx(call):
+            error = None if problem is None else (problem.body.get("detail")
+                                                  or call.t("publishing.failed"))
+            return call.render("console/_mark.html", mark=mark, post_id=post_id,
+                               on=post[mark] if post else not on, error=error,
+                               back=_back(call, post_id))
+        if problem is not None:
+            return render_problem(call, problem.status)
+        back = _back(call, post_id)
+        if back.startswith("/console/publishing"):
+            return call.redirect(_with_done(back, f"{mark}_{'on' if on else 'off'}"))
+        return call.redirect(back)
+
+
+def _back(call: PageCall, post_id: str) -> str:
+    """Where the CM was: the thread, or the publishing screen (never another site)."""
+    back = call.raw_form.get("back") or ""
+    if back == f"/posts/{post_id}" or back.startswith("/console/publishing"):
+        return back
+    return "/console/publishing"
+
+
+def _with_done(back: str, done: str) -> str:
+    path, _, query = back.partition("?")
+    params = [part for part in query.split("&") if part and not part.startswith("done=")]
+    return path + "?" + "&".join([*params, urlencode({"done": done})])
