@@ -45,6 +45,7 @@ from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
 from .web.pages.console_members import ConsoleMemberPages
 from .web.pages.console_oversight import ConsoleOversightPages
+from .web.pages.console_policy import ConsolePolicyPages
 from .web.pages.console_publishing import ConsolePublishingPages
 from .web.pages.console_staff import StaffConsolePages
 from .web.pages.me import MePages
@@ -70,5 +71,5 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
                      StaffConsolePages, ConsoleOversightPages, ConsoleMemberPages,
-                     ConsolePublishingPages, MePages, SecurityPages):
+                     ConsolePublishingPages, ConsolePolicyPages, MePages, SecurityPages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

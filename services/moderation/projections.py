@@ -48,6 +48,11 @@ def _indexes(rm: ReadModels) -> None:
                              name="queue")
     rm["audit"].create_index([("at_ts", DESCENDING), ("_id", DESCENDING)], name="newest")
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
+    # the console's audit log filters by staff member or by action, newest first
+    rm["audit"].create_index([("actor_id", ASCENDING), ("at_ts", DESCENDING),
+                              ("_id", DESCENDING)], name="actor_newest")
+    rm["audit"].create_index([("action", ASCENDING), ("at_ts", DESCENDING),
+                              ("_id", DESCENDING)], name="action_newest")
     rm["notes"].create_index([("member_id", ASCENDING), ("at", DESCENDING)], name="member")
     rm["audit"].create_index([("actor_id", ASCENDING)], name="actor")  # erasure
     # a member's contributions, newest first, in pages (the console's member screen)

@@ -177,7 +177,8 @@ def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, dem
     site.sign_in("member1@demo.agora")
     assert not [a for a in site.find_all(".main-nav a") if a.text.strip() == "Console"]
     for path in ("/console", "/console/moderation", "/console/moderation?reason=flags",
-                 "/console/flags", "/console/response-times", "/console/publishing"):
+                 "/console/flags", "/console/response-times", "/console/publishing",
+                 "/console/policy", "/console/audit"):
         site.visit(path)
         assert site.heading("Page introuvable", 1), path
     status = site.driver.execute_async_script("""
@@ -186,13 +187,14 @@ def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, dem
         Promise.all(["/console/moderation/items/p0123456789abcdef0123.r1/decision",
                      "/console/flags/p0123456789abcdef0123.flags/decision",
                      "/console/posts/p0123456789abcdef0123/featured",
-                     "/console/posts/p0123456789abcdef0123/locked"].map(url => fetch(url, {
+                     "/console/posts/p0123456789abcdef0123/locked",
+                     "/console/policy"].map(url => fetch(url, {
           method: "POST", credentials: "same-origin",
           headers: {"Content-Type": "application/x-www-form-urlencoded"},
           body: new URLSearchParams({csrf_token: token, decision: "approve"}),
         }).then(r => r.status))).then(done);
     """)
-    assert status == [404, 404, 404, 404]
+    assert status == [404, 404, 404, 404, 404]
     site.screenshot("console-404-member")
 
     # the same answers by status, for a member's and a CM's sessions
@@ -201,7 +203,8 @@ def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, dem
         cookies = {"agora_at": user.access_token} if user else {}
         for path in ("/console/moderation", "/console/flags", "/console/response-times",
                      "/console/members", f"/console/members/{member.id}",
-                     "/console/members?q=User", "/console/publishing"):
+                     "/console/members?q=User", "/console/publishing", "/console/policy",
+                     "/console/audit"):
             answer = requests.get(demo.base_url + path, cookies=cookies,
                                   headers={"Accept": "text/html"}, timeout=10,
                                   allow_redirects=False)

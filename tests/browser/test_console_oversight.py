@@ -29,12 +29,16 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.click_link("Console")
     console.wait_for_path("/console/moderation")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Boîte à idées", "Publication", "Conversations", "Membres"]
+                             "Boîte à idées", "Publication", "Politique de modération",
+                             "Journal d'audit", "Conversations", "Membres"]
     for tab, path, heading in (("Signalements", "/console/flags", "Signalements"),
                                ("Délais de réponse", "/console/response-times",
                                 "Délais de réponse"),
                                ("Boîte à idées", "/console/ideas", "Boîte à idées"),
                                ("Publication", "/console/publishing", "Publication"),
+                               ("Politique de modération", "/console/policy",
+                                "Politique de modération"),
+                               ("Journal d'audit", "/console/audit", "Journal d'audit"),
                                ("Conversations", "/console/conversations",
                                 "Conversations de mes clients"),
                                ("File de modération", "/console/moderation",
@@ -58,7 +62,8 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     sign_in_staff(console, "admin@demo.agora", next_path="/console/flags")
     console.wait_for_path("/console/flags")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
-                             "Boîte à idées", "Publication", "Conversations", "Membres"]
+                             "Boîte à idées", "Publication", "Politique de modération",
+                             "Journal d'audit", "Conversations", "Membres"]
     console.click_link("Membres")
     console.wait_for_path("/console/members")
     assert current_tab(console) == "Membres"

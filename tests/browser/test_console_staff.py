@@ -71,7 +71,8 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     console.sign_in(MEMBER1)
     for path in ("/console/conversations", f"/console/conversations/{conversation_id}",
                  "/console/members", f"/console/members/{member1}", "/console/flags",
-                 "/console/response-times", "/console/publishing"):
+                 "/console/response-times", "/console/publishing", "/console/policy",
+                 "/console/audit"):
         console.visit(path)
         assert console.heading("Page introuvable", 1), path
     console.visit("/")
@@ -83,8 +84,8 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     assert console.heading("Page introuvable", 1)
     assert DEMO_SUBJECT not in console.text()
     for path in ("/console/members", f"/console/members/{member1}", "/console/moderation",
-                 "/console/flags", "/console/response-times",
-                 "/console/publishing"):  # neither admins nor CMs
+                 "/console/flags", "/console/response-times", "/console/publishing",
+                 "/console/policy", "/console/audit"):  # neither admins nor CMs
         console.visit(path)
         assert console.heading("Page introuvable", 1), path
     console.visit("/console/conversations")

@@ -1,0 +1,195 @@
+"""The community managers' policy screen (`/console/policy`) and the audit log
+(`/console/audit`).
+
+**Policy**: the pre-moderation switches (everything, some categories, members with few approved
+contributions) and the flag settings, each with what it means in plain words, read and saved
+through the RPCs of `GET|PUT /api/v1/moderation/policy` (moderation validates: its field errors
+come back next to the fields). Turning on the global switch holds every new post until a CM
+approves it, so that change asks for a confirmation first (a page of its own: it works without
+JavaScript). Who changed the policy last, and when, is the newest `change_policy` entry of the
+audit trail.
+
+**Audit log**: `GET /api/v1/moderation/audit` newest first, filtered by staff member, action and
+target, 50 a page with its cursor. The trail already holds moderation's decisions, notes and
+policy changes, posts' staff actions (feature, lock, idea status, merge, deletions and edits by
+staff) and identity's privileged changes (roles, badges, advisor assignment), so one list shows
+them all. Both screens answer 404 to anyone but community managers and admins.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from marshmallow import Schema, fields, pre_load, validate
+from nameko.rpc import RpcProxy
+
+from services.shared import ids
+
+from ..page import PageCall, gather, page
+from .console import require_console
+from .console_oversight import post_id_in
+
+AUDIT_PAGE = 50
+POLICY_NUMBERS = ("new_member_threshold", "flags_to_hide", "trusted_min_approved",
+                  "trusted_min_age_days", "flags_target_hours")
+# the actions the trail records (services/moderation/projections.py), in the filter's order
+AUDIT_ACTIONS = (
+    "approve", "reject", "redact", "delete_post", "delete_reply", "edit_post", "edit_reply",
+    "feature", "unfeature", "lock", "unlock", "change_idea_status", "merge_idea",
+    "accept_answer", "note_member", "change_policy", "change_sla_targets", "grant_role",
+    "revoke_role", "grant_badge", "withdraw_badge", "assign_advisor")
+AUDIT_TARGETS = ("post", "reply", "user", "member", "policy")
+
+
+class PolicyForm(Schema):
+    """The policy form: unticked boxes are absent (off / no category); numbers are checked by
+    moderation's own schema (`PolicyUpdateSchema`)."""
+
+    premoderation = fields.Boolean(load_default=False)
+    premoderated_categories = fields.List(fields.String(validate=validate.Length(max=60)),
+                                          load_default=list)
+    new_member_threshold = fields.String(load_default="")
+    flags_to_hide = fields.String(load_default="")
+    trusted_min_approved = fields.String(load_default="")
+    trusted_min_age_days = fields.String(load_default="")
+    flags_target_hours = fields.String(load_default="")
+    confirmed = fields.Boolean(load_default=False)
+
+
+class PolicyScreenQuery(Schema):
+    done = fields.String(validate=validate.OneOf(["saved"]))
+
+
+class AuditScreenQuery(Schema):
+    actor = ids.USER.field()
+    action = fields.String(validate=validate.OneOf(AUDIT_ACTIONS))
+    target = fields.String(validate=validate.Length(max=500))
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+    @pre_load
+    def _blank_is_no_filter(self, data, **kwargs):
+        """The filter form sends "any action" and an empty target as empty values."""
+        return {name: value for name, value in data.items() if value != ""}
+
+
+def audit_href(actor: str | None = None, action: str | None = None, target: str | None = None,
+               cursor: str | None = None) -> str:
+    params = [(k, v) for k, v in (("actor", actor), ("action", action), ("target", target),
+                                  ("cursor", cursor)) if v]
+    return "/console/audit" + (f"?{urlencode(params)}" if params else "")
+
+
+def target_id_in(text: str) -> str:
+    """What a CM types to find a target: a thread's address gives its post id, anything else
+    is taken as the id itself (a member's, a reply's, `policy`)."""
+    return post_id_in(text) or text.strip()
+
+
+def target_href(entry: dict[str, Any]) -> str | None:
+    """Where the target lives on the site (a contribution, a member), if anywhere."""
+    target = entry.get("target_id") or ""
+    if entry.get("target_type") == "post" and ids.POST.matches(target):
+        return f"/posts/{target}"
+    if entry.get("target_type") == "user" or entry.get("target_type") == "member":
+        return f"/members/{target}" if ids.USER.matches(target) else None
+    return None
+
+
+def policy_update(form: dict[str, Any]) -> dict[str, Any]:
+    """The form as `PUT /moderation/policy` takes it: numbers left empty are not changed."""
+    update: dict[str, Any] = {"premoderation": form["premoderation"],
+                              "premoderated_categories": form["premoderated_categories"]}
+    for name in POLICY_NUMBERS:
+        value = (form.get(name) or "").strip()
+        if value:
+            update[name] = value  # moderation's schema reads the number (or says why not)
+    return update
+
+
+class ConsolePolicyPages:
+    moderation = RpcProxy("moderation")
+    posts = RpcProxy("posts")
+    identity = RpcProxy("identity")
+
+    # -- policy --------------------------------------------------------------------------------
+
+    @page("GET", "/console/policy", query=PolicyScreenQuery)
+    def console_policy_page(self, call: PageCall):
+        require_console(call)
+        return self._policy_screen(call, done=call.query.get("done"))
+
+    def _policy_screen(self, call: PageCall, status: int = 200, draft: dict | None = None,
+                       problem: dict | None = None, done: str | None = None):
+        found = gather(
+            policy=self.moderation.get_policy.call_async(call.actor),
+            categories=self.posts.list_categories.call_async(call.actor),
+            last=self.moderation.audit.call_async(call.actor, {"action": "change_policy",
+                                                              "limit": 1}))
+        policy = found["policy"]
+        last = (found["last"]["items"] or [None])[0]
+        changed_by = None
+        if last and last.get("actor_id") and ids.USER.matches(last["actor_id"]):
+            users = self.identity.get_users([last["actor_id"]])["items"]
+            changed_by = users[0].get("display_name") if users else None
+        shown = dict(policy)
+        if draft is not None:
+            shown.update(draft)
+        return call.render(
+            "console/policy.html", status=status, title=call.t("policy.title"), noindex=True,
+            section="console", console_tab="policy", policy=shown, saved=policy,
+            categories=found["categories"]["items"], last=last, changed_by=changed_by,
+            numbers=POLICY_NUMBERS, problem=problem, done=done,
+            errors=(problem or {}).get("errors") or {})
+
+    @page("POST", "/console/policy", form=PolicyForm)
+    def console_policy_save_page(self, call: PageCall):
+        """Save the policy; turning on the global switch asks for a confirmation first."""
+        require_console(call)
+        if call.form_errors:
+            return self._policy_screen(call, 400, call.raw_form, {"errors": call.form_errors})
+        update = policy_update(call.form)
+        current = self.moderation.get_policy(call.actor)
+        if update["premoderation"] and not current["premoderation"] \
+                and not call.form["confirmed"]:
+            return call.render(
+                "console/policy_confirm.html", title=call.t("policy.confirm_title"),
+                noindex=True, section="console", console_tab="policy", form=call.form,
+                numbers=POLICY_NUMBERS)
+        _, problem = call.attempt(self.moderation.set_policy, call.actor, update)
+        if problem is not None:
+            draft = {**call.form, "premoderated_categories": call.form[
+                "premoderated_categories"]}
+            return self._policy_screen(call, problem.status, draft, problem.body)
+        return call.redirect("/console/policy?done=saved")
+
+    # -- audit log -----------------------------------------------------------------------------
+
+    @page("GET", "/console/audit", query=AuditScreenQuery)
+    def console_audit_page(self, call: PageCall):
+        require_console(call)
+        query = call.query
+        target = target_id_in(query["target"]) if query.get("target") else None
+        listing = {"limit": AUDIT_PAGE,
+                   **({"actor_id": query["actor"]} if query.get("actor") else {}),
+                   **({"action": query["action"]} if query.get("action") else {}),
+                   **({"target_id": target} if target else {}),
+                   **({"cursor": query["cursor"]} if query.get("cursor") else {})}
+        found = self.moderation.audit(call.actor, listing)
+        entries = found["items"]
+        people = sorted({entry["actor_id"] for entry in entries if entry.get("actor_id")
+                         and ids.USER.matches(entry["actor_id"])}
+                        | ({query["actor"]} if query.get("actor") else set())
+                        | {entry["target_id"] for entry in entries
+                           if entry.get("target_type") in ("user", "member")
+                           and ids.USER.matches(entry.get("target_id") or "")})
+        names = {user["id"]: user.get("display_name") or "" for user in
+                 self.identity.get_users(people[:100])["items"]} if people else {}
+        more = found.get("next_cursor")
+        return call.render(
+            "console/audit.html", title=call.t("audit.title"), noindex=True, section="console",
+            console_tab="audit", entries=entries, names=names, actions=AUDIT_ACTIONS,
+            chosen_actor=query.get("actor"), chosen_action=query.get("action"),
+            chosen_target=query.get("target") or "", audit_href=audit_href,
+            target_href=target_href, target_types=AUDIT_TARGETS, is_user=ids.USER.matches,
+            next_page=audit_href(query.get("actor"), query.get("action"), query.get("target"),
+                                 more) if more else None)
