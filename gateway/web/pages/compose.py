@@ -16,12 +16,12 @@ from nameko.rpc import RpcProxy
 
 from services.moderation.detector import KIND_LABELS
 from services.posts.schemas import KINDS
+from services.shared.actors import is_moderator
 
 from ..page import PageCall, page
 from .account import field_errors
 
 MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
-PUBLISHER_ROLES = {"community_manager", "admin"}  # they publish articles (posts decides)
 COMPOSE_MESSAGES = {
     "kind": "compose.invalid_kind",
     "title": "compose.invalid_title",
@@ -38,7 +38,7 @@ class ComposeQuery(Schema):
 def kinds_for(actor: dict[str, Any] | None) -> tuple[str, ...]:
     """What this writer may start: articles too for community managers and admins (posts
     refuses an article from anyone else; the choice is only not offered)."""
-    return KINDS if set((actor or {}).get("roles") or ()) & PUBLISHER_ROLES else MEMBER_KINDS
+    return KINDS if is_moderator(actor) else MEMBER_KINDS
 
 
 def _post_body(raw: dict[str, str]) -> dict[str, Any]:
