@@ -19,6 +19,9 @@
                                         (a JSON report; exit status 0 only when erased)
     agora erasure reapply               after restoring the key store from a backup: shred
                                         again the key of every member erased since
+    agora seal-existing [<service> ...] once after the upgrade to crypto-shredding: seal the
+                                        personal fields that older events hold in clear (then
+                                        `agora erasure reapply`, for members erased before)
 """
 from __future__ import annotations
 
@@ -102,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     reapply = erasure_operations.add_parser(
         "reapply", help="after restoring the key store: shred again every erased member's key")
     reapply.set_defaults(handler=_erasure_reapply)
+
+    seal = commands.add_parser("seal-existing",
+                               help="seal personal fields that events written before hold in clear")
+    seal.add_argument("services", nargs="*")
+    seal.set_defaults(handler=_seal_existing)
 
     seed = commands.add_parser("seed-demo", help="demo accounts and content (local only)")
     seed.add_argument("--gateway", default=None, help="gateway base URL")
@@ -307,6 +315,17 @@ def _erasure_reapply(args) -> int:
     _, identity = _database("identity")
     shredded = reapply_erasures(identity, SubjectKeys.beside(identity, "identity"))
     print(_say("cli.erasures_reapplied", count=len(shredded)))
+    return 0
+
+
+def _seal_existing(args) -> int:
+    """Rewrite, in place, the clear personal values of older commits as sealed ones."""
+    from .config import available_processes
+
+    for service in args.services or [name for name in available_processes()
+                                     if name != "gateway"]:
+        _, store = _service_store(service)
+        print(_say("cli.sealed_existing", service=service, commits=store.seal_existing()))
     return 0
 
 

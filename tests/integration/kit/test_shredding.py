@@ -214,6 +214,24 @@ def test_events_written_before_sealing_still_load(store):
     assert store.load("h5")[0].payload["name"] == NAME
 
 
+def test_older_commits_are_sealed_in_place_once(store):
+    older = Envelope.new(named("h6"), stream_id="h6", stream_version=1, context=CONTEXT)
+    store.events.insert_one({"_id": new_id(), "stream_id": "h6", "version": 1, "last_version": 1,
+                             "position": 20_000, "events": [older.to_dict()],
+                             "recorded_at": older.occurred_at, "received": False})
+    store.append("h7", 0, [named("h7")], CONTEXT)  # sealed already
+    store.append("acc-1", 0, [NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"})],
+                 CONTEXT)  # nothing personal
+    assert EMAIL in json.dumps(list(store.events.find({}, {"events": 1})))
+    assert store.seal_existing() == 1
+    assert EMAIL not in json.dumps(list(store.events.find({}, {"events": 1})))
+    [event] = store.load("h6")
+    assert (event.id, event.payload["email"], event.stream_version) == (older.id, EMAIL, 1)
+    assert store.seal_existing() == 0  # idempotent
+    store.keys.shred("h6")
+    assert store.load("h6")[0].payload["name"] == "Former holder"
+
+
 def test_personal_fields_are_declared_for_registered_event_types():
     from services.conversations import schemas as _conversations  # noqa: F401
     from services.identity import schemas as _identity  # noqa: F401
