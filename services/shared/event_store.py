@@ -235,12 +235,10 @@ class EventStore:
         while the service runs: a commit's events never change otherwise). Only the encoding
         of a value changes, never a fact. Returns how many commits were rewritten."""
         rewritten = 0
-        cursor = self.events.find({}, {"events": 1}).sort("position", ASCENDING).batch_size(
-            batch_size)
-        for document in cursor:
+        for document in self.recorder.after(0, batch_size):
             events = [self._sealed(Envelope(**event)) for event in document["events"]]
             if events != document["events"]:
-                self.events.update_one({"_id": document["_id"]}, {"$set": {"events": events}})
+                self.recorder.replace_events(document["_id"], events)
                 rewritten += 1
         return rewritten
 

@@ -102,6 +102,10 @@ class MongoRecorder:
     def count_after(self, position: int) -> int:
         return self.events.count_documents({"position": {"$gt": position}})
 
+    def replace_events(self, commit_id: str, events: list[Document]) -> None:
+        """Re-encode a commit's events (sealing older ones: the facts stay the same)."""
+        self.events.update_one({"_id": commit_id}, {"$set": {"events": events}})
+
     def since(self, moment: datetime) -> Iterator[Document]:
         yield from self.events.find({"recorded_at": {"$gte": moment}}).sort("position", ASCENDING)
 
@@ -188,6 +192,12 @@ class InMemoryRecorder:
 
     def count_after(self, position: int) -> int:
         return len(self._select(lambda c: c["position"] > position))
+
+    def replace_events(self, commit_id: str, events: list[Document]) -> None:
+        with self._lock:
+            for commit in self.commits:
+                if commit["_id"] == commit_id:
+                    commit["events"] = copy.deepcopy(events)
 
     def since(self, moment: datetime) -> Iterator[Document]:
         yield from self._select(lambda c: c["recorded_at"] >= moment)
