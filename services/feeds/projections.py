@@ -177,7 +177,7 @@ def _post_published(rm: ReadModels, event: Envelope) -> None:
     item = {"_id": p["post_id"], "type": "post", "post_id": p["post_id"],
             "author_id": p["author_id"], "kind": p["kind"], "category": p["category"],
             "tags": p["tags"], "tag_slugs": domain.tag_slugs(p["tags"]), "title": p["title"],
-            "excerpt": domain.excerpt(p["body"]),
+            "excerpt": domain.excerpt(p["body"]), "revision": p["revision"],
             "redacted": p["redacted"], "official": p["official"], "ts": micros(event),
             "published_at": event.occurred_at}
     _upsert_item(rm, item)
@@ -193,7 +193,8 @@ def _reply_published(rm: ReadModels, event: Envelope) -> None:
     item = {"_id": p["reply_id"], "type": "reply", "post_id": p["post_id"],
             "post_author_id": p["post_author_id"], "post_kind": p["post_kind"],
             "author_id": p["author_id"], "kind": p["kind"], "excerpt": domain.excerpt(p["body"]),
-            "redacted": p["redacted"], "official": p["official"], "ts": micros(event),
+            "revision": p["revision"], "redacted": p["redacted"], "official": p["official"],
+            "ts": micros(event),
             "published_at": event.occurred_at}
     if parent:
         item.update(post_title=parent.get("title"),
@@ -238,7 +239,8 @@ def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
 def _post_text(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     fields = {"title": p["title"], "excerpt": domain.excerpt(p["body"]),
-              "redacted": p["redacted"], "category": p["category"], "tags": p["tags"],
+              "revision": p["revision"], "redacted": p["redacted"], "category": p["category"],
+              "tags": p["tags"],
               "tag_slugs": domain.tag_slugs(p["tags"])}
     rm["items"].update_one({"_id": p["post_id"]}, {"$set": fields})
     rm["items"].update_many({"type": "reply", "post_id": p["post_id"]},
@@ -247,11 +249,29 @@ def _post_text(rm: ReadModels, event: Envelope) -> None:
         _set_state(rm, p["post_id"], "published", only_from="hidden")
 
 
+@VIEWS.on("posts.mentions_unlinked")
+def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
+    """An erased member's @mentions, unlinked by posts: the card of each revision still shown
+    takes the new text (a card of a later revision is its author's text after the erasure)."""
+    for text in event.payload["texts"]:
+        fields = {"excerpt": domain.excerpt(text["body"])}
+        if text["target_type"] == "post":
+            fields["title"] = text["title"]
+        shown = rm["items"].find_one({"_id": text["target_id"]}, {"revision": 1}) or {}
+        if shown.get("revision") != text["revision"]:
+            continue
+        rm["items"].update_one({"_id": text["target_id"]}, {"$set": fields})
+        if text["target_type"] == "post":
+            rm["items"].update_many({"type": "reply", "post_id": text["post_id"]},
+                                    {"$set": {"post_title": text["title"]}})
+
+
 @VIEWS.on("posts.reply_edited", "posts.reply_redacted")
 def _reply_text(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     rm["items"].update_one({"_id": p["reply_id"]}, {"$set": {
-        "excerpt": domain.excerpt(p["body"]), "redacted": p["redacted"]}})
+        "excerpt": domain.excerpt(p["body"]), "revision": p["revision"],
+        "redacted": p["redacted"]}})
     if event.type == "posts.reply_redacted":
         _set_state(rm, p["reply_id"], "published", only_from="hidden")
 

@@ -361,6 +361,14 @@ def _privileged_change(rm: ReadModels, event: Envelope) -> None:
            target_id=p["user_id"], before=None, after=after)
 
 
+@VIEWS.on("posts.mentions_unlinked")
+def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
+    """The visible text of a target that @mentioned an erased member, as posts unlinked it."""
+    for text in event.payload["texts"]:
+        rm["targets"].update_one({"_id": text["target_id"], "revision": text["revision"]},
+                                 {"$set": {"title": text["title"], "body": text["body"]}})
+
+
 @VIEWS.on(USER_ERASED)
 def _member_erased(rm: ReadModels, event: Envelope) -> None:
     """The staff trail keeps every fact and drops the person: where the erased member acted

@@ -37,7 +37,7 @@ from services.shared.actors import (
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
-from services.shared.members import handle, mention_spans
+from services.shared.members import handle, mention_spans, unlink_spans
 
 from .schemas import IDEA_STATUSES
 
@@ -687,8 +687,9 @@ def mention_tokens(member_id: str, display_name: str | None) -> list[str]:
 
 def unlink_mentions(member_id: str, tokens: list[str],
                     revisions: Iterable[dict[str, Any]]) -> list[NewEvent]:
-    """The erased member's mentions in published revisions (`target_type`, `target_id`,
-    `post_id`, `revision`, `title`, `body`), as offsets: nothing when nobody mentioned them."""
+    """The published revisions (`target_type`, `target_id`, `post_id`, `revision`, `title`,
+    `body`) that @mention the erased member, with those mentions replaced: nothing when nobody
+    mentioned them."""
     texts = []
     for revision in revisions:
         title_spans = mention_spans(revision.get("title"), tokens)
@@ -696,7 +697,7 @@ def unlink_mentions(member_id: str, tokens: list[str],
         if title_spans or body_spans:
             texts.append({key: revision[key] for key in (
                 "target_type", "target_id", "post_id", "revision")}
-                | {"title_spans": title_spans, "body_spans": body_spans})
+                | {"title": unlink_spans(revision.get("title"), title_spans),
+                   "body": unlink_spans(revision.get("body"), body_spans)})
     return [NewEvent(MENTIONS_UNLINKED, {"member_id": member_id, "texts": texts})] \
         if texts else []
-

@@ -27,7 +27,7 @@ from pymongo import ASCENDING, DESCENDING
 from services.moderation import detector  # pure functions: the same masking as moderation's
 from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
-from services.shared.members import parse_mentions, track_member_summaries, unlink_spans
+from services.shared.members import parse_mentions, track_member_summaries
 from services.shared.projections import (
     Projection,
     ReadModels,
@@ -231,28 +231,22 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
 def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
     """An erased member's @mentions become `ERASED_MENTION` wherever the texts are read from:
     each published revision, the current text, the search index; the `mentions` document
-    keeps only what the new text mentions. Offsets, not the name: a replay, after the name
-    was shredded, unlinks the same mentions."""
+    keeps only what the new text mentions. From the event, not from the name: a replay, after
+    the name was shredded, unlinks the same mentions."""
     for text in event.payload["texts"]:
         target_id, is_post = text["target_id"], text["target_type"] == "post"
-        revision_id = f"{target_id}:{text['revision']}"
-        revision = rm["history"].find_one({"_id": revision_id})
-        if revision is not None:
-            rm["history"].update_one({"_id": revision_id}, {"$set": {
-                "body": unlink_spans(revision.get("body"), text["body_spans"]),
-                "title": unlink_spans(revision.get("title"), text["title_spans"])}})
+        rm["history"].update_one({"_id": f"{target_id}:{text['revision']}"}, {"$set": {
+            "body": text["body"], "title": text["title"]}})
         collection = rm["posts" if is_post else "replies"]
         doc = collection.find_one({"_id": target_id}) or {}
         if doc.get("revision") != text["revision"] or doc.get("body") is None:
             continue  # a later revision is visible: its author wrote it after the erasure
-        changes = {"body": unlink_spans(doc["body"], text["body_spans"])}
-        if is_post:
-            changes["title"] = unlink_spans(doc.get("title"), text["title_spans"])
+        changes = {"body": text["body"], **({"title": text["title"]} if is_post else {})}
         collection.update_one({"_id": target_id}, {"$set": changes})
         rm["mentions"].update_one({"_id": target_id}, {"$set": {
-            "tokens": sorted(parse_mentions(changes.get("title"), changes["body"]))}})
-        texts = {"title": changes["title"], "tags": " ".join(doc.get("tags") or []),
-                 "body": changes["body"]} if is_post else {"reply": changes["body"]}
+            "tokens": sorted(parse_mentions(text["title"], text["body"]))}})
+        texts = {"title": text["title"], "tags": " ".join(doc.get("tags") or []),
+                 "body": text["body"]} if is_post else {"reply": text["body"]}
         _index(rm, text["post_id"], "post" if is_post else target_id, doc, texts)
 
 

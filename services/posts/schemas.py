@@ -331,21 +331,24 @@ class ReplyUnvotedV1(_ReplyVote):
 
 
 class _UnlinkedText(Schema):
-    """Where one published revision of a post or reply @mentioned the erased member."""
+    """One published revision of a post or reply that @mentioned the erased member, as it reads
+    now (published text: public like the `posts.*_published` event that carried it). The
+    marker is longer than a handle: room for it beyond the usual maximum."""
 
     target_type = fields.String(required=True, validate=validate.OneOf(["post", "reply"]))
     target_id = _ident(required=True)
     post_id = _ident(required=True)
     revision = fields.Integer(required=True)
-    title_spans = fields.List(fields.List(fields.Integer()), required=True)
-    body_spans = fields.List(fields.List(fields.Integer()), required=True)
+    title = _text(TITLE_MAX * 2, required=True, allow_none=True)  # None for a reply
+    body = _text(BODY_MAX * 2, required=True)
 
 
 @REGISTRY.register("posts.mentions_unlinked", version=1)
 class MentionsUnlinkedV1(Schema):
-    """A member erased their account: the @mentions of them in others' texts (offsets in each
-    revision, never the name) show "@ancien-membre·former-member" from now on, replays
-    included (the name that recognised them is shredded)."""
+    """A member erased their account: the published revisions that @mentioned them, with each
+    mention replaced by "@ancien-membre·former-member" — never the name. Replace your copy of
+    those revisions; replays apply it again (the name that recognised the mentions is
+    shredded by then)."""
 
     member_id = _ident(required=True)
     texts = fields.List(fields.Nested(_UnlinkedText), required=True)

@@ -210,6 +210,12 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     # the bank system's queue holds the member's events (their payloads may be sealed)
     assert queue_traces(platform.vhost, {"member id": ada.id.encode()}), "events queued"
 
+    def bobs_card_names_them():
+        cards = ok(api.get(f"/api/v1/users/{bob.id}/activity"))["items"]
+        return any(card["id"] == answer["id"] and handle in (card["excerpt"] or "")
+                   for card in cards)
+    wait_for(bobs_card_names_them, timeout=20, message="Bob's card shows the mention")
+
     erased = api.delete("/api/v1/me", user=ada, json={"password": PASSWORD})
     assert erased.status_code == 204, erased.text
 
@@ -234,7 +240,11 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
         thread = ok(api.get(f"/api/v1/posts/{question['id']}", user=user))
         replies = ok(api.get(f"/api/v1/posts/{question['id']}/replies", user=user))["items"]
         theirs = ok(api.get(f"/api/v1/replies/{mine['id']}", user=user))
-        text = json.dumps([thread, replies, theirs], ensure_ascii=False)
+        # Bob's cards (feeds) show his answer that mentioned them
+        cards = ok(api.get(f"/api/v1/users/{bob.id}/activity", user=user))["items"]
+        if answer["id"] not in [card["id"] for card in cards]:
+            return False
+        text = json.dumps([thread, replies, theirs, cards], ensure_ascii=False)
         return (thread["author"]["display_name"] == ERASED_DISPLAY_NAME
                 and theirs["author"]["display_name"] == ERASED_DISPLAY_NAME
                 and name.lower() not in text.lower()

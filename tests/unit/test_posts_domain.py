@@ -5,6 +5,7 @@ import pytest
 from services.posts import domain
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.event_store import EventStore  # noqa: F401 - registry import side effects
+from services.shared.members import ERASED_MENTION
 from services.shared.payloads import REGISTRY
 
 from .streams import (
@@ -383,7 +384,7 @@ def test_featuring_pins_with_a_position_and_an_end_that_must_be_in_the_future():
     assert moved[0].payload["position"] == 1 and moved[0].payload["pinned_until"] is None
 
 
-def test_an_erased_members_mentions_are_recorded_as_offsets_never_as_the_name():
+def test_an_erased_members_mentions_are_recorded_unlinked_never_by_name():
     tokens = domain.mention_tokens("u42", "Zoé Martin")
     assert tokens == ["u42", "zoemartin"]
     revisions = [
@@ -394,9 +395,11 @@ def test_an_erased_members_mentions_are_recorded_as_offsets_never_as_the_name():
     ]
     [event] = domain.unlink_mentions("u42", tokens, revisions)
     assert event.type == domain.MENTIONS_UNLINKED
+    erased = ERASED_MENTION
     assert event.payload == {"member_id": "u42", "texts": [{
         "target_type": "post", "target_id": "p1", "post_id": "p1", "revision": 1,
-        "title_spans": [[14, 24]], "body_spans": [[8, 19], [23, 27]]}]}
+        "title": f"Question pour {erased}", "body": f"Bonjour {erased} et {erased}."}]}
     assert "zoe" not in str(event.payload).lower()
+    assert REGISTRY.serialize(event.type, event.payload) == (1, event.payload)  # valid
     assert domain.unlink_mentions("u42", tokens, revisions[1:]) == []
     assert domain.mention_tokens("u42", None) == ["u42"]  # the name already forgotten
