@@ -24,11 +24,11 @@ import requests
 from bson import Binary
 
 from services.shared.config import available_processes
-from services.shared.members import ERASED_DISPLAY_NAME, ERASED_MENTION
+from services.shared.members import ERASED_DISPLAY_NAME, ERASED_MEMBER, ERASED_MENTION
 
 from ..conftest import RABBIT_MANAGEMENT_URI, wait_for
 from .conftest import PASSWORD
-from .steps import mail, notified, ok, reply_visible, staff, submit, visible
+from .steps import mail, notified, ok, problem, reply_visible, staff, submit, visible
 
 PUBLIC_EXCHANGES = ("identity.events", "posts.events", "feeds.events", "moderation.events",
                     "notifications.events", "conversations.events")
@@ -166,8 +166,10 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     bio = f"Collectionne les phares du Finistère {tag}"
     secret = f"Mon plafond de carte me bloque à l'étranger {tag}"
     email = f"zephyrine.{tag}@e2e.test"
+    note = f"Client inquiète pour son découvert {tag}"
     needles = {label: text.lower().encode("utf-8") for label, text in
-               {"e-mail": email, "name": name, "bio": bio, "private message": secret}.items()}
+               {"e-mail": email, "name": name, "bio": bio, "private message": secret,
+                "staff note": note}.items()}
 
     advisor = staff(platform, "advisor")
     bob = api.new_user(display_name=f"Bob Témoin {tag[:4]}")
@@ -200,12 +202,16 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
         "subject": "Plafond à l'étranger", "message": secret}), 201)
     ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
                 json={"body": "C'est relevé pour trente jours."}), 201)
+    # the community team keeps a note about them (moderation's staff trail)
+    manager = staff(platform)
+    ok(api.post(f"/api/v1/moderation/members/{ada.id}/notes", user=manager,
+                json={"note": note}), 201)
     notified(api, ada, "mention")
     mail(platform, ada, "")  # at least one e-mail reached their address
 
     # the search sees what it must not find later (it cannot pass by looking at nothing)
     before = database_traces(mongo_client, platform.db_prefix, needles)
-    assert {"e-mail", "name", "bio", "private message"} <= {
+    assert set(needles) <= {
         label for trace in before for label in needles if label in trace}, before
     # the bank system's queue holds the member's events (their payloads may be sealed)
     assert queue_traces(platform.vhost, {"member id": ada.id.encode()}), "events queued"
@@ -215,6 +221,15 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
         return any(card["id"] == answer["id"] and handle in (card["excerpt"] or "")
                    for card in cards)
     wait_for(bobs_card_names_them, timeout=20, message="Bob's card shows the mention")
+
+    def trail(**query):
+        return ok(api.get("/api/v1/moderation/audit", user=manager,
+                          params={"limit": 200, **query}))["items"]
+
+    def facts_about_them():
+        entries = {entry["action"]: entry["id"] for entry in trail(target_id=ada.id)}
+        return {"assign_advisor", "note_member"} <= set(entries) and set(entries.values())
+    facts = wait_for(facts_about_them, timeout=20, message="the staff trail names them")
 
     erased = api.delete("/api/v1/me", user=ada, json={"password": PASSWORD})
     assert erased.status_code == 204, erased.text
@@ -253,6 +268,20 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     closed = api.get(f"/api/v1/conversations/{conversation['id']}", user=advisor)
     assert closed.status_code == 200, closed.text
     assert closed.json()["closed"] and closed.json()["messages"] == []
+    refused = problem(api.post(f"/api/v1/conversations/{conversation['id']}/messages",
+                               user=advisor, json={"body": "Vous êtes là ?"},
+                               headers={"Accept-Language": "fr"}), 409)
+    assert "close" in refused["detail"], refused
+
+    # the staff trail keeps the facts (the advisor assigned, the note taken), not the person
+    wait_for(lambda: not trail(target_id=ada.id), timeout=20, message="the trail drops them")
+    kept = {entry["action"]: entry for entry in trail(target_id=ERASED_MEMBER)
+            if entry["id"] in facts}
+    assert set(kept) == {"assign_advisor", "note_member"}, kept
+    assert kept["note_member"]["after"] is None and kept["assign_advisor"]["after"][
+        "advisor_id"] == advisor.id
+    assert ok(api.get(f"/api/v1/moderation/members/{ada.id}/notes", user=manager))[
+        "notes"] == []
 
     # every read model rebuilt from the logs agrees
     for service in sorted(set(available_processes()) - {"gateway"}):
