@@ -2,7 +2,7 @@
 
 The password comes from `AGORA_ADMIN_PASSWORD`, else from stdin when it is not a terminal (one
 line), else from a prompt (asked twice). The account is created with the same code path as
-registration (services/identity/service.py `register_user`) directly against identity's database;
+registration (services/identity/membership.py `register_user`) directly against identity's database;
 its events are published by the identity service's outbox relay (now if it runs, else when it
 starts). Running it again for an existing admin changes nothing.
 """
@@ -28,7 +28,7 @@ from .projections import PROJECTION, ensure_indexes
 def create_admin(email: str, name: str, password: str, config: dict[str, Any] | None = None,
                  actor: str = "system:create-admin") -> tuple[str, bool]:
     """(user id, created?) — an existing account with this e-mail is made admin if needed."""
-    from .service import register_user
+    from .membership import register_user
 
     config = config or load_config("identity")
     db = shared_client(mongo_uri(config))[database_name(config, "identity")]

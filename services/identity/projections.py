@@ -15,7 +15,6 @@ import contextlib
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from services.shared.actors import ROLES
 from services.shared.envelope import Envelope
 from services.shared.projections import Projection, ReadModels
 
@@ -114,52 +113,3 @@ def ensure_indexes(db) -> None:
     from .accounts import ensure_indexes as accounts_indexes
 
     accounts_indexes(db)
-
-
-# -- views (what the RPCs return) --------------------------------------------------------------
-
-def public_profile(user: dict) -> dict:
-    roles = user.get("roles") or ["member"]
-    return {
-        "id": user["_id"],
-        "display_name": user.get("display_name", ""),
-        "bio": user.get("bio", ""),
-        "roles": sorted(roles, key=ROLES.index) if set(roles) <= set(ROLES)
-        else sorted(roles),
-        "badges": domain.badges(roles, user.get("verified_customer", False)),
-        "joined_at": user.get("joined_at"),
-    }
-
-
-def session_view(document: dict) -> dict:
-    """A session for the data export: when and from where, never token material."""
-    return {key: _iso(document.get(key)) for key in (
-        "created_at", "refreshed_at", "expires_at", "revoked_at")} | {
-        "id": document["_id"], "client": document.get("client"),
-        "revoked_reason": document.get("revoked_reason")}
-
-
-def login_view(document: dict) -> dict:
-    return {"at": _iso(document.get("at")), "outcome": document.get("outcome"),
-            "client": document.get("client"), "action": document.get("action", "login")}
-
-
-def _iso(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def private_profile(user: dict, advisor: dict | None) -> dict:
-    assignment = user.get("advisor")
-    return {
-        **public_profile(user),
-        "email": user.get("email", ""),
-        "customer": bool(user.get("customer")),
-        "verified_customer": bool(user.get("verified_customer")),
-        "advisor": advisor_view(assignment, advisor) if assignment and advisor else None,
-        "language": user.get("language") or "fr",
-    }
-
-
-def advisor_view(assignment: dict, advisor: dict) -> dict:
-    return {"advisor": public_profile(advisor), "branch": assignment["branch"],
-            "assigned_at": assignment.get("assigned_at")}

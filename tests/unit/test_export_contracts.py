@@ -5,7 +5,7 @@ import pytest
 
 from gateway.routes.export import EXPORT_SECTIONS, MemberExport
 from services.conversations.service import ConversationsService
-from services.identity.projections import private_profile
+from services.identity.presenters import private_profile
 from services.notifications.service import present as present_notification
 from services.posts import presenters
 

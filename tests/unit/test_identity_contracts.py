@@ -7,7 +7,7 @@ import pytest
 from gateway.routes import identity as routes
 from gateway.routes.export import IdentityExport
 from services.identity import domain, schemas  # noqa: F401 - registers the payloads
-from services.identity.projections import advisor_view, private_profile, public_profile
+from services.identity.presenters import advisor_view, private_profile, public_profile
 from services.shared.payloads import REGISTRY
 
 from .contracts import assert_documented, asyncapi, schema_keys
@@ -54,7 +54,7 @@ def test_asyncapi_documents_every_identity_event():
 def test_the_export_fits_its_response_schema_and_holds_no_token_material():
     from datetime import UTC, datetime
 
-    from services.identity.projections import login_view, session_view
+    from services.identity.presenters import login_view, session_view
 
     at = datetime(2026, 1, 2, tzinfo=UTC)
     session = session_view({"_id": "s1", "user_id": "u1", "client": "10.0.0.1", "created_at": at,
