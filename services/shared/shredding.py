@@ -57,7 +57,9 @@ SEALED_V1 = "v1"
 KEYS_SERVICE = "keys"  # the key store's database: `<prefix>_keys`
 SUBJECT_KEYS = "subject_keys"
 KEY_BYTES = 32  # AES-256
-NONCE_BYTES = 12  # GCM's standard nonce; random per value (2^-32 collision bound far away)
+# GCM's standard nonce, random per value: NIST allows 2^32 random nonces per key, far beyond
+# what one member's key ever seals
+NONCE_BYTES = 12
 # How long a process may keep using a key it read, after another process shredded it (the
 # process that shreds, and every consumer of identity.user_erased, drop it at once).
 KEY_CACHE_SECONDS = float(os.environ.get("AGORA_KEY_CACHE_SECONDS", "60"))
