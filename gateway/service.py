@@ -30,6 +30,7 @@ from __future__ import annotations
 from .auth import Authenticator
 from .http import SettingsProvider
 from .idempotency import IdempotencyProvider, RpcContextProvider
+from .routes.community import CommunityRoutes
 from .routes.conversations import ConversationsRoutes
 from .routes.export import ExportRoutes
 from .routes.feeds import FeedsRoutes
@@ -65,6 +66,7 @@ class GatewayCore:
 
 
 class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, ModerationRoutes,
+                     CommunityRoutes,
                      FeedsRoutes, NotificationsRoutes, ConversationsRoutes, ExportRoutes,
                      LiveRoutes,
                      # the site (gateway/web/): one mixin per area of screens

@@ -243,7 +243,8 @@ class Sla(SlaFigures):
 
 
 class AnswerTimeWindow(Schema):
-    days = fields.Integer(metadata={"description": "7 or 30: the last days counted"})
+    days = fields.Float(metadata={"description": "7 or 30: the last days counted; with since "
+                                  "and until, the period's length in days"})
     answered = fields.Integer(metadata={"description": "clocks staff first answered within "
                                         "the window"})
     p50_seconds = fields.Float(allow_none=True, metadata={

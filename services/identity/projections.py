@@ -11,11 +11,13 @@ the service call: see services/identity/accounts.py.
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
+from services.shared.periods import micros
 from services.shared.projections import Projection, ReadModels
 
 from . import domain
@@ -25,6 +27,8 @@ def _indexes(rm: ReadModels) -> None:
     rm["users"].create_index([("advisor.advisor_id", ASCENDING)], name="by_advisor")
     # staff look members up by the start of their name (accents and case ignored), in pages
     rm["users"].create_index([("name_key", ASCENDING), ("_id", ASCENDING)], name="by_name")
+    # members and new members over a period (the console's community health)
+    rm["users"].create_index([("joined_ts", ASCENDING)], name="by_joining")
 
 
 USERS = Projection("users", service="identity", collections=["users"], indexes=_indexes)
@@ -44,7 +48,8 @@ def _registered(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     _unless_erased(rm, p["user_id"], {
         "$set": {"display_name": p["display_name"], "customer": p["customer"],
-                 "joined_at": p["joined_at"], "name_key": domain.name_key(p["display_name"])},
+                 "joined_at": p["joined_at"], "name_key": domain.name_key(p["display_name"]),
+                 "joined_ts": micros(datetime.fromisoformat(p["joined_at"]))},
         "$setOnInsert": {"bio": "", "verified_customer": False, "advisor": None},
         "$addToSet": {"roles": {"$each": p["roles"]}},
     })

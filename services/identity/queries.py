@@ -7,6 +7,7 @@ from typing import Any
 from services.shared import ids, pagination
 from services.shared.errors import InvalidInput, NotFound
 from services.shared.members import summary
+from services.shared.periods import between, micros
 from services.shared.projections import ReadModels
 
 from . import domain
@@ -50,6 +51,15 @@ class Users:
                          .sort([("name_key", 1), ("_id", 1)]).limit(query["limit"] + 1))
         found, cursor = pagination.page(documents, "name_key", query["limit"])
         return {"items": [summary(doc["_id"], doc) for doc in found], "next_cursor": cursor}
+
+    def joined(self, period: dict[str, Any]) -> dict[str, int]:
+        """Members at the end of a loaded period and those who joined within it (erased
+        accounts left out)."""
+        alive = {"erased": {"$ne": True}}
+        return {"members": self.users.count_documents(
+                    {"joined_ts": {"$lt": micros(period["until"])}, **alive}),
+                "new_members": self.users.count_documents(
+                    {"joined_ts": between(period), **alive})}
 
     def summaries(self, user_ids: list[str]) -> dict[str, Any]:
         """Public summaries in the order asked; unknown ids are left out."""

@@ -14,6 +14,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from nameko.rpc import rpc
 
 from services.shared import ids
+from services.shared.actors import require_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import Envelope, utc_now
@@ -28,6 +29,7 @@ from services.shared.errors import (
 )
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
+from services.shared.periods import PeriodArgs
 from services.shared.projections import ReadModelsProvider
 
 from . import domain, membership, mfa
@@ -245,6 +247,14 @@ class IdentityService(Decisions, HealthEndpoints):
         if not domain.looks_members_up(actor):
             raise Forbidden("only admins and community managers look members up by name")
         return self.users.by_name(_load(NameLookupArgs, query))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def community_statistics(self, actor: dict[str, Any], period: dict[str, Any]
+                             ) -> dict[str, Any]:
+        """Members at the end of the period (erased accounts left out) and those who joined
+        within it (CMs and admins: the console's community health)."""
+        require_moderator(actor)
+        return self.users.joined(_load(PeriodArgs, period))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_private_profile(self, actor: dict[str, Any], user_id: str,

@@ -26,6 +26,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from services.shared.payloads import REGISTRY
+from services.shared.periods import check_period
 from services.shared.validation import multi_line, single_line, time_zone
 
 from . import sla
@@ -329,6 +330,17 @@ class SlaStatisticsQuerySchema(Schema):
     category = fields.String(validate=[single_line, validate.Regexp(_SLUG)], metadata={
         "description": "only the site questions of this category (the other channels have "
                        "no category)"})
+    since = fields.AwareDateTime(metadata={
+        "description": "with until: one window, the clocks first answered in [since, until), "
+                       "instead of the last 7 and 30 days"})
+    until = fields.AwareDateTime()
+
+    @validates_schema
+    def _a_whole_period(self, data, **kwargs):
+        if ("since" in data) != ("until" in data):
+            raise ValidationError("give since and until together", "until")
+        if "since" in data:
+            check_period(data["since"], data["until"])
 
 
 class MemberPageQuerySchema(Schema):

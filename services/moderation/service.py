@@ -18,7 +18,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from prometheus_client import Gauge
 
-from services.shared import ids, pagination
+from services.shared import ids, pagination, periods
 from services.shared.actors import is_staff, require_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
@@ -357,14 +357,16 @@ class ModerationService(Decisions, HealthEndpoints):
         require_moderator(actor)
         query = load_input(SlaStatisticsQuerySchema, query)
         targets, now = self._sla_targets(), time.time()
-        since = (now - max(sla.STATISTICS_WINDOWS_DAYS) * 86400) * 1_000_000
+        period = {key: query[key] for key in ("since", "until") if key in query}
+        answered_in = periods.between(period) if period else {
+            "$gte": (now - max(sla.STATISTICS_WINDOWS_DAYS) * 86400) * 1_000_000}
         channels = ["site"] if query.get("category") else list(sla.CHANNELS)
         by_channel = {}
         for channel in channels:
             scope = {"category": query["category"]} if query.get("category") else {
                 "channel": channel}
             answered = self.views["sla"].find(
-                {"answered": True, **scope, "first_staff_answer_ts": {"$gte": since}},
+                {"answered": True, **scope, "first_staff_answer_ts": answered_in},
                 {"published_ts": 1, "first_staff_answer_ts": 1, "category": 1, "channel": 1},
             ).sort("first_staff_answer_ts", -1).limit(STATISTICS_MAX_CLOCKS)
             waits = [(doc["first_staff_answer_ts"] / 1e6, _reading(
@@ -372,7 +374,9 @@ class ModerationService(Decisions, HealthEndpoints):
                 for doc in answered]
             by_channel[channel] = {
                 "target_seconds": sla.target_for(targets, channel, query.get("category")).seconds,
-                "windows": sla.answer_times(waits, now)}
+                "windows": [sla.window_figures(round(periods.days(period), 2),
+                                               [wait for _, wait in waits])] if period
+                else sla.answer_times(waits, now)}
         return {"category": query.get("category"), "by_channel": by_channel,
                 "computed_at": datetime.fromtimestamp(now, UTC).isoformat()}
 

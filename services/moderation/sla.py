@@ -178,13 +178,15 @@ def percentile(values: list[float], share: float) -> float | None:
 def answer_times(waits: list[tuple[float, float]], now: float) -> list[dict[str, Any]]:
     """Per window (7 and 30 days): how many clocks were answered within it and the p50 / p90 of
     their waits. `waits`: (when staff first answered, epoch seconds; the wait, seconds)."""
-    windows = []
-    for days in STATISTICS_WINDOWS_DAYS:
-        inside = [wait for answered, wait in waits if answered >= now - days * 86400]
-        windows.append({"days": days, "answered": len(inside),
-                        "p50_seconds": percentile(inside, .5),
-                        "p90_seconds": percentile(inside, .9)})
-    return windows
+    return [window_figures(days, [wait for answered, wait in waits
+                                  if answered >= now - days * 86400])
+            for days in STATISTICS_WINDOWS_DAYS]
+
+
+def window_figures(days: float, waits: list[float]) -> dict[str, Any]:
+    """How many waits, their p50 and p90, for a window of `days`."""
+    return {"days": days, "answered": len(waits), "p50_seconds": percentile(waits, .5),
+            "p90_seconds": percentile(waits, .9)}
 
 
 def from_micros(ts: int | float) -> datetime:

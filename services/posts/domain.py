@@ -18,6 +18,7 @@ Object-level authorization lives here: `Forbidden` when the actor may not act on
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -701,3 +702,41 @@ def unlink_mentions(member_id: str, tokens: list[str],
                    "body": unlink_spans(revision.get("body"), body_spans)})
     return [NewEvent(MENTIONS_UNLINKED, {"member_id": member_id, "texts": texts})] \
         if texts else []
+
+
+# -- community health ---------------------------------------------------------------------
+
+TOP_CONTRIBUTORS = 5
+
+
+def community_figures(posts: list[dict[str, Any]], replies: list[dict[str, Any]],
+                      kinds: tuple[str, ...], idea_statuses: tuple[str, ...]) -> dict[str, Any]:
+    """What was published in a period, from the posts and replies published within it (each
+    with kind, author_id, and for posts idea_status and reply_count): contributions by kind,
+    ideas by status, the share of questions that got at least one reply, the top contributors
+    (most posts and replies; ties by id, so the order is stable).
+
+    >>> figures = community_figures(
+    ...     [{"kind": "question", "author_id": "a", "reply_count": 1},
+    ...      {"kind": "question", "author_id": "b", "reply_count": 0},
+    ...      {"kind": "idea", "author_id": "a", "idea_status": "planned"}],
+    ...     [{"author_id": "b"}], ("question", "idea"), ("submitted", "planned"))
+    >>> figures["posts_by_kind"], figures["ideas_by_status"], figures["answer_rate"]
+    ({'question': 2, 'idea': 1}, {'submitted': 0, 'planned': 1}, 0.5)
+    >>> figures["top_contributors"]
+    [{'member_id': 'a', 'contributions': 2}, {'member_id': 'b', 'contributions': 2}]
+    """
+    by_kind = Counter(post.get("kind") for post in posts)
+    statuses = Counter(post.get("idea_status") or "submitted" for post in posts
+                       if post.get("kind") == "idea")
+    questions = [post for post in posts if post.get("kind") == "question"]
+    answered = sum(1 for post in questions if (post.get("reply_count") or 0) > 0)
+    authors = Counter(item["author_id"] for item in [*posts, *replies] if item.get("author_id"))
+    top = sorted(authors.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_CONTRIBUTORS]
+    return {"contributions": len(posts) + len(replies), "replies": len(replies),
+            "posts_by_kind": {kind: by_kind.get(kind, 0) for kind in kinds},
+            "ideas_by_status": {status: statuses.get(status, 0) for status in idea_statuses},
+            "questions": len(questions), "answered_questions": answered,
+            "answer_rate": answered / len(questions) if questions else None,
+            "top_contributors": [{"member_id": member_id, "contributions": count}
+                                 for member_id, count in top]}

@@ -68,6 +68,9 @@ def _indexes(rm: ReadModels) -> None:
     rm["votes"].create_index([("target_id", ASCENDING), ("active", ASCENDING)],
                              name="target_active")
     # a member's export (GDPR): what they wrote and how they voted
+    # replies published over a period (the console's community health)
+    rm["replies"].create_index([("state", ASCENDING), ("published_ts", ASCENDING)],
+                               name="state_published_ts")
     rm["replies"].create_index([("author_id", ASCENDING), ("created_ts", ASCENDING)],
                                name="author")
     rm["votes"].create_index([("voter_id", ASCENDING), ("active", ASCENDING)],

@@ -13,7 +13,7 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.shared import ids, members, pagination
-from services.shared.actors import Actor, is_moderator
+from services.shared.actors import Actor, is_moderator, require_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, utc_now
@@ -26,6 +26,7 @@ from services.shared.errors import (
 from services.shared.event_store import len_version
 from services.shared.observability import HealthEndpoints
 from services.shared.outbox import EventStoreProvider
+from services.shared.periods import PeriodArgs, between
 from services.shared.projections import ReadModelsProvider
 from services.shared.slugs import TAG_MAX, category_slug, slugify
 from services.shared.validation import load_input
@@ -33,6 +34,8 @@ from services.shared.validation import load_input
 from . import domain, listing, presenters, search
 from .projections import VIEWS
 from .schemas import (
+    IDEA_STATUSES,
+    KINDS,
     AcceptedReplySchema,
     CategoryCreateSchema,
     CategoryEditSchema,
@@ -152,6 +155,19 @@ class PostsService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_post(self, actor, post_id):
         return self._present_post(post_id, actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def community_statistics(self, actor, period):
+        """What members published over a period, as it stands now (published, not hidden or
+        deleted since): contributions by kind, ideas by status, the questions' answer rate, the
+        top contributors (CMs and admins: the console's community health)."""
+        require_moderator(actor)
+        period = load_input(PeriodArgs, period)
+        published = {"state": "published", "published_ts": between(period)}
+        posts = list(self.views["posts"].find(published, {
+            "kind": 1, "author_id": 1, "idea_status": 1, "reply_count": 1}))
+        replies = list(self.views["replies"].find(published, {"author_id": 1}))
+        return domain.community_figures(posts, replies, KINDS, IDEA_STATUSES)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_posts(self, actor, query=None):

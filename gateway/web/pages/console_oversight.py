@@ -111,33 +111,44 @@ CHART_GROUP_GAP = 14
 CHART_SMALLEST_BAR = 2  # a wait measured but tiny stays visible (no answer: no bar at all)
 
 
-def answer_time_chart(statistics: dict[str, Any]) -> dict[str, Any]:
-    """Bars of p50 and p90 per channel and window, on one scale, under each channel's name,
-    with the channel's target as a line: the geometry only (texts and colours: the template)."""
-    channels = statistics.get("by_channel") or {}
-    values = [window[key] or 0 for figures in channels.values()
-              for window in figures["windows"] for key in ("p50_seconds", "p90_seconds")]
-    values += [figures["target_seconds"] for figures in channels.values()]
+def bar_chart(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The geometry of a horizontal bar chart drawn as SVG by `console/_chart.html`: groups
+    of bars under a title row, every bar on one scale, each group's optional `marker` (a
+    target) as a line. A group is `{"bars": [{"value": number or None, ...}], "marker": number
+    or None, ...}`; groups and bars keep their other keys (what the template writes) and get
+    their places. A bar without a value gets no width (nothing measured); a tiny one stays
+    visible. Texts and colours are the template's."""
+    values = [bar["value"] or 0 for group in groups for bar in group["bars"]]
+    values += [group["marker"] for group in groups if group.get("marker") is not None]
     scale = max([*values, 1]) / CHART_BAR_AREA
-    groups, y = [], 0
-    for channel, figures in channels.items():
+    placed, y = [], 0
+    for group in groups:
         title_y, bars = y, []
         y += CHART_ROW
-        for window in figures["windows"]:
-            for key in ("p50_seconds", "p90_seconds"):
-                seconds = window[key]
-                width = 0.0 if seconds is None else max(CHART_SMALLEST_BAR,
-                                                        round(seconds / scale, 1))
-                bars.append({"days": window["days"], "measure": key[:3], "seconds": seconds,
-                             "y": y, "width": width})
-                y += CHART_ROW
-        target_x = CHART_LABEL_WIDTH + round(figures["target_seconds"] / scale, 1)
-        groups.append({"channel": channel, "title_y": title_y, "top": title_y + CHART_ROW,
-                       "bottom": y, "bars": bars, "target_seconds": figures["target_seconds"],
-                       "target_x": target_x})
+        for bar in group["bars"]:
+            value = bar["value"]
+            width = 0.0 if value is None else max(CHART_SMALLEST_BAR, round(value / scale, 1))
+            bars.append({**bar, "y": y, "width": width})
+            y += CHART_ROW
+        marker = group.get("marker")
+        placed.append({**group, "title_y": title_y, "top": title_y + CHART_ROW, "bottom": y,
+                       "bars": bars, "target_x": None if marker is None else
+                       CHART_LABEL_WIDTH + round(marker / scale, 1)})
         y += CHART_GROUP_GAP
-    return {"groups": groups, "height": y, "label_width": CHART_LABEL_WIDTH,
+    return {"groups": placed, "height": y, "label_width": CHART_LABEL_WIDTH,
             "width": CHART_LABEL_WIDTH + CHART_BAR_AREA + 90, "row": CHART_ROW}
+
+
+def answer_time_chart(statistics: dict[str, Any]) -> dict[str, Any]:
+    """Bars of p50 and p90 per channel and window, under each channel's name, with the
+    channel's target as a line."""
+    return bar_chart([
+        {"channel": channel, "target_seconds": figures["target_seconds"],
+         "marker": figures["target_seconds"],
+         "bars": [{"days": window["days"], "measure": key[:3], "seconds": window[key],
+                   "value": window[key]}
+                  for window in figures["windows"] for key in ("p50_seconds", "p90_seconds")]}
+        for channel, figures in (statistics.get("by_channel") or {}).items()])
 
 
 class ConsoleOversightPages:
