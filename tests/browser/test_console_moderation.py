@@ -178,7 +178,7 @@ def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, dem
     assert not [a for a in site.find_all(".main-nav a") if a.text.strip() == "Console"]
     for path in ("/console", "/console/moderation", "/console/moderation?reason=flags",
                  "/console/flags", "/console/response-times", "/console/publishing",
-                 "/console/policy", "/console/audit"):
+                 "/console/policy", "/console/audit", "/console/health"):
         site.visit(path)
         assert site.heading("Page introuvable", 1), path
     status = site.driver.execute_async_script("""
@@ -204,7 +204,7 @@ def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, dem
         for path in ("/console/moderation", "/console/flags", "/console/response-times",
                      "/console/members", f"/console/members/{member.id}",
                      "/console/members?q=User", "/console/publishing", "/console/policy",
-                     "/console/audit"):
+                     "/console/audit", "/console/health", "/console/health?days=7"):
             answer = requests.get(demo.base_url + path, cookies=cookies,
                                   headers={"Accept": "text/html"}, timeout=10,
                                   allow_redirects=False)

@@ -30,7 +30,8 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.wait_for_path("/console/moderation")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
                              "Boîte à idées", "Publication", "Politique de modération",
-                             "Journal d'audit", "Conversations", "Membres"]
+                             "Journal d'audit", "Santé de la communauté", "Conversations",
+                             "Membres"]
     for tab, path, heading in (("Signalements", "/console/flags", "Signalements"),
                                ("Délais de réponse", "/console/response-times",
                                 "Délais de réponse"),
@@ -63,7 +64,8 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.wait_for_path("/console/flags")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
                              "Boîte à idées", "Publication", "Politique de modération",
-                             "Journal d'audit", "Conversations", "Membres"]
+                             "Journal d'audit", "Santé de la communauté", "Conversations",
+                             "Membres"]
     console.click_link("Membres")
     console.wait_for_path("/console/members")
     assert current_tab(console) == "Membres"

@@ -85,7 +85,7 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     assert DEMO_SUBJECT not in console.text()
     for path in ("/console/members", f"/console/members/{member1}", "/console/moderation",
                  "/console/flags", "/console/response-times", "/console/publishing",
-                 "/console/policy", "/console/audit"):  # neither admins nor CMs
+                 "/console/policy", "/console/audit", "/console/health"):  # neither admins nor CMs
         console.visit(path)
         assert console.heading("Page introuvable", 1), path
     console.visit("/console/conversations")
