@@ -59,7 +59,8 @@ function conversationPage(list) {
     "agora:message": (data) => { if (data.conversation_id === id) refresh(); },
   });
 
-  form.addEventListener("submit", async (event) => {
+  // a closed conversation (its member erased their account) has no reply form
+  form?.addEventListener("submit", async (event) => {
     const body = form.elements.body.value.trim();
     if (!body) return; // the server answers the empty form with its error
     event.preventDefault();
