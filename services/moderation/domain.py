@@ -46,6 +46,11 @@ DEFAULT_POLICY: dict[str, Any] = {
 }
 
 
+# item states the CMs' queue shows: held (hidden), review (escalated, visible), open (flagged,
+# visible: every member's flag reaches the flags queue)
+WAITING = ["held", "review", "open"]
+
+
 def review_item_id(target_id: str, revision: int) -> str:
     return f"{target_id}.r{revision}"
 

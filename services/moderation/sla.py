@@ -191,3 +191,43 @@ def window_figures(days: float, waits: list[float]) -> dict[str, Any]:
 
 def from_micros(ts: int | float) -> datetime:
     return datetime.fromtimestamp(ts / 1e6, tz=UTC)
+
+
+def read_clock_of(targets: dict[str, Any], clock: dict[str, Any], until: datetime
+                  ) -> ClockReading:
+    """`read_clock` for a clock of the `sla` read model (published at `published_ts`)."""
+    return read_clock(targets, clock.get("channel", "site"), clock.get("category"),
+                      from_micros(clock["published_ts"]), until)
+
+
+@dataclass(frozen=True)
+class FlagsDeadline:
+    target_seconds: int
+    due_at: datetime
+    overdue: bool
+
+
+def flags_deadline(held_ts: int | float, flags_target_hours: int | None, now: float
+                   ) -> FlagsDeadline:
+    """The flags queue's own target (the policy's `flags_target_hours`, counted every second
+    from when the contribution was held): due then, overdue strictly after.
+
+    >>> flags_deadline(0, 2, 7200.0).overdue, flags_deadline(0, 2, 7200.5).overdue
+    (False, True)
+    """
+    target = int(flags_target_hours) * 3600
+    due = held_ts / 1e6 + target
+    return FlagsDeadline(target, datetime.fromtimestamp(due, UTC), now > due)
+
+
+def breach_alert(clock: dict[str, Any], conversation: dict[str, Any] | None,
+                 reading: ClockReading) -> dict[str, Any]:
+    """The payload of `moderation.sla_breached` for a clock waiting beyond its target: a
+    question's clock names its post, a conversation's its conversation and staff."""
+    return {
+        "clock_id": clock["_id"], "channel": clock.get("channel", "site"),
+        "post_id": None if conversation else clock["_id"],
+        "conversation_id": clock.get("conversation_id"), "author_id": clock["author_id"],
+        "staff_ids": sorted((conversation or {}).get("staff_ids") or []),
+        "category": clock.get("category"), "published_at": clock["published_at"],
+        "target_seconds": reading.target_seconds, "business_hours": reading.business_hours}

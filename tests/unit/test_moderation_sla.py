@@ -101,3 +101,31 @@ def test_answer_times_count_each_window_from_the_answer():
     assert month == {"days": 30, "answered": 4, "p50_seconds": 600, "p90_seconds": 6000}
     empty = sla.answer_times([], now)
     assert [w["answered"] for w in empty] == [0, 0] and empty[0]["p50_seconds"] is None
+
+
+def test_the_flags_queue_is_due_its_policy_hours_after_the_hold_and_overdue_only_after():
+    held = at("2026-12-04T10:00:00+00:00")
+    held_ts = held.timestamp() * 1_000_000
+    due = held + timedelta(hours=24)
+    on_time = sla.flags_deadline(held_ts, 24, due.timestamp())
+    assert on_time == sla.FlagsDeadline(24 * 3600, due, False)
+    assert sla.flags_deadline(held_ts, 24, due.timestamp() + 1).overdue
+    assert sla.flags_deadline(held_ts, 2, held.timestamp() + 2 * 3600 + 1).overdue
+
+
+def test_a_breach_alert_names_the_post_of_a_question_and_the_staff_of_a_conversation():
+    reading = sla.read_clock_of(TARGETS, {"published_ts": at(
+        "2026-12-04T10:00:00+00:00").timestamp() * 1e6, "category": "cards"},
+        at("2026-12-07T10:00:00+00:00"))
+    assert reading.breached and reading.target_seconds == 3600 and reading.business_hours
+    question = {"_id": "p1", "author_id": "alice", "category": "cards",
+                "published_at": "2026-12-04T10:00:00+00:00"}
+    assert sla.breach_alert(question, None, reading) == {
+        "clock_id": "p1", "channel": "site", "post_id": "p1", "conversation_id": None,
+        "author_id": "alice", "staff_ids": [], "category": "cards",
+        "published_at": "2026-12-04T10:00:00+00:00", "target_seconds": 3600,
+        "business_hours": True}
+    clock = {**question, "_id": "c1.3", "channel": "private", "conversation_id": "c1"}
+    alert = sla.breach_alert(clock, {"staff_ids": ["zoe", "bob"]}, reading)
+    assert (alert["post_id"], alert["conversation_id"], alert["staff_ids"]) == (
+        None, "c1", ["bob", "zoe"])

@@ -7,7 +7,7 @@ import pytest
 
 from gateway.routes import moderation as moderation_routes
 from gateway.routes import posts as posts_routes
-from services.moderation import service as moderation_service
+from services.moderation import presenters as moderation_presenters
 from services.moderation import sla
 from services.posts import presenters
 from services.shared.payloads import REGISTRY
@@ -64,16 +64,16 @@ def test_moderation_presentations_fit_their_response_schemas():
             "decided_at": None, "decided_by": None,
             "content": {"title": "t", "body": "IBAN FR76 3000 6000 0112 3456 7890 189"},
             "proposal": {"title": "t", "body": "b"}}
-    presented = moderation_service.present_item(item, 10.0, sla.default_targets({"site": 60}))
+    presented = moderation_presenters.present_item(item, 10.0, sla.default_targets({"site": 60}))
     assert presented["findings"] == [{"field": "body", "kind": "iban", "start": 5, "end": 38}]
     assert presented["target_seconds"] == 60 and presented["breached"] is False
     assert_declared(presented, moderation_routes.Item)
     audit = {"_id": "e1", "at": "t", "actor_id": "cm", "action": "redact", "target_type": "post",
              "target_id": "p1", "item_id": "p1.r1", "before": {}, "after": {}, "details": {},
              "correlation_id": "r"}
-    assert_declared(moderation_service.present_audit(audit), moderation_routes.AuditEntry)
+    assert_declared(moderation_presenters.present_audit(audit), moderation_routes.AuditEntry)
     note = {"_id": "n1", "member_id": "m", "note": "x", "at": "t", "by": "cm"}
-    assert_declared(moderation_service.present_note(note), moderation_routes.MemberNote)
+    assert_declared(moderation_presenters.present_note(note), moderation_routes.MemberNote)
 
 
 def test_asyncapi_documents_every_posts_and_moderation_event():

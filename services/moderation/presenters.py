@@ -1,0 +1,82 @@
+"""What moderation's RPCs return, shaped from its read models (items, clocks, the staff trail,
+member notes, contributions and flags)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from . import domain, sla
+
+
+def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
+                 policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    out = {key: doc.get(key) for key in (
+        "review", "target_type", "target_id", "post_id", "revision", "author_id", "state",
+        "reasons", "policy_rules", "detector_kinds", "flag_count", "held_at", "decided_at",
+        "decided_by")}
+    out["id"] = doc["_id"]
+    out["flags"] = doc.get("flags") or {}
+    if doc.get("review") == "flags":
+        out["flaggers"] = doc.get("flaggers") or []
+        out["flag_count"] = out["flag_count"] or doc.get("flags_total") or 0
+    if doc.get("held_ts"):
+        out["waiting_seconds"] = round(now - doc["held_ts"] / 1e6, 1)
+    if doc.get("state") in domain.WAITING:
+        out["content"] = doc.get("content")
+        out["proposal"] = doc.get("proposal")
+        out["findings"] = domain.findings(doc.get("content"))
+        if doc.get("held_ts"):
+            # a held contribution keeps its member waiting like an unanswered question: the
+            # site channel's response-time target is the CMs' target for the queue
+            reading = sla.read_clock(targets, "site", None, sla.from_micros(doc["held_ts"]),
+                                     datetime.fromtimestamp(now, tz=UTC))
+            out["target_seconds"] = reading.target_seconds
+            out["due_at"] = reading.due_at.isoformat() if reading.due_at else None
+            out["breached"] = reading.breached
+            if doc.get("review") == "flags":  # the flags queue has its own target (policy)
+                flags = sla.flags_deadline(doc["held_ts"], (policy or domain.DEFAULT_POLICY).get(
+                    "flags_target_hours") or domain.DEFAULT_POLICY["flags_target_hours"], now)
+                out.update(target_seconds=flags.target_seconds, breached=flags.overdue,
+                           overdue=flags.overdue, due_at=flags.due_at.isoformat())
+    return out
+
+
+def present_clock(doc: dict[str, Any], reading: sla.ClockReading) -> dict[str, Any]:
+    return {"clock_id": doc["_id"], "post_id": None if doc.get("conversation_id") else doc["_id"],
+            "conversation_id": doc.get("conversation_id"), "category": doc.get("category"),
+            "channel": doc.get("channel", "site"), "published_at": doc["published_at"],
+            "waiting_seconds": reading.waited_seconds, "target_seconds": reading.target_seconds,
+            "business_hours": reading.business_hours,
+            "due_at": reading.due_at.isoformat() if reading.due_at else None,
+            "breached": bool(doc.get("breached")) or reading.breached}
+
+
+def present_audit(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], **{key: doc.get(key) for key in (
+        "at", "actor_id", "action", "target_type", "target_id", "item_id", "before", "after",
+        "details", "correlation_id")}}
+
+
+EXCERPT_CHARACTERS = 200
+
+
+def present_contribution(doc: dict[str, Any]) -> dict[str, Any]:
+    body = doc.get("body") or ""
+    return {"target_type": doc.get("target_type"), "id": doc["_id"],
+            "post_id": doc.get("post_id"), "kind": doc.get("kind"), "state": doc.get("state"),
+            "title": doc.get("title"), "excerpt": body[:EXCERPT_CHARACTERS],
+            "submitted_at": doc.get("submitted_at")}
+
+
+def present_flag(doc: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """A flag, with what its contribution is now: state, and title or start of its text."""
+    return {"id": doc["_id"], **{key: doc.get(key) for key in (
+        "item_id", "target_type", "target_id", "post_id", "author_id", "flagger_id", "reason",
+        "trusted", "at")}, "target_state": target.get("state"),
+        "target_title": target.get("title") or (target.get("body") or "")[:EXCERPT_CHARACTERS]}
+
+
+def present_note(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], "member_id": doc["member_id"], "note": doc["note"],
+            "at": doc["at"], "by": doc.get("by")}
+
