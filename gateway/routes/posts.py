@@ -13,6 +13,7 @@ from services.posts.schemas import (
     AcceptedReplySchema,
     CategoryCreateSchema,
     CategoryEditSchema,
+    CategoryListQuerySchema,
     FeatureSchema,
     IdeaStatusSchema,
     PageQuerySchema,
@@ -244,6 +245,8 @@ class Category(Schema):
     name = fields.Nested(Localized, required=True)
     description = fields.Nested(Localized, required=True)
     position = fields.Integer(required=True, metadata={"description": "ascending list order"})
+    archived = fields.Boolean(metadata={"description": "archived by an admin: its posts keep "
+                                                      "it, new posts may not name it"})
 
 
 class CategoryList(Schema):
@@ -341,10 +344,14 @@ class PostsRoutes:
 
     # -- categories and tags
 
-    @route("GET", "/api/v1/categories", auth="public", response=CategoryList, tags=["categories"])
+    @route("GET", "/api/v1/categories", auth="public", query=CategoryListQuerySchema,
+           response=CategoryList, tags=["categories"])
     def list_categories(self, call: Call):
-        """The categories, in the admins' order, named in French and English"""
-        return self.posts.list_categories(call.actor)
+        """The categories, in the admins' order, named in French and English
+
+        `archived=false` lists those a new post may name (the writing form's list).
+        """
+        return self.posts.list_categories(call.actor, call.query)
 
     @route("GET", "/api/v1/categories/{slug}", path_params=CategorySlugPath, auth="public",
            response=Category,
@@ -371,6 +378,18 @@ class PostsRoutes:
     def update_category(self, call: Call):
         """Rename, describe or move a category (admin); its slug stays"""
         return self.posts.update_category(call.actor, call.path["slug"], call.body)
+
+    @route("PUT", "/api/v1/categories/{slug}/archived", path_params=CategorySlugPath,
+           auth="admin", response=Category, tags=["categories"])
+    def archive_category(self, call: Call):
+        """Archive a category (admin): its posts keep it, new posts may not name it (422)"""
+        return self.posts.archive_category(call.actor, call.path["slug"], True)
+
+    @route("DELETE", "/api/v1/categories/{slug}/archived", path_params=CategorySlugPath,
+           auth="admin", response=Category, tags=["categories"])
+    def restore_category(self, call: Call):
+        """Bring an archived category back (admin)"""
+        return self.posts.archive_category(call.actor, call.path["slug"], False)
 
     @route("GET", "/api/v1/tags", auth="public", query=TagQuerySchema, response=PopularTags,
            tags=["categories"])

@@ -636,9 +636,15 @@ def fold_category(events: Iterable[Envelope]) -> dict[str, Any] | None:
     state = None
     for event in events:
         if event.type in ("posts.category_created", "posts.category_updated"):
-            state = {key: event.payload[key] for key in ("slug", "name", "description",
-                                                         "position")}
+            state = {key: event.payload[key] for key in CATEGORY_FIELDS} | {
+                "archived": bool(state and state["archived"])}
+        elif state is not None and event.type in (CATEGORY_ARCHIVED, CATEGORY_RESTORED):
+            state["archived"] = event.type == CATEGORY_ARCHIVED
     return state
+
+
+CATEGORY_FIELDS = ("slug", "name", "description", "position")  # what an update carries
+CATEGORY_ARCHIVED, CATEGORY_RESTORED = "posts.category_archived", "posts.category_restored"
 
 
 def create_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,
@@ -667,7 +673,21 @@ def update_category(actor: Actor | None, current: dict[str, Any] | None, slug: s
     changed = {**current, **data}
     if changed == current:
         return []
-    return [NewEvent("posts.category_updated", {**changed, "by": actor["id"]})]
+    return [NewEvent("posts.category_updated", {**{key: changed[key] for key in CATEGORY_FIELDS},
+                                                "by": actor["id"]})]
+
+
+def archive_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,
+                     archived: bool) -> list[NewEvent]:
+    """Archive a category (its posts keep it; new posts may not name it) or bring it back
+    (admins); idempotent."""
+    actor = require_admin(actor, "change_categories")
+    if current is None:
+        raise NotFound.from_catalogue("no_such_category", {"slug": slug}, slug=slug)
+    if current["archived"] == archived:
+        return []
+    return [NewEvent(CATEGORY_ARCHIVED if archived else CATEGORY_RESTORED,
+                     {"slug": slug, "by": actor["id"]})]
 
 
 # --- an erased member's mentions ------------------------------------------------------------

@@ -502,6 +502,12 @@ def _category(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["categories"], p["slug"], event, {"$set": fields})
 
 
+@VIEWS.on("posts.category_archived", "posts.category_restored")
+def _category_archived(rm: ReadModels, event: Envelope) -> None:
+    update_versioned(rm["categories"], event.payload["slug"], event, {"$set": {
+        "archived": event.type == "posts.category_archived", "updated_at": event.occurred_at}})
+
+
 # --- votes ------------------------------------------------------------------------------------
 
 @VIEWS.on("posts.post_voted", "posts.post_unvoted", "posts.reply_voted", "posts.reply_unvoted")

@@ -509,6 +509,25 @@ class CategoryUpdatedV1(_Category):
     """An admin renamed, described or moved a category: its whole new state."""
 
 
+@REGISTRY.register("posts.category_archived", version=1)
+class CategoryArchivedV1(Schema):
+    """An admin archived a category: it stays on its posts, nothing new can be posted in it."""
+
+    slug = fields.String(required=True, validate=validate.Regexp(CATEGORY_RE))
+    by = _ident(required=True)
+
+
+@REGISTRY.register("posts.category_restored", version=1)
+class CategoryRestoredV1(CategoryArchivedV1):
+    """An admin brought an archived category back: posts may name it again."""
+
+
+class CategoryListQuerySchema(Schema):
+    archived = fields.Boolean(metadata={"description": "false: only the categories new posts "
+                                                      "may name (the writing form's list); "
+                                                      "true: only the archived; left out: all"})
+
+
 class _CategoryTexts(Schema):
     position = fields.Integer(validate=validate.Range(min=0, max=10_000), metadata={
         "description": "order in the list (ascending); after the last one when left out"})

@@ -39,6 +39,7 @@ from .schemas import (
     AcceptedReplySchema,
     CategoryCreateSchema,
     CategoryEditSchema,
+    CategoryListQuerySchema,
     FeatureSchema,
     IdeaStatusSchema,
     PageQuerySchema,
@@ -138,11 +139,17 @@ class PostsService(Decisions, HealthEndpoints):
     def _require_category(self, data: dict[str, Any]) -> None:
         """Posts name a category of the list admins manage (422 otherwise)."""
         slug = data.get("category")
-        if slug is not None and self.views["categories"].find_one({"_id": slug},
-                                                                  {"_id": 1}) is None:
+        if slug is None:
+            return
+        found = self.views["categories"].find_one({"_id": slug}, {"archived": 1})
+        if found is None:
             raise Unprocessable.from_catalogue("no_such_category", {"fields": {"category": [
                 f"no such category: {slug!r}; choose one of GET /api/v1/categories"]}},
                 slug=slug)
+        if found.get("archived"):
+            raise Unprocessable.from_catalogue("category_archived", {"fields": {"category": [
+                f"the category {slug!r} is archived; choose one of "
+                "GET /api/v1/categories?archived=false"]}}, slug=slug)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_post(self, actor, data):
@@ -274,9 +281,13 @@ class PostsService(Decisions, HealthEndpoints):
     # -- categories and tags -----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_categories(self, actor=None):
-        """Every category, in the admins' order (then by slug)."""
-        documents = self.views["categories"].find().sort([("position", 1), ("_id", 1)])
+    def list_categories(self, actor=None, query=None):
+        """Every category, in the admins' order (then by slug); `archived`: false for those
+        new posts may name, true for the archived ones."""
+        query = load_input(CategoryListQuerySchema, query or {})
+        condition = {} if query.get("archived") is None else (
+            {"archived": True} if query["archived"] else {"archived": {"$ne": True}})
+        documents = self.views["categories"].find(condition).sort([("position", 1), ("_id", 1)])
         return {"items": [presenters.category(doc) for doc in documents.limit(MAX_CATEGORIES)]}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -302,6 +313,13 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(CategoryEditSchema, data)
         self._decide(domain.category_stream(slug), lambda history: domain.update_category(
             actor, domain.fold_category(history), slug, data), actor)
+        return self.get_category(actor, slug)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def archive_category(self, actor, slug, archived=True):
+        """Archive (or bring back) a category: its posts keep it, new ones may not name it."""
+        self._decide(domain.category_stream(slug), lambda history: domain.archive_category(
+            actor, domain.fold_category(history), slug, bool(archived)), actor)
         return self.get_category(actor, slug)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

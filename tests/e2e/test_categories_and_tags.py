@@ -8,6 +8,37 @@ from ..conftest import wait_for
 from .steps import ok, problem, submit, visible
 
 
+def test_an_archived_category_keeps_its_posts_and_takes_no_new_ones(platform, api):
+    admin, member = platform.admin, api.new_user()
+    marker = uuid.uuid4().hex[:6]
+    slug = ok(api.post("/api/v1/categories", user=admin, json={
+        "name": {"fr": f"Offre ancienne {marker}", "en": f"Old offer {marker}"}}), 201)["slug"]
+    post = visible(api, submit(api, member, title="Mon ancienne offre", category=slug)["id"])
+
+    problem(api.put(f"/api/v1/categories/{slug}/archived", user=member), 403)
+    archived = ok(api.put(f"/api/v1/categories/{slug}/archived", user=admin))
+    assert archived["slug"] == slug and archived["archived"] is True
+    assert ok(api.put(f"/api/v1/categories/{slug}/archived", user=admin)) == archived  # again
+    refused = problem(api.post("/api/v1/posts", user=member, json={
+        "kind": "question", "title": "Encore ?", "body": "Et maintenant ?", "category": slug}),
+        422)
+    assert "archivée" in refused["errors"]["category"][0]
+    assert ok(api.get(f"/api/v1/posts/{post['id']}"))["category"] == slug  # its posts keep it
+
+    def slugs(**query):
+        return [c["slug"] for c in ok(api.get("/api/v1/categories", params=query))["items"]]
+    assert slug in slugs() and slug in slugs(archived="true")
+    assert slug not in slugs(archived="false")
+    renamed = ok(api.patch(f"/api/v1/categories/{slug}", user=admin, json={
+        "name": {"fr": f"Offre close {marker}", "en": f"Closed offer {marker}"}}))
+    assert renamed["archived"] is True  # renaming keeps it archived
+
+    restored = ok(api.delete(f"/api/v1/categories/{slug}/archived", user=admin))
+    assert restored["archived"] is False and slug in slugs(archived="false")
+    submit(api, member, title="De retour", category=slug)
+    problem(api.delete("/api/v1/categories/nowhere/archived", user=admin), 404)
+
+
 def test_admins_manage_the_category_list_in_french_and_english(platform, api):
     admin, member = platform.admin, api.new_user()
     marker = uuid.uuid4().hex[:6]
@@ -20,7 +51,7 @@ def test_admins_manage_the_category_list_in_french_and_english(platform, api):
                        "name": {"fr": f"Épargne salariale {marker}",
                                 "en": f"Employee savings {marker}"},
                        "description": {"fr": "PEE, PERCO, intéressement.",
-                                       "en": "Company savings plans."}}
+                                       "en": "Company savings plans."}, "archived": False}
     after = ok(api.post("/api/v1/categories", user=admin, json={
         "slug": f"zz-{marker}", "name": {"fr": "Divers", "en": "Other"}}), 201)
     assert after["position"] >= 901  # after the last one when not given

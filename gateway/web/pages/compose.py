@@ -59,7 +59,7 @@ class ComposePages:
         found = (preview or {}).get("confidential") or []
         warning = call.t("compose.confidential_warning",
                          kinds=", ".join(labels[kind] for kind in found)) if found else None
-        categories = self.posts.list_categories(call.actor)["items"]
+        categories = self.posts.list_categories(call.actor, {"archived": False})["items"]
         return call.render("posts/compose.html", status=status, form=form, errors=errors,
                            categories=categories,
                            field_errors={k: v for k, v in errors.items() if k != "form"},

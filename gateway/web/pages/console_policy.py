@@ -122,7 +122,7 @@ class ConsolePolicyPages:
                        problem: dict | None = None, done: str | None = None):
         found = gather(
             policy=self.moderation.get_policy.call_async(call.actor),
-            categories=self.posts.list_categories.call_async(call.actor),
+            categories=self.posts.list_categories.call_async(call.actor, {"archived": False}),
             last=self.moderation.audit.call_async(call.actor, {"action": "change_policy",
                                                               "limit": 1}))
         policy = found["policy"]
