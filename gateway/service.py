@@ -44,6 +44,7 @@ from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
 from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
+from .web.pages.console_categories import ConsoleCategoryPages
 from .web.pages.console_health import ConsoleHealthPages
 from .web.pages.console_members import ConsoleMemberPages
 from .web.pages.console_oversight import ConsoleOversightPages
@@ -74,6 +75,7 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
                      StaffConsolePages, ConsoleOversightPages, ConsoleMemberPages,
-                     ConsolePublishingPages, ConsolePolicyPages, ConsoleHealthPages, MePages,
+                     ConsolePublishingPages, ConsolePolicyPages, ConsoleHealthPages,
+                     ConsoleCategoryPages, MePages,
                      SecurityPages):
     """The public API (one mixin per resource, gateway/routes/) and the site (gateway/web/)."""

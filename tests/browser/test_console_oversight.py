@@ -65,7 +65,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
                              "Boîte à idées", "Publication", "Politique de modération",
                              "Journal d'audit", "Santé de la communauté", "Conversations",
-                             "Membres"]
+                             "Membres", "Catégories"]
     console.click_link("Membres")
     console.wait_for_path("/console/members")
     assert current_tab(console) == "Membres"
