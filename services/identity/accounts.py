@@ -379,11 +379,18 @@ class Accounts:
 
     def forget(self, user_id: str, email_key: str | None) -> None:
         """Erasure: the login audit keeps that attempts happened (security), not who from where;
-        pending failures of the address go; sessions keep no client address."""
+        pending failures of the address go — the account's count and the count of each
+        (address, client) pair, whose key holds the address (the clients are read from the
+        audit before it forgets them); sessions keep no client address."""
+        if email_key:
+            clients = {doc.get("client") for doc in self.db.login_audit.find(
+                {"email": email_key}, {"client": 1})}
+            self.db.login_failures.delete_many({"key": {"$in": [
+                f"account:{email_key}",
+                *sorted(domain.pair_key(email_key, client) for client in clients)]}})
         self.db.login_audit.update_many({"user_id": user_id},
                                         {"$set": {"email": None, "client": None}})
         if email_key:
             self.db.login_audit.update_many({"email": email_key},
                                             {"$set": {"email": None, "client": None}})
-            self.db.login_failures.delete_many({"key": f"account:{email_key}"})
         self.db.sessions.update_many({"user_id": user_id}, {"$set": {"client": None}})

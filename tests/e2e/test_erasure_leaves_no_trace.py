@@ -175,6 +175,9 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     bob = api.new_user(display_name=f"Bob Témoin {tag[:4]}")
     ada = api.new_user(email=email, display_name=name, customer=True)
     ok(api.patch("/api/v1/me", user=ada, json={"bio": bio}))
+    # a mistyped password: identity counts failures per (client, address) and audits the attempt
+    assert api.post("/api/v1/auth/login", headers={"X-Forwarded-For": ada.address}, json={
+        "email": email, "password": "not the password"}).status_code == 401
     ok(api.put(f"/api/v1/users/{ada.id}/advisor", user=platform.admin,
                json={"advisor_id": advisor.id, "branch": "Brest Siam"}))
     wait_for(lambda: (conversations_db["members"].find_one({"_id": ada.id}) or {})
