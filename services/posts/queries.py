@@ -1,0 +1,261 @@
+"""Posts' reads over its read models (projections.py): one post or reply as the actor may see it,
+lists and searches (planned by listing.py and search.py), replies, revisions, categories, tags,
+votes, the member's export, the community figures. The entrypoints in service.py call these and
+return; the shapes are presenters.py's.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from services.shared import ids, members, pagination
+from services.shared.actors import Actor, is_moderator
+from services.shared.envelope import utc_now
+from services.shared.errors import NotFound, Unprocessable
+from services.shared.periods import between
+from services.shared.projections import ReadModels
+from services.shared.slugs import TAG_MAX, slugify
+
+from . import domain, listing, presenters, search
+from .schemas import IDEA_STATUSES, KINDS
+
+MAX_CATEGORIES = 500  # a list admins manage by hand
+
+
+class PostsQueries:
+    def __init__(self, views: ReadModels):
+        self.views = views
+
+    # -- one contribution
+
+    def doc(self, collection: str, doc_id: str, actor: Actor | None) -> dict[str, Any]:
+        """The post's or reply's document if the actor may read it, else 404."""
+        ids.contribution("post" if collection == "posts" else "reply").require(doc_id)
+        doc = self.views[collection].find_one({"_id": doc_id})
+        if doc is None or not doc.get("state") or not domain.can_read(actor, doc):
+            raise NotFound.from_catalogue(
+                "no_such_post" if collection == "posts" else "no_such_reply", {"id": doc_id})
+        return doc
+
+    def _draft(self, doc: dict[str, Any], actor: Actor | None) -> dict[str, Any] | None:
+        if not actor or actor.get("id") != doc.get("author_id"):
+            return None
+        drafts = self.views["drafts"].find({"target_id": doc["_id"]}).sort("revision", -1)
+        return next(iter(drafts.limit(1)), None)
+
+    def _my_votes(self, actor: Actor | None, target_ids: list[str]) -> dict[str, bool]:
+        if not actor or not target_ids:
+            return {}
+        found = self.views["votes"].find(
+            {"_id": {"$in": [f"{t}:{actor['id']}" for t in target_ids]}, "active": True},
+            {"target_id": 1})
+        voted = {doc["target_id"] for doc in found}
+        return {t: t in voted for t in target_ids}
+
+    def _authors(self, documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return members.summaries(self.views.rm, [doc.get("author_id") for doc in documents])
+
+    def post(self, post_id: str, actor: Actor | None) -> dict[str, Any]:
+        doc = self.doc("posts", post_id, actor)
+        return presenters.post(doc, actor, draft=self._draft(doc, actor),
+                               my_vote=self._my_votes(actor, [post_id]).get(post_id),
+                               authors=self._authors([doc]))
+
+    def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:
+        doc = self.doc("replies", reply_id, actor)
+        return presenters.reply(doc, actor, draft=self._draft(doc, actor),
+                                my_vote=self._my_votes(actor, [reply_id]).get(reply_id),
+                                authors=self._authors([doc]))
+
+    def history(self, collection: str, target_id: str, actor: Actor | None) -> dict[str, Any]:
+        """Every published revision, oldest first (a redacted one as redacted)."""
+        doc = self.doc(collection, target_id, actor)
+        entries = self.views["history"].find({"target_id": target_id}).sort("revision", 1)
+        return {"id": target_id, "state": doc.get("state"),
+                "revisions": [presenters.history_entry(entry) for entry in entries]}
+
+    def votes(self, collection: str, target_id: str) -> int:
+        doc = self.views[collection].find_one({"_id": target_id}, {"votes": 1}) or {}
+        return doc.get("votes", 0)
+
+    def voters(self, post_id: str) -> list[str]:
+        """Who votes for the post now."""
+        return [doc["voter_id"] for doc in self.views["votes"].find(
+            {"target_id": post_id, "active": True}, {"voter_id": 1})]
+
+    def merged_into(self, post_id: str) -> str | None:
+        doc = self.views["posts"].find_one({"_id": post_id}, {"merged_into": 1}) or {}
+        return doc.get("merged_into")
+
+    # -- lists and searches
+
+    def posts(self, query: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+        """A page of posts (listing.py plans the filter and sort); pinned ones head the first
+        page, except in a search, which ranks its matches."""
+        plan = listing.plan_posts(query)
+        if query.get("q"):
+            return self._page(actor, *self._search(query, plan))
+        pins = listing.plan_pins(query, plan, int(utc_now().timestamp() * 1_000_000))
+        pinned = list(self.views["posts"].find(pins.filter).sort(pins.sort)
+                      .limit(pins.limit)) if pins else []
+        unpinned = listing.without(plan.filter, [doc["_id"] for doc in pinned])
+        documents = list(self.views["posts"].find(unpinned).sort(plan.sort)
+                         .limit(plan.limit + 1))
+        items, cursor = pagination.page(documents, plan.field, plan.limit)
+        if not query.get("cursor"):  # pinned ones head the first page
+            items = [{**doc, "pinned": True} for doc in pinned] + items
+        return self._page(actor, items, cursor)
+
+    def _matches(self, words: list[search.WordQuery], require_all: bool = True
+                 ) -> dict[str, tuple[int, int]]:
+        """post id -> (words matched, relevance), from the term index (one indexed read per
+        word, at most MAX_POSTINGS entries each)."""
+        per_word = [search.score_postings(list(
+            self.views["search_terms"].find(word.condition(), {"post_id": 1, "source": 1, "w": 1})
+            .limit(search.MAX_POSTINGS))) for word in words]
+        return search.combine(per_word, require_all)
+
+    def _search(self, query: dict[str, Any], plan: listing.Plan
+                ) -> tuple[list[dict[str, Any]], str | None]:
+        matches = self._matches(search.parse_query(query["q"]))
+        if not matches:
+            return [], None
+        found = {"_id": {"$in": sorted(matches)}}
+        if plan.relevance:
+            documents = list(self.views["posts"].find({"$and": [plan.conditions, found]}))
+            return listing.rank(documents, {i: score for i, (_, score) in matches.items()},
+                                plan.limit, query.get("cursor"))
+        documents = list(self.views["posts"].find({"$and": [plan.filter, found]})
+                         .sort(plan.sort).limit(plan.limit + 1))
+        return pagination.page(documents, plan.field, plan.limit)
+
+    def similar(self, query: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
+        """Published posts sharing words with a title being typed, most similar first."""
+        words = search.parse_query(query["title"])
+        matches = self._matches(words, require_all=False)
+        needed = min(2, len(words))
+        matches = {i: m for i, m in matches.items() if m[0] >= needed}
+        if not matches:
+            return {"items": [], "next_cursor": None}
+        conditions: dict[str, Any] = {"_id": {"$in": sorted(matches)}, "state": "published",
+                                      "merged_into": None}
+        if query.get("kind"):
+            conditions["kind"] = query["kind"]
+        documents = sorted(self.views["posts"].find(conditions), key=lambda d: (
+            -matches[d["_id"]][0], -matches[d["_id"]][1], -(d.get("published_ts") or 0)))
+        return self._page(actor, documents[:query["limit"]], None)
+
+    def _page(self, actor: Actor | None, items: list[dict[str, Any]], cursor: str | None
+              ) -> dict[str, Any]:
+        votes = self._my_votes(actor, [doc["_id"] for doc in items])
+        authors = self._authors(items)
+        return {"items": [presenters.post(doc, actor, full=False, my_vote=votes.get(doc["_id"]),
+                                          authors=authors) for doc in items],
+                "next_cursor": cursor}
+
+    def replies(self, post_id: str, query: dict[str, Any], actor: Actor | None
+                ) -> dict[str, Any]:
+        """A post's replies, oldest first: published ones, plus the actor's own waiting or
+        refused ones (CMs: every reply still in the thread)."""
+        self.doc("posts", post_id, actor)
+        visible: dict[str, Any] = {"state": "published"}
+        if actor and is_moderator(actor):
+            visible = {"state": {"$in": ["published", "pending", "hidden"]}}
+        elif actor:
+            visible = {"$or": [visible, {"author_id": actor["id"],
+                                         "state": {"$in": ["pending", "hidden", "rejected"]}}]}
+        after = pagination.after_cursor("created_ts", 1, query.get("cursor"))
+        conditions = [{"post_id": post_id}, visible] + ([after] if after else [])
+        limit = query["limit"]
+        documents = list(self.views["replies"].find({"$and": conditions})
+                         .sort([("created_ts", 1), ("_id", 1)]).limit(limit + 1))
+        items, cursor = pagination.page(documents, "created_ts", limit)
+        votes = self._my_votes(actor, [doc["_id"] for doc in items])
+        authors = self._authors(items)
+        return {"items": [presenters.reply(doc, actor, draft=self._draft(doc, actor),
+                                           my_vote=votes.get(doc["_id"]), authors=authors)
+                          for doc in items],
+                "next_cursor": cursor}
+
+    # -- categories and tags
+
+    def categories(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Every category, in the admins' order (then by slug); `archived`: false for those
+        new posts may name, true for the archived ones."""
+        condition = {} if query.get("archived") is None else (
+            {"archived": True} if query["archived"] else {"archived": {"$ne": True}})
+        documents = self.views["categories"].find(condition).sort([("position", 1), ("_id", 1)])
+        return {"items": [presenters.category(doc) for doc in documents.limit(MAX_CATEGORIES)]}
+
+    def category(self, slug: Any) -> dict[str, Any]:
+        doc = self.views["categories"].find_one({"_id": slug}) if isinstance(slug, str) else None
+        if doc is None:
+            raise NotFound.from_catalogue("no_such_category", {"slug": slug}, slug=slug)
+        return presenters.category(doc)
+
+    def require_category(self, data: dict[str, Any]) -> None:
+        """Posts name an open category of the list admins manage (422 otherwise)."""
+        slug = data.get("category")
+        if slug is None:
+            return
+        found = self.views["categories"].find_one({"_id": slug}, {"archived": 1})
+        if found is None:
+            raise Unprocessable.from_catalogue("no_such_category", {"fields": {"category": [
+                f"no such category: {slug!r}; choose one of GET /api/v1/categories"]}},
+                slug=slug)
+        if found.get("archived"):
+            raise Unprocessable.from_catalogue("category_archived", {"fields": {"category": [
+                f"the category {slug!r} is archived; choose one of "
+                "GET /api/v1/categories?archived=false"]}}, slug=slug)
+
+    def next_category_position(self) -> int:
+        last = next(iter(self.views["categories"].find({}, {"position": 1})
+                         .sort([("position", -1), ("_id", -1)]).limit(1)), None)
+        return (last["position"] + 1) if last else 0
+
+    def popular_tags(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The most used tags (published posts), optionally those starting with `prefix`
+        (accents and case ignored)."""
+        condition: dict[str, Any] = {"count": {"$gt": 0}}
+        prefix = slugify(query.get("prefix") or "", TAG_MAX)
+        if prefix:
+            condition["_id"] = {"$gte": prefix, "$lt": prefix + "\x7f"}
+        documents = self.views["tag_counts"].find(condition).sort(
+            [("count", -1), ("_id", 1)]).limit(query["limit"])
+        return {"items": [{"tag": doc.get("label") or doc["_id"], "slug": doc["_id"],
+                           "count": doc["count"]} for doc in documents]}
+
+    # -- the member's export, the community figures
+
+    def export(self, actor: Actor) -> dict[str, Any]:
+        """Every post and reply the member wrote, in every state, as they see it themselves
+        (review state, pending text), with its published revisions, and the votes they cast."""
+        member_id = actor["id"]
+        posts = list(self.views["posts"].find({"author_id": member_id}))
+        replies = list(self.views["replies"].find({"author_id": member_id}))
+        written = [doc["_id"] for doc in posts + replies]
+        revisions: dict[str, list[dict[str, Any]]] = {}
+        for entry in self.views["history"].find({"target_id": {"$in": written}}):
+            revisions.setdefault(entry["target_id"], []).append(entry)
+        drafts: dict[str, dict[str, Any]] = {}
+        for draft in self.views["drafts"].find({"target_id": {"$in": written}}):
+            if draft["revision"] >= drafts.get(draft["target_id"], {}).get("revision", 0):
+                drafts[draft["target_id"]] = draft
+
+        def exported(present, doc: dict[str, Any]) -> dict[str, Any]:
+            kept = sorted(revisions.get(doc["_id"], []), key=lambda entry: entry["revision"])
+            return {**present(doc, actor, draft=drafts.get(doc["_id"])),
+                    "revisions": [presenters.history_entry(entry) for entry in kept]}
+
+        votes = self.views["votes"].find({"voter_id": member_id, "active": True})
+        return {"posts": [exported(presenters.post, doc) for doc in posts],
+                "replies": [exported(presenters.reply, doc) for doc in replies],
+                "votes": [{"target_type": doc["target_type"], "target_id": doc["target_id"],
+                           "at": doc.get("at")} for doc in votes]}
+
+    def community_statistics(self, period: dict[str, Any]) -> dict[str, Any]:
+        """What members published over a period, as it stands now (domain.community_figures)."""
+        published = {"state": "published", "published_ts": between(period)}
+        posts = list(self.views["posts"].find(published, {
+            "kind": 1, "author_id": 1, "idea_status": 1, "reply_count": 1}))
+        replies = list(self.views["replies"].find(published, {"author_id": 1}))
+        return domain.community_figures(posts, replies, KINDS, IDEA_STATUSES)
