@@ -4,7 +4,7 @@ answers with."""
 
 from gateway.routes import conversations as routes
 from services.conversations import domain, schemas  # noqa: F401 - registers the payloads
-from services.conversations.service import ConversationsService
+from services.conversations import presenters as conversation_presenters
 from services.shared.members import summary as summary_of
 from services.shared.payloads import REGISTRY
 
@@ -27,10 +27,10 @@ def test_asyncapi_documents_every_conversations_event_without_content():
 
 
 def test_gateway_schemas_cover_the_service_views():
-    summary = ConversationsService._summary(
+    summary = conversation_presenters.summary(
         {"_id": "c", "participant_ids": [], "pool": None, "member_id": "u"}, "subject",
         {"u": summary_of("u", None)})
     assert set(summary) <= set(routes.ConversationSummary().fields)
     assert set(summary) | {"messages", "next_cursor"} <= set(routes.Conversation().fields)
-    message = ConversationsService._message_view({"_id": "m"}, {"body": "b"}, {})
+    message = conversation_presenters.message({"_id": "m"}, {"body": "b"}, {})
     assert set(message) | {"conversation_id"} <= set(routes.Message().fields)

@@ -4,7 +4,7 @@ missing there would be silently dropped from the member's archive."""
 import pytest
 
 from gateway.routes.export import EXPORT_SECTIONS, MemberExport
-from services.conversations.service import ConversationsService
+from services.conversations import presenters as conversation_presenters
 from services.identity.presenters import private_profile
 from services.notifications.service import present as present_notification
 from services.posts import presenters
@@ -28,10 +28,10 @@ REVISION = {"revision": 1, "title": "T", "body": "B", "at": "t", "editor_id": "u
 
 def test_every_section_fits_the_archive_schema():
     draft = {"revision": 1, "body": "waiting text"}
-    conversation = ConversationsService._summary(
+    conversation = conversation_presenters.summary(
         {"_id": "c1", "member_id": "u1", "participant_ids": ["u1", "a1"], "origin": "member",
          "created_at": "t", "last_message_at": "t", "message_count": 1}, "Subject", {})
-    message = ConversationsService._message_view(
+    message = conversation_presenters.message(
         {"_id": "m1", "conversation_id": "c1", "author_id": "u1", "created_at": "t"},
         {"body": "hello"}, {})
     archive = {

@@ -1,0 +1,50 @@
+"""What conversations' RPCs return, shaped from its read models and the stored texts (a
+subject or a body is passed in: presenters never read private content themselves)."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import domain
+
+CUSTOMER_CONVERSATION_FIELDS = ("id", "subject", "origin", "channel", "post_id", "created_at",
+                                "last_message_at", "message_count")
+
+
+def summary(doc: dict[str, Any], subject: str | None,
+            authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"id": doc["_id"], "subject": subject, "member_id": doc.get("member_id"),
+            # the member the conversation is with (its author), as a public summary
+            "author": authors.get(doc.get("member_id")),
+            "participant_ids": doc.get("participant_ids", []),
+            "queue": doc.get("pool") == domain.STAFF_POOL,
+            "origin": doc.get("origin"), "post_id": doc.get("post_id"),
+            "channel": doc.get("channel"), "created_at": doc.get("created_at"),
+            "last_message_at": doc.get("last_message_at"),
+            "message_count": doc.get("message_count", 0),
+            "closed": bool(doc.get("closed")),
+            # the member wrote last: staff owe an answer (the console's unread marker)
+            "waiting_for_staff": bool(doc.get("member_id"))
+            and doc.get("last_author_id") == doc.get("member_id")}
+
+
+def message(index: dict[str, Any], text: dict[str, Any] | None,
+            authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"id": index["_id"], "author_id": index.get("author_id"),
+            "author": authors.get(index.get("author_id")),
+            "body": (text or {}).get("body"), "channel": index.get("channel"),
+            "created_at": index.get("created_at")}
+
+
+def customer_conversation(conversation: dict[str, Any], subject: str | None,
+                          authors: dict[str, dict[str, Any]], customer_id: str
+                          ) -> dict[str, Any]:
+    """An open conversation in the advisor's list of customers."""
+    return {**{key: value for key, value in summary(conversation, subject, authors).items()
+               if key in CUSTOMER_CONVERSATION_FIELDS},
+            "waiting_for_staff": conversation.get("last_author_id") == customer_id}
+
+
+def activity(doc: dict[str, Any]) -> dict[str, Any]:
+    """A customer's recent public contribution."""
+    return {"type": doc["type"], "id": doc["_id"], "post_id": doc["post_id"],
+            "kind": doc.get("kind"), "title": doc.get("title"), "at": doc.get("at")}

@@ -1,0 +1,207 @@
+"""Conversations' reads: the read models (projections.py) and the stored texts (`messages`), with
+every read of private content recorded in `access_audit` (who read which conversation, when)
+and every refused access audited and logged as a security event. The entrypoints in service.py
+call these and return; the shapes are presenters.py's.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from services.shared import ids, members, pagination
+from services.shared.actors import is_moderator, roles
+from services.shared.envelope import utc_now
+from services.shared.errors import NotFound
+from services.shared.projections import ReadModels
+from services.shared.security_log import security_event
+
+from . import domain, presenters
+
+
+class ConversationQueries:
+    """`db`: the service's own database (texts, access audit); `correlation`: the request's."""
+
+    def __init__(self, views: ReadModels, db, correlation: str | None):
+        self.views, self.db, self.correlation = views, db, correlation
+
+    # -- access and its audit
+
+    def member(self, user_id: str | None) -> dict[str, Any] | None:
+        return self.views["members"].find_one({"_id": user_id}) if user_id else None
+
+    def readable(self, actor, conversation_id: str) -> dict[str, Any]:
+        doc = self.views["conversations"].find_one({"_id": conversation_id}) \
+            if ids.CONVERSATION.matches(conversation_id) else None
+        with self.denials_recorded(actor, conversation_id):
+            domain.require_access(actor, doc, conversation_id)
+        return doc
+
+    @contextmanager
+    def denials_recorded(self, actor, conversation_id: str) -> Iterator[None]:
+        """A refused access (404 to the caller) is audited and logged as a security event:
+        an advisor probing other customers' conversations shows up in both."""
+        try:
+            yield
+        except NotFound:
+            if actor and actor.get("id"):
+                self._audit(actor, [conversation_id], "denied")
+                security_event("authorization_failed", actor=actor, request_id=self.correlation,
+                               reason="not allowed in this conversation",
+                               conversation_id=conversation_id)
+            raise
+
+    def _audit(self, actor, conversation_ids: list[str], action: str) -> None:
+        """Append-only: who read which conversation's private content, when."""
+        if not conversation_ids:
+            return
+        now = utc_now()
+        self.db["access_audit"].insert_many([
+            {"user_id": actor["id"], "roles": sorted(roles(actor)),
+             "conversation_id": conversation_id, "action": action, "at": now,
+             "correlation_id": self.correlation} for conversation_id in conversation_ids])
+
+    def _subjects(self, conversation_ids: list[str]) -> dict[str, str]:
+        found = self.db["messages"].find(
+            {"conversation_id": {"$in": conversation_ids}, "subject": {"$exists": True}},
+            {"conversation_id": 1, "subject": 1})
+        return {doc["conversation_id"]: doc["subject"] for doc in found}
+
+    def _texts(self, message_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """message id -> its stored text (subject, body): the one place texts are read."""
+        return {t["_id"]: t for t in self.db["messages"].find({"_id": {"$in": message_ids}})}
+
+    # -- conversations
+
+    def conversation(self, actor, conversation_id: str, query: dict[str, Any] | None = None
+                     ) -> dict[str, Any]:
+        """One conversation with a page of its messages, oldest first (audited: `read`)."""
+        query = query or {"limit": 50}
+        doc = self.readable(actor, conversation_id)
+        if doc.get("closed"):  # its member erased their account: nothing left to read
+            authors = members.summaries(self.views.rm, [doc.get("member_id")])
+            return {**presenters.summary(doc, None, authors), "messages": [],
+                    "next_cursor": None}
+        after = pagination.after_cursor("ts", 1, query.get("cursor"))
+        conditions = [{"conversation_id": conversation_id}] + ([after] if after else [])
+        limit = query["limit"]
+        documents = list(self.views["message_index"].find({"$and": conditions})
+                         .sort([("ts", 1), ("_id", 1)]).limit(limit + 1))
+        items, cursor = pagination.page(documents, "ts", limit)
+        texts = self._texts([i["_id"] for i in items])
+        self._audit(actor, [conversation_id], "read")
+        authors = members.summaries(self.views.rm, [doc.get("member_id")]
+                                    + [i.get("author_id") for i in items])
+        return {**presenters.summary(doc, self._subjects([conversation_id]).get(
+                    conversation_id), authors),
+                "messages": [presenters.message(i, texts.get(i["_id"]), authors)
+                             for i in items],
+                "next_cursor": cursor}
+
+    def conversations(self, actor, query: dict[str, Any]) -> dict[str, Any]:
+        """Mine, most recently active first; CMs and admins also see the staff queue (audited:
+        `list`, subjects are private content too)."""
+        visible: dict[str, Any] = {"participant_ids": actor["id"]}
+        if is_moderator(actor):
+            visible = {"$or": [visible, {"pool": domain.STAFF_POOL}]}
+        after = pagination.after_cursor("last_ts", -1, query.get("cursor"))
+        conditions = [visible] + ([after] if after else [])
+        limit = query["limit"]
+        documents = list(self.views["conversations"].find({"$and": conditions})
+                         .sort([("last_ts", -1), ("_id", -1)]).limit(limit + 1))
+        items, cursor = pagination.page(documents, "last_ts", limit)
+        listed = [doc["_id"] for doc in items]
+        subjects = self._subjects(listed)
+        self._audit(actor, listed, "list")  # subjects are private content too
+        authors = members.summaries(self.views.rm, [doc.get("member_id") for doc in items])
+        return {"items": [presenters.summary(doc, subjects.get(doc["_id"]), authors)
+                          for doc in items],
+                "next_cursor": cursor}
+
+    def posted_message(self, actor, conversation_id: str, message_id: str, body: str
+                       ) -> dict[str, Any]:
+        index = self.views["message_index"].find_one({"_id": message_id}) or {"_id": message_id}
+        authors = members.summaries(self.views.rm, [actor["id"]])
+        return {**presenters.message(index, {"body": body}, authors),
+                "conversation_id": conversation_id}
+
+    def closed(self, conversation_id: str) -> bool:
+        return bool((self.views["conversations"].find_one(
+            {"_id": conversation_id}, {"closed": 1}) or {}).get("closed"))
+
+    def in_queue(self, conversation_id: str) -> bool:
+        doc = self.views["conversations"].find_one({"_id": conversation_id}) or {}
+        return doc.get("pool") == domain.STAFF_POOL
+
+    def published_post(self, post_id: str) -> dict[str, Any]:
+        """A published post with an author (for an escalation), else 404."""
+        post = self.views["posts"].find_one({"_id": ids.POST.require(post_id)})
+        if not post or post.get("state") != "published" or not post.get("author_id"):
+            raise NotFound("no such post", {"id": post_id})
+        return post
+
+    def member_by_email(self, email: str) -> dict[str, Any] | None:
+        return self.views["members"].find_one({"email_hash": domain.email_hash(email)})
+
+    def conversation_ids_of(self, member_id: str) -> list[str]:
+        return [doc["_id"] for doc in self.views["conversations"].find(
+            {"member_id": member_id}, {"_id": 1})]
+
+    # -- the member's export, the advisor's customers
+
+    def export(self, actor) -> dict[str, Any]:
+        """Every conversation the actor is the member of, with all its messages, oldest first
+        (audited: `export`)."""
+        documents = list(self.views["conversations"].find({"member_id": actor["id"]}))
+        listed = [doc["_id"] for doc in documents]
+        index = list(self.views["message_index"].find({"conversation_id": {"$in": listed}})
+                     .sort([("ts", 1), ("_id", 1)])) if listed else []
+        texts = self._texts([entry["_id"] for entry in index])
+        self._audit(actor, listed, "export")
+        authors = members.summaries(self.views.rm, [actor["id"]]
+                                    + [entry.get("author_id") for entry in index])
+        subjects = self._subjects(listed)
+        messages: dict[str, list[dict[str, Any]]] = {}
+        for entry in index:
+            messages.setdefault(entry["conversation_id"], []).append(
+                presenters.message(entry, texts.get(entry["_id"]), authors))
+        return {"conversations": [
+            {**presenters.summary(doc, subjects.get(doc["_id"]), authors),
+             "messages": messages.get(doc["_id"], [])}
+            for doc in sorted(documents, key=lambda doc: doc.get("created_at") or "")]}
+
+    def customers(self, actor, query: dict[str, Any]) -> dict[str, Any]:
+        """The advisor's customers, most recently assigned first: each with their open
+        conversations with this advisor (subjects: audited like any list) and their recent
+        public activity."""
+        after = pagination.after_cursor("assigned_ts", -1, query.get("cursor"))
+        mine = {"advisor_id": actor["id"]}
+        documents = list(self.views["members"].find({"$and": [mine, after]} if after else mine)
+                         .sort([("assigned_ts", -1), ("_id", -1)]).limit(query["limit"] + 1))
+        customers, cursor = pagination.page(documents, "assigned_ts", query["limit"])
+        customer_ids = [doc["_id"] for doc in customers]
+        conversations: dict[str, list[dict[str, Any]]] = {}
+        for doc in self.views["conversations"].find(
+                {"member_id": {"$in": customer_ids}, "participant_ids": actor["id"]}
+                ).sort("last_ts", -1) if customer_ids else []:
+            conversations.setdefault(doc["member_id"], []).append(doc)
+        shown = [doc["_id"] for docs in conversations.values() for doc in docs]
+        subjects = self._subjects(shown)
+        self._audit(actor, shown, "list")
+        authors = members.summaries(self.views.rm, customer_ids)
+        return {"items": [{
+            "customer": authors.get(doc["_id"]) or {"id": doc["_id"]},
+            "branch": doc.get("branch"),
+            "assigned_at": doc.get("assigned_at"),
+            "open_conversations": [presenters.customer_conversation(
+                conversation, subjects.get(conversation["_id"]), authors, doc["_id"])
+                for conversation in conversations.get(doc["_id"], [])],
+            "recent_activity": self._activity(doc["_id"], query["activity"]),
+        } for doc in customers], "next_cursor": cursor}
+
+    def _activity(self, member_id: str, limit: int) -> list[dict[str, Any]]:
+        if not limit:
+            return []
+        found = self.views["activity"].find({"author_id": member_id, "hidden": {"$ne": True}}
+                                            ).sort("ts", -1).limit(limit)
+        return [presenters.activity(doc) for doc in found]
