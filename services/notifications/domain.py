@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.shared import i18n
-from services.shared.envelope import Envelope
+from services.shared.envelope import Envelope, NewEvent
 from services.shared.members import handle, parse_mentions  # noqa: F401 (used by projections)
 from services.shared.validation import as_single_line
 
@@ -70,6 +70,21 @@ def change_preferences(chosen: dict[str, dict[str, Any]] | None,
     if preferences(updated) == preferences(current):
         return None
     return {kind: values for kind, values in updated.items() if values}
+
+
+def preferences_changed(member_id: str, last: dict[str, Any] | None,
+                        changes: dict[str, Any]) -> list[NewEvent]:
+    """`notifications.preferences_changed` with the member's new choices and digest, after the
+    `last` one (its payload; None before any), or nothing when `changes` change nothing."""
+    last = last or {}
+    chosen, digest = last.get("types") or {}, last.get("digest")
+    updated = change_preferences(chosen, changes.get("types") or {})
+    new_digest = {**(digest or {}), **changes["digest"]} if changes.get("digest") else digest
+    if updated is None and new_digest == digest:
+        return []
+    return [NewEvent("notifications.preferences_changed", {
+        "member_id": member_id, "types": chosen if updated is None else updated,
+        "digest": new_digest})]
 
 
 def channels(chosen: dict[str, dict[str, Any]] | None, kind: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Thin: notifications are created by the projection from other services' events (recorded in
 our own log, `record_and_apply`), then delivered by `delivery.DeliveryProvider` in the
-background; the RPCs read the inbox, mark it read and change preferences (our own events).
+background; the RPCs read the inbox (`queries`, shaped by `presenters`), mark it read and change
+preferences (our own events, decided by `domain`).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.shared import members, pagination
+from services.shared import members
 from services.shared.actors import require_member
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
@@ -24,7 +25,8 @@ from services.shared.validation import load_input
 
 from . import domain, unsubscribe
 from .delivery import DeliveryProvider
-from .projections import VIEWS, member_language, member_names
+from .projections import VIEWS
+from .queries import NotificationsQueries
 from .schemas import (
     InboxQuerySchema,
     MarkReadSchema,
@@ -39,95 +41,50 @@ class NotificationsService(Decisions, HealthEndpoints):
     views = ReadModelsProvider(VIEWS)
     delivery = DeliveryProvider()
 
-    def _unread(self, member_id: str) -> int:
-        return self.views["inbox"].count_documents({"member_id": member_id, "read": False})
+    @property
+    def queries(self) -> NotificationsQueries:
+        return NotificationsQueries(self.views, self.delivery.settings)
 
     # -- the inbox -----------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def inbox(self, actor, query=None):
         member_id = require_member(actor)["id"]
-        query = load_input(InboxQuerySchema, query)
-        conditions: list[dict[str, Any]] = [{"member_id": member_id}]
-        if query.get("unread") is not None:
-            conditions.append({"read": not query["unread"]})
-        after = pagination.after_cursor("ts", -1, query.get("cursor"))
-        if after:
-            conditions.append(after)
-        limit = query["limit"]
-        documents = list(self.views["inbox"].find({"$and": conditions})
-                         .sort([("ts", -1), ("_id", -1)]).limit(limit + 1))
-        items, cursor = pagination.page(documents, "ts", limit)
-        return {"items": self._presented(items, member_id, query.get("language")),
-                "next_cursor": cursor, "unread": self._unread(member_id)}
-
-    def _presented(self, items: list[dict[str, Any]], member_id: str,
-                   language: str | None) -> list[dict[str, Any]]:
-        base = self.delivery.settings.web_base_url
-        actor_ids = [doc.get("actor_id") for doc in items if not doc.get("by_team")]
-        names = member_names(self.views.rm, actor_ids)
-        authors = members.summaries(self.views.rm, actor_ids)
-        language = language or member_language(self.views.rm, member_id)
-        return [present(domain.with_actor_name(doc, names, language), base, language, authors)
-                for doc in items]
+        return self.queries.inbox(member_id, load_input(InboxQuerySchema, query))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def unread_count(self, actor):
-        return {"unread": self._unread(require_member(actor)["id"])}
+        return {"unread": self.queries.unread(require_member(actor)["id"])}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_read(self, actor, data):
         """Mark some (ids) or all of my notifications read; idempotent."""
         member_id = require_member(actor)["id"]
         data = load_input(MarkReadSchema, data)
-        mine: dict[str, Any] = {"member_id": member_id, "read": False}
-        if data.get("ids"):
-            mine["_id"] = {"$in": data["ids"]}
-        unread = [doc["_id"] for doc in self.views["inbox"].find(mine, {"_id": 1})]
+        unread = self.queries.unread_ids(member_id, data.get("ids"))
         if unread:
             payload = {"member_id": member_id, "ids": unread if data.get("ids") else [],
                        "up_to_ts": None if data.get("ids") else int(time.time() * 1_000_000)}
             self._decide(f"inbox.{member_id}", lambda history: [
                 NewEvent("notifications.marked_read", payload)], member_id)
-        return {"unread": self._unread(member_id)}
+        return {"unread": self.queries.unread(member_id)}
 
     # -- preferences ---------------------------------------------------------------------------
 
-    def _chosen(self, member_id: str) -> dict[str, Any]:
-        return (self.views["prefs"].find_one({"_id": member_id}) or {}).get("types") or {}
-
-    def _preferences(self, member_id: str) -> dict[str, Any]:
-        doc = self.views["prefs"].find_one({"_id": member_id}) or {}
-        settings = self.delivery.settings
-        return {"types": domain.preferences(doc.get("types")),
-                "digest": domain.digest_settings(doc.get("digest"), settings.digest_hour,
-                                                 settings.default_timezone)}
-
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_preferences(self, actor):
-        return self._preferences(require_member(actor)["id"])
+        return self.queries.preferences(require_member(actor)["id"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_preferences(self, actor, data):
         member_id = require_member(actor)["id"]
         self._change_preferences(member_id, load_input(PreferencesSchema, data), member_id)
-        return self._preferences(member_id)
+        return self.queries.preferences(member_id)
 
     def _change_preferences(self, member_id: str, changes: dict[str, Any],
                             actor_id: str | None) -> None:
-        def decide(history: list[Envelope]) -> list[NewEvent]:
-            last = history[-1].payload if history else {}
-            chosen, digest = last.get("types") or {}, last.get("digest")
-            updated = domain.change_preferences(chosen, changes.get("types") or {})
-            new_digest = {**(digest or {}), **changes["digest"]} if changes.get("digest") \
-                else digest
-            if updated is None and new_digest == digest:
-                return []
-            return [NewEvent("notifications.preferences_changed", {
-                "member_id": member_id, "types": chosen if updated is None else updated,
-                "digest": new_digest})]
-
-        self._decide(f"prefs.{member_id}", decide, actor_id)
+        self._decide(f"prefs.{member_id}", lambda history: domain.preferences_changed(
+            member_id, history[-1].payload if history else None, changes), actor_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def unsubscribe(self, query, confirm=True):
@@ -152,11 +109,7 @@ class NotificationsService(Decisions, HealthEndpoints):
     def export_member(self, actor):
         """What notifications holds about the member (GDPR export): their preferences and every
         notification in their inbox, newest first, as the inbox shows them."""
-        member_id = require_member(actor)["id"]
-        items = list(self.views["inbox"].find({"member_id": member_id})
-                     .sort([("ts", -1), ("_id", -1)]))
-        return {"preferences": self._preferences(member_id),
-                "notifications": self._presented(items, member_id, None)}
+        return self.queries.export(require_member(actor)["id"])
 
     # -- operations ----------------------------------------------------------------------------
 
@@ -205,18 +158,3 @@ class NotificationsService(Decisions, HealthEndpoints):
         so the stream has no gap): contacts are kept here and never logged."""
         self._received(event)
 
-
-def present(doc: dict[str, Any], base_url: str, language: str | None = None,
-            authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    out = {key: doc.get(key) for key in (
-        "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "conversation_id",
-        "kind", "title", "status", "reason", "decision", "merged_into", "channel")}
-    # who acted, as a public summary; None for a decision of the community team
-    out["author"] = None if doc.get("by_team") else (authors or {}).get(doc.get("actor_id"))
-    if doc.get("type") in domain.CONFIDENTIAL:
-        out["title"] = None
-    out.update(id=doc["_id"], text=domain.render(doc, language),
-               link=domain.link(base_url, doc),
-               email=(doc.get("channels") or {}).get("email"),
-               push=bool((doc.get("channels") or {}).get("push")))
-    return out

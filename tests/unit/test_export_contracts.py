@@ -6,7 +6,7 @@ import pytest
 from gateway.routes.export import EXPORT_SECTIONS, MemberExport
 from services.conversations import presenters as conversation_presenters
 from services.identity.presenters import private_profile
-from services.notifications.service import present as present_notification
+from services.notifications.presenters import present as present_notification
 from services.posts import presenters
 
 from .contracts import assert_declared, schema_keys

@@ -8,7 +8,7 @@ from gateway.routes import feeds as feeds_routes
 from gateway.routes import notifications as notifications_routes
 from services.feeds import timeline
 from services.notifications import domain as notifications_domain
-from services.notifications import service as notifications_service
+from services.notifications import presenters as notifications_presenters
 from services.shared.payloads import REGISTRY
 
 from .contracts import assert_declared, assert_documented, asyncapi
@@ -36,10 +36,10 @@ def test_notifications_fit_the_inbox_response_schema():
                "actor_name": "Ann", "post_id": "p1", "reply_id": "r1", "kind": "question",
                "title": "T", "status": "planned", "reason": "Spam", "decision": "rejected",
                "channels": {"in_app": True, "email": "daily", "push": True}}
-        shown = notifications_service.present(doc, "https://x.test")
+        shown = notifications_presenters.present(doc, "https://x.test")
         assert_declared(shown, notifications_routes.Notification)
         assert shown["email"] == "daily" and shown["push"] is True
-    private = notifications_service.present({"_id": "n", "type": "private_message",
+    private = notifications_presenters.present({"_id": "n", "type": "private_message",
                                              "title": "secret"}, "https://x.test")
     assert private["title"] is None and "secret" not in private["text"]
     preferences = {"types": notifications_domain.preferences(None)}

@@ -282,3 +282,16 @@ def test_unsubscribe_tokens_are_signed_expiring_and_single_purpose():
             unsubscribe.verify("s3cret", forged, now=120)
     with pytest.raises(unsubscribe.InvalidToken):
         unsubscribe.verify("another secret", token, now=120)
+
+
+def test_a_preferences_change_records_the_new_choices_and_digest_and_nothing_when_unchanged():
+    first = domain.preferences_changed("alice", None, {"types": {"reply": {"email": "off"}}})
+    assert [(e.type, e.payload) for e in first] == [("notifications.preferences_changed", {
+        "member_id": "alice", "types": {"reply": {"email": "off"}}, "digest": None})]
+    last = first[0].payload
+    assert domain.preferences_changed("alice", last, {"types": {"reply": {"email": "off"}}}) \
+        == []
+    digest = domain.preferences_changed("alice", last, {"digest": {"hour": 7}})
+    assert digest[0].payload == {"member_id": "alice", "types": {"reply": {"email": "off"}},
+                                 "digest": {"hour": 7}}
+    assert domain.preferences_changed("alice", digest[0].payload, {"digest": {"hour": 7}}) == []
