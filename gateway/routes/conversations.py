@@ -27,6 +27,7 @@ from .identity import MemberSummary
 # path parameters: each id checked for its exact shape (404 otherwise)
 CONVERSATION_PATH = path_schema(id=ids.CONVERSATION)
 POST_PATH = path_schema(id=ids.POST)
+CUSTOMER_PATH = path_schema(id=ids.USER)
 
 TAGS = ["conversations"]
 
@@ -127,6 +128,32 @@ class CustomerPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class TimelineEntry(Schema):
+    type = fields.String(required=True, metadata={"description": "post | reply | message"})
+    channel = fields.String(metadata={"description": "site (public), private (a private "
+                                      "conversation) or social (a social case)"})
+    id = fields.String(required=True)
+    at = fields.String(allow_none=True)
+    post_id = fields.String(metadata={"description": "posts and replies"})
+    kind = fields.String(allow_none=True, metadata={"description": "posts and replies"})
+    title = fields.String(allow_none=True, metadata={"description": "the post's title"})
+    conversation_id = fields.String(metadata={"description": "messages"})
+    subject = fields.String(allow_none=True, metadata={"description": "messages: the "
+                                                       "conversation's subject"})
+    author_id = fields.String(allow_none=True, metadata={"description": "messages"})
+    author = fields.Nested(MemberSummary, allow_none=True)
+    body = fields.String(allow_none=True, metadata={"description": "messages"})
+    social_channel = fields.String(allow_none=True, metadata={
+        "description": "social messages: the network it came from"})
+    created_at = fields.String(allow_none=True)
+
+
+class CustomerTimeline(Schema):
+    member = fields.Nested(CustomerRef, required=True)
+    items = fields.List(fields.Nested(TimelineEntry), required=True)
+    next_cursor = fields.String(allow_none=True)
+
+
 class ConversationsRoutes:
     conversations = RpcProxy("conversations")
 
@@ -184,3 +211,14 @@ class ConversationsRoutes:
         takes part in; reading their subjects is recorded in the access audit like any list.
         """
         return self.conversations.my_customers(call.actor, call.query)
+
+    @route("GET", "/api/v1/customers/{id}/timeline", path_params=CUSTOMER_PATH, auth="member",
+           query=PageQuerySchema, response=CustomerTimeline, tags=TAGS)
+    def customer_timeline(self, call: Call):
+        """A customer's single timeline across channels, newest first (their advisor, CMs)
+
+        Public posts and replies, private conversation messages and social mentions routed to
+        the reader, in cursor pages. Anyone but the customer's advisor and the community
+        managers gets 404, as for a conversation; every conversation shown is audited as read.
+        """
+        return self.conversations.customer_timeline(call.actor, call.path["id"], call.query)

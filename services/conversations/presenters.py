@@ -48,3 +48,14 @@ def activity(doc: dict[str, Any]) -> dict[str, Any]:
     """A customer's recent public contribution."""
     return {"type": doc["type"], "id": doc["_id"], "post_id": doc["post_id"],
             "kind": doc.get("kind"), "title": doc.get("title"), "at": doc.get("at")}
+
+
+def timeline_message(index: dict[str, Any], conversation: dict[str, Any],
+                     text: dict[str, Any] | None, subject: str | None,
+                     authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A message on a customer's timeline: its channel is its conversation's (a social case or
+    a private conversation), `social_channel` the network a mention came from."""
+    return {**message(index, text, authors), "type": "message", "at": index.get("created_at"),
+            "conversation_id": index["conversation_id"], "subject": subject,
+            "channel": "social" if conversation.get("origin") == "social" else "private",
+            "social_channel": index.get("channel")}

@@ -199,6 +199,42 @@ class ConversationQueries:
             "recent_activity": self._activity(doc["_id"], query["activity"]),
         } for doc in customers], "next_cursor": cursor}
 
+    def timeline(self, actor, member_id: str, query: dict[str, Any]) -> dict[str, Any]:
+        """The customer's public posts and replies and the messages of their conversations the
+        reader may read, newest first: two reads ordered by `(ts, _id)`, each cut at the page
+        size, merged (audited: `read` for every conversation shown)."""
+        member = self.member(member_id) if ids.USER.matches(member_id) else None
+        if member is None or not (is_moderator(actor) or member.get("advisor_id") == actor["id"]):
+            security_event("authorization_failed", actor=actor, request_id=self.correlation,
+                           reason="not this customer's advisor", member_id=member_id)
+            raise NotFound("no such customer", {"id": member_id})
+        readable = {doc["_id"]: doc for doc in self.views["conversations"].find(
+            {"member_id": member_id}) if domain.can_read(actor, doc) and not doc.get("closed")}
+        after = pagination.after_cursor("ts", -1, query.get("cursor"))
+        limit, newest = query["limit"], [("ts", -1), ("_id", -1)]
+
+        def recent(collection: str, scope: dict[str, Any]) -> list[dict[str, Any]]:
+            return list(self.views[collection].find({"$and": [scope, after]} if after else scope)
+                        .sort(newest).limit(limit + 1))
+        public = recent("activity", {"author_id": member_id, "hidden": {"$ne": True}})
+        private = recent("message_index", {"conversation_id": {"$in": sorted(readable)}}) \
+            if readable else []
+        merged = sorted([*public, *private], key=lambda doc: (doc["ts"], doc["_id"]),
+                        reverse=True)
+        items, cursor = pagination.page(merged, "ts", limit)
+        shown = sorted({doc["conversation_id"] for doc in items if doc.get("conversation_id")})
+        texts = self._texts([doc["_id"] for doc in items if doc.get("conversation_id")])
+        subjects = self._subjects(shown)
+        self._audit(actor, shown, "read")
+        authors = members.summaries(self.views.rm, [member_id] + [
+            doc.get("author_id") for doc in items])
+        return {"member": authors.get(member_id) or {"id": member_id},
+                "items": [presenters.activity(doc) | {"channel": "site"}
+                          if not doc.get("conversation_id") else presenters.timeline_message(
+                              doc, readable[doc["conversation_id"]], texts.get(doc["_id"]),
+                              subjects.get(doc["conversation_id"]), authors)
+                          for doc in items], "next_cursor": cursor}
+
     def _activity(self, member_id: str, limit: int) -> list[dict[str, Any]]:
         if not limit:
             return []

@@ -183,6 +183,15 @@ class ConversationsService(Decisions, HealthEndpoints):
         query = load_input(CustomersQuerySchema, query)
         return self.queries.customers(domain.require_advisor(actor), query)
 
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def customer_timeline(self, actor, member_id, query=None):
+        """One customer's single timeline across channels, newest first, in pages: their public
+        posts and replies, and the messages of their private conversations and social cases
+        that the reader may read. Their advisor, and CMs/admins; 404 for anyone else, as for a
+        conversation (refusals logged as security events)."""
+        query = load_input(PageQuerySchema, query)
+        return self.queries.timeline(domain.require_user(actor), member_id, query)
+
     # -- social listening intake -------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
