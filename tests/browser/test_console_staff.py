@@ -70,6 +70,7 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     member1 = api.get("/api/v1/me", as_=MEMBER1)["id"]
     console.sign_in(MEMBER1)
     for path in ("/console/conversations", f"/console/conversations/{conversation_id}",
+                 f"/console/customers/{member1}",
                  "/console/members", f"/console/members/{member1}", "/console/flags",
                  "/console/response-times", "/console/publishing", "/console/policy",
                  "/console/audit"):
@@ -156,3 +157,30 @@ def test_members_see_no_escalate_action(console, api):
     console.sign_in("member3@demo.agora", next_path=f"/posts/{question['id']}")
     console.wait_for(lambda: console.find_all("h1"), "the thread")
     assert not console.find_all(".staff-escalate")
+
+
+def test_an_advisor_reads_a_customers_timeline_from_the_conversation(console, api, platform):
+    conversation_id = member1_conversation(api)
+    member1 = api.get("/api/v1/me", as_=MEMBER1)["id"]
+    said = f"@MaBanque ma carte est encore bloquée {uuid.uuid4().hex[:6]}"
+    mention = platform.api.post("/api/v1/channels/social/mentions", headers=platform.service_key,
+                                json={"channel": "twitter", "external_id": uuid.uuid4().hex,
+                                      "handle": "@member1", "text": said,
+                                      "member_id": member1})
+    assert mention.status_code == 201, mention.text
+    sign_in_staff(console, ADVISOR1, next_path=f"/console/conversations/{conversation_id}")
+    console.wait_for_path(f"/console/conversations/{conversation_id}")
+    console.click_link("Parcours du client sur tous les canaux")
+    console.wait_for_path(f"/console/customers/{member1}")
+    console.wait_for(lambda: said in console.find("#customer-timeline").text, "the mention")
+    channels = {entry.get_attribute("data-channel")
+                for entry in console.find_all("#customer-timeline .timeline-entry")}
+    assert {"social", "private"} <= channels
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-customer-timeline")
+    console.driver.delete_all_cookies()
+    sign_in_staff(console, ADVISOR2)
+    console.visit(f"/console/customers/{member1}")
+    assert console.heading("Page introuvable", 1)
+    assert said not in console.text()

@@ -71,5 +71,5 @@ def test_an_advisor_reads_a_customers_timeline_across_channels(platform, api,
         problem(api.get(path, user=user), 404)
     problem(api.get(path), 401)
     problem(api.get("/api/v1/customers/not-a-user/timeline", user=advisor), 404)
-    assert conversations_db["access_audit"].count_documents({"user_id": advisor.id, "action": "read",
-                                  "conversation_id": conversation["id"]}) >= 1
+    assert conversations_db["access_audit"].count_documents({
+        "user_id": advisor.id, "action": "read", "conversation_id": conversation["id"]}) >= 1

@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from gateway.routes.conversations import CONVERSATION_PATH, POST_PATH
+from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
 from services.conversations.schemas import MessageCreateSchema
 from services.shared.actors import STAFF_ROLES
 
@@ -23,6 +23,7 @@ from .console import require_roles
 CONVERSATION_ROLES = STAFF_ROLES
 CONVERSATIONS_PAGE = 30
 MESSAGES_PAGE = 100
+TIMELINE_PAGE = 30
 
 
 class ConversationsScreenQuery(Schema):
@@ -91,6 +92,23 @@ class StaffConsolePages:
                           for i, user_id in enumerate(wanted)})
         return {user_id: (found[f"u{i}"] or {}).get("display_name") or ""
                 for i, user_id in enumerate(wanted)}
+
+    # -- a customer's timeline across channels (their advisor, CMs) -------------------------
+
+    @page("GET", "/console/customers/{id}", path_params=CUSTOMER_PATH, auth="member",
+          query=ConversationsScreenQuery)
+    def staff_customer_timeline_page(self, call: PageCall):
+        """Public posts and replies, private messages, social mentions: one timeline, newest
+        first (conversations decide who may read it: 404 for another advisor)."""
+        require_roles(call, CONVERSATION_ROLES)
+        timeline = self.conversations.customer_timeline(call.actor, call.path["id"], {
+            "limit": TIMELINE_PAGE, **({"cursor": call.query["cursor"]}
+                                       if call.query.get("cursor") else {})})
+        more = (f"/console/customers/{call.path['id']}?cursor={timeline['next_cursor']}"
+                if timeline.get("next_cursor") else None)
+        return call.render("console/customer.html", title=call.t(
+            "customer_timeline.title", name=timeline["member"].get("display_name") or ""),
+            timeline=timeline, more=more, section="console", console_tab="conversations")
 
     # -- escalation from a thread (staff) ---------------------------------------------------
 
