@@ -124,6 +124,7 @@ def test_the_audit_log_lists_every_staff_action_filtered_by_member_action_and_ta
     assert [row.get_attribute("data-action") for row in found] == ["lock", "feature"]
     assert all(row.get_attribute("data-target") == post["id"] for row in found)
     assert "Verrouillage" in found[0].text and manager.display_name in found[0].text
+    assert post["title"] in found[0].text  # the contribution by its title
     console.check()
 
     # by staff member: their name in a row

@@ -83,6 +83,18 @@ def post_id_in(text: str) -> str | None:
     return found.group(1) if found else None
 
 
+def post_titles(call: PageCall, posts: Any, post_ids: list[str]) -> dict[str, str]:
+    """These contributions' titles, read as the staff member in parallel (one hidden or deleted
+    since has none)."""
+    wanted = sorted({post_id for post_id in post_ids if ids.POST.matches(post_id)})
+    replies = {post_id: posts.get_post.call_async(call.actor, post_id) for post_id in wanted}
+    titles = {}
+    for post_id, reply in replies.items():
+        post, _ = call.attempt(reply.result)
+        titles[post_id] = (post or {}).get("title") or ""
+    return titles
+
+
 def flags_href(cursor: str | None = None, done: str | None = None) -> str:
     params = [(k, v) for k, v in (("cursor", cursor), ("done", done)) if v]
     return "/console/flags" + (f"?{urlencode(params)}" if params else "")
@@ -232,8 +244,8 @@ class ConsoleOversightPages:
                 "breached": figures["breached_unanswered"],
                 "target_seconds": report["targets_seconds"].get(channel),
                 "more": times_href(channel, more) if more else None})
-        titles = self._clock_titles(call, [clock["post_id"] for board in boards
-                                           for clock in board["clocks"] if clock["post_id"]])
+        titles = post_titles(call, self.posts, [clock["post_id"] for board in boards
+                                                for clock in board["clocks"] if clock["post_id"]])
         return call.render(
             "console/response_times.html", title=call.t("console.times_title"), noindex=True,
             section="console", console_tab="response_times", boards=boards, titles=titles,
@@ -241,17 +253,6 @@ class ConsoleOversightPages:
             statistics=statistics, chart=answer_time_chart(statistics),
             now=datetime.now(UTC).isoformat(), urgency=urgency,
             duration=lambda seconds: duration(call, seconds))
-
-    def _clock_titles(self, call: PageCall, post_ids: list[str]) -> dict[str, str]:
-        """The waiting questions' titles (read as the CM: a question hidden since is left out)."""
-        wanted = sorted({post_id for post_id in post_ids if ids.POST.matches(post_id)})
-        replies = {f"p{n}": self.posts.get_post.call_async(call.actor, post_id)
-                   for n, post_id in enumerate(wanted)}
-        titles = {}
-        for n, post_id in enumerate(wanted):
-            post, _ = call.attempt(replies[f"p{n}"].result)  # hidden meanwhile: no title
-            titles[post_id] = (post or {}).get("title") or ""
-        return titles
 
     # -- ideas ---------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from services.shared import ids
 
 from ..page import PageCall, gather, page
 from .console import require_console
-from .console_oversight import post_id_in
+from .console_oversight import post_id_in, post_titles
 
 AUDIT_PAGE = 50
 POLICY_NUMBERS = ("new_member_threshold", "flags_to_hide", "trusted_min_approved",
@@ -184,12 +184,15 @@ class ConsolePolicyPages:
                            and ids.USER.matches(entry.get("target_id") or "")})
         names = {user["id"]: user.get("display_name") or "" for user in
                  self.identity.get_users(people[:100])["items"]} if people else {}
+        titles = post_titles(call, self.posts, [entry["target_id"] for entry in entries
+                                                if entry.get("target_type") == "post"])
         more = found.get("next_cursor")
         return call.render(
             "console/audit.html", title=call.t("audit.title"), noindex=True, section="console",
             console_tab="audit", entries=entries, names=names, actions=AUDIT_ACTIONS,
             chosen_actor=query.get("actor"), chosen_action=query.get("action"),
             chosen_target=query.get("target") or "", audit_href=audit_href,
-            target_href=target_href, target_types=AUDIT_TARGETS, is_user=ids.USER.matches,
+            target_href=target_href, target_types=AUDIT_TARGETS, titles=titles,
+            is_user=ids.USER.matches,
             next_page=audit_href(query.get("actor"), query.get("action"), query.get("target"),
                                  more) if more else None)
