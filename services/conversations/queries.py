@@ -17,6 +17,7 @@ from services.shared.projections import ReadModels
 from services.shared.security_log import security_event
 
 from . import domain, presenters
+from .texts import Texts
 
 
 class ConversationQueries:
@@ -24,6 +25,7 @@ class ConversationQueries:
 
     def __init__(self, views: ReadModels, db, correlation: str | None):
         self.views, self.db, self.correlation = views, db, correlation
+        self.texts = Texts(db)
 
     # -- access and its audit
 
@@ -61,15 +63,12 @@ class ConversationQueries:
              "conversation_id": conversation_id, "action": action, "at": now,
              "correlation_id": self.correlation} for conversation_id in conversation_ids])
 
-    def _subjects(self, conversation_ids: list[str]) -> dict[str, str]:
-        found = self.db["messages"].find(
-            {"conversation_id": {"$in": conversation_ids}, "subject": {"$exists": True}},
-            {"conversation_id": 1, "subject": 1})
-        return {doc["conversation_id"]: doc["subject"] for doc in found}
+    def _subjects(self, conversation_ids: list[str]) -> dict[str, str | None]:
+        return self.texts.subjects(conversation_ids)
 
     def _texts(self, message_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """message id -> its stored text (subject, body): the one place texts are read."""
-        return {t["_id"]: t for t in self.db["messages"].find({"_id": {"$in": message_ids}})}
+        """message id -> its stored text (subject, body), opened (texts.py)."""
+        return self.texts.by_message(message_ids)
 
     # -- conversations
 

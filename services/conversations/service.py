@@ -3,7 +3,8 @@
 Thin: parse arguments, load the conversation, let `domain` decide (access included), store the
 text in ``messages``, append the reference-only events, apply inline, answer from `queries`
 (which records every read of private content in ``access_audit``; shapes in `presenters`).
-See docs/architecture.md, "Private dialogue".
+The texts are sealed with the conversation member's key (`texts`). See docs/architecture.md,
+"Private dialogue" and "Erasure by crypto-shredding".
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from .schemas import (
     PageQuerySchema,
     ParticipantSchema,
 )
+from .texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -64,19 +66,16 @@ class ConversationsService(Decisions, HealthEndpoints):
             state = domain.fold(history)
             state.id = state.id or conversation_id
             events = decide(state)
-            if events:
-                self._store_texts(texts)
+            if events:  # sealed with the key of the conversation's member
+                Texts(self.db, self.store.keys).store(texts, state.member_id or next(
+                    (event.payload.get("member_id") for event in events
+                     if event.type == domain.STARTED), None))
             return events
 
         commit = self.store.execute(domain.stream(conversation_id), decision,
                                     self._context(actor))
         self.views.apply_commit(commit)
         return commit
-
-    def _store_texts(self, texts: list[dict[str, Any]]) -> None:
-        for text in texts:  # idempotent: a re-decided command writes the same document
-            self.db["messages"].update_one({"_id": text["_id"]}, {"$setOnInsert": text},
-                                           upsert=True)
 
     @staticmethod
     def _text(message_id: str, conversation_id: str, author_id: str, body: str,

@@ -18,6 +18,14 @@ not facts anyone replays. The log still records *that* something happened
 - `login_failures` (`key`, `at`) feeds the login throttling windows, `registration_attempts`
   the registration limit per address (both `services.shared.throttle.Throttle`); `login_audit`
   keeps every attempt (success, bad credentials, throttled) with address and correlation id.
+
+Personal data outside the log is sealed with the member's key (crypto-shredding, see
+services/shared/shredding.py): the e-mail address and client address of a login attempt on a
+known account, a session's client address. What is only looked up — an address in the throttling
+keys, the audit lines of an address at erasure, "has this account logged in from this client" —
+is a keyed hash (`LookupHash`, `email_hash`, `client_hash`), never the value. A failed login for
+an address that matches no account has no data subject whose key could seal it: only its keyed
+hash is kept (enough to count and to find it), never the address.
 """
 from __future__ import annotations
 
@@ -39,6 +47,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import new_id
 from services.shared.errors import Conflict
+from services.shared.shredding import LookupHash, SubjectKeys
 from services.shared.throttle import Throttle, ThrottlePolicy
 
 from . import domain, mfa
@@ -67,7 +76,10 @@ def ensure_indexes(db: Database) -> None:
                                  ("outcome", ASCENDING)], name="user_client_outcome")
     db.privileged_reads.create_index([("actor_id", ASCENDING), ("at", ASCENDING)],
                                      name="actor_at")
-    db.login_audit.create_index([("email", ASCENDING)], name="email")  # erasure by address
+    db.login_audit.create_index([("email", ASCENDING)], name="email")  # lines before hashing
+    db.login_audit.create_index([("user_id", ASCENDING), ("client_hash", ASCENDING),
+                                 ("outcome", ASCENDING)], name="user_client_hash_outcome")
+    db.login_audit.create_index([("email_hash", ASCENDING)], name="email_hash")  # erasure
 
 
 # -- passwords ----------------------------------------------------------------------------------
@@ -132,13 +144,20 @@ class TokenIssuer:
 
 # -- the account collections ----------------------------------------------------------------
 
+AUDIT_EMAIL = "identity.login_audit.email"  # where a sealed value belongs (its context)
+AUDIT_CLIENT = "identity.login_audit.client"
+SESSION_CLIENT = "identity.sessions.client"
+
+
 class Accounts:
-    def __init__(self, db: Database, refresh_days: float = 30,
+    def __init__(self, db: Database, lookup: LookupHash, refresh_days: float = 30,
                  pair_policy: ThrottlePolicy = domain.DEFAULT_PAIR_POLICY,
                  address_policy: ThrottlePolicy = domain.DEFAULT_ADDRESS_POLICY,
                  account_policy: ThrottlePolicy = domain.DEFAULT_ACCOUNT_POLICY,
                  registration_policy: ThrottlePolicy = domain.DEFAULT_REGISTRATION_POLICY):
         self.db = db
+        self.lookup = lookup
+        self.keys = SubjectKeys.beside(db, "identity")
         self.refresh_ttl = timedelta(days=refresh_days)
         self.logins = Throttle(db.login_failures, {"pair": pair_policy,
                                                    "address": address_policy,
@@ -220,7 +239,7 @@ class Accounts:
         self.db.sessions.insert_one({
             "_id": session_id, "user_id": user_id, "token_hash": digest, "used_hashes": [],
             "created_at": now, "refreshed_at": now, "expires_at": now + self.refresh_ttl,
-            "revoked_at": None, "client": client,
+            "revoked_at": None, "client": self._sealed(user_id, client, SESSION_CLIENT),
         })
         return session_id, token
 
@@ -258,9 +277,9 @@ class Accounts:
 
     def sessions_of(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
         """A user's sessions for the data export, newest first, without token material."""
-        return list(self.db.sessions.find({"user_id": user_id},
-                                          {"token_hash": 0, "used_hashes": 0})
-                    .sort("created_at", -1).limit(limit))
+        found = self.db.sessions.find({"user_id": user_id}, {"token_hash": 0, "used_hashes": 0})
+        return [{**document, "client": self.keys.unseal(document.get("client"), SESSION_CLIENT)}
+                for document in found.sort("created_at", -1).limit(limit)]
 
     def live_sessions(self, user_id: str, now: datetime) -> list[str]:
         return [document["_id"] for document in self.db.sessions.find(
@@ -346,14 +365,39 @@ class Accounts:
 
     # throttling: `self.logins` (failures) and `self.registrations` (attempts), see __init__
 
+    def throttle_keys(self, email_key: str, client: str | None, known_client: bool = False
+                      ) -> dict[str, str]:
+        """`domain.throttle_keys` of the keyed hashes: no address in the throttling store."""
+        return domain.throttle_keys(self.lookup(email_key), self._hash(client), known_client)
+
+    def pair_key(self, email_key: str, client: str | None) -> str:
+        return domain.pair_key(self.lookup(email_key), self._hash(client))
+
+    def registration_keys(self, client: str | None) -> dict[str, str]:
+        return domain.registration_keys(self._hash(client))
+
     def audit(self, attempt: domain.LoginAttempt, now: datetime,
               correlation_id: str | None) -> None:
+        """The address and client sealed with the account's key; for an unknown address only
+        their keyed hashes (see the module's docstring)."""
         document: dict[str, Any] = {
-            "at": now, "email": attempt.email, "client": attempt.client,
+            "at": now, "email_hash": self._hash(attempt.email),
+            "client_hash": self._hash(attempt.client),
+            "email": self._sealed(attempt.user_id, attempt.email, AUDIT_EMAIL),
+            "client": self._sealed(attempt.user_id, attempt.client, AUDIT_CLIENT),
             "outcome": attempt.outcome, "user_id": attempt.user_id,
             "correlation_id": correlation_id, **attempt.detail,
         }
         self.db.login_audit.insert_one(document)
+
+    def _hash(self, value: str | None) -> str | None:
+        return self.lookup(value) if value else None
+
+    def _sealed(self, user_id: str | None, value: str | None, context: str
+                ) -> dict[str, Any] | None:
+        """`value` sealed with the member's key; None without a member (nobody to seal it
+        for: the caller keeps a keyed hash instead) or without a value."""
+        return self.keys.seal(user_id, value, context) if user_id and value else None
 
     def audit_privileged_read(self, actor: dict[str, Any], action: str,
                               found_user_id: str | None, now: datetime,
@@ -370,27 +414,36 @@ class Accounts:
         """Has this account logged in successfully from this address (within the audit)?"""
         if not user_id or not client:
             return False
-        return self.db.login_audit.find_one({"user_id": user_id, "client": client,
-                                             "outcome": "success"}, {"_id": 1}) is not None
+        return self.db.login_audit.find_one(
+            {"user_id": user_id, "outcome": "success",
+             # lines written before the client was sealed still hold it in clear
+             "$or": [{"client_hash": self.lookup(client)}, {"client": client}]},
+            {"_id": 1}) is not None
 
     def audit_of(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        return list(self.db.login_audit.find({"user_id": user_id}, {"email": 0})
-                    .sort("at", -1).limit(limit))
+        found = self.db.login_audit.find({"user_id": user_id},
+                                         {"email": 0, "email_hash": 0, "client_hash": 0})
+        return [{**document, "client": self.keys.unseal(document.get("client"), AUDIT_CLIENT)}
+                for document in found.sort("at", -1).limit(limit)]
 
     def forget(self, user_id: str, email_key: str | None) -> None:
         """Erasure: the login audit keeps that attempts happened (security), not who from where;
         pending failures of the address go — the account's count and the count of each
-        (address, client) pair, whose key holds the address (the clients are read from the
-        audit before it forgets them); sessions keep no client address."""
+        (address, client) pair, whose key names the address (the clients' hashes are read from
+        the audit before it forgets them); sessions keep no client address. Sealed values are
+        unreadable once the key is shredded; these copies go all the same."""
+        anonymous = {"$set": {"email": None, "client": None},
+                     "$unset": {"email_hash": "", "client_hash": ""}}
         if email_key:
-            clients = {doc.get("client") for doc in self.db.login_audit.find(
-                {"email": email_key}, {"client": 1})}
-            self.db.login_failures.delete_many({"key": {"$in": [
-                f"account:{email_key}",
-                *sorted(domain.pair_key(email_key, client) for client in clients)]}})
-        self.db.login_audit.update_many({"user_id": user_id},
-                                        {"$set": {"email": None, "client": None}})
-        if email_key:
-            self.db.login_audit.update_many({"email": email_key},
-                                            {"$set": {"email": None, "client": None}})
+            address = self.lookup(email_key)
+            # lines written before the address was hashed hold it (and the client) in clear
+            lines = {"$or": [{"email_hash": address}, {"email": email_key}]}
+            failures = {f"account:{address}", f"account:{email_key}"}
+            for doc in self.db.login_audit.find(lines, {"client_hash": 1, "client": 1}):
+                failures.add(domain.pair_key(address, doc.get("client_hash")))
+                if isinstance(doc.get("client"), str):
+                    failures.add(domain.pair_key(email_key, doc["client"]))
+            self.db.login_failures.delete_many({"key": {"$in": sorted(failures)}})
+            self.db.login_audit.update_many(lines, anonymous)
+        self.db.login_audit.update_many({"user_id": user_id}, anonymous)
         self.db.sessions.update_many({"user_id": user_id}, {"$set": {"client": None}})

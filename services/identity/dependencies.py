@@ -12,6 +12,7 @@ from nameko.extensions import DependencyProvider
 
 from services.shared.key_files import read_key
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
+from services.shared.shredding import LookupHash
 from services.shared.throttle import ThrottlePolicy
 
 from .accounts import Accounts, Passwords, TokenIssuer, ensure_indexes
@@ -37,8 +38,15 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
     window = timedelta(seconds=float(settings.get("login_window_seconds") or 900))
     refresh_days = float(settings.get("refresh_token_days") or 30)
     access_seconds = int(settings.get("access_token_seconds") or 900)
+    # the TOTP-secret key: configured, else `mfa.key` beside the signing key (local, tests)
+    mfa_key_file = settings.get("mfa_key_file") or (
+        str(Path(settings["private_key_file"]).with_name(MFA_KEY_NAME))
+        if settings.get("private_key_file") else None)
+    mfa_key = read_key(settings.get("mfa_key") or os.environ.get("AGORA_MFA_KEY"),
+                       mfa_key_file, "TOTP secret encryption key")
     accounts = Accounts(
-        db, refresh_days=refresh_days,
+        # addresses are looked up by a keyed hash whose key derives from that secret
+        db, LookupHash(mfa_key.strip(), "identity.address"), refresh_days=refresh_days,
         pair_policy=ThrottlePolicy(int(settings.get("login_pair_limit") or 5), window),
         address_policy=ThrottlePolicy(int(settings.get("login_address_limit") or 30), window),
         account_policy=ThrottlePolicy(int(settings.get("login_account_limit") or 100), window),
@@ -56,12 +64,7 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
     tokens = TokenIssuer(private_key, issuer=settings.get("issuer") or "agora-identity",
                          audience=settings.get("audience") or "agora-api",
                          access_seconds=access_seconds)
-    # the TOTP-secret key: configured, else `mfa.key` beside the signing key (local, tests)
-    mfa_key_file = settings.get("mfa_key_file") or (
-        str(Path(settings["private_key_file"]).with_name(MFA_KEY_NAME))
-        if settings.get("private_key_file") else None)
-    box = SecretBox(read_key(settings.get("mfa_key") or os.environ.get("AGORA_MFA_KEY"),
-                             mfa_key_file, "TOTP secret encryption key"))
+    box = SecretBox(mfa_key)
     return Toolkit(accounts, passwords, tokens, access_seconds, int(refresh_days * 86400), box,
                    step_up_seconds=int(settings.get("step_up_seconds") or 300))  # 0: default
 

@@ -57,7 +57,7 @@ def register(sessions: Sessions, args: dict[str, Any], client: str | None) -> di
     """A registration from the site: limited per client and address; a taken address answers
     like a new one (no account enumeration) and its owner is told."""
     registrations, now = sessions.accounts.registrations, utc_now()
-    keys = domain.registration_keys(client)
+    keys = sessions.accounts.registration_keys(client)
     registrations.check(keys, now, "too_many_registrations")
     registrations.record(keys, now)  # every attempt counts, taken address or not
     try:

@@ -58,7 +58,7 @@ class Sessions:
         except InvalidInput:
             email_key = email.strip().lower()
         user_id = accounts.user_id_for(email_key)
-        keys = domain.throttle_keys(email_key, client, accounts.known_client(user_id, client))
+        keys = accounts.throttle_keys(email_key, client, accounts.known_client(user_id, client))
         wait = accounts.logins.wait(keys, now)
         if wait is not None:
             self.audit(email_key, client, "throttled", None, now, {"retry_after": wait})
@@ -300,7 +300,7 @@ class Sessions:
         if holds_any(user.get("roles"), STAFF_ROLES):
             raise Forbidden("staff accounts must keep their second factor; an admin can reset "
                             "it if the device is lost")
-        keys = {"pair": domain.pair_key(user.get("email") or user_id, client)}
+        keys = {"pair": self.accounts.pair_key(user.get("email") or user_id, client)}
         self.accounts.logins.check(keys, now, "too_many_attempts")
         if not toolkit.passwords.verify(self.accounts.password_hash(user_id),
                                         str(password or "")):
@@ -346,7 +346,7 @@ class Sessions:
         a login, a wrong password counted and audited as one."""
         user_id, now = user["_id"], utc_now()
         email_key = user.get("email")
-        keys = {"pair": domain.pair_key(email_key or user_id, client)}
+        keys = {"pair": self.accounts.pair_key(email_key or user_id, client)}
         wait = self.accounts.logins.wait(keys, now)
         if wait is not None:
             raise TooManyRequests("too many failed attempts; retry later",

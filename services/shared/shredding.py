@@ -36,6 +36,8 @@ Example::
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import threading
@@ -46,7 +48,9 @@ from typing import Any, ClassVar
 
 from bson.binary import Binary
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -319,6 +323,29 @@ def erased_subject(envelope: Envelope) -> str | None:
     if envelope.type != ERASURE_EVENT:
         return None
     return envelope.payload.get("user_id")
+
+
+class LookupHash:
+    """A keyed hash (HMAC-SHA256) of a personal value, for finding records by it without
+    storing it: an e-mail or client address that throttling, erasure or the login audit must
+    match. Never a bare SHA-256: the addresses of a bank's customers are a small, guessable set,
+    and hashing a list of them would reverse every bare hash in a backup; without the service's
+    secret these hashes say nothing. The HMAC key is derived (HKDF) from a secret the service
+    already keeps out of its database (identity: its TOTP-secret key), one key per `purpose`,
+    so no new secret has to be deployed; replacing that secret makes the old hashes match
+    nothing (throttling windows start afresh, old audit lines are no longer found by address).
+
+    >>> lookup, other = LookupHash(b"secret", "demo.address"), LookupHash(b"other", "demo.address")
+    >>> lookup("ada@example.org") == lookup("ada@example.org") != other("ada@example.org")
+    True
+    """
+
+    def __init__(self, secret: bytes, purpose: str):
+        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                         info=f"agora lookup hash: {purpose}".encode()).derive(secret)
+
+    def __call__(self, value: str) -> str:
+        return hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class InMemoryKeys(SubjectKeys):

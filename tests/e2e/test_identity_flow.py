@@ -1,10 +1,13 @@
 """Identity through the gateway: the account life cycle, uniqueness, throttling, token checks."""
+import json
 import time
 
 import eventlet
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.shared.shredding import KEYS_SERVICE, SubjectKeys
 
 from ..conftest import wait_for
 from .conftest import PASSWORD
@@ -185,7 +188,11 @@ def test_failed_logins_are_audited(platform, api, mongo_client):
              json={"email": ada.email, "password": "wrong wrong wrong"})
     audit = mongo_client[f"{platform.db_prefix}_identity"].login_audit
     entry = wait_for(lambda: audit.find_one({"user_id": ada.id, "outcome": "bad_credentials"}))
-    assert entry["client"] == "192.0.2.77" and entry["correlation_id"]
+    # the client address is sealed with the member's key (crypto-shredding), never in clear
+    keys = SubjectKeys.in_database(mongo_client[f"{platform.db_prefix}_{KEYS_SERVICE}"])
+    assert "192.0.2.77" not in json.dumps(entry, default=str)
+    assert keys.unseal(entry["client"], "identity.login_audit.client") == "192.0.2.77"
+    assert entry["correlation_id"]
 
 
 # -- tokens the gateway must refuse --------------------------------------------------------

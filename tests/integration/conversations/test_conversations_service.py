@@ -8,6 +8,7 @@ import pytest
 from services.conversations.projections import PROJECTION
 from services.shared.event_store import EventStore
 from services.shared.projections import replay
+from services.shared.shredding import KEYS_SERVICE, SubjectKeys
 
 from ...conftest import wait_for
 from ..feeds.fixtures import actor, admin_actor, post, published, register
@@ -133,3 +134,34 @@ def test_agoras_words_in_a_conversation_follow_the_members_language(rpc, convers
     case = rpc.conversations.intake_mention(SERVICE, mention)
     shown = rpc.conversations.get_conversation(actor(advisor), case["conversation_id"], None)
     assert shown["subject"] == "Social mention (twitter)"
+
+
+def test_subjects_and_bodies_are_sealed_with_the_members_key(rpc, conversations_db,
+                                                            mongo_client, db_prefix):
+    member, advisor = advised(rpc, conversations_db)
+    secret = f"IBAN FR76 {uuid.uuid4().hex}"
+    cid = rpc.conversations.start_conversation(
+        actor(member), {"subject": f"Subject {secret}", "message": f"Body {secret}"})["id"]
+    rpc.conversations.post_message(actor(advisor), cid, {"body": f"Answer {secret}"})
+    stored = list(conversations_db.messages.find({"conversation_id": cid}))
+    assert len(stored) == 2 and secret not in json.dumps(stored, default=str)
+    # staff's answer is the member's personal data too: sealed with the member's key
+    assert {text["body"]["subject"] for text in stored} == {member["id"]}
+    seen = rpc.conversations.get_conversation(actor(member), cid, None)
+    assert seen["subject"] == f"Subject {secret}"
+    assert [m["body"] for m in seen["messages"]] == [f"Body {secret}", f"Answer {secret}"]
+    assert rpc.conversations.export_member(actor(member))["conversations"][0]["messages"][1][
+        "body"] == f"Answer {secret}"
+
+    # a text stored before sealing existed still reads
+    answer = next(text for text in stored if text["author_id"] == advisor["id"])
+    conversations_db.messages.update_one({"_id": answer["_id"]},
+                                         {"$set": {"body": "written in clear"}})
+    seen = rpc.conversations.get_conversation(actor(advisor), cid, None)
+    assert [m["body"] for m in seen["messages"]] == [f"Body {secret}", "written in clear"]
+
+    # the key gone (as after an erasure), a copy of `messages` taken before reads nothing
+    SubjectKeys.in_database(mongo_client[f"{db_prefix}_{KEYS_SERVICE}"]).shred(member["id"])
+    seen = rpc.conversations.get_conversation(actor(advisor), cid, None)
+    assert seen["subject"] is None
+    assert [m["body"] for m in seen["messages"]] == [None, "written in clear"]

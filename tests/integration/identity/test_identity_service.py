@@ -158,8 +158,54 @@ def test_throttling_and_audit(identity, db):
         identity.login("slow@example.org", PASSWORD, "10.0.0.2")
     assert error.value.exc_type == "TooManyRequests"
     assert json.loads(error.value.value)["details"]["retry_after"] > 0
-    outcomes = [a["outcome"] for a in db.login_audit.find({"email": "slow@example.org"})]
+    # the audit holds no address in clear, only its keyed hash (and, for the account's own
+    # lines, the address sealed with its key): the lines of the address are found by the hash
+    user_id = db.email_claims.find_one({"_id": "slow@example.org"})["user_id"]
+    address = db.login_audit.find_one({"user_id": user_id})["email_hash"]
+    outcomes = [a["outcome"] for a in db.login_audit.find({"email_hash": address})]
     assert outcomes.count("bad_credentials") == 3 and outcomes.count("throttled") == 1
+
+
+def _raw_text(documents) -> str:
+    return json.dumps(list(documents), default=str)
+
+
+def test_the_login_audit_and_throttling_hold_no_address_in_clear(identity, db, mongo_client,
+                                                                  config):
+    profile = _register(identity, "sealed@example.org")  # logs in from 127.0.0.1
+    with pytest.raises(RemoteError):
+        identity.login("Sealed@Example.org", "not the password!", "198.51.100.23")
+    with pytest.raises(RemoteError):  # an address nobody owns: no subject to seal it for
+        identity.login("nobody-sealed@example.org", "not the password!", "198.51.100.24")
+    audit = list(db.login_audit.find({"$or": [{"user_id": profile["id"]},
+                                              {"client_hash": {"$exists": True}}]}))
+    failures = list(db.login_failures.find()) + list(db.registration_attempts.find())
+    sessions = list(db.sessions.find({"user_id": profile["id"]}))
+    raw = _raw_text(audit + failures + sessions)
+    for plain in ("sealed@example.org", "198.51.100.23", "198.51.100.24", "127.0.0.1"):
+        assert plain not in raw
+    unknown = [line for line in audit if line["user_id"] is None
+               and line["outcome"] == "bad_credentials"]
+    assert unknown and all(line["email"] is None and line["client"] is None
+                           and len(line["email_hash"]) == 64 for line in unknown)
+    # what the member is shown (their export) still reads the client addresses
+    actor = {"id": profile["id"], "roles": ["member"]}
+    export = identity.export_member(actor)
+    assert {"127.0.0.1", "198.51.100.23"} <= {line["client"] for line in export["logins"]}
+    assert {session["client"] for session in export["sessions"]} == {"127.0.0.1"}
+    # throttling still counts the pair: the known account, from the new client
+    for _ in range(2):
+        with pytest.raises(RemoteError):
+            identity.login("sealed@example.org", "not the password!", "198.51.100.23")
+    with pytest.raises(RemoteError) as error:
+        identity.login("sealed@example.org", PASSWORD, "198.51.100.99")
+    assert error.value.exc_type == "TooManyRequests"
+    # once the key is shredded, a backup of these lines reads nothing
+    keys = SubjectKeys.in_database(mongo_client[f"{config['MONGO_DB_PREFIX']}_{KEYS_SERVICE}"])
+    sealed = [line["client"] for line in audit if line["user_id"] == profile["id"]]
+    assert sealed and all(keys.unseal(value, "identity.login_audit.client") for value in sealed)
+    keys.shred(profile["id"])
+    assert all(keys.unseal(value, "identity.login_audit.client") is None for value in sealed)
 
 
 def test_refresh_rotation_and_reuse(identity):
