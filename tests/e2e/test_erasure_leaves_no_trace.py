@@ -6,6 +6,11 @@ platform's vhost is searched for their e-mail address, name, bio and private mes
 and inside anything that decodes as base64 — and none is found; `agora replay` of every service
 then rebuilds read models that agree (their question is still there, by "Former member").
 
+A backup taken before the erasure is no refuge either: what identity and conversations keep
+outside their logs about the member (login audit, sessions, private messages — staff's answer
+included) holds no e-mail, client address or text in clear, only values sealed with the member's
+key, and the key store no longer has that key.
+
 A bank system's queue, bound to every public exchange before the member registers, keeps the
 member's events as such a system would: it is searched too (nothing is consumed from it)."""
 from __future__ import annotations
@@ -25,6 +30,7 @@ from bson import Binary
 
 from services.shared.config import available_processes
 from services.shared.members import ERASED_DISPLAY_NAME, ERASED_MEMBER, ERASED_MENTION
+from services.shared.shredding import KEYS_SERVICE, SUBJECT_KEYS, is_sealed
 
 from ..conftest import RABBIT_MANAGEMENT_URI, wait_for
 from .conftest import PASSWORD
@@ -157,6 +163,29 @@ def queue_traces(vhost: str, needles: dict[str, bytes]) -> list[str]:
     return traces
 
 
+def backup_of(mongo_client, prefix: str, member_id: str, conversation_id: str
+              ) -> dict[str, list[dict[str, Any]]]:
+    """The member's documents outside the logs, as a database backup would hold them."""
+    identity = mongo_client[f"{prefix}_identity"]
+    return {
+        "login_audit": list(identity["login_audit"].find({"user_id": member_id})),
+        "sessions": list(identity["sessions"].find({"user_id": member_id})),
+        "messages": list(mongo_client[f"{prefix}_conversations"]["messages"].find(
+            {"conversation_id": conversation_id})),
+    }
+
+
+def sealed_subjects(value: Any) -> set[str]:
+    """The subjects whose key sealed the values found in `value`."""
+    if is_sealed(value):
+        return {value["subject"]}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(sealed_subjects(item) for item in value)) if value else set()
+    return set()
+
+
 # -- the proof -----------------------------------------------------------------------------------
 
 def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, bank_queue):
@@ -203,8 +232,9 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     # private life: a conversation with the advisor, who answers; e-mails arrive
     conversation = ok(api.post("/api/v1/conversations", user=ada, json={
         "subject": "Plafond à l'étranger", "message": secret}), 201)
+    staff_answer = f"C'est relevé pour trente jours {tag}."
     ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
-                json={"body": "C'est relevé pour trente jours."}), 201)
+                json={"body": staff_answer}), 201)
     # the community team keeps a note about them (moderation's staff trail)
     manager = staff(platform)
     ok(api.post(f"/api/v1/moderation/members/{ada.id}/notes", user=manager,
@@ -213,9 +243,14 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     mail(platform, ada, "")  # at least one e-mail reached their address
 
     # the search sees what it must not find later (it cannot pass by looking at nothing)
+    # (the private message is sealed from the start — never in clear in any database — so
+    # it shows only through the API, and in the backup below as a sealed value)
     before = database_traces(mongo_client, platform.db_prefix, needles)
-    assert set(needles) <= {
+    assert set(needles) - {"private message"} <= {
         label for trace in before for label in needles if label in trace}, before
+    assert not any("private message" in trace for trace in before), before
+    read = ok(api.get(f"/api/v1/conversations/{conversation['id']}", user=advisor))
+    assert [m["body"] for m in read["messages"]] == [secret, staff_answer]
     # the bank system's queue holds the member's events (their payloads may be sealed)
     assert queue_traces(platform.vhost, {"member id": ada.id.encode()}), "events queued"
 
@@ -233,6 +268,14 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
         entries = {entry["action"]: entry["id"] for entry in trail(target_id=ada.id)}
         return {"assign_advisor", "note_member"} <= set(entries) and set(entries.values())
     facts = wait_for(facts_about_them, timeout=20, message="the staff trail names them")
+
+    # a backup taken now holds their login audit, sessions and messages sealed, never in clear
+    backup = backup_of(mongo_client, platform.db_prefix, ada.id, conversation["id"])
+    assert backup["login_audit"] and backup["sessions"] and len(backup["messages"]) == 2, backup
+    in_clear = {**needles, "client address": ada.address.encode(),
+                "staff answer": staff_answer.lower().encode("utf-8")}
+    assert not _contains(backup, in_clear), _contains(backup, in_clear)
+    assert sealed_subjects(backup) == {ada.id}
 
     erased = api.delete("/api/v1/me", user=ada, json={"password": PASSWORD})
     assert erased.status_code == 204, erased.text
@@ -252,6 +295,10 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
         return not traces
     if not _eventually(clean):
         pytest.fail("after erasure, still found:\n" + "\n".join(traces))
+    # ...and the backup's sealed values have no key left to open them
+    tombstone = mongo_client[f"{platform.db_prefix}_{KEYS_SERVICE}"][SUBJECT_KEYS].find_one(
+        {"_id": ada.id})
+    assert tombstone and "shredded_at" in tombstone and "key" not in tombstone, tombstone
 
     # the community's answers stay, anonymised; the advisor can no longer read the conversation
     def anonymised(user=None):
