@@ -1,7 +1,8 @@
 """feeds: subscriptions (follow, watch, tags, categories, mute) and activity journals (public, a
 member's activity, featured, home) — nameko entrypoints.
 
-Thin: parse, let `domain` decide, append, apply inline, read through `timeline`. Posts' and
+Thin: parse, let `domain` decide, append, apply inline, read through `queries` (subscriptions)
+and `timeline` (journals and the home feed). Posts' and
 identity's events are recorded in feeds' own log and projected (`record_and_apply`); authors
 and repliers start watching their threads through feeds' own events, caused by posts' events.
 """
@@ -28,14 +29,12 @@ from services.shared.validation import load_input
 
 from . import domain, projections, timeline
 from .projections import VIEWS
+from .queries import Subscriptions
 from .schemas import CategoryPath, FeedQuerySchema, TagPath
 
 log = logging.getLogger(__name__)
 
 WINDOW_SWEEP_SECONDS = 3600
-# a subscription's source kind (`author:u1`) -> the list it is shown in
-SUBSCRIPTION_LISTS = {"author": "members", "thread": "threads", "tag": "tags",
-                      "category": "categories"}
 
 
 class FeedSettingsProvider(DependencyProvider):
@@ -54,17 +53,11 @@ class FeedsService(Decisions, HealthEndpoints):
     views = ReadModelsProvider(VIEWS)
     settings = FeedSettingsProvider()
 
-    # -- subscriptions ---------------------------------------------------------------------
+    @property
+    def queries(self) -> Subscriptions:
+        return Subscriptions(self.views)
 
-    def _target_exists(self, kind: domain.Kind, target: str) -> bool:
-        if kind is domain.FOLLOW:
-            return self.views["members"].find_one({"_id": target}, {"_id": 1}) is not None
-        if kind in (domain.WATCH, domain.MUTE):
-            item = self.views["items"].find_one({"_id": target, "type": "post"}, {"state": 1})
-            return item is not None and item.get("state") == "published"
-        if kind is domain.CATEGORY:  # the list admins manage (posts' categories)
-            return self.views["categories"].find_one({"_id": target}, {"_id": 1}) is not None
-        return True  # any valid tag can be followed before its first post
+    # -- subscriptions ---------------------------------------------------------------------
 
     def _subscribe(self, kind: domain.Kind, actor, target: str, on: bool,
                    reason: str = "member", context: CommandContext | None = None) -> bool:
@@ -79,7 +72,7 @@ class FeedsService(Decisions, HealthEndpoints):
     def _command(self, kind: domain.Kind, actor, target: str, on: bool) -> dict[str, Any]:
         actor = require_member(actor)
         if on:  # leaving is always possible, even when the target is gone
-            domain.check_target(kind, actor["id"], target, self._target_exists(kind, target))
+            domain.check_target(kind, actor["id"], target, self.queries.target_exists(kind, target))
         self._subscribe(kind, actor, target, on)
         state = {"follow": "following", "watch": "watching", "tag": "following",
                  "category": "following", "mute": "muted"}[kind.name]
@@ -98,12 +91,7 @@ class FeedsService(Decisions, HealthEndpoints):
         """Before a CM merges an idea: how many members watch it and how many of them would
         start watching `into_id` (those already there stay as they are) (CMs)."""
         require_moderator(actor, "merge_ideas")
-        watchers = [doc["member"] for doc in self.views["subs"].find(
-            {"source": domain.source_of(domain.WATCH, ids.POST.require(post_id))}, {"member": 1})]
-        already = {doc["member"] for doc in self.views["subs"].find(
-            {"source": domain.source_of(domain.WATCH, ids.POST.require(into_id))}, {"member": 1})}
-        return {"watchers": len(watchers),
-                "watchers_moving": len([member for member in watchers if member not in already])}
+        return self.queries.merge_watchers(ids.POST.require(post_id), ids.POST.require(into_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def follow_tag(self, actor, tag, on=True):
@@ -121,29 +109,14 @@ class FeedsService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def subscriptions(self, actor):
         """What I follow, watch and mute."""
-        actor = require_member(actor)
-        out: dict[str, list[str]] = {name: [] for name in SUBSCRIPTION_LISTS.values()}
-        for doc in self.views["subs"].find({"member": actor["id"]}, {"source": 1}).limit(
-                timeline.MAX_SUBSCRIPTIONS):
-            kind, _, value = doc["source"].partition(":")
-            out[SUBSCRIPTION_LISTS[kind]].append(value)
-        out["muted"] = [doc["post_id"] for doc in self.views["mutes"].find({"member": actor["id"]})]
-        return {key: sorted(values) for key, values in out.items()}
+        return self.queries.of(require_member(actor)["id"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def export_member(self, actor):
         """What feeds holds about the member (GDPR export): every subscription with since when
         (no cap, unlike `subscriptions`), and the threads they muted. Who follows them is
         other members' data and stays out."""
-        actor = require_member(actor)
-        subscriptions = [{"list": SUBSCRIPTION_LISTS[kind], "target": value,
-                          "since": doc.get("since")}
-                         for doc in self.views["subs"].find({"member": actor["id"]})
-                         for kind, _, value in [doc["source"].partition(":")]]
-        return {"subscriptions": sorted(subscriptions,
-                                        key=lambda s: (s["list"], s["target"])),
-                "muted": sorted(doc["post_id"]
-                                for doc in self.views["mutes"].find({"member": actor["id"]}))}
+        return self.queries.export(require_member(actor)["id"])
 
     # -- journals ----------------------------------------------------------------------------
 
@@ -195,8 +168,8 @@ class FeedsService(Decisions, HealthEndpoints):
         elif event.type == "posts.reply_published":
             self._auto_watch(p["author_id"], p["post_id"], "replied", context)
         elif event.type == "posts.idea_merged":
-            for doc in self.views["subs"].find({"source": f"thread:{p['post_id']}"}, {"member": 1}):
-                self._auto_watch(doc["member"], p["into_id"], "merged", context)
+            for member_id in self.queries.watchers(p["post_id"]):
+                self._auto_watch(member_id, p["into_id"], "merged", context)
 
     def _auto_watch(self, member_id: str, post_id: str, reason: str,
                     context: CommandContext) -> None:
