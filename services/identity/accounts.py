@@ -21,11 +21,13 @@ not facts anyone replays. The log still records *that* something happened
 
 Personal data outside the log is sealed with the member's key (crypto-shredding, see
 services/shared/shredding.py): the e-mail address and client address of a login attempt on a
-known account, a session's client address. What is only looked up — an address in the throttling
-keys, the audit lines of an address at erasure, "has this account logged in from this client" —
-is a keyed hash (`LookupHash`, `email_hash`, `client_hash`), never the value. A failed login for
-an address that matches no account has no data subject whose key could seal it: only its keyed
-hash is kept (enough to count and to find it), never the address.
+known account, the client address of a session, of a second-factor challenge and of a staff
+member's read of personal data (`privileged_reads`, with the reader's key). What is only looked
+up — an address in the throttling keys, the audit lines of an address at erasure, "has this
+account logged in from this client" — is a keyed hash (`LookupHash`, `email_hash`,
+`client_hash`), never the value. A failed login for an address that matches no account has no
+data subject whose key could seal it: only its keyed hash is kept (enough to count and to find
+it), never the address.
 """
 from __future__ import annotations
 
@@ -147,6 +149,8 @@ class TokenIssuer:
 AUDIT_EMAIL = "identity.login_audit.email"  # where a sealed value belongs (its context)
 AUDIT_CLIENT = "identity.login_audit.client"
 SESSION_CLIENT = "identity.sessions.client"
+CHALLENGE_CLIENT = "identity.mfa_challenges.client"
+READER_CLIENT = "identity.privileged_reads.client"
 
 
 class Accounts:
@@ -331,7 +335,8 @@ class Accounts:
                       seconds: int) -> str:
         token, digest = mfa.new_challenge()
         self.db.mfa_challenges.insert_one({
-            "_id": digest, "user_id": user_id, "purpose": purpose, "client": client,
+            "_id": digest, "user_id": user_id, "purpose": purpose,
+            "client": self._sealed(user_id, client, CHALLENGE_CLIENT),
             "attempts": 0, "created_at": now, "expires_at": now + timedelta(seconds=seconds)})
         return token
 
@@ -407,7 +412,8 @@ class Accounts:
         address that matched nobody is nobody's data."""
         self.db.privileged_reads.insert_one({
             "at": now, "actor_id": actor["id"], "actor_roles": sorted(actor.get("roles") or []),
-            "action": action, "found_user_id": found_user_id, "client": client,
+            "action": action, "found_user_id": found_user_id,
+            "client": self._sealed(actor["id"], client, READER_CLIENT),  # the reader's address
             "correlation_id": correlation_id})
 
     def known_client(self, user_id: str | None, client: str | None) -> bool:

@@ -107,4 +107,7 @@ def test_admins_look_members_up_by_email_to_assign_advisors_and_each_lookup_is_a
     assert [r["found_user_id"] for r in reads[-3:]] == [customer.id, customer.id, None]
     assert all(r["action"] == "user_by_email" and r["correlation_id"] for r in reads[-3:])
     assert not any(customer.email in str(r) for r in reads)  # the address is not kept
+    # the reader's client address is sealed with the reader's key, never in clear
+    assert all(r["client"]["subject"] == admin.id and admin.address not in str(r)
+               for r in reads[-3:])
     assert identity_db["privileged_reads"].count_documents({"actor_id": member.id}) == 0
