@@ -31,7 +31,7 @@ from services.shared.projections import ReadModelsProvider
 from services.shared.slugs import category_slug
 from services.shared.validation import load_input
 
-from . import domain, presenters
+from . import domain, merging, presenters
 from .projections import VIEWS
 from .queries import PostsQueries
 from .schemas import (
@@ -331,39 +331,10 @@ class PostsService(Decisions, HealthEndpoints):
             self._decide(domain.vote_stream(post_id, idea.author_id),
                          lambda history: domain.author_vote(idea, history), None, context)
 
-    # -- merge: votes move ---------------------------------------------------------------------
-
     def _move_votes(self, source_id: str, context: CommandContext,
                     voters: list[str] | None = None) -> int:
-        """Move the votes of a merged idea to its target (each voter at most once there).
-
-        Idempotent and restartable: for each voter the target's vote is added first, then the
-        source's withdrawn, each decided on fresh state — a crash in between is finished by the
-        next run (the merge RPC, then the `posts.idea_merged` reaction, both run it)."""
-        source = self._post(source_id)
-        if not source.merged_into:
-            return 0
-        target = self._post(source.merged_into)
-        if voters is None:
-            voters = self.queries.voters(source_id)
-        moved = 0
-        for voter in voters:
-            source_stream = domain.vote_stream(source_id, voter)
-            target_stream = domain.vote_stream(target.id, voter)
-
-            def join(history, voter=voter, source_stream=source_stream):
-                source_vote = domain.fold_vote(self.store.load(source_stream))
-                return domain.move_vote(source, target, source_vote, domain.fold_vote(history),
-                                        voter)[1]
-
-            def leave(history, voter=voter, target_stream=target_stream):
-                target_vote = domain.fold_vote(self.store.load(target_stream))
-                return domain.move_vote(source, target, domain.fold_vote(history), target_vote,
-                                        voter)[0]
-
-            self._decide(target_stream, join, None, context)
-            moved += self._decide(source_stream, leave, None, context) is not None
-        return moved
+        return merging.move_votes(self.store, self.queries, self._post, self._decide, source_id,
+                                  context, voters)
 
     # -- events --------------------------------------------------------------------------------
 
