@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.shared import actors
+from services.shared import actors, i18n
 from services.shared.actors import (
     ADVISOR,
     STAFF_ROLES,
@@ -73,6 +73,18 @@ def _derived(*parts: str) -> str:
 def escalation_conversation_id(post_id: str) -> str:
     """One conversation per escalated post: escalating twice finds the same one."""
     return _derived("escalation", post_id)
+
+
+def escalation_words(language: str | None, title: str | None, message: str | None,
+                     subject_max: int) -> tuple[str, str]:
+    """(first message, subject) of a conversation staff open from a public post: the staff's
+    own message, else Agora's words; both in the member's language (written once, into the
+    dialogue), the subject cut to `subject_max`."""
+    body = message or (i18n.text(language, "conversation.escalated", title=title) if title
+                       else i18n.text(language, "conversation.escalated_untitled"))
+    subject = i18n.text(language, "conversation.escalated_subject",
+                        title=title or i18n.text(language, "conversation.your_post"))
+    return body, subject[:subject_max]
 
 
 def social_case_id(member_id: str | None, channel: str, handle: str) -> str:

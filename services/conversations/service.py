@@ -157,19 +157,12 @@ class ConversationsService(Decisions, HealthEndpoints):
         post["advisor_id"] = author.get("advisor_id")
         conversation_id = domain.escalation_conversation_id(post_id)
         message_id = domain.new_message_id()
-        # Agora's words in the member's language (they are written once, into the dialogue)
-        language = author.get("language")
-        title = post.get("title")
-        body = data.get("message") or (
-            i18n.text(language, "conversation.escalated", title=title) if title
-            else i18n.text(language, "conversation.escalated_untitled"))
-        subject = i18n.text(language, "conversation.escalated_subject",
-                            title=title or i18n.text(language, "conversation.your_post"))
+        body, subject = domain.escalation_words(author.get("language"), post.get("title"),
+                                                data.get("message"), SUBJECT_MAX)
         with self.queries.denials_recorded(actor, conversation_id):
             self._execute(conversation_id, lambda s: domain.escalate(
                 actor, s, conversation_id, post, message_id), actor,
-                [self._text(message_id, conversation_id, actor["id"], body,
-                            subject=subject[:SUBJECT_MAX])])
+                [self._text(message_id, conversation_id, actor["id"], body, subject=subject)])
         return self.queries.conversation(actor, conversation_id)
 
     # -- advisors: their customers -------------------------------------------------------------

@@ -214,3 +214,14 @@ def test_only_a_service_credential_feeds_the_intake():
             domain.require_service(actor)
     with pytest.raises(Unauthenticated):
         domain.require_user(SERVICE)
+
+
+def test_an_escalation_opens_with_staff_words_or_agoras_in_the_members_language():
+    assert domain.escalation_words("en", "Card blocked", None, 200) == (
+        "We are following up on your post “Card blocked” privately here.",
+        "About: Card blocked")
+    assert domain.escalation_words(None, None, None, 200) == (
+        "Nous poursuivons ici, en privé, l'échange sur votre publication.",
+        "Au sujet de « votre publication »")
+    body, subject = domain.escalation_words("en", "x" * 300, "Hello, let us talk here.", 120)
+    assert body == "Hello, let us talk here." and subject == ("About: " + "x" * 300)[:120]
