@@ -18,10 +18,9 @@ escalating is no way into somebody else's private dialogue.
 """
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,11 +94,11 @@ def social_case_id(member_id: str | None, channel: str, handle: str) -> str:
     return _derived("social", "handle", channel, handle.lower())
 
 
-def email_hash(email: str) -> str:
-    """How a member's e-mail is kept for matching mentions: SHA-256 of the address normalised
-    as identity does (NFKC, trimmed, lower-cased)."""
-    normalized = unicodedata.normalize("NFKC", email or "").strip().lower()
-    return hashlib.sha256(normalized.encode()).hexdigest()
+def email_hash(email: str, lookup: Callable[[str], str]) -> str:
+    """How a member's e-mail is kept for matching mentions: the keyed hash (`lookup`, a
+    `LookupHash`: never a bare SHA-256, which a list of addresses would reverse) of the address
+    normalised as identity does (NFKC, trimmed, lower-cased)."""
+    return lookup(unicodedata.normalize("NFKC", email or "").strip().lower())
 
 
 def social_message_id(channel: str, external_id: str) -> str:

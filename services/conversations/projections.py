@@ -7,7 +7,7 @@ Collections (rebuildable by `agora replay conversations`):
   ``closed`` once its member erased their account;
 - ``message_index``: one document per message — conversation, author, time (no body);
 - ``members``: user id -> assigned advisor, roles and language (identity's public events), the
-  SHA-256 of the normalised e-mail (identity's private ``contact_changed``) to match social
+  keyed hash of the normalised e-mail (identity's private ``contact_changed``) to match social
   mentions by e-mail without keeping addresses in a read model;
 - ``posts``: post id -> author and state (posts' public events), for escalations.
 - ``activity``: every published post and reply (public events; ids, kind, the post's title,
@@ -26,6 +26,7 @@ from pymongo import ASCENDING, DESCENDING
 from services.shared.envelope import Envelope
 from services.shared.members import USER_ERASED, track_member_summaries
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
+from services.shared.shredding import LookupHash, SubjectKeys
 
 from . import domain
 
@@ -171,8 +172,16 @@ def _member_erased(rm: ReadModels, event: Envelope) -> None:
 @VIEWS.on("identity.contact_changed")
 def _contact_changed(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    rm["members"].update_one({"_id": p["user_id"]},
-                             {"$set": {"email_hash": domain.email_hash(p["email"])}}, upsert=True)
+    if not p.get("email"):  # shredded (the member was erased): nothing to match any more
+        rm["members"].update_one({"_id": p["user_id"]}, {"$unset": {"email_hash": ""}})
+        return
+    rm["members"].update_one({"_id": p["user_id"]}, {"$set": {
+        "email_hash": domain.email_hash(p["email"], email_lookup(rm.db))}}, upsert=True)
+
+
+def email_lookup(db) -> LookupHash:
+    """The keyed hash of members' addresses (its secret in the key store, beside the keys)."""
+    return SubjectKeys.beside(db, "conversations").lookup_hash("conversations.member_email")
 
 
 # -- posts ----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from services.shared.projections import ReadModels
 from services.shared.security_log import security_event
 
 from . import domain, presenters
+from .projections import email_lookup
 from .texts import Texts
 
 
@@ -140,7 +141,8 @@ class ConversationQueries:
         return post
 
     def member_by_email(self, email: str) -> dict[str, Any] | None:
-        return self.views["members"].find_one({"email_hash": domain.email_hash(email)})
+        return self.views["members"].find_one(
+            {"email_hash": domain.email_hash(email, email_lookup(self.db))})
 
     def conversation_ids_of(self, member_id: str) -> list[str]:
         return [doc["_id"] for doc in self.views["conversations"].find(

@@ -36,6 +36,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -60,6 +61,7 @@ from .envelope import Envelope, utc_now
 SEALED_V1 = "v1"
 KEYS_SERVICE = "keys"  # the key store's database: `<prefix>_keys`
 SUBJECT_KEYS = "subject_keys"
+LOOKUP_SECRETS = "lookup_secrets"  # beside the keys: the secrets of services' `LookupHash`es
 KEY_BYTES = 32  # AES-256
 # GCM's standard nonce, random per value: NIST allows 2^32 random nonces per key, far beyond
 # what one member's key ever seals
@@ -116,6 +118,7 @@ class SubjectKeys:
     the same key database, so the many short-lived stores of a process agree)."""
 
     _caches: ClassVar[dict[str, dict[str, _Key]]] = {}
+    _lookups: ClassVar[dict[str, LookupHash]] = {}
     _caches_lock = threading.Lock()
 
     def __init__(self, collection: Collection, cache_seconds: float | None = None,
@@ -163,6 +166,24 @@ class SubjectKeys:
     def forget(self, subject: str) -> None:
         """Drop this process's cached key (an erasure seen on the bus)."""
         self._cache.pop(subject, None)
+
+    def lookup_hash(self, purpose: str) -> LookupHash:
+        """A `LookupHash` whose secret lives in the key store (collection `lookup_secrets`,
+        created on first use, the same for every process): for a service that has no secret
+        of its own to derive one from. Kept with the keys, so a backup of a read model holds
+        hashes that say nothing without the key store's (short-lived) backups."""
+        secrets = self.collection.database[LOOKUP_SECRETS]
+        name = f"{secrets.database.name}.{purpose}"
+        if name in self._lookups:  # a secret never changes: cached for the process's life
+            return self._lookups[name]
+        document = secrets.find_one({"_id": purpose})
+        if document is None:
+            with contextlib.suppress(DuplicateKeyError):  # made concurrently: use what won
+                secrets.insert_one({"_id": purpose, "secret": Binary(os.urandom(KEY_BYTES)),
+                                    "created_at": utc_now()})
+            document = secrets.find_one({"_id": purpose}) or {}
+        lookup = self._lookups[name] = LookupHash(bytes(document["secret"]), purpose)
+        return lookup
 
     # -- values ------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Private dialogue: access rules and decisions, without any infrastructure."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from services.conversations import domain
@@ -14,6 +16,7 @@ from services.conversations.schemas import (
 from services.shared.envelope import CommandContext
 from services.shared.errors import Forbidden, NotFound, Unauthenticated, Unprocessable
 from services.shared.payloads import REGISTRY
+from services.shared.shredding import LookupHash
 
 from .streams import stored
 
@@ -194,9 +197,16 @@ def test_social_mentions_reuse_one_case_per_member_across_channels():
     assert domain.intake_mention(state, cid, "m1", "a1", "twitter", "@a", "s1") == []
 
 
-def test_emails_are_matched_by_hash_of_the_normalised_address():
-    assert domain.email_hash(" Marie@Example.ORG ") == domain.email_hash("marie@example.org")
-    assert "marie" not in domain.email_hash("marie@example.org")
+def test_emails_are_matched_by_keyed_hash_of_the_normalised_address():
+    lookup = LookupHash(b"secret", "conversations.member_email")
+    assert domain.email_hash(" Marie@Example.ORG ", lookup) == domain.email_hash(
+        "marie@example.org", lookup)
+    assert "marie" not in domain.email_hash("marie@example.org", lookup)
+    # not a bare SHA-256 of the address: without the secret, a list of addresses reverses nothing
+    assert domain.email_hash("marie@example.org", lookup) != hashlib.sha256(
+        b"marie@example.org").hexdigest()
+    assert domain.email_hash("marie@example.org", lookup) != domain.email_hash(
+        "marie@example.org", LookupHash(b"other", "conversations.member_email"))
 
 
 def test_unmatched_mentions_open_a_case_in_the_staff_queue():
