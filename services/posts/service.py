@@ -31,7 +31,7 @@ from services.shared.projections import ReadModelsProvider
 from services.shared.slugs import category_slug
 from services.shared.validation import load_input
 
-from . import domain, merging, presenters
+from . import domain, merging, presenters, verdicts
 from .projections import VIEWS
 from .queries import PostsQueries
 from .schemas import (
@@ -53,9 +53,6 @@ from .schemas import (
 )
 
 log = logging.getLogger(__name__)
-
-VERDICTS = {"moderation.item_held": "held", "moderation.item_approved": "approved",
-            "moderation.item_rejected": "rejected", "moderation.item_redacted": "redacted"}
 
 
 class PostsService(Decisions, HealthEndpoints):
@@ -398,29 +395,7 @@ class PostsService(Decisions, HealthEndpoints):
     def on_moderation_event(self, event: Envelope):
         """Verdicts: publish, reject, redact, hide or restore the contribution they concern."""
         self.views.record_and_apply(event)
-        verdict = VERDICTS.get(event.type)
-        if verdict is None:
-            return
-        p = event.payload
-        content = None
-        if p["review"] == "content" and verdict in ("approved", "redacted"):
-            submitted = self.store.load(domain.content_stream(p["target_id"], p["revision"]))
-            if not submitted:
-                log.warning("verdict on %s r%s without its content; ignored", p["target_id"],
-                            p["revision"])
-                return
-            content = submitted[0].payload
-
-        def decide(history):
-            state = self._folded(history, p["target_type"])
-            return domain.on_review(state, verdict, p["review"], p["revision"], content=content,
-                                    title=p.get("title"), body=p.get("body"),
-                                    reason_code=p.get("reason_code"))
-
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
-        # a conflict beyond the retries raises: the reliable handler tries again later
-        commit = self.store.execute(p["target_id"], decide, context, retries=10)
-        self.views.apply_commit(commit)
-        if commit is not None and any(e.type == "posts.post_published"
-                                      and e.payload.get("kind") == "idea" for e in commit.events):
-            self._cast_authors_vote(p["target_id"], context)  # a published idea: at once
+        commit = verdicts.apply(self.store, self.views, event, context, self._folded)
+        if verdicts.publishes_an_idea(commit):
+            self._cast_authors_vote(event.payload["target_id"], context)  # at once
