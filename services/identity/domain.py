@@ -432,6 +432,13 @@ def registration_received(email_key: str) -> dict[str, Any]:
 
 MFA_ENABLED = "identity.mfa_enabled"
 MFA_DISABLED = "identity.mfa_disabled"
+SECOND_FACTOR_RESET = "identity.second_factor_reset"
+
+
+def second_factor_reset(user_id: str) -> list[NewEvent]:
+    """An admin reset a staff member's second factor (public, the id only: the staff audit
+    trail records it beside roles and badges; `mfa_disabled` stays on the private exchange)."""
+    return [NewEvent(SECOND_FACTOR_RESET, {"user_id": user_id})]
 
 
 def mfa_enabled(user_id: str) -> list[NewEvent]:

@@ -135,6 +135,13 @@ class MfaDisabledV1(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(["self", "admin_reset"]))
 
 
+@REGISTRY.register(domain.SECOND_FACTOR_RESET, version=1)
+class SecondFactorResetV1(Schema):
+    """An admin (the event's actor) reset this account's second factor after a lost device:
+    the id only, for the staff audit trail."""
+    user_id = fields.String(required=True)
+
+
 # -- RPC arguments ------------------------------------------------------------------------------
 
 class RegisterArgs(Schema):

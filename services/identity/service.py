@@ -168,6 +168,10 @@ class IdentityService(Decisions, HealthEndpoints):
         if actor["id"] == user_id:
             raise Unprocessable("ask another admin to reset your own second factor")
         self.sessions.reset_second_factor(actor["id"], user_id)
+        # For the staff audit trail, on the user's public stream: the account stream also holds
+        # private events, which consumers of identity.events never see (their per-stream order
+        # would wait for them forever).
+        self._decide_user(user_id, actor["id"], lambda state: domain.second_factor_reset(user_id))
         return {"user_id": user_id, "second_factor": "reset"}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -347,6 +347,7 @@ IDENTITY_PRIVILEGED = {
     "identity.user_verified": "grant_badge",
     "identity.user_verification_withdrawn": "withdraw_badge",
     "identity.advisor_assigned": "assign_advisor",
+    "identity.second_factor_reset": "reset_second_factor",
 }
 
 

@@ -152,5 +152,10 @@ def test_an_admin_resets_a_lost_device_and_the_staff_member_enrols_again(platfor
     assert any(e["type"] == "identity.mfa_disabled" and e["payload"]["reason"] == "admin_reset"
                and e["actor"] == admin.id for commit in commits for e in commit["events"])
     assert secret not in str(list(events.find({})))
+    # ...and in the staff audit trail, beside roles and badges (the id only, on identity.events)
+    entries = wait_for(lambda: ok(api.get("/api/v1/moderation/audit", user=admin, params={
+        "target_id": cm.id, "action": "reset_second_factor"}))["items"], timeout=20,
+        message="the reset in the staff audit trail")
+    assert entries[0]["actor_id"] == admin.id and entries[0]["target_type"] == "user"
     stored = mongo_client[f"{platform.db_prefix}_identity"].mfa.find_one({"_id": admin.id})
     assert stored and admin.device.secret not in str(stored)  # encrypted at rest

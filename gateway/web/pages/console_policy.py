@@ -37,7 +37,7 @@ AUDIT_ACTIONS = (
     "approve", "reject", "redact", "delete_post", "delete_reply", "edit_post", "edit_reply",
     "feature", "unfeature", "lock", "unlock", "change_idea_status", "merge_idea",
     "accept_answer", "note_member", "change_policy", "change_sla_targets", "grant_role",
-    "revoke_role", "grant_badge", "withdraw_badge", "assign_advisor")
+    "revoke_role", "grant_badge", "withdraw_badge", "assign_advisor", "reset_second_factor")
 AUDIT_TARGETS = ("post", "reply", "user", "member", "policy")
 
 
