@@ -232,3 +232,20 @@ def test_replay_rebuilds_the_users_read_model(identity, db):
     figures = replay(EventStore(db, "identity"), PROJECTION)
     assert figures["events"] == 7  # 2 registrations x 2, a role, an advisor, a profile
     assert sorted(db.users.find({}), key=lambda u: u["_id"]) == before
+
+
+def test_erasure_drops_the_failure_counts_and_hashes_of_the_address(identity, db):
+    profile = _register(identity, "gone@example.org")
+    with pytest.raises(RemoteError):
+        identity.login("gone@example.org", "not the password!", "198.51.100.31")
+    address = db.login_audit.find_one({"user_id": profile["id"],
+                                       "outcome": "bad_credentials"})["email_hash"]
+    counted = {"key": {"$regex": f"{address}$"}}  # pair:<client>|<address>, account:<address>
+    assert db.login_failures.count_documents(counted) >= 1
+    identity.erase_me({"id": profile["id"], "roles": ["member"]}, {"password": PASSWORD},
+                      "198.51.100.31")
+    assert db.login_failures.count_documents(counted) == 0
+    assert db.login_audit.count_documents({"email_hash": address}) == 0
+    lines = list(db.login_audit.find({"user_id": profile["id"]}))
+    assert lines and all(line["email"] is None and line["client"] is None
+                         and "client_hash" not in line for line in lines)
