@@ -149,13 +149,13 @@ class Platform:
 
 def _agora_command() -> list[str]:
     agora = Path(sys.executable).with_name("agora")
-    return [str(agora)] if agora.exists() else [sys.executable, "-m", "services.shared.cli"]
+    return [str(agora)] if agora.exists() else [sys.executable, "-m", "services.ops.cli"]
 
 
 def admin_with_categories(platform: Platform, slugs: tuple[str, ...]) -> str:
     """Create an admin (`agora create-admin`), log in (enrolling the second factor) and create
     the categories posts name; the admin's access token."""
-    from services.shared.gateway_client import GatewayClient
+    from services.devtools.gateway_client import GatewayClient
 
     email = f"admin-{uuid.uuid4().hex[:6]}@bench.test"
     platform.agora("create-admin", "--email", email, "--name", "Opérateur Principal",

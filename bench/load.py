@@ -47,7 +47,7 @@ from pathlib import Path
 import requests
 from requests.adapters import HTTPAdapter
 
-from services.notifications.mailsink import MailSink
+from services.devtools.mailsink import MailSink
 
 from .gateway import Platform, admin_with_categories, signed_in_members
 from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile, rate_to_report

@@ -30,7 +30,7 @@ from pathlib import Path
 import requests
 from pymongo import MongoClient
 
-from services.notifications.mailsink import MailSink
+from services.devtools.mailsink import MailSink
 
 from .gateway import Platform, admin_with_categories, signed_in_members
 from .wirecount import AmqpProxy, MongoProxy, database_round_trips

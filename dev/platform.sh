@@ -52,7 +52,7 @@ mailsink_pid() {
     local file=$RUN/mailsink.pid pid
     [[ -f $file ]] || return 0
     pid=$(cat "$file")
-    if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "services.notifications.mailsink"; then
+    if [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "services.devtools.mailsink"; then
         echo "$pid"
     fi
 }
@@ -61,7 +61,7 @@ mailsink_pid() {
 start_mailsink() {
     [[ -z ${SMTP_HOST:-} ]] || return 0
     if [[ -z $(mailsink_pid) ]]; then
-        setsid "$PY" -m services.notifications.mailsink --host "$HOST" --port "$MAIL_PORT" \
+        setsid "$PY" -m services.devtools.mailsink --host "$HOST" --port "$MAIL_PORT" \
             --dir "$STATE/mail" >>"$LOGS/mailsink.log" 2>&1 </dev/null &
         echo "$!" >"$RUN/mailsink.pid"
         log "mail sink started on $HOST:$MAIL_PORT: e-mails land in .state/mail/"
@@ -202,7 +202,7 @@ cmd_up() {
     printf '  admin@demo.agora  cm1@demo.agora  cm2@demo.agora  advisor1@demo.agora  advisor2@demo.agora\n'
     printf '  member1@demo.agora .. member5@demo.agora  (member1, member2: customers of advisor1)\n'
     local totp_secret
-    totp_secret=$("$PY" -c 'from services.shared.demo_seed import DEMO_TOTP_SECRET as s; print(s)')
+    totp_secret=$("$PY" -c 'from services.devtools.demo_seed import DEMO_TOTP_SECRET as s; print(s)')
     printf 'Staff second factor (TOTP, local demo data only): secret %s\n' "$totp_secret"
     printf '  add it to an authenticator app, or: %s -c "import pyotp; print(pyotp.TOTP(\x27%s\x27).now())"\n' \
         "$PY" "$totp_secret"

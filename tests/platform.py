@@ -37,10 +37,10 @@ import pytest
 import requests
 from nameko.testing.utils import find_free_port
 
+from services.devtools.gateway_client import GatewayClient, TotpDevice
+from services.devtools.mailsink import MailSink
 from services.identity.keys import generate_keypair
-from services.notifications.mailsink import MailSink
 from services.shared.config import available_processes
-from services.shared.gateway_client import GatewayClient, TotpDevice
 
 from .conftest import (
     AMQP_URI,
@@ -394,7 +394,7 @@ class Platform:
 
 def _agora_command() -> list[str]:
     script = Path(sys.executable).with_name("agora")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "services.shared.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "services.ops.cli"]
 
 
 def _quote(value: str) -> str:

@@ -18,9 +18,9 @@ from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, utc_now
 from services.shared.errors import EXPECTED_ERRORS, NotFound
+from services.shared.event_store_provider import EventStoreProvider
 from services.shared.mongo import MongoDatabase
 from services.shared.observability import HealthEndpoints
-from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 

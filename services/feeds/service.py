@@ -22,8 +22,8 @@ from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope
 from services.shared.errors import EXPECTED_ERRORS
+from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
-from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 

@@ -27,8 +27,8 @@ from services.shared.errors import (
     Unauthenticated,
     Unprocessable,
 )
+from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
-from services.shared.outbox import EventStoreProvider
 from services.shared.periods import PeriodArgs
 from services.shared.projections import ReadModelsProvider
 

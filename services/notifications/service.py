@@ -18,8 +18,8 @@ from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import EXPECTED_ERRORS, InvalidInput
+from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
-from services.shared.outbox import EventStoreProvider
 from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 

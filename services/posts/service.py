@@ -24,8 +24,8 @@ from services.shared.errors import (
     NotFound,
 )
 from services.shared.event_store import len_version
+from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
-from services.shared.outbox import EventStoreProvider
 from services.shared.periods import PeriodArgs
 from services.shared.projections import ReadModelsProvider
 from services.shared.slugs import category_slug

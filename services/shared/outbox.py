@@ -31,14 +31,11 @@ from typing import Any
 import eventlet
 import kombu
 from amqp.basic_message import Message
-from nameko.extensions import DependencyProvider
-from nameko.rpc import Rpc
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from . import commands, metrics
+from . import metrics
 from .envelope import utc_now
-from .event_store import Commit, EventStore
-from .mongo import database_name, mongo_uri, release_client, shared_client
+from .event_store import EventStore
 from .payloads import REGISTRY, PayloadRegistry
 
 log = logging.getLogger(__name__)
@@ -284,101 +281,3 @@ class OutboxRelay:
         private = self.registry.is_private(event["type"])
         exchange = private_exchange(self.service) if private else public_exchange(self.service)
         return exchange, event["type"], to_message(event, private)
-
-
-class EventStoreProvider(DependencyProvider):
-    """Injects the service's `EventStore` and runs its outbox relay in the background.
-
-    Appends wake the relay at once (in-process), so publication latency is one batch round trip;
-    the periodic pass picks up what another (crashed) process left pending.
-    """
-
-    def __init__(self, idle_interval: float | None = None, **kwargs):
-        self.idle_interval = idle_interval
-        super().__init__(**kwargs)
-
-    def setup(self) -> None:
-        config = self.container.config
-        settings = config.get("AGORA", {}) or {}
-        self.uri = mongo_uri(config)
-        self.client = shared_client(self.uri)
-        db = self.client[database_name(config, self.container.service_name)]
-        self._wake = eventlet.event.Event()
-        self.store = EventStore(db, self.container.service_name, on_commit=self._on_commit)
-        self.store.ensure_indexes()
-        self.relay = OutboxRelay(
-            self.store, config["AMQP_URI"],
-            batch_size=int(settings.get("relay_batch_size", 500)),
-            lease_seconds=float(settings.get("relay_lease_seconds", 15)),
-        )
-        self.interval = self.idle_interval or float(settings.get("relay_interval_seconds", 1.0))
-        self._running = False
-
-    def start(self) -> None:
-        self._running = True
-        self._thread = self.container.spawn_managed_thread(self._run)
-
-    def stop(self) -> None:
-        self._running = False
-        self._nudge()
-        thread = getattr(self, "_thread", None)
-        if thread is not None:
-            thread.wait()
-        self.relay.release_lease()
-        self.relay.close()
-        release_client(self.uri)
-
-    def kill(self) -> None:
-        self._running = False
-        self.relay.close()
-        release_client(self.uri)
-
-    def get_dependency(self, worker_ctx) -> EventStore:
-        return self.store
-
-    def worker_setup(self, worker_ctx) -> None:
-        """An RPC's worker runs a command: its idempotency key and deadline reach the store."""
-        if isinstance(worker_ctx.entrypoint, Rpc):
-            worker_ctx._agora_command = commands.enter(
-                worker_ctx.data, self.container.service_name, worker_ctx.entrypoint.method_name)
-
-    def worker_teardown(self, worker_ctx) -> None:
-        commands.leave(getattr(worker_ctx, "_agora_command", None))
-
-    def _on_commit(self, commit: Commit) -> None:
-        self._nudge()
-
-    def _nudge(self) -> None:
-        if not self._wake.ready():
-            self._wake.send(True)
-
-    def _run(self) -> None:
-        failures = 0
-        while self._running:
-            self._wake = eventlet.event.Event()  # before the pass: a commit during it re-wakes us
-            try:
-                published = self.relay.relay_once()
-                if failures:
-                    log.info("outbox relay resumed after %d failed pass(es)", failures,
-                             extra={"service": self.store.service})
-                failures = 0
-            except Exception as error:
-                # Whatever a pass raises (a database or broker outage, a driver error we did not
-                # foresee), the loop must live on: a dead relay leaves every later commit pending
-                # until the process restarts. GreenletExit (stop/kill) is not an Exception.
-                failures += 1
-                published = 0
-                self.relay.reset()
-                metrics.OUTBOX_RELAY_FAILURES.labels(self.store.service).inc()
-                log.warning("outbox relay pass failed (%s: %s); retrying in %.1f s",
-                            type(error).__name__, error, self._backoff(failures),
-                            extra={"service": self.store.service, "failures": failures})
-            if published:
-                continue  # more may be pending: go again without waiting
-            with eventlet.Timeout(self._backoff(failures), False):
-                self._wake.wait()
-
-    def _backoff(self, failures: int) -> float:
-        """The idle interval, doubled per consecutive failure, bounded (an outage's end is
-        noticed within RELAY_MAX_BACKOFF_SECONDS)."""
-        return min(self.interval * (2 ** min(failures, 6)), RELAY_MAX_BACKOFF_SECONDS)

@@ -34,7 +34,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from services.shared.demo_seed import DEMO_PASSWORD
+from services.devtools.demo_seed import DEMO_PASSWORD
 
 from ..conftest import ROOT
 from ..platform import own_platform

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from services.shared.demo_seed import DEMO_TOTP_SECRET
-from services.shared.gateway_client import TotpDevice
+from services.devtools.demo_seed import DEMO_TOTP_SECRET
+from services.devtools.gateway_client import TotpDevice
 
 from .conftest import Site
 

@@ -10,7 +10,7 @@ import pyotp
 import requests
 from selenium.webdriver.common.keys import Keys
 
-from services.shared.gateway_client import TotpDevice
+from services.devtools.gateway_client import TotpDevice
 
 from ..e2e.steps import IBAN, IBAN_DIGITS, queued, staff, submit, visible
 from .conftest import Site

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from services.shared.demo_seed import DemoApi
+from services.devtools.demo_seed import DemoApi
 
 from .console_steps import sign_in_staff
 

@@ -7,7 +7,7 @@ import json
 
 from selenium.webdriver.support.ui import Select
 
-from services.shared.demo_seed import DEMO_DOMAIN
+from services.devtools.demo_seed import DEMO_DOMAIN
 
 
 def _no_reload_marker(site) -> None:

@@ -8,7 +8,7 @@ import time
 
 import pyotp
 
-from services.shared.gateway_client import TotpDevice
+from services.devtools.gateway_client import TotpDevice
 
 
 def wrong_code(secret: str) -> str:

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
+from services.devtools import demo_seed
 from services.identity.admin import enrol_demo_second_factor
 from services.posts import demo
-from services.shared import demo_seed
 
 from ..platform import (  # noqa: F401
     CORS_ORIGIN,

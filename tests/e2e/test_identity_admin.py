@@ -1,6 +1,6 @@
 """Roles, badges, advisors and verification: who may do what, through the gateway."""
-from services.shared import demo_seed
-from services.shared.gateway_client import TotpDevice
+from services.devtools import demo_seed
+from services.devtools.gateway_client import TotpDevice
 
 from .conftest import PASSWORD
 

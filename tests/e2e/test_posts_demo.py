@@ -5,7 +5,7 @@ from services.posts import demo
 
 from ..conftest import wait_for
 
-demo_seed = pytest.importorskip("services.shared.demo_seed")
+demo_seed = pytest.importorskip("services.devtools.demo_seed")
 
 
 def test_demo_content_has_questions_ideas_with_votes_and_statuses_and_a_held_item(demo_api):

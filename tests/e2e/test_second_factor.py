@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from services.shared.gateway_client import TotpDevice
+from services.devtools.gateway_client import TotpDevice
 
 from ..conftest import wait_for
 from .conftest import PASSWORD, User

@@ -91,7 +91,7 @@ def test_dockerignore_keeps_the_context_to_what_the_build_copies():
     for needed in [
         "pyproject.toml",
         "constraints.txt",
-        "services/shared/cli.py",
+        "services/ops/cli.py",
         "gateway/service.py",
     ]:
         assert not ignored(needed, patterns), needed

@@ -6,7 +6,7 @@ import sys
 
 
 def agora(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "services.shared.cli", *args],
+    return subprocess.run([sys.executable, "-m", "services.ops.cli", *args],
                           capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -4,8 +4,8 @@ import doctest
 
 import pytest
 
-from services.shared import erasure_status
-from services.shared.erasure_status import count_personal_values, identity_streams
+from services.ops import erasure_status
+from services.ops.erasure_status import count_personal_values, identity_streams
 
 pytestmark = pytest.mark.unit
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 
+from services.devtools.gateway_client import TotpDevice
 from services.identity import mfa
-from services.shared.gateway_client import TotpDevice
 
 pytestmark = pytest.mark.unit
 

@@ -15,9 +15,9 @@ from nameko.web.handlers import http
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import EXPECTED_ERRORS
+from services.shared.event_store_provider import EventStoreProvider
 from services.shared.mongo import MongoDatabase
 from services.shared.observability import HealthEndpoints
-from services.shared.outbox import EventStoreProvider
 from services.shared.payloads import REGISTRY
 from services.shared.projections import (
     Projection,

@@ -21,7 +21,7 @@ def _start(config_path, log_path, env_extra=None):
     env.update({"LOG_LEVEL": "INFO", **(env_extra or {})})
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "services.shared.cli", "run",
+            [sys.executable, "-m", "services.ops.cli", "run",
              "tests.integration.kit.sample:LedgerService", "--config", str(config_path)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             preexec_fn=dies_with_the_test_run)

@@ -1,7 +1,7 @@
 """Notifications with identity, posts, moderation and feeds, and a real local SMTP server."""
 import pytest
 
-from services.notifications.mailsink import MailSink
+from services.devtools.mailsink import MailSink
 from services.notifications.service import NotificationsService
 
 from ..feeds.fixtures import Rpc, stack, stack_config, start  # noqa: F401 - fixtures

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from services.notifications.delivery import Deliveries, DeliverySettings, PermanentFailure
-from services.shared import cli
+from services.ops import cli
 
 from ...conftest import wait_for
 from ..feeds.fixtures import follow, post, published, register

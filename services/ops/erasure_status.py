@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .shredding import ERASURE_EVENT, PERSONAL_FIELDS, SUBJECT_KEYS, is_sealed
+from services.shared.shredding import ERASURE_EVENT, PERSONAL_FIELDS, SUBJECT_KEYS, is_sealed
 
 IDENTITY = "identity"
 

@@ -1,6 +1,6 @@
 """A local SMTP server that keeps every message it receives as a file (tests, local use).
 
-    python -m services.notifications.mailsink --port 2525 --dir .state/mail
+    python -m services.devtools.mailsink --port 2525 --dir .state/mail
 
 It is a real SMTP server (aiosmtpd), run in its own process: aiosmtpd is asyncio-based and
 does not belong in an eventlet-patched process. Each message is written atomically as
@@ -43,7 +43,7 @@ class MailSink:
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / "sink.log", "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.notifications.mailsink", "--host", self.host,
+                [sys.executable, "-m", "services.devtools.mailsink", "--host", self.host,
                  "--port", str(self.port), "--dir", str(self.directory),
                  "--refused-prefix", self.refused_prefix],
                 cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL, stderr=log,

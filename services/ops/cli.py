@@ -39,7 +39,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 def _say(key: str, **params) -> str:
     """A message of `agora` in the operator's language (AGORA_LANGUAGE, else the locale)."""
-    from . import i18n
+    from services.shared import i18n
 
     return i18n.text(i18n.cli_language(), key, **params)
 
@@ -123,8 +123,8 @@ def _run(args) -> int:
     eventlet.monkey_patch()  # first: nameko, kombu and pymongo must get green sockets
     from nameko.cli.run import run
 
-    from .config import PROCESSES, import_service, load_config, load_config_file
-    from .observability import configure_logging
+    from services.shared.config import PROCESSES, import_service, load_config, load_config_file
+    from services.shared.observability import configure_logging
 
     if args.process in PROCESSES:
         service_cls = import_service(args.process)
@@ -139,15 +139,15 @@ def _run(args) -> int:
 
 
 def _database(service: str):
-    from .config import load_config
-    from .mongo import database_name, mongo_uri, shared_client
+    from services.shared.config import load_config
+    from services.shared.mongo import database_name, mongo_uri, shared_client
 
     config = load_config(service)
     return config, shared_client(mongo_uri(config))[database_name(config, service)]
 
 
 def _service_store(service: str):
-    from .event_store import EventStore
+    from services.shared.event_store import EventStore
 
     config, db = _database(service)
     return config, EventStore(db, service)
@@ -158,8 +158,8 @@ def _projection(service: str):
 
 
 def _migrate(args) -> int:
-    from .config import available_processes
-    from .projections import ReadModels
+    from services.shared.config import available_processes
+    from services.shared.projections import ReadModels
 
     services = args.services or available_processes()
     for service in services:
@@ -182,7 +182,7 @@ def _migrate(args) -> int:
 
 
 def _replay(args) -> int:
-    from .projections import replay
+    from services.shared.projections import replay
 
     _, store = _service_store(args.service)
     module = _projection(args.service)
@@ -193,7 +193,7 @@ def _replay(args) -> int:
 
 
 def _relay(args) -> int:
-    from .outbox import OutboxRelay
+    from services.shared.outbox import OutboxRelay
 
     config, store = _service_store(args.service)
     relay = OutboxRelay(store, config["AMQP_URI"])
@@ -206,8 +206,8 @@ def _relay(args) -> int:
 
 
 def _dead_letters(args) -> int:
-    from . import dead_letters
-    from .config import available_processes, load_config
+    from services.shared import dead_letters
+    from services.shared.config import available_processes, load_config
 
     known = available_processes()
     if args.service not in known:
@@ -233,8 +233,8 @@ def _dead_letters(args) -> int:
 def _outbox_dead_letters(args) -> int:
     """Dead letters of a delivery outbox (MongoDB documents in state ``dead``), which the
     service's ``delivery.Deliveries.outboxes()`` names."""
-    from .config import load_config
-    from .mongo import database_name, mongo_uri, shared_client
+    from services.shared.config import load_config
+    from services.shared.mongo import database_name, mongo_uri, shared_client
 
     config = load_config(args.service)
     try:
@@ -267,9 +267,8 @@ def _send_digests(args) -> int:
     every waiting digest whatever the members' hours). The mails go to the outbox: the running
     service sends them within a second (--send: this process sends them, e.g. if it is down)."""
     from services.notifications.delivery import Deliveries, DeliverySettings
-
-    from .config import load_config
-    from .mongo import database_name, mongo_uri, shared_client
+    from services.shared.config import load_config
+    from services.shared.mongo import database_name, mongo_uri, shared_client
 
     config = load_config("notifications")
     db = shared_client(mongo_uri(config))[database_name(config, "notifications")]
@@ -289,9 +288,9 @@ def _send_digests(args) -> int:
 
 def _erasure_status(args) -> int:
     """The DPO's proof, from the databases: exit status 0 only when the member is erased."""
-    from .config import available_processes
-    from .erasure_status import erasure_report
-    from .shredding import SubjectKeys
+    from services.ops.erasure_status import erasure_report
+    from services.shared.config import available_processes
+    from services.shared.shredding import SubjectKeys
 
     databases = {service: _database(service)[1] for service in available_processes()
                  if service != "gateway"}
@@ -309,8 +308,8 @@ def _erasure_status(args) -> int:
 def _erasure_reapply(args) -> int:
     """Restore procedure: the tombstones in identity's log shred again what a key-store backup
     brought back."""
-    from .erasure_status import reapply_erasures
-    from .shredding import SubjectKeys
+    from services.ops.erasure_status import reapply_erasures
+    from services.shared.shredding import SubjectKeys
 
     _, identity = _database("identity")
     shredded = reapply_erasures(identity, SubjectKeys.beside(identity, "identity"))
@@ -320,7 +319,7 @@ def _erasure_reapply(args) -> int:
 
 def _seal_existing(args) -> int:
     """Rewrite, in place, the clear personal values of older commits as sealed ones."""
-    from .config import available_processes
+    from services.shared.config import available_processes
 
     for service in args.services or [name for name in available_processes()
                                      if name != "gateway"]:
@@ -335,7 +334,7 @@ def _create_admin(args) -> int:
 
 
 def _seed_demo(args) -> int:
-    module = importlib.import_module("services.shared.demo_seed")
+    module = importlib.import_module("services.devtools.demo_seed")
     return module.seed(args.gateway)
 
 

@@ -25,7 +25,8 @@ from typing import Any
 
 import requests
 
-from .config import PROCESSES, available_processes
+from services.shared.config import PROCESSES, available_processes
+
 from .gateway_client import GatewayClient, TotpDevice
 
 DEMO_PASSWORD = "agora-demo-2026"
