@@ -52,7 +52,7 @@ from services.shared.errors import Conflict
 from services.shared.shredding import LookupHash, SubjectKeys
 from services.shared.throttle import Throttle, ThrottlePolicy
 
-from . import domain, mfa
+from . import domain, limits, mfa, tokens
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +155,10 @@ READER_CLIENT = "identity.privileged_reads.client"
 
 class Accounts:
     def __init__(self, db: Database, lookup: LookupHash, refresh_days: float = 30,
-                 pair_policy: ThrottlePolicy = domain.DEFAULT_PAIR_POLICY,
-                 address_policy: ThrottlePolicy = domain.DEFAULT_ADDRESS_POLICY,
-                 account_policy: ThrottlePolicy = domain.DEFAULT_ACCOUNT_POLICY,
-                 registration_policy: ThrottlePolicy = domain.DEFAULT_REGISTRATION_POLICY):
+                 pair_policy: ThrottlePolicy = limits.DEFAULT_PAIR_POLICY,
+                 address_policy: ThrottlePolicy = limits.DEFAULT_ADDRESS_POLICY,
+                 account_policy: ThrottlePolicy = limits.DEFAULT_ACCOUNT_POLICY,
+                 registration_policy: ThrottlePolicy = limits.DEFAULT_REGISTRATION_POLICY):
         self.db = db
         self.lookup = lookup
         self.keys = SubjectKeys.beside(db, "identity")
@@ -167,11 +167,11 @@ class Accounts:
                                                    "address": address_policy,
                                                    "account": account_policy},
                                kept=FAILURES_KEPT)
-        self.codes = Throttle(db.mfa_failures, {"account": domain.DEFAULT_CODE_POLICY},
+        self.codes = Throttle(db.mfa_failures, {"account": limits.DEFAULT_CODE_POLICY},
                               kept=FAILURES_KEPT)
         self.registrations = Throttle(db.registration_attempts, {
             "address": registration_policy,
-            "notice": domain.REGISTRATION_NOTICE_POLICY}, kept=FAILURES_KEPT)
+            "notice": limits.REGISTRATION_NOTICE_POLICY}, kept=FAILURES_KEPT)
 
     # e-mail claims
 
@@ -239,7 +239,7 @@ class Accounts:
     def start_session(self, user_id: str, client: str | None, now: datetime) -> tuple[str, str]:
         """(session id, first refresh token)."""
         session_id = new_id()
-        token, digest = domain.new_refresh_token(session_id)
+        token, digest = tokens.new_refresh_token(session_id)
         self.db.sessions.insert_one({
             "_id": session_id, "user_id": user_id, "token_hash": digest, "used_hashes": [],
             "created_at": now, "refreshed_at": now, "expires_at": now + self.refresh_ttl,
@@ -247,24 +247,24 @@ class Accounts:
         })
         return session_id, token
 
-    def session(self, session_id: str) -> domain.Session | None:
+    def session(self, session_id: str) -> tokens.Session | None:
         document = self.db.sessions.find_one({"_id": session_id})
         if document is None:
             return None
-        return domain.Session(
+        return tokens.Session(
             id=document["_id"], user_id=document["user_id"], token_hash=document["token_hash"],
             used_hashes=tuple(document.get("used_hashes") or ()),
             expires_at=document.get("expires_at"), revoked=document.get("revoked_at") is not None,
             revoked_reason=document.get("revoked_reason"))
 
-    def rotate(self, session: domain.Session, presented_hash: str, now: datetime) -> str | None:
+    def rotate(self, session: tokens.Session, presented_hash: str, now: datetime) -> str | None:
         """Compare-and-set: the next refresh token, or None when another refresh won."""
-        token, digest = domain.new_refresh_token(session.id)
+        token, digest = tokens.new_refresh_token(session.id)
         updated = self.db.sessions.find_one_and_update(
             {"_id": session.id, "token_hash": presented_hash, "revoked_at": None},
             {"$set": {"token_hash": digest, "refreshed_at": now},
              "$push": {"used_hashes": {"$each": [presented_hash],
-                                       "$slice": -domain.REUSED_KEPT}}},
+                                       "$slice": -tokens.REUSED_KEPT}}},
             return_document=ReturnDocument.AFTER)
         return None if updated is None else token
 
@@ -372,14 +372,14 @@ class Accounts:
 
     def throttle_keys(self, email_key: str, client: str | None, known_client: bool = False
                       ) -> dict[str, str]:
-        """`domain.throttle_keys` of the keyed hashes: no address in the throttling store."""
-        return domain.throttle_keys(self.lookup(email_key), self._hash(client), known_client)
+        """`limits.throttle_keys` of the keyed hashes: no address in the throttling store."""
+        return limits.throttle_keys(self.lookup(email_key), self._hash(client), known_client)
 
     def pair_key(self, email_key: str, client: str | None) -> str:
-        return domain.pair_key(self.lookup(email_key), self._hash(client))
+        return limits.pair_key(self.lookup(email_key), self._hash(client))
 
     def registration_keys(self, client: str | None) -> dict[str, str]:
-        return domain.registration_keys(self._hash(client))
+        return limits.registration_keys(self._hash(client))
 
     def audit(self, attempt: domain.LoginAttempt, now: datetime,
               correlation_id: str | None) -> None:
@@ -446,9 +446,9 @@ class Accounts:
             lines = {"$or": [{"email_hash": address}, {"email": email_key}]}
             failures = {f"account:{address}", f"account:{email_key}"}
             for doc in self.db.login_audit.find(lines, {"client_hash": 1, "client": 1}):
-                failures.add(domain.pair_key(address, doc.get("client_hash")))
+                failures.add(limits.pair_key(address, doc.get("client_hash")))
                 if isinstance(doc.get("client"), str):
-                    failures.add(domain.pair_key(email_key, doc["client"]))
+                    failures.add(limits.pair_key(email_key, doc["client"]))
             self.db.login_failures.delete_many({"key": {"$in": sorted(failures)}})
             self.db.login_audit.update_many(lines, anonymous)
         self.db.login_audit.update_many({"user_id": user_id}, anonymous)

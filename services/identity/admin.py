@@ -20,7 +20,7 @@ from services.shared.event_store import EventStore
 from services.shared.mongo import database_name, mongo_uri, shared_client
 from services.shared.projections import ProjectionRunner
 
-from . import domain, schemas  # noqa: F401 - schemas registers the event payloads
+from . import domain, passwords, schemas  # noqa: F401 - schemas registers the event payloads
 from .dependencies import build_toolkit
 from .projections import PROJECTION, ensure_indexes
 
@@ -104,7 +104,7 @@ def read_password() -> str:
 
 def create_admin_from_cli(args) -> int:
     password = read_password()
-    problems = domain.password_problems(password, args.email, args.name)
+    problems = passwords.password_problems_en(password, args.email, args.name)
     if problems:
         print("password refused: " + "; ".join(problems), file=sys.stderr)
         return 2

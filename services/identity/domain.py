@@ -1,12 +1,12 @@
 """Identity's pure rules: no database, no broker, no clock of its own (`now` is passed in).
 
-- e-mail normalisation (the uniqueness key) and the password policy (passwords.py);
+- e-mail normalisation (the uniqueness key);
 - the user aggregate: `UserState = fold(events)`, and commands deciding new events
   (register, update profile, set roles, verify, assign advisor);
-- refresh-token families: token format, rotation, reuse detection;
-- login throttling and registration limits: which keys are counted (the windows themselves are
-  the shared kit's, services/shared/throttle.py);
 - badges derived from roles and verification.
+
+Beside it, pure too: the password policy (passwords.py), refresh-token families (tokens.py),
+login and registration limits (limits.py).
 
 Example::
 
@@ -17,14 +17,11 @@ Example::
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from services.moderation.detector import refuse_confidential
@@ -37,9 +34,6 @@ from services.shared.members import (  # noqa: F401 (badges re-exported)
     ERASED_DISPLAY_NAME,
     badges,
 )
-from services.shared.throttle import ThrottlePolicy
-
-from . import passwords
 
 REGISTERED = "identity.user_registered"
 CONTACT_CHANGED = "identity.contact_changed"
@@ -83,27 +77,6 @@ def normalize_email(email: str) -> str:
         raise InvalidInput("not a valid e-mail address",
                            {"fields": {"email": ["Not a valid email address."]}})
     return normalized
-
-
-# -- password policy (services/identity/passwords.py: the zxcvbn estimator and its lists) --------
-
-def password_problems(password: str, email: str | None = None,
-                      display_name: str | None = None) -> list[str]:
-    """Why `password` is refused, in English ([] when it is acceptable)."""
-    return [problem.en for problem in passwords.password_problems(password, email,
-                                                                   display_name)]
-
-
-def check_password(password: str, email: str | None = None, display_name: str | None = None,
-                   field_name: str = "password") -> None:
-    """Raise InvalidInput (400) with the estimator's feedback as the field's errors (English)
-    and `fields_i18n` (English and French: the problem's `errors_i18n`)."""
-    problems = passwords.password_problems(password, email, display_name)
-    if problems:
-        raise InvalidInput("the password is too weak; see the field errors", {
-            "fields": {field_name: [problem.en for problem in problems]},
-            "fields_i18n": {"en": {field_name: [problem.en for problem in problems]},
-                            "fr": {field_name: [problem.fr for problem in problems]}}})
 
 
 # -- the user aggregate -------------------------------------------------------------------------
@@ -304,108 +277,6 @@ def assign_advisor(customer: UserState, advisor: UserState, actor: dict[str, Any
         return []
     return [NewEvent(ADVISOR_ASSIGNED, {"user_id": customer.id, "advisor_id": advisor.id,
                                         "branch": branch})]
-
-
-# -- refresh-token families -------------------------------------------------------------------
-
-REUSED_KEPT = 50  # hashes of used tokens remembered per family (reuse detection)
-
-
-def new_refresh_token(family_id: str) -> tuple[str, str]:
-    """(token for the client, hash to store). The family id travels in the token so the
-    session is found without an index on secrets; only the hash of the secret is stored."""
-    secret = secrets.token_urlsafe(32)
-    return f"{family_id}.{secret}", token_hash(secret)
-
-
-def token_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def parse_refresh_token(token: str) -> tuple[str, str] | None:
-    """(family id, secret hash), or None for something that is not one of our tokens."""
-    family_id, _, secret = (token or "").partition(".")
-    if not re.fullmatch(r"[0-9a-f]{32}", family_id) or not re.fullmatch(r"[A-Za-z0-9_-]{20,100}",
-                                                                        secret):
-        return None
-    return family_id, token_hash(secret)
-
-
-@dataclass(frozen=True)
-class Session:
-    id: str
-    user_id: str
-    token_hash: str
-    used_hashes: tuple[str, ...] = ()
-    expires_at: datetime | None = None
-    revoked: bool = False
-    revoked_reason: str | None = None  # identity.sessions_revoked's reason
-
-
-def refresh_decision(session: Session | None, presented_hash: str, now: datetime) -> str:
-    """What presenting a refresh token means:
-
-    - "rotate": the current token of a live session: issue the next one;
-    - "reuse": a token of this family that was already used: stolen or replayed -> revoke the
-      whole family (the legitimate holder logs in again);
-    - "revoked", "expired", "unknown": refuse (401) without side effects — an unknown secret for
-      a known family id is a guess, and revoking on guesses would let anyone log others out.
-    """
-    if session is None:
-        return "unknown"
-    if hmac.compare_digest(session.token_hash, presented_hash):
-        if session.revoked:
-            return "revoked"
-        if session.expires_at is not None and now >= session.expires_at:
-            return "expired"
-        return "rotate"
-    if any(hmac.compare_digest(used, presented_hash) for used in session.used_hashes):
-        return "revoked" if session.revoked else "reuse"
-    return "unknown"
-
-
-def owns_token(session: Session | None, presented_hash: str) -> bool:
-    """True for the current or an earlier token of the family (logout accepts both)."""
-    return session is not None and (
-        hmac.compare_digest(session.token_hash, presented_hash)
-        or any(hmac.compare_digest(used, presented_hash) for used in session.used_hashes))
-
-
-# -- login and registration limits (services/shared/throttle.py: one mechanism) -------------
-
-# Failed logins are counted under three keys. The PAIR (client address, account) is what
-# refuses a guesser: 5 failures from one address for one account. The ADDRESS key stops one
-# address from trying many accounts. The ACCOUNT key (all addresses) only stops a distributed
-# guess, with a high limit, and never applies to an address the account already logged in
-# from successfully: so nobody can lock a known victim out by failing on purpose (the victim's
-# own address is a different pair, and a known one), while the attacker's pair is throttled.
-DEFAULT_PAIR_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
-DEFAULT_ADDRESS_POLICY = ThrottlePolicy(limit=30, window=timedelta(minutes=15))
-DEFAULT_ACCOUNT_POLICY = ThrottlePolicy(limit=100, window=timedelta(minutes=15))
-# wrong second-factor codes per account (a 6-digit code is a million guesses: a few an hour)
-DEFAULT_CODE_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
-DEFAULT_REGISTRATION_POLICY = ThrottlePolicy(limit=20, window=timedelta(hours=1))
-REGISTRATION_NOTICE_POLICY = ThrottlePolicy(limit=1, window=timedelta(hours=1))
-
-
-def throttle_keys(email_key: str, client: str | None, known_client: bool = False
-                  ) -> dict[str, str]:
-    """The keys a login attempt is counted under (see above); `known_client`: the account
-    has logged in successfully from this address before (no account-wide key then)."""
-    keys = {"pair": pair_key(email_key, client), "address": f"address:{client}"} if client \
-        else {"pair": pair_key(email_key, client)}
-    if not known_client:
-        keys["account"] = f"account:{email_key}"
-    return keys
-
-
-def pair_key(email_key: str, client: str | None) -> str:
-    return f"pair:{client or '-'}|{email_key}"
-
-
-def registration_keys(client: str | None) -> dict[str, str]:
-    """Registrations are counted per client address (an internal call without one is not)."""
-    return {"address": f"address:{client}"} if client else {}
 
 
 # -- registration answers alike whether or not the address has an account -----------------------

@@ -14,7 +14,7 @@ from services.shared import commands
 from services.shared.envelope import CommandContext, NewEvent, utc_now
 from services.shared.errors import InvalidInput
 
-from . import domain
+from . import domain, passwords
 from .accounts import EmailTaken
 from .domain import account_stream, user_stream
 from .sessions import Sessions
@@ -31,7 +31,7 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     email_key = domain.normalize_email(args["email"])
     # the estimator is pure CPU (a few ms, tens for long inputs): in an OS thread, so the
     # other green threads of the process keep running
-    tpool.execute(domain.check_password, args["password"], email_key, args["display_name"])
+    tpool.execute(passwords.check_password, args["password"], email_key, args["display_name"])
     commands.check_deadline()  # a stale request must not even claim the e-mail
     user_id, now = commands.fresh_uuid("user").hex, utc_now()  # retried: the same id
     accounts = kit.accounts
@@ -98,7 +98,7 @@ def change_password(sessions: Sessions, user_id: str, current_password: str,
     if new_password == current_password:
         raise InvalidInput("choose a new password",
                            {"fields": {"new_password": ["same as the current one"]}})
-    tpool.execute(domain.check_password, new_password, user.get("email"),
+    tpool.execute(passwords.check_password, new_password, user.get("email"),
                   user.get("display_name"), field_name="new_password")
     sessions.accounts.set_password_hash(user_id, sessions.kit.passwords.hash(new_password),
                                         utc_now())

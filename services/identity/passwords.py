@@ -24,6 +24,8 @@ from pathlib import Path
 
 from zxcvbn import feedback, matching, scoring, time_estimates
 
+from services.shared.errors import InvalidInput
+
 MIN_LENGTH = 12
 MAX_LENGTH = 1024
 MIN_SCORE = 3           # zxcvbn: 0 too guessable ... 4 very unguessable
@@ -176,3 +178,24 @@ def password_problems(password: str, email: str | None = None,
             if text:
                 problems.append(Problem(text, FEEDBACK_FR.get(text, text)))
     return problems
+
+
+# -- the policy as identity's rules use it -----------------------------------------------------
+
+def password_problems_en(password: str, email: str | None = None,
+                      display_name: str | None = None) -> list[str]:
+    """Why `password` is refused, in English ([] when it is acceptable)."""
+    return [problem.en for problem in password_problems(password, email,
+                                                                   display_name)]
+
+
+def check_password(password: str, email: str | None = None, display_name: str | None = None,
+                   field_name: str = "password") -> None:
+    """Raise InvalidInput (400) with the estimator's feedback as the field's errors (English)
+    and `fields_i18n` (English and French: the problem's `errors_i18n`)."""
+    problems = password_problems(password, email, display_name)
+    if problems:
+        raise InvalidInput("the password is too weak; see the field errors", {
+            "fields": {field_name: [problem.en for problem in problems]},
+            "fields_i18n": {"en": {field_name: [problem.en for problem in problems]},
+                            "fr": {field_name: [problem.fr for problem in problems]}}})

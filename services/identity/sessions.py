@@ -24,7 +24,7 @@ from services.shared.errors import (
 from services.shared.event_store import EventStore
 from services.shared.projections import ReadModels
 
-from . import domain, mfa
+from . import domain, mfa, tokens
 from .dependencies import Toolkit
 from .domain import account_stream
 from .queries import Users
@@ -107,14 +107,14 @@ class Sessions:
         """A new token pair for a live refresh token (rotated by compare-and-set); a reused
         token revokes its session."""
         accounts, now = self.accounts, utc_now()
-        parsed = domain.parse_refresh_token(str(refresh_token or ""))
+        parsed = tokens.parse_refresh_token(str(refresh_token or ""))
         if parsed is None:
             REFRESHES.labels("invalid").inc()
             raise Unauthenticated("invalid refresh token")
         session_id, digest = parsed
         for _ in range(2):
             session = accounts.session(session_id)
-            decision = domain.refresh_decision(session, digest, now)
+            decision = tokens.refresh_decision(session, digest, now)
             if decision != "rotate":
                 break
             if self._second_factor_missing(session):
@@ -145,9 +145,9 @@ class Sessions:
         if actor is not None and actor["kind"] == "user" and actor.get("sid"):
             by_user.setdefault(actor["id"], []).append(actor["sid"])
         if refresh_token:
-            parsed = domain.parse_refresh_token(str(refresh_token))
+            parsed = tokens.parse_refresh_token(str(refresh_token))
             session = self.accounts.session(parsed[0]) if parsed else None
-            if parsed and domain.owns_token(session, parsed[1]):
+            if parsed and tokens.owns_token(session, parsed[1]):
                 by_user.setdefault(session.user_id, []).append(session.id)
             elif not by_user:
                 raise Unauthenticated("invalid refresh token")
@@ -157,7 +157,7 @@ class Sessions:
             self.revoke(user_id, sorted(set(session_ids)), "logout",
                         actor["id"] if actor else user_id)
 
-    def _second_factor_missing(self, session: domain.Session) -> bool:
+    def _second_factor_missing(self, session: tokens.Session) -> bool:
         """A session opened before its user became staff never proved a second factor: it
         must not go on with staff powers (roles are read afresh at each refresh)."""
         roles = self.users.get(session.user_id).get("roles")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.identity import domain, passwords
+from services.identity import domain, limits, passwords, tokens
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.throttle import ThrottlePolicy, retry_after
 
@@ -42,7 +42,7 @@ def test_invalid_emails(raw):
     "Tranquille-Girafe-Mange-7-Crêpes", "my grandmother's bicycle hums off-key in winter",
 ])
 def test_acceptable_passwords(password):
-    assert domain.password_problems(password, "ada@example.org", "Ada") == []
+    assert passwords.password_problems_en(password, "ada@example.org", "Ada") == []
 
 
 @pytest.mark.parametrize("password", [
@@ -56,14 +56,14 @@ def test_acceptable_passwords(password):
     "abcdefghijklmnopq", "qwertyuiop123",
 ])
 def test_common_and_guessable_passwords_are_refused(password):
-    problems = domain.password_problems(password, "someone@example.org", "Someone")
+    problems = passwords.password_problems_en(password, "someone@example.org", "Someone")
     assert "this password is too easy to guess" in problems or any(
         "at least 12" in problem for problem in problems), problems
 
 
 def test_the_email_local_part_and_the_name_are_refused():
     for password in ("lovelace.ada1815", "ada.lovelace.1815", "adalovelace2026!"):
-        problems = domain.password_problems(password, "ada.lovelace.1815@example.org",
+        problems = passwords.password_problems_en(password, "ada.lovelace.1815@example.org",
                                             "Ada Lovelace")
         assert "do not use your e-mail address or your name in your password" in problems, (
             password, problems)
@@ -76,19 +76,20 @@ def test_the_email_local_part_and_the_name_are_refused():
     ("x" * 2000, "at most"),
 ])
 def test_length_rules(password, fragment):
-    problems = domain.password_problems(password, "lovelace@example.org", "Ada")
+    problems = passwords.password_problems_en(password, "lovelace@example.org", "Ada")
     assert any(fragment in problem for problem in problems), problems
 
 
 def test_a_long_passphrase_is_accepted_even_beyond_what_the_estimator_reads():
     passphrase = "the quiet heron counts forty silver boats before dawn " * 3
     assert len(passphrase) > passwords.ESTIMATED_PREFIX
-    assert domain.password_problems(passphrase, "ada@example.org", "Ada") == []
+    assert passwords.password_problems_en(passphrase, "ada@example.org", "Ada") == []
 
 
 def test_refusals_carry_the_estimators_feedback_in_english_and_french():
     with pytest.raises(InvalidInput) as error:
-        domain.check_password("liverpool123", "fan@example.org", "Fan", field_name="new_password")
+        passwords.check_password("liverpool123", "fan@example.org", "Fan",
+                                 field_name="new_password")
     details = error.value.details
     english = details["fields"]["new_password"]
     assert english == details["fields_i18n"]["en"]["new_password"]
@@ -228,56 +229,56 @@ def test_require_user():
 # -- refresh-token families ---------------------------------------------------------------------
 
 def _session(**kwargs):
-    token, digest = domain.new_refresh_token("f" * 32)
+    token, digest = tokens.new_refresh_token("f" * 32)
     fields = {"id": "f" * 32, "user_id": "u1", "token_hash": digest,
               "expires_at": NOW + timedelta(days=30)}
     fields.update(kwargs)
-    return token, domain.Session(**fields)
+    return token, tokens.Session(**fields)
 
 
 def test_refresh_token_format_and_parsing():
-    token, digest = domain.new_refresh_token("a" * 32)
+    token, digest = tokens.new_refresh_token("a" * 32)
     assert token.startswith("a" * 32 + ".")
-    assert domain.parse_refresh_token(token) == ("a" * 32, digest)
+    assert tokens.parse_refresh_token(token) == ("a" * 32, digest)
     for bad in ("", "nodot", "a" * 32 + ".short", "zz" * 16 + "." + "x" * 40, None):
-        assert domain.parse_refresh_token(bad) is None
+        assert tokens.parse_refresh_token(bad) is None
 
 
 def test_the_current_token_rotates():
     token, session = _session()
-    _, digest = domain.parse_refresh_token(token)
-    assert domain.refresh_decision(session, digest, NOW) == "rotate"
+    _, digest = tokens.parse_refresh_token(token)
+    assert tokens.refresh_decision(session, digest, NOW) == "rotate"
 
 
 def test_a_used_token_is_reuse_which_revokes_the_family():
     old_token, old = _session()
-    _, old_digest = domain.parse_refresh_token(old_token)
-    _, new_digest = domain.new_refresh_token(old.id)
-    rotated = domain.Session(old.id, "u1", new_digest, used_hashes=(old_digest,),
+    _, old_digest = tokens.parse_refresh_token(old_token)
+    _, new_digest = tokens.new_refresh_token(old.id)
+    rotated = tokens.Session(old.id, "u1", new_digest, used_hashes=(old_digest,),
                              expires_at=old.expires_at)
-    assert domain.refresh_decision(rotated, old_digest, NOW) == "reuse"
-    revoked = domain.Session(old.id, "u1", new_digest, used_hashes=(old_digest,),
+    assert tokens.refresh_decision(rotated, old_digest, NOW) == "reuse"
+    revoked = tokens.Session(old.id, "u1", new_digest, used_hashes=(old_digest,),
                              expires_at=old.expires_at, revoked=True)
-    assert domain.refresh_decision(revoked, old_digest, NOW) == "revoked"
-    assert domain.refresh_decision(revoked, new_digest, NOW) == "revoked"
+    assert tokens.refresh_decision(revoked, old_digest, NOW) == "revoked"
+    assert tokens.refresh_decision(revoked, new_digest, NOW) == "revoked"
 
 
 def test_expired_unknown_and_guessed_tokens():
     token, session = _session(expires_at=NOW - timedelta(seconds=1))
-    _, digest = domain.parse_refresh_token(token)
-    assert domain.refresh_decision(session, digest, NOW) == "expired"
-    assert domain.refresh_decision(None, digest, NOW) == "unknown"
+    _, digest = tokens.parse_refresh_token(token)
+    assert tokens.refresh_decision(session, digest, NOW) == "expired"
+    assert tokens.refresh_decision(None, digest, NOW) == "unknown"
     # a guessed secret for a known family is refused *without* revoking anything
-    assert domain.refresh_decision(session, domain.token_hash("guess"), NOW) == "unknown"
+    assert tokens.refresh_decision(session, tokens.token_hash("guess"), NOW) == "unknown"
 
 
 def test_logout_accepts_current_and_used_tokens_only():
-    token, session = _session(used_hashes=(domain.token_hash("older-secret"),))
-    _, digest = domain.parse_refresh_token(token)
-    assert domain.owns_token(session, digest)
-    assert domain.owns_token(session, domain.token_hash("older-secret"))
-    assert not domain.owns_token(session, domain.token_hash("guess"))
-    assert not domain.owns_token(None, digest)
+    token, session = _session(used_hashes=(tokens.token_hash("older-secret"),))
+    _, digest = tokens.parse_refresh_token(token)
+    assert tokens.owns_token(session, digest)
+    assert tokens.owns_token(session, tokens.token_hash("older-secret"))
+    assert not tokens.owns_token(session, tokens.token_hash("guess"))
+    assert not tokens.owns_token(None, digest)
 
 
 # -- throttling windows (the shared kit's, used for logins, registrations and flags) -------------
@@ -312,30 +313,30 @@ def test_wait_is_at_least_a_second():
 
 
 def test_registrations_are_counted_per_client_address_only():
-    assert domain.registration_keys("192.0.2.1") == {"address": "address:192.0.2.1"}
-    assert domain.registration_keys(None) == {}
+    assert limits.registration_keys("192.0.2.1") == {"address": "address:192.0.2.1"}
+    assert limits.registration_keys(None) == {}
 
 
 def test_throttle_keys():
-    assert domain.throttle_keys("ada@example.org", "192.0.2.1") == {
+    assert limits.throttle_keys("ada@example.org", "192.0.2.1") == {
         "pair": "pair:192.0.2.1|ada@example.org", "address": "address:192.0.2.1",
         "account": "account:ada@example.org"}
-    assert domain.throttle_keys("ada@example.org", None) == {
+    assert limits.throttle_keys("ada@example.org", None) == {
         "pair": "pair:-|ada@example.org", "account": "account:ada@example.org"}
 
 
 def test_a_known_victim_cannot_be_locked_out_by_an_attacker():
     """Five failures from the attacker's address throttle the attacker's pair only; the
     victim's own address is another pair, and known to the account: no account-wide key."""
-    victim = domain.throttle_keys("ada@example.org", "198.51.100.1", known_client=True)
-    attacker = domain.throttle_keys("ada@example.org", "203.0.113.9")
+    victim = limits.throttle_keys("ada@example.org", "198.51.100.1", known_client=True)
+    attacker = limits.throttle_keys("ada@example.org", "203.0.113.9")
     assert "account" not in victim
     assert victim["pair"] != attacker["pair"] and victim["address"] != attacker["address"]
     failures = [NOW - timedelta(seconds=n) for n in range(5)]
-    policy = domain.DEFAULT_PAIR_POLICY
+    policy = limits.DEFAULT_PAIR_POLICY
     assert retry_after(failures, NOW, policy) is not None       # the attacker's pair
     assert retry_after([], NOW, policy) is None                 # the victim's pair
-    assert domain.DEFAULT_ACCOUNT_POLICY.limit >= 20 * policy.limit  # distributed guesses only
+    assert limits.DEFAULT_ACCOUNT_POLICY.limit >= 20 * policy.limit  # distributed guesses only
 
 
 def test_registration_answers_alike_for_any_address():
