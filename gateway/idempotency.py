@@ -39,7 +39,7 @@ from services.shared.envelope import utc_now
 from services.shared.errors import Conflict, Unprocessable
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 
-from .http import Settings
+from .settings import Settings
 
 COLLECTION = "idempotency_keys"
 REPLAYED_HEADER = "Idempotent-Replayed"

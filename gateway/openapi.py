@@ -16,7 +16,8 @@ from marshmallow import Schema, fields, validate
 
 from services.shared.validation import multi_line, single_line
 
-from .http import RouteSpec, routes_of
+from .calls import RouteSpec
+from .http import routes_of
 
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0.0"

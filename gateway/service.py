@@ -3,14 +3,16 @@
 `GatewayService` is composed of one mixin per API resource, each in `gateway/routes/<resource>.py`
 declaring its own `RpcProxy("<service>")` and its `@route` methods; `GatewayCore` brings what every
 route needs (credentials, settings, idempotency store). Auth, validation, problem+json errors,
-idempotency, request ids, CORS and metrics are done by `@route` (gateway/http.py), the OpenAPI
-document is generated from the routes (gateway/openapi.py) — a new route needs nothing else.
+idempotency, request ids, CORS and metrics are done by `@route` (gateway/http.py, running
+gateway/pipeline.py), the OpenAPI document is generated from the routes (gateway/openapi.py) —
+a new route needs nothing else.
 
 Adding a resource: a mixin in gateway/routes/<resource>.py, shaped like gateway/routes/posts.py::
 
     from nameko.rpc import RpcProxy
     from services.posts.schemas import PostCreateSchema   # the service's input schema, reused
-    from ..http import Call, Reply, route
+    from ..calls import Call, Reply
+    from ..http import route
 
     class PostsRoutes:
         posts = RpcProxy("posts")
@@ -28,7 +30,6 @@ then add `PostsRoutes` to the bases of `GatewayService` below and write its e2e 
 from __future__ import annotations
 
 from .auth import Authenticator
-from .http import SettingsProvider
 from .idempotency import IdempotencyProvider, RpcContextProvider
 from .routes.community import CommunityRoutes
 from .routes.conversations import ConversationsRoutes
@@ -40,6 +41,7 @@ from .routes.live import LiveRoutes
 from .routes.moderation import ModerationRoutes
 from .routes.notifications import NotificationsRoutes
 from .routes.posts import PostsRoutes
+from .settings import SettingsProvider
 from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
 from .web.pages.compose import ComposePages

@@ -14,7 +14,8 @@ from nameko.rpc import RpcProxy
 
 from services.shared.periods import check_period
 
-from ..http import Call, route
+from ..calls import Call
+from ..http import route
 from ..web.page import gather
 from .moderation import CM, ChannelAnswerTimes
 

@@ -21,7 +21,8 @@ from services.conversations.schemas import (
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..http import Call, route
+from ..calls import Call
+from ..http import route
 from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)

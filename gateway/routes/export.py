@@ -17,7 +17,8 @@ from nameko.rpc import RpcProxy
 
 from services.shared.envelope import utc_now
 
-from ..http import Call, route
+from ..calls import Call
+from ..http import route
 from ..web.page import gather
 from .conversations import Conversation
 from .identity import ExportLogin, ExportSession, PrivateProfile

@@ -9,7 +9,8 @@ from services.feeds.schemas import FeedQuerySchema
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..http import Call, ReaderText, route
+from ..calls import Call, ReaderText
+from ..http import route
 from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)

@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 from services.shared.errors import NotFound
 from services.shared.observability import CorrelationId, Probes
 
-from ..http import Reply, route
+from ..calls import Reply
+from ..http import route
 
 
 def inside_only(call) -> None:

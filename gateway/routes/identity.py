@@ -15,7 +15,8 @@ from services.shared.ids import path_schema
 from services.shared.members import ERASED_DISPLAY_NAME, USER_ERASED
 from services.shared.validation import multi_line, single_line
 
-from ..http import Call, route
+from ..calls import Call
+from ..http import route
 
 # path parameters: each id checked for its exact shape (404 otherwise)
 USER_PATH = path_schema(id=ids.USER)

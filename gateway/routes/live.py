@@ -5,7 +5,8 @@ from marshmallow import Schema, fields
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
-from ..http import Call, route
+from ..calls import Call
+from ..http import route
 from ..live import LiveHub
 
 # eventlet's WSGI server gathers 4 kB before writing a chunk unless told otherwise: an SSE

@@ -28,7 +28,8 @@ from services.shared import ids
 from services.shared.ids import path_schema
 from services.shared.members import ERASED_MEMBER
 
-from ..http import Call, Reply, route
+from ..calls import Call, Reply
+from ..http import route
 
 # path parameters: each id checked for its exact shape (404 otherwise)
 POST_PATH = path_schema(id=ids.POST)

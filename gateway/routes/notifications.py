@@ -13,7 +13,8 @@ from services.notifications.schemas import (
     UnsubscribeQuerySchema,
 )
 
-from ..http import Call, route
+from ..calls import Call
+from ..http import route
 from .identity import MemberSummary
 
 TAGS = ["notifications"]

@@ -29,7 +29,8 @@ from services.posts.schemas import (
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..http import Call, ReaderText, Reply, route
+from ..calls import Call, ReaderText, Reply
+from ..http import route
 from .identity import MemberSummary
 
 # path parameters: each id checked for its exact shape (404 otherwise)

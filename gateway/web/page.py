@@ -45,18 +45,18 @@ from werkzeug.wrappers import Request, Response
 from services.shared.errors import InvalidInput
 
 from ..auth import SessionRevoked, TokenExpired, authorize, parse_auth
+from ..calls import _PARAM_RE
 from ..errors import Problem, problem_from_exception
-from ..http import (
-    _PARAM_RE,
+from ..http import http_entrypoint
+from ..pipeline import (
     REQUEST_ID_ENV,
-    Settings,
     _load_path,
     _load_query,
     client_address,
-    http_entrypoint,
     load_params,
     new_request_id,
 )
+from ..settings import Settings
 from . import i18n
 from .render import render_html
 from .session import (
@@ -317,7 +317,7 @@ def render_problem(call: PageCall, status: int, reason: str | None = None,
 
 
 def wsgi_error_page(request: Request, status: int, request_id: str) -> Response:
-    """The HTML page for a path or method no page serves (gateway/http.py's WSGI layer asks for
+    """The HTML page for a path or method no page serves (gateway/wsgi.py's WSGI layer asks for
     it when a browser navigates, i.e. wants text/html outside /api/)."""
     language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE),
                               request.headers.get("Accept-Language"))

@@ -18,9 +18,11 @@ from gateway.auth import (
     service_actor,
     service_credential_digest,
 )
-from gateway.http import RouteSpec, Settings, routes_of
+from gateway.calls import RouteSpec
+from gateway.http import routes_of
 from gateway.openapi import build_spec
 from gateway.service import GatewayService
+from gateway.settings import Settings
 from services.shared.errors import (
     EXPECTED_ERRORS,
     Forbidden,

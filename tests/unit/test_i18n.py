@@ -195,7 +195,7 @@ def test_the_redaction_mark_is_written_in_each_readers_language_even_concurrentl
     another's answer (the gateway sets READER_LANGUAGE per request)."""
     import eventlet
 
-    from gateway.http import READER_LANGUAGE
+    from gateway.calls import READER_LANGUAGE
     from gateway.routes.posts import PostPage
 
     page = {"items": [{"id": "p1", "redacted": True,

@@ -1,7 +1,7 @@
 """The composition of the gateway: routes and pages from many mixins, none shadowing another."""
 from __future__ import annotations
 
-from gateway.http import RouteSpec
+from gateway.calls import RouteSpec
 from gateway.service import GatewayService
 from gateway.web.page import PageSpec, pages_of
 

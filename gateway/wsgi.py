@@ -1,0 +1,166 @@
+"""nameko plumbing for the gateway: the web server (bind address), its WSGI layer — request ids,
+CORS, 404/405 problems, security headers, refusal logs, the HTTP metrics — and the `@http`
+entrypoint every route and page is served by."""
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp, parse_address
+from prometheus_client import Counter, Histogram
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.wrappers import Request, Response
+
+from .calls import RouteSpec
+from .errors import problem, problem_from_exception
+from .pipeline import (
+    REQUEST_ID_ENV,
+    REQUEST_ID_HEADER,
+    client_address,
+    new_request_id,
+    reader_language,
+)
+from .security import log_refusal, secure_headers
+from .settings import Settings
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+HTTP_REQUESTS = Counter(
+    "agora_http_requests", "HTTP requests answered by the gateway",
+    ["route", "method", "status"],
+)
+HTTP_DURATION = Histogram(
+    "agora_http_request_duration_seconds", "Time to answer an HTTP request at the gateway",
+    ["route", "method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class GatewayWebServer(WebServer):
+    """nameko's web server with the gateway's WSGI layer and bind address.
+
+    Binds `WEB_SERVER_ADDRESS` when set, else `GATEWAY_HOST:GATEWAY_PORT` (127.0.0.1:8000).
+    """
+
+    @property
+    def bind_addr(self):
+        config = self.container.config
+        address = config.get("WEB_SERVER_ADDRESS")
+        if not address:
+            gateway = config.get("GATEWAY", {}) or {}
+            address = f"{gateway.get('host') or '127.0.0.1'}:{gateway.get('port') or 8000}"
+        return parse_address(str(address))
+
+    def setup(self) -> None:
+        super().setup()
+        self.settings = Settings.from_config(self.container.config)
+
+    def get_wsgi_app(self):
+        return GatewayWsgiApp(self)
+
+    def context_data_from_headers(self, request) -> dict[str, Any]:
+        return {"correlation_id": request.environ.get(REQUEST_ID_ENV)}
+
+
+CORS_ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID, X-Agora-TOTP"
+CORS_EXPOSE_HEADERS = "X-Request-ID, Retry-After, Location, Idempotent-Replayed"
+
+
+class GatewayWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        supplied = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = supplied if _REQUEST_ID_RE.match(supplied) else new_request_id()
+        environ[REQUEST_ID_ENV] = request_id
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        route_label = "unmatched"
+        try:
+            if method == "OPTIONS":
+                route_label, response = self._options(adapter, request)
+            else:
+                provider, values = adapter.match()
+                route_label = provider.spec.path
+                request.path_values = values
+                response = provider.handle_request(request)
+        except WerkzeugMethodNotAllowed as error:
+            allow = sorted(set(error.valid_methods or ()) - {"HEAD"})
+            response = problem(405, f"{method} is not allowed here", request.path, request_id,
+                               headers={"Allow": ", ".join(allow)},
+                               language=reader_language(request, None)).response()
+        except HTTPException as error:
+            code = error.code or 404
+            response = problem(code, "no such resource" if code == 404 else error.description,
+                               request.path, request_id,
+                               language=reader_language(request, None)).response()
+            if method in ("GET", "HEAD"):
+                response = _site_error_page(request, code, request_id) or response
+        except Exception as error:
+            response = problem_from_exception(error, request.path, request_id,
+                                              reader_language(request, None)).response()
+        response.headers[REQUEST_ID_HEADER] = request_id
+        secure_headers(request, response)
+        log_refusal(request, response, route_label, request_id,
+                    client_address(request, self.server.settings))
+        self._cors(environ.get("HTTP_ORIGIN"), response)
+        metric_method = method if method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
+                                             "OPTIONS") else "OTHER"
+        HTTP_REQUESTS.labels(route_label, metric_method, str(response.status_code)).inc()
+        HTTP_DURATION.labels(route_label, metric_method).observe(time.perf_counter() - started)
+        return response(environ, start_response)
+
+    def _options(self, adapter, request) -> tuple[str, Response]:
+        allowed = sorted(set(adapter.allowed_methods()) - {"HEAD", "OPTIONS"})
+        if not allowed:
+            raise NotFoundHTTP()
+        label = "unmatched"
+        for method in allowed:
+            try:
+                provider, _ = adapter.match(method=method)
+                label = provider.spec.path
+                break
+            except HTTPException:
+                continue
+        headers = {"Allow": ", ".join([*allowed, "OPTIONS"])}
+        if self.server.settings.allows_origin(request.headers.get("Origin")):
+            headers.update({
+                "Access-Control-Allow-Methods": ", ".join(allowed),
+                "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                "Access-Control-Max-Age": str(self.server.settings.cors_max_age),
+            })
+        return label, Response(status=204, headers=headers)
+
+    def _cors(self, origin: str | None, response: Response) -> None:
+        if self.server.settings.allows_origin(origin):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS
+            response.headers.add("Vary", "Origin")
+
+
+def _site_error_page(request: Request, status: int, request_id: str) -> Response | None:
+    """A browser navigating to an unknown page gets the site's HTML error page."""
+    from .web.page import wants_html, wsgi_error_page  # the site builds on this module
+
+    return wsgi_error_page(request, status, request_id) if wants_html(request) else None
+
+
+class NotFoundHTTP(HTTPException):
+    code = 404
+    description = "no such resource"
+
+
+class GatewayHttp(HttpRequestHandler):
+    """nameko's `@http` entrypoint, served by the gateway's web server."""
+
+    server = GatewayWebServer()
+
+    def __init__(self, method, url, spec: RouteSpec | None = None, **kwargs):
+        self.spec = spec
+        super().__init__(method, url, **kwargs)
+
+    def response_from_exception(self, exc):
+        return problem_from_exception(exc, None, None).response()
