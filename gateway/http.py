@@ -53,7 +53,8 @@ from .wsgi import GatewayHttp
 
 # -- the route registry ---------------------------------------------------------------------
 
-def _schema(value: Any) -> Schema | None:
+def strict_schema(value: Any) -> Schema | None:
+    """A schema instance (from a class or an instance) that refuses unknown fields."""
     if value is None:
         return None
     instance = value() if isinstance(value, type) else value
@@ -68,8 +69,9 @@ def route(method: str, path: str, *, auth: str, body=None, query=None, path_para
     """Declare a gateway route (see the module docstring)."""
     method = method.upper()
     spec = RouteSpec(
-        method=method, path=path, auth=parse_auth(auth), status=status, body=_schema(body),
-        query=_schema(query), path_params=_schema(path_params), response=_schema(response),
+        method=method, path=path, auth=parse_auth(auth), status=status,
+        body=strict_schema(body), query=strict_schema(query),
+        path_params=strict_schema(path_params), response=strict_schema(response),
         summary=summary, description=description, tags=tuple(tags),
         idempotent=(method == "POST") if idempotent is None else idempotent,
         body_required=body_required, openapi=openapi, errors=tuple(errors),

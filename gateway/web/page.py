@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import eventlet
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -47,7 +47,7 @@ from services.shared.errors import InvalidInput
 from ..auth import SessionRevoked, TokenExpired, authorize, parse_auth
 from ..calls import _PARAM_RE
 from ..errors import Problem, problem_from_exception
-from ..http import http_entrypoint
+from ..http import http_entrypoint, strict_schema
 from ..pipeline import (
     REQUEST_ID_ENV,
     _load_path,
@@ -93,14 +93,6 @@ class PageSpec:
     name: str = ""
 
 
-def _schema(value: Any) -> Schema | None:
-    if value is None:
-        return None
-    instance = value() if isinstance(value, type) else value
-    instance.unknown = RAISE
-    return instance
-
-
 def page(method: str, path: str, *, auth: str = "public", query=None, path_params=None,
          form=None, rule: str | None = None, csrf: bool = True) -> Callable:
     """Declare a screen of the site (see the module docstring). `rule` overrides the werkzeug
@@ -108,8 +100,8 @@ def page(method: str, path: str, *, auth: str = "public", query=None, path_param
     receive other pages' replayed bodies (the session refresh)."""
     method = method.upper()
     spec = PageSpec(method=method, path=path, rule=rule or _PARAM_RE.sub(r"<\1>", path),
-                    auth=parse_auth(auth), query=_schema(query),
-                    path_params=_schema(path_params), form=_schema(form), csrf=csrf)
+                    auth=parse_auth(auth), query=strict_schema(query),
+                    path_params=strict_schema(path_params), form=strict_schema(form), csrf=csrf)
 
     def decorate(handler: Callable) -> Callable:
         spec.name = handler.__name__
