@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.platform import running
+
 from .harness import ChaosPlatform, Faults, Row, table
 
 ROWS: list[Row] = []
@@ -19,13 +21,10 @@ _STARTED: list[float] = []
 def chaos_platform(mongo_client):
     _STARTED.append(time.monotonic())
     platform = ChaosPlatform(Path(tempfile.mkdtemp(prefix="agora-chaos-")), mongo_client)
-    platform.prepare()
     try:
-        platform.start()
-        yield platform
+        with running(platform, mongo_client):
+            yield platform
     finally:
-        platform.stop()
-        platform.cleanup(mongo_client)
         print(f"\nchaos process logs: {platform.log_dir}")
 
 
