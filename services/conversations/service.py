@@ -216,7 +216,7 @@ class ConversationsService(Decisions, HealthEndpoints):
 
     # -- events --------------------------------------------------------------------------------
 
-    @reliable_handler("conversations", "conversations.*")
+    @reliable_handler("conversations", "conversations.*", idempotent=True)
     def project(self, event: Envelope):
         self.views.apply(event)
 
@@ -254,12 +254,12 @@ class ConversationsService(Decisions, HealthEndpoints):
             if commit is not None:
                 self.views.apply_commit(commit)
 
-    @reliable_handler("identity", "identity.*", private=True)
+    @reliable_handler("identity", "identity.*", private=True, idempotent=True)
     def on_identity_private_event(self, event: Envelope):
         """E-mail addresses (kept hashed in `members`), to match social mentions by e-mail."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("posts", "posts.*")
+    @reliable_handler("posts", "posts.*", idempotent=True)
     def on_posts_event(self, event: Envelope):
         """Authors and titles of published posts, for escalations."""
         self.views.record_and_apply(event)

@@ -149,11 +149,11 @@ class FeedsService(Decisions, HealthEndpoints):
 
     # -- events ------------------------------------------------------------------------------
 
-    @reliable_handler("feeds", "feeds.*")
+    @reliable_handler("feeds", "feeds.*", idempotent=True)
     def project(self, event: Envelope):
         self.views.apply(event)
 
-    @reliable_handler("identity", "identity.*")
+    @reliable_handler("identity", "identity.*", idempotent=True)
     def on_identity_event(self, event: Envelope):
         """Who exists (a follow needs its member) and authors' public summaries."""
         self.views.record_and_apply(event)

@@ -344,7 +344,7 @@ class IdentityService(Decisions, HealthEndpoints):
             self.store.keys.shred(event.payload["user_id"])
         self.views.apply(event)
 
-    @reliable_handler("identity", "identity.*", private=True)
+    @reliable_handler("identity", "identity.*", private=True, idempotent=True)
     def project_private(self, event: Envelope) -> None:
         self.views.apply(event)
 

@@ -260,22 +260,22 @@ class ModerationService(Decisions, HealthEndpoints):
 
     # -- events --------------------------------------------------------------------------------
 
-    @reliable_handler("moderation", "moderation.*")
+    @reliable_handler("moderation", "moderation.*", idempotent=True)
     def project(self, event: Envelope):
         self.views.apply(event)
 
-    @reliable_handler("posts", "posts.*")
+    @reliable_handler("posts", "posts.*", idempotent=True)
     def on_posts_event(self, event: Envelope):
         self.views.record_and_apply(event)
 
-    @reliable_handler("identity", "identity.*")
+    @reliable_handler("identity", "identity.*", idempotent=True)
     def on_identity_event(self, event: Envelope):
         """When each member joined (the account age that trusted flags need), and roles, badges
         and advisor assignments: privileged changes in the staff trail. All of identity's
         public events, so each `user-<id>` stream arrives whole (the per-stream guard)."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("conversations", "conversations.*")
+    @reliable_handler("conversations", "conversations.*", idempotent=True)
     def on_conversations_event(self, event: Envelope):
         """Ids only (who wrote in which conversation): the clocks of conversations."""
         self.views.record_and_apply(event)

@@ -125,24 +125,24 @@ class NotificationsService(Decisions, HealthEndpoints):
         if self.views.record_and_apply(event):
             self.delivery.nudge()
 
-    @reliable_handler("notifications", "notifications.*", private=True)
+    @reliable_handler("notifications", "notifications.*", private=True, idempotent=True)
     def project(self, event: Envelope):
         self.views.apply(event)
 
-    @reliable_handler("posts", "posts.*")
+    @reliable_handler("posts", "posts.*", idempotent=True)
     def on_posts_event(self, event: Envelope):
         self._received(event)
 
-    @reliable_handler("moderation", "moderation.*")
+    @reliable_handler("moderation", "moderation.*", idempotent=True)
     def on_moderation_event(self, event: Envelope):
         self._received(event)
 
-    @reliable_handler("conversations", "conversations.*")
+    @reliable_handler("conversations", "conversations.*", idempotent=True)
     def on_conversations_event(self, event: Envelope):
         """References only (who wrote in which conversation): never a message's text."""
         self._received(event)
 
-    @reliable_handler("feeds", "feeds.*")
+    @reliable_handler("feeds", "feeds.*", idempotent=True)
     def on_feeds_event(self, event: Envelope):
         self._received(event)
 
@@ -152,7 +152,7 @@ class NotificationsService(Decisions, HealthEndpoints):
         if event.type == members.USER_ERASED:  # the outboxes are no read model: purge them
             self.delivery.deliveries.forget_member(event.payload["user_id"])
 
-    @reliable_handler("identity", "identity.*", private=True)
+    @reliable_handler("identity", "identity.*", private=True, idempotent=True)
     def on_identity_private_event(self, event: Envelope):
         """The account stream (e-mail address; password and session facts are recorded too,
         so the stream has no gap): contacts are kept here and never logged."""

@@ -352,7 +352,7 @@ class PostsService(Decisions, HealthEndpoints):
             self._move_votes(event.payload["post_id"], context,
                              voters=[event.payload["voter_id"]])
 
-    @reliable_handler("posts", "posts.content_submitted", private=True)
+    @reliable_handler("posts", "posts.content_submitted", private=True, idempotent=True)
     def project_private(self, event: Envelope):
         self.views.apply(event)
 
@@ -386,7 +386,7 @@ class PostsService(Decisions, HealthEndpoints):
             return  # done by an earlier delivery of the tombstone
         self.views.apply_commit(commit)
 
-    @reliable_handler("conversations", "conversations.*")
+    @reliable_handler("conversations", "conversations.*", idempotent=True)
     def on_conversations_event(self, event: Envelope):
         """An escalation marks the public thread as handled privately (references only)."""
         self.views.record_and_apply(event)

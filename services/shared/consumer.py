@@ -24,6 +24,14 @@ A handler must therefore be idempotent for the rare duplicate that slips between
 returned" and "consumption recorded" (a crash there); projections get that from their per-stream
 version guard (projections.py).
 
+A handler that only applies events to read models (`views.apply`, `views.record_and_apply`)
+dedupes every delivery by itself: the stream cursor skips what was applied, and the handlers'
+writes are already safe when two appliers run one event at once (the inline apply after a
+command races its own subscription all the time). `@reliable_handler(..., idempotent=True)`
+says so, and the consumer then neither claims nor records the outcome — two of the few
+database commands a delivery costs. Keep the default (claimed) for a handler with any other
+effect: a decision it appends, a message it sends.
+
 Example::
 
     class FeedsService:
@@ -102,10 +110,13 @@ class RawQueueConsumer(QueueConsumer):
 class ReliableEventHandler(Consumer):
     queue_consumer = RawQueueConsumer()
 
-    def __init__(self, source_service: str, event_type: str, private: bool = False, **kwargs):
+    def __init__(self, source_service: str, event_type: str, private: bool = False,
+                 idempotent: bool = False, **kwargs):
         self.source_service = source_service
         self.event_type = event_type
         self.private = private
+        # the handler dedupes by itself and is safe run twice at once: no claim, no outcome
+        self.idempotent = idempotent
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -179,7 +190,7 @@ class ReliableEventHandler(Consumer):
             self._after_failure(message, error, None)
             return
         try:
-            claim = self._claim(envelope)
+            claim = "unclaimed" if self.idempotent else self._claim(envelope)
         except PyMongoError as error:
             self._after_failure(message, error, None)
             return
@@ -218,7 +229,7 @@ class ReliableEventHandler(Consumer):
         failpoints.delay("slow_handler")  # fault injection only (a slow consumer, tests/chaos)
         metrics.HANDLER_DURATION.labels(self.container.service_name, self.handler_name).observe(
             time.perf_counter() - started)
-        if exc_info is None:
+        if exc_info is None and not self.idempotent:
             try:
                 self._mark_done(envelope)
             except PyMongoError as error:
@@ -227,8 +238,9 @@ class ReliableEventHandler(Consumer):
             self._count("ok")
             self.queue_consumer.ack_message(message)
             return result, exc_info
-        with contextlib.suppress(PyMongoError):  # else the claim expires (claim_timeout)
-            self._release_claim(envelope)
+        if not self.idempotent:
+            with contextlib.suppress(PyMongoError):  # else the claim expires (claim_timeout)
+                self._release_claim(envelope)
         self._after_failure(message, exc_info[1], exc_info)
         return result, exc_info
 

@@ -73,6 +73,10 @@ def _deposited(rm: ReadModels, event: Envelope) -> None:
 
 PROJECTION = BALANCES
 
+# What a receiving service keeps from ledger's events: the same balances, from its own log.
+RECEIVED_BALANCES = Projection("received_balances", service="branch", collections=["balances"])
+RECEIVED_BALANCES.on("ledger.deposited")(_deposited)
+
 
 def deposit(store, account, cents):
     """Append one `ledger.deposited` commit to `account` straight into an EventStore (no service):
@@ -139,6 +143,18 @@ class AuditService(HealthEndpoints):
                                           "correlation_id": event.correlation_id}},
                                 upsert=True)
         self.db.applications.insert_one({"event_id": event.id})
+
+
+class BranchService(HealthEndpoints):
+    """Receives ledger's events as every Agora service receives another's: recorded in its own
+    log, then projected; the handler dedupes by itself (no claim: `idempotent=True`)."""
+
+    name = "branch"
+    views = ReadModelsProvider(RECEIVED_BALANCES)
+
+    @reliable_handler("ledger", "ledger.deposited", idempotent=True)
+    def on_deposited(self, event: Envelope):
+        self.views.record_and_apply(event)
 
 
 class HoldersService(HealthEndpoints):

@@ -11,7 +11,7 @@ from services.shared import dead_letters
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 
 from ...conftest import RABBIT_MANAGEMENT_URI, wait_for
-from .sample import AuditService, LedgerService
+from .sample import AuditService, BranchService, LedgerService
 
 pytestmark = pytest.mark.integration
 
@@ -61,9 +61,37 @@ def test_a_duplicate_delivery_is_applied_once(running, audit_db):
     assert audit_db.applications.count_documents({"event_id": envelope.id}) == 1
 
 
-def _consumed(outcome):
+def test_an_idempotent_handler_applies_concurrent_duplicates_once_without_claims(
+        container_factory, service_config, mongo_client):
+    """No claim guards a projection-only handler: copies of one event run at once, and events
+    of a stream arrive out of order; the stream cursor and the handlers' guarded writes still
+    apply each event once, and nothing is written to `consumed_events`."""
+    from nameko.testing.utils import find_free_port
+
+    container_factory(BranchService, {
+        **service_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}"}).start()
+    branch = mongo_client[f"{service_config['MONGO_DB_PREFIX']}_branch"]
+    streams = [f"acc-{n}" for n in range(6)]
+    bodies = [json.dumps(Envelope.new(
+        NewEvent("ledger.deposited", {"cents": cents, "currency": "EUR"}), stream_id=stream,
+        stream_version=version, context=CommandContext()).to_dict())
+        for stream in streams for version, cents in ((1, 1), (2, 10), (3, 100))]
+    # every event four times, later versions of each stream first, copies side by side
+    burst = [body for body in reversed(bodies) for _ in range(4)]
+    handled_before = _consumed("ok", "branch.on_deposited")
+    _publish_raw(service_config["AMQP_URI"], burst)
+    wait_for(lambda: _consumed("ok", "branch.on_deposited") == handled_before + len(burst),
+             timeout=30, message="every copy handled")
+    assert branch.received_balances_cursors.count_documents({"version": 3}) == 6
+    balances = {doc["_id"]: doc["cents"] for doc in branch.balances.find()}
+    assert balances == dict.fromkeys(streams, 111)
+    assert branch.events.count_documents({}) == 18  # each event recorded once
+    assert branch.consumed_events.count_documents({}) == 0
+
+
+def _consumed(outcome, handler="audit.on_deposited"):
     return REGISTRY.get_sample_value("agora_events_consumed_total", {
-        "service": "audit", "handler": "audit.on_deposited", "outcome": outcome}) or 0
+        "service": handler.split(".")[0], "handler": handler, "outcome": outcome}) or 0
 
 
 def test_a_transient_failure_is_retried_then_applied_once(ledger, audit_db):
