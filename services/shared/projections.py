@@ -43,6 +43,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from .envelope import Envelope, utc_now
 from .event_store import Commit, EventStore
+from .memory_models import MemoryCollection, MemoryCursor, Unsupported
 from .mongo import database_name, mongo_uri, release_client, shared_client
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ CATCH_UP_MARGIN = timedelta(seconds=60)  # commits may become visible a little o
 CONTENDED_ROUNDS = 5  # re-reads after lost compare-and-sets before leaving the rest to others
 SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this often
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
-REPLAY_BATCH = 1000  # events a replay applies between two bulk writes
+REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
+REPLAY_RESIDENT = 200_000  # documents a replay holds in memory (then the largest goes out)
 
 
 class OutOfOrder(RuntimeError):
@@ -325,6 +327,7 @@ def replay(
     progress_every: int = 500,
     quiesce_seconds: float = SWAP_QUIESCE,
     batch_size: int = REPLAY_BATCH,
+    resident_limit: int = REPLAY_RESIDENT,
 ) -> dict[str, Any]:
     """Rebuild `projection` from the whole log into shadow collections and swap them in.
 
@@ -335,11 +338,13 @@ def replay(
     everything recorded since the rebuild began is applied to the new collections, the flag is
     cleared, and a last catch-up applies what arrived while the flag was up.
 
-    The rebuild applies events in batches (`batch_size`; 0 applies them one at a time, through
-    the live path): nobody else writes the shadow collections, so their stream cursors are kept
-    in memory and the handlers' writes are buffered (`BufferedReadModels`), then sent as one bulk
-    write per collection and batch, cursors included. A crash loses nothing: the shadows are
-    rebuilt from scratch by the next replay.
+    Nobody else writes the shadow collections, so the rebuild keeps their stream cursors and
+    the collections themselves in memory (`ResidentReadModels`, up to `resident_limit`
+    documents) and writes each final document once at the end; a collection that leaves memory
+    gets the handlers' writes buffered and sent in bulk every `batch_size` events
+    (`BufferedReadModels`). `batch_size=0` applies events one at a time through the live path
+    (the baseline of `python -m bench replay`). A crash loses nothing: the shadows are rebuilt
+    from scratch by the next replay.
     """
     db = store.db
     shadow = ReadModels(db, SHADOW_SUFFIX)
@@ -353,7 +358,7 @@ def replay(
         "status": "running", "started_at": started_at, "position": 0, "total": total}},
         upsert=True)
     commits = events = 0
-    rebuild = _ShadowRebuild(projection, shadow, store) if batch_size else None
+    rebuild = _ShadowRebuild(projection, shadow, store, resident_limit) if batch_size else None
     for commit in store.read_all():
         if rebuild is None:
             events += projection.apply_commit(shadow, commit, store)
@@ -367,7 +372,7 @@ def replay(
             checkpoints.update_one({"_id": projection.name},
                                    {"$set": {"position": commit.position}})
     if rebuild is not None:
-        rebuild.flush()
+        rebuild.finish()
     _progress(out, projection.name, commits, total, clock)
     swap_began = utc_now()
     checkpoints.update_one({"_id": projection.name}, {"$set": {"swapping": True}})
@@ -389,21 +394,25 @@ def replay(
 
 class _ShadowRebuild:
     """Applies the log to a replay's shadow collections, which nobody else writes: stream cursors
-    live in memory, handler writes are buffered, both are written in bulk by `flush`."""
+    live in memory, and so do the collections themselves (`ResidentReadModels`) while they fit;
+    `finish` writes them once, each final document in one insert."""
 
-    def __init__(self, projection: Projection, shadow: ReadModels, store: EventStore):
+    def __init__(self, projection: Projection, shadow: ReadModels, store: EventStore,
+                 resident_limit: int):
         self.projection = projection
         self.store = store
-        self.rm = BufferedReadModels(shadow.db, shadow.suffix)
+        self.rm = ResidentReadModels(shadow.db, shadow.suffix, projection.collections,
+                                     resident_limit)
         self.cursors: dict[str, int] = {}
-        self.moved: set[str] = set()
 
     @property
     def buffered(self) -> int:
-        return self.rm.buffered + len(self.moved)
+        return self.rm.buffered
 
     def apply_commit(self, commit: Commit) -> int:
-        return sum(self._apply(event) for event in commit.events)
+        applied = sum(self._apply(event) for event in commit.events)
+        self.rm.keep_within_limit()
+        return applied
 
     def _apply(self, event: Envelope) -> int:
         key = self.projection.stream_key(event)
@@ -426,15 +435,16 @@ class _ShadowRebuild:
             applied += 1
         if applied:
             self.cursors[key] = cursor + applied
-            self.moved.add(key)
         return applied
 
     def flush(self) -> None:
-        for key in self.moved:
-            self.rm[self.projection.cursors].update_one(
-                {"_id": key}, {"$set": {"version": self.cursors[key]}}, upsert=True)
-        self.moved.clear()
         self.rm.flush()
+
+    def finish(self) -> None:
+        """Write what is still in memory or buffered, and every stream's cursor."""
+        self.rm.write_all()
+        _insert_all(self.rm.db[self.projection.cursors + self.rm.suffix],
+                    ({"_id": key, "version": version} for key, version in self.cursors.items()))
 
 
 class BufferedReadModels(ReadModels):
@@ -568,6 +578,155 @@ class _BufferedCollection:
     def __getattr__(self, attribute: str) -> Any:
         self._owner.flush()  # a read (or anything else): it sees every buffered write
         return getattr(self._collection, attribute)
+
+
+class ResidentReadModels(BufferedReadModels):
+    """A rebuild's read models, held in memory (`memory_models.MemoryCollection`) while they
+    fit: no round trip per write or read, and each final document written once, by
+    `write_all`. A collection leaves memory for the database — everything it holds inserted
+    there, the buffered path (`BufferedReadModels`) from then on — when an operation is outside
+    what the memory engine answers exactly (`Unsupported`, noted in the log), when it has a
+    unique index besides `_id` (only the server enforces those), or when the documents held
+    exceed `limit` (the largest collection leaves first), so a replay's memory stays bounded
+    whatever the log's size.
+    """
+
+    def __init__(self, db: Database, suffix: str, names: Iterable[str], limit: int):
+        super().__init__(db, suffix)
+        self.limit = limit
+        self._memory: dict[str, MemoryCollection] = {}
+        for name in names:
+            collection = super().__getitem__(name)._collection
+            if not any(index.get("unique") for index_name, index
+                       in collection.index_information().items() if index_name != "_id_"):
+                self._memory[name] = MemoryCollection(collection.name, collection.codec_options)
+
+    def __getitem__(self, name: str) -> Any:
+        memory = self._memory.get(name)
+        if memory is None:
+            return super().__getitem__(name)
+        return _ResidentCollection(self, name, memory)
+
+    @property
+    def resident(self) -> int:
+        """How many documents are held in memory."""
+        return sum(len(memory) for memory in self._memory.values())
+
+    def keep_within_limit(self) -> None:
+        while self._memory and self.resident > self.limit:
+            largest = max(self._memory, key=lambda name: len(self._memory[name]))
+            self.release(largest, f"more than {self.limit:,} documents held in memory")
+
+    def release(self, name: str, why: Any) -> None:
+        """Move a collection from memory to the database (its shadow there is still empty)."""
+        memory = self._memory.pop(name, None)
+        if memory is None:
+            return  # moved already
+        log.info("replay: %s goes to the database (%s)", memory.name, why)
+        _insert_all(super().__getitem__(name)._collection, memory.documents.values())
+
+    def write_all(self) -> None:
+        for name in list(self._memory):
+            self.release(name, "the rebuild is complete")
+        self.flush()
+
+
+def _insert_all(collection: Collection, documents: Iterable[dict[str, Any]],
+                chunk: int = REPLAY_BATCH) -> None:
+    """Plain unordered inserts of final documents, `chunk` at a time (the collection is empty:
+    no duplicates, no order to keep)."""
+    batch: list[dict[str, Any]] = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) == chunk:
+            collection.insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        collection.insert_many(batch, ordered=False)
+
+
+_MEMORY_OPTIONS = {"find": {"sort", "limit", "skip"}, "find_one": {"sort"},
+                   "count_documents": {"limit", "skip"}, "insert_many": {"ordered"},
+                   "update_one": {"upsert"}, "update_many": {"upsert"},
+                   "replace_one": {"upsert"}}
+
+
+class _ResidentCollection:
+    """A collection held in memory; an operation the memory engine does not answer moves it to
+    the database and is sent there."""
+
+    def __init__(self, owner: ResidentReadModels, name: str, memory: MemoryCollection):
+        self._owner = owner
+        self._name = name
+        self._memory = memory
+
+    @property
+    def name(self) -> str:
+        return self._memory.name
+
+    def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        if set(kwargs) <= _MEMORY_OPTIONS.get(method, set()):
+            try:
+                return getattr(self._memory, method)(*args, **kwargs)
+            except Unsupported as why:
+                self._owner.release(self._name, why)
+        else:
+            self._owner.release(self._name, f"{method} with {sorted(kwargs)}")
+        return getattr(self._owner[self._name], method)(*args, **kwargs)
+
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        if set(kwargs) <= _MEMORY_OPTIONS["find"]:
+            return _ResidentCursor(self, self._memory.find(*args, **kwargs), args, kwargs)
+        return self._run("find", *args, **kwargs)
+
+    def __getattr__(self, method: str) -> Any:
+        if method in ("find_one", "count_documents", "insert_one", "insert_many", "update_one",
+                      "update_many", "replace_one", "delete_one", "delete_many",
+                      "find_one_and_delete"):
+            return lambda *args, **kwargs: self._run(method, *args, **kwargs)
+        self._owner.release(self._name, method)
+        return getattr(self._owner[self._name], method)
+
+
+class _ResidentCursor:
+    """`find` on a collection held in memory: evaluated when iterated; anything the memory
+    engine does not answer sends the same query to the database."""
+
+    def __init__(self, collection: _ResidentCollection, cursor: MemoryCursor,
+                 args: tuple, kwargs: dict[str, Any]):
+        self._collection = collection
+        self._cursor = cursor
+        self._args = args
+        self._kwargs = kwargs
+
+    def sort(self, key_or_list: Any, direction: Any = None) -> _ResidentCursor:
+        self._cursor.sort(key_or_list, direction)
+        self._kwargs["sort"] = self._cursor.spec
+        return self
+
+    def limit(self, limit: int) -> _ResidentCursor:
+        self._cursor.limit(limit)
+        self._kwargs["limit"] = limit
+        return self
+
+    def skip(self, skip: int) -> _ResidentCursor:
+        self._cursor.skip(skip)
+        self._kwargs["skip"] = skip
+        return self
+
+    def __iter__(self) -> Any:
+        try:
+            return iter(self._cursor.results())
+        except Unsupported as why:
+            return iter(self._in_database(why))
+
+    def _in_database(self, why: Any) -> Any:
+        collection = self._collection
+        collection._owner.release(collection._name, why)
+        return collection._owner[collection._name].find(*self._args, **self._kwargs)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._in_database(f"cursor.{attribute}"), attribute)
 
 
 def _catch_up(store: EventStore, projection: Projection, rm: ReadModels, since) -> int:

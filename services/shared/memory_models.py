@@ -1,0 +1,683 @@
+"""Read-model collections held in this process's memory, for a replay's rebuild.
+
+A rebuild starts from empty shadow collections that nobody else writes, so their whole state can
+live in memory while the log is applied, and be written once at the end, each final document in
+one plain insert. What the handlers send — `update_one` with `$set`/`$inc`/`$push`..., upserts,
+`find` with a sort and a limit — is answered here with MongoDB's semantics for the subset that
+read models use (`MemoryCollection`); anything outside that subset raises `Unsupported`
+*before* changing anything, and the caller then moves the collection to the database and sends
+the operation there (services/shared/projections.py, `ResidentReadModels`). Nothing here guesses:
+an operator, a path through an array, a comparison between types MongoDB would order
+differently, all are `Unsupported`.
+
+Values written go through a BSON round trip (the codec of the real collection), so what is kept
+is what the server would have stored (tuples become lists, datetimes lose their microseconds,
+naive ones become UTC), and documents read are copies (a handler that changes what it read
+changes nothing here).
+
+Example::
+
+    >>> from bson.codec_options import CodecOptions
+    >>> notes = MemoryCollection("notes", CodecOptions())
+    >>> notes.update_one({"_id": "n1"}, {"$inc": {"votes": 1}}, upsert=True).upserted_id
+    'n1'
+    >>> notes.find_one({"votes": {"$gte": 1}}, {"votes": 1})
+    {'_id': 'n1', 'votes': 1}
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import bson
+from bson import ObjectId
+from bson.codec_options import CodecOptions
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+
+Document = dict[str, Any]
+_MISSING = object()
+
+
+class Unsupported(Exception):
+    """An operation this engine does not answer exactly: send it to the database instead."""
+
+
+# -- values ----------------------------------------------------------------------------------
+
+def _bracket(value: Any) -> int:
+    """MongoDB's order of BSON types (null < numbers < strings < objects < ... < dates)."""
+    if value is None or value is _MISSING:
+        return 1
+    if isinstance(value, bool):
+        return 8
+    if isinstance(value, int | float):
+        return 2
+    if isinstance(value, str):
+        return 3
+    if isinstance(value, datetime):
+        return 9
+    raise Unsupported(f"ordering of {type(value).__name__}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """BSON equality of two plain values (true is not 1; 1 is 1.0)."""
+    kind = type(a)
+    if kind is type(b) and kind in _PLAIN:
+        return a == b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) or isinstance(b, dict):
+        raise Unsupported("equality of embedded documents (order-sensitive in MongoDB)")
+    return type(a) is type(b) and a == b
+
+
+_PLAIN = {str, int, float, datetime, ObjectId}
+
+
+def _index_key(value: Any) -> Any:
+    """A hashable key under which a scalar is found by equality (None: not indexable)."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int | float):
+        return ("n", value)
+    if isinstance(value, str):
+        return ("s", value)
+    return None
+
+
+def _lookup(document: Document, path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        if isinstance(value, list):
+            raise Unsupported(f"path {path!r} through an array")
+        if not isinstance(value, dict):
+            return _MISSING
+        value = value.get(part, _MISSING)
+    return value
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+_COMPARISONS = {
+    "$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b,
+    "$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
+}
+
+
+def matches(document: Document, query: dict[str, Any]) -> bool:
+    """Whether `document` matches the MongoDB filter `query` (raises `Unsupported`)."""
+    for key, condition in query.items():
+        if key == "$and":
+            if not all(matches(document, clause) for clause in condition):
+                return False
+        elif key == "$or":
+            if not any(matches(document, clause) for clause in condition):
+                return False
+        elif key == "$nor":
+            if any(matches(document, clause) for clause in condition):
+                return False
+        elif key.startswith("$"):
+            raise Unsupported(f"query operator {key}")
+        elif not _field_matches(_lookup(document, key), condition):
+            return False
+    return True
+
+
+def _is_operators(condition: Any) -> bool:
+    return isinstance(condition, dict) and bool(condition) and all(
+        key.startswith("$") for key in condition)
+
+
+def _field_matches(value: Any, condition: Any) -> bool:
+    if not _is_operators(condition):
+        return _equals(value, condition)
+    for operator, operand in condition.items():
+        if operator == "$eq":
+            ok = _equals(value, operand)
+        elif operator == "$ne":
+            ok = not _equals(value, operand)
+        elif operator == "$in":
+            ok = any(_equals(value, each) for each in operand)
+        elif operator == "$nin":
+            ok = not any(_equals(value, each) for each in operand)
+        elif operator == "$exists":
+            ok = (value is not _MISSING) == bool(operand)
+        elif operator in _COMPARISONS:
+            ok = _compares(value, operator, operand)
+        else:
+            raise Unsupported(f"query operator {operator}")
+        if not ok:
+            return False
+    return True
+
+
+def _equals(value: Any, wanted: Any) -> bool:
+    """Equality as a query means it: null matches a missing field; an array matches when it
+    equals the value or holds it."""
+    if isinstance(wanted, dict):
+        raise Unsupported("equality of embedded documents (order-sensitive in MongoDB)")
+    if wanted is None:
+        return value is _MISSING or value is None or (
+            isinstance(value, list) and any(each is None for each in value))
+    if value is _MISSING:
+        return False
+    if isinstance(value, list):
+        if isinstance(wanted, str):
+            return wanted in value  # only a string equals a string
+        if isinstance(wanted, list) and _same(value, wanted):
+            return True
+        return any(not isinstance(each, dict) and _same(each, wanted) for each in value)
+    return _same(value, wanted)
+
+
+def _compares(value: Any, operator: str, operand: Any) -> bool:
+    if operand is None or isinstance(operand, list | dict | bool):
+        raise Unsupported(f"{operator} with {operand!r}")
+    if isinstance(value, list):
+        raise Unsupported(f"{operator} on an array")
+    if value is _MISSING or value is None or _bracket(value) != _bracket(operand):
+        return False  # MongoDB compares within a type only
+    return _COMPARISONS[operator](value, operand)
+
+
+# -- updates ---------------------------------------------------------------------------------
+
+def _parent(document: Document, path: str, create: bool) -> tuple[dict | None, str]:
+    parts = path.split(".")
+    node: Any = document
+    for part in parts[:-1]:
+        child = node.get(part, _MISSING)
+        if child is _MISSING:
+            if not create:
+                return None, parts[-1]
+            child = node[part] = {}
+        elif not isinstance(child, dict):
+            raise Unsupported(f"path {path!r} through a {type(child).__name__}")
+        node = child
+    return node, parts[-1]
+
+
+def _set(document: Document, path: str, value: Any) -> None:
+    node, last = _parent(document, path, create=True)
+    node[last] = value
+
+
+def _values(operand: Any, modifiers: set[str]) -> tuple[list[Any], dict[str, Any]]:
+    """The values of a `$push`/`$addToSet` operand: `{"$each": [...], ...}` or one value."""
+    if isinstance(operand, dict) and "$each" in operand:
+        extra = {key: value for key, value in operand.items() if key != "$each"}
+        if set(extra) - modifiers:
+            raise Unsupported(f"modifiers {sorted(extra)}")
+        return list(operand["$each"]), extra
+    if isinstance(operand, dict) and any(key.startswith("$") for key in operand):
+        raise Unsupported(f"modifier in {operand!r}")
+    return [operand], {}
+
+
+def _array_at(document: Document, path: str) -> list:
+    current = _lookup(document, path)
+    if current is _MISSING:
+        current = []
+        _set(document, path, current)
+    if not isinstance(current, list):
+        raise Unsupported(f"array operator on a {type(current).__name__}")
+    return current
+
+
+def _apply_operator(document: Document, operator: str, path: str, operand: Any,
+                    inserting: bool) -> None:
+    if path == "_id" or path.startswith("_id."):
+        raise Unsupported("a change of _id")
+    if operator == "$set":
+        _set(document, path, operand)
+    elif operator == "$setOnInsert":
+        if inserting:
+            _set(document, path, operand)
+    elif operator == "$unset":
+        node, last = _parent(document, path, create=False)
+        if node is not None:
+            node.pop(last, None)
+    elif operator == "$inc":
+        current = _lookup(document, path)
+        if isinstance(operand, bool) or not isinstance(operand, int | float):
+            raise Unsupported(f"$inc by {operand!r}")
+        if current is _MISSING:
+            _set(document, path, operand)
+        elif isinstance(current, int | float) and not isinstance(current, bool):
+            _set(document, path, current + operand)
+        else:
+            raise Unsupported(f"$inc of a {type(current).__name__}")
+    elif operator in ("$max", "$min"):
+        current = _lookup(document, path)
+        if current is _MISSING:
+            _set(document, path, operand)
+        else:
+            if _bracket(current) != _bracket(operand) or _bracket(operand) == 1:
+                raise Unsupported(f"{operator} across types")
+            if (operand > current) if operator == "$max" else (operand < current):
+                _set(document, path, operand)
+    elif operator == "$push":
+        values, extra = _values(operand, {"$slice"})
+        array = _array_at(document, path)
+        array.extend(values)
+        if "$slice" in extra:
+            size = extra["$slice"]
+            array[:] = array[size:] if size < 0 else array[:size]
+    elif operator == "$addToSet":
+        values, _ = _values(operand, set())
+        array = _array_at(document, path)
+        for value in values:
+            if not any(_same(each, value) for each in array):
+                array.append(value)
+    elif operator == "$pull":
+        if isinstance(operand, dict):
+            raise Unsupported("$pull with a condition")
+        current = _lookup(document, path)
+        if current is _MISSING:
+            return
+        if not isinstance(current, list):
+            raise Unsupported(f"$pull from a {type(current).__name__}")
+        current[:] = [each for each in current
+                      if isinstance(each, dict) or not _same(each, operand)]
+    else:
+        raise Unsupported(f"update operator {operator}")
+
+
+def updated(document: Document, update: dict[str, Any], inserting: bool = False) -> Document:
+    """A new document: `document` with the operators of `update` applied (raises
+    `Unsupported`, leaving `document` as it was)."""
+    if not isinstance(update, dict) or not update or not all(k.startswith("$") for k in update):
+        raise Unsupported("an update that is not a document of operators")
+    result = _copy(document)
+    for operator, fields in update.items():
+        for path, operand in fields.items():
+            _apply_operator(result, operator, path, operand, inserting)
+    return result
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a stored document's nested dicts and lists (the values are immutable)."""
+    if type(value) is dict:
+        return {key: _copy(item) if type(item) in _CONTAINERS else item
+                for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item) if type(item) in _CONTAINERS else item for item in value]
+    return value
+
+
+_CONTAINERS = {dict, list}
+
+
+# -- projections and sorts -------------------------------------------------------------------
+
+def projected(document: Document, projection: Any) -> Document:
+    if projection is None:
+        return _copy(document)
+    if isinstance(projection, list | tuple):
+        projection = dict.fromkeys(projection, 1)
+    if any("." in key or key.startswith("$") for key in projection) or any(
+            isinstance(flag, dict) for flag in projection.values()):
+        raise Unsupported(f"projection {projection!r}")
+    if not projection:
+        raise Unsupported("an empty projection")
+    shown = {key: bool(flag) for key, flag in projection.items()}
+    with_id = shown.pop("_id", True)
+    if not shown:  # only _id named: {"_id": 1} shows it alone, {"_id": 0} all but it
+        result = {} if with_id else {key: _copy(value) for key, value in document.items()
+                                     if key != "_id"}
+    elif all(shown.values()):
+        result = {key: _copy(document[key]) for key in document if key in shown}
+    elif not any(shown.values()):
+        result = {key: _copy(value) for key, value in document.items()
+                  if key not in shown and key != "_id"}
+    else:
+        raise Unsupported("a projection that both includes and excludes")
+    if with_id and "_id" in document:
+        return {"_id": document["_id"], **result}
+    return result
+
+
+def _sort_spec(key_or_list: Any, direction: Any = None) -> list[tuple[str, int]]:
+    if isinstance(key_or_list, str):
+        return [(key_or_list, 1 if direction is None else int(direction))]
+    if isinstance(key_or_list, dict):
+        return [(key, int(order)) for key, order in key_or_list.items()]
+    return [(key, int(order)) for key, order in key_or_list]
+
+
+def _sorted(documents: list[Document], spec: list[tuple[str, int]]) -> list[Document]:
+    result = list(documents)
+    for field, direction in reversed(spec):  # stable sorts, last key first
+        def key(document: Document, field: str = field) -> tuple[int, Any]:
+            value = _lookup(document, field)
+            if isinstance(value, list | dict):
+                raise Unsupported(f"sort on an array or a document ({field})")
+            bracket = _bracket(value)
+            return bracket, (0 if bracket == 1 else value)
+        result.sort(key=key, reverse=direction < 0)
+    return result
+
+
+# -- the collection --------------------------------------------------------------------------
+
+class MemoryCollection:
+    """One collection's documents in insertion order, with equality indexes made on first use
+    of a field in a query and kept up to date by every write."""
+
+    def __init__(self, name: str, codec_options: CodecOptions):
+        self.name = name
+        self.codec_options = codec_options
+        self.documents: dict[Any, Document] = {}
+        self._indexes: dict[str, dict[Any, set]] = {}
+        self._order: dict[Any, int] = {}  # natural order: when each document was inserted
+        self._inserted = 0
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    # -- storing --------------------------------------------------------------------------
+
+    def _stored(self, value: dict[str, Any]) -> dict[str, Any]:
+        """What the server would keep of `value` (and a copy no caller holds)."""
+        return bson.decode(bson.encode(value, codec_options=self.codec_options),
+                           codec_options=self.codec_options)
+
+    def _key(self, value: Any) -> Any:
+        if isinstance(value, dict | list):
+            raise Unsupported("an _id that is a document or an array")
+        return (type(value).__name__ if not isinstance(value, int | float) or
+                isinstance(value, bool) else "n", value)
+
+    def _put(self, document: Document) -> None:
+        key = self._key(document["_id"])
+        old = self.documents.get(key)
+        if old is not None:
+            self._unindex(key, old)
+        else:
+            self._inserted += 1
+            self._order[key] = self._inserted
+        self.documents[key] = document
+        for field, index in self._indexes.items():
+            for entry in self._entries(document, field):
+                index.setdefault(entry, set()).add(key)
+
+    def _remove(self, key: Any) -> None:
+        old = self.documents.pop(key)
+        del self._order[key]
+        self._unindex(key, old)
+
+    def _unindex(self, key: Any, document: Document) -> None:
+        for field, index in self._indexes.items():
+            for entry in self._entries(document, field):
+                bucket = index.get(entry)
+                if bucket is not None:
+                    bucket.discard(key)
+
+    @staticmethod
+    def _entries(document: Document, field: str) -> list[Any]:
+        try:
+            value = _lookup(document, field)
+        except Unsupported:
+            return [("?",)]  # not answerable by the index: always a candidate
+        values = value if isinstance(value, list) else [value]
+        keys = [_index_key(each) for each in values]
+        return [k for k in keys if k is not None] or [("-",)]
+
+    # -- finding --------------------------------------------------------------------------
+
+    def _candidates(self, query: dict[str, Any]) -> set | None:
+        """Keys of the documents that may match (None: every document)."""
+        wanted = query.get("_id", _MISSING)
+        if wanted is not _MISSING and type(wanted) in _PLAIN:  # the usual case: one document
+            key = self._key(wanted)
+            return {key} if key in self.documents else set()
+        best: set | None = None
+        for key, condition in query.items():
+            found: set | None = None
+            if key == "$and":
+                sets = [self._candidates(clause) for clause in condition]
+                sets = [each for each in sets if each is not None]
+                found = min(sets, key=len) if sets else None
+            elif key == "$or":
+                sets = [self._candidates(clause) for clause in condition]
+                found = None if any(each is None for each in sets) else set().union(*sets)
+            elif not key.startswith("$"):
+                found = self._field_candidates(key, condition)
+            if found is not None and (best is None or len(found) < len(best)):
+                best = found
+        return best
+
+    def _field_candidates(self, field: str, condition: Any) -> set | None:
+        if _is_operators(condition):
+            if set(condition) & {"$eq", "$in"} != set(condition) or len(condition) != 1:
+                return None
+            values = [condition["$eq"]] if "$eq" in condition else list(condition["$in"])
+        else:
+            values = [condition]
+        if field == "_id":
+            keys = set()
+            for value in values:
+                if isinstance(value, dict | list) or value is None:
+                    return None
+                key = self._key(value)
+                if key in self.documents:
+                    keys.add(key)
+            return keys
+        entries = [_index_key(value) for value in values]
+        if any(entry is None for entry in entries):
+            return None
+        index = self._indexes.get(field)
+        if index is None:
+            index = self._indexes[field] = {}
+            for key, document in self.documents.items():
+                for entry in self._entries(document, field):
+                    index.setdefault(entry, set()).add(key)
+        unknown = index.get(("?",), set())
+        return set().union(unknown, *(index.get(entry, set()) for entry in entries))
+
+    def _matching(self, query: dict[str, Any] | None) -> list[Any]:
+        query = _filter(query)
+        candidates = self._candidates(query)
+        if candidates is None:
+            keys: Any = list(self.documents)
+        else:  # in natural order, as a scan would meet them
+            keys = sorted(candidates, key=self._order.__getitem__)
+        return [key for key in keys if matches(self.documents[key], query)]
+
+    def find(self, filter: Any = None, projection: Any = None, *, sort: Any = None,
+             limit: int = 0, skip: int = 0) -> MemoryCursor:
+        return MemoryCursor(self, _filter(filter), projection, sort, limit, skip)
+
+    def find_one(self, filter: Any = None, projection: Any = None, *, sort: Any = None
+                 ) -> Document | None:
+        return next(iter(self.find(filter, projection, sort=sort, limit=1)), None)
+
+    def count_documents(self, filter: Any = None, *, limit: int = 0, skip: int = 0) -> int:
+        count = max(0, len(self._matching(filter)) - skip)
+        return min(count, limit) if limit else count
+
+    # -- writing --------------------------------------------------------------------------
+
+    def insert_one(self, document: Document) -> InsertOneResult:
+        if "_id" not in document:
+            document["_id"] = ObjectId()  # as pymongo does, in the caller's document
+        stored = self._stored(document)
+        if self._key(stored["_id"]) in self.documents:
+            raise DuplicateKeyError(f"E11000 duplicate key: _id {stored['_id']!r}", 11000)
+        self._put(stored)
+        return InsertOneResult(stored["_id"], True)
+
+    def insert_many(self, documents: list[Document], ordered: bool = True) -> InsertManyResult:
+        stored = []
+        for document in documents:
+            if "_id" not in document:
+                document["_id"] = ObjectId()
+            stored.append(self._stored(document))
+        for each in stored:
+            self._key(each["_id"])  # every _id usable before anything is inserted
+        errors, inserted = [], []
+        for position, each in enumerate(stored):
+            if self._key(each["_id"]) in self.documents:
+                errors.append({"index": position, "code": 11000,
+                               "errmsg": f"E11000 duplicate key: _id {each['_id']!r}"})
+                if ordered:
+                    break
+                continue
+            self._put(each)
+            inserted.append(each["_id"])
+        if errors:
+            raise BulkWriteError({"writeErrors": errors, "nInserted": len(inserted),
+                                  "writeConcernErrors": [], "nUpserted": 0, "nMatched": 0,
+                                  "nModified": 0, "nRemoved": 0, "upserted": []})
+        return InsertManyResult(inserted, True)
+
+    def update_one(self, filter: dict, update: Any, upsert: bool = False) -> UpdateResult:
+        return self._update(filter, update, upsert, many=False)
+
+    def update_many(self, filter: dict, update: Any, upsert: bool = False) -> UpdateResult:
+        return self._update(filter, update, upsert, many=True)
+
+    def replace_one(self, filter: dict, replacement: Document, upsert: bool = False
+                    ) -> UpdateResult:
+        if any(key.startswith("$") for key in replacement):
+            raise Unsupported("a replacement holding operators")
+        keys = self._matching(filter)[:1]
+        stored = self._stored(replacement)
+        if keys:
+            old = self.documents[keys[0]]
+            if "_id" in stored and not _same(stored["_id"], old["_id"]):
+                raise Unsupported("a replacement that changes _id")
+            new = {"_id": old["_id"], **{k: v for k, v in stored.items() if k != "_id"}}
+            self._put(new)
+            return UpdateResult({"n": 1, "nModified": int(new != old)}, True)
+        if not upsert:
+            return UpdateResult({"n": 0, "nModified": 0}, True)
+        seed = _upsert_seed(filter)
+        new = {**self._stored(seed), **stored}
+        return self._insert_upserted(new)
+
+    def _update(self, filter: dict, update: Any, upsert: bool, many: bool) -> UpdateResult:
+        keys = self._matching(filter)
+        if not many:
+            keys = keys[:1]
+        if keys:
+            stored_update = self._stored(update) if isinstance(update, dict) else update
+            changed = [(key, updated(self.documents[key], stored_update)) for key in keys]
+            modified = 0
+            for key, new in changed:  # every change computed before any is kept
+                if new != self.documents[key]:
+                    modified += 1
+                    self._put(new)
+            return UpdateResult({"n": len(keys), "nModified": modified}, True)
+        if not upsert:
+            return UpdateResult({"n": 0, "nModified": 0}, True)
+        seed = self._stored(_upsert_seed(filter))
+        new = updated(seed, self._stored(update), inserting=True)
+        return self._insert_upserted(new)
+
+    def _insert_upserted(self, new: Document) -> UpdateResult:
+        if "_id" not in new:
+            new["_id"] = ObjectId()
+        if self._key(new["_id"]) in self.documents:
+            # the document exists but did not match: MongoDB's upsert tries an insert
+            raise DuplicateKeyError(f"E11000 duplicate key: _id {new['_id']!r}", 11000)
+        new = {"_id": new["_id"], **{k: v for k, v in new.items() if k != "_id"}}
+        self._put(new)
+        return UpdateResult({"n": 0, "nModified": 0, "upserted": new["_id"]}, True)
+
+    def delete_one(self, filter: dict) -> DeleteResult:
+        keys = self._matching(filter)[:1]
+        for key in keys:
+            self._remove(key)
+        return DeleteResult({"n": len(keys)}, True)
+
+    def delete_many(self, filter: dict) -> DeleteResult:
+        keys = self._matching(filter)
+        for key in keys:
+            self._remove(key)
+        return DeleteResult({"n": len(keys)}, True)
+
+    def find_one_and_delete(self, filter: dict, projection: Any = None) -> Document | None:
+        keys = self._matching(filter)[:1]
+        if not keys:
+            return None
+        document = projected(self.documents[keys[0]], projection)
+        self._remove(keys[0])
+        return document
+
+
+def _filter(query: Any) -> dict[str, Any]:
+    if query is None:
+        return {}
+    if not isinstance(query, dict):
+        return {"_id": query}  # find_one(some_id), as pymongo reads it
+    return query
+
+
+def _upsert_seed(query: dict[str, Any]) -> Document:
+    """The fields an upsert's new document takes from its filter: its plain equalities."""
+    seed: Document = {}
+    for key, condition in query.items():
+        if key == "$or" and len(condition) > 1:
+            continue  # several alternatives: MongoDB takes nothing from them
+        if key.startswith("$") or "." in key:
+            raise Unsupported(f"an upsert whose filter has {key!r}")
+        if _is_operators(condition):
+            if set(condition) == {"$eq"}:
+                seed[key] = condition["$eq"]
+            elif not set(condition) <= {"$ne", "$nin", "$exists", "$lt", "$lte", "$gt", "$gte",
+                                        "$in"}:
+                raise Unsupported(f"an upsert whose filter has {condition!r}")
+            elif "$in" in condition and len(condition["$in"]) == 1:
+                raise Unsupported("an upsert with a one-value $in")
+        else:
+            seed[key] = condition
+    return seed
+
+
+class MemoryCursor:
+    """What `MemoryCollection.find` answers: `sort`, `skip`, `limit`, then iterate."""
+
+    def __init__(self, collection: MemoryCollection, query: dict[str, Any], projection: Any,
+                 sort: Any, limit: int, skip: int):
+        self.collection = collection
+        self.query = query
+        self.projection = projection
+        self.spec = _sort_spec(sort) if sort else None
+        self._limit = limit
+        self._skip = skip
+        self._results: list[Document] | None = None
+
+    def sort(self, key_or_list: Any, direction: Any = None) -> MemoryCursor:
+        self.spec = _sort_spec(key_or_list, direction)
+        return self
+
+    def limit(self, limit: int) -> MemoryCursor:
+        self._limit = limit
+        return self
+
+    def skip(self, skip: int) -> MemoryCursor:
+        self._skip = skip
+        return self
+
+    def results(self) -> list[Document]:
+        """Evaluate (raises `Unsupported`); a cursor evaluates once."""
+        if self._results is None:
+            keys = self.collection._matching(self.query)
+            documents = [self.collection.documents[key] for key in keys]
+            if self.spec:
+                documents = _sorted(documents, self.spec)
+            documents = documents[self._skip:]
+            if self._limit:
+                documents = documents[:abs(self._limit)]
+            self._results = [projected(each, self.projection) for each in documents]
+        return self._results
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.results())

@@ -1,0 +1,126 @@
+"""The memory engine of replays (`services.shared.memory_models`) answers as the database does:
+the same operations, sent to a real collection and to a `MemoryCollection`, give the same
+results and leave the same documents."""
+from datetime import UTC, datetime
+
+import pytest
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.shared.memory_models import MemoryCollection, Unsupported
+
+pytestmark = pytest.mark.integration
+
+WHEN = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)  # microseconds: BSON keeps ms
+
+# (method, args, kwargs) — what read-model handlers send, their edge cases included
+WRITES = [
+    ("insert_many", ([{"_id": "a", "n": 1, "tags": ["x", "y"], "state": "published"},
+                      {"_id": "b", "n": 2, "tags": [], "state": "hidden", "at": WHEN},
+                      {"_id": "c", "n": 3.5, "state": None, "sub": {"k": 1}}],), {}),
+    ("update_one", ({"_id": "a"}, {"$set": {"sub.deep": (1, 2), "at": WHEN}}), {}),
+    ("update_one", ({"_id": "a", "_applied": {"$ne": "e1"}},
+                    {"$inc": {"n": 2}, "$push": {"_applied": {"$each": ["e1"], "$slice": -2}}}),
+     {"upsert": True}),
+    ("update_one", ({"_id": "a", "_applied": {"$ne": "e2"}},
+                    {"$inc": {"n": 1}, "$push": {"_applied": {"$each": ["e2"], "$slice": -2}}}),
+     {"upsert": True}),
+    ("update_one", ({"_id": "a", "_applied": {"$ne": "e3"}},
+                    {"$inc": {"n": 1}, "$push": {"_applied": {"$each": ["e3"], "$slice": -2}}}),
+     {"upsert": True}),
+    ("update_one", ({"_id": "d", "$or": [{"_v": {"$lt": 2}}, {"_v": {"$exists": False}}]},
+                    {"$set": {"_v": 2, "title": "two"}}), {"upsert": True}),
+    ("update_one", ({"_id": "d", "$or": [{"_v": {"$lt": 1}}, {"_v": {"$exists": False}}]},
+                    {"$set": {"_v": 1, "title": "one"}}), {"upsert": True}),  # duplicate key
+    ("update_one", ({"_id": "e", "kind": "idea"},
+                    {"$set": {"x": 1}, "$setOnInsert": {"made": True}}), {"upsert": True}),
+    ("update_one", ({"_id": "e"}, {"$set": {"x": 2}, "$setOnInsert": {"made": False}}),
+     {"upsert": True}),
+    ("update_one", ({"_id": "b"}, {"$addToSet": {"tags": {"$each": ["x", "x", "z"]}},
+                                   "$max": {"n": 10}, "$min": {"at": WHEN}}), {}),
+    ("update_one", ({"_id": "a"}, {"$pull": {"tags": "x"}, "$unset": {"sub.deep": ""}}), {}),
+    ("update_one", ({"_id": "missing"}, {"$set": {"x": 1}}), {}),
+    ("update_many", ({"state": {"$in": ["published", "hidden"]}}, {"$set": {"seen": True}}), {}),
+    ("update_many", ({"state": None}, {"$inc": {"nulls": 1}}), {}),
+    ("update_one", ({"_id": "c", "state": {"$ne": "removed"}}, {"$set": {"state": "removed"}}),
+     {}),
+    ("replace_one", ({"_id": "e"}, {"whole": "new"}), {}),
+    ("replace_one", ({"_id": "f"}, {"whole": "upserted"}), {"upsert": True}),
+    ("insert_one", ({"_id": "a"},), {}),  # duplicate
+    ("insert_many", ([{"_id": "g", "n": 7}, {"_id": "a"}, {"_id": "h", "n": 8}],),
+     {"ordered": False}),  # one duplicate, the others inserted
+    ("delete_many", ({"n": {"$lte": 2}, "state": {"$exists": True}},), {}),
+    ("find_one_and_delete", ({"_id": "g"},), {}),
+    ("delete_one", ({"_id": "nothing"},), {}),
+]
+
+READS = [
+    ("find", ({},), {}),
+    ("find", ({"tags": "z"}, {"tags": 1}), {}),
+    ("find", ({"n": {"$gt": 2}}, {"_id": 0, "n": 1}), {"sort": [("n", -1)]}),
+    ("find", ({"$and": [{"$or": [{"state": "removed"}, {"n": {"$in": [8, 10]}}]},
+                        {"_id": {"$ne": "zz"}}]},), {"sort": [("n", 1), ("_id", -1)], "limit": 2}),
+    ("find", ({"state": {"$exists": False}}, {"_applied": 0}), {"sort": [("_id", 1)]}),
+    ("find_one", ({"_id": "d"}, {"title": 1}), {}),
+    ("find_one", ("b",), {}),
+    ("count_documents", ({"seen": True},), {}),
+    ("count_documents", ({"nulls": {"$gte": 1}},), {}),
+]
+
+
+def _outcome(collection, method, args, kwargs):
+    try:
+        result = getattr(collection, method)(*args, **kwargs)
+    except DuplicateKeyError:
+        return "duplicate key"
+    except BulkWriteError as error:
+        # which writes failed (not nInserted: the stand-in counts the failed one in it)
+        return "bulk", [e["index"] for e in error.details["writeErrors"]]
+    if method == "find":
+        return list(result)
+    if hasattr(result, "matched_count"):
+        return result.matched_count, result.modified_count, result.upserted_id
+    if hasattr(result, "deleted_count"):
+        return result.deleted_count
+    if hasattr(result, "inserted_ids"):
+        return result.inserted_ids
+    if hasattr(result, "inserted_id"):
+        return result.inserted_id
+    return result
+
+
+def _copied(value):
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_copied(v) for v in value)
+    return value
+
+
+def test_the_memory_engine_answers_as_the_database(mongo_client, db_prefix):
+    real = mongo_client[f"{db_prefix}_memory"]["docs"]
+    memory = MemoryCollection("docs", real.codec_options)
+    for method, args, kwargs in WRITES + READS:
+        expected = _outcome(real, method, _copied(args), dict(kwargs))
+        got = _outcome(memory, method, _copied(args), dict(kwargs))
+        assert got == expected, (method, args, kwargs)
+    assert list(memory.find({}, sort=[("_id", 1)])) == list(real.find({}).sort("_id", 1))
+
+
+def test_what_it_does_not_answer_exactly_it_refuses_before_changing_anything(mongo_client,
+                                                                              db_prefix):
+    memory = MemoryCollection("docs", mongo_client[db_prefix]["docs"].codec_options)
+    memory.insert_one({"_id": "a", "n": 1, "items": [{"k": 1}], "sub": {"k": 1}})
+    before = list(memory.find({}))
+    for call in (
+        lambda: memory.update_one({"_id": "a"}, {"$rename": {"n": "m"}}),
+        lambda: memory.update_one({"_id": "a"}, {"$set": {"m": 2}, "$inc": {"sub": 1}}),
+        lambda: memory.update_one({"_id": "a"}, {"$set": {"items.0.k": 2}}),
+        lambda: memory.update_one({"_id": "a"}, {"$pull": {"items": {"k": 1}}}),
+        lambda: list(memory.find({"sub": {"k": 1}})),  # order-sensitive in MongoDB
+        lambda: list(memory.find({"n": {"$regex": "1"}})),
+        lambda: list(memory.find({"items.k": 1})),
+        lambda: list(memory.find({}).sort("items", 1)),
+    ):
+        with pytest.raises(Unsupported):
+            call()
+        assert list(memory.find({})) == before
