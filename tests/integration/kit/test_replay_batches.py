@@ -65,3 +65,39 @@ def test_batched_and_event_at_a_time_replays_rebuild_the_same_models(store, mong
         cursors = {d["_id"]: d["version"] for d in audit.db[received.cursors].find()}
         assert cursors == {f"ledger:{prefix}-{n}": 3 for n in range(12)}
         assert "balances__replay" not in audit.db.list_collection_names()
+
+
+ODD = Projection("odd_balances", service="ledger", collections=["balances", "doubling"])
+ODD.on("ledger.deposited")(BALANCES._handlers["ledger.deposited"])
+
+
+@ODD.also_on("ledger.deposited")
+def _doubled(rm, event):
+    """`$mul`: an operator the memory engine does not answer, so "doubling" leaves memory."""
+    rm["doubling"].update_one({"_id": event.stream_id}, {"$setOnInsert": {"factor": 1}},
+                              upsert=True)
+    rm["doubling"].update_one({"_id": event.stream_id}, {"$mul": {"factor": 2}})
+
+
+def _models(db):
+    return {name: sorted(db[name].find({}, {"_applied": 0}), key=lambda d: d["_id"])
+            for name in ODD.collections}
+
+
+def test_collections_that_leave_memory_during_the_rebuild_end_the_same(store, caplog):
+    for n in range(12):
+        for cents in (1, 10, 100):
+            deposit(store, f"odd-{n}", cents)
+    replay(store, ODD, out=io.StringIO(), quiesce_seconds=0, batch_size=0)
+    expected = _models(store.db)
+    assert expected["doubling"][0] == {"_id": "odd-0", "factor": 8}
+    assert expected["balances"][0]["cents"] == 111
+    # held in memory at most 5 documents: "balances" (the largest) goes out as it grows
+    with caplog.at_level("INFO", logger="services.shared.projections"):
+        figures = replay(store, ODD, out=io.StringIO(), quiesce_seconds=0, batch_size=4,
+                         resident_limit=5)
+    assert figures["events"] == 36
+    assert _models(store.db) == expected
+    released = caplog.text
+    assert "doubling__replay goes to the database (update operator $mul)" in released
+    assert "balances__replay goes to the database (more than 5 documents" in released
