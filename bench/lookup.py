@@ -6,9 +6,17 @@ A collection shaped like feeds' items (10 documents per author, index (author_id
 filled to 1,000 and then to 100,000 documents; at each size the same query — a member's activity,
 `find({"author_id": a}).sort("ts", -1).limit(20)`, 10 matches whatever the size — is timed, and so
 is the baseline measured in the same run: a lookup by `_id` (unique, so served by an index on
-MongoDB and on the stand-in alike). Printed: median latency per size and the ratio 100,000 /
-1,000 for each (≈ 1 means the lookup does not depend on the collection's size; MongoDB gives ≈ 1
-for both). Sizes: BENCH_LOOKUP_SMALL, BENCH_LOOKUP_LARGE.
+MongoDB and on the stand-in alike).
+
+The same documents also belong to one of 100 topics (index (topic_id, ts desc)), so a topic holds
+10 documents at 1,000 and 1,000 at 100,000: its first page, `find({"topic_id": t}).sort("ts",
+-1).limit(20)`, and its `count_documents` show whether the cost follows the page or what matched
+(on MongoDB, the page: an index walk stops after 20 entries, and a count reads index keys only).
+
+Printed: median latency per size and the ratio 100,000 / 1,000 for each (≈ 1 means the lookup
+does not depend on the collection's size; MongoDB gives ≈ 1 for the first three, and a count
+that grows with the entries it counts, far below the documents'). Sizes: BENCH_LOOKUP_SMALL,
+BENCH_LOOKUP_LARGE.
 """
 from __future__ import annotations
 
@@ -26,6 +34,7 @@ MONGO_URI = stack_env().get("MONGO_URI", "mongodb://127.0.0.1:27017")  # the env
 SMALL = int(os.environ.get("BENCH_LOOKUP_SMALL", "1000"))
 LARGE = int(os.environ.get("BENCH_LOOKUP_LARGE", "100000"))
 PER_AUTHOR = 10
+TOPICS = 100  # documents per topic: size / TOPICS
 ROUNDS = 200
 WARM_UP = 3.0    # seconds of unmeasured rounds first
 TIME_BOX = 20.0  # seconds in all: a scanning server gets fewer samples, not a longer run
@@ -34,7 +43,7 @@ TIME_BOX = 20.0  # seconds in all: a scanning server gets fewer samples, not a l
 def _fill(collection, start: int, stop: int) -> None:
     batch = []
     for n in range(start, stop):
-        batch.append({"_id": f"i{n}", "author_id": f"a{n // PER_AUTHOR}", "ts": n,
+        batch.append({"_id": f"i{n}", "author_id": f"a{n // PER_AUTHOR}", "topic_id": f"t{n % TOPICS}", "ts": n,
                       "state": "published", "title": f"title {n}", "excerpt": "x" * 200})
         if len(batch) == 5000:
             collection.insert_many(batch, ordered=False)
@@ -75,6 +84,18 @@ def main() -> None:
             assert len(found) == PER_AUTHOR, found
         return query
 
+    def topic_page(items):
+        def query(n: int) -> None:
+            found = list(items.find({"topic_id": f"t{n % TOPICS}"}).sort("ts", -1).limit(20))
+            assert found and [item["ts"] for item in found] == sorted(
+                (item["ts"] for item in found), reverse=True), found
+        return query
+
+    def topic_count(items):
+        def query(n: int) -> None:
+            assert items.count_documents({"topic_id": f"t{n % TOPICS}"}) > 0
+        return query
+
     def by_id(items):
         def query(n: int) -> None:
             assert items.find_one({"_id": f"i{n}"}) is not None
@@ -83,19 +104,27 @@ def main() -> None:
     try:
         for size, items in collections.items():
             items.create_index([("author_id", ASCENDING), ("ts", DESCENDING)], name="author")
+            items.create_index([("topic_id", ASCENDING), ("ts", DESCENDING)], name="topic")
             _fill(items, 0, size)
         medians = _medians_ms({(kind, size): (make(items), size)
                                for size, items in collections.items()
-                               for kind, make in (("author", by_author), ("id", by_id))})
+                               for kind, make in (("author", by_author), ("id", by_id),
+                                                  ("topic", topic_page), ("count", topic_count))})
     finally:
         client.drop_database(db.name)
         client.close()
     print(f"database: {MONGO_URI}")
-    print(f"{'documents':>10}  {'author lookup p50':>18}  {'_id lookup p50':>15}")
+    print(f"{'documents':>10}  {'author lookup p50':>18}  {'_id lookup p50':>15}  "
+          f"{'topic page p50':>15}  {'topic count p50':>16}")
     for size in collections:
         print(f"{size:>10,}  {medians[('author', size)]:>15.2f} ms  "
-              f"{medians[('id', size)]:>12.2f} ms")
-    author_ratio = medians[("author", LARGE)] / medians[("author", SMALL)]
-    id_ratio = medians[("id", LARGE)] / medians[("id", SMALL)]
-    print(f"ratio {LARGE:,} / {SMALL:,}: indexed lookup {author_ratio:.2f}x, "
-          f"_id lookup (baseline) {id_ratio:.2f}x  (flat = 1.0)")
+              f"{medians[('id', size)]:>12.2f} ms  {medians[('topic', size)]:>12.2f} ms  "
+              f"{medians[('count', size)]:>13.2f} ms")
+
+    def ratio(kind: str) -> float:
+        return medians[(kind, LARGE)] / medians[(kind, SMALL)]
+
+    print(f"ratio {LARGE:,} / {SMALL:,}: indexed lookup {ratio('author'):.2f}x, "
+          f"_id lookup (baseline) {ratio('id'):.2f}x  (flat = 1.0)")
+    print(f"  topic page (20 of {SMALL // TOPICS:,} vs {LARGE // TOPICS:,} matches) "
+          f"{ratio('topic'):.2f}x, topic count {ratio('count'):.2f}x")

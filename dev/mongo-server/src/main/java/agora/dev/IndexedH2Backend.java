@@ -3,17 +3,29 @@ package agora.dev;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.DatabaseResolver;
+import de.bwaldvogel.mongo.backend.DocumentComparator;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.Utils;
+import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * mongo-java-server's H2 backend, plus the secondary indexes it leaves out: every non-unique
@@ -107,6 +119,107 @@ final class IndexedH2Backend extends H2Backend {
             super.moveCollection(oldDatabase, collection, newCollectionName);
         }
 
+        /**
+         * mongo-java-server runs every aggregation over a scan of the whole collection, so
+         * pymongo's count_documents ({$match}, {$skip}?, {$limit}?, {$group: {_id: 1, n: {$sum: 1}}})
+         * and the services' $match-first pipelines cost in proportion to the collection. Here the
+         * leading $match is a query (indexed like a find), and a count whose filter is exactly an
+         * index's equality prefix is read from the index entries alone.
+         */
+        @Override
+        public Document handleCommand(Channel channel, String command, Document query, DatabaseResolver resolver,
+                                      Oplog oplog) {
+            if (command.equalsIgnoreCase("aggregate")) {
+                Document answer = aggregateFromMatch(query, resolver, oplog);
+                if (answer != null) {
+                    return answer;
+                }
+            }
+            return super.handleCommand(channel, command, query, resolver, oplog);
+        }
+
+        private Document aggregateFromMatch(Document command, DatabaseResolver resolver, Oplog oplog) {
+            if (!(command.get("aggregate") instanceof String collectionName)
+                || !(resolveCollection(collectionName, false) instanceof IndexedCollection collection)) {
+                return null;
+            }
+            List<Document> pipeline = Aggregation.parse(command.get("pipeline"));
+            if (pipeline.isEmpty() || !(pipeline.get(0).get("$match") instanceof Document match)) {
+                return null;
+            }
+            for (Document stage : pipeline) {
+                if (stage.size() != 1 || !stage.keySet().iterator().next().startsWith("$")
+                    || stage.containsKey("$out") || stage.containsKey("$merge") || stage.containsKey("$changeStream")) {
+                    return null; // writes or oddities: mongo-java-server's own path
+                }
+            }
+            try {
+                List<Document> results = countOnly(collection, match, pipeline);
+                if (results == null) {
+                    List<Document> matched = new ArrayList<>();
+                    for (Document document : collection.handleQuery(match)) {
+                        matched.add(document);
+                    }
+                    Aggregation aggregation = Aggregation.fromPipeline(pipeline, resolver, this, collection, oplog);
+                    aggregation.validate(command);
+                    results = aggregation.runStages(matched.stream());
+                }
+                Document cursor = new Document();
+                cursor.put("id", 0L);
+                cursor.put("ns", collection.getFullName());
+                cursor.put("firstBatch", results);
+                Document response = new Document("cursor", cursor);
+                Utils.markOkay(response);
+                return response;
+            } catch (RuntimeException e) {
+                return null; // let mongo-java-server's path run it and report the error its way
+            }
+        }
+
+        /** count_documents' pipeline answered from the index entries, or null when it is not that. */
+        private List<Document> countOnly(IndexedCollection collection, Document match, List<Document> pipeline) {
+            long skip = 0;
+            long limit = 0;
+            int last = pipeline.size() - 1;
+            for (Document stage : pipeline.subList(1, last)) {
+                if (stage.get("$skip") instanceof Number n && limit == 0) {
+                    skip = n.longValue();
+                } else if (stage.get("$limit") instanceof Number n) {
+                    limit = n.longValue();
+                } else {
+                    return null;
+                }
+            }
+            if (last < 1 || !(pipeline.get(last).get("$group") instanceof Document group) || group.size() != 2
+                || !group.containsKey("_id") || group.get("_id") instanceof Document || group.get("_id") instanceof String) {
+                return null;
+            }
+            String field = null;
+            for (Map.Entry<String, Object> entry : group.entrySet()) {
+                if (!entry.getKey().equals("_id")) {
+                    if (!(entry.getValue() instanceof Document sum) || !(sum.get("$sum") instanceof Number one)
+                        || sum.size() != 1 || one.doubleValue() != 1.0) {
+                        return null;
+                    }
+                    field = entry.getKey();
+                }
+            }
+            long count;
+            synchronized (collection) {
+                count = collection.countByIndex(match);
+            }
+            if (count < 0) {
+                return null;
+            }
+            count = limited(count, skip, limit);
+            if (count == 0) {
+                return List.of(); // $group over nothing yields nothing
+            }
+            Document result = new Document("_id", group.get("_id"));
+            result.put(field, count <= Integer.MAX_VALUE ? (Object) (int) count : (Object) count);
+            return List.of(result);
+        }
+
         private void moveMap(String from, String to) {
             if (!store().hasMap(from)) {
                 return;
@@ -131,26 +244,32 @@ final class IndexedH2Backend extends H2Backend {
     }
 
     /** Picks the index that serves a query best (mongo-java-server takes the first that can). */
-    private final class IndexedCollection extends H2Collection {
+    final class IndexedCollection extends H2Collection {
 
         IndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                           MVMap<Object, Document> data, MVMap<String, Object> meta) {
             super(database, collectionName, options, data, meta, IndexedH2Backend.this.getCursorRegistry());
         }
 
+        /** The best plan of the secondary indexes for a query and sort, or null if none helps. */
+        private EqualityIndex.Plan bestPlan(Document query, Document orderBy) {
+            EqualityIndex.Plan best = null;
+            for (Index<Object> index : getIndexes()) {
+                if (index instanceof EqualityIndex equality) {
+                    EqualityIndex.Plan plan = equality.plan(query, orderBy);
+                    if (plan.useful() && (best == null || plan.score() > best.score())) {
+                        best = plan;
+                    }
+                }
+            }
+            return best;
+        }
+
         @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
                                              int batchSize, Document fieldSelector) {
-            EqualityIndex best = null;
-            int bestFields = 0;
             for (Index<Object> index : getIndexes()) {
-                if (index instanceof EqualityIndex equality) {
-                    int fields = equality.usableFields(query);
-                    if (fields > bestFields) {
-                        best = equality;
-                        bestFields = fields;
-                    }
-                } else {
+                if (!(index instanceof EqualityIndex)) {
                     // a unique index whose every field the query fixes: at most one document per
                     // value, whatever else the query asks of it ({_id: x, _v: {$lt: 3}})
                     Document lookup = uniqueLookup(index, query);
@@ -160,11 +279,108 @@ final class IndexedH2Backend extends H2Backend {
                     }
                 }
             }
-            if (best == null) {
+            EqualityIndex.Plan plan = bestPlan(query, orderBy);
+            if (plan == null) {
                 return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector); // scan
             }
-            return matchDocuments(query, best.getPositions(query), orderBy, numberToSkip, limit, batchSize,
-                fieldSelector);
+            if (plan.sorted()) {
+                List<Document> ordered = orderedMatches(plan, query, orderBy, numberToSkip, Math.abs(limit));
+                if (ordered != null) {
+                    boolean tieBreaks = sortFieldsBeyond(plan, orderBy);
+                    // already matched and in order: only the ties the index leaves are sorted here
+                    return matchDocumentsFromStream(new Document(), ordered.stream(), numberToSkip, limit, batchSize,
+                        tieBreaks ? new DocumentComparator(orderBy) : null, fieldSelector);
+                }
+            }
+            Set<Object> positions = new LinkedHashSet<>();
+            synchronized (plan.index()) {
+                plan.index().scan(plan).forEachRemaining(entry -> positions.add(entry.position()));
+            }
+            return matchDocuments(query, positions, orderBy, numberToSkip, limit, batchSize, fieldSelector);
         }
+
+        /** Whether the sort has fields the index order does not give (ties to break in memory). */
+        private boolean sortFieldsBeyond(EqualityIndex.Plan plan, Document orderBy) {
+            for (String field : orderBy.keySet()) {
+                if (!plan.sortedFields().contains(field) && !plan.constantFields().contains(field)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The matching documents in index order, walked until skip + limit of them are found and
+         * the group of entries tied with the last one on the sorted fields is complete (the sort's
+         * further fields order that group in memory). Null when a document's sorted value is one the
+         * index does not order (an array, a sub-document): then the caller sorts in memory.
+         */
+        private List<Document> orderedMatches(EqualityIndex.Plan plan, Document query, Document orderBy, int skip,
+                                              int limit) {
+            long wanted = limit > 0 ? (long) skip + limit : Long.MAX_VALUE;
+            int sorted = plan.sortedFields().size();
+            List<Document> matched = new ArrayList<>();
+            Set<Object> seen = new HashSet<>();
+            String lastGroup = null;
+            Iterator<EqualityIndex.Entry> entries;
+            synchronized (plan.index()) {
+                entries = plan.index().scan(plan);
+            }
+            while (entries.hasNext()) {
+                EqualityIndex.Entry entry = entries.next();
+                if (!seen.add(entry.position())) {
+                    continue; // a multikey document, already met at its first (its sort) value
+                }
+                Document document = getDocument(entry.position());
+                if (document == null) {
+                    continue;
+                }
+                for (String field : plan.sortedFields()) {
+                    if (!EqualityIndex.isOrdered(Utils.getSubdocumentValueCollectionAware(document, field))) {
+                        return null;
+                    }
+                }
+                if (!documentMatchesQuery(document, query)) {
+                    continue;
+                }
+                String group = EqualityIndex.sortKey(entry, sorted);
+                if (matched.size() >= wanted && !group.equals(lastGroup)) {
+                    break;
+                }
+                matched.add(document);
+                lastGroup = group;
+            }
+            return matched;
+        }
+
+        /** A count of `query` from index entries alone when an index can give it exactly, else -1. */
+        long countByIndex(Document query) {
+            if (query == null || query.isEmpty()) {
+                return -1;
+            }
+            for (Index<Object> index : getIndexes()) {
+                if (index instanceof EqualityIndex equality) {
+                    long count = equality.countExactly(query);
+                    if (count >= 0) {
+                        return count;
+                    }
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public synchronized int count(Document query, int skip, int limit) {
+            long count = countByIndex(query);
+            if (count < 0) {
+                return super.count(query, skip, limit);
+            }
+            return (int) limited(count, skip, limit);
+        }
+    }
+
+    static long limited(long count, long skip, long limit) {
+        long left = Math.max(0, count - Math.max(0, skip));
+        return limit > 0 ? Math.min(limit, left) : left;
     }
 }
