@@ -377,7 +377,7 @@ final class EqualityIndex extends Index<Object> {
                 runs.add(run);
             }
         }
-        if (runs.size() == 1 || !plan.sorted()) {
+        if (runs.size() <= 1 || !plan.sorted()) {
             return new Iterator<>() {
                 private int current = 0;
 
