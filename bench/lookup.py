@@ -43,8 +43,9 @@ TIME_BOX = 20.0  # seconds in all: a scanning server gets fewer samples, not a l
 def _fill(collection, start: int, stop: int) -> None:
     batch = []
     for n in range(start, stop):
-        batch.append({"_id": f"i{n}", "author_id": f"a{n // PER_AUTHOR}", "topic_id": f"t{n % TOPICS}", "ts": n,
-                      "state": "published", "title": f"title {n}", "excerpt": "x" * 200})
+        batch.append({"_id": f"i{n}", "author_id": f"a{n // PER_AUTHOR}",
+                      "topic_id": f"t{n % TOPICS}", "ts": n, "state": "published",
+                      "title": f"title {n}", "excerpt": "x" * 200})
         if len(batch) == 5000:
             collection.insert_many(batch, ordered=False)
             batch = []

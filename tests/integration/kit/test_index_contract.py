@@ -15,7 +15,7 @@ from bson import ObjectId
 
 pytestmark = pytest.mark.integration
 
-BASE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+BASE = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 MID = BASE + datetime.timedelta(seconds=25)
 # one value of each type MongoDB orders, plus close neighbours (mixed types in one field)
 MIXED = [None, 1, 2.5, -3, 0, "x", "y", "ab", "abc", "", "é", True, False,
@@ -70,32 +70,43 @@ def _ids(collection, query, sort, skip, limit):
     return found if sort else sorted(found)
 
 
+LATER = MID + datetime.timedelta(seconds=10)
+
+
+def order(spec):
+    """"-ts +_id" -> [("ts", -1), ("_id", 1)]"""
+    return [(field[1:], -1 if field[0] == "-" else 1) for field in spec.split()]
+
+
+def case(name, query, sort, skip=0, limit=0):
+    return pytest.param(query, sort, skip, limit, id=name)
+
+
 FINDS = [
-    pytest.param({"a": "p"}, [("ts", -1), ("_id", -1)], 0, 10, id="equality-desc-tie-break"),
-    pytest.param({"a": "p"}, [("ts", 1), ("_id", 1)], 3, 7, id="reverse-of-index-with-skip"),
-    pytest.param({"a": "q"}, [("ts", -1), ("_id", 1)], 0, 0, id="no-limit"),
-    pytest.param({"a": {"$in": ["p", "q", 1]}}, [("ts", -1), ("_id", 1)], 0, 25, id="in-merged-runs"),
-    pytest.param({"a": 2}, [("ts", -1), ("_id", 1)], 0, 10, id="number-equals-across-types"),
-    pytest.param({"a": "p", "ts": {"$lt": MID}}, [("ts", -1), ("_id", -1)], 0, 5, id="cursor-page-lt"),
-    pytest.param({"a": "q", "ts": {"$gte": MID}}, [("ts", 1), ("_id", 1)], 0, 50, id="range-gte-asc"),
-    pytest.param({"a": "q", "ts": {"$gt": MID, "$lte": MID + datetime.timedelta(seconds=10)}},
-                 None, 0, 0, id="range-both-bounds-no-sort"),
-    pytest.param({"a": "r", "ts": {"$lt": BASE}}, [("ts", -1)], 0, 5, id="range-empty"),
-    pytest.param({"s": "held"}, [("n", 1), ("w", -1), ("_id", 1)], 0, 40, id="mixed-types-asc"),
-    pytest.param({"s": "held"}, [("n", -1), ("w", 1), ("_id", -1)], 0, 40, id="mixed-types-reverse"),
-    pytest.param({"s": "held"}, [("n", 1), ("w", 1), ("_id", 1)], 0, 40, id="directions-index-cannot-give"),
-    pytest.param({"s": {"$in": ["held", "done"]}}, [("n", 1), ("_id", 1)], 5, 30, id="in-mixed-types"),
-    pytest.param({"s": "held", "n": {"$gte": "a"}}, [("n", 1), ("_id", 1)], 0, 30, id="string-range"),
-    pytest.param({"s": "done", "n": {"$lt": 3}}, [("n", -1), ("_id", 1)], 0, 30, id="number-range-desc"),
-    pytest.param({"s": "held", "n": None}, [("w", -1), ("_id", 1)], 0, 30, id="null-and-missing"),
-    pytest.param({"s": "held", "n": 1, "w": {"$gt": 2}}, [("w", -1), ("_id", 1)], 0, 30, id="prefix-of-two"),
-    pytest.param({"tags": "t1"}, [("ts", 1), ("_id", 1)], 0, 10, id="multikey-equality"),
-    pytest.param({"tags": {"$in": ["t1", "t2"]}}, [("ts", -1), ("_id", 1)], 0, 10, id="multikey-in-once-each"),
-    pytest.param({"k": "u"}, [("m", 1), ("_id", 1)], 0, 20, id="array-in-sorted-field-asc"),
-    pytest.param({"k": "v"}, [("m", -1), ("_id", 1)], 0, 20, id="array-in-sorted-field-desc"),
-    pytest.param({"k": "u", "m": {"$gt": 20}}, [("m", 1), ("_id", 1)], 0, 20, id="array-range"),
-    pytest.param({}, [("a", 1), ("ts", -1), ("_id", 1)], 0, 20, id="sort-only-leading-field"),
-    pytest.param({"a": "p", "w": {"$gt": 3}}, [("ts", -1), ("_id", 1)], 0, 8, id="filter-beyond-index"),
+    case("equality-desc-tie-break", {"a": "p"}, order("-ts -_id"), limit=10),
+    case("reverse-of-index-with-skip", {"a": "p"}, order("+ts +_id"), 3, 7),
+    case("no-limit", {"a": "q"}, order("-ts +_id")),
+    case("in-merged-runs", {"a": {"$in": ["p", "q", 1]}}, order("-ts +_id"), limit=25),
+    case("number-equals-across-types", {"a": 2}, order("-ts +_id"), limit=10),
+    case("cursor-page-lt", {"a": "p", "ts": {"$lt": MID}}, order("-ts -_id"), limit=5),
+    case("range-gte-asc", {"a": "q", "ts": {"$gte": MID}}, order("+ts +_id"), limit=50),
+    case("range-both-bounds-no-sort", {"a": "q", "ts": {"$gt": MID, "$lte": LATER}}, None),
+    case("range-empty", {"a": "r", "ts": {"$lt": BASE}}, order("-ts"), limit=5),
+    case("mixed-types-asc", {"s": "held"}, order("+n -w +_id"), limit=40),
+    case("mixed-types-reverse", {"s": "held"}, order("-n +w -_id"), limit=40),
+    case("directions-index-cannot-give", {"s": "held"}, order("+n +w +_id"), limit=40),
+    case("in-mixed-types", {"s": {"$in": ["held", "done"]}}, order("+n +_id"), 5, 30),
+    case("string-range", {"s": "held", "n": {"$gte": "a"}}, order("+n +_id"), limit=30),
+    case("number-range-desc", {"s": "done", "n": {"$lt": 3}}, order("-n +_id"), limit=30),
+    case("null-and-missing", {"s": "held", "n": None}, order("-w +_id"), limit=30),
+    case("prefix-of-two", {"s": "held", "n": 1, "w": {"$gt": 2}}, order("-w +_id"), limit=30),
+    case("multikey-equality", {"tags": "t1"}, order("+ts +_id"), limit=10),
+    case("multikey-in-once-each", {"tags": {"$in": ["t1", "t2"]}}, order("-ts +_id"), limit=10),
+    case("array-in-sorted-field-asc", {"k": "u"}, order("+m +_id"), limit=20),
+    case("array-in-sorted-field-desc", {"k": "v"}, order("-m +_id"), limit=20),
+    case("array-range", {"k": "u", "m": {"$gt": 20}}, order("+m +_id"), limit=20),
+    case("sort-only-leading-field", {}, order("+a -ts +_id"), limit=20),
+    case("filter-beyond-index", {"a": "p", "w": {"$gt": 3}}, order("-ts +_id"), limit=8),
 ]
 
 
@@ -108,7 +119,8 @@ def test_an_indexed_find_answers_as_a_scan(pair, query, sort, skip, limit):
 
 COUNTS = [{"a": "p"}, {"a": 1}, {"a": {"$in": ["p", "q"]}}, {"s": {"$in": ["held", "done"]}},
           {"s": "held", "n": 1}, {"s": "held", "n": 10**18 + 1}, {"tags": "t1"},
-          {"tags": {"$in": ["t1", "t2"]}}, {"k": "v"}, {"a": "p", "ts": {"$lt": MID}}, {"a": "none"}]
+          {"tags": {"$in": ["t1", "t2"]}}, {"k": "v"}, {"a": "p", "ts": {"$lt": MID}},
+          {"a": "none"}]
 
 
 @pytest.mark.parametrize("query", COUNTS, ids=repr)
