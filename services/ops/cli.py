@@ -159,7 +159,7 @@ def _projection(service: str):
 
 def _migrate(args) -> int:
     from services.shared.config import available_processes
-    from services.shared.projections import ReadModels
+    from services.shared.projections import ReadModels, mark_waiting_streams
 
     services = args.services or available_processes()
     for service in services:
@@ -175,6 +175,7 @@ def _migrate(args) -> int:
         for projection in getattr(module, "PROJECTIONS", [getattr(module, "PROJECTION", None)]):
             if projection is not None:
                 projection.ensure_indexes(ReadModels(store.db))
+                mark_waiting_streams(store, projection)
         if hasattr(module, "ensure_indexes"):
             module.ensure_indexes(store.db)
         print(_say("cli.indexes_ready", service=service))

@@ -36,7 +36,15 @@ from datetime import timedelta
 from typing import Any, NamedTuple, TextIO
 
 from nameko.extensions import DependencyProvider
-from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
+from pymongo import (
+    DeleteMany,
+    DeleteOne,
+    InsertOne,
+    ReplaceOne,
+    ReturnDocument,
+    UpdateMany,
+    UpdateOne,
+)
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
@@ -53,7 +61,7 @@ SHADOW_SUFFIX = "__replay"
 CHECKPOINTS = "projection_checkpoints"
 APPLIED_KEPT = 64  # a re-application can only concern the latest events of a document
 CATCH_UP_MARGIN = timedelta(seconds=60)  # commits may become visible a little out of order
-CONTENDED_ROUNDS = 5  # re-reads after lost compare-and-sets before leaving the rest to others
+MAX_ROUNDS = 100  # bound on an applier's re-reads of a cursor that others keep moving
 SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this often
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
 REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
@@ -136,38 +144,74 @@ class Projection:
         """Apply `event`, with any earlier events of its stream still missing and, for events
         received from another service, any later ones that arrived first and wait in the log.
         Returns how many events this call applied, 0 when it was a duplicate or must wait."""
+        return self._apply(rm, event, log_store)[0]
+
+    def _apply(self, rm: ReadModels, event: Envelope, log_store: EventStore | None
+               ) -> tuple[int, bool]:
+        """`apply`, also saying whether the cursor is now at or past the event."""
         key = self.stream_key(event)
-        applied = 0
-        for _ in range(CONTENDED_ROUNDS):
-            cursor = self._cursor(rm, key)
-            if event.stream_version <= cursor:
-                return applied
-            if event.stream_version == cursor + 1:
+        received = log_store is not None and event.source_service != self.service
+        version, applied = event.stream_version, 0
+        known = self._cursor(rm, key)
+        # Every round sees the cursor further on (another applier moved it), so the loop ends
+        # by the event's version; the bound only guards against a cursor that moves backwards.
+        for _ in range(MAX_ROUNDS):
+            if version <= known:
+                return applied, True
+            if version == known + 1:
                 pending = [event]
             elif log_store is None:
-                raise OutOfOrder(f"{key}: v{event.stream_version} arrived at cursor v{cursor}")
+                raise OutOfOrder(f"{key}: v{version} arrived at cursor v{known}")
             else:  # earlier events first; if they are not in our log yet, whoever completes
                 # the run applies this one too (it is in the log)
-                pending = [e for e in log_store.load(key, after_version=cursor)
-                           if e.stream_version <= event.stream_version]
-            count, contended = self._apply_run(rm, key, cursor, pending)
-            applied += count
-            if contended:
-                continue  # another applier moved the cursor: look again from where it is now
-            if count and log_store is not None and event.source_service != self.service:
-                # received events overtake each other: later ones may wait in the log (their
-                # appliers saw a gap). A contender here drains after its own run, as we do.
-                cursor += count
-                applied += self._apply_run(rm, key, cursor,
-                                           log_store.load(key, after_version=cursor))[0]
-            return applied
+                pending = [e for e in log_store.load(key, after_version=known)
+                           if e.stream_version <= version]
+            count, after = self._apply_run(rm, key, known, pending)
+            applied, known = applied + count, known + count
+            if after is None:  # another applier moved the cursor: look again from there
+                known = self._cursor(rm, key)
+                continue
+            if known >= version:
+                if received and _may_wait_beyond(after, known):
+                    # received events overtake each other: later ones wait in the log, and
+                    # their appliers marked the cursor (`waiting`) before we moved it
+                    applied += self._drain(rm, key, known, log_store)
+                return applied, True
+            if not received:
+                return applied, False  # own events: the writer of the missing one applies it
+            # Our event waits for an earlier one: mark the cursor, so that whoever moves it
+            # next sees it in the same round trip. If nobody moved it since we read it, that
+            # applier comes after the mark; else look again (the gap may be closed).
+            marked = self._mark_waiting(rm, key, version)
+            if marked == known:
+                return applied, False
+            known = marked
+        return applied, known >= version
+
+    def _drain(self, rm: ReadModels, key: str, cursor: int, log_store: EventStore) -> int:
+        """Apply the run of received events waiting in the log after `cursor`. A hole stops
+        it: the events beyond stay marked for whoever fills the hole (a cursor written before
+        marks existed gets its mark here)."""
+        applied = 0
+        for _ in range(MAX_ROUNDS):
+            waiting = log_store.load(key, after_version=cursor)
+            count, after = self._apply_run(rm, key, cursor, waiting)
+            applied, cursor = applied + count, cursor + count
+            beyond = [e.stream_version for e in waiting[count:]]
+            if after is None or not beyond:  # (a contender that moved the cursor saw the mark)
+                return applied
+            marked = self._mark_waiting(rm, key, max(beyond))
+            if marked == cursor:
+                return applied
+            cursor = marked  # the hole was filled meanwhile: look again
         return applied
 
     def _apply_run(self, rm: ReadModels, key: str, cursor: int, events: list[Envelope]
-                   ) -> tuple[int, bool]:
+                   ) -> tuple[int, dict[str, Any] | None]:
         """Apply the contiguous run of `events` that follows `cursor`; returns its length and
-        whether another applier moved the cursor meanwhile."""
-        applied = 0
+        the cursor document as the last compare-and-set left it (`{"version": cursor}` for an
+        empty run), or None when another applier moved the cursor meanwhile."""
+        applied, after = 0, {"version": cursor}
         for next_event in events:
             expected = cursor + applied
             if next_event.stream_version != expected + 1:
@@ -175,10 +219,11 @@ class Projection:
             handler = self._handlers.get(next_event.type)
             if handler is not None:
                 handler(rm, next_event)
-            if not self._advance(rm, key, expected, next_event.stream_version):
-                return applied, True
+            after = self._advance(rm, key, expected, next_event.stream_version)
+            if after is None:
+                return applied, None
             applied += 1
-        return applied, False
+        return applied, after
 
     def apply_commit(self, rm: ReadModels, commit: Commit, log_store: EventStore | None = None
                      ) -> int:
@@ -188,21 +233,72 @@ class Projection:
         document = rm[self.cursors].find_one({"_id": key}, {"version": 1})
         return 0 if document is None else int(document["version"])
 
-    def _advance(self, rm: ReadModels, key: str, seen: int, version: int) -> bool:
-        """Compare-and-set: move the cursor from `seen` to `version`, or report that it moved.
+    def _advance(self, rm: ReadModels, key: str, seen: int, version: int
+                 ) -> dict[str, Any] | None:
+        """Compare-and-set: move the cursor from `seen` to `version`; returns the cursor
+        document after the move (its `waiting` mark included), or None when it had moved.
 
         A plain `$max` could jump the cursor over events that were never applied to *these*
         collections (a worker that read the cursor before a replay's swap and writes after it).
         """
-        cursors = rm[self.cursors]
-        if seen == 0:
+        try:
+            return rm[self.cursors].find_one_and_update(
+                {"_id": key, "version": seen},
+                {"$set": {"version": version}, "$setOnInsert": {"waiting": 0}},
+                upsert=seen == 0, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:  # a first cursor: someone else inserted it
+            return None
+
+    def _mark_waiting(self, rm: ReadModels, key: str, version: int) -> int:
+        """Note on the stream's cursor that events up to `version` wait in the log; returns
+        the cursor's version at that moment."""
+        for attempt in range(2):
             try:
-                cursors.insert_one({"_id": key, "version": version})
-                return True
-            except DuplicateKeyError:
-                return False
-        return cursors.update_one({"_id": key, "version": seen},
-                                  {"$set": {"version": version}}).modified_count == 1
+                document = rm[self.cursors].find_one_and_update(
+                    {"_id": key}, {"$max": {"waiting": version}, "$setOnInsert": {"version": 0}},
+                    upsert=True, return_document=ReturnDocument.AFTER)
+                return int(document["version"])
+            except DuplicateKeyError:  # two first marks at once: the second one updates
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def mark_waiting_streams(store: EventStore, projection: Projection, batch_size: int = 500
+                         ) -> int:
+    """Upgrade step (`agora migrate`, once per projection and database): write the `waiting`
+    mark of every received stream whose log holds events beyond its cursor. Appliers before
+    marks existed left such events unmarked; a cursor without a mark is drained anyway, but a
+    stream none of whose events was applied yet has no cursor at all, and its first applier
+    would not look. Safe while services run (a mark only ever rises); returns how many marks."""
+    checkpoints = store.db[CHECKPOINTS]
+    if (checkpoints.find_one({"_id": projection.name}, {"waiting_marked": 1}) or {}).get(
+            "waiting_marked"):
+        return 0
+    last: dict[str, int] = {}
+    for document in store.recorder.after(0, batch_size):
+        if document.get("received"):
+            key = document["stream_id"]
+            last[key] = max(last.get(key, 0), int(document["last_version"]))
+    rm, marked, keys = ReadModels(store.db), 0, list(last)
+    for start in range(0, len(keys), batch_size):
+        batch = keys[start:start + batch_size]
+        cursors = {document["_id"]: int(document["version"]) for document in
+                   rm[projection.cursors].find({"_id": {"$in": batch}}, {"version": 1})}
+        for key in batch:
+            if last[key] > cursors.get(key, 0):
+                projection._mark_waiting(rm, key, last[key])
+                marked += 1
+    checkpoints.update_one({"_id": projection.name}, {"$set": {"waiting_marked": True}},
+                           upsert=True)
+    return marked
+
+
+def _may_wait_beyond(cursor: dict[str, Any], version: int) -> bool:
+    """Whether received events may wait in the log beyond `version`, by the cursor's mark; a
+    cursor written before marks existed (no `waiting`) may hide some."""
+    waiting = cursor.get("waiting")
+    return waiting is None or waiting > version
 
 
 def _chained(first: Handler, then: Handler) -> Handler:
@@ -404,6 +500,8 @@ class _ShadowRebuild:
         self.rm = ResidentReadModels(shadow.db, shadow.suffix, projection.collections,
                                      resident_limit)
         self.cursors: dict[str, int] = {}
+        self.highest: dict[str, int] = {}  # a stream's last version in the log: the live
+        # path's `waiting` mark (events beyond the cursor wait for a missing one)
 
     @property
     def buffered(self) -> int:
@@ -417,6 +515,7 @@ class _ShadowRebuild:
     def _apply(self, event: Envelope) -> int:
         key = self.projection.stream_key(event)
         cursor = self.cursors.get(key, 0)
+        self.highest[key] = max(self.highest.get(key, 0), event.stream_version)
         if event.stream_version <= cursor:
             return 0  # applied already (a run completed from the log)
         run = [event]
@@ -444,7 +543,8 @@ class _ShadowRebuild:
         """Write what is still in memory or buffered, and every stream's cursor."""
         self.rm.write_all()
         _insert_all(self.rm.db[self.projection.cursors + self.rm.suffix],
-                    ({"_id": key, "version": version} for key, version in self.cursors.items()))
+                    ({"_id": key, "version": self.cursors.get(key, 0), "waiting": highest}
+                     for key, highest in self.highest.items()))
 
 
 class BufferedReadModels(ReadModels):

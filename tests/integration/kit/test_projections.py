@@ -114,3 +114,140 @@ def test_received_events_that_overtook_each_other_are_all_applied(store, mongo_c
     assert live.record_and_apply(third) == 0 and live.record_and_apply(second) == 0
     assert live.record_and_apply(first) == 3
     assert audit.db["balances"].find_one({"_id": "acc-1"})["cents"] == 111
+
+
+def _receiver(client, db_prefix, name="audit"):
+    """Another service (`name`) that records ledger's events and projects balances from them."""
+    log = EventStore(client[f"{db_prefix}_{name}"], name)
+    log.ensure_indexes()
+    received = Projection("received_balances", service=name, collections=["balances"])
+    received.on("ledger.deposited")(BALANCES._handlers["ledger.deposited"])
+    return ProjectionRunner(received, log)
+
+
+class _Commands:
+    """The commands (name, collection) a client sent, by a pymongo command listener."""
+
+    def __init__(self):
+        self.sent = []
+
+    def started(self, event):
+        self.sent.append((event.command_name, event.command.get(event.command_name)))
+
+
+def test_a_received_event_with_nothing_waiting_behind_it_reads_no_log(store, mongo_client,
+                                                                      db_prefix):
+    from pymongo import MongoClient
+
+    from ...conftest import MONGO_URI
+
+    commands = _Commands()
+    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    try:
+        live = _receiver(client, db_prefix)
+        first, second = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10))
+        assert live.record_and_apply(first) == 1
+        commands.sent.clear()
+        assert live.record_and_apply(second) == 1
+        assert ("find", "events") not in commands.sent, commands.sent  # "later ones waiting?"
+        assert ("findAndModify", live.projection.cursors) in commands.sent  # the one CAS
+        assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11
+    finally:
+        client.close()
+
+
+def _listener(commands):
+    from pymongo import monitoring
+
+    class Listener(monitoring.CommandListener):
+        def started(self, event):
+            commands.started(event)
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    return Listener()
+
+
+def test_an_event_waiting_for_an_earlier_one_is_applied_when_the_gap_closes_meanwhile(
+        store, mongo_client, db_prefix):
+    """The applier of v2 sees the gap (cursor 0), and before it marks the cursor the applier
+    of v1 moves it without any mark to see: the v2 applier's mark shows the cursor moved, and
+    it applies v2 itself. Nothing waits forever, though nobody read the log after v1."""
+    live = _receiver(mongo_client, db_prefix)
+    first, second = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10))
+    projection = live.projection
+    mark = projection._mark_waiting
+
+    def first_lands_before_the_mark(rm, key, version):
+        projection._mark_waiting = mark  # once
+        assert live.record_and_apply(first) == 1  # v1, no mark yet: no drain
+        return mark(rm, key, version)
+
+    projection._mark_waiting = first_lands_before_the_mark
+    try:
+        assert live.record_and_apply(second) == 1  # v2, after seeing the cursor move
+    finally:
+        projection._mark_waiting = mark
+    assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11
+    assert live.store.db[projection.cursors].find_one({"_id": "ledger:acc-1"})["version"] == 2
+
+
+def test_events_waiting_beyond_two_holes_are_applied_as_each_hole_closes(store, mongo_client,
+                                                                        db_prefix):
+    live = _receiver(mongo_client, db_prefix)
+    events = [deposit(store, "acc-1", 10 ** n).events[0] for n in range(5)]  # v1..v5
+    for event in (events[4], events[1], events[3]):  # v5, v2, v4: all wait
+        assert live.record_and_apply(event) == 0
+    assert live.record_and_apply(events[0]) == 2  # v1, then v2 from the log; v4, v5 wait
+    assert live.record_and_apply(events[2]) == 3  # v3, then v4 and v5 from the log
+    assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11111
+
+
+def test_a_cursor_without_marks_still_drains_what_waits(store, mongo_client, db_prefix):
+    """A cursor written before marks existed (or by an older replay) has no `waiting`: what an
+    older applier left waiting behind it is still found."""
+    live = _receiver(mongo_client, db_prefix)
+    first, second, third = (deposit(store, "acc-1", 10 ** n).events[0] for n in range(3))
+    assert live.record_and_apply(first) == 1
+    live.store.record_received(third)  # left waiting, unmarked, by an older applier
+    cursors = live.store.db[live.projection.cursors]
+    cursors.update_one({"_id": "ledger:acc-1"}, {"$unset": {"waiting": ""}})
+    assert live.record_and_apply(second) == 2
+    assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 111
+    assert cursors.find_one({"_id": "ledger:acc-1"})["version"] == 3
+
+
+def test_received_events_in_any_order_from_concurrent_appliers_are_all_applied(
+        store, mongo_client, db_prefix):
+    """Many appliers at once, each stream's events in a shuffled order, duplicates included:
+    every stream ends complete, each event counted once."""
+    import random
+
+    live = _receiver(mongo_client, db_prefix)
+    streams = {f"acc-{n}": [deposit(store, f"acc-{n}", 10 ** v).events[0] for v in range(4)]
+               for n in range(8)}
+    deliveries = [event for events in streams.values() for event in events * 2]
+    random.Random(14).shuffle(deliveries)
+    pool = eventlet.GreenPool(12)
+    list(pool.imap(live.record_and_apply, deliveries))
+    balances = {d["_id"]: d["cents"] for d in live.store.db["balances"].find()}
+    assert balances == dict.fromkeys(streams, 1111)
+
+
+def test_the_upgrade_marks_events_an_older_applier_left_waiting(store, mongo_client,
+                                                                db_prefix):
+    """Before marks, an event recorded ahead of its stream's first one left no trace on a
+    cursor (there was none yet): `agora migrate` marks it, so v1's applier goes on to it."""
+    from services.shared.projections import mark_waiting_streams
+
+    live = _receiver(mongo_client, db_prefix)
+    first, second = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10))
+    live.store.record_received(second)  # what an older applier did: recorded, no mark
+    assert mark_waiting_streams(live.store, live.projection) == 1
+    assert mark_waiting_streams(live.store, live.projection) == 0  # once
+    assert live.record_and_apply(first) == 2
+    assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11
