@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, NamedTuple, TextIO
@@ -66,6 +67,7 @@ SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
 REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
 REPLAY_RESIDENT = 200_000  # documents a replay holds in memory (then the largest goes out)
+APPLIED_HERE_KEPT = 10_000  # own events applied inline that a process remembers (~1 MB)
 
 
 class OutOfOrder(RuntimeError):
@@ -387,11 +389,16 @@ class ProjectionRunner:
         self.rm = ReadModels(store.db)
         self._swap_checked_at = float("-inf")
         self._swapping = False
+        # ids of own events this process applied inline (apply_commit): when its own
+        # subscription brings one back, the cursor is known to be past it without a read
+        self._applied_here: OrderedDict[str, None] = OrderedDict()
 
     def __getitem__(self, name: str) -> Collection:
         return self.rm[name]
 
     def apply(self, event: Envelope) -> int:
+        if event.id in self._applied_here:
+            return 0  # this process moved the cursor past it (a replay's swap keeps that)
         if self._replay_swapping():
             return 0  # the event is in the log: the replay's final catch-up applies it
         return self.projection.apply(self.rm, event, self.store)
@@ -408,7 +415,17 @@ class ProjectionRunner:
     def apply_commit(self, commit: Commit | None) -> int:
         """Read-your-writes: apply a commit right after appending it (the service's own
         subscription applies it too, in case this process dies first; the cursor dedupes)."""
-        return 0 if commit is None else self.projection.apply_commit(self.rm, commit, self.store)
+        if commit is None:
+            return 0
+        applied = 0
+        for event in commit.events:
+            count, behind_cursor = self.projection._apply(self.rm, event, self.store)
+            applied += count
+            if behind_cursor and event.source_service == self.projection.service:
+                self._applied_here[event.id] = None
+                if len(self._applied_here) > APPLIED_HERE_KEPT:
+                    self._applied_here.popitem(last=False)
+        return applied
 
     def record_and_apply(self, event: Envelope) -> int:
         """For another service's event: keep it in our log (replays need it), then apply."""

@@ -238,6 +238,31 @@ def test_received_events_in_any_order_from_concurrent_appliers_are_all_applied(
     assert balances == dict.fromkeys(streams, 1111)
 
 
+def test_an_own_event_applied_inline_is_recognised_from_the_bus_without_a_read(
+        mongo_client, db_prefix):
+    from pymongo import MongoClient
+
+    from ...conftest import MONGO_URI
+
+    commands = _Commands()
+    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    try:
+        ledger = EventStore(client[f"{db_prefix}_ledger"], "ledger")
+        ledger.ensure_indexes()
+        writer, other_process = ProjectionRunner(BALANCES, ledger), ProjectionRunner(
+            BALANCES, ledger)
+        commit = deposit(ledger, "acc-1", 5)
+        assert writer.apply_commit(commit) == 1  # read-your-writes, after the command
+        commands.sent.clear()
+        assert writer.apply(commit.events[0]) == 0  # its own subscription brings it back
+        assert commands.sent == []
+        assert other_process.apply(commit.events[0]) == 0  # another replica reads the cursor
+        assert ("find", BALANCES.cursors) in commands.sent
+        assert ledger.db["balances"].find_one({"_id": "acc-1"})["cents"] == 5
+    finally:
+        client.close()
+
+
 def test_the_upgrade_marks_events_an_older_applier_left_waiting(store, mongo_client,
                                                                 db_prefix):
     """Before marks, an event recorded ahead of its stream's first one left no trace on a
