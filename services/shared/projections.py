@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -68,6 +69,7 @@ SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers f
 REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
 REPLAY_RESIDENT = 200_000  # documents a replay holds in memory (then the largest goes out)
 APPLIED_HERE_KEPT = 10_000  # own events applied inline that a process remembers (~1 MB)
+INLINE_APPLY_WAIT = 5.0  # seconds a delivery waits for this process's inline apply of it
 
 
 class OutOfOrder(RuntimeError):
@@ -390,13 +392,18 @@ class ProjectionRunner:
         self._swap_checked_at = float("-inf")
         self._swapping = False
         # ids of own events this process applied inline (apply_commit): when its own
-        # subscription brings one back, the cursor is known to be past it without a read
+        # subscription brings one back, the cursor is known to be past it without a read;
+        # one that comes back while the inline apply runs waits for it (the relay is quick)
         self._applied_here: OrderedDict[str, None] = OrderedDict()
+        self._applying_here: dict[str, threading.Event] = {}
 
     def __getitem__(self, name: str) -> Collection:
         return self.rm[name]
 
     def apply(self, event: Envelope) -> int:
+        applying = self._applying_here.get(event.id)
+        if applying is not None:
+            applying.wait(INLINE_APPLY_WAIT)
         if event.id in self._applied_here:
             return 0  # this process moved the cursor past it (a replay's swap keeps that)
         if self._replay_swapping():
@@ -417,14 +424,21 @@ class ProjectionRunner:
         subscription applies it too, in case this process dies first; the cursor dedupes)."""
         if commit is None:
             return 0
-        applied = 0
+        applied, applying = 0, threading.Event()
         for event in commit.events:
-            count, behind_cursor = self.projection._apply(self.rm, event, self.store)
-            applied += count
-            if behind_cursor and event.source_service == self.projection.service:
-                self._applied_here[event.id] = None
-                if len(self._applied_here) > APPLIED_HERE_KEPT:
-                    self._applied_here.popitem(last=False)
+            self._applying_here[event.id] = applying
+        try:
+            for event in commit.events:
+                count, behind_cursor = self.projection._apply(self.rm, event, self.store)
+                applied += count
+                if behind_cursor and event.source_service == self.projection.service:
+                    self._applied_here[event.id] = None
+                    if len(self._applied_here) > APPLIED_HERE_KEPT:
+                        self._applied_here.popitem(last=False)
+        finally:
+            for event in commit.events:
+                self._applying_here.pop(event.id, None)
+            applying.set()
         return applied
 
     def record_and_apply(self, event: Envelope) -> int:

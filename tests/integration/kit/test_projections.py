@@ -276,3 +276,37 @@ def test_the_upgrade_marks_events_an_older_applier_left_waiting(store, mongo_cli
     assert mark_waiting_streams(live.store, live.projection) == 0  # once
     assert live.record_and_apply(first) == 2
     assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11
+
+
+def test_an_own_event_back_from_the_bus_during_its_inline_apply_waits_for_it(
+        mongo_client, db_prefix):
+    """The relay is quick: the subscription often brings an event back while the command's
+    inline apply is still running. It waits for that apply instead of reading the cursor."""
+    from pymongo import MongoClient
+
+    from ...conftest import MONGO_URI
+
+    commands = _Commands()
+    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    try:
+        ledger = EventStore(client[f"{db_prefix}_ledger"], "ledger")
+        ledger.ensure_indexes()
+        projection = Projection("slow_balances", service="ledger", collections=["balances"])
+        runner = ProjectionRunner(projection, ledger)
+        back_from_the_bus = []
+
+        @projection.on("ledger.deposited")
+        def _deposited_while_the_bus_delivers(rm, event):
+            back_from_the_bus.append(eventlet.spawn(runner.apply, event))
+            eventlet.sleep(0)  # ok: lets the delivery start and reach the wait
+            BALANCES.handlers_for(event.type)(rm, event)
+
+        commit = deposit(ledger, "acc-1", 5)
+        commands.sent.clear()
+        assert runner.apply_commit(commit) == 1
+        assert back_from_the_bus[0].wait() == 0
+        assert [c for c in commands.sent if c[1] == projection.cursors] == [
+            ("find", projection.cursors), ("findAndModify", projection.cursors)]  # inline only
+        assert ledger.db["balances"].find_one({"_id": "acc-1"})["cents"] == 5
+    finally:
+        client.close()
