@@ -158,7 +158,7 @@ class FeedsService(Decisions, HealthEndpoints):
         """Who exists (a follow needs its member) and authors' public summaries."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("posts", "posts.*")
+    @reliable_handler("posts", "posts.*", idempotent=True)
     def on_posts_event(self, event: Envelope):
         self.views.record_and_apply(event)
         p = event.payload

@@ -280,7 +280,7 @@ class ModerationService(Decisions, HealthEndpoints):
         """Ids only (who wrote in which conversation): the clocks of conversations."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("posts", "posts.content_submitted", private=True)
+    @reliable_handler("posts", "posts.content_submitted", private=True, idempotent=True)
     def on_content_submitted(self, event: Envelope):
         """Review every submitted text: detector whatever the policy, then the policy."""
         self.views.record_and_apply(event)

@@ -335,7 +335,7 @@ class PostsService(Decisions, HealthEndpoints):
 
     # -- events --------------------------------------------------------------------------------
 
-    @reliable_handler("posts", "posts.*")
+    @reliable_handler("posts", "posts.*", idempotent=True)
     def project(self, event: Envelope):
         """Own public events, also from the bus (if the writer died before applying them);
         plus the merge reactions: votes of a merged idea move to its target."""
@@ -391,7 +391,7 @@ class PostsService(Decisions, HealthEndpoints):
         """An escalation marks the public thread as handled privately (references only)."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("moderation", "moderation.*")
+    @reliable_handler("moderation", "moderation.*", idempotent=True)
     def on_moderation_event(self, event: Envelope):
         """Verdicts: publish, reject, redact, hide or restore the contribution they concern."""
         self.views.record_and_apply(event)

@@ -24,13 +24,17 @@ A handler must therefore be idempotent for the rare duplicate that slips between
 returned" and "consumption recorded" (a crash there); projections get that from their per-stream
 version guard (projections.py).
 
-A handler that only applies events to read models (`views.apply`, `views.record_and_apply`)
+A handler that applies events to read models (`views.apply`, `views.record_and_apply`)
 dedupes every delivery by itself: the stream cursor skips what was applied, and the handlers'
 writes are already safe when two appliers run one event at once (the inline apply after a
-command races its own subscription all the time). `@reliable_handler(..., idempotent=True)`
-says so, and the consumer then neither claims nor records the outcome — two of the few
-database commands a delivery costs. Keep the default (claimed) for a handler with any other
-effect: a decision it appends, a message it sends.
+command races its own subscription all the time). So does a reaction decided by the event
+store on a stream's current state (`store.execute`: a domain rule that returns no event when
+the fact is already there — a review, a verdict, an auto-watch): a second run, even a
+concurrent one, re-decides on fresh state after the conflict and appends nothing.
+`@reliable_handler(..., idempotent=True)` says the handler is of that kind, and the consumer
+then neither claims nor records the outcome — two of the few database commands a delivery
+costs. Keep the default (claimed) for any effect that state does not guard: a message sent
+outside, a counter without `update_once`, a deletion that must not run twice.
 
 Example::
 
