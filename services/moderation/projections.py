@@ -46,6 +46,10 @@ COLLECTIONS = ["items", "audit", "targets", "members", "policy", "notes", "sla",
 def _indexes(rm: ReadModels) -> None:
     rm["items"].create_index([("state", ASCENDING), ("held_ts", ASCENDING), ("_id", ASCENDING)],
                              name="queue")
+    # the queue's counts per review (held content, flagged contributions) read index keys only,
+    # and its page filtered by review walks this index in order
+    rm["items"].create_index([("state", ASCENDING), ("review", ASCENDING), ("held_ts", ASCENDING),
+                              ("_id", ASCENDING)], name="queue_by_review")
     rm["audit"].create_index([("at_ts", DESCENDING), ("_id", DESCENDING)], name="newest")
     rm["audit"].create_index([("target_id", ASCENDING), ("at_ts", DESCENDING)], name="target")
     # the console's audit log filters by staff member or by action, newest first

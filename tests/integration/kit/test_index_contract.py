@@ -107,6 +107,14 @@ FINDS = [
     case("array-range", {"k": "u", "m": {"$gt": 20}}, order("+m +_id"), limit=20),
     case("sort-only-leading-field", {}, order("+a -ts +_id"), limit=20),
     case("filter-beyond-index", {"a": "p", "w": {"$gt": 3}}, order("-ts +_id"), limit=8),
+    case("and-clauses", {"$and": [{"s": {"$in": ["held", "done"]}}, {"w": {"$gte": 1}}]},
+         order("+n +_id"), limit=30),
+    case("cursor-page-or", {"$and": [{"a": "p"}, {"$or": [
+        {"ts": {"$lt": MID}}, {"ts": MID, "_id": {"$lt": 350}}]}]}, order("-ts -_id"), limit=10),
+    case("cursor-page-or-asc", {"a": "q", "$or": [
+        {"ts": {"$gt": MID}}, {"ts": MID, "_id": {"$gt": 100}}]}, order("+ts +_id"), limit=10),
+    case("or-with-an-unbounded-clause", {"a": "p", "$or": [{"ts": {"$lt": MID}}, {"w": 1}]},
+         order("-ts +_id"), limit=15),
 ]
 
 
@@ -120,7 +128,8 @@ def test_an_indexed_find_answers_as_a_scan(pair, query, sort, skip, limit):
 COUNTS = [{"a": "p"}, {"a": 1}, {"a": {"$in": ["p", "q"]}}, {"s": {"$in": ["held", "done"]}},
           {"s": "held", "n": 1}, {"s": "held", "n": 10**18 + 1}, {"tags": "t1"},
           {"tags": {"$in": ["t1", "t2"]}}, {"k": "v"}, {"a": "p", "ts": {"$lt": MID}},
-          {"a": "none"}]
+          {"a": "none"}, {"$and": [{"s": {"$in": ["held", "done"]}}]},
+          {"$and": [{"a": "p"}, {"w": 2}]}, {"a": "p", "w": {"$in": [1, 2]}}]
 
 
 @pytest.mark.parametrize("query", COUNTS, ids=repr)

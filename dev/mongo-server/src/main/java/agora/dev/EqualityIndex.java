@@ -270,6 +270,11 @@ final class EqualityIndex extends Index<Object> {
     }
 
     Plan plan(Document query, Document orderBy) {
+        return plan(Conditions.of(query), orderBy);
+    }
+
+    Plan plan(Conditions conditions, Document orderBy) {
+        Document query = conditions.fields();
         List<IndexKey> keys = getKeys();
         int used = usableFields(query);
         List<String> prefixes = List.of("");
@@ -292,11 +297,11 @@ final class EqualityIndex extends Index<Object> {
         String high = null;
         if (used < keys.size()) {
             IndexKey next = keys.get(used);
-            Document range = rangeOperators(query.get(next.getKey()));
+            String[] range = conditions.range(next.getKey());
             if (range != null) {
-                String lowAsc = bound(range, "$gt", "$gte");
+                String lowAsc = range[0];
                 // on an array field, each bound may be met by a different element: one bound only
-                String highAsc = multikey && lowAsc != null ? null : bound(range, "$lt", "$lte");
+                String highAsc = multikey && lowAsc != null ? null : range[1];
                 if (next.isAscending()) {
                     low = lowAsc;
                     high = highAsc;
@@ -334,43 +339,35 @@ final class EqualityIndex extends Index<Object> {
         return new Plan(this, used, prefixes, constant, low, high, sortedFields, reverse);
     }
 
-    private static Document rangeOperators(Object condition) {
-        if (!(condition instanceof Document operators) || operators.isEmpty()) {
-            return null;
-        }
-        for (Map.Entry<String, Object> operator : operators.entrySet()) {
-            switch (operator.getKey()) {
-                case "$gt", "$gte", "$lt", "$lte" -> {
-                    if (!isOrdered(operator.getValue()) || Missing.isNullOrMissing(operator.getValue())) {
-                        return null;
-                    }
-                }
-                default -> {
-                    return null;
-                }
-            }
-        }
-        return operators;
-    }
-
-    /** The ascending encoding of a bound (inclusive: the query decides the strictness). */
-    private static String bound(Document range, String strict, String inclusive) {
-        Object value = range.containsKey(strict) ? range.get(strict) : range.get(inclusive);
-        return value == null ? null : component(value, false);
-    }
-
     // -- lookups ----------------------------------------------------------------------------------
 
     /** One index entry met by a scan: its key, where the part after the equality prefix starts, its position. */
     record Entry(String key, int restStart, Object position) {
     }
 
+    /** How many entries a plan selects, from the map's counted B-tree (no entry is read). */
+    synchronized long estimate(Plan plan) {
+        long entries = 0;
+        for (String prefix : plan.prefixes()) {
+            entries += rank(upper(plan, prefix)) - rank(lower(plan, prefix));
+        }
+        return entries;
+    }
+
+    private static String lower(Plan plan, String prefix) {
+        return prefix + (plan.low() == null ? "" : plan.low());
+    }
+
+    private static String upper(Plan plan, String prefix) {
+        return prefix + (plan.high() == null ? "" : plan.high()) + HIGHEST;
+    }
+
     /** The entries a plan selects, in index order (runs of several $in prefixes merged) when it is sorted. */
     Iterator<Entry> scan(Plan plan) {
         List<Run> runs = new ArrayList<>();
         for (String prefix : plan.prefixes()) {
-            String from = prefix + (plan.low() == null ? "" : plan.low());
-            String to = prefix + (plan.high() == null ? "" : plan.high()) + HIGHEST;
+            String from = lower(plan, prefix);
+            String to = upper(plan, prefix);
             Cursor<String, Object> cursor = plan.reverse() ? entries.cursor(to, from, true) : entries.cursor(from, to, false);
             Run run = new Run(cursor, prefix.length());
             if (run.advance()) {
@@ -487,9 +484,11 @@ final class EqualityIndex extends Index<Object> {
      * The number of documents matching a query that is exactly an equality on this index's leading
      * fields, from the entries alone (no document is read); -1 when the index cannot say exactly.
      */
-    synchronized long countExactly(Document query) {
+    synchronized long countExactly(Document filter) {
+        Conditions conditions = Conditions.of(filter);
+        Document query = conditions.fields();
         int used = usableFields(query);
-        if (used == 0 || used != query.size()) {
+        if (!conditions.plain() || used == 0 || used != query.size()) {
             return -1;
         }
         for (String field : keys().subList(0, used)) {
@@ -502,7 +501,7 @@ final class EqualityIndex extends Index<Object> {
                 }
             }
         }
-        Plan plan = plan(query, null);
+        Plan plan = plan(conditions, null);
         if (!multikey) {
             long count = 0;
             for (String prefix : plan.prefixes()) {
@@ -719,6 +718,123 @@ final class EqualityIndex extends Index<Object> {
                     }
                     i += c == ESCAPE ? 2 : 1;
                 }
+        }
+    }
+
+    /**
+     * A filter as the planner reads it: the conditions on fields of the filter and of its
+     * {@code $and} clauses (the first one per field: any conjunct restricts the answer), and the
+     * {@code $or} clause lists (a range that every clause of one implies — as a cursor page's
+     * {@code {$or: [{ts: {$lt: x}}, {ts: x, _id: {$lt: y}}]}} does — is seeked). "Plain" when that
+     * reading is the whole filter: field conditions only, each field once.
+     */
+    record Conditions(Document fields, List<List<Document>> ors, boolean plain) {
+
+        static Conditions of(Document filter) {
+            Document fields = new Document();
+            List<List<Document>> ors = new ArrayList<>();
+            boolean plain = collect(filter, fields, ors);
+            return new Conditions(fields, ors, plain && ors.isEmpty());
+        }
+
+        private static boolean collect(Document filter, Document fields, List<List<Document>> ors) {
+            boolean plain = true;
+            for (Map.Entry<String, Object> entry : filter.entrySet()) {
+                String key = entry.getKey();
+                if (key.equals("$and") && entry.getValue() instanceof Collection<?> clauses) {
+                    for (Object clause : clauses) {
+                        plain &= clause instanceof Document document && collect(document, fields, ors);
+                    }
+                } else if (key.equals("$or") && entry.getValue() instanceof Collection<?> clauses
+                    && clauses.stream().allMatch(Document.class::isInstance)) {
+                    List<Document> documents = new ArrayList<>();
+                    clauses.forEach(clause -> documents.add((Document) clause));
+                    ors.add(documents);
+                } else if (key.startsWith("$")) {
+                    plain = false;
+                } else if (fields.containsKey(key)) {
+                    plain = false;
+                } else {
+                    fields.put(key, entry.getValue());
+                }
+            }
+            return plain;
+        }
+
+        /** Ascending encoded [low, high] bounds (either may be null) that the filter implies for a field, or null. */
+        String[] range(String field) {
+            String[] bounds = bounds(fields.get(field), fields.containsKey(field));
+            if (bounds != null) {
+                return bounds;
+            }
+            for (List<Document> clauses : ors) {
+                if (clauses.isEmpty()) {
+                    continue;
+                }
+                String low = "";
+                String high = "";
+                for (Document clause : clauses) {
+                    Conditions inner = of(clause);
+                    String[] own = bounds(inner.fields().get(field), inner.fields().containsKey(field));
+                    if (own == null) {
+                        own = inner.ors().isEmpty() ? null : inner.range(field);
+                    }
+                    if (own == null) {
+                        low = null;
+                        high = null;
+                        break;
+                    }
+                    // the union of the clauses: the loosest bound of each side, if every clause has one
+                    low = low == null || own[0] == null ? null : low.isEmpty() || own[0].compareTo(low) < 0 ? own[0] : low;
+                    high = high == null || own[1] == null ? null : high.isEmpty() || own[1].compareTo(high) > 0 ? own[1] : high;
+                }
+                if (low != null || high != null) {
+                    return new String[] {low, high};
+                }
+            }
+            return null;
+        }
+
+        /** The bounds of one field condition: a range, or an equality (both bounds the value). */
+        private static String[] bounds(Object condition, boolean present) {
+            if (!present) {
+                return null;
+            }
+            if (!(condition instanceof Document operators)) {
+                return isScalar(condition) ? new String[] {component(condition, false), component(condition, false)} : null;
+            }
+            if (operators.isEmpty()) {
+                return null;
+            }
+            String low = null;
+            String high = null;
+            for (Map.Entry<String, Object> operator : operators.entrySet()) {
+                Object value = operator.getValue();
+                switch (operator.getKey()) {
+                    case "$gt", "$gte" -> {
+                        if (!isOrdered(value) || Missing.isNullOrMissing(value)) {
+                            return null;
+                        }
+                        low = low == null ? component(value, false) : low; // any one of them restricts
+                    }
+                    case "$lt", "$lte" -> {
+                        if (!isOrdered(value) || Missing.isNullOrMissing(value)) {
+                            return null;
+                        }
+                        high = high == null ? component(value, false) : high;
+                    }
+                    case "$eq" -> {
+                        if (!isScalar(value)) {
+                            return null;
+                        }
+                        low = high = component(value, false);
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+            return new String[] {low, high};
         }
     }
 }

@@ -156,11 +156,16 @@ final class IndexedH2Backend extends H2Backend {
             try {
                 List<Document> results = countOnly(collection, match, pipeline);
                 if (results == null) {
+                    if (!collection.indexBeatsScan(match)) {
+                        return null; // a scan either way: mongo-java-server's own
+                    }
                     List<Document> matched = new ArrayList<>();
                     for (Document document : collection.handleQuery(match)) {
                         matched.add(document);
                     }
-                    Aggregation aggregation = Aggregation.fromPipeline(pipeline, resolver, this, collection, oplog);
+                    // the documents already match: the rest of the pipeline runs on them
+                    List<Document> rest = pipeline.subList(1, pipeline.size());
+                    Aggregation aggregation = Aggregation.fromPipeline(rest, resolver, this, collection, oplog);
                     aggregation.validate(command);
                     results = aggregation.runStages(matched.stream());
                 }
@@ -204,14 +209,7 @@ final class IndexedH2Backend extends H2Backend {
                     field = entry.getKey();
                 }
             }
-            long count;
-            synchronized (collection) {
-                count = collection.countByIndex(match);
-            }
-            if (count < 0) {
-                return null;
-            }
-            count = limited(count, skip, limit);
+            long count = limited(collection.countMatching(match), skip, limit);
             if (count == 0) {
                 return List.of(); // $group over nothing yields nothing
             }
@@ -249,6 +247,16 @@ final class IndexedH2Backend extends H2Backend {
         IndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                           MVMap<Object, Document> data, MVMap<String, Object> meta) {
             super(database, collectionName, options, data, meta, IndexedH2Backend.this.getCursorRegistry());
+        }
+
+        /**
+         * Whether reading every document beats reading those a plan selects one by one: a lookup
+         * by position costs about twice a step of the scan, so past half of the collection (an
+         * equality that nearly everything shares) the scan is cheaper. A sorted, limited walk
+         * stops early and is never replaced.
+         */
+        private boolean scanIsCheaper(EqualityIndex.Plan plan) {
+            return plan.index().estimate(plan) * 2 > count();
         }
 
         /** The best plan of the secondary indexes for a query and sort, or null if none helps. */
@@ -291,6 +299,9 @@ final class IndexedH2Backend extends H2Backend {
                     return matchDocumentsFromStream(new Document(), ordered.stream(), numberToSkip, limit, batchSize,
                         tieBreaks ? new DocumentComparator(orderBy) : null, fieldSelector);
                 }
+            }
+            if (scanIsCheaper(plan)) {
+                return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector); // scan
             }
             Set<Object> positions = new LinkedHashSet<>();
             synchronized (plan.index()) {
@@ -369,13 +380,51 @@ final class IndexedH2Backend extends H2Backend {
             return -1;
         }
 
+        boolean indexBeatsScan(Document query) {
+            EqualityIndex.Plan plan = bestPlan(query, null);
+            return plan != null && !scanIsCheaper(plan);
+        }
+
+        /**
+         * How many documents match: from index entries alone when an index gives it exactly, else
+         * by reading what the best index selects (or every document), matching each once — never
+         * a list of the documents.
+         */
+        synchronized long countMatching(Document query) {
+            if (query == null || query.isEmpty()) {
+                return count();
+            }
+            long exact = countByIndex(query);
+            if (exact >= 0) {
+                return exact;
+            }
+            EqualityIndex.Plan plan = bestPlan(query, null);
+            long count = 0;
+            if (plan == null || scanIsCheaper(plan)) {
+                Iterator<Document> documents = streamAllDocumentsWithPosition().map(d -> d.getDocument()).iterator();
+                while (documents.hasNext()) {
+                    count += documentMatchesQuery(documents.next(), query) ? 1 : 0;
+                }
+                return count;
+            }
+            Set<Object> seen = new HashSet<>();
+            Iterator<EqualityIndex.Entry> entries;
+            synchronized (plan.index()) {
+                entries = plan.index().scan(plan);
+            }
+            while (entries.hasNext()) {
+                Object position = entries.next().position();
+                if (seen.add(position)) {
+                    Document document = getDocument(position);
+                    count += document != null && documentMatchesQuery(document, query) ? 1 : 0;
+                }
+            }
+            return count;
+        }
+
         @Override
         public synchronized int count(Document query, int skip, int limit) {
-            long count = countByIndex(query);
-            if (count < 0) {
-                return super.count(query, skip, limit);
-            }
-            return (int) limited(count, skip, limit);
+            return (int) limited(countMatching(query), skip, limit);
         }
     }
 
