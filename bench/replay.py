@@ -2,16 +2,21 @@
 
     python -m bench replay           (make bench runs every benchmark)
 
-A log of BENCH_REPLAY_EVENTS events (default 10,000: 2,000 streams, 5 commits of one event each,
-interleaved as concurrent writers leave them) is replayed by `services.shared.projections.replay`
-into a projection shaped like the services' — per event, a set-style write of the stream's own
-document (`update_versioned`), a counter (`update_once`) and an insert-once line
-(`insert_new`) — twice in the same run, on the same log: event at a time (`batch_size=0`, the
-implementation before batching) and in batches (the default). Printed: events/s of each and the
-ratio, and the database commands (round trips) each sent per 1,000 events — the figure batching
-cuts, exact and independent of the machine; on the stand-in each write costs the server ~0.3 ms
-whatever the batching, so events/s there moves less than round trips — after checking that both
-rebuilt exactly the same documents.
+Each log is replayed by `services.shared.projections.replay` twice in the same run: event at a
+time (`batch_size=0`, the live path, as replays ran before batching) and as replays run now (the
+rebuild held in memory, each final document inserted once); both must rebuild exactly the same
+documents. Printed per log: events/s of each way and their ratio, the database commands (round
+trips) per 1,000 events, and for the second way its two parts — reading and applying the log
+(CPU in this process) and inserting the final documents (the server's insert rate, ~10-15k
+documents/s on the stand-in).
+
+- synthetic: BENCH_REPLAY_EVENTS events (default 10,000: 2,000 streams, 5 commits of one event
+  each, interleaved as concurrent writers leave them) into a projection shaped like the
+  services' — per event a set-style write of the stream's own document (`update_versioned`), a
+  counter (`update_once`) and an insert-once line (`insert_new`);
+- a community (bench/community_log.py): BENCH_REPLAY_MEMBERS members (100) following 5 others,
+  BENCH_REPLAY_POSTS posts (400) each published through moderation with 2 replies and 3 votes —
+  replayed into posts' and feeds' real read models, what `agora replay posts|feeds` runs.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from datetime import timedelta
 
 from marshmallow import Schema, fields
 from pymongo import MongoClient, monitoring
+from pymongo.errors import OperationFailure
 
 from services.shared.config import stack_env
 from services.shared.envelope import CommandContext, Envelope, NewEvent, utc_now
@@ -41,6 +47,8 @@ from services.shared.projections import (
 MONGO_URI = stack_env().get("MONGO_URI", "mongodb://127.0.0.1:27017")  # the environment wins
 EVENTS = int(os.environ.get("BENCH_REPLAY_EVENTS", "10000"))
 PER_STREAM = 5
+POSTS = int(os.environ.get("BENCH_REPLAY_POSTS", "400"))
+MEMBERS = int(os.environ.get("BENCH_REPLAY_MEMBERS", "100"))
 
 if not REGISTRY.knows("benchreplay.noted"):
     REGISTRY.register("benchreplay.noted")(type("Noted", (Schema,), {
@@ -104,35 +112,88 @@ class _CommandCount(monitoring.CommandListener):
         pass
 
 
+def _replay_both_ways(store: EventStore, projection: Projection, events: int,
+                     commands: _CommandCount, snapshot) -> dict[str, tuple[float, float, dict]]:
+    """Replay the same log event at a time (`batch_size=0`, the path before batching) and as
+    replays run now; checks both rebuilt the same documents. Returns, per way, events/s,
+    database commands per 1,000 events and the replay's own figures."""
+    figures, snapshots = {}, []
+    for label, batch_size in (("event at a time", 0), ("in memory, written once",
+                                                       REPLAY_BATCH)):
+        commands.count = 0
+        started = time.perf_counter()
+        result = replay(store, projection, out=io.StringIO(), quiesce_seconds=0,
+                        batch_size=batch_size)
+        seconds = time.perf_counter() - started
+        assert result["events"] == events, (result, events)
+        figures[label] = (events / seconds, commands.count * 1000 / events, result)
+        snapshots.append(snapshot())
+    assert snapshots[0] == snapshots[1], f"{projection.name}: the two replays differ"
+    return figures
+
+
+def _print(title: str, figures: dict[str, tuple[float, float, dict]]) -> None:
+    print(title)
+    for label, (rate, trips, _) in figures.items():
+        print(f"  {label:<26}{rate:>10,.0f} events/s {trips:>10,.0f} commands / 1,000 events")
+    (slow, slow_trips, _), (fast, fast_trips, parts) = figures.values()
+    print(f"  ratio: {fast / slow:.1f}x events/s, {slow_trips / max(fast_trips, 1e-9):.0f}x "
+          f"fewer round trips")
+    applied = parts["events"] / max(parts["applied_seconds"], 1e-9)
+    written = parts["documents_written"] / max(parts["written_seconds"], 1e-9)
+    print(f"  in memory: log read and applied at {applied:,.0f} events/s, then "
+          f"{parts['documents_written']:,} documents inserted at {written:,.0f} documents/s")
+
+
+def _models(db, projection: Projection) -> dict:
+    return {name: sorted(db[name].find(), key=lambda d: str(d["_id"]))
+            for name in projection.collections}
+
+
+def _drop(client: MongoClient, name: str) -> None:
+    try:
+        client.drop_database(name)
+    except OperationFailure:  # the stand-in may refuse once after renames: collection by collection
+        for collection in client[name].list_collection_names():
+            client[name].drop_collection(collection)
+
+
 def main() -> None:
+    from services.feeds.projections import VIEWS as FEEDS_VIEWS
+    from services.posts.projections import VIEWS as POSTS_VIEWS
+
+    from . import community_log
+
     commands = _CommandCount()
     client = MongoClient(MONGO_URI, tz_aware=True, serverSelectionTimeoutMS=5000,
                          event_listeners=[commands])
-    db = client[f"bench_replay_{uuid.uuid4().hex[:6]}"]
+    prefix = f"bench_replay_{uuid.uuid4().hex[:6]}"
     try:
-        store = EventStore(db, "benchreplay")
+        store = EventStore(client[prefix], "benchreplay")
         store.ensure_indexes()
         _fill(store)
-        rates, snapshots, trips = {}, {}, {}
-        for label, batch_size in (("event at a time", 0), (f"batches of {REPLAY_BATCH}",
-                                                           REPLAY_BATCH)):
-            commands.count = 0
-            started = time.perf_counter()
-            figures = replay(store, NOTES, out=io.StringIO(), quiesce_seconds=0,
-                             batch_size=batch_size)
-            seconds = time.perf_counter() - started
-            assert figures["events"] == EVENTS, figures
-            rates[label] = EVENTS / seconds
-            trips[label] = commands.count * 1000 / EVENTS
-            snapshots[label] = _snapshot(db)
-        first, second = snapshots.values()
-        assert first == second, "the two replays rebuilt different read models"
+        synthetic = _replay_both_ways(store, NOTES, EVENTS, commands,
+                                      lambda: _snapshot(store.db))
+        posts = EventStore(client[f"{prefix}_posts"], "posts")
+        feeds = EventStore(client[f"{prefix}_feeds"], "feeds")
+        for each in (posts, feeds):
+            each.ensure_indexes()
+        posts_events, feeds_events = community_log.build(
+            posts, feeds, members=MEMBERS, posts=POSTS, replies=2, votes=3)
+        real = {
+            name: _replay_both_ways(each, views, count, commands,
+                                    lambda each=each, views=views: _models(each.db, views))
+            for name, each, views, count in (("posts", posts, POSTS_VIEWS, posts_events),
+                                             ("feeds", feeds, FEEDS_VIEWS, feeds_events))}
     finally:
-        client.drop_database(db.name)
+        for name in client.list_database_names():
+            if name.startswith(prefix):
+                _drop(client, name)
         client.close()
-    print(f"database: {MONGO_URI}; {EVENTS:,} events in {EVENTS // PER_STREAM:,} streams")
-    for label, rate in rates.items():
-        print(f"{label:<22}{rate:>10,.0f} events/s {trips[label]:>10,.0f} commands / 1,000 events")
-    slow, fast = rates.values()
-    print(f"ratio batched / event at a time: {fast / slow:.2f}x events/s, "
-          f"{trips[next(iter(trips))] / trips[list(trips)[1]]:.0f}x fewer round trips")
+    print(f"database: {MONGO_URI}")
+    _print(f"synthetic: {EVENTS:,} events in {EVENTS // PER_STREAM:,} streams "
+           f"(a versioned set, a counter, an insert per event)", synthetic)
+    print(f"a community: {MEMBERS:,} members following 5 each, {POSTS:,} posts with 2 replies "
+          f"and 3 votes each, published through moderation")
+    _print(f"posts' read models ({posts_events:,} events: `agora replay posts`)", real["posts"])
+    _print(f"feeds' read models ({feeds_events:,} events: `agora replay feeds`)", real["feeds"])

@@ -431,29 +431,31 @@ class MemoryCollection:
 
     # -- finding --------------------------------------------------------------------------
 
-    def _candidates(self, query: dict[str, Any]) -> set | None:
-        """Keys of the documents that may match (None: every document)."""
+    def _candidates(self, query: dict[str, Any]) -> list[set] | None:
+        """The documents that may match, as a union of index buckets (shared: read only);
+        None: every document."""
         wanted = query.get("_id", _MISSING)
         if wanted is not _MISSING and type(wanted) in _PLAIN:  # the usual case: one document
             key = self._key(wanted)
-            return {key} if key in self.documents else set()
-        best: set | None = None
+            return [{key}] if key in self.documents else []
+        best: list[set] | None = None
         for key, condition in query.items():
-            found: set | None = None
+            found: list[set] | None = None
             if key == "$and":
-                sets = [self._candidates(clause) for clause in condition]
-                sets = [each for each in sets if each is not None]
-                found = min(sets, key=len) if sets else None
+                clauses = [self._candidates(clause) for clause in condition]
+                clauses = [each for each in clauses if each is not None]
+                found = min(clauses, key=_size) if clauses else None
             elif key == "$or":
-                sets = [self._candidates(clause) for clause in condition]
-                found = None if any(each is None for each in sets) else set().union(*sets)
+                clauses = [self._candidates(clause) for clause in condition]
+                found = None if any(each is None for each in clauses) else [
+                    bucket for each in clauses for bucket in each]
             elif not key.startswith("$"):
                 found = self._field_candidates(key, condition)
-            if found is not None and (best is None or len(found) < len(best)):
+            if found is not None and (best is None or _size(found) < _size(best)):
                 best = found
         return best
 
-    def _field_candidates(self, field: str, condition: Any) -> set | None:
+    def _field_candidates(self, field: str, condition: Any) -> list[set] | None:
         if _is_operators(condition):
             if set(condition) & {"$eq", "$in"} != set(condition) or len(condition) != 1:
                 return None
@@ -468,7 +470,7 @@ class MemoryCollection:
                 key = self._key(value)
                 if key in self.documents:
                     keys.add(key)
-            return keys
+            return [keys]
         entries = [_index_key(value) for value in values]
         if any(entry is None for entry in entries):
             return None
@@ -478,8 +480,7 @@ class MemoryCollection:
             for key, document in self.documents.items():
                 for entry in self._entries(document, field):
                     index.setdefault(entry, set()).add(key)
-        unknown = index.get(("?",), set())
-        return set().union(unknown, *(index.get(entry, set()) for entry in entries))
+        return [index[entry] for entry in [("?",), *entries] if entry in index]
 
     def _matching(self, query: dict[str, Any] | None) -> list[Any]:
         query = _filter(query)
@@ -487,7 +488,8 @@ class MemoryCollection:
         if candidates is None:
             keys: Any = list(self.documents)
         else:  # in natural order, as a scan would meet them
-            keys = sorted(candidates, key=self._order.__getitem__)
+            found = candidates[0] if len(candidates) == 1 else set().union(*candidates)
+            keys = sorted(found, key=self._order.__getitem__)
         return [key for key in keys if matches(self.documents[key], query)]
 
     def find(self, filter: Any = None, projection: Any = None, *, sort: Any = None,
@@ -610,6 +612,10 @@ class MemoryCollection:
         document = projected(self.documents[keys[0]], projection)
         self._remove(keys[0])
         return document
+
+
+def _size(buckets: list[set]) -> int:
+    return sum(len(bucket) for bucket in buckets)
 
 
 def _filter(query: Any) -> dict[str, Any]:

@@ -498,8 +498,9 @@ def replay(
             _progress(out, projection.name, commits, total, clock)
             checkpoints.update_one({"_id": projection.name},
                                    {"$set": {"position": commit.position}})
-    if rebuild is not None:
-        rebuild.finish()
+    applied_in = time.monotonic() - clock
+    written = rebuild.finish() if rebuild is not None else 0
+    written_in = time.monotonic() - clock - applied_in
     _progress(out, projection.name, commits, total, clock)
     swap_began = utc_now()
     checkpoints.update_one({"_id": projection.name}, {"$set": {"swapping": True}})
@@ -514,9 +515,14 @@ def replay(
     seconds = time.monotonic() - clock
     checkpoints.update_one({"_id": projection.name}, {"$set": {
         "status": "done", "finished_at": utc_now(), "commits": commits, "seconds": seconds}})
-    print(f"{projection.name}: swapped in; {caught_up} event(s) recorded during the rebuild "
-          f"re-applied; {seconds:.1f}s", file=out)
-    return {"commits": commits, "events": events, "caught_up": caught_up, "seconds": seconds}
+    rate = events / max(seconds, 1e-9)
+    print(f"{projection.name}: {events:,} events in {seconds:.1f}s ({rate:,.0f} events/s; read "
+          f"and applied in {applied_in:.1f}s, {written:,} documents written in "
+          f"{written_in:.1f}s); swapped in; {caught_up} event(s) recorded during the rebuild "
+          f"re-applied", file=out)
+    return {"commits": commits, "events": events, "caught_up": caught_up, "seconds": seconds,
+            "events_per_second": round(rate), "applied_seconds": round(applied_in, 3),
+            "documents_written": written, "written_seconds": round(written_in, 3)}
 
 
 class _ShadowRebuild:
@@ -570,12 +576,13 @@ class _ShadowRebuild:
     def flush(self) -> None:
         self.rm.flush()
 
-    def finish(self) -> None:
-        """Write what is still in memory or buffered, and every stream's cursor."""
-        self.rm.write_all()
-        _insert_all(self.rm.db[self.projection.cursors + self.rm.suffix],
-                    ({"_id": key, "version": self.cursors.get(key, 0), "waiting": highest}
-                     for key, highest in self.highest.items()))
+    def finish(self) -> int:
+        """Write what is still in memory or buffered, and every stream's cursor; returns how
+        many documents were inserted."""
+        return self.rm.write_all() + _insert_all(
+            self.rm.db[self.projection.cursors + self.rm.suffix],
+            ({"_id": key, "version": self.cursors.get(key, 0), "waiting": highest}
+             for key, highest in self.highest.items()))
 
 
 class BufferedReadModels(ReadModels):
@@ -748,32 +755,36 @@ class ResidentReadModels(BufferedReadModels):
             largest = max(self._memory, key=lambda name: len(self._memory[name]))
             self.release(largest, f"more than {self.limit:,} documents held in memory")
 
-    def release(self, name: str, why: Any) -> None:
-        """Move a collection from memory to the database (its shadow there is still empty)."""
+    def release(self, name: str, why: Any) -> int:
+        """Move a collection from memory to the database (its shadow there is still empty);
+        returns how many documents it held."""
         memory = self._memory.pop(name, None)
         if memory is None:
-            return  # moved already
+            return 0  # moved already
         log.info("replay: %s goes to the database (%s)", memory.name, why)
-        _insert_all(super().__getitem__(name)._collection, memory.documents.values())
+        return _insert_all(super().__getitem__(name)._collection, memory.documents.values())
 
-    def write_all(self) -> None:
-        for name in list(self._memory):
-            self.release(name, "the rebuild is complete")
+    def write_all(self) -> int:
+        """Insert every collection still held; returns how many documents that was."""
+        written = sum(self.release(name, "the rebuild is complete") for name in list(self._memory))
         self.flush()
+        return written
 
 
 def _insert_all(collection: Collection, documents: Iterable[dict[str, Any]],
-                chunk: int = REPLAY_BATCH) -> None:
+                chunk: int = REPLAY_BATCH) -> int:
     """Plain unordered inserts of final documents, `chunk` at a time (the collection is empty:
-    no duplicates, no order to keep)."""
+    no duplicates, no order to keep); returns how many."""
     batch: list[dict[str, Any]] = []
+    inserted = 0
     for document in documents:
         batch.append(document)
         if len(batch) == chunk:
             collection.insert_many(batch, ordered=False)
-            batch = []
+            inserted, batch = inserted + len(batch), []
     if batch:
         collection.insert_many(batch, ordered=False)
+    return inserted + len(batch)
 
 
 _MEMORY_OPTIONS = {"find": {"sort", "limit", "skip"}, "find_one": {"sort"},
