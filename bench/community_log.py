@@ -26,8 +26,9 @@ from services.shared.event_store import Commit, EventStore
 from services.shared.payloads import REGISTRY
 
 TAGS = ["epargne", "credit", "carte", "assurance", "budget", "retraite", "immobilier"]
-WORDS = ("compte livret taux prêt carte virement agence conseiller épargne budget frais "
-         "assurance crédit retraite placement découvert plafond banque mobile").split()
+WORDS = ["compte", "livret", "taux", "prêt", "carte", "virement", "agence", "conseiller",
+         "épargne", "budget", "frais", "assurance", "crédit", "retraite", "placement",
+         "découvert", "plafond", "banque", "mobile"]
 
 
 class _Log:
