@@ -48,9 +48,14 @@ def _stemmer():
     return snowballstemmer.stemmer("french")
 
 
+# one word folded once per process, not twice per occurrence: a community's texts repeat
+# their words, and folding (Unicode decomposition) was the largest cost of indexing a text
+_folded_word = lru_cache(maxsize=65536)(fold)
+
+
 def words(text: str | None) -> list[str]:
     """Lower-cased words (accents kept), without the stop words."""
-    return [w for w in _WORD.findall((text or "").lower()) if fold(w) not in _STOP]
+    return [w for w in _WORD.findall((text or "").lower()) if _folded_word(w) not in _STOP]
 
 
 def tokens(*texts: str | None) -> list[str]:
@@ -58,7 +63,7 @@ def tokens(*texts: str | None) -> list[str]:
     seen: dict[str, None] = {}
     for text in texts:
         for word in words(text):
-            seen.setdefault(fold(word), None)
+            seen.setdefault(_folded_word(word), None)
             if len(seen) >= MAX_TOKENS:
                 return list(seen)
     return list(seen)

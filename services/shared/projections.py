@@ -29,11 +29,12 @@ Example::
 from __future__ import annotations
 
 import logging
+import queue
 import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any, NamedTuple, TextIO
 
@@ -477,7 +478,8 @@ def replay(
     shadow = ReadModels(db, SHADOW_SUFFIX)
     for name in [*projection.collections, projection.cursors]:
         shadow[name].drop()
-    projection.ensure_indexes(shadow)
+    if not batch_size:
+        projection.ensure_indexes(shadow)  # else the rebuild makes them (after its inserts)
     started_at, clock = utc_now(), time.monotonic()
     total = store.count()
     checkpoints = db[CHECKPOINTS]
@@ -486,7 +488,7 @@ def replay(
         upsert=True)
     commits = events = 0
     rebuild = _ShadowRebuild(projection, shadow, store, resident_limit) if batch_size else None
-    for commit in store.read_all():
+    for commit in (_read_ahead(store.read_all()) if rebuild else store.read_all()):
         if rebuild is None:
             events += projection.apply_commit(shadow, commit, store)
         else:
@@ -535,7 +537,7 @@ class _ShadowRebuild:
         self.projection = projection
         self.store = store
         self.rm = ResidentReadModels(shadow.db, shadow.suffix, projection.collections,
-                                     resident_limit)
+                                     resident_limit, _declared_indexes(projection))
         self.cursors: dict[str, int] = {}
         self.highest: dict[str, int] = {}  # a stream's last version in the log: the live
         # path's `waiting` mark (events beyond the cursor wait for a missing one)
@@ -726,18 +728,28 @@ class ResidentReadModels(BufferedReadModels):
     what the memory engine answers exactly (`Unsupported`, noted in the log), when it has a
     unique index besides `_id` (only the server enforces those), or when the documents held
     exceed `limit` (the largest collection leaves first), so a replay's memory stays bounded
-    whatever the log's size.
+    whatever the log's size. A collection's declared indexes (`indexes`: name -> the
+    `create_index` calls) are made when it leaves memory, after its documents are in: one
+    index build over the data instead of index updates on every insert.
     """
 
-    def __init__(self, db: Database, suffix: str, names: Iterable[str], limit: int):
+    def __init__(self, db: Database, suffix: str, names: Iterable[str], limit: int,
+                 indexes: dict[str, list[tuple[tuple, dict[str, Any]]]]):
         super().__init__(db, suffix)
         self.limit = limit
+        self._indexes = indexes
         self._memory: dict[str, MemoryCollection] = {}
         for name in names:
             collection = super().__getitem__(name)._collection
-            if not any(index.get("unique") for index_name, index
-                       in collection.index_information().items() if index_name != "_id_"):
+            if any(options.get("unique") for _, options in indexes.get(name, [])):
+                self._make_indexes(name)  # only the server enforces those: not in memory
+            else:
                 self._memory[name] = MemoryCollection(collection.name, collection.codec_options)
+
+    def _make_indexes(self, name: str) -> None:
+        collection = super().__getitem__(name)._collection
+        for args, options in self._indexes.get(name, []):
+            collection.create_index(*args, **options)
 
     def __getitem__(self, name: str) -> Any:
         memory = self._memory.get(name)
@@ -762,13 +774,78 @@ class ResidentReadModels(BufferedReadModels):
         if memory is None:
             return 0  # moved already
         log.info("replay: %s goes to the database (%s)", memory.name, why)
-        return _insert_all(super().__getitem__(name)._collection, memory.documents.values())
+        inserted = _insert_all(super().__getitem__(name)._collection, memory.documents.values())
+        self._make_indexes(name)
+        return inserted
 
     def write_all(self) -> int:
         """Insert every collection still held; returns how many documents that was."""
         written = sum(self.release(name, "the rebuild is complete") for name in list(self._memory))
         self.flush()
         return written
+
+
+def _read_ahead(commits: Iterator[Commit], chunk: int = 500, depth: int = 4
+                ) -> Iterator[Commit]:
+    """`commits`, read by another thread up to `depth` chunks ahead: the server prepares the
+    next batch of the log while this thread applies the last one. An error while reading is
+    raised here; leaving the loop early stops the reader."""
+    chunks: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            batch: list[Commit] = []
+            for commit in commits:
+                batch.append(commit)
+                if len(batch) == chunk:
+                    if not put(batch):
+                        return
+                    batch = []
+            put(batch) and put(None)
+        except Exception as error:  # raised in the replay's thread
+            put(error)
+
+    threading.Thread(target=read, name="replay-read-ahead", daemon=True).start()
+    try:
+        while True:
+            item = chunks.get()
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+
+
+def _declared_indexes(projection: Projection) -> dict[str, list[tuple[tuple, dict[str, Any]]]]:
+    """The `create_index` calls of `projection.ensure_indexes`, by collection, not sent."""
+    declared: dict[str, list[tuple[tuple, dict[str, Any]]]] = {}
+
+    class Declaring:
+        def __init__(self, name: str):
+            self.name = name
+
+        def create_index(self, *args: Any, **options: Any) -> str:
+            declared.setdefault(self.name, []).append((args, options))
+            return str(options.get("name", ""))
+
+    class Declarations(ReadModels):
+        def __getitem__(self, name: str) -> Any:
+            return Declaring(name)
+
+    projection.ensure_indexes(Declarations(None))  # type: ignore[arg-type]
+    return declared
 
 
 def _insert_all(collection: Collection, documents: Iterable[dict[str, Any]],

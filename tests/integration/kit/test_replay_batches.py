@@ -101,3 +101,24 @@ def test_collections_that_leave_memory_during_the_rebuild_end_the_same(store, ca
     released = caplog.text
     assert "doubling__replay goes to the database (update operator $mul)" in released
     assert "balances__replay goes to the database (more than 5 documents" in released
+
+
+class _BrokenLog(EventStore):
+    """A log whose reading fails after its first commits (a commit that does not decode)."""
+
+    def read_all(self, after_position=0, batch_size=500):
+        for count, commit in enumerate(super().read_all(after_position, batch_size)):
+            if count == 3:
+                raise RuntimeError("commit 4 does not decode")
+            yield commit
+
+
+def test_a_log_that_cannot_be_read_stops_the_replay_before_the_swap(store):
+    for n in range(6):
+        deposit(store, f"broken-{n}", 5)
+    replay(store, BALANCES, out=io.StringIO(), quiesce_seconds=0)
+    before = sorted(store.db["balances"].find(), key=lambda d: d["_id"])
+    broken = _BrokenLog(store.db, "ledger")
+    with pytest.raises(RuntimeError, match="commit 4 does not decode"):
+        replay(broken, BALANCES, out=io.StringIO(), quiesce_seconds=0)
+    assert sorted(store.db["balances"].find(), key=lambda d: d["_id"]) == before
