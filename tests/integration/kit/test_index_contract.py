@@ -164,3 +164,35 @@ def test_writes_keep_the_order_of_the_index(mongo_client, db_prefix):
         for sort in ([("ts", -1), ("_id", 1)], [("ts", 1), ("_id", 1)]):
             assert _ids(indexed, query, sort, 0, 12) == _ids(plain, query, sort, 0, 12)
         assert indexed.count_documents(query) == plain.count_documents(query)
+
+
+def test_unique_indexes_decide_duplicates_as_mongodb(mongo_client, db_prefix):
+    """Equal values in MongoDB's sense collide (1 == 1.0, a missing field == null unless sparse),
+    different ones do not, compound keys compare as a whole; a failed write changes nothing."""
+    from pymongo.errors import DuplicateKeyError
+
+    db = mongo_client[f"{db_prefix}_unique"]
+    single, compound, sparse = db["single"], db["compound"], db["sparse"]
+    single.create_index("k", unique=True)
+    compound.create_index([("a", 1), ("b", -1)], unique=True)
+    sparse.create_index("k", unique=True, sparse=True)
+
+    single.insert_many([{"_id": 1, "k": 1}, {"_id": 2, "k": "1"}, {"_id": 3, "k": 2.5},
+                        {"_id": 4}, {"_id": 5, "k": ObjectId("65a000000000000000000001")}])
+    for duplicate in ({"_id": 10, "k": 1.0}, {"_id": 11, "k": None},
+                      {"_id": 12, "k": ObjectId("65a000000000000000000001")}, {"_id": 1, "k": 99}):
+        with pytest.raises(DuplicateKeyError):
+            single.insert_one(duplicate)
+    with pytest.raises(DuplicateKeyError):
+        single.update_one({"_id": 3}, {"$set": {"k": "1"}})
+    assert single.find_one({"_id": 3}) == {"_id": 3, "k": 2.5}
+    assert single.count_documents({}) == 5
+    assert single.find_one({"k": 1.0})["_id"] == 1
+
+    compound.insert_many([{"a": "x", "b": 1}, {"a": "x", "b": 2}, {"a": "y", "b": 1}])
+    with pytest.raises(DuplicateKeyError):
+        compound.insert_one({"a": "x", "b": 2})
+    sparse.insert_many([{"_id": 1}, {"_id": 2}, {"_id": 3, "k": "z"}])
+    with pytest.raises(DuplicateKeyError):
+        sparse.insert_one({"_id": 4, "k": "z"})
+    assert [doc["_id"] for doc in sparse.find().sort("_id", 1)] == [1, 2, 3]

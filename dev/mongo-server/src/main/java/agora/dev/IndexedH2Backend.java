@@ -7,6 +7,7 @@ import de.bwaldvogel.mongo.backend.DatabaseResolver;
 import de.bwaldvogel.mongo.backend.DocumentComparator;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.Utils;
 import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
@@ -77,11 +78,26 @@ final class IndexedH2Backend extends H2Backend {
             }
         }
 
+        /**
+         * A unique index whose keys compare element by element ({@link UniqueIndex}). A map of an
+         * older stand-in (ordered by serialized bytes: no marker in the collection's metadata) or
+         * left over from an earlier collection of that name is emptied, so that the collection
+         * rebuilds it from its documents.
+         */
         @Override
         protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                         boolean sparse) {
-            forgetLeftovers(collectionName, indexName);
-            return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+            String namespace = getFullCollectionNamespace(collectionName);
+            MVMap<Object, Document> data = store().openMap("databases." + namespace);
+            MVMap<String, Object> meta = store().openMap("meta." + namespace);
+            MVMap<KeyValue, Object> entries = store().openMap(indexMapName(collectionName, indexName),
+                UniqueIndex.mapBuilder());
+            String marker = "agora.uniqueIndexFormat." + indexName;
+            if (data.isEmpty() || !UniqueIndex.FORMAT.equals(meta.get(marker))) {
+                entries.clear();
+                meta.put(marker, UniqueIndex.FORMAT);
+            }
+            return new UniqueIndex(entries, indexName, keys, sparse);
         }
 
         @Override

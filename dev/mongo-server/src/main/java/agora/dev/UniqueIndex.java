@@ -1,0 +1,115 @@
+package agora.dev;
+
+import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Missing;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.type.ObjectDataType;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * mongo-java-server's H2 unique index (the same entries: the document's normalized key values →
+ * its position), in a map whose keys compare element by element.
+ *
+ * <p>Why: H2's generic key type compares objects that are not {@link Comparable} — as
+ * mongo-java-server's {@link KeyValue} is — by Java-serializing both at every comparison, so every
+ * lookup by _id, every insert and every update paid some twenty serializations in the B-tree's
+ * binary search (the largest item of a profile of the stand-in under writes). The bytes on disk are
+ * the same (keys are still written by H2's generic type); only the order differs, so a map from an
+ * older stand-in is rebuilt once (see IndexedH2Backend).
+ *
+ * <p>Equality is what it was: two keys are equal exactly when each element has the same class and
+ * compares equal (normalized values: numbers are doubles, or longs beyond a double's precision), or
+ * for other classes serializes to the same bytes — so uniqueness decides exactly as before.
+ */
+final class UniqueIndex extends AbstractUniqueIndex<Object> {
+
+    static final String FORMAT = "elementwise-1";
+
+    private final MVMap<KeyValue, Object> entries;
+
+    UniqueIndex(MVMap<KeyValue, Object> entries, String name, List<IndexKey> keys, boolean sparse) {
+        super(name, keys, sparse);
+        this.entries = entries;
+    }
+
+    static MVMap.Builder<KeyValue, Object> mapBuilder() {
+        return new MVMap.Builder<KeyValue, Object>().keyType(KeyType.INSTANCE);
+    }
+
+    @Override
+    protected Object removeDocument(KeyValue keyValue) {
+        return entries.remove(keyValue);
+    }
+
+    @Override
+    protected boolean putKeyPosition(KeyValue keyValue, Object position) {
+        return entries.putIfAbsent(keyValue, Missing.ofNullable(position)) == null;
+    }
+
+    @Override
+    protected Iterable<Map.Entry<KeyValue, Object>> getIterable() {
+        return entries.entrySet();
+    }
+
+    @Override
+    protected Object getPosition(KeyValue keyValue) {
+        return entries.get(keyValue);
+    }
+
+    @Override
+    public long getCount() {
+        return entries.sizeAsLong();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
+    @Override
+    public long getDataSize() {
+        return getCount();
+    }
+
+    /** H2's generic type, comparing key values element by element instead of by their serialized bytes. */
+    static final class KeyType extends ObjectDataType {
+
+        static final KeyType INSTANCE = new KeyType();
+
+        @Override
+        public int compare(Object a, Object b) {
+            if (a instanceof KeyValue x && b instanceof KeyValue y) {
+                int common = Math.min(x.size(), y.size());
+                for (int i = 0; i < common; i++) {
+                    int order = compareElements(x.get(i), y.get(i));
+                    if (order != 0) {
+                        return order;
+                    }
+                }
+                return Integer.compare(x.size(), y.size());
+            }
+            return super.compare(a, b);
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private int compareElements(Object a, Object b) {
+            if (a == b) {
+                return 0;
+            }
+            if (a == null || b == null) {
+                return a == null ? -1 : 1;
+            }
+            if (a.getClass() != b.getClass()) {
+                return a.getClass().getName().compareTo(b.getClass().getName());
+            }
+            if (a instanceof Comparable comparable) {
+                return comparable.compareTo(b);
+            }
+            return super.compare(a, b); // documents, arrays: by their bytes, as H2 does
+        }
+    }
+}
