@@ -188,24 +188,54 @@ def _compares(value: Any, operator: str, operand: Any) -> bool:
 
 # -- updates ---------------------------------------------------------------------------------
 
-def _parent(document: Document, path: str, create: bool) -> tuple[dict | None, str]:
-    parts = path.split(".")
-    node: Any = document
-    for part in parts[:-1]:
-        child = node.get(part, _MISSING)
-        if child is _MISSING:
+class _Draft:
+    """The document an update builds: a shallow copy of the stored one, whose nested documents
+    and arrays are copied only on the paths the update changes (copy on write)."""
+
+    def __init__(self, document: Document):
+        self.root: Document = dict(document)
+        self._fresh: set[int] = {id(self.root)}
+
+    def _own(self, node: dict, part: str, child: Any) -> Any:
+        if id(child) not in self._fresh:
+            child = node[part] = child.copy()
+            self._fresh.add(id(child))
+        return child
+
+    def parent(self, path: str, create: bool) -> tuple[dict | None, str]:
+        parts = path.split(".")
+        node: Any = self.root
+        for part in parts[:-1]:
+            child = node.get(part, _MISSING)
+            if child is _MISSING:
+                if not create:
+                    return None, parts[-1]
+                child = node[part] = {}
+                self._fresh.add(id(child))
+            elif not isinstance(child, dict):
+                raise Unsupported(f"path {path!r} through a {type(child).__name__}")
+            else:
+                child = self._own(node, part, child)
+            node = child
+        return node, parts[-1]
+
+    def set(self, path: str, value: Any) -> None:
+        node, last = self.parent(path, create=True)
+        node[last] = value
+
+    def array(self, path: str, create: bool = True) -> list | None:
+        """The array at `path`, this draft's own copy (None when missing and not `create`)."""
+        node, last = self.parent(path, create=create)
+        current = _MISSING if node is None else node.get(last, _MISSING)
+        if current is _MISSING:
             if not create:
-                return None, parts[-1]
-            child = node[part] = {}
-        elif not isinstance(child, dict):
-            raise Unsupported(f"path {path!r} through a {type(child).__name__}")
-        node = child
-    return node, parts[-1]
-
-
-def _set(document: Document, path: str, value: Any) -> None:
-    node, last = _parent(document, path, create=True)
-    node[last] = value
+                return None
+            current = node[last] = []
+            self._fresh.add(id(current))
+            return current
+        if not isinstance(current, list):
+            raise Unsupported(f"array operator on a {type(current).__name__}")
+        return self._own(node, last, current)
 
 
 def _values(operand: Any, modifiers: set[str]) -> tuple[list[Any], dict[str, Any]]:
@@ -220,27 +250,18 @@ def _values(operand: Any, modifiers: set[str]) -> tuple[list[Any], dict[str, Any
     return [operand], {}
 
 
-def _array_at(document: Document, path: str) -> list:
-    current = _lookup(document, path)
-    if current is _MISSING:
-        current = []
-        _set(document, path, current)
-    if not isinstance(current, list):
-        raise Unsupported(f"array operator on a {type(current).__name__}")
-    return current
-
-
-def _apply_operator(document: Document, operator: str, path: str, operand: Any,
+def _apply_operator(draft: _Draft, operator: str, path: str, operand: Any,
                     inserting: bool) -> None:
     if path == "_id" or path.startswith("_id."):
         raise Unsupported("a change of _id")
+    document = draft.root
     if operator == "$set":
-        _set(document, path, operand)
+        draft.set(path, operand)
     elif operator == "$setOnInsert":
         if inserting:
-            _set(document, path, operand)
+            draft.set(path, operand)
     elif operator == "$unset":
-        node, last = _parent(document, path, create=False)
+        node, last = draft.parent(path, create=False)
         if node is not None:
             node.pop(last, None)
     elif operator == "$inc":
@@ -248,57 +269,54 @@ def _apply_operator(document: Document, operator: str, path: str, operand: Any,
         if isinstance(operand, bool) or not isinstance(operand, int | float):
             raise Unsupported(f"$inc by {operand!r}")
         if current is _MISSING:
-            _set(document, path, operand)
+            draft.set(path, operand)
         elif isinstance(current, int | float) and not isinstance(current, bool):
-            _set(document, path, current + operand)
+            draft.set(path, current + operand)
         else:
             raise Unsupported(f"$inc of a {type(current).__name__}")
     elif operator in ("$max", "$min"):
         current = _lookup(document, path)
         if current is _MISSING:
-            _set(document, path, operand)
+            draft.set(path, operand)
         else:
             if _bracket(current) != _bracket(operand) or _bracket(operand) == 1:
                 raise Unsupported(f"{operator} across types")
             if (operand > current) if operator == "$max" else (operand < current):
-                _set(document, path, operand)
+                draft.set(path, operand)
     elif operator == "$push":
         values, extra = _values(operand, {"$slice"})
-        array = _array_at(document, path)
+        array = draft.array(path)
         array.extend(values)
         if "$slice" in extra:
             size = extra["$slice"]
             array[:] = array[size:] if size < 0 else array[:size]
     elif operator == "$addToSet":
         values, _ = _values(operand, set())
-        array = _array_at(document, path)
+        array = draft.array(path)
         for value in values:
             if not any(_same(each, value) for each in array):
                 array.append(value)
     elif operator == "$pull":
         if isinstance(operand, dict):
             raise Unsupported("$pull with a condition")
-        current = _lookup(document, path)
-        if current is _MISSING:
-            return
-        if not isinstance(current, list):
-            raise Unsupported(f"$pull from a {type(current).__name__}")
-        current[:] = [each for each in current
-                      if isinstance(each, dict) or not _same(each, operand)]
+        array = draft.array(path, create=False)
+        if array is not None:
+            array[:] = [each for each in array
+                        if isinstance(each, dict) or not _same(each, operand)]
     else:
         raise Unsupported(f"update operator {operator}")
 
 
 def updated(document: Document, update: dict[str, Any], inserting: bool = False) -> Document:
     """A new document: `document` with the operators of `update` applied (raises
-    `Unsupported`, leaving `document` as it was)."""
+    `Unsupported`, leaving `document` as it was: nothing it holds is changed in place)."""
     if not isinstance(update, dict) or not update or not all(k.startswith("$") for k in update):
         raise Unsupported("an update that is not a document of operators")
-    result = _copy(document)
+    draft = _Draft(document)
     for operator, fields in update.items():
         for path, operand in fields.items():
-            _apply_operator(result, operator, path, operand, inserting)
-    return result
+            _apply_operator(draft, operator, path, operand, inserting)
+    return draft.root
 
 
 def _copy(value: Any) -> Any:
@@ -421,12 +439,17 @@ class MemoryCollection:
 
     @staticmethod
     def _entries(document: Document, field: str) -> list[Any]:
-        try:
-            value = _lookup(document, field)
-        except Unsupported:
-            return [("?",)]  # not answerable by the index: always a candidate
-        values = value if isinstance(value, list) else [value]
-        keys = [_index_key(each) for each in values]
+        if "." in field:
+            try:
+                value = _lookup(document, field)
+            except Unsupported:
+                return [("?",)]  # not answerable by the index: always a candidate
+        else:
+            value = document.get(field, _MISSING)
+        if type(value) is not list:
+            key = _index_key(value)
+            return [("-",) if key is None else key]
+        keys = [_index_key(each) for each in value]
         return [k for k in keys if k is not None] or [("-",)]
 
     # -- finding --------------------------------------------------------------------------
@@ -485,6 +508,8 @@ class MemoryCollection:
     def _matching(self, query: dict[str, Any] | None) -> list[Any]:
         query = _filter(query)
         candidates = self._candidates(query)
+        if len(query) == 1 and "_id" in query and type(query["_id"]) in _PLAIN:
+            return [key for bucket in candidates for key in bucket]  # nothing else to check
         if candidates is None:
             keys: Any = list(self.documents)
         else:  # in natural order, as a scan would meet them

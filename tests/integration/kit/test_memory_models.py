@@ -114,6 +114,8 @@ def test_what_it_does_not_answer_exactly_it_refuses_before_changing_anything(mon
     for call in (
         lambda: memory.update_one({"_id": "a"}, {"$rename": {"n": "m"}}),
         lambda: memory.update_one({"_id": "a"}, {"$set": {"m": 2}, "$inc": {"sub": 1}}),
+        lambda: memory.update_one({"_id": "a"}, {"$set": {"sub.k": 5}, "$push": {"n": 1}}),
+        lambda: memory.update_one({"_id": "a"}, {"$push": {"items": 2}, "$inc": {"sub": 1}}),
         lambda: memory.update_one({"_id": "a"}, {"$set": {"items.0.k": 2}}),
         lambda: memory.update_one({"_id": "a"}, {"$pull": {"items": {"k": 1}}}),
         lambda: list(memory.find({"sub": {"k": 1}})),  # order-sensitive in MongoDB
