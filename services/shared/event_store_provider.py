@@ -6,6 +6,7 @@ relay (outbox.py) publishing what it commits.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 
 import eventlet
@@ -19,12 +20,21 @@ from .outbox import RELAY_MAX_BACKOFF_SECONDS, OutboxRelay
 
 log = logging.getLogger("services.shared.outbox")  # the relay loop's lines, under the relay's name
 
+# Inside an RPC worker: a list that records "this worker committed" (the relay is woken when the
+# worker is done, after its reply went out); None elsewhere (the relay is woken at once).
+_commits_of_rpc: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "agora_commits_of_rpc", default=None)
+
 
 class EventStoreProvider(DependencyProvider):
     """Injects the service's `EventStore` and runs its outbox relay in the background.
 
     Appends wake the relay at once (in-process), so publication latency is one batch round trip;
-    the periodic pass picks up what another (crashed) process left pending.
+    the periodic pass picks up what another (crashed) process left pending. An RPC's appends
+    wake it when the worker is done — after nameko sent the reply — so the relay's pass (and
+    the service's own subscription, which the publication triggers) does not share the
+    process and the database with the request the caller is waiting for. Nothing waits longer
+    than the request itself, and a crash before the wake-up is what the periodic pass is for.
     """
 
     def __init__(self, idle_interval: float | None = None, **kwargs):
@@ -75,12 +85,23 @@ class EventStoreProvider(DependencyProvider):
         if isinstance(worker_ctx.entrypoint, Rpc):
             worker_ctx._agora_command = commands.enter(
                 worker_ctx.data, self.container.service_name, worker_ctx.entrypoint.method_name)
+            worker_ctx._agora_commits = []
+            worker_ctx._agora_deferring = _commits_of_rpc.set(worker_ctx._agora_commits)
 
     def worker_teardown(self, worker_ctx) -> None:
         commands.leave(getattr(worker_ctx, "_agora_command", None))
+        deferring = getattr(worker_ctx, "_agora_deferring", None)
+        if deferring is not None:
+            _commits_of_rpc.reset(deferring)
+            if worker_ctx._agora_commits:
+                self._nudge()  # nameko answered the caller before tearing the worker down
 
     def _on_commit(self, commit: Commit) -> None:
-        self._nudge()
+        commits = _commits_of_rpc.get()
+        if commits is None:
+            self._nudge()
+        else:
+            commits.append(True)
 
     def _nudge(self) -> None:
         if not self._wake.ready():

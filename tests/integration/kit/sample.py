@@ -6,6 +6,7 @@ reliable handler, failing on purpose for some amounts so retries and dead letter
 from __future__ import annotations
 
 import json
+import time
 
 import eventlet
 from marshmallow import Schema, fields
@@ -100,6 +101,19 @@ class LedgerService(HealthEndpoints):
             CommandContext(actor="tester", correlation_id=self.correlation))
         self.views.apply_commit(commit)
         return commit.position
+
+    @rpc
+    def deposit_and_watch(self, account: str, cents: int, seconds: float) -> bool:
+        """Deposit, then watch the commit for `seconds` before answering: True if the outbox
+        relay published it while this RPC was still running."""
+        commit = self.store.append(account, self.store.stream_version(account), [
+            NewEvent("ledger.deposited", {"cents": cents, "currency": "EUR"})], CommandContext())
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not self.store.events.find_one({"_id": commit.id}, {"pending": 1}).get("pending"):
+                return True
+            eventlet.sleep(0.05)  # ok: the RPC's own work going on, not a synchronisation
+        return False
 
     @rpc
     def note_secret(self, account: str):

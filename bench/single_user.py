@@ -1,0 +1,150 @@
+# ruff: noqa: E402 - eventlet.monkey_patch() must precede every other import
+"""One member alone: the synchronous request path of each kind, as a ratio to a bare ping.
+
+    python -m bench single_user                  200 rounds, 100 posts seeded first
+    python -m bench single_user --rounds 50 --posts 40
+
+Starts the whole platform as `bench load` does (`agora migrate`, every process, own vhost and
+databases, a local SMTP sink), members each following the next 5, seeds `--posts` posts
+through the API and waits until every consumer caught up. Then one client, sequentially,
+`--rounds` times: `GET /api/v1/ping` (the gateway's pipeline and one RPC that does nothing),
+`POST /api/v1/posts`, `GET /api/v1/feeds/home`, `GET /api/v1/users/<id>/activity` — the
+kinds alternate, so the machine's load falls on all of them alike. Prints each kind's
+p50/p90 and its p50 as a ratio to ping's p50 (issue 14's goal: a new post ≤ 2 × a ping).
+
+A post's asynchronous work (moderation, feeds, notifications) runs while the next requests
+are served, as it does for a real member; the latencies are the client's, from send to answer.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from services.devtools.mailsink import MailSink
+
+from .gateway import Platform, admin_with_categories, signed_in_members
+from .load import CATEGORIES, Load, _follow, _processes
+from .openloop import percentile
+from .writepath import Meter
+
+KINDS = ("ping", "post", "home", "activity")
+
+
+def rounds(load: Load, count: int) -> dict[str, list[float]]:
+    """`count` rounds of every kind in turn by the same member; seconds per request."""
+    member, other = load.members[0], load.members[1]
+    latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for _ in range(count):
+        for kind in KINDS:
+            started = time.perf_counter()
+            if kind == "activity":  # another member's journal, as the mix reads
+                response = load.session.get(
+                    f"{load.base}/api/v1/users/{other['id']}/activity", timeout=10,
+                    headers={"Authorization": f"Bearer {member['token']}"})
+            else:
+                response = load.send(kind, member)
+            latencies[kind].append(time.perf_counter() - started)
+            if response.status_code not in (200, 201):
+                raise RuntimeError(f"{kind}: {response.status_code} {response.text[:300]}")
+    return latencies
+
+
+def report(latencies: dict[str, list[float]]) -> None:
+    ping = percentile(latencies["ping"], 0.5)
+    print(f"{'kind':<10}{'n':>6}{'p50 ms':>9}{'p90 ms':>9}{'p50/ping':>10}")
+    for kind, values in latencies.items():
+        p50 = percentile(values, 0.5)
+        print(f"{kind:<10}{len(values):>6}{p50 * 1000:>9.2f}{percentile(values, 0.9) * 1000:>9.2f}"
+              f"{p50 / ping:>10.2f}", flush=True)
+
+
+def commands_per_request(load: Load, meter, count: int) -> None:
+    """Database commands and publishes per request of each kind, `count` requests in a row
+    after the platform is quiet (a post's asynchronous work included: the settle counts)."""
+    member = load.members[0]
+    for kind in KINDS:
+        load.settle()
+        before = meter.snapshot()
+        for _ in range(count):
+            load.send(kind, member).raise_for_status()
+        requests_made = count
+        if kind == "post":  # until everything downstream is done: the settle's marker post
+            load.settle()   # counts as one more post
+            requests_made += 1
+        spent = meter.snapshot() - before
+        total = sum(n for key, n in spent.items() if key[0] == "db") / requests_made
+        print(f"-- {kind}: {total:.1f} database commands per request", flush=True)
+        for key, n in sorted(spent.items(), key=lambda item: -item[1]):
+            if n / requests_made >= 0.5:
+                print(f"   {n / requests_made:6.1f}  {' '.join(key[1:])}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench single_user", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=200, help="rounds of the four kinds")
+    parser.add_argument("--posts", type=int, default=100, help="posts seeded first")
+    parser.add_argument("--members", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure this many times on the same platform (noisy machines)")
+    parser.add_argument("--wire", action="store_true",
+                        help="also count database commands per request of each kind (through "
+                             "counting proxies: latencies then include the proxies' hop)")
+    parser.add_argument("--hold", action="store_true",
+                        help="after measuring, keep the platform up until Enter (profiling)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv or [])
+    workdir = Path(f"/tmp/agora-bench-single-{uuid.uuid4().hex[:6]}")
+    sink = MailSink(workdir / "mail").start()
+    platform = Platform(_processes(), env={
+        "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.port),
+        "AGORA_ACCESS_TOKEN_SECONDS": "86400", "AGORA_REGISTER_ADDRESS_LIMIT": "10000",
+        "AGORA_LOGIN_ADDRESS_LIMIT": "10000", "LOG_LEVEL": "WARNING"})
+    meter = None
+    if args.wire:
+        meter = Meter(platform.mongo, platform.amqp, platform.prefix)
+        platform.mongo, platform.amqp = meter.mongo_uri, meter.amqp_uri
+    try:
+        platform.start(migrate=True)
+        admin_with_categories(platform, CATEGORIES)
+        load = Load(platform, signed_in_members(platform.gateway, args.members, "Single"))
+        _follow(load)
+        load.grow(args.posts)
+        load.settle()
+        rounds(load, 10)  # warm-up: connections, lazy imports, caches
+        for n in range(args.repeat):
+            print(f"== single_user: one member, sequential, {args.rounds} rounds of "
+                  f"{', '.join(KINDS)} ({load.created:,} posts; run {n + 1}/{args.repeat})",
+                  flush=True)
+            report(rounds(load, args.rounds))
+            load.settle()
+        if meter is not None:
+            commands_per_request(load, meter, 20)
+        if args.hold:
+            pids = {name: process.pid for name, process in platform.processes.items()}
+            print(f"platform held at {platform.gateway}; pids {pids}; member token "
+                  f"{load.members[0]['token']}; other member {load.members[1]['id']}; "
+                  "Enter stops", flush=True)
+            input()
+    finally:
+        platform.stop()
+        sink.stop()
+        if meter is not None:
+            meter.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
