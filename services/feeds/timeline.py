@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from services.shared import i18n
+from services.shared.expiring import ExpiringCache
 from services.shared.members import summaries, summary
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 from services.shared.projections import ReadModels
@@ -29,6 +30,11 @@ from .projections import FeedSettings
 VISIBLE = {"state": "published", "parent_visible": {"$ne": False}}
 SORT = [("ts", -1), ("_id", -1)]
 MAX_SUBSCRIPTIONS = 5000
+# A member's window is trimmed to `home_cap` when they open their first page, at most once per
+# TRIM_EVERY seconds per process (trimming sorts the member's whole window): in between, a
+# window holds at most `home_cap` plus what was pushed to it since — the reads are the same.
+TRIM_EVERY = 60.0
+_TRIMMED = ExpiringCache(ttl_seconds=TRIM_EVERY, max_entries=10_000)
 
 
 def present(item: dict[str, Any], reasons: list[str] | None = None,
@@ -96,14 +102,16 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
     muted = {doc["post_id"] for doc in rm["mutes"].find({"member": member}, {"post_id": 1})}
     pulled = {doc["_id"] for doc in rm["sources"].find(
         {"_id": {"$in": sorted(subscriptions)}, "pull": True}, {"_id": 1})}
-    if key is None:
+    if key is None and _TRIMMED.get((rm.db.name, member)) is None:
         trim(rm, member, config.home_cap)
+        _TRIMMED.put((rm.db.name, member), True)
     floor = max(int(now_micros - config.window_days * 86_400 * 1_000_000),
                 int((rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0)))
     batch = limit * 2 + 10
     streams = [_window(rm, member, key, floor, batch),
                _items(rm, pulled, key, None, batch),
-               _items(rm, subscriptions, key, floor, batch)]
+               # read only when the page reaches below the floor (a full window: never)
+               domain.not_newer_than(floor, _items(rm, subscriptions, key, floor, batch))]
     chosen: list[tuple[dict[str, Any], list[str]]] = []
     for item in domain.merge_newest(streams):
         why = domain.home_visible(item, member, subscriptions, muted)

@@ -11,6 +11,7 @@ from services.shared import ids, members, pagination
 from services.shared.actors import Actor, is_moderator
 from services.shared.envelope import utc_now
 from services.shared.errors import NotFound, Unprocessable
+from services.shared.expiring import ExpiringCache
 from services.shared.periods import between
 from services.shared.projections import ReadModels
 from services.shared.slugs import TAG_MAX, slugify
@@ -19,6 +20,12 @@ from . import domain, listing, presenters, search
 from .schemas import IDEA_STATUSES, KINDS
 
 MAX_CATEGORIES = 500  # a list admins manage by hand
+# Whether a category exists and is archived, checked by every new post: kept CATEGORY_TTL
+# seconds per process. This process forgets a category it changes (service.py); a change made
+# through another posts replica is seen within CATEGORY_TTL (a post may still be filed under a
+# category archived less than that ago — archiving only stops new posts, it hides nothing).
+CATEGORY_TTL = 10.0
+CATEGORY_STATES = ExpiringCache(ttl_seconds=CATEGORY_TTL, max_entries=MAX_CATEGORIES)
 
 
 class PostsQueries:
@@ -197,7 +204,12 @@ class PostsQueries:
         slug = data.get("category")
         if slug is None:
             return
-        found = self.views["categories"].find_one({"_id": slug}, {"archived": 1})
+        key = (self.views.rm.db.name, slug)  # one process may serve several databases (tests)
+        found = CATEGORY_STATES.get(key)
+        if found is None:
+            found = self.views["categories"].find_one({"_id": slug}, {"archived": 1})
+            if found is not None:  # an unknown slug is read again: it may be created any time
+                CATEGORY_STATES.put(key, found)
         if found is None:
             raise Unprocessable.from_catalogue("no_such_category", {"fields": {"category": [
                 f"no such category: {slug!r}; choose one of GET /api/v1/categories"]}},
@@ -206,6 +218,10 @@ class PostsQueries:
             raise Unprocessable.from_catalogue("category_archived", {"fields": {"category": [
                 f"the category {slug!r} is archived; choose one of "
                 "GET /api/v1/categories?archived=false"]}}, slug=slug)
+
+    def forget_category(self, slug: str) -> None:
+        """This process changed the category: the next post reads its state again."""
+        CATEGORY_STATES.forget((self.views.rm.db.name, slug))
 
     def next_category_position(self) -> int:
         last = next(iter(self.views["categories"].find({}, {"position": 1})

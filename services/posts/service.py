@@ -80,11 +80,16 @@ class PostsService(Decisions, HealthEndpoints):
     def _reply(self, reply_id: str) -> domain.Contribution:
         return self._target("reply", reply_id)
 
-    def _submit(self, stream_id: str, decide, actor: Actor | None) -> None:
+    def _submit(self, stream_id: str, decide, actor: Actor | None, new: bool = False) -> None:
         """A submission: first the public announcement on the contribution's stream (optimistic
         concurrency decides the revision number), then the text on its private content stream.
-        Moderation only ever sees a text whose announcement is already committed."""
-        history = self.store.load(stream_id)
+        Moderation only ever sees a text whose announcement is already committed.
+
+        `new`: the stream id was just minted by this command (`domain.new_post_id`,
+        `new_reply_id`), so nobody else has written to it and there is nothing to load: an
+        earlier execution of the same command (a retry with its key) is found by the append
+        itself, through its slot."""
+        history = [] if new else self.store.load(stream_id)
         submission: domain.Submission = decide(domain.fold(history))
         context = self._context(actor)
         public = self.store.append(stream_id, len_version(history), submission.public, context)
@@ -101,7 +106,8 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(PostCreateSchema, data)
         self.queries.require_category(data)
         post_id = domain.new_post_id()
-        self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id), actor)
+        self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id), actor,
+                     new=True)
         return self.queries.post(post_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -171,6 +177,7 @@ class PostsService(Decisions, HealthEndpoints):
         next_position = self.queries.next_category_position()
         self._decide(domain.category_stream(slug or "-"), lambda history: domain.create_category(
             actor, domain.fold_category(history), slug, data, next_position), actor)
+        self.queries.forget_category(slug)
         return self.queries.category(slug)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -178,6 +185,7 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(CategoryEditSchema, data)
         self._decide(domain.category_stream(slug), lambda history: domain.update_category(
             actor, domain.fold_category(history), slug, data), actor)
+        self.queries.forget_category(slug)
         return self.queries.category(slug)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -185,6 +193,7 @@ class PostsService(Decisions, HealthEndpoints):
         """Archive (or bring back) a category: its posts keep it, new ones may not name it."""
         self._decide(domain.category_stream(slug), lambda history: domain.archive_category(
             actor, domain.fold_category(history), slug, bool(archived)), actor)
+        self.queries.forget_category(slug)
         return self.queries.category(slug)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -201,7 +210,7 @@ class PostsService(Decisions, HealthEndpoints):
         post = self._post(post_id)
         reply_id = domain.new_reply_id()
         self._submit(reply_id, lambda state: domain.submit_reply(actor, post, data, reply_id),
-                     actor)
+                     actor, new=True)
         return self.queries.reply(reply_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
