@@ -10,6 +10,7 @@ from nameko.exceptions import RemoteError
 
 from gateway import errors
 from gateway.auth import (
+    TokenExpired,
     TokenVerifier,
     actor_from_claims,
     authorize,
@@ -30,6 +31,7 @@ from services.shared.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from services.shared.expiring import ExpiringCache
 
 pytestmark = pytest.mark.unit
 
@@ -174,6 +176,45 @@ def test_forged_and_unsigned_tokens_are_refused(keys):
     for token in (forged, unsigned, hmac_with_public_key, "not.a.token", "x" * 5000):
         with pytest.raises(Unauthenticated):
             verifier.verify(token)
+
+
+class WallClock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_verified_token_is_not_verified_again_until_it_expires(keys):
+    key, public = keys
+    # jwt judges `exp` on the real clock, the cache on the verifier's: a token just past its
+    # exp (still inside jwt's 5 s leeway) and a verifier's clock 60 s behind
+    clock, monotonic = WallClock(), WallClock()
+    token = jwt.encode(_claims(exp=int(clock.now) - 2), key, algorithm="EdDSA")
+    clock.now -= 60
+    verifier = TokenVerifier(public, "agora-identity", "agora-api", clock=clock,
+                             verified=ExpiringCache(300, 100, clock=monotonic))
+    first = verifier.verify(token)
+    verifier.key = Ed25519PrivateKey.generate().public_key()  # a new check would now fail
+    monotonic.now += 60
+    assert verifier.verify(token) is first  # kept: not checked again
+    monotonic.now += 4  # past exp + the leeway on the verifier's clock: checked again
+    with pytest.raises(Unauthenticated):
+        verifier.verify(token)
+
+
+def test_a_refused_token_is_never_kept(keys):
+    key, public = keys
+    verifier = TokenVerifier(public, "agora-identity", "agora-api")
+    forged = jwt.encode(_claims(), Ed25519PrivateKey.generate(), algorithm="EdDSA")
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            verifier.verify(forged)
+    expired = jwt.encode(_claims(exp=int(time.time()) - 60), key, algorithm="EdDSA")
+    for _ in range(2):
+        with pytest.raises(TokenExpired):
+            verifier.verify(expired)
 
 
 def _hs256(claims, secret: bytes) -> str:
