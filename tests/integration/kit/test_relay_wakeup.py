@@ -26,6 +26,11 @@ def ledger(container_factory, service_config, mongo_client, monkeypatch):
 
 def test_an_rpc_commit_is_published_after_the_reply_and_not_during_it(ledger):
     proxy, db = ledger
+    # first let the relay reach its idle wait: a pass already running (the one at start, or
+    # the one that follows a publication) would pick up any commit, whoever wakes it
+    proxy.deposit("acc-first", 1)
+    wait_for(lambda: db.events.count_documents({"stream_id": "acc-first", "pending": True}) == 0,
+             timeout=20, message="the first commit published and the relay idle")
     published_during_the_rpc = proxy.deposit_and_watch("acc-w", 9, 1.5)
     assert published_during_the_rpc is False
     # woken by the end of the RPC, not by the periodic pass (IDLE_SECONDS away)
