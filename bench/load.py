@@ -331,12 +331,7 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signum, _ask_to_stop)
     posts = args.posts or (200 if args.quick else 2000)
     seconds = args.step_seconds or (8.0 if args.quick else 15.0)
-    workdir = Path(f"/tmp/agora-bench-load-{uuid.uuid4().hex[:6]}")
-    sink = MailSink(workdir / "mail").start()
-    platform = Platform(_processes(), env={
-        "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.port),
-        "AGORA_ACCESS_TOKEN_SECONDS": "86400", "AGORA_REGISTER_ADDRESS_LIMIT": "10000",
-        "AGORA_LOGIN_ADDRESS_LIMIT": "10000", "LOG_LEVEL": "WARNING"})
+    workdir, sink, platform = whole_platform("load")
     try:
         platform.start(migrate=True)
         print(f"platform: {', '.join(platform.names)} (one process each), database "
@@ -371,6 +366,18 @@ def main(argv: list[str] | None = None) -> None:
         platform.stop()
         sink.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def whole_platform(name: str) -> tuple[Path, MailSink, Platform]:
+    """Every process of this checkout (not started yet) with a local SMTP sink, long-lived
+    access tokens and sign-up limits out of the way: (work folder, sink, platform)."""
+    workdir = Path(f"/tmp/agora-bench-{name}-{uuid.uuid4().hex[:6]}")
+    sink = MailSink(workdir / "mail").start()
+    platform = Platform(_processes(), env={
+        "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.port),
+        "AGORA_ACCESS_TOKEN_SECONDS": "86400", "AGORA_REGISTER_ADDRESS_LIMIT": "10000",
+        "AGORA_LOGIN_ADDRESS_LIMIT": "10000", "LOG_LEVEL": "WARNING"})
+    return workdir, sink, platform
 
 
 def _processes() -> tuple[str, ...]:

@@ -24,13 +24,9 @@ eventlet.monkey_patch()
 import argparse
 import shutil
 import time
-import uuid
-from pathlib import Path
 
-from services.devtools.mailsink import MailSink
-
-from .gateway import Platform, admin_with_categories, signed_in_members
-from .load import CATEGORIES, Load, _follow, _processes
+from .gateway import admin_with_categories, signed_in_members
+from .load import CATEGORIES, Load, _follow, whole_platform
 from .openloop import percentile
 from .writepath import Meter
 
@@ -104,12 +100,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv or [])
-    workdir = Path(f"/tmp/agora-bench-single-{uuid.uuid4().hex[:6]}")
-    sink = MailSink(workdir / "mail").start()
-    platform = Platform(_processes(), env={
-        "SMTP_HOST": sink.host, "SMTP_PORT": str(sink.port),
-        "AGORA_ACCESS_TOKEN_SECONDS": "86400", "AGORA_REGISTER_ADDRESS_LIMIT": "10000",
-        "AGORA_LOGIN_ADDRESS_LIMIT": "10000", "LOG_LEVEL": "WARNING"})
+    workdir, sink, platform = whole_platform("single")
     meter = None
     if args.wire:
         meter = Meter(platform.mongo, platform.amqp, platform.prefix)
