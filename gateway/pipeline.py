@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from services.shared import commands, i18n
 from services.shared.errors import InvalidInput, NotFound
 
+from . import dumping
 from .auth import SessionRevoked, authorize
 from .calls import READER_LANGUAGE, Call, Reply, RouteSpec
 from .errors import PayloadTooLarge, UnsupportedMediaType, problem_from_exception
@@ -93,7 +94,7 @@ def _respond(spec: RouteSpec, result: Any) -> Response:
     if result is None and (status == 204 or spec.response is None):
         return Response(status=204, headers=headers)
     if spec.response is not None:
-        result = spec.response.dump(result)
+        result = dumping.dump(spec.response, result)
     return Response(json.dumps(result, default=str), status=status, headers=headers,
                     content_type="application/json")
 
