@@ -61,10 +61,14 @@ class PostsQueries:
     def _authors(self, documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return members.summaries(self.views.rm, [doc.get("author_id") for doc in documents])
 
-    def post(self, post_id: str, actor: Actor | None) -> dict[str, Any]:
+    def post(self, post_id: str, actor: Actor | None, unvoted: bool = False) -> dict[str, Any]:
+        """`unvoted`: the post was created by this very command and nobody can have voted for
+        it yet (its events are published once the command answered), so there is no vote to
+        read."""
         doc = self.doc("posts", post_id, actor)
-        return presenters.post(doc, actor, draft=self._draft(doc, actor),
-                               my_vote=self._my_votes(actor, [post_id]).get(post_id),
+        my_vote = (False if actor else None) if unvoted else \
+            self._my_votes(actor, [post_id]).get(post_id)
+        return presenters.post(doc, actor, draft=self._draft(doc, actor), my_vote=my_vote,
                                authors=self._authors([doc]))
 
     def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:

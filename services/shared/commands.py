@@ -117,6 +117,13 @@ def current() -> Command | None:
     return _current.get()
 
 
+def keyed() -> bool:
+    """Does the worker's command carry an idempotency key (so it may be a retry of an earlier
+    execution)?"""
+    command = _current.get()
+    return command is not None and command.key is not None
+
+
 def check_deadline() -> None:
     """For a command's first side effect outside the event store (the store checks its own):
     refuse to start it after the gateway stopped waiting (`CommandExpired`)."""

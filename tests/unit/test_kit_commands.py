@@ -44,3 +44,15 @@ def test_the_context_travels_as_plain_header_values():
     context = commands.rpc_context("client:10.0.0.1", "k", 1_700_000_000.25)
     assert context == {commands.KEY_CONTEXT: "client:10.0.0.1\nk",
                        commands.DEADLINE_CONTEXT: 1_700_000_000_250}
+
+
+def test_keyed_says_whether_the_command_may_be_a_retry():
+    assert commands.keyed() is False  # no command at all
+    for key, expected in (("key-1", True), (None, False)):
+        token = commands.enter(commands.rpc_context("user:u1", key, time.time() + 10),
+                               "posts", "create_post")
+        try:
+            assert commands.keyed() is expected
+        finally:
+            commands.leave(token)
+    assert commands.keyed() is False
