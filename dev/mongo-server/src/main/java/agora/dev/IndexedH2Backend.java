@@ -15,6 +15,10 @@ import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.DuplicateKeyError;
+import de.bwaldvogel.mongo.exception.MongoServerError;
+import de.bwaldvogel.mongo.exception.MongoSilentServerException;
+import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import de.bwaldvogel.mongo.oplog.Oplog;
 import io.netty.channel.Channel;
 import org.h2.mvstore.MVMap;
@@ -44,6 +48,31 @@ final class IndexedH2Backend extends H2Backend {
 
     IndexedH2Backend(MVStore store) {
         super(store);
+    }
+
+    /**
+     * Errors the application expects answer without a log entry: mongo-java-server logs every
+     * command that fails with the command and a stack trace (some forty lines), and a duplicate key
+     * is an everyday answer here (a lease already held, an event already applied, "already there"),
+     * as is dropping a collection that is not there. That logging cost more server time than the
+     * command and grew the log by hundreds of megabytes a day. The answer is the one
+     * mongo-java-server's wire handler builds; any other error is still logged there.
+     */
+    @Override
+    public Document handleMessage(MongoMessage message) {
+        try {
+            return super.handleMessage(message);
+        } catch (DuplicateKeyError | MongoSilentServerException e) {
+            Document answer = new Document();
+            answer.put("$err", e.getMessageWithoutErrorCode());
+            answer.put("errmsg", e.getMessageWithoutErrorCode());
+            if (e instanceof MongoServerError error) {
+                answer.put("code", error.getCode());
+                answer.putIfNotNull("codeName", error.getCodeName());
+            }
+            answer.put("ok", 0);
+            return answer;
+        }
     }
 
     @Override
