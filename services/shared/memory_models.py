@@ -395,6 +395,8 @@ class MemoryCollection:
         self._indexes: dict[str, dict[Any, set]] = {}
         self._order: dict[Any, int] = {}  # natural order: when each document was inserted
         self._inserted = 0
+        self._sizes: dict[Any, int] = {}
+        self.size = 0  # bytes of the documents held, as BSON (what bounds a replay's memory)
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -421,6 +423,9 @@ class MemoryCollection:
             self._inserted += 1
             self._order[key] = self._inserted
         self.documents[key] = document
+        size = len(bson.encode(document, codec_options=self.codec_options))
+        self.size += size - self._sizes.get(key, 0)
+        self._sizes[key] = size
         for field, index in self._indexes.items():
             for entry in self._entries(document, field):
                 index.setdefault(entry, set()).add(key)
@@ -428,6 +433,7 @@ class MemoryCollection:
     def _remove(self, key: Any) -> None:
         old = self.documents.pop(key)
         del self._order[key]
+        self.size -= self._sizes.pop(key)
         self._unindex(key, old)
 
     def _unindex(self, key: Any, document: Document) -> None:

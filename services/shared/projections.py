@@ -68,7 +68,7 @@ MAX_ROUNDS = 100  # bound on an applier's re-reads of a cursor that others keep 
 SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this often
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
 REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
-REPLAY_RESIDENT = 200_000  # documents a replay holds in memory (then the largest goes out)
+REPLAY_RESIDENT = 32 * 2**20  # bytes (as BSON) a replay holds in memory: ~7x that in Python
 APPLIED_HERE_KEPT = 10_000  # own events applied inline that a process remembers (~1 MB)
 INLINE_APPLY_WAIT = 5.0  # seconds a delivery waits for this process's inline apply of it
 
@@ -468,7 +468,7 @@ def replay(
 
     Nobody else writes the shadow collections, so the rebuild keeps their stream cursors and
     the collections themselves in memory (`ResidentReadModels`, up to `resident_limit`
-    documents) and writes each final document once at the end; a collection that leaves memory
+    bytes) and writes each final document once at the end; a collection that leaves memory
     gets the handlers' writes buffered and sent in bulk every `batch_size` events
     (`BufferedReadModels`). `batch_size=0` applies events one at a time through the live path
     (the baseline of `python -m bench replay`). A crash loses nothing: the shadows are rebuilt
@@ -727,8 +727,8 @@ class ResidentReadModels(BufferedReadModels):
     there, the buffered path (`BufferedReadModels`) from then on — when an operation is outside
     what the memory engine answers exactly (`Unsupported`, noted in the log), when it has a
     unique index besides `_id` (only the server enforces those), or when the documents held
-    exceed `limit` (the largest collection leaves first), so a replay's memory stays bounded
-    whatever the log's size. A collection's declared indexes (`indexes`: name -> the
+    exceed `limit` bytes as BSON (the largest collection leaves first), so a replay's memory
+    stays bounded whatever the log's size. A collection's declared indexes (`indexes`: name -> the
     `create_index` calls) are made when it leaves memory, after its documents are in: one
     index build over the data instead of index updates on every insert.
     """
@@ -759,13 +759,13 @@ class ResidentReadModels(BufferedReadModels):
 
     @property
     def resident(self) -> int:
-        """How many documents are held in memory."""
-        return sum(len(memory) for memory in self._memory.values())
+        """Bytes of documents (as BSON) held in memory."""
+        return sum(memory.size for memory in self._memory.values())
 
     def keep_within_limit(self) -> None:
         while self._memory and self.resident > self.limit:
-            largest = max(self._memory, key=lambda name: len(self._memory[name]))
-            self.release(largest, f"more than {self.limit:,} documents held in memory")
+            largest = max(self._memory, key=lambda name: self._memory[name].size)
+            self.release(largest, f"more than {self.limit:,} bytes held in memory")
 
     def release(self, name: str, why: Any) -> int:
         """Move a collection from memory to the database (its shadow there is still empty);

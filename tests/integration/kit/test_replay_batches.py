@@ -92,15 +92,15 @@ def test_collections_that_leave_memory_during_the_rebuild_end_the_same(store, ca
     expected = _models(store.db)
     assert expected["doubling"][0] == {"_id": "odd-0", "factor": 8}
     assert expected["balances"][0]["cents"] == 111
-    # held in memory at most 5 documents: "balances" (the largest) goes out as it grows
+    # held in memory at most 400 bytes: "balances" (the largest) goes out as it grows
     with caplog.at_level("INFO", logger="services.shared.projections"):
         figures = replay(store, ODD, out=io.StringIO(), quiesce_seconds=0, batch_size=4,
-                         resident_limit=5)
+                         resident_limit=400)
     assert figures["events"] == 36
     assert _models(store.db) == expected
     released = caplog.text
     assert "doubling__replay goes to the database (update operator $mul)" in released
-    assert "balances__replay goes to the database (more than 5 documents" in released
+    assert "balances__replay goes to the database (more than 400 bytes" in released
 
 
 class _BrokenLog(EventStore):
