@@ -767,20 +767,23 @@ class ResidentReadModels(BufferedReadModels):
             largest = max(self._memory, key=lambda name: self._memory[name].size)
             self.release(largest, f"more than {self.limit:,} bytes held in memory")
 
-    def release(self, name: str, why: Any) -> int:
-        """Move a collection from memory to the database (its shadow there is still empty);
-        returns how many documents it held."""
-        memory = self._memory.pop(name, None)
-        if memory is None:
-            return 0  # moved already
-        log.info("replay: %s goes to the database (%s)", memory.name, why)
+    def release(self, name: str, why: Any) -> None:
+        """Move a collection from memory to the database before the rebuild is complete."""
+        if name in self._memory:
+            log.info("replay: %s goes to the database (%s)", self._memory[name].name, why)
+            self._move(name)
+
+    def _move(self, name: str) -> int:
+        """Insert what a collection holds into its shadow (still empty) and index it; returns
+        how many documents it held."""
+        memory = self._memory.pop(name)
         inserted = _insert_all(super().__getitem__(name)._collection, memory.documents.values())
         self._make_indexes(name)
         return inserted
 
     def write_all(self) -> int:
         """Insert every collection still held; returns how many documents that was."""
-        written = sum(self.release(name, "the rebuild is complete") for name in list(self._memory))
+        written = sum(self._move(name) for name in list(self._memory))
         self.flush()
         return written
 
