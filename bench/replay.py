@@ -163,9 +163,10 @@ def _models(db, projection: Projection) -> dict:
 def _drop(client: MongoClient, name: str) -> None:
     try:
         client.drop_database(name)
-    except OperationFailure:  # the stand-in may refuse once after renames: collection by collection
+    except OperationFailure:  # the stand-in refused once after renames: collection by collection
         for collection in client[name].list_collection_names():
             client[name].drop_collection(collection)
+        client.drop_database(name)
 
 
 def main() -> None:

@@ -405,8 +405,12 @@ class MemoryCollection:
 
     def _stored(self, value: dict[str, Any]) -> dict[str, Any]:
         """What the server would keep of `value` (and a copy no caller holds)."""
-        return bson.decode(bson.encode(value, codec_options=self.codec_options),
-                           codec_options=self.codec_options)
+        return self._encoded(value)[0]
+
+    def _encoded(self, value: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """`_stored`, and its size as BSON."""
+        data = bson.encode(value, codec_options=self.codec_options)
+        return bson.decode(data, codec_options=self.codec_options), len(data)
 
     def _key(self, value: Any) -> Any:
         if isinstance(value, dict | list):
@@ -414,7 +418,7 @@ class MemoryCollection:
         return (type(value).__name__ if not isinstance(value, int | float) or
                 isinstance(value, bool) else "n", value)
 
-    def _put(self, document: Document) -> None:
+    def _put(self, document: Document, size: int | None = None) -> None:
         key = self._key(document["_id"])
         old = self.documents.get(key)
         if old is not None:
@@ -423,7 +427,8 @@ class MemoryCollection:
             self._inserted += 1
             self._order[key] = self._inserted
         self.documents[key] = document
-        size = len(bson.encode(document, codec_options=self.codec_options))
+        if size is None:
+            size = len(bson.encode(document, codec_options=self.codec_options))
         self.size += size - self._sizes.get(key, 0)
         self._sizes[key] = size
         for field, index in self._indexes.items():
@@ -540,10 +545,10 @@ class MemoryCollection:
     def insert_one(self, document: Document) -> InsertOneResult:
         if "_id" not in document:
             document["_id"] = ObjectId()  # as pymongo does, in the caller's document
-        stored = self._stored(document)
+        stored, size = self._encoded(document)
         if self._key(stored["_id"]) in self.documents:
             raise DuplicateKeyError(f"E11000 duplicate key: _id {stored['_id']!r}", 11000)
-        self._put(stored)
+        self._put(stored, size)
         return InsertOneResult(stored["_id"], True)
 
     def insert_many(self, documents: list[Document], ordered: bool = True) -> InsertManyResult:
@@ -551,18 +556,18 @@ class MemoryCollection:
         for document in documents:
             if "_id" not in document:
                 document["_id"] = ObjectId()
-            stored.append(self._stored(document))
-        for each in stored:
+            stored.append(self._encoded(document))
+        for each, _ in stored:
             self._key(each["_id"])  # every _id usable before anything is inserted
         errors, inserted = [], []
-        for position, each in enumerate(stored):
+        for position, (each, size) in enumerate(stored):
             if self._key(each["_id"]) in self.documents:
                 errors.append({"index": position, "code": 11000,
                                "errmsg": f"E11000 duplicate key: _id {each['_id']!r}"})
                 if ordered:
                     break
                 continue
-            self._put(each)
+            self._put(each, size)
             inserted.append(each["_id"])
         if errors:
             raise BulkWriteError({"writeErrors": errors, "nInserted": len(inserted),

@@ -3,6 +3,7 @@ the same operations, sent to a real collection and to a `MemoryCollection`, give
 results and leave the same documents."""
 from datetime import UTC, datetime
 
+import bson
 import pytest
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -104,6 +105,8 @@ def test_the_memory_engine_answers_as_the_database(mongo_client, db_prefix):
         got = _outcome(memory, method, _copied(args), dict(kwargs))
         assert got == expected, (method, args, kwargs)
     assert list(memory.find({}, sort=[("_id", 1)])) == list(real.find({}).sort("_id", 1))
+    # what bounds a replay's memory: the documents held, as BSON, after every change above
+    assert memory.size == sum(len(bson.encode(document)) for document in real.find({}))
 
 
 def test_what_it_does_not_answer_exactly_it_refuses_before_changing_anything(mongo_client,
