@@ -151,13 +151,20 @@ class Projection:
         Returns how many events this call applied, 0 when it was a duplicate or must wait."""
         return self._apply(rm, event, log_store)[0]
 
-    def _apply(self, rm: ReadModels, event: Envelope, log_store: EventStore | None
-               ) -> tuple[int, bool]:
-        """`apply`, also saying whether the cursor is now at or past the event."""
+    def _apply(self, rm: ReadModels, event: Envelope, log_store: EventStore | None,
+               first_recorded: bool = False) -> tuple[int, bool]:
+        """`apply`, also saying whether the cursor is now at or past the event.
+
+        `first_recorded`: this caller has just recorded the event in the log, and nobody had
+        before (a received event is always recorded before it is applied): if it opens its
+        stream, nothing of the stream can have been applied before the record, so the cursor
+        is not read. Whoever applied it since (a concurrent duplicate, a later event's run)
+        makes the compare-and-set fail, as in any race of two appliers.
+        """
         key = self.stream_key(event)
         received = log_store is not None and event.source_service != self.service
         version, applied = event.stream_version, 0
-        known = self._cursor(rm, key)
+        known = 0 if first_recorded and version == 1 else self._cursor(rm, key)
         # Every round sees the cursor further on (another applier moved it), so the loop ends
         # by the event's version; the bound only guards against a cursor that moves backwards.
         for _ in range(MAX_ROUNDS):
@@ -401,7 +408,7 @@ class ProjectionRunner:
     def __getitem__(self, name: str) -> Collection:
         return self.rm[name]
 
-    def apply(self, event: Envelope) -> int:
+    def apply(self, event: Envelope, first_recorded: bool = False) -> int:
         applying = self._applying_here.get(event.id)
         if applying is not None:
             applying.wait(INLINE_APPLY_WAIT)
@@ -409,7 +416,7 @@ class ProjectionRunner:
             return 0  # this process moved the cursor past it (a replay's swap keeps that)
         if self._replay_swapping():
             return 0  # the event is in the log: the replay's final catch-up applies it
-        return self.projection.apply(self.rm, event, self.store)
+        return self.projection._apply(self.rm, event, self.store, first_recorded)[0]
 
     def _replay_swapping(self) -> bool:
         now = time.monotonic()
@@ -444,8 +451,7 @@ class ProjectionRunner:
 
     def record_and_apply(self, event: Envelope) -> int:
         """For another service's event: keep it in our log (replays need it), then apply."""
-        self.store.record_received(event)
-        return self.apply(event)
+        return self.apply(event, first_recorded=self.store.record_received(event))
 
 
 def replay(

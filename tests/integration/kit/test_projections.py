@@ -310,3 +310,38 @@ def test_an_own_event_back_from_the_bus_during_its_inline_apply_waits_for_it(
         assert ledger.db["balances"].find_one({"_id": "acc-1"})["cents"] == 5
     finally:
         client.close()
+
+
+def test_the_first_event_of_a_received_stream_is_applied_without_reading_its_cursor(
+        store, mongo_client, db_prefix):
+    from pymongo import MongoClient
+
+    from ...conftest import MONGO_URI
+
+    commands = _Commands()
+    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    try:
+        live = _receiver(client, db_prefix)
+        first = deposit(store, "acc-1", 1).events[0]
+        assert live.record_and_apply(first) == 1
+        assert ("find", live.projection.cursors) not in commands.sent, commands.sent
+        assert live.record_and_apply(first) == 0  # a duplicate (not recorded now): read
+        assert ("find", live.projection.cursors) in commands.sent
+        assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 1
+    finally:
+        client.close()
+
+
+def test_a_first_event_applied_by_another_since_its_record_is_not_applied_twice(
+        store, mongo_client, db_prefix):
+    """Between our record of v1 and our apply, v2's applier found both in the log and applied
+    them: our compare-and-set from "nothing applied" fails, and v1 counts once."""
+    live, other = _receiver(mongo_client, db_prefix), _receiver(mongo_client, db_prefix)
+    first, second = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10))
+    assert other.record_and_apply(second) == 0  # waits for v1
+    assert live.store.record_received(first)  # our record: the first
+    assert other.apply(second) == 2  # v2 delivered again: v1 and v2 from the log
+    assert live.projection._apply(live.rm, first, live.store, first_recorded=True) == (0, True)
+    assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11
+    assert live.store.db[live.projection.cursors].find_one({"_id": "ledger:acc-1"})[
+        "version"] == 2
