@@ -92,6 +92,12 @@ final class IndexedH2Backend extends H2Backend {
             return IndexedH2Backend.this.getMvStore();
         }
 
+        /** A collection's documents, in BSON ({@link DocumentType}); every opening of that map goes
+         *  through here, as the first one fixes its value type for the life of the store. */
+        private MVMap<Object, Document> dataMap(String namespace) {
+            return store().openMap("databases." + namespace, DocumentType.mapBuilder());
+        }
+
         private String indexMapName(String collectionName, String indexName) {
             return getFullCollectionNamespace(collectionName) + "._index_" + indexName;
         }
@@ -100,7 +106,7 @@ final class IndexedH2Backend extends H2Backend {
          *  holds is left over from an earlier collection of the same name (a renamed or dropped
          *  one) and must not be trusted. */
         private void forgetLeftovers(String collectionName, String indexName) {
-            MVMap<Object, Document> data = store().openMap("databases." + getFullCollectionNamespace(collectionName));
+            MVMap<Object, Document> data = dataMap(getFullCollectionNamespace(collectionName));
             String name = indexMapName(collectionName, indexName);
             if (data.isEmpty() && store().hasMap(name)) {
                 store().openMap(name).clear();
@@ -117,7 +123,7 @@ final class IndexedH2Backend extends H2Backend {
         protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                         boolean sparse) {
             String namespace = getFullCollectionNamespace(collectionName);
-            MVMap<Object, Document> data = store().openMap("databases." + namespace);
+            MVMap<Object, Document> data = dataMap(namespace);
             MVMap<String, Object> meta = store().openMap("meta." + namespace);
             MVMap<KeyValue, Object> entries = store().openMap(indexMapName(collectionName, indexName),
                 UniqueIndex.mapBuilder());
@@ -140,7 +146,7 @@ final class IndexedH2Backend extends H2Backend {
         @Override
         protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
             String namespace = getFullCollectionNamespace(collectionName);
-            MVMap<Object, Document> data = store().openMap("databases." + namespace);
+            MVMap<Object, Document> data = dataMap(namespace);
             MVMap<String, Object> meta = store().openMap("meta." + namespace);
             return new IndexedCollection(this, collectionName, options, data, meta);
         }
@@ -270,7 +276,8 @@ final class IndexedH2Backend extends H2Backend {
             if (store().hasMap(to)) {
                 store().removeMap(to); // what a dropped target left behind
             }
-            store().renameMap(store().openMap(from), to);
+            store().renameMap(from.startsWith("databases.")
+                ? store().openMap(from, DocumentType.mapBuilder()) : store().openMap(from), to);
         }
     }
 
