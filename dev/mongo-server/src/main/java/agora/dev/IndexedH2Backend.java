@@ -34,15 +34,18 @@ import java.util.Set;
 
 /**
  * mongo-java-server's H2 backend, plus the secondary indexes it leaves out: every non-unique
- * index a client creates becomes an {@link EqualityIndex} in the same MVStore file (so it is as
- * durable as the documents), and a query uses the unique index that fits it exactly, else the
- * secondary index that fixes the most leading fields by equality, else a scan — so an indexed
- * lookup costs the same at 1,000 and at 100,000 documents, as on MongoDB.
+ * index a client creates becomes an ordered {@link EqualityIndex} in the same MVStore file (so it
+ * is as durable as the documents), and a query uses the unique index that fits it exactly, else
+ * the secondary index whose plan is best (most leading fields fixed by equality, then the sort
+ * given, then a range seeked), else a scan — so an indexed lookup, and a sorted and limited page,
+ * cost the same at 1,000 and at 100,000 documents, as on MongoDB. Counts and $match-first
+ * aggregations use the indexes too. Unique indexes compare keys element by element
+ * ({@link UniqueIndex}) and documents are stored as BSON ({@link DocumentType}).
  *
  * <p>Names of the MVStore maps follow H2Database's ("databases.&lt;ns&gt;", "meta.&lt;ns&gt;",
  * "&lt;ns&gt;._index_&lt;name&gt;"), so its own drop and rename code keeps working on them.
- * Unique indexes and single-document atomicity are left exactly as mongo-java-server does them
- * (each collection's writes are serialised by its monitor).
+ * Uniqueness and single-document atomicity are mongo-java-server's own (each collection's writes
+ * are serialised by its monitor).
  */
 final class IndexedH2Backend extends H2Backend {
 

@@ -13,8 +13,9 @@ import java.util.concurrent.CountDownLatch;
  * Local, MongoDB-wire-compatible stand-in for development and tests: mongo-java-server with its
  * H2 (MVStore) backend, so data survives restarts. Started and stopped by dev/stack.sh; never used
  * in production (the application code is plain pymongo and runs on real MongoDB 7+).
- * Non-unique and compound indexes serve equality lookups ({@link IndexedH2Backend}), so the
- * stand-in keeps MongoDB's performance shape: an indexed query does not slow down as data grows.
+ * Non-unique and compound indexes are ordered and serve equality, ranges, sorts and counts
+ * ({@link IndexedH2Backend}), so the stand-in keeps MongoDB's performance shape: an indexed query,
+ * or a sorted and limited page of one, does not slow down as data grows.
  *
  * Options (command line wins over environment):
  *   --host H   / AGORA_MONGO_HOST   bind address (default 127.0.0.1)
