@@ -16,15 +16,19 @@ until the p99 of a step exceeds the budget (200 ms) or a request fails, then bis
 
 - **floor**: `GET /api/v1/ping` alone (the gateway's pipeline and one RPC that does nothing);
 - **mix**: 60 % `GET /api/v1/feeds/home` / 30 % `GET /api/v1/users/<id>/activity` / 10 %
-  `POST /api/v1/posts`, as random members.
+  `POST /api/v1/posts`, as random members;
+- **alone** (`--alone`, default `post`): new posts alone (held at p99 ≤ 500 ms), and on
+  request the home feed or the journal alone (at the budget);
+- **one member alone**: sequential rounds of ping, new post, home feed and journal
+  (bench/single_user.py), each kind's p50 as a ratio to ping's.
 
 Every step waits until the consumers have caught up before the next (a write's downstream work
 is asynchronous), and the first tenth of a step is not counted (connections warm up). Printed:
 the highest rate held by each, the mix's as a ratio to the floor's, each kind's p50/p99 at that
 rate, and the driver's own scheduling lag (p99 of actual minus intended send time: when it is
 a sizeable part of the latencies, the driver, not the platform, is the limit). Then the data
-grows `--growth`-fold (more posts through the API) and everything is measured again; the last
-line compares the two sizes.
+grows `--growth`-fold (more posts through the API) and everything is measured again; then the
+two sizes are compared and issue 14's goals listed, each met or not.
 """
 from __future__ import annotations
 
@@ -54,6 +58,16 @@ from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile, rat
 
 MIX = {"home": 6, "activity": 3, "post": 1}
 FLOOR = {"ping": 1}
+# Kinds that can also be measured alone (`--alone`), each with the p99 budget issue 14 gives it:
+# new posts alone are held at p99 <= 500 ms, reads at the run's budget.
+ALONE_BUDGETS_MS = {"post": 500.0, "home": None, "activity": None}
+# Issue 14's goals, as ratios to the ping floor measured in the same run.
+GOAL_MIX = 0.6              # the mix's rate held / the floor's
+GOAL_GROWTH = 0.10          # the mix's share of the floor may move this much with the growth
+GOAL_POSTS = 0.2            # new posts alone (p99 <= 500 ms) / the floor
+GOAL_SINGLE_POST = 2.0      # one member's new post p50 / one member's ping p50
+SINGLE_ROUNDS = 60          # one member's sequential rounds of ping, post, home, activity
+SINGLE_PAUSE = 0.25         # seconds between two of them (see bench/single_user.py)
 CATEGORIES = ("cards", "loans", "savings")
 FOLLOWS = 5                 # each member follows the next FOLLOWS members
 VOTE_EVERY = 5              # seeding: one vote for every fifth post
@@ -276,16 +290,37 @@ def highest_rate_held(load: Load, name: str, mix: dict[str, int], start: float,
     return search, steps
 
 
-def measure(load: Load, posts: int, seconds: float, budget_ms: float) -> dict:
+def measure(load: Load, posts: int, seconds: float, budget_ms: float,
+            alone: tuple[str, ...] = ("post",)) -> dict:
     print(f"-- {posts:,} posts: the floor, then the mix (steps of {seconds:.0f} s, "
-          f"p99 budget {budget_ms:.0f} ms)", flush=True)
+          f"p99 budget {budget_ms:.0f} ms){', then alone: ' + ', '.join(alone) if alone else ''}",
+          flush=True)
     floor, floor_steps = highest_rate_held(load, "ping", FLOOR, 40.0, seconds, budget_ms)
     start = max(5.0, (floor.held or 40.0) / 8)
-    mix, mix_steps = highest_rate_held(load, "mix", MIX, start, seconds, budget_ms)
-    shown = {name: steps[chosen[0]] if (chosen := rate_to_report(search)) else None
-             for name, search, steps in (("floor_step", floor, floor_steps),
-                                         ("mix_step", mix, mix_steps))}
-    return {"posts": posts, "floor": floor.held, "mix": mix.held, **shown}
+    searches = {"floor": (floor, floor_steps),
+                "mix": highest_rate_held(load, "mix", MIX, start, seconds, budget_ms)}
+    for kind in alone:
+        kind_budget = ALONE_BUDGETS_MS[kind] or budget_ms
+        searches[kind] = highest_rate_held(load, kind, {kind: 1}, start, seconds, kind_budget)
+    result = {"posts": posts, "single": single_member(load)}
+    for name, (search, steps) in searches.items():
+        chosen = rate_to_report(search)
+        result[name] = search.held
+        result[f"{name}_step"] = steps[chosen[0]] if chosen else None
+    result["alone"] = alone
+    return result
+
+
+def single_member(load: Load) -> dict[str, float]:
+    """One member alone, sequentially (bench/single_user.py): each kind's p50 in ms."""
+    from .single_user import rounds  # it imports this module
+
+    load.settle()
+    latencies = rounds(load, SINGLE_ROUNDS, SINGLE_PAUSE)
+    single = {kind: percentile(values, 0.5) * 1000 for kind, values in latencies.items()}
+    print("  one member alone, p50: " + ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in
+                                                  single.items()), flush=True)
+    return single
 
 
 def report(result: dict) -> None:
@@ -306,10 +341,47 @@ def report(result: dict) -> None:
         ratio_99 = step.p(0.99, kind) / ping.p(0.99) if ping else float("nan")
         print(f"  {label:<10}{rate:>8.1f}{step.p(0.5, kind):>9.1f}{step.p(0.99, kind):>9.1f}"
               f"{ratio_50:>10.2f}{ratio_99:>10.2f}{'' if step.held else '  not held'}")
-    lags = [step.lag_p99 for step in (result["floor_step"], result["mix_step"]) if step]
+    for kind in result["alone"]:
+        step, held = result[f"{kind}_step"], result[kind]
+        if step:
+            print(f"  {kind + ' alone':<18} held {held or 0:.1f} req/s = "
+                  f"{(held or 0) / floor:.2f} x the floor; p50 {step.p(0.5):.1f} ms, p99 "
+                  f"{step.p(0.99):.1f} ms at {step.rate:.1f}/s{'' if step.held else ' (not held)'}"
+                  if floor else f"  {kind} alone: no floor to compare with")
+    single = result["single"]
+    print("  one member alone, p50 / ping's p50: " + ", ".join(
+        f"{kind} {ms / single['ping']:.2f}" for kind, ms in single.items() if kind != "ping"))
+    lags = [step.lag_p99 for name in ("floor", "mix", *result["alone"])
+            if (step := result[f"{name}_step"])]
     if lags:
         print(f"  driver scheduling lag p99 at those rates: "
               f"{', '.join(f'{lag:.1f} ms' for lag in lags)}")
+
+
+def goals(small: dict, large: dict) -> list[tuple[str, str, bool]]:
+    """Issue 14's goals as (goal, measured, met), from the two sizes of one run."""
+    def share(result: dict, name: str) -> float:
+        return (result[name] or 0) / result["floor"] if result["floor"] else 0.0
+
+    rows = []
+    for result in (small, large):
+        rows.append((f"mix >= {GOAL_MIX} x floor at p99 <= budget ({result['posts']:,} posts)",
+                     f"{share(result, 'mix'):.2f}", share(result, "mix") >= GOAL_MIX))
+    before, after = share(small, "mix"), share(large, "mix")
+    moved = abs(after - before) / before if before else float("inf")
+    rows.append((f"mix's share after {large['posts'] / max(small['posts'], 1):.0f}x growth "
+                 f"within {GOAL_GROWTH:.0%}", f"{before:.2f} -> {after:.2f}",
+                 moved <= GOAL_GROWTH))
+    for result in (small, large):
+        if "post" in result["alone"]:
+            rows.append((f"new posts alone >= {GOAL_POSTS} x floor at p99 <= 500 ms "
+                         f"({result['posts']:,} posts)", f"{share(result, 'post'):.2f}",
+                         share(result, "post") >= GOAL_POSTS))
+        single = result["single"]
+        ratio = single["post"] / single["ping"]
+        rows.append((f"one member's new post p50 <= {GOAL_SINGLE_POST} x ping "
+                     f"({result['posts']:,} posts)", f"{ratio:.2f}", ratio <= GOAL_SINGLE_POST))
+    return rows
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -322,6 +394,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--step-seconds", type=float, help="seconds per rate (default 15)")
     parser.add_argument("--budget-ms", type=float, default=200.0, help="p99 budget")
+    parser.add_argument("--alone", default="post",
+                        help="kinds also measured alone, comma-separated, among post, home, "
+                             "activity (default: post, judged at p99 <= 500 ms; '' for none)")
     return parser
 
 
@@ -330,6 +405,10 @@ def main(argv: list[str] | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _ask_to_stop)
     posts = args.posts or (200 if args.quick else 2000)
+    alone = tuple(kind for kind in args.alone.split(",") if kind)
+    unknown = [kind for kind in alone if kind not in ALONE_BUDGETS_MS]
+    if unknown:
+        raise SystemExit(f"--alone: unknown kind(s) {', '.join(unknown)}")
     seconds = args.step_seconds or (8.0 if args.quick else 15.0)
     workdir, sink, platform = whole_platform("load")
     try:
@@ -347,7 +426,7 @@ def main(argv: list[str] | None = None) -> None:
             load.settle()
             print(f"seeded {missing:,} posts through the API at {rate:.0f} posts/s",
                   flush=True)
-            results.append(measure(load, load.created, seconds, args.budget_ms))
+            results.append(measure(load, load.created, seconds, args.budget_ms, alone))
         print(f"== load: {args.members} members each following {FOLLOWS}, open loop, "
               f"60% home feed / 30% activity journal / 10% new post")
         for result in results:
@@ -362,6 +441,9 @@ def main(argv: list[str] | None = None) -> None:
                   f"{small['mix'] or 0:.1f} -> {large['mix'] or 0:.1f} req/s; mix p50 "
                   f"{small['mix_step'].p(0.5):.0f} ms at {small['mix_step'].rate:.1f}/s -> "
                   f"{large['mix_step'].p(0.5):.0f} ms at {large['mix_step'].rate:.1f}/s")
+        print("== issue 14's goals (ratios to the ping floor of the same run)")
+        for goal, measured, met in goals(small, large):
+            print(f"  {'met    ' if met else 'NOT met'}  {goal}: {measured}")
     finally:
         platform.stop()
         sink.stop()
