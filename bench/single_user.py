@@ -10,10 +10,11 @@ through the API and waits until every consumer caught up. Then one client, seque
 `--rounds` times: `GET /api/v1/ping` (the gateway's pipeline and one RPC that does nothing),
 `POST /api/v1/posts`, `GET /api/v1/feeds/home`, `GET /api/v1/users/<id>/activity` — the
 kinds alternate, so the machine's load falls on all of them alike, with `--pause` seconds
-between two requests (a member reads; a post's asynchronous work — moderation, fan-out,
-notifications — is done meanwhile, so each kind's latency is its own path, not the tail of
-the request before it). Prints each kind's p50/p90 and its p50 as a ratio to ping's p50
-(issue 14's goal: a new post ≤ 2 × a ping); the latencies are the client's, send to answer.
+between two requests and `--after-post` after a post (a member reads; a post's asynchronous
+work — moderation, fan-out, notifications — is done meanwhile, so each kind's latency is its
+own path, not the tail of the request before it). Prints each kind's p50/p90 and its p50 as
+a ratio to ping's p50 (issue 14's goal: a new post ≤ 2 × a ping); the latencies are the
+client's, from send to answer.
 """
 from __future__ import annotations
 
@@ -33,15 +34,19 @@ from .writepath import Meter
 KINDS = ("ping", "post", "home", "activity")
 
 
-def rounds(load: Load, count: int, pause: float = 0.0) -> dict[str, list[float]]:
+def rounds(load: Load, count: int, pause: float = 0.0, after_post: float = 0.0
+           ) -> dict[str, list[float]]:
     """`count` rounds of every kind in turn by the same member, `pause` seconds between two
-    requests; seconds per request."""
+    requests (`after_post` after a post); seconds per request."""
     member, other = load.members[0], load.members[1]
     latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
     for _ in range(count):
+        previous = None
         for kind in KINDS:
-            if pause:
-                eventlet.sleep(pause)  # the member reading: pacing, not a synchronisation
+            wait = after_post if previous == "post" else pause
+            if wait:
+                eventlet.sleep(wait)  # the member reading: pacing, not a synchronisation
+            previous = kind
             started = time.perf_counter()
             if kind == "activity":  # another member's journal, as the mix reads
                 response = load.session.get(
@@ -96,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
                              "reads, in which a post's asynchronous work (moderation, fan-out, "
                              "notifications) is done, so that each kind's latency is its own "
                              "path and not the tail of the request before it; 0: back to back")
+    parser.add_argument("--after-post", type=float, default=1.0,
+                        help="seconds after a post (default 1): its moderation, fan-out and "
+                             "notifications take longer than a read on a loaded machine")
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure this many times on the same platform (noisy machines)")
     parser.add_argument("--wire", action="store_true",
@@ -125,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"== single_user: one member, sequential, {args.rounds} rounds of "
                   f"{', '.join(KINDS)} ({load.created:,} posts; run {n + 1}/{args.repeat})",
                   flush=True)
-            report(rounds(load, args.rounds, args.pause))
+            report(rounds(load, args.rounds, args.pause, args.after_post))
             load.settle()
         if meter is not None:
             commands_per_request(load, meter, 20)
