@@ -26,6 +26,7 @@ from prometheus_client import Counter
 from pymongo import ASCENDING, DESCENDING
 
 from services.shared.envelope import Envelope
+from services.shared.expiring import ExpiringCache
 from services.shared.members import track_member_summaries
 from services.shared.projections import Projection, ReadModels, insert_new, update_once
 
@@ -209,6 +210,25 @@ def _upsert_item(rm: ReadModels, item: dict[str, Any]) -> None:
                            {"$set": fields, "$setOnInsert": {"state": "published"}}, upsert=True)
 
 
+# The sources merged on read (`pull: true`, sticky: only sources above `pull_threshold`
+# subscribers, a handful) are read as one set per PULLED_SECONDS per process, not once per
+# home read. This process forgets the set when it flags a source; a source flagged by another
+# replica is merged here at most PULLED_SECONDS later — until then its newest items, no longer
+# pushed, are missing from its followers' home feeds on this replica, then appear in place.
+PULLED_SECONDS = 5.0
+_PULLED = ExpiringCache(ttl_seconds=PULLED_SECONDS, max_entries=64)
+
+
+def pulled_sources(rm: ReadModels) -> frozenset[str]:
+    """Every source merged on read (at most PULLED_SECONDS old, see above)."""
+    key = (rm.db.name, rm.suffix)
+    pulled = _PULLED.get(key)
+    if pulled is None:
+        pulled = frozenset(doc["_id"] for doc in rm["sources"].find({"pull": True}, {"_id": 1}))
+        _PULLED.put(key, pulled)
+    return pulled
+
+
 def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
     """Push the item to the subscribers of its small sources (batched inserts); flag big ones
     to be merged on read (O(1) writes however many follow them)."""
@@ -221,6 +241,7 @@ def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
     for source in delivery.pull:
         if not known.get(source, {}).get("pull"):
             rm["sources"].update_one({"_id": source}, {"$set": {"pull": True}}, upsert=True)
+            _PULLED.forget((rm.db.name, rm.suffix))  # this process's home reads merge it now
     if delivery.pull:
         PULLED_ITEMS.inc()
     recipients: set[str] = set()

@@ -25,7 +25,7 @@ from services.shared.pagination import after_cursor, decode_cursor, encode_curso
 from services.shared.projections import ReadModels
 
 from . import domain
-from .projections import FeedSettings
+from .projections import FeedSettings, pulled_sources
 
 VISIBLE = {"state": "published", "parent_visible": {"$ne": False}}
 SORT = [("ts", -1), ("_id", -1)]
@@ -100,8 +100,7 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
     if not subscriptions:
         return {"items": [], "next_cursor": None}
     muted = {doc["post_id"] for doc in rm["mutes"].find({"member": member}, {"post_id": 1})}
-    pulled = {doc["_id"] for doc in rm["sources"].find(
-        {"_id": {"$in": sorted(subscriptions)}, "pull": True}, {"_id": 1})}
+    pulled = subscriptions & pulled_sources(rm)
     if key is None and _TRIMMED.get((rm.db.name, member)) is None:
         trim(rm, member, config.home_cap)
         _TRIMMED.put((rm.db.name, member), True)
