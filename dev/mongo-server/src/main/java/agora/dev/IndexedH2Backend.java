@@ -118,9 +118,9 @@ final class IndexedH2Backend extends H2Backend {
 
         /**
          * A unique index whose keys compare element by element ({@link UniqueIndex}). A map of an
-         * older stand-in (ordered by serialized bytes: no marker in the collection's metadata) or
-         * left over from an earlier collection of that name is emptied, so that the collection
-         * rebuilds it from its documents.
+         * older stand-in (ordered by serialized bytes: no marker in the collection's metadata) is
+         * put in the new order; one left over from an earlier collection of that name (the
+         * collection is empty) is emptied.
          */
         @Override
         protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys,
@@ -131,11 +131,27 @@ final class IndexedH2Backend extends H2Backend {
             MVMap<KeyValue, Object> entries = store().openMap(indexMapName(collectionName, indexName),
                 UniqueIndex.mapBuilder());
             String marker = "agora.uniqueIndexFormat." + indexName;
-            if (data.isEmpty() || !UniqueIndex.FORMAT.equals(meta.get(marker))) {
+            if (data.isEmpty()) {
                 entries.clear();
-                meta.put(marker, UniqueIndex.FORMAT);
+            } else if (!UniqueIndex.FORMAT.equals(meta.get(marker))) {
+                reorder(entries);
             }
+            meta.put(marker, UniqueIndex.FORMAT);
             return new UniqueIndex(entries, indexName, keys, sparse);
+        }
+
+        /** An older stand-in's unique index, ordered by serialized bytes: its entries are right,
+         *  only their order is not. Read in stored order (no comparison needed) and put back in
+         *  the new one — cheaper than rebuilding from the documents, which reads each of them. */
+        private void reorder(MVMap<KeyValue, Object> entries) {
+            List<Map.Entry<KeyValue, Object>> all = new ArrayList<>();
+            for (Map.Entry<KeyValue, Object> entry : entries.entrySet()) {
+                all.add(Map.entry(entry.getKey(), entry.getValue()));
+            }
+            entries.clear();
+            for (Map.Entry<KeyValue, Object> entry : all) {
+                entries.put(entry.getKey(), entry.getValue());
+            }
         }
 
         @Override
