@@ -196,3 +196,22 @@ def test_unique_indexes_decide_duplicates_as_mongodb(mongo_client, db_prefix):
     with pytest.raises(DuplicateKeyError):
         sparse.insert_one({"_id": 4, "k": "z"})
     assert [doc["_id"] for doc in sparse.find().sort("_id", 1)] == [1, 2, 3]
+
+
+def test_find_and_modify_takes_the_first_in_sort_order(mongo_client, db_prefix):
+    """A claim of the oldest pending item (findAndModify with a sort, as a queue consumer does)
+    takes the same document indexed or not, and each next claim the next one."""
+    db = mongo_client[f"{db_prefix}_claims"]
+    indexed, plain = db["indexed"], db["plain"]
+    indexed.create_index([("state", 1), ("due", 1)])
+    docs = [{"_id": n, "state": "pending" if n % 3 else "done", "due": (n * 37) % 50}
+            for n in range(90)]
+    indexed.insert_many(docs)
+    plain.insert_many(docs)
+    for _ in range(10):
+        claimed = [collection.find_one_and_update(
+            {"state": "pending"}, {"$set": {"state": "claimed"}}, sort=[("due", 1), ("_id", 1)])
+            for collection in (indexed, plain)]
+        assert claimed[0] == claimed[1]
+    assert (indexed.count_documents({"state": "claimed"})
+            == plain.count_documents({"state": "claimed"}) == 10)
