@@ -45,9 +45,11 @@ SETTLE_TIMEOUT = 120.0
 # post": 139-141 database commands since deliveries stopped claiming, looking for waiting
 # events and re-reading cursors, and since the request path lost its extra reads; 227-240
 # before; 1 RPC, 5 events + a live hint now and then), with room for what varies with the
-# machine's load (relay and mail batches are smaller on a slow machine) and the idle
-# subtraction: a change that adds work to the write path fails the test and must say why here.
-BUDGET = {"database commands": 160, "rpc requests": 1, "event publishes": 6}
+# machine's load (relay and mail batches are smaller on a slow machine: 164 at a load average
+# of 12 on 2 cores, the outbox relay's lease, journal and pending reads taking ~12 more) and
+# the idle subtraction: a change that adds work to the write path fails the test and must say
+# why here.
+BUDGET = {"database commands": 180, "rpc requests": 1, "event publishes": 6}
 CATEGORY = "cards"
 
 
