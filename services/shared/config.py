@@ -57,6 +57,11 @@ def import_service(process: str):
     return getattr(module, class_name)
 
 
+# What `dev/stack.sh up` writes to `.state/stack.env`: the environment gives them too, with or
+# without that file (a checkout that never ran `make` must still honour MONGO_URI=...).
+STACK_KEYS = ("AMQP_URI", "RABBIT_MANAGEMENT_URI", "MONGO_URI")
+
+
 def stack_env(root: Path = ROOT) -> dict[str, str]:
     """The local stack's addresses (AMQP_URI, MONGO_URI, ...) as `dev/stack.sh up` wrote them
     to `.state/stack.env`, overridden by the environment. Tests and benchmarks read them so that
@@ -71,4 +76,5 @@ def stack_env(root: Path = ROOT) -> dict[str, str]:
             if "=" in line and not line.startswith("#"):
                 key, _, value = line.partition("=")
                 values[key] = value.strip().strip("'\"")
-    return {**values, **{key: value for key, value in os.environ.items() if key in values}}
+    known = set(values) | set(STACK_KEYS)
+    return {**values, **{key: value for key, value in os.environ.items() if key in known}}
