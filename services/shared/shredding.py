@@ -42,7 +42,6 @@ import hmac
 import json
 import os
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -57,6 +56,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from .envelope import Envelope, utc_now
+from .expiring import ExpiringCache
 
 SEALED_V1 = "v1"
 KEYS_SERVICE = "keys"  # the key store's database: `<prefix>_keys`
@@ -69,7 +69,7 @@ NONCE_BYTES = 12
 # How long a process may keep using a key it read, after another process shredded it (the
 # process that shreds, and every consumer of identity.user_erased, drop it at once).
 KEY_CACHE_SECONDS = float(os.environ.get("AGORA_KEY_CACHE_SECONDS", "60"))
-KEY_CACHE_ENTRIES = 100_000  # past this, expired entries go (then all): memory stays bounded
+KEY_CACHE_ENTRIES = 100_000  # past this, the oldest cached key goes: memory stays bounded
 ERASURE_EVENT = "identity.user_erased"
 # An erased member's name, the same for every reader and language: summaries are computed once
 # per author and cached in read models, and a replay must give the same text whoever asks (also
@@ -107,28 +107,31 @@ def keys_database_name(service_database: str, service: str) -> str:
 class _Key:
     raw: bytes  # b"" once shredded
     cipher: AESGCM | None  # built once per key: its set-up costs more than a small decryption
-    expires: float  # time.monotonic() after which the store is asked again
 
 
-_SHREDDED = _Key(b"", None, float("inf"))  # shredding is irreversible: cached for good
+_SHREDDED = _Key(b"", None)  # irreversible, yet cached like a key: the tombstone says it again
+_NO_KEY = _Key(b"", None)  # lost, or never made: not cached
 
 
 class SubjectKeys:
     """The per-subject key store, with a process-wide cache (shared by every instance that uses
     the same key database, so the many short-lived stores of a process agree)."""
 
-    _caches: ClassVar[dict[str, dict[str, _Key]]] = {}
+    _caches: ClassVar[dict[str, ExpiringCache]] = {}
     _lookups: ClassVar[dict[str, LookupHash]] = {}
     _caches_lock = threading.Lock()
 
     def __init__(self, collection: Collection, cache_seconds: float | None = None,
-                 cache: dict[str, _Key] | None = None):
+                 cache: ExpiringCache | None = None):
+        """`cache_seconds` shortens how long this store trusts a cached key (never beyond the
+        cache's own bound); `cache` is another cache than the process's (a test's "other
+        process")."""
         self.collection = collection
         self.cache_seconds = KEY_CACHE_SECONDS if cache_seconds is None else cache_seconds
         if cache is None:  # the process-wide cache of this key store
             name = f"{collection.database.name}.{collection.name}"
             with self._caches_lock:
-                cache = self._caches.setdefault(name, {})
+                cache = self._caches.setdefault(name, new_key_cache())
         self._cache = cache
 
     @classmethod
@@ -161,11 +164,11 @@ class SubjectKeys:
         self.collection.update_one({"_id": subject}, {"$unset": {"key": ""},
                                                       "$min": {"shredded_at": utc_now()}},
                                    upsert=True)
-        self._cache[subject] = _SHREDDED
+        self._cache.put(subject, _SHREDDED)
 
     def forget(self, subject: str) -> None:
         """Drop this process's cached key (an erasure seen on the bus)."""
-        self._cache.pop(subject, None)
+        self._cache.forget(subject)
 
     def lookup_hash(self, purpose: str) -> LookupHash:
         """A `LookupHash` whose secret lives in the key store (collection `lookup_secrets`,
@@ -224,12 +227,12 @@ class SubjectKeys:
 
     def _key(self, subject: str, create: bool) -> _Key:
         cached = self._cache.get(subject)
-        if cached is not None and cached.expires >= time.monotonic():
+        if cached is not None:
             return cached
         document = self.collection.find_one({"_id": subject})
         if document is None:
             if not create:
-                return _Key(b"", None, 0.0)  # no key (lost, or never made): not cached
+                return _NO_KEY
             document = {"_id": subject, "key": Binary(AESGCM.generate_key(KEY_BYTES * 8)),
                         "created_at": utc_now()}
             try:
@@ -239,20 +242,20 @@ class SubjectKeys:
         return self._remember(subject, document)
 
     def _remember(self, subject: str, document: Mapping[str, Any]) -> _Key:
-        if len(self._cache) >= KEY_CACHE_ENTRIES:
-            now = time.monotonic()
-            for cached, entry in list(self._cache.items()):
-                if entry.expires < now:
-                    self._cache.pop(cached, None)
-            if len(self._cache) >= KEY_CACHE_ENTRIES:
-                self._cache.clear()
         if "shredded_at" in document or not document.get("key"):
             key = _SHREDDED
         else:
             raw = bytes(document["key"])
-            key = _Key(raw, AESGCM(raw), time.monotonic() + self.cache_seconds)
-        self._cache[subject] = key
+            key = _Key(raw, AESGCM(raw))
+        self._cache.put(subject, key, ttl_seconds=self.cache_seconds)
         return key
+
+
+def new_key_cache() -> ExpiringCache:
+    """A cache of subjects' keys as one process keeps them: `KEY_CACHE_ENTRIES` at most, each
+    for the `cache_seconds` of the store that put it (`KEY_CACHE_SECONDS` by default; 0 keeps
+    nothing, so the cache's own bound is at least a second)."""
+    return ExpiringCache(ttl_seconds=max(KEY_CACHE_SECONDS, 1.0), max_entries=KEY_CACHE_ENTRIES)
 
 
 def _associated_data(subject: str, context: str) -> bytes:
@@ -380,9 +383,9 @@ class InMemoryKeys(SubjectKeys):
         key = self.keys.get(subject)
         if key is None:
             if not create:
-                return _Key(b"", None, 0.0)
+                return _NO_KEY
             raw = AESGCM.generate_key(KEY_BYTES * 8)
-            key = self.keys[subject] = _Key(raw, AESGCM(raw), float("inf"))
+            key = self.keys[subject] = _Key(raw, AESGCM(raw))
         return key
 
     def is_shredded(self, subject: str) -> bool:

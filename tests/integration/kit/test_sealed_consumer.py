@@ -11,7 +11,7 @@ import pytest
 from services.shared import dead_letters
 from services.shared.envelope import CommandContext, Envelope, NewEvent, new_id
 from services.shared.mongo import database_name
-from services.shared.shredding import KEYS_SERVICE, SubjectKeys, seal_payload
+from services.shared.shredding import KEYS_SERVICE, SubjectKeys, new_key_cache, seal_payload
 
 from ...conftest import wait_for
 from .sample import HoldersService
@@ -69,7 +69,7 @@ def test_after_an_erasure_elsewhere_the_handler_gets_the_placeholders(holders, k
     _publish(service_config["AMQP_URI"], "ledger.events", "ledger.holder_named", first)
     wait_for(lambda: holders.seen.find_one({"_id": first_id}), message="the first one handled")
     # another process shreds the key: this process still holds it in its cache (60 s)...
-    SubjectKeys(keys.collection, cache={}).shred(holder)
+    SubjectKeys(keys.collection, cache=new_key_cache()).shred(holder)
     # ...until the erasure arrives, which drops it before any handler runs
     erasure = Envelope.new(NewEvent("identity.user_erased", {
         "user_id": holder, "erased_at": "2026-12-01T00:00:00+00:00"}),

@@ -16,6 +16,7 @@ from services.shared.shredding import (
     SealBroken,
     SubjectKeys,
     is_sealed,
+    new_key_cache,
     seal_payload,
     unseal_envelope,
 )
@@ -139,7 +140,8 @@ class TestMongoSubjectKeys(SubjectKeysContract):
 
     @pytest.fixture
     def other_process(self, keys):
-        return lambda cache_seconds=None: SubjectKeys(keys.collection, cache_seconds, cache={})
+        return lambda cache_seconds=None: SubjectKeys(keys.collection, cache_seconds,
+                                                         cache=new_key_cache())
 
     @staticmethod
     def lose(keys, subject):
