@@ -12,6 +12,7 @@ from services.shared.actors import Actor, is_moderator
 from services.shared.envelope import utc_now
 from services.shared.errors import NotFound, Unprocessable
 from services.shared.expiring import ExpiringCache
+from services.shared.overlap import at_once
 from services.shared.periods import between
 from services.shared.projections import ReadModels
 from services.shared.slugs import TAG_MAX, slugify
@@ -66,10 +67,13 @@ class PostsQueries:
         it yet (its events are published once the command answered), so there is no vote to
         read."""
         doc = self.doc("posts", post_id, actor)
-        my_vote = (False if actor else None) if unvoted else \
-            self._my_votes(actor, [post_id]).get(post_id)
-        return presenters.post(doc, actor, draft=self._draft(doc, actor), my_vote=my_vote,
-                               authors=self._authors([doc]))
+        reads = [lambda: self._draft(doc, actor), lambda: self._authors([doc])]
+        if not unvoted:
+            reads.append(lambda: self._my_votes(actor, [post_id]).get(post_id))
+        # what the answer adds to the document, read side by side
+        draft, authors, *votes = at_once(*reads)
+        my_vote = votes[0] if votes else (False if actor else None)
+        return presenters.post(doc, actor, draft=draft, my_vote=my_vote, authors=authors)
 
     def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:
         doc = self.doc("replies", reply_id, actor)

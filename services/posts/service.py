@@ -91,13 +91,12 @@ class PostsService(Decisions, HealthEndpoints):
         itself, through its slot."""
         history = [] if new else self.store.load(stream_id)
         submission: domain.Submission = decide(domain.fold(history))
-        context = self._context(actor)
-        public = self.store.append(stream_id, len_version(history), submission.public, context)
-        content = self.store.append(domain.content_stream(submission.target_id,
-                                                          submission.revision),
-                                    0, submission.content, context)
-        self.views.apply_commit(public)
-        self.views.apply_commit(content)
+        # one insert for both commits, in this order; their inline applies run side by side
+        commits = self.store.append_all([
+            (stream_id, len_version(history), submission.public),
+            (domain.content_stream(submission.target_id, submission.revision), 0,
+             submission.content)], self._context(actor))
+        self.views.apply_commits(commits)
 
     # -- posts -------------------------------------------------------------------------------
 

@@ -80,10 +80,15 @@ class Command:
         self._appends[stream_id] += 1
         self.started = True
 
+    @property
+    def expired(self) -> bool:
+        """It has not written yet and the gateway stopped waiting for the answer."""
+        return (not self.started and self.deadline_ms is not None
+                and time.time() * 1000 > self.deadline_ms)
+
     def check_deadline(self) -> None:
         """Refuse to *start* writing after the gateway stopped waiting for the answer."""
-        if (not self.started and self.deadline_ms is not None
-                and time.time() * 1000 > self.deadline_ms):
+        if self.expired:
             raise CommandExpired("the request waited longer than the gateway's timeout; "
                                  "it was not executed")
 

@@ -36,6 +36,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any, NamedTuple, TextIO
 
 from nameko.extensions import DependencyProvider
@@ -56,6 +57,7 @@ from .envelope import Envelope, utc_now
 from .event_store import Commit, EventStore
 from .memory_models import MemoryCollection, MemoryCursor, Unsupported
 from .mongo import database_name, mongo_uri, release_client, shared_client
+from .overlap import at_once
 
 log = logging.getLogger(__name__)
 
@@ -448,6 +450,15 @@ class ProjectionRunner:
                 self._applying_here.pop(event.id, None)
             applying.set()
         return applied
+
+    def apply_commits(self, commits: list[Commit]) -> int:
+        """`apply_commit` of each commit at once, for commits of different streams (a
+        submission's announcement and its text): streams are applied independently anyway (the
+        subscription does so all the time), so their round trips overlap instead of adding up."""
+        streams = [commit.stream_id for commit in commits]
+        if len(set(streams)) < len(streams):
+            return sum(self.apply_commit(commit) for commit in commits)
+        return sum(at_once(*(partial(self.apply_commit, commit) for commit in commits)))
 
     def record_and_apply(self, event: Envelope) -> int:
         """For another service's event: keep it in our log (replays need it), then apply."""

@@ -25,7 +25,7 @@ from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 EVENTS = "events"
 STREAM_VERSION_INDEX = "stream_version_unique"
@@ -38,11 +38,13 @@ Document = dict[str, Any]
 
 
 class DuplicateCommit(Exception):
-    """A unique rule refused the commit document; `index` names the rule."""
+    """A unique rule refused the commit document; `index` names the rule. For documents
+    inserted together (`insert_all`), `inserted` says how many before it were stored."""
 
-    def __init__(self, index: str | None):
+    def __init__(self, index: str | None, inserted: int = 0):
         super().__init__(f"duplicate key in index {index}")
         self.index = index
+        self.inserted = inserted
 
 
 class MongoRecorder:
@@ -74,12 +76,26 @@ class MongoRecorder:
         except DuplicateKeyError as error:
             raise DuplicateCommit(violated_index(error)) from error
 
-    def next_position(self) -> int:
+    def insert_all(self, documents: list[Document]) -> None:
+        """Insert `documents` in order in one round trip; the first refused one stops the rest
+        (`DuplicateCommit` says how many were stored before it)."""
+        try:
+            self.events.insert_many(documents, ordered=True)
+        except BulkWriteError as error:
+            refused = (error.details.get("writeErrors") or [{}])[0]
+            if refused.get("code") != 11000:
+                raise
+            duplicate = DuplicateKeyError(refused.get("errmsg", ""), 11000, refused)
+            raise DuplicateCommit(violated_index(duplicate),
+                                  inserted=int(refused.get("index", 0))) from error
+
+    def next_position(self, count: int = 1) -> int:
+        """The first of `count` consecutive positions, taken at once."""
         counter = self.db[COUNTERS].find_one_and_update(
-            {"_id": EVENTS}, {"$inc": {"value": 1}}, upsert=True,
+            {"_id": EVENTS}, {"$inc": {"value": count}}, upsert=True,
             return_document=ReturnDocument.AFTER,
         )
-        return int(counter["value"])
+        return int(counter["value"]) - count + 1
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -165,10 +181,17 @@ class InMemoryRecorder:
                     raise DuplicateCommit(COMMAND_INDEX)
             self.commits.append(copy.deepcopy(document))
 
-    def next_position(self) -> int:
+    def insert_all(self, documents: list[Document]) -> None:
+        for inserted, document in enumerate(documents):
+            try:
+                self.insert(document)
+            except DuplicateCommit as error:
+                raise DuplicateCommit(error.index, inserted=inserted) from None
+
+    def next_position(self, count: int = 1) -> int:
         with self._lock:
-            self._position += 1
-            return self._position
+            self._position += count
+            return self._position - count + 1
 
     def _select(self, keep, order: str = "position") -> list[Document]:
         with self._lock:

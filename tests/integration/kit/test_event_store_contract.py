@@ -113,6 +113,39 @@ class EventStoreContract:
             commands.leave(token)
         assert again.id == first.id and [e.stream_version for e in store.load("acc-1")] == [1]
 
+    def test_append_all_stores_the_commits_of_one_command_in_order(self, store):
+        first, second = store.append_all(
+            [("a", 0, [deposit(1)]), ("b", 0, [deposit(2), deposit(3)])], CONTEXT)
+        assert (first.stream_id, second.stream_id) == ("a", "b")
+        assert second.position == first.position + 1 and second.last_version == 2
+        assert [c.id for c in store.read_all()] == [first.id, second.id]
+        assert [c.id for c in store.pending()] == [first.id, second.id]
+        assert [e.payload["cents"] for e in store.load("b")] == [2, 3]
+
+    def test_append_all_refused_midway_keeps_what_came_before(self, store):
+        store.append("b", 0, [deposit(9)], CONTEXT)
+        with pytest.raises(ConcurrencyConflict):
+            store.append_all([("a", 0, [deposit(1)]), ("b", 0, [deposit(2)])], CONTEXT)
+        assert [e.payload["cents"] for e in store.load("a")] == [1]
+        assert [e.payload["cents"] for e in store.load("b")] == [9]
+        with pytest.raises(ConcurrencyConflict):  # the first refused: nothing after it
+            store.append_all([("b", 0, [deposit(3)]), ("c", 0, [deposit(4)])], CONTEXT)
+        assert store.load("c") == [] and store.count() == 2
+
+    def test_append_all_of_a_command_s_second_execution_finds_its_first_commits(self, store):
+        def execution():
+            token = commands.enter({commands.KEY_CONTEXT: "user:u1\nk-2"}, "ledger", "both")
+            try:
+                return store.append_all([("a", 0, [deposit(1)]), ("b", 0, [deposit(2)])],
+                                        CONTEXT)
+            finally:
+                commands.leave(token)
+
+        first, again = execution(), execution()
+        assert [c.id for c in again] == [c.id for c in first]
+        assert [e.stream_version for e in store.load("a") + store.load("b")] == [1, 1]
+        assert store.count() == 2
+
     def test_published_batches_fold_into_the_commits(self, store):
         first = store.append("a", 0, [deposit(1)], CONTEXT)
         second = store.append("b", 0, [deposit(1)], CONTEXT)
@@ -181,6 +214,17 @@ class TestPositionClashes:
         store._next_position = lambda: next(positions, None) or fresh()
         commit = store.append("acc-2", 0, [deposit(2)], CONTEXT)
         assert commit.position != taken and store.stream_version("acc-2") == 1
+
+    def test_append_all_takes_other_positions(self, store):
+        taken = store.append("acc-1", 0, [deposit(1)], CONTEXT).position
+        fresh = store._next_position
+        blocks = iter([taken])
+        store._next_position = lambda count=1: next(blocks, None) or fresh(count)
+        first, second = store.append_all(
+            [("acc-2", 0, [deposit(2)]), ("acc-3", 0, [deposit(3)])], CONTEXT)
+        assert taken not in (first.position, second.position)
+        assert first.position < second.position
+        assert store.stream_version("acc-2") == store.stream_version("acc-3") == 1
 
     def test_a_received_event_is_not_dropped_as_a_duplicate(self, store, mongo_client):
         foreign = store.append("acc-9", 0, [deposit(1)], CONTEXT).events[0]
