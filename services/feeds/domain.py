@@ -101,6 +101,17 @@ def source_of(kind: Kind, target: str) -> str | None:
     return None if kind.source is None else f"{kind.source}:{target}"
 
 
+# What a member chose to follow (members, tags, categories) is read with every home page; the
+# threads they watch are not: every thread a member writes in is watched, so they grow with the
+# member's history. Thread sources sort after every other kind ("author" < "category" < "tag" <
+# "thread"), so "every source below THREADS_FROM" is an index range on (member, source).
+THREADS_FROM = f"{WATCH.source}:"
+
+
+def is_thread(source: str) -> bool:
+    return source.startswith(THREADS_FROM)
+
+
 # --- items --------------------------------------------------------------------------------------
 
 def tag_slugs(tags: list[str]) -> list[str]:
@@ -112,7 +123,9 @@ def item_sources(item: dict[str, Any]) -> list[str]:
     """The sources a published item is filed under (its author's, its tags', its thread's)."""
     sources = [f"author:{item['author_id']}"]
     if item["type"] == "post":
-        sources += [f"tag:{slug}" for slug in tag_slugs(item.get("tags") or [])]
+        slugs = item.get("tag_slugs")  # stored with the item: no slugifying on every read
+        sources += [f"tag:{slug}" for slug in
+                    (tag_slugs(item.get("tags") or []) if slugs is None else slugs)]
         if item.get("category"):
             sources.append(f"category:{item['category']}")
     else:

@@ -7,7 +7,9 @@ it matches the member's *current* subscriptions and is visible (`domain.home_vis
 
 1. the member's window: ``home_entries`` pushed by fan-out on write, newer than the floor;
 2. the sources the member follows that are merged on read (``sources.pull``), at any time;
-3. below the floor, every source the member follows, straight from ``items``.
+3. below the floor, the members, tags and categories the member follows, straight from
+   ``items`` (watched threads reach the window by push: they grow with every thread the member
+   writes in, and are never read as a whole on a page).
 
 The floor is the newer of "`window_days` ago" and where the window was last trimmed to
 `home_cap` entries (trimmed when the member opens the first page), so the window is bounded in
@@ -15,17 +17,17 @@ time and size while older pages still come, from the source.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from services.shared import i18n
 from services.shared.expiring import ExpiringCache
-from services.shared.members import summaries, summary
+from services.shared.members import summary
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 from services.shared.projections import ReadModels
 
 from . import domain
-from .projections import FeedSettings, pulled_sources
+from .projections import FeedSettings, author_summaries, pulled_sources
 
 VISIBLE = {"state": "published", "parent_visible": {"$ne": False}}
 SORT = [("ts", -1), ("_id", -1)]
@@ -72,7 +74,7 @@ def journal(rm: ReadModels, query: dict[str, Any], condition: dict[str, Any] | N
     documents = list(rm["items"].find({"$and": conditions})
                      .sort([(field, -1), ("_id", -1)]).limit(limit + 1))
     items, next_cursor = page(documents, field, limit)
-    authors = summaries(rm, [item.get("author_id") for item in items])
+    authors = author_summaries(rm, [item.get("author_id") for item in items])
     return {"items": [present(item, authors=authors) for item in items],
             "next_cursor": next_cursor}
 
@@ -95,22 +97,29 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
          now_micros: int) -> dict[str, Any]:
     limit = query["limit"]
     key = _key(query.get("cursor"))
+    # what the member chose to follow, without the threads they watch (those grow with every
+    # thread the member writes in): a watched thread's replies reach the window by push, and
+    # whether the member still watches a thread is looked up for the threads a page shows
     subscriptions = {doc["source"] for doc in rm["subs"].find(
-        {"member": member}, {"source": 1}).limit(MAX_SUBSCRIPTIONS)}
-    if not subscriptions:
-        return {"items": [], "next_cursor": None}
+        {"member": member, "source": {"$lt": domain.THREADS_FROM}}, {"source": 1}).limit(
+        MAX_SUBSCRIPTIONS)}
+    follows = frozenset(subscriptions)
+    watches = _Watches(rm, member, subscriptions)
+    pulled = pulled_sources(rm)
+    watches.look_up(source for source in pulled if domain.is_thread(source))
+    pulled = pulled & subscriptions
     muted = {doc["post_id"] for doc in rm["mutes"].find({"member": member}, {"post_id": 1})}
-    pulled = subscriptions & pulled_sources(rm)
     if key is None and _TRIMMED.get((rm.db.name, member)) is None:
         trim(rm, member, config.home_cap)
         _TRIMMED.put((rm.db.name, member), True)
     floor = max(int(now_micros - config.window_days * 86_400 * 1_000_000),
                 int((rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0)))
     batch = limit * 2 + 10
-    streams = [_window(rm, member, key, floor, batch),
-               _items(rm, pulled, key, None, batch),
-               # read only when the page reaches below the floor (a full window: never)
-               domain.not_newer_than(floor, _items(rm, subscriptions, key, floor, batch))]
+    streams = [_window(rm, member, key, floor, batch, watches),
+               _items(rm, pulled, key, None, batch, watches),
+               # read only when the page reaches below the floor (a full window: never); from
+               # the members, tags and categories followed (watched threads come by push)
+               domain.not_newer_than(floor, _items(rm, follows, key, floor, batch, watches))]
     chosen: list[tuple[dict[str, Any], list[str]]] = []
     for item in domain.merge_newest(streams):
         why = domain.home_visible(item, member, subscriptions, muted)
@@ -123,9 +132,30 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
         chosen = chosen[:limit]
         last = chosen[-1][0]
         next_cursor = encode_cursor(last["ts"], last["_id"])
-    authors = summaries(rm, [item.get("author_id") for item, _ in chosen])
+    authors = author_summaries(rm, [item.get("author_id") for item, _ in chosen])
     return {"items": [present(item, why, authors) for item, why in chosen],
             "next_cursor": next_cursor}
+
+
+class _Watches:
+    """The threads a member watches, looked up by id for the threads in sight (a batch of
+    items, the pulled sources), added to `subscriptions` — never the member's whole list."""
+
+    def __init__(self, rm: ReadModels, member: str, subscriptions: set[str]) -> None:
+        self.rm, self.member, self.subscriptions = rm, member, subscriptions
+        self.checked: set[str] = set()
+
+    def look_up(self, threads: Iterable[str]) -> None:
+        wanted = sorted(set(threads) - self.checked)
+        if not wanted:
+            return
+        self.checked.update(wanted)
+        self.subscriptions.update(doc["source"] for doc in self.rm["subs"].find(
+            {"_id": {"$in": [f"{source}|{self.member}" for source in wanted]}}, {"source": 1}))
+
+    def of(self, items: Iterable[dict[str, Any]]) -> None:
+        self.look_up(f"{domain.WATCH.source}:{item['post_id']}" for item in items
+                     if item.get("type") == "reply")
 
 
 def trim(rm: ReadModels, member: str, cap: int) -> int:
@@ -152,7 +182,7 @@ def _before(key: tuple[int, str] | None, id_prefix: str = "") -> list[dict[str, 
     return [{"$or": [{"ts": {"$lt": ts}}, {"ts": ts, "_id": {"$lt": id_prefix + item_id}}]}]
 
 
-def _window(rm: ReadModels, member: str, key, floor: int, batch: int
+def _window(rm: ReadModels, member: str, key, floor: int, batch: int, watches: _Watches
             ) -> Iterator[dict[str, Any]]:
     """Pushed entries newer than the floor, joined with their items, newest first."""
     while True:
@@ -161,6 +191,7 @@ def _window(rm: ReadModels, member: str, key, floor: int, batch: int
                        .sort(SORT).limit(batch))
         found = {doc["_id"]: doc for doc in rm["items"].find(
             {"_id": {"$in": [entry["item"] for entry in entries]}})}
+        watches.of(found.values())
         for entry in entries:
             if entry["item"] in found:
                 yield found[entry["item"]]
@@ -169,8 +200,8 @@ def _window(rm: ReadModels, member: str, key, floor: int, batch: int
         key = (entries[-1]["ts"], entries[-1]["item"])
 
 
-def _items(rm: ReadModels, sources: set[str], key, at_most: int | None, batch: int
-           ) -> Iterator[dict[str, Any]]:
+def _items(rm: ReadModels, sources: Iterable[str], key, at_most: int | None, batch: int,
+           watches: _Watches) -> Iterator[dict[str, Any]]:
     """Visible items of `sources` (optionally not newer than `at_most`), newest first."""
     condition = domain.source_filter(sources)
     if condition is None:
@@ -180,6 +211,7 @@ def _items(rm: ReadModels, sources: set[str], key, at_most: int | None, batch: i
         if at_most is not None:
             conditions.append({"ts": {"$lte": at_most}})
         documents = list(rm["items"].find({"$and": conditions}).sort(SORT).limit(batch))
+        watches.of(documents)
         yield from documents
         if len(documents) < batch:
             return

@@ -57,6 +57,16 @@ def test_streams_and_sources_per_kind():
     assert domain.source_of(domain.MUTE, "p1") is None
 
 
+def test_every_followed_source_sorts_below_the_threads():
+    """The home feed reads what a member follows as the range of sources below THREADS_FROM."""
+    for kind in domain.KINDS.values():
+        if kind.source is None:
+            continue
+        source = domain.source_of(kind, "zzz-\U0010ffff")
+        assert (source < domain.THREADS_FROM) is (kind is not domain.WATCH), source
+        assert domain.is_thread(source) is (kind is domain.WATCH)
+
+
 def test_targets_are_checked():
     with pytest.raises(Unprocessable):
         domain.check_target(domain.FOLLOW, "m1", "m1", True)

@@ -1,0 +1,99 @@
+"""What a home page reads, against the real database: the read models are built by feeds' own
+projection handlers, and a command listener sees every command the page sends."""
+import time
+import uuid
+
+import pytest
+from pymongo import MongoClient, monitoring
+
+from services.feeds import projections, timeline
+from services.feeds.projections import VIEWS, FeedSettings
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.projections import ReadModels
+
+from ...conftest import MONGO_URI
+
+pytestmark = pytest.mark.integration
+
+WATCHED_THREADS = 120
+
+
+class _Replies(monitoring.CommandListener):
+    """The documents each collection's finds returned, by collection."""
+
+    def __init__(self):
+        self.collections: dict[int, str] = {}
+        self.returned: dict[str, int] = {}
+
+    def started(self, event):
+        if event.command_name == "find":
+            self.collections[event.request_id] = event.command["find"]
+
+    def succeeded(self, event):
+        collection = self.collections.pop(event.request_id, None)
+        if collection is not None:
+            batch = event.reply.get("cursor", {}).get("firstBatch", [])
+            self.returned[collection] = self.returned.get(collection, 0) + len(batch)
+
+    def failed(self, event):
+        self.collections.pop(event.request_id, None)
+
+
+def _apply(rm: ReadModels, event_type: str, payload: dict) -> None:
+    event = Envelope.new(NewEvent(event_type, payload), stream_id=uuid.uuid4().hex,
+                         stream_version=1, context=CommandContext())
+    VIEWS.handlers_for(event_type)(rm, event)
+
+
+def _published(rm: ReadModels, author: str, post_id: str) -> None:
+    _apply(rm, "posts.post_published", {
+        "post_id": post_id, "author_id": author, "kind": "question", "category": "cards",
+        "tags": ["travel"], "title": f"Title of {post_id}", "body": "A body", "revision": 1,
+        "redacted": False, "official": False})
+
+
+@pytest.fixture
+def reads(db_prefix):
+    replies = _Replies()
+    client = MongoClient(MONGO_URI, event_listeners=[replies])
+    rm = ReadModels(client[f"{db_prefix}_feeds"])
+    VIEWS.ensure_indexes(rm)
+    projections.configure({})
+    yield rm, replies
+    client.close()
+
+
+def test_a_home_page_does_not_read_the_threads_a_member_watches(reads):
+    """Every thread a member writes in is watched: the page reads what the member follows and,
+    for the replies it shows, whether their threads are watched — never the whole list."""
+    rm, replies = reads
+    reader, author, helper = (f"u-{uuid.uuid4().hex[:8]}" for _ in range(3))
+    _apply(rm, "feeds.member_followed", {"member_id": reader, "user_id": author,
+                                         "reason": "member"})
+    threads = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(WATCHED_THREADS)]
+    for post_id in threads:
+        _published(rm, reader, post_id)
+        _apply(rm, "feeds.post_watched", {"member_id": reader, "post_id": post_id,
+                                          "reason": "authored"})
+    posts = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(3)]
+    for post_id in posts:
+        _published(rm, author, post_id)
+    reply_id = f"r-{uuid.uuid4().hex[:10]}"
+    _apply(rm, "posts.reply_published", {
+        "post_id": threads[0], "reply_id": reply_id, "post_author_id": reader,
+        "post_kind": "question", "author_id": helper, "kind": "answer", "body": "An answer",
+        "revision": 1, "redacted": False, "official": False})
+
+    replies.returned.clear()
+    page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(), int(time.time() * 1e6))
+
+    assert [item["id"] for item in page["items"]] == [reply_id, *reversed(posts)]
+    assert page["items"][0]["reasons"] == [f"watching:{threads[0]}"]
+    assert page["items"][1]["reasons"] == [f"following:{author}"]
+    # the follow, and the one thread a reply on the page belongs to
+    assert replies.returned.get("subs", 0) == 2, replies.returned
+
+    _apply(rm, "feeds.post_unwatched", {"member_id": reader, "post_id": threads[0],
+                                        "reason": "member"})
+    page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(), int(time.time() * 1e6))
+    assert [item["id"] for item in page["items"]] == list(reversed(posts))
