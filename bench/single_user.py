@@ -3,6 +3,7 @@
 
     python -m bench single_user                  200 rounds, 100 posts seeded first
     python -m bench single_user --rounds 50 --posts 40
+    python -m bench single_user --own-posts 1000  the member wrote 1,000 posts before
 
 Starts the whole platform as `bench load` does (`agora migrate`, every process, own vhost and
 databases, a local SMTP sink), members each following the next 5, seeds `--posts` posts
@@ -27,7 +28,7 @@ import shutil
 import time
 
 from .gateway import admin_with_categories, signed_in_members
-from .load import CATEGORIES, Load, _follow, whole_platform
+from .load import CATEGORIES, SEED_CONCURRENCY, Load, _follow, whole_platform
 from .openloop import percentile
 from .writepath import Meter
 
@@ -58,6 +59,21 @@ def rounds(load: Load, count: int, pause: float = 0.0, after_post: float = 0.0
             if response.status_code not in (200, 201):
                 raise RuntimeError(f"{kind}: {response.status_code} {response.text[:300]}")
     return latencies
+
+
+def own_posts(load: Load, count: int) -> None:
+    """`count` posts by the measured member (a member with a history: every thread they
+    write is watched, so what grows with it shows in their own requests)."""
+    member = load.members[0]
+
+    def create(_: int) -> None:
+        response = load.send("post", member)
+        if response.status_code != 201:
+            raise RuntimeError(f"seeding: {response.status_code} {response.text[:300]}")
+
+    pool = eventlet.GreenPool(SEED_CONCURRENCY)
+    for _ in pool.imap(create, range(count)):
+        pass
 
 
 def report(latencies: dict[str, list[float]]) -> None:
@@ -95,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=200, help="rounds of the four kinds")
     parser.add_argument("--posts", type=int, default=100, help="posts seeded first")
+    parser.add_argument("--own-posts", type=int, default=0,
+                        help="posts seeded first by the measured member itself (its history)")
     parser.add_argument("--members", type=int, default=20)
     parser.add_argument("--pause", type=float, default=0.25,
                         help="seconds between two requests (default 0.25): the time a member "
@@ -127,11 +145,13 @@ def main(argv: list[str] | None = None) -> None:
         load = Load(platform, signed_in_members(platform.gateway, args.members, "Single"))
         _follow(load)
         load.grow(args.posts)
+        own_posts(load, args.own_posts)
         load.settle()
         rounds(load, 10)  # warm-up: connections, lazy imports, caches
         for n in range(args.repeat):
             print(f"== single_user: one member, sequential, {args.rounds} rounds of "
-                  f"{', '.join(KINDS)} ({load.created:,} posts; run {n + 1}/{args.repeat})",
+                  f"{', '.join(KINDS)} ({load.created:,} posts, {args.own_posts:,} of them "
+                  f"seeded by the member; run {n + 1}/{args.repeat})",
                   flush=True)
             report(rounds(load, args.rounds, args.pause, args.after_post))
             load.settle()
