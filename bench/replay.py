@@ -153,6 +153,12 @@ def _print(title: str, figures: dict[str, tuple[float, float, dict]]) -> None:
     written = parts["documents_written"] / max(parts["written_seconds"], 1e-9)
     print(f"  in memory: log read and applied at {applied:,.0f} events/s, then "
           f"{parts['documents_written']:,} documents inserted at {written:,.0f} documents/s")
+    # the replay's own CPU: what it would take on a core of its own (the rest of each part's
+    # time waited for the database, or for a core on a loaded machine)
+    print(f"  in memory, this process's CPU: {parts['applied_cpu_seconds']:.2f}s to read and "
+          f"apply ({parts['events'] / max(parts['applied_cpu_seconds'], 1e-9):,.0f} events/s), "
+          f"{parts['written_cpu_seconds']:.2f}s to send the inserts; load average "
+          f"{os.getloadavg()[0]:.1f}")
 
 
 def _models(db, projection: Projection) -> dict:

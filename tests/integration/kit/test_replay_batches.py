@@ -103,6 +103,29 @@ def test_collections_that_leave_memory_during_the_rebuild_end_the_same(store, ca
     assert "balances__replay goes to the database (more than 400 bytes" in released
 
 
+HELD = Projection("held_balances", service="ledger", collections=["doubling"])
+
+
+@HELD.on("ledger.deposited")
+def _doubled_through_one_object(rm, event):
+    """Keeps the collection object across the write that moves it to the database."""
+    doubling = rm["doubling"]
+    doubling.update_one({"_id": event.stream_id}, {"$setOnInsert": {"factor": 1}}, upsert=True)
+    doubling.update_one({"_id": event.stream_id}, {"$mul": {"factor": 2}})
+    doubling.update_one({"_id": event.stream_id}, {"$inc": {"after": 1}})
+
+
+def test_a_collection_object_kept_by_a_handler_follows_its_collection_to_the_database(store):
+    for n in range(3):
+        for cents in (1, 10):
+            deposit(store, f"held-{n}", cents)
+    replay(store, HELD, out=io.StringIO(), quiesce_seconds=0, batch_size=0)
+    expected = sorted(store.db["doubling"].find(), key=lambda d: d["_id"])
+    assert expected[0] == {"_id": "held-0", "factor": 4, "after": 2}
+    replay(store, HELD, out=io.StringIO(), quiesce_seconds=0)
+    assert sorted(store.db["doubling"].find(), key=lambda d: d["_id"]) == expected
+
+
 class _BrokenLog(EventStore):
     """A log whose reading fails after its first commits (a commit that does not decode)."""
 
