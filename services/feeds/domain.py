@@ -204,30 +204,14 @@ def chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
         yield values[start:start + size]
 
 
-_BOUND = "_bound"
-_AFTER_EVERY_ID = "\U0010ffff"
-
-
-def not_newer_than(ts: int, items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """`items` (newest first, none newer than `ts`, a lazy generator that reads when first
-    asked), asked only once a merge (`merge_newest`) gets down to `ts`: a bound placed before
-    every item at `ts` comes first, so a merge whose other streams fill the page above `ts`
-    never reads them at all."""
-    yield {_BOUND: True, "_id": _AFTER_EVERY_ID, "ts": ts}
-    yield from items
-
-
 def order_key(item: dict[str, Any]) -> tuple[int, str]:
     return int(item["ts"]), str(item["_id"])
 
 
 def merge_newest(streams: Iterable[Iterable[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-    """Merge streams each sorted newest first into one, without repeating an item id (bounds
-    that `not_newer_than` streams put first are left out)."""
+    """Merge streams each sorted newest first into one, without repeating an item id."""
     seen: set[str] = set()
     for item in heapq.merge(*streams, key=order_key, reverse=True):
-        if item.get(_BOUND):
-            continue
         if item["_id"] not in seen:
             seen.add(item["_id"])
             yield item

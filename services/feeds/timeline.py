@@ -13,7 +13,11 @@ it matches the member's *current* subscriptions and is visible (`domain.home_vis
 
 The floor is the newer of "`window_days` ago" and where the window was last trimmed to
 `home_cap` entries (trimmed when the member opens the first page), so the window is bounded in
-time and size while older pages still come, from the source.
+time and size while older pages still come, from the source. The trim leaves a marker entry at
+the floor (`floor_marker`): a first page meets it in order among the entries and needs no read
+of the floor; streams 1 and 3 are one chain, and the source is read only when a page gets
+below the floor (a full window: never). A first page the window holds is four reads: what the
+member follows, their mutes, the window, its items (authors' summaries: projections.py).
 """
 from __future__ import annotations
 
@@ -112,14 +116,14 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
     if key is None and _TRIMMED.get((rm.db.name, member)) is None:
         trim(rm, member, config.home_cap)
         _TRIMMED.put((rm.db.name, member), True)
-    floor = max(int(now_micros - config.window_days * 86_400 * 1_000_000),
-                int((rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0)))
+    oldest = int(now_micros - config.window_days * 86_400 * 1_000_000)
+    # a first page meets the floor's marker in the window itself, in order; a later page
+    # starts below it, so it reads the floor
+    floor = None if key is None else max(oldest, int(
+        (rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0)))
     batch = limit * 2 + 10
-    streams = [_window(rm, member, key, floor, batch, watches),
-               _items(rm, pulled, key, None, batch, watches),
-               # read only when the page reaches below the floor (a full window: never); from
-               # the members, tags and categories followed (watched threads come by push)
-               domain.not_newer_than(floor, _items(rm, follows, key, floor, batch, watches))]
+    streams = [_window(rm, member, key, oldest, floor, batch, follows, watches),
+               _items(rm, pulled, key, None, batch, watches)]
     chosen: list[tuple[dict[str, Any], list[str]]] = []
     for item in domain.merge_newest(streams):
         why = domain.home_visible(item, member, subscriptions, muted)
@@ -159,13 +163,34 @@ class _Watches:
 
 
 def trim(rm: ReadModels, member: str, cap: int) -> int:
-    """Keep the newest `cap` entries of a member's window; returns how many were dropped."""
+    """Keep the newest `cap` entries of a member's window; returns how many were dropped.
+
+    The floor is written twice: in `home_floors` (what a page with a cursor reads) and as the
+    window's own marker entry (`floor_marker`), which a first page meets in order with the
+    entries — so it needs no read of its own. A floor written before the marker existed is
+    copied into it here (a process trims each member on their first page)."""
     beyond = next(iter(rm["home_entries"].find({"m": member}, {"ts": 1}).sort(SORT)
                        .skip(cap).limit(1)), None)
+    marker = floor_marker(member)
     if beyond is None:
+        floor = int((rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0))
+        if floor:
+            rm["home_entries"].update_one(
+                {"_id": marker}, {"$max": {"ts": floor}, "$set": {"m": member}}, upsert=True)
+        return 0
+    if beyond["_id"] == marker:  # the marker is where the window was last cut: nothing beyond
         return 0
     rm["home_floors"].update_one({"_id": member}, {"$max": {"ts": beyond["ts"]}}, upsert=True)
-    return rm["home_entries"].delete_many({"m": member, "ts": {"$lte": beyond["ts"]}}).deleted_count
+    rm["home_entries"].update_one(
+        {"_id": marker}, {"$max": {"ts": beyond["ts"]}, "$set": {"m": member}}, upsert=True)
+    return rm["home_entries"].delete_many(
+        {"m": member, "ts": {"$lte": beyond["ts"]}, "_id": {"$ne": marker}}).deleted_count
+
+
+def floor_marker(member: str) -> str:
+    """The id of the entry that marks a member's floor in their window: after every
+    `<member>:<item>` id, so at the floor's own time it comes before the entries it cuts off."""
+    return f"{member};floor"
 
 
 def _key(cursor: str | None) -> tuple[int, str] | None:
@@ -182,22 +207,34 @@ def _before(key: tuple[int, str] | None, id_prefix: str = "") -> list[dict[str, 
     return [{"$or": [{"ts": {"$lt": ts}}, {"ts": ts, "_id": {"$lt": id_prefix + item_id}}]}]
 
 
-def _window(rm: ReadModels, member: str, key, floor: int, batch: int, watches: _Watches
-            ) -> Iterator[dict[str, Any]]:
-    """Pushed entries newer than the floor, joined with their items, newest first."""
+def _window(rm: ReadModels, member: str, key, oldest: int, floor: int | None, batch: int,
+            follows: frozenset[str], watches: _Watches) -> Iterator[dict[str, Any]]:
+    """Pushed entries newer than the floor, joined with their items, newest first; then,
+    below the floor, the items of the sources followed (read only when a page gets there).
+
+    `floor` None: not known yet (a first page): the window is read from `oldest` on, and the
+    floor's marker, if the window was ever cut, comes in order among the entries."""
     while True:
-        conditions = [{"m": member, "ts": {"$gt": floor}}, *_before(key, f"{member}:")]
+        conditions = [{"m": member, "ts": {"$gt": oldest if floor is None else floor}},
+                      *_before(key, f"{member}:")]
         entries = list(rm["home_entries"].find({"$and": conditions}, {"item": 1, "ts": 1})
                        .sort(SORT).limit(batch))
+        marker = next((n for n, entry in enumerate(entries) if "item" not in entry), None)
+        below = entries[:marker] if marker is not None else entries
         found = {doc["_id"]: doc for doc in rm["items"].find(
-            {"_id": {"$in": [entry["item"] for entry in entries]}})}
+            {"_id": {"$in": [entry["item"] for entry in below]}})} if below else {}
         watches.of(found.values())
-        for entry in entries:
+        for entry in below:
             if entry["item"] in found:
                 yield found[entry["item"]]
+        if marker is not None:
+            floor = max(oldest, int(entries[marker]["ts"]))
+            break
         if len(entries) < batch:
-            return
+            break
         key = (entries[-1]["ts"], entries[-1]["item"])
+    floor = oldest if floor is None else floor
+    yield from _items(rm, follows, key, floor, batch, watches)
 
 
 def _items(rm: ReadModels, sources: Iterable[str], key, at_most: int | None, batch: int,

@@ -148,22 +148,6 @@ def test_merging_newest_first_without_repeats():
     assert merged == ["d", "c", "b", "a"]
 
 
-def test_a_stream_below_a_bound_is_read_only_when_the_merge_gets_down_to_it():
-    reads = []
-
-    def below():  # what the home feed reads from `items` under the window's floor
-        reads.append("read")
-        yield from [{"_id": "z", "ts": 20}, {"_id": "b", "ts": 10}]
-
-    window = [{"_id": "d", "ts": 40}, {"_id": "c", "ts": 30}]
-    merged = domain.merge_newest([window, [{"_id": "y", "ts": 20}],
-                                  domain.not_newer_than(20, below())])
-    assert [next(merged)["_id"] for _ in range(2)] == ["d", "c"]
-    assert reads == []  # a page filled above the bound never reads below it
-    assert [item["_id"] for item in merged] == ["z", "y", "b"]  # same order, no bound shown
-    assert reads == ["read"]
-
-
 def test_excerpt_is_plain_and_short():
     assert domain.excerpt("**Bold** move,\n\n see [the app](https://x.example)") == \
         "Bold move, see the app"

@@ -190,8 +190,21 @@ def test_the_window_is_capped_and_older_items_come_from_the_source(rpc, feeds_db
         if not cursor:
             break
     assert seen == list(reversed(posts))
-    assert feeds_db.home_entries.count_documents({"m": reader["id"]}) == CAP
-    assert feeds_db.home_floors.find_one({"_id": reader["id"]})
+    entries = {"m": reader["id"], "item": {"$exists": True}}
+    assert feeds_db.home_entries.count_documents(entries) == CAP
+    floor = feeds_db.home_floors.find_one({"_id": reader["id"]})["ts"]
+    # the window's own marker of the floor: what a first page meets in order, without a read
+    assert feeds_db.home_entries.find_one({"_id": f"{reader['id']};floor"})["ts"] == floor
+    # the same pages once more: the first one cut by the marker, the next ones by the floor
+    cursor, again = None, []
+    while True:
+        page = rpc.feeds.home(actor(reader), {"limit": 4, "cursor": cursor})
+        again += ids(page)
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert again == seen
+    assert ids(rpc.feeds.home(actor(reader), {"limit": 20})) == seen  # through the marker
 
 
 def test_replay_rebuilds_the_same_feeds(rpc, stack, mongo_client):

@@ -97,3 +97,71 @@ def test_a_home_page_does_not_read_the_threads_a_member_watches(reads):
                                         "reason": "member"})
     page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(), int(time.time() * 1e6))
     assert [item["id"] for item in page["items"]] == list(reversed(posts))
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    def started(self, event):
+        self.sent.append((event.command_name, event.command.get(event.command_name)))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def _now() -> int:
+    return int(time.time() * 1_000_000)
+
+
+def test_a_first_page_held_by_the_window_is_four_reads_whatever_the_history(db_prefix):
+    """What the member follows, what they muted, the window, its items: the floor comes with
+    the window (its marker), the authors from the process's memory."""
+    commands = _Commands()
+    client = MongoClient(MONGO_URI, event_listeners=[commands])
+    try:
+        rm = ReadModels(client[f"{db_prefix}_feeds"])
+        VIEWS.ensure_indexes(rm)
+        projections.configure({})
+        reader, author = (f"u-{uuid.uuid4().hex[:8]}" for _ in range(2))
+        _apply(rm, "feeds.member_followed", {"member_id": reader, "user_id": author,
+                                             "reason": "member"})
+        posts = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(12)]
+        for post_id in posts:
+            _published(rm, author, post_id)
+        settings = FeedSettings(home_cap=8)
+        first = timeline.home(rm, reader, {"limit": 5}, settings, _now())  # trims, once
+        assert [item["id"] for item in first["items"]] == posts[::-1][:5]
+
+        commands.sent.clear()
+        again = timeline.home(rm, reader, {"limit": 5}, settings, _now())
+        assert again == first
+        assert sorted(commands.sent) == [("find", "home_entries"), ("find", "items"),
+                                         ("find", "mutes"), ("find", "subs")], commands.sent
+        # the whole feed through the marker: the window's 8, then the rest from the source
+        whole = timeline.home(rm, reader, {"limit": 20}, settings, _now())
+        assert [item["id"] for item in whole["items"]] == posts[::-1]
+    finally:
+        client.close()
+
+
+def test_a_floor_cut_before_the_marker_existed_is_honoured(reads):
+    """A window trimmed by an older version has its floor in `home_floors` only: the first
+    page of a process copies it into the marker, so no item between it and the time window
+    goes missing."""
+    rm, _ = reads
+    reader, author = (f"u-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    _apply(rm, "feeds.member_followed", {"member_id": reader, "user_id": author,
+                                         "reason": "member"})
+    posts = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(6)]
+    for post_id in posts:
+        _published(rm, author, post_id)
+    cut = rm["items"].find_one({"_id": posts[2]})["ts"]  # what the older trim left: 3 newest
+    rm["home_floors"].insert_one({"_id": reader, "ts": cut})
+    rm["home_entries"].delete_many({"m": reader, "ts": {"$lte": cut}})
+
+    page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(home_cap=3), _now())
+    assert [item["id"] for item in page["items"]] == posts[::-1]
