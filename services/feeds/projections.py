@@ -10,7 +10,8 @@ events it received (all rebuildable by `agora replay feeds`).
   watched thread, followed tag or category); ``mutes``: ``<member>|<post>``.
 - ``sources``: subscriber count per source, and ``pull: true`` once it was merged on read.
 - ``home_entries``: fan-out on write — ``<member>:<item>`` per pushed item (insert-only, batched,
-  idempotent by id); ``home_floors``: where a member's window was trimmed (older: from source).
+  idempotent by id), and ``<member>;floor`` (no item) marking where the window was trimmed;
+  ``home_floors``: the same floor, for pages read with a cursor (older: from source).
 - ``members``: registered members (following an unknown id is a 404).
 
 Settings (`FEEDS` in config.yaml): `pull_threshold`, `home_cap`, `window_days`, `fanout_batch`,
