@@ -182,13 +182,7 @@ def test_the_window_is_capped_and_older_items_come_from_the_source(rpc, feeds_db
     follow(rpc, reader, author)
     posts = [published(rpc, post(rpc, author, title=f"Post number {n}")) for n in range(CAP + 3)]
     wait_for(lambda: feeds_db.home_entries.count_documents({"m": reader["id"]}) == CAP + 3)
-    seen, cursor = [], None
-    while True:
-        page = rpc.feeds.home(actor(reader), {"limit": 4, "cursor": cursor})
-        seen += ids(page)
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
+    seen = every_page(rpc, reader, 4)
     assert seen == list(reversed(posts))
     entries = {"m": reader["id"], "item": {"$exists": True}}
     assert feeds_db.home_entries.count_documents(entries) == CAP
@@ -196,15 +190,19 @@ def test_the_window_is_capped_and_older_items_come_from_the_source(rpc, feeds_db
     # the window's own marker of the floor: what a first page meets in order, without a read
     assert feeds_db.home_entries.find_one({"_id": f"{reader['id']};floor"})["ts"] == floor
     # the same pages once more: the first one cut by the marker, the next ones by the floor
-    cursor, again = None, []
+    assert every_page(rpc, reader, 4) == seen
+    assert ids(rpc.feeds.home(actor(reader), {"limit": 20})) == seen  # through the marker
+
+
+def every_page(rpc, member, limit: int) -> list[str]:
+    """The ids of a member's whole home feed, page after page."""
+    seen, cursor = [], None
     while True:
-        page = rpc.feeds.home(actor(reader), {"limit": 4, "cursor": cursor})
-        again += ids(page)
+        page = rpc.feeds.home(actor(member), {"limit": limit, "cursor": cursor})
+        seen += ids(page)
         cursor = page["next_cursor"]
         if not cursor:
-            break
-    assert again == seen
-    assert ids(rpc.feeds.home(actor(reader), {"limit": 20})) == seen  # through the marker
+            return seen
 
 
 def test_replay_rebuilds_the_same_feeds(rpc, stack, mongo_client):

@@ -18,25 +18,31 @@ pytestmark = pytest.mark.integration
 WATCHED_THREADS = 120
 
 
-class _Replies(monitoring.CommandListener):
-    """The documents each collection's finds returned, by collection."""
+class _Reads(monitoring.CommandListener):
+    """Every command sent, and how many documents each collection's finds returned."""
 
     def __init__(self):
-        self.collections: dict[int, str] = {}
+        self.sent: list[tuple[str, str]] = []
         self.returned: dict[str, int] = {}
+        self._finds: dict[int, str] = {}
+
+    def clear(self):
+        self.sent.clear()
+        self.returned.clear()
 
     def started(self, event):
+        self.sent.append((event.command_name, event.command.get(event.command_name)))
         if event.command_name == "find":
-            self.collections[event.request_id] = event.command["find"]
+            self._finds[event.request_id] = event.command["find"]
 
     def succeeded(self, event):
-        collection = self.collections.pop(event.request_id, None)
+        collection = self._finds.pop(event.request_id, None)
         if collection is not None:
             batch = event.reply.get("cursor", {}).get("firstBatch", [])
             self.returned[collection] = self.returned.get(collection, 0) + len(batch)
 
     def failed(self, event):
-        self.collections.pop(event.request_id, None)
+        self._finds.pop(event.request_id, None)
 
 
 def _apply(rm: ReadModels, event_type: str, payload: dict) -> None:
@@ -52,100 +58,83 @@ def _published(rm: ReadModels, author: str, post_id: str) -> None:
         "redacted": False, "official": False})
 
 
-@pytest.fixture
-def reads(db_prefix):
-    replies = _Replies()
-    client = MongoClient(MONGO_URI, event_listeners=[replies])
-    rm = ReadModels(client[f"{db_prefix}_feeds"])
-    VIEWS.ensure_indexes(rm)
-    projections.configure({})
-    yield rm, replies
-    client.close()
-
-
-def test_a_home_page_does_not_read_the_threads_a_member_watches(reads):
-    """Every thread a member writes in is watched: the page reads what the member follows and,
-    for the replies it shows, whether their threads are watched — never the whole list."""
-    rm, replies = reads
-    reader, author, helper = (f"u-{uuid.uuid4().hex[:8]}" for _ in range(3))
+def _a_follower_of(rm: ReadModels, posts: int) -> tuple[str, str, list[str]]:
+    """A reader following an author who published `posts` posts: (reader, author, posts)."""
+    reader, author = (f"u-{uuid.uuid4().hex[:8]}" for _ in range(2))
     _apply(rm, "feeds.member_followed", {"member_id": reader, "user_id": author,
                                          "reason": "member"})
-    threads = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(WATCHED_THREADS)]
-    for post_id in threads:
-        _published(rm, reader, post_id)
-        _apply(rm, "feeds.post_watched", {"member_id": reader, "post_id": post_id,
-                                          "reason": "authored"})
-    posts = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(3)]
-    for post_id in posts:
+    published = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(posts)]
+    for post_id in published:
         _published(rm, author, post_id)
-    reply_id = f"r-{uuid.uuid4().hex[:10]}"
-    _apply(rm, "posts.reply_published", {
-        "post_id": threads[0], "reply_id": reply_id, "post_author_id": reader,
-        "post_kind": "question", "author_id": helper, "kind": "answer", "body": "An answer",
-        "revision": 1, "redacted": False, "official": False})
-
-    replies.returned.clear()
-    page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(), int(time.time() * 1e6))
-
-    assert [item["id"] for item in page["items"]] == [reply_id, *reversed(posts)]
-    assert page["items"][0]["reasons"] == [f"watching:{threads[0]}"]
-    assert page["items"][1]["reasons"] == [f"following:{author}"]
-    # the follow, and the one thread a reply on the page belongs to
-    assert replies.returned.get("subs", 0) == 2, replies.returned
-
-    _apply(rm, "feeds.post_unwatched", {"member_id": reader, "post_id": threads[0],
-                                        "reason": "member"})
-    page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(), int(time.time() * 1e6))
-    assert [item["id"] for item in page["items"]] == list(reversed(posts))
-
-
-class _Commands(monitoring.CommandListener):
-    def __init__(self):
-        self.sent: list[tuple[str, str]] = []
-
-    def started(self, event):
-        self.sent.append((event.command_name, event.command.get(event.command_name)))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
+    return reader, author, published
 
 
 def _now() -> int:
     return int(time.time() * 1_000_000)
 
 
-def test_a_first_page_held_by_the_window_is_four_reads_whatever_the_history(db_prefix):
+def _ids(page) -> list[str]:
+    return [item["id"] for item in page["items"]]
+
+
+@pytest.fixture
+def reads(db_prefix):
+    listener = _Reads()
+    client = MongoClient(MONGO_URI, event_listeners=[listener])
+    rm = ReadModels(client[f"{db_prefix}_feeds"])
+    VIEWS.ensure_indexes(rm)
+    projections.configure({})
+    yield rm, listener
+    client.close()
+
+
+def test_a_home_page_does_not_read_the_threads_a_member_watches(reads):
+    """Every thread a member writes in is watched: the page reads what the member follows and,
+    for the replies it shows, whether their threads are watched — never the whole list."""
+    rm, listener = reads
+    reader, author, posts = _a_follower_of(rm, 3)
+    helper = f"u-{uuid.uuid4().hex[:8]}"
+    threads = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(WATCHED_THREADS)]
+    for post_id in threads:
+        _published(rm, reader, post_id)
+        _apply(rm, "feeds.post_watched", {"member_id": reader, "post_id": post_id,
+                                          "reason": "authored"})
+    reply_id = f"r-{uuid.uuid4().hex[:10]}"
+    _apply(rm, "posts.reply_published", {
+        "post_id": threads[0], "reply_id": reply_id, "post_author_id": reader,
+        "post_kind": "question", "author_id": helper, "kind": "answer", "body": "An answer",
+        "revision": 1, "redacted": False, "official": False})
+
+    listener.clear()
+    page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(), _now())
+
+    assert _ids(page) == [reply_id, *reversed(posts)]
+    assert page["items"][0]["reasons"] == [f"watching:{threads[0]}"]
+    assert page["items"][1]["reasons"] == [f"following:{author}"]
+    # the follow, and the one thread a reply on the page belongs to
+    assert listener.returned.get("subs", 0) == 2, listener.returned
+
+    _apply(rm, "feeds.post_unwatched", {"member_id": reader, "post_id": threads[0],
+                                        "reason": "member"})
+    page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(), _now())
+    assert _ids(page) == list(reversed(posts))
+
+
+def test_a_first_page_held_by_the_window_is_four_reads_whatever_the_history(reads):
     """What the member follows, what they muted, the window, its items: the floor comes with
     the window (its marker), the authors from the process's memory."""
-    commands = _Commands()
-    client = MongoClient(MONGO_URI, event_listeners=[commands])
-    try:
-        rm = ReadModels(client[f"{db_prefix}_feeds"])
-        VIEWS.ensure_indexes(rm)
-        projections.configure({})
-        reader, author = (f"u-{uuid.uuid4().hex[:8]}" for _ in range(2))
-        _apply(rm, "feeds.member_followed", {"member_id": reader, "user_id": author,
-                                             "reason": "member"})
-        posts = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(12)]
-        for post_id in posts:
-            _published(rm, author, post_id)
-        settings = FeedSettings(home_cap=8)
-        first = timeline.home(rm, reader, {"limit": 5}, settings, _now())  # trims, once
-        assert [item["id"] for item in first["items"]] == posts[::-1][:5]
+    rm, listener = reads
+    reader, _, posts = _a_follower_of(rm, 12)
+    settings = FeedSettings(home_cap=8)
+    first = timeline.home(rm, reader, {"limit": 5}, settings, _now())  # trims, once
+    assert _ids(first) == posts[::-1][:5]
 
-        commands.sent.clear()
-        again = timeline.home(rm, reader, {"limit": 5}, settings, _now())
-        assert again == first
-        assert sorted(commands.sent) == [("find", "home_entries"), ("find", "items"),
-                                         ("find", "mutes"), ("find", "subs")], commands.sent
-        # the whole feed through the marker: the window's 8, then the rest from the source
-        whole = timeline.home(rm, reader, {"limit": 20}, settings, _now())
-        assert [item["id"] for item in whole["items"]] == posts[::-1]
-    finally:
-        client.close()
+    listener.clear()
+    assert timeline.home(rm, reader, {"limit": 5}, settings, _now()) == first
+    assert sorted(listener.sent) == [("find", "home_entries"), ("find", "items"),
+                                     ("find", "mutes"), ("find", "subs")], listener.sent
+    # the whole feed through the marker: the window's 8, then the rest from the source
+    assert _ids(timeline.home(rm, reader, {"limit": 20}, settings, _now())) == posts[::-1]
 
 
 def test_a_floor_cut_before_the_marker_existed_is_honoured(reads):
@@ -153,15 +142,10 @@ def test_a_floor_cut_before_the_marker_existed_is_honoured(reads):
     page of a process copies it into the marker, so no item between it and the time window
     goes missing."""
     rm, _ = reads
-    reader, author = (f"u-{uuid.uuid4().hex[:8]}" for _ in range(2))
-    _apply(rm, "feeds.member_followed", {"member_id": reader, "user_id": author,
-                                         "reason": "member"})
-    posts = [f"p-{uuid.uuid4().hex[:10]}" for _ in range(6)]
-    for post_id in posts:
-        _published(rm, author, post_id)
+    reader, _, posts = _a_follower_of(rm, 6)
     cut = rm["items"].find_one({"_id": posts[2]})["ts"]  # what the older trim left: 3 newest
     rm["home_floors"].insert_one({"_id": reader, "ts": cut})
     rm["home_entries"].delete_many({"m": reader, "ts": {"$lte": cut}})
 
     page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(home_cap=3), _now())
-    assert [item["id"] for item in page["items"]] == posts[::-1]
+    assert _ids(page) == posts[::-1]
