@@ -39,6 +39,7 @@ import logging
 import re
 import smtplib
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -47,7 +48,7 @@ from typing import Any
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -66,6 +67,7 @@ OUTGOING_MAIL = "outgoing_mail"
 OUTGOING_PUSH = "outgoing_push"
 DIGEST_ITEMS = "digest_items"
 SCHEDULE = "delivery_schedule"
+DEAD_LETTERS_COUNTED_EVERY = 30.0  # seconds: the gauges' staleness (alerts wait minutes)
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
                    "conversation_id", "ts")
 
@@ -155,6 +157,7 @@ class Outbox:
         self.collection = db[name]
         self.settings = settings
         self.clock = clock
+        self.parked = 0  # dead letters made since the gauge was last counted
 
     def add(self, doc_id: str, fields: dict[str, Any]) -> UpdateOne:
         now = self.clock()
@@ -163,16 +166,27 @@ class Outbox:
             upsert=True)
 
     def claim(self, limit: int) -> list[dict[str, Any]]:
-        now, claimed = self.clock(), []
-        while len(claimed) < limit:
-            doc = self.collection.find_one_and_update(
-                {"$or": [{"state": "pending", "next_at": {"$lte": now}},
-                         {"state": "sending", "claimed_until": {"$lt": now}}]},
-                {"$set": {"state": "sending", "claimed_until": now + self.settings.claim_seconds},
-                 "$inc": {"claims": 1}},
-                sort=[("next_at", 1)], return_document=ReturnDocument.AFTER)
-            if doc is None:
-                break
+        """Take up to `limit` due documents, oldest first, for `claim_seconds`: three round
+        trips whatever the batch (the due ids, one claim of them all under a fresh token, the
+        documents that token won). Each document's claim is atomic on its own, so two
+        senders never hold the same document; one that lost some to another sender sends the
+        rest."""
+        now = self.clock()
+        due = {"$or": [{"state": "pending", "next_at": {"$lte": now}},
+                       {"state": "sending", "claimed_until": {"$lt": now}}]}
+        candidates = [doc["_id"] for doc in self.collection.find(due, {"_id": 1})
+                      .sort("next_at", 1).limit(limit)]
+        if not candidates:
+            return []
+        token = uuid.uuid4().hex
+        self.collection.update_many(
+            {"_id": {"$in": candidates}, **due},
+            {"$set": {"state": "sending", "claimed_until": now + self.settings.claim_seconds,
+                      "claim": token},
+             "$inc": {"claims": 1}})
+        claimed = []
+        for doc in self.collection.find({"_id": {"$in": candidates}, "claim": token}
+                                        ).sort("next_at", 1):
             if doc["claims"] > doc.get("attempts", 0) + self.settings.max_attempts:
                 # Claimed again and again without an outcome: the sender dies on this message.
                 self.dead(doc, "claimed without an outcome too often (the sender stops on it)")
@@ -204,6 +218,7 @@ class Outbox:
             "$set": {"state": "dead", "attempts": attempts, "dead_at": self.clock(),
                      "last_error": error[:300]},
             "$unset": {"claimed_until": ""}})
+        self.parked += 1
         log.warning("delivery dead-lettered after %d attempt(s): %s", attempts, error[:300],
                     extra={"outbox": self.collection.name, "delivery_id": doc["_id"],
                            "member_id": doc.get("member_id")})
@@ -259,6 +274,8 @@ class Deliveries:
         self.clock = clock
         self.mail = Outbox(db, OUTGOING_MAIL, settings, clock)
         self.push = Outbox(db, OUTGOING_PUSH, settings, clock)
+        self._digests_next_at = float("-inf")
+        self._dead_letters_counted_at = float("-inf")
 
     def ensure_indexes(self) -> None:
         ensure_indexes(self.db)
@@ -310,6 +327,8 @@ class Deliveries:
                               {"$set": {"queued": True}})
             queued += len(docs)
             self._announce(fresh)
+            if len(docs) < limit:  # that was the last page: no read to find nothing
+                return queued
 
     def _announce(self, fresh: dict[str, list[dict[str, Any]]]) -> None:
         """Tell the gateways' live channels which members have new notifications, with their
@@ -473,14 +492,23 @@ class Deliveries:
     # -- 3. digests ------------------------------------------------------------------------------
 
     def digests_due(self) -> bool:
-        """True once per check period (across replicas): the caller runs the digest check."""
+        """True once per check period (across replicas): the caller runs the digest check.
+        The schedule's next time is remembered, so the passes in between (one per batch of
+        notifications) ask the database nothing."""
         now, period = self.clock(), self.settings.digest_check_seconds
+        if now < self._digests_next_at:
+            return False
         schedule = self.db[SCHEDULE]
         if schedule.find_one_and_update({"_id": "digest", "next_at": {"$lte": now}},
                                         {"$set": {"next_at": now + period}}) is not None:
+            self._digests_next_at = now + period
             return True
-        with contextlib.suppress(DuplicateKeyError):
+        try:
             schedule.insert_one({"_id": "digest", "next_at": now + period})
+            self._digests_next_at = now + period
+        except DuplicateKeyError:  # another replica's turn: ask again when it falls due
+            current = schedule.find_one({"_id": "digest"}, {"next_at": 1})
+            self._digests_next_at = current["next_at"] if current else now
         return False
 
     def run_digests(self, force: bool = False) -> int:
@@ -533,9 +561,21 @@ class Deliveries:
             figures["digests"] = self.run_digests(force=digests)
         figures["mails"] = self.send_mail()
         figures["pushes"] = self.send_push()
-        for name, outbox in self.outboxes().items():
-            metrics.DELIVERY_DEAD_LETTERS.labels("notifications", name).set(outbox.count_dead())
+        self._count_dead_letters()
         return figures
+
+    def _count_dead_letters(self) -> None:
+        """The dead-letter gauges, counted at most every `DEAD_LETTERS_COUNTED_EVERY` seconds
+        (other replicas and a redrive change them too), and at once after this process parked
+        a message: not two counts on every pass."""
+        now = self.clock()
+        if now < self._dead_letters_counted_at + DEAD_LETTERS_COUNTED_EVERY and not any(
+                outbox.parked for outbox in self.outboxes().values()):
+            return
+        self._dead_letters_counted_at = now
+        for name, outbox in self.outboxes().items():
+            outbox.parked = 0
+            metrics.DELIVERY_DEAD_LETTERS.labels("notifications", name).set(outbox.count_dead())
 
     def outboxes(self) -> dict[str, Outbox]:
         """The outboxes by the name `agora dead-letters ... --outbox NAME` takes."""

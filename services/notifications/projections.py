@@ -26,6 +26,9 @@ from services.shared.projections import Projection, ReadModels, insert_new, upda
 
 from . import domain
 
+# The events whose handlers may add inbox documents: only they wake the delivery pass (the
+# others wait for its periodic run, and have nothing for it)
+MAY_NOTIFY = frozenset((*domain.NOTIFYING, "posts.post_redacted"))
 COLLECTIONS = ["members", "contacts", "follows", "watches", "mutes", "votes", "posts", "prefs",
                "inbox", "approvals"]
 BATCH = 1000

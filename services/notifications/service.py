@@ -25,7 +25,7 @@ from services.shared.validation import load_input
 
 from . import domain, unsubscribe
 from .delivery import DeliveryProvider
-from .projections import VIEWS
+from .projections import MAY_NOTIFY, VIEWS
 from .queries import NotificationsQueries
 from .schemas import (
     InboxQuerySchema,
@@ -122,7 +122,7 @@ class NotificationsService(Decisions, HealthEndpoints):
     # -- events --------------------------------------------------------------------------------
 
     def _received(self, event: Envelope) -> None:
-        if self.views.record_and_apply(event):
+        if self.views.record_and_apply(event) and event.type in MAY_NOTIFY:
             self.delivery.nudge()
 
     @reliable_handler("notifications", "notifications.*", private=True, idempotent=True)
