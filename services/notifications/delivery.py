@@ -35,6 +35,7 @@ crash between the SMTP answer and the "sent" mark is recognisable by the receivi
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 import smtplib
@@ -42,6 +43,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
@@ -125,6 +127,56 @@ class SmtpTransport:
         if s.smtp_username:
             smtp.login(s.smtp_username, s.smtp_password)
         return smtp
+
+
+class RenderedMails:
+    """The mails of one sending batch as bytes, each built from the part its recipients
+    share (From, Subject and the text: one notification in one language) and its own headers
+    (To, Date, Message-ID, the notification id, the unsubscribe link).
+
+    The shared part goes through `email` (header encoding, the text's transfer encoding) once
+    per content; a mail's own headers are plain ASCII lines, written as they are. A value that
+    is not (a non-ASCII address, a line break, a line too long for SMTP) makes the whole mail
+    go through `email` and `send_message`, as every mail used to.
+    """
+
+    def __init__(self):
+        self._shared: dict[tuple[str, str, str], bytes] = {}
+
+    def message(self, mail_from: str, content: domain.Message,
+                own: list[tuple[str, str]]) -> bytes | EmailMessage:
+        if not all(_plain_header(value) for _, value in own) or not mail_from.isascii():
+            return _message(mail_from, content, own)  # smtplib sends it (SMTPUTF8 if need be)
+        key = (mail_from, content.subject, content.text)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = _flattened(_message(mail_from, content, []))
+        return "".join(f"{name}: {value}\r\n" for name, value in own).encode("ascii") + shared
+
+
+def _plain_header(value: str) -> bool:
+    """Written as is, the value is a valid header line: printable ASCII (no line break), well
+    within SMTP's 998 characters a line."""
+    return value.isascii() and value.isprintable() and len(value) <= 900
+
+
+def _message(mail_from: str, content: domain.Message, headers: list[tuple[str, str]]
+             ) -> EmailMessage:
+    message = EmailMessage()
+    name, address = parseaddr(mail_from)
+    message["From"] = formataddr((name, address))
+    message["Subject"] = content.subject
+    for header, value in headers:
+        message[header] = value
+    message.set_content(content.text)
+    return message
+
+
+def _flattened(message: EmailMessage) -> bytes:
+    """The bytes `smtplib.SMTP.send_message` would send (CRLF line ends)."""
+    with io.BytesIO() as out:
+        BytesGenerator(out).flatten(message, linesep="\r\n")
+        return out.getvalue()
 
 
 class PermanentFailure(Exception):
@@ -373,12 +425,12 @@ class Deliveries:
             for mail in claimed:
                 self.mail.retry(mail, f"smtp unavailable: {type(error).__name__}")
             return 0
-        sent = 0
+        sent, rendered = 0, RenderedMails()
         try:
             for mail in claimed:
                 try:
                     sent += self._send_one(smtp, mail, addresses.get(mail["member_id"]),
-                                           languages.get(mail["member_id"]), names)
+                                           languages.get(mail["member_id"]), names, rendered)
                 except Exception as error:  # unforeseen: this mail only, and a bounded retry
                     log.exception("sending mail %s crashed", mail["_id"])
                     self.mail.retry(mail, f"{type(error).__name__}: {error}")
@@ -388,14 +440,12 @@ class Deliveries:
         return sent
 
     def _send_one(self, smtp: smtplib.SMTP, mail: dict[str, Any], address: str | None,
-                  language: str | None, names: dict[str, str]) -> int:
+                  language: str | None, names: dict[str, str], rendered: RenderedMails) -> int:
         if not address:
             self.mail.retry(mail, "no e-mail address known yet")
             return 0
         try:
-            message = self._compose(mail, language, names)
-            if message is not None:
-                message["To"] = address
+            message = self._compose(mail, language, names, address, rendered)
         except Exception as error:  # the same data builds the same broken message every time
             self.mail.dead(mail, f"cannot be built: {type(error).__name__}: {error}")
             return 0
@@ -403,7 +453,10 @@ class Deliveries:
             self.mail.done(mail, empty=True)
             return 0
         try:
-            smtp.send_message(message)
+            if isinstance(message, EmailMessage):
+                smtp.send_message(message)
+            else:
+                smtp.sendmail(parseaddr(self.settings.mail_from)[1], [address], message)
         except (OSError, smtplib.SMTPException) as error:
             reason = f"{type(error).__name__}: {error}"
             if permanent_smtp_failure(error):
@@ -414,14 +467,17 @@ class Deliveries:
             self.mail.retry(mail, reason)
             return 0
         self.mail.done(mail)
-        log.info("mail sent", extra={"mail_id": mail["_id"], "member_id": mail["member_id"],
-                                     "mail_kind": mail.get("kind")})
+        log.debug("mail sent", extra={"mail_id": mail["_id"], "member_id": mail["member_id"],
+                                      "mail_kind": mail.get("kind")})
         return 1
 
-    def _compose(self, mail: dict[str, Any], language: str | None, names: dict[str, str]
-                 ) -> EmailMessage | None:
-        """The message of one mail, in the recipient's `language` (theirs now); `names` are
-        the actors' names now, read for the batch (a digest's items are read here)."""
+    def _compose(self, mail: dict[str, Any], language: str | None, names: dict[str, str],
+                 address: str, rendered: RenderedMails) -> bytes | EmailMessage | None:
+        """The message of one mail to `address`, in the recipient's `language` (theirs now),
+        as bytes when `rendered` could share its text; `names` are the actors' names now,
+        read for the batch (a digest's items are read here). What the recipients of one
+        notification in one language share (From, Subject, the text) is built once per
+        batch (`rendered`)."""
         base = self.settings.web_base_url
         if mail.get("kind") == "digest":
             notices = [item["notice"] for item in self.db[DIGEST_ITEMS].find(
@@ -434,21 +490,16 @@ class Deliveries:
         notices = self._named(notices, names)
         content = domain.digest(notices, base, language) if mail.get("kind") == "digest" \
             else domain.email(notices[0], base, language)
-        message = EmailMessage()
-        name, address = parseaddr(self.settings.mail_from)
-        message["From"] = formataddr((name, address))
-        message["Subject"] = content.subject
-        message["Date"] = formatdate(self.clock(), usegmt=True)
+        sender = parseaddr(self.settings.mail_from)[1]
         # derived from the outbox id: a re-sent duplicate is recognisable
-        message["Message-ID"] = f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail['_id'])}@" \
-                                f"{address.rpartition('@')[2] or 'agora.local'}>"
-        message["X-Agora-Notification"] = mail["_id"]
+        own = [("To", address), ("Date", formatdate(self.clock(), usegmt=True)),
+               ("Message-ID", f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail['_id'])}@"
+                              f"{sender.rpartition('@')[2] or 'agora.local'}>"),
+               ("X-Agora-Notification", mail["_id"])]
         if self.settings.unsubscribe_secret:  # else warned at start-up (never a dead letter)
-            message["List-Unsubscribe"] = \
-                f"<{self.unsubscribe_url(mail['member_id'], notices)}>"
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(content.text)
-        return message
+            own += [("List-Unsubscribe", f"<{self.unsubscribe_url(mail['member_id'], notices)}>"),
+                    ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+        return rendered.message(self.settings.mail_from, content, own)
 
     @staticmethod
     def _named(notices: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:

@@ -1,0 +1,78 @@
+"""A sender claims a batch of due mails in three round trips, never one that another sender
+holds: concurrent senders (replicas) share the due documents without a document sent twice, a
+lease that ran out makes its documents claimable again, and a document claimed too often
+without an outcome becomes a dead letter."""
+import eventlet
+import pytest
+
+from services.notifications.delivery import OUTGOING_MAIL, DeliverySettings, Outbox
+
+pytestmark = pytest.mark.integration
+
+
+class Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def db(mongo_client, notifications_config):
+    return mongo_client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"]
+
+
+def due(outbox: Outbox, count: int, prefix: str) -> list[str]:
+    ids = [f"{prefix}-{n:03d}" for n in range(count)]
+    outbox.collection.bulk_write([outbox.add(doc_id, {"member_id": f"m-{doc_id}", "kind": "notice",
+                                                      "notice": {}}) for doc_id in ids])
+    return ids
+
+
+def test_concurrent_senders_share_the_due_mails_and_none_is_claimed_twice(db):
+    clock = Clock(1_000.0)
+    settings = DeliverySettings(claim_seconds=60)
+    senders = [Outbox(db, OUTGOING_MAIL, settings, clock) for _ in range(4)]
+    ids = due(senders[0], 60, "share")
+    taken: list[list[str]] = [[] for _ in senders]
+
+    def drain(index: int) -> None:
+        while batch := senders[index].claim(7):
+            taken[index] += [doc["_id"] for doc in batch]
+            eventlet.sleep(0)  # let the other senders interleave their round trips
+
+    pool = eventlet.GreenPool()
+    for index in range(len(senders)):
+        pool.spawn(drain, index)
+    pool.waitall()
+    everything = [doc_id for mine in taken for doc_id in mine]
+    assert sorted(everything) == ids  # each due mail claimed exactly once
+    assert sum(1 for mine in taken if mine) > 1  # and the senders did share them
+    assert senders[0].claim(50) == []  # held by their leases
+    held = list(db[OUTGOING_MAIL].find({"_id": {"$in": ids}}))
+    assert {(doc["state"], doc["claims"], doc["claimed_until"]) for doc in held} == {
+        ("sending", 1, 1_060.0)}
+
+
+def test_an_expired_lease_is_claimed_again_oldest_first_and_too_many_claims_dead_letter(db):
+    clock = Clock(2_000.0)
+    sender = Outbox(db, OUTGOING_MAIL, DeliverySettings(claim_seconds=10, max_attempts=2), clock)
+    first = due(sender, 3, "lease-a")
+    clock.now += 1
+    later = due(sender, 2, "lease-b")
+    claimed = [doc["_id"] for doc in sender.claim(4)]
+    assert claimed == first + later[:1]  # oldest first, at most the limit
+    sender.done(sender.collection.find_one({"_id": first[0]}))
+    clock.now += 11  # the other leases ran out: a crashed sender's mails are taken over
+    again = [doc["_id"] for doc in sender.claim(10)]
+    assert sorted(again) == sorted(first[1:] + later)
+    assert sender.collection.find_one({"_id": first[1]})["claims"] == 2
+    clock.now += 11
+    sender.claim(10)  # third claim: attempts 0 + max_attempts 2 allows it
+    clock.now += 11
+    assert sender.claim(10) == []  # a fourth claim without an outcome: the sender dies on them
+    states = {doc["_id"]: doc["state"] for doc in sender.collection.find(
+        {"_id": {"$in": first + later}})}
+    assert states == {first[0]: "sent", **{doc_id: "dead" for doc_id in first[1:] + later}}
+    assert sender.parked == 4
