@@ -212,6 +212,10 @@ def notices_for(event: Envelope, facts: Facts) -> list[Notice]:
             for n in sorted(chosen.values(), key=lambda n: n.recipient)]
 
 
+# the events whose notifications show only what the event carries (`details` reads no title)
+SHOWN_FROM_THE_EVENT = ("posts.post_published", "posts.post_edited")
+
+
 def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
     """What a notification of this event shows: public fields only. `titles`: the published
     title and kind of the post concerned, when known."""

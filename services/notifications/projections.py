@@ -247,7 +247,8 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     notices = domain.notices_for(event, gather(rm, event))
     if not notices:
         return 0
-    post = rm["posts"].find_one({"_id": event.payload.get("post_id")}) or {}
+    post = {} if event.type in domain.SHOWN_FROM_THE_EVENT else \
+        rm["posts"].find_one({"_id": event.payload.get("post_id")}) or {}
     if event.payload.get("into_id"):
         post["into_title"] = (rm["posts"].find_one({"_id": event.payload["into_id"]},
                                                    {"title": 1}) or {}).get("title")
