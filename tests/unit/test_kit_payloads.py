@@ -89,6 +89,38 @@ def test_envelope_round_trip_and_validation():
             Envelope.from_dict(broken)
 
 
+def test_an_envelope_is_parsed_as_its_schema_would_whatever_the_input():
+    """The field-by-field check of well-formed envelopes and the schema agree on every input:
+    the same envelope, or an InvalidEnvelope with the schema's messages."""
+    from services.shared.envelope import _ENVELOPE_SCHEMA
+
+    good = Envelope.new(NewEvent("posts.post_submitted", {"a": 1}), stream_id="post-1",
+                        stream_version=1, context=CommandContext(actor="u1")).to_dict()
+    variants = [good, {**good, "newer_field": 1}, {**good, "actor": None},
+                {k: v for k, v in good.items() if k not in ("actor", "causation_id")}]
+    for name, values in {
+            "id": ["", "x" * 64, "x" * 65, 7, None, b"e1"],
+            "type": ["posts.x1", "posts.X", "posts", "posts.x\n", 3],
+            "schema_version": [0, 2, "2", 2.0, True, None],
+            "stream_id": ["", "s" * 200, "s" * 201, 1],
+            "stream_version": [0, -1, 3, "3", 3.5, False],
+            "occurred_at": ["", 5, None],
+            "actor": ["u2", 5, ""], "correlation_id": [None, 5], "causation_id": ["c", []],
+            "payload": [{}, [], "p", None, {"nested": {"x": [1]}}]}.items():
+        variants += [{**good, name: value} for value in values]
+        variants.append({k: v for k, v in good.items() if k != name})
+    for data in variants:
+        try:
+            expected = Envelope(**_ENVELOPE_SCHEMA.load(data))
+        except Exception:
+            with pytest.raises(InvalidEnvelope):
+                Envelope.from_dict(data)
+            continue
+        parsed = Envelope.from_dict(data)
+        assert parsed == expected, data
+        assert parsed.payload is not data["payload"]  # a copy, as the schema's
+
+
 def test_violated_index_is_read_from_mongodb_and_stand_in_errors():
     from pymongo.errors import DuplicateKeyError
 
