@@ -28,3 +28,11 @@ def rpc(container_factory, notifications_config):
     client = Rpc(notifications_config)
     yield client
     client.stop()
+
+
+@pytest.fixture
+def notifications_db(mongo_client, notifications_config):
+    """Notifications' own database (outboxes, digests, schedule) for tests that drive
+    `delivery.Deliveries` or an `Outbox` directly."""
+    return mongo_client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"]
+

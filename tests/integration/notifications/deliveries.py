@@ -25,3 +25,14 @@ def mails(mailsink, member, count=1, containing=""):
                                        if containing in m.get_content() + m["Subject"]])
                     and len(found) >= count and found,
                     message=f"{count} mail(s) to {member['id']} with {containing!r}")
+
+
+class Clock:
+    """A clock the test moves (`clock.now = ...`), for a `Deliveries` or an `Outbox`."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+

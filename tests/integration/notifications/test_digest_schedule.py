@@ -7,6 +7,8 @@ import pytest
 
 from services.notifications.delivery import DIGEST_ITEMS, Deliveries, DeliverySettings
 
+from .deliveries import Clock
+
 pytestmark = pytest.mark.integration
 
 
@@ -14,17 +16,9 @@ def at(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-class Clock:
-    def __init__(self, now: float):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def db(mongo_client, notifications_config):
-    return mongo_client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"]
+def db(notifications_db):
+    return notifications_db
 
 
 def waiting(db, item_id: str, member_id: str, when: str) -> None:

@@ -7,20 +7,14 @@ import pytest
 
 from services.notifications.delivery import OUTGOING_MAIL, DeliverySettings, Outbox
 
+from .deliveries import Clock
+
 pytestmark = pytest.mark.integration
 
 
-class Clock:
-    def __init__(self, now: float):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def db(mongo_client, notifications_config):
-    return mongo_client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"]
+def db(notifications_db):
+    return notifications_db
 
 
 def due(outbox: Outbox, count: int, prefix: str) -> list[str]:
