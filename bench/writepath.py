@@ -25,6 +25,7 @@ import urllib.parse
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -36,6 +37,9 @@ from .gateway import Platform, admin_with_categories, signed_in_members
 from .wirecount import AmqpProxy, MongoProxy, database_round_trips
 
 POSTS = int(os.environ.get("BENCH_WRITEPATH_POSTS", "20"))
+# Posts sent at once (one client each): 1 measures one post at a time; more, the platform at
+# saturation, where deliveries wait in the queues and batch handlers take them together.
+CLIENTS = int(os.environ.get("BENCH_WRITEPATH_CLIENTS", "1"))
 FOLLOWERS = 5
 WARM_UP_POSTS = 3
 IDLE_SECONDS = 10.0
@@ -179,7 +183,8 @@ def all_the_way(direct: MongoClient, prefix: str, author_id: str, follower_ids: 
 
 def report(per_post: Counter, idle_rate: float, posts: int = POSTS) -> list[str]:
     lines = [f"one new post, end to end ({FOLLOWERS} followers notified and e-mailed), "
-             f"{posts} posts, idle work subtracted ({idle_rate:.1f} round trips/s when idle)"]
+             f"{posts} posts from {CLIENTS} client(s) at once, idle work subtracted "
+             f"({idle_rate:.1f} round trips/s when idle)"]
     by_service: Counter = Counter()
     for key, n in per_post.items():
         if key[0] == "db":
@@ -214,17 +219,21 @@ def main() -> None:
                 "Authorization": f"Bearer {follower['token']}"}).raise_for_status()
         created = 0
 
+        def post_one(number: int) -> None:
+            response = requests.post(f"{base}/api/v1/posts", timeout=60, headers={
+                "Authorization": f"Bearer {author['token']}"}, json={
+                "kind": "question", "category": CATEGORY,
+                "title": f"Plafond de carte, question {number}",
+                "body": "Comment *augmenter* le plafond de ma carte pendant un voyage ?"})
+            if response.status_code != 201:
+                raise RuntimeError(f"{response.status_code} {response.text[:300]}")
+
         def post(count: int) -> None:
             nonlocal created
-            for _ in range(count):
-                created += 1
-                response = requests.post(f"{base}/api/v1/posts", timeout=30, headers={
-                    "Authorization": f"Bearer {author['token']}"}, json={
-                    "kind": "question", "category": CATEGORY,
-                    "title": f"Plafond de carte, question {created}",
-                    "body": "Comment *augmenter* le plafond de ma carte pendant un voyage ?"})
-                if response.status_code != 201:
-                    raise RuntimeError(f"{response.status_code} {response.text[:300]}")
+            numbers = range(created + 1, created + count + 1)
+            created += count
+            with ThreadPoolExecutor(CLIENTS) as clients:
+                list(clients.map(post_one, numbers))
 
         settled = all_the_way(direct, platform.prefix, author["id"],
                               [follower["id"] for follower in followers], lambda: created)

@@ -259,7 +259,7 @@ class ConversationsService(Decisions, HealthEndpoints):
         """E-mail addresses (kept hashed in `members`), to match social mentions by e-mail."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("posts", "posts.*", idempotent=True)
-    def on_posts_event(self, event: Envelope):
+    @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
+    def on_posts_event(self, events: list[Envelope]):
         """Authors and titles of published posts, for escalations."""
-        self.views.record_and_apply(event)
+        self.views.record_and_apply_all(events)

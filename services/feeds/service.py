@@ -158,9 +158,14 @@ class FeedsService(Decisions, HealthEndpoints):
         """Who exists (a follow needs its member) and authors' public summaries."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("posts", "posts.*", idempotent=True)
-    def on_posts_event(self, event: Envelope):
-        self.views.record_and_apply(event)
+    @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
+    def on_posts_event(self, events: list[Envelope]):
+        """What waits in the queue, applied together; then each event's reaction."""
+        self.views.record_and_apply_all(events)
+        for event in events:
+            self._react_to_post(event)
+
+    def _react_to_post(self, event: Envelope) -> None:
         p = event.payload
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
         if event.type == "posts.post_published":

@@ -264,9 +264,9 @@ class ModerationService(Decisions, HealthEndpoints):
     def project(self, event: Envelope):
         self.views.apply(event)
 
-    @reliable_handler("posts", "posts.*", idempotent=True)
-    def on_posts_event(self, event: Envelope):
-        self.views.record_and_apply(event)
+    @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
+    def on_posts_event(self, events: list[Envelope]):
+        self.views.record_and_apply_all(events)
 
     @reliable_handler("identity", "identity.*", idempotent=True)
     def on_identity_event(self, event: Envelope):

@@ -36,6 +36,16 @@ then neither claims nor records the outcome — two of the few database commands
 costs. Keep the default (claimed) for any effect that state does not guard: a message sent
 outside, a counter without `update_once`, a deletion that must not run twice.
 
+`@reliable_handler(..., idempotent=True, batch=True)` hands such a handler a *list* of events:
+what waits in its queue when it is free (at most `delivery_batch`, 50 by default, and what the
+prefetch lets wait), never a wait for more — a lone delivery goes through at once. One batch
+runs at a time per handler; it is acked once it returned (its effects are durable). If it
+raises, each of its deliveries is run alone, so only a failing one is retried or
+dead-lettered; the others, applied again, change nothing (the handler dedupes). A handler of
+received events writes its batch with `views.record_and_apply_all` (projections.py): one
+position `$inc` and one insert for the records, one cursor read, the handlers' writes in bulk,
+one bulk compare-and-set. `AGORA_DELIVERY_BATCH=1` hands the deliveries over one by one.
+
 Example::
 
     class FeedsService:
@@ -57,8 +67,9 @@ import traceback
 import uuid
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
+import eventlet.event
 import kombu
 from kombu import Exchange, Queue
 from kombu.message import Message
@@ -80,6 +91,7 @@ log = logging.getLogger(__name__)
 CONSUMED = "consumed_events"
 ATTEMPTS_HEADER = "x-agora-attempts"
 DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
+DEFAULT_DELIVERY_BATCH = 50
 
 
 def dead_letter_queue(service: str) -> str:
@@ -115,12 +127,17 @@ class ReliableEventHandler(Consumer):
     queue_consumer = RawQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, private: bool = False,
-                 idempotent: bool = False, **kwargs):
+                 idempotent: bool = False, batch: bool = False, **kwargs):
+        if batch and not idempotent:
+            raise ValueError("only a handler that dedupes by itself (idempotent=True) takes "
+                             "batches: a batch is re-run delivery by delivery when it fails")
         self.source_service = source_service
         self.event_type = event_type
         self.private = private
         # the handler dedupes by itself and is safe run twice at once: no claim, no outcome
         self.idempotent = idempotent
+        # the handler takes a list of events: what waits in its queue, applied together
+        self.batch = batch
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -134,6 +151,9 @@ class ReliableEventHandler(Consumer):
         self.delays = tuple(
             int(delay) for delay in settings.get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS))
         self.claim_timeout = timedelta(seconds=float(settings.get("claim_timeout_seconds", 60)))
+        self.batch_size = _delivery_batch(settings) if self.batch else 1
+        self._waiting: list[_Delivery] = []
+        self._draining = False
         self.queue_name = handler_queue(self.source_service, self.event_type, service,
                                         self.method_name)
         self.dead_letters = dead_letter_queue(service)
@@ -175,23 +195,15 @@ class ReliableEventHandler(Consumer):
 
     def handle_message(self, body: Any, message: Message) -> None:
         started = time.perf_counter()
-        attempts = int(message.headers.get(ATTEMPTS_HEADER, 0))
-        try:
-            envelope = Envelope.from_dict(json.loads(message.body))
-        except (ValueError, InvalidEnvelope, UnknownEventType, TypeError) as error:
-            self._dead_letter(message, attempts, error, "poison message: not a valid event")
+        envelope = self._envelope(message)
+        if envelope is None:
             return
-        try:
-            envelope = REGISTRY.upcast_envelope(self._unsealed(envelope))
-        except UnknownEventType as error:
-            self._dead_letter(message, attempts, error, "poison message: not a valid event")
-            return
-        except SealBroken as error:  # altered, or moved: an integrity breach, never retried
-            self._dead_letter(message, attempts, error, "poison message: a sealed value does "
-                              "not open")
-            return
-        except PyMongoError as error:  # the key store is out of reach: later, not never
-            self._after_failure(message, error, None)
+        if self.batch_size > 1:
+            self._waiting.append(_Delivery(message, envelope, started))
+            if not self._draining:
+                self._draining = True
+                self.container.spawn_managed_thread(
+                    self._drain_waiting, identifier=f"{self.handler_name}.batches")
             return
         try:
             claim = "unclaimed" if self.idempotent else self._claim(envelope)
@@ -206,19 +218,93 @@ class ReliableEventHandler(Consumer):
             self._republish(message, retry_queue(self.queue_name, self.delays[0]),
                             dict(message.headers))
             return
-        context_data = {
-            key[len("nameko."):]: value
-            for key, value in message.headers.items() if key.startswith("nameko.")
-        }
-        context_data.setdefault("correlation_id", envelope.correlation_id)
         handle_result = partial(self.handle_result, message, envelope, started)
         try:
             self.container.spawn_worker(
-                self, (envelope,), {}, context_data=context_data, handle_result=handle_result
-            )
+                self, ([envelope] if self.batch else envelope,), {},
+                context_data=_context_data(message, envelope), handle_result=handle_result)
         except ContainerBeingKilled:
             self._in_flight.discard(self._consumed_id(envelope))
             self.queue_consumer.requeue_message(message)
+
+    def _envelope(self, message: Message) -> Envelope | None:
+        """The delivery's event, parsed, unsealed and upcast; None when the message was moved
+        (dead-lettered as poison, or sent to retry when the key store is out of reach)."""
+        attempts = int(message.headers.get(ATTEMPTS_HEADER, 0))
+        try:
+            envelope = Envelope.from_dict(json.loads(message.body))
+        except (ValueError, InvalidEnvelope, UnknownEventType, TypeError) as error:
+            self._dead_letter(message, attempts, error, "poison message: not a valid event")
+            return None
+        try:
+            return REGISTRY.upcast_envelope(self._unsealed(envelope))
+        except UnknownEventType as error:
+            self._dead_letter(message, attempts, error, "poison message: not a valid event")
+        except SealBroken as error:  # altered, or moved: an integrity breach, never retried
+            self._dead_letter(message, attempts, error, "poison message: a sealed value does "
+                              "not open")
+        except PyMongoError as error:  # the key store is out of reach: later, not never
+            self._after_failure(message, error, None)
+        return None
+
+    # -- batches (idempotent handlers that take a list of events) ---------------------------
+
+    def _drain_waiting(self) -> None:
+        """Hand what waits to the handler, `batch_size` deliveries at a time, one batch after
+        the other: a batch is whatever arrived while the previous one ran (or, for the first,
+        what the broker's last read brought), never a wait for more."""
+        try:
+            while self._waiting:
+                batch = self._waiting[:self.batch_size]
+                del self._waiting[:self.batch_size]
+                self._run_batch(batch)
+        finally:
+            self._draining = False
+
+    def _run_batch(self, batch: list[_Delivery]) -> None:
+        """Run the handler on `batch`; if it fails, run each delivery alone, so that only the
+        failing one is retried or dead-lettered (the others' effects are applied once in effect:
+        the handler dedupes by itself)."""
+        failed = self._run_worker(batch)
+        if failed is _REQUEUED:
+            return
+        if failed is None:
+            failpoints.failpoint("batch_applied")  # fault injection: effects durable, no ack
+            for delivery in batch:
+                self._count("ok")
+                self.queue_consumer.ack_message(delivery.message)
+            return
+        if len(batch) == 1:
+            self._after_failure(batch[0].message, failed[1], failed)
+            return
+        log.info("%s: a batch of %d failed (%s: %s); each delivery is tried alone",
+                 self.handler_name, len(batch), failed[0].__name__, failed[1])
+        for delivery in batch:
+            self._run_batch([delivery])
+
+    def _run_worker(self, batch: list[_Delivery]):
+        """Run the handler on the batch's events in a nameko worker; its exc_info, or None."""
+        first = batch[0]
+        finished = eventlet.event.Event()
+
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            failpoints.delay("slow_handler")  # fault injection only (tests/chaos)
+            metrics.HANDLER_DURATION.labels(
+                self.container.service_name, self.handler_name).observe(
+                time.perf_counter() - first.started)
+            finished.send(exc_info)
+            return result, exc_info
+
+        try:
+            self.container.spawn_worker(
+                self, ([delivery.envelope for delivery in batch],), {},
+                context_data=_context_data(first.message, first.envelope),
+                handle_result=handle_result)
+        except ContainerBeingKilled:
+            for delivery in batch:
+                self.queue_consumer.requeue_message(delivery.message)
+            return _REQUEUED
+        return finished.wait()
 
     def handle_result(self, message, envelope, started, worker_ctx, result=None, exc_info=None):
         # The claim stays "in flight" until it is marked done or released: a redelivery of the
@@ -363,6 +449,32 @@ def _queue_arguments(settings: dict[str, Any]) -> dict[str, Any]:
     # the cluster's (RabbitMQ refuses to re-declare a queue with another type).
     queue_type = settings.get("queue_type") or os.environ.get("AGORA_QUEUE_TYPE") or "classic"
     return {} if queue_type == "classic" else {"x-queue-type": queue_type}
+
+
+def _context_data(message: Message, envelope: Envelope) -> dict[str, Any]:
+    """The worker's context: nameko's headers, and the event's correlation id."""
+    context_data = {key[len("nameko."):]: value
+                    for key, value in message.headers.items() if key.startswith("nameko.")}
+    context_data.setdefault("correlation_id", envelope.correlation_id)
+    return context_data
+
+
+def _delivery_batch(settings: dict[str, Any]) -> int:
+    """Deliveries a batch handler takes at once at most (`delivery_batch`; 1 hands them over
+    one by one, as to any other handler). What the broker lets wait unacked (the prefetch, the
+    container's `max_workers`) bounds it too."""
+    size = settings.get("delivery_batch") or os.environ.get("AGORA_DELIVERY_BATCH") \
+        or DEFAULT_DELIVERY_BATCH
+    return max(1, int(size))
+
+
+class _Delivery(NamedTuple):
+    message: Message
+    envelope: Envelope
+    started: float
+
+
+_REQUEUED = object()  # a batch given back to the broker (the container is being killed)
 
 
 def _short(text: str, limit: int = 1000) -> str:

@@ -259,6 +259,28 @@ class EventStore:
                             commit.position, envelope.id)
         return False
 
+    def record_received_all(self, envelopes: list[Envelope]) -> list[bool]:
+        """`record_received` for a batch of deliveries, in three round trips whatever its size
+        (one `$inc` of the counter, one unordered insert): each event's answer, in order.
+
+        The positions are taken together and given in the batch's order (the order of
+        delivery), at the moment of recording, as one record at a time would take them: a
+        commit recorded later anywhere, because of one of these or not, comes after them all.
+        """
+        if len(envelopes) <= 1:
+            return [self.record_received(envelope) for envelope in envelopes]
+        first = self._next_position(len(envelopes))
+        recorded_at = utc_now()
+        documents = [self._document(Commit(
+            id=envelope.id, stream_id=f"{envelope.source_service}:{envelope.stream_id}",
+            version=envelope.stream_version, position=first + offset,
+            events=[envelope], recorded_at=recorded_at, received=True), pending=False)
+            for offset, envelope in enumerate(envelopes)]
+        refused = self.recorder.insert_unordered(documents)
+        return [index not in refused or (  # a position taken twice: record it on its own
+            refused[index] == POSITION_INDEX and self.record_received(envelope))
+            for index, envelope in enumerate(envelopes)]
+
     # -- reading ---------------------------------------------------------------------------
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:

@@ -89,6 +89,22 @@ class MongoRecorder:
             raise DuplicateCommit(violated_index(duplicate),
                                   inserted=int(refused.get("index", 0))) from error
 
+    def insert_unordered(self, documents: list[Document]) -> dict[int, str | None]:
+        """Insert `documents` in one round trip, each on its own (a refused one stops
+        nothing); {index in `documents`: the unique rule that refused it} for those not
+        inserted (any other error is raised)."""
+        try:
+            self.events.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            refused = {}
+            for failed in error.details.get("writeErrors", []):
+                if failed.get("code") != 11000:
+                    raise
+                refused[failed["index"]] = violated_index(
+                    DuplicateKeyError(failed.get("errmsg", ""), 11000, failed))
+            return refused
+        return {}
+
     def next_position(self, count: int = 1) -> int:
         """The first of `count` consecutive positions, taken at once."""
         counter = self.db[COUNTERS].find_one_and_update(
@@ -187,6 +203,15 @@ class InMemoryRecorder:
                 self.insert(document)
             except DuplicateCommit as error:
                 raise DuplicateCommit(error.index, inserted=inserted) from None
+
+    def insert_unordered(self, documents: list[Document]) -> dict[int, str | None]:
+        refused = {}
+        for index, document in enumerate(documents):
+            try:
+                self.insert(document)
+            except DuplicateCommit as error:
+                refused[index] = error.index
+        return refused
 
     def next_position(self, count: int = 1) -> int:
         with self._lock:

@@ -171,6 +171,34 @@ class BranchService(HealthEndpoints):
         self.views.record_and_apply(event)
 
 
+# The same, for a consumer that takes its deliveries in batches; an event of 13 cents is poison
+# (its handler always fails), and every run of the handler is counted (`runs`, not guarded).
+BATCHED_BALANCES = Projection("batched_balances", service="batchbranch",
+                              collections=["balances", "runs"])
+
+
+@BATCHED_BALANCES.on("ledger.deposited")
+def _deposited_in_batch(rm: ReadModels, event: Envelope) -> None:
+    rm["runs"].update_one({"_id": event.id}, {"$inc": {"n": 1}}, upsert=True)
+    if event.payload["cents"] == 13:
+        raise ValueError("thirteen is unlucky")
+    _deposited(rm, event)
+
+
+class BatchBranchService(HealthEndpoints):
+    """BranchService with a batch handler: what waits in its queue, recorded and applied
+    together; each call's size is kept in `batches`."""
+
+    name = "batchbranch"
+    views = ReadModelsProvider(BATCHED_BALANCES)
+    db = MongoDatabase()
+
+    @reliable_handler("ledger", "ledger.deposited", idempotent=True, batch=True)
+    def on_deposited(self, events: list[Envelope]):
+        self.db.batches.insert_one({"size": len(events)})
+        self.views.record_and_apply_all(events)
+
+
 class HoldersService(HealthEndpoints):
     """Keeps what it receives about account holders (to see what a consumer's handler gets from
     sealed events), and hears erasures as every Agora service does."""

@@ -100,6 +100,20 @@ class EventStoreContract:
         assert [e.id for e in other_store.load("ledger:acc-9")] == [foreign.id]
         assert other_store.pending() == []  # received events are never re-published
 
+    def test_received_events_are_recorded_together_once_each_in_delivery_order(
+            self, store, other_store):
+        first = store.append("acc-9", 0, [deposit(1)], CONTEXT).events[0]
+        second = store.append("acc-9", 1, [deposit(2)], CONTEXT).events[0]
+        elsewhere = store.append("acc-8", 0, [deposit(3)], CONTEXT).events[0]
+        assert other_store.record_received(first) is True
+        # a batch of deliveries: a later version first, a copy already recorded
+        assert other_store.record_received_all([second, first, elsewhere]) == [True, False, True]
+        positions = {commit.id: commit.position for commit in other_store.read_all()}
+        assert positions[first.id] < positions[second.id] < positions[elsewhere.id]
+        assert [e.id for e in other_store.load("ledger:acc-9")] == [first.id, second.id]
+        assert other_store.record_received_all([elsewhere, second]) == [False, False]
+        assert other_store.pending() == []
+
     def test_a_command_s_second_execution_finds_its_first_append(self, store):
         token = commands.enter({commands.KEY_CONTEXT: "user:u1\nk-1"}, "ledger", "deposit")
         try:
