@@ -122,29 +122,35 @@ class NotificationsService(Decisions, HealthEndpoints):
     # -- events --------------------------------------------------------------------------------
 
     def _received(self, event: Envelope) -> None:
-        if self.views.record_and_apply(event) and event.type in MAY_NOTIFY:
+        self._received_all([event])
+
+    def _received_all(self, events: list[Envelope]) -> None:
+        """What waits in a queue, applied together (`batch=True`); one wake-up of the delivery
+        pass for them all."""
+        if self.views.record_and_apply_all(events) and any(
+                event.type in MAY_NOTIFY for event in events):
             self.delivery.nudge()
 
     @reliable_handler("notifications", "notifications.*", private=True, idempotent=True)
     def project(self, event: Envelope):
         self.views.apply(event)
 
-    @reliable_handler("posts", "posts.*", idempotent=True)
-    def on_posts_event(self, event: Envelope):
-        self._received(event)
+    @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
+    def on_posts_event(self, events: list[Envelope]):
+        self._received_all(events)
 
-    @reliable_handler("moderation", "moderation.*", idempotent=True)
-    def on_moderation_event(self, event: Envelope):
-        self._received(event)
+    @reliable_handler("moderation", "moderation.*", idempotent=True, batch=True)
+    def on_moderation_event(self, events: list[Envelope]):
+        self._received_all(events)
 
-    @reliable_handler("conversations", "conversations.*", idempotent=True)
-    def on_conversations_event(self, event: Envelope):
+    @reliable_handler("conversations", "conversations.*", idempotent=True, batch=True)
+    def on_conversations_event(self, events: list[Envelope]):
         """References only (who wrote in which conversation): never a message's text."""
-        self._received(event)
+        self._received_all(events)
 
-    @reliable_handler("feeds", "feeds.*", idempotent=True)
-    def on_feeds_event(self, event: Envelope):
-        self._received(event)
+    @reliable_handler("feeds", "feeds.*", idempotent=True, batch=True)
+    def on_feeds_event(self, events: list[Envelope]):
+        self._received_all(events)
 
     @reliable_handler("identity", "identity.*")
     def on_identity_event(self, event: Envelope):
