@@ -27,6 +27,7 @@ from typing import Any
 from services.shared import i18n
 from services.shared.expiring import ExpiringCache
 from services.shared.members import summary
+from services.shared.overlap import at_once
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 from services.shared.projections import ReadModels
 
@@ -101,28 +102,33 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
          now_micros: int) -> dict[str, Any]:
     limit = query["limit"]
     key = _key(query.get("cursor"))
+    if key is None and _TRIMMED.get((rm.db.name, member)) is None:
+        trim(rm, member, config.home_cap)
+        _TRIMMED.put((rm.db.name, member), True)
+    oldest = int(now_micros - config.window_days * 86_400 * 1_000_000)
+    batch = limit * 2 + 10
     # what the member chose to follow, without the threads they watch (those grow with every
     # thread the member writes in): a watched thread's replies reach the window by push, and
-    # whether the member still watches a thread is looked up for the threads a page shows
-    subscriptions = {doc["source"] for doc in rm["subs"].find(
-        {"member": member, "source": {"$lt": domain.THREADS_FROM}}, {"source": 1}).limit(
-        MAX_SUBSCRIPTIONS)}
+    # whether the member still watches a thread is looked up for the threads a page shows.
+    # A first page meets the floor's marker in the window itself, in order; a later page may
+    # start below it, so it reads the floor. These reads do not depend on each other.
+    reads = [lambda: {doc["source"] for doc in rm["subs"].find(
+                 {"member": member, "source": {"$lt": domain.THREADS_FROM}},
+                 {"source": 1}).limit(MAX_SUBSCRIPTIONS)},
+             lambda: {doc["post_id"] for doc in rm["mutes"].find({"member": member},
+                                                                {"post_id": 1})},
+             lambda: _entries(rm, member, key, oldest, batch)]
+    if key is not None:
+        reads.append(lambda: max(oldest, int(
+            (rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0))))
+    subscriptions, muted, first, *floor = at_once(*reads)
     follows = frozenset(subscriptions)
     watches = _Watches(rm, member, subscriptions)
     pulled = pulled_sources(rm)
     watches.look_up(source for source in pulled if domain.is_thread(source))
     pulled = pulled & subscriptions
-    muted = {doc["post_id"] for doc in rm["mutes"].find({"member": member}, {"post_id": 1})}
-    if key is None and _TRIMMED.get((rm.db.name, member)) is None:
-        trim(rm, member, config.home_cap)
-        _TRIMMED.put((rm.db.name, member), True)
-    oldest = int(now_micros - config.window_days * 86_400 * 1_000_000)
-    # a first page meets the floor's marker in the window itself, in order; a later page
-    # starts below it, so it reads the floor
-    floor = None if key is None else max(oldest, int(
-        (rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0)))
-    batch = limit * 2 + 10
-    streams = [_window(rm, member, key, oldest, floor, batch, follows, watches),
+    streams = [_window(rm, member, key, oldest, floor[0] if floor else None, batch, follows,
+                       watches, first),
                _items(rm, pulled, key, None, batch, watches)]
     chosen: list[tuple[dict[str, Any], list[str]]] = []
     for item in domain.merge_newest(streams):
@@ -207,34 +213,43 @@ def _before(key: tuple[int, str] | None, id_prefix: str = "") -> list[dict[str, 
     return [{"$or": [{"ts": {"$lt": ts}}, {"ts": ts, "_id": {"$lt": id_prefix + item_id}}]}]
 
 
-def _window(rm: ReadModels, member: str, key, oldest: int, floor: int | None, batch: int,
-            follows: frozenset[str], watches: _Watches) -> Iterator[dict[str, Any]]:
-    """Pushed entries newer than the floor, joined with their items, newest first; then,
-    below the floor, the items of the sources followed (read only when a page gets there).
+def _entries(rm: ReadModels, member: str, key, oldest: int, batch: int
+             ) -> list[dict[str, Any]]:
+    """A batch of the member's window after `key`, newest first (the floor's marker too)."""
+    conditions = [{"m": member, "ts": {"$gt": oldest}}, *_before(key, f"{member}:")]
+    return list(rm["home_entries"].find({"$and": conditions}, {"item": 1, "ts": 1})
+                .sort(SORT).limit(batch))
 
-    `floor` None: not known yet (a first page): the window is read from `oldest` on, and the
-    floor's marker, if the window was ever cut, comes in order among the entries."""
+
+def _window(rm: ReadModels, member: str, key, oldest: int, floor: int | None, batch: int,
+            follows: frozenset[str], watches: _Watches, first: list[dict[str, Any]]
+            ) -> Iterator[dict[str, Any]]:
+    """Pushed entries newer than the floor, joined with their items, newest first (`first`:
+    the first batch of entries, already read); then, below the floor, the items of the sources
+    followed (read only when a page gets there).
+
+    `floor` None: not known yet (a first page): the floor's marker, if the window was ever
+    cut, comes in order among the entries, before every entry it cuts off."""
+    entries = first
     while True:
-        conditions = [{"m": member, "ts": {"$gt": oldest if floor is None else floor}},
-                      *_before(key, f"{member}:")]
-        entries = list(rm["home_entries"].find({"$and": conditions}, {"item": 1, "ts": 1})
-                       .sort(SORT).limit(batch))
-        marker = next((n for n, entry in enumerate(entries) if "item" not in entry), None)
-        below = entries[:marker] if marker is not None else entries
+        cut = next((n for n, entry in enumerate(entries) if "item" not in entry
+                    or (floor is not None and entry["ts"] <= floor)), None)
+        above = entries if cut is None else entries[:cut]
         found = {doc["_id"]: doc for doc in rm["items"].find(
-            {"_id": {"$in": [entry["item"] for entry in below]}})} if below else {}
+            {"_id": {"$in": [entry["item"] for entry in above]}})} if above else {}
         watches.of(found.values())
-        for entry in below:
+        for entry in above:
             if entry["item"] in found:
                 yield found[entry["item"]]
-        if marker is not None:
-            floor = max(oldest, int(entries[marker]["ts"]))
+        if cut is not None:
+            if "item" not in entries[cut]:  # the marker
+                floor = max(floor or oldest, int(entries[cut]["ts"]))
             break
         if len(entries) < batch:
             break
         key = (entries[-1]["ts"], entries[-1]["item"])
-    floor = oldest if floor is None else floor
-    yield from _items(rm, follows, key, floor, batch, watches)
+        entries = _entries(rm, member, key, oldest, batch)
+    yield from _items(rm, follows, key, oldest if floor is None else floor, batch, watches)
 
 
 def _items(rm: ReadModels, sources: Iterable[str], key, at_most: int | None, batch: int,
