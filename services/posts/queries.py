@@ -62,17 +62,26 @@ class PostsQueries:
     def _authors(self, documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return members.summaries(self.views.rm, [doc.get("author_id") for doc in documents])
 
-    def post(self, post_id: str, actor: Actor | None, unvoted: bool = False) -> dict[str, Any]:
+    def post(self, post_id: str, actor: Actor | None, unvoted: bool = False,
+             by_actor: bool = False) -> dict[str, Any]:
         """`unvoted`: the post was created by this very command and nobody can have voted for
         it yet (its events are published once the command answered), so there is no vote to
-        read."""
-        doc = self.doc("posts", post_id, actor)
-        reads = [lambda: self._draft(doc, actor), lambda: self._authors([doc])]
-        if not unvoted:
-            reads.append(lambda: self._my_votes(actor, [post_id]).get(post_id))
-        # what the answer adds to the document, read side by side
-        draft, authors, *votes = at_once(*reads)
-        my_vote = votes[0] if votes else (False if actor else None)
+        read. `by_actor`: the actor wrote it (this very command created it), so what the
+        answer adds — the author's draft and public summary — is read side by side with the
+        document instead of after it."""
+        votes = [] if unvoted else [lambda: self._my_votes(actor, [post_id]).get(post_id)]
+        written = {"_id": post_id, "author_id": (actor or {}).get("id")}
+        if by_actor and actor:
+            doc, draft, authors, *vote = at_once(
+                lambda: self.doc("posts", post_id, actor), lambda: self._draft(written, actor),
+                lambda: self._authors([written]), *votes)
+            if doc.get("author_id") != actor["id"]:  # not the actor's after all: read again
+                return self.post(post_id, actor, unvoted)
+        else:
+            doc = self.doc("posts", post_id, actor)
+            draft, authors, *vote = at_once(
+                lambda: self._draft(doc, actor), lambda: self._authors([doc]), *votes)
+        my_vote = vote[0] if vote else (False if actor else None)
         return presenters.post(doc, actor, draft=draft, my_vote=my_vote, authors=authors)
 
     def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:

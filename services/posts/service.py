@@ -108,7 +108,7 @@ class PostsService(Decisions, HealthEndpoints):
         self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id), actor,
                      new=True)
         # a retry (same key) may find its post published and, for an idea, voted by its author
-        return self.queries.post(post_id, actor, unvoted=not commands.keyed())
+        return self.queries.post(post_id, actor, unvoted=not commands.keyed(), by_actor=True)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_post(self, actor, post_id):
