@@ -280,10 +280,15 @@ class ModerationService(Decisions, HealthEndpoints):
         """Ids only (who wrote in which conversation): the clocks of conversations."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("posts", "posts.content_submitted", private=True, idempotent=True)
-    def on_content_submitted(self, event: Envelope):
+    @reliable_handler("posts", "posts.content_submitted", private=True, idempotent=True,
+                      batch=True)
+    def on_content_submitted(self, events: list[Envelope]):
         """Review every submitted text: detector whatever the policy, then the policy."""
-        self.views.record_and_apply(event)
+        self.views.record_and_apply_all(events)
+        for event in events:
+            self._review(event)
+
+    def _review(self, event: Envelope) -> None:
         content = event.payload
         item_id = domain.review_item_id(content["target_id"], content["revision"])
         found = domain.scan(content["title"], content["body"])

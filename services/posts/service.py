@@ -400,10 +400,14 @@ class PostsService(Decisions, HealthEndpoints):
         """An escalation marks the public thread as handled privately (references only)."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("moderation", "moderation.*", idempotent=True)
-    def on_moderation_event(self, event: Envelope):
+    @reliable_handler("moderation", "moderation.*", idempotent=True, batch=True)
+    def on_moderation_event(self, events: list[Envelope]):
         """Verdicts: publish, reject, redact, hide or restore the contribution they concern."""
-        self.views.record_and_apply(event)
+        self.views.record_and_apply_all(events)
+        for event in events:
+            self._rule(event)
+
+    def _rule(self, event: Envelope) -> None:
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
         commit = verdicts.apply(self.store, self.views, event, context, self._folded)
         if verdicts.publishes_an_idea(commit):
