@@ -60,7 +60,7 @@ from services.shared.mongo import database_name, mongo_uri, release_client, shar
 from services.shared.projections import ReadModels
 
 from . import domain, unsubscribe
-from .projections import member_languages, member_names
+from .projections import languages_and_names, member_languages, member_names
 from .push import PushProvider, load_provider
 
 log = logging.getLogger(__name__)
@@ -411,12 +411,11 @@ class Deliveries:
         if not claimed:
             return 0
         addresses = {doc["_id"]: doc.get("email") for doc in contacts}
-        # the recipients' languages and the actors' names of the whole batch, in two reads (one
+        # the recipients' languages and the actors' names of the whole batch, in one read (one
         # post by an author with many followers claims many mails at once)
-        known = ReadModels(self.db)
-        languages = member_languages(known, [mail["member_id"] for mail in claimed])
-        names = member_names(known, [(mail.get("notice") or {}).get("actor_id")
-                                     for mail in claimed])
+        languages, names = languages_and_names(
+            ReadModels(self.db), [mail["member_id"] for mail in claimed],
+            [(mail.get("notice") or {}).get("actor_id") for mail in claimed])
         try:
             smtp = self.transport.connect()
         except (OSError, smtplib.SMTPException) as error:

@@ -149,6 +149,17 @@ def member_languages(rm: ReadModels, member_ids) -> dict[str, str | None]:
         {"_id": {"$in": wanted}}, {"language": 1})} if wanted else {}
 
 
+def languages_and_names(rm: ReadModels, readers, actors
+                        ) -> tuple[dict[str, str | None], dict[str, str]]:
+    """`member_languages(readers)` and `member_names(actors)` in one read."""
+    readers, actors = {m for m in readers if m}, {m for m in actors if m}
+    wanted = sorted(readers | actors)
+    found = list(rm["members"].find({"_id": {"$in": wanted}}, {"language": 1, "display_name": 1})
+                 ) if wanted else []
+    return ({doc["_id"]: doc.get("language") for doc in found if doc["_id"] in readers},
+            {doc["_id"]: doc.get("display_name") for doc in found if doc["_id"] in actors})
+
+
 def member_language(rm: ReadModels, member_id: str) -> str | None:
     """The member's language (profile setting), None when not known: French is used."""
     return member_languages(rm, [member_id]).get(member_id)

@@ -214,16 +214,15 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         "editor_id": p.get("editor_id", p["author_id"])}}, upsert=True)
     # this revision's draft, and any older one given back after a rejection
     rm["drafts"].delete_many({"target_id": target_id, "revision": {"$lte": p["revision"]}})
-    if target_type == "post":
-        _index(rm, target_id, "post", {"state": "published"},
-               {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]})
-    else:
-        _index(rm, p["post_id"], target_id, {"state": "published"}, {"reply": p["body"]})
+    indexed = {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]} \
+        if target_type == "post" else {"reply": p["body"]}
+    _index(rm, p["post_id"], "post" if target_type == "post" else target_id,
+           {"state": "published"}, indexed)
     rm["mentions"].update_one({"_id": target_id}, {"$set": {
         "target_type": target_type, "post_id": p["post_id"],
         "tokens": sorted(parse_mentions(p.get("title"), p["body"]))}}, upsert=True)
     _own(rm, event, decide)
-    _refresh_derived(rm, event, target_type, target_id)  # tag counts; the index is current
+    _refresh_derived(rm, event, target_type, target_id, indexed)  # tag counts
     if target_type == "reply":
         rm["posts"].update_one({"_id": p["post_id"]}, {"$max": {"active_ts": now}})
 
@@ -359,21 +358,29 @@ def tag_slugs(tags: list[str]) -> list[str]:
     return [slug for slug in dict.fromkeys(slugify(tag, TAG_MAX) for tag in tags) if slug]
 
 
-def _refresh_derived(rm: ReadModels, event: Envelope, target_type: str, target_id: str) -> None:
+def _refresh_derived(rm: ReadModels, event: Envelope, target_type: str, target_id: str,
+                     indexed: dict[str, str | None] | None = None) -> None:
     """After a post or reply changed text or visibility: its tag counts and search terms,
-    both derived from the document as it now is (so re-applying an event changes nothing)."""
+    both derived from the document as it now is (so re-applying an event changes nothing).
+    `indexed`: the texts the caller has just indexed as visible; when the document is visible
+    with those texts, its terms are those already (no read of them, no second tokenizing)."""
     if target_type == "post":
         doc = rm["posts"].find_one({"_id": target_id}, {"state": 1, "title": 1, "body": 1,
                                                         "tags": 1, "counted_tags": 1}) or {}
         _recount_tags(rm, event, target_id, doc)
-        _index(rm, target_id, "post", doc, {"title": doc.get("title"),
-                                           "tags": " ".join(doc.get("tags") or []),
-                                           "body": doc.get("body")})
+        texts = {"title": doc.get("title"), "tags": " ".join(doc.get("tags") or []),
+                 "body": doc.get("body")}
+        if not (texts == indexed and doc.get("state") in VISIBLE):
+            _index(rm, target_id, "post", doc, texts)
     else:
         doc = rm["replies"].find_one({"_id": target_id}, {"state": 1, "body": 1,
                                                          "post_id": 1}) or {}
-        if doc.get("post_id"):
-            _index(rm, doc["post_id"], target_id, doc, {"reply": doc.get("body")})
+        texts = {"reply": doc.get("body")}
+        if doc.get("post_id") and not (texts == indexed and doc.get("state") in VISIBLE):
+            _index(rm, doc["post_id"], target_id, doc, texts)
+
+
+VISIBLE = ("published", "hidden")  # states whose text is searchable (search filters on state)
 
 
 def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
@@ -382,7 +389,7 @@ def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
     of visible text (published or hidden — the search filters on the post's state), none
     otherwise."""
     terms = rm["search_terms"]
-    wanted = index_terms(texts) if doc.get("state") in ("published", "hidden") else {}
+    wanted = index_terms(texts) if doc.get("state") in VISIBLE else {}
     mine = {"post_id": post_id, "source": source}
     existing = {entry["term"]: entry.get("w") for entry in terms.find(mine, {"term": 1, "w": 1})}
     stale = sorted(term for term, weight in existing.items() if wanted.get(term) != weight)
