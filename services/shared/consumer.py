@@ -257,6 +257,8 @@ class ReliableEventHandler(Consumer):
             while self._waiting:
                 batch = self._waiting[:self.batch_size]
                 del self._waiting[:self.batch_size]
+                metrics.HANDLER_BATCH_SIZE.labels(
+                    self.container.service_name, self.handler_name).observe(len(batch))
                 self._run_batch(batch)
         finally:
             self._draining = False

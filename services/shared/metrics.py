@@ -19,6 +19,10 @@ EVENTS_CONSUMED = Counter(
     "(ok, duplicate, retried, dead_lettered)",
     ["service", "handler", "outcome"],
 )
+HANDLER_BATCH_SIZE = Histogram(
+    "agora_handler_batch_size", "Deliveries a batch handler took at once (what waited)",
+    ["service", "handler"], buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 HANDLER_DURATION = Histogram(
     "agora_handler_duration_seconds", "Time spent in a reliable event handler",
     ["service", "handler"],

@@ -8,6 +8,7 @@ import signal
 import pika
 import pytest
 from nameko.testing.utils import find_free_port
+from prometheus_client import REGISTRY
 
 from services.shared import dead_letters
 from services.shared.consumer import handler_queue
@@ -51,6 +52,11 @@ def _waiting(channel):
     return channel.queue_declare(QUEUE, durable=True, passive=True).method.message_count
 
 
+def _batch_sizes(statistic):
+    return REGISTRY.get_sample_value(f"agora_handler_batch_size_{statistic}", {
+        "service": "batchbranch", "handler": "batchbranch.on_deposited"}) or 0
+
+
 @pytest.fixture
 def branch(mongo_client, service_config):
     return mongo_client[f"{service_config['MONGO_DB_PREFIX']}_batchbranch"]
@@ -62,12 +68,14 @@ def test_a_batch_of_copies_and_later_versions_first_applies_each_event_once(
     bodies = _deposits(streams, (1, 10, 100))
     # every event three times, later versions of each stream first, copies side by side
     burst = [body for body in reversed(bodies) for _ in range(3)]
+    handed_before = _batch_sizes("sum")
     connection, channel = _queue_up(service_config["AMQP_URI"], burst)
     container_factory(BatchBranchService, service_config).start()
     wait_for(lambda: {doc["_id"]: doc["cents"] for doc in branch.balances.find()}
              == dict.fromkeys(streams, 111), timeout=30, message="every stream applied")
     wait_for(lambda: _waiting(channel) == 0, timeout=30, message="every copy acked")
     connection.close()
+    assert _batch_sizes("sum") - handed_before == len(burst)  # each delivery in one batch
     assert branch.batched_balances_cursors.count_documents({"version": 3}) == 6
     assert branch.events.count_documents({}) == 18  # each event recorded once
     assert sorted({doc["n"] for doc in branch.runs.find()}) == [1]  # each handler run once
