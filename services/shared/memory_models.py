@@ -397,6 +397,12 @@ class MemoryCollection:
         self._inserted = 0
         self._sizes: dict[Any, int] = {}
         self.size = 0  # bytes of the documents held, as BSON (what bounds a replay's memory)
+        # for a replay that writes documents out while it goes on (`changes`): the documents
+        # changed (or removed) since they were last taken, in the order of their last change,
+        # with the number of this collection's writes at that change; and those taken
+        self._changed: dict[Any, int] = {}
+        self._writes = 0
+        self.taken: set[Any] = set()
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -418,8 +424,43 @@ class MemoryCollection:
         return (type(value).__name__ if not isinstance(value, int | float) or
                 isinstance(value, bool) else "n", value)
 
+    def _touch(self, key: Any) -> None:
+        self._writes += 1
+        self._changed.pop(key, None)  # to the end: the order of last changes
+        self._changed[key] = self._writes
+
+    @property
+    def writes(self) -> int:
+        """How many changes this collection has had (a clock for `changes`)."""
+        return self._writes
+
+    def changes(self, until: int | None = None) -> list[tuple[Any, Document | None, bool]]:
+        """The documents changed since they were last taken, each once: (key, the document or
+        None when it was removed, whether it was taken before). They count as taken from now
+        on. With `until`, only those never taken and not changed after the `until`-th write
+        (what changes again after it was taken waits for the call without `until`: documents
+        that keep changing are taken twice at most). Documents are never changed in place (an
+        update makes a new one), so what is returned stays as it is while the collection goes
+        on."""
+        taken = []
+        for key, when in self._changed.items():
+            if until is not None and when > until:
+                break
+            if until is not None and key in self.taken:
+                continue
+            document = self.documents.get(key)
+            taken.append((key, document, key in self.taken))
+            if document is None:
+                self.taken.discard(key)
+            else:
+                self.taken.add(key)
+        for key, _, _ in taken:
+            del self._changed[key]
+        return taken
+
     def _put(self, document: Document, size: int | None = None) -> None:
         key = self._key(document["_id"])
+        self._touch(key)
         old = self.documents.get(key)
         if old is not None:
             self._unindex(key, old)
@@ -436,6 +477,7 @@ class MemoryCollection:
                 index.setdefault(entry, set()).add(key)
 
     def _remove(self, key: Any) -> None:
+        self._touch(key)
         old = self.documents.pop(key)
         del self._order[key]
         self.size -= self._sizes.pop(key)

@@ -33,8 +33,9 @@ import queue
 import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 from typing import Any, NamedTuple, TextIO
@@ -555,6 +556,7 @@ def replay(
     quiesce_seconds: float = SWAP_QUIESCE,
     batch_size: int = REPLAY_BATCH,
     resident_limit: int = REPLAY_RESIDENT,
+    write_behind: bool = True,
 ) -> dict[str, Any]:
     """Rebuild `projection` from the whole log into shadow collections and swap them in.
 
@@ -567,8 +569,10 @@ def replay(
 
     Nobody else writes the shadow collections, so the rebuild keeps their stream cursors and
     the collections themselves in memory (`ResidentReadModels`, up to `resident_limit`
-    bytes) and writes each final document once at the end; a collection that leaves memory
-    gets the handlers' writes buffered and sent in bulk every `batch_size` events
+    bytes); documents that stopped changing are sent to the shadows by another thread every
+    `batch_size` events while the rebuild goes on (`write_behind`; the server inserts while
+    this process applies), the rest at the end; a collection that leaves memory gets the
+    handlers' writes buffered and sent in bulk every `batch_size` events
     (`BufferedReadModels`). `batch_size=0` applies events one at a time through the live path
     (the baseline of `python -m bench replay`). A crash loses nothing: the shadows are rebuilt
     from scratch by the next replay.
@@ -586,21 +590,26 @@ def replay(
         "status": "running", "started_at": started_at, "position": 0, "total": total}},
         upsert=True)
     commits = events = 0
-    rebuild = _ShadowRebuild(projection, shadow, store, resident_limit) if batch_size else None
-    for commit in (_read_ahead(store.read_all()) if rebuild else store.read_all()):
-        if rebuild is None:
-            events += projection.apply_commit(shadow, commit, store)
-        else:
-            events += rebuild.apply_commit(commit)
-            if rebuild.buffered >= batch_size:
-                rebuild.flush()
-        commits += 1
-        if commits % progress_every == 0:
-            _progress(out, projection.name, commits, total, clock)
-            checkpoints.update_one({"_id": projection.name},
-                                   {"$set": {"position": commit.position}})
-    applied_in, applied_cpu = time.monotonic() - clock, time.process_time() - cpu
-    written = rebuild.finish() if rebuild is not None else 0
+    rebuild = (_ShadowRebuild(projection, shadow, store, resident_limit,
+                              batch_size if write_behind else 0) if batch_size else None)
+    try:
+        for commit in (_read_ahead(store.read_all()) if rebuild else store.read_all()):
+            if rebuild is None:
+                events += projection.apply_commit(shadow, commit, store)
+            else:
+                events += rebuild.apply_commit(commit)
+                if rebuild.buffered >= batch_size:
+                    rebuild.flush()
+            commits += 1
+            if commits % progress_every == 0:
+                _progress(out, projection.name, commits, total, clock)
+                checkpoints.update_one({"_id": projection.name},
+                                       {"$set": {"position": commit.position}})
+        applied_in, applied_cpu = time.monotonic() - clock, time.process_time() - cpu
+        written = rebuild.finish() if rebuild is not None else 0
+    finally:
+        if rebuild is not None:
+            rebuild.close()
     written_in = time.monotonic() - clock - applied_in
     written_cpu = time.process_time() - cpu - applied_cpu
     _progress(out, projection.name, commits, total, clock)
@@ -636,9 +645,12 @@ class _ShadowRebuild:
     `finish` writes them once, each final document in one insert."""
 
     def __init__(self, projection: Projection, shadow: ReadModels, store: EventStore,
-                 resident_limit: int):
+                 resident_limit: int, batch_size: int = REPLAY_BATCH):
         self.projection = projection
         self.store = store
+        self.batch_size = batch_size  # events between two sends of what stopped changing
+        # (0: nothing sent before the end)
+        self._since_sent = 0
         self.rm = ResidentReadModels(shadow.db, shadow.suffix, projection.collections,
                                      resident_limit, _declared_indexes(projection))
         self.cursors: dict[str, int] = {}
@@ -652,6 +664,10 @@ class _ShadowRebuild:
     def apply_commit(self, commit: Commit) -> int:
         applied = sum(self._apply(event) for event in commit.events)
         self.rm.keep_within_limit()
+        self._since_sent += applied
+        if self.batch_size and self._since_sent >= self.batch_size:
+            self.rm.write_behind()
+            self._since_sent = 0
         return applied
 
     def _apply(self, event: Envelope) -> int:
@@ -680,6 +696,9 @@ class _ShadowRebuild:
 
     def flush(self) -> None:
         self.rm.flush()
+
+    def close(self) -> None:
+        self.rm.close()
 
     def finish(self) -> int:
         """Write what is still in memory or buffered, and every stream's cursor; returns how
@@ -843,6 +862,8 @@ class ResidentReadModels(BufferedReadModels):
         self._indexes = indexes
         self._memory: dict[str, MemoryCollection] = {}
         self._resident: dict[str, _ResidentCollection] = {}  # what handlers get, while held
+        self._sender = _WriteBehind()
+        self._sent_until: dict[str, int] = {}  # per collection: its writes at the last send
         for name in names:
             collection = super().__getitem__(name)._collection
             if any(options.get("unique") for _, options in indexes.get(name, [])):
@@ -881,20 +902,84 @@ class ResidentReadModels(BufferedReadModels):
             log.info("replay: %s goes to the database (%s)", self._memory[name].name, why)
             self._move(name)
 
+    def write_behind(self) -> None:
+        """Send what stopped changing to the shadows while the rebuild goes on: every document
+        not changed since the previous call is inserted (replaced when it was sent before;
+        deleted when it was removed since), by another thread — so the server inserts while
+        this process applies the log instead of every insert waiting for the end. A document
+        changed again is sent again; one thread sends, in order, so the last send wins, and
+        `write_all` sends what is left."""
+        for name, memory in self._memory.items():
+            until = self._sent_until.get(name)
+            self._sent_until[name] = memory.writes
+            if until:
+                self._sender.send(self._shadow(name), memory.changes(until))
+
+    def close(self) -> None:
+        self._sender.close()
+
+    def _shadow(self, name: str) -> Collection:
+        return super().__getitem__(name)._collection
+
     def _move(self, name: str) -> int:
-        """Insert what a collection holds into its shadow (still empty) and index it; returns
-        how many documents it held."""
+        """Send what a collection holds to its shadow — what was not sent yet or changed since
+        — and index it; returns how many documents it held."""
         memory = self._memory.pop(name)
         self._resident.pop(name, None)
-        inserted = _insert_all(super().__getitem__(name)._collection, memory.documents.values())
+        self._sender.send(self._shadow(name), memory.changes())
+        self._sender.wait()
         self._make_indexes(name)
-        return inserted
+        return len(memory.documents)
 
     def write_all(self) -> int:
-        """Insert every collection still held; returns how many documents that was."""
-        written = sum(self._move(name) for name in list(self._memory))
+        """Send every collection still held; returns how many documents that was."""
+        held = list(self._memory)
+        for name in held:  # all sent together, then indexed
+            self._sender.send(self._shadow(name), self._memory[name].changes())
+        written = sum(self._move(name) for name in held)
         self.flush()
         return written
+
+
+class _WriteBehind:
+    """Sends a rebuild's documents to their shadows from a thread of its own, in the order they
+    were given, at most `depth` bulk writes waiting (the rebuild waits beyond: its memory stays
+    bounded). An error is raised in the rebuild's thread at its next `send` or `wait`."""
+
+    def __init__(self, depth: int = 4):
+        self.depth = depth
+        self._executor: ThreadPoolExecutor | None = None
+        self._waiting: deque[Future] = deque()
+
+    def send(self, collection: Collection,
+             changes: list[tuple[Any, dict[str, Any] | None, bool]]) -> None:
+        writes: list[Any] = []
+        for key, document, sent in changes:
+            if document is not None:
+                writes.append(ReplaceOne({"_id": document["_id"]}, document) if sent
+                              else InsertOne(document))
+            elif sent:  # removed after it was sent
+                writes.append(DeleteOne({"_id": key[1]}))
+        if not writes:
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="replay-write-behind")
+        while len(self._waiting) >= self.depth:
+            self._waiting.popleft().result()
+        self._waiting.append(self._executor.submit(collection.bulk_write, writes,
+                                                   ordered=False))
+
+    def wait(self) -> None:
+        """Until everything sent so far is written (raises what failed)."""
+        while self._waiting:
+            self._waiting.popleft().result()
+
+    def close(self) -> None:
+        """Stop the thread (what it was sending is finished first, nothing else is sent)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._waiting.clear()
 
 
 def _read_ahead(commits: Iterator[Commit], chunk: int = 500, depth: int = 4

@@ -126,6 +126,38 @@ def test_a_collection_object_kept_by_a_handler_follows_its_collection_to_the_dat
     assert sorted(store.db["doubling"].find(), key=lambda d: d["_id"]) == expected
 
 
+CHURN = Projection("churned_balances", service="ledger", collections=["latest", "gone"])
+
+
+@CHURN.on("ledger.deposited")
+def _churned(rm, event):
+    """Documents made, changed, removed and made again as the log goes on."""
+    cents, account = event.payload["cents"], event.stream_id
+    rm["latest"].update_one({"_id": account}, {"$set": {"cents": cents}}, upsert=True)
+    if cents == 1:
+        rm["gone"].insert_one({"_id": account, "made": event.stream_version})
+    elif cents == 10:
+        rm["gone"].delete_one({"_id": account})
+    else:
+        rm["gone"].update_one({"_id": account}, {"$set": {"again": cents}}, upsert=True)
+
+
+def test_documents_sent_while_the_rebuild_goes_on_end_as_event_at_a_time(store):
+    # sent every 2 events: a document is sent, then changed (replaced), removed (deleted) and
+    # made again (inserted) while the rebuild goes on
+    for cents in (1, 10, 100):  # each account's events 8 apart
+        for n in range(8):
+            deposit(store, f"churn-{n}", cents)
+    replay(store, CHURN, out=io.StringIO(), quiesce_seconds=0, batch_size=0)
+    expected = {name: sorted(store.db[name].find(), key=lambda d: d["_id"])
+                for name in CHURN.collections}
+    assert expected["gone"][0] == {"_id": "churn-0", "again": 100}
+    for batch_size in (2, 5):
+        replay(store, CHURN, out=io.StringIO(), quiesce_seconds=0, batch_size=batch_size)
+        assert {name: sorted(store.db[name].find(), key=lambda d: d["_id"])
+                for name in CHURN.collections} == expected
+
+
 class _BrokenLog(EventStore):
     """A log whose reading fails after its first commits (a commit that does not decode)."""
 
