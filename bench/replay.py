@@ -156,8 +156,8 @@ def _print(title: str, figures: dict[str, tuple[float, float, dict]]) -> None:
           f"/ batched writes: {fast / batched:.1f}x; / written at the end: {fast / at_end:.2f}x")
     applied = parts["events"] / max(parts["applied_seconds"], 1e-9)
     print(f"  written behind: log read and applied at {applied:,.0f} events/s (documents "
-          f"that stopped changing inserted meanwhile), then the rest of "
-          f"{parts['documents_written']:,} documents in {parts['written_seconds']:.2f}s")
+          f"that stopped changing inserted meanwhile), then what was left of its "
+          f"{parts['documents_written']:,} documents written in {parts['written_seconds']:.2f}s")
     # the replay's own CPU: what it would take on a core of its own (the rest of each part's
     # time waited for the database, or for a core on a loaded machine)
     print(f"  written behind, this process's CPU: {parts['applied_cpu_seconds']:.2f}s to read "
