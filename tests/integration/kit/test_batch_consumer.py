@@ -1,7 +1,7 @@
 """A consumer that takes what waits in its queue as a batch (`reliable_handler(..., batch=True)`,
 `ProjectionRunner.record_and_apply_all`): each event applied once, whatever the batch holds
-(copies, later versions first, a poison event), and after a crash between the batch's writes
-and its acks."""
+(copies, later versions first, a poison event), after a crash between the batch's writes and
+its acks, and when another applier moves a stream's cursor while the batch runs."""
 import json
 import signal
 
@@ -13,9 +13,11 @@ from prometheus_client import REGISTRY
 from services.shared import dead_letters
 from services.shared.consumer import handler_queue
 from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.event_store import EventStore
+from services.shared.projections import Projection, ReadModels, update_once
 
 from ...conftest import wait_for
-from .sample import BatchBranchService
+from .sample import BatchBranchService, deposit
 from .test_crash_recovery import config_file, ready, start_service, stop_service
 
 pytestmark = pytest.mark.integration
@@ -147,3 +149,34 @@ def test_a_crash_between_a_batchs_writes_and_its_acks_redelivers_and_applies_onc
     # redelivered after the crash, the batch's events were found applied: not run again
     assert sorted({doc["n"] for doc in branch.runs.find()}) == [1]
     assert branch.batched_balances_cursors.count_documents({"version": 2}) == len(streams)
+
+
+def test_a_cursor_moved_by_another_applier_during_a_batch_is_looked_at_again(
+        store, mongo_client, db_prefix):
+    """Between the batch's cursor read and its compare-and-sets, another applier applies the
+    stream's first event: the batch's move does not match, and the stream goes through the
+    one-event path, which applies the rest from the log — each event once."""
+    branch = EventStore(mongo_client[f"{db_prefix}_branch"], "branch")
+    branch.ensure_indexes()
+    rm = ReadModels(branch.db)
+    first, second, third = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10, 100))
+    other = deposit(store, "acc-2", 5).events[0]
+    raced = Projection("raced", service="branch", collections=["balances"])
+    interrupted = []
+
+    @raced.on("ledger.deposited")
+    def _deposited(views, event):
+        if not interrupted:  # the batch's first handler run: another applier gets there first
+            interrupted.append(event.id)
+            assert raced.apply(rm, first, branch) == 1
+        update_once(views["balances"], event.stream_id, event,
+                    {"$inc": {"cents": event.payload["cents"]}})
+
+    batch = [third, other, first, second]  # as delivered
+    recorded = branch.record_received_all(batch)
+    assert recorded == [True] * 4
+    assert raced.apply_received(rm, batch, recorded, branch) == 3  # + 1 by the other applier
+    assert {doc["_id"]: doc["cents"] for doc in rm["balances"].find()} == {
+        "acc-1": 111, "acc-2": 5}
+    assert {doc["_id"]: doc["version"] for doc in rm[raced.cursors].find()} == {
+        "ledger:acc-1": 3, "ledger:acc-2": 1}
