@@ -52,8 +52,9 @@ SETTLE_TIMEOUT = 120.0
 # machine's load (relay and mail batches are smaller on a slow machine: 164 at a load average
 # of 12 on 2 cores, the outbox relay's lease, journal and pending reads taking ~12 more) and
 # the idle subtraction: a change that adds work to the write path fails the test and must say
-# why here.
-BUDGET = {"database commands": 180, "rpc requests": 1, "event publishes": 6}
+# why here. 134.7-136.1 at a load average of 12-16 once the delivery pass claimed its mails in
+# three commands and stopped re-reading what it knew (141.2-144.7 the same hour before).
+BUDGET = {"database commands": 172, "rpc requests": 1, "event publishes": 6}
 CATEGORY = "cards"
 
 

@@ -1,0 +1,113 @@
+# ruff: noqa: E402 - eventlet.monkey_patch() must precede every other import
+"""CPU time per request, per process of the platform: where a request's work is done.
+
+    python -m bench cpu                         ping, home feed, journal, new post; 40 each
+    python -m bench cpu --kinds post --requests 60 --rounds 2
+
+Starts the whole platform as `bench load` does (own vhost and databases, a local SMTP sink;
+20 members each following the next 5, `--seed` posts through the API), then sends `--requests`
+requests of each kind from 4 clients and reads each process's CPU time (user + system, from
+/proc) before and after. A new post is counted until the platform is quiet again (its
+moderation, fan-out, notifications and e-mails included). Printed per kind: the milliseconds of
+CPU per request of every process and their sum, and the sum as a ratio to a ping's.
+
+The MongoDB stand-in and RabbitMQ are shared with whatever else runs on the machine (their
+columns include that work); the services, the gateway and the SMTP sink are this run's own.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse
+import os
+import shutil
+import subprocess
+
+from .gateway import admin_with_categories, signed_in_members
+from .load import CATEGORIES, Load, _follow, whole_platform
+
+KINDS = ("ping", "home", "activity", "post")
+CLIENTS = 4
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU time of each process so far (0 for one that is gone)."""
+    seconds = {}
+    for name, pid in pids.items():
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            seconds[name] = (int(fields[11]) + int(fields[12])) / TICKS
+        except (FileNotFoundError, ProcessLookupError):
+            seconds[name] = 0.0
+    return seconds
+
+
+def _shared_pid(pattern: str) -> int | None:
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+    return int(found[0]) if found else None
+
+
+def measure(load: Load, pids: dict[str, int], kind: str, requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request of `kind`, by process."""
+    load.settle()
+    before = cpu_seconds(pids)
+
+    def one(index: int) -> None:
+        response = load.send(kind, load.members[index % len(load.members)])
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"{kind}: {response.status_code} {response.text[:300]}")
+
+    list(eventlet.GreenPool(CLIENTS).imap(one, range(requests)))
+    if kind == "post":
+        load.settle()  # its asynchronous cascade, to the last e-mail
+    after = cpu_seconds(pids)
+    return {name: (after[name] - before[name]) * 1000 / requests for name in pids}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench cpu", description=__doc__.split(
+        "\n\n")[0])
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"comma-separated, among {', '.join(KINDS)} (ping always first)")
+    parser.add_argument("--requests", type=int, default=40, help="requests of each kind")
+    parser.add_argument("--rounds", type=int, default=1, help="measure every kind this often")
+    parser.add_argument("--seed", type=int, default=100, help="posts created before measuring")
+    args = parser.parse_args(argv or [])
+    kinds = ["ping", *[k for k in args.kinds.split(",") if k and k != "ping"]]
+    workdir, sink, platform = whole_platform("cpu")
+    try:
+        platform.start(migrate=True)
+        admin_with_categories(platform, CATEGORIES)
+        load = Load(platform, signed_in_members(platform.gateway, 20, "Cpu"))
+        _follow(load)
+        load.grow(args.seed)
+        pids = {name: process.pid for name, process in platform.processes.items()}
+        pids["mail sink"] = sink.process.pid
+        for name, pattern in (("stand-in (shared)", "MongoStandIn"),
+                              ("rabbitmq (shared)", "beam.smp")):
+            pid = _shared_pid(pattern)
+            if pid:
+                pids[name] = pid
+        for round_number in range(1, args.rounds + 1):
+            ping = None
+            for kind in kinds:
+                per = measure(load, pids, kind, args.requests)
+                total = sum(per.values())
+                ping = ping or total
+                print(f"round {round_number} {kind:8} {total:6.1f} ms of CPU per request "
+                      f"({total / ping:.1f}x a ping): "
+                      + ", ".join(f"{name} {ms:.1f}" for name, ms in per.items()), flush=True)
+    finally:
+        platform.stop()
+        sink.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
