@@ -18,6 +18,7 @@ tests/e2e/test_write_round_trips.py makes the same measurement and fails over th
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -201,6 +202,19 @@ def report(per_post: Counter, idle_rate: float, posts: int = POSTS) -> list[str]
     return lines
 
 
+def batch_sizes(platform: Platform) -> dict[str, tuple[float, float]]:
+    """handler -> (deliveries handed over, batches) so far, from every process's /metrics."""
+    found: dict[str, list[float]] = {}
+    for port in platform.ports.values():
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        for match in re.finditer(
+                r'^agora_handler_batch_size_(sum|count)\{[^}]*handler="([^"]+)"[^}]*\} (\S+)$',
+                text, re.M):
+            statistic, handler, value = match.groups()
+            found.setdefault(handler, [0.0, 0.0])[statistic == "count"] += float(value)
+    return {handler: (handed, taken) for handler, (handed, taken) in found.items() if taken}
+
+
 def main() -> None:
     workdir = Path(f"/tmp/agora-bench-writepath-{uuid.uuid4().hex[:6]}")
     sink = MailSink(workdir / "mail").start()
@@ -239,6 +253,7 @@ def main() -> None:
         settled = all_the_way(direct, platform.prefix, author["id"],
                               [follower["id"] for follower in followers], lambda: created)
         per_post, idle_rate = round_trips_per_post(meter, post, settled)
+        batches = batch_sizes(platform)
     finally:
         platform.stop()
         sink.stop()
@@ -246,6 +261,10 @@ def main() -> None:
         direct.close()
         shutil.rmtree(workdir, ignore_errors=True)
     print("\n".join(report(per_post, idle_rate)))
+    if batches:
+        print("deliveries per batch (batch handlers, whole run): " + ", ".join(
+            f"{handler} {handed / taken:.1f}" for handler, (handed, taken) in sorted(
+                batches.items())))
     if over_budget(per_post):
         sys.exit(1)
 
