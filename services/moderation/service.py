@@ -285,14 +285,14 @@ class ModerationService(Decisions, HealthEndpoints):
     def on_content_submitted(self, events: list[Envelope]):
         """Review every submitted text: detector whatever the policy, then the policy."""
         self.views.record_and_apply_all(events)
+        policy = self.queries.policy()  # one read for the batch
         for event in events:
-            self._review(event)
+            self._review(event, policy)
 
-    def _review(self, event: Envelope) -> None:
+    def _review(self, event: Envelope, policy: dict[str, Any]) -> None:
         content = event.payload
         item_id = domain.review_item_id(content["target_id"], content["revision"])
         found = domain.scan(content["title"], content["body"])
-        policy = self.queries.policy()
         approved = self.queries.approved(content["author_id"])
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
         commit = self.store.execute(item_id, lambda history: domain.review(

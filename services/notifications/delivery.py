@@ -70,6 +70,7 @@ OUTGOING_PUSH = "outgoing_push"
 DIGEST_ITEMS = "digest_items"
 SCHEDULE = "delivery_schedule"
 DEAD_LETTERS_COUNTED_EVERY = 30.0  # seconds: the gauges' staleness (alerts wait minutes)
+OUTBOX_CHECKED_EVERY = 5.0  # seconds: how late a retry may go out (its delay is 5 s or more)
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
                    "conversation_id", "ts")
 
@@ -328,6 +329,8 @@ class Deliveries:
         self.push = Outbox(db, OUTGOING_PUSH, settings, clock)
         self._digests_next_at = float("-inf")
         self._dead_letters_counted_at = float("-inf")
+        self._fresh: set[str] = set()  # outboxes this process queued into since it last looked
+        self._checked_at: dict[str, float] = {}
 
     def ensure_indexes(self) -> None:
         ensure_indexes(self.db)
@@ -375,6 +378,7 @@ class Deliveries:
                                        (self.push.collection, pushes)):
                 if writes:
                     collection.bulk_write(writes, ordered=False)
+                    self._fresh.add(collection.name)
             inbox.update_many({"_id": {"$in": [doc["_id"] for doc in docs]}},
                               {"$set": {"queued": True}})
             queued += len(docs)
@@ -605,14 +609,35 @@ class Deliveries:
 
     # -- everything, once ------------------------------------------------------------------------
 
-    def pass_once(self, digests: bool = False) -> dict[str, int]:
+    def pass_once(self, digests: bool = False, background: bool = False) -> dict[str, int]:
+        """One delivery pass. In the `background` loop, an outbox this pass queued nothing
+        into is looked at only every `_outbox_checked_every()` seconds (what falls due there
+        without a new notification: retries, a crashed sender's expired claims); an explicit
+        pass looks at both."""
         figures = {"queued": self.enqueue()}
         if digests or self.digests_due():
             figures["digests"] = self.run_digests(force=digests)
-        figures["mails"] = self.send_mail()
-        figures["pushes"] = self.send_push()
+            self._fresh.add(self.mail.collection.name)
+        for name, outbox, send in (("mails", self.mail, self.send_mail),
+                                   ("pushes", self.push, self.send_push)):
+            figures[name] = send() if self._look_at(outbox, background) else 0
+            if figures[name] >= self.settings.batch_size:  # more may wait: look again next pass
+                self._fresh.add(outbox.collection.name)
         self._count_dead_letters()
         return figures
+
+    def _look_at(self, outbox: Outbox, background: bool) -> bool:
+        now, name = self.clock(), outbox.collection.name
+        if background and name not in self._fresh and \
+                now < self._checked_at.get(name, float("-inf")) + self._outbox_checked_every():
+            return False
+        self._fresh.discard(name)
+        self._checked_at[name] = now
+        return True
+
+    def _outbox_checked_every(self) -> float:
+        """A retry is never later than its own delay, nor more than 5 s late."""
+        return min(OUTBOX_CHECKED_EVERY, self.settings.retry_base_seconds)
 
     def _count_dead_letters(self) -> None:
         """The dead-letter gauges, counted at most every `DEAD_LETTERS_COUNTED_EVERY` seconds
@@ -680,7 +705,7 @@ class DeliveryProvider(DependencyProvider):
             self._wake = eventlet.event.Event()
             busy = False
             try:
-                figures = self.deliveries.pass_once()
+                figures = self.deliveries.pass_once(background=True)
                 busy = figures["mails"] + figures["pushes"] >= self.settings.batch_size
             except PyMongoError as error:
                 log.warning("delivery pass failed (%s); retrying", type(error).__name__)

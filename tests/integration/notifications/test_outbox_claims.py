@@ -5,7 +5,14 @@ without an outcome becomes a dead letter."""
 import eventlet
 import pytest
 
-from services.notifications.delivery import OUTGOING_MAIL, DeliverySettings, Outbox
+from services.notifications.delivery import (
+    OUTBOX_CHECKED_EVERY,
+    OUTGOING_MAIL,
+    OUTGOING_PUSH,
+    Deliveries,
+    DeliverySettings,
+    Outbox,
+)
 
 from .deliveries import Clock
 
@@ -70,3 +77,47 @@ def test_an_expired_lease_is_claimed_again_oldest_first_and_too_many_claims_dead
         {"_id": {"$in": first + later}})}
     assert states == {first[0]: "sent", **{doc_id: "dead" for doc_id in first[1:] + later}}
     assert sender.parked == 4
+
+
+class RecordingPushProvider:
+    def __init__(self):
+        self.sent: list[str] = []
+
+    def send(self, member_id, title, body, data):
+        self.sent.append(data["notification_id"])
+
+
+def test_the_background_pass_looks_at_an_outbox_it_queued_nothing_into_every_few_seconds(db):
+    """A background pass sends what it has just queued at once; what falls due in an outbox
+    without it (a retry, a claim left by a crashed sender) within `OUTBOX_CHECKED_EVERY` (or
+    the retry delay, if shorter); an explicit pass (`deliver_now`) looks at once."""
+    clock = Clock(3_000.0)
+    provider = RecordingPushProvider()
+    deliveries = Deliveries(db, DeliverySettings(retry_base_seconds=30), provider, clock=clock)
+    notice = {"type": "reply", "actor_name": "Ada", "title": "Plafonds", "kind": "question"}
+
+    def due_push(doc_id: str) -> None:  # as a retry falling due: not queued by this pass
+        db[OUTGOING_PUSH].bulk_write([deliveries.push.add(doc_id, {
+            "member_id": f"m-{doc_id}", "notice": notice})])
+
+    due_push("lazy-1")
+    deliveries.pass_once(background=True)
+    assert provider.sent == ["lazy-1"]  # never looked at before
+    due_push("lazy-2")
+    clock.now += OUTBOX_CHECKED_EVERY - 1
+    deliveries.pass_once(background=True)
+    assert provider.sent == ["lazy-1"]  # looked at a moment ago
+    db["inbox"].insert_one({"_id": "lazy-3", "member_id": "m-lazy-3", "type": "reply",
+                            "ts": int(clock.now * 1_000_000), "queued": False,
+                            "channels": {"push": True}, **notice})
+    deliveries.pass_once(background=True)  # queued a push: looks at once, sends both
+    assert sorted(provider.sent) == ["lazy-1", "lazy-2", "lazy-3"]
+    due_push("lazy-4")
+    deliveries.pass_once(background=True)
+    assert "lazy-4" not in provider.sent
+    clock.now += OUTBOX_CHECKED_EVERY
+    deliveries.pass_once(background=True)
+    assert provider.sent[-1] == "lazy-4"  # within OUTBOX_CHECKED_EVERY
+    due_push("lazy-5")
+    deliveries.pass_once()  # explicit: looks whatever the time
+    assert provider.sent[-1] == "lazy-5"
