@@ -329,6 +329,8 @@ class Deliveries:
         self.push = Outbox(db, OUTGOING_PUSH, settings, clock)
         self._digests_next_at = float("-inf")
         self._dead_letters_counted_at = float("-inf")
+        # (readers, actors, languages, names) read by this pass's queuing, for its sending
+        self._read_this_pass: tuple[set, set, dict, dict] | None = None
         self._fresh: set[str] = set()  # outboxes this process queued into since it last looked
         self._checked_at: dict[str, float] = {}
 
@@ -356,7 +358,11 @@ class Deliveries:
                 return queued
             mails, digests, pushes = [], [], []
             fresh: dict[str, list[dict[str, Any]]] = {}
-            names = member_names(ReadModels(self.db), [doc.get("actor_id") for doc in docs])
+            # the recipients' languages too: this pass's sending reads them again otherwise
+            readers = {doc["member_id"] for doc in docs}
+            actors = {doc.get("actor_id") for doc in docs} - {None}
+            languages, names = languages_and_names(ReadModels(self.db), readers, actors)
+            self._read_this_pass = (readers, actors, languages, names)
             for doc in docs:
                 if doc["ts"] < oldest:
                     continue
@@ -416,10 +422,15 @@ class Deliveries:
             return 0
         addresses = {doc["_id"]: doc.get("email") for doc in contacts}
         # the recipients' languages and the actors' names of the whole batch, in one read (one
-        # post by an author with many followers claims many mails at once)
-        languages, names = languages_and_names(
-            ReadModels(self.db), [mail["member_id"] for mail in claimed],
-            [(mail.get("notice") or {}).get("actor_id") for mail in claimed])
+        # post by an author with many followers claims many mails at once) — none when this
+        # pass's queuing read them all a moment ago
+        readers = {mail["member_id"] for mail in claimed}
+        actors = {(mail.get("notice") or {}).get("actor_id") for mail in claimed} - {None}
+        known = self._read_this_pass
+        if known is not None and readers <= known[0] and actors <= known[1]:
+            languages, names = known[2], known[3]
+        else:
+            languages, names = languages_and_names(ReadModels(self.db), readers, actors)
         try:
             smtp = self.transport.connect()
         except (OSError, smtplib.SMTPException) as error:
@@ -614,6 +625,7 @@ class Deliveries:
         into is looked at only every `_outbox_checked_every()` seconds (what falls due there
         without a new notification: retries, a crashed sender's expired claims); an explicit
         pass looks at both."""
+        self._read_this_pass = None
         figures = {"queued": self.enqueue()}
         if digests or self.digests_due():
             figures["digests"] = self.run_digests(force=digests)
@@ -624,6 +636,7 @@ class Deliveries:
             if figures[name] >= self.settings.batch_size:  # more may wait: look again next pass
                 self._fresh.add(outbox.collection.name)
         self._count_dead_letters()
+        self._read_this_pass = None
         return figures
 
     def _look_at(self, outbox: Outbox, background: bool) -> bool:

@@ -2,6 +2,9 @@
 holds: concurrent senders (replicas) share the due documents without a document sent twice, a
 lease that ran out makes its documents claimable again, and a document claimed too often
 without an outcome becomes a dead letter."""
+import time
+import uuid
+
 import eventlet
 import pytest
 
@@ -121,3 +124,53 @@ def test_the_background_pass_looks_at_an_outbox_it_queued_nothing_into_every_few
     due_push("lazy-5")
     deliveries.pass_once()  # explicit: looks whatever the time
     assert provider.sent[-1] == "lazy-5"
+
+
+def test_a_pass_queues_and_sends_a_notice_to_each_reader_in_their_language_reading_members_once(
+        notifications_config, mailsink):
+    """The recipients of one notification get it in their own language with the actor's name,
+    and the pass that queued it reads `members` once for both its queuing and its sending."""
+    from pymongo import MongoClient, monitoring
+
+    class Finds(monitoring.CommandListener):
+        def __init__(self):
+            self.members = 0
+
+        def started(self, event):
+            if event.command_name == "find" and event.command.get("find") == "members":
+                self.members += 1
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    finds = Finds()
+    client = MongoClient(notifications_config["MONGO_URI"], event_listeners=[finds])
+    try:
+        db = client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"]
+        tag = uuid.uuid4().hex[:8]
+        readers = {f"fr-{tag}": "fr", f"en-{tag}": "en"}
+        db.members.insert_many([{"_id": f"ada-{tag}", "display_name": "Ada Lovelace"}] + [
+            {"_id": reader, "display_name": reader, "language": language}
+            for reader, language in readers.items()])
+        db.contacts.insert_many([{"_id": reader, "email": f"{reader}@example.org"}
+                                 for reader in readers])
+        now = time.time()
+        db.inbox.insert_many([{
+            "_id": f"n-{reader}", "member_id": reader, "type": "followed_activity", "kind": "idea",
+            "title": "Épargne", "actor_id": f"ada-{tag}", "post_id": f"p-{tag}",
+            "ts": int(now * 1_000_000), "queued": False, "read": False,
+            "channels": {"email": "immediate"}} for reader in readers])
+        settings = DeliverySettings(smtp_host=mailsink.host, smtp_port=mailsink.port)
+        deliveries = Deliveries(db, settings, pusher=None)
+        before = finds.members
+        assert deliveries.pass_once(background=True)["mails"] == 2
+        assert finds.members - before == 1
+        subjects = {reader: mailsink.messages(to=f"{reader}@example.org")[0]["Subject"]
+                    for reader in readers}
+        assert "Ada Lovelace" in subjects[f"fr-{tag}"] and "Ada Lovelace" in subjects[f"en-{tag}"]
+        assert subjects[f"fr-{tag}"] != subjects[f"en-{tag}"]  # each in their language
+    finally:
+        client.close()
