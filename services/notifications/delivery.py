@@ -212,11 +212,18 @@ class Outbox:
         self.clock = clock
         self.parked = 0  # dead letters made since the gauge was last counted
 
-    def add(self, doc_id: str, fields: dict[str, Any]) -> UpdateOne:
+    def add(self, doc_id: str, fields: dict[str, Any], claim: str | None = None) -> UpdateOne:
+        """The upsert that adds a document once; with `claim` (a token), the document is
+        claimed by its creator as `claim` would (state, lease, one claim counted)."""
+        return UpdateOne({"_id": doc_id}, {"$setOnInsert": self.new_document(fields, claim)},
+                         upsert=True)
+
+    def new_document(self, fields: dict[str, Any], claim: str | None = None) -> dict[str, Any]:
         now = self.clock()
-        return UpdateOne({"_id": doc_id}, {"$setOnInsert": {
-            **fields, "state": "pending", "attempts": 0, "next_at": now, "created_at": now}},
-            upsert=True)
+        state: dict[str, Any] = {"state": "pending"} if claim is None else {
+            "state": "sending", "claimed_until": now + self.settings.claim_seconds,
+            "claim": claim, "claims": 1}
+        return {**fields, **state, "attempts": 0, "next_at": now, "created_at": now}
 
     def claim(self, limit: int) -> list[dict[str, Any]]:
         """Take up to `limit` due documents, oldest first, for `claim_seconds`: three round
@@ -331,6 +338,7 @@ class Deliveries:
         self._dead_letters_counted_at = float("-inf")
         # (readers, actors, languages, names) read by this pass's queuing, for its sending
         self._read_this_pass: tuple[set, set, dict, dict] | None = None
+        self._queued_and_claimed: list[dict[str, Any]] = []  # mails claimed as they were queued
         self._fresh: set[str] = set()  # outboxes this process queued into since it last looked
         self._checked_at: dict[str, float] = {}
 
@@ -348,7 +356,9 @@ class Deliveries:
 
     # -- 1. from the inbox to the outboxes -----------------------------------------------------
 
-    def enqueue(self, limit: int = 500) -> int:
+    def enqueue(self, limit: int = 500, claim: bool = False) -> int:
+        """Queue the inbox's new notifications into the outboxes; with `claim` (a delivery
+        pass, which sends next), up to a sending batch of mails is claimed as it is queued."""
         inbox = self.db["inbox"]
         oldest = (self.clock() - self.settings.max_delivery_age_seconds) * 1_000_000
         queued = 0
@@ -357,6 +367,8 @@ class Deliveries:
             if not docs:
                 return queued
             mails, digests, pushes = [], [], []
+            mail_documents: list[dict[str, Any] | None] = []  # the ones this pass claims
+            token = uuid.uuid4().hex
             fresh: dict[str, list[dict[str, Any]]] = {}
             # the recipients' languages too: this pass's sending reads them again otherwise
             readers = {doc["member_id"] for doc in docs}
@@ -373,7 +385,16 @@ class Deliveries:
                 fields = {"member_id": doc["member_id"], "notice": snapshot}
                 chosen = doc.get("channels") or {}
                 if chosen.get("email") == "immediate":
-                    mails.append(self.mail.add(doc["_id"], {**fields, "kind": "notice"}))
+                    # up to a sending batch is claimed as it is queued: this pass sends it
+                    # without looking for it (a crash leaves its lease to run out, as a
+                    # sender's would); the rest waits, pending, for the next batches
+                    mine = claim and \
+                        len(self._queued_and_claimed) + len(mails) < self.settings.batch_size
+                    document = self.mail.new_document({**fields, "kind": "notice"},
+                                                      token if mine else None)
+                    mails.append(UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": document},
+                                           upsert=True))
+                    mail_documents.append({"_id": doc["_id"], **document} if mine else None)
                 elif chosen.get("email") == "daily":
                     digests.append(UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": {
                         **fields, "ts": doc["ts"], "digest_id": None}}, upsert=True))
@@ -382,8 +403,17 @@ class Deliveries:
             for collection, writes in ((self.mail.collection, mails),
                                        (self.db[DIGEST_ITEMS], digests),
                                        (self.push.collection, pushes)):
-                if writes:
-                    collection.bulk_write(writes, ordered=False)
+                if not writes:
+                    continue
+                result = collection.bulk_write(writes, ordered=False)
+                if collection is not self.mail.collection:
+                    self._fresh.add(collection.name)
+                    continue
+                # ours to send: what this upsert inserted claimed (not what was there already)
+                self._queued_and_claimed += [mail_documents[index]
+                                             for index in result.upserted_ids
+                                             if mail_documents[index] is not None]
+                if None in mail_documents:
                     self._fresh.add(collection.name)
             inbox.update_many({"_id": {"$in": [doc["_id"] for doc in docs]}},
                               {"$set": {"queued": True}})
@@ -408,8 +438,13 @@ class Deliveries:
 
     # -- 2. sending ------------------------------------------------------------------------------
 
-    def send_mail(self) -> int:
-        claimed = self.mail.claim(self.settings.batch_size)
+    def send_mail(self, look: bool = True) -> int:
+        """Send the mails this pass claimed as it queued them and, when `look`ing, those due
+        in the outbox (up to a batch in all)."""
+        claimed, self._queued_and_claimed = self._queued_and_claimed, []
+        room = self.settings.batch_size - len(claimed)
+        if look and room > 0:
+            claimed += self.mail.claim(room)
         if not claimed:
             return 0
         contacts = list(self.db["contacts"].find(
@@ -626,13 +661,14 @@ class Deliveries:
         without a new notification: retries, a crashed sender's expired claims); an explicit
         pass looks at both."""
         self._read_this_pass = None
-        figures = {"queued": self.enqueue()}
+        self._queued_and_claimed = []  # (a failed pass's claims run out their lease)
+        figures = {"queued": self.enqueue(claim=True)}
         if digests or self.digests_due():
             figures["digests"] = self.run_digests(force=digests)
             self._fresh.add(self.mail.collection.name)
-        for name, outbox, send in (("mails", self.mail, self.send_mail),
-                                   ("pushes", self.push, self.send_push)):
-            figures[name] = send() if self._look_at(outbox, background) else 0
+        figures["mails"] = self.send_mail(look=self._look_at(self.mail, background))
+        figures["pushes"] = self.send_push() if self._look_at(self.push, background) else 0
+        for name, outbox in (("mails", self.mail), ("pushes", self.push)):
             if figures[name] >= self.settings.batch_size:  # more may wait: look again next pass
                 self._fresh.add(outbox.collection.name)
         self._count_dead_letters()

@@ -128,17 +128,22 @@ def test_the_background_pass_looks_at_an_outbox_it_queued_nothing_into_every_few
 
 def test_a_pass_queues_and_sends_a_notice_to_each_reader_in_their_language_reading_members_once(
         notifications_config, mailsink):
-    """The recipients of one notification get it in their own language with the actor's name,
-    and the pass that queued it reads `members` once for both its queuing and its sending."""
+    """The recipients of one notification get it in their own language with the actor's name;
+    the pass that queued it reads `members` once for both its queuing and its sending, and
+    sends the mails it claimed as it queued them without looking for them in the outbox."""
     from pymongo import MongoClient, monitoring
 
     class Finds(monitoring.CommandListener):
         def __init__(self):
             self.members = 0
+            self.outbox_reads = 0
 
         def started(self, event):
             if event.command_name == "find" and event.command.get("find") == "members":
                 self.members += 1
+            if event.command.get(event.command_name) == OUTGOING_MAIL and \
+                    event.command_name in ("find", "findAndModify"):
+                self.outbox_reads += 1
 
         def succeeded(self, event):
             pass
@@ -157,17 +162,28 @@ def test_a_pass_queues_and_sends_a_notice_to_each_reader_in_their_language_readi
             for reader, language in readers.items()])
         db.contacts.insert_many([{"_id": reader, "email": f"{reader}@example.org"}
                                  for reader in readers])
-        now = time.time()
-        db.inbox.insert_many([{
-            "_id": f"n-{reader}", "member_id": reader, "type": "followed_activity", "kind": "idea",
-            "title": "Épargne", "actor_id": f"ada-{tag}", "post_id": f"p-{tag}",
-            "ts": int(now * 1_000_000), "queued": False, "read": False,
-            "channels": {"email": "immediate"}} for reader in readers])
+
+        def notify(post: str) -> None:
+            db.inbox.insert_many([{
+                "_id": f"n-{post}-{reader}", "member_id": reader, "type": "followed_activity",
+                "kind": "idea", "title": "Épargne", "actor_id": f"ada-{tag}", "post_id": post,
+                "ts": int(time.time() * 1_000_000), "queued": False, "read": False,
+                "channels": {"email": "immediate"}} for reader in readers])
+
         settings = DeliverySettings(smtp_host=mailsink.host, smtp_port=mailsink.port)
         deliveries = Deliveries(db, settings, pusher=None)
+        notify(f"p1-{tag}")
         before = finds.members
         assert deliveries.pass_once(background=True)["mails"] == 2
         assert finds.members - before == 1
+        notify(f"p2-{tag}")  # the next post, within OUTBOX_CHECKED_EVERY
+        before = finds.outbox_reads
+        assert deliveries.pass_once(background=True)["mails"] == 2
+        assert finds.outbox_reads == before  # sent as claimed when queued
+        assert {doc["state"] for doc in db[OUTGOING_MAIL].find(
+            {"member_id": {"$in": list(readers)}})} == {"sent"}
+        assert all(len(mailsink.messages(to=f"{reader}@example.org")) == 2
+                   for reader in readers)  # each once
         subjects = {reader: mailsink.messages(to=f"{reader}@example.org")[0]["Subject"]
                     for reader in readers}
         assert "Ada Lovelace" in subjects[f"fr-{tag}"] and "Ada Lovelace" in subjects[f"en-{tag}"]
