@@ -70,6 +70,7 @@ OUTGOING_PUSH = "outgoing_push"
 DIGEST_ITEMS = "digest_items"
 SCHEDULE = "delivery_schedule"
 DEAD_LETTERS_COUNTED_EVERY = 30.0  # seconds: the gauges' staleness (alerts wait minutes)
+CLAIM_ROUNDS = 3  # a sender whose candidates all went to another looks again, this often
 OUTBOX_CHECKED_EVERY = 5.0  # seconds: how late a retry may go out (its delay is 5 s or more)
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
                    "conversation_id", "ts")
@@ -234,16 +235,21 @@ class Outbox:
         now = self.clock()
         due = {"$or": [{"state": "pending", "next_at": {"$lte": now}},
                        {"state": "sending", "claimed_until": {"$lt": now}}]}
-        candidates = [doc["_id"] for doc in self.collection.find(due, {"_id": 1})
-                      .sort("next_at", 1).limit(limit)]
-        if not candidates:
+        for _ in range(CLAIM_ROUNDS):  # another sender may take every candidate first
+            candidates = [doc["_id"] for doc in self.collection.find(due, {"_id": 1})
+                          .sort("next_at", 1).limit(limit)]
+            if not candidates:
+                return []
+            token = uuid.uuid4().hex
+            won = self.collection.update_many(
+                {"_id": {"$in": candidates}, **due},
+                {"$set": {"state": "sending", "claimed_until": now + self.settings.claim_seconds,
+                          "claim": token},
+                 "$inc": {"claims": 1}}).modified_count
+            if won:
+                break
+        else:
             return []
-        token = uuid.uuid4().hex
-        self.collection.update_many(
-            {"_id": {"$in": candidates}, **due},
-            {"$set": {"state": "sending", "claimed_until": now + self.settings.claim_seconds,
-                      "claim": token},
-             "$inc": {"claims": 1}})
         claimed = []
         for doc in self.collection.find({"_id": {"$in": candidates}, "claim": token}
                                         ).sort("next_at", 1):
