@@ -85,8 +85,7 @@ class MongoRecorder:
             refused = (error.details.get("writeErrors") or [{}])[0]
             if refused.get("code") != 11000:
                 raise
-            duplicate = DuplicateKeyError(refused.get("errmsg", ""), 11000, refused)
-            raise DuplicateCommit(violated_index(duplicate),
+            raise DuplicateCommit(_violated_index(refused),
                                   inserted=int(refused.get("index", 0))) from error
 
     def insert_unordered(self, documents: list[Document]) -> dict[int, str | None]:
@@ -100,8 +99,7 @@ class MongoRecorder:
             for failed in error.details.get("writeErrors", []):
                 if failed.get("code") != 11000:
                     raise
-                refused[failed["index"]] = violated_index(
-                    DuplicateKeyError(failed.get("errmsg", ""), 11000, failed))
+                refused[failed["index"]] = _violated_index(failed)
             return refused
         return {}
 
@@ -285,10 +283,14 @@ class InMemoryRecorder:
 def violated_index(error: DuplicateKeyError) -> str | None:
     """The name of the unique index a duplicate-key error is about (MongoDB and the stand-in
     both name it in the message; MongoDB also gives the key pattern)."""
-    details = error.details or {}
+    return _violated_index(error.details or {}, str(error))
+
+
+def _violated_index(details: dict[str, Any], message: str = "") -> str | None:
+    """`violated_index` from a write error's details (a bulk write's `writeErrors` entry)."""
     pattern = details.get("keyPattern")
     if pattern:
         return {("stream_id", "version"): STREAM_VERSION_INDEX, ("position",): POSITION_INDEX,
                 ("command",): COMMAND_INDEX, ("_id",): "_id_"}.get(tuple(pattern))
-    match = re.search(r"index: (\S+) dup key", details.get("errmsg") or str(error))
+    match = re.search(r"index: (\S+) dup key", details.get("errmsg") or message)
     return match.group(1) if match else None
