@@ -44,7 +44,7 @@ def test_concurrent_senders_share_the_due_mails_and_none_is_claimed_twice(db):
     def drain(index: int) -> None:
         while batch := senders[index].claim(7):
             taken[index] += [doc["_id"] for doc in batch]
-            eventlet.sleep(0)  # let the other senders interleave their round trips
+            eventlet.sleep(0)  # ok: a yield so the other senders interleave, synchronises nothing
 
     pool = eventlet.GreenPool()
     for index in range(len(senders)):
