@@ -170,7 +170,9 @@ def test_a_handler_that_failed_on_the_outage_is_retried_once_the_database_is_bac
     private_database.start()
     audit.fuses.delete_many({})
 
-    wait_for(lambda: audit.seen.count_documents({}) == 1, timeout=40,
+    # the handler writes `seen` then `applications`: its claim marked done comes after both
+    wait_for(lambda: audit.consumed_events.find_one({"state": "done"}), timeout=40,
              message="the event handled once the database is back (before the claim timeout)")
+    assert audit.seen.count_documents({}) == 1
     assert audit.applications.count_documents({}) == 1
     client.close()
