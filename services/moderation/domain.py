@@ -172,6 +172,12 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
         "flag_count": 0})]
 
 
+def counts_approvals(content: dict[str, Any], policy: dict[str, Any]) -> bool:
+    """Whether `policy_rules` needs the author's count of approved contributions."""
+    return bool(int(policy.get("new_member_threshold") or 0)) and not holds_any(
+        content.get("submitter_roles"), STAFF_ROLES)
+
+
 def policy_rules(content: dict[str, Any], policy: dict[str, Any], author_approved: int
                  ) -> list[str]:
     """The pre-moderation rules that hold this text (staff are trusted: none apply)."""

@@ -253,10 +253,10 @@ def _target_of(event: Envelope) -> tuple[str, str, dict[str, Any]]:
 @VIEWS.on("posts.post_submitted", "posts.reply_submitted")
 def _target_submitted(rm: ReadModels, event: Envelope) -> None:
     target_type, target_id, p = _target_of(event)
-    state = (rm["targets"].find_one({"_id": target_id}, {"state": 1}) or {}).get("state")
+    # the stream's first event: the document is new (a state set already stays, unread)
     update_versioned(rm["targets"], target_id, event, {"$set": {
         "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
-        "kind": p["kind"], "state": state or "pending"},
+        "kind": p["kind"]}, "$setOnInsert": {"state": "pending"},
         "$min": {"submitted_ts": micros(event), "submitted_at": event.occurred_at}})
 
 

@@ -23,7 +23,7 @@ from services.shared.actors import require_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, NewEvent
-from services.shared.errors import EXPECTED_ERRORS, Forbidden
+from services.shared.errors import EXPECTED_ERRORS, ConcurrencyConflict, Forbidden
 from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
 from services.shared.projections import ReadModelsProvider
@@ -293,8 +293,16 @@ class ModerationService(Decisions, HealthEndpoints):
         content = event.payload
         item_id = domain.review_item_id(content["target_id"], content["revision"])
         found = domain.scan(content["title"], content["body"])
-        approved = self.queries.approved(content["author_id"])
+        # the member's approvals matter only to a policy that holds new members' texts
+        approved = self.queries.approved(content["author_id"]) \
+            if domain.counts_approvals(content, policy) else 0
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
-        commit = self.store.execute(item_id, lambda history: domain.review(
-            domain.fold_item(history), content, policy, approved, found), context)
+
+        def decide(history: list[Envelope]) -> list[NewEvent]:
+            return domain.review(domain.fold_item(history), content, policy, approved, found)
+
+        try:  # a revision's item is a new stream: nothing to load, unless this is a redelivery
+            commit = self.store.append(item_id, 0, decide([]), context)
+        except ConcurrencyConflict:  # reviewed already: decide on what is there (nothing new)
+            commit = self.store.execute(item_id, decide, context)
         self.views.apply_commit(commit)

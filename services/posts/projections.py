@@ -194,17 +194,20 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         fields.update(published_at=event.occurred_at, published_ts=now)
     else:
         fields.update(edited_at=event.occurred_at)
+    collection = _collection(rm, target_type)
+    before = collection.find_one({"_id": target_id}) or {}
+    # no revision yet: no text of it was ever visible, so no search terms or mentions to replace
+    first_text = before.get("revision") is None
     if target_type == "reply":
-        _count_reply(rm, event)
+        _count_reply(rm, event, before.get("state"))
 
-    def decide(doc):
-        state = doc.get("state")
-        if (fact == "published" and state in (None, "pending")) or (
-                fact == "redacted" and state == "hidden"):
-            state = "published"  # an approved edit does not un-hide a flagged contribution
-        if (doc.get("pending_edit") or {}).get("revision", 0) <= p["revision"]:
-            fields["pending_edit"] = None
-        return {"$set": {**fields, "state": state}}
+    state = before.get("state")
+    if (fact == "published" and state in (None, "pending")) or (
+            fact == "redacted" and state == "hidden"):
+        state = "published"  # an approved edit does not un-hide a flagged contribution
+    if (before.get("pending_edit") or {}).get("revision", 0) <= p["revision"]:
+        fields["pending_edit"] = None
+    fields["state"] = state
 
     # everything derived first, the document last: a reader who sees the new text published
     # finds it in search and no longer sees it as a draft
@@ -217,12 +220,17 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
     indexed = {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]} \
         if target_type == "post" else {"reply": p["body"]}
     _index(rm, p["post_id"], "post" if target_type == "post" else target_id,
-           {"state": "published"}, indexed)
-    rm["mentions"].update_one({"_id": target_id}, {"$set": {
-        "target_type": target_type, "post_id": p["post_id"],
-        "tokens": sorted(parse_mentions(p.get("title"), p["body"]))}}, upsert=True)
-    _own(rm, event, decide)
-    _refresh_derived(rm, event, target_type, target_id, indexed)  # tag counts
+           {"state": "published"}, indexed, replacing=not first_text)
+    tokens = sorted(parse_mentions(p.get("title"), p["body"]))
+    if tokens or not first_text:
+        rm["mentions"].update_one({"_id": target_id}, {"$set": {
+            "target_type": target_type, "post_id": p["post_id"], "tokens": tokens}},
+            upsert=True)
+    if update_versioned(collection, target_id, event, {"$set": fields}):
+        # the document as this update left it (the stream's events are applied one at a time)
+        _refresh_derived(rm, event, target_type, target_id, indexed, {**before, **fields})
+    else:  # a later version is there already: derive from what it shows
+        _refresh_derived(rm, event, target_type, target_id, indexed)
     if target_type == "reply":
         rm["posts"].update_one({"_id": p["post_id"]}, {"$max": {"active_ts": now}})
 
@@ -359,22 +367,25 @@ def tag_slugs(tags: list[str]) -> list[str]:
 
 
 def _refresh_derived(rm: ReadModels, event: Envelope, target_type: str, target_id: str,
-                     indexed: dict[str, str | None] | None = None) -> None:
+                     indexed: dict[str, str | None] | None = None,
+                     doc: dict[str, Any] | None = None) -> None:
     """After a post or reply changed text or visibility: its tag counts and search terms,
     both derived from the document as it now is (so re-applying an event changes nothing).
     `indexed`: the texts the caller has just indexed as visible; when the document is visible
-    with those texts, its terms are those already (no read of them, no second tokenizing)."""
+    with those texts, its terms are those already (no read of them, no second tokenizing).
+    `doc`: the document as the caller's update left it (else it is read)."""
     if target_type == "post":
-        doc = rm["posts"].find_one({"_id": target_id}, {"state": 1, "title": 1, "body": 1,
-                                                        "tags": 1, "counted_tags": 1}) or {}
+        doc = doc if doc is not None else rm["posts"].find_one(
+            {"_id": target_id}, {"state": 1, "title": 1, "body": 1, "tags": 1,
+                                 "counted_tags": 1}) or {}
         _recount_tags(rm, event, target_id, doc)
         texts = {"title": doc.get("title"), "tags": " ".join(doc.get("tags") or []),
                  "body": doc.get("body")}
         if not (texts == indexed and doc.get("state") in VISIBLE):
             _index(rm, target_id, "post", doc, texts)
     else:
-        doc = rm["replies"].find_one({"_id": target_id}, {"state": 1, "body": 1,
-                                                         "post_id": 1}) or {}
+        doc = doc if doc is not None else rm["replies"].find_one(
+            {"_id": target_id}, {"state": 1, "body": 1, "post_id": 1}) or {}
         texts = {"reply": doc.get("body")}
         if doc.get("post_id") and not (texts == indexed and doc.get("state") in VISIBLE):
             _index(rm, doc["post_id"], target_id, doc, texts)
@@ -384,14 +395,16 @@ VISIBLE = ("published", "hidden")  # states whose text is searchable (search fil
 
 
 def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
-           texts: dict[str, str | None]) -> None:
+           texts: dict[str, str | None], replacing: bool = True) -> None:
     """Replace the search terms of one source of a post (its own text, or one reply's): those
     of visible text (published or hidden — the search filters on the post's state), none
-    otherwise."""
+    otherwise. `replacing=False`: the source never had visible text, so it has no terms to
+    read (the same ones, if an earlier run of this event wrote them: inserted once)."""
     terms = rm["search_terms"]
     wanted = index_terms(texts) if doc.get("state") in VISIBLE else {}
     mine = {"post_id": post_id, "source": source}
-    existing = {entry["term"]: entry.get("w") for entry in terms.find(mine, {"term": 1, "w": 1})}
+    existing = {entry["term"]: entry.get("w") for entry in terms.find(
+        mine, {"term": 1, "w": 1})} if replacing else {}
     stale = sorted(term for term, weight in existing.items() if wanted.get(term) != weight)
     if stale:
         terms.delete_many({**mine, "term": {"$in": stale}})
@@ -421,19 +434,24 @@ def _recount_tags(rm: ReadModels, event: Envelope, post_id: str, doc: dict[str, 
         rm["posts"].update_one({"_id": post_id}, {"$set": {"counted_tags": sorted(wanted)}})
 
 
+_UNREAD = object()
+
+
 def _forget_text(rm: ReadModels, target_id: str) -> None:
     rm["history"].delete_many({"target_id": target_id})
     rm["drafts"].delete_many({"target_id": target_id})
 
 
-def _count_reply(rm: ReadModels, event: Envelope) -> None:
+def _count_reply(rm: ReadModels, event: Envelope, state: Any = _UNREAD) -> None:
     """Keep the post's reply/answer counters exact: +1/-1 when a reply's visibility changes.
 
     Runs before the reply document is updated, so a re-application after a crash in between
-    sees the same "before" and `update_once` drops the repeated increment.
+    sees the same "before" and `update_once` drops the repeated increment. `state`: the reply's
+    state as the caller just read it (else it is read here).
     """
     p = event.payload
-    state = (rm["replies"].find_one({"_id": p["reply_id"]}, {"state": 1}) or {}).get("state")
+    if state is _UNREAD:
+        state = (rm["replies"].find_one({"_id": p["reply_id"]}, {"state": 1}) or {}).get("state")
     before = state == "published"
     fact = event.type.split("reply_", 1)[1]
     after = {"published": True, "restored": True, "edited": before,
