@@ -128,8 +128,10 @@ class EventStoreProvider(DependencyProvider):
                 log.warning("outbox relay pass failed (%s: %s); retrying in %.1f s",
                             type(error).__name__, error, self._backoff(failures),
                             extra={"service": self.store.service, "failures": failures})
-            if published:
-                continue  # more may be pending: go again without waiting
+            if published and self.relay.more_waiting:
+                continue  # a full batch: more is pending, go again without waiting
+            # else what was appended during the pass woke us already (and the next pass
+            # sweeps for what became visible late): no pass just to find nothing
             with eventlet.Timeout(self._backoff(failures), False):
                 self._wake.wait()
 

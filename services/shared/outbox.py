@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 LEASES = "outbox_lease"
 RELAY_MAX_BACKOFF_SECONDS = 5.0
+# A confirmed batch of at most this many commits is marked published at once (one update);
+# a larger one is journaled and folded when the relay is idle (see `relay_once`).
+MARK_AT_ONCE_COMMITS = 8
 
 
 def public_exchange(service: str) -> str:
@@ -177,6 +180,7 @@ class OutboxRelay:
         batch_size: int = 500,
         lease_seconds: float = 15.0,
         registry: PayloadRegistry = REGISTRY,
+        mark_at_once: int = MARK_AT_ONCE_COMMITS,
     ):
         self.store = store
         self.service = store.service
@@ -187,6 +191,11 @@ class OutboxRelay:
         self.registry = registry
         self._published_up_to = 0
         self._prefetch: eventlet.greenthread.GreenThread | None = None
+        self.mark_at_once = mark_at_once
+        # whether the journal may hold batches to fold: what this relay journaled since its
+        # last fold, or what another relay left (at start, and whenever the lease changed hands)
+        self._journal_may_hold = True
+        self.more_waiting = False  # the last pass read a full batch: more may be pending
 
     def relay_once(self) -> int:
         """Publish one batch of pending commits; returns the number of events confirmed.
@@ -199,13 +208,20 @@ class OutboxRelay:
           and sweeps from position 0, which also catches commits that became visible late (a
           position taken before, but inserted after, a later one). A relay that dies before
           folding only causes re-publication (consumers dedupe), never a loss.
+        - a small batch (`mark_at_once` commits or fewer: one post's commit, on a quiet
+          platform) is marked published at once: one update of a few documents instead of the
+          journal's insert and, later, its read, update and delete. The journal is read only
+          when it may hold something (see `_journal_may_hold`).
         """
+        self.more_waiting = False
         if not self.holds_lease():
             self._prefetch = None
             return 0
         documents = self._next_batch() if self._published_up_to else []
         if not documents:  # idle, or starting (another relay may have left a journal): sweep
-            self.store.fold_published_batches()
+            if self._journal_may_hold:
+                self.store.fold_published_batches()
+                self._journal_may_hold = False
             self._published_up_to = 0
             documents = self.store.pending_documents(0, self.batch_size)
         if not documents:
@@ -221,9 +237,15 @@ class OutboxRelay:
         except PublishNotConfirmed:
             self._prefetch = None  # re-read from the last confirmed batch on the next pass
             raise
-        self.store.record_published_batch([document["_id"] for document in documents])
+        published = [document["_id"] for document in documents]
+        if len(published) <= self.mark_at_once:
+            self.store.mark_published(published)
+        else:
+            self.store.record_published_batch(published)
+            self._journal_may_hold = True
         self._published_up_to = documents[-1]["position"]
-        self._observe(events, full=len(documents) == self.batch_size)
+        self.more_waiting = len(documents) == self.batch_size
+        self._observe(events, full=self.more_waiting)
         return len(events)
 
     def drain(self) -> int:
@@ -254,13 +276,15 @@ class OutboxRelay:
         now = utc_now()
         leases = self.store.db[LEASES]
         try:
-            leases.find_one_and_update(
+            before = leases.find_one_and_update(
                 {"_id": self.service, "$or": [{"owner": self.owner}, {"expires_at": {"$lt": now}}]},
                 {"$set": {"owner": self.owner, "expires_at": now + self.lease}},
                 upsert=True,
             )
         except DuplicateKeyError:
             return False  # another live replica holds it; it publishes for us
+        if before is None or before.get("owner") != self.owner:
+            self._journal_may_hold = True  # taken over: the last holder may have journaled
         return True
 
     def release_lease(self) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from services.shared.envelope import CommandContext, NewEvent
 from services.shared.outbox import OutboxRelay
+from services.shared.recorders import PUBLISHED_BATCHES
 
 from ...conftest import wait_for
 from . import sample  # noqa: F401 - registers the ledger payload schemas
@@ -106,7 +107,8 @@ def test_a_new_relay_folds_what_a_dead_one_journaled_without_publishing_it_again
         store, subscriber, rabbit_config):
     store.append("acc-1", 0, [NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"})],
                  CommandContext())
-    dead = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-a", lease_seconds=0.01)
+    dead = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-a", lease_seconds=0.01,
+                       mark_at_once=0)  # journals even a batch of one
     assert dead.relay_once() == 1  # published and journaled, then the pod dies before folding
     assert store.pending() != [] and store.backlog() == 0
     successor = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-b")
@@ -115,3 +117,41 @@ def test_a_new_relay_folds_what_a_dead_one_journaled_without_publishing_it_again
     assert store.pending() == [] and len(subscriber("ledger.events")) == 1
     dead.close()
     successor.close()
+
+
+def test_a_small_batch_is_marked_at_once_and_a_large_one_journaled(store, subscriber,
+                                                                   rabbit_config):
+    def deposits(count, first):
+        for n in range(first, first + count):
+            store.append(f"acc-{n}", 0, [NewEvent("ledger.deposited",
+                                                  {"cents": n, "currency": "EUR"})],
+                         CommandContext())
+
+    relay = OutboxRelay(store, rabbit_config["AMQP_URI"], mark_at_once=3)
+    deposits(3, 0)
+    assert relay.relay_once() == 3
+    journal = store.db[PUBLISHED_BATCHES]
+    assert store.pending() == [] and journal.count_documents({}) == 0  # marked, not journaled
+    deposits(4, 3)
+    assert relay.relay_once() == 4
+    assert len(store.pending()) == 4 and journal.count_documents({}) == 1 and store.backlog() == 0
+    assert relay.relay_once() == 0  # idle: folds the journal
+    assert store.pending() == [] and journal.count_documents({}) == 0
+    assert len(subscriber("ledger.events")) == 7
+    relay.close()
+
+
+def test_a_relay_that_takes_the_lease_over_folds_what_the_last_holder_journaled(
+        store, subscriber, rabbit_config):
+    second = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-b")
+    assert second.relay_once() == 0  # started, folded an empty journal: nothing to fold
+    second.release_lease()
+    first = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-a", mark_at_once=0)
+    store.append("acc-1", 0, [NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"})],
+                 CommandContext())
+    assert first.relay_once() == 1  # published and journaled, not marked
+    first.release_lease()
+    assert second.relay_once() == 0  # the journal is folded, so nothing goes out again
+    assert store.pending() == [] and len(subscriber("ledger.events")) == 1
+    first.close()
+    second.close()
