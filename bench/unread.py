@@ -30,7 +30,8 @@ from services.notifications.delivery import Deliveries, DeliverySettings
 from services.notifications.queries import NotificationsQueries
 from services.shared.config import stack_env
 from services.shared.envelope import Envelope
-from services.shared.projections import BufferedReadModels, ReadModels
+from services.shared.event_store import EventStore
+from services.shared.projections import BufferedReadModels, ProjectionRunner, ReadModels
 
 MONGO_URI = stack_env().get("MONGO_URI", "mongodb://127.0.0.1:27017")  # the environment wins
 SMALL = int(os.environ.get("BENCH_UNREAD_SMALL", "10"))
@@ -80,7 +81,9 @@ def main(argv: list[str] | None = None) -> None:
         announced: list = []
         deliveries = Deliveries(db, DeliverySettings(), None,
                                 announce=lambda kind, data: announced.append(data))
-        queries = NotificationsQueries(ReadModels(db), DeliverySettings())
+        queries = NotificationsQueries(
+            ProjectionRunner(projections.VIEWS, EventStore(db, "notifications")),
+            DeliverySettings())
         for size, members in groups.items():  # the counts are right before anything is timed
             assert queries.unread(members[0]) == size, (size, queries.unread(members[0]))
         hint = {size: [] for size in groups}

@@ -60,7 +60,13 @@ from services.shared.mongo import database_name, mongo_uri, release_client, shar
 from services.shared.projections import ReadModels
 
 from . import domain, unsubscribe
-from .projections import languages_and_names, member_languages, member_names
+from .projections import (
+    languages_and_names,
+    member_languages,
+    member_names,
+    release_held,
+    unread_counts,
+)
 from .push import PushProvider, load_provider
 
 log = logging.getLogger(__name__)
@@ -72,6 +78,8 @@ SCHEDULE = "delivery_schedule"
 DEAD_LETTERS_COUNTED_EVERY = 30.0  # seconds: the gauges' staleness (alerts wait minutes)
 CLAIM_ROUNDS = 3  # a sender whose candidates all went to another looks again, this often
 OUTBOX_CHECKED_EVERY = 5.0  # seconds: how late a retry may go out (its delay is 5 s or more)
+HELD_CHECKED_EVERY = 10.0  # seconds: how often a pass looks for notifications left held
+HELD_GRACE_SECONDS = 30.0  # ... for longer than this after their event (an applier crashed)
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
                    "conversation_id", "ts")
 
@@ -342,6 +350,7 @@ class Deliveries:
         self.push = Outbox(db, OUTGOING_PUSH, settings, clock)
         self._digests_next_at = float("-inf")
         self._dead_letters_counted_at = float("-inf")
+        self._held_checked_at = float("-inf")
         # (readers, actors, languages, names) read by this pass's queuing, for its sending
         self._read_this_pass: tuple[set, set, dict, dict] | None = None
         self._queued_and_claimed: list[dict[str, Any]] = []  # mails claimed as they were queued
@@ -435,11 +444,9 @@ class Deliveries:
         repeats a count."""
         if not fresh or self.announce is None:
             return
-        unread = {row["_id"]: row["count"] for row in self.db["inbox"].aggregate([
-            {"$match": {"member_id": {"$in": list(fresh)}, "read": False}},
-            {"$group": {"_id": "$member_id", "count": {"$sum": 1}}}])}
+        unread = unread_counts(ReadModels(self.db), fresh)
         self.announce(live.INBOX_CHANGED, {"members": {
-            member: {"unread": unread.get(member, 0), "new": notices}
+            member: {"unread": unread[member], "new": notices}
             for member, notices in fresh.items()}})
 
     # -- 2. sending ------------------------------------------------------------------------------
@@ -668,6 +675,7 @@ class Deliveries:
         pass looks at both."""
         self._read_this_pass = None
         self._queued_and_claimed = []  # (a failed pass's claims run out their lease)
+        self._release_held(background)
         figures = {"queued": self.enqueue(claim=True)}
         if digests or self.digests_due():
             figures["digests"] = self.run_digests(force=digests)
@@ -680,6 +688,20 @@ class Deliveries:
         self._count_dead_letters()
         self._read_this_pass = None
         return figures
+
+    def _release_held(self, background: bool) -> None:
+        """Notifications an applier inserted but did not count in their member's unread count
+        (it crashed in between, and its event, applied again, no longer notifies the member)
+        wait for delivery: count and release them (`projections.release_held`). Looked for
+        every `HELD_CHECKED_EVERY` seconds in the background loop, on every explicit pass."""
+        now = self.clock()
+        if background and now < self._held_checked_at + HELD_CHECKED_EVERY:
+            return
+        self._held_checked_at = now
+        released = release_held(ReadModels(self.db), int((now - HELD_GRACE_SECONDS) * 1_000_000))
+        if released:
+            log.warning("%d notification(s) left held by an interrupted apply were counted and "
+                        "released", released)
 
     def _look_at(self, outbox: Outbox, background: bool) -> bool:
         now, name = self.clock(), outbox.collection.name

@@ -10,6 +10,20 @@ The inbox, ``inbox``: one document per notification, id = its dedupe key
 preferences (``prefs``, from notifications' own events) chose at that moment. Sending
 (e-mail, push, digests) is not a projection: `delivery.py` picks up new inbox documents
 (``queued: false``) and keeps its own outboxes, so a replay re-sends nothing.
+
+The member's unread count, ``unread``: one document per member, kept by the same handlers, so
+that neither the API's count nor a delivery pass's live hint counts the member's unread
+notifications (in a community where nobody reads, they grow with every post). Exactly right
+under re-application (a redelivered event, a crash between two writes, two appliers at once):
+
+- a notification is inserted *held* (``queued: "held"``: delivery does not see it yet), counted
+  once (`update_once` by its id: a re-applied event counts it again, to no effect), then
+  released (``queued: false``); what stays held (a crash, then a re-application that no
+  longer notifies that member) is counted and released by delivery (`release_held`);
+- reading marks the notifications with the event that read them (``read_by``); the member's
+  count goes down by how many carry it, the event's debit raised to that number at most once
+  (a re-applied event that read one more, late, notification debits that one only);
+- erasure removes the count with the inbox.
 """
 from __future__ import annotations
 
@@ -22,7 +36,13 @@ from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.members import ERASED_DISPLAY_NAME, track_member_summaries
-from services.shared.projections import Projection, ReadModels, insert_new, update_versioned
+from services.shared.projections import (
+    Projection,
+    ReadModels,
+    insert_new,
+    update_once_each,
+    update_versioned,
+)
 
 from . import domain
 
@@ -30,8 +50,11 @@ from . import domain
 # others wait for its periodic run, and have nothing for it)
 MAY_NOTIFY = frozenset((*domain.NOTIFYING, "posts.post_redacted"))
 COLLECTIONS = ["members", "contacts", "follows", "watches", "mutes", "votes", "posts", "prefs",
-               "inbox", "approvals"]
+               "inbox", "unread", "approvals"]
 BATCH = 1000
+MAX_DEBIT_ROUNDS = 10
+HELD = "held"  # `queued` of a notification not yet in its member's unread count (a value, not
+# null: an index serves equality on it)
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -44,6 +67,7 @@ def _indexes(rm: ReadModels) -> None:
     inbox.create_index([("member_id", ASCENDING), ("ts", DESCENDING), ("_id", DESCENDING)],
                        name="member_newest")
     inbox.create_index([("member_id", ASCENDING), ("read", ASCENDING)], name="member_unread")
+    inbox.create_index([("member_id", ASCENDING), ("read_by", ASCENDING)], name="member_read_by")
     inbox.create_index([("queued", ASCENDING), ("ts", ASCENDING)], name="to_deliver")
 
 
@@ -108,6 +132,7 @@ def _erased(rm: ReadModels, event: Envelope) -> None:
         "$set": {"_v": ERASED_VERSION, "erased": True}, "$unset": {"email": ""}}, upsert=True)
     rm["prefs"].delete_one({"_id": member_id})
     rm["inbox"].delete_many({"member_id": member_id})
+    rm["unread"].delete_one({"_id": member_id})
     rm["members"].update_one({"_id": member_id}, {
         "$set": {"display_name": ERASED_DISPLAY_NAME, "erased": True}, "$unset": {"handle": ""}},
         upsert=True)
@@ -141,6 +166,19 @@ def _relation(rm: ReadModels, event: Envelope) -> None:
         rm[collection].update_one({"_id": doc_id}, {"$set": {"moved_to": p["merged_into"]}})
     else:
         rm[collection].delete_one({"_id": doc_id})
+
+
+def unread_counts(rm: ReadModels, member_ids) -> dict[str, int]:
+    """The members' unread counts (`unread`: one document per member)."""
+    wanted = sorted(set(member_ids))
+    found = {doc["_id"]: doc.get("unread", 0) for doc in rm["unread"].find(
+        {"_id": {"$in": wanted}}, {"unread": 1})} if wanted else {}
+    # a read applied before the notification it read was counted goes below zero a moment
+    return {member_id: max(0, int(found.get(member_id, 0))) for member_id in wanted}
+
+
+def unread_count(rm: ReadModels, member_id: str) -> int:
+    return unread_counts(rm, [member_id])[member_id]
 
 
 def member_languages(rm: ReadModels, member_ids) -> dict[str, str | None]:
@@ -192,9 +230,13 @@ def _post_visible(rm: ReadModels, event: Envelope) -> None:
         "$set": {"title": p["title"], "kind": p["kind"], "author_id": p["author_id"]},
         "$max": {"revision": p["revision"]}}, upsert=True)
     _notify(rm, event)
-    approval = rm["approvals"].find_one_and_delete({"_id": f"{p['post_id']}.r{p['revision']}"})
+    approval_id = f"{p['post_id']}.r{p['revision']}"
+    approval = rm["approvals"].find_one({"_id": approval_id})
     if approval is not None:  # the CM's approval came first: tell the author, with the title
+        # (then forget it: a re-applied event that finds it still there notifies it again,
+        # which inserts nothing twice and counts its held notification)
         _notify(rm, Envelope.from_dict(approval["event"]))
+        rm["approvals"].delete_one({"_id": approval_id})
 
 
 @VIEWS.on("posts.post_deleted", "posts.post_rejected")
@@ -270,16 +312,51 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     shown["by_team"] = event.source_service == "moderation" or \
         event.type in ("posts.idea_status_changed", "posts.idea_merged")
     base = {**shown, "event_id": event.id, "event_type": event.type, "actor_id": actor,
-            "ts": micros(event), "at": event.occurred_at, "read": False, "queued": False}
+            "ts": micros(event), "at": event.occurred_at, "read": False, "queued": HELD}
     created = 0
     for start in range(0, len(notices), BATCH):
         batch = notices[start:start + BATCH]
         chosen = {doc["_id"]: doc.get("types") for doc in rm["prefs"].find(
             {"_id": {"$in": [n.recipient for n in batch]}})}
+        others = _made_by_other_events(rm, event, batch)
         created += insert_new(rm["inbox"], [{
             **base, "_id": n.key, "member_id": n.recipient, "type": n.type,
             "channels": domain.channels(chosen.get(n.recipient), n.type)} for n in batch])
+        count_and_release(rm, [{"_id": n.key, "member_id": n.recipient} for n in batch
+                               if n.key not in others])
     return created
+
+
+def _made_by_other_events(rm: ReadModels, event: Envelope, notices: list[domain.Notice]
+                          ) -> set[str]:
+    """The notices whose notification another event made already (a mention is one
+    notification whichever of the post's versions named the member): theirs to count. A
+    notice keyed by this event is this event's, whoever inserted it."""
+    shared = [n.key for n in notices if n.key != f"{event.id}:{n.recipient}"]
+    return {doc["_id"] for doc in rm["inbox"].find(
+        {"_id": {"$in": shared}, "event_id": {"$ne": event.id}}, {"_id": 1})} if shared else set()
+
+
+def count_and_release(rm: ReadModels, notifications: list[dict[str, Any]]) -> None:
+    """Count held notifications (`_id`, `member_id`) in their members' unread counts, each
+    once whoever does it (this application, a re-application after a crash, another applier
+    at once, delivery's `release_held`), then release them to delivery: a live hint always
+    carries a count that includes the notifications it announces."""
+    if not notifications:
+        return
+    update_once_each(rm["unread"], [(doc["member_id"], doc["_id"], {"$inc": {"unread": 1}})
+                                    for doc in notifications])
+    rm["inbox"].update_many({"_id": {"$in": [doc["_id"] for doc in notifications]},
+                             "queued": HELD}, {"$set": {"queued": False}})
+
+
+def release_held(rm: ReadModels, before_ts: int, limit: int = 500) -> int:
+    """Count and release what an applier left held (it crashed between the insert and the
+    count, and its event, applied again, no longer notifies that member); returns how many."""
+    held = list(rm["inbox"].find({"queued": HELD, "ts": {"$lt": before_ts}}, {"member_id": 1})
+                .limit(limit))
+    count_and_release(rm, held)
+    return len(held)
 
 
 # --- own events: preferences and reading ----------------------------------------------------
@@ -299,7 +376,31 @@ def _marked_read(rm: ReadModels, event: Envelope) -> None:
         mine["_id"] = {"$in": p["ids"]}
     else:
         mine["ts"] = {"$lte": p["up_to_ts"]}
-    rm["inbox"].update_many(mine, {"$set": {"read": True, "read_at": event.occurred_at}})
+    rm["inbox"].update_many(mine, {"$set": {"read": True, "read_at": event.occurred_at,
+                                            "read_by": event.id}})
+    _debit(rm, p["member_id"], event.id)
+
+
+def _debit(rm: ReadModels, member_id: str, event_id: str) -> None:
+    """Take what the read event marked read off the member's unread count, once: the count
+    remembers the member's last read event and how much it took (a member's reads are applied
+    in order, so a re-application only ever concerns the last one), and a re-application that
+    marked more (a notification applied late, older than the moment read) takes the rest."""
+    marked = rm["inbox"].count_documents({"member_id": member_id, "read_by": event_id})
+    counts = rm["unread"]
+    for _ in range(MAX_DEBIT_ROUNDS):  # another applier of the same event may come between
+        last = (counts.find_one({"_id": member_id}, {"last_read": 1}) or {}).get("last_read")
+        taken = int(last["count"]) if last and last.get("event") == event_id else 0
+        if marked <= taken:
+            return
+        mine = {"_id": member_id, "last_read.event": event_id, "last_read.count": taken} \
+            if taken else {"_id": member_id, "last_read.event": {"$ne": event_id}}
+        with contextlib.suppress(DuplicateKeyError):  # (the count was made meanwhile)
+            result = counts.update_one(mine, {"$inc": {"unread": taken - marked}, "$set": {
+                "last_read": {"event": event_id, "count": marked}}}, upsert=not taken)
+            if result.modified_count or result.upserted_id is not None:
+                return
+    raise RuntimeError(f"unread count of {member_id}: debit of {event_id} kept being raced")
 
 
 track_member_summaries(VIEWS)  # who acted: names, badges and avatars (identity's events)

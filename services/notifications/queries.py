@@ -10,7 +10,7 @@ from services.shared.projections import ReadModels
 
 from . import domain
 from .presenters import present
-from .projections import member_language, member_names
+from .projections import member_language, member_names, unread_count
 
 
 class NotificationsQueries:
@@ -20,14 +20,18 @@ class NotificationsQueries:
         self.views, self.settings = views, settings
 
     def unread(self, member_id: str) -> int:
-        return self.views["inbox"].count_documents({"member_id": member_id, "read": False})
+        """How many of the member's notifications are unread: their count, kept by the
+        projection (one read, however many there are)."""
+        return unread_count(self.views.rm, member_id)
 
-    def unread_ids(self, member_id: str, ids: list[str] | None) -> list[str]:
-        """The member's unread notifications (among `ids` when given)."""
-        mine: dict[str, Any] = {"member_id": member_id, "read": False}
-        if ids:
-            mine["_id"] = {"$in": ids}
-        return [doc["_id"] for doc in self.views["inbox"].find(mine, {"_id": 1})]
+    def unread_ids(self, member_id: str, ids: list[str]) -> list[str]:
+        """Which of `ids` are the member's unread notifications."""
+        return [doc["_id"] for doc in self.views["inbox"].find(
+            {"member_id": member_id, "read": False, "_id": {"$in": ids}}, {"_id": 1})]
+
+    def any_unread(self, member_id: str) -> bool:
+        return self.views["inbox"].find_one({"member_id": member_id, "read": False},
+                                            {"_id": 1}) is not None
 
     def inbox(self, member_id: str, query: dict[str, Any]) -> dict[str, Any]:
         """The member's notifications, newest first (only the unread or the read ones when

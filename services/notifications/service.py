@@ -61,7 +61,8 @@ class NotificationsService(Decisions, HealthEndpoints):
         """Mark some (ids) or all of my notifications read; idempotent."""
         member_id = require_member(actor)["id"]
         data = load_input(MarkReadSchema, data)
-        unread = self.queries.unread_ids(member_id, data.get("ids"))
+        unread = self.queries.unread_ids(member_id, data["ids"]) if data.get("ids") \
+            else self.queries.any_unread(member_id)
         if unread:
             payload = {"member_id": member_id, "ids": unread if data.get("ids") else [],
                        "up_to_ts": None if data.get("ids") else int(time.time() * 1_000_000)}

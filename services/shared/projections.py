@@ -393,21 +393,46 @@ def _chained(first: Handler, then: Handler) -> Handler:
     return both
 
 
-def update_once(collection: Collection, doc_id: Any, event: Envelope, update: dict[str, Any],
-                upsert: bool = True) -> bool:
+def update_once(collection: Collection, doc_id: Any, event: Envelope | str,
+                update: dict[str, Any], upsert: bool = True) -> bool:
     """Apply `update` to one document unless `event` already did (for counters: `$inc`).
 
     The document remembers the ids of the last events applied to it, and the filter excludes a
-    document that holds this one, so a re-applied event changes nothing. Returns True if applied.
+    document that holds this one, so a re-applied event changes nothing. `event` may also be
+    the id of what is applied once (a notification counted in its member's unread count).
+    Returns True if applied.
     """
-    update = {**update, "$push": {**update.get("$push", {}),
-                                  "_applied": {"$each": [event.id], "$slice": -APPLIED_KEPT}}}
+    filter, update = _once(doc_id, event if isinstance(event, str) else event.id, update)
     try:
-        result = collection.update_one({"_id": doc_id, "_applied": {"$ne": event.id}}, update,
-                                       upsert=upsert)
+        result = collection.update_one(filter, update, upsert=upsert)
     except DuplicateKeyError:
         return False  # the document exists and already holds this event
     return bool(result.modified_count or result.upserted_id is not None)
+
+
+def update_once_each(collection: Collection | Any,
+                     updates: list[tuple[Any, str, dict[str, Any]]]) -> None:
+    """`update_once(collection, doc_id, applied_id, update)` for each of `updates`, in one
+    bulk write on a live collection (a buffered or a replay's collection batches them itself)."""
+    if not isinstance(collection, Collection):
+        for doc_id, applied_id, update in updates:
+            update_once(collection, doc_id, applied_id, update)
+        return
+    if not updates:
+        return
+    try:
+        collection.bulk_write([UpdateOne(*_once(doc_id, applied_id, update), upsert=True)
+                               for doc_id, applied_id, update in updates], ordered=False)
+    except BulkWriteError as error:  # a duplicate: that document holds its id already
+        if any(failed.get("code") != 11000 for failed in error.details["writeErrors"]):
+            raise
+
+
+def _once(doc_id: Any, applied_id: str, update: dict[str, Any]
+          ) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {"_id": doc_id, "_applied": {"$ne": applied_id}}, {
+        **update, "$push": {**update.get("$push", {}),
+                            "_applied": {"$each": [applied_id], "$slice": -APPLIED_KEPT}}}
 
 
 def update_versioned(collection: Collection, doc_id: Any, event: Envelope,
