@@ -91,12 +91,14 @@ class PostsService(Decisions, HealthEndpoints):
         itself, through its slot."""
         history = [] if new else self.store.load(stream_id)
         submission: domain.Submission = decide(domain.fold(history))
-        # one insert for both commits, in this order; their inline applies run side by side
+        # one insert for both commits, in this order; their inline applies run side by side,
+        # their cursors move after the reply (the submitted handlers make one effect when run
+        # twice: `_own` is versioned, the draft an upsert of the same text, unless ruled on)
         commits = self.store.append_all([
             (stream_id, len_version(history), submission.public),
             (domain.content_stream(submission.target_id, submission.revision), 0,
              submission.content)], self._context(actor))
-        self.views.apply_commits(commits)
+        self.views.apply_commits(commits, cursor_after_reply=True)
 
     # -- posts -------------------------------------------------------------------------------
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Callable
 
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 
-from . import commands, metrics
+from . import commands, failpoints, metrics
 from .event_store import Commit, EventStore
 from .mongo import database_name, mongo_uri, release_client, shared_client
 from .outbox import RELAY_MAX_BACKOFF_SECONDS, OutboxRelay
@@ -24,6 +25,24 @@ log = logging.getLogger("services.shared.outbox")  # the relay loop's lines, und
 # worker is done, after its reply went out); None elsewhere (the relay is woken at once).
 _commits_of_rpc: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
     "agora_commits_of_rpc", default=None)
+# Inside an RPC worker: the work it left for after its reply (`after_reply`); None elsewhere.
+_after_reply: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "agora_after_reply", default=None)
+
+
+def after_reply(work: Callable[[], None]) -> bool:
+    """Leave `work` for after the reply of the RPC this runs in: nameko sends the reply, then
+    tears the worker down, and `EventStoreProvider.worker_teardown` runs the work there — before
+    it wakes the relay, so what the work writes precedes the commits' publication. Returns False
+    outside an RPC worker (an event handler, a command line): the caller does the work now.
+
+    The work must be what a crash may skip: the process can die between the reply and it (the
+    failpoint `after_reply` kills it there, for the tests); an error it raises is logged."""
+    pending = _after_reply.get()
+    if pending is None:
+        return False
+    pending.append(work)
+    return True
 
 
 class EventStoreProvider(DependencyProvider):
@@ -87,12 +106,23 @@ class EventStoreProvider(DependencyProvider):
                 worker_ctx.data, self.container.service_name, worker_ctx.entrypoint.method_name)
             worker_ctx._agora_commits = []
             worker_ctx._agora_deferring = _commits_of_rpc.set(worker_ctx._agora_commits)
+            worker_ctx._agora_after_reply = []
+            worker_ctx._agora_after_reply_token = _after_reply.set(worker_ctx._agora_after_reply)
 
     def worker_teardown(self, worker_ctx) -> None:
         commands.leave(getattr(worker_ctx, "_agora_command", None))
         deferring = getattr(worker_ctx, "_agora_deferring", None)
         if deferring is not None:
             _commits_of_rpc.reset(deferring)
+            _after_reply.reset(worker_ctx._agora_after_reply_token)
+            for work in worker_ctx._agora_after_reply:  # the reply went out: their turn
+                failpoints.failpoint("after_reply")
+                try:
+                    work()
+                except Exception as error:  # what a crash would have skipped: left undone
+                    log.warning("work after an RPC's reply failed (%s: %s)",
+                                type(error).__name__, error,
+                                extra={"service": self.store.service})
             if worker_ctx._agora_commits:
                 self._nudge()  # nameko answered the caller before tearing the worker down
 

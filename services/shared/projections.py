@@ -56,6 +56,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from .envelope import Envelope, utc_now
 from .event_store import Commit, EventStore
+from .event_store_provider import after_reply
 from .memory_models import MemoryCollection, MemoryCursor, Unsupported
 from .mongo import database_name, mongo_uri, release_client, shared_client
 from .overlap import at_once
@@ -74,6 +75,10 @@ REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay 
 REPLAY_RESIDENT = 32 * 2**20  # bytes (as BSON) a replay holds in memory: ~7x that in Python
 APPLIED_HERE_KEPT = 10_000  # own events applied inline that a process remembers (~1 MB)
 INLINE_APPLY_WAIT = 5.0  # seconds a delivery waits for this process's inline apply of it
+
+
+# (stream key, cursor seen, version): a compare-and-set left for later (`_apply`'s advance_later)
+AdvanceLater = Callable[[str, int, int], None]
 
 
 class OutOfOrder(RuntimeError):
@@ -155,8 +160,14 @@ class Projection:
         return self._apply(rm, event, log_store)[0]
 
     def _apply(self, rm: ReadModels, event: Envelope, log_store: EventStore | None,
-               first_recorded: bool = False) -> tuple[int, bool]:
+               first_recorded: bool = False, advance_later: AdvanceLater | None = None
+               ) -> tuple[int, bool]:
         """`apply`, also saying whether the cursor is now at or past the event.
+
+        `advance_later` (own events only): when the event is the next one of its stream, its
+        handler runs now and the cursor's compare-and-set is handed to `advance_later(key, seen,
+        version)` instead of being made (the caller makes it after its reply); the answer is
+        then (1, True) as if it had been made.
 
         `first_recorded`: this caller has just recorded the event in the log, and nobody had
         before (a received event is always recorded before it is applied): if it opens its
@@ -175,6 +186,12 @@ class Projection:
                 return applied, True
             if version == known + 1:
                 pending = [event]
+                if advance_later is not None and not received:
+                    handler = self._handlers.get(event.type)
+                    if handler is not None:
+                        handler(rm, event)
+                    advance_later(key, known, version)
+                    return applied + 1, True
             elif log_store is None:
                 raise OutOfOrder(f"{key}: v{version} arrived at cursor v{known}")
             else:  # earlier events first; if they are not in our log yet, whoever completes
@@ -501,6 +518,9 @@ class ProjectionRunner:
         # one that comes back while the inline apply runs waits for it (the relay is quick)
         self._applied_here: OrderedDict[str, None] = OrderedDict()
         self._applying_here: dict[str, threading.Event] = {}
+        # cursors' compare-and-sets left for after an RPC's reply (`cursor_after_reply`), by
+        # stream: whoever needs that cursor first makes it
+        self._advancing_later: dict[str, _CursorAfterReply] = {}
 
     def __getitem__(self, name: str) -> Collection:
         return self.rm[name]
@@ -509,6 +529,7 @@ class ProjectionRunner:
         applying = self._applying_here.get(event.id)
         if applying is not None:
             applying.wait(INLINE_APPLY_WAIT)
+        self._advance_pending(self.projection.stream_key(event))
         if event.id in self._applied_here:
             return 0  # this process moved the cursor past it (a replay's swap keeps that)
         if self._replay_swapping():
@@ -524,36 +545,79 @@ class ProjectionRunner:
             self._swap_checked_at = now
         return self._swapping
 
-    def apply_commit(self, commit: Commit | None) -> int:
+    def apply_commit(self, commit: Commit | None, cursor_after_reply: bool = False) -> int:
         """Read-your-writes: apply a commit right after appending it (the service's own
-        subscription applies it too, in case this process dies first; the cursor dedupes)."""
+        subscription applies it too, in case this process dies first; the cursor dedupes).
+
+        `cursor_after_reply`: the compare-and-set that moves the cursor past the commit's last
+        event is made after the RPC's reply (`after_reply`), one round trip fewer on the
+        request's path; the handlers' writes are made before, so the caller reads them. Only
+        for commands whose handlers of these events make one effect when run twice (a crash
+        between the reply and the compare-and-set leaves "written, cursor not moved", and the
+        subscription runs them again). Until it is made, the stream's next inline apply and the
+        subscription's delivery of the event make it themselves, first.
+        """
         if commit is None:
             return 0
         applied, applying = 0, threading.Event()
         for event in commit.events:
             self._applying_here[event.id] = applying
         try:
-            for event in commit.events:
-                count, behind_cursor = self.projection._apply(self.rm, event, self.store)
+            for number, event in enumerate(commit.events, 1):
+                self._advance_pending(self.projection.stream_key(event))
+                later = None
+                if cursor_after_reply and number == len(commit.events):
+                    later = partial(self._advance_after_reply, event)
+                count, behind_cursor = self.projection._apply(self.rm, event, self.store,
+                                                              advance_later=later)
                 applied += count
-                if behind_cursor and event.source_service == self.projection.service:
-                    self._applied_here[event.id] = None
-                    if len(self._applied_here) > APPLIED_HERE_KEPT:
-                        self._applied_here.popitem(last=False)
+                if behind_cursor and not self._advances_later(event):
+                    self._remember_applied(event)
         finally:
             for event in commit.events:
                 self._applying_here.pop(event.id, None)
             applying.set()
         return applied
 
-    def apply_commits(self, commits: list[Commit]) -> int:
+    def apply_commits(self, commits: list[Commit], cursor_after_reply: bool = False) -> int:
         """`apply_commit` of each commit at once, for commits of different streams (a
         submission's announcement and its text): streams are applied independently anyway (the
         subscription does so all the time), so their round trips overlap instead of adding up."""
         streams = [commit.stream_id for commit in commits]
         if len(set(streams)) < len(streams):
-            return sum(self.apply_commit(commit) for commit in commits)
-        return sum(at_once(*(partial(self.apply_commit, commit) for commit in commits)))
+            return sum(self.apply_commit(commit, cursor_after_reply) for commit in commits)
+        return sum(at_once(*(partial(self.apply_commit, commit, cursor_after_reply)
+                             for commit in commits)))
+
+    def _remember_applied(self, event: Envelope) -> None:
+        if event.source_service == self.projection.service:
+            self._applied_here[event.id] = None
+            if len(self._applied_here) > APPLIED_HERE_KEPT:
+                self._applied_here.popitem(last=False)
+
+    def _advance_pending(self, key: str) -> None:
+        """Make the compare-and-set left for after a reply on stream `key`, if any, before
+        its cursor is read again (else the stream's next apply would find its last event not
+        applied and run its handler a second time)."""
+        later = self._advancing_later.get(key)
+        if later is not None:
+            later()
+
+    def _advances_later(self, event: Envelope) -> bool:
+        later = self._advancing_later.get(self.projection.stream_key(event))
+        return later is not None and later.event.id == event.id
+
+    def _advance_after_reply(self, event: Envelope, key: str, seen: int, version: int) -> None:
+        later = _CursorAfterReply(self, event, key, seen, version)
+        self._advancing_later[key] = later
+        if not after_reply(later):
+            later()  # not in an RPC: nothing to answer first
+
+    def _advanced(self, later: _CursorAfterReply, moved: bool) -> None:
+        if self._advancing_later.get(later.key) is later:
+            del self._advancing_later[later.key]
+        if moved:
+            self._remember_applied(later.event)
 
     def record_and_apply(self, event: Envelope) -> int:
         """For another service's event: keep it in our log (replays need it), then apply."""
@@ -571,6 +635,33 @@ class ProjectionRunner:
         if self._replay_swapping():
             return 0  # they are in the log: the replay's final catch-up applies them
         return self.projection.apply_received(self.rm, events, first_recorded, self.store)
+
+
+class _CursorAfterReply:
+    """An inline apply's compare-and-set left for after the RPC's reply: made once, by whoever
+    comes first — the worker's teardown, the stream's next inline apply, or the subscription's
+    delivery of the event in this process (the others wait for it)."""
+
+    def __init__(self, runner: ProjectionRunner, event: Envelope, key: str, seen: int,
+                 version: int) -> None:
+        self.runner, self.event, self.key = runner, event, key
+        self.seen, self.version = seen, version
+        self._started = False
+        self._done = threading.Event()
+
+    def __call__(self) -> None:
+        if self._started:  # made by another green thread right now: wait for its answer
+            self._done.wait(INLINE_APPLY_WAIT)
+            return
+        self._started = True
+        moved = False
+        try:
+            # None: another applier moved the cursor from `seen`, so past this event too
+            self.runner.projection._advance(self.runner.rm, self.key, self.seen, self.version)
+            moved = True
+        finally:  # an error leaves the cursor where it was: the subscription applies it
+            self.runner._advanced(self, moved)
+            self._done.set()
 
 
 def replay(

@@ -103,6 +103,17 @@ class LedgerService(HealthEndpoints):
         return commit.position
 
     @rpc
+    def deposit_cursor_after_reply(self, account: str, cents: int) -> dict:
+        """`deposit` whose inline apply moves the cursor after the reply; answers with what
+        the caller could read then: the balance, and the cursor as the RPC leaves it."""
+        commit = self.store.append(account, self.store.stream_version(account), [
+            NewEvent("ledger.deposited", {"cents": cents, "currency": "EUR"})], CommandContext())
+        self.views.apply_commit(commit, cursor_after_reply=True)
+        cursor = self.views[BALANCES.cursors].find_one({"_id": account}) or {}
+        return {"event_id": commit.events[0].id, "balance": self.balance(account),
+                "cursor": cursor.get("version", 0)}
+
+    @rpc
     def deposit_and_watch(self, account: str, cents: int, seconds: float) -> bool:
         """Deposit, then watch the commit for `seconds` before answering: True if the outbox
         relay published it while this RPC was still running."""

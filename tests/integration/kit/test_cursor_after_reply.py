@@ -1,0 +1,153 @@
+"""An inline apply whose cursor moves after the RPC's reply (`apply_commit(...,
+cursor_after_reply=True)`): the caller reads its writes, the cursor's compare-and-set is made
+once by whoever needs it first, and a crash between the reply and it leaves one effect."""
+import signal
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.utils import find_free_port
+
+from services.shared import event_store_provider
+from services.shared.envelope import Envelope
+from services.shared.projections import Projection, ProjectionRunner, ReadModels
+
+from ...conftest import wait_for
+from .sample import BALANCES, deposit
+from .test_crash_recovery import config_file, ready, start_service, stop_service
+
+pytestmark = pytest.mark.integration
+
+IDLE_SECONDS = 120.0  # the relay's periodic pass: far longer than the test may take
+
+# A handler that counts its runs, unguarded: a second run of an event shows.
+RUNS = Projection("runs", service="ledger", collections=["runs"])
+
+
+@RUNS.on("ledger.deposited")
+def _counted(rm: ReadModels, event: Envelope) -> None:
+    rm["runs"].update_one({"_id": event.id}, {"$inc": {"n": 1}}, upsert=True)
+
+
+def _runs(runner: ProjectionRunner) -> dict[str, int]:
+    return {doc["_id"]: doc["n"] for doc in runner["runs"].find()}
+
+
+def _cursor(runner: ProjectionRunner, key: str) -> int:
+    return (runner[RUNS.cursors].find_one({"_id": key}) or {}).get("version", 0)
+
+
+@pytest.fixture
+def in_an_rpc():
+    """What `EventStoreProvider.worker_setup` sets up for an RPC's worker: the work left for
+    after its reply, run by the test where the teardown would."""
+    pending: list = []
+    token = event_store_provider._after_reply.set(pending)
+    yield pending
+    event_store_provider._after_reply.reset(token)
+
+
+def test_the_handler_runs_before_the_reply_and_the_cursor_moves_after_it(store, in_an_rpc):
+    runner = ProjectionRunner(RUNS, store)
+    commit = deposit(store, "acc-1", 5)
+    assert runner.apply_commit(commit, cursor_after_reply=True) == 1
+    assert _runs(runner) == {commit.events[0].id: 1}  # what the answer reads is there
+    assert _cursor(runner, "acc-1") == 0 and len(in_an_rpc) == 1  # left for the teardown
+    in_an_rpc.pop()()
+    assert _cursor(runner, "acc-1") == 1
+    # the own subscription's delivery: a duplicate, known without a read
+    assert runner.apply(commit.events[0]) == 0
+    assert _runs(runner) == {commit.events[0].id: 1}
+
+
+def test_the_streams_next_apply_and_the_subscription_make_the_pending_move_first(
+        store, in_an_rpc):
+    runner = ProjectionRunner(RUNS, store)
+    first = deposit(store, "acc-1", 5)
+    runner.apply_commit(first, cursor_after_reply=True)
+    # the subscription brings the event back before the teardown: it moves the cursor itself
+    assert runner.apply(first.events[0]) == 0
+    assert _cursor(runner, "acc-1") == 1
+    second = deposit(store, "acc-1", 7)
+    runner.apply_commit(second, cursor_after_reply=True)
+    third = deposit(store, "acc-1", 9)
+    runner.apply_commit(third)  # the stream's next inline apply: the pending move first
+    assert _cursor(runner, "acc-1") == 3
+    for work in in_an_rpc:  # the teardowns come last: nothing left to do
+        work()
+    assert _cursor(runner, "acc-1") == 3
+    assert _runs(runner) == {commit.events[0].id: 1 for commit in (first, second, third)}
+
+
+def test_outside_an_rpc_the_cursor_moves_at_once(store):
+    runner = ProjectionRunner(RUNS, store)
+    commit = deposit(store, "acc-1", 5)
+    assert runner.apply_commit(commit, cursor_after_reply=True) == 1
+    assert _cursor(runner, "acc-1") == 1
+    assert runner.apply(commit.events[0]) == 0
+    assert _runs(runner) == {commit.events[0].id: 1}
+
+
+def test_a_move_another_applier_made_first_leaves_one_run(store, in_an_rpc):
+    runner, elsewhere = ProjectionRunner(RUNS, store), ProjectionRunner(RUNS, store)
+    first = deposit(store, "acc-1", 5)
+    runner.apply_commit(first, cursor_after_reply=True)
+    second = deposit(store, "acc-1", 7)
+    # another replica's command on the stream: it finds v1 not applied (the cursor did not
+    # move yet), runs its handler again, then v2's — the case the guards are there for
+    elsewhere.apply_commit(second)
+    in_an_rpc.pop()()  # the compare-and-set finds the cursor moved on: nothing to do
+    assert _cursor(runner, "acc-1") == 2
+    assert runner.apply(first.events[0]) == 0 and runner.apply(second.events[0]) == 0
+    assert _runs(runner)[second.events[0].id] == 1
+
+
+def _ledger_running(port, process):
+    if process.poll() is not None:
+        return False
+    return ready(port)
+
+
+def test_a_crash_between_the_reply_and_the_cursor_leaves_one_effect(
+        tmp_path, rabbit_config, db_prefix, mongo_client):
+    port = find_free_port()
+    # the doomed process's relay passes only when woken (or every RELAY_MAX_BACKOFF_SECONDS):
+    # the commit is not published, so not brought back by the subscription, before the crash
+    doomed_config = config_file(tmp_path / "doomed.yaml", rabbit_config, db_prefix, port,
+                                AGORA={"relay_interval_seconds": IDLE_SECONDS,
+                                       "relay_lease_seconds": 1})
+    config_path = config_file(tmp_path / "ledger.yaml", rabbit_config, db_prefix, port, AGORA={
+        "relay_interval_seconds": 0.2, "relay_lease_seconds": 1})
+    config = {"AMQP_URI": rabbit_config["AMQP_URI"]}
+    db = mongo_client[f"{db_prefix}_ledger"]
+    doomed = start_service(doomed_config, tmp_path / "ledger.log",
+                           {"AGORA_FAILPOINTS": "after_reply"})
+    try:
+        wait_for(lambda: _ledger_running(port, doomed), timeout=60, message="ledger ready")
+        with ServiceRpcProxy("ledger", config, timeout=30) as proxy:
+            proxy.deposit("acc-first", 1)  # (no work after its reply: no crash)
+            # its publication is the relay's last pass for a while: the next RPC is not
+            # published behind its back
+            wait_for(lambda: db.events.count_documents({"pending": True}) == 0, timeout=30,
+                     message="the first commit published")
+            answer = proxy.deposit_cursor_after_reply("acc-9", 42)
+        assert doomed.wait(timeout=30) == -signal.SIGKILL  # killed right after the reply
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+    assert answer["balance"] == 42 and answer["cursor"] == 0  # read its write, cursor not moved
+    assert (db[BALANCES.cursors].find_one({"_id": "acc-9"}) or {}).get("version", 0) == 0
+
+    restarted = start_service(config_path, tmp_path / "ledger.log")
+    try:
+        # the commit goes out after the restart and the own subscription applies it: the
+        # handler runs a second time, the effect stays one
+        wait_for(lambda: (db[BALANCES.cursors].find_one({"_id": "acc-9"}) or {}).get(
+            "version") == 1, timeout=60, message="the cursor moved after the restart")
+        wait_for(lambda: db.events.count_documents({"pending": True}) == 0, timeout=30,
+                 message="the commit published")
+        balance = db["balances"].find_one({"_id": "acc-9"})
+        assert balance["cents"] == 42
+        assert balance["_applied"] == [answer["event_id"]]
+        assert db.events.count_documents({"stream_id": "acc-9"}) == 1
+    finally:
+        stop_service(restarted)
