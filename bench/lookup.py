@@ -13,6 +13,12 @@ The same documents also belong to one of 100 topics (index (topic_id, ts desc)),
 -1).limit(20)`, and its `count_documents` show whether the cost follows the page or what matched
 (on MongoDB, the page: an index walk stops after 20 entries, and a count reads index keys only).
 
+The documents are also an event log's commits (two per stream, `stream_id` and `version`
+unique together; a unique log `position`): a stream's commits, `find({"stream_id":
+s}).sort("version", 1)`, and the log after a position, `find({"position": {"$gt": p}}).sort(
+"position", 1).limit(20)` — what every command and every relay pass reads — are served by
+unique indexes on a leading part of their fields or by a range (MongoDB: an index seek).
+
 Printed: median latency per size and the ratio 100,000 / 1,000 for each (≈ 1 means the lookup
 does not depend on the collection's size; MongoDB gives ≈ 1 for the first three, and a count
 that grows with the entries it counts, far below the documents'). Sizes: BENCH_LOOKUP_SMALL,
@@ -45,7 +51,8 @@ def _fill(collection, start: int, stop: int) -> None:
     for n in range(start, stop):
         batch.append({"_id": f"i{n}", "author_id": f"a{n // PER_AUTHOR}",
                       "topic_id": f"t{n % TOPICS}", "ts": n, "state": "published",
-                      "title": f"title {n}", "excerpt": "x" * 200})
+                      "title": f"title {n}", "excerpt": "x" * 200,
+                      "stream_id": f"s{n // 2}", "version": n % 2 + 1, "position": n})
         if len(batch) == 5000:
             collection.insert_many(batch, ordered=False)
             batch = []
@@ -97,6 +104,16 @@ def main() -> None:
             assert items.count_documents({"topic_id": f"t{n % TOPICS}"}) > 0
         return query
 
+    def stream(items):
+        def query(n: int) -> None:
+            assert len(list(items.find({"stream_id": f"s{n // 2}"}).sort("version", 1))) == 2
+        return query
+
+    def log_after(items):
+        def query(n: int) -> None:
+            assert list(items.find({"position": {"$gte": n}}).sort("position", 1).limit(20))
+        return query
+
     def by_id(items):
         def query(n: int) -> None:
             assert items.find_one({"_id": f"i{n}"}) is not None
@@ -106,11 +123,15 @@ def main() -> None:
         for size, items in collections.items():
             items.create_index([("author_id", ASCENDING), ("ts", DESCENDING)], name="author")
             items.create_index([("topic_id", ASCENDING), ("ts", DESCENDING)], name="topic")
+            items.create_index([("stream_id", ASCENDING), ("version", ASCENDING)], unique=True,
+                               name="stream_version")
+            items.create_index([("position", ASCENDING)], unique=True, name="position")
             _fill(items, 0, size)
         medians = _medians_ms({(kind, size): (make(items), size)
                                for size, items in collections.items()
                                for kind, make in (("author", by_author), ("id", by_id),
-                                                  ("topic", topic_page), ("count", topic_count))})
+                                                  ("topic", topic_page), ("count", topic_count),
+                                                  ("stream", stream), ("log", log_after))})
     finally:
         client.drop_database(db.name)
         client.close()
@@ -129,3 +150,7 @@ def main() -> None:
           f"_id lookup (baseline) {ratio('id'):.2f}x  (flat = 1.0)")
     print(f"  topic page (20 of {SMALL // TOPICS:,} vs {LARGE // TOPICS:,} matches) "
           f"{ratio('topic'):.2f}x, topic count {ratio('count'):.2f}x")
+    print(f"  event log (unique indexes): a stream's commits {medians[('stream', SMALL)]:.2f} -> "
+          f"{medians[('stream', LARGE)]:.2f} ms = {ratio('stream'):.2f}x, the log after a "
+          f"position {medians[('log', SMALL)]:.2f} -> {medians[('log', LARGE)]:.2f} ms = "
+          f"{ratio('log'):.2f}x")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import struct
+import time
 from collections import Counter
 
 import bson
@@ -96,7 +97,8 @@ class _Proxy:
             parser = self.parser()
             threading.Thread(target=self._pump, args=(client, server, parser),
                              daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, None), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, self.reply_parser(parser)),
+                             daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, parser) -> None:
         with contextlib.suppress(OSError):
@@ -111,6 +113,11 @@ class _Proxy:
 
     def parser(self):
         raise NotImplementedError
+
+    def reply_parser(self, parser):
+        """What reads the server's bytes on the connection whose client bytes `parser` reads
+        (None: they are only forwarded)."""
+        return None
 
 
 class _Framed:
@@ -174,6 +181,136 @@ class MongoProxy(_Proxy):
 
         return _Framed(on_message, lambda buffer: struct.unpack_from("<i", buffer, 0)[0]
                        if len(buffer) >= 4 else None)
+
+
+def mongo_sections(message: bytes) -> tuple[dict, dict[str, list[dict]]] | None:
+    """The body of an OP_MSG and its document sequences (pymongo sends a bulk write's
+    `documents`, `updates` or `deletes` as one), or None for another kind of message."""
+    if struct.unpack_from("<i", message, 12)[0] != OP_MSG:
+        return None
+    body: dict = {}
+    sequences: dict[str, list[dict]] = {}
+    offset = 20
+    while offset < len(message):
+        kind, size = message[offset], struct.unpack_from("<i", message, offset + 1)[0]
+        if kind == 0:
+            body = bson.decode(message[offset + 1:offset + 1 + size])
+        else:
+            end = message.index(b"\x00", offset + 5)
+            name = message[offset + 5:end].decode()
+            sequences[name] = bson.decode_all(message[end + 1:offset + 1 + size])
+        offset += 1 + size
+    return body, sequences
+
+
+def filter_shape(query) -> str:
+    """A filter's fields and operators, never its values: `{"a": 1, "b": {"$gt": 2}}` ->
+    `a,b$gt`; `$or`/`$and` clauses in brackets."""
+    if not isinstance(query, dict):
+        return ""
+    parts = []
+    for key, value in query.items():
+        if key in ("$or", "$and", "$nor") and isinstance(value, list):
+            parts.append(key + "[" + "|".join(filter_shape(clause) for clause in value) + "]")
+        elif isinstance(value, dict) and value and all(k.startswith("$") for k in value):
+            parts.append(key + "".join(sorted(value)))
+        else:
+            parts.append(key)
+    return ",".join(parts)
+
+
+def command_shape(message: bytes) -> tuple[str, str, str, str] | None:
+    """(database, command, collection, shape) of one client command: the filter's fields and
+    operators, the sort, whether limited, an update's operators, an aggregate's stages."""
+    sections = mongo_sections(message)
+    if sections is None:
+        return None
+    body, sequences = sections
+    if not body:
+        return None
+    name = next(iter(body))
+    collection = body[name] if isinstance(body[name], str) else body.get("collection", "")
+    detail = ""
+    if name in ("find", "count", "distinct"):
+        detail = filter_shape(body.get("filter", body.get("query")))
+        if body.get("sort"):
+            detail += " sort " + ",".join(f"{k}{'-' if v == -1 else ''}"
+                                          for k, v in body["sort"].items())
+        if body.get("limit"):
+            detail += " limit"
+    elif name in ("update", "delete"):
+        statements = body.get(name + "s") or sequences.get(name + "s") or [{}]
+        detail = filter_shape(statements[0].get("q"))
+        update = statements[0].get("u")
+        if isinstance(update, dict):
+            detail += " " + "".join(sorted(k for k in update if k.startswith("$")))
+        elif isinstance(update, list):
+            detail += " pipeline"
+        if len(statements) > 1:
+            detail += " bulk"
+    elif name == "findAndModify":
+        detail = filter_shape(body.get("query"))
+        if body.get("sort"):
+            detail += " sort " + ",".join(body["sort"])
+        update = body.get("update")
+        if isinstance(update, dict):
+            detail += " " + "".join(sorted(k for k in update if k.startswith("$")))
+    elif name == "aggregate":
+        stages = body.get("pipeline") or []
+        detail = " ".join(next(iter(stage), "") + (
+            "(" + filter_shape(stage["$match"]) + ")" if "$match" in stage else "")
+            for stage in stages)
+    elif name == "insert":
+        documents = body.get("documents") or sequences.get("documents") or []
+        detail = "bulk" if len(documents) > 1 else ""
+    return body.get("$db", ""), name, collection, detail
+
+
+class MongoTimer(_Proxy):
+    """Times every command from its request to its reply, by shape (`command_shape`): the
+    server's time plus the network's, measured outside the processes. `snapshot()` gives
+    shape -> [commands, seconds, reply bytes]."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(host, port)
+        self.timings: dict[tuple, list[float]] = {}
+
+    def snapshot(self) -> dict[tuple, list[float]]:
+        with self._lock:
+            return {shape: list(values) for shape, values in self.timings.items()}
+
+    def parser(self):
+        pending: dict[int, tuple[tuple, float]] = {}
+
+        def on_message(message: bytes) -> None:
+            shape = command_shape(message)
+            if shape is not None and shape[1] not in MONITORING_COMMANDS:
+                request_id = struct.unpack_from("<i", message, 4)[0]
+                pending[request_id] = (shape, time.perf_counter())
+
+        framed = _Framed(on_message, _message_length)
+        framed.pending = pending
+        return framed
+
+    def reply_parser(self, parser):
+        pending = parser.pending
+
+        def on_reply(message: bytes) -> None:
+            sent = pending.pop(struct.unpack_from("<i", message, 8)[0], None)
+            if sent is None:
+                return
+            shape, started = sent
+            with self._lock:
+                values = self.timings.setdefault(shape, [0, 0.0, 0])
+                values[0] += 1
+                values[1] += time.perf_counter() - started
+                values[2] += len(message)
+
+        return _Framed(on_reply, _message_length)
+
+
+def _message_length(buffer: bytearray) -> int | None:
+    return struct.unpack_from("<i", buffer, 0)[0] if len(buffer) >= 4 else None
 
 
 def database_round_trips(counts: Counter) -> Counter:

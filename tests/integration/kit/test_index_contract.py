@@ -215,3 +215,55 @@ def test_find_and_modify_takes_the_first_in_sort_order(mongo_client, db_prefix):
         assert claimed[0] == claimed[1]
     assert (indexed.count_documents({"state": "claimed"})
             == plain.count_documents({"state": "claimed"}) == 10)
+
+
+def _commits(count):
+    """Commits shaped like an event store's: two per stream, a unique log position each."""
+    return [{"_id": f"c{n}", "stream_id": f"s{n // 2}", "version": n % 2 + 1,
+             "last_version": n % 2 + 1, "position": n, "pending": n % 5 == 0} for n in range(count)]
+
+
+def test_a_unique_index_serves_queries_on_its_leading_fields_as_a_scan_does(mongo_client,
+                                                                           db_prefix):
+    """The event store's reads: a stream's commits by `stream_id` sorted on `version` (the
+    unique index (stream_id, version) has no value of `version` to look up), its last commit,
+    the log after a position (unique index on `position`: a range) and its count — the same
+    answers indexed or not, through inserts, a refused duplicate, updates and deletes (on the
+    stand-in, each unique index keeps its entries in order for these: they were scans)."""
+    from pymongo.errors import DuplicateKeyError
+
+    db = mongo_client[f"{db_prefix}_log"]
+    indexed, plain = db["indexed"], db["plain"]
+    indexed.create_index([("stream_id", 1), ("version", 1)], unique=True)
+    indexed.create_index("position", unique=True)
+    for collection in (indexed, plain):
+        collection.insert_many(_commits(300))
+
+    def answers(collection):
+        return {
+            "stream": [doc["_id"] for doc in collection.find(
+                {"stream_id": "s40", "last_version": {"$gt": 0}}).sort("version", 1)],
+            "last": collection.find_one({"stream_id": "s41"}, sort=[("version", -1)]),
+            "after": [doc["_id"] for doc in collection.find(
+                {"position": {"$gt": 250}}).sort("position", 1).limit(20)],
+            "before, newest first": [doc["_id"] for doc in collection.find(
+                {"position": {"$lte": 120}}).sort("position", -1).limit(7)],
+            "count after": collection.count_documents({"position": {"$gt": 150}}),
+            "count of a stream": collection.count_documents({"stream_id": "s7"}),
+            "pending after": [doc["_id"] for doc in collection.find(
+                {"pending": True, "position": {"$gt": 200}}).sort("position", 1).limit(5)],
+        }
+
+    assert answers(indexed) == answers(plain)
+    assert answers(indexed)["stream"] == ["c80", "c81"]
+    with pytest.raises(DuplicateKeyError):
+        indexed.insert_one({"_id": "dup", "stream_id": "s40", "version": 2, "position": 999})
+    for collection in (indexed, plain):
+        collection.insert_one({"_id": "c300", "stream_id": "s40", "version": 3,
+                               "last_version": 3, "position": 300})
+        collection.update_one({"_id": "c83"}, {"$set": {"stream_id": "s40", "version": 4}})
+        collection.update_many({"position": {"$gt": 290}}, {"$inc": {"position": 1000}})
+        collection.delete_many({"stream_id": "s41"})
+    assert answers(indexed) == answers(plain)
+    assert answers(indexed)["stream"] == ["c80", "c81", "c300", "c83"]
+    assert answers(indexed)["last"] is None

@@ -137,7 +137,44 @@ final class IndexedH2Backend extends H2Backend {
                 reorder(entries);
             }
             meta.put(marker, UniqueIndex.FORMAT);
-            return new UniqueIndex(entries, indexName, keys, sparse);
+            return new UniqueIndex(entries, indexName, keys, sparse, orderOf(namespace, data, collectionName, indexName, keys));
+        }
+
+        private String orderMapName(String collectionName, String indexName) {
+            return getFullCollectionNamespace(collectionName) + "._order_" + indexName;
+        }
+
+        /**
+         * The ordered entries of a unique index ({@link UniqueIndex#order()}), none for _id's (the
+         * documents' own map is ordered by it). An empty collection's are emptied (left over from a
+         * dropped one); a collection with documents and no ordered entries yet (its index was
+         * made by an older stand-in) gets them from its documents, once.
+         */
+        private EqualityIndex orderOf(String namespace, MVMap<Object, Document> data, String collectionName,
+                                      String indexName, List<IndexKey> keys) {
+            if (keys.size() == 1 && keys.get(0).getKey().equals("_id")) {
+                return null;
+            }
+            MVMap<String, Object> entries = store().openMap(orderMapName(collectionName, indexName));
+            if (data.isEmpty()) {
+                entries.clear();
+            }
+            EqualityIndex order = new EqualityIndex(entries, indexName, keys);
+            if (order.getCount() == 0 && !data.isEmpty()) {
+                for (Map.Entry<Object, Document> document : data.entrySet()) {
+                    order.add(document.getValue(), document.getKey(), null);
+                }
+            }
+            return order;
+        }
+
+        @Override
+        protected void dropIndex(MongoCollection<Object> collection, String indexName) {
+            super.dropIndex(collection, indexName);
+            String name = orderMapName(collection.getCollectionName(), indexName);
+            if (store().hasMap(name)) {
+                store().removeMap(name);
+            }
         }
 
         /** An older stand-in's unique index, ordered by serialized bytes: its entries are right,
@@ -185,6 +222,7 @@ final class IndexedH2Backend extends H2Backend {
             moveMap("meta." + from, "meta." + to);
             for (Index<?> index : ((IndexedCollection) collection).getIndexes()) {
                 moveMap(from + "._index_" + index.getName(), to + "._index_" + index.getName());
+                moveMap(from + "._order_" + index.getName(), to + "._order_" + index.getName());
             }
             super.moveCollection(oldDatabase, collection, newCollectionName);
         }
@@ -330,11 +368,20 @@ final class IndexedH2Backend extends H2Backend {
             return plan.index().estimate(plan) * 2 > count();
         }
 
-        /** The best plan of the secondary indexes for a query and sort, or null if none helps. */
+        /** An index's entries in index order: a secondary index's own, a unique one's ordered copy (or null). */
+        private EqualityIndex ordered(Index<Object> index) {
+            if (index instanceof EqualityIndex equality) {
+                return equality;
+            }
+            return index instanceof UniqueIndex unique ? unique.order() : null;
+        }
+
+        /** The best plan of the ordered indexes for a query and sort, or null if none helps. */
         private EqualityIndex.Plan bestPlan(Document query, Document orderBy) {
             EqualityIndex.Plan best = null;
             for (Index<Object> index : getIndexes()) {
-                if (index instanceof EqualityIndex equality) {
+                EqualityIndex equality = ordered(index);
+                if (equality != null) {
                     EqualityIndex.Plan plan = equality.plan(query, orderBy);
                     if (plan.useful() && (best == null || plan.score() > best.score())) {
                         best = plan;
@@ -441,7 +488,8 @@ final class IndexedH2Backend extends H2Backend {
                 return -1;
             }
             for (Index<Object> index : getIndexes()) {
-                if (index instanceof EqualityIndex equality) {
+                EqualityIndex equality = ordered(index);
+                if (equality != null) {
                     long count = equality.countExactly(query);
                     if (count >= 0) {
                         return count;

@@ -1,9 +1,11 @@
 package agora.dev;
 
+import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.bson.Document;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.type.ObjectDataType;
 
@@ -24,16 +26,48 @@ import java.util.Map;
  * <p>Equality is what it was: two keys are equal exactly when each element has the same class and
  * compares equal (normalized values: numbers are doubles, or longs beyond a double's precision), or
  * for other classes serializes to the same bytes — so uniqueness decides exactly as before.
+ *
+ * <p>Every unique index but {@code _id}'s also keeps its entries in index order ({@link #order()}, an
+ * {@link EqualityIndex} over the same fields in a map of its own): this map answers a lookup of all
+ * its fields only, so a query on a leading part of them — an event stream's commits by
+ * {@code stream_id} sorted on {@code version}, the log after a {@code position} — was a scan of the
+ * whole collection, slower with every document added. The ordered entries give such queries
+ * MongoDB's shape (a seek, then as many entries as the page reads).
  */
 final class UniqueIndex extends AbstractUniqueIndex<Object> {
 
     static final String FORMAT = "elementwise-1";
 
     private final MVMap<KeyValue, Object> entries;
+    private final EqualityIndex order;
 
-    UniqueIndex(MVMap<KeyValue, Object> entries, String name, List<IndexKey> keys, boolean sparse) {
+    UniqueIndex(MVMap<KeyValue, Object> entries, String name, List<IndexKey> keys, boolean sparse,
+                EqualityIndex order) {
         super(name, keys, sparse);
         this.entries = entries;
+        this.order = order;
+    }
+
+    /** The same fields' entries in index order (queries on a leading part, sorts, ranges), or null for _id's. */
+    EqualityIndex order() {
+        return order;
+    }
+
+    @Override
+    public synchronized void add(Document document, Object position, MongoCollection<Object> collection) {
+        super.add(document, position, collection); // a duplicate is refused before anything is written
+        if (order != null) {
+            order.add(document, position, collection);
+        }
+    }
+
+    @Override
+    public synchronized Object remove(Document document) {
+        Object position = super.remove(document);
+        if (order != null) {
+            order.remove(document);
+        }
+        return position;
     }
 
     static MVMap.Builder<KeyValue, Object> mapBuilder() {
