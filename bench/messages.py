@@ -1,0 +1,183 @@
+# ruff: noqa: E402 - eventlet.monkey_patch() must precede every other import
+"""RabbitMQ messages per request, by exchange and by queue, from the broker's own counters.
+
+    python -m bench messages                    ping, home feed, new post; 20 of each
+    python -m bench messages --kinds post --requests 10
+
+Starts the whole platform as `bench load` does (its own vhost and databases, a local SMTP sink,
+20 members each following the next 5), then sends `--requests` requests of each kind one after
+the other and reads the management API's message statistics of the run's vhost before and
+after, once the platform is quiet again (every queue empty and the counters unchanged over two
+of the broker's statistics intervals): a new post is counted with its whole cascade. The vhost
+is the run's own, so the counts are exact; what the platform publishes when idle is measured
+over a window of the same run and subtracted.
+
+Printed per request of each kind: publishes (messages clients sent to an exchange), routed
+copies (messages queues received), deliveries, acks and publisher confirms; then each exchange's
+publishes in and out and each queue's routed copies, deliveries and acks. RPC reply queues
+(`rpc.reply-<service>-<uuid>`) are grouped by service.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse
+import re
+import shutil
+import time
+import urllib.parse
+from collections import Counter
+
+import requests
+
+from .gateway import admin_with_categories, signed_in_members
+from .load import CATEGORIES, Load, _follow, whole_platform
+
+KINDS = ("ping", "home", "post")
+STATISTICS_INTERVAL = 5.0  # RabbitMQ's collect_statistics_interval (5 s by default)
+QUIET_TIMEOUT = 300.0
+IDLE_SECONDS = 15.0
+# (what, statistic): the vhost's totals, then per exchange and per queue
+VHOST_STATISTICS = (("publishes", "publish"), ("deliveries", "deliver_get"), ("acks", "ack"),
+                    ("confirms", "confirm"), ("redeliveries", "redeliver"))
+EXCHANGE_STATISTICS = ("publish_in", "publish_out")
+QUEUE_STATISTICS = ("publish", "deliver_get", "ack", "redeliver")
+
+
+class BrokerCounters:
+    """The management API's cumulative message counters of one vhost."""
+
+    def __init__(self, management_uri: str, vhost: str) -> None:
+        parts = urllib.parse.urlsplit(management_uri)
+        self.base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+        self.auth = (parts.username or "guest", parts.password or "guest")
+        self.vhost = urllib.parse.quote(vhost, safe="")
+
+    def _get(self, path: str, columns: str):
+        response = requests.get(f"{self.base}{path}", params={"columns": columns},
+                                auth=self.auth, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def snapshot(self) -> tuple[Counter, int]:
+        """(counters, messages waiting or unacked in the vhost's queues)."""
+        counts: Counter = Counter()
+        overview = self._get(f"/api/vhosts/{self.vhost}", "message_stats").get(
+            "message_stats") or {}
+        for what, statistic in VHOST_STATISTICS:
+            counts[("total", what)] += overview.get(statistic) or 0
+        for exchange in self._get(f"/api/exchanges/{self.vhost}", "name,message_stats"):
+            stats = exchange.get("message_stats") or {}
+            for statistic in EXCHANGE_STATISTICS:
+                counts[("exchange", exchange["name"] or "(default)", statistic)] += \
+                    stats.get(statistic) or 0
+        waiting = 0
+        for queue in self._get(f"/api/queues/{self.vhost}", "name,message_stats,messages"):
+            stats = queue.get("message_stats") or {}
+            name = queue_group(queue["name"])
+            for statistic in QUEUE_STATISTICS:
+                counts[("queue", name, statistic)] += stats.get(statistic) or 0
+            waiting += queue.get("messages") or 0
+        return +counts, waiting
+
+    def quiet(self) -> Counter:
+        """The counters once every queue is empty and they stayed the same over two statistics
+        intervals (the broker publishes its statistics every few seconds)."""
+        deadline = time.monotonic() + QUIET_TIMEOUT
+        last, same = None, 0
+        while same < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the platform did not become quiet in {QUIET_TIMEOUT}s")
+            eventlet.sleep(STATISTICS_INTERVAL + 0.5)  # ok: the broker's statistics interval
+            counts, waiting = self.snapshot()
+            same = same + 1 if waiting == 0 and counts == last else 0
+            last = counts
+        return last
+
+
+def queue_group(name: str) -> str:
+    """A queue's name, RPC reply queues (one per process, a uuid each) grouped by service."""
+    return re.sub(r"^(rpc\.reply-[\w-]+?)-[0-9a-f-]{32,36}$", r"\1-*", name)
+
+
+def per_request(before: Counter, after: Counter, idle: dict, seconds: float,
+                requests_sent: int) -> dict:
+    keys = set(before) | set(after)
+    return {key: max(0.0, (after[key] - before[key] - idle.get(key, 0.0) * seconds)
+                     / requests_sent) for key in keys}
+
+
+def report(kind: str, requests_sent: int, counts: dict) -> list[str]:
+    totals = ", ".join(f"{what} {counts.get(('total', what), 0.0):.2f}"
+                       for what, _ in VHOST_STATISTICS)
+    routed = sum(n for key, n in counts.items() if key[0] == "queue" and key[2] == "publish")
+    lines = [f"{kind} ({requests_sent} requests), per request: {totals}, "
+             f"routed to queues {routed:.2f}"]
+    exchanges = sorted({key[1] for key in counts if key[0] == "exchange"})
+    for name in exchanges:
+        into, out = (counts.get(("exchange", name, s), 0.0) for s in EXCHANGE_STATISTICS)
+        if into >= 0.005 or out >= 0.005:
+            lines.append(f"  exchange {name:<40} in {into:6.2f}  out {out:6.2f}")
+    queues = sorted({key[1] for key in counts if key[0] == "queue"})
+    for name in queues:
+        values = [counts.get(("queue", name, s), 0.0) for s in QUEUE_STATISTICS]
+        if any(value >= 0.005 for value in values):
+            routed_in, delivered, acked, redelivered = values
+            lines.append(f"  queue {name:<60} routed {routed_in:5.2f}  delivered "
+                         f"{delivered:5.2f}  acked {acked:5.2f}"
+                         + (f"  redelivered {redelivered:.2f}" if redelivered >= 0.005 else ""))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench messages",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"comma-separated, among {', '.join(KINDS)}")
+    parser.add_argument("--requests", type=int, default=20, help="requests of each kind")
+    parser.add_argument("--seed", type=int, default=10, help="posts created before measuring")
+    args = parser.parse_args(argv or [])
+    kinds = [kind for kind in args.kinds.split(",") if kind]
+    workdir, sink, platform = whole_platform("messages")
+    try:
+        platform.start(migrate=True)
+        admin_with_categories(platform, CATEGORIES)
+        load = Load(platform, signed_in_members(platform.gateway, 20, "Wire"))
+        _follow(load)
+        load.grow(args.seed)
+        broker = BrokerCounters(platform.management, platform.vhost)
+        start = broker.quiet()
+        started = time.monotonic()
+        eventlet.sleep(IDLE_SECONDS)  # ok: the idle window being measured
+        end = broker.quiet()
+        window = time.monotonic() - started
+        idle = {key: (end[key] - start[key]) / window for key in set(start) | set(end)
+                if end[key] != start[key]}
+        if idle:
+            print("idle traffic (per second, subtracted): " + ", ".join(
+                f"{' '.join(key[1:])} {n:.2f}" for key, n in sorted(idle.items())))
+        before = end
+        for index, kind in enumerate(kinds):
+            started = time.monotonic()
+            for number in range(args.requests):
+                member = load.members[(index + number) % len(load.members)]
+                response = load.send(kind, member)
+                if response.status_code not in (200, 201):
+                    raise RuntimeError(f"{kind}: {response.status_code} {response.text[:300]}")
+            after = broker.quiet()
+            counts = per_request(before, after, idle, time.monotonic() - started,
+                                 args.requests)
+            print("\n".join(report(kind, args.requests, counts)), flush=True)
+            before = after
+    finally:
+        platform.stop()
+        sink.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
