@@ -13,7 +13,13 @@ from typing import Any
 import yaml
 from nameko.cli.main import setup_yaml_parser
 
+from .rpc_messages import use_transient_rpc_messages
+
 ROOT = Path(__file__).resolve().parents[2]
+
+# Every process reads its configuration here, before nameko starts: its RPC messages are
+# transient and its replies unconfirmed from then on (rpc_messages.py says why).
+use_transient_rpc_messages()
 
 PROCESSES: dict[str, tuple[str, Path]] = {
     # name -> (service class import path, config file)
