@@ -3,6 +3,7 @@
 
     python -m bench messages                    ping, home feed, new post; 20 of each
     python -m bench messages --kinds post --requests 10
+    python -m bench messages --rpc 2000        the broker's CPU per RPC round trip, two ways
 
 Starts the whole platform as `bench load` does (its own vhost and databases, a local SMTP sink,
 20 members each following the next 5), then sends `--requests` requests of each kind one after
@@ -16,22 +17,37 @@ Printed per request of each kind: publishes (messages clients sent to an exchang
 copies (messages queues received), deliveries, acks and publisher confirms; then each exchange's
 publishes in and out and each queue's routed copies, deliveries and acks. RPC reply queues
 (`rpc.reply-<service>-<uuid>`) are grouped by service.
+
+`--rpc N` measures instead what one RPC round trip costs the broker (its CPU time from /proc:
+run it on a machine where nothing else uses the broker, or compare only within the run) and the
+caller, N round trips at a time, alternately with nameko's default publishers (request and reply
+persistent and confirmed) and with the platform's (services/shared/rpc_messages.py: transient,
+the reply unconfirmed), three times each, on a vhost of its own.
 """
 from __future__ import annotations
 
 import eventlet
+import eventlet.queue
 
 eventlet.monkey_patch()
 
 import argparse
+import contextlib
 import re
 import shutil
+import subprocess
 import time
 import urllib.parse
+import uuid
 from collections import Counter
 
+import kombu
 import requests
+from nameko.amqp.publish import Publisher
 
+from services.shared.rpc_messages import RpcReplyPublisher, RpcRequestPublisher
+
+from .cpu import cpu_seconds
 from .gateway import admin_with_categories, signed_in_members
 from .load import CATEGORIES, Load, _follow, whole_platform
 
@@ -131,6 +147,92 @@ def report(kind: str, requests_sent: int, counts: dict) -> list[str]:
     return lines
 
 
+def rpc_round_trips(management_uri: str, amqp_uri: str, round_trips: int) -> None:
+    """The broker's CPU and the caller's wait per RPC round trip, nameko's publishers against
+    the platform's, alternated on a vhost of the run's own."""
+    found = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout
+    if not found.split():
+        raise RuntimeError("no RabbitMQ process (beam.smp) on this machine to measure")
+    broker = {"rabbitmq": int(found.split()[0])}
+    parts = urllib.parse.urlsplit(management_uri)
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+    auth = (parts.username or "guest", parts.password or "guest")
+    vhost = f"agora-bench-rpc-{uuid.uuid4().hex[:6]}"
+    quoted = urllib.parse.quote(vhost, safe="")
+    requests.put(f"{base}/api/vhosts/{quoted}", auth=auth, timeout=10).raise_for_status()
+    requests.put(f"{base}/api/permissions/{quoted}/{auth[0]}", auth=auth, timeout=10, json={
+        "configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    amqp_parts = urllib.parse.urlsplit(amqp_uri)
+    uri = urllib.parse.urlunsplit((amqp_parts.scheme, amqp_parts.netloc, "/" + quoted, "", ""))
+    ways = {"nameko's (persistent, both confirmed)": (Publisher, Publisher),
+            "the platform's (transient, reply unconfirmed)": (RpcRequestPublisher,
+                                                              RpcReplyPublisher)}
+    try:
+        results: dict[str, list[tuple[float, float]]] = {way: [] for way in ways}
+        for _ in range(3):
+            for way, (request_cls, reply_cls) in ways.items():
+                results[way].append(_round_trips(uri, request_cls, reply_cls, round_trips,
+                                                 broker))
+        for way, runs in results.items():
+            print(f"RPC round trip, {way}: broker CPU "
+                  + ", ".join(f"{cpu:.3f}" for cpu, _ in runs) + " ms; caller's wait "
+                  + ", ".join(f"{wait:.3f}" for _, wait in runs) + " ms")
+        nameko, ours = (sorted(cpu for cpu, _ in runs)[1] for runs in results.values())
+        print(f"broker CPU per round trip, median of 3, the platform's / nameko's: "
+              f"{ours:.3f} / {nameko:.3f} ms = {ours / nameko:.2f}x")
+    finally:
+        requests.delete(f"{base}/api/vhosts/{quoted}", auth=auth, timeout=10)
+
+
+def _round_trips(uri: str, request_cls, reply_cls, round_trips: int,
+                 broker: dict[str, int]) -> tuple[float, float]:
+    """(broker ms of CPU, caller's ms) per round trip: a request to a durable queue, answered
+    by a responder green thread on the caller's reply queue, one after the other (as nameko's
+    RpcConsumer and ReplyListener declare them)."""
+    exchange = kombu.Exchange("nameko-rpc", type="topic", durable=True)
+    reply_key = uuid.uuid4().hex
+    requests_queue = kombu.Queue("rpc-bench", exchange, routing_key="bench.*", durable=True)
+    replies_queue = kombu.Queue(f"rpc.reply-bench-{reply_key}", exchange, routing_key=reply_key,
+                                queue_arguments={"x-expires": 300000})
+    request_publisher, reply_publisher = request_cls(uri), reply_cls(uri)
+    answered = eventlet.queue.LightQueue()
+
+    def respond(body, message) -> None:
+        reply_publisher.publish({"result": body, "error": None}, exchange=exchange,
+                                routing_key=message.properties["reply_to"],
+                                correlation_id=message.properties.get("correlation_id"))
+        message.ack()
+
+    def answer(body, message) -> None:
+        message.ack()
+        answered.put(body)
+
+    stop = False
+    with kombu.Connection(uri) as serving, kombu.Connection(uri) as calling, \
+            serving.Consumer(requests_queue, callbacks=[respond], prefetch_count=10), \
+            calling.Consumer(replies_queue, callbacks=[answer], prefetch_count=10):
+
+        def serve() -> None:
+            while not stop:
+                with contextlib.suppress(TimeoutError, OSError):
+                    serving.drain_events(timeout=0.2)
+
+        server = eventlet.spawn(serve)
+        cpu_before, started = cpu_seconds(broker)["rabbitmq"], time.perf_counter()
+        for number in range(round_trips):
+            request_publisher.publish({"args": [number], "kwargs": {}}, exchange=exchange,
+                                      routing_key="bench.ping", mandatory=True,
+                                      reply_to=reply_key, correlation_id=str(number))
+            while answered.qsize() == 0:
+                calling.drain_events(timeout=10)
+            answered.get()
+        seconds = time.perf_counter() - started
+        cpu = cpu_seconds(broker)["rabbitmq"] - cpu_before
+        stop = True
+        server.wait()
+    return cpu * 1000 / round_trips, seconds * 1000 / round_trips
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench messages",
                                      description=__doc__.split("\n\n")[0])
@@ -138,7 +240,16 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"comma-separated, among {', '.join(KINDS)}")
     parser.add_argument("--requests", type=int, default=20, help="requests of each kind")
     parser.add_argument("--seed", type=int, default=10, help="posts created before measuring")
+    parser.add_argument("--rpc", type=int, default=0, metavar="N",
+                        help="measure N RPC round trips each way instead (see above)")
     args = parser.parse_args(argv or [])
+    if args.rpc:
+        from services.shared.config import stack_env
+
+        stack = stack_env()
+        rpc_round_trips(stack.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672"),
+                        stack.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), args.rpc)
+        return
     kinds = [kind for kind in args.kinds.split(",") if kind]
     workdir, sink, platform = whole_platform("messages")
     try:
