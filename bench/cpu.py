@@ -22,11 +22,9 @@ eventlet.monkey_patch()
 
 import argparse
 import os
-import shutil
 import subprocess
 
-from .gateway import admin_with_categories, signed_in_members
-from .load import CATEGORIES, Load, _follow, whole_platform
+from .load import Load, followed_platform
 
 KINDS = ("ping", "home", "activity", "post")
 CLIENTS = 4
@@ -78,14 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=100, help="posts created before measuring")
     args = parser.parse_args(argv or [])
     kinds = ["ping", *[k for k in args.kinds.split(",") if k and k != "ping"]]
-    workdir, sink, platform = whole_platform("cpu")
-    try:
-        platform.start(migrate=True)
-        admin_with_categories(platform, CATEGORIES)
-        load = Load(platform, signed_in_members(platform.gateway, 20, "Cpu"))
-        _follow(load)
-        load.grow(args.seed)
-        pids = {name: process.pid for name, process in platform.processes.items()}
+    with followed_platform("cpu", args.seed, "Cpu") as (load, sink):
+        pids = {name: process.pid for name, process in load.platform.processes.items()}
         pids["mail sink"] = sink.process.pid
         for name, pattern in (("stand-in (shared)", "MongoStandIn"),
                               ("rabbitmq (shared)", "beam.smp")):
@@ -101,11 +93,6 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"round {round_number} {kind:8} {total:6.1f} ms of CPU per request "
                       f"({total / ping:.1f}x a ping): "
                       + ", ".join(f"{name} {ms:.1f}" for name, ms in per.items()), flush=True)
-    finally:
-        platform.stop()
-        sink.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-
 
 if __name__ == "__main__":
     import sys

@@ -37,6 +37,7 @@ import eventlet
 eventlet.monkey_patch()
 
 import argparse
+import contextlib
 import itertools
 import os
 import random
@@ -460,6 +461,24 @@ def whole_platform(name: str) -> tuple[Path, MailSink, Platform]:
         "AGORA_ACCESS_TOKEN_SECONDS": "86400", "AGORA_REGISTER_ADDRESS_LIMIT": "10000",
         "AGORA_LOGIN_ADDRESS_LIMIT": "10000", "LOG_LEVEL": "WARNING"})
     return workdir, sink, platform
+
+
+@contextlib.contextmanager
+def followed_platform(name: str, seed: int, members_named: str):
+    """The whole platform started (`whole_platform`), 20 members each following the next 5
+    and `seed` posts: yields (load, sink); stops everything on the way out."""
+    workdir, sink, platform = whole_platform(name)
+    try:
+        platform.start(migrate=True)
+        admin_with_categories(platform, CATEGORIES)
+        load = Load(platform, signed_in_members(platform.gateway, 20, members_named))
+        _follow(load)
+        load.grow(seed)
+        yield load, sink
+    finally:
+        platform.stop()
+        sink.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _processes() -> tuple[str, ...]:

@@ -34,7 +34,6 @@ eventlet.monkey_patch()
 import argparse
 import contextlib
 import re
-import shutil
 import subprocess
 import time
 import urllib.parse
@@ -48,8 +47,7 @@ from nameko.amqp.publish import Publisher
 from services.shared.rpc_messages import RpcReplyPublisher, RpcRequestPublisher
 
 from .cpu import cpu_seconds
-from .gateway import admin_with_categories, signed_in_members
-from .load import CATEGORIES, Load, _follow, whole_platform
+from .load import followed_platform
 
 KINDS = ("ping", "home", "post")
 STATISTICS_INTERVAL = 5.0  # RabbitMQ's collect_statistics_interval (5 s by default)
@@ -251,14 +249,8 @@ def main(argv: list[str] | None = None) -> None:
                         stack.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), args.rpc)
         return
     kinds = [kind for kind in args.kinds.split(",") if kind]
-    workdir, sink, platform = whole_platform("messages")
-    try:
-        platform.start(migrate=True)
-        admin_with_categories(platform, CATEGORIES)
-        load = Load(platform, signed_in_members(platform.gateway, 20, "Wire"))
-        _follow(load)
-        load.grow(args.seed)
-        broker = BrokerCounters(platform.management, platform.vhost)
+    with followed_platform("messages", args.seed, "Wire") as (load, _):
+        broker = BrokerCounters(load.platform.management, load.platform.vhost)
         start = broker.quiet()
         started = time.monotonic()
         eventlet.sleep(IDLE_SECONDS)  # ok: the idle window being measured
@@ -282,10 +274,6 @@ def main(argv: list[str] | None = None) -> None:
                                  args.requests)
             print("\n".join(report(kind, args.requests, counts)), flush=True)
             before = after
-    finally:
-        platform.stop()
-        sink.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
