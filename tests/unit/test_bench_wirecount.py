@@ -13,7 +13,9 @@ from bench.wirecount import (
     OP_QUERY,
     AmqpProxy,
     MongoProxy,
+    MongoTimer,
     amqp_publish,
+    command_shape,
     database_round_trips,
     mongo_command,
 )
@@ -110,3 +112,35 @@ def test_the_amqp_parser_skips_the_protocol_header_and_counts_publishes_only():
                                             ("nameko-rpc", "feeds.home"): 1})
     finally:
         proxy.stop()
+
+
+def test_a_command_shape_names_fields_and_operators_never_values():
+    find = _op_msg({"find": "events", "filter": {"stream_id": "s1", "version": {"$gt": 2},
+                                                 "$or": [{"a": 1}, {"b": {"$in": [1, 2]}}]},
+                    "sort": {"version": -1}, "limit": 1, "$db": "x_posts"})
+    assert command_shape(find) == ("x_posts", "find", "events",
+                                   "stream_id,version$gt,$or[a|b$in] sort version- limit")
+    update = _op_msg({"update": "posts", "updates": [
+        {"q": {"_id": "p1", "_applied": {"$ne": "e"}}, "u": {"$set": {"x": 1}, "$push": {}}}],
+        "$db": "x_posts"})
+    assert command_shape(update) == ("x_posts", "update", "posts", "_id,_applied$ne $push$set")
+    count = _op_msg({"aggregate": "inbox", "pipeline": [
+        {"$match": {"member_id": "m", "read": False}}, {"$group": {"_id": 1}}], "$db": "n"})
+    assert command_shape(count) == ("n", "aggregate", "inbox", "$match(member_id,read) $group")
+    inserts = _op_msg({"insert": "items", "$db": "f"}, sequence=[{"_id": 1}, {"_id": 2}])
+    assert command_shape(inserts) == ("f", "insert", "items", "bulk")
+
+
+def test_the_timer_files_each_reply_under_its_request_shape():
+    timer = MongoTimer("127.0.0.1", 1)
+    requests = timer.parser()
+    replies = timer.reply_parser(requests)
+    find = _op_msg({"find": "posts", "filter": {"_id": "p"}, "$db": "x_posts"})
+    requests.feed(find)
+    reply = struct.pack("<iiii", 16 + 5, 99, 7, OP_MSG) + b"\x00" * 5  # responseTo: request 7
+    replies.feed(reply)
+    replies.feed(struct.pack("<iiii", 16, 100, 12345, OP_MSG))  # answers nothing we sent
+    ((shape, (count, seconds, size)),) = timer.snapshot().items()
+    assert shape == ("x_posts", "find", "posts", "_id") and count == 1 and size == 21
+    assert seconds >= 0
+    timer.stop()
