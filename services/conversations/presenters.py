@@ -44,10 +44,10 @@ def customer_conversation(conversation: dict[str, Any], subject: str | None,
             "waiting_for_staff": conversation.get("last_author_id") == customer_id}
 
 
-def activity(doc: dict[str, Any]) -> dict[str, Any]:
-    """A customer's recent public contribution."""
+def activity(doc: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
+    """A customer's recent public contribution; its title is its post's current one."""
     return {"type": doc["type"], "id": doc["_id"], "post_id": doc["post_id"],
-            "kind": doc.get("kind"), "title": doc.get("title"), "at": doc.get("at")}
+            "kind": doc.get("kind"), "title": titles.get(doc["post_id"]), "at": doc.get("at")}
 
 
 def timeline_message(index: dict[str, Any], conversation: dict[str, Any],

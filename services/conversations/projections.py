@@ -9,9 +9,10 @@ Collections (rebuildable by `agora replay conversations`):
 - ``members``: user id -> assigned advisor, roles and language (identity's public events), the
   keyed hash of the normalised e-mail (identity's private ``contact_changed``) to match social
   mentions by e-mail without keeping addresses in a read model;
-- ``posts``: post id -> author and state (posts' public events), for escalations.
-- ``activity``: every published post and reply (public events; ids, kind, the post's title,
-  when), so an advisor sees their customers' recent public activity (`my_customers`).
+- ``posts``: post id -> author, state and title (posts' public events), for escalations and
+  the titles of members' activity.
+- ``activity``: every published post and reply (public events; ids, kind, when; tombstones of
+  removed ones), so an advisor sees their customers' recent public activity (`my_customers`).
 
 Not read models, and never rebuilt nor dropped by a replay: ``messages`` (subjects and bodies,
 keyed by message id — the only place they live) and ``access_audit`` (append-only record of
@@ -50,7 +51,7 @@ def _indexes(rm: ReadModels) -> None:
 
 
 VIEWS = Projection("conversations", service="conversations", collections=COLLECTIONS,
-                   indexes=_indexes)
+                   indexes=_indexes, as_they_come=["posts"])
 PROJECTION = VIEWS
 
 
@@ -185,61 +186,66 @@ def email_lookup(db) -> LookupHash:
 
 
 # -- posts ----------------------------------------------------------------------------------------
+#
+# Only the posts events below are bound (`POSTS_EVENTS`), not whole streams: they are applied as
+# they come (`as_they_come`, no stream cursor), so a late, re-delivered or repeated event must
+# never undo a later one. Each document is one contribution's, written by the events of its own
+# stream, and every write is versioned by the stream's version (`update_versioned`): the
+# newest event's state wins, whatever order they are applied in. Each event written here says
+# the whole state of what it writes — `posts`: state and title (an edit is only ever of a
+# published or hidden post, which `posts` counts as published); `activity`: whether it is shown
+# (an edit does not change that, so it does not write there) — except a contribution's time
+# of publication, which only its one `*_published` event knows: set by a write of its own,
+# unversioned (the same value every time).
 
-@VIEWS.on("posts.post_submitted")
-def _post_submitted(rm: ReadModels, event: Envelope) -> None:
-    p = event.payload
-    rm["posts"].update_one({"_id": p["post_id"]}, {
-        "$set": {"author_id": p["author_id"], "kind": p["kind"]},
-        "$setOnInsert": {"state": "pending"}}, upsert=True)
-
-
-@VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted")
-def _post_published(rm: ReadModels, event: Envelope) -> None:
-    p = event.payload
-    rm["posts"].update_one({"_id": p["post_id"]}, {"$set": {
-        "author_id": p["author_id"], "kind": p["kind"], "state": "published",
-        "title": p.get("title")}}, upsert=True)
-    _activity_published(rm, event)  # published, or its (redacted) title changed
-
-
-@VIEWS.on("posts.post_deleted", "posts.post_rejected")
-def _post_gone(rm: ReadModels, event: Envelope) -> None:
-    rm["posts"].update_one({"_id": event.payload["post_id"]},
-                           {"$set": {"state": "deleted"}, "$unset": {"title": ""}}, upsert=True)
-    rm["activity"].delete_one({"_id": event.payload["post_id"]})
+POST_STATE = ("posts.post_published", "posts.post_edited", "posts.post_redacted",
+              "posts.post_deleted", "posts.post_rejected")
+SHOWN_OR_NOT = ("posts.post_hidden", "posts.post_restored", "posts.reply_published",
+                "posts.reply_redacted", "posts.reply_hidden", "posts.reply_restored",
+                "posts.reply_deleted", "posts.reply_rejected")
+POSTS_EVENTS = POST_STATE + SHOWN_OR_NOT  # what conversations' subscription binds
+REMOVED = ("deleted", "rejected")
 
 
-# -- public activity of members (for their advisor) ------------------------------------------------
-
-def _activity_published(rm: ReadModels, event: Envelope) -> None:
-    p = event.payload
-    reply = event.type == "posts.reply_published"
-    title = (rm["posts"].find_one({"_id": p["post_id"]}, {"title": 1}) or {}).get("title") \
-        if reply else p.get("title")
-    rm["activity"].update_one({"_id": p["reply_id"] if reply else p["post_id"]}, {
-        "$set": {"type": "reply" if reply else "post", "author_id": p["author_id"],
-                 "post_id": p["post_id"], "kind": p["kind"], "title": title},
-        "$setOnInsert": {"at": event.occurred_at, "ts": micros(event)}}, upsert=True)
+def _fact(event: Envelope) -> tuple[str, str]:
+    """("post" | "reply", what happened): `posts.reply_hidden` -> ("reply", "hidden")."""
+    target, _, fact = event.type.split(".", 1)[1].partition("_")
+    return target, fact
 
 
-@VIEWS.on("posts.reply_published")
-def _reply_published(rm: ReadModels, event: Envelope) -> None:
-    _activity_published(rm, event)
-
-
-@VIEWS.on("posts.post_hidden", "posts.post_restored", "posts.reply_hidden",
-          "posts.reply_restored", "posts.reply_deleted", "posts.reply_rejected")
-def _activity_state(rm: ReadModels, event: Envelope) -> None:
-    """Hidden (flagged) content leaves the advisor's view until restored; removed content
-    leaves it for good (posts: see `_post_gone`)."""
-    p = event.payload
-    target = p.get("reply_id") if event.type.startswith("posts.reply_") else p["post_id"]
-    fact = event.type.rsplit("_", 1)[1]
-    if fact in ("deleted", "rejected"):
-        rm["activity"].delete_one({"_id": target})
+@VIEWS.on(*POST_STATE)
+def _post_state(rm: ReadModels, event: Envelope) -> None:
+    """Escalations read `posts`: published (hidden ones included) with its title, or gone."""
+    p, (_, fact) = event.payload, _fact(event)
+    facts = {"author_id": p["author_id"], "kind": p["kind"]}
+    if fact in REMOVED:
+        update_versioned(rm["posts"], p["post_id"], event, {
+            "$set": {**facts, "state": "deleted"}, "$unset": {"title": ""}})
     else:
-        rm["activity"].update_one({"_id": target}, {"$set": {"hidden": fact == "hidden"}})
+        update_versioned(rm["posts"], p["post_id"], event, {"$set": {
+            **facts, "state": "published", "title": p.get("title")}})
+    if fact != "edited":  # an approved edit does not show a hidden post again
+        _shown_or_not(rm, event)
+
+
+@VIEWS.on(*SHOWN_OR_NOT)
+def _shown_or_not(rm: ReadModels, event: Envelope) -> None:
+    """A member's public contribution, for their advisor: shown once published, hidden while
+    flagged, shown again once restored or redacted, removed for good once deleted or rejected
+    (a tombstone, so that a late `*_published` cannot bring it back). Titles are the posts'
+    (`posts`), read with the page: a reply shows its post's current title."""
+    p, (target, fact) = event.payload, _fact(event)
+    contribution = p["reply_id"] if target == "reply" else p["post_id"]
+    if fact == "published":
+        rm["activity"].update_one({"_id": contribution}, {"$set": {
+            "type": target, "author_id": p["author_id"], "post_id": p["post_id"],
+            "kind": p["kind"], "at": event.occurred_at, "ts": micros(event)}}, upsert=True)
+    if fact in REMOVED:
+        update_versioned(rm["activity"], contribution, event,
+                         {"$set": {"hidden": True, "removed": True}})
+    else:
+        update_versioned(rm["activity"], contribution, event,
+                         {"$set": {"hidden": fact == "hidden"}, "$unset": {"removed": ""}})
 
 
 track_member_summaries(VIEWS)  # authors' names, badges and avatars (identity's events)

@@ -181,6 +181,9 @@ class ConversationQueries:
                          .sort([("assigned_ts", -1), ("_id", -1)]).limit(query["limit"] + 1))
         customers, cursor = pagination.page(documents, "assigned_ts", query["limit"])
         customer_ids = [doc["_id"] for doc in customers]
+        activity = {doc["_id"]: self._activity(doc["_id"], query["activity"])
+                    for doc in customers}
+        titles = self._titles([entry for entries in activity.values() for entry in entries])
         conversations: dict[str, list[dict[str, Any]]] = {}
         for doc in self.views["conversations"].find(
                 {"member_id": {"$in": customer_ids}, "participant_ids": actor["id"]}
@@ -197,7 +200,8 @@ class ConversationQueries:
             "open_conversations": [presenters.customer_conversation(
                 conversation, subjects.get(conversation["_id"]), authors, doc["_id"])
                 for conversation in conversations.get(doc["_id"], [])],
-            "recent_activity": self._activity(doc["_id"], query["activity"]),
+            "recent_activity": [presenters.activity(entry, titles)
+                                for entry in activity[doc["_id"]]],
         } for doc in customers], "next_cursor": cursor}
 
     def timeline(self, actor, member_id: str, query: dict[str, Any]) -> dict[str, Any]:
@@ -229,8 +233,9 @@ class ConversationQueries:
         self._audit(actor, shown, "read")
         authors = members.summaries(self.views.rm, [member_id] + [
             doc.get("author_id") for doc in items])
+        titles = self._titles([doc for doc in items if not doc.get("conversation_id")])
         return {"member": authors.get(member_id) or {"id": member_id},
-                "items": [presenters.activity(doc) | {"channel": "site"}
+                "items": [presenters.activity(doc, titles) | {"channel": "site"}
                           if not doc.get("conversation_id") else presenters.timeline_message(
                               doc, readable[doc["conversation_id"]], texts.get(doc["_id"]),
                               subjects.get(doc["conversation_id"]), authors)
@@ -239,6 +244,12 @@ class ConversationQueries:
     def _activity(self, member_id: str, limit: int) -> list[dict[str, Any]]:
         if not limit:
             return []
-        found = self.views["activity"].find({"author_id": member_id, "hidden": {"$ne": True}}
-                                            ).sort("ts", -1).limit(limit)
-        return [presenters.activity(doc) for doc in found]
+        return list(self.views["activity"].find({"author_id": member_id, "hidden": {"$ne": True}}
+                                                ).sort("ts", -1).limit(limit))
+
+    def _titles(self, activity: list[dict[str, Any]]) -> dict[str, str]:
+        """The current titles of the posts of `activity` (a post's, or a reply's post's): one
+        read, so that an edit or a redaction shows on every entry at once."""
+        post_ids = sorted({doc["post_id"] for doc in activity})
+        return {doc["_id"]: doc["title"] for doc in self.views["posts"].find(
+            {"_id": {"$in": post_ids}}, {"title": 1}) if doc.get("title")} if post_ids else {}

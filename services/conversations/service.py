@@ -25,7 +25,7 @@ from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 
 from . import domain
-from .projections import VIEWS
+from .projections import POSTS_EVENTS, VIEWS
 from .queries import ConversationQueries
 from .schemas import (
     SUBJECT_MAX,
@@ -259,7 +259,9 @@ class ConversationsService(Decisions, HealthEndpoints):
         """E-mail addresses (kept hashed in `members`), to match social mentions by e-mail."""
         self.views.record_and_apply(event)
 
-    @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
+    @reliable_handler("posts", "posts.*", idempotent=True, batch=True, only=POSTS_EVENTS)
     def on_posts_event(self, events: list[Envelope]):
-        """Authors and titles of published posts, for escalations."""
+        """Published, edited, hidden and removed posts and replies (escalations, members'
+        public activity), and nothing else: a submission, a vote, a category costs nothing
+        here. Applied as they come, not in their streams' order (projections.py, "posts")."""
         self.views.record_and_apply_all(events)

@@ -46,6 +46,11 @@ received events writes its batch with `views.record_and_apply_all` (projections.
 position `$inc` and one insert for the records, one cursor read, the handlers' writes in bulk,
 one bulk compare-and-set. `AGORA_DELIVERY_BATCH=1` hands the deliveries over one by one.
 
+`@reliable_handler(source, "posts.*", only=(...))` binds the handler's queue to the listed event
+types only (the queue keeps the pattern's name; a binding of the pattern left by an earlier
+version is removed): for a projection that applies that source's events as they come
+(`Projection(..., as_they_come=[source])`), not whole streams in order.
+
 Example::
 
     class FeedsService:
@@ -71,7 +76,7 @@ from typing import Any, NamedTuple
 
 import eventlet.event
 import kombu
-from kombu import Exchange, Queue
+from kombu import Exchange, Queue, binding
 from kombu.message import Message
 from nameko.amqp.publish import get_producer
 from nameko.constants import PERSISTENT
@@ -127,7 +132,8 @@ class ReliableEventHandler(Consumer):
     queue_consumer = RawQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, private: bool = False,
-                 idempotent: bool = False, batch: bool = False, **kwargs):
+                 idempotent: bool = False, batch: bool = False, only: tuple[str, ...] = (),
+                 **kwargs):
         if batch and not idempotent:
             raise ValueError("only a handler that dedupes by itself (idempotent=True) takes "
                              "batches: a batch is re-run delivery by delivery when it fails")
@@ -138,6 +144,10 @@ class ReliableEventHandler(Consumer):
         self.idempotent = idempotent
         # the handler takes a list of events: what waits in its queue, applied together
         self.batch = batch
+        # the event types bound instead of `event_type` (a pattern): the queue keeps the
+        # pattern's name, and the pattern's binding is removed (a queue declared before
+        # keeps its backlog, and stops receiving what the handler does not use)
+        self.only = tuple(only)
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -160,8 +170,14 @@ class ReliableEventHandler(Consumer):
         exchange_name = (private_exchange if self.private else public_exchange)(self.source_service)
         exchange = Exchange(exchange_name, type="topic", durable=True, delivery_mode=PERSISTENT)
         arguments = _queue_arguments(settings)
-        self.queue = Queue(self.queue_name, exchange=exchange, routing_key=self.event_type,
-                           durable=True, queue_arguments=arguments)
+        self.exchange = exchange
+        if self.only:
+            self.queue = Queue(self.queue_name, bindings=[
+                binding(exchange, routing_key=key) for key in self.only],
+                durable=True, queue_arguments=arguments)
+        else:
+            self.queue = Queue(self.queue_name, exchange=exchange, routing_key=self.event_type,
+                               durable=True, queue_arguments=arguments)
         self._declare_retry_and_dead_letter_queues(arguments)
         # Who holds a claim (this process) and which claims it is handling right now.
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -181,6 +197,8 @@ class ReliableEventHandler(Consumer):
             channel = connection.channel()
             self.queue.maybe_bind(channel)
             self.queue.declare()
+            if self.only and self.event_type not in self.only:
+                self.queue.unbind_from(self.exchange, routing_key=self.event_type)
             for delay in self.delays:
                 Queue(retry_queue(self.queue_name, delay), durable=True, queue_arguments={
                     **arguments,

@@ -103,12 +103,18 @@ class Projection:
         service: str,
         collections: Iterable[str],
         indexes: Callable[[ReadModels], None] | None = None,
+        as_they_come: Iterable[str] = (),
     ):
         self.name = name
         self.service = service
         self.collections = list(collections)
         self._indexes = indexes
         self._handlers: dict[str, Handler] = {}
+        # Sources of which this projection receives only some events (its subscription binds
+        # the types it uses, not whole streams): their events are applied as they come, with
+        # no stream cursor, so their handlers must reach the same state in any order and on
+        # any repetition (`update_versioned` per document and field, no plain `$set`).
+        self.as_they_come = frozenset(as_they_come)
 
     # -- declaring -------------------------------------------------------------------------
 
@@ -147,6 +153,10 @@ class Projection:
 
     # -- applying --------------------------------------------------------------------------
 
+    def in_any_order(self, event: Envelope) -> bool:
+        """Whether `event` is applied as it comes (`as_they_come`), not in its stream's order."""
+        return event.source_service in self.as_they_come
+
     def stream_key(self, event: Envelope) -> str:
         """The stream's id in this service's log (received streams carry their source)."""
         if event.source_service == self.service:
@@ -175,6 +185,9 @@ class Projection:
         is not read. Whoever applied it since (a concurrent duplicate, a later event's run)
         makes the compare-and-set fail, as in any race of two appliers.
         """
+        if self.in_any_order(event):
+            self._apply_as_it_comes(rm, event)
+            return 1, True
         key = self.stream_key(event)
         received = log_store is not None and event.source_service != self.service
         version, applied = event.stream_version, 0
@@ -219,6 +232,11 @@ class Projection:
                 return applied, False
             known = marked
         return applied, known >= version
+
+    def _apply_as_it_comes(self, rm: ReadModels, event: Envelope) -> None:
+        handler = self._handlers.get(event.type)
+        if handler is not None:
+            handler(rm, event)
 
     def _drain(self, rm: ReadModels, key: str, cursor: int, log_store: EventStore) -> int:
         """Apply the run of received events waiting in the log after `cursor`. A hole stops
@@ -276,8 +294,14 @@ class Projection:
         single event's apply does.
         """
         streams: dict[str, list[tuple[Envelope, bool]]] = {}
+        buffered = BufferedReadModels(rm.db, rm.suffix)
+        as_they_come = 0
         for event, first in zip(events, first_recorded, strict=True):
-            streams.setdefault(self.stream_key(event), []).append((event, first))
+            if self.in_any_order(event):
+                self._apply_as_it_comes(buffered, event)
+                as_they_come += 1
+            else:
+                streams.setdefault(self.stream_key(event), []).append((event, first))
         unknown = []
         for key, run in streams.items():
             run.sort(key=lambda pair: pair[0].stream_version)
@@ -287,7 +311,6 @@ class Projection:
         cursors = {document["_id"]: int(document["version"]) for document in
                    rm[self.cursors].find({"_id": {"$in": unknown}}, {"version": 1})
                    } if unknown else {}
-        buffered = BufferedReadModels(rm.db, rm.suffix)
         moves: dict[str, tuple[int, int]] = {}
         one_by_one: list[Envelope] = []
         for key, run in streams.items():
@@ -305,7 +328,7 @@ class Projection:
             if version > known:
                 moves[key] = (known, version)
         buffered.flush()  # the handlers' writes are durable before any cursor moves
-        applied = sum(to - seen for seen, to in moves.values())
+        applied = as_they_come + sum(to - seen for seen, to in moves.values())
         if moves:
             try:
                 rm[self.cursors].bulk_write([UpdateOne(
@@ -377,8 +400,10 @@ def mark_waiting_streams(store: EventStore, projection: Projection, batch_size: 
             "waiting_marked"):
         return 0
     last: dict[str, int] = {}
+    in_any_order = tuple(f"{source}:" for source in projection.as_they_come)
     for document in store.recorder.after(0, batch_size):
-        if document.get("received"):
+        if document.get("received") and not document["stream_id"].startswith(
+                in_any_order):
             key = document["stream_id"]
             last[key] = max(last.get(key, 0), int(document["last_version"]))
     rm, marked, keys = ReadModels(store.db), 0, list(last)
@@ -787,6 +812,9 @@ class _ShadowRebuild:
         return applied
 
     def _apply(self, event: Envelope) -> int:
+        if self.projection.in_any_order(event):
+            self.projection._apply_as_it_comes(self.rm, event)
+            return 1
         key = self.projection.stream_key(event)
         cursor = self.cursors.get(key, 0)
         self.highest[key] = max(self.highest.get(key, 0), event.stream_version)

@@ -1,5 +1,6 @@
 """The reliable consumer: applied once, retried, dead-lettered, re-drivable, never lost."""
 import json
+import urllib.parse
 
 import pika
 import pytest
@@ -8,7 +9,9 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from prometheus_client import REGISTRY
 
 from services.shared import dead_letters
+from services.shared.consumer import handler_queue, reliable_handler
 from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.mongo import MongoDatabase
 
 from ...conftest import RABBIT_MANAGEMENT_URI, wait_for
 from .sample import AuditService, BranchService, LedgerService
@@ -179,3 +182,41 @@ def _close_connections(connections):
     for connection in connections:
         requests.delete(f"{api}/api/connections/{requests.utils.quote(connection['name'])}",
                         timeout=10)
+
+
+class PickyService:
+    """Subscribes to some of ledger's events only, on the queue its `ledger.*` handler had."""
+
+    name = "picky"
+    db = MongoDatabase()
+
+    @reliable_handler("ledger", "ledger.*", idempotent=True,
+                      only=("ledger.deposited", "ledger.holder_named"))
+    def on_ledger(self, event: Envelope):
+        self.db.seen.update_one({"_id": event.id}, {"$set": {"type": event.type}}, upsert=True)
+
+
+def test_a_handler_bound_to_some_event_types_drops_its_earlier_pattern_binding(
+        container_factory, service_config, mongo_client):
+    queue = handler_queue("ledger", "ledger.*", "picky", "on_ledger")
+    connection = pika.BlockingConnection(pika.URLParameters(service_config["AMQP_URI"]))
+    channel = connection.channel()
+    channel.exchange_declare("ledger.events", "topic", durable=True)
+    channel.queue_declare(queue, durable=True)  # as the earlier version left it: every event
+    channel.queue_bind(queue, "ledger.events", routing_key="ledger.*")
+    connection.close()
+    container_factory(PickyService, service_config).start()
+
+    vhost = requests.utils.quote(urllib.parse.urlparse(service_config["AMQP_URI"]).path[1:],
+                                 safe="")
+    api = RABBIT_MANAGEMENT_URI.rstrip("/")
+    wait_for(lambda: {binding["routing_key"] for binding in requests.get(
+        f"{api}/api/queues/{vhost}/{requests.utils.quote(queue, safe='')}/bindings",
+        timeout=10).json() if binding["source"] == "ledger.events"}
+        == {"ledger.deposited", "ledger.holder_named"},
+        message="the listed types bound, the pattern no longer")
+    envelope = Envelope.new(NewEvent("ledger.deposited", {"cents": 3, "currency": "EUR"}),
+                            stream_id="acc-picky", stream_version=1, context=CommandContext())
+    _publish_raw(service_config["AMQP_URI"], json.dumps(envelope.to_dict()))
+    seen = mongo_client[f"{service_config['MONGO_DB_PREFIX']}_picky"].seen
+    wait_for(lambda: seen.find_one({"_id": envelope.id}), message="a bound event handled")

@@ -1,0 +1,145 @@
+"""Conversations receives only some of posts' events (services/conversations/projections.py,
+"posts"), applied as they come: the read models must not depend on the order or the number of
+deliveries, and a replay must rebuild them as they are."""
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.conversations.projections import POSTS_EVENTS, VIEWS
+from services.shared.envelope import Envelope, new_id
+from services.shared.event_store import EventStore
+from services.shared.projections import ProjectionRunner, replay
+
+pytestmark = pytest.mark.integration
+
+AUTHOR, POST, REPLY = "u-author", "p-any-order", "r-any-order"
+STARTED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _event(fact: str, version: int, **extra) -> Envelope:
+    target = fact.split("_", 1)[0]
+    ref = ({"post_id": POST, "author_id": AUTHOR, "kind": "question", "category": "cards",
+            "tags": []} if target == "post" else
+           {"reply_id": REPLY, "post_id": POST, "post_author_id": AUTHOR,
+            "post_kind": "question", "author_id": AUTHOR, "kind": "comment", "official": False})
+    return Envelope(id=new_id(), type=f"posts.{fact}", schema_version=1,
+                    stream_id=POST if target == "post" else REPLY, stream_version=version,
+                    occurred_at=(STARTED + timedelta(minutes=version)).isoformat(), actor=None,
+                    correlation_id=None, causation_id=None, payload={**ref, **extra})
+
+
+def _text(revision, title=None, redacted=False):
+    return {"revision": revision, "body": "…", "redacted": redacted, "title": title}
+
+
+# a post rejected, corrected and published, hidden, edited while hidden, restored, redacted,
+# edited after the redaction; a reply published and hidden (versions: their streams', the
+# submissions and votes between them not bound)
+POST_HISTORY = [
+    _event("post_rejected", 2, revision=1, reason_code="other"),
+    _event("post_published", 4, **_text(2, "Carte bloquée")),
+    _event("post_hidden", 5, reason="flags"),
+    _event("post_edited", 7, editor_id=AUTHOR, **_text(3, "Carte bloquée à Lisbonne")),
+    _event("post_restored", 8),
+    _event("post_redacted", 9, **_text(3, "Carte bloquée à [retiré]", redacted=True)),
+    _event("post_edited", 11, editor_id=AUTHOR, **_text(4, "Carte bloquée, réglé")),
+]
+REPLY_HISTORY = [
+    _event("reply_published", 2, revision=1, body="…", redacted=False),
+    _event("reply_hidden", 3, reason="flags"),
+]
+DELETED = _event("post_deleted", 12, deleted_by=AUTHOR, by_staff=False)
+
+
+@pytest.fixture
+def fresh(mongo_client, db_prefix):
+    """A new conversations database (and its log) per call."""
+    counter = itertools.count()
+
+    def make():
+        store = EventStore(mongo_client[f"{db_prefix}_conv{next(counter)}"], "conversations")
+        store.ensure_indexes()
+        return store
+
+    return make
+
+
+def read_models(store):
+    return {name: sorted(store.db[name].find(), key=lambda doc: doc["_id"])
+            for name in ("posts", "activity")}
+
+
+def applied(store, events, batched):
+    runner = ProjectionRunner(VIEWS, store)
+    if batched:
+        runner.record_and_apply_all(events)
+    else:
+        for event in events:
+            runner.record_and_apply(event)
+    return read_models(store)
+
+
+def test_the_bound_events_are_the_ones_handled():
+    assert set(POSTS_EVENTS) == {event.type for event in [*POST_HISTORY, *REPLY_HISTORY,
+                                                          DELETED]} | {
+        "posts.reply_redacted", "posts.reply_restored", "posts.reply_deleted",
+        "posts.reply_rejected"}
+    assert "posts.post_submitted" not in POSTS_EVENTS  # a submission costs conversations nothing
+    assert all(VIEWS.handlers_for(event_type) for event_type in POSTS_EVENTS)
+
+
+def test_any_order_and_any_repetition_gives_the_same_read_models(fresh):
+    history = POST_HISTORY + REPLY_HISTORY
+    expected = applied(fresh(), history, batched=False)
+    post = expected["posts"][0]
+    assert (post["state"], post["title"]) == ("published", "Carte bloquée, réglé")
+    activity = {doc["_id"]: doc for doc in expected["activity"]}
+    assert activity[POST]["hidden"] is False and "removed" not in activity[POST]
+    assert activity[POST]["at"] == POST_HISTORY[1].occurred_at  # when it was published
+    assert activity[REPLY]["hidden"] is True and activity[REPLY]["post_id"] == POST
+
+    rng = random.Random(14)
+    orders = [list(reversed(history))] + [rng.sample(history, len(history)) for _ in range(4)]
+    for n, order in enumerate(orders):
+        assert applied(fresh(), order, batched=bool(n % 2)) == expected, order
+    twice = rng.sample(history * 2, 2 * len(history))  # every event re-delivered once
+    assert applied(fresh(), twice, batched=False) == expected
+
+
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("pair", [
+    (POST_HISTORY[1], DELETED),                # a late publish after the deletion
+    (POST_HISTORY[1], POST_HISTORY[2]),        # hidden before its publication arrived
+    (POST_HISTORY[2], POST_HISTORY[3]),        # an edit of a hidden post keeps it hidden
+    (POST_HISTORY[5], POST_HISTORY[6]),        # an edit after the redaction
+    (POST_HISTORY[0], POST_HISTORY[1]),        # rejected, corrected, then published
+], ids=["deleted", "hidden", "edited-hidden", "edited-after-redaction", "resubmitted"])
+def test_an_out_of_order_pair_gives_the_same_read_models_in_both_orders(fresh, pair, batched):
+    earlier, later = pair
+    in_order = applied(fresh(), [earlier, later], batched)
+    assert applied(fresh(), [later, earlier], batched) == in_order
+    post = {doc["_id"]: doc for doc in in_order["posts"]}[POST]
+    activity = {doc["_id"]: doc for doc in in_order["activity"]}.get(POST, {})
+    if later is DELETED:  # gone for good: no title kept, and not brought back
+        assert post["state"] == "deleted" and "title" not in post
+        assert activity["hidden"] is True and activity["removed"] is True
+    else:
+        assert post["title"] == (later.payload.get("title") or earlier.payload["title"])
+        assert activity["hidden"] is (later.type in ("posts.post_hidden",)
+                                      or earlier.type == "posts.post_hidden")
+
+
+def test_replay_rebuilds_the_same_read_models_from_the_recorded_events(fresh):
+    store = fresh()
+    history = POST_HISTORY + REPLY_HISTORY + [DELETED]
+    runner = ProjectionRunner(VIEWS, store)
+    for event in reversed(history):  # recorded out of order, as a retried delivery leaves them
+        runner.record_and_apply(event)
+    live = read_models(store)
+    assert {doc["_id"]: doc["state"] for doc in live["posts"]} == {POST: "deleted"}
+    replay(store, VIEWS, quiesce_seconds=0)
+    assert read_models(store) == live
+    replay(store, VIEWS, quiesce_seconds=0, batch_size=0)  # one event at a time
+    assert read_models(store) == live
