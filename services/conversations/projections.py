@@ -237,9 +237,16 @@ def _shown_or_not(rm: ReadModels, event: Envelope) -> None:
     p, (target, fact) = event.payload, _fact(event)
     contribution = p["reply_id"] if target == "reply" else p["post_id"]
     if fact == "published":
-        rm["activity"].update_one({"_id": contribution}, {"$set": {
-            "type": target, "author_id": p["author_id"], "post_id": p["post_id"],
-            "kind": p["kind"], "at": event.occurred_at, "ts": micros(event)}}, upsert=True)
+        # Shown if nothing newer said otherwise: an existing document holds a newer state
+        # (hidden, restored, removed: applied first), unless the publication follows a
+        # rejection (a stream opens with its submission, which is not bound: at version 2
+        # nothing older can have written here)
+        rm["activity"].update_one({"_id": contribution}, {
+            "$set": {"type": target, "author_id": p["author_id"], "post_id": p["post_id"],
+                     "kind": p["kind"], "at": event.occurred_at, "ts": micros(event)},
+            "$setOnInsert": {"hidden": False, "_v": event.stream_version}}, upsert=True)
+        if event.stream_version <= 2:
+            return
     if fact in REMOVED:
         update_versioned(rm["activity"], contribution, event,
                          {"$set": {"hidden": True, "removed": True}})

@@ -51,6 +51,7 @@ REPLY_HISTORY = [
     _event("reply_hidden", 3, reason="flags"),
 ]
 DELETED = _event("post_deleted", 12, deleted_by=AUTHOR, by_staff=False)
+REPLY_DELETED = _event("reply_deleted", 4, deleted_by=AUTHOR, by_staff=False)
 
 
 @pytest.fixture
@@ -129,6 +130,18 @@ def test_an_out_of_order_pair_gives_the_same_read_models_in_both_orders(fresh, p
         assert post["title"] == (later.payload.get("title") or earlier.payload["title"])
         assert activity["hidden"] is (later.type in ("posts.post_hidden",)
                                       or earlier.type == "posts.post_hidden")
+
+
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("later", [REPLY_HISTORY[1], REPLY_DELETED], ids=["hidden", "deleted"])
+def test_a_reply_hidden_or_deleted_before_its_publication_arrived_stays_so(fresh, later,
+                                                                          batched):
+    published = REPLY_HISTORY[0]  # its stream's first bound event: one write
+    in_order = applied(fresh(), [published, later], batched)
+    assert applied(fresh(), [later, published], batched) == in_order
+    reply = {doc["_id"]: doc for doc in in_order["activity"]}[REPLY]
+    assert reply["hidden"] is True and reply.get("removed", False) is (later is REPLY_DELETED)
+    assert reply["at"] == published.occurred_at and reply["author_id"] == AUTHOR
 
 
 def test_replay_rebuilds_the_same_read_models_from_the_recorded_events(fresh):
