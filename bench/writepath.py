@@ -55,7 +55,9 @@ SETTLE_TIMEOUT = 120.0
 # the idle subtraction: a change that adds work to the write path fails the test and must say
 # why here. 134.7-136.1 at a load average of 12-16 once the delivery pass claimed its mails in
 # three commands and stopped re-reading what it knew (141.2-144.7 the same hour before).
-BUDGET = {"database commands": 172, "rpc requests": 1, "event publishes": 6}
+# Conversations' 10.5 became 4.2 (AGORA_DELIVERY_BATCH=1) when it stopped receiving whole
+# posts streams (a submission: nothing; a publication: no cursor read nor compare-and-set).
+BUDGET = {"database commands": 166, "rpc requests": 1, "event publishes": 6}
 CATEGORY = "cards"
 
 
@@ -215,6 +217,19 @@ def batch_sizes(platform: Platform) -> dict[str, tuple[float, float]]:
     return {handler: (handed, taken) for handler, (handed, taken) in found.items() if taken}
 
 
+def _follow(base: str, follower: dict, author: dict, timeout: float = 60.0) -> None:
+    """Follow `author`; a 404 means feeds has not received the author's registration yet
+    (identity's event, asynchronous: a loaded machine takes a while), so ask again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = requests.put(f"{base}/api/v1/me/following/{author['id']}", timeout=30,
+                                headers={"Authorization": f"Bearer {follower['token']}"})
+        if response.status_code != 404 or time.monotonic() > deadline:
+            response.raise_for_status()
+            return
+        time.sleep(0.2)  # polling: the registration's arrival in feeds is not observable here
+
+
 def main() -> None:
     workdir = Path(f"/tmp/agora-bench-writepath-{uuid.uuid4().hex[:6]}")
     sink = MailSink(workdir / "mail").start()
@@ -230,8 +245,7 @@ def main() -> None:
         admin_with_categories(platform, (CATEGORY,))
         author, *followers = signed_in_members(base, FOLLOWERS + 1, "Path")
         for follower in followers:
-            requests.put(f"{base}/api/v1/me/following/{author['id']}", timeout=30, headers={
-                "Authorization": f"Bearer {follower['token']}"}).raise_for_status()
+            _follow(base, follower, author)
         created = 0
 
         def post_one(number: int) -> None:
