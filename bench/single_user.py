@@ -7,7 +7,8 @@
 
 Starts the whole platform as `bench load` does (`agora migrate`, every process, own vhost and
 databases, a local SMTP sink), members each following the next 5, seeds `--posts` posts
-through the API and waits until every consumer caught up. Then one client, sequentially,
+through the API and waits until every consumer caught up and the platform is quiet (its
+processes' CPU at rest: the seeding's e-mails sent, `Load.quiet`). Then one client, sequentially,
 `--rounds` times: `GET /api/v1/ping` (the gateway's pipeline and one RPC that does nothing),
 `POST /api/v1/posts`, `GET /api/v1/feeds/home`, `GET /api/v1/users/<id>/activity` — the
 kinds alternate, so the machine's load falls on all of them alike, with `--pause` seconds
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         load.grow(args.posts)
         own_posts(load, args.own_posts)
         load.settle()
+        load.quiet()  # the seeding's e-mails sent: nothing of it runs beside the rounds
         rounds(load, 10)  # warm-up: connections, lazy imports, caches
         for n in range(args.repeat):
             print(f"== single_user: one member, sequential, {args.rounds} rounds of "
@@ -155,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
                   flush=True)
             report(rounds(load, args.rounds, args.pause, args.after_post))
             load.settle()
+            load.quiet()
         if meter is not None:
             commands_per_request(load, meter, 20)
         if args.hold:
