@@ -308,10 +308,7 @@ class ReliableEventHandler(Consumer):
         finished = eventlet.event.Event()
 
         def handle_result(worker_ctx, result=None, exc_info=None):
-            failpoints.delay("slow_handler")  # fault injection only (tests/chaos)
-            metrics.HANDLER_DURATION.labels(
-                self.container.service_name, self.handler_name).observe(
-                time.perf_counter() - first.started)
+            self._handler_returned(first.started)
             finished.send(exc_info)
             return result, exc_info
 
@@ -335,10 +332,16 @@ class ReliableEventHandler(Consumer):
         finally:
             self._in_flight.discard(self._consumed_id(envelope))
 
-    def _settle(self, message, envelope, started, result, exc_info):
-        failpoints.delay("slow_handler")  # fault injection only (a slow consumer, tests/chaos)
+    def _handler_returned(self, started: float) -> None:
+        """What follows every run of the handler, one delivery or a batch: the slow-handler
+        failpoint (fault injection only: a slow consumer, tests/chaos) and the run's duration
+        since its (first) delivery arrived."""
+        failpoints.delay("slow_handler")
         metrics.HANDLER_DURATION.labels(self.container.service_name, self.handler_name).observe(
             time.perf_counter() - started)
+
+    def _settle(self, message, envelope, started, result, exc_info):
+        self._handler_returned(started)
         if exc_info is None and not self.idempotent:
             try:
                 self._mark_done(envelope)
