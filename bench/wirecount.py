@@ -8,7 +8,9 @@ their code); the proxy forwards every byte both ways and, from what clients send
   the drivers' own monitoring (`hello`, `isMaster`, `ping`, `endSessions`) apart;
 - `AmqpProxy`: every `basic.publish` by exchange and routing key — an RPC request (`nameko-rpc`,
   routing key `<service>.<method>`), its reply (`nameko-rpc`, routing key the caller's reply
-  queue), an event (`<service>.events`), a retry or dead letter.
+  queue), an event (`<service>.events`), a retry or dead letter; and every command (method
+  frame) a client sends by name (`methods()`: `basic.ack`, `channel.open`, `queue.declare`...),
+  which shows connections, channels or declarations opened per message.
 
 Example::
 
@@ -48,6 +50,21 @@ MONITORING_COMMANDS = frozenset({"hello", "ismaster", "isMaster", "ping", "endSe
 OP_QUERY, OP_MSG = 2004, 2013
 AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
 BASIC_PUBLISH = (60, 40)
+# The AMQP 0-9-1 methods a client sends, by (class id, method id).
+AMQP_CLIENT_METHODS = {
+    (10, 11): "connection.start-ok", (10, 21): "connection.secure-ok",
+    (10, 31): "connection.tune-ok", (10, 40): "connection.open", (10, 50): "connection.close",
+    (10, 51): "connection.close-ok", (20, 10): "channel.open", (20, 20): "channel.flow",
+    (20, 21): "channel.flow-ok", (20, 40): "channel.close", (20, 41): "channel.close-ok",
+    (40, 10): "exchange.declare", (40, 20): "exchange.delete", (40, 30): "exchange.bind",
+    (40, 40): "exchange.unbind", (50, 10): "queue.declare", (50, 20): "queue.bind",
+    (50, 30): "queue.purge", (50, 40): "queue.delete", (50, 50): "queue.unbind",
+    (60, 10): "basic.qos", (60, 20): "basic.consume", (60, 30): "basic.cancel",
+    (60, 40): "basic.publish", (60, 70): "basic.get", (60, 80): "basic.ack",
+    (60, 90): "basic.reject", (60, 100): "basic.recover-async", (60, 110): "basic.recover",
+    (60, 120): "basic.nack", (85, 10): "confirm.select", (90, 10): "tx.select",
+    (90, 20): "tx.commit", (90, 30): "tx.rollback",
+}
 
 
 class _Proxy:
@@ -320,6 +337,14 @@ def database_round_trips(counts: Counter) -> Counter:
 
 # -- AMQP 0-9-1 ---------------------------------------------------------------------------------
 
+def amqp_method(frame: bytes) -> str | None:
+    """The name of the method when `frame` is a method frame (`basic.ack`), else None."""
+    if frame[0] != 1:
+        return None
+    class_id, method_id = struct.unpack_from(">HH", frame, 7)
+    return AMQP_CLIENT_METHODS.get((class_id, method_id), f"{class_id}.{method_id}")
+
+
 def amqp_publish(frame: bytes) -> tuple[str, str] | None:
     """(exchange, routing key) when `frame` is a basic.publish method frame, else None."""
     if frame[0] != 1:  # a method frame
@@ -337,7 +362,17 @@ def amqp_publish(frame: bytes) -> tuple[str, str] | None:
 
 
 class AmqpProxy(_Proxy):
-    """Counts (exchange, routing key) of every basic.publish a client sends."""
+    """Counts (exchange, routing key) of every basic.publish a client sends, and every method
+    a client sends by name (`methods()`)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(host, port)
+        self._methods: Counter = Counter()
+
+    def methods(self) -> Counter:
+        """method name -> how many clients sent so far."""
+        with self._lock:
+            return Counter(self._methods)
 
     def parser(self):
         state = {"header": False}
@@ -353,6 +388,11 @@ class AmqpProxy(_Proxy):
             if not state["header"]:
                 state["header"] = True
                 return
+            method = amqp_method(frame)
+            if method is None:
+                return
+            with self._lock:
+                self._methods[method] += 1
             publish = amqp_publish(frame)
             if publish is not None:
                 self.count(publish)

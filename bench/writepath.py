@@ -73,7 +73,8 @@ class Meter:
         self.prefix = prefix
 
     def snapshot(self) -> Counter:
-        """("db", service, command, collection) and ("amqp", kind, what) -> count so far."""
+        """("db", service, command, collection), ("amqp", kind, what) and ("amqp", "method",
+        name) -> count so far."""
         counts: Counter = Counter()
         for (db, command, collection), n in database_round_trips(
                 self.database.snapshot()).items():
@@ -81,6 +82,8 @@ class Meter:
                 counts[("db", db.removeprefix(self.prefix + "_"), command, collection)] += n
         for (exchange, routing_key), n in self.broker.snapshot().items():
             counts[("amqp", *publish_kind(exchange, routing_key))] += n
+        for method, n in self.broker.methods().items():
+            counts[("amqp", "method", method)] += n
         return counts
 
     def stop(self) -> None:

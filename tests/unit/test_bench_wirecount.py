@@ -144,3 +144,20 @@ def test_the_timer_files_each_reply_under_its_request_shape():
     assert shape == ("x_posts", "find", "posts", "_id") and count == 1 and size == 21
     assert seconds >= 0
     timer.stop()
+
+
+def test_the_amqp_parser_counts_every_method_a_client_sends_by_name():
+    proxy = AmqpProxy("127.0.0.1", 1)
+    try:
+        parser = proxy.parser()
+        body_header = struct.pack(">BHI", 2, 1, 14) + b"\x00" * 14 + b"\xce"
+        heartbeat = struct.pack(">BHI", 8, 0, 0) + b"\xce"
+        parser.feed(AMQP_HEADER + _amqp_method(20, 10, b"\x00") + _amqp_method(85, 10, b"\x00")
+                    + _publish("posts.events", "posts.post_published") + body_header
+                    + heartbeat + _amqp_method(60, 80, struct.pack(">QB", 1, 0))
+                    + _amqp_method(60, 80, struct.pack(">QB", 2, 0)))
+        assert proxy.methods() == Counter({"channel.open": 1, "confirm.select": 1,
+                                           "basic.publish": 1, "basic.ack": 2})
+        assert proxy.snapshot() == Counter({("posts.events", "posts.post_published"): 1})
+    finally:
+        proxy.stop()
