@@ -265,10 +265,14 @@ def _target_submitted(rm: ReadModels, event: Envelope) -> None:
 def _target_visible(rm: ReadModels, event: Envelope) -> None:
     target_type, target_id, p = _target_of(event)
     fact = event.type.rsplit("_", 1)[1]
-    state = (rm["targets"].find_one({"_id": target_id}, {"state": 1}) or {}).get("state")
-    if (fact == "published" and state in (None, "pending")) or (
-            fact == "redacted" and state == "hidden"):
+    if fact == "published":
+        # posts publishes only what was pending (a first submission, or one resubmitted after
+        # its rejection): published now, whatever this document said, and nothing to read
         state = "published"
+    else:  # an edit keeps the state; a redaction shows again what flags had hidden
+        state = (rm["targets"].find_one({"_id": target_id}, {"state": 1}) or {}).get("state")
+        if fact == "redacted" and state == "hidden":
+            state = "published"
     update_versioned(rm["targets"], target_id, event, {"$set": {
         "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
         "revision": p["revision"], "title": p.get("title"), "body": p["body"],

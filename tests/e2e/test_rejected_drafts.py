@@ -47,6 +47,16 @@ def test_a_rejected_post_comes_back_masked_and_is_resubmitted_after_correction(p
     assert published["revision"] == 2
     assert published["body"] == "Mon virement n'est pas arrivé depuis lundi."
     assert "draft" not in ok(api.get(f"/api/v1/posts/{post['id']}", user=author))
+    # published for moderation too (it stayed "rejected" there before): members may flag it
+    def moderation_sees_the_new_text():
+        page = ok(api.get(f"/api/v1/moderation/members/{author.id}/contributions",
+                          user=manager))
+        return next((c for c in page["items"] if c["id"] == post["id"] and
+                     c["excerpt"].startswith("Mon virement n'est pas arrivé")), None)
+    seen = wait_for(moderation_sees_the_new_text, timeout=20,
+                    message="moderation applied the publication of the resubmitted text")
+    assert seen["state"] == "published"
+    ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=other, json={"reason": "spam"}), 201)
 
 
 def test_a_rejected_edit_comes_back_as_a_draft_while_the_published_text_stays(platform, api):

@@ -155,3 +155,31 @@ def test_a_relay_that_takes_the_lease_over_folds_what_the_last_holder_journaled(
     assert store.pending() == [] and len(subscriber("ledger.events")) == 1
     first.close()
     second.close()
+
+
+def test_a_lease_is_renewed_at_most_every_third_of_its_length_and_released_for_good(
+        store, subscriber, rabbit_config):
+    from services.shared.outbox import LEASES
+
+    def deposit(n):
+        store.append(f"acc-{n}", 0, [NewEvent("ledger.deposited",
+                                              {"cents": n, "currency": "EUR"})], CommandContext())
+
+    first = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-a", lease_seconds=600)
+    second = OutboxRelay(store, rabbit_config["AMQP_URI"], owner="pod-b", lease_seconds=600)
+    deposit(1)
+    assert first.relay_once() == 1
+    renewed = store.db[LEASES].find_one({"_id": store.service})["expires_at"]
+    deposit(2)
+    assert first.relay_once() == 1  # within a third of the lease: published without renewing
+    assert store.db[LEASES].find_one({"_id": store.service})["expires_at"] == renewed
+    first.release_lease()
+    deposit(3)
+    assert second.relay_once() == 1  # the lease changed hands
+    deposit(4)
+    assert first.relay_once() == 0  # released: it asks again, and another relay holds it
+    assert second.relay_once() == 1
+    assert [b["stream_id"] for _, _, b in subscriber("ledger.events")] == [
+        f"acc-{n}" for n in range(1, 5)]
+    first.close()
+    second.close()
