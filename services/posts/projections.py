@@ -112,10 +112,14 @@ def _content_submitted(rm: ReadModels, event: Envelope) -> None:
 
 
 def _ruled_on(rm: ReadModels, target_type: str, target_id: str, revision: int) -> bool:
-    if rm["history"].find_one({"_id": f"{target_id}:{revision}"}, {"_id": 1}):
+    # both reads at once: a new post's request waits for this handler (its longest inline apply)
+    published, doc = rm.side_by_side(
+        lambda: rm["history"].find_one({"_id": f"{target_id}:{revision}"}, {"_id": 1}),
+        lambda: _collection(rm, target_type).find_one({"_id": target_id},
+                                                      {"state": 1, "rejection": 1}))
+    if published:
         return True
-    doc = _collection(rm, target_type).find_one({"_id": target_id},
-                                                {"state": 1, "rejection": 1}) or {}
+    doc = doc or {}
     return doc.get("state") == "deleted" or (doc.get("rejection") or {}).get(
         "revision") == revision
 
