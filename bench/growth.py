@@ -57,15 +57,20 @@ def timed_posts(load: Load, timer: MongoTimer, posts: int, rate: float) -> dict:
             "p99": percentile(latencies, 0.99) if latencies else float("nan")}
 
 
-def report(small: dict, large: dict, prefix: str) -> list[str]:
-    def total(result: dict) -> float:
-        return sum(seconds for _, seconds, _ in result["per_post"].values()) * 1000
+def total(result: dict) -> float:
+    """Milliseconds of database time per post."""
+    return sum(seconds for _, seconds, _ in result["per_post"].values()) * 1000
 
-    lines = [f"{result['posts']:,} posts: new post p50 {result['p50'] * 1000:.0f} ms, p99 "
-             f"{result['p99'] * 1000:.0f} ms ({result['failed']} failed); database time per "
-             f"post {total(result):.1f} ms in "
-             f"{sum(c for c, _, _ in result['per_post'].values()):.0f} commands"
-             for result in (small, large)]
+
+def summary(result: dict) -> str:
+    return (f"{result['posts']:,} posts: new post p50 {result['p50'] * 1000:.0f} ms, p99 "
+            f"{result['p99'] * 1000:.0f} ms ({result['failed']} failed); database time per "
+            f"post {total(result):.1f} ms in "
+            f"{sum(c for c, _, _ in result['per_post'].values()):.0f} commands")
+
+
+def report(small: dict, large: dict, prefix: str) -> list[str]:
+    lines = [summary(small), summary(large)]
     lines.append(f"growth {small['posts']:,} -> {large['posts']:,} posts: database time per "
                  f"post x{total(large) / max(total(small), 1e-9):.2f}, p50 "
                  f"x{large['p50'] / small['p50']:.2f}")
@@ -115,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"seeded up to {load.created:,} posts ({rate:.0f} posts/s); timing "
                   f"{args.posts} posts at {args.rate:g}/s", flush=True)
             results.append(timed_posts(load, timer, args.posts, args.rate))
+            print(summary(results[-1]), flush=True)  # a run cut short still says this much
         print("\n".join(report(*results, platform.prefix)))
     finally:
         platform.stop()
