@@ -156,3 +156,35 @@ def test_replay_rebuilds_the_same_read_models_from_the_recorded_events(fresh):
     assert read_models(store) == live
     replay(store, VIEWS, quiesce_seconds=0, batch_size=0)  # one event at a time
     assert read_models(store) == live
+
+
+def test_what_an_earlier_version_recorded_and_wrote_goes_on_and_replays(fresh):
+    """An upgrade: the log holds whole streams (submissions included), the cursors and the
+    documents written before (no versions, a title kept on the entry)."""
+    store = fresh()
+    submitted = _event("post_submitted", 1, revision=1)
+    published = _event("post_published", 2, **_text(1, "Virement bloqué"))
+    for event in (submitted, published):
+        store.record_received(event)
+    store.db["conversations_cursors"].insert_one({"_id": f"posts:{POST}", "version": 2,
+                                                  "waiting": 0})
+    store.db["posts"].insert_one({"_id": POST, "author_id": AUTHOR, "kind": "question",
+                                  "state": "published", "title": "Virement bloqué"})
+    store.db["activity"].insert_one({"_id": POST, "type": "post", "author_id": AUTHOR,
+                                     "post_id": POST, "kind": "question",
+                                     "title": "Virement bloqué", "at": published.occurred_at,
+                                     "ts": 1})
+    runner = ProjectionRunner(VIEWS, store)
+    runner.record_and_apply(_event("post_hidden", 3, reason="flags"))
+    runner.record_and_apply(_event("post_edited", 5, editor_id=AUTHOR,
+                                   **_text(2, "Virement bloqué, réglé")))
+    live = read_models(store)
+    assert (live["posts"][0]["title"], live["activity"][0]["hidden"]) == (
+        "Virement bloqué, réglé", True)
+    replay(store, VIEWS, quiesce_seconds=0)
+    rebuilt = read_models(store)
+    assert rebuilt["posts"] == live["posts"]
+    entry = rebuilt["activity"][0]
+    assert entry["hidden"] is True and "title" not in entry  # titles come from `posts` now
+    assert entry["at"] == published.occurred_at
+    assert store.db["conversations_cursors"].count_documents({}) == 0  # the old ones went
