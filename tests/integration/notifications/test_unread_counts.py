@@ -11,7 +11,7 @@ from services.notifications.delivery import Deliveries, DeliverySettings
 from services.notifications.projections import HELD, VIEWS, unread_count, unread_counts
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.event_store import EventStore
-from services.shared.projections import ProjectionRunner, replay
+from services.shared.projections import BufferedReadModels, ProjectionRunner, replay
 
 pytestmark = pytest.mark.integration
 
@@ -175,6 +175,20 @@ def test_a_batch_with_duplicates_counts_each_notification_once(runner):
     runner.record_and_apply_all(events + events[4:6])
     assert_counts_right(runner, members)
     assert sum(unread_counts(runner.rm, members).values()) == 9 * 3
+
+
+def test_in_a_batch_a_notification_is_counted_before_it_is_released(runner):
+    """A consumer's batch buffers the handlers' writes and sends each collection's together:
+    the count of a notification must reach the database before its release does, or a
+    delivery pass could announce it with a count that misses it."""
+    ana, bob = f"m-{uuid.uuid4().hex[:6]}", f"m-{uuid.uuid4().hex[:6]}"
+    event = Conversation([ana, bob]).message(ana)
+    buffered = BufferedReadModels(runner.store.db)
+    VIEWS.handlers_for(event.type)(buffered, event)
+    [notification] = runner.rm["inbox"].find({"member_id": bob})  # what the database has now
+    assert notification["queued"] == HELD and unread_count(runner.rm, bob) == 1
+    buffered.flush()
+    assert runner.rm["inbox"].find_one({"member_id": bob})["queued"] is False
 
 
 def test_a_replay_rebuilds_the_same_counts(runner):
