@@ -4,6 +4,8 @@
     python -m bench single_user                  200 rounds, 100 posts seeded first
     python -m bench single_user --rounds 50 --posts 40
     python -m bench single_user --own-posts 1000  the member wrote 1,000 posts before
+    python -m bench single_user --against ../agora-before
+                                                 this checkout's new post against another's
 
 Starts the whole platform as `bench load` does (`agora migrate`, every process, own vhost and
 databases, a local SMTP sink), members each following the next 5, seeds `--posts` posts
@@ -27,6 +29,7 @@ eventlet.monkey_patch()
 import argparse
 import shutil
 import time
+from pathlib import Path
 
 from .gateway import admin_with_categories, signed_in_members
 from .load import CATEGORIES, SEED_CONCURRENCY, Load, _follow, whole_platform
@@ -60,6 +63,39 @@ def rounds(load: Load, count: int, pause: float = 0.0, after_post: float = 0.0
             if response.status_code not in (200, 201):
                 raise RuntimeError(f"{kind}: {response.status_code} {response.text[:300]}")
     return latencies
+
+
+def alternated(loads: dict[str, Load], count: int, pause: float, after_post: float
+               ) -> dict[tuple[str, str], list[float]]:
+    """`count` rounds of a ping and a new post by one member on each platform in turn (the
+    order swapped every round), so that both share the machine's load alike; seconds."""
+    latencies: dict[tuple[str, str], list[float]] = {
+        (name, kind): [] for name in loads for kind in ("ping", "post")}
+    names = list(loads)
+    for number in range(count):
+        for name in names if number % 2 == 0 else reversed(names):
+            load = loads[name]
+            for kind in ("ping", "post"):
+                eventlet.sleep(pause)  # the member reading: pacing, not a synchronisation
+                started = time.perf_counter()
+                response = load.send(kind, load.members[0])
+                latencies[(name, kind)].append(time.perf_counter() - started)
+                if response.status_code not in (200, 201):
+                    raise RuntimeError(f"{name} {kind}: {response.status_code}")
+            eventlet.sleep(after_post)  # the post's cascade done before the next request
+    return latencies
+
+
+def report_alternated(latencies: dict[tuple[str, str], list[float]]) -> None:
+    p50 = {key: percentile(values, 0.5) * 1000 for key, values in latencies.items()}
+    names = list(dict.fromkeys(name for name, _ in latencies))
+    for name in names:
+        print(f"{name:<8} ping p50 {p50[(name, 'ping')]:6.1f} ms, post p50 "
+              f"{p50[(name, 'post')]:6.1f} ms = {p50[(name, 'post')] / p50[(name, 'ping')]:.2f}"
+              " x its ping", flush=True)
+    this, that = names
+    print(f"post p50 {this} / {that} = {p50[(this, 'post')] / p50[(that, 'post')]:.2f}",
+          flush=True)
 
 
 def own_posts(load: Load, count: int) -> None:
@@ -128,6 +164,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--wire", action="store_true",
                         help="also count database commands per request of each kind (through "
                              "counting proxies: latencies then include the proxies' hop)")
+    parser.add_argument("--against", metavar="CHECKOUT",
+                        help="also start a platform from another checkout of Agora (a git "
+                             "worktree of the code before a change) and alternate one member's "
+                             "ping and new post between the two: post p50 this / that")
     parser.add_argument("--hold", action="store_true",
                         help="after measuring, keep the platform up until Enter (profiling)")
     return parser
@@ -140,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.wire:
         meter = Meter(platform.mongo, platform.amqp, platform.prefix)
         platform.mongo, platform.amqp = meter.mongo_uri, meter.amqp_uri
+    other = None
     try:
         platform.start(migrate=True)
         admin_with_categories(platform, CATEGORIES)
@@ -148,6 +189,18 @@ def main(argv: list[str] | None = None) -> None:
         load.grow(args.posts)
         own_posts(load, args.own_posts)
         load.settle()
+        if args.against:
+            other = _against(args.against, args.members, args.posts)
+            print(f"== single_user: one member on each platform in turn, {args.rounds} rounds "
+                  f"of ping and new post (this checkout, and {args.against})", flush=True)
+            loads = {"this": load, "that": other[2]}
+            for each in loads.values():
+                each.settle()
+                each.quiet()
+            alternated(loads, 10, args.pause, args.after_post)  # warm-up
+            for _ in range(args.repeat):
+                report_alternated(alternated(loads, args.rounds, args.pause, args.after_post))
+            return
         load.quiet()  # the seeding's e-mails sent: nothing of it runs beside the rounds
         rounds(load, 10)  # warm-up: connections, lazy imports, caches
         for n in range(args.repeat):
@@ -169,9 +222,32 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         platform.stop()
         sink.stop()
+        if other is not None:
+            other[0].stop()
+            other[1].stop()
+            shutil.rmtree(other[3], ignore_errors=True)
         if meter is not None:
             meter.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _against(checkout: str, members: int, posts: int):
+    """A second platform, from `checkout`'s code, seeded alike: (platform, sink, load, its
+    work folder)."""
+    workdir, sink, platform = whole_platform("against")
+    platform.extra_env["PYTHONPATH"] = str(Path(checkout).resolve())
+    try:
+        platform.start(migrate=True)
+        admin_with_categories(platform, CATEGORIES)
+        load = Load(platform, signed_in_members(platform.gateway, members, "Against"))
+        _follow(load)
+        load.grow(posts)
+    except BaseException:
+        platform.stop()
+        sink.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    return platform, sink, load, workdir
 
 
 if __name__ == "__main__":
