@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from collections import Counter
+from contextlib import contextmanager
 
 import bson
 
@@ -31,6 +32,16 @@ def _op_msg(body: dict, sequence: list[dict] | None = None) -> bytes:
     sections += b"\x00" + bson.encode(body)
     payload = struct.pack("<I", 0) + sections
     return struct.pack("<iiii", 16 + len(payload), 7, 0, OP_MSG) + payload
+
+
+@contextmanager
+def _amqp_proxy():
+    """A proxy whose parser is fed by hand (nothing listens on its port)."""
+    proxy = AmqpProxy("127.0.0.1", 1)
+    try:
+        yield proxy, proxy.parser()
+    finally:
+        proxy.stop()
 
 
 def _op_query(full_name: str, body: dict) -> bytes:
@@ -101,17 +112,13 @@ def test_the_mongo_parser_counts_messages_split_and_joined_anyhow():
 
 
 def test_the_amqp_parser_skips_the_protocol_header_and_counts_publishes_only():
-    proxy = AmqpProxy("127.0.0.1", 1)
-    try:
-        parser = proxy.parser()
+    with _amqp_proxy() as (proxy, parser):
         body_header = struct.pack(">BHI", 2, 1, 14) + b"\x00" * 14 + b"\xce"
         parser.feed(AMQP_HEADER + _publish("posts.events", "posts.post_published")[:5])
         parser.feed(_publish("posts.events", "posts.post_published")[5:] + body_header
                     + _publish("nameko-rpc", "feeds.home"))
         assert proxy.snapshot() == Counter({("posts.events", "posts.post_published"): 1,
                                             ("nameko-rpc", "feeds.home"): 1})
-    finally:
-        proxy.stop()
 
 
 def test_a_command_shape_names_fields_and_operators_never_values():
@@ -147,9 +154,7 @@ def test_the_timer_files_each_reply_under_its_request_shape():
 
 
 def test_the_amqp_parser_counts_every_method_a_client_sends_by_name():
-    proxy = AmqpProxy("127.0.0.1", 1)
-    try:
-        parser = proxy.parser()
+    with _amqp_proxy() as (proxy, parser):
         body_header = struct.pack(">BHI", 2, 1, 14) + b"\x00" * 14 + b"\xce"
         heartbeat = struct.pack(">BHI", 8, 0, 0) + b"\xce"
         parser.feed(AMQP_HEADER + _amqp_method(20, 10, b"\x00") + _amqp_method(85, 10, b"\x00")
@@ -159,5 +164,3 @@ def test_the_amqp_parser_counts_every_method_a_client_sends_by_name():
         assert proxy.methods() == Counter({"channel.open": 1, "confirm.select": 1,
                                            "basic.publish": 1, "basic.ack": 2})
         assert proxy.snapshot() == Counter({("posts.events", "posts.post_published"): 1})
-    finally:
-        proxy.stop()
