@@ -191,7 +191,7 @@ class Projection:
         makes the compare-and-set fail, as in any race of two appliers.
         """
         if self.in_any_order(event):
-            self._apply_as_it_comes(rm, event)
+            self._run_handler(rm, event)
             return 1, True
         key = self.stream_key(event)
         received = log_store is not None and event.source_service != self.service
@@ -205,9 +205,7 @@ class Projection:
             if version == known + 1:
                 pending = [event]
                 if advance_later is not None and not received:
-                    handler = self._handlers.get(event.type)
-                    if handler is not None:
-                        handler(rm, event)
+                    self._run_handler(rm, event)
                     advance_later(key, known, version)
                     return applied + 1, True
             elif log_store is None:
@@ -238,7 +236,8 @@ class Projection:
             known = marked
         return applied, known >= version
 
-    def _apply_as_it_comes(self, rm: ReadModels, event: Envelope) -> None:
+    def _run_handler(self, rm: ReadModels, event: Envelope) -> None:
+        """The event's handler, if this projection has one (no cursor read or moved)."""
         handler = self._handlers.get(event.type)
         if handler is not None:
             handler(rm, event)
@@ -303,7 +302,7 @@ class Projection:
         as_they_come = 0
         for event, first in zip(events, first_recorded, strict=True):
             if self.in_any_order(event):
-                self._apply_as_it_comes(buffered, event)
+                self._run_handler(buffered, event)
                 as_they_come += 1
             else:
                 streams.setdefault(self.stream_key(event), []).append((event, first))
@@ -326,9 +325,7 @@ class Projection:
                 if event.stream_version != version + 1:
                     one_by_one.append(event)  # beyond a hole
                     continue
-                handler = self._handlers.get(event.type)
-                if handler is not None:
-                    handler(buffered, event)
+                self._run_handler(buffered, event)
                 version += 1
             if version > known:
                 moves[key] = (known, version)
@@ -818,7 +815,7 @@ class _ShadowRebuild:
 
     def _apply(self, event: Envelope) -> int:
         if self.projection.in_any_order(event):
-            self.projection._apply_as_it_comes(self.rm, event)
+            self.projection._run_handler(self.rm, event)
             return 1
         key = self.projection.stream_key(event)
         cursor = self.cursors.get(key, 0)
