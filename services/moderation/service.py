@@ -264,6 +264,12 @@ class ModerationService(Decisions, HealthEndpoints):
     def project(self, event: Envelope):
         self.views.apply(event)
 
+    @reliable_handler("moderation", "moderation.*", private=True, idempotent=True)
+    def project_private(self, event: Envelope):
+        """Own private events (CM notes on a member), if the writer died before applying them:
+        published on `moderation.private`, which `project`'s binding does not reach."""
+        self.views.apply(event)
+
     @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
     def on_posts_event(self, events: list[Envelope]):
         self.views.record_and_apply_all(events)

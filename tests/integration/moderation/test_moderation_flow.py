@@ -164,6 +164,24 @@ def test_cm_notes_on_members_are_staff_only(moderation):
     assert [note["note"] for note in notes] == ["Asked twice for a refund"]
 
 
+def test_a_note_whose_writer_died_before_applying_it_is_applied_from_the_bus(
+        moderation, platform, mongo_client):
+    """A note is a private event: `project`'s `moderation.*` binding on the public exchange
+    does not bring it back; `project_private` does (tests/unit/test_bindings.py)."""
+    from services.moderation import domain
+    from services.shared.envelope import CommandContext
+    from services.shared.event_store import EventStore
+
+    manager, someone = cm(), member()
+    store = EventStore(mongo_client[f"{platform['MONGO_DB_PREFIX']}_moderation"], "moderation")
+    # committed, never applied inline: what a writer killed right after its append leaves
+    store.append(domain.member_stream(someone["id"]), 0,
+                 domain.note_member(manager, someone["id"], "Noted before a crash"),
+                 CommandContext())
+    wait_for(lambda: moderation.member_notes(manager, someone["id"])["notes"], timeout=30,
+             message="the note applied from moderation.private")
+
+
 def test_questions_without_a_staff_answer_breach_their_sla(posts, moderation):
     manager = cm()
     question = new_post(posts, member())["id"]
