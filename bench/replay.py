@@ -1,6 +1,15 @@
 """Replay throughput: events/s rebuilding read models from the log (the database at MONGO_URI).
 
     python -m bench replay           (make bench runs every benchmark)
+    python -m bench replay --against ../agora-before [--rounds 3]
+                                     the way replays run now, this checkout's against another's
+
+`--against CHECKOUT`: each log is replayed only the way replays run now, by this checkout and by
+CHECKOUT (its own .venv, if it has one), one after the other in separate processes, `--rounds`
+times alternated; printed per log and checkout: events/s and the replay process's whole CPU
+(reading, applying and sending), the median of the rounds, with the load average — a change to
+the replay measured before/after under the same load (the old checkout needs nothing new: the
+script it runs uses what bench/replay.py has had since replays were written behind).
 
 Each log is replayed by `services.shared.projections.replay` four ways in the same run: event
 at a time (`batch_size=0`, the live path, as replays ran before batching), batched writes
@@ -23,8 +32,13 @@ log, and what was left to write after it — with this process's CPU and the loa
 """
 from __future__ import annotations
 
+import argparse
 import io
+import json
 import os
+import statistics
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -180,7 +194,94 @@ def _drop(client: MongoClient, name: str) -> None:
         client.drop_database(name)
 
 
-def main() -> None:
+# Run by each checkout for `--against`, in its own directory: every log replayed once the way
+# replays run now; one JSON line per log (only names bench/replay.py has long had).
+_ONE_ROUND = """
+import io, json, time, uuid
+from pymongo import MongoClient
+import bench.replay as br
+from bench import community_log
+from services.shared.event_store import EventStore
+from services.shared.projections import replay
+from services.feeds.projections import VIEWS as FEEDS
+from services.posts.projections import VIEWS as POSTS
+client = MongoClient(br.MONGO_URI, tz_aware=True, serverSelectionTimeoutMS=5000)
+prefix = "bench_replay_" + uuid.uuid4().hex[:6]
+try:
+    notes = EventStore(client[prefix], "benchreplay")
+    posts = EventStore(client[prefix + "_posts"], "posts")
+    feeds = EventStore(client[prefix + "_feeds"], "feeds")
+    for each in (notes, posts, feeds):
+        each.ensure_indexes()
+    br._fill(notes)
+    counts = community_log.build(posts, feeds, members=br.MEMBERS, posts=br.POSTS, replies=2,
+                                 votes=3)
+    for name, store, views, events in (("synthetic", notes, br.NOTES, br.EVENTS),
+                                       ("posts", posts, POSTS, counts[0]),
+                                       ("feeds", feeds, FEEDS, counts[1])):
+        started, cpu = time.perf_counter(), time.process_time()
+        result = replay(store, views, out=io.StringIO(), quiesce_seconds=0)
+        assert result["events"] == events, (result, events)
+        print(json.dumps({"log": name, "events": events,
+                          "seconds": time.perf_counter() - started,
+                          "cpu": time.process_time() - cpu}), flush=True)
+finally:
+    for name in client.list_database_names():
+        if name.startswith(prefix):
+            br._drop(client, name)
+"""
+
+
+def _one_round(checkout: str) -> dict[str, dict]:
+    """Each log replayed once by `checkout`'s code, in a process of its own."""
+    python = os.path.join(checkout, ".venv", "bin", "python")
+    done = subprocess.run([python if os.path.exists(python) else sys.executable, "-c",
+                           _ONE_ROUND], cwd=checkout, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": checkout, "MONGO_URI": MONGO_URI},
+                          check=False)
+    if done.returncode:
+        raise RuntimeError(f"{checkout}: {done.stderr[-2000:]}")
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {line["log"]: line for line in lines}
+
+
+def _against(other: str, rounds: int) -> None:
+    checkouts = {"this checkout": os.getcwd(), other: os.path.abspath(other)}
+    figures: dict[str, list[dict]] = {label: [] for label in checkouts}
+    for round_ in range(1, rounds + 1):  # alternated: both see the same moments of the load
+        for label, path in checkouts.items():
+            figures[label].append(_one_round(path))
+            print(f"round {round_}, {label}: " + ", ".join(
+                f"{log} {each['events'] / each['seconds']:,.0f} events/s "
+                f"({each['events'] / each['cpu']:,.0f} per CPU second)"
+                for log, each in figures[label][-1].items())
+                  + f"; load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"median of {rounds} rounds, written behind (events/s; per CPU second of the replay "
+          f"process: reading, applying, sending)")
+    mine, theirs = figures["this checkout"], figures[other]
+    for log in mine[0]:
+        rate = [statistics.median(r[log]["events"] / r[log]["seconds"] for r in runs)
+                for runs in (mine, theirs)]
+        per_cpu = [statistics.median(r[log]["events"] / r[log]["cpu"] for r in runs)
+                   for runs in (mine, theirs)]
+        print(f"  {log:<10} this checkout {rate[0]:>7,.0f} ({per_cpu[0]:>6,.0f}), {other} "
+              f"{rate[1]:>7,.0f} ({per_cpu[1]:>6,.0f}): {rate[0] / rate[1]:.2f}x events/s, "
+              f"{per_cpu[0] / per_cpu[1]:.2f}x per CPU second")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench replay")
+    parser.add_argument("--against", metavar="CHECKOUT",
+                        help="the way replays run now, this checkout's against CHECKOUT's")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv or [])
+    if args.against:
+        _against(args.against, args.rounds)
+        return
+    _every_way()
+
+
+def _every_way() -> None:
     from services.feeds.projections import VIEWS as FEEDS_VIEWS
     from services.posts.projections import VIEWS as POSTS_VIEWS
 
