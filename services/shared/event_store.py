@@ -72,6 +72,9 @@ class Commit:
     events: list[Envelope]
     recorded_at: datetime
     received: bool = False  # recorded from another service's exchange, not decided here
+    # written by the append that returns it (not an earlier execution's, not read back): for
+    # a commit that opens its stream, nothing of the stream can have been applied before it
+    written_now: bool = False
 
     @property
     def last_version(self) -> int:
@@ -137,6 +140,7 @@ class EventStore:
             commit = Commit(
                 id=new_id(), stream_id=stream_id, version=expected_version + 1,
                 position=self._next_position(), events=envelopes, recorded_at=utc_now(),
+                written_now=True,
             )
             try:
                 self.recorder.insert(self._document(commit, pending=True, command=slot))
@@ -184,7 +188,7 @@ class EventStore:
         first = self._next_position(len(appends))
         commits = [
             Commit(id=new_id(), stream_id=stream_id, version=expected_version + 1,
-                   position=first + offset, recorded_at=utc_now(), events=[
+                   position=first + offset, recorded_at=utc_now(), written_now=True, events=[
                        self._envelope(event, stream_id, expected_version + n, context)
                        for n, event in enumerate(events, start=1)])
             for offset, (stream_id, expected_version, events) in enumerate(appends)

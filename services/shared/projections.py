@@ -185,7 +185,8 @@ class Projection:
         then (1, True) as if it had been made.
 
         `first_recorded`: this caller has just recorded the event in the log, and nobody had
-        before (a received event is always recorded before it is applied): if it opens its
+        before (a received event is always recorded before it is applied; an own one, written
+        by this command: `Commit.written_now`): if it opens its
         stream, nothing of the stream can have been applied before the record, so the cursor
         is not read. Whoever applied it since (a concurrent duplicate, a later event's run)
         makes the compare-and-set fail, as in any race of two appliers.
@@ -583,6 +584,12 @@ class ProjectionRunner:
         between the reply and the compare-and-set leaves "written, cursor not moved", and the
         subscription runs them again). Until it is made, the stream's next inline apply and the
         subscription's delivery of the event make it themselves, first.
+
+        With `cursor_after_reply`, a commit this command has just written that opens its stream
+        (`Commit.written_now`, version 1: a minted post or reply, a revision's text) is applied
+        without reading its cursor: nothing of the stream existed before the insert, so the
+        cursor is at 0 unless another applier took the event since — its compare-and-set then
+        fails, as in any race of two appliers, and these handlers make one effect when run twice.
         """
         if commit is None:
             return 0
@@ -595,7 +602,9 @@ class ProjectionRunner:
                 later = None
                 if cursor_after_reply and number == len(commit.events):
                     later = partial(self._advance_after_reply, event)
+                opens = cursor_after_reply and commit.written_now and event.stream_version == 1
                 count, behind_cursor = self.projection._apply(self.rm, event, self.store,
+                                                              first_recorded=opens,
                                                               advance_later=later)
                 applied += count
                 if behind_cursor and not self._advances_later(event):

@@ -2,16 +2,19 @@
 cursor_after_reply=True)`): the caller reads its writes, the cursor's compare-and-set is made
 once by whoever needs it first, and a crash between the reply and it leaves one effect."""
 import signal
+import time
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.utils import find_free_port
+from pymongo import MongoClient, monitoring
 
-from services.shared import event_store_provider
-from services.shared.envelope import Envelope
+from services.shared import commands, event_store_provider
+from services.shared.envelope import CommandContext, Envelope, NewEvent
+from services.shared.event_store import EventStore
 from services.shared.projections import Projection, ProjectionRunner, ReadModels
 
-from ...conftest import wait_for
+from ...conftest import MONGO_URI, wait_for
 from .sample import BALANCES, deposit
 from .test_crash_recovery import config_file, ready, start_service, stop_service
 
@@ -99,6 +102,90 @@ def test_a_move_another_applier_made_first_leaves_one_run(store, in_an_rpc):
     assert _cursor(runner, "acc-1") == 2
     assert runner.apply(first.events[0]) == 0 and runner.apply(second.events[0]) == 0
     assert _runs(runner)[second.events[0].id] == 1
+
+
+class _CursorReads(monitoring.CommandListener):
+    """Counts the reads of a projection's cursors a client sends."""
+
+    def __init__(self, cursors: str):
+        self.cursors, self.count = cursors, 0
+
+    def started(self, event):
+        if event.command_name == "find" and event.command.get("find") == self.cursors:
+            self.count += 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture
+def watched_store(db_prefix):
+    """The ledger's store on a client of its own whose cursor reads of RUNS are counted."""
+    reads = _CursorReads(RUNS.cursors)
+    client = MongoClient(MONGO_URI, event_listeners=[reads])
+    store = EventStore(client[f"{db_prefix}_ledger"], "ledger")
+    store.ensure_indexes()
+    yield store, reads
+    client.close()
+
+
+def test_a_commit_that_opens_its_stream_is_applied_without_reading_its_cursor(
+        watched_store, in_an_rpc):
+    store, reads = watched_store
+    runner = ProjectionRunner(RUNS, store)
+    opener = deposit(store, "acc-new", 5)  # a minted stream: nothing of it applied anywhere
+    assert opener.written_now and opener.version == 1
+    assert runner.apply_commit(opener, cursor_after_reply=True) == 1
+    assert reads.count == 0 and _runs(runner) == {opener.events[0].id: 1}
+    in_an_rpc.pop()()
+    assert _cursor(runner, "acc-new") == 1
+    # a later commit of the stream (its cursor could be anywhere) and a commit applied
+    # without `cursor_after_reply` (handlers not checked for a second run) read it
+    reads.count = 0
+    runner.apply_commit(deposit(store, "acc-new", 7), cursor_after_reply=True)
+    assert reads.count == 1
+    runner.apply_commit(deposit(store, "acc-other", 9))
+    assert reads.count >= 2
+
+
+def test_an_opening_commit_another_applier_took_first_makes_one_effect(store, in_an_rpc):
+    runner, elsewhere = ProjectionRunner(BALANCES, store), ProjectionRunner(BALANCES, store)
+    opener = deposit(store, "acc-new", 5)
+    # another replica's subscription got it between the insert and the inline apply (the
+    # relay's periodic pass published it): the inline apply runs the handler again, whose
+    # guard makes one effect, and its compare-and-set finds the cursor moved
+    assert elsewhere.apply(opener.events[0]) == 1
+    runner.apply_commit(opener, cursor_after_reply=True)
+    for work in in_an_rpc:  # the teardown
+        work()
+    assert runner[BALANCES.cursors].find_one({"_id": "acc-new"})["version"] == 1
+    assert runner["balances"].find_one({"_id": "acc-new"})["cents"] == 5
+    assert runner.apply(opener.events[0]) == 0
+
+
+def test_a_keyed_retry_of_an_opening_commit_reads_the_cursor_and_runs_nothing_again(
+        store, in_an_rpc):
+    runner = ProjectionRunner(RUNS, store)
+    context = commands.rpc_context("user:user-1", "k-1", time.time() + 30)
+
+    def execution():
+        token = commands.enter(context, "ledger", "open")
+        try:
+            commit = store.append("acc-keyed", 0, [NewEvent(
+                "ledger.deposited", {"cents": 5, "currency": "EUR"})], CommandContext())
+            runner.apply_commit(commit, cursor_after_reply=True)
+            return commit
+        finally:
+            commands.leave(token)
+
+    first = execution()
+    in_an_rpc.pop()()
+    again = execution()  # the same key: the earlier execution's commit, not written now
+    assert again.id == first.id and not again.written_now
+    assert _runs(runner) == {first.events[0].id: 1} and _cursor(runner, "acc-keyed") == 1
 
 
 def _ledger_running(port, process):
