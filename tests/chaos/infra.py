@@ -110,8 +110,9 @@ class PrivateBroker:
 class PrivateDatabase:
     """`mongod`, or the MongoDB stand-in, on a free port with its data in our directory."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, stand_in: bool = False):
         self.dir = workdir / "mongodb"
+        self.stand_in = stand_in  # the stand-in even where mongod is installed (its own file format)
         self.port = find_free_port()
         self.uri = f"mongodb://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -136,7 +137,7 @@ class PrivateDatabase:
                                                  and cls.stand_in_dir() is not None)
 
     def command(self) -> list[str]:
-        if shutil.which("mongod"):
+        if shutil.which("mongod") and not self.stand_in:
             (self.dir / "db").mkdir(parents=True, exist_ok=True)
             return ["mongod", "--dbpath", str(self.dir / "db"), "--bind_ip", "127.0.0.1",
                     "--port", str(self.port)]

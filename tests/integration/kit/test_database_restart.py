@@ -6,6 +6,7 @@ document reads back the same, sorted pages and counts answer from the reopened i
 did, and uniqueness still holds.
 """
 import datetime
+import shutil
 import uuid
 
 import pytest
@@ -17,6 +18,8 @@ from ...chaos.infra import PrivateDatabase
 
 pytestmark = pytest.mark.integration
 
+# the stream header of every Java-serialized object (java.io.ObjectOutputStream)
+JAVA_SERIALIZATION = b"\xac\xed\x00\x05"
 WHEN = datetime.datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=datetime.UTC)
 
 
@@ -64,6 +67,44 @@ def test_a_clean_restart_keeps_documents_indexes_and_uniqueness(tmp_path):
             client["restart"]["items"].insert_one({"_id": 2000, "email": "m7@example.org"})
         with pytest.raises(DuplicateKeyError):
             client["restart"]["items"].insert_one({"_id": 7})
+        client.close()
+    finally:
+        server.stop()
+
+
+def test_the_stand_in_writes_ids_and_unique_keys_in_its_own_format(tmp_path):
+    """ObjectIds (the documents' keys, every index's positions) and unique index keys were
+    Java-serialized at every commit and counted as 10 KB each by the stand-in's page cache, which
+    then thrashed as the data grew (docs/architecture.md, "The stand-in's heap and commits"): they
+    are written in a few bytes of their own now — only the collections' metadata is left to Java
+    serialization — and read back the same after a restart, uniqueness and order included."""
+    if not (shutil.which("java") and PrivateDatabase.stand_in_dir()):
+        pytest.fail("no MongoDB stand-in: run `make infra`")
+    server = PrivateDatabase(tmp_path, stand_in=True)
+    server.start()
+    try:
+        client = MongoClient(server.uri)
+        events = client["restart"]["events"]
+        events.create_index([("stream_id", 1), ("version", 1)], unique=True)
+        events.create_index("kind")
+        events.insert_many([{"stream_id": f"s{n % 50}", "version": n // 50, "kind": n % 3}
+                            for n in range(2000)])  # _ids: ObjectIds made by the client
+        before = list(events.find().sort("_id", 1))
+        client.close()
+        server.stop()
+        serialized = (server.dir / "agora.mv.db").read_bytes().count(JAVA_SERIALIZATION)
+        assert serialized < 20, f"{serialized} Java-serialized values in the file"
+
+        server.start()
+        client = MongoClient(server.uri)
+        events = client["restart"]["events"]
+        assert list(events.find().sort("_id", 1)) == before
+        assert events.find_one({"_id": before[1234]["_id"]}) == before[1234]
+        assert [doc["version"] for doc in events.find({"stream_id": "s7"}).sort("version", -1)
+                .limit(3)] == [39, 38, 37]
+        assert events.count_documents({"kind": 1}) == 667
+        with pytest.raises(DuplicateKeyError):
+            events.insert_one({"stream_id": "s7", "version": 39})
         client.close()
     finally:
         server.stop()

@@ -1,6 +1,8 @@
 package agora.dev;
 
+import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.bson.ObjectId;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import io.netty.buffer.ByteBuf;
@@ -11,28 +13,43 @@ import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.ObjectDataType;
 
 import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.Map;
 
 /**
- * H2's generic value type for the documents of a collection, writing each document as BSON
- * instead of by Java serialization.
+ * H2's generic type for every key and value the stand-in stores — documents, their ids (the data
+ * maps' keys, the indexes' positions) and unique index keys — written in formats of their own
+ * instead of by Java serialization, and sized for the page cache by what they hold.
  *
- * <p>Why: under writes, Java serialization of the changed documents at every commit was half of
- * the stand-in's CPU (a profile, in the background writer; on a 2-core machine it competes with
- * the requests). BSON is the documents' own format and several times cheaper to write and read.
+ * <p>Why: under writes, Java serialization at every commit was half of the stand-in's CPU (a
+ * profile, in the background writer; on a 2-core machine it competes with the requests): first the
+ * documents (now BSON, their own format), then the ObjectIds and unique index keys (now a few bytes
+ * each). And H2 sizes what it cannot read at 10,000 bytes an object: every document, id and key
+ * counted as 10 KB, so the 256 MB page cache held a few hundred index pages and thrashed as the
+ * data grew (every command paid page reads and decoding, `_id` lookups included), and a commit
+ * was forced every few dozen changed pages, each rewriting its pages' paths to the root (the file
+ * grew by megabytes a second and the young generation churned through them).
  *
- * <p>Format: a document is the tag {@link #TAG_BSON} (a tag H2's ObjectDataType does not use), its
- * length, its BSON bytes. Everything else — and a document BSON cannot carry — is written as H2
+ * <p>Format: a tag H2's ObjectDataType does not use, then the value — a document as its BSON
+ * ({@link #TAG_BSON}, its length first), an ObjectId as its 12 bytes ({@link #TAG_OBJECT_ID}), a
+ * unique index key as its element count and each element in this same format
+ * ({@link #TAG_KEY_VALUE}). Everything else — and a document BSON cannot carry — is written as H2
  * writes it, and values written by an older stand-in (Java-serialized) are still read, so a file
- * converts itself page by page as pages are rewritten.
+ * converts itself page by page as pages are rewritten. Order is H2's (this type only writes, reads
+ * and sizes), so a map keeps its order across the change.
  */
-final class DocumentType extends ObjectDataType {
+class DocumentType extends ObjectDataType {
 
     static final DocumentType INSTANCE = new DocumentType();
 
+    private static final byte TAG_OBJECT_ID = 123;
+    private static final byte TAG_KEY_VALUE = 124;
     private static final byte TAG_BSON = 125;
 
-    static MVMap.Builder<Object, Document> mapBuilder() {
-        return new MVMap.Builder<Object, Document>().valueType(INSTANCE);
+    /** The stand-in's maps: keys and values in this type. Every opening of a map the stand-in
+     *  writes goes through here, as the first one fixes its types for the life of the store. */
+    static <K, V> MVMap.Builder<K, V> mapBuilder() {
+        return new MVMap.Builder<K, V>().keyType(INSTANCE).valueType(INSTANCE);
     }
 
     @Override
@@ -43,19 +60,94 @@ final class DocumentType extends ObjectDataType {
                 buffer.put(TAG_BSON).putVarInt(bson.length).put(bson);
                 return;
             }
+        } else if (value instanceof ObjectId id) {
+            buffer.put(TAG_OBJECT_ID).put(id.toByteArray());
+            return;
+        } else if (value instanceof KeyValue key) {
+            buffer.put(TAG_KEY_VALUE).putVarInt(key.size());
+            for (Object element : key) {
+                write(buffer, element);
+            }
+            return;
         }
         super.write(buffer, value);
     }
 
     @Override
     public Object read(ByteBuffer buffer) {
-        if (buffer.get(buffer.position()) != TAG_BSON) {
-            return super.read(buffer);
+        switch (buffer.get(buffer.position())) {
+            case TAG_BSON -> {
+                buffer.get();
+                byte[] bson = new byte[DataUtils.readVarInt(buffer)];
+                buffer.get(bson);
+                return BsonDecoder.decodeBson(Unpooled.wrappedBuffer(bson));
+            }
+            case TAG_OBJECT_ID -> {
+                buffer.get();
+                byte[] id = new byte[12];
+                buffer.get(id);
+                return new ObjectId(id);
+            }
+            case TAG_KEY_VALUE -> {
+                buffer.get();
+                Object[] elements = new Object[DataUtils.readVarInt(buffer)];
+                for (int i = 0; i < elements.length; i++) {
+                    elements[i] = read(buffer);
+                }
+                return new KeyValue(elements);
+            }
+            default -> {
+                return super.read(buffer);
+            }
         }
-        buffer.get();
-        byte[] bson = new byte[DataUtils.readVarInt(buffer)];
-        buffer.get(bson);
-        return BsonDecoder.decodeBson(Unpooled.wrappedBuffer(bson));
+    }
+
+    /** The page cache's and the commit trigger's measure: an estimate of the heap a value holds. */
+    @Override
+    public int getMemory(Object value) {
+        if (value instanceof Document || value instanceof ObjectId || value instanceof KeyValue) {
+            return heapBytes(value);
+        }
+        return super.getMemory(value);
+    }
+
+    @Override
+    public int compare(Object a, Object b) {
+        if (a instanceof ObjectId x && b instanceof ObjectId y) {
+            return x.compareTo(y); // what H2 does for two Comparables of one class, without its detour
+        }
+        return super.compare(a, b);
+    }
+
+    /** Roughly what a value occupies on the heap (a map entry ~48 bytes, a boxed scalar ~24). */
+    static int heapBytes(Object value) {
+        if (value == null) {
+            return 8;
+        }
+        if (value instanceof String string) {
+            return 48 + string.length();
+        }
+        if (value instanceof Document document) {
+            int bytes = 80;
+            for (Map.Entry<String, Object> entry : document.entrySet()) {
+                bytes += 48 + heapBytes(entry.getKey()) + heapBytes(entry.getValue());
+            }
+            return bytes;
+        }
+        if (value instanceof Collection<?> || value instanceof KeyValue) {
+            int bytes = 48;
+            for (Object element : (Iterable<?>) value) {
+                bytes += 8 + heapBytes(element);
+            }
+            return bytes;
+        }
+        if (value instanceof ObjectId) {
+            return 48;
+        }
+        if (value instanceof byte[] bytes) {
+            return 24 + bytes.length;
+        }
+        return 24;
     }
 
     /** The document's BSON, or null for one holding a value BSON has no type for (then H2's own format). */

@@ -95,8 +95,8 @@ final class IndexedH2Backend extends H2Backend {
             return IndexedH2Backend.this.getMvStore();
         }
 
-        /** A collection's documents, in BSON ({@link DocumentType}); every opening of that map goes
-         *  through here, as the first one fixes its value type for the life of the store. */
+        /** A collection's documents by _id, in {@link DocumentType}'s formats; every opening of that
+         *  map goes through here, as the first one fixes its types for the life of the store. */
         private MVMap<Object, Document> dataMap(String namespace) {
             return store().openMap("databases." + namespace, DocumentType.mapBuilder());
         }
@@ -112,7 +112,7 @@ final class IndexedH2Backend extends H2Backend {
             MVMap<Object, Document> data = dataMap(getFullCollectionNamespace(collectionName));
             String name = indexMapName(collectionName, indexName);
             if (data.isEmpty() && store().hasMap(name)) {
-                store().openMap(name).clear();
+                store().openMap(name, DocumentType.mapBuilder()).clear();
             }
         }
 
@@ -155,7 +155,8 @@ final class IndexedH2Backend extends H2Backend {
             if (keys.size() == 1 && keys.get(0).getKey().equals("_id")) {
                 return null;
             }
-            MVMap<String, Object> entries = store().openMap(orderMapName(collectionName, indexName));
+            MVMap<String, Object> entries = store().openMap(orderMapName(collectionName, indexName),
+                DocumentType.mapBuilder());
             if (data.isEmpty()) {
                 entries.clear();
             }
@@ -195,7 +196,8 @@ final class IndexedH2Backend extends H2Backend {
         protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys,
                                                            boolean sparse) {
             forgetLeftovers(collectionName, indexName);
-            MVMap<String, Object> entries = store().openMap(indexMapName(collectionName, indexName));
+            MVMap<String, Object> entries = store().openMap(indexMapName(collectionName, indexName),
+                DocumentType.mapBuilder());
             return new EqualityIndex(entries, indexName, keys);
         }
 

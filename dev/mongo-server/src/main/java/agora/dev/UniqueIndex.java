@@ -7,7 +7,6 @@ import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.bson.Document;
 import org.h2.mvstore.MVMap;
-import org.h2.mvstore.type.ObjectDataType;
 
 import java.util.List;
 import java.util.Map;
@@ -71,7 +70,7 @@ final class UniqueIndex extends AbstractUniqueIndex<Object> {
     }
 
     static MVMap.Builder<KeyValue, Object> mapBuilder() {
-        return new MVMap.Builder<KeyValue, Object>().keyType(KeyType.INSTANCE);
+        return new MVMap.Builder<KeyValue, Object>().keyType(KeyType.INSTANCE).valueType(DocumentType.INSTANCE);
     }
 
     @Override
@@ -109,8 +108,9 @@ final class UniqueIndex extends AbstractUniqueIndex<Object> {
         return getCount();
     }
 
-    /** H2's generic type, comparing key values element by element instead of by their serialized bytes. */
-    static final class KeyType extends ObjectDataType {
+    /** The stand-in's type ({@link DocumentType}: written compactly), comparing key values element by
+     *  element instead of by their serialized bytes. */
+    static final class KeyType extends DocumentType {
 
         static final KeyType INSTANCE = new KeyType();
 
