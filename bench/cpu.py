@@ -23,6 +23,7 @@ eventlet.monkey_patch()
 import argparse
 import os
 import subprocess
+import urllib.parse
 
 from .load import Load, followed_platform
 
@@ -79,7 +80,9 @@ def main(argv: list[str] | None = None) -> None:
     with followed_platform("cpu", args.seed, "Cpu") as (load, sink):
         pids = {name: process.pid for name, process in load.platform.processes.items()}
         pids["mail sink"] = sink.process.pid
-        for name, pattern in (("stand-in (shared)", "MongoStandIn"),
+        # the stand-in this platform talks to (several may run: one per engineer's branch)
+        port = urllib.parse.urlsplit(load.platform.mongo).port or 27017
+        for name, pattern in (("stand-in (shared)", f"MongoStandIn .*--port {port}( |$)"),
                               ("rabbitmq (shared)", "beam.smp")):
             pid = _shared_pid(pattern)
             if pid:
