@@ -112,7 +112,7 @@ class PrivateDatabase:
 
     def __init__(self, workdir: Path, stand_in: bool = False):
         self.dir = workdir / "mongodb"
-        self.stand_in = stand_in  # the stand-in even where mongod is installed (its own file format)
+        self.stand_in = stand_in  # the stand-in even where mongod is installed (its file format)
         self.port = find_free_port()
         self.uri = f"mongodb://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
