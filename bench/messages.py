@@ -3,6 +3,7 @@
 
     python -m bench messages                    ping, home feed, new post; 20 of each
     python -m bench messages --kinds post --requests 10
+    python -m bench messages --kinds vote       members' votes on one post (at most 19)
     python -m bench messages --rpc 2000        the broker's CPU per RPC round trip, two ways
 
 Starts the whole platform as `bench load` does (its own vhost and databases, a local SMTP sink,
@@ -50,6 +51,7 @@ from .cpu import cpu_seconds
 from .load import followed_platform
 
 KINDS = ("ping", "home", "post")
+EXTRA_KINDS = ("vote",)  # not by default: a vote is the members' own, one per member
 STATISTICS_INTERVAL = 5.0  # RabbitMQ's collect_statistics_interval (5 s by default)
 QUIET_TIMEOUT = 300.0
 IDLE_SECONDS = 15.0
@@ -231,11 +233,25 @@ def _round_trips(uri: str, request_cls, reply_cls, round_trips: int,
     return cpu * 1000 / round_trips, seconds * 1000 / round_trips
 
 
+def _voting(load, broker: BrokerCounters):
+    """(a sender of votes on a new post of the first member's, the counters once it is quiet)."""
+    author = load.members[0]
+    created = load.send("post", author)
+    if created.status_code != 201:
+        raise RuntimeError(f"post to vote on: {created.status_code} {created.text[:300]}")
+    post_id = created.json()["id"]
+
+    def vote(_kind: str, member: dict) -> requests.Response:
+        return load.session.put(f"{load.base}/api/v1/posts/{post_id}/vote", timeout=30,
+                                headers={"Authorization": f"Bearer {member['token']}"})
+    return vote, broker.quiet()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench messages",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--kinds", default=",".join(KINDS),
-                        help=f"comma-separated, among {', '.join(KINDS)}")
+                        help=f"comma-separated, among {', '.join(KINDS + EXTRA_KINDS)}")
     parser.add_argument("--requests", type=int, default=20, help="requests of each kind")
     parser.add_argument("--seed", type=int, default=10, help="posts created before measuring")
     parser.add_argument("--rpc", type=int, default=0, metavar="N",
@@ -263,10 +279,15 @@ def main(argv: list[str] | None = None) -> None:
                 f"{' '.join(key[1:])} {n:.2f}" for key, n in sorted(idle.items())))
         before = end
         for index, kind in enumerate(kinds):
+            send = load.send
+            if kind == "vote":  # on a post of the first member's, made before measuring
+                send, before = _voting(load, broker)
             started = time.monotonic()
             for number in range(args.requests):
                 member = load.members[(index + number) % len(load.members)]
-                response = load.send(kind, member)
+                if kind == "vote":
+                    member = load.members[1 + number % (len(load.members) - 1)]
+                response = send(kind, member)
                 if response.status_code not in (200, 201):
                     raise RuntimeError(f"{kind}: {response.status_code} {response.text[:300]}")
             after = broker.quiet()

@@ -18,6 +18,12 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from prometheus_client import Gauge
 
+from services.posts.schemas import (
+    CATEGORY_EVENTS,
+    POST_VOTE_EVENTS,
+    REPLY_VOTE_EVENTS,
+    public_events_but,
+)
 from services.shared import ids
 from services.shared.actors import require_moderator
 from services.shared.consumer import reliable_handler
@@ -270,8 +276,11 @@ class ModerationService(Decisions, HealthEndpoints):
         published on `moderation.private`, which `project`'s binding does not reach."""
         self.views.apply(event)
 
-    @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
+    @reliable_handler("posts", "posts.*", idempotent=True, batch=True, only=public_events_but(
+        POST_VOTE_EVENTS, REPLY_VOTE_EVENTS, CATEGORY_EVENTS))
     def on_posts_event(self, events: list[Envelope]):
+        """Posts' and replies' streams (whole: applied in order); votes and categories are
+        streams of their own that moderation does not use, so they are not bound."""
         self.views.record_and_apply_all(events)
 
     @reliable_handler("identity", "identity.*", idempotent=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from services.posts.schemas import CATEGORY_EVENTS, REPLY_VOTE_EVENTS, public_events_but
 from services.shared import members
 from services.shared.actors import require_member
 from services.shared.consumer import reliable_handler
@@ -136,8 +137,11 @@ class NotificationsService(Decisions, HealthEndpoints):
     def project(self, event: Envelope):
         self.views.apply(event)
 
-    @reliable_handler("posts", "posts.*", idempotent=True, batch=True)
+    @reliable_handler("posts", "posts.*", idempotent=True, batch=True,
+                      only=public_events_but(REPLY_VOTE_EVENTS, CATEGORY_EVENTS))
     def on_posts_event(self, events: list[Envelope]):
+        """Posts' and replies' streams and votes on posts; votes on replies and categories are
+        streams of their own that notifications does not use: not bound."""
         self._received_all(events)
 
     @reliable_handler("moderation", "moderation.*", idempotent=True, batch=True)

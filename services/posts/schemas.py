@@ -555,3 +555,22 @@ class TagQuerySchema(Schema):
     prefix = fields.String(validate=[validate.Length(max=TAG_MAX), single_line], metadata={
         "description": "the start of a tag, accents and case ignored (\"epar\" -> épargne)"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+# --- what a receiver binds (`reliable_handler(..., only=...)`) ---------------------------------
+# Streams made of these types only (domain.vote_stream: `vote_event`; domain.category_stream):
+# a receiver that applies posts' streams whole but uses none of a family's types can leave the
+# whole family unbound — no stream it takes then has a version it never receives.
+POST_VOTE_EVENTS = ("posts.post_voted", "posts.post_unvoted")
+REPLY_VOTE_EVENTS = ("posts.reply_voted", "posts.reply_unvoted")
+CATEGORY_EVENTS = ("posts.category_created", "posts.category_updated",
+                   "posts.category_archived", "posts.category_restored")
+STREAM_FAMILIES = (POST_VOTE_EVENTS, REPLY_VOTE_EVENTS, CATEGORY_EVENTS)
+
+
+def public_events_but(*families: tuple[str, ...]) -> tuple[str, ...]:
+    """Every public posts event type (registered above) except the families given."""
+    left_out = {event_type for family in families for event_type in family}
+    return tuple(event_type for event_type in REGISTRY.event_types()
+                 if event_type.startswith("posts.") and not REGISTRY.is_private(event_type)
+                 and event_type not in left_out)

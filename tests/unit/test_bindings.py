@@ -1,13 +1,16 @@
 """Each service's subscriptions against what its handlers use: every event type a projection
 (or a reaction) handles is bound to one of the service's queues on the exchange it is published
-to, and a subscription narrowed to some types (`reliable_handler(..., only=...)`) feeds only a
-projection that applies that source as it comes (a whole-stream projection would wait forever
-for the versions its binding dropped). docs/architecture.md, "Bindings against handlers"."""
+to, and a subscription narrowed to some types (`reliable_handler(..., only=...)`) either feeds a
+projection that applies that source as it comes or leaves out whole streams only (a
+whole-stream projection would wait forever for the versions its binding dropped).
+docs/architecture.md, "Bindings against handlers"."""
 import re
 
 import pytest
 
 from gateway.service import GatewayService
+from services.posts import domain
+from services.posts import schemas as posts_schemas
 from services.posts.verdicts import VERDICTS
 from services.shared import broker_permissions as broker
 from services.shared.config import import_service
@@ -81,15 +84,42 @@ def test_every_handled_event_type_is_bound(service):
     assert not missing, f"{service} handles but does not bind {missing}"
 
 
+# Per source, the families of types that make up streams of their own (a receiver applying
+# that source's streams whole may leave a whole family unbound, never a part of one).
+STREAM_FAMILIES = {"posts": posts_schemas.STREAM_FAMILIES}
+
+
 @pytest.mark.parametrize("service", broker.SERVICES)
-def test_a_narrowed_subscription_feeds_a_projection_that_takes_its_events_as_they_come(service):
+def test_a_narrowed_subscription_leaves_out_only_whole_streams_or_feeds_an_as_they_come_projection(
+        service):
     cls = services()[service]
     as_they_come = {source for projection in projections(cls)
                     for source in projection.as_they_come}
-    narrowed = {source for _, _, source, only in bindings(cls) if only}
-    assert narrowed <= as_they_come, (
-        f"{service} binds some types of {sorted(narrowed - as_they_come)} only, but applies "
-        "their streams whole (in order): the dropped versions would hold every later one")
+    for exchange, source in {(e, source) for e, _, source, only in bindings(cls) if only}:
+        if source in as_they_come:
+            continue  # applied as they come: any subset of types
+        bound = {key for e, key, _, only in bindings(cls) if e == exchange and only}
+        unbound = {t for t in REGISTRY.event_types() if exchange_of(t) == exchange} - bound
+        families = STREAM_FAMILIES.get(source, ())
+        cut = [family for family in families if set(family) <= unbound]
+        assert unbound == {t for family in cut for t in family}, (
+            f"{service} applies {source}'s streams whole but leaves out "
+            f"{sorted(unbound - {t for family in cut for t in family})}, part of streams it "
+            "takes: their later versions would wait for the dropped ones")
+
+
+def test_posts_stream_families_are_whole_streams():
+    """A vote stream holds `vote_event`s only, a category stream category events only."""
+    votes = {domain.vote_event(target, "voter", on).type
+             for target in (domain.Contribution(id="p1", target_type="post", author_id="a"),
+                            domain.Contribution(id="r1", target_type="reply", author_id="a",
+                                                post_id="p1"))
+             for on in (True, False)}
+    assert votes == {*posts_schemas.POST_VOTE_EVENTS, *posts_schemas.REPLY_VOTE_EVENTS}
+    assert set(posts_schemas.CATEGORY_EVENTS) == {
+        t for t in REGISTRY.event_types() if t.startswith("posts.category_")}
+    families = [t for family in posts_schemas.STREAM_FAMILIES for t in family]
+    assert len(families) == len(set(families))
 
 
 def test_the_projections_are_found():
