@@ -61,9 +61,10 @@ class FeedsService(Decisions, HealthEndpoints):
     # -- subscriptions ---------------------------------------------------------------------
 
     def _subscribe(self, kind: domain.Kind, actor, target: str, on: bool,
-                   reason: str = "member", context: CommandContext | None = None) -> bool:
+                   reason: str = "member", context: CommandContext | None = None,
+                   new_stream: bool = False) -> bool:
         member_id = actor["id"]
-        commit = self._decide(
+        commit = (self._decide_new if new_stream else self._decide)(
             kind.stream(member_id, target),
             lambda history: domain.subscribe(kind, member_id, target, on,
                                              domain.fold(history), reason),
@@ -181,7 +182,11 @@ class FeedsService(Decisions, HealthEndpoints):
 
     def _auto_watch(self, member_id: str, post_id: str, reason: str,
                     context: CommandContext) -> None:
-        """Authors and repliers watch their threads (unless they unwatched it themselves)."""
+        """Authors and repliers watch their threads (unless they unwatched it themselves). An
+        author's watch of a published post is a new stream but for a redelivery or a post
+        published again: it is appended without loading it (a conflict decides on what is
+        there); a replier's or a merge's often exists already."""
         context = CommandContext(actor=member_id, correlation_id=context.correlation_id,
                                  causation_id=context.causation_id)
-        self._subscribe(domain.WATCH, {"id": member_id}, post_id, True, reason, context)
+        self._subscribe(domain.WATCH, {"id": member_id}, post_id, True, reason, context,
+                        new_stream=reason == "authored")

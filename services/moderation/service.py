@@ -29,7 +29,7 @@ from services.shared.actors import require_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, NewEvent
-from services.shared.errors import EXPECTED_ERRORS, ConcurrencyConflict, Forbidden
+from services.shared.errors import EXPECTED_ERRORS, Forbidden
 from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
 from services.shared.projections import ReadModelsProvider
@@ -316,8 +316,5 @@ class ModerationService(Decisions, HealthEndpoints):
         def decide(history: list[Envelope]) -> list[NewEvent]:
             return domain.review(domain.fold_item(history), content, policy, approved, found)
 
-        try:  # a revision's item is a new stream: nothing to load, unless this is a redelivery
-            commit = self.store.append(item_id, 0, decide([]), context)
-        except ConcurrencyConflict:  # reviewed already: decide on what is there (nothing new)
-            commit = self.store.execute(item_id, decide, context)
-        self.views.apply_commit(commit)
+        # a revision's item is a new stream: nothing to load, unless this is a redelivery
+        self._decide_new(item_id, decide, None, context)

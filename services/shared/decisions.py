@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .envelope import CommandContext
+from .errors import ConcurrencyConflict
 from .event_store import Commit
 
 
@@ -39,6 +40,22 @@ class Decisions:
             self._catch_up(stream_id)
         self.views.apply_commit(commit)  # type: ignore[attr-defined]
         return commit
+
+    def _decide_new(self, stream_id: str, decide, actor: dict[str, Any] | str | None,
+                    context: CommandContext | None = None) -> Commit | None:
+        """`_decide` for a stream that is new unless this is a redelivery (a review item, the
+        author's watch of their new thread): decided on no history and appended without
+        loading the stream; a conflict (it exists) decides on what is there, as `_decide`."""
+        context = context or self._context(actor)
+        new_events = decide([])
+        if new_events:
+            try:
+                commit = self.store.append(stream_id, 0, new_events, context)  # type: ignore[attr-defined]
+            except ConcurrencyConflict:
+                return self._decide(stream_id, decide, actor, context)
+            self.views.apply_commit(commit)  # type: ignore[attr-defined]
+            return commit
+        return self._decide(stream_id, decide, actor, context)
 
     def _catch_up(self, stream_id: str) -> None:
         events = self.store.load(stream_id)  # type: ignore[attr-defined]
