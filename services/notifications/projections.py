@@ -31,7 +31,7 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
@@ -84,6 +84,7 @@ def ensure_indexes(db) -> None:
     from .delivery import ensure_indexes as delivery_indexes
 
     delivery_indexes(db)
+    mark_waiting_approvals(ReadModels(db))
 
 
 def micros(event: Envelope) -> int:
@@ -229,17 +230,27 @@ def _post_submitted(rm: ReadModels, event: Envelope) -> None:
 @VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted")
 def _post_visible(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    rm["posts"].update_one({"_id": p["post_id"]}, {
+    # the post's document says which of its revisions have an approval waiting (`approved`,
+    # marked by `_approved`): no read of ``approvals`` for the others
+    post = rm["posts"].find_one_and_update({"_id": p["post_id"]}, {
         "$set": {"title": p["title"], "kind": p["kind"], "author_id": p["author_id"]},
-        "$max": {"revision": p["revision"]}}, upsert=True)
+        "$max": {"revision": p["revision"]}}, {"approved": 1}, upsert=True,
+        return_document=ReturnDocument.AFTER)
     _notify(rm, event)
-    approval_id = f"{p['post_id']}.r{p['revision']}"
+    if p["revision"] not in (post or {}).get("approved", ()):
+        return
+    approval_id = approval_key(p["post_id"], p["revision"])
     approval = rm["approvals"].find_one({"_id": approval_id})
     if approval is not None:  # the CM's approval came first: tell the author, with the title
         # (then forget it: a re-applied event that finds it still there notifies it again,
         # which inserts nothing twice and counts its held notification)
         _notify(rm, Envelope.from_dict(approval["event"]))
         rm["approvals"].delete_one({"_id": approval_id})
+    rm["posts"].update_one({"_id": p["post_id"]}, {"$pull": {"approved": p["revision"]}})
+
+
+def approval_key(post_id: str, revision: int) -> str:
+    return f"{post_id}.r{revision}"
 
 
 @VIEWS.on("posts.post_deleted", "posts.post_rejected")
@@ -267,12 +278,37 @@ def _approved(rm: ReadModels, event: Envelope) -> None:
     until then the approval waits in ``approvals`` (`_post_visible` sends it)."""
     p = event.payload
     if p["target_type"] == "post" and not p["auto"] and p["review"] == "content":
-        known = (rm["posts"].find_one({"_id": p["target_id"]}, {"revision": 1}) or {})
-        if int(known.get("revision") or 0) < p["revision"]:
-            rm["approvals"].update_one({"_id": f"{p['target_id']}.r{p['revision']}"},
-                                       {"$set": {"event": event.to_dict()}}, upsert=True)
+        approval_id = approval_key(p["target_id"], p["revision"])
+        rm["approvals"].update_one({"_id": approval_id}, {"$set": {"event": event.to_dict()}},
+                                   upsert=True)
+        if _mark_approval_waiting(rm, p["target_id"], p["revision"]):
             return
+        rm["approvals"].delete_one({"_id": approval_id})  # published already: told now
     _notify(rm, event)
+
+
+def _mark_approval_waiting(rm: ReadModels, post_id: str, revision: int) -> bool:
+    """Mark `revision` of the post as having an approval waiting, unless that revision was
+    published already (then False). One atomic write on the post's document, which the
+    publication's own write reads: whichever comes second sees the other."""
+    try:
+        rm["posts"].find_one_and_update(
+            {"_id": post_id, "$or": [{"revision": {"$lt": revision}},
+                                     {"revision": {"$exists": False}}]},
+            {"$addToSet": {"approved": revision}}, {"_id": 1}, upsert=True)
+    except DuplicateKeyError:  # the document exists with this revision or a later one
+        return False
+    return True
+
+
+def mark_waiting_approvals(rm: ReadModels) -> int:
+    """Upgrade step (`agora migrate`): approvals stored before the posts' documents carried
+    their marks get them. Returns how many."""
+    marked = 0
+    for approval in rm["approvals"].find({}, {"_id": 1}):
+        post_id, _, revision = approval["_id"].rpartition(".r")
+        marked += _mark_approval_waiting(rm, post_id, int(revision))
+    return marked
 
 
 def gather(rm: ReadModels, event: Envelope) -> domain.Facts:

@@ -33,6 +33,7 @@ from typing import Any
 import bson
 from bson import ObjectId
 from bson.codec_options import CodecOptions
+from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
@@ -682,6 +683,19 @@ class MemoryCollection:
         for key in keys:
             self._remove(key)
         return DeleteResult({"n": len(keys)}, True)
+
+    def find_one_and_update(self, filter: dict, update: Any, projection: Any = None, *,
+                            upsert: bool = False, return_document: bool = ReturnDocument.BEFORE
+                            ) -> Document | None:
+        """`update_one`, answering the document as it was (or, `AFTER`, became)."""
+        keys = self._matching(filter)[:1]
+        before = self.documents[keys[0]] if keys else None
+        result = self._update(filter, update, upsert, many=False)
+        if return_document == ReturnDocument.BEFORE or (before is None and
+                                                         result.upserted_id is None):
+            return None if before is None else projected(before, projection)
+        key = keys[0] if keys else self._key(result.upserted_id)
+        return projected(self.documents[key], projection)
 
     def find_one_and_delete(self, filter: dict, projection: Any = None) -> Document | None:
         keys = self._matching(filter)[:1]

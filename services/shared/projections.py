@@ -1222,7 +1222,7 @@ def _insert_all(collection: Collection, documents: Iterable[dict[str, Any]],
 _MEMORY_OPTIONS = {"find": {"sort", "limit", "skip"}, "find_one": {"sort"},
                    "count_documents": {"limit", "skip"}, "insert_many": {"ordered"},
                    "update_one": {"upsert"}, "update_many": {"upsert"},
-                   "replace_one": {"upsert"}}
+                   "replace_one": {"upsert"}, "find_one_and_update": {"upsert", "return_document"}}
 
 
 class _ResidentCollection:
@@ -1272,7 +1272,7 @@ class _ResidentCollection:
     def __getattr__(self, method: str) -> Any:
         if method in ("find_one", "count_documents", "insert_one", "insert_many",
                       "update_many", "replace_one", "delete_one", "delete_many",
-                      "find_one_and_delete"):
+                      "find_one_and_delete", "find_one_and_update"):
             return lambda *args, **kwargs: self._run(method, *args, **kwargs)
         self._owner.release(self._name, method)
         return getattr(self._owner[self._name], method)

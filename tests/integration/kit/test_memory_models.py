@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import bson
 import pytest
+from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.shared.memory_models import MemoryCollection, Unsupported
@@ -51,6 +52,17 @@ WRITES = [
      {"ordered": False}),  # one duplicate, the others inserted
     ("delete_many", ({"n": {"$lte": 2}, "state": {"$exists": True}},), {}),
     ("find_one_and_delete", ({"_id": "g"},), {}),
+    ("find_one_and_update", ({"_id": "h"}, {"$max": {"n": 9}}, {"n": 1}),
+     {"return_document": ReturnDocument.AFTER}),
+    ("find_one_and_update", ({"_id": "h"}, {"$addToSet": {"marks": 2}}), {}),
+    ("find_one_and_update", ({"_id": "i", "$or": [{"n": {"$lt": 3}}, {"n": {"$exists": False}}]},
+                             {"$addToSet": {"marks": 3}}, {"_id": 1}), {"upsert": True}),
+    ("find_one_and_update", ({"_id": "h", "$or": [{"n": {"$lt": 3}}, {"n": {"$exists": False}}]},
+                             {"$addToSet": {"marks": 3}}, {"_id": 1}),
+     {"upsert": True}),  # duplicate key
+    ("find_one_and_update", ({"_id": "j"}, {"$set": {"t": "x"}, "$max": {"n": 1}}, {"marks": 1}),
+     {"upsert": True, "return_document": ReturnDocument.AFTER}),
+    ("find_one_and_update", ({"_id": "nothing"}, {"$set": {"t": 1}}), {}),
     ("delete_one", ({"_id": "nothing"},), {}),
 ]
 
