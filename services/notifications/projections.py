@@ -11,15 +11,18 @@ preferences (``prefs``, from notifications' own events) chose at that moment. Se
 (e-mail, push, digests) is not a projection: `delivery.py` picks up new inbox documents
 (``queued: false``) and keeps its own outboxes, so a replay re-sends nothing.
 
-The member's unread count, ``unread``: one document per member, kept by the same handlers, so
+The member's unread count: one document per member *in the inbox* (``_id``
+``unread:<member>``, no ``member_id``: no inbox query finds it), kept by the same handlers, so
 that neither the API's count nor a delivery pass's live hint counts the member's unread
 notifications (in a community where nobody reads, they grow with every post). Exactly right
 under re-application (a redelivered event, a crash between two writes, two appliers at once):
 
-- a notification is inserted *held* (``queued: "held"``: delivery does not see it yet), counted
-  once (`update_once` by its id: a re-applied event counts it again, to no effect), then
-  released (``queued: false``); what stays held (a crash, then a re-application that no
-  longer notifies that member) is counted and released by delivery (`release_held`);
+- an event's notifications and their counts are one `update` command on the inbox (each count
+  by `update_once` with the notification's id: a re-applied event counts it again, to no effect;
+  each notification an upsert that only sets on insert), the counts first: an applier that dies
+  sent all of it or nothing, and whoever sees a notification sees its count. Notifications an
+  earlier version left *held* (``queued: "held"``, inserted before their count) are counted and
+  released by delivery (`release_held`);
 - reading marks the notifications with the event that read them (``read_by``); the member's
   count goes down by how many carry it, the event's debit raised to that number at most once
   (a re-applied event that read one more, late, notification debits that one only);
@@ -31,9 +34,9 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.members import ERASED_DISPLAY_NAME, track_member_summaries
@@ -42,8 +45,7 @@ from services.shared.projections import (
     Projection,
     ReadModels,
     ResidentReadModels,
-    insert_new,
-    update_once_each,
+    once,
     update_versioned,
 )
 
@@ -53,11 +55,11 @@ from . import domain
 # others wait for its periodic run, and have nothing for it)
 MAY_NOTIFY = frozenset((*domain.NOTIFYING, "posts.post_redacted"))
 COLLECTIONS = ["members", "contacts", "follows", "watches", "mutes", "votes", "posts", "prefs",
-               "inbox", "unread", "approvals"]
+               "inbox", "approvals"]
+COUNT = "unread:"  # `_id` prefix of a member's unread count in the inbox (never a notification's)
 BATCH = 1000
 MAX_DEBIT_ROUNDS = 10
-HELD = "held"  # `queued` of a notification not yet in its member's unread count (a value, not
-# null: an index serves equality on it)
+HELD = "held"  # `queued` of a notification an earlier version inserted before counting it
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -85,6 +87,25 @@ def ensure_indexes(db) -> None:
 
     delivery_indexes(db)
     mark_waiting_approvals(ReadModels(db))
+    move_unread_counts(ReadModels(db))
+
+
+def move_unread_counts(rm: ReadModels) -> int:
+    """Upgrade step (`agora migrate`, notifications stopped): the counts an earlier version kept
+    in ``unread`` go into the inbox; returns how many."""
+    old = rm["unread"]
+    moved = 0
+    for count in old.find({}):
+        fields = {key: value for key, value in count.items() if key != "_id"}
+        rm["inbox"].update_one({"_id": count_id(count["_id"])}, {"$setOnInsert": fields},
+                               upsert=True)
+        moved += 1
+    old.drop()
+    return moved
+
+
+def count_id(member_id: str) -> str:
+    return COUNT + member_id
 
 
 def micros(event: Envelope) -> int:
@@ -136,7 +157,7 @@ def _erased(rm: ReadModels, event: Envelope) -> None:
         "$set": {"_v": ERASED_VERSION, "erased": True}, "$unset": {"email": ""}}, upsert=True)
     rm["prefs"].delete_one({"_id": member_id})
     rm["inbox"].delete_many({"member_id": member_id})
-    rm["unread"].delete_one({"_id": member_id})
+    rm["inbox"].delete_one({"_id": count_id(member_id)})
     rm["members"].update_one({"_id": member_id}, {
         "$set": {"display_name": ERASED_DISPLAY_NAME, "erased": True}, "$unset": {"handle": ""}},
         upsert=True)
@@ -173,10 +194,11 @@ def _relation(rm: ReadModels, event: Envelope) -> None:
 
 
 def unread_counts(rm: ReadModels, member_ids) -> dict[str, int]:
-    """The members' unread counts (`unread`: one document per member)."""
+    """The members' unread counts (one document per member in the inbox)."""
     wanted = sorted(set(member_ids))
-    found = {doc["_id"]: doc.get("unread", 0) for doc in rm["unread"].find(
-        {"_id": {"$in": wanted}}, {"unread": 1})} if wanted else {}
+    found = {doc["_id"][len(COUNT):]: doc.get("unread", 0) for doc in rm["inbox"].find(
+        {"_id": {"$in": [count_id(member_id) for member_id in wanted]}}, {"unread": 1})
+             } if wanted else {}
     # a read applied before the notification it read was counted goes below zero a moment
     return {member_id: max(0, int(found.get(member_id, 0))) for member_id in wanted}
 
@@ -351,18 +373,19 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     shown["by_team"] = event.source_service == "moderation" or \
         event.type in ("posts.idea_status_changed", "posts.idea_merged")
     base = {**shown, "event_id": event.id, "event_type": event.type, "actor_id": actor,
-            "ts": micros(event), "at": event.occurred_at, "read": False, "queued": HELD}
+            "ts": micros(event), "at": event.occurred_at, "read": False, "queued": False}
     created = 0
     for start in range(0, len(notices), BATCH):
         batch = notices[start:start + BATCH]
         chosen = {doc["_id"]: doc.get("types") for doc in rm["prefs"].find(
             {"_id": {"$in": [n.recipient for n in batch]}})}
         others = _made_by_other_events(rm, event, batch)
-        created += insert_new(rm["inbox"], [{
-            **base, "_id": n.key, "member_id": n.recipient, "type": n.type,
-            "channels": domain.channels(chosen.get(n.recipient), n.type)} for n in batch])
-        count_and_release(rm, [{"_id": n.key, "member_id": n.recipient} for n in batch
-                               if n.key not in others])
+        counts = _counts([{"_id": n.key, "member_id": n.recipient} for n in batch
+                          if n.key not in others])
+        created += _updates_of_the_inbox(rm, counts + [({"_id": n.key}, {"$setOnInsert": {
+            **base, "member_id": n.recipient, "type": n.type,
+            "channels": domain.channels(chosen.get(n.recipient), n.type)}}) for n in batch],
+            first_insert=len(counts))
     return created
 
 
@@ -376,27 +399,54 @@ def _made_by_other_events(rm: ReadModels, event: Envelope, notices: list[domain.
         {"_id": {"$in": shared}, "event_id": {"$ne": event.id}}, {"_id": 1})} if shared else set()
 
 
-def count_and_release(rm: ReadModels, notifications: list[dict[str, Any]]) -> None:
-    """Count held notifications (`_id`, `member_id`) in their members' unread counts, each
-    once whoever does it (this application, a re-application after a crash, another applier
-    at once, delivery's `release_held`), then release them to delivery: a live hint always
-    carries a count that includes the notifications it announces."""
-    if not notifications:
-        return
-    update_once_each(rm["unread"], [(doc["member_id"], doc["_id"], {"$inc": {"unread": 1}})
-                                    for doc in notifications])
+Update = tuple[dict[str, Any], dict[str, Any]]  # (filter, update) of one upsert
+
+
+def _counts(notifications: list[dict[str, Any]]) -> list[Update]:
+    """Each notification (`_id`, `member_id`) counted once in its member's unread count,
+    whoever does it (this application, a re-application after a crash, another applier at
+    once, delivery's `release_held`)."""
+    return [once(count_id(doc["member_id"]), doc["_id"], {"$inc": {"unread": 1}})
+            for doc in notifications]
+
+
+def _updates_of_the_inbox(rm: ReadModels, updates: list[Update], first_insert: int) -> int:
+    """`updates` (upserts) as one `update` command, in order, a duplicate key meaning "done"
+    (`update_once`); returns how many of those from `first_insert` on inserted a document. A
+    consumer's batch sends what it buffered first, then these at once (not with the inbox's
+    other buffered writes: a document written twice would split them in waves); a replay's
+    models in memory take them one by one (no delivery pass reads them)."""
     inbox = rm["inbox"]
-    if isinstance(inbox, Collection):
-        inbox.update_many({"_id": {"$in": [doc["_id"] for doc in notifications]},
-                           "queued": HELD}, {"$set": {"queued": False}})
-        return
     if isinstance(rm, BufferedReadModels) and not isinstance(rm, ResidentReadModels):
-        # a buffer sends each collection's writes together, the inbox's first: the counts go
-        # now, so that no release reaches the database before its count (a replay's shadows
-        # are read by no delivery pass)
         rm.flush()
-    for doc in notifications:  # one `_id` each: batched with the inbox's other writes
-        inbox.update_one({"_id": doc["_id"], "queued": HELD}, {"$set": {"queued": False}})
+        inbox = ReadModels.__getitem__(rm, "inbox")
+    if not isinstance(inbox, Collection):
+        inserted = 0
+        for index, (filter, update) in enumerate(updates):
+            with contextlib.suppress(DuplicateKeyError):
+                result = inbox.update_one(filter, update, upsert=True)
+                inserted += index >= first_insert and result.upserted_id is not None
+        return inserted
+    if not updates:
+        return 0
+    try:
+        upserted = list(inbox.bulk_write([UpdateOne(filter, update, upsert=True)
+                                          for filter, update in updates],
+                                         ordered=False).upserted_ids)
+    except BulkWriteError as error:
+        if any(failed.get("code") != 11000 for failed in error.details["writeErrors"]):
+            raise
+        upserted = [done["index"] for done in error.details.get("upserted", [])]
+    return sum(index >= first_insert for index in upserted)
+
+
+def count_and_release(rm: ReadModels, notifications: list[dict[str, Any]]) -> None:
+    """Count held notifications (`_id`, `member_id`), then release them to delivery, in one
+    command: a live hint always carries a count that includes the notifications it announces."""
+    if notifications:
+        _updates_of_the_inbox(rm, _counts(notifications) + [
+            ({"_id": doc["_id"], "queued": HELD}, {"$set": {"queued": False}})
+            for doc in notifications], first_insert=len(notifications) * 2)
 
 
 def release_held(rm: ReadModels, before_ts: int, limit: int = 500) -> int:
@@ -436,14 +486,14 @@ def _debit(rm: ReadModels, member_id: str, event_id: str) -> None:
     in order, so a re-application only ever concerns the last one), and a re-application that
     marked more (a notification applied late, older than the moment read) takes the rest."""
     marked = rm["inbox"].count_documents({"member_id": member_id, "read_by": event_id})
-    counts = rm["unread"]
+    counts, count = rm["inbox"], count_id(member_id)
     for _ in range(MAX_DEBIT_ROUNDS):  # another applier of the same event may come between
-        last = (counts.find_one({"_id": member_id}, {"last_read": 1}) or {}).get("last_read")
+        last = (counts.find_one({"_id": count}, {"last_read": 1}) or {}).get("last_read")
         taken = int(last["count"]) if last and last.get("event") == event_id else 0
         if marked <= taken:
             return
-        mine = {"_id": member_id, "last_read.event": event_id, "last_read.count": taken} \
-            if taken else {"_id": member_id, "last_read.event": {"$ne": event_id}}
+        mine = {"_id": count, "last_read.event": event_id, "last_read.count": taken} \
+            if taken else {"_id": count, "last_read.event": {"$ne": event_id}}
         with contextlib.suppress(DuplicateKeyError):  # (the count was made meanwhile)
             result = counts.update_one(mine, {"$inc": {"unread": taken - marked}, "$set": {
                 "last_read": {"event": event_id, "count": marked}}}, upsert=not taken)

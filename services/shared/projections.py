@@ -447,7 +447,7 @@ def update_once(collection: Collection, doc_id: Any, event: Envelope | str,
     the id of what is applied once (a notification counted in its member's unread count).
     Returns True if applied.
     """
-    filter, update = _once(doc_id, event if isinstance(event, str) else event.id, update)
+    filter, update = once(doc_id, event if isinstance(event, str) else event.id, update)
     try:
         result = collection.update_one(filter, update, upsert=upsert)
     except DuplicateKeyError:
@@ -455,26 +455,9 @@ def update_once(collection: Collection, doc_id: Any, event: Envelope | str,
     return bool(result.modified_count or result.upserted_id is not None)
 
 
-def update_once_each(collection: Collection | Any,
-                     updates: list[tuple[Any, str, dict[str, Any]]]) -> None:
-    """`update_once(collection, doc_id, applied_id, update)` for each of `updates`, in one
-    bulk write on a live collection (a buffered or a replay's collection batches them itself)."""
-    if not isinstance(collection, Collection):
-        for doc_id, applied_id, update in updates:
-            update_once(collection, doc_id, applied_id, update)
-        return
-    if not updates:
-        return
-    try:
-        collection.bulk_write([UpdateOne(*_once(doc_id, applied_id, update), upsert=True)
-                               for doc_id, applied_id, update in updates], ordered=False)
-    except BulkWriteError as error:  # a duplicate: that document holds its id already
-        if any(failed.get("code") != 11000 for failed in error.details["writeErrors"]):
-            raise
-
-
-def _once(doc_id: Any, applied_id: str, update: dict[str, Any]
-          ) -> tuple[dict[str, Any], dict[str, Any]]:
+def once(doc_id: Any, applied_id: str, update: dict[str, Any]
+         ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The filter and update of `update_once` (for a bulk write of one's own)."""
     return {"_id": doc_id, "_applied": {"$ne": applied_id}}, {
         **update, "$push": {**update.get("$push", {}),
                             "_applied": {"$each": [applied_id], "$slice": -APPLIED_KEPT}}}

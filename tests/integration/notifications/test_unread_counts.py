@@ -1,4 +1,4 @@
-"""The member's unread count (read model ``unread``), kept by notifications' projection: always
+"""The member's unread count (a document of the inbox), kept by notifications' projection: always
 the number of their unread notifications in the inbox — as notifications are created and read,
 when events are applied again (redelivered, or after a crash between two writes), by batches,
 and after a replay rebuilt it."""
@@ -6,12 +6,22 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pymongo import MongoClient, monitoring
 
 from services.notifications.delivery import Deliveries, DeliverySettings
-from services.notifications.projections import HELD, VIEWS, unread_count, unread_counts
+from services.notifications.projections import (
+    HELD,
+    VIEWS,
+    count_id,
+    move_unread_counts,
+    release_held,
+    unread_count,
+    unread_counts,
+)
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.event_store import EventStore
 from services.shared.projections import BufferedReadModels, ProjectionRunner, replay
+from tests.conftest import MONGO_URI
 
 pytestmark = pytest.mark.integration
 
@@ -100,9 +110,44 @@ def test_events_applied_again_count_once(runner):
     assert_counts_right(runner, [ana, bob])
 
 
-def test_a_crash_between_the_inbox_and_the_count_is_made_good(runner):
-    """An applier that inserted a notification and died before counting it leaves it held
-    (delivery does not see it): the event applied again counts it once and releases it."""
+class InboxCommands(monitoring.CommandListener):
+    def __init__(self, database: str):
+        self.database, self.seen = database, []
+
+    def started(self, event):
+        collection = event.command.get(event.command_name)
+        if event.database_name == self.database and event.command_name in (
+                "insert", "update", "delete", "findAndModify"):
+            self.seen.append((event.command_name, collection))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_an_events_notifications_and_their_counts_are_one_command(runner):
+    """An applier that dies sends all of it or nothing: no notification is ever left without
+    its count (an earlier version inserted them held, counted them, then released them)."""
+    listener = InboxCommands(runner.store.db.name)
+    client = MongoClient(MONGO_URI, tz_aware=True, event_listeners=[listener])
+    try:
+        store = EventStore(client[runner.store.db.name], "notifications")
+        members = [f"m-{uuid.uuid4().hex[:6]}" for _ in range(4)]
+        event = Conversation(members).message(members[0])
+        VIEWS.handlers_for(event.type)(ProjectionRunner(VIEWS, store).rm, event)
+    finally:
+        client.close()
+    assert listener.seen == [("update", "inbox")]
+    assert unread_counts(runner.rm, members) == {members[0]: 0, **{m: 1 for m in members[1:]}}
+    assert runner.rm["inbox"].count_documents({"member_id": {"$in": members},
+                                               "queued": False}) == 3
+
+
+def test_a_notification_an_earlier_version_left_held_is_counted_once(runner):
+    """An earlier version inserted a notification held and died before counting it: the event
+    applied again counts it once, and delivery releases it without counting it again."""
     ana, bob = f"m-{uuid.uuid4().hex[:6]}", f"m-{uuid.uuid4().hex[:6]}"
     talk = Conversation([ana, bob])
     event = talk.message(ana)
@@ -111,9 +156,11 @@ def test_a_crash_between_the_inbox_and_the_count_is_made_good(runner):
     notification = runner.rm["inbox"].find_one({"member_id": bob})
     # as the crashed applier left it: inserted, held, not counted
     runner.rm["inbox"].update_one({"_id": notification["_id"]}, {"$set": {"queued": HELD}})
-    runner.rm["unread"].delete_one({"_id": bob})
+    runner.rm["inbox"].delete_one({"_id": count_id(bob)})
     assert unread_count(runner.rm, bob) == 0
     assert runner.record_and_apply(event) == 1  # the cursor had not moved: applied again
+    assert unread_count(runner.rm, bob) == 1
+    assert release_held(runner.rm, before_ts=notification["ts"] + 1) == 1  # delivery's
     assert unread_count(runner.rm, bob) == 1
     assert runner.rm["inbox"].find_one({"_id": notification["_id"]})["queued"] is False
 
@@ -177,18 +224,27 @@ def test_a_batch_with_duplicates_counts_each_notification_once(runner):
     assert sum(unread_counts(runner.rm, members).values()) == 9 * 3
 
 
-def test_in_a_batch_a_notification_is_counted_before_it_is_released(runner):
-    """A consumer's batch buffers the handlers' writes and sends each collection's together:
-    the count of a notification must reach the database before its release does, or a
-    delivery pass could announce it with a count that misses it."""
+def test_in_a_batch_a_notification_and_its_count_go_together(runner):
+    """A consumer's batch buffers the handlers' writes and sends each collection's in waves:
+    a notification and its count go at once, outside the buffer, so that no wave can carry
+    one without the other."""
     ana, bob = f"m-{uuid.uuid4().hex[:6]}", f"m-{uuid.uuid4().hex[:6]}"
-    event = Conversation([ana, bob]).message(ana)
+    talk = Conversation([ana, bob])
     buffered = BufferedReadModels(runner.store.db)
-    VIEWS.handlers_for(event.type)(buffered, event)
-    [notification] = runner.rm["inbox"].find({"member_id": bob})  # what the database has now
-    assert notification["queued"] == HELD and unread_count(runner.rm, bob) == 1
-    buffered.flush()
-    assert runner.rm["inbox"].find_one({"member_id": bob})["queued"] is False
+    for event in (talk.message(ana), talk.message(ana)):  # bob's count written twice
+        VIEWS.handlers_for(event.type)(buffered, event)
+    notifications = list(runner.rm["inbox"].find({"member_id": bob}))  # the database, now
+    assert [n["queued"] for n in notifications] == [False, False]
+    assert unread_count(runner.rm, bob) == 2
+
+
+def test_the_upgrade_moves_the_counts_into_the_inbox(runner):
+    bob = f"m-{uuid.uuid4().hex[:6]}"
+    runner.rm["unread"].insert_one({"_id": bob, "unread": 3, "_applied": ["n1", "n2", "n3"]})
+    assert move_unread_counts(runner.rm) >= 1
+    assert unread_count(runner.rm, bob) == 3
+    assert runner.rm["unread"].count_documents({}) == 0
+    assert move_unread_counts(runner.rm) == 0  # again: nothing left to move
 
 
 def test_a_replay_rebuilds_the_same_counts(runner):
@@ -200,7 +256,7 @@ def test_a_replay_rebuilds_the_same_counts(runner):
     read(runner, members[1])
     before = unread_counts(runner.rm, members)
     assert before == {members[0]: 3, members[1]: 0, members[2]: 4}
-    runner.rm["unread"].update_one({"_id": members[2]}, {"$set": {"unread": 99}})  # damaged
+    runner.rm["inbox"].update_one({"_id": count_id(members[2])}, {"$set": {"unread": 99}})
     replay(runner.store, VIEWS, quiesce_seconds=0.6)
     assert unread_counts(runner.rm, members) == before
     assert_counts_right(runner, members)
