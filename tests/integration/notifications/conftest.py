@@ -2,7 +2,10 @@
 import pytest
 
 from services.devtools.mailsink import MailSink
+from services.notifications.projections import VIEWS
 from services.notifications.service import NotificationsService
+from services.shared.event_store import EventStore
+from services.shared.projections import ProjectionRunner
 
 from ..feeds.fixtures import Rpc, stack, stack_config, start  # noqa: F401 - fixtures
 
@@ -36,3 +39,12 @@ def notifications_db(mongo_client, notifications_config):
     `delivery.Deliveries` or an `Outbox` directly."""
     return mongo_client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"]
 
+
+@pytest.fixture
+def runner(mongo_client, db_prefix):
+    """Notifications' projection over a database of the test's own, events applied directly."""
+    store = EventStore(mongo_client[f"{db_prefix}_notifications"], "notifications")
+    store.ensure_indexes()
+    runner = ProjectionRunner(VIEWS, store)
+    VIEWS.ensure_indexes(runner.rm)
+    return runner

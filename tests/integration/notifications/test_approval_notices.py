@@ -3,31 +3,16 @@ notifications knows once posts published it: whichever of the approval and the p
 applied first, the author gets one notification — and a publication with no approval waiting
 does not look for one."""
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
 from services.notifications.projections import VIEWS, mark_waiting_approvals
 from services.shared.envelope import Envelope
-from services.shared.event_store import EventStore
-from services.shared.projections import ProjectionRunner, ReadModels
+from services.shared.projections import ReadModels
+
+from .events import received
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def runner(mongo_client, db_prefix):
-    store = EventStore(mongo_client[f"{db_prefix}_notifications"], "notifications")
-    store.ensure_indexes()
-    runner = ProjectionRunner(VIEWS, store)
-    VIEWS.ensure_indexes(runner.rm)
-    return runner
-
-
-def received(event_type: str, stream: str, version: int, payload: dict) -> Envelope:
-    return Envelope(id=uuid.uuid4().hex, type=event_type, schema_version=1, stream_id=stream,
-                    stream_version=version, occurred_at=datetime.now(UTC).isoformat(),
-                    actor=None, correlation_id=None, causation_id=None, payload=payload)
 
 
 class HeldPost:

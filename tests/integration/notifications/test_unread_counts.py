@@ -23,24 +23,9 @@ from services.shared.event_store import EventStore
 from services.shared.projections import BufferedReadModels, ProjectionRunner, replay
 from tests.conftest import MONGO_URI
 
+from .events import received
+
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def runner(mongo_client, db_prefix):
-    store = EventStore(mongo_client[f"{db_prefix}_notifications"], "notifications")
-    store.ensure_indexes()
-    runner = ProjectionRunner(VIEWS, store)
-    VIEWS.ensure_indexes(runner.rm)
-    return runner
-
-
-def received(event_type: str, stream: str, version: int, payload: dict,
-             ago: timedelta = timedelta(0)) -> Envelope:
-    return Envelope(id=uuid.uuid4().hex, type=event_type, schema_version=1, stream_id=stream,
-                    stream_version=version,
-                    occurred_at=(datetime.now(UTC) - ago).isoformat(), actor=None,
-                    correlation_id=None, causation_id=None, payload=payload)
 
 
 class Conversation:
