@@ -56,6 +56,7 @@ from . import domain
 MAY_NOTIFY = frozenset((*domain.NOTIFYING, "posts.post_redacted"))
 COLLECTIONS = ["members", "contacts", "follows", "watches", "mutes", "votes", "posts", "prefs",
                "inbox", "approvals"]
+UPGRADES = "upgrades"  # upgrade steps done by `agora migrate`, by name (`_id`)
 COUNT = "unread:"  # `_id` prefix of a member's unread count in the inbox (never a notification's)
 BATCH = 1000
 MAX_DEBIT_ROUNDS = 10
@@ -86,8 +87,14 @@ def ensure_indexes(db) -> None:
     from .delivery import ensure_indexes as delivery_indexes
 
     delivery_indexes(db)
-    mark_waiting_approvals(ReadModels(db))
-    move_unread_counts(ReadModels(db))
+    existing = set(db.list_collection_names())
+    # Upgrade steps of one release, each a whole read of its collection: run where there is
+    # something to convert, and once (not at every deployment's migrate).
+    if "approvals" in existing and not db[UPGRADES].find_one({"_id": "approval-marks"}):
+        mark_waiting_approvals(ReadModels(db))
+    db[UPGRADES].update_one({"_id": "approval-marks"}, {"$set": {"done": True}}, upsert=True)
+    if "unread" in existing:  # dropped once moved
+        move_unread_counts(ReadModels(db))
 
 
 def move_unread_counts(rm: ReadModels) -> int:

@@ -6,7 +6,12 @@ import uuid
 
 import pytest
 
-from services.notifications.projections import VIEWS, mark_waiting_approvals
+from services.notifications.projections import (
+    UPGRADES,
+    VIEWS,
+    ensure_indexes,
+    mark_waiting_approvals,
+)
 from services.shared.envelope import Envelope
 from services.shared.projections import ReadModels
 
@@ -76,3 +81,28 @@ def test_the_upgrade_marks_approvals_stored_before_the_marks(runner):
     assert mark_waiting_approvals(runner.rm) == 1
     VIEWS.handlers_for("posts.post_published")(runner.rm, post.published())
     assert [n["title"] for n in approval_notices(runner, post)] == ["Mon virement"]
+
+
+def test_agora_migrate_marks_old_approvals_once(runner):
+    """`agora migrate` runs at every deployment: its upgrade step reads every approval, so it
+    runs where there are approvals to convert, and only the first time."""
+    db = runner.store.db
+    ensure_indexes(db)  # a fresh database: nothing to convert, nothing read
+    assert "approvals" not in db.list_collection_names()
+    older, later = HeldPost(), HeldPost()
+    for post in (older, later):
+        runner.rm["approvals"].insert_one({"_id": f"{post.id}.r1",
+                                           "event": post.approved().to_dict()})
+    db[UPGRADES].delete_one({"_id": "approval-marks"})  # as in a database of the last release
+    ensure_indexes(db)
+    ensure_indexes(db)  # the next deployment's: already done
+    for post in (older, later):
+        VIEWS.handlers_for("posts.post_published")(runner.rm, post.published())
+    assert [n["title"] for n in approval_notices(runner, older)] == ["Mon virement"]
+    assert [n["title"] for n in approval_notices(runner, later)] == ["Mon virement"]
+    stored_after = HeldPost()  # (only an old pod stores one unmarked: the runbook's replay)
+    runner.rm["approvals"].insert_one({"_id": f"{stored_after.id}.r1",
+                                       "event": stored_after.approved().to_dict()})
+    ensure_indexes(db)  # does not read the approvals again
+    VIEWS.handlers_for("posts.post_published")(runner.rm, stored_after.published())
+    assert approval_notices(runner, stored_after) == []
