@@ -34,19 +34,17 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.members import ERASED_DISPLAY_NAME, track_member_summaries
 from services.shared.projections import (
-    BufferedReadModels,
     Projection,
     ReadModels,
-    ResidentReadModels,
     once,
     update_versioned,
+    upsert_all,
 )
 
 from . import domain
@@ -418,33 +416,10 @@ def _counts(notifications: list[dict[str, Any]]) -> list[Update]:
 
 
 def _updates_of_the_inbox(rm: ReadModels, updates: list[Update], first_insert: int) -> int:
-    """`updates` (upserts) as one `update` command, in order, a duplicate key meaning "done"
-    (`update_once`); returns how many of those from `first_insert` on inserted a document. A
-    consumer's batch sends what it buffered first, then these at once (not with the inbox's
-    other buffered writes: a document written twice would split them in waves); a replay's
-    models in memory take them one by one (no delivery pass reads them)."""
-    inbox = rm["inbox"]
-    if isinstance(rm, BufferedReadModels) and not isinstance(rm, ResidentReadModels):
-        rm.flush()
-        inbox = ReadModels.__getitem__(rm, "inbox")
-    if not isinstance(inbox, Collection):
-        inserted = 0
-        for index, (filter, update) in enumerate(updates):
-            with contextlib.suppress(DuplicateKeyError):
-                result = inbox.update_one(filter, update, upsert=True)
-                inserted += index >= first_insert and result.upserted_id is not None
-        return inserted
-    if not updates:
-        return 0
-    try:
-        upserted = list(inbox.bulk_write([UpdateOne(filter, update, upsert=True)
-                                          for filter, update in updates],
-                                         ordered=False).upserted_ids)
-    except BulkWriteError as error:
-        if any(failed.get("code") != 11000 for failed in error.details["writeErrors"]):
-            raise
-        upserted = [done["index"] for done in error.details.get("upserted", [])]
-    return sum(index >= first_insert for index in upserted)
+    """`updates` (upserts) as one command, after what the handlers buffered (not with the
+    inbox's other buffered writes: a document written twice would split them in waves); returns
+    how many of those from `first_insert` on inserted a document."""
+    return sum(index >= first_insert for index in upsert_all(rm.unbuffered("inbox"), updates))
 
 
 def count_and_release(rm: ReadModels, notifications: list[dict[str, Any]]) -> None:

@@ -28,6 +28,7 @@ Example::
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import sys
@@ -94,6 +95,11 @@ class ReadModels:
 
     def __getitem__(self, name: str) -> Collection:
         return self.db[name + self.suffix]
+
+    def unbuffered(self, name: str) -> Any:
+        """The collection for writes that must reach the database together, in one command,
+        after everything written before them (a buffered set sends its buffer first)."""
+        return self[name]
 
     def side_by_side(self, *reads: Callable[[], Any]) -> list[Any]:
         """A handler's independent reads at once (`at_once`): against the database their round
@@ -453,6 +459,30 @@ def update_once(collection: Collection, doc_id: Any, event: Envelope | str,
     except DuplicateKeyError:
         return False  # the document exists and already holds this event
     return bool(result.modified_count or result.upserted_id is not None)
+
+
+def upsert_all(collection: Collection | Any, updates: list[tuple[dict[str, Any], dict[str, Any]]]
+               ) -> list[int]:
+    """`(filter, update)` upserts, a duplicate key meaning "done" (`update_once`): in one
+    unordered command on a collection, one by one on anything else; the indexes of those that
+    inserted a document."""
+    if not isinstance(collection, Collection):
+        upserted = []
+        for index, (filter, update) in enumerate(updates):
+            with contextlib.suppress(DuplicateKeyError):
+                if collection.update_one(filter, update, upsert=True).upserted_id is not None:
+                    upserted.append(index)
+        return upserted
+    if not updates:
+        return []
+    try:
+        return list(collection.bulk_write([UpdateOne(filter, update, upsert=True)
+                                           for filter, update in updates],
+                                          ordered=False).upserted_ids)
+    except BulkWriteError as error:
+        if any(failed.get("code") != 11000 for failed in error.details["writeErrors"]):
+            raise
+        return [done["index"] for done in error.details.get("upserted", [])]
 
 
 def once(doc_id: Any, applied_id: str, update: dict[str, Any]
@@ -874,6 +904,10 @@ class BufferedReadModels(ReadModels):
         self._pending.setdefault(collection.name, []).append(
             _Write(operation, _document_key(document), duplicate_means_done))
 
+    def unbuffered(self, name: str) -> Collection:
+        self.flush()
+        return super().__getitem__(name)
+
     def flush(self) -> None:
         pending, self._pending = self._pending, {}
         for name, operations in pending.items():
@@ -1026,6 +1060,9 @@ class ResidentReadModels(BufferedReadModels):
 
     def side_by_side(self, *reads: Callable[[], Any]) -> list[Any]:
         return [read() for read in reads]  # mostly from memory: no round trip to overlap
+
+    def unbuffered(self, name: str) -> Any:
+        return self[name]  # a rebuild's models: nobody reads them before the swap
 
     @property
     def resident(self) -> int:
