@@ -19,10 +19,13 @@ write is an idempotent `$set`/upsert.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
 
 from services.moderation import detector  # pure functions: the same masking as moderation's
 from services.shared.envelope import Envelope
@@ -105,10 +108,14 @@ def _content_submitted(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     if _ruled_on(rm, p["target_type"], p["target_id"], p["revision"]):
         return  # moderation was faster than this projection: the draft is already over
-    rm["drafts"].update_one({"_id": event.stream_id}, {"$set": {
-        "target_type": p["target_type"], "target_id": p["target_id"], "revision": p["revision"],
-        "author_id": p["author_id"], "title": p["title"], "body": p["body"],
-        "category": p["category"], "submitted_at": event.occurred_at}}, upsert=True)
+    # never over the masked text a rejection gave back (written just before the rejection
+    # shows on the document, so it may land between the look above and this write)
+    with contextlib.suppress(DuplicateKeyError):  # it is there: the upsert found no match
+        rm["drafts"].update_one({"_id": event.stream_id, "returned": {"$ne": True}}, {"$set": {
+            "target_type": p["target_type"], "target_id": p["target_id"],
+            "revision": p["revision"], "author_id": p["author_id"], "title": p["title"],
+            "body": p["body"], "category": p["category"],
+            "submitted_at": event.occurred_at}}, upsert=True)
 
 
 def _ruled_on(rm: ReadModels, target_type: str, target_id: str, revision: int) -> bool:
@@ -128,13 +135,22 @@ def _drop_draft(rm: ReadModels, target_id: str, revision: int) -> None:
     rm["drafts"].delete_one({"_id": f"{target_id}.r{revision}"})
 
 
-def _own(rm: ReadModels, event: Envelope, decide) -> dict[str, Any]:
+def _own(rm: ReadModels, event: Envelope, decide,
+         derived: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Write an own event to its post/reply document: `decide(current document)` returns the
     update, applied only if the document does not reflect a later version of the stream already
-    (`update_versioned`), so a late re-application can never overwrite newer state."""
+    (`update_versioned`), so a late re-application can never overwrite newer state.
+
+    `derived(current document)` writes what the event changes beside the document (a draft
+    given back), *before* it: a reader reads the document first and what hangs on it after
+    (queries.post), so whoever sees the document's new state finds the rest too — written the
+    other way round, a read between the two writes showed a returned draft beside the old
+    review state ("held" after the rejection)."""
     target_type, target_id = _target(event)
     collection = _collection(rm, target_type)
     doc = collection.find_one({"_id": target_id}) or {}
+    if derived is not None:
+        derived(doc)
     update_versioned(collection, target_id, event, decide(doc))
     return doc
 
@@ -272,13 +288,16 @@ def _rejected(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     if target_type == "reply":
         _count_reply(rm, event)
-    before = _own(rm, event, lambda doc: {
+
+    def derived(doc):
+        _forget_text(rm, target_id)
+        if not doc.get("published_at"):  # rejected before anyone saw it: its author gets it back
+            _return_draft(rm, target_id, p["revision"])
+
+    _own(rm, event, lambda doc: {
         "$set": {"state": "rejected", "rejection.reason_code": p["reason_code"],
                  "rejection.revision": p["revision"], "pending_edit": None},
-        "$unset": {"title": "", "body": ""}})
-    _forget_text(rm, target_id)
-    if not before.get("published_at"):  # rejected before anyone saw it: its author gets it back
-        _return_draft(rm, target_id, p["revision"])
+        "$unset": {"title": "", "body": ""}}, derived=derived)
     _refresh_derived(rm, event, target_type, target_id)
 
 
@@ -293,8 +312,7 @@ def _edit_rejected(rm: ReadModels, event: Envelope) -> None:
             update["pending_edit.state"] = "rejected"
         return {"$set": update}
 
-    _own(rm, event, decide)
-    _return_draft(rm, target_id, p["revision"])
+    _own(rm, event, decide, derived=lambda doc: _return_draft(rm, target_id, p["revision"]))
 
 
 @VIEWS.on("posts.post_resubmitted", "posts.reply_resubmitted")

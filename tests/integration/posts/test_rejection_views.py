@@ -1,0 +1,123 @@
+"""A rejection as its author reads it: the document first, then the draft hanging on it
+(queries.post). Whoever sees the rejection on the document must find the text given back — so
+the projection writes the draft before the document (a read between the two writes, the other
+way round, showed a returned draft beside the "held" badge; seen once in a whole-suite run)."""
+import pytest
+from pymongo import MongoClient, monitoring
+
+from services.posts import domain
+from services.posts.projections import VIEWS
+from services.shared.envelope import CommandContext
+from services.shared.event_store import EventStore, len_version
+from services.shared.projections import ProjectionRunner
+
+from ...conftest import MONGO_URI
+from .fixtures import IBAN, member
+
+pytestmark = pytest.mark.integration
+
+
+class _Writes(monitoring.CommandListener):
+    """The collections written to, in the order the commands were sent."""
+
+    def __init__(self):
+        self.collections: list[str] = []
+
+    def started(self, event):
+        if event.command_name in ("update", "insert", "delete"):
+            self.collections.append(event.command[event.command_name])
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+@pytest.fixture
+def views(db_prefix):
+    writes = _Writes()
+    client = MongoClient(MONGO_URI, event_listeners=[writes], tz_aware=True)
+    store = EventStore(client[f"{db_prefix}_posts"], "posts")
+    store.ensure_indexes()
+    runner = ProjectionRunner(VIEWS, store)
+    VIEWS.ensure_indexes(runner.rm)
+    yield runner, writes
+    client.close()
+
+
+def _submitted(runner, stream_id, submission, version):
+    commits = runner.store.append_all([
+        (stream_id, version, submission.public),
+        (domain.content_stream(submission.target_id, submission.revision), 0,
+         submission.content)], CommandContext())
+    runner.apply_commits(commits)
+
+
+def _verdict(runner, post_id, verdict, revision, **extra):
+    def decide(history):
+        return domain.on_review(domain.fold(history), verdict, "content", revision, **extra)
+    commit = runner.store.execute(post_id, decide, CommandContext())
+    runner.apply_commit(commit)
+    return commit
+
+
+def _post(author):
+    post_id = domain.new_post_id()
+    return post_id, domain.submit_post(author, {
+        "kind": "question", "title": "Plafond de ma carte", "body": f"Mon compte {IBAN}",
+        "category": "cards", "tags": []}, post_id)
+
+
+def test_a_rejected_edit_gives_its_draft_back_before_the_post_shows_the_rejection(views):
+    runner, writes = views
+    author = member()
+    post_id, submission = _post(author)
+    _submitted(runner, post_id, submission, 0)
+    first = runner.store.load(domain.content_stream(post_id, 1))[0].payload
+    _verdict(runner, post_id, "approved", 1, content=first)
+    history = runner.store.load(post_id)
+    _submitted(runner, post_id,
+               domain.submit_edit(author, domain.fold(history), {"body": f"Et {IBAN}"}),
+               len_version(history))
+
+    writes.collections.clear()
+    commit = _verdict(runner, post_id, "rejected", 2, reason_code="confidential_data")
+
+    assert [event.type for event in commit.events] == ["posts.post_edit_rejected"]
+    assert "drafts" in writes.collections and "posts" in writes.collections, writes.collections
+    assert writes.collections.index("drafts") < writes.collections.index("posts")
+    doc = runner.rm["posts"].find_one({"_id": post_id})
+    assert doc["pending_edit"]["state"] == "rejected"
+    draft = runner.rm["drafts"].find_one({"_id": domain.content_stream(post_id, 2)})
+    assert draft["returned"] is True and IBAN not in draft["body"]
+
+
+def test_a_rejected_post_gives_its_draft_back_before_it_shows_rejected(views):
+    runner, writes = views
+    post_id, submission = _post(member())
+    _submitted(runner, post_id, submission, 0)
+
+    writes.collections.clear()
+    _verdict(runner, post_id, "rejected", 1, reason_code="confidential_data")
+
+    assert writes.collections.index("drafts") < writes.collections.index("posts")
+    assert runner.rm["posts"].find_one({"_id": post_id})["state"] == "rejected"
+    assert runner.rm["drafts"].find_one({"_id": domain.content_stream(post_id, 1)})["returned"]
+
+
+def test_a_late_submitted_text_never_replaces_the_masked_draft_given_back(views):
+    """The text's own event applied after the draft was given back (its writer died before
+    applying it, and the subscription brings it late): the masked text stays."""
+    runner, _ = views
+    post_id, submission = _post(member())
+    commits = runner.store.append_all([
+        (post_id, 0, submission.public),
+        (domain.content_stream(post_id, 1), 0, submission.content)], CommandContext())
+    runner.apply_commit(commits[0])  # the announcement only; the text waits
+    _verdict(runner, post_id, "rejected", 1, reason_code="confidential_data")
+    runner.rm["posts"].update_one({"_id": post_id}, {"$unset": {"rejection": ""}})  # the look
+    runner.apply_commit(commits[1])  # ... saw no rejection: the write must still not replace it
+
+    draft = runner.rm["drafts"].find_one({"_id": domain.content_stream(post_id, 1)})
+    assert draft["returned"] is True and IBAN not in draft["body"]
