@@ -41,7 +41,7 @@ from services.shared.projections import (
 from services.shared.slugs import TAG_MAX, slugify
 
 from .domain import MENTIONS_UNLINKED, content_stream
-from .search import index_terms
+from .search import entry, index_terms
 
 COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts",
                "search_terms", "mentions"]
@@ -53,8 +53,7 @@ def _indexes(rm: ReadModels) -> None:
         posts.create_index([("state", ASCENDING), (field, DESCENDING), ("_id", DESCENDING)],
                            name=f"state_{field}")
     terms = rm["search_terms"]  # French search (services/posts/search.py)
-    terms.create_index([("term", ASCENDING), ("post_id", ASCENDING)], name="term")
-    terms.create_index([("post_id", ASCENDING), ("source", ASCENDING)], name="post_source")
+    terms.create_index([("terms", ASCENDING)], name="terms")  # multikey: one entry per term
     posts.create_index([("author_id", ASCENDING), ("published_ts", DESCENDING)], name="author")
     posts.create_index([("tag_slugs", ASCENDING)], name="tag_slugs")
     rm["categories"].create_index([("position", ASCENDING), ("_id", ASCENDING)],
@@ -418,20 +417,19 @@ VISIBLE = ("published", "hidden")  # states whose text is searchable (search fil
 
 def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
            texts: dict[str, str | None], replacing: bool = True) -> None:
-    """Replace the search terms of one source of a post (its own text, or one reply's): those
-    of visible text (published or hidden — the search filters on the post's state), none
-    otherwise. `replacing=False`: the source never had visible text, so it has no terms to
-    read (the same ones, if an earlier run of this event wrote them: inserted once)."""
+    """Replace the search entry of one source of a post (its own text, or one reply's): the
+    terms of visible text (published or hidden — the search filters on the post's state), no
+    entry otherwise. One write, derived from the texts alone (re-applying it changes nothing).
+    `replacing=False`: the source never had visible text, so there is nothing to replace (the
+    same entry, if an earlier run of this event wrote it: inserted once)."""
     terms = rm["search_terms"]
-    wanted = index_terms(texts) if doc.get("state") in VISIBLE else {}
-    mine = {"post_id": post_id, "source": source}
-    existing = {entry["term"]: entry.get("w") for entry in terms.find(
-        mine, {"term": 1, "w": 1})} if replacing else {}
-    stale = sorted(term for term, weight in existing.items() if wanted.get(term) != weight)
-    if stale:
-        terms.delete_many({**mine, "term": {"$in": stale}})
-    insert_new(terms, [{"_id": f"{post_id}|{source}|{term}", **mine, "term": term, "w": weight}
-                       for term, weight in wanted.items() if existing.get(term) != weight])
+    wanted = entry(post_id, source, index_terms(texts)) if doc.get("state") in VISIBLE else None
+    if not replacing:
+        insert_new(terms, [wanted] if wanted else [])
+    elif wanted:
+        terms.replace_one({"_id": wanted["_id"]}, wanted, upsert=True)
+    else:
+        terms.delete_one({"_id": f"{post_id}|{source}"})
 
 
 def _recount_tags(rm: ReadModels, event: Envelope, post_id: str, doc: dict[str, Any]) -> None:

@@ -133,8 +133,8 @@ class PostsQueries:
                  ) -> dict[str, tuple[int, int]]:
         """post id -> (words matched, relevance), from the term index (one indexed read per
         word, at most MAX_POSTINGS entries each)."""
-        per_word = [search.score_postings(list(
-            self.views["search_terms"].find(word.condition(), {"post_id": 1, "source": 1, "w": 1})
+        per_word = [search.score_postings(word, list(
+            self.views["search_terms"].find(word.condition(), {"post_id": 1, "heavy": 1})
             .limit(search.MAX_POSTINGS))) for word in words]
         return search.combine(per_word, require_all)
 

@@ -1,9 +1,12 @@
 """Keyword search in French without `$text`: a term index of stems, ranked by relevance.
 
-Every published post has entries in ``search_terms``, one per (post, source, term) — source
-``post`` for its title, tags and body, a reply id for each published reply's text — with the
-weight of the strongest field the term appears in (title 3, tags 2, body and replies 1). A word
-gives several terms, so that what a member types finds what another wrote:
+Every published post has entries in ``search_terms``, one per (post, source) — source ``post``
+for its title, tags and body, a reply id for each published reply's text — holding its terms (a
+multikey index on them serves the lookups) and, in ``heavy``, the terms weighing more than 1:
+the weight of the strongest field the term appears in (title 3, tags 2, body and replies 1).
+One document per source, not per term: a replay of posts inserted 7.5 documents per event when
+each term had its own, and the database's insert rate bounded the rebuild. A word gives several
+terms, so that what a member types finds what another wrote:
 
 - its Snowball French stem, accents folded after stemming ("échéances" -> "echeanc"), and the
   stem of the folded word ("bloquee" -> "bloque", which stemming "bloquée" does not give);
@@ -11,10 +14,11 @@ gives several terms, so that what a member types finds what another wrote:
 
 A query matches posts holding every one of its words (any of the word's terms; the last word
 also as a prefix of at least `PREFIX_MIN` letters), each looked up by equality or a range on the
-indexed `term` (MongoDB and the stand-in alike: no `$text`). Relevance is the sum of the
-weights matched, per source (a word in the title and in two replies counts 3 + 1 + 1); ties go
-to the newest. Each word reads at most `MAX_POSTINGS` entries, so a word in every post costs a
-bounded read (the search then ranks the posts it saw).
+indexed `terms` (MongoDB and the stand-in alike: no `$text`; the range is an `$elemMatch`, so
+that one term meets both of its bounds). Relevance is the sum of the weights matched, per source
+(a word in the title and in two replies counts 3 + 1 + 1); ties go to the newest. Each word
+reads at most `MAX_POSTINGS` entries, so a word in every post costs a bounded read (the search
+then ranks the posts it saw).
 
 >>> sorted(word_terms("Échéances"))
 ['echeanc', 'echeances']
@@ -33,7 +37,7 @@ from services.shared.slugs import fold
 
 MAX_TOKENS = 1000  # per text; a very long body is still found by its first thousand words
 MAX_QUERY_TOKENS = 8
-MAX_POSTINGS = 5000  # index entries read per query word
+MAX_POSTINGS = 5000  # (post, source) entries read per query word
 PREFIX_MIN = 3
 WEIGHTS = {"title": 3, "tags": 2, "body": 1, "reply": 1}
 _WORD = re.compile(r"[^\W_]+")
@@ -99,10 +103,20 @@ class WordQuery:
     prefix: str | None = None
 
     def condition(self) -> dict:
-        clauses: list[dict] = [{"term": {"$in": list(self.terms)}}]
+        clauses: list[dict] = [{"terms": {"$in": list(self.terms)}}]
         if self.prefix:
-            clauses.append({"term": {"$gte": self.prefix, "$lt": self.prefix + "\x7f"}})
+            clauses.append({"terms": {"$elemMatch": self._range()}})
         return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+    def _range(self) -> dict:
+        return {"$gte": self.prefix, "$lt": self.prefix + "\x7f"}
+
+    def matches(self, term: str) -> bool:
+        """Does `term` answer this word (as `condition()` selects an entry)?"""
+        if term in self.terms:
+            return True
+        bounds = self._range() if self.prefix else None
+        return bool(bounds) and bounds["$gte"] <= term < bounds["$lt"]
 
 
 def parse_query(query: str, prefix_last: bool = True) -> list[WordQuery]:
@@ -120,15 +134,24 @@ def parse_query(query: str, prefix_last: bool = True) -> list[WordQuery]:
     return out
 
 
-def score_postings(postings: list[dict]) -> dict[str, int]:
-    """post id -> relevance of one word: the best weight per (post, source), summed."""
-    best: dict[tuple[str, str], int] = {}
-    for entry in postings:
-        key = (entry["post_id"], entry["source"])
-        best[key] = max(best.get(key, 0), int(entry.get("w", 1)))
+def entry(post_id: str, source: str, terms: dict[str, int]) -> dict | None:
+    """The `search_terms` document of one source of a post (`terms`: from `index_terms`), or
+    None when it has no term. Sorted, so that the same texts always give the same document."""
+    if not terms:
+        return None
+    return {"_id": f"{post_id}|{source}", "post_id": post_id, "source": source,
+            "terms": sorted(terms),
+            "heavy": {term: terms[term] for term in sorted(terms) if terms[term] > 1}}
+
+
+def score_postings(word: WordQuery, postings: list[dict]) -> dict[str, int]:
+    """post id -> relevance of one word: per entry (a post's source) the best weight of the
+    terms it matched (1 unless one of them is `heavy`), summed."""
     scores: dict[str, int] = {}
-    for (post_id, _), weight in best.items():
-        scores[post_id] = scores.get(post_id, 0) + weight
+    for posting in postings:
+        weight = max((w for term, w in (posting.get("heavy") or {}).items()
+                      if word.matches(term)), default=1)
+        scores[posting["post_id"]] = scores.get(posting["post_id"], 0) + int(weight)
     return scores
 
 

@@ -43,10 +43,16 @@ def test_title_words_weigh_more_and_weights_add_up_per_source():
     terms = search.index_terms({"title": "Prêt immobilier", "tags": "épargne",
                                 "body": "un prêt pour la maison"})
     assert terms["pret"] == 3 and terms["epargn"] == 2 and terms["maison"] == 1
-    scores = search.score_postings([
-        {"post_id": "p1", "source": "post", "w": 3}, {"post_id": "p1", "source": "post", "w": 1},
-        {"post_id": "p1", "source": "r1", "w": 1}, {"post_id": "p2", "source": "post", "w": 1}])
+    entry = search.entry("p1", "post", terms)
+    assert entry["terms"] == sorted(terms) and entry["heavy"] == {
+        term: weight for term, weight in terms.items() if weight > 1}
+    [word] = search.parse_query("prêts")  # its terms: in p1's title (3), p1's reply, p2's body
+    scores = search.score_postings(word, [
+        entry, {"post_id": "p1", "source": "r1"}, {"post_id": "p2", "source": "post",
+                                                   "heavy": {"epargn": 2}}])
     assert scores == {"p1": 4, "p2": 1}
+    [prefix] = search.parse_query("épar")  # a prefix of "epargne" (tags: 2), not of "pret"
+    assert search.score_postings(prefix, [entry]) == {"p1": 2}
     combined = search.combine([{"p1": 4, "p2": 1}, {"p1": 3}])
     assert combined == {"p1": (2, 7)}
     assert search.combine([{"p1": 4, "p2": 1}, {"p1": 3}], require_all=False) == {
