@@ -1,4 +1,6 @@
 """Posts through moderation: submit, publish, edit with history, delete; replies; visibility."""
+import uuid
+
 import pytest
 from nameko.exceptions import RemoteError
 
@@ -29,6 +31,35 @@ def test_a_clean_question_is_published_by_moderation_and_found_by_search(posts):
     found = posts.list_posts(None, {"q": "PLAFOND etranger"})["items"]
     assert [item["id"] for item in found] == [created["id"]]
     assert posts.list_posts(None, {"q": "plafond inconnu"})["items"] == []
+
+
+def test_the_search_index_holds_one_entry_per_post_and_source(posts, platform, mongo_client):
+    """Terms in an array, not a document each (a replay of posts inserted 7.5 per event): one
+    entry for the post's own text, one per published reply, found by a word's stem, by the
+    prefix being typed and by a reply's words."""
+    marker = "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
+    created = new_post(posts, member(), title=f"Virements instantanés {marker}",
+                       body="Mon virement ne part pas.", tags=["paiements"])
+    published(posts, created["id"])
+    reply = posts.add_reply(member(), created["id"], {"body": f"Vérifiez le plafond {marker}."})
+    reply_published(posts, reply["id"])
+
+    db = mongo_client[f"{platform['MONGO_DB_PREFIX']}_posts"]
+    entries = {e["source"]: e for e in db["search_terms"].find({"post_id": created["id"]})}
+    assert sorted(entries) == sorted(["post", reply["id"]])
+    own = entries["post"]
+    heavy = {term: w for term, w in own["heavy"].items() if not term.startswith("zq")}
+    assert heavy == {"vir": 3, "virements": 3, "instantan": 3, "instantanes": 3,  # the title
+                     "pai": 2, "paiements": 2}  # the tags
+    assert own["terms"] == sorted([*own["heavy"], "mon", "part", "virement"])  # the body: 1
+    assert entries[reply["id"]]["heavy"] == {} and "plafond" in entries[reply["id"]]["terms"]
+
+    def found(q):
+        return [item["id"] for item in posts.list_posts(None, {"q": q})["items"]]
+    assert found(f"virement {marker}") == [created["id"]]
+    assert found(f"plafond {marker[:6]}") == [created["id"]]  # a reply's word, a prefix
+    assert found(f"{marker} instantan") == [created["id"]]
+    assert found(f"{marker} immo") == []
 
 
 def test_a_pending_post_is_invisible_to_others(posts):
