@@ -8,10 +8,11 @@ Sending is a side effect, so it goes through outboxes in notifications' own data
    notifications older than `max_delivery_age_seconds` are only marked (a replay of the inbox
    never re-sends yesterday's mail);
 2. a sender claims due documents (a lease, so replicas share the work and a crashed sender's
-   claims are taken over), sends, marks them sent; a failure retrying may fix (SMTP down, a 4xx
-   answer, no address known yet) schedules a retry with exponential backoff, at most
-   `max_attempts` times; a failure retrying cannot fix (a mail that cannot be built, a 5xx
-   refusal, a push the provider refuses for good) — or the last retry — makes it a dead letter
+   claims are taken over), sends, marks the batch's sent ones in one command; a failure
+   retrying may fix (SMTP down, a 4xx answer, no address known yet) schedules a retry with
+   exponential backoff, at most `max_attempts` times; a failure retrying cannot fix (a mail
+   that cannot be built, a 5xx refusal, a push the provider refuses for good) — or the last
+   retry — makes it a dead letter
    (``state: dead``, with the error), listed and re-driven with
    ``agora dead-letters list|redrive notifications --outbox mail|push``: nothing is dropped,
    and no message is retried forever;
@@ -29,8 +30,9 @@ Every mail carries ``Date``, ``Message-ID`` and a one-click ``List-Unsubscribe``
 for the mail's notification types only (`unsubscribe.py`).
 
 The recipient address is read from ``contacts`` when sending (never copied into the outbox,
-never logged). The Message-ID is derived from the outbox id: a duplicate that could follow a
-crash between the SMTP answer and the "sent" mark is recognisable by the receiving side.
+never logged). The Message-ID is derived from the outbox id: the duplicates that could follow
+a crash between the SMTP answers and the batch's "sent" mark are recognisable by the receiving
+side.
 """
 from __future__ import annotations
 

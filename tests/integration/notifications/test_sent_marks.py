@@ -89,7 +89,8 @@ def test_a_sender_killed_between_its_sends_and_their_mark_sends_them_again_with_
     assert sender.returncode == -signal.SIGKILL, sender.stderr.decode()[-2000:]
     first = {reader: mailsink.messages(to=f"{reader}@example.org") for reader in readers}
     assert all(len(mails) == 1 for mails in first.values())  # sent, then the sender died
-    mails = {doc["member_id"]: doc for doc in db[OUTGOING_MAIL].find({"member_id": {"$in": readers}})}
+    mails = {doc["member_id"]: doc
+             for doc in db[OUTGOING_MAIL].find({"member_id": {"$in": readers}})}
     assert {doc["state"] for doc in mails.values()} == {"sending"}  # not marked
 
     settings = DeliverySettings(smtp_host=mailsink.host, smtp_port=mailsink.port)
