@@ -75,6 +75,7 @@ SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers f
 REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
 REPLAY_RESIDENT = 32 * 2**20  # bytes (as BSON) a replay holds in memory: ~7x that in Python
 APPLIED_HERE_KEPT = 10_000  # own events applied inline that a process remembers (~1 MB)
+FLOORS_KEPT = 10_000  # streams whose cursor a process remembers a floor of (~1 MB)
 INLINE_APPLY_WAIT = 5.0  # seconds a delivery waits for this process's inline apply of it
 
 
@@ -86,12 +87,36 @@ class OutOfOrder(RuntimeError):
     """An event arrived before earlier events of its stream and the log cannot fill the gap."""
 
 
+class CursorFloors:
+    """What a process has seen of its live stream cursors: per stream, a version the cursor is
+    at or past (it read it there, or its own compare-and-set put it there). A cursor only
+    moves forwards (a replay's swap too, once its catch-up ran: live appliers pause until
+    then), so a floor stays true however old; the `FLOORS_KEPT` latest streams are kept."""
+
+    def __init__(self, kept: int = FLOORS_KEPT):
+        self.kept = kept
+        self._floors: OrderedDict[str, int] = OrderedDict()
+
+    def __getitem__(self, key: str) -> int:
+        return self._floors.get(key, 0)
+
+    def saw(self, key: str, version: int) -> None:
+        if version > self._floors.get(key, 0):
+            self._floors[key] = version
+        if key in self._floors:
+            self._floors.move_to_end(key)
+            if len(self._floors) > self.kept:
+                self._floors.popitem(last=False)
+
+
 class ReadModels:
     """Logical read-model names -> collections (the live ones, or a replay's shadows)."""
 
-    def __init__(self, db: Database, suffix: str = ""):
+    def __init__(self, db: Database, suffix: str = "", floors: CursorFloors | None = None):
         self.db = db
         self.suffix = suffix
+        # the live cursors' floors this process knows (`ProjectionRunner`); None: read always
+        self.floors = floors
 
     def __getitem__(self, name: str) -> Collection:
         return self.db[name + self.suffix]
@@ -192,10 +217,13 @@ class Projection:
 
         `first_recorded`: this caller has just recorded the event in the log, and nobody had
         before (a received event is always recorded before it is applied; an own one, written
-        by this command: `Commit.written_now`): if it opens its
-        stream, nothing of the stream can have been applied before the record, so the cursor
-        is not read. Whoever applied it since (a concurrent duplicate, a later event's run)
-        makes the compare-and-set fail, as in any race of two appliers.
+        by this command: `Commit.written_now`): nothing of the stream beyond the record's
+        previous version can have been applied before the record, so the cursor was at most
+        `version - 1` then. When it opens its stream, or when the cursor's floor this process
+        knows (`CursorFloors`: it read or moved the cursor there) is `version - 1`, the cursor
+        was exactly there, and it is not read. Whoever applied the event since (a concurrent
+        duplicate, a later event's run) makes the compare-and-set fail, as in any race of two
+        appliers.
         """
         if self.in_any_order(event):
             self._run_handler(rm, event)
@@ -203,7 +231,8 @@ class Projection:
         key = self.stream_key(event)
         received = log_store is not None and event.source_service != self.service
         version, applied = event.stream_version, 0
-        known = 0 if first_recorded and version == 1 else self._cursor(rm, key)
+        floor = rm.floors[key] if rm.floors is not None else 0
+        known = floor if first_recorded and version == floor + 1 else self._cursor(rm, key)
         # Every round sees the cursor further on (another applier moved it), so the loop ends
         # by the event's version; the bound only guards against a cursor that moves backwards.
         for _ in range(MAX_ROUNDS):
@@ -313,15 +342,19 @@ class Projection:
                 as_they_come += 1
             else:
                 streams.setdefault(self.stream_key(event), []).append((event, first))
-        unknown = []
+        cursors, unknown = {}, []
         for key, run in streams.items():
             run.sort(key=lambda pair: pair[0].stream_version)
             opener, first = run[0]
-            if not (first and opener.stream_version == 1):  # else nothing of it was applied
+            floor = rm.floors[key] if rm.floors is not None else 0
+            if first and opener.stream_version == floor + 1:
+                cursors[key] = floor  # the cursor was there at the record (`_apply`)
+            else:
                 unknown.append(key)
-        cursors = {document["_id"]: int(document["version"]) for document in
-                   rm[self.cursors].find({"_id": {"$in": unknown}}, {"version": 1})
-                   } if unknown else {}
+        if unknown:
+            read = {document["_id"]: document for document in
+                    rm[self.cursors].find({"_id": {"$in": unknown}}, {"version": 1})}
+            cursors.update((key, _saw(rm, key, read.get(key))) for key in unknown)
         moves: dict[str, tuple[int, int]] = {}
         one_by_one: list[Envelope] = []
         for key, run in streams.items():
@@ -338,19 +371,13 @@ class Projection:
                 moves[key] = (known, version)
         buffered.flush()  # the handlers' writes are durable before any cursor moves
         applied = as_they_come + sum(to - seen for seen, to in moves.values())
-        if moves:
-            try:
-                rm[self.cursors].bulk_write([UpdateOne(
-                    {"_id": key, "version": seen},
-                    {"$set": {"version": to}, "$setOnInsert": {"waiting": 0}}, upsert=seen == 0)
-                    for key, (seen, to) in moves.items()], ordered=False)
-            except BulkWriteError as error:  # a first cursor someone else inserted: moved
-                if any(failed.get("code") != 11000 for failed in error.details["writeErrors"]):
-                    raise
+        if moves and not self._move_all(rm, moves):
             after = {document["_id"]: document for document in rm[self.cursors].find(
                 {"_id": {"$in": list(moves)}}, {"version": 1, "waiting": 1})}
             for key, (seen, to) in moves.items():
                 cursor = after.get(key) or {"version": 0}
+                if _saw(rm, key, cursor) == seen:  # not moved: a mark beyond `to` kept it
+                    cursor = self._advance(rm, key, seen, to) or {"version": seen}
                 version = int(cursor["version"])
                 if version < to:  # another applier moved it from `seen` first: look again
                     applied -= to - seen
@@ -362,9 +389,31 @@ class Projection:
             applied += self._apply(rm, event, log_store)[0]
         return applied
 
+    def _move_all(self, rm: ReadModels, moves: dict[str, tuple[int, int]]) -> bool:
+        """The compare-and-sets of `moves` (stream -> (seen, to)) in one bulk write, each made
+        only if no received event is marked waiting beyond `to` (`waiting` at most `to`: a
+        cursor without the mark never matches). True when every one was made: no cursor to
+        read again. Otherwise some stream was moved by another applier, or has events waiting
+        (or a first cursor was inserted by someone else): the caller reads which."""
+        try:
+            result = rm[self.cursors].bulk_write([UpdateOne(
+                {"_id": key, "version": seen, "waiting": {"$lte": to}},
+                {"$set": {"version": to}, "$setOnInsert": {"waiting": 0}}, upsert=seen == 0)
+                for key, (seen, to) in moves.items()], ordered=False)
+        except BulkWriteError as error:  # a first cursor someone else inserted
+            if any(failed.get("code") != 11000 for failed in error.details["writeErrors"]):
+                raise
+            return False
+        if result.matched_count + result.upserted_count < len(moves):
+            return False
+        for key, (_, to) in moves.items():
+            _saw(rm, key, {"version": to})
+        return True
+
     def _cursor(self, rm: ReadModels, key: str) -> int:
         document = rm[self.cursors].find_one({"_id": key}, {"version": 1})
-        return 0 if document is None else int(document["version"])
+        return _saw(rm, key, document)
+
 
     def _advance(self, rm: ReadModels, key: str, seen: int, version: int
                  ) -> dict[str, Any] | None:
@@ -375,12 +424,14 @@ class Projection:
         collections (a worker that read the cursor before a replay's swap and writes after it).
         """
         try:
-            return rm[self.cursors].find_one_and_update(
+            after = rm[self.cursors].find_one_and_update(
                 {"_id": key, "version": seen},
                 {"$set": {"version": version}, "$setOnInsert": {"waiting": 0}},
                 upsert=seen == 0, return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:  # a first cursor: someone else inserted it
             return None
+        _saw(rm, key, after)
+        return after
 
     def _mark_waiting(self, rm: ReadModels, key: str, version: int) -> int:
         """Note on the stream's cursor that events up to `version` wait in the log; returns
@@ -390,7 +441,7 @@ class Projection:
                 document = rm[self.cursors].find_one_and_update(
                     {"_id": key}, {"$max": {"waiting": version}, "$setOnInsert": {"version": 0}},
                     upsert=True, return_document=ReturnDocument.AFTER)
-                return int(document["version"])
+                return _saw(rm, key, document)
             except DuplicateKeyError:  # two first marks at once: the second one updates
                 if attempt:
                     raise
@@ -427,6 +478,14 @@ def mark_waiting_streams(store: EventStore, projection: Projection, batch_size: 
     checkpoints.update_one({"_id": projection.name}, {"$set": {"waiting_marked": True}},
                            upsert=True)
     return marked
+
+
+def _saw(rm: ReadModels, key: str, cursor: dict[str, Any] | None) -> int:
+    """The version of a cursor document just read or written (0: none), noted as its floor."""
+    version = 0 if cursor is None else int(cursor["version"])
+    if rm.floors is not None:
+        rm.floors.saw(key, version)
+    return version
 
 
 def _may_wait_beyond(cursor: dict[str, Any], version: int) -> bool:
@@ -551,7 +610,7 @@ class ProjectionRunner:
     def __init__(self, projection: Projection, store: EventStore):
         self.projection = projection
         self.store = store
-        self.rm = ReadModels(store.db)
+        self.rm = ReadModels(store.db, floors=CursorFloors())
         self._swap_checked_at = float("-inf")
         self._swapping = False
         # ids of own events this process applied inline (apply_commit): when its own
@@ -603,6 +662,10 @@ class ProjectionRunner:
         without reading its cursor: nothing of the stream existed before the insert, so the
         cursor is at 0 unless another applier took the event since — its compare-and-set then
         fails, as in any race of two appliers, and these handlers make one effect when run twice.
+        So is a later commit of a stream whose cursor this process last saw just before the
+        commit's first version (`CursorFloors`: it moved it there, an edit after the post's
+        creation), unless a replay is swapping its collections in (its cursors may be behind
+        until its catch-up ran).
         """
         if commit is None:
             return 0
@@ -615,9 +678,10 @@ class ProjectionRunner:
                 later = None
                 if cursor_after_reply and number == len(commit.events):
                     later = partial(self._advance_after_reply, event)
-                opens = cursor_after_reply and commit.written_now and event.stream_version == 1
+                written_now = cursor_after_reply and commit.written_now and (
+                    event.stream_version == 1 or not self._replay_swapping())
                 count, behind_cursor = self.projection._apply(self.rm, event, self.store,
-                                                              first_recorded=opens,
+                                                              first_recorded=written_now,
                                                               advance_later=later)
                 applied += count
                 if behind_cursor and not self._advances_later(event):

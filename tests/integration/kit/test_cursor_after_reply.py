@@ -142,13 +142,22 @@ def test_a_commit_that_opens_its_stream_is_applied_without_reading_its_cursor(
     assert reads.count == 0 and _runs(runner) == {opener.events[0].id: 1}
     in_an_rpc.pop()()
     assert _cursor(runner, "acc-new") == 1
-    # a later commit of the stream (its cursor could be anywhere) and a commit applied
-    # without `cursor_after_reply` (handlers not checked for a second run) read it
+    # a later commit of the stream: this process moved its cursor to the version before, so
+    # it is not read either; another process, which did not, reads it, and so does a commit
+    # applied without `cursor_after_reply` (handlers not checked for a second run)
     reads.count = 0
     runner.apply_commit(deposit(store, "acc-new", 7), cursor_after_reply=True)
+    in_an_rpc.pop()()
+    assert reads.count == 0
+    assert _cursor(runner, "acc-new") == 2  # (a read of the test's own)
+    reads.count = 0
+    ProjectionRunner(RUNS, store).apply_commit(deposit(store, "acc-new", 8),
+                                               cursor_after_reply=True)
     assert reads.count == 1
+    in_an_rpc.pop()()
     runner.apply_commit(deposit(store, "acc-other", 9))
     assert reads.count >= 2
+    assert list(_runs(runner).values()) == [1] * 4
 
 
 def test_an_opening_commit_another_applier_took_first_makes_one_effect(store, in_an_rpc):

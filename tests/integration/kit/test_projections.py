@@ -345,3 +345,116 @@ def test_a_first_event_applied_by_another_since_its_record_is_not_applied_twice(
     assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11
     assert live.store.db[live.projection.cursors].find_one({"_id": "ledger:acc-1"})[
         "version"] == 2
+
+
+# A handler that counts its runs per event, unguarded: a second run of an event shows.
+RECEIVED_RUNS = Projection("received_runs", service="audit", collections=["runs"])
+
+
+@RECEIVED_RUNS.on("ledger.deposited")
+def _counted(rm, event):
+    rm["runs"].update_one({"_id": event.id}, {"$inc": {"n": 1}}, upsert=True)
+
+
+def _counting_receiver(client, db_prefix):
+    log = EventStore(client[f"{db_prefix}_audit"], "audit")
+    log.ensure_indexes()
+    return ProjectionRunner(RECEIVED_RUNS, log)
+
+
+def _watched(commands):
+    from pymongo import MongoClient
+
+    from ...conftest import MONGO_URI
+
+    return MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+
+
+def test_the_next_event_of_a_stream_this_process_moved_is_applied_without_a_cursor_read(
+        store, db_prefix):
+    """The cursor was where this process moved it when the next event was recorded: no read.
+    Another process, which never saw that cursor, reads it; so does a redelivery (recorded
+    before by someone: its cursor may be anywhere)."""
+    commands = _Commands()
+    client = _watched(commands)
+    try:
+        live, other = _receiver(client, db_prefix), _receiver(client, db_prefix)
+        first, second, third = (deposit(store, "acc-1", cents).events[0]
+                                for cents in (1, 10, 100))
+        assert live.record_and_apply(first) == 1
+        commands.sent.clear()
+        assert live.record_and_apply(second) == 1
+        assert ("find", live.projection.cursors) not in commands.sent, commands.sent
+        assert live.record_and_apply(second) == 0  # a redelivery: read, a duplicate
+        assert ("find", live.projection.cursors) in commands.sent
+        commands.sent.clear()
+        assert other.record_and_apply(third) == 1
+        assert ("find", live.projection.cursors) in commands.sent
+        assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 111
+    finally:
+        client.close()
+
+
+def test_a_batch_reads_no_cursor_of_a_stream_this_process_moved_just_before(store, db_prefix):
+    commands = _Commands()
+    client = _watched(commands)
+    try:
+        live = _receiver(client, db_prefix)
+        events = [deposit(store, f"acc-{n % 2}", 10 ** n).events[0] for n in range(6)]
+        assert live.record_and_apply_all(events[:2]) == 2  # two streams opened: no read
+        assert live.record_and_apply_all(events[2:4]) == 2
+        commands.sent.clear()
+        assert live.record_and_apply_all(events[4:]) == 2
+        assert ("find", live.projection.cursors) not in commands.sent, commands.sent
+        balances = {doc["_id"]: doc["cents"] for doc in live.store.db["balances"].find()}
+        assert balances == {"acc-0": 10101, "acc-1": 101010}
+    finally:
+        client.close()
+
+
+def test_a_redelivery_after_another_process_moved_the_stream_is_not_run_again(
+        store, mongo_client, db_prefix):
+    """This process moved the cursor to v1; another applied v2 and v3 since. v2 delivered here
+    again is not the version after what this process saw *when it was recorded* (it was
+    recorded before), so the cursor is read: v2's handler does not run after v3's."""
+    live, other = (_counting_receiver(mongo_client, db_prefix) for _ in range(2))
+    first, second, third = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10, 100))
+    assert live.record_and_apply(first) == 1
+    assert other.record_and_apply(second) == 1 and other.record_and_apply(third) == 1
+    assert live.record_and_apply(second) == 0
+    assert {doc["_id"]: doc["n"] for doc in live["runs"].find()} == {
+        first.id: 1, second.id: 1, third.id: 1}
+
+
+def test_a_next_event_another_process_applied_since_its_record_makes_one_effect(
+        store, mongo_client, db_prefix):
+    """This process moved the cursor to v1 and records v2 first; before it applies v2, v3's
+    applier finds v2 and v3 in the log and applies both. Our apply starts from v1 unread, its
+    compare-and-set fails and reads the cursor: v2 counts once, the cursor stays at 3."""
+    live, other = _receiver(mongo_client, db_prefix), _receiver(mongo_client, db_prefix)
+    first, second, third = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10, 100))
+    assert live.record_and_apply(first) == 1
+    assert other.record_and_apply(third) == 0  # waits for v2
+    assert live.store.record_received(second)  # our record: the first
+    assert other.apply(third) == 2  # v3 delivered again: v2 and v3 from the log
+    assert live.projection._apply(live.rm, second, live.store, first_recorded=True) == (0, True)
+    assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 111
+    assert live.store.db[live.projection.cursors].find_one({"_id": "ledger:acc-1"})[
+        "version"] == 3
+
+
+def test_a_batch_drains_what_waits_beyond_a_stream_it_moves_without_reading_it(
+        store, mongo_client, db_prefix):
+    """v3 waits in the log (its applier marked the cursor, v2 missing); a batch brings v2 to
+    a process that moved the cursor to v1: its compare-and-set is made only below the mark, so
+    the batch learns of v3 without a read of its own and applies it too."""
+    live, other = _receiver(mongo_client, db_prefix), _receiver(mongo_client, db_prefix)
+    first, second, third = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10, 100))
+    elsewhere = deposit(store, "acc-2", 1000).events[0]
+    assert live.record_and_apply(first) == 1
+    assert other.record_and_apply(third) == 0  # marked: waits for v2
+    assert live.record_and_apply_all([second, elsewhere]) == 3
+    balances = {doc["_id"]: doc["cents"] for doc in live.store.db["balances"].find()}
+    assert balances == {"acc-1": 111, "acc-2": 1000}
+    assert live.store.db[live.projection.cursors].find_one({"_id": "ledger:acc-1"})[
+        "version"] == 3
