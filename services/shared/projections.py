@@ -389,15 +389,20 @@ class Projection:
             applied += self._apply(rm, event, log_store)[0]
         return applied
 
-    def _move_all(self, rm: ReadModels, moves: dict[str, tuple[int, int]]) -> bool:
-        """The compare-and-sets of `moves` (stream -> (seen, to)) in one bulk write, each made
-        only if no received event is marked waiting beyond `to` (`waiting` at most `to`: a
-        cursor without the mark never matches). True when every one was made: no cursor to
-        read again. Otherwise some stream was moved by another applier, or has events waiting
-        (or a first cursor was inserted by someone else): the caller reads which."""
+    def _move_all(self, rm: ReadModels, moves: dict[str, tuple[int, int]],
+                  below_marks: bool = True) -> bool:
+        """The compare-and-sets of `moves` (stream -> (seen, to)) in one bulk write; with
+        `below_marks` (received streams), each made only if no event is marked waiting beyond
+        `to` (`waiting` at most `to`: a cursor without the mark never matches). True when every
+        one was made: no cursor to read again. Otherwise some stream was moved by another
+        applier, or has events waiting (or a first cursor was inserted by someone else): the
+        caller reads which, if it needs to."""
+        def guard(to: int) -> dict[str, Any]:
+            return {"waiting": {"$lte": to}} if below_marks else {}
+
         try:
             result = rm[self.cursors].bulk_write([UpdateOne(
-                {"_id": key, "version": seen, "waiting": {"$lte": to}},
+                {"_id": key, "version": seen, **guard(to)},
                 {"$set": {"version": to}, "$setOnInsert": {"waiting": 0}}, upsert=seen == 0)
                 for key, (seen, to) in moves.items()], ordered=False)
         except BulkWriteError as error:  # a first cursor someone else inserted
@@ -667,6 +672,12 @@ class ProjectionRunner:
         creation), unless a replay is swapping its collections in (its cursors may be behind
         until its catch-up ran).
         """
+        return self._apply_commit(commit, cursor_after_reply)
+
+    def _apply_commit(self, commit: Commit | None, cursor_after_reply: bool,
+                      together: _MovesAfterReply | None = None) -> int:
+        """`apply_commit`; the move left for after the reply joins `together` if given (whose
+        caller leaves it for after the reply) instead of being left alone."""
         if commit is None:
             return 0
         applied, applying = 0, threading.Event()
@@ -677,7 +688,7 @@ class ProjectionRunner:
                 self._advance_pending(self.projection.stream_key(event))
                 later = None
                 if cursor_after_reply and number == len(commit.events):
-                    later = partial(self._advance_after_reply, event)
+                    later = partial(self._advance_after_reply, event, together)
                 written_now = cursor_after_reply and commit.written_now and (
                     event.stream_version == 1 or not self._replay_swapping())
                 count, behind_cursor = self.projection._apply(self.rm, event, self.store,
@@ -695,12 +706,18 @@ class ProjectionRunner:
     def apply_commits(self, commits: list[Commit], cursor_after_reply: bool = False) -> int:
         """`apply_commit` of each commit at once, for commits of different streams (a
         submission's announcement and its text): streams are applied independently anyway (the
-        subscription does so all the time), so their round trips overlap instead of adding up."""
+        subscription does so all the time), so their round trips overlap instead of adding up.
+        With `cursor_after_reply`, their cursors move in one bulk write after the reply."""
         streams = [commit.stream_id for commit in commits]
         if len(set(streams)) < len(streams):
             return sum(self.apply_commit(commit, cursor_after_reply) for commit in commits)
-        return sum(at_once(*(partial(self.apply_commit, commit, cursor_after_reply)
-                             for commit in commits)))
+        together = _MovesAfterReply() if cursor_after_reply else None
+        try:
+            return sum(at_once(*(partial(self._apply_commit, commit, cursor_after_reply,
+                                         together) for commit in commits)))
+        finally:  # the cursors' moves in one command, after the reply
+            if together and not after_reply(together):
+                together()  # not in an RPC: nothing to answer first
 
     def _remember_applied(self, event: Envelope) -> None:
         if event.source_service == self.projection.service:
@@ -720,10 +737,13 @@ class ProjectionRunner:
         later = self._advancing_later.get(self.projection.stream_key(event))
         return later is not None and later.event.id == event.id
 
-    def _advance_after_reply(self, event: Envelope, key: str, seen: int, version: int) -> None:
-        later = _CursorAfterReply(self, event, key, seen, version)
+    def _advance_after_reply(self, event: Envelope, together: _MovesAfterReply | None,
+                             key: str, seen: int, version: int) -> None:
+        later = _CursorAfterReply(self, event, key, seen, version, together)
         self._advancing_later[key] = later
-        if not after_reply(later):
+        if together is not None:
+            together.append(later)  # made with the others (`apply_commits`)
+        elif not after_reply(later):
             later()  # not in an RPC: nothing to answer first
 
     def _advanced(self, later: _CursorAfterReply, moved: bool) -> None:
@@ -756,25 +776,54 @@ class _CursorAfterReply:
     delivery of the event in this process (the others wait for it)."""
 
     def __init__(self, runner: ProjectionRunner, event: Envelope, key: str, seen: int,
-                 version: int) -> None:
+                 version: int, together: _MovesAfterReply | None = None) -> None:
         self.runner, self.event, self.key = runner, event, key
         self.seen, self.version = seen, version
+        self.together = together  # the command's other moves, made with this one
         self._started = False
         self._done = threading.Event()
 
     def __call__(self) -> None:
-        if self._started:  # made by another green thread right now: wait for its answer
-            self._done.wait(INLINE_APPLY_WAIT)
-            return
+        if self.together is not None:
+            self.together()  # every move of the command not made yet, this one included
+        elif self.claim():
+            _MovesAfterReply.make([self])
+        # made by another green thread right now: wait for its answer (set when made here)
+        self._done.wait(INLINE_APPLY_WAIT)
+
+    def claim(self) -> bool:
+        """Whether this caller makes the move (nobody started it)."""
+        if self._started:
+            return False
         self._started = True
-        moved = False
-        try:
-            # None: another applier moved the cursor from `seen`, so past this event too
-            self.runner.projection._advance(self.runner.rm, self.key, self.seen, self.version)
+        return True
+
+    def made(self, moved: bool) -> None:
+        self.runner._advanced(self, moved)
+        self._done.set()
+
+
+class _MovesAfterReply(list):
+    """The compare-and-sets a command's inline applies left for after its reply
+    (`apply_commits`: a submission's two streams), made together in one bulk write by whoever
+    needs one of them first (the teardown, the subscription's delivery of one of the events);
+    a move already made or being made is left out."""
+
+    def __call__(self) -> None:
+        self.make([later for later in self if later.claim()])
+
+    @staticmethod
+    def make(claimed: list[_CursorAfterReply]) -> None:
+        if not claimed:
+            return
+        runner, moved = claimed[0].runner, False
+        try:  # a move that does not match: another applier moved the cursor past the event
+            runner.projection._move_all(runner.rm, {
+                later.key: (later.seen, later.version) for later in claimed}, below_marks=False)
             moved = True
-        finally:  # an error leaves the cursor where it was: the subscription applies it
-            self.runner._advanced(self, moved)
-            self._done.set()
+        finally:  # an error leaves the cursors where they were: the subscription applies them
+            for later in claimed:
+                later.made(moved)
 
 
 def replay(

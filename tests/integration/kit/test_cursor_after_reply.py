@@ -105,12 +105,15 @@ def test_a_move_another_applier_made_first_leaves_one_run(store, in_an_rpc):
 
 
 class _CursorReads(monitoring.CommandListener):
-    """Counts the reads of a projection's cursors a client sends."""
+    """Counts the reads of a projection's cursors a client sends (and, in `sent`, every
+    command on them)."""
 
     def __init__(self, cursors: str):
-        self.cursors, self.count = cursors, 0
+        self.cursors, self.count, self.sent = cursors, 0, []
 
     def started(self, event):
+        if event.command.get(event.command_name) == self.cursors:
+            self.sent.append(event.command_name)
         if event.command_name == "find" and event.command.get("find") == self.cursors:
             self.count += 1
 
@@ -158,6 +161,26 @@ def test_a_commit_that_opens_its_stream_is_applied_without_reading_its_cursor(
     runner.apply_commit(deposit(store, "acc-other", 9))
     assert reads.count >= 2
     assert list(_runs(runner).values()) == [1] * 4
+
+
+def test_the_moves_of_commits_applied_together_are_one_command_after_the_reply(
+        watched_store, in_an_rpc):
+    store, reads = watched_store
+    runner = ProjectionRunner(RUNS, store)
+    commits = [deposit(store, stream, 5) for stream in ("acc-a", "acc-b", "acc-c")]
+    assert runner.apply_commits(commits, cursor_after_reply=True) == 3
+    assert reads.sent == [] and len(in_an_rpc) == 1
+    # the subscription's delivery of one of them comes before the teardown: it makes the three
+    # moves in one command, and the teardown has nothing left to do
+    assert runner.apply(commits[2].events[0]) == 0
+    assert reads.sent == ["update"]
+    in_an_rpc.pop()()
+    assert reads.sent == ["update"]
+    assert [_cursor(runner, stream) for stream in ("acc-a", "acc-b", "acc-c")] == [1, 1, 1]
+    reads.sent.clear()
+    for commit in commits:  # each a duplicate, known without a read
+        assert runner.apply(commit.events[0]) == 0
+    assert reads.sent == [] and list(_runs(runner).values()) == [1, 1, 1]
 
 
 def test_an_opening_commit_another_applier_took_first_makes_one_effect(store, in_an_rpc):
