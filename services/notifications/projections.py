@@ -75,8 +75,12 @@ def _indexes(rm: ReadModels) -> None:
     inbox.create_index([("queued", ASCENDING), ("ts", ASCENDING)], name="to_deliver")
 
 
+# Moderation's streams are applied as they come (no stream cursor read or moved): each of its
+# events that notifications uses makes its own notification (keyed by the event, counted once)
+# or waits in `approvals` keyed by the post's revision, whatever the order of an item's events
+# and however often one is applied; the others (an automatic approval, a hold) change nothing.
 VIEWS = Projection("notifications_views", service="notifications", collections=COLLECTIONS,
-                   indexes=_indexes)
+                   indexes=_indexes, as_they_come=["moderation"])
 PROJECTION = VIEWS
 
 
