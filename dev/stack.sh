@@ -15,7 +15,8 @@
 #
 # Knobs (environment): AGORA_RABBIT_PORT (5672), AGORA_RABBIT_MGMT_PORT (15672), AGORA_MONGO_PORT
 # (27017), AGORA_STACK_TIMEOUT (readiness timeout per component, 120 s), AGORA_PYTHON (the python
-# with pika + pymongo used for probes; default .venv/bin/python), AGORA_MONGO_JAVA_OPTS.
+# with pika + pymongo used for probes; default .venv/bin/python), AGORA_MONGO_JAVA_OPTS (the
+# stand-in's JVM options, instead of MONGO_JAVA_OPTS below).
 set -euo pipefail
 
 SCRIPT=stack
@@ -42,6 +43,7 @@ MONGO_DIR=$STATE/mongodb
 MONGO_MARKER=$MONGO_DIR # in the server's command line (--dbpath / --file)
 MONGO_SRC=$ROOT/dev/mongo-server
 MONGO_CACHE=$CACHE/mongo-server
+MONGO_JAVA_OPTS="-Xmx2g -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 # die, showing the end of the given log files
 die_with_logs() {
@@ -382,8 +384,12 @@ mongo_up() {
         mongo_build_stand_in
         log "starting the MongoDB stand-in on $HOST:$MONGO_PORT (data: $MONGO_DIR/agora.mv.db, log: $LOGS/mongodb.log)"
         printf 'stand-in\n' >"$RUN/mongodb.kind"
+        # The JVM for a 2-core machine shared with the platform (docs/architecture.md, "The
+        # stand-in's CPU per command"): C1 only, as C2 compiling took two thirds of a fresh
+        # stand-in's CPU over a bench and a quarter of the shared one's after 20 minutes, for code
+        # no faster measurably here; the serial collector, without G1's concurrent threads.
         # shellcheck disable=SC2086 # word splitting of the JVM options is intended
-        start_bg mongodb "$LOGS/mongodb.log" java ${AGORA_MONGO_JAVA_OPTS:--Xmx2g -XX:+ExitOnOutOfMemoryError} \
+        start_bg mongodb "$LOGS/mongodb.log" java ${AGORA_MONGO_JAVA_OPTS:-$MONGO_JAVA_OPTS} \
             -Dorg.slf4j.simpleLogger.showDateTime=true \
             "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ" \
             -Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire=warn \
