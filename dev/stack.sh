@@ -43,7 +43,7 @@ MONGO_DIR=$STATE/mongodb
 MONGO_MARKER=$MONGO_DIR # in the server's command line (--dbpath / --file)
 MONGO_SRC=$ROOT/dev/mongo-server
 MONGO_CACHE=$CACHE/mongo-server
-MONGO_JAVA_OPTS="-Xmx2g -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+MONGO_JAVA_OPTS="-Xmx2g -XX:+ExitOnOutOfMemoryError"
 
 # die, showing the end of the given log files
 die_with_logs() {
@@ -384,10 +384,10 @@ mongo_up() {
         mongo_build_stand_in
         log "starting the MongoDB stand-in on $HOST:$MONGO_PORT (data: $MONGO_DIR/agora.mv.db, log: $LOGS/mongodb.log)"
         printf 'stand-in\n' >"$RUN/mongodb.kind"
-        # The JVM for a 2-core machine shared with the platform (docs/architecture.md, "The
-        # stand-in's CPU per command"): C1 only, as C2 compiling took two thirds of a fresh
-        # stand-in's CPU over a bench and a quarter of the shared one's after 20 minutes, for code
-        # no faster measurably here; the serial collector, without G1's concurrent threads.
+        # G1 and both JIT compilers (docs/architecture.md, "The stand-in's CPU per command"): C1
+        # alone and the serial collector cut a fresh stand-in's CPU to a third over a bench (C2's
+        # compiling), but every lookup took 1.6x as long once warm: the wrong trade for the
+        # long-running shared stand-in.
         # shellcheck disable=SC2086 # word splitting of the JVM options is intended
         start_bg mongodb "$LOGS/mongodb.log" java ${AGORA_MONGO_JAVA_OPTS:-$MONGO_JAVA_OPTS} \
             -Dorg.slf4j.simpleLogger.showDateTime=true \
