@@ -14,7 +14,7 @@ from services.shared.errors import NotFound, Unprocessable
 from services.shared.expiring import ExpiringCache
 from services.shared.overlap import at_once
 from services.shared.periods import between
-from services.shared.projections import ReadModels
+from services.shared.projections import ReadModels, WrittenDocuments
 from services.shared.slugs import TAG_MAX, slugify
 
 from . import domain, listing, presenters, search
@@ -39,10 +39,14 @@ class PostsQueries:
         """The post's or reply's document if the actor may read it, else 404."""
         ids.contribution("post" if collection == "posts" else "reply").require(doc_id)
         doc = self.views[collection].find_one({"_id": doc_id})
-        if doc is None or not doc.get("state") or not domain.can_read(actor, doc):
+        if not self._readable(doc, actor):
             raise NotFound.from_catalogue(
                 "no_such_post" if collection == "posts" else "no_such_reply", {"id": doc_id})
         return doc
+
+    @staticmethod
+    def _readable(doc: dict[str, Any] | None, actor: Actor | None) -> bool:
+        return doc is not None and bool(doc.get("state")) and domain.can_read(actor, doc)
 
     def _draft(self, doc: dict[str, Any], actor: Actor | None) -> dict[str, Any] | None:
         if not actor or actor.get("id") != doc.get("author_id"):
@@ -83,6 +87,27 @@ class PostsQueries:
                 lambda: self._draft(doc, actor), lambda: self._authors([doc]), *votes)
         my_vote = vote[0] if vote else (False if actor else None)
         return presenters.post(doc, actor, draft=draft, my_vote=my_vote, authors=authors)
+
+    def summary_of(self, actor: Actor | None) -> dict[str, dict[str, Any]]:
+        """The actor's public summary, as `_authors` gives it for what they wrote."""
+        return self._authors([{"author_id": (actor or {}).get("id")}])
+
+    def new_post(self, post_id: str, actor: Actor | None, written: WrittenDocuments | None,
+                 authors: dict[str, dict[str, Any]], unvoted: bool) -> dict[str, Any]:
+        """The answer of the command that has just created the post: its document and the
+        author's draft as the command's inline apply left them (`written`: the writes
+        returned them), with `authors` (the author's summary, read beside the writes) and no
+        vote (`unvoted`, as `post`'s). What the apply did not write — moderation ruled on the
+        text first, another applier took the events, a keyed retry found them applied — is
+        read as for any answer (`post`), and so is a post that may have votes."""
+        doc = written.written("posts").get(post_id) if written is not None else None
+        drafts = [draft for draft in (written.written("drafts").values() if written else ())
+                  if draft.get("target_id") == post_id]
+        if not (unvoted and drafts and self._readable(doc, actor)
+                and doc.get("author_id") == (actor or {}).get("id")):
+            return self.post(post_id, actor, unvoted, by_actor=True)
+        draft = max(drafts, key=lambda found: found["revision"])  # the newest, as `_draft`
+        return presenters.post(doc, actor, draft=draft, my_vote=False, authors=authors)
 
     def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:
         doc = self.doc("replies", reply_id, actor)

@@ -26,8 +26,9 @@ from services.shared.errors import (
 from services.shared.event_store import len_version
 from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
+from services.shared.overlap import at_once
 from services.shared.periods import PeriodArgs
-from services.shared.projections import ReadModelsProvider
+from services.shared.projections import ReadModelsProvider, WrittenDocuments
 from services.shared.slugs import category_slug
 from services.shared.validation import load_input
 
@@ -80,7 +81,8 @@ class PostsService(Decisions, HealthEndpoints):
     def _reply(self, reply_id: str) -> domain.Contribution:
         return self._target("reply", reply_id)
 
-    def _submit(self, stream_id: str, decide, actor: Actor | None, new: bool = False) -> None:
+    def _submit(self, stream_id: str, decide, actor: Actor | None, new: bool = False,
+                keep: tuple[str, ...] = ()) -> WrittenDocuments | None:
         """A submission: first the public announcement on the contribution's stream (optimistic
         concurrency decides the revision number), then the text on its private content stream.
         Moderation only ever sees a text whose announcement is already committed.
@@ -88,7 +90,10 @@ class PostsService(Decisions, HealthEndpoints):
         `new`: the stream id was just minted by this command (`domain.new_post_id`,
         `new_reply_id`), so nobody else has written to it and there is nothing to load: an
         earlier execution of the same command (a retry with its key) is found by the append
-        itself, through its slot."""
+        itself, through its slot.
+
+        `keep`: read models whose documents the inline apply's writes return, for an answer
+        built from them (`WrittenDocuments`, returned) instead of read back."""
         history = [] if new else self.store.load(stream_id)
         submission: domain.Submission = decide(domain.fold(history))
         # one insert for both commits, in this order; their inline applies run side by side,
@@ -98,7 +103,9 @@ class PostsService(Decisions, HealthEndpoints):
             (stream_id, len_version(history), submission.public),
             (domain.content_stream(submission.target_id, submission.revision), 0,
              submission.content)], self._context(actor))
-        self.views.apply_commits(commits, cursor_after_reply=True)
+        written = self.views.keeping(*keep) if keep else None
+        self.views.apply_commits(commits, cursor_after_reply=True, into=written)
+        return written
 
     # -- posts -------------------------------------------------------------------------------
 
@@ -107,10 +114,15 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(PostCreateSchema, data)
         self.queries.require_category(data)
         post_id = domain.new_post_id()
-        self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id), actor,
-                     new=True)
+        # the answer is built from what the inline apply wrote; the author's public summary
+        # does not depend on the writes, so it is read beside them
+        written, author = at_once(
+            lambda: self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id),
+                                 actor, new=True, keep=("posts", "drafts")),
+            lambda: self.queries.summary_of(actor))
         # a retry (same key) may find its post published and, for an idea, voted by its author
-        return self.queries.post(post_id, actor, unvoted=not commands.keyed(), by_actor=True)
+        return self.queries.new_post(post_id, actor, written, author,
+                                     unvoted=not commands.keyed())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_post(self, actor, post_id):

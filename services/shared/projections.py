@@ -132,6 +132,62 @@ class ReadModels:
         return at_once(*reads)
 
 
+class WrittenDocuments(ReadModels):
+    """The read models of an inline apply whose command answers from what it wrote: in the
+    collections `names`, each `update_one` is one `findAndModify` that returns the document as
+    it left it, instead of an update the answer would read back (one round trip fewer on the
+    request's path). `written(name)`: those documents, by id, each as this apply's last write
+    to it left it; a document it did not write (a handler that found nothing to do, a retry
+    whose events were applied before) is not there, and the answer reads it."""
+
+    def __init__(self, rm: ReadModels, names: Iterable[str]):
+        super().__init__(rm.db, rm.suffix)
+        self.names = frozenset(names)
+        self._written: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in self.names}
+
+    def __getitem__(self, name: str) -> Any:
+        collection = super().__getitem__(name)
+        return _Returning(collection, self._written[name]) if name in self.names else collection
+
+    def written(self, name: str) -> dict[Any, dict[str, Any]]:
+        return self._written[name]
+
+
+class _Returning:
+    """A collection whose `update_one` keeps the document after it (`WrittenDocuments`)."""
+
+    def __init__(self, collection: Collection, written: dict[Any, dict[str, Any]]):
+        self.collection, self._kept = collection, written
+
+    def update_one(self, filter: dict, update: Any, upsert: bool = False) -> _Updated:
+        document = self.collection.find_one_and_update(filter, update, upsert=upsert,
+                                                       return_document=ReturnDocument.AFTER)
+        if document is not None:
+            self._kept[document["_id"]] = document
+        return _Updated(document is not None)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.collection, attribute)  # reads and other writes as they are
+
+
+class _Updated(NamedTuple):
+    """`update_one`'s answer from a `findAndModify`, which does not tell an insert from an
+    update: a document it matched or inserted counts as modified (every write it serves
+    changes what it matches: `update_versioned` sets `_v`, `update_once` pushes the event)."""
+
+    found: bool
+
+    @property
+    def matched_count(self) -> int:
+        return int(self.found)
+
+    @property
+    def modified_count(self) -> int:
+        return int(self.found)
+
+    upserted_id = None
+
+
 class Projection:
     def __init__(
         self,
@@ -650,7 +706,8 @@ class ProjectionRunner:
             self._swap_checked_at = now
         return self._swapping
 
-    def apply_commit(self, commit: Commit | None, cursor_after_reply: bool = False) -> int:
+    def apply_commit(self, commit: Commit | None, cursor_after_reply: bool = False,
+                     into: ReadModels | None = None) -> int:
         """Read-your-writes: apply a commit right after appending it (the service's own
         subscription applies it too, in case this process dies first; the cursor dedupes).
 
@@ -671,15 +728,20 @@ class ProjectionRunner:
         commit's first version (`CursorFloors`: it moved it there, an edit after the post's
         creation), unless a replay is swapping its collections in (its cursors may be behind
         until its catch-up ran).
+
+        `into`: the read models the handlers write through (`WrittenDocuments`: the command
+        answers from what they wrote); the runner's own by default.
         """
-        return self._apply_commit(commit, cursor_after_reply)
+        return self._apply_commit(commit, cursor_after_reply, into=into)
 
     def _apply_commit(self, commit: Commit | None, cursor_after_reply: bool,
-                      together: _MovesAfterReply | None = None) -> int:
+                      together: _MovesAfterReply | None = None,
+                      into: ReadModels | None = None) -> int:
         """`apply_commit`; the move left for after the reply joins `together` if given (whose
         caller leaves it for after the reply) instead of being left alone."""
         if commit is None:
             return 0
+        rm = into if into is not None else self.rm
         applied, applying = 0, threading.Event()
         for event in commit.events:
             self._applying_here[event.id] = applying
@@ -691,7 +753,7 @@ class ProjectionRunner:
                     later = partial(self._advance_after_reply, event, together)
                 written_now = cursor_after_reply and commit.written_now and (
                     event.stream_version == 1 or not self._replay_swapping())
-                count, behind_cursor = self.projection._apply(self.rm, event, self.store,
+                count, behind_cursor = self.projection._apply(rm, event, self.store,
                                                               first_recorded=written_now,
                                                               advance_later=later)
                 applied += count
@@ -703,21 +765,27 @@ class ProjectionRunner:
             applying.set()
         return applied
 
-    def apply_commits(self, commits: list[Commit], cursor_after_reply: bool = False) -> int:
+    def apply_commits(self, commits: list[Commit], cursor_after_reply: bool = False,
+                      into: ReadModels | None = None) -> int:
         """`apply_commit` of each commit at once, for commits of different streams (a
         submission's announcement and its text): streams are applied independently anyway (the
         subscription does so all the time), so their round trips overlap instead of adding up.
         With `cursor_after_reply`, their cursors move in one bulk write after the reply."""
         streams = [commit.stream_id for commit in commits]
         if len(set(streams)) < len(streams):
-            return sum(self.apply_commit(commit, cursor_after_reply) for commit in commits)
+            return sum(self.apply_commit(commit, cursor_after_reply, into) for commit in commits)
         together = _MovesAfterReply() if cursor_after_reply else None
         try:
             return sum(at_once(*(partial(self._apply_commit, commit, cursor_after_reply,
-                                         together) for commit in commits)))
+                                         together, into) for commit in commits)))
         finally:  # the cursors' moves in one command, after the reply
             if together and not after_reply(together):
                 together()  # not in an RPC: nothing to answer first
+
+    def keeping(self, *names: str) -> WrittenDocuments:
+        """Read models for `apply_commit(..., into=...)` that keep what the handlers write in
+        `names` (`WrittenDocuments`)."""
+        return WrittenDocuments(self.rm, names)
 
     def _remember_applied(self, event: Envelope) -> None:
         if event.source_service == self.projection.service:

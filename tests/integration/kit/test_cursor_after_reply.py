@@ -104,6 +104,24 @@ def test_a_move_another_applier_made_first_leaves_one_run(store, in_an_rpc):
     assert _runs(runner)[second.events[0].id] == 1
 
 
+def test_an_inline_apply_keeps_the_documents_its_writes_left_and_only_those(store, in_an_rpc):
+    """`keeping`: the answer's documents come back from the handlers' writes (one
+    `findAndModify` each); a write that changed nothing (the event applied already) keeps
+    nothing, so the answer reads that document as usual."""
+    runner = ProjectionRunner(BALANCES, store)
+    first = deposit(store, "acc-kept", 5)
+    written = runner.keeping("balances")
+    assert runner.apply_commit(first, cursor_after_reply=True, into=written) == 1
+    kept = written.written("balances")
+    assert kept == {"acc-kept": runner["balances"].find_one({"_id": "acc-kept"})}
+    assert kept["acc-kept"]["cents"] == 5
+    in_an_rpc.pop()()
+    again = runner.keeping("balances")  # a second run of the handler: `update_once` refuses it
+    BALANCES.handlers_for("ledger.deposited")(again, first.events[0])
+    assert again.written("balances") == {}
+    assert runner["balances"].find_one({"_id": "acc-kept"})["cents"] == 5
+
+
 class _CursorReads(monitoring.CommandListener):
     """Counts the reads of a projection's cursors a client sends (and, in `sent`, every
     command on them)."""
