@@ -131,8 +131,10 @@ def test_the_stand_in_writes_ascii_index_entries_as_bytes(tmp_path):
         items = client["restart"]["items"]
         items.create_index("label")
         items.create_index([("group", 1), ("label", -1)])  # complemented chars: not ASCII
-        labels = [f"label-{n:04d}" if n % 10 else f"label-{n:04d}-\u00e9t\u00e9" for n in range(300)]
-        items.insert_many([{"_id": n, "label": label, "group": n % 7} for n, label in enumerate(labels)])
+        labels = [f"label-{n:04d}" if n % 10 else f"label-{n:04d}-\u00e9t\u00e9"
+                  for n in range(300)]
+        items.insert_many([{"_id": n, "label": label, "group": n % 7}
+                           for n, label in enumerate(labels)])
         client.close()
         server.stop()
         data = (server.dir / "agora.mv.db").read_bytes()
@@ -147,8 +149,10 @@ def test_the_stand_in_writes_ascii_index_entries_as_bytes(tmp_path):
         assert items.find_one({"label": "label-0010-\u00e9t\u00e9"})["_id"] == 10
         assert [d["_id"] for d in items.find({"label": {"$gte": "label-0295"}}).sort("label", 1)] \
             == [295, 296, 297, 298, 299]
-        in_group = sorted((n for n in range(300) if n % 7 == 3), key=lambda n: labels[n], reverse=True)
-        assert [d["_id"] for d in items.find({"group": 3}).sort("label", -1).limit(9)] == in_group[:9]
+        in_group = sorted((n for n in range(300) if n % 7 == 3), key=lambda n: labels[n],
+                          reverse=True)
+        assert [d["_id"] for d in items.find({"group": 3}).sort("label", -1).limit(9)] \
+            == in_group[:9]
         assert items.count_documents({"group": 3}) == len(in_group)
         client.close()
     finally:
