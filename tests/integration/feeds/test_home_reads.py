@@ -4,45 +4,19 @@ import time
 import uuid
 
 import pytest
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 
 from services.feeds import projections, timeline
 from services.feeds.projections import VIEWS, FeedSettings
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.projections import ReadModels
 
+from ...commands import CommandLog
 from ...conftest import MONGO_URI
 
 pytestmark = pytest.mark.integration
 
 WATCHED_THREADS = 120
-
-
-class _Reads(monitoring.CommandListener):
-    """Every command sent, and how many documents each collection's finds returned."""
-
-    def __init__(self):
-        self.sent: list[tuple[str, str]] = []
-        self.returned: dict[str, int] = {}
-        self._finds: dict[int, str] = {}
-
-    def clear(self):
-        self.sent.clear()
-        self.returned.clear()
-
-    def started(self, event):
-        self.sent.append((event.command_name, event.command.get(event.command_name)))
-        if event.command_name == "find":
-            self._finds[event.request_id] = event.command["find"]
-
-    def succeeded(self, event):
-        collection = self._finds.pop(event.request_id, None)
-        if collection is not None:
-            batch = event.reply.get("cursor", {}).get("firstBatch", [])
-            self.returned[collection] = self.returned.get(collection, 0) + len(batch)
-
-    def failed(self, event):
-        self._finds.pop(event.request_id, None)
 
 
 def _apply(rm: ReadModels, event_type: str, payload: dict) -> None:
@@ -79,7 +53,7 @@ def _ids(page) -> list[str]:
 
 @pytest.fixture
 def reads(db_prefix):
-    listener = _Reads()
+    listener = CommandLog()
     client = MongoClient(MONGO_URI, event_listeners=[listener])
     rm = ReadModels(client[f"{db_prefix}_feeds"])
     VIEWS.ensure_indexes(rm)
@@ -131,8 +105,8 @@ def test_a_first_page_held_by_the_window_is_four_reads_whatever_the_history(read
 
     listener.clear()
     assert timeline.home(rm, reader, {"limit": 5}, settings, _now()) == first
-    assert sorted(listener.sent) == [("find", "home_entries"), ("find", "items"),
-                                     ("find", "mutes"), ("find", "subs")], listener.sent
+    assert sorted(listener.pairs()) == [("find", "home_entries"), ("find", "items"),
+                                        ("find", "mutes"), ("find", "subs")], listener.pairs()
     # the whole feed through the marker: the window's 8, then the rest from the source
     assert _ids(timeline.home(rm, reader, {"limit": 20}, settings, _now())) == posts[::-1]
 

@@ -7,13 +7,14 @@ import time
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.utils import find_free_port
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 
 from services.shared import commands, event_store_provider
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.event_store import EventStore
 from services.shared.projections import Projection, ProjectionRunner, ReadModels
 
+from ...commands import CommandLog
 from ...conftest import MONGO_URI, wait_for
 from .sample import BALANCES, deposit
 from .test_crash_recovery import config_file, ready, start_service, stop_service
@@ -122,30 +123,10 @@ def test_an_inline_apply_keeps_the_documents_its_writes_left_and_only_those(stor
     assert runner["balances"].find_one({"_id": "acc-kept"})["cents"] == 5
 
 
-class _CursorReads(monitoring.CommandListener):
-    """Counts the reads of a projection's cursors a client sends (and, in `sent`, every
-    command on them)."""
-
-    def __init__(self, cursors: str):
-        self.cursors, self.count, self.sent = cursors, 0, []
-
-    def started(self, event):
-        if event.command.get(event.command_name) == self.cursors:
-            self.sent.append(event.command_name)
-        if event.command_name == "find" and event.command.get("find") == self.cursors:
-            self.count += 1
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 @pytest.fixture
 def watched_store(db_prefix):
     """The ledger's store on a client of its own whose cursor reads of RUNS are counted."""
-    reads = _CursorReads(RUNS.cursors)
+    reads = CommandLog()
     client = MongoClient(MONGO_URI, event_listeners=[reads])
     store = EventStore(client[f"{db_prefix}_ledger"], "ledger")
     store.ensure_indexes()
@@ -160,24 +141,24 @@ def test_a_commit_that_opens_its_stream_is_applied_without_reading_its_cursor(
     opener = deposit(store, "acc-new", 5)  # a minted stream: nothing of it applied anywhere
     assert opener.written_now and opener.version == 1
     assert runner.apply_commit(opener, cursor_after_reply=True) == 1
-    assert reads.count == 0 and _runs(runner) == {opener.events[0].id: 1}
+    assert reads.count("find", RUNS.cursors) == 0 and _runs(runner) == {opener.events[0].id: 1}
     in_an_rpc.pop()()
     assert _cursor(runner, "acc-new") == 1
     # a later commit of the stream: this process moved its cursor to the version before, so
     # it is not read either; another process, which did not, reads it, and so does a commit
     # applied without `cursor_after_reply` (handlers not checked for a second run)
-    reads.count = 0
+    reads.clear()
     runner.apply_commit(deposit(store, "acc-new", 7), cursor_after_reply=True)
     in_an_rpc.pop()()
-    assert reads.count == 0
+    assert reads.count("find", RUNS.cursors) == 0
     assert _cursor(runner, "acc-new") == 2  # (a read of the test's own)
-    reads.count = 0
+    reads.clear()
     ProjectionRunner(RUNS, store).apply_commit(deposit(store, "acc-new", 8),
                                                cursor_after_reply=True)
-    assert reads.count == 1
+    assert reads.count("find", RUNS.cursors) == 1
     in_an_rpc.pop()()
     runner.apply_commit(deposit(store, "acc-other", 9))
-    assert reads.count >= 2
+    assert reads.count("find", RUNS.cursors) >= 2
     assert list(_runs(runner).values()) == [1] * 4
 
 
@@ -187,18 +168,18 @@ def test_the_moves_of_commits_applied_together_are_one_command_after_the_reply(
     runner = ProjectionRunner(RUNS, store)
     commits = [deposit(store, stream, 5) for stream in ("acc-a", "acc-b", "acc-c")]
     assert runner.apply_commits(commits, cursor_after_reply=True) == 3
-    assert reads.sent == [] and len(in_an_rpc) == 1
+    assert reads.pairs(RUNS.cursors) == [] and len(in_an_rpc) == 1
     # the subscription's delivery of one of them comes before the teardown: it makes the three
     # moves in one command, and the teardown has nothing left to do
     assert runner.apply(commits[2].events[0]) == 0
-    assert reads.sent == ["update"]
+    assert reads.pairs(RUNS.cursors) == [("update", RUNS.cursors)]
     in_an_rpc.pop()()
-    assert reads.sent == ["update"]
+    assert reads.pairs(RUNS.cursors) == [("update", RUNS.cursors)]
     assert [_cursor(runner, stream) for stream in ("acc-a", "acc-b", "acc-c")] == [1, 1, 1]
-    reads.sent.clear()
+    reads.clear()
     for commit in commits:  # each a duplicate, known without a read
         assert runner.apply(commit.events[0]) == 0
-    assert reads.sent == [] and list(_runs(runner).values()) == [1, 1, 1]
+    assert reads.pairs(RUNS.cursors) == [] and list(_runs(runner).values()) == [1, 1, 1]
 
 
 def test_an_opening_commit_another_applier_took_first_makes_one_effect(store, in_an_rpc):

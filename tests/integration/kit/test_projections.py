@@ -15,6 +15,7 @@ from services.shared.projections import (
     replay,
 )
 
+from ...commands import CommandLog
 from .sample import BALANCES, deposit
 
 pytestmark = pytest.mark.integration
@@ -125,51 +126,25 @@ def _receiver(client, db_prefix, name="audit"):
     return ProjectionRunner(received, log)
 
 
-class _Commands:
-    """The commands (name, collection) a client sent, by a pymongo command listener."""
-
-    def __init__(self):
-        self.sent = []
-
-    def started(self, event):
-        self.sent.append((event.command_name, event.command.get(event.command_name)))
-
-
 def test_a_received_event_with_nothing_waiting_behind_it_reads_no_log(store, mongo_client,
                                                                       db_prefix):
     from pymongo import MongoClient
 
     from ...conftest import MONGO_URI
 
-    commands = _Commands()
-    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    commands = CommandLog()
+    client = MongoClient(MONGO_URI, event_listeners=[commands])
     try:
         live = _receiver(client, db_prefix)
         first, second = (deposit(store, "acc-1", cents).events[0] for cents in (1, 10))
         assert live.record_and_apply(first) == 1
-        commands.sent.clear()
+        commands.clear()
         assert live.record_and_apply(second) == 1
-        assert ("find", "events") not in commands.sent, commands.sent  # "later ones waiting?"
-        assert ("findAndModify", live.projection.cursors) in commands.sent  # the one CAS
+        assert ("find", "events") not in commands.pairs(), commands.pairs()  # "later ones waiting?"
+        assert ("findAndModify", live.projection.cursors) in commands.pairs()  # the one CAS
         assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 11
     finally:
         client.close()
-
-
-def _listener(commands):
-    from pymongo import monitoring
-
-    class Listener(monitoring.CommandListener):
-        def started(self, event):
-            commands.started(event)
-
-        def succeeded(self, event):
-            pass
-
-        def failed(self, event):
-            pass
-
-    return Listener()
 
 
 def test_an_event_waiting_for_an_earlier_one_is_applied_when_the_gap_closes_meanwhile(
@@ -244,8 +219,8 @@ def test_an_own_event_applied_inline_is_recognised_from_the_bus_without_a_read(
 
     from ...conftest import MONGO_URI
 
-    commands = _Commands()
-    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    commands = CommandLog()
+    client = MongoClient(MONGO_URI, event_listeners=[commands])
     try:
         ledger = EventStore(client[f"{db_prefix}_ledger"], "ledger")
         ledger.ensure_indexes()
@@ -253,11 +228,11 @@ def test_an_own_event_applied_inline_is_recognised_from_the_bus_without_a_read(
             BALANCES, ledger)
         commit = deposit(ledger, "acc-1", 5)
         assert writer.apply_commit(commit) == 1  # read-your-writes, after the command
-        commands.sent.clear()
+        commands.clear()
         assert writer.apply(commit.events[0]) == 0  # its own subscription brings it back
-        assert commands.sent == []
+        assert commands.pairs() == []
         assert other_process.apply(commit.events[0]) == 0  # another replica reads the cursor
-        assert ("find", BALANCES.cursors) in commands.sent
+        assert ("find", BALANCES.cursors) in commands.pairs()
         assert ledger.db["balances"].find_one({"_id": "acc-1"})["cents"] == 5
     finally:
         client.close()
@@ -286,8 +261,8 @@ def test_an_own_event_back_from_the_bus_during_its_inline_apply_waits_for_it(
 
     from ...conftest import MONGO_URI
 
-    commands = _Commands()
-    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    commands = CommandLog()
+    client = MongoClient(MONGO_URI, event_listeners=[commands])
     try:
         ledger = EventStore(client[f"{db_prefix}_ledger"], "ledger")
         ledger.ensure_indexes()
@@ -302,10 +277,10 @@ def test_an_own_event_back_from_the_bus_during_its_inline_apply_waits_for_it(
             BALANCES.handlers_for(event.type)(rm, event)
 
         commit = deposit(ledger, "acc-1", 5)
-        commands.sent.clear()
+        commands.clear()
         assert runner.apply_commit(commit) == 1
         assert back_from_the_bus[0].wait() == 0
-        assert [c for c in commands.sent if c[1] == projection.cursors] == [
+        assert commands.pairs(projection.cursors) == [
             ("find", projection.cursors), ("findAndModify", projection.cursors)]  # inline only
         assert ledger.db["balances"].find_one({"_id": "acc-1"})["cents"] == 5
     finally:
@@ -318,15 +293,15 @@ def test_the_first_event_of_a_received_stream_is_applied_without_reading_its_cur
 
     from ...conftest import MONGO_URI
 
-    commands = _Commands()
-    client = MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    commands = CommandLog()
+    client = MongoClient(MONGO_URI, event_listeners=[commands])
     try:
         live = _receiver(client, db_prefix)
         first = deposit(store, "acc-1", 1).events[0]
         assert live.record_and_apply(first) == 1
-        assert ("find", live.projection.cursors) not in commands.sent, commands.sent
+        assert ("find", live.projection.cursors) not in commands.pairs(), commands.pairs()
         assert live.record_and_apply(first) == 0  # a duplicate (not recorded now): read
-        assert ("find", live.projection.cursors) in commands.sent
+        assert ("find", live.projection.cursors) in commands.pairs()
         assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 1
     finally:
         client.close()
@@ -367,7 +342,7 @@ def _watched(commands):
 
     from ...conftest import MONGO_URI
 
-    return MongoClient(MONGO_URI, event_listeners=[_listener(commands)])
+    return MongoClient(MONGO_URI, event_listeners=[commands])
 
 
 def test_the_next_event_of_a_stream_this_process_moved_is_applied_without_a_cursor_read(
@@ -375,37 +350,37 @@ def test_the_next_event_of_a_stream_this_process_moved_is_applied_without_a_curs
     """The cursor was where this process moved it when the next event was recorded: no read.
     Another process, which never saw that cursor, reads it; so does a redelivery (recorded
     before by someone: its cursor may be anywhere)."""
-    commands = _Commands()
+    commands = CommandLog()
     client = _watched(commands)
     try:
         live, other = _receiver(client, db_prefix), _receiver(client, db_prefix)
         first, second, third = (deposit(store, "acc-1", cents).events[0]
                                 for cents in (1, 10, 100))
         assert live.record_and_apply(first) == 1
-        commands.sent.clear()
+        commands.clear()
         assert live.record_and_apply(second) == 1
-        assert ("find", live.projection.cursors) not in commands.sent, commands.sent
+        assert ("find", live.projection.cursors) not in commands.pairs(), commands.pairs()
         assert live.record_and_apply(second) == 0  # a redelivery: read, a duplicate
-        assert ("find", live.projection.cursors) in commands.sent
-        commands.sent.clear()
+        assert ("find", live.projection.cursors) in commands.pairs()
+        commands.clear()
         assert other.record_and_apply(third) == 1
-        assert ("find", live.projection.cursors) in commands.sent
+        assert ("find", live.projection.cursors) in commands.pairs()
         assert live.store.db["balances"].find_one({"_id": "acc-1"})["cents"] == 111
     finally:
         client.close()
 
 
 def test_a_batch_reads_no_cursor_of_a_stream_this_process_moved_just_before(store, db_prefix):
-    commands = _Commands()
+    commands = CommandLog()
     client = _watched(commands)
     try:
         live = _receiver(client, db_prefix)
         events = [deposit(store, f"acc-{n % 2}", 10 ** n).events[0] for n in range(6)]
         assert live.record_and_apply_all(events[:2]) == 2  # two streams opened: no read
         assert live.record_and_apply_all(events[2:4]) == 2
-        commands.sent.clear()
+        commands.clear()
         assert live.record_and_apply_all(events[4:]) == 2
-        assert ("find", live.projection.cursors) not in commands.sent, commands.sent
+        assert ("find", live.projection.cursors) not in commands.pairs(), commands.pairs()
         balances = {doc["_id"]: doc["cents"] for doc in live.store.db["balances"].find()}
         assert balances == {"acc-0": 10101, "acc-1": 101010}
     finally:

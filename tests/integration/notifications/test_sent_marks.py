@@ -10,28 +10,14 @@ import time
 import uuid
 
 import pytest
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 
 from services.notifications.delivery import OUTGOING_MAIL, Deliveries, DeliverySettings
 
+from ...commands import CommandLog
 from .deliveries import Clock
 
 pytestmark = pytest.mark.integration
-
-
-class OutboxUpdates(monitoring.CommandListener):
-    def __init__(self):
-        self.count = 0
-
-    def started(self, event):
-        if event.command_name == "update" and event.command.get("update") == OUTGOING_MAIL:
-            self.count += 1
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
 
 
 def notify(db, readers: list[str], post: str) -> None:
@@ -47,7 +33,7 @@ def notify(db, readers: list[str], post: str) -> None:
 
 
 def test_a_batch_of_mails_is_marked_sent_in_one_command(notifications_config, mailsink):
-    updates = OutboxUpdates()
+    updates = CommandLog()
     client = MongoClient(notifications_config["MONGO_URI"], event_listeners=[updates])
     try:
         db = client[f"{notifications_config['MONGO_DB_PREFIX']}_notifications"]
@@ -55,10 +41,10 @@ def test_a_batch_of_mails_is_marked_sent_in_one_command(notifications_config, ma
         notify(db, readers, "p-one-mark")
         deliveries = Deliveries(db, DeliverySettings(smtp_host=mailsink.host,
                                                      smtp_port=mailsink.port), pusher=None)
-        before = updates.count
+        updates.clear()
         assert deliveries.pass_once()["mails"] == 4
         # the queuing's upsert of the four, and one mark for the four (one per mail before)
-        assert updates.count - before == 2
+        assert updates.count("update", OUTGOING_MAIL) == 2
         assert {doc["state"] for doc in db[OUTGOING_MAIL].find(
             {"member_id": {"$in": readers}})} == {"sent"}
         assert all(len(mailsink.messages(to=f"{reader}@example.org")) == 1 for reader in readers)

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 
 from services.notifications.delivery import Deliveries, DeliverySettings
 from services.notifications.projections import (
@@ -21,6 +21,7 @@ from services.notifications.projections import (
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.event_store import EventStore
 from services.shared.projections import BufferedReadModels, ProjectionRunner, replay
+from tests.commands import CommandLog
 from tests.conftest import MONGO_URI
 
 from .events import received
@@ -95,27 +96,10 @@ def test_events_applied_again_count_once(runner):
     assert_counts_right(runner, [ana, bob])
 
 
-class InboxCommands(monitoring.CommandListener):
-    def __init__(self, database: str):
-        self.database, self.seen = database, []
-
-    def started(self, event):
-        collection = event.command.get(event.command_name)
-        if event.database_name == self.database and event.command_name in (
-                "insert", "update", "delete", "findAndModify"):
-            self.seen.append((event.command_name, collection))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 def test_an_events_notifications_and_their_counts_are_one_command(runner):
     """An applier that dies sends all of it or nothing: no notification is ever left without
     its count (an earlier version inserted them held, counted them, then released them)."""
-    listener = InboxCommands(runner.store.db.name)
+    listener = CommandLog(runner.store.db.name)
     client = MongoClient(MONGO_URI, tz_aware=True, event_listeners=[listener])
     try:
         store = EventStore(client[runner.store.db.name], "notifications")
@@ -124,7 +108,7 @@ def test_an_events_notifications_and_their_counts_are_one_command(runner):
         VIEWS.handlers_for(event.type)(ProjectionRunner(VIEWS, store).rm, event)
     finally:
         client.close()
-    assert listener.seen == [("update", "inbox")]
+    assert listener.writes() == [("update", "inbox")]
     assert unread_counts(runner.rm, members) == {members[0]: 0, **{m: 1 for m in members[1:]}}
     assert runner.rm["inbox"].count_documents({"member_id": {"$in": members},
                                                "queued": False}) == 3

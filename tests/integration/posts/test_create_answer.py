@@ -11,38 +11,15 @@ from pymongo import monitoring
 
 from services.posts.service import PostsService
 
+from ...commands import CommandLog
 from .fixtures import member, new_post
 
 pytestmark = pytest.mark.integration
 
 
-class _Finds(monitoring.CommandListener):
-    """The `find`s sent to one database while armed, by collection (registered for the whole
-    process: the service's client is created when its container starts)."""
-
-    def __init__(self) -> None:
-        self.database: str | None = None
-        self.finds: Counter = Counter()
-
-    def arm(self, database: str) -> None:
-        self.database, self.finds = database, Counter()
-
-    def disarm(self) -> Counter:
-        self.database = None
-        return self.finds
-
-    def started(self, event):
-        if event.database_name == self.database and event.command_name == "find":
-            self.finds[event.command["find"]] += 1
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
-FINDS = _Finds()
+# registered for the whole process (the service's client is created when its container
+# starts); it records nothing until a test names its database
+FINDS = CommandLog(database="")
 monitoring.register(FINDS)
 
 
@@ -58,9 +35,11 @@ def test_a_new_posts_answer_is_what_its_writes_left_and_what_a_later_read_return
     posts, database = posts_alone
     author = member()
     new_post(posts, author, title="A first post: the category is known")
-    FINDS.arm(database)
+    FINDS.clear()
+    FINDS.database = database
     created = new_post(posts, author, title="Raising my card's limit abroad", tags=["cards"])
-    finds = FINDS.disarm()
+    FINDS.database = ""
+    finds = Counter(sent.collection for sent in FINDS.matching("find"))
     # the handlers' reads before their writes (the post's document by the announcement's and
     # by the text's), none after them: no draft and no document read back for the answer
     assert finds["drafts"] == 0, finds

@@ -3,7 +3,7 @@
 the projection writes the draft before the document (a read between the two writes, the other
 way round, showed a returned draft beside the "held" badge; seen once in a whole-suite run)."""
 import pytest
-from pymongo import MongoClient, monitoring
+from pymongo import MongoClient
 
 from services.posts import domain
 from services.posts.projections import VIEWS
@@ -11,32 +11,16 @@ from services.shared.envelope import CommandContext
 from services.shared.event_store import EventStore, len_version
 from services.shared.projections import ProjectionRunner
 
+from ...commands import CommandLog
 from ...conftest import MONGO_URI
 from .fixtures import IBAN, member
 
 pytestmark = pytest.mark.integration
 
 
-class _Writes(monitoring.CommandListener):
-    """The collections written to, in the order the commands were sent."""
-
-    def __init__(self):
-        self.collections: list[str] = []
-
-    def started(self, event):
-        if event.command_name in ("update", "insert", "delete"):
-            self.collections.append(event.command[event.command_name])
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-
 @pytest.fixture
 def views(db_prefix):
-    writes = _Writes()
+    writes = CommandLog()
     client = MongoClient(MONGO_URI, event_listeners=[writes], tz_aware=True)
     store = EventStore(client[f"{db_prefix}_posts"], "posts")
     store.ensure_indexes()
@@ -44,6 +28,10 @@ def views(db_prefix):
     VIEWS.ensure_indexes(runner.rm)
     yield runner, writes
     client.close()
+
+
+def _written(log: CommandLog) -> list[str | None]:
+    return [collection for _, collection in log.writes()]
 
 
 def _submitted(runner, stream_id, submission, version):
@@ -81,12 +69,11 @@ def test_a_rejected_edit_gives_its_draft_back_before_the_post_shows_the_rejectio
                domain.submit_edit(author, domain.fold(history), {"body": f"Et {IBAN}"}),
                len_version(history))
 
-    writes.collections.clear()
+    writes.clear()
     commit = _verdict(runner, post_id, "rejected", 2, reason_code="confidential_data")
 
     assert [event.type for event in commit.events] == ["posts.post_edit_rejected"]
-    assert "drafts" in writes.collections and "posts" in writes.collections, writes.collections
-    assert writes.collections.index("drafts") < writes.collections.index("posts")
+    assert _written(writes).index("drafts") < _written(writes).index("posts"), writes.pairs()
     doc = runner.rm["posts"].find_one({"_id": post_id})
     assert doc["pending_edit"]["state"] == "rejected"
     draft = runner.rm["drafts"].find_one({"_id": domain.content_stream(post_id, 2)})
@@ -98,10 +85,10 @@ def test_a_rejected_post_gives_its_draft_back_before_it_shows_rejected(views):
     post_id, submission = _post(member())
     _submitted(runner, post_id, submission, 0)
 
-    writes.collections.clear()
+    writes.clear()
     _verdict(runner, post_id, "rejected", 1, reason_code="confidential_data")
 
-    assert writes.collections.index("drafts") < writes.collections.index("posts")
+    assert _written(writes).index("drafts") < _written(writes).index("posts"), writes.pairs()
     assert runner.rm["posts"].find_one({"_id": post_id})["state"] == "rejected"
     assert runner.rm["drafts"].find_one({"_id": domain.content_stream(post_id, 1)})["returned"]
 

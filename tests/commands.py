@@ -1,0 +1,66 @@
+"""What a MongoDB client sends, as the tests that count round trips see it (pymongo's command
+monitoring): one listener for all of them, so each test says only what it counts."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, NamedTuple
+
+from pymongo import monitoring
+
+WRITES = ("insert", "update", "delete", "findAndModify")
+
+
+class Sent(NamedTuple):
+    database: str
+    name: str  # find, update, findAndModify...
+    collection: str | None
+    command: dict[str, Any]
+
+
+class CommandLog(monitoring.CommandListener):
+    """Every command started, in order (`sent`), and how many documents each collection's
+    finds returned (`returned`). `database`: only the commands sent to it (None: all; "":
+    none, until a test sets one — for a listener registered for a whole process)."""
+
+    def __init__(self, database: str | None = None):
+        self.database = database
+        self.sent: list[Sent] = []
+        self.returned: Counter = Counter()
+        self._finds: dict[int, str] = {}
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.returned.clear()
+
+    def count(self, name: str | None = None, collection: str | None = None) -> int:
+        return len(self.matching(name, collection))
+
+    def matching(self, name: str | None = None, collection: str | None = None) -> list[Sent]:
+        return [sent for sent in self.sent if name in (None, sent.name)
+                and collection in (None, sent.collection)]
+
+    def writes(self) -> list[tuple[str, str | None]]:
+        """(command, collection) of each command that writes, in the order they were sent."""
+        return [(sent.name, sent.collection) for sent in self.sent if sent.name in WRITES]
+
+    def pairs(self, collection: str | None = None) -> list[tuple[str, str | None]]:
+        """(command, collection) of each command sent (to `collection` only, if given)."""
+        return [(sent.name, sent.collection) for sent in self.matching(collection=collection)]
+
+    def started(self, event):
+        if self.database is not None and event.database_name != self.database:
+            return
+        target = event.command.get(event.command_name)
+        collection = target if isinstance(target, str) else None
+        self.sent.append(Sent(event.database_name, event.command_name, collection,
+                              event.command))
+        if event.command_name == "find" and collection is not None:
+            self._finds[event.request_id] = collection
+
+    def succeeded(self, event):
+        collection = self._finds.pop(event.request_id, None)
+        if collection is not None:
+            self.returned[collection] += len(event.reply.get("cursor", {}).get("firstBatch", []))
+
+    def failed(self, event):
+        self._finds.pop(event.request_id, None)
