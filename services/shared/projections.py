@@ -141,7 +141,7 @@ class WrittenDocuments(ReadModels):
     whose events were applied before) is not there, and the answer reads it."""
 
     def __init__(self, rm: ReadModels, names: Iterable[str]):
-        super().__init__(rm.db, rm.suffix)
+        super().__init__(rm.db, rm.suffix, rm.floors)  # the runner's cursor floors, as its own
         self.names = frozenset(names)
         self._written: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in self.names}
 
