@@ -3,6 +3,7 @@ monitoring): one listener for all of them, so each test says only what it counts
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pymongo import monitoring
@@ -15,15 +16,18 @@ class Sent(NamedTuple):
     name: str  # find, update, findAndModify...
     collection: str | None
     command: dict[str, Any]
+    tag: Any = None  # what the log's `tag()` said as it was sent
 
 
 class CommandLog(monitoring.CommandListener):
     """Every command started, in order (`sent`), and how many documents each collection's
     finds returned (`returned`). `database`: only the commands sent to it (None: all; "":
-    none, until a test sets one — for a listener registered for a whole process)."""
+    none, until a test sets one — for a listener registered for a whole process). `tag`: what
+    to note with each command, asked in the context that sends it (e.g. which green thread)."""
 
-    def __init__(self, database: str | None = None):
+    def __init__(self, database: str | None = None, tag: Callable[[], Any] | None = None):
         self.database = database
+        self.tag = tag
         self.sent: list[Sent] = []
         self.returned: Counter = Counter()
         self._finds: dict[int, str] = {}
@@ -53,7 +57,7 @@ class CommandLog(monitoring.CommandListener):
         target = event.command.get(event.command_name)
         collection = target if isinstance(target, str) else None
         self.sent.append(Sent(event.database_name, event.command_name, collection,
-                              event.command))
+                              event.command, self.tag() if self.tag is not None else None))
         if event.command_name == "find" and collection is not None:
             self._finds[event.request_id] = collection
 

@@ -34,7 +34,9 @@ from services.shared.members import parse_mentions, track_member_summaries
 from services.shared.projections import (
     Projection,
     ReadModels,
+    before_the_move,
     insert_new,
+    insert_versioned,
     update_once,
     update_versioned,
 )
@@ -104,11 +106,14 @@ def _target(event: Envelope) -> tuple[str, str]:
 
 @VIEWS.on("posts.content_submitted")
 def _content_submitted(rm: ReadModels, event: Envelope) -> None:
+    """The text's draft, written first and checked after: a verdict's apply writes what
+    `_ruled_on` looks at (history, the document's rejection or deletion) before it deletes
+    drafts, so a look made after our write cannot miss a verdict our write came after. The
+    look goes with the cursor's move (`before_the_move`: after a command's reply, off the
+    request's path), so the request waits for one round trip here, not two."""
     p = event.payload
-    if _ruled_on(rm, p["target_type"], p["target_id"], p["revision"]):
-        return  # moderation was faster than this projection: the draft is already over
     # never over the masked text a rejection gave back (written just before the rejection
-    # shows on the document, so it may land between the look above and this write)
+    # shows on the document, so it may be there already)
     with contextlib.suppress(DuplicateKeyError):  # it is there: the upsert found no match
         rm["drafts"].update_one({"_id": event.stream_id, "returned": {"$ne": True}}, {"$set": {
             "target_type": p["target_type"], "target_id": p["target_id"],
@@ -116,9 +121,17 @@ def _content_submitted(rm: ReadModels, event: Envelope) -> None:
             "body": p["body"], "category": p["category"],
             "submitted_at": event.occurred_at}}, upsert=True)
 
+    def unless_ruled_on() -> None:
+        if _ruled_on(rm, p["target_type"], p["target_id"], p["revision"]):
+            # moderation was faster than this projection: the draft is already over (a text
+            # given back is the rejection's, not ours)
+            rm["drafts"].delete_one({"_id": event.stream_id, "returned": {"$ne": True}})
+
+    before_the_move(unless_ruled_on)
+
 
 def _ruled_on(rm: ReadModels, target_type: str, target_id: str, revision: int) -> bool:
-    # both reads at once: a new post's request waits for this handler (its longest inline apply)
+    # both reads at once
     published, doc = rm.side_by_side(
         lambda: rm["history"].find_one({"_id": f"{target_id}:{revision}"}, {"_id": 1}),
         lambda: _collection(rm, target_type).find_one({"_id": target_id},
@@ -158,7 +171,7 @@ def _own(rm: ReadModels, event: Envelope, decide,
 
 @VIEWS.on("posts.post_submitted", "posts.reply_submitted")
 def _submitted(rm: ReadModels, event: Envelope) -> None:
-    target_type, _ = _target(event)
+    target_type, target_id = _target(event)
     p = event.payload
     fields: dict[str, Any] = {"author_id": p["author_id"], "kind": p["kind"],
                               "created_at": event.occurred_at, "created_ts": micros(event)}
@@ -179,7 +192,12 @@ def _submitted(rm: ReadModels, event: Envelope) -> None:
         missing = {key: value for key, value in defaults.items() if key not in doc}
         return {"$set": {**fields, **missing, "state": doc.get("state") or "pending"}}
 
-    _own(rm, event, decide)
+    # the stream's opening event: its document is inserted without a read before (one round
+    # trip); one found there instead (a verdict received first) is updated as `_own` does
+    collection = _collection(rm, target_type)
+    found = insert_versioned(collection, target_id, event, decide({})["$set"])
+    if found is not None:
+        update_versioned(collection, target_id, event, decide(found))
 
 
 @VIEWS.on("posts.post_edit_submitted", "posts.reply_edit_submitted")

@@ -92,22 +92,25 @@ class PostsQueries:
         """The actor's public summary, as `_authors` gives it for what they wrote."""
         return self._authors([{"author_id": (actor or {}).get("id")}])
 
-    def new_post(self, post_id: str, actor: Actor | None, written: WrittenDocuments | None,
-                 authors: dict[str, dict[str, Any]], unvoted: bool) -> dict[str, Any]:
-        """The answer of the command that has just created the post: its document and the
-        author's draft as the command's inline apply left them (`written`: the writes
-        returned them), with `authors` (the author's summary, read beside the writes) and no
-        vote (`unvoted`, as `post`'s). What the apply did not write — moderation ruled on the
-        text first, another applier took the events, a keyed retry found them applied — is
-        read as for any answer (`post`), and so is a post that may have votes."""
-        doc = written.written("posts").get(post_id) if written is not None else None
+    def new_contribution(self, collection: str, target_id: str, actor: Actor | None,
+                         written: WrittenDocuments | None, authors: dict[str, dict[str, Any]],
+                         unvoted: bool) -> dict[str, Any]:
+        """The answer of the command that has just created the post or reply (`collection`):
+        its document and the author's draft as the command's inline apply left them
+        (`written`: the writes returned them), with `authors` (the author's summary, read
+        beside the writes) and no vote (`unvoted`, as `post`'s). What the apply did not write
+        — moderation ruled on the text first, another applier took the events, a keyed retry
+        found them applied — is read as for any answer, and so is one that may have votes."""
+        doc = written.written(collection).get(target_id) if written is not None else None
         drafts = [draft for draft in (written.written("drafts").values() if written else ())
-                  if draft.get("target_id") == post_id]
+                  if draft.get("target_id") == target_id]
         if not (unvoted and drafts and self._readable(doc, actor)
                 and doc.get("author_id") == (actor or {}).get("id")):
-            return self.post(post_id, actor, unvoted, by_actor=True)
+            return self.post(target_id, actor, unvoted, by_actor=True) \
+                if collection == "posts" else self.reply(target_id, actor)
         draft = max(drafts, key=lambda found: found["revision"])  # the newest, as `_draft`
-        return presenters.post(doc, actor, draft=draft, my_vote=False, authors=authors)
+        present = presenters.post if collection == "posts" else presenters.reply
+        return present(doc, actor, draft=draft, my_vote=False, authors=authors)
 
     def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:
         doc = self.doc("replies", reply_id, actor)

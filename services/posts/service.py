@@ -114,15 +114,21 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(PostCreateSchema, data)
         self.queries.require_category(data)
         post_id = domain.new_post_id()
-        # the answer is built from what the inline apply wrote; the author's public summary
-        # does not depend on the writes, so it is read beside them
+        return self._create("post", post_id, actor, lambda state: domain.submit_post(
+            actor, data, post_id))
+
+    def _create(self, target_type: str, target_id: str, actor: Actor | None, decide):
+        """A new post or reply (`target_id` minted by the command): its submission, answered
+        from what the inline apply wrote; the author's public summary does not depend on the
+        writes, so it is read beside them."""
+        collection = "posts" if target_type == "post" else "replies"
         written, author = at_once(
-            lambda: self._submit(post_id, lambda state: domain.submit_post(actor, data, post_id),
-                                 actor, new=True, keep=("posts", "drafts")),
+            lambda: self._submit(target_id, decide, actor, new=True,
+                                 keep=(collection, "drafts")),
             lambda: self.queries.summary_of(actor))
         # a retry (same key) may find its post published and, for an idea, voted by its author
-        return self.queries.new_post(post_id, actor, written, author,
-                                     unvoted=not commands.keyed())
+        return self.queries.new_contribution(collection, target_id, actor, written, author,
+                                             unvoted=not commands.keyed())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_post(self, actor, post_id):
@@ -223,9 +229,8 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(ReplyCreateSchema, data)
         post = self._post(post_id)
         reply_id = domain.new_reply_id()
-        self._submit(reply_id, lambda state: domain.submit_reply(actor, post, data, reply_id),
-                     actor, new=True)
-        return self.queries.reply(reply_id, actor)
+        return self._create("reply", reply_id, actor, lambda state: domain.submit_reply(
+            actor, post, data, reply_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_replies(self, actor, post_id, query=None):

@@ -30,6 +30,11 @@ _after_reply: contextvars.ContextVar[list[Callable[[], None]] | None] = contextv
     "agora_after_reply", default=None)
 
 
+def before_reply() -> bool:
+    """Whether this runs in an RPC worker that has not replied yet (on the request's path)."""
+    return _after_reply.get() is not None
+
+
 def after_reply(work: Callable[[], None]) -> bool:
     """Leave `work` for after the reply of the RPC this runs in: nameko sends the reply, then
     tears the worker down, and `EventStoreProvider.worker_teardown` runs the work there — before

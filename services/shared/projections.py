@@ -29,6 +29,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import queue
 import sys
@@ -79,8 +80,27 @@ FLOORS_KEPT = 10_000  # streams whose cursor a process remembers a floor of (~1 
 INLINE_APPLY_WAIT = 5.0  # seconds a delivery waits for this process's inline apply of it
 
 
-# (stream key, cursor seen, version): a compare-and-set left for later (`_apply`'s advance_later)
-AdvanceLater = Callable[[str, int, int], None]
+# (stream key, cursor seen, version, the handler's work before the move): a compare-and-set
+# left for later (`_apply`'s advance_later)
+AdvanceLater = Callable[[str, int, int, list[Callable[[], None]]], None]
+
+# While a handler runs whose cursor moves after the RPC's reply: the work it leaves for before
+# that move (`before_the_move`); None otherwise.
+_before_the_move: contextvars.ContextVar[list[Callable[[], None]] | None] = \
+    contextvars.ContextVar("agora_before_the_move", default=None)
+
+
+def before_the_move(work: Callable[[], None]) -> None:
+    """For a handler: `work` that completes its write (a look after it, and what that look
+    decides), made before the cursor moves past the event. When the inline apply leaves the
+    move for after the RPC's reply (`cursor_after_reply`), the work goes with it, off the
+    request's path, made first by whoever makes the move; otherwise at once. A crash before
+    the work leaves the cursor where it was: the event is applied again, handler and work."""
+    pending = _before_the_move.get()
+    if pending is None:
+        work()
+    else:
+        pending.append(work)
 
 
 class OutOfOrder(RuntimeError):
@@ -137,8 +157,9 @@ class WrittenDocuments(ReadModels):
     collections `names`, each `update_one` is one `findAndModify` that returns the document as
     it left it, instead of an update the answer would read back (one round trip fewer on the
     request's path). `written(name)`: those documents, by id, each as this apply's last write
-    to it left it; a document it did not write (a handler that found nothing to do, a retry
-    whose events were applied before) is not there, and the answer reads it."""
+    to it left it (or, for a `find_one_and_update` returning the document after, found it); a
+    document it did not write (a handler that found nothing to do, a retry whose events were
+    applied before) is not there, and the answer reads it."""
 
     def __init__(self, rm: ReadModels, names: Iterable[str]):
         super().__init__(rm.db, rm.suffix, rm.floors)  # the runner's cursor floors, as its own
@@ -165,6 +186,12 @@ class _Returning:
         if document is not None:
             self._kept[document["_id"]] = document
         return _Updated(document is not None)
+
+    def find_one_and_update(self, filter: dict, update: Any, **options: Any) -> Any:
+        document = self.collection.find_one_and_update(filter, update, **options)
+        if document is not None and options.get("return_document") == ReturnDocument.AFTER:
+            self._kept[document["_id"]] = document
+        return document
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.collection, attribute)  # reads and other writes as they are
@@ -297,8 +324,7 @@ class Projection:
             if version == known + 1:
                 pending = [event]
                 if advance_later is not None and not received:
-                    self._run_handler(rm, event)
-                    advance_later(key, known, version)
+                    advance_later(key, known, version, self._run_handler_leaving(rm, event))
                     return applied + 1, True
             elif log_store is None:
                 raise OutOfOrder(f"{key}: v{version} arrived at cursor v{known}")
@@ -333,6 +359,16 @@ class Projection:
         handler = self._handlers.get(event.type)
         if handler is not None:
             handler(rm, event)
+
+    def _run_handler_leaving(self, rm: ReadModels, event: Envelope) -> list[Callable[[], None]]:
+        """`_run_handler`, returning the work it left for before its cursor's move
+        (`before_the_move`) instead of making it."""
+        token = _before_the_move.set([])
+        try:
+            self._run_handler(rm, event)
+            return _before_the_move.get()
+        finally:
+            _before_the_move.reset(token)
 
     def _drain(self, rm: ReadModels, key: str, cursor: int, log_store: EventStore) -> int:
         """Apply the run of received events waiting in the log after `cursor`. A hole stops
@@ -629,6 +665,24 @@ def update_versioned(collection: Collection, doc_id: Any, event: Envelope,
     return bool(result.modified_count or result.upserted_id is not None)
 
 
+def insert_versioned(collection: Collection, doc_id: Any, event: Envelope,
+                     fields: dict[str, Any]) -> dict[str, Any] | None:
+    """`update_versioned` for the event that opens its stream, whose document is nearly always
+    new (its id minted by the command): inserted with `fields` in one round trip, no read
+    before. Returns None when the document reflects this version (inserted now, or by an
+    earlier run of the event) or a later one; else the document found there, left as it was
+    (written first by events of other streams, a verdict received before the announcement),
+    for the caller to decide its update from."""
+    document = {**fields, "_v": event.stream_version}
+    try:
+        found = collection.find_one_and_update({"_id": doc_id}, {"$setOnInsert": document},
+                                               upsert=True, return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:  # inserted by another applier at the same moment
+        found = collection.find_one({"_id": doc_id})
+    found = found or {}
+    return None if found.get("_v", 0) >= event.stream_version else found
+
+
 def insert_new(collection: Collection, documents: list[dict[str, Any]]) -> int:
     """Insert documents whose ids are not there yet, in one unordered batch; returns how many
     were new. For insert-only read models keyed by what makes them unique (a re-applied event
@@ -806,8 +860,9 @@ class ProjectionRunner:
         return later is not None and later.event.id == event.id
 
     def _advance_after_reply(self, event: Envelope, together: _MovesAfterReply | None,
-                             key: str, seen: int, version: int) -> None:
-        later = _CursorAfterReply(self, event, key, seen, version, together)
+                             key: str, seen: int, version: int,
+                             works: list[Callable[[], None]]) -> None:
+        later = _CursorAfterReply(self, event, key, seen, version, together, works)
         self._advancing_later[key] = later
         if together is not None:
             together.append(later)  # made with the others (`apply_commits`)
@@ -844,9 +899,11 @@ class _CursorAfterReply:
     delivery of the event in this process (the others wait for it)."""
 
     def __init__(self, runner: ProjectionRunner, event: Envelope, key: str, seen: int,
-                 version: int, together: _MovesAfterReply | None = None) -> None:
+                 version: int, together: _MovesAfterReply | None = None,
+                 works: list[Callable[[], None]] = ()) -> None:
         self.runner, self.event, self.key = runner, event, key
         self.seen, self.version = seen, version
+        self.works = list(works)  # the handler's, made before the move (`before_the_move`)
         self.together = together  # the command's other moves, made with this one
         self._started = False
         self._done = threading.Event()
@@ -886,6 +943,9 @@ class _MovesAfterReply(list):
             return
         runner, moved = claimed[0].runner, False
         try:  # a move that does not match: another applier moved the cursor past the event
+            for later in claimed:  # what completes the handlers' writes, before any move
+                for work in later.works:
+                    work()
             runner.projection._move_all(runner.rm, {
                 later.key: (later.seen, later.version) for later in claimed}, below_marks=False)
             moved = True

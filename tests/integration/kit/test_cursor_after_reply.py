@@ -12,7 +12,13 @@ from pymongo import MongoClient
 from services.shared import commands, event_store_provider
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.event_store import EventStore
-from services.shared.projections import Projection, ProjectionRunner, ReadModels
+from services.shared.projections import (
+    Projection,
+    ProjectionRunner,
+    ReadModels,
+    before_the_move,
+    insert_versioned,
+)
 
 from ...commands import CommandLog
 from ...conftest import MONGO_URI, wait_for
@@ -30,6 +36,26 @@ RUNS = Projection("runs", service="ledger", collections=["runs"])
 @RUNS.on("ledger.deposited")
 def _counted(rm: ReadModels, event: Envelope) -> None:
     rm["runs"].update_one({"_id": event.id}, {"$inc": {"n": 1}}, upsert=True)
+
+
+# A handler that leaves a look for before its cursor's move (`before_the_move`), noting what
+# the cursor was when the look was made; it fails while `FAILING` holds its event's id.
+LOOKS = Projection("looks", service="ledger", collections=["looks"])
+FAILING: set[str] = set()
+
+
+@LOOKS.on("ledger.deposited")
+def _looked_later(rm: ReadModels, event: Envelope) -> None:
+    rm["looks"].update_one({"_id": event.id}, {"$set": {"written": True}}, upsert=True)
+
+    def look() -> None:
+        if event.id in FAILING:
+            raise RuntimeError("the look failed")
+        cursor = rm[LOOKS.cursors].find_one({"_id": event.stream_id}) or {}
+        rm["looks"].update_one({"_id": event.id}, {"$inc": {"looks": 1}, "$set": {
+            "cursor_then": cursor.get("version", 0)}})
+
+    before_the_move(look)
 
 
 def _runs(runner: ProjectionRunner) -> dict[str, int]:
@@ -269,3 +295,53 @@ def test_a_crash_between_the_reply_and_the_cursor_leaves_one_effect(
         assert db.events.count_documents({"stream_id": "acc-9"}) == 1
     finally:
         stop_service(restarted)
+
+
+def test_a_handlers_look_goes_after_the_reply_and_before_the_cursors_move(store, in_an_rpc):
+    runner = ProjectionRunner(LOOKS, store)
+    commit = deposit(store, "acc-look", 5)
+    runner.apply_commit(commit, cursor_after_reply=True)
+    event_id = commit.events[0].id
+    assert runner["looks"].find_one({"_id": event_id}) == {"_id": event_id, "written": True}
+    in_an_rpc.pop()()
+    assert runner["looks"].find_one({"_id": event_id})["cursor_then"] == 0
+    assert runner["looks"].find_one({"_id": event_id})["looks"] == 1
+    assert (runner[LOOKS.cursors].find_one({"_id": "acc-look"}) or {})["version"] == 1
+
+
+def test_outside_an_rpc_a_handlers_look_is_made_at_once(store):
+    runner = ProjectionRunner(LOOKS, store)
+    commit = deposit(store, "acc-look", 5)
+    runner.apply_commit(commit, cursor_after_reply=True)
+    assert runner["looks"].find_one({"_id": commit.events[0].id})["looks"] == 1
+    assert runner[LOOKS.cursors].find_one({"_id": "acc-look"})["version"] == 1
+
+
+def test_a_look_that_fails_leaves_the_cursor_and_the_event_is_applied_again(store, in_an_rpc):
+    runner = ProjectionRunner(LOOKS, store)
+    commit = deposit(store, "acc-failing", 5)
+    event_id = commit.events[0].id
+    FAILING.add(event_id)
+    try:
+        runner.apply_commit(commit, cursor_after_reply=True)
+        with pytest.raises(RuntimeError):
+            in_an_rpc.pop()()
+    finally:
+        FAILING.discard(event_id)
+    assert runner[LOOKS.cursors].find_one({"_id": "acc-failing"}) is None
+    assert runner.apply(commit.events[0]) == 1  # the subscription's delivery: handler and look
+    assert runner["looks"].find_one({"_id": event_id})["looks"] == 1
+    assert runner[LOOKS.cursors].find_one({"_id": "acc-failing"})["version"] == 1
+
+
+def test_an_opening_events_document_is_inserted_or_the_one_found_is_given_back(store):
+    first = deposit(store, "acc-opened", 5).events[0]
+    documents = store.db["opened"]
+    assert insert_versioned(documents, "doc-new", first, {"a": 1}) is None
+    assert documents.find_one({"_id": "doc-new"}) == {"_id": "doc-new", "a": 1, "_v": 1}
+    assert insert_versioned(documents, "doc-new", first, {"a": 2}) is None  # a second run
+    assert documents.find_one({"_id": "doc-new"})["a"] == 1
+    documents.insert_one({"_id": "doc-there", "held": True})  # another stream's write first
+    assert insert_versioned(documents, "doc-there", first, {"a": 1}) == {
+        "_id": "doc-there", "held": True}
+    assert documents.find_one({"_id": "doc-there"}) == {"_id": "doc-there", "held": True}

@@ -1,25 +1,29 @@
-"""A new post's answer is built from what its inline apply wrote (the writes return the post's
-document and the author's draft, `WrittenDocuments`), not read back after them: and it is what
-a later read returns. Posts runs alone here, so nothing rules on the post in between."""
+"""A new post's or reply's answer is built from what its inline apply wrote (the writes return
+the document and the author's draft, `WrittenDocuments`), not read back after them, and it is
+what a later read returns; the request waits for three round trips one after the other (four
+for a reply, which loads its post first): the positions, the insert (the author's summary read
+beside them), the inline apply's writes. The text's look for a verdict comes after the reply."""
 from __future__ import annotations
 
 from collections import Counter
 
+import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from pymongo import monitoring
 
 from services.posts.service import PostsService
+from services.shared.event_store_provider import before_reply
 
 from ...commands import CommandLog
-from .fixtures import member, new_post
+from .fixtures import member, new_post, published
 
 pytestmark = pytest.mark.integration
 
 
 # registered for the whole process (the service's client is created when its container
 # starts); it records nothing until a test names its database
-FINDS = CommandLog(database="")
+FINDS = CommandLog(database="", tag=lambda: before_reply() and id(eventlet.getcurrent()))
 monitoring.register(FINDS)
 
 
@@ -31,19 +35,51 @@ def posts_alone(container_factory, service_config):
         yield proxy, f"{service_config['MONGO_DB_PREFIX']}_posts"
 
 
+def _request_path(create):
+    """What the RPC's worker sent before its reply (other workers' commands left out): its
+    commands by name and collection; the most that one of its green threads sent, one after
+    the other (its side-by-side branches run beside that thread and send fewer: the request
+    waits for about that many round trips); and its answer."""
+    FINDS.clear()
+    answer = create()
+    sent = [one for one in FINDS.sent if one.tag]
+    one_after_another = max(Counter(one.tag for one in sent).values())
+    return Counter((one.name, one.collection) for one in sent), one_after_another, answer
+
+
 def test_a_new_posts_answer_is_what_its_writes_left_and_what_a_later_read_returns(posts_alone):
     posts, database = posts_alone
     author = member()
     new_post(posts, author, title="A first post: the category is known")
-    FINDS.clear()
     FINDS.database = database
-    created = new_post(posts, author, title="Raising my card's limit abroad", tags=["cards"])
+    sent, in_sequence, created = _request_path(lambda: posts.create_post(author, {
+        "kind": "question", "title": "Raising my card's limit abroad", "tags": ["cards"],
+        "body": "How do I raise my card's payment limit?", "category": "cards"}))
     FINDS.database = ""
-    finds = Counter(sent.collection for sent in FINDS.matching("find"))
-    # the handlers' reads before their writes (the post's document by the announcement's and
-    # by the text's), none after them: no draft and no document read back for the answer
-    assert finds["drafts"] == 0, finds
-    assert finds["posts"] <= 2, finds
+    # no read before the inline apply's writes, none after them for the answer
+    assert sent == Counter({("findAndModify", "counters"): 1, ("insert", "events"): 1,
+                            ("find", "member_summaries"): 1, ("findAndModify", "posts"): 1,
+                            ("findAndModify", "drafts"): 1}), sent
+    assert in_sequence == 3, sent
     assert created["state"] == "pending" and created["draft"]["title"] == \
         "Raising my card's limit abroad", created
     assert posts.get_post(author, created["id"]) == created
+
+
+def test_a_new_replys_answer_is_what_its_writes_left_after_its_posts_load(posts, platform):
+    author, replier = member(), member()
+    post = new_post(posts, author, title="Which card for travelling abroad?")
+    published(posts, post["id"])
+    FINDS.database = f"{platform['MONGO_DB_PREFIX']}_posts"
+    sent, in_sequence, reply = _request_path(lambda: posts.add_reply(
+        replier, post["id"], {"body": "The premium one, no fees abroad."}))
+    FINDS.database = ""
+    # the post's history (to decide), then as a new post: positions, insert, writes
+    assert sent == Counter({("find", "events"): 1, ("findAndModify", "counters"): 1,
+                            ("insert", "events"): 1, ("find", "member_summaries"): 1,
+                            ("findAndModify", "replies"): 1,
+                            ("findAndModify", "drafts"): 1}), sent
+    assert in_sequence == 4, sent
+    assert reply["state"] == "pending" and reply["draft"]["body"] == \
+        "The premium one, no fees abroad.", reply
+    assert posts.get_reply(replier, reply["id"]) == reply
