@@ -316,5 +316,8 @@ class ModerationService(Decisions, HealthEndpoints):
         def decide(history: list[Envelope]) -> list[NewEvent]:
             return domain.review(domain.fold_item(history), content, policy, approved, found)
 
-        # a revision's item is a new stream: nothing to load, unless this is a redelivery
-        self._decide_new(item_id, decide, None, context)
+        # a revision's item is a new stream: nothing to load, unless this is a redelivery;
+        # its cursor is not read either: the review's events (a hold, an automatic approval)
+        # make one effect when applied twice and none after the item's later events (the
+        # item's writes are versioned, the member's count and the audit keyed by the event)
+        self._decide_new(item_id, decide, None, context, at_floor=True)

@@ -166,6 +166,13 @@ def target_of(event: Envelope) -> str:
     return p.get("reply_id") or p.get("target_id") or p.get("post_id") or event.stream_id
 
 
+def a_cm_approved(event: Envelope) -> bool:
+    """A CM's approval of a submitted text: its author is told. An automatic approval (most
+    texts) or a flag round's approval says nothing."""
+    p = event.payload
+    return not p["auto"] and p["review"] == "content"
+
+
 def candidates(event: Envelope, facts: Facts) -> list[Notice]:
     """Everyone the event concerns, with why (several entries per member are possible)."""
     p, t = event.payload, event.type
@@ -187,8 +194,8 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
         # a merge tells the duplicate's people where their vote and follow went
         add((facts.voters | facts.watchers | {p["author_id"]}) - facts.muted, "idea_status")
     elif t in ("moderation.item_rejected", "moderation.item_redacted") or (
-            t == "moderation.item_approved" and not p["auto"] and p["review"] == "content"):
-        add([p["author_id"]], "moderation")  # a CM decided (an automatic approval says nothing)
+            t == "moderation.item_approved" and a_cm_approved(event)):
+        add([p["author_id"]], "moderation")  # a CM decided
     elif t == "moderation.sla_breached":  # the CMs, and the staff of a waiting conversation
         add(facts.staff | set(p.get("staff_ids") or []), "sla_breach")
     elif t == "conversations.message_posted":

@@ -78,7 +78,8 @@ def _indexes(rm: ReadModels) -> None:
 # Moderation's streams are applied as they come (no stream cursor read or moved): each of its
 # events that notifications uses makes its own notification (keyed by the event, counted once)
 # or waits in `approvals` keyed by the post's revision, whatever the order of an item's events
-# and however often one is applied; the others (an automatic approval, a hold) change nothing.
+# and however often one is applied; the others (an automatic approval, a hold) change nothing,
+# so they are not recorded in the log either (`Projection.records`).
 VIEWS = Projection("notifications_views", service="notifications", collections=COLLECTIONS,
                    indexes=_indexes, as_they_come=["moderation"])
 PROJECTION = VIEWS
@@ -303,12 +304,13 @@ def _account_security(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
 
 
-@VIEWS.on("moderation.item_approved")
+@VIEWS.on("moderation.item_approved", used_when=domain.a_cm_approved)
 def _approved(rm: ReadModels, event: Envelope) -> None:
     """A post approved by a CM is announced with its title, known once posts published it:
-    until then the approval waits in ``approvals`` (`_post_visible` sends it)."""
+    until then the approval waits in ``approvals`` (`_post_visible` sends it). The others
+    (automatic, a flag round's) are neither recorded nor applied (`used_when`)."""
     p = event.payload
-    if p["target_type"] == "post" and not p["auto"] and p["review"] == "content":
+    if p["target_type"] == "post" and domain.a_cm_approved(event):
         approval_id = approval_key(p["target_id"], p["revision"])
         rm["approvals"].update_one({"_id": approval_id}, {"$set": {"event": event.to_dict()}},
                                    upsert=True)

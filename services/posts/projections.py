@@ -259,10 +259,9 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
     _index(rm, p["post_id"], "post" if target_type == "post" else target_id,
            {"state": "published"}, indexed, replacing=not first_text)
     tokens = sorted(parse_mentions(p.get("title"), p["body"]))
-    if tokens or not first_text:
-        rm["mentions"].update_one({"_id": target_id}, {"$set": {
-            "target_type": target_type, "post_id": p["post_id"], "tokens": tokens}},
-            upsert=True)
+    if tokens or not first_text:  # versioned: a late re-run must not bring back older tokens
+        update_versioned(rm["mentions"], target_id, event, {"$set": {
+            "target_type": target_type, "post_id": p["post_id"], "tokens": tokens}})
     if update_versioned(collection, target_id, event, {"$set": fields}):
         # the document as this update left it (the stream's events are applied one at a time)
         _refresh_derived(rm, event, target_type, target_id, indexed, {**before, **fields})

@@ -43,7 +43,10 @@ def apply(store, views, event: Envelope, context: CommandContext,
 
     # a conflict beyond the retries raises: the reliable handler tries again later
     commit = store.execute(p["target_id"], decide, context, retries=10)
-    views.apply_commit(commit)
+    # at the floor: the contribution's cursor is not read when this process moved it to the
+    # version before (its creation's inline apply); the verdicts' handlers make one effect
+    # when run twice and do not undo a later event's (docs/architecture.md, "cursor reads")
+    views.apply_commit(commit, at_floor=True)
     return commit
 
 

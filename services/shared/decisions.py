@@ -42,10 +42,13 @@ class Decisions:
         return commit
 
     def _decide_new(self, stream_id: str, decide, actor: dict[str, Any] | str | None,
-                    context: CommandContext | None = None) -> Commit | None:
+                    context: CommandContext | None = None, at_floor: bool = False
+                    ) -> Commit | None:
         """`_decide` for a stream that is new unless this is a redelivery (a review item, the
         author's watch of their new thread): decided on no history and appended without
-        loading the stream; a conflict (it exists) decides on what is there, as `_decide`."""
+        loading the stream; a conflict (it exists) decides on what is there, as `_decide`.
+        `at_floor`: the new stream's commit is applied without reading its cursor
+        (`ProjectionRunner.apply_commit`; for handlers checked for a second run)."""
         context = context or self._context(actor)
         new_events = decide([])
         if new_events:
@@ -53,7 +56,7 @@ class Decisions:
                 commit = self.store.append(stream_id, 0, new_events, context)  # type: ignore[attr-defined]
             except ConcurrencyConflict:
                 return self._decide(stream_id, decide, actor, context)
-            self.views.apply_commit(commit)  # type: ignore[attr-defined]
+            self.views.apply_commit(commit, at_floor=at_floor)  # type: ignore[attr-defined]
             return commit
         return self._decide(stream_id, decide, actor, context)
 

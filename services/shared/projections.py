@@ -229,6 +229,7 @@ class Projection:
         self.collections = list(collections)
         self._indexes = indexes
         self._handlers: dict[str, Handler] = {}
+        self._used_when: dict[str, Callable[[Envelope], bool]] = {}
         # Sources of which this projection receives only some events (its subscription binds
         # the types it uses, not whole streams): their events are applied as they come, with
         # no stream cursor, so their handlers must reach the same state in any order and on
@@ -237,10 +238,15 @@ class Projection:
 
     # -- declaring -------------------------------------------------------------------------
 
-    def on(self, *event_types: str) -> Callable[[Handler], Handler]:
+    def on(self, *event_types: str, used_when: Callable[[Envelope], bool] | None = None
+           ) -> Callable[[Handler], Handler]:
+        """`used_when`: the events of these types the handler does something with; of a source
+        applied as it comes, the others are neither recorded nor applied (`uses`)."""
         def decorate(handler: Handler) -> Handler:
             for event_type in event_types:
                 self._handlers[event_type] = handler
+                if used_when is not None:
+                    self._used_when[event_type] = used_when
             return handler
 
         return decorate
@@ -251,6 +257,7 @@ class Projection:
         def decorate(handler: Handler) -> Handler:
             for event_type in event_types:
                 first = self._handlers.get(event_type)
+                self._used_when.pop(event_type, None)  # this handler uses every one of them
                 if first is None:
                     self._handlers[event_type] = handler
                 else:
@@ -261,6 +268,19 @@ class Projection:
 
     def handlers_for(self, event_type: str) -> Handler | None:
         return self._handlers.get(event_type)
+
+    def uses(self, event: Envelope) -> bool:
+        """Whether a handler of this projection does something with `event`."""
+        used_when = self._used_when.get(event.type)
+        return event.type in self._handlers and (used_when is None or used_when(event))
+
+    def records(self, event: Envelope) -> bool:
+        """Whether a received `event` is kept in the log. An event of a stream applied in
+        order always is (its version is a step of the stream's run, and the log is where a
+        later event waiting for it finds it); one applied as it comes only when this projection
+        uses it: nothing else of the log reads it, and a replay would apply nothing from it —
+        its record was two commands (the position's `$inc`, the insert) for nothing."""
+        return not self.in_any_order(event) or self.uses(event)
 
     @property
     def cursors(self) -> str:
@@ -761,7 +781,7 @@ class ProjectionRunner:
         return self._swapping
 
     def apply_commit(self, commit: Commit | None, cursor_after_reply: bool = False,
-                     into: ReadModels | None = None) -> int:
+                     into: ReadModels | None = None, at_floor: bool = False) -> int:
         """Read-your-writes: apply a commit right after appending it (the service's own
         subscription applies it too, in case this process dies first; the cursor dedupes).
 
@@ -783,14 +803,21 @@ class ProjectionRunner:
         creation), unless a replay is swapping its collections in (its cursors may be behind
         until its catch-up ran).
 
+        `at_floor`: that read is spared, the compare-and-set made at once — for a command (an
+        event handler's, outside any RPC) whose handlers of these events were checked for a
+        second run, as `cursor_after_reply` requires: the inline apply may run a handler that
+        another applier ran between the insert and it, and after the stream's later events
+        (versioned writes, effects keyed by the event), where a read of the cursor narrows that
+        window to the read's round trip but does not close it. `cursor_after_reply` implies it.
+
         `into`: the read models the handlers write through (`WrittenDocuments`: the command
         answers from what they wrote); the runner's own by default.
         """
-        return self._apply_commit(commit, cursor_after_reply, into=into)
+        return self._apply_commit(commit, cursor_after_reply, into=into, at_floor=at_floor)
 
     def _apply_commit(self, commit: Commit | None, cursor_after_reply: bool,
                       together: _MovesAfterReply | None = None,
-                      into: ReadModels | None = None) -> int:
+                      into: ReadModels | None = None, at_floor: bool = False) -> int:
         """`apply_commit`; the move left for after the reply joins `together` if given (whose
         caller leaves it for after the reply) instead of being left alone."""
         if commit is None:
@@ -805,7 +832,7 @@ class ProjectionRunner:
                 later = None
                 if cursor_after_reply and number == len(commit.events):
                     later = partial(self._advance_after_reply, event, together)
-                written_now = cursor_after_reply and commit.written_now and (
+                written_now = (cursor_after_reply or at_floor) and commit.written_now and (
                     event.stream_version == 1 or not self._replay_swapping())
                 count, behind_cursor = self.projection._apply(rm, event, self.store,
                                                               first_recorded=written_now,
@@ -876,7 +903,10 @@ class ProjectionRunner:
             self._remember_applied(later.event)
 
     def record_and_apply(self, event: Envelope) -> int:
-        """For another service's event: keep it in our log (replays need it), then apply."""
+        """For another service's event: keep it in our log (replays need it), then apply;
+        one this projection does not record (`Projection.records`) changes nothing here."""
+        if not self.projection.records(event):
+            return 0
         return self.apply(event, first_recorded=self.store.record_received(event))
 
     def record_and_apply_all(self, events: list[Envelope]) -> int:
@@ -884,6 +914,7 @@ class ProjectionRunner:
         receives, `@reliable_handler(..., batch=True)`): recorded together, then applied
         together (`Projection.apply_received`). One event takes the single path: it costs
         fewer round trips than the batch's fixed ones."""
+        events = [event for event in events if self.projection.records(event)]
         if len(events) <= 1:
             return sum(self.record_and_apply(event) for event in events)
         events = list({event.id: event for event in events}.values())  # one copy of each
