@@ -43,6 +43,17 @@ class CommandLog(monitoring.CommandListener):
         return [sent for sent in self.sent if name in (None, sent.name)
                 and collection in (None, sent.collection)]
 
+    def reads_of(self, collection: str, doc_id: str, database: str | None = None
+                 ) -> list[Sent]:
+        """The `find`s on `collection` (in `database`, if given) that ask for `doc_id`, alone
+        or in an `$in`."""
+        def asks(sent: Sent) -> bool:
+            wanted = (sent.command.get("filter") or {}).get("_id")
+            return wanted == doc_id or (isinstance(wanted, dict) and doc_id in wanted.get(
+                "$in", ()))
+        return [sent for sent in self.matching("find", collection)
+                if database in (None, sent.database) and asks(sent)]
+
     def writes(self) -> list[tuple[str, str | None]]:
         """(command, collection) of each command that writes, in the order they were sent."""
         return [(sent.name, sent.collection) for sent in self.sent if sent.name in WRITES]

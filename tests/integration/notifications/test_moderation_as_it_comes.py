@@ -75,3 +75,27 @@ def test_an_automatic_approval_changes_nothing_and_leaves_no_cursor(runner):
     runner.record_and_apply(post.decision("approved", 1, auto=True))
     assert decisions(runner, post) == []
     assert runner.rm[VIEWS.cursors].find_one({"_id": f"moderation:{post.item}"}) is None
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_what_notifications_does_not_use_is_not_recorded_and_what_it_uses_is(
+        runner, batched):
+    """A hold, a flag round's approval, an automatic approval (another item): nothing here
+    uses them, so the log does not keep them (two commands each: the position, the insert);
+    a CM's approval and rejection are kept (what a replay applies)."""
+    post, other = ReviewedPost(), ReviewedPost()
+    runner.record_and_apply(post.published())
+    unused = [post.decision("held", 1, reasons=["policy"], policy_rules=["new_member"],
+                            detector_kinds=[], flag_count=0),
+              post.decision("approved", 3, auto=False, review="flags"),
+              other.decision("approved", 1, auto=True)]
+    used = [post.approved(), post.rejected()]
+    if batched:
+        runner.record_and_apply_all(unused + used)
+    else:
+        for event in unused + used:
+            runner.record_and_apply(event)
+    recorded = [event.id for item in (post.item, other.item)
+                for event in runner.store.load(f"moderation:{item}")]
+    assert sorted(recorded) == sorted(event.id for event in used)
+    assert decisions(runner, post) == ["approved", "rejected"]

@@ -1,0 +1,36 @@
+"""Moderation's verdict on a new post is applied by posts without reading the post's cursor:
+the process moved it to the version before (the creation's inline apply), and the verdict's
+commit was just written (`apply_commit(..., at_floor=True)`)."""
+from __future__ import annotations
+
+import pytest
+from pymongo import monitoring
+
+from ...commands import CommandLog
+from .fixtures import IBAN, cm, held_item, member, new_post, published
+
+pytestmark = pytest.mark.integration
+
+# registered for the whole process (the services' clients are created when their containers
+# start); it records nothing until a test sets its database (None: every database)
+SENT = CommandLog(database="")
+monitoring.register(SENT)
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["automatic approval", "a CM's approval"])
+def test_a_verdict_on_a_new_post_is_applied_without_reading_its_cursor(
+        platform, posts, moderation, held):
+    author = member()
+    SENT.clear()
+    SENT.database = None
+    try:
+        post = new_post(posts, author, title="Plafond de ma carte",
+                        body=f"Mon IBAN est {IBAN}" if held else "Comment l'augmenter ?")
+        if held:
+            item = held_item(moderation, post["id"])
+            moderation.decide(cm(), item["id"], {"decision": "approve"})
+        published(posts, post["id"])
+    finally:
+        SENT.database = ""
+    database = f"{platform['MONGO_DB_PREFIX']}_posts"
+    assert SENT.reads_of("posts_views_cursors", post["id"], database) == []
