@@ -122,6 +122,38 @@ def _category(rm: ReadModels, event: Envelope) -> None:
 
 # --- subscriptions ------------------------------------------------------------------------------
 
+class MemberChoices:
+    """What each member chose to follow (members, tags, categories — not the threads they
+    watch, looked up per page) and the threads they muted, as two frozensets, kept at most
+    `ttl_seconds` per process: a home page reads them on every request, a member changes them
+    rarely. The process that applies a member's subscription or mute forgets their choices
+    (below, before the write), so whoever follows or mutes through this process sees it on
+    their next page; another replica's change is seen at most `ttl_seconds` later (until then
+    a new follow's items are missing from that member's home feed here, an unfollowed source's
+    or a muted thread's items still shown). A read that began before a change is not kept
+    (`since`): it may hold the state the change replaced."""
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self._cache = ExpiringCache(ttl_seconds=ttl_seconds, max_entries=10_000)
+        self.changes = 0  # forgets so far in this process
+
+    def get(self, rm: ReadModels, member: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        return self._cache.get((rm.db.name, member))
+
+    def put(self, rm: ReadModels, member: str,
+            choices: tuple[frozenset[str], frozenset[str]], since: int) -> None:
+        if since == self.changes:
+            self._cache.put((rm.db.name, member), choices)
+
+    def forget(self, rm: ReadModels, member: str) -> None:
+        self.changes += 1
+        self._cache.forget((rm.db.name, member))
+
+
+CHOICES_SECONDS = 5.0
+CHOICES = MemberChoices(CHOICES_SECONDS)
+
+
 def subscribers(rm: ReadModels, source: str) -> list[str]:
     return [doc["member"] for doc in rm["subs"].find({"source": source}, {"member": 1})]
 
@@ -135,6 +167,7 @@ def _subscription(rm: ReadModels, event: Envelope) -> None:
     kind = domain.BY_EVENT[event.type]
     p = event.payload
     member, source = p["member_id"], domain.source_of(kind, p[kind.key])
+    CHOICES.forget(rm, member)
     on = event.type == kind.on
     update_once(rm["sources"], source, event, {"$inc": {"count": 1 if on else -1}})
     key = f"{source}|{member}"
@@ -162,6 +195,7 @@ def _backfill(rm: ReadModels, member: str, source: str) -> None:
 @VIEWS.on(domain.MUTE.on, domain.MUTE.off)
 def _mute(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
+    CHOICES.forget(rm, p["member_id"])
     key = f"{p['member_id']}|{p['post_id']}"
     if event.type == domain.MUTE.on:
         rm["mutes"].update_one({"_id": key}, {"$set": {"member": p["member_id"],

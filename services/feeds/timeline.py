@@ -32,9 +32,16 @@ from services.shared.pagination import after_cursor, decode_cursor, encode_curso
 from services.shared.projections import ReadModels
 
 from . import domain
-from .projections import FeedSettings, author_summaries, pulled_sources
+from .projections import CHOICES, FeedSettings, author_summaries, pulled_sources
 
 VISIBLE = {"state": "published", "parent_visible": {"$ne": False}}
+# What a page reads of an item: the card `present` shows, what `home_visible` decides on and
+# the paging keys — not what only the projection uses (revisions, versions, merges).
+CARD_FIELDS = ("type", "post_id", "kind", "author_id", "published_at", "excerpt", "official",
+               "redacted", "title", "category", "tags", "featured", "status", "post_title",
+               "post_kind", "post_author_id", "state", "parent_visible", "tag_slugs", "ts",
+               "featured_ts")
+CARD = dict.fromkeys(CARD_FIELDS, 1)
 SORT = [("ts", -1), ("_id", -1)]
 MAX_SUBSCRIPTIONS = 5000
 # A member's window is trimmed to `home_cap` when they open their first page, at most once per
@@ -76,7 +83,7 @@ def journal(rm: ReadModels, query: dict[str, Any], condition: dict[str, Any] | N
     if cursor:
         conditions.append(cursor)
     limit = query["limit"]
-    documents = list(rm["items"].find({"$and": conditions})
+    documents = list(rm["items"].find({"$and": conditions}, CARD)
                      .sort([(field, -1), ("_id", -1)]).limit(limit + 1))
     items, next_cursor = page(documents, field, limit)
     authors = author_summaries(rm, [item.get("author_id") for item in items])
@@ -107,22 +114,24 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
         _TRIMMED.put((rm.db.name, member), True)
     oldest = int(now_micros - config.window_days * 86_400 * 1_000_000)
     batch = limit * 2 + 10
-    # what the member chose to follow, without the threads they watch (those grow with every
-    # thread the member writes in): a watched thread's replies reach the window by push, and
-    # whether the member still watches a thread is looked up for the threads a page shows.
     # A first page meets the floor's marker in the window itself, in order; a later page may
-    # start below it, so it reads the floor. These reads do not depend on each other.
-    reads = [lambda: {doc["source"] for doc in rm["subs"].find(
-                 {"member": member, "source": {"$lt": domain.THREADS_FROM}},
-                 {"source": 1}).limit(MAX_SUBSCRIPTIONS)},
-             lambda: {doc["post_id"] for doc in rm["mutes"].find({"member": member},
-                                                                {"post_id": 1})},
-             lambda: _entries(rm, member, key, oldest, batch)]
+    # start below it, so it reads the floor. What the member follows and mutes comes from the
+    # process's memory (`CHOICES`) or is read beside the window: these reads do not depend on
+    # each other.
+    choices, since = CHOICES.get(rm, member), CHOICES.changes
+    reads = [lambda: _entries(rm, member, key, oldest, batch)]
+    if choices is None:
+        reads += [lambda: _followed(rm, member), lambda: _muted(rm, member)]
     if key is not None:
         reads.append(lambda: max(oldest, int(
             (rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0))))
-    subscriptions, muted, first, *floor = at_once(*reads)
-    follows = frozenset(subscriptions)
+    first, *rest = at_once(*reads)
+    if choices is None:
+        choices = (rest.pop(0), rest.pop(0))
+        CHOICES.put(rm, member, choices, since)
+    floor = rest
+    follows, muted = choices
+    subscriptions = set(follows)  # the watched threads in sight are added to it
     watches = _Watches(rm, member, subscriptions)
     pulled = pulled_sources(rm)
     watches.look_up(source for source in pulled if domain.is_thread(source))
@@ -145,6 +154,20 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
     authors = author_summaries(rm, [item.get("author_id") for item, _ in chosen])
     return {"items": [present(item, why, authors) for item, why in chosen],
             "next_cursor": next_cursor}
+
+
+def _followed(rm: ReadModels, member: str) -> frozenset[str]:
+    """What the member chose to follow, without the threads they watch (those grow with every
+    thread the member writes in): a watched thread's replies reach the window by push, and
+    whether the member still watches a thread is looked up for the threads a page shows."""
+    return frozenset(doc["source"] for doc in rm["subs"].find(
+        {"member": member, "source": {"$lt": domain.THREADS_FROM}},
+        {"source": 1}).limit(MAX_SUBSCRIPTIONS))
+
+
+def _muted(rm: ReadModels, member: str) -> frozenset[str]:
+    return frozenset(doc["post_id"] for doc in rm["mutes"].find({"member": member},
+                                                                {"post_id": 1}))
 
 
 class _Watches:
@@ -236,7 +259,7 @@ def _window(rm: ReadModels, member: str, key, oldest: int, floor: int | None, ba
                     or (floor is not None and entry["ts"] <= floor)), None)
         above = entries if cut is None else entries[:cut]
         found = {doc["_id"]: doc for doc in rm["items"].find(
-            {"_id": {"$in": [entry["item"] for entry in above]}})} if above else {}
+            {"_id": {"$in": [entry["item"] for entry in above]}}, CARD)} if above else {}
         watches.of(found.values())
         for entry in above:
             if entry["item"] in found:
@@ -262,7 +285,7 @@ def _items(rm: ReadModels, sources: Iterable[str], key, at_most: int | None, bat
         conditions = [VISIBLE, condition, *_before(key)]
         if at_most is not None:
             conditions.append({"ts": {"$lte": at_most}})
-        documents = list(rm["items"].find({"$and": conditions}).sort(SORT).limit(batch))
+        documents = list(rm["items"].find({"$and": conditions}, CARD).sort(SORT).limit(batch))
         watches.of(documents)
         yield from documents
         if len(documents) < batch:

@@ -103,12 +103,61 @@ def test_a_first_page_held_by_the_window_is_four_reads_whatever_the_history(read
     first = timeline.home(rm, reader, {"limit": 5}, settings, _now())  # trims, once
     assert _ids(first) == posts[::-1][:5]
 
+    projections.CHOICES.forget(rm, reader)  # as in another process
     listener.clear()
     assert timeline.home(rm, reader, {"limit": 5}, settings, _now()) == first
     assert sorted(listener.pairs()) == [("find", "home_entries"), ("find", "items"),
                                         ("find", "mutes"), ("find", "subs")], listener.pairs()
     # the whole feed through the marker: the window's 8, then the rest from the source
     assert _ids(timeline.home(rm, reader, {"limit": 20}, settings, _now())) == posts[::-1]
+
+
+def test_the_next_pages_take_what_the_member_follows_and_mutes_from_memory(reads):
+    """Within CHOICES_SECONDS a member's next first page is two reads, the window and its
+    items; only the cards' fields are read."""
+    rm, listener = reads
+    reader, _, posts = _a_follower_of(rm, 6)
+    first = timeline.home(rm, reader, {"limit": 5}, FeedSettings(), _now())
+
+    listener.clear()
+    assert timeline.home(rm, reader, {"limit": 5}, FeedSettings(), _now()) == first
+    assert sorted(listener.pairs()) == [("find", "home_entries"), ("find", "items")], \
+        listener.pairs()
+    assert listener.matching("find", "items")[0].command["projection"] == timeline.CARD
+
+
+def test_a_follow_or_a_mute_applied_here_is_on_the_next_page(reads):
+    """The process that applies a member's subscription or mute forgets their choices: what
+    they follow or mute through it is on their very next page."""
+    rm, _ = reads
+    reader, _, posts = _a_follower_of(rm, 2)
+    other = f"u-{uuid.uuid4().hex[:8]}"
+    theirs = f"p-{uuid.uuid4().hex[:10]}"
+    _published(rm, other, theirs)
+    assert _ids(timeline.home(rm, reader, {"limit": 20}, FeedSettings(), _now())) == \
+        posts[::-1]
+
+    _apply(rm, "feeds.member_followed", {"member_id": reader, "user_id": other,
+                                         "reason": "member"})
+    assert _ids(timeline.home(rm, reader, {"limit": 20}, FeedSettings(), _now())) == \
+        [theirs, *posts[::-1]]
+
+    _apply(rm, "feeds.thread_muted", {"member_id": reader, "post_id": theirs})
+    assert _ids(timeline.home(rm, reader, {"limit": 20}, FeedSettings(), _now())) == \
+        posts[::-1]
+
+
+def test_choices_read_before_a_change_are_not_kept(reads):
+    """A page that read a member's choices while this process applied a change to them (the
+    read may hold what the change replaced) does not keep them."""
+    rm, _ = reads
+    member = f"u-{uuid.uuid4().hex[:8]}"
+    since = projections.CHOICES.changes
+    projections.CHOICES.forget(rm, member)  # a change applied meanwhile
+    projections.CHOICES.put(rm, member, (frozenset(), frozenset()), since)
+    assert projections.CHOICES.get(rm, member) is None
+    projections.CHOICES.put(rm, member, (frozenset(), frozenset()), projections.CHOICES.changes)
+    assert projections.CHOICES.get(rm, member) == (frozenset(), frozenset())
 
 
 def test_a_floor_cut_before_the_marker_existed_is_honoured(reads):
