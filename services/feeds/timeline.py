@@ -16,8 +16,10 @@ The floor is the newer of "`window_days` ago" and where the window was last trim
 time and size while older pages still come, from the source. The trim leaves a marker entry at
 the floor (`floor_marker`): a first page meets it in order among the entries and needs no read
 of the floor; streams 1 and 3 are one chain, and the source is read only when a page gets
-below the floor (a full window: never). A first page the window holds is four reads: what the
-member follows, their mutes, the window, its items (authors' summaries: projections.py).
+below the floor (a full window: never). A first page the window holds is two reads, the window
+and its items; what the member follows and mutes is read beside the window when this process
+does not know it yet (`CHOICES`, at most 5 s old), and authors' summaries likewise
+(projections.py).
 """
 from __future__ import annotations
 
