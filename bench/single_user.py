@@ -65,37 +65,41 @@ def rounds(load: Load, count: int, pause: float = 0.0, after_post: float = 0.0
     return latencies
 
 
-def alternated(loads: dict[str, Load], count: int, pause: float, after_post: float
+def alternated(loads: dict[str, Load], count: int, pause: float, after_post: float,
+               kinds: tuple[str, ...] = ("ping", "post")
                ) -> dict[tuple[str, str], list[float]]:
-    """`count` rounds of a ping and a new post by one member on each platform in turn (the
-    order swapped every round), so that both share the machine's load alike; seconds."""
+    """`count` rounds of `kinds` (a ping and a new post) by one member on each platform in turn
+    (the order swapped every round), so that both share the machine's load alike; seconds."""
     latencies: dict[tuple[str, str], list[float]] = {
-        (name, kind): [] for name in loads for kind in ("ping", "post")}
+        (name, kind): [] for name in loads for kind in kinds}
     names = list(loads)
     for number in range(count):
         for name in names if number % 2 == 0 else reversed(names):
             load = loads[name]
-            for kind in ("ping", "post"):
+            for kind in kinds:
                 eventlet.sleep(pause)  # the member reading: pacing, not a synchronisation
                 started = time.perf_counter()
                 response = load.send(kind, load.members[0])
                 latencies[(name, kind)].append(time.perf_counter() - started)
                 if response.status_code not in (200, 201):
                     raise RuntimeError(f"{name} {kind}: {response.status_code}")
-            eventlet.sleep(after_post)  # the post's cascade done before the next request
+            if "post" in kinds:
+                eventlet.sleep(after_post)  # the post's cascade done before the next request
     return latencies
 
 
 def report_alternated(latencies: dict[tuple[str, str], list[float]]) -> None:
     p50 = {key: percentile(values, 0.5) * 1000 for key, values in latencies.items()}
     names = list(dict.fromkeys(name for name, _ in latencies))
+    kinds = [kind for kind in dict.fromkeys(kind for _, kind in latencies) if kind != "ping"]
     for name in names:
-        print(f"{name:<8} ping p50 {p50[(name, 'ping')]:6.1f} ms, post p50 "
-              f"{p50[(name, 'post')]:6.1f} ms = {p50[(name, 'post')] / p50[(name, 'ping')]:.2f}"
-              " x its ping", flush=True)
+        print(f"{name:<8} ping p50 {p50[(name, 'ping')]:6.1f} ms, " + ", ".join(
+            f"{kind} p50 {p50[(name, kind)]:6.1f} ms = "
+            f"{p50[(name, kind)] / p50[(name, 'ping')]:.2f} x its ping" for kind in kinds),
+            flush=True)
     this, that = names
-    print(f"post p50 {this} / {that} = {p50[(this, 'post')] / p50[(that, 'post')]:.2f}",
-          flush=True)
+    print(", ".join(f"{kind} p50 {this} / {that} = {p50[(this, kind)] / p50[(that, kind)]:.2f}"
+                    for kind in kinds), flush=True)
 
 
 def own_posts(load: Load, count: int) -> None:
@@ -168,6 +172,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="also start a platform from another checkout of Agora (a git "
                              "worktree of the code before a change) and alternate one member's "
                              "ping and new post between the two: post p50 this / that")
+    parser.add_argument("--kinds", default="ping,post",
+                        help="with --against: the kinds alternated, among ping, post, home, "
+                             "activity (default ping,post; ping always first)")
     parser.add_argument("--hold", action="store_true",
                         help="after measuring, keep the platform up until Enter (profiling)")
     return parser
@@ -192,14 +199,16 @@ def main(argv: list[str] | None = None) -> None:
         if args.against:
             other = _against(args.against, args.members, args.posts)
             print(f"== single_user: one member on each platform in turn, {args.rounds} rounds "
-                  f"of ping and new post (this checkout, and {args.against})", flush=True)
+                  f"of {args.kinds} (this checkout, and {args.against})", flush=True)
             loads = {"this": load, "that": other[2]}
             for each in loads.values():
                 each.settle()
                 each.quiet()
-            alternated(loads, 10, args.pause, args.after_post)  # warm-up
+            kinds = ("ping", *[kind for kind in args.kinds.split(",") if kind != "ping"])
+            alternated(loads, 10, args.pause, args.after_post, kinds)  # warm-up
             for _ in range(args.repeat):
-                report_alternated(alternated(loads, args.rounds, args.pause, args.after_post))
+                report_alternated(alternated(loads, args.rounds, args.pause, args.after_post,
+                                             kinds))
             return
         load.quiet()  # the seeding's e-mails sent: nothing of it runs beside the rounds
         rounds(load, 10)  # warm-up: connections, lazy imports, caches

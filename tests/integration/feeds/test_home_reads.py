@@ -116,7 +116,7 @@ def test_the_next_pages_take_what_the_member_follows_and_mutes_from_memory(reads
     """Within CHOICES_SECONDS a member's next first page is two reads, the window and its
     items; only the cards' fields are read."""
     rm, listener = reads
-    reader, _, posts = _a_follower_of(rm, 6)
+    reader, _, _ = _a_follower_of(rm, 6)
     first = timeline.home(rm, reader, {"limit": 5}, FeedSettings(), _now())
 
     listener.clear()
