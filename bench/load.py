@@ -108,6 +108,7 @@ class Outcome:
     lag: float        # seconds between the intended and the actual send time
     latency: float    # seconds from the intended send time to the answer
     ok: bool
+    due: float = 0.0  # the intended send time, wall clock (epoch seconds): to line up with logs
 
 
 class Load:
@@ -152,7 +153,8 @@ class Load:
             ok = self.send(kind, member).status_code in (200, 201)
         except requests.RequestException:
             ok = False
-        outcomes.append(Outcome(kind, sent - due, time.perf_counter() - due, ok))
+        wall_due = due + time.time() - time.perf_counter()
+        outcomes.append(Outcome(kind, sent - due, time.perf_counter() - due, ok, wall_due))
 
     # -- one step at a constant rate
 

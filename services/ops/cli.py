@@ -123,6 +123,7 @@ def _run(args) -> int:
     eventlet.monkey_patch()  # first: nameko, kombu and pymongo must get green sockets
     from nameko.cli.run import run
 
+    from services.shared.collector import log_collections, tune_collector
     from services.shared.config import PROCESSES, import_service, load_config, load_config_file
     from services.shared.observability import configure_logging
 
@@ -134,6 +135,8 @@ def _run(args) -> int:
         service_cls = getattr(importlib.import_module(module_name), class_name)
         config = load_config_file(args.config)
     configure_logging(service_cls.name, os.environ.get("LOG_LEVEL", "INFO"))
+    log_collections(service_cls.name)
+    tune_collector()
     run([service_cls], config)
     return 0
 

@@ -1,0 +1,165 @@
+# ruff: noqa: E402 - eventlet.monkey_patch() must precede every other import
+"""The latency tail after the data grows, at a low constant rate, lined up with collector pauses.
+
+    python -m bench tail                         2,000 posts, then 20 req/s of the mix for 60 s
+    python -m bench tail --posts 1000 --rate 20 --seconds 60 --jvm-gc-log /tmp/s.gc.log
+
+`bench load --quick` after its growth (2,255 posts) fails its p99 budget at 26-43 req/s with
+p50 at 14-16 ms: a tail, not a saturation. This grows the data as bench load does (the whole
+platform, 20 members each following the next 5, posts through the API with a vote for every
+fifth), waits until it has caught up and is quiet, then sends the mix (60 % home feed, 30 %
+journal, 10 % new post) open loop at a constant low rate (bench/openloop.py: latency from the
+intended send time) for `--windows` windows of `--seconds`, and prints p50/p99/p99.9 per kind
+and **the wall-clock times of the slow requests**, each with the pauses that overlap it:
+
+- the Python collector's, in every process of the platform (`AGORA_GC_LOG`, set by this bench:
+  services/shared/collector.py writes one line per collection of 1 ms or more);
+- the MongoDB stand-in's JVM collector's, when `--jvm-gc-log` names its `-Xlog:gc` file (a
+  private stand-in: see docs/architecture.md, "The tail after growth").
+
+The last lines count the slow requests that overlap a pause of each kind, and those that
+overlap none (then the cause is elsewhere).
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .load import MIX, Outcome, followed_platform
+from .openloop import percentile
+
+
+@dataclass
+class Pause:
+    where: str    # "jvm" or the Python process's name
+    what: str     # e.g. "Pause Young (Normal)" or "gen 2"
+    start: float  # epoch seconds
+    ms: float
+
+    @property
+    def end(self) -> float:
+        return self.start + self.ms / 1000
+
+
+# [2026-12-02T18:12:13.782+0000][...][info][gc   ] GC(3) Pause Young (Normal) (G1 ...) 9.1ms
+# [...][info][gc,phases   ] GC(3) Pause Mark Start 0.012ms   (ZGC: its pauses are phases)
+_JVM_PAUSE = re.compile(r"^\[(?P<at>[^\]]+)\].*\[gc(?:,phases)?\s*\] GC\(\d+\) "
+                        r"(?P<what>Pause [A-Za-z]+(?: [A-Za-z]+)*(?: \([^)]*\))?)(?: .*)? (?P<ms>[\d.]+)ms$")
+
+
+def jvm_pauses(path: Path) -> list[Pause]:
+    """The stop-the-world pauses of a JVM's `-Xlog:gc*:file=...:utctime,...` log (each line is
+    written at the pause's end)."""
+    pauses = []
+    for line in path.read_text(errors="replace").splitlines():
+        if match := _JVM_PAUSE.match(line):
+            end = datetime.strptime(match["at"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+            ms = float(match["ms"])
+            pauses.append(Pause("jvm", match["what"].strip(), end - ms / 1000, ms))
+    return pauses
+
+
+def python_pauses(folder: Path) -> list[Pause]:
+    """The Python collections of 1 ms or more each process logged (services/shared/collector)."""
+    pauses = []
+    for path in sorted(folder.glob("*.gc")):
+        for line in path.read_text().splitlines():
+            start, ms, generation = line.split()
+            pauses.append(Pause(path.stem, f"gen {generation}", float(start), float(ms)))
+    return pauses
+
+
+def overlapping(outcome: Outcome, pauses: list[Pause]) -> list[Pause]:
+    end = outcome.due + outcome.latency
+    return [p for p in pauses if p.start < end and p.end > outcome.due]
+
+
+def _clock(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M:%S.%f")[:-3]
+
+
+def report(outcomes: list[Outcome], pauses: list[Pause], slow_ms: float) -> None:
+    kinds = ["all", *MIX]
+    print(f"  {'kind':<10}{'count':>7}{'p50 ms':>9}{'p99 ms':>9}{'p99.9 ms':>10}{'max ms':>9}")
+    for kind in kinds:
+        values = [o.latency * 1000 for o in outcomes if kind == "all" or o.kind == kind]
+        if values:
+            print(f"  {kind:<10}{len(values):>7}{percentile(values, 0.5):>9.1f}"
+                  f"{percentile(values, 0.99):>9.1f}{percentile(values, 0.999):>10.1f}"
+                  f"{max(values):>9.1f}")
+    failed = sum(not o.ok for o in outcomes)
+    slow = sorted((o for o in outcomes if o.latency * 1000 > slow_ms), key=lambda o: o.due)
+    print(f"  failed {failed}; {len(slow)} requests slower than {slow_ms:.0f} ms (UTC, sent at "
+          f"its intended time; the pauses that overlap it):")
+    counts = {"jvm": 0, "python": 0, "none": 0}
+    for outcome in slow:
+        seen = overlapping(outcome, pauses)
+        print(f"    {_clock(outcome.due)}  {outcome.kind:<9}{outcome.latency * 1000:>7.0f} ms  "
+              + ("; ".join(f"{p.where} {p.what} {p.ms:.0f} ms at {_clock(p.start)}"
+                           for p in seen) or "-"))
+        counts["jvm"] += any(p.where == "jvm" for p in seen)
+        counts["python"] += any(p.where != "jvm" for p in seen)
+        counts["none"] += not seen
+    jvm = [p for p in pauses if p.where == "jvm"]
+    py = [p for p in pauses if p.where != "jvm"]
+    print(f"  pauses in the windows: jvm {len(jvm)} ({sum(p.ms for p in jvm):.0f} ms, longest "
+          f"{max((p.ms for p in jvm), default=0):.0f}), python {len(py)} "
+          f"({sum(p.ms for p in py):.0f} ms, longest {max((p.ms for p in py), default=0):.0f})")
+    print(f"  slow requests overlapping a JVM pause {counts['jvm']}, a Python collection "
+          f"{counts['python']}, neither {counts['none']} (of {len(slow)}); load average "
+          f"{os.getloadavg()[0]:.1f}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench tail", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=2000, help="posts seeded (default 2,000)")
+    parser.add_argument("--rate", type=float, default=20.0, help="requests per second (20)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="seconds per window (60)")
+    parser.add_argument("--windows", type=int, default=1, help="windows, each reported (1)")
+    parser.add_argument("--slow-ms", type=float, default=100.0,
+                        help="a request slower than this is listed (100 ms)")
+    parser.add_argument("--jvm-gc-log", type=Path,
+                        help="the stand-in's -Xlog:gc file, to line its pauses up")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv or [])
+    gc_folder = Path(tempfile.mkdtemp(prefix="agora-bench-tail-gc-"))
+    os.environ["AGORA_GC_LOG"] = str(gc_folder)  # the platform's processes inherit it
+    try:
+        with followed_platform("tail", args.posts, "Tail") as (load, _sink):
+            load.settle()
+            waited = load.quiet()
+            print(f"seeded {load.created:,} posts; quiet after {waited:.0f} s; mix at "
+                  f"{args.rate:.0f} req/s for {args.seconds:.0f} s, {args.windows} window(s)",
+                  flush=True)
+            for window in range(1, args.windows + 1):
+                started = datetime.now(UTC).timestamp()
+                outcomes = load.step(MIX, args.rate, args.seconds)
+                pauses = [p for p in python_pauses(gc_folder)
+                          + (jvm_pauses(args.jvm_gc_log) if args.jvm_gc_log else [])
+                          if p.end >= started]
+                print(f"-- window {window} ({load.created:,} posts)", flush=True)
+                report(outcomes, pauses, args.slow_ms)
+                load.settle()
+                load.quiet()
+    finally:
+        shutil.rmtree(gc_folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
