@@ -38,6 +38,9 @@ from pathlib import Path
 from .load import MIX, Outcome, followed_platform
 from .openloop import percentile
 
+MEANINGFUL_MS = 10.0  # a shorter pause does not explain a request slower than 100 ms
+LISTED = 40          # the slowest requests listed (in time order)
+
 
 @dataclass
 class Pause:
@@ -54,7 +57,8 @@ class Pause:
 # [2026-12-02T18:12:13.782+0000][...][info][gc   ] GC(3) Pause Young (Normal) (G1 ...) 9.1ms
 # [...][info][gc,phases   ] GC(3) Pause Mark Start 0.012ms   (ZGC: its pauses are phases)
 _JVM_PAUSE = re.compile(r"^\[(?P<at>[^\]]+)\].*\[gc(?:,phases)?\s*\] GC\(\d+\) "
-                        r"(?P<what>Pause [A-Za-z]+(?: [A-Za-z]+)*(?: \([^)]*\))?)(?: .*)? (?P<ms>[\d.]+)ms$")
+                        r"(?P<what>Pause [A-Za-z]+(?: [A-Za-z]+)*(?: \([^)]*\))?)"
+                        r"(?: .*)? (?P<ms>[\d.]+)ms$")
 
 
 def jvm_pauses(path: Path) -> list[Pause]:
@@ -74,7 +78,7 @@ def python_pauses(folder: Path) -> list[Pause]:
     pauses = []
     for path in sorted(folder.glob("*.gc")):
         for line in path.read_text().splitlines():
-            start, ms, generation = line.split()
+            start, ms, generation = line.split()[:3]
             pauses.append(Pause(path.stem, f"gen {generation}", float(start), float(ms)))
     return pauses
 
@@ -82,6 +86,16 @@ def python_pauses(folder: Path) -> list[Pause]:
 def overlapping(outcome: Outcome, pauses: list[Pause]) -> list[Pause]:
     end = outcome.due + outcome.latency
     return [p for p in pauses if p.start < end and p.end > outcome.due]
+
+
+def _overlap(outcome: Outcome, pause: Pause) -> float:
+    return min(outcome.due + outcome.latency, pause.end) - max(outcome.due, pause.start)
+
+
+def cause(outcome: Outcome, pauses: list[Pause]) -> Pause | None:
+    """The pause (of at least MEANINGFUL_MS) that covers most of a slow request's flight."""
+    seen = [p for p in overlapping(outcome, pauses) if p.ms >= MEANINGFUL_MS]
+    return max(seen, key=lambda p: _overlap(outcome, p), default=None)
 
 
 def _clock(epoch: float) -> str:
@@ -99,25 +113,33 @@ def report(outcomes: list[Outcome], pauses: list[Pause], slow_ms: float) -> None
                   f"{max(values):>9.1f}")
     failed = sum(not o.ok for o in outcomes)
     slow = sorted((o for o in outcomes if o.latency * 1000 > slow_ms), key=lambda o: o.due)
-    print(f"  failed {failed}; {len(slow)} requests slower than {slow_ms:.0f} ms (UTC, sent at "
-          f"its intended time; the pauses that overlap it):")
-    counts = {"jvm": 0, "python": 0, "none": 0}
-    for outcome in slow:
-        seen = overlapping(outcome, pauses)
+    print(f"  failed {failed}; {len(slow)} requests slower than {slow_ms:.0f} ms")
+    attribute(slow, pauses)
+
+
+def attribute(slow: list[Outcome], pauses: list[Pause]) -> None:
+    """The slowest requests with the pauses they met; how many each kind of pause explains."""
+    print(f"  the slowest {min(LISTED, len(slow))} (UTC intended send time), with the pauses "
+          f"of {MEANINGFUL_MS:.0f} ms or more that overlap them, the one covering most first:")
+    listed = sorted(sorted(slow, key=lambda o: -o.latency)[:LISTED], key=lambda o: o.due)
+    for outcome in listed:
+        seen = sorted((p for p in overlapping(outcome, pauses) if p.ms >= MEANINGFUL_MS),
+                      key=lambda p: -_overlap(outcome, p))
         print(f"    {_clock(outcome.due)}  {outcome.kind:<9}{outcome.latency * 1000:>7.0f} ms  "
               + ("; ".join(f"{p.where} {p.what} {p.ms:.0f} ms at {_clock(p.start)}"
-                           for p in seen) or "-"))
-        counts["jvm"] += any(p.where == "jvm" for p in seen)
-        counts["python"] += any(p.where != "jvm" for p in seen)
-        counts["none"] += not seen
+                           for p in seen[:3]) or "-"))
+    counts = {"jvm": 0, "python": 0, "none": 0}
+    for outcome in slow:
+        main = cause(outcome, pauses)
+        counts["none" if main is None else "jvm" if main.where == "jvm" else "python"] += 1
     jvm = [p for p in pauses if p.where == "jvm"]
     py = [p for p in pauses if p.where != "jvm"]
     print(f"  pauses in the windows: jvm {len(jvm)} ({sum(p.ms for p in jvm):.0f} ms, longest "
           f"{max((p.ms for p in jvm), default=0):.0f}), python {len(py)} "
           f"({sum(p.ms for p in py):.0f} ms, longest {max((p.ms for p in py), default=0):.0f})")
-    print(f"  slow requests overlapping a JVM pause {counts['jvm']}, a Python collection "
-          f"{counts['python']}, neither {counts['none']} (of {len(slow)}); load average "
-          f"{os.getloadavg()[0]:.1f}")
+    print(f"  slow requests mostly covered by a JVM pause {counts['jvm']}, by a Python "
+          f"collection {counts['python']}, by neither {counts['none']} (of {len(slow)}); "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 def _parser() -> argparse.ArgumentParser:

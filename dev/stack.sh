@@ -43,7 +43,10 @@ MONGO_DIR=$STATE/mongodb
 MONGO_MARKER=$MONGO_DIR # in the server's command line (--dbpath / --file)
 MONGO_SRC=$ROOT/dev/mongo-server
 MONGO_CACHE=$CACHE/mongo-server
-MONGO_JAVA_OPTS="-Xmx2g -XX:+ExitOnOutOfMemoryError"
+# G1's pause target (default 200 ms) sized its young generation so that each young collection
+# took 100-600 ms on 2 shared cores, and every command waits out a pause: the mix's p99 tail after
+# growth (docs/architecture.md, "The tail after growth"). 20 ms keeps the young generation small.
+MONGO_JAVA_OPTS="-Xmx2g -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError"
 
 # die, showing the end of the given log files
 die_with_logs() {
@@ -384,7 +387,8 @@ mongo_up() {
         mongo_build_stand_in
         log "starting the MongoDB stand-in on $HOST:$MONGO_PORT (data: $MONGO_DIR/agora.mv.db, log: $LOGS/mongodb.log)"
         printf 'stand-in\n' >"$RUN/mongodb.kind"
-        # G1 and both JIT compilers (docs/architecture.md, "The stand-in's CPU per command"): C1
+        # G1 (a 20 ms pause target: MONGO_JAVA_OPTS) and both JIT compilers (docs/architecture.md,
+        # "The stand-in's CPU per command"): C1
         # alone and the serial collector cut a fresh stand-in's CPU to a third over a bench (C2's
         # compiling), but every lookup took 1.6x as long once warm: the wrong trade for the
         # long-running shared stand-in.

@@ -2,11 +2,12 @@
 
 `AGORA_GC_LOG=<folder>` (a developer's flag, off by default): each process appends one line per
 collection that took 1 ms or more to `<folder>/<process>.gc` — its wall-clock start (UTC epoch
-seconds), its duration in ms and its generation — so that `python -m bench tail` can line a slow
-request up with a pause in the process that served it.
+seconds), its duration in ms, its generation and the CPU it took in ms (a duration far above its
+CPU is a process waiting for a core, not a collection's work) — so that `python -m bench tail`
+can line a slow request up with a pause in the process that served it.
 
-`tune_collector` (every process, at start-up; `AGORA_GC_TUNING=off` keeps Python's defaults, for
-a comparison): docs/architecture.md, "The tail after growth".
+`tune_collector` (every process, at start-up; `AGORA_GC_TUNING=off` leaves everything to the
+collector, for a comparison): docs/architecture.md, "The tail after growth".
 """
 from __future__ import annotations
 
@@ -27,32 +28,28 @@ def log_collections(process: str) -> None:
         return
     Path(folder).mkdir(parents=True, exist_ok=True)
     out = open(Path(folder) / f"{process}.gc", "a", buffering=1)  # noqa: SIM115 - process-long
-    started: list[float] = [0.0, 0.0]
+    started: list[float] = [0.0, 0.0, 0.0]
 
     def timed(phase: str, info: dict) -> None:
         if phase == "start":
-            started[:] = [time.time(), time.perf_counter()]
+            started[:] = [time.time(), time.perf_counter(), time.thread_time()]
             return
         ms = (time.perf_counter() - started[1]) * 1000
         if ms >= LOGGED_MS:
-            out.write(f"{started[0]:.3f} {ms:.1f} {info['generation']}\n")
+            cpu = (time.thread_time() - started[2]) * 1000
+            out.write(f"{started[0]:.3f} {ms:.1f} {info['generation']} {cpu:.1f}\n")
 
     gc.callbacks.append(timed)
 
 
-# Python's default (700, 10, 10) collects the youngest generation every 700 net allocations; a
-# service answering a request allocates thousands (pymongo's documents, marshmallow's dicts), so
-# it ran young collections many times a request and a full one every few seconds of traffic.
-THRESHOLDS = (50_000, 20, 10)
-
-
 def tune_collector() -> None:
     """Called once start-up's imports are done: what they made (modules, classes, functions,
-    compiled schemas: most of a process's objects) lives as long as the process, so it is moved
-    out of the collector's sight (`gc.freeze`) instead of being walked again by every full
-    collection; and the youngest generation is collected less often (THRESHOLDS)."""
+    compiled schemas: ~120,000 objects, 77-82 ms of CPU for each full collection to walk) lives
+    as long as the process, so it is moved out of the collector's sight (`gc.freeze`) instead of
+    being walked again by every full collection. The thresholds stay Python's: collecting the
+    youngest generation every 50,000 allocations instead of 700 made each of its collections a
+    pause of 0.8-2 s on the shared machine (docs/architecture.md, "The tail after growth")."""
     if os.environ.get(TUNING_ENV, "on") == "off":
         return
     gc.collect()  # what start-up left as garbage is freed now, not frozen for good
     gc.freeze()
-    gc.set_threshold(*THRESHOLDS)

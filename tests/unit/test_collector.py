@@ -17,7 +17,7 @@ for item in garbage:
     item.append(item)                              # cycles: only the collector frees them
 del garbage, item
 gc.collect()
-print(json.dumps({"frozen": gc.get_freeze_count(), "thresholds": gc.get_threshold()}))
+print(json.dumps({"frozen": gc.get_freeze_count()}))
 """
 
 
@@ -28,16 +28,15 @@ def _probe(tmp_path: Path, **env: str) -> dict:
     return json.loads(done.stdout)
 
 
-def test_start_up_objects_are_frozen_and_young_collections_are_rarer(tmp_path: Path):
+def test_start_up_objects_are_frozen_and_collections_are_logged(tmp_path: Path):
     seen = _probe(tmp_path, AGORA_GC_LOG=str(tmp_path))
     assert seen["frozen"] > 50_000  # the imports' objects: out of every full collection's walk
-    assert seen["thresholds"] == [50_000, 20, 10]
-    start, ms, generation = (tmp_path / "probe.gc").read_text().splitlines()[-1].split()
+    start, ms, generation, cpu = (tmp_path / "probe.gc").read_text().splitlines()[-1].split()
     assert float(ms) >= 1.0 and generation == "2" and float(start) > 1.7e9
+    assert 0 < float(cpu) <= float(ms) + 1
 
 
 def test_tuning_can_be_left_off_for_a_comparison(tmp_path: Path):
     seen = _probe(tmp_path, AGORA_GC_TUNING="off")
     assert seen["frozen"] == 0
-    assert seen["thresholds"] == [700, 10, 10]
     assert not list(tmp_path.iterdir())  # no AGORA_GC_LOG: nothing logged
