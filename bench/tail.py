@@ -132,11 +132,12 @@ def attribute(slow: list[Outcome], pauses: list[Pause]) -> None:
     for outcome in slow:
         main = cause(outcome, pauses)
         counts["none" if main is None else "jvm" if main.where == "jvm" else "python"] += 1
-    jvm = [p for p in pauses if p.where == "jvm"]
-    py = [p for p in pauses if p.where != "jvm"]
-    print(f"  pauses in the windows: jvm {len(jvm)} ({sum(p.ms for p in jvm):.0f} ms, longest "
-          f"{max((p.ms for p in jvm), default=0):.0f}), python {len(py)} "
-          f"({sum(p.ms for p in py):.0f} ms, longest {max((p.ms for p in py), default=0):.0f})")
+    for name, group in (("jvm", [p for p in pauses if p.where == "jvm"]),
+                        ("python", [p for p in pauses if p.where != "jvm"])):
+        longest = max(group, key=lambda p: p.ms, default=None)
+        print(f"  {name} pauses in the window: {len(group)}, {sum(p.ms for p in group):.0f} ms"
+              + (f"; longest {longest.where} {longest.what} {longest.ms:.0f} ms at "
+                 f"{_clock(longest.start)}" if longest else ""))
     print(f"  slow requests mostly covered by a JVM pause {counts['jvm']}, by a Python "
           f"collection {counts['python']}, by neither {counts['none']} (of {len(slow)}); "
           f"load average {os.getloadavg()[0]:.1f}")
