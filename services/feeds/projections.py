@@ -19,17 +19,28 @@ Settings (`FEEDS` in config.yaml): `pull_threshold`, `home_cap`, `window_days`, 
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
 from pymongo import ASCENDING, DESCENDING
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.expiring import ExpiringCache
 from services.shared.members import IDENTITY_EVENTS, summaries, track_member_summaries
-from services.shared.projections import Projection, ReadModels, insert_new, update_once
+from services.shared.projections import (
+    Projection,
+    ReadModels,
+    insert_new,
+    older_than,
+    update_once,
+    update_versioned,
+)
 
 from . import domain
 
@@ -97,7 +108,8 @@ def _indexes(rm: ReadModels) -> None:
     rm["home_entries"].create_index([("ts", ASCENDING)], name="ts")
 
 
-VIEWS = Projection("feeds_views", service="feeds", collections=COLLECTIONS, indexes=_indexes)
+VIEWS = Projection("feeds_views", service="feeds", collections=COLLECTIONS, indexes=_indexes,
+                   as_they_come=["posts"])  # see "items" below
 PROJECTION = VIEWS
 
 
@@ -204,48 +216,134 @@ def _mute(rm: ReadModels, event: Envelope) -> None:
         rm["mutes"].delete_one({"_id": key})
 
 
-# --- items: published ---------------------------------------------------------------------------
+# --- items: posts' events, as they come ---------------------------------------------------------
+#
+# Posts' events are applied as they come (`as_they_come`: no stream cursor), so a late,
+# re-delivered or repeated one must never undo a later one. An item is written only by the
+# events of its own stream (a post's or a reply's), in aspects, each keeping the stream version
+# of the event that last wrote it and written only by a newer one (`update_versioned`): its text
+# (`_v_text`: title, excerpt, revision, redacted, category, tags), its state (`_v_state`), its
+# featuring (`_v_featured`) and its idea status (`_v_status`). What never changes (type, author,
+# kind, when it was published: `ts`) comes with its publication. An event applied before its
+# item's publication writes its aspect into a document without `ts` nor `type`, which no journal
+# shows (they show `state: published` only); a state that shows the item waits there as SHOWN,
+# which the publication makes `published` — so a hold or a removal seen first wins, and a
+# rejection before a corrected text's publication does not. A reply keeps copies of its post's
+# title and visibility (`post_title`, `parent_visible`), each with the version of the post's
+# aspect it copied (`_v_post_title`, `_v_parent`).
+
+TEXT, STATE, FEATURED, STATUS = "_v_text", "_v_state", "_v_featured", "_v_status"
+POST_TITLE, PARENT = "_v_post_title", "_v_parent"
+PUBLISHED, SHOWN = "published", "shown"
+
 
 def _entry(member: str, item_id: str, ts: int) -> dict[str, Any]:
     return {"_id": f"{member}:{item_id}", "m": member, "item": item_id, "ts": ts}
 
 
+def _post_text(p: dict[str, Any]) -> dict[str, Any]:
+    return {"title": p["title"], "excerpt": domain.excerpt(p["body"]), "revision": p["revision"],
+            "redacted": p["redacted"], "category": p["category"], "tags": p["tags"],
+            "tag_slugs": domain.tag_slugs(p["tags"])}
+
+
+def _reply_text(p: dict[str, Any]) -> dict[str, Any]:
+    return {"excerpt": domain.excerpt(p["body"]), "revision": p["revision"],
+            "redacted": p["redacted"]}
+
+
 @VIEWS.on("posts.post_published")
 def _post_published(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    item = {"_id": p["post_id"], "type": "post", "post_id": p["post_id"],
-            "author_id": p["author_id"], "kind": p["kind"], "category": p["category"],
-            "tags": p["tags"], "tag_slugs": domain.tag_slugs(p["tags"]), "title": p["title"],
-            "excerpt": domain.excerpt(p["body"]), "revision": p["revision"],
-            "redacted": p["redacted"], "official": p["official"], "ts": micros(event),
-            "published_at": event.occurred_at}
-    _upsert_item(rm, item)
-    rm["items"].update_many({"type": "reply", "post_id": p["post_id"]},
-                            {"$set": {"post_title": p["title"], "post_kind": p["kind"]}})
+    facts = {"type": "post", "post_id": p["post_id"], "author_id": p["author_id"],
+             "kind": p["kind"], "official": p["official"], "ts": micros(event),
+             "published_at": event.occurred_at}
+    item = _publish(rm, event, p["post_id"], facts, _post_text(p))
+    _copy_from_post(rm, p["post_id"], {"title": p["title"], TEXT: event.stream_version})
     fan_out(rm, item)
 
 
 @VIEWS.on("posts.reply_published")
 def _reply_published(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    parent = rm["items"].find_one({"_id": p["post_id"]}, {"title": 1, "state": 1}) or {}
-    item = {"_id": p["reply_id"], "type": "reply", "post_id": p["post_id"],
-            "post_author_id": p["post_author_id"], "post_kind": p["post_kind"],
-            "author_id": p["author_id"], "kind": p["kind"], "excerpt": domain.excerpt(p["body"]),
-            "revision": p["revision"], "redacted": p["redacted"], "official": p["official"],
-            "ts": micros(event),
-            "published_at": event.occurred_at}
-    if parent:
-        item.update(post_title=parent.get("title"),
-                    parent_visible=parent.get("state") == "published")
-    _upsert_item(rm, item)
+    post = rm["items"].find_one({"_id": p["post_id"]},
+                                {"title": 1, "state": 1, TEXT: 1, STATE: 1}) or {}
+    facts = {"type": "reply", "post_id": p["post_id"], "post_author_id": p["post_author_id"],
+             "post_kind": p["post_kind"], "author_id": p["author_id"], "kind": p["kind"],
+             "official": p["official"], "ts": micros(event), "published_at": event.occurred_at}
+    copies = {name: value for fields in _copies(post).values() for name, value in fields.items()}
+    item = _publish(rm, event, p["reply_id"], {**facts, **copies}, _reply_text(p),
+                    after=lambda: _copy_from_post(rm, p["post_id"], post, {"_id": p["reply_id"]}))
     fan_out(rm, item)
 
 
-def _upsert_item(rm: ReadModels, item: dict[str, Any]) -> None:
-    fields = {key: value for key, value in item.items() if key != "_id"}
-    rm["items"].update_one({"_id": item["_id"]},
-                           {"$set": fields, "$setOnInsert": {"state": "published"}}, upsert=True)
+def _publish(rm: ReadModels, event: Envelope, item_id: str, facts: dict[str, Any],
+             text: dict[str, Any], after: Callable[[], None] | None = None) -> dict[str, Any]:
+    """The item as its publication says it (returned, for the fan-out): one insert when it is
+    new, as it nearly always is. When an event of its stream came first (or this one again),
+    the facts, then each aspect not newer: the text, and the state — `published`, whatever an
+    older event said (a rejection before a corrected text), or what waited as SHOWN."""
+    version = event.stream_version
+    item = {"_id": item_id, **facts, **text, "state": PUBLISHED, TEXT: version, STATE: version}
+    if _inserted(rm, item):
+        return item
+    items = rm["items"]
+    items.update_one({"_id": item_id}, {"$set": facts})
+    update_versioned(items, item_id, event, {"$set": text}, upsert=False, field=TEXT)
+    items.update_one({"_id": item_id, "$or": [*older_than(version, STATE)["$or"],
+                                              {"state": SHOWN}]},
+                     {"$set": {"state": PUBLISHED}, "$max": {STATE: version}})
+    if after is not None:
+        after()
+    if facts["type"] == "post":
+        _parent_follows(rm, item_id)
+    return item
+
+
+def _inserted(rm: ReadModels, item: dict[str, Any]) -> bool:
+    """Insert `item` unless its document exists; whether it did. Against the database, the
+    insert answers (one command); a rebuild's models are asked first."""
+    items = rm.unbuffered("items")
+    if isinstance(items, Collection):
+        try:
+            items.insert_one(item)
+        except DuplicateKeyError:
+            return False
+        return True
+    if items.find_one({"_id": item["_id"]}, {"_id": 1}) is not None:
+        return False
+    items.insert_one(item)
+    return True
+
+
+def _copies(post: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What a reply copies from its post's document (or from the event that wrote its title),
+    by the version field of each copy. A document written before aspects had versions counts
+    as version 0."""
+    copies = {}
+    if "title" in post:
+        copies[POST_TITLE] = {"post_title": post["title"], POST_TITLE: post.get(TEXT, 0)}
+    if "state" in post:
+        copies[PARENT] = {"parent_visible": post["state"] in (PUBLISHED, SHOWN),
+                          PARENT: post.get(STATE, 0)}
+    return copies
+
+
+def _copy_from_post(rm: ReadModels, post_id: str, post: dict[str, Any],
+                    replies: dict[str, Any] | None = None) -> None:
+    """Copy onto the post's replies (`replies`: a filter; all by default) what is newer than
+    their copy."""
+    replies = replies or {"type": "reply", "post_id": post_id}
+    for field, fields in _copies(post).items():
+        rm["items"].update_many({**replies, **older_than(fields[field], field)},
+                                {"$set": fields})
+
+
+def _parent_follows(rm: ReadModels, post_id: str) -> None:
+    """The post's replies show or hide with it (by its state's version)."""
+    post = rm["items"].find_one({"_id": post_id}, {"state": 1, STATE: 1})
+    if post:
+        _copy_from_post(rm, post_id, post)
 
 
 # The sources merged on read (`pull: true`, sticky: only sources above `pull_threshold`
@@ -295,17 +393,12 @@ def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
 # --- items: changes -----------------------------------------------------------------------------
 
 @VIEWS.on("posts.post_edited", "posts.post_redacted")
-def _post_text(rm: ReadModels, event: Envelope) -> None:
+def _post_text_changed(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    fields = {"title": p["title"], "excerpt": domain.excerpt(p["body"]),
-              "revision": p["revision"], "redacted": p["redacted"], "category": p["category"],
-              "tags": p["tags"],
-              "tag_slugs": domain.tag_slugs(p["tags"])}
-    rm["items"].update_one({"_id": p["post_id"]}, {"$set": fields})
-    rm["items"].update_many({"type": "reply", "post_id": p["post_id"]},
-                            {"$set": {"post_title": p["title"]}})
+    update_versioned(rm["items"], p["post_id"], event, {"$set": _post_text(p)}, field=TEXT)
+    _copy_from_post(rm, p["post_id"], {"title": p["title"], TEXT: event.stream_version})
     if event.type == "posts.post_redacted":  # a redaction also ends a flags hold
-        _set_state(rm, p["post_id"], "published", only_from="hidden")
+        _set_state(rm, event, p["post_id"], PUBLISHED)
 
 
 @VIEWS.on("posts.mentions_unlinked")
@@ -326,17 +419,15 @@ def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
 
 
 @VIEWS.on("posts.reply_edited", "posts.reply_redacted")
-def _reply_text(rm: ReadModels, event: Envelope) -> None:
+def _reply_text_changed(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    rm["items"].update_one({"_id": p["reply_id"]}, {"$set": {
-        "excerpt": domain.excerpt(p["body"]), "revision": p["revision"],
-        "redacted": p["redacted"]}})
+    update_versioned(rm["items"], p["reply_id"], event, {"$set": _reply_text(p)}, field=TEXT)
     if event.type == "posts.reply_redacted":
-        _set_state(rm, p["reply_id"], "published", only_from="hidden")
+        _set_state(rm, event, p["reply_id"], PUBLISHED)
 
 
 STATE_BY_FACT = {"rejected": "removed", "deleted": "removed", "hidden": "hidden",
-                 "restored": "published"}
+                 "restored": PUBLISHED}
 
 
 @VIEWS.on("posts.post_rejected", "posts.post_deleted", "posts.post_hidden", "posts.post_restored",
@@ -346,36 +437,44 @@ def _state(rm: ReadModels, event: Envelope) -> None:
     fact = event.type.rsplit("_", 1)[1]
     target = event.payload["reply_id"] if event.type.startswith("posts.reply_") \
         else event.payload["post_id"]
-    _set_state(rm, target, STATE_BY_FACT[fact], only_from="hidden" if fact == "restored" else None)
+    _set_state(rm, event, target, STATE_BY_FACT[fact])
 
 
-def _set_state(rm: ReadModels, item_id: str, state: str, only_from: str | None = None) -> None:
-    """Removed is final; `only_from`: change only from that state. A post's replies follow."""
-    condition: dict[str, Any] = {"_id": item_id, "state": only_from or {"$ne": "removed"}}
-    rm["items"].update_one(condition, {"$set": {"state": state}})
-    item = rm["items"].find_one({"_id": item_id}, {"type": 1, "state": 1})
-    if item and item["type"] == "post":
-        rm["items"].update_many({"type": "reply", "post_id": item_id},
-                                {"$set": {"parent_visible": item["state"] == "published"}})
+def _set_state(rm: ReadModels, event: Envelope, item_id: str, state: str) -> None:
+    """The item's state, by the event's version (a newer one applied first stays; a removal is
+    never followed by another state). Before the item's publication came (no `ts`), a state that
+    shows it waits as SHOWN. The write for a document not published yet goes first: a
+    publication applied between the two writes leaves the first one without a match (or makes
+    what it wrote `published`), and the second one finds it published. A post's replies
+    follow."""
+    version, items = event.stream_version, rm["items"]
+    with contextlib.suppress(DuplicateKeyError):  # there, published or newer: the next write
+        items.update_one({"_id": item_id, "ts": {"$exists": False}, **older_than(version, STATE)},
+                         {"$set": {"state": SHOWN if state == PUBLISHED else state,
+                                   STATE: version}}, upsert=True)
+    items.update_one({"_id": item_id, "ts": {"$exists": True}, **older_than(version, STATE)},
+                     {"$set": {"state": state, STATE: version}})
+    if not event.type.startswith("posts.reply_"):
+        _parent_follows(rm, item_id)
 
 
 @VIEWS.on("posts.post_featured", "posts.post_unfeatured")
 def _featured(rm: ReadModels, event: Envelope) -> None:
     on = event.type == "posts.post_featured"
-    rm["items"].update_one({"_id": event.payload["post_id"]}, {"$set": {
-        "featured": on, "featured_ts": micros(event) if on else None}})
+    update_versioned(rm["items"], event.payload["post_id"], event, {"$set": {
+        "featured": on, "featured_ts": micros(event) if on else None}}, field=FEATURED)
 
 
 @VIEWS.on("posts.idea_status_changed")
 def _idea_status(rm: ReadModels, event: Envelope) -> None:
-    rm["items"].update_one({"_id": event.payload["post_id"]},
-                           {"$set": {"status": event.payload["to_status"]}})
+    update_versioned(rm["items"], event.payload["post_id"], event,
+                     {"$set": {"status": event.payload["to_status"]}}, field=STATUS)
 
 
 @VIEWS.on("posts.idea_merged")
 def _idea_merged(rm: ReadModels, event: Envelope) -> None:
-    rm["items"].update_one({"_id": event.payload["post_id"]}, {"$set": {
-        "status": "already_exists", "merged_into": event.payload["into_id"]}})
+    update_versioned(rm["items"], event.payload["post_id"], event, {"$set": {
+        "status": "already_exists", "merged_into": event.payload["into_id"]}}, field=STATUS)
 
 
 track_member_summaries(VIEWS)  # authors' names, badges and avatars (identity's events)

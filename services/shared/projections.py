@@ -670,16 +670,16 @@ def once(doc_id: Any, applied_id: str, update: dict[str, Any]
 
 
 def update_versioned(collection: Collection, doc_id: Any, event: Envelope,
-                     update: dict[str, Any], upsert: bool = True) -> bool:
+                     update: dict[str, Any], upsert: bool = True, field: str = "_v") -> bool:
     """Apply a set-style `update` to the stream's own document only if it is newer than what the
-    document reflects (`_v`), so a late or repeated older event can never overwrite a newer
-    state, whichever worker applies it. Returns True if applied.
+    document reflects (`field`, `_v` unless the document keeps a version per aspect), so a late
+    or repeated older event can never overwrite a newer state, whichever worker applies it.
+    Returns True if applied.
     """
-    update = {**update, "$set": {**update.get("$set", {}), "_v": event.stream_version}}
+    update = {**update, "$set": {**update.get("$set", {}), field: event.stream_version}}
     try:
         result = collection.update_one(
-            {"_id": doc_id, "$or": [{"_v": {"$lt": event.stream_version}},
-                                    {"_v": {"$exists": False}}]}, update, upsert=upsert)
+            {"_id": doc_id, **older_than(event.stream_version, field)}, update, upsert=upsert)
     except DuplicateKeyError:
         return False  # the document exists and already reflects this version or a later one
     return bool(result.modified_count or result.upserted_id is not None)
@@ -701,6 +701,11 @@ def insert_versioned(collection: Collection, doc_id: Any, event: Envelope,
         found = collection.find_one({"_id": doc_id})
     found = found or {}
     return None if found.get("_v", 0) >= event.stream_version else found
+
+
+def older_than(version: int, field: str = "_v") -> dict[str, Any]:
+    """The filter of a document whose `field` is below `version`, or that has none yet."""
+    return {"$or": [{field: {"$lt": version}}, {field: {"$exists": False}}]}
 
 
 def insert_new(collection: Collection, documents: list[dict[str, Any]]) -> int:
