@@ -20,7 +20,6 @@ Settings (`FEEDS` in config.yaml): `pull_threshold`, `home_cap`, `window_days`, 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -258,8 +257,11 @@ def _post_published(rm: ReadModels, event: Envelope) -> None:
     facts = {"type": "post", "post_id": p["post_id"], "author_id": p["author_id"],
              "kind": p["kind"], "official": p["official"], "ts": micros(event),
              "published_at": event.occurred_at}
-    item = _publish(rm, event, p["post_id"], facts, _post_text(p))
-    _copy_from_post(rm, p["post_id"], {"title": p["title"], TEXT: event.stream_version})
+    item, new = _publish(rm, event, p["post_id"], facts, _post_text(p))
+    if new:  # the replies published before it came
+        _copy_from_post(rm, p["post_id"], {"title": p["title"], "state": PUBLISHED,
+                                           TEXT: event.stream_version,
+                                           STATE: event.stream_version}, together=True)
     fan_out(rm, item)
 
 
@@ -272,32 +274,32 @@ def _reply_published(rm: ReadModels, event: Envelope) -> None:
              "post_kind": p["post_kind"], "author_id": p["author_id"], "kind": p["kind"],
              "official": p["official"], "ts": micros(event), "published_at": event.occurred_at}
     copies = {name: value for fields in _copies(post).values() for name, value in fields.items()}
-    item = _publish(rm, event, p["reply_id"], {**facts, **copies}, _reply_text(p),
-                    after=lambda: _copy_from_post(rm, p["post_id"], post, {"_id": p["reply_id"]}))
+    item, new = _publish(rm, event, p["reply_id"], {**facts, **copies}, _reply_text(p))
+    if not new:
+        _copy_from_post(rm, p["post_id"], post, {"_id": p["reply_id"]})
     fan_out(rm, item)
 
 
 def _publish(rm: ReadModels, event: Envelope, item_id: str, facts: dict[str, Any],
-             text: dict[str, Any], after: Callable[[], None] | None = None) -> dict[str, Any]:
-    """The item as its publication says it (returned, for the fan-out): one insert when it is
-    new, as it nearly always is. When an event of its stream came first (or this one again),
-    the facts, then each aspect not newer: the text, and the state — `published`, whatever an
-    older event said (a rejection before a corrected text), or what waited as SHOWN."""
+             text: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The item as its publication says it (for the fan-out), and whether its document is
+    new: one insert, as it nearly always is. When an event of its stream came first (or this
+    one again), the facts, then each aspect not newer: the text, and the state — `published`,
+    whatever an older event said (a rejection before a corrected text), or what waited as
+    SHOWN; a post's replies then copy its title and visibility as they are."""
     version = event.stream_version
     item = {"_id": item_id, **facts, **text, "state": PUBLISHED, TEXT: version, STATE: version}
     if _inserted(rm, item):
-        return item
+        return item, True
     items = rm["items"]
     items.update_one({"_id": item_id}, {"$set": facts})
     update_versioned(items, item_id, event, {"$set": text}, upsert=False, field=TEXT)
     items.update_one({"_id": item_id, "$or": [*older_than(version, STATE)["$or"],
                                               {"state": SHOWN}]},
                      {"$set": {"state": PUBLISHED}, "$max": {STATE: version}})
-    if after is not None:
-        after()
     if facts["type"] == "post":
-        _parent_follows(rm, item_id)
-    return item
+        _parent_follows(rm, item_id, {"title": 1, TEXT: 1})
+    return item, False
 
 
 def _inserted(rm: ReadModels, item: dict[str, Any]) -> bool:
@@ -330,18 +332,27 @@ def _copies(post: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _copy_from_post(rm: ReadModels, post_id: str, post: dict[str, Any],
-                    replies: dict[str, Any] | None = None) -> None:
+                    replies: dict[str, Any] | None = None, together: bool = False) -> None:
     """Copy onto the post's replies (`replies`: a filter; all by default) what is newer than
-    their copy."""
+    their copy: a write per copy, or `together` in one write to the replies older in both (a
+    post's first document: its replies have copied nothing yet)."""
     replies = replies or {"type": "reply", "post_id": post_id}
-    for field, fields in _copies(post).items():
+    copies = _copies(post)
+    if together:
+        rm["items"].update_many(
+            {**replies, "$and": [older_than(fields[field], field)
+                                 for field, fields in copies.items()]},
+            {"$set": {name: value for fields in copies.values() for name, value in fields.items()}})
+        return
+    for field, fields in copies.items():
         rm["items"].update_many({**replies, **older_than(fields[field], field)},
                                 {"$set": fields})
 
 
-def _parent_follows(rm: ReadModels, post_id: str) -> None:
-    """The post's replies show or hide with it (by its state's version)."""
-    post = rm["items"].find_one({"_id": post_id}, {"state": 1, STATE: 1})
+def _parent_follows(rm: ReadModels, post_id: str, also: dict[str, int] | None = None) -> None:
+    """The post's replies show or hide with it (by its state's version); `also`: what else
+    they copy."""
+    post = rm["items"].find_one({"_id": post_id}, {"state": 1, STATE: 1, **(also or {})})
     if post:
         _copy_from_post(rm, post_id, post)
 
