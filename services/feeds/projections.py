@@ -274,21 +274,24 @@ def _reply_published(rm: ReadModels, event: Envelope) -> None:
              "post_kind": p["post_kind"], "author_id": p["author_id"], "kind": p["kind"],
              "official": p["official"], "ts": micros(event), "published_at": event.occurred_at}
     copies = {name: value for fields in _copies(post).values() for name, value in fields.items()}
-    item, new = _publish(rm, event, p["reply_id"], {**facts, **copies}, _reply_text(p))
-    if not new:
+    item, new = _publish(rm, event, p["reply_id"], facts, _reply_text(p), copies)
+    if not new:  # its copies, each if newer
         _copy_from_post(rm, p["post_id"], post, {"_id": p["reply_id"]})
     fan_out(rm, item)
 
 
 def _publish(rm: ReadModels, event: Envelope, item_id: str, facts: dict[str, Any],
-             text: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+             text: dict[str, Any], copies: dict[str, Any] | None = None
+             ) -> tuple[dict[str, Any], bool]:
     """The item as its publication says it (for the fan-out), and whether its document is
-    new: one insert, as it nearly always is. When an event of its stream came first (or this
-    one again), the facts, then each aspect not newer: the text, and the state — `published`,
-    whatever an older event said (a rejection before a corrected text), or what waited as
-    SHOWN; a post's replies then copy its title and visibility as they are."""
+    new: one insert (with a reply's `copies` of its post), as it nearly always is. When an
+    event of its stream came first (or this one again), the facts, then each aspect not newer:
+    the text, and the state — `published`, whatever an older event said (a rejection before a
+    corrected text), or what waited as SHOWN; a post's replies then copy its title and
+    visibility as they are."""
     version = event.stream_version
-    item = {"_id": item_id, **facts, **text, "state": PUBLISHED, TEXT: version, STATE: version}
+    item = {"_id": item_id, **facts, **text, **(copies or {}), "state": PUBLISHED,
+            TEXT: version, STATE: version}
     if _inserted(rm, item):
         return item, True
     items = rm["items"]
