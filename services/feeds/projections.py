@@ -20,6 +20,7 @@ Settings (`FEEDS` in config.yaml): `pull_threshold`, `home_cap`, `window_days`, 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ from services.shared.envelope import Envelope
 from services.shared.expiring import ExpiringCache
 from services.shared.members import IDENTITY_EVENTS, summaries, track_member_summaries
 from services.shared.projections import (
+    Handler,
     Projection,
     ReadModels,
     insert_new,
@@ -112,6 +114,16 @@ VIEWS = Projection("feeds_views", service="feeds", collections=COLLECTIONS, inde
 PROJECTION = VIEWS
 
 
+# What feeds' subscription to posts binds (services/feeds/service.py): the types handled below,
+# applied as they come. A post's submission, its votes, locks and pins never reach feeds.
+POSTS_EVENTS: list[str] = []
+
+
+def _on_posts(*event_types: str) -> Callable[[Handler], Handler]:
+    POSTS_EVENTS.extend(event_types)
+    return VIEWS.on(*event_types)
+
+
 def micros(event: Envelope) -> int:
     return int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
 
@@ -124,7 +136,7 @@ def _registered(rm: ReadModels, event: Envelope) -> None:
                              {"$set": {"joined_at": event.occurred_at}}, upsert=True)
 
 
-@VIEWS.on("posts.category_created")
+@_on_posts("posts.category_created")
 def _category(rm: ReadModels, event: Envelope) -> None:
     """Categories exist once posts created them (following an unknown one is a 404)."""
     rm["categories"].update_one({"_id": event.payload["slug"]},
@@ -251,7 +263,7 @@ def _reply_text(p: dict[str, Any]) -> dict[str, Any]:
             "redacted": p["redacted"]}
 
 
-@VIEWS.on("posts.post_published")
+@_on_posts("posts.post_published")
 def _post_published(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     facts = {"type": "post", "post_id": p["post_id"], "author_id": p["author_id"],
@@ -265,7 +277,7 @@ def _post_published(rm: ReadModels, event: Envelope) -> None:
     fan_out(rm, item)
 
 
-@VIEWS.on("posts.reply_published")
+@_on_posts("posts.reply_published")
 def _reply_published(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     post = rm["items"].find_one({"_id": p["post_id"]},
@@ -406,7 +418,7 @@ def fan_out(rm: ReadModels, item: dict[str, Any]) -> domain.Delivery:
 
 # --- items: changes -----------------------------------------------------------------------------
 
-@VIEWS.on("posts.post_edited", "posts.post_redacted")
+@_on_posts("posts.post_edited", "posts.post_redacted")
 def _post_text_changed(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     update_versioned(rm["items"], p["post_id"], event, {"$set": _post_text(p)}, field=TEXT)
@@ -415,7 +427,7 @@ def _post_text_changed(rm: ReadModels, event: Envelope) -> None:
         _set_state(rm, event, p["post_id"], PUBLISHED)
 
 
-@VIEWS.on("posts.mentions_unlinked")
+@_on_posts("posts.mentions_unlinked")
 def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
     """An erased member's @mentions, unlinked by posts: the card of each revision still shown
     takes the new text (a card of a later revision is its author's text after the erasure)."""
@@ -432,7 +444,7 @@ def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
                                     {"$set": {"post_title": text["title"]}})
 
 
-@VIEWS.on("posts.reply_edited", "posts.reply_redacted")
+@_on_posts("posts.reply_edited", "posts.reply_redacted")
 def _reply_text_changed(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     update_versioned(rm["items"], p["reply_id"], event, {"$set": _reply_text(p)}, field=TEXT)
@@ -444,7 +456,7 @@ STATE_BY_FACT = {"rejected": "removed", "deleted": "removed", "hidden": "hidden"
                  "restored": PUBLISHED}
 
 
-@VIEWS.on("posts.post_rejected", "posts.post_deleted", "posts.post_hidden", "posts.post_restored",
+@_on_posts("posts.post_rejected", "posts.post_deleted", "posts.post_hidden", "posts.post_restored",
           "posts.reply_rejected", "posts.reply_deleted", "posts.reply_hidden",
           "posts.reply_restored")
 def _state(rm: ReadModels, event: Envelope) -> None:
@@ -472,20 +484,20 @@ def _set_state(rm: ReadModels, event: Envelope, item_id: str, state: str) -> Non
         _parent_follows(rm, item_id)
 
 
-@VIEWS.on("posts.post_featured", "posts.post_unfeatured")
+@_on_posts("posts.post_featured", "posts.post_unfeatured")
 def _featured(rm: ReadModels, event: Envelope) -> None:
     on = event.type == "posts.post_featured"
     update_versioned(rm["items"], event.payload["post_id"], event, {"$set": {
         "featured": on, "featured_ts": micros(event) if on else None}}, field=FEATURED)
 
 
-@VIEWS.on("posts.idea_status_changed")
+@_on_posts("posts.idea_status_changed")
 def _idea_status(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["items"], event.payload["post_id"], event,
                      {"$set": {"status": event.payload["to_status"]}}, field=STATUS)
 
 
-@VIEWS.on("posts.idea_merged")
+@_on_posts("posts.idea_merged")
 def _idea_merged(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["items"], event.payload["post_id"], event, {"$set": {
         "status": "already_exists", "merged_into": event.payload["into_id"]}}, field=STATUS)

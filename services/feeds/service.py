@@ -16,7 +16,6 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.posts.schemas import POST_VOTE_EVENTS, REPLY_VOTE_EVENTS, public_events_but
 from services.shared import ids
 from services.shared.actors import require_member, require_moderator
 from services.shared.consumer import reliable_handler
@@ -161,10 +160,11 @@ class FeedsService(Decisions, HealthEndpoints):
         self.views.record_and_apply(event)
 
     @reliable_handler("posts", "posts.*", idempotent=True, batch=True,
-                      only=public_events_but(POST_VOTE_EVENTS, REPLY_VOTE_EVENTS))
+                      only=projections.POSTS_EVENTS)
     def on_posts_event(self, events: list[Envelope]):
-        """What waits in the queue, applied together; then each event's reaction. Votes are
-        streams of their own that feeds does not use: not bound."""
+        """What waits in the queue, applied together (as they come: any order); then each
+        event's reaction. Only the types feeds handles are bound (a post's submission, votes,
+        locks and pins never reach it)."""
         self.views.record_and_apply_all(events)
         for event in events:
             self._react_to_post(event)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.feeds.projections import VIEWS, micros
+from services.feeds.projections import POSTS_EVENTS, VIEWS, micros
 from services.shared.envelope import Envelope, new_id
 from services.shared.event_store import EventStore
 from services.shared.projections import ProjectionRunner, replay
@@ -59,6 +59,14 @@ REPLY_HISTORY = [
 ]
 DELETED = _event("post_deleted", 13, deleted_by=AUTHOR, by_staff=False)
 REPLY_DELETED = _event("reply_deleted", 7, deleted_by=REPLIER, by_staff=False)
+
+
+def test_only_the_posts_events_handled_are_bound():
+    """A post's submission costs feeds no delivery (nor a vote, a lock, a pin)."""
+    assert {"posts.post_submitted", "posts.reply_submitted", "posts.post_voted",
+            "posts.post_locked"}.isdisjoint(POSTS_EVENTS)
+    assert {event.type for event in POST_HISTORY + REPLY_HISTORY} <= set(POSTS_EVENTS)
+    assert all(VIEWS.handlers_for(event_type) for event_type in POSTS_EVENTS)
 
 
 @pytest.fixture
