@@ -14,12 +14,21 @@ from .clients import Subscriber
 from .steps import ok, problem, staff, submit, visible
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
-IBAN_DIGITS = ("3000 6000", "30006000", "7890")
+# The IBAN's digits as text or run together, each piece long enough that a random id, a
+# hash or a millisecond timestamp elsewhere in an event cannot contain it by chance (a bare
+# "7890" did, now and then).
+IBAN_DIGITS = ("3000 6000", "300060000112", "3456 7890", "34567890189")
 
 
 def _carries_the_iban(received):
     return [key for key, _, envelope in received
             if any(digits in json.dumps(envelope) for digits in IBAN_DIGITS)]
+
+
+def test_the_leak_check_finds_the_iban_in_any_spacing():
+    for written in (IBAN, IBAN.replace(" ", ""), IBAN.lower()):
+        event = ("posts.idea_status_changed", None, {"payload": {"note": written}})
+        assert _carries_the_iban([event]) == ["posts.idea_status_changed"], written
 
 
 def test_a_title_with_cr_lf_is_refused_with_a_field_error(api):
