@@ -3,14 +3,16 @@
 deliveries, and a replay must rebuild them as they are."""
 import itertools
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from services.conversations.projections import POSTS_EVENTS, VIEWS
-from services.shared.envelope import Envelope, new_id
+from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
 from services.shared.projections import ProjectionRunner, replay
+from tests.integration import as_they_come
+from tests.integration.as_they_come import delivered_twice, posts_event, shuffled
 
 pytestmark = pytest.mark.integration
 
@@ -18,16 +20,16 @@ AUTHOR, POST, REPLY = "u-author", "p-any-order", "r-any-order"
 STARTED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
+POST_REF = {"post_id": POST, "author_id": AUTHOR, "kind": "question", "category": "cards",
+            "tags": []}
+REPLY_REF = {"reply_id": REPLY, "post_id": POST, "post_author_id": AUTHOR,
+             "post_kind": "question", "author_id": AUTHOR, "kind": "comment", "official": False}
+MODELS = ("posts", "activity")
+
+
 def _event(fact: str, version: int, **extra) -> Envelope:
-    target = fact.split("_", 1)[0]
-    ref = ({"post_id": POST, "author_id": AUTHOR, "kind": "question", "category": "cards",
-            "tags": []} if target == "post" else
-           {"reply_id": REPLY, "post_id": POST, "post_author_id": AUTHOR,
-            "post_kind": "question", "author_id": AUTHOR, "kind": "comment", "official": False})
-    return Envelope(id=new_id(), type=f"posts.{fact}", schema_version=1,
-                    stream_id=POST if target == "post" else REPLY, stream_version=version,
-                    occurred_at=(STARTED + timedelta(minutes=version)).isoformat(), actor=None,
-                    correlation_id=None, causation_id=None, payload={**ref, **extra})
+    return posts_event(fact, version, post_ref=POST_REF, reply_ref=REPLY_REF, started=STARTED,
+                       **extra)
 
 
 def _text(revision, title=None, redacted=False):
@@ -68,18 +70,11 @@ def fresh(mongo_client, db_prefix):
 
 
 def read_models(store):
-    return {name: sorted(store.db[name].find(), key=lambda doc: doc["_id"])
-            for name in ("posts", "activity")}
+    return as_they_come.read_models(store, MODELS)
 
 
 def applied(store, events, batched):
-    runner = ProjectionRunner(VIEWS, store)
-    if batched:
-        runner.record_and_apply_all(events)
-    else:
-        for event in events:
-            runner.record_and_apply(event)
-    return read_models(store)
+    return as_they_come.applied(VIEWS, store, events, batched, MODELS)
 
 
 def test_the_bound_events_are_the_ones_handled():
@@ -102,10 +97,9 @@ def test_any_order_and_any_repetition_gives_the_same_read_models(fresh):
     assert activity[REPLY]["hidden"] is True and activity[REPLY]["post_id"] == POST
 
     rng = random.Random(14)
-    orders = [list(reversed(history))] + [rng.sample(history, len(history)) for _ in range(4)]
-    for n, order in enumerate(orders):
+    for n, order in enumerate(shuffled(history, rng, 4)):
         assert applied(fresh(), order, batched=bool(n % 2)) == expected, order
-    twice = rng.sample(history * 2, 2 * len(history))  # every event re-delivered once
+    twice = delivered_twice(history, rng)
     assert applied(fresh(), twice, batched=False) == expected
 
 

@@ -3,14 +3,16 @@ cursor, so the items and the home windows must not depend on the order or the nu
 deliveries, and a replay must rebuild them as they are."""
 import itertools
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from services.feeds.projections import POSTS_EVENTS, VIEWS, micros
-from services.shared.envelope import Envelope, new_id
+from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
 from services.shared.projections import ProjectionRunner, replay
+from tests.integration import as_they_come
+from tests.integration.as_they_come import delivered_twice, posts_event, shuffled
 
 pytestmark = pytest.mark.integration
 
@@ -19,16 +21,16 @@ POST, REPLY = "p-any-order", "r-any-order"
 STARTED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
+POST_REF = {"post_id": POST, "author_id": AUTHOR, "kind": "idea", "category": "cards",
+            "tags": ["Cartes"]}
+REPLY_REF = {"reply_id": REPLY, "post_id": POST, "post_author_id": AUTHOR, "post_kind": "idea",
+             "author_id": REPLIER, "kind": "comment", "official": False}
+MODELS = ("items", "home_entries")
+
+
 def _event(fact: str, version: int, **extra) -> Envelope:
-    target = fact.split("_", 1)[0]
-    ref = ({"post_id": POST, "author_id": AUTHOR, "kind": "idea", "category": "cards",
-            "tags": ["Cartes"]} if target in ("post", "idea") else
-           {"reply_id": REPLY, "post_id": POST, "post_author_id": AUTHOR,
-            "post_kind": "idea", "author_id": REPLIER, "kind": "comment", "official": False})
-    return Envelope(id=new_id(), type=f"posts.{fact}", schema_version=1,
-                    stream_id=REPLY if target == "reply" else POST, stream_version=version,
-                    occurred_at=(STARTED + timedelta(minutes=version)).isoformat(), actor=None,
-                    correlation_id=None, causation_id=None, payload={**ref, **extra})
+    return posts_event(fact, version, post_ref=POST_REF, reply_ref=REPLY_REF, started=STARTED,
+                       **extra)
 
 
 def _text(revision, title, redacted=False, tags=("Cartes",)):
@@ -88,18 +90,11 @@ def fresh(mongo_client, db_prefix):
 
 
 def read_models(store):
-    return {name: sorted(store.db[name].find(), key=lambda doc: doc["_id"])
-            for name in ("items", "home_entries")}
+    return as_they_come.read_models(store, MODELS)
 
 
 def applied(store, events, batched):
-    runner = ProjectionRunner(VIEWS, store)
-    if batched:
-        runner.record_and_apply_all(events)
-    else:
-        for event in events:
-            runner.record_and_apply(event)
-    return read_models(store)
+    return as_they_come.applied(VIEWS, store, events, batched, MODELS)
 
 
 def _by_id(models):
@@ -120,10 +115,9 @@ def test_any_order_and_any_repetition_gives_the_same_items_and_windows(fresh):
         f"{FOLLOWER}:{POST}", f"{FOLLOWER}:{REPLY}"]  # each item pushed once
 
     rng = random.Random(14)
-    orders = [list(reversed(history))] + [rng.sample(history, len(history)) for _ in range(5)]
-    for n, order in enumerate(orders):
+    for n, order in enumerate(shuffled(history, rng, 5)):
         assert applied(fresh(), order, batched=bool(n % 2)) == expected, order
-    twice = rng.sample(history * 2, 2 * len(history))  # every event re-delivered once
+    twice = delivered_twice(history, rng)
     assert applied(fresh(), twice, batched=False) == expected
     assert applied(fresh(), twice, batched=True) == expected
     assert fresh().db["feeds_views_cursors"].count_documents({}) == 0  # no stream cursor
