@@ -1,7 +1,9 @@
 """What the tests of a projection that applies posts' events as they come share (feeds,
 conversations): the events of one post and one reply, applied one by one or as one batch, the
 read models read back in a stable order, and the delivery orders to try."""
+import itertools
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from services.shared.envelope import Envelope, new_id
@@ -45,3 +47,18 @@ def shuffled(history: list[Envelope], rng: random.Random, count: int) -> list[li
 def delivered_twice(history: list[Envelope], rng: random.Random) -> list[Envelope]:
     """Every event re-delivered once, in a random order."""
     return rng.sample(history * 2, 2 * len(history))
+
+
+def fresh_stores(mongo_client, database: str, service: str,
+                 prepare: Callable[[EventStore], None] = lambda store: None
+                 ) -> Callable[[], EventStore]:
+    """A maker of new databases (each with its log and indexes, then `prepare`d), one a call."""
+    counter = itertools.count()
+
+    def make() -> EventStore:
+        store = EventStore(mongo_client[f"{database}{next(counter)}"], service)
+        store.ensure_indexes()
+        prepare(store)
+        return store
+
+    return make

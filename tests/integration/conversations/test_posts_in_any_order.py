@@ -1,7 +1,7 @@
 """Conversations receives only some of posts' events (services/conversations/projections.py,
 "posts"), applied as they come: the read models must not depend on the order or the number of
 deliveries, and a replay must rebuild them as they are."""
-import itertools
+import functools
 import random
 from datetime import UTC, datetime
 
@@ -9,7 +9,6 @@ import pytest
 
 from services.conversations.projections import POSTS_EVENTS, VIEWS
 from services.shared.envelope import Envelope
-from services.shared.event_store import EventStore
 from services.shared.projections import ProjectionRunner, replay
 from tests.integration import as_they_come
 from tests.integration.as_they_come import delivered_twice, posts_event, shuffled
@@ -59,22 +58,11 @@ REPLY_DELETED = _event("reply_deleted", 4, deleted_by=AUTHOR, by_staff=False)
 @pytest.fixture
 def fresh(mongo_client, db_prefix):
     """A new conversations database (and its log) per call."""
-    counter = itertools.count()
-
-    def make():
-        store = EventStore(mongo_client[f"{db_prefix}_conv{next(counter)}"], "conversations")
-        store.ensure_indexes()
-        return store
-
-    return make
+    return as_they_come.fresh_stores(mongo_client, f"{db_prefix}_conv", "conversations")
 
 
-def read_models(store):
-    return as_they_come.read_models(store, MODELS)
-
-
-def applied(store, events, batched):
-    return as_they_come.applied(VIEWS, store, events, batched, MODELS)
+read_models = functools.partial(as_they_come.read_models, names=MODELS)
+applied = functools.partial(as_they_come.applied, VIEWS, names=MODELS)
 
 
 def test_the_bound_events_are_the_ones_handled():

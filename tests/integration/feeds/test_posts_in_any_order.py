@@ -1,6 +1,7 @@
 """Feeds applies posts' events as they come (services/feeds/projections.py, "items"): no stream
 cursor, so the items and the home windows must not depend on the order or the number of
 deliveries, and a replay must rebuild them as they are."""
+import functools
 import itertools
 import random
 from datetime import UTC, datetime
@@ -9,7 +10,6 @@ import pytest
 
 from services.feeds.projections import POSTS_EVENTS, VIEWS, micros
 from services.shared.envelope import Envelope
-from services.shared.event_store import EventStore
 from services.shared.projections import ProjectionRunner, replay
 from tests.integration import as_they_come
 from tests.integration.as_they_come import delivered_twice, posts_event, shuffled
@@ -71,30 +71,22 @@ def test_only_the_posts_events_handled_are_bound():
     assert all(VIEWS.handlers_for(event_type) for event_type in POSTS_EVENTS)
 
 
+def _followed(store):
+    """FOLLOWER follows the author and the replier and watches the thread."""
+    for source in (f"author:{AUTHOR}", f"author:{REPLIER}", f"thread:{POST}"):
+        store.db["sources"].insert_one({"_id": source, "count": 1})
+        store.db["subs"].insert_one({"_id": f"{source}|{FOLLOWER}", "source": source,
+                                     "member": FOLLOWER})
+
+
 @pytest.fixture
 def fresh(mongo_client, db_prefix):
-    """A new feeds database (and its log) per call, where FOLLOWER follows the author and the
-    replier and watches the thread."""
-    counter = itertools.count()
-
-    def make():
-        store = EventStore(mongo_client[f"{db_prefix}_feeds{next(counter)}"], "feeds")
-        store.ensure_indexes()
-        for source in (f"author:{AUTHOR}", f"author:{REPLIER}", f"thread:{POST}"):
-            store.db["sources"].insert_one({"_id": source, "count": 1})
-            store.db["subs"].insert_one({"_id": f"{source}|{FOLLOWER}", "source": source,
-                                         "member": FOLLOWER})
-        return store
-
-    return make
+    """A new feeds database (and its log) per call, FOLLOWER following both authors."""
+    return as_they_come.fresh_stores(mongo_client, f"{db_prefix}_feeds", "feeds", _followed)
 
 
-def read_models(store):
-    return as_they_come.read_models(store, MODELS)
-
-
-def applied(store, events, batched):
-    return as_they_come.applied(VIEWS, store, events, batched, MODELS)
+read_models = functools.partial(as_they_come.read_models, names=MODELS)
+applied = functools.partial(as_they_come.applied, VIEWS, names=MODELS)
 
 
 def _by_id(models):
