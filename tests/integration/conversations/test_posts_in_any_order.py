@@ -129,10 +129,8 @@ def test_a_reply_hidden_or_deleted_before_its_publication_arrived_stays_so(fresh
 def test_replay_rebuilds_the_same_read_models_from_the_recorded_events(fresh):
     store = fresh()
     history = POST_HISTORY + REPLY_HISTORY + [DELETED]
-    runner = ProjectionRunner(VIEWS, store)
-    for event in reversed(history):  # recorded out of order, as a retried delivery leaves them
-        runner.record_and_apply(event)
-    live = read_models(store)
+    # recorded out of order, as a retried delivery leaves them
+    live = applied(store, list(reversed(history)), batched=False)
     assert {doc["_id"]: doc["state"] for doc in live["posts"]} == {POST: "deleted"}
     replay(store, VIEWS, quiesce_seconds=0)
     assert read_models(store) == live

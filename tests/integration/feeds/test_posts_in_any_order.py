@@ -10,7 +10,7 @@ import pytest
 
 from services.feeds.projections import POSTS_EVENTS, VIEWS, micros
 from services.shared.envelope import Envelope
-from services.shared.projections import ProjectionRunner, replay
+from services.shared.projections import replay
 from tests.integration import as_they_come
 from tests.integration.as_they_come import delivered_twice, posts_event, shuffled
 
@@ -163,10 +163,8 @@ def test_a_state_before_the_publication_shows_nothing_until_it_comes(fresh):
 def test_replay_rebuilds_the_same_items_from_events_recorded_out_of_order(fresh):
     store = fresh()
     history = POST_HISTORY + REPLY_HISTORY + [DELETED]
-    runner = ProjectionRunner(VIEWS, store)
-    for event in reversed(history):  # recorded out of order, as a retried delivery leaves them
-        runner.record_and_apply(event)
-    live = read_models(store)
+    # recorded out of order, as a retried delivery leaves them
+    live = applied(store, list(reversed(history)), batched=False)
     assert {doc["_id"]: doc["state"] for doc in live["items"]} == {
         POST: "removed", REPLY: "published"}
     assert _by_id(live)[REPLY]["parent_visible"] is False
