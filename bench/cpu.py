@@ -21,33 +21,13 @@ import eventlet
 eventlet.monkey_patch()
 
 import argparse
-import os
-import subprocess
 import urllib.parse
 
 from .load import Load, followed_platform
+from .processes import cpu_seconds, shared_pid, stand_in_pattern
 
 KINDS = ("ping", "home", "activity", "post")
 CLIENTS = 4
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """User + system CPU time of each process so far (0 for one that is gone)."""
-    seconds = {}
-    for name, pid in pids.items():
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            seconds[name] = (int(fields[11]) + int(fields[12])) / TICKS
-        except (FileNotFoundError, ProcessLookupError):
-            seconds[name] = 0.0
-    return seconds
-
-
-def _shared_pid(pattern: str) -> int | None:
-    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
-    return int(found[0]) if found else None
 
 
 def measure(load: Load, pids: dict[str, int], kind: str, requests: int) -> dict[str, float]:
@@ -82,9 +62,9 @@ def main(argv: list[str] | None = None) -> None:
         pids["mail sink"] = sink.process.pid
         # the stand-in this platform talks to (several may run: one per engineer's branch)
         port = urllib.parse.urlsplit(load.platform.mongo).port or 27017
-        for name, pattern in (("stand-in (shared)", f"MongoStandIn .*--port {port}( |$)"),
+        for name, pattern in (("stand-in (shared)", stand_in_pattern(port)),
                               ("rabbitmq (shared)", "beam.smp")):
-            pid = _shared_pid(pattern)
+            pid = shared_pid(pattern)
             if pid:
                 pids[name] = pid
         for round_number in range(1, args.rounds + 1):

@@ -56,6 +56,7 @@ from services.devtools.mailsink import MailSink
 
 from .gateway import Platform, admin_with_categories, signed_in_members
 from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile, rate_to_report
+from .processes import cpu_seconds
 
 MIX = {"home": 6, "activity": 3, "post": 1}
 FLOOR = {"ping": 1}
@@ -238,8 +239,6 @@ class Load:
         QUIET_SHARE of a core together over QUIET_WINDOW, twice in a row: what `settle` cannot
         see — work that waits in the databases rather than in the queues (e-mails to send after
         a burst of posts, outbox passes) — is done too; seconds waited."""
-        from .cpu import cpu_seconds  # (it imports this module)
-
         started = time.monotonic()
         pids = {name: process.pid for name, process in self.platform.processes.items()}
         quiet_in_a_row = 0

@@ -47,8 +47,8 @@ from nameko.amqp.publish import Publisher
 
 from services.shared.rpc_messages import RpcReplyPublisher, RpcRequestPublisher
 
-from .cpu import cpu_seconds
 from .load import followed_platform
+from .processes import cpu_seconds
 
 KINDS = ("ping", "home", "post")
 EXTRA_KINDS = ("vote",)  # not by default: a vote is the members' own, one per member

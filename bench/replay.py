@@ -7,9 +7,12 @@
 `--against CHECKOUT`: each log is replayed only the way replays run now, by this checkout and by
 CHECKOUT (its own .venv, if it has one), one after the other in separate processes, `--rounds`
 times alternated; printed per log and checkout: events/s and the replay process's whole CPU
-(reading, applying and sending), the median of the rounds, with the load average — a change to
-the replay measured before/after under the same load (the old checkout needs nothing new: the
-script it runs uses what bench/replay.py has had since replays were written behind).
+(reading, applying and sending) and, when the database server runs on this machine (the
+stand-in or a mongod serving MONGO_URI's port), its CPU per event meanwhile (its share of the
+work, and whatever else the shared server did), the median of the rounds, with the load
+average — a change to the replay measured before/after under the same load (the old checkout
+needs nothing new: the script it runs uses what bench/replay.py has had since replays were
+written behind).
 
 Each log is replayed by `services.shared.projections.replay` four ways in the same run: event
 at a time (`batch_size=0`, the live path, as replays ran before batching), batched writes
@@ -39,7 +42,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 import uuid
 from datetime import timedelta
 
@@ -61,6 +66,8 @@ from services.shared.projections import (
     update_once,
     update_versioned,
 )
+
+from .processes import cpu_seconds, shared_pid, stand_in_pattern
 
 MONGO_URI = stack_env().get("MONGO_URI", "mongodb://127.0.0.1:27017")  # the environment wins
 EVENTS = int(os.environ.get("BENCH_REPLAY_EVENTS", "10000"))
@@ -219,6 +226,7 @@ try:
     for name, store, views, events in (("synthetic", notes, br.NOTES, br.EVENTS),
                                        ("posts", posts, POSTS, counts[0]),
                                        ("feeds", feeds, FEEDS, counts[1])):
+        print(json.dumps({"starting": name}), flush=True)  # the database's CPU from here
         started, cpu = time.perf_counter(), time.process_time()
         result = replay(store, views, out=io.StringIO(), quiesce_seconds=0)
         assert result["events"] == events, (result, events)
@@ -232,28 +240,48 @@ finally:
 """
 
 
-def _one_round(checkout: str) -> dict[str, dict]:
-    """Each log replayed once by `checkout`'s code, in a process of its own."""
+def _one_round(checkout: str, database: int | None) -> dict[str, dict]:
+    """Each log replayed once by `checkout`'s code, in a process of its own; with the CPU the
+    `database` process (a pid) used meanwhile, read when the script says a log starts and when
+    it ends (its own work and whatever else the shared server did)."""
     python = os.path.join(checkout, ".venv", "bin", "python")
-    done = subprocess.run([python if os.path.exists(python) else sys.executable, "-c",
-                           _ONE_ROUND], cwd=checkout, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": checkout, "MONGO_URI": MONGO_URI},
-                          check=False)
-    if done.returncode:
-        raise RuntimeError(f"{checkout}: {done.stderr[-2000:]}")
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return {line["log"]: line for line in lines}
+    pids = {"database": database} if database else {}
+    lines, before = {}, {}
+    with tempfile.TemporaryFile("w+") as errors, subprocess.Popen(
+            [python if os.path.exists(python) else sys.executable, "-c", _ONE_ROUND],
+            cwd=checkout, stdout=subprocess.PIPE, stderr=errors, text=True,
+            env={**os.environ, "PYTHONPATH": checkout, "MONGO_URI": MONGO_URI}) as process:
+        for text in process.stdout:
+            if not text.startswith("{"):
+                continue
+            line, now = json.loads(text), cpu_seconds(pids).get("database")
+            if "starting" in line:
+                before[line["starting"]] = now
+            else:
+                lines[line["log"]] = {**line, "database_cpu": None if now is None
+                                      else now - before[line["log"]]}
+        if process.wait():
+            errors.seek(0)
+            raise RuntimeError(f"{checkout}: {errors.read()[-2000:]}")
+    return lines
+
+
+def _database_pid() -> int | None:
+    """The local stand-in (or mongod) serving MONGO_URI, if it runs on this machine."""
+    port = urllib.parse.urlsplit(MONGO_URI).port or 27017
+    return shared_pid(stand_in_pattern(port)) or shared_pid(f"mongod .*--port {port}( |$)")
 
 
 def _against(other: str, rounds: int) -> None:
     checkouts = {"this checkout": os.getcwd(), other: os.path.abspath(other)}
     figures: dict[str, list[dict]] = {label: [] for label in checkouts}
+    database = _database_pid()
     for round_ in range(1, rounds + 1):  # alternated: both see the same moments of the load
         for label, path in checkouts.items():
-            figures[label].append(_one_round(path))
+            figures[label].append(_one_round(path, database))
             print(f"round {round_}, {label}: " + ", ".join(
                 f"{log} {each['events'] / each['seconds']:,.0f} events/s "
-                f"({each['events'] / each['cpu']:,.0f} per CPU second)"
+                f"({each['events'] / each['cpu']:,.0f} per CPU second{_database(each)})"
                 for log, each in figures[label][-1].items())
                   + f"; load average {os.getloadavg()[0]:.1f}", flush=True)
     print(f"median of {rounds} rounds, written behind (events/s; per CPU second of the replay "
@@ -267,6 +295,19 @@ def _against(other: str, rounds: int) -> None:
         print(f"  {log:<10} this checkout {rate[0]:>7,.0f} ({per_cpu[0]:>6,.0f}), {other} "
               f"{rate[1]:>7,.0f} ({per_cpu[1]:>6,.0f}): {rate[0] / rate[1]:.2f}x events/s, "
               f"{per_cpu[0] / per_cpu[1]:.2f}x per CPU second")
+        if database:
+            spent = [statistics.median(r[log]["database_cpu"] * 1e6 / r[log]["events"]
+                                       for r in runs) for runs in (mine, theirs)]
+            print(f"  {'':<10} the database's CPU per event (median, µs): this checkout "
+                  f"{spent[0]:,.0f}, {other} {spent[1]:,.0f}")
+
+
+def _database(figures: dict) -> str:
+    """The database's CPU beside the replay's, per event (the same unit: what each spent)."""
+    if figures.get("database_cpu") is None:
+        return ""
+    return (f"; the database {figures['database_cpu'] * 1e6 / figures['events']:,.0f} µs "
+            f"of CPU per event, the replay {figures['cpu'] * 1e6 / figures['events']:,.0f}")
 
 
 def main(argv: list[str] | None = None) -> None:
