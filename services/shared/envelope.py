@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import asdict, dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -97,6 +98,12 @@ class Envelope:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def header(self) -> dict[str, Any]:
+        """Every field but the payload, in `to_dict`'s order: strings, numbers and None, so
+        nothing to copy (`to_dict` copies the payload all the way down, which a writer that
+        stores a payload of its own does not need)."""
+        return {name: getattr(self, name) for name in _HEADER}
+
     @classmethod
     def from_dict(cls, data: Any) -> Envelope:
         """Parse an envelope from untrusted input (raises `InvalidEnvelope` with field details).
@@ -121,6 +128,9 @@ class Envelope:
 
     def with_payload(self, payload: dict[str, Any], schema_version: int) -> Envelope:
         return replace(self, payload=payload, schema_version=schema_version)
+
+
+_HEADER = tuple(f.name for f in dataclass_fields(Envelope) if f.name != "payload")
 
 
 class InvalidEnvelope(ValueError):

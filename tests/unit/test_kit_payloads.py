@@ -135,3 +135,34 @@ def test_violated_index_is_read_from_mongodb_and_stand_in_errors():
         "keyPattern": {"stream_id": 1, "version": 1}})
     assert violated_index(stand_in) == "position_unique"
     assert violated_index(mongodb) == "stream_version_unique"
+
+
+def test_an_envelopes_header_is_its_dict_without_the_payload():
+    envelope = Envelope.new(NewEvent("demo.named", {"name": "x", "tags": ["a", {"b": 1}]}),
+                            stream_id="s-1", stream_version=3,
+                            context=CommandContext(actor="u1", correlation_id="r1"))
+    whole = envelope.to_dict()
+    assert {**envelope.header(), "payload": whole["payload"]} == whole
+    assert list(envelope.header()) == [name for name in whole if name != "payload"]
+
+
+@pytest.mark.parametrize("event_type, payload", [
+    ("identity.user_registered", {"user_id": "u1", "display_name": "Ada", "roles": ["member"]}),
+    ("posts.post_submitted", {"post_id": "p1", "title": "Card", "tags": ["a", "b"]}),
+])
+def test_the_event_store_writes_what_it_wrote_with_a_copied_envelope(event_type, payload):
+    """A stored event is the envelope's fields and its payload as `seal_payload` makes it —
+    what `to_dict` and a replaced payload made before, without the deep copy thrown away."""
+    from services.shared.event_store import in_memory_event_store
+    from services.shared.shredding import seal_payload, unseal_payload
+
+    store = in_memory_event_store()
+    envelope = Envelope.new(NewEvent(event_type, payload), stream_id="s-1", stream_version=1,
+                            context=CommandContext(actor="u1"))
+    stored = store._sealed(envelope)
+    before = envelope.to_dict()
+    before["payload"] = seal_payload(store.keys, event_type, envelope.payload)
+    assert list(stored) == list(before)
+    assert {**stored, "payload": None} == {**before, "payload": None}
+    assert unseal_payload(store.keys, event_type, stored["payload"]) == payload
+    assert envelope.payload == payload  # the envelope's own payload untouched
