@@ -27,7 +27,6 @@ eventlet.monkey_patch()
 
 import argparse
 import urllib.parse
-
 from pathlib import Path
 
 from .load import Load, followed_platform

@@ -4,9 +4,10 @@ A helper, not a benchmark: `Recording` samples each process with `py-spy record 
 (py-spy is not a dependency: `pip install py-spy` into the venv), and `table` reads the
 collapsed stacks back as milliseconds of sampled time per request, by function (own time: the
 innermost frame; cumulative: any frame of the stack) and by library (the innermost frame's package:
-`services` is the project's own code). Only samples that hold the GIL count (`--gil`): an eventlet
-hub waiting in epoll, a socket's send or a tpool thread's wait do not, so the samples are close to
-the process's CPU in Python (the stops py-spy imposes make a recorded run's figures a little higher).
+`services` is the project's own code). Only samples that hold the GIL count (`--gil`): an
+eventlet hub waiting in epoll, a socket's send or a tpool thread's wait do not, so the samples
+are close to the process's CPU in Python (the stops py-spy imposes make a recorded run's
+figures a little higher).
 """
 from __future__ import annotations
 

@@ -158,6 +158,11 @@ class ReliableEventHandler(Consumer):
         service = self.container.service_name
         self.amqp_uri = config["AMQP_URI"]
         self.handler_name = f"{service}.{self.method_name}"
+        # the handler's metric series, looked up once (`labels()` takes a lock and builds a key
+        # per call: several a delivery)
+        self._batch_sizes = metrics.HANDLER_BATCH_SIZE.labels(service, self.handler_name)
+        self._durations = metrics.HANDLER_DURATION.labels(service, self.handler_name)
+        self._outcomes: dict[str, Any] = {}
         self.delays = tuple(
             int(delay) for delay in settings.get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS))
         self.claim_timeout = timedelta(seconds=float(settings.get("claim_timeout_seconds", 60)))
@@ -275,8 +280,7 @@ class ReliableEventHandler(Consumer):
             while self._waiting:
                 batch = self._waiting[:self.batch_size]
                 del self._waiting[:self.batch_size]
-                metrics.HANDLER_BATCH_SIZE.labels(
-                    self.container.service_name, self.handler_name).observe(len(batch))
+                self._batch_sizes.observe(len(batch))
                 self._run_batch(batch)
         finally:
             self._draining = False
@@ -337,8 +341,7 @@ class ReliableEventHandler(Consumer):
         failpoint (fault injection only: a slow consumer, tests/chaos) and the run's duration
         since its (first) delivery arrived."""
         failpoints.delay("slow_handler")
-        metrics.HANDLER_DURATION.labels(self.container.service_name, self.handler_name).observe(
-            time.perf_counter() - started)
+        self._durations.observe(time.perf_counter() - started)
 
     def _settle(self, message, envelope, started, result, exc_info):
         self._handler_returned(started)
@@ -463,8 +466,11 @@ class ReliableEventHandler(Consumer):
         self.consumed.delete_one({"_id": self._consumed_id(envelope), "state": "running"})
 
     def _count(self, outcome: str) -> None:
-        metrics.EVENTS_CONSUMED.labels(self.container.service_name, self.handler_name,
-                                       outcome).inc()
+        series = self._outcomes.get(outcome)
+        if series is None:
+            series = self._outcomes[outcome] = metrics.EVENTS_CONSUMED.labels(
+                self.container.service_name, self.handler_name, outcome)
+        series.inc()
 
 
 def _queue_arguments(settings: dict[str, Any]) -> dict[str, Any]:
