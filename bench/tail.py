@@ -15,10 +15,13 @@ and **the wall-clock times of the slow requests**, each with the pauses that ove
 - the Python collector's, in every process of the platform (`AGORA_GC_LOG`, set by this bench:
   services/shared/collector.py writes one line per collection of 1 ms or more);
 - the MongoDB stand-in's JVM collector's, when `--jvm-gc-log` names its `-Xlog:gc` file (a
-  private stand-in: see docs/architecture.md, "The tail after growth").
+  private stand-in: see docs/architecture.md, "The tail after growth");
+- the stretches during which one green thread held a process's eventlet hub, every other
+  request of that process waiting behind it (`AGORA_STALL_LOG`, set by this bench:
+  services/shared/stalls.py writes one line per stretch of 5 ms or more, with where it was).
 
 The last lines count the slow requests that overlap a pause of each kind, and those that
-overlap none (then the cause is elsewhere).
+overlap none (then the cause is elsewhere), and sum the stretches by process and by place.
 """
 from __future__ import annotations
 
@@ -45,9 +48,10 @@ LISTED = 40          # the slowest requests listed (in time order)
 @dataclass
 class Pause:
     where: str    # "jvm" or the Python process's name
-    what: str     # e.g. "Pause Young (Normal)" or "gen 2"
+    what: str     # e.g. "Pause Young (Normal)", "gen 2", or where a green thread held the hub
     start: float  # epoch seconds
     ms: float
+    kind: str = "jvm"  # "jvm", "python" (a collection) or "hub" (a green thread's stretch)
 
     @property
     def end(self) -> float:
@@ -79,7 +83,20 @@ def python_pauses(folder: Path) -> list[Pause]:
     for path in sorted(folder.glob("*.gc")):
         for line in path.read_text().splitlines():
             start, ms, generation = line.split()[:3]
-            pauses.append(Pause(path.stem, f"gen {generation}", float(start), float(ms)))
+            pauses.append(Pause(path.stem, f"gen {generation}", float(start), float(ms),
+                                "python"))
+    return pauses
+
+
+def hub_stretches(folder: Path) -> list[Pause]:
+    """The stretches of 5 ms or more each process's hub was held by one green thread
+    (services/shared/stalls.py), `what` being where it let go, with its CPU."""
+    pauses = []
+    for path in sorted(folder.glob("*.stalls")):
+        for line in path.read_text().splitlines():
+            start, ms, cpu, where = line.split(" ", 3)
+            pauses.append(Pause(path.stem, f"held ({cpu} ms CPU) {where}", float(start),
+                                float(ms), "hub"))
     return pauses
 
 
@@ -128,19 +145,35 @@ def attribute(slow: list[Outcome], pauses: list[Pause]) -> None:
         print(f"    {_clock(outcome.due)}  {outcome.kind:<9}{outcome.latency * 1000:>7.0f} ms  "
               + ("; ".join(f"{p.where} {p.what} {p.ms:.0f} ms at {_clock(p.start)}"
                            for p in seen[:3]) or "-"))
-    counts = {"jvm": 0, "python": 0, "none": 0}
+    counts = {"jvm": 0, "python": 0, "hub": 0, "none": 0}
+    held_by: dict[str, int] = {}
     for outcome in slow:
         main = cause(outcome, pauses)
-        counts["none" if main is None else "jvm" if main.where == "jvm" else "python"] += 1
-    for name, group in (("jvm", [p for p in pauses if p.where == "jvm"]),
-                        ("python", [p for p in pauses if p.where != "jvm"])):
+        counts["none" if main is None else main.kind] += 1
+        if main is not None and main.kind == "hub":
+            held_by[main.where] = held_by.get(main.where, 0) + 1
+    for name in ("jvm", "python", "hub"):
+        group = [p for p in pauses if p.kind == name]
         longest = max(group, key=lambda p: p.ms, default=None)
         print(f"  {name} pauses in the window: {len(group)}, {sum(p.ms for p in group):.0f} ms"
               + (f"; longest {longest.where} {longest.what} {longest.ms:.0f} ms at "
                  f"{_clock(longest.start)}" if longest else ""))
+    held_places([p for p in pauses if p.kind == "hub"])
     print(f"  slow requests mostly covered by a JVM pause {counts['jvm']}, by a Python "
-          f"collection {counts['python']}, by neither {counts['none']} (of {len(slow)}); "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"collection {counts['python']}, by a held hub {counts['hub']} "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(held_by.items(), key=lambda kv: -kv[1]))}"
+          f"), by none {counts['none']} (of {len(slow)}); load average {os.getloadavg()[0]:.1f}")
+
+
+def held_places(stretches: list[Pause], shown: int = 8) -> None:
+    """Where the hubs were held longest in all: process and place, count, total, longest."""
+    places: dict[tuple[str, str], list[float]] = {}
+    for pause in stretches:
+        place = pause.what.split(") ", 1)[-1]
+        places.setdefault((pause.where, place), []).append(pause.ms)
+    for (where, place), spans in sorted(places.items(), key=lambda kv: -sum(kv[1]))[:shown]:
+        print(f"    {where:<14}{len(spans):>5} x, {sum(spans):>7.0f} ms, longest "
+              f"{max(spans):>5.0f} ms  {place}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,6 +185,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--windows", type=int, default=1, help="windows, each reported (1)")
     parser.add_argument("--slow-ms", type=float, default=100.0,
                         help="a request slower than this is listed (100 ms)")
+    parser.add_argument("--no-stalls", action="store_true",
+                        help="leave the hubs' stretches unlogged (an A/B against code without "
+                             "the log: its trace function costs a few µs a switch)")
     parser.add_argument("--jvm-gc-log", type=Path,
                         help="the stand-in's -Xlog:gc file, to line its pauses up")
     return parser
@@ -160,7 +196,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv or [])
     gc_folder = Path(tempfile.mkdtemp(prefix="agora-bench-tail-gc-"))
-    os.environ["AGORA_GC_LOG"] = str(gc_folder)  # the platform's processes inherit it
+    os.environ["AGORA_GC_LOG"] = str(gc_folder)  # the platform's processes inherit them
+    if not args.no_stalls:
+        os.environ["AGORA_STALL_LOG"] = str(gc_folder)
     try:
         with followed_platform("tail", args.posts, "Tail") as (load, _sink):
             load.settle()
@@ -171,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
             for window in range(1, args.windows + 1):
                 started = datetime.now(UTC).timestamp()
                 outcomes = load.step(MIX, args.rate, args.seconds)
-                pauses = [p for p in python_pauses(gc_folder)
+                pauses = [p for p in python_pauses(gc_folder) + hub_stretches(gc_folder)
                           + (jvm_pauses(args.jvm_gc_log) if args.jvm_gc_log else [])
                           if p.end >= started]
                 print(f"-- window {window} ({load.created:,} posts)", flush=True)

@@ -126,6 +126,7 @@ def _run(args) -> int:
     from services.shared.collector import log_collections, tune_collector
     from services.shared.config import PROCESSES, import_service, load_config, load_config_file
     from services.shared.observability import configure_logging
+    from services.shared.stalls import log_stalls
 
     if args.process in PROCESSES:
         service_cls = import_service(args.process)
@@ -136,6 +137,7 @@ def _run(args) -> int:
         config = load_config_file(args.config)
     configure_logging(service_cls.name, os.environ.get("LOG_LEVEL", "INFO"))
     log_collections(service_cls.name)
+    log_stalls(service_cls.name)
     tune_collector()
     run([service_cls], config)
     return 0
