@@ -62,6 +62,7 @@ from .event_store_provider import after_reply
 from .memory_models import MemoryCollection, MemoryCursor, Unsupported
 from .mongo import database_name, mongo_uri, release_client, shared_client
 from .overlap import at_once
+from .turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -447,9 +448,11 @@ class Projection:
         """
         streams: dict[str, list[tuple[Envelope, bool]]] = {}
         buffered = BufferedReadModels(rm.db, rm.suffix)
+        turns = Turns()  # the handlers' writes wait in memory: the process's requests need not
         as_they_come = 0
         for event, first in zip(events, first_recorded, strict=True):
             if self.in_any_order(event):
+                turns.take()
                 self._run_handler(buffered, event)
                 as_they_come += 1
             else:
@@ -477,6 +480,7 @@ class Projection:
                 if event.stream_version != version + 1:
                     one_by_one.append(event)  # beyond a hole
                     continue
+                turns.take()
                 self._run_handler(buffered, event)
                 version += 1
             if version > known:
