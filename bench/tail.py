@@ -52,6 +52,12 @@ class Pause:
     start: float  # epoch seconds
     ms: float
     kind: str = "jvm"  # "jvm", "python" (a collection) or "hub" (a green thread's stretch)
+    cpu_ms: float | None = None  # a hub's stretch: its CPU (far below `ms`: a core's wait)
+
+    @property
+    def computing(self) -> bool:
+        """A stretch spent mostly computing, not waiting for a core."""
+        return self.cpu_ms is None or self.cpu_ms >= self.ms / 2
 
     @property
     def end(self) -> float:
@@ -96,7 +102,7 @@ def hub_stretches(folder: Path) -> list[Pause]:
         for line in path.read_text().splitlines():
             start, ms, cpu, where = line.split(" ", 3)
             pauses.append(Pause(path.stem, f"held ({cpu} ms CPU) {where}", float(start),
-                                float(ms), "hub"))
+                                float(ms), "hub", float(cpu)))
     return pauses
 
 
@@ -147,13 +153,16 @@ def attribute(slow: list[Outcome], pauses: list[Pause]) -> None:
                            for p in seen[:3]) or "-"))
     counts = {"jvm": 0, "python": 0, "hub": 0, "none": 0}
     held_by: dict[str, int] = {}
+    computing = 0
     for outcome in slow:
         main = cause(outcome, pauses)
         counts["none" if main is None else main.kind] += 1
         if main is not None and main.kind == "hub":
             held_by[main.where] = held_by.get(main.where, 0) + 1
-    for name in ("jvm", "python", "hub"):
-        group = [p for p in pauses if p.kind == name]
+            computing += main.computing
+    for name in ("jvm", "python", "hub", "hub computing"):
+        group = [p for p in pauses if p.kind == name.split()[0]
+                 and (name == p.kind or p.computing)]
         longest = max(group, key=lambda p: p.ms, default=None)
         print(f"  {name} pauses in the window: {len(group)}, {sum(p.ms for p in group):.0f} ms"
               + (f"; longest {longest.where} {longest.what} {longest.ms:.0f} ms at "
@@ -162,7 +171,8 @@ def attribute(slow: list[Outcome], pauses: list[Pause]) -> None:
     print(f"  slow requests mostly covered by a JVM pause {counts['jvm']}, by a Python "
           f"collection {counts['python']}, by a held hub {counts['hub']} "
           f"({', '.join(f'{k} {v}' for k, v in sorted(held_by.items(), key=lambda kv: -kv[1]))}"
-          f"), by none {counts['none']} (of {len(slow)}); load average {os.getloadavg()[0]:.1f}")
+          f"; computing {computing}, the rest mostly waiting for a core), by none "
+          f"{counts['none']} (of {len(slow)}); load average {os.getloadavg()[0]:.1f}")
 
 
 def held_places(stretches: list[Pause], shown: int = 8) -> None:
@@ -188,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-stalls", action="store_true",
                         help="leave the hubs' stretches unlogged (an A/B against code without "
                              "the log: its trace function costs a few µs a switch)")
+    parser.add_argument("--logs", type=Path,
+                        help="the folder of the processes' .gc and .stalls logs, kept")
     parser.add_argument("--jvm-gc-log", type=Path,
                         help="the stand-in's -Xlog:gc file, to line its pauses up")
     return parser
@@ -195,7 +207,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv or [])
-    gc_folder = Path(tempfile.mkdtemp(prefix="agora-bench-tail-gc-"))
+    gc_folder = args.logs or Path(tempfile.mkdtemp(prefix="agora-bench-tail-gc-"))
     os.environ["AGORA_GC_LOG"] = str(gc_folder)  # the platform's processes inherit them
     if not args.no_stalls:
         os.environ["AGORA_STALL_LOG"] = str(gc_folder)
@@ -217,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
                 load.settle()
                 load.quiet()
     finally:
-        shutil.rmtree(gc_folder, ignore_errors=True)
+        if not args.logs:
+            shutil.rmtree(gc_folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

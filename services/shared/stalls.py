@@ -65,8 +65,9 @@ class _Tracer:
         ms = (now - started) * 1000
         if ms >= LOGGED_MS:
             cpu_ms = (time.thread_time() - cpu) * 1000
-            # the hub's own stretches are mostly its poll's idle wait: only its CPU counts
-            if origin is not self.hub.greenlet or cpu_ms >= LOGGED_MS:
+            # the hub's own stretches are mostly its poll's idle wait: only when it computed
+            # (timers that call functions in the hub) did it hold anyone back
+            if origin is not self.hub.greenlet or cpu_ms >= max(LOGGED_MS, ms / 2):
                 where = where_held(origin.gr_frame or self.resumed_at)
                 self.out.write(f"{wall:.3f} {ms:.1f} {cpu_ms:.1f} {where}\n")
         self.since = (time.time(), time.perf_counter(), time.thread_time())
@@ -74,21 +75,29 @@ class _Tracer:
 
 
 def where_held(frame: FrameType | None) -> str:
-    """The innermost and outermost frames of the platform's own code on a green thread's stack
-    ("-" when there is none: the hub, or a library's green thread)."""
-    own = []
+    """The innermost and outermost frames of the platform's own code on a green thread's stack;
+    for a library's green thread (a consumer's reads, the HTTP server's), its innermost and
+    outermost frames ("-": none, the hub)."""
+    own, every = [], []
     while frame is not None:
+        every.append(frame)
         if any(part in frame.f_code.co_filename for part in _OWN_CODE):
             own.append(frame)
         frame = frame.f_back
-    if not own:
+    shown = own or every
+    if not shown:
         return "-"
-    return " < ".join(dict.fromkeys(_name(f) for f in (own[0], own[-1])))
+    return " < ".join(dict.fromkeys(_name(f) for f in (shown[0], shown[-1])))
 
 
 def _name(frame: FrameType) -> str:
-    """`feeds/projections.py:412 _apply_run` (services/ left out), `gateway/http.py:80 ...`."""
+    """`feeds/projections.py:412 _apply_run` (services/ left out), `gateway/http.py:80 ...`,
+    `eventlet/wsgi.py:...` (a library's)."""
     path = frame.f_code.co_filename.replace(os.sep, "/")
-    path = path.rsplit("/services/", 1)[-1] if "/services/" in path else \
-        "gateway/" + path.rsplit("/gateway/", 1)[-1]
+    if "/services/" in path:
+        path = path.rsplit("/services/", 1)[-1]
+    elif "/gateway/" in path:
+        path = "gateway/" + path.rsplit("/gateway/", 1)[-1]
+    else:  # a library's: its package and module
+        path = "/".join(path.rsplit("site-packages/", 1)[-1].split("/")[-2:])
     return f"{path}:{frame.f_lineno} {frame.f_code.co_name}"

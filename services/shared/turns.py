@@ -14,7 +14,8 @@ import time
 
 import eventlet
 
-TURN_MS = 4.0  # a request waits about two turns behind a batch (one poll, one start)
+TURN_MS = 4.0  # at most this long ahead of a request that arrives, and at least as long for it
+_IDLE_S = 0.00005  # a round of the hub that ran no one else's work took less than this
 
 
 class Turns:
@@ -23,9 +24,18 @@ class Turns:
         self.since = time.perf_counter()
 
     def take(self) -> None:
-        """Let the others run if this green thread computed for `every_ms` since it last did
-        (or since this was made). Without a hub running (a command-line replay), a turn is
-        a no-op's cost."""
-        if time.perf_counter() - self.since >= self.every:
+        """After `every_ms` of this green thread's work: let the others run until none of them
+        is ready any more (two rounds of the hub in a row ran no one: the sockets were polled
+        and nothing came), or until they had `every_ms` of their own. A request takes several
+        rounds (its message read, its worker started, its reply sent and confirmed): one
+        round a turn would cost it a turn per step. Without other green threads, a turn costs
+        two rounds of the hub (a few µs)."""
+        if time.perf_counter() - self.since < self.every:
+            return
+        started = time.perf_counter()
+        idle = 0
+        while idle < 2 and time.perf_counter() - started < self.every:
+            before = time.perf_counter()
             eventlet.sleep(0)
-            self.since = time.perf_counter()
+            idle = idle + 1 if time.perf_counter() - before < _IDLE_S else 0
+        self.since = time.perf_counter()

@@ -210,34 +210,6 @@ class BatchBranchService(HealthEndpoints):
         self.views.record_and_apply_all(events)
 
 
-# The same again, where each event costs its handler a stretch of computation (its cents in ms,
-# no socket waited for), beside an RPC: what a home page meets in feeds while a batch is applied.
-BUSY_BALANCES = Projection("busy_balances", service="busybranch", collections=["balances"])
-
-
-@BUSY_BALANCES.on("ledger.deposited")
-def _deposited_after_computing(rm: ReadModels, event: Envelope) -> None:
-    until = time.perf_counter() + event.payload["cents"] / 1000
-    while time.perf_counter() < until:
-        pass  # the domain's work for one event, in memory
-    _deposited(rm, event)
-
-
-class BusyBranchService(HealthEndpoints):
-    name = "busybranch"
-    views = ReadModelsProvider(BUSY_BALANCES)
-    db = MongoDatabase()
-
-    @reliable_handler("ledger", "ledger.deposited", idempotent=True, batch=True)
-    def on_deposited(self, events: list[Envelope]):
-        self.db.batches.insert_one({"size": len(events)})
-        self.views.record_and_apply_all(events)
-
-    @rpc
-    def ping(self):
-        return "pong"
-
-
 class HoldersService(HealthEndpoints):
     """Keeps what it receives about account holders (to see what a consumer's handler gets from
     sealed events), and hears erasures as every Agora service does."""

@@ -34,14 +34,14 @@ def _deposits(streams, amounts):
         for stream in streams for version, cents in enumerate(amounts, start=1)]
 
 
-def _queue_up(amqp_uri, bodies, queue=QUEUE):
+def _queue_up(amqp_uri, bodies):
     """Declare the handler's queue as the consumer does, and fill it before anyone consumes:
     the consumer's first read then brings many deliveries at once."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
     channel.exchange_declare("ledger.events", "topic", durable=True)
-    channel.queue_declare(queue, durable=True)
-    channel.queue_bind(queue, "ledger.events", routing_key="ledger.deposited")
+    channel.queue_declare(QUEUE, durable=True)
+    channel.queue_bind(QUEUE, "ledger.events", routing_key="ledger.deposited")
     channel.confirm_delivery()
     for body in bodies:
         channel.basic_publish("ledger.events", "ledger.deposited", body.encode(),
