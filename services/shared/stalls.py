@@ -77,7 +77,7 @@ class _Tracer:
 def where_held(frame: FrameType | None) -> str:
     """The innermost and outermost frames of the platform's own code on a green thread's stack;
     for a library's green thread (a consumer's reads, the HTTP server's), its innermost and
-    outermost frames ("-": none, the hub)."""
+    outermost frames; "-" when it has none (one that ran from its start to its end)."""
     own, every = [], []
     while frame is not None:
         every.append(frame)
