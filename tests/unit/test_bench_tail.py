@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from bench.load import Outcome
-from bench.tail import Pause, jvm_pauses, overlapping
+from bench.tail import Pause, cause, hub_stretches, jvm_pauses, overlapping
 
 G1 = ("[2026-12-02T18:16:08.541+0000][234.771s][info][gc          ] GC(45) Pause Young (Normal) "
       "(G1 Evacuation Pause) 412M->246M(1004M) 125.936ms")
@@ -31,3 +31,16 @@ def test_a_slow_request_overlaps_the_pauses_during_its_flight_only():
     before = Pause("posts", "gen 2", 99.0, 500)             # ends at 99.5
     after = Pause("jvm", "Pause Young", 100.3, 10)
     assert overlapping(request, [before, during, after]) == [during]
+
+
+def test_a_held_hub_is_read_with_its_cpu_and_told_from_a_wait_for_a_core(tmp_path: Path):
+    (tmp_path / "feeds.stalls").write_text(
+        "100.050 60.0 55.0 feeds/projections.py:12 _items < feeds/service.py:9 home\n"
+        "100.120 40.0 3.5 shared/recorders.py:75 insert < feeds/service.py:170 on_posts_event\n")
+    computing, waiting = hub_stretches(tmp_path)
+    assert (computing.where, computing.kind, computing.start, computing.ms) == (
+        "feeds", "hub", 100.05, 60.0)
+    assert computing.what.endswith("feeds/projections.py:12 _items < feeds/service.py:9 home")
+    assert computing.computing and not waiting.computing  # 3.5 ms of CPU in 40 ms: a core's
+    request = Outcome("home", 0.0, 0.200, True, due=100.0)
+    assert cause(request, [computing, waiting, Pause("posts", "gen 0", 100.0, 5)]) is computing
