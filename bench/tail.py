@@ -169,9 +169,9 @@ def attribute(slow: list[Outcome], pauses: list[Pause]) -> None:
                  f"{_clock(longest.start)}" if longest else ""))
     held_places([p for p in pauses if p.kind == "hub"])
     print(f"  slow requests mostly covered by a JVM pause {counts['jvm']}, by a Python "
-          f"collection {counts['python']}, by a held hub {counts['hub']} "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(held_by.items(), key=lambda kv: -kv[1]))}"
-          f"; computing {computing}, the rest mostly waiting for a core), by none "
+          f"collection {counts['python']}, by a held hub {counts['hub']} ("
+          + "".join(f"{k} {v}, " for k, v in sorted(held_by.items(), key=lambda kv: -kv[1]))
+          + f"{computing} of them computing, the others mostly waiting for a core), by none "
           f"{counts['none']} (of {len(slow)}); load average {os.getloadavg()[0]:.1f}")
 
 
