@@ -15,7 +15,7 @@ import time
 import eventlet
 
 TURN_MS = 4.0  # at most this long ahead of a request that arrives, and at least as long for it
-_IDLE_S = 0.00005  # a round of the hub that ran no one else's work took less than this
+_IDLE_S = 0.00005  # a round of the hub that ran no one else's work used less CPU than this
 
 
 class Turns:
@@ -35,7 +35,10 @@ class Turns:
         started = time.perf_counter()
         idle = 0
         while idle < 2 and time.perf_counter() - started < self.every:
-            before = time.perf_counter()
+            # This thread's CPU, not wall time: a round in which the OS preempted the process
+            # (a loaded machine) is long but ran no one, and must count as idle, or the loop
+            # would spin the hub for the whole turn and burn the CPU it was meant to share.
+            before = time.thread_time()
             eventlet.sleep(0)
-            idle = idle + 1 if time.perf_counter() - before < _IDLE_S else 0
+            idle = idle + 1 if time.thread_time() - before < _IDLE_S else 0
         self.since = time.perf_counter()
