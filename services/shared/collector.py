@@ -14,7 +14,8 @@ from __future__ import annotations
 import gc
 import os
 import time
-from pathlib import Path
+
+from .pause_logs import clocks, open_pause_log
 
 LOG_ENV = "AGORA_GC_LOG"
 TUNING_ENV = "AGORA_GC_TUNING"
@@ -23,16 +24,14 @@ LOGGED_MS = 1.0  # shorter collections are not what a p99 of tens of ms waits on
 
 def log_collections(process: str) -> None:
     """Start logging this process's collections if `AGORA_GC_LOG` names a folder."""
-    folder = os.environ.get(LOG_ENV)
-    if not folder:
+    out = open_pause_log(LOG_ENV, process, "gc")
+    if out is None:
         return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    out = open(Path(folder) / f"{process}.gc", "a", buffering=1)  # noqa: SIM115 - process-long
     started: list[float] = [0.0, 0.0, 0.0]
 
     def timed(phase: str, info: dict) -> None:
         if phase == "start":
-            started[:] = [time.time(), time.perf_counter(), time.thread_time()]
+            started[:] = clocks()
             return
         ms = (time.perf_counter() - started[1]) * 1000
         if ms >= LOGGED_MS:

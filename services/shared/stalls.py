@@ -24,10 +24,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from types import FrameType
 
 import greenlet
+
+from .pause_logs import clocks, open_pause_log
 
 LOG_ENV = "AGORA_STALL_LOG"
 LOGGED_MS = 5.0  # a p99 of 100 ms is not made of shorter ones
@@ -38,11 +39,9 @@ def log_stalls(process: str) -> None:
     """Start logging this process's long stretches if `AGORA_STALL_LOG` names a folder (call it
     once, after eventlet's monkey patching, in the process's only OS thread that runs green
     threads)."""
-    folder = os.environ.get(LOG_ENV)
-    if not folder:
+    out = open_pause_log(LOG_ENV, process, "stalls")
+    if out is None:
         return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    out = open(Path(folder) / f"{process}.stalls", "a", buffering=1)  # noqa: SIM115 - process-long
     from eventlet.hubs import get_hub
 
     greenlet.settrace(_Tracer(out, get_hub()))
@@ -55,7 +54,7 @@ class _Tracer:
     def __init__(self, out, hub):
         self.out = out
         self.hub = hub
-        self.since = (time.time(), time.perf_counter(), time.thread_time())
+        self.since = clocks()
         self.resumed_at: FrameType | None = None
 
     def __call__(self, event: str, args: tuple) -> None:
@@ -70,7 +69,7 @@ class _Tracer:
             if origin is not self.hub.greenlet or cpu_ms >= max(LOGGED_MS, ms / 2):
                 where = where_held(origin.gr_frame or self.resumed_at)
                 self.out.write(f"{wall:.3f} {ms:.1f} {cpu_ms:.1f} {where}\n")
-        self.since = (time.time(), time.perf_counter(), time.thread_time())
+        self.since = clocks()
         self.resumed_at = sys._getframe().f_back  # where the new green thread resumes
 
 

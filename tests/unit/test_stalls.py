@@ -18,11 +18,11 @@ def compute(ms):
     until = time.perf_counter() + ms / 1000
     while time.perf_counter() < until:
         pass
-    eventlet.sleep(0)
+    eventlet.sleep(0)  # ok: the switch that ends the stretch under test
 ''', "/somewhere/services/feeds/busy.py", "exec")
 space = {"time": time, "eventlet": eventlet}
 exec(code, space)
-sleeper = eventlet.spawn(eventlet.sleep, 0.05)
+sleeper = eventlet.spawn(eventlet.sleep, 0.05)  # ok: the waiting green thread, not logged
 busy = eventlet.spawn(space["compute"], 40)
 busy.wait(); sleeper.wait()
 """
