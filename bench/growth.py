@@ -29,10 +29,9 @@ import argparse
 import shutil
 
 from .gateway import admin_with_categories, signed_in_members
-from .load import CATEGORIES, Load, _follow, whole_platform
+from .load import CATEGORIES, Load, _follow, timed_database, whole_platform
 from .openloop import percentile
 from .wirecount import MongoTimer
-from .writepath import with_port
 
 SHOWN = 25  # shapes printed, largest growth of time per post first
 
@@ -43,18 +42,23 @@ def timed_posts(load: Load, timer: MongoTimer, posts: int, rate: float) -> dict:
     before, created = timer.snapshot(), load.created
     outcomes = load.step({"post": 1}, rate, posts / rate)
     load.settle()
-    after = timer.snapshot()
-    made = max(1, load.created - created)
-    per_post = {}
-    for shape, (count, seconds, size) in after.items():
-        was = before.get(shape, [0, 0.0, 0])
-        if count > was[0]:
-            per_post[shape] = [(count - was[0]) / made, (seconds - was[1]) / made,
-                               (size - was[2]) / made]
+    per_post = per_unit(before, timer.snapshot(), max(1, load.created - created))
     latencies = [outcome.latency for outcome in outcomes if outcome.ok]
     return {"posts": load.created, "per_post": per_post, "failed": len(outcomes) - len(latencies),
             "p50": percentile(latencies, 0.5) if latencies else float("nan"),
             "p99": percentile(latencies, 0.99) if latencies else float("nan")}
+
+
+def per_unit(before: dict, after: dict, units: float) -> dict[tuple, list[float]]:
+    """Between two `MongoTimer.snapshot()`s, per shape: [commands, seconds, reply bytes] per
+    unit (a post, a request, a second)."""
+    per = {}
+    for shape, (count, seconds, size) in after.items():
+        was = before.get(shape, [0, 0.0, 0])
+        if count > was[0]:
+            per[shape] = [(count - was[0]) / units, (seconds - was[1]) / units,
+                          (size - was[2]) / units]
+    return per
 
 
 def total(result: dict) -> float:
@@ -76,13 +80,25 @@ def report(small: dict, large: dict, prefix: str) -> list[str]:
                  f"x{large['p50'] / small['p50']:.2f}")
     lines.append("per post at each size: commands, ms, ms per command, reply bytes per command; "
                  "ratio of ms per post large/small")
+    return lines + shape_lines(small["per_post"], large["per_post"], prefix)
+
+
+def shape_lines(small: dict, large: dict, prefix: str, shown: int = SHOWN,
+                grew: float = 0.0, at_least: float = 0.0) -> list[str]:
+    """Two lines per command shape of `per_unit`'s figures at two sizes, the largest growth of
+    time per unit first: the ratio large/small of the time, then each size's commands, ms,
+    ms per command and reply bytes per command. With `grew`, only the shapes whose time or
+    reply bytes per unit grew by that factor or more, and their time by `at_least` seconds
+    or their bytes by 100 (smaller moves are the machine's noise)."""
     rows = []
-    for shape in set(small["per_post"]) | set(large["per_post"]):
-        s = small["per_post"].get(shape, [0.0, 0.0, 0.0])
-        g = large["per_post"].get(shape, [0.0, 0.0, 0.0])
-        rows.append((g[1] - s[1], shape, s, g))
+    for shape in set(small) | set(large):
+        s, g = small.get(shape, [0.0, 0.0, 0.0]), large.get(shape, [0.0, 0.0, 0.0])
+        if not grew or (g[1] >= grew * s[1] and g[1] - s[1] >= at_least) \
+                or (g[2] >= grew * s[2] and g[2] - s[2] >= 100):
+            rows.append((g[1] - s[1], shape, s, g))
     rows.sort(key=lambda row: row[0], reverse=True)
-    for _, (db, command, collection, detail), s, g in rows[:SHOWN]:
+    lines = []
+    for _, (db, command, collection, detail), s, g in rows[:shown]:
         ratio = g[1] / s[1] if s[1] else float("inf")
         lines.append(
             f"  x{ratio:>6.2f}  {db.removeprefix(prefix + '_')}.{collection} {command} "
@@ -106,8 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv or [])
     workdir, sink, platform = whole_platform("growth")
-    timer = MongoTimer(*_host_port(platform.mongo)).start()
-    platform.mongo = with_port(platform.mongo, timer.port)
+    timer = timed_database(platform)
     try:
         platform.start(migrate=True)
         admin_with_categories(platform, CATEGORIES)
@@ -127,13 +142,6 @@ def main(argv: list[str] | None = None) -> None:
         sink.stop()
         timer.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _host_port(uri: str) -> tuple[str, int]:
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(uri)
-    return parts.hostname or "127.0.0.1", parts.port or 27017
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ from services.devtools.mailsink import MailSink
 from .gateway import Platform, admin_with_categories, signed_in_members
 from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile, rate_to_report
 from .processes import cpu_seconds
+from .wirecount import MongoTimer
+from .writepath import with_port
 
 MIX = {"home": 6, "activity": 3, "post": 1}
 FLOOR = {"ping": 1}
@@ -123,6 +125,7 @@ class Load:
         self.numbers = itertools.count(1)
         self.rng = random.Random(11)
         self.created = 0  # posts created so far (seeding, the mix's writes, settle markers)
+        self.timer: MongoTimer | None = None  # the database's timing proxy, when there is one
 
     # -- the requests
 
@@ -491,21 +494,35 @@ def whole_platform(name: str) -> tuple[Path, MailSink, Platform]:
     return workdir, sink, platform
 
 
+def timed_database(platform: Platform) -> MongoTimer:
+    """A timing proxy (bench/wirecount.py, every command filed by shape) started in front of
+    the platform's database, and the platform (not started yet) pointed at it."""
+    parts = urllib.parse.urlsplit(platform.mongo)
+    timer = MongoTimer(parts.hostname or "127.0.0.1", parts.port or 27017).start()
+    platform.mongo = with_port(platform.mongo, timer.port)
+    return timer
+
+
 @contextlib.contextmanager
-def followed_platform(name: str, seed: int, members_named: str):
+def followed_platform(name: str, seed: int, members_named: str, timed: bool = False):
     """The whole platform started (`whole_platform`), 20 members each following the next 5
-    and `seed` posts: yields (load, sink); stops everything on the way out."""
+    and `seed` posts: yields (load, sink); stops everything on the way out. `timed`: its
+    database commands through a timing proxy (`load.timer`)."""
     workdir, sink, platform = whole_platform(name)
+    timer = timed_database(platform) if timed else None
     try:
         platform.start(migrate=True)
         admin_with_categories(platform, CATEGORIES)
         load = Load(platform, signed_in_members(platform.gateway, 20, members_named))
+        load.timer = timer
         _follow(load)
         load.grow(seed)
         yield load, sink
     finally:
         platform.stop()
         sink.stop()
+        if timer:
+            timer.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

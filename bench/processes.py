@@ -30,3 +30,32 @@ def stand_in_pattern(port: int) -> str:
     """The command line of the MongoDB stand-in serving `port` (several may run: one per
     engineer's branch)."""
     return f"MongoStandIn .*--port {port}( |$)"
+
+
+def _jvm_thread_kind(name: str) -> str | None:
+    """The JVM's own threads by name (`/proc/<pid>/task/<tid>/comm`): its JIT compilers and
+    its collector (G1's workers, the VM thread that runs their safepoints); None for the
+    others — the commands' threads and the store's commit."""
+    if name.startswith(("C1 Compiler", "C2 Compiler")):
+        return "JIT"
+    if name.startswith(("G1 ", "GC Thread", "VM Thread")):
+        return "GC"
+    return None
+
+
+def jvm_thread_seconds(pid: int) -> dict[str, float]:
+    """CPU time so far of a JVM's compiler and collector threads ("JIT", "GC"): a stand-in
+    started for a bench spends most of its first minutes compiling, and its collector's share
+    grows with its heap — neither is the commands' work."""
+    seconds = {"JIT": 0.0, "GC": 0.0}
+    for task in os.listdir(f"/proc/{pid}/task") if os.path.exists(f"/proc/{pid}") else ():
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as stat:
+                head, tail = stat.read().rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+        kind = _jvm_thread_kind(head.split("(", 1)[1])
+        if kind:
+            fields = tail.split()
+            seconds[kind] += (int(fields[11]) + int(fields[12])) / TICKS
+    return seconds
