@@ -47,7 +47,13 @@ from pathlib import Path
 
 from .growth import per_unit, shape_lines
 from .load import Load, followed_platform
-from .processes import cpu_seconds, jvm_thread_seconds, shared_pid, stand_in_pattern
+from .processes import (
+    cpu_seconds,
+    jvm_pause_seconds,
+    jvm_thread_seconds,
+    shared_pid,
+    stand_in_pattern,
+)
 from .pyspy import Recording, table
 
 KINDS = ("ping", "home", "activity", "post")
@@ -60,9 +66,11 @@ SHAPES_SHOWN = 12
 @dataclass
 class Sample:
     """One kind measured: CPU ms per request by process, the stand-in's JIT and collector
-    threads apart (ms per request), the database's shapes per request (with a timer)."""
+    threads apart (ms per request), the stand-in's collector pauses (wall ms per request),
+    the database's shapes per request (with a timer)."""
     cpu: dict[str, float]
     jvm: dict[str, float] = field(default_factory=dict)
+    pauses: float = 0.0
     shapes: dict[tuple, list[float]] = field(default_factory=dict)
     load_average: float = 0.0
 
@@ -77,13 +85,15 @@ class Meters:
     def read(self) -> tuple:
         stand_in = self.pids.get(STAND_IN)
         return (cpu_seconds(self.pids), jvm_thread_seconds(stand_in) if stand_in else {},
+                jvm_pause_seconds(stand_in) if stand_in else 0.0,
                 self.load.timer.snapshot() if self.load.timer else {})
 
     def since(self, before: tuple, units: float) -> Sample:
-        (cpu0, jvm0, shapes0), (cpu1, jvm1, shapes1) = before, self.read()
+        (cpu0, jvm0, paused0, shapes0), (cpu1, jvm1, paused1, shapes1) = before, self.read()
         return Sample({name: (cpu1[name] - cpu0[name]) * 1000 / units for name in self.pids},
                       {name: (jvm1[name] - jvm0[name]) * 1000 / units for name in jvm1},
-                      per_unit(shapes0, shapes1, units), os.getloadavg()[0])
+                      (paused1 - paused0) * 1000 / units, per_unit(shapes0, shapes1, units),
+                      os.getloadavg()[0])
 
 
 def measure(load: Load, meters: Meters, kind: str, requests: int,
@@ -154,7 +164,8 @@ def growth_lines(kind: str, small: Sample, large: Sample, prefix: str) -> list[s
         if name == STAND_IN and small.jvm:
             jvm = "  (" + ", ".join(f"{part} {small.jvm[part]:.1f} -> {large.jvm[part]:.1f}"
                                     for part in small.jvm) + "; the rest " + _ratio(
-                s - sum(small.jvm.values()), g - sum(large.jvm.values())) + ")"
+                s - sum(small.jvm.values()), g - sum(large.jvm.values())) + (
+                f"; its collector's pauses {small.pauses:.1f} -> {large.pauses:.1f} ms)")
         lines.append(f"  {name:<20} {s:7.2f} -> {g:7.2f}  {_ratio(s, g)}{jvm}")
     if small.shapes or large.shapes:
         figures = [[sum(v[i] for v in sample.shapes.values()) for i in range(3)]

@@ -59,3 +59,14 @@ def jvm_thread_seconds(pid: int) -> dict[str, float]:
             fields = tail.split()
             seconds[kind] += (int(fields[11]) + int(fields[12])) / TICKS
     return seconds
+
+
+def jvm_pause_seconds(pid: int) -> float:
+    """Seconds a JVM's collector has stopped it so far (`jstat -gc`: young, full and the
+    concurrent cycles' pauses), 0 when jstat cannot tell: every command waits out a pause."""
+    try:
+        lines = subprocess.run(["jstat", "-gc", str(pid)], capture_output=True, text=True,
+                               timeout=30).stdout.split("\n")
+        return float(dict(zip(lines[0].split(), lines[1].split(), strict=True))["GCT"])
+    except (OSError, subprocess.SubprocessError, IndexError, KeyError, ValueError):
+        return 0.0
