@@ -45,6 +45,7 @@ CARD_FIELDS = ("type", "post_id", "kind", "author_id", "published_at", "excerpt"
                "featured_ts")
 CARD = dict.fromkeys(CARD_FIELDS, 1)
 SORT = [("ts", -1), ("_id", -1)]
+OLDEST = [("ts", 1), ("_id", 1)]  # SORT reversed, exactly
 MAX_SUBSCRIPTIONS = 5000
 # A member's window is trimmed to `home_cap` when they open their first page, at most once per
 # TRIM_EVERY seconds per process (trimming sorts the member's whole window): in between, a
@@ -199,9 +200,15 @@ def trim(rm: ReadModels, member: str, cap: int) -> int:
     The floor is written twice: in `home_floors` (what a page with a cursor reads) and as the
     window's own marker entry (`floor_marker`), which a first page meets in order with the
     entries — so it needs no read of its own. A floor written before the marker existed is
-    copied into it here (a process trims each member on their first page)."""
-    beyond = next(iter(rm["home_entries"].find({"m": member}, {"ts": 1}).sort(SORT)
-                       .skip(cap).limit(1)), None)
+    copied into it here (a process trims each member on their first page).
+
+    The entry where the cut falls (the `cap + 1`-th newest, the marker counted) is found from
+    the old end of the window, after a count the index answers: what a trim reads is what it
+    drops, not the `cap` entries it keeps (a skip over them read every one, once a minute per
+    member, as soon as windows reached the cap: "The mix after the data grows")."""
+    held = rm["home_entries"].count_documents({"m": member})
+    beyond = next(iter(rm["home_entries"].find({"m": member}, {"ts": 1}).sort(OLDEST)
+                       .skip(held - cap - 1).limit(1)), None) if held > cap else None
     marker = floor_marker(member)
     if beyond is None:
         floor = int((rm["home_floors"].find_one({"_id": member}) or {}).get("ts", 0))

@@ -102,6 +102,13 @@ def release_client(uri: str) -> None:
             _clients[uri] = (client, users - 1)
 
 
+def drop_index(collection: Collection, name: str) -> None:
+    """Drop an index an upgrade replaced, if it is still there (`agora migrate` and every
+    start run the declarations again: this must be a no-op the second time)."""
+    if name in collection.index_information():
+        collection.drop_index(name)
+
+
 def database_name(config: dict[str, Any], service_name: str) -> str:
     """`<MONGO_DB_PREFIX>_<service>`: each service owns exactly one database."""
     return f"{config.get('MONGO_DB_PREFIX') or 'agora'}_{service_name}"

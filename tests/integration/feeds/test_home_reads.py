@@ -172,3 +172,25 @@ def test_a_floor_cut_before_the_marker_existed_is_honoured(reads):
 
     page = timeline.home(rm, reader, {"limit": 20}, FeedSettings(home_cap=3), _now())
     assert _ids(page) == posts[::-1]
+
+
+def test_a_trim_reads_what_it_drops_not_the_window_it_keeps(reads):
+    """A window past its cap is cut from its old end, after a count: the trim's reads of the
+    window cover the entries it drops and the one where the cut falls, not the `cap` entries
+    it keeps; the page still shows every item, the dropped ones from below the floor."""
+    rm, listener = reads
+    reader, _, posts = _a_follower_of(rm, 23)
+    cap = 20
+    listener.clear()
+    assert timeline.trim(rm, reader, cap) == 3
+    finds = listener.matching("find", "home_entries")
+    assert sum(sent.command.get("skip", 0) + sent.command.get("limit", 0)
+               for sent in finds) <= 3 + 1, [sent.command for sent in finds]
+    assert rm["home_entries"].count_documents({"m": reader}) == cap + 1  # and the marker
+
+    listener.clear()
+    assert timeline.trim(rm, reader, cap) == 0  # the marker is where the cut falls
+    assert sum(sent.command.get("skip", 0) + sent.command.get("limit", 0)
+               for sent in listener.matching("find", "home_entries")) <= 1
+    page = timeline.home(rm, reader, {"limit": 30}, FeedSettings(home_cap=cap), _now())
+    assert _ids(page) == posts[::-1]
