@@ -1496,6 +1496,9 @@ def _declared_indexes(projection: Projection) -> dict[str, list[tuple[tuple, dic
             declared.setdefault(self.name, []).append((args, options))
             return str(options.get("name", ""))
 
+        def index_information(self) -> dict[str, Any]:
+            return {}  # declared only: no index an upgrade retires (mongo.drop_index) is here
+
     class Declarations(ReadModels):
         def __getitem__(self, name: str) -> Any:
             return Declaring(name)
