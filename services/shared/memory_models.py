@@ -114,7 +114,11 @@ _COMPARISONS = {
 def matches(document: Document, query: dict[str, Any]) -> bool:
     """Whether `document` matches the MongoDB filter `query` (raises `Unsupported`)."""
     for key, condition in query.items():
-        if key == "$and":
+        if not key.startswith("$"):  # a field: the commonest key, looked up in one step
+            value = _lookup(document, key) if "." in key else document.get(key, _MISSING)
+            if not _field_matches(value, condition):
+                return False
+        elif key == "$and":
             if not all(matches(document, clause) for clause in condition):
                 return False
         elif key == "$or":
@@ -123,16 +127,18 @@ def matches(document: Document, query: dict[str, Any]) -> bool:
         elif key == "$nor":
             if any(matches(document, clause) for clause in condition):
                 return False
-        elif key.startswith("$"):
+        else:
             raise Unsupported(f"query operator {key}")
-        elif not _field_matches(_lookup(document, key), condition):
-            return False
     return True
 
 
 def _is_operators(condition: Any) -> bool:
-    return isinstance(condition, dict) and bool(condition) and all(
-        key.startswith("$") for key in condition)
+    if not isinstance(condition, dict) or not condition:
+        return False
+    for key in condition:
+        if not key.startswith("$"):
+            return False
+    return True
 
 
 def _field_matches(value: Any, condition: Any) -> bool:
@@ -204,6 +210,8 @@ class _Draft:
         return child
 
     def parent(self, path: str, create: bool) -> tuple[dict | None, str]:
+        if "." not in path:
+            return self.root, path  # a top-level field: the commonest path
         parts = path.split(".")
         node: Any = self.root
         for part in parts[:-1]:
@@ -311,7 +319,7 @@ def _apply_operator(draft: _Draft, operator: str, path: str, operand: Any,
 def updated(document: Document, update: dict[str, Any], inserting: bool = False) -> Document:
     """A new document: `document` with the operators of `update` applied (raises
     `Unsupported`, leaving `document` as it was: nothing it holds is changed in place)."""
-    if not isinstance(update, dict) or not update or not all(k.startswith("$") for k in update):
+    if not isinstance(update, dict) or not update or not _is_operators(update):
         raise Unsupported("an update that is not a document of operators")
     draft = _Draft(document)
     for operator, fields in update.items():
@@ -331,6 +339,50 @@ def _copy(value: Any) -> Any:
 
 
 _CONTAINERS = {dict, list}
+
+
+class _NotPlain(Exception):
+    """A value `_as_stored` does not make: the BSON round trip does."""
+
+
+_KEPT = frozenset({float, bool, type(None)})
+_INT32 = 2**31
+
+
+def _as_stored(value: Any) -> Any:
+    """`value` as its BSON round trip gives it back, made in Python (twice as fast), for values
+    made only of strings the codec encodes, 32-bit integers, floats, booleans, nulls, lists or
+    tuples and dicts with string keys: a tuple becomes a list, everything else comes back as it
+    was. Anything else (a datetime loses its microseconds, a larger integer becomes an Int64,
+    a string with a lone surrogate or a key with a NUL is refused...) raises `_NotPlain`."""
+    kind = type(value)
+    if kind is str:
+        if value.isascii() or _encodable(value):
+            return value
+    elif kind is int:
+        if -_INT32 <= value < _INT32:
+            return value
+    elif kind in _KEPT:
+        return value
+    elif kind is dict:
+        return {_plain_key(key): _as_stored(item) for key, item in value.items()}
+    elif kind is list or kind is tuple:
+        return [_as_stored(item) for item in value]
+    raise _NotPlain
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise _NotPlain from None
+    return True
+
+
+def _plain_key(key: Any) -> str:
+    if type(key) is not str or "\x00" in key or not (key.isascii() or _encodable(key)):
+        raise _NotPlain
+    return key
 
 
 # -- projections and sorts -------------------------------------------------------------------
@@ -392,12 +444,20 @@ class MemoryCollection:
     def __init__(self, name: str, codec_options: CodecOptions):
         self.name = name
         self.codec_options = codec_options
+        registry = codec_options.type_registry
+        # values decode as they were encoded (`_as_stored`) unless the codec maps types
+        self._plain = (codec_options.document_class is dict and not registry.codecs
+                       and registry.fallback_encoder is None)
         self.documents: dict[Any, Document] = {}
         self._indexes: dict[str, dict[Any, set]] = {}
         self._order: dict[Any, int] = {}  # natural order: when each document was inserted
         self._inserted = 0
         self._sizes: dict[Any, int] = {}
-        self.size = 0  # bytes of the documents held, as BSON (what bounds a replay's memory)
+        self._size = 0
+        # documents put since `size` was last read, counted then: a document encoded at every
+        # write only to count it (a counter holding its 64 last event ids: ~2.6 KB) cost more
+        # than the update itself
+        self._unsized: set[Any] = set()
         # for a replay that writes documents out while it goes on (`changes`): the documents
         # changed (or removed) since they were last taken, in the order of their last change,
         # with the number of this collection's writes at that change; and those taken
@@ -408,18 +468,38 @@ class MemoryCollection:
     def __len__(self) -> int:
         return len(self.documents)
 
+    @property
+    def size(self) -> int:
+        """Bytes of the documents held, as BSON (what bounds a replay's memory)."""
+        if self._unsized:
+            for key in self._unsized:  # documents are never changed in place: as when put
+                size = len(bson.encode(self.documents[key], codec_options=self.codec_options))
+                self._size += size - self._sizes.get(key, 0)
+                self._sizes[key] = size
+            self._unsized.clear()
+        return self._size
+
     # -- storing --------------------------------------------------------------------------
 
     def _stored(self, value: dict[str, Any]) -> dict[str, Any]:
-        """What the server would keep of `value` (and a copy no caller holds)."""
-        return self._encoded(value)[0]
-
-    def _encoded(self, value: dict[str, Any]) -> tuple[dict[str, Any], int]:
-        """`_stored`, and its size as BSON."""
+        """What the server would keep of `value` (and a copy no caller holds): its BSON round
+        trip, or the same made in Python when `value` holds only values the round trip gives
+        back as they are (`_as_stored`)."""
+        if self._plain and type(value) is dict:
+            try:
+                stored = _as_stored(value)
+            except _NotPlain:
+                pass
+            else:
+                if "_id" in stored and next(iter(stored)) != "_id":
+                    stored = {"_id": stored.pop("_id"), **stored}  # BSON writes it first
+                return stored
         data = bson.encode(value, codec_options=self.codec_options)
-        return bson.decode(data, codec_options=self.codec_options), len(data)
+        return bson.decode(data, codec_options=self.codec_options)
 
     def _key(self, value: Any) -> Any:
+        if type(value) is str:
+            return "str", value  # the commonest _id
         if isinstance(value, dict | list):
             raise Unsupported("an _id that is a document or an array")
         return (type(value).__name__ if not isinstance(value, int | float) or
@@ -459,7 +539,7 @@ class MemoryCollection:
             del self._changed[key]
         return taken
 
-    def _put(self, document: Document, size: int | None = None) -> None:
+    def _put(self, document: Document) -> None:
         key = self._key(document["_id"])
         self._touch(key)
         old = self.documents.get(key)
@@ -469,10 +549,7 @@ class MemoryCollection:
             self._inserted += 1
             self._order[key] = self._inserted
         self.documents[key] = document
-        if size is None:
-            size = len(bson.encode(document, codec_options=self.codec_options))
-        self.size += size - self._sizes.get(key, 0)
-        self._sizes[key] = size
+        self._unsized.add(key)
         for field, index in self._indexes.items():
             for entry in self._entries(document, field):
                 index.setdefault(entry, set()).add(key)
@@ -481,7 +558,8 @@ class MemoryCollection:
         self._touch(key)
         old = self.documents.pop(key)
         del self._order[key]
-        self.size -= self._sizes.pop(key)
+        self._unsized.discard(key)
+        self._size -= self._sizes.pop(key, 0)
         self._unindex(key, old)
 
     def _unindex(self, key: Any, document: Document) -> None:
@@ -561,9 +639,14 @@ class MemoryCollection:
 
     def _matching(self, query: dict[str, Any] | None) -> list[Any]:
         query = _filter(query)
+        wanted = query.get("_id", _MISSING)
+        if type(wanted) in _PLAIN:  # the usual case: one document, found by its _id
+            key = self._key(wanted)
+            document = self.documents.get(key)
+            if document is None:
+                return []
+            return [key] if len(query) == 1 or matches(document, query) else []
         candidates = self._candidates(query)
-        if len(query) == 1 and "_id" in query and type(query["_id"]) in _PLAIN:
-            return [key for bucket in candidates for key in bucket]  # nothing else to check
         if candidates is None:
             keys: Any = list(self.documents)
         else:  # in natural order, as a scan would meet them
@@ -588,10 +671,10 @@ class MemoryCollection:
     def insert_one(self, document: Document) -> InsertOneResult:
         if "_id" not in document:
             document["_id"] = ObjectId()  # as pymongo does, in the caller's document
-        stored, size = self._encoded(document)
+        stored = self._stored(document)
         if self._key(stored["_id"]) in self.documents:
             raise DuplicateKeyError(f"E11000 duplicate key: _id {stored['_id']!r}", 11000)
-        self._put(stored, size)
+        self._put(stored)
         return InsertOneResult(stored["_id"], True)
 
     def insert_many(self, documents: list[Document], ordered: bool = True) -> InsertManyResult:
@@ -599,18 +682,18 @@ class MemoryCollection:
         for document in documents:
             if "_id" not in document:
                 document["_id"] = ObjectId()
-            stored.append(self._encoded(document))
-        for each, _ in stored:
+            stored.append(self._stored(document))
+        for each in stored:
             self._key(each["_id"])  # every _id usable before anything is inserted
         errors, inserted = [], []
-        for position, (each, size) in enumerate(stored):
+        for position, each in enumerate(stored):
             if self._key(each["_id"]) in self.documents:
                 errors.append({"index": position, "code": 11000,
                                "errmsg": f"E11000 duplicate key: _id {each['_id']!r}"})
                 if ordered:
                     break
                 continue
-            self._put(each, size)
+            self._put(each)
             inserted.append(each["_id"])
         if errors:
             raise BulkWriteError({"writeErrors": errors, "nInserted": len(inserted),
@@ -668,7 +751,8 @@ class MemoryCollection:
         if self._key(new["_id"]) in self.documents:
             # the document exists but did not match: MongoDB's upsert tries an insert
             raise DuplicateKeyError(f"E11000 duplicate key: _id {new['_id']!r}", 11000)
-        new = {"_id": new["_id"], **{k: v for k, v in new.items() if k != "_id"}}
+        if next(iter(new)) != "_id":
+            new = {"_id": new.pop("_id"), **new}
         self._put(new)
         return UpdateResult({"n": 0, "nModified": 0, "upserted": new["_id"]}, True)
 

@@ -1037,7 +1037,8 @@ def replay(
         upsert=True)
     commits = events = 0
     rebuild = (_ShadowRebuild(projection, shadow, store, resident_limit,
-                              batch_size if write_behind else 0) if batch_size else None)
+                              batch_size if write_behind else 0, batch_size)
+               if batch_size else None)
     try:
         for commit in (_read_ahead(store.read_all()) if rebuild else store.read_all()):
             if rebuild is None:
@@ -1091,12 +1092,15 @@ class _ShadowRebuild:
     `finish` writes them once, each final document in one insert."""
 
     def __init__(self, projection: Projection, shadow: ReadModels, store: EventStore,
-                 resident_limit: int, batch_size: int = REPLAY_BATCH):
+                 resident_limit: int, batch_size: int = REPLAY_BATCH,
+                 check_every: int = REPLAY_BATCH):
         self.projection = projection
         self.store = store
         self.batch_size = batch_size  # events between two sends of what stopped changing
         # (0: nothing sent before the end)
         self._since_sent = 0
+        self.check_every = check_every  # events between two checks of `resident_limit`
+        self._since_checked = 0
         self.rm = ResidentReadModels(shadow.db, shadow.suffix, projection.collections,
                                      resident_limit, _declared_indexes(projection))
         self.cursors: dict[str, int] = {}
@@ -1109,7 +1113,13 @@ class _ShadowRebuild:
 
     def apply_commit(self, commit: Commit) -> int:
         applied = sum(self._apply(event) for event in commit.events)
-        self.rm.keep_within_limit()
+        self._since_checked += applied
+        if self._since_checked >= self.check_every:
+            # not at every commit: what an update changed is counted then (`size`), once
+            # however many times it changed since — the memory held may pass the limit by
+            # what `check_every` events add before it is seen
+            self.rm.keep_within_limit()
+            self._since_checked = 0
         self._since_sent += applied
         if self.batch_size and self._since_sent >= self.batch_size:
             self.rm.write_behind()

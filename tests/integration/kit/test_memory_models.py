@@ -2,12 +2,15 @@
 the same operations, sent to a real collection and to a `MemoryCollection`, give the same
 results and leave the same documents."""
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import bson
 import pytest
+from bson.codec_options import CodecOptions
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.shared import memory_models
 from services.shared.memory_models import MemoryCollection, Unsupported
 
 pytestmark = pytest.mark.integration
@@ -64,6 +67,19 @@ WRITES = [
      {"upsert": True, "return_document": ReturnDocument.AFTER}),
     ("find_one_and_update", ({"_id": "nothing"}, {"$set": {"t": 1}}), {}),
     ("delete_one", ({"_id": "nothing"},), {}),
+    # values kept without a BSON round trip (a document of them: `_id` moved first, tuples made
+    # lists, text and keys beyond ASCII, a nested `_id` left where it is), and beside them those
+    # that take it: integers beyond 32 bits (Int64), a datetime (milliseconds)
+    ("insert_one", ({"n": 2**31 - 1, "_id": "k", "low": -2**31, "pair": ("x", (1, 2.5)),
+                     "text": "prêt à taux zéro", "clé": {"z": None, "_id": False}, "yes": True},),
+     {}),
+    ("update_one", ({"_id": "k"}, {"$set": {"above": 2**31}}), {}),
+    ("update_one", ({"_id": "k"}, {"$set": {"below": -2**31 - 1, "big": 2**62}}), {}),
+    ("update_one", ({"_id": "k"}, {"$set": {"at": WHEN}}), {}),
+    ("update_one", ({"_id": "k"}, {"$set": {"more": ["y", ("z",)], "text2": "épargne"},
+                                   "$push": {"list": {"$each": [(1, 2), "à"]}}}), {}),
+    ("update_one", ({"_id": "l", "text": "é"}, {"$set": {"x": (3,)}}), {"upsert": True}),
+    ("replace_one", ({"_id": "l"}, {"kept": ("a", 2**30), "_id": "l"}), {}),
 ]
 
 READS = [
@@ -109,6 +125,16 @@ def _copied(value):
     return value
 
 
+def _typed(value):
+    """`value` with every type named and every document's fields in order (== ignores both:
+    1 == 1.0 == Int64(1), (1,) == [1] is not but a dict's order is)."""
+    if isinstance(value, dict):
+        return [(key, _typed(item)) for key, item in value.items()]
+    if isinstance(value, list | tuple):
+        return type(value).__name__, [_typed(item) for item in value]
+    return type(value).__name__, value
+
+
 def test_the_memory_engine_answers_as_the_database(mongo_client, db_prefix):
     real = mongo_client[f"{db_prefix}_memory"]["docs"]
     memory = MemoryCollection("docs", real.codec_options)
@@ -116,9 +142,31 @@ def test_the_memory_engine_answers_as_the_database(mongo_client, db_prefix):
         expected = _outcome(real, method, _copied(args), dict(kwargs))
         got = _outcome(memory, method, _copied(args), dict(kwargs))
         assert got == expected, (method, args, kwargs)
-    assert list(memory.find({}, sort=[("_id", 1)])) == list(real.find({}).sort("_id", 1))
+    kept, stored = list(memory.find({}, sort=[("_id", 1)])), list(real.find({}).sort("_id", 1))
+    assert kept == stored
+    assert _typed(kept) == _typed(stored)  # the same types, and fields in the same order
     # what bounds a replay's memory: the documents held, as BSON, after every change above
     assert memory.size == sum(len(bson.encode(document)) for document in real.find({}))
+
+
+def _raised(call):
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 (which one is what is compared)
+        return type(error)
+    return None
+
+
+def test_what_the_database_refuses_to_store_is_refused_alike(mongo_client, db_prefix):
+    real = mongo_client[f"{db_prefix}_refused"]["docs"]
+    memory = MemoryCollection("docs", real.codec_options)
+    for value in ({"text": "\ud800"}, {"key\x00": 1}, {"n": 2**64}, {"sub": {1: "a"}}):
+        refused = _raised(lambda value=value: real.insert_one({"_id": "a", **value}))
+        assert refused is not None, value
+        assert _raised(lambda value=value: memory.insert_one({"_id": "a", **value})) is refused
+        assert _raised(lambda value=value: memory.update_one(
+            {"_id": "a"}, {"$set": value}, upsert=True)) is refused
+    assert list(memory.find({})) == list(real.find({})) == []
 
 
 def test_what_it_does_not_answer_exactly_it_refuses_before_changing_anything(mongo_client,
@@ -141,3 +189,25 @@ def test_what_it_does_not_answer_exactly_it_refuses_before_changing_anything(mon
         with pytest.raises(Unsupported):
             call()
         assert list(memory.find({})) == before
+
+
+def test_a_document_changed_many_times_is_measured_once(monkeypatch):
+    """Its size as BSON (what bounds a replay's memory) is counted when it is asked for, not
+    at every write: a counter's 64 last event ids encoded at each `$inc` cost more than it."""
+    memory = MemoryCollection("counts", CodecOptions(tz_aware=True))
+    encoded = []
+
+    def encode(document, *args, **kwargs):
+        encoded.append(document["_id"])
+        return bson.encode(document, *args, **kwargs)
+
+    monkeypatch.setattr(memory_models, "bson", SimpleNamespace(encode=encode,
+                                                               decode=bson.decode))
+    for n in range(10):
+        memory.update_one({"_id": "votes", "_applied": {"$ne": f"e{n}"}},
+                          {"$inc": {"n": 1}, "$push": {"_applied": f"e{n}"}}, upsert=True)
+    memory.insert_one({"_id": "other"})
+    assert memory.size == sum(len(bson.encode(each)) for each in memory.documents.values())
+    assert sorted(encoded) == ["other", "votes"]
+    memory.delete_one({"_id": "other"})
+    assert memory.size == len(bson.encode(memory.documents[("str", "votes")]))
