@@ -365,7 +365,17 @@ def _as_stored(value: Any) -> Any:
     elif kind in _KEPT:
         return value
     elif kind is dict:
-        return {_plain_key(key): _as_stored(item) for key, item in value.items()}
+        stored = {}
+        for key, item in value.items():
+            if type(key) is not str or "\x00" in key or not (key.isascii() or _encodable(key)):
+                raise _NotPlain
+            item_kind = type(item)  # the commonest values checked here, without a call
+            if (item_kind is str and item.isascii()) or item_kind in _KEPT or (
+                    item_kind is int and -_INT32 <= item < _INT32):
+                stored[key] = item
+            else:
+                stored[key] = _as_stored(item)
+        return stored
     elif kind is list or kind is tuple:
         return [_as_stored(item) for item in value]
     raise _NotPlain
@@ -379,17 +389,43 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _plain_key(key: Any) -> str:
-    if type(key) is not str or "\x00" in key or not (key.isascii() or _encodable(key)):
-        raise _NotPlain
-    return key
-
-
 # -- projections and sorts -------------------------------------------------------------------
 
 def projected(document: Document, projection: Any) -> Document:
     if projection is None:
         return _copy(document)
+    including, named, with_id = _projection_plan(projection)
+    if including:  # {"_id": 1} alone names nothing else: shows `_id` alone
+        result = {key: _copy(document[key]) for key in document if key in named}
+    else:
+        result = {key: _copy(value) for key, value in document.items()
+                  if key not in named and key != "_id"}
+    if with_id and "_id" in document:
+        return {"_id": document["_id"], **result}
+    return result
+
+
+_PLANS: dict[Any, tuple[bool, frozenset[str], bool]] = {}
+_PLANS_KEPT = 256  # projections are written in the code: a handful
+
+
+def _projection_plan(projection: Any) -> tuple[bool, frozenset[str], bool]:
+    """(whether the fields named are those shown, the fields named but `_id`, whether `_id` is
+    shown) — a projection's meaning, worked out once per projection (handlers send the same
+    few, thousands of times in a replay)."""
+    try:
+        key = tuple(projection.items()) if isinstance(projection, dict) else tuple(projection)
+        plan = _PLANS.get(key)
+    except (TypeError, AttributeError):  # unhashable, or not a projection: said below
+        key, plan = None, None
+    if plan is None:
+        plan = _plan_of(projection)
+        if key is not None and len(_PLANS) < _PLANS_KEPT:
+            _PLANS[key] = plan
+    return plan
+
+
+def _plan_of(projection: Any) -> tuple[bool, frozenset[str], bool]:
     if isinstance(projection, list | tuple):
         projection = dict.fromkeys(projection, 1)
     if any("." in key or key.startswith("$") for key in projection) or any(
@@ -400,18 +436,12 @@ def projected(document: Document, projection: Any) -> Document:
     shown = {key: bool(flag) for key, flag in projection.items()}
     with_id = shown.pop("_id", True)
     if not shown:  # only _id named: {"_id": 1} shows it alone, {"_id": 0} all but it
-        result = {} if with_id else {key: _copy(value) for key, value in document.items()
-                                     if key != "_id"}
-    elif all(shown.values()):
-        result = {key: _copy(document[key]) for key in document if key in shown}
-    elif not any(shown.values()):
-        result = {key: _copy(value) for key, value in document.items()
-                  if key not in shown and key != "_id"}
-    else:
-        raise Unsupported("a projection that both includes and excludes")
-    if with_id and "_id" in document:
-        return {"_id": document["_id"], **result}
-    return result
+        return with_id, frozenset(), with_id
+    if all(shown.values()):
+        return True, frozenset(shown), with_id
+    if not any(shown.values()):
+        return False, frozenset(shown), with_id
+    raise Unsupported("a projection that both includes and excludes")
 
 
 def _sort_spec(key_or_list: Any, direction: Any = None) -> list[tuple[str, int]]:
