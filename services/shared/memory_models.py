@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 import bson
-from bson import ObjectId
+from bson import Int64, ObjectId
 from bson.codec_options import CodecOptions
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -324,7 +324,10 @@ def updated(document: Document, update: dict[str, Any], inserting: bool = False)
     draft = _Draft(document)
     for operator, fields in update.items():
         for path, operand in fields.items():
-            _apply_operator(draft, operator, path, operand, inserting)
+            if operator == "$set" and "." not in path and path != "_id":
+                draft.root[path] = operand  # the commonest of all: `_apply_operator`'s first case
+            else:
+                _apply_operator(draft, operator, path, operand, inserting)
     return draft.root
 
 
@@ -345,16 +348,17 @@ class _NotPlain(Exception):
     """A value `_as_stored` does not make: the BSON round trip does."""
 
 
-_KEPT = frozenset({float, bool, type(None)})
-_INT32 = 2**31
+_KEPT = frozenset({float, bool, type(None), Int64})
+_INT32, _INT64 = 2**31, 2**63
 
 
 def _as_stored(value: Any) -> Any:
     """`value` as its BSON round trip gives it back, made in Python (twice as fast), for values
-    made only of strings the codec encodes, 32-bit integers, floats, booleans, nulls, lists or
-    tuples and dicts with string keys: a tuple becomes a list, everything else comes back as it
-    was. Anything else (a datetime loses its microseconds, a larger integer becomes an Int64,
-    a string with a lone surrogate or a key with a NUL is refused...) raises `_NotPlain`."""
+    made only of strings the codec encodes, integers, floats, booleans, nulls, lists or tuples
+    and dicts with string keys: a tuple becomes a list, an integer beyond 32 bits an `Int64`,
+    everything else comes back as it was. Anything else (a datetime loses its microseconds, an
+    integer beyond 64 bits, a string with a lone surrogate or a key with a NUL are refused...)
+    raises `_NotPlain`."""
     kind = type(value)
     if kind is str:
         if value.isascii() or _encodable(value):
@@ -362,6 +366,8 @@ def _as_stored(value: Any) -> Any:
     elif kind is int:
         if -_INT32 <= value < _INT32:
             return value
+        if -_INT64 <= value < _INT64:
+            return Int64(value)  # a timestamp in microseconds, say
     elif kind in _KEPT:
         return value
     elif kind is dict:
@@ -369,16 +375,19 @@ def _as_stored(value: Any) -> Any:
         for key, item in value.items():
             if type(key) is not str or "\x00" in key or not (key.isascii() or _encodable(key)):
                 raise _NotPlain
-            item_kind = type(item)  # the commonest values checked here, without a call
-            if (item_kind is str and item.isascii()) or item_kind in _KEPT or (
-                    item_kind is int and -_INT32 <= item < _INT32):
-                stored[key] = item
-            else:
-                stored[key] = _as_stored(item)
+            stored[key] = item if _kept_as_is(item) else _as_stored(item)
         return stored
     elif kind is list or kind is tuple:
-        return [_as_stored(item) for item in value]
+        return [item if _kept_as_is(item) else _as_stored(item) for item in value]
     raise _NotPlain
+
+
+def _kept_as_is(value: Any) -> bool:
+    """Whether `value` is a scalar `_as_stored` gives back as it is (the commonest cases, in one
+    call: most values of a document are)."""
+    kind = type(value)
+    return (kind is str and value.isascii()) or kind in _KEPT or (
+        kind is int and -_INT32 <= value < _INT32)
 
 
 def _encodable(text: str) -> bool:

@@ -68,13 +68,13 @@ WRITES = [
     ("find_one_and_update", ({"_id": "nothing"}, {"$set": {"t": 1}}), {}),
     ("delete_one", ({"_id": "nothing"},), {}),
     # values kept without a BSON round trip (a document of them: `_id` moved first, tuples made
-    # lists, text and keys beyond ASCII, a nested `_id` left where it is), and beside them those
-    # that take it: integers beyond 32 bits (Int64), a datetime (milliseconds)
+    # lists, integers beyond 32 bits made Int64, text and keys beyond ASCII, a nested `_id` left
+    # where it is), and beside them one that takes it (a datetime: milliseconds)
     ("insert_one", ({"n": 2**31 - 1, "_id": "k", "low": -2**31, "pair": ("x", (1, 2.5)),
                      "text": "prêt à taux zéro", "clé": {"z": None, "_id": False}, "yes": True},),
      {}),
-    ("update_one", ({"_id": "k"}, {"$set": {"above": 2**31}}), {}),
-    ("update_one", ({"_id": "k"}, {"$set": {"below": -2**31 - 1, "big": 2**62}}), {}),
+    ("update_one", ({"_id": "k"}, {"$set": {"above": 2**31, "below": -2**31 - 1}}), {}),
+    ("update_one", ({"_id": "k"}, {"$set": {"big": 2**63 - 1, "least": -2**63}}), {}),
     ("update_one", ({"_id": "k"}, {"$set": {"at": WHEN}}), {}),
     ("update_one", ({"_id": "k"}, {"$set": {"more": ["y", ("z",)], "text2": "épargne"},
                                    "$push": {"list": {"$each": [(1, 2), "à"]}}}), {}),
