@@ -135,7 +135,7 @@ def matches(document: Document, query: dict[str, Any]) -> bool:
 def _is_operators(condition: Any) -> bool:
     if not isinstance(condition, dict) or not condition:
         return False
-    for key in condition:
+    for key in condition:  # noqa: SIM110 (all() over a generator: twice the cost, per filter)
         if not key.startswith("$"):
             return False
     return True

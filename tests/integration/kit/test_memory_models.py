@@ -152,7 +152,7 @@ def test_the_memory_engine_answers_as_the_database(mongo_client, db_prefix):
 def _raised(call):
     try:
         call()
-    except Exception as error:  # noqa: BLE001 (which one is what is compared)
+    except Exception as error:  # which one is what is compared
         return type(error)
     return None
 
