@@ -137,7 +137,17 @@ class MongoRecorder:
         self.events.update_one({"_id": commit_id}, {"$set": {"events": events}})
 
     def since(self, moment: datetime) -> Iterator[Document]:
-        yield from self.events.find({"recorded_at": {"$gte": moment}}).sort("position", ASCENDING)
+        """Commits recorded at or after `moment`, in position order, in two reads: their
+        positions through the `recorded_at` index, then the log from the first of them along
+        the position index. (Asked in one read sorted by position, the stand-in follows the
+        sort's index through the whole log: 6-80 ms on 6,100 commits for an empty answer, what
+        a replay's catch-up nearly always gets, and growing with the log.)"""
+        positions = [document["position"] for document in self.events.find(
+            {"recorded_at": {"$gte": moment}}, {"_id": 0, "position": 1})]
+        if positions:
+            yield from self.events.find({"position": {"$gte": min(positions)},
+                                         "recorded_at": {"$gte": moment}}).sort(
+                "position", ASCENDING)
 
     # -- outbox --------------------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ Like eventsourcing's recorder tests: the suite is a base class; a backend subcla
 provides the `store` and `other_store` fixtures and `rewrite_first_event` (what only a backend
 can do: change a stored event behind the store's back, as an old deployment would have left it).
 """
+from datetime import timedelta
+
 import eventlet
 import pytest
 
@@ -73,6 +75,18 @@ class EventStoreContract:
         assert positions == sorted(positions) and len(set(positions)) == 3
         assert [c.stream_id for c in store.read_all(after_position=positions[0])] == ["b", "a"]
         assert store.count() == 3
+
+    def test_recorded_since_answers_the_commits_recorded_from_a_moment_in_log_order(self,
+                                                                                  store):
+        for stream in ("a", "b", "c", "d"):
+            store.append(stream, 0, [deposit(1)], CONTEXT)
+        commits = list(store.read_all())
+        moment = commits[2].recorded_at  # as stored: some commits may share its millisecond
+        since = list(store.recorded_since(moment))
+        assert [c.position for c in since] == [c.position for c in commits
+                                               if c.recorded_at >= moment]
+        assert {"c", "d"} <= {c.stream_id for c in since}
+        assert list(store.recorded_since(commits[-1].recorded_at + timedelta(seconds=1))) == []
 
     def test_an_invalid_payload_is_refused_before_anything_is_stored(self, store):
         with pytest.raises(InvalidInput):
