@@ -26,7 +26,7 @@ Example::
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -476,6 +476,44 @@ def _sorted(documents: list[Document], spec: list[tuple[str, int]]) -> list[Docu
 
 # -- the collection --------------------------------------------------------------------------
 
+class Changes:
+    """What changed since it was last taken, for a replay that writes out what it holds while it
+    goes on: keys in the order of their last change, each with the number of changes made
+    (`count`) at that change; and the keys taken before."""
+
+    def __init__(self) -> None:
+        self._changed: dict[Any, int] = {}
+        self.count = 0
+        self._taken: set[Any] = set()
+
+    def touch(self, key: Any) -> None:
+        self.count += 1
+        self._changed.pop(key, None)  # to the end: the order of last changes
+        self._changed[key] = self.count
+
+    def take(self, exists: Callable[[Any], bool], until: int | None = None
+             ) -> list[tuple[Any, bool]]:
+        """The keys changed since they were last taken, each once, with whether it was taken
+        before; they count as taken from now on (forgotten if it no longer `exists`). With
+        `until`, only those never taken and not changed after the `until`-th change (what
+        changes again after it was taken waits for the call without `until`: what keeps
+        changing is taken twice at most)."""
+        taken = []
+        for key, when in self._changed.items():
+            if until is not None and when > until:
+                break
+            if until is not None and key in self._taken:
+                continue
+            taken.append((key, key in self._taken))
+            if exists(key):
+                self._taken.add(key)
+            else:
+                self._taken.discard(key)
+        for key, _ in taken:
+            del self._changed[key]
+        return taken
+
+
 class MemoryCollection:
     """One collection's documents in insertion order, with equality indexes made on first use
     of a field in a query and kept up to date by every write."""
@@ -497,12 +535,7 @@ class MemoryCollection:
         # write only to count it (a counter holding its 64 last event ids: ~2.6 KB) cost more
         # than the update itself
         self._unsized: set[Any] = set()
-        # for a replay that writes documents out while it goes on (`changes`): the documents
-        # changed (or removed) since they were last taken, in the order of their last change,
-        # with the number of this collection's writes at that change; and those taken
-        self._changed: dict[Any, int] = {}
-        self._writes = 0
-        self.taken: set[Any] = set()
+        self._changes = Changes()  # for a replay that writes documents out as it goes on
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -545,38 +578,20 @@ class MemoryCollection:
                 isinstance(value, bool) else "n", value)
 
     def _touch(self, key: Any) -> None:
-        self._writes += 1
-        self._changed.pop(key, None)  # to the end: the order of last changes
-        self._changed[key] = self._writes
+        self._changes.touch(key)
 
     @property
     def writes(self) -> int:
         """How many changes this collection has had (a clock for `changes`)."""
-        return self._writes
+        return self._changes.count
 
     def changes(self, until: int | None = None) -> list[tuple[Any, Document | None, bool]]:
         """The documents changed since they were last taken, each once: (key, the document or
-        None when it was removed, whether it was taken before). They count as taken from now
-        on. With `until`, only those never taken and not changed after the `until`-th write
-        (what changes again after it was taken waits for the call without `until`: documents
-        that keep changing are taken twice at most). Documents are never changed in place (an
-        update makes a new one), so what is returned stays as it is while the collection goes
-        on."""
-        taken = []
-        for key, when in self._changed.items():
-            if until is not None and when > until:
-                break
-            if until is not None and key in self.taken:
-                continue
-            document = self.documents.get(key)
-            taken.append((key, document, key in self.taken))
-            if document is None:
-                self.taken.discard(key)
-            else:
-                self.taken.add(key)
-        for key, _, _ in taken:
-            del self._changed[key]
-        return taken
+        None when it was removed, whether it was taken before), as `Changes.take` chooses them.
+        Documents are never changed in place (an update makes a new one), so what is returned
+        stays as it is while the collection goes on."""
+        return [(key, self.documents.get(key), before)
+                for key, before in self._changes.take(self.documents.__contains__, until)]
 
     def _put(self, document: Document) -> None:
         key = self._key(document["_id"])

@@ -59,7 +59,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from .envelope import Envelope, utc_now
 from .event_store import Commit, EventStore
 from .event_store_provider import after_reply
-from .memory_models import MemoryCollection, MemoryCursor, Unsupported
+from .memory_models import Changes, MemoryCollection, MemoryCursor, Unsupported
 from .mongo import database_name, mongo_uri, release_client, shared_client
 from .overlap import at_once
 from .turns import Turns
@@ -1106,6 +1106,10 @@ class _ShadowRebuild:
         self.cursors: dict[str, int] = {}
         self.highest: dict[str, int] = {}  # a stream's last version in the log: the live
         # path's `waiting` mark (events beyond the cursor wait for a missing one)
+        # the streams whose cursor document changed, sent behind as the documents are (half of
+        # posts' inserts were cursors, all of them waiting for the end of the log)
+        self._cursor_changes = Changes()
+        self._cursors_until = 0  # its count at the last send
 
     @property
     def buffered(self) -> int:
@@ -1123,6 +1127,9 @@ class _ShadowRebuild:
         self._since_sent += applied
         if self.batch_size and self._since_sent >= self.batch_size:
             self.rm.write_behind()
+            until, self._cursors_until = self._cursors_until, self._cursor_changes.count
+            if until:
+                self._send_cursors(until)
             self._since_sent = 0
         return applied
 
@@ -1132,7 +1139,9 @@ class _ShadowRebuild:
             return 1
         key = self.projection.stream_key(event)
         cursor = self.cursors.get(key, 0)
-        self.highest[key] = max(self.highest.get(key, 0), event.stream_version)
+        raised = event.stream_version > self.highest.get(key, 0)
+        if raised:
+            self.highest[key] = event.stream_version
         if event.stream_version <= cursor:
             return 0  # applied already (a run completed from the log)
         run = [event]
@@ -1151,6 +1160,8 @@ class _ShadowRebuild:
             applied += 1
         if applied:
             self.cursors[key] = cursor + applied
+        if applied or raised:
+            self._cursor_changes.touch(key)
         return applied
 
     def flush(self) -> None:
@@ -1160,12 +1171,22 @@ class _ShadowRebuild:
         self.rm.close()
 
     def finish(self) -> int:
-        """Write what is still in memory or buffered, and every stream's cursor; returns how
-        many documents were inserted."""
-        return self.rm.write_all() + _insert_all(
-            self.rm.db[self.projection.cursors + self.rm.suffix],
-            ({"_id": key, "version": self.cursors.get(key, 0), "waiting": highest}
-             for key, highest in self.highest.items()))
+        """Write what is still in memory or buffered, and the cursors not sent yet or changed
+        since; returns how many documents the shadows hold."""
+        written = self.rm.write_all()
+        self._send_cursors()
+        self.rm.wait_sent()
+        return written + len(self.highest)
+
+    def _send_cursors(self, until: int | None = None) -> None:
+        """The stream cursors' documents `Changes.take` chooses, sent behind (`REPLAY_BATCH` a
+        bulk write)."""
+        shadow = self.rm.db[self.projection.cursors + self.rm.suffix]
+        changes = [(key, {"_id": key, "version": self.cursors.get(key, 0),
+                          "waiting": self.highest[key]}, before)
+                   for key, before in self._cursor_changes.take(self.highest.__contains__, until)]
+        for start in range(0, len(changes), REPLAY_BATCH):
+            self.rm.send(shadow, changes[start:start + REPLAY_BATCH])
 
 
 class BufferedReadModels(ReadModels):
@@ -1384,6 +1405,15 @@ class ResidentReadModels(BufferedReadModels):
             if until:
                 self._sender.send(self._shadow(name), memory.changes(until))
 
+    def send(self, collection: Collection,
+             changes: list[tuple[Any, dict[str, Any] | None, bool]]) -> None:
+        """Documents of the rebuild's own (not a held collection's: stream cursors) written
+        behind with the others (`_WriteBehind.send`)."""
+        self._sender.send(collection, changes)
+
+    def wait_sent(self) -> None:
+        self._sender.wait()
+
     def close(self) -> None:
         self._sender.close()
 
@@ -1515,22 +1545,6 @@ def _declared_indexes(projection: Projection) -> dict[str, list[tuple[tuple, dic
 
     projection.ensure_indexes(Declarations(None))  # type: ignore[arg-type]
     return declared
-
-
-def _insert_all(collection: Collection, documents: Iterable[dict[str, Any]],
-                chunk: int = REPLAY_BATCH) -> int:
-    """Plain unordered inserts of final documents, `chunk` at a time (the collection is empty:
-    no duplicates, no order to keep); returns how many."""
-    batch: list[dict[str, Any]] = []
-    inserted = 0
-    for document in documents:
-        batch.append(document)
-        if len(batch) == chunk:
-            collection.insert_many(batch, ordered=False)
-            inserted, batch = inserted + len(batch), []
-    if batch:
-        collection.insert_many(batch, ordered=False)
-    return inserted + len(batch)
 
 
 _MEMORY_OPTIONS = {"find": {"sort", "limit", "skip"}, "find_one": {"sort"},

@@ -6,9 +6,11 @@ from pymongo.errors import BulkWriteError
 
 from services.shared.event_store import EventStore
 from services.shared.projections import (
+    SHADOW_SUFFIX,
     BufferedReadModels,
     Projection,
     ProjectionRunner,
+    ResidentReadModels,
     replay,
     update_versioned,
 )
@@ -156,6 +158,40 @@ def test_documents_sent_while_the_rebuild_goes_on_end_as_event_at_a_time(store):
         replay(store, CHURN, out=io.StringIO(), quiesce_seconds=0, batch_size=batch_size)
         assert {name: sorted(store.db[name].find(), key=lambda d: d["_id"])
                 for name in CHURN.collections} == expected
+
+
+WATCHED = Projection("watched_balances", service="ledger", collections=["balances"])
+SENT_BEFORE_THE_END: list[dict] = []
+
+
+@WATCHED.on("ledger.deposited")
+def _watched(rm, event):
+    """At the log's last event (999 cents), what the stream cursors' shadow holds: what the
+    rebuild wrote of the cursors before the end of the log."""
+    rm["balances"].update_one({"_id": event.stream_id},
+                              {"$inc": {"cents": event.payload["cents"]}}, upsert=True)
+    if event.payload["cents"] == 999 and isinstance(rm, ResidentReadModels):
+        rm.wait_sent()  # everything given to the sending thread so far is written
+        SENT_BEFORE_THE_END.extend(rm.db[WATCHED.cursors + SHADOW_SUFFIX].find())
+
+
+def test_stream_cursors_are_written_while_the_rebuild_goes_on(store):
+    for n in range(12):  # a stream each, then the first one's second event, last in the log
+        deposit(store, f"watched-{n}", 1)
+    deposit(store, "watched-0", 999)
+    def cursors():
+        return {cursor["_id"]: cursor["version"] for cursor in store.db[WATCHED.cursors].find()}
+
+    replay(store, WATCHED, out=io.StringIO(), quiesce_seconds=0, batch_size=0)
+    expected = cursors()
+    assert len(expected) == 12 and expected["watched-0"] == 2
+    SENT_BEFORE_THE_END.clear()
+    replay(store, WATCHED, out=io.StringIO(), quiesce_seconds=0, batch_size=2)
+    # the streams done early were written then; watched-0 (changed at the end) sent again
+    assert len(SENT_BEFORE_THE_END) >= 8
+    assert all(cursor["version"] == 1 for cursor in SENT_BEFORE_THE_END)
+    assert cursors() == expected
+    assert store.db[WATCHED.cursors].find_one({"_id": "watched-0"})["waiting"] == 2
 
 
 class _BrokenLog(EventStore):
