@@ -2,6 +2,7 @@
 import io
 
 import pytest
+from pymongo import MongoClient, monitoring
 from pymongo.errors import BulkWriteError
 
 from services.shared.event_store import EventStore
@@ -15,6 +16,7 @@ from services.shared.projections import (
     update_versioned,
 )
 
+from ...conftest import MONGO_URI
 from .sample import BALANCES, deposit
 
 pytestmark = pytest.mark.integration
@@ -192,6 +194,50 @@ def test_stream_cursors_are_written_while_the_rebuild_goes_on(store):
     assert all(cursor["version"] == 1 for cursor in SENT_BEFORE_THE_END)
     assert cursors() == expected
     assert store.db[WATCHED.cursors].find_one({"_id": "watched-0"})["waiting"] == 2
+
+
+def _indexed(*names):
+    """Balances' projection with an index declared on each of `names` (the log writes only
+    "balances")."""
+    def indexes(rm):
+        for name in names:
+            rm[name].create_index("cents", name=f"{name}_cents")
+
+    indexed = Projection(f"indexed_{len(names)}", service="ledger", collections=list(names),
+                         indexes=indexes)
+    indexed.on("ledger.deposited")(BALANCES._handlers["ledger.deposited"])
+    return indexed
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_a_swap_by_renames_keeps_the_rebuilt_indexes_without_making_them_again(store):
+    deposit(store, "indexed-1", 5)
+    commands = _Commands()
+    client = MongoClient(MONGO_URI, tz_aware=True, event_listeners=[commands])
+    try:
+        watched = EventStore(client[store.db.name], "ledger")
+        replay(watched, _indexed("balances"), out=io.StringIO(), quiesce_seconds=0)
+        after_swap = commands.names[commands.names.index("renameCollection"):]
+        assert "createIndexes" not in after_swap
+        assert "balances_cents" in store.db["balances"].index_information()
+        # "unused" has no shadow (nothing in the log writes it): dropped, then indexed again
+        replay(watched, _indexed("balances", "unused"), out=io.StringIO(), quiesce_seconds=0)
+        assert "unused_cents" in store.db["unused"].index_information()
+    finally:
+        client.close()
 
 
 class _BrokenLog(EventStore):
