@@ -233,7 +233,7 @@ def test_a_swap_by_renames_keeps_the_rebuilt_indexes_without_making_them_again(s
         after_swap = commands.names[commands.names.index("renameCollection"):]
         assert "createIndexes" not in after_swap
         assert "balances_cents" in store.db["balances"].index_information()
-        # "unused" has no shadow (nothing in the log writes it): dropped, then indexed again
+        # nothing in the log writes "unused": its shadow, made by its index, renamed as well
         replay(watched, _indexed("balances", "unused"), out=io.StringIO(), quiesce_seconds=0)
         assert "unused_cents" in store.db["unused"].index_information()
     finally:
