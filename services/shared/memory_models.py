@@ -10,10 +10,11 @@ the operation there (services/shared/projections.py, `ResidentReadModels`). Noth
 an operator, a path through an array, a comparison between types MongoDB would order
 differently, all are `Unsupported`.
 
-Values written go through a BSON round trip (the codec of the real collection), so what is kept
-is what the server would have stored (tuples become lists, datetimes lose their microseconds,
-naive ones become UTC), and documents read are copies (a handler that changes what it read
-changes nothing here).
+Values written are kept as the server would have stored them: what a BSON round trip (the codec
+of the real collection) gives back — tuples become lists, integers beyond 32 bits `Int64`,
+datetimes lose their microseconds, naive ones become UTC — made in Python for values the trip
+gives back as they are (`_as_stored`); and documents read are copies (a handler that changes what
+it read changes nothing here).
 
 Example::
 
