@@ -376,19 +376,16 @@ def _as_stored(value: Any) -> Any:
         for key, item in value.items():
             if type(key) is not str or "\x00" in key or not (key.isascii() or _encodable(key)):
                 raise _NotPlain
-            stored[key] = item if _kept_as_is(item) else _as_stored(item)
+            item_kind = type(item)  # the commonest values kept here, without a call each
+            if (item_kind is str and item.isascii()) or item_kind in _KEPT or (
+                    item_kind is int and -_INT32 <= item < _INT32):
+                stored[key] = item
+            else:
+                stored[key] = _as_stored(item)
         return stored
     elif kind is list or kind is tuple:
-        return [item if _kept_as_is(item) else _as_stored(item) for item in value]
+        return [_as_stored(item) for item in value]
     raise _NotPlain
-
-
-def _kept_as_is(value: Any) -> bool:
-    """Whether `value` is a scalar `_as_stored` gives back as it is (the commonest cases, in one
-    call: most values of a document are)."""
-    kind = type(value)
-    return (kind is str and value.isascii()) or kind in _KEPT or (
-        kind is int and -_INT32 <= value < _INT32)
 
 
 def _encodable(text: str) -> bool:

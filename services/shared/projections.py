@@ -1203,16 +1203,18 @@ class BufferedReadModels(ReadModels):
     def __init__(self, db: Database, suffix: str = ""):
         super().__init__(db, suffix)
         self._pending: dict[str, list[_Write]] = {}
+        self._buffered = 0  # writes in `_pending` (read after every commit of a replay)
 
     @property
     def buffered(self) -> int:
-        return sum(len(ops) for ops in self._pending.values())
+        return self._buffered
 
     def __getitem__(self, name: str) -> _BufferedCollection:
         return _BufferedCollection(self, super().__getitem__(name))
 
     def add(self, collection: Collection, operation: Any, document: Any,
             duplicate_means_done: bool) -> None:
+        self._buffered += 1
         self._pending.setdefault(collection.name, []).append(
             _Write(operation, _document_key(document), duplicate_means_done))
 
@@ -1221,7 +1223,7 @@ class BufferedReadModels(ReadModels):
         return super().__getitem__(name)
 
     def flush(self) -> None:
-        pending, self._pending = self._pending, {}
+        pending, self._pending, self._buffered = self._pending, {}, 0
         for name, operations in pending.items():
             _bulk_write(self.db[name], operations)
 
@@ -1574,7 +1576,7 @@ class _ResidentCollection:
 
     def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
         if self._held:
-            if set(kwargs) <= _MEMORY_OPTIONS.get(method, set()):
+            if not kwargs or set(kwargs) <= _MEMORY_OPTIONS.get(method, set()):
                 try:
                     return getattr(self._memory, method)(*args, **kwargs)
                 except Unsupported as why:
@@ -1601,7 +1603,9 @@ class _ResidentCollection:
         if method in ("find_one", "count_documents", "insert_one", "insert_many",
                       "update_many", "replace_one", "delete_one", "delete_many",
                       "find_one_and_delete", "find_one_and_update"):
-            return lambda *args, **kwargs: self._run(method, *args, **kwargs)
+            run = partial(self._run, method)
+            setattr(self, method, run)  # found without `__getattr__` from now on
+            return run
         self._owner.release(self._name, method)
         return getattr(self._owner[self._name], method)
 
