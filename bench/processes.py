@@ -10,15 +10,19 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     """User + system CPU time of each process so far (0 for one that is gone)."""
-    seconds = {}
-    for name, pid in pids.items():
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            seconds[name] = (int(fields[11]) + int(fields[12])) / TICKS
-        except (FileNotFoundError, ProcessLookupError):
-            seconds[name] = 0.0
-    return seconds
+    return {name: _stat(f"/proc/{pid}/stat")[1] for name, pid in pids.items()}
+
+
+def _stat(path: str) -> tuple[str, float]:
+    """A process's or thread's name and user + system CPU seconds from its `stat` file
+    ("", 0 for one that is gone)."""
+    try:
+        with open(path) as stat:
+            head, tail = stat.read().rsplit(")", 1)
+    except (FileNotFoundError, ProcessLookupError):
+        return "", 0.0
+    fields = tail.split()
+    return head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def shared_pid(pattern: str) -> int | None:
@@ -49,15 +53,10 @@ def jvm_thread_seconds(pid: int) -> dict[str, float]:
     grows with its heap — neither is the commands' work."""
     seconds = {"JIT": 0.0, "GC": 0.0}
     for task in os.listdir(f"/proc/{pid}/task") if os.path.exists(f"/proc/{pid}") else ():
-        try:
-            with open(f"/proc/{pid}/task/{task}/stat") as stat:
-                head, tail = stat.read().rsplit(")", 1)
-        except (FileNotFoundError, ProcessLookupError):
-            continue  # a thread that ended meanwhile
-        kind = _jvm_thread_kind(head.split("(", 1)[1])
+        name, cpu = _stat(f"/proc/{pid}/task/{task}/stat")  # "" for a thread that ended
+        kind = _jvm_thread_kind(name)
         if kind:
-            fields = tail.split()
-            seconds[kind] += (int(fields[11]) + int(fields[12])) / TICKS
+            seconds[kind] += cpu
     return seconds
 
 
