@@ -5,6 +5,7 @@
     python -m bench cpu --kinds post --requests 60 --rounds 2
     python -m bench cpu --kinds post --requests 200 --py-spy /tmp/spy   (pip install py-spy)
     python -m bench cpu --seed 200 --grow 2500 --requests 100    the same at two data sizes
+    python -m bench cpu --seed 200 --grow 2500 --stand-in-opts "-Xmx2g -XX:+UseParallelGC"
 
 Starts the whole platform as `bench load` does (own vhost and databases, a local SMTP sink;
 20 members each following the next 5, `--seed` posts through the API), then sends `--requests`
@@ -30,7 +31,10 @@ figure: compare CPU and counts, not wall times, on a shared machine.
 
 The MongoDB stand-in and RabbitMQ are shared with whatever else runs on the machine (their
 columns include that work; `MONGO_URI` may name a stand-in of one's own); the services, the
-gateway and the SMTP sink are this run's own.
+gateway and the SMTP sink are this run's own. `--stand-in` starts a stand-in of this checkout's
+build for the run (bench/standin.py: a free port, a fresh file), with dev/mongo-server/jvm.options
+or `--stand-in-opts`, and prints its collector's pauses (from its `-Xlog:gc*` file: count, p50 /
+p90 / max) while each size is measured — to compare the stand-in's JVM settings.
 """
 from __future__ import annotations
 
@@ -39,7 +43,9 @@ import eventlet
 eventlet.monkey_patch()
 
 import argparse
+import contextlib
 import os
+import shlex
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -55,6 +61,7 @@ from .processes import (
     stand_in_pattern,
 )
 from .pyspy import Recording, table
+from .standin import pause_summary, pauses_between, private_stand_in, stack_jvm_options
 
 KINDS = ("ping", "home", "activity", "post")
 CLIENTS = 4
@@ -195,8 +202,34 @@ def main(argv: list[str] | None = None) -> None:
                         help="then seed up to POSTS posts, measure again and compare")
     parser.add_argument("--idle-seconds", type=float, default=20.0,
                         help="with --grow: the platform at rest measured this long")
+    parser.add_argument("--stand-in", action="store_true",
+                        help="a private stand-in for this run, its collector's pauses printed")
+    parser.add_argument("--stand-in-opts", default=None, metavar="OPTIONS",
+                        help="its JVM options (implies --stand-in; default: "
+                             "dev/mongo-server/jvm.options, the local stack's)")
+    parser.add_argument("--stand-in-gc-log", type=Path, default=None, metavar="FILE",
+                        help="keep its -Xlog:gc* log there")
     args = parser.parse_args(argv or [])
     kinds = ["ping", *[k for k in args.kinds.split(",") if k and k != "ping"]]
+    with contextlib.ExitStack() as stack:
+        gc_log = None
+        if args.stand_in or args.stand_in_opts is not None:
+            options = (shlex.split(args.stand_in_opts) if args.stand_in_opts is not None
+                       else stack_jvm_options())
+            database, gc_log = stack.enter_context(private_stand_in(options,
+                                                                    args.stand_in_gc_log))
+            os.environ["MONGO_URI"] = database.uri  # the platform's processes inherit it
+            print(f"private stand-in {database.uri}: {' '.join(options)}", flush=True)
+        started = time.time()
+        run(args, kinds, gc_log)
+        if gc_log:
+            ended = time.time()
+            print("the stand-in's collector over the whole run (seeding included): "
+                  + pause_summary(pauses_between(gc_log, started, ended), ended - started),
+                  flush=True)
+
+
+def run(args: argparse.Namespace, kinds: list[str], gc_log: Path | None) -> None:
     with followed_platform("cpu", args.seed, "Cpu", timed=bool(args.grow)) as (load, sink):
         pids = {name: process.pid for name, process in load.platform.processes.items()}
         pids["mail sink"] = sink.process.pid
@@ -224,11 +257,17 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"seeded {load.created - before:,} posts at {rate:.1f} posts/s, caught up "
                       f"after {time.monotonic() - started:.0f} s (load average "
                       f"{os.getloadavg()[0]:.1f})", flush=True)
-            posts = load.created
+            posts, started = load.created, time.time()
             samples = measure_all(load, meters, kinds, args.requests, round_number,
                                   args.py_spy, own)
             samples["idle"] = measure_idle(load, meters, args.idle_seconds)
             sizes.append((posts, samples))
+            if gc_log:
+                ended = time.time()
+                print(f"the stand-in's collector while measuring at {posts:,} posts "
+                      f"({ended - started:.0f} s): "
+                      + pause_summary(pauses_between(gc_log, started, ended), ended - started)
+                      + f" (load average {os.getloadavg()[0]:.1f})", flush=True)
         (small_posts, small), (large_posts, large) = sizes
         print(f"== growth {small_posts:,} -> {large_posts:,} posts: per kind and process, "
               f"small -> large and the ratio")

@@ -16,7 +16,7 @@
 # Knobs (environment): AGORA_RABBIT_PORT (5672), AGORA_RABBIT_MGMT_PORT (15672), AGORA_MONGO_PORT
 # (27017), AGORA_STACK_TIMEOUT (readiness timeout per component, 120 s), AGORA_PYTHON (the python
 # with pika + pymongo used for probes; default .venv/bin/python), AGORA_MONGO_JAVA_OPTS (the
-# stand-in's JVM options, instead of MONGO_JAVA_OPTS below).
+# stand-in's JVM options, instead of dev/mongo-server/jvm.options).
 set -euo pipefail
 
 SCRIPT=stack
@@ -43,10 +43,8 @@ MONGO_DIR=$STATE/mongodb
 MONGO_MARKER=$MONGO_DIR # in the server's command line (--dbpath / --file)
 MONGO_SRC=$ROOT/dev/mongo-server
 MONGO_CACHE=$CACHE/mongo-server
-# G1's pause target (default 200 ms) sized its young generation so that each young collection
-# took 100-600 ms on 2 shared cores, and every command waits out a pause: the mix's p99 tail after
-# growth (docs/architecture.md, "The tail after growth"). 20 ms keeps the young generation small.
-MONGO_JAVA_OPTS="-Xmx2g -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError"
+# the stand-in's JVM options, one file for this script and the benches (its comments say why)
+MONGO_JAVA_OPTS=$(sed 's/#.*//' "$MONGO_SRC/jvm.options" | tr -s ' \n' ' ')
 
 # die, showing the end of the given log files
 die_with_logs() {

@@ -110,9 +110,12 @@ class PrivateBroker:
 class PrivateDatabase:
     """`mongod`, or the MongoDB stand-in, on a free port with its data in our directory."""
 
-    def __init__(self, workdir: Path, stand_in: bool = False):
+    def __init__(self, workdir: Path, stand_in: bool = False,
+                 java_options: list[str] | None = None):
         self.dir = workdir / "mongodb"
         self.stand_in = stand_in  # the stand-in even where mongod is installed (its file format)
+        # the stand-in's JVM (a bench's choice); a scenario's small heap by default
+        self.java_options = java_options or ["-Xmx512m", "-XX:+ExitOnOutOfMemoryError"]
         self.port = find_free_port()
         self.uri = f"mongodb://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -142,7 +145,7 @@ class PrivateDatabase:
             return ["mongod", "--dbpath", str(self.dir / "db"), "--bind_ip", "127.0.0.1",
                     "--port", str(self.port)]
         cache = self.stand_in_dir()
-        return ["java", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError",
+        return ["java", *self.java_options,
                 "-Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire=warn",
                 "-Dorg.slf4j.simpleLogger.log.de.bwaldvogel.mongo.backend=warn",
                 "-cp", f"{cache}/build/mongo-stand-in.jar:{cache}/lib/*",
