@@ -23,9 +23,9 @@ from .tail import Pause, jvm_pauses
 JVM_OPTIONS = ROOT / "dev" / "mongo-server" / "jvm.options"
 
 
-def stack_jvm_options() -> list[str]:
+def stack_jvm_options(path: Path = JVM_OPTIONS) -> list[str]:
     """The options dev/stack.sh starts the local stack's stand-in with (its file, no comments)."""
-    return [word for line in JVM_OPTIONS.read_text().splitlines()
+    return [word for line in path.read_text().splitlines()
             for word in shlex.split(line.split("#", 1)[0])]
 
 
