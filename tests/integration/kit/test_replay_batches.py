@@ -1,5 +1,8 @@
 """Replay in batches (`services.shared.projections`): the same read models as event at a time."""
+import gc
 import io
+import weakref
+from typing import Any
 
 import pytest
 from pymongo import MongoClient, monitoring
@@ -259,3 +262,53 @@ def test_a_log_that_cannot_be_read_stops_the_replay_before_the_swap(store):
     with pytest.raises(RuntimeError, match="commit 4 does not decode"):
         replay(broken, BALANCES, out=io.StringIO(), quiesce_seconds=0)
     assert sorted(store.db["balances"].find(), key=lambda d: d["_id"]) == before
+
+
+COLLECTED = Projection("collected_balances", service="ledger", collections=["balances"])
+TIMELINE: list[tuple[str, Any]] = []  # events applied, collections made, cycles collected
+
+
+class _Cycle:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+
+@COLLECTED.on("ledger.deposited")
+def _collected(rm, event):
+    """Notes the event, and leaves a cycle behind that notes when it is collected."""
+    rm["balances"].update_one({"_id": event.stream_id}, {"$inc": {"cents": 1}}, upsert=True)
+    TIMELINE.append(("event", event.stream_id))
+    cycle = _Cycle()
+    cycle.itself = cycle
+    weakref.finalize(cycle, TIMELINE.append, ("collected", event.stream_id))
+
+
+def _collections(phase, info):
+    if phase == "stop":
+        TIMELINE.append(("collection", info["generation"]))
+
+
+def test_a_rebuild_collects_its_young_cycles_itself_and_nothing_else(store):
+    for n in range(30):
+        deposit(store, f"collected-{n:02}", 1)
+    thresholds = gc.get_threshold()
+    TIMELINE.clear()
+    gc.set_threshold(1, 1, 1)  # left to Python: a collection at every allocation
+    gc.callbacks.append(_collections)
+    try:
+        replay(store, COLLECTED, out=io.StringIO(), quiesce_seconds=0, batch_size=10)
+        assert gc.isenabled() and gc.get_threshold() == (1, 1, 1)  # as it was given
+        gc.disable()  # a caller's choice is kept too
+        replay(store, COLLECTED, out=io.StringIO(), quiesce_seconds=0, batch_size=10)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.callbacks.remove(_collections)
+        gc.set_threshold(*thresholds)
+    events = [n for n, (what, _) in enumerate(TIMELINE) if what == "event"]
+    rebuild = TIMELINE[events[0]:events[29] + 1]  # the first replay's log applied
+    # while the log is applied, only the rebuild's own collections of the young generations,
+    # one every 10 events (Python's own would have run at every allocation)
+    assert [what for what in rebuild if what[0] == "collection"] == [("collection", 1)] * 2
+    # and the cycles left by the first events are collected before the last one
+    assert ("collected", "collected-00") in rebuild
+    assert {d["cents"] for d in store.db["balances"].find()} == {1}
