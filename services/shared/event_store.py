@@ -312,7 +312,7 @@ class EventStore:
         of a value changes, never a fact. Returns how many commits were rewritten."""
         rewritten = 0
         for document in self.recorder.after(0, batch_size):
-            events = [self._sealed(Envelope(**event)) for event in document["events"]]
+            events = [self._sealed(Envelope.stored(event)) for event in document["events"]]
             if events != document["events"]:
                 self.recorder.replace_events(document["_id"], events)
                 rewritten += 1
@@ -413,7 +413,7 @@ class EventStore:
             version=document["version"],
             position=document["position"],
             events=[
-                self.registry.upcast_envelope(unseal_envelope(self.keys, Envelope(**event)))
+                self.registry.upcast_envelope(unseal_envelope(self.keys, Envelope.stored(event)))
                 for event in document["events"]
             ],
             recorded_at=document["recorded_at"],

@@ -166,3 +166,20 @@ def test_the_event_store_writes_what_it_wrote_with_a_copied_envelope(event_type,
     assert {**stored, "payload": None} == {**before, "payload": None}
     assert unseal_payload(store.keys, event_type, stored["payload"]) == payload
     assert envelope.payload == payload  # the envelope's own payload untouched
+
+
+def test_an_envelope_read_from_the_store_is_the_one_its_fields_make():
+    """`Envelope.stored` builds what `Envelope(**fields)` builds (without its per-field
+    `__setattr__`), and leaves anything that is not a whole stored event to `__init__`."""
+    envelope = Envelope.new(NewEvent("demo.named", {"name": "x", "tags": ["a"]}),
+                            stream_id="s-1", stream_version=3, context=CommandContext(actor="u1"))
+    fields = envelope.to_dict()
+    stored = Envelope.stored(fields)
+    assert stored == Envelope(**fields) == envelope and type(stored) is Envelope
+    assert stored.to_dict() == fields and stored.payload is fields["payload"]
+    with pytest.raises(AttributeError):  # still frozen
+        stored.type = "demo.renamed"
+    missing = {name: value for name, value in fields.items() if name != "actor"}
+    for wrong in (missing, {**fields, "newer": 1}):
+        with pytest.raises(TypeError):
+            Envelope.stored(wrong)
