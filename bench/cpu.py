@@ -34,7 +34,8 @@ columns include that work; `MONGO_URI` may name a stand-in of one's own); the se
 gateway and the SMTP sink are this run's own. `--stand-in` starts a stand-in of this checkout's
 build for the run (bench/standin.py: a free port, a fresh file), with dev/mongo-server/jvm.options
 or `--stand-in-opts`, and prints its collector's pauses (from its `-Xlog:gc*` file: count, p50 /
-p90 / max) while each size is measured — to compare the stand-in's JVM settings.
+p90 / max) while each size is measured — to compare the stand-in's JVM settings (its own
+settings come from the environment, e.g. `AGORA_MONGO_FILL_RATE=50 python -m bench cpu --stand-in`).
 """
 from __future__ import annotations
 
