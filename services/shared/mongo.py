@@ -17,13 +17,21 @@ Example (in a service)::
 """
 from __future__ import annotations
 
+import functools
 import threading
+from collections import abc
 from typing import Any
 
+from bson import ObjectId
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient
-from pymongo.collection import Collection
+from pymongo import MongoClient, ReadPreference, common
+from pymongo.collection import Collection, ReturnDocument
 from pymongo.database import Database
+from pymongo.errors import ConnectionFailure, NotPrimaryError
+from pymongo.helpers_shared import _check_write_command_response, _fields_list_to_dict
+from pymongo.operations import _Op
+from pymongo.results import InsertOneResult, UpdateResult
+from pymongo.server_selectors import writable_server_selector
 
 from .query_shapes import recorder_from_environment
 
@@ -34,6 +42,122 @@ _clients: dict[str, tuple[MongoClient, int]] = {}
 # Past this many names, a database's kept collections are forgotten (a replay's shadow
 # collections have names of their own per rebuild): memory stays bounded.
 KEPT_COLLECTIONS = 1000
+
+
+class LeanCollection(Collection):
+    """A `Collection` whose four commonest commands — `find_one`, `insert_one`, `update_one`,
+    `find_one_and_update` with no other option than a projection, an upsert or the returned
+    document — go straight to a pooled connection, where pymongo would make nothing of its
+    retry and session layers anyway.
+
+    pymongo wraps every command in a timeout scope, a retry loop, an implicit session and a
+    server selection of its own before it checks a connection out (~400 Python calls a command;
+    py-spy: ~40 % of a post's Python in the services is under pymongo's entry points). Against a
+    server without sessions (the local stand-in, a standalone mongod) pymongo sends no session
+    and never retries a write, so those layers decide nothing: here the command is the same
+    document on the same pooled, authenticated connection (`MongoClient._checkout`, which keeps
+    pymongo's handling of network and "not primary" errors), its reply checked by pymongo's own
+    checks (`DuplicateKeyError`, `WriteError`, `OperationFailure` alike). A read that fails with
+    a network or "not primary" error is sent once more the full way, as pymongo's retryable
+    read is. Where the server supports sessions (a replica set: retryable writes and their
+    transaction numbers), any other option, a non-primary read preference or a read concern,
+    pymongo's full path is taken as before."""
+
+    def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if args or set(kwargs) - {"projection"}:
+            return super().find_one(filter, *args, **kwargs)
+        projection = kwargs.get("projection")
+        if filter is not None and not isinstance(filter, abc.Mapping):
+            filter = {"_id": filter}
+        command: dict[str, Any] = {"find": self.name, "filter": filter or {}}
+        if projection is not None:
+            command["projection"] = _fields_list_to_dict(projection, "projection")
+        command.update(limit=1, singleBatch=True)
+        try:
+            reply = self._lean_command(command, _Op.FIND)
+        except (ConnectionFailure, NotPrimaryError):
+            reply = None  # pymongo retries a read once: the full way does
+        if reply is None:
+            return super().find_one(filter, projection=projection)
+        batch = reply["cursor"]["firstBatch"]
+        return batch[0] if batch else None
+
+    def insert_one(self, document: Any, *args: Any, **kwargs: Any) -> InsertOneResult:
+        if args or kwargs or not isinstance(document, dict):
+            return super().insert_one(document, *args, **kwargs)
+        if "_id" not in document:
+            document["_id"] = ObjectId()
+        reply = self._lean_command(
+            {"insert": self.name, "ordered": True, "documents": [document]}, _Op.INSERT)
+        if reply is None:
+            return super().insert_one(document)
+        _check_write_command_response(reply)
+        return InsertOneResult(document["_id"], True)
+
+    def update_one(self, filter: Any, update: Any, upsert: bool = False, *args: Any,
+                   **kwargs: Any) -> UpdateResult:
+        if args or kwargs:
+            return super().update_one(filter, update, upsert, *args, **kwargs)
+        common.validate_is_mapping("filter", filter)
+        common.validate_ok_for_update(update)
+        common.validate_boolean("upsert", upsert)
+        reply = self._lean_command({"update": self.name, "ordered": True, "updates": [
+            {"q": filter, "u": update, "multi": False, "upsert": upsert}]}, _Op.UPDATE)
+        if reply is None:
+            return super().update_one(filter, update, upsert)
+        _check_write_command_response(reply)
+        # what pymongo's `_update` adds to the reply (`UpdateResult.upserted_id` reads it)
+        result = dict(reply)
+        result["updatedExisting"] = bool(result.get("n")) and "upserted" not in result
+        if "upserted" in result:
+            result["upserted"] = result["upserted"][0]["_id"]
+        return UpdateResult(result, True)
+
+    def find_one_and_update(self, filter: Any, update: Any, projection: Any = None,
+                            *args: Any, upsert: bool = False,
+                            return_document: bool = ReturnDocument.BEFORE, **kwargs: Any
+                            ) -> Any:
+        if args or kwargs or not isinstance(return_document, bool):
+            return super().find_one_and_update(filter, update, projection, *args, upsert=upsert,
+                                               return_document=return_document, **kwargs)
+        common.validate_is_mapping("filter", filter)
+        common.validate_ok_for_update(update)
+        common.validate_boolean("upsert", upsert)
+        command: dict[str, Any] = {"findAndModify": self.name, "query": filter,
+                                   "new": return_document, "update": update}
+        if projection is not None:
+            command["fields"] = _fields_list_to_dict(projection, "projection")
+        command["upsert"] = upsert
+        reply = self._lean_command(command, _Op.FIND_AND_MODIFY)
+        if reply is None:
+            return super().find_one_and_update(filter, update, projection, upsert=upsert,
+                                               return_document=return_document)
+        _check_write_command_response(reply)
+        return reply.get("value")
+
+    @functools.cached_property
+    def _plain(self) -> bool:
+        """Primary reads, the server's read concern, acknowledged writes, no client-side
+        encryption: nothing of pymongo's per-command options to apply (a `Collection`'s
+        settings never change)."""
+        return (self.read_preference == ReadPreference.PRIMARY and self.read_concern.level is None
+                and self.write_concern.acknowledged
+                and self.database.client._encrypter is None)
+
+    def _lean_command(self, command: dict[str, Any], operation: str) -> dict[str, Any] | None:
+        """The command's reply, sent on a pooled connection; None when pymongo's full path is
+        the one to take (options, or a server with sessions: see the class)."""
+        if not self._plain:
+            return None
+        client = self.database.client
+        server = client._select_server(writable_server_selector, None, operation)
+        if server.description.logical_session_timeout_minutes is not None:
+            return None
+        write = operation != _Op.FIND
+        with client._checkout(server, None) as conn:
+            return conn.command(self.database.name, command, codec_options=self.codec_options,
+                                write_concern=self.write_concern if write else None,
+                                client=client)
 
 
 class KeptCollections(Database):
@@ -55,7 +179,7 @@ class KeptCollections(Database):
         if kept is None:
             if len(self._kept) >= KEPT_COLLECTIONS:
                 self._kept.clear()
-            kept = self._kept[name] = super().__getitem__(name)
+            kept = self._kept[name] = LeanCollection(self, name)
         return kept
 
 
