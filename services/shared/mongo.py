@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections import abc
 from typing import Any
 
@@ -29,9 +30,11 @@ from pymongo.collection import Collection, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import ConnectionFailure, NotPrimaryError
 from pymongo.helpers_shared import _check_write_command_response, _fields_list_to_dict
+from pymongo.monitoring import ConnectionClosedReason
 from pymongo.operations import _Op
 from pymongo.results import InsertOneResult, UpdateResult
 from pymongo.server_selectors import writable_server_selector
+from pymongo.synchronous.mongo_client import _MongoClientErrorHandler
 
 from .query_shapes import recorder_from_environment
 
@@ -145,19 +148,87 @@ class LeanCollection(Collection):
                 and self.database.client._encrypter is None)
 
     def _lean_command(self, command: dict[str, Any], operation: str) -> dict[str, Any] | None:
-        """The command's reply, sent on a pooled connection; None when pymongo's full path is
-        the one to take (options, or a server with sessions: see the class)."""
+        """The command's reply, sent on a connection this process holds for its lean commands;
+        None when pymongo's full path is the one to take (options, or a server with sessions:
+        see the class)."""
         if not self._plain:
             return None
         client = self.database.client
-        server = client._select_server(writable_server_selector, None, operation)
+        server = client.held.server(client, operation)
         if server.description.logical_session_timeout_minutes is not None:
             return None
         write = operation != _Op.FIND
-        with client._checkout(server, None) as conn:
-            return conn.command(self.database.name, command, codec_options=self.codec_options,
-                                write_concern=self.write_concern if write else None,
-                                client=client)
+        with _MongoClientErrorHandler(client, server, None) as errors:
+            conn = client.held.take(server.pool, errors)
+            errors.contribute_socket(conn)
+            try:
+                reply = conn.command(self.database.name, command,
+                                     codec_options=self.codec_options,
+                                     write_concern=self.write_concern if write else None,
+                                     client=client)
+            except BaseException:
+                client.held.give_back(server.pool, conn)
+                raise
+        client.held.give_back(server.pool, conn)
+        return reply
+
+
+class _HeldConnections:
+    """The server lean commands go to, and connections kept out of pymongo's pool between
+    them, a few per pool.
+
+    The server is selected again only when pymongo's view of the deployment changed (its
+    topology description is replaced on every change: a server found down, a new primary);
+    selecting takes the topology's lock every time.
+
+    A checkout and a check-in take and give eventlet's green locks some ten times (~90 of a
+    command's ~220 Python calls on the lean path). Green threads switch only when they wait,
+    so a list is enough to hand a connection from one command to the next. The pool still
+    counts them as in use (at most HELD per pool: pymongo's own path keeps the rest of
+    `maxPoolSize`); one that is closed, of an older generation (the pool was cleared after an
+    error) or idle for a second and found dead by the pool's own check goes back to the pool,
+    which discards it."""
+
+    HELD = 8
+
+    def __init__(self) -> None:
+        self._free: dict[Any, list[Any]] = {}
+        self._selected: tuple[Any, Any] = (None, None)  # (topology description, server)
+
+    def server(self, client: MongoClient, operation: str) -> Any:
+        topology = client._get_topology()
+        description, server = self._selected
+        if topology.description is not description:
+            description = topology.description
+            server = client._select_server(writable_server_selector, None, operation)
+            if topology.description is description:  # nothing changed while it was selected
+                self._selected = (description, server)
+        return server
+
+    def take(self, pool: Any, errors: Any) -> Any:
+        free = self._free.get(pool)
+        while free:
+            conn = free.pop()
+            if conn.idle_time_seconds() > 1 and not conn.closed and conn.conn_closed():
+                conn.close_conn(ConnectionClosedReason.ERROR)  # as the pool's own check does
+            if conn.closed or pool.stale_generation(conn.generation, conn.service_id):
+                pool.checkin(conn)  # which discards it
+                continue
+            return conn
+        return pool._get_conn(time.monotonic(), handler=errors)
+
+    def give_all_back(self) -> None:
+        for pool, free in self._free.items():
+            while free:
+                pool.checkin(free.pop())
+
+    def give_back(self, pool: Any, conn: Any) -> None:
+        free = self._free.setdefault(pool, [])
+        if conn.closed or pool.closed or len(free) >= self.HELD:
+            pool.checkin(conn)
+        else:
+            conn.update_last_checkin_time()
+            free.append(conn)
 
 
 class KeptCollections(Database):
@@ -189,7 +260,12 @@ class KeptDatabases(MongoClient):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._kept: dict[str, KeptCollections] = {}
+        self.held = _HeldConnections()
         super().__init__(*args, **kwargs)
+
+    def close(self) -> None:
+        self.held.give_all_back()
+        super().close()
 
     def __getitem__(self, name: str) -> KeptCollections:
         kept = self._kept.get(name)

@@ -134,3 +134,37 @@ def entered(*functions: str):
         yield counts
     finally:
         sys.setprofile(None)
+
+
+def test_a_lean_command_reuses_a_held_connection_and_the_selected_server(twins):
+    lean, _ = twins
+    lean.find_one({"_id": 1})  # a connection taken, a server selected
+    with entered("checkout", "_get_conn", "select_server") as second:
+        lean.update_one({"_id": 1}, {"$inc": {"n": 1}})
+        lean.find_one({"_id": 1})
+    assert second == {}
+
+
+def test_a_held_connection_found_dead_or_stale_is_replaced(twins):
+    lean, _ = twins
+    client = lean.database.client
+    lean.find_one({"_id": 1})
+    (pool, free), = client.held._free.items()
+    dead = free[-1]
+    dead.conn.close()  # the server's end went away while it was held, a second ago
+    dead.last_checkin_time -= 2
+    assert lean.find_one({"_id": 1})["slug"] == "a"
+    assert dead.closed and dead not in free
+    stale = free[-1]
+    pool.reset_without_pause()  # a cleared pool: every connection of before is stale
+    assert lean.update_one({"_id": 2}, {"$set": {"n": 6}}).modified_count == 1
+    assert stale.closed and stale not in free and free
+
+
+def test_the_held_connections_are_closed_with_the_client(mongo_client, db_prefix):
+    client = KeptDatabases(MONGO_URI, tz_aware=True)
+    client[f"{db_prefix}_lean"]["notes"].insert_one({"_id": 1})
+    held = [conn for free in client.held._free.values() for conn in free]
+    assert held
+    client.close()
+    assert all(conn.closed for conn in held)
