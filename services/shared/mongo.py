@@ -50,21 +50,22 @@ KEPT_COLLECTIONS = 1000
 class LeanCollection(Collection):
     """A `Collection` whose four commonest commands — `find_one`, `insert_one`, `update_one`,
     `find_one_and_update` with no other option than a projection, an upsert or the returned
-    document — go straight to a pooled connection, where pymongo would make nothing of its
-    retry and session layers anyway.
+    document — go straight to a connection, where pymongo's retry and session layers would
+    decide nothing.
 
-    pymongo wraps every command in a timeout scope, a retry loop, an implicit session and a
-    server selection of its own before it checks a connection out (~400 Python calls a command;
-    py-spy: ~40 % of a post's Python in the services is under pymongo's entry points). Against a
-    server without sessions (the local stand-in, a standalone mongod) pymongo sends no session
-    and never retries a write, so those layers decide nothing: here the command is the same
-    document on the same pooled, authenticated connection (`MongoClient._checkout`, which keeps
-    pymongo's handling of network and "not primary" errors), its reply checked by pymongo's own
-    checks (`DuplicateKeyError`, `WriteError`, `OperationFailure` alike). A read that fails with
-    a network or "not primary" error is sent once more the full way, as pymongo's retryable
-    read is. Where the server supports sessions (a replica set: retryable writes and their
-    transaction numbers), any other option, a non-primary read preference or a read concern,
-    pymongo's full path is taken as before."""
+    pymongo wraps every command in a timeout scope, a retry loop, an implicit session, a server
+    selection and a pool checkout (~400 Python calls a command; py-spy: ~40 % of a post's
+    Python in the services is under pymongo's entry points). Against a server without sessions
+    (the local stand-in, a standalone mongod) pymongo sends no session and never retries a
+    write, so here the command is the same document on one of pymongo's own authenticated
+    connections (`_HeldConnections`: a few kept between commands), under pymongo's handler of
+    network and "not primary" errors (`_MongoClientErrorHandler`: the server marked unknown,
+    the pool cleared), its reply checked by pymongo's own checks (`DuplicateKeyError`,
+    `WriteError`, `OperationFailure` alike). A read that fails with a network or "not primary"
+    error is sent once more the full way, as pymongo's retryable read is. Where the server
+    supports sessions (a replica set: retryable writes and their transaction numbers), and
+    for any other option, a non-primary read preference or a read concern, pymongo's full path
+    is taken as before (docs/architecture.md, "A new post's cascade, ...")."""
 
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Any:
         if args or set(kwargs) - {"projection"}:
