@@ -48,10 +48,10 @@ KEPT_COLLECTIONS = 1000
 
 
 class LeanCollection(Collection):
-    """A `Collection` whose four commonest commands — `find_one`, `insert_one`, `update_one`,
-    `find_one_and_update` with no other option than a projection, an upsert or the returned
-    document — go straight to a connection, where pymongo's retry and session layers would
-    decide nothing.
+    """A `Collection` whose commonest commands — `find_one`, `insert_one`, `update_one`,
+    `update_many`, `find_one_and_update` with no other option than a projection, an upsert or
+    the returned document — go straight to a connection, where pymongo's retry and session
+    layers would decide nothing.
 
     pymongo wraps every command in a timeout scope, a retry loop, an implicit session, a server
     selection and a pool checkout (~400 Python calls a command; py-spy: ~40 % of a post's
@@ -68,9 +68,9 @@ class LeanCollection(Collection):
     is taken as before (docs/architecture.md, "A new post's cascade, ...")."""
 
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if args or set(kwargs) - {"projection"}:
+        if len(args) > 1 or set(kwargs) - {"projection"} or (args and kwargs):
             return super().find_one(filter, *args, **kwargs)
-        projection = kwargs.get("projection")
+        projection = args[0] if args else kwargs.get("projection")
         if filter is not None and not isinstance(filter, abc.Mapping):
             filter = {"_id": filter}
         command: dict[str, Any] = {"find": self.name, "filter": filter or {}}
@@ -102,13 +102,25 @@ class LeanCollection(Collection):
                    **kwargs: Any) -> UpdateResult:
         if args or kwargs:
             return super().update_one(filter, update, upsert, *args, **kwargs)
+        result = self._lean_update(filter, update, upsert, multi=False)
+        return super().update_one(filter, update, upsert) if result is None else result
+
+    def update_many(self, filter: Any, update: Any, upsert: bool = False, *args: Any,
+                    **kwargs: Any) -> UpdateResult:
+        if args or kwargs:
+            return super().update_many(filter, update, upsert, *args, **kwargs)
+        result = self._lean_update(filter, update, upsert, multi=True)
+        return super().update_many(filter, update, upsert) if result is None else result
+
+    def _lean_update(self, filter: Any, update: Any, upsert: bool, multi: bool
+                     ) -> UpdateResult | None:
         common.validate_is_mapping("filter", filter)
         common.validate_ok_for_update(update)
         common.validate_boolean("upsert", upsert)
         reply = self._lean_command({"update": self.name, "ordered": True, "updates": [
-            {"q": filter, "u": update, "multi": False, "upsert": upsert}]}, _Op.UPDATE)
+            {"q": filter, "u": update, "multi": multi, "upsert": upsert}]}, _Op.UPDATE)
         if reply is None:
-            return super().update_one(filter, update, upsert)
+            return None
         _check_write_command_response(reply)
         # what pymongo's `_update` adds to the reply (`UpdateResult.upserted_id` reads it)
         result = dict(reply)

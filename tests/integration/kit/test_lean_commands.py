@@ -65,6 +65,11 @@ def test_reads_give_what_pymongo_gives(twins, operation):
     lambda c: vars_of(c.update_one({"_id": 9}, {"$set": {"slug": "a"}}, upsert=True)),
     lambda c: vars_of(c.update_one({"_id": 1}, {"$addToSet": {"tags": "y"}})),
     lambda c: c.update_one({"_id": 1}, {"n": 1}),                     # not an update document
+    lambda c: vars_of(c.update_many({"n": {"$gte": 0}}, {"$inc": {"n": 1}})),
+    lambda c: vars_of(c.update_many({"slug": "a"}, {"$set": {"n": 0}})),
+    lambda c: vars_of(c.update_many({"n": 99}, {"$set": {"slug": "m"}})),
+    lambda c: vars_of(c.update_many({"_id": 7, "n": 99}, {"$set": {"slug": "m"}}, upsert=True)),
+    lambda c: c.update_many({"_id": 2}, {"$set": {"slug": "a"}}),     # duplicate unique field
     lambda c: c.find_one_and_update({"_id": 1}, {"$inc": {"n": 1}}),
     lambda c: c.find_one_and_update({"_id": 1}, {"$inc": {"n": 1}},
                                     return_document=ReturnDocument.AFTER),
@@ -105,14 +110,16 @@ def test_the_plain_commands_skip_pymongos_retry_and_session_layers(twins):
         collection.find_one({"_id": 1})
         collection.insert_one({"slug": f"s{id(collection)}"})
         collection.update_one({"_id": 1}, {"$inc": {"n": 1}})
+        collection.update_many({"_id": {"$in": [1, 2]}}, {"$inc": {"n": 1}})
         collection.find_one_and_update({"_id": 2}, {"$inc": {"n": 1}})
+        collection.find_one({"_id": 2}, {"n": 1})  # a projection given positionally
 
     with entered("_retry_internal", "_tmp_session") as lean_entered:
         commands(lean)
     with entered("_retry_internal", "_tmp_session") as full_entered:
         commands(full)
     # the probe works: pymongo's own path enters both for each command
-    assert full_entered["_retry_internal"] == 4 and full_entered["_tmp_session"] >= 4
+    assert full_entered["_retry_internal"] == 6 and full_entered["_tmp_session"] >= 6
     assert lean_entered == {}
     with entered("_retry_internal") as with_an_option:
         lean.find_one_and_update({"_id": 2}, {"$inc": {"n": 1}}, sort=[("n", 1)])
