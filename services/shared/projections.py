@@ -1097,12 +1097,12 @@ def _young_collections_only() -> Iterator[None]:
     ahead (alive over thousands of allocations, so promoted) made it walk the old generation
     whole — 15-20 µs per event, a seventh of a rebuild's CPU. Cycles that die young are still
     collected; the rest waits for the collector's next full pass after the rebuild."""
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()  # a caller that had disabled it keeps it disabled
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 
