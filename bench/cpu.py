@@ -29,8 +29,13 @@ commands' work), the database commands, time and reply bytes per request, and th
 shapes whose time or reply bytes per request grew. The load average is printed beside every
 figure: compare CPU and counts, not wall times, on a shared machine.
 
+`--idle-seconds S`: after each round, the platform at rest over S seconds (its periodic work
+and the broker's own, per second): the low-noise figure to compare the broker's settings with.
+
 The MongoDB stand-in and RabbitMQ are shared with whatever else runs on the machine (their
-columns include that work; `MONGO_URI` may name a stand-in of one's own); the services, the
+columns include that work; `MONGO_URI` may name a stand-in of one's own, `AMQP_URI` and
+`RABBIT_MANAGEMENT_URI` a broker of one's own: the RabbitMQ column is the process listening on
+`AMQP_URI`'s port, not the first `beam.smp` found); the services, the
 gateway and the SMTP sink are this run's own. `--stand-in` starts a stand-in of this checkout's
 build for the run (bench/standin.py: a free port, a fresh file), with dev/mongo-server/jvm.options
 or `--stand-in-opts`, and prints its collector's pauses (from its `-Xlog:gc*` file: count, p50 /
@@ -55,6 +60,7 @@ from pathlib import Path
 from .growth import per_unit, shape_lines
 from .load import Load, followed_platform
 from .processes import (
+    broker_pid,
     cpu_seconds,
     jvm_pause_seconds,
     jvm_thread_seconds,
@@ -67,8 +73,10 @@ from .standin import pause_summary, pauses_between, private_stand_in, stack_jvm_
 KINDS = ("ping", "home", "activity", "post")
 CLIENTS = 4
 STAND_IN = "stand-in (shared)"
+BROKER = "rabbitmq (shared)"
 GREW = 1.25  # --grow: a shape is listed when its time or bytes per request grew this much
 SHAPES_SHOWN = 12
+GROW_IDLE_SECONDS = 20.0  # --grow: the platform at rest measured this long at each size
 
 
 @dataclass
@@ -81,6 +89,7 @@ class Sample:
     pauses: float = 0.0
     shapes: dict[tuple, list[float]] = field(default_factory=dict)
     load_average: float = 0.0
+    seconds: float = 0.0  # the measurement's wall time: what the processes' work at rest adds
 
 
 class Meters:
@@ -94,14 +103,15 @@ class Meters:
         stand_in = self.pids.get(STAND_IN)
         return (cpu_seconds(self.pids), jvm_thread_seconds(stand_in) if stand_in else {},
                 jvm_pause_seconds(stand_in) if stand_in else 0.0,
-                self.load.timer.snapshot() if self.load.timer else {})
+                self.load.timer.snapshot() if self.load.timer else {}, time.monotonic())
 
     def since(self, before: tuple, units: float) -> Sample:
-        (cpu0, jvm0, paused0, shapes0), (cpu1, jvm1, paused1, shapes1) = before, self.read()
+        (cpu0, jvm0, paused0, shapes0, at0), (cpu1, jvm1, paused1, shapes1, at1) = (
+            before, self.read())
         return Sample({name: (cpu1[name] - cpu0[name]) * 1000 / units for name in self.pids},
                       {name: (jvm1[name] - jvm0[name]) * 1000 / units for name in jvm1},
                       (paused1 - paused0) * 1000 / units, per_unit(shapes0, shapes1, units),
-                      os.getloadavg()[0])
+                      os.getloadavg()[0], at1 - at0)
 
 
 def measure(load: Load, meters: Meters, kind: str, requests: int,
@@ -137,6 +147,12 @@ def measure_idle(load: Load, meters: Meters, seconds: float) -> Sample:
     return meters.since(before, time.monotonic() - started)
 
 
+def print_idle(round_number: int, sample: Sample) -> None:
+    print(f"round {round_number} idle     {sum(sample.cpu.values()):6.1f} ms of CPU per second "
+          "at rest: " + ", ".join(f"{name} {ms:.1f}" for name, ms in sample.cpu.items())
+          + f" (load average {sample.load_average:.1f})", flush=True)
+
+
 def measure_all(load: Load, meters: Meters, kinds: list[str], requests: int,
                 round_number: int, py_spy: Path | None, own: dict[str, int]
                 ) -> dict[str, Sample]:
@@ -151,7 +167,9 @@ def measure_all(load: Load, meters: Meters, kinds: list[str], requests: int,
         print(f"round {round_number} {kind:8} {total:6.1f} ms of CPU per request "
               f"({total / ping:.1f}x a ping): "
               + ", ".join(f"{name} {ms:.1f}" for name, ms in sample.cpu.items())
-              + f" (load average {sample.load_average:.1f})", flush=True)
+              + f" (load average {sample.load_average:.1f}; {sample.seconds * 1000 / requests:.0f}"
+              " ms of wall time per request, over which each process's work at rest counts "
+              "too)", flush=True)
     return samples
 
 
@@ -201,8 +219,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="sample the own processes with py-spy during the new posts")
     parser.add_argument("--grow", type=int, default=None, metavar="POSTS",
                         help="then seed up to POSTS posts, measure again and compare")
-    parser.add_argument("--idle-seconds", type=float, default=20.0,
-                        help="with --grow: the platform at rest measured this long")
+    parser.add_argument("--idle-seconds", type=float, default=None,
+                        help="the platform at rest measured this long (every round; with "
+                             "--grow, at each size: 20 s unless given)")
     parser.add_argument("--stand-in", action="store_true",
                         help="a private stand-in for this run, its collector's pauses printed")
     parser.add_argument("--stand-in-opts", default=None, metavar="OPTIONS",
@@ -238,16 +257,19 @@ def run(args: argparse.Namespace, kinds: list[str], gc_log: Path | None) -> None
         # the stand-in this platform talks to (several may run: one per engineer's branch)
         port = (load.timer.target[1] if load.timer
                 else urllib.parse.urlsplit(load.platform.mongo).port or 27017)
-        for name, pattern in ((STAND_IN, stand_in_pattern(port)),
-                              ("rabbitmq (shared)", "beam.smp")):
-            pid = shared_pid(pattern)
-            if pid:
-                pids[name] = pid
+        stand_in = shared_pid(stand_in_pattern(port))
+        if stand_in:
+            pids[STAND_IN] = stand_in
+        broker = broker_pid(load.platform.amqp)
+        if broker:
+            pids[BROKER] = broker
         meters = Meters(load, pids)
         if not args.grow:
             for round_number in range(1, args.rounds + 1):
                 measure_all(load, meters, kinds, args.requests, round_number, args.py_spy,
                             own)
+                if args.idle_seconds:
+                    print_idle(round_number, measure_idle(load, meters, args.idle_seconds))
             return
         sizes = []
         for round_number, target in enumerate((args.seed, args.grow), start=1):
@@ -261,7 +283,7 @@ def run(args: argparse.Namespace, kinds: list[str], gc_log: Path | None) -> None
             posts, started = load.created, time.time()
             samples = measure_all(load, meters, kinds, args.requests, round_number,
                                   args.py_spy, own)
-            samples["idle"] = measure_idle(load, meters, args.idle_seconds)
+            samples["idle"] = measure_idle(load, meters, args.idle_seconds or GROW_IDLE_SECONDS)
             sizes.append((posts, samples))
             if gc_log:
                 ended = time.time()

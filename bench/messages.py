@@ -35,7 +35,6 @@ eventlet.monkey_patch()
 import argparse
 import contextlib
 import re
-import subprocess
 import time
 import urllib.parse
 import uuid
@@ -48,7 +47,7 @@ from nameko.amqp.publish import Publisher
 from services.shared.rpc_messages import RpcReplyPublisher, RpcRequestPublisher
 
 from .load import followed_platform
-from .processes import cpu_seconds
+from .processes import broker_pid, cpu_seconds
 
 KINDS = ("ping", "home", "post")
 EXTRA_KINDS = ("vote",)  # not by default: a vote is the members' own, one per member
@@ -150,10 +149,10 @@ def report(kind: str, requests_sent: int, counts: dict) -> list[str]:
 def rpc_round_trips(management_uri: str, amqp_uri: str, round_trips: int) -> None:
     """The broker's CPU and the caller's wait per RPC round trip, nameko's publishers against
     the platform's, alternated on a vhost of the run's own."""
-    found = subprocess.run(["pgrep", "-f", "beam.smp"], capture_output=True, text=True).stdout
-    if not found.split():
-        raise RuntimeError("no RabbitMQ process (beam.smp) on this machine to measure")
-    broker = {"rabbitmq": int(found.split()[0])}
+    pid = broker_pid(amqp_uri)
+    if not pid:
+        raise RuntimeError(f"no RabbitMQ process on this machine listens for {amqp_uri}")
+    broker = {"rabbitmq": pid}
     parts = urllib.parse.urlsplit(management_uri)
     base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
     auth = (parts.username or "guest", parts.password or "guest")

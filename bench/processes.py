@@ -2,8 +2,10 @@
 replay` measures real threads (bench/cpu.py monkey-patches them at import)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import urllib.parse
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -28,6 +30,47 @@ def _stat(path: str) -> tuple[str, float]:
 def shared_pid(pattern: str) -> int | None:
     found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
     return int(found[0]) if found else None
+
+
+def broker_pid(amqp_uri: str) -> int | None:
+    """The pid of the local RabbitMQ behind `amqp_uri`: the process listening on its port.
+    Several brokers may run on the machine (the shared one, an engineer's own), and the first
+    `beam.smp` found is not necessarily the one the bench talks to; the management API cannot
+    be asked either, since a broker may run without its statistics. None when the broker is not
+    on this machine (or its sockets are not readable)."""
+    parts = urllib.parse.urlsplit(amqp_uri)
+    if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    sockets = {f"socket:[{inode}]" for inode in _listening_inodes(parts.port or 5672)}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if sockets & _open_files(pid):
+            return int(pid)
+    return None
+
+
+def _open_files(pid: str) -> set[str]:
+    """What a process's descriptors point to (none for one that is gone or another user's)."""
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return set()
+    targets = set()
+    for fd in descriptors:
+        with contextlib.suppress(OSError):  # closed meanwhile (the listing's own, for one)
+            targets.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    return targets
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """The socket inodes listening on a TCP port (IPv4 and IPv6)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                    inodes.add(fields[9])
+    return inodes
 
 
 def stand_in_pattern(port: int) -> str:

@@ -16,7 +16,8 @@
 # Knobs (environment): AGORA_RABBIT_PORT (5672), AGORA_RABBIT_MGMT_PORT (15672), AGORA_MONGO_PORT
 # (27017), AGORA_STACK_TIMEOUT (readiness timeout per component, 120 s), AGORA_PYTHON (the python
 # with pika + pymongo used for probes; default .venv/bin/python), AGORA_MONGO_JAVA_OPTS (the
-# stand-in's JVM options, instead of dev/mongo-server/jvm.options).
+# stand-in's JVM options, instead of dev/mongo-server/jvm.options), AGORA_RABBIT_CONF (lines added to
+# the broker's rabbitmq.conf, e.g. to compare a setting; `down` then `up` to apply).
 set -euo pipefail
 
 SCRIPT=stack
@@ -219,6 +220,9 @@ management.tcp.port = $RABBIT_MGMT_PORT
 log.console = false
 log.file.level = info
 EOF
+    if [[ -n ${AGORA_RABBIT_CONF:-} ]]; then # an A/B's settings, after ours: the last one wins
+        printf '# from AGORA_RABBIT_CONF\n%s\n' "$AGORA_RABBIT_CONF" >>"$RMQ_DIR/rabbitmq.conf"
+    fi
     printf '# written by dev/stack.sh: keeps /etc/rabbitmq/rabbitmq-env.conf out of the local broker\n' \
         >"$RMQ_DIR/rabbitmq-env.conf"
     if [[ ! -s $RMQ_DIR/home/.erlang.cookie ]]; then
