@@ -5,6 +5,7 @@
     python -m bench messages --kinds post --requests 10
     python -m bench messages --kinds vote       members' votes on one post (at most 19)
     python -m bench messages --rpc 2000        the broker's CPU per RPC round trip, two ways
+    python -m bench messages --events 2000     the broker's CPU per event, classic queues v1 / v2
 
 Starts the whole platform as `bench load` does (its own vhost and databases, a local SMTP sink,
 20 members each following the next 5), then sends `--requests` requests of each kind one after
@@ -24,6 +25,11 @@ run it on a machine where nothing else uses the broker, or compare only within t
 caller, N round trips at a time, alternately with nameko's default publishers (request and reply
 persistent and confirmed) and with the platform's (services/shared/rpc_messages.py: transient,
 the reply unconfirmed), three times each, on a vhost of its own.
+
+`--events N` measures what one event costs the broker as the platform sends it (the outbox
+relay's publisher, confirmed; routed to 2 durable queues, each delivery acked) with the queues
+declared as classic queues version 1 and version 2 (`x-queue-version`), and with transient
+messages for comparison (the disk path's share), N events a way, alternated three times.
 """
 from __future__ import annotations
 
@@ -40,10 +46,12 @@ import urllib.parse
 import uuid
 from collections import Counter
 
+import amqp
 import kombu
 import requests
 from nameko.amqp.publish import Publisher
 
+from services.shared.outbox import ConfirmingPublisher
 from services.shared.rpc_messages import RpcReplyPublisher, RpcRequestPublisher
 
 from .load import followed_platform
@@ -149,24 +157,11 @@ def report(kind: str, requests_sent: int, counts: dict) -> list[str]:
 def rpc_round_trips(management_uri: str, amqp_uri: str, round_trips: int) -> None:
     """The broker's CPU and the caller's wait per RPC round trip, nameko's publishers against
     the platform's, alternated on a vhost of the run's own."""
-    pid = broker_pid(amqp_uri)
-    if not pid:
-        raise RuntimeError(f"no RabbitMQ process on this machine listens for {amqp_uri}")
-    broker = {"rabbitmq": pid}
-    parts = urllib.parse.urlsplit(management_uri)
-    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
-    auth = (parts.username or "guest", parts.password or "guest")
-    vhost = f"agora-bench-rpc-{uuid.uuid4().hex[:6]}"
-    quoted = urllib.parse.quote(vhost, safe="")
-    requests.put(f"{base}/api/vhosts/{quoted}", auth=auth, timeout=10).raise_for_status()
-    requests.put(f"{base}/api/permissions/{quoted}/{auth[0]}", auth=auth, timeout=10, json={
-        "configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    amqp_parts = urllib.parse.urlsplit(amqp_uri)
-    uri = urllib.parse.urlunsplit((amqp_parts.scheme, amqp_parts.netloc, "/" + quoted, "", ""))
+    broker = _broker(amqp_uri)
     ways = {"nameko's (persistent, both confirmed)": (Publisher, Publisher),
             "the platform's (transient, reply unconfirmed)": (RpcRequestPublisher,
                                                               RpcReplyPublisher)}
-    try:
+    with _private_vhost(management_uri, amqp_uri, "rpc") as uri:
         results: dict[str, list[tuple[float, float]]] = {way: [] for way in ways}
         for _ in range(3):
             for way, (request_cls, reply_cls) in ways.items():
@@ -179,8 +174,88 @@ def rpc_round_trips(management_uri: str, amqp_uri: str, round_trips: int) -> Non
         nameko, ours = (sorted(cpu for cpu, _ in runs)[1] for runs in results.values())
         print(f"broker CPU per round trip, median of 3, the platform's / nameko's: "
               f"{ours:.3f} / {nameko:.3f} ms = {ours / nameko:.2f}x")
+
+
+def _broker(amqp_uri: str) -> dict[str, int]:
+    pid = broker_pid(amqp_uri)
+    if not pid:
+        raise RuntimeError(f"no RabbitMQ process on this machine listens for {amqp_uri}")
+    return {"rabbitmq": pid}
+
+
+@contextlib.contextmanager
+def _private_vhost(management_uri: str, amqp_uri: str, purpose: str):
+    """A vhost of the run's own (its AMQP URI), deleted with everything in it afterwards."""
+    parts = urllib.parse.urlsplit(management_uri)
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
+    auth = (parts.username or "guest", parts.password or "guest")
+    quoted = urllib.parse.quote(f"agora-bench-{purpose}-{uuid.uuid4().hex[:6]}", safe="")
+    requests.put(f"{base}/api/vhosts/{quoted}", auth=auth, timeout=10).raise_for_status()
+    requests.put(f"{base}/api/permissions/{quoted}/{auth[0]}", auth=auth, timeout=10, json={
+        "configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    amqp_parts = urllib.parse.urlsplit(amqp_uri)
+    try:
+        yield urllib.parse.urlunsplit((amqp_parts.scheme, amqp_parts.netloc, "/" + quoted, "",
+                                       ""))
     finally:
         requests.delete(f"{base}/api/vhosts/{quoted}", auth=auth, timeout=10)
+
+
+# (way, the queues' x-queue-version, the events' delivery mode)
+EVENT_WAYS = (("classic queue v1, persistent", 1, 2), ("classic queue v2, persistent", 2, 2),
+              ("classic queue v1, transient", 1, 1))
+EVENT_FANOUT = 2  # queues each event is routed to (a post's events reach 2-5)
+
+
+def event_deliveries(management_uri: str, amqp_uri: str, events: int) -> None:
+    """The broker's CPU per event as the platform sends them (the outbox relay's confirmed
+    publish, services/shared/outbox.py) to durable classic queues of each version, persistent
+    and, for comparison, transient: each routed to EVENT_FANOUT queues, consumed and acked one
+    by one; the ways alternated three times on a vhost of the run's own."""
+    broker = _broker(amqp_uri)
+    with _private_vhost(management_uri, amqp_uri, "events") as uri:
+        results: dict[str, list[float]] = {way: [] for way, _, _ in EVENT_WAYS}
+        for _ in range(3):
+            for number, (way, version, mode) in enumerate(EVENT_WAYS):
+                results[way].append(_events(uri, f"way{number}", version, mode, events,
+                                            broker))
+        for way, runs in results.items():
+            print(f"event to {EVENT_FANOUT} queues, {way}: broker CPU "
+                  + ", ".join(f"{cpu:.3f}" for cpu in runs) + " ms")
+        medians = {way: sorted(runs)[1] for way, runs in results.items()}
+        v1, v2, transient = (medians[way] for way, _, _ in EVENT_WAYS)
+        print(f"broker CPU per event, median of 3: v2 / v1 {v2:.3f} / {v1:.3f} ms = "
+              f"{v2 / v1:.2f}x; transient / persistent (v1) {transient:.3f} / {v1:.3f} ms = "
+              f"{transient / v1:.2f}x")
+
+
+def _events(uri: str, name: str, version: int, mode: int, events: int,
+            broker: dict[str, int]) -> float:
+    """Broker ms of CPU per event: published and confirmed one at a time, then delivered to
+    and acked by each of the way's queues' consumers."""
+    exchange = kombu.Exchange("bench.events", type="topic", durable=True)
+    queues = [kombu.Queue(f"bench.{name}.{index}", exchange, routing_key=f"bench.{name}",
+                          durable=True, queue_arguments={"x-queue-version": version})
+              for index in range(EVENT_FANOUT)]
+    acked = eventlet.queue.LightQueue()
+
+    def consume(body, message) -> None:
+        message.ack()
+        acked.put(None)
+
+    publisher = ConfirmingPublisher(uri)
+    with kombu.Connection(uri) as consuming, consuming.Consumer(queues, callbacks=[consume],
+                                                                prefetch_count=10):
+        cpu_before = cpu_seconds(broker)["rabbitmq"]
+        for number in range(events):
+            message = amqp.Message(b'{"n": %d}' % number, content_type="application/json",
+                                   delivery_mode=mode)
+            publisher.publish_batch([("bench.events", f"bench.{name}", message)])
+            while acked.qsize() < EVENT_FANOUT * (number + 1):
+                consuming.drain_events(timeout=10)
+        cpu = cpu_seconds(broker)["rabbitmq"] - cpu_before
+    publisher.close()
+    return cpu * 1000 / events
 
 
 def _round_trips(uri: str, request_cls, reply_cls, round_trips: int,
@@ -255,13 +330,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=10, help="posts created before measuring")
     parser.add_argument("--rpc", type=int, default=0, metavar="N",
                         help="measure N RPC round trips each way instead (see above)")
+    parser.add_argument("--events", type=int, default=0, metavar="N",
+                        help="measure N events each way to classic queues v1 / v2 instead")
     args = parser.parse_args(argv or [])
-    if args.rpc:
+    if args.rpc or args.events:
         from services.shared.config import stack_env
 
         stack = stack_env()
-        rpc_round_trips(stack.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672"),
-                        stack.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), args.rpc)
+        uris = (stack.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672"),
+                stack.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"))
+        if args.rpc:
+            rpc_round_trips(*uris, args.rpc)
+        if args.events:
+            event_deliveries(*uris, args.events)
         return
     kinds = [kind for kind in args.kinds.split(",") if kind]
     with followed_platform("messages", args.seed, "Wire") as (load, _):
