@@ -1,0 +1,160 @@
+package agora.dev;
+
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.bson.ObjectId;
+import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.h2.mvstore.WriteBuffer;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What a commit pays per document it writes, three ways, in rounds alternated within one JVM
+ * (bench/standin_encoding.py runs it): mongo-java-server's encoder (the stand-in's before), the
+ * stand-in's own (walking entries), and a document read back from the file, written from its kept
+ * bytes (an unchanged document of a rewritten page). Documents shaped like the platform's: an
+ * event's envelope with a payload, a feed entry, a notification with a list.
+ */
+public final class EncodingBench {
+
+    private EncodingBench() {
+    }
+
+    public static void main(String[] args) {
+        int documents = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        List<Document> fresh = platformLike(documents);
+        List<Object> read = readBack(fresh);
+        long[][] nanos = new long[3][rounds];
+        for (int round = 0; round < rounds + WARM_UP; round++) { // the first rounds warm the JIT
+            long theirs = time(() -> theirs(fresh));
+            long ours = time(() -> ours(fresh));
+            long kept = time(() -> written(read));
+            if (round >= WARM_UP) {
+                nanos[0][round - WARM_UP] = theirs / PASSES;
+                nanos[1][round - WARM_UP] = ours / PASSES;
+                nanos[2][round - WARM_UP] = kept / PASSES;
+            }
+        }
+        long hits = read.stream().filter(document -> DocumentType.KEPT.get((Document) document) != null).count();
+        String[] names = {"mongo-java-server's encoder", "the stand-in's encoder",
+            String.format("kept bytes (%.0f %% kept)", 100.0 * hits / documents)};
+        double base = median(nanos[0]);
+        for (int way = 0; way < 3; way++) {
+            double median = median(nanos[way]);
+            System.out.printf("%-28s %7.0f ns a document (median of %d rounds of %d; min %.0f, max %.0f)  %.2fx%n",
+                names[way], median / documents, rounds, documents,
+                (double) Arrays.stream(nanos[way]).min().getAsLong() / documents,
+                (double) Arrays.stream(nanos[way]).max().getAsLong() / documents, median / base);
+        }
+    }
+
+    static List<Document> platformLike(int count) {
+        List<Document> documents = new ArrayList<>();
+        Instant at = Instant.parse("2026-12-03T14:00:00Z");
+        for (int i = 0; i < count; i++) {
+            Document document = new Document("_id", new ObjectId());
+            switch (i % 3) {
+                case 0 -> {
+                    document.put("stream_id", "post-" + (i / 7));
+                    document.put("version", i % 7);
+                    document.put("kind", "PostPublished");
+                    document.put("recorded_at", at.plusMillis(i));
+                    document.put("correlation_id", "c0ffee-" + i);
+                    document.put("payload", new Document("post_id", "post-" + (i / 7))
+                        .append("author_id", "member-" + (i % 50)).append("title", "A question about cards " + i)
+                        .append("body", "How do I block a lost card without calling the bank? ".repeat(3))
+                        .append("category", "cards").append("tags", List.of("cards", "security", "mobile"))
+                        .append("visibility", "public").append("created_at", at.plusMillis(i)));
+                }
+                case 1 -> {
+                    document.put("member_id", "member-" + (i % 50));
+                    document.put("post_id", "post-" + i);
+                    document.put("score", (long) i * 31);
+                    document.put("kind", "reply");
+                    document.put("seen", i % 2 == 0);
+                    document.put("at", at.plusMillis(i));
+                }
+                default -> {
+                    document.put("recipient", "member-" + (i % 50));
+                    document.put("items", List.of(new Document("post_id", "post-" + i).append("n", 1),
+                        new Document("post_id", "post-" + (i + 1)).append("n", 2)));
+                    document.put("unread", i % 9);
+                    document.put("updated_at", at.plusMillis(i));
+                }
+            }
+            documents.add(document);
+        }
+        return documents;
+    }
+
+    /** The documents as H2 reads them from a page: decoded, their bytes kept. */
+    private static List<Object> readBack(List<Document> documents) {
+        List<Object> read = new ArrayList<>();
+        for (Document document : documents) {
+            WriteBuffer buffer = new WriteBuffer();
+            DocumentType.INSTANCE.write(buffer, document);
+            read.add(DocumentType.INSTANCE.read(buffer.getBuffer().flip()));
+        }
+        return read;
+    }
+
+    private static long theirs(List<Document> documents) {
+        ByteBuf out = Unpooled.buffer(1 << 16);
+        long bytes = 0;
+        for (Document document : documents) {
+            out.clear();
+            BsonEncoder.encodeDocument(document, out);
+            bytes += out.readableBytes();
+        }
+        out.release();
+        return bytes;
+    }
+
+    private static long ours(List<Document> documents) {
+        ByteBuf out = Unpooled.buffer(1 << 16);
+        long bytes = 0;
+        for (Document document : documents) {
+            out.clear();
+            DocumentType.encode(document, out);
+            bytes += out.readableBytes();
+        }
+        out.release();
+        return bytes;
+    }
+
+    private static long written(List<Object> documents) {
+        WriteBuffer buffer = new WriteBuffer(1 << 16);
+        long bytes = 0;
+        for (Object document : documents) {
+            buffer.clear();
+            DocumentType.INSTANCE.write(buffer, document);
+            bytes += buffer.position();
+        }
+        return bytes;
+    }
+
+    private static final int WARM_UP = 10;
+    /** Passes over the documents a round: a round of some 50 ms, long against a young collection's pause. */
+    private static final int PASSES = 10;
+
+    private static long sink;
+
+    private static long time(java.util.function.LongSupplier work) {
+        long start = System.nanoTime();
+        for (int pass = 0; pass < PASSES; pass++) {
+            sink += work.getAsLong();
+        }
+        return System.nanoTime() - start;
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
