@@ -22,7 +22,10 @@ import de.bwaldvogel.mongo.bson.Document;
  */
 final class KeptBson {
 
-    private static final int SLOTS = 1 << 15;
+    /** Counted under `bench cpu --seed 200 --grow 2500` (a build counting): of the documents its
+     *  commits wrote, 59 % were copied with 2^15 slots, 78 % with 2^17 — the rest new or changed
+     *  documents (encoded once, necessarily) and ones whose slot had been taken. */
+    private static final int SLOTS = 1 << 17;
 
     private record Kept(Document document, byte[] bson) {
     }
