@@ -1,12 +1,11 @@
-"""The stand-in's commit: its own document encoder and the BSON it keeps with stored documents.
+"""The stand-in's commit: its own document encoder, and updates that survive a restart.
 
 A commit writes every document of every page it rewrites; the stand-in encodes them walking
-their entries (not looking every key up again) and copies the bytes it read or last wrote for a
-document that has not changed (docs/architecture.md, "The stand-in's commit: encode less, encode
-faster"). The first must give mongo-java-server's bytes exactly; the second is exact only if a
-stored document is never changed in place, which mongo-java-server's update does — so the
-stand-in stores a fresh copy, and an update of a document read back from the file must survive
-a restart whichever command made it.
+their entries (not looking every key up again: docs/architecture.md, "The stand-in's commit:
+encode less, encode faster"), which must give mongo-java-server's bytes exactly. Keeping a
+stored document's bytes to copy them at later commits was tried and withdrawn (its collector
+cost more than the copies saved); the restart test below is what such a cache must pass — an
+update of a document read back from the file survives a restart whichever command made it.
 """
 import shutil
 import subprocess
@@ -53,15 +52,15 @@ def _updated_by_every_command(items):
     items.update_many({"_id": {"$gte": 10, "$lt": 20}}, {"$set": {"many": True}})
     items.update_one({"_id": 1000}, {"$set": {"text": "upserted"}}, upsert=True)
     items.update_one({"_id": 6}, {"$set": {"text": "twice"}})
-    items.update_one({"_id": 6}, {"$set": {"text": "thrice"}})  # the copy stored by the first
+    items.update_one({"_id": 6}, {"$set": {"text": "thrice"}})  # a second update of the same document
     items.update_one({"_id": 7}, {"$set": {"text": "text 7"}})  # no change: nothing stored
     items.delete_one({"_id": 8})
 
 
 def test_updates_of_documents_read_from_the_file_survive_a_restart(tmp_path):
-    """A document read back from the file keeps the bytes it was read with; mongo-java-server's
-    update changed that very instance in place, so a commit would have written its old bytes
-    again — the update lost at the restart (fails on a build keeping bytes without storing a
+    """mongo-java-server's update changes the stored instance in place: a stand-in that kept
+    the bytes a document was read with would have written them again at a commit — the update
+    lost at the restart (failed on a build keeping bytes without storing a
     fresh copy at updates)."""
     _built_stand_in()
     server = PrivateDatabase(tmp_path, stand_in=True)

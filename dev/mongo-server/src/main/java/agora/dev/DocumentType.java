@@ -49,9 +49,6 @@ class DocumentType extends ObjectDataType {
     private static final byte TAG_BSON = 125;
     private static final byte TAG_ASCII = 126;
 
-    /** Stored documents' BSON, kept so that a page rewritten at a commit does not encode them again. */
-    static final KeptBson KEPT = new KeptBson();
-
     /** The stand-in's maps: keys and values in this type. Every opening of a map the stand-in
      *  writes goes through here, as the first one fixes its types for the life of the store. */
     static <K, V> MVMap.Builder<K, V> mapBuilder() {
@@ -88,9 +85,7 @@ class DocumentType extends ObjectDataType {
                 buffer.get();
                 byte[] bson = new byte[DataUtils.readVarInt(buffer)];
                 buffer.get(bson);
-                Document document = BsonDecoder.decodeBson(Unpooled.wrappedBuffer(bson));
-                KEPT.keep(document, bson);
-                return document;
+                return BsonDecoder.decodeBson(Unpooled.wrappedBuffer(bson));
             }
             case TAG_OBJECT_ID -> {
                 buffer.get();
@@ -194,23 +189,8 @@ class DocumentType extends ObjectDataType {
         return bson == null ? 0 : bson.length;
     }
 
-    /**
-     * The document's BSON — the bytes it was read with or last encoded to, if kept
-     * ({@link KeptBson}) — or null for one holding a value BSON has no type for (then H2's own format).
-     */
+    /** The document's BSON, or null for one holding a value BSON has no type for (then H2's own format). */
     static byte[] bson(Document document) {
-        byte[] kept = KEPT.get(document);
-        if (kept != null) {
-            return kept;
-        }
-        byte[] bson = encode(document);
-        if (bson != null) {
-            KEPT.keep(document, bson);
-        }
-        return bson;
-    }
-
-    private static byte[] encode(Document document) {
         ByteBuf out = Unpooled.buffer(256);
         try {
             encode(document, out);

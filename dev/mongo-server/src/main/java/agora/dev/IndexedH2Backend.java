@@ -368,19 +368,6 @@ final class IndexedH2Backend extends H2Backend {
          * samples under writes for a figure the platform never reads. Asked for, it is exact (the
          * running total is not once a killed stand-in loses the last second of writes).
          */
-        /**
-         * Stores a copy of the updated document, not the instance mongo-java-server changed in
-         * place. Why: the stand-in keeps a stored document's BSON by instance ({@link KeptBson}),
-         * which is exact only if a stored instance never changes; the changed one stays only in
-         * the page versions from before the update, whose kept bytes are still theirs. A shallow
-         * copy suffices: the update replaces whole top-level values (with deep clones) and never
-         * changes a stored document's nested values.
-         */
-        @Override
-        protected void handleUpdate(Object position, Document oldDocument, Document newDocument) {
-            super.handleUpdate(position, oldDocument, newDocument.clone());
-        }
-
         @Override
         protected boolean tracksDataSize() {
             return false;

@@ -32,8 +32,8 @@ import java.util.UUID;
  * The stand-in's document encoder against mongo-java-server's: the same bytes for every BSON type
  * the stand-in stores (nested documents and arrays, plain maps and sets, empty ones, non-ASCII and
  * lone-surrogate keys and strings), the same refusal of what BSON cannot carry, and a round trip
- * through H2's buffer and the decoder (a document read back, then written again from its kept
- * bytes, gives the same bytes). Run by tests/integration/kit/test_standin_encoding.py against the
+ * through H2's buffer and the decoder (a document written, read back and written again gives the
+ * same bytes). Run by tests/integration/kit/test_standin_encoding.py against the
  * built stand-in; exits non-zero, naming the document, on the first difference.
  */
 public final class BsonEncodingCheck {
@@ -131,7 +131,7 @@ public final class BsonEncodingCheck {
         return bytes(out);
     }
 
-    /** Written by the stand-in's type into H2's buffer, read back, then written again (from the kept bytes). */
+    /** Written by the stand-in's type into H2's buffer, read back, then written again. */
     private static byte[] roundTrip(Document document) {
         WriteBuffer first = new WriteBuffer();
         DocumentType.INSTANCE.write(first, document);

@@ -5,7 +5,6 @@ import de.bwaldvogel.mongo.bson.ObjectId;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import org.h2.mvstore.WriteBuffer;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,11 +13,10 @@ import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
- * What a commit pays per document it writes, three ways, in rounds alternated within one JVM
- * (bench/standin_encoding.py runs it): mongo-java-server's encoder (the stand-in's before), the
- * stand-in's own (walking entries), and a document read back from the file, written from its kept
- * bytes (an unchanged document of a rewritten page). Documents shaped like the platform's: an
- * event's envelope with a payload, a feed entry, a notification with a list.
+ * What a commit pays per document it writes, two ways, in rounds alternated within one JVM
+ * (bench/standin_encoding.py runs it): mongo-java-server's encoder (the stand-in's before) and the
+ * stand-in's own (walking entries). Documents shaped like the platform's: an event's envelope with
+ * a payload, a feed entry, a notification with a list.
  */
 public final class EncodingBench {
 
@@ -29,23 +27,18 @@ public final class EncodingBench {
         int documents = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         List<Document> fresh = platformLike(documents);
-        List<Object> read = readBack(fresh);
-        long[][] nanos = new long[3][rounds];
+        long[][] nanos = new long[2][rounds];
         for (int round = 0; round < rounds + WARM_UP; round++) { // the first rounds warm the JIT
             long theirs = time(() -> theirs(fresh));
             long ours = time(() -> ours(fresh));
-            long kept = time(() -> written(read));
             if (round >= WARM_UP) {
                 nanos[0][round - WARM_UP] = theirs / PASSES;
                 nanos[1][round - WARM_UP] = ours / PASSES;
-                nanos[2][round - WARM_UP] = kept / PASSES;
             }
         }
-        long hits = read.stream().filter(document -> DocumentType.KEPT.get((Document) document) != null).count();
-        String[] names = {"mongo-java-server's encoder", "the stand-in's encoder",
-            String.format("kept bytes (%.0f %% kept)", 100.0 * hits / documents)};
+        String[] names = {"mongo-java-server's encoder", "the stand-in's encoder"};
         double base = median(nanos[0]);
-        for (int way = 0; way < 3; way++) {
+        for (int way = 0; way < names.length; way++) {
             double median = median(nanos[way]);
             System.out.printf("%-28s %7.0f ns a document (median of %d rounds of %d; min %.0f, max %.0f)  %.2fx%n",
                 names[way], median / documents, rounds, documents,
@@ -93,17 +86,6 @@ public final class EncodingBench {
         return documents;
     }
 
-    /** The documents as H2 reads them from a page: decoded, their bytes kept. */
-    private static List<Object> readBack(List<Document> documents) {
-        List<Object> read = new ArrayList<>();
-        for (Document document : documents) {
-            WriteBuffer buffer = new WriteBuffer();
-            DocumentType.INSTANCE.write(buffer, document);
-            read.add(DocumentType.INSTANCE.read(buffer.getBuffer().flip()));
-        }
-        return read;
-    }
-
     private static long theirs(List<Document> documents) {
         return encodeAll(documents, BsonEncoder::encodeDocument);
     }
@@ -122,17 +104,6 @@ public final class EncodingBench {
             bytes += out.readableBytes();
         }
         out.release();
-        return bytes;
-    }
-
-    private static long written(List<Object> documents) {
-        WriteBuffer buffer = new WriteBuffer(1 << 16);
-        long bytes = 0;
-        for (Object document : documents) {
-            buffer.clear();
-            DocumentType.INSTANCE.write(buffer, document);
-            bytes += buffer.position();
-        }
         return bytes;
     }
 
