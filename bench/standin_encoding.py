@@ -6,8 +6,9 @@ A commit writes every document of every page it rewrites (docs/architecture.md, 
 commit: encode less, encode faster"). This runs dev/mongo-server's EncodingBench in the built
 stand-in's JVM: platform-shaped documents (an event's envelope with a payload, a feed entry, a
 notification with a list) written two ways in alternated rounds — mongo-java-server's encoder
-(the stand-in's before) and the stand-in's own (walking the entries) — and prints the median ns a document of each and its ratio to the first. The stand-in is the one
-`make infra` built (this checkout's .state/, else the main checkout's).
+(the stand-in's before) and the stand-in's own (walking the entries) — and prints the median ns
+a document of each and its ratio to the first. The stand-in is the one `make infra` built (this
+checkout's .state/, else the main checkout's).
 """
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ def _updated_by_every_command(items):
     items.update_many({"_id": {"$gte": 10, "$lt": 20}}, {"$set": {"many": True}})
     items.update_one({"_id": 1000}, {"$set": {"text": "upserted"}}, upsert=True)
     items.update_one({"_id": 6}, {"$set": {"text": "twice"}})
-    items.update_one({"_id": 6}, {"$set": {"text": "thrice"}})  # a second update of the same document
+    items.update_one({"_id": 6}, {"$set": {"text": "thrice"}})  # a second update of one document
     items.update_one({"_id": 7}, {"$set": {"text": "text 7"}})  # no change: nothing stored
     items.delete_one({"_id": 8})
 
