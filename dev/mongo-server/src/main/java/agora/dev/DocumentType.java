@@ -190,7 +190,7 @@ class DocumentType extends ObjectDataType {
     }
 
     /** The document's BSON, or null for one holding a value BSON has no type for (then H2's own format). */
-    static byte[] bson(Document document) {
+    private static byte[] bson(Document document) {
         ByteBuf out = Unpooled.buffer(256);
         try {
             encode(document, out);
