@@ -80,6 +80,18 @@ class Commit:
     def last_version(self) -> int:
         return self.version + len(self.events) - 1
 
+    @classmethod
+    def read(cls, id: str, stream_id: str, version: int, position: int,
+             events: list[Envelope], recorded_at: datetime, received: bool) -> Commit:
+        """A commit read back from the log (never `written_now`): `cls(...)` without the frozen
+        dataclass's `object.__setattr__` per field (`Envelope.stored`'s reason) — a replay
+        builds one per commit it reads, in the thread that reads ahead of the applier."""
+        commit = object.__new__(cls)
+        commit.__dict__.update(id=id, stream_id=stream_id, version=version, position=position,
+                               events=events, recorded_at=recorded_at, received=received,
+                               written_now=False)
+        return commit
+
 
 Decision = Callable[[list[Envelope]], list[NewEvent]]
 
@@ -407,7 +419,7 @@ class EventStore:
         return document
 
     def _commit(self, document: dict[str, Any]) -> Commit:
-        return Commit(
+        return Commit.read(
             id=document["_id"],
             stream_id=document["stream_id"],
             version=document["version"],

@@ -1,8 +1,11 @@
+import dataclasses
+
 import pytest
 from marshmallow import Schema, fields
 
 from services.shared.envelope import CommandContext, Envelope, InvalidEnvelope, NewEvent
 from services.shared.errors import InvalidInput
+from services.shared.event_store import Commit, in_memory_event_store
 from services.shared.payloads import PayloadRegistry, UnknownEventType
 
 pytestmark = pytest.mark.unit
@@ -183,3 +186,21 @@ def test_an_envelope_read_from_the_store_is_the_one_its_fields_make():
     for wrong in (missing, {**fields, "newer": 1}):
         with pytest.raises(TypeError):
             Envelope.stored(wrong)
+
+
+def test_a_commit_read_from_the_log_is_the_one_its_fields_make(registry):
+    """`Commit.read` builds what `Commit(...)` builds (without its per-field `__setattr__`):
+    equal, frozen, never `written_now` — what the log gives back for every commit a replay
+    reads."""
+    store = in_memory_event_store("demo", registry)
+    written = store.append("s-1", 0, [NewEvent("demo.named", {"display_name": "x",
+                                                               "language": "fr"})],
+                           CommandContext(actor="u1"))
+    [read] = store.read_all()
+    assert type(read) is Commit and read == dataclasses.replace(written, written_now=False)
+    assert not read.written_now and read.last_version == 1 and not read.received
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.position = 2
+    fields = {name: getattr(written, name) for name in (
+        "id", "stream_id", "version", "position", "events", "recorded_at", "received")}
+    assert Commit.read(**fields) == Commit(**fields) == read
