@@ -27,8 +27,10 @@ Example::
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import bson
@@ -384,7 +386,16 @@ def _as_stored(value: Any) -> Any:
                 stored[key] = _as_stored(item)
         return stored
     elif kind is list or kind is tuple:
-        return [_as_stored(item) for item in value]
+        stored = []  # the dict branch's check, inline: a call per item was most of the calls
+        # here (posts' search words, mentions' tokens)
+        for item in value:
+            item_kind = type(item)
+            if (item_kind is str and item.isascii()) or item_kind in _KEPT or (
+                    item_kind is int and -_INT32 <= item < _INT32):
+                stored.append(item)
+            else:
+                stored.append(_as_stored(item))
+        return stored
     raise _NotPlain
 
 
@@ -477,17 +488,25 @@ def _sorted(documents: list[Document], spec: list[tuple[str, int]]) -> list[Docu
 class Changes:
     """What changed since it was last taken, for a replay that writes out what it holds while it
     goes on: keys in the order of their last change, each with the number of changes made
-    (`count`) at that change; and the keys taken before."""
+    (`count`) at that change; and the keys taken before.
+
+    A key taken before and changed since waits apart (`_again`) for the take without `until`,
+    the only one that takes it: a take with `until` looks at keys never taken, nothing else,
+    so writing behind costs what changed since the last take. Kept with the others, every key
+    sent once and changed again (a counter, a stream's cursor) was looked at anew by every
+    take until the end — a re-scan that grew with the log."""
 
     def __init__(self) -> None:
-        self._changed: dict[Any, int] = {}
+        self._changed: dict[Any, int] = {}  # never taken
+        self._again: dict[Any, int] = {}  # taken before, changed since
         self.count = 0
         self._taken: set[Any] = set()
 
     def touch(self, key: Any) -> None:
         self.count += 1
-        self._changed.pop(key, None)  # to the end: the order of last changes
-        self._changed[key] = self.count
+        waiting = self._again if key in self._taken else self._changed
+        waiting.pop(key, None)  # to the end: the order of last changes
+        waiting[key] = self.count
 
     def take(self, exists: Callable[[Any], bool], until: int | None = None
              ) -> list[tuple[Any, bool]]:
@@ -496,19 +515,23 @@ class Changes:
         `until`, only those never taken and not changed after the `until`-th change (what
         changes again after it was taken waits for the call without `until`: what keeps
         changing is taken twice at most)."""
-        taken = []
-        for key, when in self._changed.items():
-            if until is not None and when > until:
-                break
-            if until is not None and key in self._taken:
-                continue
-            taken.append((key, key in self._taken))
+        if until is None:  # both kinds, in the order of their last change
+            taken = [(key, key in self._taken) for key, _ in heapq.merge(
+                self._changed.items(), self._again.items(), key=itemgetter(1))]
+            self._changed, self._again = {}, {}
+        else:
+            taken = []
+            for key, when in self._changed.items():
+                if when > until:
+                    break
+                taken.append((key, False))
+            for key, _ in taken:
+                del self._changed[key]
+        for key, _ in taken:
             if exists(key):
                 self._taken.add(key)
             else:
                 self._taken.discard(key)
-        for key, _ in taken:
-            del self._changed[key]
         return taken
 
 

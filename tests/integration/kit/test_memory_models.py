@@ -211,3 +211,47 @@ def test_a_document_changed_many_times_is_measured_once(monkeypatch):
     assert sorted(encoded) == ["other", "votes"]
     memory.delete_one({"_id": "other"})
     assert memory.size == len(bson.encode(memory.documents[("str", "votes")]))
+
+
+class _Looked:
+    """A key that counts how often a set or a dict looks it up (its hash)."""
+
+    looked = 0
+
+    def __init__(self, n):
+        self.n = n
+
+    def __hash__(self):
+        _Looked.looked += 1
+        return hash(self.n)
+
+    def __eq__(self, other):
+        return isinstance(other, _Looked) and other.n == self.n
+
+    def __repr__(self):
+        return f"k{self.n}"
+
+
+def test_writing_behind_looks_only_at_what_changed_since():
+    """A take with `until` (a replay's write-behind, every 1,000 events) looks at the keys
+    never taken, not at those sent before that changed again and wait for the last take: a
+    counter changed at every event was looked at again by every take, a cost that grew with
+    the log. What each take answers, and in which order, is unchanged."""
+    changes = memory_models.Changes()
+    sent = [_Looked(n) for n in range(1000)]
+    for key in sent:
+        changes.touch(key)
+    assert changes.take(lambda key: True, changes.count) == [(key, False) for key in sent]
+    for key in reversed(sent):  # changed again after they were sent: they wait for the end
+        changes.touch(key)
+    new = _Looked("new")
+    changes.touch(new)
+    _Looked.looked = 0
+    assert changes.take(lambda key: True, changes.count) == [(new, False)]
+    assert _Looked.looked <= 4  # the new key's own lookups, none of the 1,000 waiting
+    changes.touch(sent[0])
+    changes.touch(_Looked("last"))
+    assert changes.take(lambda key: key.n != 1) == [
+        *((key, True) for key in reversed(sent[1:])), (sent[0], True), (_Looked("last"), False)]
+    changes.touch(sent[1])  # forgotten when taken (it no longer existed): new again
+    assert changes.take(lambda key: True, changes.count) == [(sent[1], False)]
