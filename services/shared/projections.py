@@ -77,6 +77,7 @@ SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
 REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
 REPLAY_RESIDENT = 32 * 2**20  # bytes (as BSON) a replay holds in memory: ~7x that in Python
+CHECKS_SPREAD = 10  # far below REPLAY_RESIDENT, a rebuild checks its memory up to 10x less often
 APPLIED_HERE_KEPT = 10_000  # own events applied inline that a process remembers (~1 MB)
 FLOORS_KEPT = 10_000  # streams whose cursor a process remembers a floor of (~1 MB)
 INLINE_APPLY_WAIT = 5.0  # seconds a delivery waits for this process's inline apply of it
@@ -1119,8 +1120,11 @@ class _ShadowRebuild:
         self.batch_size = batch_size  # events between two sends of what stopped changing
         # (0: nothing sent before the end)
         self._since_sent = 0
-        self.check_every = check_every  # events between two checks of `resident_limit`
+        self.check_every = check_every  # events between two checks of `resident_limit` near it
+        self._next_check = check_every  # events from the last check to the next (`_check`)
         self._since_checked = 0
+        self._since_collected = 0  # events since the young generations were last collected
+        self._held = 0  # bytes held after the last check
         self.rm = ResidentReadModels(shadow.db, shadow.suffix, projection.collections,
                                      resident_limit, _declared_indexes(projection))
         self.cursors: dict[str, int] = {}
@@ -1138,13 +1142,15 @@ class _ShadowRebuild:
     def apply_commit(self, commit: Commit) -> int:
         applied = sum(self._apply(event) for event in commit.events)
         self._since_checked += applied
-        if self._since_checked >= self.check_every:
-            # not at every commit: what an update changed is counted then (`size`), once
-            # however many times it changed since — the memory held may pass the limit by
-            # what `check_every` events add before it is seen
-            self.rm.keep_within_limit()
-            gc.collect(1)  # the young generations only (`_young_collections_only`)
-            self._since_checked = 0
+        if self._since_checked >= self._next_check:
+            self._check()
+        self._since_collected += applied
+        if self._since_collected >= self.check_every:
+            # the young generations only (`_young_collections_only`), every `check_every`
+            # events however far apart the memory checks are: made at the checks only, they
+            # walked no more objects, only more at once (docs/architecture.md, fifth pass)
+            gc.collect(1)
+            self._since_collected = 0
         self._since_sent += applied
         if self.batch_size and self._since_sent >= self.batch_size:
             self.rm.write_behind()
@@ -1153,6 +1159,21 @@ class _ShadowRebuild:
                 self._send_cursors(until)
             self._since_sent = 0
         return applied
+
+    def _check(self) -> None:
+        """Keep the memory held within the limit and choose when to look again
+        (`_events_to_next_check`).
+
+        Not at every commit: what an update changed is counted now (`size`), once however many
+        times it changed since — a check encodes every document changed since the last one, and
+        posts' counters (64 event ids each, changed by every vote) were encoded again at every
+        check: 6 % of applying posts' log with a check every 1,000 events."""
+        grown = self.rm.resident - self._held  # (counted here, kept for what follows)
+        self.rm.keep_within_limit()
+        self._held = self.rm.resident
+        self._next_check = _events_to_next_check(
+            self.check_every, self.rm.limit - self._held, max(grown, 0) / self._since_checked)
+        self._since_checked = 0
 
     def _apply(self, event: Envelope) -> int:
         if self.projection.in_any_order(event):
@@ -1208,6 +1229,19 @@ class _ShadowRebuild:
                    for key, before in self._cursor_changes.take(self.highest.__contains__, until)]
         for start in range(0, len(changes), REPLAY_BATCH):
             self.rm.send(shadow, changes[start:start + REPLAY_BATCH])
+
+
+def _events_to_next_check(check_every: int, room: float, per_event: float) -> int:
+    """Events before a rebuild checks its memory again: when half the `room` left below the
+    limit could be used at the rate seen since the last check (`per_event` bytes), within
+    `check_every` and `CHECKS_SPREAD` times that. Near the limit, as often as ever; far below
+    it, less often — what a check costs is encoding what changed (`_ShadowRebuild._check`).
+    The memory held may pass the limit by what the events between two checks add: at a steady
+    rate, nothing; at worst, what `CHECKS_SPREAD * check_every` events add."""
+    if room <= 0:
+        return check_every  # at or past the limit (or nothing may be held at all)
+    later = room / (2 * per_event) if per_event > 0 else float("inf")
+    return int(min(CHECKS_SPREAD * check_every, max(check_every, later)))
 
 
 class BufferedReadModels(ReadModels):

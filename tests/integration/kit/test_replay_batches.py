@@ -2,6 +2,7 @@
 import gc
 import io
 import weakref
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from services.shared.projections import (
     Projection,
     ProjectionRunner,
     ResidentReadModels,
+    _events_to_next_check,
     replay,
     update_versioned,
 )
@@ -312,3 +314,47 @@ def test_a_rebuild_collects_its_young_cycles_itself_and_nothing_else(store):
     # and the cycles left by the first events are collected before the last one
     assert ("collected", "collected-00") in rebuild
     assert {d["cents"] for d in store.db["balances"].find()} == {1}
+
+
+_KEEP_WITHIN_LIMIT = ResidentReadModels.keep_within_limit
+
+
+def _checks_and_events(monkeypatch, store, **options) -> list[int]:
+    """The events applied before each memory check of a replay of COLLECTED's log."""
+    TIMELINE.clear()
+
+    def noted(self):
+        TIMELINE.append(("check", None))
+        _KEEP_WITHIN_LIMIT(self)
+
+    monkeypatch.setattr(ResidentReadModels, "keep_within_limit", noted)
+    replay(store, COLLECTED, out=io.StringIO(), quiesce_seconds=0, batch_size=10, **options)
+    events = 0
+    checks = []
+    for what, _ in TIMELINE:
+        events += what == "event"
+        if what == "check":
+            checks.append(events)
+    return checks
+
+
+def test_a_rebuild_checks_its_memory_less_often_only_far_below_its_limit(store, monkeypatch,
+                                                                        caplog):
+    """A check encodes what changed since the last one: far below the limit, a rebuild looks
+    again when half the room left could be used at the rate seen, within 1x and 10x the
+    batch; near the limit, at every batch as before — and it still leaves memory there."""
+    for n in range(300):
+        deposit(store, f"checked-{n:03}", 1)
+    far = _checks_and_events(monkeypatch, store)
+    assert far == [10, 110, 210]  # then the end of the log
+    with caplog.at_level("INFO", logger="services.shared.projections"):
+        near = _checks_and_events(monkeypatch, store, resident_limit=1500)
+    # each check within half the room left at the rate seen (~40 bytes an event, 1,500 in all)
+    assert near[0] == 10 and all(later - first <= 15 for first, later in pairwise(near[:4]))
+    assert "balances__replay goes to the database (more than 1,500 bytes" in caplog.text
+    assert _events_to_next_check(1000, room=32 * 2**20, per_event=400) == 10_000
+    assert _events_to_next_check(1000, room=32 * 2**20, per_event=0) == 10_000
+    assert _events_to_next_check(1000, room=4_000_000, per_event=400) == 5_000
+    assert _events_to_next_check(1000, room=400_000, per_event=400) == 1000
+    assert _events_to_next_check(1000, room=-50, per_event=400) == 1000  # past it
+    assert _events_to_next_check(1000, room=0, per_event=0) == 1000  # nothing may be held
