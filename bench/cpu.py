@@ -40,7 +40,8 @@ gateway and the SMTP sink are this run's own. `--stand-in` starts a stand-in of 
 build for the run (bench/standin.py: a free port, a fresh file), with dev/mongo-server/jvm.options
 or `--stand-in-opts`, and prints its collector's pauses (from its `-Xlog:gc*` file: count, p50 /
 p90 / max) while each size is measured — to compare the stand-in's JVM settings (its own
-settings come from the environment, e.g. `AGORA_MONGO_FILL_RATE=50 python -m bench cpu --stand-in`).
+settings come from the environment, e.g. `AGORA_MONGO_FILL_RATE=50 python -m bench cpu --stand-in`
+or `AGORA_MONGO_PAGE_SPLIT=8192`; its start line, printed, says the page split size it runs with).
 """
 from __future__ import annotations
 
@@ -68,7 +69,13 @@ from .processes import (
     stand_in_pattern,
 )
 from .pyspy import Recording, table
-from .standin import pause_summary, pauses_between, private_stand_in, stack_jvm_options
+from .standin import (
+    pause_summary,
+    pauses_between,
+    private_stand_in,
+    stack_jvm_options,
+    started_with,
+)
 
 KINDS = ("ping", "home", "activity", "post")
 CLIENTS = 4
@@ -239,7 +246,8 @@ def main(argv: list[str] | None = None) -> None:
             database, gc_log = stack.enter_context(private_stand_in(options,
                                                                     args.stand_in_gc_log))
             os.environ["MONGO_URI"] = database.uri  # the platform's processes inherit it
-            print(f"private stand-in {database.uri}: {' '.join(options)}", flush=True)
+            print(f"private stand-in {database.uri}: {' '.join(options)}; "
+                  f"{started_with(database)}", flush=True)
         started = time.time()
         run(args, kinds, gc_log)
         if gc_log:

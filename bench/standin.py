@@ -47,6 +47,14 @@ def private_stand_in(options: list[str], gc_log: Path | None = None
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def started_with(database: PrivateDatabase) -> str:
+    """The stand-in's own line at its start (where it listens, its page split size): what it
+    runs with, read back from it rather than from the environment it was given."""
+    lines = [line for line in database.log.read_text(errors="replace").splitlines()
+             if line.startswith("mongo stand-in: listening on ")]
+    return lines[-1].removeprefix("mongo stand-in: ") if lines else "no start line in its log"
+
+
 def pauses_between(gc_log: Path, start: float, end: float) -> list[Pause]:
     """The stand-in's pauses that ended within [start, end] (epoch seconds)."""
     return [p for p in jvm_pauses(gc_log) if start <= p.end <= end]

@@ -2,9 +2,11 @@ package agora.dev;
 
 import de.bwaldvogel.mongo.MongoServer;
 
+import org.h2.mvstore.FileStore;
 import org.h2.mvstore.MVStore;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
  *   --file F   / AGORA_MONGO_FILE   H2 MVStore file (default .state/mongodb/agora.mv.db)
  *   AGORA_MONGO_CACHE_MB             H2 page cache in MB (default 256)
  *   AGORA_MONGO_FILL_RATE            chunks' fill rate below which the store compacts, % (default 90)
+ *   AGORA_MONGO_PAGE_SPLIT           a page's estimated memory past which it splits, bytes (default 16384)
  *
  * SIGTERM/SIGINT run a shutdown hook that stops listening, closes client connections and closes the
  * H2 store (a final commit), so the file is consistent on disk.
@@ -43,6 +46,16 @@ public final class MongoStandIn {
      */
     static final int FILL_RATE = 90;
 
+    /**
+     * A page (of more than one entry) splits once its estimated memory passes this many bytes; a
+     * page also splits past 48 keys (H2's keysPerPage), whatever their size. H2 2.3's own value,
+     * stated: every commit writes every document of every page a change touched (~600 documents
+     * written per new post against 66-69 commands), so smaller pages write fewer documents per
+     * change and make deeper trees; AGORA_MONGO_PAGE_SPLIT compares sizes (docs/architecture.md,
+     * "The stand-in's pages").
+     */
+    static final int PAGE_SPLIT = 16 * 1024;
+
     private MongoStandIn() {
     }
 
@@ -52,6 +65,10 @@ public final class MongoStandIn {
         String file = env("AGORA_MONGO_FILE", ".state/mongodb/agora.mv.db");
         int cacheMegabytes = Integer.parseInt(env("AGORA_MONGO_CACHE_MB", "256"));
         int fillRate = Integer.parseInt(env("AGORA_MONGO_FILL_RATE", String.valueOf(FILL_RATE)));
+        int pageSplit = Integer.parseInt(env("AGORA_MONGO_PAGE_SPLIT", String.valueOf(PAGE_SPLIT)));
+        if (pageSplit < 1024 || pageSplit > 1024 * 1024) {
+            fail("AGORA_MONGO_PAGE_SPLIT is not between 1024 and 1048576 bytes: " + pageSplit);
+        }
 
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -85,6 +102,7 @@ public final class MongoStandIn {
         // every lookup decompresses pages again and costs grow with the data, indexed or not.
         MVStore store = new MVStore.Builder().fileName(dataFile.toString()).cacheSize(cacheMegabytes)
             .autoCompactFillRate(fillRate).open();
+        splitPagesAt(store, pageSplit);
         // Durability: changes are written to the file by a background commit at most this long after
         // they were made (or sooner, once about 1 MB is pending); a killed stand-in loses at most the
         // last second of writes, a stopped one nothing (closing commits). MongoDB's journal: 100 ms.
@@ -115,8 +133,33 @@ public final class MongoStandIn {
             backend.close();
             fail("cannot listen on " + host + ":" + portNumber + ": " + e);
         }
-        System.out.println("mongo stand-in: listening on " + host + ":" + portNumber + ", data in " + dataFile);
+        System.out.println("mongo stand-in: listening on " + host + ":" + portNumber + ", data in " + dataFile
+            + ", pages split at " + store.getMaxPageSize() + " bytes");
         stopped.await();
+    }
+
+    /**
+     * Pages split past {@code bytes} of estimated memory. Why not {@code MVStore.Builder.pageSplitSize}:
+     * H2 2.3 accepts it and ignores it — its FileStore fixes the size at 16 KB when it builds its
+     * page cache (or less for a cache too small to hold such pages) and keeps it in a final field,
+     * which MVMap reads at every write that may split a page. So the field is set, before any map
+     * is opened; the file's format does not depend on it (a page is written with whatever it holds,
+     * and read whatever its size), so files written with another size are read as they are.
+     */
+    private static void splitPagesAt(MVStore store, int bytes) {
+        if (store.getMaxPageSize() == bytes) {
+            return;
+        }
+        try {
+            Field maxPageSize = FileStore.class.getDeclaredField("maxPageSize");
+            maxPageSize.setAccessible(true);
+            maxPageSize.setInt(store.getFileStore(), bytes);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            fail("cannot set the page split size (H2 changed?): " + e);
+        }
+        if (store.getMaxPageSize() != bytes) {
+            fail("the page split size did not take: " + store.getMaxPageSize() + " bytes, not " + bytes);
+        }
     }
 
     private static String env(String name, String fallback) {
