@@ -6,7 +6,6 @@ document reads back the same, sorted pages and counts answer from the reopened i
 did, and uniqueness still holds.
 """
 import datetime
-import shutil
 import uuid
 
 import bson
@@ -73,15 +72,13 @@ def test_a_clean_restart_keeps_documents_indexes_and_uniqueness(tmp_path):
         server.stop()
 
 
-def test_the_stand_in_writes_ids_and_unique_keys_in_its_own_format(tmp_path):
+def test_the_stand_in_writes_ids_and_unique_keys_in_its_own_format(stand_in):
     """ObjectIds (the documents' keys, every index's positions) and unique index keys were
     Java-serialized at every commit and counted as 10 KB each by the stand-in's page cache, which
     then thrashed as the data grew (docs/architecture.md, "The stand-in's heap and commits"): they
     are written in a few bytes of their own now — only the collections' metadata is left to Java
     serialization — and read back the same after a restart, uniqueness and order included."""
-    if not (shutil.which("java") and PrivateDatabase.stand_in_dir()):
-        pytest.fail("no MongoDB stand-in: run `make infra`")
-    server = PrivateDatabase(tmp_path, stand_in=True)
+    server = stand_in
     server.start()
     try:
         client = MongoClient(server.uri)
@@ -111,21 +108,14 @@ def test_the_stand_in_writes_ids_and_unique_keys_in_its_own_format(tmp_path):
         server.stop()
 
 
-def _stand_in(tmp_path):
-    if not (shutil.which("java") and PrivateDatabase.stand_in_dir()):
-        pytest.fail("no MongoDB stand-in: run `make infra`")
-    server = PrivateDatabase(tmp_path, stand_in=True)
-    server.start()
-    return server
-
-
-def test_the_stand_in_writes_ascii_index_entries_as_bytes(tmp_path):
+def test_the_stand_in_writes_ascii_index_entries_as_bytes(stand_in):
     """A secondary index's entries are strings, which H2 wrote char by char at every commit of
     every page holding them (6 % of the stand-in's samples under writes): an ASCII one is now its
     bytes behind a tag of the stand-in's (docs/architecture.md, "The stand-in's CPU per
     command"); any other string (a descending field's entries, a non-ASCII value) still as H2
     writes it. Both read back the same after a restart: lookups, sorted pages both ways."""
-    server = _stand_in(tmp_path)
+    server = stand_in
+    server.start()
     try:
         client = MongoClient(server.uri)
         items = client["restart"]["items"]
@@ -159,11 +149,12 @@ def test_the_stand_in_writes_ascii_index_entries_as_bytes(tmp_path):
         server.stop()
 
 
-def test_collection_stats_give_the_documents_bson_size(tmp_path):
+def test_collection_stats_give_the_documents_bson_size(stand_in):
     """The stand-in no longer keeps a running total of a collection's size at every write (it
     encoded each document again and rewrote the collection's metadata at every commit): collStats
     sums the documents' BSON when asked, so inserts, updates, deletes and a restart all count."""
-    server = _stand_in(tmp_path)
+    server = stand_in
+    server.start()
     try:
         client = MongoClient(server.uri)
         database = client["restart"]

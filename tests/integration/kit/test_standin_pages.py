@@ -7,16 +7,12 @@ documents that is. The size is not part of the file's format — a page is writt
 holds and read whatever its size — so a file written with one size is read with another, its
 pages taking the new size as they are rewritten.
 """
-import shutil
-
 import pytest
 from bson import ObjectId
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
 
 from bench.standin import started_with
-
-from ...chaos.infra import PrivateDatabase
 
 pytestmark = pytest.mark.integration
 
@@ -60,14 +56,12 @@ def _changed(events, step):
     events.delete_many({"_id": {"$in": IDS[step:1000:step * 5]}})
 
 
-def test_pages_split_at_one_size_are_read_and_rewritten_at_another(tmp_path, monkeypatch):
+def test_pages_split_at_one_size_are_read_and_rewritten_at_another(stand_in, monkeypatch):
     """The default, then 4 KB, then the default, then 8 KB on one file: each start says the
     size it runs with, every answer is the same after each restart, and the pages of the old
     size take writes at the new one (fails where the setting is not read: no size in the
     start line)."""
-    if not (shutil.which("java") and PrivateDatabase.stand_in_dir()):
-        pytest.fail("no MongoDB stand-in: run `make infra`")
-    server = PrivateDatabase(tmp_path, stand_in=True)
+    server = stand_in
     sizes = [None, 4096, None, 8192]
     try:
         before = None
@@ -98,10 +92,8 @@ def test_pages_split_at_one_size_are_read_and_rewritten_at_another(tmp_path, mon
         server.stop()
 
 
-def test_the_stand_in_refuses_a_page_split_size_it_cannot_use(tmp_path, monkeypatch):
-    if not (shutil.which("java") and PrivateDatabase.stand_in_dir()):
-        pytest.fail("no MongoDB stand-in: run `make infra`")
-    server = PrivateDatabase(tmp_path, stand_in=True)
+def test_the_stand_in_refuses_a_page_split_size_it_cannot_use(stand_in, monkeypatch):
+    server = stand_in
     monkeypatch.setenv("AGORA_MONGO_PAGE_SPLIT", "100")
     try:
         with pytest.raises(RuntimeError):
