@@ -87,6 +87,10 @@ final class IndexedH2Backend extends H2Backend {
      *  enclosing backend (hence the MVStore) is reachable before any field of ours is set. */
     private final class IndexedDatabase extends H2Database {
 
+        /** mongo-java-server's own names for a database's two system collections. */
+        private static final String NAMESPACES = "system.namespaces";
+        private static final String INDEXES = "system.indexes";
+
         IndexedDatabase(String databaseName) {
             super(databaseName, IndexedH2Backend.this.getMvStore(), IndexedH2Backend.this.getCursorRegistry());
         }
@@ -175,6 +179,40 @@ final class IndexedH2Backend extends H2Backend {
             String name = orderMapName(collection.getCollectionName(), indexName);
             if (store().hasMap(name)) {
                 store().removeMap(name);
+            }
+        }
+
+        /**
+         * Drops exactly this database's collections and maps. H2Database's drop (1.47.0) also
+         * removes every map whose name merely starts with "databases.&lt;name&gt;" or
+         * "meta.&lt;name&gt;", without the dot: dropping "t_feeds1" removed the documents of
+         * "t_feeds10" to "t_feeds19" while their collections stayed open and their indexes
+         * listed, so a database whose name began with another's lost its data with it. This is
+         * AbstractMongoDatabase's drop (each collection, then the two system ones), followed by
+         * the maps of this namespace, dot included.
+         */
+        @Override
+        public void drop(Oplog oplog) {
+            String namespace = getDatabaseName() + ".";
+            MongoCollection<Object> namespaces = resolveCollection(NAMESPACES, false);
+            List<String> names = namespaces == null ? List.of() : namespaces.queryAllAsStream()
+                .map(entry -> ((String) entry.get("name")).substring(namespace.length()))
+                .filter(name -> !name.startsWith("system."))
+                .toList();
+            for (String name : names) {
+                dropCollection(name, oplog);
+            }
+            for (String system : List.of(INDEXES, NAMESPACES)) {
+                if (resolveCollection(system, false) != null) {
+                    dropCollection(system, oplog);
+                }
+            }
+            List<String> own = store().getMapNames().stream()
+                .filter(map -> map.startsWith(namespace) || map.startsWith("databases." + namespace)
+                    || map.startsWith("meta." + namespace))
+                .toList();
+            for (String map : own) {
+                store().removeMap(map);
             }
         }
 
