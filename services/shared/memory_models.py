@@ -704,13 +704,36 @@ class MemoryCollection:
         entries = [_index_key(value) for value in values]
         if any(entry is None for entry in entries):
             return None
+        index = self._index(field)
+        return [index[entry] for entry in [("?",), *entries] if entry in index]
+
+    def _index(self, field: str) -> dict[Any, set]:
+        """The equality index of `field`, made on its first use in a query."""
         index = self._indexes.get(field)
         if index is None:
             index = self._indexes[field] = {}
             for key, document in self.documents.items():
                 for entry in self._entries(document, field):
                     index.setdefault(entry, set()).add(key)
-        return [index[entry] for entry in [("?",), *entries] if entry in index]
+        return index
+
+    def _equal_to_strings(self, equalities: list[tuple[str, Any]]) -> list[Any]:
+        """The documents whose every field named is one of its strings
+        (`_string_equalities`), in natural order, from the indexes alone: a top-level field's
+        bucket of a string holds exactly the documents where the field is that string or an
+        array holding it — what `matches` would check again, document by document."""
+        found: list[set] = []
+        for field, values in equalities:
+            if field == "_id":  # no index: the documents' own keys
+                found.append({key for key in [("str", value) for value in values]
+                              if key in self.documents})
+                continue
+            index = self._index(field)
+            buckets = [index[entry] for entry in [("s", value) for value in values]
+                       if entry in index]
+            found.append(buckets[0] if len(buckets) == 1 else set().union(*buckets))
+        keys = found[0] if len(found) == 1 else set.intersection(*found)  # shared: read only
+        return sorted(keys, key=self._order.__getitem__)
 
     def _matching(self, query: dict[str, Any] | None) -> list[Any]:
         query = _filter(query)
@@ -721,6 +744,9 @@ class MemoryCollection:
             if document is None:
                 return []
             return [key] if len(query) == 1 or matches(document, query) else []
+        equalities = _string_equalities(query)
+        if equalities:  # the handlers' other finds: `{"source": s}`, `{"_id": {"$in": ids}}`
+            return self._equal_to_strings(equalities)
         candidates = self._candidates(query)
         if candidates is None:
             keys: Any = list(self.documents)
@@ -875,6 +901,34 @@ def _filter(query: Any) -> dict[str, Any]:
     if not isinstance(query, dict):
         return {"_id": query}  # find_one(some_id), as pymongo reads it
     return query
+
+
+def _string_equalities(query: dict[str, Any]) -> list[tuple[str, Any]] | None:
+    """(field, its strings) for each condition of `query` when it is only top-level fields
+    each equal to a string or `$in` strings, alone or in `$and`s of such clauses; None (or
+    nothing: no condition at all) for any other query."""
+    found: list[tuple[str, Any]] = []
+    for key, condition in query.items():
+        kind = type(condition)
+        if kind is str:
+            if key.startswith("$") or "." in key:
+                return None
+            found.append((key, (condition,)))
+        elif kind is dict:
+            values = condition.get("$in")
+            if (len(condition) != 1 or type(values) is not list or key.startswith("$")
+                    or "." in key or not all(type(value) is str for value in values)):
+                return None
+            found.append((key, values))
+        elif key == "$and" and kind is list and condition:
+            for clause in condition:
+                inner = _string_equalities(clause) if type(clause) is dict else None
+                if not inner:
+                    return None
+                found += inner
+        else:
+            return None
+    return found
 
 
 def _upsert_seed(query: dict[str, Any]) -> Document:

@@ -2,6 +2,7 @@
 the same operations, sent to a real collection and to a `MemoryCollection`, give the same
 results and leave the same documents."""
 from datetime import UTC, datetime
+from operator import itemgetter
 from types import SimpleNamespace
 
 import bson
@@ -255,3 +256,64 @@ def test_writing_behind_looks_only_at_what_changed_since():
         *((key, True) for key in reversed(sent[1:])), (sent[0], True), (_Looked("last"), False)]
     changes.touch(sent[1])  # forgotten when taken (it no longer existed): new again
     assert changes.take(lambda key: True, changes.count) == [(sent[1], False)]
+
+
+# the finds feeds' handlers send at every subscription and publication (`subscribers`,
+# `_backfill`, `fan_out`), and their neighbours that the general path answers
+EQUALITY_FINDS = [
+    ({"source": "author:a"}, {"member": 1}),
+    ({"source": "nobody"}, None),
+    ({"_id": {"$in": ["s2", "s0", "missing", "s2"]}}, None),
+    ({"_id": {"$in": []}}, None),
+    ({"$and": [{"type": "reply", "post_id": {"$in": ["p1", "p2"]}}, {"state": "published"}]},
+     {"ts": 1, "author_id": 1}),
+    ({"$and": [{"author_id": {"$in": ["a"]}}, {"state": "published"}]}, {"ts": 1}),
+    ({"tags": "x"}, {"tags": 1}),  # an array holding the string
+    ({"tags": {"$in": ["y", "z"]}, "state": "published"}, None),
+]
+
+
+def _equality_documents():
+    documents = []
+    for n in range(40):
+        documents.append({"_id": f"s{n}", "source": ["author:a", "tag:x", 3][n % 3],
+                          "member": f"m{n}", "type": ["post", "reply"][n % 2],
+                          "post_id": f"p{n % 4}", "state": ["published", "hidden"][n % 5 == 0],
+                          "author_id": "ab"[n % 2], "ts": 100 - n,
+                          "tags": [["x"], ["y", "x"], "x", [["x"]], 7][n % 5]})
+    return documents
+
+
+def test_finds_by_string_equalities_answer_as_the_general_path(mongo_client, db_prefix,
+                                                               monkeypatch):
+    """The handlers' finds by equality to strings are answered from the indexes alone
+    (`_string_equalities`): the same documents as the database, in the same order as the
+    general path (`_candidates`, then `matches` document by document) — and without `matches`,
+    so a fast path no longer taken fails here."""
+    real = mongo_client[f"{db_prefix}_equalities"]["docs"]
+    memory = MemoryCollection("docs", real.codec_options)
+    real.insert_many(_equality_documents())
+    memory.insert_many(_equality_documents())
+    memory.delete_one({"_id": "s3"})  # natural order and the indexes after a removal
+    real.delete_one({"_id": "s3"})
+    memory.update_one({"_id": "s6"}, {"$set": {"source": "author:a"}})  # a bucket changed
+    real.update_one({"_id": "s6"}, {"$set": {"source": "author:a"}})
+    checked = []
+
+    def counted(document, query):
+        checked.append(document["_id"])
+        return general(document, query)
+
+    general = memory_models.matches
+    monkeypatch.setattr(memory_models, "matches", counted)
+    fast = [list(memory.find(query, projection)) for query, projection in EQUALITY_FINDS]
+    assert checked == []  # no document matched one by one
+    monkeypatch.setattr(memory_models, "_string_equalities", lambda query: None)
+    slow = [list(memory.find(query, projection)) for query, projection in EQUALITY_FINDS]
+    assert checked  # the general path did
+    assert fast == slow  # the same documents, in the same (natural) order
+    expected = [list(real.find(query, projection)) for query, projection in EQUALITY_FINDS]
+    by_id = itemgetter("_id")  # the stand-in moves an updated document to the end
+    assert [sorted(each, key=by_id) for each in fast] == [
+        sorted(each, key=by_id) for each in expected]
+    assert [len(each) for each in fast][:2] == [13, 0]
