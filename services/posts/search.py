@@ -63,13 +63,16 @@ def words(text: str | None) -> list[str]:
 
 
 def tokens(*texts: str | None) -> list[str]:
-    """Distinct folded words in order of first appearance (at most MAX_TOKENS)."""
+    """Distinct folded words in order of first appearance (at most MAX_TOKENS): `words`,
+    each folded once (it folded them to find the stop words, then again here)."""
     seen: dict[str, None] = {}
     for text in texts:
-        for word in words(text):
-            seen.setdefault(_folded_word(word), None)
-            if len(seen) >= MAX_TOKENS:
-                return list(seen)
+        for word in _WORD.findall((text or "").lower()):
+            folded = _folded_word(word)
+            if folded not in _STOP:
+                seen.setdefault(folded, None)
+                if len(seen) >= MAX_TOKENS:
+                    return list(seen)
     return list(seen)
 
 
@@ -139,9 +142,9 @@ def entry(post_id: str, source: str, terms: dict[str, int]) -> dict | None:
     None when it has no term. Sorted, so that the same texts always give the same document."""
     if not terms:
         return None
+    ordered = sorted(terms)
     return {"_id": f"{post_id}|{source}", "post_id": post_id, "source": source,
-            "terms": sorted(terms),
-            "heavy": {term: terms[term] for term in sorted(terms) if terms[term] > 1}}
+            "terms": ordered, "heavy": {term: terms[term] for term in ordered if terms[term] > 1}}
 
 
 def score_postings(word: WordQuery, postings: list[dict]) -> dict[str, int]:

@@ -721,7 +721,9 @@ class MemoryCollection:
         """The documents whose every field named is one of its strings
         (`_string_equalities`), in natural order, from the indexes alone: a top-level field's
         bucket of a string holds exactly the documents where the field is that string or an
-        array holding it — what `matches` would check again, document by document."""
+        array holding it — what `matches` would check again, document by document (when the
+        query has other conditions, it checks those documents only: whatever fails one
+        equality fails the query)."""
         found: list[set] = []
         for field, values in equalities:
             if field == "_id":  # no index: the documents' own keys
@@ -744,9 +746,10 @@ class MemoryCollection:
             if document is None:
                 return []
             return [key] if len(query) == 1 or matches(document, query) else []
-        equalities = _string_equalities(query)
+        equalities, exact = _string_equalities(query)
         if equalities:  # the handlers' other finds: `{"source": s}`, `{"_id": {"$in": ids}}`
-            return self._equal_to_strings(equalities)
+            keys = self._equal_to_strings(equalities)
+            return keys if exact else [key for key in keys if matches(self.documents[key], query)]
         candidates = self._candidates(query)
         if candidates is None:
             keys: Any = list(self.documents)
@@ -761,6 +764,11 @@ class MemoryCollection:
 
     def find_one(self, filter: Any = None, projection: Any = None, *, sort: Any = None
                  ) -> Document | None:
+        if type(filter) is dict and len(filter) == 1:  # the commonest read: one _id, no cursor
+            wanted = filter.get("_id", _MISSING)
+            if type(wanted) in _PLAIN:
+                document = self.documents.get(self._key(wanted))
+                return None if document is None else projected(document, projection)
         return next(iter(self.find(filter, projection, sort=sort, limit=1)), None)
 
     def count_documents(self, filter: Any = None, *, limit: int = 0, skip: int = 0) -> int:
@@ -903,32 +911,31 @@ def _filter(query: Any) -> dict[str, Any]:
     return query
 
 
-def _string_equalities(query: dict[str, Any]) -> list[tuple[str, Any]] | None:
-    """(field, its strings) for each condition of `query` when it is only top-level fields
-    each equal to a string or `$in` strings, alone or in `$and`s of such clauses; None (or
-    nothing: no condition at all) for any other query."""
+def _string_equalities(query: dict[str, Any]) -> tuple[list[tuple[str, Any]], bool]:
+    """(field, its strings) for each condition of `query`, at its top level or in its `$and`s,
+    that makes a top-level field equal to a string or `$in` strings — what every matching
+    document satisfies — and whether those are all of its conditions."""
     found: list[tuple[str, Any]] = []
+    exact = True
     for key, condition in query.items():
         kind = type(condition)
-        if kind is str:
-            if key.startswith("$") or "." in key:
-                return None
+        if key.startswith("$") or "." in key:
+            if key == "$and" and kind is list and condition and all(
+                    type(clause) is dict for clause in condition):
+                for clause in condition:
+                    inner, inner_exact = _string_equalities(clause)
+                    found += inner
+                    exact = exact and inner_exact and bool(inner)
+            else:
+                exact = False
+        elif kind is str:
             found.append((key, (condition,)))
-        elif kind is dict:
-            values = condition.get("$in")
-            if (len(condition) != 1 or type(values) is not list or key.startswith("$")
-                    or "." in key or not all(type(value) is str for value in values)):
-                return None
-            found.append((key, values))
-        elif key == "$and" and kind is list and condition:
-            for clause in condition:
-                inner = _string_equalities(clause) if type(clause) is dict else None
-                if not inner:
-                    return None
-                found += inner
+        elif kind is dict and len(condition) == 1 and type(condition.get("$in")) is list and all(
+                type(value) is str for value in condition["$in"]):
+            found.append((key, condition["$in"]))
         else:
-            return None
-    return found
+            exact = False
+    return found, exact
 
 
 def _upsert_seed(query: dict[str, Any]) -> Document:

@@ -62,3 +62,18 @@ def test_title_words_weigh_more_and_weights_add_up_per_source():
 def test_stop_words_and_elisions_are_not_searched():
     assert search.tokens("L'épargne de l'an, qu'il dit") == ["epargne", "an", "dit"]
     assert search.parse_query("le la les") == []
+
+
+def test_a_text_s_tokens_are_its_words_folded_once_each():
+    """`tokens`: the distinct folded `words` of the texts, in order, at most MAX_TOKENS — each
+    word folded once (a replay indexes every published text: the second fold of each word, to
+    find the stop words and then again to keep it, was a fifth of tokenizing)."""
+    texts = ("L'épargne d'un prêt : Échéances, échéances et EPARGNE à 3,5 %", None, "qu'il",
+             " ".join(f"mot{n}" for n in range(search.MAX_TOKENS + 5)))
+    distinct = list(dict.fromkeys(search.fold(w) for text in texts for w in search.words(text)))
+    assert search.tokens(*texts[:3]) == ["epargne", "pret", "echeances", "3", "5"]
+    assert search.tokens(*texts) == distinct[:search.MAX_TOKENS]
+    search._folded_word.cache_clear()
+    search.tokens(texts[0])
+    folds = search._folded_word.cache_info()
+    assert folds.hits + folds.misses == len(search._WORD.findall(texts[0]))

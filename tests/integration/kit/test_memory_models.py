@@ -271,6 +271,9 @@ EQUALITY_FINDS = [
     ({"tags": "x"}, {"tags": 1}),  # an array holding the string
     ({"tags": {"$in": ["y", "z"]}, "state": "published"}, None),
 ]
+# equalities beside other conditions (posts' drafts by target and revision): the documents
+# that meet the equalities, and those only, matched one by one
+MIXED = {"$and": [{"type": "reply"}, {"ts": {"$lte": 90}}], "state": "published"}
 
 
 def _equality_documents():
@@ -308,12 +311,46 @@ def test_finds_by_string_equalities_answer_as_the_general_path(mongo_client, db_
     monkeypatch.setattr(memory_models, "matches", counted)
     fast = [list(memory.find(query, projection)) for query, projection in EQUALITY_FINDS]
     assert checked == []  # no document matched one by one
-    monkeypatch.setattr(memory_models, "_string_equalities", lambda query: None)
+    fast.append(list(memory.find(MIXED)))
+    assert len(set(checked)) == real.count_documents({"type": "reply", "state": "published"})
+    checked.clear()
+    monkeypatch.setattr(memory_models, "_string_equalities", lambda query: ([], False))
     slow = [list(memory.find(query, projection)) for query, projection in EQUALITY_FINDS]
-    assert checked  # the general path did
+    assert checked  # the general path matched its candidates one by one
+    checked.clear()
+    slow.append(list(memory.find(MIXED)))
+    assert len(set(checked)) == real.count_documents({"type": "reply"})  # one index's bucket
     assert fast == slow  # the same documents, in the same (natural) order
-    expected = [list(real.find(query, projection)) for query, projection in EQUALITY_FINDS]
+    finds = [*EQUALITY_FINDS, (MIXED, None)]
+    expected = [list(real.find(query, projection)) for query, projection in finds]
     by_id = itemgetter("_id")  # the stand-in moves an updated document to the end
     assert [sorted(each, key=by_id) for each in fast] == [
         sorted(each, key=by_id) for each in expected]
     assert [len(each) for each in fast][:2] == [13, 0]
+
+
+def test_a_find_one_by_id_reads_the_document_without_a_cursor(mongo_client, db_prefix,
+                                                              monkeypatch):
+    """`find_one({"_id": ...})`, the handlers' commonest read, answers the stored document
+    (projected) without a cursor's evaluation: as the database and as the general path."""
+    real = mongo_client[f"{db_prefix}_by_id"]["docs"]
+    memory = MemoryCollection("docs", real.codec_options)
+    real.insert_many(_equality_documents())
+    memory.insert_many(_equality_documents())
+    cursors = []
+
+    class Counted(memory_models.MemoryCursor):
+        def __init__(self, *args, **kwargs):
+            cursors.append(args[1])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(memory_models, "MemoryCursor", Counted)
+    for filter in ({"_id": "s1"}, {"_id": "missing"}):
+        for projection in (None, {"member": 1, "tags": 1}, {"_id": 0, "ts": 1}, ["state"]):
+            expected = real.find_one(filter, projection)
+            assert memory.find_one(filter, projection) == expected, (filter, projection)
+            assert cursors == []
+            assert next(iter(memory.find(filter, projection, limit=1)), None) == expected
+            cursors.clear()
+    assert memory.find_one({"_id": "s1", "state": "hidden"}) is None  # other conditions:
+    assert cursors == [{"_id": "s1", "state": "hidden"}]  # the general path
