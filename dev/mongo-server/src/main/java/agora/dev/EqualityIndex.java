@@ -4,7 +4,6 @@ import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.Missing;
-import de.bwaldvogel.mongo.backend.Utils;
 import de.bwaldvogel.mongo.bson.BinData;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.BsonTimestamp;
@@ -195,7 +194,7 @@ final class EqualityIndex extends Index<Object> {
     private Set<String> entryKeys(Document document, Object position) {
         List<String> prefixes = List.of("");
         for (IndexKey key : getKeys()) {
-            Object value = Utils.getSubdocumentValueCollectionAware(document, key.getKey());
+            Object value = FieldValues.at(document, key.getKey());
             List<Object> values = new ArrayList<>();
             if (value instanceof Collection<?> collection) {
                 values.addAll(collection);

@@ -2,12 +2,14 @@ package agora.dev;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.Assert;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.DatabaseResolver;
 import de.bwaldvogel.mongo.backend.DocumentComparator;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.Utils;
 import de.bwaldvogel.mongo.backend.aggregation.Aggregation;
@@ -393,9 +395,25 @@ final class IndexedH2Backend extends H2Backend {
     /** Picks the index that serves a query best (mongo-java-server takes the first that can). */
     final class IndexedCollection extends H2Collection {
 
+        private final MVMap<Object, Document> documents;
+
         IndexedCollection(MongoDatabase database, String collectionName, CollectionOptions options,
                           MVMap<Object, Document> data, MVMap<String, Object> meta) {
             super(database, collectionName, options, data, meta, IndexedH2Backend.this.getCursorRegistry());
+            this.documents = data;
+        }
+
+        /** H2Collection's, with the document's _id read as {@link FieldValues} reads a field (not
+         *  split by a regular expression at every insert). */
+        @Override
+        protected Object addDocumentInternal(Document document) {
+            if (getIdField() == null) {
+                return super.addDocumentInternal(document);
+            }
+            Object key = FieldValues.at(document, getIdField());
+            Document previous = documents.put(Missing.ofNullable(key), document);
+            Assert.isNull(previous, () -> "Document with key '" + key + "' already existed in " + this + ": " + previous);
+            return key;
         }
 
         /**
@@ -524,7 +542,7 @@ final class IndexedH2Backend extends H2Backend {
                     continue;
                 }
                 for (String field : plan.sortedFields()) {
-                    if (!EqualityIndex.isOrdered(Utils.getSubdocumentValueCollectionAware(document, field))) {
+                    if (!EqualityIndex.isOrdered(FieldValues.at(document, field))) {
                         return null;
                     }
                 }

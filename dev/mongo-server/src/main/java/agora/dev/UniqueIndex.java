@@ -6,10 +6,14 @@ import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.DuplicateKeyError;
 import org.h2.mvstore.MVMap;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * mongo-java-server's H2 unique index (the same entries: the document's normalized key values →
@@ -52,9 +56,68 @@ final class UniqueIndex extends AbstractUniqueIndex<Object> {
         return order;
     }
 
+    /**
+     * A document's one key (its values at the index's fields, as given), or null when
+     * mongo-java-server's own path must compute its keys: a sparse index (whether the document has
+     * a value decides), a field path with a dot, or a value that is an array (one key per element).
+     *
+     * <p>Why: for the rest — every plain index, `_id`'s first — mongo-java-server builds a key
+     * through streams, a map of the fields and a regular expression splitting each path
+     * ({@link FieldValues}), and an insert did so three times per unique index: about a fifth of
+     * what the stand-in allocated beside a replay (docs/architecture.md, "The stand-in beside a
+     * replay"). The key is the same: the same values in the same order, {@link KeyValue#normalized()}
+     * applying the normalization mongo-java-server applies to each.
+     */
+    private KeyValue plainKey(Document document) {
+        if (isSparse()) {
+            return null;
+        }
+        List<Object> values = new ArrayList<>(getKeys().size());
+        for (IndexKey key : getKeys()) {
+            if (!FieldValues.isTopLevel(key.getKey())) {
+                return null;
+            }
+            Object value = document.getOrMissing(key.getKey());
+            if (value instanceof Collection) {
+                return null;
+            }
+            values.add(value);
+        }
+        return new KeyValue(values);
+    }
+
+    @Override
+    public Set<KeyValue> getKeyValues(Document document) {
+        KeyValue key = plainKey(document);
+        return key == null ? super.getKeyValues(document) : Set.of(key.normalized());
+    }
+
+    @Override
+    public synchronized void checkAdd(Document document, MongoCollection<Object> collection) {
+        KeyValue key = plainKey(document);
+        if (key == null) {
+            super.checkAdd(document, collection);
+        } else if (containsKey(key.normalized())) {
+            throw new DuplicateKeyError(this, collection, getKeys(), key);
+        }
+    }
+
+    /**
+     * The document's keys added, and its ordered entries. Every caller has already checked the
+     * document against this index under the collection's monitor — an insert checks every index
+     * before it writes anything, an index build checks every document before it adds any, an
+     * update checks the new document first — so mongo-java-server's second check here (the keys
+     * computed and looked up once more) is left out for a plain key; a key present after all is
+     * still refused, with the same error.
+     */
     @Override
     public synchronized void add(Document document, Object position, MongoCollection<Object> collection) {
-        super.add(document, position, collection); // a duplicate is refused before anything is written
+        KeyValue key = plainKey(document);
+        if (key == null) {
+            super.add(document, position, collection); // a duplicate is refused before anything is written
+        } else if (!putKeyPosition(key.normalized(), position)) {
+            throw new DuplicateKeyError(this, collection, getKeys(), key);
+        }
         if (order != null) {
             order.add(document, position, collection);
         }
