@@ -191,7 +191,26 @@ final class EqualityIndex extends Index<Object> {
     }
 
     /** Every entry key of a document: the cartesian product of its values per field (multikey). */
-    private Set<String> entryKeys(Document document, Object position) {
+    Set<String> entryKeys(Document document, Object position) {
+        List<Object> values = new ArrayList<>(getKeys().size());
+        for (IndexKey key : getKeys()) {
+            Object value = FieldValues.at(document, key.getKey());
+            if (value instanceof Collection<?>) {
+                return multikeyEntryKeys(document, position);
+            }
+            values.add(value);
+        }
+        // one value per field, one entry: built at once (an index build makes one per document,
+        // and the general product below allocated a list per field and a set per document)
+        StringBuilder entry = new StringBuilder();
+        for (int i = 0; i < values.size(); i++) {
+            entry.append(component(values.get(i), !getKeys().get(i).isAscending()));
+        }
+        return Set.of(entry.append(component(position, false)).toString());
+    }
+
+    /** The general product, whatever the values (package-private: checked against the one-entry path). */
+    Set<String> multikeyEntryKeys(Document document, Object position) {
         List<String> prefixes = List.of("");
         for (IndexKey key : getKeys()) {
             Object value = FieldValues.at(document, key.getKey());
