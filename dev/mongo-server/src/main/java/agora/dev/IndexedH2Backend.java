@@ -412,7 +412,8 @@ final class IndexedH2Backend extends H2Backend {
             }
             Object key = FieldValues.at(document, getIdField());
             Document previous = documents.put(Missing.ofNullable(key), document);
-            Assert.isNull(previous, () -> "Document with key '" + key + "' already existed in " + this + ": " + previous);
+            Assert.isNull(previous,
+                () -> "Document with key '" + key + "' already existed in " + this + ": " + previous);
             return key;
         }
 

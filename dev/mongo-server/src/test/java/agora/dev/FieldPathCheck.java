@@ -125,7 +125,8 @@ public final class FieldPathCheck {
                 }
                 Map<KeyValue, Object> left = new HashMap<>();
                 entries.forEach(left::put);
-                check(left.equals(theirs.entries), "index " + keys + ": entries " + left + " against " + theirs.entries);
+                check(left.equals(theirs.entries),
+                    "index " + keys + ": entries " + left + " against " + theirs.entries);
             }
         }
         store.close();
