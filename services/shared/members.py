@@ -143,7 +143,9 @@ def parse_mentions(*texts: str | None) -> set[str]:
     """
     found: set[str] = set()
     for text in texts:
-        for token in _MENTION.findall(text or ""):
+        if not text or "@" not in text:  # every mention has one: no pattern search (a replay
+            continue  # of posts parses every published text, mostly without any)
+        for token in _MENTION.findall(text):
             token = token.rstrip(".-")
             found.add(token)
             found.add(handle(token))

@@ -82,3 +82,27 @@ def test_unlinking_replaces_the_mentions_and_keeps_the_rest_of_the_text():
     assert members.unlink_spans("no mention here", [[3, 9]]) == "no mention here"
     # the marker names nobody: it is not anyone's handle, and parsing it finds no member's
     assert members.handle("Zoé Martin") not in members.parse_mentions(unlinked)
+
+
+def test_a_text_without_an_at_sign_is_not_searched_for_mentions(monkeypatch):
+    """Every mention holds an "@": a text without one has none, and is not searched (a replay
+    of posts parses every published text)."""
+    texts = ["Merci @Zoé.Martin. Et @Paul aussi, @u42!", "pas de mention, me@ici.fr", None, "",
+             "taux du livret à 3 %", "@a @bb (@cc) x@dd @ee."]
+    for text in texts:  # as the pattern finds them, whatever the text
+        written = [token.rstrip(".-") for token in members._MENTION.findall(text or "")]
+        expected = {t for token in written for t in (token, members.handle(token)) if t}
+        assert members.parse_mentions(text) == expected, text
+    searched = []
+
+    class Counting:
+        def findall(self, text):
+            searched.append(text)
+            return pattern.findall(text)
+
+    pattern = members._MENTION
+    monkeypatch.setattr(members, "_MENTION", Counting())
+    assert members.parse_mentions("taux du livret à 3 %", None, "") == set()
+    assert searched == []
+    assert members.parse_mentions("merci @Paul") == {"Paul", "paul"}
+    assert searched == ["merci @Paul"]
