@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TAG_MAX = 40
 CATEGORY_SLUG_MAX = 60
@@ -45,6 +46,9 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
+# a community's tags and categories are few, and a post's events slugify them again and again
+# (a replay of posts: each tag three times per post, folding it each time)
+@lru_cache(maxsize=4096)
 def slugify(text: str, max_length: int = CATEGORY_SLUG_MAX) -> str:
     """ASCII, lower-case, hyphen-separated; "" when nothing is left."""
     return _NOT_SLUG.sub("-", fold(text)).strip("-")[:max_length].strip("-")

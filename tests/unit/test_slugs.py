@@ -36,3 +36,23 @@ def test_post_and_category_schemas_normalise():
     assert post["category"] == "epargne" and post["tags"] == ["épargne-logement"]
     category = CategoryCreateSchema().load({"name": {"fr": "Épargne", "en": "Savings"}})
     assert category["description"] == {"fr": "", "en": ""} and "slug" not in category
+
+
+def test_a_text_is_slugified_once_and_answered_alike(monkeypatch):
+    """Slugs are kept per (text, length): a tag slugified again is not folded again, and the
+    answer is the one the fold and the pattern make."""
+    texts = ["Épargne", "  Crédit immobilier ", "Œuvre & Co", "---", "", "x" * 80, "ß"]
+    for text in texts:
+        for length in (slugs.TAG_MAX, slugs.CATEGORY_SLUG_MAX, 3):
+            assert slugs.slugify(text, length) == slugs.slugify.__wrapped__(text, length)
+    folded = []
+
+    def fold(text):
+        folded.append(text)
+        return real(text)
+
+    real = slugs.fold
+    monkeypatch.setattr(slugs, "fold", fold)
+    slugs.slugify.cache_clear()
+    assert [slugs.slugify("Épargne", slugs.TAG_MAX) for _ in range(3)] == ["epargne"] * 3
+    assert folded == ["Épargne"]
