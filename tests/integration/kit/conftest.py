@@ -1,11 +1,10 @@
-import shutil
-
 import pytest
 
 from services.shared.event_store import EventStore
 
 from ...chaos.infra import PrivateDatabase
 from . import sample  # noqa: F401 - registers the ledger payload schemas
+from .java_checks import built_stand_in
 
 
 @pytest.fixture
@@ -20,8 +19,7 @@ def store(mongo_client, db_prefix):
 def stand_in(tmp_path):
     """A private MongoDB stand-in of this checkout's build, not started yet, stopped at the end;
     the test fails, naming the fix, where none is built."""
-    if not (shutil.which("java") and PrivateDatabase.stand_in_dir()):
-        pytest.fail("no MongoDB stand-in: run `make infra`")
+    built_stand_in()
     server = PrivateDatabase(tmp_path, stand_in=True)
     yield server
     server.stop()

@@ -7,38 +7,21 @@ stored document's bytes to copy them at later commits was tried and withdrawn (i
 cost more than the copies saved); the restart test below is what such a cache must pass — an
 update of a document read back from the file survives a restart whichever command made it.
 """
-import shutil
-import subprocess
-
 import pytest
 from bson import Int64, ObjectId
 from pymongo import MongoClient, ReturnDocument
 
-from ...chaos.infra import PrivateDatabase
+from .java_checks import java_check
 
 pytestmark = pytest.mark.integration
-
-
-def _built_stand_in():
-    cache = PrivateDatabase.stand_in_dir()
-    if not (shutil.which("java") and cache):
-        pytest.fail("no MongoDB stand-in: run `make infra`")
-    return cache
 
 
 def test_the_stand_in_encodes_documents_as_mongo_java_server_does():
     """Both encoders on documents holding every BSON type the stand-in stores, nested documents,
     arrays, sets, non-ASCII and lone-surrogate keys, then a round trip through H2's buffer and
     the decoder (dev/mongo-server/src/test/java/agora/dev/BsonEncodingCheck.java)."""
-    cache = _built_stand_in()
-    classes = cache / "build" / "test-classes"
-    assert (classes / "agora" / "dev" / "BsonEncodingCheck.class").exists(), \
-        f"{classes}: a stand-in built before its encoding check (dev/stack.sh down; up)"
-    check = subprocess.run(
-        ["java", "-cp", f"{classes}:{cache / 'build' / 'mongo-stand-in.jar'}:{cache / 'lib'}/*",
-         "agora.dev.BsonEncodingCheck"], capture_output=True, text=True, timeout=120)
-    assert check.returncode == 0, check.stderr
-    assert check.stdout.startswith("same bytes for "), check.stdout
+    output = java_check("BsonEncodingCheck")
+    assert output.startswith("same bytes for "), output
 
 
 def _updated_by_every_command(items):
@@ -57,13 +40,12 @@ def _updated_by_every_command(items):
     items.delete_one({"_id": 8})
 
 
-def test_updates_of_documents_read_from_the_file_survive_a_restart(tmp_path):
+def test_updates_of_documents_read_from_the_file_survive_a_restart(stand_in):
     """mongo-java-server's update changes the stored instance in place: a stand-in that kept
     the bytes a document was read with would have written them again at a commit — the update
     lost at the restart (failed on a build keeping bytes without storing a
     fresh copy at updates)."""
-    _built_stand_in()
-    server = PrivateDatabase(tmp_path, stand_in=True)
+    server = stand_in
     server.start()
     try:
         client = MongoClient(server.uri)

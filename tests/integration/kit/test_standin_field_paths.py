@@ -10,15 +10,12 @@ and, over the wire, unique indexes that refuse exactly what they refused — num
 equal, null and absent fields, arrays, sub-documents, an index built over duplicates — also after
 a restart.
 """
-import shutil
-import subprocess
-
 import pytest
 from bson import Int64
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from ...chaos.infra import PrivateDatabase
+from .java_checks import java_check
 
 pytestmark = pytest.mark.integration
 
@@ -29,17 +26,8 @@ def test_index_keys_are_read_as_mongo_java_server_reads_them():
     error, and a unique index — plain, sparse, compound, on arrays, dotted — gives its keys,
     refusals, messages and entries (fails on a build where a key is looked up unnormalized, an
     array taken as one key, "$" read as a field, or the add refusing nothing: tried)."""
-    cache = PrivateDatabase.stand_in_dir()
-    if not (shutil.which("java") and cache):
-        pytest.fail("no MongoDB stand-in: run `make infra`")
-    classes = cache / "build" / "test-classes"
-    assert (classes / "agora" / "dev" / "FieldPathCheck.class").exists(), \
-        f"{classes}: a stand-in built before its field path check (dev/stack.sh down; up)"
-    check = subprocess.run(
-        ["java", "-cp", f"{classes}:{cache / 'build' / 'mongo-stand-in.jar'}:{cache / 'lib'}/*",
-         "agora.dev.FieldPathCheck"], capture_output=True, text=True, timeout=120)
-    assert check.returncode == 0, check.stderr
-    assert check.stdout.startswith("same values for "), check.stdout
+    output = java_check("FieldPathCheck")
+    assert output.startswith("same values for "), output
 
 
 def _refused(collection, document) -> bool:
