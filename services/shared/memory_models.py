@@ -727,8 +727,7 @@ class MemoryCollection:
         found: list[set] = []
         for field, values in equalities:
             if field == "_id":  # no index: the documents' own keys
-                found.append({key for key in [("str", value) for value in values]
-                              if key in self.documents})
+                found.append({self._key(value) for value in values} & self.documents.keys())
                 continue
             index = self._index(field)
             buckets = [index[entry] for entry in [("s", value) for value in values]
