@@ -38,7 +38,7 @@ from bson import Int64, ObjectId
 from bson.codec_options import CodecOptions
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
-from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult
 
 Document = dict[str, Any]
 _MISSING = object()
@@ -114,9 +114,13 @@ _COMPARISONS = {
 }
 
 
-def matches(document: Document, query: dict[str, Any]) -> bool:
-    """Whether `document` matches the MongoDB filter `query` (raises `Unsupported`)."""
+def matches(document: Document, query: dict[str, Any], known: str | None = None) -> bool:
+    """Whether `document` matches the MongoDB filter `query` (raises `Unsupported`); `known`:
+    a top-level field whose condition the caller has already seen it satisfy (`_id`, when
+    found by it), not checked again."""
     for key, condition in query.items():
+        if key == known:
+            continue
         if not key.startswith("$"):  # a field: the commonest key, looked up in one step
             value = _lookup(document, key) if "." in key else document.get(key, _MISSING)
             if not _field_matches(value, condition):
@@ -250,13 +254,17 @@ class _Draft:
         return self._own(node, last, current)
 
 
-def _values(operand: Any, modifiers: set[str]) -> tuple[list[Any], dict[str, Any]]:
-    """The values of a `$push`/`$addToSet` operand: `{"$each": [...], ...}` or one value."""
+_PUSH_MODIFIERS = frozenset({"$each", "$slice"})
+_ADD_MODIFIERS = frozenset({"$each"})
+
+
+def _values(operand: Any, modifiers: frozenset[str]) -> tuple[list[Any], dict[str, Any]]:
+    """The values of a `$push`/`$addToSet` operand: `{"$each": [...], ...}` or one value
+    (`modifiers`: those allowed, `$each` among them)."""
     if isinstance(operand, dict) and "$each" in operand:
-        extra = {key: value for key, value in operand.items() if key != "$each"}
-        if set(extra) - modifiers:
-            raise Unsupported(f"modifiers {sorted(extra)}")
-        return list(operand["$each"]), extra
+        if not operand.keys() <= modifiers:
+            raise Unsupported(f"modifiers {sorted(operand)}")
+        return operand["$each"], operand
     if isinstance(operand, dict) and any(key.startswith("$") for key in operand):
         raise Unsupported(f"modifier in {operand!r}")
     return [operand], {}
@@ -296,14 +304,17 @@ def _apply_operator(draft: _Draft, operator: str, path: str, operand: Any,
             if (operand > current) if operator == "$max" else (operand < current):
                 draft.set(path, operand)
     elif operator == "$push":
-        values, extra = _values(operand, {"$slice"})
+        values, extra = _values(operand, _PUSH_MODIFIERS)
         array = draft.array(path)
         array.extend(values)
-        if "$slice" in extra:
+        if "$slice" in extra:  # in place: the array is the draft's own
             size = extra["$slice"]
-            array[:] = array[size:] if size < 0 else array[:size]
+            if size < 0:
+                del array[:max(0, len(array) + size)]
+            else:
+                del array[size:]
     elif operator == "$addToSet":
-        values, _ = _values(operand, set())
+        values, _ = _values(operand, _ADD_MODIFIERS)
         array = draft.array(path)
         for value in values:
             if not any(_same(each, value) for each in array):
@@ -353,6 +364,11 @@ class _NotPlain(Exception):
 
 _KEPT = frozenset({float, bool, type(None), Int64})
 _INT32, _INT64 = 2**31, 2**63
+# dict keys `_as_stored` found usable (strings the codec encodes, without a NUL): the same few
+# field names and operators, and posts' search terms, are checked once each, not at every write
+# (the check was a third of `_as_stored`); bounded, as the terms are the community's words
+_STORED_KEYS: set[str] = set()
+_STORED_KEYS_KEPT = 65536
 
 
 def _as_stored(value: Any) -> Any:
@@ -363,6 +379,30 @@ def _as_stored(value: Any) -> Any:
     integer beyond 64 bits, a string with a lone surrogate or a key with a NUL are refused...)
     raises `_NotPlain`."""
     kind = type(value)
+    if kind is dict:
+        stored = {}
+        for key, item in value.items():
+            if key not in _STORED_KEYS:
+                _check_key(key)
+            item_kind = type(item)  # the commonest values kept here, without a call each
+            if item_kind is str:
+                stored[key] = item if item.isascii() else _scalar_as_stored(item, str)
+            elif item_kind is int:
+                stored[key] = item if -_INT32 <= item < _INT32 else _scalar_as_stored(item, int)
+            elif item_kind in _KEPT:
+                stored[key] = item
+            else:
+                stored[key] = _as_stored(item)
+        return stored
+    if kind is list or kind is tuple:
+        # the dict branch's check, inline: a call per item was most of the calls here (posts'
+        # search words, mentions' tokens)
+        return [item if (type(item) is str and item.isascii()) or type(item) in _KEPT else
+                _as_stored(item) for item in value]
+    return _scalar_as_stored(value, kind)
+
+
+def _scalar_as_stored(value: Any, kind: type) -> Any:
     if kind is str:
         if value.isascii() or _encodable(value):
             return value
@@ -373,30 +413,15 @@ def _as_stored(value: Any) -> Any:
             return Int64(value)  # a timestamp in microseconds, say
     elif kind in _KEPT:
         return value
-    elif kind is dict:
-        stored = {}
-        for key, item in value.items():
-            if type(key) is not str or "\x00" in key or not (key.isascii() or _encodable(key)):
-                raise _NotPlain
-            item_kind = type(item)  # the commonest values kept here, without a call each
-            if (item_kind is str and item.isascii()) or item_kind in _KEPT or (
-                    item_kind is int and -_INT32 <= item < _INT32):
-                stored[key] = item
-            else:
-                stored[key] = _as_stored(item)
-        return stored
-    elif kind is list or kind is tuple:
-        stored = []  # the dict branch's check, inline: a call per item was most of the calls
-        # here (posts' search words, mentions' tokens)
-        for item in value:
-            item_kind = type(item)
-            if (item_kind is str and item.isascii()) or item_kind in _KEPT or (
-                    item_kind is int and -_INT32 <= item < _INT32):
-                stored.append(item)
-            else:
-                stored.append(_as_stored(item))
-        return stored
     raise _NotPlain
+
+
+def _check_key(key: Any) -> None:
+    """Raise `_NotPlain` unless `key` is a field name the codec encodes as it is."""
+    if type(key) is not str or "\x00" in key or not (key.isascii() or _encodable(key)):
+        raise _NotPlain
+    if len(_STORED_KEYS) < _STORED_KEYS_KEPT:
+        _STORED_KEYS.add(key)
 
 
 def _encodable(text: str) -> bool:
@@ -616,8 +641,11 @@ class MemoryCollection:
 
     def _put(self, document: Document) -> None:
         key = self._key(document["_id"])
+        self._put_at(key, document, self.documents.get(key))
+
+    def _put_at(self, key: Any, document: Document, old: Document | None) -> None:
+        """`_put` of a document whose key and stored version (`old`) the caller has."""
         self._touch(key)
-        old = self.documents.get(key)
         if old is not None:
             self._unindex(key, old)
         else:
@@ -744,7 +772,7 @@ class MemoryCollection:
             document = self.documents.get(key)
             if document is None:
                 return []
-            return [key] if len(query) == 1 or matches(document, query) else []
+            return [key] if len(query) == 1 or matches(document, query, "_id") else []
         equalities, exact = _string_equalities(query)
         if equalities:  # the handlers' other finds: `{"source": s}`, `{"_id": {"$in": ids}}`
             keys = self._equal_to_strings(equalities)
@@ -809,14 +837,14 @@ class MemoryCollection:
                                   "nModified": 0, "nRemoved": 0, "upserted": []})
         return InsertManyResult(inserted, True)
 
-    def update_one(self, filter: dict, update: Any, upsert: bool = False) -> UpdateResult:
+    def update_one(self, filter: dict, update: Any, upsert: bool = False) -> _Updated:
         return self._update(filter, update, upsert, many=False)
 
-    def update_many(self, filter: dict, update: Any, upsert: bool = False) -> UpdateResult:
+    def update_many(self, filter: dict, update: Any, upsert: bool = False) -> _Updated:
         return self._update(filter, update, upsert, many=True)
 
     def replace_one(self, filter: dict, replacement: Document, upsert: bool = False
-                    ) -> UpdateResult:
+                    ) -> _Updated:
         if any(key.startswith("$") for key in replacement):
             raise Unsupported("a replacement holding operators")
         keys = self._matching(filter)[:1]
@@ -827,33 +855,35 @@ class MemoryCollection:
                 raise Unsupported("a replacement that changes _id")
             new = {"_id": old["_id"], **{k: v for k, v in stored.items() if k != "_id"}}
             self._put(new)
-            return UpdateResult({"n": 1, "nModified": int(new != old)}, True)
+            return _Updated(1, int(new != old))
         if not upsert:
-            return UpdateResult({"n": 0, "nModified": 0}, True)
+            return _Updated(0, 0)
         seed = _upsert_seed(filter)
         new = {**self._stored(seed), **stored}
         return self._insert_upserted(new)
 
-    def _update(self, filter: dict, update: Any, upsert: bool, many: bool) -> UpdateResult:
+    def _update(self, filter: dict, update: Any, upsert: bool, many: bool) -> _Updated:
         keys = self._matching(filter)
         if not many:
             keys = keys[:1]
         if keys:
             stored_update = self._stored(update) if isinstance(update, dict) else update
-            changed = [(key, updated(self.documents[key], stored_update)) for key in keys]
+            documents = self.documents
+            changed = [(key, documents[key], updated(documents[key], stored_update))
+                       for key in keys]
             modified = 0
-            for key, new in changed:  # every change computed before any is kept
-                if new != self.documents[key]:
+            for key, old, new in changed:  # every change computed before any is kept
+                if new != old:
                     modified += 1
-                    self._put(new)
-            return UpdateResult({"n": len(keys), "nModified": modified}, True)
+                    self._put_at(key, new, old)
+            return _Updated(len(keys), modified)
         if not upsert:
-            return UpdateResult({"n": 0, "nModified": 0}, True)
+            return _Updated(0, 0)
         seed = self._stored(_upsert_seed(filter))
         new = updated(seed, self._stored(update), inserting=True)
         return self._insert_upserted(new)
 
-    def _insert_upserted(self, new: Document) -> UpdateResult:
+    def _insert_upserted(self, new: Document) -> _Updated:
         if "_id" not in new:
             new["_id"] = ObjectId()
         if self._key(new["_id"]) in self.documents:
@@ -862,7 +892,7 @@ class MemoryCollection:
         if next(iter(new)) != "_id":
             new = {"_id": new.pop("_id"), **new}
         self._put(new)
-        return UpdateResult({"n": 0, "nModified": 0, "upserted": new["_id"]}, True)
+        return _Updated(0, 0, True, new["_id"])
 
     def delete_one(self, filter: dict) -> DeleteResult:
         keys = self._matching(filter)[:1]
@@ -896,6 +926,30 @@ class MemoryCollection:
         document = projected(self.documents[keys[0]], projection)
         self._remove(keys[0])
         return document
+
+
+class _Updated:
+    """An update's answer, as `UpdateResult` gives it (`matched_count`, `modified_count`,
+    `upserted_id`, `did_upsert`, `raw_result`, `acknowledged`), in plain attributes: pymongo's
+    builds a raw result and answers each through a property that first checks the write was
+    acknowledged — four calls for the one read `update_once` makes of every update."""
+
+    __slots__ = ("did_upsert", "matched_count", "modified_count", "upserted_id")
+    acknowledged = True
+
+    def __init__(self, matched: int, modified: int, upserted: bool = False,
+                 upserted_id: Any = None):
+        self.matched_count = matched
+        self.modified_count = modified
+        self.did_upsert = upserted
+        self.upserted_id = upserted_id
+
+    @property
+    def raw_result(self) -> dict[str, Any]:
+        """The server's counts: an upsert counts its document in `n` (never matched)."""
+        if not self.did_upsert:
+            return {"n": self.matched_count, "nModified": self.modified_count}
+        return {"n": 1, "nModified": self.modified_count, "upserted": self.upserted_id}
 
 
 def _size(buckets: list[set]) -> int:

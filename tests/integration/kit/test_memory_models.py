@@ -45,6 +45,15 @@ WRITES = [
                                    "$max": {"n": 10}, "$min": {"at": WHEN}}), {}),
     ("update_one", ({"_id": "a"}, {"$pull": {"tags": "x"}, "$unset": {"sub.deep": ""}}), {}),
     ("update_one", ({"_id": "missing"}, {"$set": {"x": 1}}), {}),
+    # `$push` with `$slice`: kept from the start, nothing kept, more pushed than kept, an array
+    # made by the push; a filter by `_id` and another field that fails (the `_id` found)
+    ("update_one", ({"_id": "b"}, {"$push": {"pushed": {"$each": [1, 2, 3], "$slice": 2}}}), {}),
+    ("update_one", ({"_id": "b"}, {"$push": {"pushed": {"$each": [4], "$slice": 0}}}), {}),
+    ("update_one", ({"_id": "b"}, {"$push": {"pushed": {"$each": [5, 6, 7], "$slice": -2}}}),
+     {}),
+    ("update_one", ({"_id": "b"}, {"$push": {"fresh": {"$each": ["p", "q"], "$slice": -5},
+                                             "plain": "r"}}), {}),
+    ("update_one", ({"_id": "b", "n": {"$gt": 100}}, {"$set": {"x": 1}}), {}),
     ("update_many", ({"state": {"$in": ["published", "hidden"]}}, {"$set": {"seen": True}}), {}),
     ("update_many", ({"state": None}, {"$inc": {"nulls": 1}}), {}),
     ("update_one", ({"_id": "c", "state": {"$ne": "removed"}}, {"$set": {"state": "removed"}}),
@@ -108,7 +117,8 @@ def _outcome(collection, method, args, kwargs):
     if method == "find":
         return list(result)
     if hasattr(result, "matched_count"):
-        return result.matched_count, result.modified_count, result.upserted_id
+        return (result.matched_count, result.modified_count, result.upserted_id,
+                result.did_upsert, result.acknowledged)
     if hasattr(result, "deleted_count"):
         return result.deleted_count
     if hasattr(result, "inserted_ids"):
@@ -354,3 +364,89 @@ def test_a_find_one_by_id_reads_the_document_without_a_cursor(mongo_client, db_p
             cursors.clear()
     assert memory.find_one({"_id": "s1", "state": "hidden"}) is None  # other conditions:
     assert cursors == [{"_id": "s1", "state": "hidden"}]  # the general path
+
+
+def test_an_update_s_answer_is_the_database_s_in_plain_attributes(mongo_client, db_prefix):
+    """The memory engine answers an update with `_Updated`: plain attributes, no raw result
+    built and no property checking the write was acknowledged at each read (`update_once`
+    reads two of every update's) — the same answers as pymongo's `UpdateResult` from the
+    database, its raw result's counts included."""
+    real = mongo_client[f"{db_prefix}_answers"]["docs"]
+    memory = MemoryCollection("docs", real.codec_options)
+    for collection in (real, memory):
+        collection.insert_one({"_id": "a", "n": 1})
+    for method, args, kwargs in [
+            ("update_one", ({"_id": "a"}, {"$inc": {"n": 1}}), {}),  # modified
+            ("update_one", ({"_id": "a"}, {"$set": {"n": 2}}), {}),  # matched, unchanged
+            ("update_one", ({"_id": "b"}, {"$set": {"n": 1}}), {}),  # nothing
+            ("update_one", ({"_id": "c"}, {"$set": {"n": 1}}), {"upsert": True}),
+            ("update_many", ({"n": {"$gte": 1}}, {"$set": {"m": 1}}), {}),
+            ("replace_one", ({"_id": "a"}, {"n": 5}), {}),
+            ("replace_one", ({"_id": "d"}, {"n": 5}), {"upsert": True})]:
+        expected = getattr(real, method)(*args, **kwargs)
+        got = getattr(memory, method)(*args, **kwargs)
+        assert type(got) is memory_models._Updated, method  # the plain answer is the one given
+        for attribute in ("matched_count", "modified_count", "upserted_id", "did_upsert",
+                          "acknowledged"):
+            assert getattr(got, attribute) == getattr(expected, attribute), (method, attribute)
+        assert {key: expected.raw_result[key] for key in got.raw_result} == got.raw_result
+
+
+def test_stored_keys_are_checked_once_and_refused_as_the_database_does(mongo_client, db_prefix,
+                                                                       monkeypatch):
+    """`_as_stored` checks a dict key (a string the codec encodes, without a NUL) the first
+    time it sees it, not at every write: the same field names and posts' search terms came
+    back thousands of times in a replay. Values kept are the BSON round trip's, keys refused
+    are refused every time (never remembered as checked)."""
+    real = mongo_client[f"{db_prefix}_keys"]["docs"]
+    memory = MemoryCollection("docs", real.codec_options)
+    checked = []
+    check = memory_models._check_key
+
+    def counting(key):
+        checked.append(key)
+        return check(key)
+
+    monkeypatch.setattr(memory_models, "_check_key", counting)
+    monkeypatch.setattr(memory_models, "_STORED_KEYS", set())
+    value = {"titre": "Prêt", "clé": {"épargne": 2**40, "sub": [("a", 1), {"k": None}]},
+             "n": -2**31, "f": 1.5, "b": False}
+    memory.insert_one({"_id": "a", **value})
+    real.insert_one({"_id": "a", **value})
+    first = sorted(checked)
+    assert first == sorted(["_id", "titre", "clé", "épargne", "sub", "k", "n", "f", "b"])
+    memory.update_one({"_id": "a"}, {"$set": value})
+    real.update_one({"_id": "a"}, {"$set": value})
+    assert sorted(checked) == sorted([*first, "$set"])  # only the new key, once
+    assert _typed(list(memory.find({}))) == _typed(list(real.find({})))
+    for refused in ({"key\x00": 1}, {"\ud800": 1}, {1: "a"}):
+        for _ in range(2):
+            expected = _raised(lambda refused=refused: real.update_one(
+                {"_id": "a"}, {"$set": {"sub": refused}}))
+            assert expected is not None
+            assert _raised(lambda refused=refused: memory.update_one(
+                {"_id": "a"}, {"$set": {"sub": refused}})) is expected
+    kept = memory_models._STORED_KEYS
+    assert kept == {*first, "$set"}
+
+
+def test_a_document_found_by_its_id_is_not_matched_on_it_again(monkeypatch):
+    """`_matching` finds a document by its `_id`'s key, then matches the query's other
+    conditions only (`matches(..., known="_id")`): `update_once` and `update_versioned`, every
+    update of a replay, filter on `_id` and one more field."""
+    memory = MemoryCollection("docs", CodecOptions())
+    memory.insert_one({"_id": "a", "n": 1, "_applied": ["e1"]})
+    compared = []
+    same = memory_models._same
+
+    def counting(a, b):
+        compared.append((a, b))
+        return same(a, b)
+
+    monkeypatch.setattr(memory_models, "_same", counting)
+    assert memory.update_one({"_id": "a", "_applied": {"$ne": "e2"}},
+                             {"$inc": {"n": 1}}).modified_count == 1
+    assert memory.update_one({"_id": "a", "n": 2}, {"$inc": {"n": 1}}).modified_count == 1
+    assert memory.update_one({"_id": "a", "n": 2}, {"$inc": {"n": 1}}).matched_count == 0
+    assert compared == [(2, 2), (3, 2)]  # `n`'s only: never `_id`'s
+    assert memory.find_one({"_id": "a"})["n"] == 3
