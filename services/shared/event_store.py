@@ -314,7 +314,7 @@ class EventStore:
 
     def read_all(self, after_position: int = 0, batch_size: int = 500) -> Iterator[Commit]:
         """Every commit (own and received) in position order, for replays."""
-        for document in self.recorder.after(after_position, batch_size):
+        for document in self.recorder.commits_after(after_position, batch_size):
             yield self._commit(document)
 
     def seal_existing(self, batch_size: int = 500) -> int:

@@ -5,12 +5,14 @@ Like eventsourcing's recorder tests: the suite is a base class; a backend subcla
 provides the `store` and `other_store` fixtures and `rewrite_first_event` (what only a backend
 can do: change a stored event behind the store's back, as an old deployment would have left it).
 """
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import eventlet
 import pytest
+from bson.codec_options import CodecOptions
+from bson.tz_util import utc
 
-from services.shared import commands
+from services.shared import commands, recorders
 from services.shared.envelope import CommandContext, NewEvent
 from services.shared.errors import ConcurrencyConflict, InvalidInput
 from services.shared.event_store import EventStore, in_memory_event_store
@@ -197,12 +199,54 @@ class EventStoreContract:
         assert store.execute("acc-1", lambda history: [], CONTEXT) is None
 
 
+    def test_read_all_gives_each_commit_as_the_log_holds_it(self, store):
+        """`read_all` (a replay's read) reads `recorder.commits_after`: the same commits as
+        the whole documents of `recorder.after`, their time of recording included."""
+        store.append("a", 0, [deposit(1), deposit(2)], CONTEXT)
+        store.append("b", 0, [deposit(3)], CONTEXT)
+        read = list(store.read_all())
+        whole = [store._commit(document) for document in store.recorder.after(0)]
+        assert read == whole and len(read) == 2
+        assert [c.recorded_at.tzinfo for c in read] == [c.recorded_at.tzinfo for c in whole]
+
+
 class TestMongoEventStore(EventStoreContract):
     @pytest.fixture
     def store(self, mongo_client, db_prefix):
         store = EventStore(mongo_client[f"{db_prefix}_ledger"], "ledger")
         store.ensure_indexes()
         return store
+
+    @pytest.mark.parametrize("tzinfo", [None, timezone(timedelta(hours=2))])
+    def test_a_replay_s_read_makes_recorded_at_aware_itself(self, mongo_client, db_prefix,
+                                                            tzinfo, monkeypatch):
+        """The log is read with naive datetimes and `recorded_at` made aware by `_aware` —
+        pymongo's decoder called `datetime.replace(tzinfo=...)` per commit, a ninth of reading
+        the log — giving the datetime a tz-aware codec gives (in UTC, `bson.tz_util.utc`, or in
+        the codec's `tzinfo`); what else the commit document holds is not read."""
+        db = mongo_client.get_database(f"{db_prefix}_ledger", codec_options=CodecOptions(
+            tz_aware=True, tzinfo=tzinfo))
+        store = EventStore(db, "ledger")
+        store.ensure_indexes()
+        store.append("a", 0, [deposit(1)], CONTEXT)
+        store.append("b", 0, [deposit(2), deposit(3)], CONTEXT)
+        db["events"].update_many({}, {"$set": {"published_at": datetime(2026, 1, 2)}})
+        made = []
+        aware = recorders._aware
+
+        def counting(moment, zone):
+            made.append(moment.tzinfo)
+            return aware(moment, zone)
+
+        monkeypatch.setattr(recorders, "_aware", counting)
+        read = list(store.read_all())
+        assert made == [None, None]  # decoded naive, made aware once each
+        whole = [store._commit(document) for document in store.recorder.after(0)]
+        assert read == whole
+        assert [c.recorded_at.tzinfo for c in read] == [c.recorded_at.tzinfo for c in whole]
+        assert read[0].recorded_at.tzinfo is (tzinfo or utc)
+        assert [e.payload for c in read for e in c.events] == [
+            e.payload for c in whole for e in c.events]
 
     @pytest.fixture
     def other_store(self, mongo_client, db_prefix):
