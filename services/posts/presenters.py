@@ -131,7 +131,9 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
     if edit and state in ("published", "hidden"):
         out["pending_edit"] = {"revision": edit["revision"],
                                **_review({**doc, "pending_edit": edit}, edit["revision"])}
-    if is_author and draft is not None:
+    # a draft at or below the revision the document shows is over (its publication deletes it
+    # just after writing the document)
+    if is_author and draft is not None and draft["revision"] > (doc.get("revision") or 0):
         out["draft"] = {"revision": draft["revision"], "body": draft["body"],
                         **({"title": draft.get("title")} if with_title else {})}
         if draft.get("returned"):  # rejected: given back to correct (PATCH to resubmit)

@@ -246,14 +246,13 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         fields["pending_edit"] = None
     fields["state"] = state
 
-    # everything derived first, the document last: a reader who sees the new text published
-    # finds it in search and no longer sees it as a draft
+    # everything derived first, then the document, then the drafts: a reader who sees the new
+    # text published finds it in search; a reader who finds the draft gone finds the document
+    # showing the text (queries.py `_after_publication` reads it again), never neither
     rm["history"].update_one({"_id": f"{target_id}:{p['revision']}"}, {"$set": {
         "target_id": target_id, "revision": p["revision"], "title": p.get("title"),
         "body": p["body"], "redacted": p["redacted"], "at": event.occurred_at,
         "editor_id": p.get("editor_id", p["author_id"])}}, upsert=True)
-    # this revision's draft, and any older one given back after a rejection
-    rm["drafts"].delete_many({"target_id": target_id, "revision": {"$lte": p["revision"]}})
     indexed = {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]} \
         if target_type == "post" else {"reply": p["body"]}
     _index(rm, p["post_id"], "post" if target_type == "post" else target_id,
@@ -267,6 +266,9 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         _refresh_derived(rm, event, target_type, target_id, indexed, {**before, **fields})
     else:  # a later version is there already: derive from what it shows
         _refresh_derived(rm, event, target_type, target_id, indexed)
+    # this revision's draft, and any older one given back after a rejection: after the
+    # document (history first, so `_ruled_on` still sees the verdict before the draft goes)
+    rm["drafts"].delete_many({"target_id": target_id, "revision": {"$lte": p["revision"]}})
     if target_type == "reply":
         rm["posts"].update_one({"_id": p["post_id"]}, {"$max": {"active_ts": now}})
 

@@ -86,7 +86,19 @@ class PostsQueries:
             draft, authors, *vote = at_once(
                 lambda: self._draft(doc, actor), lambda: self._authors([doc]), *votes)
         my_vote = vote[0] if vote else (False if actor else None)
+        doc = self._after_publication("posts", doc, draft, actor)
         return presenters.post(doc, actor, draft=draft, my_vote=my_vote, authors=authors)
+
+    def _after_publication(self, collection: str, doc: dict[str, Any],
+                           draft: dict[str, Any] | None, actor: Actor | None) -> dict[str, Any]:
+        """The document, read again when its author found it pending and its draft gone: a
+        publication's apply writes the document before it deletes the draft (projections.py,
+        `_text_visible`), so a draft found gone means the document read before it may be behind
+        — shown as it was, the author's own text would be missing from it."""
+        if (draft is None and doc.get("state") == "pending" and actor
+                and actor.get("id") == doc.get("author_id")):
+            return self.doc(collection, doc["_id"], actor)
+        return doc
 
     def summary_of(self, actor: Actor | None) -> dict[str, dict[str, Any]]:
         """The actor's public summary, as `_authors` gives it for what they wrote."""
@@ -114,7 +126,9 @@ class PostsQueries:
 
     def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:
         doc = self.doc("replies", reply_id, actor)
-        return presenters.reply(doc, actor, draft=self._draft(doc, actor),
+        draft = self._draft(doc, actor)
+        doc = self._after_publication("replies", doc, draft, actor)
+        return presenters.reply(doc, actor, draft=draft,
                                 my_vote=self._my_votes(actor, [reply_id]).get(reply_id),
                                 authors=self._authors([doc]))
 

@@ -1,12 +1,17 @@
-"""A rejection as its author reads it: the document first, then the draft hanging on it
+"""A verdict as its author reads it: the document first, then the draft hanging on it
 (queries.post). Whoever sees the rejection on the document must find the text given back — so
 the projection writes the draft before the document (a read between the two writes, the other
-way round, showed a returned draft beside the "held" badge; seen once in a whole-suite run)."""
+way round, showed a returned draft beside the "held" badge; seen once in a whole-suite run).
+Whoever finds the draft of a published text gone must find the document showing it — so the
+publication deletes the draft after the document, and the author's read of a document still
+pending without its draft reads it again (the other way round, the author read their new post
+with neither text nor draft; seen once in a whole-suite run)."""
 import pytest
 from pymongo import MongoClient
 
-from services.posts import domain
+from services.posts import domain, presenters
 from services.posts.projections import VIEWS
+from services.posts.queries import PostsQueries
 from services.shared.envelope import CommandContext
 from services.shared.event_store import EventStore, len_version
 from services.shared.projections import ProjectionRunner
@@ -108,3 +113,61 @@ def test_a_late_submitted_text_never_replaces_the_masked_draft_given_back(views)
 
     draft = runner.rm["drafts"].find_one({"_id": domain.content_stream(post_id, 1)})
     assert draft["returned"] is True and IBAN not in draft["body"]
+
+
+def _approved(runner, post_id, revision=1):
+    content = runner.store.load(domain.content_stream(post_id, revision))[0].payload
+    return _verdict(runner, post_id, "approved", revision, content=content)
+
+
+def test_a_published_text_s_draft_goes_after_the_document_shows_it(views):
+    runner, writes = views
+    post_id, submission = _post(member())
+    _submitted(runner, post_id, submission, 0)
+
+    writes.clear()
+    _approved(runner, post_id)
+
+    written = _written(writes)
+    assert written.index("history") < written.index("posts") < written.index("drafts"), \
+        writes.pairs()
+    assert runner.rm["posts"].find_one({"_id": post_id})["state"] == "published"
+    assert runner.rm["drafts"].find_one({"target_id": post_id}) is None
+
+
+def test_the_author_reading_before_the_publication_and_after_its_draft_went_sees_the_text(views):
+    """The document read pending, then the draft read once the publication deleted it: the
+    document is read again and shows the text — the draft's going implies it."""
+    runner, _ = views
+    author = member()
+    post_id, submission = _post(author)
+    _submitted(runner, post_id, submission, 0)
+    queries = PostsQueries(runner.rm)
+    stale = queries.doc("posts", post_id, author)
+    assert stale["state"] == "pending" and queries._draft(stale, author) is not None
+    _approved(runner, post_id)
+    draft = queries._draft(stale, author)
+    assert draft is None
+
+    seen = presenters.post(queries._after_publication("posts", stale, draft, author), author,
+                           draft=draft)
+    assert seen["state"] == "published" and seen["title"] == "Plafond de ma carte"
+    # anyone else, or a draft still there, takes the document as it was read
+    assert queries._after_publication("posts", stale, draft, member()) is stale
+    assert queries._after_publication("posts", stale, {"revision": 1}, author) is stale
+
+
+def test_a_draft_at_the_revision_the_document_shows_is_not_shown(views):
+    """Between the publication's document and its draft's deletion, the author sees the text
+    once: published, without the same revision again as a draft."""
+    runner, _ = views
+    author = member()
+    post_id, submission = _post(author)
+    _submitted(runner, post_id, submission, 0)
+    draft = runner.rm["drafts"].find_one({"target_id": post_id})
+    _approved(runner, post_id)
+    doc = runner.rm["posts"].find_one({"_id": post_id})
+
+    assert "draft" not in presenters.post(doc, author, draft=draft)
+    newer = {**draft, "revision": 2, "body": "Une modification"}
+    assert presenters.post(doc, author, draft=newer)["draft"]["revision"] == 2
