@@ -132,8 +132,10 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
         out["pending_edit"] = {"revision": edit["revision"],
                                **_review({**doc, "pending_edit": edit}, edit["revision"])}
     # a draft at or below the revision the document shows is over (its publication deletes it
-    # just after writing the document)
-    if is_author and draft is not None and draft["revision"] > (doc.get("revision") or 0):
+    # just after writing the document); a document that shows no text shows its draft
+    over = state in ("published", "hidden") and draft is not None and \
+        draft["revision"] <= (doc.get("revision") or 0)
+    if is_author and draft is not None and not over:
         out["draft"] = {"revision": draft["revision"], "body": draft["body"],
                         **({"title": draft.get("title")} if with_title else {})}
         if draft.get("returned"):  # rejected: given back to correct (PATCH to resubmit)
