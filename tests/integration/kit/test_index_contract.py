@@ -267,3 +267,70 @@ def test_a_unique_index_serves_queries_on_its_leading_fields_as_a_scan_does(mong
     assert answers(indexed) == answers(plain)
     assert answers(indexed)["stream"] == ["c80", "c81", "c300", "c83"]
     assert answers(indexed)["last"] is None
+
+
+def _walked(collection, query, sort, between=lambda: None):
+    """`query` sorted by `sort`, read 10 documents a batch; `between()` runs once the first
+    batch is read and before the second is asked for. Each document given: (id, body)."""
+    cursor = collection.find(query).sort(sort).batch_size(10)
+    given = [next(cursor) for _ in range(10)]
+    between()
+    given += list(cursor)
+    return [(doc["_id"], doc.get("body")) for doc in given]
+
+
+WALKS = [
+    pytest.param([("position", 1)], {"position": {"$gt": 0}}, [("position", 1)],
+                 id="the-log-after-a-position"),  # a replay's read (a unique index)
+    pytest.param([("kind", 1), ("n", -1)], {"kind": "a"}, [("n", -1)],
+                 id="equality-then-the-index-order"),
+    pytest.param([("kind", 1), ("n", -1)], {"kind": "a", "n": {"$lt": 90}}, [("n", 1)],
+                 id="a-range-walked-backwards"),
+]
+
+
+@pytest.mark.parametrize(("keys", "query", "sort"), WALKS)
+def test_a_sorted_cursor_reads_each_batch_as_the_collection_then_is(mongo_client, db_prefix,
+                                                                    keys, query, sort):
+    """A find sorted by an index and read in batches (a replay reads the log so: `position`
+    after 0, 500 a batch) gives each batch's documents as they are when the batch is read: one
+    deleted after the find and before its batch is left out, one changed since is given
+    changed, every other once and in order — as MongoDB's cursors do. The stand-in read every
+    match before the first batch (and held them all): it gave the deleted document and the
+    changed one as it was."""
+    log = mongo_client[f"{db_prefix}_walk"]["log"]
+    log.create_index(keys, unique=keys == [("position", 1)])
+    log.insert_many([{"_id": f"c{n}", "position": n, "kind": "a" if n % 4 else "b", "n": n,
+                      "body": "first"} for n in range(1, 121)])
+    expected = [doc["_id"] for doc in log.find(query).sort(sort)]
+    gone, changed = expected[25], expected[33]
+
+    def between():
+        log.delete_one({"_id": gone})
+        log.update_one({"_id": changed}, {"$set": {"body": "changed"}})
+
+    walked = _walked(log, query, sort, between)
+    assert [id_ for id_, _ in walked] == [id_ for id_ in expected if id_ != gone]
+    assert dict(walked)[changed] == "changed"
+    assert {body for id_, body in walked if id_ != changed} == {"first"}
+
+
+def test_a_sorted_find_read_in_batches_answers_as_a_scan_once_an_array_was_indexed(
+        mongo_client, db_prefix):
+    """An index whose sorted field has held an array — put by an insert, or by an update that
+    leaves the index's entries as they were (7 -> [7]) — is not walked as if every value were in
+    its order: read in batches, the answer is the scan's (on the stand-in, sorted in memory as
+    before; walked, [7] would have come as 7 and [3, 505] twice)."""
+    db = mongo_client[f"{db_prefix}_arrays"]
+    for arrays in ("inserted", "updated"):
+        indexed, plain = db[f"indexed_{arrays}"], db[f"plain_{arrays}"]
+        indexed.create_index([("kind", 1), ("n", 1)])
+        docs = [{"_id": n, "kind": "a", "n": n * 10} for n in range(1, 60)]
+        if arrays == "inserted":
+            docs.append({"_id": 100, "kind": "a", "n": [3, 505]})  # no tie either way
+        for collection in (indexed, plain):
+            collection.insert_many(docs)
+            if arrays == "updated":
+                collection.update_one({"_id": 7}, {"$set": {"n": [70]}})
+        for sort in ([("n", 1)], [("n", -1)]):
+            assert _walked(indexed, {"kind": "a"}, sort) == _walked(plain, {"kind": "a"}, sort)

@@ -69,6 +69,9 @@ final class EqualityIndex extends Index<Object> {
     private static final String FORMAT_KEY = "";
     static final String FORMAT = "ordered-2";
     private static final String MULTIKEY = FORMAT + " multikey";
+    /** The marker of an index none of whose documents has held, at an indexed field, a value the
+     *  encoding does not order (an array, a sub-document, rarer types): {@link #ordersEveryValue}. */
+    private static final String EVERY_VALUE_ORDERED = FORMAT + " every-value-ordered";
 
     /** Above every key that starts with a given prefix (type letters, even complemented, are below it). */
     private static final char HIGHEST = '\uFFFF';
@@ -96,6 +99,7 @@ final class EqualityIndex extends Index<Object> {
 
     private final MVMap<String, Object> entries;
     private volatile boolean multikey;
+    private volatile boolean everyValueOrdered;
 
     EqualityIndex(MVMap<String, Object> entries, String name, List<IndexKey> keys) {
         // "sparse" in mongo-java-server's sense: removing a document need not report a position
@@ -103,13 +107,16 @@ final class EqualityIndex extends Index<Object> {
         super(name, keys, true);
         this.entries = entries;
         Object format = entries.get(FORMAT_KEY);
-        if (!FORMAT.equals(format) && !MULTIKEY.equals(format)) {
+        if (!FORMAT.equals(format) && !MULTIKEY.equals(format) && !EVERY_VALUE_ORDERED.equals(format)) {
             // unordered keys of an older stand-in (or a new map): empty it, so that the collection
-            // rebuilds it from its documents (AbstractMongoCollection.addIndex fills an empty index)
+            // rebuilds it from its documents (AbstractMongoCollection.addIndex fills an empty index);
+            // empty, it has held no value it does not order. An older stand-in's marker (FORMAT,
+            // MULTIKEY) says nothing of that: such an index is never taken as ordering every value.
             entries.clear();
-            entries.put(FORMAT_KEY, FORMAT);
+            entries.put(FORMAT_KEY, EVERY_VALUE_ORDERED);
         }
         this.multikey = MULTIKEY.equals(entries.get(FORMAT_KEY));
+        this.everyValueOrdered = EVERY_VALUE_ORDERED.equals(entries.get(FORMAT_KEY));
     }
 
     // -- maintenance ------------------------------------------------------------------------------
@@ -127,6 +134,7 @@ final class EqualityIndex extends Index<Object> {
     @Override
     public synchronized void add(Document document, Object position, MongoCollection<Object> collection) {
         Set<String> keys = entryKeys(document, position);
+        noteUnordered(document);
         noteMultikey(keys);
         for (String key : keys) {
             entries.put(key, Missing.ofNullable(position));
@@ -151,6 +159,7 @@ final class EqualityIndex extends Index<Object> {
                                            MongoCollection<Object> collection) {
         Set<String> before = entryKeys(oldDocument, position);
         Set<String> after = entryKeys(newDocument, position);
+        noteUnordered(newDocument); // 5 -> [5] keeps the entries, not the order's guarantee
         if (before.equals(after)) {
             return;
         }
@@ -165,6 +174,33 @@ final class EqualityIndex extends Index<Object> {
                 entries.put(key, Missing.ofNullable(position));
             }
         }
+    }
+
+    /**
+     * Once a document holds, at an indexed field, a value the encoding does not order, a sorted
+     * walk may meet one and give up (IndexedCollection sorts in memory then): the index no longer
+     * orders every value, for good (removing the document does not change that).
+     */
+    private void noteUnordered(Document document) {
+        if (!everyValueOrdered) {
+            return;
+        }
+        for (IndexKey key : getKeys()) {
+            if (!isOrdered(FieldValues.at(document, key.getKey()))) {
+                everyValueOrdered = false;
+                entries.put(FORMAT_KEY, multikey ? MULTIKEY : FORMAT);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether every value of every document this index has held (since it was built) is one its
+     * encoding orders: a sorted walk of it then never meets a document it must give up on, so its
+     * answer can be handed out a batch at a time as the walk goes (IndexedCollection's IndexWalk).
+     */
+    boolean ordersEveryValue() {
+        return everyValueOrdered;
     }
 
     /** Once a document has several entries, counting entries no longer counts documents. */

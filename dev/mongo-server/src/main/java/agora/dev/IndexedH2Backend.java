@@ -2,6 +2,7 @@ package agora.dev;
 
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.AbstractCursor;
 import de.bwaldvogel.mongo.backend.Assert;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.DatabaseResolver;
@@ -488,9 +489,13 @@ final class IndexedH2Backend extends H2Backend {
                 return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector); // scan
             }
             if (plan.sorted()) {
+                boolean tieBreaks = sortFieldsBeyond(plan, orderBy);
+                if (!tieBreaks && limit == 0 && numberToSkip == 0 && batchSize > 0
+                    && (fieldSelector == null || fieldSelector.isEmpty()) && plan.index().ordersEveryValue()) {
+                    return walk(plan, query, batchSize);
+                }
                 List<Document> ordered = orderedMatches(plan, query, orderBy, numberToSkip, Math.abs(limit));
                 if (ordered != null) {
-                    boolean tieBreaks = sortFieldsBeyond(plan, orderBy);
                     // already matched and in order: only the ties the index leaves are sorted here
                     return matchDocumentsFromStream(new Document(), ordered.stream(), numberToSkip, limit, batchSize,
                         tieBreaks ? new DocumentComparator(orderBy) : null, fieldSelector);
@@ -504,6 +509,81 @@ final class IndexedH2Backend extends H2Backend {
                 plan.index().scan(plan).forEachRemaining(entry -> positions.add(entry.position()));
             }
             return matchDocuments(query, positions, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        }
+
+        /**
+         * A sorted find without a limit, answered a batch at a time as its index is walked
+         * ({@link IndexWalk}) instead of every match read, in order, before the first batch
+         * goes out. Why: a replay reads the whole log this way (`position` after 0, sorted on
+         * it, 500 a batch), and the stand-in held every commit of the log in memory at its
+         * first find — the replay waiting 50-75 ms for a 6,000-commit log before applying
+         * anything, and a million-commit log's documents all on the heap at once. Only for an
+         * index that orders every value it holds (no walk can meet one it must give up on and
+         * sort in memory), a sort the index gives whole, and no skip or projection: the other
+         * finds keep the path above.
+         */
+        private QueryResult walk(EqualityIndex.Plan plan, Document query, int batchSize) {
+            Iterator<EqualityIndex.Entry> entries;
+            synchronized (plan.index()) {
+                entries = plan.index().scan(plan);
+            }
+            IndexWalk walk = new IndexWalk(cursorRegistry.generateCursorId(), entries, query);
+            List<Document> firstBatch = walk.takeDocuments(batchSize);
+            if (walk.isEmpty()) {
+                return new QueryResult(firstBatch);
+            }
+            cursorRegistry.add(walk);
+            return new QueryResult(firstBatch, walk);
+        }
+
+        /**
+         * A cursor over a sorted walk of an index: each batch reads the next documents as they
+         * are then. The walk is of the index as it was at the find (an H2 map's cursor reads the
+         * root it started from); each document is read when its batch is — one deleted since is
+         * left out, one changed since is given as it is now if it still matches. MongoDB's cursors
+         * behave the same way (no snapshot across batches). One document is read ahead, so that
+         * the cursor knows it is exhausted when it hands out its last batch (the getMore then
+         * closes it, as it does an in-memory cursor). A getMore without a batch size takes the rest.
+         */
+        private final class IndexWalk extends AbstractCursor {
+            private final Iterator<EqualityIndex.Entry> entries;
+            private final Document query;
+            private Document next;
+
+            IndexWalk(long id, Iterator<EqualityIndex.Entry> entries, Document query) {
+                super(id);
+                this.entries = entries;
+                this.query = query;
+                this.next = advance();
+            }
+
+            /** The next matching document of the walk, or null at its end. An index that orders
+             *  every value has one entry per document: no document is met twice. */
+            private Document advance() {
+                while (entries.hasNext()) {
+                    Document document = getDocument(entries.next().position());
+                    if (document != null && documentMatchesQuery(document, query)) {
+                        return document;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public synchronized boolean isEmpty() {
+                return next == null;
+            }
+
+            @Override
+            public synchronized List<Document> takeDocuments(int numberToReturn) {
+                int wanted = numberToReturn > 0 ? numberToReturn : Integer.MAX_VALUE;
+                List<Document> batch = new ArrayList<>(Math.min(wanted, 1024));
+                while (next != null && batch.size() < wanted) {
+                    batch.add(next);
+                    next = advance();
+                }
+                return batch;
+            }
         }
 
         /** Whether the sort has fields the index order does not give (ties to break in memory). */
