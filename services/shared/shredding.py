@@ -42,7 +42,7 @@ import hmac
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -223,6 +223,17 @@ class SubjectKeys:
             raise SealBroken(f"a sealed value of {subject} does not open in {context}") from error
         return json.loads(plain)
 
+    def prefetch(self, subjects: Iterable[str]) -> None:
+        """The keys of those `subjects` not cached yet, read in one query and cached (a subject
+        without a key is left to `_key`, as before). Why: a replay unseals the personal fields
+        of every member's events, and each member first met cost a round trip of its own — on
+        `bench replay`'s log of 100 members, 40-50 ms before the first 500 commits were read,
+        and one query per member on a log of thousands of them."""
+        wanted = [subject for subject in set(subjects) if self._cache.get(subject) is None]
+        if wanted:
+            for document in self.collection.find({"_id": {"$in": wanted}}):
+                self._remember(document["_id"], document)
+
     # -- cache -------------------------------------------------------------------------------
 
     def _key(self, subject: str, create: bool) -> _Key:
@@ -338,6 +349,24 @@ def unseal_payload(keys: SubjectKeys, event_type: str, payload: dict[str, Any]) 
             if is_sealed(value) else value for name, value in payload.items()}
 
 
+def subjects_sealed_in(events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The data subjects whose keys open the sealed personal fields of stored events (as the
+    log holds them: `type` and `payload`), for `SubjectKeys.prefetch`. Only declared fields are
+    looked at (`seal_payload` seals no other): a sealed value found elsewhere is still opened,
+    its key read when it is met."""
+    subjects: set[str] = set()
+    for event in events:
+        personal = PERSONAL_FIELDS.get(event.get("type"))
+        if personal is None:
+            continue
+        payload = event.get("payload") or {}
+        for name in personal.fields:
+            value = payload.get(name)
+            if is_sealed(value) and not value.get("erased"):
+                subjects.add(str(value["subject"]))
+    return subjects
+
+
 def unseal_envelope(keys: SubjectKeys, envelope: Envelope) -> Envelope:
     """The envelope with its payload unsealed (the same object when nothing is sealed)."""
     payload = unseal_payload(keys, envelope.type, envelope.payload)
@@ -394,6 +423,9 @@ class InMemoryKeys(SubjectKeys):
 
     def is_shredded(self, subject: str) -> bool:
         return self.keys.get(subject) is _SHREDDED
+
+    def prefetch(self, subjects: Iterable[str]) -> None:
+        """Nothing to read ahead: the dict is the store."""
 
     def shred(self, subject: str) -> None:
         self.keys[subject] = _SHREDDED

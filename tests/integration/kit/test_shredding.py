@@ -7,6 +7,7 @@ import base64
 import json
 
 import pytest
+from pymongo import MongoClient, monitoring
 
 from services.shared.envelope import CommandContext, Envelope, NewEvent, new_id
 from services.shared.event_store import EventStore
@@ -21,6 +22,7 @@ from services.shared.shredding import (
     unseal_envelope,
 )
 
+from ...conftest import MONGO_URI
 from . import sample  # noqa: F401 - registers ledger.holder_named (personal: sealed)
 
 pytestmark = pytest.mark.integration
@@ -195,6 +197,53 @@ def test_after_shredding_the_log_still_loads_and_replays_with_placeholders(store
     assert store.load("h3")[0].payload["name"] == "Grace Hopper"  # only that subject
     names = [event.payload["name"] for commit in store.read_all() for event in commit.events]
     assert names == ["Former holder", "Former holder", "Grace Hopper"]
+
+
+class _KeyReads(monitoring.CommandListener):
+    """The commands sent to the key store's collection, and their filters."""
+
+    def __init__(self, keys_collection: str):
+        self.collection, self.commands = keys_collection, []
+
+    def started(self, event):
+        if event.command.get(event.command_name) == self.collection:
+            self.commands.append((event.command_name, event.command.get("filter")))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_a_replay_s_read_of_the_log_reads_the_keys_it_needs_a_batch_at_a_time(store):
+    """`read_all` (what `agora replay` reads) opens the sealed fields of 45 holders, read by a
+    process that has no key cached yet: their keys come in one query per batch of commits, not
+    one per holder met (45 round trips before) — and every value opens as `load` opens it, a
+    shredded holder's as its placeholder, a holder whose key is lost as its own."""
+    for n in range(45):
+        store.append(f"h{n}", 0, [named(f"h{n}", name=f"Holder {n}")], CONTEXT)
+    store.keys.shred("h3")
+    store.keys.collection.delete_one({"_id": "h4"})  # lost: its values give the placeholder
+    reads = _KeyReads(store.keys.collection.name)
+    client = MongoClient(MONGO_URI, tz_aware=True, event_listeners=[reads])
+    try:
+        keys = SubjectKeys(client[store.keys.collection.database.name][store.keys.collection.name],
+                           cache=new_key_cache())  # a new process's: nothing cached
+        reader = EventStore(client[store.db.name], "ledger", keys=keys)
+        names = [event.payload["name"] for commit in reader.read_all(batch_size=20)
+                 for event in commit.events]
+    finally:
+        client.close()
+    expected = [f"Holder {n}" for n in range(45)]
+    expected[3] = expected[4] = "Former holder"
+    assert names == expected
+    batches = [(name, looked_up) for name, looked_up in reads.commands
+               if name == "find" and "$in" in looked_up["_id"]]
+    assert len(batches) == 3  # 20, 20 and 5 commits
+    # and the lost key, looked for by each of its three sealed fields (a lost key is not cached)
+    assert [c for c in reads.commands if c not in batches] == [("find", {"_id": "h4"})] * 3
+    assert [event.payload["name"] for event in store.load("h5")] == ["Holder 5"]
 
 
 def test_a_received_event_is_sealed_again_in_the_consumers_log(store, keys):
