@@ -17,7 +17,9 @@ The documents are also an event log's commits (two per stream, `stream_id` and `
 unique together; a unique log `position`): a stream's commits, `find({"stream_id":
 s}).sort("version", 1)`, and the log after a position, `find({"position": {"$gt": p}}).sort(
 "position", 1).limit(20)` — what every command and every relay pass reads — are served by
-unique indexes on a leading part of their fields or by a range (MongoDB: an index seek).
+unique indexes on a leading part of their fields or by a range (MongoDB: an index seek). And a
+replay's first batch: the whole log after position 0, sorted, 500 a batch (`agora replay` reads
+it so) — the time to its first commit (MongoDB: a seek and 500 entries, whatever the log's size).
 
 Printed: median latency per size and the ratio 100,000 / 1,000 for each (≈ 1 means the lookup
 does not depend on the collection's size; MongoDB gives ≈ 1 for the first three, and a count
@@ -114,6 +116,13 @@ def main() -> None:
             assert list(items.find({"position": {"$gte": n}}).sort("position", 1).limit(20))
         return query
 
+    def replay_start(items):
+        def query(n: int) -> None:
+            cursor = items.find({"position": {"$gt": 0}}).sort("position", 1).batch_size(500)
+            assert next(cursor)["position"] == 1
+            cursor.close()
+        return query
+
     def by_id(items):
         def query(n: int) -> None:
             assert items.find_one({"_id": f"i{n}"}) is not None
@@ -131,7 +140,8 @@ def main() -> None:
                                for size, items in collections.items()
                                for kind, make in (("author", by_author), ("id", by_id),
                                                   ("topic", topic_page), ("count", topic_count),
-                                                  ("stream", stream), ("log", log_after))})
+                                                  ("stream", stream), ("log", log_after),
+                                                  ("replay", replay_start))})
     finally:
         client.drop_database(db.name)
         client.close()
@@ -154,3 +164,5 @@ def main() -> None:
           f"{medians[('stream', LARGE)]:.2f} ms = {ratio('stream'):.2f}x, the log after a "
           f"position {medians[('log', SMALL)]:.2f} -> {medians[('log', LARGE)]:.2f} ms = "
           f"{ratio('log'):.2f}x")
+    print(f"  a replay's first batch (the whole log, 500 a batch): {medians[('replay', SMALL)]:.2f}"
+          f" -> {medians[('replay', LARGE)]:.2f} ms = {ratio('replay'):.2f}x")
