@@ -290,8 +290,8 @@ def _collections(phase, info):
 
 
 def test_a_rebuild_collects_its_young_cycles_itself_and_nothing_else(store):
-    for n in range(30):
-        deposit(store, f"collected-{n:02}", 1)
+    for n in range(250):
+        deposit(store, f"collected-{n:03}", 1)
     thresholds = gc.get_threshold()
     TIMELINE.clear()
     gc.set_threshold(1, 1, 1)  # left to Python: a collection at every allocation
@@ -307,12 +307,13 @@ def test_a_rebuild_collects_its_young_cycles_itself_and_nothing_else(store):
         gc.callbacks.remove(_collections)
         gc.set_threshold(*thresholds)
     events = [n for n, (what, _) in enumerate(TIMELINE) if what == "event"]
-    rebuild = TIMELINE[events[0]:events[29] + 1]  # the first replay's log applied
+    rebuild = TIMELINE[events[0]:events[249] + 1]  # the first replay's log applied
     # while the log is applied, only the rebuild's own collections of the young generations,
-    # one every 10 events (Python's own would have run at every allocation)
+    # one every 100 events: ten times the memory checks' 10 (Python's own would have run at
+    # every allocation)
     assert [what for what in rebuild if what[0] == "collection"] == [("collection", 1)] * 2
     # and the cycles left by the first events are collected before the last one
-    assert ("collected", "collected-00") in rebuild
+    assert ("collected", "collected-000") in rebuild
     assert {d["cents"] for d in store.db["balances"].find()} == {1}
 
 
