@@ -1662,14 +1662,28 @@ class _ResidentCollection:
         return self._owner[self._name].update_one(filter, update, upsert=upsert)
 
     def __getattr__(self, method: str) -> Any:
-        if method in ("find_one", "count_documents", "insert_one", "insert_many",
-                      "update_many", "replace_one", "delete_one", "delete_many",
-                      "find_one_and_delete", "find_one_and_update"):
-            run = partial(self._run, method)
-            setattr(self, method, run)  # found without `__getattr__` from now on
-            return run
+        # (the methods the memory engine answers are the class's own: `_delegating`)
         self._owner.release(self._name, method)
         return getattr(self._owner[self._name], method)
+
+
+def _delegating(method: str) -> Callable[..., Any]:
+    def delegate(self: _ResidentCollection, *args: Any, **kwargs: Any) -> Any:
+        return self._run(method, *args, **kwargs)
+    delegate.__name__ = delegate.__qualname__ = method
+    return delegate
+
+
+# Methods of the class, not `partial(self._run, …)` kept on each object as they once were: that
+# made every held collection a cycle (the object -> its partial -> the object), so a collection
+# sent to the database mid-rebuild stayed in memory, documents and all, until the collector ran
+# — and a rebuild runs only the young generations' (`_young_collections_only`): promoted once,
+# it stayed until the rebuild ended, past `resident_limit`. Now it is freed when it is sent.
+for _method in ("find_one", "count_documents", "insert_one", "insert_many", "update_many",
+                "replace_one", "delete_one", "delete_many", "find_one_and_delete",
+                "find_one_and_update"):
+    setattr(_ResidentCollection, _method, _delegating(_method))
+del _method
 
 
 class _ResidentCursor:

@@ -17,6 +17,7 @@ from services.shared.projections import (
     ProjectionRunner,
     ResidentReadModels,
     _events_to_next_check,
+    _ShadowRebuild,
     replay,
     update_versioned,
 )
@@ -359,3 +360,57 @@ def test_a_rebuild_checks_its_memory_less_often_only_far_below_its_limit(store, 
     assert _events_to_next_check(1000, room=400_000, per_event=400) == 1000
     assert _events_to_next_check(1000, room=-50, per_event=400) == 1000  # past it
     assert _events_to_next_check(1000, room=0, per_event=0) == 1000  # nothing may be held
+
+
+LOOKED_UP = Projection("looked_up_balances", service="ledger", collections=["balances"])
+
+
+@LOOKED_UP.on("ledger.deposited")
+def _looked_up(rm, event):
+    """A read (`find_one`) before each write, as the services' handlers do."""
+    balances = rm["balances"]
+    before = balances.find_one({"_id": event.stream_id}) or {"cents": 0}
+    balances.update_one({"_id": event.stream_id},
+                        {"$set": {"cents": before["cents"] + event.payload["cents"]}}, upsert=True)
+
+
+def test_a_collection_sent_to_the_database_leaves_memory_then_not_at_the_collector_s_pass(
+        store, monkeypatch, caplog):
+    """What a rebuild held of a collection is freed as soon as the collection is sent to the
+    database, without the cyclic collector: a rebuild runs only the young generations', so
+    what waited for it stayed past `resident_limit` until the rebuild ended."""
+    for n in range(60):
+        deposit(store, f"looked-{n:02}", 1)
+    moved: list[weakref.ref] = []
+    models: list[weakref.ref] = []
+    move, apply_commit = ResidentReadModels._move, _ShadowRebuild.apply_commit
+
+    def noted_move(self, name):
+        models.append(weakref.ref(self))
+        moved.append(weakref.ref(self._memory[name]))
+        return move(self, name)
+
+    def checked_apply(self, commit):
+        # by the next commit after a collection was sent, nothing holds what it held
+        assert [ref() for ref in moved] == [None] * len(moved)
+        return apply_commit(self, commit)
+
+    monkeypatch.setattr(ResidentReadModels, "_move", noted_move)
+    monkeypatch.setattr(_ShadowRebuild, "apply_commit", checked_apply)
+    was_enabled = gc.isenabled()
+    gc.disable()  # only reference counts free anything from here
+    try:
+        with caplog.at_level("INFO", logger="services.shared.projections"):
+            figures = replay(store, LOOKED_UP, out=io.StringIO(), quiesce_seconds=0,
+                             batch_size=10, resident_limit=600)
+        assert "balances__replay goes to the database (more than 600 bytes" in caplog.text
+        assert figures["events"] == 60 and len(moved) == 1
+        models_left = [ref() for ref in models]  # the rebuild's models, once it is over
+        assert models_left == [None]
+        moved.clear()
+        replay(store, LOOKED_UP, out=io.StringIO(), quiesce_seconds=0)  # held to the end
+        assert len(moved) == 1 and [ref() for ref in moved + models] == [None, None, None]
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert sorted(d["cents"] for d in store.db["balances"].find()) == [1] * 60
