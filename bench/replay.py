@@ -6,13 +6,13 @@
 
 `--against CHECKOUT`: each log is replayed only the way replays run now, by this checkout and by
 CHECKOUT (its own .venv, if it has one), one after the other in separate processes, `--rounds`
-times alternated; printed per log and checkout: events/s and the replay process's whole CPU
-(reading, applying and sending) and, when the database server runs on this machine (the
-stand-in or a mongod serving MONGO_URI's port), its CPU per event meanwhile (its share of the
-work, and whatever else the shared server did), the median of the rounds, with the load
-average — a change to the replay measured before/after under the same load (the old checkout
-needs nothing new: the script it runs uses what bench/replay.py has had since replays were
-written behind).
+times alternated (each first every other round); printed per log and checkout: events/s and
+the replay process's whole CPU (reading, applying and sending) and, when the database server
+runs on this machine (the stand-in or a mongod serving MONGO_URI's port), its CPU per event
+meanwhile (its share of the work, and whatever else the shared server did), the median of the
+rounds, with the load average — a change to the replay measured before/after under the same
+load (the old checkout needs nothing new: the script it runs uses what bench/replay.py has had
+since replays were written behind).
 
 Each log is replayed by `services.shared.projections.replay` four ways in the same run: event
 at a time (`batch_size=0`, the live path, as replays ran before batching), batched writes
@@ -272,12 +272,21 @@ def _database_pid() -> int | None:
     return shared_pid(stand_in_pattern(port)) or shared_pid(f"mongod .*--port {port}( |$)")
 
 
+def _in_turn(checkouts: dict[str, str], round_: int) -> list[tuple[str, str]]:
+    """The checkouts in the order they replay in `round_` (from 1): each first every other
+    round. Why: a round's first replays met the stand-in still busy with the previous round's
+    dropped databases — synthetic, replayed first, measured 0.91x twice with the same replay
+    code on both sides when this checkout always went first."""
+    order = list(checkouts.items())
+    return order if round_ % 2 else order[::-1]
+
+
 def _against(other: str, rounds: int) -> None:
     checkouts = {"this checkout": os.getcwd(), other: os.path.abspath(other)}
     figures: dict[str, list[dict]] = {label: [] for label in checkouts}
     database = _database_pid()
     for round_ in range(1, rounds + 1):  # alternated: both see the same moments of the load
-        for label, path in checkouts.items():
+        for label, path in _in_turn(checkouts, round_):
             figures[label].append(_one_round(path, database))
             print(f"round {round_}, {label}: " + ", ".join(
                 f"{log} {each['events'] / each['seconds']:,.0f} events/s "
