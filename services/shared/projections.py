@@ -1670,7 +1670,8 @@ class _ResidentCollection:
 def _delegating(method: str) -> Callable[..., Any]:
     def delegate(self: _ResidentCollection, *args: Any, **kwargs: Any) -> Any:
         return self._run(method, *args, **kwargs)
-    delegate.__name__ = delegate.__qualname__ = method
+    delegate.__name__ = method
+    delegate.__qualname__ = f"_ResidentCollection.{method}"  # as profiles and tracebacks name it
     return delegate
 
 
