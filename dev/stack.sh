@@ -17,8 +17,9 @@
 # (27017), AGORA_STACK_TIMEOUT (readiness timeout per component, 120 s), AGORA_PYTHON (the python
 # with pika + pymongo used for probes; default .venv/bin/python), AGORA_MONGO_JAVA_OPTS (the
 # stand-in's JVM options, instead of dev/mongo-server/jvm.options), AGORA_MONGO_CACHE_MB,
-# AGORA_MONGO_FILL_RATE, AGORA_MONGO_PAGE_SPLIT (the stand-in's own settings, read from the environment
-# it inherits: dev/mongo-server MongoStandIn.java), AGORA_RABBIT_CONF (lines added to
+# AGORA_MONGO_FILL_RATE, AGORA_MONGO_PAGE_SPLIT, AGORA_MONGO_COMMIT_BUFFER_MB (the stand-in's own
+# settings, read from the environment it inherits: dev/mongo-server MongoStandIn.java),
+# AGORA_RABBIT_CONF (lines added to
 # the broker's rabbitmq.conf, e.g. to compare a setting; `down` then `up` to apply).
 set -euo pipefail
 

@@ -26,6 +26,8 @@ import java.util.concurrent.CountDownLatch;
  *   AGORA_MONGO_CACHE_MB             H2 page cache in MB (default 256)
  *   AGORA_MONGO_FILL_RATE            chunks' fill rate below which the store compacts, % (default 90)
  *   AGORA_MONGO_PAGE_SPLIT           a page's estimated memory past which it splits, bytes (default 16384)
+ *   AGORA_MONGO_COMMIT_BUFFER_MB     changed pages' estimated memory that starts a commit, MB (default: a
+ *                                    sixteenth of the heap, 128 for the stack's 2 GB)
  *
  * SIGTERM/SIGINT run a shutdown hook that stops listening, closes client connections and closes the
  * H2 store (a final commit), so the file is consistent on disk.
@@ -56,6 +58,17 @@ public final class MongoStandIn {
      */
     static final int PAGE_SPLIT = 16 * 1024;
 
+    /**
+     * A commit starts once the changed pages' estimated memory passes this share of the heap (or
+     * COMMIT_DELAY_MILLIS after a change, whichever comes first). H2's own threshold is 19 MB
+     * whatever the heap: under a platform's new posts at 2,500 posts that is a commit every few
+     * posts, each rewriting the hot pages (the logs' last leaves, the cursors, the counters) again
+     * and leaving their previous copies to the collector, which took twice the CPU and pause time
+     * it takes when the commits wait for the delay (docs/architecture.md, "The stand-in's commit
+     * buffer"). A sixteenth of the heap: 128 MB for the stack's 2 GB, 32 MB for a test's 512 MB.
+     */
+    static final int COMMIT_BUFFER_HEAP_DIVISOR = 16;
+
     private MongoStandIn() {
     }
 
@@ -66,6 +79,12 @@ public final class MongoStandIn {
         int cacheMegabytes = Integer.parseInt(env("AGORA_MONGO_CACHE_MB", "256"));
         int fillRate = Integer.parseInt(env("AGORA_MONGO_FILL_RATE", String.valueOf(FILL_RATE)));
         int pageSplit = Integer.parseInt(env("AGORA_MONGO_PAGE_SPLIT", String.valueOf(PAGE_SPLIT)));
+        long heapShare = Runtime.getRuntime().maxMemory() / COMMIT_BUFFER_HEAP_DIVISOR / (1024 * 1024);
+        int commitBuffer = Integer.parseInt(env("AGORA_MONGO_COMMIT_BUFFER_MB",
+            String.valueOf(Math.max(1, Math.min(1024, heapShare)))));
+        if (commitBuffer < 1 || commitBuffer > 1024) {
+            fail("AGORA_MONGO_COMMIT_BUFFER_MB is not between 1 and 1024: " + commitBuffer);
+        }
         if (pageSplit < 1024 || pageSplit > 1024 * 1024) {
             fail("AGORA_MONGO_PAGE_SPLIT is not between 1024 and 1048576 bytes: " + pageSplit);
         }
@@ -101,10 +120,10 @@ public final class MongoStandIn {
         // A page cache that holds a developer's working set (H2's default is 16 MB): past it,
         // every lookup decompresses pages again and costs grow with the data, indexed or not.
         MVStore store = new MVStore.Builder().fileName(dataFile.toString()).cacheSize(cacheMegabytes)
-            .autoCompactFillRate(fillRate).open();
+            .autoCompactFillRate(fillRate).autoCommitBufferSize(commitBuffer * 1024).open();
         splitPagesAt(store, pageSplit);
         // Durability: changes are written to the file by a background commit at most this long after
-        // they were made (or sooner, once about 1 MB is pending); a killed stand-in loses at most the
+        // they were made (or sooner, once the commit buffer is full); a killed stand-in loses at most the
         // last second of writes, a stopped one nothing (closing commits). MongoDB's journal: 100 ms.
         store.setAutoCommitDelay(COMMIT_DELAY_MILLIS);
         IndexedH2Backend backend = new IndexedH2Backend(store);
@@ -134,7 +153,7 @@ public final class MongoStandIn {
             fail("cannot listen on " + host + ":" + portNumber + ": " + e);
         }
         System.out.println("mongo stand-in: listening on " + host + ":" + portNumber + ", data in " + dataFile
-            + ", pages split at " + store.getMaxPageSize() + " bytes");
+            + ", pages split at " + store.getMaxPageSize() + " bytes, commits past " + commitBuffer + " MB");
         stopped.await();
     }
 
