@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.standin import started_with
+
 from ...chaos.infra import PrivateDatabase
 
 
@@ -17,6 +19,17 @@ def built_stand_in() -> Path:
         pytest.fail("no MongoDB stand-in: run `make infra`")
     return cache
 
+
+
+def start_with_setting(server, monkeypatch, name: str, value) -> str:
+    """Start `server` with the stand-in's setting `name` at `value` (None: unset, its default),
+    which it inherits from the environment; what its start line says."""
+    if value is None:
+        monkeypatch.delenv(name, raising=False)
+    else:
+        monkeypatch.setenv(name, str(value))
+    server.start()
+    return started_with(server)
 
 def java_check(name: str) -> str:
     """What the check `agora.dev.<name>` printed; the test fails if it failed or is not built."""

@@ -14,7 +14,7 @@ import time
 import pytest
 from pymongo import MongoClient
 
-from bench.standin import started_with
+from .java_checks import start_with_setting
 
 pytestmark = pytest.mark.integration
 
@@ -22,12 +22,7 @@ COMMIT_WAIT = 15.0  # seconds: the background commit runs ~1 s after a change; a
 
 
 def _start(server, monkeypatch, megabytes):
-    if megabytes is None:
-        monkeypatch.delenv("AGORA_MONGO_COMMIT_BUFFER_MB", raising=False)
-    else:
-        monkeypatch.setenv("AGORA_MONGO_COMMIT_BUFFER_MB", str(megabytes))  # inherited
-    server.start()
-    return started_with(server)
+    return start_with_setting(server, monkeypatch, "AGORA_MONGO_COMMIT_BUFFER_MB", megabytes)
 
 
 def _file(server):

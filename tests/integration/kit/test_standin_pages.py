@@ -12,7 +12,7 @@ from bson import ObjectId
 from pymongo import MongoClient
 from pymongo.errors import DuplicateKeyError
 
-from bench.standin import started_with
+from .java_checks import start_with_setting
 
 pytestmark = pytest.mark.integration
 
@@ -22,12 +22,7 @@ IDS = [ObjectId() for _ in range(1500)]  # the client's ids: appended in order, 
 
 def _start(server, monkeypatch, split):
     """Started with that split size (None: the default); what its start line says."""
-    if split is None:
-        monkeypatch.delenv("AGORA_MONGO_PAGE_SPLIT", raising=False)
-    else:
-        monkeypatch.setenv("AGORA_MONGO_PAGE_SPLIT", str(split))  # the stand-in inherits it
-    server.start()
-    return started_with(server)
+    return start_with_setting(server, monkeypatch, "AGORA_MONGO_PAGE_SPLIT", split)
 
 
 def _answers(events):
