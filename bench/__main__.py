@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import sys
 from pathlib import Path
@@ -14,6 +15,12 @@ from pathlib import Path
 def _modules() -> list[str]:
     here = Path(__file__).parent
     return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+
+
+def _summary(module) -> str:
+    """A benchmark's docstring up to its first blank line: what it measures, how it is set."""
+    doc = inspect.getdoc(module) or ""
+    return " ".join(doc.split("\n\n")[0].split())
 
 
 def main(argv: list[str]) -> int:
@@ -35,6 +42,11 @@ def main(argv: list[str]) -> int:
         entry = getattr(module, "main", None)
         if not callable(entry):
             continue  # a helper module, not a benchmark
+        if options and not inspect.signature(entry).parameters:
+            # its settings are environment variables (see its docstring), not options
+            print(f"bench.{name} takes no options (given: {' '.join(options)}); "
+                  f"run `python -m bench {name}` — {_summary(module)}")
+            return 2
         print(f"== bench.{name}")
         if options:
             entry(options)
