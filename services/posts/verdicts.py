@@ -28,7 +28,9 @@ def apply(store, views, event: Envelope, context: CommandContext,
     p = event.payload
     content = None
     if p["review"] == "content" and verdict in ("approved", "redacted"):
-        submitted = store.load(domain.content_stream(p["target_id"], p["revision"]))
+        # a revision's text is written once, by the submission (often this process's)
+        text = domain.content_stream(p["target_id"], p["revision"])
+        submitted = store.load_written_once(text)
         if not submitted:
             log.warning("verdict on %s r%s without its content; ignored", p["target_id"],
                         p["revision"])

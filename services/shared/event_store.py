@@ -58,6 +58,7 @@ from .recorders import (  # noqa: F401 (violated_index: the kit's name for it)
     violated_index,
 )
 from .shredding import SubjectKeys, seal_payload, subjects_sealed_in, unseal_envelope
+from .written_streams import WrittenStreams
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,10 @@ class EventStore:
         self.events = getattr(self.recorder, "events", None)  # MongoDB only: its collection
         # the data subjects' keys (crypto-shredding): by default `<prefix>_keys` beside `db`
         self.keys = keys if keys is not None else SubjectKeys.beside(db, service)
+        # streams this process wrote whole, decided on again without a read (MongoDB's log only:
+        # the memory engine's reads cost no round trip)
+        self._written = WrittenStreams(self.events.codec_options) \
+            if self.events is not None else None
 
     def ensure_indexes(self) -> None:
         self.recorder.ensure_indexes()
@@ -128,13 +133,17 @@ class EventStore:
         expected_version: int,
         events: list[NewEvent],
         context: CommandContext,
+        remembered: bool = False,
     ) -> Commit:
         """Append `events` after `expected_version` (0 for a new stream) in one atomic insert.
 
         Raises `ConcurrencyConflict` when another commit got there first and `InvalidInput` when
-        a payload does not match its registered schema. Inside a command with an idempotency
-        key, an append this command already made (an earlier execution) is returned as recorded;
-        a command past its deadline that has not written yet raises `CommandExpired`.
+        a payload does not match its registered schema. `remembered`: the version comes from
+        this process's memory of the stream (`execute`); a conflict then means only that the
+        memory was old — the stream is forgotten, and the conflict not counted as writers'.
+        Inside a command with an idempotency key, an append this command already made (an
+        earlier execution) is returned as recorded; a command past its deadline that has not
+        written yet raises `CommandExpired`.
         """
         if not events:
             raise ValueError("a commit holds at least one event")
@@ -155,8 +164,9 @@ class EventStore:
                 position=self._next_position(), events=envelopes, recorded_at=utc_now(),
                 written_now=True,
             )
+            document = self._document(commit, pending=True, command=slot)
             try:
-                self.recorder.insert(self._document(commit, pending=True, command=slot))
+                self.recorder.insert(document)
                 break
             except DuplicateCommit as error:
                 index = error.index
@@ -166,7 +176,10 @@ class EventStore:
                     if recorded is not None:
                         return recorded
                 if index == STREAM_VERSION_INDEX:
-                    metrics.CONCURRENCY_CONFLICTS.labels(self.service).inc()
+                    if remembered:
+                        self._written.forget(stream_id)
+                    else:
+                        metrics.CONCURRENCY_CONFLICTS.labels(self.service).inc()
                     raise ConcurrencyConflict(stream_id, expected_version) from None
                 if index not in (POSITION_INDEX, "_id_") or attempt == POSITION_ATTEMPTS:
                     raise
@@ -174,6 +187,8 @@ class EventStore:
                 # position twice: the stream is not in conflict, so take another position.
                 log.warning("position %d taken twice (%s); retrying the commit of %s",
                             commit.position, index, stream_id)
+        if self._written is not None:
+            self._written.appended(stream_id, expected_version, document)
         self._appended(command, commit)
         return commit
 
@@ -208,13 +223,17 @@ class EventStore:
         ]
         slots = [command.slot(stream_id) if command is not None else None
                  for stream_id in streams]
+        documents = [self._document(commit, pending=True, command=slot)
+                     for commit, slot in zip(commits, slots, strict=True)]
         try:
-            self.recorder.insert_all([self._document(commit, pending=True, command=slot)
-                                      for commit, slot in zip(commits, slots, strict=True)])
+            self.recorder.insert_all(documents)
             stored = len(commits)
         except DuplicateCommit as error:
             stored = error.inserted
-        for commit in commits[:stored]:
+        for commit, document, (_, expected_version, _) in zip(
+                commits[:stored], documents, appends, strict=False):
+            if self._written is not None:
+                self._written.appended(commit.stream_id, expected_version, document)
             self._appended(command, commit)
         return commits[:stored] + self._append_each(appends[stored:], context)
 
@@ -242,21 +261,42 @@ class EventStore:
         Returns None when the decision produced no events (an idempotent no-op). A command that
         already recorded this append (an earlier execution) gets that commit, undecided.
         """
-        for attempt in range(retries + 1):
+        conflicts = 0
+        while True:
             recorded = self._recorded_by(commands.current(), stream_id)
             if recorded is not None:
                 return recorded
             commands.check_deadline()  # before deciding: a decision may write (texts) itself
-            history = self.load(stream_id)
-            new_events = decide(history)
+            new_events, history, remembered = self._decided(stream_id, decide)
             if not new_events:
                 return None
             try:
-                return self.append(stream_id, len_version(history), new_events, context)
+                return self.append(stream_id, len_version(history), new_events, context,
+                                   remembered=remembered)
             except ConcurrencyConflict:
-                if attempt == retries:
+                if remembered:
+                    continue  # an old memory, now forgotten: not another writer's conflict
+                conflicts += 1
+                if conflicts > retries:
                     raise
-        raise AssertionError("unreachable")
+
+    def _decided(self, stream_id: str, decide: Decision
+                 ) -> tuple[list[NewEvent], list[Envelope], bool]:
+        """The decision on the stream as this process wrote it, when it wrote it whole
+        (written_streams.py) and the decision appends — the append's version check says
+        whether it was still the whole stream; otherwise (a no-op, or a refusal, may come
+        from what another writer added since) on the stream as loaded."""
+        documents = self._written.history(stream_id) if self._written is not None else None
+        if documents is not None:
+            history = self._events_of(documents)
+            try:
+                new_events = decide(history)
+            except Exception:  # a refusal on an old memory: decided again below, on the log's
+                new_events = []
+            if new_events:
+                return new_events, history, True
+        history = self.load(stream_id)
+        return decide(history), history, False
 
     def record_received(self, envelope: Envelope) -> bool:
         """Keep another service's event in this log; False when it was already recorded."""
@@ -308,6 +348,15 @@ class EventStore:
             for envelope in self._commit(document).events
             if envelope.stream_version > after_version
         ]
+
+    def load_written_once(self, stream_id: str) -> list[Envelope]:
+        """`load` for a stream that is never appended to after its first commit (a revision's
+        submitted text): as this process wrote it when it did (no read), else loaded."""
+        documents = self._written.history(stream_id) if self._written is not None else None
+        return self.load(stream_id) if documents is None else self._events_of(documents)
+
+    def _events_of(self, documents: list[dict[str, Any]]) -> list[Envelope]:
+        return [event for document in documents for event in self._commit(document).events]
 
     def stream_version(self, stream_id: str) -> int:
         last = self.recorder.last_of_stream(stream_id)
