@@ -67,6 +67,12 @@ from .turns import Turns
 
 log = logging.getLogger(__name__)
 
+
+def pause(seconds: float) -> None:
+    """`time.sleep` as it is when called: green in the services (eventlet's monkey patch)."""
+    time.sleep(seconds)
+
+
 Handler = Callable[["ReadModels", Envelope], None]
 SHADOW_SUFFIX = "__replay"
 CHECKPOINTS = "projection_checkpoints"
@@ -75,6 +81,7 @@ CATCH_UP_MARGIN = timedelta(seconds=60)  # commits may become visible a little o
 MAX_ROUNDS = 100  # bound on an applier's re-reads of a cursor that others keep moving
 SWAP_FLAG_TTL = 0.5  # live appliers re-read the replay's swap flag at most this often
 SWAP_QUIESCE = 2.0   # > SWAP_FLAG_TTL + the longest apply: in-flight appliers finish first
+SWAP_WAIT = 30.0     # an inline apply waits at most this long for a replay's swap to end
 REPLAY_BATCH = 1000  # events between two bulk writes, for collections a replay does not hold
 REPLAY_RESIDENT = 32 * 2**20  # bytes (as BSON) a replay holds in memory: ~7x that in Python
 CHECKS_SPREAD = 10  # far below REPLAY_RESIDENT, a rebuild checks its memory up to 10x less often
@@ -791,6 +798,17 @@ class ProjectionRunner:
             self._swap_checked_at = now
         return self._swapping
 
+    def _after_a_swap(self) -> None:
+        """An inline apply waits while a replay swaps its collections in. Unlike a delivery it
+        cannot leave its commit to the replay's catch-up: its command answers from what it
+        writes. Applied during the swap, a handler's write could land in a collection the
+        rename drops while its cursor moved in the one renamed in — the event skipped by the
+        catch-up, its effect lost. An apply that read the flag before it rose finishes within
+        the replay's quiesce; past SWAP_WAIT (a replay killed with its flag up) it applies."""
+        deadline = time.monotonic() + SWAP_WAIT
+        while self._replay_swapping() and time.monotonic() < deadline:
+            pause(SWAP_FLAG_TTL)
+
     def apply_commit(self, commit: Commit | None, cursor_after_reply: bool = False,
                      into: ReadModels | None = None, at_floor: bool = False) -> int:
         """Read-your-writes: apply a commit right after appending it (the service's own
@@ -833,6 +851,7 @@ class ProjectionRunner:
         caller leaves it for after the reply) instead of being left alone."""
         if commit is None:
             return 0
+        self._after_a_swap()
         rm = into if into is not None else self.rm
         applied, applying = 0, threading.Event()
         for event in commit.events:

@@ -6,6 +6,7 @@ import eventlet
 import pytest
 from pymongo.errors import OperationFailure
 
+from services.shared import projections
 from services.shared.event_store import EventStore
 from services.shared.projections import (
     OutOfOrder,
@@ -85,6 +86,28 @@ def test_replay_while_writers_keep_writing_loses_nothing(store):
     # what landed after the swap was applied live; what landed during the rebuild, by the
     # catch-up from the log
     assert sum(_balances(store).values()) == 300 + len(written)
+
+
+def test_an_inline_apply_waits_while_a_replay_swaps_its_collections_in(store, monkeypatch):
+    """Applied during the swap, a handler's write could land in a collection the rename drops
+    while the cursor moves in the one renamed in: the event skipped by the catch-up, lost (the
+    test above lost one deposit in 8 runs that way). The apply waits for the flag to fall."""
+    live = ProjectionRunner(BALANCES, store)
+    live.apply_commit(deposit(store, "acc-1", 1))
+    checkpoints = store.db["projection_checkpoints"]
+    checkpoints.update_one({"_id": BALANCES.name}, {"$set": {"swapping": True}}, upsert=True)
+    live._swap_checked_at = float("-inf")  # the flag as it is now, not as last read
+    paused = []
+
+    def replay_ends(seconds):  # what the replay does while the apply waits: finish the swap
+        paused.append(_balances(store))
+        checkpoints.update_one({"_id": BALANCES.name}, {"$set": {"swapping": False}})
+        live._swap_checked_at = float("-inf")
+
+    monkeypatch.setattr(projections, "pause", replay_ends, raising=False)
+    assert live.apply_commit(deposit(store, "acc-1", 2)) == 1
+    assert paused == [{"acc-1": 1}]  # nothing written while the flag was up
+    assert _balances(store) == {"acc-1": 3}
 
 
 def _balances(store):
