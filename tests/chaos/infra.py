@@ -9,19 +9,50 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pika
-from nameko.testing.utils import find_free_port
 from pymongo import MongoClient
 
 from services.shared.config import ROOT
 
 STARTUP_TIMEOUT = 120.0
+_handed_out: set[int] = set()  # ports given to this process's servers (picked, maybe not bound)
+
+
+def server_port() -> int:
+    """A free port below the kernel's ephemeral range, for a server that a scenario restarts.
+
+    A port taken from the ephemeral range (binding port 0) can be handed by the kernel to any
+    outgoing connection as its source port while the server is down, and the restart then
+    fails ("dist_port_already_used ... not_erlang": a private broker's restart did, once in a
+    run of the kit's tests). Below the range only an explicit bind can take it."""
+    low = _ephemeral_low()
+    for _ in range(500):
+        port = random.randint(max(1024, low - 16384), low - 1)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # someone's
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port found below the ephemeral range (which starts at {low})")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def _wait(ready, process: subprocess.Popen, what: str, log: Path) -> None:
@@ -52,7 +83,8 @@ class PrivateBroker:
 
     def __init__(self, workdir: Path):
         self.dir = workdir / "rabbitmq"
-        self.port = find_free_port()
+        self.port = server_port()
+        self.dist_port = server_port()  # the same at every start: a restart is the same node
         self.node = f"chaos{self.port}@localhost"
         self.uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
         self.process: subprocess.Popen | None = None
@@ -87,7 +119,7 @@ class PrivateBroker:
                "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
                "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
                "RABBITMQ_LOG_BASE": str(self.dir / "log"),
-               "RABBITMQ_DIST_PORT": str(find_free_port()),
+               "RABBITMQ_DIST_PORT": str(self.dist_port),
                "ERL_EPMD_ADDRESS": "127.0.0.1"}
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([self._bin()], cwd=self.dir, env=env, stdout=log,
@@ -116,7 +148,7 @@ class PrivateDatabase:
         self.stand_in = stand_in  # the stand-in even where mongod is installed (its file format)
         # the stand-in's JVM (a bench's choice); a scenario's small heap by default
         self.java_options = java_options or ["-Xmx512m", "-XX:+ExitOnOutOfMemoryError"]
-        self.port = find_free_port()
+        self.port = server_port()
         self.uri = f"mongodb://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.log = self.dir / "out.log"
