@@ -9,7 +9,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.utils import find_free_port
 from pymongo import MongoClient
 
-from services.shared import commands, event_store_provider
+from services.shared import commands, event_store_provider, projections
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.event_store import EventStore
 from services.shared.projections import (
@@ -345,3 +345,27 @@ def test_an_opening_events_document_is_inserted_or_the_one_found_is_given_back(s
     assert insert_versioned(documents, "doc-there", first, {"a": 1}) == {
         "_id": "doc-there", "held": True}
     assert documents.find_one({"_id": "doc-there"}) == {"_id": "doc-there", "held": True}
+
+
+def test_an_opening_commit_does_not_wait_for_a_swap_and_its_move_leaves_it_to_the_catch_up(
+        store, in_an_rpc, monkeypatch):
+    """A commit whose only cursor move is made after the reply is written at once, even with a
+    replay's swap flag up (no round trip on the request's path for the flag); the move then sees
+    the flag and is not made, so the replay's catch-up — here, the delivery after the flag fell
+    — applies the event, whose handler made one effect either way."""
+    runner = ProjectionRunner(BALANCES, store)
+    checkpoints = store.db["projection_checkpoints"]
+    checkpoints.update_one({"_id": BALANCES.name}, {"$set": {"swapping": True}}, upsert=True)
+    runner._swap_checked_at = float("-inf")  # the flag as it is now
+    monkeypatch.setattr(projections, "pause", lambda seconds: pytest.fail("it waited"))
+    opener = deposit(store, "acc-open", 5)
+    assert runner.apply_commit(opener, cursor_after_reply=True) == 1
+    balance = runner["balances"].find_one({"_id": "acc-open"})
+    assert balance["cents"] == 5  # written before the reply, what the answer reads
+    in_an_rpc.pop()()  # the teardown: the flag is up, the move is not made
+    assert (runner[BALANCES.cursors].find_one({"_id": "acc-open"}) or {}).get("version", 0) == 0
+    checkpoints.update_one({"_id": BALANCES.name}, {"$set": {"swapping": False}})
+    runner._swap_checked_at = float("-inf")
+    runner.apply(opener.events[0])  # what applies it after the swap (the catch-up, a delivery)
+    assert runner[BALANCES.cursors].find_one({"_id": "acc-open"})["version"] == 1
+    assert runner["balances"].find_one({"_id": "acc-open"})["cents"] == 5  # one effect
