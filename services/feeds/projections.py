@@ -32,7 +32,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.expiring import ExpiringCache
-from services.shared.members import IDENTITY_EVENTS, summaries, track_member_summaries
+from services.shared.members import track_member_summaries
 from services.shared.mongo import drop_index
 from services.shared.projections import (
     Handler,
@@ -511,35 +511,3 @@ def _idea_merged(rm: ReadModels, event: Envelope) -> None:
 
 
 track_member_summaries(VIEWS)  # authors' names, badges and avatars (identity's events)
-
-
-# Authors' summaries shown on every card of a feed page are read once per AUTHOR_SECONDS per
-# process and author, not once per page: a page of the people a member follows shows the same
-# few authors page after page. The process that applies an identity event forgets that author
-# (below, after the summary is written); another replica shows a new name, badge or an
-# erasure at most AUTHOR_SECONDS later.
-AUTHOR_SECONDS = 5.0
-_AUTHORS = ExpiringCache(ttl_seconds=AUTHOR_SECONDS, max_entries=10_000)
-
-
-def author_summaries(rm: ReadModels, author_ids: list[str | None]) -> dict[str, dict[str, Any]]:
-    """id -> public summary of each author (services/shared/members.py), at most
-    AUTHOR_SECONDS old; one `$in` read for those not known."""
-    known: dict[str, dict[str, Any]] = {}
-    missing = []
-    for author_id in author_ids:
-        if author_id and author_id not in known:
-            cached = _AUTHORS.get((rm.db.name, author_id))
-            if cached is None:
-                missing.append(author_id)
-            else:
-                known[author_id] = cached
-    for author_id, found in summaries(rm, missing).items():
-        _AUTHORS.put((rm.db.name, author_id), found)
-        known[author_id] = found
-    return known
-
-
-@VIEWS.also_on(*IDENTITY_EVENTS)
-def _forget_author(rm: ReadModels, event: Envelope) -> None:
-    _AUTHORS.forget((rm.db.name, event.payload.get("user_id")))

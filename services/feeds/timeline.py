@@ -28,13 +28,13 @@ from typing import Any
 
 from services.shared import i18n
 from services.shared.expiring import ExpiringCache
-from services.shared.members import summary
+from services.shared.members import summaries, summary
 from services.shared.overlap import at_once
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 from services.shared.projections import ReadModels
 
 from . import domain
-from .projections import CHOICES, FeedSettings, author_summaries, pulled_sources
+from .projections import CHOICES, FeedSettings, pulled_sources
 
 VISIBLE = {"state": "published", "parent_visible": {"$ne": False}}
 # What a page reads of an item: the card `present` shows, what `home_visible` decides on and
@@ -89,7 +89,7 @@ def journal(rm: ReadModels, query: dict[str, Any], condition: dict[str, Any] | N
     documents = list(rm["items"].find({"$and": conditions}, CARD)
                      .sort([(field, -1), ("_id", -1)]).limit(limit + 1))
     items, next_cursor = page(documents, field, limit)
-    authors = author_summaries(rm, [item.get("author_id") for item in items])
+    authors = summaries(rm, [item.get("author_id") for item in items])
     return {"items": [present(item, authors=authors) for item in items],
             "next_cursor": next_cursor}
 
@@ -154,7 +154,7 @@ def home(rm: ReadModels, member: str, query: dict[str, Any], config: FeedSetting
         chosen = chosen[:limit]
         last = chosen[-1][0]
         next_cursor = encode_cursor(last["ts"], last["_id"])
-    authors = author_summaries(rm, [item.get("author_id") for item, _ in chosen])
+    authors = summaries(rm, [item.get("author_id") for item, _ in chosen])
     return {"items": [present(item, why, authors) for item, why in chosen],
             "next_cursor": next_cursor}
 

@@ -12,7 +12,9 @@ the end of a service's projections module::
 
     track_member_summaries(VIEWS)            # adds "member_summaries" and its handlers
 
-and read it with `summaries(rm, ids)` / `summary_for(rm, id)`.
+and read it with `summaries(rm, ids)` / `summary_for(rm, id)`: what a page shows beside
+every post, card, notice or message, so each process keeps what it read for
+`SUMMARY_SECONDS` (a page of the same few authors, one after another, reads none).
 
 Badges derive from roles and verification (`badges`), the avatar colour from the id alone
 (`avatar_color`): a palette whose every colour has a contrast of at least 4.5:1 with white text,
@@ -27,6 +29,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .envelope import Envelope
+from .expiring import ExpiringCache
 from .projections import Projection, ReadModels, update_versioned
 from .shredding import ERASED_DISPLAY_NAME
 
@@ -213,21 +216,50 @@ def apply_identity_event(rm: ReadModels, event: Envelope) -> None:
 
 def track_member_summaries(projection: Projection) -> None:
     """Give `projection` the `member_summaries` collection and its identity handlers (after
-    any handler the service already has for those events). The service must receive every
-    public identity event (`@reliable_handler("identity", "identity.*")` +
-    `record_and_apply`), so each `user-<id>` stream arrives complete."""
+    any handler the service already has for those events): the summary's write, then this
+    process's memory of it forgotten. The service must receive every public identity event
+    (`@reliable_handler("identity", "identity.*")` + `record_and_apply`), so each
+    `user-<id>` stream arrives complete."""
     if SUMMARIES not in projection.collections:
         projection.collections.append(SUMMARIES)
     projection.also_on(*IDENTITY_EVENTS)(apply_identity_event)
+    projection.also_on(*IDENTITY_EVENTS)(_forget_summary)
+
+
+# Summaries read are kept SUMMARY_SECONDS per process: pages show the same few authors again
+# and again (a feed of the people one follows, a thread, an inbox), and a new post's answer
+# shows its author's. The process that applies an identity event forgets that member once the
+# summary is written; another replica shows a new name, badge or an erasure at most
+# SUMMARY_SECONDS later (docs/architecture.md, "Authors' summaries: read once a few seconds").
+SUMMARY_SECONDS = 5.0
+_RECENT = ExpiringCache(ttl_seconds=SUMMARY_SECONDS, max_entries=10_000)
+_forgotten = [0]  # forgets so far: a read that one overtook is not kept (see `summaries`)
+
+
+def _forget_summary(rm: ReadModels, event: Envelope) -> None:
+    rm.unbuffered(SUMMARIES)  # a batch's buffered write reaches the database before the forget
+    _RECENT.forget((rm.db.name, event.payload.get("user_id")))
+    _forgotten[0] += 1
 
 
 def summaries(rm: ReadModels, member_ids: Iterable[str | None]) -> dict[str, dict[str, Any]]:
-    """id -> public summary for every id given (one indexed `$in` read)."""
+    """id -> public summary for every id given, at most SUMMARY_SECONDS old: one indexed
+    `$in` read for those this process does not hold. The dicts are shared: not to be changed."""
     wanted = sorted({member_id for member_id in member_ids if member_id})
-    if not wanted:
-        return {}
-    found = {doc["_id"]: doc for doc in rm[SUMMARIES].find({"_id": {"$in": wanted}})}
-    return {member_id: summary(member_id, found.get(member_id)) for member_id in wanted}
+    known = {member_id: _RECENT.get((rm.db.name, member_id)) for member_id in wanted}
+    missing = [member_id for member_id, found in known.items() if found is None]
+    if not missing:
+        return known
+    forgotten = _forgotten[0]
+    found = {doc["_id"]: doc for doc in rm[SUMMARIES].find({"_id": {"$in": missing}})}
+    # an identity event applied while this read was on the wire may have made it old: answer
+    # it, but keep it only when no summary was forgotten meanwhile
+    keep = _forgotten[0] == forgotten
+    for member_id in missing:
+        known[member_id] = summary(member_id, found.get(member_id))
+        if keep:
+            _RECENT.put((rm.db.name, member_id), known[member_id])
+    return known
 
 
 def summary_for(rm: ReadModels, member_id: str | None) -> dict[str, Any] | None:

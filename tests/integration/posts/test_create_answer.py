@@ -2,7 +2,8 @@
 the document and the author's draft, `WrittenDocuments`), not read back after them, and it is
 what a later read returns; the request waits for three round trips one after the other (four
 for a reply, which loads its post first): the positions, the insert (the author's summary read
-beside them), the inline apply's writes. The text's look for a verdict comes after the reply."""
+beside them, unless this process read it seconds before), the inline apply's writes. The
+text's look for a verdict comes after the reply."""
 from __future__ import annotations
 
 from collections import Counter
@@ -56,9 +57,10 @@ def test_a_new_posts_answer_is_what_its_writes_left_and_what_a_later_read_return
         "kind": "question", "title": "Raising my card's limit abroad", "tags": ["cards"],
         "body": "How do I raise my card's payment limit?", "category": "cards"}))
     FINDS.database = ""
-    # no read before the inline apply's writes, none after them for the answer
+    # no read before the inline apply's writes, none after them for the answer; the author's
+    # summary is the one their first post read (services/shared/members.py, SUMMARY_SECONDS)
     assert sent == Counter({("findAndModify", "counters"): 1, ("insert", "events"): 1,
-                            ("find", "member_summaries"): 1, ("findAndModify", "posts"): 1,
+                            ("findAndModify", "posts"): 1,
                             ("findAndModify", "drafts"): 1}), sent
     assert in_sequence == 3, sent
     assert created["state"] == "pending" and created["draft"]["title"] == \
@@ -83,3 +85,15 @@ def test_a_new_replys_answer_is_what_its_writes_left_after_its_posts_load(posts,
     assert reply["state"] == "pending" and reply["draft"]["body"] == \
         "The premium one, no fees abroad.", reply
     assert posts.get_reply(replier, reply["id"]) == reply
+
+
+def test_a_post_page_does_not_read_again_the_author_read_seconds_before(posts_alone):
+    posts, database = posts_alone
+    author = member()
+    post = new_post(posts, author, title="Which card for travelling abroad?")  # still pending
+    FINDS.database = database
+    sent, _, page = _request_path(lambda: posts.get_post(author, post["id"]))
+    FINDS.database = ""
+    # the author's summary: the one the new post's answer read a moment before
+    assert ("find", "member_summaries") not in sent and ("find", "posts") in sent, sent
+    assert page == post  # what the new post answered
