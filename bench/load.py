@@ -126,6 +126,8 @@ class Load:
         self.rng = random.Random(11)
         self.created = 0  # posts created so far (seeding, the mix's writes, settle markers)
         self.timer: MongoTimer | None = None  # the database's timing proxy, when there is one
+        self._voted_on: str | None = None  # the post the `vote` kind votes on (made at once)
+        self._votes: dict[str, bool] = {}  # member id -> whether their vote is cast now
 
     # -- the requests
 
@@ -140,6 +142,8 @@ class Load:
             other = self.rng.choice(self.members)
             return self.session.get(f"{self.base}/api/v1/users/{other['id']}/activity",
                                     headers=auth, timeout=TIMEOUT)
+        if kind == "vote":
+            return self._vote(member, auth)
         number = next(self.numbers)
         response = self.session.post(
             self.base + "/api/v1/posts", headers=auth, timeout=TIMEOUT,
@@ -148,6 +152,23 @@ class Load:
                   "body": "Comment *augmenter* le plafond de ma carte pendant un voyage ?"})
         if response.status_code == 201:
             self.created += 1
+        return response
+
+    def _vote(self, member: dict, auth: dict[str, str]) -> requests.Response:
+        """The member's vote on another member's post, cast and taken back in turn (a command
+        on a stream of its own, as a member's edits, follows and decisions are)."""
+        if self._voted_on is None:
+            author = next(other for other in self.members if other is not member)
+            created = self.send("post", author)
+            created.raise_for_status()
+            self._voted_on = created.json()["id"]
+            self.settled_post(self._voted_on)
+        cast = not self._votes.get(member["id"], False)
+        response = self.session.request("PUT" if cast else "DELETE",
+                                        f"{self.base}/api/v1/posts/{self._voted_on}/vote",
+                                        headers=auth, timeout=TIMEOUT)
+        if response.status_code == 200:
+            self._votes[member["id"]] = cast
         return response
 
     def _one(self, kind: str, due: float, outcomes: list[Outcome]) -> None:

@@ -174,7 +174,8 @@ def _parser() -> argparse.ArgumentParser:
                              "ping and new post between the two: post p50 this / that")
     parser.add_argument("--kinds", default="ping,post",
                         help="with --against: the kinds alternated, among ping, post, home, "
-                             "activity (default ping,post; ping always first)")
+                             "activity, vote (a vote on another member's post, cast and taken "
+                             "back in turn) (default ping,post; ping always first)")
     parser.add_argument("--hold", action="store_true",
                         help="after measuring, keep the platform up until Enter (profiling)")
     return parser

@@ -114,6 +114,82 @@ def _balances(store):
     return {d["_id"]: d["cents"] for d in store.db["balances"].find()}
 
 
+def _flag_reads(sent):
+    return sent.count("find", "projection_checkpoints")
+
+
+def test_the_swap_flag_read_ahead_of_an_apply_is_the_one_it_uses(store, monkeypatch):
+    """`soon_applying`: a command about to write reads the flag beside its own round trips;
+    its apply waits for that read instead of making its own, and sees the flag it read."""
+    from pymongo import MongoClient
+
+    from ...conftest import MONGO_URI
+
+    sent = CommandLog()
+    client = MongoClient(MONGO_URI, event_listeners=[sent], tz_aware=True)
+    try:
+        live = ProjectionRunner(BALANCES, EventStore(client[store.db.name], "ledger"))
+        live.apply_commit(deposit(store, "acc-1", 1))
+        live._swap_checked_at = float("-inf")
+        sent.clear()
+        live.soon_applying()
+        live.soon_applying()  # a read already in flight: not a second one
+        assert live.apply_commit(deposit(store, "acc-1", 2)) == 1
+        assert _flag_reads(sent) == 1 and _balances(store) == {"acc-1": 3}
+        live.soon_applying()  # known less than SWAP_FLAG_TTL ago: nothing to read
+        assert live.apply_commit(deposit(store, "acc-1", 4)) == 1 and _flag_reads(sent) == 1
+
+        # read ahead while the flag is up: the apply waits for the swap to end
+        store.db["projection_checkpoints"].update_one(
+            {"_id": BALANCES.name}, {"$set": {"swapping": True}}, upsert=True)
+        live._swap_checked_at = float("-inf")
+        live.soon_applying()
+        paused = []
+
+        def replay_ends(seconds):
+            paused.append(_balances(store))
+            store.db["projection_checkpoints"].update_one(
+                {"_id": BALANCES.name}, {"$set": {"swapping": False}})
+            live._swap_checked_at = float("-inf")
+
+        monkeypatch.setattr(projections, "pause", replay_ends, raising=False)
+        assert live.apply_commit(deposit(store, "acc-1", 8)) == 1
+        assert paused == [{"acc-1": 7}] and _balances(store) == {"acc-1": 15}
+    finally:
+        client.close()
+
+
+def test_a_read_ahead_no_apply_used_does_not_stop_the_next_command_reading_ahead(store):
+    """A command refused by its domain reads the flag ahead and applies nothing: the next
+    command, seconds later, reads it ahead again (not in sequence before its writes)."""
+    live = ProjectionRunner(BALANCES, store)
+    live.soon_applying()
+    refused = live._swap_read
+    refused.wait()
+    live._swap_checked_at = float("-inf")  # seconds of quiet
+    live.soon_applying()
+    assert live._swap_read is not refused
+    live._swap_read.wait()
+    assert live._replay_swapping() is False and live._swap_read is None
+
+
+def test_a_failed_read_ahead_of_the_swap_flag_is_made_again_by_the_apply(store, monkeypatch):
+    live = ProjectionRunner(BALANCES, store)
+    reads = []
+    read = live._read_swap_flag
+
+    def fails_once():
+        reads.append(len(reads))
+        if len(reads) == 1:
+            raise ConnectionError("the database went away")
+        read()
+
+    monkeypatch.setattr(live, "_read_swap_flag", fails_once)
+    live.soon_applying()
+    assert live.apply_commit(deposit(store, "acc-1", 1)) == 1
+    assert reads == [0, 1] and _balances(store) == {"acc-1": 1}
+
+
 def test_update_versioned_never_lets_an_older_event_overwrite_a_newer_state(store):
     from services.shared.projections import update_versioned
 
