@@ -72,7 +72,6 @@ class ConversationsService(Decisions, HealthEndpoints):
                      if event.type == domain.STARTED), None))
             return events
 
-        self.views.soon_applying()
         commit = self.store.execute(domain.stream(conversation_id), decision,
                                     self._context(actor))
         self.views.apply_commit(commit)

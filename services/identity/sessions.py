@@ -215,7 +215,6 @@ class Sessions:
                     extra)
 
     def account_event(self, user_id: str, actor_id: str | None, events) -> None:
-        self.views.soon_applying()
         commit = self.store.execute(account_stream(user_id), lambda history: events,
                                     self.context(actor_id))
         self.views.apply_commit(commit)

@@ -94,8 +94,6 @@ class PostsService(Decisions, HealthEndpoints):
 
         `keep`: read models whose documents the inline apply's writes return, for an answer
         built from them (`WrittenDocuments`, returned) instead of read back."""
-        if not new:  # an edit's commit does not open its stream: its apply looks at the flag
-            self.views.soon_applying()
         history = [] if new else self.store.load(stream_id)
         submission: domain.Submission = decide(domain.fold(history))
         # one insert for both commits, in this order; their inline applies run side by side,

@@ -34,7 +34,6 @@ class Decisions:
                 context: CommandContext | None = None) -> Commit | None:
         """When the decision is a no-op because a concurrent writer already did it, the stream's
         last event is applied here too before answering, so the caller reads its effect."""
-        self.views.soon_applying()  # type: ignore[attr-defined]
         commit = self.store.execute(  # type: ignore[attr-defined]
             stream_id, decide, context or self._context(actor))
         if commit is None:
@@ -53,7 +52,6 @@ class Decisions:
         context = context or self._context(actor)
         new_events = decide([])
         if new_events:
-            self.views.soon_applying()  # type: ignore[attr-defined]
             try:
                 commit = self.store.append(stream_id, 0, new_events, context)  # type: ignore[attr-defined]
             except ConcurrencyConflict:

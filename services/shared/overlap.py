@@ -8,8 +8,6 @@ takes its own pooled connection, and the request waits for the slowest instead o
 Example::
 
     draft, authors = at_once(lambda: read_draft(doc), lambda: read_authors([doc]))
-    known = at_once_later(read_flag)   # ... the request's own round trips ...
-    known.wait()
 """
 from __future__ import annotations
 
@@ -36,9 +34,3 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
     if errors:
         raise errors[0]
     return results
-
-
-def at_once_later(call: Callable[[], Any]) -> Any:
-    """Start `call` now, beside what the caller does next (with a copy of its context); the
-    handle's `wait()` returns its result or raises its error."""
-    return eventlet.spawn(contextvars.copy_context().run, call)

@@ -62,7 +62,7 @@ from .event_store import Commit, EventStore
 from .event_store_provider import after_reply
 from .memory_models import Changes, MemoryCollection, MemoryCursor, Unsupported
 from .mongo import database_name, mongo_uri, release_client, shared_client
-from .overlap import at_once, at_once_later
+from .overlap import at_once
 from .turns import Turns
 
 log = logging.getLogger(__name__)
@@ -766,7 +766,6 @@ class ProjectionRunner:
         self.rm = ReadModels(store.db, floors=CursorFloors())
         self._swap_checked_at = float("-inf")
         self._swapping = False
-        self._swap_read: Any = None  # the flag's read started ahead of an apply (`soon_applying`)
         # ids of own events this process applied inline (apply_commit): when its own
         # subscription brings one back, the cursor is known to be past it without a read;
         # one that comes back while the inline apply runs waits for it (the relay is quick)
@@ -790,34 +789,14 @@ class ProjectionRunner:
             return 0  # the event is in the log: the replay's final catch-up applies it
         return self.projection._apply(self.rm, event, self.store, first_recorded)[0]
 
-    def soon_applying(self) -> None:
-        """A command is about to write and then apply its commit here: when what this process
-        knows of a replay's swap flag is older than SWAP_FLAG_TTL, read the flag now, beside
-        the command's load and insert, so the apply finds it known instead of waiting for one
-        more round trip (a member's vote or edit comes after seconds of quiet: every one of
-        them read it in sequence). The value is dated from the read's start, as the apply's
-        own read is, so it is never used older than SWAP_FLAG_TTL."""
-        in_flight = self._swap_read is not None and not self._swap_read.dead
-        if not in_flight and time.monotonic() - self._swap_checked_at > SWAP_FLAG_TTL:
-            self._swap_read = at_once_later(self._read_swap_flag)
-
     def _replay_swapping(self) -> bool:
-        reading = self._swap_read
-        if reading is not None:  # every apply that comes meanwhile waits for the same read
-            with contextlib.suppress(Exception):  # a failed read ahead: read it here
-                reading.wait()
-            if self._swap_read is reading:
-                self._swap_read = None
-        if time.monotonic() - self._swap_checked_at > SWAP_FLAG_TTL:
-            self._read_swap_flag()
+        now = time.monotonic()
+        if now - self._swap_checked_at > SWAP_FLAG_TTL:
+            state = self.store.db[CHECKPOINTS].find_one({"_id": self.projection.name},
+                                                        {"swapping": 1})
+            self._swapping = bool(state and state.get("swapping"))
+            self._swap_checked_at = now
         return self._swapping
-
-    def _read_swap_flag(self) -> None:
-        began = time.monotonic()
-        state = self.store.db[CHECKPOINTS].find_one({"_id": self.projection.name},
-                                                    {"swapping": 1})
-        self._swapping = bool(state and state.get("swapping"))
-        self._swap_checked_at = began
 
     def _after_a_swap(self) -> None:
         """An inline apply waits while a replay swaps its collections in (one whose only move is
