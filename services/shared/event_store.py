@@ -43,7 +43,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from . import commands, metrics
+from . import commands, metrics, own_positions
 from .envelope import CommandContext, Envelope, NewEvent, new_id, utc_now
 from .errors import ConcurrencyConflict
 from .failpoints import failpoint
@@ -121,6 +121,8 @@ class EventStore:
         # the memory engine's reads cost no round trip)
         self._written = WrittenStreams(self.events.codec_options) \
             if self.events is not None else None
+        # the positions this process took and stored: what the relay publishes without a read
+        self.own_positions = own_positions.of(self.events) if self.events is not None else None
 
     def ensure_indexes(self) -> None:
         self.recorder.ensure_indexes()
@@ -187,6 +189,7 @@ class EventStore:
                 # position twice: the stream is not in conflict, so take another position.
                 log.warning("position %d taken twice (%s); retrying the commit of %s",
                             commit.position, index, stream_id)
+        self._stored(document, pending=True)
         if self._written is not None:
             self._written.appended(stream_id, expected_version, document)
         self._appended(command, commit)
@@ -232,6 +235,7 @@ class EventStore:
             stored = error.inserted
         for commit, document, (_, expected_version, _) in zip(
                 commits[:stored], documents, appends, strict=False):
+            self._stored(document, pending=True)
             if self._written is not None:
                 self._written.appended(commit.stream_id, expected_version, document)
             self._appended(command, commit)
@@ -306,14 +310,17 @@ class EventStore:
                 version=envelope.stream_version, position=self._next_position(),
                 events=[envelope], recorded_at=utc_now(), received=True,
             )
+            document = self._document(commit, pending=False)
             try:
-                self.recorder.insert(self._document(commit, pending=False))
-                return True
+                self.recorder.insert(document)
             except DuplicateCommit as error:
                 if error.index != POSITION_INDEX or attempt == POSITION_ATTEMPTS:
                     return False  # this event (same id, or same stream version) is recorded
                 log.warning("position %d taken twice; retrying the record of %s",
                             commit.position, envelope.id)
+                continue
+            self._stored(document, pending=False)
+            return True
         return False
 
     def record_received_all(self, envelopes: list[Envelope]) -> list[bool]:
@@ -334,6 +341,9 @@ class EventStore:
             events=[envelope], recorded_at=recorded_at, received=True), pending=False)
             for offset, envelope in enumerate(envelopes)]
         refused = self.recorder.insert_unordered(documents)
+        for index, document in enumerate(documents):
+            if index not in refused:
+                self._stored(document, pending=False)
         return [index not in refused or (  # a position taken twice: record it on its own
             refused[index] == POSITION_INDEX and self.record_received(envelope))
             for index, envelope in enumerate(envelopes)]
@@ -402,6 +412,19 @@ class EventStore:
         """Pending commits as stored (no upcasting: the relay publishes what was written)."""
         return self.recorder.pending_after(after_position, limit)
 
+    def pending_stored_here(self, after_position: int, limit: int = 500
+                            ) -> list[dict[str, Any]] | None:
+        """`pending_documents` from what this process stored, without a read, when every
+        position after `after_position` it knows of is its own (`OwnPositions`); else None."""
+        if self.own_positions is None:
+            return None
+        return self.own_positions.pending_after(after_position, limit)
+
+    def forget_own_positions(self, up_to: float = float("inf")) -> None:
+        """The relay published up to `up_to` (by default: another process's relay publishes)."""
+        if self.own_positions is not None:
+            self.own_positions.forget_up_to(up_to)
+
     def mark_published(self, commit_ids: list[str]) -> None:
         self.recorder.mark_published(commit_ids, utc_now())
 
@@ -454,7 +477,14 @@ class EventStore:
         )
 
     def _next_position(self, count: int = 1) -> int:
-        return self.recorder.next_position(count)
+        first = self.recorder.next_position(count)
+        if self.own_positions is not None:
+            self.own_positions.taken(first, count)
+        return first
+
+    def _stored(self, document: dict[str, Any], pending: bool) -> None:
+        if self.own_positions is not None:
+            self.own_positions.stored(document, pending)
 
     def _document(self, commit: Commit, pending: bool,
                   command: str | None = None) -> dict[str, Any]:

@@ -218,6 +218,7 @@ class OutboxRelay:
         self.more_waiting = False
         if not self.holds_lease():
             self._prefetch = None
+            self.store.forget_own_positions()  # another replica publishes: nothing to keep
             return 0
         documents = self._next_batch() if self._published_up_to else []
         if not documents:  # idle, or starting (another relay may have left a journal): sweep
@@ -246,6 +247,7 @@ class OutboxRelay:
             self.store.record_published_batch(published)
             self._journal_may_hold = True
         self._published_up_to = documents[-1]["position"]
+        self.store.forget_own_positions(up_to=self._published_up_to)
         self.more_waiting = len(documents) == self.batch_size
         self._observe(events, full=self.more_waiting)
         return len(events)
@@ -258,12 +260,18 @@ class OutboxRelay:
         return total
 
     def _next_batch(self) -> list[dict[str, Any]]:
+        """The pending commits after the last one published: read ahead during the last pass,
+        known without a read when every position since is this process's own (`OwnPositions`:
+        its commands' commits, its received records), or read."""
         prefetch, self._prefetch = self._prefetch, None
         if prefetch is not None:
             try:
                 return prefetch.wait()
             except PyMongoError:
                 pass  # read it again below
+        known = self.store.pending_stored_here(self._published_up_to, self.batch_size)
+        if known is not None:
+            return known
         return self.store.pending_documents(self._published_up_to, self.batch_size)
 
     def _observe(self, events: list[dict[str, Any]], full: bool) -> None:

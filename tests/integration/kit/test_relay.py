@@ -183,3 +183,126 @@ def test_a_lease_is_renewed_at_most_every_third_of_its_length_and_released_for_g
         f"acc-{n}" for n in range(1, 5)]
     first.close()
     second.close()
+
+
+@pytest.fixture
+def processes(db_prefix):
+    """Two processes of the ledger service (each its own client: its own positions), the
+    first one's commands to the database logged."""
+    from pymongo import MongoClient
+
+    from services.shared.event_store import EventStore
+
+    from ...commands import CommandLog
+    from ...conftest import MONGO_URI
+
+    sent = CommandLog()
+    here_client = MongoClient(MONGO_URI, event_listeners=[sent], tz_aware=True)
+    there_client = MongoClient(MONGO_URI, tz_aware=True)
+    here = EventStore(here_client[f"{db_prefix}_ledger"], "ledger")
+    there = EventStore(there_client[f"{db_prefix}_ledger"], "ledger")
+    here.ensure_indexes()
+    yield here, sent, there
+    here_client.close()
+    there_client.close()
+
+
+def _deposit(store, stream, cents, version=0):
+    return store.append(stream, version, [NewEvent("ledger.deposited", {
+        "cents": cents, "currency": "EUR"})], CommandContext())
+
+
+def _pending_reads(sent):
+    return [one for one in sent.matching("find", "events")
+            if "pending" in one.command.get("filter", {})]
+
+
+def _received(stream, version):
+    from services.shared.envelope import Envelope
+
+    return Envelope.new(NewEvent("ledger.deposited", {"cents": 1, "currency": "EUR"}),
+                        stream_id=stream, stream_version=version, context=CommandContext(),
+                        schema_version=1)
+
+
+def test_what_this_process_stored_is_published_without_reading_the_log(
+        processes, subscriber, rabbit_config):
+    """Its commands' commits and, between them, events it received (another store of the
+    same process records those, as a service's projection does): every position after the
+    last one published is its own, so the pending commits are known without a read."""
+    from services.shared.event_store import EventStore
+
+    here, sent, there = processes
+    projection_store = EventStore(here.db, "ledger")  # the process's second store, one client
+    relay = OutboxRelay(here, rabbit_config["AMQP_URI"])
+    _deposit(here, "acc-0", 1)
+    assert relay.relay_once() == 1  # a relay that starts sweeps the log from position 0
+    sent.clear()
+    _deposit(here, "acc-1", 2)
+    assert projection_store.record_received(_received("bank-1", 1))
+    _deposit(here, "acc-2", 3)
+    _deposit(here, "acc-1", 4, version=1)
+    expected = there.pending_documents(relay._published_up_to)  # as a read gives them
+    assert here.pending_stored_here(relay._published_up_to) == expected
+    assert relay.relay_once() == 3
+    assert _pending_reads(sent) == [] and here.pending() == []
+    bodies = [body for _, _, body in subscriber("ledger.events")]
+    assert [(b["stream_id"], b["payload"]["cents"]) for b in bodies] == [
+        ("acc-0", 1), ("acc-1", 2), ("acc-2", 3), ("acc-1", 4)]
+    relay.close()
+
+
+def test_a_position_another_process_took_sends_the_relay_to_the_log(
+        processes, subscriber, rabbit_config):
+    here, sent, there = processes
+    relay = OutboxRelay(here, rabbit_config["AMQP_URI"])
+    _deposit(here, "acc-0", 1)
+    assert relay.relay_once() == 1
+    sent.clear()
+    _deposit(here, "acc-1", 2)
+    _deposit(there, "acc-2", 3)  # between two of ours: not known here
+    _deposit(here, "acc-3", 4)
+    assert here.pending_stored_here(relay._published_up_to) is None
+    assert relay.relay_once() == 3 and len(_pending_reads(sent)) == 1
+    assert [b["stream_id"] for _, _, b in subscriber("ledger.events")] == [
+        "acc-0", "acc-1", "acc-2", "acc-3"]
+    sent.clear()
+    _deposit(there, "acc-4", 5)  # after our last position: read by a later pass...
+    _deposit(here, "acc-5", 6)  # ...this one, whose position comes after it
+    assert relay.relay_once() == 2 and len(_pending_reads(sent)) == 1
+    assert here.pending() == [] and there.pending() == []
+    relay.close()
+
+
+def test_a_refused_append_sends_the_relay_to_the_log(processes, subscriber, rabbit_config):
+    """A position whose insert was refused may hold another process's commit (a counter that
+    handed it out twice): not known, so the log is read."""
+    from services.shared.errors import ConcurrencyConflict
+
+    here, sent, there = processes
+    relay = OutboxRelay(here, rabbit_config["AMQP_URI"])
+    _deposit(here, "acc-1", 1)
+    assert relay.relay_once() == 1
+    _deposit(there, "acc-1", 2, version=1)
+    with pytest.raises(ConcurrencyConflict):
+        _deposit(here, "acc-1", 3, version=1)
+    _deposit(here, "acc-2", 4)
+    sent.clear()
+    assert relay.relay_once() == 2 and len(_pending_reads(sent)) == 1
+    assert [b["payload"]["cents"] for _, _, b in subscriber("ledger.events")] == [1, 2, 4]
+    relay.close()
+
+
+def test_a_process_whose_relay_does_not_hold_the_lease_keeps_no_positions(
+        processes, rabbit_config):
+    here, _, there = processes
+    holder = OutboxRelay(there, rabbit_config["AMQP_URI"], owner="pod-a", lease_seconds=30)
+    waiting = OutboxRelay(here, rabbit_config["AMQP_URI"], owner="pod-b", lease_seconds=30)
+    assert holder.relay_once() == 0
+    _deposit(here, "acc-1", 1)
+    assert here.pending_stored_here(0) is not None
+    assert waiting.relay_once() == 0
+    assert here.pending_stored_here(0) is None  # forgotten: the holder reads the log for it
+    assert holder.relay_once() == 1
+    holder.close()
+    waiting.close()
