@@ -85,6 +85,20 @@ def dies_with_the_test_run() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+@pytest.fixture
+def logged_client():
+    """A client of its own whose commands are logged — a process whose round trips a test
+    counts: (client, its `CommandLog`)."""
+    from pymongo import MongoClient
+
+    from .commands import CommandLog
+
+    sent = CommandLog()
+    client = MongoClient(MONGO_URI, event_listeners=[sent], tz_aware=True)
+    yield client, sent
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def mongo_client():
     from pymongo import MongoClient

@@ -420,6 +420,10 @@ class EventStore:
             return None
         return self.own_positions.pending_after(after_position, limit)
 
+    def last_position_taken_here(self) -> int:
+        """The last position this process took (0: none, or not known)."""
+        return self.own_positions.last_taken if self.own_positions is not None else 0
+
     def forget_own_positions(self, up_to: float = float("inf")) -> None:
         """The relay published up to `up_to` (by default: another process's relay publishes)."""
         if self.own_positions is not None:

@@ -226,7 +226,13 @@ class OutboxRelay:
                 self.store.fold_published_batches()
                 self._journal_may_hold = False
             self._published_up_to = 0
+            swept_through = self.store.last_position_taken_here()
             documents = self.store.pending_documents(0, self.batch_size)
+            if not documents:
+                # nothing pending anywhere: the next commit of this process is known without
+                # a read from there (what was in flight at the sweep comes with a wake-up,
+                # whose pass finds nothing of ours after this and sweeps again)
+                self._published_up_to = swept_through
         if not documents:
             metrics.OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
@@ -271,7 +277,7 @@ class OutboxRelay:
                 pass  # read it again below
         known = self.store.pending_stored_here(self._published_up_to, self.batch_size)
         if known is not None:
-            return known
+            return known  # empty when nothing of ours came since: the pass sweeps (for others')
         return self.store.pending_documents(self._published_up_to, self.batch_size)
 
     def _observe(self, events: list[dict[str, Any]], full: bool) -> None:

@@ -80,11 +80,13 @@ class OwnPositions:
 
     def pending_after(self, position: int, limit: int) -> list[Document] | None:
         """The pending commits after `position`, in position order (at most `limit`), when
-        every position from there to the last this process took is known stored here; None
-        when one is not (the log must be read)."""
+        every position from there to the last this process took is known stored here (none
+        taken since: empty); None when one is not (the log must be read)."""
         with self._lock:
             last = self._last_taken
-            if last <= position or last - position > self.kept:
+            if last <= position:
+                return []
+            if last - position > self.kept:
                 return None
             found = [self._stored.get(at, _UNKNOWN) for at in range(position + 1, last + 1)]
         if any(fate is _UNKNOWN for fate in found):
@@ -92,6 +94,10 @@ class OwnPositions:
         pending = [fate for fate in found if fate is not None][:limit]
         return [bson.decode(encoded, codec_options=self.codec_options)  # type: ignore[arg-type]
                 for encoded in pending]
+
+    @property
+    def last_taken(self) -> int:
+        return self._last_taken
 
     def forget_up_to(self, position: int) -> None:
         """Published up to `position` (or, for `float('inf')`, not this process's to publish)."""

@@ -19,7 +19,7 @@ def test_a_run_of_own_stored_positions_gives_its_pending_commits_in_order():
     assert [c["_id"] for c in positions.pending_after(0, limit=1)] == ["c1"]
     assert positions.pending_after(1, limit=10) == [
         {"_id": "c3", "position": 3, "events": commit(3)["events"]}]  # what the relay reads
-    assert positions.pending_after(3, limit=10) is None  # nothing of ours after it: read
+    assert positions.pending_after(3, limit=10) == []  # nothing of ours after it
 
 
 def test_a_position_taken_and_not_stored_here_is_not_known():

@@ -1,8 +1,10 @@
 import pytest
+from pymongo import MongoClient
 
 from services.shared.event_store import EventStore
 
 from ...chaos.infra import PrivateDatabase
+from ...conftest import MONGO_URI
 from . import sample  # noqa: F401 - registers the ledger payload schemas
 from .java_checks import built_stand_in
 
@@ -23,3 +25,17 @@ def stand_in(tmp_path):
     server = PrivateDatabase(tmp_path, stand_in=True)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def processes(logged_client, db_prefix):
+    """Two processes of the ledger service, each with a client of its own: (this process's
+    store, the log of what it sends, another process's store)."""
+    client, sent = logged_client
+    other_client = MongoClient(MONGO_URI, tz_aware=True)
+    here = EventStore(client[f"{db_prefix}_ledger"], "ledger")
+    there = EventStore(other_client[f"{db_prefix}_ledger"], "ledger")
+    here.ensure_indexes()
+    sent.clear()
+    yield here, sent, there
+    other_client.close()

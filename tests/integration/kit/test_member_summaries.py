@@ -8,7 +8,6 @@ in a batch (whose writes are buffered until the batch ends)."""
 import uuid
 
 import pytest
-from pymongo import MongoClient
 
 from services.shared import members
 from services.shared.event_store import EventStore
@@ -16,24 +15,20 @@ from services.shared.expiring import ExpiringCache
 from services.shared.projections import Projection, ProjectionRunner, ReadModels
 from services.shared.shredding import ERASED_DISPLAY_NAME
 
-from ...commands import CommandLog
-from ...conftest import MONGO_URI
 from ..notifications.events import received
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def shows(db_prefix):
+def shows(logged_client, db_prefix):
     """(a runner of the `shows` projection, the log of what its client sends)."""
-    sent = CommandLog()
-    client = MongoClient(MONGO_URI, event_listeners=[sent], tz_aware=True)
+    client, sent = logged_client
     store = EventStore(client[f"{db_prefix}_shows"], "shows")
     store.ensure_indexes()
     projection = Projection("shows_views", service="shows", collections=[])
     members.track_member_summaries(projection)
-    yield ProjectionRunner(projection, store), sent
-    client.close()
+    return ProjectionRunner(projection, store), sent
 
 
 def registered(member_id, name):

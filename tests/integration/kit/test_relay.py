@@ -185,28 +185,6 @@ def test_a_lease_is_renewed_at_most_every_third_of_its_length_and_released_for_g
     second.close()
 
 
-@pytest.fixture
-def processes(db_prefix):
-    """Two processes of the ledger service (each its own client: its own positions), the
-    first one's commands to the database logged."""
-    from pymongo import MongoClient
-
-    from services.shared.event_store import EventStore
-
-    from ...commands import CommandLog
-    from ...conftest import MONGO_URI
-
-    sent = CommandLog()
-    here_client = MongoClient(MONGO_URI, event_listeners=[sent], tz_aware=True)
-    there_client = MongoClient(MONGO_URI, tz_aware=True)
-    here = EventStore(here_client[f"{db_prefix}_ledger"], "ledger")
-    there = EventStore(there_client[f"{db_prefix}_ledger"], "ledger")
-    here.ensure_indexes()
-    yield here, sent, there
-    here_client.close()
-    there_client.close()
-
-
 def _deposit(store, stream, cents, version=0):
     return store.append(stream, version, [NewEvent("ledger.deposited", {
         "cents": cents, "currency": "EUR"})], CommandContext())
@@ -306,3 +284,19 @@ def test_a_process_whose_relay_does_not_hold_the_lease_keeps_no_positions(
     assert holder.relay_once() == 1
     holder.close()
     waiting.close()
+
+
+def test_after_an_idle_sweep_the_next_commit_is_published_without_a_read(
+        processes, subscriber, rabbit_config):
+    """An idle pass sweeps the log from position 0 (what another process left, what became
+    visible late); when it finds nothing, this process's next commit needs no read."""
+    here, sent, _ = processes
+    relay = OutboxRelay(here, rabbit_config["AMQP_URI"])
+    _deposit(here, "acc-1", 1)
+    assert relay.relay_once() == 1
+    assert relay.relay_once() == 0  # idle: nothing of ours since, the sweep finds nothing
+    sent.clear()
+    _deposit(here, "acc-2", 2)
+    assert relay.relay_once() == 1 and _pending_reads(sent) == []
+    assert [b["stream_id"] for _, _, b in subscriber("ledger.events")] == ["acc-1", "acc-2"]
+    relay.close()

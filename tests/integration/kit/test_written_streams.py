@@ -4,14 +4,10 @@ refuses one, and a no-op or a refusal decided on memory is decided again on the 
 
 Two `EventStore`s on one database are two processes of one service (each its own memory)."""
 import pytest
-from pymongo import MongoClient
 
 from services.shared import metrics
 from services.shared.envelope import CommandContext, NewEvent
-from services.shared.event_store import EventStore
 
-from ...commands import CommandLog
-from ...conftest import MONGO_URI
 from . import sample  # noqa: F401 - registers the ledger payload schemas
 
 pytestmark = pytest.mark.integration
@@ -28,21 +24,6 @@ def deposit(cents=1):
 
 def named(holder, name):
     return NewEvent("ledger.holder_named", {"holder_id": holder, "name": name})
-
-
-@pytest.fixture
-def processes(db_prefix):
-    """(this process's store, the log of what it sends, another process's store)."""
-    sent = CommandLog()
-    client = MongoClient(MONGO_URI, event_listeners=[sent], tz_aware=True)
-    other_client = MongoClient(MONGO_URI, tz_aware=True)
-    here = EventStore(client[f"{db_prefix}_ledger"], "ledger")
-    there = EventStore(other_client[f"{db_prefix}_ledger"], "ledger")
-    here.ensure_indexes()
-    sent.clear()
-    yield here, sent, there
-    client.close()
-    other_client.close()
 
 
 def stream_reads(sent):

@@ -7,7 +7,6 @@ publication deletes the draft after the document, and the author's read of a doc
 pending without its draft reads it again (the other way round, the author read their new post
 with neither text nor draft; seen once in a whole-suite run)."""
 import pytest
-from pymongo import MongoClient
 
 from services.posts import domain, presenters
 from services.posts.projections import VIEWS
@@ -17,22 +16,19 @@ from services.shared.event_store import EventStore, len_version
 from services.shared.projections import ProjectionRunner
 
 from ...commands import CommandLog
-from ...conftest import MONGO_URI
 from .fixtures import IBAN, member
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def views(db_prefix):
-    writes = CommandLog()
-    client = MongoClient(MONGO_URI, event_listeners=[writes], tz_aware=True)
+def views(logged_client, db_prefix):
+    client, writes = logged_client
     store = EventStore(client[f"{db_prefix}_posts"], "posts")
     store.ensure_indexes()
     runner = ProjectionRunner(VIEWS, store)
     VIEWS.ensure_indexes(runner.rm)
-    yield runner, writes
-    client.close()
+    return runner, writes
 
 
 def _written(log: CommandLog) -> list[str | None]:
