@@ -99,6 +99,21 @@ def logged_client():
     client.close()
 
 
+@pytest.fixture
+def logged_store(logged_client, db_prefix):
+    """`logged_store(service)`: that service's event store in this test's database, on the
+    logged client, indexes made: (the store, the client's `CommandLog`)."""
+    from services.shared.event_store import EventStore
+
+    client, sent = logged_client
+
+    def make(service: str):
+        store = EventStore(client[f"{db_prefix}_{service}"], service)
+        store.ensure_indexes()
+        return store, sent
+    return make
+
+
 @pytest.fixture(scope="session")
 def mongo_client():
     from pymongo import MongoClient

@@ -28,14 +28,12 @@ def stand_in(tmp_path):
 
 
 @pytest.fixture
-def processes(logged_client, db_prefix):
+def processes(logged_store, db_prefix):
     """Two processes of the ledger service, each with a client of its own: (this process's
     store, the log of what it sends, another process's store)."""
-    client, sent = logged_client
+    here, sent = logged_store("ledger")
     other_client = MongoClient(MONGO_URI, tz_aware=True)
-    here = EventStore(client[f"{db_prefix}_ledger"], "ledger")
     there = EventStore(other_client[f"{db_prefix}_ledger"], "ledger")
-    here.ensure_indexes()
     sent.clear()
     yield here, sent, there
     other_client.close()

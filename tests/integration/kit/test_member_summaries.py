@@ -10,7 +10,6 @@ import uuid
 import pytest
 
 from services.shared import members
-from services.shared.event_store import EventStore
 from services.shared.expiring import ExpiringCache
 from services.shared.projections import Projection, ProjectionRunner, ReadModels
 from services.shared.shredding import ERASED_DISPLAY_NAME
@@ -21,11 +20,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def shows(logged_client, db_prefix):
+def shows(logged_store):
     """(a runner of the `shows` projection, the log of what its client sends)."""
-    client, sent = logged_client
-    store = EventStore(client[f"{db_prefix}_shows"], "shows")
-    store.ensure_indexes()
+    store, sent = logged_store("shows")
     projection = Projection("shows_views", service="shows", collections=[])
     members.track_member_summaries(projection)
     return ProjectionRunner(projection, store), sent

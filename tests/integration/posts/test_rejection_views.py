@@ -12,7 +12,7 @@ from services.posts import domain, presenters
 from services.posts.projections import VIEWS
 from services.posts.queries import PostsQueries
 from services.shared.envelope import CommandContext
-from services.shared.event_store import EventStore, len_version
+from services.shared.event_store import len_version
 from services.shared.projections import ProjectionRunner
 
 from ...commands import CommandLog
@@ -22,10 +22,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def views(logged_client, db_prefix):
-    client, writes = logged_client
-    store = EventStore(client[f"{db_prefix}_posts"], "posts")
-    store.ensure_indexes()
+def views(logged_store):
+    store, writes = logged_store("posts")
     runner = ProjectionRunner(VIEWS, store)
     VIEWS.ensure_indexes(runner.rm)
     return runner, writes
