@@ -263,10 +263,14 @@ class PostsService(Decisions, HealthEndpoints):
         actor = domain.require_member(actor)
         target = self._post(target_id) if target_type == "post" else self._reply(target_id)
         locked = (target if target_type == "post" else self._post(target.post_id)).locked
+        collection = "posts" if target_type == "post" else "replies"
+        written = self.views.keeping(collection)  # the count as the vote's own write left it
         self._decide(domain.vote_stream(target_id, actor["id"]),
                      lambda history: domain.vote(actor, target, domain.fold_vote(history), on,
-                                                 locked), actor)
-        votes = self.queries.votes("posts" if target_type == "post" else "replies", target_id)
+                                                 locked), actor, into=written)
+        counted = written.written(collection).get(target_id)
+        votes = counted.get("votes", 0) if counted is not None \
+            else self.queries.votes(collection, target_id)  # no write of ours: read it
         return {"id": target_id, "voted": bool(on), "votes": votes}
 
     # -- GDPR: the member's export ----------------------------------------------------------

@@ -31,14 +31,16 @@ class Decisions:
         return CommandContext(actor=actor_id, correlation_id=self.correlation)  # type: ignore[attr-defined]
 
     def _decide(self, stream_id: str, decide, actor: dict[str, Any] | str | None,
-                context: CommandContext | None = None) -> Commit | None:
+                context: CommandContext | None = None, into: Any = None) -> Commit | None:
         """When the decision is a no-op because a concurrent writer already did it, the stream's
-        last event is applied here too before answering, so the caller reads its effect."""
+        last event is applied here too before answering, so the caller reads its effect.
+        `into`: the read models the inline apply writes through (`ProjectionRunner.keeping`:
+        the command answers from what it wrote)."""
         commit = self.store.execute(  # type: ignore[attr-defined]
             stream_id, decide, context or self._context(actor))
         if commit is None:
             self._catch_up(stream_id)
-        self.views.apply_commit(commit)  # type: ignore[attr-defined]
+        self.views.apply_commit(commit, into=into)  # type: ignore[attr-defined]
         return commit
 
     def _decide_new(self, stream_id: str, decide, actor: dict[str, Any] | str | None,

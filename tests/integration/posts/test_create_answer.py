@@ -97,3 +97,21 @@ def test_a_post_page_does_not_read_again_the_author_read_seconds_before(posts_al
     # the author's summary: the one the new post's answer read a moment before
     assert ("find", "member_summaries") not in sent and ("find", "posts") in sent, sent
     assert page == post  # what the new post answered
+
+
+def test_a_votes_answer_is_the_count_its_own_write_left(posts, platform):
+    author, voter = member(), member()
+    post = new_post(posts, author, title="Which card for travelling abroad?")
+    published(posts, post["id"])
+    FINDS.database = f"{platform['MONGO_DB_PREFIX']}_posts"
+    answers = []
+    for on in (True, False):
+        sent, _, answer = _request_path(lambda on=on: posts.vote(voter, "post", post["id"], on))
+        answers.append(answer["votes"])
+        # the count from the `$inc`'s findAndModify, no read of the post after it
+        assert ("find", "posts") not in sent and ("findAndModify", "posts") in sent, sent
+    sent, _, again = _request_path(lambda: posts.vote(voter, "post", post["id"], False))
+    FINDS.database = ""
+    assert answers == [1, 0] and again["votes"] == 0  # a vote taken back twice: read, still 0
+    assert ("find", "posts") in sent, sent
+    assert posts.get_post(voter, post["id"])["votes"] == 0
