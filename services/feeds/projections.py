@@ -165,18 +165,20 @@ class MemberChoices:
 
     def __init__(self, ttl_seconds: float) -> None:
         self._cache = ExpiringCache(ttl_seconds=ttl_seconds, max_entries=10_000)
-        self.changes = 0  # forgets so far in this process
+
+    @property
+    def changes(self) -> int:
+        """Forgets so far in this process (`ExpiringCache.changes`)."""
+        return self._cache.changes
 
     def get(self, rm: ReadModels, member: str) -> tuple[frozenset[str], frozenset[str]] | None:
         return self._cache.get((rm.db.name, member))
 
     def put(self, rm: ReadModels, member: str,
             choices: tuple[frozenset[str], frozenset[str]], since: int) -> None:
-        if since == self.changes:
-            self._cache.put((rm.db.name, member), choices)
+        self._cache.put((rm.db.name, member), choices, since=since)
 
     def forget(self, rm: ReadModels, member: str) -> None:
-        self.changes += 1
         self._cache.forget((rm.db.name, member))
 
 

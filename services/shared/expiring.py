@@ -11,6 +11,10 @@ elsewhere (another replica, another process) can go unseen.
         state = read_from_the_database("cards")
         categories.put("cards", state)
     categories.forget("cards")               # this process changed it: read it again next time
+
+A read that was on the wire while this process changed what it read may hold the state the
+change replaced: take `changes` before the read and give it to `put` (`since`), which then
+keeps nothing if anything was forgotten meanwhile.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ class ExpiringCache:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self.changes = 0  # forgets so far (see `put`'s `since`)
 
     def get(self, key: Hashable) -> Any:
         """The value put for `key` less than `ttl_seconds` ago, else None."""
@@ -44,10 +49,14 @@ class ExpiringCache:
             return None
         return value
 
-    def put(self, key: Hashable, value: Any, ttl_seconds: float | None = None) -> None:
-        """Keep `value` for `ttl_seconds` (at most the cache's own bound)."""
+    def put(self, key: Hashable, value: Any, ttl_seconds: float | None = None,
+            since: int | None = None) -> None:
+        """Keep `value` for `ttl_seconds` (at most the cache's own bound) — unless `since`,
+        the `changes` count taken before `value` was read, says a forget came after it."""
         if value is None:
             raise ValueError("None means 'not known': do not cache it")
+        if since is not None and since != self.changes:
+            return
         ttl = self.ttl_seconds if ttl_seconds is None else min(ttl_seconds, self.ttl_seconds)
         self._entries.pop(key, None)
         self._entries[key] = (self._clock() + ttl, value)
@@ -55,9 +64,11 @@ class ExpiringCache:
             self._entries.popitem(last=False)
 
     def forget(self, key: Hashable) -> None:
+        self.changes += 1
         self._entries.pop(key, None)
 
     def clear(self) -> None:
+        self.changes += 1
         self._entries.clear()
 
     def __len__(self) -> int:

@@ -230,16 +230,14 @@ def track_member_summaries(projection: Projection) -> None:
 # and again (a feed of the people one follows, a thread, an inbox), and a new post's answer
 # shows its author's. The process that applies an identity event forgets that member once the
 # summary is written; another replica shows a new name, badge or an erasure at most
-# SUMMARY_SECONDS later (docs/architecture.md, "Authors' summaries: read once a few seconds").
+# SUMMARY_SECONDS later (docs/architecture.md, "Authors' public summaries").
 SUMMARY_SECONDS = 5.0
 _RECENT = ExpiringCache(ttl_seconds=SUMMARY_SECONDS, max_entries=10_000)
-_forgotten = [0]  # forgets so far: a read that one overtook is not kept (see `summaries`)
 
 
 def _forget_summary(rm: ReadModels, event: Envelope) -> None:
     rm.unbuffered(SUMMARIES)  # a batch's buffered write reaches the database before the forget
     _RECENT.forget((rm.db.name, event.payload.get("user_id")))
-    _forgotten[0] += 1
 
 
 def summaries(rm: ReadModels, member_ids: Iterable[str | None]) -> dict[str, dict[str, Any]]:
@@ -250,15 +248,11 @@ def summaries(rm: ReadModels, member_ids: Iterable[str | None]) -> dict[str, dic
     missing = [member_id for member_id, found in known.items() if found is None]
     if not missing:
         return known
-    forgotten = _forgotten[0]
+    since = _RECENT.changes  # an identity event applied during the read: answered, not kept
     found = {doc["_id"]: doc for doc in rm[SUMMARIES].find({"_id": {"$in": missing}})}
-    # an identity event applied while this read was on the wire may have made it old: answer
-    # it, but keep it only when no summary was forgotten meanwhile
-    keep = _forgotten[0] == forgotten
     for member_id in missing:
         known[member_id] = summary(member_id, found.get(member_id))
-        if keep:
-            _RECENT.put((rm.db.name, member_id), known[member_id])
+        _RECENT.put((rm.db.name, member_id), known[member_id], since=since)
     return known
 
 
