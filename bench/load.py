@@ -56,7 +56,7 @@ from services.devtools.mailsink import MailSink
 
 from .gateway import Platform, admin_with_categories, signed_in_members
 from .openloop import RateSearch, arrival_offsets, kinds_in_mix, percentile, rate_to_report
-from .processes import cpu_seconds
+from .processes import CORES, MachineCpu, cpu_seconds
 from .wirecount import MongoTimer
 from .writepath import with_port
 
@@ -126,6 +126,7 @@ class Load:
         self.rng = random.Random(11)
         self.created = 0  # posts created so far (seeding, the mix's writes, settle markers)
         self.timer: MongoTimer | None = None  # the database's timing proxy, when there is one
+        self.rest_rate = 0.0  # the machine's cores busy at rest, as `quiet` last saw them
         self._voted_on: str | None = None  # the post the `vote` kind votes on (made at once)
         self._votes: dict[str, bool] = {}  # member id -> whether their vote is cast now
 
@@ -183,11 +184,14 @@ class Load:
 
     # -- one step at a constant rate
 
-    def step(self, mix: dict[str, int], rate: float, seconds: float) -> list[Outcome]:
+    def step(self, mix: dict[str, int], rate: float, seconds: float,
+             warming: list[Outcome] | None = None) -> list[Outcome]:
+        """The step's outcomes after its first tenth; those of the first tenth (connections
+        warming up) go to `warming` when given."""
         offsets = arrival_offsets(rate, seconds)
         kinds = kinds_in_mix(len(offsets), mix, seed=int(rate * 1000))
         outcomes: list[Outcome] = []
-        warming: list[Outcome] = []
+        warming = [] if warming is None else warming
         pool = eventlet.GreenPool(MAX_IN_FLIGHT)
         start = time.perf_counter() + 0.05
         for offset, kind in zip(offsets, kinds, strict=True):
@@ -270,10 +274,11 @@ class Load:
             _check_stop()
             if time.monotonic() - started > SETTLE_TIMEOUT:
                 raise RuntimeError(f"the platform was not quiet after {SETTLE_TIMEOUT}s")
-            before, since = cpu_seconds(pids), time.monotonic()
+            before, since, machine = cpu_seconds(pids), time.monotonic(), MachineCpu.now()
             eventlet.sleep(QUIET_WINDOW)  # the sample's window: CPU time is read across it
             after = cpu_seconds(pids)
             share = sum(after[name] - before[name] for name in pids) / (time.monotonic() - since)
+            self.rest_rate = MachineCpu.now().rate_since(machine)  # the last window's: at rest
             quiet_in_a_row = quiet_in_a_row + 1 if share < QUIET_SHARE else 0
         return time.monotonic() - started
 
@@ -301,6 +306,8 @@ class Step:
     held: bool
     outcomes: list[Outcome]
     settle_seconds: float
+    cpu_ms: float = float("nan")  # the machine's CPU a request sent, above its use at rest
+    busy: float = float("nan")    # share of the machine's cores busy while the step sent
 
     @property
     def latencies(self) -> list[float]:
@@ -325,16 +332,25 @@ def highest_rate_held(load: Load, name: str, mix: dict[str, int], start: float,
     steps: dict[float, Step] = {}
     while (rate := search.next_rate()) is not None:
         for _ in range(CONFIRMATIONS + 1):
-            outcomes = load.step(mix, rate, seconds)
+            warming: list[Outcome] = []
+            started = MachineCpu.now()
+            outcomes = load.step(mix, rate, seconds, warming)
+            sent = MachineCpu.now()
             # Queues empty is not enough: an overloaded step leaves work waiting in the
             # databases (e-mails, outbox passes) that would count against the next, lower step.
             settle = load.settle() + load.quiet()
-            step = Step(rate, False, outcomes, settle)
+            # every request's whole work, its asynchronous cascade included, over every request
+            # sent (the warm-up's too); what the machine does at rest is not the requests'
+            cpu_ms = (MachineCpu.now().above_rest_since(started, load.rest_rate) * 1000
+                      / max(len(outcomes) + len(warming), 1))
+            step = Step(rate, False, outcomes, settle, cpu_ms, sent.rate_since(started) / CORES)
             step.held = step.failures == 0 and step.p(0.99) <= budget_ms
             print(f"  {name:<5}{rate:>7.1f}/s  p50 {step.p(0.5):>7.1f} ms  p99 "
                   f"{step.p(0.99):>7.1f} ms  failed {step.failures:>3}  driver lag p99 "
                   f"{step.lag_p99:>6.1f} ms  {'held' if step.held else 'NOT held'}  (caught up "
-                  f"in {settle:.0f} s; load average {os.getloadavg()[0]:.1f})", flush=True)
+                  f"in {settle:.0f} s; load average {os.getloadavg()[0]:.1f}; CPU "
+                  f"{cpu_ms:.1f} ms a request, cores {step.busy:.0%} busy while sending)",
+                  flush=True)
             if step.held:
                 break  # a failure is confirmed by running the step again; a success is not
         search.record(rate, step.held)
@@ -409,6 +425,21 @@ def report(result: dict) -> None:
     if lags:
         print(f"  driver scheduling lag p99 at those rates: "
               f"{', '.join(f'{lag:.1f} ms' for lag in lags)}")
+    if ping:
+        print(f"  the machine's CPU a request at those rates (every process, the driver's too, "
+              f"the rest subtracted), and the share of the floor it leaves room for: ping "
+              f"{ping.cpu_ms:.1f} ms ({ping.busy:.0%} of the cores busy while sending)"
+              + "".join(f"; {name} {step.cpu_ms:.1f} ms = {step.cpu_ms / ping.cpu_ms:.1f} pings, "
+                        f"at most {cpu_ceiling(result, name):.2f} x ({step.busy:.0%} busy)"
+                        for name in ("mix", *result["alone"])
+                        if (step := result[f"{name}_step"])))
+
+
+def cpu_ceiling(result: dict, name: str) -> float:
+    """The highest share of the floor that `name`'s CPU a request leaves room for, where the
+    machine's cores are the limit (both measured in the same run): a ping's CPU over its."""
+    ping, step = result["floor_step"], result[f"{name}_step"]
+    return ping.cpu_ms / step.cpu_ms if ping and step and step.cpu_ms > 0 else float("nan")
 
 
 def goals(small: dict, large: dict) -> list[tuple[str, str, bool]]:
@@ -416,10 +447,14 @@ def goals(small: dict, large: dict) -> list[tuple[str, str, bool]]:
     def share(result: dict, name: str) -> float:
         return (result[name] or 0) / result["floor"] if result["floor"] else 0.0
 
+    def room(result: dict, name: str) -> str:
+        return f" (its CPU a request leaves room for {cpu_ceiling(result, name):.2f})"
+
     rows = []
     for result in (small, large):
         rows.append((f"mix >= {GOAL_MIX} x floor at p99 <= budget ({result['posts']:,} posts)",
-                     f"{share(result, 'mix'):.2f}", share(result, "mix") >= GOAL_MIX))
+                     f"{share(result, 'mix'):.2f}{room(result, 'mix')}",
+                     share(result, "mix") >= GOAL_MIX))
     before, after = share(small, "mix"), share(large, "mix")
     moved = abs(after - before) / before if before else float("inf")
     rows.append((f"mix's share after {large['posts'] / max(small['posts'], 1):.0f}x growth "
@@ -428,7 +463,8 @@ def goals(small: dict, large: dict) -> list[tuple[str, str, bool]]:
     for result in (small, large):
         if "post" in result["alone"]:
             rows.append((f"new posts alone >= {GOAL_POSTS} x floor at p99 <= 500 ms "
-                         f"({result['posts']:,} posts)", f"{share(result, 'post'):.2f}",
+                         f"({result['posts']:,} posts)",
+                         f"{share(result, 'post'):.2f}{room(result, 'post')}",
                          share(result, "post") >= GOAL_POSTS))
         single = result["single"]
         ratio = single["post"] / single["ping"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import time
 import urllib.parse
+from dataclasses import dataclass
 
 TICKS = os.sysconf("SC_CLK_TCK")
+CORES = os.cpu_count() or 1
 
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
@@ -25,6 +28,30 @@ def _stat(path: str) -> tuple[str, float]:
         return "", 0.0
     fields = tail.split()
     return head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / TICKS
+
+
+@dataclass(frozen=True)
+class MachineCpu:
+    """The whole machine's CPU so far (/proc/stat, every core): the seconds it was busy (all
+    but idle and I/O wait) and the monotonic time of the reading. Two readings give what
+    everything on the machine used between them — the services, the shared stand-in and
+    broker, the bench's own driver — the CPU a request costs where they all share the cores."""
+    busy: float
+    at: float
+
+    @classmethod
+    def now(cls) -> MachineCpu:
+        with open("/proc/stat") as stat:
+            ticks = [int(value) for value in stat.readline().split()[1:9]]  # user .. steal
+        return cls((sum(ticks) - ticks[3] - ticks[4]) / TICKS, time.monotonic())
+
+    def rate_since(self, before: MachineCpu) -> float:
+        """Cores busy on average since `before` (CPU seconds a second)."""
+        return (self.busy - before.busy) / max(self.at - before.at, 1e-9)
+
+    def above_rest_since(self, before: MachineCpu, rest_rate: float) -> float:
+        """CPU seconds used since `before` beyond what the machine uses at rest."""
+        return max(0.0, self.busy - before.busy - rest_rate * (self.at - before.at))
 
 
 def shared_pid(pattern: str) -> int | None:

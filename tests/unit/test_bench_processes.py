@@ -1,11 +1,16 @@
 """bench/processes.py's broker: the process listening on the AMQP port the bench talks to, not the
-first `beam.smp` on the machine (several brokers run side by side: the shared one, engineers')."""
+first `beam.smp` on the machine (several brokers run side by side: the shared one, engineers');
+the whole machine's CPU, and the share of the floor a request's CPU leaves room for
+(bench/load.py's `cpu_ceiling`)."""
+import math
 import os
 import socket
 import subprocess
 import sys
+import time
 
-from bench.processes import broker_pid
+from bench.load import Step, cpu_ceiling
+from bench.processes import CORES, TICKS, MachineCpu, broker_pid
 
 
 def test_the_broker_is_the_process_listening_on_the_uri_port():
@@ -40,3 +45,23 @@ server.listen()
 print(server.getsockname()[1], flush=True)
 sys.stdin.read()
 """
+
+
+def test_the_machine_cpu_counts_what_a_process_burnt_and_leaves_out_the_rest():
+    before, burnt_from = MachineCpu.now(), time.process_time()
+    while time.process_time() - burnt_from < 0.3:  # a busy loop: CPU this process uses
+        pass
+    after = MachineCpu.now()
+    assert after.busy - before.busy >= 0.3 - 2 / TICKS  # the kernel counts in ticks
+    assert 0 < after.rate_since(before) <= CORES * 1.1
+    # what was used beyond a rest rate; nothing when the rest rate covers every core
+    assert after.above_rest_since(before, 0.0) == after.busy - before.busy
+    assert after.above_rest_since(before, float(CORES) * 2) == 0.0
+
+
+def test_a_requests_cpu_leaves_room_for_the_share_of_the_floor_a_ping_s_cpu_over_its():
+    ping = Step(600.0, True, [], 5.0, cpu_ms=3.0, busy=0.95)
+    mix = Step(120.0, True, [], 8.0, cpu_ms=12.0, busy=0.9)
+    result = {"floor_step": ping, "mix_step": mix, "post_step": None}
+    assert cpu_ceiling(result, "mix") == 0.25
+    assert math.isnan(cpu_ceiling(result, "post"))  # no step measured
