@@ -306,7 +306,7 @@ class Step:
     held: bool
     outcomes: list[Outcome]
     settle_seconds: float
-    cpu_ms: float = float("nan")  # the machine's CPU a request sent, above its use at rest
+    cpu_ms: float = float("nan")  # the machine's CPU a request while sending, above its rest
     busy: float = float("nan")    # share of the machine's cores busy while the step sent
 
     @property
@@ -333,16 +333,20 @@ def highest_rate_held(load: Load, name: str, mix: dict[str, int], start: float,
     while (rate := search.next_rate()) is not None:
         for _ in range(CONFIRMATIONS + 1):
             warming: list[Outcome] = []
-            started = MachineCpu.now()
+            rest_rate, started = load.rest_rate, MachineCpu.now()
             outcomes = load.step(mix, rate, seconds, warming)
             sent = MachineCpu.now()
+            # The CPU of the window the requests were sent in, over every request sent (the
+            # warm-up's too), what the machine did at rest before the step subtracted: in a step
+            # held, the requests' asynchronous cascades keep up and run in that window too (but
+            # for the last ones'). Not the catch-up's: its own polling (the broker's queue
+            # statistics every second) and the quiet windows weighed on a slow step's few
+            # requests (a ping "15 ms" at 40/s, against 3 at 600/s).
+            cpu_ms = (sent.above_rest_since(started, rest_rate) * 1000
+                      / max(len(outcomes) + len(warming), 1))
             # Queues empty is not enough: an overloaded step leaves work waiting in the
             # databases (e-mails, outbox passes) that would count against the next, lower step.
             settle = load.settle() + load.quiet()
-            # every request's whole work, its asynchronous cascade included, over every request
-            # sent (the warm-up's too); what the machine does at rest is not the requests'
-            cpu_ms = (MachineCpu.now().above_rest_since(started, load.rest_rate) * 1000
-                      / max(len(outcomes) + len(warming), 1))
             step = Step(rate, False, outcomes, settle, cpu_ms, sent.rate_since(started) / CORES)
             step.held = step.failures == 0 and step.p(0.99) <= budget_ms
             print(f"  {name:<5}{rate:>7.1f}/s  p50 {step.p(0.5):>7.1f} ms  p99 "
@@ -363,6 +367,7 @@ def measure(load: Load, posts: int, seconds: float, budget_ms: float,
     print(f"-- {posts:,} posts: the floor, then the mix (steps of {seconds:.0f} s, "
           f"p99 budget {budget_ms:.0f} ms){', then alone: ' + ', '.join(alone) if alone else ''}",
           flush=True)
+    load.quiet()  # the seeding's e-mails sent, and the machine's rest measured
     floor, floor_steps = highest_rate_held(load, "ping", FLOOR, 40.0, seconds, budget_ms)
     start = max(5.0, (floor.held or 40.0) / 8)
     searches = {"floor": (floor, floor_steps),
