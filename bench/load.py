@@ -126,7 +126,6 @@ class Load:
         self.rng = random.Random(11)
         self.created = 0  # posts created so far (seeding, the mix's writes, settle markers)
         self.timer: MongoTimer | None = None  # the database's timing proxy, when there is one
-        self.rest_rate = 0.0  # the machine's cores busy at rest, as `quiet` last saw them
         self._voted_on: str | None = None  # the post the `vote` kind votes on (made at once)
         self._votes: dict[str, bool] = {}  # member id -> whether their vote is cast now
 
@@ -274,11 +273,10 @@ class Load:
             _check_stop()
             if time.monotonic() - started > SETTLE_TIMEOUT:
                 raise RuntimeError(f"the platform was not quiet after {SETTLE_TIMEOUT}s")
-            before, since, machine = cpu_seconds(pids), time.monotonic(), MachineCpu.now()
+            before, since = cpu_seconds(pids), time.monotonic()
             eventlet.sleep(QUIET_WINDOW)  # the sample's window: CPU time is read across it
             after = cpu_seconds(pids)
             share = sum(after[name] - before[name] for name in pids) / (time.monotonic() - since)
-            self.rest_rate = MachineCpu.now().rate_since(machine)  # the last window's: at rest
             quiet_in_a_row = quiet_in_a_row + 1 if share < QUIET_SHARE else 0
         return time.monotonic() - started
 
@@ -306,7 +304,7 @@ class Step:
     held: bool
     outcomes: list[Outcome]
     settle_seconds: float
-    cpu_ms: float = float("nan")  # the machine's CPU a request while sending, above its rest
+    cpu_ms: float = float("nan")  # the machine's CPU while sending, a request sent
     busy: float = float("nan")    # share of the machine's cores busy while the step sent
 
     @property
@@ -333,17 +331,16 @@ def highest_rate_held(load: Load, name: str, mix: dict[str, int], start: float,
     while (rate := search.next_rate()) is not None:
         for _ in range(CONFIRMATIONS + 1):
             warming: list[Outcome] = []
-            rest_rate, started = load.rest_rate, MachineCpu.now()
+            started = MachineCpu.now()
             outcomes = load.step(mix, rate, seconds, warming)
             sent = MachineCpu.now()
-            # The CPU of the window the requests were sent in, over every request sent (the
-            # warm-up's too), what the machine did at rest before the step subtracted: in a step
-            # held, the requests' asynchronous cascades keep up and run in that window too (but
-            # for the last ones'). Not the catch-up's: its own polling (the broker's queue
+            # Everything the machine did while the requests were sent, over every request sent
+            # (the warm-up's too). Not the catch-up's: its own polling (the broker's queue
             # statistics every second) and the quiet windows weighed on a slow step's few
-            # requests (a ping "15 ms" at 40/s, against 3 at 600/s).
-            cpu_ms = (sent.above_rest_since(started, rest_rate) * 1000
-                      / max(len(outcomes) + len(warming), 1))
+            # requests (a ping "15 ms" at 40/s, against 3 at 600/s). Nor is the machine's work
+            # at rest subtracted: measured over a second before the step, it swung with the
+            # stand-in's own background work (a held mix "0.3 ms" a request).
+            cpu_ms = sent.busy_since(started) * 1000 / max(len(outcomes) + len(warming), 1)
             # Queues empty is not enough: an overloaded step leaves work waiting in the
             # databases (e-mails, outbox passes) that would count against the next, lower step.
             settle = load.settle() + load.quiet()
@@ -367,7 +364,7 @@ def measure(load: Load, posts: int, seconds: float, budget_ms: float,
     print(f"-- {posts:,} posts: the floor, then the mix (steps of {seconds:.0f} s, "
           f"p99 budget {budget_ms:.0f} ms){', then alone: ' + ', '.join(alone) if alone else ''}",
           flush=True)
-    load.quiet()  # the seeding's e-mails sent, and the machine's rest measured
+    load.quiet()  # the seeding's e-mails sent, not counted against the first step
     floor, floor_steps = highest_rate_held(load, "ping", FLOOR, 40.0, seconds, budget_ms)
     start = max(5.0, (floor.held or 40.0) / 8)
     searches = {"floor": (floor, floor_steps),
@@ -431,8 +428,8 @@ def report(result: dict) -> None:
         print(f"  driver scheduling lag p99 at those rates: "
               f"{', '.join(f'{lag:.1f} ms' for lag in lags)}")
     if ping:
-        print(f"  the machine's CPU a request at those rates (every process, the driver's too, "
-              f"the rest subtracted), and the share of the floor it leaves room for: ping "
+        print(f"  the machine's CPU a request while sending at those rates (every process, the "
+              f"driver's too), and the share of the floor it leaves room for: ping "
               f"{ping.cpu_ms:.1f} ms ({ping.busy:.0%} of the cores busy while sending)"
               + "".join(f"; {name} {step.cpu_ms:.1f} ms = {step.cpu_ms / ping.cpu_ms:.1f} pings, "
                         f"at most {cpu_ceiling(result, name):.2f} x ({step.busy:.0%} busy)"

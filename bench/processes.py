@@ -45,13 +45,13 @@ class MachineCpu:
             ticks = [int(value) for value in stat.readline().split()[1:9]]  # user .. steal
         return cls((sum(ticks) - ticks[3] - ticks[4]) / TICKS, time.monotonic())
 
+    def busy_since(self, before: MachineCpu) -> float:
+        """CPU seconds the machine used since `before`, all cores summed."""
+        return self.busy - before.busy
+
     def rate_since(self, before: MachineCpu) -> float:
         """Cores busy on average since `before` (CPU seconds a second)."""
-        return (self.busy - before.busy) / max(self.at - before.at, 1e-9)
-
-    def above_rest_since(self, before: MachineCpu, rest_rate: float) -> float:
-        """CPU seconds used since `before` beyond what the machine uses at rest."""
-        return max(0.0, self.busy - before.busy - rest_rate * (self.at - before.at))
+        return self.busy_since(before) / max(self.at - before.at, 1e-9)
 
 
 def shared_pid(pattern: str) -> int | None:
