@@ -124,6 +124,13 @@ class Platform:
     def gateway(self) -> str:
         return f"http://127.0.0.1:{self.ports['gateway']}"
 
+    def keep_logs(self) -> Path:
+        """A copy of the processes' logs that `stop` does not remove (after a failed run)."""
+        kept = Path(tempfile.mkdtemp(prefix="agora-bench-logs-"))
+        for log in self.workdir.glob("*.log"):
+            shutil.copy(log, kept)
+        return kept
+
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:

@@ -26,7 +26,11 @@ Every step waits until the consumers have caught up before the next (a write's d
 is asynchronous), and the first tenth of a step is not counted (connections warm up). Printed:
 the highest rate held by each, the mix's as a ratio to the floor's, each kind's p50/p99 at that
 rate, and the driver's own scheduling lag (p99 of actual minus intended send time: when it is
-a sizeable part of the latencies, the driver, not the platform, is the limit). Then the data
+a sizeable part of the latencies, the driver, not the platform, is the limit), and at every
+step the machine's CPU while sending over the requests sent (/proc/stat: every process, the
+shared stand-in and broker and the driver included) with the share of its cores busy. A ping's
+CPU over another kind's is the highest share of the floor that kind could reach while the cores
+are the limit, printed beside each goal ("leaves room for"). Then the data
 grows `--growth`-fold (more posts through the API) and everything is measured again; then the
 two sizes are compared and issue 14's goals listed, each met or not.
 """
@@ -256,7 +260,12 @@ class Load:
         while empty_in_a_row < 2 or not self._in_journal(author, marker):
             _check_stop()
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the consumers did not catch up in {SETTLE_TIMEOUT}s")
+                raise RuntimeError(
+                    f"the consumers did not catch up in {SETTLE_TIMEOUT}s: queues holding "
+                    f"messages (ready, unacknowledged, consumers): {self._waiting() or 'none'}; "
+                    f"the marker post {marker} "
+                    f"{'is' if self._in_journal(author, marker) else 'is not'} in its author's "
+                    "journal")
             empty_in_a_row = empty_in_a_row + 1 if self._queued() == 0 else 0
             eventlet.sleep(1.0)  # poll interval of a bounded wait (statistics refresh ~5 s)
         return time.monotonic() - started
@@ -287,13 +296,24 @@ class Load:
                    for item in page.get("items", []))
 
     def _queued(self) -> int:
+        return sum(queue.get("messages") or 0 for queue in self._queues("name,messages"))
+
+    def _waiting(self) -> dict[str, tuple[int, int, int]]:
+        """The queues holding messages: name -> (ready, unacknowledged, consumers)."""
+        return {queue["name"]: (queue.get("messages_ready") or 0,
+                                queue.get("messages_unacknowledged") or 0,
+                                queue.get("consumers") or 0)
+                for queue in self._queues(
+                    "name,messages,messages_ready,messages_unacknowledged,consumers")
+                if queue.get("messages")}
+
+    def _queues(self, columns: str) -> list[dict]:
         parts = urllib.parse.urlsplit(self.platform.management)
         base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
         vhost = urllib.parse.quote(self.platform.vhost, safe="")
-        queues = requests.get(f"{base}/api/queues/{vhost}", timeout=10,
-                              auth=(parts.username or "guest", parts.password or "guest"),
-                              params={"columns": "name,messages"}).json()
-        return sum(queue.get("messages") or 0 for queue in queues)
+        return requests.get(f"{base}/api/queues/{vhost}", timeout=10,
+                            auth=(parts.username or "guest", parts.password or "guest"),
+                            params={"columns": columns}).json()
 
 
 # -- the search for the highest rate held --------------------------------------------------------
@@ -535,6 +555,9 @@ def main(argv: list[str] | None = None) -> None:
         print("== issue 14's goals (ratios to the ping floor of the same run)")
         for goal, measured, met in goals(small, large):
             print(f"  {'met    ' if met else 'NOT met'}  {goal}: {measured}")
+    except BaseException:
+        print(f"the platform's logs are kept in {platform.keep_logs()}", flush=True)
+        raise
     finally:
         platform.stop()
         sink.stop()
