@@ -65,13 +65,20 @@ class Platform:
         self.ports: dict[str, int] = {}
         self.env: dict[str, str] = {}
 
-    def _management(self, method: str, path: str, json=None) -> None:
+    def _management(self, method: str, path: str, json=None,
+                    params: dict[str, str] | None = None) -> requests.Response:
         parts = urllib.parse.urlsplit(self.management)
         base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
-        response = requests.request(method, base + path, json=json, timeout=10,
+        response = requests.request(method, base + path, json=json, params=params, timeout=10,
                                     auth=(parts.username or "guest", parts.password or "guest"))
         if response.status_code >= 400 and method != "DELETE":
             raise RuntimeError(f"management API {method} {path}: {response.status_code}")
+        return response
+
+    def queues(self, columns: str) -> list[dict]:
+        """The platform's queues as the management API lists them, with `columns` only."""
+        vhost = urllib.parse.quote(self.vhost, safe="")
+        return self._management("GET", f"/api/queues/{vhost}", params={"columns": columns}).json()
 
     def start(self, migrate: bool = False) -> None:
         """Start the processes (after `agora migrate`, which declares every index, if asked)."""

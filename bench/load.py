@@ -296,24 +296,16 @@ class Load:
                    for item in page.get("items", []))
 
     def _queued(self) -> int:
-        return sum(queue.get("messages") or 0 for queue in self._queues("name,messages"))
+        return sum(queue.get("messages") or 0 for queue in self.platform.queues("name,messages"))
 
     def _waiting(self) -> dict[str, tuple[int, int, int]]:
         """The queues holding messages: name -> (ready, unacknowledged, consumers)."""
         return {queue["name"]: (queue.get("messages_ready") or 0,
                                 queue.get("messages_unacknowledged") or 0,
                                 queue.get("consumers") or 0)
-                for queue in self._queues(
+                for queue in self.platform.queues(
                     "name,messages,messages_ready,messages_unacknowledged,consumers")
                 if queue.get("messages")}
-
-    def _queues(self, columns: str) -> list[dict]:
-        parts = urllib.parse.urlsplit(self.platform.management)
-        base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}"
-        vhost = urllib.parse.quote(self.platform.vhost, safe="")
-        return requests.get(f"{base}/api/queues/{vhost}", timeout=10,
-                            auth=(parts.username or "guest", parts.password or "guest"),
-                            params={"columns": columns}).json()
 
 
 # -- the search for the highest rate held --------------------------------------------------------
