@@ -1,7 +1,7 @@
 """A private MongoDB stand-in for a bench: its own port and fresh file, the JVM options under
 test, and its collector's stop-the-world pauses read back from its `-Xlog:gc*` file.
 
-The stand-in's CPU and collector grow with the data (docs/architecture.md, "The mix after the
+The stand-in's CPU and collector grow with the data (docs/performance.md, "The mix after the
 data grows"); comparing collector settings needs a stand-in per setting, started the same way
 each time, with only this run's work in its columns.
 """

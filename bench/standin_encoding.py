@@ -2,7 +2,7 @@
 
     python -m bench standin_encoding [--documents N] [--rounds R]
 
-A commit writes every document of every page it rewrites (docs/architecture.md, "The stand-in's
+A commit writes every document of every page it rewrites (docs/performance.md, "The stand-in's
 commit: encode less, encode faster"). This runs dev/mongo-server's EncodingBench in the built
 stand-in's JVM: platform-shaped documents (an event's envelope with a payload, a feed entry, a
 notification with a list) written two ways in alternated rounds — mongo-java-server's encoder

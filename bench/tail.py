@@ -15,7 +15,7 @@ and **the wall-clock times of the slow requests**, each with the pauses that ove
 - the Python collector's, in every process of the platform (`AGORA_GC_LOG`, set by this bench:
   services/shared/collector.py writes one line per collection of 1 ms or more);
 - the MongoDB stand-in's JVM collector's, when `--jvm-gc-log` names its `-Xlog:gc` file (a
-  private stand-in: see docs/architecture.md, "The tail after growth");
+  private stand-in: see docs/performance.md, "The tail after growth");
 - the stretches during which one green thread held a process's eventlet hub, every other
   request of that process waiting behind it (`AGORA_STALL_LOG`, set by this bench:
   services/shared/stalls.py writes one line per stretch of 5 ms or more, with where it was).

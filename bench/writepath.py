@@ -46,7 +46,7 @@ WARM_UP_POSTS = 3
 IDLE_SECONDS = 10.0
 SETTLE_TIMEOUT = 120.0
 # Round trips one post may cost, end to end: a post by an author with FOLLOWERS followers, each
-# notified in the app and by e-mail. Measured (docs/architecture.md, "The write path of a
+# notified in the app and by e-mail. Measured (docs/performance.md, "The write path of a
 # post": 139-141 database commands since deliveries stopped claiming, looking for waiting
 # events and re-reading cursors, and since the request path lost its extra reads; 227-240
 # before; 1 RPC, 5 events + a live hint now and then), with room for what varies with the

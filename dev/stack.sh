@@ -392,7 +392,7 @@ mongo_up() {
         mongo_build_stand_in
         log "starting the MongoDB stand-in on $HOST:$MONGO_PORT (data: $MONGO_DIR/agora.mv.db, log: $LOGS/mongodb.log)"
         printf 'stand-in\n' >"$RUN/mongodb.kind"
-        # G1 (a 20 ms pause target: MONGO_JAVA_OPTS) and both JIT compilers (docs/architecture.md,
+        # G1 (a 20 ms pause target: MONGO_JAVA_OPTS) and both JIT compilers (docs/performance.md,
         # "The stand-in's CPU per command"): C1
         # alone and the serial collector cut a fresh stand-in's CPU to a third over a bench (C2's
         # compiling), but every lookup took 1.6x as long once warm: the wrong trade for the

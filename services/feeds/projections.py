@@ -96,7 +96,7 @@ def _indexes(rm: ReadModels) -> None:
     # A member's journal, and the members a home page follows below its floor: the author,
     # the visibility, then the page's order. An index on the author and the time alone left
     # the stand-in's planner a tie with "newest", which walks every newer visible item to
-    # find a page of one member's (docs/architecture.md, "The mix after the data grows").
+    # find a page of one member's (docs/performance.md, "The mix after the data grows").
     items.create_index([("author_id", ASCENDING), ("state", ASCENDING), ("ts", DESCENDING),
                         ("_id", DESCENDING)], name="author_page")
     drop_index(items, "author")  # what author_page replaced

@@ -47,7 +47,8 @@ def apply(store, views, event: Envelope, context: CommandContext,
     commit = store.execute(p["target_id"], decide, context, retries=10)
     # at the floor: the contribution's cursor is not read when this process moved it to the
     # version before (its creation's inline apply); the verdicts' handlers make one effect
-    # when run twice and do not undo a later event's (docs/architecture.md, "cursor reads")
+    # when run twice and do not undo a later event's (docs/performance.md, "Cursor reads and
+    # received-event records left per post")
     views.apply_commit(commit, at_floor=True)
     return commit
 

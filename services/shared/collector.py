@@ -7,7 +7,7 @@ CPU is a process waiting for a core, not a collection's work) — so that `pytho
 can line a slow request up with a pause in the process that served it.
 
 `tune_collector` (every process, at start-up; `AGORA_GC_TUNING=off` leaves everything to the
-collector, for a comparison): docs/architecture.md, "The tail after growth".
+collector, for a comparison): docs/performance.md, "The tail after growth".
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def tune_collector() -> None:
     as long as the process, so it is moved out of the collector's sight (`gc.freeze`) instead of
     being walked again by every full collection. The thresholds stay Python's: collecting the
     youngest generation every 50,000 allocations instead of 700 made each of its collections a
-    pause of 0.8-2 s on the shared machine (docs/architecture.md, "The tail after growth")."""
+    pause of 0.8-2 s on the shared machine (docs/performance.md, "The tail after growth")."""
     if os.environ.get(TUNING_ENV, "on") == "off":
         return
     gc.collect()  # what start-up left as garbage is freed now, not frozen for good

@@ -2,8 +2,9 @@
 
 For answers that change rarely and are read on every request (a category's state, a verified
 access token's claims), so a request does not pay a round trip for them each time. Each use
-states its bound where it is declared and in docs/architecture.md: how long a change made
-elsewhere (another replica, another process) can go unseen.
+states its bound where it is declared and in docs/architecture.md's table "What a process keeps
+in memory" (tests/unit/test_memory_bounds.py): how long a change made elsewhere (another
+replica, another process) can go unseen.
 
     categories = ExpiringCache(ttl_seconds=10, max_entries=1000)
     state = categories.get("cards")          # None: absent or older than 10 s

@@ -1191,7 +1191,7 @@ class _ShadowRebuild:
         self._since_collected += applied
         if self._since_collected >= self.collect_every:
             # the young generations only (`_young_collections_only`), every `collect_every`
-            # events however near the memory checks are (docs/architecture.md, eighth pass)
+            # events however near the memory checks are (docs/performance.md, "Replay, eighth pass")
             gc.collect(1)
             self._since_collected = 0
         self._since_sent += applied

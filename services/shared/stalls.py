@@ -13,7 +13,7 @@ CPU it took in ms (a duration far above its CPU is a process waiting for a core,
 thread's work) and where the green thread was when it let go: the innermost and the outermost
 frame of the platform's own code (`services/`, `gateway/`), e.g.
 `feeds/projections.py:412 _apply_run < shared/consumer.py:290 _run_batch`.
-`python -m bench tail` lines slow requests up with them (docs/architecture.md, "The mix's tail:
+`python -m bench tail` lines slow requests up with them (docs/performance.md, "The mix's tail:
 one green thread holding the hub").
 
 It is a greenlet trace function (`greenlet.settrace`, called at every switch): a few µs a switch,

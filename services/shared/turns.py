@@ -3,7 +3,7 @@
 A service is one eventlet process: a green thread lets the others run only when it waits for
 a socket. A batch of deliveries applied in memory (the handlers' writes buffered, sent in bulk
 at the end) computes for as long as the batch is large, and every request that reaches the
-process meanwhile — a home page, a journal — waits behind all of it (docs/architecture.md,
+process meanwhile — a home page, a journal — waits behind all of it (docs/performance.md,
 "The mix's tail: one green thread holding the hub"). A loop over such work calls
 `Turns.take()` once per item: every `TURN_MS` of wall time it gives the hub a turn, which runs
 what is ready (a request that arrived, a reply) before the loop goes on.

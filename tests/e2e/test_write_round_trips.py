@@ -1,6 +1,6 @@
 """What one new post costs end to end — database commands, RPC requests, event publishes —
 counted from the outside and held to a budget (bench/writepath.py: the same measurement, with
-the table per service and command; the figures are in docs/architecture.md).
+the table per service and command; the figures are in docs/performance.md).
 
 The platform here runs behind counting proxies of the MongoDB and AMQP wire protocols
 (bench/wirecount.py), on a vhost and databases of its own: the services are not instrumented,

@@ -3,7 +3,7 @@
 to, and a subscription narrowed to some types (`reliable_handler(..., only=...)`) either feeds a
 projection that applies that source as it comes or leaves out whole streams only (a
 whole-stream projection would wait forever for the versions its binding dropped).
-docs/architecture.md, "Bindings against handlers"."""
+docs/performance.md, "Bindings against handlers"."""
 import re
 
 import pytest

@@ -75,7 +75,7 @@ def test_a_clean_restart_keeps_documents_indexes_and_uniqueness(tmp_path):
 def test_the_stand_in_writes_ids_and_unique_keys_in_its_own_format(stand_in):
     """ObjectIds (the documents' keys, every index's positions) and unique index keys were
     Java-serialized at every commit and counted as 10 KB each by the stand-in's page cache, which
-    then thrashed as the data grew (docs/architecture.md, "The stand-in's heap and commits"): they
+    then thrashed as the data grew (docs/performance.md, "The stand-in's heap and commits"): they
     are written in a few bytes of their own now — only the collections' metadata is left to Java
     serialization — and read back the same after a restart, uniqueness and order included."""
     server = stand_in
@@ -111,7 +111,7 @@ def test_the_stand_in_writes_ids_and_unique_keys_in_its_own_format(stand_in):
 def test_the_stand_in_writes_ascii_index_entries_as_bytes(stand_in):
     """A secondary index's entries are strings, which H2 wrote char by char at every commit of
     every page holding them (6 % of the stand-in's samples under writes): an ASCII one is now its
-    bytes behind a tag of the stand-in's (docs/architecture.md, "The stand-in's CPU per
+    bytes behind a tag of the stand-in's (docs/performance.md, "The stand-in's CPU per
     command"); any other string (a descending field's entries, a non-ASCII value) still as H2
     writes it. Both read back the same after a restart: lookups, sorted pages both ways."""
     server = stand_in

@@ -3,7 +3,7 @@ with, and what a killed stand-in keeps whatever the buffer.
 
 A commit writes every page changed since the last one; H2's own threshold (19 MB of changed
 pages) started one every few posts at 2,500 posts, each rewriting the same hot pages, and the
-collector paid for their copies (docs/architecture.md, "The stand-in's commit buffer"). The
+collector paid for their copies (docs/performance.md, "The stand-in's commit buffer"). The
 buffer is now a sixteenth of the heap; the background commit still runs at most a second after a
 change, which is what a killed stand-in may lose.
 """

@@ -1,7 +1,7 @@
 """The stand-in's commit: its own document encoder, and updates that survive a restart.
 
 A commit writes every document of every page it rewrites; the stand-in encodes them walking
-their entries (not looking every key up again: docs/architecture.md, "The stand-in's commit:
+their entries (not looking every key up again: docs/performance.md, "The stand-in's commit:
 encode less, encode faster"), which must give mongo-java-server's bytes exactly. Keeping a
 stored document's bytes to copy them at later commits was tried and withdrawn (its collector
 cost more than the copies saved); the restart test below is what such a cache must pass — an

@@ -1,7 +1,7 @@
 """The stand-in's index keys read without mongo-java-server's path splitting.
 
 Beside a replay the stand-in spent a seventh of what it allocated splitting field paths with a
-regular expression, and an insert computed a unique index's key three times (docs/architecture.md,
+regular expression, and an insert computed a unique index's key three times (docs/performance.md,
 "The stand-in beside a replay"). A top-level field is now read directly (`FieldValues`) and a
 plain unique key computed once, checked once; every other path, a sparse index and an array value
 go through mongo-java-server's own code. What must not change is checked here: the same values,

@@ -2,7 +2,7 @@
 another size read back as they were.
 
 Every commit writes every document of every page a change touched; the size past which a page
-splits (`AGORA_MONGO_PAGE_SPLIT`, docs/architecture.md, "The stand-in's pages") sets how many
+splits (`AGORA_MONGO_PAGE_SPLIT`, docs/performance.md, "The stand-in's pages") sets how many
 documents that is. The size is not part of the file's format — a page is written with what it
 holds and read whatever its size — so a file written with one size is read with another, its
 pages taking the new size as they are rewritten.
