@@ -126,6 +126,11 @@ class Problem:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def detail(self) -> str | None:
+        """The sentence a person reads (pages show it beside their form)."""
+        return self.body.get("detail")
+
     def response(self) -> Response:
         return Response(json.dumps(self.body, default=str), status=self.status,
                         headers=self.headers, content_type=PROBLEM_JSON)

@@ -114,6 +114,13 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     console.wait_for(lambda: "Aucun compte avec cette adresse." in console.text(),
                      "unknown advisor refused")
     console.check()
+    # an account that is not an advisor: identity refuses, and the page says why (was a 500)
+    console.fill("Adresse e-mail du conseiller", email)
+    console.fill("Agence", "Lyon Bellecour")
+    console.click_button("Attribuer")
+    console.wait_for(lambda: "ce membre n'est pas conseiller" in console.text().lower(),
+                     "a member who is not an advisor refused")
+    console.check()
     console.fill("Adresse e-mail du conseiller", ADVISOR2)
     console.fill("Agence", "Lyon Bellecour")
     console.click_button("Attribuer")
