@@ -21,11 +21,11 @@ were delivered, which is what makes a replay give the same feeds.
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from services.posts import markdown
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import NotFound, Unprocessable
 from services.shared.slugs import TAG_MAX, slugify
@@ -219,18 +219,7 @@ def merge_newest(streams: Iterable[Iterable[dict[str, Any]]]) -> Iterator[dict[s
 
 # --- presentation -----------------------------------------------------------------------------
 
-EXCERPT_LENGTH = 280
-_MARKUP = re.compile(r"[*_`#>\[\]]+|\((https?://[^)]*)\)")
-_MARKUP_STARTS = "*_`#>[]("  # a character every `_MARKUP` match begins with
-
-
-def excerpt(body: str, length: int = EXCERPT_LENGTH) -> str:
-    """Plain-text start of a Markdown body for feed cards: markup as a space, whitespace runs
-    as one space, trimmed. A replay makes one per publication: a body without markup is not
-    searched for it, and `split` cuts at the whitespace a regex's `\\s` matches (both are
-    `str.isspace`) at a fifth of a substitution's cost."""
-    text = body or ""
-    if any(start in text for start in _MARKUP_STARTS):
-        text = _MARKUP.sub(" ", text)
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+# A card's excerpt is the listing's: posts' Markdown read as a reader sees it (one piece of
+# code for both, so a card and a list never show the same body differently).
+EXCERPT_LENGTH = markdown.EXCERPT_LENGTH
+excerpt = markdown.excerpt

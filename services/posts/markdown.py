@@ -27,6 +27,9 @@ _BLOCK_START = re.compile(r"\s{0,3}(?:(?P<fence>```)|[-*]\s+(?P<bullet>.*)"
 LINK_REL = "nofollow ugc noopener noreferrer"
 
 
+_NO_TAG = "\x00"  # refused in every text Agora stores (input hygiene), so never the reader's
+
+
 class _Emphasis:
     """One kind of emphasis, ``OPENER(.+?)CLOSER`` -> ``<tag>...</tag>``, in linear time.
 
@@ -40,6 +43,15 @@ class _Emphasis:
     def __init__(self, delimiter: str, opener: str, closer: str, tag: str) -> None:
         self.delimiter, self.open, self.close = delimiter, f"<{tag}>", f"</{tag}>"
         self.pattern = re.compile(f"{opener}(.+?){closer}|({opener}.*)")
+
+    def plain(self) -> _Emphasis:
+        """The same emphasis with `_NO_TAG` where the tags go (`plain_text`): like a tag, it
+        is neither a word character nor a mark, so the next emphasis pairs what it would pair
+        in `render`'s output."""
+        bare = _Emphasis.__new__(_Emphasis)
+        bare.delimiter, bare.open, bare.close = self.delimiter, _NO_TAG, _NO_TAG
+        bare.pattern = self.pattern
+        return bare
 
     def apply(self, text: str) -> str:
         if self.delimiter not in text:
@@ -60,6 +72,9 @@ _EMPHASES = (
     _Emphasis("*", r"(?<![\w*])\*(?=[^\s*])", r"(?<=[^\s*])\*(?![\w*])", "em"),
     _Emphasis("_", r"(?<![\w_])_(?=[^\s_])", r"(?<=[^\s_])_(?![\w_])", "em"),
 )
+
+
+_PLAIN_EMPHASES = tuple(emphasis.plain() for emphasis in _EMPHASES)
 
 
 def _escape(text: str) -> str:
@@ -154,7 +169,66 @@ def render(text: str) -> str:
     return "".join(blocks)
 
 
-def excerpt(text: str, length: int = 280) -> str:
-    """Plain-text start of a body for listings (Markdown markers left as typed)."""
-    flat = " ".join(text.split())
+EXCERPT_LENGTH = 280
+# every inline mark `render` reads begins with "*", "_", "`" or "[" (`_has_marks`)
+
+
+def _has_marks(text: str) -> bool:
+    return "*" in text or "_" in text or "`" in text or "[" in text
+
+
+def _plain_inline(line: str) -> str:
+    """`render_inline`'s text without its tags: code as typed, a link's label, emphasis
+    without its marks (`_PLAIN_EMPHASES`: the same patterns, so the same pairs)."""
+    parts = _INLINE.split(line)
+    shown = []
+    for index in range(0, len(parts), 4):
+        between = parts[index]
+        for emphasis in _PLAIN_EMPHASES:
+            between = emphasis.apply(between)
+        shown.append(between)
+        if index + 1 < len(parts):
+            code, label = parts[index + 1], parts[index + 2]
+            shown.append(code if code is not None else _plain_label(label or ""))
+    return "".join(shown)
+
+
+def _plain_label(label: str) -> str:
+    for emphasis in _PLAIN_EMPHASES:
+        label = emphasis.apply(label)
+    return label
+
+
+def plain_text(text: str) -> str:
+    """The text a reader sees of a body, without its marks, as one line: what `render` shows
+    (paired `**`/`*`/`_` and backticks taken out, a link's label kept, list items, code and
+    paragraphs separated by a space); a mark `render` leaves as typed stays (`3 * 4`,
+    `Cartes > Plafonds`). Read line by line as `render` reads them, without making HTML: a
+    replay of feeds makes one per publication."""
+    if not _has_marks(text) and "\n" not in text and "\r" not in text \
+            and _BLOCK_START.match(text) is None:
+        return " ".join(text.split())
+    shown: list[str] = []
+    in_code = False
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if in_code:
+            in_code = _FENCE.match(line) is None
+            if in_code:
+                shown.append(line)
+            continue
+        start = _BLOCK_START.match(line)
+        if start is not None and start.group("fence") is not None:
+            in_code = True
+            continue
+        if start is not None:
+            line = start.group("bullet") if start.group("bullet") is not None \
+                else start.group("numbered")
+        shown.append(_plain_inline(line) if _has_marks(line) else line)
+    return " ".join(" ".join(shown).replace(_NO_TAG, "").split())
+
+
+def excerpt(text: str | None, length: int = EXCERPT_LENGTH) -> str:
+    """The start of a body for listings and cards: its plain text, cut at `length`. Only the
+    first few lengths of a long body are rendered (a mark paired beyond them shows as typed)."""
+    flat = plain_text((text or "")[: 4 * length])
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"

@@ -1,10 +1,8 @@
 """Feeds' pure rules: subscriptions, sources, fan-out vs merge, home merging, excerpts."""
-import re
-import sys
-
 import pytest
 
 from services.feeds import domain
+from services.posts import markdown
 from services.shared.actors import require_member
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import NotFound, Unauthenticated, Unprocessable
@@ -151,47 +149,14 @@ def test_merging_newest_first_without_repeats():
     assert merged == ["d", "c", "b", "a"]
 
 
-def test_excerpt_is_plain_and_short():
+def test_a_cards_excerpt_is_the_listings():
+    """One reading of a body's Markdown for feed cards and post lists (services/posts/markdown.py,
+    tested there): the marks out, the text a reader sees kept."""
+    assert domain.excerpt is markdown.excerpt
     assert domain.excerpt("**Bold** move,\n\n see [the app](https://x.example)") == \
         "Bold move, see the app"
+    assert domain.excerpt("Cartes > Plafonds") == "Cartes > Plafonds"
     long = domain.excerpt("word " * 100)
     assert len(long) == domain.EXCERPT_LENGTH and long.endswith("…")
 
 
-def _excerpt_by_substitutions(body, length=domain.EXCERPT_LENGTH):
-    """The excerpt as two substitutions make it (what `excerpt` did before a replay made one
-    per publication)."""
-    text = re.sub(r"\s+", " ", domain._MARKUP.sub(" ", body or "")).strip()
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-@pytest.mark.parametrize("body", [
-    None, "", "  \t\n ", "plain words, accents: épargne à taux zéro",
-    " lead\u00a0and\u2028odd\x1c\x1dspaces\u3000 \r\n\v\f trail \u2009",
-    "**Bold** _it_ `code` # title > quote [link](https://x.example) (not a link) (http://a.b",
-    "a (https://unclosed " + "x " * 200, "x" * 279 + " " + "y" * 5, "word\u00a0" * 80,
-    "*" * 50 + "text" + "[" * 3,
-])
-def test_an_excerpt_is_the_substitutions_one(body):
-    assert domain.excerpt(body) == _excerpt_by_substitutions(body)
-
-
-def test_split_cuts_at_every_whitespace_the_pattern_matched():
-    space = re.compile(r"\s")
-    assert [c for c in map(chr, range(sys.maxunicode + 1))
-            if bool(space.match(c)) != c.isspace()] == []
-
-
-def test_a_body_without_markup_is_not_searched_for_it(monkeypatch):
-    searched = []
-
-    class Counting:
-        def sub(self, replacement, text):
-            searched.append(text)
-            return pattern.sub(replacement, text)
-
-    pattern = domain._MARKUP
-    monkeypatch.setattr(domain, "_MARKUP", Counting())
-    assert domain.excerpt("taux  du livret\nà 3 %") == "taux du livret à 3 %"
-    assert searched == []
-    assert domain.excerpt("**taux**") == "taux" and searched == ["**taux**"]

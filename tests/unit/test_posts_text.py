@@ -1,4 +1,5 @@
 """Posts: the safe Markdown subset, search words, the listing plan and ranking (pure)."""
+import html
 import random
 import re
 
@@ -6,7 +7,7 @@ import pytest
 
 from bench.markdown import WORST_INPUTS, ratios_to_prose
 from services.posts import listing
-from services.posts.markdown import LINK_REL, excerpt, render, render_inline
+from services.posts.markdown import LINK_REL, excerpt, plain_text, render, render_inline
 from services.posts.search import parse_query, tokens
 from services.shared.errors import InvalidInput
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
@@ -106,6 +107,41 @@ def test_render_time_is_linear_in_the_input():
 def test_excerpt_is_flat_and_bounded():
     assert excerpt("a\n\n  b") == "a b"
     assert len(excerpt("word " * 200, 50)) == 50 and excerpt("word " * 200, 50).endswith("…")
+    assert excerpt(None) == ""
+
+
+@pytest.mark.parametrize(("body", "shown"), [
+    # what a reviewer saw in lists: the marks as typed
+    ("Est-ce un plafond ou un **blocage de sécurité** ?",
+     "Est-ce un plafond ou un blocage de sécurité ?"),
+    ("Les règles :\n- soyez courtois\n- ne publiez pas",
+     "Les règles : soyez courtois ne publiez pas"),
+    ("voir [l'*appli*](https://x.example), `code`", "voir l'appli, code"),
+    # what the feeds' cards lost: marks `render` leaves as typed are text
+    ("Cartes > Plafonds", "Cartes > Plafonds"), ("3 * 4 = 12 # total", "3 * 4 = 12 # total"),
+    ("```\nx = *1*\n```\nfin", "x = *1* fin"), ("<b>&amp;</b>", "<b>&amp;</b>"),
+])
+def test_an_excerpt_shows_the_text_without_its_marks(body, shown):
+    assert excerpt(body) == shown
+
+
+_BLOCK_TAGS, _TAGS = re.compile(r"</?(?:p|ul|ol|li|pre)>|<br>"), re.compile(r"<[^>]*>")
+
+
+def _shown_by_render(text: str) -> str:
+    """The text of `render`'s HTML: its blocks apart, its tags out, its entities read."""
+    return " ".join(html.unescape(_TAGS.sub("", _BLOCK_TAGS.sub(" ", render(text)))).split())
+
+
+def test_the_plain_text_is_what_render_shows():
+    """`plain_text` reads the Markdown without making HTML (a replay of feeds makes one per
+    publication); on random mixes of every mark it must agree with `render` exactly."""
+    pieces = [*"ab *_`[]()-1.\n &<>\"'\r\t", "https://x.example", "**", "```", "\n- ",
+              "\n1. ", "é", "\n* ", "\n```\n", "  ```", "\r\n"]
+    rnd = random.Random(20261205)
+    for _ in range(20_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 60)))
+        assert plain_text(text) == _shown_by_render(text), repr(text)
 
 
 def test_tokens_fold_case_and_accents_and_dedupe():
