@@ -105,7 +105,9 @@ def authorize(levels: tuple[str, ...], actor: dict[str, Any] | None) -> None:
             return
         if level in roles or (level in ROLES and "admin" in roles):
             return
-    raise Forbidden.from_catalogue("route_for_roles", roles=" | ".join(levels))
+    # the roles in words, in the reader's language ("admins or bank systems")
+    raise Forbidden.from_catalogue("route_for_roles",
+                                   terms={"roles": [f"audience.{level}" for level in levels]})
 
 
 # -- keys ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.shared import commands, i18n
 from services.shared.errors import InvalidInput, NotFound
+from services.shared.validation import surrogate_errors
 
 from . import dumping
 from .auth import SessionRevoked, authorize
@@ -206,6 +207,9 @@ def _load_body(spec: RouteSpec, request: Request, settings: Settings) -> tuple[A
         raise InvalidInput("the body must be a JSON object",
                            {"fields": {"_schema": ["a JSON object is required"]}})
     try:
+        refused = surrogate_errors(document)
+        if refused:  # every text of the body, whatever field (or unknown one) it is in
+            raise InvalidInput("the body has invalid fields", {"fields": refused})
         return document, spec.body.load(document)
     except ValidationError as error:
         raise InvalidInput("the body has invalid fields",

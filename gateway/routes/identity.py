@@ -186,7 +186,11 @@ class UsersQuery(Schema):
 
 
 class UserListItem(PrivateProfile):
-    avatar = fields.Nested(Avatar, metadata={"description": "with ids"})
+    """A public summary (with ids or name: anyone sees them) or, found by e-mail, a private
+    profile (admins and community managers only): the private fields come with email only."""
+
+    email = fields.String(metadata={"description": "with email only"})
+    avatar = fields.Nested(Avatar, metadata={"description": "with ids or name"})
 
 
 class UserLookup(Schema):
@@ -458,7 +462,7 @@ class IdentityRoutes:
     # -- users
 
     @route("GET", "/api/v1/users", auth="public", query=UsersQuery, response=UserLookup,
-           tags=["users"])
+           tags=["users"], errors=[403])  # `email` and `name` are the staff's
     def find_users(self, call: Call):
         """Look members up: `?ids=a,b,c` (public summaries), `?email=` or `?name=` (staff)
 

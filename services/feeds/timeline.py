@@ -234,8 +234,7 @@ def floor_marker(member: str) -> str:
 def _key(cursor: str | None) -> tuple[int, str] | None:
     if not cursor:
         return None
-    ts, item_id = decode_cursor(cursor)
-    return int(ts), item_id
+    return decode_cursor(cursor)  # (ts, item id), the ts a 64-bit integer
 
 
 def _before(key: tuple[int, str] | None, id_prefix: str = "") -> list[dict[str, Any]]:

@@ -46,7 +46,7 @@ class Users:
         if not prefix:
             raise InvalidInput("give a name", {"fields": {"name": ["a name"]}})
         wanted = {"name_key": {"$gte": prefix, "$lt": prefix + "\uffff"}}
-        after = pagination.after_cursor("name_key", 1, query.get("cursor"))
+        after = pagination.after_cursor("name_key", 1, query.get("cursor"), str)
         documents = list(self.users.find({"$and": [wanted, after]} if after else wanted)
                          .sort([("name_key", 1), ("_id", 1)]).limit(query["limit"] + 1))
         found, cursor = pagination.page(documents, "name_key", query["limit"])

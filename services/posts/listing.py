@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from services.shared.errors import InvalidInput
-from services.shared.pagination import after_cursor, decode_cursor, encode_cursor
+from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, not_ours
 
 SORT_FIELDS = {"new": "published_ts", "top": "votes", "active": "active_ts",
                "unanswered": "published_ts", "relevance": "published_ts"}
@@ -56,6 +55,8 @@ def plan_posts(query: dict[str, Any]) -> Plan:
     field = SORT_FIELDS[sort]
     relevance = sort == "relevance" and bool(query.get("q"))
     page = None if relevance else after_cursor(field, -1, query.get("cursor"))
+    if relevance:
+        after_relevance(query.get("cursor"))  # refused also when the search finds nothing
     combined = {"$and": [conditions, page]} if page else conditions
     return Plan(combined, [(field, -1), ("_id", -1)], int(query.get("limit", 20)),
                 conditions=conditions, relevance=relevance)
@@ -66,19 +67,26 @@ def relevance_key(score: int, published_ts: int | None, post_id: str) -> tuple:
     return (-score, -(published_ts or 0), post_id)
 
 
+def after_relevance(cursor: str | None) -> tuple | None:
+    """The ranking key a search's cursor stands for (opaque: ["score:ts", id]), None without
+    one; `InvalidInput` for a cursor we did not issue."""
+    if not cursor:
+        return None
+    value, last_id = decode_cursor(cursor, str)
+    try:
+        score, ts = (int(part) for part in value.split(":"))
+    except ValueError:
+        raise not_ours() from None
+    return relevance_key(score, ts, last_id)
+
+
 def rank(documents: list[dict[str, Any]], scores: dict[str, int], limit: int,
          cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Search results in relevance order, after `cursor` (opaque: [score:ts, id])."""
     ranked = sorted(documents, key=lambda d: relevance_key(scores[d["_id"]],
                                                            d.get("published_ts"), d["_id"]))
-    if cursor:
-        value, last_id = decode_cursor(cursor)
-        try:
-            score, ts = (int(part) for part in str(value).split(":"))
-        except ValueError:
-            raise InvalidInput("invalid cursor",
-                               {"fields": {"cursor": ["not a cursor we issued"]}}) from None
-        after = relevance_key(score, ts, last_id)
+    after = after_relevance(cursor)
+    if after is not None:
         ranked = [d for d in ranked
                   if relevance_key(scores[d["_id"]], d.get("published_ts"), d["_id"]) > after]
     items = ranked[:limit]

@@ -31,7 +31,8 @@ class AgoraError(Exception):
 
     @classmethod
     def from_catalogue(cls, key: str, details: dict[str, Any] | None = None, *,
-                       terms: dict[str, str] | None = None, **params: Any) -> AgoraError:
+                       terms: dict[str, str | list[str]] | None = None,
+                       **params: Any) -> AgoraError:
         """The error whose message is the catalogue's `error.<key>`, in English for logs and
         other services; the key, `params` and `terms` (placeholders filled with another
         catalogue text, e.g. a noun) travel with it so the gateway answers in the reader's

@@ -57,15 +57,26 @@ def text(language: str | None, key: str, **params: Any) -> str:
 
 
 def error_text(language: str | None, key: str, params: dict[str, Any] | None = None,
-               terms: dict[str, str] | None = None) -> str:
+               terms: dict[str, str | list[str]] | None = None) -> str:
     """The message of error `key` (section `error`) in `language`: `params` as given, `terms`
-    replaced by their catalogue text in that language (`{"thing": "noun.reply"}`).
+    replaced by their catalogue text in that language (`{"thing": "noun.reply"}`; a list of
+    keys is read as alternatives, "A, B or C").
 
         >>> error_text("fr", "no_such_target", terms={"thing": "noun.reply"})
         'réponse introuvable'
+        >>> error_text("en", "route_for_roles", terms={"roles": ["audience.admin",
+        ...                                                     "audience.service"]})
+        'this route is for admins or bank systems only'
     """
-    words = {name: text(language, term) for name, term in (terms or {}).items()}
+    words = {name: _words(language, term) for name, term in (terms or {}).items()}
     return text(language, f"error.{key}", **{**(params or {}), **words})
+
+
+def _words(language: str | None, term: str | list[str]) -> str:
+    if isinstance(term, str):
+        return text(language, term)
+    *rest, last = [text(language, key) for key in term]
+    return text(language, "either", rest=", ".join(rest), last=last) if rest else last
 
 
 def has(key: str) -> bool:

@@ -59,6 +59,42 @@ single_line = _RefusedCharacters(NOT_IN_SINGLE_LINE, "field.control_character_si
 multi_line = _RefusedCharacters(NOT_IN_MULTI_LINE, "field.control_character_text")
 
 
+# A lone UTF-16 surrogate (U+D800-U+DFFF) is half of a character: JSON may write one as an
+# escape ("\\ud800") and Python decodes it, but no UTF-8 encoder takes it, so the text failed
+# only when it reached the database (pymongo: a 502 on any free-text field), a page or an e-mail.
+# Two escapes of a pair are decoded into their one character: what is left here is unpaired.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return _LONE_SURROGATE.search(text) is not None
+
+
+def surrogate_errors(document: dict[str, Any] | list[Any]) -> dict[Any, Any]:
+    """The field errors of every text of a decoded JSON document (nested objects and lists, and
+    keys) holding a lone surrogate, in marshmallow's shape: field -> messages, a nested object
+    for a nested one, list items by index, a key at its object's `_schema` (not echoed back).
+    Empty when there is none.
+
+    >>> surrogate_errors({"title": "ok", "tags": ["a", "\\ud800"], "to": {"\\udfff": 1}})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'tags': {1: ['Invalid text: an unpaired UTF-16 surrogate.']},
+     'to': {'_schema': ['Invalid text: an unpaired UTF-16 surrogate.']}}
+    """
+    errors: dict[Any, Any] = {}
+    # English, as every field message: the gateway answers in the reader's language
+    refused = i18n.text("en", "field.unpaired_surrogate")
+    items = document.items() if isinstance(document, dict) else enumerate(document)
+    for name, value in items:
+        if isinstance(name, str) and has_lone_surrogate(name):
+            errors["_schema"] = [refused]
+        elif isinstance(value, str) and has_lone_surrogate(value):
+            errors[name] = [refused]
+        elif isinstance(value, dict | list) and (nested := surrogate_errors(value)):
+            errors[name] = nested
+    return errors
+
+
 def time_zone(value: str) -> None:
     """A marshmallow validator: an IANA time zone name this machine knows.
 

@@ -1,5 +1,6 @@
 """The gateway's HTTP contract: problem+json for bad input, idempotency keys, request ids, CORS,
 health and metrics, and the OpenAPI document."""
+import base64
 import json
 import uuid
 
@@ -8,6 +9,7 @@ import pytest
 import requests
 
 from .conftest import CORS_ORIGIN, PASSWORD
+from .steps import ok, staff
 
 PROBLEM = "application/problem+json"
 
@@ -203,3 +205,132 @@ def test_openapi_document_lists_every_route_and_is_valid(api):
                   ("/api/v1/users/{id}/advisor", "PUT"), ("/api/v1/me/advisor", "GET"),
                   ("/api/v1/users/{id}/verification", "PUT")]:
         assert route in documented, route
+
+
+def _conforms(document, method, template, response):
+    """The answer is one the OpenAPI document gives for this operation: a documented status,
+    and a body valid against its schema (required fields, types, nullable)."""
+    from openapi_schema_validator import OAS30Validator
+
+    documented = document["paths"][template][method.lower()]["responses"].get(
+        str(response.status_code))
+    assert documented, f"{method} {template}: {response.status_code} is not documented"
+    media_type = response.headers["Content-Type"].split(";")[0]
+    schema = documented["content"][media_type]["schema"]
+    errors = [error.message for error in OAS30Validator(
+        {**schema, "components": document["components"]}).iter_errors(response.json())]
+    assert not errors, (method, template, response.status_code, errors)
+
+
+def test_answers_are_the_ones_the_openapi_document_describes(platform, api):
+    document = api.get("/api/v1/openapi.json").json()
+    member, admin = api.new_user(), platform.admin
+    lookups = [  # (caller, query, status)
+        (None, {"ids": f"{member.id},{admin.id}"}, 200),   # public summaries: no e-mail
+        (member, {"ids": member.id}, 200),
+        (member, {"email": member.email}, 403),             # e-mails are for staff
+        (None, {"email": member.email}, 401),
+        (admin, {"email": member.email}, 200),              # the private profile: its e-mail
+        (admin, {"name": member.display_name[:3]}, 200),
+    ]
+    for caller, query, status in lookups:
+        response = api.get("/api/v1/users", user=caller, params=query)
+        assert response.status_code == status, (query, response.text)
+        _conforms(document, "GET", "/api/v1/users", response)
+    found = api.get("/api/v1/users", user=admin, params={"email": member.email}).json()
+    assert found["items"][0]["email"] == member.email
+    assert "email" not in api.get("/api/v1/users", params={"ids": member.id}).json()["items"][0]
+    _conforms(document, "GET", "/api/v1/posts", api.get("/api/v1/posts"))
+    _conforms(document, "POST", "/api/v1/auth/login", _raw(
+        api, "POST", "/api/v1/auth/login", b'{"email": "\\ud800@x.org", "password": "x"}'))
+
+
+# -- texts that are not text, cursors we did not issue, refusals in the reader's words ----------
+
+SURROGATE = {"fr": "Texte invalide : caractère non valide (UTF-16 isolé).",
+             "en": "Invalid text: an unpaired UTF-16 surrogate."}
+
+
+def test_a_lone_surrogate_in_any_text_of_a_body_is_400_naming_its_field(platform, api):
+    """JSON may escape half of a character ("\\ud800"): the database refused it (502), or an
+    answer echoed it. Every body is checked where it is decoded: each field holding one is
+    named, nested ones by their path, in the reader's language."""
+    ada = api.new_user()
+    refused = [SURROGATE["fr"]]
+    cases = [  # (who, method, path, body as sent: JSON escapes, field errors)
+        (None, "POST", "/api/v1/auth/login", b'{"email": "\\ud800@x.org", "password": "x"}',
+         {"email": refused}),
+        (None, "POST", "/api/v1/auth/register",
+         b'{"email": "a@b.example", "password": "x", "display_name": "Ada \\udfff"}',
+         {"display_name": refused}),
+        (ada, "PATCH", "/api/v1/me", b'{"bio": "\\ud83d\\ude00 ok, \\ud83d alone"}',
+         {"bio": refused}),
+        (ada, "POST", "/api/v1/posts", b'{"kind": "question", "title": "Ma carte \\ud800", '
+         b'"body": "ok", "category": "cards", "tags": ["carte", "x\\ud800"]}',
+         {"title": refused, "tags": {"1": refused}}),
+        (ada, "POST", "/api/v1/previews", b'{"body": "\\ud800"}', {"body": refused}),
+        (platform.admin, "POST", "/api/v1/categories",
+         b'{"name": {"fr": "\\udc00", "en": "Savings"}}', {"name": {"fr": refused}}),
+    ]
+    for who, method, path, body, errors in cases:
+        response = api.request(method, path, user=who, data=body,
+                               headers={"Content-Type": "application/json"})
+        assert _problem(response, 400)["errors"] == errors, (path, response.text)
+    english = _raw(api, "POST", "/api/v1/auth/login", cases[0][3],
+                   headers={"Accept-Language": "en"})
+    assert _problem(english, 400)["errors"] == {"email": [SURROGATE["en"]]}
+    # a pair is one character: taken
+    assert api.post("/api/v1/previews", user=ada, data=b'{"body": "ok \\ud83d\\ude00"}',
+                    headers={"Content-Type": "application/json"}).status_code == 200
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+NOT_OURS = {"fr": ["ce curseur ne vient pas de nous"], "en": ["not a cursor we issued"]}
+# what lists paging on integers (timestamps, votes) never issue: beyond 64 bits, a lone
+# surrogate, text, a float, NaN, a boolean; lists paging on text, anything but text
+NOT_INTEGER_CURSORS = ['[1180591620717411303424,"x"]', '[1,"\\ud800"]', '["a","b"]',
+                       '[1e308,"x"]', '[NaN,"x"]', '[true,"x"]']
+NOT_TEXT_CURSORS = ['[1,"x"]', '[true,"x"]', '["a","\\ud800"]', '["\\udfff","x"]']
+
+
+def test_a_cursor_we_did_not_issue_is_400_on_every_list(platform, api):
+    member, manager = api.new_user(), staff(platform)
+    on_integers = [(None, "/api/v1/posts", {}), (None, "/api/v1/posts", {"sort": "top"}),
+                   (None, "/api/v1/feeds/public", {}), (None, "/api/v1/feeds/featured", {}),
+                   (member, "/api/v1/feeds/home", {}), (member, "/api/v1/me/notifications", {}),
+                   (member, "/api/v1/conversations", {}),
+                   (manager, "/api/v1/moderation/queue", {}),
+                   (manager, "/api/v1/moderation/audit", {})]
+    on_text = [(platform.admin, "/api/v1/users", {"name": "a"}),
+               (None, "/api/v1/posts", {"q": "carte"})]  # ranked by relevance: "score:ts"
+    for lists, cursors in ((on_integers, NOT_INTEGER_CURSORS), (on_text, NOT_TEXT_CURSORS)):
+        for who, path, query in lists:
+            for raw in cursors:
+                response = api.get(path, user=who, params={**query, "cursor": _cursor(raw)})
+                assert _problem(response, 400)["errors"] == {"cursor": NOT_OURS["fr"]}, (
+                    path, query, raw)
+    anonymous = api.get("/api/v1/posts", params={"cursor": _cursor(NOT_INTEGER_CURSORS[0])},
+                        headers={"Accept-Language": "en"})
+    assert _problem(anonymous, 400)["errors"] == {"cursor": NOT_OURS["en"]}
+
+
+def test_refusals_of_a_method_or_a_role_are_in_the_readers_words(platform, api):
+    for language, detail, title in (
+            ("fr", "la méthode DELETE n'est pas permise ici", "Méthode non autorisée"),
+            ("en", "DELETE is not allowed here", "Method Not Allowed")):
+        refused = api.delete("/api/v1/previews", headers={"Accept-Language": language})
+        body = _problem(refused, 405)
+        assert (body["detail"], body["title"]) == (detail, title)
+        assert refused.headers["Allow"] == "POST"
+    french, english = api.new_user(), api.new_user()
+    ok(api.patch("/api/v1/me", user=english, json={"language": "en"}))
+    api.login(english)  # tokens issued from now on carry the language
+    for member, detail in (
+            (french, "cette route est réservée à l'équipe de la communauté et aux "
+                     "administrateurs"),
+            (english, "this route is for community managers and admins only")):
+        assert _problem(api.get("/api/v1/moderation/queue", user=member), 403)[
+            "detail"] == detail

@@ -1,5 +1,6 @@
 """Characters no text field accepts, and confidential data in texts published without moderation
 (profiles, idea-status notes): pure rules, shared by every service."""
+import json
 import re
 from datetime import UTC, datetime
 
@@ -20,8 +21,15 @@ from services.moderation.schemas import (
 from services.notifications import domain as notifications
 from services.posts import domain as posts
 from services.posts.schemas import IdeaStatusSchema, PostCreateSchema, PostEditSchema
+from services.shared import i18n
 from services.shared.errors import InvalidInput, Unprocessable
-from services.shared.validation import as_single_line, load_input, multi_line, single_line
+from services.shared.validation import (
+    as_single_line,
+    load_input,
+    multi_line,
+    single_line,
+    surrogate_errors,
+)
 
 from .streams import CM, idea, user
 
@@ -74,6 +82,20 @@ def test_schemas_refuse_control_characters_with_a_field_error(schema, data, fiel
     with pytest.raises(InvalidInput) as refused:
         load_input(schema, data)
     assert field in refused.value.details["fields"], refused.value.details
+
+
+def test_a_lone_surrogate_is_named_at_its_field_wherever_it_is_in_a_document():
+    """JSON may escape half of a character ("\\ud800"): no database, page or e-mail takes
+    it, so the gateway refuses a body holding one, field by field; a pair is one character."""
+    refused = "Invalid text: an unpaired UTF-16 surrogate."
+    document = json.loads('{"title": "\\ud800", "body": "ok \\ud83d\\ude00", '
+                          '"tags": ["a", "b\\udfff"], "to": {"name": "\\ud800x"}, '
+                          '"\\ud800": 1, "n": 5}')
+    assert surrogate_errors(document) == {"title": [refused], "tags": {1: [refused]},
+                                          "to": {"name": [refused]}, "_schema": [refused]}
+    assert surrogate_errors(json.loads('{"body": "\\ud83d\\ude00 ok", "tags": []}')) == {}
+    assert i18n.field_text("fr", refused) == (
+        "Texte invalide : caractère non valide (UTF-16 isolé).")
 
 
 def test_bodies_and_bios_keep_their_line_breaks():

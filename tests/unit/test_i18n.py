@@ -176,6 +176,28 @@ def test_the_catalogue_key_crosses_the_rpc_hop():
         "an idea cannot go from submitted to delivered")
 
 
+def test_a_route_for_other_roles_names_them_in_words_in_the_readers_language():
+    """Not "cette route est réservée à admin | service": the roles in words, in French."""
+    from gateway.auth import AUTH_LEVELS, authorize
+    from gateway.errors import problem_from_exception
+    from services.shared.errors import Forbidden
+
+    member = {"id": "u1", "roles": ["member"]}
+    with pytest.raises(Forbidden) as refused:
+        authorize(("admin", "service"), member)
+    details = {language: problem_from_exception(refused.value, "/x", "r1", language).body[
+        "detail"] for language in i18n.LANGUAGES}
+    assert details == {"fr": "cette route est réservée aux administrateurs ou aux systèmes de "
+                             "la banque",
+                       "en": "this route is for admins or bank systems only"}
+    with pytest.raises(Forbidden) as refused:
+        authorize(("community_manager",), member)
+    assert problem_from_exception(refused.value, language="fr").body["detail"] == (
+        "cette route est réservée à l'équipe de la communauté et aux administrateurs")
+    for level in set(AUTH_LEVELS) - {"none", "public"}:  # every level a route may require
+        assert i18n.has(f"audience.{level}"), level
+
+
 def test_a_revoked_session_says_why_when_the_member_can_act_on_it():
     from gateway.auth import SessionRevoked
     from gateway.errors import problem_from_exception

@@ -1,4 +1,5 @@
 """Posts: the safe Markdown subset, search words, the listing plan and ranking (pure)."""
+import base64
 import html
 import random
 import re
@@ -181,6 +182,35 @@ def test_cursors_round_trip_and_refuse_garbage():
     docs = [{"_id": str(n), "f": n} for n in range(3)]
     assert page(docs, "f", 2) == (docs[:2], encode_cursor(1, "1"))
     assert page(docs, "f", 3) == (docs, None)
+
+
+def _forged(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("raw", [
+    '[1180591620717411303424,"x"]', '[9223372036854775808,"x"]',  # over 64 bits
+    '[1,"\\ud800"]', '["a","b"]', '[1e308,"x"]', '[1.0,"x"]', '[NaN,"x"]', '[true,"x"]',
+    '[null,"x"]', '[1,2]', '[1,"x",2]', '{"1":1,"x":2}', '"ab"',
+])
+def test_a_cursor_of_another_shape_than_its_lists_is_refused(raw):
+    """A list pages on integers (timestamps, votes) unless it says it pages on text: a cursor
+    with anything else (the database would refuse it: a 502) is one we did not issue."""
+    with pytest.raises(InvalidInput) as refused:
+        after_cursor("published_ts", -1, _forged(raw))
+    assert refused.value.details == {"fields": {"cursor": ["not a cursor we issued"]}}
+    for edge in (-2**63, 2**63 - 1):  # what the database holds, it may be paged on
+        assert decode_cursor(encode_cursor(edge, "p1")) == (edge, "p1")
+
+
+@pytest.mark.parametrize("raw", ['[1,"x"]', '[true,"x"]', '["\\udfff","x"]',
+                                 '["a","\\ud800"]', '[null,"x"]'])
+def test_a_list_paging_on_text_refuses_other_cursors(raw):
+    with pytest.raises(InvalidInput):
+        after_cursor("name_key", 1, _forged(raw), str)
+    assert decode_cursor(encode_cursor("dubois", "u1"), str) == ("dubois", "u1")
+    with pytest.raises(InvalidInput):  # a search's relevance: "score:ts" text, also
+        listing.plan_posts({"q": "carte", "cursor": _forged(raw)})  # when nothing matches
 
 
 def test_relevance_ranking_pages_with_opaque_cursors():
