@@ -25,10 +25,16 @@ client lets it fill, later events are dropped and the stream sends ``resync`` (r
 everything) once it catches up. A stream whose session is revoked (log out, password change,
 erasure) gets ``closed`` and ends within about a second.
 
+A stream ends as soon as its client goes away (a page left, a tab closed): a browser sends
+nothing after its request, so its socket turning readable means it was closed
+(`_watch_client`). Without that, every page a member clicked through would hold a stream until
+a heartbeat write failed (15 to 30 s later).
+
 Under eventlet a stream is one green thread of the WSGI server, not a nameko worker: the route
 returns at once (its worker is freed), the server then iterates the stream. `max_connections`
-per replica and `max_per_member` bound the memory; beyond them the route answers 503 with
-Retry-After.
+per replica bounds the memory (beyond it the route answers 503 with Retry-After), and
+`max_per_member` what one member holds: their next stream ends their oldest one (``closed
+{reason: superseded}``), never refused — the newest page is the one being looked at.
 """
 from __future__ import annotations
 
@@ -48,9 +54,8 @@ import kombu
 from eventlet.queue import Full, LightQueue
 from kombu import Exchange, Queue, binding
 from nameko.extensions import DependencyProvider
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
-from services.shared.errors import TooManyRequests
 from services.shared.live import INBOX_CHANGED, live_exchange
 from services.shared.outbox import private_exchange, public_exchange
 
@@ -59,6 +64,15 @@ from .errors import ServiceUnavailable
 log = logging.getLogger(__name__)
 
 LIVE_CONNECTIONS = Gauge("agora_live_connections", "Live (SSE) streams open on this gateway")
+LIVE_SUPERSEDED = Counter("agora_live_streams_superseded",
+                          "Live streams ended because their member opened one beyond "
+                          "GATEWAY_LIVE_MAX_PER_MEMBER")
+
+# Why a stream is closed (`closed {reason}` tells the page, except CLIENT_GONE: nobody listens)
+SUPERSEDED = "superseded"            # the member opened a newer one beyond max_per_member
+SESSION_REVOKED = "session_revoked"
+SERVER_STOPPING = "server_stopping"
+CLIENT_GONE = "client_gone"
 
 # (exchange, routing key) pairs the replica's queue is bound to
 SUBSCRIPTIONS = (
@@ -71,10 +85,6 @@ SUBSCRIPTIONS = (
 
 class LiveCapacityReached(ServiceUnavailable):
     """503 with Retry-After: this replica holds as many live streams as it may."""
-
-
-class TooManyStreams(TooManyRequests):
-    """429: this member already has `max_per_member` streams open on this replica."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +191,7 @@ class LiveHub(DependencyProvider):
                            f"{uuid.uuid4().hex[:8]}")
         self.boot = uuid.uuid4().hex[:8]
         self._ids = itertools.count(1)
-        self.streams: dict[str, set[Stream]] = {}
+        self.streams: dict[str, list[Stream]] = {}   # per member, oldest first
         self.count = 0
         self.consuming = eventlet.event.Event()
         self.revoked_source = None
@@ -197,7 +207,7 @@ class LiveHub(DependencyProvider):
         self._running = False
         for streams in list(self.streams.values()):
             for stream in list(streams):
-                stream.close("server_stopping")
+                stream.close(SERVER_STOPPING)
         for thread in self._threads:
             thread.kill()
 
@@ -210,39 +220,52 @@ class LiveHub(DependencyProvider):
     # -- streams ---------------------------------------------------------------------------
 
     def open(self, actor: dict[str, Any], revoked_source) -> Stream:
-        """Register a stream for the actor (raises TooManyStreams)."""
+        """Register a stream for the actor, ending their oldest ones beyond `max_per_member`
+        (raises LiveCapacityReached when the replica is full)."""
         self.revoked_source = revoked_source
+        mine = self.streams.get(actor["id"], [])
+        while mine and len(mine) >= self.settings.max_per_member:
+            # a member clicking through pages or with many tabs is looking at the newest one;
+            # refusing it would leave the page they see without its bell
+            self.supersede(mine[0])
         if self.count >= self.settings.max_connections:
             raise LiveCapacityReached("this server holds as many live connections as it may; "
                                       "retry later", {"retry_after": 10})
-        if len(self.streams.get(actor["id"], ())) >= self.settings.max_per_member:
-            raise TooManyStreams("too many live connections for this account; close a tab",
-                                 {"retry_after": 30})
         stream = Stream(actor["id"], actor.get("sid"), self.settings.buffer_size)
-        self.streams.setdefault(actor["id"], set()).add(stream)
+        self.streams.setdefault(actor["id"], []).append(stream)
         self.count += 1
         LIVE_CONNECTIONS.set(self.count)
         return stream
 
+    def supersede(self, stream: Stream) -> None:
+        """End a stream to make room for its member's newer one: it no longer counts from now
+        (its writer sends `closed` and finishes on its own)."""
+        stream.close(SUPERSEDED)
+        self.release(stream)
+        LIVE_SUPERSEDED.inc()
+
     def release(self, stream: Stream) -> None:
         mine = self.streams.get(stream.member_id)
         if mine and stream in mine:
-            mine.discard(stream)
+            mine.remove(stream)
             self.count -= 1
             LIVE_CONNECTIONS.set(self.count)
             if not mine:
                 self.streams.pop(stream.member_id, None)
 
-    def frames(self, stream: Stream, unread: int) -> Iterator[bytes]:
-        """The body of one SSE response; ends on close, releases the stream whatever happens
-        (the WSGI server closes the generator when the client goes away)."""
+    def frames(self, stream: Stream, unread: int, client=None) -> Iterator[bytes]:
+        """The body of one SSE response; ends on close or as soon as the `client` socket is
+        closed, releases the stream whatever happens (the WSGI server also closes the
+        generator when a write finds the client gone)."""
+        watch = eventlet.spawn(_watch_client, stream, client) if client is not None else None
         try:
             yield f"retry: {self.settings.retry_ms}\n\n".encode()
             yield sse_frame("hello", {"unread": unread}, self._next_id())
             while True:
                 item = stream.next(self.settings.heartbeat_seconds)
                 if item is CLOSE:
-                    yield sse_frame("closed", {"reason": stream.closed_reason})
+                    if stream.closed_reason != CLIENT_GONE:
+                        yield sse_frame("closed", {"reason": stream.closed_reason})
                     return
                 if stream.lagging:
                     stream.lagging = False
@@ -252,6 +275,8 @@ class LiveHub(DependencyProvider):
                 else:
                     yield sse_frame(item.kind, item.data, self._next_id())
         finally:
+            if watch is not None:
+                watch.kill()   # before the server reads the connection's next request
             self.release(stream)
 
     def dispatch(self, message: dict[str, Any]) -> int:
@@ -322,4 +347,24 @@ class LiveHub(DependencyProvider):
             for streams in list(self.streams.values()):
                 for stream in list(streams):
                     if stream.session_id and stream.session_id in revoked:
-                        stream.close("session_revoked")
+                        stream.close(SESSION_REVOKED)
+
+
+def client_socket(environ: dict[str, Any]):
+    """The connection a request came on, from eventlet's WSGI server (None elsewhere: the
+    stream then notices a vanished client at its next heartbeat only)."""
+    return getattr(environ.get("eventlet.input"), "_sock", None)
+
+
+def _watch_client(stream: Stream, client) -> None:
+    """Close the stream when its client closes the connection. An EventSource sends nothing
+    after its request, so a readable socket is an end of file (or, rarely, a pipelined
+    request: then leave it to the heartbeat). Peeking leaves the bytes for the server."""
+    try:
+        data = client.recv(1, socket.MSG_PEEK)
+    except (TimeoutError, ValueError):  # a socket with a timeout; TLS sockets cannot peek
+        return
+    except OSError:                     # reset by the peer
+        data = b""
+    if not data:
+        stream.close(CLIENT_GONE)

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from ..calls import Call
 from ..http import route
-from ..live import LiveHub
+from ..live import LiveHub, client_socket
 
 # eventlet's WSGI server gathers 4 kB before writing a chunk unless told otherwise: an SSE
 # frame of a hundred bytes would wait for the next twenty.
@@ -23,8 +23,10 @@ class LiveEventFrame(Schema):
                        "were read elsewhere: ask for the count) | message {conversation_id, "
                        "message_id, author_id} | conversation {conversation_id} | resync {} "
                        "(events were dropped: refresh everything) | closed {reason} "
-                       "(session_revoked, server_stopping: do not reconnect with this "
-                       "session)"})
+                       "(session_revoked: do not reconnect with this session; "
+                       "server_stopping: reconnect after a pause; superseded: the member "
+                       "opened more streams than allowed and this was the oldest, reconnect "
+                       "only when the page is looked at again)"})
     id = fields.String(metadata={"description": "opaque; sent back as Last-Event-ID"})
     data = fields.Dict()
 
@@ -34,7 +36,7 @@ class LiveRoutes:
     notifications = RpcProxy("notifications")
 
     @route("GET", "/api/v1/me/events", auth="member", response=LiveEventFrame,
-           media_type="text/event-stream", tags=["notifications"], errors=[429, 503])
+           media_type="text/event-stream", tags=["notifications"], errors=[503])
     def my_events(self, call: Call):
         """My live events (server-sent events): unread count, new notifications and messages
 
@@ -46,7 +48,9 @@ class LiveRoutes:
         session is revoked (log out, password change). Several gateway replicas: each holds
         its own streams and receives every member's events from RabbitMQ on its own queue.
         At most `GATEWAY_LIVE_MAX_CONNECTIONS` streams per replica (503 with Retry-After
-        beyond) and 10 per member (429).
+        beyond). At most `GATEWAY_LIVE_MAX_PER_MEMBER` (10) per member and replica: a new
+        stream beyond it is accepted and ends that member's oldest one (`closed` with reason
+        `superseded`), so pages opened one after another never find the stream refused.
         """
         stream = self.live.open(call.actor, self.auth)
         try:
@@ -55,7 +59,8 @@ class LiveRoutes:
             self.live.release(stream)
             raise
         call.request.environ[EVENTLET_MIN_CHUNK] = 0
-        return Response(self.live.frames(stream, unread), status=200, headers={
+        stream_body = self.live.frames(stream, unread, client_socket(call.request.environ))
+        return Response(stream_body, status=200, headers={
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-store",
             "X-Accel-Buffering": "no",   # nginx-style proxies: do not buffer the stream

@@ -1,10 +1,11 @@
 """What the end-to-end tests read the platform's outputs with: a bank system's own queue on one of
 our exchanges (`Subscriber`, as a CRM would bind), and the live channel's server-sent events
-(`LiveClient`)."""
+(`LiveClient`, and `gateway_replica` for a gateway of other settings beside the platform's)."""
 from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import uuid
 
@@ -12,6 +13,7 @@ import pika
 import requests
 
 from ..conftest import wait_for
+from ..platform import Process, find_free_port
 
 
 class Subscriber:
@@ -87,5 +89,30 @@ class LiveClient:
         return wait_for(found, timeout=20, message=message)[0]
 
     def close(self) -> None:
+        """End the connection as a browser leaving the page does. Shut down first: closing the
+        response under the reader (blocked in a read) fails and leaves the socket open."""
+        with contextlib.suppress(Exception):
+            self.response.raw.connection.sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(Exception):
             self.response.close()
+
+
+@contextlib.contextmanager
+def gateway_replica(platform, log_name: str, **env: str):
+    """Another `agora run gateway` replica on the platform's broker and databases, with `env`
+    over the platform's settings (e.g. GATEWAY_LIVE_MAX_CONNECTIONS); stopped at the end."""
+    process = Process("gateway", find_free_port(), platform.log_dir / f"{log_name}.log")
+    platform.spawn(process, env=env)
+    try:
+        platform._wait_ready(process)
+        yield process
+    finally:
+        process.popen.terminate()
+        process.popen.wait(timeout=30)
+
+
+def metric(base_url: str, name: str) -> float:
+    """A replica's metric without labels (e.g. `agora_live_connections`), from its /metrics."""
+    text = requests.get(f"{base_url}/metrics", timeout=5).text
+    return next(float(line.split()[1]) for line in text.splitlines()
+                if line.startswith(f"{name} "))

@@ -1,6 +1,8 @@
 """The live channel (`GET /api/v1/me/events`, server-sent events) against the running processes,
 with a second gateway replica: each member gets their own events, whichever replica holds their
-stream, and never another member's; a revoked session's stream is closed."""
+stream, and never another member's; a revoked session's stream is closed; a member opening more
+streams than allowed loses their oldest one, never the new one; a stream whose client left is
+released at once."""
 from __future__ import annotations
 
 import json
@@ -8,22 +10,17 @@ import json
 import pytest
 
 from ..conftest import wait_for
-from .clients import LiveClient
-from .conftest import Process, find_free_port
+from .clients import LiveClient, gateway_replica, metric
 from .steps import customer_with_advisor, ok, problem, submit, visible
+
+MAX_PER_MEMBER = 10  # GATEWAY_LIVE_MAX_PER_MEMBER's default (gateway/config.yaml)
 
 
 @pytest.fixture
 def second_gateway(platform):
     """Another `agora run gateway` replica on the same broker and databases."""
-    process = Process("gateway", find_free_port(), platform.log_dir / "gateway-2.log")
-    platform.spawn(process)
-    try:
-        platform._wait_ready(process)
+    with gateway_replica(platform, "gateway-2") as process:
         yield process
-    finally:
-        process.popen.terminate()
-        process.popen.wait(timeout=30)
 
 
 @pytest.fixture
@@ -127,3 +124,53 @@ def test_a_revoked_session_closes_its_stream(platform, api, streams):
 
 def test_the_stream_needs_a_member(api):
     problem(api.get("/api/v1/me/events"), 401)
+
+
+def test_a_member_beyond_the_limit_loses_their_oldest_stream_not_the_new_one(
+        platform, api, streams):
+    """A member clicking through pages opens a stream per page: the page on screen must get
+    its stream (it used to be refused with 429 once ten were counted)."""
+    member, helper = api.new_user(), api.new_user()
+    question = submit(api, member, title="Frais de tenue de compte")
+    visible(api, question["id"])
+    for number in range(1, MAX_PER_MEMBER + 1):
+        streams.append(LiveClient(platform.base_url, member))
+        streams[-1].wait("hello", f"hello on stream {number}")
+    newest = LiveClient(platform.base_url, member)   # one more: accepted (200), says hello
+    streams.append(newest)
+    assert newest.wait("hello", "hello on the stream beyond the limit") == {"unread": 0}
+
+    oldest = streams[0]
+    assert oldest.wait("closed", "the oldest stream ended") == {"reason": "superseded"}
+    wait_for(oldest.ended.is_set, timeout=10, message="the oldest stream's response ended")
+    assert metric(platform.base_url, "agora_live_streams_superseded_total") >= 1
+
+    # the newest works, and so do the others still within the limit
+    ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,
+                json={"body": "Ils sont offerts avec le forfait Essentiel."}), 201)
+    assert newest.wait("notification", "the notification on the newest stream")["unread"] == 1
+    for kept in streams[1:MAX_PER_MEMBER]:
+        kept.wait("notification", "the notification on a stream within the limit")
+        assert kept.of("closed") == []
+    assert oldest.of("notification") == []
+
+
+def test_a_stream_whose_client_left_is_released_at_once(platform, api):
+    """A page left closes its connection: the replica stops counting its stream then, not at
+    the next heartbeat (set to a minute here, longer than the wait)."""
+    member = api.new_user()
+    with gateway_replica(platform, "gateway-quiet", GATEWAY_LIVE_HEARTBEAT_SECONDS="60") as quiet:
+        client = LiveClient(quiet.url, member)
+        try:
+            client.wait("hello", "hello")
+            assert metric(quiet.url, "agora_live_connections") == 1
+        finally:
+            client.close()
+        wait_for(lambda: metric(quiet.url, "agora_live_connections") == 0, timeout=20,
+                 message="the stream released once its client left")
+        again = LiveClient(quiet.url, member)   # and the replica serves the next one
+        try:
+            again.wait("hello", "hello on the next stream")
+        finally:
+            again.close()
+

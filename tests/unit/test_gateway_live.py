@@ -1,6 +1,7 @@
 """The live channel without infrastructure: who gets which event, bounded buffers, limits, frames,
 and its OpenAPI entry."""
 import json
+import socket
 
 import pytest
 
@@ -12,7 +13,6 @@ from gateway.live import (
     LiveHub,
     LiveSettings,
     Stream,
-    TooManyStreams,
     route_event,
     sse_frame,
 )
@@ -90,10 +90,11 @@ def test_a_slow_reader_loses_events_and_is_told_to_resync():
 
 def test_limits_per_replica_and_per_member():
     live = hub(max_connections=3, max_per_member=2)
-    live.open(member("ada"), None)
-    live.open(member("ada"), None)
-    with pytest.raises(TooManyStreams):
-        live.open(member("ada"), None)
+    oldest, older = live.open(member("ada"), None), live.open(member("ada"), None)
+    newest = live.open(member("ada"), None)   # beyond the member's limit: the oldest ends
+    assert live.streams["ada"] == [older, newest] and live.count == 2
+    assert oldest.closed_reason == "superseded" and oldest.next(0.01) is CLOSE
+    assert older.closed_reason is None
     live.open(member("bob"), None)
     with pytest.raises(LiveCapacityReached):
         live.open(member("cy"), None)
@@ -102,8 +103,31 @@ def test_limits_per_replica_and_per_member():
                                             "/api/v1/me/events", "r1")
     assert limited.response().status_code == 503
     assert limited.response().headers["Retry-After"] == "10"
-    assert errors.problem_from_exception(TooManyStreams("x", {"retry_after": 30}), "/",
-                                         "r").response().status_code == 429
+
+
+def test_a_superseded_stream_says_why_and_counts_once():
+    live = hub(max_per_member=1)
+    first = live.open(member("ada"), None)
+    frames = live.frames(first, unread=0)
+    next(frames), next(frames)                 # retry, hello
+    live.open(member("ada"), None)
+    assert next(frames) == sse_frame("closed", {"reason": "superseded"})
+    with pytest.raises(StopIteration):
+        next(frames)
+    assert live.count == 1 and len(live.streams["ada"]) == 1
+
+
+def test_a_stream_ends_as_soon_as_its_client_closes_the_connection():
+    live = hub(heartbeat_seconds=5)
+    server_side, browser_side = socket.socketpair()   # green: tests run monkey-patched
+    stream = live.open(member("ada"), None)
+    frames = live.frames(stream, unread=0, client=server_side)
+    next(frames), next(frames)                 # retry, hello
+    browser_side.close()                       # the page was left
+    with pytest.raises(StopIteration):         # not a heartbeat 5 s later: ended, silently
+        next(frames)
+    assert live.count == 0 and live.streams == {}
+    server_side.close()
 
 
 def test_closing_wakes_the_writer_even_with_a_full_buffer():
@@ -124,4 +148,5 @@ def test_frames_are_single_line_json():
 def test_openapi_documents_the_stream():
     operation = build_spec(GatewayService)["paths"]["/api/v1/me/events"]["get"]
     assert "text/event-stream" in operation["responses"]["200"]["content"]
-    assert {"401", "429", "503"} <= set(operation["responses"])
+    assert {"401", "503"} <= set(operation["responses"])
+    assert "429" not in operation["responses"]   # a member's extra stream ends their oldest

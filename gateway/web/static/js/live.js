@@ -6,6 +6,10 @@
 //   agora:read          notifications were read elsewhere
 // and listens to agora:unread {unread} from page scripts that learnt the count themselves.
 // The stream carries references and counts only; pages read content through the API.
+// When the server refuses the stream, the bell shows the count read from the API and the stream
+// is tried again later, further apart each time. The bell's data-live says which it is: "open",
+// "retrying" (the count comes from the API), "ended" (signed out, or another of the member's
+// pages took this one's place: it reconnects when the page is looked at again).
 import { api, announce, refreshSession } from "./api.js";
 
 const UNREAD_COUNT = "/api/v1/me/notifications/unread-count";
@@ -32,14 +36,39 @@ function emit(name, detail) {
   document.dispatchEvent(new CustomEvent(name, { detail }));
 }
 
+function setState(state) {
+  if (bell) bell.dataset.live = state;
+}
+
 let backoff = 1000;
+function connectLater() {
+  // spread out: the pages of a replica that stopped do not all come back at the same instant
+  window.setTimeout(connect, backoff * (0.75 + Math.random() / 2));
+  backoff = Math.min(backoff * 2, 60000);
+}
+
+// the member's newer pages took this one's place: it takes it back when looked at again (never
+// at once, or more pages than the server keeps for a member would take turns for ever)
+function connectWhenVisible() {
+  const resume = () => {
+    if (document.visibilityState !== "visible") return;
+    document.removeEventListener("visibilitychange", resume);
+    connect();
+  };
+  document.addEventListener("visibilitychange", resume);
+}
+
 function connect() {
   const source = new EventSource("/api/v1/me/events");
   const on = (kind, handler) => source.addEventListener(kind, (event) => {
     backoff = 1000;
     handler(event.data ? JSON.parse(event.data) : {});
   });
-  on("hello", (data) => { setUnread(data.unread); emit("agora:refresh", {}); });
+  on("hello", (data) => {
+    setState("open");
+    setUnread(data.unread);
+    emit("agora:refresh", {});
+  });
   on("notification", (data) => {
     const before = Number(bell ? bell.dataset.unread || 0 : 0);
     setUnread(data.unread);
@@ -50,19 +79,29 @@ function connect() {
   on("message", (data) => emit("agora:message", data));
   on("conversation", (data) => emit("agora:refresh", data));
   on("resync", () => { refreshCount(); emit("agora:refresh", {}); });
-  on("closed", () => source.close());
+  on("closed", (data) => {
+    source.close();
+    setState("ended");
+    if (data.reason === "superseded") connectWhenVisible();
+    else if (data.reason === "server_stopping") connectLater(); // another replica takes it
+    // session_revoked: signed out, stay quiet
+  });
   source.onerror = async () => {
     if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+    setState("retrying");
     // refused: an expired access cookie (401) or a full or restarting server (503). Only the
     // first needs a refresh, and a needless one rotates the session's token under other pages
-    // of the site that may be presenting it at the same moment: ask a cheap route first.
+    // of the site that may be presenting it at the same moment: ask a cheap route first, which
+    // also gives the bell its count while there is no stream.
     const probe = await fetch(UNREAD_COUNT, { credentials: "same-origin" }).catch(() => null);
     if (probe && probe.status === 401) {
       const refreshed = await refreshSession();
       if (!refreshed.ok) return; // signed out: stay quiet
+    } else if (probe && probe.ok) {
+      const body = await probe.json().catch(() => null);
+      if (body) setUnread(body.unread);
     }
-    window.setTimeout(connect, backoff);
-    backoff = Math.min(backoff * 2, 60000);
+    connectLater();
   };
 }
 
