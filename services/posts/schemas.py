@@ -358,7 +358,10 @@ class MentionsUnlinkedV1(Schema):
 # The gateway validates request bodies and queries with these same schemas (and documents them
 # in OpenAPI); the service validates again, since RPC is an entrypoint too.
 
-SORTS = ("new", "top", "active", "unanswered", "relevance")
+# The orders of a list (the site's sort chips); a search also ranks by relevance, which means
+# nothing without `q` (listing.py falls back to the newest first).
+LIST_SORTS = ("new", "top", "active", "unanswered")
+SORTS = (*LIST_SORTS, "relevance")
 
 
 class PostCreateSchema(Schema):
@@ -468,9 +471,20 @@ class AcceptedReplySchema(Schema):
     reply_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
 
 
+class _FilledString(fields.String):
+    """A text that spaces alone leave empty (its length rule refuses it): an idea's public note
+    of "   " was published and sent to its supporters. A text with words is kept as written
+    (a line break in it stays refused by `single_line`, not quietly stripped)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text if text.strip() else ""
+
+
 class IdeaStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(IDEA_STATUSES))
-    note = fields.String(required=True, validate=[validate.Length(min=1, max=2000), single_line])
+    note = _FilledString(required=True,
+                         validate=[validate.Length(min=1, max=2000), single_line])
     release = fields.String(load_default=None, allow_none=True,
                             validate=[validate.Length(max=300), single_line])
 

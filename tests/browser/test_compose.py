@@ -2,6 +2,7 @@
 and the state of what was posted in plain words (held questions shown to their author only)."""
 from __future__ import annotations
 
+import signal
 import uuid
 
 from selenium.webdriver.common.keys import Keys
@@ -61,26 +62,40 @@ def test_preview_renders_the_markdown_in_place(site):
     site.screenshot("compose-preview")
 
 
+def _post(site, title: str, body: str) -> str:
+    """Fill the compose form as a member does and publish: the new thread's URL."""
+    site.fill("Titre", title)
+    site.fill("Votre texte", body)
+    Select(site.field("Catégorie")).select_by_index(1)
+    site.click_button("Publier")
+    site.wait_for(lambda: "/posts/" in site.driver.current_url, "the new thread")
+    return site.driver.current_url
+
+
+def _fetch_text(site, path: str) -> str:
+    return site.driver.execute_async_script(
+        "const done = arguments[1]; fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(r => r.text()).then(done)", path)
+
+
 def test_a_held_question_is_shown_to_its_author_and_invisible_to_others(site):
     title = f"Mon IBAN dans une question {uuid.uuid4().hex[:6]}"
     site.sign_in("member4@demo.agora", next_path="/write")
     site.wait_for_path("/write")
-    site.fill("Titre", title)
-    site.fill("Votre texte", f"Est-ce que mon IBAN {IBAN} est bon pour recevoir mon salaire ?")
-    Select(site.field("Catégorie")).select_by_index(1)
-    site.click_button("Publier")
-    site.wait_for(lambda: "/posts/" in site.driver.current_url, "the new thread")
-    thread_url = site.driver.current_url
-
-    def held():
-        text = site.find("main").text
-        if "Retenue : elle semble contenir des données confidentielles" in text:
-            return text
-        site.driver.refresh()  # moderation decides asynchronously: look again
-        return None
-
-    text = site.wait_for(held, "the held state shown to the author")
-    assert "Vous seul la voyez" in text and IBAN not in text
+    thread_url = _post(site, title,
+                       f"Est-ce que mon IBAN {IBAN} est bon pour **recevoir** mon salaire ?")
+    post_path = "/posts/" + thread_url.split("/posts/")[1].split("?")[0].split("#")[0]
+    # why it is held, without a reload: the page waited for the automatic review, or asks again
+    text = site.wait_for(lambda: (t := site.find("#main").text) and
+                         "Retenue : elle semble contenir des données confidentielles" in t and t,
+                         "the held state shown to the author")
+    assert "Vous seul la voyez" in text and "Vérification en cours" not in text
+    # their own text, as written (theirs: nobody else reads it) and rendered as it will read
+    assert site.find(".thread .prose strong").text == "recevoir"
+    assert IBAN in site.find(".thread .prose").text
+    assert site.driver.title == f"{title} · Agora"
+    assert "Pas encore de réponse" not in text and not site.find_all("#answers-title")
+    assert "Retenue" in _fetch_text(site, f"{post_path}/review")  # the box htmx asks again for
     site.check()
     site.no_horizontal_scroll()
     site.screenshot("compose-held")
@@ -88,11 +103,73 @@ def test_a_held_question_is_shown_to_its_author_and_invisible_to_others(site):
     site.driver.delete_all_cookies()
     site.driver.get(thread_url)
     assert site.heading("Page introuvable", 1)
+    assert "Retenue" not in _fetch_text(site, f"{post_path}/review")
     site.check()
     site.sign_in("member5@demo.agora")
     site.driver.get(thread_url)
     assert site.heading("Page introuvable", 1)
-    assert title not in site.text()
+    assert title not in site.text() and IBAN not in site.text()
+    assert "Retenue" not in _fetch_text(site, f"{post_path}/review")
+
+
+def test_a_harmless_question_says_published_right_after_posting(site):
+    """The automatic review publishes it some 50 ms later: the author is not told it waits for a
+    community manager (nor has to reload to learn it was published)."""
+    title = f"Frais de carte en Espagne {uuid.uuid4().hex[:6]}"
+    site.sign_in("member3@demo.agora", next_path="/write")
+    site.wait_for_path("/write")
+    _post(site, title, "Bonjour, y a-t-il des frais si je paie par carte à Madrid ?")
+    text = site.wait_for(lambda: (t := site.find("#main").text) and
+                         "Publiée : tout le monde peut la lire." in t and t, "published")
+    assert "Madrid" in text and "gestionnaire" not in text
+    site.check()
+    site.screenshot("compose-published")
+
+
+def test_while_the_review_is_slow_the_state_updates_itself(site, demo):
+    """Moderation down for a moment (a deploy, a backlog): the author reads that the text is
+    being checked, and the box changes by itself once moderation ruled, without a reload."""
+    site.sign_in("member3@demo.agora", next_path="/write")
+    site.wait_for_path("/write")
+    moderation = demo.processes["moderation"]
+    moderation.popen.send_signal(signal.SIGTERM)
+    moderation.popen.wait(timeout=30)
+    try:
+        _post(site, f"Carte perdue à Lisbonne {uuid.uuid4().hex[:6]}",
+              "Bonjour, ma carte a été perdue, comment la faire opposer depuis l'étranger ?")
+        box = site.find(".review-state-region")
+        assert "Vérification en cours" in box.text and "Lisbonne" in site.find("h1").text
+        assert "opposer" in site.find(".thread .prose").text  # the author's text meanwhile
+        site.driver.execute_script("window.samePage = true")
+        site.check()
+        site.screenshot("compose-checking")
+    finally:
+        demo.spawn(moderation)
+        demo._wait_ready(moderation)
+    site.wait_for(lambda: "Publiée : tout le monde peut la lire." in
+                  site.find(".review-state-region").text, "the box updated: published")
+    assert site.driver.execute_script("return window.samePage === true")
+    site.check()
+
+
+def test_the_heading_follows_the_kind_chosen(site):
+    site.sign_in("member3@demo.agora", next_path="/write")
+    site.wait_for_path("/write")
+    assert site.heading("Poser une question", 1)
+    assert site.driver.title == "Poser une question · Agora"
+    site.driver.execute_script("window.samePage = true")
+    site.find("label[for='field-kind-idea']").click()
+    site.wait_for(lambda: site.heading("Proposer une idée", 1), "an idea's heading")
+    assert site.driver.title == "Proposer une idée · Agora"
+    assert "kind=idea" in site.driver.current_url  # a reload, a shared link: still an idea
+    assert site.driver.execute_script("return window.samePage === true")
+    site.check()
+    site.screenshot("compose-idea")
+    site.find("label[for='field-kind-discussion']").click()
+    site.wait_for(lambda: site.heading("Lancer une discussion", 1), "a discussion's heading")
+    site.driver.refresh()
+    assert site.heading("Lancer une discussion", 1)
+    assert site.find("#field-kind-discussion").is_selected()
 
 
 def test_field_errors_are_shown_next_to_the_fields_and_summarised(site):

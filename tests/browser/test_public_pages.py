@@ -24,6 +24,24 @@ def test_home_shows_the_four_sections_and_leads_to_a_thread(site):
     site.screenshot("thread")
 
 
+def _sort_chips(site) -> list[str]:
+    # textContent: on a phone the row scrolls sideways, and chips out of view have no .text
+    return [chip.get_attribute("textContent").strip() for chip in site.find_all(".sort-tabs a")]
+
+
+def test_lists_offer_the_orders_of_a_list_only(site):
+    """Relevance orders a search's results: a list has no words to rank by, no such chip."""
+    site.visit("/questions")
+    assert _sort_chips(site) == ["Les plus récents", "Les plus votés", "Les plus actifs",
+                                 "Sans réponse"]
+    for path in ("/ideas", "/discussions", "/articles"):
+        site.visit(path)
+        assert _sort_chips(site) == ["Les plus récents", "Les plus votés", "Les plus actifs"]
+    site.screenshot("articles-sorts")
+    site.visit("/lang/en?next=/ideas")
+    assert _sort_chips(site) == ["Newest", "Most voted", "Most active"]
+
+
 def test_lists_sort_and_grow_in_place_without_a_reload(site):
     site.visit("/questions")
     assert site.heading("Questions", 1)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import uuid
 
-from ..e2e.steps import ok, reply_visible, visible
+import requests
+
+from ..e2e.steps import IBAN, ok, reply_visible, submit, visible
 
 
 def _question(api, asker):
@@ -44,13 +46,34 @@ def test_a_reply_appears_without_a_full_reload(site, demo):
     site.fill("Votre texte", "Appelez le service client, ils débloquent en deux minutes.")
     site.click_button("Envoyer ma réponse")
     item = site.wait_for(lambda: site.find_all("#answer-list li"), "the new reply in the list")[0]
-    assert "En attente de validation" in item.text or "débloquent" in item.text
+    assert "débloquent" in item.text  # the automatic review ruled before the answer: published
     assert _same_page(site)
     assert "Pas encore de réponse" not in site.find("#main").text  # the empty-list line went
     assert site.find("#reply-body").get_attribute("value") == ""
     site.check()
     site.no_horizontal_scroll()
     site.screenshot("thread-reply")
+
+
+def test_a_held_reply_shows_its_author_why_and_their_text_without_a_reload(site, demo):
+    api = demo.api
+    asker, helper = api.new_user(), api.new_user()
+    post = _question(api, asker)
+    site.sign_in(helper.email, helper.password, next_path=f"/posts/{post['id']}")
+    site.wait_for_path(f"/posts/{post['id']}")
+    _mark_page(site)
+    site.fill("Votre texte", f"Faites un virement sur mon IBAN {IBAN}, je vous avance les frais.")
+    site.click_button("Envoyer ma réponse")
+    item = site.wait_for(lambda: [li for li in site.find_all("#answer-list li")
+                                  if "Retenue : elle semble contenir" in li.text],
+                         "the held reply, with why")[0]
+    assert IBAN in item.find_element("css selector", ".prose").text  # the author's own text
+    assert "Vérification en cours" not in item.text
+    assert _same_page(site)
+    site.check()
+    site.screenshot("thread-reply-held")
+    anonymous = requests.get(site.url(f"/posts/{post['id']}"), timeout=10).text
+    assert "Faites un virement" not in anonymous and IBAN not in anonymous
 
 
 def test_an_empty_reply_is_refused_next_to_its_field(site, demo):
@@ -201,4 +224,66 @@ def test_edit_with_visible_history_then_delete(site, demo):
         return False
 
     site.wait_for(deleted, "the reply deleted")
+    assert not site.find_all(f"#reply-{reply['id']} a[href^='/members/']")  # nobody's, now
     site.check()
+
+
+def test_votes_and_follows_are_worded_for_the_kind_of_post(site, demo):
+    """An idea is supported and followed as an idea, a discussion liked; a question, its answers
+    and comments are "useful". The answers htmx swaps in say the same."""
+    api = demo.api
+    author, reader = api.new_user(), api.new_user()
+    posts = {kind: visible(api, submit(api, author, kind)["id"])
+             for kind in ("idea", "discussion", "question")}
+    site.sign_in(reader.email, reader.password, next_path=f"/posts/{posts['idea']['id']}")
+    site.wait_for_path(f"/posts/{posts['idea']['id']}")
+    vote, watch = f"#vote-{posts['idea']['id']} button", "#toggle-watch button"
+    assert site.find(f"{vote} span").text == "Je soutiens"
+    assert site.find(watch).text == "Suivre cette idée"
+    _mark_page(site)
+    site.find(vote).click()
+    site.wait_for(lambda: site.find(vote).get_attribute("aria-pressed") == "true", "supported")
+    assert site.find(f"{vote} span").text == "Je soutiens"
+    site.find(watch).click()
+    site.wait_for(lambda: site.find(watch).get_attribute("aria-pressed") == "true", "followed")
+    assert site.find(watch).text == "Idée suivie : arrêter"
+    assert _same_page(site)
+    site.check()
+    site.screenshot("thread-idea-actions")
+    for kind, wording in (("discussion", "J’aime"), ("question", "Utile")):
+        site.visit(f"/posts/{posts[kind]['id']}")
+        assert site.find(f"#vote-{posts[kind]['id']} button span").text == wording, kind
+        assert site.find(watch).text == "Suivre cette discussion", kind
+
+
+def test_a_deleted_post_says_so_plainly(site, demo):
+    api = demo.api
+    asker = api.new_user()
+    post = _question(api, asker)
+    path = f"/posts/{post['id']}"
+    site.sign_in(asker.email, asker.password, next_path=path)
+    site.wait_for_path(path)
+    site.find(f"#delete-{post['id']} summary").click()
+    site.click_button("Oui, supprimer")
+
+    def gone():
+        if site.heading("Cette contribution a été supprimée.", 1):
+            return True
+        site.driver.refresh()  # the deletion is shown by a projection: look again
+        return False
+
+    site.wait_for(gone, "the deleted post's page")
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("thread-deleted")
+    for seen_by in ("author", "visitor"):
+        main = site.find("#main")
+        assert site.driver.title == "Contribution supprimée · Agora", seen_by
+        assert "(sans titre)" not in main.text and "Pas encore de réponse" not in main.text
+        assert not site.find_all("#main a[href^='/members/']"), seen_by
+        assert not site.find_all("#main a[href^='/login']"), seen_by
+        assert site.find("#main a[href='/questions']").text == "Parcourir les questions"
+        site.driver.delete_all_cookies()
+        site.visit(path)
+    answer = requests.get(site.url(path), headers={"Accept-Language": "en"}, timeout=10)
+    assert answer.status_code == 410 and "This contribution was deleted." in answer.text

@@ -20,6 +20,7 @@ from services.shared.actors import is_moderator
 
 from ..page import PageCall, page
 from .account import field_errors
+from .thread_actions import after_review
 
 MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
 COMPOSE_MESSAGES = {
@@ -60,12 +61,17 @@ class ComposePages:
         warning = call.t("compose.confidential_warning",
                          kinds=", ".join(labels[kind] for kind in found)) if found else None
         categories = self.posts.list_categories(call.actor, {"archived": False})["items"]
+        kinds = kinds_for(call.actor)
+        kind = form.get("kind") if form.get("kind") in kinds else "question"  # what it says
         return call.render("posts/compose.html", status=status, form=form, errors=errors,
                            categories=categories,
                            field_errors={k: v for k, v in errors.items() if k != "form"},
                            preview=preview, confidential_warning=warning, kind_labels=labels,
-                           kinds=kinds_for(call.actor), noindex=True, section="write",
-                           title=call.t(f"compose.title_{form.get('kind') or 'question'}"))
+                           kinds=kinds, noindex=True, section="write", kind=kind,
+                           # the heading follows the kind chosen (compose.js)
+                           kind_titles={option: call.t(f"compose.title_{option}")
+                                        for option in kinds},
+                           title=call.t(f"compose.title_{kind}"))
 
     @page("GET", "/write", auth="member", query=ComposeQuery)
     def compose_form_page(self, call: PageCall):
@@ -86,6 +92,8 @@ class ComposePages:
         if problem is not None:
             errors = self._compose_errors(call, problem)
             return self._compose_form(call, form, problem.status, errors)
+        # the thread then says what became of it (published, or held and why), not "checking"
+        after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
         call.cookies.notice("posted")
         return call.redirect(f"/posts/{post['id']}")
 

@@ -14,9 +14,10 @@ from nameko.rpc import RpcProxy
 
 from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
 from services.moderation.schemas import FLAG_REASONS
-from services.posts.schemas import SORTS, PageQuerySchema, PostListQuerySchema
+from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
 
 from ..page import PageCall, gather, page
+from .thread_actions import render_drafts
 
 KIND_SLUGS = {"questions": "question", "ideas": "idea", "discussions": "discussion",
               "articles": "article"}
@@ -93,7 +94,7 @@ class PublicPages:
         result = self.posts.list_posts(call.actor, query)
         return call.render("posts/list.html", items=result["items"],
                            more=next_href(call, result.get("next_cursor")),
-                           sorts=sort_links(call, SORTS), **template_context)
+                           sorts=sort_links(call, LIST_SORTS), **template_context)
 
     def _kind_list(self, call: PageCall, slug: str):
         kind = KIND_SLUGS[slug]
@@ -165,21 +166,33 @@ class PublicPages:
             reads["subscriptions"] = self.feeds.subscriptions.call_async(call.actor)
         found = gather(**reads)
         post, replies = found["post"], found["replies"]["items"]
+        section = next((slug for slug, kind in KIND_SLUGS.items() if kind == post.get("kind")),
+                       "")
+        if post.get("deleted"):
+            return self._deleted_page(call, post, section)
+        render_drafts(self.posts, call.actor, [post, *replies])  # the author's, still waiting
         accepted = post.get("accepted_reply_id")
         replies.sort(key=lambda reply: reply["id"] != accepted)  # the accepted answer first
         answers = [reply for reply in replies if reply.get("kind") == "answer"]
         comments = [reply for reply in replies if reply.get("kind") != "answer"]
         excerpt = (post.get("excerpt") or post.get("body") or "")[:180]
+        title = post.get("title") or (post.get("draft") or {}).get("title")
         return call.render("posts/thread.html", post=post, answers=answers, comments=comments,
                            subscriptions=found.get("subscriptions") or {},
                            category_names=category_names(found["categories"]["items"],
                                                          call.language),
                            flag_reasons=FLAG_REASONS,
                            more=next_href(call, found["replies"].get("next_cursor")),
-                           title=post.get("title") or call.t(f"posts.kind_{post['kind']}"),
-                           description=excerpt, og_type="article",
-                           section=next((slug for slug, kind in KIND_SLUGS.items()
-                                         if kind == post.get("kind")), ""))
+                           title=title or call.t(f"posts.kind_{post['kind']}"),
+                           description=excerpt, og_type="article", section=section,
+                           noindex=post.get("state") != "published")
+
+    @staticmethod
+    def _deleted_page(call: PageCall, post: dict[str, Any], section: str):
+        """A deleted post: 410, it existed and is gone for good (search engines drop it),
+        with nothing of it left to show (posts keeps only its kind)."""
+        return call.render("posts/deleted.html", status=410, kind=post.get("kind"),
+                           section=section, noindex=True, title=call.t("posts.deleted_title"))
 
     @page("GET", "/members/{id}", query=FeedQuerySchema(only=("cursor",)))
     def member_page(self, call: PageCall):

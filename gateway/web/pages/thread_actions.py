@@ -11,25 +11,67 @@ its field (status 200: htmx swaps only successful answers; the error is in the f
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
+import eventlet
 from nameko.rpc import RpcProxy
 
 from services.moderation.schemas import FLAG_REASONS
+from services.posts.schemas import KINDS
 from services.shared import ids
 from services.shared.ids import path_schema
 
-from ..page import PageCall, page, render_problem
+from ..page import PageCall, gather, page, render_problem
 from .account import field_errors
 
 POST_PATH = path_schema(id=ids.POST)
 REPLY_PATH = path_schema(id=ids.REPLY)
 USER_PATH = path_schema(id=ids.USER)
 TEXT_MESSAGES = {"title": "compose.invalid_title", "body": "compose.invalid_body"}
+# Moderation's automatic review of a new text takes some 50 ms: the author's next screen waits
+# that long for it (published, or held and why) rather than saying "checking". A bound, not a
+# delay: past it the screen says "checking" and updates itself (posts/_review_state.html).
+REVIEW_WAIT_SECONDS = 0.5
+REVIEW_POLL_SECONDS = 0.03
 
 
 def is_htmx(call: PageCall) -> bool:
     return call.request.headers.get("HX-Request") == "true"
+
+
+def in_review(item: dict[str, Any]) -> bool:
+    """Not ruled on yet by moderation's automatic review (its author and the CMs see that)."""
+    return (item.get("review") or {}).get("state") == "pending"
+
+
+def after_review(item: dict[str, Any], read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`item` as its author sees it once the automatic review ruled, if it does within
+    REVIEW_WAIT_SECONDS (`read` reads it again); else as it is, still in review."""
+    deadline = time.monotonic() + REVIEW_WAIT_SECONDS
+    while in_review(item) and time.monotonic() < deadline:
+        eventlet.sleep(REVIEW_POLL_SECONDS)  # ok: a bounded poll of the review's outcome
+        item = read()
+    return item
+
+
+def render_drafts(posts, actor: dict[str, Any] | None, items: list[dict[str, Any]]) -> None:
+    """The author's own texts still waiting (`draft`: posts gives it to its author only, as
+    written) get `draft.body_html`, rendered by posts' renderer as they will read once
+    published; the previews are sent together."""
+    waiting = [item for item in items
+               if item.get("draft") and not (item.get("body_html") or item.get("body"))]
+    rendered = gather(**{str(n): posts.preview.call_async(actor, {"body": item["draft"]["body"]})
+                         for n, item in enumerate(waiting)})
+    for n, item in enumerate(waiting):
+        item["draft"]["body_html"] = rendered[str(n)]["body_html"]
+
+
+def _kind(call: PageCall) -> str | None:
+    """The post's kind a vote or a watch form sends back (its button's wording), if one."""
+    kind = call.raw_form.get("kind")
+    return kind if kind in KINDS else None
 
 
 def _errors(call: PageCall, problem) -> dict[str, str]:
@@ -78,11 +120,30 @@ class ThreadActionPages:
             return call.render("posts/reply_page.html", status=problem.status, post=post,
                                body=body, errors=errors, noindex=True,
                                title=call.t("contribute.reply_title"))
+        # the reply as its author will find it: published, or held and why
+        reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
         if is_htmx(call):
             post = self.posts.get_post(call.actor, post_id)
+            render_drafts(self.posts, call.actor, [reply])
             return call.render("posts/_reply_added.html", post=post, reply=reply, body="",
                                errors={}, fragment=True)
         return self._thread_back(call, post_id, f"reply-{reply['id']}")
+
+    # -- the review box of a contribution still being checked (htmx asks again: posts/
+    #    _review_state.html); public, so an ended session gets an empty box, not the login page
+
+    @staticmethod
+    def _review_box(call: PageCall, read):
+        item, problem = call.attempt(read, call.actor, call.path["id"])
+        return call.render("posts/review_state.html", item=item if problem is None else {})
+
+    @page("GET", "/posts/{id}/review", path_params=POST_PATH)
+    def thread_post_review_page(self, call: PageCall):
+        return self._review_box(call, self.posts.get_post)
+
+    @page("GET", "/replies/{id}/review", path_params=REPLY_PATH)
+    def thread_reply_review_page(self, call: PageCall):
+        return self._review_box(call, self.posts.get_reply)
 
     # -- votes
 
@@ -90,7 +151,7 @@ class ThreadActionPages:
         target_id = call.path["id"]
         on = call.raw_form.get("on") == "1"
         result, problem = call.attempt(self.posts.vote, call.actor, target_type, target_id, on)
-        context = {"target_type": target_type, "target_id": target_id}
+        context = {"target_type": target_type, "target_id": target_id, "kind": _kind(call)}
         if problem is not None:
             return self._thread_failed(call, problem, "posts/_vote.html", votes=None,
                                 voted=not on, **context)
@@ -163,7 +224,8 @@ class ThreadActionPages:
         rpc = {"follow": self.feeds.follow, "watch": self.feeds.watch,
                "mute": self.feeds.mute}[name]
         _, problem = call.attempt(rpc, call.actor, target_id, on)
-        context = {"name": name, "target_id": target_id, "post_id": post_id}
+        context = {"name": name, "target_id": target_id, "post_id": post_id,
+                   "kind": _kind(call)}
         if problem is not None:
             return self._thread_failed(call, problem, "posts/_toggle.html", on=not on, **context)
         if is_htmx(call):

@@ -1,8 +1,10 @@
 // The compose screen, enhanced: a warning while typing when the text looks like confidential data
 // (checked here, in the page, with the server detector's rules: confidential.js), the Markdown
 // preview without leaving the page (POST /api/v1/previews), similar questions while typing a
-// question's title (GET /api/v1/posts/similar), tag suggestions (GET /api/v1/tags?prefix=). Without this script the form still works: the
-// "Preview" button posts it and the page comes back with the preview.
+// question's title (GET /api/v1/posts/similar), tag suggestions (GET /api/v1/tags?prefix=), and
+// a heading (and tab title, and address) that follow the kind chosen. Without this script the form
+// still works: the "Preview" button posts it and the page comes back with the preview, and
+// /write?kind=idea says "Propose an idea" from the server.
 import { api, announce } from "./api.js";
 import { confidentialKinds } from "./confidential.js";
 
@@ -99,8 +101,24 @@ if (form) {
     similar.hidden = items.length === 0;
   }, 300);
   title.addEventListener("input", showSimilar);
+
+  // -- the heading says what is being written; the address too, so that a reload keeps it
+  const heading = document.getElementById("compose-heading");
+  const titles = JSON.parse(form.dataset.kindTitles || "{}");
+  const followKind = () => {
+    const chosen = kind();
+    if (!titles[chosen] || heading.textContent === titles[chosen]) return;
+    heading.textContent = titles[chosen];
+    document.title = `${titles[chosen]}${form.dataset.titleSuffix || ""}`;
+    const address = new URL(window.location.href);
+    address.searchParams.set("kind", chosen);
+    window.history.replaceState(window.history.state, "", address);
+  };
+  followKind(); // a reload keeps the radio checked before: say it
   form.addEventListener("change", (event) => {
-    if (event.target.name === "kind") showSimilar();
+    if (event.target.name !== "kind") return;
+    followKind();
+    showSimilar();
   });
 
   // -- tag suggestions (a datalist: the field stays free text)
