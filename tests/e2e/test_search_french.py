@@ -3,6 +3,7 @@ typing, replies searched, relevance (title words weigh more) then date; similar 
 typing a title."""
 from __future__ import annotations
 
+import re
 import uuid
 
 from ..conftest import wait_for
@@ -33,6 +34,11 @@ def test_french_words_accents_prefixes_and_replies_are_found_by_relevance(api):
     # stems and accents: "echeance" finds "Échéances", "prêts" finds "prêt", "compte" "comptes"
     assert found(api, f"echeance {tag}") == [in_title["id"], in_body["id"]]  # title first
     assert found(api, f"prêts {tag}") == [in_title["id"], in_body["id"]]
+    # the site's search page ranks them the same way (it asked for the newest first)
+    page = api.get("/search", params={"q": f"echeance {tag}"}, headers={"Accept": "text/html"})
+    shown = [p for p in re.findall(r'href="/posts/([^"#?]+)"', page.text)
+             if p in (in_title["id"], in_body["id"])]
+    assert list(dict.fromkeys(shown)) == [in_title["id"], in_body["id"]]
     assert found(api, f"compte {tag}") == [in_body["id"]]
     # a prefix while typing
     assert found(api, f"{tag} immo") == [in_body["id"]]

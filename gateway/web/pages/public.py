@@ -34,7 +34,9 @@ def _list_query(*names: str) -> Schema:
 class SearchQuery(Schema):
     q = fields.String(validate=validate.Length(max=200), load_default="")
     kind = fields.String(validate=validate.OneOf(["", *KIND_SLUGS.values()]))  # "": every kind
-    sort = fields.String(load_default="new", validate=validate.OneOf(SORTS))
+    # none by default: posts ranks a search by relevance (a default of "new" here put the
+    # newest first whatever the words matched)
+    sort = fields.String(validate=validate.OneOf(SORTS))
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
