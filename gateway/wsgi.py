@@ -14,8 +14,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
+from .auth import Authenticator
 from .calls import RouteSpec
-from .errors import problem, problem_from_exception
+from .errors import MethodNotAllowed, problem, problem_from_exception
 from .pipeline import (
     REQUEST_ID_ENV,
     REQUEST_ID_HEADER,
@@ -89,16 +90,17 @@ class GatewayWsgiApp(WsgiApp):
                 response = provider.handle_request(request)
         except WerkzeugMethodNotAllowed as error:
             allow = sorted(set(error.valid_methods or ()) - {"HEAD"})
-            response = problem(405, f"{method} is not allowed here", request.path, request_id,
-                               headers={"Allow": ", ".join(allow)},
-                               language=reader_language(request, None)).response()
+            refused = MethodNotAllowed.from_catalogue("method_not_allowed", {"allow": allow},
+                                                      method=method)
+            response = problem_from_exception(refused, request.path, request_id,
+                                              reader_language(request, None)).response()
         except HTTPException as error:
             code = error.code or 404
             response = problem(code, "no such resource" if code == 404 else error.description,
                                request.path, request_id,
                                language=reader_language(request, None)).response()
             if method in ("GET", "HEAD"):
-                response = _site_error_page(request, code, request_id) or response
+                response = _site_error_page(self.server, request, code) or response
         except Exception as error:
             response = problem_from_exception(error, request.path, request_id,
                                               reader_language(request, None)).response()
@@ -141,11 +143,17 @@ class GatewayWsgiApp(WsgiApp):
             response.headers.add("Vary", "Origin")
 
 
-def _site_error_page(request: Request, status: int, request_id: str) -> Response | None:
-    """A browser navigating to an unknown page gets the site's HTML error page."""
+def _site_error_page(server: GatewayWebServer, request: Request, status: int
+                     ) -> Response | None:
+    """A browser navigating to an unknown page gets the site's HTML error page, with its
+    session read by the service's Authenticator (a container-wide dependency)."""
     from .web.page import wants_html, wsgi_error_page  # the site builds on this module
 
-    return wsgi_error_page(request, status, request_id) if wants_html(request) else None
+    if not wants_html(request):
+        return None
+    auth = next(dependency for dependency in server.container.dependencies
+                if isinstance(dependency, Authenticator))
+    return wsgi_error_page(request, status, auth, server.settings)
 
 
 class NotFoundHTTP(HTTPException):

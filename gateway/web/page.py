@@ -210,24 +210,15 @@ def gather(**replies: Any) -> dict[str, Any]:
 def dispatch_page(service, spec: PageSpec, handler: Callable, request: Request,
                   values: dict[str, Any]) -> Response:
     settings: Settings = service.settings
-    language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE),
-                              request.headers.get("Accept-Language"))
-    call = PageCall(request=request, spec=spec, language=language,
-                    cookies=CookieJar(secure=is_tls(request, settings.trusted_proxy_hops)),
-                    request_id=request.environ.get(REQUEST_ID_ENV) or new_request_id(),
-                    client=client_address(request, settings))
+    call = _new_call(request, spec, settings)
     notice = request.cookies.get(NOTICE_COOKIE)
     if notice:
         call.cookies.clear(NOTICE_COOKIE)
         call.notice = notice if notice in NOTICES else None
     try:
-        early = _open_session(service, call)
+        early = _open_session(service.auth, call)
         if early is not None:
             return call.cookies.apply(early)
-        call.language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE),
-                                       request.headers.get("Accept-Language"),
-                                       (call.actor or {}).get("language")
-                                       or call.ended_session_language)
         authorize(spec.auth, call.actor)
         call.path = _load_path(spec, values)  # type: ignore[arg-type]
         call.query = _load_query(spec, request)  # type: ignore[arg-type]
@@ -242,14 +233,33 @@ def dispatch_page(service, spec: PageSpec, handler: Callable, request: Request,
     return call.cookies.apply(response)
 
 
-def _open_session(service, call: PageCall) -> Response | None:
-    """Set `call.actor` and `call.csrf_token` from the cookies; a response when the browser
-    must first refresh its session."""
+def _new_call(request: Request, spec: PageSpec, settings: Settings) -> PageCall:
+    language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE),
+                              request.headers.get("Accept-Language"))
+    return PageCall(request=request, spec=spec, language=language,
+                    cookies=CookieJar(secure=is_tls(request, settings.trusted_proxy_hops)),
+                    request_id=request.environ.get(REQUEST_ID_ENV) or new_request_id(),
+                    client=client_address(request, settings))
+
+
+def _open_session(auth, call: PageCall) -> Response | None:
+    """Set `call.actor`, `call.csrf_token` and the reader's language from the cookies (`auth`:
+    the gateway's Authenticator); a response when the browser must first refresh its
+    session."""
+    early = _read_session(auth, call)
+    call.language = i18n.negotiate(call.request.cookies.get(i18n.LANGUAGE_COOKIE),
+                                   call.request.headers.get("Accept-Language"),
+                                   (call.actor or {}).get("language")
+                                   or call.ended_session_language)
+    return early
+
+
+def _read_session(auth, call: PageCall) -> Response | None:
     request = call.request
     token = request.cookies.get(ACCESS_COOKIE)
     if token:
         try:
-            call.actor = service.auth.actor_for_token(token)
+            call.actor = auth.actor_for_token(token)
         except TokenExpired:
             if request.path != REFRESH_PATH:
                 # 307: a POST comes back with its body once the tokens are fresh
@@ -308,16 +318,19 @@ def render_problem(call: PageCall, status: int, reason: str | None = None,
                        title=call.t(f"errors.title_{known}"), **context)
 
 
-def wsgi_error_page(request: Request, status: int, request_id: str) -> Response:
+def wsgi_error_page(request: Request, status: int, auth, settings: Settings) -> Response:
     """The HTML page for a path or method no page serves (gateway/wsgi.py's WSGI layer asks for
-    it when a browser navigates, i.e. wants text/html outside /api/)."""
-    language = i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE),
-                              request.headers.get("Accept-Language"))
-    call = PageCall(request=request, spec=PageSpec("GET", request.path, "", ("public",)),
-                    language=language, cookies=CookieJar(secure=False), request_id=request_id,
-                    client="")
-    response = render_problem(call, status, hide_account=True)  # no session read here
-    return response
+    it when a browser navigates, i.e. wants text/html outside /api/). The session is read as
+    on any page — `auth` is the container's Authenticator, a local check, no RPC — so that a
+    signed-in member keeps their bell and account menu on a mistyped address (and an expired
+    access cookie is refreshed, then the page comes back)."""
+    call = _new_call(request, PageSpec("GET", request.path, "", ("public",)), settings)
+    try:
+        early = _open_session(auth, call)
+        response = early or render_problem(call, status)
+    except Exception as error:  # an error page must not fail: as error_page would answer it
+        response = error_page(call, error)
+    return call.cookies.apply(response)
 
 
 def wants_html(request: Request) -> bool:

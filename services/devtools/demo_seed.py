@@ -47,11 +47,11 @@ class DemoAccount:
 
 
 ACCOUNTS = (
-    DemoAccount(f"admin@{DEMO_DOMAIN}", "Agora Admin", ("admin",)),
-    DemoAccount(f"cm1@{DEMO_DOMAIN}", "Camille (community)", ("community_manager",)),
-    DemoAccount(f"cm2@{DEMO_DOMAIN}", "Chris (community)", ("community_manager",)),
-    DemoAccount(f"advisor1@{DEMO_DOMAIN}", "Alice Martin (advisor)", ("advisor",)),
-    DemoAccount(f"advisor2@{DEMO_DOMAIN}", "Bruno Petit (advisor)", ("advisor",)),
+    DemoAccount(f"admin@{DEMO_DOMAIN}", "Administration Agora", ("admin",)),
+    DemoAccount(f"cm1@{DEMO_DOMAIN}", "Camille (communauté)", ("community_manager",)),
+    DemoAccount(f"cm2@{DEMO_DOMAIN}", "Chris (communauté)", ("community_manager",)),
+    DemoAccount(f"advisor1@{DEMO_DOMAIN}", "Alice Martin (conseillère)", ("advisor",)),
+    DemoAccount(f"advisor2@{DEMO_DOMAIN}", "Bruno Petit (conseiller)", ("advisor",)),
     DemoAccount(f"member1@{DEMO_DOMAIN}", "Marie Dubois", customer=True,
                 advisor=f"advisor1@{DEMO_DOMAIN}", branch="Paris Opéra"),
     DemoAccount(f"member2@{DEMO_DOMAIN}", "Karim Benali", customer=True,

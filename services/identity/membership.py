@@ -29,9 +29,7 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     confirm the claim. A crash before the public commit leaves the claim unconfirmed and the
     user stream absent, so a later registration takes the address over (accounts.py)."""
     email_key = domain.normalize_email(args["email"])
-    # the estimator is pure CPU (a few ms, tens for long inputs): in an OS thread, so the
-    # other green threads of the process keep running
-    tpool.execute(passwords.check_password, args["password"], email_key, args["display_name"])
+    check_password(args["password"], email_key, args["display_name"])
     commands.check_deadline()  # a stale request must not even claim the e-mail
     user_id, now = commands.fresh_uuid("user").hex, utc_now()  # retried: the same id
     accounts = kit.accounts
@@ -51,6 +49,13 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     views.apply_commit(private_commit)
     views.apply_commit(commit)
     return user_id
+
+
+def check_password(password: str, email: str, display_name: str) -> None:
+    """Raise InvalidInput when registration would refuse `password` (passwords.py; the e-mail
+    and name are its personal words). The estimator is pure CPU (a few ms, tens for long
+    inputs): in an OS thread, so the other green threads of the process keep running."""
+    tpool.execute(passwords.check_password, password, email, display_name)
 
 
 def register(sessions: Sessions, args: dict[str, Any], client: str | None) -> dict[str, Any]:

@@ -152,6 +152,14 @@ class RegisterArgs(Schema):
     customer = fields.Boolean(load_default=False)
 
 
+class PasswordCheckArgs(Schema):
+    """A password judged before the rest of a registration is valid: the e-mail and name are
+    only the estimator's personal words, whatever they are (bounded like the password)."""
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    email = fields.String(load_default="", validate=validate.Length(max=1024))
+    display_name = fields.String(load_default="", validate=validate.Length(max=1024))
+
+
 class ProfileArgs(Schema):
     display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line])
     bio = fields.String(validate=[validate.Length(max=500), multi_line])

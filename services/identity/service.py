@@ -44,6 +44,7 @@ from .schemas import (
     EmailLookupArgs,
     EraseArgs,
     NameLookupArgs,
+    PasswordCheckArgs,
     ProfileArgs,
     RegisterArgs,
     RolesArgs,
@@ -112,6 +113,14 @@ class IdentityService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def register(self, data: dict[str, Any], client: str | None = None) -> dict[str, Any]:
         return membership.register(self.sessions, _load(RegisterArgs, data), client)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def check_password(self, password: str, email: str = "", display_name: str = "") -> None:
+        """`register`'s password rule alone, nothing stored: the sign-up form asks it when the
+        form's other fields were refused, so that a weak password is reported with them."""
+        args = _load(PasswordCheckArgs, {"password": password, "email": email,
+                                         "display_name": display_name})
+        membership.check_password(args["password"], args["email"], args["display_name"])
 
     def create_user(self, args: dict[str, Any], actor_id: str | None,
                     roles: tuple[str, ...] = ()) -> str:

@@ -291,9 +291,10 @@ def with_actor_name(notice: dict[str, Any], names: dict[str, str],
     return {**notice, "actor_name": name}
 
 
-def render(notice: dict[str, Any], language: str | None = None) -> str:
+def render(notice: dict[str, Any], language: str | None = None, in_app: bool = True) -> str:
     """One line saying what happened, in the reader's language (French by default), from
-    whitelisted public fields only."""
+    whitelisted public fields only; `in_app` False for what is read outside the site (e-mail,
+    digest, phone), where the reader may not be signed in."""
     n = {key: notice.get(key) for key in RENDERED_FIELDS}
     kind = n["type"]
 
@@ -305,7 +306,7 @@ def render(notice: dict[str, Any], language: str | None = None) -> str:
     noun = say(f"noun.{noun_key}")
     about = say("quoted", title=n["title"]) if n["title"] else ""
     if kind in CONFIDENTIAL:
-        return say("notice.private_message")
+        return say("notice.private_message" if in_app else "notice.private_message_elsewhere")
     if kind == "account_security":
         return REGISTRATION_ATTEMPTED_TEXT
     if kind == "reply":
@@ -324,7 +325,8 @@ def render(notice: dict[str, Any], language: str | None = None) -> str:
     if kind == "idea_status":
         status = n["status"] or "submitted"
         label = say(f"idea_status.{status}") if i18n.has(f"idea_status.{status}") else status
-        note = say("notice.note", note=n["note"]) if n["note"] else ""
+        text = (n["note"] or "").strip()  # a blank note would leave a dangling " — "
+        note = say("notice.note", note=text) if text else ""
         return say("notice.idea_status", about=about, status=label, note=note)
     if kind == "moderation":
         thing = say("noun.reply") if n["target_type"] == "reply" else noun
@@ -374,7 +376,7 @@ class Message:
 
 
 def email(notice: dict[str, Any], base_url: str, language: str | None = None) -> Message:
-    line = render(notice, language)
+    line = render(notice, language, in_app=False)
     # A title stored before titles were validated may hold a line break: never in a header.
     subject = SECURITY_SUBJECT if notice.get("type") == "account_security" else \
         _short(as_single_line(line), 150)
@@ -383,7 +385,7 @@ def email(notice: dict[str, Any], base_url: str, language: str | None = None) ->
 
 
 def push(notice: dict[str, Any], language: str | None = None) -> Message:
-    return Message("Agora", _short(render(notice, language), 120))
+    return Message("Agora", _short(render(notice, language, in_app=False), 120))
 
 
 def digest(notices: list[dict[str, Any]], base_url: str, language: str | None = None
@@ -396,7 +398,8 @@ def digest(notices: list[dict[str, Any]], base_url: str, language: str | None = 
     for kind, items in groups.items():
         heading = i18n.text(language, f"digest.{kind}") if i18n.has(f"digest.{kind}") else kind
         lines.append(f"{heading} ({len(items)})")
-        lines += [f"- {render(item, language)}\n  {link(base_url, item)}" for item in items]
+        lines += [f"- {render(item, language, in_app=False)}\n  {link(base_url, item)}"
+                  for item in items]
         lines.append("")
     return Message(i18n.text(language, "mail.digest_subject", count=len(notices)),
                    "\n".join(lines) + "\n" + _footer(base_url, language))

@@ -9,6 +9,16 @@ from selenium.webdriver.support.ui import Select
 
 from services.devtools.demo_seed import DEMO_DOMAIN
 
+# The width a select leaves beside its longest option's text (for its arrow), in px.
+ROOM_FOR_THE_LONGEST_CHOICE = """
+const select = arguments[0], style = getComputedStyle(select);
+const pen = document.createElement("canvas").getContext("2d");
+pen.font = style.font;
+const longest = Math.max(...[...select.options].map(o => pen.measureText(o.text).width));
+return select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+    - longest;
+"""
+
 
 def _no_reload_marker(site) -> None:
     """A flag that only survives while the page is not reloaded."""
@@ -186,3 +196,46 @@ def test_my_pages_need_a_session(site):
     site.sign_in(f"member1@{DEMO_DOMAIN}", next_path="/me/following")
     site.wait_for_path("/me/following")
     site.check()
+
+
+def test_password_forms_name_their_account_for_password_managers(site, api):
+    """Chrome: "[DOM] Password forms should have (optionally hidden) username fields"."""
+    me = api.new_user()
+    site.sign_in(me.email, me.password, next_path="/me/profile")
+    for path in ("/me/profile", "/me/data"):
+        site.visit(path)
+        forms = [form for form in site.find_all("form")
+                 if form.find_elements("css selector", "input[type=password]")]
+        assert forms, path
+        for form in forms:
+            usernames = form.find_elements("css selector", "input[autocomplete=username]")
+            assert len(usernames) == 1 and not usernames[0].get_attribute("name"), path
+    site.visit("/me/profile")
+    assert site.find("form[action='/me/password'] input[autocomplete=username]") \
+        .get_attribute("value") == me.email
+
+
+def test_notification_preferences_read_well_on_a_phone_and_a_desktop(site, api):
+    me = api.new_user()
+    site.sign_in(me.email, me.password, next_path="/notifications/preferences")
+    site.wait_for_path("/notifications/preferences")
+    site.check()
+    site.no_horizontal_scroll()
+    if site.device == "phone":  # each channel's name on one line, not a letter per line
+        for label in site.find_all(".pref-short"):
+            assert label.is_displayed()
+            assert site.driver.execute_script(
+                "const style = getComputedStyle(arguments[0]);"
+                "return arguments[0].getBoundingClientRect().height"
+                " < 2 * parseFloat(style.lineHeight)", label), label.text
+    # the selects are the site's form controls (its font and size), wide enough for any choice
+    body_font = site.driver.execute_script("return getComputedStyle(document.body).fontSize")
+    for select in site.find_all(".preferences-table select"):
+        assert select.value_of_css_property("font-size") == body_font
+        assert site.driver.execute_script(
+            "const box = arguments[0].closest('form').getBoundingClientRect();"
+            "return arguments[0].getBoundingClientRect().right <= box.right", select), \
+            "a select sticks out of the form's card"
+        room = site.driver.execute_script(ROOM_FOR_THE_LONGEST_CHOICE, select)
+        assert room >= 28, f"the longest choice leaves {room}px for the arrow"
+    site.screenshot("notification-preferences")

@@ -11,10 +11,14 @@ import uuid
 import pytest
 
 from ..conftest import wait_for
+from ..e2e.clients import gateway_replica
 from ..platform import PASSWORD
+from .conftest import Site
 
 NO_RELOAD_MARK = "window.__agoraSamePage = true"
 SAME_PAGE = "return window.__agoraSamePage === true"
+# live.js marks the bell: "open" once the stream said hello, "retrying" while it is refused
+LIVE_OPEN = "return document.querySelector('[data-bell]').dataset.live === 'open'"
 
 
 def ok(response, status=200):
@@ -48,9 +52,7 @@ def wait_bell(site, expected: str) -> None:
 def open_live(site, path: str) -> None:
     """Visit a page and wait until its live stream said hello (the bell has its count)."""
     site.visit(path)
-    site.wait_for(lambda: site.driver.execute_script(
-        "return document.querySelector('[data-bell]').dataset.unread !== undefined"),
-        "the live channel connected")
+    site.wait_for(lambda: site.driver.execute_script(LIVE_OPEN), "the live channel connected")
     site.driver.execute_script(NO_RELOAD_MARK)
 
 
@@ -117,6 +119,37 @@ def test_the_bell_counts_without_a_reload_and_the_inbox_marks_read(site, platfor
     assert ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"] == 0
 
 
+@pytest.fixture(scope="module")
+def full_gateway(platform):
+    """A gateway replica that holds no live stream (GATEWAY_LIVE_MAX_CONNECTIONS=0): it refuses
+    every one with 503, as a full replica does; the site works there otherwise."""
+    with gateway_replica(platform, "gateway-full", GATEWAY_LIVE_MAX_CONNECTIONS="0") as process:
+        yield process
+
+
+def test_the_bell_counts_when_the_live_channel_is_refused(site, platform, full_gateway):
+    api = platform.api
+    member, helper = api.new_user(), api.new_user()
+    mine = question(api, member, f"Virement bloqué {uuid.uuid4().hex[:4]}")
+    reply(api, helper, mine)
+    wait_for(lambda: ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"]
+             == 1, timeout=30, message="the member notified")
+
+    full = Site(driver=site.driver, device=site.device, base_url=full_gateway.url)
+    full.sign_in(member.email, PASSWORD)
+    wait_bell(full, "1")   # read from the API, as the stream was refused
+    live = full.driver.execute_script("return document.querySelector('[data-bell]').dataset.live")
+    assert live == "retrying", live
+    full.check()
+    full.screenshot("bell-without-live")
+
+    # the page keeps trying the stream, and each try brings the count up to date
+    full.driver.execute_script(NO_RELOAD_MARK)
+    reply(api, helper, mine, "Ou appelez votre conseiller.")
+    wait_bell(full, "2")
+    assert full.driver.execute_script(SAME_PAGE), "the page was reloaded"
+
+
 def test_preferences_are_saved(site, platform):
     member = platform.api.new_user()
     site.sign_in(member.email, PASSWORD, next_path="/notifications/preferences")
@@ -157,9 +190,7 @@ def test_my_advisor_answers_live_in_the_open_conversation(site, platform,
     site.click_button(site.t("Send", "Envoyer"))
     site.wait_for_path("/conversations/")
     conversation_id = site.driver.current_url.rsplit("/", 1)[1].split("#")[0]
-    site.wait_for(lambda: site.driver.execute_script(
-        "return document.querySelector('[data-bell]').dataset.unread !== undefined"),
-        "the live channel connected")
+    site.wait_for(lambda: site.driver.execute_script(LIVE_OPEN), "the live channel connected")
     site.driver.execute_script(NO_RELOAD_MARK)
     site.check()
 

@@ -202,6 +202,28 @@ def test_confidential_content_never_reaches_a_message():
         assert secret not in message.subject + message.text
 
 
+def test_a_private_message_asks_to_sign_in_only_outside_the_site():
+    """The notifications list is read signed in; an e-mail, a digest or the phone may not be."""
+    message = notice(type="private_message", conversation_id="c1")
+    assert domain.render(message, "fr") == "Vous avez un nouveau message privé."
+    assert domain.render(message, "en") == "You have a new private message."
+    assert domain.email(message, "https://x.test", "fr").subject == \
+        "[Agora] Vous avez un nouveau message privé. Connectez-vous pour le lire."
+    assert "Sign in to read it." in domain.email(message, "https://x.test", "en").text
+    assert "Sign in to read it." in domain.digest([message], "https://x.test", "en").text
+    assert domain.push(message, "fr").text.endswith("Connectez-vous pour le lire.")
+
+
+def test_a_blank_staff_note_leaves_no_dangling_dash():
+    for note in ("", "   ", "\n\t", None):
+        status = notice(type="idea_status", status="planned", note=note, kind="idea")
+        assert domain.render(status, "fr") == \
+            "Le statut de l'idée « Card blocked » est maintenant : planifiée"
+        assert domain.render(status, "en") == "The idea “Card blocked” is now planned"
+    padded = notice(type="idea_status", status="planned", note="  Soon \n", kind="idea")
+    assert domain.render(padded, "en") == "The idea “Card blocked” is now planned — Soon"
+
+
 def test_a_digest_groups_by_type():
     items = [notice(type="watched_activity", title="A", ts=1),
              notice(type="reply", title="B", ts=2), notice(type="watched_activity", title="C",

@@ -25,6 +25,9 @@ FIELD_MESSAGES = {
     "display_name": "account.invalid_display_name",
     "password": "account.weak_password",
 }
+# Signing in checks a password, it never judges one: an empty field asks for it.
+LOGIN_MESSAGES = {**FIELD_MESSAGES, "password": "account.enter_password"}
+REGISTER_FIELDS = ("display_name", "email", "password")  # as the form shows them
 
 
 def as_written(problems: Any) -> str:
@@ -67,7 +70,8 @@ class AccountPages:
     @page("POST", "/login", form=LoginBody)
     def login_page(self, call: PageCall):
         if call.form_errors:
-            return self._login_page(call, 400, field_errors(call, call.form_errors))
+            return self._login_page(call, 400,
+                                    field_errors(call, call.form_errors, LOGIN_MESSAGES))
         tokens, problem = call.attempt(self.identity.login, call.form["email"],
                                        call.form["password"], call.client)
         if problem is not None:
@@ -150,7 +154,7 @@ class AccountPages:
     @page("POST", "/register", form=RegisterBody)
     def register_page(self, call: PageCall):
         if call.form_errors:
-            return self._register_page(call, 400, field_errors(call, call.form_errors))
+            return self._register_page(call, 400, self._all_field_errors(call))
         _, problem = call.attempt(self.identity.register, call.form, call.client)
         if problem is not None:
             if problem.status == 409:
@@ -161,6 +165,21 @@ class AccountPages:
         self._start_session(call, tokens)
         call.cookies.notice("registered")
         return call.redirect("/")
+
+    def _all_field_errors(self, call: PageCall) -> dict[str, str]:
+        """The form's refusals and, when the schema let the password through, identity's
+        verdict on its strength: the schema stops before identity is asked, and a member
+        should not fix the name only to learn on the next try that the password is weak."""
+        errors = dict(call.form_errors or {})
+        if "password" not in errors:
+            form = call.raw_form
+            _, problem = call.attempt(self.identity.check_password, form.get("password", ""),
+                                      form.get("email", ""), form.get("display_name", ""))
+            if problem is not None:
+                errors.update(problem.body.get("errors") or {"password": ["invalid"]})
+        messages = field_errors(call, errors)
+        order = [*(name for name in REGISTER_FIELDS if name in messages), *messages]
+        return {name: messages[name] for name in dict.fromkeys(order)}
 
     # -- the session
 

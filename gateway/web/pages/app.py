@@ -67,6 +67,12 @@ class AppPages:
         return call.render("app/offline.html", title=call.t("app.offline_title"), noindex=True,
                            hide_account=True)
 
+    @page("GET", "/favicon.ico")
+    def favicon_page(self, call: PageCall):
+        """Browsers still ask for /favicon.ico beside the pages' <link rel="icon"> (and for
+        what has no <head>: a JSON file, an export): the app's PNG icon, not a 404 each time."""
+        return file_response(call.request, asset("icons/icon-192.png"), immutable=False)
+
     @page("GET", "/robots.txt")
     def robots_page(self, call: PageCall):
         text = "User-agent: *\nDisallow: /session/\nDisallow: /lang/\nDisallow: /search\n"
