@@ -84,6 +84,9 @@ def test_a_member_turns_the_second_factor_on_signs_in_with_a_code_and_turns_it_o
     site.sign_in(me.email, me.password, next_path="/me/security", device=device)
     site.wait_for_path("/me/security")
     assert "Activé" in site.find(".mfa-state").text
+    # its password form names the account for password managers (Chrome's "[DOM] Password
+    # forms should have (optionally hidden) username fields")
+    assert site.find_all("form[action='/me/security/disable'] input[autocomplete=username]")
 
     # turning it off: a wrong code is refused, a right one with the password turns it off
     site.fill("Mot de passe", me.password)
