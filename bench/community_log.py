@@ -81,7 +81,8 @@ def _approved(target: posts_domain.Contribution, revision: int) -> Envelope:
     _, payload = REGISTRY.serialize("moderation.item_approved", {
         "item_id": f"{target_id}.r{revision}", "review": "content",
         "target_type": target.target_type, "target_id": target_id, "post_id": target.post_id,
-        "revision": revision, "author_id": target.author_id, "auto": True})
+        "revision": revision, "author_id": target.author_id, "auto": True,
+        "not_confidential": []})
     return Envelope.new(NewEvent("moderation.item_approved", payload),
                         stream_id=f"{target_id}.r{revision}", stream_version=1,
                         context=CommandContext())

@@ -198,9 +198,17 @@ class ConversationsRoutes:
         return self.conversations.escalate_post(call.actor, call.path["id"], call.body)
 
     @route("POST", "/api/v1/channels/social/mentions", auth="service", body=MentionSchema,
-           response=MentionReceipt, status=201, tags=TAGS, errors=[403])
+           response=MentionReceipt, status=201, tags=TAGS, errors=[403, 422])
     def intake_mention(self, call: Call):
-        """Social listening intake (bank systems, service credential): a mention becomes a case"""
+        """Social listening intake (bank systems, service credential): a mention becomes a case
+
+        A mention is known by the sending system and its `external_id`: sent again by the same
+        system, whatever else differs (member, channel, text), it changes nothing and the
+        answer is the first one, with `created: false` and `duplicate: true`. A `member_id`
+        that names no member is refused (422, field error on `member_id`); without one (or
+        with a `matched_email` that matches nobody) the case waits unmatched in the staff
+        queue.
+        """
         return self.conversations.intake_mention(call.actor, call.body)
 
     @route("GET", "/api/v1/me/customers", auth="advisor", query=CustomersQuerySchema,

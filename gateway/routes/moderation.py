@@ -340,6 +340,16 @@ class ModerationRoutes:
         A redaction is published with the "edited by the community managers" mark; the original
         is kept only in the audit trail. The redacted text must itself be free of confidential
         data (422 otherwise).
+
+        An approval publishes the text as written: it is refused (422, field error on
+        `decision`) while the detector finds an IBAN, a RIB, a card or an account number in it
+        — redact or reject instead; there is no override. For contact details it finds (an
+        e-mail address, a phone number) the approval needs `not_confidential` naming each of
+        those kinds — the CM's statement that they may be public (the bank's customer service,
+        an agency's address), kept in the event and the audit trail (422 on
+        `not_confidential` otherwise). Each decision takes only its own fields: a
+        `reason_code` (reject), `title`/`body` (redact) or `not_confidential` (approve) sent
+        with another decision is refused (422, field error on that field).
         """
         return self.moderation.decide(call.actor, call.path["id"], call.body)
 

@@ -101,9 +101,32 @@ def email_hash(email: str, lookup: Callable[[str], str]) -> str:
     return lookup(unicodedata.normalize("NFKC", email or "").strip().lower())
 
 
-def social_message_id(channel: str, external_id: str) -> str:
-    """A re-delivered mention (same channel and external id) is the same message."""
-    return _derived("social-message", channel, external_id)
+def social_message_id(sender_id: str, external_id: str) -> str:
+    """A mention is known by the sending bank system (its credential's actor id) and the id
+    that system gave it: sent again, whatever else differs (member, channel, text), it is the
+    same message, and lands where the first one did (`mention_member`)."""
+    return _derived("social-message", sender_id, external_id)
+
+
+def external_author(channel: str) -> str:
+    """The author of a mention matched to no member."""
+    return f"external:{channel}"
+
+
+def mention_member(author_id: str) -> str | None:
+    """The member a mention received earlier was matched to (its stored author), if any."""
+    return None if author_id.startswith("external:") else author_id
+
+
+def require_mentioned_member(member_id: str | None, member: dict[str, Any] | None) -> None:
+    """A mention that names a `member_id` names a member conversations knows (from identity's
+    events): an id that matches nobody is the sending system's bug, refused (422) rather than
+    turned into a case for nobody — a customer's complaint would wait, unmatched, in the staff
+    queue. (No member_id, or a matched_email that matches nobody: an unmatched case.)"""
+    if member_id and member is None:
+        raise Unprocessable.from_catalogue("unknown_member_to_match", {"fields": {"member_id": [
+            "no member has this id: send the id identity gave the member, or matched_email, "
+            "or neither for an unmatched case"]}})
 
 
 # -- actors ---------------------------------------------------------------------------------------
@@ -337,11 +360,11 @@ def intake_mention(s: Conversation, conversation_id: str, member_id: str | None,
         participants, pool = _participants(member_id, advisor_id) if member_id \
             else ([], STAFF_POOL)
         s = Conversation(id=conversation_id, participants=participants, pool=pool)
-        events.append(_started(conversation_id, member_id or f"external:{channel}",
+        events.append(_started(conversation_id, member_id or external_author(channel),
                                participants, pool, "social", advisor_id, channel=channel))
     if message_id in s.message_ids:
         return []  # the same mention delivered again
-    events.append(_posted(s, message_id, member_id or f"external:{channel}", channel=channel))
+    events.append(_posted(s, message_id, member_id or external_author(channel), channel=channel))
     return events
 
 

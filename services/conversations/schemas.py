@@ -98,13 +98,22 @@ class ParticipantSchema(Schema):
 class MentionSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     external_id = fields.String(required=True, validate=[validate.Length(min=1, max=200),
-                                                         single_line])
+                                                         single_line], metadata={
+        "description": "the sending system's id of the mention, unique across its channels: "
+                       "sent again by the same system, whatever else differs, the mention "
+                       "changes nothing and the answer is the first one with "
+                       "`duplicate: true`"})
     handle = fields.String(required=True, validate=[validate.Length(min=1, max=200), single_line])
     text = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
-    member_id = _ident(load_default=None, allow_none=True)
+    member_id = _ident(load_default=None, allow_none=True, metadata={
+        "description": "the member the mention is from, by the id identity gave them; an id "
+                       "that names no member is refused (422), never an unmatched case"})
     # matched by the hash of the address normalised as identity does (spaces, case)
     matched_email = fields.String(load_default=None, allow_none=True,
-                                  validate=[validate.Length(min=3, max=254), single_line])
+                                  validate=[validate.Length(min=3, max=254), single_line],
+                                  metadata={"description": "used when no member_id is given; "
+                                            "an address that matches nobody makes an "
+                                            "unmatched case (staff queue)"})
 
 
 class PageQuerySchema(Schema):

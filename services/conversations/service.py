@@ -189,25 +189,38 @@ class ConversationsService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def intake_mention(self, actor, data):
         """A mention from a social channel: appended to the member's open social case (with
-        their advisor), or an unmatched case in the staff queue. Answers references only."""
+        their advisor), or an unmatched case in the staff queue. Answers references only.
+
+        Known by (sending system, external id): sent again, whatever else differs, it goes
+        where the first one went and answers `duplicate: true` (the first text stored under
+        its message id is the claim, `Texts.claim`). A `member_id` that names nobody: 422."""
         data = load_input(MentionSchema, data)
-        domain.require_service(actor)
-        member = self.queries.member(data.get("member_id"))
-        if member is None and data.get("matched_email"):
-            member = self.queries.member_by_email(data["matched_email"])
-        member_id = member["_id"] if member else None
-        conversation_id = domain.social_case_id(member_id, data["channel"], data["handle"])
-        message_id = domain.social_message_id(data["channel"], data["external_id"])
-        created = not self._state(conversation_id).exists
-        text = self._text(message_id, conversation_id, member_id or f"external:{data['channel']}",
-                          data["text"], channel=data["channel"],
-                          external_id=data["external_id"], handle=data["handle"])
-        if created:  # in the member's language when known, else the community's (French)
-            text["subject"] = i18n.text((member or {}).get("language"),
-                                        "conversation.social_subject", channel=data["channel"])
+        actor = domain.require_service(actor)
+        message_id = domain.social_message_id(actor["id"], data["external_id"])
+        texts = Texts(self.db, self.store.keys)
+        first = texts.reference(message_id)
+        if first is None:
+            member = self.queries.member(data.get("member_id"))
+            domain.require_mentioned_member(data.get("member_id"), member)
+            if member is None and data.get("matched_email"):
+                member = self.queries.member_by_email(data["matched_email"])
+            member_id = member["_id"] if member else None
+            conversation_id = domain.social_case_id(member_id, data["channel"], data["handle"])
+            text = self._text(message_id, conversation_id,
+                              member_id or domain.external_author(data["channel"]),
+                              data["text"], channel=data["channel"],
+                              external_id=data["external_id"], handle=data["handle"])
+            if not self._state(conversation_id).exists:  # in the member's language when
+                text["subject"] = i18n.text(  # known, else the community's (French)
+                    (member or {}).get("language"), "conversation.social_subject",
+                    channel=data["channel"])
+            first = texts.claim(text, member_id)
+        conversation_id = first["conversation_id"]
+        member_id = domain.mention_member(first["author_id"])
+        advisor_id = (self.queries.member(member_id) or {}).get("advisor_id")
         commit = self._execute(conversation_id, lambda s: domain.intake_mention(
-            s, conversation_id, member_id, (member or {}).get("advisor_id"), data["channel"],
-            data["handle"], message_id), actor, [text])
+            s, conversation_id, member_id, advisor_id, first["channel"], first["handle"],
+            message_id), actor, [])  # the text is stored already (the claim)
         return {"conversation_id": conversation_id, "message_id": message_id,
                 "matched": member_id is not None,
                 "created": bool(commit and commit.events[0].type == domain.STARTED),

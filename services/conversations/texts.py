@@ -10,7 +10,10 @@ sealing existed still read (plain values pass through).
 """
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
+
+from pymongo.errors import DuplicateKeyError
 
 from services.shared.shredding import SubjectKeys
 
@@ -34,6 +37,20 @@ class Texts:
             self.messages.update_one({"_id": text["_id"]},
                                      {"$setOnInsert": self._sealed(text, member_id)},
                                      upsert=True)
+
+    def claim(self, text: dict[str, Any], member_id: str | None) -> dict[str, Any]:
+        """Store `text` unless a text has its message id already, and answer the references
+        of the one stored first (conversation, author, channel, handle): a social mention sent
+        again, even concurrently, goes where the first one went (its id is the unique `_id`)."""
+        with suppress(DuplicateKeyError):  # a concurrent twin inserted it first
+            self.store([text], member_id)
+        return self.reference(text["_id"]) or text
+
+    def reference(self, message_id: str) -> dict[str, Any] | None:
+        """Where a message was stored (conversation, author, channel, handle), without its
+        subject and body."""
+        return self.messages.find_one({"_id": message_id}, {
+            "conversation_id": 1, "author_id": 1, "channel": 1, "handle": 1})
 
     def by_message(self, message_ids: list[str]) -> dict[str, dict[str, Any]]:
         """message id -> its text (subject, body): the one place texts are read."""

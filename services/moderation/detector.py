@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from services.shared.errors import Unprocessable
 
 __all__ = ["IBAN_LENGTHS", "KINDS", "KIND_LABELS", "MASK_CHAR", "Finding", "confidential_fields",
-           "detect", "mask", "refuse_confidential", "summary"]
+           "detect", "kind_names", "mask", "refuse_confidential", "summary"]
 
 #: The one character used to hide a confidential character, everywhere.
 MASK_CHAR = "•"
@@ -612,6 +612,15 @@ _REFUSAL = {"en": "contains {}: remove it, it would be public",
 _AND = {"en": " and ", "fr": " et "}
 
 
+def kind_names(kinds: Iterable[str], language: str) -> str:
+    """The kinds found, named in `language` ("en" or "fr"), for a sentence.
+
+    >>> kind_names(["iban", "card_number"], "fr")
+    'un IBAN et un numéro de carte'
+    """
+    return _AND[language].join(KIND_LABELS[kind][language] for kind in kinds)
+
+
 def confidential_fields(fields: Mapping[str, str | None]) -> dict[str, list[str]]:
     """The kinds found in each of ``fields`` that holds any, strongest first (never the values).
 
@@ -644,9 +653,9 @@ def refuse_confidential(fields: Mapping[str, str | None]) -> None:
     """
     found = confidential_fields(fields)
     if found:
-        by_language = {language: {name: [refusal.format(_AND[language].join(
-            KIND_LABELS[kind][language] for kind in kinds))] for name, kinds in found.items()}
-            for language, refusal in _REFUSAL.items()}
+        by_language = {language: {name: [refusal.format(kind_names(kinds, language))]
+                                  for name, kinds in found.items()}
+                       for language, refusal in _REFUSAL.items()}
         raise Unprocessable("confidential data cannot be published", {
             "fields": by_language["en"], "fields_i18n": by_language,
             "kinds": [kind for kind in KINDS if any(kind in ks for ks in found.values())]})

@@ -5,7 +5,11 @@
   fewer than N approved contributions — staff exempt) may hold it too. Nothing to hold -> an
   automatic ``item_approved``.
 - `decide`: a CM's decision on a held item: approve, reject (reason code), redact (the CM's text,
-  which must itself be free of confidential data).
+  which must itself be free of confidential data). Each decision takes its own fields only. An
+  approval publishes the text as written, so it is refused while the detector finds a bank
+  identifier in it (IBAN, RIB, card or account number: `NEVER_PUBLIC`), and needs the CM's
+  statement (`not_confidential`, kept in the event and the audit trail) for each kind of
+  contact details it finds (e-mail, phone: a bank's public number is not a member's).
 - `flag`: one flag per member per round; when trusted flags reach the policy's threshold the
   contribution is held (hidden) pending review, in the same commit — unless a trusted flagger
   of the round has already hidden many contributions lately (mass hiding): then the item is
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.shared import i18n
 from services.shared.actors import (
     STAFF_ROLES,
     Actor,
@@ -33,7 +38,7 @@ from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 from . import detector
-from .schemas import REJECT_REASONS
+from .schemas import CONFIRMABLE_KINDS, REJECT_REASONS
 
 DEFAULT_POLICY: dict[str, Any] = {
     "premoderation": False,
@@ -44,6 +49,14 @@ DEFAULT_POLICY: dict[str, Any] = {
     "trusted_min_age_days": 14,
     "flags_target_hours": 24,  # the flags queue's own response-time target
 }
+
+
+# what the detector finds that no approval publishes: bank identifiers (redact or reject)
+NEVER_PUBLIC = tuple(kind for kind in detector.KINDS if kind not in CONFIRMABLE_KINDS)
+# the fields each decision takes (any other one given is refused: a reason code sent with an
+# approval means the CM may have meant to reject, a body that they meant to redact)
+DECISION_FIELDS = {"approve": ("not_confidential",), "reject": ("reason_code",),
+                   "redact": ("title", "body")}
 
 
 # item states the CMs' queue shows: held (hidden), review (escalated, visible), open (flagged,
@@ -166,7 +179,8 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
     rules = policy_rules(content, policy, author_approved)
     reasons = (["policy"] if rules else []) + (["detector"] if found.kinds else [])
     if not reasons:
-        return [NewEvent("moderation.item_approved", {**ref, "auto": True})]
+        return [NewEvent("moderation.item_approved", {**ref, "auto": True,
+                                                      "not_confidential": []})]
     return [NewEvent("moderation.item_held", {
         **ref, "reasons": reasons, "policy_rules": rules, "detector_kinds": found.kinds,
         "flag_count": 0})]
@@ -195,9 +209,10 @@ def policy_rules(content: dict[str, Any], policy: dict[str, Any], author_approve
 
 
 def decide(actor: Actor | None, item: Item, data: dict[str, Any],
-           proposal: Scan | None = None) -> list[NewEvent]:
+           proposal: Scan | None = None, found: Scan | None = None) -> list[NewEvent]:
     """A CM's decision on a held item. `data`: DecisionSchema; `proposal`: the masked version of
-    the text under review (the default for a redaction's title)."""
+    the text under review (the default for a redaction's title); `found`: the detector's scan
+    of the text an approval would publish (None: nothing found)."""
     actor = require_moderator(actor)
     if item.state == "new":
         raise NotFound("no such moderation item", {"id": item.id})
@@ -205,12 +220,51 @@ def decide(actor: Actor | None, item: Item, data: dict[str, Any],
         raise Conflict.from_catalogue("item_not_waiting", {"state": item.state},
                                       terms={"state": f"moderation_state.{item.state}"})
     decision = data["decision"]
+    _only_fields_of(decision, data)
     if decision == "approve":  # flags not hiding anything: dismissed, the content stays
-        return [NewEvent("moderation.item_approved", {**item.ref(), "auto": False})]
+        return [NewEvent("moderation.item_approved", {
+            **item.ref(), "auto": False,
+            "not_confidential": _approvable(found, data.get("not_confidential") or [])})]
     # an escalated or merely flagged item is still visible: hide it in the same commit as the
     # decision, so posts applies the rejection or redaction exactly as for any item held by flags
     hide = [_held_by_flags(item)] if item.state in ("review", "open") else []
     return hide + _decision_events(item, decision, data, proposal)
+
+
+def _only_fields_of(decision: str, data: dict[str, Any]) -> None:
+    """422 on every field that belongs to another decision."""
+    foreign = {name: other for other, names in DECISION_FIELDS.items() if other != decision
+               for name in names if data.get(name) not in (None, "", [])}
+    if foreign:
+        raise Unprocessable.from_catalogue(
+            "decision_fields", {"fields": {name: [f"only with the decision {other}"]
+                                           for name, other in foreign.items()}},
+            decision=decision, fields=", ".join(sorted(foreign)))
+
+
+def _approvable(found: Scan | None, stated: list[str]) -> list[str]:
+    """The contact kinds an approval publishes with the CM's statement; 422 when the text
+    holds a bank identifier (never approved: redact or reject), or contact details the CM has
+    not stated are public. The errors name kinds, never values, in French and English."""
+    kinds = list(found.kinds) if found else []
+    never = [kind for kind in kinds if kind in NEVER_PUBLIC]
+    if never:
+        raise Unprocessable.from_catalogue("approve_never_public", {
+            "kinds": never, **_kind_errors("decision", "field.never_public", never)})
+    unconfirmed = [kind for kind in kinds if kind not in stated]
+    if unconfirmed:
+        raise Unprocessable.from_catalogue("approve_unconfirmed", {
+            "kinds": unconfirmed,
+            **_kind_errors("not_confidential", "field.confirm_public", unconfirmed)})
+    return kinds
+
+
+def _kind_errors(name: str, key: str, kinds: list[str]) -> dict[str, Any]:
+    """`fields` (English, as every service writes them) and `fields_i18n` (per language: the
+    kinds' names differ) for one field naming `kinds`."""
+    by_language = {language: {name: [i18n.text(language, key, kinds=detector.kind_names(
+        kinds, language))]} for language in i18n.LANGUAGES}
+    return {"fields": by_language["en"], "fields_i18n": by_language}
 
 
 def _decision_events(item: Item, decision: str, data: dict[str, Any],

@@ -185,6 +185,8 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
     details: dict[str, Any] = {"review": p["review"], "reasons": item.get("reasons", [])}
     if decision == "approved":
         after = before
+        if p.get("not_confidential"):  # the CM stated these contact details may be public
+            details["not_confidential"] = p["not_confidential"]
     elif decision == "redacted":
         after = {"title": p["title"], "body": p["body"]}
         details["detector_kinds"] = p["detector_kinds"]

@@ -48,6 +48,10 @@ REJECT_REASONS = {
 }
 FLAG_REASONS = ("spam", "abusive", "off_topic", "confidential_data", "misinformation", "other")
 DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone")
+# What a CM may approve as written once they state it is not confidential (a bank's public
+# number, an agency's address): contact details. Every other kind the detector finds (bank
+# identifiers) is never approved: it is redacted or the text rejected (domain.decide).
+CONFIRMABLE_KINDS = ("email", "phone")
 
 
 def _ident(**kwargs):
@@ -88,6 +92,20 @@ class ItemEscalatedV1(_Item):
 @REGISTRY.register("moderation.item_approved", version=1)
 class ItemApprovedV1(_Item):
     auto = fields.Boolean(required=True)  # True: nothing to hold, no CM involved
+
+
+@REGISTRY.register("moderation.item_approved", version=2)
+class ItemApprovedV2(ItemApprovedV1):
+    """`not_confidential`: the kinds the detector finds in the approved text (e-mail, phone
+    only) that the approving CM stated are not confidential; kinds only, never values."""
+
+    not_confidential = fields.List(fields.String(validate=validate.OneOf(CONFIRMABLE_KINDS)),
+                                   required=True)
+
+
+@REGISTRY.upcaster("moderation.item_approved", from_version=1)
+def _approved_v1_to_v2(payload):
+    return {**payload, "not_confidential": []}
 
 
 @REGISTRY.register("moderation.item_rejected", version=1)
@@ -282,15 +300,27 @@ class SlaTargetsChangedV1(Schema):
 # --- RPC / HTTP arguments ----------------------------------------------------------------------
 
 class DecisionSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    """Each decision takes its own fields only (422 on a field of another decision: a reason
+    code sent with an approval would publish what the CM meant to reject)."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS), metadata={
+        "description": "approve: publish as written (refused, 422, while the detector finds an "
+                       "IBAN, RIB, card or account number: redact or reject instead)"})
     reason_code = fields.String(validate=validate.OneOf(list(REJECT_REASONS)),
-                                metadata={"description": "reject: shown to the author"})
+                                metadata={"description": "reject only: shown to the author"})
+    not_confidential = fields.List(
+        fields.String(validate=validate.OneOf(CONFIRMABLE_KINDS)),
+        validate=validate.Length(max=len(CONFIRMABLE_KINDS)), metadata={
+            "description": "approve only: the contact details the detector finds (email, "
+                           "phone) that you checked may be public, e.g. the bank's customer "
+                           "service number; required for each of them to approve, recorded "
+                           "in the audit trail"})
     title = fields.String(validate=[validate.Length(min=1, max=200), single_line],
-                          metadata={"description": "redact (posts): the redacted title; "
+                          metadata={"description": "redact only (posts): the redacted title; "
                                     "default: the proposed masked title"})
     body = fields.String(validate=[validate.Length(min=1, max=20000), multi_line],
-                         metadata={"description": "redact: the redacted text (start from the "
-                                   "item's proposal)"})
+                         metadata={"description": "redact only: the redacted text (start from "
+                                   "the item's proposal)"})
 
 
 PolicyUpdateSchema = Schema.from_dict(_policy_fields(False), name="PolicyUpdateSchema")

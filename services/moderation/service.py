@@ -113,11 +113,15 @@ class ModerationService(Decisions, HealthEndpoints):
         def decision(history):
             item = domain.fold_item(history)
             item.id = item.id or item_id
-            proposal = None
+            proposal = found = None
             if data["decision"] == "redact" and item.state in ("held", "review"):
                 text = text_under_review(self.views.rm, item.ref()) or {"title": None, "body": ""}
                 proposal = domain.scan(text["title"], text["body"])
-            return domain.decide(actor, item, data, proposal)
+            if data["decision"] == "approve" and item.state in domain.WAITING:
+                # what the approval would publish (or keep published), as written
+                text = text_under_review(self.views.rm, item.ref()) or {"title": None, "body": ""}
+                found = domain.scan(text["title"], text["body"])
+            return domain.decide(actor, item, data, proposal, found)
 
         self._decide(item_id, decision, actor)
         return self.queries.decided_item(item_id)

@@ -175,10 +175,38 @@ def test_social_mentions_become_one_case_per_member(platform, api, conversations
 
     stranger = ok(api.post(url, headers=platform.service_key, json={
         "channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@nobody",
-        "text": "hello bank", "member_id": uuid.uuid4().hex}), 201)
+        "text": "hello bank"}), 201)
     assert not stranger["matched"] and stranger["queue"]
     problem(api.get(f"/api/v1/conversations/{stranger['conversation_id']}", user=advisor), 404)
     ok(api.get(f"/api/v1/conversations/{stranger['conversation_id']}", user=staff(platform)))
+
+
+def test_a_mention_sent_again_is_a_duplicate_whatever_else_differs(platform, api,
+                                                                  conversations_db):
+    """What was observed: mention E accepted for a member, then E again with
+    `member_id: "nonexistent"` opened a second case (201, created). The same external id from
+    the same bank system is now always the first mention (`duplicate: true`), and a member_id
+    that names nobody is refused on its own (422 on member_id), never an unmatched case."""
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    url, key = "/api/v1/channels/social/mentions", platform.service_key
+    mention = {"channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@karim_b",
+               "text": "@MaBanque ma carte a été avalée", "member_id": member.id}
+    first = ok(api.post(url, headers=key, json=mention), 201)
+    assert first["matched"] and first["created"] and not first["duplicate"]
+    for variant in ({"member_id": "nonexistent"}, {"member_id": None, "handle": "@other"},
+                    {"channel": "facebook", "text": "autre texte"}):
+        again = ok(api.post(url, headers=key, json={**mention, **variant}), 201)
+        assert again == {**first, "created": False, "duplicate": True}, variant
+    case = ok(api.get(f"/api/v1/conversations/{first['conversation_id']}", user=advisor))
+    assert [m["body"] for m in case["messages"]] == [mention["text"]]
+
+    unknown = problem(api.post(url, headers={**key, "Accept-Language": "en"}, json={
+        **mention, "external_id": uuid.uuid4().hex, "member_id": "nonexistent"}), 422)
+    assert unknown["detail"] == "no member has this id"
+    assert list(unknown["errors"]) == ["member_id"]
+    french = problem(api.post(url, headers={**key, "Accept-Language": "fr"}, json={
+        **mention, "external_id": uuid.uuid4().hex, "member_id": "nonexistent"}), 422)
+    assert french["errors"]["member_id"][0].startswith("aucun membre n'a cet identifiant")
 
 
 def test_demo_conversations(platform, api, demo_api, conversations_db,
@@ -200,7 +228,7 @@ def test_demo_conversations(platform, api, demo_api, conversations_db,
 
     mine = demo_api.get("/api/v1/conversations", as_=demo.MEMBER)["items"]
     assert [(c["subject"], c["message_count"]) for c in mine] == [
-        ("Card payment limit while travelling", 2)]
+        (demo.SUBJECT, 2)]
     cases = demo_api.get("/api/v1/conversations", as_="member2@demo.agora")["items"]
     assert [(c["origin"], c["message_count"]) for c in cases] == [("social", 1)]
     assert len(demo_api.get("/api/v1/conversations", as_=demo.UNADVISED)["items"]) == 1

@@ -8,7 +8,17 @@ import pytest
 
 from ..conftest import wait_for
 from ..integration.posts.fixtures import public_subscriber
-from .steps import IBAN, IBAN_DIGITS, ok, problem, queued, staff, submit, visible
+from .steps import (
+    IBAN,
+    IBAN_DIGITS,
+    ok,
+    problem,
+    queued,
+    reply_visible,
+    staff,
+    submit,
+    visible,
+)
 
 
 @pytest.fixture
@@ -92,6 +102,52 @@ def test_premoderation_on_then_approve_makes_it_visible(platform, api):
     actions = [e["action"] for e in ok(api.get("/api/v1/moderation/audit", user=manager,
                                                params={"limit": 10}))["items"]]
     assert actions[:3] == ["change_policy", "approve", "change_policy"]
+
+
+CARD = "4970 1012 3456 7893"
+
+
+def test_an_approval_never_publishes_an_iban_or_a_card_number(platform, api):
+    """What was observed: a reply with an IBAN and a card number, held by the detector, was
+    published in clear by a CM's "approve". Now the approval is refused with a clear 422 (in
+    the reader's language), nothing is published, and the CM redacts it."""
+    manager, replier = staff(platform), api.new_user()
+    question = submit(api, api.new_user(), title="Frais de virement",
+                      body="Combien coûte un virement vers l'étranger ?")
+    visible(api, question["id"])
+    reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=replier,
+                        json={"body": f"IBAN {IBAN} carte {CARD}"}), 201)
+    item = queued(api, manager, reply["id"])
+    assert item["detector_kinds"] == ["iban", "card_number"]
+    decide = f"/api/v1/moderation/items/{item['id']}/decision"
+
+    refused = problem(api.post(decide, user=manager, json={"decision": "approve"},
+                               headers={"Accept-Language": "en"}), 422)
+    assert refused["detail"] == ("this text contains confidential data that is never published "
+                                 "as written: redact it (publish the masked version) or reject it")
+    assert refused["errors"] == {"decision": [
+        "contains an IBAN and a card number, never to be published: redact or reject the text"]}
+    french = problem(api.post(decide, user=manager, json={"decision": "approve"},
+                              headers={"Accept-Language": "fr"}), 422)
+    assert french["detail"].startswith("ce texte contient des données confidentielles")
+    assert french["errors"]["decision"] == [
+        "contient un IBAN et un numéro de carte, à ne jamais publier : masquez ou refusez le "
+        "texte"]
+    # a reason code with an approval: the CM may have meant to reject (it used to publish)
+    wrong = problem(api.post(decide, user=manager,
+                             json={"decision": "approve", "reason_code": "spam"}), 422)
+    assert list(wrong["errors"]) == ["reason_code"]
+    assert ok(api.get(f"/api/v1/moderation/items/{item['id']}", user=manager))["state"] == "held"
+    problem(api.get(f"/api/v1/replies/{reply['id']}"), 404)
+
+    ok(api.post(decide, user=manager, json={"decision": "redact",
+                                            "body": item["proposal"]["body"]}))
+    reply_visible(api, reply["id"])
+    for path in (f"/api/v1/posts/{question['id']}/replies", "/api/v1/feeds/public?limit=100",
+                 f"/api/v1/users/{replier.id}/activity"):
+        text = wait_for(lambda path=path: reply["id"] in (got := api.get(path).text) and got,
+                        timeout=20, message=f"the reply in {path}")
+        assert IBAN_DIGITS not in text and "1012 3456" not in text, path
 
 
 def test_a_rejection_shows_its_reason_to_the_author(platform, api):

@@ -217,6 +217,22 @@ def test_unmatched_mentions_open_a_case_in_the_staff_queue():
     assert domain.social_message_id("twitter", "123") == domain.social_message_id("twitter", "123")
 
 
+def test_a_mention_is_known_by_its_sender_and_id_and_a_member_id_must_name_a_member():
+    """Sent again by the same bank system, a mention is the same message whatever else
+    differs (its channel included); another system's id is another mention."""
+    assert domain.social_message_id("service:crm", "123") == \
+        domain.social_message_id("service:crm", "123") != \
+        domain.social_message_id("service:other", "123")
+    assert domain.mention_member(domain.external_author("twitter")) is None
+    assert domain.mention_member("m1") == "m1"
+    domain.require_mentioned_member(None, None)  # no member named: an unmatched case
+    domain.require_mentioned_member("m1", {"_id": "m1"})
+    with pytest.raises(Unprocessable) as error:
+        domain.require_mentioned_member("nonexistent", None)
+    assert list(error.value.details["fields"]) == ["member_id"]
+    assert error.value.catalogue["key"] == "unknown_member_to_match"
+
+
 def test_only_a_service_credential_feeds_the_intake():
     domain.require_service(SERVICE)
     for actor in (None, MEMBER, ADMIN):

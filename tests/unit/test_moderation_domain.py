@@ -141,6 +141,78 @@ def test_redaction_must_be_clean_and_defaults_to_the_proposed_title():
     assert IBAN not in str(event.payload)
 
 
+CARD = "4970 1012 3456 7893"
+
+
+def test_an_approval_never_publishes_a_bank_identifier_the_detector_finds():
+    """The product's point: CMs redact account numbers before anything is published. An
+    approval publishes the text as written, so with an IBAN or a card number still in it it
+    is refused (there is no override: redact or reject), naming the kinds in both languages."""
+    text = f"IBAN {IBAN} carte {CARD}"
+    item = held_item(text)
+    with pytest.raises(Unprocessable) as error:
+        domain.decide(CM, item, {"decision": "approve"}, found=domain.scan(None, text))
+    details = error.value.details
+    assert error.value.catalogue["key"] == "approve_never_public"
+    assert details["kinds"] == ["iban", "card_number"]
+    assert details["fields"] == {"decision": [
+        "contains an IBAN and a card number, never to be published: redact or reject the text"]}
+    assert details["fields_i18n"]["fr"] == {"decision": [
+        "contient un IBAN et un numéro de carte, à ne jamais publier : masquez ou refusez le "
+        "texte"]}
+    assert "6000" not in str(details) and "1012" not in str(details)
+    with pytest.raises(Unprocessable):  # not even with a statement: only contacts take one
+        domain.decide(CM, item, {"decision": "approve", "not_confidential": ["email", "phone"]},
+                      found=domain.scan(None, text))
+    for kind, kind_text in (("rib", "RIB 30006 00001 12345678901 89"),
+                            ("account_number", "mon numéro client est 12345678901")):
+        with pytest.raises(Unprocessable) as error:
+            domain.decide(CM, held_item(kind_text), {"decision": "approve"},
+                          found=domain.scan(None, kind_text))
+        assert error.value.details["kinds"] == [kind]
+
+
+def test_approving_contact_details_takes_the_cms_statement_which_the_event_keeps():
+    text = "Appelez le service client au 09 69 39 99 98 ou écrivez à contact@mabanque.fr"
+    found = domain.scan(None, text)
+    assert found.kinds == ["email", "phone"]
+    item = held_item(text)
+    with pytest.raises(Unprocessable) as error:
+        domain.decide(CM, item, {"decision": "approve", "not_confidential": ["phone"]}, found=found)
+    assert error.value.details["kinds"] == ["email"]
+    assert list(error.value.details["fields"]) == ["not_confidential"]
+    assert "une adresse e-mail" in error.value.details["fields_i18n"]["fr"]["not_confidential"][0]
+    [event] = domain.decide(CM, item, {"decision": "approve",
+                                       "not_confidential": ["phone", "email"]}, found=found)
+    assert event.payload["not_confidential"] == ["email", "phone"]
+    REGISTRY.serialize(event.type, event.payload)  # the registered schema (v2) takes it
+    [clean] = domain.decide(CM, held_item(), {"decision": "approve"}, found=domain.scan(None, "ok"))
+    assert clean.payload["not_confidential"] == []
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"decision": "approve", "reason_code": "spam"}, "reason_code"),
+    ({"decision": "approve", "body": "the redacted text"}, "body"),
+    ({"decision": "reject", "reason_code": "spam", "title": "A title"}, "title"),
+    ({"decision": "redact", "body": "ok", "reason_code": "spam"}, "reason_code"),
+    ({"decision": "reject", "reason_code": "spam", "not_confidential": ["phone"]},
+     "not_confidential"),
+])
+def test_a_decision_refuses_the_fields_of_another_decision(data, field):
+    """A reason code sent with an approval means the CM may have meant to reject: publishing
+    it and dropping the reason would do the opposite of what they meant."""
+    with pytest.raises(Unprocessable) as error:
+        domain.decide(CM, held_item(), data, found=domain.scan(None, "clean"))
+    owner = next(decision for decision, names in domain.DECISION_FIELDS.items()
+                 if field in names)
+    assert error.value.details["fields"] == {field: [f"only with the decision {owner}"]}
+
+
+def test_an_approved_event_of_version_1_reads_as_stating_nothing():
+    version, payload = REGISTRY.upcast("moderation.item_approved", 1, {"auto": True})
+    assert version == 2 and payload["not_confidential"] == []
+
+
 # -- flags -------------------------------------------------------------------------------------
 
 TARGET = {"_id": "p1", "target_type": "post", "post_id": "p1", "author_id": "author",

@@ -4,7 +4,9 @@ import json
 import uuid
 
 import pytest
+from nameko.exceptions import RemoteError
 
+from services.conversations import domain
 from services.conversations.projections import PROJECTION
 from services.shared.event_store import EventStore
 from services.shared.projections import replay
@@ -110,6 +112,70 @@ def test_escalation_and_social_cases(rpc, conversations_db):
     assert [m["channel"] for m in case["messages"]] == ["twitter", "linkedin", "facebook"]
     assert case["subject"] == "Mention sur les réseaux sociaux (twitter)"  # member's: French
     assert member["email"] not in json.dumps(list(conversations_db.members.find()))
+
+
+def known(rpc, conversations_db):
+    """A member conversations knows (identity's `user_registered` received)."""
+    someone = register(rpc)
+    wait_for(lambda: conversations_db.members.find_one({"_id": someone["id"]}),
+             message="member known to conversations")
+    return someone
+
+
+def test_a_mention_sent_again_lands_where_the_first_did_whatever_else_differs(
+        rpc, conversations_db):
+    member, advisor = advised(rpc, conversations_db)
+    other = known(rpc, conversations_db)
+    mention = {"channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@marie",
+               "text": "my card was swallowed", "member_id": member["id"]}
+    first = rpc.conversations.intake_mention(SERVICE, mention)
+    assert first["matched"] and first["created"] and not first["duplicate"]
+    for variant in ({"member_id": "nonexistent"}, {"member_id": other["id"]},
+                    {"member_id": None, "handle": "@someone-else"},
+                    {"channel": "facebook", "text": "another text"},
+                    {"member_id": None, "matched_email": other["email"]}):
+        again = rpc.conversations.intake_mention(SERVICE, {**mention, **variant})
+        assert again == {**first, "created": False, "duplicate": True}, variant
+    case = rpc.conversations.get_conversation(actor(advisor), first["conversation_id"], None)
+    assert [m["body"] for m in case["messages"]] == ["my card was swallowed"]
+    others = [domain.social_case_id(other["id"], "twitter", "@marie"),
+              domain.social_case_id(None, "twitter", "@marie"),
+              domain.social_case_id(None, "twitter", "@someone-else")]
+    assert conversations_db.conversations.count_documents({"_id": {"$in": others}}) == 0
+    # the same id from another bank system is another mention
+    crm = {**SERVICE, "id": "service:other-crm"}
+    theirs = rpc.conversations.intake_mention(crm, mention)
+    assert not theirs["duplicate"] and theirs["conversation_id"] == first["conversation_id"]
+
+
+def test_twin_mentions_sent_at_once_make_one_message(rpc, conversations_db):
+    """Concurrent deliveries of one mention, each naming someone else: the first text stored
+    under its message id decides where it goes, once."""
+    members = [known(rpc, conversations_db) for _ in range(2)]
+    external, handle = uuid.uuid4().hex, f"@twin-{uuid.uuid4().hex[:8]}"
+    sent = [rpc.conversations.intake_mention.call_async(SERVICE, {
+        "channel": "twitter", "external_id": external, "handle": handle, "text": "twins",
+        "member_id": who["id"] if who else None}) for who in [*members, None] * 3]
+    answers = [reply.result() for reply in sent]
+    assert len({answer["conversation_id"] for answer in answers}) == 1
+    assert [answer["duplicate"] for answer in answers].count(False) == 1
+    cases = [domain.social_case_id(who["id"] if who else None, "twitter", handle)
+             for who in [*members, None]]
+    assert conversations_db.conversations.count_documents({"_id": {"$in": cases}}) == 1
+    assert conversations_db.messages.count_documents({"external_id": external}) == 1
+
+
+def test_a_mention_naming_no_known_member_is_refused_and_stores_nothing(rpc, conversations_db):
+    mention = {"channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@nobody",
+               "text": "hello bank", "member_id": "nonexistent"}
+    with pytest.raises(RemoteError) as error:
+        rpc.conversations.intake_mention(SERVICE, mention)
+    assert error.value.exc_type == "Unprocessable"
+    assert list(json.loads(error.value.value)["details"]["fields"]) == ["member_id"]
+    assert conversations_db.messages.count_documents(
+        {"external_id": mention["external_id"]}) == 0
+    unmatched = rpc.conversations.intake_mention(SERVICE, {**mention, "member_id": None})
+    assert not unmatched["matched"] and unmatched["queue"] and not unmatched["duplicate"]
 
 
 def test_replay_rebuilds_the_read_models_and_keeps_the_bodies(rpc, conversations_db):

@@ -63,6 +63,57 @@ def test_an_iban_is_held_redacted_and_the_original_stays_in_the_audit_only(
     assert not [body for body in tapped if "3000 6000 0112" in body]
 
 
+CARD = "4970 1012 3456 7893"
+
+
+def test_an_approval_is_refused_while_an_iban_or_a_card_number_is_in_the_text(
+        posts, moderation, wiretap):
+    """A CM's approval publishes the text as written: with an IBAN or a card number the
+    detector still finds, it is refused (422), nothing is published, and the CM redacts."""
+    author, manager = member(), cm()
+    question = new_post(posts, author)["id"]
+    published(posts, question)
+    reply = posts.add_reply(member(), question, {"body": f"IBAN {IBAN} carte {CARD}"})
+    item = held_item(moderation, reply["id"])
+    assert item["detector_kinds"] == ["iban", "card_number"]
+    with pytest.raises(RemoteError) as error:
+        moderation.decide(manager, item["id"], {"decision": "approve"})
+    assert error.value.exc_type == "Unprocessable"
+    refusal = json.loads(error.value.value)
+    assert refusal["details"]["kinds"] == ["iban", "card_number"]
+    assert list(refusal["details"]["fields"]) == ["decision"]
+    assert moderation.get_item(manager, item["id"])["state"] == "held"  # nothing decided
+    assert moderation.audit(manager, {"target_id": reply["id"]})["items"] == []
+    with pytest.raises(RemoteError) as error:  # a reason code: the CM may have meant to reject
+        moderation.decide(manager, item["id"], {"decision": "approve", "reason_code": "spam"})
+    assert list(json.loads(error.value.value)["details"]["fields"]) == ["reason_code"]
+
+    moderation.decide(manager, item["id"], {"decision": "redact",
+                                            "body": item["proposal"]["body"]})
+    shown = reply_published(posts, reply["id"])
+    assert shown["redacted"] and "3000 6000" not in shown["body"] and "1012" not in shown["body"]
+    assert not [body for body in wiretap() if "3000 6000 0112" in body or CARD in body]
+
+
+def test_approving_a_phone_number_takes_the_cms_statement_kept_in_the_audit(posts, moderation):
+    """Contact details may be public (the bank's customer service): the CM approves them by
+    saying so, and the trail keeps who said it of which kinds."""
+    manager = cm()
+    post = new_post(posts, advisor(), title="Carte perdue",  # staff: the detector holds them too
+                    body="Faites opposition au 09 69 39 99 98, jour et nuit.")
+    item = held_item(moderation, post["id"])
+    assert item["detector_kinds"] == ["phone"]
+    with pytest.raises(RemoteError) as error:
+        moderation.decide(manager, item["id"], {"decision": "approve"})
+    assert list(json.loads(error.value.value)["details"]["fields"]) == ["not_confidential"]
+    moderation.decide(manager, item["id"], {"decision": "approve",
+                                            "not_confidential": ["phone"]})
+    assert "09 69 39 99 98" in published(posts, post["id"])["body"]
+    [entry] = moderation.audit(manager, {"target_id": post["id"]})["items"]
+    assert entry["action"] == "approve" and entry["actor_id"] == manager["id"]
+    assert entry["details"]["not_confidential"] == ["phone"]
+
+
 def test_premoderation_holds_everything_until_approved(posts, moderation):
     manager = cm()
     with pytest.raises(RemoteError) as error:
