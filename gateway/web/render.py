@@ -3,8 +3,8 @@
 Templates live in `gateway/web/templates/<area>/<screen>.html` and extend `base.html`. They get
 `t(key, **params)` (the reader's language, gateway/web/i18n.py), `lang`, `actor`,
 `csrf_token`, `static(name)`, `url` (this page's canonical URL), `request_id`, and the filters
-`date`, `datetime`, `number`, `author`. No inline script or style may appear in them: the CSP
-below forbids both.
+`date`, `datetime`, `number`, `author`, `reject_reason(code)`. No inline script or style may
+appear in them: the CSP below forbids both.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
 from werkzeug.wrappers import Response
+
+from services.shared import i18n as shared_i18n
 
 from . import i18n
 from .assets import static_url
@@ -76,6 +78,18 @@ def _avatar_initial(language: str):
     return initial
 
 
+def _reject_reason(language: str):
+    def reason(code: str | None, written: str | None = None) -> str:
+        """A rejection's reason in the reader's language, from its code and the catalogue the
+        author's notification uses (`reject_reason.*`); what the CM's service wrote (English)
+        only for a code this catalogue does not know."""
+        key = f"reject_reason.{code}"
+        if code and shared_i18n.has(key):
+            return shared_i18n.text(language, key)
+        return written or shared_i18n.text(language, "reject_reason.other")
+    return reason
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -107,6 +121,7 @@ def render_html(template: str, language: str, context: dict[str, Any], status: i
         "author": _author_name(language),
         "avatar_initial": _avatar_initial(language),
         "avatar_tone": avatar_tone,
+        "reject_reason": _reject_reason(language),
         **context,
     }
     body = env.get_template(template).render(values)

@@ -24,6 +24,13 @@ def sign_in_staff(console, email: str, next_path: str = "/") -> None:
     console.sign_in(email, next_path=next_path, device=device)
 
 
+def reloaded(site: Site, path: str, css: str):
+    """The element `css` on `path` loaded afresh (what the services applied since), or None."""
+    site.visit(path, check=False)
+    found = site.find_all(css)
+    return found[0] if found else None
+
+
 def on_some_page(site: Site, css: str, more_css: str):
     """The first element matching `css` in a paginated list, following its "more" link
     (`more_css`) from page to page as a CM would."""
@@ -38,3 +45,22 @@ def on_some_page(site: Site, css: str, more_css: str):
         site.wait_for(lambda before=before: site.driver.current_url != before,
                       "the next page of the list")
     raise AssertionError(f"{css} not found in {MORE_PAGES} pages")
+
+
+# What a select leaves beside its longest option's text (for its arrow), in px: below about 20
+# the option's end is cut off on screen.
+ROOM_BESIDE_LONGEST_OPTION = """
+const select = arguments[0], style = getComputedStyle(select);
+const pen = document.createElement("canvas").getContext("2d");
+pen.font = style.font;
+const longest = Math.max(...[...select.options].map(o => pen.measureText(o.text).width));
+return select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+    - longest;
+"""
+SELECT_ARROW = 20
+
+
+def assert_options_read_whole(site: Site, select) -> None:
+    """Every option of `select` shows whole in it (none is cut by its width)."""
+    room = site.driver.execute_script(ROOM_BESIDE_LONGEST_OPTION, select)
+    assert room >= SELECT_ARROW, f"an option is cut off ({room:.0f} px beside the longest)"

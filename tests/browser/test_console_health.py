@@ -11,6 +11,13 @@ from datetime import date, timedelta
 from ..e2e.steps import staff, submit, visible
 
 CHARTS = ("health-kinds", "health-ideas", "health-times")
+LONG_NAME = "Marie-Christine Lefebvre"
+TOP_POSTS = 6  # more than any demo member's contributions: among the top five
+# how far each label of a chart starts left of the chart's own edge (px; > 0: cut off)
+LABELS_CUT = """
+return [...arguments[0].querySelectorAll("text.chart-label")]
+  .map(label => [label.textContent, label.getBBox().x]).filter(([, x]) => x < 0);
+"""
 
 
 def bars(console, section: str) -> int:
@@ -24,8 +31,11 @@ def rows(console, section: str) -> int:
 def test_a_community_manager_reads_the_health_of_a_period_as_charts_and_tables(console,
                                                                                 platform):
     api = platform.api
-    manager, author = staff(platform), api.new_user()
-    visible(api, submit(api, author, title=f"Frais à l'étranger {uuid.uuid4().hex[:6]}")["id"])
+    manager = staff(platform)
+    author = api.new_user(display_name=LONG_NAME)  # among the five most active
+    for n in range(TOP_POSTS):
+        question = submit(api, author, title=f"Frais à l'étranger {n} {uuid.uuid4().hex[:6]}")
+    visible(api, question["id"])
     console.sign_in(manager.email, manager.password, device=manager.device,
                     next_path="/console/moderation")
     console.wait_for_path("/console/moderation")
@@ -42,6 +52,10 @@ def test_a_community_manager_reads_the_health_of_a_period_as_charts_and_tables(c
     questions = console.find("#kinds-table tbody tr:first-child td").text
     assert int(questions.replace("\u202f", "").replace(" ", "")) >= 1
     assert bars(console, "health-top") == rows(console, "health-top") >= 1
+    labels = [label.text for label in console.find_all("#health-top svg text.chart-label")]
+    assert LONG_NAME in labels, labels  # whole, not cut short
+    for section in ("health-top", *CHARTS):  # no label runs off the chart's left edge
+        assert console.driver.execute_script(LABELS_CUT, console.find(f"#{section} svg")) == []
     assert console.find("#figure-members").text.strip()
     console.check()
     console.no_horizontal_scroll()

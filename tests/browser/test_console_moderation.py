@@ -3,6 +3,7 @@ IBAN question cleared from the keyboard (open -> adjust the mask -> redact and p
 members then see, two CMs on the queue at once, and the console's 404 for everyone else."""
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -14,7 +15,9 @@ from services.devtools.gateway_client import TotpDevice
 
 from ..e2e.steps import IBAN, IBAN_DIGITS, queued, staff, submit, visible
 from .conftest import Site
-from .console_steps import on_some_page
+from .console_steps import assert_options_read_whole, on_some_page, reloaded
+
+CARD = "4970 1012 3456 7893"
 
 
 def held_iban_question(platform, api) -> tuple[dict, str]:
@@ -108,9 +111,13 @@ def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_rel
         site.check()
     second.driver.execute_script("window.__sameDocument = true")
 
-    first.find("#item-heading")
-    press(first, "a")
-    first.wait_for(lambda: "Élément approuvé" in first.find("#console").text, "approved")
+    first.find("#item-heading")  # an IBAN is never approved as written: the CM redacts
+    press(first, "e")
+    editor = first.wait_for(lambda: (active := first.driver.switch_to.active_element)
+                            .get_attribute("id") == "redact-body" and active, "the editor")
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    first.wait_for(lambda: "Version masquée publiée" in first.find("#console").text,
+                   "redacted")
 
     gone = second.find("#item-gone")
     second.wait_for(lambda: gone.is_displayed(), "the other CM's decision shown")
@@ -127,6 +134,35 @@ def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_rel
     second.wait_for(lambda: second.find("#queue-count").text not in ("", waiting),
                     "the count follows arrivals")
     assert second.driver.execute_script("return window.__sameDocument === true"), "reloaded"
+
+
+def test_approving_a_text_that_holds_an_iban_and_a_card_is_refused_on_the_page(
+        console, platform, api):
+    """An approval publishes the text as written: with an IBAN or a card number in it the
+    page says beforehand that it cannot be approved, and pressing "a" anyway shows the refusal
+    in the error area (focused, in French), the item still open and nothing published."""
+    question = submit(api, api.new_user(), title=f"Carte et IBAN {uuid.uuid4().hex[:6]}",
+                      body=f"Mon IBAN est {IBAN} et ma carte {CARD}, que faire ?")
+    item_id = queued(api, staff(platform), question["id"])["id"]
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    blocked = console.find("#approve-blocked").text
+    assert "Approbation impossible" in blocked and "IBAN" in blocked \
+        and "numéro de carte" in blocked
+
+    console.find("#item-heading")
+    press(console, "a")
+    alert = console.wait_for(lambda: (found := console.find_all("#form-alert")) and found[0],
+                             "the refusal shown")
+    assert "Approbation refusée" in alert.text and "Publiez la version masquée" in alert.text
+    assert console.driver.switch_to.active_element.get_attribute("id") == "form-alert"
+    assert opened(console, item_id) and console.find_all(
+        f'.queue-item[data-item="{item_id}"]')  # still waiting
+    console.check()
+    console.screenshot("console-approve-refused")
+    assert api.get(f"/api/v1/posts/{question['id']}").status_code == 404  # nothing published
 
 
 def test_j_and_k_move_through_the_queue_and_the_shortcuts_are_on_screen(console, platform, api):
@@ -209,3 +245,49 @@ def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, dem
                                   headers={"Accept": "text/html"}, timeout=10,
                                   allow_redirects=False)
             assert answer.status_code == expected, (user, path, answer.status_code)
+
+
+def test_a_rejection_reason_reads_whole_and_its_author_reads_it_in_their_language(
+        console, platform, api):
+    """The reason chosen in the queue shows whole in its list; the author's thread and the
+    audit log then give it from its code in the reader's language (the catalogue of the
+    author's notification), never the service's English label; an English console says its
+    durations in English."""
+    author = api.new_user()
+    question = submit(api, author, title=f"Virement refusé {uuid.uuid4().hex[:6]}",
+                      body=f"Bonjour, mon IBAN est {IBAN}, pourquoi mon virement est bloqué ?")
+    manager = staff(platform)
+    item_id = queued(api, manager, question["id"])["id"]
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    reasons = console.find("#reject-reason")
+    assert_options_read_whole(console, reasons)
+    assert reasons.get_attribute("value") == "confidential_data"
+    console.screenshot("console-reject-reason")
+    console.click_button("Refuser")
+    console.wait_for(lambda: not console.find_all(f'.queue-item[data-item="{item_id}"]'),
+                     "the item decided")
+
+    console.visit("/lang/en?next=/console/moderation")  # an English console
+    console.wait_for(lambda: console.heading("Moderation queue", 1), "the English queue")
+    ages = " ".join(element.text for element in console.find_all(".queue-age, .review-head"))
+    assert " sur " not in ages
+    assert all(age.endswith("min") for age in re.findall(r"\d+ h \d\d(?: min)?", ages)), ages
+    console.visit("/lang/fr?next=/")
+    row = console.wait_for(lambda: reloaded(
+        console, f"/console/audit?target={question['id']}",
+        f'#audit-entries tr[data-action="reject"][data-target="{question["id"]}"]'),
+        "the rejection in the audit log")
+    assert "Refus\nContient des données personnelles ou bancaires" in row.text, row.text
+    assert "Contains" not in row.text
+    console.check()
+
+    console.driver.delete_all_cookies()
+    console.sign_in(author.email, author.password)
+    state = console.wait_for(lambda: reloaded(
+        console, f"/posts/{question['id']}", f"#review-state-{question['id']} .review-rejected"),
+        "the author's question rejected")
+    assert ("Refusée par les gestionnaires de communauté : Contient des données personnelles "
+            "ou bancaires qui ne peuvent pas être publiées") in state.text, state.text
+    console.check()

@@ -12,7 +12,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from ..conftest import wait_for
 from ..e2e.steps import authors_vote_counted, ok, staff, submit, visible
 from .conftest import WAIT_SECONDS, Site
-from .console_steps import on_some_page, sign_in_staff
+from .console_steps import on_some_page, reloaded, sign_in_staff
 
 
 def tabs(site: Site) -> list[str]:
@@ -136,6 +136,15 @@ def test_a_cm_dismisses_one_flagged_contribution_and_hides_another(console, plat
     wait_for(lambda: api.get(f"/api/v1/posts/{hidden['id']}").status_code == 404,
              timeout=30, message="the hidden question gone for visitors")
 
+    # the audit log says what was decided on flags, not a plain approval or rejection
+    for post, action, said in ((kept, "approve", "Signalements ignorés"),
+                               (hidden, "reject", "Masquage après signalements")):
+        row = console.wait_for(lambda post=post, action=action: reloaded(
+            console, f"/console/audit?target={post['id']}",
+            f'#audit-entries tr[data-action="{action}"]'), f"the {action} in the audit log")
+        assert said in row.text, row.text
+    console.check()
+
 
 def test_the_response_time_board_ticks_without_reload_and_reads_as_chart_and_table(
         console, platform):
@@ -225,6 +234,22 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     # the workflow's next steps only: a proposed idea is studied, declined or merged first
     assert [option.text for option in status.options] == ["À l'étude", "Refusée"]
     status.select_by_visible_text("À l'étude")
+    # a note of spaces alone is no note: refused in the console's words, nothing published
+    row.find_element("css selector", "input[name=note]").send_keys("   ")
+    row.find_element("css selector", "form[action$='/status'] button").click()
+    console.wait_for(lambda: console.find_all("#form-alert"), "the blank note refused")
+    alert = console.find("#form-alert").text
+    assert "Note publique : Écrivez la note publique" in alert, alert
+    assert "Length" not in alert and "['" not in alert
+    assert ok(api.get(f"/api/v1/posts/{keeper['id']}")).get("status") in (None, "submitted")
+    console.check()
+    console.screenshot("console-ideas-blank-note")
+    row = idea_row(console, keeper["id"])  # the form again, open, with what was chosen
+    assert Select(row.find_element("css selector", "select[name=status]")
+                  ).first_selected_option.text == "À l'étude"
+    assert row.find_element("css selector", "input[name=note]").get_attribute(
+        "aria-invalid") == "true"
+    row.find_element("css selector", "input[name=note]").clear()
     row.find_element("css selector", "input[name=note]").send_keys("À l'étude pour mars.")
     row.find_element("css selector", "input[name=release]").send_keys(
         "https://banque.example/nouveautes/mars")

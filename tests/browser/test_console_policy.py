@@ -71,8 +71,18 @@ def test_a_cm_turns_premoderation_on_after_confirming_and_off_again(console, pla
         console.click_button("Enregistrer la politique")
         console.wait_for(lambda: console.find_all("#policy-flags_target_hours-error"),
                          "the field error")
-        assert console.field("Délai de traitement des signalements (heures)").get_attribute(
-            "aria-invalid") == "true"
+        hours = console.field("Délai de traitement des signalements (heures)")
+        assert hours.get_attribute("aria-invalid") == "true"
+        # the bounds are moderation's own, in the form and in the message, and the alert
+        # starts with a sentence (it said "données invalides")
+        assert (hours.get_attribute("min"), hours.get_attribute("max")) == ("1", "720")
+        assert console.field("Signalements de confiance qui masquent une contribution"
+                             ).get_attribute("min") == "1"
+        assert console.find("#policy-flags_target_hours-error").text == \
+            "Saisissez un nombre entier de 1 à 720."
+        alert = console.find("#form-alert").text
+        assert alert.startswith("Le formulaire n'a pas été enregistré") and \
+            "données invalides" not in alert, alert
         assert policy(api, manager)["premoderation"] is True
         console.check()
         console.screenshot("console-policy-error")

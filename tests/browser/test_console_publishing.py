@@ -99,7 +99,11 @@ def test_a_cm_writes_an_article_then_features_and_locks_it_in_place(console, pla
     console.screenshot("console-publishing")
     console.driver.execute_script("window.__sameDocument = true")
     mark_button(console, "#locked-rows", article_id, "locked").click()
-    assert pressed(console, "#locked-rows", article_id, "locked", "false").text.startswith(
+    # the lists say what the CM has just done: out of the locked, still featured, unlocked
+    console.wait_for(lambda: not console.find_all(f'#locked-rows [data-post="{article_id}"]'),
+                     "the thread out of the locked list")
+    assert "Le fil est déverrouillé." in console.find("#publishing-done").text
+    assert pressed(console, "#featured-rows", article_id, "locked", "false").text.startswith(
         "Verrouiller le fil")
     assert console.driver.execute_script("return window.__sameDocument === true"), "reloaded"
     wait_for(lambda: marks(api, article_id) == (True, False), message="unlocked")
@@ -136,3 +140,27 @@ def test_a_cm_marks_a_contribution_found_by_its_address(console, platform):
     mark_button(console, "#publish-chosen", question["id"], "featured").click()
     pressed(console, "#publish-chosen", question["id"], "featured", "false")
     wait_for(lambda: marks(api, question["id"]) == (False, False), message="no longer featured")
+
+    # locked from the row found: the locked threads list it at once, with a notice, and the
+    # button keeps the focus; unlocked from that list, it leaves it (no reload either way)
+    console.driver.execute_script("window.__sameDocument = true")
+    mark_button(console, "#publish-chosen", question["id"], "locked").click()
+    locked_row = console.wait_for(lambda: console.find_all(
+        f'#locked-rows [data-post="{question["id"]}"]'), "the thread among the locked")[0]
+    assert question["title"] in locked_row.text
+    assert "Le fil est verrouillé." in console.find("#publishing-done").text
+    assert "Aucun fil n'est verrouillé." not in console.text()
+    assert pressed(console, "#publish-chosen", question["id"], "locked", "true") == \
+        console.driver.switch_to.active_element
+    wait_for(lambda: marks(api, question["id"]) == (False, True), message="locked")
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-publishing-locked-at-once")
+    mark_button(console, "#locked-rows", question["id"], "locked").click()
+    console.wait_for(lambda: not console.find_all(
+        f'#locked-rows [data-post="{question["id"]}"]'), "the thread out of the locked list")
+    assert "Le fil est déverrouillé." in console.find("#publishing-done").text
+    pressed(console, "#publish-chosen", question["id"], "locked", "false")
+    assert console.driver.execute_script("return window.__sameDocument === true"), "reloaded"
+    wait_for(lambda: marks(api, question["id"]) == (False, False), message="unlocked")
+    console.check()

@@ -7,15 +7,16 @@ import uuid
 
 import pytest
 
+from services.conversations.demo import SUBJECT as DEMO_SUBJECT
 from services.devtools.demo_seed import DemoApi
 
+from ..e2e.steps import staff
 from .console_steps import sign_in_staff
 
 ADVISOR1 = "advisor1@demo.agora"
 ADVISOR2 = "advisor2@demo.agora"
 MEMBER1 = "member1@demo.agora"
 ADMIN = "admin@demo.agora"
-DEMO_SUBJECT = "Card payment limit while travelling"
 
 
 @pytest.fixture
@@ -113,6 +114,8 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     console.click_button("Attribuer")
     console.wait_for(lambda: "Aucun compte avec cette adresse." in console.text(),
                      "unknown advisor refused")
+    assert "['" not in console.find("#form-alert").text  # a sentence, not a Python list
+    assert console.find("#field-advisor_email-error").text == "Aucun compte avec cette adresse."
     console.check()
     # an account that is not an advisor: identity refuses, and the page says why (was a 500)
     console.fill("Adresse e-mail du conseiller", email)
@@ -191,3 +194,52 @@ def test_an_advisor_reads_a_customers_timeline_from_the_conversation(console, ap
     console.visit(f"/console/customers/{member1}")
     assert console.heading("Page introuvable", 1)
     assert said not in console.text()
+
+
+def test_a_mention_from_an_unmatched_author_is_read_and_answered_from_the_staff_queue(
+        console, platform):
+    """A social mention nobody matched to a member waits in the staff queue with its channel's
+    external author ("external:twitter"): the inbox and the conversation name it so — they were
+    a 404 for every CM — and a reply refused names the field in the console's words."""
+    manager = staff(platform)
+    said = f"@MaBanque l'appli ne s'ouvre plus depuis ce matin {uuid.uuid4().hex[:6]}"
+    mention = platform.api.post("/api/v1/channels/social/mentions", headers=platform.service_key,
+                                json={"channel": "twitter", "external_id": uuid.uuid4().hex,
+                                      "handle": f"@inconnu_{uuid.uuid4().hex[:6]}",
+                                      "text": said})
+    assert mention.status_code == 201, mention.text
+    case = mention.json()
+    assert not case["matched"] and case["queue"]
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path="/console/conversations")
+    console.wait_for_path("/console/conversations")
+    console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
+    row = console.find(f'[data-conversation="{case["conversation_id"]}"]')
+    assert "Auteur externe (twitter)" in row.text
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-staff-queue-external")
+
+    console.visit(f"/console/conversations/{case['conversation_id']}")
+    console.wait_for(lambda: said in console.find("#staff-messages").text, "the mention")
+    assert "Avec Auteur externe (twitter)" in console.text()
+    assert "Auteur externe (twitter)" in console.find("#staff-messages .meta").text
+    assert not console.find_all("#customer-timeline")  # nobody's timeline behind it
+    console.click_button("Envoyer")  # empty: the page answers with the field's error
+    console.wait_for(lambda: console.find_all("#field-body-error"), "the empty reply refused")
+    summary = console.find("#form-alert").text
+    assert "Écrivez votre réponse" in console.find("#field-body-error").text
+    assert "Écrivez votre réponse" in summary and "Length" not in summary
+    assert "['" not in summary
+    console.check()
+    console.screenshot("console-staff-external-empty-reply")
+    answer = f"Bonjour, écrivez-nous en privé avec votre numéro client. {uuid.uuid4().hex[:6]}"
+    console.fill("Votre réponse", answer)
+    console.click_button("Envoyer")
+    console.wait_for(lambda: answer in console.find("#staff-messages").text, "the answer")
+    console.visit(f"/console/conversations/{case['conversation_id']}")  # taken from the queue
+    console.wait_for(lambda: answer in console.find("#staff-messages").text, "the answer kept")
+    assert "Avec Auteur externe (twitter)" in console.text()
+    assert not console.find_all("#customer-timeline")
+    console.check()
+    console.no_horizontal_scroll()

@@ -21,6 +21,8 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
 from services.moderation.schemas import (
+    CONFIRMABLE_KINDS,
+    DETECTOR_KINDS,
     QUEUE_FILTERS,
     REJECT_REASONS,
     DecisionSchema,
@@ -37,10 +39,19 @@ from services.shared.actors import (
 from services.shared.errors import NotFound
 
 from ..page import PageCall, gather, page
+from .account import field_errors
 
 QUEUE_PAGE = 30
 AUTHOR_HISTORY = 5
 CLOSE_TO_TARGET = 0.75  # an item past three quarters of its target is shown as close
+USERS_PER_CALL = 100  # identity.get_users takes at most 100 ids
+EXTERNAL_AUTHOR = "external:"  # a social case nobody matched: "external:<channel>"
+# what the detector, redaction and rejection forms say when a field is refused
+DECISION_MESSAGES = {"reason_code": "console.invalid_reason", "title": "console.invalid_title",
+                     "body": "console.invalid_body",
+                     "not_confidential": "console.invalid_not_confidential",
+                     # an approval refused: a bank identifier is never published as written
+                     "decision": "console.invalid_decision"}
 
 
 class QueueScreenQuery(Schema):
@@ -61,6 +72,42 @@ def require_console(call: PageCall) -> None:
     require_roles(call, MODERATOR_ROLES)
 
 
+def form_problem(call: PageCall, errors: dict[str, Any] | None,
+                 keys: dict[str, str], detail: str | None = None) -> dict[str, Any]:
+    """A refused console form as its screens show it: one sentence, then each field's message
+    in the reader's language (the member pages' `field_errors`: never a validator's text)."""
+    return {"detail": detail or call.t("console.fix_fields"),
+            "errors": field_errors(call, errors, keys)}
+
+
+def shown_problem(call: PageCall, body: dict[str, Any], keys: dict[str, str]
+                  ) -> dict[str, Any]:
+    """A service's refusal (a problem's body) as a console screen shows it: the field errors
+    as `form_problem` says them, else the service's detail (in the reader's language)."""
+    if body.get("errors"):
+        return form_problem(call, body["errors"], keys)
+    return body
+
+
+def display_names(call: PageCall, identity: Any, user_ids: Iterable[str | None]
+                  ) -> dict[str, str]:
+    """Display names of the people a console page names, 100 per call, in parallel. An
+    unmatched social author ("external:<channel>") is named as such, and an account that no
+    longer exists is left out (the page says "member"): neither may break the page."""
+    wanted = sorted({user_id for user_id in user_ids if user_id})
+    people = [user_id for user_id in wanted if ids.USER.matches(user_id)]
+    chunks = [people[at:at + USERS_PER_CALL] for at in range(0, len(people), USERS_PER_CALL)]
+    found = gather(**{f"c{n}": identity.get_users.call_async(chunk)
+                      for n, chunk in enumerate(chunks)})
+    names = {user["id"]: user.get("display_name") or "" for reply in found.values()
+             for user in reply.get("items") or []}
+    for user_id in wanted:
+        if user_id.startswith(EXTERNAL_AUTHOR):
+            names[user_id] = call.t("staff.external_author",
+                                    channel=user_id.removeprefix(EXTERNAL_AUTHOR))
+    return names
+
+
 def highlighted(text: str | None, findings: list[dict[str, Any]], field: str
                 ) -> list[dict[str, Any]]:
     """`text` cut into pieces, those the detector found marked with their kind (for <mark>)."""
@@ -78,6 +125,17 @@ def highlighted(text: str | None, findings: list[dict[str, Any]], field: str
     if at < len(text) or not pieces:
         pieces.append({"text": text[at:], "kind": None})
     return pieces
+
+
+def approval_checks(call: PageCall, item: dict[str, Any] | None) -> dict[str, Any]:
+    """What an approval of `item` meets (moderation decides; this only says it beforehand):
+    the kinds found that are never approved (`never`: redact or reject), and the contact
+    details the CM must state are public to approve (`confirm`: one checkbox each)."""
+    found = {finding["kind"] for finding in (item or {}).get("findings") or []}
+    kinds = [kind for kind in DETECTOR_KINDS if kind in found]
+    never = [kind for kind in kinds if kind not in CONFIRMABLE_KINDS]
+    return {"never": never, "confirm": [kind for kind in kinds if kind in CONFIRMABLE_KINDS],
+            "never_names": ", ".join(call.t(f"console.kind_{kind}") for kind in never)}
 
 
 def urgency(item: dict[str, Any]) -> str:
@@ -175,6 +233,7 @@ class ConsolePages:
             queue_href=queue_href, urgency=urgency, highlighted=highlighted,
             duration=lambda seconds: duration(call, seconds),
             problem=problem, draft=draft or {},
+            approval=approval_checks(call, None if gone else current),
             decision_query="?" + urlencode([(k, v) for k, v in (
                 ("reason", reason), ("next_item", neighbours["next"])) if v]),
             poll_url="/api/v1/moderation/queue?" + urlencode(listing))
@@ -190,12 +249,13 @@ class ConsolePages:
         upcoming = call.request.args.get("next_item") or None
         back = {"reason": reason, "item": call.path["id"]}
         if call.form_errors:
-            return self._queue_screen(call, back, 400, {"errors": call.form_errors},
-                                      call.raw_form)
+            return self._queue_screen(call, back, 400, form_problem(
+                call, call.form_errors, DECISION_MESSAGES), call.raw_form)
         _, problem = call.attempt(self.moderation.decide, call.actor, call.path["id"],
                                   call.form)
         if problem is not None:
-            return self._queue_screen(call, back, problem.status, problem.body, call.raw_form)
+            return self._queue_screen(call, back, problem.status, shown_problem(
+                call, problem.body, DECISION_MESSAGES), call.raw_form)
         if upcoming is not None and not ids.MODERATION_ITEM.matches(upcoming):
             upcoming = None
         return call.redirect(queue_href(reason, upcoming, done=call.form["decision"]))

@@ -25,7 +25,7 @@ from ..page import PageCall, page
 from .console import duration, require_console
 from .console_oversight import answer_time_chart, bar_chart
 
-NAME_IN_CHART = 16  # characters of a member's name beside a bar (the table has it whole)
+NAME_IN_CHART = 28  # characters of a member's name beside a bar (the table has it whole)
 
 
 class HealthScreenQuery(Schema):

@@ -24,13 +24,17 @@ from services.shared import ids
 from services.shared.actors import ADMIN, ROLES, roles
 
 from ..page import PageCall, gather, page
-from .console import queue_href, require_console, require_roles
+from .account import field_errors
+from .console import display_names, queue_href, require_console, require_roles
 
 LOOKUP_PAGE = 20
 MEMBER_LIST_PAGE = 10
 CURSOR = fields.String(allow_none=True, validate=validate.Length(max=500))
 # each list of the member page pages on its own (its cursor in the query, its anchor)
 MEMBER_LISTS = ("contributions", "flags_on", "flags_by")
+ADVISOR_MESSAGES = {"advisor_email": "staff.invalid_advisor_email",
+                    "branch": "staff.invalid_branch"}
+NOTE_MESSAGES = {"note": "console_members.invalid_note"}
 SAVED_NOTICES = {"roles": "staff.roles_saved", "verification": "staff.verification_saved",
                  "advisor": "staff.advisor_saved", "note": "console_members.note_saved"}
 
@@ -129,16 +133,11 @@ class ConsoleMemberPages:
             noindex=True, section="console", console_tab="members", member=found["member"],
             notes=found["notes"], contributions=found["contributions"]["items"],
             flags_on=found["flags_on"]["items"], flags_by=found["flags_by"]["items"],
-            names=self._member_names(people), more=more, saved=call.t(saved) if saved else None,
+            names=display_names(call, self.identity, people), more=more,
+            saved=call.t(saved) if saved else None,
             admin=ADMIN in roles(call.actor),
             role_names=ROLES, raw=call.raw_form, contribution_href=contribution_href,
             **state)
-
-    def _member_names(self, user_ids: set[str]) -> dict[str, str]:
-        """Display names of the people the page names (at most three pages' worth: 100 ids)."""
-        wanted = sorted(user_id for user_id in user_ids if user_id)[:100]
-        found = self.identity.get_users(wanted) if wanted else {"items": []}
-        return {user["id"]: user.get("display_name") or "" for user in found["items"]}
 
     # -- CM notes --------------------------------------------------------------------------
 
@@ -157,9 +156,11 @@ class ConsoleMemberPages:
         if item is not None:
             return call.redirect(queue_href(item=item) + "#author-notes")
         if call.form_errors or problem is not None:
+            refused = call.form_errors or (problem.body.get("errors") if problem else None)
             return self._member_screen(call, member_id, {}, status=problem.status if problem
-                                       else 400, note_errors=call.form_errors or {},
-                                       note_problem=problem)
+                                       else 400, note_errors=field_errors(
+                                           call, refused, NOTE_MESSAGES),
+                                       note_problem=None if refused else problem)
         return call.redirect(member_href(member_id, saved="note") + "#notes")
 
     # -- admins: roles, badge, advisor assignment -------------------------------------------
@@ -167,6 +168,8 @@ class ConsoleMemberPages:
     def _after_admin_change(self, call: PageCall, problem, saved: str, errors=None):
         member_id = call.path["id"]
         if problem is not None or errors:
+            # the service's refusal is a sentence of its own ("this member is not an
+            # advisor"); the form's are already the fields' messages (field_errors)
             return self._member_screen(call, member_id, {}, status=422, errors=errors,
                                        message=problem.detail if problem else None)
         return call.redirect(member_href(member_id, saved=saved) + "#admin")
@@ -191,13 +194,14 @@ class ConsoleMemberPages:
         """Assign by the advisor's e-mail (what an admin knows), through the lookup route."""
         require_roles(call, {ADMIN})
         if call.form_errors:
-            return self._after_admin_change(call, None, "advisor", errors=call.form_errors)
+            return self._after_admin_change(call, None, "advisor", errors=field_errors(
+                call, call.form_errors, ADVISOR_MESSAGES))
         found = self.identity.find_users_by_email(call.actor, call.form["advisor_email"],
                                                   call.client)
         advisor = (found.get("items") or [None])[0]
         if advisor is None:
             return self._after_admin_change(call, None, "advisor", errors={
-                "advisor_email": [call.t("staff.no_such_advisor")]})
+                "advisor_email": call.t("staff.no_such_advisor")})
         _, problem = call.attempt(self.identity.assign_advisor, call.actor, call.path["id"],
                                   advisor["id"], call.form["branch"])
         return self._after_admin_change(call, problem, "advisor")

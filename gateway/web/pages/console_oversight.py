@@ -31,16 +31,26 @@ from services.posts.schemas import IDEA_STATUSES, IdeaStatusSchema
 from services.shared import ids
 
 from ..page import PageCall, gather, page
-from .console import duration, require_console, urgency
+from .console import (
+    DECISION_MESSAGES,
+    approval_checks,
+    display_names,
+    duration,
+    form_problem,
+    require_console,
+    shown_problem,
+    urgency,
+)
 
 FLAGS_PAGE = 20
 FLAGGERS_SHOWN = 12  # per target; the rest are counted ("and 30 more")
-USERS_PER_CALL = 100  # identity.get_users takes at most 100 ids
 WAITING_SHOWN = 50  # waiting clocks listed per channel (the count says how many wait in all)
 FLAG_DECISIONS = {"approve": "dismiss", "reject": "hide"}
 IDEAS_PAGE = 20
 IDEA_SORTS = ("top", "new")
 IDEA_DONE = ("status", "merged")
+IDEA_MESSAGES = {"status": "console.ideas_invalid_status", "note": "console.ideas_invalid_note",
+                 "release": "console.ideas_invalid_release"}
 
 
 class FlagsScreenQuery(Schema):
@@ -121,6 +131,10 @@ CHART_BAR_AREA = 420
 CHART_ROW = 26
 CHART_GROUP_GAP = 14
 CHART_SMALLEST_BAR = 2  # a wait measured but tiny stays visible (no answer: no bar at all)
+# room for a bar's label written by the page (`label`): 13 px text, wide letters, and the gap
+# before the bar — a label is never cut by the chart's left edge
+CHART_LABEL_CHAR = 8
+CHART_LABEL_GAP = 12
 
 
 def bar_chart(groups: list[dict[str, Any]]) -> dict[str, Any]:
@@ -129,10 +143,14 @@ def bar_chart(groups: list[dict[str, Any]]) -> dict[str, Any]:
     target) as a line. A group is `{"bars": [{"value": number or None, ...}], "marker": number
     or None, ...}`; groups and bars keep their other keys (what the template writes) and get
     their places. A bar without a value gets no width (nothing measured); a tiny one stays
-    visible. Texts and colours are the template's."""
+    visible. Texts and colours are the template's; bars that carry their `label` widen the
+    labels' column to the longest."""
     values = [bar["value"] or 0 for group in groups for bar in group["bars"]]
     values += [group["marker"] for group in groups if group.get("marker") is not None]
     scale = max([*values, 1]) / CHART_BAR_AREA
+    longest = max([len(str(bar.get("label") or "")) for group in groups
+                   for bar in group["bars"]], default=0)
+    label_width = max(CHART_LABEL_WIDTH, longest * CHART_LABEL_CHAR + CHART_LABEL_GAP)
     placed, y = [], 0
     for group in groups:
         title_y, bars = y, []
@@ -145,10 +163,10 @@ def bar_chart(groups: list[dict[str, Any]]) -> dict[str, Any]:
         marker = group.get("marker")
         placed.append({**group, "title_y": title_y, "top": title_y + CHART_ROW, "bottom": y,
                        "bars": bars, "target_x": None if marker is None else
-                       CHART_LABEL_WIDTH + round(marker / scale, 1)})
+                       label_width + round(marker / scale, 1)})
         y += CHART_GROUP_GAP
-    return {"groups": placed, "height": y, "label_width": CHART_LABEL_WIDTH,
-            "width": CHART_LABEL_WIDTH + CHART_BAR_AREA + 90, "row": CHART_ROW}
+    return {"groups": placed, "height": y, "label_width": label_width,
+            "width": label_width + CHART_BAR_AREA + 90, "row": CHART_ROW}
 
 
 def answer_time_chart(statistics: dict[str, Any]) -> dict[str, Any]:
@@ -188,11 +206,12 @@ class ConsoleOversightPages:
         return call.render(
             "console/flags.html", status=status, title=call.t("console.flags_screen_title"),
             noindex=True, section="console", console_tab="flags", items=items,
-            waiting=queue.get("waiting", 0), names=self._oversight_names(people),
+            waiting=queue.get("waiting", 0), names=display_names(call, self.identity, people),
             flaggers_shown=FLAGGERS_SHOWN, reject_reasons=list(REJECT_REASONS),
             done=query.get("done"), problem=problem, failed=failed, urgency=urgency,
             duration=lambda seconds: duration(call, seconds),
             contribution_href=contribution_href,
+            approval_checks=lambda item: approval_checks(call, item),
             next_page=flags_href(queue["next_cursor"]) if queue.get("next_cursor") else None)
 
     @page("POST", "/console/flags/{id}/decision", path_params=ITEM_PATH, form=DecisionSchema)
@@ -204,20 +223,13 @@ class ConsoleOversightPages:
             return self._flags_screen(call, {}, 422, {"detail": call.t(
                 "console.flags_not_flagged")}, item_id)
         if call.form_errors:
-            return self._flags_screen(call, {}, 400, {"errors": call.form_errors}, item_id)
+            return self._flags_screen(call, {}, 400, form_problem(
+                call, call.form_errors, DECISION_MESSAGES), item_id)
         _, problem = call.attempt(self.moderation.decide, call.actor, item_id, call.form)
         if problem is not None:
-            return self._flags_screen(call, {}, problem.status, problem.body, item_id)
+            return self._flags_screen(call, {}, problem.status, shown_problem(
+                call, problem.body, DECISION_MESSAGES), item_id)
         return call.redirect(flags_href(done=FLAG_DECISIONS.get(call.form["decision"])))
-
-    def _oversight_names(self, user_ids: set[str]) -> dict[str, str]:
-        """Display names of these members (public summaries, 100 per call, in parallel)."""
-        wanted = sorted(user_ids)
-        chunks = [wanted[at:at + USERS_PER_CALL] for at in range(0, len(wanted), USERS_PER_CALL)]
-        found = gather(**{f"c{n}": self.identity.get_users.call_async(chunk)
-                          for n, chunk in enumerate(chunks)})
-        return {user["id"]: user.get("display_name") or "" for reply in found.values()
-                for user in reply.get("items") or []}
 
     # -- response times ----------------------------------------------------------------------
 
@@ -267,9 +279,14 @@ class ConsoleOversightPages:
         listing = {"kind": "idea", "sort": query.get("sort") or "top", "limit": IDEAS_PAGE,
                    **{key: query[key] for key in ("status", "cursor") if query.get(key)}}
         found = self.posts.list_posts(call.actor, listing)
+        ideas = found["items"]
+        if failed and all(idea["id"] != failed for idea in ideas):
+            # the idea the CM acted on heads the page, with what was refused and their draft
+            idea, _ = call.attempt(self.posts.get_post, call.actor, failed)
+            ideas = [idea, *ideas] if idea else ideas
         return call.render(
             "console/ideas.html", status=status, title=call.t("console.ideas_title"),
-            noindex=True, section="console", console_tab="ideas", ideas=found["items"],
+            noindex=True, section="console", console_tab="ideas", ideas=ideas,
             statuses=IDEA_STATUSES, chosen=query.get("status"), sort=listing["sort"],
             # the posts service's own workflow; "already exists" is what a merge sets
             next_statuses=lambda idea: [status for status in IDEA_TRANSITIONS[
@@ -285,12 +302,12 @@ class ConsoleOversightPages:
         require_console(call)
         idea_id = call.path["id"]
         if call.form_errors:
-            return self._ideas_screen(call, {}, 400, {"errors": call.form_errors}, idea_id,
-                                      call.raw_form)
+            return self._ideas_screen(call, {}, 400, form_problem(
+                call, call.form_errors, IDEA_MESSAGES), idea_id, call.raw_form)
         _, problem = call.attempt(self.posts.set_idea_status, call.actor, idea_id, call.form)
         if problem is not None:
-            return self._ideas_screen(call, {}, problem.status, problem.body, idea_id,
-                                      call.raw_form)
+            return self._ideas_screen(call, {}, problem.status, shown_problem(
+                call, problem.body, IDEA_MESSAGES), idea_id, call.raw_form)
         return call.redirect(ideas_href(done="status"))
 
     @page("GET", "/console/ideas/{id}/merge", path_params=POST_PATH, query=MergeTargetQuery)

@@ -23,10 +23,12 @@ from urllib.parse import urlencode
 from marshmallow import Schema, fields, pre_load, validate
 from nameko.rpc import RpcProxy
 
+from services.moderation.schemas import PolicyUpdateSchema
 from services.shared import ids
 
+from .. import i18n
 from ..page import PageCall, gather, page
-from .console import require_console
+from .console import form_problem, require_console
 from .console_oversight import post_id_in, post_titles
 
 AUDIT_PAGE = 50
@@ -39,6 +41,10 @@ AUDIT_ACTIONS = (
     "accept_answer", "note_member", "change_policy", "change_sla_targets", "grant_role",
     "revoke_role", "grant_badge", "withdraw_badge", "assign_advisor", "reset_second_factor")
 AUDIT_TARGETS = ("post", "reply", "user", "member", "policy")
+# each number's bounds, read from moderation's own schema (the form's min and max say them)
+POLICY_RANGES = {name: next((rule.min, rule.max) for rule in field.validators
+                            if isinstance(rule, validate.Range))
+                 for name, field in PolicyUpdateSchema().fields.items() if name in POLICY_NUMBERS}
 
 
 class PolicyForm(Schema):
@@ -95,6 +101,18 @@ def target_href(entry: dict[str, Any]) -> str | None:
     return None
 
 
+def policy_problem(call: PageCall, errors: dict[str, Any]) -> dict[str, Any]:
+    """The refused fields as the console says them; a number, with the bounds it must keep."""
+    problem = form_problem(call, errors, {})
+    for name in problem["errors"]:
+        if name in POLICY_RANGES:
+            low, high = POLICY_RANGES[name]
+            problem["errors"][name] = call.t(
+                "policy.invalid_number", min=i18n.format_number(call.language, low),
+                max=i18n.format_number(call.language, high))
+    return problem
+
+
 def policy_update(form: dict[str, Any]) -> dict[str, Any]:
     """The form as `PUT /moderation/policy` takes it: numbers left empty are not changed."""
     update: dict[str, Any] = {"premoderation": form["premoderation"],
@@ -139,14 +157,15 @@ class ConsolePolicyPages:
             section="console", console_tab="policy", policy=shown, saved=policy,
             categories=found["categories"]["items"], last=last, changed_by=changed_by,
             numbers=POLICY_NUMBERS, problem=problem, done=done,
-            errors=(problem or {}).get("errors") or {})
+            ranges=POLICY_RANGES, errors=(problem or {}).get("errors") or {})
 
     @page("POST", "/console/policy", form=PolicyForm)
     def console_policy_save_page(self, call: PageCall):
         """Save the policy; turning on the global switch asks for a confirmation first."""
         require_console(call)
         if call.form_errors:
-            return self._policy_screen(call, 400, call.raw_form, {"errors": call.form_errors})
+            return self._policy_screen(call, 400, call.raw_form,
+                                       policy_problem(call, call.form_errors))
         update = policy_update(call.form)
         current = self.moderation.get_policy(call.actor)
         if update["premoderation"] and not current["premoderation"] \
@@ -159,7 +178,8 @@ class ConsolePolicyPages:
         if problem is not None:
             draft = {**call.form, "premoderated_categories": call.form[
                 "premoderated_categories"]}
-            return self._policy_screen(call, problem.status, draft, problem.body)
+            return self._policy_screen(call, problem.status, draft, policy_problem(
+                call, problem.body["errors"]) if problem.body.get("errors") else problem.body)
         return call.redirect("/console/policy?done=saved")
 
     # -- audit log -----------------------------------------------------------------------------

@@ -15,15 +15,18 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
 from services.conversations.schemas import MessageCreateSchema
+from services.shared import ids
 from services.shared.actors import STAFF_ROLES
 
-from ..page import PageCall, gather, page
-from .console import require_roles
+from ..page import PageCall, page
+from .account import field_errors
+from .console import display_names, require_roles
 
 CONVERSATION_ROLES = STAFF_ROLES
 CONVERSATIONS_PAGE = 30
 MESSAGES_PAGE = 100
 TIMELINE_PAGE = 30
+REPLY_MESSAGES = {"body": "staff.invalid_reply"}
 
 
 class ConversationsScreenQuery(Schema):
@@ -43,7 +46,7 @@ class StaffConsolePages:
         found = self.conversations.list_conversations(
             call.actor, {"limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor")})
         items = found["items"]
-        members = self._staff_display_names({item.get("member_id") for item in items})
+        members = display_names(call, self.identity, [item.get("member_id") for item in items])
         queue = [item for item in items if item.get("queue")]
         mine = [item for item in items if not item.get("queue")]
         more = (f"/console/conversations?cursor={found['next_cursor']}"
@@ -64,34 +67,32 @@ class StaffConsolePages:
         require_roles(call, CONVERSATION_ROLES)
         conversation_id = call.path["id"]
         if call.form_errors:
-            return self._staff_conversation(call, conversation_id, status=422,
-                                            errors=call.form_errors)
+            return self._staff_conversation(call, conversation_id, status=422, errors=field_errors(
+                call, call.form_errors, REPLY_MESSAGES))
         message, problem = call.attempt(self.conversations.post_message, call.actor,
                                         conversation_id, call.form)
         if problem:
-            return self._staff_conversation(call, conversation_id, status=422,
-                                            message=problem.detail)
+            errors = problem.body.get("errors")
+            return self._staff_conversation(
+                call, conversation_id, status=422,
+                errors=field_errors(call, errors, REPLY_MESSAGES) if errors else None,
+                message=None if errors else problem.detail)
         return call.redirect(f"/console/conversations/{conversation_id}#m-{message['id']}")
 
     def _staff_conversation(self, call: PageCall, conversation_id: str, status: int = 200,
                       **form_state: Any):
         conversation = self.conversations.get_conversation(call.actor, conversation_id,
                                                            {"limit": MESSAGES_PAGE})
-        names = self._staff_display_names(set(conversation.get("participant_ids") or ())
-                            | {conversation.get("member_id")}
-                            | {m.get("author_id") for m in conversation["messages"]})
+        member_id = conversation.get("member_id")
+        names = display_names(call, self.identity, [
+            *(conversation.get("participant_ids") or ()), member_id,
+            *(m.get("author_id") for m in conversation["messages"])])
         return call.render("console/conversation.html", status=status,
                            title=conversation.get("subject") or call.t("staff.no_subject"),
                            conversation=conversation, names=names, raw=call.raw_form,
+                           # an unmatched social author has no timeline: no member behind it
+                           customer_id=member_id if ids.USER.matches(member_id or "") else None,
                            section="console", console_tab="conversations", **form_state)
-
-    def _staff_display_names(self, user_ids: set[str | None]) -> dict[str, str]:
-        """Display names of these users (public profiles, read in parallel)."""
-        wanted = sorted(user_id for user_id in user_ids if user_id)
-        found = gather(**{f"u{i}": self.identity.get_user.call_async(user_id)
-                          for i, user_id in enumerate(wanted)})
-        return {user_id: (found[f"u{i}"] or {}).get("display_name") or ""
-                for i, user_id in enumerate(wanted)}
 
     # -- a customer's timeline across channels (their advisor, CMs) -------------------------
 
