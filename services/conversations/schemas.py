@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from services.shared import ids
 from services.shared.payloads import REGISTRY
-from services.shared.validation import multi_line, single_line
+from services.shared.validation import FilledString, multi_line, single_line
 
 from . import domain
 
@@ -76,14 +76,14 @@ class AdvisorChangedV1(Schema):
 # -- RPC arguments (also the gateway's request schemas) ------------------------------------------
 
 class ConversationCreateSchema(Schema):
-    subject = fields.String(required=True,
-                            validate=[validate.Length(min=3, max=SUBJECT_MAX), single_line])
-    message = fields.String(required=True,
-                            validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    subject = FilledString(required=True,
+                           validate=[validate.Length(min=3, max=SUBJECT_MAX), single_line])
+    message = FilledString(required=True,
+                           validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class MessageCreateSchema(Schema):
-    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class EscalateSchema(Schema):

@@ -27,7 +27,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from services.shared.payloads import REGISTRY
 from services.shared.periods import check_period
-from services.shared.validation import multi_line, single_line, time_zone
+from services.shared.validation import FilledString, multi_line, single_line, time_zone
 
 from . import sla
 
@@ -332,7 +332,7 @@ class FlagSchema(Schema):
 
 
 class NoteSchema(Schema):
-    note = fields.String(required=True, validate=[validate.Length(min=1, max=4000), multi_line])
+    note = FilledString(required=True, validate=[validate.Length(min=1, max=4000), multi_line])
 
 
 class QueueQuerySchema(Schema):

@@ -39,7 +39,7 @@ from services.shared.slugs import (
     normalize_tag,
     slugify,
 )
-from services.shared.validation import multi_line, single_line
+from services.shared.validation import FilledString, multi_line, single_line
 
 KINDS = ("question", "idea", "discussion", "article")
 IDEA_STATUSES = ("submitted", "under_review", "planned", "delivered", "declined",
@@ -366,9 +366,9 @@ SORTS = (*LIST_SORTS, "relevance")
 
 class PostCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    title = fields.String(required=True,
-                          validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
-    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    title = FilledString(required=True,
+                         validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
+    body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
     category = CategorySlug(required=True, metadata={
         "description": "an existing category's slug (GET /api/v1/categories)"})
     tags = fields.List(Tag(), load_default=list, validate=validate.Length(max=10), metadata={
@@ -377,18 +377,18 @@ class PostCreateSchema(Schema):
 
 
 class PostEditSchema(Schema):
-    title = fields.String(validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
-    body = fields.String(validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    title = FilledString(validate=[validate.Length(min=3, max=TITLE_MAX), single_line])
+    body = FilledString(validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
     category = CategorySlug()
     tags = fields.List(Tag(), validate=validate.Length(max=10))
 
 
 class ReplyCreateSchema(Schema):
-    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class ReplyEditSchema(Schema):
-    body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+    body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class PreviewSchema(Schema):
@@ -471,20 +471,10 @@ class AcceptedReplySchema(Schema):
     reply_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
 
 
-class _FilledString(fields.String):
-    """A text that spaces alone leave empty (its length rule refuses it): an idea's public note
-    of "   " was published and sent to its supporters. A text with words is kept as written
-    (a line break in it stays refused by `single_line`, not quietly stripped)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        return text if text.strip() else ""
-
-
 class IdeaStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(IDEA_STATUSES))
-    note = _FilledString(required=True,
-                         validate=[validate.Length(min=1, max=2000), single_line])
+    note = FilledString(required=True,
+                        validate=[validate.Length(min=1, max=2000), single_line])
     release = fields.String(load_default=None, allow_none=True,
                             validate=[validate.Length(max=300), single_line])
 

@@ -18,7 +18,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from . import i18n
 from .errors import InvalidInput
@@ -124,3 +124,15 @@ def load_input(schema: type[Schema], data: Any) -> dict[str, Any]:
         return schema().load(data if data is not None else {})
     except ValidationError as error:
         raise InvalidInput("invalid input", {"fields": error.normalized_messages()}) from None
+
+
+class FilledString(fields.String):
+    """A text a person writes (a post, a reply, a private message, a note), which spaces alone
+    leave empty, so that its length rule refuses it: a note of "   " was published and sent to
+    an idea's supporters, and posts, replies and messages of spaces were accepted. A text with
+    words is kept as written (a line break where `single_line` refuses one stays refused, not
+    quietly stripped)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return text if text.strip() else ""

@@ -8,7 +8,11 @@ import pytest
 from marshmallow import ValidationError
 
 from gateway.routes.identity import ProfilePatch, RegisterBody
-from services.conversations.schemas import ConversationCreateSchema, MentionSchema
+from services.conversations.schemas import (
+    ConversationCreateSchema,
+    MentionSchema,
+    MessageCreateSchema,
+)
 from services.feeds.schemas import TagPath
 from services.identity import domain as identity
 from services.moderation.detector import confidential_fields, refuse_confidential
@@ -20,7 +24,13 @@ from services.moderation.schemas import (
 )
 from services.notifications import domain as notifications
 from services.posts import domain as posts
-from services.posts.schemas import IdeaStatusSchema, PostCreateSchema, PostEditSchema
+from services.posts.schemas import (
+    IdeaStatusSchema,
+    PostCreateSchema,
+    PostEditSchema,
+    ReplyCreateSchema,
+    ReplyEditSchema,
+)
 from services.shared import i18n
 from services.shared.errors import InvalidInput, Unprocessable
 from services.shared.validation import (
@@ -55,6 +65,28 @@ def test_multi_line_texts_keep_line_breaks_tabs_and_bidi_marks_but_no_other_cont
             multi_line(f"a{character}b")
     ordinary = "Prêt à taux zéro — 2 % « garanti » 🙂"
     assert single_line(ordinary) == ordinary
+
+
+BLANK = "  \u00a0 "  # spaces and a no-break space: nothing a reader can read
+
+
+@pytest.mark.parametrize("schema, data, field", [
+    (PostCreateSchema, {**POST, "title": BLANK}, "title"),
+    (PostCreateSchema, {**POST, "body": BLANK + "\n\t" + BLANK}, "body"),
+    (PostEditSchema, {"body": BLANK}, "body"),
+    (ReplyCreateSchema, {"body": BLANK}, "body"),
+    (ReplyEditSchema, {"body": BLANK}, "body"),
+    (IdeaStatusSchema, {"status": "planned", "note": BLANK}, "note"),
+    (NoteSchema, {"note": BLANK}, "note"),
+    (ConversationCreateSchema, {"subject": "Ma carte", "message": BLANK}, "message"),
+    (MessageCreateSchema, {"body": "\n" + BLANK}, "body"),
+])
+def test_a_text_a_person_writes_is_refused_when_it_is_only_spaces(schema, data, field):
+    """A note of spaces was published to an idea's supporters; posts, replies and private
+    messages of spaces were accepted. A text with words around them is kept as written."""
+    assert field in schema().validate(data)
+    kept = {**data, field: "  Bonjour, merci  "}
+    assert schema().load(kept)[field] == kept[field]
 
 
 @pytest.mark.parametrize("schema, data, field", [
