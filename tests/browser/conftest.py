@@ -40,6 +40,15 @@ from ..conftest import ROOT
 from ..platform import own_platform
 
 CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
+# The width a select leaves beside its longest option's text (`room_beside_longest_option`).
+ROOM_BESIDE_LONGEST_OPTION = """
+const select = arguments[0], style = getComputedStyle(select);
+const pen = document.createElement("canvas").getContext("2d");
+pen.font = style.font;
+const longest = Math.max(...[...select.options].map(o => pen.measureText(o.text).width));
+return select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+    - longest;
+"""
 CHROMEDRIVER = os.environ.get("AGORA_CHROMEDRIVER", "/usr/bin/chromedriver")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / ".state" / "screenshots"
@@ -233,6 +242,11 @@ class Site:
         """The text the page shows in its current language."""
         language = self.driver.execute_script("return document.documentElement.lang")
         return french if language == "fr" else english
+
+    def room_beside_longest_option(self, select) -> float:
+        """The width, in px, `select` leaves beside its longest option's text (for its arrow):
+        below about 20 the end of that option is cut off on screen."""
+        return self.driver.execute_script(ROOM_BESIDE_LONGEST_OPTION, select)
 
     def no_horizontal_scroll(self) -> None:
         overflow = self.driver.execute_script(

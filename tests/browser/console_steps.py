@@ -47,20 +47,11 @@ def on_some_page(site: Site, css: str, more_css: str):
     raise AssertionError(f"{css} not found in {MORE_PAGES} pages")
 
 
-# What a select leaves beside its longest option's text (for its arrow), in px: below about 20
-# the option's end is cut off on screen.
-ROOM_BESIDE_LONGEST_OPTION = """
-const select = arguments[0], style = getComputedStyle(select);
-const pen = document.createElement("canvas").getContext("2d");
-pen.font = style.font;
-const longest = Math.max(...[...select.options].map(o => pen.measureText(o.text).width));
-return select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
-    - longest;
-"""
+# Below this many px beside a select's longest option its end is cut off on screen.
 SELECT_ARROW = 20
 
 
 def assert_options_read_whole(site: Site, select) -> None:
     """Every option of `select` shows whole in it (none is cut by its width)."""
-    room = site.driver.execute_script(ROOM_BESIDE_LONGEST_OPTION, select)
+    room = site.room_beside_longest_option(select)
     assert room >= SELECT_ARROW, f"an option is cut off ({room:.0f} px beside the longest)"

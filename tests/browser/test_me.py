@@ -9,16 +9,6 @@ from selenium.webdriver.support.ui import Select
 
 from services.devtools.demo_seed import DEMO_DOMAIN
 
-# The width a select leaves beside its longest option's text (for its arrow), in px.
-ROOM_FOR_THE_LONGEST_CHOICE = """
-const select = arguments[0], style = getComputedStyle(select);
-const pen = document.createElement("canvas").getContext("2d");
-pen.font = style.font;
-const longest = Math.max(...[...select.options].map(o => pen.measureText(o.text).width));
-return select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
-    - longest;
-"""
-
 
 def _no_reload_marker(site) -> None:
     """A flag that only survives while the page is not reloaded."""
@@ -236,6 +226,6 @@ def test_notification_preferences_read_well_on_a_phone_and_a_desktop(site, api):
             "const box = arguments[0].closest('form').getBoundingClientRect();"
             "return arguments[0].getBoundingClientRect().right <= box.right", select), \
             "a select sticks out of the form's card"
-        room = site.driver.execute_script(ROOM_FOR_THE_LONGEST_CHOICE, select)
+        room = site.room_beside_longest_option(select)
         assert room >= 28, f"the longest choice leaves {room}px for the arrow"
     site.screenshot("notification-preferences")

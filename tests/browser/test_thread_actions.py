@@ -25,6 +25,19 @@ def _answer(api, helper, post_id):
     return reply_visible(api, reply["id"])
 
 
+def _open_as(site, user, post_id: str) -> None:
+    site.sign_in(user.email, user.password, next_path=f"/posts/{post_id}")
+    site.wait_for_path(f"/posts/{post_id}")
+
+
+def _helper_on_a_question(site, api):
+    """A member's question, open in the browser of another member who may answer it."""
+    asker, helper = api.new_user(), api.new_user()
+    post = _question(api, asker)
+    _open_as(site, helper, post["id"])
+    return post
+
+
 def _mark_page(site):
     """A flag on this page's window: it is still there only if the page was not reloaded."""
     site.driver.execute_script("window.samePage = true")
@@ -36,10 +49,7 @@ def _same_page(site) -> bool:
 
 def test_a_reply_appears_without_a_full_reload(site, demo):
     api = demo.api
-    asker, helper = api.new_user(), api.new_user()
-    post = _question(api, asker)
-    site.sign_in(helper.email, helper.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
+    _helper_on_a_question(site, api)
     site.check()
     assert "Pas encore de réponse" in site.find("#main").text
     _mark_page(site)
@@ -57,10 +67,7 @@ def test_a_reply_appears_without_a_full_reload(site, demo):
 
 def test_a_held_reply_shows_its_author_why_and_their_text_without_a_reload(site, demo):
     api = demo.api
-    asker, helper = api.new_user(), api.new_user()
-    post = _question(api, asker)
-    site.sign_in(helper.email, helper.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
+    post = _helper_on_a_question(site, api)
     _mark_page(site)
     site.fill("Votre texte", f"Faites un virement sur mon IBAN {IBAN}, je vous avance les frais.")
     site.click_button("Envoyer ma réponse")
@@ -78,10 +85,7 @@ def test_a_held_reply_shows_its_author_why_and_their_text_without_a_reload(site,
 
 def test_an_empty_reply_is_refused_next_to_its_field(site, demo):
     api = demo.api
-    asker, helper = api.new_user(), api.new_user()
-    post = _question(api, asker)
-    site.sign_in(helper.email, helper.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
+    _helper_on_a_question(site, api)
     _mark_page(site)
     site.click_button("Envoyer ma réponse")
     error = site.find("#reply-body-error")
@@ -115,8 +119,7 @@ def test_the_asker_accepts_an_answer(site, demo):
     asker, helper = api.new_user(), api.new_user()
     post = _question(api, asker)
     reply = _answer(api, helper, post["id"])
-    site.sign_in(asker.email, asker.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
+    _open_as(site, asker, post["id"])
     site.click_button("Accepter cette réponse")
 
     def accepted():
@@ -189,8 +192,7 @@ def test_edit_with_visible_history_then_delete(site, demo):
     asker, helper = api.new_user(), api.new_user()
     post = _question(api, asker)
     reply = _answer(api, helper, post["id"])
-    site.sign_in(helper.email, helper.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
+    _open_as(site, helper, post["id"])
     site.find(f"#reply-{reply['id']} a[href$='/edit']").click()
     site.wait_for_path("/edit")
     site.check()
