@@ -70,8 +70,11 @@ def _reply(api, key: str, author: str, post_id: str, body: str) -> dict[str, Any
 
 
 def _status(api, post_id: str, steps: list[tuple[str, str]]) -> None:
+    """Walk the idea to its demo status; a status a CM has set since is theirs: leave it."""
     current = api.get(f"/api/v1/posts/{post_id}")["status"]
     order = [status for status, _ in steps]
+    if current != "submitted" and current not in order:
+        return
     for status, note in steps[order.index(current) + 1 if current in order else 0:]:
         api.put(f"/api/v1/posts/{post_id}/status", as_=CM, json={"status": status, "note": note})
 

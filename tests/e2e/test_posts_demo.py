@@ -37,3 +37,8 @@ def test_demo_content_has_questions_ideas_with_votes_and_statuses_and_a_held_ite
     assert len(held) == 1 and held[0]["author_id"] == demo_api.user_id(demo.MEMBERS[1])
     featured = demo_api.get("/api/v1/posts?featured=true&limit=100")["items"]
     assert "Bienvenue sur Agora" in [p["title"] for p in featured]
+    # a status a CM has set since is theirs: a re-run (`make up` again) leaves it and goes on
+    demo_api.put(f"/api/v1/posts/{dark['id']}/status", as_=demo.CM,
+                 json={"status": "planned", "note": "Prévu pour le printemps."})
+    demo.seed(demo_api)
+    assert demo_api.get(f"/api/v1/posts/{dark['id']}")["status"] == "planned"
