@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,9 @@ class RouteSpec:
     errors: tuple[int, ...] = ()
     name: str = ""
     media_type: str = "application/json"   # of the success response (OpenAPI)
+    # (service, document, refused fields) -> the refusal's details, when a body's refusal can
+    # say more than its schema (registration: the password's strength too, asked of identity)
+    on_refused_body: Callable[[Any, dict, dict], dict] | None = None
 
     @property
     def rule(self) -> str:

@@ -268,6 +268,11 @@ def _status_for(error: BaseException, name: str) -> int:
     return 500
 
 
+def remote_details(error: RemoteError) -> dict[str, Any]:
+    """The details a service's error carried (e.g. `fields` and `fields_i18n` of a refusal)."""
+    return _remote_payload(error.value)[1]
+
+
 def _remote_payload(value: Any) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
     """The kit's errors serialise as JSON {"message", "details", "catalogue"?}; anything else
     is opaque."""

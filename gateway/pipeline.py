@@ -47,7 +47,7 @@ def dispatch(service, spec: RouteSpec, handler: Callable, request: Request,
         authorize(spec.auth, actor)
         path = _load_path(spec, values)
         query = _load_query(spec, request)
-        document, body = _load_body(spec, request, settings)
+        document, body = _load_body(service, spec, request, settings)
         key = _command_key(spec, request)
         call = Call(request=request, actor=actor, path=path, query=query, body=body,
                     request_id=request_id, client=client_address(request, settings),
@@ -176,7 +176,8 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _load_body(spec: RouteSpec, request: Request, settings: Settings) -> tuple[Any, dict]:
+def _load_body(service, spec: RouteSpec, request: Request, settings: Settings
+               ) -> tuple[Any, dict]:
     if spec.body is None:
         return None, {}
     limit = settings.max_body_bytes
@@ -212,8 +213,10 @@ def _load_body(spec: RouteSpec, request: Request, settings: Settings) -> tuple[A
             raise InvalidInput("the body has invalid fields", {"fields": refused})
         return document, spec.body.load(document)
     except ValidationError as error:
-        raise InvalidInput("the body has invalid fields",
-                           {"fields": error.normalized_messages()}) from None
+        refused = error.normalized_messages()
+        details = ({"fields": refused} if spec.on_refused_body is None
+                   else spec.on_refused_body(service, document, refused))
+        raise InvalidInput("the body has invalid fields", details) from None
     except RecursionError:
         raise InvalidInput("the body is nested too deeply",
                            {"fields": {"_schema": ["nested too deeply"]}}) from None

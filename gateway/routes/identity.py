@@ -2,11 +2,14 @@
 advisor assignment, verified-customer badge (RPC to the identity service)."""
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 
 from services.identity.schemas import MAX_BATCH_IDS
-from services.shared import ids
+from services.shared import i18n, ids
 from services.shared.actors import ROLES
 from services.shared.consumer import reliable_handler
 from services.shared.envelope import Envelope
@@ -16,6 +19,7 @@ from services.shared.members import ERASED_DISPLAY_NAME, USER_ERASED
 from services.shared.validation import multi_line, single_line
 
 from ..calls import Call
+from ..errors import localized_field_errors, remote_details
 from ..http import route
 
 # path parameters: each id checked for its exact shape (404 otherwise)
@@ -39,6 +43,39 @@ class RegisterBody(Schema):
                                  validate=[validate.Length(min=2, max=60), single_line])
     customer = fields.Boolean(load_default=False,
                               metadata={"description": "the person says they are a customer"})
+
+
+def password_refusal(identity, document: dict[str, Any], refused: dict[str, Any]
+                     ) -> dict[str, Any] | None:
+    """Identity's refusal of a registration's password (`fields`, `fields_i18n`) when the
+    body's schema let the password through but refused another field: the schema stops
+    before identity is asked, and nobody should fix their name only to learn on the next try
+    that the password is weak (the API's answer and the site's form both)."""
+    password = document.get("password")
+    if "password" in refused or not isinstance(password, str):
+        return None
+    email, name = document.get("email"), document.get("display_name")
+    try:  # the e-mail and name only as the estimator's personal words, whatever they are
+        identity.check_password(password, email if isinstance(email, str) else "",
+                                name if isinstance(name, str) else "")
+    except RemoteError as error:
+        if error.exc_type != "InvalidInput":
+            raise
+        return remote_details(error)
+    return None
+
+
+def _refused_registration(service, document: dict[str, Any], refused: dict[str, Any]
+                          ) -> dict[str, Any]:
+    """A registration body's refusal, every field at once (the password's strength too)."""
+    refusal = password_refusal(service.identity, document, refused)
+    if not refusal or not isinstance(refusal.get("fields"), dict):
+        return {"fields": refused}
+    own_i18n = refusal.get("fields_i18n") if isinstance(refusal.get("fields_i18n"), dict) else {}
+    by_language = {language: {**localized_field_errors(refused, None, language),
+                              **localized_field_errors(refusal["fields"], own_i18n, language)}
+                   for language in i18n.LANGUAGES}
+    return {"fields": {**refused, **refusal["fields"]}, "fields_i18n": by_language}
 
 
 class LoginBody(Schema):
@@ -318,7 +355,8 @@ class IdentityRoutes:
     # -- auth
 
     @route("POST", "/api/v1/auth/register", auth="public", body=RegisterBody,
-           response=RegistrationReceived, status=202, tags=["auth"], errors=[429])
+           response=RegistrationReceived, status=202, tags=["auth"], errors=[429],
+           on_refused_body=_refused_registration)
     def register(self, call: Call):
         """Create an account (e-mail unique, case-insensitively), then log in
 
@@ -327,7 +365,8 @@ class IdentityRoutes:
         customers'. A new address gets its account at once: log in with it. The owner of a
         taken address is told by e-mail (at most once an hour) that someone tried to register
         it; nothing else happens. Weak passwords are refused before anything else (400 with
-        the estimator's feedback). Attempts are limited per client address (429).
+        the estimator's feedback), together with the other fields' refusals: one answer
+        lists every field to correct. Attempts are limited per client address (429).
         """
         return self.identity.register(call.body, call.client)
 

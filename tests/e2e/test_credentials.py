@@ -21,6 +21,24 @@ def test_weak_passwords_are_refused_with_the_estimators_feedback_in_english_and_
             body["errors"]["password"]  # no Accept-Language
 
 
+def test_one_refusal_lists_every_field_to_correct_the_weak_password_too(api):
+    """The body's schema refuses the address and the name; identity is asked about the
+    password anyway, so a client corrects everything in one go."""
+    body = problem(api.post("/api/v1/auth/register", json={
+        "email": "not-an-address", "password": "liverpool123", "display_name": "X"}), 400)
+    assert set(body["errors"]) == {"email", "display_name", "password"}
+    assert "ce mot de passe est trop facile à deviner" in body["errors"]["password"]
+    assert body["errors"]["email"] == ["Ce n'est pas une adresse e-mail valide."]
+    english = body["errors_i18n"]["en"]
+    assert english["email"] == ["Not a valid email address."]
+    assert "this password is too easy to guess" in english["password"]
+    assert body["errors_i18n"]["fr"] == body["errors"]
+    # a password the schema refuses itself is not sent to identity: one message for it
+    body = problem(api.post("/api/v1/auth/register", json={
+        "email": "not-an-address", "password": "", "display_name": "Xavier"}), 400)
+    assert set(body["errors"]) == {"email", "password"} and "errors_i18n" not in body
+
+
 def test_a_new_password_built_from_the_email_is_refused(api):
     ada = api.new_user(email=api.unique_email("ada.lovelace"))
     local = ada.email.split("@")[0]

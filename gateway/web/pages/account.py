@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from services.shared import i18n as catalogue
 
-from ...routes.identity import LoginBody, RegisterBody, SecondFactorAnswer
+from ...routes.identity import LoginBody, RegisterBody, SecondFactorAnswer, password_refusal
 from .. import i18n
 from ..page import PageCall, page
 from ..session import CSRF_COOKIE, REFRESH_COOKIE, ended_notice
@@ -167,16 +167,12 @@ class AccountPages:
         return call.redirect("/")
 
     def _all_field_errors(self, call: PageCall) -> dict[str, str]:
-        """The form's refusals and, when the schema let the password through, identity's
-        verdict on its strength: the schema stops before identity is asked, and a member
-        should not fix the name only to learn on the next try that the password is weak."""
+        """The form's refusals with identity's verdict on the password (`password_refusal`),
+        in the form's order."""
         errors = dict(call.form_errors or {})
-        if "password" not in errors:
-            form = call.raw_form
-            _, problem = call.attempt(self.identity.check_password, form.get("password", ""),
-                                      form.get("email", ""), form.get("display_name", ""))
-            if problem is not None:
-                errors.update(problem.body.get("errors") or {"password": ["invalid"]})
+        refusal = password_refusal(self.identity, call.raw_form, errors)
+        if refusal is not None:
+            errors.update(refusal.get("fields") or {"password": ["invalid"]})
         messages = field_errors(call, errors)
         order = [*(name for name in REGISTER_FIELDS if name in messages), *messages]
         return {name: messages[name] for name in dict.fromkeys(order)}
