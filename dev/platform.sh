@@ -10,8 +10,14 @@
 #
 # Processes are those whose code exists (`services.shared.config.available_processes()`): a service
 # joins as soon as its config.yaml lands. Pid files: .state/run/agora-<name>.pid; logs:
-# .state/logs/<name>.log. Ports: gateway GATEWAY_PORT (8000) on 127.0.0.1; services 8101.. (see
-# docs/architecture.md), also on 127.0.0.1. The environment (AMQP_URI, MONGO_URI, ...) comes from
+# .state/logs/<name>.log. Ports, all on 127.0.0.1: the gateway GATEWAY_PORT (8000), the services
+# AGORA_SERVICE_PORT_BASE (8100) + 1.. (identity 8101 .. conversations 8106: docs/architecture.md),
+# the mail sink AGORA_MAIL_PORT (2525). `up` refuses to start a process on a port another process
+# listens on, and names it (a second platform on this machine sets those three knobs, and
+# dev/stack.sh's AGORA_RABBIT_PORT, AGORA_RABBIT_MGMT_PORT, AGORA_MONGO_PORT). While a process
+# runs, `status` and `up` use the port it was started on (in its environment), whatever the
+# environment says now. AGORA_WEB_URL (the site in e-mails' links) is this gateway's unless set.
+# The environment (AMQP_URI, MONGO_URI, ...) comes from
 # .state/stack.env (`make up` loads it); AGORA_PLATFORM_TIMEOUT (90 s) bounds each readiness wait.
 # AGORA_SKIP_SEED=1 skips the demo data. Each process connects to RabbitMQ as its own
 # least-privileged user (made through the management API; AGORA_BROKER_USERS=0 turns it off). Without SMTP_HOST, a local mail sink (port AGORA_MAIL_PORT,
@@ -22,7 +28,7 @@
 set -euo pipefail
 
 SCRIPT=platform
-source "$(dirname "${BASH_SOURCE[0]}")/paths.sh" # ROOT, STATE, RUN, LOGS; log, warn, die
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh" # ROOT, STATE, RUN, LOGS; log, warn, die, require_free_port
 KEYS=${AGORA_KEYS_DIR:-$STATE/keys}
 DEMO_SERVICE=demo-bank
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore}  # eventlet's deprecation banner on every CLI call
@@ -31,21 +37,37 @@ AGORA=${AGORA_BIN:-$ROOT/.venv/bin/agora}
 TIMEOUT=${AGORA_PLATFORM_TIMEOUT:-90}
 HOST=127.0.0.1
 GATEWAY_PORT=${GATEWAY_PORT:-8000}
+SERVICE_PORT_BASE=${AGORA_SERVICE_PORT_BASE:-8100}
+MAIL_PORT=${AGORA_MAIL_PORT:-2525}
+PORT_HINT="another Agora platform? stop it (make down in its directory), or give this one other \
+ports: GATEWAY_PORT, AGORA_SERVICE_PORT_BASE, AGORA_MAIL_PORT (README, Configuration)"
 
-port_of() {
+# the port `up` gives NAME now: the gateway GATEWAY_PORT, a service the base + its rank
+configured_port() {
     case $1 in
         gateway) echo "$GATEWAY_PORT" ;;
-        identity) echo 8101 ;;
-        posts) echo 8102 ;;
-        moderation) echo 8103 ;;
-        feeds) echo 8104 ;;
-        notifications) echo 8105 ;;
-        conversations) echo 8106 ;;
-        *) echo $((8110 + $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 80)) ;;
+        identity) echo $((SERVICE_PORT_BASE + 1)) ;;
+        posts) echo $((SERVICE_PORT_BASE + 2)) ;;
+        moderation) echo $((SERVICE_PORT_BASE + 3)) ;;
+        feeds) echo $((SERVICE_PORT_BASE + 4)) ;;
+        notifications) echo $((SERVICE_PORT_BASE + 5)) ;;
+        conversations) echo $((SERVICE_PORT_BASE + 6)) ;;
+        *) echo $((SERVICE_PORT_BASE + 10 + $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 80)) ;;
     esac
 }
 
-MAIL_PORT=${AGORA_MAIL_PORT:-2525}
+# the port process NAME listens on: while it runs, the one `up` started it on (the
+# WEB_SERVER_ADDRESS in its environment), whatever this shell's environment says; else the one
+# `up` would give it now
+port_of() {
+    local pid address=""
+    pid=$(own_pid "$1")
+    if [[ -n $pid ]]; then
+        address=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
+            grep '^WEB_SERVER_ADDRESS=') || true
+    fi
+    if [[ -n $address ]]; then echo "${address##*:}"; else configured_port "$1"; fi
+}
 
 # pid of our local mail sink if it runs, else nothing
 mailsink_pid() {
@@ -57,6 +79,18 @@ mailsink_pid() {
     fi
 }
 
+# the port of our mail sink: while it runs, the one it was started on (its --port); else
+# AGORA_MAIL_PORT
+mail_port() {
+    local pid port=""
+    pid=$(mailsink_pid)
+    if [[ -n $pid ]]; then
+        port=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -A1 '^--port$' |
+            tail -n 1) || true
+    fi
+    echo "${port:-$MAIL_PORT}"
+}
+
 # No SMTP relay configured: run a local one that keeps mails as files, so e-mail works locally.
 start_mailsink() {
     [[ -z ${SMTP_HOST:-} ]] || return 0
@@ -66,7 +100,8 @@ start_mailsink() {
         echo "$!" >"$RUN/mailsink.pid"
         log "mail sink started on $HOST:$MAIL_PORT: e-mails land in .state/mail/"
     fi
-    export SMTP_HOST=$HOST SMTP_PORT=$MAIL_PORT
+    SMTP_PORT=$(mail_port)
+    export SMTP_HOST=$HOST SMTP_PORT
 }
 
 processes() {
@@ -85,6 +120,37 @@ own_pid() {
         if [[ ${stat%% *} != Z ]]; then echo "$pid"; return 0; fi
     fi
     rm -f "$file"
+}
+
+# Before anything starts, every port `up` binds must be free: eventlet listens with SO_REUSEPORT,
+# so a process started on the port of another platform's would bind beside it, and the kernel
+# would split the requests between the two platforms. Our processes that run keep their ports.
+check_ports() {
+    local name port
+    declare -A users=()
+    for name in "$@"; do
+        if [[ -n $(own_pid "$name") ]]; then  # (else own_pid has removed a stale pid file)
+            port=$(port_of "$name")
+        else
+            port=$(configured_port "$name")
+            require_free_port "$port" "$name" "$PORT_HINT"
+        fi
+        claim_port users "$port" "$name"
+    done
+    [[ -z ${SMTP_HOST:-} ]] || return 0  # a relay is configured: no mail sink
+    port=$(mail_port)
+    [[ -n $(mailsink_pid) ]] || require_free_port "$port" "mail sink" "$PORT_HINT"
+    claim_port users "$port" "the mail sink"
+}
+
+# claim_port USERS PORT NAME: PORT is NAME's in the associative array USERS, unless another
+# process of this platform's has it already (two knobs set to the same port)
+claim_port() {
+    local -n taken=$1
+    local other=${taken[$2]:-}
+    [[ -z $other ]] || die "port $2 is both $other's and $3's: set GATEWAY_PORT, \
+AGORA_SERVICE_PORT_BASE and AGORA_MAIL_PORT apart"
+    taken[$2]=$3
 }
 
 ready() {
@@ -165,6 +231,11 @@ cmd_up() {
     fi
     names=$(processes)
     [[ -n $names ]] || die "no process found (services.shared.config.available_processes())"
+    # shellcheck disable=SC2086 # one word per process
+    check_ports $names
+    GATEWAY_PORT=$(port_of gateway)  # the one it runs on, if it runs already
+    # the site's address in e-mails and notifications: this platform's, not port 8000's
+    export AGORA_WEB_URL=${AGORA_WEB_URL:-http://$HOST:$GATEWAY_PORT}
     log "migrating databases"
     "$AGORA" migrate | sed 's/^/platform: /'
     start_mailsink

@@ -3,7 +3,6 @@
     probe.py amqp  URI  [--timeout S] [--pid PID]   a real AMQP connection + channel (pika)
     probe.py mongo URI  [--timeout S] [--pid PID]   pymongo `ping`; prints the server's wire version
     probe.py http  URL  [--timeout S] [--pid PID]   HTTP GET answers 200 (basic auth from the URL)
-    probe.py port  HOST PORT                        exit 0 if something accepts TCP there, else 1
     probe.py mgmt-uri AMQP_URI [PORT]               print the management URI matching an AMQP URI
 
 Waiting probes retry until the timeout (default: one attempt) and stop early, with exit code 3,
@@ -16,7 +15,6 @@ import argparse
 import base64
 import logging
 import os
-import socket
 import sys
 import time
 import urllib.error
@@ -124,14 +122,6 @@ def redact(uri: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
 def management_uri(amqp_uri: str, port: int) -> str:
     parts = urllib.parse.urlsplit(amqp_uri)
     scheme = "https" if parts.scheme == "amqps" else "http"
@@ -157,16 +147,11 @@ def main(argv: list[str]) -> int:
         p.add_argument("target")
         p.add_argument("--timeout", type=float, default=0.0)
         p.add_argument("--pid", type=int)
-    p = sub.add_parser("port")
-    p.add_argument("host")
-    p.add_argument("port", type=int)
     p = sub.add_parser("mgmt-uri")
     p.add_argument("amqp_uri")
     p.add_argument("port", type=int, nargs="?", default=15672)
     args = parser.parse_args(argv)
 
-    if args.command == "port":
-        return 0 if port_open(args.host, args.port) else 1
     if args.command == "mgmt-uri":
         print(management_uri(args.amqp_uri, args.port))
         return 0

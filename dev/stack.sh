@@ -24,7 +24,7 @@
 set -euo pipefail
 
 SCRIPT=stack
-source "$(dirname "${BASH_SOURCE[0]}")/paths.sh" # ROOT, STATE, RUN, LOGS; log, warn, die
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh" # ROOT, STATE, RUN, LOGS; log, warn, die, require_free_port
 CACHE=$STATE/cache
 STACK_ENV=$STATE/stack.env
 
@@ -132,15 +132,6 @@ python_for_probes() {
 }
 
 probe() { "$PY" "$ROOT/dev/probe.py" "$@"; }
-
-port_busy() { probe port "$HOST" "$1"; }
-
-require_free_port() {
-    local port=$1 what=$2 hint=$3
-    if port_busy "$port"; then
-        die "port $HOST:$port ($what) is already in use by another process; $hint"
-    fi
-}
 
 apt_install() {
     [[ $(id -u) -eq 0 ]] || die "need root to install Debian packages: $* (apt-get install $*)"

@@ -2,8 +2,9 @@
 
 Everything goes through the public API, as a client would, except the first admin, which is
 created with the `agora create-admin` code path (services/identity/admin.py). Re-running it
-changes nothing that exists already (registration answers 202 either way, roles are set, not
-added).
+changes nothing that exists already: it registers only the accounts the demo admin cannot find
+(a registration of a taken address counts against the address's limit and tells the owner by
+e-mail, so `make up` run again must not send one), and roles are set, not added.
 
 Each other service adds its own demo content in `services/<name>/demo.py`::
 
@@ -22,10 +23,11 @@ import os
 import sys
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
-from services.shared.config import PROCESSES, available_processes
+from services.shared.config import PROCESSES, available_processes, in_production
 
 from .gateway_client import GatewayClient, TotpDevice
 
@@ -111,21 +113,41 @@ def default_gateway_url() -> str:
         f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT') or 8000}"
 
 
+def registered(api: DemoApi, email: str) -> bool:
+    """Whether `email` has an account, as the demo admin looks a member up (a lookup, not a
+    failed login: those count against the address and would throttle the demo's logins)."""
+    found = api.get("/api/v1/users?" + urlencode({"email": email}), as_=ADMIN.email)["items"]
+    if found:
+        api.user_ids[email] = found[0]["id"]
+    return bool(found)
+
+
+def enrol_staff(api: DemoApi, email: str) -> None:
+    """Staff log in with a second factor: the demo's, and an authenticator past the last time
+    step the account used. `make up` run again within 30 s would otherwise give a used step,
+    a wrong code, and five of those lock the account's second factor for 15 minutes."""
+    from services.identity.admin import enrol_demo_second_factor
+
+    device = api.devices[email] = TotpDevice(DEMO_TOTP_SECRET)
+    device.last_step = enrol_demo_second_factor(email, DEMO_TOTP_SECRET)
+
+
 def seed_accounts(api: DemoApi) -> None:
-    from services.identity.admin import create_admin, enrol_demo_second_factor
+    from services.identity.admin import create_admin
 
     create_admin(ADMIN.email, ADMIN.name, DEMO_PASSWORD, actor="system:seed-demo")
-    enrol_demo_second_factor(ADMIN.email, DEMO_TOTP_SECRET)
+    enrol_staff(api, ADMIN.email)
     api.login(ADMIN.email)
     for account in ACCOUNTS[1:]:
-        api.request("POST", "/api/v1/auth/register", expect=(202,), json={
-            "email": account.email, "password": DEMO_PASSWORD, "display_name": account.name,
-            "customer": account.customer})
+        if not registered(api, account.email):
+            api.request("POST", "/api/v1/auth/register", expect=(202,), json={
+                "email": account.email, "password": DEMO_PASSWORD,
+                "display_name": account.name, "customer": account.customer})
         user_id = api.user_id(account.email)
         if account.roles:
             api.put(f"/api/v1/users/{user_id}/roles", as_=ADMIN.email,
                     json={"roles": list(account.roles)})
-            enrol_demo_second_factor(account.email, DEMO_TOTP_SECRET)  # staff: TOTP mandatory
+            enrol_staff(api, account.email)
             api.login(account.email)  # its token should carry the roles
     for account in ACCOUNTS:
         if account.advisor:
@@ -137,7 +159,7 @@ def seed_accounts(api: DemoApi) -> None:
 
 
 def seed(gateway_url: str | None = None) -> int:
-    if os.environ.get("AGORA_ENVIRONMENT", "").lower() in ("prod", "production"):
+    if in_production():
         print("seed-demo: refused (AGORA_ENVIRONMENT is production): demo accounts are for "
               "local use only", file=sys.stderr)
         return 2

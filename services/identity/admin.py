@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from services.shared.config import load_config
+from services.shared.config import in_production, load_config
 from services.shared.envelope import CommandContext, utc_now
 from services.shared.errors import AgoraError, Conflict
 from services.shared.event_store import EventStore
@@ -60,15 +60,15 @@ def create_admin(email: str, name: str, password: str, config: dict[str, Any] | 
 
 
 def enrol_demo_second_factor(email: str, secret: str, config: dict[str, Any] | None = None,
-                             actor: str = "system:seed-demo") -> bool:
+                             actor: str = "system:seed-demo") -> int:
     """LOCAL DEMO DATA ONLY (`agora seed-demo`, refused in production): give the account a
     confirmed TOTP second factor with a known `secret`, so the demo staff logins printed by
     `make up` work with a code computed from it. Real accounts always enrol themselves (the
-    secret is then known to their device only). True when it enrolled, False when the account
-    already had a second factor."""
+    secret is then known to their device only). Returns the last TOTP time step the account
+    used: a used step is a wrong code, so the demo's authenticator gives the next ones."""
     from .mfa import step_of
 
-    if os.environ.get("AGORA_ENVIRONMENT", "").lower() in ("prod", "production"):
+    if in_production():
         raise RuntimeError("demo second factors are for local use only")
     config = config or load_config("identity")
     db = shared_client(mongo_uri(config))[database_name(config, "identity")]
@@ -77,7 +77,7 @@ def enrol_demo_second_factor(email: str, secret: str, config: dict[str, Any] | N
     if user_id is None:
         raise RuntimeError(f"no account {email}")
     if kit.accounts.mfa_enrolled(user_id):
-        return False
+        return kit.accounts.mfa(user_id)["last_step"]
     now = utc_now()
     kit.accounts.start_enrolment(user_id, kit.secret_box.seal(secret), [], now)
     kit.accounts.confirm_enrolment(user_id, step_of(now) - 2, now)  # codes from now on
@@ -87,7 +87,7 @@ def enrol_demo_second_factor(email: str, secret: str, config: dict[str, Any] | N
     views.apply_commit(store.append(stream, store.stream_version(stream),
                                     domain.mfa_enabled(user_id),
                                     CommandContext(actor=actor, correlation_id=f"{actor}:mfa")))
-    return True
+    return step_of(now) - 2
 
 
 def read_password() -> str:

@@ -7,6 +7,7 @@ Example::
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,12 @@ PROCESSES: dict[str, tuple[str, Path]] = {
 }
 
 _yaml_ready = False
+
+
+def in_production() -> bool:
+    """`AGORA_ENVIRONMENT=production` (the production overlay sets it): demo data and
+    placeholder settings are refused."""
+    return os.environ.get("AGORA_ENVIRONMENT", "").lower() in ("prod", "production")
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
