@@ -24,7 +24,7 @@ def inside_only(call) -> None:
 class HealthRoutes:
     """`/healthz`, `/readyz`, `/metrics` (as `HealthEndpoints` in services) and the OpenAPI doc."""
 
-    probes = Probes(dead_letter_queue=False)
+    probes = Probes()  # the gateway consumes events too: its dead letters are counted
     correlation = CorrelationId()
 
     @route("GET", "/healthz", auth="none", tags=["operations"], summary="Liveness")
@@ -45,6 +45,7 @@ class HealthRoutes:
            summary="Prometheus metrics")
     def prometheus_metrics(self, call):
         inside_only(call)
+        self.probes.refresh_gauges()
         return Response(generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @route("GET", "/api/v1/openapi.json", auth="none", tags=["operations"],

@@ -5,6 +5,10 @@
     agora replay <service>              rebuild a service's read models from its event log
     agora relay <service>               publish whatever the outbox still holds, then exit
     agora dead-letters list <service>   show dead letters (does not remove them)
+    agora dead-letters save <service> --to FILE
+                                        keep a copy of the whole dead letters (headers and
+                                        body: private text, so a new file of mode 0600, or
+                                        `--to -` for a redirected standard output)
     agora dead-letters redrive <service> [--id ID ...]
     agora dead-letters list|count|redrive <service> --outbox NAME   a delivery outbox's
                                         (notifications: mail, push)
@@ -26,6 +30,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -75,10 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     relay.set_defaults(handler=_relay)
 
     letters = commands.add_parser("dead-letters", help="list or re-drive dead letters")
-    letters.add_argument("action", choices=["list", "count", "redrive"])
+    letters.add_argument("action", choices=["list", "count", "save", "redrive"])
     letters.add_argument("service")
     letters.add_argument("--id", dest="ids", action="append", help="only this message id")
     letters.add_argument("--limit", type=int, default=None)
+    letters.add_argument("--to", metavar="FILE", help="save: the file to write, created with "
+                         "mode 0600 and never overwritten ('-': standard output, not a terminal)")
     letters.add_argument("--outbox", help="a delivery outbox of the service (notifications: "
                          "mail, push) instead of its dead-letter queue")
     letters.set_defaults(handler=_dead_letters)
@@ -128,6 +135,8 @@ def _run(args) -> int:
     from services.shared.observability import configure_logging
     from services.shared.stalls import log_stalls
 
+    if ":" not in args.process and _unknown_service(args.process, _processes()):
+        return 2
     if args.process in PROCESSES:
         service_cls = import_service(args.process)
         config = load_config_file(args.config) if args.config else load_config(args.process)
@@ -141,6 +150,27 @@ def _run(args) -> int:
     tune_collector()
     run([service_cls], config)
     return 0
+
+
+def _processes() -> list[str]:
+    """What `agora run` runs: the gateway and the services."""
+    from services.shared.config import available_processes
+
+    return available_processes()
+
+
+def _logged_services() -> list[str]:
+    """The services with an event log and read models: every process but the gateway."""
+    return [name for name in _processes() if name != "gateway"]
+
+
+def _unknown_service(name: str, known: list[str]) -> bool:
+    """Whether `name` is not one of the services the command takes; if so, says which it takes
+    (a mistyped name gets a sentence and exit status 2, not a traceback)."""
+    if name in known:
+        return False
+    print(_say("cli.unknown_service", service=name, names=", ".join(known)), file=sys.stderr)
+    return True
 
 
 def _database(service: str):
@@ -163,11 +193,12 @@ def _projection(service: str):
 
 
 def _migrate(args) -> int:
-    from services.shared.config import available_processes
     from services.shared.projections import ReadModels, mark_waiting_streams
 
-    services = args.services or available_processes()
-    for service in services:
+    known = _processes()
+    if any(_unknown_service(service, known) for service in args.services):
+        return 2
+    for service in args.services or known:
         if service == "gateway":  # no event log, no projections: its own collections only
             from gateway.storage import ensure_indexes
 
@@ -190,6 +221,8 @@ def _migrate(args) -> int:
 def _replay(args) -> int:
     from services.shared.projections import replay
 
+    if _unknown_service(args.service, _logged_services()):
+        return 2
     _, store = _service_store(args.service)
     module = _projection(args.service)
     for projection in getattr(module, "PROJECTIONS", [module.PROJECTION]):
@@ -201,6 +234,8 @@ def _replay(args) -> int:
 def _relay(args) -> int:
     from services.shared.outbox import OutboxRelay
 
+    if _unknown_service(args.service, _logged_services()):
+        return 2
     config, store = _service_store(args.service)
     relay = OutboxRelay(store, config["AMQP_URI"])
     try:
@@ -213,11 +248,9 @@ def _relay(args) -> int:
 
 def _dead_letters(args) -> int:
     from services.shared import dead_letters
-    from services.shared.config import available_processes, load_config
+    from services.shared.config import load_config
 
-    known = available_processes()
-    if args.service not in known:
-        print(f"unknown service {args.service!r}: one of {', '.join(known)}", file=sys.stderr)
+    if _unknown_service(args.service, _processes()):
         return 2
     if args.outbox:
         return _outbox_dead_letters(args)
@@ -229,10 +262,39 @@ def _dead_letters(args) -> int:
         for letter in letters:
             print(json.dumps(letter))
         if not letters:  # on stderr: stdout stays one JSON document per line
-            print(f"{args.service}: no dead letters", file=sys.stderr)
+            print(_say("cli.no_dead_letters", service=args.service), file=sys.stderr)
+    elif args.action == "save":
+        return _save_dead_letters(args, amqp_uri)
     else:
         moved = dead_letters.redrive(amqp_uri, args.service, args.ids, args.limit)
         print(_say("cli.redriven", service=args.service, count=moved))
+    return 0
+
+
+def _save_dead_letters(args, amqp_uri: str) -> int:
+    """The whole dead letters into a file of the operator's (the evidence to keep before a
+    purge), never onto a terminal: their bodies may hold members' private text."""
+    from services.shared import dead_letters
+
+    if not args.to or (args.to == "-" and sys.stdout.isatty()):
+        print(_say("cli.save_needs_file"), file=sys.stderr)
+        return 2
+    try:
+        out = contextlib.nullcontext(sys.stdout) if args.to == "-" \
+            else dead_letters.private_file(args.to)
+    except OSError as error:
+        print(_say("cli.save_cannot_create", path=args.to, reason=error.strerror),
+              file=sys.stderr)
+        return 2
+    try:
+        with out as stream:
+            saved = dead_letters.save_dead_letters(amqp_uri, args.service, stream, args.limit)
+    except BaseException:
+        if args.to != "-":  # no half copy left to pass for the evidence (nor to block a retry)
+            os.unlink(args.to)
+        raise
+    print(_say("cli.dead_letters_saved", service=args.service, count=saved, path=args.to),
+          file=sys.stderr if args.to == "-" else sys.stdout)
     return 0
 
 
@@ -242,6 +304,9 @@ def _outbox_dead_letters(args) -> int:
     from services.shared.config import load_config
     from services.shared.mongo import database_name, mongo_uri, shared_client
 
+    if args.action == "save":  # documents in the service's database: nothing to purge
+        print(_say("cli.save_queue_only"), file=sys.stderr)
+        return 2
     config = load_config(args.service)
     try:
         delivery = importlib.import_module(f"services.{args.service}.delivery")
@@ -295,11 +360,9 @@ def _send_digests(args) -> int:
 def _erasure_status(args) -> int:
     """The DPO's proof, from the databases: exit status 0 only when the member is erased."""
     from services.ops.erasure_status import erasure_report
-    from services.shared.config import available_processes
     from services.shared.shredding import SubjectKeys
 
-    databases = {service: _database(service)[1] for service in available_processes()
-                 if service != "gateway"}
+    databases = {service: _database(service)[1] for service in _logged_services()}
     keys = SubjectKeys.beside(databases["identity"], "identity").collection.database
     report = erasure_report(databases, keys, args.member_id)
     print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -325,10 +388,10 @@ def _erasure_reapply(args) -> int:
 
 def _seal_existing(args) -> int:
     """Rewrite, in place, the clear personal values of older commits as sealed ones."""
-    from services.shared.config import available_processes
-
-    for service in args.services or [name for name in available_processes()
-                                     if name != "gateway"]:
+    known = _logged_services()
+    if any(_unknown_service(service, known) for service in args.services):
+        return 2
+    for service in args.services or known:
         _, store = _service_store(service)
         print(_say("cli.sealed_existing", service=service, commits=store.seal_existing()))
     return 0

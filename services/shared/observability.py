@@ -83,10 +83,6 @@ class CorrelationId(DependencyProvider):
 class Probes(DependencyProvider):
     """Checks the process's dependencies for `/readyz` and refreshes gauges for `/metrics`."""
 
-    def __init__(self, dead_letter_queue: bool = True, **kwargs):
-        self.dead_letter_queue = dead_letter_queue
-        super().__init__(**kwargs)
-
     def setup(self) -> None:
         self.uri = mongo_uri(self.container.config)
         self.client = shared_client(self.uri)
@@ -114,8 +110,6 @@ class Probes(DependencyProvider):
         return checks
 
     def refresh_gauges(self) -> None:
-        if not self.dead_letter_queue:
-            return
         from .consumer import dead_letter_queue
 
         service = self.container.service_name

@@ -29,8 +29,11 @@ OVERLAYS = ["dev", "prod"]
 
 # The seven long-running processes, each `agora run <name>` (docs/architecture.md).
 SERVICES = ["gateway", "identity", "posts", "moderation", "feeds", "notifications", "conversations"]
-# The services that consume events and own read models (everything but the gateway).
-CONSUMERS = ["identity", "posts", "moderation", "feeds", "notifications", "conversations"]
+# The processes that consume events, all seven (the gateway: identity's session revocations and
+# erasures): each has its dead-letter queue and policy, and a re-drive CronJob.
+CONSUMERS = SERVICES
+# Those with an event log and read models (everything but the gateway): a replay CronJob each.
+REPLAYABLE = [s for s in SERVICES if s != "gateway"]
 IMAGE = "ghcr.io/agora-community/agora"
 
 

@@ -115,6 +115,8 @@ def test_dead_letter_policy(prod, service):
         "other.on-post-published",
         "evt-posts-posts.post_published--other.handle",
     ]
+    if service == "gateway":  # its live channel's queue per replica: a view, nothing to keep
+        not_covered.append("gateway.live.agora-gateway-7d9f-x2.1.0a1b2c3d")
     for name in covered:
         assert pattern.search(name), name
     for name in not_covered:

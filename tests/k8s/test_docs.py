@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import REPO
+from .conftest import CONSUMERS, REPO
 
 pytestmark = pytest.mark.k8s
 
@@ -55,6 +55,13 @@ def test_runbook_names_existing_objects(prod):
         assert prod.has(kinds[kind], name), (
             f"runbook mentions {kind}/{name}, which prod does not have"
         )
+
+
+def test_runbook_lists_every_consumer_of_events_the_manifests_give_dead_letters(prod):
+    (consumers,) = re.findall(r'^export CONSUMERS="([^"]+)"', RUNBOOK.read_text(), re.MULTILINE)
+    assert consumers.split() == CONSUMERS  # the gateway too
+    for service in CONSUMERS:
+        assert prod.has("CronJob", f"agora-redrive-{service}")
 
 
 def test_deploy_doc_ends_with_the_readme_section():
