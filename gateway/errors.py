@@ -12,7 +12,8 @@ through `problem_from_exception`, so a client never sees a stack trace or an HTM
   validators' English messages read back into catalogue keys, `localized_field_errors`);
 - an unknown remote error (a bug or crash in a service) -> 502, a missing service -> 503,
   an RPC that did not answer in time -> 504, with a generic detail (the service's own logs,
-  found by `request_id`, have the rest);
+  found by `request_id`, have the rest); each logged as an error with its cause (for a 504:
+  which RPC did not answer, `timed_out`);
 - anything else raised in the gateway itself -> 500 with a generic detail (logged with trace).
 
 Example::
@@ -28,12 +29,14 @@ import functools
 import json
 import logging
 import math
+import os
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
+from nameko.rpc import MethodProxy
 from werkzeug.wrappers import Response
 
 from services.shared import i18n
@@ -42,6 +45,7 @@ from services.shared.errors import AgoraError
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+_PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # -- errors the gateway raises itself (HTTP concerns no service has) ----------------------------
@@ -202,6 +206,7 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
                            ) -> Problem:
     """The one place an exception becomes an HTTP answer."""
     if isinstance(error, eventlet.Timeout):
+        log.error("request failed with 504 (Timeout): %s", timed_out(error))
         return problem(504, GENERIC_DETAIL[504], instance, request_id, language=language)
     catalogue: dict[str, Any] | None = None
     if isinstance(error, RemoteError):
@@ -241,6 +246,27 @@ def problem_from_exception(error: BaseException, instance: str | None = None,
     if status == 405 and details.get("allow"):
         headers["Allow"] = ", ".join(details["allow"])
     return problem(status, detail, instance, request_id, errors, extra, headers, language)
+
+
+def timed_out(timeout: eventlet.Timeout) -> str:
+    """What a request waited for when its time ran out, for its log line: the RPC in flight
+    (nameko's `MethodProxy` in the traceback), else the innermost frame of the project's code
+    (e.g. `gather` of a page's RPCs sent together)."""
+    waited, where = None, None
+    traceback = timeout.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        caller = frame.f_locals.get("self")
+        if isinstance(caller, MethodProxy):
+            waited = f"{caller.service_name}.{caller.method_name}"
+        if frame.f_code.co_filename.startswith(_PROJECT) and (
+                "site-packages" not in frame.f_code.co_filename):
+            where = f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{traceback.tb_lineno})"
+        traceback = traceback.tb_next
+    limit = f"{timeout.seconds:g} s" if isinstance(timeout.seconds, (int, float)) else "its time"
+    if waited:
+        return f"the RPC {waited} did not answer within {limit}"
+    return f"no answer within {limit}, waiting in {where or 'the gateway'}"
 
 
 def _catalogued_detail(catalogue: dict[str, Any], language: str | None) -> str | None:

@@ -36,8 +36,9 @@ wsgi.py) assigns the request id (`X-Request-ID`, taken from the client when well
 generated; echoed on every response and set as
 the worker's `correlation_id`, which nameko carries in RPC headers to the services), answers CORS
 preflights and adds CORS headers for the origins in `AGORA_CORS_ORIGINS`, turns unknown paths
-and methods into 404/405 problems, and records `agora_http_requests_total{route,method,status}`
-and `agora_http_request_duration_seconds{route,method}` (route = the path template).
+and methods into 404/405 problems, records `agora_http_requests_total{route,method,status}`
+and `agora_http_request_duration_seconds{route,method}` (route = the path template), and writes
+the request's access line (`agora.access`, with its id as `correlation_id`).
 """
 from __future__ import annotations
 

@@ -15,11 +15,16 @@ unknown path, a CORS preflight):
 `agora.security` logger (services/shared/security_log.py) with who (the user id and roles the
 request proved, else only the client address), what (method, route template, path), why (the
 problem's detail) and the request id — never the token, the service key or a cookie.
+
+**Log lines** name a request by `loggable_target`: its path and query string with the value of
+every credential parameter (`CREDENTIAL_PARAMETERS`: the unsubscribe link's signed `token`,
+which also names the member) replaced by `[redacted]`.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -29,6 +34,11 @@ ACTOR_ENV = "agora.actor"  # set by the route pipeline once credentials are veri
 NO_STORE = "no-store"
 _PRIVATE_PREFIXES = ("/api/v1/auth/", "/api/v1/me")
 _CREDENTIAL_HEADERS = ("Authorization", "X-Agora-Service-Key", "Cookie")
+# Query parameters that carry a secret. A route takes only `token` today (GET/POST
+# /api/v1/unsubscribe); the others are where a future link would put one.
+CREDENTIAL_PARAMETERS = frozenset({"token", "access_token", "refresh_token", "code", "password",
+                                   "secret"})
+REDACTED = "[redacted]"
 
 
 def carries_credentials(request: Request) -> bool:
@@ -44,6 +54,16 @@ def secure_headers(request: Request, response: Response) -> None:
     if private or "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = NO_STORE
         response.headers.pop("Expires", None)
+
+
+def loggable_target(request: Request) -> str:
+    """The request's path and query string for a log line, credentials redacted (at most
+    1000 characters: a client chooses how long its query is)."""
+    if not request.query_string:
+        return request.path[:1000]
+    query = [(name, REDACTED if name.lower() in CREDENTIAL_PARAMETERS else value)
+             for name, value in request.args.items(multi=True)]
+    return f"{request.path}?{urlencode(query, safe='[]/,:')}"[:1000]
 
 
 def log_refusal(request: Request, response: Response, route: str, request_id: str,
