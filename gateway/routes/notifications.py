@@ -26,7 +26,11 @@ class Notification(Schema):
                                    "followed_activity | watched_activity | idea_status | "
                                    "moderation | private_message | sla_breach"})
     text = fields.String(metadata={"description": "what happened, one line"})
-    link = fields.String(metadata={"description": "where to look"})
+    link = fields.String(metadata={"description": "where to look: a page of the site (a "
+                                   "reply's is /replies/{id}, which opens the page of its "
+                                   "thread that holds it, at the reply; a conversation's is "
+                                   "/console/conversations/{id} for staff, /conversations/{id} "
+                                   "for its member)"})
     read = fields.Boolean()
     at = fields.String()
     actor_id = fields.String(allow_none=True)

@@ -31,6 +31,9 @@ LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 LANGUAGE_COOKIE = "agora_lang"
 LOCALES = Path(__file__).with_name("locales")
+# Names the site shares with the services' catalogue (services/shared/locales): a concept is
+# named once, so a badge and a notification say the same. Site key prefix -> catalogue section.
+SHARED = {"posts.status_": "idea_status."}
 
 try:
     from zoneinfo import ZoneInfo
@@ -48,6 +51,9 @@ def catalogue(language: str) -> dict[str, Any]:
         area = path.stem
         for name, value in json.loads(path.read_text(encoding="utf-8")).items():
             merged[f"{area}.{name}"] = value
+    for prefix, section in SHARED.items():
+        merged.update({prefix + key.removeprefix(section): text for key, text
+                       in shared_i18n.catalogue(language).items() if key.startswith(section)})
     return merged
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import ipaddress
 import logging
 import re
 import smtplib
@@ -46,9 +47,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.generator import BytesGenerator
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -57,6 +60,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.shared import failpoints, live, metrics
+from services.shared.config import in_production
 from services.shared.members import ERASED_DISPLAY_NAME
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 from services.shared.projections import ReadModels
@@ -83,7 +87,7 @@ OUTBOX_CHECKED_EVERY = 5.0  # seconds: how late a retry may go out (its delay is
 HELD_CHECKED_EVERY = 10.0  # seconds: how often a pass looks for notifications left held
 HELD_GRACE_SECONDS = 30.0  # ... for longer than this after their event (an applier crashed)
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
-                   "conversation_id", "ts")
+                   "conversation_id", "for_staff", "ts")
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,36 @@ class DeliverySettings:
             values[name] = (str(value).lower() in ("1", "true", "yes")) if kind is bool \
                 else kind(value)
         return cls(**values)
+
+    def production_refusals(self) -> list[str]:
+        """Why these settings cannot serve production: links to a loopback or placeholder
+        address (the local defaults, example.com), or a sender at one."""
+        refusals = []
+        if _placeholder_host(urlsplit(self.web_base_url).hostname):
+            refusals.append(f"AGORA_WEB_URL is {self.web_base_url!r}: the links of e-mails and "
+                            "notifications would lead nowhere; set the site's public address "
+                            "(k8s/overlays/prod/site.yaml: host)")
+        _, at, domain = parseaddr(self.mail_from)[1].rpartition("@")
+        if not at or _placeholder_host(domain):
+            refusals.append(f"AGORA_MAIL_FROM is {self.mail_from!r}: set the address the bank's "
+                            "relay sends from (k8s/overlays/prod/site.yaml: mail_from)")
+        return refusals
+
+
+# Names that are never a deployment's own: the reserved ones of RFC 2606 and 6761 (examples,
+# the local defaults).
+_PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org", "example", "invalid",
+                        "local", "localhost", "test")
+
+
+def _placeholder_host(host: str | None) -> bool:
+    host = (host or "").lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+        return address.is_loopback or address.is_unspecified
+    except ValueError:
+        return not host or any(host == domain or host.endswith(f".{domain}")
+                               for domain in _PLACEHOLDER_DOMAINS)
 
 
 class SmtpTransport:
@@ -177,11 +211,20 @@ def _message(mail_from: str, content: domain.Message, headers: list[tuple[str, s
     message = EmailMessage()
     name, address = parseaddr(mail_from)
     message["From"] = formataddr((name, address))
-    message["Subject"] = content.subject
+    message.set_raw("Subject", _encoded_subject(content.subject))
     for header, value in headers:
         message[header] = value
     message.set_content(content.text)
     return message
+
+
+def _encoded_subject(subject: str) -> str:
+    """The Subject as UTF-8 encoded words (RFC 2047) folded within 76 columns, every space
+    inside a word, so that it decodes to exactly `subject`. The `email` package's own folding
+    (Python 3.11) can leave the space between two words that both need encoding *between*
+    their encoded words, where readers drop it ("nouvelle idée« Export…"); plain ASCII has
+    its own folding slips (long words). Set raw, its lines short: the policy writes it as is."""
+    return Header(subject, "utf-8", header_name="Subject").encode()
 
 
 def _flattened(message: EmailMessage) -> bytes:
@@ -759,6 +802,11 @@ class DeliveryProvider(DependencyProvider):
     def setup(self) -> None:
         config = self.container.config
         self.settings = DeliverySettings.from_config(config)
+        refusals = self.settings.production_refusals() if in_production() else []
+        for refusal in refusals:
+            log.error("notifications refuses to start in production: %s", refusal)
+        if refusals:
+            raise RuntimeError("; ".join(refusals))
         self.uri = mongo_uri(config)
         db = shared_client(self.uri)[database_name(config, self.container.service_name)]
         pusher = load_provider(self.settings.push_provider, config.get("NOTIFICATIONS") or {})

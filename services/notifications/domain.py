@@ -270,16 +270,18 @@ RENDERED_FIELDS = ("type", "actor_name", "by_team", "kind", "reply_kind", "title
                    "merged_into", "into_title", "channel")
 KINDS = ("question", "idea", "discussion", "article")
 
+# The site's pages a notification links to; the gateway declares those routes with these same
+# constants (gateway/web/pages/notifications.py, public.py), so a link here is a page there.
+PREFERENCES_PAGE = "/notifications/preferences"
+REPLY_PAGE = "/replies/{id}"  # the page of its thread that shows the reply, at the reply
+CONVERSATION_PAGE = "/conversations/{id}"  # a member's own conversation
+CONSOLE_CONVERSATION_PAGE = "/console/conversations/{id}"  # staff answer in the console
 
-# a security notice reaches people whatever language they read: both, French first
-SECURITY_SUBJECT = ("Tentative d'inscription avec votre adresse / Registration attempt with your "
-                    "address")
-REGISTRATION_ATTEMPTED_TEXT = (
-    "Quelqu'un a essayé de créer un compte Agora avec votre adresse e-mail. Si c'était vous, "
-    "connectez-vous avec votre mot de passe habituel ; sinon, vous n'avez rien à faire, votre "
-    "compte n'a pas changé. / Someone tried to create an Agora account with your e-mail "
-    "address. If it was you, log in with your usual password; otherwise there is nothing to "
-    "do, your account has not changed.")
+
+def in_both_languages(key: str, separator: str = " / ") -> str:
+    """`key`'s text in French then English: a security notice e-mailed to an owner who never
+    chose a language (it reaches an address, whoever reads there)."""
+    return separator.join(i18n.text(language, key) for language in i18n.LANGUAGES)
 
 
 def with_actor_name(notice: dict[str, Any], names: dict[str, str],
@@ -307,8 +309,9 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
     about = say("quoted", title=n["title"]) if n["title"] else ""
     if kind in CONFIDENTIAL:
         return say("notice.private_message" if in_app else "notice.private_message_elsewhere")
-    if kind == "account_security":
-        return REGISTRATION_ATTEMPTED_TEXT
+    if kind == "account_security":  # read signed in, or chosen: the reader's language
+        return say("notice.registration_attempted") if in_app or language else \
+            in_both_languages("notice.registration_attempted", "\n\n")
     if kind == "reply":
         verb = "reply_answer" if n["reply_kind"] == "answer" else "reply_comment"
         return say(f"notice.{verb}", who=who, noun=noun, about=about)
@@ -322,7 +325,7 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
         into = say("quoted", title=n["into_title"]) if n["into_title"] else \
             say("notice.idea_merged_untitled_target")
         return say("notice.idea_merged", about=about, into=into)
-    if kind == "idea_status":
+    if kind == "idea_status":  # the status by the name the site shows it under
         status = n["status"] or "submitted"
         label = say(f"idea_status.{status}") if i18n.has(f"idea_status.{status}") else status
         text = (n["note"] or "").strip()  # a blank note would leave a dangling " — "
@@ -359,14 +362,16 @@ def duration(seconds: float | None, language: str | None = None) -> str:
 
 def link(base_url: str, notice: dict[str, Any]) -> str:
     base = base_url.rstrip("/")
-    if notice.get("conversation_id"):
-        return f"{base}/conversations/{notice['conversation_id']}"
+    if notice.get("conversation_id"):  # `for_staff`: the recipient held a staff role then
+        page = CONSOLE_CONVERSATION_PAGE if notice.get("for_staff") else CONVERSATION_PAGE
+        return base + page.format(id=notice["conversation_id"])
     if notice.get("type") in CONFIDENTIAL or not notice.get("post_id"):
         return f"{base}/notifications"
     if notice.get("merged_into"):  # where the vote went
         return f"{base}/posts/{notice['merged_into']}"
-    anchor = f"#{notice['reply_id']}" if notice.get("reply_id") else ""
-    return f"{base}/posts/{notice['post_id']}{anchor}"
+    if notice.get("reply_id"):  # past the thread's first page too
+        return base + REPLY_PAGE.format(id=notice["reply_id"])
+    return f"{base}/posts/{notice['post_id']}"
 
 
 @dataclass(frozen=True)
@@ -378,8 +383,11 @@ class Message:
 def email(notice: dict[str, Any], base_url: str, language: str | None = None) -> Message:
     line = render(notice, language, in_app=False)
     # A title stored before titles were validated may hold a line break: never in a header.
-    subject = SECURITY_SUBJECT if notice.get("type") == "account_security" else \
-        _short(as_single_line(line), 150)
+    if notice.get("type") == "account_security":
+        subject = i18n.text(language, "mail.security_subject") if language else \
+            in_both_languages("mail.security_subject")
+    else:
+        subject = _short(as_single_line(line), 150)
     return Message(f"[Agora] {subject}",
                    f"{line}\n\n{link(base_url, notice)}\n\n{_footer(base_url, language)}")
 
@@ -406,8 +414,7 @@ def digest(notices: list[dict[str, Any]], base_url: str, language: str | None = 
 
 
 def _footer(base_url: str, language: str | None = None) -> str:
-    return i18n.text(language, "mail.footer",
-                     url=f"{base_url.rstrip('/')}/settings/notifications")
+    return i18n.text(language, "mail.footer", url=base_url.rstrip("/") + PREFERENCES_PAGE)
 
 
 def _short(text: str, limit: int) -> str:

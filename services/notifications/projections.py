@@ -37,6 +37,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from services.shared.actors import STAFF_ROLES
 from services.shared.envelope import Envelope
 from services.shared.members import ERASED_DISPLAY_NAME, track_member_summaries
 from services.shared.projections import (
@@ -390,14 +391,23 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
         batch = notices[start:start + BATCH]
         chosen = {doc["_id"]: doc.get("types") for doc in rm["prefs"].find(
             {"_id": {"$in": [n.recipient for n in batch]}})}
+        staff = _staff_among(rm, [n.recipient for n in batch]) \
+            if shown.get("conversation_id") else set()
         others = _made_by_other_events(rm, event, batch)
         counts = _counts([{"_id": n.key, "member_id": n.recipient} for n in batch
                           if n.key not in others])
         created += _updates_of_the_inbox(rm, counts + [({"_id": n.key}, {"$setOnInsert": {
-            **base, "member_id": n.recipient, "type": n.type,
+            **base, "member_id": n.recipient, "type": n.type, "for_staff": n.recipient in staff,
             "channels": domain.channels(chosen.get(n.recipient), n.type)}}) for n in batch],
             first_insert=len(counts))
     return created
+
+
+def _staff_among(rm: ReadModels, member_ids: list[str]) -> set[str]:
+    """Who of `member_ids` holds a staff role: a conversation's link takes them to the console
+    (where staff answer), the member to their own page."""
+    return {doc["_id"] for doc in rm["members"].find(
+        {"_id": {"$in": member_ids}, "roles": {"$in": sorted(STAFF_ROLES)}}, {"_id": 1})}
 
 
 def _made_by_other_events(rm: ReadModels, event: Envelope, notices: list[domain.Notice]

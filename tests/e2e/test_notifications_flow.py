@@ -3,7 +3,11 @@ platform's local SMTP server (`platform.mailsink`)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import requests
 
 from .steps import (
     customer_with_advisor,
@@ -16,6 +20,7 @@ from .steps import (
     problem,
     queued,
     reply_visible,
+    site_login,
     staff,
     submit,
     visible,
@@ -88,9 +93,9 @@ def test_voters_are_notified_of_an_idea_status_change(platform, api):
     ok(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager,
                json={"status": "under_review", "note": "Nous étudions la question."}))
     notice = notified(api, voter, "idea_status", post_id=idea["id"])
-    assert notice["text"] == ("Le statut de l'idée « Paiement mobile sans contact » est "
-                              "maintenant : à l'étude — Nous étudions la question.")
-    mail(platform, voter, "maintenant : à l'étude")
+    assert notice["text"] == ("L'idée « Paiement mobile sans contact » est passée au statut "
+                              "« À l'étude » — Nous étudions la question.")
+    mail(platform, voter, "au statut « À l'étude »")  # the site's name for it
     notified(api, author, "idea_status", post_id=idea["id"])
 
 
@@ -125,8 +130,45 @@ def test_a_private_message_is_announced_never_quoted(platform, api, mongo_client
     assert conversation["participant_ids"] == [member.id, advisor.id], conversation
     notice = notified(api, advisor, "private_message")
     assert notice["conversation_id"] == conversation["id"] and notice["title"] is None
-    assert notice["link"].endswith(f"/conversations/{conversation['id']}")
+    # staff answer in the console; the member reads their own page
+    console = f"/console/conversations/{conversation['id']}"
+    assert notice["link"].endswith(console)
     sent = mail(platform, advisor, "nouveau message privé")
+    assert console in sent.get_content()
     for text in (secret, "FR76", "Plafond de ma carte"):
         assert text not in sent["Subject"] + sent.get_content() + json.dumps(notice)
     assert not [n for n in inbox(api, member)["items"] if n["type"] == "private_message"]
+    ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
+                json={"body": "Je regarde."}), 201)
+    answered = notified(api, member, "private_message")
+    assert answered["link"].endswith(f"/conversations/{conversation['id']}")
+    assert "/console/" not in answered["link"]
+
+
+def test_the_links_of_a_real_mail_lead_to_pages_the_site_serves(platform, api):
+    """A notification e-mail, followed as its reader would (its paths on this platform's site):
+    the footer's "choose what you receive" opens the preferences, or the login that comes back
+    to them; the link to a reply opens its thread at the reply. Never a 404."""
+    base = platform.base_url
+    author, helper = api.new_user(), api.new_user(display_name="Hugo Liens")
+    question = submit(api, author, title="Liens des e-mails")
+    visible(api, question["id"])
+    answer = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,
+                         json={"body": "Dans l'appli, rubrique Cartes."}), 201)
+    reply_visible(api, answer["id"])
+    text = mail(platform, author, "Hugo Liens a répondu").get_content().replace("\r\n", "\n")
+    footer = re.search(r"^Choisissez ce que vous recevez : (\S+)$", text, re.M).group(1)
+    preferences = urlsplit(footer).path
+    anonymous = requests.get(base + preferences, allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 303, anonymous.text
+    login = urlsplit(anonymous.headers["Location"])
+    assert login.path == "/login" and parse_qs(login.query)["next"] == [preferences]
+    browser, _ = site_login(base, author)
+    assert browser.get(base + preferences, timeout=10).status_code == 200
+
+    link = urlsplit(re.search(r"^(\S+/replies/\S+)$", text, re.M).group(1))
+    landed = browser.get(base + link.path, allow_redirects=False, timeout=10)
+    assert landed.status_code == 303, landed.text
+    assert landed.headers["Location"] == f"/posts/{question['id']}#reply-{answer['id']}"
+    thread = browser.get(base + landed.headers["Location"], timeout=10)
+    assert thread.status_code == 200 and f'id="reply-{answer["id"]}"' in thread.text

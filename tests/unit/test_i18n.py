@@ -170,10 +170,10 @@ def test_the_catalogue_key_crosses_the_rpc_hop():
         terms={"current": "idea_status.submitted", "wanted": "idea_status.delivered"})
     remote = RemoteError("Unprocessable", str(error))
     body = problem_from_exception(remote, "/x", "r1", "fr").body
-    assert body["detail"] == ("une idée ne peut pas passer du statut « proposée » au statut "
-                              "« réalisée »")
+    assert body["detail"] == ("une idée ne peut pas passer du statut « Proposée » au statut "
+                              "« Réalisée »")
     assert problem_from_exception(remote, "/x", "r1", "en").body["detail"] == (
-        "an idea cannot go from submitted to delivered")
+        "an idea cannot go from “Submitted” to “Delivered”")
 
 
 def test_a_route_for_other_roles_names_them_in_words_in_the_readers_language():

@@ -176,16 +176,18 @@ def test_rendering_each_type_in_english_and_in_french():
     assert domain.render(rejected, "en") == "Your question was not published: Spam or advertising"
     assert domain.render(rejected, "fr") == \
         "Nous n'avons pas publié votre question : Spam ou publicité"
-    assert domain.render(status, "en") == "The idea “Card blocked” is now under review — Soon"
+    assert domain.render(status, "en") == \
+        "The idea “Card blocked” now has the status “Under review” — Soon"
     assert domain.render(status, "fr") == \
-        "Le statut de l'idée « Card blocked » est maintenant : à l'étude — Soon"
+        "L'idée « Card blocked » est passée au statut « À l'étude » — Soon"
     assert domain.render(by_team, "fr").startswith("Nous avons approuvé et publié votre réponse")
     assert domain.render(notice(type="followed_activity", kind="article"), "fr") == \
         "Carl a publié un nouvel article « Card blocked »"
     assert domain.render(notice()) == domain.render(notice(), "fr")  # French by default
     assert domain.with_actor_name({"by_team": True}, {}, "en")["actor_name"] == \
         "The community team"
-    assert domain.link("https://x.test/", notice()) == "https://x.test/posts/p1#r1"
+    assert domain.link("https://x.test/", notice()) == "https://x.test/replies/r1"
+    assert domain.link("https://x.test/", notice(reply_id=None)) == "https://x.test/posts/p1"
 
 
 def test_confidential_content_never_reaches_a_message():
@@ -218,10 +220,11 @@ def test_a_blank_staff_note_leaves_no_dangling_dash():
     for note in ("", "   ", "\n\t", None):
         status = notice(type="idea_status", status="planned", note=note, kind="idea")
         assert domain.render(status, "fr") == \
-            "Le statut de l'idée « Card blocked » est maintenant : planifiée"
-        assert domain.render(status, "en") == "The idea “Card blocked” is now planned"
+            "L'idée « Card blocked » est passée au statut « Prévue »"
+        assert domain.render(status, "en") == "The idea “Card blocked” now has the status “Planned”"
     padded = notice(type="idea_status", status="planned", note="  Soon \n", kind="idea")
-    assert domain.render(padded, "en") == "The idea “Card blocked” is now planned — Soon"
+    assert domain.render(padded, "en") == \
+        "The idea “Card blocked” now has the status “Planned” — Soon"
 
 
 def test_a_digest_groups_by_type():
@@ -236,7 +239,8 @@ def test_a_digest_groups_by_type():
     french = domain.digest(items, "https://x.test", "fr")
     assert french.subject == "[Agora] Votre résumé : 3 notification(s)"
     assert "Réponses à vos contributions (1)" in french.text
-    assert "Choisissez ce que vous recevez : https://x.test/settings/notifications" in french.text
+    assert "Choisissez ce que vous recevez : https://x.test/notifications/preferences" in \
+        french.text
 
 
 def test_waiting_times_read_naturally():
@@ -260,16 +264,55 @@ def test_a_private_message_notifies_the_other_participants_by_reference_only():
         "https://x.test/conversations/c1"
 
 
-def test_a_registration_attempt_tells_the_account_owner_in_french_and_english():
+def test_a_conversation_links_staff_to_the_console_and_the_member_to_their_page():
+    """`for_staff` is the recipient's (a staff role when notified): staff answer in the
+    console, the member reads the customer page; a notice stored before has no `for_staff`."""
+    for kind in ("private_message", "sla_breach"):
+        notice = {"type": kind, "conversation_id": "c1", "post_id": None}
+        assert domain.link("https://x.test", {**notice, "for_staff": True}) == \
+            "https://x.test/console/conversations/c1"
+        for member in ({**notice, "for_staff": False}, notice):
+            assert domain.link("https://x.test/", member) == "https://x.test/conversations/c1"
+
+
+def test_a_registration_attempt_tells_the_account_owner_in_their_language_when_known():
     event = Envelope.new(NewEvent("identity.registration_attempted", {
         "user_id": "u1", "attempted_at": "2026-01-01T00:00:00+00:00"}), stream_id="account-u1",
         stream_version=3, context=CommandContext(actor="anonymous"))
     notices = domain.notices_for(event, Facts())
     assert [(n.recipient, n.type) for n in notices] == [("u1", "account_security")]
+    # an owner who never chose a language: the e-mail in both, French first
     message = domain.email({"type": "account_security"}, "https://agora.test")
-    assert "Quelqu'un a essayé" in message.text and "Someone tried" in message.text
-    assert "Tentative" in message.subject and "Registration attempt" in message.subject
+    assert message.text.index("Quelqu'un a essayé") < message.text.index("Someone tried")
+    assert message.subject == ("[Agora] Tentative d'inscription avec votre adresse / "
+                               "Registration attempt with your address")
+    # the inbox (read signed in) and an owner who chose: one language
+    security = {"type": "account_security"}
+    for language, theirs, other in (("en", "Someone tried", "Quelqu'un"),
+                                    ("fr", "Quelqu'un a essayé", "Someone")):
+        for text in (domain.render(security, language), domain.push(security, language).text,
+                     domain.email(security, "https://agora.test", language).text):
+            assert text.startswith(theirs) and other not in text
+    assert domain.email(security, "https://agora.test", "en").subject == \
+        "[Agora] Registration attempt with your address"
+    assert domain.render(security).startswith("Quelqu'un a essayé")  # the inbox's default
+    assert "Someone" not in domain.render(security)
     assert domain.channels(None, "account_security")["email"] == "immediate"
+
+
+def test_notification_links_lead_to_pages_the_site_serves():
+    """The e-mails' footer and a reply's link name the site's own routes (one constant each),
+    not a page of their own invention (/settings/notifications was a 404)."""
+    from gateway.service import GatewayService
+    from gateway.web.page import pages_of
+
+    served = {spec.path for spec in pages_of(GatewayService) if spec.method == "GET"}
+    footer = domain.email(notice(), "https://x.test", "en").text.rsplit("\n", 1)[-1]
+    assert footer == "Choose what you receive: https://x.test/notifications/preferences"
+    assert {domain.PREFERENCES_PAGE, domain.REPLY_PAGE, domain.CONVERSATION_PAGE,
+            domain.CONSOLE_CONVERSATION_PAGE} <= served
+    assert domain.link("https://x.test", notice()) == \
+        "https://x.test" + domain.REPLY_PAGE.format(id="r1")
 
 
 def test_the_digest_slot_is_the_members_last_local_hour():

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from services.notifications.domain import EMAIL_MODES, TYPES
+from services.notifications.domain import EMAIL_MODES, PREFERENCES_PAGE, TYPES
 from services.notifications.schemas import MarkReadSchema
 from services.shared.actors import is_staff
 
@@ -70,7 +70,8 @@ class NotificationPages:
         self.notifications.mark_read(call.actor, call.form)
         return call.redirect("/notifications?done=" + ("all" if call.form.get("all") else "one"))
 
-    @page("GET", "/notifications/preferences", auth="member", query=PreferencesQuery)
+    # the e-mails' footer links here (the same constant)
+    @page("GET", PREFERENCES_PAGE, auth="member", query=PreferencesQuery)
     def preferences_page(self, call: PageCall):
         return self._preferences_page(call)
 
@@ -81,7 +82,7 @@ class NotificationPages:
                            saved=call.query.get("saved"), failed=failed, noindex=True,
                            title=call.t("notifications.preferences_title"))
 
-    @page("POST", "/notifications/preferences", auth="member")
+    @page("POST", PREFERENCES_PAGE, auth="member")
     def save_preferences_page(self, call: PageCall):
         form = call.raw_form
         changes = {kind: {"email": form.get(f"email_{kind}", ""),
@@ -91,4 +92,4 @@ class NotificationPages:
                                   {"types": changes})
         if problem is not None:
             return self._preferences_page(call, status=problem.status, failed=True)
-        return call.redirect("/notifications/preferences?saved=true")
+        return call.redirect(f"{PREFERENCES_PAGE}?saved=true")

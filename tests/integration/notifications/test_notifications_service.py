@@ -42,6 +42,21 @@ def test_a_followed_members_post_notifies_in_app_and_by_mail(rpc, mailsink):
     assert kinds(rpc, author) == []  # never of one's own action
 
 
+def test_a_long_french_subject_arrives_exactly_as_written(rpc, mailsink):
+    """Folded over several lines, the Subject decodes to the notification's very text: no space
+    lost where an encoded word ends ("une nouvelle idée« Export…")."""
+    author, follower = register(rpc, "Karim Benali"), register(rpc)
+    follow(rpc, follower, author)
+    title = "Export my statements\u00a0: « CSV » every month, with the card payments and " \
+            "their categories"
+    published(rpc, post(rpc, author, kind="idea", title=title))
+    [notice] = notified(rpc, follower, "followed_activity")
+    assert notice["text"] == f"Karim Benali a publié une nouvelle idée « {title} »"
+    [mail] = mails(mailsink, follower)
+    assert "\n" in dict(mail.raw_items())["Subject"]  # folded, as received
+    assert mail["Subject"] == f"[Agora] {notice['text']}"
+
+
 def test_answers_acceptance_watchers_and_one_notice_per_event(rpc, mailsink, mongo_client,
                                                               notifications_config):
     asker, helper = register(rpc, "Asker One"), register(rpc, "Helper Two")
@@ -88,9 +103,9 @@ def test_idea_status_changes_notify_voters_and_watchers(rpc, mailsink):
                                                      "note": "Prévu pour juin"})
     for member in (voter, watcher, author):
         [notice] = notified(rpc, member, "idea_status")
-        assert notice["text"] == ("Le statut de l'idée « Virements instantanés gratuits » est "
-                                  "maintenant : à l'étude — Prévu pour juin")
-    mails(mailsink, voter, containing="maintenant : à l'étude")
+        assert notice["text"] == ("L'idée « Virements instantanés gratuits » est passée au "
+                                  "statut « À l'étude » — Prévu pour juin")
+    mails(mailsink, voter, containing="au statut « À l'étude »")  # the site's name for it
     assert kinds(rpc, manager) == []
 
 
