@@ -47,10 +47,14 @@ CM = "community_manager"  # admins qualify too (gateway/auth.py)
 class Text(Schema):
     title = fields.String(allow_none=True)
     body = fields.String()
+    tags = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "a post's tags (null for a reply); in a proposal, without those that "
+                       "make up what the detector found"})
 
 
 class Finding(Schema):
-    field = fields.String(metadata={"description": "title | body"})
+    field = fields.String(metadata={"description": "title | body | tags (offsets in the tags "
+                                    "joined by one space, in their order)"})
     kind = fields.String(metadata={"description": "iban, rib, card_number, email, "
                                    "account_number, phone"})
     start = fields.Integer(metadata={"description": "offset of the first character (code "
@@ -339,7 +343,8 @@ class ModerationRoutes:
 
         A redaction is published with the "edited by the community managers" mark; the original
         is kept only in the audit trail. The redacted text must itself be free of confidential
-        data (422 otherwise).
+        data (422 otherwise). A post's tags that make up what the detector found are removed
+        (the proposal's `tags`), the others published.
 
         An approval publishes the text as written: it is refused (422, field error on
         `decision`) while the detector finds an IBAN, a RIB, a card or an account number in it

@@ -60,6 +60,8 @@ class Draft(Schema):
     revision = fields.Integer()
     title = fields.String(allow_none=True)
     body = fields.String()
+    tags = fields.List(fields.String(), metadata={
+        "description": "a post's tags as submitted: published once moderation releases them"})
     returned = fields.Boolean(metadata={
         "description": "moderation rejected this text: it is given back to correct; PATCH "
                        "the post (whole title and body) to submit it again"})

@@ -56,7 +56,8 @@ from dataclasses import dataclass
 from services.shared.errors import Unprocessable
 
 __all__ = ["IBAN_LENGTHS", "KINDS", "KIND_LABELS", "MASK_CHAR", "Finding", "confidential_fields",
-           "detect", "kind_names", "mask", "refuse_confidential", "summary"]
+           "detect", "kind_names", "mask", "mask_tags", "refuse_confidential", "summary",
+           "tags_text"]
 
 #: The one character used to hide a confidential character, everywhere.
 MASK_CHAR = "•"
@@ -583,6 +584,37 @@ def mask(text: str, findings: Iterable[Finding] | None = None) -> str:
         pos = finding.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def tags_text(tags: Iterable[str] | None) -> str:
+    """A post's tags as the one text the detector reads: in their order, one space between —
+    what the member typed, whether the site's field ("FR76 3000, 6000") or the API's list
+    (``["fr76", "3000", "6000"]``), so a number typed over several tags is found like one in a
+    body (each tag alone has at most 4 digits).
+
+    >>> [f.kind for f in detect(tags_text(["fr76", "3000", "6000", "0112", "3456", "7890", "189"]))]
+    ['iban']
+    """
+    return " ".join(tags or ())
+
+
+def mask_tags(tags: Iterable[str]) -> list[str]:
+    """`tags` without those that make up a finding in :func:`tags_text` — removed, not masked: a
+    masked tag ("••••") would be a tag of its own, with a page and a count. Again until nothing
+    is found, since removing a tag brings its neighbours together.
+
+    >>> mask_tags(["carte", "4970", "1012", "3456", "7893", "bloquée"])
+    ['carte', 'bloquée']
+    """
+    kept = list(tags)
+    while findings := detect(tags_text(kept)):
+        spans, at = [], 0
+        for tag in kept:
+            spans.append((tag, at, at + len(tag)))
+            at += len(tag) + 1
+        kept = [tag for tag, start, end in spans
+                if not any(f.start < end and start < f.end for f in findings)]
+    return kept
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

@@ -5,7 +5,8 @@
   fewer than N approved contributions — staff exempt) may hold it too. Nothing to hold -> an
   automatic ``item_approved``.
 - `decide`: a CM's decision on a held item: approve, reject (reason code), redact (the CM's text,
-  which must itself be free of confidential data). Each decision takes its own fields only. An
+  which must itself be free of confidential data; a post's tags that make up a finding are
+  removed). Each decision takes its own fields only. An
   approval publishes the text as written, so it is refused while the detector finds a bank
   identifier in it (IBAN, RIB, card or account number: `NEVER_PUBLIC`), and needs the CM's
   statement (`not_confidential`, kept in the event and the audit trail) for each kind of
@@ -83,23 +84,35 @@ class Scan:
     kinds: list[str]  # distinct kinds found, in detector.KINDS order
     masked_title: str | None
     masked_body: str
+    masked_tags: list[str] | None = None  # those forming a finding removed (None: a reply)
+
+    def proposal(self) -> dict[str, Any]:
+        """The masked version a redaction starts from (the queue's editor)."""
+        return {"title": self.masked_title, "body": self.masked_body, "tags": self.masked_tags}
 
 
-def scan(title: str | None, body: str) -> Scan:
+def scan(title: str | None, body: str, tags: list[str] | None = None) -> Scan:
+    """What the detector finds in a text under review — a post's tags included, read as the
+    member typed them (`detector.tags_text`) — and the masked version a CM starts from."""
     title_findings = detector.detect(title) if title else []
     body_findings = detector.detect(body)
-    found = {f.kind for f in [*title_findings, *body_findings]}
+    tag_findings = detector.detect(detector.tags_text(tags))
+    found = {f.kind for f in [*title_findings, *body_findings, *tag_findings]}
     return Scan(kinds=[kind for kind in detector.KINDS if kind in found],
                 masked_title=detector.mask(title, title_findings) if title else title,
-                masked_body=detector.mask(body, body_findings))
+                masked_body=detector.mask(body, body_findings),
+                masked_tags=None if tags is None else detector.mask_tags(tags))
 
 
 def findings(text: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Where the detector finds confidential data in a text under review, so that a CM sees
-    it highlighted: field (title | body), kind and code-point offsets; never the value."""
+    it highlighted: field (title | body | tags: offsets in `detector.tags_text`), kind and
+    code-point offsets; never the value."""
+    text = text or {}
+    fields = {"title": text.get("title"), "body": text.get("body"),
+              "tags": detector.tags_text(text.get("tags"))}
     found = []
-    for name in ("title", "body"):
-        value = (text or {}).get(name)
+    for name, value in fields.items():
         for finding in detector.detect(value) if value else []:
             found.append({"field": name, "kind": finding.kind, "start": finding.start,
                           "end": finding.end})
@@ -211,8 +224,8 @@ def policy_rules(content: dict[str, Any], policy: dict[str, Any], author_approve
 def decide(actor: Actor | None, item: Item, data: dict[str, Any],
            proposal: Scan | None = None, found: Scan | None = None) -> list[NewEvent]:
     """A CM's decision on a held item. `data`: DecisionSchema; `proposal`: the masked version of
-    the text under review (the default for a redaction's title); `found`: the detector's scan
-    of the text an approval would publish (None: nothing found)."""
+    the text under review (the default for a redaction's title, and its tags); `found`: the
+    detector's scan of the text an approval would publish (None: nothing found)."""
     actor = require_moderator(actor)
     if item.state == "new":
         raise NotFound("no such moderation item", {"id": item.id})
@@ -280,19 +293,23 @@ def _decision_events(item: Item, decision: str, data: dict[str, Any],
     if not body:
         raise Unprocessable("a redaction needs the redacted body",
                             {"fields": {"body": ["required to redact"]}})
-    title = None
+    title = tags = None
     if item.target_type == "post":
         title = data.get("title") or (proposal.masked_title if proposal else None)
         if not title:
             raise Unprocessable("a redaction of a post needs its title",
                                 {"fields": {"title": ["required to redact"]}})
-    left = scan(title, body).kinds
+        # the tags that make up what the detector found are removed (no text to edit: a tag
+        # is a word or a number); tags unknown here are all removed rather than published
+        tags = (proposal.masked_tags if proposal else None) or []
+    left = scan(title, body, tags).kinds
     if left:
         raise Unprocessable("the redacted text still contains confidential data",
                             {"kinds": left,
                              "fields": {"body": [f"still contains: {', '.join(left)}"]}})
     return [NewEvent("moderation.item_redacted", {
-        **item.ref(), "title": title, "body": body, "detector_kinds": item.detector_kinds})]
+        **item.ref(), "title": title, "body": body, "tags": tags,
+        "detector_kinds": item.detector_kinds})]
 
 
 def _held_by_flags(item: Item) -> NewEvent:

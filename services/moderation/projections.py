@@ -10,7 +10,7 @@
   privileged changes done in identity (roles granted and revoked, verified-customer badges,
   advisor assignments: who did it, to whom, from identity's public events).
 - ``targets``: posts and replies as moderation knows them from posts' events (state, author,
-  the visible text — public anyway — to review flagged content).
+  the visible text and a post's tags — public anyway — to review flagged content).
 - ``members``: approved contributions per member and since when they are a member (their
   registration, from identity.events, else their first approved contribution) — for the
   pre-moderation of new members and trusted flags.
@@ -20,7 +20,8 @@
   answered it; per wait in a private conversation or social case (``conv.<conversation>.
   <message>``), when the member wrote and when staff next wrote. ``sla_targets``: the CM-edited
   targets (`sla.py`); ``conversations``: who is the member of each conversation (ids only, from
-  conversations' public events), to tell a member's message from staff's.
+  conversations' public events), to tell a member's message from staff's, and ``closed`` once
+  that member erased their account (their clocks stop: nobody can answer them any more).
 
 Texts under review are read from this service's own log (the received ``posts.content_submitted``
 events), so they never travel again.
@@ -76,6 +77,7 @@ def _indexes(rm: ReadModels) -> None:
                             ("channel", ASCENDING), ("published_ts", ASCENDING)], name="due")
     rm["sla"].create_index([("conversation_id", ASCENDING), ("answered", ASCENDING)],
                            name="conversation_open")
+    rm["conversations"].create_index([("member_id", ASCENDING)], name="member")  # erasure
     for field in ("channel", "category"):  # answer-time statistics over the last days
         rm["sla"].create_index([("answered", ASCENDING), (field, ASCENDING),
                                 ("first_staff_answer_ts", ASCENDING)], name=f"answered_{field}")
@@ -105,11 +107,21 @@ def submitted_content(rm: ReadModels, target_id: str, revision: int) -> dict[str
 
 
 def text_under_review(rm: ReadModels, item: dict[str, Any]) -> dict[str, Any] | None:
+    """Title, body and a post's tags (None for a reply): a submitted revision's, or for flags
+    the visible ones."""
     if item["review"] == "content":
         content = submitted_content(rm, item["target_id"], item["revision"])
-        return None if content is None else {"title": content["title"], "body": content["body"]}
+        return None if content is None else {"title": content["title"], "body": content["body"],
+                                             "tags": content["tags"]}
     target = rm["targets"].find_one({"_id": item["target_id"]}) or {}
-    return {"title": target.get("title"), "body": target.get("body") or ""}
+    return {"title": target.get("title"), "body": target.get("body") or "",
+            "tags": target.get("tags")}
+
+
+def scan_under_review(text: dict[str, Any] | None) -> domain.Scan:
+    """The detector's scan of `text_under_review` (nothing found when it is missing)."""
+    text = text or {"title": None, "body": ""}
+    return domain.scan(text["title"], text["body"], text.get("tags"))
 
 
 # --- queue ------------------------------------------------------------------------------------
@@ -119,8 +131,8 @@ def _held(rm: ReadModels, event: Envelope) -> None:
     """Held (hidden) or escalated (visible, flags under suspicion of mass hiding): both wait
     in the queue for a CM."""
     p = event.payload
-    text = text_under_review(rm, p) or {"title": None, "body": ""}
-    found = domain.scan(text["title"], text["body"])
+    text = text_under_review(rm, p) or {"title": None, "body": "", "tags": None}
+    found = scan_under_review(text)
     escalated = event.type == "moderation.item_escalated"
     since, since_at = micros(event), event.occurred_at
     if p["review"] == "flags":  # flags wait since the round's first flag, hidden or not
@@ -134,7 +146,7 @@ def _held(rm: ReadModels, event: Envelope) -> None:
         "detector_kinds": p.get("detector_kinds") or found.kinds,
         "state": "review" if escalated else "held", "held_at": since_at, "held_ts": since,
         "content": text,
-        "proposal": {"title": found.masked_title, "body": found.masked_body},
+        "proposal": found.proposal(),
     }})
 
 
@@ -188,7 +200,7 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
         if p.get("not_confidential"):  # the CM stated these contact details may be public
             details["not_confidential"] = p["not_confidential"]
     elif decision == "redacted":
-        after = {"title": p["title"], "body": p["body"]}
+        after = {"title": p["title"], "body": p["body"], "tags": p["tags"]}
         details["detector_kinds"] = p["detector_kinds"]
     else:
         details.update(reason_code=p["reason_code"], reason=p["reason"])
@@ -278,7 +290,7 @@ def _target_visible(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["targets"], target_id, event, {"$set": {
         "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
         "revision": p["revision"], "title": p.get("title"), "body": p["body"],
-        "state": state}})
+        "tags": p.get("tags"), "state": state}})
     if target_type == "reply" and p["kind"] == "answer" and p["official"] and fact == "published":
         rm["sla"].update_one({"_id": p["post_id"], "answered": False}, {"$set": {
             "answered": True, "first_staff_answer_at": event.occurred_at,
@@ -300,9 +312,9 @@ def _target_state(rm: ReadModels, event: Envelope) -> None:
              "deleted": "deleted"}[fact]
     update: dict[str, Any] = {"$set": {"state": state}}
     if state in ("rejected", "deleted"):
-        update["$unset"] = {"title": "", "body": ""}
+        update["$unset"] = {"title": "", "body": "", "tags": ""}
         if target_type == "post":
-            rm["sla"].delete_one({"_id": target_id, "answered": False})
+            _stop_clocks(rm, {"_id": target_id})
     update_versioned(rm["targets"], target_id, event, update)
     if fact == "deleted" and p["by_staff"]:
         _audit(rm, event, action=f"delete_{target_type}", target_type=target_type,
@@ -395,6 +407,18 @@ def _member_erased(rm: ReadModels, event: Envelope) -> None:
     audit.update_many({"target_id": member_id, "target_type": {"$in": ["user", "member"]}},
                       {"$set": {"target_id": ERASED_MEMBER}})
     rm["notes"].delete_many({"member_id": member_id})
+    # their conversations are closed (nobody can answer them now): their waits stop, and a
+    # message of theirs that reaches us after the tombstone starts none
+    rm["conversations"].update_many({"member_id": member_id}, {"$set": {"closed": True}})
+    closed = [doc["_id"] for doc in rm["conversations"].find({"member_id": member_id}, {"_id": 1})]
+    if closed:
+        _stop_clocks(rm, {"conversation_id": {"$in": closed}})
+
+
+def _stop_clocks(rm: ReadModels, scope: dict[str, Any]) -> None:
+    """Clocks that end without an answer (a deleted question, a closed conversation) go: no
+    longer waiting nor due, and the statistics count answered waits only."""
+    rm["sla"].delete_many({**scope, "answered": False})
 
 
 @VIEWS.on("moderation.sla_breached")
@@ -440,7 +464,7 @@ def _message_posted(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     conversation = rm["conversations"].find_one({"_id": p["conversation_id"]}) or {}
     member_id = conversation.get("member_id")
-    if member_id is None:
+    if member_id is None or conversation.get("closed"):
         return  # per-stream order: conversation_started is always applied first
     if p["author_id"] != member_id:
         rm["sla"].update_many({"conversation_id": p["conversation_id"], "answered": False},

@@ -23,7 +23,7 @@ from .presenters import (
     present_item,
     present_note,
 )
-from .projections import text_under_review
+from .projections import scan_under_review, text_under_review
 
 # the queue's filters (GET /moderation/queue?reason=): the items each one keeps
 QUEUE_FILTERS: dict[str, dict[str, Any]] = {
@@ -98,9 +98,11 @@ class ModerationQueries:
                             self.sla_targets())
 
     def _with_text(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """A flagged contribution still visible: its current text, for the CM to judge."""
+        """A flagged contribution still visible: its current text, for the CM to judge, and the
+        masked version a redaction would start from (what `decide` proposes too)."""
         if doc.get("state") == "open" and not doc.get("content"):
-            return {**doc, "content": text_under_review(self.views.rm, doc)}
+            text = text_under_review(self.views.rm, doc)
+            return {**doc, "content": text, "proposal": scan_under_review(text).proposal()}
         return doc
 
     def waiting(self) -> tuple[int, float | None]:

@@ -124,6 +124,19 @@ class ItemRedactedV1(_Item):
     detector_kinds = fields.List(fields.String(), required=True)
 
 
+@REGISTRY.register("moderation.item_redacted", version=2)
+class ItemRedactedV2(ItemRedactedV1):
+    """v2: `tags`, the post's tags as published — without those that made up what the
+    detector found (None for a reply)."""
+
+    tags = fields.List(fields.String(), required=True, allow_none=True)
+
+
+@REGISTRY.upcaster("moderation.item_redacted", from_version=1)
+def _redacted_v1_to_v2(payload):
+    return {**payload, "tags": None}  # before v2 a redaction kept the tags as submitted
+
+
 @REGISTRY.register("moderation.item_flagged", version=1)
 class ItemFlaggedV1(Schema):
     item_id = _ident(required=True)

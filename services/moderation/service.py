@@ -37,7 +37,7 @@ from services.shared.validation import load_input
 
 from . import domain, flagging, sla
 from .dependencies import FlagGuardProvider
-from .projections import VIEWS, text_under_review
+from .projections import VIEWS, scan_under_review, text_under_review
 from .queries import ModerationQueries
 from .schemas import (
     REJECT_REASONS,
@@ -114,14 +114,13 @@ class ModerationService(Decisions, HealthEndpoints):
             item = domain.fold_item(history)
             item.id = item.id or item_id
             proposal = found = None
-            if data["decision"] == "redact" and item.state in ("held", "review"):
-                text = text_under_review(self.views.rm, item.ref()) or {"title": None, "body": ""}
-                proposal = domain.scan(text["title"], text["body"])
-            if data["decision"] == "approve" and item.state in domain.WAITING:
-                # what the approval would publish (or keep published), as written
-                text = text_under_review(self.views.rm, item.ref()) or {"title": None, "body": ""}
-                found = domain.scan(text["title"], text["body"])
-            return domain.decide(actor, item, data, proposal, found)
+            if item.state in domain.WAITING:
+                # what an approval would publish (or keep published), as written, and the
+                # masked version a redaction starts from (its title, its tags)
+                found = scan_under_review(text_under_review(self.views.rm, item.ref()))
+                proposal = found if data["decision"] == "redact" else None
+            return domain.decide(actor, item, data, proposal,
+                                 found if data["decision"] == "approve" else None)
 
         self._decide(item_id, decision, actor)
         return self.queries.decided_item(item_id)
@@ -311,7 +310,7 @@ class ModerationService(Decisions, HealthEndpoints):
     def _review(self, event: Envelope, policy: dict[str, Any]) -> None:
         content = event.payload
         item_id = domain.review_item_id(content["target_id"], content["revision"])
-        found = domain.scan(content["title"], content["body"])
+        found = domain.scan(content["title"], content["body"], content["tags"])
         # the member's approvals matter only to a policy that holds new members' texts
         approved = self.queries.approved(content["author_id"]) \
             if domain.counts_approvals(content, policy) else 0

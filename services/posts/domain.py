@@ -110,7 +110,8 @@ class Contribution:
     body: str = ""
     redacted: bool = False
     decided: set[int] = field(default_factory=set)  # revisions moderation has ruled on
-    pending_meta: dict[int, dict[str, Any]] = field(default_factory=dict)  # rev -> category/tags
+    # rev -> category/tags announced (the tags: published ones since content_submitted v2)
+    pending_meta: dict[int, dict[str, Any]] = field(default_factory=dict)
     # posts only
     idea_status: str | None = None
     merged_into: str | None = None
@@ -247,12 +248,15 @@ class Submission:
 
 
 def _content(s: Contribution, revision: int, submitter: Actor, title: str | None, body: str,
-             category: str) -> NewEvent:
+             category: str, tags: list[str] | None = None) -> NewEvent:
+    """The private text of a revision: title, body and a post's tags, which moderation reviews
+    together (a tag can hold part of an account number as a body can)."""
     return NewEvent("posts.content_submitted", {
         "target_type": s.target_type, "target_id": s.id, "post_id": s.post_id,
         "revision": revision, "author_id": s.author_id, "submitted_by": submitter["id"],
         "submitter_roles": sorted(roles(submitter)), "kind": s.kind, "category": category,
         "title": title, "body": body,
+        "tags": list(tags or []) if s.target_type == "post" else None,
     })
 
 
@@ -261,11 +265,12 @@ def submit_post(actor: Actor | None, data: dict[str, Any], post_id: str) -> Subm
     actor = require_member(actor)
     if data["kind"] == "article" and not is_moderator(actor):
         raise Forbidden("only community managers and admins publish articles")
+    # the announcement is public: it names no tag before moderation released them
     s = Contribution(id=post_id, target_type="post", author_id=actor["id"], kind=data["kind"],
-                     category=data["category"], tags=list(data.get("tags", [])),
-                     post_id=post_id, official=is_staff(actor))
+                     category=data["category"], post_id=post_id, official=is_staff(actor))
     return Submission(post_id, 1,
-                      [_content(s, 1, actor, data["title"], data["body"], s.category)],
+                      [_content(s, 1, actor, data["title"], data["body"], s.category,
+                                data.get("tags"))],
                       [_event(s, "submitted", revision=1, staff_role=staff_role(actor))])
 
 
@@ -287,9 +292,10 @@ def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
 
 
 def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
-                thread_locked: bool = False) -> Submission:
+                thread_locked: bool = False, returned_tags: list[str] = ()) -> Submission:
     """A new revision of a published post or reply (the author, or a CM). `thread_locked`: the
-    post is locked (for a reply: its post) — a frozen thread is edited by CMs only."""
+    post is locked (for a reply: its post) — a frozen thread is edited by CMs only.
+    `returned_tags`: a rejected, never published post's tags as given back (`_resubmit`)."""
     actor = require_member(actor)
     _must_exist(s)
     if actor["id"] != s.author_id and not is_moderator(actor):
@@ -297,7 +303,7 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
                                        terms={"thing": f"noun.{s.target_type}"})
     _must_not_be_frozen(actor, thread_locked, "edited")
     if s.state == "rejected" and s.published_revision == 0:
-        return _resubmit(actor, s, data)
+        return _resubmit(actor, s, data, list(returned_tags))
     if s.state not in (VISIBLE, "hidden"):
         raise Unprocessable.from_catalogue("cannot_edit_in_state", {"state": s.state},
                                            terms={"state": f"content_state.{s.state}",
@@ -309,17 +315,18 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
     title = data.get("title", s.title) if s.target_type == "post" else None
     body = data.get("body", s.body)
     category = data.get("category", s.category)
-    tags = list(data.get("tags", s.tags))
-    meta = {"category": category, "tags": tags} if s.target_type == "post" else {}
+    meta = {"category": category} if s.target_type == "post" else {}  # tags: the published
     public = NewEvent(s.prefix + "edit_submitted",
                       {**ref(s), **meta, "revision": revision, "editor_id": actor["id"]})
-    return Submission(s.id, revision, [_content(s, revision, actor, title, body, category)],
-                      [public])
+    return Submission(s.id, revision, [_content(s, revision, actor, title, body, category,
+                                                data.get("tags", s.tags))], [public])
 
 
-def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any]) -> Submission:
+def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any],
+              returned_tags: list[str]) -> Submission:
     """Moderation rejected this text before anyone saw it: its author (or a CM) corrects it
-    and submits it again, whole — it is reviewed like a first submission. (A contribution
+    and submits it again, whole — it is reviewed like a first submission; its tags unless
+    given are those given back with it (`returned_tags`, masked as its draft). (A contribution
     removed after it was published stays removed: its author writes a new one.)"""
     missing = [name for name in (("title", "body") if s.target_type == "post" else ("body",))
                if not data.get(name)]
@@ -328,12 +335,12 @@ def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any]) -> Submission
                            {"fields": {name: ["required to resubmit"] for name in missing}})
     revision = s.last_revision + 1
     category = data.get("category", s.category)
-    meta = {"category": category, "tags": list(data.get("tags", s.tags))} \
-        if s.target_type == "post" else {}
+    meta = {"category": category} if s.target_type == "post" else {}  # tags: none published
     public = NewEvent(s.prefix + "resubmitted", {**ref(s), **meta, "revision": revision,
                                                  "editor_id": actor["id"]})
     return Submission(s.id, revision, [_content(s, revision, actor, data.get("title"),
-                                                data["body"], category)], [public])
+                                                data["body"], category,
+                                                data.get("tags", returned_tags))], [public])
 
 
 # --- moderation verdicts ----------------------------------------------------------------------
@@ -341,18 +348,19 @@ def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any]) -> Submission
 def on_review(s: Contribution, verdict: str, review: str, revision: int, *,
               content: dict[str, Any] | None = None, title: str | None = None,
               body: str | None = None, reason_code: str | None = None,
-              editor_id: str | None = None) -> list[NewEvent]:
+              editor_id: str | None = None, tags: list[str] | None = None) -> list[NewEvent]:
     """Turn a moderation verdict into this contribution's events (idempotent: a verdict already
     applied, or one about a deleted contribution, yields nothing).
 
     verdict: held | approved | rejected | redacted; review: content (a submitted revision) or
     flags (the visible text, after members' flags); `content`: the submitted revision's
-    content_submitted payload (approvals); `title`/`body`: the redacted text.
+    content_submitted payload (approvals); `title`/`body`/`tags`: the redacted text (`tags`
+    None: a reply, or a redaction from before tags were reviewed).
     """
     if not s.exists or s.state == "deleted":
         return []
     if review == "flags":
-        return _on_flags_review(s, verdict, title, body, reason_code)
+        return _on_flags_review(s, verdict, title, body, reason_code, tags)
     if verdict == "held" or revision in s.decided or revision <= s.published_revision:
         return []  # held: nothing public changes; otherwise already ruled on or superseded
     first = s.published_revision == 0 and s.state == "pending"
@@ -371,7 +379,8 @@ def on_review(s: Contribution, verdict: str, review: str, revision: int, *,
     else:
         raise ValueError(f"unknown verdict {verdict!r}")
     editor_id = editor_id or (content or {}).get("submitted_by")
-    s2 = replace(s, **meta) if s.target_type == "post" else s
+    released = _released_tags(meta["tags"], content, tags)
+    s2 = replace(s, category=meta["category"], tags=released) if s.target_type == "post" else s
     extra: dict[str, Any] = {"revision": revision, "body": body, "redacted": redacted}
     if s.target_type == "post":
         # a post is official when bank staff wrote it (the first submission says who did)
@@ -383,8 +392,18 @@ def on_review(s: Contribution, verdict: str, review: str, revision: int, *,
     return [_event(s2, "edited", editor_id=editor_id or s.author_id, **extra)]
 
 
+def _released_tags(announced: list[str], content: dict[str, Any] | None,
+                   redacted: list[str] | None) -> list[str]:
+    """The tags a verdict publishes, each once: the redaction's, else those submitted with the
+    text (before content_submitted v2: those of the public announcement)."""
+    submitted = (content or {}).get("tags")
+    chosen = redacted if redacted is not None else submitted if submitted is not None \
+        else announced
+    return list(dict.fromkeys(chosen))
+
+
 def _on_flags_review(s: Contribution, verdict: str, title: str | None, body: str | None,
-                     reason_code: str | None) -> list[NewEvent]:
+                     reason_code: str | None, tags: list[str] | None) -> list[NewEvent]:
     if verdict == "held":
         return [_event(s, "hidden", reason="flags")] if s.state == VISIBLE else []
     if s.state != "hidden":
@@ -397,6 +416,7 @@ def _on_flags_review(s: Contribution, verdict: str, title: str | None, body: str
     extra: dict[str, Any] = {"revision": s.published_revision, "body": body, "redacted": True}
     if s.target_type == "post":
         extra.update(title=title if title is not None else s.title, official=s.official)
+        s = replace(s, tags=_released_tags(s.tags, None, tags))
     return [_event(s, "redacted", **extra)]
 
 

@@ -118,7 +118,7 @@ def _content_submitted(rm: ReadModels, event: Envelope) -> None:
         rm["drafts"].update_one({"_id": event.stream_id, "returned": {"$ne": True}}, {"$set": {
             "target_type": p["target_type"], "target_id": p["target_id"],
             "revision": p["revision"], "author_id": p["author_id"], "title": p["title"],
-            "body": p["body"], "category": p["category"],
+            "body": p["body"], "category": p["category"], "tags": p["tags"],
             "submitted_at": event.occurred_at}}, upsert=True)
 
     def unless_ruled_on() -> None:
@@ -361,11 +361,13 @@ def _return_draft(rm: ReadModels, target_id: str, revision: int) -> None:
     p = submitted[0].payload
     title = detector.mask(p["title"]) if p.get("title") else p.get("title")
     body = detector.mask(p["body"])
+    tags = None if p["tags"] is None else detector.mask_tags(p["tags"])
     rm["drafts"].update_one({"_id": f"{target_id}.r{revision}"}, {"$set": {
         "target_type": p["target_type"], "target_id": target_id, "revision": revision,
         "author_id": p["author_id"], "title": title, "body": body, "category": p["category"],
-        "submitted_at": submitted[0].occurred_at, "returned": True,
-        "masked": title != p.get("title") or body != p["body"]}}, upsert=True)
+        "tags": tags, "submitted_at": submitted[0].occurred_at, "returned": True,
+        "masked": (title, body, tags) != (p.get("title"), p["body"], p["tags"])}},
+        upsert=True)
 
 
 @VIEWS.on("posts.post_hidden", "posts.reply_hidden", "posts.post_restored",

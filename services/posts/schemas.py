@@ -3,11 +3,11 @@
 Streams and what travels where (docs/asyncapi.yaml documents every type):
 
 - post stream ``<post_id>`` and reply stream ``<reply_id>``: PUBLIC events only
-  (``posts.events``). They carry the text of *published* content only — never a submission that
-  moderation has not released, never the original of a redacted text.
+  (``posts.events``). They carry the text and tags of *published* content only — never a
+  submission that moderation has not released, never the original of a redacted text.
 - content stream ``<target_id>.r<revision>``: one PRIVATE event, ``posts.content_submitted``
-  (``posts.private``), the submitted title/body moderation scans. Other bank systems cannot bind
-  to it.
+  (``posts.private``), the submitted title/body/tags moderation scans. Other bank systems cannot
+  bind to it.
 - vote stream ``vote.<target_id>.<member_id>``: PUBLIC ``posts.post_voted`` / ``post_unvoted`` /
   ``reply_voted`` / ``reply_unvoted``.
 
@@ -107,6 +107,8 @@ class _PostRef(Schema):
     author_id = _ident(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     category = fields.String(required=True)
+    # the tags as published: none before the first publication (submitted tags travel with the
+    # text, privately, and are reviewed with it), the published ones while an edit waits
     tags = fields.List(fields.String(), required=True)
 
 
@@ -156,6 +158,19 @@ class ContentSubmittedV1(Schema):
     category = fields.String(required=True)
     title = _text(TITLE_MAX, required=True, allow_none=True)  # None for a reply
     body = _text(BODY_MAX, required=True)
+
+
+@REGISTRY.register("posts.content_submitted", version=2, private=True)
+class ContentSubmittedV2(ContentSubmittedV1):
+    """v2: a post's `tags` travel here, with its text, and are reviewed with it: the public
+    announcement carries only the tags already published (None for a reply)."""
+
+    tags = fields.List(fields.String(), required=True, allow_none=True)
+
+
+@REGISTRY.upcaster("posts.content_submitted", from_version=1)
+def _content_v1_to_v2(payload):
+    return {**payload, "tags": None}  # before v2 the tags were in the announcement only
 
 
 # --- post and reply streams (PUBLIC) ------------------------------------------------------------
@@ -373,7 +388,9 @@ class PostCreateSchema(Schema):
         "description": "an existing category's slug (GET /api/v1/categories)"})
     tags = fields.List(Tag(), load_default=list, validate=validate.Length(max=10), metadata={
         "description": "words (accents welcome), digits and hyphens; at most 40 characters "
-                       "and 4 digits each"})
+                       "and 4 digits each. Reviewed with the title and body, read in their "
+                       "order one space apart (a number typed over several tags holds the post "
+                       "like one in its body); public once moderation releases the post"})
 
 
 class PostEditSchema(Schema):

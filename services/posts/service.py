@@ -13,6 +13,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from services.moderation import detector  # pure: tags given back are masked as drafts are
 from services.shared import commands, ids, members
 from services.shared.actors import Actor, require_moderator
 from services.shared.consumer import reliable_handler
@@ -161,9 +162,18 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(PostEditSchema, data)
         self._post(post_id)  # 404 before anything else
         self.queries.require_category(data)
-        self._submit(post_id, lambda state: domain.submit_edit(actor, state, data, state.locked),
-                     actor)
+        self._submit(post_id, lambda state: domain.submit_edit(
+            actor, state, data, state.locked, self._returned_tags(state)), actor)
         return self.queries.post(post_id, actor)
+
+    def _returned_tags(self, state: domain.Contribution) -> list[str]:
+        """The tags given back with a rejected, never published post (masked as its draft,
+        from its private text): its resubmission keeps them unless it names others."""
+        if state.state != "rejected" or state.published_revision:
+            return []
+        submitted = self.store.load(domain.content_stream(state.id, state.last_revision))
+        tags = submitted[0].payload["tags"] if submitted else None
+        return detector.mask_tags(state.tags if tags is None else tags)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def delete_post(self, actor, post_id):

@@ -41,7 +41,7 @@ def apply(store, views, event: Envelope, context: CommandContext,
         state = folded(history, p["target_type"])
         return domain.on_review(state, verdict, p["review"], p["revision"], content=content,
                                 title=p.get("title"), body=p.get("body"),
-                                reason_code=p.get("reason_code"))
+                                reason_code=p.get("reason_code"), tags=p.get("tags"))
 
     # a conflict beyond the retries raises: the reliable handler tries again later
     commit = store.execute(p["target_id"], decide, context, retries=10)

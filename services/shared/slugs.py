@@ -7,9 +7,11 @@ alphabet with their accents, digits, hyphens. Its *slug* folds accents away, so 
 posts keep the word as written. Categories are identified by a slug derived the same way from
 their French name, unless the admin gives one.
 
-At most 4 digits in a tag: tags travel in the public announcement of a post, before moderation
-looks at it, so a tag must not be able to carry an account, card or phone number (all 9 digits
-and more); 4 leaves room for years ("pel-2026") and product codes.
+At most 4 digits in a tag: no account, card or phone number (9 digits and more) fits in one,
+while years ("pel-2026") and product codes do. What keeps a number typed over several tags out of
+sight is moderation, not this rule: the tags travel privately with the text and the detector
+reads them joined (`services.moderation.detector.tags_text`; docs/architecture.md, "Tags are
+reviewed with the text").
 
     >>> normalize_tag("  Épargne Logement ")
     'épargne-logement'

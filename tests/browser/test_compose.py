@@ -57,6 +57,9 @@ def test_preview_renders_the_markdown_in_place(site):
     site.wait_for(lambda: site.find_all("#preview-body strong"), "the preview")
     assert site.find("#preview-body strong").text == "thème sombre"
     assert len(site.find_all("#preview-body li")) == 2
+    # the focus follows to what the button showed (a heading that can take it)
+    site.wait_for(lambda: site.driver.switch_to.active_element.get_attribute("id")
+                  == "preview-heading", "the focus on the preview's heading")
     assert site.driver.execute_script("return window.samePage === true")  # no reload
     site.check()
     site.screenshot("compose-preview")
@@ -110,6 +113,55 @@ def test_a_held_question_is_shown_to_its_author_and_invisible_to_others(site):
     assert site.heading("Page introuvable", 1)
     assert title not in site.text() and IBAN not in site.text()
     assert "Retenue" not in _fetch_text(site, f"{post_path}/review")
+
+
+TAGS_WARNING = "#confidential-tags-status #confidential-tags-warning"
+
+
+def _tags_warning(site):
+    shown = site.find_all(TAGS_WARNING)
+    return shown[0].text if shown and shown[0].is_displayed() else None
+
+
+def test_an_iban_typed_as_tags_is_warned_about_under_the_tags_then_held(site):
+    """Each tag holds 4 digits at most, so an IBAN typed in the tags field went unwarned and
+    was published as seven tags. The field is read as typed, like the text: a warning under it
+    (French, then English), and the post is held, its tags shown to its author only."""
+    title = f"Quel plafond de retrait ? {uuid.uuid4().hex[:6]}"
+    site.sign_in("member5@demo.agora", next_path="/write")
+    site.wait_for_path("/write")
+    site.fill("Titre", title)
+    site.fill("Votre texte", "Bonjour, quel est le plafond hebdomadaire d'une carte classique ?")
+    Select(site.field("Catégorie")).select_by_index(1)
+    tags = site.field("Mots-clés (facultatif)")
+    tags.send_keys("plafond, FR76 3000 6000 0112 3456")
+    assert not site.find_all(TAGS_WARNING)
+    tags.send_keys(" 7890 189")
+    text = site.wait_for(lambda: _tags_warning(site), "the warning under the tags")
+    assert "données confidentielles (un IBAN)" in text and "masquées" in text
+    assert not site.find_all(WARNING)  # the text holds nothing: its own warning stays quiet
+    assert "confidential-tags-status" in tags.get_attribute("aria-describedby")
+    assert site.find("#confidential-tags-status").get_attribute("role") == "status"
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("compose-tags-warning")
+
+    site.click_button("Publier")
+    site.wait_for(lambda: "/posts/" in site.driver.current_url, "the new thread")
+    held = site.wait_for(lambda: (t := site.find("#main").text) and
+                         "Retenue : elle semble contenir des données confidentielles" in t and t,
+                         "the held state shown to the author")
+    assert "3456" in site.find(".taxonomy .tags").text and not site.find_all(".taxonomy .tags a")
+    assert title in held
+    site.check()
+    site.screenshot("compose-tags-held")
+    assert '"3456"' not in _fetch_text(site, "/api/v1/tags?prefix=34&limit=100")
+
+    site.visit("/lang/en?next=/write")
+    site.field("Tags (optional)").send_keys("FR76 3000 6000 0112 3456 7890 189")
+    text = site.wait_for(lambda: _tags_warning(site), "the English warning")
+    assert "This looks like confidential data (an IBAN)" in text
+    site.check()
 
 
 def test_a_harmless_question_says_published_right_after_posting(site):
@@ -184,3 +236,14 @@ def test_field_errors_are_shown_next_to_the_fields_and_summarised(site):
     assert site.find("#field-kind-discussion").is_selected()
     site.check()
     site.screenshot("compose-errors")
+
+
+def test_a_tag_suggestion_is_the_tag_as_written_accents_kept(site):
+    """The suggestions offered the slug ("epargne"), so picking one lost the accent the
+    member typed and every tag page showed."""
+    site.sign_in("member3@demo.agora", next_path="/write")
+    site.wait_for_path("/write")
+    site.field("Mots-clés (facultatif)").send_keys("voyage, épa")
+    options = site.wait_for(lambda: [option.get_attribute("value") for option in
+                                     site.find_all("#tag-options option")], "the suggestions")
+    assert "voyage épargne" in options and not [o for o in options if "epargne" in o]

@@ -73,6 +73,7 @@ IBAN = "FR76 3000 6000 0112 3456 7890 189"
 
 
 IBAN_DIGITS = "3000 6000 0112 3456 7890"
+IBAN_TAGS = ["fr76", "3000", "6000", "0112", "3456", "7890", "189"]  # the IBAN as tags: 4 digits
 
 
 def queued(api, manager, target_id):

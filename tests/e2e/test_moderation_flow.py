@@ -3,18 +3,25 @@ rejection reasons, flags, the audit trail, response-time clocks — against runn
 from __future__ import annotations
 
 import json
+import random
+import re
+import string
 
 import pytest
+import requests
 
 from ..conftest import wait_for
 from ..integration.posts.fixtures import public_subscriber
 from .steps import (
     IBAN,
     IBAN_DIGITS,
+    IBAN_TAGS,
     ok,
     problem,
     queued,
     reply_visible,
+    site_csrf,
+    site_login,
     staff,
     submit,
     visible,
@@ -82,6 +89,99 @@ def test_a_question_with_an_iban_is_held_redacted_and_the_original_kept_only_in_
     published = wait_for(lambda: [b for b in bank_system() if question["id"] in b],
                          message="events of the question on the public exchanges")
     assert not [body for body in published if IBAN_DIGITS in body]
+
+
+def _names_iban_tags(body: str) -> bool:
+    return any(f'"{tag}"' in body for tag in IBAN_TAGS[1:])
+
+
+def test_an_iban_typed_as_tags_is_held_and_its_tags_reach_no_public_surface(
+        platform, api, bank_system):
+    """Each tag holds 4 digits at most, yet seven tags made an IBAN: announced on posts.events
+    before moderation, then published, counted, suggested and searchable. Tags are reviewed
+    with the text now, read as typed; a CM's redaction removes the ones that make it up."""
+    manager, author = staff(platform), api.new_user()
+    marker = "plafond" + "".join(random.choices(string.ascii_lowercase, k=8))
+    post = submit(api, author, title="Quel plafond de retrait ?", tags=[marker, *IBAN_TAGS])
+    item = queued(api, manager, post["id"])
+    assert item["reasons"] == ["detector"] and item["detector_kinds"] == ["iban"]
+    assert [(found["field"], found["kind"]) for found in item["findings"]] == [("tags", "iban")]
+    assert item["content"]["tags"] == [marker, *IBAN_TAGS]
+    assert item["proposal"]["tags"] == [marker]
+    decide = f"/api/v1/moderation/items/{item['id']}/decision"
+    refused = problem(api.post(decide, user=manager, json={"decision": "approve"}), 422)
+    assert refused["errors_i18n"]["en"]["decision"] == [
+        "contains an IBAN, never to be published: redact or reject the text"]
+    assert ok(api.get(f"/api/v1/posts/{post['id']}", user=author))["draft"]["tags"] == [
+        marker, *IBAN_TAGS]  # its author sees them, nobody else
+
+    def slugs(prefix):
+        return [tag["slug"] for tag in ok(api.get("/api/v1/tags", params={
+            "prefix": prefix, "limit": 100}))["items"]]
+
+    def post_ids(path, **params):
+        return [found["id"] for found in ok(api.get(path, params={**params, "limit": 100}))[
+            "items"]]
+
+    def nowhere_public():
+        problem(api.get(f"/api/v1/posts/{post['id']}"), 404)
+        assert "3456" not in slugs("34") and marker not in slugs("plafond")
+        assert post["id"] not in post_ids("/api/v1/posts", tag="3456")
+        assert post["id"] not in post_ids("/api/v1/posts", q="3456")
+        assert post["id"] not in post_ids("/api/v1/feeds/public")
+        assert post["id"] not in requests.get(f"{platform.base_url}/tags/3456", timeout=10).text
+
+    nowhere_public()
+    ok(api.post(decide, user=manager, json={"decision": "redact",
+                                            "body": item["proposal"]["body"]}))
+    shown = visible(api, post["id"])
+    assert shown["tags"] == [marker] and shown["redacted"] is True
+    # the published tag is counted, found and in the public feed: what the IBAN's tags would be
+    wait_for(lambda: marker in slugs(marker[:9]), message="the kept tag counted")
+    wait_for(lambda: post["id"] in post_ids("/api/v1/posts", q=marker), message="searchable")
+    wait_for(lambda: post["id"] in post_ids("/api/v1/feeds/public"), message="in the feed")
+    assert "3456" not in slugs("34")
+    assert post["id"] not in post_ids("/api/v1/posts", tag="3456")
+    assert post["id"] not in post_ids("/api/v1/posts", q="3456")
+
+    # an edit of the tags (the API's PATCH) waits for moderation too; the published ones stay
+    ok(api.patch(f"/api/v1/posts/{post['id']}", user=author, json={
+        "tags": [marker, *IBAN_TAGS]}))
+    edit = queued(api, manager, post["id"])
+    assert edit["revision"] == 2 and edit["detector_kinds"] == ["iban"]
+    assert ok(api.get(f"/api/v1/posts/{post['id']}"))["tags"] == [marker]
+
+    seen: list[str] = []
+    wait_for(lambda: seen.extend(bank_system()) or any(
+        post["id"] in body and "posts.post_edit_submitted" in body for body in seen),
+        message="the post's events on the public exchanges")
+    ours = [body for body in seen if post["id"] in body]
+    assert any("moderation.item_redacted" in body for body in ours)
+    assert not [body for body in ours if _names_iban_tags(body)]
+
+
+def test_the_site_form_sends_the_tags_as_typed_and_warns_about_them_without_javascript(
+        platform, api):
+    """The compose form's "plafond, FR76 3000 …" reaches moderation as the tags typed, in their
+    order; without JavaScript the preview warns under the tags field."""
+    base, manager = platform.base_url, staff(platform)
+    browser, _ = site_login(base, api.new_user())
+    form = {"csrf_token": site_csrf(browser, base, "/write"), "kind": "question",
+            "title": "Quel plafond de retrait ?", "category": "cards",
+            "body": "Bonjour, quel est le plafond hebdomadaire d'une carte classique ?",
+            "tags": f"plafond, {IBAN} plafond"}
+    preview = browser.post(f"{base}/write", data={**form, "action": "preview"}, timeout=10)
+    assert preview.status_code == 200, preview.text
+    under_tags = re.search(r'id="confidential-tags-status".*?</div>', preview.text, re.S)
+    assert "données confidentielles (un IBAN)" in under_tags.group(0)
+    assert "callout" not in re.search(r'id="confidential-status".*?</div>', preview.text,
+                                      re.S).group(0)  # the text itself holds nothing
+    posted = browser.post(f"{base}/write", data={**form, "action": "publish"},
+                          allow_redirects=False, timeout=10)
+    assert posted.status_code == 303, posted.text
+    item = queued(api, manager, posted.headers["Location"].removeprefix("/posts/"))
+    assert item["content"]["tags"] == ["plafond", *IBAN_TAGS, "plafond"]
+    assert item["detector_kinds"] == ["iban"]
 
 
 def test_premoderation_on_then_approve_makes_it_visible(platform, api):

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from gateway.web.pages.compose import _post_body
+from services.moderation.detector import detect, tags_text
 from tests.unit import confidential_examples
 
 MODULE = Path(__file__).resolve().parents[2] / "gateway/web/static/js/confidential.js"
@@ -56,3 +58,25 @@ def test_the_browser_module_finds_what_the_server_finds() -> None:
     assert report["checked"] == len(examples) > 300
     assert sum(1 for example in examples if example["found"]) > 150
     assert report["wrong"] == [], json.dumps(report["wrong"][:5], ensure_ascii=False, indent=1)
+
+
+_TAGS = """
+const { tagsText } = await import(process.argv[1]);
+console.log(JSON.stringify(JSON.parse(process.argv[2]).map(tagsText)));
+"""
+TYPED_TAGS = ["FR76 3000 6000 0112 3456 7890 189", "fr76,3000,  6000 ,0112\t3456",
+              "Épargne, PEL-2026  carte carte", " , ", ""]
+
+
+def test_the_tags_field_reads_in_the_browser_as_the_server_reads_what_the_form_sends() -> None:
+    """The warning under the tags field checks the text moderation will scan: the tags the
+    compose form sends (`_post_body`), joined as the detector reads them (`tags_text`)."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed to run the site's JavaScript tests (make venv installs it)"
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", _TAGS, MODULE.as_uri(), json.dumps(TYPED_TAGS)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    server = [tags_text(_post_body({"tags": typed})["tags"]) for typed in TYPED_TAGS]
+    assert json.loads(result.stdout) == server
+    assert server[0] == "fr76 3000 6000 0112 3456 7890 189" and detect(server[0])

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.moderation import domain
+from services.moderation import detector, domain
 from services.moderation.schemas import PolicySchema
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -211,6 +211,54 @@ def test_a_decision_refuses_the_fields_of_another_decision(data, field):
 def test_an_approved_event_of_version_1_reads_as_stating_nothing():
     version, payload = REGISTRY.upcast("moderation.item_approved", 1, {"auto": True})
     assert version == 2 and payload["not_confidential"] == []
+
+
+# -- tags: read as the member typed them -------------------------------------------------------
+
+IBAN_TAGS = ["fr76", "3000", "6000", "0112", "3456", "7890", "189"]  # 4 digits at most each
+
+
+def test_a_number_typed_over_several_tags_holds_the_post_and_the_cm_sees_where():
+    submitted = {**content(), "tags": ["plafond", *IBAN_TAGS]}
+    [event] = domain.review(domain.Item(), submitted, POLICY, 10, domain.scan(
+        submitted["title"], submitted["body"], submitted["tags"]))
+    assert event.type == "moderation.item_held"
+    assert event.payload["reasons"] == ["detector"] and event.payload["detector_kinds"] == ["iban"]
+    assert "3456" not in str(event.payload)
+    [finding] = domain.findings({"title": "Card limit", "body": "How?", "tags": submitted["tags"]})
+    assert finding == {"field": "tags", "kind": "iban", "start": 8, "end": 41}
+    assert detector.tags_text(submitted["tags"])[8:41] == " ".join(IBAN_TAGS)
+    assert domain.scan("t", "b", ["pel-2026", "0112", "3456"]).kinds == []  # years, codes
+
+
+def test_redacting_removes_the_tags_that_make_up_a_finding_and_approving_them_is_refused():
+    """A masked tag ("••••") would be a tag of its own, with a page and a count: the tags that
+    make up what the detector found are removed, the others published."""
+    tags = ["carte", *IBAN_TAGS, "4970", "1012", "3456", "7893", "voyage"]
+    found = domain.scan("Card limit", "How do I raise it?", tags)
+    assert found.kinds == ["iban", "card_number"]
+    assert found.masked_tags == ["carte", "voyage"]
+    assert found.proposal()["tags"] == ["carte", "voyage"]
+    item = held_item()
+    with pytest.raises(Unprocessable) as error:
+        domain.decide(CM, item, {"decision": "approve"}, found=found)
+    assert error.value.details["kinds"] == ["iban", "card_number"]
+    [event] = domain.decide(CM, item, {"decision": "redact", "body": "How do I raise it?"},
+                            found)
+    assert event.payload["tags"] == ["carte", "voyage"]
+    assert event.payload["title"] == "Card limit"
+    REGISTRY.serialize(event.type, event.payload)  # the registered schema (v2) takes it
+    # tags the decision does not know are not published; a reply has none
+    [blind] = domain.decide(CM, item, {"decision": "redact", "title": "T", "body": "B"})
+    assert blind.payload["tags"] == []
+    reply = domain.fold_item(envelopes("r1.r1", reviewed(f"IBAN {IBAN}", target_type="reply")))
+    [redacted] = domain.decide(CM, reply, {"decision": "redact", "body": "IBAN •••"})
+    assert redacted.payload["tags"] is None
+
+
+def test_a_redacted_event_of_version_1_kept_the_tags_as_submitted():
+    version, payload = REGISTRY.upcast("moderation.item_redacted", 1, {"body": "b"})
+    assert version == 2 and payload["tags"] is None
 
 
 # -- flags -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ questions, ideas, votes, merges."""
 import pytest
 
 from services.posts import domain
+from services.shared.envelope import NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.event_store import EventStore  # noqa: F401 - registry import side effects
 from services.shared.members import ERASED_MENTION
@@ -82,6 +83,68 @@ def test_a_text_rejected_before_publication_is_corrected_and_resubmitted_by_its_
     stream.append(domain.on_review(stream.state, "rejected", "flags", 2, reason_code="spam"))
     with pytest.raises(Unprocessable):
         domain.submit_edit(AUTHOR, stream.state, {"title": "Again", "body": "again"})
+
+
+IBAN_TAGS = ["fr76", "3000", "6000", "0112", "3456", "7890", "189"]  # 4 digits at most each
+
+
+def test_tags_travel_with_the_text_and_only_a_verdict_publishes_them():
+    """An IBAN typed as seven tags was announced on posts.events before moderation: the tags
+    are reviewed with the text now, and public events name only tags already published."""
+    stream, submission = submitted({**POST, "tags": ["Carte", *IBAN_TAGS, "carte"]})
+    [public], [content] = submission.public, submission.content
+    assert public.payload["tags"] == [] and stream.state.tags == []
+    assert content.payload["tags"] == ["carte", *IBAN_TAGS, "carte"]  # as typed: the detector's
+    REGISTRY.serialize(content.type, content.payload)  # content_submitted v2 takes them
+    [rejected] = domain.on_review(stream.state, "rejected", "content", 1,
+                                  reason_code="confidential_data")
+    assert rejected.payload["tags"] == []
+    [redacted] = domain.on_review(stream.state, "redacted", "content", 1, content=content.payload,
+                                  title="Card limit abroad", body="How?", tags=["carte"])
+    assert redacted.payload["tags"] == ["carte"]
+    clean = {**content.payload, "tags": ["carte", "voyage", "carte"]}
+    [published] = domain.on_review(stream.state, "approved", "content", 1, content=clean)
+    assert published.payload["tags"] == ["carte", "voyage"]  # each once
+    # before content_submitted v2 the tags were announced: those are published
+    _, legacy = REGISTRY.upcast("posts.content_submitted", 1, {
+        key: value for key, value in content.payload.items() if key != "tags"})
+    announced = Stream("p2")
+    announced.append([NewEvent("posts.post_submitted", {
+        **public.payload, "post_id": "p2", "tags": ["voyage"]})])
+    [old] = domain.on_review(announced.state, "approved", "content", 1,
+                             content={**legacy, "target_id": "p2", "post_id": "p2"})
+    assert old.payload["tags"] == ["voyage"]
+
+
+def test_an_edit_of_the_tags_waits_for_moderation_and_a_redaction_of_flags_removes_them():
+    stream = published_post()
+    edit = domain.submit_edit(AUTHOR, stream.state, {"tags": ["plafond", *IBAN_TAGS]})
+    assert edit.public[0].payload["tags"] == ["travel"]  # the published ones
+    assert edit.content[0].payload["tags"] == ["plafond", *IBAN_TAGS]
+    stream.append(edit.public)
+    [edited] = domain.on_review(stream.state, "redacted", "content", 2,
+                                content=edit.content[0].payload, title="Card limit abroad",
+                                body="How do I raise it?", tags=["plafond"])
+    assert edited.type == "posts.post_edited" and edited.payload["tags"] == ["plafond"]
+    stream.append([edited])
+    stream.append(domain.on_review(stream.state, "held", "flags", 2))
+    [redacted] = domain.on_review(stream.state, "redacted", "flags", 2, title="T", body="B",
+                                  tags=[])
+    assert redacted.type == "posts.post_redacted" and redacted.payload["tags"] == []
+    kept = domain.on_review(stream.state, "redacted", "flags", 2, title="T", body="B")
+    assert kept[0].payload["tags"] == ["plafond"]  # a redaction from before tags were reviewed
+
+
+def test_a_resubmission_keeps_the_tags_given_back_unless_it_names_others():
+    stream, _ = submitted({**POST, "tags": ["carte", *IBAN_TAGS]})
+    stream.append(domain.on_review(stream.state, "rejected", "content", 1, reason_code="spam"))
+    text = {"title": "Card limit abroad", "body": "How do I raise my limit?"}
+    again = domain.submit_edit(AUTHOR, stream.state, text, returned_tags=["carte"])
+    assert again.public[0].payload["tags"] == []
+    assert again.content[0].payload["tags"] == ["carte"]
+    named = domain.submit_edit(AUTHOR, stream.state, {**text, "tags": ["voyage"]},
+                               returned_tags=["carte"])
+    assert named.content[0].payload["tags"] == ["voyage"]
 
 
 def test_redaction_publishes_the_cm_text_with_the_mark():

@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from services.moderation.detector import KIND_LABELS
+from services.moderation.detector import KIND_LABELS, confidential_fields, tags_text
 from services.posts.schemas import KINDS
 from services.shared.actors import is_moderator
 
@@ -43,11 +43,13 @@ def kinds_for(actor: dict[str, Any] | None) -> tuple[str, ...]:
 
 
 def _post_body(raw: dict[str, str]) -> dict[str, Any]:
-    """The form as `POST /api/v1/posts` takes it: tags typed "a, b c" become ["a", "b", "c"]."""
+    """The form as `POST /api/v1/posts` takes it: tags typed "a, b c" become ["a", "b", "c"],
+    in the order typed and each kept, so that moderation reads them as typed (a repeated group
+    of digits is part of the number; posts publishes each tag once)."""
     tags = [tag.strip().lower() for tag in raw.get("tags", "").replace(",", " ").split()]
     return {"kind": raw.get("kind", ""), "title": raw.get("title", "").strip(),
             "body": raw.get("body", ""), "category": raw.get("category", "").strip(),
-            "tags": [tag for tag in dict.fromkeys(tags) if tag]}
+            "tags": [tag for tag in tags if tag]}
 
 
 class ComposePages:
@@ -57,16 +59,23 @@ class ComposePages:
               errors: dict[str, str] | None = None, preview: dict[str, Any] | None = None):
         errors = errors or {}
         labels = {kind: names[call.language] for kind, names in KIND_LABELS.items()}
-        found = (preview or {}).get("confidential") or []
-        warning = call.t("compose.confidential_warning",
-                         kinds=", ".join(labels[kind] for kind in found)) if found else None
+
+        def warning(found: list[str]) -> str | None:
+            return call.t("compose.confidential_warning",
+                          kinds=", ".join(labels[kind] for kind in found)) if found else None
+
+        # without JavaScript, the preview says it (compose.js says it while typing)
+        tags_found = confidential_fields({"tags": tags_text(_post_body(form)["tags"])}) \
+            if preview else {}
         categories = self.posts.list_categories(call.actor, {"archived": False})["items"]
         kinds = kinds_for(call.actor)
         kind = form.get("kind") if form.get("kind") in kinds else "question"  # what it says
         return call.render("posts/compose.html", status=status, form=form, errors=errors,
                            categories=categories,
                            field_errors={k: v for k, v in errors.items() if k != "form"},
-                           preview=preview, confidential_warning=warning, kind_labels=labels,
+                           preview=preview, kind_labels=labels,
+                           confidential_warning=warning((preview or {}).get("confidential")),
+                           tags_warning=warning(tags_found.get("tags")),
                            kinds=kinds, noindex=True, section="write", kind=kind,
                            # the heading follows the kind chosen (compose.js)
                            kind_titles={option: call.t(f"compose.title_{option}")

@@ -6,7 +6,7 @@
 // still works: the "Preview" button posts it and the page comes back with the preview, and
 // /write?kind=idea says "Propose an idea" from the server.
 import { api, announce } from "./api.js";
-import { confidentialKinds } from "./confidential.js";
+import { confidentialKinds, tagsText } from "./confidential.js";
 
 const form = document.getElementById("compose-form");
 
@@ -30,31 +30,41 @@ async function getJson(path) {
 if (form) {
   const title = form.querySelector("#field-title");
   const body = form.querySelector("#field-body");
-  const status = document.getElementById("confidential-status");
+  const tags = form.querySelector("#field-tags");
   const labels = JSON.parse(form.dataset.kindLabels || "{}");
-  let warned = "";
 
-  // -- the confidential-data warning (local: nothing leaves the page while typing)
+  // -- the confidential-data warning (local: nothing leaves the page while typing), under the
+  // text and under the tags: moderation reads the tags as typed, a number split over several
+  // tags holds the post like one in its text
+  const warning = (status, id) => {
+    let warned = "";
+    return (kinds) => {
+      const key = kinds.join(",");
+      if (key === warned) return;
+      warned = key;
+      if (kinds.length) {
+        const line = document.createElement("p");
+        line.className = "callout callout-warning";
+        line.id = id;
+        line.textContent = form.dataset.confidentialMessage
+          .replace("{kinds}", kinds.map((kind) => labels[kind] || kind).join(", "));
+        status.replaceChildren(line);
+      } else {
+        status.replaceChildren();
+        announce(form.dataset.confidentialGone);
+      }
+    };
+  };
+  const warnText = warning(document.getElementById("confidential-status"), "confidential-warning");
+  const warnTags = warning(document.getElementById("confidential-tags-status"),
+    "confidential-tags-warning");
+  const tagsHold = () => confidentialKinds(tagsText(tags.value));
   const checkConfidential = () => {
-    const kinds = confidentialKinds(`${title.value}\n${body.value}`);
-    const key = kinds.join(",");
-    if (key === warned) return;
-    warned = key;
-    if (kinds.length) {
-      const line = document.createElement("p");
-      line.className = "callout callout-warning";
-      line.id = "confidential-warning";
-      line.textContent = form.dataset.confidentialMessage
-        .replace("{kinds}", kinds.map((kind) => labels[kind] || kind).join(", "));
-      status.replaceChildren(line);
-    } else {
-      status.replaceChildren();
-      announce(form.dataset.confidentialGone);
-    }
+    warnText(confidentialKinds(`${title.value}\n${body.value}`));
+    warnTags(tagsHold());
   };
   const checkSoon = debounce(checkConfidential, 150);
-  title.addEventListener("input", checkSoon);
-  body.addEventListener("input", checkSoon);
+  for (const field of [title, body, tags]) field.addEventListener("input", checkSoon);
   checkConfidential();
 
   // -- the preview, in place
@@ -128,15 +138,16 @@ if (form) {
     if (label) element.label = label;
     return element;
   };
-  const tags = form.querySelector("#field-tags");
   tags.addEventListener("input", debounce(async () => {
     const words = tags.value.split(/[\s,]+/);
     const prefix = words[words.length - 1];
-    if (!prefix) return;
+    // no tag has more than 4 digits, and tags holding confidential data ask the server nothing
+    if (!prefix || (prefix.match(/[0-9]/g) || []).length > 4 || tagsHold().length) return;
     const result = await getJson(`/api/v1/tags?prefix=${encodeURIComponent(prefix)}`);
     const found = (result && result.items) || [];
     const before = words.slice(0, -1).join(" ");
+    // the tag as written (accents kept: "épargne"); a stored tag has no space to split it
     document.getElementById("tag-options").replaceChildren(...found.map((tag) =>
-      option(`${before ? `${before} ` : ""}${tag.slug}`, tag.tag)));
+      option(`${before ? `${before} ` : ""}${tag.tag}`)));
   }, 200));
 }

@@ -303,3 +303,11 @@ export function confidentialKinds(text) {
   const found = new Set(detect(text).map((finding) => finding.kind));
   return KINDS.filter((kind) => found.has(kind));
 }
+
+/** The compose screen's tags field as the text the server's detector reads (detector.py
+ * `tags_text` of the tags the form sends: compose.py `_post_body`): the tags typed, split on
+ * spaces and commas, lower-cased, in their order, one space between — so a number typed over
+ * several tags is found. */
+export function tagsText(typed) {
+  return typed.toLowerCase().split(/[\s,]+/).filter(Boolean).join(" ");
+}
