@@ -159,7 +159,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
-            raise TokenExpired("the access token has expired; refresh it") from None
+            # `reason` for clients: the detail is in the reader's language, not to be matched
+            raise TokenExpired("the access token has expired; refresh it",
+                               {"reason": "token_expired"}) from None
         except jwt.PyJWTError as error:
             raise Unauthenticated.from_catalogue(
                 "invalid_token_because", terms={"reason": f"token_problem.{_reason(error)}"}

@@ -46,8 +46,10 @@ class ProblemSchema(Schema):
                   "estimator's feedback; `errors` is the reader's"})
     retry_after = fields.Integer(metadata={"description": "seconds (429)"})
     reason = fields.String(metadata={
-        "description": "401 for a revoked session: why it ended, as identity recorded it "
-                       "(`roles_changed`: an admin changed the member's roles, sign in again; "
+        "description": "401 for an expired access token: `token_expired` (refresh it and send "
+                       "the request again); for a revoked session: why it ended, as identity "
+                       "recorded it (`roles_changed`: an admin changed the member's roles, sign "
+                       "in again; "
                        "`logout`, `password_changed`, `refresh_token_reused`, "
                        "`account_erased`, `second_factor_reset`); the `detail` says it in the "
                        "member's language", "example": "roles_changed"})
@@ -55,7 +57,8 @@ class ProblemSchema(Schema):
 
 _ERROR_TEXT = {
     400: "Invalid input (per-field `errors`)",
-    401: "Missing, invalid, expired or revoked credentials (a revoked session: `reason`)",
+    401: "Missing, invalid, expired or revoked credentials (`reason`: an expired token, a "
+         "revoked session)",
     403: "Authenticated, but not allowed",
     404: "Not found",
     409: "Conflict (state changed, or already exists)",

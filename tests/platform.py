@@ -90,8 +90,9 @@ def new_address() -> str:
 
 
 def _expired(response: requests.Response) -> bool:
-    return response.status_code == 401 and "expired" in (response.json() or {}).get(
-        "detail", "")
+    """The detail is in the reader's language (French by default): the reason is the contract."""
+    return response.status_code == 401 and (response.json() or {}).get("reason") == \
+        "token_expired"
 
 
 def _step_up_asked(response: requests.Response) -> bool:

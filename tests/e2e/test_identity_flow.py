@@ -237,7 +237,9 @@ def test_bad_tokens_are_401(platform, api, kind):
         "no_exp": lambda: jwt.encode({k: v for k, v in _claims(ada.id).items() if k != "exp"},
                                      key, algorithm="EdDSA"),
     }[kind]()
-    _problem(api.get("/api/v1/me", token=token), 401)
+    body = _problem(api.get("/api/v1/me", token=token), 401)
+    # a client refreshes on the reason, never on the detail (in the reader's language)
+    assert (body.get("reason") == "token_expired") == (kind == "expired"), body
     _problem(api.put(f"/api/v1/users/{ada.id}/roles", token=token, json={"roles": ["admin"]}),
              401)
 
