@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from urllib.parse import urlparse
 
 import pyotp
 import requests
@@ -13,7 +14,7 @@ from selenium.webdriver.common.keys import Keys
 
 from services.devtools.gateway_client import TotpDevice
 
-from ..e2e.steps import IBAN, IBAN_DIGITS, queued, staff, submit, visible
+from ..e2e.steps import IBAN, IBAN_DIGITS, IBAN_TAGS, queued, staff, submit, visible
 from .conftest import Site
 from .console_steps import assert_options_read_whole, on_some_page, reloaded
 
@@ -160,9 +161,41 @@ def test_approving_a_text_that_holds_an_iban_and_a_card_is_refused_on_the_page(
     assert console.driver.switch_to.active_element.get_attribute("id") == "form-alert"
     assert opened(console, item_id) and console.find_all(
         f'.queue-item[data-item="{item_id}"]')  # still waiting
+    # the address stays the queue's: reloading it shows the item again (was the POST-only
+    # decision URL, a raw 405)
+    assert urlparse(console.driver.current_url).path == "/console/moderation"
     console.check()
     console.screenshot("console-approve-refused")
+    console.driver.refresh()
+    console.wait_for(lambda: opened(console, item_id), "the item again after a reload")
     assert api.get(f"/api/v1/posts/{question['id']}").status_code == 404  # nothing published
+
+
+def test_tags_that_make_up_an_iban_are_marked_and_a_redaction_publishes_the_others(
+        console, platform, api):
+    """A number typed over several tags holds the post like one in its text: the CM sees the
+    tags with the finding marked, cannot approve, and the redaction removes those tags."""
+    marker = "plafond" + uuid.uuid4().hex[:12].translate(str.maketrans("0123456789", "ghijklmnop"))
+    question = submit(api, api.new_user(), title=f"Plafond de retrait {uuid.uuid4().hex[:6]}",
+                      body="Quel est le plafond hebdomadaire d'une carte classique ?",
+                      tags=[marker, *IBAN_TAGS])
+    item_id = queued(api, staff(platform), question["id"])["id"]
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    [mark] = console.find_all("#review-text mark.finding")
+    assert mark.find_element("xpath", "..").get_attribute("class") == "review-tags"
+    assert " ".join(IBAN_TAGS) in mark.text and marker not in mark.text
+    assert "Approbation impossible" in console.find("#approve-blocked").text
+    assert console.find("#redact-tags").text == (
+        f"Mots-clés publiés : {marker}. Ceux qui forment une donnée confidentielle sont retirés.")
+    console.check()
+    console.screenshot("console-tags-open")
+    console.click_button("Masquer et publier")
+    console.wait_for(lambda: "Version masquée publiée" in console.find("#console").text,
+                     "the redaction confirmed")
+    assert visible(api, question["id"])["tags"] == [marker]
 
 
 def test_j_and_k_move_through_the_queue_and_the_shortcuts_are_on_screen(console, platform, api):
@@ -182,6 +215,69 @@ def test_j_and_k_move_through_the_queue_and_the_shortcuts_are_on_screen(console,
     press(console, "r")
     assert console.driver.switch_to.active_element.get_attribute("id") == "reject-reason"
     console.screenshot("console-queue-shortcuts")
+
+
+def outline(site: Site, element) -> str:
+    return site.driver.execute_script("return getComputedStyle(arguments[0]).outlineStyle",
+                                      element)
+
+
+def test_the_open_item_and_the_focused_one_look_different(console, platform, api):
+    """WCAG 2.4.7: the open item is told by its frame and tint, focus by the outline — the
+    open item's own outline hid the focus ring on it."""
+    ids = [held_iban_question(platform, api)[1] for _ in range(2)]
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={ids[0]}")
+    console.wait_for(lambda: opened(console, ids[0]), "the first item")
+    current = console.find(f'.queue-item.is-current[data-item="{ids[0]}"] a')
+    other = console.find(f'.queue-item[data-item="{ids[1]}"] a')
+    background = "return getComputedStyle(arguments[0]).backgroundColor"
+    assert outline(console, current) == "none"  # open, not focused: no ring
+    assert console.driver.execute_script(background, current) != \
+        console.driver.execute_script(background, other)
+    console.find("#item-heading")
+    press(console, Keys.TAB)  # keyboard focus reaches the open item's link
+    console.driver.execute_script("arguments[0].focus()", current)
+    assert console.driver.execute_script("return arguments[0].matches(':focus-visible')",
+                                         current)
+    assert outline(console, current) == "solid"
+    console.screenshot("console-queue-current-focused")
+
+
+def test_the_single_key_shortcuts_can_be_turned_off_and_stay_off(console, platform, api):
+    """WCAG 2.1.4: j, k, a, r and e can be turned off (a stray "a" from speech input approved
+    the item); the choice is kept for this staff member after a reload, and the help says so."""
+    _, item_id = held_iban_question(platform, api)
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    switch = console.find("#shortcuts-on")
+    assert switch.is_displayed() and switch.is_selected()  # on by default
+    console.find(".shortcuts summary").click()
+    assert "peuvent être désactivés" in console.find(".shortcuts").text
+    switch.click()
+    approve = console.find("#approve-form button")
+    assert approve.get_attribute("aria-keyshortcuts") is None  # not told while off
+
+    def keys_do_nothing():
+        console.driver.execute_script("document.getElementById('item-heading').focus()")
+        press(console, "a", "r", "e")  # each acts at once when on: a disables the button
+        assert not console.find("#approve-form button").get_property("disabled")
+        assert console.driver.switch_to.active_element.get_attribute("id") == "item-heading"
+
+    keys_do_nothing()
+    console.check()
+    console.screenshot("console-shortcuts-off")
+    console.driver.refresh()  # remembered for this staff member, in this browser
+    console.wait_for(lambda: opened(console, item_id), "the item again")
+    assert not console.find("#shortcuts-on").is_selected()
+    keys_do_nothing()
+    console.find("#shortcuts-on").click()  # on again
+    console.driver.execute_script("document.getElementById('item-heading').focus()")
+    press(console, "r")
+    assert console.driver.switch_to.active_element.get_attribute("id") == "reject-reason"
 
 
 def test_a_new_community_manager_enrols_a_second_factor_at_first_sign_in(console, platform,

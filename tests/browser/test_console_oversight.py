@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ..conftest import wait_for
 from ..e2e.steps import authors_vote_counted, ok, staff, submit, visible
-from .conftest import WAIT_SECONDS, Site
+from .conftest import SIZES, WAIT_SECONDS, Site
 from .console_steps import on_some_page, reloaded, sign_in_staff
 
 
@@ -71,6 +71,48 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     assert current_tab(console) == "Membres"
     console.check()
     console.screenshot("console-nav-admin")
+
+
+NARROW = {"width": 320, "height": 700, "deviceScaleFactor": 2, "mobile": True}
+FORCED_COLOURS = [{"name": "forced-colors", "value": "active"}]
+
+
+def test_every_console_screen_fits_320_px_and_shows_its_current_states_in_forced_colours(
+        console, platform):
+    """Usable on a phone (WCAG 1.4.10): no screen scrolls sideways at 320 px, in French or
+    English (a hiding reason's select widened the flags screen by 77 / 104 px). In forced
+    colours (Windows high contrast) the current tab and filter keep a visible mark: their
+    background alone vanished."""
+    flagged_post(platform, staff(platform), ("abusive",))  # a flags panel with its select
+    sign_in_staff(console, "admin@demo.agora", next_path="/console/moderation")
+    console.wait_for_path("/console/moderation")
+    screens = [a.get_attribute("href") for a in console.find_all(".console-nav a")]
+    driver = console.driver
+    try:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", NARROW)
+        for language in ("fr", "en"):
+            console.visit(f"/lang/{language}?next=/console/moderation")
+            for href in screens:
+                console.visit(href.removeprefix(console.base_url), check=False)
+                console.no_horizontal_scroll()
+            console.visit("/console/flags", check=False)
+            console.screenshot(f"console-flags-320-{language}")
+        console.visit("/lang/fr?next=/console/moderation")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", SIZES[console.device])
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": FORCED_COLOURS})
+        console.visit("/console/moderation", check=False)
+        underlined = "return getComputedStyle(arguments[0]).textDecorationLine"
+        for current, other in ((".console-nav a[aria-current=page]",
+                                ".console-nav a:not([aria-current])"),
+                               (".console-filters a[aria-current=page]",
+                                ".console-filters a:not([aria-current])")):
+            assert driver.execute_script(underlined, console.find(current)) == "underline"
+            assert driver.execute_script(underlined, console.find(other)) == "none"
+        console.screenshot("console-forced-colours")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", SIZES[console.device])
+        console.visit("/lang/fr?next=/", check=False)
 
 
 def flagged_post(platform, manager, reasons: tuple[str, ...]) -> tuple[dict, list]:

@@ -20,6 +20,7 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
+from services.moderation.detector import tags_text
 from services.moderation.schemas import (
     CONFIRMABLE_KINDS,
     DETECTOR_KINDS,
@@ -230,7 +231,7 @@ class ConsolePages:
             filters=filters, reject_reasons=list(REJECT_REASONS), done=query.get("done"),
             next_page=queue_href(reason, cursor=queue["next_cursor"])
             if queue.get("next_cursor") else None,
-            queue_href=queue_href, urgency=urgency, highlighted=highlighted,
+            queue_href=queue_href, urgency=urgency, highlighted=highlighted, tags_text=tags_text,
             duration=lambda seconds: duration(call, seconds),
             problem=problem, draft=draft or {},
             approval=approval_checks(call, None if gone else current),

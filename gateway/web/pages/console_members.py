@@ -9,6 +9,8 @@ Everything goes through the RPCs of the `/api/v1` routes with the staff member a
 `GET /moderation/members/{id}/flags` (moderation: CMs and admins), and the admins' `PUT
 /users/{id}/roles|verification|advisor` — which identity refuses to a CM whatever the page
 shows (the admin forms are only a courtesy hidden from CMs; the handlers also answer them 404).
+Roles and advisor are privileged changes with a step-up (identity: a second factor proved in
+the last 5 minutes): their forms carry a code field, passed on as the API's `X-Agora-TOTP`.
 """
 from __future__ import annotations
 
@@ -18,13 +20,13 @@ from urllib.parse import urlencode
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from gateway.routes.identity import USER_PATH, AdvisorBody
+from gateway.routes.identity import STEP_UP_HEADER, USER_PATH, AdvisorBody
 from services.moderation.schemas import NoteSchema
 from services.shared import ids
 from services.shared.actors import ADMIN, ROLES, roles
 
 from ..page import PageCall, gather, page
-from .account import field_errors
+from .account import as_written, field_errors
 from .console import display_names, queue_href, require_console, require_roles
 
 LOOKUP_PAGE = 20
@@ -33,7 +35,8 @@ CURSOR = fields.String(allow_none=True, validate=validate.Length(max=500))
 # each list of the member page pages on its own (its cursor in the query, its anchor)
 MEMBER_LISTS = ("contributions", "flags_on", "flags_by")
 ADVISOR_MESSAGES = {"advisor_email": "staff.invalid_advisor_email",
-                    "branch": "staff.invalid_branch"}
+                    "branch": "staff.invalid_branch", "advisor_code": "console.stepup_wrong"}
+ROLES_MESSAGES = {"roles_code": "console.stepup_wrong"}
 NOTE_MESSAGES = {"note": "console_members.invalid_note"}
 SAVED_NOTICES = {"roles": "staff.roles_saved", "verification": "staff.verification_saved",
                  "advisor": "staff.advisor_saved", "note": "console_members.note_saved"}
@@ -52,13 +55,19 @@ class MemberScreenQuery(Schema):
     saved = fields.String(validate=validate.OneOf(list(SAVED_NOTICES)))
 
 
+# the authenticator's code of a step-up (as the API's header takes it: at most 32 characters)
+STEP_UP_CODE = fields.String(load_default=None, validate=validate.Length(max=32))
+
+
 class RolesForm(Schema):
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
+    roles_code = STEP_UP_CODE
 
 
 class AdvisorForm(Schema):
     advisor_email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     branch = AdvisorBody().fields["branch"]
+    advisor_code = STEP_UP_CODE
 
 
 class VerificationForm(Schema):
@@ -68,6 +77,21 @@ class VerificationForm(Schema):
 def member_href(member_id: str, **params: str | None) -> str:
     query = [(key, value) for key, value in params.items() if value]
     return f"/console/members/{member_id}" + (f"?{urlencode(query)}" if query else "")
+
+
+def step_up(call: PageCall, field: str) -> str | None:
+    """The form's step-up code, as the API's `step_up_code` reads its header."""
+    return ((call.form or {}).get(field) or "").strip() or None
+
+
+def step_up_refusal(call: PageCall, problem, field: str) -> dict[str, str] | None:
+    """identity's step-up refusal (its errors name the API's header) said on the form's code
+    field: a code is needed, or the one given is wrong or used. None for any other refusal."""
+    errors = (problem.body.get("errors") or {}) if problem is not None else {}
+    if STEP_UP_HEADER not in errors:
+        return None
+    wrong = "wrong" in as_written(errors[STEP_UP_HEADER]).lower()
+    return {field: call.t("console.stepup_wrong" if wrong else "console.stepup_needed")}
 
 
 def contribution_href(item: dict[str, Any]) -> str:
@@ -165,8 +189,12 @@ class ConsoleMemberPages:
 
     # -- admins: roles, badge, advisor assignment -------------------------------------------
 
-    def _after_admin_change(self, call: PageCall, problem, saved: str, errors=None):
+    def _after_admin_change(self, call: PageCall, problem, saved: str, errors=None,
+                            code_field: str | None = None):
         member_id = call.path["id"]
+        refused_code = step_up_refusal(call, problem, code_field) if code_field else None
+        if refused_code:
+            return self._member_screen(call, member_id, {}, status=422, errors=refused_code)
         if problem is not None or errors:
             # the service's refusal is a sentence of its own ("this member is not an
             # advisor"); the form's are already the fields' messages (field_errors)
@@ -177,9 +205,13 @@ class ConsoleMemberPages:
     @page("POST", "/console/members/{id}/roles", path_params=USER_PATH, form=RolesForm)
     def staff_roles_page(self, call: PageCall):
         require_roles(call, {ADMIN})
+        if call.form_errors:
+            return self._after_admin_change(call, None, "roles", errors=field_errors(
+                call, call.form_errors, ROLES_MESSAGES))
         roles = sorted(set(call.form.get("roles") or ()) | {"member"})
-        _, problem = call.attempt(self.identity.set_roles, call.actor, call.path["id"], roles)
-        return self._after_admin_change(call, problem, "roles")
+        _, problem = call.attempt(self.identity.set_roles, call.actor, call.path["id"], roles,
+                                  step_up(call, "roles_code"))
+        return self._after_admin_change(call, problem, "roles", code_field="roles_code")
 
     @page("POST", "/console/members/{id}/verification", path_params=USER_PATH,
           form=VerificationForm)
@@ -203,5 +235,6 @@ class ConsoleMemberPages:
             return self._after_admin_change(call, None, "advisor", errors={
                 "advisor_email": call.t("staff.no_such_advisor")})
         _, problem = call.attempt(self.identity.assign_advisor, call.actor, call.path["id"],
-                                  advisor["id"], call.form["branch"])
-        return self._after_admin_change(call, problem, "advisor")
+                                  advisor["id"], call.form["branch"],
+                                  step_up(call, "advisor_code"))
+        return self._after_admin_change(call, problem, "advisor", code_field="advisor_code")

@@ -3,7 +3,9 @@
 // The page works without this module (links and forms). With it:
 // - j / k open the next / previous item, a approves, r goes to the rejection reason, e to the
 //   masked version's editor, Ctrl+Enter (or Cmd+Enter) there publishes it; keys typed in a field
-//   stay in the field;
+//   stay in the field; the single-letter keys can be turned off (WCAG 2.1.4: a stray "a" from
+//   speech input must not approve), per staff member in this browser's localStorage — a flag,
+//   no token; the project keeps no staff preferences on the server;
 // - items, decisions and notes are fetched and swapped in place (the server answers the same
 //   page it would render after a redirect), focus goes to the item's heading and the outcome
 //   is announced;
@@ -25,7 +27,7 @@ function typing(target) {
     (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 }
 
-async function swap(response, { push }) {
+async function swap(response, { push, url = response.url }) {
   const html = await response.text();
   const next = new DOMParser().parseFromString(html, "text/html");
   const fresh = next.getElementById("console");
@@ -37,8 +39,9 @@ async function swap(response, { push }) {
   document.title = next.title;
   const csrf = next.querySelector('meta[name="csrf-token"]');
   if (csrf) document.querySelector('meta[name="csrf-token"]').content = csrf.content;
-  if (push) history.pushState({ console: true }, "", response.url);
-  else history.replaceState({ console: true }, "", response.url);
+  if (push) history.pushState({ console: true }, "", url);
+  else history.replaceState({ console: true }, "", url);
+  applyShortcuts();
   const heading = document.getElementById("item-heading");
   if (heading) heading.focus({ preventScroll: false });
   const alert = document.getElementById("form-alert");
@@ -72,7 +75,9 @@ async function submit(form) {
     form.submit(); // let the page-level session handling (refresh, sign-in) take over
     return;
   }
-  await swap(response, { push: false });
+  // a refused decision answers the POST itself: the address stays the queue's (GET) one, which
+  // reloads and goes Back; a decision made redirects to the next item's
+  await swap(response, { push: false, url: response.redirected ? response.url : location.href });
 }
 
 function neighbour(step) {
@@ -170,6 +175,48 @@ document.addEventListener("submit", (event) => {
   submit(form);
 });
 
+// -- the single-letter shortcuts: on unless this staff member turned them off here ----------
+
+function shortcutsKey() {
+  return `agora:console-shortcuts:${root()?.dataset.me || ""}`;
+}
+
+let unstored = null; // the choice when storage is refused: kept while the tab lives
+
+function shortcutsOn() {
+  try {
+    return localStorage.getItem(shortcutsKey()) !== "off";
+  } catch {
+    return unstored !== "off";
+  }
+}
+
+// The switch exists with this module only (without it there are no shortcuts to turn off);
+// the controls' aria-keyshortcuts are told only while the keys work.
+function applyShortcuts() {
+  const on = shortcutsOn();
+  const toggle = document.getElementById("shortcuts-on");
+  if (toggle) {
+    toggle.checked = on;
+    toggle.closest("[hidden]")?.removeAttribute("hidden");
+  }
+  for (const control of document.querySelectorAll("#console [data-keyshortcuts]")) {
+    if (on) control.setAttribute("aria-keyshortcuts", control.dataset.keyshortcuts);
+    else control.removeAttribute("aria-keyshortcuts");
+  }
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.id !== "shortcuts-on") return;
+  try {
+    if (event.target.checked) localStorage.removeItem(shortcutsKey());
+    else localStorage.setItem(shortcutsKey(), "off");
+  } catch {
+    unstored = event.target.checked ? null : "off";
+  }
+  applyShortcuts();
+});
+
 document.addEventListener("keydown", (event) => {
   if (!root()) return;
   if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.id === "redact-body") {
@@ -178,6 +225,7 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  if (!shortcutsOn()) return;
   const actions = {
     j: () => neighbour(1)?.click(),
     k: () => neighbour(-1)?.click(),
@@ -206,4 +254,7 @@ window.addEventListener("popstate", () => {
   if (root()) open(location.href, false);
 });
 
-if (root()) schedule();
+if (root()) {
+  applyShortcuts();
+  schedule();
+}
