@@ -1,8 +1,22 @@
 """nameko plumbing for the gateway: the web server (bind address), its WSGI layer — request ids,
-CORS, 404/405 problems, security headers, refusal logs, the HTTP metrics — and the `@http`
-entrypoint every route and page is served by."""
+CORS, 404/405 problems, security headers, refusal logs, the access log, the HTTP metrics — and
+the `@http` entrypoint every route and page is served by.
+
+The access log: one line per request on the `agora.access` logger, written when the answer's
+status is known (for a stream, when it starts), e.g.
+
+    {"logger": "agora.access", "message": "GET /api/v1/posts?limit=1 504 10003 ms",
+     "correlation_id": "<request id>", "method": "GET", "route": "/api/v1/posts",
+     "path": "/api/v1/posts?limit=1", "status": 504, "duration_ms": 10003.2, "client": "..."}
+
+`correlation_id` is the request id the answer carries (`X-Request-ID`, the problem's
+`request_id`), set for every line the gateway writes about the request and sent with its RPCs, so
+the services' lines carry it too; a 5xx also has a line with its cause (gateway/errors.py).
+Credentials in the query string are redacted (`loggable_target`, gateway/security.py).
+"""
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Any
@@ -14,6 +28,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
+from services.shared.observability import correlation_id
+
 from .auth import Authenticator
 from .calls import RouteSpec
 from .errors import MethodNotAllowed, problem, problem_from_exception
@@ -24,10 +40,14 @@ from .pipeline import (
     new_request_id,
     reader_language,
 )
-from .security import log_refusal, secure_headers
+from .security import log_refusal, loggable_target, secure_headers
 from .settings import Settings
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# The request's URL adapter: a page asks it which page lies above a form's action (the site's
+# `return_path`, where signing in comes back to).
+URL_ADAPTER_ENV = "agora.url_adapter"
+ACCESS_LOG = logging.getLogger("agora.access")
 
 HTTP_REQUESTS = Counter(
     "agora_http_requests", "HTTP requests answered by the gateway",
@@ -62,6 +82,13 @@ class GatewayWebServer(WebServer):
     def get_wsgi_app(self):
         return GatewayWsgiApp(self)
 
+    def get_wsgi_server(self, *args, **kwargs):
+        server = super().get_wsgi_server(*args, **kwargs)
+        # the WSGI app writes the access line: eventlet's has no request id and no route, and
+        # prints query strings as they came (an unsubscribe link's token)
+        server.log_output = False
+        return server
+
     def context_data_from_headers(self, request) -> dict[str, Any]:
         return {"correlation_id": request.environ.get(REQUEST_ID_ENV)}
 
@@ -76,9 +103,16 @@ class GatewayWsgiApp(WsgiApp):
         supplied = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = supplied if _REQUEST_ID_RE.match(supplied) else new_request_id()
         environ[REQUEST_ID_ENV] = request_id
+        token = correlation_id.set(request_id)  # on every line the gateway writes about it
+        try:
+            return self._answer(environ, start_response, request_id, started)
+        finally:
+            correlation_id.reset(token)
+
+    def _answer(self, environ, start_response, request_id: str, started: float):
         method = environ.get("REQUEST_METHOD", "GET").upper()
         request = Request(environ, shallow=True)
-        adapter = self.url_map.bind_to_environ(environ)
+        adapter = environ[URL_ADAPTER_ENV] = self.url_map.bind_to_environ(environ)
         route_label = "unmatched"
         try:
             if method == "OPTIONS":
@@ -94,6 +128,9 @@ class GatewayWsgiApp(WsgiApp):
                                                       method=method)
             response = problem_from_exception(refused, request.path, request_id,
                                               reader_language(request, None)).response()
+            if method in ("GET", "HEAD"):  # e.g. a form's action opened as a page
+                response = _site_error_page(self.server, request, 405,
+                                            response.headers.get("Allow")) or response
         except HTTPException as error:
             code = error.code or 404
             response = problem(code, "no such resource" if code == 404 else error.description,
@@ -106,13 +143,15 @@ class GatewayWsgiApp(WsgiApp):
                                               reader_language(request, None)).response()
         response.headers[REQUEST_ID_HEADER] = request_id
         secure_headers(request, response)
-        log_refusal(request, response, route_label, request_id,
-                    client_address(request, self.server.settings))
+        client = client_address(request, self.server.settings)
+        log_refusal(request, response, route_label, request_id, client)
         self._cors(environ.get("HTTP_ORIGIN"), response)
         metric_method = method if method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD",
                                              "OPTIONS") else "OTHER"
+        elapsed = time.perf_counter() - started
         HTTP_REQUESTS.labels(route_label, metric_method, str(response.status_code)).inc()
-        HTTP_DURATION.labels(route_label, metric_method).observe(time.perf_counter() - started)
+        HTTP_DURATION.labels(route_label, metric_method).observe(elapsed)
+        log_access(request, response.status_code, route_label, elapsed, client)
         return response(environ, start_response)
 
     def _options(self, adapter, request) -> tuple[str, Response]:
@@ -143,17 +182,30 @@ class GatewayWsgiApp(WsgiApp):
             response.headers.add("Vary", "Origin")
 
 
-def _site_error_page(server: GatewayWebServer, request: Request, status: int
-                     ) -> Response | None:
-    """A browser navigating to an unknown page gets the site's HTML error page, with its
-    session read by the service's Authenticator (a container-wide dependency)."""
+def log_access(request: Request, status: int, route: str, seconds: float, client: str) -> None:
+    """The request's access line (see the module docstring)."""
+    target = loggable_target(request)
+    duration_ms = round(seconds * 1000, 1)
+    ACCESS_LOG.info("%s %s %s %.0f ms", request.method, target, status, duration_ms, extra={
+        "method": request.method, "route": route, "path": target, "status": status,
+        "duration_ms": duration_ms, "client": client})
+
+
+def _site_error_page(server: GatewayWebServer, request: Request, status: int,
+                     allow: str | None = None) -> Response | None:
+    """A browser navigating to an unknown page (or to a form's action) gets the site's HTML
+    error page, with its session read by the service's Authenticator (a container-wide
+    dependency), with the methods the path takes (`allow`, a 405's)."""
     from .web.page import wants_html, wsgi_error_page  # the site builds on this module
 
     if not wants_html(request):
         return None
     auth = next(dependency for dependency in server.container.dependencies
                 if isinstance(dependency, Authenticator))
-    return wsgi_error_page(request, status, auth, server.settings)
+    page = wsgi_error_page(request, status, auth, server.settings)
+    if allow:
+        page.headers["Allow"] = allow
+    return page
 
 
 class NotFoundHTTP(HTTPException):

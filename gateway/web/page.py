@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import eventlet
 from marshmallow import Schema, ValidationError
@@ -57,6 +57,7 @@ from ..pipeline import (
     new_request_id,
 )
 from ..settings import Settings
+from ..wsgi import URL_ADAPTER_ENV
 from . import i18n
 from .render import render_html
 from .session import (
@@ -304,10 +305,45 @@ def error_page(call: PageCall, error: BaseException) -> Response:
     if problem.status == 401 and not isinstance(error, CsrfRejected):
         if call.request.cookies.get(ACCESS_COOKIE):
             call.cookies.sign_out()
-        return call.redirect(f"{LOGIN_PATH}?{urlencode({'next': call.here})}")
+        return sign_in_first(call)
     reason = "csrf" if isinstance(error, CsrfRejected) else (
         "invalid" if isinstance(error, InvalidInput) and problem.status == 400 else None)
     return render_problem(call, problem.status, reason, problem.headers)
+
+
+def sign_in_first(call: PageCall, action: str | None = None) -> Response:
+    """To the login page, then back to what the reader was looking at (`return_path`). An htmx
+    request gets a full-page navigation (`HX-Redirect`): a redirect would be followed by its
+    XMLHttpRequest and the login page swapped into the form's slot."""
+    location = login_url(return_path(call, action))
+    if call.request.headers.get("HX-Request") == "true":
+        return Response(status=401, headers={"HX-Redirect": location, "Cache-Control": "no-store"})
+    return call.redirect(location)
+
+
+def return_path(call: PageCall, action: str | None = None) -> str:
+    """Where to come back after signing in: the page itself for a GET; for a form's `action`
+    (this request's path by default; a browser cannot open it, it only takes a POST), the page
+    the form was on: the Referer when it is this site's, else the nearest page above the
+    action's path (/posts/{id} for /posts/{id}/reply), else the home page."""
+    if call.request.method in ("GET", "HEAD") and action is None:
+        return call.here
+    referrer = urlsplit(call.request.referrer or "")
+    if (f"{referrer.scheme}://{referrer.netloc}/" == call.request.host_url
+            and _SAFE_NEXT.match(referrer.path)):
+        return urlunsplit(("", "", referrer.path, referrer.query, ""))
+    adapter = call.request.environ.get(URL_ADAPTER_ENV)
+    segments = urlsplit(action or call.request.path).path.rstrip("/").split("/")
+    while adapter is not None and len(segments) > 2:
+        segments.pop()
+        candidate = "/".join(segments)
+        try:
+            provider, _ = adapter.match(candidate, method="GET")
+        except HTTPException:
+            continue
+        if isinstance(getattr(provider, "spec", None), PageSpec):
+            return candidate
+    return "/"
 
 
 def render_problem(call: PageCall, status: int, reason: str | None = None,

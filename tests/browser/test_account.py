@@ -1,22 +1,41 @@
 """Joining and the session in the browser: register (customer or not), stay signed in across
-reloads, sign out, sign in (and a wrong password), switch the language."""
+reloads, sign out, sign in (and a wrong password), switch the language; what a refused sign-up
+or profile says."""
 from __future__ import annotations
 
 import uuid
 
+from ..e2e.conftest import REGISTER_ADDRESS_LIMIT, new_address
 
-def test_register_stay_signed_in_across_reloads_then_sign_out(site):
+REGISTERED = "Inscription reçue. Si cette adresse peut être utilisée, votre compte est prêt"
+PASSWORD = "analytical engine punched cards"
+
+
+def _sign_up(site, email: str, password: str = PASSWORD, name: str = "Ada") -> None:
+    site.fill(site.t("Display name", "Nom affiché"), f"{name} {uuid.uuid4().hex[:4]}")
+    site.fill(site.t("E-mail address", "Adresse e-mail"), email)
+    site.fill(site.t("Password", "Mot de passe"), password)
+    site.find("form[action='/register'] button[type=submit]").click()
+
+
+def test_register_then_sign_in_stay_signed_in_across_reloads_then_sign_out(site):
+    """Sign-up answers every address alike (docs/security.md): the new member then signs in."""
     site.visit("/")
     site.click_link("Créer un compte") if site.device == "desktop" else site.visit("/register")
     site.wait_for_path("/register")
     site.check()
     site.screenshot("register")
-    site.fill("Nom affiché", "Ada " + uuid.uuid4().hex[:4])
-    site.fill("Adresse e-mail", f"ada-{uuid.uuid4().hex[:8]}@example.org")
-    site.fill("Mot de passe", "analytical engine punched cards")
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.org"
     site.field("Je suis client·e de la banque").click()
-    site.find("form[action='/register'] button[type=submit]").click()
-    site.wait_for(lambda: "Bienvenue" in site.text(), "welcome notice")
+    _sign_up(site, email)
+    site.wait_for(lambda: REGISTERED in site.find("#live-status").text, "registration notice")
+    assert site.driver.current_url == site.url("/login") and not site.find_all(".account-menu")
+    site.check()
+    site.screenshot("register-received")
+    site.fill("Adresse e-mail", email)
+    site.fill("Mot de passe", PASSWORD)
+    site.find("form[action='/login'] button[type=submit]").click()
+    site.wait_for(lambda: "Vous êtes connecté·e." in site.text(), "signed in")
     site.check()
     site.driver.refresh()
     assert site.find(".account-menu summary").text == "Mon compte"
@@ -130,3 +149,87 @@ def test_an_unknown_address_keeps_the_session_in_the_header(site, api):
     site.find(".account-menu summary").click()
     site.click_button("Se déconnecter")  # the header's forms carry the session's CSRF token
     site.wait_for(lambda: "Vous êtes déconnecté·e." in site.text(), "signed out")
+
+
+def test_signing_up_with_a_taken_address_answers_as_for_a_new_one(site, api):
+    """Whatever the password, even the account's own: no session, the same page and notice."""
+    member = api.new_user()
+    for password in ("an intruder's own passphrase 42", member.password):
+        site.visit("/register")
+        _sign_up(site, member.email, password, name="Someone")
+        site.wait_for(lambda: REGISTERED in site.find("#live-status").text, "the same notice")
+        assert site.driver.current_url == site.url("/login")
+        assert not site.find_all(".account-menu")
+    site.check()
+    site.screenshot("register-taken")
+    site.find(".lang-switch a[hreflang='en']").click()
+    site.wait_for_path("/login")
+    site.visit("/register")
+    _sign_up(site, member.email, "an intruder's own passphrase 42", name="Someone")
+    site.wait_for(lambda: "Registration received. If this address can be used" in site.find(
+        "#live-status").text, "the English notice")
+    site.check()
+    site.screenshot("register-taken-en")
+
+
+def _as_client(site, address: str | None) -> None:
+    """Requests from this browser as if from `address` (the platform trusts one proxy hop)."""
+    site.driver.execute_cdp_cmd("Network.enable", {})
+    site.driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {
+        "headers": {"X-Forwarded-For": address} if address else {}})
+
+
+def test_a_throttled_sign_up_says_when_to_try_again(site, api):
+    """No made-up field error ("this value is not valid" linking to no field): the wait."""
+    address = new_address()
+    for _ in range(REGISTER_ADDRESS_LIMIT):  # every attempt counts, refused ones too
+        refused = api.post("/api/v1/auth/register", headers={"X-Forwarded-For": address},
+                           json={"email": api.unique_email("bot"), "password": "short",
+                                 "display_name": "Bot"})
+        assert refused.status_code == 400, refused.text
+    _as_client(site, address)
+    try:
+        _throttled_sign_up(site, "fr", "Trop de tentatives. Réessayez dans ")
+        _throttled_sign_up(site, "en", "Too many attempts. Try again in ")
+    finally:
+        _as_client(site, None)
+
+
+def _throttled_sign_up(site, language: str, expected: str) -> None:
+    site.visit(f"/lang/{language}?next=/register")
+    _sign_up(site, f"nadia-{uuid.uuid4().hex[:8]}@example.org", name="Nadia")
+    site.wait_for(lambda: expected in _alert_text(site), f"the wait ({language})")
+    assert "min" in _alert_text(site) and not site.find_all("#form-alert a")
+    assert not site.find_all("[aria-invalid=true]")
+    site.check()
+    site.screenshot(f"register-throttled-{language}")
+
+
+def test_a_refused_profile_says_identitys_reason(site, api):
+    """A phone number in the public bio, a card number in the name: identity's reason, in the
+    reader's language, at the field (not the form's length rule)."""
+    me = api.new_user()
+    site.sign_in(me.email, me.password, next_path="/me/profile")
+    site.wait_for_path("/me/profile")
+    _refused_profile(site, "fr", "Contient un numéro de téléphone : retirez-le, il serait public.",
+                     "Contient un numéro de carte : retirez-le, il serait public.")
+    site.find(".lang-switch button[lang='en']").click()
+    site.wait_for(lambda: site.heading("My profile", 1), "English page")
+    _refused_profile(site, "en", "Contains a phone number: remove it, it would be public.",
+                     "Contains a card number: remove it, it would be public.")
+
+
+def _refused_profile(site, language: str, bio_reason: str, name_reason: str) -> None:
+    def error(field: str) -> str:
+        errors = site.find_all(f"#field-{field}-error")
+        return errors[0].text if errors else ""
+    site.fill(site.t("About me", "Présentation"),
+              "Client depuis 2010, joignable au 06 12 34 56 78 le soir.")
+    site.find("form[action='/me/profile'] button[type=submit]").click()
+    site.wait_for(lambda: error("bio") == bio_reason, "the bio's reason")
+    assert site.find("#field-bio").get_attribute("aria-invalid") == "true"
+    site.check()
+    site.screenshot(f"profile-refused-bio-{language}")
+    site.fill(site.t("Display name", "Nom affiché"), "Ada 4970 1012 3456 7893")
+    site.find("form[action='/me/profile'] button[type=submit]").click()
+    site.wait_for(lambda: error("display_name") == name_reason, "the name's reason")

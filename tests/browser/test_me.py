@@ -31,10 +31,10 @@ def test_follow_a_member_see_the_feed_and_manage_what_i_follow(site, api):
 
     site.visit(f"/members/{author.id}")
     _no_reload_marker(site)
-    site.click_button("Suivre l’auteur")
+    site.click_button("Suivre ce membre")  # a member's page: not "the author"
     site.wait_for(lambda: site.find_all("#toggle-follow button")
                   and site.find_all("#toggle-follow button")[0].get_attribute("aria-pressed")
-                  == "true", "the button turned into Unfollow")
+                  == "true", "the button pressed")
     assert _still_same_page(site), "following reloaded the page"
     site.check()
     site.screenshot("member-followed")

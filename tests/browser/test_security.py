@@ -155,3 +155,25 @@ def test_the_second_factor_screens_in_english(site, api):
     site.click_link("Cancel")
     site.wait_for(lambda: site.heading("Account security", 1), "back, still off")
     assert "Off" in site.find(".mfa-state").text
+
+
+def test_a_wrong_code_at_sign_in_is_tied_to_its_field(site, api, platform):
+    """Not only in the form's summary: the field says it is invalid and is described by it."""
+    advisor = api.new_user()
+    api.grant(platform.admin, advisor, "advisor")
+    site.visit("/login")
+    site.fill("Adresse e-mail", advisor.email)
+    site.fill("Mot de passe", advisor.password)
+    site.find("form[action='/login'] button[type=submit]").click()
+    site.find("form[action^='/login/code'] #field-code").send_keys(
+        wrong_code(advisor.device.secret))
+    site.find("form[action^='/login/code'] button[type=submit]").click()
+    site.wait_for(lambda: site.find_all("#field-code-error"), "the code's error")
+    code = site.find("#field-code")
+    assert "Ce code est incorrect" in site.find("#field-code-error").text
+    assert code.get_attribute("aria-invalid") == "true"
+    assert code.get_attribute("aria-describedby").split()[0] == "field-code-error"
+    assert site.find("#form-alert a[href='#field-code']").text == site.find(
+        "#field-code-error").text
+    site.check()
+    site.screenshot("login-code-wrong")

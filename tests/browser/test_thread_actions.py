@@ -1,5 +1,6 @@
 """Taking part in a thread, as members do it: reply, vote, accept, flag, follow / watch / mute,
-edit with its history, delete — without a full reload where JavaScript is on.
+edit with its history, delete — without a full reload where JavaScript is on, the keyboard's
+focus kept where the member is and what happened said to screen readers.
 
 The API only arranges what the tested member finds (a question by one member, an answer by
 another); everything the test checks is done by clicking and typing."""
@@ -8,8 +9,12 @@ from __future__ import annotations
 import uuid
 
 import requests
+from selenium.webdriver.common.keys import Keys
 
-from ..e2e.steps import IBAN, ok, reply_visible, submit, visible
+from ..conftest import wait_for
+from ..e2e.steps import IBAN, ok, reply_visible, staff, submit, visible
+
+MERGED = "Cette idée a été fusionnée avec une idée semblable : votez et répondez sur celle-ci."
 
 
 def _question(api, asker):
@@ -47,17 +52,43 @@ def _same_page(site) -> bool:
     return site.driver.execute_script("return window.samePage === true")
 
 
+def _press(site, css: str) -> None:
+    """Enter on a control, as a keyboard user sends a form."""
+    site.find(css).send_keys(Keys.ENTER)
+
+
+def _focused(site) -> str:
+    """The id of the element that has the keyboard's focus ("" for none, e.g. the page's body)."""
+    return site.driver.switch_to.active_element.get_attribute("id") or ""
+
+
+def _said(site) -> str:
+    """What the page's live region holds (read out by screen readers, seen or not)."""
+    return site.find("#live-status").get_attribute("textContent").replace("\xa0", " ")
+
+
+def _words(element) -> str:
+    return element.text.replace("\xa0", " ")
+
+
 def test_a_reply_appears_without_a_full_reload(site, demo):
     api = demo.api
     _helper_on_a_question(site, api)
     site.check()
     assert "Pas encore de réponse" in site.find("#main").text
+    assert site.find("#answers-title").text == "0 réponse"
     _mark_page(site)
     site.fill("Votre texte", "Appelez le service client, ils débloquent en deux minutes.")
-    site.click_button("Envoyer ma réponse")
+    _press(site, "#reply-form button[type=submit]")
     item = site.wait_for(lambda: site.find_all("#answer-list li"), "the new reply in the list")[0]
-    assert "débloquent" in item.text  # the automatic review ruled before the answer: published
+    assert "débloquent" in item.text
     assert _same_page(site)
+    site.wait_for(lambda: _focused(site) == item.get_attribute("id"), "the focus on the reply")
+    # said and counted: at once when the automatic review ruled within the page's wait (as a
+    # rule: the live region says it), else once the review box, asking again, says it
+    site.wait_for(lambda: "Publiée : tout le monde peut la lire." in _said(site) + item.text,
+                  "the reply said published")
+    site.wait_for(lambda: site.find("#answers-title").text == "1 réponse", "the new count")
     assert "Pas encore de réponse" not in site.find("#main").text  # the empty-list line went
     assert site.find("#reply-body").get_attribute("value") == ""
     site.check()
@@ -70,13 +101,17 @@ def test_a_held_reply_shows_its_author_why_and_their_text_without_a_reload(site,
     post = _helper_on_a_question(site, api)
     _mark_page(site)
     site.fill("Votre texte", f"Faites un virement sur mon IBAN {IBAN}, je vous avance les frais.")
-    site.click_button("Envoyer ma réponse")
+    _press(site, "#reply-form button[type=submit]")
     item = site.wait_for(lambda: [li for li in site.find_all("#answer-list li")
                                   if "Retenue : elle semble contenir" in li.text],
                          "the held reply, with why")[0]
     assert IBAN in item.find_element("css selector", ".prose").text  # the author's own text
     assert "Vérification en cours" not in item.text
     assert _same_page(site)
+    site.wait_for(lambda: _focused(site) == item.get_attribute("id"), "the focus on the reply")
+    # the box came in already written: the live region, there before, says it
+    assert "Retenue : elle semble contenir des données confidentielles" in _said(site)
+    assert site.find("#answers-title").text == "0 réponse"  # not published: not counted
     site.check()
     site.screenshot("thread-reply-held")
     anonymous = requests.get(site.url(f"/posts/{post['id']}"), timeout=10).text
@@ -87,11 +122,12 @@ def test_an_empty_reply_is_refused_next_to_its_field(site, demo):
     api = demo.api
     _helper_on_a_question(site, api)
     _mark_page(site)
-    site.click_button("Envoyer ma réponse")
+    _press(site, "#reply-form button[type=submit]")
     error = site.find("#reply-body-error")
     assert error.get_attribute("role") == "alert" and error.text
     assert site.find("#reply-body").get_attribute("aria-invalid") == "true"
     assert _same_page(site)
+    site.wait_for(lambda: _focused(site) == "reply-body", "the focus on the field to correct")
     site.check()
 
 
@@ -103,9 +139,10 @@ def test_votes_toggle_and_the_count_updates_in_place(site, demo):
     site.wait_for_path(f"/posts/{post['id']}")
     _mark_page(site)
     selector = f"#vote-{post['id']} button"
-    site.find(selector).click()
+    _press(site, selector)
     site.wait_for(lambda: site.find(selector).get_attribute("aria-pressed") == "true", "voted")
     assert site.find(f"{selector} .count").text == "1"
+    assert _focused(site) == f"vote-{post['id']}-button"  # still on the button swapped in
     site.check()
     site.screenshot("thread-voted")
     site.find(selector).click()
@@ -164,14 +201,15 @@ def test_follow_the_author_watch_and_mute_the_thread(site, demo):
     site.sign_in(reader.email, reader.password, next_path=f"/posts/{post['id']}")
     site.wait_for_path(f"/posts/{post['id']}")
     _mark_page(site)
-    for name, after in (("follow", "Auteur suivi : arrêter"),
-                        ("watch", "Discussion suivie : arrêter"),
-                        ("mute", "En sourdine : réactiver")):
+    for name, words in (("follow", "Suivre l’auteur"), ("watch", "Suivre cette question"),
+                        ("mute", "Mettre en sourdine")):
         button = f"#toggle-{name} button"
         assert site.find(button).get_attribute("aria-pressed") == "false"
-        site.find(button).click()
+        assert site.find(button).text == words
+        _press(site, button)
         site.wait_for(lambda b=button: site.find(b).get_attribute("aria-pressed") == "true", name)
-        assert site.find(button).text == after
+        assert site.find(button).text == words  # the same words: the state is aria-pressed
+        assert _focused(site) == f"toggle-{name}-button"
     assert _same_page(site)
     site.check()
     site.screenshot("thread-toggles")
@@ -199,15 +237,9 @@ def test_edit_with_visible_history_then_delete(site, demo):
     site.fill("Votre texte", "Vérifiez le plafond dans l'appli, rubrique Carte, puis Plafonds.")
     site.click_button("Enregistrer")
     site.wait_for_path(f"/posts/{post['id']}")
-
-    def history_link():
-        links = site.find_all(f"#reply-{reply['id']} a[href$='/history']")
-        if links:
-            return links[0]
-        site.driver.refresh()  # the edit is published once moderation releases it
-        return None
-
-    site.wait_for(history_link, "the edit published").click()
+    # the page waited for the review's verdict, as for a new text: the new text, at once
+    assert "puis Plafonds" in site.find(f"#reply-{reply['id']} .prose").text
+    site.find(f"#reply-{reply['id']} a[href$='/history']").click()
     site.wait_for_path("/history")
     site.check()
     assert "Version 2" in site.text() and "Version 1" in site.text()
@@ -248,14 +280,15 @@ def test_votes_and_follows_are_worded_for_the_kind_of_post(site, demo):
     assert site.find(f"{vote} span").text == "Je soutiens"
     site.find(watch).click()
     site.wait_for(lambda: site.find(watch).get_attribute("aria-pressed") == "true", "followed")
-    assert site.find(watch).text == "Idée suivie : arrêter"
+    assert site.find(watch).text == "Suivre cette idée"
     assert _same_page(site)
     site.check()
     site.screenshot("thread-idea-actions")
-    for kind, wording in (("discussion", "J’aime"), ("question", "Utile")):
+    for kind, vote_words, watch_words in (("discussion", "J’aime", "Suivre cette discussion"),
+                                          ("question", "Utile", "Suivre cette question")):
         site.visit(f"/posts/{posts[kind]['id']}")
-        assert site.find(f"#vote-{posts[kind]['id']} button span").text == wording, kind
-        assert site.find(watch).text == "Suivre cette discussion", kind
+        assert site.find(f"#vote-{posts[kind]['id']} button span").text == vote_words, kind
+        assert site.find(watch).text == watch_words, kind
 
 
 def test_a_deleted_post_says_so_plainly(site, demo):
@@ -289,3 +322,58 @@ def test_a_deleted_post_says_so_plainly(site, demo):
         site.visit(path)
     answer = requests.get(site.url(path), headers={"Accept-Language": "en"}, timeout=10)
     assert answer.status_code == 410 and "This contribution was deleted." in answer.text
+
+
+def test_an_edit_shows_at_once_what_became_of_it(site, demo):
+    """Saving an edit waits for the review's verdict, as posting does: the thread then shows the
+    new text, or says why the change is held (the published text stays meanwhile)."""
+    api = demo.api
+    asker = api.new_user()
+    post = _question(api, asker)
+    _open_as(site, asker, post["id"])
+    site.visit(f"/posts/{post['id']}/edit")
+    site.fill("Votre texte", "Ma carte est refusée en Italie depuis hier, que faire ?")
+    site.click_button("Enregistrer")
+    site.wait_for_path(f"/posts/{post['id']}")
+    assert "en Italie depuis hier" in site.find("article.thread .prose").text
+    site.visit(f"/posts/{post['id']}/edit")
+    site.fill("Votre texte", f"Remboursez-moi sur mon IBAN {IBAN}, merci.")
+    site.click_button("Enregistrer")
+    site.wait_for_path(f"/posts/{post['id']}")
+    state = site.find(f"#review-state-{post['id']}")
+    assert "Retenue : elle semble contenir des données confidentielles" in _words(state)
+    assert "en Italie depuis hier" in site.find("article.thread .prose").text  # still public
+    site.check()
+    site.screenshot("thread-edit-held")
+
+
+def test_a_merged_idea_is_read_only_and_a_form_left_open_says_why(site, demo):
+    api = demo.api
+    manager, author, reader = staff(demo), api.new_user(), api.new_user()
+    duplicate, target = (visible(api, submit(api, author, "idea", title=title)["id"])
+                         for title in ("Virements le dimanche", "Virements instantanés 7j/7"))
+    path = f"/posts/{duplicate['id']}"
+    _open_as(site, reader, duplicate["id"])
+    ok(api.post(f"/api/v1/posts/{duplicate['id']}/merge-into/{target['id']}", user=manager))
+    wait_for(lambda: ok(api.get(f"/api/v1/posts/{duplicate['id']}")).get("merged_into"),
+             timeout=20, message="the merge shown")
+    # the page opened before the merge: its forms are refused in the page's words
+    site.find(f"#vote-{duplicate['id']} button").click()
+    error = site.wait_for(lambda: site.find_all(f"#vote-{duplicate['id']} [role=alert]"),
+                          "the vote refused")[0]
+    assert _words(error) == MERGED
+    site.fill("Votre texte", "Moi aussi, je voudrais ça.")
+    _press(site, "#reply-form button[type=submit]")
+    error = site.find("#reply-form-error")
+    assert _words(error) == MERGED
+    site.wait_for(lambda: _focused(site) == "reply-form-error", "the focus on why")
+    site.visit(path)
+    link = site.find(".merged-into a")
+    assert link.get_attribute("href") == site.url(f"/posts/{target['id']}")
+    assert not site.find_all(f"#vote-{duplicate['id']}") and not site.find_all("#reply-form")
+    assert not site.find_all("#toggle-watch")
+    site.no_horizontal_scroll()
+    site.screenshot("thread-merged")
+    link.click()
+    site.wait_for_path(f"/posts/{target['id']}")
+    assert site.find_all(f"#vote-{target['id']}") and site.find_all("#reply-form")

@@ -7,7 +7,6 @@ strength, unique e-mail, throttling).
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from nameko.rpc import RpcProxy
@@ -17,8 +16,9 @@ from services.shared import i18n as catalogue
 
 from ...routes.identity import LoginBody, RegisterBody, SecondFactorAnswer, password_refusal
 from .. import i18n
-from ..page import PageCall, page
-from ..session import CSRF_COOKIE, REFRESH_COOKIE, ended_notice
+from ..page import LOGIN_PATH, PageCall, page, sign_in_first
+from ..session import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, ended_notice
+from .security import as_sentence, throttled
 
 FIELD_MESSAGES = {
     "email": "account.invalid_email",
@@ -28,6 +28,9 @@ FIELD_MESSAGES = {
 # Signing in checks a password, it never judges one: an empty field asks for it.
 LOGIN_MESSAGES = {**FIELD_MESSAGES, "password": "account.enter_password"}
 REGISTER_FIELDS = ("display_name", "email", "password")  # as the form shows them
+# Fields whose refusal by a service the site words itself (its hint says the rule), rather than
+# in the service's own sentences: the password strength estimator's list of feedback.
+SITE_WORDED = ("password",)
 
 
 def as_written(problems: Any) -> str:
@@ -49,6 +52,28 @@ def field_errors(call: PageCall, errors: dict[str, Any] | None,
         else:
             messages[name] = call.t(keys.get(name, "account.field_invalid"))
     return messages
+
+
+def refusal(call: PageCall, problem, keys: dict[str, str] = FIELD_MESSAGES
+            ) -> tuple[dict[str, str], str | None]:
+    """A service's refusal as a form shows it: (per-field messages, a message for the form).
+
+    A refusal about fields: the service's own sentence in the reader's language where it wrote
+    one (`errors_i18n`: "contient un numéro de téléphone : retirez-le, il serait public"),
+    else the site's (`field_errors`). A refusal about no field says its own reason — the wait
+    of a throttle, else the problem's detail —, never a made-up field."""
+    if problem.status == 429:
+        return {}, throttled(call, problem)
+    errors = problem.body.get("errors")
+    if not isinstance(errors, dict) or not errors:
+        return {}, as_sentence(problem.body.get("detail"))
+    messages = field_errors(call, errors, keys)
+    written = (problem.body.get("errors_i18n") or {}).get(call.language) or {}
+    for name, texts in written.items():
+        if name in messages and name not in SITE_WORDED and texts:
+            messages[name] = " ".join(as_sentence(str(text)) or "" for text in (
+                texts if isinstance(texts, list) else [texts]))
+    return messages, None
 
 
 class AccountPages:
@@ -75,11 +100,8 @@ class AccountPages:
         tokens, problem = call.attempt(self.identity.login, call.form["email"],
                                        call.form["password"], call.client)
         if problem is not None:
-            if problem.status == 429:
-                minutes = math.ceil(int(problem.body.get("retry_after") or 60) / 60)
-                message = call.t("account.throttled", minutes=minutes)
-            else:
-                message = call.t("account.bad_credentials")
+            message = (throttled(call, problem) if problem.status == 429
+                       else call.t("account.bad_credentials"))
             return self._login_page(call, problem.status, message=message)
         # Staff (and members who turned it on) prove a second factor before any cookie is set.
         if tokens.get("mfa_setup_required"):
@@ -96,13 +118,14 @@ class AccountPages:
         return call.redirect(call.next_url())
 
     def _code_page(self, call: PageCall, challenge: str, status: int = 200, enrolment=None,
-                   message=None, setup: bool = False):
+                   message=None, setup: bool = False, code_error=None):
         """The second step: a code from the authenticator app (or a recovery code); at the
-        first staff login, the new secret and recovery codes first, shown this once."""
+        first staff login, the new secret and recovery codes first, shown this once.
+        `code_error`: what is wrong with the code typed, shown at its field."""
         return call.render("mfa/code.html", status=status, challenge=challenge,
                            enrolment=enrolment, setup=setup or enrolment is not None,
-                           message=message, next=call.next_url(""),
-                           title=call.t("mfa.title"), noindex=True)
+                           message=message, errors={"code": code_error} if code_error else {},
+                           next=call.next_url(""), title=call.t("mfa.title"), noindex=True)
 
     @page("POST", "/login/code", form=SecondFactorAnswer)
     def login_code_page(self, call: PageCall):
@@ -112,19 +135,18 @@ class AccountPages:
             if "challenge" in call.form_errors:
                 return self._login_page(call, 400, message=call.t("mfa.expired"))
             return self._code_page(call, challenge, 400, setup=setup,
-                                   message=call.t("mfa.code_invalid"))
+                                   code_error=call.t("mfa.code_invalid"))
         tokens, problem = call.attempt(self.identity.login_second_factor,
                                        call.form["challenge"], call.form["code"], call.client)
         if problem is not None:
             if problem.status == 429:
-                minutes = math.ceil(int(problem.body.get("retry_after") or 60) / 60)
-                message = call.t("account.throttled", minutes=minutes)
-            elif "code" in (problem.body.get("errors") or {}):
-                message = call.t("mfa.code_wrong")
-            else:  # the challenge expired or was used up: start again from the password
-                return self._login_page(call, problem.status, message=call.t("mfa.expired"))
-            return self._code_page(call, challenge, problem.status, setup=setup,
-                                   message=message)
+                return self._code_page(call, challenge, 429, setup=setup,
+                                       message=throttled(call, problem))
+            if "code" in (problem.body.get("errors") or {}):
+                return self._code_page(call, challenge, problem.status, setup=setup,
+                                       code_error=call.t("mfa.code_wrong"))
+            # the challenge expired or was used up: start again from the password
+            return self._login_page(call, problem.status, message=call.t("mfa.expired"))
         self._start_session(call, tokens)
         call.cookies.notice("signed_in")
         return call.redirect(call.next_url())
@@ -157,14 +179,12 @@ class AccountPages:
             return self._register_page(call, 400, self._all_field_errors(call))
         _, problem = call.attempt(self.identity.register, call.form, call.client)
         if problem is not None:
-            if problem.status == 409:
-                return self._register_page(call, 409, {"email": call.t("account.email_taken")})
-            fields = problem.body.get("errors") or {"_schema": ["invalid"]}
-            return self._register_page(call, problem.status, field_errors(call, fields))
-        tokens = self.identity.login(call.form["email"], call.form["password"], call.client)
-        self._start_session(call, tokens)
+            return self._register_page(call, problem.status, *refusal(call, problem))
+        # identity answers a new address and a taken one alike (the owner of a taken one is
+        # told by e-mail), and so does the page: no session whatever the password, the same
+        # redirect and notice. The member signs in next, as with the API (docs/security.md).
         call.cookies.notice("registered")
-        return call.redirect("/")
+        return call.redirect(LOGIN_PATH)
 
     def _all_field_errors(self, call: PageCall) -> dict[str, str]:
         """The form's refusals with identity's verdict on the password (`password_refusal`),
@@ -205,10 +225,13 @@ class AccountPages:
         tokens, problem = (call.attempt(self.identity.refresh, refresh, call.client)
                            if refresh else (None, None))
         if tokens is None:
-            call.cookies.sign_out()
-            call.cookies.notice(ended_notice(problem.body.get("reason") if problem else None))
+            if refresh or call.request.cookies.get(ACCESS_COOKIE):  # only to who had a session
+                call.cookies.sign_out()
+                call.cookies.notice(ended_notice(problem.body.get("reason") if problem else None))
             if not next_url:
                 return Response(status=401, headers={"Cache-Control": "no-store"})
+            if call.request.method == "POST":  # a form's body, for an action that is no page
+                return sign_in_first(call, next_url)
             return call.redirect(next_url, 303)
         actor = self.auth.actor_for_token(tokens["access_token"])
         call.cookies.sign_in(tokens, actor, call.request.cookies.get(CSRF_COOKIE))

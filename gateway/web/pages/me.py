@@ -22,8 +22,8 @@ from ...routes.export import MemberExport, member_export
 from ...routes.identity import EraseBody, PasswordChange, ProfilePatch
 from .. import i18n
 from ..page import PageCall, gather, page
-from .account import as_written, field_errors
-from .public import LIST_SIZE, category_names, next_href
+from .account import FIELD_MESSAGES, as_written, field_errors, refusal
+from .public import LIST_SIZE, category_names, next_href, tag_label, tag_label_read
 
 FEED_QUERY = FeedQuerySchema(only=("cursor",))
 # The most subscriptions of one kind whose names the "what I follow" page looks up.
@@ -44,15 +44,9 @@ class ProfileForm(ProfilePatch):
     """The profile form: the API's PATCH /me body (display name, bio, language)."""
 
 
-def profile_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]:
-    """Field messages in the reader's language; a bio refused for confidential data says so."""
-    messages = field_errors(call, errors)
-    text = as_written((errors or {}).get("bio") or [])
-    if "bio" in messages and "confiden" in text.lower():
-        messages["bio"] = call.t("me.bio_confidential")
-    elif "bio" in messages:
-        messages["bio"] = call.t("me.bio_invalid")
-    return messages
+# The profile form's own sentences for what its schema refuses; identity's refusals (a phone
+# number in a public bio) are shown in its words (`refusal`).
+PROFILE_MESSAGES = {**FIELD_MESSAGES, "bio": "me.bio_invalid"}
 
 
 class MePages:
@@ -91,18 +85,26 @@ class MePages:
         mine = self.feeds.subscriptions(call.actor)
         members = mine["members"][:NAMED_SUBSCRIPTIONS]
         threads = list(dict.fromkeys(mine["threads"] + mine["muted"]))[:NAMED_SUBSCRIPTIONS]
-        # Names and titles through the same reads as the public pages, sent together.
+        tags = mine["tags"][:NAMED_SUBSCRIPTIONS]
+        # Names, titles and tags as written through the same reads as the public pages, sent
+        # together.
         found = gather(categories=self.posts.list_categories.call_async(call.actor),
                        **{f"m{i}": self.identity.get_user.call_async(user_id)
                           for i, user_id in enumerate(members)},
                        **{f"t{i}": self.posts.get_post.call_async(call.actor, post_id)
-                          for i, post_id in enumerate(threads)})
+                          for i, post_id in enumerate(threads)},
+                       **{f"g{i}": tag_label_read(self.posts, call.actor, tag)
+                          for i, tag in enumerate(tags)})
         people = [found[f"m{i}"] for i in range(len(members))]
-        posts = {post_id: found[f"t{i}"] for i, post_id in enumerate(threads)}
+        # a deleted thread has nothing left to show (its page answers 410): left out
+        posts = {post_id: found[f"t{i}"] for i, post_id in enumerate(threads)
+                 if not found[f"t{i}"].get("deleted")}
         return call.render("me/following.html", status=status, people=people,
                            watched=[posts[p] for p in mine["threads"] if p in posts],
                            muted=[posts[p] for p in mine["muted"] if p in posts],
-                           tags=mine["tags"], categories=mine["categories"],
+                           tags=[{"slug": tag, "label": tag_label(found[f"g{i}"], tag)}
+                                 for i, tag in enumerate(tags)],
+                           categories=mine["categories"],
                            category_names=category_names(found["categories"]["items"],
                                                          call.language),
                            title=call.t("me.following_title"), noindex=True)
@@ -135,9 +137,10 @@ class MePages:
         return self._profile_page(call, self.identity.get_me(call.actor))
 
     def _profile_page(self, call: PageCall, me: dict[str, Any], status: int = 200,
-                      errors=None, password_errors=None, form=None, saved=None):
+                      errors=None, password_errors=None, form=None, saved=None, message=None):
         return call.render("me/profile.html", status=status, me=me, form=form or {},
-                           errors=errors or {}, password_errors=password_errors or {},
+                           errors=errors or {}, message=message,
+                           password_errors=password_errors or {},
                            saved=saved, languages=i18n.LANGUAGES,
                            title=call.t("me.profile_title"), noindex=True)
 
@@ -145,13 +148,14 @@ class MePages:
     def save_profile_page(self, call: PageCall):
         if call.form_errors:
             me = self.identity.get_me(call.actor)
-            return self._profile_page(call, me, 400, profile_errors(call, call.form_errors),
+            return self._profile_page(call, me, 400,
+                                      field_errors(call, call.form_errors, PROFILE_MESSAGES),
                                       form=call.raw_form)
         me, problem = call.attempt(self.identity.update_me, call.actor, call.form)
         if problem is not None:
-            fields_ = (problem.body.get("errors") or {"_schema": ["invalid"]})
+            errors, message = refusal(call, problem, PROFILE_MESSAGES)
             return self._profile_page(call, self.identity.get_me(call.actor), problem.status,
-                                      profile_errors(call, fields_), form=call.raw_form)
+                                      errors, form=call.raw_form, message=message)
         language = call.form.get("language")
         if language in i18n.LANGUAGES and language != call.language:
             # The site follows the profile at once (the access token's claim on next sign-in).

@@ -12,18 +12,23 @@ from urllib.parse import urlencode
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
+from services.feeds.queries import SUBSCRIPTION_LISTS
 from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
 from services.moderation.schemas import FLAG_REASONS
+from services.notifications.domain import REPLY_PAGE
+from services.posts.markdown import excerpt
 from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
 
 from ..page import PageCall, gather, page
-from .thread_actions import render_drafts
+from .thread_actions import REPLY_PATH, ThreadActionPages, is_htmx, render_drafts
 
 KIND_SLUGS = {"questions": "question", "ideas": "idea", "discussions": "discussion",
               "articles": "article"}
 HOME_SECTION_SIZE = 5
 LIST_SIZE = 20
 REPLIES_PAGE = 50
+TOPIC_PAGES = {"tag": "/tags", "category": "/categories"}
+DESCRIPTION_LENGTH = 180  # what search engines show of a page's description
 
 
 def _list_query(*names: str) -> Schema:
@@ -49,6 +54,19 @@ def category_name(category: dict[str, Any], language: str) -> str:
 def category_names(categories: list[dict[str, Any]], language: str) -> dict[str, str]:
     """slug -> the category's name in the reader's language."""
     return {category["slug"]: category_name(category, language) for category in categories}
+
+
+def tag_label(popular: dict[str, Any], slug: str) -> str:
+    """A tag as members write it ("épargne"), from posts' popular tags read with the tag's slug
+    as prefix; the slug itself when no published post carries the tag (only the slug is kept
+    with a subscription or in a URL)."""
+    return next((item["tag"] for item in popular["items"] if item["slug"] == slug), slug)
+
+
+def tag_label_read(posts, actor, slug: str):
+    """The read that `tag_label` needs (the most a prefix read gives: the exact tag sorts
+    among the others that start with it)."""
+    return posts.popular_tags.call_async(actor, {"prefix": slug, "limit": 100})
 
 
 def next_href(call: PageCall, cursor: str | None) -> str | None:
@@ -92,11 +110,43 @@ class PublicPages:
 
     def _post_list(self, call: PageCall, template_context: dict[str, Any],
                    filters: dict[str, Any]):
-        query = {**call.query, **filters, "limit": LIST_SIZE}
-        result = self.posts.list_posts(call.actor, query)
+        return self._render_list(call, self._list_read(call, filters).result(),
+                                 template_context)
+
+    def _list_read(self, call: PageCall, filters: dict[str, Any]):
+        return self.posts.list_posts.call_async(call.actor,
+                                                {**call.query, **filters, "limit": LIST_SIZE})
+
+    @staticmethod
+    def _render_list(call: PageCall, result: dict[str, Any], template_context: dict[str, Any]):
         return call.render("posts/list.html", items=result["items"],
                            more=next_href(call, result.get("next_cursor")),
                            sorts=sort_links(call, LIST_SORTS), **template_context)
+
+    def _topic_reads(self, call: PageCall, filters: dict[str, Any], **reads):
+        """A tag's or a category's list, its own reads and, signed in, what the reader follows
+        (the page's Follow button), sent together."""
+        if call.actor:
+            reads["mine"] = self.feeds.subscriptions.call_async(call.actor)
+        return gather(items=self._list_read(call, filters), **reads)
+
+    @staticmethod
+    def _follow_toggle(kind: str, key: str, on: bool) -> dict[str, Any]:
+        """posts/_toggle.html's values for following a tag or a category."""
+        return {"name": f"follow_{kind}", "target_id": key, "post_id": "",
+                "action": f"{TOPIC_PAGES[kind]}/{key}/follow", "on": on, "error": None}
+
+    def _topic_context(self, call: PageCall, found: dict[str, Any], kind: str, key: str,
+                       name: str) -> dict[str, Any]:
+        """A tag's or a category's page: its headings, and signed in, its Follow button."""
+        context = {"section": "", "kind": None, "heading": call.t(f"posts.{kind}", name=name),
+                   "intro": call.t(f"posts.{kind}_intro", name=name),
+                   "title": call.t(f"posts.{kind}", name=name),
+                   "description": call.t(f"posts.{kind}_intro", name=name)}
+        if "mine" in found:
+            following = key in found["mine"][SUBSCRIPTION_LISTS[kind]]
+            context["follow_toggle"] = self._follow_toggle(kind, key, following)
+        return context
 
     def _kind_list(self, call: PageCall, slug: str):
         kind = KIND_SLUGS[slug]
@@ -124,22 +174,46 @@ class PublicPages:
     @page("GET", "/categories/{category}", path_params=CategoryPath,
           query=_list_query("sort", "cursor", "kind"))
     def category_page(self, call: PageCall):
-        category = self.posts.get_category(call.actor, call.path["category"])  # 404: no such
-        name = category_name(category, call.language)
-        return self._post_list(call, {
-            "section": "", "kind": None, "heading": call.t("posts.category", name=name),
-            "intro": call.t("posts.category_intro", name=name),
-            "title": call.t("posts.category", name=name),
-            "description": call.t("posts.category_intro", name=name)},
-            {"category": call.path["category"]})
+        slug = call.path["category"]
+        found = self._topic_reads(call, {"category": slug},  # 404: no such category
+                                  category=self.posts.get_category.call_async(call.actor, slug))
+        name = category_name(found["category"], call.language)
+        return self._render_list(call, found["items"],
+                                 self._topic_context(call, found, "category", slug, name))
 
     @page("GET", "/tags/{tag}", path_params=TagPath, query=_list_query("sort", "cursor", "kind"))
     def tag_page(self, call: PageCall):
-        name = call.path["tag"]
-        return self._post_list(call, {
-            "section": "", "kind": None, "heading": call.t("posts.tag", name=name),
-            "intro": call.t("posts.tag_intro", name=name), "title": call.t("posts.tag", name=name),
-            "description": call.t("posts.tag_intro", name=name)}, {"tag": name})
+        slug = call.path["tag"]  # "Épargne" in the URL is "epargne" here
+        found = self._topic_reads(call, {"tag": slug},
+                                  popular=tag_label_read(self.posts, call.actor, slug))
+        name = tag_label(found["popular"], slug)
+        return self._render_list(call, found["items"],
+                                 self._topic_context(call, found, "tag", slug, name))
+
+    # -- follow a tag or a category: the thread's toggles (posts/_toggle.html), on the tag's
+    # or the category's page
+
+    @page("POST", "/tags/{tag}/follow", auth="member", path_params=TagPath)
+    def follow_tag_page(self, call: PageCall):
+        return self._follow_topic(call, "tag", call.path["tag"], self.feeds.follow_tag)
+
+    @page("POST", "/categories/{category}/follow", auth="member", path_params=CategoryPath)
+    def follow_category_page(self, call: PageCall):
+        return self._follow_topic(call, "category", call.path["category"],
+                                  self.feeds.follow_category)
+
+    @staticmethod
+    def _follow_topic(call: PageCall, kind: str, key: str, rpc):
+        on = call.raw_form.get("on") == "1"
+        _, problem = call.attempt(rpc, call.actor, key, on)
+        context = PublicPages._follow_toggle(kind, key, on if problem is None else not on)
+        if problem is not None:  # the button again with the reason (htmx), else the error page
+            del context["error"]
+            return ThreadActionPages._thread_failed(call, problem, "posts/_toggle.html",
+                                                    **context)
+        if is_htmx(call):
+            return call.render("posts/_toggle.html", **context)
+        return call.redirect(f"{TOPIC_PAGES[kind]}/{key}")
 
     @page("GET", "/search", query=SearchQuery)
     def search_page(self, call: PageCall):
@@ -177,7 +251,8 @@ class PublicPages:
         replies.sort(key=lambda reply: reply["id"] != accepted)  # the accepted answer first
         answers = [reply for reply in replies if reply.get("kind") == "answer"]
         comments = [reply for reply in replies if reply.get("kind") != "answer"]
-        excerpt = (post.get("excerpt") or post.get("body") or "")[:180]
+        # what a search result or a shared link shows: the text as read, not its Markdown
+        description = excerpt(post.get("body"), DESCRIPTION_LENGTH)
         title = post.get("title") or (post.get("draft") or {}).get("title")
         return call.render("posts/thread.html", post=post, answers=answers, comments=comments,
                            subscriptions=found.get("subscriptions") or {},
@@ -186,7 +261,7 @@ class PublicPages:
                            flag_reasons=FLAG_REASONS,
                            more=next_href(call, found["replies"].get("next_cursor")),
                            title=title or call.t(f"posts.kind_{post['kind']}"),
-                           description=excerpt, og_type="article", section=section,
+                           description=description, og_type="article", section=section,
                            noindex=post.get("state") != "published")
 
     @staticmethod
@@ -195,6 +270,34 @@ class PublicPages:
         with nothing of it left to show (posts keeps only its kind)."""
         return call.render("posts/deleted.html", status=410, kind=post.get("kind"),
                            section=section, noindex=True, title=call.t("posts.deleted_title"))
+
+    @page("GET", REPLY_PAGE, path_params=REPLY_PATH)
+    def reply_page(self, call: PageCall):
+        """A reply by its own address (notifications link here): the page of its thread that
+        shows it, at the reply. A thread shows its replies REPLIES_PAGE at a time, so
+        `/posts/{id}#reply-…` alone misses every reply past the first page."""
+        reply = self.posts.get_reply(call.actor, call.path["id"])
+        thread = f"/posts/{reply['post_id']}"
+        if reply.get("deleted"):  # nothing of it to show: its thread
+            return call.redirect(thread)
+        cursor = self._replies_page_holding(call.actor, reply["post_id"], reply["id"])
+        query = f"?{urlencode({'cursor': cursor})}" if cursor else ""
+        return call.redirect(f"{thread}{query}#reply-{reply['id']}")
+
+    def _replies_page_holding(self, actor, post_id: str, reply_id: str) -> str | None:
+        """The cursor of the thread's page of replies, as this reader sees them, that holds
+        `reply_id` (None: the first page, or not among them): the pages are read in turn as
+        the thread's "more" link reads them — posts' cursors stay opaque — one read per page
+        before it."""
+        cursor = None
+        while True:
+            replies = self.posts.list_replies(actor, post_id,
+                                              {"limit": REPLIES_PAGE, "cursor": cursor})
+            if any(item["id"] == reply_id for item in replies["items"]):
+                return cursor
+            cursor = replies.get("next_cursor")
+            if not cursor:
+                return None
 
     @page("GET", "/members/{id}", query=FeedQuerySchema(only=("cursor",)))
     def member_page(self, call: PageCall):

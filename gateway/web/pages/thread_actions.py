@@ -42,8 +42,10 @@ def is_htmx(call: PageCall) -> bool:
 
 
 def in_review(item: dict[str, Any]) -> bool:
-    """Not ruled on yet by moderation's automatic review (its author and the CMs see that)."""
-    return (item.get("review") or {}).get("state") == "pending"
+    """Not ruled on yet by moderation's automatic review (its author and the CMs see that): a new
+    text, or the edit of a published one (`pending_edit`: the old text shows until it rules)."""
+    return "pending" in ((item.get("review") or {}).get("state"),
+                         (item.get("pending_edit") or {}).get("state"))
 
 
 def after_review(item: dict[str, Any], read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -96,13 +98,23 @@ class ThreadActionPages:
         return call.redirect(f"/posts/{post_id}" + (f"#{anchor}" if anchor else ""))
 
     @staticmethod
-    def _thread_failed(call: PageCall, problem, fragment: str, **context: Any):
+    def _thread_failed(call: PageCall, problem, fragment: str, error: str | None = None,
+                       **context: Any):
         """An action refused (409 locked, 403 not yours, 429...): the control again with the
-        reason (htmx), or the error page (no JavaScript)."""
+        reason (htmx; `error`: the page's own sentence, if it has one), or the error page (no
+        JavaScript)."""
         if is_htmx(call):
-            return call.render(fragment, error=problem.body.get("detail") or
+            return call.render(fragment, error=error or problem.body.get("detail") or
                                call.t("contribute.failed"), **context)
         return render_problem(call, problem.status)
+
+    def _merged_refusal(self, call: PageCall, problem, post_id: str) -> str | None:
+        """The page's sentence when an action on an idea was refused because the idea was merged
+        (a form left open from before the merge): posts' message is written for the API."""
+        if problem.status != 422:
+            return None
+        post, _ = call.attempt(self.posts.get_post, call.actor, post_id)
+        return call.t("thread.merged_into") if (post or {}).get("merged_into") else None
 
     # -- replies
 
@@ -112,7 +124,8 @@ class ThreadActionPages:
         body = call.raw_form.get("body", "")
         reply, problem = call.attempt(self.posts.add_reply, call.actor, post_id, {"body": body})
         if problem is not None:
-            errors = _errors(call, problem)
+            merged = self._merged_refusal(call, problem, post_id)
+            errors = {"form": merged} if merged else _errors(call, problem)
             if is_htmx(call):
                 return call.render("posts/_reply_form.html", post_id=post_id, body=body,
                                    errors=errors, fragment=True)
@@ -133,9 +146,15 @@ class ThreadActionPages:
     #    _review_state.html); public, so an ended session gets an empty box, not the login page
 
     @staticmethod
-    def _review_box(call: PageCall, read):
+    def _review_box(call: PageCall, read, thread: Callable[[str], Any] | None = None):
+        """`thread`: for a reply, the read of its post, made once the review ruled (the box
+        stops asking then) for its author's page, whose reply list's heading counts it."""
         item, problem = call.attempt(read, call.actor, call.path["id"])
-        return call.render("posts/review_state.html", item=item if problem is None else {})
+        item = item if problem is None else {}
+        post = None
+        if thread and item and call.actor and not in_review(item):
+            post, _ = call.attempt(thread, call.actor, item["post_id"])
+        return call.render("posts/review_state.html", item=item, post=post)
 
     @page("GET", "/posts/{id}/review", path_params=POST_PATH)
     def thread_post_review_page(self, call: PageCall):
@@ -143,7 +162,7 @@ class ThreadActionPages:
 
     @page("GET", "/replies/{id}/review", path_params=REPLY_PATH)
     def thread_reply_review_page(self, call: PageCall):
-        return self._review_box(call, self.posts.get_reply)
+        return self._review_box(call, self.posts.get_reply, self.posts.get_post)
 
     # -- votes
 
@@ -153,8 +172,12 @@ class ThreadActionPages:
         result, problem = call.attempt(self.posts.vote, call.actor, target_type, target_id, on)
         context = {"target_type": target_type, "target_id": target_id, "kind": _kind(call)}
         if problem is not None:
-            return self._thread_failed(call, problem, "posts/_vote.html", votes=None,
-                                voted=not on, **context)
+            merged = self._merged_refusal(call, problem, target_id) \
+                if target_type == "post" else None
+            if merged and not is_htmx(call):
+                return self._thread_back(call, target_id)  # which says so, and links to it
+            return self._thread_failed(call, problem, "posts/_vote.html", merged, votes=None,
+                                       voted=not on, **context)
         if is_htmx(call):
             return call.render("posts/_vote.html", votes=result["votes"], voted=result["voted"],
                                error=None, **context)
@@ -271,11 +294,13 @@ class ThreadActionPages:
     def thread_edit_post_page(self, call: PageCall):
         form = {"title": call.raw_form.get("title", "").strip(),
                 "body": call.raw_form.get("body", "")}
-        _, problem = call.attempt(self.posts.edit_post, call.actor, call.path["id"], form)
+        post, problem = call.attempt(self.posts.edit_post, call.actor, call.path["id"], form)
         if problem is not None:
             post = self.posts.get_post(call.actor, call.path["id"])
             return self._thread_render_edit(call, "post", post, form, _errors(call, problem),
                                    problem.status)
+        # as for a new post: the thread then shows the new text (or why it is held), not the old
+        after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
         call.cookies.notice("edited")
         return self._thread_back(call, call.path["id"])
 
@@ -289,11 +314,12 @@ class ThreadActionPages:
     @page("POST", "/replies/{id}/edit", auth="member", path_params=REPLY_PATH)
     def thread_edit_reply_page(self, call: PageCall):
         form = {"body": call.raw_form.get("body", "")}
-        _, problem = call.attempt(self.posts.edit_reply, call.actor, call.path["id"], form)
-        reply = self.posts.get_reply(call.actor, call.path["id"])
+        reply, problem = call.attempt(self.posts.edit_reply, call.actor, call.path["id"], form)
         if problem is not None:
+            reply = self.posts.get_reply(call.actor, call.path["id"])
             return self._thread_render_edit(call, "reply", reply, form, _errors(call, problem),
                                    problem.status)
+        reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
         call.cookies.notice("edited")
         return self._thread_back(call, reply["post_id"], f"reply-{reply['id']}")
 

@@ -35,7 +35,27 @@ async function markRead(form) {
   markShownRead(ids);
   summarise(unread);
   if (unread === 0) inbox.querySelector(".mark-all")?.remove();
+  focusAfter(form, all);
   announce(inbox.dataset[all ? "markedAll" : "markedOne"]);
+}
+
+// The button pressed (disabled while it works, which drops the focus) is usually gone with its
+// form: the focus goes to what comes next rather than to the page's start — the notification's
+// own link (one marked), the summary that now says all is read (all marked), or the button
+// again where it stays (new notifications arrived meanwhile).
+function focusAfter(form, all) {
+  const button = form.querySelector("button");
+  if (form.isConnected) {
+    button.disabled = false;
+    button.focus();
+    return;
+  }
+  const id = all ? null : form.querySelector("input[name=ids]").value;
+  const item = id && inbox.querySelector(`[data-notification="${CSS.escape(id)}"]`);
+  const summary = inbox.querySelector("[data-unread-summary]");
+  const target = item?.querySelector("a") || summary;
+  if (target === summary) summary.tabIndex = -1;
+  target.focus();
 }
 
 async function showNew() {

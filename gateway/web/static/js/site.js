@@ -9,7 +9,8 @@ if ("serviceWorker" in navigator) {
   });
 }
 
-// <details> menus: close with Escape (focus back on the summary) and on a click elsewhere.
+// <details> menus: close with Escape (focus back on the summary), on a click elsewhere and when
+// the focus moves out of them (tabbing on, the open menu covered the next links).
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
   for (const menu of document.querySelectorAll("details[open].account-menu")) {
@@ -17,11 +18,35 @@ document.addEventListener("keydown", (event) => {
     menu.querySelector("summary").focus();
   }
 });
-document.addEventListener("click", (event) => {
+function closeMenusOutside(event) {
   for (const menu of document.querySelectorAll("details[open].account-menu")) {
     if (!menu.contains(event.target)) menu.open = false;
   }
-});
+}
+document.addEventListener("click", closeMenusOutside);
+document.addEventListener("focusin", closeMenusOutside);
+
+// A page that comes back with a form's errors (a full page load): the focus goes to their summary
+// (role=alert, links to the fields), and the tab's title says so first, as on GOV.UK.
+const formAlert = document.querySelector("#form-alert:not([hidden])");
+if (formAlert) {
+  if (formAlert.dataset.titlePrefix && !document.title.startsWith(formAlert.dataset.titlePrefix)) {
+    document.title = formAlert.dataset.titlePrefix + document.title;
+  }
+  formAlert.focus();
+}
+
+// A code block wider than the screen scrolls inside itself (site.css): it takes the keyboard's
+// focus, so that the arrow keys scroll it too (the posts' renderer cannot know which will).
+function focusableScrollers() {
+  for (const block of document.querySelectorAll(".prose pre")) {
+    if (block.scrollWidth > block.clientWidth) block.tabIndex = 0;
+    else block.removeAttribute("tabindex");
+  }
+}
+focusableScrollers();
+document.addEventListener("htmx:afterSettle", focusableScrollers);
+window.addEventListener("resize", focusableScrollers);
 
 // After a "show more" request, tell screen readers and move focus to the first new item.
 document.addEventListener("htmx:beforeSwap", (event) => {

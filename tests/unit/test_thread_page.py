@@ -1,0 +1,179 @@
+"""A thread as its templates draw it (pure rendering, both languages): the reply counts are the
+post's, an idea's status and release read as the language writes them, a merged idea is read
+only, the toggles keep their words and say their state with aria-pressed."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from markupsafe import escape
+
+from gateway.web import i18n
+from gateway.web.pages.thread_actions import in_review
+from gateway.web.render import environment, render_html
+
+pytestmark = pytest.mark.unit
+
+READER = {"id": "u2", "roles": ["member"]}
+
+
+def _post(**fields):
+    return {"id": "p1", "kind": "discussion", "state": "published", "title": "Frais",
+            "author_id": "u1", "body": "b", "body_html": "<p>b</p>", "votes": 3,
+            "reply_count": 0, "answer_count": 0, **fields}
+
+
+def _reply(n: int, kind: str = "comment", **fields):
+    return {"id": f"r{n}", "post_id": "p1", "kind": kind, "state": "published", "author_id": "u3",
+            "body": "x", "body_html": "<p>x</p>", **fields}
+
+
+def _render(template: str, language: str, **context) -> str:
+    values = {"actor": READER, "csrf_token": "t", "here": "/posts/p1", "answers": [],
+              "comments": [], "subscriptions": {"threads": [], "muted": [], "members": []},
+              "category_names": {}, "flag_reasons": ["spam"], "more": None, **context}
+    return render_html(template, language, values).get_data(as_text=True)
+
+
+def _text(html: str, element_id: str) -> str:
+    found = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert found, element_id
+    return _words(found.group(2))
+
+
+def _words(html: str) -> str:
+    """The text of a piece of HTML, its spaces collapsed (a no-break space is kept)."""
+    return re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", "", html)).strip()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_reply_counts_are_the_posts_not_this_pages(language):
+    """The second page of a thread with 53 comments shows 3 of them: the heading says 53."""
+    post = _post(reply_count=53)
+    html = _render("posts/thread.html", language, post=post,
+                   comments=[_reply(n) for n in range(3)], more=None)
+    assert _text(html, "comments-title") == i18n.translate(language, "thread.comments_heading",
+                                                           count=53)
+    question = _post(kind="question", reply_count=12, answer_count=12)
+    html = _render("posts/thread.html", language, post=question,
+                   answers=[_reply(n, "answer") for n in range(2)])
+    assert _text(html, "answers-title") == i18n.translate(language, "thread.answers_heading",
+                                                          count=12)
+
+
+def test_a_reply_sent_with_htmx_brings_the_new_count_the_focus_and_its_state_read_out():
+    question = _post(kind="question", reply_count=1, answer_count=1)
+    held = _reply(9, "answer", state="pending", review={"state": "held", "reasons": ["detector"]},
+                  body=None, body_html=None)
+    html = _render("posts/_reply_added.html", "fr", post=question, reply=held, body="",
+                   errors={})
+    heading = re.search(r'<h2 id="answers-title" hx-swap-oob="true">([^<]*)</h2>', html)
+    assert heading and heading.group(1) == "1 réponse"
+    assert re.search(r'<li [^>]*id="reply-r9" tabindex="-1" autofocus>', html)
+    said = re.search(r'<div hx-swap-oob="innerHTML:#live-status"><p class="visually-hidden">'
+                     r'([^<]*)</p></div>', html)
+    assert said and said.group(1) == str(escape(
+        i18n.translate("fr", "common.notice_posted") + " "
+        + i18n.translate("fr", "compose.state_held_detector")))
+    published = _render("posts/_reply_added.html", "en", post=question, reply=_reply(8, "answer"),
+                        body="", errors={})
+    assert "Published: everyone can read it." in published
+
+
+def test_a_refused_reply_takes_the_focus_to_what_is_wrong():
+    empty = _render("posts/_reply_form.html", "fr", post_id="p1", body="",
+                    errors={"body": "Écrivez votre réponse."})
+    assert re.search(r'<textarea id="reply-body"[^>]* aria-invalid="true" autofocus>', empty)
+    refused = _render("posts/_reply_form.html", "fr", post_id="p1", body="x",
+                      errors={"form": "Non."})
+    assert re.search(r'<p [^>]*role="alert"[^>]* tabindex="-1" autofocus>Non\.</p>', refused)
+    assert "autofocus" not in _render("posts/_reply_form.html", "fr", post_id="p1", body="",
+                                      errors={})
+
+
+@pytest.mark.parametrize(("language", "status"), [("fr", "Statut de l'idée\u00a0: Prévue"),
+                                                  ("en", "Idea status: Planned")])
+def test_an_ideas_status_and_its_release_link(language, status):
+    change = {"from": "under_review", "to": "planned", "at": "2026-03-01T10:00:00Z"}
+    idea = _post(kind="idea", status="planned", status_history=[
+        {**change, "release": "https://example.org/releases/5.3"},
+        {**change, "release": "javascript:alert(1)"}, {**change, "release": "version 5.3"}])
+    html = _render("posts/thread.html", language, post=idea)
+    assert _text(html, "status-title").replace("&#39;", "'") == status
+    label = i18n.translate(language, "thread.release") + i18n.translate(language, "common.colon")
+    assert (f'{label} <a href="https://example.org/releases/5.3" rel="noopener noreferrer">'
+            "https://example.org/releases/5.3</a>") in html
+    assert f"{label} javascript:alert(1)</p>" in html and 'href="javascript' not in html
+    assert f"{label} version 5.3</p>" in html
+
+
+@pytest.mark.parametrize(("language", "pair"), [("fr", "x.reason\u00a0: trop court"),
+                                                ("en", "x.reason: trop court")])
+def test_the_consoles_label_and_value_pairs_follow_the_language(language, pair):
+    template = environment().from_string(
+        '{% import "console/_macros.html" as m with context %}'
+        '{{ m.problem_alert({"detail": "Non", "errors": {"reason": "trop court"}}, "x.") }}')
+    html = template.render(t=lambda key, **params: i18n.translate(language, key, **params))
+    assert f"<li>{pair}</li>" in html
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("actor", [READER, None])
+def test_a_merged_idea_is_read_only_and_links_to_the_idea_that_carries_on(language, actor):
+    idea = _post(kind="idea", status="already_exists", merged_into="p2", votes=0)
+    html = _render("posts/thread.html", language, post=idea, actor=actor)
+    sentence = str(escape(i18n.translate(language, "thread.merged_into")))
+    assert re.search(rf'{re.escape(sentence)} <a href="/posts/p2">', html)
+    for control in ('action="/posts/p1/vote"', 'id="reply-form"', '<p class="cta">',
+                    'id="toggle-watch"', 'id="toggle-mute"'):
+        assert control not in html, control
+    open_idea = _render("posts/thread.html", language, post=_post(kind="idea"), actor=actor)
+    assert ('id="reply-form"' if actor else '<p class="cta">') in open_idea
+
+
+@pytest.mark.parametrize(("kind", "watch"), [("question", "Suivre cette question"),
+                                             ("idea", "Suivre cette idée"),
+                                             ("discussion", "Suivre cette discussion")])
+def test_toggles_keep_their_words_and_say_their_state_with_aria_pressed(kind, watch):
+    for on in (False, True):
+        html = _render("posts/thread.html", "fr", post=_post(kind=kind), subscriptions={
+            "threads": ["p1"] if on else [], "muted": ["p1"] if on else [],
+            "members": ["u1"] if on else []})
+        for name, words in (("watch", watch), ("mute", "Mettre en sourdine"),
+                            ("follow", "Suivre l’auteur")):
+            button = re.search(rf'<button [^>]*id="toggle-{name}-button" aria-pressed="(\w+)">'
+                               r"(.*?)</button>", html, re.S)
+            assert button and button.group(1) == ("true" if on else "false"), name
+            assert _words(button.group(2)) == words, name
+        assert re.search(r'<button [^>]*id="vote-p1-button"', html)
+
+
+@pytest.mark.parametrize(("language", "words"), [("fr", "Suivre ce membre"),
+                                                 ("en", "Follow this member")])
+def test_a_members_profile_offers_to_follow_the_member(language, words):
+    profile = {"id": "u1", "display_name": "Julie", "badges": []}
+    html = _render("members/profile.html", language, profile=profile, following=False,
+                   items=[], more=None)
+    assert _text(html, "toggle-follow-button") == words
+
+
+def test_an_edit_waits_for_its_review_as_a_new_text_does():
+    assert in_review({"review": {"state": "pending"}})
+    assert in_review({"state": "published", "pending_edit": {"revision": 2, "state": "pending"}})
+    assert not in_review({"state": "published", "pending_edit": {"revision": 2, "state": "held"}})
+    assert not in_review({"state": "published"})
+
+
+def test_a_held_edit_tells_its_author_why():
+    post = _post(pending_edit={"revision": 2, "state": "held", "reasons": ["detector"]})
+    html = _render("posts/thread.html", "en", post=post, notice="edited")
+    assert "Held: it seems to contain confidential data." in html
+
+
+def test_a_reply_found_published_by_its_review_box_brings_the_new_count():
+    """The box of a reply still being checked asks again: once ruled, the answer carries the
+    heading of its list, counting it (htmx swaps it in out of band)."""
+    question = _post(kind="question", reply_count=1, answer_count=1)
+    html = _render("posts/review_state.html", "en", item=_reply(9, "answer"), post=question)
+    assert '<h2 id="answers-title" hx-swap-oob="true">1 answer</h2>' in html
+    assert "Published: everyone can read it." in html
