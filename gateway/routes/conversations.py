@@ -11,10 +11,12 @@ from nameko.rpc import RpcProxy
 
 from services.conversations.schemas import (
     ConversationCreateSchema,
+    ConversationsQuerySchema,
     CustomersQuerySchema,
     EscalateSchema,
     MentionSchema,
     MessageCreateSchema,
+    MessagesQuerySchema,
     PageQuerySchema,
     ParticipantSchema,
 )
@@ -66,11 +68,18 @@ class ConversationSummary(Schema):
                                                      "message is shown or taken any more"})
     waiting_for_staff = fields.Boolean(metadata={"description": "the member wrote last (staff "
                                                  "owe an answer)"})
+    waiting_since = fields.String(allow_none=True, metadata={
+        "description": "waiting for staff since (the member's first message after staff last "
+                       "wrote); null when not waiting"})
 
 
 class Conversation(ConversationSummary):
-    messages = fields.List(fields.Nested(Message), metadata={"description": "oldest first"})
+    messages = fields.List(fields.Nested(Message), metadata={
+        "description": "oldest first; newest first with `order=desc`"})
     next_cursor = fields.String(allow_none=True)
+    customer_timeline = fields.Boolean(metadata={
+        "description": "the reader may open its member's timeline across channels (their "
+                       "advisor, CMs)"})
 
 
 class ConversationPage(Schema):
@@ -164,16 +173,27 @@ class ConversationsRoutes:
         """Start a private conversation with my advisor (or the staff queue if none)"""
         return self.conversations.start_conversation(call.actor, call.body)
 
-    @route("GET", "/api/v1/conversations", auth="member", query=PageQuerySchema,
+    @route("GET", "/api/v1/conversations", auth="member", query=ConversationsQuerySchema,
            response=ConversationPage, tags=TAGS)
     def list_conversations(self, call: Call):
-        """My conversations, most recently active first (CMs: also the staff queue)"""
+        """My conversations, most recently active first (CMs: also the staff queue)
+
+        `sort=waiting` (the advisors' inbox): the conversations waiting for staff first, the
+        longest wait first (`waiting_since`), then the others, most recently active first;
+        its cursor pages through that order.
+        """
         return self.conversations.list_conversations(call.actor, call.query)
 
     @route("GET", "/api/v1/conversations/{id}", path_params=CONVERSATION_PATH, auth="member",
-           query=PageQuerySchema, response=Conversation, tags=TAGS)
+           query=MessagesQuerySchema, response=Conversation, tags=TAGS)
     def get_conversation(self, call: Call):
-        """A conversation and its messages, oldest first (participants only; audited)"""
+        """A conversation and a page of its messages (participants only; audited)
+
+        Oldest first by default; `order=desc` gives the newest first (a chat's last page) and
+        its `next_cursor` pages back to older messages; `after=<message id>` gives only the
+        messages that came after that one, oldest first (a live catch-up: never the oldest
+        page again). An `after` that is not a message of this conversation is a 400.
+        """
         return self.conversations.get_conversation(call.actor, call.path["id"], call.query)
 
     @route("POST", "/api/v1/conversations/{id}/messages", path_params=CONVERSATION_PATH,

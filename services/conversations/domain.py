@@ -219,6 +219,12 @@ def can_read(actor: Actor | None, conversation: dict[str, Any] | Conversation) -
     return pool == STAFF_POOL and is_moderator(actor)  # CMs and admins pick up the queue
 
 
+def can_see_timeline(actor: Actor | None, member: dict[str, Any] | None) -> bool:
+    """A customer's timeline across channels: their advisor, and CMs/admins."""
+    return bool(member and actor and actor.get("id")) and (
+        is_moderator(actor) or member.get("advisor_id") == actor["id"])
+
+
 def require_access(actor: Actor | None, conversation: dict[str, Any] | Conversation | None,
                    conversation_id: str) -> None:
     """`NotFound` for anyone who may not read it (its existence is private too)."""

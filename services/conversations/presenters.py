@@ -7,7 +7,7 @@ from typing import Any
 from . import domain
 
 CUSTOMER_CONVERSATION_FIELDS = ("id", "subject", "origin", "channel", "post_id", "created_at",
-                                "last_message_at", "message_count")
+                                "last_message_at", "message_count", "waiting_for_staff")
 
 
 def summary(doc: dict[str, Any], subject: str | None,
@@ -22,9 +22,12 @@ def summary(doc: dict[str, Any], subject: str | None,
             "last_message_at": doc.get("last_message_at"),
             "message_count": doc.get("message_count", 0),
             "closed": bool(doc.get("closed")),
-            # the member wrote last: staff owe an answer (the console's unread marker)
-            "waiting_for_staff": bool(doc.get("member_id"))
-            and doc.get("last_author_id") == doc.get("member_id")}
+            # the member wrote last: staff owe an answer (the console's unread marker) —
+            # unless it is closed (its member erased their account): nobody can answer
+            "waiting_for_staff": bool(doc.get("member_id")) and not doc.get("closed")
+            and doc.get("last_author_id") == doc.get("member_id"),
+            # since when (its member's first message after staff last wrote)
+            "waiting_since": doc.get("waiting_since")}
 
 
 def message(index: dict[str, Any], text: dict[str, Any] | None,
@@ -36,12 +39,10 @@ def message(index: dict[str, Any], text: dict[str, Any] | None,
 
 
 def customer_conversation(conversation: dict[str, Any], subject: str | None,
-                          authors: dict[str, dict[str, Any]], customer_id: str
-                          ) -> dict[str, Any]:
-    """An open conversation in the advisor's list of customers."""
-    return {**{key: value for key, value in summary(conversation, subject, authors).items()
-               if key in CUSTOMER_CONVERSATION_FIELDS},
-            "waiting_for_staff": conversation.get("last_author_id") == customer_id}
+                          authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """An open conversation in the advisor's list of customers (the customer is its member)."""
+    return {key: value for key, value in summary(conversation, subject, authors).items()
+            if key in CUSTOMER_CONVERSATION_FIELDS}
 
 
 def activity(doc: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 Collections (rebuildable by `agora replay conversations`):
 
 - ``conversations``: one document per conversation — member, participants, staff-queue pool,
-  origin (member, escalation, social), the escalated post, counters and last activity, and
-  ``closed`` once its member erased their account;
+  origin (member, escalation, social), the escalated post, counters and last activity, since
+  when its member has waited for staff (``waiting_since``: they wrote last), the advisors'
+  inbox order (``inbox_rank``) and ``closed`` once its member erased their account;
 - ``message_index``: one document per message — conversation, author, time (no body);
 - ``members``: user id -> assigned advisor, roles and language (identity's public events), the
   keyed hash of the normalised e-mail (identity's private ``contact_changed``) to match social
@@ -34,6 +35,16 @@ from . import domain
 COLLECTIONS = ["conversations", "message_index", "members", "posts", "activity"]
 
 
+# The advisors' inbox order, one descending number: the conversations waiting for staff first,
+# the longest wait first (WAITING_TOP minus when the wait began: far above any time), then the
+# others by last activity (their last message's time).
+WAITING_TOP = 2 ** 62
+
+
+def inbox_rank(last_ts: int, waiting_since_ts: int | None) -> int:
+    return WAITING_TOP - waiting_since_ts if waiting_since_ts is not None else last_ts
+
+
 def _indexes(rm: ReadModels) -> None:
     rm["conversations"].create_index([("participant_ids", ASCENDING),
                                       ("last_ts", DESCENDING), ("_id", DESCENDING)],
@@ -45,6 +56,11 @@ def _indexes(rm: ReadModels) -> None:
                                 ("_id", DESCENDING)], name="advisor_customers")
     rm["activity"].create_index([("author_id", ASCENDING), ("ts", DESCENDING)],
                                 name="author_recent")
+    rm["conversations"].create_index([("participant_ids", ASCENDING),
+                                      ("inbox_rank", DESCENDING), ("_id", DESCENDING)],
+                                     name="participant_inbox")
+    rm["conversations"].create_index([("pool", ASCENDING), ("inbox_rank", DESCENDING),
+                                      ("_id", DESCENDING)], name="pool_inbox")
     rm["conversations"].create_index([("member_id", ASCENDING)], name="member")
     rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                       ("_id", ASCENDING)], name="conversation_ts")
@@ -78,7 +94,7 @@ def _started(rm: ReadModels, event: Envelope) -> None:
         "advisor_id": p.get("advisor_id"),
         "channel": p.get("channel"), "created_at": event.occurred_at,
         "created_ts": micros(event), "last_ts": micros(event),
-        "last_message_at": event.occurred_at}})
+        "inbox_rank": inbox_rank(micros(event), None), "last_message_at": event.occurred_at}})
 
 
 @VIEWS.on(domain.PARTICIPANT_ADDED)
@@ -109,6 +125,32 @@ def _message_posted(rm: ReadModels, event: Envelope) -> None:
     # who wrote last (the member: waiting for staff); only the latest message may say so
     rm["conversations"].update_one({"_id": p["conversation_id"], "last_ts": micros(event)},
                                    {"$set": {"last_author_id": p["author_id"]}})
+    _wait_changed(rm, p["conversation_id"], p["author_id"], micros(event), event.occurred_at)
+
+
+def _wait_changed(rm: ReadModels, conversation_id: str, author_id: str, ts: int, at: str) -> None:
+    """Its member wrote last: waiting for staff since their first message after staff last
+    wrote (kept by a second one, and by this one applied again); anyone else wrote last: no
+    one waits. Only the latest message decides, as for `last_author_id`."""
+    doc = rm["conversations"].find_one({"_id": conversation_id, "last_ts": ts},
+                                       {"member_id": 1, "closed": 1, "waiting_since_ts": 1,
+                                        "waiting_since": 1})
+    if doc is None:
+        return
+    if doc.get("member_id") and author_id == doc["member_id"] and not doc.get("closed"):
+        since_ts = min(doc.get("waiting_since_ts") or ts, ts)
+        since = doc.get("waiting_since") if since_ts != ts else at
+        rm["conversations"].update_one({"_id": conversation_id}, {"$set": {
+            "waiting_since_ts": since_ts, "waiting_since": since,
+            "inbox_rank": inbox_rank(ts, since_ts)}})
+    else:
+        _not_waiting(rm, conversation_id, ts)
+
+
+def _not_waiting(rm: ReadModels, conversation_id: str, last_ts: int) -> None:
+    rm["conversations"].update_one({"_id": conversation_id}, {
+        "$set": {"inbox_rank": inbox_rank(last_ts, None)},
+        "$unset": {"waiting_since_ts": "", "waiting_since": ""}})
 
 
 @VIEWS.on(domain.ESCALATED)
@@ -163,11 +205,16 @@ def _language(rm: ReadModels, event: Envelope) -> None:
 def _member_erased(rm: ReadModels, event: Envelope) -> None:
     """The erased member's conversations close for good (the service deletes their subjects and
     bodies: `messages` is no read model); the hash of their address goes, so a social mention
-    is no longer matched to them. A replay closes them again, the tombstone being in our log."""
+    is no longer matched to them; they leave their advisor's customers (there is nobody left to
+    serve: the person goes, their public posts stay as "Former member"). A replay does all this
+    again, the tombstone being the last event of the member's stream in our log."""
     member_id = event.payload["user_id"]
     rm["conversations"].update_many({"member_id": member_id}, {"$set": {
         "closed": True, "closed_at": event.occurred_at}})
-    rm["members"].update_one({"_id": member_id}, {"$unset": {"email_hash": ""}})
+    for doc in rm["conversations"].find({"member_id": member_id}, {"last_ts": 1}):
+        _not_waiting(rm, doc["_id"], doc.get("last_ts") or 0)  # nobody can answer it any more
+    rm["members"].update_one({"_id": member_id}, {"$unset": {
+        "email_hash": "", "advisor_id": "", "branch": "", "assigned_at": "", "assigned_ts": ""}})
 
 
 @VIEWS.on("identity.contact_changed")

@@ -12,7 +12,7 @@ from typing import Any
 from services.shared import ids, members, pagination
 from services.shared.actors import is_moderator, roles
 from services.shared.envelope import utc_now
-from services.shared.errors import NotFound
+from services.shared.errors import InvalidInput, NotFound
 from services.shared.projections import ReadModels
 from services.shared.security_log import security_event
 
@@ -75,18 +75,23 @@ class ConversationQueries:
 
     def conversation(self, actor, conversation_id: str, query: dict[str, Any] | None = None
                      ) -> dict[str, Any]:
-        """One conversation with a page of its messages, oldest first (audited: `read`)."""
+        """One conversation with a page of its messages (audited: `read`): oldest first, or
+        newest first with `order=desc` (a chat's last page; its cursor pages back), or only
+        those after a message already shown (`after`, oldest first: a live catch-up)."""
         query = query or {"limit": 50}
         doc = self.readable(actor, conversation_id)
         if doc.get("closed"):  # its member erased their account: nothing left to read
             authors = members.summaries(self.views.rm, [doc.get("member_id")])
             return {**presenters.summary(doc, None, authors), "messages": [],
                     "next_cursor": None}
-        after = pagination.after_cursor("ts", 1, query.get("cursor"))
+        direction = -1 if query.get("order") == "desc" else 1
+        after = pagination.after_cursor("ts", direction, query.get("cursor")
+                                        or self._message_cursor(conversation_id,
+                                                                query.get("after")))
         conditions = [{"conversation_id": conversation_id}] + ([after] if after else [])
         limit = query["limit"]
         documents = list(self.views["message_index"].find({"$and": conditions})
-                         .sort([("ts", 1), ("_id", 1)]).limit(limit + 1))
+                         .sort([("ts", direction), ("_id", direction)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "ts", limit)
         texts = self._texts([i["_id"] for i in items])
         self._audit(actor, [conversation_id], "read")
@@ -96,20 +101,37 @@ class ConversationQueries:
                     conversation_id), authors),
                 "messages": [presenters.message(i, texts.get(i["_id"]), authors)
                              for i in items],
-                "next_cursor": cursor}
+                "next_cursor": cursor,
+                # the reader may open its member's timeline (the timeline's own rule)
+                "customer_timeline": ids.USER.matches(doc.get("member_id") or "")
+                and domain.can_see_timeline(actor, self.member(doc.get("member_id")))}
+
+    def _message_cursor(self, conversation_id: str, message_id: str | None) -> str | None:
+        """The cursor at a message of this conversation (`after`); 400 for any other id."""
+        if not message_id:
+            return None
+        doc = self.views["message_index"].find_one(
+            {"_id": message_id, "conversation_id": conversation_id}, {"ts": 1})
+        if doc is None:
+            raise InvalidInput("unknown message", {"fields": {
+                "after": ["not a message of this conversation"]}})
+        return pagination.encode_cursor(doc.get("ts"), doc["_id"])
 
     def conversations(self, actor, query: dict[str, Any]) -> dict[str, Any]:
-        """Mine, most recently active first; CMs and admins also see the staff queue (audited:
+        """Mine, most recently active first, or (`sort=waiting`, the advisors' inbox) those
+        waiting for staff first, the longest wait first, then the others by last activity
+        (`inbox_rank`, projections.py); CMs and admins also see the staff queue (audited:
         `list`, subjects are private content too)."""
         visible: dict[str, Any] = {"participant_ids": actor["id"]}
         if is_moderator(actor):
             visible = {"$or": [visible, {"pool": domain.STAFF_POOL}]}
-        after = pagination.after_cursor("last_ts", -1, query.get("cursor"))
+        key = "inbox_rank" if query.get("sort") == "waiting" else "last_ts"
+        after = pagination.after_cursor(key, -1, query.get("cursor"))
         conditions = [visible] + ([after] if after else [])
         limit = query["limit"]
         documents = list(self.views["conversations"].find({"$and": conditions})
-                         .sort([("last_ts", -1), ("_id", -1)]).limit(limit + 1))
-        items, cursor = pagination.page(documents, "last_ts", limit)
+                         .sort([(key, -1), ("_id", -1)]).limit(limit + 1))
+        items, cursor = pagination.page(documents, key, limit)
         listed = [doc["_id"] for doc in items]
         subjects = self._subjects(listed)
         self._audit(actor, listed, "list")  # subjects are private content too
@@ -186,8 +208,8 @@ class ConversationQueries:
         titles = self._titles([entry for entries in activity.values() for entry in entries])
         conversations: dict[str, list[dict[str, Any]]] = {}
         for doc in self.views["conversations"].find(
-                {"member_id": {"$in": customer_ids}, "participant_ids": actor["id"]}
-                ).sort("last_ts", -1) if customer_ids else []:
+                {"member_id": {"$in": customer_ids}, "participant_ids": actor["id"],
+                 "closed": {"$ne": True}}).sort("last_ts", -1) if customer_ids else []:
             conversations.setdefault(doc["member_id"], []).append(doc)
         shown = [doc["_id"] for docs in conversations.values() for doc in docs]
         subjects = self._subjects(shown)
@@ -198,7 +220,7 @@ class ConversationQueries:
             "branch": doc.get("branch"),
             "assigned_at": doc.get("assigned_at"),
             "open_conversations": [presenters.customer_conversation(
-                conversation, subjects.get(conversation["_id"]), authors, doc["_id"])
+                conversation, subjects.get(conversation["_id"]), authors)
                 for conversation in conversations.get(doc["_id"], [])],
             "recent_activity": [presenters.activity(entry, titles)
                                 for entry in activity[doc["_id"]]],
@@ -209,7 +231,7 @@ class ConversationQueries:
         reader may read, newest first: two reads ordered by `(ts, _id)`, each cut at the page
         size, merged (audited: `read` for every conversation shown)."""
         member = self.member(member_id) if ids.USER.matches(member_id) else None
-        if member is None or not (is_moderator(actor) or member.get("advisor_id") == actor["id"]):
+        if not domain.can_see_timeline(actor, member):
             security_event("authorization_failed", actor=actor, request_id=self.correlation,
                            reason="not this customer's advisor", member_id=member_id)
             raise NotFound("no such customer", {"id": member_id})

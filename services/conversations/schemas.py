@@ -121,6 +121,27 @@ class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class ConversationsQuerySchema(PageQuerySchema):
+    sort = fields.String(load_default="recent", validate=validate.OneOf(("recent", "waiting")),
+                         metadata={"description": "recent: most recently active first; "
+                                   "waiting (the advisors' inbox): those waiting for staff "
+                                   "first, the longest wait first, then the others by last "
+                                   "activity"})
+
+
+class MessagesQuerySchema(PageQuerySchema):
+    """A page of one conversation's messages: from the oldest (the default), from the newest
+    (`order=desc`: a chat's last page, then older ones with its cursor), or what came after a
+    message already shown (`after`: a live catch-up, oldest first)."""
+    order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")), metadata={
+        "description": "asc: oldest first; desc: newest first, `next_cursor` pages back to "
+                       "older messages"})
+    after = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(min=1, max=120), metadata={
+        "description": "a message id of this conversation: only the messages that came after "
+                       "it, oldest first (with `order=asc`)"})
+
+
 class CustomersQuerySchema(PageQuerySchema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     activity = fields.Integer(load_default=5, validate=validate.Range(min=0, max=20), metadata={

@@ -30,10 +30,12 @@ from .queries import ConversationQueries
 from .schemas import (
     SUBJECT_MAX,
     ConversationCreateSchema,
+    ConversationsQuerySchema,
     CustomersQuerySchema,
     EscalateSchema,
     MentionSchema,
     MessageCreateSchema,
+    MessagesQuerySchema,
     PageQuerySchema,
     ParticipantSchema,
 )
@@ -111,13 +113,14 @@ class ConversationsService(Decisions, HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_conversations(self, actor, query=None):
-        """Mine, most recently active first; CMs and admins also see the staff queue."""
-        query = load_input(PageQuerySchema, query)
+        """Mine, most recently active first (`sort=waiting`: those waiting for staff first, the
+        longest wait first); CMs and admins also see the staff queue."""
+        query = load_input(ConversationsQuerySchema, query)
         return self.queries.conversations(domain.require_user(actor), query)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_conversation(self, actor, conversation_id, query=None):
-        query = load_input(PageQuerySchema, query)
+        query = load_input(MessagesQuerySchema, query)
         return self.queries.conversation(domain.require_user(actor), conversation_id, query)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

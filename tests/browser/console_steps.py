@@ -15,13 +15,18 @@ MORE_PAGES = 10
 AUTHENTICATORS: dict[str, TotpDevice] = {}
 
 
-def sign_in_staff(console, email: str, next_path: str = "/") -> None:
+def staff_device(email: str) -> TotpDevice:
+    """The run's one authenticator of a demo staff account (give it to a DemoApi that signs the
+    account in too, so that the two never send the same step's code)."""
     if email not in AUTHENTICATORS:
         device = AUTHENTICATORS[email] = TotpDevice(DEMO_TOTP_SECRET)
         # the demo seeder may have just signed this account in with the current step's code
         device.last_step = int(time.time()) // device.totp.interval
-    device = AUTHENTICATORS[email]
-    console.sign_in(email, next_path=next_path, device=device)
+    return AUTHENTICATORS[email]
+
+
+def sign_in_staff(console, email: str, next_path: str = "/") -> None:
+    console.sign_in(email, next_path=next_path, device=staff_device(email))
 
 
 def reloaded(site: Site, path: str, css: str):

@@ -4,14 +4,16 @@ advisor, an admin assigns an advisor."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 
 from services.conversations.demo import SUBJECT as DEMO_SUBJECT
 from services.devtools.demo_seed import DemoApi
 
 from ..e2e.steps import staff
-from .console_steps import sign_in_staff
+from .console_steps import AUTHENTICATORS, sign_in_staff, staff_device
 
 ADVISOR1 = "advisor1@demo.agora"
 ADVISOR2 = "advisor2@demo.agora"
@@ -52,6 +54,8 @@ def test_an_advisor_answers_a_private_message_that_arrived_live(console, api):
              json={"body": question})
     console.wait_for(lambda: question in console.find("#staff-messages").text,
                      "the customer's message, live")
+    # read once, by the list (a polite live region), not a second time by the page's announcer
+    assert question not in console.find("#live-status").get_attribute("textContent")
     console.check()
     answer = f"C'est fait, votre assurance couvre tout le séjour. {uuid.uuid4().hex[:6]}"
     console.fill("Votre réponse", answer)
@@ -64,6 +68,107 @@ def test_an_advisor_answers_a_private_message_that_arrived_live(console, api):
     bodies = [m["body"] for m in api.get(f"/api/v1/conversations/{conversation_id}",
                                          as_=MEMBER1)["messages"]]
     assert answer in bodies and bodies.count(answer) == 1
+
+
+def test_a_long_conversation_shows_its_newest_messages_and_what_arrives_after_them(
+        console, api):
+    """More messages than a page (100): the advisor sees the newest, newest at the bottom, pages
+    back with "Messages précédents" (a link), and the customer's next message arrives live —
+    read after the last one shown, never the oldest page again. A reply refused says why on
+    its field, visibly."""
+    cid = api.post("/api/v1/conversations", as_=MEMBER1, json={
+        "subject": f"Échange long {uuid.uuid4().hex[:6]}", "message": "message 000"})["id"]
+    for n in range(1, 101):
+        api.post(f"/api/v1/conversations/{cid}/messages", as_=MEMBER1,
+                 json={"body": f"message {n:03d}"})
+    sign_in_staff(console, ADVISOR1, next_path=f"/console/conversations/{cid}")
+    console.wait_for_path(f"/console/conversations/{cid}")
+    bodies = lambda: [e.text for e in console.find_all(  # noqa: E731
+        "#staff-messages [data-message] .staff-message-body")]
+    assert bodies()[0] == "message 001" and bodies()[-1] == "message 100"
+    console.check()
+    console.screenshot("console-conversation-newest")
+    console.click_link("Messages précédents")
+    console.wait_for(lambda: bodies() == ["message 000"], "the earlier page")
+    console.click_link("Derniers messages")
+    console.wait_for(lambda: bodies() and bodies()[-1] == "message 100", "the newest again")
+    console.wait_for(lambda: console.find("#staff-messages").get_attribute("data-live") == "on",
+                     "live stream open")
+    api.post(f"/api/v1/conversations/{cid}/messages", as_=MEMBER1,
+             json={"body": "message 101, en direct"})
+    console.wait_for(lambda: bodies()[-1] == "message 101, en direct", "the message, live")
+
+    field = console.find("#field-body")
+    assert field.get_attribute("maxlength") == "10000"
+    console.driver.execute_script("arguments[0].value = 'x'.repeat(10001)", field)
+    console.click_button("Envoyer")
+    error = console.find("#field-body-error")
+    console.wait_for(lambda: error.is_displayed() and "10" in error.text, "the limit, visible")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby") == "field-body-error"
+    console.check()
+    console.screenshot("console-reply-too-long")
+
+
+ROWS = """return [...document.querySelectorAll('#staff-mine .staff-row')].map((row) => ({
+  waiting: row.classList.contains('staff-row-waiting'), text: row.textContent,
+  wait: row.querySelector('.staff-row-wait')?.textContent.trim() || ''}))"""
+
+
+def test_the_inbox_puts_waiting_customers_first_with_their_wait(console, api):
+    """Waiting for an answer first, the longest wait first, each with how long it has waited
+    (the console's durations); then the others by last activity."""
+    subject = f"Plafond de ma carte {uuid.uuid4().hex[:6]}"
+    api.post("/api/v1/conversations", as_=MEMBER1, json={"subject": subject,
+                                                         "message": "Pouvez-vous l'augmenter ?"})
+    sign_in_staff(console, ADVISOR1, next_path="/console/conversations")
+    console.wait_for_path("/console/conversations")
+    # read at once: the inbox re-reads itself as events arrive
+    rows = console.driver.execute_script(ROWS)
+    waiting = [row["waiting"] for row in rows]
+    assert waiting == sorted(waiting, reverse=True), "every waiting row before the others"
+    assert any(subject in row["text"] for row in rows if row["waiting"])
+    assert all(row["wait"].startswith("attend depuis ") for row in rows if row["waiting"])
+    console.check()
+    console.screenshot("console-inbox-waiting")
+
+
+def test_a_colleague_brought_in_is_not_offered_the_customer_timeline(console, api):
+    """The timeline's link only for who may open it (the customer's advisor, CMs): advisor2,
+    brought into advisor1's conversation, reads it without the link (it was a 404)."""
+    cid = api.post("/api/v1/conversations", as_=MEMBER1, json={  # not the demo's: 404 stays
+        "subject": f"Avec un collègue {uuid.uuid4().hex[:6]}", "message": "Bonjour"})["id"]
+    advisor2 = api.get("/api/v1/users?email=" + ADVISOR2, as_=ADMIN)["items"][0]["id"]
+    api.devices[ADVISOR1] = staff_device(ADVISOR1)  # the browser's later sign-ins use it too
+    api.post(f"/api/v1/conversations/{cid}/participants", as_=ADVISOR1,
+             json={"user_id": advisor2})
+    sign_in_staff(console, ADVISOR2, next_path=f"/console/conversations/{cid}")
+    console.wait_for_path(f"/console/conversations/{cid}")
+    console.wait_for(lambda: console.find_all("#staff-messages"), "the conversation")
+    assert not console.find_all("#customer-timeline")  # advisor1 has it: the test above
+
+
+def test_the_inbox_keeps_focus_on_the_same_conversation_when_it_reads_itself_again(
+        console, api):
+    """The inbox re-reads itself on each live event and every 30 s: the conversation link a
+    keyboard user stands on keeps focus (it went to the page's body, a screen reader's reading
+    with it)."""
+    conversation_id = member1_conversation(api)
+    sign_in_staff(console, ADVISOR1, next_path="/console/conversations")
+    console.wait_for(lambda: console.find("#staff-inbox").get_attribute("data-stream") == "on",
+                     "inbox live")
+    row = f'#staff-mine [data-conversation="{conversation_id}"]'
+    console.driver.execute_script("document.querySelector(arguments[0]).focus()",
+                                  row + " a.staff-row-link")
+    before = console.find(row).text
+    api.post(f"/api/v1/conversations/{conversation_id}/messages", as_=MEMBER1,
+             json={"body": f"Une dernière question sur ma carte {uuid.uuid4().hex[:6]}"})
+    console.wait_for(lambda: console.find(row).text != before, "the row read again")
+    focused = console.driver.switch_to.active_element
+    assert focused.get_attribute("class") == "staff-row-link"
+    assert focused.find_element("xpath", "..").get_attribute("data-conversation") \
+        == conversation_id
+    console.check()
 
 
 def test_members_and_other_advisors_get_404_on_the_console(console, api):
@@ -111,6 +216,7 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     console.check()
     console.fill("Adresse e-mail du conseiller", "nobody-here@example.org")
     console.fill("Agence", "Lyon Bellecour")
+    type_code(console, "advisor_code")
     console.click_button("Attribuer")
     console.wait_for(lambda: "Aucun compte avec cette adresse." in console.text(),
                      "unknown advisor refused")
@@ -120,12 +226,14 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     # an account that is not an advisor: identity refuses, and the page says why (was a 500)
     console.fill("Adresse e-mail du conseiller", email)
     console.fill("Agence", "Lyon Bellecour")
+    type_code(console, "advisor_code")
     console.click_button("Attribuer")
     console.wait_for(lambda: "ce membre n'est pas conseiller" in console.text().lower(),
                      "a member who is not an advisor refused")
     console.check()
     console.fill("Adresse e-mail du conseiller", ADVISOR2)
     console.fill("Agence", "Lyon Bellecour")
+    type_code(console, "advisor_code")
     console.click_button("Attribuer")
     console.wait_for(lambda: "Conseiller attribué." in console.text(), "saved")
     assert "Bruno Petit" in console.find("#member-advisor").text
@@ -141,6 +249,64 @@ def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
     console.wait_for(lambda: "Bruno Petit" in console.text() and "Lyon Bellecour" in console.text(),
                      "the advisor on the member's page")
     console.check()
+
+
+def type_code(console, field: str, code: str | None = None) -> None:
+    """The authenticator's code typed in the form's step-up field: by default what the demo
+    admin's app shows now (a session that signed in moments ago: identity does not check it)."""
+    box = console.find(f"#field-{field}")
+    box.clear()
+    box.send_keys(code or AUTHENTICATORS[ADMIN].totp.now())
+
+
+def test_an_admin_whose_sign_in_is_not_fresh_changes_roles_with_a_code_on_the_form(
+        console, platform, mongo_client):
+    """Roles and advisor changes need a second factor proved in the last 5 minutes: after
+    that, the forms' code field carries it (the API's X-Agora-TOTP header, which a page cannot
+    send). A wrong or missing code is said on the field, in the reader's language, never by
+    the header's name."""
+    admin = staff(platform, "admin")  # of this test only: wrong codes count against it
+    someone = platform.api.new_user()
+    console.sign_in(admin.email, admin.password, device=admin.device,
+                    next_path=f"/console/members/{someone.id}")
+    console.wait_for(lambda: console.find_all("#field-roles_code"), "the admin's forms")
+    code = console.find("#field-roles_code")
+    assert code.get_attribute("autocomplete") == "one-time-code"
+    assert code.get_attribute("inputmode") == "numeric"
+    # the session signed in more than 5 minutes ago (its second factor's proof, aged)
+    token = console.driver.get_cookie("agora_at")["value"]
+    sid = jwt.decode(token, options={"verify_signature": False})["sid"]
+    mongo_client[f"{platform.db_prefix}_identity"].sessions.update_one(
+        {"_id": sid}, {"$set": {"second_factor_at": datetime.now(UTC) - timedelta(minutes=10)}})
+
+    console.find("#role-advisor").click()
+    code.send_keys("000000")
+    console.click_button("Enregistrer les rôles")
+    console.wait_for(lambda: console.find_all("#field-roles_code-error"), "the wrong code")
+    assert "Ce code est incorrect ou a déjà servi" in console.find("#field-roles_code-error").text
+    alert = console.find("#form-alert").text
+    assert "Ce code est incorrect" in alert and "X-Agora-TOTP" not in console.text()
+    assert console.find("#field-roles_code").get_attribute("aria-invalid") == "true"
+    console.check()
+    console.screenshot("console-member-stepup-wrong")
+    # sent without one (a client that skips the field's `required`): asked for, on the field
+    console.visit("/lang/en?next=" + f"/console/members/{someone.id}")
+    console.driver.execute_script(
+        "document.getElementById('field-roles_code').removeAttribute('required')")
+    console.find("#role-advisor").click()
+    console.click_button("Save roles")
+    console.wait_for(lambda: console.find_all("#field-roles_code-error"), "the missing code")
+    assert console.find("#field-roles_code-error").text == \
+        "Enter the code your authenticator app shows now."
+    assert "X-Agora-TOTP" not in console.text()
+    console.check()
+    console.screenshot("console-member-stepup-missing-en")
+    console.visit("/lang/fr?next=" + f"/console/members/{someone.id}")
+    console.find("#role-advisor").click()
+    type_code(console, "roles_code", admin.device.current_code())  # checked: an unused one
+    console.click_button("Enregistrer les rôles")
+    console.wait_for(lambda: "Rôles enregistrés." in console.text(), "the roles saved")
+    assert "advisor" in platform.api.get(f"/api/v1/users/{someone.id}").json()["roles"]
 
 
 def test_a_public_question_continues_privately_from_its_thread(console, api):

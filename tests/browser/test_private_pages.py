@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 
 from ..conftest import wait_for
 from ..e2e.clients import gateway_replica
@@ -107,13 +108,17 @@ def test_the_bell_counts_without_a_reload_and_the_inbox_marks_read(site, platfor
     site.no_horizontal_scroll()
     site.screenshot("notifications")
     site.driver.execute_script(NO_RELOAD_MARK)
-    site.find("[data-notification] .mark-one button").click()
+    first = site.find("[data-notification]")
+    first.find_element("css selector", ".mark-one button").send_keys(Keys.ENTER)
     site.wait_for(lambda: len(site.find_all(".notification-unread")) == 1, "one marked read")
     wait_bell(site, "1")
-    site.click_button(site.t("Mark all as read", "Tout marquer comme lu"))
+    # the button went with its form: the focus is on the notification's link, not lost
+    assert site.driver.switch_to.active_element == first.find_element("css selector", "a")
+    site.find(".mark-all button").send_keys(Keys.ENTER)
     site.wait_for(lambda: not site.find_all(".notification-unread"), "all marked read")
     wait_bell(site, "")
     assert site.t("Everything is read.", "Tout est lu.") in site.text()
+    assert site.driver.switch_to.active_element.get_attribute("id") == "inbox-summary"
     assert site.driver.execute_script(SAME_PAGE)
     site.check()
     assert ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"] == 0
@@ -148,6 +153,35 @@ def test_the_bell_counts_when_the_live_channel_is_refused(site, platform, full_g
     reply(api, helper, mine, "Ou appelez votre conseiller.")
     wait_bell(full, "2")
     assert full.driver.execute_script(SAME_PAGE), "the page was reloaded"
+
+
+REPLY_IN_VIEW = """
+const box = arguments[0].getBoundingClientRect();
+return box.top >= 0 && box.top < window.innerHeight;
+"""
+
+
+def test_a_notification_leads_to_its_reply_past_the_threads_first_page(site, platform):
+    """A thread shows its replies 50 a page: the notification of the 53rd opens the page that
+    holds it, scrolled to it."""
+    api = platform.api
+    member, helper = api.new_user(), api.new_user(display_name="Hugo Cinquante")
+    mine = question(api, member, f"Longue discussion {uuid.uuid4().hex[:4]}")
+    replies = [reply(api, helper, mine, f"Réponse numéro {n}.") for n in range(1, 54)]
+    wait_for(lambda: ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"]
+             == 53, timeout=60, message="the member notified of every reply")
+    last = replies[-1]["id"]
+
+    site.sign_in(member.email, PASSWORD, next_path="/notifications")
+    site.wait_for_path("/notifications")
+    site.find(f"[data-notification] a[href='/replies/{last}']").click()
+    site.wait_for_path(f"#reply-{last}")
+    site.check()
+    assert "cursor=" in site.driver.current_url  # the second page of the thread's replies
+    target = site.find(f"#reply-{last}")
+    assert "Réponse numéro 53." in target.text
+    assert site.driver.execute_script(REPLY_IN_VIEW, target), "the reply is not in view"
+    site.screenshot("notification-to-reply-53")
 
 
 def test_preferences_are_saved(site, platform):
@@ -212,6 +246,95 @@ def test_my_advisor_answers_live_in_the_open_conversation(site, platform,
     site.screenshot("conversation")
     seen = ok(api.get(f"/api/v1/conversations/{conversation_id}", user=advisor))
     assert [m["body"] for m in seen["messages"]][-1] == "Merci beaucoup !"
+
+
+def long_conversation(api, member, advisor, count: int) -> str:
+    """A conversation of `count` messages, "message 000" the oldest, the advisor's the last."""
+    cid = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Un long échange", "message": "message 000"}), 201)["id"]
+    for n in range(1, count):
+        ok(api.post(f"/api/v1/conversations/{cid}/messages", user=member if n % 2 else advisor,
+                    json={"body": f"message {n:03d}"}), 201)
+    return cid
+
+
+def test_a_long_conversation_shows_its_newest_messages_and_pages_back(site, platform,
+                                                                     advisor_and_customer):
+    """More messages than a page: the newest show, newest at the bottom; "Earlier messages"
+    pages back (a link: no JavaScript needed); a reply stays after a reload, and the advisor's
+    next message arrives live (what came after the last one shown, never the oldest page)."""
+    api = platform.api
+    advisor, member = advisor_and_customer
+    cid = long_conversation(api, member, advisor, 102)  # the page shows 100
+    site.sign_in(member.email, PASSWORD, next_path=f"/conversations/{cid}")
+    site.wait_for_path(f"/conversations/{cid}")
+    bodies = lambda: [e.text for e in site.find_all("[data-message] .message-body")]  # noqa: E731
+    assert bodies()[-1] == "message 101" and bodies()[0] == "message 002"
+    assert len(bodies()) == 100
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("conversation-newest")
+    site.click_link(site.t("Earlier messages", "Messages précédents"))
+    site.wait_for(lambda: bodies() == ["message 000", "message 001"], "the earlier page")
+    site.check()
+    site.click_link(site.t("Latest messages", "Derniers messages"))
+    site.wait_for(lambda: bodies() and bodies()[-1] == "message 101", "back to the newest")
+    site.wait_for(lambda: site.driver.execute_script(LIVE_OPEN), "the live channel connected")
+
+    site.fill(site.t("Your message", "Votre message"), "Ma réponse, tout en bas")
+    site.click_button(site.t("Send the message", "Envoyer le message"))
+    site.wait_for(lambda: bodies()[-1] == "Ma réponse, tout en bas", "my reply shown")
+    live_time = site.find_all("[data-message] time")[-1].text
+    site.visit(f"/conversations/{cid}")
+    assert bodies()[-1] == "Ma réponse, tout en bas", "the reply is still there after a reload"
+    # the live message's date was written as the server writes it
+    assert site.find_all("[data-message] time")[-1].text == live_time
+    site.wait_for(lambda: site.driver.execute_script(LIVE_OPEN), "the live channel connected")
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
+                json={"body": "Réponse du conseiller, en direct"}), 201)
+    site.wait_for(lambda: bodies()[-1] == "Réponse du conseiller, en direct",
+                  "the advisor's message, live")
+
+
+def test_a_refused_reply_says_why_on_its_field(site, platform, advisor_and_customer):
+    """Empty: required; too long: the limit (the field has maxlength, the browser keeps to it;
+    a longer text set by a script is refused with the limit, not "try again")."""
+    api = platform.api
+    advisor, member = advisor_and_customer
+    cid = long_conversation(api, member, advisor, 2)
+    site.sign_in(member.email, PASSWORD, next_path=f"/conversations/{cid}")
+    site.wait_for_path(f"/conversations/{cid}")
+    field = site.find("#field-body")
+    assert field.get_attribute("maxlength") == "10000"
+    error = site.find("#field-body-error")
+    site.click_button(site.t("Send the message", "Envoyer le message"))
+    site.wait_for(lambda: error.is_displayed(), "the required error")
+    assert error.text == site.t("This field is required.", "Ce champ est obligatoire.")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.get_attribute("aria-describedby") == "field-body-error"
+    site.driver.execute_script("arguments[0].value = 'x'.repeat(10001)", field)
+    site.click_button(site.t("Send the message", "Envoyer le message"))
+    site.wait_for(lambda: "10" in error.text and site.t("longer", "dépasse") in error.text,
+                  "the too-long error")
+    site.check()
+    site.screenshot("conversation-too-long")
+
+
+def test_the_new_conversation_form_speaks_french(site, platform, advisor_and_customer):
+    """The validators' messages in the reader's language (as the API's), never raw English."""
+    _, member = advisor_and_customer
+    site.sign_in(member.email, PASSWORD, next_path="/conversations")
+    site.wait_for_path("/conversations")
+    site.fill(site.t("Subject", "Sujet"), "ab")
+    site.fill(site.t("Your message", "Votre message"), "Bonjour")
+    site.click_button(site.t("Send", "Envoyer"))
+    site.wait_for(lambda: site.find_all(".field-error"), "the subject's error")
+    shown = site.text()
+    assert site.t("Length must be between 3 and 200.",
+                  "La longueur doit être comprise entre 3 et 200.") in shown
+    if site.t("en", "fr") == "fr":
+        assert "Length must be" not in shown
+    site.check()
 
 
 def test_without_an_advisor_the_member_writes_to_the_bank_team(site, platform):

@@ -10,6 +10,7 @@ import pytest
 
 from ..conftest import wait_for
 from .clients import Subscriber
+from .conftest import PASSWORD
 from .steps import customer_with_advisor, ok, problem, staff, submit, visible
 
 
@@ -323,3 +324,155 @@ def test_a_reassigned_customer_s_conversations_follow_the_new_advisor(platform, 
         {"conversation_id": cid}).sort("at", 1)]
     assert (new_advisor.id, "read") in audit and (former.id, "denied") in audit
     assert audit.index((former.id, "denied")) > audit.index((former.id, "read"))
+
+
+def _waiting_conversations(api, manager) -> list[str]:
+    """The conversations of every waiting private clock, oldest first, page after page."""
+    found, params = [], {"channel": "private", "limit": 200}
+    while True:
+        page = ok(api.get("/api/v1/moderation/sla", user=manager, params=params))
+        found += [clock["conversation_id"] for clock in page["oldest_unanswered"]]
+        if not page["next_cursor"]:
+            return found
+        params = {**params, "cursor": page["next_cursor"]}
+
+
+def test_an_erased_member_s_conversation_waits_for_nobody(platform, api, conversations_db,
+                                                           mongo_client):
+    """The customer writes, is answered, writes again, then erases their account: their
+    conversation is closed, so it waits for no staff (list, SLA), its clock stops without
+    counting as answered, and they leave their advisor's customers."""
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    manager = staff(platform)
+    cid = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Virement bloqué", "message": "Mon virement est bloqué."}), 201)["id"]
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
+                json={"body": "Je regarde."}), 201)
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=member,
+                json={"body": "Toujours bloqué."}), 201)
+    wait_for(lambda: cid in _waiting_conversations(api, manager), timeout=20,
+             message="the member's second message waits for staff")
+    clocks = mongo_client[f"{platform.db_prefix}_moderation"]["sla"]
+    running = clocks.find_one({"conversation_id": cid, "answered": False})
+    assigned = conversations_db["members"].find_one({"_id": member.id})
+
+    def customers():
+        return {c["customer"]["id"]: c for c in ok(api.get(
+            "/api/v1/me/customers", user=advisor, params={"limit": 100}))["items"]}
+    listed = customers()[member.id]["open_conversations"]
+    assert [(c["id"], c["waiting_for_staff"]) for c in listed] == [(cid, True)]
+
+    erased = api.delete("/api/v1/me", user=member, json={"password": PASSWORD})
+    assert erased.status_code == 204, erased.text
+
+    def closed():
+        item = next(c for c in ok(api.get("/api/v1/conversations", user=advisor))["items"]
+                    if c["id"] == cid)
+        return item["closed"] and item
+    assert wait_for(closed, timeout=20, message="closed")["waiting_for_staff"] is False
+    problem(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
+                     json={"body": "Encore là ?"}), 409)
+    wait_for(lambda: cid not in _waiting_conversations(api, manager), timeout=20,
+             message="the erased member's clock stopped")
+    # stopped, not answered: only the first wait (answered by the advisor) is counted
+    assert [c["answered"] for c in clocks.find({"conversation_id": cid})] == [True]
+    wait_for(lambda: member.id not in customers(), timeout=20,
+             message="the erased member left their advisor's customers")
+
+    # read models stored before this rule (the clock running, the customer listed): a replay
+    # of moderation and conversations applies it to members erased earlier
+    clocks.insert_one(running)
+    conversations_db["members"].replace_one({"_id": member.id}, assigned)
+    assert cid in _waiting_conversations(api, manager) and member.id in customers()
+    for service in ("moderation", "conversations"):
+        result = platform.agora("replay", service, timeout=300)
+        assert result.returncode == 0, f"replay {service}: {result.stdout}\n{result.stderr}"
+    assert cid not in _waiting_conversations(api, manager) and member.id not in customers()
+
+
+def test_a_long_conversation_reads_from_its_newest_page_back_and_after_a_message(
+        platform, api, conversations_db):
+    """A chat shows its newest messages first (`order=desc`, its cursor pages back), and a live
+    catch-up reads only what came after the last message shown (`after`): never the oldest
+    page. The customer's timeline is offered only to who may open it."""
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    cid = ok(api.post("/api/v1/conversations", user=member,
+                      json={"subject": "Long exchange", "message": "message 0"}), 201)["id"]
+    for n in range(1, 7):
+        ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor if n % 2 else member,
+                    json={"body": f"message {n}"}), 201)
+    bodies = lambda page: [m["body"] for m in page["messages"]]  # noqa: E731
+    read = lambda **params: ok(api.get(f"/api/v1/conversations/{cid}",  # noqa: E731
+                                       user=member, params=params))
+    wait_for(lambda: len(bodies(read(limit=50))) == 7, timeout=10, message="all 7 indexed")
+
+    newest = read(limit=3, order="desc")
+    assert bodies(newest) == ["message 6", "message 5", "message 4"] and newest["next_cursor"]
+    earlier = read(limit=3, order="desc", cursor=newest["next_cursor"])
+    assert bodies(earlier) == ["message 3", "message 2", "message 1"]
+    oldest = read(limit=3, order="desc", cursor=earlier["next_cursor"])
+    assert bodies(oldest) == ["message 0"] and oldest["next_cursor"] is None
+
+    after = read(after=newest["messages"][1]["id"])  # message 5 shown last: only 6 follows
+    assert bodies(after) == ["message 6"]
+    assert bodies(read(after=newest["messages"][0]["id"])) == []
+    problem(api.get(f"/api/v1/conversations/{cid}", user=member,
+                    params={"after": uuid.uuid4().hex}), 400)
+    problem(api.get(f"/api/v1/conversations/{cid}", user=member, params={"order": "up"}), 400)
+
+    # the timeline: its advisor yes; a colleague brought in, or the member, no
+    colleague = staff(platform, "advisor")
+    ok(api.post(f"/api/v1/conversations/{cid}/participants", user=advisor,
+                json={"user_id": colleague.id}), 201)
+    assert ok(api.get(f"/api/v1/conversations/{cid}", user=advisor))["customer_timeline"]
+    wait_for(lambda: api.get(f"/api/v1/conversations/{cid}", user=colleague).status_code == 200,
+             timeout=10, message="the colleague joined")
+    assert not ok(api.get(f"/api/v1/conversations/{cid}", user=colleague))["customer_timeline"]
+    problem(api.get(f"/api/v1/customers/{member.id}/timeline", user=colleague), 404)
+    assert not read()["customer_timeline"]
+
+
+def test_the_advisors_inbox_puts_the_longest_waiting_customer_first(platform, api,
+                                                                    conversations_db):
+    """`sort=waiting`: those waiting for staff first, the longest wait first (since the
+    member's first message after staff last wrote, whatever they wrote since), then the others
+    by last activity; the cursor pages through that order (a waiting customer is never pushed
+    to a later page by answered ones)."""
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+
+    def start(subject):
+        return ok(api.post("/api/v1/conversations", user=member,
+                           json={"subject": subject, "message": "Bonjour"}), 201)
+
+    def write(conversation, user, body="Alors ?"):
+        ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=user,
+                    json={"body": body}), 201)
+    first = start("Waiting longest")
+    answered = start("Answered first")
+    write(answered, advisor, "C'est fait.")
+    second = start("Waiting since later")
+    recent = start("Answered last")
+    write(recent, advisor, "C'est fait aussi.")
+    write(first, member)  # still waiting since its first message
+    names = {c["id"]: c["subject"] for c in (first, answered, second, recent)}
+
+    def listed(**params):
+        page = ok(api.get("/api/v1/conversations", user=advisor, params=params))
+        return [names[item["id"]] for item in page["items"]], page
+    wait_for(lambda: listed(sort="waiting")[0] == ["Waiting longest", "Waiting since later",
+                                                   "Answered last", "Answered first"],
+             timeout=10, message="waiting first, the longest wait first")
+    assert listed()[0] == ["Waiting longest", "Answered last", "Waiting since later",
+                           "Answered first"]  # the default: last activity
+    shown, page = listed(sort="waiting", limit=3)
+    assert shown == ["Waiting longest", "Waiting since later", "Answered last"]
+    assert listed(sort="waiting", limit=3, cursor=page["next_cursor"])[0] == ["Answered first"]
+    waiting = page["items"][0]
+    assert waiting["waiting_since"] == first["messages"][0]["created_at"]
+    assert page["items"][2]["waiting_since"] is None
+
+    write(first, advisor, "Voilà.")  # answered: among the others, the most recent
+    wait_for(lambda: listed(sort="waiting")[0] == ["Waiting since later", "Waiting longest",
+                                                   "Answered last", "Answered first"],
+             timeout=10, message="answered: no longer first")
+    problem(api.get("/api/v1/conversations", user=advisor, params={"sort": "oldest"}), 400)

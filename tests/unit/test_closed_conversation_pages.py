@@ -7,6 +7,7 @@ from markupsafe import escape
 
 from gateway.web import i18n
 from gateway.web.render import render_html
+from services.conversations.schemas import BODY_MAX
 
 pytestmark = pytest.mark.unit
 
@@ -20,7 +21,8 @@ PAGES = (("messages/conversation.html", "messages.closed"),
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_closed_conversation_says_so_and_takes_no_reply(template, notice, language):
     context = {"conversation": CLOSED, "actor": {"id": "a1", "roles": ["member", "advisor"]},
-               "names": {}, "form": {}, "raw": {}, "errors": {}, "csrf_token": "t"}
+               "names": {}, "form": {}, "raw": {}, "errors": {}, "csrf_token": "t",
+               "body_max": BODY_MAX, "latest": True}
     page = render_html(template, language, context).get_data(as_text=True)
     expected = str(escape(i18n.translate(language, notice)))
     assert expected in page

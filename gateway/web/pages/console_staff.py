@@ -8,29 +8,27 @@ advisor2 gets the same 404 on advisor1's conversation as a member would).
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
-from services.conversations.schemas import MessageCreateSchema
-from services.shared import ids
+from services.conversations.schemas import BODY_MAX, MessageCreateSchema
 from services.shared.actors import STAFF_ROLES
 
+from .. import i18n
 from ..page import PageCall, page
 from .account import field_errors
-from .console import display_names, require_roles
+from .console import display_names, duration, require_roles
+from .messages import CursorQuery as ConversationsScreenQuery
+from .messages import latest_messages
 
 CONVERSATION_ROLES = STAFF_ROLES
 CONVERSATIONS_PAGE = 30
 MESSAGES_PAGE = 100
 TIMELINE_PAGE = 30
 REPLY_MESSAGES = {"body": "staff.invalid_reply"}
-
-
-class ConversationsScreenQuery(Schema):
-    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
 class StaffConsolePages:
@@ -41,24 +39,32 @@ class StaffConsolePages:
 
     @page("GET", "/console/conversations", auth="member", query=ConversationsScreenQuery)
     def staff_conversations_page(self, call: PageCall):
-        """My customers' conversations, most recently active first (CMs: the staff queue too)."""
+        """My customers' conversations, those waiting for an answer first, the longest wait
+        first (the advisor's priority, across pages), then the others, most recently active
+        first (CMs: the staff queue too)."""
         require_roles(call, CONVERSATION_ROLES)
-        found = self.conversations.list_conversations(
-            call.actor, {"limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor")})
+        found = self.conversations.list_conversations(call.actor, {
+            "limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor"), "sort": "waiting"})
         items = found["items"]
+        now = datetime.now(UTC)
+        waited = {item["id"]: duration(call, (now - since).total_seconds()) for item in items
+                  if item.get("waiting_for_staff")
+                  and (since := i18n.parse_time(item.get("waiting_since")))}
         members = display_names(call, self.identity, [item.get("member_id") for item in items])
         queue = [item for item in items if item.get("queue")]
         mine = [item for item in items if not item.get("queue")]
         more = (f"/console/conversations?cursor={found['next_cursor']}"
                 if found.get("next_cursor") else None)
         return call.render("console/conversations.html", title=call.t("staff.inbox_title"),
-                           mine=mine, queue=queue, members=members, more=more,
+                           mine=mine, queue=queue, members=members, more=more, waited=waited,
                            section="console", console_tab="conversations")
 
-    @page("GET", "/console/conversations/{id}", path_params=CONVERSATION_PATH, auth="member")
+    @page("GET", "/console/conversations/{id}", path_params=CONVERSATION_PATH, auth="member",
+          query=ConversationsScreenQuery)
     def staff_conversation_page(self, call: PageCall):
+        """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones."""
         require_roles(call, CONVERSATION_ROLES)
-        return self._staff_conversation(call, call.path["id"])
+        return self._staff_conversation(call, call.path["id"], cursor=call.query.get("cursor"))
 
     @page("POST", "/console/conversations/{id}/messages", path_params=CONVERSATION_PATH,
           auth="member", form=MessageCreateSchema)
@@ -80,9 +86,11 @@ class StaffConsolePages:
         return call.redirect(f"/console/conversations/{conversation_id}#m-{message['id']}")
 
     def _staff_conversation(self, call: PageCall, conversation_id: str, status: int = 200,
-                      **form_state: Any):
-        conversation = self.conversations.get_conversation(call.actor, conversation_id,
-                                                           {"limit": MESSAGES_PAGE})
+                            cursor: str | None = None, **form_state: Any):
+        conversation, earlier = latest_messages(self.conversations, call, conversation_id,
+                                                MESSAGES_PAGE,
+                                                f"/console/conversations/{conversation_id}",
+                                                cursor)
         member_id = conversation.get("member_id")
         names = display_names(call, self.identity, [
             *(conversation.get("participant_ids") or ()), member_id,
@@ -90,8 +98,10 @@ class StaffConsolePages:
         return call.render("console/conversation.html", status=status,
                            title=conversation.get("subject") or call.t("staff.no_subject"),
                            conversation=conversation, names=names, raw=call.raw_form,
-                           # an unmatched social author has no timeline: no member behind it
-                           customer_id=member_id if ids.USER.matches(member_id or "") else None,
+                           earlier=earlier, latest=not cursor, body_max=BODY_MAX,
+                           # only to who may open it (the timeline's own rule, in the service)
+                           customer_id=member_id if conversation.get("customer_timeline")
+                           else None,
                            section="console", console_tab="conversations", **form_state)
 
     # -- a customer's timeline across channels (their advisor, CMs) -------------------------

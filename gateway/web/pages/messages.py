@@ -9,31 +9,57 @@ Private pages: `noindex`, `Cache-Control: no-store`, never cached by the service
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.conversations.schemas import (
+    BODY_MAX,
     ConversationCreateSchema,
     MessageCreateSchema,
     PageQuerySchema,
 )
+from services.shared import i18n as catalogue
 
 from ..page import PageCall, page
 from .account import as_written
 from .public import next_href
 
-CONVERSATION_PAGE = 200   # messages shown at once (the API's largest page)
+CONVERSATION_PAGE = 100   # messages shown at once: the newest, then earlier pages
+
+
+class CursorQuery(Schema):
+    """A page's `cursor` (a conversation's earlier messages, the console's next rows)."""
+
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+def latest_messages(conversations, call: PageCall, conversation_id: str, limit: int,
+                    page_path: str, cursor: str | None = None
+                    ) -> tuple[dict[str, Any], str | None]:
+    """A conversation with a page of its messages as a chat shows them: the newest page (or the
+    one before `cursor`), oldest at the top; and the link to the earlier ones (`page_path`'s),
+    if any."""
+    conversation = conversations.get_conversation(call.actor, conversation_id, {
+        "limit": limit, "order": "desc", **({"cursor": cursor} if cursor else {})})
+    conversation["messages"].reverse()
+    earlier = conversation.get("next_cursor")
+    return conversation, (f"{page_path}?{urlencode({'cursor': earlier})}" if earlier else None)
 
 
 def form_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]:
+    """Per-field messages in the reader's language: "required" for a field left empty, else the
+    validator's own message translated as the API translates it (`i18n.field_text`)."""
     messages = {}
     for name, problems in (errors or {}).items():
         written = as_written(problems).lower()
+        empty = not str(call.raw_form.get(name) or "").strip()
         messages[name] = call.t("messages.field_required") if (
-            "required" in written or "missing" in written
-            or "shorter than minimum" in written) else call.t(
-            "messages.field_invalid",  # the API's message, in the reader's language
-            detail=" ".join(problems) if isinstance(problems, list) else str(problems))
+            empty or "required" in written or "missing" in written) else call.t(
+            "messages.field_invalid", detail=" ".join(
+                catalogue.field_text(call.language, str(problem))
+                for problem in (problems if isinstance(problems, list) else [problems])))
     return messages
 
 
@@ -78,16 +104,20 @@ class MessagePages:
                                                or {"message": [problem.body.get("detail")]}))
         return call.redirect(f"/conversations/{conversation['id']}")
 
-    @page("GET", "/conversations/{id}", auth="member")
+    @page("GET", "/conversations/{id}", auth="member", query=CursorQuery)
     def conversation_page(self, call: PageCall):
-        return self._conversation_page(call)
+        """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones."""
+        return self._conversation_page(call, cursor=call.query.get("cursor"))
 
-    def _conversation_page(self, call: PageCall, status: int = 200, errors=None):
-        conversation = self.conversations.get_conversation(
-            call.actor, call.path["id"], {"limit": CONVERSATION_PAGE})
+    def _conversation_page(self, call: PageCall, status: int = 200, errors=None,
+                           cursor: str | None = None):
+        conversation, earlier = latest_messages(
+            self.conversations, call, call.path["id"], CONVERSATION_PAGE,
+            f"/conversations/{call.path['id']}", cursor)
         advisor = self._advisor(call)
         return call.render("messages/conversation.html", status=status,
-                           conversation=conversation, advisor=advisor,
+                           conversation=conversation, advisor=advisor, earlier=earlier,
+                           latest=not cursor, body_max=BODY_MAX,
                            names=self._names(call, advisor), form=call.raw_form,
                            errors=errors or {}, noindex=True,
                            title=conversation.get("subject") or call.t(
@@ -109,6 +139,7 @@ class MessagePages:
         _, problem = call.attempt(self.conversations.post_message, call.actor, call.path["id"],
                                   call.form)
         if problem is not None:
-            return self._conversation_page(call, problem.status, form_errors(
+            return self._conversation_page(call, problem.status, {
+                "body": call.t("messages.closed_reply")} if problem.status == 409 else form_errors(
                 call, problem.body.get("errors") or {"body": [problem.body.get("detail")]}))
         return call.redirect(f"/conversations/{call.path['id']}#message-form")

@@ -3,6 +3,7 @@
 // sent through the API without reloading. Without JavaScript the pages and the reply form work
 // as they are (server-rendered; reload to see new messages).
 import { api, announce } from "./api.js";
+import { formatDateTime } from "./dates.js";
 
 const QUEUE_POLL_MS = 30000; // the staff queue is not announced on the stream: poll it gently
 
@@ -23,7 +24,7 @@ function conversationPage(list) {
   const form = document.getElementById("staff-reply");
 
   const show = (message) => {
-    if (list.querySelector(`[data-message="${CSS.escape(message.id)}"]`)) return false;
+    if (list.querySelector(`[data-message="${CSS.escape(message.id)}"]`)) return;
     list.querySelector(".empty")?.remove();
     const item = template.content.firstElementChild.cloneNode(true);
     item.dataset.message = message.id;
@@ -35,23 +36,24 @@ function conversationPage(list) {
     const time = item.querySelector("time");
     if (message.created_at) {
       time.dateTime = message.created_at;
-      // as the server writes dates: Europe/Paris, the page's language
-      time.textContent = new Intl.DateTimeFormat(document.documentElement.lang,
-        { dateStyle: "long", timeStyle: "short", timeZone: "Europe/Paris" })
-        .format(new Date(message.created_at));
+      time.textContent = formatDateTime(message.created_at); // as the server writes dates
     }
     item.querySelector(".staff-message-body").textContent = message.body || "";
     list.append(item);
-    return !mine;
   };
 
+  // what came after the last message shown, never the oldest page; an earlier page (opened
+  // from "Earlier messages") is the past, not the end of the conversation: left as it is
   const refresh = async () => {
-    const response = await api(`/api/v1/conversations/${encodeURIComponent(id)}?limit=100`);
+    if (!("latest" in list.dataset)) return;
+    const last = [...list.querySelectorAll("[data-message]")].at(-1)?.dataset.message;
+    const query = last ? `after=${encodeURIComponent(last)}&limit=200` : "limit=200";
+    const response = await api(`/api/v1/conversations/${encodeURIComponent(id)}?${query}`);
     if (!response.ok) return;
     const conversation = await response.json();
     list.dataset.member = conversation.member_id || "";
-    const arrived = conversation.messages.filter(show);
-    if (arrived.length) announce(arrived[arrived.length - 1].body || "");
+    // the list is a polite live region: what it gains is read once, by it (no announce())
+    conversation.messages.forEach(show);
   };
 
   listen({
@@ -59,21 +61,45 @@ function conversationPage(list) {
     "agora:message": (data) => { if (data.conversation_id === id) refresh(); },
   });
 
+  // a refused reply says why, visibly, on its field (null: no error any more)
+  const refuse = (reason) => {
+    const field = form.elements.body;
+    const error = document.getElementById("field-body-error");
+    error.textContent = reason || "";
+    error.hidden = !reason;
+    form.querySelector(".field")?.classList.toggle("field-invalid", Boolean(reason));
+    if (reason) {
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", error.id);
+    } else {
+      field.removeAttribute("aria-invalid");
+    }
+  };
+  const refusal = async (response) => {
+    if (response.status === 409) return texts.closed;
+    const problem = await response.json().catch(() => ({})); // the API's words for the field
+    return [problem.errors?.body].flat().filter(Boolean).join(" ") || texts.error;
+  };
+
   // a closed conversation (its member erased their account) has no reply form
   form?.addEventListener("submit", async (event) => {
     const body = form.elements.body.value.trim();
     if (!body) return; // the server answers the empty form with its error
     event.preventDefault();
+    if (body.length > form.elements.body.maxLength) { refuse(texts.tooLong); return; }
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
       const response = await api(`/api/v1/conversations/${encodeURIComponent(id)}/messages`,
         { method: "POST", json: { body } });
-      if (!response.ok) throw new Error(String(response.status));
-      show(await response.json());
+      if (!response.ok) { refuse(await refusal(response)); return; }
+      const message = await response.json();
+      if (!("latest" in list.dataset)) { location.assign(`${location.pathname}#m-${message.id}`); return; }
+      show(message);
       form.elements.body.value = "";
+      refuse(null);
     } catch {
-      announce(texts.error);
+      refuse(texts.error);
     } finally {
       button.disabled = false;
       form.elements.body.focus();
@@ -83,20 +109,64 @@ function conversationPage(list) {
 
 // -- the inbox --------------------------------------------------------------------------------
 
+// Where focus is in the inbox, by what it points at (a conversation's row), so that a re-read
+// puts it back on the same row, or on the one now in its place if that row left its list.
+function focusPlace(inbox) {
+  const active = document.activeElement;
+  if (!active || !inbox.contains(active)) return null;
+  const row = active.closest("[data-conversation]");
+  const list = row?.closest("ul");
+  return {
+    href: active.getAttribute("href"), // outside the rows: the "more" link
+    conversation: row?.dataset.conversation,
+    list: list?.id || list?.closest("section")?.getAttribute("aria-labelledby"),
+    index: list ? [...list.children].indexOf(row) : -1,
+  };
+}
+
+function restoreFocus(inbox, place) {
+  if (!place || inbox.contains(document.activeElement)) return;
+  const same = place.conversation &&
+    inbox.querySelector(`[data-conversation="${CSS.escape(place.conversation)}"] a`);
+  let target = same || (!place.conversation && place.href &&
+    inbox.querySelector(`a[href="${CSS.escape(place.href)}"]`));
+  if (!target && place.list) {
+    const list = document.getElementById(place.list)?.closest("section")?.querySelector("ul") ||
+      document.getElementById(place.list);
+    const links = list ? [...list.querySelectorAll(".staff-row-link")] : [];
+    target = links[Math.min(place.index, links.length - 1)] || null;
+    if (!target && list) { // the list emptied: its heading, made focusable for this
+      target = list.closest("section")?.querySelector("h2") || null;
+      target?.setAttribute("tabindex", "-1");
+    }
+  }
+  target?.focus({ preventScroll: true });
+}
+
 function inboxPage(inbox) {
   const fresh = new Set();
+  let shown = inbox.innerHTML;
+  const mark = () => {
+    for (const id of fresh) {
+      const row = inbox.querySelector(`[data-conversation="${CSS.escape(id)}"]`);
+      row?.classList.add("staff-row-new");
+      row?.querySelector(".badge-new")?.removeAttribute("hidden");
+    }
+  };
   const reload = async () => {
     const response = await fetch(location.href, { credentials: "same-origin" });
     if (!response.ok) return;
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const next = page.getElementById("staff-inbox");
     if (!next) return;
-    inbox.replaceChildren(...next.childNodes);
-    for (const id of fresh) {
-      const row = inbox.querySelector(`[data-conversation="${CSS.escape(id)}"]`);
-      row?.classList.add("staff-row-new");
-      row?.querySelector(".badge-new")?.removeAttribute("hidden");
+    // nothing changed (most polls): the page is left alone, focus and reading undisturbed
+    if (next.innerHTML !== shown) {
+      shown = next.innerHTML;
+      const place = focusPlace(inbox);
+      inbox.replaceChildren(...next.childNodes);
+      restoreFocus(inbox, place);
     }
+    mark();
   };
   const arrived = (data) => {
     if (data.author_id !== inbox.dataset.me) fresh.add(data.conversation_id);

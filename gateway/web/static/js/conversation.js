@@ -1,6 +1,7 @@
 // One private conversation: send without leaving the page (the form still posts without
 // JavaScript), and show the other side's messages as the live channel announces them.
 import { api, announce } from "./api.js";
+import { formatDateTime } from "./dates.js";
 
 const list = document.querySelector("[data-conversation]");
 const form = document.querySelector("form[data-send-message]");
@@ -11,13 +12,6 @@ const shown = () => new Set([...list.querySelectorAll("[data-message]")].map((li
 function authorName(authorId) {
   if (names[authorId]) return names[authorId];
   return authorId === list.dataset.member ? list.dataset.labelMember : list.dataset.labelTeam;
-}
-
-function formatTime(iso) {
-  try {
-    return new Intl.DateTimeFormat(list.dataset.lang === "fr" ? "fr-FR" : "en-GB",
-      { dateStyle: "long", timeStyle: "short", timeZone: "Europe/Paris" }).format(new Date(iso));
-  } catch { return iso; }
 }
 
 function append(message) {
@@ -32,7 +26,7 @@ function append(message) {
   if (message.created_at) {
     const time = document.createElement("time");
     time.dateTime = message.created_at;
-    time.textContent = formatTime(message.created_at);
+    time.textContent = formatDateTime(message.created_at);
     author.append(time);
   }
   const body = document.createElement("p");
@@ -44,8 +38,13 @@ function append(message) {
   return item;
 }
 
+// what came after the last message shown (never the oldest page again); only on the newest
+// page: an earlier page is a page of the past, not the end of the conversation
 async function catchUp() {
-  const response = await api(`/api/v1/conversations/${list.dataset.conversation}?limit=200`);
+  if (!("latest" in list.dataset)) return;
+  const last = [...list.querySelectorAll("[data-message]")].at(-1)?.dataset.message;
+  const query = last ? `after=${encodeURIComponent(last)}&limit=200` : "limit=200";
+  const response = await api(`/api/v1/conversations/${list.dataset.conversation}?${query}`);
   if (!response.ok) return;
   const known = shown();
   for (const message of (await response.json()).messages || []) {
@@ -56,13 +55,31 @@ async function catchUp() {
   }
 }
 
+// the reason a reply was refused, tied to its field: retrying helps only when nothing else is
+// known (the network, the server)
+function refuse(field, error, reason) {
+  error.textContent = reason;
+  error.hidden = false;
+  field.setAttribute("aria-invalid", "true");
+  field.setAttribute("aria-describedby", error.id);
+  field.focus();
+}
+
+async function reason(response) {
+  if (response.status === 409) return form.dataset.closed;
+  // the API's own message for the field, in the reader's language
+  const problem = await response.json().catch(() => ({}));
+  return [problem.errors?.body].flat().filter(Boolean).join(" ") || form.dataset.failed;
+}
+
 async function send(event) {
   event.preventDefault();
   const field = form.querySelector("textarea[name=body]");
   const error = form.querySelector(".field-error");
   const button = form.querySelector("button[type=submit]");
   const text = field.value;
-  if (!text.trim()) { field.focus(); return; }
+  if (!text.trim()) { refuse(field, error, form.dataset.required); return; }
+  if (text.length > Number(field.maxLength)) { refuse(field, error, form.dataset.tooLong); return; }
   button.disabled = true;
   announce(form.dataset.sending);
   const response = await api(`/api/v1/conversations/${list.dataset.conversation}/messages`, {
@@ -71,6 +88,7 @@ async function send(event) {
   button.disabled = false;
   if (response.status === 201) {
     const message = await response.json();
+    if (!("latest" in list.dataset)) { location.assign(`${location.pathname}#message-form`); return; }
     append(message);
     field.value = "";
     error.hidden = true;
@@ -78,11 +96,7 @@ async function send(event) {
     announce(form.dataset.sent);
     return;
   }
-  error.textContent = form.dataset.failed;
-  error.hidden = false;
-  field.setAttribute("aria-invalid", "true");
-  field.setAttribute("aria-describedby", error.id);
-  field.focus();
+  refuse(field, error, await reason(response));
 }
 
 if (list) {
