@@ -122,14 +122,15 @@ def registered(api: DemoApi, email: str) -> bool:
     return bool(found)
 
 
-def enrol_staff(api: DemoApi, email: str) -> None:
+def enrol_staff(api: DemoApi, email: str, config: dict[str, Any] | None = None) -> None:
     """Staff log in with a second factor: the demo's, and an authenticator past the last time
     step the account used. `make up` run again within 30 s would otherwise give a used step,
-    a wrong code, and five of those lock the account's second factor for 15 minutes."""
+    a wrong code, and five of those lock the account's second factor for 15 minutes.
+    `config`: identity's (a test platform's; default: this environment's)."""
     from services.identity.admin import enrol_demo_second_factor
 
     device = api.devices[email] = TotpDevice(DEMO_TOTP_SECRET)
-    device.last_step = enrol_demo_second_factor(email, DEMO_TOTP_SECRET)
+    device.last_step = enrol_demo_second_factor(email, DEMO_TOTP_SECRET, config)
 
 
 def seed_accounts(api: DemoApi) -> None:

@@ -32,9 +32,12 @@ def test_demo_content_has_questions_ideas_with_votes_and_statuses_and_a_held_ite
     assert sorted(q["answer_count"] for q in questions) == [0, 1, 1]
     accepted = demo_api.get("/api/v1/posts?accepted=true&author=" + demo_api.user_id(member))
     assert [q["has_official_answer"] for q in accepted["items"]] == [True]
-    queue = demo_api.get("/api/v1/moderation/queue", as_=demo.CM)["items"]
-    held = [item for item in queue if item["detector_kinds"] == ["iban"]]
-    assert len(held) == 1 and held[0]["author_id"] == demo_api.user_id(demo.MEMBERS[1])
+    # the demo's one held question (other tests of the session hold IBANs of their own)
+    queue = demo_api.get("/api/v1/moderation/queue?reason=detector&limit=200",
+                         as_=demo.CM)["items"]
+    held = [item["author_id"] for item in queue
+            if item["detector_kinds"] == ["iban"] and item["author_id"] in authors]
+    assert held == [demo_api.user_id(demo.MEMBERS[1])]
     featured = demo_api.get("/api/v1/posts?featured=true&limit=100")["items"]
     assert "Bienvenue sur Agora" in [p["title"] for p in featured]
     # a status a CM has set since is theirs: a re-run (`make up` again) leaves it and goes on
