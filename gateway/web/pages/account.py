@@ -190,9 +190,9 @@ class AccountPages:
         """The form's refusals with identity's verdict on the password (`password_refusal`),
         in the form's order."""
         errors = dict(call.form_errors or {})
-        refusal = password_refusal(self.identity, call.raw_form, errors)
-        if refusal is not None:
-            errors.update(refusal.get("fields") or {"password": ["invalid"]})
+        weak = password_refusal(self.identity, call.raw_form, errors)
+        if weak is not None:
+            errors.update(weak.get("fields") or {"password": ["invalid"]})
         messages = field_errors(call, errors)
         order = [*(name for name in REGISTER_FIELDS if name in messages), *messages]
         return {name: messages[name] for name in dict.fromkeys(order)}

@@ -20,7 +20,7 @@ from services.posts.markdown import excerpt
 from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
 
 from ..page import PageCall, gather, page
-from .thread_actions import REPLY_PATH, ThreadActionPages, is_htmx, render_drafts
+from .thread_actions import REPLY_PATH, action_failed, is_htmx, render_drafts
 
 KIND_SLUGS = {"questions": "question", "ideas": "idea", "discussions": "discussion",
               "articles": "article"}
@@ -209,8 +209,7 @@ class PublicPages:
         context = PublicPages._follow_toggle(kind, key, on if problem is None else not on)
         if problem is not None:  # the button again with the reason (htmx), else the error page
             del context["error"]
-            return ThreadActionPages._thread_failed(call, problem, "posts/_toggle.html",
-                                                    **context)
+            return action_failed(call, problem, "posts/_toggle.html", **context)
         if is_htmx(call):
             return call.render("posts/_toggle.html", **context)
         return call.redirect(f"{TOPIC_PAGES[kind]}/{key}")

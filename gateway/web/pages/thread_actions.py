@@ -88,6 +88,17 @@ def _history_page(call: PageCall, item: dict, post_id: str, history: dict):
                        title=call.t("contribute.history_title"))
 
 
+def action_failed(call: PageCall, problem, fragment: str, error: str | None = None,
+                  **context: Any):
+    """An action refused (409 locked, 403 not yours, 429...): the control again with the
+    reason (htmx; `error`: the page's own sentence, if it has one), or the error page (no
+    JavaScript). The thread's actions and the tag and category pages' Follow share it."""
+    if is_htmx(call):
+        return call.render(fragment, error=error or problem.body.get("detail") or
+                           call.t("contribute.failed"), **context)
+    return render_problem(call, problem.status)
+
+
 class ThreadActionPages:
     posts = RpcProxy("posts")
     feeds = RpcProxy("feeds")
@@ -96,17 +107,6 @@ class ThreadActionPages:
     @staticmethod
     def _thread_back(call: PageCall, post_id: str, anchor: str = ""):
         return call.redirect(f"/posts/{post_id}" + (f"#{anchor}" if anchor else ""))
-
-    @staticmethod
-    def _thread_failed(call: PageCall, problem, fragment: str, error: str | None = None,
-                       **context: Any):
-        """An action refused (409 locked, 403 not yours, 429...): the control again with the
-        reason (htmx; `error`: the page's own sentence, if it has one), or the error page (no
-        JavaScript)."""
-        if is_htmx(call):
-            return call.render(fragment, error=error or problem.body.get("detail") or
-                               call.t("contribute.failed"), **context)
-        return render_problem(call, problem.status)
 
     def _merged_refusal(self, call: PageCall, problem, post_id: str) -> str | None:
         """The page's sentence when an action on an idea was refused because the idea was merged
@@ -176,7 +176,7 @@ class ThreadActionPages:
                 if target_type == "post" else None
             if merged and not is_htmx(call):
                 return self._thread_back(call, target_id)  # which says so, and links to it
-            return self._thread_failed(call, problem, "posts/_vote.html", merged, votes=None,
+            return action_failed(call, problem, "posts/_vote.html", merged, votes=None,
                                        voted=not on, **context)
         if is_htmx(call):
             return call.render("posts/_vote.html", votes=result["votes"], voted=result["voted"],
@@ -220,7 +220,7 @@ class ThreadActionPages:
         _, problem = call.attempt(self.moderation.flag, call.actor, target_type, target_id,
                                   {"reason": reason}, call.client)
         if problem is not None:
-            return self._thread_failed(call, problem, "posts/_flag.html", done=False, **context)
+            return action_failed(call, problem, "posts/_flag.html", done=False, **context)
         if is_htmx(call):
             return call.render("posts/_flag.html", done=True, error=None, **context)
         return None
@@ -250,7 +250,7 @@ class ThreadActionPages:
         context = {"name": name, "target_id": target_id, "post_id": post_id,
                    "kind": _kind(call)}
         if problem is not None:
-            return self._thread_failed(call, problem, "posts/_toggle.html", on=not on, **context)
+            return action_failed(call, problem, "posts/_toggle.html", on=not on, **context)
         if is_htmx(call):
             return call.render("posts/_toggle.html", on=on, error=None, **context)
         return self._thread_back(call, post_id)
