@@ -163,7 +163,7 @@ return box.top >= 0 && box.top < window.innerHeight;
 
 def test_a_notification_leads_to_its_reply_past_the_threads_first_page(site, platform):
     """A thread shows its replies 50 a page: the notification of the 53rd opens the page that
-    holds it, scrolled to it."""
+    holds it, scrolled to it, with a link back to the first replies."""
     api = platform.api
     member, helper = api.new_user(), api.new_user(display_name="Hugo Cinquante")
     mine = question(api, member, f"Longue discussion {uuid.uuid4().hex[:4]}")
@@ -182,6 +182,12 @@ def test_a_notification_leads_to_its_reply_past_the_threads_first_page(site, pla
     assert "Réponse numéro 53." in target.text
     assert site.driver.execute_script(REPLY_IN_VIEW, target), "the reply is not in view"
     site.screenshot("notification-to-reply-53")
+
+    # and back to the thread's first replies from there
+    site.click_link(site.t("Show the first replies", "Voir les premières réponses"))
+    site.wait_for(lambda: "cursor=" not in site.driver.current_url, "the thread's first page")
+    site.check()
+    assert "Réponse numéro 1." in site.text() and "Réponse numéro 53." not in site.text()
 
 
 def test_preferences_are_saved(site, platform):

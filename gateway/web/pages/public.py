@@ -259,6 +259,8 @@ class PublicPages:
                                                          call.language),
                            flag_reasons=FLAG_REASONS,
                            more=next_href(call, found["replies"].get("next_cursor")),
+                           # a later page (from "more" or a reply's link): the way back
+                           first=call.request.path if call.query.get("cursor") else None,
                            title=title or call.t(f"posts.kind_{post['kind']}"),
                            description=description, og_type="article", section=section,
                            noindex=post.get("state") != "published")
