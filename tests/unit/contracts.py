@@ -35,10 +35,14 @@ def asyncapi() -> dict[str, Any]:
 
 def assert_documented(document: dict[str, Any], event_type: str) -> None:
     """`event_type` is on the channel of the exchange its privacy says (`<service>.private` or
-    `<service>.events`), with exactly the payload fields of its registered schema (the required
+    `<service>.events`), under its own operationId, with exactly the payload fields of its registered schema (the required
     ones marked) and its latest schema version."""
     service = event_type.split(".")[0]
-    exchange = document["channels"][event_type]["bindings"]["amqp"]["exchange"]["name"]
+    channel = document["channels"][event_type]
+    # one operation per channel, named after it: AsyncAPI requires operationIds to be unique
+    # (parsers and code generators refuse the whole document otherwise)
+    assert channel["subscribe"]["operationId"] == f"on_{event_type.replace('.', '_')}", event_type
+    exchange = channel["bindings"]["amqp"]["exchange"]["name"]
     assert exchange == (f"{service}.private" if REGISTRY.is_private(event_type)
                         else f"{service}.events"), event_type
     body = document["components"]["messages"][event_type]["payload"]["allOf"][1]["properties"]
