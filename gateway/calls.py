@@ -80,6 +80,7 @@ class RouteSpec:
     errors: tuple[int, ...] = ()
     name: str = ""
     media_type: str = "application/json"   # of the success response (OpenAPI)
+    conditional: bool = False      # answers with an ETag, and 304 to a matching If-None-Match
     # (service, document, refused fields) -> the refusal's details, when a body's refusal can
     # say more than its schema (registration: the password's strength too, asked of identity)
     on_refused_body: Callable[[Any, dict, dict], dict] | None = None

@@ -67,7 +67,7 @@ def route(method: str, path: str, *, auth: str, body=None, query=None, path_para
           response=None, status: int = 200, summary: str = "", description: str | None = None,
           tags=(), idempotent: bool | None = None, body_required: bool = True,
           openapi: bool = True, errors=(), media_type: str = "application/json",
-          on_refused_body: Callable | None = None) -> Callable:
+          conditional: bool = False, on_refused_body: Callable | None = None) -> Callable:
     """Declare a gateway route (see the module docstring)."""
     method = method.upper()
     spec = RouteSpec(
@@ -77,7 +77,7 @@ def route(method: str, path: str, *, auth: str, body=None, query=None, path_para
         summary=summary, description=description, tags=tuple(tags),
         idempotent=(method == "POST") if idempotent is None else idempotent,
         body_required=body_required, openapi=openapi, errors=tuple(errors),
-        media_type=media_type, on_refused_body=on_refused_body,
+        media_type=media_type, conditional=conditional, on_refused_body=on_refused_body,
     )
 
     def decorate(handler: Callable) -> Callable:

@@ -9,11 +9,12 @@ for anonymous routes — with a hash of the JSON body:
 2. the loser reads the document: a different body hash -> 422; a stored answer -> replayed as is
    (header `Idempotent-Replayed: true`); still running -> it polls until the first finishes
    (then replays) or gives up after `wait_seconds` with 409 (retry later);
-3. the winner stores the answer (status < 500, except 429) or, when nothing was decided (5xx,
-   timeout, 429), deletes its claim so a retry runs again. A claim left by a crashed gateway
-   expires after `stale_seconds` and is taken over: by default the RPC timeout plus a margin,
-   since a live gateway settles every claim within its RPC timeout — and a takeover is safe
-   because the service records the key with the effect (services/shared/commands.py).
+3. the winner stores the answer (status < 500, except 400 and 429) or, when nothing was decided
+   (5xx, timeout, an invalid request, a throttled one), deletes its claim so a retry runs
+   again. A claim left by a crashed gateway expires after `stale_seconds` and is taken over:
+   by default the RPC timeout plus a margin, since a live gateway settles every claim within
+   its RPC timeout — and a takeover is safe because the service records the key with the
+   effect (services/shared/commands.py).
 
 Documents expire after `ttl_hours` (TTL index on `expires_at`). A member's keys carry their id
 (`owner`): the saved answers hold what the member sent and got back (their name in a post's

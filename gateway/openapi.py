@@ -77,8 +77,15 @@ def build_spec(service_cls: type, server_url: str | None = None) -> dict[str, An
     spec = APISpec(
         title="Agora API", version=API_VERSION, openapi_version=OPENAPI_VERSION,
         plugins=[marshmallow],
-        info={"description": "Public REST API of Agora, the bank community platform. Errors are "
-                             "RFC 7807 application/problem+json. POST honours Idempotency-Key."},
+        info={"description": (
+            "Public REST API of Agora, the bank community platform. Errors are RFC 7807 "
+            "application/problem+json. The POST operations that list an `Idempotency-Key` "
+            "header keep their first answer for 24 h: a retry with the same key and body gets "
+            "it again (`Idempotent-Replayed: true`), another body 422; an answer that decided "
+            "nothing (400, 429, 5xx) leaves the key free for the corrected or later request. "
+            "Logins, token refreshes and second-factor steps are not replayed (a retry logs in "
+            "again). PUT and DELETE are idempotent by themselves. Every answer carries "
+            "`X-Request-ID`; 429 and 503 carry `Retry-After`.")},
         servers=[{"url": server_url or "/"}],
     )
     spec.components.security_scheme("bearer", {
@@ -140,17 +147,28 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     if route.body is not None:
         operation["requestBody"] = {"required": route.body_required,
                                     "content": {"application/json": {"schema": route.body}}}
-    success: dict[str, Any] = {"description": route.summary or "OK"}
+    success: dict[str, Any] = {"description": route.summary or "OK",
+                               "headers": _success_headers(route)}
     if route.response is not None and route.status != 204:
         success["content"] = {route.media_type: {"schema": route.response}}
     operation["responses"][str(route.status)] = success
+    if route.conditional:
+        operation["parameters"].append({
+            "in": "header", "name": "If-None-Match", "required": False,
+            "schema": {"type": "string"}, "description": "the `ETag` of the last answer"})
+        operation["responses"]["304"] = {
+            "description": "Not modified since the answer whose ETag was sent (no body)",
+            "headers": {"ETag": _HEADERS["ETag"], "X-Request-ID": _HEADERS["X-Request-ID"]}}
     for status in _error_statuses(route):
         description = _ERROR_TEXT.get(status, "Error")
         if status == 401 and route.auth == ("public",):
             description = ("A token was sent and is not valid (expired, revoked, forged): refresh "
                            "it, or call without one to get the anonymous answer")
+        headers = {"X-Request-ID": _HEADERS["X-Request-ID"]}
+        if status in (429, 503):
+            headers["Retry-After"] = _HEADERS["Retry-After"]
         operation["responses"][str(status)] = {
-            "description": description,
+            "description": description, "headers": headers,
             "content": {"application/problem+json": {"schema": "Problem"}},
         }
     security = []
@@ -165,6 +183,29 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     else:  # "none": credentials are not read at all
         operation["security"] = []
     return operation
+
+
+# The response headers a client may read, declared so that generated clients expose them.
+_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {"description": "the request's id (the client's, when well-formed): quote "
+                                    "it when reporting a problem", "schema": {"type": "string"}},
+    "Retry-After": {"description": "seconds to wait before trying again",
+                    "schema": {"type": "integer", "minimum": 0}},
+    "Idempotent-Replayed": {"description": "`true` when this is the saved answer to an earlier "
+                                           "request with the same Idempotency-Key",
+                            "schema": {"type": "string", "enum": ["true"]}},
+    "ETag": {"description": "names the state answered; send it back in If-None-Match",
+             "schema": {"type": "string"}},
+}
+
+
+def _success_headers(route: RouteSpec) -> dict[str, Any]:
+    names = ["X-Request-ID"]
+    if route.idempotent:
+        names.append("Idempotent-Replayed")
+    if route.conditional:
+        names.append("ETag")
+    return {name: _HEADERS[name] for name in names}
 
 
 def _path_parameter(route: RouteSpec, name: str) -> dict[str, Any]:

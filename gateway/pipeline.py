@@ -100,6 +100,12 @@ def _respond(spec: RouteSpec, result: Any) -> Response:
                     content_type="application/json")
 
 
+# Answers that decided nothing, so the key stays free: a request refused as invalid (400) is
+# corrected and resent under the same key (a stored 400 would make the fix a "different body"),
+# a throttled one (429) is retried as it was.
+UNDECIDED_STATUSES = frozenset({400, 429})
+
+
 def _command_key(spec: RouteSpec, request: Request) -> str | None:
     """The `Idempotency-Key` of a command a client may retry (POST, PUT): it travels with the
     RPC to the service that records it with the effect (services/shared/commands.py)."""
@@ -130,7 +136,7 @@ def _idempotent(service, spec: RouteSpec, handler: Callable, call: Call, key: st
     except BaseException:
         store.release(outcome)
         raise
-    if response.status_code < 500 and response.status_code != 429:
+    if response.status_code < 500 and response.status_code not in UNDECIDED_STATUSES:
         store.complete(outcome, response)
     else:
         store.release(outcome)  # nothing was decided: a retry may run it again

@@ -310,7 +310,7 @@ class ModerationRoutes:
     # -- community managers
 
     @route("GET", "/api/v1/moderation/queue", auth=CM, query=QueueQuerySchema,
-           response=ItemPage, tags=TAGS)
+           response=ItemPage, tags=TAGS, conditional=True)
     def queue(self, call: Call):
         """Items waiting for a CM, oldest first: held texts, and every flagged contribution
 

@@ -89,6 +89,28 @@ def test_a_registration_retried_is_one_account_and_no_notice_to_its_owner(
     assert types and REGISTRATION_ATTEMPTED not in types, types
 
 
+def test_a_request_refused_as_invalid_leaves_its_key_to_the_corrected_one(api):
+    """A 400 decided nothing: the client fixes the body and resends it under the same key
+    (not "this key was used with a different body"); the answer to that one is kept."""
+    address, key = new_address(), {"Idempotency-Key": f"e2e-{uuid.uuid4().hex}"}
+    headers = {**key, "X-Forwarded-For": address}
+    body = {"email": api.unique_email("fixed"), "password": PASSWORD, "display_name": "Idem Fix"}
+    weak = api.post("/api/v1/auth/register", headers=headers, json={**body, "password": "1234"})
+    assert weak.status_code == 400, weak.text
+    fixed = api.post("/api/v1/auth/register", headers=headers, json=body)
+    assert fixed.status_code == 202, fixed.text
+    replayed = api.post("/api/v1/auth/register", headers=headers, json=body)
+    assert replayed.status_code == 202 and replayed.headers.get("Idempotent-Replayed") == "true"
+
+    author = api.new_user()
+    post = {"kind": "question", "title": "Plafond de retrait", "body": "Comment l'augmenter ?",
+            "category": "cards"}
+    untitled = api.post("/api/v1/posts", user=author, headers=key, json={**post, "title": ""})
+    assert untitled.status_code == 400, untitled.text
+    created = api.post("/api/v1/posts", user=author, headers=key, json=post)
+    assert created.status_code == 201, created.text
+
+
 def test_a_moderation_decision_retried_answers_as_the_first(platform, api, retried):
     manager, author = staff(platform), api.new_user()
     post = ok(api.post("/api/v1/posts", user=author, json={

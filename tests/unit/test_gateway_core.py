@@ -261,3 +261,21 @@ def test_openapi_document_is_valid_and_lists_every_route():
     login = document["paths"]["/api/v1/auth/login"]["post"]
     assert "429" in login["responses"]
     assert login["requestBody"]["content"]["application/json"]["schema"]
+
+
+def test_openapi_declares_the_headers_clients_read():
+    """Generated clients expose only declared response headers: the request id on every
+    answer, Retry-After on 429/503, the replay marker on idempotent commands, the queue's
+    ETag and its 304."""
+    paths = build_spec(GatewayService)["paths"]
+    for item in paths.values():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                assert "X-Request-ID" in response["headers"], status
+                assert ("Retry-After" in response["headers"]) == (status in ("429", "503"))
+    assert "Idempotent-Replayed" in paths["/api/v1/posts"]["post"]["responses"]["201"]["headers"]
+    assert "Idempotent-Replayed" not in paths["/api/v1/auth/login"]["post"]["responses"][
+        "200"]["headers"]
+    queue = paths["/api/v1/moderation/queue"]["get"]
+    assert "ETag" in queue["responses"]["200"]["headers"] and "304" in queue["responses"]
+    assert any(parameter.get("name") == "If-None-Match" for parameter in queue["parameters"])
