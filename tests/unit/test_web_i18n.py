@@ -69,3 +69,15 @@ def test_dates_numbers_and_plurals_follow_the_language():
     assert i18n.translate("fr", "posts.answers", count=0) == "0 réponse"
     assert i18n.translate("en", "posts.answers", count=0) == "0 answers"
     assert i18n.translate("en", "no.such_key") == "no.such_key"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_title_length_said_is_the_one_posts_accepts(language):
+    """The compose page's hint and refusal quote posts' own limit (they said 300 for 200)."""
+    from services.posts.schemas import TITLE_MAX
+
+    compose = json.loads((i18n.LOCALES / language / "compose.json").read_text(encoding="utf-8"))
+    for key in ("title_hint", "invalid_title"):
+        assert re.search(rf"\b3\b\D+\b{TITLE_MAX}\b", compose[key]), (key, compose[key])
+    template = (WEB / "templates" / "posts" / "compose.html").read_text(encoding="utf-8")
+    assert 'maxlength="{{ title_max }}"' in template

@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.moderation.detector import KIND_LABELS, confidential_fields, tags_text
-from services.posts.schemas import KINDS
+from services.posts.schemas import KINDS, TITLE_MAX
 from services.shared.actors import is_moderator
 
 from ..page import PageCall, page
@@ -77,6 +77,7 @@ class ComposePages:
                            confidential_warning=warning((preview or {}).get("confidential")),
                            tags_warning=warning(tags_found.get("tags")),
                            kinds=kinds, noindex=True, section="write", kind=kind,
+                           title_max=TITLE_MAX,
                            # the heading follows the kind chosen (compose.js)
                            kind_titles={option: call.t(f"compose.title_{option}")
                                         for option in kinds},
