@@ -28,12 +28,15 @@ from .errors import InvalidInput
 # log lines, page titles and lists: a line break there forges a header or a log entry (CR/LF in
 # a title made every notification e-mail about it impossible to build), and a bidirectional
 # override makes a name read as another one. Multi-line texts (bodies, bios) keep their line
-# breaks and tabs, and bidi marks, which right-to-left writing uses legitimately.
+# breaks and tabs, and the bidi marks, embeddings and isolates right-to-left writing uses — but
+# not the two overrides (U+202D, U+202E), which only force characters into the other order: in a
+# body they make an amount, a phone number or an address read reversed ("lecture inversée").
 _C0_C1 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, DEL, except \t \n \r
 _LINE_BREAKS = "\t\n\r\u2028\u2029"  # with U+0085 (NEL), which is in C1
 _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI_OVERRIDES = "\u202d\u202e"
 NOT_IN_SINGLE_LINE = re.compile(f"[{_C0_C1}{_LINE_BREAKS}{_BIDI_CONTROLS}]")
-NOT_IN_MULTI_LINE = re.compile(f"[{_C0_C1}]")
+NOT_IN_MULTI_LINE = re.compile(f"[{_C0_C1}{_BIDI_OVERRIDES}]")
 
 
 class _RefusedCharacters:

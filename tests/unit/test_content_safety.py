@@ -59,8 +59,10 @@ def test_single_line_fields_refuse_control_characters_and_name_them(character):
 
 
 def test_multi_line_texts_keep_line_breaks_tabs_and_bidi_marks_but_no_other_controls():
-    assert multi_line("a\r\nb\n\tc \u200f\u202e d") == "a\r\nb\n\tc \u200f\u202e d"
-    for character in ("\x00", "\x08", "\x0b", "\x1b", "\x7f", "\x9b"):
+    rtl = "a\r\nb\n\tc \u200f\u202b\u0645\u202c \u2067\u0645\u2069 d"
+    assert multi_line(rtl) == rtl
+    # an override shows "override" as "edirrevo": an amount or a number read reversed
+    for character in ("\x00", "\x08", "\x0b", "\x1b", "\x7f", "\x9b", "\u202d", "\u202e"):
         with pytest.raises(ValidationError):
             multi_line(f"a{character}b")
     ordinary = "Prêt à taux zéro — 2 % « garanti » 🙂"
