@@ -13,10 +13,17 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
+from jinja2 import (
+    ChainableUndefined,
+    Environment,
+    FileSystemLoader,
+    pass_context,
+    select_autoescape,
+)
 from werkzeug.wrappers import Response
 
 from services.shared import i18n as shared_i18n
+from services.shared.shredding import ERASED_DISPLAY_NAME
 
 from . import i18n
 from .assets import static_url
@@ -50,10 +57,25 @@ HTML_HEADERS = {
 }
 
 
+def in_language(language: str, value: Any) -> Any:
+    """`value` as this reader reads it: an erased member's name is one label in both languages
+    in the read models (shredding.py says why); a page shows it in its own."""
+    if isinstance(value, str) and value == ERASED_DISPLAY_NAME:
+        return i18n.translate(language, "members.former_member")
+    return value
+
+
+@pass_context
+def _finalize(context, value: Any) -> Any:
+    """Every `{{ value }}` a template prints (jinja's `finalize`), in the page's language."""
+    return in_language(context.get("lang", i18n.DEFAULT_LANGUAGE), value)
+
+
 def _author_name(language: str):
     def author(item: dict[str, Any] | None) -> str:
         summary = (item or {}).get("author") or {}
-        return summary.get("display_name") or i18n.translate(language, "common.member")
+        return in_language(language, summary.get("display_name")) \
+            or i18n.translate(language, "common.member")
     return author
 
 
@@ -98,6 +120,7 @@ def environment() -> Environment:
         undefined=ChainableUndefined,  # API answers omit empty fields
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.globals["static"] = static_url
     return env
@@ -109,7 +132,8 @@ def render_html(template: str, language: str, context: dict[str, Any], status: i
     env = environment()
 
     def t(key: str, **params: Any) -> str:
-        return i18n.translate(language, key, **params)
+        return i18n.translate(language, key, **{name: in_language(language, value)
+                                                for name, value in params.items()})
 
     values = {
         "t": t,

@@ -81,3 +81,17 @@ def test_the_title_length_said_is_the_one_posts_accepts(language):
         assert re.search(rf"\b3\b\D+\b{TITLE_MAX}\b", compose[key]), (key, compose[key])
     template = (WEB / "templates" / "posts" / "compose.html").read_text(encoding="utf-8")
     assert 'maxlength="{{ title_max }}"' in template
+
+
+@pytest.mark.parametrize(("language", "label"), [("fr", "Ancien membre"), ("en", "Former member")])
+def test_an_erased_members_name_is_read_in_the_pages_language(language, label):
+    """The read models keep one bilingual label ("Ancien membre · Former member"); a page prints
+    it in its own language, wherever it appears (a value, a text's parameter, the author)."""
+    from gateway.web.render import _author_name, environment, in_language
+    from services.shared.shredding import ERASED_DISPLAY_NAME
+
+    printed = environment().from_string("{{ name }}|{{ other }}").render(
+        lang=language, name=ERASED_DISPLAY_NAME, other="Ada")
+    assert printed == f"{label}|Ada"
+    assert _author_name(language)({"author": {"display_name": ERASED_DISPLAY_NAME}}) == label
+    assert in_language(language, f"{ERASED_DISPLAY_NAME}!") == f"{ERASED_DISPLAY_NAME}!"
