@@ -63,7 +63,9 @@ def issue(secret: str, member_id: str, types: list[str], now: float, lifetime: f
 def verify(secret: str, token: str, now: float) -> Unsubscribe:
     body, _, signature = (token or "").partition(".")
     expected = _b64(hmac.new(_key(secret), body.encode(), hashlib.sha256).digest())
-    if not body or not hmac.compare_digest(signature, expected):
+    # compared as bytes: compare_digest refuses str holding non-ASCII ("é" in a forged link was
+    # a TypeError, a 502); a signature is URL-safe base64, so such a link is simply not valid
+    if not body or not hmac.compare_digest(signature.encode(), expected.encode()):
         raise InvalidToken("this unsubscribe link is not valid")
     try:
         claims = json.loads(_unb64(body))

@@ -194,3 +194,15 @@ def test_openapi_shows_the_refused_characters_as_patterns():
     assert title == single_line.json_pattern and body == multi_line.json_pattern
     assert re.match(title, "Prêt à taux zéro") and not re.match(title, "a\r\nb")
     assert re.match(body, "a\r\n\tb") and not re.match(body, "a\x00b")
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "localtime", "posixrules", "Factory", "../etc",
+                                  "posix/Europe/Paris", "Mars/Olympus", ""])
+def test_a_time_zone_is_one_the_tz_database_names(name):
+    """`ZoneInfo` opens any file of the tz directory: a 300-character name was an OSError (500),
+    and files that are no zone were taken for one."""
+    from services.shared.validation import time_zone
+
+    with pytest.raises(ValidationError):
+        time_zone(name)
+    assert time_zone("Europe/Paris") is None and time_zone("America/Martinique") is None
