@@ -35,8 +35,8 @@ def asyncapi() -> dict[str, Any]:
 
 def assert_documented(document: dict[str, Any], event_type: str) -> None:
     """`event_type` is on the channel of the exchange its privacy says (`<service>.private` or
-    `<service>.events`), under its own operationId, with exactly the payload fields of its registered schema (the required
-    ones marked) and its latest schema version."""
+    `<service>.events`), under its own operationId, with exactly the payload fields of its
+    registered schema (the required ones marked) and its latest schema version."""
     service = event_type.split(".")[0]
     channel = document["channels"][event_type]
     # one operation per channel, named after it: AsyncAPI requires operationIds to be unique
