@@ -556,6 +556,106 @@ def mixed_cases(rng: random.Random) -> list[Case]:
     ]
 
 
+# --- numbers split by what a reader does not see as part of them (detector.py, "joined view") ---
+
+INVISIBLES = {
+    "zwsp": "\u200b",  # zero-width space
+    "zwnj": "\u200c",
+    "zwj": "\u200d",
+    "word-joiner": "\u2060",
+    "bom": "\ufeff",
+    "soft-hyphen": "\u00ad",
+}
+
+
+def joined_forms(groups: list[str]) -> list[tuple[str, str, str]]:
+    """(form, as written, the span to find) for a number given as its printed groups: the span
+    runs from its first to its last letter or digit, the markers inside it included."""
+    first, rest = groups[0], " ".join(groups[1:])
+    half = len(groups) // 2
+    head, tail = " ".join(groups[:half]), " ".join(groups[half:])
+    forms = [
+        ("bold", f"**{first}** {rest}", f"{first}** {rest}"),
+        ("italic", f"_{first}_ {rest}", f"{first}_ {rest}"),
+        ("code", f"`{head}` {tail}", f"{head}` {tail}"),
+        ("strike", f"~~{first}~~ {rest}", f"{first}~~ {rest}"),
+        ("bold-inside", f"{first} **{groups[1]}** {' '.join(groups[2:])}", None),
+        ("newline", f"{head}\n{tail}", None),
+        ("crlf", f"{head}\r\n{tail}", None),
+        ("space-newline", f"{head} \n{tail}", None),
+        ("tabs", "\t".join(groups), None),
+        ("slashes", "/".join(groups), None),
+        ("table", f"| {' | '.join(groups)} |", " | ".join(groups)),
+    ]
+    forms += [(name, char.join(groups), None) for name, char in INVISIBLES.items()]
+    return [(form, written, span or written) for form, written, span in forms]
+
+
+def joined_cases(rng: random.Random) -> list[Case]:
+    numbers = [
+        ("iban", group("FR7630006000011234567890189").split()),
+        ("iban", ["GB82", "WEST", "1234", "5698", "7654", "32"]),
+        ("iban", group(make_iban("FR", french_bban(rng))).split()),
+        ("iban", group(make_iban("IT", BBAN_MAKERS["IT"](rng))).lower().split()),
+        ("card_number", ["4970", "1012", "3456", "7893"]),
+        ("card_number", ["3782", "822463", "10005"]),
+        ("card_number", group(make_card(rng, "53", 16)).split()),
+    ]
+    for _ in range(2):
+        bank, branch, account = _digits(rng, 5), _digits(rng, 5), _alnum(rng, 11)
+        numbers.append(("rib", [bank, branch, account, rib_key(bank, branch, account)]))
+    cases = []
+    for n, (kind, groups) in enumerate(numbers):
+        for form, written, span in joined_forms(groups):
+            text = (f"Mon RIB :\n{written}\nMerci !" if form == "table"
+                    else _embed(rng, written).replace("IBAN", {"card_number": "carte",
+                                                                 "rib": "RIB"}.get(kind, "IBAN")))
+            cases.append(Case(f"joined-{kind}-{n}-{form}", text, ((kind, span),)))
+    de_iban = group(make_iban("DE", "497010123456789300"))  # "DE69 4970 1012 3456 7893 00"
+    over_card = f"{de_iban[:24]}\n{de_iban[25:]}"
+    cases += [
+        Case("joined-account-newline", "mon numéro client 123 456\n789 01, merci",
+             (("account_number", "123 456\n789 01"),)),
+        Case("joined-account-zwsp", "N° de compte : 1234\u200b5678\u200b901",
+             (("account_number", "1234\u200b5678\u200b901"),)),
+        Case("joined-intl-phone-newline", "Appelez le +44 20 7946\n0958 demain",
+             (("phone", "+44 20 7946\n0958"),)),
+        # The joined IBAN holds a card number the plain scan finds: reported once, as the IBAN.
+        Case("joined-iban-over-plain-card", f"IBAN {over_card}.", (("iban", over_card),)),
+        Case("joined-and-plain", "IBAN **FR76** 3000 6000 0112 3456 7890 189 ou au 06 12 34 56 78 "
+             "(jean@exemple.fr)", (("iban", "FR76** 3000 6000 0112 3456 7890 189"),
+                                   ("phone", "06 12 34 56 78"), ("email", "jean@exemple.fr"))),
+    ]
+    return cases
+
+
+# What the joined view must leave alone: dates, fractions, amounts, lists, tables' rows, prose.
+JOINED_NEGATIVES = (
+    ("dates-slash", "Le 12/03/2026 puis le 01/04/2026, soit 1/2 mois."),
+    ("fractions", "Il reste 3/4 du prêt et 1/2 de l'épargne, 24/7."),
+    ("iso-dates-slash", "Relevés 2024/03/12 et 2025/2026."),
+    ("pairs-slash", "Lots 01/02/03/04/05 et 06/12/34/56/78 livrés."),
+    ("amounts-lines", "Factures :\n1 500,00 €\n2 300,00 €\n12 450,00 €"),
+    ("list-small-numbers", "Étapes :\n- 1\n- 2\n- 3\n- 12\n- 45"),
+    ("list-4-digits", "Codes :\n- 4970\n- 1012\n- 3456\n- 7893"),  # Luhn-valid if joined
+    ("list-stars", "* 4970\n* 1012\n* 3456\n* 7893"),
+    ("table-rows", "| 4970 | 1012 |\n| 3456 | 7893 |"),
+    ("table-amounts", "| Mois | Montant |\n|---|---|\n| Janvier | 1 500,00 € |\n"
+                      "| Février | 2 300,00 € |"),
+    ("table-years", "| Année | Frais |\n| 2023 | 4500 |\n| 2024 | 4100 |"),
+    ("blank-line", "Carte 4970 1012\n\n3456 7893 : deux paragraphes"),
+    ("lot-numbers", "Numéros de lots : 1234/5678/9012, réf. 2024/000123/45"),
+    ("hours", "Horaires 9h00/12h30 et 14h00/18h30\tdu lundi au samedi"),
+    ("prose-markdown", "**Attention** : le _3_ mars, ~~2~~ 4 fois, `v2.10` puis\nmerci"),
+    ("prose-line-breaks", "Client depuis 2004\nje n'ai jamais eu\nde souci avant 2023\nmerci"),
+    ("invisible-in-prose", "Bon\u200bjour, le 12\u200b/03, mot\u00adclé"),
+)
+
+
+def joined_negative_cases() -> list[Case]:
+    return [Case(f"joined-neg-{name}", text) for name, text in JOINED_NEGATIVES]
+
+
 def build() -> list[Case]:
     rng = random.Random(20240312)
     cases = (
@@ -567,6 +667,8 @@ def build() -> list[Case]:
         + email_cases()
         + negative_cases()
         + mixed_cases(rng)
+        + joined_cases(rng)
+        + joined_negative_cases()
     )
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids)), "duplicate case ids"

@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from bench.detector import build_corpus
 from services.moderation import detector
 from services.moderation.detector import KINDS, MASK_CHAR, Finding, detect, mask, summary
 from tests.unit import detector_corpus as corpus
@@ -159,6 +160,65 @@ def test_mask_rejects_overlapping_findings() -> None:
         mask("0123456789", [Finding("phone", 0, 6, "x"), Finding("phone", 4, 8, "y")])
 
 
+# --- the joined view: numbers split by Markdown, line breaks, invisible characters, slashes ------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("IBAN **FR76** 3000 6000 0112 3456 7890 189",
+         "IBAN **FR76** •••• •••• •••• •••• •••0 189"),
+        ("IBAN FR76 3000 6000\n0112 3456 7890 189", "IBAN FR76 •••• ••••\n•••• •••• •••0 189"),
+        ("| FR76 | 3000 | 6000 | 0112 | 3456 | 7890 | 189 |",
+         "| FR76 | •••• | •••• | •••• | •••• | •••0 | 189 |"),
+        ("FR76/3000/6000/0112/3456/7890/189", "FR76/••••/••••/••••/••••/•••0/189"),
+        ("carte 4970\u200b1012\u200b3456\u200b7893.", "carte ••••\u200b••••\u200b••••\u200b7893."),
+        ("carte `4970 1012` 3456\r\n7893", "carte `•••• ••••` ••••\r\n7893"),
+        ("RIB 30002 00550\t0000157845Z ~~02~~", "RIB ••••• •••••\t•••••••••5Z ~~02~~"),
+    ],
+)
+def test_a_split_number_is_masked_over_its_whole_original_span(text: str, masked: str) -> None:
+    # The span runs over the text as written: markers, line breaks and invisible characters
+    # inside it stay in place (the shape is kept), every digit but the allowed ones is hidden.
+    assert mask(text) == masked
+    (finding,) = detect(text)
+    assert finding.masked == masked[finding.start : finding.end]
+
+
+def test_plain_and_joined_findings_merge_without_overlap() -> None:
+    # The plain scan finds a card inside the IBAN the joined view finds across the line break:
+    # one finding, the stronger kind, over the whole span.
+    iban = corpus.group(corpus.make_iban("DE", "497010123456789300"))
+    text = f"IBAN {iban[:24]}\n00, tél. 06 12 34 56 78"
+    assert _spans(text) == [("iban", f"{iban[:24]}\n00"), ("phone", "06 12 34 56 78")]
+
+
+def test_only_joiners_next_to_a_long_enough_token_and_a_digit_make_a_view() -> None:
+    # What most texts hold — dates, fractions, prose line breaks, paragraphs, emphasis on
+    # words — is no joiner: nothing more is built or scanned for them.
+    for text in ("Le 12/03/2026, 1/2 ou 24/7.\n\nMerci !", "Client depuis 2004.\nMerci",
+                 "**Attention** : _lisez_ ceci\r\nBonjour", "Bon\u200bjour", "06\n12 34 56 78",
+                 "Factures :\n1 500,00 €\n- 2 300,00 €"):
+        assert detector._joiners(text) == [], text
+    split = "4970\n1012 **3456** 7893"
+    assert [(split[s:e], reads_as) for s, e, reads_as in detector._joiners(split)] == [
+        ("\n", " "), (" **", " "), ("** ", " ")]
+
+
+def test_the_benchmark_text_has_no_joiner() -> None:
+    # bench/detector.py's realistic posts (dates with slashes, paragraphs) keep the fast path.
+    text, _ = build_corpus(200_000)
+    assert "/" in text and "\n" in text and detector._joiners(text) == []
+
+
+def test_records_stay_apart() -> None:
+    # A blank line, a table's next row and a list's next item end a number, even a valid one.
+    for text in ("4970 1012\n\n3456 7893", "| 4970 | 1012 |\n| 3456 | 7893 |",
+                 "* 4970\n* 1012\n* 3456\n* 7893", "- 4970\n- 1012\n- 3456\n- 7893"):
+        assert detect(text) == [], text
+    assert _spans("4970 1012\n3456 7893") == [("card_number", "4970 1012\n3456 7893")]
+
+
 # --- API ------------------------------------------------------------------------------------------
 
 
@@ -225,6 +285,11 @@ ADVERSARIAL = {
     "at-signs": lambda: "@" * _MB,
     "plus-signs": lambda: _repeat("+3 "),
     "account-words": lambda: _repeat("compte 1234 "),
+    "markers": lambda: _repeat("*_`~|\n\r\t/"),
+    "joiner-runs": lambda: _repeat("4970 ** | ** \n"),
+    "short-tokens-slashes": lambda: _repeat("12/03\n"),
+    "invisible-between-letters": lambda: _repeat("a\u200b"),
+    "table-cells": lambda: _repeat("| 123 "),
 }
 
 

@@ -49,6 +49,24 @@ const EMAIL_LOCAL_PUNCT = "._%+-";
 const EMAIL_LOCAL_MAX = 64;
 const EMAIL_DOMAIN_RE = /[\p{L}\p{N}][\p{L}\p{N}_-]*(?:\.[\p{L}\p{N}][\p{L}\p{N}_-]*)+/uy;
 
+// The joined view (detector.py): a joiner is a short run of separators between two parts of a
+// number holding an invisible character or a Markdown marker (dropped) or a line break, tab or
+// slash (read as a space). A visible one follows a token of three letters or digits and up to
+// three separators, an invisible one a letter or digit and up to one; a digit is right before or
+// right after it. Separators and the other classes never overlap, so these look-behinds are the
+// server's fixed-width ones.
+const INVISIBLE = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff";
+const MARKERS = "*_`~|";
+const BREAKS = "\n\r\t/";
+const SPACES = " \u00a0\u2007\u2009\u202f";
+const INVISIBLE_CLASS = "[\\u00ad\\u200b\\u200c\\u200d\\u200e\\u200f\\u2060\\ufeff]";
+const VISIBLE_CLASS = "[*_`~|\\n\\r\\t/]";
+const RUN = `(?:${S}|${INVISIBLE_CLASS}|${VISIBLE_CLASS}){0,7}`; // 8 characters at most in all
+const JOINER_RE = new RegExp(
+  `(?:(?<=[0-9A-Za-z]{3}${S}{0,3})${VISIBLE_CLASS}|(?<=[0-9A-Za-z]${S}?)${INVISIBLE_CLASS})` +
+  `(?:(?<=[0-9]${S}{0,3}.)|(?=${RUN}[0-9]))${RUN}(?=[0-9A-Za-z])`, "gsu");
+const BULLET_RE = /^[ \t]*[-*+][ \t]/; // "\n- 2300": the next item of a list
+
 const isAlnum = (ch) => ch !== undefined && ch !== "" && /^[\p{L}\p{N}]$/u.test(ch);
 const isDigit = (ch) => ch !== undefined && ch >= "0" && ch <= "9";
 const isAsciiAlnum = (ch) => /^[0-9A-Za-z]$/.test(ch);
@@ -279,6 +297,56 @@ function scanEmails(text, out) {
   }
 }
 
+// Each joiner of `text`: [start, end, what it reads as], or none where it ends a number (a blank
+// line, a table's next row, a list's next item, two separators one of which is not a space).
+function joiners(text) {
+  const found = [];
+  for (const m of text.matchAll(JOINER_RE)) {
+    let start = m.index;
+    const end = start + m[0].length;
+    while (SEP_CHARS.includes(text[start - 1])) start -= 1;
+    const run = text.slice(start, end);
+    const breaks = run.match(/\r\n?|\n/g) ?? [];
+    if (breaks.length > 1) continue;
+    if (breaks.length) {
+      const afterBreak = start + run.search(/\r\n?|\n/) + breaks[0].length;
+      if (run.includes("|") || BULLET_RE.test(text.slice(afterBreak))) continue;
+    }
+    let readsAs = [...run].filter((ch) => !(INVISIBLE + MARKERS).includes(ch))
+      .map((ch) => (BREAKS.includes(ch) ? " " : ch)).join("");
+    if (readsAs.length > 1) {
+      if ([...readsAs].some((ch) => !SPACES.includes(ch))) continue;
+      readsAs = " ";
+    }
+    found.push([start, end, readsAs]);
+  }
+  return found;
+}
+
+// The numbers only the joined view shows, at offsets of `text`: the view is scanned whole (the
+// server scans around the joiners only, for speed) and a finding kept if it crosses a joiner.
+function scanJoined(text, out) {
+  const found = joiners(text);
+  if (!found.length) return;
+  let view = "";
+  const origin = []; // for each character of the view, its offset in the text
+  let at = 0;
+  for (const [start, end, readsAs] of [...found, [text.length, text.length, ""]]) {
+    view += text.slice(at, start) + readsAs;
+    for (let i = at; i < start; i += 1) origin.push(i);
+    for (let i = 0; i < readsAs.length; i += 1) origin.push(start);
+    at = end;
+  }
+  const candidates = [];
+  scanNumbers(view, candidates);
+  scanAccounts(view, candidates);
+  for (const [start, end, kind] of candidates) {
+    const first = origin[start];
+    const last = origin[end - 1] + 1;
+    if (text.slice(first, last) !== view.slice(start, end)) out.push([first, last, kind]);
+  }
+}
+
 function resolve(candidates) {
   candidates.sort((a, b) => PRIORITY[b[2]] - PRIORITY[a[2]] || (a[0] - a[1]) - (b[0] - b[1]) || a[0] - b[0]);
   const kept = [];
@@ -295,6 +363,7 @@ export function detect(text) {
   scanNumbers(text, candidates);
   scanEmails(text, candidates);
   scanAccounts(text, candidates);
+  scanJoined(text, candidates);
   return resolve(candidates).map(([start, end, kind]) => ({ kind, start, end }));
 }
 
