@@ -171,18 +171,16 @@ class PostsQueries:
             items = [{**doc, "pinned": True} for doc in pinned] + items
         return self._page(actor, items, cursor)
 
-    def _matches(self, words: list[search.WordQuery], require_all: bool = True
-                 ) -> dict[str, tuple[int, int]]:
-        """post id -> (words matched, relevance), from the term index (one indexed read per
-        word, at most MAX_POSTINGS entries each)."""
-        per_word = [search.score_postings(word, list(
+    def _scores(self, words: list[search.WordQuery]) -> list[dict[str, int]]:
+        """Per word, post id -> relevance, from the term index (one indexed read per word, at
+        most MAX_POSTINGS entries each)."""
+        return [search.score_postings(word, list(
             self.views["search_terms"].find(word.condition(), {"post_id": 1, "heavy": 1})
             .limit(search.MAX_POSTINGS))) for word in words]
-        return search.combine(per_word, require_all)
 
     def _search(self, query: dict[str, Any], plan: listing.Plan
                 ) -> tuple[list[dict[str, Any]], str | None]:
-        matches = self._matches(search.parse_query(query["q"]))
+        matches = search.combine(self._scores(search.parse_query(query["q"])))
         if not matches:
             return [], None
         found = {"_id": {"$in": sorted(matches)}}
@@ -197,17 +195,15 @@ class PostsQueries:
     def similar(self, query: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
         """Published posts sharing words with a title being typed, most similar first."""
         words = search.parse_query(query["title"])
-        matches = self._matches(words, require_all=False)
-        needed = min(2, len(words))
-        matches = {i: m for i, m in matches.items() if m[0] >= needed}
+        matches = search.similar_matches(self._scores(words))
         if not matches:
             return {"items": [], "next_cursor": None}
         conditions: dict[str, Any] = {"_id": {"$in": sorted(matches)}, "state": "published",
                                       "merged_into": None}
         if query.get("kind"):
             conditions["kind"] = query["kind"]
-        documents = sorted(self.views["posts"].find(conditions), key=lambda d: (
-            -matches[d["_id"]][0], -matches[d["_id"]][1], -(d.get("published_ts") or 0)))
+        documents = search.rank_similar(list(self.views["posts"].find(conditions)), matches,
+                                         len(words))
         return self._page(actor, documents[:query["limit"]], None)
 
     def _page(self, actor: Actor | None, items: list[dict[str, Any]], cursor: str | None
@@ -258,25 +254,29 @@ class PostsQueries:
             raise NotFound.from_catalogue("no_such_category", {"slug": slug}, slug=slug)
         return presenters.category(doc)
 
-    def require_category(self, data: dict[str, Any]) -> None:
-        """Posts name an open category of the list admins manage (422 otherwise)."""
+    def require_category(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Posts name an open category of the list admins manage (422 otherwise): its state
+        (`archived`, `staff_only`), {} when `data` names none. An unknown one is not named in
+        the refusal: `data` holds the slug the input folded to ("$where" -> "where"), which
+        the member never wrote."""
         slug = data.get("category")
         if slug is None:
-            return
+            return {}
         key = (self.views.rm.db.name, slug)  # one process may serve several databases (tests)
         found = CATEGORY_STATES.get(key)
         if found is None:
-            found = self.views["categories"].find_one({"_id": slug}, {"archived": 1})
+            found = self.views["categories"].find_one({"_id": slug},
+                                                       {"archived": 1, "staff_only": 1})
             if found is not None:  # an unknown slug is read again: it may be created any time
                 CATEGORY_STATES.put(key, found)
         if found is None:
-            raise Unprocessable.from_catalogue("no_such_category", {"fields": {"category": [
-                f"no such category: {slug!r}; choose one of GET /api/v1/categories"]}},
-                slug=slug)
+            raise Unprocessable.from_catalogue("unknown_category", {"fields": {"category": [
+                "no such category; choose one of GET /api/v1/categories"]}})
         if found.get("archived"):
             raise Unprocessable.from_catalogue("category_archived", {"fields": {"category": [
                 f"the category {slug!r} is archived; choose one of "
                 "GET /api/v1/categories?archived=false"]}}, slug=slug)
+        return found
 
     def forget_category(self, slug: str) -> None:
         """This process changed the category: the next post reads its state again."""

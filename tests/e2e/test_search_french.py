@@ -99,3 +99,40 @@ def test_similar_questions_are_suggested_while_typing_a_title(api):
     problem(api.get("/api/v1/posts/similar", params={"title": "ab"}), 400)
     assert ok(api.get("/api/v1/posts/similar", params={"title": "zzzz yyyy xxxx"}))[
         "items"] == []
+
+
+def test_verbs_and_their_participles_and_grouped_numbers_find_each_other(api):
+    """"bloquer" finds "bloquée" and back, typed with accents or without; "1500" finds
+    "1 500,00 €" (a no-break space between the groups, as French writes it)."""
+    member = api.new_user()
+    tag = marker()
+    blocked = submit(api, member, title=f"Ma CB est bloquée {tag}",
+                     body="Après trois codes faux, plus rien ne passe.")
+    to_block = submit(api, member, title=f"Pouvoir bloquer temporairement sa carte {tag}",
+                      body="Sans faire opposition.")
+    amount = submit(api, member, title=f"Remboursement anticipé {tag}",
+                    body="Il me reste 1\u00a0500,00\u00a0€ à rembourser.")
+    for post in (blocked, to_block, amount):
+        visible(api, post["id"])
+
+    both = {blocked["id"], to_block["id"]}
+    for word in ("bloquer", "bloquée", "bloquee", "bloqués"):
+        assert set(found(api, f"{word} {tag}")) == both, word  # not the query's last word
+        assert set(found(api, f"{tag} {word}")) == both, word
+    assert found(api, f"1500 {tag}") == [amount["id"]]
+    assert found(api, f"1 500 € {tag}") == [amount["id"]]
+    assert found(api, f"500 {tag}") == [amount["id"]]
+
+
+def test_a_short_title_is_similar_to_a_question_sharing_one_rare_word(api):
+    """"RIB introuvable" suggests "Où trouver mon RIB dans l'application ?": one shared word is
+    enough when few posts hold it (`rare`: as "RIB"), after those sharing more words."""
+    member = api.new_user()
+    rare = marker()
+    where = submit(api, member, title=f"Où trouver mon {rare} dans l'application ?")
+    lost = submit(api, member, title=f"Mon {rare} reste introuvable")
+    for post in (where, lost):
+        visible(api, post["id"])
+    ids = [p["id"] for p in ok(api.get("/api/v1/posts/similar", params={
+        "title": f"{rare} introuvable", "kind": "question"}))["items"]]
+    assert ids[0] == lost["id"] and where["id"] in ids  # two words shared, then one

@@ -9,7 +9,7 @@ import pytest
 from bench.markdown import WORST_INPUTS, ratios_to_prose
 from services.posts import listing
 from services.posts.markdown import LINK_REL, excerpt, plain_text, render, render_inline
-from services.posts.search import parse_query, tokens
+from services.posts.search import index_terms, parse_query, tokens
 from services.shared.errors import InvalidInput
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 
@@ -58,26 +58,53 @@ def test_markdown_subset(source, html):
     "`<script>` *<i>x</i>* _<u>y</u>_",
     "```\n</code></pre><script>alert(1)</script>\n```",
     "- <li onclick=x>\n1. </ol><script>",
+    "> <script>\n# <h1>x</h1>\n| <td> | b |\n|---|---|\n| <img src=x> | c |",
+    "<javascript:alert(1)> <https://a.example/\"onclick=\"x> https://a.example/<b>",
+    "![x](javascript:alert(1)) ![<b>](https://a.example/\"x) \\<b>\\&lt;",
+    "https://a.example/'onclick='alert(1)' [x](https://a.example/(\"onclick=x))",
 ])
 def test_no_raw_html_or_unsafe_link_survives(attack):
     html = render(attack)
-    tags = re.findall(r"<\s*/?\s*([a-zA-Z]+)([^>]*)>", html)
-    assert {name for name, _ in tags} <= {"p", "strong", "em", "code", "a", "br", "pre", "ul",
-                                          "ol", "li"}, html
+    tags = re.findall(r"<\s*/?\s*([a-zA-Z0-9]+)([^>]*)>", html)
+    assert {name for name, _ in tags} <= {
+        "p", "strong", "em", "code", "a", "br", "pre", "ul", "ol", "li", "blockquote", "h3",
+        "h4", "h5", "hr", "table", "thead", "tbody", "tr", "th", "td"}, html
     for name, attributes in tags:
         if name == "a" and attributes:
             assert re.fullmatch(rf' href="https?://[^"<>]*" rel="{LINK_REL}"', attributes), html
+        elif name == "ol" and attributes:
+            assert re.fullmatch(r' start="\d+"', attributes), html
+        else:
+            assert not attributes, html
     assert "nofollow" in LINK_REL.split() and "ugc" in LINK_REL.split()
 
 
+def _nests(html: str) -> bool:
+    """Whether the tags of `html` nest: each closes the last one opened and not closed."""
+    opened = []
+    for closing, name in re.findall(r"<(/?)(\w+)[^>]*>", html):
+        if name in ("br", "hr"):
+            continue
+        if not closing:
+            opened.append(name)
+        elif not opened or opened.pop() != name:
+            return False
+    return not opened
+
+
 def _lazy_emphasis(escaped: str) -> str:
-    """The emphasis rules as the plain lazy patterns the renderer used to apply (quadratic on
-    long lines, exact on short ones): the reference the linear version must agree with."""
-    for pattern, tag in ((r"\*\*(?=\S)(.+?)(?<=\S)\*\*", "strong"),
-                         (r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", "em"),
-                         (r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])", "em")):
-        escaped = "\n".join(re.sub(pattern, rf"<{tag}>\1</{tag}>", line)
-                            for line in escaped.split("\n"))
+    """The emphasis rules as the plain lazy patterns, applied in turn (quadratic on long lines,
+    exact on short ones), a pair whose inside would cross the tags of an earlier one left as
+    typed: the reference the linear version must agree with."""
+    for pattern, opening, closing in (
+            (r"(?<!\*)\*\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*\*(?!\*)", "<strong><em>",
+             "</em></strong>"),
+            (r"\*\*(?=\S)(.+?)(?<=\S)\*\*", "<strong>", "</strong>"),
+            (r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", "<em>", "</em>"),
+            (r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])", "<em>", "</em>")):
+        def pair(match, opening=opening, closing=closing):
+            return opening + match[1] + closing if _nests(match[1]) else match[0]
+        escaped = "\n".join(re.sub(pattern, pair, line) for line in escaped.split("\n"))
     return escaped
 
 
@@ -86,6 +113,7 @@ def test_linear_emphasis_pairs_exactly_like_the_lazy_patterns():
     for _ in range(20_000):
         text = "".join(rng.choice("**__ ab\n.") for _ in range(rng.randint(1, 14)))
         assert render_inline(text) == _lazy_emphasis(text), repr(text)
+        assert _nests(render_inline(text)), repr(text)
 
 
 def test_render_time_is_linear_in_the_input():
@@ -126,7 +154,9 @@ def test_an_excerpt_shows_the_text_without_its_marks(body, shown):
     assert excerpt(body) == shown
 
 
-_BLOCK_TAGS, _TAGS = re.compile(r"</?(?:p|ul|ol|li|pre)>|<br>"), re.compile(r"<[^>]*>")
+_BLOCK_TAGS = re.compile(r"</?(?:p|ul|ol|li|pre|blockquote|h\d|table|thead|tbody|tr|th|td)"
+                         r"(?: start=\"\d+\")?>|<br>|<hr>")
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def _shown_by_render(text: str) -> str:
@@ -137,17 +167,22 @@ def _shown_by_render(text: str) -> str:
 def test_the_plain_text_is_what_render_shows():
     """`plain_text` reads the Markdown without making HTML (a replay of feeds makes one per
     publication); on random mixes of every mark it must agree with `render` exactly."""
-    pieces = [*"ab *_`[]()-1.\n &<>\"'\r\t", "https://x.example", "**", "```", "\n- ",
-              "\n1. ", "é", "\n* ", "\n```\n", "  ```", "\r\n"]
+    pieces = [*"ab *_`[]()-1.\n &<>\"'\r\t|#!\\", "https://x.example", "**", "```", "\n- ",
+              "\n1. ", "é", "\n* ", "\n```\n", "  ```", "\r\n", "\n> ", "\n## ", "\n  - ",
+              "\n\t3) ", "***", "\n---\n", "\n|-|-|\n", "<https://x.example/(a)>", "\\*",
+              "![a](https://x.example)", "\n\n"]
     rnd = random.Random(20261205)
     for _ in range(20_000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 60)))
         assert plain_text(text) == _shown_by_render(text), repr(text)
 
 
-def test_tokens_fold_case_and_accents_and_dedupe():
-    assert tokens("Prêt IMMOBILIER à taux zéro", "prêt") == ["pret", "immobilier", "taux", "zero"]
-    assert tokens("Cœur d'œuvre, straße") == ["coeur", "oeuvre", "strasse"]
+def test_tokens_lower_case_and_dedupe_and_their_terms_fold_accents():
+    """The words keep their accents (the French stemmer reads endings by them); their terms,
+    what the index holds, are folded."""
+    assert tokens("Prêt IMMOBILIER à taux zéro", "prêt") == ["prêt", "immobilier", "taux", "zéro"]
+    assert tokens("Cœur d'œuvre, straße") == ["cœur", "œuvre", "straße"]
+    assert {"coeur", "oeuvre", "strasse"} <= set(index_terms({"body": "Cœur d'œuvre, straße"}))
     assert [w.prefix for w in parse_query("l'épargne logement")] == [None, "logement"]
 
 

@@ -31,6 +31,41 @@ def test_french_words_find_their_forms(query, text):
 
 
 @pytest.mark.parametrize("query, text", [
+    (query, text)
+    for forms in (("bloquer", "bloquée", "bloquee", "bloqués"), ("voler", "volée", "volee"),
+                  ("refuser", "refusée", "refusee"), ("annuler", "annulée", "annulee"))
+    for query in forms for text in forms])
+def test_a_verb_and_its_participles_find_each_other_with_or_without_accents(query, text):
+    """The stem of the word as written ("bloquée" -> "bloqu", as "bloquer"), not of the word
+    folded first ("bloquee" -> "bloque"); typed without accents, "bloquee" stands for
+    "bloquée" too. Each form also in the middle of a query (no prefix to help it)."""
+    assert matches(query, f"Ma CB est {text} depuis hier")
+    assert matches(f"{query} CB", f"Ma CB est {text} depuis hier")
+
+
+@pytest.mark.parametrize("query, text", [
+    ("1500", "Il reste 1 500,00 € à payer"),
+    ("1500", "Il reste 1\u00a0500,00\u00a0€ à payer"),  # no-break space
+    ("1500", "Il reste 1\u202f500 € à payer"),  # narrow no-break space
+    ("1 500", "Il reste 1500 € à payer"),  # a query's grouped number is the joined one
+    ("1 500 €", "Il reste 1 500,00 € à payer"),
+    ("12000000", "un prêt de 12 000 000 €"),
+    ("500", "Il reste 1 500,00 € à payer"),  # each group stays a word of its own
+])
+def test_numbers_grouped_by_spaces_are_found_as_typed(query, text):
+    assert matches(query, text)
+
+
+@pytest.mark.parametrize("query, text", [
+    ("1500", "en 2023 150 personnes"),  # not a group of three digits
+    ("2023150", "en 2023 150 personnes"),
+    ("1 500", "page 1, 500 mots"),
+])
+def test_numbers_not_grouped_are_not_joined(query, text):
+    assert not matches(query, text)
+
+
+@pytest.mark.parametrize("query, text", [
     ("assurance", "Crédit immobilier"),
     ("prêt voiture", "Prêt immobilier"),  # every word is required
     ("im", "immobilier"),  # prefixes from 3 letters
@@ -59,21 +94,65 @@ def test_title_words_weigh_more_and_weights_add_up_per_source():
         "p1": (2, 7), "p2": (1, 1)}
 
 
+def test_a_word_typed_twice_with_and_without_accents_is_one_query_word():
+    [word] = search.parse_query("prêt pret PRÊT")
+    assert set(word.terms) == {"pret"} and word.prefix == "pret"
+
+
 def test_stop_words_and_elisions_are_not_searched():
-    assert search.tokens("L'épargne de l'an, qu'il dit") == ["epargne", "an", "dit"]
+    assert search.tokens("L'épargne de l'an, qu'il dit") == ["épargne", "an", "dit"]
     assert search.parse_query("le la les") == []
 
 
+@pytest.mark.parametrize("query, common", [
+    ("le la de", True), ("Le, LA : dé ?", True), ("l'", True),
+    ("le prêt", False), ("", False), ("  ", False), ("?!", False)])
+def test_a_query_of_stop_words_only_is_too_common(query, common):
+    """What the site's search page says instead of "no contribution holds these words"."""
+    assert search.too_common(query) is common
+
+
 def test_a_text_s_tokens_are_its_words_folded_once_each():
-    """`tokens`: the distinct folded `words` of the texts, in order, at most MAX_TOKENS — each
-    word folded once (a replay indexes every published text: the second fold of each word, to
-    find the stop words and then again to keep it, was a fifth of tokenizing)."""
+    """`tokens`: the distinct lower-cased `words` of the texts (accents kept, for the stemmer),
+    in order, at most MAX_TOKENS — each word folded once, to find the stop words (a replay
+    indexes every published text: folding each word twice was a fifth of tokenizing)."""
     texts = ("L'épargne d'un prêt : Échéances, échéances et EPARGNE à 3,5 %", None, "qu'il",
              " ".join(f"mot{n}" for n in range(search.MAX_TOKENS + 5)))
-    distinct = list(dict.fromkeys(search.fold(w) for text in texts for w in search.words(text)))
-    assert search.tokens(*texts[:3]) == ["epargne", "pret", "echeances", "3", "5"]
+    distinct = list(dict.fromkeys(w for text in texts for w in search.words(text)))
+    assert search.tokens(*texts[:3]) == ["épargne", "prêt", "échéances", "epargne", "3", "5"]
     assert search.tokens(*texts) == distinct[:search.MAX_TOKENS]
     search._folded_word.cache_clear()
     search.tokens(texts[0])
     folds = search._folded_word.cache_info()
     assert folds.hits + folds.misses == len(search._WORD.findall(texts[0]))
+
+
+def _per_word(*posts_per_word: list[str]) -> list[dict[str, int]]:
+    return [{post_id: 1 for post_id in posts} for posts in posts_per_word]
+
+
+def test_a_short_title_is_similar_to_a_post_sharing_one_rare_word():
+    """"RIB introuvable" and "Où trouver mon RIB dans l'application ?" share "rib" only: a word
+    few posts hold, enough for a short title; a word many posts hold ("carte") is not."""
+    common = [f"c{n}" for n in range(search.SIMILAR_RARE_POSTS + 1)]
+    rib, introuvable = ["rib-post", "both"], ["both", "other"]
+    assert search.similar_matches(_per_word(rib, introuvable)) == {
+        "rib-post": (1, 1), "both": (2, 2), "other": (1, 1)}
+    # "carte" in many posts: only those sharing two words, or sharing the rare word
+    assert search.similar_matches(_per_word([*common, "both"], rib)) == {
+        "rib-post": (1, 1), "both": (2, 2)}
+    # a longer title asks for two shared words, rare or not
+    assert search.similar_matches(_per_word(rib, introuvable, ["x"], ["y"])) == {"both": (2, 2)}
+    # a one-word title: every post holding it (as before)
+    assert search.similar_matches(_per_word(common)) == {p: (1, 1) for p in common}
+
+
+def test_similar_posts_rank_by_words_shared_and_few_share_one_word_only():
+    matches = {"one-old": (1, 3), "one-new": (1, 3), "two": (2, 2), "one-weak": (1, 1),
+               "one-fourth": (1, 1)}
+    documents = [{"_id": post_id, "published_ts": ts} for post_id, ts in (
+        ("one-old", 1), ("one-new", 5), ("two", 2), ("one-weak", 9), ("one-fourth", 3))]
+    ranked = [doc["_id"] for doc in search.rank_similar(documents, matches, words=2)]
+    assert ranked == ["two", "one-new", "one-old", "one-weak"][:1 + search.SIMILAR_ONE_WORD]
+    # a one-word title: its matches all share its only word, none is weaker
+    assert len(search.rank_similar(documents, matches, words=1)) == len(documents)
