@@ -56,7 +56,8 @@ class Finding(Schema):
     field = fields.String(metadata={"description": "title | body | tags (offsets in the tags "
                                     "joined by one space, in their order)"})
     kind = fields.String(metadata={"description": "iban, rib, card_number, email, "
-                                   "account_number, phone"})
+                                   "account_number, phone, card_expiry, "
+                                   "card_security_code"})
     start = fields.Integer(metadata={"description": "offset of the first character (code "
                                      "points)"})
     end = fields.Integer(metadata={"description": "offset after the last character"})
@@ -67,6 +68,15 @@ class Flagger(Schema):
     reason = fields.String(required=True)
     trusted = fields.Boolean(metadata={"description": "counted towards hiding it"})
     at = fields.String()
+
+
+class Thread(Schema):
+    id = fields.String(metadata={"description": "the post: the thread of a reply, or the post "
+                                 "itself"})
+    title = fields.String(allow_none=True, metadata={"description": "its public title (null "
+                                                     "before its first publication)"})
+    state = fields.String(allow_none=True, metadata={"description": "pending | published | "
+                                                     "hidden | rejected | deleted"})
 
 
 class Item(Schema):
@@ -80,14 +90,30 @@ class Item(Schema):
     state = fields.String(metadata={"description": "held | review (escalated flags: still "
                                     "visible, waiting for a CM) | open (flagged, still "
                                     "visible, waiting for a CM) | approved | rejected | "
-                                    "redacted"})
+                                    "redacted | withdrawn (nothing left to decide: see "
+                                    "`withdrawn_because`)"})
+    withdrawn_because = fields.String(allow_none=True, metadata={
+        "description": "contribution_deleted | contribution_rejected (by another item's "
+                       "decision) | member_erased (the author erased their account: their "
+                       "held text is dropped, never published)"})
+    suggested_reason_code = fields.String(allow_none=True, metadata={
+        "description": "the rejection reason the item calls for, to offer first: flags, the "
+                       "most given flag reason's; a text the detector held, confidential_data; "
+                       "null when nothing says (the CM chooses)"})
+    target_state = fields.String(allow_none=True, metadata={
+        "description": "the contribution's public state now: pending (never published yet), "
+                       "published (visible: flagged, or its previous revision while an edit "
+                       "waits), hidden, rejected, deleted"})
+    thread = fields.Nested(Thread, metadata={"description": "the thread the contribution "
+                                             "belongs to, as it is public now"})
     reasons = fields.List(fields.String(), allow_none=True,
                           metadata={"description": "policy | detector | flags | mass_flagging"})
     policy_rules = fields.List(fields.String(), allow_none=True,
                                metadata={"description": "global | category | new_member"})
     detector_kinds = fields.List(fields.String(), allow_none=True,
                                  metadata={"description": "iban, rib, card_number, email, "
-                                           "account_number, phone"})
+                                           "account_number, phone, card_expiry, "
+                                           "card_security_code"})
     flag_count = fields.Integer(allow_none=True)
     flags = fields.Dict(keys=fields.String(), values=fields.Integer(),
                         metadata={"description": "flags per reason"})
@@ -380,8 +406,9 @@ class ModerationRoutes:
     def sla(self, call: Call):
         """Response-time clocks: time to first staff answer vs targets, per channel (CM)
 
-        A clock runs for every published question (channel `site`) until its first official
-        answer, and for every member message in a private conversation (`private`) or a
+        A clock runs for every published question (channel `site`) from its submission (the
+        time it was held for review counts) until its first official answer, and for every
+        member message in a private conversation (`private`) or a
         social-media case (`social`) until staff next write.
         """
         return self.moderation.sla(call.actor, call.query)

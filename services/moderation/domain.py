@@ -11,6 +11,9 @@
   identifier in it (IBAN, RIB, card or account number: `NEVER_PUBLIC`), and needs the CM's
   statement (`not_confidential`, kept in the event and the audit trail) for each kind of
   contact details it finds (e-mail, phone: a bank's public number is not a member's).
+- `withdraw`: an item nobody needs to decide any more leaves the queue undecided: its
+  contribution was deleted or refused otherwise, or its author erased their account (a text of
+  theirs never published is never published).
 - `flag`: one flag per member per round; when trusted flags reach the policy's threshold the
   contribution is held (hidden) pending review, in the same commit — unless a trusted flagger
   of the round has already hidden many contributions lately (mass hiding): then the item is
@@ -39,7 +42,7 @@ from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 from . import detector
-from .schemas import CONFIRMABLE_KINDS, REJECT_REASONS
+from .schemas import CONFIRMABLE_KINDS, FLAG_REASONS, FLAG_REJECT_REASONS, REJECT_REASONS
 
 DEFAULT_POLICY: dict[str, Any] = {
     "premoderation": False,
@@ -61,7 +64,8 @@ DECISION_FIELDS = {"approve": ("not_confidential",), "reject": ("reason_code",),
 
 
 # item states the CMs' queue shows: held (hidden), review (escalated, visible), open (flagged,
-# visible: every member's flag reaches the flags queue)
+# visible: every member's flag reaches the flags queue). Then approved, rejected or redacted by
+# a CM, or withdrawn (`withdraw`: nothing left to decide).
 WAITING = ["held", "review", "open"]
 
 
@@ -173,7 +177,7 @@ def fold_item(events: Iterable[Envelope]) -> Item:
             item.detector_kinds = list(p["detector_kinds"])
         elif fact == "item_escalated":
             item.state = "review"
-        elif fact in ("item_approved", "item_rejected", "item_redacted"):
+        elif fact in ("item_approved", "item_rejected", "item_redacted", "item_withdrawn"):
             item.state = fact.removeprefix("item_")
             if item.review == "flags":  # the decision closes this round of flags
                 item.round, item.flaggers, item.trusted_flaggers = item.round + 1, set(), set()
@@ -310,6 +314,29 @@ def _decision_events(item: Item, decision: str, data: dict[str, Any],
     return [NewEvent("moderation.item_redacted", {
         **item.ref(), "title": title, "body": body, "tags": tags,
         "detector_kinds": item.detector_kinds})]
+
+
+def withdraw(item: Item, cause: str) -> list[NewEvent]:
+    """An item nobody needs to decide any more (`WITHDRAWAL_CAUSES`) leaves the queue; one that
+    is not waiting stays as it is (idempotent)."""
+    if item.state not in WAITING:
+        return []
+    return [NewEvent("moderation.item_withdrawn", {**item.ref(), "cause": cause})]
+
+
+def suggested_rejection(item: dict[str, Any]) -> str | None:
+    """The refusal reason an item calls for, offered first to the CM (who may pick another):
+    a flagged contribution's most given flag reason (the earliest listed on a tie), a text the
+    detector held personal data; None when nothing says (a text held by pre-moderation: the
+    CM chooses)."""
+    flags = item.get("flags") or {}
+    if item.get("review") == "flags" and flags:
+        top = max(FLAG_REASONS, key=lambda reason: (flags.get(reason, 0),
+                                                    -FLAG_REASONS.index(reason)))
+        return FLAG_REJECT_REASONS[top] if flags.get(top) else None
+    if item.get("detector_kinds"):
+        return "confidential_data"
+    return None
 
 
 def _held_by_flags(item: Item) -> NewEvent:

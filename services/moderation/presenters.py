@@ -9,13 +9,23 @@ from . import domain, sla
 
 
 def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
-                 policy: dict[str, Any] | None = None) -> dict[str, Any]:
+                 policy: dict[str, Any] | None = None,
+                 contributions: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`contributions`: the `targets` documents of the item's contribution and thread, by id
+    (what is public of them now); without, the item says nothing of them."""
     out = {key: doc.get(key) for key in (
         "review", "target_type", "target_id", "post_id", "revision", "author_id", "state",
         "reasons", "policy_rules", "detector_kinds", "flag_count", "held_at", "decided_at",
-        "decided_by")}
+        "decided_by", "withdrawn_because")}
     out["id"] = doc["_id"]
     out["flags"] = doc.get("flags") or {}
+    out["suggested_reason_code"] = domain.suggested_rejection(doc)
+    if contributions is not None:
+        target = contributions.get(doc.get("target_id")) or {}
+        thread = contributions.get(doc.get("post_id")) or {}
+        out["target_state"] = target.get("state")
+        out["thread"] = {"id": doc.get("post_id"), "title": thread.get("title"),
+                         "state": thread.get("state")}
     if doc.get("review") == "flags":
         out["flaggers"] = doc.get("flaggers") or []
         out["flag_count"] = out["flag_count"] or doc.get("flags_total") or 0

@@ -16,9 +16,10 @@
   pre-moderation of new members and trusted flags.
 - ``policy``: the current policy; ``notes``: CM notes on members; ``flags``: every flag, one
   document each (who flagged whose contribution, why, when), kept after the round is decided.
-- ``sla``: the response-time clocks — per question, when it was published and when staff first
-  answered it; per wait in a private conversation or social case (``conv.<conversation>.
-  <message>``), when the member wrote and when staff next wrote. ``sla_targets``: the CM-edited
+- ``sla``: the response-time clocks — per question, when its author submitted it (held for
+  review or not: `published_*`, the start of the wait) and when staff first answered it; per
+  wait in a private conversation or social case (``conv.<conversation>.<message>``), when the
+  member wrote and when staff next wrote. ``sla_targets``: the CM-edited
   targets (`sla.py`); ``conversations``: who is the member of each conversation (ids only, from
   conversations' public events), to tell a member's message from staff's, and ``closed`` once
   that member erased their account (their clocks stop: nobody can answer them any more).
@@ -217,6 +218,20 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["items"], p["item_id"], event, update)
 
 
+@VIEWS.on("moderation.item_withdrawn")
+def _withdrawn(rm: ReadModels, event: Envelope) -> None:
+    """Out of the queue undecided, and its text under review dropped: nothing in the staff
+    trail (nobody acted), and a flags round closed as a decision closes it."""
+    p = event.payload
+    update: dict[str, Any] = {"$set": {"state": "withdrawn", "withdrawn_because": p["cause"],
+                                       "decided_at": event.occurred_at},
+                              "$unset": {"content": "", "proposal": ""}}
+    if p["review"] == "flags":
+        update["$set"].update(flags={}, flags_total=0, flaggers=[])
+        update["$unset"].update(held_ts="", held_at="")
+    update_versioned(rm["items"], p["item_id"], event, update)
+
+
 @VIEWS.on("identity.user_registered")
 def _registered(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
@@ -271,7 +286,16 @@ def _target_submitted(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["targets"], target_id, event, {"$set": {
         "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
         "kind": p["kind"]}, "$setOnInsert": {"state": "pending"},
-        "$min": {"submitted_ts": micros(event), "submitted_at": event.occurred_at}})
+        "$min": {"submitted_ts": micros(event), "submitted_at": event.occurred_at,
+                 "waiting_ts": micros(event), "waiting_at": event.occurred_at}})
+
+
+@VIEWS.on("posts.post_resubmitted", "posts.reply_resubmitted")
+def _target_resubmitted(rm: ReadModels, event: Envelope) -> None:
+    """Refused before publication, corrected and sent again: its author waits from now."""
+    _, target_id, _ = _target_of(event)
+    update_versioned(rm["targets"], target_id, event, {"$set": {
+        "waiting_ts": micros(event), "waiting_at": event.occurred_at}})
 
 
 @VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted",
@@ -296,9 +320,14 @@ def _target_visible(rm: ReadModels, event: Envelope) -> None:
             "answered": True, "first_staff_answer_at": event.occurred_at,
             "first_staff_answer_ts": micros(event), "answered_by": p["author_id"]}})
     if target_type == "post" and p["kind"] == "question" and fact == "published":
+        # the member has waited since they sent it, however long it was held for review
+        # (`published_*` names when the wait started); the submission came first in the stream
+        sent = rm["targets"].find_one({"_id": target_id}, {"waiting_ts": 1, "waiting_at": 1}) \
+            or {}
         rm["sla"].update_one({"_id": p["post_id"]}, {"$setOnInsert": {
             "category": p["category"], "channel": "site", "author_id": p["author_id"],
-            "published_at": event.occurred_at, "published_ts": micros(event),
+            "published_at": sent.get("waiting_at") or event.occurred_at,
+            "published_ts": sent.get("waiting_ts") or micros(event),
             "answered": False, "breached": False}}, upsert=True)
 
 

@@ -3,11 +3,14 @@
 Streams (docs/asyncapi.yaml documents every type):
 
 - review item ``<target_id>.r<revision>``: the review of one submitted text (a post or reply,
-  first version or edit). PUBLIC: ``item_held`` then a decision, or ``item_approved`` (auto).
+  first version or edit). PUBLIC: ``item_held`` then a decision, or ``item_approved`` (auto);
+  ``item_withdrawn`` when nothing is left to decide (its author erased their account, or the
+  contribution is gone).
 - flag item ``<target_id>.flags``: members' flags on a published post or reply, the hold when
   enough trusted members flagged it (or, when a flagger of the round has been hiding many
   contributions lately, ``item_escalated``: queued for the CMs, still visible), the CM
-  decision, then maybe a new round. PUBLIC.
+  decision, then maybe a new round; ``item_withdrawn`` when the contribution is deleted or
+  refused otherwise. PUBLIC.
 - ``policy``: ``policy_changed``. PUBLIC.
 - ``member.<member_id>``: ``member_noted`` — PRIVATE (``moderation.private``), CM notes on a member.
 - ``sla.<clock_id>``: ``sla_breached`` — PUBLIC (no content), for CM alerts; a clock is a
@@ -47,7 +50,15 @@ REJECT_REASONS = {
     "other": "Refused by the community managers",
 }
 FLAG_REASONS = ("spam", "abusive", "off_topic", "confidential_data", "misinformation", "other")
-DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone")
+# the refusal a flag reason calls for (the reason shown to the author when a CM agrees with the
+# flaggers): the same code, but misinformation, which the community rules cover
+FLAG_REJECT_REASONS = {reason: reason if reason in REJECT_REASONS else "not_compliant"
+                       for reason in FLAG_REASONS}
+# why an item was withdrawn from the queue with no decision: its contribution was deleted or
+# refused otherwise (by another item's decision), or its author erased their account
+WITHDRAWAL_CAUSES = ("contribution_deleted", "contribution_rejected", "member_erased")
+DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone",
+                  "card_expiry", "card_security_code")
 # What a CM may approve as written once they state it is not confidential (a bank's public
 # number, an agency's address): contact details. Every other kind the detector finds (bank
 # identifiers) is never approved: it is redacted or the text rejected (domain.decide).
@@ -137,6 +148,16 @@ def _redacted_v1_to_v2(payload):
     return {**payload, "tags": None}  # before v2 a redaction kept the tags as submitted
 
 
+@REGISTRY.register("moderation.item_withdrawn", version=1)
+class ItemWithdrawnV1(_Item):
+    """Nothing left to decide: the item leaves the queue undecided and its text under review
+    is dropped from moderation's views (no text here either). Posts is not asked to do
+    anything: the contribution is already deleted or refused, or (`member_erased`) its
+    author's pending text is never published."""
+
+    cause = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_CAUSES))
+
+
 @REGISTRY.register("moderation.item_flagged", version=1)
 class ItemFlaggedV1(Schema):
     item_id = _ident(required=True)
@@ -213,7 +234,9 @@ class SlaBreachedV2(Schema):
     author_id = _ident(required=True)  # who waits: the question's author, the conversation's member
     staff_ids = fields.List(fields.String(), required=True)  # staff in the conversation
     category = fields.String(required=True, allow_none=True)
-    published_at = fields.String(required=True)  # when the wait started
+    # when the wait started: the member's submission of the question (held for review or not),
+    # the member's message in a conversation
+    published_at = fields.String(required=True)
     target_seconds = fields.Integer(required=True)
     business_hours = fields.Boolean(required=True)  # the target counts opening hours only
 

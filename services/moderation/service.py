@@ -31,6 +31,7 @@ from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import EXPECTED_ERRORS, Forbidden
 from services.shared.event_store_provider import EventStoreProvider
+from services.shared.members import USER_ERASED
 from services.shared.observability import HealthEndpoints
 from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
@@ -65,6 +66,10 @@ SLA_UNANSWERED = Gauge("agora_sla_questions_unanswered",
 SLA_BREACHED = Gauge("agora_sla_questions_breached",
                      "Questions waiting for a staff answer beyond their target")
 
+# what posts says of a contribution that leaves its items still waiting nothing to decide
+GONE_CONTRIBUTION = {f"posts.{target}_{fact}": cause for target in ("post", "reply")
+                     for fact, cause in (("deleted", "contribution_deleted"),
+                                         ("rejected", "contribution_rejected"))}
 POLICY_STREAM = "policy"
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
@@ -283,15 +288,34 @@ class ModerationService(Decisions, HealthEndpoints):
         POST_VOTE_EVENTS, REPLY_VOTE_EVENTS, CATEGORY_EVENTS))
     def on_posts_event(self, events: list[Envelope]):
         """Posts' and replies' streams (whole: applied in order); votes and categories are
-        streams of their own that moderation does not use, so they are not bound."""
+        streams of their own that moderation does not use, so they are not bound. A
+        contribution deleted, or refused by another item's decision, leaves nothing to decide
+        on its items still waiting (flags, an edit): they are withdrawn."""
         self.views.record_and_apply_all(events)
+        for event in events:
+            cause = GONE_CONTRIBUTION.get(event.type)
+            if cause:
+                target = event.payload.get("reply_id") or event.payload["post_id"]
+                self._withdraw({"target_id": target}, cause, event)
 
     @reliable_handler("identity", "identity.*", idempotent=True)
     def on_identity_event(self, event: Envelope):
         """When each member joined (the account age that trusted flags need), and roles, badges
         and advisor assignments: privileged changes in the staff trail. All of identity's
-        public events, so each `user-<id>` stream arrives whole (the per-stream guard)."""
+        public events, so each `user-<id>` stream arrives whole (the per-stream guard). An
+        erased member's texts still held are withdrawn: never published, never decided."""
         self.views.record_and_apply(event)
+        if event.type == USER_ERASED:
+            self._withdraw({"author_id": event.payload["user_id"], "review": "content"},
+                           "member_erased", event)
+
+    def _withdraw(self, scope: dict[str, Any], cause: str, event: Envelope) -> None:
+        """Withdraw the waiting items in `scope` (`domain.withdraw`: once, whoever redelivers)."""
+        context = CommandContext(correlation_id=self.correlation).caused_by(event)
+        for item in self.views["items"].find({**scope, "state": {"$in": domain.WAITING}},
+                                             {"_id": 1}):
+            self._decide(item["_id"], lambda history, cause=cause: domain.withdraw(
+                domain.fold_item(history), cause), None, context)
 
     @reliable_handler("conversations", "conversations.*", idempotent=True)
     def on_conversations_event(self, event: Envelope):

@@ -6,25 +6,38 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from urllib.parse import urlparse
+from contextlib import contextmanager
 
 import pyotp
 import requests
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from services.devtools.gateway_client import TotpDevice
 
-from ..e2e.steps import IBAN, IBAN_DIGITS, IBAN_TAGS, queued, staff, submit, visible
-from .conftest import Site
-from .console_steps import assert_options_read_whole, on_some_page, reloaded
+from ..conftest import wait_for
+from ..e2e.steps import (
+    IBAN,
+    IBAN_DIGITS,
+    IBAN_TAGS,
+    ok,
+    queued,
+    reply_visible,
+    staff,
+    submit,
+    visible,
+)
+from .conftest import SCREENSHOTS, SIZES, Site
+from .console_steps import assert_options_read_whole, on_some_page, reloaded, sign_in_staff
 
 CARD = "4970 1012 3456 7893"
+PHONE = "06 12 34 56 78"
 
 
-def held_iban_question(platform, api) -> tuple[dict, str]:
+def held_iban_question(platform, api, author=None) -> tuple[dict, str]:
     """A member's question holding an IBAN, waiting in the queue: (the post, its item id)."""
-    author = api.new_user()
-    question = submit(api, author, title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
+    question = submit(api, author or api.new_user(),
+                      title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
                       body=f"Bonjour, mon IBAN est {IBAN}, pourquoi mon virement est bloqué ?")
     return question, queued(api, staff(platform), question["id"])["id"]
 
@@ -137,11 +150,12 @@ def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_rel
     assert second.driver.execute_script("return window.__sameDocument === true"), "reloaded"
 
 
-def test_approving_a_text_that_holds_an_iban_and_a_card_is_refused_on_the_page(
+def test_approving_a_text_that_holds_an_iban_and_a_card_is_unavailable_on_the_page(
         console, platform, api):
     """An approval publishes the text as written: with an IBAN or a card number in it the
-    page says beforehand that it cannot be approved, and pressing "a" anyway shows the refusal
-    in the error area (focused, in French), the item still open and nothing published."""
+    page says why it cannot be approved, the button shows as unavailable, and pressing "a"
+    anyway says why again instead of a round trip that ends in an error (the API refuses it
+    too: tests/e2e)."""
     question = submit(api, api.new_user(), title=f"Carte et IBAN {uuid.uuid4().hex[:6]}",
                       body=f"Mon IBAN est {IBAN} et ma carte {CARD}, que faire ?")
     item_id = queued(api, staff(platform), question["id"])["id"]
@@ -152,22 +166,21 @@ def test_approving_a_text_that_holds_an_iban_and_a_card_is_refused_on_the_page(
     blocked = console.find("#approve-blocked").text
     assert "Approbation impossible" in blocked and "IBAN" in blocked \
         and "numéro de carte" in blocked
+    approve = console.find("#approve-form button")
+    assert not approve.is_enabled() and approve.get_attribute("aria-describedby") == \
+        "approve-blocked"
+    console.driver.execute_script("window.__sameDocument = true")
 
     console.find("#item-heading")
     press(console, "a")
-    alert = console.wait_for(lambda: (found := console.find_all("#form-alert")) and found[0],
-                             "the refusal shown")
-    assert "Approbation refusée" in alert.text and "Publiez la version masquée" in alert.text
-    assert console.driver.switch_to.active_element.get_attribute("id") == "form-alert"
+    console.wait_for(lambda: "Approbation impossible" in console.find("#live-status").get_attribute(
+        "textContent"), "the reason announced")
+    assert not console.find_all("#form-alert")  # no round trip
+    assert console.driver.execute_script("return window.__sameDocument === true")
     assert opened(console, item_id) and console.find_all(
         f'.queue-item[data-item="{item_id}"]')  # still waiting
-    # the address stays the queue's: reloading it shows the item again (was the POST-only
-    # decision URL, a raw 405)
-    assert urlparse(console.driver.current_url).path == "/console/moderation"
     console.check()
-    console.screenshot("console-approve-refused")
-    console.driver.refresh()
-    console.wait_for(lambda: opened(console, item_id), "the item again after a reload")
+    console.screenshot("console-approve-unavailable")
     assert api.get(f"/api/v1/posts/{question['id']}").status_code == 404  # nothing published
 
 
@@ -247,8 +260,11 @@ def test_the_open_item_and_the_focused_one_look_different(console, platform, api
 
 def test_the_single_key_shortcuts_can_be_turned_off_and_stay_off(console, platform, api):
     """WCAG 2.1.4: j, k, a, r and e can be turned off (a stray "a" from speech input approved
-    the item); the choice is kept for this staff member after a reload, and the help says so."""
-    _, item_id = held_iban_question(platform, api)
+    the item); the choice is kept for this staff member after a reload, and the help says so.
+    (A phone number: an approval is available, so "a" would act.)"""
+    question = submit(api, api.new_user(), title=f"Rappel {uuid.uuid4().hex[:6]}",
+                      body=f"Rappelez-moi au {PHONE} s'il vous plaît.")
+    item_id = queued(api, staff(platform), question["id"])["id"]
     manager = staff(platform)
     console.sign_in(manager.email, manager.password, device=manager.device,
                     next_path=f"/console/moderation?item={item_id}")
@@ -387,3 +403,213 @@ def test_a_rejection_reason_reads_whole_and_its_author_reads_it_in_their_languag
     assert ("Refusée par les gestionnaires de communauté : Contient des données personnelles "
             "ou bancaires qui ne peuvent pas être publiées") in state.text, state.text
     console.check()
+
+
+# -- the decision in view, with the item's context (CM review s25) ------------------------------
+
+SMALL_LAPTOP = {"width": 1024, "height": 768, "deviceScaleFactor": 1, "mobile": False}
+
+
+@contextmanager
+def window(site: Site, size: dict):
+    """The page at another window size for a while (the browser is shared: put back after)."""
+    site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
+    try:
+        yield
+    finally:
+        site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", SIZES[site.device])
+
+
+def in_view(site: Site, css: str) -> bool:
+    """The element is wholly on screen where the page is scrolled now."""
+    return site.driver.execute_script("""
+        const box = document.querySelector(arguments[0]).getBoundingClientRect();
+        return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;""", css)
+
+
+DECISIONS = ("#decision-bar button[form=redact-form]", "#approve-form button", "#reject-reason",
+             "#reject-form button")
+
+
+def test_every_decision_is_in_view_without_scrolling_and_the_text_never_under_it(
+        console, platform, api):
+    """At 1366x768 (and 1024x768) the decisions were below the fold (Masquer et publier at
+    y=1096, Refuser at 1360): they now stay in a bar at the bottom of the screen, the item's
+    text scrolling above it, and at the item's end the bar comes after the editor."""
+    _, item_id = held_iban_question(platform, api)
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    sizes = [SIZES[console.device]] + ([SMALL_LAPTOP] if console.device == "desktop" else [])
+    for size in sizes:
+        with window(console, size):
+            console.driver.execute_script("window.scrollTo(0, 0)")
+            assert in_view(console, "#item-heading")
+            for css in DECISIONS:
+                assert in_view(console, css), (css, size)
+            console.no_horizontal_scroll()
+            # what the CM sees before any scroll (Site.screenshot takes the whole page)
+            console.driver.save_screenshot(str(
+                SCREENSHOTS / f"console-decision-bar-fold-{size['width']}-{console.device}.png"))
+            console.driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+            assert console.driver.execute_script("""
+                return document.getElementById("redact-body").getBoundingClientRect().bottom
+                    <= document.getElementById("decision-bar").getBoundingClientRect().top""")
+    console.check()
+
+
+def test_a_flagged_reply_opens_with_its_thread_and_the_refusal_its_flaggers_gave(
+        console, platform, api):
+    """A rude reply flagged "Abusif" offered "Données personnelles ou bancaires" as the
+    refusal, and was judged without its thread nor knowing it was live."""
+    author, replier = api.new_user(), api.new_user()
+    title = f"Virement instantané {uuid.uuid4().hex[:6]}"
+    question = submit(api, author, title=title)
+    visible(api, question["id"])
+    reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=replier,
+                        json={"body": "Franchement t'es vraiment une idiote, tout le monde "
+                                      "sait ça."}), 201)
+    reply_visible(api, reply["id"])
+    for reason in ("abusive", "abusive", "spam"):
+        ok(api.post(f"/api/v1/replies/{reply['id']}/flags", user=api.new_user(),
+                    json={"reason": reason}), 201)
+    manager = staff(platform)
+    item_id = wait_for(lambda: (item := queued(api, manager, reply["id"]))["flag_count"] == 3
+                       and item["id"], timeout=20, message="the three flags counted")
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    assert console.find("#item-heading").text == "Réponse signalée"
+    context = console.find("#review-context")
+    link = context.find_element(By.TAG_NAME, "a")
+    assert title in link.text and link.get_attribute("target") == "_blank"
+    assert link.get_attribute("href").endswith(f"/posts/{question['id']}#reply-{reply['id']}")
+    assert "Visible publiquement en ce moment" in context.text
+    assert console.find("#reject-reason").get_attribute("value") == "abusive"
+    console.check()
+    console.screenshot("console-flagged-reply")
+
+
+def test_a_text_held_by_pre_moderation_is_refused_only_with_a_reason_the_cm_picked(
+        console, platform, api):
+    """Nothing says why such a text would be refused: no reason is preselected, and refusing
+    without one is stopped with a clear message (by the browser, else by the server)."""
+    manager = staff(platform)
+    ok(api.put("/api/v1/moderation/policy", user=manager,
+               json={"premoderated_categories": ["insurance"]}))
+    try:
+        question = submit(api, api.new_user(), category="insurance",
+                          title=f"Assurance emprunteur {uuid.uuid4().hex[:6]}")
+        item_id = queued(api, manager, question["id"])["id"]
+    finally:
+        ok(api.put("/api/v1/moderation/policy", user=manager,
+                   json={"premoderated_categories": []}))
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    reasons = console.find("#reject-reason")
+    assert reasons.get_attribute("value") == "" and reasons.get_property("required")
+    assert "Pas encore publiée" in console.find("#review-context").text
+    console.click_button("Refuser")
+    assert console.driver.execute_script("return arguments[0].validity.valueMissing", reasons)
+    assert not console.find_all("#form-alert") and opened(console, item_id)
+
+    console.driver.execute_script("arguments[0].removeAttribute('required')", reasons)
+    console.click_button("Refuser")
+    alert = console.wait_for(lambda: (found := console.find_all("#form-alert")) and found[0],
+                             "the refusal's problem shown")
+    assert "Choisissez un motif de refus dans la liste." in alert.text
+    assert opened(console, item_id) and console.find_all(f'.queue-item[data-item="{item_id}"]')
+    console.check()
+    console.screenshot("console-reason-required")
+
+
+def test_a_flag_on_a_post_deleted_meanwhile_leaves_the_queue_and_never_shows_an_id(
+        console, platform, api):
+    """A flag item whose post its author deleted stayed open, titled with the post's id, with
+    an empty text and every decision offered."""
+    author = api.new_user()
+    post = submit(api, author, kind="discussion",
+                  title=f"Placement miracle {uuid.uuid4().hex[:6]}")
+    visible(api, post["id"])
+    ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=api.new_user(),
+                json={"reason": "spam"}), 201)
+    manager = staff(platform)
+    item_id = queued(api, manager, post["id"])["id"]
+    ok(api.delete(f"/api/v1/posts/{post['id']}", user=author), 204)
+    wait_for(lambda: ok(api.get(f"/api/v1/moderation/items/{item_id}", user=manager))[
+        "state"] == "withdrawn", timeout=20, message="the flag item withdrawn")
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    assert console.find("#item-heading").text == "Contribution supprimée"
+    assert "Cette contribution a été supprimée" in console.find("#item-gone").text
+    assert post["id"] not in console.find("#queue-detail").text
+    assert not console.find_all("#decision-bar")
+    assert not console.find_all(f'.queue-item[data-item="{item_id}"]')
+    console.check()
+    console.screenshot("console-flag-withdrawn")
+
+
+BROKEN_WORDS = """
+const words = [], range = document.createRange();
+const walker = document.createTreeWalker(arguments[0], NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  for (const match of node.data.matchAll(/\\S+/g)) {
+    range.setStart(node, match.index);
+    range.setEnd(node, match.index + match[0].length);
+    const lines = new Set([...range.getClientRects()].map((box) => Math.round(box.top)));
+    if (lines.size > 1) words.push(match[0]);
+  }
+}
+return words;
+"""
+
+
+def test_the_audit_log_keeps_a_staff_members_name_whole_at_1024(browsers, demo, platform, api):
+    """At 1024 px the "Qui" column was narrowed by cutting "Camille (communau/té)"."""
+    console = Site(driver=browsers("desktop"), device="desktop", base_url=demo.base_url)
+    console.driver.get(demo.base_url + "/robots.txt")
+    console.driver.delete_all_cookies()
+    _, item_id = held_iban_question(platform, api)
+    sign_in_staff(console, "cm1@demo.agora", f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    console.click_button("Refuser")  # an entry of Camille's, newest in the log
+    console.wait_for(lambda: not console.find_all(f'.queue-item[data-item="{item_id}"]'),
+                     "the item decided")
+    with window(console, SMALL_LAPTOP):
+        row = console.wait_for(lambda: reloaded(
+            console, "/console/audit", '#audit-entries tr[data-action="reject"]'), "the entry")
+        who = row.find_elements(By.TAG_NAME, "td")[1]
+        assert "Camille (communauté)" in who.text
+        assert console.driver.execute_script(BROKEN_WORDS, who) == []
+        console.screenshot("console-audit-names-1024")
+
+
+def test_the_author_panel_leads_to_the_console_member_page_with_refusals_and_flags(
+        console, platform, api):
+    """The panel linked to the public profile and listed published posts only: the reply just
+    refused and the flags on the author's contributions were missing."""
+    author, manager = api.new_user(), staff(platform)
+    published = submit(api, author, kind="discussion",
+                       title=f"Taux du livret {uuid.uuid4().hex[:6]}")
+    visible(api, published["id"])
+    ok(api.post(f"/api/v1/posts/{published['id']}/flags", user=api.new_user(),
+                json={"reason": "spam"}), 201)
+    refused, current = (held_iban_question(platform, api, author) for _ in range(2))
+    ok(api.post(f"/api/v1/moderation/items/{refused[1]}/decision", user=manager,
+                json={"decision": "reject", "reason_code": "confidential_data"}))
+    wait_for(lambda: any(c["id"] == refused[0]["id"] and c["state"] == "rejected" for c in ok(
+        api.get(f"/api/v1/moderation/members/{author.id}/contributions", user=manager))["items"]),
+        timeout=20, message="the refusal known to moderation")
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={current[1]}")
+    console.wait_for(lambda: opened(console, current[1]), "the item open")
+    name = console.find(".author-name a")
+    assert name.get_attribute("href").endswith(f"/console/members/{author.id}")
+    assert "Refusé" in console.find("#author-history").text
+    assert console.find("#author-flags").text == "1 signalement sur ses contributions"
+    console.check()
+    console.screenshot("console-author-panel")
+

@@ -327,6 +327,31 @@ def test_flags_that_hide_nothing_still_wait_for_a_cm_and_a_new_round_opens_again
     assert [e.type for e in rejected] == ["moderation.item_held", "moderation.item_rejected"]
 
 
+def test_an_item_with_nothing_left_to_decide_is_withdrawn_once_and_never_decided():
+    events = flag_stream(["a"], trusted=False)
+    withdrawn = domain.withdraw(domain.fold_item(events), "contribution_deleted")
+    assert [(e.type, e.payload["cause"]) for e in withdrawn] == [
+        ("moderation.item_withdrawn", "contribution_deleted")]
+    events += envelopes("p1.flags", withdrawn, start=len(events) + 1)
+    item = domain.fold_item(events)
+    assert item.state == "withdrawn" and item.flaggers == set()
+    assert domain.withdraw(item, "contribution_deleted") == []  # redelivered: nothing more
+    with pytest.raises(Conflict):
+        domain.decide(CM, item, {"decision": "approve"})
+
+
+@pytest.mark.parametrize("item, reason", [
+    ({"review": "flags", "flags": {"spam": 1, "abusive": 3}}, "abusive"),
+    ({"review": "flags", "flags": {"abusive": 2, "spam": 2}}, "spam"),  # a tie: listed first
+    ({"review": "flags", "flags": {"misinformation": 1}}, "not_compliant"),
+    ({"review": "content", "detector_kinds": ["phone"]}, "confidential_data"),
+    ({"review": "content", "detector_kinds": [], "reasons": ["policy"]}, None),
+    ({"review": "flags", "flags": {}}, None),
+])
+def test_the_refusal_offered_first_is_the_one_the_item_calls_for(item, reason):
+    assert domain.suggested_rejection(item) == reason
+
+
 def test_nobody_flags_their_own_or_an_invisible_contribution():
     with pytest.raises(Unprocessable):
         domain.flag({"id": "author", "roles": ["member"]}, domain.Item(), TARGET, "spam",

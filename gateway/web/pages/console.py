@@ -21,6 +21,7 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
 from services.moderation.detector import tags_text
+from services.moderation.domain import WAITING
 from services.moderation.schemas import (
     CONFIRMABLE_KINDS,
     DETECTOR_KINDS,
@@ -44,6 +45,7 @@ from .account import field_errors
 
 QUEUE_PAGE = 30
 AUTHOR_HISTORY = 5
+AUTHOR_FLAGS = 50  # flags on the author's contributions counted on the queue ("50+" beyond)
 CLOSE_TO_TARGET = 0.75  # an item past three quarters of its target is shown as close
 USERS_PER_CALL = 100  # identity.get_users takes at most 100 ids
 EXTERNAL_AUTHOR = "external:"  # a social case nobody matched: "external:<channel>"
@@ -139,6 +141,26 @@ def approval_checks(call: PageCall, item: dict[str, Any] | None) -> dict[str, An
             "never_names": ", ".join(call.t(f"console.kind_{kind}") for kind in never)}
 
 
+def thread_href(item: dict[str, Any]) -> str:
+    """Where members read the item's contribution: its thread (a reply: its place in it)."""
+    anchor = f"#reply-{item['target_id']}" if item.get("target_type") == "reply" else ""
+    return f"/posts/{item['post_id']}{anchor}"
+
+
+def public_now(item: dict[str, Any]) -> str | None:
+    """What members see of the item's contribution right now (console.public_<...>): a CM
+    judging a flagged reply must know it is live, one judging an edit that the previous
+    version is. None when moderation does not know (an item without its contribution)."""
+    state = item.get("target_state")
+    if state in ("deleted", "rejected", "hidden"):
+        return state
+    if state == "published":
+        return "previous" if item.get("review") == "content" else "live"
+    if state == "pending":
+        return "never"
+    return None
+
+
 def urgency(item: dict[str, Any]) -> str:
     """ok | close | past: an item's wait against its response-time target."""
     target = item.get("target_seconds") or 0
@@ -172,7 +194,6 @@ def queue_href(reason: str | None = None, item: str | None = None,
 class ConsolePages:
     moderation = RpcProxy("moderation")
     identity = RpcProxy("identity")
-    posts = RpcProxy("posts")
 
     @page("GET", "/console")
     def console_home_page(self, call: PageCall):
@@ -201,19 +222,25 @@ class ConsolePages:
         if wanted and current is None:
             # not on this page: decided meanwhile (by another CM), or further down the queue
             current, _ = call.attempt(self.moderation.get_item, call.actor, wanted)
-            gone = current is not None and current.get("state") not in ("held", "review")
+            gone = current is not None and current.get("state") not in WAITING
         if current is None and items:
             current = items[0]
-        author = notes = None
+        author = notes = flags = None
         history: list[dict[str, Any]] = []
         if current is not None and not gone:
+            # the author's record as moderation knows it: their other contributions whatever
+            # became of them (refused ones too), and the flags raised on them
+            author_id = current["author_id"]
             found = gather(
-                author=self.identity.get_user.call_async(current["author_id"]),
-                notes=self.moderation.member_notes.call_async(call.actor, current["author_id"]),
-                history=self.posts.list_posts.call_async(
-                    call.actor, {"author": current["author_id"], "limit": AUTHOR_HISTORY}))
-            author, notes = found["author"], found["notes"]
-            history = found["history"]["items"]
+                author=self.identity.get_user.call_async(author_id),
+                notes=self.moderation.member_notes.call_async(call.actor, author_id),
+                history=self.moderation.member_contributions.call_async(
+                    call.actor, author_id, {"limit": AUTHOR_HISTORY + 1}),
+                flags=self.moderation.member_flags.call_async(
+                    call.actor, author_id, {"side": "on", "limit": AUTHOR_FLAGS}))
+            author, notes, flags = found["author"], found["notes"], found["flags"]
+            history = [item for item in found["history"]["items"]
+                       if item["id"] != current["target_id"]][:AUTHOR_HISTORY]
         position = next((n for n, item in enumerate(items) if current and
                          item["id"] == current["id"]), None)
         neighbours = {
@@ -228,10 +255,13 @@ class ConsolePages:
             noindex=True, section="console", console_tab="moderation",
             items=items, waiting=queue.get("waiting", 0), current=current, gone=gone,
             author=author, notes=notes, history=history, neighbours=neighbours, reason=reason,
+            flags_on_author={"count": len(flags["items"]), "more": bool(flags["next_cursor"])}
+            if flags else None,
             filters=filters, reject_reasons=list(REJECT_REASONS), done=query.get("done"),
             next_page=queue_href(reason, cursor=queue["next_cursor"])
             if queue.get("next_cursor") else None,
             queue_href=queue_href, urgency=urgency, highlighted=highlighted, tags_text=tags_text,
+            thread_href=thread_href, public_now=public_now,
             duration=lambda seconds: duration(call, seconds),
             problem=problem, draft=draft or {},
             approval=approval_checks(call, None if gone else current),

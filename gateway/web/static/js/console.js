@@ -94,7 +94,7 @@ function disableActions(message) {
     gone.hidden = false;
     announce(message || gone.textContent.trim());
   }
-  for (const button of document.querySelectorAll("#queue-detail form.decision button")) {
+  for (const button of document.querySelectorAll("#queue-detail form.decision button, #decision-bar button")) {
     button.disabled = true;
   }
 }
@@ -170,7 +170,8 @@ document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!form.closest("#console") || !(form.matches("form.decision") || form.matches(".note-form"))) return;
   event.preventDefault();
-  const button = form.querySelector("button[type=submit]");
+  // form.elements: the publish button sits in the decision bar, outside its form (form=...)
+  const button = event.submitter || [...form.elements].find((field) => field.type === "submit");
   if (button) button.disabled = true;
   submit(form);
 });
@@ -231,7 +232,14 @@ document.addEventListener("keydown", (event) => {
     k: () => neighbour(-1)?.click(),
     a: () => {
       const form = document.getElementById("approve-form");
-      if (form && !form.querySelector("button").disabled) form.requestSubmit();
+      if (!form) return;
+      // unavailable (a bank identifier in the text): say why rather than make a round trip
+      if (form.querySelector("button").disabled) {
+        const blocked = document.getElementById("approve-blocked");
+        if (blocked) announce(blocked.textContent.trim());
+      } else {
+        form.requestSubmit();
+      }
     },
     r: () => document.getElementById("reject-reason")?.focus(),
     e: () => {
