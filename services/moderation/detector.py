@@ -18,6 +18,16 @@ Kinds, strongest first (the order decides which of two overlapping candidates is
 ``account_number``  an 11-character account / client number written next to a word that says so
                     ("compte", "numéro client", "account number", "identifiant", ...).
 ``phone``           French numbers (0X XX XX XX XX, +33 / 0033 forms) and E.164 (+ and 8-15 digits).
+``card_expiry``     a card's expiry, MM/AA or MM/AAAA: after a word that says so ("date
+                    d'expiration", "exp", "expiry", "valid thru"; the vaguer "expire", "valable
+                    jusqu'au", "valid until" only in a text with a card number or security code), or
+                    written right after a card number ("4970 ... 7893 09/28").
+``card_security_code``  3 or 4 digits after "cryptogramme", "CVV", "CVC", "code de sécurité",
+                    "security code", "code au dos" ("crypto" only in a text with a card number: it
+                    is also a currency), or right after a card's expiry ("7893 09/28 123").
+
+A card's last digits, its expiry and its security code together are enough to pay online: in a
+text where an expiry or a security code is found, a card number is masked whole, not to its last 4.
 
 The three checksummed kinds win over the others on overlap: a checksum is stronger evidence than a
 context word or a format.
@@ -81,7 +91,8 @@ __all__ = ["IBAN_LENGTHS", "KINDS", "KIND_LABELS", "MASK_CHAR", "Finding", "conf
 MASK_CHAR = "•"
 
 #: Every ``Finding.kind``, strongest first.
-KINDS: tuple[str, ...] = ("iban", "rib", "card_number", "email", "account_number", "phone")
+KINDS: tuple[str, ...] = ("iban", "rib", "card_number", "email", "account_number", "phone",
+                          "card_expiry", "card_security_code")
 
 _PRIORITY = {kind: len(KINDS) - rank for rank, kind in enumerate(KINDS)}
 
@@ -217,6 +228,29 @@ _TOKEN_DIGITS_RE = re.compile(rf"[0-9](?:(?:[A-Za-z]*+|{_S})[0-9]){{5}}")
 # How far from the context word the number may be ("n° de compte client : ", "est le ", ...).
 _ACCOUNT_CONTEXT_CHARS = 48
 _ACCOUNT_MAX_TOKEN = 21  # 11 digits with a separator between each
+
+# A card's expiry and security code (module docstring): the words that announce them. Each is
+# looked for only where one of `_DETAIL_STEMS` occurs in the lower-cased text (`str.find`, C speed),
+# then confirmed there; "strong" words are enough alone, the others need a card number or a code.
+_DETAIL_STEMS = ("exp", "valid", "valable", "good thru", "fin de", "crypto", "cvv", "cvc", "code",
+                 "security")
+_WORD = r"(?<![^\W_])"
+_EXPIRY_WORD_RE = re.compile(
+    _WORD + r"(?i:date d['’]expiration|expiration|expiry|exp(?![^\W_])\.?"
+    r"|valid(?:e|ity)? thru|fin de validit[ée])")
+_EXPIRY_WORD_NEAR_CARD_RE = re.compile(
+    _WORD + r"(?i:expire[sd]?|expir[ée]e?|valable jusqu|valid until|good thru|validit[ée])")
+_CODE_WORD_RE = re.compile(
+    _WORD + r"(?i:cryptogramme|cvv2?|cvc2?|code de s[ée]curit[ée]|security code"
+    r"|code (?:au|du) dos|code on the back)(?![^\W_])")
+_CODE_WORD_NEAR_CARD_RE = re.compile(_WORD + r"(?i:crypto)(?![^\W_])")
+# How far after its word the value may be ("date d'expiration de ma carte : 09/28").
+_DETAIL_CONTEXT_CHARS = 32
+_EXPIRY_RE = re.compile(r"(?<![0-9/.,])(?:0?[1-9]|1[0-2])/(?:20)?[0-9]{2}(?![0-9/]|[.,][0-9])")
+_CODE_RE = re.compile(r"(?<![0-9/.,])[0-9]{3,4}(?![0-9]|[.,/][0-9])")
+# Between a card number and the expiry written right after it, and between that expiry and the
+# code: spaces and light punctuation only ("7893, 09/28 - 123").
+_DETAIL_GAP_RE = re.compile(r"[\s,;:\-–()]{1,6}")
 
 _EMAIL_LOCAL_PUNCT = "._%+-"
 _EMAIL_LOCAL_MAX = 64  # RFC 5321 limit; also bounds the backwards walk from each "@"
@@ -489,12 +523,13 @@ def _french_intl_end(text: str, begin: int, end: int) -> int:
     return end
 
 
-def _account_words(text: str) -> Iterator[re.Match]:
+def _account_words(text: str, lowered: str | None = None) -> Iterator[re.Match]:
     """`_ACCOUNT_WORD_RE`'s matches, in order, found with `str.find` on the lower-cased text
     (C speed; a case-insensitive regex stops at every a, c and i) and confirmed by the regex.
     When lower-casing changes the length, or the text holds a character the regex matches
-    case-insensitively and `str.lower` does not (ı, İ, ſ, the Kelvin sign), the regex scans."""
-    lowered = text.lower()
+    case-insensitively and `str.lower` does not (ı, İ, ſ, the Kelvin sign), the regex scans.
+    (`lowered`: ``text.lower()`` when the caller has it already.)"""
+    lowered = text.lower() if lowered is None else lowered
     if len(lowered) != len(text) or any(ch in text for ch in _CASE_FOLDED_ELSEWHERE):
         yield from _ACCOUNT_WORD_RE.finditer(text)
         return
@@ -509,9 +544,9 @@ def _account_words(text: str) -> Iterator[re.Match]:
             yield word
 
 
-def _scan_accounts(text: str) -> Iterator[_Candidate]:
+def _scan_accounts(text: str, lowered: str | None = None) -> Iterator[_Candidate]:
     n = len(text)
-    for word in _account_words(text):
+    for word in _account_words(text, lowered):
         ws, we = word.span()
         # Search a little around the word; the end position is widened so a token crossing the
         # window edge is seen whole, and its end is re-checked below because a regex cannot look
@@ -554,6 +589,57 @@ def _scan_emails(text: str) -> Iterator[_Candidate]:
                 if len(tld) >= 2 and tld.isalpha():
                     yield start, end, "email"
         at = text.find("@", at + 1)
+
+
+def _detail_words(text: str, lowered: str) -> Iterator[int]:
+    """Where a word of `_DETAIL_STEMS` may start in `text` (cheap: `str.find` on `lowered`, the
+    lower-cased text; every candidate first letter when lower-casing changes the length)."""
+    if len(lowered) != len(text):
+        yield from (at for at, ch in enumerate(text) if ch in "EeVvGgFfCcSs")
+        return
+    for stem in _DETAIL_STEMS:
+        at = lowered.find(stem)
+        while at != -1:
+            yield at
+            at = lowered.find(stem, at + 1)
+
+
+_DETAIL_WORDS = (  # (word pattern, value pattern, kind, needs a card number or a code in the text)
+    (_EXPIRY_WORD_RE, _EXPIRY_RE, "card_expiry", False),
+    (_EXPIRY_WORD_NEAR_CARD_RE, _EXPIRY_RE, "card_expiry", True),
+    (_CODE_WORD_RE, _CODE_RE, "card_security_code", False),
+    (_CODE_WORD_NEAR_CARD_RE, _CODE_RE, "card_security_code", True),
+)
+
+
+def _scan_card_details(text: str, lowered: str, cards: list[_Candidate]) -> Iterator[_Candidate]:
+    """A card's expiry and security code: after a word that says so, or written right after the
+    card number (`cards`: the card numbers found). Runs once the other kinds are resolved, since
+    the vaguer words count only in a text with a card number."""
+    found: list[_Candidate] = []
+    for at in _detail_words(text, lowered):
+        for word_re, value_re, kind, near_card in _DETAIL_WORDS:
+            word = word_re.match(text, at)
+            if word is None:
+                continue
+            value = value_re.search(text, word.end(), word.end() + _DETAIL_CONTEXT_CHARS + 7)
+            if value and value.start() - word.end() <= _DETAIL_CONTEXT_CHARS \
+                    and not _amount_follows(text, value.end()):
+                found.append((value.start(), value.end(), kind, near_card))
+            break
+    strong = any(not near_card for *_, near_card in found)
+    for start, end, kind, near_card in found:
+        if not near_card or cards or (strong and kind == "card_expiry"):
+            yield start, end, kind
+    for _, card_end, _ in cards:  # "4970 1012 3456 7893 09/28 123"
+        gap = _DETAIL_GAP_RE.match(text, card_end)
+        expiry = gap and _EXPIRY_RE.match(text, gap.end())
+        if expiry:
+            yield expiry.start(), expiry.end(), "card_expiry"
+            gap = _DETAIL_GAP_RE.match(text, expiry.end())
+            if gap and (code := _CODE_RE.match(text, gap.end())) and \
+                    not _amount_follows(text, code.end()):
+                yield code.start(), code.end(), "card_security_code"
 
 
 def _joiners(text: str) -> list[tuple[int, int, str]]:
@@ -625,7 +711,7 @@ def _scan_joined(text: str) -> Iterator[_Candidate]:
                 yield first, last, kind
 
 
-_SCANNERS = (_scan_numbers, _scan_emails, _scan_accounts, _scan_joined)
+_SCANNERS = (_scan_numbers, _scan_emails, _scan_joined)  # and those that read the lower-cased text
 
 
 # --- masking --------------------------------------------------------------------------------------
@@ -648,6 +734,9 @@ def _mask_chars(span: str, keep_head: int, keep_tail: int) -> str:
     return "".join(out)
 
 
+_CARD_DETAILS = ("card_expiry", "card_security_code")
+
+
 def _masked(kind: str, span: str) -> str:
     if kind == "iban":
         return _mask_chars(span, 4, 4)  # country and check digits tell the reader what it was
@@ -658,6 +747,8 @@ def _masked(kind: str, span: str) -> str:
     if kind == "phone":
         head = 4 if span.startswith("00") else 2  # "06", "+33", "(+33)", "0033"
         return _mask_chars(span, head, 2)
+    if kind in _CARD_DETAILS:
+        return _mask_chars(span, 0, 0)
     return _mask_chars(span, 0, 4)  # card, RIB, account: last 4 only, as on a receipt
 
 
@@ -694,9 +785,19 @@ def detect(text: str) -> list[Finding]:
     candidates: list[_Candidate] = []
     for scan in _SCANNERS:
         candidates.extend(scan(text))
+    lowered = text.lower()  # once: lower-casing a long text costs as much as a scan
+    candidates.extend(_scan_accounts(text, lowered))
+    cards = [c for c in candidates if c[2] == "card_number"]
+    candidates.extend(_scan_card_details(text, lowered, cards))
+    kept = _resolve(candidates)
+    # With its expiry or code in the text, a card's last 4 digits complete what a fraudster needs
+    # if one of them escapes detection: the card is then masked whole.
+    whole = any(kind in _CARD_DETAILS for _, _, kind in kept)
     return [
-        Finding(kind, start, end, _masked(kind, text[start:end]))
-        for start, end, kind in _resolve(candidates)
+        Finding(kind, start, end,
+                _mask_chars(text[start:end], 0, 0)
+                if whole and kind == "card_number" else _masked(kind, text[start:end]))
+        for start, end, kind in kept
     ]
 
 
@@ -774,6 +875,9 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "account_number": {"en": "an account or client number",
                        "fr": "un numéro de compte ou de client"},
     "phone": {"en": "a phone number", "fr": "un numéro de téléphone"},
+    "card_expiry": {"en": "a card expiry date", "fr": "une date d'expiration de carte"},
+    "card_security_code": {"en": "a card security code (CVV)",
+                           "fr": "un cryptogramme de carte (CVV)"},
 }
 _REFUSAL = {"en": "contains {}: remove it, it would be public",
             "fr": "contient {} : retirez-le, il serait public"}

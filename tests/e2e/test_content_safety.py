@@ -10,8 +10,9 @@ from services.shared.envelope import Envelope
 from services.shared.shredding import SubjectKeys, is_sealed, unseal_envelope
 
 from ..conftest import wait_for
+from ..integration.posts.fixtures import public_subscriber
 from .clients import Subscriber
-from .steps import ok, problem, staff, submit, visible
+from .steps import ok, problem, queued, staff, submit, visible
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 # The IBAN's digits as text or run together, each piece long enough that a random id, a
@@ -108,3 +109,39 @@ def _iban_in_a_status_note(platform, api, posts_events):
                and envelope["payload"]["post_id"] == idea["id"]]
     assert changes == ["Our payments team is studying it."]
     assert _carries_the_iban(posts_events.received) == []
+
+
+CARD_POST = ("Je tape bien ma carte 4970 1012 3456 7893, date d'expiration 09/28, "
+             "cryptogramme 731… Le paiement est refusé.")
+CARD_MASKED = ("Je tape bien ma carte •••• •••• •••• ••••, date d'expiration ••/••, "
+               "cryptogramme •••… Le paiement est refusé.")
+# What no public text may hold: the card's digits in any spacing, its expiry, its code.
+CARD_SECRETS = ("4970 1012", "49701012", "3456 7893", "34567893", "09/28", "cryptogramme 731")
+
+
+def test_a_card_with_its_expiry_and_code_is_held_and_published_with_all_three_masked(
+        platform, api):
+    """CM review #1: the proposed masked text kept the card's last 4 digits, its expiry and
+    its security code — together, enough to pay online."""
+    received, close = public_subscriber(platform.amqp_uri)
+    try:
+        manager, author = staff(platform), api.new_user()
+        post = submit(api, author, title="Paiement refusé", body=CARD_POST)
+        held = queued(api, manager, post["id"])
+        assert held["reasons"] == ["detector"]
+        assert held["detector_kinds"] == ["card_number", "card_expiry", "card_security_code"]
+        problem(api.get(f"/api/v1/posts/{post['id']}"), 404)
+        assert held["proposal"]["body"] == CARD_MASKED
+        ok(api.post(f"/api/v1/moderation/items/{held['id']}/decision", user=manager,
+                    json={"decision": "redact", "body": held["proposal"]["body"]}))
+        assert visible(api, post["id"])["body"] == CARD_MASKED
+        for path in (f"/api/v1/posts/{post['id']}", "/api/v1/feeds/public?limit=100"):
+            text = api.get(path).text
+            assert not [secret for secret in CARD_SECRETS if secret in text], path
+        seen: list[str] = []
+        wait_for(lambda: seen.extend(received()) or any(
+            post["id"] in body and "posts.post_published" in body for body in seen),
+            message="the post's publication on the public exchanges")
+        assert not [body for body in seen if any(secret in body for secret in CARD_SECRETS)]
+    finally:
+        close()

@@ -295,7 +295,7 @@ def card_cases(rng: random.Random) -> list[Case]:
             Case(
                 f"card-published-{published[:4]}",
                 f"Ma carte {published}, expire 12/26.",
-                (("card_number", published),),
+                (("card_number", published), ("card_expiry", "12/26")),
             )
         )
     for n, (prefix, length) in enumerate(CARD_PREFIXES * 2):
@@ -332,9 +332,10 @@ def card_cases(rng: random.Random) -> list[Case]:
         Case(
             "card-then-expiry",
             f"CB {group(number)} 12/27 cvv ***",
-            (("card_number", group(number)),),
+            (("card_number", group(number)), ("card_expiry", "12/27")),
         )
     )
+    cases.extend(card_detail_cases(group(number)))
     cases.append(
         Case(
             "card-after-other-number",
@@ -346,6 +347,51 @@ def card_cases(rng: random.Random) -> list[Case]:
         Case("card-inside-longer-digits", f"réf {number}12 ok", kinds=frozenset({"card_number"}))
     )
     return cases
+
+
+def card_detail_cases(card: str) -> list[Case]:
+    """A card's expiry and security code (CM review #1): after the words that say so, in French
+    and English, in the next sentence, right after the number, or alone when the word is clear."""
+    return [
+        Case("card-expiry-cvv-fr",
+             f"Je tape bien ma carte {card}, date d'expiration 09/28, cryptogramme 123…",
+             (("card_number", card), ("card_expiry", "09/28"), ("card_security_code", "123"))),
+        Case("card-details-next-sentences",
+             f"Carte {card}. Elle expire fin 09/2028. Le code au dos est 4567.",
+             (("card_number", card), ("card_expiry", "09/2028"),
+              ("card_security_code", "4567"))),
+        Case("card-details-valable-crypto",
+             f"ma CB {card} valable jusqu'au 9/28 et crypto : 606",
+             (("card_number", card), ("card_expiry", "9/28"), ("card_security_code", "606"))),
+        Case("card-details-en",
+             f"My card {card} exp. 11/27, CVC 789",
+             (("card_number", card), ("card_expiry", "11/27"), ("card_security_code", "789"))),
+        Case("card-details-security-code-en",
+             f"card {card}, expiry date 01/29, security code 852",
+             (("card_number", card), ("card_expiry", "01/29"), ("card_security_code", "852"))),
+        Case("card-details-right-after",
+             f"CB {card} 09/28 123 merci",
+             (("card_number", card), ("card_expiry", "09/28"), ("card_security_code", "123"))),
+        Case("cvv-alone-fr", "mon cryptogramme est 123, c'est grave ?",
+             (("card_security_code", "123"),)),
+        Case("cvv-alone-en", "the CVV2 is 0456 on my card", (("card_security_code", "0456"),)),
+        Case("code-securite-alone", "Code de sécurité : 987", (("card_security_code", "987"),)),
+        Case("expiry-alone", "date d'expiration 04/27 et cryptogramme 555",
+             (("card_expiry", "04/27"), ("card_security_code", "555"))),
+        Case("expiry-word-alone", "Date d'expiration de ma carte : 06/2027",
+             (("card_expiry", "06/2027"),)),
+    ]
+
+
+CARD_DETAIL_NEGATIVES = [
+    ("offer-expires", "L'offre expire le 12/05, code promo 1234 valable jusqu'au 30/06."),
+    ("crypto-currency", "J'ai acheté de la crypto pour 500 € et 250 fois rien."),
+    ("crypto-alone-number", "La crypto 2024 a baissé de 12/20."),
+    ("postcode-order", "Code postal 75001, commande 123 du 12/05, code client 4567."),
+    ("experience", "Expérience 10/10, expédié le 09/28 en 3 jours, export 2024."),
+    ("cvv-amount", "Le CVV coûte 150 € ? Non, cryptogramme 1 234,56 €."),
+    ("validity-no-card", "Validité 2 ans, valid until 12/26 on this offer."),
+]
 
 
 def rib_cases(rng: random.Random) -> list[Case]:
@@ -526,7 +572,7 @@ NEGATIVES = (
 
 
 def negative_cases() -> list[Case]:
-    return [Case(f"neg-{name}", text) for name, text in NEGATIVES]
+    return [Case(f"neg-{name}", text) for name, text in NEGATIVES + tuple(CARD_DETAIL_NEGATIVES)]
 
 
 def mixed_cases(rng: random.Random) -> list[Case]:

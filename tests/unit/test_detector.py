@@ -96,7 +96,9 @@ def _alnum(value: str) -> str:
     return "".join(ch for ch in value if ch.isalnum() or ch == MASK_CHAR)
 
 
-KEPT = {"iban": (4, 4), "card_number": (0, 4), "rib": (0, 4), "account_number": (0, 4)}
+KEPT = {"iban": (4, 4), "card_number": (0, 4), "rib": (0, 4), "account_number": (0, 4),
+        "card_expiry": (0, 0), "card_security_code": (0, 0)}
+CARD_DETAILS = {"card_expiry", "card_security_code"}
 
 
 @pytest.mark.parametrize("kind", sorted(KEPT))
@@ -105,11 +107,17 @@ def test_masked_numbers_keep_only_the_allowed_characters(kind: str) -> None:
     cases = [case for case in corpus.CASES if any(k == kind for k, _ in case.expected)]
     assert cases
     for case in cases:
-        for finding in (f for f in detect(case.text) if f.kind == kind):
+        findings = detect(case.text)
+        # Next to its expiry or security code, a card is masked whole (its last 4 would complete
+        # them if one escaped detection).
+        whole = kind == "card_number" and {f.kind for f in findings} & CARD_DETAILS
+        tail = 0 if whole else KEPT[kind][1]
+        for finding in (f for f in findings if f.kind == kind):
             original = case.text[finding.start : finding.end]
             plain, hidden = _alnum(original), _alnum(finding.masked)
             assert len(finding.masked) == len(original)  # same shape, separators kept
-            assert hidden == plain[:head] + MASK_CHAR * (len(plain) - head - tail) + plain[-tail:]
+            kept = plain[len(plain) - tail:]
+            assert hidden == plain[:head] + MASK_CHAR * (len(plain) - head - tail) + kept
             assert [ch for ch in finding.masked if not ch.isalnum() and ch != MASK_CHAR] == [
                 ch for ch in original if not ch.isalnum()
             ]
@@ -124,6 +132,22 @@ def test_mask_formats() -> None:
     assert mask("0033 6 12 34 56 78") == "0033 • •• •• •• 78"
     assert mask("+44 20 7946 0958") == "+44 •• •••• ••58"
     assert mask("numéro client 12345678901") == "numéro client •••••••8901"
+
+
+def test_a_card_with_its_expiry_and_code_is_masked_whole_with_them() -> None:
+    """CM review #1: the proposed masked text used to keep the last 4 digits, the expiry and
+    the CVV — together, enough to pay online."""
+    text = "Je tape bien ma carte 4970 1012 3456 7893, date d'expiration 09/28, cryptogramme 123…"
+    assert mask(text) == (
+        "Je tape bien ma carte •••• •••• •••• ••••, date d'expiration ••/••, cryptogramme •••…")
+    assert mask("Carte 4970101234567893.\nExp 09/2028 et le code au dos : 4567") == (
+        "Carte ••••••••••••••••.\nExp ••/•••• et le code au dos : ••••")
+    # Alone, a card keeps its last 4 (as on a receipt); without a card, a vague word is no clue.
+    assert mask("Carte 4970 1012 3456 7893 bloquée, offre valable jusqu'au 09/28") == (
+        "Carte •••• •••• •••• •••• bloquée, offre valable jusqu'au ••/••")
+    assert mask("Carte 4970 1012 3456 7893 bloquée") == "Carte •••• •••• •••• 7893 bloquée"
+    assert mask("offre valable jusqu'au 09/28, crypto 2024") == (
+        "offre valable jusqu'au 09/28, crypto 2024")
 
 
 def test_mask_replaces_every_finding_at_the_right_offsets_and_nothing_else() -> None:
@@ -240,6 +264,8 @@ def test_summary_counts_every_kind() -> None:
         "email": 2,
         "account_number": 0,
         "phone": 1,
+        "card_expiry": 0,
+        "card_security_code": 0,
     }
     assert list(counts) == list(KINDS)
 
