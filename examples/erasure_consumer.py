@@ -7,13 +7,25 @@ exchange `identity.events` (docs/asyncapi.yaml) with the bank-system broker user
 badge) in its own SQLite file, and on the GDPR tombstone `identity.user_erased` does what every
 consumer must:
 
-1. drop every personal datum it holds about the subject (here the whole directory row; in a real
-   system also caches, search indexes and exports derived from Agora's events);
+1. delete every personal datum it holds about the subject (here the whole directory row; in a
+   real system also copies of their name, bio or address, the link between its own customer
+   record and the Agora id — e.g. found with `GET /api/v1/users?email=` — everything kept per
+   member about the id: follows, votes, activity histories, scores; caches, search indexes and
+   exports derived from Agora's events). Counts with no way back to the person may stay;
 2. keep only what it must to prove the erasure and stay idempotent: the tombstone itself
    (`user_id`, `erased_at`) — a random id, no name, no contact;
 3. never re-identify: a late or replayed event about an erased member (a redelivery, a queue
    re-driven from dead letters) never brings a row back, and the id is not joined with other
    sources to find out who it was.
+
+The erasure does not take the member's contributions away: Agora keeps their published posts and
+replies public, text as written, under the same `author_id`, shown as "Ancien membre · Former
+member" (no bio, no badge); @mentions of them in others' texts are replaced
+(`posts.mentions_unlinked`). A system that copied `posts.post_published` / `reply_published`
+may keep those copies the same way — author shown as "Former member", `author_id` an opaque key
+never joined back to a person, mentions replaced as `posts.mentions_unlinked` says — or delete
+them if it no longer needs them. This example follows identity's events only, so it holds none
+(docs/asyncapi.yaml, `identity.user_erased`, is the contract in full).
 
 Delivery is at least once: each event's effect and its id are stored in one SQLite transaction,
 and the message is acknowledged only after it, so a crash redelivers and the id dedupes. A

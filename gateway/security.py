@@ -18,13 +18,14 @@ problem's detail) and the request id — never the token, the service key or a c
 
 **Log lines** name a request by `loggable_target`: its path and query string with the value of
 every credential parameter (`CREDENTIAL_PARAMETERS`: the unsubscribe link's signed `token`,
-which also names the member) replaced by `[redacted]`.
+which also names the member, and a password-reset link's) replaced by `[redacted]`, in a local
+address carried by another parameter (`next=`) too.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -34,8 +35,9 @@ ACTOR_ENV = "agora.actor"  # set by the route pipeline once credentials are veri
 NO_STORE = "no-store"
 _PRIVATE_PREFIXES = ("/api/v1/auth/", "/api/v1/me")
 _CREDENTIAL_HEADERS = ("Authorization", "X-Agora-Service-Key", "Cookie")
-# Query parameters that carry a secret. A route takes only `token` today (GET/POST
-# /api/v1/unsubscribe); the others are where a future link would put one.
+# Query parameters that carry a secret. Routes take only `token` today (GET/POST
+# /api/v1/unsubscribe, the site's /password/reset); the others are where a future link would
+# put one.
 CREDENTIAL_PARAMETERS = frozenset({"token", "access_token", "refresh_token", "code", "password",
                                    "secret"})
 REDACTED = "[redacted]"
@@ -61,9 +63,21 @@ def loggable_target(request: Request) -> str:
     1000 characters: a client chooses how long its query is)."""
     if not request.query_string:
         return request.path[:1000]
-    query = [(name, REDACTED if name.lower() in CREDENTIAL_PARAMETERS else value)
-             for name, value in request.args.items(multi=True)]
-    return f"{request.path}?{urlencode(query, safe='[]/,:')}"[:1000]
+    return f"{request.path}?{_loggable_query(request.args.items(multi=True))}"[:1000]
+
+
+def _loggable_query(parameters) -> str:
+    """Credential values redacted, also in a local address a parameter carries (`next`: a
+    sign-in or refresh on the way to a password-reset link would hold its `token`)."""
+    query = []
+    for name, value in parameters:
+        if name.lower() in CREDENTIAL_PARAMETERS:
+            value = REDACTED
+        elif value.startswith("/") and "?" in value:
+            path, _, inner = value.partition("?")
+            value = f"{path}?{_loggable_query(parse_qsl(inner, keep_blank_values=True))}"
+        query.append((name, value))
+    return urlencode(query, safe="[]/,:")
 
 
 def log_refusal(request: Request, response: Response, route: str, request_id: str,

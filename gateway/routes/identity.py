@@ -78,6 +78,25 @@ def _refused_registration(service, document: dict[str, Any], refused: dict[str, 
     return {"fields": {**refused, **refusal["fields"]}, "fields_i18n": by_language}
 
 
+PASSWORD_RULES = (">= 12 characters (or a passphrase of 4+ words) that the zxcvbn strength "
+                  "estimator scores 3 or more (common and breached passwords, French and "
+                  "English words and names, keyboard rows, your e-mail and name refused)")
+
+
+class PasswordResetBody(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetConfirmBody(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "the `token` parameter of the e-mailed link (single use, expires)"})
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             metadata={"description": f"the new password: {PASSWORD_RULES}; "
+                                       "refusals list the estimator's feedback in "
+                                       "`errors.password` and, in French and English, in "
+                                       "`errors_i18n`", "format": "password"})
+
+
 class LoginBody(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
@@ -141,6 +160,13 @@ class RegistrationReceived(Schema):
                                       "and French"})
 
 
+class PasswordResetReceived(Schema):
+    status = fields.String(required=True, metadata={"example": "received"})
+    message = fields.Nested(LocalizedText, required=True,
+                            metadata={"description": "what to tell the person, in English "
+                                      "and French"})
+
+
 class PublicProfile(Schema):
     id = fields.String(required=True)
     display_name = fields.String(required=True)
@@ -197,7 +223,8 @@ class PrivateProfile(PublicProfile):
 
 
 class UsersQuery(Schema):
-    """GET /users: `ids` (public summaries) or `email` (admins; audited), not both."""
+    """GET /users: `ids` (public summaries), `email` (staff, bank systems; audited) or `name`
+    (staff), one of them."""
 
     ids = CommaSeparated(
         fields.String(validate=validate.Regexp(r"^[A-Za-z0-9._:@-]{1,128}$",
@@ -206,8 +233,9 @@ class UsersQuery(Schema):
         metadata={"description": f"comma-separated member ids, at most {MAX_BATCH_IDS}: their "
                                  "public summaries"})
     email = fields.String(validate=validate.Length(min=3, max=254), metadata={
-        "description": "admins and community managers: the member with this e-mail address "
-                       "(0 or 1 item); every lookup is audited as a privileged read"})
+        "description": "admins, community managers and bank systems (X-Agora-Service-Key): "
+                       "the member with this e-mail address (0 or 1 item); every lookup is "
+                       "audited as a privileged read"})
     name = fields.String(validate=validate.Length(min=1, max=100), metadata={
         "description": "admins and community managers: members whose display name starts "
                        "with this (accents and case ignored), in name order, in pages"})
@@ -411,6 +439,38 @@ class IdentityRoutes:
         """
         return self.identity.enrol_with_challenge(call.body["challenge"])
 
+    @route("POST", "/api/v1/auth/password-reset", auth="public", body=PasswordResetBody,
+           response=PasswordResetReceived, status=202, tags=["auth"], idempotent=False,
+           errors=[429])
+    def request_password_reset(self, call: Call):
+        """Forgotten password: e-mail a link to choose a new one
+
+        The answer is the same whether or not the address has an account (202, same body), so
+        it tells nobody which addresses are customers'. An account's address receives, in its
+        owner's language, a link to `{AGORA_WEB_URL}/password/reset?token=...` that works once,
+        for 30 minutes (`AGORA_PASSWORD_RESET_SECONDS`); asking again, resetting or changing
+        the password ends the earlier links. Requests are limited like failed logins, whether
+        or not the address has an account: per (client address, address) pair (5 an hour),
+        per client address (30) and per address from clients it never logged in from (10);
+        429 with Retry-After beyond.
+        """
+        return self.identity.request_password_reset(call.body, call.client)
+
+    @route("POST", "/api/v1/auth/password-reset/confirm", auth="public",
+           body=PasswordResetConfirmBody, status=204, tags=["auth"], idempotent=False)
+    def confirm_password_reset(self, call: Call):
+        """Choose a new password with the e-mailed link's token
+
+        204: the password is changed, every session of the account is revoked and none is
+        opened: log in with the new password — and the second factor when the account has one
+        (a reset never bypasses it). 400 with `errors.token` for an unknown, used or expired
+        link (ask for a new one), with `errors.password` for a password the strength rules
+        refuse (the link still works: try another). The owner is told by e-mail that the
+        password was reset.
+        """
+        self.identity.confirm_password_reset(call.body, call.client)
+        return None
+
     @route("POST", "/api/v1/auth/refresh", auth="public", body=RefreshBody, response=TokenPair,
            tags=["auth"], idempotent=False, errors=[401])
     def refresh(self, call: Call):
@@ -500,18 +560,24 @@ class IdentityRoutes:
 
     # -- users
 
+    # `email` is the staff's and the bank systems', `name` the staff's: identity checks who
+    # asks (auth "public" lets the `ids` summaries stay open to anyone)
     @route("GET", "/api/v1/users", auth="public", query=UsersQuery, response=UserLookup,
-           tags=["users"], errors=[403])  # `email` and `name` are the staff's
+           tags=["users"], errors=[403])
     def find_users(self, call: Call):
-        """Look members up: `?ids=a,b,c` (public summaries), `?email=` or `?name=` (staff)
+        """Look members up: `?ids=a,b,c` (anyone), `?email=` (staff, bank systems), `?name=` (staff)
 
         `ids`: the public summaries (name, badges, avatar) of up to 100 members, in the order
-        asked, unknown ids left out. `email`: admins and community managers only (401 without
-        a token, 403 for others), to assign advisors from the bank's CRM or open a member's
-        console page; the address is matched as identity normalises it, and every lookup,
-        found or not, is audited as a privileged read (who, when, which member was found; not
-        the address). `name`: admins and community managers, the public summaries of the
-        members whose display name starts with it, cursor-paged.
+        asked, unknown ids left out. `email`: admins and community managers (access token)
+        and bank systems (`X-Agora-Service-Key`) only — 401 without a credential, 403 for
+        members — to find the Agora id of a customer the bank knows by address (then
+        `PUT /users/{id}/verification` or `/advisor`) or open a member's console page. The
+        address is matched as identity normalises it (case, surrounding spaces); the answer
+        is the member's private profile (0 or 1 item), the same for staff and bank systems.
+        Every lookup, found or not, is audited as a privileged read: who (the staff member's
+        id, or `service:<name>` for a bank system), when, which member was found — never the
+        address. `name`: admins and community managers, the public summaries of the members
+        whose display name starts with it, cursor-paged.
         """
         if call.query.get("ids"):
             return self.identity.get_users(call.query["ids"])

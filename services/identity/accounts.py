@@ -16,8 +16,13 @@ not facts anyone replays. The log still records *that* something happened
   Rotation is a compare-and-set on the current hash, so two concurrent refreshes with one token
   cannot both succeed: the loser finds its token among the used ones -> reuse -> revoked.
 - `login_failures` (`key`, `at`) feeds the login throttling windows, `registration_attempts`
-  the registration limit per address (both `services.shared.throttle.Throttle`); `login_audit`
-  keeps every attempt (success, bad credentials, throttled) with address and correlation id.
+  the registration limit per address, `password_reset_requests` the reset requests' limits
+  (all `services.shared.throttle.Throttle`); `login_audit` keeps every attempt (success, bad
+  credentials, throttled) with address and correlation id.
+- `password_resets`: `_id` = SHA-256 of a reset link's token (never the token), the user, its
+  expiry (a TTL index deletes it after). One per account at most: a new request, a reset or a
+  password change deletes the others; using one deletes it (single use: of two concurrent
+  uses, one deletes it, the other finds nothing).
 
 Personal data outside the log is sealed with the member's key (crypto-shredding, see
 services/shared/shredding.py): the e-mail address and client address of a login attempt on a
@@ -68,8 +73,11 @@ FAILURES_KEPT = timedelta(days=1)
 def ensure_indexes(db: Database) -> None:
     db.sessions.create_index([("user_id", ASCENDING)], name="by_user")
     db.email_claims.create_index([("user_id", ASCENDING)], name="by_user")
-    for collection in (db.login_failures, db.registration_attempts, db.mfa_failures):
+    for collection in (db.login_failures, db.registration_attempts, db.mfa_failures,
+                       db.password_reset_requests):
         Throttle(collection, {}, kept=FAILURES_KEPT).ensure_indexes()
+    db.password_resets.create_index("expires_at", expireAfterSeconds=0, name="expires_ttl")
+    db.password_resets.create_index([("user_id", ASCENDING)], name="by_user")
     db.login_audit.create_index([("at", ASCENDING)], name="at")
     db.mfa_challenges.create_index("expires_at", expireAfterSeconds=0, name="expires_ttl")
     db.mfa_challenges.create_index([("user_id", ASCENDING)], name="by_user")
@@ -172,6 +180,9 @@ class Accounts:
         self.registrations = Throttle(db.registration_attempts, {
             "address": registration_policy,
             "notice": limits.REGISTRATION_NOTICE_POLICY}, kept=FAILURES_KEPT)
+        self.reset_requests = Throttle(db.password_reset_requests, {
+            "pair": limits.RESET_PAIR_POLICY, "address": limits.RESET_ADDRESS_POLICY,
+            "account": limits.RESET_ACCOUNT_POLICY}, kept=FAILURES_KEPT)
 
     # e-mail claims
 
@@ -233,6 +244,36 @@ class Accounts:
 
     def delete_credentials(self, user_id: str) -> None:
         self.db.credentials.delete_one({"_id": user_id})
+
+    # password-reset links (`password_resets`, see the module's docstring)
+
+    def new_reset(self, user_id: str | None, now: datetime, seconds: int) -> str:
+        """A reset link's token for `user_id`, replacing the account's earlier ones. Without a
+        user: a decoy of the same writes, which no link can use (an address without an account
+        costs a request the same work as one with)."""
+        token, digest = tokens.new_reset_token()
+        self.drop_resets(user_id)
+        self.db.password_resets.insert_one({"_id": digest, "user_id": user_id,
+                                            "created_at": now,
+                                            "expires_at": now + timedelta(seconds=seconds)})
+        return token
+
+    def reset(self, token: str, now: datetime) -> dict[str, Any] | None:
+        """The live reset of a link's token, or None (unknown, used, expired, a decoy)."""
+        if not tokens.RESET_TOKEN.fullmatch(token or ""):
+            return None
+        found = self.db.password_resets.find_one({"_id": tokens.reset_token_hash(token)})
+        return found if tokens.reset_usable(found, now) else None
+
+    def use_reset(self, reset: dict[str, Any]) -> bool:
+        """Single use: True for the one caller that deleted it."""
+        return self.db.password_resets.delete_one({"_id": reset["_id"]}).deleted_count == 1
+
+    def drop_resets(self, user_id: str | None) -> None:
+        """Every pending reset link of the account stops working (a new one was asked for,
+        or the password changed)."""
+        if user_id:
+            self.db.password_resets.delete_many({"user_id": user_id})
 
     # sessions (refresh-token families)
 
@@ -380,6 +421,12 @@ class Accounts:
 
     def registration_keys(self, client: str | None) -> dict[str, str]:
         return limits.registration_keys(self._hash(client))
+
+    def reset_keys(self, email_key: str, client: str | None, user_id: str | None
+                   ) -> dict[str, str]:
+        """A reset request's throttling keys: the login's (`throttle_keys`), the account's
+        exempt from an address it logged in from."""
+        return self.throttle_keys(email_key, client, self.known_client(user_id, client))
 
     def audit(self, attempt: domain.LoginAttempt, now: datetime,
               correlation_id: str | None) -> None:

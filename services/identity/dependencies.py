@@ -30,6 +30,7 @@ class Toolkit:
     secret_box: SecretBox            # TOTP secrets at rest
     challenge_seconds: int = CHALLENGE_SECONDS
     step_up_seconds: int = 300       # a second factor proved this recently counts as fresh
+    reset_seconds: int = 1800        # how long an e-mailed password-reset link works
 
 
 def build_toolkit(config: dict[str, Any], db) -> Toolkit:
@@ -66,7 +67,8 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
                          access_seconds=access_seconds)
     box = SecretBox(mfa_key)
     return Toolkit(accounts, passwords, tokens, access_seconds, int(refresh_days * 86400), box,
-                   step_up_seconds=int(settings.get("step_up_seconds") or 300))  # 0: default
+                   step_up_seconds=int(settings.get("step_up_seconds") or 300),  # 0: default
+                   reset_seconds=int(settings.get("password_reset_seconds") or 1800))
 
 
 class IdentityToolkit(DependencyProvider):

@@ -227,6 +227,13 @@ def is_service(actor: dict[str, Any] | None) -> bool:
     return bool(actor) and actor.get("kind") == "service"
 
 
+def finds_members_by_email(actor: dict[str, Any] | None) -> bool:
+    """Who may turn an e-mail address into a member: the staff who look members up, and the
+    bank's systems (a CRM knows its customer by address and needs the Agora id to verify them
+    or assign their advisor). Members never: it would tell them who else has an account."""
+    return looks_members_up(actor) or is_service(actor)
+
+
 def set_roles(state: UserState, actor: dict[str, Any], roles: Iterable[str]) -> list[NewEvent]:
     """Make the user's roles exactly `roles` (member is implied). Only admins; an admin cannot
     take their own admin role away (a deployment must not lose its last way in by accident)."""
@@ -304,6 +311,9 @@ def registration_received(email_key: str) -> dict[str, Any]:
 MFA_ENABLED = "identity.mfa_enabled"
 MFA_DISABLED = "identity.mfa_disabled"
 SECOND_FACTOR_RESET = "identity.second_factor_reset"
+RECOVERY_CODE_USED = "identity.recovery_code_used"
+PASSWORD_RESET_REQUESTED = "identity.password_reset_requested"
+CHANGED_BY_MEMBER, CHANGED_BY_RESET = "change", "reset"  # how a password changed
 
 
 def second_factor_reset(user_id: str) -> list[NewEvent]:
@@ -321,6 +331,42 @@ def mfa_enabled(user_id: str) -> list[NewEvent]:
 def mfa_disabled(user_id: str, reason: str) -> list[NewEvent]:
     """reason: self (password + code) | admin_reset (lost device; the actor is the admin)."""
     return [NewEvent(MFA_DISABLED, {"user_id": user_id, "reason": reason})]
+
+
+def recovery_code_used(user_id: str, remaining: int) -> list[NewEvent]:
+    """A recovery code replaced the authenticator at a login (private: the owner is told by
+    e-mail — a code they did not use means someone has their password and their codes)."""
+    return [NewEvent(RECOVERY_CODE_USED, {"user_id": user_id, "remaining": max(0, remaining)})]
+
+
+def password_changed(user_id: str, method: str) -> list[NewEvent]:
+    """The password changed (private, no material): `change` (with the current one) or
+    `reset` (with an e-mailed link); the owner is told by e-mail either way."""
+    return [NewEvent(PASSWORD_CHANGED, {"user_id": user_id, "method": method})]
+
+
+def password_reset_requested(user_id: str, token: str, expires_at: datetime) -> list[NewEvent]:
+    """Someone asked for a reset link for this account (private). The raw token travels
+    once, to notifications, which e-mails the link: the event store seals it with the
+    member's key (services/shared/shredding.py) in every log and on the exchange, identity
+    keeps only its hash, and it opens nothing after `expires_at` or once used."""
+    return [NewEvent(PASSWORD_RESET_REQUESTED, {"user_id": user_id, "token": token,
+                                                "expires_at": expires_at.isoformat()})]
+
+
+def password_reset_received(minutes: int) -> dict[str, Any]:
+    """THE answer to a reset request, whether or not the address has an account (the
+    caller learns nothing about which addresses have one)."""
+    return {
+        "status": "received",
+        "message": {
+            "en": "If an account exists for this address, an e-mail has just been sent to it "
+                  f"with a link to choose a new password (valid {minutes} minutes).",
+            "fr": "Si un compte existe pour cette adresse, un e-mail vient de lui être envoyé "
+                  f"avec un lien pour choisir un nouveau mot de passe (valable {minutes} "
+                  "minutes).",
+        },
+    }
 
 
 def registration_attempted(user_id: str, now: datetime) -> list[NewEvent]:

@@ -19,6 +19,14 @@ DEFAULT_ACCOUNT_POLICY = ThrottlePolicy(limit=100, window=timedelta(minutes=15))
 DEFAULT_CODE_POLICY = ThrottlePolicy(limit=5, window=timedelta(minutes=15))
 DEFAULT_REGISTRATION_POLICY = ThrottlePolicy(limit=20, window=timedelta(hours=1))
 REGISTRATION_NOTICE_POLICY = ThrottlePolicy(limit=1, window=timedelta(hours=1))
+# Password-reset requests (each may send an e-mail) under the login's three keys: the pair
+# stops one client from flooding one mailbox, the address one client from trying many
+# addresses, the account (exempt from addresses it logged in from, so a flood elsewhere cannot
+# keep its owner from asking) a distributed flood. Counted whether or not the address has an
+# account: a 429 says nothing about it.
+RESET_PAIR_POLICY = ThrottlePolicy(limit=5, window=timedelta(hours=1))
+RESET_ADDRESS_POLICY = ThrottlePolicy(limit=30, window=timedelta(hours=1))
+RESET_ACCOUNT_POLICY = ThrottlePolicy(limit=10, window=timedelta(hours=1))
 
 
 def throttle_keys(email_key: str, client: str | None, known_client: bool = False
@@ -37,7 +45,10 @@ def pair_key(email_key: str, client: str | None) -> str:
 
 
 def registration_keys(client: str | None) -> dict[str, str]:
-    """Registrations are counted per client address (an internal call without one is not)."""
+    """Registrations are counted per client address (an internal call without one is not);
+    only those that pass validation count (`membership.register`): the limit is against mass
+    account creation, not against a member correcting a form behind a carrier's shared
+    address."""
     return {"address": f"address:{client}"} if client else {}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from eventlet import tpool
 
 from services.shared import commands
-from services.shared.envelope import CommandContext, NewEvent, utc_now
+from services.shared.envelope import CommandContext, utc_now
 from services.shared.errors import InvalidInput
 
 from . import domain, passwords
@@ -23,13 +23,15 @@ log = logging.getLogger(__name__)
 
 
 def register_user(store, views, kit, args: dict[str, Any], context, actor_id: str | None,
-                  roles: tuple[str, ...] = ()) -> str:
+                  roles: tuple[str, ...] = (), validated: bool = False) -> str:
     """Register a user (the service's RPC and `agora create-admin` share this): claim the
     e-mail (unique), store the password hash, commit the private then the public events,
     confirm the claim. A crash before the public commit leaves the claim unconfirmed and the
-    user stream absent, so a later registration takes the address over (accounts.py)."""
+    user stream absent, so a later registration takes the address over (accounts.py).
+    `validated`: `validate_registration` passed already (the site's registration)."""
     email_key = domain.normalize_email(args["email"])
-    check_password(args["password"], email_key, args["display_name"])
+    if not validated:
+        validate_registration(args)
     commands.check_deadline()  # a stale request must not even claim the e-mail
     user_id, now = commands.fresh_uuid("user").hex, utc_now()  # retried: the same id
     accounts = kit.accounts
@@ -51,6 +53,14 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     return user_id
 
 
+def validate_registration(args: dict[str, Any]) -> None:
+    """Raise InvalidInput when registration would refuse these arguments: the address, the
+    password's strength, confidential data in the (public) display name."""
+    email_key = domain.normalize_email(args["email"])
+    check_password(args["password"], email_key, args["display_name"])
+    domain.refuse_confidential({"display_name": args["display_name"]})
+
+
 def check_password(password: str, email: str, display_name: str) -> None:
     """Raise InvalidInput when registration would refuse `password` (passwords.py; the e-mail
     and name are its personal words). The estimator is pure CPU (a few ms, tens for long
@@ -59,14 +69,19 @@ def check_password(password: str, email: str, display_name: str) -> None:
 
 
 def register(sessions: Sessions, args: dict[str, Any], client: str | None) -> dict[str, Any]:
-    """A registration from the site: limited per client and address; a taken address answers
+    """A registration from the site: limited per client address; a taken address answers
     like a new one (no account enumeration) and its owner is told."""
     registrations, now = sessions.accounts.registrations, utc_now()
     keys = sessions.accounts.registration_keys(client)
     registrations.check(keys, now, "too_many_registrations")
-    registrations.record(keys, now)  # every attempt counts, taken address or not
+    # Only a valid attempt counts, for a new address or a taken one alike: the limit is
+    # against mass creation, and behind a carrier's shared address (CGNAT) every member who
+    # mistyped a field would otherwise use up everyone's hour.
+    validate_registration(args)
+    registrations.record(keys, now)
     try:
-        register_user(sessions.store, sessions.views, sessions.kit, args, sessions.context, None)
+        register_user(sessions.store, sessions.views, sessions.kit, args, sessions.context, None,
+                      validated=True)
     except EmailTaken:
         _tell_owner(sessions, domain.normalize_email(args["email"]), args["password"], now)
     return domain.registration_received(domain.normalize_email(args["email"]))
@@ -107,8 +122,9 @@ def change_password(sessions: Sessions, user_id: str, current_password: str,
                   user.get("display_name"), field_name="new_password")
     sessions.accounts.set_password_hash(user_id, sessions.kit.passwords.hash(new_password),
                                         utc_now())
+    sessions.accounts.drop_resets(user_id)  # a reset link asked for before opens nothing now
     sessions.revoke_all(user_id, "password_changed", user_id,
-                        extra=[NewEvent(domain.PASSWORD_CHANGED, {"user_id": user_id})])
+                        extra=domain.password_changed(user_id, domain.CHANGED_BY_MEMBER))
 
 
 def erase(sessions: Sessions, decide_user, user_id: str, password: str,
@@ -128,6 +144,7 @@ def erase(sessions: Sessions, decide_user, user_id: str, password: str,
     decide_user(user_id, user_id, lambda state: domain.erase(state, now))
     sessions.store.keys.shred(user_id)  # again from the bus (`project`) if we die before this
     accounts.delete_credentials(user_id)
+    accounts.drop_resets(user_id)
     accounts.drop_mfa(user_id)
     accounts.drop_email(user_id)
     accounts.forget(user_id, email_key)

@@ -103,6 +103,39 @@ class PasswordChangedV1(Schema):
     user_id = fields.String(required=True)
 
 
+@REGISTRY.register(domain.PASSWORD_CHANGED, version=2, private=True)
+class PasswordChangedV2(Schema):
+    """Version 2 says how: `change` (with the current password) or `reset` (an e-mailed
+    link); the owner's security e-mail says which."""
+    user_id = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(
+        [domain.CHANGED_BY_MEMBER, domain.CHANGED_BY_RESET]))
+
+
+@REGISTRY.upcaster(domain.PASSWORD_CHANGED, from_version=1)
+def _password_changed_v1_to_v2(payload):
+    return {**payload, "method": domain.CHANGED_BY_MEMBER}  # there was no other way then
+
+
+@REGISTRY.register(domain.PASSWORD_RESET_REQUESTED, version=1, private=True)
+class PasswordResetRequestedV1(Schema):
+    """Someone asked for a password-reset link for this account: notifications e-mails it
+    to the account's address. `token` is personal (sealed with the member's key everywhere it
+    is stored or sent, services/shared/shredding.py); only its hash is kept by identity, and
+    it opens nothing once used, replaced or past `expires_at`."""
+    user_id = fields.String(required=True)
+    token = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+@REGISTRY.register(domain.RECOVERY_CODE_USED, version=1, private=True)
+class RecoveryCodeUsedV1(Schema):
+    """A recovery code replaced the authenticator at a login (the owner is told by e-mail);
+    how many are left. Never the code."""
+    user_id = fields.String(required=True)
+    remaining = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
 @REGISTRY.register(domain.REGISTRATION_ATTEMPTED, version=1, private=True)
 class RegistrationAttemptedV1(Schema):
     """Someone tried to register this account's e-mail address: its owner is told by e-mail
@@ -169,6 +202,15 @@ class ProfileArgs(Schema):
     def _something(self, data, **kwargs):
         if not data:
             raise ValidationError("give display_name, bio and/or language", "_schema")
+
+
+class PasswordResetArgs(Schema):
+    email = fields.String(required=True, validate=[validate.Length(min=3, max=254), single_line])
+
+
+class PasswordResetConfirmArgs(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
 class EraseArgs(Schema):

@@ -1,7 +1,8 @@
 """The identity service (`agora run identity`): accounts, sessions, roles, badges, advisors.
 
 Thin entrypoints: parse arguments, call one rule (`domain`), workflow (`sessions`: log in,
-refresh, log out, second factor, step-up; `membership`: register, change password, erase) or
+refresh, log out, second factor, step-up; `membership`: register, change password, erase;
+`resets`: a forgotten password) or
 read (`queries`), answer (`presenters`). The user aggregate is event-sourced (stream
 `user-<id>`); secrets and counters live in the account collections (accounts.py explains why).
 """
@@ -32,7 +33,7 @@ from services.shared.observability import HealthEndpoints
 from services.shared.periods import PeriodArgs
 from services.shared.projections import ReadModelsProvider
 
-from . import domain, membership, mfa
+from . import domain, membership, mfa, resets
 from .dependencies import IdentityToolkit
 from .domain import user_stream
 from .presenters import advisor_view, login_view, public_profile, session_view
@@ -45,6 +46,8 @@ from .schemas import (
     EraseArgs,
     NameLookupArgs,
     PasswordCheckArgs,
+    PasswordResetArgs,
+    PasswordResetConfirmArgs,
     ProfileArgs,
     RegisterArgs,
     RolesArgs,
@@ -197,6 +200,27 @@ class IdentityService(Decisions, HealthEndpoints):
         membership.change_password(self.sessions, _user_actor(actor)["id"], current_password,
                                    new_password, client)
 
+    # -- forgotten password (resets.py)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def request_password_reset(self, data: dict[str, Any], client: str | None = None
+                               ) -> dict[str, Any]:
+        """A reset link by e-mail to the account of `email`, if any: the same answer either
+        way."""
+        return resets.request_reset(self.sessions, _load(PasswordResetArgs, data)["email"],
+                                    client)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def check_password_reset(self, token: str) -> None:
+        """Nothing when the link's token can still be used, else its refusal (400 on
+        `token`): the site says so before a new password is typed."""
+        resets.usable_reset(self.sessions, str(token or "")[:200])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_password_reset(self, data: dict[str, Any], client: str | None = None) -> None:
+        args = _load(PasswordResetConfirmArgs, data)
+        resets.confirm_reset(self.sessions, args["token"], args["password"], client)
+
     # -- GDPR: export and erasure
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -240,12 +264,15 @@ class IdentityService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def find_users_by_email(self, actor: dict[str, Any], email: str,
                             client: str | None = None) -> dict[str, Any]:
-        """Admins (to assign advisors from the bank's CRM) and community managers look a
-        member up by e-mail: the member's private profile, or nothing; every lookup is audited
-        as a privileged read."""
-        actor = _user_actor(actor)
-        if not domain.looks_members_up(actor):
-            raise Forbidden("only admins and community managers look members up by e-mail")
+        """Admins, community managers and bank systems (the CRM linking its customer to their
+        Agora id) look a member up by e-mail: the member's private profile, or nothing; every
+        lookup is audited as a privileged read (a bank system's under `service:<name>`)."""
+        actor = _actor(actor)
+        if actor is None:
+            raise Unauthenticated("a signed-in user is required")
+        if not domain.finds_members_by_email(actor):
+            raise Forbidden("only admins, community managers and bank systems look members up "
+                            "by e-mail")
         email_key = domain.normalize_email(_load(EmailLookupArgs, {"email": email})["email"])
         user_id = self.kit.accounts.user_id_for(email_key)
         found = self.users.live(user_id)

@@ -244,6 +244,9 @@ class Sessions:
             elif recovery:
                 digest = mfa.matching_recovery(code, record.get("recovery") or ())
                 ok = digest is not None and accounts.use_recovery_code(user_id, digest)
+                if ok:  # its owner is told: a code they did not use means a stolen one
+                    self.account_event(user_id, user_id, domain.recovery_code_used(
+                        user_id, len(record.get("recovery") or ()) - 1))
         if not ok:
             accounts.codes.record(keys, now)
             log.warning("wrong second-factor code", extra={"user_id": user_id,

@@ -72,3 +72,25 @@ def owns_token(session: Session | None, presented_hash: str) -> bool:
         or any(hmac.compare_digest(used, presented_hash) for used in session.used_hashes))
 
 
+
+
+# -- password-reset links -------------------------------------------------------------------------
+
+RESET_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what `new_reset_token` makes, nothing else
+
+
+def new_reset_token() -> tuple[str, str]:
+    """(token for the e-mailed link, hash to store): 256 random bits; only the hash is kept,
+    so a copy of the database opens no account."""
+    token = secrets.token_urlsafe(32)
+    return token, reset_token_hash(token)
+
+
+def reset_token_hash(token: str) -> str:
+    return hashlib.sha256(f"agora-password-reset:{token or ''}".encode()).hexdigest()
+
+
+def reset_usable(reset: dict | None, now: datetime) -> bool:
+    """A stored reset (`user_id`, `expires_at`) the link may still use: a member's (a decoy
+    made for an address without an account has none) and not expired."""
+    return bool(reset) and bool(reset.get("user_id")) and reset["expires_at"] > now

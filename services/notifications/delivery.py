@@ -27,7 +27,14 @@ Sending is a side effect, so it goes through outboxes in notifications' own data
 
 Every mail carries ``Date``, ``Message-ID`` and a one-click ``List-Unsubscribe`` (RFC 8058:
 ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``) whose link holds a signed, expiring token
-for the mail's notification types only (`unsubscribe.py`).
+for the mail's notification types only (`unsubscribe.py`) — except the account-security mails
+and password-reset links, which cannot be turned off.
+
+A password-reset link (`identity.password_reset_requested`, `queue_password_reset`) is no
+notification: it never enters the inbox (a signed-in session must not read a way to change the
+password without the current one). Its ``outgoing_mail`` document (``kind: password_reset``)
+holds the token sealed with the member's key, until the mail is sent, dead-lettered or past
+the link's expiry (then it is dropped unsent); a newer request replaces a pending one.
 
 The recipient address is read from ``contacts`` when sending (never copied into the outbox,
 never logged). The Message-ID is derived from the outbox id: the duplicates that could follow
@@ -46,6 +53,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.generator import BytesGenerator
 from email.header import Header
 from email.message import EmailMessage
@@ -64,6 +72,7 @@ from services.shared.config import in_production
 from services.shared.members import ERASED_DISPLAY_NAME
 from services.shared.mongo import database_name, mongo_uri, release_client, shared_client
 from services.shared.projections import ReadModels
+from services.shared.shredding import SubjectKeys
 
 from . import domain, unsubscribe
 from .projections import (
@@ -88,6 +97,8 @@ HELD_CHECKED_EVERY = 10.0  # seconds: how often a pass looks for notifications l
 HELD_GRACE_SECONDS = 30.0  # ... for longer than this after their event (an applier crashed)
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
                    "conversation_id", "for_staff", "ts")
+PASSWORD_RESET = "password_reset"  # `kind` of a reset link's mail (no notification)
+RESET_TOKEN = "notifications.outgoing_mail.token"  # where a sealed reset token belongs
 
 
 @dataclass(frozen=True)
@@ -314,11 +325,12 @@ class Outbox:
         return claimed
 
     def done(self, *docs: dict[str, Any], **extra: Any) -> None:
-        """Mark `docs` finished (sent, or with `extra`: dropped, empty), in one command."""
+        """Mark `docs` finished (sent, or with `extra`: dropped, empty), in one command; a
+        finished mail keeps no reset token."""
         if docs:
             self.collection.update_many({"_id": {"$in": [doc["_id"] for doc in docs]}}, {
                 "$set": {"state": "sent", "sent_at": self.clock(), **extra},
-                "$unset": {"claimed_until": "", "last_error": ""}})
+                "$unset": {"claimed_until": "", "last_error": "", "token": ""}})
 
     def retry(self, doc: dict[str, Any], error: str) -> None:
         attempts = int(doc.get("attempts", 0)) + 1
@@ -338,7 +350,7 @@ class Outbox:
         self.collection.update_one({"_id": doc["_id"]}, {
             "$set": {"state": "dead", "attempts": attempts, "dead_at": self.clock(),
                      "last_error": error[:300]},
-            "$unset": {"claimed_until": ""}})
+            "$unset": {"claimed_until": "", "token": ""}})  # a re-driven reset link: asked anew
         self.parked += 1
         log.warning("delivery dead-lettered after %d attempt(s): %s", attempts, error[:300],
                     extra={"outbox": self.collection.name, "delivery_id": doc["_id"],
@@ -386,8 +398,10 @@ def ensure_indexes(db: Database) -> None:
 class Deliveries:
     def __init__(self, db: Database, settings: DeliverySettings, pusher: PushProvider | None,
                  transport: SmtpTransport | None = None, clock: Callable[[], float] = time.time,
-                 announce: Callable[[str, dict[str, Any]], Any] | None = None):
+                 announce: Callable[[str, dict[str, Any]], Any] | None = None,
+                 keys: SubjectKeys | None = None):
         self.db = db
+        self.keys = keys or SubjectKeys.beside(db, "notifications")  # reset tokens, sealed
         self.announce = announce  # live signals to the gateways (services/shared/live.py)
         self.settings = settings
         self.pusher = pusher
@@ -415,6 +429,28 @@ class Deliveries:
             copies.delete_many({"member_id": member_id})
             copies.update_many({"notice.actor_id": member_id},
                                {"$set": {"notice.actor_name": ERASED_DISPLAY_NAME}})
+
+    # -- 0. password-reset links: straight to the mail outbox ------------------------------------
+
+    def queue_password_reset(self, event) -> bool:
+        """The mail of a reset link (`identity.password_reset_requested`), once per event,
+        replacing the member's pending one (its link no longer works); nothing for a link
+        past its expiry (a late delivery, a replay) or erased (its token opens to None)."""
+        p = event.payload
+        member_id, token = p["user_id"], p.get("token")
+        expires_at = datetime.fromisoformat(p["expires_at"]).timestamp()
+        if not token or expires_at <= self.clock():
+            return False
+        requested = datetime.fromisoformat(event.occurred_at).timestamp()
+        mails = self.mail.collection
+        mails.delete_many({"member_id": member_id, "kind": PASSWORD_RESET, "state": "pending",
+                           "_id": {"$ne": f"reset:{event.id}"}})
+        mails.update_one({"_id": f"reset:{event.id}"}, {"$setOnInsert": self.mail.new_document({
+            "member_id": member_id, "kind": PASSWORD_RESET, "expires_at": expires_at,
+            "minutes": max(1, round((expires_at - requested) / 60)),
+            "token": self.keys.seal(member_id, token, RESET_TOKEN)})}, upsert=True)
+        self._fresh.add(mails.name)
+        return True
 
     # -- 1. from the inbox to the outboxes -----------------------------------------------------
 
@@ -603,6 +639,13 @@ class Deliveries:
         notification in one language share (From, Subject, the text) is built once per
         batch (`rendered`)."""
         base = self.settings.web_base_url
+        if mail.get("kind") == PASSWORD_RESET:
+            token = self.keys.unseal(mail.get("token"), RESET_TOKEN)
+            if not token or mail["expires_at"] <= self.clock():
+                return None  # the link works no more: nothing worth sending
+            content = domain.password_reset_email(token, base, mail["minutes"], language)
+            return rendered.message(self.settings.mail_from, content,
+                                    self._own_headers(mail, address))
         if mail.get("kind") == "digest":
             notices = [item["notice"] for item in self.db[DIGEST_ITEMS].find(
                 {"digest_id": mail["_id"]}).sort("ts", 1)]
@@ -613,17 +656,23 @@ class Deliveries:
             notices = [mail["notice"]]
         notices = self._named(notices, names)
         content = domain.digest(notices, base, language) if mail.get("kind") == "digest" \
-            else domain.email(notices[0], base, language)
-        sender = parseaddr(self.settings.mail_from)[1]
-        # derived from the outbox id: a re-sent duplicate is recognisable
-        own = [("To", address), ("Date", formatdate(self.clock(), usegmt=True)),
-               ("Message-ID", f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail['_id'])}@"
-                              f"{sender.rpartition('@')[2] or 'agora.local'}>"),
-               ("X-Agora-Notification", mail["_id"])]
-        if self.settings.unsubscribe_secret:  # else warned at start-up (never a dead letter)
-            own += [("List-Unsubscribe", f"<{self.unsubscribe_url(mail['member_id'], notices)}>"),
+            else domain.email(notices[0], base, language, self.settings.default_timezone)
+        own = self._own_headers(mail, address)
+        chosen = [notice for notice in notices
+                  if notice.get("type") not in domain.ALWAYS_EMAILED]
+        if self.settings.unsubscribe_secret and chosen:  # else warned at start-up
+            own += [("List-Unsubscribe", f"<{self.unsubscribe_url(mail['member_id'], chosen)}>"),
                     ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
         return rendered.message(self.settings.mail_from, content, own)
+
+    def _own_headers(self, mail: dict[str, Any], address: str) -> list[tuple[str, str]]:
+        """To, Date, a Message-ID derived from the outbox id (a re-sent duplicate is
+        recognisable), the outbox id."""
+        sender = parseaddr(self.settings.mail_from)[1]
+        return [("To", address), ("Date", formatdate(self.clock(), usegmt=True)),
+                ("Message-ID", f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail['_id'])}@"
+                               f"{sender.rpartition('@')[2] or 'agora.local'}>"),
+                ("X-Agora-Notification", mail["_id"])]
 
     @staticmethod
     def _named(notices: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:

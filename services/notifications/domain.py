@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from services.shared import i18n
@@ -47,6 +48,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "account_security": {"email": "immediate", "push": False},
 }
 CONFIDENTIAL = frozenset({"private_message"})  # announced, never quoted
+# E-mailed at once whatever the member chose: a bank tells its customer whenever access to the
+# account changes (a password, a second factor), and someone who took the account over must
+# not be able to silence it first.
+ALWAYS_EMAILED = ("account_security",)
 
 
 # --- preferences --------------------------------------------------------------------------------
@@ -55,7 +60,8 @@ def preferences(chosen: dict[str, dict[str, Any]] | None) -> dict[str, dict[str,
     """Every type's channels: the member's choices over the defaults (in-app is always on)."""
     chosen = chosen or {}
     return {kind: {"in_app": True, **DEFAULTS[kind],
-                   **{k: v for k, v in (chosen.get(kind) or {}).items() if k != "in_app"}}
+                   **{k: v for k, v in (chosen.get(kind) or {}).items() if k != "in_app"},
+                   **({"email": "immediate"} if kind in ALWAYS_EMAILED else {})}
             for kind in TYPES}
 
 
@@ -143,14 +149,22 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "posts.idea_merged": ("watchers", "voters", "muted"),
     "moderation.sla_breached": ("staff",),
 }
+# identity's private facts about access to an account, told to its owner ("account_security")
+SECURITY_EVENTS = ("identity.registration_attempted", "identity.password_changed",
+                   "identity.mfa_enabled", "identity.mfa_disabled",
+                   "identity.recovery_code_used")
+PASSWORD_RESET_REQUESTED = "identity.password_reset_requested"  # a link to e-mail, no notice
 NOTIFYING = (*NEEDS, "posts.answer_accepted", "moderation.item_rejected",
              "moderation.item_redacted", "moderation.item_approved",
-             "conversations.message_posted", "identity.registration_attempted")
+             "conversations.message_posted", *SECURITY_EVENTS)
 
 
 def actor_of(event: Envelope) -> str | None:
-    """Who did what the event says (never notified of it)."""
+    """Who did what the event says (never notified of it). Nobody for a security fact: the
+    owner is told even of what they did themselves (it may not have been them)."""
     p = event.payload
+    if event.type in SECURITY_EVENTS:
+        return None
     if event.type in ("posts.post_published", "posts.reply_published",
                       "conversations.message_posted"):
         return p["author_id"]
@@ -200,7 +214,7 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
         add(facts.staff | set(p.get("staff_ids") or []), "sla_breach")
     elif t == "conversations.message_posted":
         add(p["participant_ids"], "private_message")
-    elif t == "identity.registration_attempted":  # its owner, never who tried
+    elif t in SECURITY_EVENTS:  # the account's owner, never who tried or acted
         add([p["user_id"]], "account_security")
     return out
 
@@ -220,7 +234,17 @@ def notices_for(event: Envelope, facts: Facts) -> list[Notice]:
 
 
 # the events whose notifications show only what the event carries (`details` reads no title)
-SHOWN_FROM_THE_EVENT = ("posts.post_published", "posts.post_edited")
+SHOWN_FROM_THE_EVENT = ("posts.post_published", "posts.post_edited", *SECURITY_EVENTS)
+
+
+def security_change(event: Envelope) -> str:
+    """What a security fact says happened (`notice.security_<it>` and its e-mail's subject)."""
+    p = event.payload
+    if event.type == "identity.password_changed":
+        return "password_reset" if p.get("method") == "reset" else "password_changed"
+    if event.type == "identity.mfa_disabled":
+        return "mfa_reset" if p.get("reason") == "admin_reset" else "mfa_disabled"
+    return event.type.split(".", 1)[1]  # registration_attempted, mfa_enabled, ...
 
 
 def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
@@ -260,6 +284,9 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
     elif t == "conversations.message_posted":  # ids only: the message stays in conversations
         out = {"conversation_id": p["conversation_id"], "post_id": None, "kind": None,
                "title": None}
+    elif t in SECURITY_EVENTS:  # what changed; never a secret, never who or where from
+        out = {"post_id": None, "kind": None, "title": None, "security": security_change(event),
+               "remaining": p.get("remaining")}
     return out
 
 
@@ -267,7 +294,7 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
 
 RENDERED_FIELDS = ("type", "actor_name", "by_team", "kind", "reply_kind", "title", "status",
                    "note", "reason", "reason_code", "decision", "target_type", "waited",
-                   "merged_into", "into_title", "channel")
+                   "merged_into", "into_title", "channel", "security", "remaining")
 KINDS = ("question", "idea", "discussion", "article")
 
 # The site's pages a notification links to; the gateway declares those routes with these same
@@ -276,12 +303,15 @@ PREFERENCES_PAGE = "/notifications/preferences"
 REPLY_PAGE = "/replies/{id}"  # the page of its thread that shows the reply, at the reply
 CONVERSATION_PAGE = "/conversations/{id}"  # a member's own conversation
 CONSOLE_CONVERSATION_PAGE = "/console/conversations/{id}"  # staff answer in the console
+SECURITY_PAGE = "/me/security"  # a member's second factor (an account-security notice's link)
+FORGOTTEN_PASSWORD_PAGE = "/password/forgot"  # ask for a reset link ("it was not me")
+PASSWORD_RESET_PAGE = "/password/reset"  # a reset link's page: ?token=...
 
 
-def in_both_languages(key: str, separator: str = " / ") -> str:
+def in_both_languages(key: str, separator: str = " / ", **params: Any) -> str:
     """`key`'s text in French then English: a security notice e-mailed to an owner who never
     chose a language (it reaches an address, whoever reads there)."""
-    return separator.join(i18n.text(language, key) for language in i18n.LANGUAGES)
+    return separator.join(i18n.text(language, key, **params) for language in i18n.LANGUAGES)
 
 
 def with_actor_name(notice: dict[str, Any], names: dict[str, str],
@@ -310,8 +340,9 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
     if kind in CONFIDENTIAL:
         return say("notice.private_message" if in_app else "notice.private_message_elsewhere")
     if kind == "account_security":  # read signed in, or chosen: the reader's language
-        return say("notice.registration_attempted") if in_app or language else \
-            in_both_languages("notice.registration_attempted", "\n\n")
+        key, remaining = security_key(notice, "notice"), notice.get("remaining") or 0
+        return say(key, remaining=remaining) if in_app or language else \
+            in_both_languages(key, "\n\n", remaining=remaining)
     if kind == "reply":
         verb = "reply_answer" if n["reply_kind"] == "answer" else "reply_comment"
         return say(f"notice.{verb}", who=who, noun=noun, about=about)
@@ -360,8 +391,21 @@ def duration(seconds: float | None, language: str | None = None) -> str:
     return f"{seconds} s"
 
 
+def security_key(notice: dict[str, Any], section: str) -> str:
+    """The catalogue key of an account-security notice's line (`notice`) or e-mail subject
+    (`mail`); a registration attempt keeps its first keys (inboxes hold such notices)."""
+    change = notice.get("security") or "registration_attempted"
+    if change == "registration_attempted":
+        return "notice.registration_attempted" if section == "notice" else \
+            "mail.security_subject"
+    return f"notice.security_{change}" if section == "notice" else \
+        f"mail.security_subject_{change}"
+
+
 def link(base_url: str, notice: dict[str, Any]) -> str:
     base = base_url.rstrip("/")
+    if notice.get("type") in ALWAYS_EMAILED:
+        return base + SECURITY_PAGE
     if notice.get("conversation_id"):  # `for_staff`: the recipient held a staff role then
         page = CONSOLE_CONVERSATION_PAGE if notice.get("for_staff") else CONVERSATION_PAGE
         return base + page.format(id=notice["conversation_id"])
@@ -380,16 +424,51 @@ class Message:
     text: str
 
 
-def email(notice: dict[str, Any], base_url: str, language: str | None = None) -> Message:
+def email(notice: dict[str, Any], base_url: str, language: str | None = None,
+          timezone: str = "Europe/Paris") -> Message:
+    """A notification's e-mail in the reader's language; an account-security one (sent to an
+    address, whoever reads there) in both when the owner never chose one."""
+    if notice.get("type") in ALWAYS_EMAILED:
+        subject_key = security_key(notice, "mail")
+        subject = i18n.text(language, subject_key) if language else \
+            in_both_languages(subject_key)
+        text = "\n\n— — —\n\n".join(
+            _security_text(notice, base_url, reader, timezone)
+            for reader in ([language] if language else i18n.LANGUAGES))
+        return Message(f"[Agora] {subject}", text)
     line = render(notice, language, in_app=False)
     # A title stored before titles were validated may hold a line break: never in a header.
-    if notice.get("type") == "account_security":
-        subject = i18n.text(language, "mail.security_subject") if language else \
-            in_both_languages("mail.security_subject")
-    else:
-        subject = _short(as_single_line(line), 150)
+    subject = _short(as_single_line(line), 150)
     return Message(f"[Agora] {subject}",
                    f"{line}\n\n{link(base_url, notice)}\n\n{_footer(base_url, language)}")
+
+
+def _security_text(notice: dict[str, Any], base_url: str, language: str,
+                   timezone: str) -> str:
+    """What changed, when, and what to do if it was not the owner; no unsubscribe footer:
+    these cannot be turned off."""
+    parts = [render(notice, language)]
+    if notice.get("ts"):
+        moment = datetime.fromtimestamp(notice["ts"] / 1_000_000, ZoneInfo(timezone))
+        date = moment.strftime("%d/%m/%Y") if language == "fr" else moment.strftime("%Y-%m-%d")
+        parts.append(i18n.text(language, "mail.security_when", date=date,
+                               time=moment.strftime("%H:%M"), zone=timezone))
+    if (notice.get("security") or "registration_attempted") != "registration_attempted":
+        parts.append(i18n.text(language, "mail.security_not_you",
+                               url=base_url.rstrip("/") + FORGOTTEN_PASSWORD_PAGE))
+    parts.append(i18n.text(language, "mail.security_footer"))
+    return "\n\n".join(parts)
+
+
+def password_reset_email(token: str, base_url: str, minutes: int,
+                         language: str | None = None) -> Message:
+    """The reset link's e-mail: who asked (maybe not the owner), the link, how long it works,
+    and that ignoring it changes nothing. In both languages when the owner never chose one."""
+    url = f"{base_url.rstrip('/')}{PASSWORD_RESET_PAGE}?token={quote(token, safe='')}"
+    readers = [language] if language else list(i18n.LANGUAGES)
+    subject = " / ".join(i18n.text(reader, "mail.reset_subject") for reader in readers)
+    return Message(f"[Agora] {subject}", "\n\n— — —\n\n".join(
+        i18n.text(reader, "mail.reset_text", url=url, minutes=minutes) for reader in readers))
 
 
 def push(notice: dict[str, Any], language: str | None = None) -> Message:

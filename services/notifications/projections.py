@@ -300,7 +300,7 @@ def _event_notifies(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
 
 
-@VIEWS.on("identity.registration_attempted")
+@VIEWS.on(*domain.SECURITY_EVENTS)
 def _account_security(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
 

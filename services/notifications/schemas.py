@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.shared.payloads import REGISTRY
 from services.shared.validation import time_zone
 
-from .domain import EMAIL_MODES, TYPES
+from .domain import ALWAYS_EMAILED, EMAIL_MODES, TYPES
 
 
 class ChannelChoice(Schema):
@@ -95,7 +95,9 @@ class MarkReadSchema(Schema):
 
 class PreferencesSchema(Schema):
     types = _by_type(load_default=dict, metadata={
-        "description": "per notification type, the channels to change (others keep theirs)"})
+        "description": "per notification type, the channels to change (others keep theirs); "
+                       "`account_security` e-mails are always sent at once (400 for another "
+                       "choice)"})
     digest = fields.Nested(DigestChoice, metadata={
         "description": "when the daily digest is sent: local hour and time zone"})
 
@@ -103,6 +105,13 @@ class PreferencesSchema(Schema):
     def _something(self, data, **kwargs):
         if not data.get("types") and not data.get("digest"):
             raise ValidationError("give types and/or digest", "_schema")
+
+    @validates_schema
+    def _security_stays_on(self, data, **kwargs):
+        """Account-security e-mails go out at once, always (domain.ALWAYS_EMAILED)."""
+        if any(((data.get("types") or {}).get(kind) or {}).get("email") not in
+               (None, "immediate") for kind in ALWAYS_EMAILED):
+            raise ValidationError("account security e-mails cannot be turned off", "types")
 
 
 class UnsubscribeQuerySchema(Schema):

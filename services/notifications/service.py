@@ -26,6 +26,7 @@ from services.shared.validation import load_input
 
 from . import domain, unsubscribe
 from .delivery import DeliveryProvider
+from .domain import PASSWORD_RESET_REQUESTED
 from .projections import MAY_NOTIFY, VIEWS
 from .queries import NotificationsQueries
 from .schemas import (
@@ -99,7 +100,8 @@ class NotificationsService(Decisions, HealthEndpoints):
                                          time.time())
         except unsubscribe.InvalidToken as error:
             raise InvalidInput(str(error), {"fields": {"token": [str(error)]}}) from None
-        types = [kind for kind in request.types if kind in domain.TYPES]
+        types = [kind for kind in request.types
+                 if kind in domain.TYPES and kind not in domain.ALWAYS_EMAILED]
         if confirm:
             self._change_preferences(request.member_id, {"types": {
                 kind: {"email": "off"} for kind in types}}, None)
@@ -166,6 +168,11 @@ class NotificationsService(Decisions, HealthEndpoints):
     @reliable_handler("identity", "identity.*", private=True, idempotent=True)
     def on_identity_private_event(self, event: Envelope):
         """The account stream (e-mail address; password and session facts are recorded too,
-        so the stream has no gap): contacts are kept here and never logged."""
+        so the stream has no gap): contacts are kept here and never logged. A reset link goes
+        to the mail outbox, never to the inbox (delivery.py says why); here rather than in the
+        projection, so that a replay sends no old link."""
         self._received(event)
+        if event.type == PASSWORD_RESET_REQUESTED and \
+                self.delivery.deliveries.queue_password_reset(event):
+            self.delivery.nudge()
 

@@ -312,6 +312,9 @@ _PROFILE = {"display_name": ERASED_DISPLAY_NAME, "bio": ""}
 declare_personal("identity.user_registered", "user_id", {"display_name": ERASED_DISPLAY_NAME})
 declare_personal("identity.profile_updated", "user_id", _PROFILE)
 declare_personal("identity.contact_changed", "user_id", {"email": None})
+# a password-reset link's token: sealed in every log and on the exchange (its hash is all
+# identity keeps); shredded with the member, as it expires anyway
+declare_personal("identity.password_reset_requested", "user_id", {"token": None})
 declare_personal("moderation.member_noted", "member_id", {"note": ""})
 
 

@@ -47,16 +47,63 @@ def test_confidential_warning_appears_while_typing_an_iban_and_goes_when_removed
     site.check()
 
 
+def test_a_search_that_finds_nothing_leads_to_asking_with_similar_questions(site):
+    """No contribution holds "chèque" and "introuvable": the search offers to ask it, the
+    words as the title, and the form suggests the demo's "Délai d'encaissement d'un chèque ?"
+    (one word shared, one few posts hold)."""
+    site.sign_in("member3@demo.agora")
+    site.visit("/search?q=chèque+introuvable")
+    site.find("#search-outcome a").click()
+    site.wait_for_path("/write")
+    site.check()
+    assert site.field("Titre").get_attribute("value") == "chèque introuvable"
+    suggested = site.wait_for(lambda: [a.text for a in site.find_all("#similar-list a")],
+                              "similar questions")
+    assert "Délai d'encaissement d'un chèque ?" in suggested
+    site.screenshot("compose-from-search")
+
+
+# What members write (services/posts/markdown.py): a heading, a quote, a nested numbered list,
+# a table, bare and labelled links.
+MARKDOWN = """## Mon avis
+> Le mode sombre, c'est **indispensable**
+> le soir.
+
+Un **thème sombre** pour l'appli :
+
+1. le soir
+   - en semaine
+   - le week-end
+
+2. la nuit
+
+| Moment | Thème |
+|---|---|
+| soir | sombre |
+
+Voir https://fr.wikipedia.org/wiki/Mode_sombre_(informatique). Ou [le Livret A](https://fr.wikipedia.org/wiki/Livret_A_(France))."""
+
+
 def test_preview_renders_the_markdown_in_place(site):
     site.sign_in("member3@demo.agora", next_path="/write?kind=idea")
     site.wait_for_path("/write")
     assert site.heading("Proposer une idée", 1)
-    site.fill("Votre texte", "Un **thème sombre** pour l'appli\n\n- le soir\n- la nuit")
+    site.fill("Votre texte", MARKDOWN)
     site.driver.execute_script("window.samePage = true")
     site.click_button("Aperçu")
     site.wait_for(lambda: site.find_all("#preview-body strong"), "the preview")
-    assert site.find("#preview-body strong").text == "thème sombre"
-    assert len(site.find_all("#preview-body li")) == 2
+    assert site.find("#preview-body > p > strong").text == "thème sombre"
+    assert site.find("#preview-body h4").text == "Mon avis"
+    assert site.find("#preview-body blockquote").text == (
+        "Le mode sombre, c'est indispensable\nle soir.")
+    assert len(site.find_all("#preview-body > ol > li")) == 2  # one list, the blank line between
+    assert [li.text for li in site.find_all("#preview-body ol li ul li")] == [
+        "en semaine", "le week-end"]
+    assert [cell.text for cell in site.find_all("#preview-body td")] == ["soir", "sombre"]
+    assert [a.get_attribute("href") for a in site.find_all("#preview-body a")] == [
+        "https://fr.wikipedia.org/wiki/Mode_sombre_(informatique)",
+        "https://fr.wikipedia.org/wiki/Livret_A_(France)"]
+    site.no_horizontal_scroll()
     # the focus follows to what the button showed (a heading that can take it)
     site.wait_for(lambda: site.driver.switch_to.active_element.get_attribute("id")
                   == "preview-heading", "the focus on the preview's heading")

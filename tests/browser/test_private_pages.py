@@ -211,6 +211,11 @@ def test_preferences_are_saved(site, platform):
     saved = ok(platform.api.get("/api/v1/me/notification-preferences", user=member))["types"]
     assert saved["reply"]["email"] == "daily"
     assert saved["mention"]["push"] is False
+    # account security is e-mailed at once, always: stated, not a choice (member review F8)
+    assert saved["account_security"]["email"] == "immediate"
+    assert site.find("#email-account_security").tag_name == "span"
+    assert site.find("#email-account_security").text == site.t(
+        "At once, always (security)", "Tout de suite, toujours (sécurité)")
     assert site.find("#email-reply").get_attribute("value") == "daily"
 
 

@@ -68,6 +68,19 @@ def test_search_finds_posts_by_their_words(site):
     site.screenshot("search")
     site.visit("/search?q=zzzqqqxxx")
     assert "Aucune contribution ne contient tous ces mots" in site.text()
+    # nothing found: ask it, the words as the question's title
+    ask = site.find("#search-outcome a")
+    assert ask.text == "Vous ne trouvez pas ? Posez la question à la communauté"
+    assert ask.get_attribute("href").endswith("/write?kind=question&title=zzzqqqxxx")
+    # in the form's column, not at the page's edge (at 1366 the form is centred)
+    form, outcome = site.find(".search-panel"), site.find("#search-outcome")
+    assert outcome.rect["x"] == form.rect["x"] and outcome.rect["width"] == form.rect["width"]
+    site.screenshot("search-empty")
+    # words too common to search are said to be so, not "found nowhere"
+    site.visit("/search?q=le+la+de")
+    assert "Ces mots sont trop courants pour chercher : ajoutez un mot plus précis." in \
+        site.text()
+    assert "Aucune contribution" not in site.text() and not site.find_all("#search-outcome a")
 
 
 def test_member_profile_shows_badges_and_activity(site):

@@ -223,8 +223,8 @@ def test_follow_a_tag_and_a_category_from_their_pages(site, demo):
     assert "#épargne" in site.find("#topics-list").text
     assert site.find_all("#topics-list a[href='/categories/savings']")
     site.screenshot("me-following-topics")
-    site.visit("/categories/savings")  # the page remembers it, and unfollows
-    site.click_button("Follow this category")
+    site.visit("/categories/savings")  # the page remembers it (and says so), and unfollows
+    site.click_button("Following this category")
     site.wait_for(lambda: site.find("#toggle-follow_category-button")
                   .get_attribute("aria-pressed") == "false", "the category unfollowed")
 

@@ -201,14 +201,15 @@ def test_follow_the_author_watch_and_mute_the_thread(site, demo):
     site.sign_in(reader.email, reader.password, next_path=f"/posts/{post['id']}")
     site.wait_for_path(f"/posts/{post['id']}")
     _mark_page(site)
-    for name, words in (("follow", "Suivre l’auteur"), ("watch", "Suivre cette question"),
-                        ("mute", "Mettre en sourdine")):
+    for name, words, pressed in (("follow", "Suivre l’auteur", "Vous suivez l’auteur"),
+                                 ("watch", "Suivre cette question", "Question suivie"),
+                                 ("mute", "Mettre en sourdine", "En sourdine")):
         button = f"#toggle-{name} button"
         assert site.find(button).get_attribute("aria-pressed") == "false"
         assert site.find(button).text == words
         _press(site, button)
         site.wait_for(lambda b=button: site.find(b).get_attribute("aria-pressed") == "true", name)
-        assert site.find(button).text == words  # the same words: the state is aria-pressed
+        assert site.find(button).text == pressed  # says it is on (and aria-pressed)
         assert _focused(site) == f"toggle-{name}-button"
     assert _same_page(site)
     site.check()
@@ -280,7 +281,7 @@ def test_votes_and_follows_are_worded_for_the_kind_of_post(site, demo):
     assert site.find(f"{vote} span").text == "Je soutiens"
     site.find(watch).click()
     site.wait_for(lambda: site.find(watch).get_attribute("aria-pressed") == "true", "followed")
-    assert site.find(watch).text == "Suivre cette idée"
+    assert site.find(watch).text == "Idée suivie"
     assert _same_page(site)
     site.check()
     site.screenshot("thread-idea-actions")
@@ -326,7 +327,9 @@ def test_a_deleted_post_says_so_plainly(site, demo):
 
 def test_an_edit_shows_at_once_what_became_of_it(site, demo):
     """Saving an edit waits for the review's verdict, as posting does: the thread then shows the
-    new text, or says why the change is held (the published text stays meanwhile)."""
+    new text, or says why the change is held — and that the published text stays public
+    meanwhile (not "only you can see it"), with the author's own version below it, marked as
+    waiting, title and body (the page showed only the old one: the edit looked lost)."""
     api = demo.api
     asker = api.new_user()
     post = _question(api, asker)
@@ -336,15 +339,30 @@ def test_an_edit_shows_at_once_what_became_of_it(site, demo):
     site.click_button("Enregistrer")
     site.wait_for_path(f"/posts/{post['id']}")
     assert "en Italie depuis hier" in site.find("article.thread .prose").text
+    assert not site.find_all(f"#pending-version-{post['id']}")  # published: nothing waits
     site.visit(f"/posts/{post['id']}/edit")
+    site.fill("Titre", "Carte refusée en Italie : remboursement")
     site.fill("Votre texte", f"Remboursez-moi sur mon IBAN {IBAN}, merci.")
     site.click_button("Enregistrer")
     site.wait_for_path(f"/posts/{post['id']}")
-    state = site.find(f"#review-state-{post['id']}")
-    assert "Retenue : elle semble contenir des données confidentielles" in _words(state)
+    state = _words(site.find(f"#review-state-{post['id']}"))
+    assert state.startswith("État de votre modification")
+    assert "Votre modification attend une vérification : elle semble contenir des données " \
+           "confidentielles" in state and "L’ancienne version reste visible en attendant." in state
+    assert "Vous seul la voyez" not in site.text()
     assert "en Italie depuis hier" in site.find("article.thread .prose").text  # still public
+    mine = site.find(f"#pending-version-{post['id']}")
+    assert _words(mine).startswith("Votre modification, en attente de vérification (vous seul·e "
+                                   "la voyez) :")
+    assert mine.find_element("css selector", ".pending-version-title").text == \
+        "Carte refusée en Italie : remboursement"
+    assert "Remboursez-moi sur mon IBAN" in mine.find_element("css selector", ".prose").text
     site.check()
+    site.no_horizontal_scroll()
     site.screenshot("thread-edit-held")
+    # nobody else sees it: the public page is the published version alone
+    anonymous = requests.get(site.url(f"/posts/{post['id']}"), timeout=10).text
+    assert "Remboursez-moi" not in anonymous and "pending-version" not in anonymous
 
 
 def test_a_merged_idea_is_read_only_and_a_form_left_open_says_why(site, demo):

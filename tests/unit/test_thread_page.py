@@ -131,20 +131,24 @@ def test_a_merged_idea_is_read_only_and_links_to_the_idea_that_carries_on(langua
     assert ('id="reply-form"' if actor else '<p class="cta">') in open_idea
 
 
-@pytest.mark.parametrize(("kind", "watch"), [("question", "Suivre cette question"),
-                                             ("idea", "Suivre cette idée"),
-                                             ("discussion", "Suivre cette discussion")])
-def test_toggles_keep_their_words_and_say_their_state_with_aria_pressed(kind, watch):
+@pytest.mark.parametrize(("kind", "watch", "watched"), [
+    ("question", "Suivre cette question", "Question suivie"),
+    ("idea", "Suivre cette idée", "Idée suivie"),
+    ("discussion", "Suivre cette discussion", "Discussion suivie")])
+def test_toggles_say_their_state_in_words_and_with_aria_pressed(kind, watch, watched):
+    """Once on, a toggle says so ("Question suivie"): the same words as before left a member
+    unsure whether a tap would unfollow."""
     for on in (False, True):
         html = _render("posts/thread.html", "fr", post=_post(kind=kind), subscriptions={
             "threads": ["p1"] if on else [], "muted": ["p1"] if on else [],
             "members": ["u1"] if on else []})
-        for name, words in (("watch", watch), ("mute", "Mettre en sourdine"),
-                            ("follow", "Suivre l’auteur")):
+        for name, off, pressed in (("watch", watch, watched),
+                                   ("mute", "Mettre en sourdine", "En sourdine"),
+                                   ("follow", "Suivre l’auteur", "Vous suivez l’auteur")):
             button = re.search(rf'<button [^>]*id="toggle-{name}-button" aria-pressed="(\w+)">'
                                r"(.*?)</button>", html, re.S)
             assert button and button.group(1) == ("true" if on else "false"), name
-            assert _words(button.group(2)) == words, name
+            assert _words(button.group(2)) == (pressed if on else off), name
         assert re.search(r'<button [^>]*id="vote-p1-button"', html)
 
 
@@ -164,10 +168,28 @@ def test_an_edit_waits_for_its_review_as_a_new_text_does():
     assert not in_review({"state": "published"})
 
 
-def test_a_held_edit_tells_its_author_why():
-    post = _post(pending_edit={"revision": 2, "state": "held", "reasons": ["detector"]})
-    html = _render("posts/thread.html", "en", post=post, notice="edited")
-    assert "Held: it seems to contain confidential data." in html
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_held_edit_tells_its_author_why_that_the_old_version_stays_and_shows_hers(language):
+    """A held edit is no new text "only you can see": the published version stays public, and
+    its author sees the version she wrote (title and body), marked as waiting, below it."""
+    held = {"revision": 2, "state": "held", "reasons": ["detector"]}
+    draft = {"revision": 2, "title": "Frais bancaires", "body": "au 06 12 34 56 78",
+             "body_html": "<p>au 06 12 34 56 78</p>"}
+    html = _render("posts/thread.html", language, post=_post(pending_edit=held, draft=draft),
+                   notice="edited", actor={"id": "u1", "roles": ["member"]})
+    box = _text(html, "review-state-p1")
+    assert box == _words(str(escape(i18n.translate(language, "compose.edit_state_heading")
+                                    + " " + i18n.translate(language,
+                                                           "compose.edit_state_held_detector"))))
+    assert _words(str(escape(i18n.translate(language, "compose.state_held_detector")))) \
+        not in _words(html)  # "only you can see it for now": false for an edit
+    mine = _text(html, "pending-version-p1")
+    assert mine.startswith(_words(str(escape(i18n.translate(language, "compose.pending_version")))))
+    assert "Frais bancaires" in mine and "au 06 12 34 56 78" in mine
+    assert html.index('<div class="prose"><p>b</p>') < html.index('id="pending-version-p1"')
+    # anyone else (no draft from posts): the published version only
+    other = _render("posts/thread.html", language, post=_post(pending_edit=held))
+    assert 'id="pending-version-p1"' not in other
 
 
 def test_a_reply_found_published_by_its_review_box_brings_the_new_count():

@@ -1,20 +1,35 @@
-"""Joining and the browser session: register, log in, log out, refresh, language switch.
+"""Joining and the browser session: register, log in, log out, refresh, language switch, a
+forgotten password.
 
 The forms post to these pages (not to /api/v1), which call identity's RPCs exactly as the API's
 auth routes do and keep the tokens in HttpOnly cookies (gateway/web/session.py). Field rules are
-the API's own schemas (RegisterBody, LoginBody); the service decides the rest (password
-strength, unique e-mail, throttling).
+the API's own schemas (RegisterBody, LoginBody, PasswordResetBody...); the service decides the
+rest (password strength, unique e-mail, throttling, a reset link's validity).
+
+A reset link (`/password/reset?token=...`, e-mailed by notifications) is opened once: its token
+moves into a cookie of that page only (`RESET_COOKIE`) and the browser is sent to the bare
+address, so the token leaves the address bar and never rides in a `next=` or a Referer from
+the page; the form then carries the CSRF token and the new password only.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
+from services.notifications.domain import FORGOTTEN_PASSWORD_PAGE, PASSWORD_RESET_PAGE
 from services.shared import i18n as catalogue
 
-from ...routes.identity import LoginBody, RegisterBody, SecondFactorAnswer, password_refusal
+from ...routes.identity import (
+    LoginBody,
+    PasswordResetBody,
+    PasswordResetConfirmBody,
+    RegisterBody,
+    SecondFactorAnswer,
+    password_refusal,
+)
 from .. import i18n
 from ..page import LOGIN_PATH, PageCall, page, sign_in_first
 from ..session import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, ended_notice
@@ -28,9 +43,13 @@ FIELD_MESSAGES = {
 # Signing in checks a password, it never judges one: an empty field asks for it.
 LOGIN_MESSAGES = {**FIELD_MESSAGES, "password": "account.enter_password"}
 REGISTER_FIELDS = ("display_name", "email", "password")  # as the form shows them
-# Fields whose refusal by a service the site words itself (its hint says the rule), rather than
-# in the service's own sentences: the password strength estimator's list of feedback.
-SITE_WORDED = ("password",)
+RESET_COOKIE = "agora_reset"  # a reset link's token, for its page only (path PASSWORD_RESET_PAGE)
+RESET_COOKIE_SECONDS = 3600  # longer than a link lives: identity decides whether it still works
+NEW_PASSWORD_FORM = PasswordResetConfirmBody(only=("password",))  # the token is the cookie's
+
+
+class ResetLinkQuery(Schema):
+    token = fields.String(validate=validate.Length(max=200))
 
 
 def as_written(problems: Any) -> str:
@@ -54,6 +73,20 @@ def field_errors(call: PageCall, errors: dict[str, Any] | None,
     return messages
 
 
+def in_own_words(call: PageCall, messages: dict[str, str], by_language: Any) -> dict[str, str]:
+    """`messages` (the site's, per field) with the service's own sentences in the reader's
+    language where it wrote some (`fields_i18n`; a problem's `errors_i18n`): the real reason
+    ("n'utilisez ni votre adresse e-mail ni votre nom dans votre mot de passe"), where the
+    site's sentence can only repeat the rule (a name in a 12-character password was told "at
+    least 12 characters")."""
+    written = (by_language.get(call.language) if isinstance(by_language, dict) else None) or {}
+    for name, texts in written.items():
+        if name in messages and texts:
+            messages[name] = " ".join(as_sentence(str(text)) or "" for text in (
+                texts if isinstance(texts, list) else [texts]))
+    return messages
+
+
 def refusal(call: PageCall, problem, keys: dict[str, str] = FIELD_MESSAGES
             ) -> tuple[dict[str, str], str | None]:
     """A service's refusal as a form shows it: (per-field messages, a message for the form).
@@ -67,13 +100,8 @@ def refusal(call: PageCall, problem, keys: dict[str, str] = FIELD_MESSAGES
     errors = problem.body.get("errors")
     if not isinstance(errors, dict) or not errors:
         return {}, as_sentence(problem.body.get("detail"))
-    messages = field_errors(call, errors, keys)
-    written = (problem.body.get("errors_i18n") or {}).get(call.language) or {}
-    for name, texts in written.items():
-        if name in messages and name not in SITE_WORDED and texts:
-            messages[name] = " ".join(as_sentence(str(text)) or "" for text in (
-                texts if isinstance(texts, list) else [texts]))
-    return messages, None
+    return in_own_words(call, field_errors(call, errors, keys),
+                        problem.body.get("errors_i18n")), None
 
 
 class AccountPages:
@@ -187,15 +215,80 @@ class AccountPages:
         return call.redirect(LOGIN_PATH)
 
     def _all_field_errors(self, call: PageCall) -> dict[str, str]:
-        """The form's refusals with identity's verdict on the password (`password_refusal`),
-        in the form's order."""
+        """The form's refusals with identity's verdict on the password (`password_refusal`, in
+        its own words), in the form's order."""
         errors = dict(call.form_errors or {})
         weak = password_refusal(self.identity, call.raw_form, errors)
         if weak is not None:
             errors.update(weak.get("fields") or {"password": ["invalid"]})
-        messages = field_errors(call, errors)
+        messages = in_own_words(call, field_errors(call, errors), (weak or {}).get("fields_i18n"))
         order = [*(name for name in REGISTER_FIELDS if name in messages), *messages]
         return {name: messages[name] for name in dict.fromkeys(order)}
+
+    # -- a forgotten password (identity's resets.py, as POST /api/v1/auth/password-reset*)
+
+    @page("GET", FORGOTTEN_PASSWORD_PAGE)
+    def forgotten_password_page(self, call: PageCall):
+        return self._forgotten_page(call)
+
+    def _forgotten_page(self, call: PageCall, status: int = 200, errors=None, message=None,
+                        sent: str | None = None):
+        return call.render("account/forgot.html", status=status, form=call.raw_form,
+                           errors=errors or {}, message=message, sent=sent,
+                           title=call.t("account.forgot_title"), noindex=True)
+
+    @page("POST", FORGOTTEN_PASSWORD_PAGE, form=PasswordResetBody)
+    def request_reset_page(self, call: PageCall):
+        if call.form_errors:
+            return self._forgotten_page(call, 400, field_errors(call, call.form_errors))
+        answer, problem = call.attempt(self.identity.request_password_reset, call.form,
+                                       call.client)
+        if problem is not None:
+            return self._forgotten_page(call, problem.status, *refusal(call, problem))
+        # identity's one answer, whether or not the address has an account
+        return self._forgotten_page(call, sent=answer["message"][call.language])
+
+    @page("GET", PASSWORD_RESET_PAGE, query=ResetLinkQuery)
+    def reset_link_page(self, call: PageCall):
+        token = call.query.get("token")
+        if token:  # out of the address bar (see the module's docstring)
+            call.cookies.set(RESET_COOKIE, token, max_age=RESET_COOKIE_SECONDS,
+                             path=PASSWORD_RESET_PAGE)
+            return call.redirect(PASSWORD_RESET_PAGE)
+        token = call.request.cookies.get(RESET_COOKIE)
+        problem = call.attempt(self.identity.check_password_reset, token)[1] if token else None
+        if not token or problem is not None:
+            return self._reset_page(call, 400, link_refused=True)
+        return self._reset_page(call)
+
+    def _reset_page(self, call: PageCall, status: int = 200, errors=None, message=None,
+                    link_refused: bool = False):
+        if link_refused:
+            call.cookies.clear(RESET_COOKIE, path=PASSWORD_RESET_PAGE)
+        # no Referer at all from this page: its links must not tell where the reader came from
+        return call.render("account/reset.html", status=status, errors=errors or {},
+                           message=message, link_refused=link_refused, noindex=True,
+                           title=call.t("account.reset_title"),
+                           headers={"Referrer-Policy": "no-referrer"})
+
+    @page("POST", PASSWORD_RESET_PAGE, form=NEW_PASSWORD_FORM)
+    def reset_password_page(self, call: PageCall):
+        token = call.request.cookies.get(RESET_COOKIE)
+        if not token:
+            return self._reset_page(call, 400, link_refused=True)
+        if call.form_errors:
+            return self._reset_page(call, 400, field_errors(call, call.form_errors))
+        _, problem = call.attempt(self.identity.confirm_password_reset,
+                                  {"token": token, "password": call.form["password"]},
+                                  call.client)
+        if problem is None:
+            call.cookies.clear(RESET_COOKIE, path=PASSWORD_RESET_PAGE)
+            call.cookies.sign_out()  # this browser's session, if any, was revoked with the rest
+            call.cookies.notice("password_changed")
+            return call.redirect(LOGIN_PATH)
+        if "token" in (problem.body.get("errors") or {}):
+            return self._reset_page(call, problem.status, link_refused=True)
+        return self._reset_page(call, problem.status, *refusal(call, problem))
 
     # -- the session
 

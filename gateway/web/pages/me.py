@@ -22,7 +22,7 @@ from ...routes.export import MemberExport, member_export
 from ...routes.identity import EraseBody, PasswordChange, ProfilePatch
 from .. import i18n
 from ..page import PageCall, gather, page
-from .account import FIELD_MESSAGES, as_written, field_errors, refusal
+from .account import FIELD_MESSAGES, as_written, field_errors, in_own_words, refusal
 from .public import LIST_SIZE, category_names, next_href, tag_label, tag_label_read
 
 FEED_QUERY = FeedQuerySchema(only=("cursor",))
@@ -180,8 +180,9 @@ class MePages:
                 fields_ = {"current_password": ["throttled"]}
             elif not fields_:
                 fields_ = {"new_password": ["weak"]}
-            return self._profile_page(call, me, problem.status,
-                                      password_errors=self._password_errors(call, fields_))
+            # identity's reason for a weak new password, in the reader's language
+            return self._profile_page(call, me, problem.status, password_errors=in_own_words(
+                call, self._password_errors(call, fields_), problem.body.get("errors_i18n")))
         # Every session was revoked, this one too: sign in again with the new password.
         call.cookies.sign_out()
         call.cookies.notice("password_changed")
@@ -197,6 +198,8 @@ class MePages:
                 messages[name] = call.t("me.password_throttled")
             elif name == "current_password":
                 messages[name] = call.t("me.current_password_wrong")
+            elif "same as the current" in text:  # identity's reason: not a weak one
+                messages["new_password"] = call.t("me.same_password")
             else:
                 messages["new_password"] = call.t("account.weak_password")
         return messages

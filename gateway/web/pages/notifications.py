@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from services.notifications.domain import EMAIL_MODES, PREFERENCES_PAGE, TYPES
+from services.notifications.domain import ALWAYS_EMAILED, EMAIL_MODES, PREFERENCES_PAGE, TYPES
 from services.notifications.schemas import MarkReadSchema
 from services.shared.actors import is_staff
 
@@ -79,6 +79,7 @@ class NotificationPages:
         chosen = self.notifications.get_preferences(call.actor)["types"]
         return call.render("notifications/preferences.html", status=status,
                            types=shown_types(call.actor), chosen=chosen, modes=EMAIL_MODES,
+                           always_emailed=ALWAYS_EMAILED,
                            saved=call.query.get("saved"), failed=failed, noindex=True,
                            title=call.t("notifications.preferences_title"))
 

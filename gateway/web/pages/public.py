@@ -18,6 +18,7 @@ from services.moderation.schemas import FLAG_REASONS
 from services.notifications.domain import REPLY_PAGE
 from services.posts.markdown import excerpt
 from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
+from services.posts.search import too_common
 
 from ..page import PageCall, gather, page
 from .thread_actions import REPLY_PATH, action_failed, is_htmx, render_drafts
@@ -218,13 +219,16 @@ class PublicPages:
     def search_page(self, call: PageCall):
         """Search: the `q` of GET /posts (every word, accents and case ignored)."""
         q = call.query["q"].strip()
+        common = too_common(q)  # "le la de": the page says so (posts would find nothing)
         items, more = [], None
-        if q:
+        if q and not common:
             query = {key: value for key, value in call.query.items() if value}
             result = self.posts.list_posts(call.actor, {**query, "q": q, "limit": LIST_SIZE})
             items, more = result["items"], next_href(call, result.get("next_cursor"))
         title = call.t("posts.search_results_for", q=q) if q else call.t("posts.search_title")
         return call.render("posts/search.html", items=items, more=more, q=q, search_q=q,
+                           too_common=common,  # nothing found: ask it, the words as title
+                           ask_href="/write?" + urlencode({"kind": "question", "title": q}),
                            kind=call.query.get("kind"), title=title, noindex=True,
                            kinds=list(KIND_SLUGS.values()))
 

@@ -58,12 +58,18 @@ def after_review(item: dict[str, Any], read: Callable[[], dict[str, Any]]) -> di
     return item
 
 
+def edit_waiting(item: dict[str, Any]) -> bool:
+    """The edit of a published text, still waiting for its review (checked or held): its
+    author is shown it beside the published version (posts/_review_state.html)."""
+    return (item.get("pending_edit") or {}).get("state") in ("pending", "held")
+
+
 def render_drafts(posts, actor: dict[str, Any] | None, items: list[dict[str, Any]]) -> None:
     """The author's own texts still waiting (`draft`: posts gives it to its author only, as
-    written) get `draft.body_html`, rendered by posts' renderer as they will read once
-    published; the previews are sent together."""
-    waiting = [item for item in items
-               if item.get("draft") and not (item.get("body_html") or item.get("body"))]
+    written) — a new one, or the edit of a published one — get `draft.body_html`, rendered by
+    posts' renderer as they will read once published; the previews are sent together."""
+    waiting = [item for item in items if item.get("draft") and (
+        edit_waiting(item) or not (item.get("body_html") or item.get("body")))]
     rendered = gather(**{str(n): posts.preview.call_async(actor, {"body": item["draft"]["body"]})
                          for n, item in enumerate(waiting)})
     for n, item in enumerate(waiting):
@@ -76,8 +82,19 @@ def _kind(call: PageCall) -> str | None:
     return kind if kind in KINDS else None
 
 
+def text_errors(call: PageCall, errors: dict[str, Any] | None,
+                keys: dict[str, str] = TEXT_MESSAGES) -> dict[str, str]:
+    """A text's refusals in the site's words (`field_errors`); a body sent empty is asked for
+    ("Write your text."), not told the maximum it is far from (posts' one length rule refuses
+    both)."""
+    messages = field_errors(call, errors, keys)
+    if "body" in messages and not call.raw_form.get("body", "").strip():
+        messages["body"] = call.t("compose.empty_body")
+    return messages
+
+
 def _errors(call: PageCall, problem) -> dict[str, str]:
-    errors = field_errors(call, problem.body.get("errors") or {}, TEXT_MESSAGES)
+    errors = text_errors(call, problem.body.get("errors") or {})
     return errors or {"form": problem.body.get("detail") or call.t("contribute.failed")}
 
 
@@ -128,11 +145,12 @@ class ThreadActionPages:
             errors = {"form": merged} if merged else _errors(call, problem)
             if is_htmx(call):
                 return call.render("posts/_reply_form.html", post_id=post_id, body=body,
-                                   errors=errors, fragment=True)
+                                   errors=errors, post_kind=_kind(call), fragment=True)
             post = self.posts.get_post(call.actor, post_id)
             return call.render("posts/reply_page.html", status=problem.status, post=post,
                                body=body, errors=errors, noindex=True,
-                               title=call.t("contribute.reply_title"))
+                               title=call.t("contribute.reply_title" if post.get("kind") ==
+                                            "question" else "contribute.comment_title"))
         # the reply as its author will find it: published, or held and why
         reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
         if is_htmx(call):

@@ -111,6 +111,7 @@ if (form) {
     similar.hidden = items.length === 0;
   }, 300);
   title.addEventListener("input", showSimilar);
+  if (title.value) showSimilar(); // a title given by the address (a search's "ask it")
 
   // -- the heading says what is being written; the address too, so that a reload keeps it
   const heading = document.getElementById("compose-heading");
