@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -63,9 +64,17 @@ def step_of(moment: datetime) -> int:
     return int(moment.timestamp()) // STEP_SECONDS
 
 
+def typed_code(code: str | None) -> str:
+    """A code as typed, its digits read as ASCII: a phone's keyboard may give full-width
+    ("１２３４５６") or other scripts' digits, which `str.isdigit` accepts and `compare_digest`
+    refuses with a TypeError (it was a 502); spaces dropped."""
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() else c
+                   for c in "".join((code or "").split()))
+
+
 def matching_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
     """The time step `code` belongs to (within the drift allowed), if it was not used yet."""
-    code = "".join((code or "").split())
+    code = typed_code(code)
     if len(code) != 6 or not code.isdigit():
         return None
     totp, current = pyotp.TOTP(secret), step_of(now)
@@ -77,7 +86,7 @@ def matching_step(secret: str, code: str, now: datetime, last_step: int | None) 
 
 
 def looks_like_totp(code: str) -> bool:
-    code = "".join((code or "").split())
+    code = typed_code(code)
     return len(code) == 6 and code.isdigit()
 
 

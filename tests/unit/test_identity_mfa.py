@@ -78,3 +78,16 @@ def test_a_device_never_gives_the_same_step_twice_then_uses_recovery_codes():
     device = TotpDevice(SECRET, ["rec-one", "rec-two"])
     first, second, third = device.next_code(), device.next_code(), device.next_code()
     assert first != second and third == "rec-two"
+
+
+def test_a_code_typed_in_full_width_or_other_digits_is_read_as_its_digits():
+    """A phone keyboard may type "１２３４５６": compare_digest refused it with a TypeError (a
+    502 at sign-in); it is the same code, and a wrong one is simply wrong."""
+    code = code_at(NOW)
+    full_width = "".join(chr(0xFF10 + int(digit)) for digit in code)
+    arabic_indic = "".join(chr(0x0660 + int(digit)) for digit in code)
+    assert mfa.matching_step(SECRET, full_width, NOW, None) == mfa.step_of(NOW)
+    assert mfa.matching_step(SECRET, arabic_indic, NOW, None) == mfa.step_of(NOW)
+    assert mfa.looks_like_totp(full_width)
+    wrong = "".join(chr(0xFF10 + (int(digit) + 1) % 10) for digit in code)
+    assert mfa.matching_step(SECRET, wrong, NOW, None) is None
