@@ -34,6 +34,7 @@ from pathlib import Path
 import requests
 
 from services.shared.config import stack_env
+from services.shared.write_limits import NO_LIMITS
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench correct horse battery"
@@ -94,7 +95,9 @@ class Platform:
         env = {**os.environ, "AMQP_URI": amqp, "MONGO_URI": self.mongo,
                "MONGO_DB_PREFIX": self.prefix, "AGORA_JWT_PRIVATE_KEY_FILE": str(private),
                "AGORA_JWT_PUBLIC_KEY_FILE": str(public), "LOG_LEVEL": "WARNING",
-               "PYTHONWARNINGS": "ignore", **self.extra_env}
+               "PYTHONWARNINGS": "ignore",
+               **NO_LIMITS,  # the clients write as fast as they can: no per-member limit
+               **self.extra_env}
         self.env = env
         if migrate:
             self.agora("migrate", *self.names, timeout=300)

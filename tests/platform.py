@@ -41,6 +41,7 @@ from services.devtools.gateway_client import GatewayClient, TotpDevice
 from services.devtools.mailsink import MailSink
 from services.identity.keys import generate_keypair
 from services.shared.config import available_processes
+from services.shared.write_limits import NO_LIMITS
 
 from .conftest import (
     AMQP_URI,
@@ -56,6 +57,13 @@ PASSWORD = "e2e correct horse battery"
 SERVICE_SECRET = "e2e-crm-secret-" + uuid.uuid4().hex
 CORS_ORIGIN = "http://web.e2e.test"
 REGISTER_ADDRESS_LIMIT = 100
+# writes per member and minute (services/shared/write_limits.py): above what the heaviest tests
+# write in a minute as one member (53 replies, 100 messages), with no hourly ceiling (0), which
+# a session's demo members would reach; test_write_abuse runs a platform of its own without
+# these, at the production defaults
+WRITE_LIMITS = {**NO_LIMITS, **{f"AGORA_{kind.upper()}_LIMIT_PER_MINUTE": str(limit) for kind, limit
+                                 in {"post": 30, "reply": 80, "conversation": 30,
+                                     "message": 150}.items()}}
 TEST_CATEGORIES = ("cards", "loans", "savings", "insurance", "news", "notif-e2e", "app",
                    "accounts", "credit")
 READY_TIMEOUT = float(os.environ.get("AGORA_E2E_READY_TIMEOUT", "180"))  # a bound, not a delay
@@ -238,6 +246,7 @@ class Platform:
             # flags per member / per address and hides per trusted flagger (test_abuse_limits)
             "AGORA_FLAG_ACCOUNT_LIMIT": "4", "AGORA_FLAG_ADDRESS_LIMIT": "6",
             "AGORA_MASS_HIDE_LIMIT": "2",
+            **WRITE_LIMITS,
             "AGORA_SERVICE_CREDENTIALS": f"crm:{_sha256(SERVICE_SECRET)},"
                                          f"{_demo_credential(self.key_dir)}",
             "LOG_LEVEL": os.environ.get("AGORA_E2E_LOG_LEVEL", "INFO"),

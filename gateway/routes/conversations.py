@@ -168,9 +168,14 @@ class ConversationsRoutes:
     conversations = RpcProxy("conversations")
 
     @route("POST", "/api/v1/conversations", auth="member", body=ConversationCreateSchema,
-           response=Conversation, status=201, tags=TAGS)
+           response=Conversation, status=201, tags=TAGS, errors=[429])
     def start_conversation(self, call: Call):
-        """Start a private conversation with my advisor (or the staff queue if none)"""
+        """Start a private conversation with my advisor (or the staff queue if none)
+
+        A member opens at most `AGORA_CONVERSATION_LIMIT_PER_MINUTE` conversations a minute
+        and `AGORA_CONVERSATION_LIMIT_PER_HOUR` an hour (3 and 10 by default; staff are not
+        limited): 429 with Retry-After beyond.
+        """
         return self.conversations.start_conversation(call.actor, call.body)
 
     @route("GET", "/api/v1/conversations", auth="member", query=ConversationsQuerySchema,
@@ -198,9 +203,14 @@ class ConversationsRoutes:
 
     @route("POST", "/api/v1/conversations/{id}/messages", path_params=CONVERSATION_PATH,
            auth="member", body=MessageCreateSchema, response=Message, status=201, tags=TAGS,
-           errors=[409])
+           errors=[409, 429])
     def post_message(self, call: Call):
-        """Write in a conversation (participants; CMs pick up queued ones)"""
+        """Write in a conversation (participants; CMs pick up queued ones)
+
+        A member sends at most `AGORA_MESSAGE_LIMIT_PER_MINUTE` messages a minute and
+        `AGORA_MESSAGE_LIMIT_PER_HOUR` an hour (10 and 120 by default; staff are not
+        limited): 429 with Retry-After beyond.
+        """
         return self.conversations.post_message(call.actor, call.path["id"], call.body)
 
     @route("POST", "/api/v1/conversations/{id}/participants", path_params=CONVERSATION_PATH,

@@ -211,7 +211,8 @@ class Preview(Schema):
         "description": "the body rendered as it will be published (the posts' Markdown subset)"})
     confidential = fields.List(fields.String(), required=True, metadata={
         "description": "kinds of confidential data found (iban, rib, card_number, email, "
-                       "account_number, phone): such a text is held until a CM checks it"})
+                       "account_number, phone, card_expiry, card_security_code): such a "
+                       "text is held until a CM checks it"})
 
 
 class MergeResult(Schema):
@@ -250,6 +251,9 @@ class Category(Schema):
     position = fields.Integer(required=True, metadata={"description": "ascending list order"})
     archived = fields.Boolean(metadata={"description": "archived by an admin: its posts keep "
                                                       "it, new posts may not name it"})
+    staff_only = fields.Boolean(metadata={"description": "only community managers and admins "
+                                                        "start posts in it (announcements): "
+                                                        "403 to anyone else"})
 
 
 class CategoryList(Schema):
@@ -274,13 +278,16 @@ class PostsRoutes:
     # -- posts
 
     @route("POST", "/api/v1/posts", auth="member", body=PostCreateSchema, response=Post,
-           status=201, tags=TAGS, errors=[403])
+           status=201, tags=TAGS, errors=[403, 422, 429])
     def create_post(self, call: Call):
         """Submit a post (visible to others once moderation has released it)
 
-        Articles are for community managers and admins. The answer has `state: pending`; the
-        post becomes `published` when moderation releases it (at once when nothing has to be
-        held), or shows `review.state: held` to its author while a CM looks at it.
+        Articles, and posts in a `staff_only` category, are for community managers and admins
+        (403, field error on `category`). The answer has `state: pending`; the post becomes
+        `published` when moderation releases it (at once when nothing has to be held), or
+        shows `review.state: held` to its author while a CM looks at it. A member starts at
+        most `AGORA_POST_LIMIT_PER_MINUTE` posts a minute and `AGORA_POST_LIMIT_PER_HOUR` an
+        hour (3 and 15 by default; staff are not limited): 429 with Retry-After beyond.
         """
         post = self.posts.create_post(call.actor, call.body)
         return Reply(post, headers={"Location": f"/api/v1/posts/{post['id']}"})
@@ -292,7 +299,9 @@ class PostsRoutes:
 
         `q` finds posts holding every word, in their title, tags, text or replies — French
         stems ("compte" finds "comptes"), accents and case ignored ("echeance" finds
-        "Échéances"), the last word also as a prefix ("immo" finds "immobilier") — ranked by
+        "Échéances", "bloquer" finds "bloquée"), numbers with or without their thousands
+        spaces ("1500" finds "1 500,00 €"), the last word also as a prefix ("immo" finds
+        "immobilier") — ranked by
         relevance (title words weigh most), then date, unless `sort` says otherwise.
         `answered=false` and `accepted=false` find questions without an answer / an accepted
         one. Follow `next_cursor` for the next page.
@@ -315,8 +324,10 @@ class PostsRoutes:
         """Existing posts similar to a title being typed (suggested before posting a duplicate)
 
         Published posts sharing at least two of the title's words (one for a one-word title;
-        French stems, accents ignored, the last word as a prefix), most similar first; `kind`
-        narrows to questions, ideas...
+        French stems, accents ignored, the last word as a prefix), most similar first; a title
+        of up to three words also suggests a few posts sharing one word that few posts hold
+        ("RIB introuvable" suggests "Où trouver mon RIB ?"). `kind` narrows to questions,
+        ideas...
         """
         return self.posts.similar_posts(call.actor, call.query)
 
@@ -329,13 +340,18 @@ class PostsRoutes:
     @route("PATCH", "/api/v1/posts/{id}", path_params=POST_PATH, auth="member", body=PostEditSchema,
            response=Post, tags=TAGS, errors=[403, 409, 422])
     def edit_post(self, call: Call):
-        """Edit a post (its author or a CM); the new revision goes through moderation"""
+        """Edit a post (its author or a CM); the new revision goes through moderation
+
+        A post the caller may not read (someone else's, still held or pending) is a 404, as
+        for GET; moving it to a `staff_only` category is for CMs and admins (403).
+        """
         return self.posts.edit_post(call.actor, call.path["id"], call.body)
 
     @route("DELETE", "/api/v1/posts/{id}", path_params=POST_PATH, auth="member", status=204,
            tags=TAGS, errors=[403, 409])
     def delete_post(self, call: Call):
-        """Delete a post (its author or a CM): a tombstone remains"""
+        """Delete a post (its author or a CM): a tombstone remains (404 when the caller may not
+        read it, as for GET)"""
         self.posts.delete_post(call.actor, call.path["id"])
         return None
 
@@ -379,7 +395,8 @@ class PostsRoutes:
            body=CategoryEditSchema,
            response=Category, tags=["categories"], errors=[409])
     def update_category(self, call: Call):
-        """Rename, describe or move a category (admin); its slug stays"""
+        """Rename, describe, move or restrict (`staff_only`) a category (admin); its slug
+        stays"""
         return self.posts.update_category(call.actor, call.path["slug"], call.body)
 
     @route("PUT", "/api/v1/categories/{slug}/archived", path_params=CategorySlugPath,
@@ -403,9 +420,14 @@ class PostsRoutes:
     # -- replies
 
     @route("POST", "/api/v1/posts/{id}/replies", path_params=POST_PATH, auth="member",
-           body=ReplyCreateSchema, response=ReplyOut, status=201, tags=TAGS, errors=[422])
+           body=ReplyCreateSchema, response=ReplyOut, status=201, tags=TAGS, errors=[422, 429])
     def add_reply(self, call: Call):
-        """Reply: an answer to a question, a comment on anything else (moderated too)"""
+        """Reply: an answer to a question, a comment on anything else (moderated too)
+
+        A member posts at most `AGORA_REPLY_LIMIT_PER_MINUTE` replies a minute and
+        `AGORA_REPLY_LIMIT_PER_HOUR` an hour (6 and 60 by default; staff are not limited):
+        429 with Retry-After beyond.
+        """
         return self.posts.add_reply(call.actor, call.path["id"], call.body)
 
     @route("GET", "/api/v1/posts/{id}/replies", path_params=POST_PATH, auth="public",
@@ -460,7 +482,10 @@ class PostsRoutes:
     @route("PUT", "/api/v1/replies/{id}/vote", path_params=REPLY_PATH, auth="member",
            response=VoteOut, tags=TAGS, errors=[409, 422])
     def vote_reply(self, call: Call):
-        """Vote for a reply: one vote per member, idempotent; never for one's own reply (422)"""
+        """Vote for a reply: one vote per member, idempotent; never for one's own reply (422)
+
+        Every route taking a post's or a reply's id answers 404 to whoever may not read it
+        (someone else's text still held or pending), as its GET does."""
         return self.posts.vote(call.actor, "reply", call.path["id"], True)
 
     @route("DELETE", "/api/v1/replies/{id}/vote", path_params=REPLY_PATH, auth="member",

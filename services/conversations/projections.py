@@ -29,6 +29,8 @@ from services.shared.envelope import Envelope
 from services.shared.members import USER_ERASED, track_member_summaries
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 from services.shared.shredding import LookupHash, SubjectKeys
+from services.shared.write_limits import COLLECTION as WRITE_THROTTLE
+from services.shared.write_limits import WriteLimits
 
 from . import domain
 
@@ -72,11 +74,13 @@ PROJECTION = VIEWS
 
 
 def ensure_indexes(db) -> None:
-    """The primary (non-projected) collections: bodies by conversation, the audit by reader."""
+    """The primary (non-projected) collections: bodies by conversation, the audit by reader,
+    the members' write limits."""
     db["messages"].create_index([("conversation_id", ASCENDING)], name="conversation")
     db["access_audit"].create_index([("conversation_id", ASCENDING), ("at", ASCENDING)],
                                     name="conversation_at")
     db["access_audit"].create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="reader")
+    WriteLimits(db[WRITE_THROTTLE], {}).ensure_indexes()  # how fast members write
 
 
 def micros(event: Envelope) -> int:

@@ -23,6 +23,7 @@ from services.shared.mongo import MongoDatabase
 from services.shared.observability import HealthEndpoints
 from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
+from services.shared.write_limits import WriteLimitsProvider
 
 from . import domain
 from .projections import POSTS_EVENTS, VIEWS
@@ -48,6 +49,7 @@ class ConversationsService(Decisions, HealthEndpoints):
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
     db = MongoDatabase()
+    limits = WriteLimitsProvider("conversation", "message")  # how fast a member writes (429)
 
     @property
     def queries(self) -> ConversationQueries:
@@ -105,10 +107,11 @@ class ConversationsService(Decisions, HealthEndpoints):
         actor = domain.require_user(actor)
         conversation_id, message_id = domain.new_conversation_id(), domain.new_message_id()
         advisor_id = (self.queries.member(actor["id"]) or {}).get("advisor_id")
-        self._execute(conversation_id,
-                      lambda state: domain.start(actor, conversation_id, message_id, advisor_id),
-                      actor, [self._text(message_id, conversation_id, actor["id"],
-                                         data["message"], subject=data["subject"])])
+        texts = [self._text(message_id, conversation_id, actor["id"], data["message"],
+                            subject=data["subject"])]
+        self.limits.written(actor, "conversation", lambda: self._execute(
+            conversation_id, lambda state: domain.start(
+                actor, conversation_id, message_id, advisor_id), actor, texts))
         return self.queries.conversation(actor, conversation_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -127,16 +130,22 @@ class ConversationsService(Decisions, HealthEndpoints):
     def post_message(self, actor, conversation_id, data):
         data = load_input(MessageCreateSchema, data)
         actor = domain.require_user(actor)
+        message_id = domain.new_message_id()
+        texts = [self._text(message_id, conversation_id, actor["id"], data["body"])]
+        # past their limit, a member is told so whatever the id: a 429 for the conversations
+        # that exist and a 404 for the others would tell which do
+        self.limits.written(actor, "message", lambda: self._post_message(
+            actor, conversation_id, message_id, texts))
+        return self.queries.posted_message(actor, conversation_id, message_id, data["body"])
+
+    def _post_message(self, actor, conversation_id: str, message_id: str,
+                      texts: list[dict[str, Any]]) -> None:
         if not self._state(conversation_id).exists:
             raise NotFound("no such conversation", {"id": conversation_id})
-        message_id = domain.new_message_id()
         closed = self.queries.closed(conversation_id)
         with self.queries.denials_recorded(actor, conversation_id):
-            self._execute(conversation_id,
-                          lambda state: domain.post_message(actor, state, message_id, closed),
-                          actor,
-                          [self._text(message_id, conversation_id, actor["id"], data["body"])])
-        return self.queries.posted_message(actor, conversation_id, message_id, data["body"])
+            self._execute(conversation_id, lambda state: domain.post_message(
+                actor, state, message_id, closed), actor, texts)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_participant(self, actor, conversation_id, data):

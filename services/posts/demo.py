@@ -36,6 +36,9 @@ CATEGORIES = [
     ("news", ("Actualités", "News"), ("Les annonces de l'équipe communauté.",
                                       "Announcements from the community team.")),
 ]
+# the team's announcements: only community managers and admins post there (a member's post
+# in it would read as the bank's word)
+STAFF_ONLY = {"news"}
 
 
 def _post(api, key: str, author: str, kind: str, title: str, body: str, category: str,
@@ -85,7 +88,8 @@ def seed(api) -> None:
     for position, (slug, (name_fr, name_en), (about_fr, about_en)) in enumerate(CATEGORIES):
         api.post("/api/v1/categories", as_=ADMIN, expect=(201, 409), json={
             "slug": slug, "name": {"fr": name_fr, "en": name_en},
-            "description": {"fr": about_fr, "en": about_en}, "position": position})
+            "description": {"fr": about_fr, "en": about_en}, "position": position,
+            "staff_only": slug in STAFF_ONLY})
 
     # -- questions
     blocked = _post(api, "q-card-abroad", MEMBERS[0], "question",

@@ -260,11 +260,13 @@ def _content(s: Contribution, revision: int, submitter: Actor, title: str | None
     })
 
 
-def submit_post(actor: Actor | None, data: dict[str, Any], post_id: str) -> Submission:
-    """`data` is validated input (PostCreateSchema)."""
+def submit_post(actor: Actor | None, data: dict[str, Any], post_id: str,
+                staff_only: bool = False) -> Submission:
+    """`data` is validated input (PostCreateSchema); `staff_only`: its category's setting."""
     actor = require_member(actor)
     if data["kind"] == "article" and not is_moderator(actor):
         raise Forbidden("only community managers and admins publish articles")
+    _may_file_under(actor, data["category"], staff_only)
     # the announcement is public: it names no tag before moderation released them
     s = Contribution(id=post_id, target_type="post", author_id=actor["id"], kind=data["kind"],
                      category=data["category"], post_id=post_id, official=is_staff(actor))
@@ -277,6 +279,8 @@ def submit_post(actor: Actor | None, data: dict[str, Any], post_id: str) -> Subm
 def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
                  reply_id: str) -> Submission:
     actor = require_member(actor)
+    _must_exist(post)
+    _must_be_readable(actor, post)
     _must_be_visible(post, "reply_to")
     if post.locked:
         raise Unprocessable("this thread is locked: no new replies")
@@ -292,16 +296,21 @@ def submit_reply(actor: Actor | None, post: Contribution, data: dict[str, Any],
 
 
 def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
-                thread_locked: bool = False, returned_tags: list[str] = ()) -> Submission:
+                thread_locked: bool = False, returned_tags: list[str] = (),
+                staff_only: bool = False) -> Submission:
     """A new revision of a published post or reply (the author, or a CM). `thread_locked`: the
     post is locked (for a reply: its post) — a frozen thread is edited by CMs only.
-    `returned_tags`: a rejected, never published post's tags as given back (`_resubmit`)."""
+    `returned_tags`: a rejected, never published post's tags as given back (`_resubmit`).
+    `staff_only`: the setting of the category `data` moves the post to, if it names one."""
     actor = require_member(actor)
     _must_exist(s)
+    _must_be_readable(actor, s)
     if actor["id"] != s.author_id and not is_moderator(actor):
         raise Forbidden.from_catalogue("author_or_moderator_edits",
                                        terms={"thing": f"noun.{s.target_type}"})
     _must_not_be_frozen(actor, thread_locked, "edited")
+    if data.get("category", s.category) != s.category:  # a post stays where staff let it be
+        _may_file_under(actor, data["category"], staff_only)
     if s.state == "rejected" and s.published_revision == 0:
         return _resubmit(actor, s, data, list(returned_tags))
     if s.state not in (VISIBLE, "hidden"):
@@ -425,6 +434,7 @@ def _on_flags_review(s: Contribution, verdict: str, title: str | None, body: str
 def delete(actor: Actor | None, s: Contribution) -> list[NewEvent]:
     actor = require_member(actor)
     _must_exist(s)
+    _must_be_readable(actor, s)
     if actor["id"] != s.author_id and not is_moderator(actor):
         raise Forbidden.from_catalogue("author_or_moderator_deletes",
                                        terms={"thing": f"noun.{s.target_type}"})
@@ -437,13 +447,14 @@ def accept_answer(actor: Actor | None, post: Contribution, reply: Contribution
                   ) -> list[NewEvent]:
     actor = require_member(actor)
     _must_exist(post)
+    _must_be_readable(actor, post)
     if actor["id"] != post.author_id and not is_moderator(actor):
         raise Forbidden("only the question's author or a community manager can accept an answer")
     _must_not_be_frozen(actor, post.locked, "changed")
     if post.kind != "question":
         raise Unprocessable("only questions have accepted answers", {"kind": post.kind})
     _must_be_visible(post, "accept_answer_on")
-    if not reply.exists or reply.post_id != post.id:
+    if not reply.exists or reply.post_id != post.id or not can_read(actor, reply):
         raise NotFound("no such reply on this question", {"reply_id": reply.id})
     if not reply.visible:
         raise Unprocessable("only a published answer can be accepted", {"state": reply.state})
@@ -556,6 +567,7 @@ def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool
     their own contribution (`counts_its_authors_vote`)."""
     actor = require_member(actor)
     _must_exist(target)
+    _must_be_readable(actor, target)
     if current.voted == on:
         return []
     if thread_locked:
@@ -566,7 +578,9 @@ def vote(actor: Actor | None, target: Contribution, current: VoteState, on: bool
             raise Unprocessable("this idea was merged; vote on its target",
                                 {"merged_into": target.merged_into})
         if actor["id"] == target.author_id and not counts_its_authors_vote(target):
-            raise Unprocessable.from_catalogue("vote_own", {"own": True})
+            # the idea exception is worth saying on a post, it means nothing on a reply
+            raise Unprocessable.from_catalogue(
+                "vote_own" if target.target_type == "post" else "vote_own_reply", {"own": True})
     return [vote_event(target, actor["id"], on)]
 
 
@@ -621,6 +635,27 @@ def _must_exist(s: Contribution) -> None:
         raise NotFound.from_catalogue(f"no_such_{s.target_type or 'post'}", {"id": s.id})
 
 
+def _must_be_readable(actor: Actor | None, s: Contribution) -> None:
+    """Whoever may not read it (`can_read`: a held, pending or rejected text of someone else)
+    gets the very 404 its GET answers: a 403 "only its author..." or a 422 "pending moderation"
+    would tell them it exists, and that it was held."""
+    if not can_read(actor, s):
+        raise NotFound.from_catalogue(f"no_such_{s.target_type or 'post'}", {"id": s.id})
+
+
+def may_post_in(actor: Actor | None, staff_only: bool) -> bool:
+    """Whether `actor` may file a post under a category: a staff-only one (the community
+    team's announcements) takes posts from community managers and admins only — a member's
+    post there would read as the bank's word."""
+    return not staff_only or is_moderator(actor)
+
+
+def _may_file_under(actor: Actor, slug: str, staff_only: bool) -> None:
+    if not may_post_in(actor, staff_only):
+        raise Forbidden.from_catalogue("category_staff_only", {"fields": {"category": [
+            f"only community managers and admins post in the category {slug!r}"]}}, slug=slug)
+
+
 def _must_be_visible(s: Contribution, action: str) -> None:
     """`action`: a key of the catalogue's `action` section (the refusal names it)."""
     _must_exist(s)
@@ -663,7 +698,8 @@ def fold_category(events: Iterable[Envelope]) -> dict[str, Any] | None:
     return state
 
 
-CATEGORY_FIELDS = ("slug", "name", "description", "position")  # what an update carries
+# the whole state each created/updated event carries
+CATEGORY_FIELDS = ("slug", "name", "description", "position", "staff_only")
 CATEGORY_ARCHIVED, CATEGORY_RESTORED = "posts.category_archived", "posts.category_restored"
 
 
@@ -676,13 +712,13 @@ def create_category(actor: Actor | None, current: dict[str, Any] | None, slug: s
                            {"fields": {"slug": ["required when the French name has no "
                                                 "Latin letter or digit"]}})
     if current is not None:
-        if {k: current[k] for k in ("name", "description")} == {
-                "name": data["name"], "description": data["description"]}:
+        if all(current[k] == data[k] for k in ("name", "description", "staff_only")):
             return []  # the same creation again: nothing to do
         raise Conflict.from_catalogue("category_exists", {"slug": slug}, slug=slug)
     return [NewEvent("posts.category_created", {
         "slug": slug, "name": data["name"], "description": data["description"],
-        "position": data.get("position", next_position), "by": actor["id"]})]
+        "position": data.get("position", next_position), "staff_only": data["staff_only"],
+        "by": actor["id"]})]
 
 
 def update_category(actor: Actor | None, current: dict[str, Any] | None, slug: str,

@@ -161,4 +161,5 @@ def preview(body: str) -> dict[str, Any]:
 
 def category(doc: dict[str, Any]) -> dict[str, Any]:
     return {"slug": doc["_id"], "name": doc.get("name"), "description": doc.get("description"),
-            "position": doc.get("position"), "archived": bool(doc.get("archived"))}
+            "position": doc.get("position"), "archived": bool(doc.get("archived")),
+            "staff_only": bool(doc.get("staff_only"))}

@@ -41,6 +41,8 @@ from services.shared.projections import (
     update_versioned,
 )
 from services.shared.slugs import TAG_MAX, slugify
+from services.shared.write_limits import COLLECTION as WRITE_THROTTLE
+from services.shared.write_limits import WriteLimits
 
 from .domain import MENTIONS_UNLINKED, content_stream
 from .search import entry, index_terms
@@ -84,6 +86,11 @@ def _indexes(rm: ReadModels) -> None:
 
 VIEWS = Projection("posts_views", service="posts", collections=COLLECTIONS, indexes=_indexes)
 PROJECTION = VIEWS
+
+
+def ensure_indexes(db) -> None:
+    """Indexes of posts' write limits, which are not read models (`agora migrate`)."""
+    WriteLimits(db[WRITE_THROTTLE], {}).ensure_indexes()
 
 
 def micros(event: Envelope) -> int:
@@ -562,7 +569,7 @@ PIN_LAST = 1_000_000
 def _category(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     fields = {"name": p["name"], "description": p["description"], "position": p["position"],
-              "updated_at": event.occurred_at}
+              "staff_only": p["staff_only"], "updated_at": event.occurred_at}
     if event.type == "posts.category_created":
         fields["created_at"] = event.occurred_at
     update_versioned(rm["categories"], p["slug"], event, {"$set": fields})

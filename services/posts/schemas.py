@@ -530,6 +530,29 @@ class CategoryUpdatedV1(_Category):
     """An admin renamed, described or moved a category: its whole new state."""
 
 
+class _CategoryV2(_Category):
+    # who may start a post in it: community managers and admins only when true (the team's
+    # announcements); anyone otherwise
+    staff_only = fields.Boolean(required=True)
+
+
+@REGISTRY.register("posts.category_created", version=2)
+class CategoryCreatedV2(_CategoryV2):
+    """An admin added a category; v2: `staff_only` (only CMs and admins post in it)."""
+
+
+@REGISTRY.register("posts.category_updated", version=2)
+class CategoryUpdatedV2(_CategoryV2):
+    """An admin renamed, described, moved or restricted a category: its whole new state; v2:
+    `staff_only`."""
+
+
+@REGISTRY.upcaster("posts.category_created", from_version=1)
+@REGISTRY.upcaster("posts.category_updated", from_version=1)
+def _category_v1_to_v2(payload):
+    return {**payload, "staff_only": False}  # before v2 anyone posted in every category
+
+
 @REGISTRY.register("posts.category_archived", version=1)
 class CategoryArchivedV1(Schema):
     """An admin archived a category: it stays on its posts, nothing new can be posted in it."""
@@ -554,22 +577,28 @@ class _CategoryTexts(Schema):
         "description": "order in the list (ascending); after the last one when left out"})
 
 
+STAFF_ONLY = "only community managers and admins may start a post in it (announcements)"
+
+
 class CategoryCreateSchema(_CategoryTexts):
     slug = CategorySlug(metadata={"description": "derived from the French name when left out "
                                                  "(\"Épargne logement\" -> epargne-logement)"})
     name = fields.Nested(LocalizedName, required=True)
     description = fields.Nested(LocalizedDescription,
                                 load_default=lambda: {"fr": "", "en": ""})
+    staff_only = fields.Boolean(load_default=False, metadata={"description": STAFF_ONLY})
 
 
 class CategoryEditSchema(_CategoryTexts):
     name = fields.Nested(LocalizedName)
     description = fields.Nested(LocalizedDescription)
+    staff_only = fields.Boolean(metadata={"description": STAFF_ONLY})
 
     @validates_schema
     def _something(self, data, **kwargs):
         if not data:
-            raise ValidationError("give name, description and/or position", "_schema")
+            raise ValidationError("give name, description, position and/or staff_only",
+                                  "_schema")
 
 
 class TagQuerySchema(Schema):

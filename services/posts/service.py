@@ -32,6 +32,7 @@ from services.shared.periods import PeriodArgs
 from services.shared.projections import ReadModelsProvider, WrittenDocuments
 from services.shared.slugs import category_slug
 from services.shared.validation import load_input
+from services.shared.write_limits import WriteLimitsProvider
 
 from . import domain, merging, presenters, verdicts
 from .projections import VIEWS
@@ -61,6 +62,7 @@ class PostsService(Decisions, HealthEndpoints):
     name = "posts"
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
+    limits = WriteLimitsProvider("post", "reply")  # how fast a member writes (429)
 
     @property
     def queries(self) -> PostsQueries:
@@ -113,10 +115,11 @@ class PostsService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_post(self, actor, data):
         data = load_input(PostCreateSchema, data)
-        self.queries.require_category(data)
+        category = self.queries.require_category(data)
         post_id = domain.new_post_id()
-        return self._create("post", post_id, actor, lambda state: domain.submit_post(
-            actor, data, post_id))
+        return self.limits.written(actor, "post", lambda: self._create(
+            "post", post_id, actor, lambda state: domain.submit_post(
+                actor, data, post_id, bool(category.get("staff_only")))))
 
     def _create(self, target_type: str, target_id: str, actor: Actor | None, decide):
         """A new post or reply (`target_id` minted by the command): its submission, answered
@@ -161,9 +164,10 @@ class PostsService(Decisions, HealthEndpoints):
     def edit_post(self, actor, post_id, data):
         data = load_input(PostEditSchema, data)
         self._post(post_id)  # 404 before anything else
-        self.queries.require_category(data)
+        category = self.queries.require_category(data)
         self._submit(post_id, lambda state: domain.submit_edit(
-            actor, state, data, state.locked, self._returned_tags(state)), actor)
+            actor, state, data, state.locked, self._returned_tags(state),
+            bool(category.get("staff_only"))), actor)
         return self.queries.post(post_id, actor)
 
     def _returned_tags(self, state: domain.Contribution) -> list[str]:
@@ -239,8 +243,9 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(ReplyCreateSchema, data)
         post = self._post(post_id)
         reply_id = domain.new_reply_id()
-        return self._create("reply", reply_id, actor, lambda state: domain.submit_reply(
-            actor, post, data, reply_id))
+        return self.limits.written(actor, "reply", lambda: self._create(
+            "reply", reply_id, actor, lambda state: domain.submit_reply(
+                actor, post, data, reply_id)))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_replies(self, actor, post_id, query=None):

@@ -80,16 +80,20 @@ class Throttle:
 
     def wait(self, keys: dict[str, str], now: datetime) -> float | None:
         """Seconds to wait (the longest of the windows concerned), or None. `keys` maps a
-        policy name to the key counted under it; names without a policy are ignored."""
-        waits = []
+        policy name to the key counted under it; names without a policy are ignored. A key
+        judged by several policies (a burst window and an hourly one) is read once, over the
+        longest of their windows."""
+        judged: dict[str, list[ThrottlePolicy]] = {}
         for kind, key in keys.items():
             policy = self.policies.get(kind)
-            if policy is None:
-                continue
-            times = self.moments(key, now - policy.window, policy.limit)
-            wait = retry_after(times, now, policy)
-            if wait is not None:
-                waits.append(wait)
+            if policy is not None and policy.limit > 0:  # 0: no limit, nothing to read
+                judged.setdefault(key, []).append(policy)
+        waits = []
+        for key, policies in judged.items():
+            times = self.moments(key, now - max(policy.window for policy in policies),
+                                 max(policy.limit for policy in policies))
+            waits += [wait for policy in policies
+                      if (wait := retry_after(times, now, policy)) is not None]
         return max(waits) if waits else None
 
     def check(self, keys: dict[str, str], now: datetime, message_key: str) -> None:
@@ -100,8 +104,17 @@ class Throttle:
             raise TooManyRequests.from_catalogue(message_key, {"retry_after": round(wait)})
 
     def record(self, keys: dict[str, str], now: datetime) -> None:
+        """One moment under each key; a key judged by several policies (a burst window and an
+        hourly one) is counted once."""
         if keys:
-            self.collection.insert_many([{"key": key, "at": now} for key in keys.values()])
+            self.collection.insert_many([{"key": key, "at": now}
+                                         for key in dict.fromkeys(keys.values())])
+
+    def take_back(self, keys: dict[str, str], now: datetime) -> None:
+        """Forget the moment `record` counted at `now` under `keys` (what it counted did not
+        happen after all)."""
+        if keys:
+            self.collection.delete_many({"key": {"$in": sorted(set(keys.values()))}, "at": now})
 
     def clear(self, key: str) -> None:
         self.collection.delete_many({"key": key})

@@ -108,3 +108,31 @@ def test_community_managers_and_members_get_404_on_the_categories_screen(console
     console.sign_in("member1@demo.agora")
     console.visit("/console/categories")
     assert console.heading("Page introuvable", 1)
+
+
+def test_an_admin_keeps_a_category_for_the_team_and_members_are_not_offered_it(console,
+                                                                               platform):
+    """The team's announcements: a staff-only category is marked in the list, still offered to
+    the community managers and admins when writing, and not offered to members."""
+    api, marker = platform.api, uuid.uuid4().hex[:6]
+    sign_in_staff(console, "admin@demo.agora", next_path="/console/categories")
+    console.wait_for_path("/console/categories")
+    console.fill("Nom en français", f"Annonces {marker}")
+    console.fill("Nom en anglais", f"Announcements {marker}")
+    console.field("Réservée à l'équipe : seuls les community managers et les administrateurs "
+                  "y publient").click()
+    console.find("#new-category button[type=submit]").click()
+    console.wait_for(lambda: console.find_all("#console-done"), "created")
+    slug = f"annonces-{marker}"
+    created = console.wait_for(lambda: row(console, slug), "the new category listed")
+    assert "Réservée à l'équipe" in created.find_element("css selector", ".meta").text
+    assert ok(api.get(f"/api/v1/categories/{slug}"))["staff_only"] is True
+    console.check()
+    console.screenshot("console-categories-staff-only")
+    assert offered_when_writing(console, slug)  # an admin writes there
+
+    console.driver.delete_all_cookies()
+    console.sign_in("member1@demo.agora")
+    assert not offered_when_writing(console, slug)
+    assert offered_when_writing(console, "cards")  # the others are, as before
+    console.check()

@@ -40,6 +40,7 @@ import requests
 from services.identity.domain import REGISTRATION_ATTEMPTED, account_stream
 from services.shared.config import PROCESSES
 from services.shared.dead_letters import count_dead_letters
+from services.shared.write_limits import NO_LIMITS
 
 from ..conftest import AMQP_URI, RUN_ID
 from ..e2e.conftest import Api, Platform, User, _with_vhost, new_address
@@ -106,6 +107,7 @@ class ChaosPlatform(Platform):
             self.env["MONGO_URI"] = self.private_mongo_uri
         self.env["GATEWAY_RPC_TIMEOUT_SECONDS"] = RPC_TIMEOUT
         self.env["NOTIFICATIONS_RETRY_BASE_SECONDS"] = "0.5"
+        self.env.update(NO_LIMITS)  # a burst of writes by a few members is the point here
         self.config_dir.mkdir(parents=True, exist_ok=True)
         for name, (_, path) in PROCESSES.items():
             text = re.sub(r"retry_delays_ms: \[[^\]]*\]",

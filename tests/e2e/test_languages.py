@@ -156,10 +156,9 @@ def test_the_same_bad_request_gets_its_field_errors_in_french_and_in_english(pla
     api.login(english)  # tokens issued from now on carry the language
     unknown = f"nulle-part-{uuid.uuid4().hex[:6]}"
     for user, language, category in (
-            (french, "fr", f"catégorie introuvable : '{unknown}' ; choisissez-en une de "
+            (french, "fr", "catégorie introuvable ; choisissez-en une de "
                            "GET /api/v1/categories"),
-            (english, "en", f"no such category: '{unknown}'; choose one of "
-                            "GET /api/v1/categories")):
+            (english, "en", "no such category; choose one of GET /api/v1/categories")):
         refused = problem(api.post("/api/v1/posts", user=user, json=BAD_POST), 400)
         assert refused["errors"] == FIELD_ERRORS[language]
         assert refused["title"] == {"fr": "Requête invalide", "en": "Bad Request"}[language]

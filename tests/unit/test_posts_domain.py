@@ -62,7 +62,7 @@ def test_held_changes_nothing_public_and_rejection_gives_the_reason_code():
 def test_a_text_rejected_before_publication_is_corrected_and_resubmitted_by_its_author():
     stream, _ = submitted()
     stream.append(domain.on_review(stream.state, "rejected", "content", 1, reason_code="spam"))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # someone else's unpublished text: as if it did not exist
         domain.submit_edit(OTHER, stream.state, {"title": "Mine", "body": "x"})
     with pytest.raises(InvalidInput):  # whole: the rejected text is not kept anywhere public
         domain.submit_edit(AUTHOR, stream.state, {"body": "Only the body"})
@@ -288,7 +288,9 @@ def test_no_reply_to_a_locked_unpublished_or_merged_post():
     with pytest.raises(Unprocessable):
         domain.submit_reply(OTHER, question.state, {"body": "x"}, "r1")
     pending, _ = submitted(post_id="p3")
-    with pytest.raises(Unprocessable):
+    with pytest.raises(Unprocessable):  # its author sees it, and why not yet
+        domain.submit_reply(AUTHOR, pending.state, {"body": "x"}, "r1")
+    with pytest.raises(NotFound):  # to others it does not exist yet
         domain.submit_reply(OTHER, pending.state, {"body": "x"}, "r1")
 
 
@@ -365,7 +367,10 @@ def test_votes_are_idempotent_per_member():
         domain.vote(None, post.state, domain.VoteState(), True)
     pending, _ = submitted(post_id="p2")
     with pytest.raises(Unprocessable):
-        domain.vote(OTHER, pending.state, domain.VoteState(), True)
+        domain.vote(CM, pending.state, domain.VoteState(), True)
+    for on in (True, False):  # to others it does not exist yet, whatever they try
+        with pytest.raises(NotFound):
+            domain.vote(OTHER, pending.state, domain.VoteState(), on)
 
 
 def test_an_idea_starts_with_its_authors_vote_and_nobody_votes_for_their_own_other_texts():
@@ -388,12 +393,12 @@ def test_an_idea_starts_with_its_authors_vote_and_nobody_votes_for_their_own_oth
     pending, _ = submitted({**POST, "kind": "idea"}, post_id="i2")
     assert domain.author_vote(pending.state, []) == []
     assert domain.author_vote(published_post(post_id="p2").state, []) == []
-    for own in (published_post(post_id="p3"),
-                published_post({**POST, "kind": "discussion"}, post_id="p4"),
-                reply_to(published_post(post_id="p5"), AUTHOR, "r5")):
+    for own, key in ((published_post(post_id="p3"), "vote_own"),
+                     (published_post({**POST, "kind": "discussion"}, post_id="p4"), "vote_own"),
+                     (reply_to(published_post(post_id="p5"), AUTHOR, "r5"), "vote_own_reply")):
         with pytest.raises(Unprocessable) as refused:
             domain.vote(AUTHOR, own.state, domain.VoteState(), True)
-        assert refused.value.catalogue["key"] == "vote_own"
+        assert refused.value.catalogue["key"] == key  # a reply's says nothing of ideas
         assert domain.vote(AUTHOR, own.state, domain.VoteState(), False) == []  # nothing to undo
     assert len(domain.vote(OTHER, reply_to(idea("i6"), AUTHOR, "r6").state,
                            domain.VoteState(), True)) == 1

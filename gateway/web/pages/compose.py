@@ -15,12 +15,12 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.moderation.detector import KIND_LABELS, confidential_fields, tags_text
+from services.posts.domain import may_post_in
 from services.posts.schemas import KINDS, TITLE_MAX
 from services.shared.actors import is_moderator
 
 from ..page import PageCall, page
-from .account import field_errors
-from .thread_actions import after_review
+from .thread_actions import after_review, text_errors
 
 MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
 COMPOSE_MESSAGES = {
@@ -34,6 +34,8 @@ COMPOSE_MESSAGES = {
 
 class ComposeQuery(Schema):
     kind = fields.String(load_default="question", validate=validate.OneOf(KINDS))
+    # the title already typed elsewhere (a search that found nothing: "ask it")
+    title = fields.String(load_default="", validate=validate.Length(max=TITLE_MAX))
 
 
 def kinds_for(actor: dict[str, Any] | None) -> tuple[str, ...]:
@@ -67,7 +69,9 @@ class ComposePages:
         # without JavaScript, the preview says it (compose.js says it while typing)
         tags_found = confidential_fields({"tags": tags_text(_post_body(form)["tags"])}) \
             if preview else {}
-        categories = self.posts.list_categories(call.actor, {"archived": False})["items"]
+        categories = [category for category in self.posts.list_categories(
+            call.actor, {"archived": False})["items"]  # a staff-only one: not for members
+            if may_post_in(call.actor, category.get("staff_only", False))]
         kinds = kinds_for(call.actor)
         kind = form.get("kind") if form.get("kind") in kinds else "question"  # what it says
         return call.render("posts/compose.html", status=status, form=form, errors=errors,
@@ -87,7 +91,7 @@ class ComposePages:
     def compose_form_page(self, call: PageCall):
         kind = call.query["kind"]
         return self._compose_form(call, {"kind": kind if kind in kinds_for(call.actor)
-                                         else "question"})
+                                         else "question", "title": call.query["title"].strip()})
 
     @page("POST", "/write", auth="member")
     def compose_submit_page(self, call: PageCall):
@@ -112,4 +116,4 @@ class ComposePages:
         errors = problem.body.get("errors") or {}
         if not errors:
             return {"form": problem.body.get("detail") or call.t("compose.failed")}
-        return field_errors(call, errors, COMPOSE_MESSAGES)
+        return text_errors(call, errors, COMPOSE_MESSAGES)

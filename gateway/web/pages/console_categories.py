@@ -1,5 +1,6 @@
 """The admins' categories screen (`/console/categories`): create, rename, describe (in French and
-English), order and archive the categories posts are filed under.
+English), order, keep for the staff (`staff_only`: only community managers and admins start posts
+in it, e.g. the team's announcements) and archive the categories posts are filed under.
 
 Each form calls the RPC of its `/api/v1/categories` route with the admin as actor — `POST`,
 `PATCH /{slug}`, `PUT|DELETE /{slug}/archived` — so posts validates and decides (its field
@@ -30,11 +31,13 @@ class CategoriesScreenQuery(Schema):
 
 def category_body(form: dict[str, str], creating: bool) -> dict[str, Any]:
     """The form's flat fields as posts' category schemas take them (position left empty: kept,
-    or after the last one for a new category)."""
+    or after the last one for a new category; the staff-only box unticked sends nothing, so
+    its absence says false)."""
     body: dict[str, Any] = {
         "name": {"fr": form.get("name_fr", "").strip(), "en": form.get("name_en", "").strip()},
         "description": {"fr": form.get("description_fr", "").strip(),
-                        "en": form.get("description_en", "").strip()}}
+                        "en": form.get("description_en", "").strip()},
+        "staff_only": form.get("staff_only") == "on"}
     if creating and form.get("slug", "").strip():
         body["slug"] = form["slug"].strip()
     if form.get("position", "").strip():

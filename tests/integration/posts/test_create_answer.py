@@ -2,8 +2,10 @@
 the document and the author's draft, `WrittenDocuments`), not read back after them, and it is
 what a later read returns; the request waits for three round trips one after the other (four
 for a reply, which loads its post first): the positions, the insert (the author's summary read
-beside them, unless this process read it seconds before), the inline apply's writes. The
-text's look for a verdict comes after the reply."""
+beside them, unless this process read it seconds before), the inline apply's writes — one more
+where a member's writes are limited (the production default): the read of their recent writes,
+whose record goes beside the write (services/shared/write_limits.py). The text's look for a
+verdict comes after the reply."""
 from __future__ import annotations
 
 from collections import Counter
@@ -15,6 +17,7 @@ from pymongo import monitoring
 
 from services.posts.service import PostsService
 from services.shared.event_store_provider import before_reply
+from services.shared.write_limits import SETTINGS as WRITE_LIMIT_SETTINGS
 
 from ...commands import CommandLog
 from .fixtures import member, new_post, published
@@ -30,10 +33,14 @@ monitoring.register(FINDS)
 
 @pytest.fixture
 def posts_alone(container_factory, service_config):
-    container = container_factory(PostsService, service_config)
+    """posts as in production: its members' write limits at their defaults."""
+    config = {**service_config, "AGORA": {name: value for name, value in
+                                          service_config["AGORA"].items()
+                                          if name not in WRITE_LIMIT_SETTINGS}}
+    container = container_factory(PostsService, config)
     container.start()
-    with ServiceRpcProxy("posts", service_config, timeout=15) as proxy:
-        yield proxy, f"{service_config['MONGO_DB_PREFIX']}_posts"
+    with ServiceRpcProxy("posts", config, timeout=15) as proxy:
+        yield proxy, f"{config['MONGO_DB_PREFIX']}_posts"
 
 
 def _request_path(create):
@@ -57,12 +64,14 @@ def test_a_new_posts_answer_is_what_its_writes_left_and_what_a_later_read_return
         "kind": "question", "title": "Raising my card's limit abroad", "tags": ["cards"],
         "body": "How do I raise my card's payment limit?", "category": "cards"}))
     FINDS.database = ""
-    # no read before the inline apply's writes, none after them for the answer; the author's
-    # summary is the one their first post read (services/shared/members.py, SUMMARY_SECONDS)
-    assert sent == Counter({("findAndModify", "counters"): 1, ("insert", "events"): 1,
+    # no read before the inline apply's writes but the author's recent writes (how fast they
+    # may write), none after them for the answer; the author's summary is the one their first
+    # post read (services/shared/members.py, SUMMARY_SECONDS)
+    assert sent == Counter({("find", "write_throttle"): 1, ("insert", "write_throttle"): 1,
+                            ("findAndModify", "counters"): 1, ("insert", "events"): 1,
                             ("findAndModify", "posts"): 1,
                             ("findAndModify", "drafts"): 1}), sent
-    assert in_sequence == 3, sent
+    assert in_sequence == 4, sent
     assert created["state"] == "pending" and created["draft"]["title"] == \
         "Raising my card's limit abroad", created
     assert posts.get_post(author, created["id"]) == created
