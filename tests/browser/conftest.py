@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +148,17 @@ class Site:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    @contextmanager
+    def at_width(self, width: int):
+        """The page at `width` CSS px (a narrow phone), then back to the test's device."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            **DEVICES["phone"], "width": width})
+        try:
+            yield
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                        DEVICES[self.device])
 
     def visit(self, path: str, check: bool = True) -> None:
         self.driver.get(self.url(path))

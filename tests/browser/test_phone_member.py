@@ -13,7 +13,6 @@ from services.devtools.gateway_client import TotpDevice
 
 from ..e2e.conftest import new_address
 from ..e2e.steps import ok, submit, visible
-from .conftest import DEVICES
 
 PASSPHRASE = "analytical engine punched cards"
 REGISTERED = "Inscription reçue."
@@ -22,21 +21,10 @@ NAME_IN_PASSWORD = {
     "en": "Do not use your e-mail address or your name in your password."}
 
 
-@contextmanager
-def _width(site, width: int):
-    """The page at `width` CSS px (a narrow phone), then back to the test's device."""
-    site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        **DEVICES["phone"], "width": width})
-    try:
-        yield
-    finally:
-        site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES[site.device])
-
-
 def _shots(site, name: str) -> None:
     """The page as the test's device shows it, and at 320 px."""
     site.screenshot(name)
-    with _width(site, 320):
+    with site.at_width(320):
         site.screenshot(f"{name}-w320")
 
 
@@ -197,7 +185,7 @@ def test_signed_in_at_320_px_the_logo_and_my_account_fit_on_one_line(site, demo)
     for language in ("fr", "en"):
         site.visit(f"/lang/{language}?next=/posts/{post['id']}")
         for width in (320, 360, 390):
-            with _width(site, width):
+            with site.at_width(width):
                 site.driver.refresh()
                 assert _box(site, ".brand img")["width"] >= 32
                 assert _box(site, ".tools .button-quiet")["height"] <= 46, \
@@ -211,7 +199,7 @@ def test_signed_in_at_320_px_the_logo_and_my_account_fit_on_one_line(site, demo)
                   "the thread followed, said so")
     for language in ("fr", "en"):
         for width in (320, 360, 390):
-            with _width(site, width):
+            with site.at_width(width):
                 site.driver.refresh()
                 logo, menu = _box(site, ".brand img"), _box(site, ".account-menu summary")
                 assert logo["width"] >= 32, f"the logo is {logo['width']}px wide at {width}px"

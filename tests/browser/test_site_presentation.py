@@ -15,23 +15,11 @@ import requests
 from selenium.webdriver.common.keys import Keys
 
 from ..e2e.steps import ok, reply_visible, visible
-from .conftest import DEVICES
 
 HEADER_BLUE, HERO_BLUE = (0x12, 0x3A, 0x63), (0x1D, 0x4F, 0x86)  # site.css --brand, .hero's end
 # A line of code longer than any phone is wide: it scrolls inside its block, not the page.
 LONG_CODE = "```\ncurl -s https://api.example.test/v1/accounts/statements?format=csv&from=2025-01" \
             "&to=2025-12&per_page=500 | tee releves-de-compte-de-toute-l-annee.csv\n```"
-
-
-@contextmanager
-def _width(site, width: int):
-    """The page at `width` CSS px (a narrow phone), then back to the test's device."""
-    site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        **DEVICES["phone"], "width": width})
-    try:
-        yield
-    finally:
-        site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES[site.device])
 
 
 @contextmanager
@@ -84,7 +72,7 @@ def test_a_reply_with_code_stays_inside_a_320_px_phone(site, demo):
     reply_visible(api, ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=helper, json={
         "body": f"Avec l'API, par exemple :\n\n{LONG_CODE}\n\nhttps://example.test/"
                 + "tres-long-chemin-" * 8}), 201)["id"])
-    with _width(site, 320):
+    with site.at_width(320):
         site.visit(f"/posts/{post['id']}")
         site.no_horizontal_scroll()
         code = site.find(".reply .prose pre")
@@ -104,7 +92,7 @@ def test_the_signed_out_header_fits_narrow_phones_in_both_languages(site):
     for path in ("/lang/fr?next=/", "/lang/en?next=/"):
         site.visit(path)
         for width in (320, 360, 390):
-            with _width(site, width):
+            with site.at_width(width):
                 site.driver.refresh()
                 overlap = site.driver.execute_script("""
                     const brand = document.querySelector('.brand').getBoundingClientRect();

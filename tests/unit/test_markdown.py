@@ -3,12 +3,13 @@ tables, rules, emphasis that nests, escapes, and excerpts without marks (service
 markdown.py). The subset's safety, speed and plain text: tests/unit/test_posts_text.py."""
 import doctest
 import random
-import re
 
 import pytest
 
 from services.posts import markdown
 from services.posts.markdown import LINK_REL, excerpt, plain_text, render, render_inline
+
+from .test_posts_text import _nests
 
 pytestmark = pytest.mark.unit
 
@@ -110,25 +111,13 @@ def test_emphasis_nests_and_escapes_are_literal(source, html):
     assert render(source) == html
 
 
-def _tags_nest(html: str) -> bool:
-    opened = []
-    for closing, name in re.findall(r"<(/?)(\w+)[^>]*>", html):
-        if name in ("br", "hr"):
-            continue
-        if not closing:
-            opened.append(name)
-        elif not opened or opened.pop() != name:
-            return False
-    return not opened
-
-
 def test_the_html_always_nests():
     pieces = [*"ab *_`[]()\\\n> #|-1.", "***", "**", "https://x.example", "[l](https://x.example)",
               "\n- ", "\n  - ", "\n1. ", "\n|-|-|\n", "\n```\n", "\n\n"]
     rnd = random.Random(5122026)
     for _ in range(20_000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
-        assert _tags_nest(render(text)), repr(text)
+        assert _nests(render(text)), repr(text)
 
 
 @pytest.mark.parametrize("source, html", [
