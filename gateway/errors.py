@@ -88,6 +88,7 @@ STATUS_BY_ERROR: dict[str, int] = {
     "NotFound": 404,
     "Conflict": 409,
     "ConcurrencyConflict": 409,
+    "Gone": 410,
     "Unprocessable": 422,
     "TooManyRequests": 429,
     "CommandExpired": 504,  # the gateway answered 504 before; nobody normally reads this one
@@ -117,7 +118,7 @@ GENERIC_DETAIL = {
 }
 
 # Statuses whose message comes from a service we trust to phrase it for clients.
-_CLIENT_FACING = {400, 401, 403, 404, 405, 409, 413, 415, 422, 429}
+_CLIENT_FACING = {400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429}
 
 
 def slug(status: int) -> str:

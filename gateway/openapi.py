@@ -62,6 +62,7 @@ _ERROR_TEXT = {
     403: "Authenticated, but not allowed",
     404: "Not found",
     409: "Conflict (state changed, or already exists)",
+    410: "Gone for good (an erased member's profile)",
     413: "Body too large",
     415: "Body is not application/json",
     422: "Business rule refused it (or Idempotency-Key reused with another body)",
@@ -85,7 +86,10 @@ def build_spec(service_cls: type, server_url: str | None = None) -> dict[str, An
             "nothing (400, 429, 5xx) leaves the key free for the corrected or later request. "
             "Logins, token refreshes and second-factor steps are not replayed (a retry logs in "
             "again). PUT and DELETE are idempotent by themselves. Every answer carries "
-            "`X-Request-ID`; 429 and 503 carry `Retry-After`.")},
+            "`X-Request-ID`; 429 and 503 carry `Retry-After`. On any operation, a request "
+            "line (method, address, version) of 8 KiB or more is 414, and a header line of "
+            "8 KiB or more, 64 KiB of headers or more than 100 headers is 431, both "
+            "problem+json.")},
         servers=[{"url": server_url or "/"}],
     )
     spec.components.security_scheme("bearer", {

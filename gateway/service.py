@@ -59,6 +59,7 @@ from .web.pages.notifications import NotificationPages
 from .web.pages.public import PublicPages
 from .web.pages.security import SecurityPages
 from .web.pages.thread_actions import ThreadActionPages
+from .web.pages.thread_moderation import ThreadModerationPages
 
 
 class GatewayCore:
@@ -75,7 +76,8 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      LiveRoutes,
                      # the site (gateway/web/): one mixin per area of screens
                      AppPages, AccountPages, PublicPages, ComposePages,
-                     ThreadActionPages, ConsolePages, NotificationPages, MessagePages,
+                     ThreadActionPages, ThreadModerationPages, ConsolePages, NotificationPages,
+                     MessagePages,
                      StaffConsolePages, ConsoleOversightPages, ConsoleMemberPages,
                      ConsolePublishingPages, ConsolePolicyPages, ConsoleHealthPages,
                      ConsoleCategoryPages, MePages,

@@ -16,23 +16,28 @@ Credentials in the query string are redacted (`loggable_target`, gateway/securit
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
+import socket
 import time
+from http import HTTPStatus
 from typing import Any
 
+from eventlet.wsgi import HeaderLineTooLong, HeadersTooLarge
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp, parse_address
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp, parse_address
 from prometheus_client import Counter, Histogram
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
+from services.shared import i18n
 from services.shared.observability import correlation_id
 
 from .auth import Authenticator
 from .calls import RouteSpec
-from .errors import MethodNotAllowed, problem, problem_from_exception
+from .errors import PROBLEM_JSON, MethodNotAllowed, problem, problem_from_exception
 from .pipeline import (
     REQUEST_ID_ENV,
     REQUEST_ID_HEADER,
@@ -60,6 +65,71 @@ HTTP_DURATION = Histogram(
 )
 
 
+# What the HTTP server refuses before any WSGI code runs -> the catalogue's `error.<key>`
+SERVER_REFUSALS = {414: "uri_too_long", 431: "headers_too_large", 400: "malformed_request"}
+LINGER_SECONDS = 1  # a bound on reading what a refused client still sends (see _refuse)
+
+
+class GatewayProtocol(HttpOnlyProtocol):
+    """eventlet's HTTP protocol, whose own refusals answer in problem+json like the rest of the
+    API. eventlet refuses some requests before the WSGI app sees them, with an empty body and
+    not always the right status: a request line of 8 KiB or more (eventlet's
+    `url_length_limit`: 414), a header line of 8 KiB or more, or 64 KiB of headers (eventlet
+    says 400: it is 431), more than 100 headers (the standard library's 431, in HTML), a
+    malformed request line (400). Each is now a problem document with a request id, in the
+    reader's language when the headers could be read (French otherwise)."""
+
+    def _read_request_line(self):
+        line = super()._read_request_line()
+        if len(line) >= self.server.url_length_limit:
+            self._refuse(414)
+            return ""  # handle_one_request: nothing to answer, the connection closes
+        return line
+
+    def parse_request(self):
+        try:
+            return super().parse_request()
+        except (HeaderLineTooLong, HeadersTooLarge):  # eventlet's "400 Headers Too Large"
+            self._refuse(431)
+            return False
+
+    def send_error(self, code, message=None, explain=None):
+        """The standard library's refusals while parsing (too many headers, a bad request
+        line or version): the same problem document instead of its HTML page."""
+        self._refuse(code if code in SERVER_REFUSALS else 400)
+
+    def _refuse(self, status: int) -> None:
+        headers = getattr(self, "headers", None)  # absent before the headers were parsed
+        language = i18n.negotiate(headers.get("Accept-Language") if headers else None)
+        request_id = new_request_id()
+        answer = problem(status, i18n.text("en", f"error.{SERVER_REFUSALS[status]}"),
+                         request_id=request_id, language=language)
+        body = json.dumps(answer.body).encode()
+        head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+                f"Content-Type: {PROBLEM_JSON}", f"Content-Length: {len(body)}",
+                "Connection: close", f"{REQUEST_ID_HEADER}: {request_id}",
+                "X-Content-Type-Options: nosniff", "Cache-Control: no-store",
+                *(f"{name}: {value}" for name, value in answer.headers.items())]
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        self.wfile.flush()
+        self.close_connection = 1
+        ACCESS_LOG.info("%s refused by the HTTP server", status, extra={
+            "correlation_id": request_id, "status": status, "client": self.client_address[0]})
+        # The client is still sending the rest of its request: closing now, with unread
+        # bytes, would reset the connection and could drop the answer before it is read.
+        # Say we are done, then read what remains until it closes — for a second at most in
+        # all, however slowly a client trickles its bytes.
+        deadline = time.monotonic() + LINGER_SECONDS
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(65536):
+                    break
+        except OSError:
+            pass
+
+
 class GatewayWebServer(WebServer):
     """nameko's web server with the gateway's WSGI layer and bind address.
 
@@ -82,8 +152,8 @@ class GatewayWebServer(WebServer):
     def get_wsgi_app(self):
         return GatewayWsgiApp(self)
 
-    def get_wsgi_server(self, *args, **kwargs):
-        server = super().get_wsgi_server(*args, **kwargs)
+    def get_wsgi_server(self, sock, wsgi_app, protocol=GatewayProtocol, debug=False):
+        server = super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
         # the WSGI app writes the access line: eventlet's has no request id and no route, and
         # prints query strings as they came (an unsubscribe link's token)
         server.log_output = False

@@ -236,8 +236,8 @@ class ConversationsRoutes:
         system, whatever else differs (member, channel, text), it changes nothing and the
         answer is the first one, with `created: false` and `duplicate: true`. A `member_id`
         that names no member is refused (422, field error on `member_id`); without one (or
-        with a `matched_email` that matches nobody) the case waits unmatched in the staff
-        queue.
+        with a `matched_email` that matches nobody, or only an account whose owner has not
+        verified that address yet) the case waits unmatched in the staff queue.
         """
         return self.conversations.intake_mention(call.actor, call.body)
 

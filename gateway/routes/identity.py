@@ -28,6 +28,14 @@ USER_PATH = path_schema(id=ids.USER)
 # -- request bodies ---------------------------------------------------------------------------
 
 
+# services/identity/names.py; refusals in `errors.display_name` and, FR/EN, `errors_i18n`
+NAME_RULES = ("visible letters or digits, at most 2 accents or marks per letter; refused (400) "
+              "when it reads like a current staff member's name (look-alike letters, invisible "
+              "characters, accents and punctuation ignored) or, for members, holds a staff word "
+              "(conseiller, équipe, agora, admin, modérateur, banque, support, officiel…); "
+              "names already held are kept")
+
+
 class RegisterBody(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
@@ -40,7 +48,8 @@ class RegisterBody(Schema):
                                        "French and English, in `errors_i18n`",
                                        "format": "password"})
     display_name = fields.String(required=True,
-                                 validate=[validate.Length(min=2, max=60), single_line])
+                                 validate=[validate.Length(min=2, max=60), single_line],
+                                 metadata={"description": NAME_RULES})
     customer = fields.Boolean(load_default=False,
                               metadata={"description": "the person says they are a customer"})
 
@@ -97,6 +106,17 @@ class PasswordResetConfirmBody(Schema):
                                        "`errors_i18n`", "format": "password"})
 
 
+class EmailVerificationBody(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "the `token` parameter of the e-mailed confirmation link (single use, "
+                       "expires after 48 hours)"})
+
+
+class EmailVerificationStatus(Schema):
+    user_id = fields.String(required=True)
+    email_verified = fields.Boolean(required=True)
+
+
 class LoginBody(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
@@ -112,7 +132,8 @@ class LogoutBody(Schema):
 
 
 class ProfilePatch(Schema):
-    display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line])
+    display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line],
+                                 metadata={"description": NAME_RULES})
     bio = fields.String(validate=[validate.Length(max=500), multi_line])
     language = fields.String(validate=validate.OneOf(["fr", "en"]), metadata={
         "description": "what I read Agora in: notifications, e-mails, error messages (the "
@@ -216,6 +237,9 @@ class AdvisorAssignment(Schema):
 
 class PrivateProfile(PublicProfile):
     email = fields.String(required=True)
+    email_verified = fields.Boolean(metadata={
+        "description": "the owner followed the e-mailed confirmation link (or reset the "
+                       "password by e-mail); until then no lookup by address finds the account"})
     customer = fields.Boolean()
     verified_customer = fields.Boolean()
     advisor = fields.Nested(AdvisorAssignment, allow_none=True)
@@ -309,7 +333,7 @@ class Enrolment(Schema):
 class SecondFactorStatus(Schema):
     enabled = fields.Boolean(required=True)
     required = fields.Boolean(metadata={"description": "staff: mandatory"})
-    enabled_at = fields.String(allow_none=True)
+    enabled_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     recovery_codes_left = fields.Integer()
 
 
@@ -390,7 +414,11 @@ class IdentityRoutes:
 
         The answer is the same whether or not the address already has an account (202, same
         body, same work done), so registration cannot tell anyone which addresses are
-        customers'. A new address gets its account at once: log in with it. The owner of a
+        customers'. A new address gets its account at once: log in with it. It is also
+        e-mailed a confirmation link (`POST /auth/email-verification/confirm`): until its owner
+        follows it, no lookup by address finds the account (`GET /me` says `email_verified`).
+        Addresses are keyed without invisible characters; quoted local parts, IP-literal
+        domains and domains mixing alphabets are refused (400 on `email`). The owner of a
         taken address is told by e-mail (at most once an hour) that someone tried to register
         it; nothing else happens. Weak passwords are refused before anything else (400 with
         the estimator's feedback), together with the other fields' refusals: one answer
@@ -471,6 +499,22 @@ class IdentityRoutes:
         self.identity.confirm_password_reset(call.body, call.client)
         return None
 
+    @route("POST", "/api/v1/auth/email-verification/confirm", auth="public",
+           body=EmailVerificationBody, response=EmailVerificationStatus, tags=["auth"],
+           idempotent=False)
+    def confirm_email_verification(self, call: Call):
+        """Confirm an account's e-mail address with the e-mailed link's token
+
+        Sign-up e-mails a link to `{AGORA_WEB_URL}/verify-email?token=...` (48 hours,
+        `AGORA_EMAIL_VERIFICATION_SECONDS`, once, only the latest); the site's page POSTs it
+        here (a GET never consumes it: mail scanners open links). 200: the address is verified
+        (`GET /me` says `email_verified`); a completed password reset verifies it too. Until
+        then the address matches nobody: `GET /users?email=` and the social intake's
+        `matched_email` answer as for an unknown address. 400 with `errors.token` for an
+        unknown, used or expired link (ask for a new one: `POST /me/email-verification`).
+        """
+        return self.identity.confirm_email_verification(call.body)
+
     @route("POST", "/api/v1/auth/refresh", auth="public", body=RefreshBody, response=TokenPair,
            tags=["auth"], idempotent=False, errors=[401])
     def refresh(self, call: Call):
@@ -502,6 +546,17 @@ class IdentityRoutes:
     def update_me(self, call: Call):
         """Change my display name or bio"""
         return self.identity.update_me(call.actor, call.body)
+
+    @route("POST", "/api/v1/me/email-verification", auth="member",
+           response=EmailVerificationStatus, status=202, tags=["me"], idempotent=False,
+           errors=[429])
+    def resend_email_verification(self, call: Call):
+        """E-mail my address's confirmation link again
+
+        A new link (the earlier ones stop working), unless the address is verified already
+        (`email_verified: true`, nothing sent); 5 an hour per account, 429 with Retry-After
+        beyond."""
+        return self.identity.resend_email_verification(call.actor)
 
     @route("POST", "/api/v1/me/password", auth="member", body=PasswordChange, status=204,
            tags=["me"], errors=[429])
@@ -572,8 +627,11 @@ class IdentityRoutes:
         and bank systems (`X-Agora-Service-Key`) only — 401 without a credential, 403 for
         members — to find the Agora id of a customer the bank knows by address (then
         `PUT /users/{id}/verification` or `/advisor`) or open a member's console page. The
-        address is matched as identity normalises it (case, surrounding spaces); the answer
-        is the member's private profile (0 or 1 item), the same for staff and bank systems.
+        address is matched as identity normalises it (case, surrounding spaces, invisible
+        characters); only an address its owner has verified matches (the confirmation link
+        e-mailed at sign-up, or a password reset): an unverified account is 0 items, as an
+        unknown address. The answer is the member's private profile (0 or 1 item), the same
+        for staff and bank systems.
         Every lookup, found or not, is audited as a privileged read: who (the staff member's
         id, or `service:<name>` for a bank system), when, which member was found — never the
         address. `name`: admins and community managers, the public summaries of the members
@@ -591,10 +649,11 @@ class IdentityRoutes:
         return self.identity.find_users_by_email(call.actor, call.query["email"], call.client)
 
     @route("GET", "/api/v1/users/{id}", path_params=USER_PATH, auth="public",
-           response=PublicProfile, tags=["users"])
+           response=PublicProfile, tags=["users"], errors=[404, 410])
     def get_user(self, call: Call):
-        """A member's public profile"""
-        return self.identity.get_user(call.path["id"])
+        """A member's public profile (410 once they deleted their account: their contributions
+        stay, signed "former member", but nothing ties them together any more)"""
+        return self.identity.get_profile(call.path["id"])
 
     @route("GET", "/api/v1/users/{id}/private", path_params=USER_PATH, auth="member",
            response=PrivateProfile, tags=["users"])

@@ -23,6 +23,7 @@ from services.moderation.schemas import (
     SlaStatisticsQuerySchema,
     SlaTargetsSchema,
     SlaTargetsUpdateSchema,
+    TakeDownSchema,
 )
 from services.shared import ids
 from services.shared.ids import path_schema
@@ -56,7 +57,7 @@ class Finding(Schema):
     field = fields.String(metadata={"description": "title | body | tags (offsets in the tags "
                                     "joined by one space, in their order)"})
     kind = fields.String(metadata={"description": "iban, rib, card_number, email, "
-                                   "account_number, phone, card_expiry, "
+                                   "account_number, phone, customer_number, card_expiry, "
                                    "card_security_code"})
     start = fields.Integer(metadata={"description": "offset of the first character (code "
                                      "points)"})
@@ -107,12 +108,14 @@ class Item(Schema):
     thread = fields.Nested(Thread, metadata={"description": "the thread the contribution "
                                              "belongs to, as it is public now"})
     reasons = fields.List(fields.String(), allow_none=True,
-                          metadata={"description": "policy | detector | flags | mass_flagging"})
+                          metadata={"description": "policy | detector | flags | mass_flagging | "
+                                    "staff (a CM took it out of public view) | undo (a CM "
+                                    "undid the decision that had left it public)"})
     policy_rules = fields.List(fields.String(), allow_none=True,
                                metadata={"description": "global | category | new_member"})
     detector_kinds = fields.List(fields.String(), allow_none=True,
                                  metadata={"description": "iban, rib, card_number, email, "
-                                           "account_number, phone, card_expiry, "
+                                           "account_number, phone, customer_number, card_expiry, "
                                            "card_security_code"})
     flag_count = fields.Integer(allow_none=True)
     flags = fields.Dict(keys=fields.String(), values=fields.Integer(),
@@ -383,6 +386,55 @@ class ModerationRoutes:
         with another decision is refused (422, field error on that field).
         """
         return self.moderation.decide(call.actor, call.path["id"], call.body)
+
+    @route("POST", "/api/v1/moderation/items/{id}/undo", path_params=ITEM_PATH, auth=CM,
+           response=Item, tags=TAGS, errors=[409])
+    def undo(self, call: Call):
+        """Undo a decision that left a contribution public (CM): it leaves public view again
+
+        An approval, a redaction or a dismissal of flags (item `approved` or `redacted`) is
+        taken back by hiding the contribution again and putting it back in the queue on its
+        flags item (`<id>.flags`, state `held`, reason `undo`), which is returned: decide on it
+        again. The decision stays in the item's history and the audit trail (the undo is a
+        new event, `moderation.item_held` with `undoes`). A refusal is not undone (409): its
+        author has been told. Idempotent: undoing again changes nothing while it is held.
+        """
+        return self.moderation.undo(call.actor, call.path["id"])
+
+    @route("POST", "/api/v1/posts/{id}/removal", path_params=POST_PATH, auth=CM,
+           body=TakeDownSchema, response=Item, tags=TAGS)
+    def remove_post(self, call: Call):
+        """Take a public post out of public view and refuse it (CM): its author is told why
+
+        For what members flag too late or not at all (abuse, a confidential number): the post
+        is hidden and refused with `reason_code` at once, on its flags item (returned; reason
+        `staff`). Refused already: nothing changes (idempotent). 404 when it is not public
+        (pending, deleted, refused otherwise).
+        """
+        return self.moderation.take_down(call.actor, "post", call.path["id"], call.body)
+
+    @route("POST", "/api/v1/replies/{id}/removal", path_params=REPLY_PATH, auth=CM,
+           body=TakeDownSchema, response=Item, tags=TAGS)
+    def remove_reply(self, call: Call):
+        """Take a public reply out of public view and refuse it (CM): as for a post"""
+        return self.moderation.take_down(call.actor, "reply", call.path["id"], call.body)
+
+    @route("POST", "/api/v1/posts/{id}/hold", path_params=POST_PATH, auth=CM, response=Item,
+           tags=TAGS)
+    def hold_post(self, call: Call):
+        """Take a public post out of public view for review (CM), e.g. to redact it
+
+        It is hidden and waits in the queue on its flags item (returned; state `held`, reason
+        `staff`), where it is approved (shown again), redacted or refused. Held already:
+        nothing changes (idempotent).
+        """
+        return self.moderation.take_down(call.actor, "post", call.path["id"])
+
+    @route("POST", "/api/v1/replies/{id}/hold", path_params=REPLY_PATH, auth=CM, response=Item,
+           tags=TAGS)
+    def hold_reply(self, call: Call):
+        """Take a public reply out of public view for review (CM): as for a post"""
+        return self.moderation.take_down(call.actor, "reply", call.path["id"])
 
     @route("GET", "/api/v1/moderation/policy", auth=CM, response=PolicySchema, tags=TAGS)
     def get_policy(self, call: Call):

@@ -103,7 +103,9 @@ class Post(Schema):
     revision = fields.Integer(allow_none=True)
     title = fields.String(allow_none=True)
     body = fields.String(metadata={"description": "Markdown source (safe subset)"})
-    body_html = fields.String(metadata={"description": "sanitised HTML rendering of body"})
+    body_html = fields.String(metadata={"description": "sanitised HTML rendering of body; an "
+                                        "@mention of a member is "
+                                        "`<a class=\"mention\" href=\"/members/{id}\">`"})
     excerpt = fields.String(metadata={"description": "in lists, instead of body"})
     redacted = fields.Boolean()
     redaction_mark = ReaderText("mark.redacted", metadata={
@@ -143,9 +145,28 @@ class Post(Schema):
                                            "moderation"})
 
 
+class SearchCorrection(Schema):
+    typed = fields.String(required=True, metadata={"description": "the word as typed, found "
+                                                   "nowhere"})
+    used = fields.String(required=True, metadata={"description": "the indexed word searched "
+                                                  "instead (at most 1 edit away, 2 from 8 "
+                                                  "letters)"})
+
+
+class SearchOutcome(Schema):
+    query = fields.String(required=True, metadata={
+        "description": "the query as searched: `q` with its corrected words (say \"Results "
+                       "for …\" when `corrections` is not empty)"})
+    corrections = fields.List(fields.Nested(SearchCorrection), required=True)
+    partial = fields.Boolean(required=True, metadata={
+        "description": "no post holds every word: these hold most of them, the most first"})
+
+
 class PostPage(Schema):
     items = fields.List(fields.Nested(Post), required=True)
     next_cursor = fields.String(allow_none=True)
+    search = fields.Nested(SearchOutcome, metadata={"description": "with `q` only: what was "
+                                                    "searched"})
 
 
 class ReplyOut(Schema):
@@ -211,7 +232,8 @@ class Preview(Schema):
         "description": "the body rendered as it will be published (the posts' Markdown subset)"})
     confidential = fields.List(fields.String(), required=True, metadata={
         "description": "kinds of confidential data found (iban, rib, card_number, email, "
-                       "account_number, phone, card_expiry, card_security_code): such a "
+                       "account_number, phone, customer_number, card_expiry, "
+                       "card_security_code): such a "
                        "text is held until a CM checks it"})
 
 
@@ -301,8 +323,12 @@ class PostsRoutes:
         stems ("compte" finds "comptes"), accents and case ignored ("echeance" finds
         "Échéances", "bloquer" finds "bloquée"), numbers with or without their thousands
         spaces ("1500" finds "1 500,00 €"), the last word also as a prefix ("immo" finds
-        "immobilier") — ranked by
-        relevance (title words weigh most), then date, unless `sort` says otherwise.
+        "immobilier"), common abbreviations ("cb" finds "carte", "dab" "distributeur") — ranked
+        by relevance (title words weigh most), then date, unless `sort` says otherwise. A word
+        found nowhere is replaced by the closest indexed word ("virment" → "virement"); when
+        no post holds every word, those holding most of them come first; a "quoted phrase"
+        must appear as written in a post's title, tags or text (not only in a reply).
+        `search` says what was searched (`query`, `corrections`, `partial`).
         `answered=false` and `accepted=false` find questions without an answer / an accepted
         one. Follow `next_cursor` for the next page.
         """
@@ -338,12 +364,14 @@ class PostsRoutes:
         return self.posts.get_post(call.actor, call.path["id"])
 
     @route("PATCH", "/api/v1/posts/{id}", path_params=POST_PATH, auth="member", body=PostEditSchema,
-           response=Post, tags=TAGS, errors=[403, 409, 422])
+           response=Post, tags=TAGS, errors=[403, 409, 422, 429])
     def edit_post(self, call: Call):
         """Edit a post (its author or a CM); the new revision goes through moderation
 
         A post the caller may not read (someone else's, still held or pending) is a 404, as
-        for GET; moving it to a `staff_only` category is for CMs and admins (403).
+        for GET; moving it to a `staff_only` category is for CMs and admins (403). A member
+        edits at most so many posts and replies (together) a minute and an hour (6 and 60 by
+        default; staff are not limited): 429 with Retry-After beyond.
         """
         return self.posts.edit_post(call.actor, call.path["id"], call.body)
 
@@ -443,9 +471,12 @@ class PostsRoutes:
         return self.posts.get_reply(call.actor, call.path["id"])
 
     @route("PATCH", "/api/v1/replies/{id}", path_params=REPLY_PATH, auth="member",
-           body=ReplyEditSchema, response=ReplyOut, tags=TAGS, errors=[403, 409, 422])
+           body=ReplyEditSchema, response=ReplyOut, tags=TAGS, errors=[403, 409, 422, 429])
     def edit_reply(self, call: Call):
-        """Edit a reply (its author or a CM); moderated, history kept"""
+        """Edit a reply (its author or a CM); moderated, history kept
+
+        Counted with the member's edits of posts (429 with Retry-After beyond the limit).
+        """
         return self.posts.edit_reply(call.actor, call.path["id"], call.body)
 
     @route("GET", "/api/v1/replies/{id}/history", path_params=REPLY_PATH, auth="public",

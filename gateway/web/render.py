@@ -22,6 +22,7 @@ from jinja2 import (
 )
 from werkzeug.wrappers import Response
 
+from services.moderation.detector import KIND_LABELS
 from services.shared import i18n as shared_i18n
 from services.shared.shredding import ERASED_DISPLAY_NAME
 
@@ -123,7 +124,14 @@ def environment() -> Environment:
         finalize=_finalize,
     )
     env.globals["static"] = static_url
+    env.globals["confidential_labels"] = confidential_labels
     return env
+
+
+def confidential_labels(language: str) -> dict[str, str]:
+    """The detector's name of each kind of confidential data in `language` ("un IBAN"): what
+    the writing forms' warning names (posts/_writing.html)."""
+    return {kind: names.get(language) or names["fr"] for kind, names in KIND_LABELS.items()}
 
 
 def render_html(template: str, language: str, context: dict[str, Any], status: int = 200,

@@ -38,7 +38,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANONYMOUS = "anon"
 NOTICES = ("signed_out", "session_ended", "roles_changed", "signed_in", "registered", "language",
            "posted", "flagged", "edited", "deleted",  # writing and threads
-           "password_changed")
+           "removed",  # a CM took a contribution out of public view from its thread
+           "password_changed",
+           "verification_sent", "verification_throttled")  # the address's confirmation link
 
 
 def ended_notice(reason: str | None) -> str:

@@ -223,12 +223,24 @@ def _member_erased(rm: ReadModels, event: Envelope) -> None:
 
 @VIEWS.on("identity.contact_changed")
 def _contact_changed(rm: ReadModels, event: Envelope) -> None:
+    """A new address matches nobody until its owner verifies it (`identity.email_verified`):
+    a squatter's registration of a customer's address must not receive their cases."""
     p = event.payload
     if not p.get("email"):  # shredded (the member was erased): nothing to match any more
         rm["members"].update_one({"_id": p["user_id"]}, {"$unset": {"email_hash": ""}})
         return
     rm["members"].update_one({"_id": p["user_id"]}, {"$set": {
         "email_hash": domain.email_hash(p["email"], email_lookup(rm.db))}}, upsert=True)
+    rm["members"].update_one({"_id": p["user_id"], "$or": [  # not a later verification's
+        {"email_verified_version": {"$exists": False}},
+        {"email_verified_version": {"$lt": event.stream_version}}]},
+        {"$set": {"email_verified": False}})
+
+
+@VIEWS.on("identity.email_verified")
+def _email_verified(rm: ReadModels, event: Envelope) -> None:
+    rm["members"].update_one({"_id": event.payload["user_id"]}, {"$set": {
+        "email_verified": True, "email_verified_version": event.stream_version}}, upsert=True)
 
 
 def email_lookup(db) -> LookupHash:

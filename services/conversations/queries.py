@@ -163,8 +163,11 @@ class ConversationQueries:
         return post
 
     def member_by_email(self, email: str) -> dict[str, Any] | None:
+        """The member whose *verified* address this is (an unverified one may be a squatter's:
+        the mention then waits unmatched in the staff queue)."""
         return self.views["members"].find_one(
-            {"email_hash": domain.email_hash(email, email_lookup(self.db))})
+            {"email_hash": domain.email_hash(email, email_lookup(self.db)),
+             "email_verified": True})
 
     def conversation_ids_of(self, member_id: str) -> list[str]:
         return [doc["_id"] for doc in self.views["conversations"].find(

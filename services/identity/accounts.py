@@ -19,6 +19,9 @@ not facts anyone replays. The log still records *that* something happened
   the registration limit per address, `password_reset_requests` the reset requests' limits
   (all `services.shared.throttle.Throttle`); `login_audit` keeps every attempt (success, bad
   credentials, throttled) with address and correlation id.
+- `email_verifications`: the same for a link confirming the account's address (its keyed
+  hash too: the link proves that mailbox only); `email_verification_requests` limits
+  the links a member asks for again.
 - `password_resets`: `_id` = SHA-256 of a reset link's token (never the token), the user, its
   expiry (a TTL index deletes it after). One per account at most: a new request, a reset or a
   password change deletes the others; using one deletes it (single use: of two concurrent
@@ -74,10 +77,12 @@ def ensure_indexes(db: Database) -> None:
     db.sessions.create_index([("user_id", ASCENDING)], name="by_user")
     db.email_claims.create_index([("user_id", ASCENDING)], name="by_user")
     for collection in (db.login_failures, db.registration_attempts, db.mfa_failures,
-                       db.password_reset_requests):
+                       db.password_reset_requests, db.email_verification_requests):
         Throttle(collection, {}, kept=FAILURES_KEPT).ensure_indexes()
     db.password_resets.create_index("expires_at", expireAfterSeconds=0, name="expires_ttl")
     db.password_resets.create_index([("user_id", ASCENDING)], name="by_user")
+    db.email_verifications.create_index("expires_at", expireAfterSeconds=0, name="expires_ttl")
+    db.email_verifications.create_index([("user_id", ASCENDING)], name="by_user")
     db.login_audit.create_index([("at", ASCENDING)], name="at")
     db.mfa_challenges.create_index("expires_at", expireAfterSeconds=0, name="expires_ttl")
     db.mfa_challenges.create_index([("user_id", ASCENDING)], name="by_user")
@@ -166,7 +171,8 @@ class Accounts:
                  pair_policy: ThrottlePolicy = limits.DEFAULT_PAIR_POLICY,
                  address_policy: ThrottlePolicy = limits.DEFAULT_ADDRESS_POLICY,
                  account_policy: ThrottlePolicy = limits.DEFAULT_ACCOUNT_POLICY,
-                 registration_policy: ThrottlePolicy = limits.DEFAULT_REGISTRATION_POLICY):
+                 registration_policy: ThrottlePolicy = limits.DEFAULT_REGISTRATION_POLICY,
+                 reset_policies: dict[str, ThrottlePolicy] | None = None):
         self.db = db
         self.lookup = lookup
         self.keys = SubjectKeys.beside(db, "identity")
@@ -180,9 +186,11 @@ class Accounts:
         self.registrations = Throttle(db.registration_attempts, {
             "address": registration_policy,
             "notice": limits.REGISTRATION_NOTICE_POLICY}, kept=FAILURES_KEPT)
-        self.reset_requests = Throttle(db.password_reset_requests, {
+        self.reset_requests = Throttle(db.password_reset_requests, reset_policies or {
             "pair": limits.RESET_PAIR_POLICY, "address": limits.RESET_ADDRESS_POLICY,
             "account": limits.RESET_ACCOUNT_POLICY}, kept=FAILURES_KEPT)
+        self.verification_requests = Throttle(db.email_verification_requests, {
+            "account": limits.VERIFICATION_ACCOUNT_POLICY}, kept=FAILURES_KEPT)
 
     # e-mail claims
 
@@ -274,6 +282,39 @@ class Accounts:
         or the password changed)."""
         if user_id:
             self.db.password_resets.delete_many({"user_id": user_id})
+
+    # address confirmation links (`email_verifications`, see the module's docstring)
+
+    def new_verification(self, user_id: str, email_key: str, now: datetime, seconds: int
+                         ) -> str:
+        """A confirmation link's token for the account's address `email_key`, replacing the
+        account's earlier ones."""
+        token, digest = tokens.new_reset_token()
+        self.drop_verifications(user_id)
+        self.db.email_verifications.insert_one({
+            "_id": digest, "user_id": user_id, "email_hash": self.lookup(email_key),
+            "created_at": now, "expires_at": now + timedelta(seconds=seconds)})
+        return token
+
+    def verification(self, token: str, now: datetime) -> dict[str, Any] | None:
+        """The live confirmation of a link's token, or None (unknown, used, expired)."""
+        if not tokens.RESET_TOKEN.fullmatch(token or ""):
+            return None
+        found = self.db.email_verifications.find_one({"_id": tokens.reset_token_hash(token)})
+        return found if tokens.reset_usable(found, now) else None
+
+    def use_verification(self, verification: dict[str, Any]) -> bool:
+        """Single use: True for the one caller that deleted it."""
+        return self.db.email_verifications.delete_one(
+            {"_id": verification["_id"]}).deleted_count == 1
+
+    def drop_verifications(self, user_id: str) -> None:
+        self.db.email_verifications.delete_many({"user_id": user_id})
+
+    def for_address(self, verification: dict[str, Any], email_key: str | None) -> bool:
+        """Whether a confirmation was sent to `email_key` (a link proves the mailbox it went
+        to, not an address the account has since)."""
+        return bool(email_key) and verification.get("email_hash") == self.lookup(email_key)
 
     # sessions (refresh-token families)
 

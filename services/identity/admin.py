@@ -90,6 +90,34 @@ def enrol_demo_second_factor(email: str, secret: str, config: dict[str, Any] | N
     return step_of(now) - 2
 
 
+def verify_locally(email: str, config: dict[str, Any] | None = None,
+                   actor: str = "system:seed-demo") -> str:
+    """LOCAL DEMO AND TEST DATA ONLY (`agora seed-demo`, the test platforms; refused in
+    production): mark the account's address verified (`identity.email_verified`, method
+    `local`) without the confirmation link, as its owner following it would. Demo addresses
+    have no mailbox; real members always prove theirs (verification.py). Returns the user id;
+    again for a verified account changes nothing."""
+    if in_production():
+        raise RuntimeError("addresses are verified by their owner's mailbox in production")
+    config = config or load_config("identity")
+    db = shared_client(mongo_uri(config))[database_name(config, "identity")]
+    kit = build_toolkit(config, db)
+    user_id = kit.accounts.user_id_for(domain.normalize_email(email))
+    if user_id is None:
+        raise RuntimeError(f"no account {email}")
+    store = EventStore(db, "identity")
+    views = ProjectionRunner(PROJECTION, store)
+    if views.rm["users"].find_one({"_id": user_id, "email_verified": True}):
+        return user_id
+    kit.accounts.drop_verifications(user_id)
+    stream = domain.account_stream(user_id)
+    views.apply_commit(store.append(stream, store.stream_version(stream),
+                                    domain.email_verified(user_id, domain.VERIFIED_LOCALLY),
+                                    CommandContext(actor=actor,
+                                                   correlation_id=f"{actor}:verify")))
+    return user_id
+
+
 def read_password() -> str:
     password = os.environ.get("AGORA_ADMIN_PASSWORD")
     if password:

@@ -15,6 +15,7 @@ from services.shared.mongo import database_name, mongo_uri, release_client, shar
 from services.shared.shredding import LookupHash
 from services.shared.throttle import ThrottlePolicy
 
+from . import limits
 from .accounts import Accounts, Passwords, TokenIssuer, ensure_indexes
 from .keys import MFA_KEY_NAME
 from .mfa import CHALLENGE_SECONDS, SecretBox
@@ -31,6 +32,7 @@ class Toolkit:
     challenge_seconds: int = CHALLENGE_SECONDS
     step_up_seconds: int = 300       # a second factor proved this recently counts as fresh
     reset_seconds: int = 1800        # how long an e-mailed password-reset link works
+    verification_seconds: int = 172800  # how long an address's confirmation link works
 
 
 def build_toolkit(config: dict[str, Any], db) -> Toolkit:
@@ -54,6 +56,7 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
         registration_policy=ThrottlePolicy(
             int(settings.get("register_address_limit") or 20),
             timedelta(seconds=float(settings.get("register_window_seconds") or 3600))),
+        reset_policies=_reset_policies(settings),
     )
     passwords = Passwords(
         time_cost=int(settings.get("argon2_time_cost") or 2),
@@ -68,7 +71,19 @@ def build_toolkit(config: dict[str, Any], db) -> Toolkit:
     box = SecretBox(mfa_key)
     return Toolkit(accounts, passwords, tokens, access_seconds, int(refresh_days * 86400), box,
                    step_up_seconds=int(settings.get("step_up_seconds") or 300),  # 0: default
-                   reset_seconds=int(settings.get("password_reset_seconds") or 1800))
+                   reset_seconds=int(settings.get("password_reset_seconds") or 1800),
+                   verification_seconds=int(settings.get("email_verification_seconds")
+                                            or 172800))
+
+
+def _reset_policies(settings: dict[str, Any]) -> dict[str, ThrottlePolicy]:
+    """The reset requests' limits (limits.py says why three keys), from the settings."""
+    window = timedelta(seconds=float(settings.get("password_reset_window_seconds") or 3600))
+    defaults = {"pair": limits.RESET_PAIR_POLICY, "address": limits.RESET_ADDRESS_POLICY,
+                "account": limits.RESET_ACCOUNT_POLICY}
+    return {key: ThrottlePolicy(int(settings.get(f"password_reset_{key}_limit")
+                                    or default.limit), window)
+            for key, default in defaults.items()}
 
 
 class IdentityToolkit(DependencyProvider):

@@ -26,7 +26,7 @@ from typing import Any
 
 from services.moderation.detector import refuse_confidential
 from services.shared import slugs
-from services.shared.actors import GRANTABLE, is_moderator, is_person
+from services.shared.actors import GRANTABLE, is_moderator, is_person, is_staff
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from services.shared.members import (  # noqa: F401 (badges re-exported)
@@ -34,6 +34,8 @@ from services.shared.members import (  # noqa: F401 (badges re-exported)
     ERASED_DISPLAY_NAME,
     badges,
 )
+
+from . import names
 
 REGISTERED = "identity.user_registered"
 CONTACT_CHANGED = "identity.contact_changed"
@@ -66,17 +68,61 @@ def account_stream(user_id: str) -> str:
 # -- e-mail -------------------------------------------------------------------------------------
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}$")
+_IP_LITERAL = re.compile(r"^\[.*\]$|^[0-9.]+$")  # `[127.0.0.1]`, `[IPv6:…]`, a bare IPv4
+# what no one sees but which makes another key: format characters (category Cf: zero-width
+# spaces and joiners, soft hyphen, BOM…) and the other default-ignorable code points
+_IGNORABLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0,
+              *range(0x180B, 0x1810), *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
+# scripts written together in one name (Japanese mixes these); any other mix is a look-alike
+_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK", "HANGUL": "CJK"}
+EMAIL_REFUSALS = {  # field messages (the gateway reads them back into `field.*`, FR/EN)
+    "invalid": "Not a valid email address.",
+    "quoted": "Write the address without quotes.",
+    "ip_literal": "Use an address with a domain name, not an IP address.",
+    "mixed_script": "The domain mixes alphabets (for example Latin and Cyrillic letters).",
+}
 
 
 def normalize_email(email: str) -> str:
-    """The uniqueness key of an address: NFKC, trimmed, lower-cased (local part included: no
-    provider treats case as significant in practice, and users do not expect it to be)."""
-    normalized = unicodedata.normalize("NFKC", email or "").strip().lower()
-    if len(normalized) > 254 or not _EMAIL_RE.match(normalized) or "." not in \
-            normalized.rsplit("@", 1)[1]:
-        raise InvalidInput("not a valid e-mail address",
-                           {"fields": {"email": ["Not a valid email address."]}})
+    """The uniqueness key of an address: NFKC, invisible characters removed, trimmed,
+    lower-cased (local part included: no provider treats case as significant in practice, and
+    users do not expect it to be). Look-alikes of another address are refused rather than made
+    a key of their own: a quoted local part (`"ada"@x.org` is `ada@x.org`'s mailbox), an IP
+    literal domain, a domain label mixing scripts (a Cyrillic `а` among Latin letters)."""
+    normalized = "".join(char for char in unicodedata.normalize("NFKC", email or "")
+                         if not _ignorable(char)).strip().lower()
+    if len(normalized) > 254 or not _EMAIL_RE.match(normalized):
+        raise _email_refused("invalid")
+    local, domain_part = normalized.rsplit("@", 1)
+    if '"' in local:
+        raise _email_refused("quoted")
+    if _IP_LITERAL.match(domain_part):
+        raise _email_refused("ip_literal")
+    if "." not in domain_part:
+        raise _email_refused("invalid")
+    if any(len(_scripts(label)) > 1 for label in domain_part.split(".")):
+        raise _email_refused("mixed_script")
     return normalized
+
+
+def _ignorable(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or ord(char) in _IGNORABLE
+
+
+def _scripts(label: str) -> set[str]:
+    """The scripts of a domain label's letters, from their Unicode names (`LATIN SMALL LETTER
+    A`, `CYRILLIC SMALL LETTER A`); digits and hyphens belong to none."""
+    found = set()
+    for char in label:
+        if char.isalpha():
+            script = unicodedata.name(char, "UNKNOWN").split(" ")[0]
+            found.add(_ONE_SCRIPT.get(script, script))
+    return found
+
+
+def _email_refused(reason: str) -> InvalidInput:
+    return InvalidInput("not a valid e-mail address",
+                        {"fields": {"email": [EMAIL_REFUSALS[reason]]}})
 
 
 # -- the user aggregate -------------------------------------------------------------------------
@@ -171,7 +217,9 @@ def require_user(state: UserState, user_id: str) -> UserState:
     return state
 
 
-def update_profile(state: UserState, changes: dict[str, Any]) -> list[NewEvent]:
+def update_profile(state: UserState, changes: dict[str, Any],
+                   staff_names: Iterable[str] = ()) -> list[NewEvent]:
+    """`staff_names`: the other current staff's names, which a new name may not look like."""
     update_profile_allowed(state)
     changed = {}
     if "display_name" in changes and changes["display_name"].strip() != state.display_name:
@@ -179,6 +227,7 @@ def update_profile(state: UserState, changes: dict[str, Any]) -> list[NewEvent]:
         if not 2 <= len(name) <= 60:
             raise InvalidInput("invalid display name",
                                {"fields": {"display_name": ["2 to 60 characters"]}})
+        names.check_display_name(name, is_staff({"roles": state.roles}), staff_names)
         changed["display_name"] = name
     if "bio" in changes and changes["bio"] != state.bio:
         changed["bio"] = changes["bio"]
@@ -352,6 +401,27 @@ def password_reset_requested(user_id: str, token: str, expires_at: datetime) -> 
     keeps only its hash, and it opens nothing after `expires_at` or once used."""
     return [NewEvent(PASSWORD_RESET_REQUESTED, {"user_id": user_id, "token": token,
                                                 "expires_at": expires_at.isoformat()})]
+
+
+EMAIL_VERIFICATION_REQUESTED = "identity.email_verification_requested"
+EMAIL_VERIFIED = "identity.email_verified"
+VERIFIED_BY_LINK, VERIFIED_BY_RESET, VERIFIED_LOCALLY = "link", "reset", "local"
+
+
+def email_verification_requested(user_id: str, token: str, expires_at: datetime
+                                 ) -> list[NewEvent]:
+    """A confirmation link for the account's address (private): sent at sign-up and when the
+    member asks again. Like a reset's, the raw token travels once, sealed, to notifications;
+    identity keeps its hash only."""
+    return [NewEvent(EMAIL_VERIFICATION_REQUESTED, {"user_id": user_id, "token": token,
+                                                    "expires_at": expires_at.isoformat()})]
+
+
+def email_verified(user_id: str, method: str) -> list[NewEvent]:
+    """The owner proved the mailbox of the account's current address (private): `link` (the
+    confirmation link), `reset` (a reset link, e-mailed there too) or `local` (demo and test
+    accounts, refused in production). Only a verified address is trusted to name a member."""
+    return [NewEvent(EMAIL_VERIFIED, {"user_id": user_id, "method": method})]
 
 
 def password_reset_received(minutes: int) -> dict[str, Any]:

@@ -27,6 +27,10 @@ REGISTRATION_NOTICE_POLICY = ThrottlePolicy(limit=1, window=timedelta(hours=1))
 RESET_PAIR_POLICY = ThrottlePolicy(limit=5, window=timedelta(hours=1))
 RESET_ADDRESS_POLICY = ThrottlePolicy(limit=30, window=timedelta(hours=1))
 RESET_ACCOUNT_POLICY = ThrottlePolicy(limit=10, window=timedelta(hours=1))
+# (all three are settings: AGORA_PASSWORD_RESET_*_LIMIT, AGORA_PASSWORD_RESET_WINDOW_SECONDS)
+# Confirmation links asked again by a signed-in member ("Renvoyer l'e-mail"), per account: each
+# sends an e-mail to an address nobody has proved yet
+VERIFICATION_ACCOUNT_POLICY = ThrottlePolicy(limit=5, window=timedelta(hours=1))
 
 
 def throttle_keys(email_key: str, client: str | None, known_client: bool = False

@@ -11,12 +11,14 @@ from typing import Any
 from eventlet import tpool
 
 from services.shared import commands
+from services.shared.actors import is_staff
 from services.shared.envelope import CommandContext, utc_now
 from services.shared.errors import InvalidInput
 
-from . import domain, passwords
+from . import domain, names, passwords, verification
 from .accounts import EmailTaken
 from .domain import account_stream, user_stream
+from .queries import Users
 from .sessions import Sessions
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     `validated`: `validate_registration` passed already (the site's registration)."""
     email_key = domain.normalize_email(args["email"])
     if not validated:
-        validate_registration(args)
+        validate_registration(args, views, roles)
     commands.check_deadline()  # a stale request must not even claim the e-mail
     user_id, now = commands.fresh_uuid("user").hex, utc_now()  # retried: the same id
     accounts = kit.accounts
@@ -53,10 +55,16 @@ def register_user(store, views, kit, args: dict[str, Any], context, actor_id: st
     return user_id
 
 
-def validate_registration(args: dict[str, Any]) -> None:
+def validate_registration(args: dict[str, Any], views, roles: tuple[str, ...] = ()) -> None:
     """Raise InvalidInput when registration would refuse these arguments: the address, the
-    password's strength, confidential data in the (public) display name."""
+    display name (names.py: visible, not a staff member's look-alike, no staff word unless
+    `roles` are staff's), the password's strength, confidential data in the (public) name."""
     email_key = domain.normalize_email(args["email"])
+    # staff at once: `agora create-admin`, the operator naming staff (run again for an
+    # existing admin, the name is their own): only the visibility rules apply
+    staff = is_staff({"roles": roles})
+    names.check_display_name(args["display_name"].strip(), staff,
+                             () if staff else Users(views).staff_names())
     check_password(args["password"], email_key, args["display_name"])
     domain.refuse_confidential({"display_name": args["display_name"]})
 
@@ -77,13 +85,15 @@ def register(sessions: Sessions, args: dict[str, Any], client: str | None) -> di
     # Only a valid attempt counts, for a new address or a taken one alike: the limit is
     # against mass creation, and behind a carrier's shared address (CGNAT) every member who
     # mistyped a field would otherwise use up everyone's hour.
-    validate_registration(args)
+    validate_registration(args, sessions.views)
     registrations.record(keys, now)
     try:
-        register_user(sessions.store, sessions.views, sessions.kit, args, sessions.context, None,
-                      validated=True)
+        user_id = register_user(sessions.store, sessions.views, sessions.kit, args,
+                                sessions.context, None, validated=True)
     except EmailTaken:
         _tell_owner(sessions, domain.normalize_email(args["email"]), args["password"], now)
+    else:  # the address names nobody until its owner follows this link (verification.py)
+        verification.send_link(sessions, user_id, domain.normalize_email(args["email"]), user_id)
     return domain.registration_received(domain.normalize_email(args["email"]))
 
 
@@ -145,6 +155,7 @@ def erase(sessions: Sessions, decide_user, user_id: str, password: str,
     sessions.store.keys.shred(user_id)  # again from the bus (`project`) if we die before this
     accounts.delete_credentials(user_id)
     accounts.drop_resets(user_id)
+    accounts.drop_verifications(user_id)  # a confirmation link's hash and its address's
     accounts.drop_mfa(user_id)
     accounts.drop_email(user_id)
     accounts.forget(user_id, email_key)

@@ -42,6 +42,7 @@ def private_profile(user: dict, advisor: dict | None) -> dict:
     return {
         **public_profile(user),
         "email": user.get("email", ""),
+        "email_verified": bool(user.get("email_verified")),
         "customer": bool(user.get("customer")),
         "verified_customer": bool(user.get("verified_customer")),
         "advisor": advisor_view(assignment, advisor) if assignment and advisor else None,

@@ -27,6 +27,8 @@ def _indexes(rm: ReadModels) -> None:
     rm["users"].create_index([("advisor.advisor_id", ASCENDING)], name="by_advisor")
     # staff look members up by the start of their name (accents and case ignored), in pages
     rm["users"].create_index([("name_key", ASCENDING), ("_id", ASCENDING)], name="by_name")
+    # the current staff's names, which a member's new name may not look like (names.py)
+    rm["users"].create_index([("roles", ASCENDING)], name="by_role")
     # members and new members over a period (the console's community health)
     rm["users"].create_index([("joined_ts", ASCENDING)], name="by_joining")
 
@@ -57,7 +59,19 @@ def _registered(rm: ReadModels, event: Envelope) -> None:
 
 @USERS.on(domain.CONTACT_CHANGED)
 def _contact(rm: ReadModels, event: Envelope) -> None:
+    """A new address is nobody's proved address yet (verification.py); versioned, so that a
+    late redelivery of the registration's address does not undo a later verification."""
     _unless_erased(rm, event.payload["user_id"], {"$set": {"email": event.payload["email"]}})
+    rm["users"].update_one({"_id": event.payload["user_id"], "$or": [
+        {"email_verified_version": {"$exists": False}},
+        {"email_verified_version": {"$lt": event.stream_version}}]},
+        {"$set": {"email_verified": False}})
+
+
+@USERS.on(domain.EMAIL_VERIFIED)
+def _email_verified(rm: ReadModels, event: Envelope) -> None:
+    rm["users"].update_one({"_id": event.payload["user_id"]}, {"$set": {
+        "email_verified": True, "email_verified_version": event.stream_version}})
 
 
 @USERS.on(domain.PROFILE_UPDATED)

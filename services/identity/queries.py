@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.shared import ids, pagination
+from services.shared.actors import STAFF_ROLES
 from services.shared.errors import InvalidInput, NotFound
 from services.shared.members import summary
 from services.shared.periods import between, micros
@@ -39,6 +40,12 @@ class Users:
         user = self.users.find_one({"_id": user_id}) if user_id else None
         return user is not None and "display_name" in user and not user.get("erased")
 
+    def verified(self, user_id: str | None) -> str | None:
+        """`user_id` when it names a live member whose address is verified, else None: what a
+        lookup by address may answer (verification.py)."""
+        user = self.users.find_one({"_id": user_id}) if user_id else None
+        return user_id if user and self.live(user_id) and user.get("email_verified") else None
+
     def by_name(self, query: dict[str, Any]) -> dict[str, Any]:
         """Public summaries of the members whose name starts with `query["name"]` (accents and
         case ignored), in name order, a page at a time."""
@@ -60,6 +67,13 @@ class Users:
                     {"joined_ts": {"$lt": micros(period["until"])}, **alive}),
                 "new_members": self.users.count_documents(
                     {"joined_ts": between(period), **alive})}
+
+    def staff_names(self, exclude: str | None = None) -> list[str]:
+        """The names of the current staff (but `exclude`'s): a name a member picks may not
+        look like one of them (names.py). Staff are few: one indexed read."""
+        return [doc["display_name"] for doc in self.users.find(
+            {"roles": {"$in": sorted(STAFF_ROLES)}, "erased": {"$ne": True},
+             "_id": {"$ne": exclude}}, {"display_name": 1}) if doc.get("display_name")]
 
     def summaries(self, user_ids: list[str]) -> dict[str, Any]:
         """Public summaries in the order asked; unknown ids are left out."""

@@ -11,7 +11,8 @@
   a new request, a reset or a password change ends the others.
 - Using it sets the password (the registration's strength rules), revokes every session as a
   password change does, and opens none: the member then logs in, with their second factor
-  when they have one — a reset never bypasses it.
+  when they have one — a reset never bypasses it. It verifies the address
+  (verification.py): the link was read in that mailbox.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from eventlet import tpool
 from services.shared.envelope import utc_now
 from services.shared.errors import InvalidInput
 
-from . import domain, passwords
+from . import domain, passwords, verification
 from .sessions import Sessions
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def confirm_reset(sessions: Sessions, token: str, password: str, client: str | N
     accounts.logins.clear(accounts.pair_key(user.get("email") or user_id, client))
     sessions.revoke_all(user_id, "password_changed", user_id, extra=domain.password_changed(
         user_id, domain.CHANGED_BY_RESET))
+    # the link came to the account's address: its owner has proved the mailbox
+    verification.mark_verified(sessions, user_id, domain.VERIFIED_BY_RESET)
     log.info("password reset", extra={"user_id": user_id})
 
 

@@ -128,6 +128,26 @@ class PasswordResetRequestedV1(Schema):
     expires_at = fields.String(required=True)
 
 
+@REGISTRY.register(domain.EMAIL_VERIFICATION_REQUESTED, version=1, private=True)
+class EmailVerificationRequestedV1(Schema):
+    """A confirmation link for the account's address (at sign-up, or asked again):
+    notifications e-mails it. `token` is personal and sealed like a reset's; identity keeps
+    its hash only; it opens nothing once used, replaced or past `expires_at`."""
+    user_id = fields.String(required=True)
+    token = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+@REGISTRY.register(domain.EMAIL_VERIFIED, version=1, private=True)
+class EmailVerifiedV1(Schema):
+    """The owner proved the mailbox of the account's current address: by the confirmation
+    link, a password reset's link, or (demo and test accounts only) locally. Until then no
+    lookup by address finds the account."""
+    user_id = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(
+        [domain.VERIFIED_BY_LINK, domain.VERIFIED_BY_RESET, domain.VERIFIED_LOCALLY]))
+
+
 @REGISTRY.register(domain.RECOVERY_CODE_USED, version=1, private=True)
 class RecoveryCodeUsedV1(Schema):
     """A recovery code replaced the authenticator at a login (the owner is told by e-mail);
@@ -211,6 +231,10 @@ class PasswordResetArgs(Schema):
 class PasswordResetConfirmArgs(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=200))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class EmailVerificationArgs(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class EraseArgs(Schema):

@@ -23,6 +23,7 @@ from services.shared.errors import (
     EXPECTED_ERRORS,
     Conflict,
     Forbidden,
+    Gone,
     InvalidInput,
     NotFound,
     Unauthenticated,
@@ -33,7 +34,7 @@ from services.shared.observability import HealthEndpoints
 from services.shared.periods import PeriodArgs
 from services.shared.projections import ReadModelsProvider
 
-from . import domain, membership, mfa, resets
+from . import domain, membership, mfa, resets, verification
 from .dependencies import IdentityToolkit
 from .domain import user_stream
 from .presenters import advisor_view, login_view, public_profile, session_view
@@ -43,6 +44,7 @@ from .schemas import (
     ActorSchema,
     AdvisorArgs,
     EmailLookupArgs,
+    EmailVerificationArgs,
     EraseArgs,
     NameLookupArgs,
     PasswordCheckArgs,
@@ -221,6 +223,19 @@ class IdentityService(Decisions, HealthEndpoints):
         args = _load(PasswordResetConfirmArgs, data)
         resets.confirm_reset(self.sessions, args["token"], args["password"], client)
 
+    # -- the account's address proved (verification.py)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def resend_email_verification(self, actor: dict[str, Any]) -> dict[str, Any]:
+        """A new confirmation link to my address (limited per account), unless verified."""
+        return verification.send_again(self.sessions, _user_actor(actor)["id"])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_email_verification(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Consume a confirmation link's token: the account's address is verified; else a
+        400 on `token` (unknown, used, expired)."""
+        return verification.confirm(self.sessions, _load(EmailVerificationArgs, data)["token"])
+
     # -- GDPR: export and erasure
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -253,8 +268,10 @@ class IdentityService(Decisions, HealthEndpoints):
     def update_me(self, actor: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         actor = _user_actor(actor)
         args = _load(ProfileArgs, changes)
+        staff_names = self.users.staff_names(exclude=actor["id"]) if "display_name" in args \
+            else ()
         self._decide_user(actor["id"], actor["id"],
-                          lambda state: domain.update_profile(state, args))
+                          lambda state: domain.update_profile(state, args, staff_names))
         return self.users.private(actor["id"])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -262,11 +279,23 @@ class IdentityService(Decisions, HealthEndpoints):
         return public_profile(self.users.get(user_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_profile(self, user_id: str) -> dict[str, Any]:
+        """The profile page's read: Gone (410) for an erased member — their page would still
+        tie their contributions together under one id (each stays, signed "former member");
+        `get_user` keeps answering for the names shown beside those contributions."""
+        user = self.users.get(user_id)
+        if user.get("erased"):
+            raise Gone.from_catalogue("member_erased")
+        return public_profile(user)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def find_users_by_email(self, actor: dict[str, Any], email: str,
                             client: str | None = None) -> dict[str, Any]:
         """Admins, community managers and bank systems (the CRM linking its customer to their
-        Agora id) look a member up by e-mail: the member's private profile, or nothing; every
-        lookup is audited as a privileged read (a bank system's under `service:<name>`)."""
+        Agora id) look a member up by e-mail: the member's private profile, or nothing — for
+        an address its owner has not verified too (verification.py: it may be a squatter's);
+        every lookup is audited as a privileged read (a bank system's under `service:<name>`),
+        an unverified match as finding nobody."""
         actor = _actor(actor)
         if actor is None:
             raise Unauthenticated("a signed-in user is required")
@@ -274,10 +303,9 @@ class IdentityService(Decisions, HealthEndpoints):
             raise Forbidden("only admins, community managers and bank systems look members up "
                             "by e-mail")
         email_key = domain.normalize_email(_load(EmailLookupArgs, {"email": email})["email"])
-        user_id = self.kit.accounts.user_id_for(email_key)
-        found = self.users.live(user_id)
-        self._audit_read(actor, "user_by_email", user_id if found else None, client)
-        return {"items": [self.users.private(user_id)] if found else []}
+        user_id = self.users.verified(self.kit.accounts.user_id_for(email_key))
+        self._audit_read(actor, "user_by_email", user_id, client)
+        return {"items": [self.users.private(user_id)] if user_id else []}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def find_users_by_name(self, actor: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:

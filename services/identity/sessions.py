@@ -278,9 +278,10 @@ class Sessions:
 
     def second_factor_status(self, user_id: str) -> dict[str, Any]:
         record = self.accounts.mfa(user_id) or {}
+        enabled_at = record.get("confirmed_at")  # a datetime: ISO 8601 on the wire, not str()
         return {"enabled": bool(record.get("confirmed")),
                 "required": holds_any(self.users.get(user_id).get("roles"), STAFF_ROLES),
-                "enabled_at": record.get("confirmed_at"),
+                "enabled_at": enabled_at.isoformat() if enabled_at else None,
                 "recovery_codes_left": len(record.get("recovery") or ())
                 if record.get("confirmed") else 0}
 

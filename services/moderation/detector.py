@@ -9,15 +9,21 @@ status notes): :func:`refuse_confidential` turns findings into field errors. One
 Kinds, strongest first (the order decides which of two overlapping candidates is kept):
 
 ``iban``            country code + 2 check digits + BBAN; ISO 13616 mod-97 and the SWIFT registry
-                    length of the country must both hold.
+                    length of the country must both hold — or, a typo, the registry length holds
+                    and the IBAN is printed as IBANs are ("FR76 3000 6000 ...": groups of four,
+                    one separator, the same throughout) while mod-97 fails.
 ``rib``             French RIB: bank (5) + branch (5) + account (11 alphanumerics) + key (2);
-                    the key must match ``97 - (89*bank + 15*branch + 3*account) mod 97``.
+                    the key must match ``97 - (89*bank + 15*branch + 3*account) mod 97`` — or, a
+                    typo, the RIB is printed in its four parts and its account holds six digits.
 ``card_number``     13-19 digits, compact or in the usual groups (4-4-4-4[-3], Amex 4-6-5, 4-6-4),
                     Luhn-valid, with an issuer prefix and a length that issuer uses.
 ``email``           an e-mail address.
 ``account_number``  an 11-character account / client number written next to a word that says so
                     ("compte", "numéro client", "account number", "identifiant", ...).
 ``phone``           French numbers (0X XX XX XX XX, +33 / 0033 forms) and E.164 (+ and 8-15 digits).
+``customer_number`` a client, contract or account number of 6 to 20 letters or digits (four digits
+                    at least) right after the words that name one ("numéro client", "n° de
+                    contrat", "identifiant client", "account number", "customer number", ...).
 ``card_expiry``     a card's expiry, MM/AA or MM/AAAA: after a word that says so ("date
                     d'expiration", "exp", "expiry", "valid thru"; the vaguer "expire", "valable
                     jusqu'au", "valid until" only in a text with a card number or security code), or
@@ -30,7 +36,13 @@ A card's last digits, its expiry and its security code together are enough to pa
 text where an expiry or a security code is found, a card number is masked whole, not to its last 4.
 
 The three checksummed kinds win over the others on overlap: a checksum is stronger evidence than a
-context word or a format.
+context word or a format. An IBAN or RIB typo is reported as an IBAN or a RIB, not as a kind of its
+own: a number one digit away from the member's is theirs all the same (the right one is a guess
+away), and it calls for the same hold and the same mask; it ranks just below a checksum that holds.
+
+Decimal digits of other scripts (full-width ``０``-``９``, Arabic-Indic, Devanagari, ...) are read
+as their ASCII digits, and an ideographic space between them as a space; the finding's span, and
+its mask, cover the digits as written.
 
 How it stays fast on long posts: one combined pattern pass finds the numeric candidates. Every
 numeric kind starts with a digit that starts a run of digits (or with "+"), so that pass is a
@@ -53,17 +65,18 @@ dropped, the last read as a space, the run collapsed to one separator (``**FR76*
 ``| FR76 | 3000 |``, ``FR76/3000``, groups typed over two lines). A joiner follows a token of three
 letters or digits (one for an invisible character) and has a digit on one side, so dates
 (``12/03/2026``), fractions, phone pairs and line breaks or emphasis between words are no
-joiners; a blank line, a table's next row or a list's next item ends a number. Texts without a
-joiner cost one literal scan per joiner character they hold (``in`` first, at C speed). With
-joiners, the numeric kinds and account numbers are scanned again in the view, around the joiners
-only, and a finding of the view is kept only if it crosses a joiner (what it finds elsewhere the
-plain scan finds alike); its offsets map back to the original text, so its span, and the mask,
-cover the markers inside it. Both scans' findings are resolved together, without overlaps.
+joiners; a table's next row or a list's next item ends a number. A blank line joins only when the
+next paragraph starts with a digit, and only an IBAN, a RIB or a card whose checksum holds. Texts
+without a joiner cost one literal scan per joiner character they hold (``in`` first, at C speed).
+With joiners, the numeric kinds and account numbers are scanned again in the view, around the
+joiners only, and a finding of the view is kept only if it crosses a joiner (what it finds
+elsewhere the plain scan finds alike); its offsets map back to the original text, so its span, and
+the mask, cover the markers inside it. Both scans' findings are resolved together, without overlaps.
 
 Known limits (detection is a safety net for honest mistakes, not a defence against evasion):
-numbers split by a blank line or by joiners after groups of one or two characters, written with
-full-width or non-ASCII digits, spelled out in words, or with letters standing for digits are not
-found; an IBAN with a wrong check digit (a typo) is not reported as an IBAN.
+numbers split by joiners after groups of one or two characters, by two blank lines, spelled out in
+words, or with letters standing for digits are not found; nor is an IBAN typo written compact or a
+RIB typo written compact (23 characters that could be anything).
 
 >>> [f.kind for f in detect("Mon IBAN : FR76 3000 6000 0112 3456 7890 189, merci !")]
 ['iban']
@@ -92,9 +105,15 @@ MASK_CHAR = "•"
 
 #: Every ``Finding.kind``, strongest first.
 KINDS: tuple[str, ...] = ("iban", "rib", "card_number", "email", "account_number", "phone",
-                          "card_expiry", "card_security_code")
+                          "customer_number", "card_expiry", "card_security_code")
 
-_PRIORITY = {kind: len(KINDS) - rank for rank, kind in enumerate(KINDS)}
+# An IBAN or a RIB whose checksum fails (a one-digit typo) is found under an internal kind, reported
+# as the kind it is written as, and ranked just below it: a checksum that holds is stronger
+# evidence. The joined view's blank lines join only numbers whose checksum holds (`_VALID_ONLY`).
+_TYPOS = {"iban_typo": "iban", "rib_typo": "rib"}
+_RANKED = ("iban", "iban_typo", "rib", "rib_typo", *KINDS[2:])
+_PRIORITY = {kind: len(_RANKED) - rank for rank, kind in enumerate(_RANKED)}
+_VALID_ONLY = ("iban", "rib", "card_number")
 
 #: IBAN length per country: the SWIFT IBAN registry (ISO 13616), all 89 countries and territories
 #: it lists. Territories that use their parent's code (French overseas departments use FR, Jersey
@@ -152,6 +171,11 @@ _IBAN_AFTER = (
     rf"(?=[0-9](?:{_S}?[A-Za-z0-9]){{11}})"
 )
 _IBAN_RE = re.compile("[0-9]" + _IBAN_AFTER)
+# How IBANs are printed: country and check digits, then groups of four, one separator between,
+# the same throughout. An IBAN written so is one even when its checksum fails (a typo).
+_IBAN_PRINTED_RE = re.compile(
+    rf"[A-Za-z]{{2}}[0-9]{{2}}(?P<sep>{_S})[0-9A-Za-z]{{4}}(?:(?P=sep)[0-9A-Za-z]{{4}})*+"
+    r"(?:(?P=sep)[0-9A-Za-z]{1,4})?")
 
 # Plausible card start: a digit starting a token (not after "+", that is a phone) and either 13+
 # compact digits or a first group of 4 in one of the layouts card numbers are printed in.
@@ -213,8 +237,9 @@ _ACCOUNT_WORD_RE = re.compile(
     r"(?:(?<=[Cc])(?i:ompte|lient|ustomer)|(?<=[Aa])(?i:ccount|cct)|(?<=[Ii])(?i:dentifi(?:ant|er)))"
     r"(?i:s?)(?![^\W_])"
 )
-# What the context word starts with, lower-cased (each match is confirmed by the regex above).
-_ACCOUNT_KEYWORDS = ("compte", "client", "customer", "account", "acct", "identifi")
+# What the context word starts with, lower-cased (each match is confirmed by the regex above),
+# and "contra", which starts the nouns "contrat" and "contract" of `_CUSTOMER_NOUN_RE`.
+_ACCOUNT_KEYWORDS = ("compte", "client", "customer", "account", "acct", "identifi", "contra")
 _CASE_FOLDED_ELSEWHERE = "\u0130\u0131\u017f\u212a"  # İ ı ſ K: the regex folds them to i, s, k
 # The token itself: 11 alphanumerics, or 11 digits written in groups.
 _ACCOUNT_TOKEN_RE = re.compile(
@@ -229,12 +254,31 @@ _TOKEN_DIGITS_RE = re.compile(rf"[0-9](?:(?:[A-Za-z]*+|{_S})[0-9]){{5}}")
 _ACCOUNT_CONTEXT_CHARS = 48
 _ACCOUNT_MAX_TOKEN = 21  # 11 digits with a separator between each
 
+# A client, contract or account number of 6 to 20 letters or digits (at least four digits): right
+# after the words that name one ("numéro client", "n° de contrat", "account number", ...), a colon
+# or "est le" / "is" between; compact, or digits in groups of 2 to 6. Looked for only where one of
+# `_ACCOUNT_KEYWORDS` occurs (`str.find` on the lower-cased text), then confirmed there: the French
+# words before the noun ("numéro de compte"), the English ones after it ("account number").
+_WORD = r"(?<![^\W_])"  # a word starts here
+_WORD_START_RE = re.compile(_WORD)
+_GAP = r"[ \u00a0\u202f]"
+_CUSTOMER_FR_RE = re.compile(
+    _WORD + r"(?:num[ée]ro|n[°º]|no\.?|identifiant|id)" + _GAP + r"?(?:d[eu] |d['’])?\Z")
+_CUSTOMER_FR_BEFORE = 16  # the longest of those words, "identifiant de "
+_CUSTOMER_NOUN_RE = re.compile(
+    r"(?i:(?:account|customer|client|contract)" + _GAP + r"?(?:number|no\.?|n[°º]|id|#)"
+    r"|(?P<fr>client|contrat|compte)(?: client| bancaire)?)"
+    r"(?![^\W_])")
+_CUSTOMER_TOKEN_RE = re.compile(
+    _GAP + r"*+(?:[:=#]" + _GAP + r"*+|(?i:est|is)(?: le)?" + _GAP + r"++)?"
+    r"(?P<token>[0-9]{2,6}(?:[ \u00a0][0-9]{2,6}){1,9}(?![^\W_])"
+    r"|(?=(?:[A-Za-z]*+[0-9]){4})[0-9A-Za-z]{6,20}(?![^\W_]))")
+
 # A card's expiry and security code (module docstring): the words that announce them. Each is
 # looked for only where one of `_DETAIL_STEMS` occurs in the lower-cased text (`str.find`, C speed),
 # then confirmed there; "strong" words are enough alone, the others need a card number or a code.
 _DETAIL_STEMS = ("exp", "valid", "valable", "good thru", "fin de", "crypto", "cvv", "cvc", "code",
                  "security")
-_WORD = r"(?<![^\W_])"
 _EXPIRY_WORD_RE = re.compile(
     _WORD + r"(?i:date d['’]expiration|expiration|expiry|exp(?![^\W_])\.?"
     r"|valid(?:e|ity)? thru|fin de validit[ée])")
@@ -304,6 +348,27 @@ _BULLET_RE = re.compile(r"[ \t]*+[-*+][ \t]")  # "\n- 2300": the next item of a 
 # on either side of a joiner (an IBAN of 34 characters with a separator after each, 68; an account
 # number, 21, with its context word up to 48 characters away).
 _VIEW_MARGIN = 96
+
+
+# Decimal digits of other scripts (full-width ０-９, Arabic-Indic ٣, Devanagari ७, ...) and the
+# ideographic space written between them: the scanners read them as ASCII digits and a space.
+# Each is one code point, as what it reads as, so offsets hold in the text as written, and the
+# mask covers it. Found in the text's non-ASCII characters only (encoding, then dropping the ASCII
+# bytes, runs at C speed on the bytes; a character class would scan the whole text).
+_OTHER_DIGIT_RE = re.compile(r"[^\D0-9]")
+_ASCII_BYTES = bytes(range(128))
+_IDEOGRAPHIC_SPACE = {0x3000: " "}
+
+
+def _ascii_digits(text: str) -> str:
+    """`text` as the scanners read it: other scripts' digits as ASCII ones, same length."""
+    if text.isascii():
+        return text
+    rest = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    others = set(_OTHER_DIGIT_RE.findall(rest.decode("utf-8", "surrogatepass")))
+    if not others:
+        return text
+    return text.translate({ord(ch): str(int(ch)) for ch in others} | _IDEOGRAPHIC_SPACE)
 
 
 # --- checksums ------------------------------------------------------------------------------------
@@ -422,6 +487,8 @@ def _iban_at(text: str, m: re.Match) -> Iterator[_Candidate]:
     iban = country + text[m.start() : m.start() + 2] + "".join(bban).upper()
     if _iban_ok(iban):
         yield start, i, "iban"
+    elif _IBAN_PRINTED_RE.fullmatch(text, start, i):
+        yield start, i, "iban_typo"
 
 def _card_layout_ok(sizes: list[int]) -> bool:
     if len(sizes) == 1:
@@ -465,9 +532,15 @@ def _card_at(text: str, m: re.Match) -> Iterator[_Candidate]:
             break
 
 def _rib_at(text: str, m: re.Match) -> Iterator[_Candidate]:
-    bank = text[m.start() : m.end("rib_bank")]
-    if _rib_ok(bank, m.group("rib_branch"), m.group("rib_account"), m.group("rib_key")):
+    """A RIB whose key holds, or one printed in its four parts whose key does not (a typo: still
+    someone's bank details) when its account holds at least six digits."""
+    bank, account = text[m.start() : m.end("rib_bank")], m.group("rib_account")
+    if _rib_ok(bank, m.group("rib_branch"), account, m.group("rib_key")):
         yield m.start(), m.end("rib_key"), "rib"
+    elif m.end("rib_bank") < m.start("rib_branch") and m.end("rib_branch") < m.start(
+            "rib_account") < m.end("rib_account") < m.start("rib_key") \
+            and sum(ch.isdigit() for ch in account) >= 6:
+        yield m.start(), m.end("rib_key"), "rib_typo"
 
 
 def _french_phone_at(text: str, m: re.Match) -> Iterator[_Candidate]:
@@ -523,30 +596,37 @@ def _french_intl_end(text: str, begin: int, end: int) -> int:
     return end
 
 
-def _account_words(text: str, lowered: str | None = None) -> Iterator[re.Match]:
-    """`_ACCOUNT_WORD_RE`'s matches, in order, found with `str.find` on the lower-cased text
-    (C speed; a case-insensitive regex stops at every a, c and i) and confirmed by the regex.
-    When lower-casing changes the length, or the text holds a character the regex matches
-    case-insensitively and `str.lower` does not (ı, İ, ſ, the Kelvin sign), the regex scans.
-    (`lowered`: ``text.lower()`` when the caller has it already.)"""
-    lowered = text.lower() if lowered is None else lowered
+def _keyword_starts(text: str, lowered: str) -> list[int] | None:
+    """Where a word of `_ACCOUNT_KEYWORDS` may start, in order, found with `str.find` on the
+    lower-cased text (C speed; a case-insensitive regex stops at every a, c and i), for the
+    regexes to confirm. None when lower-casing changes the length, or the text holds a character
+    the regexes match case-insensitively and `str.lower` does not (ı, İ, ſ, the Kelvin sign):
+    the regexes then scan."""
     if len(lowered) != len(text) or any(ch in text for ch in _CASE_FOLDED_ELSEWHERE):
-        yield from _ACCOUNT_WORD_RE.finditer(text)
-        return
+        return None
     starts = []
     for keyword in _ACCOUNT_KEYWORDS:
         at = lowered.find(keyword)
         while at != -1:
             starts.append(at)
             at = lowered.find(keyword, at + 1)
-    for at in sorted(starts):
-        if word := _ACCOUNT_WORD_RE.match(text, at):
-            yield word
+    return sorted(starts)
 
 
 def _scan_accounts(text: str, lowered: str | None = None) -> Iterator[_Candidate]:
+    """Account numbers and client, contract or account numbers: both next to the same words.
+    (`lowered`: ``text.lower()`` when the caller has it already.)"""
+    lowered = text.lower() if lowered is None else lowered
+    starts = _keyword_starts(text, lowered)
+    words = _ACCOUNT_WORD_RE.finditer(text) if starts is None else filter(None, (
+        _ACCOUNT_WORD_RE.match(text, at) for at in starts))
+    yield from _account_numbers(text, words)
+    yield from _customer_numbers(text, lowered, starts)
+
+
+def _account_numbers(text: str, words: Iterable[re.Match]) -> Iterator[_Candidate]:
     n = len(text)
-    for word in _account_words(text, lowered):
+    for word in words:
         ws, we = word.span()
         # Search a little around the word; the end position is widened so a token crossing the
         # window edge is seen whole, and its end is re-checked below because a regex cannot look
@@ -568,6 +648,38 @@ def _scan_accounts(text: str, lowered: str | None = None) -> Iterator[_Candidate
             if sum(ch.isdigit() for ch in text[start:end]) < 6 or _amount_follows(text, end):
                 continue  # a word, a reference like "ABCDEFGH123", or an amount
             yield start, end, "account_number"
+
+
+def _customer_tokens(text: str, lowered: str, starts: list[int] | None) -> Iterator[re.Match]:
+    """The tokens right after the words of a client, contract or account number, looked for at
+    `starts` (every letter that may start a noun when None). The token, anchored, rejects most
+    places first ("espace client", "client depuis 2012"); the French words before the noun last."""
+    if starts is None:
+        starts = [at for at, ch in enumerate(text) if ch in "CcAa"]
+    for at in starts:
+        noun = _CUSTOMER_NOUN_RE.match(text, at)
+        if noun is None or not (token := _CUSTOMER_TOKEN_RE.match(text, noun.end())) \
+                or not _WORD_START_RE.match(text, at):
+            continue
+        if noun["fr"] and not _CUSTOMER_FR_RE.search(lowered, max(0, at - _CUSTOMER_FR_BEFORE),
+                                                     at):
+            continue
+        yield token
+
+
+def _customer_numbers(text: str, lowered: str, starts: list[int] | None) -> Iterator[_Candidate]:
+    n = len(text)
+    for m in _customer_tokens(text, lowered, starts):
+        start, end = m.span("token")
+        token = text[start:end]
+        if _is_alnum_at(text, end) or (  # the window's end cut it, or a longer number goes on
+            end + 1 < n and text[end] in _SEP_CHARS + ",/" and "0" <= text[end + 1] <= "9"
+        ):
+            continue
+        if not 6 <= sum(ch.isalnum() for ch in token) <= 20 \
+                or sum(ch.isdigit() for ch in token) < 4 or _amount_follows(text, end):
+            continue  # a word ("numéro client habituel"), or an amount
+        yield start, end, "customer_number"
 
 
 def _scan_emails(text: str) -> Iterator[_Candidate]:
@@ -642,9 +754,9 @@ def _scan_card_details(text: str, lowered: str, cards: list[_Candidate]) -> Iter
                 yield code.start(), code.end(), "card_security_code"
 
 
-def _joiners(text: str) -> list[tuple[int, int, str]]:
-    """Each joiner of `text` (module docstring): its span and what it reads as in the joined view.
-    Empty for most texts, at the cost of a few C-speed scans."""
+def _joiners(text: str) -> list[tuple[int, int, str, bool]]:
+    """Each joiner of `text` (module docstring): its span, what it reads as in the joined view and
+    whether it is a blank line. Empty for most texts, at the cost of a few C-speed scans."""
     matches = [m for first, pattern in _JOINER_RES.items() if first in text
                for m in pattern.finditer(text)]
     matches.sort(key=lambda m: m.start())  # one pattern per first character: in text order
@@ -655,16 +767,19 @@ def _joiners(text: str) -> list[tuple[int, int, str]]:
             start -= 1  # at most three: the look-behinds counted them
         run = text[start:end]
         breaks = list(_LINE_BREAK_RE.finditer(run))
-        if len(breaks) > 1 or (
-            breaks and ("|" in run or _BULLET_RE.match(text, start + breaks[0].end()))
+        # a blank line joins only a paragraph that starts with the number's next digits
+        blank = len(breaks) == 2 and not run[breaks[0].end() : breaks[1].start()].strip(" \t") \
+            and "0" <= text[end] <= "9"
+        if (len(breaks) > 1 and not blank) or (
+            breaks and ("|" in run or _BULLET_RE.match(text, start + breaks[-1].end()))
         ):
-            continue  # a blank line, a table's next row, a list's next item: another record
+            continue  # a table's next row, a list's next item: another record
         reads_as = run.translate(_READ_AS)
         if len(reads_as) > 1:
             if reads_as.strip(_SPACES):
                 continue  # two separators, one of them not a space ("7890.\n189"): as in plain text
             reads_as = " "
-        found.append((start, end, reads_as))
+        found.append((start, end, reads_as, blank))
     return found
 
 
@@ -686,7 +801,7 @@ def _view(text: str, lo: int, hi: int, joiners: list) -> tuple[str, list[int]]:
     pieces: list[str] = []
     origin: list[int] = []
     at = lo
-    for start, end, reads_as in joiners:
+    for start, end, reads_as, _ in joiners:
         pieces += (text[at:start], reads_as)
         origin += range(at, start)
         origin += [start] * len(reads_as)
@@ -699,15 +814,19 @@ def _view(text: str, lo: int, hi: int, joiners: list) -> tuple[str, list[int]]:
 def _scan_joined(text: str) -> Iterator[_Candidate]:
     """The numbers only the joined view shows, at offsets of `text` (the span covers the joiners
     inside it). A finding of the view that crosses no joiner is the plain scan's to find or not:
-    its characters are the text's own."""
+    its characters are the text's own. One that crosses a blank line is kept only if its checksum
+    holds: two paragraphs' numbers make one by chance more often than one paragraph's groups."""
     joiners = _joiners(text)
     if not joiners:
         return
     for lo, hi, inside in _zones(joiners, len(text)):
         view, origin = _view(text, lo, hi, inside)
+        blanks = [start for start, _, _, blank in inside if blank]
         for start, end, kind in chain(_scan_numbers(view), _scan_accounts(view)):
             first, last = origin[start], origin[end - 1] + 1
-            if text[first:last] != view[start:end]:
+            if text[first:last] != view[start:end] and (
+                kind in _VALID_ONLY or not any(first <= at < last for at in blanks)
+            ):
                 yield first, last, kind
 
 
@@ -782,14 +901,15 @@ def detect(text: str) -> list[Finding]:
     >>> detect("Le 12/03/2024 j'ai payé 1 234,56 € (commande 4970101234567891).")
     []
     """
+    read = _ascii_digits(text)  # what the scanners read: offsets are the text's
     candidates: list[_Candidate] = []
     for scan in _SCANNERS:
-        candidates.extend(scan(text))
-    lowered = text.lower()  # once: lower-casing a long text costs as much as a scan
-    candidates.extend(_scan_accounts(text, lowered))
+        candidates.extend(scan(read))
+    lowered = read.lower()  # once: lower-casing a long text costs as much as a scan
+    candidates.extend(_scan_accounts(read, lowered))
     cards = [c for c in candidates if c[2] == "card_number"]
-    candidates.extend(_scan_card_details(text, lowered, cards))
-    kept = _resolve(candidates)
+    candidates.extend(_scan_card_details(read, lowered, cards))
+    kept = [(start, end, _TYPOS.get(kind, kind)) for start, end, kind in _resolve(candidates)]
     # With its expiry or code in the text, a card's last 4 digits complete what a fraudster needs
     # if one of them escapes detection: the card is then masked whole.
     whole = any(kind in _CARD_DETAILS for _, _, kind in kept)
@@ -875,6 +995,8 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "account_number": {"en": "an account or client number",
                        "fr": "un numéro de compte ou de client"},
     "phone": {"en": "a phone number", "fr": "un numéro de téléphone"},
+    "customer_number": {"en": "a client, contract or account number",
+                        "fr": "un numéro de client, de contrat ou de compte"},
     "card_expiry": {"en": "a card expiry date", "fr": "une date d'expiration de carte"},
     "card_security_code": {"en": "a card security code (CVV)",
                            "fr": "un cryptogramme de carte (CVV)"},

@@ -14,6 +14,9 @@
 - `withdraw`: an item nobody needs to decide any more leaves the queue undecided: its
   contribution was deleted or refused otherwise, or its author erased their account (a text of
   theirs never published is never published).
+- `take_down`: a CM takes a public contribution out of public view from its thread (held for
+  review, or refused at once with a reason), and `undoable` says which decisions a CM's undo
+  takes back that way (those that left it public: approved, redacted).
 - `flag`: one flag per member per round; when trusted flags reach the policy's threshold the
   contribution is held (hidden) pending review, in the same commit — unless a trusted flagger
   of the round has already hidden many contributions lately (mass hiding): then the item is
@@ -322,6 +325,52 @@ def withdraw(item: Item, cause: str) -> list[NewEvent]:
     if item.state not in WAITING:
         return []
     return [NewEvent("moderation.item_withdrawn", {**item.ref(), "cause": cause})]
+
+
+# what a CM's undo of a decision does: a decision that left the contribution public (approved,
+# redacted; for flags, dismissed) is undone by taking it out of public view again, back in the
+# queue on its flags item (``item_held``, reason ``undo``, `undoes` naming the decision's item).
+# A refusal is not undone: its author has been told, and a never-published text given back
+# to correct (they may send it again).
+UNDOABLE = ("approved", "redacted")
+
+
+def take_down(actor: Actor | None, item: Item, target: dict[str, Any] | None,
+              reason_code: str | None = None, why: str = "staff",
+              undoes: str | None = None) -> list[NewEvent]:
+    """A CM takes a public contribution out of public view from its flags item (`item`):
+    held for review (`reason_code` None: the console decides next), or held and refused at
+    once with `reason_code` (its author is told as for any refusal). Idempotent: a
+    contribution already held, or already refused this way, yields nothing."""
+    require_moderator(actor)
+    state = (target or {}).get("state")
+    if item.state == "rejected" and reason_code:
+        return []  # refused already (a refusal is final): the same request again
+    if state not in ("published", "hidden") or item.state == "rejected":
+        raise NotFound.from_catalogue(f"no_such_{(target or {}).get('target_type', 'post')}",
+                                      {"id": item.id})
+    ref = {"item_id": flags_item_id(target["_id"]), "review": "flags",
+           "target_type": target["target_type"], "target_id": target["_id"],
+           "post_id": target["post_id"], "revision": int(target.get("revision") or 1),
+           "author_id": target["author_id"]}
+    events = []
+    if item.state != "held":
+        events.append(NewEvent("moderation.item_held", {
+            **ref, "reasons": [why], "policy_rules": [], "detector_kinds": [],
+            "flag_count": len(item.flaggers), **({"undoes": undoes} if undoes else {})}))
+    if reason_code:
+        events.append(NewEvent("moderation.item_rejected", {
+            **ref, "reason_code": reason_code, "reason": REJECT_REASONS[reason_code]}))
+    return events
+
+
+def undoable(decided: Item) -> None:
+    """409 unless `decided` is a decision an undo takes back (`UNDOABLE`)."""
+    if decided.state == "new":
+        raise NotFound("no such moderation item", {"id": decided.id})
+    if decided.state not in UNDOABLE:
+        raise Conflict.from_catalogue("undo_not_possible", {"state": decided.state},
+                                      terms={"state": f"moderation_state.{decided.state}"})
 
 
 def suggested_rejection(item: dict[str, Any]) -> str | None:

@@ -127,6 +127,10 @@ def scan_under_review(text: dict[str, Any] | None) -> domain.Scan:
 
 # --- queue ------------------------------------------------------------------------------------
 
+# holds a CM makes (domain.take_down), by reason: their action in the staff trail
+STAFF_HOLDS = {"staff": "hold", "undo": "undo"}
+
+
 @VIEWS.on("moderation.item_held", "moderation.item_escalated")
 def _held(rm: ReadModels, event: Envelope) -> None:
     """Held (hidden) or escalated (visible, flags under suspicion of mass hiding): both wait
@@ -149,6 +153,11 @@ def _held(rm: ReadModels, event: Envelope) -> None:
         "content": text,
         "proposal": found.proposal(),
     }})
+    staff = next((why for why in p["reasons"] if why in STAFF_HOLDS), None)
+    if staff:  # a CM took it out of public view (from its thread, or undoing a decision)
+        _audit(rm, event, action=STAFF_HOLDS[staff], target_type=p["target_type"],
+               target_id=p["target_id"], item_id=p["item_id"], before=text, after=None,
+               details={"review": p["review"], "undoes": p.get("undoes")})
 
 
 @VIEWS.on("moderation.item_flagged")

@@ -36,7 +36,9 @@ from . import sla
 
 REVIEWS = ("content", "flags")
 QUEUE_FILTERS = ("detector", "policy", "flags", "edit")
-HOLD_REASONS = ("policy", "detector", "flags")
+# staff: a CM took it out of public view from its thread; undo: a CM undid the decision that
+# had left it public (domain.take_down)
+HOLD_REASONS = ("policy", "detector", "flags", "staff", "undo")
 ESCALATION_REASONS = ("mass_flagging",)
 POLICY_RULES = ("global", "category", "new_member")
 DECISIONS = ("approve", "reject", "redact")
@@ -58,7 +60,7 @@ FLAG_REJECT_REASONS = {reason: reason if reason in REJECT_REASONS else "not_comp
 # refused otherwise (by another item's decision), or its author erased their account
 WITHDRAWAL_CAUSES = ("contribution_deleted", "contribution_rejected", "member_erased")
 DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone",
-                  "card_expiry", "card_security_code")
+                  "customer_number", "card_expiry", "card_security_code")
 # What a CM may approve as written once they state it is not confidential (a bank's public
 # number, an agency's address): contact details. Every other kind the detector finds (bank
 # identifiers) is never approved: it is redacted or the text rejected (domain.decide).
@@ -88,6 +90,8 @@ class ItemHeldV1(_Item):
                                required=True)
     detector_kinds = fields.List(fields.String(), required=True)  # kinds only, never values
     flag_count = fields.Integer(required=True)
+    # reason undo: the item whose decision this takes back (optional: absent before undo)
+    undoes = _ident()
 
 
 @REGISTRY.register("moderation.item_escalated", version=1)
@@ -361,6 +365,13 @@ class DecisionSchema(Schema):
 
 PolicyUpdateSchema = Schema.from_dict(_policy_fields(False), name="PolicyUpdateSchema")
 """PUT /moderation/policy: any subset of the policy's fields."""
+
+
+class TakeDownSchema(Schema):
+    """POST /posts/{id}/removal, /replies/{id}/removal: a CM's refusal of a public text."""
+
+    reason_code = fields.String(required=True, validate=validate.OneOf(list(REJECT_REASONS)),
+                                metadata={"description": "shown to the author"})
 
 
 class FlagSchema(Schema):

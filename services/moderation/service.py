@@ -29,7 +29,7 @@ from services.shared.actors import require_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, NewEvent
-from services.shared.errors import EXPECTED_ERRORS, Forbidden
+from services.shared.errors import EXPECTED_ERRORS, Conflict, Forbidden, NotFound
 from services.shared.event_store_provider import EventStoreProvider
 from services.shared.members import USER_ERASED
 from services.shared.observability import HealthEndpoints
@@ -53,6 +53,7 @@ from .schemas import (
     SlaQuerySchema,
     SlaStatisticsQuerySchema,
     SlaTargetsUpdateSchema,
+    TakeDownSchema,
 )
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,47 @@ class ModerationService(Decisions, HealthEndpoints):
 
         self._decide(item_id, decision, actor)
         return self.queries.decided_item(item_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def take_down(self, actor, target_type, target_id, data=None):
+        """A CM takes a public post or reply out of public view from its thread: held for
+        review on its flags item (`data` empty), or refused at once (`reason_code`: its author
+        is told). Idempotent. Returns the flags item."""
+        require_moderator(actor)
+        ids.contribution(target_type).require(target_id)
+        code = load_input(TakeDownSchema, data)["reason_code"] if data else None
+        target = self._target(target_type, target_id)
+        return self._take_down(actor, target, code, "staff")
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def undo(self, actor, item_id):
+        """Undo a CM's decision that left a contribution public (domain.UNDOABLE): it leaves
+        public view again, back in the queue on its flags item (``item_held``, reason undo,
+        `undoes` this item). The decision's own events stay as they are. Returns that item."""
+        require_moderator(actor)
+        ids.MODERATION_ITEM.require(item_id)
+        decided = domain.fold_item(self.store.load(item_id))
+        decided.id = decided.id or item_id
+        domain.undoable(decided)
+        target = self._target(decided.target_type, decided.target_id)
+        if int(target.get("revision") or 0) < decided.revision:
+            # posts has not published the decision yet: hiding now would be overtaken by it
+            raise Conflict.from_catalogue("undo_too_soon", {"id": item_id})
+        return self._take_down(actor, target, None, "undo", undoes=item_id)
+
+    def _target(self, target_type: str, target_id: str) -> dict[str, Any]:
+        """The contribution as moderation knows it (404 when it does not)."""
+        target = self.views["targets"].find_one({"_id": target_id})
+        if target is None or target.get("target_type") != target_type:
+            raise NotFound.from_catalogue(f"no_such_{target_type}", {"id": target_id})
+        return {**target, "target_type": target_type}
+
+    def _take_down(self, actor, target: dict[str, Any], code: str | None, why: str,
+                   undoes: str | None = None) -> dict[str, Any]:
+        item_id = domain.flags_item_id(target["_id"])
+        self._decide(item_id, lambda history: domain.take_down(
+            actor, domain.fold_item(history), target, code, why, undoes), actor)
+        return self.queries.item(item_id)
 
     # -- flags (flagging.py) -------------------------------------------------------------------
 

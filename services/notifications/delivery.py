@@ -30,7 +30,8 @@ Every mail carries ``Date``, ``Message-ID`` and a one-click ``List-Unsubscribe``
 for the mail's notification types only (`unsubscribe.py`) — except the account-security mails
 and password-reset links, which cannot be turned off.
 
-A password-reset link (`identity.password_reset_requested`, `queue_password_reset`) is no
+A password-reset link (`identity.password_reset_requested`, `queue_link`; so is an address
+confirmation link, `identity.email_verification_requested`, ``kind: email_verification``) is no
 notification: it never enters the inbox (a signed-in session must not read a way to change the
 password without the current one). Its ``outgoing_mail`` document (``kind: password_reset``)
 holds the token sealed with the member's key, until the mail is sent, dead-lettered or past
@@ -98,6 +99,14 @@ HELD_GRACE_SECONDS = 30.0  # ... for longer than this after their event (an appl
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
                    "conversation_id", "for_staff", "ts")
 PASSWORD_RESET = "password_reset"  # `kind` of a reset link's mail (no notification)
+EMAIL_VERIFICATION = "email_verification"  # `kind` of an address confirmation link's mail
+# the links identity asks to e-mail: event -> (the mail's kind, its outbox id's prefix, text)
+LINK_MAILS = {
+    domain.PASSWORD_RESET_REQUESTED: (PASSWORD_RESET, "reset", domain.password_reset_email),
+    domain.EMAIL_VERIFICATION_REQUESTED: (EMAIL_VERIFICATION, "verify",
+                                          domain.email_verification_email),
+}
+LINK_TEXTS = {kind: text for kind, _, text in LINK_MAILS.values()}
 RESET_TOKEN = "notifications.outgoing_mail.token"  # where a sealed reset token belongs
 
 
@@ -432,10 +441,12 @@ class Deliveries:
 
     # -- 0. password-reset links: straight to the mail outbox ------------------------------------
 
-    def queue_password_reset(self, event) -> bool:
-        """The mail of a reset link (`identity.password_reset_requested`), once per event,
-        replacing the member's pending one (its link no longer works); nothing for a link
-        past its expiry (a late delivery, a replay) or erased (its token opens to None)."""
+    def queue_link(self, event) -> bool:
+        """The mail of a reset or confirmation link (`LINK_MAILS`), once per event,
+        replacing the member's pending one of its kind (its link no longer works); nothing for
+        a link past its expiry (a late delivery, a replay) or erased (its token opens to
+        None)."""
+        kind, prefix, _ = LINK_MAILS[event.type]
         p = event.payload
         member_id, token = p["user_id"], p.get("token")
         expires_at = datetime.fromisoformat(p["expires_at"]).timestamp()
@@ -443,10 +454,10 @@ class Deliveries:
             return False
         requested = datetime.fromisoformat(event.occurred_at).timestamp()
         mails = self.mail.collection
-        mails.delete_many({"member_id": member_id, "kind": PASSWORD_RESET, "state": "pending",
-                           "_id": {"$ne": f"reset:{event.id}"}})
-        mails.update_one({"_id": f"reset:{event.id}"}, {"$setOnInsert": self.mail.new_document({
-            "member_id": member_id, "kind": PASSWORD_RESET, "expires_at": expires_at,
+        mails.delete_many({"member_id": member_id, "kind": kind, "state": "pending",
+                           "_id": {"$ne": f"{prefix}:{event.id}"}})
+        mails.update_one({"_id": f"{prefix}:{event.id}"}, {"$setOnInsert": self.mail.new_document({
+            "member_id": member_id, "kind": kind, "expires_at": expires_at,
             "minutes": max(1, round((expires_at - requested) / 60)),
             "token": self.keys.seal(member_id, token, RESET_TOKEN)})}, upsert=True)
         self._fresh.add(mails.name)
@@ -639,11 +650,11 @@ class Deliveries:
         notification in one language share (From, Subject, the text) is built once per
         batch (`rendered`)."""
         base = self.settings.web_base_url
-        if mail.get("kind") == PASSWORD_RESET:
+        if mail.get("kind") in LINK_TEXTS:
             token = self.keys.unseal(mail.get("token"), RESET_TOKEN)
             if not token or mail["expires_at"] <= self.clock():
                 return None  # the link works no more: nothing worth sending
-            content = domain.password_reset_email(token, base, mail["minutes"], language)
+            content = LINK_TEXTS[mail["kind"]](token, base, mail["minutes"], language)
             return rendered.message(self.settings.mail_from, content,
                                     self._own_headers(mail, address))
         if mail.get("kind") == "digest":

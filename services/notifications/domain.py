@@ -23,8 +23,9 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from services.shared import i18n
+from services.shared import members as members_kit
 from services.shared.envelope import Envelope, NewEvent
-from services.shared.members import handle, parse_mentions  # noqa: F401 (used by projections)
+from services.shared.members import handle, parse_mentions  # noqa: F401 (projections, tests)
 from services.shared.validation import as_single_line
 
 TYPES = ("reply", "answer_accepted", "mention", "followed_activity", "watched_activity",
@@ -99,23 +100,20 @@ def channels(chosen: dict[str, dict[str, Any]] | None, kind: str) -> dict[str, A
 
 # --- mentions -----------------------------------------------------------------------------------
 
-# `handle` and `parse_mentions` are the kit's (services/shared/members.py), shared with posts,
-# which unlinks an erased member's mentions
+# `handle`, `mentions` and who a mention names are the kit's (services/shared/members.py),
+# shared with posts, which links mentions and unlinks an erased member's
 
-def resolve_mentions(tokens: set[str], members: Iterable[dict[str, Any]]) -> set[str]:
-    """Member ids mentioned: by id, or by a handle only one member has (an ambiguous handle
-    notifies nobody rather than a stranger)."""
-    by_handle: dict[str, set[str]] = {}
-    mentioned = set()
-    for member in members:
-        if member["_id"] in tokens:
-            mentioned.add(member["_id"])
-        by_handle.setdefault(member.get("handle") or "", set()).add(member["_id"])
-    for token in tokens:
-        owners = by_handle.get(token, set())
-        if token and len(owners) == 1:
-            mentioned |= owners
-    return mentioned
+def mentions_in(*texts: str | None) -> list[list[tuple[int, tuple[str, ...]]]]:
+    """The readings of every @mention of `texts` (`members.mentions`), in order."""
+    return [readings for text in texts for _, readings in members_kit.mentions(text)]
+
+
+def resolve_mentions(found: Iterable[list[tuple[int, tuple[str, ...]]]],
+                     members: Iterable[dict[str, Any]]) -> set[str]:
+    """Member ids mentioned: each mention's longest reading naming someone, by id or by
+    handle; a handle several members hold names one of them (`members.mention_owner`: staff
+    first, then whoever held it first), never nobody — a copier must not silence anyone."""
+    return {member for _, member in members_kit.resolve_mentions(found, members).values()}
 
 
 # --- who is notified of what ---------------------------------------------------------------------
@@ -154,6 +152,7 @@ SECURITY_EVENTS = ("identity.registration_attempted", "identity.password_changed
                    "identity.mfa_enabled", "identity.mfa_disabled",
                    "identity.recovery_code_used")
 PASSWORD_RESET_REQUESTED = "identity.password_reset_requested"  # a link to e-mail, no notice
+EMAIL_VERIFICATION_REQUESTED = "identity.email_verification_requested"  # the same: a link
 NOTIFYING = (*NEEDS, "posts.answer_accepted", "moderation.item_rejected",
              "moderation.item_redacted", "moderation.item_approved",
              "conversations.message_posted", *SECURITY_EVENTS)
@@ -306,6 +305,7 @@ CONSOLE_CONVERSATION_PAGE = "/console/conversations/{id}"  # staff answer in the
 SECURITY_PAGE = "/me/security"  # a member's second factor (an account-security notice's link)
 FORGOTTEN_PASSWORD_PAGE = "/password/forgot"  # ask for a reset link ("it was not me")
 PASSWORD_RESET_PAGE = "/password/reset"  # a reset link's page: ?token=...
+EMAIL_VERIFICATION_PAGE = "/verify-email"  # an address confirmation link's page: ?token=...
 
 
 def in_both_languages(key: str, separator: str = " / ", **params: Any) -> str:
@@ -469,6 +469,19 @@ def password_reset_email(token: str, base_url: str, minutes: int,
     subject = " / ".join(i18n.text(reader, "mail.reset_subject") for reader in readers)
     return Message(f"[Agora] {subject}", "\n\n— — —\n\n".join(
         i18n.text(reader, "mail.reset_text", url=url, minutes=minutes) for reader in readers))
+
+
+def email_verification_email(token: str, base_url: str, minutes: int,
+                             language: str | None = None) -> Message:
+    """The sign-up's confirmation link: the page that confirms the address (with a button:
+    opening the link changes nothing), how long it works, and that ignoring it leaves the
+    address unconfirmed. In both languages when the owner never chose one."""
+    url = f"{base_url.rstrip('/')}{EMAIL_VERIFICATION_PAGE}?token={quote(token, safe='')}"
+    readers = [language] if language else list(i18n.LANGUAGES)
+    subject = " / ".join(i18n.text(reader, "mail.verify_subject") for reader in readers)
+    return Message(f"[Agora] {subject}", "\n\n— — —\n\n".join(
+        i18n.text(reader, "mail.verify_text", url=url, hours=max(1, round(minutes / 60)))
+        for reader in readers))
 
 
 def push(notice: dict[str, Any], language: str | None = None) -> Message:

@@ -130,7 +130,9 @@ def _member(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     fields: dict[str, Any] = {}
     if p.get("display_name"):
-        fields.update(display_name=p["display_name"], handle=domain.handle(p["display_name"]))
+        # since when the member holds this handle: the first holder's mentions stay theirs
+        fields.update(display_name=p["display_name"], handle=domain.handle(p["display_name"]),
+                      handle_since=micros(event))
     if p.get("language"):  # what the member reads notifications and e-mails in
         fields["language"] = p["language"]
     update: dict[str, Any] = {"$set": fields} if fields else {}
@@ -359,11 +361,13 @@ def gather(rm: ReadModels, event: Envelope) -> domain.Facts:
             facts[need] = frozenset(doc["_id"] for doc in rm["members"].find(
                 {"roles": "community_manager"}, {"_id": 1}))
         elif need == "mentioned":
-            tokens = domain.parse_mentions(p.get("title"), p.get("body"))
-            candidates = rm["members"].find({"$or": [{"_id": {"$in": sorted(tokens)}},
-                                                     {"handle": {"$in": sorted(tokens)}}]},
-                                            {"handle": 1}) if tokens else []
-            facts[need] = frozenset(domain.resolve_mentions(tokens, candidates))
+            found = domain.mentions_in(p.get("title"), p.get("body"))
+            tokens = sorted({token for readings in found for _, ts in readings for token in ts})
+            candidates = rm["members"].find({"$or": [{"_id": {"$in": tokens}},
+                                                     {"handle": {"$in": tokens}}]},
+                                            {"handle": 1, "roles": 1, "handle_since": 1}
+                                            ) if tokens else []
+            facts[need] = frozenset(domain.resolve_mentions(found, candidates))
     return domain.Facts(**facts)
 
 

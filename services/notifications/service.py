@@ -25,8 +25,7 @@ from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 
 from . import domain, unsubscribe
-from .delivery import DeliveryProvider
-from .domain import PASSWORD_RESET_REQUESTED
+from .delivery import LINK_MAILS, DeliveryProvider
 from .projections import MAY_NOTIFY, VIEWS
 from .queries import NotificationsQueries
 from .schemas import (
@@ -168,11 +167,10 @@ class NotificationsService(Decisions, HealthEndpoints):
     @reliable_handler("identity", "identity.*", private=True, idempotent=True)
     def on_identity_private_event(self, event: Envelope):
         """The account stream (e-mail address; password and session facts are recorded too,
-        so the stream has no gap): contacts are kept here and never logged. A reset link goes
-        to the mail outbox, never to the inbox (delivery.py says why); here rather than in the
-        projection, so that a replay sends no old link."""
+        so the stream has no gap): contacts are kept here and never logged. A reset or address
+        confirmation link goes to the mail outbox, never to the inbox (delivery.py says why);
+        here rather than in the projection, so that a replay sends no old link."""
         self._received(event)
-        if event.type == PASSWORD_RESET_REQUESTED and \
-                self.delivery.deliveries.queue_password_reset(event):
+        if event.type in LINK_MAILS and self.delivery.deliveries.queue_link(event):
             self.delivery.nudge()
 

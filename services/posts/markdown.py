@@ -41,6 +41,8 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from services.shared.members import mentions
+
 LINK_REL = "nofollow ugc noopener noreferrer"
 
 # -- inline marks ---------------------------------------------------------------------------
@@ -460,6 +462,49 @@ class _Document:
 def render(text: str) -> str:
     """Markdown subset -> safe HTML."""
     return _Document(text).shown(True)
+
+
+# -- @mentions --------------------------------------------------------------------------------
+
+_TAG = re.compile(r"(<[^>]*>)")
+_OPENS_LINKLESS = re.compile(r"<(?:a|code|pre)[\s>]")  # inside them a mention stays text
+_CLOSES_LINKLESS = re.compile(r"</(?:a|code|pre)>")
+
+
+def link_mentions(rendered: str, named: dict[str, str] | None) -> str:
+    """`render`'s HTML with each @mention of a known member (`named`: as written -> member
+    id, services/shared/members.py `named_mentions`) a link to the member's page. Only the
+    id goes in the link, which the page already shows beside their posts; a mention of
+    nobody, in code or in a link stays text.
+
+    >>> link_mentions(render("Merci @Zoé Dupont et @Paul, `@Zoé Dupont`"), {"@Zoé Dupont": "u4"})
+    '<p>Merci <a class="mention" href="/members/u4">@Zoé Dupont</a> et @Paul, \
+<code>@Zoé Dupont</code></p>'
+    """
+    if not named or "@" not in rendered:
+        return rendered
+    parts, inside = _TAG.split(rendered), 0
+    for index, part in enumerate(parts):
+        if index % 2:
+            inside += bool(_OPENS_LINKLESS.match(part)) - bool(_CLOSES_LINKLESS.match(part))
+        elif not inside and "@" in part:
+            parts[index] = _linked(html.unescape(part), named)
+    return "".join(parts)
+
+
+def _linked(text: str, named: dict[str, str]) -> str:
+    out, done = [], 0
+    for start, readings in mentions(text):
+        found = next(((end, named[text[start:end]]) for end, _ in readings
+                      if text[start:end] in named), None)
+        if found is None or start < done:
+            continue
+        end, member_id = found
+        out += [_escape(text[done:start]), f'<a class="mention" href="/members/'
+                f'{_escape(member_id)}">{_escape(text[start:end])}</a>']
+        done = end
+    out.append(_escape(text[done:]))
+    return "".join(out)
 
 
 EXCERPT_LENGTH = 280

@@ -13,7 +13,7 @@ from services.shared import i18n
 from services.shared.actors import Actor, is_moderator
 from services.shared.members import summary
 
-from .markdown import excerpt, render
+from .markdown import excerpt, link_mentions, render
 
 
 def _review(doc: dict[str, Any], revision: int) -> dict[str, Any] | None:
@@ -29,13 +29,15 @@ def _review(doc: dict[str, Any], revision: int) -> dict[str, Any] | None:
     return {"state": "pending"}
 
 
-def _text(doc: dict[str, Any], full: bool, with_title: bool) -> dict[str, Any]:
+def _text(doc: dict[str, Any], full: bool, with_title: bool,
+          mentioned: dict[str, str] | None = None) -> dict[str, Any]:
+    """`mentioned`: the body's @mentions of members (as written -> id), linked in `body_html`."""
     out: dict[str, Any] = {}
     if with_title:
         out["title"] = doc.get("title")
     body = doc.get("body") or ""
     if full:
-        out.update(body=body, body_html=render(body))
+        out.update(body=body, body_html=link_mentions(render(body), mentioned))
     else:
         out["excerpt"] = excerpt(body)
     out["redacted"] = bool(doc.get("redacted"))
@@ -46,7 +48,8 @@ def _text(doc: dict[str, Any], full: bool, with_title: bool) -> dict[str, Any]:
 
 def post(doc: dict[str, Any], actor: Actor | None, *, full: bool = True,
          draft: dict[str, Any] | None = None, my_vote: bool | None = None,
-         authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+         authors: dict[str, dict[str, Any]] | None = None,
+         mentioned: dict[str, str] | None = None) -> dict[str, Any]:
     state = doc.get("state")
     base = {"id": doc["_id"], "kind": doc.get("kind"), "state": state}
     if state == "deleted":
@@ -67,7 +70,7 @@ def post(doc: dict[str, Any], actor: Actor | None, *, full: bool = True,
     if doc.get("featured"):
         out.update(pin_position=doc.get("pin_position"), pinned_until=doc.get("pinned_until"))
     if state in ("published", "hidden"):
-        out.update(_text(doc, full, with_title=True))
+        out.update(_text(doc, full, with_title=True, mentioned=mentioned))
     if doc.get("kind") == "question":
         out["accepted_reply_id"] = doc.get("accepted_reply_id")
         out["has_official_answer"] = bool(doc.get("official_answer_count"))
@@ -87,7 +90,8 @@ def post(doc: dict[str, Any], actor: Actor | None, *, full: bool = True,
 
 def reply(doc: dict[str, Any], actor: Actor | None, *,
           draft: dict[str, Any] | None = None, my_vote: bool | None = None,
-          authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+          authors: dict[str, dict[str, Any]] | None = None,
+          mentioned: dict[str, str] | None = None) -> dict[str, Any]:
     state = doc.get("state")
     base = {"id": doc["_id"], "post_id": doc.get("post_id"), "kind": doc.get("kind"),
             "state": state}
@@ -101,7 +105,7 @@ def reply(doc: dict[str, Any], actor: Actor | None, *,
         "edited_at": doc.get("edited_at"), "revision": doc.get("revision"),
     }
     if state in ("published", "hidden"):
-        out.update(_text(doc, True, with_title=False))
+        out.update(_text(doc, True, with_title=False, mentioned=mentioned))
     if my_vote is not None:
         out["my_vote"] = my_vote
     _owner_view(out, doc, actor, draft, with_title=False)

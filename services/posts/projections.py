@@ -12,7 +12,9 @@ Collections (all rebuildable by `agora replay posts`):
   as soon as moderation rules (published, rejected or redacted);
 - ``votes``: ``<target>:<voter>`` -> active, for "did I vote" and for moving votes on a merge;
 - ``mentions``: per post or reply, the @tokens its visible text mentions (as written and as
-  handles), so that a member's erasure finds the texts that name them.
+  handles), so that a member's erasure finds the texts that name them;
+- ``search_terms`` and ``search_vocabulary``: the French search's term index and the words it
+  holds, with the number of entries holding each (services/posts/search.py).
 
 Counters change with `update_once` (exact under concurrency and re-application); every other
 write is an idempotent `$set`/upsert.
@@ -20,6 +22,7 @@ write is an idempotent `$set`/upsert.
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -37,27 +40,33 @@ from services.shared.projections import (
     before_the_move,
     insert_new,
     insert_versioned,
+    once,
     update_once,
     update_versioned,
+    upsert_all,
 )
 from services.shared.slugs import TAG_MAX, slugify
 from services.shared.write_limits import COLLECTION as WRITE_THROTTLE
 from services.shared.write_limits import WriteLimits
 
 from .domain import MENTIONS_UNLINKED, content_stream
-from .search import entry, index_terms
+from .search import entry, index_terms, vocabulary_updates, written_words
 
 COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts",
-               "search_terms", "mentions"]
+               "search_terms", "search_vocabulary", "mentions"]
 
 
 def _indexes(rm: ReadModels) -> None:
+    # @mentions linked on the pages: the members holding a handle (services/shared/members.py)
+    rm["member_summaries"].create_index([("handle", ASCENDING)], name="by_handle")
     posts = rm["posts"]
     for field in ("published_ts", "votes", "active_ts"):
         posts.create_index([("state", ASCENDING), (field, DESCENDING), ("_id", DESCENDING)],
                            name=f"state_{field}")
     terms = rm["search_terms"]  # French search (services/posts/search.py)
     terms.create_index([("terms", ASCENDING)], name="terms")  # multikey: one entry per term
+    # a word found nowhere: the vocabulary's words sharing a deletion key with it (multikey)
+    rm["search_vocabulary"].create_index([("keys", ASCENDING)], name="keys")
     posts.create_index([("author_id", ASCENDING), ("published_ts", DESCENDING)], name="author")
     posts.create_index([("tag_slugs", ASCENDING)], name="tag_slugs")
     rm["categories"].create_index([("position", ASCENDING), ("_id", ASCENDING)],
@@ -262,7 +271,7 @@ def _text_visible(rm: ReadModels, event: Envelope) -> None:
         "editor_id": p.get("editor_id", p["author_id"])}}, upsert=True)
     indexed = {"title": p["title"], "tags": " ".join(p["tags"]), "body": p["body"]} \
         if target_type == "post" else {"reply": p["body"]}
-    _index(rm, p["post_id"], "post" if target_type == "post" else target_id,
+    _index(rm, event, p["post_id"], "post" if target_type == "post" else target_id,
            {"state": "published"}, indexed, replacing=not first_text)
     tokens = sorted(parse_mentions(p.get("title"), p["body"]))
     if tokens or not first_text:  # versioned: a late re-run must not bring back older tokens
@@ -302,7 +311,7 @@ def _mentions_unlinked(rm: ReadModels, event: Envelope) -> None:
             "tokens": sorted(parse_mentions(text["title"], text["body"]))}})
         texts = {"title": text["title"], "tags": " ".join(doc.get("tags") or []),
                  "body": text["body"]} if is_post else {"reply": text["body"]}
-        _index(rm, text["post_id"], "post" if is_post else target_id, doc, texts)
+        _index(rm, event, text["post_id"], "post" if is_post else target_id, doc, texts)
 
 
 # --- rejected / hidden / restored / deleted ---------------------------------------------------
@@ -431,19 +440,22 @@ def _refresh_derived(rm: ReadModels, event: Envelope, target_type: str, target_i
         texts = {"title": doc.get("title"), "tags": " ".join(doc.get("tags") or []),
                  "body": doc.get("body")}
         if not (texts == indexed and doc.get("state") in VISIBLE):
-            _index(rm, target_id, "post", doc, texts)
+            _index(rm, event, target_id, "post", doc, texts)
     else:
         doc = doc if doc is not None else rm["replies"].find_one(
             {"_id": target_id}, {"state": 1, "body": 1, "post_id": 1}) or {}
         texts = {"reply": doc.get("body")}
         if doc.get("post_id") and not (texts == indexed and doc.get("state") in VISIBLE):
-            _index(rm, doc["post_id"], target_id, doc, texts)
+            _index(rm, event, doc["post_id"], target_id, doc, texts)
 
 
+# the entries a word's count remembers having applied: a re-run follows its crash closely, and
+# a common word ("carte") is updated by most entries (each update copies the list)
+VOCABULARY_APPLIED_KEPT = 8
 VISIBLE = ("published", "hidden")  # states whose text is searchable (search filters on state)
 
 
-def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
+def _index(rm: ReadModels, event: Envelope, post_id: str, source: str, doc: dict[str, Any],
            texts: dict[str, str | None], replacing: bool = True) -> None:
     """Replace the search entry of one source of a post (its own text, or one reply's): the
     terms of visible text (published or hidden — the search filters on the post's state), no
@@ -451,13 +463,46 @@ def _index(rm: ReadModels, post_id: str, source: str, doc: dict[str, Any],
     `replacing=False`: the source never had visible text, so there is nothing to replace (the
     same entry, if an earlier run of this event wrote it: inserted once)."""
     terms = rm["search_terms"]
-    wanted = entry(post_id, source, index_terms(texts)) if doc.get("state") in VISIBLE else None
-    if not replacing:
-        insert_new(terms, [wanted] if wanted else [])
-    elif wanted:
+    visible = doc.get("state") in VISIBLE
+    words = written_words(texts) if visible else {}
+    wanted = entry(post_id, source, index_terms(texts), words) if visible else None
+    entry_id = f"{post_id}|{source}"
+    if not replacing:  # its words counted by the run that inserts it (`_count_words`)
+        if wanted and insert_new(terms, [wanted]):
+            _count_words(rm, None, entry_id, [], words)
+        return
+    before = (terms.find_one({"_id": entry_id}, {"words": 1}) or {}).get("words", [])
+    _count_words(rm, event, entry_id, before, words)
+    if wanted:
         terms.replace_one({"_id": wanted["_id"]}, wanted, upsert=True)
     else:
-        terms.delete_one({"_id": f"{post_id}|{source}"})
+        terms.delete_one({"_id": entry_id})
+
+
+def _count_words(rm: ReadModels, event: Envelope | None, entry_id: str, before: list[str],
+                 after: dict[str, str]) -> None:
+    """The vocabulary (`search_vocabulary`: word -> entries holding it, its label and fuzzy
+    keys) follows one entry's words. A first text's are counted once its entry is inserted,
+    by the run that inserted it (`event` None: plain increments, as a replay mostly makes —
+    a run cut short in between leaves them uncounted, they are no suggestion until another
+    text holds them). A change is counted before the entry is written: a run cut short in
+    between reads the same entry again, and `once` per (event, entry, new words) applies each
+    update once (the same event may index one entry twice, with different texts). A word's
+    document goes with its last entry; a re-run after that may leave a count below zero,
+    without label or keys (never a suggestion)."""
+    updates = vocabulary_updates(before, after)
+    if not updates:
+        return
+    vocabulary = rm["search_vocabulary"]
+    if event is None:
+        upsert_all(vocabulary, [({"_id": word}, update) for word, update in updates])
+    else:
+        applied = f"{event.id}|{entry_id}|{zlib.crc32(' '.join(sorted(after)).encode())}"
+        upsert_all(vocabulary, [once(word, applied, update, kept=VOCABULARY_APPLIED_KEPT)
+                                for word, update in updates])
+    dropped = sorted(set(before) - set(after))
+    if dropped:  # a word no text holds any more is gone (an erased member's name with it)
+        vocabulary.delete_many({"_id": {"$in": dropped}, "count": {"$lte": 0}})
 
 
 def _recount_tags(rm: ReadModels, event: Envelope, post_id: str, doc: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from services.shared.expiring import ExpiringCache
 from services.shared.overlap import at_once
 from services.shared.periods import between
 from services.shared.projections import ReadModels, WrittenDocuments
-from services.shared.slugs import TAG_MAX, slugify
+from services.shared.slugs import TAG_MAX, fold, slugify
 
 from . import domain, listing, presenters, search
 from .schemas import IDEA_STATUSES, KINDS
@@ -66,6 +66,12 @@ class PostsQueries:
     def _authors(self, documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return members.summaries(self.views.rm, [doc.get("author_id") for doc in documents])
 
+    def _mentioned(self, documents: list[dict[str, Any] | None]) -> dict[str, str]:
+        """The members the shown bodies @mention (as written -> id): linked on the page."""
+        return members.named_mentions(self.views.rm, *(
+            (doc or {}).get("body") for doc in documents
+            if (doc or {}).get("state") in ("published", "hidden")))
+
     def post(self, post_id: str, actor: Actor | None, unvoted: bool = False,
              by_actor: bool = False) -> dict[str, Any]:
         """`unvoted`: the post was created by this very command and nobody can have voted for
@@ -87,7 +93,8 @@ class PostsQueries:
                 lambda: self._draft(doc, actor), lambda: self._authors([doc]), *votes)
         my_vote = vote[0] if vote else (False if actor else None)
         doc = self._after_publication("posts", doc, draft, actor)
-        return presenters.post(doc, actor, draft=draft, my_vote=my_vote, authors=authors)
+        return presenters.post(doc, actor, draft=draft, my_vote=my_vote, authors=authors,
+                               mentioned=self._mentioned([doc]))
 
     def _after_publication(self, collection: str, doc: dict[str, Any],
                            draft: dict[str, Any] | None, actor: Actor | None) -> dict[str, Any]:
@@ -122,7 +129,8 @@ class PostsQueries:
                 if collection == "posts" else self.reply(target_id, actor)
         draft = max(drafts, key=lambda found: found["revision"])  # the newest, as `_draft`
         present = presenters.post if collection == "posts" else presenters.reply
-        return present(doc, actor, draft=draft, my_vote=False, authors=authors)
+        return present(doc, actor, draft=draft, my_vote=False, authors=authors,
+                       mentioned=self._mentioned([doc]))
 
     def reply(self, reply_id: str, actor: Actor | None) -> dict[str, Any]:
         doc = self.doc("replies", reply_id, actor)
@@ -130,7 +138,7 @@ class PostsQueries:
         doc = self._after_publication("replies", doc, draft, actor)
         return presenters.reply(doc, actor, draft=draft,
                                 my_vote=self._my_votes(actor, [reply_id]).get(reply_id),
-                                authors=self._authors([doc]))
+                                authors=self._authors([doc]), mentioned=self._mentioned([doc]))
 
     def history(self, collection: str, target_id: str, actor: Actor | None) -> dict[str, Any]:
         """Every published revision, oldest first (a redacted one as redacted)."""
@@ -159,7 +167,8 @@ class PostsQueries:
         page, except in a search, which ranks its matches."""
         plan = listing.plan_posts(query)
         if query.get("q"):
-            return self._page(actor, *self._search(query, plan))
+            items, cursor, outcome = self._search(query, plan)
+            return {**self._page(actor, items, cursor), "search": outcome}
         pins = listing.plan_pins(query, plan, int(utc_now().timestamp() * 1_000_000))
         pinned = list(self.views["posts"].find(pins.filter).sort(pins.sort)
                       .limit(pins.limit)) if pins else []
@@ -179,18 +188,65 @@ class PostsQueries:
             .limit(search.MAX_POSTINGS))) for word in words]
 
     def _search(self, query: dict[str, Any], plan: listing.Plan
-                ) -> tuple[list[dict[str, Any]], str | None]:
-        matches = search.combine(self._scores(search.parse_query(query["q"])))
-        if not matches:
-            return [], None
+                ) -> tuple[list[dict[str, Any]], str | None, dict[str, Any]]:
+        """The page of a search, and what it searched (`search` of the answer): the query with
+        its corrected words, and whether the posts hold only some of the words. Round trips:
+        one per word, one per word found nowhere (the vocabulary) and one more when that
+        corrects it, one for the phrases' texts, one for the posts."""
+        asked = search.parse_search(query["q"])
+        words, per_word, corrections = self._forgive(list(asked.words),
+                                                     self._scores(asked.words))
+        matches, partial = search.combine_search(words, per_word)
+        if asked.phrases and matches:
+            matches = self._with_phrases(matches, asked.phrases)
+        documents, cursor = self._ranked(query, plan, matches) if matches else ([], None)
+        corrections = corrections if documents else []  # a word of nothing one may read
+        return documents, cursor, {
+            "query": search.corrected(query["q"], corrections),
+            "corrections": [{"typed": typed, "used": used} for typed, used in corrections],
+            "partial": partial and bool(documents)}
+
+    def _ranked(self, query: dict[str, Any], plan: listing.Plan,
+                matches: dict[str, tuple[int, int]]) -> tuple[list[dict[str, Any]], str | None]:
         found = {"_id": {"$in": sorted(matches)}}
         if plan.relevance:
             documents = list(self.views["posts"].find({"$and": [plan.conditions, found]}))
-            return listing.rank(documents, {i: score for i, (_, score) in matches.items()},
+            return listing.rank(documents, {i: search.rank_score(m) for i, m in matches.items()},
                                 plan.limit, query.get("cursor"))
         documents = list(self.views["posts"].find({"$and": [plan.filter, found]})
                          .sort(plan.sort).limit(plan.limit + 1))
         return pagination.page(documents, plan.field, plan.limit)
+
+    def _forgive(self, words: list[search.WordQuery], per_word: list[dict[str, int]]
+                 ) -> tuple[list[search.WordQuery], list[dict[str, int]], list[tuple[str, str]]]:
+        """Each word found nowhere (unquoted, long enough) replaced by the closest word of the
+        vocabulary, if one is close enough: the words, their scores and the (typed, used)."""
+        corrections = []
+        for index, word in enumerate(words):
+            folded = fold(word.typed)
+            edits = search.fuzzy_edits(folded)
+            if per_word[index] or word.quoted or not edits:
+                continue
+            candidates = self.views["search_vocabulary"].find(
+                {"keys": {"$in": search.deletion_keys(folded, edits)}}, {"count": 1, "label": 1})
+            best = search.closest(folded, list(candidates.limit(search.FUZZY_CANDIDATES)))
+            if best:
+                words[index] = search.search_word(best["label"])
+                per_word[index] = self._scores([words[index]])[0]
+                corrections.append((word.typed, best["label"]))
+        return words, per_word, corrections
+
+    def _with_phrases(self, matches: dict[str, tuple[int, int]], phrases: tuple[search.Phrase, ...]
+                      ) -> dict[str, tuple[int, int]]:
+        """The matches whose own text (title, tags, body) holds every quoted phrase: of the
+        PHRASE_CANDIDATES most relevant (a bounded read of texts; the others are not shown)."""
+        best = sorted(matches, key=lambda i: (-search.rank_score(matches[i]), i))
+        texts = self.views["posts"].find({"_id": {"$in": best[:search.PHRASE_CANDIDATES]}},
+                                         {"title": 1, "tags": 1, "body": 1})
+        kept = {doc["_id"] for doc in texts
+                if all(phrase.found_in(doc.get("title"), *(doc.get("tags") or []), doc.get("body"))
+                       for phrase in phrases)}
+        return {post_id: found for post_id, found in matches.items() if post_id in kept}
 
     def similar(self, query: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
         """Published posts sharing words with a title being typed, most similar first."""
@@ -232,9 +288,10 @@ class PostsQueries:
                          .sort([("created_ts", 1), ("_id", 1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "created_ts", limit)
         votes = self._my_votes(actor, [doc["_id"] for doc in items])
-        authors = self._authors(items)
+        authors, mentioned = self._authors(items), self._mentioned(items)
         return {"items": [presenters.reply(doc, actor, draft=self._draft(doc, actor),
-                                           my_vote=votes.get(doc["_id"]), authors=authors)
+                                           my_vote=votes.get(doc["_id"]), authors=authors,
+                                           mentioned=mentioned)
                           for doc in items],
                 "next_cursor": cursor}
 

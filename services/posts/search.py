@@ -25,6 +25,20 @@ that one term meets both of its bounds). Relevance is the sum of the weights mat
 reads at most `MAX_POSTINGS` entries, so a word in every post costs a bounded read (the search
 then ranks the posts it saw).
 
+Forgiving a query (`parse_search`, run by queries.py):
+
+- abbreviations members write (`SYNONYMS`: "cb" finds "carte", "dab" finds "distributeur", and
+  the other way round unless the abbreviation is also a common word: "tel");
+- a "quoted phrase" requires its words, adjacent and in order: its words are looked up as any
+  others, then `Phrase.found_in` checks the candidate posts' own text (title, tags, body — not
+  replies: a phrase only said in a reply does not find the post);
+- a word found nowhere is replaced by the closest word of the vocabulary (`search_vocabulary`,
+  the distinct indexed words with the number of entries holding each, kept by the projection
+  from the entries' ``words`` — the words as folded, of 3 to `FUZZY_MAX` letters, no stems):
+  at most 1 edit away (2 from `FUZZY_LONG` letters), looked up by the deletion keys both sides
+  share (`deletion_keys`, a multikey index: no scan), the nearest then the most common winning;
+- when no post holds every word, the posts holding most of them come first (`partial`).
+
 >>> sorted(word_terms("Bloquée"))
 ['bloqu', 'bloque', 'bloquee']
 >>> tokens("Prêt immobilier : taux à 3,5 % ?")
@@ -35,6 +49,7 @@ then ranks the posts it saw).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -142,10 +157,13 @@ def index_terms(fields: dict[str, str | None]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class WordQuery:
-    """One query word: the terms it matches exactly, and a prefix (the last word only)."""
+    """One query word: the terms it matches exactly, and a prefix (the last word only); in a
+    search, the word as typed (lower-cased) and whether a quoted phrase holds it."""
 
     terms: tuple[str, ...]
     prefix: str | None = None
+    typed: str = ""
+    quoted: bool = False
 
     def condition(self) -> dict:
         clauses: list[dict] = [{"terms": {"$in": list(self.terms)}}]
@@ -183,14 +201,17 @@ def parse_query(query: str, prefix_last: bool = True) -> list[WordQuery]:
     return out
 
 
-def entry(post_id: str, source: str, terms: dict[str, int]) -> dict | None:
-    """The `search_terms` document of one source of a post (`terms`: from `index_terms`), or
-    None when it has no term. Sorted, so that the same texts always give the same document."""
+def entry(post_id: str, source: str, terms: dict[str, int], words: Iterable[str] = ()
+          ) -> dict | None:
+    """The `search_terms` document of one source of a post (`terms`: from `index_terms`;
+    `words`: from `written_words`, those the vocabulary counts), or None when it has no term.
+    Sorted, so that the same texts always give the same document."""
     if not terms:
         return None
     ordered = sorted(terms)
     return {"_id": f"{post_id}|{source}", "post_id": post_id, "source": source,
-            "terms": ordered, "heavy": {term: terms[term] for term in ordered if terms[term] > 1}}
+            "terms": ordered, "heavy": {term: terms[term] for term in ordered if terms[term] > 1},
+            **({"words": sorted(words)} if words else {})}
 
 
 def score_postings(word: WordQuery, postings: list[dict]) -> dict[str, int]:
@@ -244,3 +265,260 @@ def rank_similar(documents: list[dict], matches: dict[str, tuple[int, int]], wor
         return ranked
     sharing_more = sum(matches[doc["_id"]][0] >= 2 for doc in ranked)
     return ranked[:sharing_more + SIMILAR_ONE_WORD]
+
+
+# -- forgiving searches (`parse_search`; queries.py runs them)
+
+# abbreviation -> the word it stands for, as French bank customers write them: a query of either
+# finds both, except for the abbreviations in ONE_WAY, which are common words too ("tel" is also
+# "such": "téléphone" must not find every "tel quel"). "rib", "pel", "cel", "ldds" need no entry:
+# they are written as such and indexed as typed.
+SYNONYMS = {"cb": "carte", "dab": "distributeur", "gab": "distributeur",
+            "appli": "application", "tel": "téléphone", "prlv": "prélèvement",
+            "cpte": "compte", "vir": "virement"}
+ONE_WAY = frozenset({"tel"})
+FUZZY_MIN = 4  # letters a word needs to be corrected: shorter ones have too many neighbours
+FUZZY_LONG = 8  # from this many letters two edits are forgiven, one below
+FUZZY_MAX = 20  # longer words are neither corrected nor keyed (a key per pair of letters)
+FUZZY_CANDIDATES = 200  # vocabulary entries read per word found nowhere
+PHRASE_CANDIDATES = 500  # posts whose texts a quoted phrase is looked for in, the best first
+WORD_RANK = 1_000_000  # a search's score: words matched first, relevance (always less) next
+_QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')
+
+
+@lru_cache(maxsize=1)
+def _expansions() -> dict[str, tuple[str, ...]]:
+    found: dict[str, set[str]] = {}
+    for short, meaning in SYNONYMS.items():
+        found.setdefault(short, set()).add(meaning)
+        if short not in ONE_WAY:
+            found.setdefault(fold(meaning), set()).add(short)
+    return {word: tuple(sorted(others)) for word, others in found.items()}
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    """The words a query word also finds.
+
+    >>> synonyms("CB"), synonyms("carte"), synonyms("téléphone")
+    (('carte',), ('cb',), ())
+    """
+    return _expansions().get(_folded_word(word.lower()), ())
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A quoted phrase: its words (stop words too: "livret a"), adjacent and in order."""
+
+    words: tuple[str, ...]
+
+    def found_in(self, *texts: str | None) -> bool:
+        """Does one of the texts hold the phrase (each word in any of its forms)?
+
+        >>> Phrase(("carte", "bloquée")).found_in("Ma carte est bloquée", "Cartes bloquées !")
+        True
+        """
+        size = len(self.words)
+        for text in texts:
+            written = _WORD.findall((text or "").lower())
+            for start in range(len(written) - size + 1):
+                if all(_same_word(typed, seen)
+                       for typed, seen in zip(self.words, written[start:start + size],
+                                              strict=True)):
+                    return True
+        return False
+
+
+def _same_word(typed: str, written: str) -> bool:
+    return typed == written or bool(word_terms(typed) & word_terms(written))
+
+
+@dataclass(frozen=True)
+class Search:
+    """A parsed search: its words (`WordQuery`, with `typed` and `quoted`) and quoted phrases."""
+
+    words: tuple[WordQuery, ...]
+    phrases: tuple[Phrase, ...] = ()
+
+
+def parse_search(query: str) -> Search:
+    """The words of a search (at most MAX_QUERY_TOKENS), each with its synonyms' terms unless
+    quoted; the last word, unquoted, also as a prefix; the phrases of two words or more.
+
+    >>> found = parse_search('"Carte bloquée" cb')
+    >>> [(w.typed, w.quoted, w.prefix) for w in found.words], found.phrases
+    ([('carte', True, None), ('bloquée', True, None), ('cb', False, None)], \
+(Phrase(words=('carte', 'bloquée')),))
+    """
+    typed: dict[str, tuple[str, bool]] = {}  # folded -> (the word as typed first, quoted)
+    phrases = []
+    for text, quoted in _segments(query):
+        if quoted and len(_WORD.findall(text)) > 1:
+            phrases.append(Phrase(tuple(_WORD.findall(text.lower()))))
+        for word in tokens(_GROUPED.sub(_joined, text)):
+            first = typed.get(_folded_word(word))
+            typed[_folded_word(word)] = (first[0] if first else word,
+                                         quoted or bool(first and first[1]))
+    found = list(typed.items())[:MAX_QUERY_TOKENS]
+    words = []
+    for position, (folded, (word, quoted)) in enumerate(found):
+        last = position == len(found) - 1
+        prefix = folded if last and not quoted and len(folded) >= PREFIX_MIN else None
+        words.append(search_word(word, prefix, quoted))
+    return Search(tuple(words), tuple(phrases))
+
+
+def _segments(query: str) -> list[tuple[str, bool]]:
+    """The query cut into (text, quoted) pieces, in order."""
+    pieces, position = [], 0
+    for quoted in _QUOTED.finditer(query):
+        pieces.append((query[position:quoted.start()], False))
+        pieces.append((next(group for group in quoted.groups() if group is not None), True))
+        position = quoted.end()
+    return [*pieces, (query[position:], False)]
+
+
+def search_word(word: str, prefix: str | None = None, quoted: bool = False) -> WordQuery:
+    """One word of a search: its terms, and its synonyms' unless quoted (a quote means it)."""
+    terms = set(word_terms(word))
+    for other in () if quoted else synonyms(word):
+        terms |= word_terms(other)
+    return WordQuery(tuple(sorted(terms)), prefix, word.lower(), quoted)
+
+
+def combine_search(words: list[WordQuery], per_word: list[dict[str, int]]
+                   ) -> tuple[dict[str, tuple[int, int]], bool]:
+    """post id -> (words matched, relevance), and whether the matches are partial: the posts
+    holding every word, else (several words) those holding any — a quoted one always — to be
+    ranked by the number they hold."""
+    matches = combine(per_word)
+    if matches or len(per_word) < 2:
+        return matches, False
+    partial = combine(per_word, require_all=False)
+    for word, scores in zip(words, per_word, strict=True):
+        if word.quoted:
+            partial = {post_id: found for post_id, found in partial.items() if post_id in scores}
+    return partial, bool(partial)
+
+
+def rank_score(found: tuple[int, int]) -> int:
+    """The ranking score of a match (`combine`'s (words, relevance)): the words matched first."""
+    return found[0] * WORD_RANK + found[1]
+
+
+# -- correcting a word found nowhere, from the vocabulary of indexed words
+
+def fuzzy_edits(folded: str) -> int:
+    """Edits forgiven in a query word (0: too short or long, or not only letters, to guess)."""
+    if not folded.isalpha() or not FUZZY_MIN <= len(folded) <= FUZZY_MAX:
+        return 0
+    return 2 if len(folded) >= FUZZY_LONG else 1
+
+
+def deletion_keys(word: str, edits: int) -> list[str]:
+    """The word and what deleting up to `edits` of its letters leaves: two words at most
+    `edits` edits apart (insertions, deletions, substitutions, swapped neighbours) share one.
+
+    >>> deletion_keys("carte", 1)
+    ['arte', 'care', 'cart', 'carte', 'cate', 'crte']
+    """
+    keys = frontier = {word}
+    for _ in range(edits):
+        frontier = {shorter[:i] + shorter[i + 1:] for shorter in frontier
+                    for i in range(len(shorter))}
+        keys = keys | frontier
+    return sorted(keys)
+
+
+@lru_cache(maxsize=65536)
+def vocabulary_keys(term: str) -> tuple[str, ...]:
+    """The keys the vocabulary holds for one of its words: those of any query word it may
+    correct (two edits from a query of FUZZY_LONG letters, which a word two shorter can be).
+    Once per word and process: a community's texts repeat their words, and these keys were
+    most of the cost of indexing a text."""
+    if not term.isalpha() or not FUZZY_MIN - 1 <= len(term) <= FUZZY_MAX:
+        return ()
+    return tuple(deletion_keys(term, 2 if len(term) >= FUZZY_LONG - 2 else 1))
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbours from a to b (limit + 1
+    when more than limit).
+
+    >>> edit_distance("virment", "virement", 1), edit_distance("carrte", "carte", 1)
+    (1, 1)
+    >>> edit_distance("bloqeu", "bloque", 1), edit_distance("compte", "conte", 1)
+    (1, 2)
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, row = None, list(range(len(b) + 1))
+    for i, left in enumerate(a, 1):
+        current = [i]
+        for j, right in enumerate(b, 1):
+            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (left != right))
+            if before and i > 1 and j > 1 and left == b[j - 2] and a[i - 2] == right:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        before, row = row, current
+    return min(row[-1], limit + 1)
+
+
+def closest(folded: str, candidates: list[dict]) -> dict | None:
+    """The vocabulary entry a word found nowhere most likely meant (`candidates`: entries
+    sharing a deletion key with it): the fewest edits, then the most entries holding it."""
+    edits = fuzzy_edits(folded)
+    scored = [(edit_distance(folded, found["_id"], edits), -found["count"], found["_id"], found)
+              for found in candidates
+              if found.get("label") and found.get("count", 0) > 0 and found["_id"] != folded]
+    best = min((score for score in scored if score[0] <= edits), default=None)
+    return best[3] if best else None
+
+
+def corrected(query: str, corrections: list[tuple[str, str]]) -> str:
+    """The query as searched: each (typed, used) word replaced.
+
+    >>> corrected("Virment SEPA", [("virment", "virement")])
+    'virement SEPA'
+    """
+    for typed, used in corrections:
+        query = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", lambda _, used=used: used, query,
+                       flags=re.IGNORECASE)
+    return query
+
+
+def written_words(fields: dict[str, str | None]) -> dict[str, str]:
+    """folded word -> as written (lower-cased), of the texts of one source: the words the
+    vocabulary counts (those it can correct to: `vocabulary_keys`); of two spellings, the one
+    with accents, as the word is shown. Stems and numbers are no suggestion: not counted."""
+    out: dict[str, str] = {}
+    for text in fields.values():
+        for word in tokens(text):
+            folded = _folded_word(word)
+            if out.get(folded, folded) == folded and vocabulary_keys(folded):
+                out[folded] = word
+    return out
+
+
+def vocabulary_updates(before: list[str], after: dict[str, str]) -> list[tuple[str, dict]]:
+    """(word, update) of the vocabulary when an entry's words go from `before` to `after`
+    (folded -> as written): the count +1 for a word added, with the label shown and, for a
+    new word, the keys it is found by; -1 for a word dropped. `$max` keeps the label with
+    accents ("é" sorts after "e"), whichever text wrote it first."""
+    added = [(word, {"$inc": {"count": 1}, "$max": {"label": after[word]},
+                     "$setOnInsert": {"keys": list(vocabulary_keys(word))}})
+             for word in sorted(set(after) - set(before))]
+    return added + [(word, {"$inc": {"count": -1}}) for word in sorted(set(before) - set(after))]
+
+
+def marked(text: str, words: tuple[WordQuery, ...]) -> list[tuple[str, bool]]:
+    """The text in pieces, each True when it is a word the search matched (to highlight).
+
+    >>> marked("Ma CB bloquée", parse_search("carte bloquer").words)
+    [('Ma ', False), ('CB', True), (' ', False), ('bloquée', True)]
+    """
+    pieces, position = [], 0
+    for found in _WORD.finditer(text):
+        if any(word.matches(term) for term in word_terms(found.group()) for word in words):
+            pieces += [(text[position:found.start()], False), (found.group(), True)]
+            position = found.end()
+    return [piece for piece in (*pieces, (text[position:], False)) if piece[0]]

@@ -62,7 +62,7 @@ class PostsService(Decisions, HealthEndpoints):
     name = "posts"
     store = EventStoreProvider()
     views = ReadModelsProvider(VIEWS)
-    limits = WriteLimitsProvider("post", "reply")  # how fast a member writes (429)
+    limits = WriteLimitsProvider("post", "reply", "edit")  # how fast a member writes (429)
 
     @property
     def queries(self) -> PostsQueries:
@@ -165,9 +165,10 @@ class PostsService(Decisions, HealthEndpoints):
         data = load_input(PostEditSchema, data)
         self._post(post_id)  # 404 before anything else
         category = self.queries.require_category(data)
-        self._submit(post_id, lambda state: domain.submit_edit(
-            actor, state, data, state.locked, self._returned_tags(state),
-            bool(category.get("staff_only"))), actor)
+        self.limits.written(actor, "edit", lambda: self._submit(
+            post_id, lambda state: domain.submit_edit(
+                actor, state, data, state.locked, self._returned_tags(state),
+                bool(category.get("staff_only"))), actor))
         return self.queries.post(post_id, actor)
 
     def _returned_tags(self, state: domain.Contribution) -> list[str]:
@@ -259,8 +260,8 @@ class PostsService(Decisions, HealthEndpoints):
     def edit_reply(self, actor, reply_id, data):
         data = load_input(ReplyEditSchema, data)
         locked = self._post(self._reply(reply_id).post_id).locked  # a frozen thread
-        self._submit(reply_id, lambda state: domain.submit_edit(actor, state, data, locked),
-                     actor)
+        self.limits.written(actor, "edit", lambda: self._submit(
+            reply_id, lambda state: domain.submit_edit(actor, state, data, locked), actor))
         return self.queries.reply(reply_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

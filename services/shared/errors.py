@@ -85,6 +85,10 @@ class ConcurrencyConflict(Conflict):
         self.expected_version = expected_version
 
 
+class Gone(AgoraError):
+    """410: it existed and is gone for good (an erased member's profile)."""
+
+
 class TooManyRequests(AgoraError):
     """429: details['retry_after'] seconds."""
 
@@ -125,6 +129,7 @@ EXPECTED_ERRORS = (
     Unauthenticated,
     Conflict,
     ConcurrencyConflict,
+    Gone,
     TooManyRequests,
     CommandExpired,
 )

@@ -26,8 +26,10 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from .actors import STAFF_ROLES, holds_any
 from .envelope import Envelope
 from .expiring import ExpiringCache
 from .projections import Projection, ReadModels, update_versioned
@@ -123,7 +125,14 @@ def summary(member_id: str, doc: dict[str, Any] | None) -> dict[str, Any]:
 
 # -- @mentions ----------------------------------------------------------------------------------
 
+# An @mention is "@" and a handle or id ("@ZoeDupont", "@zoe.dupont", "@u42"), or "@" and a full
+# name as written: its first word, then up to `NAME_WORDS - 1` more, each after one space and
+# starting with a capital ("@Zoé Dupont a raison", "merci @Chloé N’Diaye"). The longest run of
+# those words that names a member is the mention; a text that says no more mentions the first
+# word's handle, as before ("@Zoé Pour" mentions @Zoé when no "Zoé Pour" exists).
 _MENTION = re.compile(r"(?<![\w@])@([\w][\w.\-]{1,63})", re.UNICODE)
+_NEXT_NAME_WORD = re.compile(r"[ \u00a0]([^\W\d_][\w.\-’']{0,40})")
+NAME_WORDS = 4
 
 
 def handle(name: str) -> str:
@@ -138,37 +147,94 @@ def handle(name: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum() and ch.isascii()).lower()
 
 
+def mentions(text: str | None) -> list[tuple[int, list[tuple[int, tuple[str, ...]]]]]:
+    """Each @mention of `text`: (its start, its readings longest first), a reading being (its
+    end, the tokens it stands for). The one-word reading's tokens are the word as written (it
+    may be a user id) and its handle; a longer one's, the handle of its words.
+
+    >>> mentions("merci @Zoé Dupont.")
+    [(6, [(17, ('zoedupont',)), (10, ('Zoé', 'zoe'))])]
+    """
+    if not text or "@" not in text:  # every mention has one: no pattern search (a replay
+        return []  # of posts parses every published text, mostly without any)
+    found = []
+    for match in _MENTION.finditer(text):
+        word = match.group(1).rstrip(".-")
+        end = match.start() + 1 + len(word)
+        readings = [(end, tuple(dict.fromkeys(t for t in (word, handle(word)) if t)))]
+        words, ended = [word], word != match.group(1)  # "@Zoé. Dupont": the sentence ended
+        while not ended and len(words) < NAME_WORDS:
+            following = _NEXT_NAME_WORD.match(text, end)
+            if following is None or not following.group(1)[0].isupper():
+                break
+            words.append(following.group(1).rstrip(".-’'"))
+            ended = words[-1] != following.group(1)
+            end = following.start(1) + len(words[-1])
+            readings.insert(0, (end, (handle(" ".join(words)),)))
+        found.append((match.start(), readings))
+    return found
+
+
 def parse_mentions(*texts: str | None) -> set[str]:
-    """The tokens mentioned in `texts`: each as written (it may be a user id) and as a handle.
+    """Every token the texts may mention (each reading's: a user id or a handle).
 
     >>> sorted(parse_mentions("merci @Marie-Dubois."))
     ['Marie-Dubois', 'mariedubois']
     """
-    found: set[str] = set()
-    for text in texts:
-        if not text or "@" not in text:  # every mention has one: no pattern search (a replay
-            continue  # of posts parses every published text, mostly without any)
-        for token in _MENTION.findall(text):
-            token = token.rstrip(".-")
-            found.add(token)
-            found.add(handle(token))
-    return {token for token in found if token}
+    return {token for text in texts for _, readings in mentions(text)
+            for _, tokens in readings for token in tokens if token}
 
 
 def mention_spans(text: str | None, tokens: Iterable[str]) -> list[list[int]]:
     """Where `text` @mentions one of `tokens` (a member's id and handle): [start, end) of each
-    "@token", so the mention can be unlinked later without keeping whom it named.
+    mention's longest reading among them, so the mention can be unlinked later without
+    keeping whom it named.
 
     >>> mention_spans("merci @Marie-Dubois.", ["mariedubois"])
     [[6, 19]]
     """
     wanted = set(tokens)
     spans = []
-    for match in _MENTION.finditer(text or ""):
-        token = match.group(1).rstrip(".-")
-        if token in wanted or handle(token) in wanted:
-            spans.append([match.start(), match.start() + 1 + len(token)])
+    for start, readings in mentions(text):
+        end = next((end for end, names in readings if wanted & set(names)), None)
+        if end is not None:
+            spans.append([start, end])
     return spans
+
+
+# -- who a mention names --------------------------------------------------------------------------
+
+def mention_owner(holders: Iterable[dict[str, Any]]) -> str | None:
+    """Of the members holding one handle, the one a mention names: a staff member (members may
+    not take a staff name, but a name held before that rule may read alike), else whoever has
+    held the handle longest (`handle_since`: a later copier never silences nor takes the
+    mentions of the member people meant), the first id when that does not tell them apart.
+    docs/security.md, "Mentions"."""
+    ranked = sorted(holders, key=lambda m: (not holds_any(m.get("roles"), STAFF_ROLES),
+                                            m.get("handle_since") or 0, m["_id"]))
+    return ranked[0]["_id"] if ranked else None
+
+
+def resolve_mentions(found: Iterable[list[tuple[int, tuple[str, ...]]]],
+                     members: Iterable[dict[str, Any]]) -> dict[int, tuple[int, str]]:
+    """For each mention (`mentions`' readings, longest first), the member its longest reading
+    names — by id, or by handle (`mention_owner` when several hold it): {index: (the
+    reading's end, member id)}."""
+    members = list(members)
+    by_id = {m["_id"]: m for m in members}
+    by_handle: dict[str, list[dict[str, Any]]] = {}
+    for member in members:
+        if member.get("handle"):
+            by_handle.setdefault(member["handle"], []).append(member)
+    named: dict[int, tuple[int, str]] = {}
+    for index, readings in enumerate(found):
+        for end, tokens in readings:
+            owner = next((token for token in tokens if token in by_id), None) or \
+                next((mention_owner(by_handle[t]) for t in tokens if t in by_handle), None)
+            if owner:
+                named[index] = (end, owner)
+                break
+    return named
 
 
 def unlink_spans(text: str | None, spans: Iterable[Iterable[int]]) -> str | None:
@@ -194,10 +260,10 @@ def apply_identity_event(rm: ReadModels, event: Envelope) -> None:
     member_id = p["user_id"]
     update: dict[str, Any]
     if event.type == "identity.user_registered":
-        update = {"$set": {"display_name": p["display_name"]},
+        update = {"$set": _named(p["display_name"], event),
                   "$addToSet": {"roles": {"$each": list(p["roles"])}}}
     elif event.type == "identity.profile_updated":
-        update = {"$set": {"display_name": p["display_name"]}} if p.get("display_name") else {}
+        update = {"$set": _named(p["display_name"], event)} if p.get("display_name") else {}
     elif event.type == "identity.role_granted":
         update = {"$addToSet": {"roles": p["role"]}}
     elif event.type == "identity.role_revoked":
@@ -208,10 +274,16 @@ def apply_identity_event(rm: ReadModels, event: Envelope) -> None:
         update = {"$set": {"verified_customer": False}}
     elif event.type == USER_ERASED:
         update = {"$set": {"erased": True, "verified_customer": False, "roles": []},
-                  "$unset": {"display_name": ""}}
+                  "$unset": {"display_name": "", "handle": "", "handle_since": ""}}
     else:
         return
     update_versioned(rm[SUMMARIES], member_id, event, update)
+
+
+def _named(display_name: str, event: Envelope) -> dict[str, Any]:
+    """A new name, its @handle and since when it is held (`mention_owner`)."""
+    since = int(datetime.fromisoformat(event.occurred_at).timestamp() * 1_000_000)
+    return {"display_name": display_name, "handle": handle(display_name), "handle_since": since}
 
 
 def track_member_summaries(projection: Projection) -> None:
@@ -254,6 +326,22 @@ def summaries(rm: ReadModels, member_ids: Iterable[str | None]) -> dict[str, dic
         known[member_id] = summary(member_id, found.get(member_id))
         _RECENT.put((rm.db.name, member_id), known[member_id], since=since)
     return known
+
+
+def named_mentions(rm: ReadModels, *texts: str | None) -> dict[str, str]:
+    """The @mentions of `texts` that name a member, as written -> member id ("@Zoé Dupont" ->
+    "u42"): what a page links to the member's profile. One read of `member_summaries` by id
+    and handle (its `handle` index), none for texts without "@"."""
+    found = [(text, start, readings) for text in texts for start, readings in mentions(text)]
+    tokens = sorted({token for _, _, readings in found for _, ts in readings for token in ts})
+    if not tokens:
+        return {}
+    holders = rm[SUMMARIES].find({"$or": [{"_id": {"$in": tokens}}, {"handle": {"$in": tokens}}]},
+                                 {"handle": 1, "roles": 1, "handle_since": 1, "erased": 1})
+    named = resolve_mentions([readings for _, _, readings in found],
+                             [holder for holder in holders if not holder.get("erased")])
+    return {text[start:end]: member_id for index, (end, member_id) in named.items()
+            for text, start, _ in [found[index]]}
 
 
 def summary_for(rm: ReadModels, member_id: str | None) -> dict[str, Any] | None:

@@ -674,12 +674,13 @@ def upsert_all(collection: Collection | Any, updates: list[tuple[dict[str, Any],
         return [done["index"] for done in error.details.get("upserted", [])]
 
 
-def once(doc_id: Any, applied_id: str, update: dict[str, Any]
+def once(doc_id: Any, applied_id: str, update: dict[str, Any], kept: int = APPLIED_KEPT
          ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The filter and update of `update_once` (for a bulk write of one's own)."""
+    """The filter and update of `update_once` (for a bulk write of one's own); `kept`: the
+    ids remembered, fewer for a document many entries update (each update copies the list)."""
     return {"_id": doc_id, "_applied": {"$ne": applied_id}}, {
         **update, "$push": {**update.get("$push", {}),
-                            "_applied": {"$each": [applied_id], "$slice": -APPLIED_KEPT}}}
+                            "_applied": {"$each": [applied_id], "$slice": -kept}}}
 
 
 def update_versioned(collection: Collection, doc_id: Any, event: Envelope,

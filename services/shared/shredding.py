@@ -315,6 +315,7 @@ declare_personal("identity.contact_changed", "user_id", {"email": None})
 # a password-reset link's token: sealed in every log and on the exchange (its hash is all
 # identity keeps); shredded with the member, as it expires anyway
 declare_personal("identity.password_reset_requested", "user_id", {"token": None})
+declare_personal("identity.email_verification_requested", "user_id", {"token": None})
 declare_personal("moderation.member_noted", "member_id", {"note": ""})
 
 

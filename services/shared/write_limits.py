@@ -1,12 +1,14 @@
 """How fast a member may write: per member and kind of write (a post, a reply, a conversation, a
-message), a burst allowance per minute and a ceiling per hour, kept in the writing service's own
-`write_throttle` collection by the one rate-limit mechanism (`throttle.Throttle`). Past either,
-`TooManyRequests` (the gateway answers 429 with `Retry-After`) says in the member's language how
-long to wait.
+message, an edit of a post or a reply), a burst allowance per minute and a ceiling per hour,
+kept in the writing service's own `write_throttle` collection by the one rate-limit mechanism
+(`throttle.Throttle`). Past either, `TooManyRequests` (the gateway answers 429 with
+`Retry-After`) says in the member's language how long to wait.
 
 Why: without it one account posted 15 replies in 2.5 seconds, and each new account could open
 staff-queue conversations without end. Staff are not limited: they answer and announce for the
-bank, and a limit would stop an advisor in a busy hour.
+bank, and a limit would stop an advisor in a busy hour. Edits count too: each one is a new
+revision that moderation scans and may hold for a CM, so an edit loop floods the queue as surely
+as new posts do (posts and replies share one `edit` allowance).
 
 Configured from `AGORA` in the service's config.yaml: `<kind>_limit_per_minute` and
 `<kind>_limit_per_hour` (0: no limit), defaults `DEFAULT_LIMITS`.
@@ -40,10 +42,12 @@ Written = TypeVar("Written")
 
 # kind of write -> (per minute, per hour): room for a lively thread or chat, not for a script
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
-    "post": (3, 15), "reply": (6, 60), "conversation": (3, 10), "message": (10, 120)}
+    "post": (3, 15), "reply": (6, 60), "conversation": (3, 10), "message": (10, 120),
+    "edit": (6, 60)}
 WINDOWS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1)}
 MESSAGES = {"post": "too_many_posts", "reply": "too_many_replies",
-            "conversation": "too_many_conversations", "message": "too_many_messages"}
+            "conversation": "too_many_conversations", "message": "too_many_messages",
+            "edit": "too_many_edits"}
 COLLECTION = "write_throttle"
 # the settings (config.yaml's `AGORA`), each from the environment variable AGORA_<SETTING>;
 # NO_LIMITS turns them all off (0), e.g. for a benchmark whose clients write as fast as they can

@@ -240,6 +240,13 @@ def _refused_profile(site, language: str, bio_reason: str, name_reason: str) -> 
     site.fill(site.t("Display name", "Nom affiché"), "Ada 4970 1012 3456 7893")
     site.find("form[action='/me/profile'] button[type=submit]").click()
     site.wait_for(lambda: error("display_name") == name_reason, "the name's reason")
+    # a staff word (identity/names.py): its own reason, not the form's length rule
+    site.fill(site.t("Display name", "Nom affiché"), "Équipe Agora")
+    site.find("form[action='/me/profile'] button[type=submit]").click()
+    staff_reason = site.t("“equipe” is kept for the bank's staff: choose another name.",
+                          "« equipe » est réservé à l’équipe de la banque : choisissez un autre "
+                          "nom.")
+    site.wait_for(lambda: error("display_name") == staff_reason, "the staff word's reason")
 
 
 RESET_LINK = re.compile(r"/password/reset\?token=([A-Za-z0-9_%-]+)")

@@ -47,6 +47,22 @@ def test_confidential_warning_appears_while_typing_an_iban_and_goes_when_removed
     site.check()
 
 
+def test_the_warning_names_a_cards_expiry_and_security_code_typed_alone(site):
+    """confidential.js finds every kind the server holds: a card's expiry and CVV, named in the
+    member's language, as a client number typed in full-width digits."""
+    site.sign_in("member3@demo.agora", next_path="/write")
+    site.wait_for_path("/write")
+    body = site.field("Votre texte")
+    body.send_keys("Ma carte : date d'expiration 09/28, cryptogramme 123")
+    text = site.wait_for(lambda: _warning_shown(site), "the confidential-data warning")
+    assert ("une date d'expiration de carte, un cryptogramme de carte (CVV)" in text
+            and "123" not in text)
+    _clear(body)
+    body.send_keys("Mon numéro client : ９８７６５４３２")
+    site.wait_for(lambda: "un numéro de client, de contrat ou de compte"
+                  in (_warning_shown(site) or ""), "the client number named")
+
+
 def test_a_search_that_finds_nothing_leads_to_asking_with_similar_questions(site):
     """No contribution holds "chèque" and "introuvable": the search offers to ask it, the
     words as the title, and the form suggests the demo's "Délai d'encaissement d'un chèque ?"

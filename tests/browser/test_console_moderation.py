@@ -429,6 +429,14 @@ def in_view(site: Site, css: str) -> bool:
 
 DECISIONS = ("#decision-bar button[form=redact-form]", "#approve-form button", "#reject-reason",
              "#reject-form button")
+# Where the submitted text's first line is and where the bar begins, on screen (px): the bar
+# covered that line at scroll 0 on a 1366x768 and a 1024x768 screen (s25 review)
+TEXT_START_AND_BAR = """
+    const body = document.querySelector("#review-text .review-body");
+    const line = parseFloat(getComputedStyle(body).lineHeight);
+    const top = body.getBoundingClientRect().top;
+    return [top, top + line, document.getElementById("decision-bar").getBoundingClientRect().top];
+"""
 
 
 def test_every_decision_is_in_view_without_scrolling_and_the_text_never_under_it(
@@ -448,6 +456,9 @@ def test_every_decision_is_in_view_without_scrolling_and_the_text_never_under_it
             assert in_view(console, "#item-heading")
             for css in DECISIONS:
                 assert in_view(console, css), (css, size)
+            top, first_line_end, bar = console.driver.execute_script(TEXT_START_AND_BAR)
+            assert top >= 0 and first_line_end <= bar, ("the text's start under the bar",
+                                                       top, first_line_end, bar, size)
             console.no_horizontal_scroll()
             # what the CM sees before any scroll (Site.screenshot takes the whole page)
             console.driver.save_screenshot(str(

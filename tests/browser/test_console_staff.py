@@ -200,11 +200,12 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     assert DEMO_SUBJECT not in console.text()
 
 
-def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api):
+def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api, demo):
     email = f"client-{uuid.uuid4().hex[:8]}@example.org"
     api.post("/api/v1/auth/register", json={"email": email, "password": "quiet harbour lantern "
                                             "violet", "display_name": "Chloé Client",
                                             "customer": True}, expect=(202,))
+    demo.confirm_address(email)  # staff find a member by address once it is confirmed
     sign_in_staff(console, ADMIN, next_path="/console/members")
     console.wait_for_path("/console/members")
     console.check()

@@ -43,11 +43,12 @@ def conversations_db(platform, mongo_client):
 def demo_api(platform, api):
     """The demo accounts of the seeder, registered in this test session's platform."""
     client = demo_seed.DemoApi(platform.base_url)
-    for email in [demo.ADMIN, demo.CM, demo.ADVISOR, *demo.MEMBERS]:
-        response = api.post("/api/v1/auth/register", json={
+    for number, email in enumerate([demo.ADMIN, demo.CM, demo.ADVISOR, *demo.MEMBERS]):
+        response = api.post("/api/v1/auth/register", json={  # a member's name: "admin" is staff's
             "email": email, "password": demo_seed.DEMO_PASSWORD,
-            "display_name": email.split("@")[0]})
+            "display_name": f"Démo {number}"})
         assert response.status_code == 202, response.text
+        demo_seed.verify_address(email, platform.identity_config)  # as `agora seed-demo` does
         user_id = client.user_id(email)
         role = {demo.CM: "community_manager", demo.ADVISOR: "advisor",
                 demo.ADMIN: "admin"}.get(email)

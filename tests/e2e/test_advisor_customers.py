@@ -84,7 +84,7 @@ def test_an_advisor_sees_each_customer_with_open_conversations_and_public_activi
 def test_admins_look_members_up_by_email_to_assign_advisors_and_each_lookup_is_audited(
         platform, api, mongo_client, conversations_db):
     admin, advisor = platform.admin, staff(platform, "advisor")
-    customer, member = api.new_user(customer=True), api.new_user()
+    customer, member = platform.verify_email(api.new_user(customer=True)), api.new_user()
     identity_db = mongo_client[f"{platform.db_prefix}_identity"]
 
     problem(api.get("/api/v1/users", params={"email": customer.email}), 401)

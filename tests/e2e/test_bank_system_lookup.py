@@ -14,7 +14,8 @@ CLIENT = "203.0.113.41"  # the CRM's address, as the gateway's proxy hop reports
 
 def test_a_bank_system_finds_its_customer_by_email_and_each_lookup_is_audited(
         platform, api, mongo_client):
-    admin, customer, member = platform.admin, api.new_user(customer=True), api.new_user()
+    admin, member = platform.admin, api.new_user()
+    customer = platform.verify_email(api.new_user(customer=True))
     identity_db = mongo_client[f"{platform.db_prefix}_identity"]
 
     def lookup(email):
@@ -63,7 +64,7 @@ def test_a_bank_system_finds_its_customer_by_email_and_each_lookup_is_audited(
 
 def test_the_readme_links_a_customer_with_the_demo_credential(platform, api):
     """As the README's bank-system sections do it, with the credential `make up` prints."""
-    customer = api.new_user(customer=True)
+    customer = platform.verify_email(api.new_user(customer=True))
     key = {"X-Agora-Service-Key": platform.demo_service_key}
     found = ok(api.get("/api/v1/users", params={"email": customer.email}, headers=key))
     assert [m["id"] for m in found["items"]] == [customer.id]

@@ -161,8 +161,9 @@ def test_social_mentions_become_one_case_per_member(platform, api, conversations
         "text": "Still no card!"}), 201)
     assert other_channel["conversation_id"] == first["conversation_id"]
     assert not other_channel["created"]
+    platform.verify_email(member)  # only a verified address names a member
     wait_for(lambda: (conversations_db["members"].find_one({"_id": member.id}) or {})
-             .get("email_hash"), timeout=20, message="e-mail known (hashed)")
+             .get("email_verified"), timeout=20, message="e-mail known (hashed), verified")
     by_email = ok(api.post(url, headers=platform.service_key, json={
         "channel": "instagram", "external_id": uuid.uuid4().hex, "handle": "marie.d",
         "text": "Any news?", "matched_email": member.email.upper()}), 201)

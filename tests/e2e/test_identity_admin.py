@@ -42,7 +42,7 @@ def test_create_admin_from_the_command_line(platform, api):
 
 
 def test_admin_grants_roles_and_the_advisor_badge_follows(platform, api):
-    admin, advisor = platform.admin, api.new_user(display_name="Alice Advisor")
+    admin, advisor = platform.admin, api.new_user(display_name="Alice Arnaud")
     profile = _status(api.put(f"/api/v1/users/{advisor.id}/roles", user=admin,
                               json={"roles": ["advisor"]}), 200)
     assert profile["roles"] == ["member", "advisor"] and profile["badges"] == ["bank_advisor"]
@@ -70,8 +70,7 @@ def test_revoking_a_role_ends_the_sessions_that_carry_it(platform, api):
 
 def test_advisor_assignment_by_admin_and_by_bank_system(platform, api):
     admin = platform.admin
-    advisor = api.new_user(display_name="Bernard Advisor")
-    api.grant(admin, advisor, "advisor")
+    advisor = api.new_staff(admin, "advisor", display_name="Bernard Advisor")
     customer = api.new_user(customer=True)
     prospect = api.new_user(customer=False)
 

@@ -1,11 +1,13 @@
 """GDPR through the gateway: export my data, erase my account (identity, notifications)."""
 import pytest
+import requests
 
 from services.shared.members import ERASED_DISPLAY_NAME
 
 from ..conftest import wait_for
 from .clients import Subscriber
 from .conftest import PASSWORD
+from .steps import ok, problem, submit, visible
 
 
 @pytest.fixture
@@ -65,9 +67,8 @@ def test_erase_my_account(platform, api, crm, mongo_client):
     assert api.post("/api/v1/auth/login", json={
         "email": ada.email, "password": PASSWORD}).status_code == 401
 
-    public = api.get(f"/api/v1/users/{ada.id}")
-    assert public.status_code == 200, public.text
-    assert public.json()["display_name"] == ERASED_DISPLAY_NAME and public.json()["bio"] == ""
+    public = api.get(f"/api/v1/users/{ada.id}")  # the profile is gone (test_erased_profile_...)
+    assert public.status_code == 410, public.text
     assert "Erasable" not in public.text and ada.email not in public.text
 
     # the public tombstone carries no PII
@@ -96,7 +97,7 @@ def test_erase_my_account(platform, api, crm, mongo_client):
     result = platform.agora("replay", "identity", timeout=120)
     assert result.returncode == 0, result.stderr
     assert no_pii()
-    assert api.get(f"/api/v1/users/{ada.id}").json()["display_name"] == ERASED_DISPLAY_NAME
+    assert api.get(f"/api/v1/users/{ada.id}").status_code == 410  # still erased after the replay
     identity_db = mongo_client[f"{platform.db_prefix}_identity"]
     assert identity_db["credentials"].find_one({"_id": ada.id}) is None
     assert identity_db["email_claims"].find_one({"_id": ada.email}) is None
@@ -105,3 +106,29 @@ def test_erase_my_account(platform, api, crm, mongo_client):
     again = api.new_user(email=ada.email, display_name="Ada Again")
     assert again.id != ada.id
     assert api.get("/api/v1/me", user=again).json()["email"] == ada.email
+
+
+def test_an_erased_members_profile_is_gone_and_their_contributions_stay(platform, api):
+    # s25 review: the profile of an erased member still tied everything they wrote together
+    # under one id; now 410 on the API and on the site, in the reader's language
+    ada = api.new_user(display_name="Ada Profil")
+    post = visible(api, submit(api, ada, kind="discussion", title="Mon avis sur l'appli")["id"])
+    assert ok(api.get(f"/api/v1/users/{ada.id}"))["display_name"] == "Ada Profil"
+    assert ok(api.delete("/api/v1/me", user=ada, json={"password": PASSWORD}), 204) is None
+
+    gone = problem(api.get(f"/api/v1/users/{ada.id}"), 410)
+    assert gone["detail"] == "ce membre a supprimé son compte" and gone["title"] == "Disparu"
+    english = problem(api.get(f"/api/v1/users/{ada.id}", headers={"Accept-Language": "en"}), 410)
+    assert english["detail"] == "this member deleted their account"
+    problem(api.get(f"/api/v1/users/{'0' * 32}"), 404)  # never existed: still 404
+
+    page = requests.get(f"{platform.base_url}/members/{ada.id}", timeout=10)
+    assert page.status_code == 410 and "text/html" in page.headers["Content-Type"]
+    assert "<h1>Ce membre a supprimé son compte</h1>" in page.text and "Ada" not in page.text
+    page = requests.get(f"{platform.base_url}/members/{ada.id}", timeout=10,
+                        headers={"Accept-Language": "en"})
+    assert page.status_code == 410 and "<h1>This member deleted their account</h1>" in page.text
+
+    # the contribution stays where it was written, signed with the erased label
+    wait_for(lambda: ok(api.get(f"/api/v1/posts/{post['id']}"))["author"]["display_name"]
+             == ERASED_DISPLAY_NAME, message="the post signed by a former member")

@@ -30,7 +30,9 @@ def _exercise_every_service(platform) -> None:
     for path in ("/api/v1/feeds/home", "/api/v1/feeds/public", "/api/v1/feeds/featured",
                  f"/api/v1/users/{member.id}/activity", "/api/v1/me/notifications",
                  "/api/v1/me/notification-preferences", "/api/v1/conversations",
-                 "/api/v1/posts?kind=question", "/api/v1/posts?q=compte", "/api/v1/me",
+                 "/api/v1/posts?kind=question", "/api/v1/posts?q=compte",
+                 # a word found nowhere (the vocabulary), a quoted phrase (the posts' texts)
+                 "/api/v1/posts?q=virment", '/api/v1/posts?q="carte bancaire"', "/api/v1/me",
                  "/api/v1/me/export"):
         response = api.get(path, user=member)
         assert response.status_code == 200, (path, response.text)

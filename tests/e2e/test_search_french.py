@@ -61,7 +61,9 @@ def test_french_words_accents_prefixes_and_replies_are_found_by_relevance(api):
     visible(api, other["id"], revision=2)
     assert wait_for(lambda: found(api, f"retraits {tag}") == [other["id"]], timeout=20,
                     message="the edit's words found")
-    assert found(api, f"plafonds bas {tag}") == []
+    # (no post holds them all any more: the search says its matches are partial)
+    assert ok(api.get("/api/v1/posts", params={"q": f"plafonds bas {tag}"}))["search"][
+        "partial"] is True
 
     # relevance pages with cursors, like every list
     page = ok(api.get("/api/v1/posts", params={"q": tag, "limit": 2}))
@@ -74,7 +76,7 @@ def test_french_words_accents_prefixes_and_replies_are_found_by_relevance(api):
 
     # a deleted post is found no more
     assert api.delete(f"/api/v1/posts/{in_body['id']}", user=member).status_code == 204
-    assert found(api, f"compte {tag}") == []
+    assert in_body["id"] not in found(api, f"compte {tag}")
 
 
 def test_similar_questions_are_suggested_while_typing_a_title(api):

@@ -53,6 +53,9 @@ def test_a_staff_login_enrols_then_asks_for_a_code_every_time(platform, api):
     status = ok(api.get("/api/v1/me/mfa", token=tokens["access_token"]))
     assert status == {"enabled": True, "required": True, "enabled_at": status["enabled_at"],
                       "recovery_codes_left": 9}
+    # ISO 8601, as every other timestamp of the API (attacker review s25, F10: not str())
+    enabled_at = datetime.fromisoformat(status["enabled_at"])
+    assert "T" in status["enabled_at"] and enabled_at.utcoffset() == timedelta(0)
     # staff cannot turn it off
     problem(api.delete("/api/v1/me/mfa", token=tokens["access_token"],
                        json={"password": PASSWORD, "code": device.current_code()}), 403)

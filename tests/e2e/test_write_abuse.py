@@ -145,6 +145,36 @@ def test_a_member_writing_too_fast_is_told_to_wait_and_staff_are_not(defaults, k
         ok(as_staff(), 201)
 
 
+def test_edits_of_posts_and_replies_share_one_limit_and_staff_are_not_limited(defaults):
+    # every edit is a new revision that moderation scans (and may hold for a CM): a loop of
+    # edits floods the queue like new posts; posts and replies draw on one allowance
+    api = defaults.api
+    member, manager = api.new_user(), staff(defaults)
+    post = visible(api, submit(api, member, kind="discussion", title="Mon fil")["id"])
+    reply = ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=member,
+                        json={"body": "Une précision."}), 201)
+    reply_visible(api, reply["id"])
+    per_minute = DEFAULT_LIMITS["edit"][0]
+    for n in range(per_minute):
+        path = f"/api/v1/posts/{post['id']}" if n % 2 else f"/api/v1/replies/{reply['id']}"
+        ok(api.patch(path, user=member, json={"body": f"Version {n}."}))
+    refused = _throttled(api.patch(f"/api/v1/posts/{post['id']}", user=member,
+                                   json={"body": "Encore une."}))
+    assert refused["detail"] == ("vous avez modifié beaucoup de contributions en peu de temps : "
+                                 "réessayez dans 1 min")
+    _throttled(api.patch(f"/api/v1/replies/{reply['id']}", user=member, json={"body": "Et ici."}))
+    # the site's edit form says so above the form, the text typed kept
+    browser, _ = site_login(defaults.base_url, member)
+    token = site_csrf(browser, defaults.base_url, f"/posts/{post['id']}/edit")
+    page = browser.post(f"{defaults.base_url}/posts/{post['id']}/edit", timeout=10, data={
+        "csrf_token": token, "title": "Mon fil", "body": "Une version de trop."})
+    assert page.status_code == 429
+    assert "vous avez modifié beaucoup de contributions en peu de temps" in page.text
+    assert "Une version de trop." in page.text
+    for n in range(per_minute + 1):  # a CM correcting the same post: not limited
+        ok(api.patch(f"/api/v1/posts/{post['id']}", user=manager, json={"title": f"Fil {n}"}))
+
+
 def test_the_site_says_so_on_the_reply_form(defaults):
     api, base, member = defaults.api, defaults.base_url, defaults.api.new_user()
     thread = visible(api, submit(api, api.new_user(), kind="discussion", title="Le fil")["id"])

@@ -35,18 +35,23 @@ TYPING = (
     "Ma carte Amex 3782 822463 10005 ne passe plus",
     "Le prix est 0612345678 €",
     "Μου λογαριασμός client 12345678901",
+    "Ma carte expire le 09/28, cryptogramme 123",
+    "Carte 4970 1012 3456 7893 09/28 123",
+    "valable jusqu'au 09/28",
+    "mon numéro client est le 1234",
+    "mon numéro client est le 12345678",
+    "IBAN GB82 WEST 1234 5698 7654 3",
+    "IBAN GB82 WEST 1234 5698 7654 33",
+    "carte ４９７０ １０１２ ３４５６ ７８９",
+    "carte ４９７０ １０１２ ３４５６ ７８９３",
+    "carte 𝟒𝟗𝟕𝟎 𝟏𝟎𝟏𝟐 𝟑𝟒𝟓𝟔 𝟕𝟖𝟗𝟑",  # mathematical bold digits: two UTF-16 units each
+    "Carte 4970 1012\n\n3456 7893",
+    "Carte 4970 1012\n\n",
 )
 
 
-# The kinds the browser module ports. A card's expiry and security code are found only from the
-# words around them and only matter next to a card the warning already names: the server holds
-# and masks them, the compose warning does not name them.
-BROWSER_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone")
-
-
 def findings(text: str) -> list[list[str]]:
-    return [[finding.kind, text[finding.start:finding.end]] for finding in detect(text)
-            if finding.kind in BROWSER_KINDS]
+    return [[finding.kind, text[finding.start:finding.end]] for finding in detect(text)]
 
 
 def examples() -> list[dict]:

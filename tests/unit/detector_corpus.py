@@ -5,7 +5,7 @@ tests do not check the detector against itself; a few published example IBANs an
 the real world. Everything is generated from a fixed seed: the corpus is the same on every run.
 
 A case lists what must be found, as (kind, exact substring). ``kinds`` limits the comparison to some
-kinds: an IBAN with a wrong check digit must not be reported *as an IBAN*, and what else its digits
+kinds: an IBAN one character too long must not be reported *as an IBAN*, and what else its digits
 happen to look like is not the point of that case.
 """
 
@@ -244,15 +244,17 @@ def iban_cases(rng: random.Random) -> list[Case]:
                 cases.append(
                     Case(f"iban-{country}{n}-{form}", _embed(rng, written), (("iban", written),))
                 )
-            # Negatives: wrong check digits, one changed BBAN character, one character too many.
+            # A typo (wrong check digits, one changed BBAN character) in an IBAN printed in groups
+            # of four is still an IBAN; the same typo written compact, or one character too many,
+            # is a number like any other.
             check = int(iban[2:4])
             wrong_check = iban[:2] + f"{(check - 2 + 1) % 97 + 2:02d}" + iban[4:]
+            typos = (("check", group(wrong_check)), ("bban", group(break_check(iban, -3))))
+            for label, bad in typos:
+                cases.append(Case(f"iban-{country}{n}-typo-{label}", _embed(rng, bad),
+                                  (("iban", bad),), kinds=frozenset({"iban"})))
             # (The long one is written compact: "<valid IBAN> 7" in groups *does* contain an IBAN.)
-            for label, bad in (
-                ("check", group(wrong_check)),
-                ("bban", group(break_check(iban, -3))),
-                ("long", iban + "7"),
-            ):
+            for label, bad in (("check-compact", wrong_check), ("long", iban + "7")):
                 cases.append(
                     Case(
                         f"iban-{country}{n}-bad-{label}",
@@ -410,21 +412,17 @@ def rib_cases(rng: random.Random) -> list[Case]:
             cases.append(
                 Case(f"rib-{n}-{m}", f"Mon RIB : {written} (banque en ligne)", (("rib", written),))
             )
+        # A typo (a wrong key, one changed digit) in a RIB printed in its four parts is still
+        # someone's bank details; written compact, it is a 23-character string like any other.
         bad_key = f"{(int(key) % 97) + 1:02d}"
-        cases.append(
-            Case(
-                f"rib-{n}-bad-key",
-                f"RIB {bank} {branch} {account} {bad_key} merci",
-                kinds=frozenset({"rib"}),
-            )
-        )
-        cases.append(
-            Case(
-                f"rib-{n}-bad-digit",
-                f"RIB {bank} {break_check(branch)} {account} {key}",
-                kinds=frozenset({"rib"}),
-            )
-        )
+        typo = f"{bank} {branch} {account} {bad_key}"
+        cases.append(Case(f"rib-{n}-typo-key", f"RIB {typo} merci", (("rib", typo),),
+                          kinds=frozenset({"rib"})))
+        typo = f"{bank} {break_check(branch)} {account} {key}"
+        cases.append(Case(f"rib-{n}-typo-digit", f"RIB {typo}", (("rib", typo),),
+                          kinds=frozenset({"rib"})))
+        cases.append(Case(f"rib-{n}-bad-key-compact", f"RIB {bank}{branch}{account}{bad_key} ok",
+                          kinds=frozenset({"rib"})))
     return cases
 
 
@@ -458,7 +456,7 @@ def account_cases(rng: random.Random) -> list[Case]:
         cases.append(Case(f"account-{n}-no-context", f"Le colis {value} est bien arrivé."))
     cases += [
         Case("account-too-short", "mon compte 1234567890 (10 chiffres)"),
-        Case("account-too-long", "numéro client 123456789012"),
+        Case("account-too-long", "mon compte 123456789012"),
         Case("account-mostly-letters", "identifiant ABCDEFGH123"),
         Case("account-far-from-word", "compte" + " bla" * 20 + " 12345678901"),
         Case("account-amount", "mon compte affiche 12 345 678 901 € de dettes"),
@@ -468,6 +466,73 @@ def account_cases(rng: random.Random) -> list[Case]:
         ),
     ]
     return cases
+
+
+# Client, contract and account numbers of 6 to 20 characters after the words that name one
+# (content review): (text, the number).
+CUSTOMER_NUMBERS = (
+    ("Mon numéro client est le 123456789012, merci", "123456789012"),
+    ("n° de client : AB123456", "AB123456"),
+    ("Identifiant client 98765432 (espace en ligne)", "98765432"),
+    ("Numéro de contrat : 2024000123", "2024000123"),
+    ("N° de compte 1234567, agence de Lyon", "1234567"),
+    ("numéro de compte bancaire 12 34 56 78 90 12 34", "12 34 56 78 90 12 34"),
+    ("My account number is 00123456.", "00123456"),
+    ("Customer number: 123 456 789", "123 456 789"),
+    ("client no. C1234567X please help", "C1234567X"),
+    ("contract number 77001234567890123456", "77001234567890123456"),
+    ("n°client=98765AB43", "98765AB43"),
+)
+CUSTOMER_NEGATIVES = (
+    ("order", "Commande n° 123456789 du 12 mars, numéro de commande 987654321"),
+    ("words", "Numéro client habituel, numéro de contrat introuvable"),
+    ("date", "Numéro client du 12/03/2024, numéro de contrat 12.03.2024"),
+    ("year", "numéro client 2024 et client depuis 2012"),
+    ("amount", "numéro de contrat 12 500,00 € et account number 1 500 €"),
+    ("too-short", "numéro client 12345"),
+    ("too-long", "numéro client 123456789012345678901"),
+    ("few-digits", "customer number ABCDEF123"),
+    ("no-naming-word", "mon compte 1234567 et le client 98765432"),
+    ("longer-number", "numéro de contrat 123456,78"),
+)
+
+
+def customer_cases() -> list[Case]:
+    cases = [Case(f"customer-{n}", text, (("customer_number", number),))
+             for n, (text, number) in enumerate(CUSTOMER_NUMBERS)]
+    cases.append(Case("customer-phone-wins", "numéro client 06 12 34 56 78",
+                      (("phone", "06 12 34 56 78"),)))
+    cases.append(Case("customer-account-wins", "numéro client 12345678901",
+                      (("account_number", "12345678901"),)))
+    return cases + [Case(f"customer-neg-{name}", text) for name, text in CUSTOMER_NEGATIVES]
+
+
+# Digits of other scripts inside a number: read as their ASCII digits, masked as written.
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+def unicode_digit_cases() -> list[Case]:
+    iban, card = "FR76 3000 6000 0112 3456 7890 189", "4970 1012 3456 7893"
+    wide_iban, wide_card = iban.translate(FULL_WIDTH), card.translate(FULL_WIDTH)
+    mixed_card = card[:10] + card[10:].translate(FULL_WIDTH)
+    ideographic = "\u3000".join(card.translate(FULL_WIDTH).split())
+    return [
+        Case("digits-full-width-iban", f"IBAN {wide_iban} merci", (("iban", wide_iban),)),
+        Case("digits-full-width-card", f"カード {wide_card}。", (("card_number", wide_card),)),
+        Case("digits-mixed-card", f"carte {mixed_card}", (("card_number", mixed_card),)),
+        Case("digits-ideographic-space", f"カード {ideographic} です",
+             (("card_number", ideographic),)),
+        Case("digits-arabic-indic-phone", f"رقمي {'06 12 34 56 78'.translate(ARABIC_INDIC)}",
+             (("phone", "06 12 34 56 78".translate(ARABIC_INDIC)),)),
+        Case("digits-devanagari-customer", f"numéro client {'12345678'.translate(DEVANAGARI)}",
+             (("customer_number", "12345678".translate(DEVANAGARI)),)),
+        Case("digits-full-width-neg-luhn", f"カード {'4970 1012 3456 7894'.translate(FULL_WIDTH)}"),
+        Case("digits-full-width-neg-date", f"le {'12/03/2024'.translate(FULL_WIDTH)}, "
+             f"{'1 234,56'.translate(FULL_WIDTH)} €"),
+        Case("digits-arabic-indic-neg-amount", f"المبلغ {'1 234 567'.translate(ARABIC_INDIC)} €"),
+    ]
 
 
 PHONES = (
@@ -660,6 +725,12 @@ def joined_cases(rng: random.Random) -> list[Case]:
     de_iban = group(make_iban("DE", "497010123456789300"))  # "DE69 4970 1012 3456 7893 00"
     over_card = f"{de_iban[:24]}\n{de_iban[25:]}"
     cases += [
+        Case("joined-card-blank-line", "Carte 4970 1012\n\n3456 7893 : deux paragraphes",
+             (("card_number", "4970 1012\n\n3456 7893"),)),
+        Case("joined-iban-blank-line", "IBAN FR76 3000 6000\r\n\r\n0112 3456 7890 189",
+             (("iban", "FR76 3000 6000\r\n\r\n0112 3456 7890 189"),)),
+        Case("joined-rib-blank-line", "RIB 30002 00550\n \n0000157845Z 02",
+             (("rib", "30002 00550\n \n0000157845Z 02"),)),
         Case("joined-account-newline", "mon numéro client 123 456\n789 01, merci",
              (("account_number", "123 456\n789 01"),)),
         Case("joined-account-zwsp", "N° de compte : 1234\u200b5678\u200b901",
@@ -689,7 +760,10 @@ JOINED_NEGATIVES = (
     ("table-amounts", "| Mois | Montant |\n|---|---|\n| Janvier | 1 500,00 € |\n"
                       "| Février | 2 300,00 € |"),
     ("table-years", "| Année | Frais |\n| 2023 | 4500 |\n| 2024 | 4100 |"),
-    ("blank-line", "Carte 4970 1012\n\n3456 7893 : deux paragraphes"),
+    ("blank-line", "Carte 4970 1012\n\n3456 7894 : deux paragraphes"),  # Luhn fails
+    ("blank-line-prose", "Carte 4970 1012\n\nMerci 3456 7893"),
+    ("blank-line-account", "mon compte 1234 5678\n\n901, merci"),  # no checksum to hold
+    ("blank-lines-two", "Carte 4970 1012\n\n\n3456 7893"),
     ("lot-numbers", "Numéros de lots : 1234/5678/9012, réf. 2024/000123/45"),
     ("hours", "Horaires 9h00/12h30 et 14h00/18h30\tdu lundi au samedi"),
     ("prose-markdown", "**Attention** : le _3_ mars, ~~2~~ 4 fois, `v2.10` puis\nmerci"),
@@ -709,6 +783,8 @@ def build() -> list[Case]:
         + card_cases(rng)
         + rib_cases(rng)
         + account_cases(rng)
+        + customer_cases()
+        + unicode_digit_cases()
         + phone_cases()
         + email_cases()
         + negative_cases()

@@ -59,7 +59,13 @@ def test_corpus_helpers_reproduce_published_check_digits() -> None:
     [
         ("IBAN GB82 WEST 1234 5698 7654 32", [("iban", "GB82 WEST 1234 5698 7654 32")]),
         ("de89370400440532013000", [("iban", "de89370400440532013000")]),
-        ("GB82 WEST 1234 5698 7654 33", []),  # wrong check
+        # a typo: printed as an IBAN, it is one; compact, a string like any other
+        ("GB82 WEST 1234 5698 7654 33", [("iban", "GB82 WEST 1234 5698 7654 33")]),
+        ("GB82WEST12345698765433", []),
+        ("RIB 30002 00550 0000157845Z 03", [("rib", "30002 00550 0000157845Z 03")]),
+        ("numéro client : 98765432", [("customer_number", "98765432")]),
+        ("carte ４９７０ １０１２ ３４５６ ７８９３",
+         [("card_number", "４９７０ １０１２ ３４５６ ７８９３")]),
         ("4111-1111-1111-1111", [("card_number", "4111-1111-1111-1111")]),
         ("4111-1111-1111-1112", []),  # Luhn fails
         ("mon n° de compte est le 12345678901", [("account_number", "12345678901")]),
@@ -225,8 +231,11 @@ def test_only_joiners_next_to_a_long_enough_token_and_a_digit_make_a_view() -> N
                  "Factures :\n1 500,00 €\n- 2 300,00 €"):
         assert detector._joiners(text) == [], text
     split = "4970\n1012 **3456** 7893"
-    assert [(split[s:e], reads_as) for s, e, reads_as in detector._joiners(split)] == [
+    assert [(split[s:e], reads_as) for s, e, reads_as, _ in detector._joiners(split)] == [
         ("\n", " "), (" **", " "), ("** ", " ")]
+    # a blank line joins only when the next paragraph starts with digits
+    assert detector._joiners("FR76 3000\n\nMerci 6000") == []
+    assert [blank for *_, blank in detector._joiners("4970 1012\n\n3456 7893")] == [True]
 
 
 def test_the_benchmark_text_has_no_joiner() -> None:
@@ -236,11 +245,17 @@ def test_the_benchmark_text_has_no_joiner() -> None:
 
 
 def test_records_stay_apart() -> None:
-    # A blank line, a table's next row and a list's next item end a number, even a valid one.
-    for text in ("4970 1012\n\n3456 7893", "| 4970 | 1012 |\n| 3456 | 7893 |",
-                 "* 4970\n* 1012\n* 3456\n* 7893", "- 4970\n- 1012\n- 3456\n- 7893"):
+    # A table's next row and a list's next item end a number, even a valid one; so does a blank
+    # line, unless the groups on either side make a number whose checksum holds.
+    for text in ("| 4970 | 1012 |\n| 3456 | 7893 |", "4970 1012\n\n\n3456 7893",
+                 "* 4970\n* 1012\n* 3456\n* 7893", "- 4970\n- 1012\n- 3456\n- 7893",
+                 "4970 1012\n\n3456 7894", "4970 1012\n\n- 3456 7893",
+                 "numéro client 1234\n\n5678", "n° de compte 12345\n\n678901"):
         assert detect(text) == [], text
     assert _spans("4970 1012\n3456 7893") == [("card_number", "4970 1012\n3456 7893")]
+    assert _spans("4970 1012\n\n3456 7893") == [("card_number", "4970 1012\n\n3456 7893")]
+    # a typo's checksum does not hold: not across a blank line
+    assert detect("IBAN GB82 WEST 1234\n\n5698 7654 33") == []
 
 
 # --- API ------------------------------------------------------------------------------------------
@@ -264,6 +279,7 @@ def test_summary_counts_every_kind() -> None:
         "email": 2,
         "account_number": 0,
         "phone": 1,
+        "customer_number": 0,
         "card_expiry": 0,
         "card_security_code": 0,
     }

@@ -27,7 +27,8 @@ MESSAGE_CALLS = {"ValidationError", "InvalidTag", "InvalidToken"}
 # and the refused-characters validator writes its catalogue's English (tried with bad values
 # in every schema, below)
 COMPUTED = {"str(error)", "i18n.text('en', self.message_key, code=f'{ord(found.group()):04X}', "
-            "position=found.start() + 1)"}
+            "position=found.start() + 1)",
+            "EMAIL_REFUSALS[reason]"}  # each of the table's messages: the test below
 
 
 def _sample(node: ast.expr) -> str | None:
@@ -167,6 +168,11 @@ def test_every_field_message_written_in_the_code_has_a_catalogue_entry():
         elif _untranslated(message):
             missing.append(f"{where}: {message!r}")
     assert not missing, "\n".join(missing)
+
+
+def test_every_refusal_of_an_address_has_a_catalogue_entry():
+    from services.identity.domain import EMAIL_REFUSALS
+    assert [message for message in EMAIL_REFUSALS.values() if _untranslated(message)] == []
 
 
 def test_a_message_is_translated_with_its_parameters():

@@ -34,14 +34,15 @@ def test_views_fit_the_gateway_response_schemas():
 
 def test_public_payloads_carry_no_contact_or_secret():
     identity_types = [t for t in REGISTRY.event_types() if t.startswith("identity.")]
-    assert len(identity_types) == 17
+    assert len(identity_types) == 19
     for event_type in identity_types:
         names = " ".join(REGISTRY.schema(event_type).fields)
         if not REGISTRY.is_private(event_type):
             for word in ("email", "password", "hash", "token", "secret"):
                 assert word not in names, (event_type, word)
     for private in (domain.CONTACT_CHANGED, domain.PASSWORD_CHANGED, domain.SESSIONS_REVOKED,
-                    domain.PASSWORD_RESET_REQUESTED, domain.RECOVERY_CODE_USED):
+                    domain.PASSWORD_RESET_REQUESTED, domain.RECOVERY_CODE_USED,
+                    domain.EMAIL_VERIFICATION_REQUESTED, domain.EMAIL_VERIFIED):
         assert REGISTRY.is_private(private)
 
 

@@ -71,6 +71,15 @@ def test_mentions_of_a_member_are_found_by_handle_and_by_id_and_only_theirs():
     assert members.mention_spans(None, ["u42"]) == []
 
 
+def test_a_full_name_mention_is_found_and_unlinked_whole():
+    text = "Merci @Zoé Martin, et @Zoé Martinez aussi ; @Zoé Martin."
+    spans = members.mention_spans(text, ["u42", members.handle("Zoé Martin")])
+    assert [text[start:end] for start, end in spans] == ["@Zoé Martin", "@Zoé Martin"]
+    erased = members.ERASED_MENTION
+    assert members.unlink_spans(text, spans) == \
+        f"Merci {erased}, et @Zoé Martinez aussi ; {erased}."
+
+
 def test_unlinking_replaces_the_mentions_and_keeps_the_rest_of_the_text():
     text = "Merci @Zoé.Martin. Et @Paul aussi, @u42!"
     spans = members.mention_spans(text, ["u42", "zoemartin"])
@@ -96,9 +105,9 @@ def test_a_text_without_an_at_sign_is_not_searched_for_mentions(monkeypatch):
     searched = []
 
     class Counting:
-        def findall(self, text):
+        def finditer(self, text):
             searched.append(text)
-            return pattern.findall(text)
+            return pattern.finditer(text)
 
     pattern = members._MENTION
     monkeypatch.setattr(members, "_MENTION", Counting())

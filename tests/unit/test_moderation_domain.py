@@ -466,3 +466,55 @@ def test_a_cm_decides_on_an_escalated_item():
     assert rejected[0].payload["reasons"] == ["flags"]
     closed = domain.fold_item(events + envelopes("p1.flags", rejected, start=2))
     assert closed.state == "rejected" and closed.round == 2
+
+
+# --- a CM's take-down from a thread, and undo (CM review s25, 6) -----------------------------
+
+PUBLIC_REPLY = {"_id": "r1", "target_type": "reply", "post_id": "p1", "author_id": "m1",
+          "revision": 1, "state": "published"}
+
+
+def test_a_take_down_hides_and_refuses_at_once_and_only_once():
+    with pytest.raises(Forbidden):
+        domain.take_down(MEMBER, domain.Item(), PUBLIC_REPLY, "abusive")
+    events = domain.take_down(CM, domain.Item(), PUBLIC_REPLY, "abusive")
+    assert [e.type for e in events] == ["moderation.item_held", "moderation.item_rejected"]
+    held, rejected = (e.payload for e in events)
+    assert held["item_id"] == "r1.flags" and held["review"] == "flags"
+    assert held["reasons"] == ["staff"] and rejected["reason_code"] == "abusive"
+    item = domain.fold_item(envelopes("r1.flags", events))
+    assert item.state == "rejected"
+    # the same request again (its read model not updated yet, or already): nothing new
+    assert domain.take_down(CM, item, PUBLIC_REPLY, "abusive") == []
+    assert domain.take_down(CM, item, {**PUBLIC_REPLY, "state": "rejected"}, "abusive") == []
+    with pytest.raises(NotFound):  # nor held again for review once refused
+        domain.take_down(CM, item, PUBLIC_REPLY)
+
+
+def test_a_held_contribution_is_refused_as_it_is_and_a_gone_one_is_not_found():
+    hold = domain.take_down(CM, domain.Item(), PUBLIC_REPLY)
+    held = domain.fold_item(envelopes("r1.flags", hold))
+    assert held.state == "held"
+    assert domain.take_down(CM, held, {**PUBLIC_REPLY, "state": "hidden"}) == []  # idempotent
+    refused = domain.take_down(CM, held, {**PUBLIC_REPLY, "state": "hidden"}, "spam")
+    assert [e.type for e in refused] == ["moderation.item_rejected"]
+    for state in ("pending", "deleted", "rejected"):
+        with pytest.raises(NotFound):
+            domain.take_down(CM, domain.Item(), {**PUBLIC_REPLY, "state": state})
+    with pytest.raises(NotFound):
+        domain.take_down(CM, domain.Item(), None, "spam")
+
+
+def test_only_a_decision_that_left_it_public_is_undone_by_a_new_hold():
+    for state in ("approved", "redacted"):
+        domain.undoable(domain.Item(id="p1.r1", state=state))
+    for state in ("rejected", "held", "open", "withdrawn"):
+        with pytest.raises(Conflict):
+            domain.undoable(domain.Item(id="p1.r1", state=state))
+    with pytest.raises(NotFound):
+        domain.undoable(domain.Item(id="p1.r1"))
+    undo = domain.take_down(CM, domain.Item(), PUBLIC_REPLY, why="undo", undoes="r1.r1")
+    assert [e.type for e in undo] == ["moderation.item_held"]
+    assert undo[0].payload["reasons"] == ["undo"] and undo[0].payload["undoes"] == "r1.r1"
+    _version, payload = REGISTRY.serialize("moderation.item_held", undo[0].payload)
+    assert payload["undoes"] == "r1.r1"  # the event's schema keeps it

@@ -148,10 +148,29 @@ def test_mentions_are_parsed_as_handles_or_ids():
     assert domain.handle("Marie-Hélène  D'Arc") == "mariehelenedarc"
 
 
-def test_an_ambiguous_handle_mentions_nobody():
-    members = [{"_id": "a", "handle": "jean"}, {"_id": "b", "handle": "jean"},
+def test_a_shared_handle_mentions_the_staff_member_else_its_first_holder():
+    members = [{"_id": "a", "handle": "jean", "handle_since": 20},
+               {"_id": "b", "handle": "jean", "handle_since": 10},
                {"_id": "c", "handle": "zoe"}, {"_id": "u123", "handle": "other"}]
-    assert domain.resolve_mentions({"jean", "zoe", "u123"}, members) == {"c", "u123"}
+    found = domain.mentions_in("@Jean, @zoe et @u123")
+    assert domain.resolve_mentions(found, members) == {"b", "c", "u123"}
+    # a copier of the staff member's name never takes nor silences their mentions
+    cm = {"_id": "z", "handle": "jean", "handle_since": 30, "roles": ["member",
+                                                                      "community_manager"]}
+    assert domain.resolve_mentions(domain.mentions_in("@Jean"), [*members, cm]) == {"z"}
+
+
+def test_a_full_name_mentions_its_member_and_the_longest_name_wins():
+    members = [{"_id": "z1", "handle": "zoe"}, {"_id": "z2", "handle": "zoedupont"},
+               {"_id": "c", "handle": "chloendiaye"}]
+    found = domain.mentions_in("Merci @Chloé N’Diaye ! @Zoé Dupont a raison", None)
+    assert domain.resolve_mentions(found, members) == {"c", "z2"}
+    # more capitalised words than the name: the longest reading naming someone
+    assert domain.resolve_mentions(domain.mentions_in("@Zoé Dupont Merci"), members) == {"z2"}
+    assert domain.resolve_mentions(domain.mentions_in("@Zoé Pour info"), members) == {"z1"}
+    # a lower-case word or a sentence's end stops the name
+    assert domain.resolve_mentions(domain.mentions_in("@Zoé dupont"), members) == {"z1"}
+    assert domain.resolve_mentions(domain.mentions_in("@Zoé. Dupont"), members) == {"z1"}
 
 
 # -- what a message may say -------------------------------------------------------------------

@@ -156,3 +156,113 @@ def test_similar_posts_rank_by_words_shared_and_few_share_one_word_only():
     assert ranked == ["two", "one-new", "one-old", "one-weak"][:1 + search.SIMILAR_ONE_WORD]
     # a one-word title: its matches all share its only word, none is weaker
     assert len(search.rank_similar(documents, matches, words=1)) == len(documents)
+
+
+# -- forgiving searches: corrections, abbreviations, phrases, highlights
+
+
+def test_the_search_module_examples_hold():
+    import doctest
+    assert doctest.testmod(search).failed == 0
+
+
+def vocabulary(*texts: str) -> list[dict]:
+    """The vocabulary documents the projection keeps for these texts (one entry each)."""
+    counts: dict[str, dict] = {}
+    for text in texts:
+        for word, update in search.vocabulary_updates([], search.written_words({"body": text})):
+            doc = counts.setdefault(word, {"_id": word, "count": 0, "label": "",
+                                           **update["$setOnInsert"]})
+            doc["count"] += update["$inc"]["count"]
+            doc["label"] = max(doc["label"], update["$max"]["label"])
+    return list(counts.values())
+
+
+def correct(typed: str, docs: list[dict]) -> str | None:
+    """What a word found nowhere is corrected to, the vocabulary read as queries.py reads it."""
+    folded = search.fold(typed.lower())
+    keys = set(search.deletion_keys(folded, search.fuzzy_edits(folded)))
+    best = search.closest(folded, [doc for doc in docs if keys & set(doc.get("keys") or [])])
+    return best["label"] if best else None
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("virment", "virement"), ("carrte", "carte"), ("prélevment", "prélèvement"),
+    ("prelvment", "prélèvement"), ("bloqeu", "bloque"), ("VIREMNET", "virement"),
+])
+def test_a_typo_is_corrected_to_the_closest_indexed_word(typed, meant):
+    docs = vocabulary("Mon virement est parti", "Ma carte", "Un prélèvement inconnu",
+                      "Le compte bloque", "prelevement")
+    assert correct(typed, docs) == meant
+
+
+def test_corrections_stay_bounded():
+    docs = vocabulary("Mon virement est parti, ma carte aussi")
+    assert correct("vrmnt", docs) is None  # 3 edits from "virement"
+    assert correct("crt", docs) is None  # too short to guess
+    assert correct("carteee", docs) is None  # 2 edits: only 1 below 8 letters
+    # the nearest wins, then the most common
+    assert correct("cartes", vocabulary("carte", "cartel", "cartel", "cartel")) == "cartel"
+    assert correct("carta", vocabulary("carte", "carte", "carton")) == "carte"
+    # a word no entry holds any more is never suggested
+    gone = [{**doc, "count": 0} for doc in vocabulary("virement")]
+    assert correct("virment", gone) is None
+    assert len(search.vocabulary_keys("anticonstitutionnel")) <= 200
+    assert search.vocabulary_keys("1500") == () and search.fuzzy_edits("1500") == 0
+
+
+def test_vocabulary_counts_follow_an_entrys_words():
+    updates = dict(search.vocabulary_updates(["carte", "vieux"], {"carte": "carte",
+                                                                  "neuf": "neuf"}))
+    assert updates == {"neuf": {"$inc": {"count": 1}, "$max": {"label": "neuf"},
+                                "$setOnInsert": {"keys": list(search.vocabulary_keys("neuf"))}},
+                       "vieux": {"$inc": {"count": -1}}}
+    # the spelling with accents is the label; numbers and stems are not counted
+    assert search.written_words({"body": "Prelevement, prélèvement de 1 500 €"}) == {
+        "prelevement": "prélèvement"}
+    indexed = search.entry("p1", "post", search.index_terms({"body": "Cartes bloquées"}),
+                           search.written_words({"body": "Cartes bloquées"}))
+    assert indexed["words"] == ["bloquees", "cartes"] and "bloqu" in indexed["terms"]
+
+
+@pytest.mark.parametrize("query, text", [
+    ("cb", "Ma carte bancaire"), ("carte", "Ma CB est bloquée"), ("dab", "le distributeur"),
+    ("distributeur", "Au GAB de la gare"), ("appli mobile", "l'application mobile"),
+    ("tel", "mon téléphone"),
+])
+def test_abbreviations_find_what_they_stand_for(query, text):
+    indexed = search.index_terms({"body": text})
+    assert all(set(word.terms) & set(indexed) for word in search.parse_search(query).words)
+
+
+def test_tel_is_a_word_too_so_telephone_does_not_find_it():
+    indexed = search.index_terms({"body": "un tel virement"})
+    assert not set(search.parse_search("téléphone").words[0].terms) & set(indexed)
+
+
+def test_quoted_phrases_need_their_words_adjacent_and_in_order():
+    parsed = search.parse_search('"livret a" épargne')
+    assert [w.quoted for w in parsed.words] == [True, False]  # "a" is a stop word
+    assert parsed.phrases[0].found_in("Mon livret A rapporte")
+    assert not parsed.phrases[0].found_in("Un livret pour la cagnotte a rapporté")
+    assert search.Phrase(("carte", "bloquée")).found_in("Cartes bloquées")
+    assert not search.Phrase(("carte", "bloquée")).found_in("bloquée, la carte")
+    # a quoted word takes no synonym and is no prefix
+    assert search.parse_search('"cb"').words[0].terms == ("cb",)
+
+
+def test_partial_matches_come_when_no_post_holds_every_word():
+    words = search.parse_search('"carte" frais inconnu').words
+    per_word = [{"p1": 3, "p2": 1}, {"p1": 1, "p3": 2}, {}]
+    matches, partial = search.combine_search(list(words), per_word)
+    assert partial and set(matches) == {"p1", "p2"}  # p3 lacks the quoted word
+    assert search.rank_score(matches["p1"]) > search.rank_score(matches["p2"])
+    assert search.combine_search(list(words[:2]), per_word[:2]) == ({"p1": (2, 4)}, False)
+
+
+def test_highlights_mark_the_matched_words_in_any_form():
+    words = search.parse_search("virement bloquer").words
+    assert search.marked("Virements <b>bloqués</b> !", words) == [
+        ("Virements", True), (" <b>", False), ("bloqués", True), ("</b> !", False)]
+    assert search.marked("Ma CB", search.parse_search("carte").words) == [
+        ("Ma ", False), ("CB", True)]

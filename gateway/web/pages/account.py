@@ -19,10 +19,15 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Response
 
-from services.notifications.domain import FORGOTTEN_PASSWORD_PAGE, PASSWORD_RESET_PAGE
+from services.notifications.domain import (
+    EMAIL_VERIFICATION_PAGE,
+    FORGOTTEN_PASSWORD_PAGE,
+    PASSWORD_RESET_PAGE,
+)
 from services.shared import i18n as catalogue
 
 from ...routes.identity import (
+    EmailVerificationBody,
     LoginBody,
     PasswordResetBody,
     PasswordResetConfirmBody,
@@ -289,6 +294,42 @@ class AccountPages:
         if "token" in (problem.body.get("errors") or {}):
             return self._reset_page(call, problem.status, link_refused=True)
         return self._reset_page(call, problem.status, *refusal(call, problem))
+
+    # -- the address's confirmation link (services/identity/verification.py)
+    #
+    # Opening the link only shows a button: mail scanners and link previews open every link of
+    # a message, and must not confirm an address for whoever registered it. The button POSTs.
+
+    @page("GET", EMAIL_VERIFICATION_PAGE, query=ResetLinkQuery)
+    def verify_email_page(self, call: PageCall):
+        token = call.query.get("token")
+        return self._verify_page(call, 200 if token else 400, token=token,
+                                 link_refused=not token)
+
+    @page("POST", EMAIL_VERIFICATION_PAGE, form=EmailVerificationBody)
+    def confirm_email_page(self, call: PageCall):
+        if call.form_errors:
+            return self._verify_page(call, 400, link_refused=True)
+        _, problem = call.attempt(self.identity.confirm_email_verification, call.form)
+        if problem is not None:
+            return self._verify_page(call, problem.status, link_refused=True)
+        return self._verify_page(call, confirmed=True)
+
+    def _verify_page(self, call: PageCall, status: int = 200, token: str | None = None,
+                     link_refused: bool = False, confirmed: bool = False):
+        # no Referer from this page: its address holds the link's token
+        return call.render("account/verify.html", status=status, token=token,
+                           link_refused=link_refused, confirmed=confirmed, noindex=True,
+                           title=call.t("account.verify_title"),
+                           headers={"Referrer-Policy": "no-referrer"})
+
+    @page("POST", "/me/email-verification", auth="member")
+    def resend_verification_page(self, call: PageCall):
+        """The banner's "Renvoyer l'e-mail": a new link, limited per account."""
+        _, problem = call.attempt(self.identity.resend_email_verification, call.actor)
+        call.cookies.notice("verification_throttled" if problem is not None
+                            and problem.status == 429 else "verification_sent")
+        return call.redirect(call.next_url("/me/profile"))
 
     # -- the session
 

@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from services.moderation.detector import KIND_LABELS, confidential_fields, tags_text
+from services.moderation.detector import confidential_fields, tags_text
 from services.posts.domain import may_post_in
 from services.posts.schemas import KINDS, TITLE_MAX
 from services.shared.actors import is_moderator
@@ -60,13 +60,7 @@ class ComposePages:
     def _compose_form(self, call: PageCall, form: dict[str, Any], status: int = 200,
               errors: dict[str, str] | None = None, preview: dict[str, Any] | None = None):
         errors = errors or {}
-        labels = {kind: names[call.language] for kind, names in KIND_LABELS.items()}
-
-        def warning(found: list[str]) -> str | None:
-            return call.t("compose.confidential_warning",
-                          kinds=", ".join(labels[kind] for kind in found)) if found else None
-
-        # without JavaScript, the preview says it (compose.js says it while typing)
+        # without JavaScript, the preview says it (writing.js says it while typing)
         tags_found = confidential_fields({"tags": tags_text(_post_body(form)["tags"])}) \
             if preview else {}
         categories = [category for category in self.posts.list_categories(
@@ -77,9 +71,9 @@ class ComposePages:
         return call.render("posts/compose.html", status=status, form=form, errors=errors,
                            categories=categories,
                            field_errors={k: v for k, v in errors.items() if k != "form"},
-                           preview=preview, kind_labels=labels,
-                           confidential_warning=warning((preview or {}).get("confidential")),
-                           tags_warning=warning(tags_found.get("tags")),
+                           preview=preview,
+                           confidential_found=(preview or {}).get("confidential"),
+                           tags_found=tags_found.get("tags"),
                            kinds=kinds, noindex=True, section="write", kind=kind,
                            title_max=TITLE_MAX,
                            # the heading follows the kind chosen (compose.js)

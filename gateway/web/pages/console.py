@@ -21,7 +21,7 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
 from services.moderation.detector import tags_text
-from services.moderation.domain import WAITING
+from services.moderation.domain import UNDOABLE, WAITING
 from services.moderation.schemas import (
     CONFIRMABLE_KINDS,
     DETECTOR_KINDS,
@@ -44,6 +44,8 @@ from ..page import PageCall, gather, page
 from .account import field_errors
 
 QUEUE_PAGE = 30
+# the console's decisions whose undo is offered: those that leave the item in domain.UNDOABLE
+UNDOABLE_DECISIONS = ("approve", "redact")
 AUTHOR_HISTORY = 5
 AUTHOR_FLAGS = 50  # flags on the author's contributions counted on the queue ("50+" beyond)
 CLOSE_TO_TARGET = 0.75  # an item past three quarters of its target is shown as close
@@ -61,7 +63,8 @@ class QueueScreenQuery(Schema):
     reason = fields.String(validate=validate.OneOf(QUEUE_FILTERS))
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     item = ids.MODERATION_ITEM.field()
-    done = fields.String(validate=validate.OneOf(["approve", "reject", "redact"]))
+    done = fields.String(validate=validate.OneOf(["approve", "reject", "redact", "undo"]))
+    undo = ids.MODERATION_ITEM.field()  # the item just decided, while its undo is offered
 
 
 def require_roles(call: PageCall, allowed: Iterable[str]) -> None:
@@ -185,9 +188,10 @@ def duration(call: PageCall, seconds: float | None) -> str:
 
 
 def queue_href(reason: str | None = None, item: str | None = None,
-               cursor: str | None = None, done: str | None = None) -> str:
+               cursor: str | None = None, done: str | None = None,
+               undo: str | None = None) -> str:
     params = [(k, v) for k, v in (("reason", reason), ("cursor", cursor), ("item", item),
-                                  ("done", done)) if v]
+                                  ("done", done), ("undo", undo)) if v]
     return "/console/moderation" + (f"?{urlencode(params)}" if params else "")
 
 
@@ -223,6 +227,9 @@ class ConsolePages:
             # not on this page: decided meanwhile (by another CM), or further down the queue
             current, _ = call.attempt(self.moderation.get_item, call.actor, wanted)
             gone = current is not None and current.get("state") not in WAITING
+        # asked for an item moderation does not have (a thread's "open in the console" on a
+        # contribution nobody flagged or held): said, then the queue as usual
+        unknown = bool(wanted) and current is None
         if current is None and items:
             current = items[0]
         author = notes = flags = None
@@ -258,6 +265,7 @@ class ConsolePages:
             flags_on_author={"count": len(flags["items"]), "more": bool(flags["next_cursor"])}
             if flags else None,
             filters=filters, reject_reasons=list(REJECT_REASONS), done=query.get("done"),
+            undo_item=query.get("undo"), undoable=UNDOABLE, unknown=unknown,
             next_page=queue_href(reason, cursor=queue["next_cursor"])
             if queue.get("next_cursor") else None,
             queue_href=queue_href, urgency=urgency, highlighted=highlighted, tags_text=tags_text,
@@ -289,4 +297,21 @@ class ConsolePages:
                 call, problem.body, DECISION_MESSAGES), call.raw_form)
         if upcoming is not None and not ids.MODERATION_ITEM.matches(upcoming):
             upcoming = None
-        return call.redirect(queue_href(reason, upcoming, done=call.form["decision"]))
+        decision = call.form["decision"]
+        # a decision that left the contribution public can be undone (domain.UNDOABLE): the
+        # next screen offers it for a while, the decided item's page afterwards
+        undo = call.path["id"] if decision in UNDOABLE_DECISIONS else None
+        return call.redirect(queue_href(reason, upcoming, done=decision, undo=undo))
+
+    @page("POST", "/console/moderation/items/{id}/undo", path_params=ITEM_PATH)
+    def console_undo_page(self, call: PageCall):
+        """Undo a decision (the API's undo RPC): the contribution leaves public view again
+        and its flags item, back in the queue, opens to be decided again."""
+        require_console(call)
+        reason = call.request.args.get("reason") or None
+        reason = reason if reason in QUEUE_FILTERS else None
+        item, problem = call.attempt(self.moderation.undo, call.actor, call.path["id"])
+        if problem is not None:
+            return self._queue_screen(call, {"reason": reason, "item": call.path["id"]},
+                                      problem.status, shown_problem(call, problem.body, {}))
+        return call.redirect(queue_href(reason, item["id"], done="undo"))

@@ -59,9 +59,11 @@ class MePages:
     @page("GET", "/me/feed", auth="member", query=FEED_QUERY)
     def home_feed_page(self, call: PageCall):
         """What the people, threads, tags and categories I follow published."""
-        result = self.feeds.home(call.actor, {"limit": LIST_SIZE,
-                                              "cursor": call.query.get("cursor")})
-        return call.render("me/feed.html", items=result["items"], feed="home",
+        found = gather(home=self.feeds.home.call_async(call.actor, {
+            "limit": LIST_SIZE, "cursor": call.query.get("cursor")}),
+            me=self.identity.get_me.call_async(call.actor))  # the unconfirmed address's banner
+        result = found["home"]
+        return call.render("me/feed.html", items=result["items"], feed="home", me=found["me"],
                            more=next_href(call, result.get("next_cursor")),
                            title=call.t("me.feed_title"), noindex=True)
 

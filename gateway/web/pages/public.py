@@ -9,18 +9,20 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.feeds.queries import SUBSCRIPTION_LISTS
 from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
-from services.moderation.schemas import FLAG_REASONS
+from services.moderation.schemas import FLAG_REASONS, REJECT_REASONS
 from services.notifications.domain import REPLY_PAGE
 from services.posts.markdown import excerpt
 from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
-from services.posts.search import too_common
+from services.posts.search import marked, parse_search, too_common
+from services.shared.actors import is_moderator
 
-from ..page import PageCall, gather, page
+from ..page import PageCall, gather, page, render_problem
 from .thread_actions import REPLY_PATH, action_failed, is_htmx, render_drafts
 
 KIND_SLUGS = {"questions": "question", "ideas": "idea", "discussions": "discussion",
@@ -30,6 +32,18 @@ LIST_SIZE = 20
 REPLIES_PAGE = 50
 TOPIC_PAGES = {"tag": "/tags", "category": "/categories"}
 DESCRIPTION_LENGTH = 180  # what search engines show of a page's description
+
+
+def highlighted(items: list[dict[str, Any]], searched: str) -> list[dict[str, Any]]:
+    """Search results with their title and excerpt marked up: the words the search matched in
+    <mark>, everything else escaped (the text is members', never trusted as HTML)."""
+    words = parse_search(searched).words
+
+    def marked_up(text: str | None) -> Markup | None:
+        return Markup("").join(Markup("<mark>{}</mark>").format(piece) if hit else piece
+                               for piece, hit in marked(text, words)) if text else None
+    return [{**item, "title_marked": marked_up(item.get("title")),
+             "excerpt_marked": marked_up(item.get("excerpt"))} for item in items]
 
 
 def _list_query(*names: str) -> Schema:
@@ -220,13 +234,19 @@ class PublicPages:
         """Search: the `q` of GET /posts (every word, accents and case ignored)."""
         q = call.query["q"].strip()
         common = too_common(q)  # "le la de": the page says so (posts would find nothing)
-        items, more = [], None
+        items, more, outcome = [], None, {}
         if q and not common:
             query = {key: value for key, value in call.query.items() if value}
             result = self.posts.list_posts(call.actor, {**query, "q": q, "limit": LIST_SIZE})
             items, more = result["items"], next_href(call, result.get("next_cursor"))
-        title = call.t("posts.search_results_for", q=q) if q else call.t("posts.search_title")
+            outcome = result.get("search") or {}
+            items = highlighted(items, outcome.get("query") or q)
+        searched = outcome.get("query") or q  # with its corrected words ("virement")
+        title = call.t("posts.search_results_for", q=searched) if q else \
+            call.t("posts.search_title")
         return call.render("posts/search.html", items=items, more=more, q=q, search_q=q,
+                           corrections=outcome.get("corrections") or [],
+                           partial=outcome.get("partial"),
                            too_common=common,  # nothing found: ask it, the words as title
                            ask_href="/write?" + urlencode({"kind": "question", "title": q}),
                            kind=call.query.get("kind"), title=title, noindex=True,
@@ -262,6 +282,9 @@ class PublicPages:
                            category_names=category_names(found["categories"]["items"],
                                                          call.language),
                            flag_reasons=FLAG_REASONS,
+                           # the staff's moderation menu (posts/_staff_menu.html): its
+                           # controls are never sent to members
+                           staff_menu=is_moderator(call.actor), reject_reasons=REJECT_REASONS,
                            more=next_href(call, found["replies"].get("next_cursor")),
                            # a later page (from "more" or a reply's link): the way back
                            first=call.request.path if call.query.get("cursor") else None,
@@ -310,14 +333,19 @@ class PublicPages:
         user_id = call.path["id"]
         # Whether the reader follows this member (signed in, someone else): same round trip.
         reader_follows = call.actor and call.actor.get("id") != user_id
+        asked = self.identity.get_profile.call_async(user_id)
         found = gather(
-            profile=self.identity.get_user.call_async(user_id),
             activity=self.feeds.activity.call_async(call.actor, user_id,
                                                     {"limit": LIST_SIZE,
                                                      "cursor": call.query.get("cursor")}),
             **({"mine": self.feeds.subscriptions.call_async(call.actor)}
                if reader_follows else {}))
-        profile = found["profile"]
+        profile, problem = call.attempt(asked.result)
+        if problem is not None:
+            if problem.status == 410:  # an erased member: said plainly, nothing of them shown
+                return call.render("members/erased.html", status=410, noindex=True,
+                                   title=call.t("members.erased_title"))
+            return render_problem(call, problem.status)
         following = user_id in found["mine"]["members"] if reader_follows else None
         return call.render("members/profile.html", profile=profile, following=following,
                            items=found["activity"]["items"],

@@ -139,6 +139,8 @@ class ThreadActionPages:
     def thread_reply_page(self, call: PageCall):
         post_id = call.path["id"]
         body = call.raw_form.get("body", "")
+        if call.raw_form.get("action") == "preview":  # without JavaScript (reply.js previews)
+            return self._reply_preview(call, post_id, body)
         reply, problem = call.attempt(self.posts.add_reply, call.actor, post_id, {"body": body})
         if problem is not None:
             merged = self._merged_refusal(call, problem, post_id)
@@ -159,6 +161,21 @@ class ThreadActionPages:
             return call.render("posts/_reply_added.html", post=post, reply=reply, body="",
                                errors={}, fragment=True)
         return self._thread_back(call, post_id, f"reply-{reply['id']}")
+
+    def _reply_preview(self, call: PageCall, post_id: str, body: str):
+        """The reply form again with the text rendered below it and, if posts' preview found
+        confidential data in it, the warning (as the compose page's Preview does)."""
+        preview, problem = call.attempt(self.posts.preview, call.actor, {"body": body})
+        errors = {} if problem is None else _errors(call, problem)
+        if is_htmx(call):
+            return call.render("posts/_reply_form.html", post_id=post_id, body=body,
+                               errors=errors, preview=preview, post_kind=_kind(call),
+                               fragment=True)
+        post = self.posts.get_post(call.actor, post_id)
+        return call.render("posts/reply_page.html", status=problem.status if problem else 200,
+                           post=post, body=body, errors=errors, preview=preview, noindex=True,
+                           title=call.t("contribute.reply_title" if post.get("kind") ==
+                                        "question" else "contribute.comment_title"))
 
     # -- the review box of a contribution still being checked (htmx asks again: posts/
     #    _review_state.html); public, so an ended session gets an empty box, not the login page

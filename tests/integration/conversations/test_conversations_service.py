@@ -8,6 +8,7 @@ from nameko.exceptions import RemoteError
 
 from services.conversations import domain
 from services.conversations.projections import PROJECTION
+from services.identity.admin import verify_locally
 from services.shared.event_store import EventStore
 from services.shared.projections import replay
 from services.shared.shredding import KEYS_SERVICE, SubjectKeys
@@ -22,7 +23,7 @@ SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
 
 def advised(rpc, conversations_db):
     """A member and their advisor, once conversations has received the assignment."""
-    advisor, member = register(rpc, "Advisor"), register(rpc)
+    advisor, member = register(rpc, "Bernard"), register(rpc)
     admin = admin_actor(rpc.config)
     rpc.identity.set_roles(admin, advisor["id"], ["member", "advisor"])
     advisor["roles"] = ["member", "advisor"]
@@ -71,7 +72,7 @@ def test_participants_only_audited_reads_and_no_body_in_the_log(rpc, conversatio
         {"stream_id": f"conv-{cid}", "pending": True}) == 0, message="published")
 
 
-def test_escalation_and_social_cases(rpc, conversations_db):
+def test_escalation_and_social_cases(rpc, conversations_db, stack_config):
     member, advisor = advised(rpc, conversations_db)
     cm = {"id": "cm-conversations", "roles": ["member", "community_manager"]}
     post_id = published(rpc, post(rpc, member, title="Blocked transfer"))
@@ -104,6 +105,13 @@ def test_escalation_and_social_cases(rpc, conversations_db):
     assert rpc.conversations.intake_mention(SERVICE, mention)["duplicate"]
     wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
              .get("email_hash"), message="e-mail received (identity.private)")
+    unverified = rpc.conversations.intake_mention(SERVICE, {
+        "channel": "facebook", "external_id": "f-0", "handle": "Marie D.", "text": "hello",
+        "matched_email": member["email"]})
+    assert not unverified["matched"] and unverified["queue"]  # maybe a squatter's address
+    verify_locally(member["email"], stack_config)  # as the confirmation link does
+    wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
+             .get("email_verified"), message="address verified (identity.private)")
     by_email = rpc.conversations.intake_mention(SERVICE, {
         "channel": "facebook", "external_id": "f-1", "handle": "Marie D.", "text": "again",
         "matched_email": f"  {member['email'].upper()} "})

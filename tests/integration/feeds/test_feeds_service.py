@@ -162,7 +162,7 @@ def test_featured_feed(rpc):
 
 
 def test_an_account_above_the_threshold_is_merged_on_read(rpc, feeds_db):
-    bank = register(rpc, "Bank official", roles=["community_manager"])
+    bank = register(rpc, "Camille", roles=["community_manager"])
     readers = [register(rpc) for _ in range(3)]  # THRESHOLD is 2
     for reader in readers:
         follow(rpc, reader, bank)

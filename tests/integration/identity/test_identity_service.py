@@ -230,7 +230,9 @@ def test_replay_rebuilds_the_users_read_model(identity, db):
     identity.update_me({"id": a["id"], "roles": ["member"]}, {"bio": "hi"})
     before = sorted(db.users.find({}), key=lambda u: u["_id"])
     figures = replay(EventStore(db, "identity"), PROJECTION)
-    assert figures["events"] == 7  # 2 registrations x 2, a role, an advisor, a profile
+    # 2 registrations x 3 (registered, its address, the address confirmation asked), a role,
+    # an advisor, a profile
+    assert figures["events"] == 9
     assert sorted(db.users.find({}), key=lambda u: u["_id"]) == before
 
 

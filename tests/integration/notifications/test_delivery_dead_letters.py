@@ -47,8 +47,10 @@ def agora(monkeypatch, notifications_config, capsys):
     return run
 
 
-def dead(outbox, **match):
-    return wait_for(lambda: outbox.find_one({"state": "dead", **match}),
+def dead(outbox, kind="notice", **match):
+    """A dead letter of `kind` (a refused address also dead-letters the sign-up's confirmation
+    mail, kind `email_verification`)."""
+    return wait_for(lambda: outbox.find_one({"state": "dead", "kind": kind, **match}),
                     message=f"a dead letter {match}")
 
 
@@ -64,14 +66,15 @@ def test_a_mail_refused_for_good_is_dead_lettered_listed_and_redriven(
     mails(mailsink, sentinel, containing="Nouveaux plafonds")  # the same batch went on
 
     letter = dead(outbox, member_id=follower["id"])
+    confirmation = dead(outbox, "email_verification", member_id=follower["id"])
     assert letter["attempts"] == 1  # a 550 is final: no retry
     assert "550" in letter["last_error"] and "refused by the SMTP server" in letter["last_error"]
     listed = [json.loads(line) for line in agora("dead-letters", "list", "notifications",
                                                   "--outbox", "mail")]
-    assert [(entry["id"], entry["member_id"]) for entry in listed] == [
-        (letter["_id"], follower["id"])]
+    assert sorted((entry["id"], entry["member_id"]) for entry in listed) == sorted([
+        (letter["_id"], follower["id"]), (confirmation["_id"], follower["id"])])
     assert "Nouveaux plafonds" not in json.dumps(listed)  # ids and errors, no content
-    assert agora("dead-letters", "count", "notifications", "--outbox", "mail") == ["1"]
+    assert agora("dead-letters", "count", "notifications", "--outbox", "mail") == ["2"]
 
     # The mailbox exists now (the server's answer changes): the SRE re-drives, it arrives.
     mailsink.stop()
@@ -102,7 +105,7 @@ def test_a_mail_that_cannot_be_built_is_dead_lettered_and_the_others_go_out(
     mails(mailsink, other, containing="Après le message empoisonné")
     letter = dead(outbox, member_id=member["id"])
     assert letter["attempts"] == 1 and letter["last_error"].startswith("cannot be built")
-    assert mailsink.messages(to=member["email"]) == []
+    assert mailsink.messages(to=member["email"]) == []  # notices (its confirmation went before)
 
 
 def test_a_transient_failure_is_retried_a_bounded_number_of_times(rpc, outbox, agora):

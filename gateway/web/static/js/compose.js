@@ -1,22 +1,16 @@
 // The compose screen, enhanced: a warning while typing when the text looks like confidential data
 // (checked here, in the page, with the server detector's rules: confidential.js), the Markdown
-// preview without leaving the page (POST /api/v1/previews), similar questions while typing a
+// preview without leaving the page (POST /api/v1/previews) — both shared with the thread's
+// reply form (writing.js) — similar questions while typing a
 // question's title (GET /api/v1/posts/similar), tag suggestions (GET /api/v1/tags?prefix=), and
 // a heading (and tab title, and address) that follow the kind chosen. Without this script the form
 // still works: the "Preview" button posts it and the page comes back with the preview, and
 // /write?kind=idea says "Propose an idea" from the server.
-import { api, announce } from "./api.js";
+import { api } from "./api.js";
 import { confidentialKinds, tagsText } from "./confidential.js";
+import { debounce, previewInPlace, warnWhileTyping, warningIn } from "./writing.js";
 
 const form = document.getElementById("compose-form");
-
-function debounce(action, delay) {
-  let timer = null;
-  return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => action(...args), delay);
-  };
-}
 
 async function getJson(path) {
   try {
@@ -31,62 +25,19 @@ if (form) {
   const title = form.querySelector("#field-title");
   const body = form.querySelector("#field-body");
   const tags = form.querySelector("#field-tags");
-  const labels = JSON.parse(form.dataset.kindLabels || "{}");
 
-  // -- the confidential-data warning (local: nothing leaves the page while typing), under the
-  // text and under the tags: moderation reads the tags as typed, a number split over several
-  // tags holds the post like one in its text
-  const warning = (status, id) => {
-    let warned = "";
-    return (kinds) => {
-      const key = kinds.join(",");
-      if (key === warned) return;
-      warned = key;
-      if (kinds.length) {
-        const line = document.createElement("p");
-        line.className = "callout callout-warning";
-        line.id = id;
-        line.textContent = form.dataset.confidentialMessage
-          .replace("{kinds}", kinds.map((kind) => labels[kind] || kind).join(", "));
-        status.replaceChildren(line);
-      } else {
-        status.replaceChildren();
-        announce(form.dataset.confidentialGone);
-      }
-    };
-  };
-  const warnText = warning(document.getElementById("confidential-status"), "confidential-warning");
-  const warnTags = warning(document.getElementById("confidential-tags-status"),
+  // -- the confidential-data warning under the text and under the tags: moderation reads the
+  // tags as typed, a number split over several tags holds the post like one in its text
+  warnWhileTyping(form, [title, body], document.getElementById("confidential-status"),
+    "confidential-warning");
+  const warnTags = warningIn(form, document.getElementById("confidential-tags-status"),
     "confidential-tags-warning");
   const tagsHold = () => confidentialKinds(tagsText(tags.value));
-  const checkConfidential = () => {
-    warnText(confidentialKinds(`${title.value}\n${body.value}`));
-    warnTags(tagsHold());
-  };
-  const checkSoon = debounce(checkConfidential, 150);
-  for (const field of [title, body, tags]) field.addEventListener("input", checkSoon);
-  checkConfidential();
+  tags.addEventListener("input", debounce(() => warnTags(tagsHold()), 150));
+  warnTags(tagsHold());
 
   // -- the preview, in place
-  const preview = document.getElementById("preview");
-  const previewBody = document.getElementById("preview-body");
-  form.querySelector("#preview-button").addEventListener("click", async (event) => {
-    event.preventDefault();
-    preview.hidden = false;
-    if (!body.value.trim()) {
-      previewBody.textContent = form.dataset.previewEmpty;
-      return;
-    }
-    const response = await api("/api/v1/previews", { method: "POST", json: { body: body.value } })
-      .catch(() => null);
-    if (response && response.ok) {
-      // HTML from the posts' renderer: every character of the text escaped before any tag.
-      previewBody.innerHTML = (await response.json()).body_html;
-    } else {
-      previewBody.textContent = form.dataset.previewFailed;
-    }
-    preview.querySelector("h2").focus?.();
-  });
+  previewInPlace(form, body);
 
   // -- similar questions while typing a question's title
   const similar = document.getElementById("similar");

@@ -6,8 +6,15 @@
 // examples the server's detector labels (tests/unit/confidential_examples.json): they cannot drift.
 // Written for clarity over speed (posts are short); the server's version is the fast one.
 
-export const KINDS = ["iban", "rib", "card_number", "email", "account_number", "phone"];
-const PRIORITY = Object.fromEntries(KINDS.map((kind, rank) => [kind, KINDS.length - rank]));
+export const KINDS = ["iban", "rib", "card_number", "email", "account_number", "phone",
+  "customer_number", "card_expiry", "card_security_code"];
+// An IBAN or a RIB whose checksum fails (a typo) is found under an internal kind, reported as the
+// kind it is written as and ranked just below it; a blank line joins only numbers whose checksum
+// holds (VALID_ONLY).
+const TYPOS = { iban_typo: "iban", rib_typo: "rib" };
+const RANKED = ["iban", "iban_typo", "rib", "rib_typo", ...KINDS.slice(2)];
+const PRIORITY = Object.fromEntries(RANKED.map((kind, rank) => [kind, RANKED.length - rank]));
+const VALID_ONLY = ["iban", "rib", "card_number"];
 
 export const IBAN_LENGTHS = {
   AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28,
@@ -29,6 +36,8 @@ const sticky = (source) => new RegExp(source, "uy");
 const IBAN_RE = sticky(`(?<=(?<!${W})[A-Za-z]{2}${S}?)[0-9](?=[0-9](?:${S}?[A-Za-z0-9]){11})`);
 const CARD_RE = sticky(
   `(?<![\\p{L}\\p{N}+])[0-9](?=[0-9]{12}|[0-9]{3}${S}(?:[0-9]{4}${S}[0-9]{4}${S}[0-9]|[0-9]{6}${S}[0-9]{4}))`);
+const IBAN_PRINTED_RE = new RegExp(
+  `^[A-Za-z]{2}[0-9]{2}(?<sep>${S})[0-9A-Za-z]{4}(?:\\k<sep>[0-9A-Za-z]{4})*(?:\\k<sep>[0-9A-Za-z]{1,4})?$`, "u");
 const DIGITS_RE = /[0-9]{1,20}/y;
 const RIB_RE = sticky(`(?<![\\p{L}\\p{N}+])(?<bank>[0-9]{5})${S}?(?<branch>[0-9]{5})${S}?` +
   `(?<account>[0-9A-Za-z]{11})${S}?(?<key>[0-9]{2})(?!${W})`);
@@ -45,6 +54,17 @@ const ACCOUNT_TOKEN_RE = new RegExp(`(?<!${W})(?<![0-9]${S})(?<!\\+)` +
 const TOKEN_DIGITS_RE = new RegExp(`[0-9](?:(?:[A-Za-z]*|${S})[0-9]){5}`, "u");
 const ACCOUNT_CONTEXT_CHARS = 48;
 const ACCOUNT_MAX_TOKEN = 21;
+// Client, contract and account numbers (6 to 20 characters, four digits at least) right after the
+// words that name one: the French ones before the noun, the English ones after it.
+const GAP = "[ \\u00a0\\u202f]";
+const CUSTOMER_FR_RE = new RegExp(
+  `(?<!${W})(?:num[ée]ro|n[°º]|no\\.?|identifiant|id)${GAP}?(?:d[eu] |d['’])?$`, "giu");
+const CUSTOMER_FR_BEFORE = 16;
+const CUSTOMER_NOUN_RE = new RegExp(`(?<!${W})(?:(?:account|customer|client|contract)${GAP}?` +
+  `(?:number|no\\.?|n[°º]|id|#)|(?<fr>client|contrat|compte)(?: client| bancaire)?)(?!${W})`, "giu");
+const CUSTOMER_TOKEN_RE = sticky(`${GAP}*(?:[:=#]${GAP}*|(?:[eE][sS][tT]|[iI][sS])(?: le)?${GAP}+)?` +
+  `(?<token>[0-9]{2,6}(?:[ \\u00a0][0-9]{2,6}){1,9}(?!${W})` +
+  `|(?=(?:[A-Za-z]*[0-9]){4})[0-9A-Za-z]{6,20}(?!${W}))`);
 const EMAIL_LOCAL_PUNCT = "._%+-";
 const EMAIL_LOCAL_MAX = 64;
 const EMAIL_DOMAIN_RE = /[\p{L}\p{N}][\p{L}\p{N}_-]*(?:\.[\p{L}\p{N}][\p{L}\p{N}_-]*)+/uy;
@@ -161,6 +181,7 @@ function ibanAt(text, at, out) {
   if (2 * bban.filter(isDigit).length < need) return;
   const iban = country + text.slice(at, at + 2) + bban.join("").toUpperCase();
   if (ibanOk(iban)) out.push([start, i, "iban"]);
+  else if (IBAN_PRINTED_RE.test(text.slice(start, i))) out.push([start, i, "iban_typo"]);
 }
 
 function cardLayoutOk(sizes) {
@@ -203,8 +224,12 @@ function cardAt(text, at, out) {
 
 function ribAt(text, at, out) {
   const m = matchAt(RIB_RE, text, at);
-  if (m && ribOk(m.groups.bank, m.groups.branch, m.groups.account, m.groups.key)) {
+  if (!m) return;
+  const { bank, branch, account, key } = m.groups;
+  if (ribOk(bank, branch, account, key)) {
     out.push([at, at + m[0].length, "rib"]);
+  } else if (m[0].length === 26 && [...account].filter(isDigit).length >= 6) {
+    out.push([at, at + m[0].length, "rib_typo"]); // printed in its four parts: a typo
   }
 }
 
@@ -280,6 +305,94 @@ function scanAccounts(text, out) {
   }
 }
 
+function scanCustomers(text, out) {
+  const n = text.length;
+  for (const noun of text.matchAll(CUSTOMER_NOUN_RE)) {
+    const at = noun.index;
+    const m = matchAt(CUSTOMER_TOKEN_RE, text, at + noun[0].length);
+    if (!m) continue;
+    if (noun.groups.fr) {
+      CUSTOMER_FR_RE.lastIndex = Math.max(0, at - CUSTOMER_FR_BEFORE);
+      if (!CUSTOMER_FR_RE.exec(text.slice(0, at))) continue;
+    }
+    const end = at + noun[0].length + m[0].length;
+    const start = end - m.groups.token.length;
+    if (isAlnum(text[end]) || (end + 1 < n && (SEP_CHARS + ",/").includes(text[end]) && isDigit(text[end + 1]))) {
+      continue;
+    }
+    const token = text.slice(start, end);
+    const alnum = [...token].filter(isAlnum).length;
+    if (alnum < 6 || alnum > 20 || [...token].filter(isDigit).length < 4 || amountFollows(text, end)) continue;
+    out.push([start, end, "customer_number"]);
+  }
+}
+
+// A card's expiry and security code: after a word that says so ("strong" words alone, the vaguer
+// ones only in a text with a card number or a code), or written right after a card number.
+const WORD = `(?<!${W})`;
+const EXPIRY_WORD_RE = new RegExp(`${WORD}(?:date d['’]expiration|expiration|expiry|exp(?!${W})\\.?` +
+  "|valid(?:e|ity)? thru|fin de validit[ée])", "iuy");
+const EXPIRY_WORD_NEAR_CARD_RE = new RegExp(
+  `${WORD}(?:expire[sd]?|expir[ée]e?|valable jusqu|valid until|good thru|validit[ée])`, "iuy");
+const CODE_WORD_RE = new RegExp(`${WORD}(?:cryptogramme|cvv2?|cvc2?|code de s[ée]curit[ée]|security code` +
+  `|code (?:au|du) dos|code on the back)(?!${W})`, "iuy");
+const CODE_WORD_NEAR_CARD_RE = new RegExp(`${WORD}(?:crypto)(?!${W})`, "iuy");
+const DETAIL_CONTEXT_CHARS = 32;
+const EXPIRY_RE = /(?<![0-9/.,])(?:0?[1-9]|1[0-2])\/(?:20)?[0-9]{2}(?![0-9/]|[.,][0-9])/gu;
+const CODE_RE = /(?<![0-9/.,])[0-9]{3,4}(?![0-9]|[.,/][0-9])/gu;
+const DETAIL_GAP_RE = /[\s,;:\-–()]{1,6}/y;
+const DETAIL_WORDS = [ // [word, value, kind, needs a card number or a code in the text]
+  [EXPIRY_WORD_RE, EXPIRY_RE, "card_expiry", false],
+  [EXPIRY_WORD_NEAR_CARD_RE, EXPIRY_RE, "card_expiry", true],
+  [CODE_WORD_RE, CODE_RE, "card_security_code", false],
+  [CODE_WORD_NEAR_CARD_RE, CODE_RE, "card_security_code", true],
+];
+
+// `value` searched from `from` in the text cut at `to` (as the server's `search(text, from, to)`).
+function searchIn(value, text, from, to) {
+  value.lastIndex = from;
+  return value.exec(text.slice(0, to));
+}
+
+function valueAt(value, text, at) {
+  const m = searchIn(value, text, at, text.length);
+  return m && m.index === at ? m : null;
+}
+
+function scanCardDetails(text, cards, out) {
+  const found = [];
+  for (let at = 0; at < text.length; at += 1) {
+    if (!"EeVvGgFfCcSs".includes(text[at])) continue;
+    for (const [wordRe, valueRe, kind, nearCard] of DETAIL_WORDS) {
+      const word = matchAt(wordRe, text, at);
+      if (!word) continue;
+      const wordEnd = at + word[0].length;
+      const value = searchIn(valueRe, text, wordEnd, wordEnd + DETAIL_CONTEXT_CHARS + 7);
+      if (value && value.index - wordEnd <= DETAIL_CONTEXT_CHARS
+          && !amountFollows(text, value.index + value[0].length)) {
+        found.push([value.index, value.index + value[0].length, kind, nearCard]);
+      }
+      break;
+    }
+  }
+  const strong = found.some(([, , , nearCard]) => !nearCard);
+  for (const [start, end, kind, nearCard] of found) {
+    if (!nearCard || cards.length || (strong && kind === "card_expiry")) out.push([start, end, kind]);
+  }
+  for (const [, cardEnd] of cards) { // "4970 1012 3456 7893 09/28 123"
+    let gap = matchAt(DETAIL_GAP_RE, text, cardEnd);
+    const expiry = gap && valueAt(EXPIRY_RE, text, cardEnd + gap[0].length);
+    if (!expiry) continue;
+    const expiryEnd = expiry.index + expiry[0].length;
+    out.push([expiry.index, expiryEnd, "card_expiry"]);
+    gap = matchAt(DETAIL_GAP_RE, text, expiryEnd);
+    const code = gap && valueAt(CODE_RE, text, expiryEnd + gap[0].length);
+    if (code && !amountFollows(text, code.index + code[0].length)) {
+      out.push([code.index, code.index + code[0].length, "card_security_code"]);
+    }
+  }
+}
+
 function scanEmails(text, out) {
   for (let at = text.indexOf("@"); at !== -1; at = text.indexOf("@", at + 1)) {
     let start = at;
@@ -297,8 +410,9 @@ function scanEmails(text, out) {
   }
 }
 
-// Each joiner of `text`: [start, end, what it reads as], or none where it ends a number (a blank
-// line, a table's next row, a list's next item, two separators one of which is not a space).
+// Each joiner of `text`: [start, end, what it reads as, whether it is a blank line], or none where
+// it ends a number (a table's next row, a list's next item, two separators one of which is not a
+// space, two blank lines, a blank line before a paragraph that does not start with a digit).
 function joiners(text) {
   const found = [];
   for (const m of text.matchAll(JOINER_RE)) {
@@ -306,11 +420,13 @@ function joiners(text) {
     const end = start + m[0].length;
     while (SEP_CHARS.includes(text[start - 1])) start -= 1;
     const run = text.slice(start, end);
-    const breaks = run.match(/\r\n?|\n/g) ?? [];
-    if (breaks.length > 1) continue;
+    const breaks = [...run.matchAll(/\r\n?|\n/g)];
+    const blank = breaks.length === 2 && !/[^ \t]/.test(
+      run.slice(breaks[0].index + breaks[0][0].length, breaks[1].index)) && isDigit(text[end]);
+    if (breaks.length > 1 && !blank) continue;
     if (breaks.length) {
-      const afterBreak = start + run.search(/\r\n?|\n/) + breaks[0].length;
-      if (run.includes("|") || BULLET_RE.test(text.slice(afterBreak))) continue;
+      const last = breaks[breaks.length - 1];
+      if (run.includes("|") || BULLET_RE.test(text.slice(start + last.index + last[0].length))) continue;
     }
     let readsAs = [...run].filter((ch) => !(INVISIBLE + MARKERS).includes(ch))
       .map((ch) => (BREAKS.includes(ch) ? " " : ch)).join("");
@@ -318,13 +434,14 @@ function joiners(text) {
       if ([...readsAs].some((ch) => !SPACES.includes(ch))) continue;
       readsAs = " ";
     }
-    found.push([start, end, readsAs]);
+    found.push([start, end, readsAs, blank]);
   }
   return found;
 }
 
 // The numbers only the joined view shows, at offsets of `text`: the view is scanned whole (the
-// server scans around the joiners only, for speed) and a finding kept if it crosses a joiner.
+// server scans around the joiners only, for speed) and a finding kept if it crosses a joiner — a
+// blank line only if its checksum holds.
 function scanJoined(text, out) {
   const found = joiners(text);
   if (!found.length) return;
@@ -340,10 +457,15 @@ function scanJoined(text, out) {
   const candidates = [];
   scanNumbers(view, candidates);
   scanAccounts(view, candidates);
+  scanCustomers(view, candidates);
+  const blanks = found.filter(([, , , blank]) => blank).map(([start]) => start);
   for (const [start, end, kind] of candidates) {
     const first = origin[start];
     const last = origin[end - 1] + 1;
-    if (text.slice(first, last) !== view.slice(start, end)) out.push([first, last, kind]);
+    if (text.slice(first, last) !== view.slice(start, end)
+        && (VALID_ONLY.includes(kind) || !blanks.some((at) => first <= at && at < last))) {
+      out.push([first, last, kind]);
+    }
   }
 }
 
@@ -357,14 +479,50 @@ function resolve(candidates) {
   return kept.sort((a, b) => a[0] - b[0]);
 }
 
+// Decimal digits of other scripts (full-width ０-９, Arabic-Indic ٣, ...) read as ASCII digits, and
+// the ideographic space between them as a space: [what the scanners read, for each of its
+// characters the offset of the character it reads in `text`]. A digit outside the BMP is two
+// UTF-16 units read as one, hence the offsets (the server counts code points: one for one).
+const OTHER_DIGIT_RE = /(?![0-9])\p{Nd}/u;
+const IS_DIGIT_RE = /^\p{Nd}$/u;
+
+function digitValue(cp) { // Unicode's decimal digits come in runs of ten, each from its zero
+  let zero = cp;
+  while (zero - 1 >= 0 && IS_DIGIT_RE.test(String.fromCodePoint(zero - 1))) zero -= 1;
+  return (cp - zero) % 10;
+}
+
+function asciiDigits(text) {
+  if (!OTHER_DIGIT_RE.test(text)) return null;
+  let read = "";
+  const origin = [];
+  let at = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0);
+    const other = cp > 127 && IS_DIGIT_RE.test(ch);
+    const reads = other ? String(digitValue(cp)) : cp === 0x3000 ? " " : ch;
+    read += reads;
+    for (let i = 0; i < reads.length; i += 1) origin.push(at + (other ? 0 : i));
+    at += ch.length;
+  }
+  origin.push(at);
+  return [read, origin];
+}
+
 /** Confidential data in `text`: non-overlapping {kind, start, end}, sorted by start. */
 export function detect(text) {
+  const normalised = asciiDigits(text);
+  const read = normalised ? normalised[0] : text;
   const candidates = [];
-  scanNumbers(text, candidates);
-  scanEmails(text, candidates);
-  scanAccounts(text, candidates);
-  scanJoined(text, candidates);
-  return resolve(candidates).map(([start, end, kind]) => ({ kind, start, end }));
+  scanNumbers(read, candidates);
+  scanEmails(read, candidates);
+  scanAccounts(read, candidates);
+  scanCustomers(read, candidates);
+  scanJoined(read, candidates);
+  scanCardDetails(read, candidates.filter(([, , kind]) => kind === "card_number"), candidates);
+  const at = normalised ? (i) => normalised[1][i] : (i) => i;
+  return resolve(candidates).map(([start, end, kind]) => ({
+    kind: TYPOS[kind] ?? kind, start: at(start), end: at(end) }));
 }
 
 /** The kinds found in `text`, strongest first (what the warning names). */

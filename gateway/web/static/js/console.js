@@ -15,6 +15,10 @@
 import { api, announce } from "./api.js";
 
 const POLL_MS = 4000;
+// how long the confirmation of a decision offers its undo (the decided item's page offers it
+// afterwards, as long as the domain allows it)
+const UNDO_MS = 10000;
+let undoTimer = null;
 let etag = null;
 let polling = null;
 
@@ -49,12 +53,25 @@ async function swap(response, { push, url = response.url }) {
   if (alert) {
     alert.focus();
   } else if (done) {
-    announce(done.textContent.trim() + " " + (heading ? heading.textContent.trim() : ""));
+    const said = done.querySelector("p") || done;
+    announce(said.textContent.trim() + " " + (heading ? heading.textContent.trim() : ""));
   } else if (heading) {
     announce(heading.textContent.trim());
   }
   etag = null; // the new view polls its own filter
   schedule();
+  offerUndo();
+}
+
+// The undo button of the decision just made goes away after UNDO_MS (the item's page keeps it).
+function offerUndo() {
+  clearTimeout(undoTimer);
+  const undo = document.getElementById("undo-now");
+  if (!undo) return;
+  undoTimer = setTimeout(() => {
+    if (undo.contains(document.activeElement)) document.getElementById("console-done")?.focus();
+    undo.remove();
+  }, UNDO_MS);
 }
 
 async function open(url, push = true) {
@@ -265,4 +282,5 @@ window.addEventListener("popstate", () => {
 if (root()) {
   applyShortcuts();
   schedule();
+  offerUndo();
 }

@@ -1,0 +1,35 @@
+"""The search page forgives: a typo corrected and said so, the matched words highlighted (in
+<mark>, the text escaped), partial matches said so — in French and English, on a phone."""
+from __future__ import annotations
+
+from ..e2e.steps import submit, visible
+from ..e2e.test_search_french import marker
+
+
+def test_the_search_page_corrects_a_typo_and_highlights_the_matched_words(site, platform):
+    api, tag = platform.api, marker()
+    post = submit(api, api.new_user(), title=f"Virement refusé par ma banque {tag}",
+                  body=f"Mon virement <b>SEPA</b> {tag} est refusé depuis lundi.")
+    visible(api, post["id"])
+
+    site.visit(f"/search?q=virment+{tag}")
+    assert site.heading(f"Résultats pour « virement {tag} »", 1)
+    assert "« virment » ne figure dans aucune contribution" in site.find("#search-notice").text
+    marks = [mark.text for mark in site.find_all("#post-list mark")]
+    assert marks.count("Virement") == 1 and "virement" in marks and tag in marks
+    # the member's text stays text: their "<b>" is shown, never made bold
+    excerpt = site.find("#post-list .excerpt")
+    assert "<b>SEPA</b>" in excerpt.text and not site.find_all("#post-list .excerpt b")
+    site.no_horizontal_scroll()
+    site.screenshot("search-corrected")
+
+    # no post holds every word: the closest ones, said so
+    site.visit(f"/search?q=virement+{tag}+qxwzyvvk")
+    assert "Aucune contribution ne contient tous ces mots : voici celles qui en contiennent " \
+           "le plus." in site.find("#search-notice").text
+    assert site.find_all(f"#post-list a[href='/posts/{post['id']}']")
+
+    site.visit(f"/lang/en?next=/search%3Fq%3Dvirment%2B{tag}")
+    assert site.heading(f"Results for “virement {tag}”", 1)
+    assert "“virment” appears in no contribution" in site.find("#search-notice").text
+    site.screenshot("search-corrected-en")

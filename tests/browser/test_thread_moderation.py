@@ -1,0 +1,122 @@
+"""A community manager acting on a public thread, and undoing a console decision (CM review s25,
+finding 6), at the phone and desktop sizes: the "Modération" menu only staff receive, a reply
+hidden with a reason (gone for a visitor), a redaction undone from its confirmation and an
+approval undone from the item's page once the confirmation's button went away."""
+from __future__ import annotations
+
+import uuid
+
+import requests
+from selenium.webdriver.support.ui import Select
+
+from ..conftest import wait_for
+from ..e2e.steps import IBAN, ok, queued, reply_visible, site_login, staff, submit, visible
+from .conftest import Site
+from .console_steps import reloaded
+
+
+def _thread_with_reply(api):
+    asker, replier = api.new_user(), api.new_user()
+    post = submit(api, asker, title=f"Retrait refusé au distributeur {uuid.uuid4().hex[:6]}",
+                  body="Ma carte est refusée au distributeur depuis hier.")
+    visible(api, post["id"])
+    reply = ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=replier,
+                        json={"body": "T'es vraiment une idiote, crétine."}), 201)
+    reply_visible(api, reply["id"])
+    return post, reply
+
+
+def _sign_in_cm(site: Site, manager, next_path: str) -> None:
+    site.sign_in(manager.email, manager.password, next_path=next_path, device=manager.device)
+    site.wait_for_path(next_path.split("?")[0])
+
+
+def _public_for_moderation(api, manager, post):
+    """Moderation has read the post's publication (what an undo hides: an undo sooner is told
+    to try again), as its record of the author's contributions shows the text."""
+    wait_for(lambda: next((c for c in ok(api.get(
+        f"/api/v1/moderation/members/{post['author_id']}/contributions", user=manager))["items"]
+        if c["id"] == post["id"] and c["state"] == "published" and c.get("excerpt")), None),
+        timeout=20, message="moderation knows it is public")
+
+
+def test_a_cm_hides_an_abusive_reply_from_its_thread(site, platform, api):
+    post, reply = _thread_with_reply(api)
+    path = f"/posts/{post['id']}"
+    # members and visitors are never sent the menu
+    member, _ = site_login(site.base_url, api.new_user())
+    for reader in (member, requests.Session()):
+        page = reader.get(site.url(path), timeout=10).text
+        assert "vraiment une idiote" in page and "staff-menu" not in page
+        assert "/removal" not in page and "/hold" not in page
+
+    _sign_in_cm(site, staff(platform), path)
+    menu = site.find(f"#moderate-{reply['id']}")
+    menu.find_element("css selector", "summary").click()
+    site.find(f"#remove-{reply['id']} summary").click()
+    Select(site.find(f"#remove-{reply['id']}-reason")).select_by_value("abusive")
+    assert site.find(f"#moderate-{reply['id']} a").get_attribute("href").endswith(
+        f"/console/moderation?item={reply['id']}.flags")
+    site.check()
+    site.screenshot("thread-moderation-1-menu")
+    site.click_button("Masquer et prévenir l'auteur")
+    site.wait_for(lambda: "Retiré de la vue publique" in site.text(), "the removal said")
+    site.check()
+    site.screenshot("thread-moderation-2-removed")
+    wait_for(lambda: "vraiment une idiote" not in requests.get(site.url(path), timeout=10).text,
+             timeout=20, message="the reply gone for a visitor")
+    assert "vraiment une idiote" not in site.text()
+
+    # the post: "open in the console" on what nobody flagged says so; "mask data" holds it
+    # (out of public view) and opens the console's redaction editor on it
+    site.find(f"#moderate-{post['id']} summary").click()
+    site.find(f"#moderate-{post['id']} a").click()
+    site.wait_for(lambda: site.find_all("#item-unknown"), "nothing to decide, said")
+    site.visit(path)
+    site.find(f"#moderate-{post['id']} summary").click()
+    site.click_button("Masquer des données…")
+    site.wait_for(lambda: site.find("#console").get_attribute("data-current")
+                  == f"{post['id']}.flags", "the post open in the console")
+    assert "Ma carte est refusée" in site.find("#redact-body").get_attribute("value")
+    site.check()
+    site.screenshot("thread-moderation-3-redact-in-console")
+    wait_for(lambda: requests.get(site.url(path), timeout=10).status_code == 404, timeout=20,
+             message="the post out of public view while it is corrected")
+
+
+def test_a_cm_undoes_a_redaction_then_an_approval_from_the_console(site, platform, api):
+    question = submit(api, api.new_user(), title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
+                      body=f"Bonjour, mon IBAN est {IBAN}, pourquoi ce blocage ?")
+    manager = staff(platform)
+    item_id = queued(api, manager, question["id"])["id"]
+    flags_item = f"{question['id']}.flags"
+    _sign_in_cm(site, manager, f"/console/moderation?item={item_id}")
+    site.find("#decision-bar button[form=redact-form]").click()
+    undo = site.find("#undo-now button")
+    assert "Version masquée publiée" in site.find("#console-done").text
+    site.screenshot("console-undo-1-offered")
+    visible(api, question["id"])  # published: what the undo takes back
+    _public_for_moderation(api, manager, question)
+    undo.click()
+    site.wait_for(lambda: "Décision annulée" in site.find("#console-done").text, "undone")
+    assert site.find("#console").get_attribute("data-current") == flags_item
+    site.check()
+    site.screenshot("console-undo-2-undone")
+    wait_for(lambda: api.get(f"/api/v1/posts/{question['id']}").status_code == 404,
+             timeout=20, message="out of public view again")
+
+    # decided again (approved: the masked text shown again); its undo goes away after a while
+    site.find("#approve-form button").click()
+    site.wait_for(lambda: "approuvé" in site.find("#console-done").text, "approved")
+    site.wait_for(lambda: not site.find_all("#undo-now"), "the undo offered for a while")
+    visible(api, question["id"])
+    # then from the item's page (once moderation knows it is shown again)
+    later = site.wait_for(lambda: reloaded(site, f"/console/moderation?item={flags_item}",
+                                           "#undo-later button"), "the undo on the item's page")
+    site.check()
+    later.click()
+    site.wait_for(lambda: "Décision annulée" in site.find("#console-done").text, "undone")
+    site.check()
+    site.screenshot("console-undo-3-from-history")
+    wait_for(lambda: api.get(f"/api/v1/posts/{question['id']}").status_code == 404,
+             timeout=20, message="out of public view again")

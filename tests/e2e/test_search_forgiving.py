@@ -1,0 +1,89 @@
+"""A search that forgives, through the gateway: a word found nowhere corrected from the indexed
+words ("virment" → "virement"), abbreviations ("cb" finds "carte"), partial matches when no post
+holds every word (the most words first), "quoted phrases" kept as written; what was searched is
+said in `search`."""
+from __future__ import annotations
+
+from services.shared.slugs import fold
+
+from .steps import ok, submit, visible
+from .test_search_french import marker
+
+
+def searched(api, q):
+    answer = ok(api.get("/api/v1/posts", params={"q": q, "limit": 100}))
+    return [p["id"] for p in answer["items"]], answer["search"]
+
+
+def published(api, member, *texts):
+    posts = [submit(api, member, title=title, body=body) for title, body in texts]
+    for post in posts:
+        visible(api, post["id"])
+    return [post["id"] for post in posts]
+
+
+def test_a_word_found_nowhere_is_corrected_and_exact_words_are_kept(api):
+    member, tag = api.new_user(), marker()
+    transfer, card, debit = published(
+        api, member, (f"Virement bloqué {tag}", "Mon virement SEPA ne part pas."),
+        (f"Carte avalée {tag}", "Le distributeur a gardé ma carte."),
+        (f"Prélèvement inconnu {tag}", "Un prélèvement que je ne reconnais pas."))
+
+    ids, search = searched(api, f"virment {tag}")
+    assert ids == [transfer]
+    assert search["corrections"] == [{"typed": "virment", "used": "virement"}]
+    assert search["query"] == f"virement {tag}" and search["partial"] is False
+    ids, search = searched(api, f"carrte {tag}")
+    assert ids == [card] and search["corrections"][0]["used"] == "carte"
+    # a long word forgives two edits; the word shown is the one written with its accents
+    ids, search = searched(api, f"prélvment {tag}")
+    assert ids == [debit]
+    assert [fold(c["used"]) for c in search["corrections"]] == ["prelevement"]
+    assert search["corrections"][0]["used"] == "prélèvement"
+
+    # a word that exists is searched as typed, never "corrected"
+    ids, search = searched(api, f"virement {tag}")
+    assert ids == [transfer] and search["corrections"] == [] and search["query"] == \
+        f"virement {tag}"
+    # a short word, or one too far from any, is not guessed: nothing found, nothing said
+    ids, search = searched(api, f"xqzwvk {tag}")
+    assert search["corrections"] == []
+
+
+def test_abbreviations_find_the_words_they_stand_for(api):
+    member, tag = api.new_user(), marker()
+    cb, dab, app = published(
+        api, member, (f"Ma CB ne marche plus {tag}", "Refusée partout depuis hier."),
+        (f"Le DAB a avalé mes billets {tag}", "Rien n'est sorti."),
+        (f"Nouvelle application {tag}", "Elle ne s'ouvre plus."))
+    assert searched(api, f"carte {tag}")[0] == [cb]
+    assert searched(api, f"cb {tag}")[0] == [cb]
+    assert searched(api, f"distributeur {tag}")[0] == [dab]
+    assert searched(api, f"{tag} appli")[0] == [app]
+
+
+def test_partial_matches_rank_the_posts_holding_most_words_first(api):
+    member, tag = api.new_user(), marker()
+    both, one = published(
+        api, member, (f"Frais de tenue de compte {tag}", "Trop élevés cette année."),
+        (f"Frais bancaires {tag}", "Ils augmentent."))
+    # "qxwzy" is in no post: today's answer would be empty
+    ids, search = searched(api, f"frais compte {tag} qxwzyvvk")
+    assert search["partial"] is True
+    assert ids[0] == both and one in ids
+    # every word found: only the posts holding them all, not partial
+    ids, search = searched(api, f"frais compte {tag}")
+    assert ids == [both] and search["partial"] is False
+
+
+def test_a_quoted_phrase_needs_its_words_adjacent_and_in_order(api):
+    member, tag = api.new_user(), marker()
+    phrase, apart = published(
+        api, member, (f"Carte bloquée à l'étranger {tag}", "Depuis mon arrivée à Rome."),
+        (f"Bloquée : ma carte {tag}", "La carte n'est pas à moi, l'agence est bloquée."))
+    assert sorted(searched(api, f"carte bloquée {tag}")[0]) == sorted([phrase, apart])
+    assert searched(api, f'"carte bloquée" {tag}')[0] == [phrase]
+    assert searched(api, f'«cartes bloquées» {tag}')[0] == [phrase]  # its words in any form
+    # a quoted word is required even when the others fall back to partial matches
+    ids, search = searched(api, f'"carte bloquée" {tag} qxwzyvvk')
+    assert ids == [phrase] and search["partial"] is True
