@@ -68,25 +68,13 @@ def enrol_demo_second_factor(email: str, secret: str, config: dict[str, Any] | N
     used: a used step is a wrong code, so the demo's authenticator gives the next ones."""
     from .mfa import step_of
 
-    if in_production():
-        raise RuntimeError("demo second factors are for local use only")
-    config = config or load_config("identity")
-    db = shared_client(mongo_uri(config))[database_name(config, "identity")]
-    kit = build_toolkit(config, db)
-    user_id = kit.accounts.user_id_for(domain.normalize_email(email))
-    if user_id is None:
-        raise RuntimeError(f"no account {email}")
-    if kit.accounts.mfa_enrolled(user_id):
-        return kit.accounts.mfa(user_id)["last_step"]
+    local = _LocalAccount(email, config, "demo second factors are for local use only")
+    if local.kit.accounts.mfa_enrolled(local.user_id):
+        return local.kit.accounts.mfa(local.user_id)["last_step"]
     now = utc_now()
-    kit.accounts.start_enrolment(user_id, kit.secret_box.seal(secret), [], now)
-    kit.accounts.confirm_enrolment(user_id, step_of(now) - 2, now)  # codes from now on
-    store = EventStore(db, "identity")
-    views = ProjectionRunner(PROJECTION, store)
-    stream = domain.account_stream(user_id)
-    views.apply_commit(store.append(stream, store.stream_version(stream),
-                                    domain.mfa_enabled(user_id),
-                                    CommandContext(actor=actor, correlation_id=f"{actor}:mfa")))
+    local.kit.accounts.start_enrolment(local.user_id, local.kit.secret_box.seal(secret), [], now)
+    local.kit.accounts.confirm_enrolment(local.user_id, step_of(now) - 2, now)  # codes from now on
+    local.record(domain.mfa_enabled(local.user_id), actor, "mfa")
     return step_of(now) - 2
 
 
@@ -97,25 +85,37 @@ def verify_locally(email: str, config: dict[str, Any] | None = None,
     `local`) without the confirmation link, as its owner following it would. Demo addresses
     have no mailbox; real members always prove theirs (verification.py). Returns the user id;
     again for a verified account changes nothing."""
-    if in_production():
-        raise RuntimeError("addresses are verified by their owner's mailbox in production")
-    config = config or load_config("identity")
-    db = shared_client(mongo_uri(config))[database_name(config, "identity")]
-    kit = build_toolkit(config, db)
-    user_id = kit.accounts.user_id_for(domain.normalize_email(email))
-    if user_id is None:
-        raise RuntimeError(f"no account {email}")
-    store = EventStore(db, "identity")
-    views = ProjectionRunner(PROJECTION, store)
-    if views.rm["users"].find_one({"_id": user_id, "email_verified": True}):
-        return user_id
-    kit.accounts.drop_verifications(user_id)
-    stream = domain.account_stream(user_id)
-    views.apply_commit(store.append(stream, store.stream_version(stream),
-                                    domain.email_verified(user_id, domain.VERIFIED_LOCALLY),
-                                    CommandContext(actor=actor,
-                                                   correlation_id=f"{actor}:verify")))
-    return user_id
+    local = _LocalAccount(email, config,
+                          "addresses are verified by their owner's mailbox in production")
+    if local.views.rm["users"].find_one({"_id": local.user_id, "email_verified": True}):
+        return local.user_id
+    local.kit.accounts.drop_verifications(local.user_id)
+    local.record(domain.email_verified(local.user_id, domain.VERIFIED_LOCALLY), actor, "verify")
+    return local.user_id
+
+
+class _LocalAccount:
+    """An existing account, reached directly in identity's database by the local-only
+    commands above (each refused in production, with its own `refusal`)."""
+
+    def __init__(self, email: str, config: dict[str, Any] | None, refusal: str):
+        if in_production():
+            raise RuntimeError(refusal)
+        config = config or load_config("identity")
+        db = shared_client(mongo_uri(config))[database_name(config, "identity")]
+        self.kit = build_toolkit(config, db)
+        self.user_id = self.kit.accounts.user_id_for(domain.normalize_email(email))
+        if self.user_id is None:
+            raise RuntimeError(f"no account {email}")
+        self.store = EventStore(db, "identity")
+        self.views = ProjectionRunner(PROJECTION, self.store)
+
+    def record(self, events, actor: str, what: str) -> None:
+        """Append `events` to the account's stream and apply them to the read model now."""
+        stream = domain.account_stream(self.user_id)
+        self.views.apply_commit(self.store.append(
+            stream, self.store.stream_version(stream), events,
+            CommandContext(actor=actor, correlation_id=f"{actor}:{what}")))
 
 
 def read_password() -> str:

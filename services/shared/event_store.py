@@ -63,6 +63,11 @@ from .written_streams import WrittenStreams
 log = logging.getLogger(__name__)
 
 POSITION_ATTEMPTS = 5
+# how many times a command decides again after another writer appended first: a member's
+# contribution receives moderation's verdicts while its author or a CM edits it, and under load
+# a burst of verdicts beat 3 re-decisions (a CM's plain edit answered 409 in CI); each try
+# reloads the stream, so this bounds work, it does not wait
+COMMAND_RETRIES = 8
 
 
 @dataclass(frozen=True)
@@ -257,8 +262,8 @@ class EventStore:
             self.on_commit(commit)
 
     def execute(
-        self, stream_id: str, decide: Decision, context: CommandContext, retries: int = 3
-    ) -> Commit | None:
+        self, stream_id: str, decide: Decision, context: CommandContext,
+        retries: int = COMMAND_RETRIES) -> Commit | None:
         """Load a stream, let the domain decide, append; on a conflict decide again on fresh state.
 
         Re-deciding is safe: the domain sees the other writer's events (nothing is overwritten).

@@ -64,12 +64,14 @@ def test_the_warning_names_a_cards_expiry_and_security_code_typed_alone(site):
 
 
 def test_a_search_that_finds_nothing_leads_to_asking_with_similar_questions(site):
-    """No contribution holds "chèque" and "introuvable": the search offers to ask it, the
-    words as the title, and the form suggests the demo's "Délai d'encaissement d'un chèque ?"
-    (one word shared, one few posts hold)."""
+    """No contribution holds both "chèque" and "introuvable": the search shows those holding
+    one (partial), offers to ask it, the words as the title, and the form suggests the demo's
+    "Délai d'encaissement d'un chèque ?" (one word shared, one few posts hold)."""
     site.sign_in("member3@demo.agora")
     site.visit("/search?q=chèque+introuvable")
-    site.find("#search-outcome a").click()
+    assert "Délai d'encaissement d'un chèque ?" in [
+        a.text for a in site.find_all("#post-list .post-title a")]
+    site.find("#search-notice a").click()
     site.wait_for_path("/write")
     site.check()
     assert site.field("Titre").get_attribute("value") == "chèque introuvable"

@@ -4,6 +4,7 @@ re-exported here for the tests and harnesses that import them from this module."
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -44,9 +45,11 @@ def demo_api(platform, api):
     """The demo accounts of the seeder, registered in this test session's platform."""
     client = demo_seed.DemoApi(platform.base_url)
     for number, email in enumerate([demo.ADMIN, demo.CM, demo.ADVISOR, *demo.MEMBERS]):
-        response = api.post("/api/v1/auth/register", json={  # a member's name: "admin" is staff's
+        # a member's name ("admin" is staff's), new each time: an account registered again
+        # answers alike, but its name is checked first, and a staff member's is refused
+        response = api.post("/api/v1/auth/register", json={
             "email": email, "password": demo_seed.DEMO_PASSWORD,
-            "display_name": f"Démo {number}"})
+            "display_name": f"Démo {number} {uuid.uuid4().hex[:4]}"})
         assert response.status_code == 202, response.text
         demo_seed.verify_address(email, platform.identity_config)  # as `agora seed-demo` does
         user_id = client.user_id(email)

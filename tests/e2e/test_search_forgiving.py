@@ -85,5 +85,6 @@ def test_a_quoted_phrase_needs_its_words_adjacent_and_in_order(api):
     assert searched(api, f'"carte bloquée" {tag}')[0] == [phrase]
     assert searched(api, f'«cartes bloquées» {tag}')[0] == [phrase]  # its words in any form
     # a quoted word is required even when the others fall back to partial matches
+    # (other tests' posts holding the phrase follow it: they hold fewer of the words)
     ids, search = searched(api, f'"carte bloquée" {tag} qxwzyvvk')
-    assert ids == [phrase] and search["partial"] is True
+    assert ids[0] == phrase and apart not in ids and search["partial"] is True

@@ -12,6 +12,10 @@ function listen(handlers) {
   for (const [name, handle] of Object.entries(handlers)) {
     document.addEventListener(name, (event) => handle(event.detail || {}));
   }
+  // live.js may have connected (its "hello" and agora:refresh) before this module ran: a
+  // module fetched late under load missed it, and the page never said it was live
+  const bell = document.querySelector("[data-bell]");
+  if (bell && bell.dataset.live === "open") handlers["agora:refresh"]?.({});
 }
 
 // -- one conversation -------------------------------------------------------------------------

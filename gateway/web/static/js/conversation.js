@@ -105,6 +105,8 @@ if (list) {
         && !shown().has(event.detail.message_id)) catchUp();
   });
   document.addEventListener("agora:refresh", catchUp);
+  // connected before this module ran (its agora:refresh missed): what arrived since the render
+  if (document.querySelector("[data-bell]")?.dataset.live === "open") catchUp();
   // a phone that slept or lost its network may have missed announcements: look again on return
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") catchUp();
