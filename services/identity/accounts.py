@@ -52,6 +52,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventlet import tpool
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -268,14 +269,11 @@ class Accounts:
 
     def reset(self, token: str, now: datetime) -> dict[str, Any] | None:
         """The live reset of a link's token, or None (unknown, used, expired, a decoy)."""
-        if not tokens.RESET_TOKEN.fullmatch(token or ""):
-            return None
-        found = self.db.password_resets.find_one({"_id": tokens.reset_token_hash(token)})
-        return found if tokens.reset_usable(found, now) else None
+        return _live_link(self.db.password_resets, token, now)
 
     def use_reset(self, reset: dict[str, Any]) -> bool:
         """Single use: True for the one caller that deleted it."""
-        return self.db.password_resets.delete_one({"_id": reset["_id"]}).deleted_count == 1
+        return _used_once(self.db.password_resets, reset)
 
     def drop_resets(self, user_id: str | None) -> None:
         """Every pending reset link of the account stops working (a new one was asked for,
@@ -298,15 +296,11 @@ class Accounts:
 
     def verification(self, token: str, now: datetime) -> dict[str, Any] | None:
         """The live confirmation of a link's token, or None (unknown, used, expired)."""
-        if not tokens.RESET_TOKEN.fullmatch(token or ""):
-            return None
-        found = self.db.email_verifications.find_one({"_id": tokens.reset_token_hash(token)})
-        return found if tokens.reset_usable(found, now) else None
+        return _live_link(self.db.email_verifications, token, now)
 
     def use_verification(self, verification: dict[str, Any]) -> bool:
         """Single use: True for the one caller that deleted it."""
-        return self.db.email_verifications.delete_one(
-            {"_id": verification["_id"]}).deleted_count == 1
+        return _used_once(self.db.email_verifications, verification)
 
     def drop_verifications(self, user_id: str) -> None:
         self.db.email_verifications.delete_many({"user_id": user_id})
@@ -541,3 +535,18 @@ class Accounts:
             self.db.login_audit.update_many(lines, anonymous)
         self.db.login_audit.update_many({"user_id": user_id}, anonymous)
         self.db.sessions.update_many({"user_id": user_id}, {"$set": {"client": None}})
+
+
+# a single-use link (a password reset's, an address confirmation's): its token's hash is the
+# document's id, it expires, and the one caller that deletes it uses it
+
+def _live_link(links: Collection, token: str, now: datetime) -> dict[str, Any] | None:
+    """The live link of `token`, or None (malformed, unknown, used, expired, a decoy)."""
+    if not tokens.RESET_TOKEN.fullmatch(token or ""):
+        return None
+    found = links.find_one({"_id": tokens.reset_token_hash(token)})
+    return found if tokens.reset_usable(found, now) else None
+
+
+def _used_once(links: Collection, link: dict[str, Any]) -> bool:
+    return links.delete_one({"_id": link["_id"]}).deleted_count == 1
