@@ -35,13 +35,21 @@ def advisor(name: str = "adv-1") -> dict:
 def platform(request, container_factory, service_config):
     """Both services running; returns the config their RPC proxies need. Settings of the
     `AGORA` section can be given by indirect parametrization (`sla_site_seconds`...)."""
+    config, _ = started(request, container_factory, service_config)
+    return config
+
+
+def started(request, container_factory, service_config):
+    """`platform`'s config, and its running containers by service class (for a test that
+    reaches into one, as `posts_store` does)."""
     config = {**service_config, "AGORA": {**service_config["AGORA"], "sla_site_seconds": 3600,
                                           **getattr(request, "param", {})}}
+    containers = {}
     for service in (PostsService, ModerationService):
-        container = container_factory(
+        containers[service] = container_factory(
             service, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}"})
-        container.start()
-    return config
+        containers[service].start()
+    return config, containers
 
 
 @pytest.fixture
