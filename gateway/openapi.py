@@ -62,7 +62,7 @@ _ERROR_TEXT = {
     403: "Authenticated, but not allowed",
     404: "Not found",
     409: "Conflict (state changed, or already exists)",
-    410: "Gone for good (an erased member's profile)",
+    410: "Gone for good (an erased member's profile or activity)",
     413: "Body too large",
     415: "Body is not application/json",
     422: "Business rule refused it (or Idempotency-Key reused with another body)",

@@ -192,7 +192,9 @@ class FeedsRoutes:
         return self.feeds.featured(call.actor, call.query)
 
     @route("GET", "/api/v1/users/{id}/activity", path_params=USER_PATH, auth="public",
-           query=FeedQuerySchema, response=FeedPage, tags=TAGS)
+           query=FeedQuerySchema, response=FeedPage, tags=TAGS, errors=[410])
     def user_activity(self, call: Call):
-        """A member's published posts and replies, newest first"""
+        """A member's published posts and replies, newest first (410 once they deleted their
+        account, as their profile: each contribution stays, signed "former member", but
+        nothing lists them together any more)"""
         return self.feeds.activity(call.actor, call.path["id"], call.query)

@@ -32,7 +32,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.expiring import ExpiringCache
-from services.shared.members import track_member_summaries
+from services.shared.members import USER_ERASED, track_member_summaries
 from services.shared.mongo import drop_index
 from services.shared.projections import (
     Handler,
@@ -141,6 +141,24 @@ def micros(event: Envelope) -> int:
 def _registered(rm: ReadModels, event: Envelope) -> None:
     rm["members"].update_one({"_id": event.payload["user_id"]},
                              {"$set": {"joined_at": event.occurred_at}}, upsert=True)
+
+
+@VIEWS.on(USER_ERASED)
+def _erased(rm: ReadModels, event: Envelope) -> None:
+    """GDPR erasure (docs/asyncapi.yaml, identity.user_erased): what feeds keeps per member
+    goes — what they followed, watched and muted, their home window and its floor, when they
+    joined (so nobody can follow them again); each source they followed counts one follower
+    less, once (`update_once`: a crash between these writes re-applies the event). Their items
+    stay, signed "former member"; their activity journal answers 410 (timeline.activity)."""
+    member = event.payload["user_id"]
+    CHOICES.forget(rm, member)
+    for sub in rm["subs"].find({"member": member}, {"source": 1}):
+        update_once(rm["sources"], sub["source"], event, {"$inc": {"count": -1}}, upsert=False)
+    rm["subs"].delete_many({"member": member})
+    rm["mutes"].delete_many({"member": member})
+    rm["home_entries"].delete_many({"m": member})
+    rm["home_floors"].delete_one({"_id": member})
+    rm["members"].delete_one({"_id": member})
 
 
 @_on_posts("posts.category_created")

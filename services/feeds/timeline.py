@@ -27,8 +27,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from services.shared import i18n
+from services.shared.errors import Gone
 from services.shared.expiring import ExpiringCache
-from services.shared.members import summaries, summary
+from services.shared.members import is_erased, summaries, summary
 from services.shared.overlap import at_once
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
 from services.shared.projections import ReadModels
@@ -99,7 +100,14 @@ def public(rm: ReadModels, query: dict[str, Any]) -> dict[str, Any]:
 
 
 def activity(rm: ReadModels, user_id: str, query: dict[str, Any]) -> dict[str, Any]:
-    return journal(rm, query, {"author_id": user_id})
+    """A member's journal; Gone (410) once they erased their account, as their profile: the
+    list would still tie what they wrote together under one id (each item stays, signed
+    "former member"). The tombstone is looked up beside the page, not before it."""
+    found, erased = at_once(lambda: journal(rm, query, {"author_id": user_id}),
+                            lambda: is_erased(rm, user_id))
+    if erased:
+        raise Gone.from_catalogue("member_erased")
+    return found
 
 
 def featured(rm: ReadModels, query: dict[str, Any]) -> dict[str, Any]:

@@ -344,5 +344,11 @@ def named_mentions(rm: ReadModels, *texts: str | None) -> dict[str, str]:
             for text, start, _ in [found[index]]}
 
 
+def is_erased(rm: ReadModels, member_id: str) -> bool:
+    """Whether identity's tombstone for `member_id` reached this service (a read by id; not
+    kept in memory: an erasure shows at once)."""
+    return rm[SUMMARIES].find_one({"_id": member_id, "erased": True}, {"_id": 1}) is not None
+
+
 def summary_for(rm: ReadModels, member_id: str | None) -> dict[str, Any] | None:
     return summaries(rm, [member_id]).get(member_id) if member_id else None

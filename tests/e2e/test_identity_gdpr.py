@@ -2,6 +2,7 @@
 import pytest
 import requests
 
+from services.feeds import domain
 from services.shared.members import ERASED_DISPLAY_NAME
 
 from ..conftest import wait_for
@@ -132,3 +133,44 @@ def test_an_erased_members_profile_is_gone_and_their_contributions_stay(platform
     # the contribution stays where it was written, signed with the erased label
     wait_for(lambda: ok(api.get(f"/api/v1/posts/{post['id']}"))["author"]["display_name"]
              == ERASED_DISPLAY_NAME, message="the post signed by a former member")
+
+
+def test_an_erased_members_journal_is_gone_and_what_they_followed_goes(platform, api,
+                                                                      mongo_client):
+    # their activity journal tied what they wrote together under one id, as their profile did;
+    # what they followed, watched and muted, and their home feed, stayed in feeds
+    ada, bob = api.new_user(display_name="Ada Journal"), api.new_user(display_name="Bob Suivi")
+    theirs = visible(api, submit(api, bob, kind="discussion", title="Le fil de Bob")["id"])
+    hers = visible(api, submit(api, ada, kind="discussion", title="Le fil d'Ada")["id"])
+    ok(api.put(f"/api/v1/me/following/{bob.id}", user=ada))
+    ok(api.put(f"/api/v1/me/muted/{theirs['id']}", user=ada))
+    ok(api.put(f"/api/v1/me/following/{ada.id}", user=bob))
+    feeds = mongo_client[f"{platform.db_prefix}_feeds"]
+    followed = domain.source_of(domain.FOLLOW, bob.id)
+    wait_for(lambda: feeds["subs"].count_documents({"member": ada.id}) >= 2
+             and feeds["home_entries"].count_documents({"m": ada.id}) >= 1,
+             message="her follow, her own thread's watch and her home feed recorded")
+    assert feeds["mutes"].count_documents({"member": ada.id}) == 1
+    followers = feeds["sources"].find_one({"_id": followed})["count"]
+    journal = ok(api.get(f"/api/v1/users/{ada.id}/activity"))["items"]
+    assert [card["id"] for card in journal] == [hers["id"]]
+
+    assert ok(api.delete("/api/v1/me", user=ada, json={"password": PASSWORD}), 204) is None
+    wait_for(lambda: api.get(f"/api/v1/users/{ada.id}/activity").status_code == 410,
+             message="her journal gone")
+    gone = api.get(f"/api/v1/users/{ada.id}/activity")
+    assert problem(gone, 410)["detail"] == "ce membre a supprimé son compte"
+    english = api.get(f"/api/v1/users/{ada.id}/activity", headers={"Accept-Language": "en"})
+    assert problem(english, 410)["detail"] == "this member deleted their account"
+    assert ok(api.get(f"/api/v1/users/{bob.id}/activity"))["items"]  # others' are untouched
+
+    for collection, field in (("subs", "member"), ("mutes", "member"), ("home_entries", "m")):
+        assert feeds[collection].count_documents({field: ada.id}) == 0, collection
+    assert feeds["members"].find_one({"_id": ada.id}) is None
+    assert feeds["sources"].find_one({"_id": followed})["count"] == followers - 1
+    # nobody can start following her; leaving is still possible
+    problem(api.put(f"/api/v1/me/following/{ada.id}", user=api.new_user()), 404)
+    ok(api.delete(f"/api/v1/me/following/{ada.id}", user=bob))
+    # her thread stays, signed by a former member
+    assert ok(api.get(f"/api/v1/posts/{hers['id']}"))["author"]["display_name"] == \
+        ERASED_DISPLAY_NAME

@@ -334,7 +334,7 @@ class PublicPages:
         # Whether the reader follows this member (signed in, someone else): same round trip.
         reader_follows = call.actor and call.actor.get("id") != user_id
         asked = self.identity.get_profile.call_async(user_id)
-        found = gather(
+        reads = dict(
             activity=self.feeds.activity.call_async(call.actor, user_id,
                                                     {"limit": LIST_SIZE,
                                                      "cursor": call.query.get("cursor")}),
@@ -346,6 +346,8 @@ class PublicPages:
                 return call.render("members/erased.html", status=410, noindex=True,
                                    title=call.t("members.erased_title"))
             return render_problem(call, problem.status)
+        # sent beside the profile, read after it: an erased member's journal is Gone too
+        found = gather(**reads)
         following = user_id in found["mine"]["members"] if reader_follows else None
         return call.render("members/profile.html", profile=profile, following=following,
                            items=found["activity"]["items"],
