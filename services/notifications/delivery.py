@@ -35,7 +35,8 @@ confirmation link, `identity.email_verification_requested`, ``kind: email_verifi
 notification: it never enters the inbox (a signed-in session must not read a way to change the
 password without the current one). Its ``outgoing_mail`` document (``kind: password_reset``)
 holds the token sealed with the member's key, until the mail is sent, dead-lettered or past
-the link's expiry (then it is dropped unsent); a newer request replaces a pending one.
+the link's expiry (then it is dropped unsent); a newer request (in the account stream's
+order, whatever order the deliveries come in) replaces a pending one.
 
 The recipient address is read from ``contacts`` when sending (never copied into the outbox,
 never logged). The Message-ID is derived from the outbox id: the duplicates that could follow
@@ -442,10 +443,17 @@ class Deliveries:
     # -- 0. password-reset links: straight to the mail outbox ------------------------------------
 
     def queue_link(self, event) -> bool:
-        """The mail of a reset or confirmation link (`LINK_MAILS`), once per event,
-        replacing the member's pending one of its kind (its link no longer works); nothing for
-        a link past its expiry (a late delivery, a replay) or erased (its token opens to
-        None)."""
+        """The mail of a reset or confirmation link (`LINK_MAILS`), once per event, replacing
+        the member's pending ones of its kind that an earlier request queued (their links no
+        longer work); nothing for a link past its expiry (a late delivery, a replay) or erased
+        (its token opens to None).
+
+        "Earlier" is the account stream's order (`link_version`), not the order deliveries
+        come in: handlers run concurrently and a retried delivery comes back late, so an older
+        request's mail may be queued after a newer one's. Each delivery inserts its mail, then
+        drops every pending one older than the newest it sees: of two racing, the later check
+        sees both, so only the newest link is sent (a late older request's mail is dropped
+        even when the newer one already went out). True when this request's mail is queued."""
         kind, prefix, _ = LINK_MAILS[event.type]
         p = event.payload
         member_id, token = p["user_id"], p.get("token")
@@ -453,15 +461,20 @@ class Deliveries:
         if not token or expires_at <= self.clock():
             return False
         requested = datetime.fromisoformat(event.occurred_at).timestamp()
-        mails = self.mail.collection
-        mails.delete_many({"member_id": member_id, "kind": kind, "state": "pending",
-                           "_id": {"$ne": f"{prefix}:{event.id}"}})
-        mails.update_one({"_id": f"{prefix}:{event.id}"}, {"$setOnInsert": self.mail.new_document({
+        mails, mine = self.mail.collection, f"{prefix}:{event.id}"
+        mails.update_one({"_id": mine}, {"$setOnInsert": self.mail.new_document({
             "member_id": member_id, "kind": kind, "expires_at": expires_at,
+            "link_version": event.stream_version,
             "minutes": max(1, round((expires_at - requested) / 60)),
             "token": self.keys.seal(member_id, token, RESET_TOKEN)})}, upsert=True)
+        links = {doc["_id"]: doc.get("link_version", 0) for doc in mails.find(
+            {"member_id": member_id, "kind": kind}, {"link_version": 1})}
+        newest = max(links.values(), default=event.stream_version)
+        stale = [link for link, version in links.items() if version < newest]
+        if stale:
+            mails.delete_many({"_id": {"$in": stale}, "state": "pending"})
         self._fresh.add(mails.name)
-        return True
+        return mine not in stale
 
     # -- 1. from the inbox to the outboxes -----------------------------------------------------
 

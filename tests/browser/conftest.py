@@ -168,6 +168,13 @@ class Site:
     def find(self, css: str):
         return self.wait_for(lambda: self.driver.find_element(By.CSS_SELECTOR, css))
 
+    def text_of(self, css: str) -> str:
+        """The text of the element `css` finds, found again if the page replaced it between
+        the finding and the reading (a live list, as the console's inbox, re-renders its rows
+        when anything in it changed)."""
+        return self.wait_for(
+            lambda: (self.driver.find_element(By.CSS_SELECTOR, css).text,), css)[0]
+
     def find_all(self, css: str) -> list:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 

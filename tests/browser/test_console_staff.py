@@ -160,7 +160,7 @@ def test_the_inbox_keeps_focus_on_the_same_conversation_when_it_reads_itself_aga
     row = f'#staff-mine [data-conversation="{conversation_id}"]'
     console.driver.execute_script("document.querySelector(arguments[0]).focus()",
                                   row + " a.staff-row-link")
-    before = console.find(row).text
+    before = console.text_of(row)
     api.post(f"/api/v1/conversations/{conversation_id}/messages", as_=MEMBER1,
              json={"body": f"Une dernière question sur ma carte {uuid.uuid4().hex[:6]}"})
     console.wait_for(lambda: console.find(row).text != before, "the row read again")
@@ -381,8 +381,8 @@ def test_a_mention_from_an_unmatched_author_is_read_and_answered_from_the_staff_
                     next_path="/console/conversations")
     console.wait_for_path("/console/conversations")
     console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
-    row = console.find(f'[data-conversation="{case["conversation_id"]}"]')
-    assert "Auteur externe (twitter)" in row.text
+    assert "Auteur externe (twitter)" in console.text_of(
+        f'[data-conversation="{case["conversation_id"]}"]')
     console.check()
     console.no_horizontal_scroll()
     console.screenshot("console-staff-queue-external")

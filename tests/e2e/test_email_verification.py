@@ -13,6 +13,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
+from services.identity.tokens import reset_token_hash
+
 from ..conftest import wait_for
 from .steps import ok, problem
 
@@ -29,6 +31,15 @@ def _links(platform, user) -> list[str]:
 def _link(platform, user, count=1) -> str:
     return wait_for(lambda: (links := _links(platform, user))[count - 1:] and links,
                     timeout=20, message=f"confirmation link {count} for {user.email}")[-1]
+
+
+def _live_link(platform, user, verifications) -> str:
+    """The e-mailed link that still works: the one identity keeps the hash of."""
+    live = {doc["_id"] for doc in verifications.find({"user_id": user.id})}
+    assert len(live) == 1, live
+    return wait_for(lambda: [token for token in _links(platform, user)
+                             if reset_token_hash(token) in live], timeout=20,
+                    message=f"the latest confirmation link for {user.email}")[0]
 
 
 def _confirm(api, token):
@@ -127,8 +138,9 @@ def test_links_expire_only_the_latest_works_and_asking_again_is_limited(platform
         ok(api.post("/api/v1/me/email-verification", user=member), 202)
     throttled = api.post("/api/v1/me/email-verification", user=member)
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
-    # a verified address sends nothing more
-    ok(_confirm(api, _link(platform, member, count=6)))
+    # a verified address sends nothing more; of the requests sent in a row, the newest link
+    # comes (a pending mail of an older one is replaced before it goes out)
+    ok(_confirm(api, _live_link(platform, member, verifications)))
     sent = len(_links(platform, member))
     verified = api.new_user()
     ok(_confirm(api, _link(platform, verified)))
