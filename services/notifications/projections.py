@@ -66,7 +66,7 @@ def _indexes(rm: ReadModels) -> None:
     rm["members"].create_index([("handle", ASCENDING)], name="handle")
     rm["members"].create_index([("roles", ASCENDING)], name="roles")
     for name, field in (("follows", "followee"), ("watches", "post_id"), ("mutes", "post_id"),
-                        ("votes", "post_id")):
+                        ("votes", "post_id"), *MEMBER_FIELDS.items()):
         rm[name].create_index([(field, ASCENDING)], name=field)
     inbox = rm["inbox"]
     inbox.create_index([("member_id", ASCENDING), ("ts", DESCENDING), ("_id", DESCENDING)],
@@ -157,23 +157,33 @@ def _contact(rm: ReadModels, event: Envelope) -> None:
                      {"$set": {"email": event.payload["email"]}})
 
 
+# the member's side of each relation: an erased member follows, watches, mutes and votes for
+# nothing any more (each would still put notifications nobody reads into their inbox)
+MEMBER_FIELDS = {"follows": "follower", "watches": "member", "mutes": "member", "votes": "member"}
 ERASED_VERSION = 2 ** 62  # newer than any contact event: a late one never brings an address back
 
 
 @VIEWS.on("identity.user_erased")
 def _erased(rm: ReadModels, event: Envelope) -> None:
-    """GDPR erasure: the member's address, preferences and inbox go; the name shown for their
+    """GDPR erasure: the member's address, preferences and inbox go, and what they followed,
+    watched, muted and voted for (nothing notifies them any more); the name shown for their
     past actions becomes "Former member". The contact document stays as a versioned marker
     without address, so an older identity.contact_changed applied late changes nothing."""
     member_id = event.payload["user_id"]
     rm["contacts"].update_one({"_id": member_id}, {
         "$set": {"_v": ERASED_VERSION, "erased": True}, "$unset": {"email": ""}}, upsert=True)
-    rm["prefs"].delete_one({"_id": member_id})
+    # their preferences give way to a marker no later preferences event overwrites: a
+    # notification the read models would still make for them (a follow or vote of theirs
+    # applied after this, from another source's stream or a replay) is made for nobody
+    rm["prefs"].replace_one({"_id": member_id}, {"_v": ERASED_VERSION, "erased": True},
+                            upsert=True)
     rm["inbox"].delete_many({"member_id": member_id})
     rm["inbox"].delete_one({"_id": count_id(member_id)})
     rm["members"].update_one({"_id": member_id}, {
         "$set": {"display_name": ERASED_DISPLAY_NAME, "erased": True}, "$unset": {"handle": ""}},
         upsert=True)
+    for collection, member in MEMBER_FIELDS.items():
+        rm[collection].delete_many({member: member_id})
 
 
 # --- facts: subscriptions and votes -------------------------------------------------------------
@@ -393,8 +403,12 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     created = 0
     for start in range(0, len(notices), BATCH):
         batch = notices[start:start + BATCH]
-        chosen = {doc["_id"]: doc.get("types") for doc in rm["prefs"].find(
+        prefs = {doc["_id"]: doc for doc in rm["prefs"].find(
             {"_id": {"$in": [n.recipient for n in batch]}})}
+        batch = [n for n in batch if not prefs.get(n.recipient, {}).get("erased")]
+        if not batch:
+            continue
+        chosen = {member: doc.get("types") for member, doc in prefs.items()}
         staff = _staff_among(rm, [n.recipient for n in batch]) \
             if shown.get("conversation_id") else set()
         others = _made_by_other_events(rm, event, batch)

@@ -24,7 +24,7 @@ from services.shared.errors import (
     ConcurrencyConflict,
     NotFound,
 )
-from services.shared.event_store import COMMAND_RETRIES, Commit, len_version
+from services.shared.event_store import Appends, len_version
 from services.shared.event_store_provider import EventStoreProvider
 from services.shared.observability import HealthEndpoints
 from services.shared.overlap import at_once
@@ -97,34 +97,11 @@ class PostsService(Decisions, HealthEndpoints):
 
         `keep`: read models whose documents the inline apply's writes return, for an answer
         built from them (`WrittenDocuments`, returned) instead of read back."""
-        commits = self._submitted(stream_id, decide, actor, new)
+        commits = self.store.execute_all(stream_id, lambda history: _appends_of(
+            history, stream_id, decide(domain.fold(history))), self._context(actor), new=new)
         written = self.views.keeping(*keep) if keep else None
         self.views.apply_commits(commits, cursor_after_reply=True, into=written)
         return written
-
-    def _submitted(self, stream_id: str, decide, actor: Actor | None, new: bool
-                   ) -> list[Commit]:
-        """The submission's two commits, decided again on the fresh stream when another
-        writer appended first: an edit races moderation's verdicts on the same contribution
-        (a CM's edits right after a member's answered 409 in CI), as `execute` re-decides.
-        A conflict stores nothing: the announcement is the first commit of the insert."""
-        conflicts = 0
-        while True:
-            history = [] if new else self.store.load(stream_id)
-            submission: domain.Submission = decide(domain.fold(history))
-            try:
-                # one insert for both commits, in this order; their inline applies run side by
-                # side, their cursors move after the reply (the submitted handlers make one
-                # effect when run twice: `_own` is versioned, the draft an upsert of the same
-                # text, unless ruled on)
-                return self.store.append_all([
-                    (stream_id, len_version(history), submission.public),
-                    (domain.content_stream(submission.target_id, submission.revision), 0,
-                     submission.content)], self._context(actor))
-            except ConcurrencyConflict:
-                conflicts += 1
-                if new or conflicts > COMMAND_RETRIES:
-                    raise
 
     # -- posts -------------------------------------------------------------------------------
 
@@ -467,3 +444,15 @@ class PostsService(Decisions, HealthEndpoints):
         commit = verdicts.apply(self.store, self.views, event, context, self._folded)
         if verdicts.publishes_an_idea(commit):
             self._cast_authors_vote(event.payload["target_id"], context)  # at once
+
+
+def _appends_of(history, stream_id: str, submission: domain.Submission) -> Appends:
+    """A submission's two commits, in this order, in one insert: decided again on the fresh
+    stream when another writer appended first (an edit races moderation's verdicts on the same
+    contribution), and a conflict stores nothing, the announcement being the insert's first
+    commit. Their inline applies run side by side, their cursors move after the reply (the
+    submitted handlers make one effect when run twice: `_own` is versioned, the draft an
+    upsert of the same text, unless ruled on)."""
+    return [(stream_id, len_version(history), submission.public),
+            (domain.content_stream(submission.target_id, submission.revision), 0,
+             submission.content)]

@@ -39,7 +39,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo.database import Database
 
@@ -101,6 +101,8 @@ class Commit:
 
 
 Decision = Callable[[list[Envelope]], list[NewEvent]]
+Appends = list[tuple[str, int, list[NewEvent]]]  # a command's (stream, version, events)
+T = TypeVar("T")
 
 
 class EventStore:
@@ -201,7 +203,7 @@ class EventStore:
         return commit
 
     def append_all(
-        self, appends: list[tuple[str, int, list[NewEvent]]], context: CommandContext
+        self, appends: Appends, context: CommandContext
     ) -> list[Commit]:
         """Several appends of one command, `(stream_id, expected_version, events)` each, in one
         insert of their commits, in order; the same rules and answers as `append` one after the
@@ -270,7 +272,10 @@ class EventStore:
         Returns None when the decision produced no events (an idempotent no-op). A command that
         already recorded this append (an earlier execution) gets that commit, undecided.
         """
-        conflicts = 0
+        return decided_again(lambda: self._execute_once(stream_id, decide, context), retries)
+
+    def _execute_once(self, stream_id: str, decide: Decision, context: CommandContext
+                      ) -> Commit | None:
         while True:
             recorded = self._recorded_by(commands.current(), stream_id)
             if recorded is not None:
@@ -283,11 +288,20 @@ class EventStore:
                 return self.append(stream_id, len_version(history), new_events, context,
                                    remembered=remembered)
             except ConcurrencyConflict:
-                if remembered:
-                    continue  # an old memory, now forgotten: not another writer's conflict
-                conflicts += 1
-                if conflicts > retries:
-                    raise
+                if not remembered:
+                    raise  # another writer's: `decided_again` counts it
+                # an old memory, now forgotten: decided again on the log, uncounted
+
+    def execute_all(self, stream_id: str, decide: Callable[[list[Envelope]], Appends],
+                    context: CommandContext, new: bool = False,
+                    retries: int = COMMAND_RETRIES) -> list[Commit]:
+        """`execute` for a decision on `stream_id` that appends to several streams at once
+        (`append_all`: `decide(history)` returns the appends, the first usually to
+        `stream_id` at `len_version(history)`). A `new` stream is not loaded (its id was just
+        minted): a conflict there is no other writer's, so it is not decided again."""
+        def once() -> list[Commit]:
+            return self.append_all(decide([] if new else self.load(stream_id)), context)
+        return decided_again(once, 0 if new else retries)
 
     def _decided(self, stream_id: str, decide: Decision
                  ) -> tuple[list[NewEvent], list[Envelope], bool]:
@@ -538,6 +552,20 @@ class EventStore:
 def len_version(history: list[Envelope]) -> int:
     """The stream version a history ends at (0 for a new stream)."""
     return history[-1].stream_version if history else 0
+
+
+def decided_again(attempt: Callable[[], T], retries: int = COMMAND_RETRIES) -> T:
+    """`attempt` (load, decide, append) run again while another writer appended first (its
+    `ConcurrencyConflict`), up to `retries` more times: what each command does on a busy
+    stream, whatever it appends."""
+    conflicts = 0
+    while True:
+        try:
+            return attempt()
+        except ConcurrencyConflict:
+            conflicts += 1
+            if conflicts > retries:
+                raise
 
 
 
