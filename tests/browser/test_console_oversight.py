@@ -1,6 +1,6 @@
 """The console's navigation, flags and response-time board in the browser, at desktop and tablet
 sizes: a staff member moves between screens by the tabs their roles open; a CM dismisses one
-flagged contribution and hides another; the waiting clocks tick without a reload, breached
+flagged contribution, takes that back, and hides another; the waiting clocks tick without a reload, breached
 first, and the answer times read as a chart and as a table; a CM moves an idea on with a public
 note and merges a duplicate after seeing what moves."""
 from __future__ import annotations
@@ -166,6 +166,18 @@ def test_a_cm_dismisses_one_flagged_contribution_and_hides_another(console, plat
     assert not console.find_all(f'.flag-target[data-item="{kept["id"]}.flags"]')
     console.check()
     visible(api, kept["id"])  # still online for everyone
+    # a dismissal clicked too fast is taken back from the notice, as on the queue
+    undo = console.find("#undo-now button")
+    assert undo.text.strip() == "Annuler"
+    console.screenshot("console-flags-dismissed")
+    undo.click()
+    console.wait_for(lambda: "Décision annulée" in console.text_of("#console-done"), "undone")
+    assert not console.find_all("#undo-now")
+    wait_for(lambda: api.get(f"/api/v1/posts/{kept['id']}").status_code == 404, timeout=30,
+             message="the undone dismissal takes the question out of public view")
+    assert flag_panel(console, f"{kept['id']}.flags")  # its flags wait for a decision again
+    console.check()
+    console.visit("/console/flags")
 
     panel = flag_panel(console, f"{hidden['id']}.flags")
     reason = panel.find_element("css selector", "select[name=reason_code]")

@@ -33,6 +33,7 @@ from services.shared import ids
 from ..page import PageCall, gather, page
 from .console import (
     DECISION_MESSAGES,
+    UNDOABLE_DECISIONS,
     approval_checks,
     display_names,
     duration,
@@ -55,7 +56,8 @@ IDEA_MESSAGES = {"status": "console.ideas_invalid_status", "note": "console.idea
 
 class FlagsScreenQuery(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
-    done = fields.String(validate=validate.OneOf(list(FLAG_DECISIONS.values())))
+    done = fields.String(validate=validate.OneOf([*FLAG_DECISIONS.values(), "undo"]))
+    undo = ids.MODERATION_ITEM.field()  # the item just dismissed, while its undo is offered
 
 
 class IdeasScreenQuery(Schema):
@@ -105,8 +107,9 @@ def post_titles(call: PageCall, posts: Any, post_ids: list[str]) -> dict[str, st
     return titles
 
 
-def flags_href(cursor: str | None = None, done: str | None = None) -> str:
-    params = [(k, v) for k, v in (("cursor", cursor), ("done", done)) if v]
+def flags_href(cursor: str | None = None, done: str | None = None,
+               undo: str | None = None) -> str:
+    params = [(k, v) for k, v in (("cursor", cursor), ("done", done), ("undo", undo)) if v]
     return "/console/flags" + (f"?{urlencode(params)}" if params else "")
 
 
@@ -208,7 +211,8 @@ class ConsoleOversightPages:
             noindex=True, section="console", console_tab="flags", items=items,
             waiting=queue.get("waiting", 0), names=display_names(call, self.identity, people),
             flaggers_shown=FLAGGERS_SHOWN, reject_reasons=list(REJECT_REASONS),
-            done=query.get("done"), problem=problem, failed=failed, urgency=urgency,
+            done=query.get("done"), undo_item=query.get("undo"), problem=problem,
+            failed=failed, urgency=urgency,
             duration=lambda seconds: duration(call, seconds),
             contribution_href=contribution_href,
             approval_checks=lambda item: approval_checks(call, item),
@@ -229,7 +233,20 @@ class ConsoleOversightPages:
         if problem is not None:
             return self._flags_screen(call, {}, problem.status, shown_problem(
                 call, problem.body, DECISION_MESSAGES), item_id)
-        return call.redirect(flags_href(done=FLAG_DECISIONS.get(call.form["decision"])))
+        decision = call.form["decision"]
+        return call.redirect(flags_href(done=FLAG_DECISIONS.get(decision), undo=item_id
+                                        if decision in UNDOABLE_DECISIONS else None))
+
+    @page("POST", "/console/flags/{id}/undo", path_params=ITEM_PATH)
+    def console_flag_undo_page(self, call: PageCall):
+        """Take a dismissal back (the API's undo RPC): the contribution leaves public view and
+        its flags wait for a decision again, on this screen."""
+        require_console(call)
+        _, problem = call.attempt(self.moderation.undo, call.actor, call.path["id"])
+        if problem is not None:
+            return self._flags_screen(call, {}, problem.status, shown_problem(
+                call, problem.body, {}))  # said at the top: the item left the list
+        return call.redirect(flags_href(done="undo"))
 
     # -- response times ----------------------------------------------------------------------
 
