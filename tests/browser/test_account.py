@@ -11,7 +11,8 @@ import eventlet
 
 from ..e2e.conftest import REGISTER_ADDRESS_LIMIT, new_address
 
-REGISTERED = "Inscription reçue. Un e-mail part vers cette adresse : pour un nouveau compte, il contient le lien qui confirme l'adresse."
+REGISTERED = ("Inscription reçue. Un e-mail part vers cette adresse : pour un nouveau compte, "
+              "il contient le lien qui confirme l'adresse.")
 PASSWORD = "analytical engine punched cards"
 
 
@@ -170,8 +171,8 @@ def test_signing_up_with_a_taken_address_answers_as_for_a_new_one(site, api):
     site.wait_for_path("/login")
     site.visit("/register")
     _sign_up(site, member.email, "an intruder's own passphrase 42", name="Someone")
-    site.wait_for(lambda: "Registration received. An e-mail is on its way to this address" in site.find(
-        "#live-status").text, "the English notice")
+    site.wait_for(lambda: "Registration received. An e-mail is on its way to this address"
+                  in site.find("#live-status").text, "the English notice")
     site.check()
     site.screenshot("register-taken-en")
 
