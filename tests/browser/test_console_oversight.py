@@ -1,8 +1,8 @@
 """The console's navigation, flags and response-time board in the browser, at desktop and tablet
 sizes: a staff member moves between screens by the tabs their roles open; a CM dismisses one
 flagged contribution, takes that back, and hides another; the waiting clocks tick without a
-reload, breached first, and the answer times read as a chart and as a table; a CM moves an idea on with a public
-note and merges a duplicate after seeing what moves."""
+reload, breached first, and the answer times read as a chart and as a table; a CM moves an
+idea on with a public note and merges a duplicate after seeing what moves."""
 from __future__ import annotations
 
 import uuid
