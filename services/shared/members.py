@@ -133,6 +133,7 @@ def summary(member_id: str, doc: dict[str, Any] | None) -> dict[str, Any]:
 _MENTION = re.compile(r"(?<![\w@])@([\w][\w.\-]{1,63})", re.UNICODE)
 _NEXT_NAME_WORD = re.compile(r"[ \u00a0]([^\W\d_][\w.\-’']{0,40})")
 NAME_WORDS = 4
+_NOT_IN_A_MENTION = re.compile(r"[^\w.\-]|_")
 
 
 def handle(name: str) -> str:
@@ -145,6 +146,18 @@ def handle(name: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", name or "")
     return "".join(ch for ch in decomposed if ch.isalnum() and ch.isascii()).lower()
+
+
+def mention_of(display_name: str) -> str:
+    """What to write after @ to mention the member named `display_name`: the name without the
+    characters a mention cannot hold (spaces, apostrophes…), which reads back as the name's
+    handle — the site's suggestions while typing insert it.
+
+    >>> mention_of("Chloé N’Diaye"), handle(mention_of("Chloé N’Diaye")) == handle("Chloé N’Diaye")
+    ('ChloéNDiaye', True)
+    """
+    written = _NOT_IN_A_MENTION.sub("", unicodedata.normalize("NFC", display_name or ""))
+    return written.strip(".-")[:63]
 
 
 def mentions(text: str | None) -> list[tuple[int, list[tuple[int, tuple[str, ...]]]]]:

@@ -21,6 +21,7 @@ from services.posts.markdown import excerpt
 from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
 from services.posts.search import marked, parse_search, too_common
 from services.shared.actors import is_moderator
+from services.shared.members import ERASED_DISPLAY_NAME, mention_of
 
 from ..page import PageCall, gather, page, render_problem
 from .thread_actions import REPLY_PATH, action_failed, is_htmx, render_drafts
@@ -285,6 +286,7 @@ class PublicPages:
                            # the staff's moderation menu (posts/_staff_menu.html): its
                            # controls are never sent to members
                            staff_menu=is_moderator(call.actor), reject_reasons=REJECT_REASONS,
+                           mention_candidates=mention_candidates(call.actor, post, *replies),
                            more=next_href(call, found["replies"].get("next_cursor")),
                            # a later page (from "more" or a reply's link): the way back
                            first=call.request.path if call.query.get("cursor") else None,
@@ -355,3 +357,20 @@ class PublicPages:
                            title=call.t("members.profile_title", name=profile["display_name"]),
                            description=(profile.get("bio") or "")[:180] or None,
                            og_type="profile")
+
+
+def mention_candidates(actor: dict[str, Any] | None, *items: dict[str, Any]
+                       ) -> list[dict[str, str]]:
+    """Whom the reply form suggests after "@" (static/js/mentions.js): the authors of the
+    thread's post and replies on the page, whose names the page shows anyway — never a search
+    of every member (that would tell whether someone is a customer of the bank) — without the
+    reader or erased members; each with the text that mentions them."""
+    found: dict[str, dict[str, str]] = {}
+    for item in items:
+        author = item.get("author") or {}
+        name = author.get("display_name")
+        if not author.get("id") or author["id"] == (actor or {}).get("id") or \
+                not isinstance(name, str) or name == ERASED_DISPLAY_NAME or not mention_of(name):
+            continue
+        found.setdefault(author["id"], {"name": name, "mention": mention_of(name)})
+    return list(found.values())

@@ -1,7 +1,8 @@
 // A thread's reply form (templates/posts/_reply_form.html), enhanced like the compose page with
 // the pieces they share (writing.js): the confidential-data warning while typing and the preview
-// in place. htmx swaps the form after each send (emptied, or with its error): the form it brings
-// is enhanced in turn (htmx:load), each form once.
+// in place; "@" suggests the thread's authors (mentions.js). htmx swaps the form after each send
+// (emptied, or with its error): the form it brings is enhanced in turn (htmx:load), each once.
+import { offerMentions } from "./mentions.js";
 import { previewInPlace, warnWhileTyping } from "./writing.js";
 
 function enhance(form) {
@@ -11,6 +12,8 @@ function enhance(form) {
   warnWhileTyping(form, [body], form.querySelector("[data-confidential-status]"),
     "reply-confidential-warning");
   previewInPlace(form, body);
+  const candidates = document.getElementById("mention-candidates");
+  if (candidates) offerMentions(body, candidates);
 }
 
 function enhanceWithin(root) {
