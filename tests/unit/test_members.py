@@ -115,3 +115,14 @@ def test_a_text_without_an_at_sign_is_not_searched_for_mentions(monkeypatch):
     assert searched == []
     assert members.parse_mentions("merci @Paul") == {"Paul", "paul"}
     assert searched == ["merci @Paul"]
+
+
+def test_the_mention_the_site_inserts_reads_back_as_the_member_s_handle():
+    """`mention_of` (the "@" suggestions' text): one word a mention holds whole, whatever the
+    name's spaces, apostrophes and accents."""
+    for name in ("Zoé Dupont", "Chloé N’Diaye", "Élodie Martin-Roux", "Jean_Paul 2",
+                 "Ana . Ríos", "Nguyễn Văn An"):
+        written = members.mention_of(name)
+        ((start, readings),) = members.mentions(f"merci @{written} !")
+        assert start == 6 and readings[0] == (7 + len(written), (written, members.handle(name)))
+        assert members.handle(written) == members.handle(name)
