@@ -79,10 +79,11 @@ def test_erase_my_account(platform, api, crm, mongo_client):
     assert set(envelope["payload"]) == {"user_id", "erased_at"}
     assert ada.email not in str(envelope) and "Erasable" not in str(envelope)
 
-    # notifications dropped the address, the preferences and the inbox
+    # notifications dropped the address, the preferences (an "erased" marker in their place,
+    # so that nothing notifies her any more) and the inbox
     wait_for(lambda: "email" not in (notifications["contacts"].find_one({"_id": ada.id}) or {}),
              timeout=20, message="notifications forgot the address")
-    assert notifications["prefs"].find_one({"_id": ada.id}) is None
+    assert set(notifications["prefs"].find_one({"_id": ada.id})) == {"_id", "_v", "erased"}
     assert notifications["inbox"].count_documents({"member_id": ada.id}) == 0
     assert (notifications["members"].find_one({"_id": ada.id}) or {}).get(
         "display_name") == ERASED_DISPLAY_NAME
