@@ -16,6 +16,7 @@ from services.notifications.delivery import OUTGOING_MAIL, Deliveries, DeliveryS
 from services.shared.envelope import Envelope
 
 from ...conftest import wait_for
+from .events import received
 
 pytestmark = pytest.mark.integration
 
@@ -24,13 +25,9 @@ LINK = re.compile(r"/verify-email\?token=([A-Za-z0-9_%-]+)")
 
 def requested(member: str, version: int) -> Envelope:
     """The account stream's `version`-th event: a confirmation link asked for."""
-    now = datetime.now(UTC)
-    return Envelope(
-        id=uuid.uuid4().hex, type="identity.email_verification_requested", schema_version=1,
-        stream_id=f"account-{member}", stream_version=version, occurred_at=now.isoformat(),
-        actor=member, correlation_id=None, causation_id=None,
-        payload={"user_id": member, "token": f"token-{version}-{uuid.uuid4().hex}",
-                 "expires_at": (now + timedelta(hours=48)).isoformat()})
+    return received("identity.email_verification_requested", f"account-{member}", version, {
+        "user_id": member, "token": f"token-{version}-{uuid.uuid4().hex}",
+        "expires_at": (datetime.now(UTC) + timedelta(hours=48)).isoformat()})
 
 
 @pytest.fixture
