@@ -29,6 +29,7 @@ from services.shared import slugs
 from services.shared.actors import GRANTABLE, is_moderator, is_person, is_staff
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from services.shared.look_alikes import scripts
 from services.shared.members import (  # noqa: F401 (badges re-exported)
     BADGE_CUSTOMER,
     ERASED_DISPLAY_NAME,
@@ -73,8 +74,6 @@ _IP_LITERAL = re.compile(r"^\[.*\]$|^[0-9.]+$")  # `[127.0.0.1]`, `[IPv6:…]`, 
 # spaces and joiners, soft hyphen, BOM…) and the other default-ignorable code points
 _IGNORABLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0,
               *range(0x180B, 0x1810), *range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
-# scripts written together in one name (Japanese mixes these); any other mix is a look-alike
-_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK", "HANGUL": "CJK"}
 EMAIL_REFUSALS = {  # field messages (the gateway reads them back into `field.*`, FR/EN)
     "invalid": "Not a valid email address.",
     "quoted": "Write the address without quotes.",
@@ -100,24 +99,13 @@ def normalize_email(email: str) -> str:
         raise _email_refused("ip_literal")
     if "." not in domain_part:
         raise _email_refused("invalid")
-    if any(len(_scripts(label)) > 1 for label in domain_part.split(".")):
+    if any(len(scripts(label)) > 1 for label in domain_part.split(".")):
         raise _email_refused("mixed_script")
     return normalized
 
 
 def _ignorable(char: str) -> bool:
     return unicodedata.category(char) == "Cf" or ord(char) in _IGNORABLE
-
-
-def _scripts(label: str) -> set[str]:
-    """The scripts of a domain label's letters, from their Unicode names (`LATIN SMALL LETTER
-    A`, `CYRILLIC SMALL LETTER A`); digits and hyphens belong to none."""
-    found = set()
-    for char in label:
-        if char.isalpha():
-            script = unicodedata.name(char, "UNKNOWN").split(" ")[0]
-            found.add(_ONE_SCRIPT.get(script, script))
-    return found
 
 
 def _email_refused(reason: str) -> InvalidInput:

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 from services.shared import i18n
 from services.shared.errors import InvalidInput
+from services.shared.look_alikes import LATIN_OF_LOOK_ALIKES
 
 MAX_MARKS_PER_LETTER = 2  # Vietnamese needs two ("ệ"); Zalgo text stacks dozens
 
@@ -37,20 +38,6 @@ _IGNORABLE = re.compile(
     "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
     "\u2800]")  # + the blank Braille pattern: not ignorable, but drawn as a blank
 
-# Letters of other scripts drawn like Latin ones (confusables.txt, the common ones).
-_LOOK_ALIKES = str.maketrans({
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
-    "ԛ": "q", "ԝ": "w", "ӏ": "l", "һ": "h", "ь": "b",
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
-    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ӏ": "I",
-    # Greek
-    "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
-    "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-    "ı": "i",
-})
 # Then, once lower-cased, in skeletons: what reads as another Latin letter in a name
 # (sans-serif fonts draw "I", "l" and "|" alike, so all are "i" here; "0" is "o").
 _READ_ALIKE = str.maketrans({"l": "i", "1": "i", "0": "o"})
@@ -85,7 +72,7 @@ def _unmarked(name: str) -> str:
 def _folded_words(name: str) -> str:
     """The name's words as the reserved words are written: look-alikes mapped, accents and
     case dropped, a capital inside a word starting a new one ("AgoraAdmin"), the rest spaces."""
-    text = _unmarked(name).translate(_LOOK_ALIKES)
+    text = _unmarked(name).translate(LATIN_OF_LOOK_ALIKES)
     text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).casefold().replace("|", "l")
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 

@@ -388,9 +388,11 @@ class PostCreateSchema(Schema):
         "description": "an existing category's slug (GET /api/v1/categories)"})
     tags = fields.List(Tag(), load_default=list, validate=validate.Length(max=10), metadata={
         "description": "words (accents welcome), digits and hyphens; at most 40 characters "
-                       "and 4 digits each. Reviewed with the title and body, read in their "
-                       "order one space apart (a number typed over several tags holds the post "
-                       "like one in its body); public once moderation releases the post"})
+                       "and 4 digits each; a word whose letters all read as Latin ones is "
+                       "written in them (a Cyrillic \"е\" in \"еpargne\" gives \"epargne\"), "
+                       "one mixing alphabets is refused. Reviewed with the title and body, read "
+                       "in their order one space apart (a number typed over several tags holds "
+                       "the post like one in its body); public once moderation releases the post"})
 
 
 class PostEditSchema(Schema):

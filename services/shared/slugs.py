@@ -7,6 +7,11 @@ alphabet with their accents, digits, hyphens. Its *slug* folds accents away, so 
 posts keep the word as written. Categories are identified by a slug derived the same way from
 their French name, unless the admin gives one.
 
+A tag reads as it looks: a word whose letters all read as Latin ones is written in Latin letters
+(a Cyrillic "е" in "еpargne" makes it "epargne", the same tag), and a word mixing a letter of
+another alphabet with Latin ones ("бank") is refused (`services/shared/look_alikes.py`). Slugs
+read the same way, so a tag stored before this rule counts and is followed as the tag it looks like.
+
 At most 4 digits in a tag: no account, card or phone number (9 digits and more) fits in one,
 while years ("pel-2026") and product codes do. What keeps a number typed over several tags out of
 sight is moderation, not this rule: the tags travel privately with the text and the detector
@@ -23,6 +28,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from .look_alikes import mixed_words, read_as_latin
 
 TAG_MAX = 40
 CATEGORY_SLUG_MAX = 60
@@ -53,12 +60,12 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=4096)
 def slugify(text: str, max_length: int = CATEGORY_SLUG_MAX) -> str:
     """ASCII, lower-case, hyphen-separated; "" when nothing is left."""
-    return _NOT_SLUG.sub("-", fold(text)).strip("-")[:max_length].strip("-")
+    return _NOT_SLUG.sub("-", fold(read_as_latin(text))).strip("-")[:max_length].strip("-")
 
 
 def normalize_tag(text: str) -> str:
     """The tag as it is stored and shown; raises `InvalidTag` with the rule it breaks."""
-    tag = _SEPARATORS.sub("-", unicodedata.normalize("NFC", text).strip().lower())
+    tag = read_as_latin(_SEPARATORS.sub("-", unicodedata.normalize("NFC", text).strip().lower()))
     if not tag:
         raise InvalidTag("a tag cannot be empty")
     if len(tag) > TAG_MAX:
@@ -66,6 +73,9 @@ def normalize_tag(text: str) -> str:
     if not all(ch.isalnum() or ch == "-" for ch in tag) or not tag[0].isalnum():
         raise InvalidTag("a tag is made of letters (accents welcome), digits and hyphens, "
                          "and starts with a letter or a digit")
+    if mixed_words(tag):
+        raise InvalidTag("a word of a tag mixes alphabets (for example Latin and Cyrillic "
+                         "letters)")
     if sum(ch.isdigit() for ch in tag) > MAX_DIGITS:
         raise InvalidTag(f"a tag has at most {MAX_DIGITS} digits (no account, card or phone "
                          "number can be published before moderation)")

@@ -140,3 +140,26 @@ def test_accented_tags_have_slugs_for_urls_and_popular_tags_complete_a_prefix(ap
         "kind": "question", "title": "Mon compte", "body": "?", "category": "cards",
         "tags": ["FR7630006000011234"]}), 400)
     assert "au plus 4 chiffres" in refused["errors"]["tags"]["0"][0]
+
+
+def test_a_tag_that_looks_like_another_is_that_tag(api):
+    """A Cyrillic "е" in "еpargne" reads as "epargne": the post carries "epargne", is found and
+    counted with the posts tagged "epargne"; a word mixing alphabets is refused, in French."""
+    member = api.new_user()
+    marker = "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:6])  # no digits
+    latin = submit(api, member, title="Mon épargne ?", tags=[f"epargne{marker}"])
+    look_alike = submit(api, member, title="Mon épargne, encore ?",
+                        tags=[f"\u0435\u0440argne{marker}"])  # a Cyrillic "е" and "р"
+    for post in (latin, look_alike):
+        visible(api, post["id"])
+    assert ok(api.get(f"/api/v1/posts/{look_alike['id']}"))["tags"] == [f"epargne{marker}"]
+    tagged = ok(api.get("/api/v1/posts", params={"tag": f"epargne{marker}", "limit": 100}))
+    assert {p["id"] for p in tagged["items"]} == {latin["id"], look_alike["id"]}
+    wait_for(lambda: ok(api.get("/api/v1/tags", params={"prefix": f"epargne{marker}"}))[
+        "items"] == [{"tag": f"epargne{marker}", "slug": f"epargne{marker}", "count": 2}],
+        timeout=20, message="one tag, counted twice")
+
+    refused = problem(api.post("/api/v1/posts", user=member, json={
+        "kind": "question", "title": "Ma banque", "body": "?", "category": "cards",
+        "tags": [f"\u0431ank{marker}"]}), 400)  # a Cyrillic "б": no Latin letter looks like it
+    assert "mêle deux alphabets" in refused["errors"]["tags"]["0"][0]

@@ -17,17 +17,39 @@ def test_accented_words_are_tags_and_fold_to_one_slug():
 @pytest.mark.parametrize("raw, rule", [
     ("", "empty"), ("-x", "starts with"), ("a" * 41, "40 characters"),
     ("fr7630006000011234", "4 digits"), ("06 12 34 56 78", "4 digits"),
-    ("l'épargne", "letters"), ("日本", "Latin"),
+    ("l'épargne", "letters"), ("日本", "Latin"), ("бank", "mixes alphabets"),
+    ("épargne-лogement", "mixes alphabets"),
 ])
 def test_a_refused_tag_says_which_rule_it_breaks(raw, rule):
     with pytest.raises(slugs.InvalidTag, match=rule):
         slugs.normalize_tag(raw)
 
 
+@pytest.mark.parametrize("look_alike, tag", [
+    ("еpargne", "epargne"),                  # a Cyrillic "е"
+    ("ÉPARGNЕ Logement", "épargne-logement"),  # a Cyrillic capital "Е", accents kept
+    ("ехро-2026", "expo-2026"),              # every letter Cyrillic, all read as Latin
+    ("ρel", "pel"),                          # a Greek "ρ"
+])
+def test_a_tag_that_reads_as_latin_is_the_latin_tag(look_alike, tag):
+    """What a reader takes for "epargne" is "epargne": written so, and one slug with it (a tag
+    stored before the rule, as typed, counts and is followed as the tag it looks like)."""
+    assert slugs.normalize_tag(look_alike) == tag
+    assert slugs.slugify(look_alike, slugs.TAG_MAX) == slugs.tag_slug(tag)
+
+
+def test_a_word_of_another_alphabet_stays_as_written():
+    """A Russian word has letters no Latin one looks like ("б", "ж", "и", "я"): it is kept,
+    and its tag is refused or found by its Latin part as before."""
+    assert slugs.normalize_tag("сбережения-2026") == "сбережения-2026"
+    assert slugs.tag_slug("сбережения-2026") == "2026"
+
+
 def test_category_slugs_are_derived_from_names():
     assert slugs.category_slug("Épargne logement") == "epargne-logement"
     assert slugs.category_slug("Crédit & prêts") == "credit-prets"
     assert slugs.category_slug("***") == ""
+    assert slugs.category_slug("Сrédit") == "credit"  # a Cyrillic "С"
 
 
 def test_post_and_category_schemas_normalise():
