@@ -39,6 +39,7 @@ ANONYMOUS = "anon"
 NOTICES = ("signed_out", "session_ended", "roles_changed", "signed_in", "registered", "language",
            "posted", "flagged", "edited", "deleted",  # writing and threads
            "removed",  # a CM took a contribution out of public view from its thread
+           "already_gone",  # ... or would have, but it went meanwhile (deleted by its author)
            "password_changed",
            "verification_sent", "verification_throttled")  # the address's confirmation link
 

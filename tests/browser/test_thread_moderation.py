@@ -23,7 +23,7 @@ def _thread_with_reply(api):
     reply = ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=replier,
                         json={"body": "T'es vraiment une idiote, crétine."}), 201)
     reply_visible(api, reply["id"])
-    return post, reply
+    return post, reply, replier
 
 
 def _sign_in_cm(site: Site, manager, next_path: str) -> None:
@@ -41,7 +41,7 @@ def _public_for_moderation(api, manager, post):
 
 
 def test_a_cm_hides_an_abusive_reply_from_its_thread(site, platform, api):
-    post, reply = _thread_with_reply(api)
+    post, reply, _ = _thread_with_reply(api)
     path = f"/posts/{post['id']}"
     # members and visitors are never sent the menu
     member, _ = site_login(site.base_url, api.new_user())
@@ -120,3 +120,38 @@ def test_a_cm_undoes_a_redaction_then_an_approval_from_the_console(site, platfor
     site.screenshot("console-undo-3-from-history")
     wait_for(lambda: api.get(f"/api/v1/posts/{question['id']}").status_code == 404,
              timeout=20, message="out of public view again")
+
+
+def test_a_removal_after_the_author_deleted_the_reply_says_there_is_nothing_to_take_down(
+        site, platform, api):
+    """The reply's author deleted it while the CM chose a reason: sending the removal brings the
+    CM back to the thread, told there was nothing to take down (not an error page); holding it
+    to redact answers the same."""
+    post, reply, replier = _thread_with_reply(api)
+    path = f"/posts/{post['id']}"
+    _sign_in_cm(site, staff(platform), path)
+    site.find(f"#moderate-{reply['id']} summary").click()
+    site.find(f"#remove-{reply['id']} summary").click()
+    Select(site.find(f"#remove-{reply['id']}-reason")).select_by_value("abusive")
+    ok(api.delete(f"/api/v1/replies/{reply['id']}", user=replier), 204)
+    site.click_button("Masquer et prévenir l'auteur")
+    site.wait_for(lambda: site.find_all(".notice-already_gone"), "nothing to take down, said")
+    assert site.driver.current_url == site.url(path)
+    assert "supprimé entre-temps" in site.find(".notice-already_gone").text
+    assert not site.find_all(f"#moderate-{reply['id']}")  # the thread as it now is
+    site.check()
+    site.screenshot("thread-moderation-4-already-gone")
+
+    site.visit(path)  # a second tab's menu, from before the deletion: "hold to redact"
+    site.driver.execute_script(
+        "const form = document.createElement('form'); form.method = 'post';"
+        "form.action = arguments[0];"
+        "for (const [name, value] of Object.entries(arguments[1])) {"
+        "  const input = document.createElement('input'); input.type = 'hidden';"
+        "  input.name = name; input.value = value; form.append(input); }"
+        "document.body.append(form); form.submit();",
+        f"/replies/{reply['id']}/hold",
+        {"csrf_token": site.find("input[name=csrf_token]").get_attribute("value"),
+         "thread": post["id"]})
+    site.wait_for(lambda: site.find_all(".notice-already_gone"), "the hold answered alike")
+    assert site.driver.current_url == site.url(path)
