@@ -8,7 +8,9 @@ from . import domain
 
 
 def present(doc: dict[str, Any], base_url: str, language: str | None = None,
-            authors: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+            authors: dict[str, dict[str, Any]] | None = None,
+            staff: bool | None = None) -> dict[str, Any]:
+    """`staff`: whether the reader holds a staff role now (`domain.link`)."""
     out = {key: doc.get(key) for key in (
         "type", "read", "at", "actor_id", "actor_name", "post_id", "reply_id", "conversation_id",
         "kind", "title", "status", "reason", "decision", "merged_into", "channel")}
@@ -17,7 +19,7 @@ def present(doc: dict[str, Any], base_url: str, language: str | None = None,
     if doc.get("type") in domain.CONFIDENTIAL:
         out["title"] = None
     out.update(id=doc["_id"], text=domain.render(doc, language),
-               link=domain.link(base_url, doc),
+               link=domain.link(base_url, doc, staff),
                email=(doc.get("channels") or {}).get("email"),
                push=bool((doc.get("channels") or {}).get("push")))
     return out

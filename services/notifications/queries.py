@@ -33,9 +33,10 @@ class NotificationsQueries:
         return self.views["inbox"].find_one({"member_id": member_id, "read": False},
                                             {"_id": 1}) is not None
 
-    def inbox(self, member_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    def inbox(self, member_id: str, query: dict[str, Any], staff: bool) -> dict[str, Any]:
         """The member's notifications, newest first (only the unread or the read ones when
-        asked), and how many are unread."""
+        asked), and how many are unread. `staff`: whether they hold a staff role now — a
+        conversation's link follows their roles when read, not when notified."""
         conditions: list[dict[str, Any]] = [{"member_id": member_id}]
         if query.get("unread") is not None:
             conditions.append({"read": not query["unread"]})
@@ -46,18 +47,18 @@ class NotificationsQueries:
         documents = list(self.views["inbox"].find({"$and": conditions})
                          .sort([("ts", -1), ("_id", -1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "ts", limit)
-        return {"items": self._presented(items, member_id, query.get("language")),
+        return {"items": self._presented(items, member_id, query.get("language"), staff),
                 "next_cursor": cursor, "unread": self.unread(member_id)}
 
     def _presented(self, items: list[dict[str, Any]], member_id: str,
-                   language: str | None) -> list[dict[str, Any]]:
+                   language: str | None, staff: bool) -> list[dict[str, Any]]:
         base = self.settings.web_base_url
         actor_ids = [doc.get("actor_id") for doc in items if not doc.get("by_team")]
         names = member_names(self.views.rm, actor_ids)
         authors = members.summaries(self.views.rm, actor_ids)
         language = language or member_language(self.views.rm, member_id)
-        return [present(domain.with_actor_name(doc, names, language), base, language, authors)
-                for doc in items]
+        return [present(domain.with_actor_name(doc, names, language), base, language, authors,
+                        staff) for doc in items]
 
     def preferences(self, member_id: str) -> dict[str, Any]:
         doc = self.views["prefs"].find_one({"_id": member_id}) or {}
@@ -66,10 +67,10 @@ class NotificationsQueries:
                 "digest": domain.digest_settings(doc.get("digest"), settings.digest_hour,
                                                  settings.default_timezone)}
 
-    def export(self, member_id: str) -> dict[str, Any]:
+    def export(self, member_id: str, staff: bool) -> dict[str, Any]:
         """Their preferences and every notification in their inbox, newest first, as the inbox
         shows them."""
         items = list(self.views["inbox"].find({"member_id": member_id})
                      .sort([("ts", -1), ("_id", -1)]))
         return {"preferences": self.preferences(member_id),
-                "notifications": self._presented(items, member_id, None)}
+                "notifications": self._presented(items, member_id, None, staff)}

@@ -14,7 +14,7 @@ from nameko.rpc import rpc
 
 from services.posts.schemas import CATEGORY_EVENTS, REPLY_VOTE_EVENTS, public_events_but
 from services.shared import members
-from services.shared.actors import require_member
+from services.shared.actors import is_staff, require_member
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import Envelope, NewEvent
@@ -51,7 +51,8 @@ class NotificationsService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def inbox(self, actor, query=None):
         member_id = require_member(actor)["id"]
-        return self.queries.inbox(member_id, load_input(InboxQuerySchema, query))
+        return self.queries.inbox(member_id, load_input(InboxQuerySchema, query),
+                                  is_staff(actor))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def unread_count(self, actor):
@@ -112,7 +113,7 @@ class NotificationsService(Decisions, HealthEndpoints):
     def export_member(self, actor):
         """What notifications holds about the member (GDPR export): their preferences and every
         notification in their inbox, newest first, as the inbox shows them."""
-        return self.queries.export(require_member(actor)["id"])
+        return self.queries.export(require_member(actor)["id"], is_staff(actor))
 
     # -- operations ----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The advisors' and admins' console in the browser, at desktop and tablet sizes: an advisor
 answers a private message that arrived live, the console's 404 to members and to another
-advisor, an admin assigns an advisor."""
+advisor (a conversation's page sends a member to theirs, and staff the other way), an admin
+assigns an advisor."""
 from __future__ import annotations
 
 import uuid
@@ -175,8 +176,7 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     conversation_id = member1_conversation(api)
     member1 = api.get("/api/v1/me", as_=MEMBER1)["id"]
     console.sign_in(MEMBER1)
-    for path in ("/console/conversations", f"/console/conversations/{conversation_id}",
-                 f"/console/customers/{member1}",
+    for path in ("/console/conversations", f"/console/customers/{member1}",
                  "/console/members", f"/console/members/{member1}", "/console/flags",
                  "/console/response-times", "/console/publishing", "/console/policy",
                  "/console/audit"):
@@ -198,6 +198,27 @@ def test_members_and_other_advisors_get_404_on_the_console(console, api):
     console.visit("/console/conversations")
     console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
     assert DEMO_SUBJECT not in console.text()
+
+
+def test_a_conversations_page_sends_whoever_opens_the_other_sides_to_theirs(console, api):
+    """A notification links by the reader's roles when they read it, an e-mail's by those when
+    it was sent: a member following a console link (from when they were staff) reads their
+    conversation on their page, an advisor following a member's link answers in the console."""
+    conversation_id = member1_conversation(api)
+    member_page, console_page = (f"/conversations/{conversation_id}",
+                                 f"/console/conversations/{conversation_id}")
+    console.sign_in(MEMBER1, next_path=console_page)
+    console.wait_for(lambda: console.driver.current_url == console.url(member_page),
+                     "the member's page")
+    console.wait_for(lambda: console.heading(DEMO_SUBJECT, 1), "the conversation")
+    assert console.find_all("#message-list [data-message]")
+    console.check()
+    console.driver.delete_all_cookies()
+    sign_in_staff(console, ADVISOR1, next_path=member_page)
+    console.wait_for_path(console_page)
+    console.wait_for(lambda: console.find_all("#staff-messages [data-message]"),
+                     "the conversation in the console")
+    console.check()
 
 
 def test_an_admin_assigns_an_advisor_and_the_member_sees_it(console, api, demo):

@@ -294,6 +294,16 @@ def test_a_conversation_links_staff_to_the_console_and_the_member_to_their_page(
             assert domain.link("https://x.test/", member) == "https://x.test/conversations/c1"
 
 
+def test_a_conversation_links_by_the_readers_roles_when_given_over_those_when_notified():
+    """The inbox passes the reader's current roles: a member made advisor since answers in the
+    console, an ex-advisor reads the member page (the console would answer 404)."""
+    notice = {"type": "private_message", "conversation_id": "c1", "post_id": None}
+    assert domain.link("https://x.test", {**notice, "for_staff": False}, staff=True) == \
+        "https://x.test/console/conversations/c1"
+    assert domain.link("https://x.test", {**notice, "for_staff": True}, staff=False) == \
+        "https://x.test/conversations/c1"
+
+
 def test_a_registration_attempt_tells_the_account_owner_in_their_language_when_known():
     event = Envelope.new(NewEvent("identity.registration_attempted", {
         "user_id": "u1", "attempted_at": "2026-01-01T00:00:00+00:00"}), stream_id="account-u1",

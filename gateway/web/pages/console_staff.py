@@ -2,9 +2,12 @@
 public question (the member screens, with the admins' actions: console_members.py).
 
 Every console URL answers 404 to whoever may not use that screen (its existence is not
-advertised); each action is the RPC of its `/api/v1` route with the same actor, so the services'
-own authorization decides (an advisor reads only the conversations they take part in, and an
-advisor2 gets the same 404 on advisor1's conversation as a member would).
+advertised), but a conversation's page: it sends a signed-in person without a staff role to the
+member's page of that conversation, since they may follow a notification link from when they
+were staff (conversations still decides whether they read it there). Each action is the RPC of
+its `/api/v1` route with the same actor, so the services' own authorization decides (an advisor
+reads only the conversations they take part in, and an advisor2 gets the same 404 on
+advisor1's conversation as a member would).
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
 from services.conversations.schemas import BODY_MAX, MessageCreateSchema
-from services.shared.actors import STAFF_ROLES
+from services.notifications.domain import CONVERSATION_PAGE
+from services.shared.actors import STAFF_ROLES, holds_any, roles
 
 from .. import i18n
 from ..page import PageCall, page
@@ -63,7 +67,8 @@ class StaffConsolePages:
           query=ConversationsScreenQuery)
     def staff_conversation_page(self, call: PageCall):
         """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones."""
-        require_roles(call, CONVERSATION_ROLES)
+        if not holds_any(roles(call.actor), CONVERSATION_ROLES):  # signed in (auth="member")
+            return call.redirect(CONVERSATION_PAGE.format(id=call.path["id"]))
         return self._staff_conversation(call, call.path["id"], cursor=call.query.get("cursor"))
 
     @page("POST", "/console/conversations/{id}/messages", path_params=CONVERSATION_PATH,

@@ -20,7 +20,9 @@ from services.conversations.schemas import (
     MessageCreateSchema,
     PageQuerySchema,
 )
+from services.notifications.domain import CONSOLE_CONVERSATION_PAGE
 from services.shared import i18n as catalogue
+from services.shared.actors import is_staff
 
 from ..page import PageCall, page
 from .account import as_written
@@ -106,14 +108,26 @@ class MessagePages:
 
     @page("GET", "/conversations/{id}", auth="member", query=CursorQuery)
     def conversation_page(self, call: PageCall):
-        """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones."""
-        return self._conversation_page(call, cursor=call.query.get("cursor"))
+        """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones. Staff
+        answer a customer's conversation in the console: one who follows a notification link
+        from before their role is sent there (decided on the conversation read for the page,
+        no second read: each is audited)."""
+        cursor = call.query.get("cursor")
+        conversation, earlier = self._latest(call, cursor)
+        if is_staff(call.actor) and conversation.get("member_id") != call.actor["id"]:
+            return call.redirect(CONSOLE_CONVERSATION_PAGE.format(id=call.path["id"]))
+        return self._conversation_page(call, cursor=cursor, loaded=(conversation, earlier))
+
+    def _latest(self, call: PageCall, cursor: str | None
+                ) -> tuple[dict[str, Any], str | None]:
+        return latest_messages(self.conversations, call, call.path["id"], CONVERSATION_PAGE,
+                               f"/conversations/{call.path['id']}", cursor)
 
     def _conversation_page(self, call: PageCall, status: int = 200, errors=None,
-                           cursor: str | None = None):
-        conversation, earlier = latest_messages(
-            self.conversations, call, call.path["id"], CONVERSATION_PAGE,
-            f"/conversations/{call.path['id']}", cursor)
+                           cursor: str | None = None,
+                           loaded: tuple[dict[str, Any], str | None] | None = None):
+        """`loaded`: the conversation and its earlier link, when already read."""
+        conversation, earlier = loaded or self._latest(call, cursor)
         advisor = self._advisor(call)
         return call.render("messages/conversation.html", status=status,
                            conversation=conversation, advisor=advisor, earlier=earlier,
