@@ -30,7 +30,7 @@ class Notification(Schema):
                                    "reply's is /replies/{id}, which opens the page of its "
                                    "thread that holds it, at the reply; a conversation's is "
                                    "/console/conversations/{id} for staff, /conversations/{id} "
-                                   "for its member)"})
+                                   "for its member, by the reader's roles when read)"})
     read = fields.Boolean()
     at = fields.String()
     actor_id = fields.String(allow_none=True)
