@@ -153,6 +153,13 @@ class SearchCorrection(Schema):
                                                   "letters)"})
 
 
+class SearchSuggestion(Schema):
+    typed = fields.String(required=True, metadata={"description": "a word of the query held by "
+                                                   "few posts"})
+    suggested = fields.String(required=True, metadata={
+        "description": "a close word (1 edit away, 2 from 8 letters) many more posts hold"})
+
+
 class SearchOutcome(Schema):
     query = fields.String(required=True, metadata={
         "description": "the query as searched: `q` with its corrected words (say \"Results "
@@ -160,6 +167,11 @@ class SearchOutcome(Schema):
     corrections = fields.List(fields.Nested(SearchCorrection), required=True)
     partial = fields.Boolean(required=True, metadata={
         "description": "no post holds every word: these hold most of them, the most first"})
+    suggestions = fields.List(fields.Nested(SearchSuggestion), required=True, metadata={
+        "description": "when the search finds few posts: its rare words that look like a typo "
+                       "of a word many posts hold (\"did you mean …\"); not searched"})
+    suggested_query = fields.String(required=True, allow_none=True, metadata={
+        "description": "`query` with the suggested words, to offer as a link; null when none"})
 
 
 class PostPage(Schema):

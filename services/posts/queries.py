@@ -190,9 +190,10 @@ class PostsQueries:
     def _search(self, query: dict[str, Any], plan: listing.Plan
                 ) -> tuple[list[dict[str, Any]], str | None, dict[str, Any]]:
         """The page of a search, and what it searched (`search` of the answer): the query with
-        its corrected words, and whether the posts hold only some of the words. Round trips:
-        one per word, one per word found nowhere (the vocabulary) and one more when that
-        corrects it, one for the phrases' texts, one for the posts."""
+        its corrected words, whether the posts hold only some of the words, and the search it
+        suggests when it finds little. Round trips: one per word, one per word found nowhere
+        (the vocabulary) and one more when that corrects it, one per rare word when few posts
+        are found (the vocabulary), one for the phrases' texts, one for the posts."""
         asked = search.parse_search(query["q"])
         words, per_word, corrections = self._forgive(list(asked.words),
                                                      self._scores(asked.words))
@@ -201,10 +202,15 @@ class PostsQueries:
             matches = self._with_phrases(matches, asked.phrases)
         documents, cursor = self._ranked(query, plan, matches) if matches else ([], None)
         corrections = corrections if documents else []  # a word of nothing one may read
+        searched = search.corrected(query["q"], corrections)
+        suggestions = self._suggest(words, per_word, {used for _, used in corrections}) \
+            if len(matches) <= search.SUGGEST_BELOW else []
         return documents, cursor, {
-            "query": search.corrected(query["q"], corrections),
+            "query": searched,
             "corrections": [{"typed": typed, "used": used} for typed, used in corrections],
-            "partial": partial and bool(documents)}
+            "partial": partial and bool(documents),
+            "suggestions": [{"typed": typed, "suggested": used} for typed, used in suggestions],
+            "suggested_query": search.corrected(searched, suggestions) if suggestions else None}
 
     def _ranked(self, query: dict[str, Any], plan: listing.Plan,
                 matches: dict[str, tuple[int, int]]) -> tuple[list[dict[str, Any]], str | None]:
@@ -224,17 +230,35 @@ class PostsQueries:
         corrections = []
         for index, word in enumerate(words):
             folded = fold(word.typed)
-            edits = search.fuzzy_edits(folded)
-            if per_word[index] or word.quoted or not edits:
+            if per_word[index] or word.quoted or not search.fuzzy_edits(folded):
                 continue
-            candidates = self.views["search_vocabulary"].find(
-                {"keys": {"$in": search.deletion_keys(folded, edits)}}, {"count": 1, "label": 1})
-            best = search.closest(folded, list(candidates.limit(search.FUZZY_CANDIDATES)))
+            best = search.closest(folded, self._close_words(folded))
             if best:
                 words[index] = search.search_word(best["label"])
                 per_word[index] = self._scores([words[index]])[0]
                 corrections.append((word.typed, best["label"]))
         return words, per_word, corrections
+
+    def _suggest(self, words: list[search.WordQuery], per_word: list[dict[str, int]],
+                 corrected: set[str]) -> list[tuple[str, str]]:
+        """(typed, suggested) for each rare word (in at most SUGGEST_RARE posts, unquoted, not
+        itself a correction) that a close word of the vocabulary is far more often written as."""
+        suggestions = []
+        for word, scores in zip(words, per_word, strict=True):
+            folded = fold(word.typed)
+            if len(scores) > search.SUGGEST_RARE or word.quoted or word.typed in corrected \
+                    or not search.fuzzy_edits(folded):
+                continue
+            best = search.more_common(folded, self._close_words(folded))
+            if best:
+                suggestions.append((word.typed, best["label"]))
+        return suggestions
+
+    def _close_words(self, folded: str) -> list[dict[str, Any]]:
+        """The vocabulary's words a deletion key away from `folded` (one indexed read)."""
+        return list(self.views["search_vocabulary"].find(
+            {"keys": {"$in": search.deletion_keys(folded, search.fuzzy_edits(folded))}},
+            {"count": 1, "label": 1}).limit(search.FUZZY_CANDIDATES))
 
     def _with_phrases(self, matches: dict[str, tuple[int, int]], phrases: tuple[search.Phrase, ...]
                       ) -> dict[str, tuple[int, int]]:

@@ -37,6 +37,9 @@ Forgiving a query (`parse_search`, run by queries.py):
   from the entries' ``words`` — the words as folded, of 3 to `FUZZY_MAX` letters, no stems):
   at most 1 edit away (2 from `FUZZY_LONG` letters), looked up by the deletion keys both sides
   share (`deletion_keys`, a multikey index: no scan), the nearest then the most common winning;
+- a rare word of a search that finds little is answered with a suggestion ("did you mean"):
+  the closest word of the vocabulary held by many more entries (`more_common`), searched only
+  when the member follows it — a typo a few posts share finds those posts;
 - when no post holds every word, the posts holding most of them come first (`partial`).
 
 >>> sorted(word_terms("Bloquée"))
@@ -280,7 +283,15 @@ ONE_WAY = frozenset({"tel"})
 FUZZY_MIN = 4  # letters a word needs to be corrected: shorter ones have too many neighbours
 FUZZY_LONG = 8  # from this many letters two edits are forgiven, one below
 FUZZY_MAX = 20  # longer words are neither corrected nor keyed (a key per pair of letters)
-FUZZY_CANDIDATES = 200  # vocabulary entries read per word found nowhere
+FUZZY_CANDIDATES = 200  # vocabulary entries read per word found nowhere (or rare)
+# "did you mean": offered when a search finds at most SUGGEST_BELOW posts, for a word held by at
+# most SUGGEST_RARE of them, when a close word is held by SUGGEST_RATIO times as many entries
+# (and by SUGGEST_MIN_COUNT at least): a typo that a few posts share ("virment" in one post)
+# finds those, and the word everyone writes is one click away
+SUGGEST_BELOW = 5
+SUGGEST_RARE = 2
+SUGGEST_RATIO = 5
+SUGGEST_MIN_COUNT = 3
 PHRASE_CANDIDATES = 500  # posts whose texts a quoted phrase is looked for in, the best first
 WORD_RANK = 1_000_000  # a search's score: words matched first, relevance (always less) next
 _QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')
@@ -463,15 +474,28 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return min(row[-1], limit + 1)
 
 
-def closest(folded: str, candidates: list[dict]) -> dict | None:
+def closest(folded: str, candidates: list[dict], min_count: int = 1) -> dict | None:
     """The vocabulary entry a word found nowhere most likely meant (`candidates`: entries
-    sharing a deletion key with it): the fewest edits, then the most entries holding it."""
+    sharing a deletion key with it): the fewest edits, then the most entries holding it; of
+    those held by `min_count` entries at least."""
     edits = fuzzy_edits(folded)
     scored = [(edit_distance(folded, found["_id"], edits), -found["count"], found["_id"], found)
-              for found in candidates
-              if found.get("label") and found.get("count", 0) > 0 and found["_id"] != folded]
+              for found in candidates if found.get("label")
+              and found.get("count", 0) >= max(min_count, 1) and found["_id"] != folded]
     best = min((score for score in scored if score[0] <= edits), default=None)
     return best[3] if best else None
+
+
+def more_common(folded: str, candidates: list[dict]) -> dict | None:
+    """The vocabulary entry a rare word was likely meant to be ("did you mean"): the closest
+    held by SUGGEST_RATIO times the entries holding the word itself, and SUGGEST_MIN_COUNT.
+
+    >>> more_common("virment", [{"_id": "virment", "label": "virment", "count": 1},
+    ...                         {"_id": "virement", "label": "virement", "count": 40}])["label"]
+    'virement'
+    """
+    own = next((found.get("count", 0) for found in candidates if found["_id"] == folded), 0)
+    return closest(folded, candidates, max(SUGGEST_MIN_COUNT, SUGGEST_RATIO * own))
 
 
 def corrected(query: str, corrections: list[tuple[str, str]]) -> str:

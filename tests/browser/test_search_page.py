@@ -33,3 +33,22 @@ def test_the_search_page_corrects_a_typo_and_highlights_the_matched_words(site, 
     assert site.heading(f"Results for “virement {tag}”", 1)
     assert "“virment” appears in no contribution" in site.find("#search-notice").text
     site.screenshot("search-corrected-en")
+
+
+def test_a_typo_a_post_shares_finds_it_and_suggests_the_common_word(site, platform):
+    api, tag = platform.api, marker()
+    member, word = api.new_user(), f"{tag}ment"
+    typo = word[:-2] + "t"
+    for title in [f"Mon {word} numéro {n}" for n in range(5)] + [f"Mon {typo} unique"]:
+        visible(api, submit(api, member, title=title, body="Une question.")["id"])
+
+    site.visit(f"/search?q={typo}")
+    suggestion = site.find("#search-suggestion")
+    assert suggestion.text == f"Vouliez-vous dire : {word}"
+    assert len(site.find_all("#post-list > li")) == 1  # the post that shares the typo
+    site.no_horizontal_scroll()
+    site.screenshot("search-suggested")
+    suggestion.find_element("css selector", "a").click()
+    site.wait_for(lambda: site.heading(f"Résultats pour « {word} »", 1), "the suggestion followed")
+    assert len(site.find_all("#post-list > li")) == 5 and not site.find_all("#search-suggestion")
+    site.check()

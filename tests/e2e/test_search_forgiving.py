@@ -88,3 +88,28 @@ def test_a_quoted_phrase_needs_its_words_adjacent_and_in_order(api):
     # (other tests' posts holding the phrase follow it: they hold fewer of the words)
     ids, search = searched(api, f'"carte bloquée" {tag} qxwzyvvk')
     assert ids[0] == phrase and apart not in ids and search["partial"] is True
+
+
+def test_a_rare_word_that_looks_like_a_typo_gets_a_suggestion(api):
+    """A typo a post shares finds that post, and the word many posts write is suggested ("did
+    you mean"), not searched; a word many posts hold, or a rare word with no common neighbour,
+    gets no suggestion."""
+    member, tag = api.new_user(), marker()
+    word = f"{tag}ment"  # invented, so that its count is this test's: 14 letters, 2 edits
+    typo = word[:-2] + "t"  # one letter dropped
+    common = published(api, member, *((f"Question {n} {word}", f"Sur le {word}, encore.")
+                                       for n in range(5)))
+    (rare,) = published(api, member, (f"Une question {typo}", "Écrit de travers."))
+
+    ids, search = searched(api, typo)
+    assert ids == [rare] and search["corrections"] == []
+    assert search["suggestions"] == [{"typed": typo, "suggested": word}]
+    assert search["suggested_query"] == word
+    assert sorted(searched(api, search["suggested_query"])[0]) == sorted(common)
+
+    ids, search = searched(api, f"question {typo}")  # the common word is kept as typed
+    assert search["suggested_query"] == f"question {word}"
+    _, search = searched(api, word)  # held by many: nothing to suggest
+    assert search["suggestions"] == [] and search["suggested_query"] is None
+    _, search = searched(api, f'"{typo}"')  # quoted: meant as written
+    assert search["suggestions"] == []

@@ -211,6 +211,26 @@ def test_corrections_stay_bounded():
     assert search.vocabulary_keys("1500") == () and search.fuzzy_edits("1500") == 0
 
 
+def suggest(typed: str, docs: list[dict]) -> str | None:
+    """What a rare word is suggested as, the vocabulary read as queries.py reads it."""
+    folded = search.fold(typed.lower())
+    keys = set(search.deletion_keys(folded, search.fuzzy_edits(folded)))
+    best = search.more_common(folded, [doc for doc in docs if keys & set(doc.get("keys") or [])])
+    return best["label"] if best else None
+
+
+def test_a_rare_word_is_suggested_as_the_close_word_many_more_entries_hold():
+    five = ["Mon virement"] * 5
+    assert suggest("virment", vocabulary("virment", *five)) == "virement"
+    # as common, or not SUGGEST_RATIO times as common: the word was meant as typed
+    assert suggest("virment", vocabulary("virment", "virment", *five)) is None
+    assert suggest("virment", vocabulary("virment", *five[:4])) is None
+    # a word no entry holds (corrected elsewhere) needs SUGGEST_MIN_COUNT entries of the other
+    assert suggest("virment", vocabulary(*five[:3])) == "virement"
+    assert suggest("virment", vocabulary(*five[:2])) is None
+    assert suggest("vrmnt", vocabulary("vrmnt", *five * 4)) is None  # too far
+
+
 def test_vocabulary_counts_follow_an_entrys_words():
     updates = dict(search.vocabulary_updates(["carte", "vieux"], {"carte": "carte",
                                                                   "neuf": "neuf"}))

@@ -243,11 +243,14 @@ class PublicPages:
             outcome = result.get("search") or {}
             items = highlighted(items, outcome.get("query") or q)
         searched = outcome.get("query") or q  # with its corrected words ("virement")
+        suggested = outcome.get("suggested_query")  # "did you mean", not searched
         title = call.t("posts.search_results_for", q=searched) if q else \
             call.t("posts.search_title")
         return call.render("posts/search.html", items=items, more=more, q=q, search_q=q,
                            corrections=outcome.get("corrections") or [],
                            partial=outcome.get("partial"),
+                           suggested=suggested, suggested_href=suggested and "/search?" +
+                           urlencode({"q": suggested, "kind": call.query.get("kind") or ""}),
                            too_common=common,  # nothing found: ask it, the words as title
                            ask_href="/write?" + urlencode({"kind": "question", "title": q}),
                            kind=call.query.get("kind"), title=title, noindex=True,
