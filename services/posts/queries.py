@@ -182,16 +182,29 @@ class PostsQueries:
 
     def _scores(self, words: list[search.WordQuery]) -> list[dict[str, int]]:
         """Per word, post id -> relevance, from the term index (one indexed read per word, at
-        most MAX_POSTINGS entries each)."""
-        return [search.score_postings(word, list(
-            self.views["search_terms"].find(word.condition(), {"post_id": 1, "heavy": 1})
-            .limit(search.MAX_POSTINGS))) for word in words]
+        most MAX_POSTINGS entries each; a second for a word with synonyms, whose matches
+        through them weigh less: "carte" first finds the posts saying "carte", then "CB")."""
+        return [self._word_scores(word) for word in words]
+
+    def _word_scores(self, word: search.WordQuery) -> dict[str, int]:
+        if not word.through_synonyms:
+            return search.score_postings(word, self._postings(word.condition()))
+        own = word.own()
+        through = search.score_postings(word, self._postings(
+            {"terms": {"$in": list(word.through_synonyms)}}), exact=False)
+        return search.with_synonym_scores(
+            search.score_postings(word, self._postings(own.condition())), through)
+
+    def _postings(self, condition: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self.views["search_terms"].find(condition, {"post_id": 1, "heavy": 1})
+                    .limit(search.MAX_POSTINGS))
 
     def _search(self, query: dict[str, Any], plan: listing.Plan
                 ) -> tuple[list[dict[str, Any]], str | None, dict[str, Any]]:
         """The page of a search, and what it searched (`search` of the answer): the query with
         its corrected words, whether the posts hold only some of the words, and the search it
-        suggests when it finds little. Round trips: one per word, one per word found nowhere
+        suggests when it finds little. Round trips: one per word (two for a word with
+        synonyms), one per word found nowhere
         (the vocabulary) and one more when that corrects it, one per rare word when few posts
         are found (the vocabulary), one for the phrases' texts, one for the posts."""
         asked = search.parse_search(query["q"])

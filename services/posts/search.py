@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import snowballstemmer
@@ -167,6 +167,15 @@ class WordQuery:
     prefix: str | None = None
     typed: str = ""
     quoted: bool = False
+    # of `terms`, those only its abbreviations' or what they stand for ("cb" for "carte"): a
+    # post found through them weighs less than one holding the word itself (`score_postings`)
+    through_synonyms: tuple[str, ...] = ()
+
+    def own(self) -> WordQuery:
+        """The word without its synonyms' terms (what it finds as typed, with its prefix)."""
+        return replace(self, terms=tuple(t for t in self.terms
+                                         if t not in self.through_synonyms),
+                       through_synonyms=())
 
     def condition(self) -> dict:
         clauses: list[dict] = [{"terms": {"$in": list(self.terms)}}]
@@ -217,15 +226,27 @@ def entry(post_id: str, source: str, terms: dict[str, int], words: Iterable[str]
             **({"words": sorted(words)} if words else {})}
 
 
-def score_postings(word: WordQuery, postings: list[dict]) -> dict[str, int]:
+EXACT = 2  # a word's own match weighs twice one through an abbreviation (`through_synonyms`)
+
+
+def score_postings(word: WordQuery, postings: list[dict], exact: bool = True) -> dict[str, int]:
     """post id -> relevance of one word: per entry (a post's source) the best weight of the
-    terms it matched (1 unless one of them is `heavy`), summed."""
+    terms it matched (1 unless one of them is `heavy`), summed; times EXACT unless the
+    entries were found through the word's synonyms only (`exact` False)."""
     scores: dict[str, int] = {}
+    factor = EXACT if exact else 1
     for posting in postings:
         weight = max((w for term, w in (posting.get("heavy") or {}).items()
                       if word.matches(term)), default=1)
-        scores[posting["post_id"]] = scores.get(posting["post_id"], 0) + int(weight)
+        scores[posting["post_id"]] = scores.get(posting["post_id"], 0) + int(weight) * factor
     return scores
+
+
+def with_synonym_scores(own: dict[str, int], through: dict[str, int]) -> dict[str, int]:
+    """A word's scores: its own matches, and the posts found only through its synonyms (a
+    post found both ways keeps the better score)."""
+    return {**through, **{post_id: max(score, through.get(post_id, 0))
+                          for post_id, score in own.items()}}
 
 
 def combine(per_word: list[dict[str, int]], require_all: bool = True
@@ -390,10 +411,12 @@ def _segments(query: str) -> list[tuple[str, bool]]:
 
 def search_word(word: str, prefix: str | None = None, quoted: bool = False) -> WordQuery:
     """One word of a search: its terms, and its synonyms' unless quoted (a quote means it)."""
-    terms = set(word_terms(word))
+    own = set(word_terms(word))
+    others: set[str] = set()
     for other in () if quoted else synonyms(word):
-        terms |= word_terms(other)
-    return WordQuery(tuple(sorted(terms)), prefix, word.lower(), quoted)
+        others |= word_terms(other)
+    return WordQuery(tuple(sorted(own | others)), prefix, word.lower(), quoted,
+                     tuple(sorted(others - own)))
 
 
 def combine_search(words: list[WordQuery], per_word: list[dict[str, int]]

@@ -62,6 +62,16 @@ def test_abbreviations_find_the_words_they_stand_for(api):
     assert searched(api, f"{tag} appli")[0] == [app]
 
 
+def test_the_word_itself_ranks_before_its_abbreviation(api):
+    """Two titles alike but for "carte" and "CB": a search for either word lists the post that
+    says it first, the other next (the newer first were they weighed alike)."""
+    member, tag = api.new_user(), marker()
+    card, cb = published(api, member, (f"Ma carte refusée {tag}", "Depuis hier."),
+                         (f"Ma CB refusée {tag}", "Depuis hier."))
+    assert searched(api, f"carte {tag}")[0] == [card, cb]
+    assert searched(api, f"cb {tag}")[0] == [cb, card]
+
+
 def test_partial_matches_rank_the_posts_holding_most_words_first(api):
     member, tag = api.new_user(), marker()
     both, one = published(

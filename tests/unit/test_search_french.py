@@ -74,6 +74,21 @@ def test_unrelated_words_do_not_match(query, text):
     assert not matches(query, text)
 
 
+def test_a_match_through_an_abbreviation_weighs_less_than_the_word_itself():
+    """"carte" finds the posts saying "CB" too, after those saying "carte" where both say it
+    alike; a post found both ways keeps its better score."""
+    [word] = search.parse_search("carte").words
+    assert "cb" in word.terms and word.through_synonyms == ("cb",)
+    assert "cb" not in word.own().terms and word.own().prefix == word.prefix
+    title = {"post_id": "said-carte", "heavy": {"cart": 3, "carte": 3}}
+    abbreviated = {"post_id": "said-cb", "heavy": {"cb": 3}}
+    own = search.score_postings(word.own(), [title])
+    through = search.score_postings(word, [abbreviated, {"post_id": "said-carte"}], exact=False)
+    scores = search.with_synonym_scores(own, through)
+    assert scores == {"said-carte": 3 * search.EXACT, "said-cb": 3}
+    assert search.parse_search('"carte"').words[0].through_synonyms == ()  # quoted: as typed
+
+
 def test_title_words_weigh_more_and_weights_add_up_per_source():
     terms = search.index_terms({"title": "Prêt immobilier", "tags": "épargne",
                                 "body": "un prêt pour la maison"})
@@ -85,9 +100,9 @@ def test_title_words_weigh_more_and_weights_add_up_per_source():
     scores = search.score_postings(word, [
         entry, {"post_id": "p1", "source": "r1"}, {"post_id": "p2", "source": "post",
                                                    "heavy": {"epargn": 2}}])
-    assert scores == {"p1": 4, "p2": 1}
+    assert scores == {"p1": 4 * search.EXACT, "p2": 1 * search.EXACT}
     [prefix] = search.parse_query("épar")  # a prefix of "epargne" (tags: 2), not of "pret"
-    assert search.score_postings(prefix, [entry]) == {"p1": 2}
+    assert search.score_postings(prefix, [entry]) == {"p1": 2 * search.EXACT}
     combined = search.combine([{"p1": 4, "p2": 1}, {"p1": 3}])
     assert combined == {"p1": (2, 7)}
     assert search.combine([{"p1": 4, "p2": 1}, {"p1": 3}], require_all=False) == {
