@@ -186,6 +186,11 @@ def _erased(rm: ReadModels, event: Envelope) -> None:
         rm[collection].delete_many({member: member_id})
 
 
+def _is_erased(rm: ReadModels, member_id: str) -> bool:
+    """Whether the member's tombstone was applied (their preferences are its marker)."""
+    return rm["prefs"].find_one({"_id": member_id, "erased": True}, {"_id": 1}) is not None
+
+
 # --- facts: subscriptions and votes -------------------------------------------------------------
 
 RELATIONS = {
@@ -206,6 +211,8 @@ def _relation(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
     doc_id = f"{p[subject_key]}|{p[member_key]}"
     if on:
+        if _is_erased(rm, p[member_key]):
+            return  # applied after their tombstone (a source behind identity's, a replay)
         rm[collection].update_one({"_id": doc_id}, {"$set": {
             subject: p[subject_key], member: p[member_key]}}, upsert=True)
     elif p.get("merged_into"):

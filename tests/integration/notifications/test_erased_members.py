@@ -1,7 +1,8 @@
 """An erased member is notified of nothing any more: what they followed, watched, muted and
 voted for goes with the tombstone, and a follow or vote of theirs applied after it (another
-source's stream runs behind identity's; a replay applies each source in turn) makes no
-notification either, because their preferences became a marker no later event overwrites."""
+source's stream runs behind identity's; a replay applies each source in turn) keeps no row
+and makes no notification either, because their preferences became a marker no later event
+overwrites."""
 import uuid
 
 import pytest
@@ -51,8 +52,12 @@ def test_an_erased_member_keeps_no_relation_and_is_notified_of_nothing(runner):
     for collection, field in MEMBER_FIELDS.items():
         assert runner.rm[collection].count_documents({field: ada}) == 0, collection
     assert runner.rm["inbox"].count_documents({"member_id": ada}) == 0
-    # a follow of hers applied late, then a post she would have been told of
+    # a follow and a vote of hers applied late keep no row, then a post she would be told of
     followed(runner, ada, bob, version=2)
+    runner.record_and_apply(received("posts.post_voted", f"late-vote-{ada}", 1,
+                                     {"post_id": post, "voter_id": ada}))
+    for collection, field in MEMBER_FIELDS.items():
+        assert runner.rm[collection].count_documents({field: ada}) == 0, collection
     later = published(runner, bob)
     assert notified(runner, cyd, later)
     assert runner.rm["inbox"].count_documents({"member_id": ada}) == 0
