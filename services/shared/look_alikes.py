@@ -37,9 +37,13 @@ _ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK", "HANGUL": "CJ
 _WORD = re.compile(r"[^\W_]+")
 
 
+@lru_cache(maxsize=4096)
 def script_of(letter: str) -> str:
-    """A letter's script, from its Unicode name (`LATIN SMALL LETTER A` -> LATIN)."""
-    script = unicodedata.name(letter, "UNKNOWN").split(" ")[0]
+    """A letter's script, from its Unicode name (`LATIN SMALL LETTER A` -> LATIN), read through
+    its compatibility form: "º" of "nº" is an "o", "ℓ" an "l" (their own names name no
+    script: MASCULINE ORDINAL INDICATOR, SCRIPT SMALL L)."""
+    plain = unicodedata.normalize("NFKC", letter)[:1] or letter
+    script = unicodedata.name(plain, "UNKNOWN").split(" ")[0]
     return _ONE_SCRIPT.get(script, script)
 
 

@@ -38,6 +38,14 @@ def test_a_tag_that_reads_as_latin_is_the_latin_tag(look_alike, tag):
     assert slugs.slugify(look_alike, slugs.TAG_MAX) == slugs.tag_slug(tag)
 
 
+@pytest.mark.parametrize("tag, slug", [("nº-12", "no-12"), ("ℓivret", "livret"),
+                                       ("ﬁnance", "finance")])
+def test_compatibility_letters_are_latin_ones(tag, slug):
+    """"º" (an ordinal indicator) and "ℓ" are Latin letters in another form, not an alphabet of
+    their own: the tag is kept as written, its slug is the plain letters'."""
+    assert slugs.normalize_tag(tag) == tag and slugs.tag_slug(tag) == slug
+
+
 def test_a_word_of_another_alphabet_stays_as_written():
     """A Russian word has letters no Latin one looks like ("б", "ж", "и", "я"): it is kept,
     and its tag is refused or found by its Latin part as before."""
