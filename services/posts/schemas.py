@@ -72,16 +72,20 @@ class Tag(fields.String):
     """A tag as written, normalised ("Épargne Logement" -> "épargne-logement"); the rule it
     breaks otherwise (services/shared/slugs.py)."""
 
+    written = True  # a tag given to a post; a tag looked up may be one stored before a rule
+
     def _deserialize(self, value, attr, data, **kwargs):
         text = single_line(super()._deserialize(value, attr, data, **kwargs))  # refused, not
         try:  # quietly stripped: a line break in a tag is someone trying something
-            return normalize_tag(text)
+            return normalize_tag(text, self.written)
         except InvalidTag as error:
             raise ValidationError(str(error)) from None
 
 
 class TagSlug(Tag):
     """A tag named in a path or a filter, as its slug ("Épargne" -> "epargne")."""
+
+    written = False
 
     def _deserialize(self, value, attr, data, **kwargs):
         return slugify(super()._deserialize(value, attr, data, **kwargs), TAG_MAX)

@@ -33,7 +33,14 @@ LOOK_ALIKE_LETTERS = {
 LATIN_OF_LOOK_ALIKES = str.maketrans(LOOK_ALIKE_LETTERS)
 
 # scripts written together in one word (Japanese mixes these); any other mix is a look-alike
-_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK", "HANGUL": "CJK"}
+_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK", "CJK": "CJK",
+               "HANGUL": "CJK"}
+# the alphabets whose letters pass for Latin ones (LOOK_ALIKE_LETTERS): a word mixing one of
+# them with Latin letters is the look-alike a tag must not be
+PASSING_FOR_LATIN = frozenset({"CYRILLIC", "GREEK"})
+# letters of no alphabet of their own: modifier letters (Lm: "ʼ" of "aujourdʼhui", "ー" of
+# "ラーメン") and the micro sign (a unit on French keyboards, not a Greek letter)
+_NEUTRAL = frozenset({"\u00b5"})
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -47,14 +54,20 @@ def script_of(letter: str) -> str:
     return _ONE_SCRIPT.get(script, script)
 
 
+def _letters(text: str) -> list[str]:
+    return [char for char in text if char.isalpha() and char not in _NEUTRAL
+            and unicodedata.category(char) != "Lm"]
+
+
 def scripts(text: str) -> set[str]:
-    """The scripts of `text`'s letters; digits, hyphens and marks belong to none."""
-    return {script_of(char) for char in text if char.isalpha()}
+    """The scripts of `text`'s letters; digits, hyphens, marks and modifier letters belong to
+    none."""
+    return {script_of(char) for char in _letters(text)}
 
 
 def _reads_as_latin(word: str) -> bool:
     return all(char in LOOK_ALIKE_LETTERS or script_of(char) == "LATIN"
-               for char in word if char.isalpha())
+               for char in _letters(word))
 
 
 @lru_cache(maxsize=4096)  # tags are few and slugified again on every event that names them
@@ -66,5 +79,7 @@ def read_as_latin(text: str) -> str:
 
 
 def mixed_words(text: str) -> list[str]:
-    """The words of `text` whose letters come from more than one script."""
-    return [word for word in _WORD.findall(text) if len(scripts(word)) > 1]
+    """The words of `text` mixing Latin letters with an alphabet that passes for Latin ("бank");
+    other mixes ("Tシャツ") are how some languages write, not a look-alike."""
+    return [word for word in _WORD.findall(text)
+            if "LATIN" in (found := scripts(word)) and found & PASSING_FOR_LATIN]

@@ -8,8 +8,9 @@ posts keep the word as written. Categories are identified by a slug derived the 
 their French name, unless the admin gives one.
 
 A tag reads as it looks: a word whose letters all read as Latin ones is written in Latin letters
-(a Cyrillic "е" in "еpargne" makes it "epargne", the same tag), and a word mixing a letter of
-another alphabet with Latin ones ("бank") is refused (`services/shared/look_alikes.py`). Slugs
+(a Cyrillic "е" in "еpargne" makes it "epargne", the same tag), and a word mixing a Cyrillic or
+Greek letter of its own with Latin ones ("бank") is refused when written — a link or a filter
+naming a tag stored before is read as its slug (`services/shared/look_alikes.py`). Slugs
 read the same way, so a tag stored before this rule counts and is followed as the tag it looks like.
 
 At most 4 digits in a tag: no account, card or phone number (9 digits and more) fits in one,
@@ -63,8 +64,10 @@ def slugify(text: str, max_length: int = CATEGORY_SLUG_MAX) -> str:
     return _NOT_SLUG.sub("-", fold(read_as_latin(text))).strip("-")[:max_length].strip("-")
 
 
-def normalize_tag(text: str) -> str:
-    """The tag as it is stored and shown; raises `InvalidTag` with the rule it breaks."""
+def normalize_tag(text: str, written: bool = True) -> str:
+    """The tag as it is stored and shown; raises `InvalidTag` with the rule it breaks.
+    `written` False: a tag looked up (a link, a filter), which may be one stored before the
+    mixed-alphabet rule — read as its slug, never refused for it."""
     tag = read_as_latin(_SEPARATORS.sub("-", unicodedata.normalize("NFC", text).strip().lower()))
     if not tag:
         raise InvalidTag("a tag cannot be empty")
@@ -73,7 +76,7 @@ def normalize_tag(text: str) -> str:
     if not all(ch.isalnum() or ch == "-" for ch in tag) or not tag[0].isalnum():
         raise InvalidTag("a tag is made of letters (accents welcome), digits and hyphens, "
                          "and starts with a letter or a digit")
-    if mixed_words(tag):
+    if written and mixed_words(tag):
         raise InvalidTag("a word of a tag mixes alphabets (for example Latin and Cyrillic "
                          "letters)")
     if sum(ch.isdigit() for ch in tag) > MAX_DIGITS:
@@ -90,7 +93,7 @@ def tag_slug(tag: str) -> str:
     >>> tag_slug("Épargne Logement")
     'epargne-logement'
     """
-    return slugify(normalize_tag(tag), TAG_MAX)
+    return slugify(normalize_tag(tag, written=False), TAG_MAX)
 
 
 def category_slug(text: str) -> str:

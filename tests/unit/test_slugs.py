@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from marshmallow import ValidationError
 
-from services.posts.schemas import CategoryCreateSchema, PostCreateSchema
+from services.posts.schemas import CategoryCreateSchema, PostCreateSchema, Tag, TagSlug
 from services.shared import slugs
 
 
@@ -39,10 +40,13 @@ def test_a_tag_that_reads_as_latin_is_the_latin_tag(look_alike, tag):
 
 
 @pytest.mark.parametrize("tag, slug", [("nº-12", "no-12"), ("ℓivret", "livret"),
-                                       ("ﬁnance", "finance")])
-def test_compatibility_letters_are_latin_ones(tag, slug):
-    """"º" (an ordinal indicator) and "ℓ" are Latin letters in another form, not an alphabet of
-    their own: the tag is kept as written, its slug is the plain letters'."""
+                                       ("ﬁnance", "finance"), ("aujourdʼhui", "aujourd-hui"),
+                                       ("µg-2026", "g-2026"), ("ラーメン-2026", "2026"),
+                                       ("tシャツ-2026", "t-2026")])
+def test_compatibility_and_modifier_letters_and_other_writings_are_no_look_alikes(tag, slug):
+    """"º" (an ordinal indicator) and "ℓ" are Latin letters in another form, "ʼ" and "ー" are
+    modifier letters, "µ" a unit, and Japanese mixes Latin letters in words: none is an
+    alphabet passing for Latin. The tag is kept as written, its slug is the plain letters'."""
     assert slugs.normalize_tag(tag) == tag and slugs.tag_slug(tag) == slug
 
 
@@ -51,6 +55,15 @@ def test_a_word_of_another_alphabet_stays_as_written():
     and its tag is refused or found by its Latin part as before."""
     assert slugs.normalize_tag("сбережения-2026") == "сбережения-2026"
     assert slugs.tag_slug("сбережения-2026") == "2026"
+
+
+def test_a_mixed_tag_stored_before_the_rule_is_still_looked_up():
+    """Links and filters name tags posts already carry: one stored before the mixed-alphabet
+    rule ("бank") is read as its slug, not refused."""
+    assert slugs.tag_slug("бank") == "ank"
+    assert TagSlug().deserialize("бank") == "ank"
+    with pytest.raises(ValidationError, match="mixes alphabets"):
+        Tag().deserialize("бank")
 
 
 def test_category_slugs_are_derived_from_names():
