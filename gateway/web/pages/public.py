@@ -21,7 +21,7 @@ from services.posts.markdown import excerpt
 from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
 from services.posts.search import marked, parse_search, too_common
 from services.shared.actors import is_moderator
-from services.shared.members import ERASED_DISPLAY_NAME, mention_of
+from services.shared.members import ERASED_DISPLAY_NAME, handle, mention_of
 
 from ..page import PageCall, gather, page, render_problem
 from .thread_actions import REPLY_PATH, action_failed, is_htmx, render_drafts
@@ -367,13 +367,14 @@ def mention_candidates(actor: dict[str, Any] | None, *items: dict[str, Any]
     """Whom the reply form suggests after "@" (static/js/mentions.js): the authors of the
     thread's post and replies on the page, whose names the page shows anyway — never a search
     of every member (that would tell whether someone is a customer of the bank) — without the
-    reader or erased members; each with the text that mentions them."""
+    reader, erased members, or names no mention can name (a handle is written in Latin letters
+    and digits: "Иван Петров" has none); each with the text that mentions them."""
     found: dict[str, dict[str, str]] = {}
     for item in items:
         author = item.get("author") or {}
         name = author.get("display_name")
         if not author.get("id") or author["id"] == (actor or {}).get("id") or \
-                not isinstance(name, str) or name == ERASED_DISPLAY_NAME or not mention_of(name):
+                not isinstance(name, str) or name == ERASED_DISPLAY_NAME or not handle(name):
             continue
         found.setdefault(author["id"], {"name": name, "mention": mention_of(name)})
     return list(found.values())

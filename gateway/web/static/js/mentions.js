@@ -11,8 +11,9 @@ const SHOWN = 6;
 // "@" then what has been typed of a name, right before the caret ("merci @zo|")
 const TYPING = /(?:^|[^\p{L}\p{N}_@])@([\p{L}\p{N}._-]{0,40})$/u;
 
-// as members.handle reads a name: accents, case and everything but letters and digits ignored
-const folded = (text) => text.normalize("NFKD").replace(/[^A-Za-z0-9]/g, "").toLowerCase();
+// the name as a handle compares (services/shared/members.py `handle`): accents, case, spaces
+// and punctuation ignored; letters of any alphabet kept, so "@И" matches no Latin name
+const folded = (text) => text.normalize("NFKD").replace(/[^\p{L}\p{N}]/gu, "").toLowerCase();
 
 /** The people matching `typed`: a name starting with it first, then one of whose words does. */
 function matching(people, typed) {
