@@ -18,7 +18,7 @@ from services.shared.projections import ReadModels, WrittenDocuments
 from services.shared.slugs import TAG_MAX, fold, slugify
 
 from . import domain, listing, presenters, search
-from .schemas import IDEA_STATUSES, KINDS
+from .schemas import IDEA_STATUSES, KINDS, QUERY_MAX
 
 MAX_CATEGORIES = 500  # a list admins manage by hand
 # Whether a category exists and is archived, checked by every new post: kept CATEGORY_TTL
@@ -216,14 +216,17 @@ class PostsQueries:
         documents, cursor = self._ranked(query, plan, matches) if matches else ([], None)
         corrections = corrections if documents else []  # a word of nothing one may read
         searched = search.corrected(query["q"], corrections)
-        suggestions = self._suggest(words, per_word, {used for _, used in corrections}) \
+        suggestions = self._suggest(words, per_word, {used for _, used in corrections}, plan) \
             if len(matches) <= search.SUGGEST_BELOW else []
+        suggested = search.corrected(searched, suggestions)
+        if suggested == searched or len(suggested) > QUERY_MAX:  # nothing to offer, or no link
+            suggestions, suggested = [], None
         return documents, cursor, {
             "query": searched,
             "corrections": [{"typed": typed, "used": used} for typed, used in corrections],
             "partial": partial and bool(documents),
             "suggestions": [{"typed": typed, "suggested": used} for typed, used in suggestions],
-            "suggested_query": search.corrected(searched, suggestions) if suggestions else None}
+            "suggested_query": suggested}
 
     def _ranked(self, query: dict[str, Any], plan: listing.Plan,
                 matches: dict[str, tuple[int, int]]) -> tuple[list[dict[str, Any]], str | None]:
@@ -253,9 +256,11 @@ class PostsQueries:
         return words, per_word, corrections
 
     def _suggest(self, words: list[search.WordQuery], per_word: list[dict[str, int]],
-                 corrected: set[str]) -> list[tuple[str, str]]:
+                 corrected: set[str], plan: listing.Plan) -> list[tuple[str, str]]:
         """(typed, suggested) for each rare word (in at most SUGGEST_RARE posts, unquoted, not
-        itself a correction) that a close word of the vocabulary is far more often written as."""
+        itself a correction) that a close word of the vocabulary is far more often written as,
+        in a post this listing shows (the vocabulary counts hidden ones too: a word only they
+        hold, a name perhaps, is never offered)."""
         suggestions = []
         for word, scores in zip(words, per_word, strict=True):
             folded = fold(word.typed)
@@ -263,9 +268,18 @@ class PostsQueries:
                     or not search.fuzzy_edits(folded):
                 continue
             best = search.more_common(folded, self._close_words(folded))
-            if best:
+            if best and self._shown_with(best["label"], plan):
                 suggestions.append((word.typed, best["label"]))
         return suggestions
+
+    def _shown_with(self, word: str, plan: listing.Plan) -> bool:
+        """Does a post of this listing hold `word` (among its first SUGGEST_CHECKED entries:
+        two bounded indexed reads)?"""
+        entries = self.views["search_terms"].find(search.search_word(word).own().condition(),
+                                                  {"post_id": 1}).limit(search.SUGGEST_CHECKED)
+        ids = sorted({entry["post_id"] for entry in entries})
+        return bool(ids) and self.views["posts"].find_one(
+            {"$and": [plan.conditions, {"_id": {"$in": ids}}]}, {"_id": 1}) is not None
 
     def _close_words(self, folded: str) -> list[dict[str, Any]]:
         """The vocabulary's words a deletion key away from `folded` (one indexed read)."""

@@ -61,6 +61,7 @@ def _staff_role():
 
 
 TITLE_MAX = 200
+QUERY_MAX = 200  # a search's `q` (a suggested query longer than this is not offered)
 BODY_MAX = 20000
 TAG_RE = r"^[a-z0-9][a-z0-9\-]{0,39}$"  # a tag's slug (services/shared/slugs.py)
 CATEGORY_RE = r"^[a-z0-9][a-z0-9\-]{0,59}$"  # a category's slug
@@ -431,7 +432,7 @@ class PostListQuerySchema(Schema):
     featured = fields.Boolean()
     locked = fields.Boolean(metadata={"description": "threads frozen by the community managers "
                                                      "(true) or open (false)"})
-    q = fields.String(validate=validate.Length(min=1, max=200), metadata={
+    q = fields.String(validate=validate.Length(min=1, max=QUERY_MAX), metadata={
         "description": "words to find, in French or not: stems, accents and case ignored, the "
                        "last word also as a prefix; titles weigh most, replies count too"})
     sort = fields.String(validate=validate.OneOf(SORTS), metadata={

@@ -313,6 +313,7 @@ SUGGEST_BELOW = 5
 SUGGEST_RARE = 2
 SUGGEST_RATIO = 5
 SUGGEST_MIN_COUNT = 3
+SUGGEST_CHECKED = 50  # entries of a suggested word read to find a post the reader may see
 PHRASE_CANDIDATES = 500  # posts whose texts a quoted phrase is looked for in, the best first
 WORD_RANK = 1_000_000  # a search's score: words matched first, relevance (always less) next
 _QUOTED = re.compile(r'"([^"]+)"|«([^»]+)»|“([^”]+)”')

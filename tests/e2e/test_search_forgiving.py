@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from services.shared.slugs import fold
 
-from .steps import ok, submit, visible
+from ..conftest import wait_for
+from .steps import ok, staff, submit, visible
 from .test_search_french import marker
 
 
@@ -123,3 +124,20 @@ def test_a_rare_word_that_looks_like_a_typo_gets_a_suggestion(api):
     assert search["suggestions"] == [] and search["suggested_query"] is None
     _, search = searched(api, f'"{typo}"')  # quoted: meant as written
     assert search["suggestions"] == []
+
+
+def test_a_word_only_hidden_posts_hold_is_never_suggested(platform, api):
+    """The vocabulary counts posts taken out of public view too; a suggestion must find a post
+    the reader sees, or it would tell a word (a customer's name perhaps) only they hold."""
+    member, tag, manager = api.new_user(), marker(), staff(platform)
+    word = f"{tag}ment"
+    typo = word[:-2] + "t"
+    hidden = published(api, member, *((f"Question {n} {word}", "Hors de vue bientôt.")
+                                      for n in range(5)))
+    (rare,) = published(api, member, (f"Une question {typo}", "Écrit de travers."))
+    for post_id in hidden:
+        ok(api.post(f"/api/v1/posts/{post_id}/hold", user=manager))
+    wait_for(lambda: all(api.get(f"/api/v1/posts/{post_id}").status_code == 404
+                         for post_id in hidden), timeout=20, message="out of public view")
+    ids, search = searched(api, typo)
+    assert ids == [rare] and search["suggestions"] == [] and search["suggested_query"] is None
