@@ -214,7 +214,7 @@ class PostsQueries:
         if asked.phrases and matches:
             matches = self._with_phrases(matches, asked.phrases)
         documents, cursor = self._ranked(query, plan, matches) if matches else ([], None)
-        corrections = corrections if documents else []  # a word of nothing one may read
+        corrections = self._shown_corrections(corrections, words, per_word, documents)
         searched = search.corrected(query["q"], corrections)
         suggestions = self._suggest(words, per_word, {used for _, used in corrections}, plan) \
             if len(matches) <= search.SUGGEST_BELOW else []
@@ -254,6 +254,17 @@ class PostsQueries:
                 per_word[index] = self._scores([words[index]])[0]
                 corrections.append((word.typed, best["label"]))
         return words, per_word, corrections
+
+    @staticmethod
+    def _shown_corrections(corrections: list[tuple[str, str]], words: list[search.WordQuery],
+                           per_word: list[dict[str, int]], documents: list[dict[str, Any]]
+                           ) -> list[tuple[str, str]]:
+        """The corrections whose word found a post of this page: the vocabulary counts posts
+        taken out of view too, and a word only they hold (a name perhaps) is never told."""
+        shown = {doc["_id"] for doc in documents}
+        found = {word.typed: scores for word, scores in zip(words, per_word, strict=True)}
+        return [(typed, used) for typed, used in corrections
+                if shown & found.get(used.lower(), {}).keys()]
 
     def _suggest(self, words: list[search.WordQuery], per_word: list[dict[str, int]],
                  corrected: set[str], plan: listing.Plan) -> list[tuple[str, str]]:

@@ -134,10 +134,15 @@ def test_a_word_only_hidden_posts_hold_is_never_suggested(platform, api):
     typo = word[:-2] + "t"
     hidden = published(api, member, *((f"Question {n} {word}", "Hors de vue bientôt.")
                                       for n in range(5)))
-    (rare,) = published(api, member, (f"Une question {typo}", "Écrit de travers."))
+    other = marker()
+    (rare,) = published(api, member, (f"Une question {typo}", f"Écrit de travers {other}."))
     for post_id in hidden:
         ok(api.post(f"/api/v1/posts/{post_id}/hold", user=manager))
     wait_for(lambda: all(api.get(f"/api/v1/posts/{post_id}").status_code == 404
                          for post_id in hidden), timeout=20, message="out of public view")
     ids, search = searched(api, typo)
     assert ids == [rare] and search["suggestions"] == [] and search["suggested_query"] is None
+    # nor corrected to when another word finds a post: the typo found nowhere, `other` shown
+    ids, search = searched(api, f"{word[:-3]}nt {other}")
+    assert ids == [rare] and search["corrections"] == [] and search["query"] == \
+        f"{word[:-3]}nt {other}"
