@@ -204,9 +204,9 @@ class PostsQueries:
         """The page of a search, and what it searched (`search` of the answer): the query with
         its corrected words, whether the posts hold only some of the words, and the search it
         suggests when it finds little. Round trips: one per word (two for a word with
-        synonyms), one per word found nowhere
-        (the vocabulary) and one more when that corrects it, one per rare word when few posts
-        are found (the vocabulary), one for the phrases' texts, one for the posts."""
+        synonyms), one per word found nowhere (the vocabulary) and one more when that corrects
+        it, one per rare word when few posts are found (the vocabulary) and two more when that
+        suggests a word, one for the phrases' texts, one for the posts."""
         asked = search.parse_search(query["q"])
         words, per_word, corrections = self._forgive(list(asked.words),
                                                      self._scores(asked.words))
@@ -275,8 +275,9 @@ class PostsQueries:
         suggestions = []
         for word, scores in zip(words, per_word, strict=True):
             folded = fold(word.typed)
-            if len(scores) > search.SUGGEST_RARE or word.quoted or word.typed in corrected \
-                    or not search.fuzzy_edits(folded):
+            # a word found nowhere was corrected already, or has no close word at all
+            if not scores or len(scores) > search.SUGGEST_RARE or word.quoted \
+                    or word.typed in corrected or not search.fuzzy_edits(folded):
                 continue
             best = search.more_common(folded, self._close_words(folded))
             if best and self._shown_with(best["label"], plan):
