@@ -29,8 +29,10 @@ class Notification(Schema):
     link = fields.String(metadata={"description": "where to look: a page of the site (a "
                                    "reply's is /replies/{id}, which opens the page of its "
                                    "thread that holds it, at the reply; a conversation's is "
-                                   "/console/conversations/{id} for staff, /conversations/{id} "
-                                   "for its member, by the reader's roles when read)"})
+                                   "/conversations/{id} for its customer (even one who holds "
+                                   "a staff role), /console/conversations/{id} for the other "
+                                   "participants while they hold a staff role, by the reader's "
+                                   "roles when read)"})
     read = fields.Boolean()
     at = fields.String()
     actor_id = fields.String(allow_none=True)

@@ -259,6 +259,8 @@ def _posted(s: Conversation, message_id: str, author_id: str,
             channel: str | None = None) -> NewEvent:
     payload: dict[str, Any] = {"conversation_id": s.id, "message_id": message_id,
                                "author_id": author_id, "participant_ids": list(s.participants)}
+    if s.member_id:  # the customer's side (a member's page, even for staff: their own)
+        payload["member_id"] = s.member_id
     if channel:
         payload["channel"] = channel
     return NewEvent(MESSAGE_POSTED, payload)
@@ -276,7 +278,8 @@ def start(actor: Actor | None, conversation_id: str, message_id: str,
     assigned. The subject and first message are stored under `message_id` by the caller."""
     actor = require_user(actor)
     participants, pool = _participants(actor["id"], advisor_id)
-    state = Conversation(id=conversation_id, participants=participants, pool=pool)
+    state = Conversation(id=conversation_id, member_id=actor["id"], participants=participants,
+                         pool=pool)
     return [_started(conversation_id, actor["id"], participants, pool, "member", advisor_id),
             _posted(state, message_id, actor["id"])]
 
@@ -348,7 +351,7 @@ def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: d
     advisor_id = post.get("advisor_id")
     if advisor_id and advisor_id not in participants:
         participants.append(advisor_id)
-    state = Conversation(id=conversation_id, participants=participants)
+    state = Conversation(id=conversation_id, member_id=member_id, participants=participants)
     return [_started(conversation_id, member_id, participants, None, "escalation",
                      advisor_id, post_id=post["_id"]),
             _posted(state, message_id, actor["id"]),
@@ -365,8 +368,10 @@ def intake_mention(s: Conversation, conversation_id: str, member_id: str | None,
     if not s.exists:
         participants, pool = _participants(member_id, advisor_id) if member_id \
             else ([], STAFF_POOL)
-        s = Conversation(id=conversation_id, participants=participants, pool=pool)
-        events.append(_started(conversation_id, member_id or external_author(channel),
+        customer = member_id or external_author(channel)
+        s = Conversation(id=conversation_id, member_id=customer, participants=participants,
+                         pool=pool)
+        events.append(_started(conversation_id, customer,
                                participants, pool, "social", advisor_id, channel=channel))
     if message_id in s.message_ids:
         return []  # the same mention delivered again

@@ -42,6 +42,9 @@ class MessagePostedV1(Schema):
     message_id = _ident(required=True)
     author_id = _ident(required=True)
     participant_ids = fields.List(fields.String(), required=True)  # whom to notify
+    # the customer's side: a staff member who is a customer reads their own conversation on
+    # the member's page (absent from the messages written before it was carried)
+    member_id = _ident()
     channel = fields.String(validate=validate.OneOf(CHANNELS))
 
 

@@ -404,13 +404,16 @@ def security_key(notice: dict[str, Any], section: str) -> str:
 
 def link(base_url: str, notice: dict[str, Any], staff: bool | None = None) -> str:
     """`staff`: whether the reader holds a staff role now (the inbox, at read time); None: the
-    recipient's roles when notified (`for_staff`: an e-mail, sent about then)."""
+    recipient's roles when notified (`for_staff`: an e-mail, sent about then).
+    `own_conversation`: the recipient is the conversation's customer (the member's page)."""
     base = base_url.rstrip("/")
     if notice.get("type") in ALWAYS_EMAILED:
         return base + SECURITY_PAGE
     if notice.get("conversation_id"):  # staff answer in the console, a member on their page
         staff = notice.get("for_staff") if staff is None else staff
-        page = CONSOLE_CONVERSATION_PAGE if staff else CONVERSATION_PAGE
+        # a staff member who is also a customer reads their own conversation as one
+        page = CONSOLE_CONVERSATION_PAGE if staff and not notice.get("own_conversation") \
+            else CONVERSATION_PAGE
         return base + page.format(id=notice["conversation_id"])
     if notice.get("type") in CONFIDENTIAL or not notice.get("post_id"):
         return f"{base}/notifications"

@@ -418,11 +418,13 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
         chosen = {member: doc.get("types") for member, doc in prefs.items()}
         staff = _staff_among(rm, [n.recipient for n in batch]) \
             if shown.get("conversation_id") else set()
+        customer = event.payload.get("member_id") if shown.get("conversation_id") else None
         others = _made_by_other_events(rm, event, batch)
         counts = _counts([{"_id": n.key, "member_id": n.recipient} for n in batch
                           if n.key not in others])
         created += _updates_of_the_inbox(rm, counts + [({"_id": n.key}, {"$setOnInsert": {
             **base, "member_id": n.recipient, "type": n.type, "for_staff": n.recipient in staff,
+            **({"own_conversation": True} if customer and n.recipient == customer else {}),
             "channels": domain.channels(chosen.get(n.recipient), n.type)}}) for n in batch],
             first_insert=len(counts))
     return created

@@ -1,12 +1,17 @@
-"""A conversation's notification links by its reader's roles when they read it, not when they
-were notified: a member made staff since answers in the console, an ex-advisor reads the
-member's page (the console answers them 404)."""
+"""A conversation's notification links by its reader's side and roles: the customer reads it
+on the member's page, even once they hold a staff role (staff bank here too); other staff
+answer in the console; an ex-advisor reads the member's page (the console answers them 404),
+and a console link of before sends its customer to their page."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import requests
+
+from gateway.web.session import ACCESS_COOKIE
 from services.notifications.domain import CONSOLE_CONVERSATION_PAGE, CONVERSATION_PAGE
 
+from ..conftest import wait_for
 from .steps import customer_with_advisor, inbox, notified, ok
 
 
@@ -16,7 +21,14 @@ def linked_page(api, user, notice_id: str) -> str:
     return urlsplit(next(n for n in items if n["id"] == notice_id)["link"]).path
 
 
-def test_a_conversation_notice_links_by_the_readers_roles_when_read(platform, api,
+def opened(platform, user, path: str) -> requests.Response:
+    """`path` on the site with `user`'s session (its access cookie), not followed further."""
+    browser = requests.Session()
+    browser.cookies.set(ACCESS_COOKIE, user.access_token)
+    return browser.get(platform.base_url + path, allow_redirects=False, timeout=10)
+
+
+def test_a_conversation_notice_links_by_the_readers_side_and_roles(platform, api,
                                                                   conversations_db):
     member, advisor = customer_with_advisor(platform, api, conversations_db)
     cid = ok(api.post("/api/v1/conversations", user=member, json={
@@ -31,7 +43,17 @@ def test_a_conversation_notice_links_by_the_readers_roles_when_read(platform, ap
     assert linked_page(api, member, to_member["id"]) == member_page
 
     api.grant(platform.admin, member, "advisor")  # signs them in again: the roles of the token
-    assert linked_page(api, member, to_member["id"]) == console_page
+    assert linked_page(api, member, to_member["id"]) == member_page  # still their own
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
+                json={"body": "C'est fait."}), 201)
+    as_staff = wait_for(lambda: next((n for n in inbox(api, member, limit=100)["items"]
+                                      if n["conversation_id"] == cid
+                                      and n["id"] != to_member["id"]), None),
+                        timeout=20, message="the notice of the second answer")
+    assert linked_page(api, member, as_staff["id"]) == member_page  # notified as staff
+    moved = opened(platform, member, console_page)  # a console link of before
+    assert moved.status_code == 303 and moved.headers["Location"] == member_page
+    assert opened(platform, member, member_page).status_code == 200  # and no loop
 
     api.grant(platform.admin, advisor)  # every staff role taken away
     assert linked_page(api, advisor, to_advisor["id"]) == member_page

@@ -76,7 +76,7 @@ def test_message_events_carry_references_never_the_text():
     state, _ = started()
     [event] = domain.post_message(ADVISOR, state, "msg2")
     assert event.payload == {"conversation_id": "x", "message_id": "msg2", "author_id": "a1",
-                             "participant_ids": ["m1", "a1"]}
+                             "participant_ids": ["m1", "a1"], "member_id": "m1"}
     assert domain.post_message(ADVISOR, domain.fold(history(
         domain.start(MEMBER, "x", "msg2", "a1"))), "msg2") == []  # a retried command
 
@@ -251,3 +251,25 @@ def test_an_escalation_opens_with_staff_words_or_agoras_in_the_members_language(
         "Au sujet de « votre publication »")
     body, subject = domain.escalation_words("en", "x" * 300, "Hello, let us talk here.", 120)
     assert body == "Hello, let us talk here." and subject == ("About: " + "x" * 300)[:120]
+
+
+def test_every_message_names_the_conversations_customer():
+    """Whoever writes, `message_posted` carries the customer's id: notifications link the
+    customer (staff or not) to the member's page of their own conversation."""
+    state, events = started()
+    assert events[1].payload["member_id"] == "m1"
+    [answer] = domain.post_message(ADVISOR, state, "msg2")
+    assert answer.payload["member_id"] == "m1" and answer.payload["author_id"] == "a1"
+    post = {"_id": "p1", "author_id": "m1", "advisor_id": None, "title": "t"}
+    escalated = domain.escalate(CM, domain.Conversation(), "e", post, "msg1")
+    assert escalated[1].payload["member_id"] == "m1"
+    unmatched = domain.intake_mention(domain.Conversation(), "c", None, None, "twitter", "@a",
+                                      "s1")
+    assert unmatched[1].payload["member_id"] == unmatched[0].payload["member_id"] == \
+        domain.external_author("twitter")
+    later = domain.intake_mention(domain.fold(history(unmatched)), "c", None, None, "twitter",
+                                  "@a", "s2")
+    assert later[0].payload["member_id"] == domain.external_author("twitter")
+    for event in (*events, answer, *escalated, *unmatched, *later):
+        if event.type == domain.MESSAGE_POSTED:
+            assert MessagePostedV1().validate(event.payload) == {}

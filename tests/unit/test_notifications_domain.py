@@ -304,6 +304,17 @@ def test_a_conversation_links_by_the_readers_roles_when_given_over_those_when_no
         "https://x.test/conversations/c1"
 
 
+def test_a_staff_member_reads_their_own_conversation_as_its_customer():
+    """`own_conversation`: the recipient is the conversation's customer (a staff member who
+    banks here too): their own page, whatever roles they hold then or now."""
+    notice = {"type": "private_message", "conversation_id": "c1", "post_id": None,
+              "own_conversation": True}
+    for roles in ({"for_staff": True}, {"for_staff": False}):
+        for staff_now in (None, True, False):
+            assert domain.link("https://x.test", {**notice, **roles}, staff=staff_now) == \
+                "https://x.test/conversations/c1"
+
+
 def test_a_registration_attempt_tells_the_account_owner_in_their_language_when_known():
     event = Envelope.new(NewEvent("identity.registration_attempted", {
         "user_id": "u1", "attempted_at": "2026-01-01T00:00:00+00:00"}), stream_id="account-u1",

@@ -4,10 +4,11 @@ public question (the member screens, with the admins' actions: console_members.p
 Every console URL answers 404 to whoever may not use that screen (its existence is not
 advertised), but a conversation's page: it sends a signed-in person without a staff role to the
 member's page of that conversation, since they may follow a notification link from when they
-were staff (conversations still decides whether they read it there). Each action is the RPC of
-its `/api/v1` route with the same actor, so the services' own authorization decides (an advisor
-reads only the conversations they take part in, and an advisor2 gets the same 404 on
-advisor1's conversation as a member would).
+were staff (conversations still decides whether they read it there), and so it does staff who
+are that conversation's customer (a link made before notifications knew the customer's side).
+Each action is the RPC of its `/api/v1` route with the same actor, so the services' own
+authorization decides (an advisor reads only the conversations they take part in, and an
+advisor2 gets the same 404 on advisor1's conversation as a member would).
 """
 from __future__ import annotations
 
@@ -97,6 +98,8 @@ class StaffConsolePages:
                                                 f"/console/conversations/{conversation_id}",
                                                 cursor)
         member_id = conversation.get("member_id")
+        if member_id == call.actor["id"]:  # staff who are its customer: a link of before
+            return call.redirect(CONVERSATION_PAGE.format(id=conversation_id))
         names = display_names(call, self.identity, [
             *(conversation.get("participant_ids") or ()), member_id,
             *(m.get("author_id") for m in conversation["messages"])])
