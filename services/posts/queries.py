@@ -184,16 +184,7 @@ class PostsQueries:
         """Per word, post id -> relevance, from the term index (one indexed read per word, at
         most MAX_POSTINGS entries each; a second for a word with synonyms, whose matches
         through them weigh less: "carte" first finds the posts saying "carte", then "CB")."""
-        return [self._word_scores(word) for word in words]
-
-    def _word_scores(self, word: search.WordQuery) -> dict[str, int]:
-        if not word.through_synonyms:
-            return search.score_postings(word, self._postings(word.condition()))
-        own = word.own()
-        through = search.score_postings(word, self._postings(
-            {"terms": {"$in": list(word.through_synonyms)}}), exact=False)
-        return search.with_synonym_scores(
-            search.score_postings(word, self._postings(own.condition())), through)
+        return [search.word_scores(word, self._postings) for word in words]
 
     def _postings(self, condition: dict[str, Any]) -> list[dict[str, Any]]:
         return list(self.views["search_terms"].find(condition, {"post_id": 1, "heavy": 1})

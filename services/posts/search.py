@@ -52,7 +52,7 @@ Forgiving a query (`parse_search`, run by queries.py):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -240,6 +240,19 @@ def score_postings(word: WordQuery, postings: list[dict], exact: bool = True) ->
                       if word.matches(term)), default=1)
         scores[posting["post_id"]] = scores.get(posting["post_id"], 0) + int(weight) * factor
     return scores
+
+
+def word_scores(word: WordQuery, postings: Callable[[dict], list[dict]]) -> dict[str, int]:
+    """post id -> relevance of one word, from `postings` (the term index's entries meeting a
+    condition): its own matches weigh EXACT times, scored by its own terms only (a title
+    saying "CB" does not make "carte" in the text a title match), and the posts found only
+    through its synonyms weigh less (one read more for a word that has some)."""
+    if not word.through_synonyms:
+        return score_postings(word, postings(word.condition()))
+    own = word.own()
+    through = score_postings(word, postings({"terms": {"$in": list(word.through_synonyms)}}),
+                             exact=False)
+    return with_synonym_scores(score_postings(own, postings(own.condition())), through)
 
 
 def with_synonym_scores(own: dict[str, int], through: dict[str, int]) -> dict[str, int]:

@@ -89,6 +89,24 @@ def test_a_match_through_an_abbreviation_weighs_less_than_the_word_itself():
     assert search.parse_search('"carte"').words[0].through_synonyms == ()  # quoted: as typed
 
 
+def test_a_words_own_match_is_weighed_by_its_own_terms():
+    """A title saying "CB" over a text saying "carte": "carte" finds the text (its own match,
+    weight 1) and the title through "CB" (a title's weight, not doubled) — not a title match
+    of "carte" doubled, as when its own match was weighed with the synonyms' terms too."""
+    [word] = search.parse_search("carte").words
+    entry = {"post_id": "cb-title", "heavy": {"cb": 3}}  # the post's one entry: both terms
+
+    def postings(condition):
+        return [entry]  # what the index gives each read: the entry holds "carte" and "cb"
+
+    assert search.word_scores(word, postings) == {"cb-title": 3}
+    assert search.score_postings(word.own(), [entry]) == {"cb-title": 1 * search.EXACT}
+    [plain] = search.parse_search("virement").words  # no synonyms: one read, its own terms
+    reads = []
+    assert search.word_scores(plain, lambda c: reads.append(c) or [
+        {"post_id": "p", "heavy": {"vir": 3}}]) == {"p": 3 * search.EXACT} and len(reads) == 1
+
+
 def test_title_words_weigh_more_and_weights_add_up_per_source():
     terms = search.index_terms({"title": "Prêt immobilier", "tags": "épargne",
                                 "body": "un prêt pour la maison"})
