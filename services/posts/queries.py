@@ -5,6 +5,7 @@ return; the shapes are presenters.py's.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from services.shared import ids, members, pagination
@@ -196,8 +197,9 @@ class PostsQueries:
         its corrected words, whether the posts hold only some of the words, and the search it
         suggests when it finds little. Round trips: one per word (two for a word with
         synonyms), one per word found nowhere (the vocabulary) and one more when that corrects
-        it, one per rare word when few posts are found (the vocabulary) and two more when that
-        suggests a word, one for the phrases' texts, one for the posts."""
+        it (a third when its word found no post of this page), one per rare word when few
+        posts are found (the vocabulary) and two more when that suggests a word, one for the
+        phrases' texts, one for the posts."""
         asked = search.parse_search(query["q"])
         words, per_word, corrections = self._forgive(list(asked.words),
                                                      self._scores(asked.words))
@@ -205,7 +207,8 @@ class PostsQueries:
         if asked.phrases and matches:
             matches = self._with_phrases(matches, asked.phrases)
         documents, cursor = self._ranked(query, plan, matches) if matches else ([], None)
-        corrections = self._shown_corrections(corrections, words, per_word, documents)
+        corrections = self._shown_corrections(corrections, words, per_word, documents,
+                                              matches, plan)
         searched = search.corrected(query["q"], corrections)
         suggestions = self._suggest(words, per_word, {used for _, used in corrections}, plan) \
             if len(matches) <= search.SUGGEST_BELOW else []
@@ -246,16 +249,22 @@ class PostsQueries:
                 corrections.append((word.typed, best["label"]))
         return words, per_word, corrections
 
-    @staticmethod
-    def _shown_corrections(corrections: list[tuple[str, str]], words: list[search.WordQuery],
-                           per_word: list[dict[str, int]], documents: list[dict[str, Any]]
-                           ) -> list[tuple[str, str]]:
-        """The corrections whose word found a post of this page: the vocabulary counts posts
-        taken out of view too, and a word only they hold (a name perhaps) is never told."""
+    def _shown_corrections(self, corrections: list[tuple[str, str]],
+                           words: list[search.WordQuery], per_word: list[dict[str, int]],
+                           documents: list[dict[str, Any]], matches: dict[str, Any],
+                           plan: listing.Plan) -> list[tuple[str, str]]:
+        """The corrections whose word found a post this search lists: on this page, else on
+        another (one indexed read; a partial match may rank it later). The vocabulary counts
+        posts taken out of view too, and a word only they hold (a name perhaps) is never
+        told."""
         shown = {doc["_id"] for doc in documents}
         found = {word.typed: scores for word, scores in zip(words, per_word, strict=True)}
-        return [(typed, used) for typed, used in corrections
-                if shown & found.get(used.lower(), {}).keys()]
+        kept = []
+        for typed, used in corrections:
+            listed = found.get(used.lower(), {}).keys() & matches.keys()
+            if listed & shown or self._any_shown(listed - shown, plan):
+                kept.append((typed, used))
+        return kept
 
     def _suggest(self, words: list[search.WordQuery], per_word: list[dict[str, int]],
                  corrected: set[str], plan: listing.Plan) -> list[tuple[str, str]]:
@@ -280,7 +289,11 @@ class PostsQueries:
         two bounded indexed reads)?"""
         entries = self.views["search_terms"].find(search.search_word(word).own().condition(),
                                                   {"post_id": 1}).limit(search.SUGGEST_CHECKED)
-        ids = sorted({entry["post_id"] for entry in entries})
+        return self._any_shown({entry["post_id"] for entry in entries}, plan)
+
+    def _any_shown(self, post_ids: Iterable[str], plan: listing.Plan) -> bool:
+        """Does this listing show one of `post_ids` (one indexed read, none for no id)?"""
+        ids = sorted(post_ids)
         return bool(ids) and self.views["posts"].find_one(
             {"$and": [plan.conditions, {"_id": {"$in": ids}}]}, {"_id": 1}) is not None
 

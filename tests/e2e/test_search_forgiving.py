@@ -146,3 +146,19 @@ def test_a_word_only_hidden_posts_hold_is_never_suggested(platform, api):
     ids, search = searched(api, f"{word[:-3]}nt {other}")
     assert ids == [rare] and search["corrections"] == [] and search["query"] == \
         f"{word[:-3]}nt {other}"
+
+
+def test_a_correction_is_said_on_every_page_of_its_results(api):
+    """A partial match may list the corrected word's post on a later page: the first page
+    says what was searched all the same (not "results for" the typo)."""
+    member, tag, other = api.new_user(), marker(), marker()
+    first, later = published(
+        api, member, (f"{tag} {other}", f"Compte joint {tag} {other}."),
+        (f"Question {tag}", "Mon virement SEPA n'est jamais arrivé."))
+    query = f"{tag} {other} virrement"  # no post holds all three: the most words first
+    answer = ok(api.get("/api/v1/posts", params={"q": query, "limit": 1}))
+    assert [p["id"] for p in answer["items"]] == [first] and answer["search"]["partial"]
+    assert answer["search"]["corrections"] == [{"typed": "virrement", "used": "virement"}]
+    assert answer["search"]["query"] == f"{tag} {other} virement"
+    ids, search = searched(api, query)
+    assert ids[:2] == [first, later] and search["corrections"][0]["used"] == "virement"
