@@ -48,6 +48,15 @@ def test_a_typo_a_post_shares_finds_it_and_suggests_the_common_word(site, platfo
     assert len(site.find_all("#post-list > li")) == 1  # the post that shares the typo
     site.no_horizontal_scroll()
     site.screenshot("search-suggested")
+    site.find(".lang-switch a[hreflang='en']").click()
+    site.wait_for(lambda: site.find("#search-suggestion").text == f"Did you mean: {word}",
+                  "the suggestion in English")
+    site.no_horizontal_scroll()
+    site.check()
+    site.screenshot("search-suggested-en")
+    site.find(".lang-switch a[hreflang='fr']").click()
+    suggestion = site.wait_for(lambda: site.find_all("#search-suggestion")[0] if site.heading(
+        f"Résultats pour « {typo} »", 1) else None, "the French page again")
     suggestion.find_element("css selector", "a").click()
     site.wait_for(lambda: site.heading(f"Résultats pour « {word} »", 1), "the suggestion followed")
     assert len(site.find_all("#post-list > li")) == 5 and not site.find_all("#search-suggestion")

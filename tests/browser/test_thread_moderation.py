@@ -143,6 +143,9 @@ def test_a_removal_after_the_author_deleted_the_reply_says_there_is_nothing_to_t
     site.screenshot("thread-moderation-4-already-gone")
 
     site.visit(path)  # a second tab's menu, from before the deletion: "hold to redact"
+    site.find(".lang-switch button[lang='en']").click()  # ... in English this time (signed in)
+    site.wait_for(lambda: site.driver.execute_script(
+        "return document.documentElement.lang") == "en", "the English thread")
     site.driver.execute_script(
         "const form = document.createElement('form'); form.method = 'post';"
         "form.action = arguments[0];"
@@ -155,3 +158,6 @@ def test_a_removal_after_the_author_deleted_the_reply_says_there_is_nothing_to_t
          "thread": post["id"]})
     site.wait_for(lambda: site.find_all(".notice-already_gone"), "the hold answered alike")
     assert site.driver.current_url == site.url(path)
+    assert site.find(".notice-already_gone").text.startswith("Nothing to take down:")
+    site.check()
+    site.screenshot("thread-moderation-4-already-gone-en")
