@@ -73,6 +73,9 @@ class PostsQueries:
             (doc or {}).get("body") for doc in documents
             if (doc or {}).get("state") in ("published", "hidden")))
 
+    def mention_owners(self, query: dict[str, Any]) -> dict[str, str]:
+        return members.mention_owners(self.views.rm, query["handles"])
+
     def post(self, post_id: str, actor: Actor | None, unvoted: bool = False,
              by_actor: bool = False) -> dict[str, Any]:
         """`unvoted`: the post was created by this very command and nobody can have voted for

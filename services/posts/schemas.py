@@ -421,6 +421,16 @@ class PreviewSchema(Schema):
     body = fields.String(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
+MENTION_HANDLES = 100  # a thread page's authors (a page of replies and its post)
+
+
+class MentionHandlesSchema(Schema):
+    """The handles whose owners a page asks for (the authors it suggests after "@")."""
+
+    handles = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                          required=True, validate=validate.Length(max=MENTION_HANDLES))
+
+
 class PostListQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(KINDS))
     category = CategorySlug()

@@ -44,6 +44,7 @@ from .schemas import (
     CategoryListQuerySchema,
     FeatureSchema,
     IdeaStatusSchema,
+    MentionHandlesSchema,
     PageQuerySchema,
     PostCreateSchema,
     PostEditSchema,
@@ -148,6 +149,13 @@ class PostsService(Decisions, HealthEndpoints):
         """Published posts sharing words with a title being typed, most similar first (to
         suggest existing questions before a duplicate is posted)."""
         return self.queries.similar(load_input(SimilarQuerySchema, query), actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def mention_owners(self, actor, handles):
+        """handle -> the member a mention of it names, for those of `handles` (at most
+        MENTION_HANDLES) some member holds: the site suggests after "@" only the names that
+        name the author shown (a namesake who held the name first takes its mentions)."""
+        return self.queries.mention_owners(load_input(MentionHandlesSchema, {"handles": handles}))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def preview(self, actor, data):

@@ -228,6 +228,15 @@ def mention_owner(holders: Iterable[dict[str, Any]]) -> str | None:
     return ranked[0]["_id"] if ranked else None
 
 
+def holders_by_handle(members: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """handle -> the members holding it (those that have one)."""
+    by_handle: dict[str, list[dict[str, Any]]] = {}
+    for member in members:
+        if member.get("handle"):
+            by_handle.setdefault(member["handle"], []).append(member)
+    return by_handle
+
+
 def resolve_mentions(found: Iterable[list[tuple[int, tuple[str, ...]]]],
                      members: Iterable[dict[str, Any]]) -> dict[int, tuple[int, str]]:
     """For each mention (`mentions`' readings, longest first), the member its longest reading
@@ -235,10 +244,7 @@ def resolve_mentions(found: Iterable[list[tuple[int, tuple[str, ...]]]],
     reading's end, member id)}."""
     members = list(members)
     by_id = {m["_id"]: m for m in members}
-    by_handle: dict[str, list[dict[str, Any]]] = {}
-    for member in members:
-        if member.get("handle"):
-            by_handle.setdefault(member["handle"], []).append(member)
+    by_handle = holders_by_handle(members)
     named: dict[int, tuple[int, str]] = {}
     for index, readings in enumerate(found):
         for end, tokens in readings:
@@ -355,6 +361,18 @@ def named_mentions(rm: ReadModels, *texts: str | None) -> dict[str, str]:
                              [holder for holder in holders if not holder.get("erased")])
     return {text[start:end]: member_id for index, (end, member_id) in named.items()
             for text, start, _ in [found[index]]}
+
+
+def mention_owners(rm: ReadModels, handles: Iterable[str]) -> dict[str, str]:
+    """handle -> the member a mention of it names (`mention_owner`), for the handles some
+    member holds: one read of `member_summaries` by its `handle` index."""
+    wanted = sorted({h for h in handles if h})
+    if not wanted:
+        return {}
+    holders = rm[SUMMARIES].find({"handle": {"$in": wanted}},
+                                 {"handle": 1, "roles": 1, "handle_since": 1, "erased": 1})
+    by_handle = holders_by_handle(h for h in holders if not h.get("erased"))
+    return {name: owner for name, docs in by_handle.items() if (owner := mention_owner(docs))}
 
 
 def is_erased(rm: ReadModels, member_id: str) -> bool:

@@ -42,6 +42,12 @@ def test_typing_at_suggests_the_thread_s_authors_and_inserts_a_working_mention(s
     answer = ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=replier,
                          json={"body": "Cela dépend de la carte."}), 201)
     reply_visible(api, answer["id"])
+    # a namesake of the stranger writes here: "@ZoraAbsente…" would name the stranger, who
+    # held the name first (members.mention_owner), so the namesake is not offered either
+    namesake = api.new_user(display_name=f"Copie {tag}")
+    ok(api.patch("/api/v1/me", user=namesake, json={"display_name": stranger.display_name}))
+    reply_visible(api, ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=namesake,
+                                   json={"body": "Moi aussi."}), 201)["id"])
 
     site.sign_in(reader.email, reader.password, next_path=f"/posts/{post['id']}")
     site.wait_for_path(f"/posts/{post['id']}")
@@ -51,6 +57,7 @@ def test_typing_at_suggests_the_thread_s_authors_and_inserts_a_working_mention(s
                             "the suggestions")
     assert options == [f"Zoé Dupont{tag}", f"Zacharie N’Diaye{tag}"]  # thread order
     assert stranger.display_name not in options and reader.display_name not in options
+    assert stranger.display_name in site.text()  # the namesake's reply is on the page
     assert body.get_attribute("aria-activedescendant") == "reply-body-mentions-0"
     site.wait_for(lambda: "2 membres proposés" in site.find("#live-status").text, "announced")
     site.check()

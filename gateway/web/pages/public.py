@@ -256,6 +256,17 @@ class PublicPages:
                            kind=call.query.get("kind"), title=title, noindex=True,
                            kinds=list(KIND_SLUGS.values()))
 
+    def _mention_candidates(self, call: PageCall, post: dict[str, Any],
+                            replies: list[dict[str, Any]]) -> list[dict[str, str]]:
+        """Whom "@" suggests in the reply form: one read of who owns the authors' names, for a
+        signed-in reader of a thread with other authors (nobody else has the form)."""
+        authors = thread_authors(call.actor, post, *replies) if call.actor else {}
+        if not authors:
+            return []
+        owners = self.posts.mention_owners(call.actor, sorted({handle(name) for name
+                                                                in authors.values()}))
+        return mention_candidates(authors, owners)
+
     @page("GET", "/posts/{id}", query=PageQuerySchema(only=("cursor",)))
     def thread_page(self, call: PageCall):
         """A thread by its stable URL: the post, its answers and comments."""
@@ -289,7 +300,7 @@ class PublicPages:
                            # the staff's moderation menu (posts/_staff_menu.html): its
                            # controls are never sent to members
                            staff_menu=is_moderator(call.actor), reject_reasons=REJECT_REASONS,
-                           mention_candidates=mention_candidates(call.actor, post, *replies),
+                           mention_candidates=self._mention_candidates(call, post, replies),
                            more=next_href(call, found["replies"].get("next_cursor")),
                            # a later page (from "more" or a reply's link): the way back
                            first=call.request.path if call.query.get("cursor") else None,
@@ -362,19 +373,27 @@ class PublicPages:
                            og_type="profile")
 
 
-def mention_candidates(actor: dict[str, Any] | None, *items: dict[str, Any]
-                       ) -> list[dict[str, str]]:
-    """Whom the reply form suggests after "@" (static/js/mentions.js): the authors of the
-    thread's post and replies on the page, whose names the page shows anyway — never a search
-    of every member (that would tell whether someone is a customer of the bank) — without the
-    reader, erased members, or names no mention can name (a handle is written in Latin letters
-    and digits: "Иван Петров" has none); each with the text that mentions them."""
-    found: dict[str, dict[str, str]] = {}
+def thread_authors(actor: dict[str, Any] | None, *items: dict[str, Any]) -> dict[str, str]:
+    """The authors of the thread's post and replies on the page (id -> name), whose names the
+    page shows anyway — never a search of every member (that would tell whether someone is a
+    customer of the bank) — without the reader, erased members, or names no mention can name
+    (a handle is written in Latin letters and digits: "Иван Петров" has none)."""
+    found: dict[str, str] = {}
     for item in items:
         author = item.get("author") or {}
         name = author.get("display_name")
         if not author.get("id") or author["id"] == (actor or {}).get("id") or \
                 not isinstance(name, str) or name == ERASED_DISPLAY_NAME or not handle(name):
             continue
-        found.setdefault(author["id"], {"name": name, "mention": mention_of(name)})
-    return list(found.values())
+        found.setdefault(author["id"], name)
+    return found
+
+
+def mention_candidates(authors: dict[str, str], owners: dict[str, str]
+                       ) -> list[dict[str, str]]:
+    """Whom the reply form suggests after "@" (static/js/mentions.js): of the `authors`
+    (`thread_authors`), those a mention of their name names (`owners`: handle -> member, posts'
+    `mention_owners`) — not one whose namesake held the name first, whom it would notify — each
+    with the text that mentions them."""
+    return [{"name": name, "mention": mention_of(name)} for member_id, name in authors.items()
+            if owners.get(handle(name)) == member_id]
