@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.shared import i18n, ids
 from services.shared.actors import ROLES
+from services.shared.members import DISPLAY_NAME_MAX
 from services.shared.payloads import REGISTRY
 from services.shared.validation import multi_line, single_line
 
@@ -200,8 +201,8 @@ class SecondFactorResetV1(Schema):
 class RegisterArgs(Schema):
     email = fields.String(required=True, validate=[validate.Length(min=3, max=254), single_line])
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-    display_name = fields.String(required=True,
-                                 validate=[validate.Length(min=2, max=60), single_line])
+    display_name = fields.String(required=True, validate=[
+        validate.Length(min=2, max=DISPLAY_NAME_MAX), single_line])
     customer = fields.Boolean(load_default=False)
 
 
@@ -214,7 +215,8 @@ class PasswordCheckArgs(Schema):
 
 
 class ProfileArgs(Schema):
-    display_name = fields.String(validate=[validate.Length(min=2, max=60), single_line])
+    display_name = fields.String(validate=[validate.Length(min=2, max=DISPLAY_NAME_MAX),
+                                           single_line])
     bio = fields.String(validate=[validate.Length(max=500), multi_line])
     language = fields.String(validate=validate.OneOf(i18n.LANGUAGES))
 

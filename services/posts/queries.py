@@ -200,18 +200,19 @@ class PostsQueries:
         its corrected words, whether the posts hold only some of the words, and the search it
         suggests when it finds little. Round trips: one per word (two for a word with
         synonyms), one per word found nowhere (the vocabulary) and one more when that corrects
-        it (a third when its word found no post of this page), one per rare word when few
-        posts are found (the vocabulary) and two more when that suggests a word, one for the
-        phrases' texts, one for the posts."""
+        it (a third when its word found no post of this page and the listing is by date), one
+        per rare word when few posts are found (the vocabulary) and two more when that
+        suggests a word, one for the phrases' texts, one for the posts."""
         asked = search.parse_search(query["q"])
         words, per_word, corrections = self._forgive(list(asked.words),
                                                      self._scores(asked.words))
         matches, partial = search.combine_search(words, per_word)
         if asked.phrases and matches:
             matches = self._with_phrases(matches, asked.phrases)
-        documents, cursor = self._ranked(query, plan, matches) if matches else ([], None)
+        documents, cursor, listed = self._ranked(query, plan, matches) if matches \
+            else ([], None, set())
         corrections = self._shown_corrections(corrections, words, per_word, documents,
-                                              matches, plan)
+                                              matches, listed, plan)
         searched = search.corrected(query["q"], corrections)
         suggestions = self._suggest(words, per_word, {used for _, used in corrections}, plan) \
             if len(matches) <= search.SUGGEST_BELOW else []
@@ -226,15 +227,20 @@ class PostsQueries:
             "suggested_query": suggested}
 
     def _ranked(self, query: dict[str, Any], plan: listing.Plan,
-                matches: dict[str, tuple[int, int]]) -> tuple[list[dict[str, Any]], str | None]:
+                matches: dict[str, tuple[int, int]]
+                ) -> tuple[list[dict[str, Any]], str | None, set[str] | None]:
+        """The page and its cursor, and the ids of every post the listing shows when it read
+        them all to rank them (by relevance; None by date, which reads one page)."""
         found = {"_id": {"$in": sorted(matches)}}
         if plan.relevance:
             documents = list(self.views["posts"].find({"$and": [plan.conditions, found]}))
-            return listing.rank(documents, {i: search.rank_score(m) for i, m in matches.items()},
-                                plan.limit, query.get("cursor"))
+            page, cursor = listing.rank(documents, {i: search.rank_score(m)
+                                                    for i, m in matches.items()},
+                                        plan.limit, query.get("cursor"))
+            return page, cursor, {doc["_id"] for doc in documents}
         documents = list(self.views["posts"].find({"$and": [plan.filter, found]})
                          .sort(plan.sort).limit(plan.limit + 1))
-        return pagination.page(documents, plan.field, plan.limit)
+        return (*pagination.page(documents, plan.field, plan.limit), None)
 
     def _forgive(self, words: list[search.WordQuery], per_word: list[dict[str, int]]
                  ) -> tuple[list[search.WordQuery], list[dict[str, int]], list[tuple[str, str]]]:
@@ -255,17 +261,19 @@ class PostsQueries:
     def _shown_corrections(self, corrections: list[tuple[str, str]],
                            words: list[search.WordQuery], per_word: list[dict[str, int]],
                            documents: list[dict[str, Any]], matches: dict[str, Any],
-                           plan: listing.Plan) -> list[tuple[str, str]]:
+                           listed: set[str] | None, plan: listing.Plan
+                           ) -> list[tuple[str, str]]:
         """The corrections whose word found a post this search lists: on this page, else on
-        another (one indexed read; a partial match may rank it later). The vocabulary counts
-        posts taken out of view too, and a word only they hold (a name perhaps) is never
-        told."""
+        another (a partial match may rank it later: among `listed`, the ids the ranking read,
+        or else one indexed read). The vocabulary counts posts taken out of view too, and a
+        word only they hold (a name perhaps) is never told."""
         shown = {doc["_id"] for doc in documents}
         found = {word.typed: scores for word, scores in zip(words, per_word, strict=True)}
         kept = []
         for typed, used in corrections:
-            listed = found.get(used.lower(), {}).keys() & matches.keys()
-            if listed & shown or self._any_shown(listed - shown, plan):
+            held = found.get(used.lower(), {}).keys() & matches.keys()
+            if held & shown or (held & listed if listed is not None
+                                else self._any_shown(held - shown, plan)):
                 kept.append((typed, used))
         return kept
 

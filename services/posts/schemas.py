@@ -30,6 +30,7 @@ from marshmallow import (
 )
 
 from services.shared.actors import GRANTABLE
+from services.shared.members import HANDLE_MAX
 from services.shared.payloads import REGISTRY
 from services.shared.slugs import (
     CATEGORY_SLUG_MAX,
@@ -427,7 +428,7 @@ MENTION_HANDLES = 100  # a thread page's authors (a page of replies and its post
 class MentionHandlesSchema(Schema):
     """The handles whose owners a page asks for (the authors it suggests after "@")."""
 
-    handles = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+    handles = fields.List(fields.String(validate=validate.Length(min=1, max=HANDLE_MAX)),
                           required=True, validate=validate.Length(max=MENTION_HANDLES))
 
 

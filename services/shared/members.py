@@ -136,6 +136,12 @@ NAME_WORDS = 4
 _NOT_IN_A_MENTION = re.compile(r"[^\w.\-]|_")
 
 
+DISPLAY_NAME_MAX = 60  # characters (identity's registration and profile)
+# the longest handle a display name gives: NFKD spells a character in up to five ASCII letters
+# or digits ("㎯" -> "rads2")
+HANDLE_MAX = 5 * DISPLAY_NAME_MAX
+
+
 def handle(name: str) -> str:
     """A display name as written after @: "Marie Dubois" -> "mariedubois" (accents, case,
     spaces, dots, dashes and underscores ignored), so @MarieDubois, @marie.dubois and

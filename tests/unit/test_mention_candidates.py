@@ -4,7 +4,9 @@ only those a mention of their name names (a namesake who held the name first tak
 from __future__ import annotations
 
 from gateway.web.pages.public import mention_candidates, thread_authors
-from services.shared.members import ERASED_DISPLAY_NAME, handle
+from services.identity.names import display_name_problems
+from services.posts.schemas import MentionHandlesSchema
+from services.shared.members import DISPLAY_NAME_MAX, ERASED_DISPLAY_NAME, HANDLE_MAX, handle
 
 
 def authored(member_id: str, name: str) -> dict:
@@ -32,3 +34,15 @@ def test_an_author_whose_name_a_namesake_holds_first_is_not_suggested():
     assert mention_candidates(authors, {"leamartin": "first", "zoe": "zoe"}) == [
         {"name": "Zoé", "mention": "Zoé"}]
     assert mention_candidates(authors, {}) == []  # nobody holds them (yet): nobody named
+
+
+def test_the_owners_read_takes_the_longest_handle_a_name_can_give():
+    """NFKD spells some characters in several letters ("ﬃ" -> "ffi", "㎯" -> "rads2"): a
+    name of DISPLAY_NAME_MAX such characters is a valid name whose handle the owners' read must
+    take (refused, it would have cost the thread its suggestions)."""
+    ligatures = "ﬃ" * (DISPLAY_NAME_MAX // 2)
+    assert not display_name_problems(ligatures) and len(handle(ligatures)) > 64
+    longest = handle("㎯" * DISPLAY_NAME_MAX)
+    assert len(longest) == HANDLE_MAX
+    assert MentionHandlesSchema().validate({"handles": [handle(ligatures), longest]}) == {}
+    assert MentionHandlesSchema().validate({"handles": [longest + "x"]})  # longer: no name

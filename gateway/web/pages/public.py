@@ -259,13 +259,17 @@ class PublicPages:
     def _mention_candidates(self, call: PageCall, post: dict[str, Any],
                             replies: list[dict[str, Any]]) -> list[dict[str, str]]:
         """Whom "@" suggests in the reply form: one read of who owns the authors' names, for a
-        signed-in reader of a thread with other authors (nobody else has the form)."""
-        authors = thread_authors(call.actor, post, *replies) if call.actor else {}
+        signed-in reader of a thread taking replies, with other authors (nobody else has the
+        form). Suggestions help, never stand in the way: a refused read suggests nobody."""
+        takes_replies = post.get("state") == "published" and not post.get("locked") \
+            and not post.get("merged_into")
+        authors = thread_authors(call.actor, post, *replies) \
+            if call.actor and takes_replies else {}
         if not authors:
             return []
-        owners = self.posts.mention_owners(call.actor, sorted({handle(name) for name
-                                                                in authors.values()}))
-        return mention_candidates(authors, owners)
+        owners, refused = call.attempt(self.posts.mention_owners, call.actor, sorted(
+            {handle(name) for name in authors.values()}))
+        return [] if refused else mention_candidates(authors, owners)
 
     @page("GET", "/posts/{id}", query=PageQuerySchema(only=("cursor",)))
     def thread_page(self, call: PageCall):
