@@ -185,7 +185,8 @@ class ConversationsRoutes:
 
         `sort=waiting` (the advisors' inbox): the conversations waiting for staff first, the
         longest wait first (`waiting_since`), then the others, most recently active first;
-        its cursor pages through that order.
+        its cursor pages through that order. `side=customer`: only those you are the customer
+        of (a staff member's own, as a customer); `side=staff`: only those you answer.
         """
         return self.conversations.list_conversations(call.actor, call.query)
 

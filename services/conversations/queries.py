@@ -121,10 +121,15 @@ class ConversationQueries:
         """Mine, most recently active first, or (`sort=waiting`, the advisors' inbox) those
         waiting for staff first, the longest wait first, then the others by last activity
         (`inbox_rank`, projections.py); CMs and admins also see the staff queue (audited:
-        `list`, subjects are private content too)."""
+        `list`, subjects are private content too). `side`: customer, only those the actor is
+        the customer of (staff bank here too); staff, only the others."""
         visible: dict[str, Any] = {"participant_ids": actor["id"]}
         if is_moderator(actor):
             visible = {"$or": [visible, {"pool": domain.STAFF_POOL}]}
+        if query.get("side") == "customer":
+            visible = {"member_id": actor["id"]}  # its customer is always a participant
+        elif query.get("side") == "staff":
+            visible = {"$and": [visible, {"member_id": {"$ne": actor["id"]}}]}
         key = "inbox_rank" if query.get("sort") == "waiting" else "last_ts"
         after = pagination.after_cursor(key, -1, query.get("cursor"))
         conditions = [visible] + ([after] if after else [])

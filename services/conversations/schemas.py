@@ -124,12 +124,20 @@ class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+SIDES = ("customer", "staff")  # a conversation's side: its customer, or staff answering them
+
+
 class ConversationsQuerySchema(PageQuerySchema):
     sort = fields.String(load_default="recent", validate=validate.OneOf(("recent", "waiting")),
                          metadata={"description": "recent: most recently active first; "
                                    "waiting (the advisors' inbox): those waiting for staff "
                                    "first, the longest wait first, then the others by last "
                                    "activity"})
+    side = fields.String(validate=validate.OneOf(SIDES), metadata={
+        "description": "customer: only the conversations you are the customer of (yours as a "
+                       "member, whatever roles you hold); staff: only those you answer as staff "
+                       "(the others you take part in; CMs and admins: the staff queue too); "
+                       "absent: all of them"})
 
 
 class MessagesQuerySchema(PageQuerySchema):

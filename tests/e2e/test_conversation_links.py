@@ -1,7 +1,8 @@
 """A conversation's notification links by its reader's side and roles: the customer reads it
 on the member's page, even once they hold a staff role (staff bank here too); other staff
 answer in the console; an ex-advisor reads the member's page (the console answers them 404),
-and a console link of before sends its customer to their page."""
+and a console link of before sends its customer to their page. The lists keep the sides apart
+too: a staff member's own conversation is on their member's page, not in their console."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -19,6 +20,12 @@ def linked_page(api, user, notice_id: str) -> str:
     """The path the notification `notice_id` links to in `user`'s inbox, read now."""
     items = inbox(api, user, limit=100)["items"]
     return urlsplit(next(n for n in items if n["id"] == notice_id)["link"]).path
+
+
+def listed(api, user, **params) -> list[str]:
+    """The ids of `user`'s conversations `GET /api/v1/conversations` lists with `params`."""
+    return [c["id"] for c in ok(api.get("/api/v1/conversations", user=user,
+                                        params={"limit": 100, **params}))["items"]]
 
 
 def opened(platform, user, path: str) -> requests.Response:
@@ -54,6 +61,15 @@ def test_a_conversation_notice_links_by_the_readers_side_and_roles(platform, api
     moved = opened(platform, member, console_page)  # a console link of before
     assert moved.status_code == 303 and moved.headers["Location"] == member_page
     assert opened(platform, member, member_page).status_code == 200  # and no loop
+    # each list shows its side: their own on the member's page, not in their console inbox
+    assert cid in listed(api, member, side="customer")
+    assert cid not in listed(api, member, side="staff", sort="waiting")
+    assert cid in listed(api, advisor, side="staff", sort="waiting")
+    assert cid not in listed(api, advisor, side="customer")
+    assert cid in listed(api, member) and cid in listed(api, advisor)  # no side: all of them
+    assert member_page in opened(platform, member, "/conversations").text
+    console = opened(platform, member, "/console/conversations")
+    assert console.status_code == 200 and cid not in console.text
 
     api.grant(platform.admin, advisor)  # every staff role taken away
     assert linked_page(api, advisor, to_advisor["id"]) == member_page

@@ -49,7 +49,8 @@ class StaffConsolePages:
         first (CMs: the staff queue too)."""
         require_roles(call, CONVERSATION_ROLES)
         found = self.conversations.list_conversations(call.actor, {
-            "limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor"), "sort": "waiting"})
+            "limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor"), "sort": "waiting",
+            "side": "staff"})  # not their own as a customer (the member's page lists those)
         items = found["items"]
         now = datetime.now(UTC)
         waited = {item["id"]: duration(call, (now - since).total_seconds()) for item in items

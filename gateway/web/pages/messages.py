@@ -87,7 +87,9 @@ class MessagePages:
         return self._list_page(call)
 
     def _list_page(self, call: PageCall, status: int = 200, errors=None):
-        listing = self.conversations.list_conversations(call.actor, call.query)
+        # theirs as a customer: staff answer the others in the console
+        listing = self.conversations.list_conversations(call.actor, {**call.query,
+                                                                     "side": "customer"})
         return call.render("messages/list.html", status=status, items=listing["items"],
                            more=next_href(call, listing.get("next_cursor")),
                            advisor=self._advisor(call), form=call.raw_form,
