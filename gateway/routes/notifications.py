@@ -50,7 +50,8 @@ class Notification(Schema):
         "description": "idea_status of a merged idea: the idea its votes and followers moved "
                        "to (`link` points there)"})
     decision = fields.String(allow_none=True, metadata={"description": "moderation: approved | "
-                                                        "rejected | redacted"})
+                                                        "rejected | redacted | edited (a CM "
+                                                        "edited the member's text)"})
     reason = fields.String(allow_none=True, metadata={"description": "moderation: why it was "
                                                       "rejected"})
     channel = fields.String(allow_none=True, metadata={"description": "sla_breach: site | "

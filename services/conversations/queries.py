@@ -18,6 +18,7 @@ from services.shared.security_log import security_event
 
 from . import domain, presenters
 from .projections import email_lookup
+from .schemas import CUSTOMER_SIDE, STAFF_SIDE
 from .texts import Texts
 
 
@@ -126,9 +127,9 @@ class ConversationQueries:
         visible: dict[str, Any] = {"participant_ids": actor["id"]}
         if is_moderator(actor):
             visible = {"$or": [visible, {"pool": domain.STAFF_POOL}]}
-        if query.get("side") == "customer":
+        if query.get("side") == CUSTOMER_SIDE:
             visible = {"member_id": actor["id"]}  # its customer is always a participant
-        elif query.get("side") == "staff":
+        elif query.get("side") == STAFF_SIDE:
             visible = {"$and": [visible, {"member_id": {"$ne": actor["id"]}}]}
         key = "inbox_rank" if query.get("sort") == "waiting" else "last_ts"
         after = pagination.after_cursor(key, -1, query.get("cursor"))

@@ -124,7 +124,8 @@ class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-SIDES = ("customer", "staff")  # a conversation's side: its customer, or staff answering them
+# a conversation's side: its customer, or staff answering them
+SIDES = (CUSTOMER_SIDE, STAFF_SIDE) = ("customer", "staff")
 
 
 class ConversationsQuerySchema(PageQuerySchema):

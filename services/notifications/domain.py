@@ -179,6 +179,16 @@ def target_of(event: Envelope) -> str:
     return p.get("reply_id") or p.get("target_id") or p.get("post_id") or event.stream_id
 
 
+EDITS = ("posts.post_edited", "posts.reply_edited")
+
+
+def a_staff_edit(event: Envelope) -> bool:
+    """An edit of someone's text by another (posts lets only a CM edit another's text): its
+    author is told, as of any CM decision about their text."""
+    p = event.payload
+    return event.type in EDITS and p.get("editor_id") not in (None, p["author_id"])
+
+
 def a_cm_approved(event: Envelope) -> bool:
     """A CM's approval of a submitted text: its author is told. An automatic approval (most
     texts) or a flag round's approval says nothing."""
@@ -209,6 +219,8 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
     elif t in ("moderation.item_rejected", "moderation.item_redacted") or (
             t == "moderation.item_approved" and a_cm_approved(event)):
         add([p["author_id"]], "moderation")  # a CM decided
+    elif a_staff_edit(event):
+        add([p["author_id"]], "moderation")  # a CM rewrote it
     elif t == "moderation.sla_breached":  # the CMs, and the staff of a waiting conversation
         add(facts.staff | set(p.get("staff_ids") or []), "sla_breach")
     elif t == "conversations.message_posted":
@@ -286,6 +298,8 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
     elif t in SECURITY_EVENTS:  # what changed; never a secret, never who or where from
         out = {"post_id": None, "kind": None, "title": None, "security": security_change(event),
                "remaining": p.get("remaining")}
+    if a_staff_edit(event):  # the text the CM left is the public one: its title may be shown
+        out.update(decision="edited", target_type=t.split("_", 1)[0].removeprefix("posts."))
     return out
 
 
@@ -371,6 +385,8 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
             return say("notice.moderation_rejected", thing=thing, reason=reason)
         if n["decision"] == "redacted":
             return say("notice.moderation_redacted", thing=thing, about=about)
+        if n["decision"] == "edited":
+            return say("notice.moderation_edited", thing=thing, about=about)
         return say("notice.moderation_approved", thing=thing, about=about)
     if kind == "sla_breach":
         channel = n["channel"] or "site"

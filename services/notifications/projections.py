@@ -404,9 +404,12 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     # staff decide as a team; a member's name is looked up when shown (it may change, and
     # identity's events may arrive after this one)
     shown["by_team"] = event.source_service == "moderation" or \
-        event.type in ("posts.idea_status_changed", "posts.idea_merged")
+        event.type in ("posts.idea_status_changed", "posts.idea_merged") or \
+        shown.get("decision") == "edited"
     base = {**shown, "event_id": event.id, "event_type": event.type, "actor_id": actor,
             "ts": micros(event), "at": event.occurred_at, "read": False, "queued": False}
+    # a conversation's customer reads their notice on the member's page, whatever their roles
+    customer = event.payload.get("member_id") if shown.get("conversation_id") else None
     created = 0
     for start in range(0, len(notices), BATCH):
         batch = notices[start:start + BATCH]
@@ -418,7 +421,6 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
         chosen = {member: doc.get("types") for member, doc in prefs.items()}
         staff = _staff_among(rm, [n.recipient for n in batch]) \
             if shown.get("conversation_id") else set()
-        customer = event.payload.get("member_id") if shown.get("conversation_id") else None
         others = _made_by_other_events(rm, event, batch)
         counts = _counts([{"_id": n.key, "member_id": n.recipient} for n in batch
                           if n.key not in others])

@@ -361,10 +361,8 @@ def named_mentions(rm: ReadModels, *texts: str | None) -> dict[str, str]:
     tokens = sorted({token for _, _, readings in found for _, ts in readings for token in ts})
     if not tokens:
         return {}
-    holders = rm[SUMMARIES].find({"$or": [{"_id": {"$in": tokens}}, {"handle": {"$in": tokens}}]},
-                                 {"handle": 1, "roles": 1, "handle_since": 1, "erased": 1})
-    named = resolve_mentions([readings for _, _, readings in found],
-                             [holder for holder in holders if not holder.get("erased")])
+    holders = _live_holders(rm, {"$or": [{"_id": {"$in": tokens}}, {"handle": {"$in": tokens}}]})
+    named = resolve_mentions([readings for _, _, readings in found], holders)
     return {text[start:end]: member_id for index, (end, member_id) in named.items()
             for text, start, _ in [found[index]]}
 
@@ -375,10 +373,16 @@ def mention_owners(rm: ReadModels, handles: Iterable[str]) -> dict[str, str]:
     wanted = sorted({h for h in handles if h})
     if not wanted:
         return {}
-    holders = rm[SUMMARIES].find({"handle": {"$in": wanted}},
-                                 {"handle": 1, "roles": 1, "handle_since": 1, "erased": 1})
-    by_handle = holders_by_handle(h for h in holders if not h.get("erased"))
-    return {name: owner for name, docs in by_handle.items() if (owner := mention_owner(docs))}
+    by_handle = holders_by_handle(_live_holders(rm, {"handle": {"$in": wanted}}))
+    return {name: mention_owner(docs) for name, docs in by_handle.items()}
+
+
+def _live_holders(rm: ReadModels, query: dict[str, Any]) -> list[dict[str, Any]]:
+    """The members `query` finds in `member_summaries` who may be mentioned (not erased), with
+    what `mention_owner` ranks them by."""
+    return [holder for holder in rm[SUMMARIES].find(
+        query, {"handle": 1, "roles": 1, "handle_since": 1, "erased": 1})
+        if not holder.get("erased")]
 
 
 def is_erased(rm: ReadModels, member_id: str) -> bool:

@@ -10,7 +10,17 @@ import requests
 from selenium.webdriver.support.ui import Select
 
 from ..conftest import wait_for
-from ..e2e.steps import IBAN, ok, queued, reply_visible, site_login, staff, submit, visible
+from ..e2e.steps import (
+    IBAN,
+    notified,
+    ok,
+    queued,
+    reply_visible,
+    site_login,
+    staff,
+    submit,
+    visible,
+)
 from .conftest import Site
 from .console_steps import reloaded
 
@@ -55,7 +65,7 @@ def test_a_cm_hides_an_abusive_reply_from_its_thread(site, platform, api):
     menu.find_element("css selector", "summary").click()
     site.find(f"#remove-{reply['id']} summary").click()
     Select(site.find(f"#remove-{reply['id']}-reason")).select_by_value("abusive")
-    assert site.find(f"#moderate-{reply['id']} a").get_attribute("href").endswith(
+    assert site.find(f"#moderate-{reply['id']} a.staff-console").get_attribute("href").endswith(
         f"/console/moderation?item={reply['id']}.flags")
     site.check()
     site.screenshot("thread-moderation-1-menu")
@@ -70,7 +80,7 @@ def test_a_cm_hides_an_abusive_reply_from_its_thread(site, platform, api):
     # the post: "open in the console" on what nobody flagged says so; "mask data" holds it
     # (out of public view) and opens the console's redaction editor on it
     site.find(f"#moderate-{post['id']} summary").click()
-    site.find(f"#moderate-{post['id']} a").click()
+    site.find(f"#moderate-{post['id']} a.staff-console").click()
     site.wait_for(lambda: site.find_all("#item-unknown"), "nothing to decide, said")
     site.visit(path)
     site.find(f"#moderate-{post['id']} summary").click()
@@ -161,3 +171,41 @@ def test_a_removal_after_the_author_deleted_the_reply_says_there_is_nothing_to_t
     assert site.find(".notice-already_gone").text.startswith("Nothing to take down:")
     site.check()
     site.screenshot("thread-moderation-4-already-gone-en")
+
+
+def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, platform, api):
+    asker, replier = api.new_user(), api.new_user()
+    post = submit(api, asker, title=f"Opposition sur carte {uuid.uuid4().hex[:6]}",
+                  body="J'ai perdu ma carte dans le train, que faire en premier ?")
+    visible(api, post["id"])
+    reply = ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=replier,
+                        json={"body": "Apellez le numéro d'opposition au dos de vos relevés."}),
+               201)
+    reply_visible(api, reply["id"])
+    edit_path = f"/replies/{reply['id']}/edit"
+    # another member is told they may not, not shown a form whose saving would fail
+    member, _ = site_login(site.base_url, api.new_user())
+    refused = member.get(site.url(edit_path), timeout=10)
+    assert refused.status_code == 403 and "field-body" not in refused.text
+
+    path = f"/posts/{post['id']}"
+    _sign_in_cm(site, staff(platform), path)
+    site.find(f"#moderate-{reply['id']} summary").click()
+    site.find(f"#moderate-{reply['id']} .staff-edit a").click()
+    site.wait_for_path(edit_path)
+    # the page says whose text it is and that its author will be told
+    assert site.find("h1").text == f"Modifier le texte de {replier.display_name}"
+    assert "il en est prévenu" in site.find(".lead").text
+    site.check()
+    site.screenshot("thread-moderation-5-cm-edit")
+    site.fill("Votre texte", "Appelez le numéro d'opposition au dos de vos relevés.")
+    site.click_button("Enregistrer")
+    site.wait_for_path(path)
+    assert "Appelez le numéro" in site.find(f"#reply-{reply['id']} .prose").text
+    site.check()
+
+    told = notified(api, replier, "moderation", reply_id=reply["id"], decision="edited")
+    assert told["text"].startswith("L'équipe de la communauté a modifié votre réponse"), told
+    assert told["author"] is None  # the team acted, not a named CM
+    history = requests.get(site.url(f"/replies/{reply['id']}/history"), timeout=10).text
+    assert "Apellez" in history and "Appelez" in history  # the member's version stays

@@ -107,6 +107,31 @@ def test_moderation_decisions_notify_the_author():
     assert who(domain.notices_for(by_cm, Facts())) == {("alice", "moderation")}
 
 
+def test_a_cms_edit_of_someones_text_tells_its_author_and_their_own_edit_nobody():
+    by_cm = event("posts.post_edited", {**POST, "revision": 2, "editor_id": "cm"}, actor="cm")
+    mentioned = Facts(mentioned=frozenset({"bob"}))
+    assert who(domain.notices_for(by_cm, mentioned)) == {("alice", "moderation"),
+                                                         ("bob", "mention")}
+    shown = domain.details(by_cm, {})
+    assert (shown["decision"], shown["target_type"], shown["title"]) == \
+        ("edited", "post", "Card blocked")
+    own = event("posts.post_edited", {**POST, "revision": 2, "editor_id": "alice"}, actor="alice")
+    assert domain.notices_for(own, Facts()) == []
+    assert "decision" not in domain.details(own, {})
+    reply = event("posts.reply_edited", {**REPLY, "revision": 2, "editor_id": "cm"}, actor="cm")
+    assert who(domain.notices_for(reply, Facts())) == {("carl", "moderation")}
+    shown = domain.details(reply, {"title": "Card blocked"})
+    assert (shown["decision"], shown["target_type"], shown["reply_id"]) == \
+        ("edited", "reply", "r1")
+    told = {**shown, "type": "moderation", "by_team": True}
+    assert domain.render(told, "fr") == ("L'équipe de la communauté a modifié votre réponse "
+                                         "« Card blocked » ; la version précédente reste dans "
+                                         "son historique")
+    assert domain.render(told, "en") == ("The community team edited your reply “Card blocked”; "
+                                         "the previous version stays in its history")
+    assert domain.link("https://x.test", told) == "https://x.test/replies/r1"
+
+
 def test_sla_breaches_notify_community_managers():
     breach = event("moderation.sla_breached", {"post_id": "p1", "author_id": "alice",
                                                "category": "c", "channel": "site",

@@ -18,7 +18,7 @@ from typing import Any
 from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
-from services.conversations.schemas import BODY_MAX, MessageCreateSchema
+from services.conversations.schemas import BODY_MAX, STAFF_SIDE, MessageCreateSchema
 from services.notifications.domain import CONVERSATION_PAGE
 from services.shared.actors import STAFF_ROLES, holds_any, roles
 
@@ -50,7 +50,7 @@ class StaffConsolePages:
         require_roles(call, CONVERSATION_ROLES)
         found = self.conversations.list_conversations(call.actor, {
             "limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor"), "sort": "waiting",
-            "side": "staff"})  # not their own as a customer (the member's page lists those)
+            "side": STAFF_SIDE})  # not their own as a customer (the member's page lists those)
         items = found["items"]
         now = datetime.now(UTC)
         waited = {item["id"]: duration(call, (now - since).total_seconds()) for item in items

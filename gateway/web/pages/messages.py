@@ -16,6 +16,7 @@ from nameko.rpc import RpcProxy
 
 from services.conversations.schemas import (
     BODY_MAX,
+    CUSTOMER_SIDE,
     ConversationCreateSchema,
     MessageCreateSchema,
     PageQuerySchema,
@@ -89,7 +90,7 @@ class MessagePages:
     def _list_page(self, call: PageCall, status: int = 200, errors=None):
         # theirs as a customer: staff answer the others in the console
         listing = self.conversations.list_conversations(call.actor, {**call.query,
-                                                                     "side": "customer"})
+                                                                     "side": CUSTOMER_SIDE})
         return call.render("messages/list.html", status=status, items=listing["items"],
                            more=next_href(call, listing.get("next_cursor")),
                            advisor=self._advisor(call), form=call.raw_form,

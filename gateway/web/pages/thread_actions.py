@@ -21,6 +21,8 @@ from nameko.rpc import RpcProxy
 from services.moderation.schemas import FLAG_REASONS
 from services.posts.schemas import KINDS
 from services.shared import ids
+from services.shared.actors import is_moderator
+from services.shared.errors import Forbidden
 from services.shared.ids import path_schema
 
 from ..page import PageCall, gather, page, render_problem
@@ -312,10 +314,21 @@ class ThreadActionPages:
 
     def _thread_render_edit(self, call: PageCall, target_type: str, item: dict[str, Any],
                    form: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200):
+        """The edit form: its author's, or a CM's on someone else's text (said so: the author
+        is told); whoever else gets the 403 saving would answer, not a form they cannot use."""
+        by_author = call.actor["id"] == item.get("author_id")
+        if not (by_author or is_moderator(call.actor)):
+            raise Forbidden.from_catalogue("author_or_moderator_edits",
+                                           terms={"thing": f"noun.{target_type}"})
+        author = "" if by_author else (item.get("author") or {}).get("display_name") or ""
+        title = call.t("staff.edit_title_other", name=author) if author else \
+            call.t("contribute.edit_title")
         return call.render("posts/edit.html", status=status, target_type=target_type,
-                           item=item, form=form, errors=errors or {},
+                           item=item, form=form, errors=errors or {}, heading=title,
+                           intro=call.t("contribute.edit_intro" if by_author
+                                        else "staff.edit_intro_other"),
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
-                           noindex=True, title=call.t("contribute.edit_title"))
+                           noindex=True, title=title)
 
     @page("GET", "/posts/{id}/edit", auth="member", path_params=POST_PATH)
     def thread_edit_post_form_page(self, call: PageCall):
