@@ -198,7 +198,7 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
     assert "il en est prévenu" in site.find(".lead").text
     site.check()
     site.screenshot("thread-moderation-5-cm-edit")
-    site.fill("Votre texte", "Appelez le numéro d'opposition au dos de vos relevés.")
+    site.fill("Le texte", "Appelez le numéro d'opposition au dos de vos relevés.")
     site.click_button("Enregistrer")
     site.wait_for_path(path)
     assert "Appelez le numéro" in site.find(f"#reply-{reply['id']} .prose").text
@@ -207,5 +207,10 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
     told = notified(api, replier, "moderation", reply_id=reply["id"], decision="edited")
     assert told["text"].startswith("L'équipe de la communauté a modifié votre réponse"), told
     assert told["author"] is None  # the team acted, not a named CM
-    history = requests.get(site.url(f"/replies/{reply['id']}/history"), timeout=10).text
-    assert "Apellez" in history and "Appelez" in history  # the member's version stays
+    # readers see the member's version and who changed it
+    site.visit(f"/replies/{reply['id']}/history")
+    revisions = site.find_all(".history li")
+    assert "Appelez" in revisions[0].text and "Modifiée par l’équipe" in revisions[0].text
+    assert "Apellez" in revisions[1].text and "Modifiée par" not in revisions[1].text
+    site.check()
+    site.screenshot("thread-moderation-6-cm-edit-history")

@@ -325,6 +325,7 @@ class ThreadActionPages:
             call.t("contribute.edit_title")
         return call.render("posts/edit.html", status=status, target_type=target_type,
                            item=item, form=form, errors=errors or {}, heading=title,
+                           by_author=by_author,
                            intro=call.t("contribute.edit_intro" if by_author
                                         else "staff.edit_intro_other"),
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
