@@ -10,6 +10,7 @@ import uuid
 
 import requests
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from ..conftest import wait_for
 from ..e2e.steps import IBAN, ok, reply_visible, staff, submit, visible
@@ -395,3 +396,32 @@ def test_a_merged_idea_is_read_only_and_a_form_left_open_says_why(site, demo):
     link.click()
     site.wait_for_path(f"/posts/{target['id']}")
     assert site.find_all(f"#vote-{target['id']}") and site.find_all("#reply-form")
+
+
+def test_an_author_refiles_their_question_and_retags_it(site, demo):
+    api = demo.api
+    asker = api.new_user()
+    post = _question(api, asker)
+    _open_as(site, asker, post["id"])
+    site.find("#post-actions a[href$='/edit']").click()
+    site.wait_for_path("/edit")
+    category = Select(site.find("#field-category"))
+    assert category.first_selected_option.get_attribute("value") == "cards"
+    category.select_by_value("accounts")
+    # a tag refused says why next to the field, and what was typed stays
+    site.fill("Mots-clés (facultatif)", "voyage, plafond12345")
+    site.click_button("Enregistrer")
+    site.wait_for(lambda: site.find_all("#field-tags-error"), "the tags refused")
+    assert "au plus 4 chiffres" in site.find("#field-tags-error").text
+    assert site.find("#field-tags").get_attribute("value") == "voyage, plafond12345"
+    assert Select(site.find("#field-category")).first_selected_option.get_attribute(
+        "value") == "accounts"
+    site.check()
+    site.screenshot("post-edit-category-tags-refused")
+    site.fill("Mots-clés (facultatif)", "voyage, plafond")
+    site.click_button("Enregistrer")
+    site.wait_for_path(f"/posts/{post['id']}")
+    site.wait_for(lambda: site.find_all("a[href='/categories/accounts']")
+                  and site.find_all("a[href='/tags/plafond']"), "filed anew, with its tags")
+    shown = ok(api.get(f"/api/v1/posts/{post['id']}"))
+    assert (shown["category"], shown["tags"]) == ("accounts", ["voyage", "plafond"])

@@ -15,12 +15,11 @@ from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
 from services.moderation.detector import confidential_fields, tags_text
-from services.posts.domain import may_post_in
 from services.posts.schemas import KINDS, TITLE_MAX
 from services.shared.actors import is_moderator
 
 from ..page import PageCall, page
-from .thread_actions import after_review, text_errors
+from .thread_actions import after_review, categories_for, text_errors, typed_tags
 
 MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
 COMPOSE_MESSAGES = {
@@ -45,13 +44,10 @@ def kinds_for(actor: dict[str, Any] | None) -> tuple[str, ...]:
 
 
 def _post_body(raw: dict[str, str]) -> dict[str, Any]:
-    """The form as `POST /api/v1/posts` takes it: tags typed "a, b c" become ["a", "b", "c"],
-    in the order typed and each kept, so that moderation reads them as typed (a repeated group
-    of digits is part of the number; posts publishes each tag once)."""
-    tags = [tag.strip().lower() for tag in raw.get("tags", "").replace(",", " ").split()]
+    """The form as `POST /api/v1/posts` takes it (tags as `typed_tags` reads them)."""
     return {"kind": raw.get("kind", ""), "title": raw.get("title", "").strip(),
             "body": raw.get("body", ""), "category": raw.get("category", "").strip(),
-            "tags": [tag for tag in tags if tag]}
+            "tags": typed_tags(raw.get("tags", ""))}
 
 
 class ComposePages:
@@ -63,9 +59,7 @@ class ComposePages:
         # without JavaScript, the preview says it (writing.js says it while typing)
         tags_found = confidential_fields({"tags": tags_text(_post_body(form)["tags"])}) \
             if preview else {}
-        categories = [category for category in self.posts.list_categories(
-            call.actor, {"archived": False})["items"]  # a staff-only one: not for members
-            if may_post_in(call.actor, category.get("staff_only", False))]
+        categories = categories_for(self.posts, call.actor)
         kinds = kinds_for(call.actor)
         kind = form.get("kind") if form.get("kind") in kinds else "question"  # what it says
         return call.render("posts/compose.html", status=status, form=form, errors=errors,

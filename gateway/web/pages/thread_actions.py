@@ -19,6 +19,7 @@ import eventlet
 from nameko.rpc import RpcProxy
 
 from services.moderation.schemas import FLAG_REASONS
+from services.posts.domain import may_post_in
 from services.posts.schemas import KINDS
 from services.shared import ids
 from services.shared.actors import is_moderator
@@ -32,6 +33,8 @@ POST_PATH = path_schema(id=ids.POST)
 REPLY_PATH = path_schema(id=ids.REPLY)
 USER_PATH = path_schema(id=ids.USER)
 TEXT_MESSAGES = {"title": "compose.invalid_title", "body": "compose.invalid_body"}
+POST_MESSAGES = {**TEXT_MESSAGES, "category": "compose.invalid_category",
+                 "tags": "compose.invalid_tags"}
 # Moderation's automatic review of a new text takes some 50 ms: the author's next screen waits
 # that long for it (published, or held and why) rather than saying "checking". A bound, not a
 # delay: past it the screen says "checking" and updates itself (posts/_review_state.html).
@@ -95,9 +98,37 @@ def text_errors(call: PageCall, errors: dict[str, Any] | None,
     return messages
 
 
-def _errors(call: PageCall, problem) -> dict[str, str]:
-    errors = text_errors(call, problem.body.get("errors") or {})
+def _errors(call: PageCall, problem, keys: dict[str, str] = TEXT_MESSAGES) -> dict[str, str]:
+    errors = text_errors(call, problem.body.get("errors") or {}, keys)
     return errors or {"form": problem.body.get("detail") or call.t("contribute.failed")}
+
+
+def typed_tags(typed: str) -> list[str]:
+    """Tags typed "a, b c" -> ["a", "b", "c"], in the order typed and each kept, so that
+    moderation reads them as typed (a repeated group of digits is part of the number; posts
+    publishes each tag once)."""
+    return [tag for tag in (part.strip().lower() for part in typed.replace(",", " ").split())
+            if tag]
+
+
+def categories_for(posts, actor: dict[str, Any] | None, keep: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """The categories a writer may file a post under — an archived one takes no new post, a
+    staff-only one is not offered to members — and `keep`, an edited post's own, whatever it
+    is now (keeping it is always allowed)."""
+    return [category for category in posts.list_categories(actor, {})["items"]
+            if category["slug"] == keep or (not category.get("archived") and may_post_in(
+                actor, category.get("staff_only", False)))]
+
+
+def _post_edit(form: dict[str, str]) -> dict[str, Any]:
+    """The edit page's form as `PATCH /api/v1/posts/{id}` takes it (its category and tags
+    unchanged change nothing)."""
+    edit: dict[str, Any] = {"title": form["title"], "body": form["body"],
+                            "tags": typed_tags(form["tags"])}
+    if form["category"]:
+        edit["category"] = form["category"]
+    return edit
 
 
 def _history_page(call: PageCall, item: dict, post_id: str, history: dict):
@@ -323,9 +354,11 @@ class ThreadActionPages:
         author = "" if by_author else (item.get("author") or {}).get("display_name") or ""
         title = call.t("staff.edit_title_other", name=author) if author else \
             call.t("contribute.edit_title")
+        categories = categories_for(self.posts, call.actor, item.get("category")) \
+            if target_type == "post" else []
         return call.render("posts/edit.html", status=status, target_type=target_type,
                            item=item, form=form, errors=errors or {}, heading=title,
-                           by_author=by_author,
+                           by_author=by_author, categories=categories,
                            intro=call.t("contribute.edit_intro" if by_author
                                         else "staff.edit_intro_other"),
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
@@ -337,17 +370,23 @@ class ThreadActionPages:
         draft = post.get("draft") or {}
         return self._thread_render_edit(call, "post", post, {
             "title": draft.get("title") or post.get("title") or "",
-            "body": draft.get("body") or post.get("body") or ""})
+            "body": draft.get("body") or post.get("body") or "",
+            "category": draft.get("category") or post.get("category") or "",
+            "tags": " ".join(draft.get("tags") or post.get("tags") or [])})
 
     @page("POST", "/posts/{id}/edit", auth="member", path_params=POST_PATH)
     def thread_edit_post_page(self, call: PageCall):
         form = {"title": call.raw_form.get("title", "").strip(),
-                "body": call.raw_form.get("body", "")}
-        post, problem = call.attempt(self.posts.edit_post, call.actor, call.path["id"], form)
+                "body": call.raw_form.get("body", ""),
+                "category": call.raw_form.get("category", "").strip(),
+                "tags": call.raw_form.get("tags", "")}
+        post, problem = call.attempt(self.posts.edit_post, call.actor, call.path["id"],
+                                     _post_edit(form))
         if problem is not None:
             post = self.posts.get_post(call.actor, call.path["id"])
-            return self._thread_render_edit(call, "post", post, form, _errors(call, problem),
-                                   problem.status)
+            return self._thread_render_edit(call, "post", post, form,
+                                            _errors(call, problem, POST_MESSAGES),
+                                            problem.status)
         # as for a new post: the thread then shows the new text (or why it is held), not the old
         after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
         call.cookies.notice("edited")
