@@ -137,6 +137,7 @@ class Item:
     post_id: str = ""
     revision: int = 0
     author_id: str = ""
+    submitted_by: str = ""  # content: who submitted the revision (a CM editing another's text)
     # new | held | approved | rejected | redacted | open (flags, not held)
     # | review (flags escalated to the CMs without hiding: mass hiding suspected)
     state: str = "new"
@@ -152,7 +153,8 @@ class Item:
     def ref(self) -> dict[str, Any]:
         return {"item_id": self.id, "review": self.review, "target_type": self.target_type,
                 "target_id": self.target_id, "post_id": self.post_id, "revision": self.revision,
-                "author_id": self.author_id}
+                "author_id": self.author_id,
+                **({"submitted_by": self.submitted_by} if self.submitted_by else {})}
 
 
 def fold_item(events: Iterable[Envelope]) -> Item:
@@ -175,6 +177,7 @@ def fold_item(events: Iterable[Envelope]) -> Item:
         item.id = p["item_id"]
         for name in ("review", "target_type", "target_id", "post_id", "revision", "author_id"):
             setattr(item, name, p[name])
+        item.submitted_by = p.get("submitted_by", item.submitted_by)
         if fact == "item_held":
             item.state = "held"
             item.detector_kinds = list(p["detector_kinds"])
@@ -195,7 +198,8 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
     ref = {"item_id": review_item_id(content["target_id"], content["revision"]),
            "review": "content", "target_type": content["target_type"],
            "target_id": content["target_id"], "post_id": content["post_id"],
-           "revision": content["revision"], "author_id": content["author_id"]}
+           "revision": content["revision"], "author_id": content["author_id"],
+           **({"submitted_by": content["submitted_by"]} if content.get("submitted_by") else {})}
     rules = policy_rules(content, policy, author_approved)
     reasons = (["policy"] if rules else []) + (["detector"] if found.kinds else [])
     if not reasons:

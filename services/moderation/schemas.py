@@ -81,6 +81,8 @@ class _Item(Schema):
     post_id = _ident(required=True)  # the post, or the reply's post
     revision = fields.Integer(required=True)  # the reviewed revision (flags: the visible one)
     author_id = _ident(required=True)  # author of the contribution
+    # content: who submitted the revision, when known (a CM may edit another's text)
+    submitted_by = _ident()
 
 
 @REGISTRY.register("moderation.item_held", version=1)

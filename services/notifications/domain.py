@@ -189,11 +189,19 @@ def a_staff_edit(event: Envelope) -> bool:
     return event.type in EDITS and p.get("editor_id") not in (None, p["author_id"])
 
 
-def a_cm_approved(event: Envelope) -> bool:
-    """A CM's approval of a submitted text: its author is told. An automatic approval (most
-    texts) or a flag round's approval says nothing."""
+def of_anothers_edit(event: Envelope) -> bool:
+    """A decision about a revision someone else than its author submitted (a CM's edit of
+    their text): nothing to tell its author of it — the edit, once published, tells them
+    (`a_staff_edit`), and a refused one leaves their text as it was."""
     p = event.payload
-    return not p["auto"] and p["review"] == "content"
+    return p.get("submitted_by") not in (None, p["author_id"])
+
+
+def a_cm_approved(event: Envelope) -> bool:
+    """A CM's approval of a text its author submitted: they are told. An automatic approval
+    (most texts) or a flag round's approval says nothing."""
+    p = event.payload
+    return not p["auto"] and p["review"] == "content" and not of_anothers_edit(event)
 
 
 def candidates(event: Envelope, facts: Facts) -> list[Notice]:
@@ -218,7 +226,8 @@ def candidates(event: Envelope, facts: Facts) -> list[Notice]:
         add((facts.voters | facts.watchers | {p["author_id"]}) - facts.muted, "idea_status")
     elif t in ("moderation.item_rejected", "moderation.item_redacted") or (
             t == "moderation.item_approved" and a_cm_approved(event)):
-        add([p["author_id"]], "moderation")  # a CM decided
+        if not of_anothers_edit(event):
+            add([p["author_id"]], "moderation")  # a CM decided
     elif a_staff_edit(event):
         add([p["author_id"]], "moderation")  # a CM rewrote it
     elif t == "moderation.sla_breached":  # the CMs, and the staff of a waiting conversation

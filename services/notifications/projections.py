@@ -404,8 +404,7 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
     # staff decide as a team; a member's name is looked up when shown (it may change, and
     # identity's events may arrive after this one)
     shown["by_team"] = event.source_service == "moderation" or \
-        event.type in ("posts.idea_status_changed", "posts.idea_merged") or \
-        shown.get("decision") == "edited"
+        event.type in ("posts.idea_status_changed", "posts.idea_merged")
     base = {**shown, "event_id": event.id, "event_type": event.type, "actor_id": actor,
             "ts": micros(event), "at": event.occurred_at, "read": False, "queued": False}
     # a conversation's customer reads their notice on the member's page, whatever their roles
@@ -426,6 +425,8 @@ def _notify(rm: ReadModels, event: Envelope) -> int:
                           if n.key not in others])
         created += _updates_of_the_inbox(rm, counts + [({"_id": n.key}, {"$setOnInsert": {
             **base, "member_id": n.recipient, "type": n.type, "for_staff": n.recipient in staff,
+            # a moderation notice is the team's (a CM's edit too; its mentions stay the CM's)
+            **({"by_team": True} if n.type == "moderation" else {}),
             **({"own_conversation": True} if customer and n.recipient == customer else {}),
             "channels": domain.channels(chosen.get(n.recipient), n.type)}}) for n in batch],
             first_insert=len(counts))

@@ -135,7 +135,8 @@ def _content_submitted(rm: ReadModels, event: Envelope) -> None:
             "target_type": p["target_type"], "target_id": p["target_id"],
             "revision": p["revision"], "author_id": p["author_id"], "title": p["title"],
             "body": p["body"], "category": p["category"], "tags": p["tags"],
-            "submitted_at": event.occurred_at}}, upsert=True)
+            "submitted_by": p.get("submitted_by"), "submitted_at": event.occurred_at}},
+            upsert=True)
 
     def unless_ruled_on() -> None:
         if _ruled_on(rm, p["target_type"], p["target_id"], p["revision"]):
@@ -381,7 +382,8 @@ def _return_draft(rm: ReadModels, target_id: str, revision: int) -> None:
     rm["drafts"].update_one({"_id": f"{target_id}.r{revision}"}, {"$set": {
         "target_type": p["target_type"], "target_id": target_id, "revision": revision,
         "author_id": p["author_id"], "title": title, "body": body, "category": p["category"],
-        "tags": tags, "submitted_at": submitted[0].occurred_at, "returned": True,
+        "tags": tags, "submitted_by": p.get("submitted_by"),
+        "submitted_at": submitted[0].occurred_at, "returned": True,
         "masked": (title, body, tags) != (p.get("title"), p["body"], p["tags"])}},
         upsert=True)
 

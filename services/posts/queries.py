@@ -22,6 +22,9 @@ from . import domain, listing, presenters, search
 from .schemas import IDEA_STATUSES, KINDS, QUERY_MAX
 
 MAX_CATEGORIES = 500  # a list admins manage by hand
+# a contribution's drafts read for its author's: one per revision waiting or given back (a few;
+# past these, a CM's edits all newer than the author's, the author's is not shown)
+DRAFTS_READ = 5
 # Whether a category exists and is archived, checked by every new post: kept CATEGORY_TTL
 # seconds per process. This process forgets a category it changes (service.py); a change made
 # through another posts replica is seen within CATEGORY_TTL (a post may still be filed under a
@@ -50,10 +53,14 @@ class PostsQueries:
         return doc is not None and bool(doc.get("state")) and domain.can_read(actor, doc)
 
     def _draft(self, doc: dict[str, Any], actor: Actor | None) -> dict[str, Any] | None:
+        """The author's newest draft: one they submitted themselves — a CM's edit waiting for
+        review, or given back refused, is not theirs to see or correct (a draft from before
+        `submitted_by` was kept is the author's)."""
         if not actor or actor.get("id") != doc.get("author_id"):
             return None
         drafts = self.views["drafts"].find({"target_id": doc["_id"]}).sort("revision", -1)
-        return next(iter(drafts.limit(1)), None)
+        return next((draft for draft in drafts.limit(DRAFTS_READ)
+                     if draft.get("submitted_by") in (None, actor["id"])), None)
 
     def _my_votes(self, actor: Actor | None, target_ids: list[str]) -> dict[str, bool]:
         if not actor or not target_ids:
@@ -126,7 +133,8 @@ class PostsQueries:
         found them applied — is read as for any answer, and so is one that may have votes."""
         doc = written.written(collection).get(target_id) if written is not None else None
         drafts = [draft for draft in (written.written("drafts").values() if written else ())
-                  if draft.get("target_id") == target_id]
+                  if draft.get("target_id") == target_id
+                  and draft.get("submitted_by") in (None, (actor or {}).get("id"))]
         if not (unvoted and drafts and self._readable(doc, actor)
                 and doc.get("author_id") == (actor or {}).get("id")):
             return self.post(target_id, actor, unvoted, by_actor=True) \

@@ -187,15 +187,25 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
     member, _ = site_login(site.base_url, api.new_user())
     refused = member.get(site.url(edit_path), timeout=10)
     assert refused.status_code == 403 and "field-body" not in refused.text
+    # the member's own edit waits for review (a phone number): the CM is warned it goes
+    manager = staff(platform)
+    ok(api.patch(f"/api/v1/replies/{reply['id']}", user=replier,
+                 json={"body": "Appelez-moi au 06 12 34 56 78 pour en parler."}))
+    wait_for(lambda: ok(api.get(f"/api/v1/replies/{reply['id']}", user=manager)).get(
+        "pending_edit"), timeout=20, message="the member's edit waits for review")
 
     path = f"/posts/{post['id']}"
-    _sign_in_cm(site, staff(platform), path)
+    _sign_in_cm(site, manager, path)
     site.find(f"#moderate-{reply['id']} summary").click()
     site.find(f"#moderate-{reply['id']} .staff-edit a").click()
     site.wait_for_path(edit_path)
     # the page says whose text it is and that its author will be told
     assert site.find("h1").text == f"Modifier le texte de {replier.display_name}"
     assert "il en est prévenu" in site.find(".lead").text
+    pending = site.find("#edit-pending")
+    assert "en attente de vérification" in pending.text
+    assert pending.find_element("css selector", "a").get_attribute("href").endswith(
+        f"/console/moderation?item={reply['id']}.r2")
     site.check()
     site.screenshot("thread-moderation-5-cm-edit")
     site.fill("Le texte", "Appelez le numéro d'opposition au dos de vos relevés.")

@@ -90,6 +90,19 @@ def test_an_item_is_reviewed_once():
     assert domain.review(item, content(), POLICY, 0, domain.scan("t", "b")) == []
 
 
+def test_an_item_says_who_submitted_its_revision_in_every_decision():
+    c = {**content(body="écrivez à litiges@banque.example", revision=2), "submitted_by": "cm"}
+    [held] = domain.review(domain.Item(), c, POLICY, 10, domain.scan(c["title"], c["body"]))
+    assert (held.payload["author_id"], held.payload["submitted_by"]) == ("m1", "cm")
+    item = domain.fold_item(envelopes("p1.r2", [held]))
+    [approved] = domain.decide(CM, item, {"decision": "approve", "not_confidential": ["email"]},
+                               found=domain.scan(c["title"], c["body"]))
+    assert approved.payload["submitted_by"] == "cm"
+    assert REGISTRY.serialize(approved.type, approved.payload)[1]["submitted_by"] == "cm"
+    # a flags item (the visible text, whoever wrote it last) names nobody
+    assert "submitted_by" not in domain.Item(id="p1.flags", review="flags").ref()
+
+
 def test_scan_proposes_a_masked_version():
     found = domain.scan(f"IBAN {IBAN}", f"Send to {IBAN} please")
     assert found.kinds == ["iban"]

@@ -132,6 +132,20 @@ def test_a_cms_edit_of_someones_text_tells_its_author_and_their_own_edit_nobody(
     assert domain.link("https://x.test", told) == "https://x.test/replies/r1"
 
 
+def test_decisions_on_a_cms_edit_of_someones_text_tell_its_author_nothing():
+    of_cm = {**ITEM, "item_id": "p1.r2", "revision": 2, "submitted_by": "cm"}
+    for decided in (event("moderation.item_approved", {**of_cm, "auto": False}, actor="cm2"),
+                    event("moderation.item_rejected", {**of_cm, "reason_code": "spam",
+                                                       "reason": "Spam"}, actor="cm2"),
+                    event("moderation.item_redacted", {**of_cm, "title": "T", "body": "B"},
+                          actor="cm2")):
+        assert domain.notices_for(decided, Facts()) == [], decided.type
+    assert not domain.a_cm_approved(event("moderation.item_approved", {**of_cm, "auto": False}))
+    own = {**of_cm, "submitted_by": "alice"}  # the author's own edit, decided by a CM
+    assert who(domain.notices_for(event("moderation.item_approved", {**own, "auto": False},
+                                        actor="cm"), Facts())) == {("alice", "moderation")}
+
+
 def test_sla_breaches_notify_community_managers():
     breach = event("moderation.sla_breached", {"post_id": "p1", "author_id": "alice",
                                                "category": "c", "channel": "site",

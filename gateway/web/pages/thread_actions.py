@@ -346,11 +346,8 @@ class ThreadActionPages:
     def _thread_render_edit(self, call: PageCall, target_type: str, item: dict[str, Any],
                    form: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200):
         """The edit form: its author's, or a CM's on someone else's text (said so: the author
-        is told); whoever else gets the 403 saving would answer, not a form they cannot use."""
+        is told; and a CM's edit replaces one of the author's waiting for review)."""
         by_author = call.actor["id"] == item.get("author_id")
-        if not (by_author or is_moderator(call.actor)):
-            raise Forbidden.from_catalogue("author_or_moderator_edits",
-                                           terms={"thing": f"noun.{target_type}"})
         author = "" if by_author else (item.get("author") or {}).get("display_name") or ""
         title = call.t("staff.edit_title_other", name=author) if author else \
             call.t("contribute.edit_title")
@@ -364,9 +361,18 @@ class ThreadActionPages:
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
                            noindex=True, title=title)
 
+    @staticmethod
+    def _may_edit(call: PageCall, target_type: str, item: dict[str, Any]) -> None:
+        """Whoever may not edit it (its author and CMs may) gets the 403 saving would answer,
+        not a form they cannot use."""
+        if call.actor["id"] != item.get("author_id") and not is_moderator(call.actor):
+            raise Forbidden.from_catalogue("author_or_moderator_edits",
+                                           terms={"thing": f"noun.{target_type}"})
+
     @page("GET", "/posts/{id}/edit", auth="member", path_params=POST_PATH)
     def thread_edit_post_form_page(self, call: PageCall):
         post = self.posts.get_post(call.actor, call.path["id"])
+        self._may_edit(call, "post", post)
         draft = post.get("draft") or {}
         return self._thread_render_edit(call, "post", post, {
             "title": draft.get("title") or post.get("title") or "",
@@ -395,6 +401,7 @@ class ThreadActionPages:
     @page("GET", "/replies/{id}/edit", auth="member", path_params=REPLY_PATH)
     def thread_edit_reply_form_page(self, call: PageCall):
         reply = self.posts.get_reply(call.actor, call.path["id"])
+        self._may_edit(call, "reply", reply)
         draft = reply.get("draft") or {}
         return self._thread_render_edit(call, "reply", reply,
                                {"body": draft.get("body") or reply.get("body") or ""})

@@ -1,0 +1,41 @@
+"""A CM editing a member's text (the thread's "Modifier le texte"): the member is told of the
+edit once it is published, by the team — never of the review of the CM's text, which is not
+theirs (a refusal of it leaves their text as it was), and the CM's text waiting for review is
+never shown to them as their own draft."""
+from __future__ import annotations
+
+import uuid
+
+from .steps import notified, ok, queued, staff, submit, visible
+
+
+def moderation_notices(api, user, post_id):
+    return [n for n in ok(api.get("/api/v1/me/notifications", user=user,
+                                  params={"limit": 100}))["items"]
+            if n["type"] == "moderation" and n["post_id"] == post_id]
+
+
+def test_a_cms_held_edit_is_told_to_the_member_once_published_and_never_as_theirs(platform, api):
+    manager, author = staff(platform), api.new_user()
+    post = submit(api, author, title=f"Contester un prélèvement {uuid.uuid4().hex[:6]}",
+                  body="Un prélèvement inconnu est passé sur mon compte, que faire ?")
+    visible(api, post["id"])
+    path = f"/api/v1/posts/{post['id']}"
+    # the CM's text names an address: the detector holds it for a CM's decision
+    edited = "Écrivez au service des litiges, litiges@banque.example, avec le relevé."
+    ok(api.patch(path, user=manager, json={"body": edited}))
+    item = queued(api, manager, post["id"])
+    assert item["review"] == "content" and item["revision"] == 2
+    # the member's view: their published text, and no draft of the CM's text to "correct"
+    mine = ok(api.get(path, user=author))
+    assert mine["body"] == "Un prélèvement inconnu est passé sur mon compte, que faire ?"
+    assert "draft" not in mine, mine["draft"]
+
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "approve", "not_confidential": ["email"]}))
+    visible(api, post["id"], revision=2)
+    told = notified(api, author, "moderation", post_id=post["id"], decision="edited")
+    assert told["text"].startswith("L'équipe de la communauté a modifié votre question"), told
+    assert told["author"] is None
+    # one notice: the edit, not the approval of a text the member never submitted
+    assert [n["decision"] for n in moderation_notices(api, author, post["id"])] == ["edited"]
