@@ -13,7 +13,8 @@
   contact details it finds (e-mail, phone: a bank's public number is not a member's).
 - `withdraw`: an item nobody needs to decide any more leaves the queue undecided: its
   contribution was deleted or refused otherwise, or its author erased their account (a text of
-  theirs never published is never published).
+  theirs never published is never published), or a later revision of the text was published
+  over a waiting edit.
 - `take_down`: a CM takes a public contribution out of public view from its thread (held for
   review, or refused at once with a reason), and `undoable` says which decisions a CM's undo
   takes back that way (those that left it public: approved, redacted).

@@ -57,8 +57,10 @@ FLAG_REASONS = ("spam", "abusive", "off_topic", "confidential_data", "misinforma
 FLAG_REJECT_REASONS = {reason: reason if reason in REJECT_REASONS else "not_compliant"
                        for reason in FLAG_REASONS}
 # why an item was withdrawn from the queue with no decision: its contribution was deleted or
-# refused otherwise (by another item's decision), or its author erased their account
-WITHDRAWAL_CAUSES = ("contribution_deleted", "contribution_rejected", "member_erased")
+# refused otherwise (by another item's decision), its author erased their account, or (an edit)
+# a later revision of the text was published over it
+WITHDRAWAL_CAUSES = ("contribution_deleted", "contribution_rejected", "member_erased",
+                     "edit_superseded")
 DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone",
                   "customer_number", "card_expiry", "card_security_code")
 # What a CM may approve as written once they state it is not confidential (a bank's public

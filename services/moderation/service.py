@@ -71,6 +71,8 @@ SLA_BREACHED = Gauge("agora_sla_questions_breached",
 GONE_CONTRIBUTION = {f"posts.{target}_{fact}": cause for target in ("post", "reply")
                      for fact, cause in (("deleted", "contribution_deleted"),
                                          ("rejected", "contribution_rejected"))}
+# a revision published over the edits still waiting before it: they never will be
+SUPERSEDING = ("posts.post_edited", "posts.reply_edited")
 POLICY_STREAM = "policy"
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
@@ -332,13 +334,18 @@ class ModerationService(Decisions, HealthEndpoints):
         """Posts' and replies' streams (whole: applied in order); votes and categories are
         streams of their own that moderation does not use, so they are not bound. A
         contribution deleted, or refused by another item's decision, leaves nothing to decide
-        on its items still waiting (flags, an edit): they are withdrawn."""
+        on its items still waiting (flags, an edit): they are withdrawn; so are the edits a
+        later published revision superseded (a CM's edit over the author's waiting one)."""
         self.views.record_and_apply_all(events)
         for event in events:
             cause = GONE_CONTRIBUTION.get(event.type)
+            target = event.payload.get("reply_id") or event.payload["post_id"]
             if cause:
-                target = event.payload.get("reply_id") or event.payload["post_id"]
                 self._withdraw({"target_id": target}, cause, event)
+            elif event.type in SUPERSEDING:
+                self._withdraw({"target_id": target, "review": "content",
+                                "revision": {"$lt": event.payload["revision"]}},
+                               "edit_superseded", event)
 
     @reliable_handler("identity", "identity.*", idempotent=True)
     def on_identity_event(self, event: Envelope):

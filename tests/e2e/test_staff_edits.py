@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from .steps import notified, ok, queued, staff, submit, visible
+from ..conftest import wait_for
+from .steps import notified, ok, problem, queued, staff, submit, visible
 
 
 def moderation_notices(api, user, post_id):
@@ -39,3 +40,26 @@ def test_a_cms_held_edit_is_told_to_the_member_once_published_and_never_as_their
     assert told["author"] is None
     # one notice: the edit, not the approval of a text the member never submitted
     assert [n["decision"] for n in moderation_notices(api, author, post["id"])] == ["edited"]
+
+
+def test_a_members_waiting_edit_a_cms_edit_replaces_leaves_the_queue(platform, api):
+    manager, author = staff(platform), api.new_user()
+    post = submit(api, author, title=f"Frais de tenue de compte {uuid.uuid4().hex[:6]}",
+                  body="Pourquoi des frais de tenue de compte ce mois-ci ?")
+    visible(api, post["id"])
+    path = f"/api/v1/posts/{post['id']}"
+    # the member's edit names their phone: held for a CM
+    ok(api.patch(path, user=author, json={"body": "Rappelez-moi au 06 12 34 56 78 svp."}))
+    waiting = queued(api, manager, post["id"])
+    assert waiting["revision"] == 2
+    item = f"/api/v1/moderation/items/{waiting['id']}"
+    # a CM's edit is published over it (its author is told of the edit): nothing left to decide
+    ok(api.patch(path, user=manager, json={"body": "Pourquoi ces frais de tenue de compte ?"}))
+    visible(api, post["id"], revision=3)
+    gone = wait_for(lambda: (found := ok(api.get(item, user=manager)))["state"] == "withdrawn"
+                    and found, timeout=20, message="the superseded edit withdrawn")
+    assert gone["withdrawn_because"] == "edit_superseded"
+    assert waiting["id"] not in [i["id"] for i in ok(api.get(
+        "/api/v1/moderation/queue", user=manager, params={"limit": 200}))["items"]]
+    # deciding it now changes nothing and tells nobody: it is no longer waiting
+    problem(api.post(f"{item}/decision", user=manager, json={"decision": "approve"}), 409)
