@@ -54,6 +54,9 @@ class Review(Schema):
 
 class PendingEdit(Review):
     revision = fields.Integer()
+    by_author = fields.Boolean(metadata={
+        "description": "false: a CM's edit of the author's text (shown to CMs only; its author "
+                       "is told once it is published)"})
 
 
 class Draft(Schema):

@@ -132,8 +132,10 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
     elif state == "rejected":
         out["review"] = _review(doc, (doc.get("rejection") or {}).get("revision") or 1)
     edit = doc.get("pending_edit")
-    if edit and state in ("published", "hidden"):
-        out["pending_edit"] = {"revision": edit["revision"],
+    # a CM's edit waiting for review is the CMs' to follow, not its author's (told once published)
+    by_author = (edit or {}).get("editor_id") in (None, doc.get("author_id"))
+    if edit and state in ("published", "hidden") and (by_author or is_moderator(actor)):
+        out["pending_edit"] = {"revision": edit["revision"], "by_author": by_author,
                                **_review({**doc, "pending_edit": edit}, edit["revision"])}
     # a draft at or below the revision the document shows is over (its publication deletes it
     # just after writing the document); a document that shows no text shows its draft

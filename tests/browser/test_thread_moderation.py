@@ -208,8 +208,16 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
         f"/console/moderation?item={reply['id']}.r2")
     site.check()
     site.screenshot("thread-moderation-5-cm-edit")
-    site.fill("Le texte", "Appelez le numéro d'opposition au dos de vos relevés.")
-    site.click_button("Enregistrer")
+    # the same page in English
+    site.find(".lang-switch button[lang='en']").click()
+    site.wait_for(lambda: site.find("h1").text == f"Edit {replier.display_name}’s text",
+                  "the English page")
+    assert "they are told" in site.find(".lead").text
+    assert "waiting for review" in site.find("#edit-pending").text
+    site.check()
+    site.screenshot("thread-moderation-5-cm-edit-en")
+    site.fill("The text", "Appelez le numéro d'opposition au dos de vos relevés.")
+    site.click_button("Save")
     site.wait_for_path(path)
     assert "Appelez le numéro" in site.find(f"#reply-{reply['id']} .prose").text
     site.check()
@@ -220,7 +228,9 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
     # readers see the member's version and who changed it
     site.visit(f"/replies/{reply['id']}/history")
     revisions = site.find_all(".history li")
-    assert "Appelez" in revisions[0].text and "Modifiée par l’équipe" in revisions[0].text
-    assert "Apellez" in revisions[1].text and "Modifiée par" not in revisions[1].text
+    assert "Appelez" in revisions[0].text and "Edited by the community team" in revisions[0].text
+    assert "Apellez" in revisions[1].text and "Edited by" not in revisions[1].text
+    french = requests.get(site.url(f"/replies/{reply['id']}/history"), timeout=10).text
+    assert french.count("Modifiée par l’équipe de la communauté") == 1
     site.check()
     site.screenshot("thread-moderation-6-cm-edit-history")

@@ -31,6 +31,8 @@ def test_a_cms_held_edit_is_told_to_the_member_once_published_and_never_as_their
     mine = ok(api.get(path, user=author))
     assert mine["body"] == "Un prélèvement inconnu est passé sur mon compte, que faire ?"
     assert "draft" not in mine, mine["draft"]
+    assert "pending_edit" not in mine, mine["pending_edit"]  # not their edit waiting
+    assert ok(api.get(path, user=manager))["pending_edit"]["by_author"] is False
 
     ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
                 json={"decision": "approve", "not_confidential": ["email"]}))
@@ -52,6 +54,7 @@ def test_a_members_waiting_edit_a_cms_edit_replaces_leaves_the_queue(platform, a
     ok(api.patch(path, user=author, json={"body": "Rappelez-moi au 06 12 34 56 78 svp."}))
     waiting = queued(api, manager, post["id"])
     assert waiting["revision"] == 2
+    assert ok(api.get(path, user=author))["pending_edit"]["by_author"] is True
     item = f"/api/v1/moderation/items/{waiting['id']}"
     # a CM's edit is published over it (its author is told of the edit): nothing left to decide
     ok(api.patch(path, user=manager, json={"body": "Pourquoi ces frais de tenue de compte ?"}))
