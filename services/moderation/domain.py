@@ -324,6 +324,28 @@ def _decision_events(item: Item, decision: str, data: dict[str, Any],
         "detector_kinds": item.detector_kinds})]
 
 
+GONE_CONTRIBUTION = {f"posts.{target}_{fact}": cause for target in ("post", "reply")
+                     for fact, cause in (("deleted", "contribution_deleted"),
+                                         ("rejected", "contribution_rejected"))}
+# a revision published over the edits still waiting before it: they never will be
+SUPERSEDING = ("posts.post_edited", "posts.reply_edited")
+
+
+def withdrawals(event: Envelope) -> list[tuple[dict[str, Any], str]]:
+    """The waiting items a posts event leaves nothing to decide on, as (the items' scope in
+    moderation's `items`, the cause): a contribution deleted, or refused by another item's
+    decision (its items); a revision published (the edits of it waiting before it). Nothing for
+    the other events (some name no contribution: `mentions_unlinked`)."""
+    p = event.payload
+    cause = GONE_CONTRIBUTION.get(event.type)
+    if cause:
+        return [({"target_id": p.get("reply_id") or p["post_id"]}, cause)]
+    if event.type in SUPERSEDING:
+        return [({"target_id": p.get("reply_id") or p["post_id"], "review": "content",
+                  "revision": {"$lt": p["revision"]}}, "edit_superseded")]
+    return []
+
+
 def withdraw(item: Item, cause: str) -> list[NewEvent]:
     """An item nobody needs to decide any more (`WITHDRAWAL_CAUSES`) leaves the queue; one that
     is not waiting stays as it is (idempotent)."""

@@ -68,11 +68,6 @@ SLA_BREACHED = Gauge("agora_sla_questions_breached",
                      "Questions waiting for a staff answer beyond their target")
 
 # what posts says of a contribution that leaves its items still waiting nothing to decide
-GONE_CONTRIBUTION = {f"posts.{target}_{fact}": cause for target in ("post", "reply")
-                     for fact, cause in (("deleted", "contribution_deleted"),
-                                         ("rejected", "contribution_rejected"))}
-# a revision published over the edits still waiting before it: they never will be
-SUPERSEDING = ("posts.post_edited", "posts.reply_edited")
 POLICY_STREAM = "policy"
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}
@@ -338,14 +333,8 @@ class ModerationService(Decisions, HealthEndpoints):
         later published revision superseded (a CM's edit over the author's waiting one)."""
         self.views.record_and_apply_all(events)
         for event in events:
-            cause = GONE_CONTRIBUTION.get(event.type)
-            target = event.payload.get("reply_id") or event.payload["post_id"]
-            if cause:
-                self._withdraw({"target_id": target}, cause, event)
-            elif event.type in SUPERSEDING:
-                self._withdraw({"target_id": target, "review": "content",
-                                "revision": {"$lt": event.payload["revision"]}},
-                               "edit_superseded", event)
+            for scope, cause in domain.withdrawals(event):
+                self._withdraw(scope, cause, event)
 
     @reliable_handler("identity", "identity.*", idempotent=True)
     def on_identity_event(self, event: Envelope):

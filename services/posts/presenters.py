@@ -143,8 +143,8 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
         draft["revision"] <= (doc.get("revision") or 0)
     if is_author and draft is not None and not over:
         out["draft"] = {"revision": draft["revision"], "body": draft["body"],
-                        **({"title": draft.get("title"), "tags": draft.get("tags") or []}
-                           if with_title else {})}
+                        **({"title": draft.get("title"), "tags": draft.get("tags") or [],
+                            "category": draft.get("category")} if with_title else {})}
         if draft.get("returned"):  # rejected: given back to correct (PATCH to resubmit)
             out["draft"].update(returned=True, masked=bool(draft.get("masked")))
 

@@ -405,6 +405,17 @@ def test_an_author_refiles_their_question_and_retags_it(site, demo):
     _open_as(site, asker, post["id"])
     site.find("#post-actions a[href$='/edit']").click()
     site.wait_for_path("/edit")
+    # the compose page's writing aids: the warning while typing, the preview in place
+    site.fill("Votre texte", f"**Urgent** : ma carte est refusée, mon IBAN est {IBAN}.")
+    site.wait_for(lambda: site.find_all("#edit-confidential-warning"), "the warning")
+    assert "IBAN" in site.find("#edit-confidential-warning").text
+    site.find("#edit-preview-button").click()
+    site.wait_for(lambda: site.find_all("#edit-preview-body strong"), "the preview")
+    assert site.find("#edit-preview-body strong").text == "Urgent"
+    site.check()
+    site.screenshot("post-edit-warning-preview")
+    site.fill("Votre texte", "**Urgent** : ma carte est refusée en voyage, que faire ?")
+    site.wait_for(lambda: not site.find_all("#edit-confidential-warning"), "the warning gone")
     category = Select(site.find("#field-category"))
     assert category.first_selected_option.get_attribute("value") == "cards"
     category.select_by_value("accounts")

@@ -6,7 +6,7 @@ import pytest
 
 from services.moderation import detector, domain
 from services.moderation.schemas import PolicySchema
-from services.shared.envelope import Envelope, NewEvent
+from services.shared.envelope import CommandContext, Envelope, NewEvent
 from services.shared.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.shared.payloads import REGISTRY
 
@@ -531,3 +531,25 @@ def test_only_a_decision_that_left_it_public_is_undone_by_a_new_hold():
     assert undo[0].payload["reasons"] == ["undo"] and undo[0].payload["undoes"] == "r1.r1"
     _version, payload = REGISTRY.serialize("moderation.item_held", undo[0].payload)
     assert payload["undoes"] == "r1.r1"  # the event's schema keeps it
+
+
+def test_the_posts_events_that_leave_waiting_items_nothing_to_decide():
+    def posts_event(kind, payload):
+        return Envelope.new(NewEvent(kind, payload), stream_id="p1", stream_version=3,
+                            context=CommandContext())
+
+    assert domain.withdrawals(posts_event("posts.reply_deleted", {
+        "reply_id": "r1", "post_id": "p1", "by_staff": False})) == [
+        ({"target_id": "r1"}, "contribution_deleted")]
+    assert domain.withdrawals(posts_event("posts.post_rejected", {"post_id": "p1"})) == [
+        ({"target_id": "p1"}, "contribution_rejected")]
+    # a published revision: the edits of the same text waiting before it, never flags
+    assert domain.withdrawals(posts_event("posts.post_edited", {
+        "post_id": "p1", "revision": 3})) == [
+        ({"target_id": "p1", "review": "content", "revision": {"$lt": 3}}, "edit_superseded")]
+    # events naming no contribution (an erased member's mentions unlinked), or changing nothing
+    # to decide, leave every item as it is
+    assert domain.withdrawals(posts_event("posts.mentions_unlinked", {
+        "member_id": "u1", "texts": []})) == []
+    assert domain.withdrawals(posts_event("posts.post_hidden", {"post_id": "p1",
+                                                                "reason": "flags"})) == []

@@ -122,12 +122,15 @@ def categories_for(posts, actor: dict[str, Any] | None, keep: str | None = None
 
 
 def _post_edit(form: dict[str, str]) -> dict[str, Any]:
-    """The edit page's form as `PATCH /api/v1/posts/{id}` takes it (its category and tags
-    unchanged change nothing)."""
-    edit: dict[str, Any] = {"title": form["title"], "body": form["body"],
-                            "tags": typed_tags(form["tags"])}
-    if form["category"]:
+    """The edit page's form as `PATCH /api/v1/posts/{id}` takes it: the category and tags only
+    when changed from those the form opened with (`*_was`) — an archived category stays its
+    post's without being chosen anew, and tags written before today's rules are not judged by
+    them again."""
+    edit: dict[str, Any] = {"title": form["title"], "body": form["body"]}
+    if form["category"] and form["category"] != form["category_was"]:
         edit["category"] = form["category"]
+    if typed_tags(form["tags"]) != typed_tags(form["tags_was"]):
+        edit["tags"] = typed_tags(form["tags"])
     return edit
 
 
@@ -344,7 +347,8 @@ class ThreadActionPages:
     # -- edit (with the visible history) and delete: whole-page forms
 
     def _thread_render_edit(self, call: PageCall, target_type: str, item: dict[str, Any],
-                   form: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200):
+                   form: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200,
+                   preview: dict[str, Any] | None = None):
         """The edit form: its author's, or a CM's on someone else's text (said so: the author
         is told; and a CM's edit replaces one of the author's waiting for review)."""
         by_author = call.actor["id"] == item.get("author_id")
@@ -355,11 +359,22 @@ class ThreadActionPages:
             if target_type == "post" else []
         return call.render("posts/edit.html", status=status, target_type=target_type,
                            item=item, form=form, errors=errors or {}, heading=title,
-                           by_author=by_author, categories=categories,
+                           by_author=by_author, categories=categories, preview=preview,
                            intro=call.t("contribute.edit_intro" if by_author
                                         else "staff.edit_intro_other"),
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
                            noindex=True, title=title)
+
+    def _edit_preview(self, call: PageCall, target_type: str, form: dict[str, Any]):
+        """The edit form again, as typed, with the text rendered and, if posts' preview found
+        confidential data in it, the warning (as the compose page's Preview does)."""
+        preview, problem = call.attempt(self.posts.preview, call.actor, {"body": form["body"]})
+        read = self.posts.get_post if target_type == "post" else self.posts.get_reply
+        item = read(call.actor, call.path["id"])
+        self._may_edit(call, target_type, item)
+        return self._thread_render_edit(
+            call, target_type, item, form, {} if problem is None else _errors(call, problem),
+            problem.status if problem else 200, preview=preview)
 
     @staticmethod
     def _may_edit(call: PageCall, target_type: str, item: dict[str, Any]) -> None:
@@ -373,23 +388,29 @@ class ThreadActionPages:
     def thread_edit_post_form_page(self, call: PageCall):
         post = self.posts.get_post(call.actor, call.path["id"])
         self._may_edit(call, "post", post)
-        draft = post.get("draft") or {}
+        draft = post.get("draft") or {}  # the author's edit waiting, with its category and tags
+        category = draft.get("category") or post.get("category") or ""
+        tags = " ".join(draft["tags"] if "tags" in draft else post.get("tags") or [])
         return self._thread_render_edit(call, "post", post, {
             "title": draft.get("title") or post.get("title") or "",
             "body": draft.get("body") or post.get("body") or "",
-            "category": draft.get("category") or post.get("category") or "",
-            "tags": " ".join(draft.get("tags") or post.get("tags") or [])})
+            "category": category, "category_was": category, "tags": tags, "tags_was": tags})
 
     @page("POST", "/posts/{id}/edit", auth="member", path_params=POST_PATH)
     def thread_edit_post_page(self, call: PageCall):
         form = {"title": call.raw_form.get("title", "").strip(),
                 "body": call.raw_form.get("body", ""),
                 "category": call.raw_form.get("category", "").strip(),
-                "tags": call.raw_form.get("tags", "")}
+                "category_was": call.raw_form.get("category_was", "").strip(),
+                "tags": call.raw_form.get("tags", ""),
+                "tags_was": call.raw_form.get("tags_was", "")}
+        if call.raw_form.get("action") == "preview":  # without JavaScript (edit.js previews)
+            return self._edit_preview(call, "post", form)
         post, problem = call.attempt(self.posts.edit_post, call.actor, call.path["id"],
                                      _post_edit(form))
         if problem is not None:
             post = self.posts.get_post(call.actor, call.path["id"])
+            self._may_edit(call, "post", post)
             return self._thread_render_edit(call, "post", post, form,
                                             _errors(call, problem, POST_MESSAGES),
                                             problem.status)
@@ -409,9 +430,12 @@ class ThreadActionPages:
     @page("POST", "/replies/{id}/edit", auth="member", path_params=REPLY_PATH)
     def thread_edit_reply_page(self, call: PageCall):
         form = {"body": call.raw_form.get("body", "")}
+        if call.raw_form.get("action") == "preview":  # without JavaScript (edit.js previews)
+            return self._edit_preview(call, "reply", form)
         reply, problem = call.attempt(self.posts.edit_reply, call.actor, call.path["id"], form)
         if problem is not None:
             reply = self.posts.get_reply(call.actor, call.path["id"])
+            self._may_edit(call, "reply", reply)
             return self._thread_render_edit(call, "reply", reply, form, _errors(call, problem),
                                    problem.status)
         reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
