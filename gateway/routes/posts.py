@@ -66,7 +66,8 @@ class Draft(Schema):
     tags = fields.List(fields.String(), metadata={
         "description": "a post's tags as submitted: published once moderation releases them"})
     category = fields.String(allow_none=True, metadata={
-        "description": "a post's category as submitted (the same: published with the text)"})
+        "description": "a post's draft only (absent for a reply): the category submitted with "
+                       "it, published with the text once approved"})
     returned = fields.Boolean(metadata={
         "description": "moderation rejected this text: it is given back to correct; PATCH "
                        "the post (whole title and body) to submit it again"})

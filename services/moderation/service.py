@@ -67,7 +67,6 @@ SLA_UNANSWERED = Gauge("agora_sla_questions_unanswered",
 SLA_BREACHED = Gauge("agora_sla_questions_breached",
                      "Questions waiting for a staff answer beyond their target")
 
-# what posts says of a contribution that leaves its items still waiting nothing to decide
 POLICY_STREAM = "policy"
 SLA_TARGETS_STREAM = "sla-targets"
 DEFAULT_SLA_SECONDS = {"site": 12 * 3600, "social": 2 * 3600, "private": 8 * 3600}

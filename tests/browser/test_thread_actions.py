@@ -419,8 +419,12 @@ def test_an_author_refiles_their_question_and_retags_it(site, demo):
     category = Select(site.find("#field-category"))
     assert category.first_selected_option.get_attribute("value") == "cards"
     category.select_by_value("accounts")
+    # tags read as moderation reads them: a number split over several tags is warned of
+    site.fill("Mots-clés (facultatif)", "fr76 3000 6000 0112 3456 7890 189")
+    site.wait_for(lambda: site.find_all("#edit-tags-warning"), "the tags' warning")
     # a tag refused says why next to the field, and what was typed stays
     site.fill("Mots-clés (facultatif)", "voyage, plafond12345")
+    site.wait_for(lambda: not site.find_all("#edit-tags-warning"), "the tags' warning gone")
     site.click_button("Enregistrer")
     site.wait_for(lambda: site.find_all("#field-tags-error"), "the tags refused")
     assert "au plus 4 chiffres" in site.find("#field-tags-error").text

@@ -70,5 +70,13 @@ def test_a_post_in_an_archived_category_is_still_edited_and_a_waiting_edit_reope
         **hidden, "title": "Plafond de retrait au distributeur",
         "body": "Rappelez-moi au 06 12 34 56 78.", "category": "accounts", "tags": "retrait"})
     assert held.status_code == 303
-    page, _ = _form_of(browser, base, path)
+    page, hidden = _form_of(browser, base, path)
     assert '<option value="accounts" selected>' in page and 'value="retrait"' in page
+    # corrected and saved as reopened: the category and tags it moved to stay
+    saved = browser.post(base + path, timeout=10, allow_redirects=False, data={
+        **hidden, "title": "Plafond de retrait au distributeur",
+        "body": "Quel est le plafond au distributeur ?", "category": "accounts",
+        "tags": "retrait"})
+    assert saved.status_code == 303
+    published = visible(api, post["id"], revision=4)
+    assert (published["category"], published["tags"]) == ("accounts", ["retrait"])

@@ -14,12 +14,11 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from nameko.rpc import RpcProxy
 
-from services.moderation.detector import confidential_fields, tags_text
 from services.posts.schemas import KINDS, TITLE_MAX
 from services.shared.actors import is_moderator
 
 from ..page import PageCall, page
-from .thread_actions import after_review, categories_for, text_errors, typed_tags
+from .thread_actions import after_review, categories_for, found_in_tags, text_errors, typed_tags
 
 MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
 COMPOSE_MESSAGES = {
@@ -57,8 +56,7 @@ class ComposePages:
               errors: dict[str, str] | None = None, preview: dict[str, Any] | None = None):
         errors = errors or {}
         # without JavaScript, the preview says it (writing.js says it while typing)
-        tags_found = confidential_fields({"tags": tags_text(_post_body(form)["tags"])}) \
-            if preview else {}
+        tags_found = found_in_tags(form.get("tags", "")) if preview else None
         categories = categories_for(self.posts, call.actor)
         kinds = kinds_for(call.actor)
         kind = form.get("kind") if form.get("kind") in kinds else "question"  # what it says
@@ -67,7 +65,7 @@ class ComposePages:
                            field_errors={k: v for k, v in errors.items() if k != "form"},
                            preview=preview,
                            confidential_found=(preview or {}).get("confidential"),
-                           tags_found=tags_found.get("tags"),
+                           tags_found=tags_found,
                            kinds=kinds, noindex=True, section="write", kind=kind,
                            title_max=TITLE_MAX,
                            # the heading follows the kind chosen (compose.js)

@@ -18,6 +18,7 @@ from typing import Any
 import eventlet
 from nameko.rpc import RpcProxy
 
+from services.moderation.detector import confidential_fields, tags_text
 from services.moderation.schemas import FLAG_REASONS
 from services.posts.domain import may_post_in
 from services.posts.schemas import KINDS
@@ -109,6 +110,13 @@ def typed_tags(typed: str) -> list[str]:
     publishes each tag once)."""
     return [tag for tag in (part.strip().lower() for part in typed.replace(",", " ").split())
             if tag]
+
+
+def found_in_tags(typed: str) -> list[str] | None:
+    """The confidential kinds the detector finds in typed tags, read as moderation reads them
+    (a number split over several tags holds the post like one in its text): the warning a
+    preview without JavaScript shows under the tags."""
+    return confidential_fields({"tags": tags_text(typed_tags(typed))}).get("tags")
 
 
 def categories_for(posts, actor: dict[str, Any] | None, keep: str | None = None
@@ -360,6 +368,7 @@ class ThreadActionPages:
         return call.render("posts/edit.html", status=status, target_type=target_type,
                            item=item, form=form, errors=errors or {}, heading=title,
                            by_author=by_author, categories=categories, preview=preview,
+                           tags_found=found_in_tags(form.get("tags") or "") if preview else None,
                            intro=call.t("contribute.edit_intro" if by_author
                                         else "staff.edit_intro_other"),
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
@@ -368,10 +377,10 @@ class ThreadActionPages:
     def _edit_preview(self, call: PageCall, target_type: str, form: dict[str, Any]):
         """The edit form again, as typed, with the text rendered and, if posts' preview found
         confidential data in it, the warning (as the compose page's Preview does)."""
-        preview, problem = call.attempt(self.posts.preview, call.actor, {"body": form["body"]})
         read = self.posts.get_post if target_type == "post" else self.posts.get_reply
         item = read(call.actor, call.path["id"])
         self._may_edit(call, target_type, item)
+        preview, problem = call.attempt(self.posts.preview, call.actor, {"body": form["body"]})
         return self._thread_render_edit(
             call, target_type, item, form, {} if problem is None else _errors(call, problem),
             problem.status if problem else 200, preview=preview)
@@ -389,12 +398,16 @@ class ThreadActionPages:
         post = self.posts.get_post(call.actor, call.path["id"])
         self._may_edit(call, "post", post)
         draft = post.get("draft") or {}  # the author's edit waiting, with its category and tags
-        category = draft.get("category") or post.get("category") or ""
-        tags = " ".join(draft["tags"] if "tags" in draft else post.get("tags") or [])
+        published_tags = " ".join(post.get("tags") or [])
+        # what the form sends is compared with the published post, which a new revision keeps
+        # unless told otherwise (posts' `submit_edit`), not with the waiting edit it replaces
         return self._thread_render_edit(call, "post", post, {
             "title": draft.get("title") or post.get("title") or "",
             "body": draft.get("body") or post.get("body") or "",
-            "category": category, "category_was": category, "tags": tags, "tags_was": tags})
+            "category": draft.get("category") or post.get("category") or "",
+            "category_was": post.get("category") or "",
+            "tags": " ".join(draft["tags"]) if "tags" in draft else published_tags,
+            "tags_was": published_tags})
 
     @page("POST", "/posts/{id}/edit", auth="member", path_params=POST_PATH)
     def thread_edit_post_page(self, call: PageCall):
