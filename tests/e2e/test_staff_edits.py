@@ -16,12 +16,18 @@ def moderation_notices(api, user, post_id):
             if n["type"] == "moderation" and n["post_id"] == post_id]
 
 
-def test_a_cms_held_edit_is_told_to_the_member_once_published_and_never_as_theirs(platform, api):
+def a_members_question(platform, api, title: str, body: str):
+    """A CM, a member and the member's published question (with its API path)."""
     manager, author = staff(platform), api.new_user()
-    post = submit(api, author, title=f"Contester un prélèvement {uuid.uuid4().hex[:6]}",
-                  body="Un prélèvement inconnu est passé sur mon compte, que faire ?")
+    post = submit(api, author, title=f"{title} {uuid.uuid4().hex[:6]}", body=body)
     visible(api, post["id"])
-    path = f"/api/v1/posts/{post['id']}"
+    return manager, author, post, f"/api/v1/posts/{post['id']}"
+
+
+def test_a_cms_held_edit_is_told_to_the_member_once_published_and_never_as_theirs(platform, api):
+    manager, author, post, path = a_members_question(
+        platform, api, "Contester un prélèvement",
+        "Un prélèvement inconnu est passé sur mon compte, que faire ?")
     # the CM's text names an address: the detector holds it for a CM's decision
     edited = "Écrivez au service des litiges, litiges@banque.example, avec le relevé."
     ok(api.patch(path, user=manager, json={"body": edited}))
@@ -45,11 +51,9 @@ def test_a_cms_held_edit_is_told_to_the_member_once_published_and_never_as_their
 
 
 def test_a_members_waiting_edit_a_cms_edit_replaces_leaves_the_queue(platform, api):
-    manager, author = staff(platform), api.new_user()
-    post = submit(api, author, title=f"Frais de tenue de compte {uuid.uuid4().hex[:6]}",
-                  body="Pourquoi des frais de tenue de compte ce mois-ci ?")
-    visible(api, post["id"])
-    path = f"/api/v1/posts/{post['id']}"
+    manager, author, post, path = a_members_question(
+        platform, api, "Frais de tenue de compte",
+        "Pourquoi des frais de tenue de compte ce mois-ci ?")
     # the member's edit names their phone: held for a CM
     ok(api.patch(path, user=author, json={"body": "Rappelez-moi au 06 12 34 56 78 svp."}))
     waiting = queued(api, manager, post["id"])

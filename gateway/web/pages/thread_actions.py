@@ -131,9 +131,9 @@ def categories_for(posts, actor: dict[str, Any] | None, keep: str | None = None
 
 def _post_edit(form: dict[str, str]) -> dict[str, Any]:
     """The edit page's form as `PATCH /api/v1/posts/{id}` takes it: the category and tags only
-    when changed from those the form opened with (`*_was`) — an archived category stays its
-    post's without being chosen anew, and tags written before today's rules are not judged by
-    them again."""
+    when they differ from the published post's (`*_was`, which a new revision keeps unless
+    told) — an archived category stays its post's without being chosen anew, and tags written
+    before today's rules are not judged by them again."""
     edit: dict[str, Any] = {"title": form["title"], "body": form["body"]}
     if form["category"] and form["category"] != form["category_was"]:
         edit["category"] = form["category"]
