@@ -192,9 +192,13 @@ def fold_item(events: Iterable[Envelope]) -> Item:
 
 
 def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_approved: int,
-           found: Scan) -> list[NewEvent]:
-    """Decide what happens to a submitted text (idempotent: an item is reviewed once)."""
-    if item.state != "new":
+           found: Scan, published: int = 0) -> list[NewEvent]:
+    """Decide what happens to a submitted text (idempotent: an item is reviewed once).
+    A revision older than the `published` one has nothing left to decide: its review came
+    late (retried, or re-driven from the dead letters) and posts ignores a verdict on it — no
+    item, so no CM spends time on it nor its author hears of it (`withdrawals` takes out the
+    ones already waiting when a later revision is published)."""
+    if item.state != "new" or superseded(content, published):
         return []
     ref = {"item_id": review_item_id(content["target_id"], content["revision"]),
            "review": "content", "target_type": content["target_type"],
@@ -209,6 +213,12 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
     return [NewEvent("moderation.item_held", {
         **ref, "reasons": reasons, "policy_rules": rules, "detector_kinds": found.kinds,
         "flag_count": 0})]
+
+
+def superseded(content: dict[str, Any], published: int) -> bool:
+    """Whether a submitted revision is older than the revision already `published` (0: none
+    is; a first submission never has one, so its review needs no look)."""
+    return content["revision"] < published
 
 
 def counts_approvals(content: dict[str, Any], policy: dict[str, Any]) -> bool:

@@ -375,10 +375,14 @@ class ModerationService(Decisions, HealthEndpoints):
         # the member's approvals matter only to a policy that holds new members' texts
         approved = self.queries.approved(content["author_id"]) \
             if domain.counts_approvals(content, policy) else 0
+        # an edit's revision against the published one (a new post's first has none: no read)
+        published = self.queries.published_revision(content["target_id"]) \
+            if content["revision"] > 1 else 0
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
 
         def decide(history: list[Envelope]) -> list[NewEvent]:
-            return domain.review(domain.fold_item(history), content, policy, approved, found)
+            return domain.review(domain.fold_item(history), content, policy, approved, found,
+                                 published)
 
         # a revision's item is a new stream: nothing to load, unless this is a redelivery;
         # its cursor is not read either: the review's events (a hold, an automatic approval)

@@ -90,6 +90,15 @@ def test_an_item_is_reviewed_once():
     assert domain.review(item, content(), POLICY, 0, domain.scan("t", "b")) == []
 
 
+def test_a_revision_reviewed_after_a_later_one_was_published_opens_no_item():
+    """Its review came late (retried, re-driven): nothing is left to decide on it."""
+    late = content(body=f"IBAN {IBAN}", revision=2)
+    found = domain.scan(late["title"], late["body"])
+    assert domain.review(domain.Item(), late, POLICY, 0, found, published=3) == []
+    [held] = domain.review(domain.Item(), late, POLICY, 0, found, published=1)
+    assert held.type == "moderation.item_held"
+
+
 def test_an_item_says_who_submitted_its_revision_in_every_decision():
     c = {**content(body="écrivez à litiges@banque.example", revision=2), "submitted_by": "cm"}
     [held] = domain.review(domain.Item(), c, POLICY, 10, domain.scan(c["title"], c["body"]))
