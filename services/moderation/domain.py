@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.posts.schemas import EDIT_EVENTS
 from services.shared import i18n
 from services.shared.actors import (
     STAFF_ROLES,
@@ -337,8 +338,6 @@ def _decision_events(item: Item, decision: str, data: dict[str, Any],
 GONE_CONTRIBUTION = {f"posts.{target}_{fact}": cause for target in ("post", "reply")
                      for fact, cause in (("deleted", "contribution_deleted"),
                                          ("rejected", "contribution_rejected"))}
-# a revision published over the edits still waiting before it: they never will be
-SUPERSEDING = ("posts.post_edited", "posts.reply_edited")
 
 
 def withdrawals(event: Envelope) -> list[tuple[dict[str, Any], str]]:
@@ -350,7 +349,7 @@ def withdrawals(event: Envelope) -> list[tuple[dict[str, Any], str]]:
     cause = GONE_CONTRIBUTION.get(event.type)
     if cause:
         return [({"target_id": p.get("reply_id") or p["post_id"]}, cause)]
-    if event.type in SUPERSEDING:
+    if event.type in EDIT_EVENTS:  # a revision published over the edits waiting before it
         return [({"target_id": p.get("reply_id") or p["post_id"], "review": "content",
                   "revision": {"$lt": p["revision"]}}, "edit_superseded")]
     return []

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from services.posts.schemas import EDIT_EVENTS, by_another
 from services.shared import i18n
 from services.shared import members as members_kit
 from services.shared.envelope import Envelope, NewEvent
@@ -167,7 +168,7 @@ def actor_of(event: Envelope) -> str | None:
     if event.type in ("posts.post_published", "posts.reply_published",
                       "conversations.message_posted"):
         return p["author_id"]
-    if event.type in ("posts.post_edited", "posts.reply_edited"):
+    if event.type in EDIT_EVENTS:
         return p.get("editor_id") or p["author_id"]
     return {"posts.answer_accepted": p.get("accepted_by"),
             "posts.idea_status_changed": p.get("changed_by"),
@@ -179,14 +180,11 @@ def target_of(event: Envelope) -> str:
     return p.get("reply_id") or p.get("target_id") or p.get("post_id") or event.stream_id
 
 
-EDITS = ("posts.post_edited", "posts.reply_edited")
-
-
 def a_staff_edit(event: Envelope) -> bool:
     """An edit of someone's text by another (posts lets only a CM edit another's text): its
     author is told, as of any CM decision about their text."""
     p = event.payload
-    return event.type in EDITS and p.get("editor_id") not in (None, p["author_id"])
+    return event.type in EDIT_EVENTS and by_another(p["author_id"], p.get("editor_id"))
 
 
 def of_anothers_edit(event: Envelope) -> bool:
@@ -194,7 +192,7 @@ def of_anothers_edit(event: Envelope) -> bool:
     their text): nothing to tell its author of it — the edit, once published, tells them
     (`a_staff_edit`), and a refused one leaves their text as it was."""
     p = event.payload
-    return p.get("submitted_by") not in (None, p["author_id"])
+    return by_another(p["author_id"], p.get("submitted_by"))
 
 
 def a_cm_approved(event: Envelope) -> bool:

@@ -14,6 +14,7 @@ from services.shared.actors import Actor, is_moderator
 from services.shared.members import summary
 
 from .markdown import excerpt, link_mentions, render
+from .schemas import by_another
 
 
 def _review(doc: dict[str, Any], revision: int) -> dict[str, Any] | None:
@@ -133,7 +134,7 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
         out["review"] = _review(doc, (doc.get("rejection") or {}).get("revision") or 1)
     edit = doc.get("pending_edit")
     # a CM's edit waiting for review is the CMs' to follow, not its author's (told once published)
-    by_author = (edit or {}).get("editor_id") in (None, doc.get("author_id"))
+    by_author = not by_another(doc.get("author_id"), (edit or {}).get("editor_id"))
     if edit and state in ("published", "hidden") and (by_author or is_moderator(actor)):
         out["pending_edit"] = {"revision": edit["revision"], "by_author": by_author,
                                **_review({**doc, "pending_edit": edit}, edit["revision"])}

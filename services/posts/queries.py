@@ -19,7 +19,7 @@ from services.shared.projections import ReadModels, WrittenDocuments
 from services.shared.slugs import TAG_MAX, fold, slugify
 
 from . import domain, listing, presenters, search
-from .schemas import IDEA_STATUSES, KINDS, QUERY_MAX
+from .schemas import IDEA_STATUSES, KINDS, QUERY_MAX, by_another
 
 MAX_CATEGORIES = 500  # a list admins manage by hand
 # a contribution's drafts read for its author's: one per revision waiting or given back (a few;
@@ -60,7 +60,7 @@ class PostsQueries:
             return None
         drafts = self.views["drafts"].find({"target_id": doc["_id"]}).sort("revision", -1)
         return next((draft for draft in drafts.limit(DRAFTS_READ)
-                     if draft.get("submitted_by") in (None, actor["id"])), None)
+                     if not by_another(actor["id"], draft.get("submitted_by"))), None)
 
     def _my_votes(self, actor: Actor | None, target_ids: list[str]) -> dict[str, bool]:
         if not actor or not target_ids:
@@ -134,7 +134,7 @@ class PostsQueries:
         doc = written.written(collection).get(target_id) if written is not None else None
         drafts = [draft for draft in (written.written("drafts").values() if written else ())
                   if draft.get("target_id") == target_id
-                  and draft.get("submitted_by") in (None, (actor or {}).get("id"))]
+                  and not by_another((actor or {}).get("id"), draft.get("submitted_by"))]
         if not (unvoted and drafts and self._readable(doc, actor)
                 and doc.get("author_id") == (actor or {}).get("id")):
             return self.post(target_id, actor, unvoted, by_actor=True) \

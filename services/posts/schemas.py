@@ -634,6 +634,15 @@ REPLY_VOTE_EVENTS = ("posts.reply_voted", "posts.reply_unvoted")
 CATEGORY_EVENTS = ("posts.category_created", "posts.category_updated",
                    "posts.category_archived", "posts.category_restored")
 STREAM_FAMILIES = (POST_VOTE_EVENTS, REPLY_VOTE_EVENTS, CATEGORY_EVENTS)
+# a published edit: a new revision of a text (its author's, or a CM's: `editor_id`)
+EDIT_EVENTS = ("posts.post_edited", "posts.reply_edited")
+
+
+def by_another(author_id: str | None, writer_id: str | None) -> bool:
+    """Whether a revision was written by someone else than its author — a CM editing their
+    text. `writer_id` is an edit's `editor_id` or a submission's `submitted_by`; without one
+    (events and drafts from before these fields) the revision is the author's."""
+    return writer_id not in (None, author_id)
 
 
 def public_events_but(*families: tuple[str, ...]) -> tuple[str, ...]:
