@@ -378,9 +378,11 @@ class ThreadActionPages:
         """The edit form again, as typed, with the text rendered and, if posts' preview found
         confidential data in it, the warning (as the compose page's Preview does)."""
         read = self.posts.get_post if target_type == "post" else self.posts.get_reply
+        # the preview beside the read (it needs nothing from it); shown only to whoever may edit
+        rendering = self.posts.preview.call_async(call.actor, {"body": form["body"]})
         item = read(call.actor, call.path["id"])
         self._may_edit(call, target_type, item)
-        preview, problem = call.attempt(self.posts.preview, call.actor, {"body": form["body"]})
+        preview, problem = call.attempt(rendering.result)
         return self._thread_render_edit(
             call, target_type, item, form, {} if problem is None else _errors(call, problem),
             problem.status if problem else 200, preview=preview)
