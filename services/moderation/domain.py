@@ -193,12 +193,12 @@ def fold_item(events: Iterable[Envelope]) -> Item:
 
 
 def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_approved: int,
-           found: Scan, published: int = 0) -> list[NewEvent]:
+           found: Scan, published: dict[str, Any] | None = None) -> list[NewEvent]:
     """Decide what happens to a submitted text (idempotent: an item is reviewed once).
-    A revision older than the `published` one has nothing left to decide: its review came
-    late (retried, or re-driven from the dead letters) and posts ignores a verdict on it — no
-    item, so no CM spends time on it nor its author hears of it (`withdrawals` takes out the
-    ones already waiting when a later revision is published)."""
+    An edit older than the revision `published` since, or of a contribution deleted since,
+    has nothing left to decide: its review came late (retried, or re-driven from the dead
+    letters) and posts ignores a verdict on it — no item, so no CM spends time on it nor its
+    author hears of it (`withdrawals` takes out the ones already waiting at that moment)."""
     if item.state != "new" or superseded(content, published):
         return []
     ref = {"item_id": review_item_id(content["target_id"], content["revision"]),
@@ -216,10 +216,12 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
         "flag_count": 0})]
 
 
-def superseded(content: dict[str, Any], published: int) -> bool:
-    """Whether a submitted revision is older than the revision already `published` (0: none
-    is; a first submission never has one, so its review needs no look)."""
-    return content["revision"] < published
+def superseded(content: dict[str, Any], published: dict[str, Any] | None) -> bool:
+    """Whether a submitted revision is older than the one `published` since (moderation's
+    `targets` document: `revision`, `state`), or its contribution was deleted since."""
+    published = published or {}
+    return published.get("state") == "deleted" or \
+        content["revision"] < (published.get("revision") or 0)
 
 
 def counts_approvals(content: dict[str, Any], policy: dict[str, Any]) -> bool:

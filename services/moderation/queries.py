@@ -52,10 +52,11 @@ class ModerationQueries:
         """How many of the member's contributions moderation approved."""
         return int((self.views["members"].find_one({"_id": member_id}) or {}).get("approved", 0))
 
-    def published_revision(self, target_id: str) -> int:
-        """The revision of a post or reply that posts published last (0: none yet)."""
-        doc = self.views["targets"].find_one({"_id": target_id}, {"revision": 1}) or {}
-        return int(doc.get("revision") or 0)
+    def published(self, target_id: str) -> dict[str, Any]:
+        """What posts told of a post or reply: the `revision` it published last (absent: none
+        yet) and its `state` (deleted...); empty for one it has not told of."""
+        return self.views["targets"].find_one({"_id": target_id}, {"revision": 1, "state": 1}) \
+            or {}
 
     def sla_targets(self) -> dict[str, Any]:
         """The CM-edited targets, else the configured defaults."""

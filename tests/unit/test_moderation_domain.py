@@ -90,12 +90,16 @@ def test_an_item_is_reviewed_once():
     assert domain.review(item, content(), POLICY, 0, domain.scan("t", "b")) == []
 
 
-def test_a_revision_reviewed_after_a_later_one_was_published_opens_no_item():
+def test_an_edit_reviewed_after_a_later_one_was_published_or_its_text_deleted_opens_no_item():
     """Its review came late (retried, re-driven): nothing is left to decide on it."""
     late = content(body=f"IBAN {IBAN}", revision=2)
     found = domain.scan(late["title"], late["body"])
-    assert domain.review(domain.Item(), late, POLICY, 0, found, published=3) == []
-    [held] = domain.review(domain.Item(), late, POLICY, 0, found, published=1)
+    assert domain.review(domain.Item(), late, POLICY, 0, found,
+                         published={"revision": 3, "state": "published"}) == []
+    assert domain.review(domain.Item(), late, POLICY, 0, found,
+                         published={"revision": 1, "state": "deleted"}) == []
+    [held] = domain.review(domain.Item(), late, POLICY, 0, found,
+                           published={"revision": 1, "state": "hidden"})
     assert held.type == "moderation.item_held"
 
 

@@ -1,7 +1,9 @@
-"""An edit whose review comes only after a later revision was published (its delivery was
-retried, or re-driven from the dead letters, while the author's next edit went through):
-nothing is left to decide on it, so it opens no item in the queue."""
+"""An edit whose review comes only after a later revision was published, or after its post
+was deleted (its delivery was retried, or re-driven from the dead letters, meanwhile): nothing
+is left to decide on it, so it opens no item in the queue."""
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pika
 import pytest
@@ -20,8 +22,8 @@ pytestmark = pytest.mark.integration
 REVIEWS = handler_queue("posts", "posts.content_submitted", "moderation", "on_content_submitted")
 
 
-def test_an_edit_reviewed_after_a_later_one_was_published_opens_no_item(
-        request, container_factory, service_config):
+@pytest.mark.parametrize("since", ["a later revision published", "the post deleted"])
+def test_an_edit_reviewed_late_opens_no_item(request, container_factory, service_config, since):
     config, containers = started(request, container_factory, service_config)
     connection = pika.BlockingConnection(pika.URLParameters(config["AMQP_URI"]))
     channel = connection.channel()
@@ -34,20 +36,25 @@ def test_an_edit_reviewed_after_a_later_one_was_published_opens_no_item(
         containers[ModerationService].stop()
         posts.edit_post(author, post["id"], {"body": f"Mon IBAN est {IBAN}, et ma carte ?"})
         late = wait_for(lambda: _taken(channel), message="revision 2's review queued")
-        _restart_moderation(container_factory, config)
-        posts.edit_post(author, post["id"], {"body": "Comment augmenter le plafond, svp ?"})
-        wait_for(lambda: posts.get_post(None, post["id"])["revision"] == 3,
-                 message="revision 3 published")
+        with _restarted_moderation(container_factory, config) as moderation:
+            if since == "the post deleted":
+                posts.delete_post(author, post["id"])
+                seen = {"state": "deleted"}
+            else:
+                posts.edit_post(author, post["id"], {"body": "Comment augmenter le plafond ?"})
+                seen = {"state": "published", "excerpt": "Comment augmenter le plafond ?"}
+            # moderation has applied it (its own view of the author's contributions says so)
+            wait_for(lambda: seen.items() <= moderation.member_contributions(
+                cm(), author["id"])["items"][0].items(), message=f"moderation saw {since}")
         # revision 2's review comes back (re-driven), and a new post's review after it: that
         # one published, the queue (first in, first out) has dealt with revision 2
-        channel.basic_publish("", REVIEWS, late[2], late[1])
-        published(posts, new_post(posts, member(), body="Et les virements ?")["id"])
-    with ServiceRpcProxy("moderation", config, timeout=15) as moderation:
-        queued = moderation.queue(cm(), {"limit": 200})["items"]
-        assert [item for item in queued if item["target_id"] == post["id"]] == []
-        with pytest.raises(RemoteError) as gone:
-            moderation.get_item(cm(), f"{post['id']}.r2")
-        assert gone.value.exc_type == "NotFound"
+            channel.basic_publish("", REVIEWS, late[2], late[1])
+            published(posts, new_post(posts, member(), body="Et les virements ?")["id"])
+            queued = moderation.queue(cm(), {"limit": 200})["items"]
+            assert [item for item in queued if item["target_id"] == post["id"]] == []
+            with pytest.raises(RemoteError) as gone:
+                moderation.get_item(cm(), f"{post['id']}.r2")
+            assert gone.value.exc_type == "NotFound"
     connection.close()
 
 
@@ -56,7 +63,10 @@ def _taken(channel):
     return (method, properties, body) if method else None
 
 
-def _restart_moderation(container_factory, config):
+@contextmanager
+def _restarted_moderation(container_factory, config):
     container = container_factory(
         ModerationService, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}"})
     container.start()
+    with ServiceRpcProxy("moderation", config, timeout=15) as moderation:
+        yield moderation
