@@ -42,10 +42,11 @@ the request's access line (`agora.access`, with its id as `correlation_id`).
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema
+from marshmallow import EXCLUDE, RAISE, Schema
 
 from .auth import parse_auth
 from .calls import RouteSpec
@@ -60,6 +61,17 @@ def strict_schema(value: Any) -> Schema | None:
         return None
     instance = value() if isinstance(value, type) else value
     instance.unknown = RAISE
+    return instance
+
+
+def lenient_schema(value: Any) -> Schema | None:
+    """A schema instance (from a class, or a copy of an instance: the API's stays strict) that
+    drops unknown fields: a page's query string, to which links from elsewhere add their own
+    (`utm_*`, `fbclid`) — a thread shared in a newsletter must still open."""
+    if value is None:
+        return None
+    instance = copy.copy(value) if isinstance(value, Schema) else value()
+    instance.unknown = EXCLUDE
     return instance
 
 

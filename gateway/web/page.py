@@ -18,7 +18,9 @@ What `@page` does for every request, in order:
 2. the `auth=` requirement, as `@route`'s: without a session a member page redirects to
    `/login?next=...`; a signed-in caller without the role gets the 403 page;
 3. path parameters (`path_params=` schema, or safe ids) and the query (`query=` schema, e.g. the
-   API's own `PostListQuerySchema`) validated exactly as for the API;
+   API's own `PostListQuerySchema`) validated as for the API, except that a page ignores the
+   parameters it does not know (a link from a newsletter or a social network adds `utm_*` or
+   `fbclid`; the API refuses them, its callers are programs);
 4. on POST: the CSRF token (form field `csrf_token` or header `X-CSRF-Token`), then the `form=`
    schema (the API's body schema): the handler gets `call.form` or, when invalid,
    `call.form_errors` (per field) and `call.raw_form` to show the form again;
@@ -47,7 +49,7 @@ from services.shared.errors import InvalidInput
 from ..auth import SessionRevoked, TokenExpired, authorize, parse_auth
 from ..calls import _PARAM_RE
 from ..errors import Problem, problem_from_exception
-from ..http import http_entrypoint, strict_schema
+from ..http import http_entrypoint, lenient_schema, strict_schema
 from ..pipeline import (
     REQUEST_ID_ENV,
     _load_path,
@@ -101,7 +103,7 @@ def page(method: str, path: str, *, auth: str = "public", query=None, path_param
     receive other pages' replayed bodies (the session refresh)."""
     method = method.upper()
     spec = PageSpec(method=method, path=path, rule=rule or _PARAM_RE.sub(r"<\1>", path),
-                    auth=parse_auth(auth), query=strict_schema(query),
+                    auth=parse_auth(auth), query=lenient_schema(query),
                     path_params=strict_schema(path_params), form=strict_schema(form), csrf=csrf)
 
     def decorate(handler: Callable) -> Callable:
