@@ -50,6 +50,9 @@ class Review(Schema):
                                                      "detector, flags"})
     reason_code = fields.String()
     reason = fields.String(metadata={"description": "why it was rejected (shown to the author)"})
+    item_id = fields.String(metadata={
+        "description": "CMs only, while held: the moderation item where it is decided "
+                       "(GET /moderation/items/{id})"})
 
 
 class PendingEdit(Review):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.moderation.detector import confidential_fields
+from services.moderation.domain import review_item_id
 from services.shared import i18n
 from services.shared.actors import Actor, is_moderator
 from services.shared.members import summary
@@ -138,6 +139,8 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
     if edit and state in ("published", "hidden") and (by_author or is_moderator(actor)):
         out["pending_edit"] = {"revision": edit["revision"], "by_author": by_author,
                                **_review({**doc, "pending_edit": edit}, edit["revision"])}
+    if is_moderator(actor):
+        _queue_items(out, doc)
     # a draft at or below the revision the document shows is over (its publication deletes it
     # just after writing the document); a document that shows no text shows its draft
     over = state in ("published", "hidden") and draft is not None and \
@@ -148,6 +151,16 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
                             "category": draft.get("category")} if with_title else {})}
         if draft.get("returned"):  # rejected: given back to correct (PATCH to resubmit)
             out["draft"].update(returned=True, masked=bool(draft.get("masked")))
+
+
+def _queue_items(out: dict[str, Any], doc: dict[str, Any]) -> None:
+    """For a CM, the moderation item where a held text is decided (its revision's content
+    review): the thread links to it rather than leaving them to search the queue."""
+    for key, revision in (("review", doc.get("submitted_revision") or 1),
+                          ("pending_edit", (doc.get("pending_edit") or {}).get("revision"))):
+        review = out.get(key)
+        if review and review.get("state") == "held" and revision:
+            review["item_id"] = review_item_id(doc["_id"], revision)
 
 
 def history_entry(doc: dict[str, Any]) -> dict[str, Any]:

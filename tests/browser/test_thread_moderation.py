@@ -234,3 +234,38 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
     assert french.count("Modifiée par l’équipe de la communauté") == 1
     site.check()
     site.screenshot("thread-moderation-6-cm-edit-history")
+
+
+def test_a_cm_reading_a_thread_sees_a_held_reply_as_a_members_with_where_to_decide_it(
+        site, platform, api):
+    asker, replier = api.new_user(), api.new_user()
+    post = submit(api, asker, title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
+                  body="Mon virement est bloqué depuis lundi, que faire ?")
+    visible(api, post["id"])
+    reply = ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=replier,
+                        json={"body": f"Pareil pour moi, mon IBAN est {IBAN}."}), 201)
+    manager = staff(platform)
+    item = queued(api, manager, reply["id"])
+    path = f"/posts/{post['id']}"
+    _sign_in_cm(site, manager, path)
+    box = site.find(f"#review-state-{reply['id']}")
+    # about the member's text, not "yours" (the author's own box), and where it is decided
+    assert box.text.startswith("État de cette contribution"), box.text
+    assert "données confidentielles" in box.text and "Seuls son auteur et l’équipe" in box.text
+    assert "Vous seul" not in box.text and "votre" not in box.text.lower()
+    link = box.find_element("css selector", "a.review-state-item")
+    assert link.text == "Décider dans la file de modération"
+    assert link.get_attribute("href").endswith(f"/console/moderation?item={item['id']}")
+    site.check()
+    site.screenshot("thread-moderation-7-cm-held-reply")
+    site.find(".lang-switch button[lang='en']").click()
+    site.wait_for(lambda: site.find(f"#review-state-{reply['id']}").text.startswith(
+        "Status of this contribution"), "the English box")
+    assert "Only its author and the community team" in \
+        site.find(f"#review-state-{reply['id']}").text
+    site.find(f"#review-state-{reply['id']} a.review-state-item").click()
+    site.wait_for_path("/console/moderation")
+    assert f"item={item['id']}" in site.driver.current_url
+    # its author still reads it as their own
+    author_page = site_login(site.base_url, replier)[0].get(site.url(path), timeout=10).text
+    assert "État de votre contribution" in author_page and "review-state-item" not in author_page
