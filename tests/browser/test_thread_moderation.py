@@ -256,6 +256,8 @@ def test_a_cm_reading_a_thread_sees_a_held_reply_as_a_members_with_where_to_deci
     link = box.find_element("css selector", "a.review-state-item")
     assert link.text == "Décider dans la file de modération"
     assert link.get_attribute("href").endswith(f"/console/moderation?item={item['id']}")
+    # the reply form tells staff they answer in the bank's name (posts marks it official)
+    assert site.find("#reply-reminder").text.startswith("Vous écrivez au nom de la banque")
     site.check()
     site.screenshot("thread-moderation-7-cm-held-reply")
     site.find(".lang-switch button[lang='en']").click()
@@ -269,3 +271,5 @@ def test_a_cm_reading_a_thread_sees_a_held_reply_as_a_members_with_where_to_deci
     # its author still reads it as their own
     author_page = site_login(site.base_url, replier)[0].get(site.url(path), timeout=10).text
     assert "État de votre contribution" in author_page and "review-state-item" not in author_page
+    assert "N’écrivez jamais vos coordonnées bancaires" in author_page
+    assert "au nom de la banque" not in author_page
