@@ -220,6 +220,8 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
     site.click_button("Save")
     site.wait_for_path(path)
     assert "Appelez le numéro" in site.find(f"#reply-{reply['id']} .prose").text
+    # live at once (nothing to hold in it): the notice says so, not "sent"
+    assert site.find(".notices .notice").text == "Your change is published."
     site.check()
 
     told = notified(api, replier, "moderation", reply_id=reply["id"], decision="edited")

@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from gateway.web import i18n
-from gateway.web.pages.thread_actions import in_review
+from gateway.web.pages.thread_actions import edit_notice, in_review
 from gateway.web.render import environment, render_html
 
 pytestmark = pytest.mark.unit
@@ -168,6 +168,13 @@ def test_an_edit_waits_for_its_review_as_a_new_text_does():
     assert not in_review({"state": "published"})
 
 
+def test_an_edit_is_said_published_only_once_nothing_of_it_waits():
+    assert edit_notice({"state": "published", "revision": 2}) == "edit_published"
+    for state in ("pending", "held", "rejected"):
+        assert edit_notice({"state": "published", "pending_edit": {"revision": 2,
+                                                                   "state": state}}) == "edited"
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_held_edit_tells_its_author_why_that_the_old_version_stays_and_shows_hers(language):
     """A held edit is no new text "only you can see": the published version stays public, and
@@ -199,3 +206,22 @@ def test_a_reply_found_published_by_its_review_box_brings_the_new_count():
     html = _render("posts/review_state.html", "en", item=_reply(9, "answer"), post=question)
     assert '<h2 id="answers-title" hx-swap-oob="true">1 answer</h2>' in html
     assert "Published: everyone can read it." in html
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_cm_reads_a_members_held_text_as_theirs_with_its_queue_item(language):
+    """posts gives CMs `review` too: the box speaks of that text (who sees it), never "yours",
+    and links to the item where it is decided; a ruling shows as it does to its author."""
+    cm = {"id": "cm1", "roles": ["member", "community_manager"]}
+    held = {"state": "held", "reasons": ["policy"], "item_id": "p1.r1"}
+    html = _render("posts/thread.html", language, actor=cm,
+                   post=_post(state="pending", review=held))
+    box = _text(html, "review-state-p1")
+    words = [i18n.translate(language, f"thread.{key}") for key in (
+        "staff_state_heading", "staff_state_held_policy", "staff_state_private",
+        "staff_state_open_item")]
+    assert box == _words(str(escape(" ".join(words))))
+    assert 'href="/console/moderation?item=p1.r1"' in html
+    ruled = _render("posts/review_state.html", language, actor=cm, item=_post(), post=None)
+    assert _words(ruled) == _words(str(escape(" ".join(i18n.translate(language, key) for key in (
+        "thread.staff_state_heading", "compose.state_published")))))

@@ -70,6 +70,12 @@ def edit_waiting(item: dict[str, Any]) -> bool:
     return (item.get("pending_edit") or {}).get("state") in ("pending", "held")
 
 
+def edit_notice(item: dict[str, Any]) -> str:
+    """What the thread says after an edit: published (the new text shows), or sent (still
+    checked, held or refused: the thread's box says which)."""
+    return "edited" if item.get("pending_edit") else "edit_published"
+
+
 def render_drafts(posts, actor: dict[str, Any] | None, items: list[dict[str, Any]]) -> None:
     """The author's own texts still waiting (`draft`: posts gives it to its author only, as
     written) — a new one, or the edit of a published one — get `draft.body_html`, rendered by
@@ -430,8 +436,8 @@ class ThreadActionPages:
                                             _errors(call, problem, POST_MESSAGES),
                                             problem.status)
         # as for a new post: the thread then shows the new text (or why it is held), not the old
-        after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
-        call.cookies.notice("edited")
+        post = after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
+        call.cookies.notice(edit_notice(post))
         return self._thread_back(call, call.path["id"])
 
     @page("GET", "/replies/{id}/edit", auth="member", path_params=REPLY_PATH)
@@ -454,7 +460,7 @@ class ThreadActionPages:
             return self._thread_render_edit(call, "reply", reply, form, _errors(call, problem),
                                    problem.status)
         reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
-        call.cookies.notice("edited")
+        call.cookies.notice(edit_notice(reply))
         return self._thread_back(call, reply["post_id"], f"reply-{reply['id']}")
 
     @page("POST", "/posts/{id}/delete", auth="member", path_params=POST_PATH)
