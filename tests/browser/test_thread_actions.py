@@ -326,6 +326,32 @@ def test_a_deleted_post_says_so_plainly(site, demo):
     assert answer.status_code == 410 and "This contribution was deleted." in answer.text
 
 
+def test_a_held_question_is_taken_back_by_its_author(site, demo):
+    """The way out of a hold its author no longer wants (posts edits only what was published):
+    delete it from the thread, told that nothing of it will remain."""
+    api = demo.api
+    asker = api.new_user()
+    post = ok(api.post("/api/v1/posts", user=asker, json={
+        "kind": "question", "title": f"Virement bloqué {uuid.uuid4().hex[:6]}",
+        "body": f"Mon IBAN est {IBAN}, pourquoi ce blocage ?", "category": "accounts"}), 201)
+    wait_for(lambda: (ok(api.get(f"/api/v1/posts/{post['id']}", user=asker)).get("review") or {})
+             .get("state") == "held", timeout=20, message="the question held")
+    _open_as(site, asker, post["id"])
+    site.find(f"#delete-{post['id']} summary").click()
+    assert "rien n’en restera" in site.find(f"#delete-{post['id']} form").text
+    site.check()
+    site.screenshot("thread-held-take-back")
+    site.click_button("Oui, supprimer")
+
+    def gone():
+        if site.heading("Cette contribution a été supprimée.", 1):
+            return True
+        site.driver.refresh()  # the deletion is shown by a projection: look again
+        return False
+
+    site.wait_for(gone, "the deleted question's page")
+
+
 def test_an_edit_shows_at_once_what_became_of_it(site, demo):
     """Saving an edit waits for the review's verdict, as posting does: the thread then shows the
     new text, or says why the change is held — and that the published text stays public
