@@ -225,3 +225,17 @@ def test_a_cm_reads_a_members_held_text_as_theirs_with_its_queue_item(language):
     ruled = _render("posts/review_state.html", language, actor=cm, item=_post(), post=None)
     assert _words(ruled) == _words(str(escape(" ".join(i18n.translate(language, key) for key in (
         "thread.staff_state_heading", "compose.state_published")))))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_edit_page_names_what_is_edited_and_a_visitor_is_asked_to_comment_or_answer(language):
+    """The edit page's heading says what the author edits ("Modifier votre question"), for
+    every kind posts has; a visitor is invited to answer a question, to comment on the rest."""
+    from services.posts.schemas import KINDS, REPLY_KINDS
+    headings = {i18n.translate(language, f"contribute.edit_title_{kind}")
+                for kind in (*KINDS, *REPLY_KINDS, "post", "reply")}
+    assert not any(heading.startswith("contribute.") for heading in headings)
+    assert len(headings) >= len(KINDS) + len(REPLY_KINDS) - 1  # a reply is an answer's name
+    for kind, key in (("question", "sign_in_to_reply"), ("article", "sign_in_to_comment")):
+        html = _render("posts/thread.html", language, actor=None, post=_post(kind=kind))
+        assert i18n.translate(language, f"thread.{key}") in html

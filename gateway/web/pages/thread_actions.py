@@ -368,7 +368,7 @@ class ThreadActionPages:
         by_author = call.actor["id"] == item.get("author_id")
         author = "" if by_author else (item.get("author") or {}).get("display_name") or ""
         title = call.t("staff.edit_title_other", name=author) if author else \
-            call.t("contribute.edit_title")
+            call.t(f"contribute.edit_title_{item.get('kind') or target_type}")
         categories = categories_for(self.posts, call.actor, item.get("category")) \
             if target_type == "post" else []
         return call.render("posts/edit.html", status=status, target_type=target_type,
