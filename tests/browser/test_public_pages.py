@@ -108,6 +108,23 @@ def test_categories_go_by_their_names_in_the_readers_language(site, demo):
     assert site.heading("Page not found", 1)
 
 
+def test_the_footer_leads_another_bank_team_to_the_api_and_the_events(site):
+    """Not to a raw JSON document: a page in words, which links to it."""
+    site.visit("/questions")
+    site.find(".site-footer a[href='/developers']").click()
+    site.wait_for_path("/developers")
+    assert site.heading("Développeurs", 1)
+    main = site.find("#main").text
+    assert "Idempotency-Key" in main and "<service>.events" in main and "asyncapi" in main
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("developers")
+    openapi = site.find("#main a[href='/api/v1/openapi.json']").get_attribute("href")
+    assert requests.get(openapi, timeout=10).json()["openapi"].startswith("3.")
+    site.find(".lang-switch a[lang='en']").click()  # a visitor's switch is a link
+    site.wait_for(lambda: site.heading("Developers", 1), "the English page")
+
+
 def test_unknown_pages_get_a_clear_page_in_the_readers_language(site):
     site.visit("/posts/does-not-exist")
     assert site.heading("Page introuvable", 1)

@@ -109,6 +109,12 @@ class PublicPages:
     identity = RpcProxy("identity")
     feeds = RpcProxy("feeds")
 
+    @page("GET", "/developers")
+    def developers_page(self, call: PageCall):
+        """For the bank's other teams: the API and the event stream, in words (the footer's
+        link; the OpenAPI document itself is for their programs)."""
+        return call.render("public/developers.html", title=call.t("developers.page_title"))
+
     @page("GET", "/")
     def home_page(self, call: PageCall):
         """Home: featured, latest, unanswered questions, popular ideas (four reads at once)."""
