@@ -139,6 +139,9 @@ class Item(Schema):
         "description": "the response-time target of a waiting item (the site channel's)"})
     due_at = fields.String(allow_none=True, metadata={"description": "when it is reached"})
     breached = fields.Boolean(metadata={"description": "waiting beyond its target"})
+    headline = fields.String(allow_none=True, metadata={
+        "description": "what a list names the item by (while held): its title, else its "
+                       "text's first line, confidential data masked as in `proposal`"})
     content = fields.Nested(Text, allow_none=True,
                             metadata={"description": "the text under review (while held)"})
     proposal = fields.Nested(Text, allow_none=True,

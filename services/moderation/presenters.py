@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from . import domain, sla
+from . import detector, domain, sla
+
+HEADLINE_CHARACTERS = 120  # an item's name in the queue's list (the page shortens it further)
 
 
 def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
@@ -35,6 +37,7 @@ def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
         out["content"] = doc.get("content")
         out["proposal"] = doc.get("proposal")
         out["findings"] = domain.findings(doc.get("content"))
+        out["headline"] = headline(doc.get("content"), doc.get("proposal"))
         if doc.get("held_ts"):
             # a held contribution keeps its member waiting like an unanswered question: the
             # site channel's response-time target is the CMs' target for the queue
@@ -49,6 +52,21 @@ def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
                 out.update(target_seconds=flags.target_seconds, breached=flags.overdue,
                            overdue=flags.overdue, due_at=flags.due_at.isoformat())
     return out
+
+
+def headline(content: dict[str, Any] | None, proposal: dict[str, Any] | None) -> str | None:
+    """An item's name in the queue's list: its title, else its text's first line — as the
+    detector masks them (its proposal; else masked here), never the confidential data a list
+    would show to every CM passing by. The original stays in `content` for the item's view."""
+    content = content or {}
+    if not (content.get("title") or content.get("body")):
+        return None
+    masked = proposal if proposal and proposal.get("body") is not None else {
+        "title": detector.mask(content["title"]) if content.get("title") else None,
+        "body": detector.mask(content.get("body") or "")}
+    line = masked.get("title") or next(
+        (line.strip() for line in (masked.get("body") or "").splitlines() if line.strip()), "")
+    return line[:HEADLINE_CHARACTERS] or None
 
 
 def present_clock(doc: dict[str, Any], reading: sla.ClockReading) -> dict[str, Any]:

@@ -624,3 +624,161 @@ def test_the_author_panel_leads_to_the_console_member_page_with_refusals_and_fla
     console.check()
     console.screenshot("console-author-panel")
 
+
+
+# -- a CM under time pressure (staff exploration, 6 Dec 2026) -----------------------------------
+
+def test_a_decision_made_too_late_says_once_who_made_it_and_leads_on_to_the_next_item(
+        console, platform, api):
+    """Two CMs on one item: the second one's "Refuser" got a panel titled twice, a clock "20 s
+    sur 0 s" and two alerts, one of them the service's raw lowercase refusal, with no name and
+    no way on. Now: one message (how, by whom, when), no clock, and the next item one key away."""
+    _, item_id = held_iban_question(platform, api)
+    held_iban_question(platform, api)  # something still waits after it
+    manager, other = staff(platform), staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    ok(api.post(f"/api/v1/moderation/items/{item_id}/decision", user=other,
+                json={"decision": "reject", "reason_code": "confidential_data"}))
+    # the click came before the page's polling noticed (the tester's case): buttons still on
+    console.driver.execute_script(
+        "for (const b of document.querySelectorAll('#queue-detail button')) b.disabled = false")
+    console.click_button("Refuser")
+    gone = console.wait_for(lambda: (found := console.find_all("#item-gone")) and
+                            found[0].is_displayed() and found[0], "the decision told")
+    assert f"Déjà refusé par {other.display_name} il y a" in gone.text, gone.text
+    detail = console.find("#queue-detail")
+    assert not console.find_all("#form-alert")
+    assert "n'attend plus" not in detail.text and "Un autre community manager" not in detail.text
+    assert " sur " not in console.find(".review-head").text  # no clock of nothing
+    assert len(detail.find_elements(By.CSS_SELECTOR, ".callout, .form-alert")) == 1
+    onward = console.find("#gone-next")
+    assert onward.text == "Élément suivant"
+    assert console.driver.switch_to.active_element == onward  # Enter goes on
+    console.check()
+    console.screenshot("console-decided-too-late")
+    press(console, Keys.ENTER)
+    console.wait_for(lambda: not opened(console, item_id) and console.find_all("#decision-bar"),
+                     "the next waiting item open")
+
+
+PHONE_ITEM_SIZES = ({"width": 1366, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+                    {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+BAR_AND_TEXT = """
+    const bar = document.getElementById("decision-bar").getBoundingClientRect();
+    const text = document.querySelector("#review-text .review-body").getBoundingClientRect();
+    return [bar.height, bar.top, text.bottom,
+            getComputedStyle(document.getElementById("decision-bar")).position];
+"""
+
+
+def test_the_statement_a_phone_number_is_public_keeps_the_decision_bar_compact(
+        console, platform, api):
+    """At 1366x900 the "J'ai vérifié : le numéro de téléphone peut être public…" checkbox,
+    inside the sticky bar, wrapped to 5 lines: the bar grew to ~220 px over the text under
+    review. The statement now sits by the findings; the bar keeps to its buttons, the text reads
+    whole above it, and ticking the statement still approves."""
+    question = submit(api, api.new_user(), title=f"Rappel {uuid.uuid4().hex[:6]}",
+                      body=f"Rappelez-moi au {PHONE} s'il vous plaît.")
+    item_id = queued(api, staff(platform), question["id"])["id"]
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    assert not console.find_all("#decision-bar input[type=checkbox]")
+    for size in PHONE_ITEM_SIZES:
+        with window(console, size):
+            console.driver.execute_script("window.scrollTo(0, 0)")
+            height, bar_top, text_bottom, position = console.driver.execute_script(
+                BAR_AND_TEXT)
+            # kept in view (sticky, wide screens): compact; on a phone it follows the item
+            assert height <= 130 or position != "sticky", (height, size)
+            assert text_bottom <= bar_top, ("the text under the bar", text_bottom, bar_top, size)
+            console.no_horizontal_scroll()
+            assert console.find("#not-confidential-phone").is_displayed()
+            console.driver.save_screenshot(str(
+                SCREENSHOTS / f"console-phone-statement-{size['width']}x{size['height']}.png"))
+            console.driver.execute_script(
+                "document.getElementById('item-heading').scrollIntoView({block: 'start'})")
+            console.driver.save_screenshot(str(
+                SCREENSHOTS / f"console-phone-statement-{size['width']}-item.png"))
+    console.check()
+    statement = console.find("label[for=not-confidential-phone]")
+    console.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", statement)
+    statement.click()
+    console.find("#approve-form button").click()
+    console.wait_for(lambda: "Élément approuvé" in console.find("#console").text, "approved")
+    assert visible(api, question["id"])["body"].endswith(f"{PHONE} s'il vous plaît.")
+
+
+def test_the_queue_list_masks_a_held_replys_iban_and_the_item_shows_it_to_the_cm(
+        console, platform, api):
+    """The list titled a held reply with its first line, IBAN in clear, in large bold on every
+    page view. It shows the detector's masked version now (the API's `headline` too); the
+    item's own view keeps the original, highlighted, for the CM to judge."""
+    question = submit(api, api.new_user(), title=f"Virement {uuid.uuid4().hex[:6]}")
+    visible(api, question["id"])
+    reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=api.new_user(),
+                        json={"body": f"Moi aussi. Mon IBAN {IBAN} si besoin\nMerci"}), 201)
+    manager = staff(platform)
+    item = queued(api, manager, reply["id"])
+    assert IBAN_DIGITS not in item["headline"] and "•" in item["headline"]
+    assert item["headline"].startswith("Moi aussi. Mon IBAN") and "Merci" not in item["headline"]
+    assert IBAN_DIGITS in item["content"]["body"]  # the item's view needs the original
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item['id']}")
+    console.wait_for(lambda: opened(console, item["id"]), "the item open")
+    title = console.find(f'.queue-item[data-item="{item["id"]}"] .queue-title').text
+    assert title.startswith("Moi aussi. Mon IBAN") and "•" in title, title
+    assert IBAN_DIGITS.replace(" ", "") not in console.find("#queue-list").text.replace(" ", "")
+    [mark] = console.find_all("#review-text mark.finding")
+    assert IBAN_DIGITS in mark.text
+    console.check()
+    console.screenshot("console-list-masked")
+
+
+def test_a_flagged_reply_with_nothing_confidential_is_kept_online_edited_or_removed(
+        console, platform, api):
+    """A rude reply (no personal data) offered "Version masquée à publier — Proposée par le
+    détecteur", "Masquer et publier" and "Approuver tel quel". Flags are judged in their own
+    words; keeping it online says so."""
+    question = submit(api, api.new_user(), title=f"Chèque {uuid.uuid4().hex[:6]}")
+    visible(api, question["id"])
+    reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=api.new_user(),
+                        json={"body": "Franchement c'est une question stupide."}), 201)
+    reply_visible(api, reply["id"])
+    ok(api.post(f"/api/v1/replies/{reply['id']}/flags", user=api.new_user(),
+                json={"reason": "abusive"}), 201)
+    manager = staff(platform)
+    item_id = queued(api, manager, reply["id"])["id"]
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    detail = console.find("#queue-detail").text
+    assert "détecteur" not in detail and "masqu" not in detail.lower(), detail
+    bar = [button.text for button in console.find_all("#decision-bar button")]
+    assert bar == ["Modifier et publier", "Garder en ligne", "Retirer"], bar
+    assert console.find("label[for=redact-body]").text == "Version modifiée à publier"
+    assert "Motif du retrait" in console.find("label[for=reject-reason]").text
+    console.check()
+    console.screenshot("console-flags-wording")
+    console.click_button("Garder en ligne")
+    done = console.wait_for(lambda: (found := console.find_all("#console-done")) and found[0],
+                            "kept online")
+    assert "reste en ligne" in done.text, done.text
+    assert reply_visible(api, reply["id"])
+
+
+def test_the_console_promises_the_edit_mark_the_history_shows(console, platform, api):
+    """The confirmation promised « modifié par les community managers »; the API's mark and
+    the thread's history say « modifié(e) par l'équipe de la communauté »."""
+    _, item_id = held_iban_question(platform, api)
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    console.click_button("Masquer et publier")
+    done = console.wait_for(lambda: (found := console.find_all("#console-done")) and found[0],
+                            "redacted")
+    assert "« modifié par l'équipe de la communauté »" in done.text, done.text

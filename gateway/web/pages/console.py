@@ -12,6 +12,7 @@ reload, and the list follows other CMs' decisions by polling the API with an ETa
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
@@ -40,6 +41,7 @@ from services.shared.actors import (
 )
 from services.shared.errors import NotFound
 
+from ..i18n import parse_time
 from ..page import PageCall, gather, page
 from .account import field_errors
 
@@ -49,6 +51,8 @@ UNDOABLE_DECISIONS = ("approve", "redact")
 AUTHOR_HISTORY = 5
 AUTHOR_FLAGS = 50  # flags on the author's contributions counted on the queue ("50+" beyond)
 CLOSE_TO_TARGET = 0.75  # an item past three quarters of its target is shown as close
+# the decisions said in their own words (`wording()`): keep online / remove / edit, not mask
+WORDED_DONE = ("approve_flags", "reject_flags", "redact_flags", "redact_edit")
 USERS_PER_CALL = 100  # identity.get_users takes at most 100 ids
 EXTERNAL_AUTHOR = "external:"  # a social case nobody matched: "external:<channel>"
 # what the detector, redaction and rejection forms say when a field is refused
@@ -63,7 +67,8 @@ class QueueScreenQuery(Schema):
     reason = fields.String(validate=validate.OneOf(QUEUE_FILTERS))
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     item = ids.MODERATION_ITEM.field()
-    done = fields.String(validate=validate.OneOf(["approve", "reject", "redact", "undo"]))
+    done = fields.String(validate=validate.OneOf(["approve", "reject", "redact", "undo",
+                                                  *WORDED_DONE]))
     undo = ids.MODERATION_ITEM.field()  # the item just decided, while its undo is offered
 
 
@@ -144,6 +149,32 @@ def approval_checks(call: PageCall, item: dict[str, Any] | None) -> dict[str, An
             "never_names": ", ".join(call.t(f"console.kind_{kind}") for kind in never)}
 
 
+def decided_elsewhere(call: PageCall, identity: Any, item: dict[str, Any]
+                      ) -> dict[str, Any] | None:
+    """How an item another CM (or this one, in another tab) decided meanwhile is told: the
+    decision's catalogue key, who made it (their display name; "you"; None when it is not a
+    person) and how long ago. None for an item withdrawn (its own wording says why)."""
+    if item.get("state") not in ("approved", "rejected", "redacted"):
+        return None
+    by = item.get("decided_by")
+    if by and by == (call.actor or {}).get("id"):
+        name = call.t("console.decided_by_you")
+    else:
+        name = display_names(call, identity, [by]).get(by) if by else None
+    moment = parse_time(item.get("decided_at"))
+    return {"key": f"console.decided_{item['state']}" + ("_by" if name else ""), "name": name,
+            "ago": duration(call, time.time() - moment.timestamp()) if moment else None}
+
+
+def wording(item: dict[str, Any] | None) -> str | None:
+    """How the decisions on `item` are worded. The detector's (None: mask and publish, approve
+    as is, refuse) when it found something; else `flags` for a contribution members flagged
+    (keep online, edit and publish, remove), `edit` for a held text (edit and publish)."""
+    if not item or item.get("findings") or item.get("state") not in WAITING:
+        return None
+    return "flags" if item.get("review") == "flags" else "edit"
+
+
 def thread_href(item: dict[str, Any]) -> str:
     """Where members read the item's contribution: its thread (a reply: its place in it)."""
     anchor = f"#reply-{item['target_id']}" if item.get("target_type") == "reply" else ""
@@ -214,7 +245,10 @@ class ConsolePages:
         return self._queue_screen(call, call.query)
 
     def _queue_screen(self, call: PageCall, query: dict[str, Any], status: int = 200,
-                      problem: Any = None, draft: dict[str, Any] | None = None):
+                      problem: Any = None, draft: dict[str, Any] | None = None,
+                      conflict: bool = False):
+        """`conflict`: `problem` is a decision refused because the item no longer waits (409):
+        the screen then says once how it was decided, not the service's refusal as well."""
         reason = query.get("reason")
         listing = {"limit": QUEUE_PAGE, **({"reason": reason} if reason else {}),
                    **({"cursor": query["cursor"]} if query.get("cursor") else {})}
@@ -227,6 +261,9 @@ class ConsolePages:
             # not on this page: decided meanwhile (by another CM), or further down the queue
             current, _ = call.attempt(self.moderation.get_item, call.actor, wanted)
             gone = current is not None and current.get("state") not in WAITING
+        decided = decided_elsewhere(call, self.identity, current) if gone else None
+        if decided and conflict:
+            problem = None  # the decision came too late: `decided` says what became of it
         # asked for an item moderation does not have (a thread's "open in the console" on a
         # contribution nobody flagged or held): said, then the queue as usual
         unknown = bool(wanted) and current is None
@@ -261,6 +298,7 @@ class ConsolePages:
             "console/moderation.html", status=status, title=call.t("console.queue_title"),
             noindex=True, section="console", console_tab="moderation",
             items=items, waiting=queue.get("waiting", 0), current=current, gone=gone,
+            decided=decided,
             author=author, notes=notes, history=history, neighbours=neighbours, reason=reason,
             flags_on_author={"count": len(flags["items"]), "more": bool(flags["next_cursor"])}
             if flags else None,
@@ -273,8 +311,10 @@ class ConsolePages:
             duration=lambda seconds: duration(call, seconds),
             problem=problem, draft=draft or {},
             approval=approval_checks(call, None if gone else current),
+            wording=None if gone else wording(current),
             decision_query="?" + urlencode([(k, v) for k, v in (
-                ("reason", reason), ("next_item", neighbours["next"])) if v]),
+                ("reason", reason), ("next_item", neighbours["next"]),
+                ("wording", None if gone else wording(current))) if v]),
             poll_url="/api/v1/moderation/queue?" + urlencode(listing))
 
     @page("POST", "/console/moderation/items/{id}/decision", path_params=ITEM_PATH,
@@ -294,14 +334,18 @@ class ConsolePages:
                                   call.form)
         if problem is not None:
             return self._queue_screen(call, back, problem.status, shown_problem(
-                call, problem.body, DECISION_MESSAGES), call.raw_form)
+                call, problem.body, DECISION_MESSAGES), call.raw_form,
+                conflict=problem.status == 409)
         if upcoming is not None and not ids.MODERATION_ITEM.matches(upcoming):
             upcoming = None
         decision = call.form["decision"]
+        # the confirmation in the words the buttons used (a flag dismissed is "kept online")
+        worded = f"{decision}_{call.request.args.get('wording')}"
         # a decision that left the contribution public can be undone (domain.UNDOABLE): the
         # next screen offers it for a while, the decided item's page afterwards
         undo = call.path["id"] if decision in UNDOABLE_DECISIONS else None
-        return call.redirect(queue_href(reason, upcoming, done=decision, undo=undo))
+        return call.redirect(queue_href(reason, upcoming, undo=undo,
+                                        done=worded if worded in WORDED_DONE else decision))
 
     @page("POST", "/console/moderation/items/{id}/undo", path_params=ITEM_PATH)
     def console_undo_page(self, call: PageCall):

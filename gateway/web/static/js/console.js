@@ -50,8 +50,15 @@ async function swap(response, { push, url = response.url }) {
   if (heading) heading.focus({ preventScroll: false });
   const alert = document.getElementById("form-alert");
   const done = document.getElementById("console-done");
+  // an item decided elsewhere meanwhile (a decision that came too late): say how, and be on
+  // the way to the next item (Enter)
+  const gone = document.getElementById("item-gone");
+  const onward = gone && !gone.hidden ? document.getElementById("gone-next") : null;
   if (alert) {
     alert.focus();
+  } else if (onward) {
+    onward.focus();
+    announce(gone.querySelector("p").textContent.trim());
   } else if (done) {
     const said = done.querySelector("p") || done;
     announce(said.textContent.trim() + " " + (heading ? heading.textContent.trim() : ""));
@@ -177,7 +184,7 @@ function schedule() {
 }
 
 document.addEventListener("click", (event) => {
-  const link = event.target.closest(".queue-item a, .console-filters a, .queue .more");
+  const link = event.target.closest(".queue-item a, .console-filters a, .queue .more, #gone-next");
   if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
   event.preventDefault();
   open(link.href);
