@@ -3,7 +3,8 @@
 Templates live in `gateway/web/templates/<area>/<screen>.html` and extend `base.html`. They get
 `t(key, **params)` (the reader's language, gateway/web/i18n.py), `lang`, `actor`,
 `csrf_token`, `static(name)`, `url` (this page's canonical URL), `request_id`, and the filters
-`date`, `datetime`, `number`, `author`, `reject_reason(code)`. No inline script or style may
+`date`, `datetime`, `number`, `author`, `reject_reason(code)`, and `| glue` (a title's or an
+excerpt's spaces before ? ! : ; tied to their word: typography.py). No inline script or style may
 appear in them: the CSP below forbids both.
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ from services.shared.shredding import ERASED_DISPLAY_NAME
 
 from . import i18n
 from .assets import static_url
+from .typography import glue_punctuation
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -125,6 +127,7 @@ def environment() -> Environment:
     )
     env.globals["static"] = static_url
     env.globals["confidential_labels"] = confidential_labels
+    env.filters["glue"] = glue_punctuation
     return env
 
 

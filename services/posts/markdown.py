@@ -38,6 +38,7 @@ https://a.example/b_(c)</a>.)'
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from urllib.parse import urlsplit
 
@@ -446,17 +447,68 @@ class _Document:
         return end
 
     def shown(self, to_html: bool) -> str:
-        """The document as HTML, or as the text a reader sees of it (blocks apart)."""
+        """The document as HTML, or as the text a reader sees of it on one line (`_blocks`)."""
         lines = _inline("\n".join(self.lines), to_html).split("\n")
-        shown = self.pieces if to_html else [" "] * len(self.pieces)
+        if not to_html:
+            return self._plain(lines)
+        shown = list(self.pieces)
         first = 0
         for at, length, joiner in self.inline:
-            shown[at] = lines[first] if length == 1 else (joiner if to_html else " ").join(
-                lines[first:first + length])
+            shown[at] = lines[first] if length == 1 else joiner.join(lines[first:first + length])
             first += length
         for at in self.code:
-            shown[at] = _escape(self.pieces[at]) if to_html else self.pieces[at]
+            shown[at] = _escape(self.pieces[at])
         return "".join(shown)
+
+    def _plain(self, lines: list[str]) -> str:
+        """The text: a block's lines and a table row's cells joined by a space, blocks (a
+        paragraph, a heading, a list item, a row, code) by `_blocks`."""
+        texts: dict[int, list[str]] = {}  # index in pieces -> its texts, each a block or not
+        first = 0
+        for at, length, joiner in self.inline:
+            run = lines[first:first + length]
+            texts[at] = run if joiner == "</li><li>" else [" ".join(run)]
+            first += length
+        for at in self.code:
+            texts[at] = [self.pieces[at]]
+        blocks: list[str] = []
+        apart = True  # whether a block ended since the last text
+        for at, piece in enumerate(self.pieces):
+            if at not in texts:
+                apart = apart or piece != "<br>"
+                continue
+            for item, text in enumerate(texts[at]):
+                apart = apart or item > 0  # the items of a run: "</li><li>" between them
+                text = " ".join(text.split())
+                if text:
+                    if apart or not blocks:
+                        blocks.append(text)
+                    else:
+                        blocks[-1] += " " + text
+                    apart = False
+        return _blocks(blocks)
+
+
+# What ends a block's text as a sentence or announces the next one: no "·" after it.
+_ENDS_A_PHRASE = frozenset(".!?…:;,")
+BLOCK_SEPARATOR = "\N{NO-BREAK SPACE}· "
+
+
+def _blocks(texts: list[str]) -> str:
+    """Blocks' texts on one line, each one's end readable: after a text that does not end a
+    phrase, a "·" (tied to it, never at a line's start: `BLOCK_SEPARATOR`); list items typed
+    without punctuation no longer run together.
+
+    >>> _blocks(["Les règles :", "soyez courtois", "ne publiez rien.", "Merci"])
+    'Les règles : soyez courtois\\xa0· ne publiez rien. Merci'
+    """
+    if not texts:
+        return ""
+    out = [texts[0]]
+    for before, text in itertools.pairwise(texts):
+        out.append(" " if before[-1] in _ENDS_A_PHRASE else BLOCK_SEPARATOR)
+        out.append(text)
+    return "".join(out)
 
 
 def render(text: str) -> str:
@@ -513,13 +565,18 @@ EXCERPT_LENGTH = 280
 def plain_text(text: str) -> str:
     """The text a reader sees of a body, without its marks, as one line: what `render` shows
     (paired `**`/`*`/`_`, backticks, quote and heading marks, table borders taken out, a
-    link's label kept, blocks separated by a space); a mark `render` leaves as typed stays
-    (`3 * 4`, `Cartes > Plafonds`). The same reading as `render`'s, without making HTML: a
-    replay of feeds makes one per publication."""
+    link's label kept, a block's lines and a row's cells separated by a space, blocks by a
+    space or a "·": `_blocks`); a mark `render` leaves as typed stays (`3 * 4`,
+    `Cartes > Plafonds`). The same reading as `render`'s, without making HTML: a replay of
+    feeds makes one per publication.
+
+    >>> plain_text("Bienvenue !\\n\\n- soyez courtois\\n- ne publiez jamais vos numéros")
+    'Bienvenue ! soyez courtois\\xa0· ne publiez jamais vos numéros'
+    """
     if "\n" not in text and "\r" not in text and _BLOCK.match(text) is None \
             and not any(mark in text for mark in "*_`[\\<"):
         return " ".join(text.split())
-    return " ".join(_Document(text).shown(False).split())
+    return _Document(text).shown(False)
 
 
 def excerpt(text: str | None, length: int = EXCERPT_LENGTH) -> str:
@@ -527,8 +584,8 @@ def excerpt(text: str | None, length: int = EXCERPT_LENGTH) -> str:
     `length` after its last whole word (in the word only when it is the first). Only the
     first few lengths of a long body are read (a mark paired beyond them shows as typed).
 
-    >>> excerpt("## Ce que j'aime\\n| Fonction | v4 |\\n|---|---|\\n| Virement | oui |", 40)
-    "Ce que j'aime Fonction v4 Virement oui"
+    >>> excerpt("## Ce que j'aime\\n| Fonction | v4 |\\n|---|---|\\n| Virement | oui |", 60)
+    "Ce que j'aime\\xa0· Fonction v4\\xa0· Virement oui"
     >>> excerpt("Le virement instantané est arrivé", 20)
     'Le virement…'
     """

@@ -93,7 +93,7 @@ def test_lists_nest_no_deeper_than_a_phone_shows():
     source = "\n".join("  " * depth + f"- {depth}" for depth in range(10))
     html = render(source)
     assert html.count("<ul>") == html.count("</ul>") == markdown._LIST_DEPTH
-    assert plain_text(source) == " ".join(str(depth) for depth in range(10))
+    assert plain_text(source) == "\N{NO-BREAK SPACE}· ".join(str(depth) for depth in range(10))
 
 
 @pytest.mark.parametrize("source, html", [
@@ -150,11 +150,11 @@ def test_tables(source, html):
 
 @pytest.mark.parametrize("body, shown", [
     ("## Ce que j'aime\n\n| Fonction | v4 | v5 |\n|---|---|---|\n| Virement | oui | non |",
-     "Ce que j'aime Fonction v4 v5 Virement oui non"),
+     "Ce que j'aime\xa0· Fonction v4 v5\xa0· Virement oui non"),
     ("> Ma carte est bloquée\n\nMoi aussi, voir <https://bank.example/aide>.",
-     "Ma carte est bloquée Moi aussi, voir https://bank.example/aide."),
+     "Ma carte est bloquée\xa0· Moi aussi, voir https://bank.example/aide."),
     ("1. un\n   - sous\n\n---\n![schéma](https://img.example/s.png) \\*fin\\*",
-     "un sous schéma *fin*"),
+     "un\xa0· sous\xa0· schéma *fin*"),
 ])
 def test_an_excerpt_has_none_of_the_marks_render_reads(body, shown):
     assert excerpt(body) == shown

@@ -134,7 +134,7 @@ def test_render_time_is_linear_in_the_input():
 
 
 def test_excerpt_is_flat_and_bounded():
-    assert excerpt("a\n\n  b") == "a b"
+    assert excerpt("a\n\n  b") == "a\xa0· b" and excerpt("a.\n\n  b") == "a. b"
     assert len(excerpt("word " * 200, 50)) == 50 and excerpt("word " * 200, 50).endswith("…")
     assert excerpt(None) == ""
 
@@ -144,24 +144,34 @@ def test_excerpt_is_flat_and_bounded():
     ("Est-ce un plafond ou un **blocage de sécurité** ?",
      "Est-ce un plafond ou un blocage de sécurité ?"),
     ("Les règles :\n- soyez courtois\n- ne publiez pas",
-     "Les règles : soyez courtois ne publiez pas"),
+     "Les règles : soyez courtois\xa0· ne publiez pas"),
     ("voir [l'*appli*](https://x.example), `code`", "voir l'appli, code"),
     # what the feeds' cards lost: marks `render` leaves as typed are text
     ("Cartes > Plafonds", "Cartes > Plafonds"), ("3 * 4 = 12 # total", "3 * 4 = 12 # total"),
-    ("```\nx = *1*\n```\nfin", "x = *1* fin"), ("<b>&amp;</b>", "<b>&amp;</b>"),
+    ("```\nx = *1*\n```\nfin", "x = *1*\xa0· fin"), ("<b>&amp;</b>", "<b>&amp;</b>"),
 ])
 def test_an_excerpt_shows_the_text_without_its_marks(body, shown):
     assert excerpt(body) == shown
 
 
-_BLOCK_TAGS = re.compile(r"</?(?:p|ul|ol|li|pre|blockquote|h\d|table|thead|tbody|tr|th|td)"
-                         r"(?: start=\"\d+\")?>|<br>|<hr>")
+_BLOCK_TAGS = re.compile(r"</?(?:p|ul|ol|li|pre|blockquote|h\d|table|thead|tbody|tr)"
+                         r"(?: start=\"\d+\")?>|<hr>")
+_LINE_TAGS = re.compile(r"<br>|</?t[hd]>")  # a block's lines, a row's cells
 _TAGS = re.compile(r"<[^>]*>")
 
 
 def _shown_by_render(text: str) -> str:
-    """The text of `render`'s HTML: its blocks apart, its tags out, its entities read."""
-    return " ".join(html.unescape(_TAGS.sub("", _BLOCK_TAGS.sub(" ", render(text)))).split())
+    """The text of `render`'s HTML: its tags out, its entities read, a block's lines and a
+    row's cells apart by a space, its blocks by a "·" unless the one before ends a phrase."""
+    lines = _LINE_TAGS.sub(" ", _BLOCK_TAGS.sub("\0", render(text)))
+    blocks = [" ".join(html.unescape(_TAGS.sub("", block)).split())
+              for block in lines.split("\0")]
+    shown = ""
+    for block in filter(None, blocks):
+        if shown:
+            shown += " " if shown[-1] in ".!?…:;," else "\N{NO-BREAK SPACE}· "
+        shown += block
+    return shown
 
 
 def test_the_plain_text_is_what_render_shows():

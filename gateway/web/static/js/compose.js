@@ -8,7 +8,9 @@
 // /write?kind=idea says "Propose an idea" from the server.
 import { api } from "./api.js";
 import { confidentialKinds, tagsText } from "./confidential.js";
-import { debounce, previewInPlace, warnWhileTyping, warningIn } from "./writing.js";
+import {
+  clearErrorsWhenChanged, debounce, previewInPlace, warnWhileTyping, warningIn,
+} from "./writing.js";
 
 const form = document.getElementById("compose-form");
 
@@ -38,6 +40,9 @@ if (form) {
 
   // -- the preview, in place
   previewInPlace(form, body);
+
+  // -- a refused field's error goes once the member changes the field
+  clearErrorsWhenChanged(form);
 
   // -- similar questions while typing a question's title
   const similar = document.getElementById("similar");

@@ -3,7 +3,7 @@
 // in place; "@" suggests the thread's authors (mentions.js). htmx swaps the form after each send
 // (emptied, or with its error): the form it brings is enhanced in turn (htmx:load), each once.
 import { offerMentions } from "./mentions.js";
-import { previewInPlace, warnWhileTyping } from "./writing.js";
+import { clearErrorsWhenChanged, previewInPlace, warnWhileTyping } from "./writing.js";
 
 function enhance(form) {
   if (form.dataset.enhanced) return;
@@ -12,6 +12,7 @@ function enhance(form) {
   warnWhileTyping(form, [body], form.querySelector("[data-confidential-status]"),
     "reply-confidential-warning");
   previewInPlace(form, body);
+  clearErrorsWhenChanged(form);
   const candidates = document.getElementById("mention-candidates");
   if (candidates) offerMentions(body, candidates);
 }

@@ -74,3 +74,27 @@ export function previewInPlace(form, body) {
     section.querySelector("h2").focus?.();
   });
 }
+
+/** Once the member changes a field the server refused, its error goes: the message hidden,
+ * the field no longer marked invalid nor described by it. The server checks it again on
+ * sending (and without this script the error stays until then). */
+export function clearErrorsWhenChanged(form) {
+  const clear = (event) => {
+    const field = event.target.closest?.(".field-invalid");
+    if (!field || !form.contains(field)) return;
+    field.classList.remove("field-invalid");
+    const errors = [...field.querySelectorAll(".field-error")];
+    errors.forEach((error) => { error.hidden = true; });
+    const ids = new Set(errors.map((error) => error.id));
+    for (const element of [field, ...field.querySelectorAll("[aria-invalid], [aria-describedby]")]) {
+      element.removeAttribute("aria-invalid");
+      const described = element.getAttribute("aria-describedby");
+      if (described === null) continue;
+      const kept = described.split(/\s+/).filter((id) => id && !ids.has(id));
+      if (kept.length) element.setAttribute("aria-describedby", kept.join(" "));
+      else element.removeAttribute("aria-describedby");
+    }
+  };
+  form.addEventListener("input", clear);
+  form.addEventListener("change", clear);
+}
