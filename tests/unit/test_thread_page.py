@@ -239,3 +239,8 @@ def test_an_edit_page_names_what_is_edited_and_a_visitor_is_asked_to_comment_or_
     for kind, key in (("question", "sign_in_to_reply"), ("article", "sign_in_to_comment")):
         html = _render("posts/thread.html", language, actor=None, post=_post(kind=kind))
         assert i18n.translate(language, f"thread.{key}") in html
+
+
+def test_a_threads_title_keeps_its_question_mark_on_its_line():
+    html = _render("posts/thread.html", "fr", post=_post(title="Frais de tenue de compte ?"))
+    assert '<h1 id="thread-title">Frais de tenue de compte\u202f?</h1>' in html
