@@ -48,7 +48,7 @@ def test_a_community_manager_looks_a_member_up_and_notes_something(console, plat
     console.wait_for(lambda: console.heading(f"Yannick Ferrand{tag}", 1), "the member's page")
     assert author.email in console.text()
     contributions = console.find("#contributions").text
-    assert f"Carte bloquée à l'étranger {tag}" in contributions and "Publié" in contributions
+    assert f"Carte bloquée à l'étranger {tag}" in contributions and "Publiée" in contributions
     flags_on = console.find("#flags_on").text
     assert f"Signalé par Inès Vigilante{tag}" in flags_on and "Hors sujet" in flags_on
     assert f"Carte bloquée à l'étranger {tag}" in flags_on
