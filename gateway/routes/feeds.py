@@ -56,7 +56,7 @@ class FeedItem(Schema):
     post_kind = fields.String(allow_none=True)
     post_author_id = fields.String(allow_none=True)
     excerpt = fields.String(metadata={"description": "the start of the text, plain"})
-    redacted = fields.Boolean(metadata={"description": "edited by the community managers"})
+    redacted = fields.Boolean(metadata={"description": "edited by the community team"})
     redaction_mark = ReaderText("mark.redacted")
     official = fields.Boolean()
     category = fields.String()

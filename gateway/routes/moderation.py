@@ -374,7 +374,7 @@ class ModerationRoutes:
     def decide(self, call: Call):
         """Decide on a held item: approve, reject (reason code), redact (the redacted text) (CM)
 
-        A redaction is published with the "edited by the community managers" mark; the original
+        A redaction is published with the "edited by the community team" mark; the original
         is kept only in the audit trail. The redacted text must itself be free of confidential
         data (422 otherwise). A post's tags that make up what the detector found are removed
         (the proposal's `tags`), the others published.

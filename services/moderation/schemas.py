@@ -135,7 +135,7 @@ class ItemRejectedV1(_Item):
 
 @REGISTRY.register("moderation.item_redacted", version=1)
 class ItemRedactedV1(_Item):
-    """The CM's redacted text, to be published with the "edited by the community managers"
+    """The CM's redacted text, to be published with the "edited by the community team"
     mark. Never the original."""
 
     title = fields.String(required=True, allow_none=True)  # None for a reply

@@ -122,7 +122,7 @@ class _PublishedPost(_PostRef):
     revision = fields.Integer(required=True, validate=validate.Range(min=1))
     title = _text(TITLE_MAX, required=True)
     body = _text(BODY_MAX, required=True)
-    redacted = fields.Boolean(required=True)  # True: "edited by the community managers"
+    redacted = fields.Boolean(required=True)  # True: "edited by the community team"
     official = fields.Boolean(required=True)  # written by bank staff
 
 

@@ -102,7 +102,7 @@ def test_a_cm_clears_a_held_iban_question_from_the_keyboard_and_members_see_only
             console.visit(f"/posts/{question['id']}")
         console.wait_for(lambda: "coordonnées bancaires retirées" in console.text(),
                          "the redacted text")
-        assert "Modifié par les community managers" in console.text()
+        assert "Modifié par l’équipe de la communauté" in console.text()
         assert IBAN_DIGITS not in console.driver.page_source
         console.check()
     console.screenshot("console-iban-4-member-view")

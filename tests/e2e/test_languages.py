@@ -122,11 +122,11 @@ def test_service_errors_marks_and_agoras_words_in_french_and_in_english(platform
                 json={"decision": "redact", "body": item["proposal"]["body"]}))
     visible(api, held["id"])
     for language, mark in (("fr", "modifié par l'équipe de la communauté"),
-                           ("en", "edited by the community managers")):
+                           ("en", "edited by the community team")):
         shown = ok(api.get(f"/api/v1/posts/{held['id']}", headers={"Accept-Language": language}))
         assert (shown["redacted"], shown["redaction_mark"]) == (True, mark)
     english_reader = ok(api.get(f"/api/v1/posts/{held['id']}", user=english))
-    assert english_reader["redaction_mark"] == "edited by the community managers"
+    assert english_reader["redaction_mark"] == "edited by the community team"
 
 
 BAD_POST = {"kind": "sondage", "title": "x" * 200 + "\x07", "category": "cards",

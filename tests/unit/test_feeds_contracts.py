@@ -27,7 +27,7 @@ def test_feed_items_fit_the_feed_response_schema():
     for item in (post, reply):
         for reasons in (None, ["following:u1"]):
             assert_declared(timeline.present(item, reasons), feeds_routes.FeedItem)
-    assert timeline.present(post)["redaction_mark"] == "edited by the community managers"
+    assert timeline.present(post)["redaction_mark"] == "edited by the community team"
 
 
 def test_notifications_fit_the_inbox_response_schema():

@@ -221,7 +221,7 @@ def test_the_redaction_mark_is_written_in_each_readers_language_even_concurrentl
     from gateway.routes.posts import PostPage
 
     page = {"items": [{"id": "p1", "redacted": True,
-                       "redaction_mark": "edited by the community managers"},
+                       "redaction_mark": "edited by the community team"},
                       {"id": "p2", "redacted": False}], "next_cursor": None}
 
     def answer(language):
@@ -232,4 +232,4 @@ def test_the_redaction_mark_is_written_in_each_readers_language_even_concurrentl
     pool = eventlet.GreenPool()
     french, english = pool.spawn(answer, "fr"), pool.spawn(answer, "en")
     assert french.wait() == ["modifié par l'équipe de la communauté", None]
-    assert english.wait() == ["edited by the community managers", None]
+    assert english.wait() == ["edited by the community team", None]

@@ -149,7 +149,7 @@ def test_removed_items_leave_every_feed_and_redactions_show_redacted(rpc, feeds_
     in_home(rpc, reader, held)
     shown = next(i for i in rpc.feeds.home(actor(reader), None)["items"] if i["id"] == held)
     assert shown["redacted"] and "3000 6000" not in shown["excerpt"], shown
-    assert shown["redaction_mark"] == "edited by the community managers"
+    assert shown["redaction_mark"] == "edited by the community team"
 
 
 def test_featured_feed(rpc):

@@ -48,7 +48,7 @@ def test_an_iban_is_held_redacted_and_the_original_stays_in_the_audit_only(
                                             "body": item["proposal"]["body"]})
     shown = published(posts, post["id"])
     assert shown["redacted"] is True
-    assert shown["redaction_mark"] == "edited by the community managers"
+    assert shown["redaction_mark"] == "edited by the community team"
     assert shown["body"] == item["proposal"]["body"]
     assert shown["title"] == "Virement bloqué"
     assert IBAN not in json.dumps(posts.get_post(author, post["id"]))
