@@ -51,6 +51,15 @@ def opened(site: Site, item_id: str) -> bool:
     return site.find("#console").get_attribute("data-current") == item_id
 
 
+def open_as_new_cm(console: Site, platform, item_id: str):
+    """A new CM, signed in on the console with `item_id` open; returns them."""
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path=f"/console/moderation?item={item_id}")
+    console.wait_for(lambda: opened(console, item_id), "the item open")
+    return manager
+
+
 def press(site: Site, *keys: str) -> None:
     site.driver.switch_to.active_element.send_keys(*keys)
 
@@ -159,10 +168,7 @@ def test_approving_a_text_that_holds_an_iban_and_a_card_is_unavailable_on_the_pa
     question = submit(api, api.new_user(), title=f"Carte et IBAN {uuid.uuid4().hex[:6]}",
                       body=f"Mon IBAN est {IBAN} et ma carte {CARD}, que faire ?")
     item_id = queued(api, staff(platform), question["id"])["id"]
-    manager = staff(platform)
-    console.sign_in(manager.email, manager.password, device=manager.device,
-                    next_path=f"/console/moderation?item={item_id}")
-    console.wait_for(lambda: opened(console, item_id), "the item open")
+    open_as_new_cm(console, platform, item_id)
     blocked = console.find("#approve-blocked").text
     assert "Approbation impossible" in blocked and "IBAN" in blocked \
         and "numéro de carte" in blocked
@@ -193,10 +199,7 @@ def test_tags_that_make_up_an_iban_are_marked_and_a_redaction_publishes_the_othe
                       body="Quel est le plafond hebdomadaire d'une carte classique ?",
                       tags=[marker, *IBAN_TAGS])
     item_id = queued(api, staff(platform), question["id"])["id"]
-    manager = staff(platform)
-    console.sign_in(manager.email, manager.password, device=manager.device,
-                    next_path=f"/console/moderation?item={item_id}")
-    console.wait_for(lambda: opened(console, item_id), "the item open")
+    open_as_new_cm(console, platform, item_id)
     [mark] = console.find_all("#review-text mark.finding")
     assert mark.find_element("xpath", "..").get_attribute("class") == "review-tags"
     assert " ".join(IBAN_TAGS) in mark.text and marker not in mark.text
@@ -265,10 +268,7 @@ def test_the_single_key_shortcuts_can_be_turned_off_and_stay_off(console, platfo
     question = submit(api, api.new_user(), title=f"Rappel {uuid.uuid4().hex[:6]}",
                       body=f"Rappelez-moi au {PHONE} s'il vous plaît.")
     item_id = queued(api, staff(platform), question["id"])["id"]
-    manager = staff(platform)
-    console.sign_in(manager.email, manager.password, device=manager.device,
-                    next_path=f"/console/moderation?item={item_id}")
-    console.wait_for(lambda: opened(console, item_id), "the item open")
+    open_as_new_cm(console, platform, item_id)
     switch = console.find("#shortcuts-on")
     assert switch.is_displayed() and switch.is_selected()  # on by default
     console.find(".shortcuts summary").click()
@@ -445,10 +445,7 @@ def test_every_decision_is_in_view_without_scrolling_and_the_text_never_under_it
     y=1096, Refuser at 1360): they now stay in a bar at the bottom of the screen, the item's
     text scrolling above it, and at the item's end the bar comes after the editor."""
     _, item_id = held_iban_question(platform, api)
-    manager = staff(platform)
-    console.sign_in(manager.email, manager.password, device=manager.device,
-                    next_path=f"/console/moderation?item={item_id}")
-    console.wait_for(lambda: opened(console, item_id), "the item open")
+    open_as_new_cm(console, platform, item_id)
     sizes = [SIZES[console.device]] + ([SMALL_LAPTOP] if console.device == "desktop" else [])
     for size in sizes:
         with window(console, size):
@@ -682,10 +679,7 @@ def test_the_statement_a_phone_number_is_public_keeps_the_decision_bar_compact(
     question = submit(api, api.new_user(), title=f"Rappel {uuid.uuid4().hex[:6]}",
                       body=f"Rappelez-moi au {PHONE} s'il vous plaît.")
     item_id = queued(api, staff(platform), question["id"])["id"]
-    manager = staff(platform)
-    console.sign_in(manager.email, manager.password, device=manager.device,
-                    next_path=f"/console/moderation?item={item_id}")
-    console.wait_for(lambda: opened(console, item_id), "the item open")
+    open_as_new_cm(console, platform, item_id)
     assert not console.find_all("#decision-bar input[type=checkbox]")
     for size in PHONE_ITEM_SIZES:
         with window(console, size):
@@ -774,10 +768,7 @@ def test_the_console_promises_the_edit_mark_the_history_shows(console, platform,
     """The confirmation promised « modifié par les community managers »; the API's mark and
     the thread's history say « modifié(e) par l'équipe de la communauté »."""
     _, item_id = held_iban_question(platform, api)
-    manager = staff(platform)
-    console.sign_in(manager.email, manager.password, device=manager.device,
-                    next_path=f"/console/moderation?item={item_id}")
-    console.wait_for(lambda: opened(console, item_id), "the item open")
+    open_as_new_cm(console, platform, item_id)
     console.click_button("Masquer et publier")
     done = console.wait_for(lambda: (found := console.find_all("#console-done")) and found[0],
                             "redacted")

@@ -36,6 +36,18 @@ def _open_as(site, user, post_id: str) -> None:
     site.wait_for_path(f"/posts/{post_id}")
 
 
+def _deleted_page_shown(site) -> None:
+    """The post's page says it was deleted (the deletion is shown by a projection: a page
+    opened before it landed is looked at again)."""
+    def gone():
+        if site.heading("Cette contribution a été supprimée.", 1):
+            return True
+        site.driver.refresh()
+        return False
+
+    site.wait_for(gone, "the deleted post's page")
+
+
 def _helper_on_a_question(site, api):
     """A member's question, open in the browser of another member who may answer it."""
     asker, helper = api.new_user(), api.new_user()
@@ -302,14 +314,7 @@ def test_a_deleted_post_says_so_plainly(site, demo):
     site.wait_for_path(path)
     site.find(f"#delete-{post['id']} summary").click()
     site.click_button("Oui, supprimer")
-
-    def gone():
-        if site.heading("Cette contribution a été supprimée.", 1):
-            return True
-        site.driver.refresh()  # the deletion is shown by a projection: look again
-        return False
-
-    site.wait_for(gone, "the deleted post's page")
+    _deleted_page_shown(site)
     site.check()
     site.no_horizontal_scroll()
     site.screenshot("thread-deleted")
@@ -342,14 +347,7 @@ def test_a_held_question_is_taken_back_by_its_author(site, demo):
     site.check()
     site.screenshot("thread-held-take-back")
     site.click_button("Oui, supprimer")
-
-    def gone():
-        if site.heading("Cette contribution a été supprimée.", 1):
-            return True
-        site.driver.refresh()  # the deletion is shown by a projection: look again
-        return False
-
-    site.wait_for(gone, "the deleted question's page")
+    _deleted_page_shown(site)
 
 
 def test_an_edit_shows_at_once_what_became_of_it(site, demo):
