@@ -107,7 +107,11 @@ class NotificationsRoutes:
     @route("POST", "/api/v1/me/notifications/read", auth="member", body=MarkReadSchema,
            response=Unread, tags=TAGS, errors=[409])
     def mark_notifications_read(self, call: Call):
-        """Mark notifications read: `{"ids": [...]}` or `{"all": true}` (idempotent)"""
+        """Mark notifications read: `{"ids": [...]}`, `{"all": true}` or `{"conversation_id": ...}`
+
+        Idempotent. `conversation_id`: my notifications about that private conversation (the
+        site marks them when its page is opened or a message is sent in it).
+        """
         return self.notifications.mark_read(call.actor, call.body)
 
     @route("GET", "/api/v1/me/notification-preferences", auth="member",

@@ -301,7 +301,9 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
             out.update(kind=None, title=None, conversation_id=p["conversation_id"])
     elif t == "conversations.message_posted":  # ids only: the message stays in conversations
         out = {"conversation_id": p["conversation_id"], "post_id": None, "kind": None,
-               "title": None}
+               "title": None,
+               # the customer wrote (named in the site to the staff who answer them)
+               "from_customer": bool(p.get("member_id")) and p["author_id"] == p["member_id"]}
     elif t in SECURITY_EVENTS:  # what changed; never a secret, never who or where from
         out = {"post_id": None, "kind": None, "title": None, "security": security_change(event),
                "remaining": p.get("remaining")}
@@ -314,7 +316,8 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
 
 RENDERED_FIELDS = ("type", "actor_name", "by_team", "kind", "reply_kind", "title", "status",
                    "note", "reason", "reason_code", "decision", "target_type", "waited",
-                   "merged_into", "into_title", "channel", "security", "remaining")
+                   "merged_into", "into_title", "channel", "security", "remaining",
+                   "from_customer")
 KINDS = ("question", "idea", "discussion", "article")
 
 # The site's pages a notification links to; the gateway declares those routes with these same
@@ -358,8 +361,14 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
     noun_key = n["kind"] if n["kind"] in KINDS else "contribution"
     noun = say(f"noun.{noun_key}")
     about = say("quoted", title=n["title"]) if n["title"] else ""
-    if kind in CONFIDENTIAL:
-        return say("notice.private_message" if in_app else "notice.private_message_elsewhere")
+    if kind in CONFIDENTIAL:  # never the subject nor the text; who wrote, in the site only
+        if not in_app:  # an e-mail, a digest, a phone's lock screen: nothing of the dialogue
+            return say("notice.private_message_elsewhere")
+        # the customer, named to the staff who answer them (the member's page names staff as
+        # "the bank's team" but their advisor: staff are not named to them here either)
+        if n["from_customer"] and n["actor_name"]:
+            return say("notice.private_message_from", who=n["actor_name"])
+        return say("notice.private_message")
     if kind == "account_security":  # read signed in, or chosen: the reader's language
         key, remaining = security_key(notice, "notice"), notice.get("remaining") or 0
         return say(key, remaining=remaining) if in_app or language else \

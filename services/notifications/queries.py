@@ -12,6 +12,8 @@ from . import domain
 from .presenters import present
 from .projections import member_language, member_names, unread_count
 
+CONVERSATION_READ = 200  # a `marked_read`'s ids at once, as many as `MarkReadSchema` takes
+
 
 class NotificationsQueries:
     """`settings`: the delivery settings (the site's address, digest defaults)."""
@@ -28,6 +30,13 @@ class NotificationsQueries:
         """Which of `ids` are the member's unread notifications."""
         return [doc["_id"] for doc in self.views["inbox"].find(
             {"member_id": member_id, "read": False, "_id": {"$in": ids}}, {"_id": 1})]
+
+    def unread_of_conversation(self, member_id: str, conversation_id: str) -> list[str]:
+        """The member's unread notifications about a private conversation (at most
+        `CONVERSATION_READ`: more are read the next time it is opened)."""
+        return [doc["_id"] for doc in self.views["inbox"].find(
+            {"member_id": member_id, "read": False, "conversation_id": conversation_id},
+            {"_id": 1}).limit(CONVERSATION_READ)]
 
     def any_unread(self, member_id: str) -> bool:
         return self.views["inbox"].find_one({"member_id": member_id, "read": False},

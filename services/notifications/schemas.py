@@ -86,11 +86,14 @@ class MarkReadSchema(Schema):
     ids = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                       validate=validate.Length(min=1, max=200))
     all = fields.Boolean(metadata={"description": "true: every notification I have now"})
+    conversation_id = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "every notification I have about this private conversation (its page "
+                       "was opened, I answered in it)"})
 
     @validates_schema
     def _one_of(self, data, **kwargs):
-        if bool(data.get("ids")) == bool(data.get("all")):
-            raise ValidationError("give either ids or all: true", "_schema")
+        if sum(bool(data.get(name)) for name in ("ids", "all", "conversation_id")) != 1:
+            raise ValidationError("give one of ids, all: true or conversation_id", "_schema")
 
 
 class PreferencesSchema(Schema):

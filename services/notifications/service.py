@@ -60,14 +60,21 @@ class NotificationsService(Decisions, HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_read(self, actor, data):
-        """Mark some (ids) or all of my notifications read; idempotent."""
+        """Mark some (ids), all, or a private conversation's (`conversation_id`: the reader
+        opened it or wrote in it) of my notifications read; idempotent. A conversation's are
+        found here and recorded by their ids: the same `marked_read` as a choice of ids."""
         member_id = require_member(actor)["id"]
         data = load_input(MarkReadSchema, data)
-        unread = self.queries.unread_ids(member_id, data["ids"]) if data.get("ids") \
-            else self.queries.any_unread(member_id)
+        if data.get("all"):
+            unread = self.queries.any_unread(member_id)
+        elif data.get("ids"):
+            unread = self.queries.unread_ids(member_id, data["ids"])
+        else:
+            unread = self.queries.unread_of_conversation(member_id, data["conversation_id"])
         if unread:
-            payload = {"member_id": member_id, "ids": unread if data.get("ids") else [],
-                       "up_to_ts": None if data.get("ids") else int(time.time() * 1_000_000)}
+            every = bool(data.get("all"))
+            payload = {"member_id": member_id, "ids": [] if every else unread,
+                       "up_to_ts": int(time.time() * 1_000_000) if every else None}
             self._decide(f"inbox.{member_id}", lambda history: [
                 NewEvent("notifications.marked_read", payload)], member_id)
         return {"unread": self.queries.unread(member_id)}

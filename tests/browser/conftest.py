@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from services.devtools.demo_seed import DEMO_PASSWORD
 
-from ..conftest import ROOT
+from ..conftest import ROOT, wait_for
+from ..e2e.steps import ok
 from ..platform import own_platform
 
 CHROMIUM = os.environ.get("AGORA_CHROMIUM", "/usr/bin/chromium")
@@ -295,3 +297,20 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/browser/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def advisor_and_customer(platform, mongo_client):
+    """An advisor and their customer, once conversations knows who advises whom."""
+    api = platform.api
+    # a name of its own each time: a member may not take a staff member's name
+    # (identity/names.py), and the advisor of the previous device run is staff
+    advisor = api.new_user(display_name=f"Claire Conseil {uuid.uuid4().hex[:4]}")
+    api.grant(platform.admin, advisor, "advisor")
+    member = api.new_user(display_name="Marc Client", customer=True)
+    ok(api.put(f"/api/v1/users/{member.id}/advisor", user=platform.admin,
+               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
+    members = mongo_client[f"{platform.db_prefix}_conversations"]["members"]
+    wait_for(lambda: (members.find_one({"_id": member.id}) or {}).get("advisor_id")
+             == advisor.id, timeout=30, message="conversations knows the advisor")
+    return advisor, member

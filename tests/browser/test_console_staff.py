@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 from services.conversations.demo import SUBJECT as DEMO_SUBJECT
 from services.devtools.demo_seed import DemoApi
@@ -109,6 +111,77 @@ def test_a_long_conversation_shows_its_newest_messages_and_what_arrives_after_th
     assert field.get_attribute("aria-describedby") == "field-body-error"
     console.check()
     console.screenshot("console-reply-too-long")
+
+
+# the element's box lies within the window (what a reader sees without scrolling), to the pixel
+IN_VIEW = """const box = arguments[0].getBoundingClientRect();
+return box.top >= -1 && box.bottom <= window.innerHeight + 1;"""
+
+
+def unread_notices(api: DemoApi, email: str, conversation_id: str) -> list[dict]:
+    items = api.get("/api/v1/me/notifications?unread=true&limit=100", as_=email)["items"]
+    return [item for item in items if item.get("conversation_id") == conversation_id]
+
+
+def test_an_advisor_lands_on_the_newest_message_and_answers_with_ctrl_enter(console, api):
+    """The conversation opens at its newest message with the reply box in view, the focus left
+    where a page starts (a screen reader reads the page from its top; a link there goes to the
+    box); Ctrl+Enter sends — once, however often it is pressed — and an empty box says why
+    instead of leaving the page. Opening it marks that conversation's notifications read, not
+    another's, whose notice names the customer who wrote (in the site only)."""
+    api.devices[ADVISOR1] = staff_device(ADVISOR1)  # the browser's later sign-ins use it too
+    tag = uuid.uuid4().hex[:6]
+    cid = api.post("/api/v1/conversations", as_=MEMBER1, json={
+        "subject": f"Carte bloquée {tag}", "message": "message 00"})["id"]
+    for n in range(1, 25):
+        api.post(f"/api/v1/conversations/{cid}/messages", as_=MEMBER1,
+                 json={"body": f"message {n:02d}"})
+    other = api.post("/api/v1/conversations", as_=MEMBER1, json={
+        "subject": f"Autre sujet {tag}", "message": "Une autre question"})["id"]
+    console.wait_for(lambda: unread_notices(api, ADVISOR1, cid)
+                     and unread_notices(api, ADVISOR1, other), "the customer's messages notified")
+    sign_in_staff(console, ADVISOR1, next_path=f"/console/conversations/{cid}")
+    console.wait_for_path(f"/console/conversations/{cid}")
+    last = console.find_all("#staff-messages [data-message]")[-1]
+    assert "message 24" in last.text
+    console.wait_for(lambda: console.driver.execute_script(IN_VIEW, last),
+                     "the newest message in view")
+    assert console.driver.execute_script(IN_VIEW, console.find("#staff-reply button"))
+    assert console.driver.execute_script("return document.activeElement.id") != "field-body"
+    hint = console.find("#field-body-shortcut")
+    assert hint.is_displayed() and "Ctrl+Entrée" in hint.text
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-conversation-opened-at-newest")
+    console.wait_for(lambda: not unread_notices(api, ADVISOR1, cid),
+                     "the conversation's notifications read once opened")
+    notices = unread_notices(api, ADVISOR1, other)
+    assert notices, "another conversation's notifications stay unread"
+    assert notices[0]["text"] == "Marie Dubois vous a écrit un message privé."
+
+    console.click_link("Aller à la réponse")
+    console.wait_for(lambda: console.driver.execute_script(
+        "return document.activeElement.id") == "field-body", "the reply box focused")
+    console.wait_for(lambda: console.find("#staff-messages").get_attribute("data-live") == "on",
+                     "live stream open")
+    console.driver.execute_script("window.__agoraSamePage = true")
+    answer = f"Débloquée, vous pouvez payer. {tag}"
+    console.find("#field-body").send_keys(answer)
+    ActionChains(console.driver).key_down(Keys.CONTROL).send_keys(Keys.ENTER) \
+        .send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+    console.wait_for(lambda: answer in console.find("#staff-messages").text, "sent by Ctrl+Enter")
+    console.wait_for(lambda: console.find("#field-body").get_attribute("value") == "",
+                     "the box emptied")
+    ActionChains(console.driver).key_down(Keys.CONTROL).send_keys(Keys.ENTER) \
+        .key_up(Keys.CONTROL).perform()  # now empty: refused in place
+    error = console.find("#field-body-error")
+    console.wait_for(lambda: error.is_displayed(), "the empty reply refused")
+    assert console.driver.execute_script("return window.__agoraSamePage === true")
+    bodies = [m["body"] for m in api.get(f"/api/v1/conversations/{cid}",
+                                         as_=MEMBER1)["messages"]]
+    assert bodies.count(answer) == 1
+    console.check()
+    console.screenshot("console-conversation-sent-by-keyboard")
 
 
 ROWS = """return [...document.querySelectorAll('#staff-mine .staff-row')].map((row) => ({
@@ -401,7 +474,7 @@ def test_a_mention_from_an_unmatched_author_is_read_and_answered_from_the_staff_
     console.sign_in(manager.email, manager.password, device=manager.device,
                     next_path="/console/conversations")
     console.wait_for_path("/console/conversations")
-    console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
+    console.wait_for(lambda: console.heading("Conversations privées", 1), "the inbox")
     assert "Auteur externe (twitter)" in console.text_of(
         f'[data-conversation="{case["conversation_id"]}"]')
     console.check()
@@ -431,3 +504,34 @@ def test_a_mention_from_an_unmatched_author_is_read_and_answered_from_the_staff_
     assert not console.find_all("#customer-timeline")
     console.check()
     console.no_horizontal_scroll()
+
+
+def test_staff_menus_and_titles_fit_their_role(console, platform):
+    """Staff are not offered the member's "my advisor" page (it told an advisor they had none);
+    a CM's conversations tab speaks of the conversations they take part in and of the staff
+    queue, not of customers (a CM has none); an advisor's is still their customers'. A member
+    keeps "my advisor"."""
+    manager = staff(platform)
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path="/console/conversations")
+    console.wait_for_path("/console/conversations")
+    console.wait_for(lambda: console.heading("Conversations privées", 1), "the CM's tab")
+    assert console.heading("Conversations que vous suivez", 2)
+    assert console.heading("File d'attente du personnel", 2)
+    said = console.find(".staff-main").text
+    assert "clients" not in said, said
+    assert not console.find_all(".account-menu a[href='/advisor']")
+    assert console.find_all(".account-menu a[href='/conversations']")  # theirs as a customer
+    assert "clients" not in console.find(".account-menu").get_attribute("textContent")
+    console.find(".account-menu summary").click()
+    console.check()
+    console.screenshot("console-cm-conversations")
+    console.driver.delete_all_cookies()
+    sign_in_staff(console, ADVISOR1, next_path="/console/conversations")
+    console.wait_for_path("/console/conversations")
+    console.wait_for(lambda: console.heading("Conversations de mes clients", 1), "the inbox")
+    assert not console.find_all(".account-menu a[href='/advisor']")
+    console.driver.delete_all_cookies()
+    console.sign_in(MEMBER1, next_path="/conversations")
+    console.wait_for_path("/conversations")
+    assert console.find_all(".account-menu a[href='/advisor']")

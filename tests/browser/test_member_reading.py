@@ -7,9 +7,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
-
-from ..conftest import wait_for
 from ..e2e.steps import ok, visible
 from ..platform import PASSWORD
 from .test_private_pages import long_conversation
@@ -146,23 +143,8 @@ return problems;
 """
 
 
-@pytest.fixture
-def customer_with_advisor(platform, mongo_client):
-    """A customer and their advisor, known to conversations (as test_private_pages')."""
-    api = platform.api
-    advisor = api.new_user(display_name=f"Claire Conseil {uuid.uuid4().hex[:4]}")
-    api.grant(platform.admin, advisor, "advisor")
-    member = api.new_user(display_name="Marc Client", customer=True)
-    ok(api.put(f"/api/v1/users/{member.id}/advisor", user=platform.admin,
-               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
-    members = mongo_client[f"{platform.db_prefix}_conversations"]["members"]
-    wait_for(lambda: (members.find_one({"_id": member.id}) or {}).get("advisor_id")
-             == advisor.id, timeout=30, message="conversations knows the advisor")
-    return advisor, member
-
-
-def test_separators_never_start_nor_end_a_line(site, demo, customer_with_advisor):
-    advisor, member = customer_with_advisor
+def test_separators_never_start_nor_end_a_line(site, demo, advisor_and_customer):
+    advisor, member = advisor_and_customer
     long_conversation(demo.api, member, advisor, 4)
     site.sign_in(member.email, PASSWORD, next_path="/conversations")
     site.wait_for_path("/conversations")

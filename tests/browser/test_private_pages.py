@@ -57,22 +57,6 @@ def open_live(site, path: str) -> None:
     site.driver.execute_script(NO_RELOAD_MARK)
 
 
-@pytest.fixture
-def advisor_and_customer(platform, mongo_client):
-    api = platform.api
-    # a name of its own each time: a member may not take a staff member's name
-    # (identity/names.py), and the advisor of the previous device run is staff
-    advisor = api.new_user(display_name=f"Claire Conseil {uuid.uuid4().hex[:4]}")
-    api.grant(platform.admin, advisor, "advisor")
-    member = api.new_user(display_name="Marc Client", customer=True)
-    ok(api.put(f"/api/v1/users/{member.id}/advisor", user=platform.admin,
-               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
-    members = mongo_client[f"{platform.db_prefix}_conversations"]["members"]
-    wait_for(lambda: (members.find_one({"_id": member.id}) or {}).get("advisor_id")
-             == advisor.id, timeout=30, message="conversations knows the advisor")
-    return advisor, member
-
-
 def test_the_bell_counts_without_a_reload_and_the_inbox_marks_read(site, platform):
     api = platform.api
     member, helper, other = api.new_user(), api.new_user(), api.new_user()
@@ -387,3 +371,62 @@ def test_private_pages_are_not_indexed_nor_stored(site, platform):
     site.driver.delete_all_cookies()
     site.visit("/notifications", check=False)
     site.wait_for_path("/login")
+
+
+# the element's box lies within the window (what a reader sees without scrolling), to the pixel
+IN_VIEW = """const box = arguments[0].getBoundingClientRect();
+return box.top >= -1 && box.bottom <= window.innerHeight + 1;"""
+
+
+def unread_of(api, user, conversation_id) -> int:
+    items = ok(api.get("/api/v1/me/notifications?unread=true&limit=100", user=user))["items"]
+    return sum(item.get("conversation_id") == conversation_id for item in items)
+
+
+def test_a_conversation_opens_at_its_newest_message_and_sends_with_ctrl_enter(
+        site, platform, advisor_and_customer):
+    """Opening a conversation brings its newest message and the reply box into view without
+    moving the focus (a screen reader starts at the top as on any page, a phone opens no
+    keyboard); a link at the top goes to the reply box. Ctrl+Enter sends, once however often it
+    is pressed while sending, and a hint under the box says so. Opening it marks that
+    conversation's notifications read, not another's."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    api = platform.api
+    advisor, member = advisor_and_customer
+    cid = long_conversation(api, member, advisor, 30)
+    other = long_conversation(api, member, advisor, 3)
+    wait_for(lambda: unread_of(api, member, cid) and unread_of(api, member, other), timeout=30,
+             message="the advisor's messages notified")
+    site.sign_in(member.email, PASSWORD, next_path=f"/conversations/{cid}")
+    site.wait_for_path(f"/conversations/{cid}")
+    last = site.find_all("[data-message]")[-1]
+    site.wait_for(lambda: site.driver.execute_script(IN_VIEW, last), "the newest message in view")
+    assert site.driver.execute_script(IN_VIEW, site.find("#message-form button[type=submit]"))
+    assert site.driver.execute_script("return document.activeElement.id") != "field-body"
+    hint = site.find("#field-body-shortcut")
+    assert hint.is_displayed()
+    assert site.t("Ctrl+Enter", "Ctrl+Entrée") in hint.text
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("conversation-opened-at-newest")
+    wait_for(lambda: unread_of(api, member, cid) == 0, timeout=30,
+             message="the conversation's notifications read once opened")
+    assert unread_of(api, member, other), "another conversation's notifications stay unread"
+
+    site.click_link(site.t("Go to the reply box", "Aller à la réponse"))
+    site.wait_for(lambda: site.driver.execute_script("return document.activeElement.id")
+                  == "field-body", "the reply box focused")
+    site.wait_for(lambda: site.driver.execute_script(LIVE_OPEN), "the live channel connected")
+    site.driver.execute_script(NO_RELOAD_MARK)
+    text = f"Envoyé au clavier {uuid.uuid4().hex[:6]}"
+    site.find("#field-body").send_keys(text)
+    ActionChains(site.driver).key_down(Keys.CONTROL).send_keys(Keys.ENTER).send_keys(Keys.ENTER) \
+        .key_up(Keys.CONTROL).perform()
+    site.wait_for(lambda: text in site.find_all("[data-message]")[-1].text, "sent by Ctrl+Enter")
+    assert site.driver.execute_script(SAME_PAGE), "the page was reloaded"
+    site.wait_for(lambda: site.find("#field-body").get_attribute("value") == "", "box emptied")
+    bodies = [m["body"] for m in ok(api.get(f"/api/v1/conversations/{cid}",
+                                            user=advisor))["messages"]]
+    assert bodies.count(text) == 1
+    site.screenshot("conversation-sent-by-keyboard")

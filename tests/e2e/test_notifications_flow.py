@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from ..conftest import wait_for
 from .steps import (
     customer_with_advisor,
     follow,
@@ -172,3 +173,44 @@ def test_the_links_of_a_real_mail_lead_to_pages_the_site_serves(platform, api):
     assert landed.headers["Location"] == f"/posts/{question['id']}#reply-{answer['id']}"
     thread = browser.get(base + landed.headers["Location"], timeout=10)
     assert thread.status_code == 200 and f'id="reply-{answer["id"]}"' in thread.text
+
+
+def test_a_conversation_s_notifications_are_read_together_and_name_the_customer_in_app(
+        platform, api, mongo_client):
+    """`{"conversation_id": ...}` marks the reader's notifications about that conversation read
+    (what the site does when its page is opened or a message is sent in it), not another's; the
+    advisor's list names the customer who wrote — never an e-mail, and never the subject."""
+    conversations_db = mongo_client[f"{platform.db_prefix}_conversations"]
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    first = ok(api.post("/api/v1/conversations", user=member,
+                        json={"subject": "Plafond de ma carte", "message": "Bonjour"}), 201)
+    ok(api.post(f"/api/v1/conversations/{first['id']}/messages", user=member,
+                json={"body": "Vous êtes là ?"}), 201)
+    second = ok(api.post("/api/v1/conversations", user=member,
+                         json={"subject": "Autre chose", "message": "Et aussi…"}), 201)
+    notice = notified(api, advisor, "private_message", conversation_id=second["id"])
+    wait_for(lambda: len([n for n in inbox(api, advisor, unread="true", limit=100)["items"]
+                          if n["conversation_id"] == first["id"]]) == 2, timeout=20,
+             message="both messages of the first conversation notified")
+    assert notice["text"] == f"{member.display_name} vous a écrit un message privé."
+    mail(platform, advisor, "nouveau message privé")
+    for sent in platform.mailsink.messages(to=advisor.email):
+        said = sent["Subject"] + sent.get_content()
+        assert member.display_name not in said and "Plafond" not in said
+    before = inbox(api, advisor)["unread"]
+
+    marked = ok(api.post("/api/v1/me/notifications/read", user=advisor,
+                         json={"conversation_id": first["id"]}))
+    assert marked["unread"] == before - 2
+    unread = {n["conversation_id"] for n in inbox(api, advisor, unread="true")["items"]}
+    assert first["id"] not in unread and second["id"] in unread
+    assert ok(api.post("/api/v1/me/notifications/read", user=advisor,
+                       json={"conversation_id": first["id"]})) == marked  # idempotent
+    problem(api.post("/api/v1/me/notifications/read", user=advisor,
+                     json={"conversation_id": first["id"], "all": True}), 400)
+
+    # staff's answer to the customer names nobody (their page names the bank's team)
+    ok(api.post(f"/api/v1/conversations/{first['id']}/messages", user=advisor,
+                json={"body": "Je regarde."}), 201)
+    answered = notified(api, member, "private_message")
+    assert answered["text"] == "Vous avez un nouveau message privé."

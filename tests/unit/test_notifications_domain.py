@@ -317,9 +317,37 @@ def test_a_private_message_notifies_the_other_participants_by_reference_only():
         "participant_ids": ["alice", "adv"]})
     assert who(domain.notices_for(posted, Facts())) == {("adv", "private_message")}
     shown = domain.details(posted, {"title": "should not matter"})
-    assert shown == {"conversation_id": "c1", "post_id": None, "kind": None, "title": None}
+    assert shown == {"conversation_id": "c1", "post_id": None, "kind": None, "title": None,
+                     "from_customer": False}
     assert domain.link("https://x.test", {"type": "private_message", **shown}) == \
         "https://x.test/conversations/c1"
+
+
+def test_a_customers_message_names_them_to_staff_in_the_site_only():
+    """The staff who answer a customer see who wrote in their notifications list; an e-mail, a
+    digest or a phone's screen still say nothing of the dialogue (nor who it is with), and
+    staff's messages to the customer name nobody (the member's page names the team)."""
+    def posted(author):
+        return event("conversations.message_posted", {
+            "conversation_id": "c1", "message_id": "m1", "author_id": author,
+            "member_id": "alice", "participant_ids": ["alice", "adv"]})
+    from_customer = {"type": "private_message", "actor_name": "Marie Dubois",
+                     **domain.details(posted("alice"), {})}
+    assert from_customer["from_customer"] is True
+    assert domain.render(from_customer, "fr") == "Marie Dubois vous a écrit un message privé."
+    assert domain.render(from_customer, "en") == "Marie Dubois sent you a private message."
+    for message in (domain.email(from_customer, "https://x.test", "fr"),
+                    domain.push(from_customer, "fr"),
+                    domain.digest([from_customer], "https://x.test", "fr")):
+        assert "Marie" not in message.subject + message.text
+    from_staff = {"type": "private_message", "actor_name": "Claire Conseil",
+                  **domain.details(posted("adv"), {})}
+    assert domain.render(from_staff, "fr") == "Vous avez un nouveau message privé."
+    # a notice stored before (no `from_customer`), or whose author's name is not known yet
+    assert domain.render({**from_customer, "from_customer": None}, "en") == \
+        "You have a new private message."
+    assert domain.render({**from_customer, "actor_name": None}, "en") == \
+        "You have a new private message."
 
 
 def test_a_conversation_links_staff_to_the_console_and_the_member_to_their_page():

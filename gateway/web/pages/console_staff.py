@@ -28,6 +28,7 @@ from .account import field_errors
 from .console import display_names, duration, require_roles
 from .messages import CursorQuery as ConversationsScreenQuery
 from .messages import latest_messages
+from .notifications import reading_conversation, settled
 
 CONVERSATION_ROLES = STAFF_ROLES
 CONVERSATIONS_PAGE = 30
@@ -39,14 +40,15 @@ REPLY_MESSAGES = {"body": "staff.invalid_reply"}
 class StaffConsolePages:
     conversations = RpcProxy("conversations")
     identity = RpcProxy("identity")
+    notifications = RpcProxy("notifications")
 
     # -- conversations (advisors, CMs, admins) ---------------------------------------------
 
     @page("GET", "/console/conversations", auth="member", query=ConversationsScreenQuery)
     def staff_conversations_page(self, call: PageCall):
-        """My customers' conversations, those waiting for an answer first, the longest wait
-        first (the advisor's priority, across pages), then the others, most recently active
-        first (CMs: the staff queue too)."""
+        """My customers' conversations (a CM's or an admin's: those they take part in), those
+        waiting for an answer first, the longest wait first (the advisor's priority, across
+        pages), then the others, most recently active first (CMs: the staff queue too)."""
         require_roles(call, CONVERSATION_ROLES)
         found = self.conversations.list_conversations(call.actor, {
             "limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor"), "sort": "waiting",
@@ -61,17 +63,24 @@ class StaffConsolePages:
         mine = [item for item in items if not item.get("queue")]
         more = (f"/console/conversations?cursor={found['next_cursor']}"
                 if found.get("next_cursor") else None)
-        return call.render("console/conversations.html", title=call.t("staff.inbox_title"),
-                           mine=mine, queue=queue, members=members, more=more, waited=waited,
-                           section="console", console_tab="conversations")
+        # an advisor answers their customers; a CM or an admin has none: theirs are the
+        # conversations they picked up or opened from a thread, and the queue
+        texts = "staff." if "advisor" in roles(call.actor) else "staff.team_"
+        return call.render("console/conversations.html", title=call.t(texts + "inbox_title"),
+                           texts=texts, mine=mine, queue=queue, members=members, more=more,
+                           waited=waited, section="console", console_tab="conversations")
 
     @page("GET", "/console/conversations/{id}", path_params=CONVERSATION_PATH, auth="member",
           query=ConversationsScreenQuery)
     def staff_conversation_page(self, call: PageCall):
-        """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones."""
+        """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones.
+        Opening it reads its notifications."""
         if not holds_any(roles(call.actor), CONVERSATION_ROLES):  # signed in (auth="member")
             return call.redirect(CONVERSATION_PAGE.format(id=call.path["id"]))
-        return self._staff_conversation(call, call.path["id"], cursor=call.query.get("cursor"))
+        reading = reading_conversation(self.notifications, call, call.path["id"])
+        shown = self._staff_conversation(call, call.path["id"], cursor=call.query.get("cursor"))
+        settled(reading)
+        return shown
 
     @page("POST", "/console/conversations/{id}/messages", path_params=CONVERSATION_PATH,
           auth="member", form=MessageCreateSchema)

@@ -27,6 +27,7 @@ from services.shared.actors import is_staff
 
 from ..page import PageCall, page
 from .account import as_written
+from .notifications import reading_conversation, settled
 from .public import next_href
 
 CONVERSATION_PAGE = 100   # messages shown at once: the newest, then earlier pages
@@ -69,6 +70,7 @@ def form_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]
 class MessagePages:
     conversations = RpcProxy("conversations")
     identity = RpcProxy("identity")
+    notifications = RpcProxy("notifications")
 
     def _advisor(self, call: PageCall) -> dict[str, Any] | None:
         advisor, problem = call.attempt(self.identity.get_my_advisor, call.actor)
@@ -114,12 +116,15 @@ class MessagePages:
         """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones. Staff
         answer a customer's conversation in the console: one who follows a notification link
         from before their role is sent there (decided on the conversation read for the page,
-        no second read: each is audited)."""
+        no second read: each is audited). Opening it reads its notifications."""
         cursor = call.query.get("cursor")
+        reading = reading_conversation(self.notifications, call, call.path["id"])
         conversation, earlier = self._latest(call, cursor)
         if is_staff(call.actor) and conversation.get("member_id") != call.actor["id"]:
             return call.redirect(CONSOLE_CONVERSATION_PAGE.format(id=call.path["id"]))
-        return self._conversation_page(call, cursor=cursor, loaded=(conversation, earlier))
+        shown = self._conversation_page(call, cursor=cursor, loaded=(conversation, earlier))
+        settled(reading)
+        return shown
 
     def _latest(self, call: PageCall, cursor: str | None
                 ) -> tuple[dict[str, Any], str | None]:

@@ -8,6 +8,7 @@ service worker (it stores static files only).
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,24 @@ from .public import next_href
 
 INBOX_PAGE = 20
 STAFF_ONLY_TYPES = ("sla_breach",)
+
+log = logging.getLogger(__name__)
+
+
+def reading_conversation(notifications, call: PageCall, conversation_id: str):
+    """Mark the reader's notifications about a private conversation read, as its page opens
+    (the member's or the console's): asked at once, alongside the page's own reads; `settled`
+    waits for it before the page is sent, so the bell that page shows counts without them."""
+    return notifications.mark_read.call_async(call.actor, {"conversation_id": conversation_id})
+
+
+def settled(reading) -> None:
+    """The marking done; a failure (notifications away) leaves them unread, never the page
+    unshown: the inbox and the next opening still mark them."""
+    try:
+        reading.result()
+    except Exception:  # the conversation is shown all the same
+        log.warning("conversation's notifications not marked read", exc_info=True)
 
 
 class InboxQuery(Schema):

@@ -4,6 +4,7 @@
 // as they are (server-rendered; reload to see new messages).
 import { api, announce } from "./api.js";
 import { formatDateTime } from "./dates.js";
+import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
 const QUEUE_POLL_MS = 30000; // the staff queue is not announced on the stream: poll it gently
 
@@ -85,6 +86,10 @@ function conversationPage(list) {
     return [problem.errors?.body].flat().filter(Boolean).join(" ") || texts.error;
   };
 
+  const markRead = readWhileOpen(id);
+  if (form) sendWithKeys(form, () => refuse(texts.required));
+  openAtNewest(list, form);
+
   // a closed conversation (its member erased their account) has no reply form
   form?.addEventListener("submit", async (event) => {
     const body = form.elements.body.value.trim();
@@ -102,6 +107,7 @@ function conversationPage(list) {
       show(message);
       form.elements.body.value = "";
       refuse(null);
+      markRead();
     } catch {
       refuse(texts.error);
     } finally {

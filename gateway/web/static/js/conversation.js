@@ -2,6 +2,7 @@
 // JavaScript), and show the other side's messages as the live channel announces them.
 import { api, announce } from "./api.js";
 import { formatDateTime } from "./dates.js";
+import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
 const list = document.querySelector("[data-conversation]");
 const form = document.querySelector("form[data-send-message]");
@@ -94,10 +95,13 @@ async function send(event) {
     error.hidden = true;
     field.removeAttribute("aria-invalid");
     announce(form.dataset.sent);
+    markRead();
     return;
   }
   refuse(field, error, await reason(response));
 }
+
+const markRead = list ? readWhileOpen(list.dataset.conversation) : () => {};
 
 if (list) {
   document.addEventListener("agora:message", (event) => {
@@ -112,5 +116,10 @@ if (list) {
     if (document.visibilityState === "visible") catchUp();
   });
   window.addEventListener("online", catchUp);
-  if (form) form.addEventListener("submit", send);
+  if (form) {
+    form.addEventListener("submit", send);
+    sendWithKeys(form, () => refuse(form.querySelector("textarea[name=body]"),
+      form.querySelector(".field-error"), form.dataset.required));
+  }
+  openAtNewest(list, form);
 }

@@ -1,0 +1,51 @@
+// A private conversation's reply box, on the member's page (conversation.js) and the console's
+// (console_staff.js): the page opens at its newest message with the box in view, Ctrl+Enter
+// (⌘+Enter) sends, and the conversation's notifications are marked read while it is in view.
+import { api } from "./api.js";
+
+const MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+// The newest message and the reply box in view, as a chat opens: only on the newest page and
+// when the address points nowhere else (#m-…, #messages-top). The focus stays where a page
+// starts: a screen reader reads it from its heading, a phone opens no keyboard; the "go to the
+// reply box" link at the top takes whoever wants it there.
+export function openAtNewest(list, form) {
+  if (!("latest" in list.dataset) || location.hash || !form) return;
+  const box = form.closest("section") || form; // its card, with a little room below it
+  box.style.scrollMarginBottom = "1rem";
+  box.scrollIntoView({ block: "end" });
+}
+
+// Ctrl+Enter (⌘+Enter) in the box submits the form as its button does, never while a send is
+// under way (the button is disabled then) nor on a held key's repeats; `refuseEmpty` says why
+// an empty box sends nothing (no round trip to the server for it).
+export function sendWithKeys(form, refuseEmpty) {
+  const field = form.querySelector("textarea[name=body]");
+  const button = form.querySelector("button[type=submit]");
+  const hint = document.getElementById(`${field.id}-shortcut`);
+  if (hint) {
+    if (MAC && hint.dataset.mac) hint.textContent = hint.dataset.mac;
+    hint.hidden = false;
+  }
+  field.setAttribute("aria-keyshortcuts", MAC ? "Meta+Enter" : "Control+Enter");
+  field.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.isComposing) return;
+    event.preventDefault();
+    if (event.repeat || button.disabled) return;
+    if (!field.value.trim()) { refuseEmpty(); return; }
+    form.requestSubmit(button);
+  });
+}
+
+// What is read needs no notification: the conversation's are marked read when the reader sent
+// in it, and when one arrives while the page is in view (the other side wrote).
+export function readWhileOpen(conversationId) {
+  const markRead = () => api("/api/v1/me/notifications/read", {
+    method: "POST", json: { conversation_id: conversationId },
+  }).catch(() => {});
+  document.addEventListener("agora:notification", (event) => {
+    const fresh = (event.detail?.new || []).some((notice) => notice.type === "private_message");
+    if (fresh && document.visibilityState === "visible") markRead();
+  });
+  return markRead;
+}
