@@ -41,7 +41,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
                                 "Politique de modération"),
                                ("Journal d'audit", "/console/audit", "Journal d'audit"),
                                ("Conversations", "/console/conversations",
-                                "Conversations de mes clients"),
+                                "Conversations privées"),
                                ("File de modération", "/console/moderation",
                                 "File de modération")):
         console.click_link(tab)
