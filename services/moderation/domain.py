@@ -195,10 +195,10 @@ def fold_item(events: Iterable[Envelope]) -> Item:
 def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_approved: int,
            found: Scan, published: dict[str, Any] | None = None) -> list[NewEvent]:
     """Decide what happens to a submitted text (idempotent: an item is reviewed once).
-    An edit older than the revision `published` since, or of a contribution deleted since,
-    has nothing left to decide: its review came late (retried, or re-driven from the dead
-    letters) and posts ignores a verdict on it — no item, so no CM spends time on it nor its
-    author hears of it (`withdrawals` takes out the ones already waiting at that moment)."""
+    A revision older than the one `published` since, or of a contribution deleted (or taken
+    down) since, has nothing left to decide: its review came late (retried, or re-driven from
+    the dead letters) and posts ignores a verdict on it — no item, so no CM spends time on it
+    nor its author hears of it (`withdrawals` takes out the ones already waiting then)."""
     if item.state != "new" or superseded(content, published):
         return []
     ref = {"item_id": review_item_id(content["target_id"], content["revision"]),
@@ -218,10 +218,13 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
 
 def superseded(content: dict[str, Any], published: dict[str, Any] | None) -> bool:
     """Whether a submitted revision is older than the one `published` since (moderation's
-    `targets` document: `revision`, `state`), or its contribution was deleted since."""
+    `targets` document: `revision`, `state`), or its contribution was deleted since, or taken
+    down for good after it was published (a text refused before publication has no
+    `revision`: its author may send it again)."""
     published = published or {}
-    return published.get("state") == "deleted" or \
-        content["revision"] < (published.get("revision") or 0)
+    state, revision = published.get("state"), published.get("revision") or 0
+    return state == "deleted" or (state == "rejected" and revision > 0) or \
+        content["revision"] < revision
 
 
 def counts_approvals(content: dict[str, Any], policy: dict[str, Any]) -> bool:

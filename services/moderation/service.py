@@ -375,9 +375,9 @@ class ModerationService(Decisions, HealthEndpoints):
         # the member's approvals matter only to a policy that holds new members' texts
         approved = self.queries.approved(content["author_id"]) \
             if domain.counts_approvals(content, policy) else 0
-        # an edit against what was published since (a new post's first revision: nothing was)
-        published = self.queries.published(content["target_id"]) \
-            if content["revision"] > 1 else {}
+        # what became of the text since it was sent: a later revision published, or deleted
+        # (its author may delete a text still being checked: a late review must not hold it)
+        published = self.queries.published(content["target_id"])
         context = CommandContext(correlation_id=self.correlation).caused_by(event)
 
         def decide(history: list[Envelope]) -> list[NewEvent]:

@@ -588,6 +588,8 @@ def excerpt(text: str | None, length: int = EXCERPT_LENGTH) -> str:
     "Ce que j'aime\\xa0· Fonction v4\\xa0· Virement oui"
     >>> excerpt("Le virement instantané est arrivé", 20)
     'Le virement…'
+    >>> excerpt("Bienvenue sur Agora mes amis\\n\\n- soyez courtois", 32)
+    'Bienvenue sur Agora mes amis…'
     """
     flat = plain_text((text or "")[: 4 * length])
     if len(flat) <= length:
@@ -596,4 +598,5 @@ def excerpt(text: str | None, length: int = EXCERPT_LENGTH) -> str:
     if not flat[length - 1].isspace():  # the cut falls in a word ("auto.exampl…"): drop it
         word = cut.rfind(" ")
         cut = cut[:word] if word > 0 else cut
-    return cut.rstrip() + "…"
+    # a cut just after a block's "·" ends on the last block's words, not on the dot
+    return cut.rstrip().removesuffix(BLOCK_SEPARATOR.rstrip()).rstrip() + "…"

@@ -98,6 +98,15 @@ def test_an_edit_reviewed_after_a_later_one_was_published_or_its_text_deleted_op
                          published={"revision": 3, "state": "published"}) == []
     assert domain.review(domain.Item(), late, POLICY, 0, found,
                          published={"revision": 1, "state": "deleted"}) == []
+    assert domain.review(domain.Item(), late, POLICY, 0, found,
+                         published={"revision": 1, "state": "rejected"}) == []  # taken down
+    first = content(body=f"IBAN {IBAN}")  # a first text, deleted while it was being checked
+    assert domain.review(domain.Item(), first, POLICY, 0, found, published={"state": "deleted"}) \
+        == []
+    # refused before publication, corrected and sent again: reviewed
+    [again] = domain.review(domain.Item(), {**first, "revision": 2}, POLICY, 0, found,
+                            published={"state": "rejected"})
+    assert again.type == "moderation.item_held"
     [held] = domain.review(domain.Item(), late, POLICY, 0, found,
                            published={"revision": 1, "state": "hidden"})
     assert held.type == "moderation.item_held"

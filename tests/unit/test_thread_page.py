@@ -244,3 +244,18 @@ def test_an_edit_page_names_what_is_edited_and_a_visitor_is_asked_to_comment_or_
 def test_a_threads_title_keeps_its_question_mark_on_its_line():
     html = _render("posts/thread.html", "fr", post=_post(title="Frais de tenue de compte ?"))
     assert '<h1 id="thread-title">Frais de tenue de compte\u202f?</h1>' in html
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_its_author_takes_back_a_text_never_published_not_one_taken_down(language):
+    author = {"id": "u1", "roles": ["member"]}
+    confirm = str(escape(i18n.translate(language, "contribute.delete_unpublished_confirm")))
+    held = _render("posts/thread.html", language, actor=author, post=_post(
+        state="pending", review={"state": "held", "reasons": ["detector"]}))
+    assert confirm in held and 'action="/posts/p1/delete"' in held
+    taken_down = _render("posts/thread.html", language, actor=author, post=_post(
+        state="rejected", published_at="2026-12-01T10:00:00Z",
+        review={"state": "rejected", "reason_code": "abusive"}))
+    assert confirm not in taken_down
+    assert confirm not in _render("posts/thread.html", language, actor=READER, post=_post(
+        state="pending", review={"state": "held", "reasons": ["detector"]}))
