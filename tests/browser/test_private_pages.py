@@ -162,6 +162,9 @@ def test_a_notification_leads_to_its_reply_past_the_threads_first_page(site, pla
     site.wait_for_path("/notifications")
     site.find(f"[data-notification] a[href='/replies/{last}']").click()
     site.wait_for_path(f"#reply-{last}")
+    # opened, so read (and only that one)
+    wait_for(lambda: ok(api.get("/api/v1/me/notifications/unread-count", user=member))["unread"]
+             == 52, timeout=30, message="the opened notification read")
     site.check()
     assert "cursor=" in site.driver.current_url  # the second page of the thread's replies
     target = site.find(f"#reply-{last}")

@@ -92,4 +92,15 @@ if (inbox) {
     markRead(form);
   });
   document.addEventListener("agora:notification", () => { if (!location.search) showNew(); });
+  // opening a notification reads it: marked as the page goes (`keepalive` outlives the page),
+  // so the list and the bell say so when the member comes back
+  inbox.addEventListener("click", (event) => {
+    const link = event.target.closest(".notification-unread .notification-body > a");
+    if (!link) return;
+    const id = link.closest("[data-notification]").dataset.notification;
+    api("/api/v1/me/notifications/read", {
+      method: "POST", json: { ids: [id] }, keepalive: true,
+    }).catch(() => {});
+    markShownRead([id]);
+  });
 }
