@@ -259,3 +259,14 @@ def test_its_author_takes_back_a_text_never_published_not_one_taken_down(languag
     assert confirm not in taken_down
     assert confirm not in _render("posts/thread.html", language, actor=READER, post=_post(
         state="pending", review={"state": "held", "reasons": ["detector"]}))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_home_page_takes_a_member_on_and_invites_a_visitor(language):
+    sections = {name: [] for name in ("featured", "latest", "unanswered", "ideas")}
+    member = _render("home/home.html", language, sections=sections, here="/")
+    assert 'href="/me/feed"' in member and 'href="/write"' in member
+    assert 'href="/register"' not in member.split('id="hero-title"')[1].split("</section>")[0]
+    visitor = _render("home/home.html", language, sections=sections, here="/", actor=None)
+    hero = visitor.split('id="hero-title"')[1].split("</section>")[0]
+    assert 'href="/register"' in hero and 'href="/me/feed"' not in hero
