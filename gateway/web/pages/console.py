@@ -168,11 +168,13 @@ def decided_elsewhere(call: PageCall, identity: Any, item: dict[str, Any]
 
 def wording(item: dict[str, Any] | None) -> str | None:
     """How the decisions on `item` are worded. The detector's (None: mask and publish, approve
-    as is, refuse) when it found something; else `flags` for a contribution members flagged
-    (keep online, edit and publish, remove), `edit` for a held text (edit and publish)."""
+    as is, refuse) when it found something; else `flags` for a flagged contribution still
+    public (keep online, edit and publish, remove), `edit` for a text out of public view — held
+    for review, or taken down by flags or by an undo — (approve, edit and publish, refuse)."""
     if not item or item.get("findings") or item.get("state") not in WAITING:
         return None
-    return "flags" if item.get("review") == "flags" else "edit"
+    live = item.get("review") == "flags" and item.get("target_state") == "published"
+    return "flags" if live else "edit"
 
 
 def thread_href(item: dict[str, Any]) -> str:

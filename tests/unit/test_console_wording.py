@@ -1,0 +1,18 @@
+"""The console's words for a decision follow what members see of the contribution now."""
+import pytest
+
+from gateway.web.pages.console import wording
+
+pytestmark = pytest.mark.unit
+
+
+def test_keep_online_only_for_a_flagged_contribution_that_is_online():
+    flagged = {"review": "flags", "state": "open", "findings": []}
+    assert wording({**flagged, "target_state": "published"}) == "flags"
+    # taken out of public view (by its flags, or by undoing a decision): approve, not keep
+    assert wording({**flagged, "state": "held", "target_state": "hidden"}) == "edit"
+    assert wording({"review": "content", "state": "held", "findings": [],
+                    "target_state": "pending"}) == "edit"
+    # the detector found something: its own words (mask and publish)
+    assert wording({**flagged, "findings": [{"kind": "iban"}]}) is None
+    assert wording({**flagged, "state": "approved"}) is None  # decided: nothing to word
