@@ -173,7 +173,8 @@ def wording(item: dict[str, Any] | None) -> str | None:
     for review, or taken down by flags or by an undo — (approve, edit and publish, refuse)."""
     if not item or item.get("findings") or item.get("state") not in WAITING:
         return None
-    live = item.get("review") == "flags" and item.get("target_state") == "published"
+    # a flags item waits open (or escalated) while its contribution is visible; held, it is not
+    live = item.get("review") == "flags" and item.get("state") in ("open", "review")
     return "flags" if live else "edit"
 
 
