@@ -8,6 +8,17 @@ from urllib.parse import quote, unquote
 
 from ..conftest import wait_for
 
+# everything a page script can read that could hold a token
+IN_REACH_OF_SCRIPTS_TEXT = """
+const stored = [sessionStorage, localStorage].flatMap((storage) => Object.keys(storage).map(
+  (key) => key + "=" + storage.getItem(key)));
+return [location.href, document.cookie, document.documentElement.outerHTML, ...stored].join("\\n");
+"""
+IN_REACH_OF_SCRIPTS = """
+const stored = [sessionStorage, localStorage].flatMap((storage) => Object.keys(storage).map(
+  (key) => storage.getItem(key)));
+return stored.filter((value) => /token=/.test(value));
+"""
 LINK = re.compile(r"https?://[^\s]+/verify-email\?token=([A-Za-z0-9_%-]+)")
 
 
@@ -40,6 +51,10 @@ def test_the_banner_and_the_confirmation_page(site, api, demo):
 
     site.visit(f"/verify-email?token={quote(token, safe='')}")  # opening it: a button only
     assert site.heading("Confirmer votre adresse e-mail", 1)
+    # the token is out of every page script's reach: not in the address (htmx copies it into
+    # sessionStorage), not in either storage, not in the page (an HttpOnly cookie holds it)
+    assert site.driver.execute_script(IN_REACH_OF_SCRIPTS) == [], token
+    assert token not in site.driver.execute_script(IN_REACH_OF_SCRIPTS_TEXT)
     assert not _verified(api, member)
     site.no_horizontal_scroll()
     site.screenshot("verify-email-page")

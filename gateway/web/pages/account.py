@@ -27,7 +27,6 @@ from services.notifications.domain import (
 from services.shared import i18n as catalogue
 
 from ...routes.identity import (
-    EmailVerificationBody,
     LoginBody,
     PasswordResetBody,
     PasswordResetConfirmBody,
@@ -50,6 +49,11 @@ LOGIN_MESSAGES = {**FIELD_MESSAGES, "password": "account.enter_password"}
 REGISTER_FIELDS = ("display_name", "email", "password")  # as the form shows them
 RESET_COOKIE = "agora_reset"  # a reset link's token, for its page only (path PASSWORD_RESET_PAGE)
 RESET_COOKIE_SECONDS = 3600  # longer than a link lives: identity decides whether it still works
+# the address's confirmation link's token, for its page only (path EMAIL_VERIFICATION_PAGE): out
+# of the address bar before any page renders — htmx keeps the page's address in sessionStorage
+# (`htmx-current-path-for-history`), where page scripts could read a token left in it
+VERIFY_COOKIE = "agora_verify"
+VERIFY_COOKIE_SECONDS = 48 * 3600  # as long as a confirmation link lives
 NEW_PASSWORD_FORM = PasswordResetConfirmBody(only=("password",))  # the token is the cookie's
 
 
@@ -303,22 +307,28 @@ class AccountPages:
     @page("GET", EMAIL_VERIFICATION_PAGE, query=ResetLinkQuery)
     def verify_email_page(self, call: PageCall):
         token = call.query.get("token")
-        return self._verify_page(call, 200 if token else 400, token=token,
-                                 link_refused=not token)
+        if token:  # out of the address bar (and of every page script's reach), as a reset's
+            call.cookies.set(VERIFY_COOKIE, token, max_age=VERIFY_COOKIE_SECONDS,
+                             path=EMAIL_VERIFICATION_PAGE)
+            return call.redirect(EMAIL_VERIFICATION_PAGE)
+        kept = call.request.cookies.get(VERIFY_COOKIE)
+        return self._verify_page(call, 200 if kept else 400, link_refused=not kept)
 
-    @page("POST", EMAIL_VERIFICATION_PAGE, form=EmailVerificationBody)
+    @page("POST", EMAIL_VERIFICATION_PAGE)
     def confirm_email_page(self, call: PageCall):
-        if call.form_errors:
+        token = call.request.cookies.get(VERIFY_COOKIE)
+        if not token:
             return self._verify_page(call, 400, link_refused=True)
-        _, problem = call.attempt(self.identity.confirm_email_verification, call.form)
+        _, problem = call.attempt(self.identity.confirm_email_verification, {"token": token})
+        call.cookies.clear(VERIFY_COOKIE, path=EMAIL_VERIFICATION_PAGE)  # single use either way
         if problem is not None:
             return self._verify_page(call, problem.status, link_refused=True)
         return self._verify_page(call, confirmed=True)
 
-    def _verify_page(self, call: PageCall, status: int = 200, token: str | None = None,
-                     link_refused: bool = False, confirmed: bool = False):
-        # no Referer from this page: its address holds the link's token
-        return call.render("account/verify.html", status=status, token=token,
+    def _verify_page(self, call: PageCall, status: int = 200, link_refused: bool = False,
+                     confirmed: bool = False):
+        # no Referer from this page (as the reset's): nothing of the link leaves it
+        return call.render("account/verify.html", status=status,
                            link_refused=link_refused, confirmed=confirmed, noindex=True,
                            title=call.t("account.verify_title"),
                            headers={"Referrer-Policy": "no-referrer"})
