@@ -724,7 +724,9 @@ def test_the_queue_list_masks_a_held_replys_iban_and_the_item_shows_it_to_the_cm
                     next_path=f"/console/moderation?item={item['id']}")
     console.wait_for(lambda: opened(console, item["id"]), "the item open")
     # the queue lists the oldest first, 30 a page: earlier tests' items may come before it
-    title = console.wait_for(lambda: _listed(console, item["id"]), "the item in the list").text
+    pages: set[str] = set()
+    title = console.wait_for(lambda: _listed(console, item["id"], pages),
+                             "the item in the list").text
     assert title.startswith("Moi aussi. Mon IBAN") and "•" in title, title
     assert IBAN_DIGITS.replace(" ", "") not in console.find("#queue-list").text.replace(" ", "")
     [mark] = console.find_all("#review-text mark.finding")
@@ -733,14 +735,16 @@ def test_the_queue_list_masks_a_held_replys_iban_and_the_item_shows_it_to_the_cm
     console.screenshot("console-list-masked")
 
 
-def _listed(console: Site, item_id: str):
-    """The item's title in the queue's list, else the next page of the list asked for."""
+def _listed(console: Site, item_id: str, pages: set[str]):
+    """The item's title in the queue's list, else the list's next page asked for — once per
+    page (`pages`: the ones asked for), letting it load."""
     found = console.find_all(f'.queue-item[data-item="{item_id}"] .queue-title')
     if found:
         return found[0]
-    more = console.find_all("#queue-list .more")
-    if more:
-        more[0].click()
+    for more in console.find_all("#queue-list .more"):
+        if more.get_attribute("href") not in pages:
+            pages.add(more.get_attribute("href"))
+            more.click()
     return None
 
 
