@@ -3,7 +3,8 @@
 Templates live in `gateway/web/templates/<area>/<screen>.html` and extend `base.html`. They get
 `t(key, **params)` (the reader's language, gateway/web/i18n.py), `lang`, `actor`,
 `csrf_token`, `static(name)`, `url` (this page's canonical URL), `request_id`, and the filters
-`date`, `datetime`, `number`, `author`, `reject_reason(code)`, and `| glue` (a title's or an
+`date`, `datetime`, `number`, `author`, `reject_reason(code)`, `linked(key, href, label_key)`
+(a sentence with a link inside it), and `| glue` (a title's or an
 excerpt's spaces before ? ! : ; tied to their word: typography.py). No inline script or style may
 appear in them: the CSP below forbids both.
 """
@@ -21,6 +22,7 @@ from jinja2 import (
     pass_context,
     select_autoescape,
 )
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from services.moderation.detector import KIND_LABELS
@@ -115,6 +117,19 @@ def _reject_reason(language: str):
     return reason
 
 
+def _linked(t):
+    def linked(key: str, href: str, label_key: str) -> Markup:
+        """The sentence `key` with a link where its `{link}` stands: each language places it
+        where its grammar wants ("…vous acceptez les {link}." / "…you accept the {link}.");
+        the words are escaped, only the link is markup."""
+        before, _, after = t(key, link=LINK_MARKER).partition(LINK_MARKER)
+        return Markup('{}<a href="{}">{}</a>{}').format(before, href, t(label_key), after)
+    return linked
+
+
+LINK_MARKER = "\x00"  # no catalogue text holds it
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -157,6 +172,7 @@ def render_html(template: str, language: str, context: dict[str, Any], status: i
         "avatar_initial": _avatar_initial(language),
         "avatar_tone": avatar_tone,
         "reject_reason": _reject_reason(language),
+        "linked": _linked(t),
         **context,
     }
     body = env.get_template(template).render(values)

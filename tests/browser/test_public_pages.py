@@ -125,6 +125,29 @@ def test_the_footer_leads_another_bank_team_to_the_api_and_the_events(site):
     site.wait_for(lambda: site.heading("Developers", 1), "the English page")
 
 
+def test_the_rules_a_refusal_cites_are_one_click_from_every_page_and_from_the_sign_up(site):
+    """A refusal said "Non conforme aux règles de la communauté", and the sign-up accepted
+    them, but no page held them."""
+    site.visit("/questions")
+    site.find(".site-footer a[href='/rules']").click()
+    site.wait_for_path("/rules")
+    assert site.heading("Règles de la communauté", 1)
+    main = site.find("#main").text
+    assert "Non conforme aux règles de la communauté" in main  # a refusal's words
+    assert "ne vous demandera jamais votre mot de passe" in main
+    site.find("#main a[href='#moderation']").click()
+    site.wait_for(lambda: site.driver.current_url.endswith("#moderation"), "the section")
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("rules")
+    site.visit("/register")
+    site.find("#accept-rules a[href='/rules']").click()
+    site.wait_for_path("/rules")
+    site.find(".lang-switch a[lang='en']").click()
+    site.wait_for(lambda: site.heading("Community rules", 1), "the English page")
+    assert "Not compliant with the community rules" in site.find("#main").text
+
+
 def test_unknown_pages_get_a_clear_page_in_the_readers_language(site):
     site.visit("/posts/does-not-exist")
     assert site.heading("Page introuvable", 1)

@@ -270,3 +270,16 @@ def test_the_home_page_takes_a_member_on_and_invites_a_visitor(language):
     visitor = _render("home/home.html", language, sections=sections, here="/", actor=None)
     hero = visitor.split('id="hero-title"')[1].split("</section>")[0]
     assert 'href="/register"' in hero and 'href="/me/feed"' not in hero
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_refused_text_leads_its_author_to_the_rules_its_refusal_cites(language):
+    refused = {"state": "rejected", "reason_code": "not_compliant"}
+    html = _render("posts/thread.html", language, post=_post(state="rejected", review=refused),
+                   actor={"id": "u1", "roles": ["member"]})
+    box = _text(html, "review-state-p1")
+    assert _words(str(escape(i18n.translate(language, "rules.refused_link")))) in box
+    assert 'class="review-state-rules" href="/rules#moderation"' in html
+    held = _render("posts/thread.html", language, actor={"id": "u1", "roles": ["member"]},
+                   post=_post(state="pending", review={"state": "held", "reasons": ["policy"]}))
+    assert "review-state-rules" not in held  # nothing was refused

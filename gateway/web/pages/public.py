@@ -33,6 +33,9 @@ LIST_SIZE = 20
 REPLIES_PAGE = 50
 TOPIC_PAGES = {"tag": "/tags", "category": "/categories"}
 DESCRIPTION_LENGTH = 180  # what search engines show of a page's description
+# the refusals the rules explain: every code a CM can cite but the catch-all "other" (whose
+# words, "refused by the community team", explain nothing)
+RULES_REASONS = tuple(code for code in REJECT_REASONS if code != "other")
 
 
 def highlighted(items: list[dict[str, Any]], searched: str) -> list[dict[str, Any]]:
@@ -114,6 +117,12 @@ class PublicPages:
         """For the bank's other teams: the API and the event stream, in words (the footer's
         link; the OpenAPI document itself is for their programs)."""
         return call.render("public/developers.html", title=call.t("developers.page_title"))
+
+    @page("GET", "/rules")
+    def rules_page(self, call: PageCall):
+        """The community's rules: what a sign-up accepts and a refusal cites."""
+        return call.render("public/rules.html", title=call.t("rules.page_title"),
+                           reasons=RULES_REASONS)
 
     @page("GET", "/")
     def home_page(self, call: PageCall):
