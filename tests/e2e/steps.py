@@ -77,11 +77,24 @@ IBAN_TAGS = ["fr76", "3000", "6000", "0112", "3456", "7890", "189"]  # the IBAN 
 
 
 def queued(api, manager, target_id):
+    """The waiting item of a contribution, on whichever page of the queue (oldest first) it is:
+    the whole suite leaves hundreds of items waiting before a late test's."""
     def find():
-        items = ok(api.get("/api/v1/moderation/queue", user=manager,
-                           params={"limit": 200}))["items"]
-        return next((item for item in items if item["target_id"] == target_id), None)
+        return next((item for _, item in queue_pages(api, manager)
+                     if item["target_id"] == target_id), None)
     return wait_for(find, timeout=20, message=f"{target_id} in the moderation queue")
+
+
+def queue_pages(api, manager, limit=200):
+    """(the cursor of its page, item) for every waiting item, page after page."""
+    cursor = None
+    while True:
+        page = ok(api.get("/api/v1/moderation/queue", user=manager,
+                          params={"limit": limit, **({"cursor": cursor} if cursor else {})}))
+        yield from ((cursor, item) for item in page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            return
 
 
 def inbox(api, user, **params):
