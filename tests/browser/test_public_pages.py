@@ -3,8 +3,11 @@ readable without JavaScript, with their titles and sharing tags."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import requests
+
+from ..e2e.steps import submit, visible
 
 
 def test_home_shows_the_four_sections_and_leads_to_a_thread(site):
@@ -22,6 +25,24 @@ def test_home_shows_the_four_sections_and_leads_to_a_thread(site):
     assert site.find("h1").text
     site.no_horizontal_scroll()
     site.screenshot("thread")
+
+
+def test_the_latest_contributions_see_all_leads_to_every_kind_not_the_questions_alone(site, api):
+    """"Les dernières contributions" (every kind) ended on "Toutes les questions"."""
+    author = api.new_user()
+    posted = [visible(api, submit(api, author, kind=kind, title=f"{kind} {uuid.uuid4().hex[:6]}",
+                                  category=category)["id"])
+              for kind, category in (("question", "cards"), ("idea", "cards"))]
+    site.visit("/")
+    site.find("#latest-list ~ .see-all a").click()
+    site.wait_for_path("/contributions")
+    assert site.heading("Toutes les contributions", 1)
+    listed = [a.get_attribute("href") for a in site.find_all("#post-list li h2 a")]
+    assert [href.rsplit("/", 1)[-1] for href in listed[:2]] == [
+        post["id"] for post in reversed(posted)]  # newest first, whatever their kind
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("contributions")
 
 
 def _sort_chips(site) -> list[str]:

@@ -186,6 +186,15 @@ class PublicPages:
             "intro": call.t(f"posts.intro_{kind}"), "title": call.t(f"posts.kinds_{kind}"),
             "description": call.t(f"posts.intro_{kind}")}, {"kind": kind})
 
+    @page("GET", "/contributions", query=_list_query("sort", "cursor"))
+    def contributions_page(self, call: PageCall):
+        """Every kind together: the home page's latest contributions, whole ("see all" there
+        led to the questions alone)."""
+        return self._post_list(call, {
+            "section": "", "kind": None, "heading": call.t("posts.kinds_all"),
+            "intro": call.t("posts.intro_all"), "title": call.t("posts.kinds_all"),
+            "description": call.t("posts.intro_all")}, {})
+
     @page("GET", "/questions", query=_list_query("sort", "cursor", "category", "tag"))
     def questions_page(self, call: PageCall):
         return self._kind_list(call, "questions")
