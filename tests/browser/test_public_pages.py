@@ -46,7 +46,6 @@ def test_the_latest_contributions_see_all_leads_to_every_kind_not_the_questions_
 
 
 def _sort_chips(site) -> list[str]:
-    # textContent: on a phone the row scrolls sideways, and chips out of view have no .text
     return [chip.get_attribute("textContent").strip() for chip in site.find_all(".sort-tabs a")]
 
 
@@ -55,6 +54,10 @@ def test_lists_offer_the_orders_of_a_list_only(site):
     site.visit("/questions")
     assert _sort_chips(site) == ["Les plus récents", "Les plus votés", "Les plus actifs",
                                  "Sans réponse"]
+    outside = site.driver.execute_script(
+        "return [...document.querySelectorAll('.sort-tabs a')].filter("
+        "a => a.getBoundingClientRect().right > innerWidth).map(a => a.textContent)")
+    assert not outside, f"chips out of sight (scrolled away on a phone): {outside}"
     for path in ("/ideas", "/discussions", "/articles"):
         site.visit(path)
         assert _sort_chips(site) == ["Les plus récents", "Les plus votés", "Les plus actifs"]
