@@ -220,6 +220,15 @@ class ReplyOut(Schema):
     draft = fields.Nested(Draft)
 
 
+class WaitingReply(ReplyOut):
+    post_title = fields.String(allow_none=True, metadata={"description": "its thread's title"})
+
+
+class WaitingContributions(Schema):
+    posts = fields.List(fields.Nested(Post), required=True)
+    replies = fields.List(fields.Nested(WaitingReply), required=True)
+
+
 class ReplyPage(Schema):
     items = fields.List(fields.Nested(ReplyOut), required=True)
     next_cursor = fields.String(allow_none=True)
@@ -484,6 +493,16 @@ class PostsRoutes:
     def list_replies(self, call: Call):
         """A post's replies, oldest first (plus your own ones waiting for moderation)"""
         return self.posts.list_replies(call.actor, call.path["id"], call.query)
+
+    @route("GET", "/api/v1/me/waiting", auth="member", response=WaitingContributions, tags=TAGS)
+    def my_waiting(self, call: Call):
+        """Your posts and replies not public yet
+
+        Being checked, or held until a community manager decides (`review` says which, and
+        why), newest first, 20 of each; a reply with its thread's title. Once decided, a text
+        leaves this list: published, or refused (the notification says why).
+        """
+        return self.posts.my_waiting(call.actor)
 
     @route("GET", "/api/v1/replies/{id}", path_params=REPLY_PATH, auth="public", response=ReplyOut,
            tags=TAGS)

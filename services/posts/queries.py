@@ -25,6 +25,7 @@ MAX_CATEGORIES = 500  # a list admins manage by hand
 # a contribution's drafts read for its author's: one per revision waiting or given back (a few;
 # past these, a CM's edits all newer than the author's, the author's is not shown)
 DRAFTS_READ = 5
+WAITING_SHOWN = 20  # of each: a member rarely has more than a few texts waiting
 # Whether a category exists and is archived, checked by every new post: kept CATEGORY_TTL
 # seconds per process. This process forgets a category it changes (service.py); a change made
 # through another posts replica is seen within CATEGORY_TTL (a post may still be filed under a
@@ -441,6 +442,25 @@ class PostsQueries:
             [("count", -1), ("_id", 1)]).limit(query["limit"])
         return {"items": [{"tag": doc.get("label") or doc["_id"], "slug": doc["_id"],
                            "count": doc["count"]} for doc in documents]}
+
+    # -- what the member wrote that is not public yet
+
+    def waiting(self, actor: Actor) -> dict[str, Any]:
+        """The member's own posts and replies not public yet (being checked, or held for a CM),
+        newest first, WAITING_SHOWN of each, as their author sees them: the page they left is
+        no longer the only way back to a held text. A reply comes with its thread's title.
+        Bounded by the author's own contributions (the `author` indexes)."""
+        mine = {"author_id": actor["id"], "state": "pending"}
+        posts = list(self.views["posts"].find(mine).sort([("created_ts", -1)])
+                     .limit(WAITING_SHOWN))
+        replies = list(self.views["replies"].find(mine).sort([("created_ts", -1)])
+                       .limit(WAITING_SHOWN))
+        threads = {doc["_id"]: doc.get("title") for doc in self.views["posts"].find(
+            {"_id": {"$in": sorted({doc["post_id"] for doc in replies})}}, {"title": 1})}
+        return {"posts": [presenters.post(doc, actor, full=False, draft=self._draft(doc, actor))
+                          for doc in posts],
+                "replies": [{**presenters.reply(doc, actor, draft=self._draft(doc, actor)),
+                             "post_title": threads.get(doc["post_id"])} for doc in replies]}
 
     # -- the member's export, the community figures
 

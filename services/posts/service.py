@@ -290,6 +290,11 @@ class PostsService(Decisions, HealthEndpoints):
             else self.queries.votes(collection, target_id)  # no write of ours: read it
         return {"id": target_id, "voted": bool(on), "votes": votes}
 
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def my_waiting(self, actor):
+        """The member's own posts and replies not public yet (queries.waiting)."""
+        return self.queries.waiting(domain.require_member(actor))
+
     # -- GDPR: the member's export ----------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

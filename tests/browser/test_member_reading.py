@@ -1,13 +1,13 @@
 """What a member reads on a phone (exploratory test as a member, defects 5, 6, 7, 10, 11, 13):
 errors that go once the field is fixed, one id per element on pages listing a post twice,
 excerpts whose list items stay apart, a "?" that never wraps alone, "·" separators never at a
-line's start or end, activity cards that say who did what."""
+line's start or end, activity cards that say who did what, their held texts found again."""
 from __future__ import annotations
 
 import re
 import uuid
 
-from ..e2e.steps import ok, visible
+from ..e2e.steps import IBAN, ok, submit, visible
 from ..platform import PASSWORD
 from .test_private_pages import long_conversation
 from .test_thread_actions import _answer, _helper_on_a_question, _question
@@ -187,3 +187,27 @@ def test_activity_says_who_replied_to_what(site, demo):
     site.visit("/lang/en?next=/me/feed")
     assert _read(site.find(f"#feed-{reply['id']}")) == \
         f"{helper.display_name} replied to “{post['title']}”"
+
+
+def test_a_member_finds_their_held_question_again_from_their_feed(site, demo):
+    """Once they left a held question's page, nothing led them back to it: "Mon fil" now
+    opens on it."""
+    api = demo.api
+    author = api.new_user()
+    held = submit(api, author, title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
+                  body=f"Mon IBAN est {IBAN}, que faire ?")
+    site.sign_in(author.email, author.password, next_path="/me/feed")
+    site.wait_for_path("/me/feed")
+
+    def listed_as_held():  # being checked first, held once moderation's review has ruled
+        site.visit("/me/feed", check=False)
+        found = site.find_all("#waiting")
+        return found and "des données bancaires y ont été repérées" in _read(found[0])
+    site.wait_for(listed_as_held, "the held question listed")
+    panel = site.find("#waiting")
+    assert _read(panel.find_element("css selector", "h2")) == \
+        "Votre contribution en attente de publication"
+    site.check()
+    site.screenshot("me-feed-waiting")
+    panel.find_element("css selector", f"a[href='/posts/{held['id']}']").click()
+    site.wait_for_path(f"/posts/{held['id']}")

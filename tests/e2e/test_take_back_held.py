@@ -6,7 +6,17 @@ from __future__ import annotations
 import re
 
 from ..conftest import wait_for
-from .steps import IBAN, ok, queued, site_csrf, site_login, staff, submit, visible
+from .steps import (
+    IBAN,
+    ok,
+    queue_pages,
+    queued,
+    site_csrf,
+    site_login,
+    staff,
+    submit,
+    visible,
+)
 
 
 def _delete_form(page: str, action: str) -> str:
@@ -41,8 +51,8 @@ def test_an_author_takes_back_a_held_question_and_a_held_reply(platform, api):
                         timeout=10, data={"csrf_token": site_csrf(
                             browser, base, f"/posts/{question['id']}")}).status_code == 303
     # nobody decides them any more
-    wait_for(lambda: not {held["id"], reply["id"]} & {item["target_id"] for item in ok(api.get(
-        "/api/v1/moderation/queue", user=manager, params={"limit": 200}))["items"]},
+    wait_for(lambda: not {held["id"], reply["id"]} & {
+        item["target_id"] for _, item in queue_pages(api, manager)},
         timeout=20, message="both left the queue")
     # another member is offered nothing of the kind on a published reply of someone else
     other, _ = site_login(base, api.new_user())

@@ -61,9 +61,11 @@ class MePages:
         """What the people, threads, tags and categories I follow published."""
         found = gather(home=self.feeds.home.call_async(call.actor, {
             "limit": LIST_SIZE, "cursor": call.query.get("cursor")}),
-            me=self.identity.get_me.call_async(call.actor))  # the unconfirmed address's banner
+            me=self.identity.get_me.call_async(call.actor),  # the unconfirmed address's banner
+            waiting=self.posts.my_waiting.call_async(call.actor))  # their texts not public yet
         result = found["home"]
         return call.render("me/feed.html", items=result["items"], feed="home", me=found["me"],
+                           waiting=found["waiting"],
                            more=next_href(call, result.get("next_cursor")),
                            title=call.t("me.feed_title"), noindex=True)
 
