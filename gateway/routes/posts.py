@@ -496,11 +496,12 @@ class PostsRoutes:
 
     @route("GET", "/api/v1/me/waiting", auth="member", response=WaitingContributions, tags=TAGS)
     def my_waiting(self, call: Call):
-        """Your posts and replies not public yet
+        """Your posts and replies never published yet
 
         Being checked, or held until a community manager decides (`review` says which, and
-        why), newest first, 20 of each; a reply with its thread's title. Once decided, a text
-        leaves this list: published, or refused (the notification says why).
+        why), newest first, 20 of each, with their text (`draft`); a reply with its thread's
+        title while you may read that thread. Once decided, a text leaves this list: published,
+        or refused. An edit waiting on a published text is on that text (`pending_edit`).
         """
         return self.posts.my_waiting(call.actor)
 

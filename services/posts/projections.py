@@ -68,6 +68,9 @@ def _indexes(rm: ReadModels) -> None:
     # a word found nowhere: the vocabulary's words sharing a deletion key with it (multikey)
     rm["search_vocabulary"].create_index([("keys", ASCENDING)], name="keys")
     posts.create_index([("author_id", ASCENDING), ("published_ts", DESCENDING)], name="author")
+    # a member's own texts not published yet (queries.waiting)
+    posts.create_index([("author_id", ASCENDING), ("state", ASCENDING), ("created_ts", DESCENDING)],
+                       name="author_state")
     posts.create_index([("tag_slugs", ASCENDING)], name="tag_slugs")
     rm["categories"].create_index([("position", ASCENDING), ("_id", ASCENDING)],
                                   name="position")

@@ -446,21 +446,47 @@ class PostsQueries:
     # -- what the member wrote that is not public yet
 
     def waiting(self, actor: Actor) -> dict[str, Any]:
-        """The member's own posts and replies not public yet (being checked, or held for a CM),
-        newest first, WAITING_SHOWN of each, as their author sees them: the page they left is
-        no longer the only way back to a held text. A reply comes with its thread's title.
-        Bounded by the author's own contributions (the `author` indexes)."""
+        """The member's own posts and replies never published yet (being checked, or held for
+        a CM), newest first, WAITING_SHOWN of each, as their author sees them: the page they
+        left is no longer the only way back to a held text. A reply comes with its thread's
+        title while the member may read that thread. The `author_state` and `author` indexes
+        bound the two finds; drafts and threads are one read each, by ids."""
         mine = {"author_id": actor["id"], "state": "pending"}
         posts = list(self.views["posts"].find(mine).sort([("created_ts", -1)])
                      .limit(WAITING_SHOWN))
         replies = list(self.views["replies"].find(mine).sort([("created_ts", -1)])
                        .limit(WAITING_SHOWN))
-        threads = {doc["_id"]: doc.get("title") for doc in self.views["posts"].find(
-            {"_id": {"$in": sorted({doc["post_id"] for doc in replies})}}, {"title": 1})}
-        return {"posts": [presenters.post(doc, actor, full=False, draft=self._draft(doc, actor))
-                          for doc in posts],
-                "replies": [{**presenters.reply(doc, actor, draft=self._draft(doc, actor)),
-                             "post_title": threads.get(doc["post_id"])} for doc in replies]}
+        drafts = self._own_drafts(actor, [doc["_id"] for doc in posts + replies])
+        authors = self._authors(posts + replies)
+        titles = self._readable_titles(actor, replies)
+        return {"posts": [presenters.post(doc, actor, full=False, draft=drafts.get(doc["_id"]),
+                                          authors=authors) for doc in posts],
+                "replies": [{**presenters.reply(doc, actor, draft=drafts.get(doc["_id"]),
+                                                authors=authors),
+                             "post_title": titles.get(doc["post_id"])} for doc in replies]}
+
+    def _own_drafts(self, actor: Actor, target_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """target id -> the member's newest draft of it (as `_draft`, for many at once)."""
+        newest: dict[str, dict[str, Any]] = {}
+        if not target_ids:
+            return newest
+        for draft in self.views["drafts"].find({"target_id": {"$in": target_ids}}):
+            if by_another(actor["id"], draft.get("submitted_by")):
+                continue
+            if draft["revision"] > newest.get(draft["target_id"], {}).get("revision", 0):
+                newest[draft["target_id"]] = draft
+        return newest
+
+    def _readable_titles(self, actor: Actor, replies: list[dict[str, Any]]) -> dict[str, str]:
+        """post id -> title, for the threads of `replies` the actor may read (a thread taken
+        down since keeps its title from them)."""
+        post_ids = sorted({doc["post_id"] for doc in replies})
+        if not post_ids:
+            return {}
+        threads = self.views["posts"].find({"_id": {"$in": post_ids}},
+                                           {"title": 1, "state": 1, "author_id": 1})
+        return {doc["_id"]: doc["title"] for doc in threads
+                if doc.get("title") and doc.get("state") and domain.can_read(actor, doc)}
 
     # -- the member's export, the community figures
 

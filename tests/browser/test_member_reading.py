@@ -202,7 +202,7 @@ def test_a_member_finds_their_held_question_again_from_their_feed(site, demo):
     def listed_as_held():  # being checked first, held once moderation's review has ruled
         site.visit("/me/feed", check=False)
         found = site.find_all("#waiting")
-        return found and "des données bancaires y ont été repérées" in _read(found[0])
+        return found and "Des données confidentielles y ont été repérées" in _read(found[0])
     site.wait_for(listed_as_held, "the held question listed")
     panel = site.find("#waiting")
     assert _read(panel.find_element("css selector", "h2")) == \
