@@ -46,3 +46,22 @@ def test_a_member_finds_their_held_question_and_reply_until_a_cm_decides(platfor
              message="the published question left the list")
     assert [r["id"] for r in ok(api.get("/api/v1/me/waiting", user=author))["replies"]] == [
         reply["id"]]
+
+
+def test_a_thread_taken_down_since_keeps_its_title_from_a_waiting_replys_author(platform, api):
+    """A CM took the thread out of public view (its title named someone, say): the member whose
+    reply waits there may no longer read it, nor its title."""
+    author, manager = api.new_user(), staff(platform)
+    title = "Remboursement chez Martin Durand"
+    thread = visible(api, submit(api, api.new_user(), title=title)["id"])
+    reply = ok(api.post(f"/api/v1/posts/{thread['id']}/replies", user=author,
+                        json={"body": f"Idem, mon IBAN {IBAN}"}), 201)
+    queued(api, manager, reply["id"])
+    wait_for(lambda: ok(api.get("/api/v1/me/waiting", user=author))["replies"],
+             message="the reply listed")
+    assert ok(api.get("/api/v1/me/waiting", user=author))["replies"][0]["post_title"] == title
+    ok(api.post(f"/api/v1/posts/{thread['id']}/hold", user=manager))
+    wait_for(lambda: api.get(f"/api/v1/posts/{thread['id']}").status_code == 404,
+             message="the thread out of public view")
+    [listed] = ok(api.get("/api/v1/me/waiting", user=author))["replies"]
+    assert listed["id"] == reply["id"] and listed["post_title"] is None
