@@ -35,7 +35,7 @@ def test_confidential_warning_appears_while_typing_an_iban_and_goes_when_removed
     assert not site.find_all(WARNING)
     body.send_keys(IBAN)
     text = site.wait_for(lambda: _warning_shown(site), "the confidential-data warning")
-    assert "données confidentielles (un IBAN)" in text and "masquées" in text
+    assert "données confidentielles (un IBAN)" in text and "sera retenu" in text
     assert IBAN not in text
     region = site.find("#confidential-status")
     assert region.get_attribute("role") == "status"
@@ -206,7 +206,7 @@ def test_an_iban_typed_as_tags_is_warned_about_under_the_tags_then_held(site):
     assert not site.find_all(TAGS_WARNING)
     tags.send_keys(" 7890 189")
     text = site.wait_for(lambda: _tags_warning(site), "the warning under the tags")
-    assert "données confidentielles (un IBAN)" in text and "masquées" in text
+    assert "données confidentielles (un IBAN)" in text and "sera retenu" in text
     assert not site.find_all(WARNING)  # the text holds nothing: its own warning stays quiet
     assert "confidential-tags-status" in tags.get_attribute("aria-describedby")
     assert site.find("#confidential-tags-status").get_attribute("role") == "status"

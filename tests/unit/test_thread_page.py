@@ -283,3 +283,14 @@ def test_a_refused_text_leads_its_author_to_the_rules_its_refusal_cites(language
     held = _render("posts/thread.html", language, actor={"id": "u1", "roles": ["member"]},
                    post=_post(state="pending", review={"state": "held", "reasons": ["policy"]}))
     assert "review-state-rules" not in held  # nothing was refused
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_refusal_without_a_specific_reason_says_it_once(language):
+    """The catch-all reason read "Refusée par les gestionnaires de communauté : Refusé par
+    l'équipe de la communauté": the same thing twice, and no reason."""
+    refused = {"state": "rejected", "reason_code": "other", "reason": "Refused"}
+    html = _render("posts/thread.html", language, post=_post(state="rejected", review=refused),
+                   actor={"id": "u1", "roles": ["member"]})
+    assert _words(str(escape(i18n.translate(language, "compose.state_rejected_no_reason")))) \
+        in _text(html, "review-state-p1")
