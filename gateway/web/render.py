@@ -143,6 +143,7 @@ def environment() -> Environment:
     env.globals["static"] = static_url
     env.globals["confidential_labels"] = confidential_labels
     env.filters["glue"] = glue_punctuation
+    env.filters["in_sentence"] = shared_i18n.in_sentence
     return env
 
 

@@ -398,7 +398,9 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
             code = n["reason_code"] or "other"
             reason = say(f"reject_reason.{code}") if i18n.has(f"reject_reason.{code}") else \
                 (n["reason"] or say("reject_reason.other"))
-            return say("notice.moderation_rejected", thing=thing, reason=reason)
+            where = "notice.moderation_rejected_in" if n["target_type"] == "reply" and about \
+                else "notice.moderation_rejected"  # a refused post's title was never public
+            return say(where, thing=thing, about=about, reason=i18n.in_sentence(reason))
         if n["decision"] == "redacted":
             return say("notice.moderation_redacted", thing=thing, about=about)
         if n["decision"] == "edited":

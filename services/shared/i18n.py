@@ -56,6 +56,15 @@ def text(language: str | None, key: str, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
+def in_sentence(label: str) -> str:
+    """A catalogue label ("Spam ou publicité") continuing a sentence after a colon: French
+    writes it lower-case there (English too reads well so); a leading acronym ("IBAN …",
+    "PEL") keeps its capitals."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def error_text(language: str | None, key: str, params: dict[str, Any] | None = None,
                terms: dict[str, str | list[str]] | None = None) -> str:
     """The message of error `key` (section `error`) in `language`: `params` as given, `terms`

@@ -402,7 +402,7 @@ def test_a_rejection_reason_reads_whole_and_its_author_reads_it_in_their_languag
     state = console.wait_for(lambda: reloaded(
         console, f"/posts/{question['id']}", f"#review-state-{question['id']} .review-rejected"),
         "the author's question rejected")
-    assert ("Refusée par les gestionnaires de communauté : Contient des données personnelles "
+    assert ("Refusée par l’équipe de la communauté : contient des données personnelles "
             "ou bancaires qui ne peuvent pas être publiées") in state.text, state.text
     console.check()
 

@@ -55,8 +55,8 @@ def test_follow_approve_answer_accept_notify_in_app_and_by_email(platform, api):
     assert sent["Subject"].startswith("[Agora] Alice Auteur a publié une nouvelle question")
     # A: told the CMs approved it
     approved = notified(api, author, "moderation", decision="approved")
-    assert approved["text"] == "Nous avons approuvé et publié votre question « Carte bloquée " \
-                               "en voyage »"
+    assert approved["text"] == "L’équipe de la communauté a approuvé et publié votre question " \
+                               "« Carte bloquée en voyage »"
 
     # C answers -> A is notified
     answer = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=helper,

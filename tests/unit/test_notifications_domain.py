@@ -6,6 +6,7 @@ import pytest
 
 from services.notifications import domain
 from services.notifications.domain import Facts
+from services.shared import i18n
 from services.shared.envelope import CommandContext, Envelope, NewEvent
 
 pytestmark = pytest.mark.unit
@@ -231,14 +232,16 @@ def test_rendering_each_type_in_english_and_in_french():
         "Carl commented on your idea “Card blocked”"
     assert domain.render(notice(reply_kind="comment", kind="idea"), "fr") == \
         "Carl a commenté votre idée « Card blocked »"
-    assert domain.render(rejected, "en") == "Your question was not published: Spam or advertising"
+    assert domain.render(rejected, "en") == \
+        "The community team did not publish your question: spam or advertising"
     assert domain.render(rejected, "fr") == \
-        "Nous n'avons pas publié votre question : Spam ou publicité"
+        "L’équipe de la communauté n’a pas publié votre question : spam ou publicité"
     assert domain.render(status, "en") == \
         "The idea “Card blocked” now has the status “Under review” — Soon"
     assert domain.render(status, "fr") == \
         "L'idée « Card blocked » est passée au statut « À l'étude » — Soon"
-    assert domain.render(by_team, "fr").startswith("Nous avons approuvé et publié votre réponse")
+    assert domain.render(by_team, "fr").startswith(
+        "L’équipe de la communauté a approuvé et publié votre réponse")
     assert domain.render(notice(type="followed_activity", kind="article"), "fr") == \
         "Carl a publié un nouvel article « Card blocked »"
     assert domain.render(notice()) == domain.render(notice(), "fr")  # French by default
@@ -468,3 +471,26 @@ def test_a_preferences_change_records_the_new_choices_and_digest_and_nothing_whe
     assert digest[0].payload == {"member_id": "alice", "types": {"reply": {"email": "off"}},
                                  "digest": {"hour": 7}}
     assert domain.preferences_changed("alice", digest[0].payload, {"digest": {"hour": 7}}) == []
+
+
+def test_a_refused_reply_names_its_public_thread_and_a_refused_post_nothing():
+    """"Nous n'avons pas publié votre réponse : Spam ou publicité" said neither who ("Nous",
+    a fourth name for the team) nor where: a member with several replies waiting could not
+    tell which one. A reply's thread is public, so it is named; a refused post's own title
+    never was (it may hold what got it refused), so it is not."""
+    reply = notice(type="moderation", decision="rejected", reason_code="duplicate",
+                   target_type="reply", kind="question")
+    assert domain.render(reply, "fr") == ("L’équipe de la communauté n’a pas publié votre "
+                                          "réponse dans « Card blocked » : doublon d’une "
+                                          "contribution existante")
+    assert domain.render(reply, "en") == ("The community team did not publish your reply in "
+                                          "“Card blocked”: duplicate of an existing contribution")
+    post = notice(type="moderation", decision="rejected", reason_code="duplicate",
+                  target_type="post", title="Mon IBAN FR76…")
+    assert "IBAN" not in domain.render(post, "fr") and "IBAN" not in domain.render(post, "en")
+
+
+def test_a_reason_continues_the_sentence_in_lower_case_but_an_acronym_keeps_its_capitals():
+    assert i18n.in_sentence("Spam ou publicité") == "spam ou publicité"
+    assert i18n.in_sentence("IBAN visible") == "IBAN visible"
+    assert i18n.in_sentence("") == "" and i18n.in_sentence("A") == "A"

@@ -294,3 +294,17 @@ def test_a_refusal_without_a_specific_reason_says_it_once(language):
                    actor={"id": "u1", "roles": ["member"]})
     assert _words(str(escape(i18n.translate(language, "compose.state_rejected_no_reason")))) \
         in _text(html, "review-state-p1")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_refusal_names_the_team_and_continues_its_sentence_with_the_reason(language):
+    """The box read "Refusée par les gestionnaires de communauté : Doublon…": a second name
+    for the team (the notice, the rules and the marks say « l’équipe de la communauté ») and a
+    capital after the colon."""
+    refused = {"state": "rejected", "reason_code": "duplicate", "reason": "Duplicate"}
+    html = _render("posts/thread.html", language, post=_post(state="rejected", review=refused),
+                   actor={"id": "u1", "roles": ["member"]})
+    expected = {"fr": "Refusée par l’équipe de la communauté : doublon d’une contribution "
+                      "existante",
+                "en": "Rejected by the community team: duplicate of an existing contribution"}
+    assert expected[language] in _text(html, "review-state-p1")

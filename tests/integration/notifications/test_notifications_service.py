@@ -122,13 +122,14 @@ def test_moderation_decisions_reach_the_author_without_confidential_text(rpc, ma
     rpc.moderation.decide(actor(manager), queued(refused)["id"],
                           {"decision": "reject", "reason_code": "spam"})
     [rejected] = notified(rpc, author, "moderation", decision="rejected")
-    assert rejected["text"] == "Nous n'avons pas publié votre question : Spam ou publicité"
+    assert rejected["text"] == \
+        "L’équipe de la communauté n’a pas publié votre question : spam ou publicité"
     assert rejected["title"] is None
     item = queued(held)
     rpc.moderation.decide(actor(manager), item["id"], {
         "decision": "redact", "body": item["proposal"]["body"]})
     [redacted] = notified(rpc, author, "moderation", decision="redacted")
-    assert "après en avoir retiré des données personnelles ou bancaires" in redacted["text"]
+    assert "après en avoir masqué des données personnelles ou bancaires" in redacted["text"]
     notified(rpc, follower, "followed_activity")
     everything = mails(mailsink, author, count=2) + mails(mailsink, follower)
     for mail in everything:
