@@ -43,7 +43,7 @@ def test_the_banner_and_the_confirmation_page(site, api, demo):
     site.no_horizontal_scroll()
     site.screenshot("verify-banner")
 
-    site.click_button("Renvoyer l'e-mail")
+    site.click_button("Renvoyer l’e-mail")
     site.wait_for(lambda: "Un nouvel e-mail de confirmation est parti" in site.text(),
                   "the notice that the e-mail was sent again")
     token = wait_for(lambda: _tokens(demo, member)[1:], timeout=20,
