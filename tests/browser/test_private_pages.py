@@ -433,3 +433,43 @@ def test_a_conversation_opens_at_its_newest_message_and_sends_with_ctrl_enter(
                                             user=advisor))["messages"]]
     assert bodies.count(text) == 1
     site.screenshot("conversation-sent-by-keyboard")
+
+
+# the page's tab hidden, then shown again, as a phone's browser does when its reader switches
+# apps (headless Chromium's own tab never hides)
+TAB_SHOWN = """Object.defineProperty(document, "visibilityState",
+  {value: arguments[0] ? "visible" : "hidden", configurable: true});
+document.dispatchEvent(new Event("visibilitychange"));"""
+NOTICED = """window.__agoraNoticed = false;
+document.addEventListener("agora:notification", (event) => {
+  if ((event.detail?.new || []).some((n) => n.type === "private_message"))
+    window.__agoraNoticed = true;
+});"""
+
+
+def test_a_message_that_came_while_the_tab_was_hidden_is_read_once_the_reader_is_back(
+        site, platform, advisor_and_customer):
+    """An open conversation marks its new notifications read as they come, but not while its
+    tab is hidden (the reader is elsewhere); the one that came then stayed unread after they
+    came back and read it, and the bell kept counting it."""
+    api = platform.api
+    advisor, member = advisor_and_customer
+    cid = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Onglet caché", "message": "Bonjour, une question sur mon prêt."}), 201)["id"]
+    site.sign_in(member.email, PASSWORD, next_path=f"/conversations/{cid}")
+    site.wait_for_path(f"/conversations/{cid}")
+    site.wait_for(lambda: site.driver.execute_script(LIVE_OPEN), "the live channel connected")
+    site.driver.execute_script(NOTICED)
+    site.driver.execute_script(TAB_SHOWN, False)
+
+    answer = f"Réponse pendant votre absence {uuid.uuid4().hex[:6]}"
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor, json={"body": answer}),
+       201)
+    site.wait_for(lambda: site.driver.execute_script("return window.__agoraNoticed"),
+                  "the notice announced to the hidden page")
+    site.wait_for(lambda: answer in site.text(), "the answer shown")
+    assert unread_of(api, member, cid) == 1, "read while the reader was elsewhere"
+
+    site.driver.execute_script(TAB_SHOWN, True)
+    wait_for(lambda: unread_of(api, member, cid) == 0, timeout=20,
+             message="the notice read once the reader came back")

@@ -43,9 +43,17 @@ export function readWhileOpen(conversationId) {
   const markRead = () => api("/api/v1/me/notifications/read", {
     method: "POST", json: { conversation_id: conversationId },
   }).catch(() => {});
+  // a notice that arrives while the tab is hidden is not read yet: it is once the reader is back
+  let unseen = false;
   document.addEventListener("agora:notification", (event) => {
     const fresh = (event.detail?.new || []).some((notice) => notice.type === "private_message");
-    if (fresh && document.visibilityState === "visible") markRead();
+    if (!fresh) return;
+    if (document.visibilityState === "visible") markRead(); else unseen = true;
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible" || !unseen) return;
+    unseen = false;
+    markRead();
   });
   return markRead;
 }
