@@ -69,6 +69,8 @@ class Flagger(Schema):
     reason = fields.String(required=True)
     trusted = fields.Boolean(metadata={"description": "counted towards hiding it"})
     at = fields.String()
+    details = fields.String(metadata={"description": "the flagger's own words on why, when "
+                                      "they gave some (community team only)"})
 
 
 class Thread(Schema):

@@ -82,6 +82,12 @@ def flags_item_id(target_id: str) -> str:
     return f"{target_id}.flags"
 
 
+def flag_words_stream(target_id: str, round_: int, flagger_id: str) -> str:
+    """A flagger's words on one round's flag: a private stream of its own, as the flag item's
+    stream is public (a stream's events are all public or all private)."""
+    return f"flag-words.{target_id}.{round_}.{flagger_id}"
+
+
 def member_stream(member_id: str) -> str:
     return f"member.{member_id}"
 
@@ -471,6 +477,19 @@ def flag(actor: Actor | None, item: Item, target: dict[str, Any] | None, reason:
             events.append(NewEvent("moderation.item_held", {
                 **ref, "reasons": ["flags"], "policy_rules": [], "detector_kinds": []}))
     return events
+
+
+def explain_flag(flagged: dict[str, Any], details: str | None,
+                 history: list[Envelope]) -> list[NewEvent]:
+    """The flagger's own words on their flag (`flagged`: what names it — item, target, flagger,
+    round), once: the flag is one per member and round, its words too (a flag sent again keeps
+    the first words, as it keeps the first reason)."""
+    words = (details or "").strip()
+    if history or not words:
+        return []
+    return [NewEvent("moderation.flag_explained", {
+        **{key: flagged[key] for key in ("item_id", "target_type", "target_id", "flagger_id",
+                                         "round")}, "details": words})]
 
 
 @dataclass(frozen=True)

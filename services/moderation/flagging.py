@@ -18,7 +18,7 @@ from .queries import ModerationQueries
 
 def flag(guard, store, queries: ModerationQueries, decide: Callable[..., Commit | None],
          actor: dict[str, Any], target_type: str, target_id: str, reason: str,
-         client: str | None) -> dict[str, Any]:
+         client: str | None, details: str | None = None) -> dict[str, Any]:
     """Idempotent per member; limited per account and per client address (429). `decide` is
     the service's `_decide` (append, then apply to the read models)."""
     ids.contribution(target_type).require(target_id)  # `<id>.flags` must be a flag item
@@ -46,4 +46,20 @@ def flag(guard, store, queries: ModerationQueries, decide: Callable[..., Commit 
     held = bool(commit) and any(e.type == "moderation.item_held" for e in commit.events)
     if held:
         guard.record_hide(round_flaggers, now)
+    if details:
+        explain(decide, actor, commit, item, target, details)
     return {"target_type": target_type, "target_id": target_id, "flagged": True, "held": held}
+
+
+def explain(decide: Callable[..., Commit | None], actor: dict[str, Any], commit: Commit | None,
+            item: domain.Item, target: dict[str, Any], details: str) -> None:
+    """The flagger's words, after their flag (on a private stream of their own): a flag sent
+    again (nothing new to commit: the member flagged this round already) still gets the words
+    its first sending may have lost."""
+    flagged = next((e.payload for e in (commit.events if commit else [])
+                    if e.type == "moderation.item_flagged"), None) or {
+        "item_id": item.id or domain.flags_item_id(target["_id"]),
+        "target_type": target["target_type"], "target_id": target["_id"],
+        "flagger_id": actor["id"], "round": item.round}
+    decide(domain.flag_words_stream(flagged["target_id"], flagged["round"], flagged["flagger_id"]),
+           lambda history: domain.explain_flag(flagged, details, history), actor)

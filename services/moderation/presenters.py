@@ -29,7 +29,7 @@ def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
         out["thread"] = {"id": doc.get("post_id"), "title": thread.get("title"),
                          "state": thread.get("state")}
     if doc.get("review") == "flags":
-        out["flaggers"] = doc.get("flaggers") or []
+        out["flaggers"] = flaggers(doc)
         out["flag_count"] = out["flag_count"] or doc.get("flags_total") or 0
     if doc.get("held_ts"):
         out["waiting_seconds"] = round(now - doc["held_ts"] / 1e6, 1)
@@ -52,6 +52,15 @@ def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
                 out.update(target_seconds=flags.target_seconds, breached=flags.overdue,
                            overdue=flags.overdue, due_at=flags.due_at.isoformat())
     return out
+
+
+def flaggers(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The round's flaggers, each with their own words when they gave some (`details`): words
+    of an earlier round (applied after its decision closed it) are not this round's."""
+    words = {e["flagger_id"]: e["details"] for e in doc.get("explanations") or []
+             if e.get("round") == doc.get("round")}
+    return [{**f, "details": words[f["id"]]} if f.get("id") in words else f
+            for f in doc.get("flaggers") or []]
 
 
 def headline(content: dict[str, Any] | None, proposal: dict[str, Any] | None) -> str | None:

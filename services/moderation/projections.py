@@ -170,7 +170,7 @@ def _flagged(rm: ReadModels, event: Envelope) -> None:
                                 {"state": 1, "held_ts": 1, "held_at": 1}) or {}
     waiting = item.get("state") in ("held", "review")
     update_once(rm["items"], p["item_id"], event, {
-        "$set": {"review": "flags", "target_type": p["target_type"],
+        "$set": {"review": "flags", "target_type": p["target_type"], "round": p["round"],
                  "target_id": p["target_id"], "post_id": p["post_id"],
                  "author_id": p["author_id"], "state": item["state"] if waiting else "open",
                  "held_ts": item.get("held_ts") or micros(event),
@@ -185,6 +185,20 @@ def _flagged(rm: ReadModels, event: Envelope) -> None:
         **{key: p[key] for key in ("item_id", "target_type", "target_id", "post_id",
                                    "author_id", "flagger_id", "reason", "trusted")},
         "at": event.occurred_at, "at_ts": micros(event)}}, upsert=True)
+
+
+@VIEWS.on("moderation.flag_explained")
+def _flag_explained(rm: ReadModels, event: Envelope) -> None:
+    """A flagger's words, beside their flag on the item (`present_item` joins them to the
+    round's flaggers): for the CMs only, as the rest of the queue."""
+    p = event.payload
+    update_once(rm["items"], p["item_id"], event, {"$push": {"explanations": {
+        "flagger_id": p["flagger_id"], "round": p["round"], "details": p["details"]}}},
+        upsert=False)
+
+
+# a decision closes a round of flags: the next flag starts from zero
+EMPTY_ROUND = {"flags": {}, "flags_total": 0, "flaggers": [], "explanations": []}
 
 
 @VIEWS.on("moderation.item_approved", "moderation.item_rejected", "moderation.item_redacted")
@@ -222,7 +236,7 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
                                        "decided_by": event.actor},
                               "$unset": {"content": "", "proposal": ""}}
     if p["review"] == "flags":  # the round is closed: flags start again from zero
-        update["$set"].update(flags={}, flags_total=0, flaggers=[])
+        update["$set"].update(EMPTY_ROUND)
         update["$unset"].update(held_ts="", held_at="")
     update_versioned(rm["items"], p["item_id"], event, update)
 
@@ -236,7 +250,7 @@ def _withdrawn(rm: ReadModels, event: Envelope) -> None:
                                        "decided_at": event.occurred_at},
                               "$unset": {"content": "", "proposal": ""}}
     if p["review"] == "flags":
-        update["$set"].update(flags={}, flags_total=0, flaggers=[])
+        update["$set"].update(EMPTY_ROUND)
         update["$unset"].update(held_ts="", held_at="")
     update_versioned(rm["items"], p["item_id"], event, update)
 
@@ -445,6 +459,12 @@ def _member_erased(rm: ReadModels, event: Envelope) -> None:
     audit.update_many({"target_id": member_id, "target_type": {"$in": ["user", "member"]}},
                       {"$set": {"target_id": ERASED_MEMBER}})
     rm["notes"].delete_many({"member_id": member_id})
+    # their words on their flags are theirs too (the flags themselves stay, as facts)
+    flagged = {doc["item_id"] for doc in rm["flags"].find({"flagger_id": member_id},
+                                                          {"item_id": 1})}
+    if flagged:
+        rm["items"].update_many({"_id": {"$in": sorted(flagged)}},
+                                {"$pull": {"explanations": {"flagger_id": member_id}}})
     # their conversations are closed (nobody can answer them now): their waits stop, and a
     # message of theirs that reaches us after the tombstone starts none
     rm["conversations"].update_many({"member_id": member_id}, {"$set": {"closed": True}})

@@ -13,6 +13,8 @@ Streams (docs/asyncapi.yaml documents every type):
   refused otherwise. PUBLIC.
 - ``policy``: ``policy_changed``. PUBLIC.
 - ``member.<member_id>``: ``member_noted`` — PRIVATE (``moderation.private``), CM notes on a member.
+- ``flag-words.<target_id>.<round>.<flagger_id>``: ``flag_explained`` — PRIVATE, a flagger's own
+  words on why (their flag, on the flag item's public stream, carries the reason only).
 - ``sla.<clock_id>``: ``sla_breached`` — PUBLIC (no content), for CM alerts; a clock is a
   question (id = the post id) or a wait in a conversation (``conv.<conversation>.<message>``).
 - ``sla-targets``: ``sla_targets_changed`` — PUBLIC, the CM-edited response-time targets.
@@ -52,6 +54,7 @@ REJECT_REASONS = {
     "other": "Refused by the community managers",
 }
 FLAG_REASONS = ("spam", "abusive", "off_topic", "confidential_data", "misinformation", "other")
+FLAG_WORDS_MAX = 500  # a flagger's own words: a few sentences, what the reasons do not say
 # the refusal a flag reason calls for (the reason shown to the author when a CM agrees with the
 # flaggers): the same code, but misinformation, which the community rules cover
 FLAG_REJECT_REASONS = {reason: reason if reason in REJECT_REASONS else "not_compliant"
@@ -177,6 +180,19 @@ class ItemFlaggedV1(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
     trusted = fields.Boolean(required=True)  # staff, or a member trusted (domain.is_trusted)
     round = fields.Integer(required=True)  # a CM decision closes a round of flags
+
+
+@REGISTRY.register("moderation.flag_explained", version=1, private=True)
+class FlagExplainedV1(Schema):
+    """A flagger's own words on why (`FlagSchema.details`), for the community team: a member's
+    free text may name anyone or hold anything, so it never rides on the public flag event."""
+
+    item_id = _ident(required=True)
+    target_type = fields.String(required=True, validate=validate.OneOf(["post", "reply"]))
+    target_id = _ident(required=True)
+    flagger_id = _ident(required=True)
+    round = fields.Integer(required=True)
+    details = fields.String(required=True, validate=validate.Length(min=1, max=FLAG_WORDS_MAX))
 
 
 def _policy_fields(required: bool) -> dict[str, fields.Field]:
@@ -380,6 +396,10 @@ class TakeDownSchema(Schema):
 
 class FlagSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS))
+    details = FilledString(validate=[validate.Length(max=FLAG_WORDS_MAX), multi_line], metadata={
+        "description": "what is wrong, in the member's words (optional; the site asks for them "
+                       "with the reason `other`): read by the community team only, never "
+                       "published nor on a public exchange"})
 
 
 class NoteSchema(Schema):

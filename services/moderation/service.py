@@ -178,7 +178,8 @@ class ModerationService(Decisions, HealthEndpoints):
         if not actor or not actor.get("id"):
             raise Forbidden("sign in to flag")
         return flagging.flag(self.guard, self.store, self.queries, self._decide, actor,
-                             target_type, target_id, data["reason"], client)
+                             target_type, target_id, data["reason"], client,
+                             data.get("details"))
 
     # -- policy, notes, audit ----------------------------------------------------------------
 

@@ -317,6 +317,7 @@ declare_personal("identity.contact_changed", "user_id", {"email": None})
 declare_personal("identity.password_reset_requested", "user_id", {"token": None})
 declare_personal("identity.email_verification_requested", "user_id", {"token": None})
 declare_personal("moderation.member_noted", "member_id", {"note": ""})
+declare_personal("moderation.flag_explained", "flagger_id", {"details": ""})
 
 
 def event_context(event_type: str, field_name: str) -> str:

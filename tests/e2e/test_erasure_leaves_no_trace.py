@@ -1,8 +1,9 @@
 """The proof of erasure (issue 15, "Done when"): a member registers, writes publicly (a
-question, a reply, a vote, a follow), writes privately to their advisor, receives e-mails, then
-erases their account. Afterwards every collection of every service database (event logs,
-outboxes, idempotency records, keys included) and every message still in a RabbitMQ queue of the
-platform's vhost is searched for their e-mail address, name, bio and private message — in clear,
+question, a reply, a vote, a follow; a flag in their own words), writes privately to their
+advisor, receives e-mails, then erases their account. Afterwards every collection of every
+service database (event logs, outboxes, idempotency records, keys included) and every message
+still in a RabbitMQ queue of the platform's vhost is searched for their e-mail address, name,
+bio, private message and flag's words — in clear,
 and inside anything that decodes as base64 — and none is found; `agora replay` of every service
 then rebuilds read models that agree (their question is still there, by "Former member").
 
@@ -196,9 +197,10 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
     secret = f"Mon plafond de carte me bloque à l'étranger {tag}"
     email = f"zephyrine.{tag}@e2e.test"
     note = f"Client inquiète pour son découvert {tag}"
+    words = f"Ce texte copie celui de ma voisine {tag}"
     needles = {label: text.lower().encode("utf-8") for label, text in
                {"e-mail": email, "name": name, "bio": bio, "private message": secret,
-                "staff note": note}.items()}
+                "staff note": note, "flag words": words}.items()}
 
     advisor = staff(platform, "advisor")
     bob = api.new_user(display_name=f"Bob Témoin {tag[:4]}")
@@ -225,6 +227,9 @@ def test_erasure_leaves_no_trace(platform, api, mongo_client, conversations_db, 
                        json={"body": "Oui, et aussi les jours fériés."}), 201)
     reply_visible(api, mine["id"])
     ok(api.put(f"/api/v1/me/following/{bob.id}", user=ada))
+    # a flag on Bob's idea, in their own words (for the community team only)
+    ok(api.post(f"/api/v1/posts/{idea['id']}/flags", user=ada,
+                json={"reason": "other", "details": words}), 201)
     answer = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=bob,
                          json={"body": f"Appelez l'opposition, @{handle} : ça débloque."}), 201)
     reply_visible(api, answer["id"])

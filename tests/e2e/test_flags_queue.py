@@ -78,3 +78,52 @@ def test_an_ordinary_members_flag_reaches_the_flags_queue_grouped_per_target(pla
     wait_for(lambda: api.get(f"/api/v1/posts/{older['id']}").status_code == 404, timeout=20,
              message="the rejected post is gone")
     assert flag_item(api, manager, older["id"]) is None
+
+
+def test_a_flaggers_own_words_reach_the_community_team_and_no_public_exchange(platform, api):
+    """"Autre motif" told the CMs nothing of what was wrong: a flag may carry the member's own
+    words (`details`), shown to the community team beside that flagger in the flags queue. They
+    ride on moderation's private exchange only — the flag event itself is public and carries
+    the reason alone; the words are the flagger's, kept once per round (a flag sent again keeps
+    the first), and too long is a 400 naming the field."""
+    import json
+    from contextlib import closing
+
+    from .clients import Subscriber
+
+    manager, author, flagger, silent = staff(platform), api.new_user(), api.new_user(), \
+        api.new_user()
+    post = submit(api, author, kind="discussion", title="Un message qui me gêne")
+    visible(api, post["id"])
+    words = f"Il reprend mot pour mot le message d'un autre membre ({post['id'][-6:]})"
+    too_long = api.post(f"/api/v1/posts/{post['id']}/flags", user=flagger,
+                        json={"reason": "other", "details": "x" * 501})
+    assert "details" in problem(too_long, 400)["errors"]
+
+    with closing(Subscriber(platform.amqp_uri, "moderation.events")) as public, \
+            closing(Subscriber(platform.amqp_uri, "moderation.private")) as private:
+        ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=flagger,
+                    json={"reason": "other", "details": f"  {words}  "}), 201)
+        ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=flagger,
+                    json={"reason": "other", "details": "Autre chose"}), 201)  # sent again
+        ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=silent, json={"reason": "spam"}),
+           201)
+        explained = wait_for(lambda: private.find(
+            lambda m: m[0] == "moderation.flag_explained"
+            and m[2]["payload"]["target_id"] == post["id"]), timeout=20,
+            message="the words on the private exchange")
+        assert explained[2]["payload"]["flagger_id"] == flagger.id
+        item = wait_for(lambda: (found := flag_item(api, manager, post["id"]))
+                        and len(found["flaggers"]) == 2 and found, timeout=20,
+                        message="both flags in the queue")
+        assert [(f["id"], f["reason"], f.get("details")) for f in item["flaggers"]] == [
+            (flagger.id, "other", words), (silent.id, "spam", None)]
+        flags_seen = wait_for(lambda: [m for m in public.drain() if m[0] ==
+                                       "moderation.item_flagged" and
+                                       m[2]["payload"]["target_id"] == post["id"]],
+                              timeout=20, message="the flags on the public exchange")
+        assert len(flags_seen) == 2
+        published = json.dumps([m[2] for m in public.drain()], ensure_ascii=False)
+        assert words not in published and "Autre chose" not in published
+    # the member's own view of the item says nothing of anyone's words
+    problem(api.get(f"/api/v1/moderation/items/{item['id']}", user=flagger), 403)
