@@ -575,3 +575,18 @@ def test_the_posts_events_that_leave_waiting_items_nothing_to_decide():
         "member_id": "u1", "texts": []})) == []
     assert domain.withdrawals(posts_event("posts.post_hidden", {"post_id": "p1",
                                                                 "reason": "flags"})) == []
+
+
+def test_a_flaggers_words_are_kept_once_trimmed_and_never_empty():
+    flagged = {"item_id": "p1.flags", "target_type": "post", "target_id": "p1",
+               "flagger_id": "u2", "round": 3, "reason": "other", "trusted": False}
+    [event] = domain.explain_flag(flagged, "  Il copie un autre membre.\n", [])
+    assert event.type == "moderation.flag_explained"
+    assert event.payload == {"item_id": "p1.flags", "target_type": "post", "target_id": "p1",
+                             "flagger_id": "u2", "round": 3,
+                             "details": "Il copie un autre membre."}
+    assert "reason" not in event.payload  # the public flag says that
+    assert domain.explain_flag(flagged, "D'autres mots", [object()]) == []  # the first stay
+    assert domain.explain_flag(flagged, "   ", []) == [] and \
+        domain.explain_flag(flagged, None, []) == []
+    assert domain.flag_words_stream("p1", 3, "u2") == "flag-words.p1.3.u2"
