@@ -92,6 +92,7 @@ STATUS_BY_ERROR: dict[str, int] = {
     "Unprocessable": 422,
     "TooManyRequests": 429,
     "CommandExpired": 504,  # the gateway answered 504 before; nobody normally reads this one
+    "Misconfigured": 503,   # an operator must fix the service's configuration (its log says)
     # gateway-only
     "MethodNotAllowed": 405,
     "PayloadTooLarge": 413,

@@ -31,6 +31,7 @@ import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 
 from services.shared.actors import STAFF_ROLES, holds_any
+from services.shared.errors import Misconfigured
 
 ISSUER = "Agora"
 STEP_SECONDS = 30
@@ -149,5 +150,6 @@ class SecretBox:
         try:
             return self.fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
-            raise RuntimeError("a TOTP secret cannot be decrypted with the configured "
-                               "AGORA_MFA_KEY (was the key replaced?)") from None
+            # not a member's mistake nor a bug: the key file or Secret was replaced or lost
+            raise Misconfigured("a TOTP secret cannot be decrypted with the configured "
+                                "AGORA_MFA_KEY (was the key replaced?)") from None

@@ -97,6 +97,12 @@ class CommandExpired(AgoraError):
     """504: the command reached its service after the gateway stopped waiting; not executed."""
 
 
+class Misconfigured(AgoraError):
+    """503: the service cannot do this with the configuration it was given (a key that does not
+    open what it stored): no retry helps, an operator must act (the message says what; the
+    runbook, "Requests failing with 503 (Misconfigured)")."""
+
+
 # Why a session was revoked, when a member should be told (identity.sessions_revoked `reason`
 # -> catalogue key): an admin's role change signs the member out, and "revoked" alone reads like
 # a fault or an attack.
@@ -132,4 +138,5 @@ EXPECTED_ERRORS = (
     Gone,
     TooManyRequests,
     CommandExpired,
+    Misconfigured,
 )

@@ -162,3 +162,29 @@ def test_an_admin_resets_a_lost_device_and_the_staff_member_enrols_again(platfor
     assert entries[0]["actor_id"] == admin.id and entries[0]["target_type"] == "user"
     stored = mongo_client[f"{platform.db_prefix}_identity"].mfa.find_one({"_id": admin.id})
     assert stored and admin.device.secret not in str(stored)  # encrypted at rest
+
+
+def test_a_secret_the_servers_key_cannot_open_is_an_operators_problem_said_as_such(
+        platform, api, mongo_client):
+    """A staff member's TOTP secret sealed with another key (the key file or Secret replaced or
+    lost, a database restored beside another installation's keys) answered 502 "a bug in the
+    service", and only identity's log said why. It is a 503 now, and the gateway's own log line
+    names the cause for the SRE who follows the runbook from the 5xx alert."""
+    from services.identity import mfa
+
+    advisor = api.register()
+    api.grant(platform.admin, advisor, "advisor")
+    first = ok(_login(api, advisor))
+    enrolment = ok(api.post("/api/v1/auth/mfa/enroll", json={"challenge": first["challenge"]}))
+    device = TotpDevice(enrolment["secret"], list(enrolment["recovery_codes"]))
+    ok(_answer(api, advisor, first["challenge"], device.next_code()))
+    elsewhere = mfa.SecretBox(mfa.SecretBox.generate_key()).seal(enrolment["secret"])
+    mongo_client[f"{platform.db_prefix}_identity"].mfa.update_one(
+        {"_id": advisor.id}, {"$set": {"secret": elsewhere}})
+
+    second = ok(_login(api, advisor))
+    refused = problem(_answer(api, advisor, second["challenge"], device.next_code()), 503)
+    assert "AGORA_MFA_KEY" not in str(refused)  # the client is told to retry, not the key
+    wait_for(lambda: "503 (Misconfigured)" in platform.processes["gateway"].tail(200)
+             and "AGORA_MFA_KEY" in platform.processes["gateway"].tail(200),
+             timeout=10, message="the gateway's log names the cause")
