@@ -4,12 +4,14 @@
     agora migrate [<service> ...]       create the indexes of each service's database
     agora replay <service>              rebuild a service's read models from its event log
     agora relay <service>               publish whatever the outbox still holds, then exit
-    agora dead-letters list <service>   show dead letters (does not remove them)
+    agora dead-letters list <service>   show dead letters: where from, why, size; never their
+                                        bodies (does not remove them)
     agora dead-letters save <service> --to FILE
                                         keep a copy of the whole dead letters (headers and
                                         body: private text, so a new file of mode 0600, or
                                         `--to -` for a redirected standard output)
     agora dead-letters redrive <service> [--id ID ...]
+                                        (an --id that is no dead letter is named: exit status 1)
     agora dead-letters list|count|redrive <service> --outbox NAME   a delivery outbox's
                                         (notifications: mail, push)
     agora notifications send-digests [--now] [--send]
@@ -20,7 +22,8 @@
     agora seed-demo                     demo accounts and content (local use only)
     agora erasure status <member-id>    prove an erasure: the member's key shredded, the
                                         tombstone logged, no personal value left in clear
-                                        (a JSON report; exit status 0 only when erased)
+                                        (a JSON report; exit status 0 only when erased, 2
+                                        for an id no member ever had)
     agora erasure reapply               after restoring the key store from a backup: shred
                                         again the key of every member erased since
     agora seal-existing [<service> ...] once after the upgrade to crypto-shredding: seal the
@@ -252,12 +255,15 @@ def _dead_letters(args) -> int:
 
     if _unknown_service(args.service, _processes()):
         return 2
+    if args.ids and args.action != "redrive":  # said, not silently ignored
+        print(_say("cli.ids_only_to_redrive", action=args.action), file=sys.stderr)
+        return 2
     if args.outbox:
         return _outbox_dead_letters(args)
     amqp_uri = load_config(args.service)["AMQP_URI"]
     if args.action == "count":
         print(dead_letters.count_dead_letters(amqp_uri, args.service))
-    elif args.action == "list":
+    elif args.action == "list":  # never the bodies (private text): `save` writes them to a file
         letters = dead_letters.list_dead_letters(amqp_uri, args.service, args.limit or 100)
         for letter in letters:
             print(json.dumps(letter))
@@ -266,9 +272,21 @@ def _dead_letters(args) -> int:
     elif args.action == "save":
         return _save_dead_letters(args, amqp_uri)
     else:
-        moved = dead_letters.redrive(amqp_uri, args.service, args.ids, args.limit)
+        moved, moved_ids = dead_letters.redrive_pass(amqp_uri, args.service, args.ids,
+                                                     args.limit)
         print(_say("cli.redriven", service=args.service, count=moved))
+        return _ids_not_found(args.ids, moved_ids, "cli.no_dead_letter_with_id",
+                              service=args.service)
     return 0
+
+
+def _ids_not_found(wanted: list[str] | None, found: set[str], key: str, **params) -> int:
+    """Names each `--id` that matched no dead letter (a typo, or one already re-driven);
+    exit status 1 if any did."""
+    missing = [message_id for message_id in wanted or [] if message_id not in found]
+    for message_id in missing:
+        print(_say(key, id=message_id, **params), file=sys.stderr)
+    return 1 if missing else 0
 
 
 def _save_dead_letters(args, amqp_uri: str) -> int:
@@ -324,12 +342,20 @@ def _outbox_dead_letters(args) -> int:
     if args.action == "count":
         print(outbox.count_dead())
     elif args.action == "list":
-        for letter in outbox.dead_letters(args.limit or 100):
+        letters = outbox.dead_letters(args.limit or 100)
+        for letter in letters:
             print(json.dumps({"id": letter.pop("_id"), **letter}, default=str))
+        if not letters:  # on stderr, as for a queue
+            print(_say("cli.outbox_no_dead_letters", service=args.service, outbox=args.outbox),
+                  file=sys.stderr)
     else:
+        dead_ids = {doc["_id"] for doc in outbox.collection.find(
+            {"_id": {"$in": args.ids}, "state": "dead"}, {"_id": 1})} if args.ids else set()
         moved = outbox.redrive(args.ids, args.limit)
         print(_say("cli.outbox_redriven", service=args.service, outbox=args.outbox,
                    count=moved))
+        return _ids_not_found(args.ids, dead_ids, "cli.outbox_no_dead_letter_with_id",
+                              service=args.service, outbox=args.outbox)
     return 0
 
 
@@ -365,6 +391,9 @@ def _erasure_status(args) -> int:
     databases = {service: _database(service)[1] for service in _logged_services()}
     keys = SubjectKeys.beside(databases["identity"], "identity").collection.database
     report = erasure_report(databases, keys, args.member_id)
+    if not report["member_known"]:  # a mistyped id is not a failed erasure
+        print(_say("cli.erasure_unknown_member", member=args.member_id), file=sys.stderr)
+        return 2
     print(json.dumps(report, indent=2, ensure_ascii=False))
     if report["erased"]:
         print(_say("cli.erasure_proved", member=args.member_id))

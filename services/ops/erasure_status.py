@@ -84,18 +84,22 @@ def erasure_report(databases: Mapping[str, Any], keys_database, member_id: str
     """The report for one member. `databases`: service name -> its pymongo Database."""
     key = key_state(keys_database, member_id)
     tombstone = None
+    known = key["state"] != "absent"
     logs: dict[str, dict[str, int]] = {}
     for service, database in databases.items():
         commits = list(database["events"].find(
             {"stream_id": {"$in": identity_streams(service, member_id)}},
             {"events.type": 1, "events.payload": 1, "events.occurred_at": 1}))
+        known = known or (service == IDENTITY and bool(commits))
         logs[service] = count_personal_values(commits, member_id)
         if service == IDENTITY:
             tombstone = next((event.get("payload", {}).get("erased_at")
                               for commit in commits for event in commit.get("events") or []
                               if event.get("type") == ERASURE_EVENT), None)
     clear = sum(counts["clear"] for counts in logs.values())
-    return {"member_id": member_id, "key": key, "tombstone": {"erased_at": tombstone},
+    # `member_known`: identity ever had the member (a key, or events): else the id is mistyped
+    return {"member_id": member_id, "member_known": known, "key": key,
+            "tombstone": {"erased_at": tombstone},
             "event_logs": logs, "personal_values_in_clear": clear,
             "erased": key["state"] == "shredded" and tombstone is not None and clear == 0}
 

@@ -105,6 +105,13 @@ def redrive(amqp_uri: str, service: str, message_ids: list[str] | None = None,
     One pass looks at the letters waiting when it starts, each once: a letter its handler
     dead-letters again at once (still poison) comes back behind them, for a later pass — the
     pass neither loops on it nor counts it twice."""
+    return redrive_pass(amqp_uri, service, message_ids, limit)[0]
+
+
+def redrive_pass(amqp_uri: str, service: str, message_ids: list[str] | None = None,
+                 limit: int | None = None) -> tuple[int, set[str]]:
+    """`redrive`, also returning the message ids it re-drove (so that an operator's `--id` that
+    matched no letter is said, not passed over)."""
     wanted = set(message_ids or [])
     moved, moved_ids = 0, set()
     with kombu.Connection(amqp_uri, connect_timeout=5,
@@ -133,7 +140,7 @@ def redrive(amqp_uri: str, service: str, message_ids: list[str] | None = None,
                     break
         finally:
             channel.close()  # messages we skipped were never acked: they stay dead-lettered
-    return moved
+    return moved, moved_ids
 
 
 def _redriven_headers(headers: dict[str, Any]) -> dict[str, Any]:
@@ -178,20 +185,39 @@ def _handler_of(queue: str | None) -> str | None:
 
 
 def _describe(message) -> dict[str, Any]:
+    """What `list` shows of a letter: where it comes from and why it failed, never its body
+    (members' private text may be in it, even in a body that is not JSON): `save` writes whole
+    letters to a private file for whoever needs them."""
     headers = message.headers
-    try:
-        body = json.loads(message.body)
-        summary = {"event_type": body.get("type"), "stream_id": body.get("stream_id"),
-                   "stream_version": body.get("stream_version")}
-    except (ValueError, AttributeError):
-        summary = {"event_type": None, "body_preview": message.body[:200].decode("utf-8", "replace")
-                   if isinstance(message.body, bytes) else str(message.body)[:200]}
+    body = message.body if isinstance(message.body, bytes) else str(message.body).encode()
     return {
         "message_id": message.properties.get("message_id"),
-        **summary,
+        "type": message.properties.get("type"),
+        **_envelope_position(body),
+        "routing_key": _routing_key(headers),
         **_origin(headers),
+        "size": len(body),
         "redriven": int(headers.get("x-agora-redriven", 0)),
     }
+
+
+def _routing_key(headers: dict[str, Any]) -> str | None:
+    """The key the letter was first published with (the consumer's header, else the broker's
+    x-death record)."""
+    if headers.get("x-agora-routing-key"):
+        return headers["x-agora-routing-key"]
+    keys = (headers.get("x-death") or [{}])[0].get("routing-keys") or [None]
+    return keys[0]
+
+
+def _envelope_position(body: bytes) -> dict[str, Any]:
+    """The event type and stream position an envelope names (all None if the body is not one)."""
+    try:
+        envelope = json.loads(body)
+        return {"event_type": envelope.get("type"), "stream_id": envelope.get("stream_id"),
+                "stream_version": envelope.get("stream_version")}
+    except (ValueError, AttributeError):
+        return {"event_type": None, "stream_id": None, "stream_version": None}
 
 
 def _whole(message) -> dict[str, Any]:

@@ -65,7 +65,10 @@ def test_a_restored_key_store_is_shredded_again_from_the_tombstones(platform, ap
     assert again.returncode == 0 and again.stdout.startswith("identity: 0 ")
 
 
-def test_an_unknown_member_is_not_reported_erased(platform):
-    result, report = _status(platform, "0" * 32)
-    assert result.returncode == 1
-    assert report["key"] == {"state": "absent"} and not report["erased"]
+def test_an_unknown_member_is_said_unknown_not_a_failed_erasure(platform):
+    """A mistyped id: neither a proof nor a "not erased" a DPO could misread (exit status 2)."""
+    result = platform.agora("erasure", "status", "0" * 32, env={"AGORA_LANGUAGE": "en"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr.strip() == (f"no member with id {'0' * 32} (no key, no identity "
+                                      "event): check the id")

@@ -90,7 +90,38 @@ def test_quorum_dead_letter_queue_per_service(prod, service):
 
 def test_dev_and_prod_declare_the_same_policies(prod):
     assert prod_policies(prod) == dev_policies()
-    assert set(prod_policies(prod)) == {f"agora-{s}-dead-lettering" for s in CONSUMERS}
+    assert set(prod_policies(prod)) == {f"agora-{s}-dead-lettering" for s in CONSUMERS} | {
+        "agora-bank-queue-limits"}
+
+
+BANK_QUEUES = ["bank.crm.posts", "bank.crm.dead-letters", "bank.erasure-crm.identity"]
+
+
+def test_bank_systems_queues_are_bounded_and_never_refuse_agoras_publications(prod):
+    """A bank system that stays down cannot fill the broker (its disk alarm would block every
+    publisher): its queues have a size and an age limit. Past them the oldest messages go (to
+    the system's own dead-letter exchange, if any): `reject-publish` would instead nack Agora's
+    publications and stall its outbox relays."""
+    policies = prod_policies(prod)
+    limits = policies["agora-bank-queue-limits"]
+    assert limits["vhost"] == "agora" and limits["apply-to"] == "queues"
+    definition = limits["definition"]
+    assert definition["overflow"] == "drop-head"
+    assert 0 < definition["max-length-bytes"] <= 1024 ** 3  # 20 GiB disks, several systems
+    assert 24 * 3600 * 1000 <= definition["message-ttl"] <= 30 * 24 * 3600 * 1000
+    pattern = re.compile(limits["pattern"])
+    for name in BANK_QUEUES:
+        assert pattern.search(name), name
+        # one policy applies to a queue: none of Agora's may take a bank queue over
+        assert [n for n, p in policies.items() if re.search(p["pattern"], name)] == [
+            "agora-bank-queue-limits"], name
+    for name in ("feeds.dead-letters", "evt-posts-posts.post_published--feeds.on_published",
+                 "rpc-posts", "gateway.live.x", "notbank.x"):
+        assert not pattern.search(name), name
+    # what the bank-system user may declare is what the policy covers
+    configure = broker_permissions.all_permissions()["agora-bank-reader"]["configure"]
+    for name in [*BANK_QUEUES, "bank.x", "crm-events", "banking.x"]:
+        assert bool(re.fullmatch(configure, name)) == bool(pattern.search(name)), name
 
 
 @pytest.mark.parametrize("service", CONSUMERS)

@@ -92,6 +92,36 @@ def test_required_alert(prod, alert):
     assert re.fullmatch(r"\d+m", rule["for"])
 
 
+def _queue_matchers(expr: str) -> list[tuple[str, re.Pattern]]:
+    """The `queue` label matchers of a PromQL expression: (operator, anchored regex)."""
+    return [(op, re.compile(value.replace("\\\\", "\\")))
+            for op, value in re.findall(r'queue(=~|!~)"([^"]*)"', expr)]
+
+
+def _selects(expr: str, queue: str) -> bool:
+    return all(bool(regex.fullmatch(queue)) == (op == "=~") for op, regex in _queue_matchers(expr))
+
+
+@pytest.mark.parametrize("alert", ["AgoraConsumerLag", "AgoraConsumerLagGrowing"])
+def test_agoras_lag_alerts_leave_bank_systems_queues_out(prod, alert):
+    """A bank system's queue (bank.*) backing up is its consumer's affair: the alerts that send
+    Agora's on-call to Agora's pods do not fire for it."""
+    (rule,) = [r for r in rules(prod) if r.get("alert") == alert]
+    assert _queue_matchers(rule["expr"])
+    assert _selects(rule["expr"], "evt-posts-posts.post_published--feeds.on_post_published")
+    for queue in ("bank.crm.posts", "bank.erasure.identity", "feeds.dead-letters"):
+        assert not _selects(rule["expr"], queue), queue
+
+
+def test_bank_systems_queues_have_their_own_alert_for_their_owners(prod):
+    (rule,) = [r for r in rules(prod) if r.get("alert") == "AgoraBankQueueBacklog"]
+    assert _selects(rule["expr"], "bank.crm.posts")
+    assert not _selects(rule["expr"], "evt-posts-posts.post_published--feeds.on_post_published")
+    assert rule["labels"]["team"] == "bank-systems"  # routed to them, not Agora's on-call
+    assert "{{ $labels.system }}" in rule["annotations"]["summary"]
+    assert 'label_replace(' in rule["expr"] and '"system"' in rule["expr"]
+
+
 def test_dead_letters_alert_fires_on_any(prod):
     (rule,) = [r for r in rules(prod) if r.get("alert") == "AgoraDeadLetters"]
     assert re.search(r"agora_dead_letters\)\s*>\s*0\s*$", rule["expr"].strip())

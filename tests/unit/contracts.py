@@ -48,6 +48,9 @@ def assert_documented(document: dict[str, Any], event_type: str) -> None:
     body = document["components"]["messages"][event_type]["payload"]["allOf"][1]["properties"]
     schema = REGISTRY.schema(event_type)
     assert set(body["payload"]["properties"]) == set(schema.fields), event_type
+    # optional fields are added within a version (the contract's versioning rule): a consumer
+    # validating against this copy must accept the next one's messages
+    assert not closed_objects(body["payload"]), (event_type, closed_objects(body["payload"]))
     assert set(body["payload"]["required"]) == {
         name for name, field in schema.fields.items() if field.required}, event_type
     assert body["schema_version"]["const"] == REGISTRY.latest_version(event_type), event_type
@@ -59,3 +62,15 @@ def assert_documented(document: dict[str, Any], event_type: str) -> None:
     for name in marked:
         assert {"$ref": "#/components/schemas/SealedValue"} in body["payload"]["properties"][
             name]["oneOf"], (event_type, name)
+
+
+def closed_objects(schema: Any, path: str = "payload") -> list[str]:
+    """Where a schema forbids properties it does not name (`additionalProperties: false`)."""
+    if isinstance(schema, list):
+        return [found for n, item in enumerate(schema)
+                for found in closed_objects(item, f"{path}[{n}]")]
+    if not isinstance(schema, dict):
+        return []
+    here = [path] if schema.get("additionalProperties") is False else []
+    return here + [found for key, value in schema.items()
+                   for found in closed_objects(value, f"{path}.{key}")]

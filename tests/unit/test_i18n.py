@@ -47,10 +47,16 @@ def test_negotiation():
 
 
 def test_the_command_line_language(monkeypatch):
+    """English unless the operator asks for French: the operators' other tools (logs, runbook,
+    replay's figures) speak English, and one command's output is in one language."""
     for name in ("AGORA_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
+    assert i18n.cli_language() == "en"
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert i18n.cli_language() == "en"
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
     assert i18n.cli_language() == "fr"
-    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
     assert i18n.cli_language() == "en"
     monkeypatch.setenv("AGORA_LANGUAGE", "fr")
     assert i18n.cli_language() == "fr"
