@@ -1,12 +1,14 @@
 """Steps the console's browser tests share: signing the demo staff in with their authenticator,
-finding an element on the pages of a console list."""
+finding an element on the pages of a console list, an IBAN question held for the queue."""
 from __future__ import annotations
 
 import time
+import uuid
 
 from services.devtools.demo_seed import DEMO_TOTP_SECRET
 from services.devtools.gateway_client import TotpDevice
 
+from ..e2e.steps import IBAN, queued, staff, submit
 from .conftest import Site
 
 MORE_PAGES = 10
@@ -56,7 +58,42 @@ def on_some_page(site: Site, css: str, more_css: str):
 SELECT_ARROW = 20
 
 
+# The options a select whose chosen sentence wraps (site.css: select.sentences, a customizable
+# select) shows cut: each chosen in turn, it must hold its text (then the choice is put back).
+CUT_SENTENCES = """
+const select = arguments[0];
+if (getComputedStyle(select).appearance !== "base-select") return null;
+const chosen = select.value, cut = [];
+for (const option of select.options) {
+  select.value = option.value;
+  if (select.scrollWidth > select.clientWidth || select.scrollHeight > select.clientHeight) {
+    cut.push(option.text);
+  }
+}
+select.value = chosen;
+return cut;
+"""
+
+
 def assert_options_read_whole(site: Site, select) -> None:
-    """Every option of `select` shows whole in it (none is cut by its width)."""
+    """Every option of `select` shows whole in it (none is cut by its width): a native select's
+    longest option fits its width; a sentence that wraps is held whole."""
+    cut = site.driver.execute_script(CUT_SENTENCES, select)
+    if cut is not None:
+        assert not cut, f"options cut off: {cut}"
+        return
     room = site.room_beside_longest_option(select)
     assert room >= SELECT_ARROW, f"an option is cut off ({room:.0f} px beside the longest)"
+
+
+def held_iban_question(platform, api, author=None) -> tuple[dict, str]:
+    """A member's question holding an IBAN, waiting in the queue: (the post, its item id)."""
+    question = submit(api, author or api.new_user(),
+                      title=f"Virement bloqué {uuid.uuid4().hex[:6]}",
+                      body=f"Bonjour, mon IBAN est {IBAN}, pourquoi mon virement est bloqué ?")
+    return question, queued(api, staff(platform), question["id"])["id"]
+
+
+def opened(site: Site, item_id: str) -> bool:
+    """The console shows item `item_id`."""
+    return site.find("#console").get_attribute("data-current") == item_id

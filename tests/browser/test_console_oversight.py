@@ -115,8 +115,10 @@ def test_every_console_screen_fits_320_px_and_shows_its_current_states_in_forced
         console.visit("/lang/fr?next=/", check=False)
 
 
-def flagged_post(platform, manager, reasons: tuple[str, ...]) -> tuple[dict, list]:
-    """A member's published question, flagged by fresh members (one per reason)."""
+def flagged_post(platform, manager, reasons: tuple[str, ...],
+                 words: dict[str, str] | None = None) -> tuple[dict, list]:
+    """A member's published question, flagged by fresh members (one per reason; `words`: the
+    flagger's own words, by reason)."""
     api = platform.api
     author = api.new_user()
     post = submit(api, author, title=f"Frais de tenue de compte {uuid.uuid4().hex[:6]}",
@@ -125,8 +127,9 @@ def flagged_post(platform, manager, reasons: tuple[str, ...]) -> tuple[dict, lis
     flaggers = []
     for reason in reasons:
         flagger = api.new_user()
+        said = {"details": (words or {})[reason]} if reason in (words or {}) else {}
         ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=flagger,
-                    json={"reason": reason}), 201)
+                    json={"reason": reason, **said}), 201)
         flaggers.append(flagger)
     wait_for(lambda: any(item["id"] == f"{post['id']}.flags" and
                          item["flag_count"] == len(reasons) for item in ok(api.get(
@@ -346,3 +349,23 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     console.check()
     merged = ok(api.get(f"/api/v1/posts/{duplicate['id']}"))
     assert merged["merged_into"] == keeper["id"] and merged["status"] == "already_exists"
+
+
+def test_the_flags_screen_shows_each_flaggers_own_words(console, platform):
+    """A flag's words (asked for "Autre motif") under their flagger, as written: line breaks
+    kept, markup shown as text, never read as HTML."""
+    manager = staff(platform)
+    words = "Il copie mes messages.\nVoir aussi <b>ses</b> autres réponses."
+    post, flaggers = flagged_post(platform, manager, ("other", "spam"), {"other": words})
+    console.sign_in(manager.email, manager.password, device=manager.device,
+                    next_path="/console/flags")
+    console.wait_for(lambda: console.heading("Signalements", 1), "the flags screen")
+    panel = flag_panel(console, f"{post['id']}.flags")
+    [said] = panel.find_elements("css selector", ".flag-words")
+    assert said.text == words.replace("\n", "\n")  # as written, the tags as text
+    assert not said.find_elements("css selector", "b")
+    first = said.find_element("xpath", "ancestor::li")
+    assert flaggers[0].display_name in first.text  # under the one who wrote them
+    console.check()
+    console.no_horizontal_scroll()
+    console.screenshot("console-flag-words")

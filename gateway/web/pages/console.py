@@ -7,8 +7,10 @@ authorization decides (a CM cannot do an admin's action from here either).
 
 The queue is designed for speed: the oldest item opens with the queue, the detector's findings
 are highlighted, the proposed masked version is already in the editor, and one key acts
-(console.js: j/k, a, r, e); with JavaScript each decision swaps in the next item without a
-reload, and the list follows other CMs' decisions by polling the API with an ETag.
+(console.js: j/k, a, e; r only goes to the refusal's reason: a refusal cannot be undone, so
+it takes a second, deliberate key on its button); with JavaScript each decision swaps in the
+next item without a reload, and the list follows other CMs' decisions by polling the API with
+an ETag.
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ from services.shared.errors import NotFound
 from ..i18n import parse_time
 from ..page import PageCall, gather, page
 from .account import field_errors
+from .public import RULES_REASONS  # the refusals a CM cites: those the rules explain
 
 QUEUE_PAGE = 30
 # the console's decisions whose undo is offered: those that leave the item in domain.UNDOABLE
@@ -70,6 +73,8 @@ class QueueScreenQuery(Schema):
     done = fields.String(validate=validate.OneOf(["approve", "reject", "redact", "undo",
                                                   *WORDED_DONE]))
     undo = ids.MODERATION_ITEM.field()  # the item just decided, while its undo is offered
+    # the refusal's reason (its code): the confirmation says what the author was told
+    told = fields.String(validate=validate.OneOf(list(REJECT_REASONS)))
 
 
 def require_roles(call: PageCall, allowed: Iterable[str]) -> None:
@@ -221,12 +226,23 @@ def duration(call: PageCall, seconds: float | None) -> str:
     return call.t("console.days", count=seconds // 86400)
 
 
+# Where an item's page lands: its detail (the confirmation of the previous decision, then the
+# item). On a phone the queue's list comes first, ~2,000 px above; on wider screens the detail
+# is beside the list and console.css keeps the page at its top (scroll-margin).
+DETAIL = "#queue-detail"
+
+
 def queue_href(reason: str | None = None, item: str | None = None,
                cursor: str | None = None, done: str | None = None,
-               undo: str | None = None) -> str:
+               undo: str | None = None, told: str | None = None) -> str:
     params = [(k, v) for k, v in (("reason", reason), ("cursor", cursor), ("item", item),
-                                  ("done", done), ("undo", undo)) if v]
+                                  ("done", done), ("undo", undo), ("told", told)) if v]
     return "/console/moderation" + (f"?{urlencode(params)}" if params else "")
+
+
+def item_href(reason: str | None, item: str) -> str:
+    """An item's page, landing on its detail (`DETAIL`)."""
+    return queue_href(reason, item) + DETAIL
 
 
 class ConsolePages:
@@ -305,8 +321,9 @@ class ConsolePages:
             author=author, notes=notes, history=history, neighbours=neighbours, reason=reason,
             flags_on_author={"count": len(flags["items"]), "more": bool(flags["next_cursor"])}
             if flags else None,
-            filters=filters, reject_reasons=list(REJECT_REASONS), done=query.get("done"),
+            filters=filters, reject_reasons=RULES_REASONS, done=query.get("done"),
             undo_item=query.get("undo"), undoable=UNDOABLE, unknown=unknown,
+            told=query.get("told"), item_href=item_href,
             next_page=queue_href(reason, cursor=queue["next_cursor"])
             if queue.get("next_cursor") else None,
             queue_href=queue_href, urgency=urgency, highlighted=highlighted, tags_text=tags_text,
@@ -347,8 +364,11 @@ class ConsolePages:
         # a decision that left the contribution public can be undone (domain.UNDOABLE): the
         # next screen offers it for a while, the decided item's page afterwards
         undo = call.path["id"] if decision in UNDOABLE_DECISIONS else None
-        return call.redirect(queue_href(reason, upcoming, undo=undo,
-                                        done=worded if worded in WORDED_DONE else decision))
+        # a refusal's confirmation says what its author was told (it cannot be undone)
+        told = call.form.get("reason_code") if decision == "reject" else None
+        return call.redirect(queue_href(reason, upcoming, undo=undo, told=told,
+                                        done=worded if worded in WORDED_DONE else decision)
+                             + DETAIL)
 
     @page("POST", "/console/moderation/items/{id}/undo", path_params=ITEM_PATH)
     def console_undo_page(self, call: PageCall):
@@ -361,4 +381,4 @@ class ConsolePages:
         if problem is not None:
             return self._queue_screen(call, {"reason": reason, "item": call.path["id"]},
                                       problem.status, shown_problem(call, problem.body, {}))
-        return call.redirect(queue_href(reason, item["id"], done="undo"))
+        return call.redirect(queue_href(reason, item["id"], done="undo") + DETAIL)

@@ -24,7 +24,7 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
 from gateway.routes.posts import POST_PAIR_PATH, POST_PATH
-from services.moderation.schemas import REJECT_REASONS, DecisionSchema
+from services.moderation.schemas import DecisionSchema
 from services.moderation.sla import CHANNELS
 from services.posts.domain import IDEA_TRANSITIONS
 from services.posts.schemas import IDEA_STATUSES, IdeaStatusSchema
@@ -42,6 +42,7 @@ from .console import (
     shown_problem,
     urgency,
 )
+from .public import RULES_REASONS
 
 FLAGS_PAGE = 20
 FLAGGERS_SHOWN = 12  # per target; the rest are counted ("and 30 more")
@@ -210,7 +211,7 @@ class ConsoleOversightPages:
             "console/flags.html", status=status, title=call.t("console.flags_screen_title"),
             noindex=True, section="console", console_tab="flags", items=items,
             waiting=queue.get("waiting", 0), names=display_names(call, self.identity, people),
-            flaggers_shown=FLAGGERS_SHOWN, reject_reasons=list(REJECT_REASONS),
+            flaggers_shown=FLAGGERS_SHOWN, reject_reasons=RULES_REASONS,
             done=query.get("done"), undo_item=query.get("undo"), problem=problem,
             failed=failed, urgency=urgency,
             duration=lambda seconds: duration(call, seconds),

@@ -3,9 +3,13 @@
 // The page works without this module (links and forms). With it:
 // - j / k open the next / previous item, a approves, r goes to the rejection reason, e to the
 //   masked version's editor, Ctrl+Enter (or Cmd+Enter) there publishes it; keys typed in a field
-//   stay in the field; the single-letter keys can be turned off (WCAG 2.1.4: a stray "a" from
-//   speech input must not approve), per staff member in this browser's localStorage — a flag,
-//   no token; the project keeps no staff preferences on the server;
+//   stay in the field. A refusal is never one key away: it cannot be undone and its author is
+//   told at once, so r only goes to the reason (often preselected) and Enter there, which a
+//   browser may take as the form's submission, only moves on to the Refuse button — refusing
+//   takes that button, pressed on purpose. The single-letter keys can be turned off (WCAG
+//   2.1.4: a stray "a" from speech input must not approve), per staff member in this
+//   browser's localStorage — a flag, no token; the project keeps no staff preferences on the
+//   server;
 // - items, decisions and notes are fetched and swapped in place (the server answers the same
 //   page it would render after a redirect), focus goes to the item's heading and the outcome
 //   is announced;
@@ -15,6 +19,7 @@
 import { api, announce } from "./api.js";
 
 const POLL_MS = 4000;
+const DETAIL = "#queue-detail"; // where an item's page lands (console.py: DETAIL)
 // how long the confirmation of a decision offers its undo (the decided item's page offers it
 // afterwards, as long as the domain allows it)
 const UNDO_MS = 10000;
@@ -31,7 +36,9 @@ function typing(target) {
     (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 }
 
-async function swap(response, { push, url = response.url }) {
+// `detail`: the page lands on the item's detail (an item opened, a decision made: on a phone
+// the queue's list is above it), as its #queue-detail address does without this module.
+async function swap(response, { push, url = response.url, detail = false }) {
   const html = await response.text();
   const next = new DOMParser().parseFromString(html, "text/html");
   const fresh = next.getElementById("console");
@@ -47,7 +54,10 @@ async function swap(response, { push, url = response.url }) {
   else history.replaceState({ console: true }, "", url);
   applyShortcuts();
   const heading = document.getElementById("item-heading");
-  if (heading) heading.focus({ preventScroll: false });
+  // the detail's top: the previous decision's confirmation, then the item (console.css keeps a
+  // wide screen, where the detail is beside the list, at the page's top)
+  if (detail) document.getElementById("queue-detail")?.scrollIntoView({ block: "start" });
+  if (heading) heading.focus({ preventScroll: detail });
   const alert = document.getElementById("form-alert");
   const done = document.getElementById("console-done");
   // an item decided elsewhere meanwhile (a decision that came too late): say how, and be on
@@ -87,7 +97,8 @@ async function open(url, push = true) {
     window.location.assign(url); // signed out meanwhile: let the site handle it
     return;
   }
-  await swap(response, { push });
+  const hash = new URL(url, location.href).hash; // fetch's response.url has none
+  await swap(response, { push, url: response.url + hash, detail: hash === DETAIL });
 }
 
 async function submit(form) {
@@ -101,7 +112,9 @@ async function submit(form) {
   }
   // a refused decision answers the POST itself: the address stays the queue's (GET) one, which
   // reloads and goes Back; a decision made redirects to the next item's
-  await swap(response, { push: false, url: response.redirected ? response.url : location.href });
+  const decided = response.redirected;
+  await swap(response, { push: false, url: decided ? response.url + DETAIL : location.href,
+                         detail: decided });
 }
 
 function neighbour(step) {
@@ -247,6 +260,12 @@ document.addEventListener("keydown", (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.id === "redact-body") {
     event.preventDefault();
     document.getElementById("redact-form").requestSubmit();
+    return;
+  }
+  if (event.key === "Enter" && event.target.id === "reject-reason") {
+    // the reason chosen, not the refusal made: the Refuse button does that, on purpose
+    event.preventDefault();
+    document.querySelector("#reject-form button[type=submit]")?.focus();
     return;
   }
   if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
