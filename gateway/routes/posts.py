@@ -5,7 +5,7 @@ Request bodies and queries are validated with the posts service's own schemas
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 from nameko.rpc import RpcProxy
 
 from services.posts.schemas import (
@@ -26,10 +26,10 @@ from services.posts.schemas import (
     SimilarQuerySchema,
     TagQuerySchema,
 )
-from services.shared import ids
+from services.shared import i18n, ids
 from services.shared.ids import path_schema
 
-from ..calls import Call, ReaderText, Reply
+from ..calls import READER_LANGUAGE, Call, ReaderText, Reply
 from ..http import route
 from .identity import MemberSummary
 
@@ -44,15 +44,40 @@ TAGS = ["posts"]
 # -- responses (every key the posts presenters produce; tests/unit/test_posts_contracts.py) ---
 
 
+class ReasonLabel(fields.String):
+    """A rejection's reason in the reader's language (the site's wording, render.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(dump_only=True, **kwargs)  # absent, never null: Review drops it
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if (obj or {}).get("state") != "rejected":
+            return None
+        return i18n.reject_reason(READER_LANGUAGE.get(), obj.get("reason_code"),
+                                  obj.get("reason"))
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return True  # computed from the review itself (`_serialize`)
+
+
 class Review(Schema):
     state = fields.String(metadata={"description": "pending | held | rejected"})
     reasons = fields.List(fields.String(), metadata={"description": "why it is held: policy, "
                                                      "detector, flags"})
     reason_code = fields.String()
     reason = fields.String(metadata={"description": "why it was rejected (shown to the author)"})
+    reason_label = ReasonLabel(metadata={
+        "description": "rejected: the reason in the reader's language, as the site words it "
+                       "(from `reason_code`)"})
     item_id = fields.String(metadata={
         "description": "CMs only, while held: the moderation item where it is decided "
                        "(GET /moderation/items/{id})"})
+
+    @post_dump
+    def _label_of_a_refusal_only(self, data, **kwargs):
+        if data.get("reason_label") is None:
+            data.pop("reason_label", None)
+        return data
 
 
 class PendingEdit(Review):
@@ -225,8 +250,16 @@ class WaitingReply(ReplyOut):
 
 
 class WaitingContributions(Schema):
-    posts = fields.List(fields.Nested(Post), required=True)
+    posts = fields.List(fields.Nested(Post), required=True, metadata={
+        "description": "waiting: `state` pending, `review` says whether checked or held"})
     replies = fields.List(fields.Nested(WaitingReply), required=True)
+    refused_posts = fields.List(fields.Nested(Post), required=True, metadata={
+        "description": "refused before anyone saw them, written in the last 30 days: `state` "
+                       "rejected, `review.reason_code` and `review.reason_label` say why; "
+                       "`draft` is the text given back to correct (PATCH it whole to send it "
+                       "again: it moves to `posts`)"})
+    refused_replies = fields.List(fields.Nested(WaitingReply), required=True, metadata={
+        "description": "as `refused_posts`, for replies"})
 
 
 class ReplyPage(Schema):
@@ -500,8 +533,12 @@ class PostsRoutes:
 
         Being checked, or held until a community manager decides (`review` says which, and
         why), newest first, 20 of each, with their text (`draft`); a reply with its thread's
-        title while you may read that thread. Once decided, a text leaves this list: published,
-        or refused. An edit waiting on a published text is on that text (`pending_edit`).
+        title while you may read that thread. Once decided, a text leaves `posts` / `replies`:
+        published, or refused — then it is in `refused_posts` / `refused_replies` for 30 days
+        after it was written (`review.reason_code`, `review.reason_label`), until you delete it
+        or send it again corrected (`PATCH` with the whole text: it waits again). A text taken
+        down after it was published is not listed. An edit waiting on a published text is on
+        that text (`pending_edit`).
         """
         return self.posts.my_waiting(call.actor)
 
@@ -608,7 +645,8 @@ class PostsRoutes:
         Optional body: `position` (1 first; without one, after the numbered pins, most
         recently featured first) and `pinned_until` (an instant with a time zone; the pin ends
         then, the post stays featured). Pinned posts head the first page of every list of
-        posts they match (not searches), marked `pinned`, and are not repeated below.
+        posts they match in the default order (not searches, nor `sort=top|active|
+        unanswered`, where they take their place), marked `pinned`, and are not repeated below.
         Featuring again with other settings changes them.
         """
         return self.posts.set_featured(call.actor, call.path["id"], True, call.body or {})

@@ -107,13 +107,7 @@ def _avatar_initial(language: str):
 
 def _reject_reason(language: str):
     def reason(code: str | None, written: str | None = None) -> str:
-        """A rejection's reason in the reader's language, from its code and the catalogue the
-        author's notification uses (`reject_reason.*`); what the CM's service wrote (English)
-        only for a code this catalogue does not know."""
-        key = f"reject_reason.{code}"
-        if code and shared_i18n.has(key):
-            return shared_i18n.text(language, key)
-        return written or shared_i18n.text(language, "reject_reason.other")
+        return shared_i18n.reject_reason(language, code, written)
     return reason
 
 

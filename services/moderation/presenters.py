@@ -56,9 +56,11 @@ def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
 
 def flaggers(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The round's flaggers, each with their own words when they gave some (`details`): words
-    of an earlier round (applied after its decision closed it) are not this round's."""
+    of an earlier round (applied after its decision closed it) are not this round's. An item
+    whose round is not recorded (flagged before rounds were: until its next flag) takes them."""
+    current = doc.get("round")
     words = {e["flagger_id"]: e["details"] for e in doc.get("explanations") or []
-             if e.get("round") == doc.get("round")}
+             if current is None or e.get("round") == current}
     return [{**f, "details": words[f["id"]]} if f.get("id") in words else f
             for f in doc.get("flaggers") or []]
 

@@ -288,8 +288,10 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
         out.update(decision=decision, target_type=p["target_type"], kind=titles.get("kind"),
                    reply_id=p["target_id"] if p["target_type"] == "reply" else None,
                    title=None)
-        if decision == "rejected":  # never the title: the text was not published
-            out.update(reason=p["reason"], reason_code=p.get("reason_code"))
+        if decision == "rejected":  # never a post's own title (it may be why it was refused);
+            # a reply's thread is public: it says which of the member's replies it was
+            out.update(reason=p["reason"], reason_code=p.get("reason_code"),
+                       title=titles.get("title") if p["target_type"] == "reply" else None)
         elif decision == "redacted":
             out["title"] = p.get("title") or titles.get("title")  # the redacted version
         elif p["target_type"] == "post":
@@ -395,9 +397,8 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
     if kind == "moderation":
         thing = say("noun.reply") if n["target_type"] == "reply" else noun
         if n["decision"] == "rejected":
-            code = n["reason_code"] or "other"
-            reason = say(f"reject_reason.{code}") if i18n.has(f"reject_reason.{code}") else \
-                (n["reason"] or say("reject_reason.other"))
+            # a notice from before reason codes holds English words: the catch-all says it
+            reason = i18n.reject_reason(language, n["reason_code"] or "other", n["reason"])
             where = "notice.moderation_rejected_in" if n["target_type"] == "reply" and about \
                 else "notice.moderation_rejected"  # a refused post's title was never public
             return say(where, thing=thing, about=about, reason=i18n.in_sentence(reason))

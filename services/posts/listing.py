@@ -13,6 +13,7 @@ from typing import Any
 
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, not_ours
 
+DEFAULT_SORT = "new"  # without `q`; a search ranks by relevance
 SORT_FIELDS = {"new": "published_ts", "top": "votes", "active": "active_ts",
                "unanswered": "published_ts", "relevance": "published_ts"}
 
@@ -32,7 +33,7 @@ class Plan:
 
 def plan_posts(query: dict[str, Any]) -> Plan:
     """`query` is validated input (PostListQuerySchema)."""
-    sort = query.get("sort") or ("relevance" if query.get("q") else "new")
+    sort = query.get("sort") or ("relevance" if query.get("q") else DEFAULT_SORT)
     conditions: dict[str, Any] = {"state": "published"}
     if query.get("status") != "already_exists":
         conditions["merged_into"] = None  # a merged duplicate is found through its target
@@ -102,15 +103,22 @@ PINS_MAX = 10  # pinned posts heading a list (CMs pin a handful)
 
 def plan_pins(query: dict[str, Any], plan: Plan, now_micros: int) -> Plan | None:
     """The featured posts pinned at the top of this list, or None for a list without pins (a
-    search, a list of non-featured posts). They must match the list's filters; a pin whose
-    `pinned_until` passed no longer counts. Order: position (1 first, unnumbered after),
-    then the most recently featured.
+    search, a list of non-featured posts, a list in another order than the default one). They
+    must match the list's filters; a pin whose `pinned_until` passed no longer counts. Order:
+    position (1 first, unnumbered after), then the most recently featured.
+
+    Pins lead the default order only (as a forum pins in its "latest" view): sorted by votes or
+    by activity, a pinned post with no vote heading the list reads as a sorting bug; it takes
+    its place there like any other.
 
     >>> pins = plan_pins({"kind": "idea"}, plan_posts({"kind": "idea"}), 10)
     >>> pins.filter["$and"][0]["kind"], pins.sort[0]
     ('idea', ('pin_rank', 1))
+    >>> plan_pins({"sort": "top"}, plan_posts({"sort": "top"}), 10) is None
+    True
     """
-    if query.get("q") or query.get("featured") is False:
+    if query.get("q") or query.get("featured") is False or \
+            (query.get("sort") or DEFAULT_SORT) != DEFAULT_SORT:
         return None
     base = plan.filter if not query.get("cursor") else _without_cursor(query)
     current = {"featured": True, "$or": [{"pinned_until_ts": None},

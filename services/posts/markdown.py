@@ -472,6 +472,7 @@ class _Document:
         for at in self.code:
             texts[at] = [self.pieces[at]]
         blocks: list[str] = []
+        verbatim: set[int] = set()  # the blocks of code: read as typed, never capitalised
         apart = True  # whether a block ended since the last text
         for at, piece in enumerate(self.pieces):
             if at not in texts:
@@ -483,32 +484,52 @@ class _Document:
                 if text:
                     if apart or not blocks:
                         blocks.append(text)
+                        if at in self.code:
+                            verbatim.add(len(blocks) - 1)
                     else:
                         blocks[-1] += " " + text
                     apart = False
-        return _blocks(blocks)
+        return _blocks(blocks, verbatim)
 
 
 # What ends a block's text as a sentence or announces the next one: no "·" after it.
 _ENDS_A_PHRASE = frozenset(".!?…:;,")
+# What ends a sentence: the next block starts one, with a capital.
+_ENDS_A_SENTENCE = frozenset(".!?…")
 BLOCK_SEPARATOR = "\N{NO-BREAK SPACE}· "
+# A first word that is plainly a lowercase word ("soyez", "l’équipe", "e-mail"): not "iPhone",
+# a link, an @mention, a number or code, which stay as typed.
+_LOWERCASE_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
-def _blocks(texts: list[str]) -> str:
+def _blocks(texts: list[str], verbatim: set[int] | frozenset[int] = frozenset()) -> str:
     """Blocks' texts on one line, each one's end readable: after a text that does not end a
     phrase, a "·" (tied to it, never at a line's start: `BLOCK_SEPARATOR`); list items typed
-    without punctuation no longer run together.
+    without punctuation no longer run together. A block after one that ends a sentence starts
+    one: its first word takes a capital (a list typed in lower case after "… répondent." read
+    "répondent. soyez courtois"), unless it is code (`verbatim`: the blocks' indexes).
 
-    >>> _blocks(["Les règles :", "soyez courtois", "ne publiez rien.", "Merci"])
+    >>> _blocks(["Les règles :", "soyez courtois", "ne publiez rien.", "merci"])
     'Les règles : soyez courtois\\xa0· ne publiez rien. Merci'
+    >>> _blocks(["Installez-la.", "iPhone d’abord", "npm install"], {2})
+    'Installez-la. iPhone d’abord\\xa0· npm install'
     """
     if not texts:
         return ""
     out = [texts[0]]
-    for before, text in itertools.pairwise(texts):
+    for index, (before, text) in enumerate(itertools.pairwise(texts), 1):
         out.append(" " if before[-1] in _ENDS_A_PHRASE else BLOCK_SEPARATOR)
-        out.append(text)
+        starts_a_sentence = before[-1] in _ENDS_A_SENTENCE and index not in verbatim
+        out.append(_capitalised(text) if starts_a_sentence else text)
     return "".join(out)
+
+
+def _capitalised(text: str) -> str:
+    """`text` with a capital on its first word when that is plainly a lowercase word."""
+    word = text.split(" ", 1)[0]
+    if word.islower() and _LOWERCASE_WORD.fullmatch(word):
+        return text[0].upper() + text[1:]
+    return text
 
 
 def render(text: str) -> str:
@@ -571,7 +592,7 @@ def plain_text(text: str) -> str:
     feeds makes one per publication.
 
     >>> plain_text("Bienvenue !\\n\\n- soyez courtois\\n- ne publiez jamais vos numéros")
-    'Bienvenue ! soyez courtois\\xa0· ne publiez jamais vos numéros'
+    'Bienvenue ! Soyez courtois\\xa0· ne publiez jamais vos numéros'
     """
     if "\n" not in text and "\r" not in text and _BLOCK.match(text) is None \
             and not any(mark in text for mark in "*_`[\\<"):

@@ -6,6 +6,7 @@ return; the shapes are presenters.py's.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from services.shared import ids, members, pagination
@@ -14,7 +15,7 @@ from services.shared.envelope import utc_now
 from services.shared.errors import NotFound, Unprocessable
 from services.shared.expiring import ExpiringCache
 from services.shared.overlap import at_once
-from services.shared.periods import between
+from services.shared.periods import between, micros
 from services.shared.projections import ReadModels, WrittenDocuments
 from services.shared.slugs import TAG_MAX, fold, slugify
 
@@ -26,6 +27,9 @@ MAX_CATEGORIES = 500  # a list admins manage by hand
 # past these, a CM's edits all newer than the author's, the author's is not shown)
 DRAFTS_READ = 5
 WAITING_SHOWN = 20  # of each: a member rarely has more than a few texts waiting
+# A text refused before anyone saw it stays on its author's list while it is recent (written
+# less than REFUSED_DAYS ago): their way back to correct and send it again, or delete it.
+REFUSED_DAYS = 30
 # Whether a category exists and is archived, checked by every new post: kept CATEGORY_TTL
 # seconds per process. This process forgets a category it changes (service.py); a change made
 # through another posts replica is seen within CATEGORY_TTL (a post may still be filed under a
@@ -448,22 +452,40 @@ class PostsQueries:
     def waiting(self, actor: Actor) -> dict[str, Any]:
         """The member's own posts and replies never published yet (being checked, or held for
         a CM), newest first, WAITING_SHOWN of each, as their author sees them: the page they
-        left is no longer the only way back to a held text. A reply comes with its thread's
-        title while the member may read that thread. The `author_state` and `author` indexes
-        bound the two finds; drafts and threads are one read each, by ids."""
-        mine = {"author_id": actor["id"], "state": "pending"}
-        posts = list(self.views["posts"].find(mine).sort([("created_ts", -1)])
-                     .limit(WAITING_SHOWN))
-        replies = list(self.views["replies"].find(mine).sort([("created_ts", -1)])
-                       .limit(WAITING_SHOWN))
-        drafts = self._own_drafts(actor, [doc["_id"] for doc in posts + replies])
-        authors = self._authors(posts + replies)
-        titles = self._readable_titles(actor, replies)
-        return {"posts": [presenters.post(doc, actor, full=False, draft=drafts.get(doc["_id"]),
-                                          authors=authors) for doc in posts],
-                "replies": [{**presenters.reply(doc, actor, draft=drafts.get(doc["_id"]),
-                                                authors=authors),
-                             "post_title": titles.get(doc["post_id"])} for doc in replies]}
+        left is no longer the only way back to a held text. Beside them, those refused before
+        anyone saw them and written less than REFUSED_DAYS ago (`refused_*`, with the reason
+        in `review`): their way back to correct and send one again (it waits again then) —
+        not one taken down after it was published, which stays as it is. A reply comes with
+        its thread's title while the member may read that thread. The `author_state` and
+        `author` indexes bound the four finds; drafts and threads are one read each, by ids."""
+        since = micros(utc_now() - timedelta(days=REFUSED_DAYS))
+        refused = {"state": "rejected", "published_at": None, "created_ts": {"$gte": since}}
+        posts, replies = self._own_texts(actor, {"state": "pending"})
+        refused_posts, refused_replies = self._own_texts(actor, refused)
+        every = posts + replies + refused_posts + refused_replies
+        drafts = self._own_drafts(actor, [doc["_id"] for doc in every])
+        authors = self._authors(every)
+        titles = self._readable_titles(actor, replies + refused_replies)
+
+        def post(doc: dict[str, Any]) -> dict[str, Any]:
+            return presenters.post(doc, actor, full=False, draft=drafts.get(doc["_id"]),
+                                   authors=authors)
+
+        def reply(doc: dict[str, Any]) -> dict[str, Any]:
+            return {**presenters.reply(doc, actor, draft=drafts.get(doc["_id"]), authors=authors),
+                    "post_title": titles.get(doc["post_id"])}
+        return {"posts": [post(doc) for doc in posts],
+                "replies": [reply(doc) for doc in replies],
+                "refused_posts": [post(doc) for doc in refused_posts],
+                "refused_replies": [reply(doc) for doc in refused_replies]}
+
+    def _own_texts(self, actor: Actor, condition: dict[str, Any]
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The member's posts and replies meeting `condition`, newest first, WAITING_SHOWN of
+        each (the `author_state` and `author` indexes)."""
+        mine = {"author_id": actor["id"], **condition}
+        return tuple(list(self.views[collection].find(mine).sort([("created_ts", -1)])
+                          .limit(WAITING_SHOWN)) for collection in ("posts", "replies"))
 
     def _own_drafts(self, actor: Actor, target_ids: list[str]) -> dict[str, dict[str, Any]]:
         """target id -> the member's newest draft of it (as `_draft`, for many at once)."""

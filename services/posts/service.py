@@ -292,7 +292,8 @@ class PostsService(Decisions, HealthEndpoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def my_waiting(self, actor):
-        """The member's own posts and replies not public yet (queries.waiting)."""
+        """The member's own posts and replies not public yet, and those refused recently before
+        anyone saw them (queries.waiting)."""
         return self.queries.waiting(domain.require_member(actor))
 
     # -- GDPR: the member's export ----------------------------------------------------------

@@ -56,6 +56,16 @@ def text(language: str | None, key: str, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
+def reject_reason(language: str | None, code: str | None, written: str | None = None) -> str:
+    """A refusal's reason in the reader's language, from its code (`reject_reason.*`: the
+    author's notice, the site's pages and the API's `reason_label` say it alike); what the
+    CM's service wrote (English) only for a code this catalogue does not know."""
+    key = f"reject_reason.{code}"
+    if code and has(key):
+        return text(language, key)
+    return written or text(language, "reject_reason.other")
+
+
 def in_sentence(label: str) -> str:
     """A catalogue label ("Spam ou publicité") continuing a sentence after a colon: French
     writes it lower-case there (English too reads well so); a leading acronym ("IBAN …",
@@ -179,12 +189,16 @@ def negotiate(accept_language: str | None) -> str:
     return best
 
 
+CLI_DEFAULT = "en"  # the operators' tools (logs, runbook, replay's figures) speak English
+
+
 def cli_language() -> str:
-    """The language of `agora`'s messages: AGORA_LANGUAGE, else the locale (LC_ALL, LANG)."""
+    """The language of `agora`'s messages: AGORA_LANGUAGE, else the locale (LC_ALL, LANG),
+    else English: a shell or pod without a French locale gets every message in one language."""
     for name in ("AGORA_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = (os.environ.get(name) or "").split("_")[0].split(".")[0].lower()
         if value in LANGUAGES:
             return value
         if value and value not in ("c", "posix"):
-            return DEFAULT
-    return DEFAULT
+            return CLI_DEFAULT
+    return CLI_DEFAULT

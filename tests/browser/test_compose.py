@@ -160,7 +160,7 @@ def test_a_held_question_is_shown_to_its_author_and_invisible_to_others(site):
     text = site.wait_for(lambda: (t := site.find("#main").text) and
                          "Retenue : elle semble contenir des données confidentielles" in t and t,
                          "the held state shown to the author")
-    assert "Vous seul la voyez" in text and "Vérification en cours" not in text
+    assert "Vous seul·e la voyez" in text and "Vérification en cours" not in text
     # their own text, as written (theirs: nobody else reads it) and rendered as it will read
     assert site.find(".thread .prose strong").text == "recevoir"
     assert IBAN in site.find(".thread .prose").text

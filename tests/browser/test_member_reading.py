@@ -85,7 +85,7 @@ def test_an_excerpt_keeps_a_lists_items_apart(site):
     site.visit("/articles")
     excerpts = [e.get_attribute("textContent") for e in site.find_all(".post-card .excerpt")]
     welcome = next(text for text in excerpts if "courtois" in text)
-    assert f"soyez courtois{NBSP}· ne publiez jamais" in welcome, welcome
+    assert f"Soyez courtois{NBSP}· ne publiez jamais" in welcome, welcome
     site.screenshot("articles-excerpt")
 
 

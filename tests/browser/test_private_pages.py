@@ -344,7 +344,7 @@ def test_without_an_advisor_the_member_writes_to_the_bank_team(site, platform):
     site.wait_for_path("/advisor")
     site.check()
     assert site.heading(site.t("No dedicated advisor yet", "Pas encore de conseiller attitré"), 2)
-    assert site.heading(site.t("Write to the bank's team", "Écrire à l'équipe de la banque"), 2)
+    assert site.heading(site.t("Write to the bank's team", "Écrire à l’équipe de la banque"), 2)
     site.fill(site.t("Subject", "Sujet"), "Ouvrir un compte joint")
     site.fill(site.t("Your message", "Votre message"), "Quels documents faut-il ?")
     site.click_button(site.t("Send", "Envoyer"))

@@ -80,6 +80,11 @@ def _said(site) -> str:
     return site.find("#live-status").get_attribute("textContent").replace("\xa0", " ")
 
 
+def _sent(site) -> str:
+    """What became of the reply just sent, above the form (the thread's #reply-status)."""
+    return site.find("#reply-status").get_attribute("textContent").replace("\xa0", " ")
+
+
 def _words(element) -> str:
     return element.text.replace("\xa0", " ")
 
@@ -99,7 +104,8 @@ def test_a_reply_appears_without_a_full_reload(site, demo):
     site.wait_for(lambda: _focused(site) == item.get_attribute("id"), "the focus on the reply")
     # said and counted: at once when the automatic review ruled within the page's wait (as a
     # rule: the live region says it), else once the review box, asking again, says it
-    site.wait_for(lambda: "Publiée : tout le monde peut la lire." in _said(site) + item.text,
+    site.wait_for(lambda: "Votre réponse est publiée." in _sent(site)
+                  or "Publiée : tout le monde peut la lire." in item.text,
                   "the reply said published")
     site.wait_for(lambda: site.find("#answers-title").text == "1 réponse", "the new count")
     assert "Pas encore de réponse" not in site.find("#main").text  # the empty-list line went
@@ -122,9 +128,11 @@ def test_a_held_reply_shows_its_author_why_and_their_text_without_a_reload(site,
     assert "Vérification en cours" not in item.text
     assert _same_page(site)
     site.wait_for(lambda: _focused(site) == item.get_attribute("id"), "the focus on the reply")
-    # the box came in already written: the live region, there before, says it
-    assert "Retenue : elle semble contenir des données confidentielles" in _said(site)
-    assert site.find("#answers-title").text == "0 réponse"  # not published: not counted
+    # the box came in already written; the thread's live region, there before, confirms it
+    assert "Votre réponse est envoyée. Elle est retenue pour vérification" in _sent(site)
+    # not published: not counted, and said so
+    heading = site.find("#answers-title").text
+    assert heading.startswith("0 réponse publiée") and "sans compter" in heading, heading
     site.check()
     site.screenshot("thread-reply-held")
     anonymous = requests.get(site.url(f"/posts/{post['id']}"), timeout=10).text
@@ -205,6 +213,44 @@ def test_flag_with_a_reason(site, demo):
     assert "Merci" in done.text
     assert _same_page(site)
     site.check()
+
+
+def test_another_reason_asks_for_the_members_words_and_the_team_reads_them(site, demo):
+    """"Autre motif" alone told the community team nothing: the form asks for a few words
+    (required for that reason, optional for the others), says who reads them, keeps the reason
+    and the words when it refuses, and the words reach the team's flags queue."""
+    api = demo.api
+    asker, reader = api.new_user(), api.new_user()
+    post = _question(api, asker)
+    site.sign_in(reader.email, reader.password, next_path=f"/posts/{post['id']}")
+    site.wait_for_path(f"/posts/{post['id']}")
+    _mark_page(site)
+    base = f"flag-{post['id']}"
+    site.find(f"#{base} summary").click()
+    site.find(f"label[for='{base}-other']").click()
+    site.click_button(site.t("Send the report", "Envoyer le signalement"))  # no words
+    error = site.wait_for(lambda: site.find_all(f"#{base}-details-error"), "the words asked")[0]
+    assert error.get_attribute("role") == "alert"
+    assert site.t("Another reason", "Autre motif") in error.text
+    words = site.find(f"#{base}-details")
+    assert words.get_attribute("aria-invalid") == "true"
+    assert f"{base}-details-error" in words.get_attribute("aria-describedby")
+    assert site.find(f"#{base}-other").is_selected()  # the reason kept
+    assert site.t("community team only", "l’équipe de la communauté seulement") in \
+        site.find(f"#{base}-details-hint").text
+    site.find(f"#{base}-details").send_keys("Ce message fait la publicité d’un site de paris")
+    site.check()
+    site.no_horizontal_scroll()
+    site.screenshot("thread-flag-words")
+    site.click_button(site.t("Send the report", "Envoyer le signalement"))
+    site.wait_for(lambda: site.find_all(f"#{base}.flag-done"), "the thanks")
+    assert _same_page(site)
+    manager = staff(demo)
+    item = wait_for(lambda: next((i for i in ok(api.get(
+        "/api/v1/moderation/queue", user=manager, params={"review": "flags", "limit": 200})
+    )["items"] if i["target_id"] == post["id"]), None), timeout=20, message="the flag queued")
+    assert [(f["reason"], f.get("details")) for f in item["flaggers"]] == [
+        ("other", "Ce message fait la publicité d’un site de paris")]
 
 
 def test_follow_the_author_watch_and_mute_the_thread(site, demo):
@@ -374,7 +420,7 @@ def test_an_edit_shows_at_once_what_became_of_it(site, demo):
     assert state.startswith("État de votre modification")
     assert "Votre modification attend une vérification : elle semble contenir des données " \
            "confidentielles" in state and "L’ancienne version reste visible en attendant." in state
-    assert "Vous seul la voyez" not in site.text()
+    assert "Vous seul·e la voyez" not in site.text()
     assert "en Italie depuis hier" in site.find("article.thread .prose").text  # still public
     mine = site.find(f"#pending-version-{post['id']}")
     assert _words(mine).startswith("Votre modification, en attente de vérification (vous seul·e "

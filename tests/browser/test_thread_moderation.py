@@ -225,7 +225,7 @@ def test_a_cm_corrects_a_members_reply_in_place_and_its_author_is_told(site, pla
     site.check()
 
     told = notified(api, replier, "moderation", reply_id=reply["id"], decision="edited")
-    assert told["text"].startswith("L'équipe de la communauté a modifié votre réponse"), told
+    assert told["text"].startswith("L’équipe de la communauté a modifié votre réponse"), told
     assert told["author"] is None  # the team acted, not a named CM
     # readers see the member's version and who changed it
     site.visit(f"/replies/{reply['id']}/history")

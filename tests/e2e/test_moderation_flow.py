@@ -264,7 +264,8 @@ def test_a_rejection_shows_its_reason_to_the_author(platform, api):
         seen = wait_for(lambda: (p := ok(api.get(f"/api/v1/posts/{post['id']}", user=author)))[
             "state"] == "rejected" and p, message="rejected")
         assert seen["review"] == {"state": "rejected", "reason_code": "spam",
-                                  "reason": "Spam or advertising"}
+                                  "reason": "Spam or advertising",
+                                  "reason_label": "Spam ou publicité"}  # the reader's language
         problem(api.get(f"/api/v1/posts/{post['id']}", user=api.new_user()), 404)
     finally:
         ok(api.put("/api/v1/moderation/policy", user=manager,

@@ -35,3 +35,20 @@ def test_preview_without_javascript_shows_the_text_and_the_warning_and_sends_not
         "csrf_token": token, "action": "preview", "body": f"My IBAN {IBAN}"})
     assert page.status_code == 200 and "looks like confidential data (an IBAN)" in page.text
     assert "Never write your account details here" in page.text
+
+
+def test_a_reply_sent_without_javascript_is_confirmed_on_the_thread(platform, api):
+    """With JavaScript the thread says a reply is sent (role=status); without, the form posted,
+    the thread came back and said nothing — a held reply looked lost to its author."""
+    base, helper = platform.base_url, api.new_user()
+    post = visible(api, submit(api, api.new_user(), title="Virement en attente")["id"])
+    browser, _ = site_login(base, helper)
+    token = site_csrf(browser, base, f"/posts/{post['id']}")
+    page = browser.post(f"{base}/posts/{post['id']}/reply", timeout=10, data={
+        "csrf_token": token, "body": f"Envoyez-le sur mon RIB : {IBAN}"})
+    assert page.status_code == 200 and f"/posts/{post['id']}" in page.url
+    assert "Votre réponse est envoyée." in page.text
+    # the reply's notice, not the post's (which draws the question's state box)
+    assert f'id="review-state-{post["id"]}"' not in page.text
+    again = browser.get(page.url, timeout=10)  # said once
+    assert "Votre réponse est envoyée." not in again.text

@@ -44,7 +44,7 @@ def test_a_cms_held_edit_is_told_to_the_member_once_published_and_never_as_their
                 json={"decision": "approve", "not_confidential": ["email"]}))
     visible(api, post["id"], revision=2)
     told = notified(api, author, "moderation", post_id=post["id"], decision="edited")
-    assert told["text"].startswith("L'équipe de la communauté a modifié votre question"), told
+    assert told["text"].startswith("L’équipe de la communauté a modifié votre question"), told
     assert told["author"] is None
     # one notice: the edit, not the approval of a text the member never submitted
     assert [n["decision"] for n in moderation_notices(api, author, post["id"])] == ["edited"]

@@ -37,7 +37,8 @@ def test_a_member_finds_their_held_question_and_reply_until_a_cm_decides(platfor
     assert f'href="/replies/{reply["id"]}"' in page  # its thread's page that shows it
     assert IBAN not in page and "Virement bloqué vers FR76" in page  # named, masked
     # nobody else's: another member's list is empty, a visitor is refused
-    assert ok(api.get("/api/v1/me/waiting", user=api.new_user())) == {"posts": [], "replies": []}
+    assert ok(api.get("/api/v1/me/waiting", user=api.new_user())) == {
+        "posts": [], "replies": [], "refused_posts": [], "refused_replies": []}
     problem(api.get("/api/v1/me/waiting"), 401)
     # decided: published (masked), it leaves the list
     ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,

@@ -125,7 +125,7 @@ def test_a_cms_edit_of_someones_text_tells_its_author_and_their_own_edit_nobody(
     assert (shown["decision"], shown["target_type"], shown["reply_id"]) == \
         ("edited", "reply", "r1")
     told = {**shown, "type": "moderation", "by_team": True}
-    assert domain.render(told, "fr") == ("L'équipe de la communauté a modifié votre réponse "
+    assert domain.render(told, "fr") == ("L’équipe de la communauté a modifié votre réponse "
                                          "« Card blocked » ; la version précédente reste dans "
                                          "son historique")
     assert domain.render(told, "en") == ("The community team edited your reply “Card blocked”; "
@@ -476,18 +476,29 @@ def test_a_preferences_change_records_the_new_choices_and_digest_and_nothing_whe
 def test_a_refused_reply_names_its_public_thread_and_a_refused_post_nothing():
     """"Nous n'avons pas publié votre réponse : Spam ou publicité" said neither who ("Nous",
     a fourth name for the team) nor where: a member with several replies waiting could not
-    tell which one. A reply's thread is public, so it is named; a refused post's own title
-    never was (it may hold what got it refused), so it is not."""
-    reply = notice(type="moderation", decision="rejected", reason_code="duplicate",
-                   target_type="reply", kind="question")
-    assert domain.render(reply, "fr") == ("L’équipe de la communauté n’a pas publié votre "
-                                          "réponse dans « Card blocked » : doublon d’une "
-                                          "contribution existante")
-    assert domain.render(reply, "en") == ("The community team did not publish your reply in "
-                                          "“Card blocked”: duplicate of an existing contribution")
-    post = notice(type="moderation", decision="rejected", reason_code="duplicate",
-                  target_type="post", title="Mon IBAN FR76…")
-    assert "IBAN" not in domain.render(post, "fr") and "IBAN" not in domain.render(post, "en")
+    tell which one. A reply's thread is public, so it is named; a refused post's own title is
+    not (it may hold what got it refused), even when notifications knows it (published before
+    a flags round took it down)."""
+    refusal = {"reason_code": "duplicate", "reason": "Duplicate of an existing contribution"}
+    reply = event("moderation.item_rejected", {
+        **ITEM, "item_id": "r1.r1", "target_type": "reply", "target_id": "r1", **refusal})
+    post = event("moderation.item_rejected", {**ITEM, **refusal})
+    thread = {"title": "Card blocked", "kind": "question"}
+
+    def told(shown):
+        return {**shown, "type": "moderation", "by_team": True}
+    about_reply = told(domain.details(reply, thread))
+    assert domain.render(about_reply, "fr") == (
+        "L’équipe de la communauté n’a pas publié votre réponse dans « Card blocked » : "
+        "doublon d’une contribution existante")
+    assert domain.render(about_reply, "en") == ("The community team did not publish your reply "
+                                                "in “Card blocked”: duplicate of an existing "
+                                                "contribution")
+    about_post = told(domain.details(post, {"title": "Mon IBAN FR76…", "kind": "question"}))
+    assert about_post["title"] is None
+    assert domain.render(about_post, "fr") == ("L’équipe de la communauté n’a pas publié votre "
+                                               "question : doublon d’une contribution "
+                                               "existante")
 
 
 def test_a_reason_continues_the_sentence_in_lower_case_but_an_acronym_keeps_its_capitals():

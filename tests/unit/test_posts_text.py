@@ -8,7 +8,14 @@ import pytest
 
 from bench.markdown import WORST_INPUTS, ratios_to_prose
 from services.posts import listing
-from services.posts.markdown import LINK_REL, excerpt, plain_text, render, render_inline
+from services.posts.markdown import (
+    LINK_REL,
+    _capitalised,
+    excerpt,
+    plain_text,
+    render,
+    render_inline,
+)
 from services.posts.search import index_terms, parse_query, tokens
 from services.shared.errors import InvalidInput
 from services.shared.pagination import after_cursor, decode_cursor, encode_cursor, page
@@ -134,7 +141,7 @@ def test_render_time_is_linear_in_the_input():
 
 
 def test_excerpt_is_flat_and_bounded():
-    assert excerpt("a\n\n  b") == "a\xa0· b" and excerpt("a.\n\n  b") == "a. b"
+    assert excerpt("a\n\n  b") == "a\xa0· b" and excerpt("a.\n\n  b") == "a. B"
     assert len(excerpt("word " * 200, 50)) == 50 and excerpt("word " * 200, 50).endswith("…")
     assert excerpt(None) == ""
 
@@ -162,13 +169,17 @@ _TAGS = re.compile(r"<[^>]*>")
 
 def _shown_by_render(text: str) -> str:
     """The text of `render`'s HTML: its tags out, its entities read, a block's lines and a
-    row's cells apart by a space, its blocks by a "·" unless the one before ends a phrase."""
-    lines = _LINE_TAGS.sub(" ", _BLOCK_TAGS.sub("\0", render(text)))
-    blocks = [" ".join(html.unescape(_TAGS.sub("", block)).split())
-              for block in lines.split("\0")]
+    row's cells apart by a space, its blocks by a "·" unless the one before ends a phrase; a
+    block after a sentence's end starts with a capital, unless it is code (<pre>)."""
+    parts = re.split(f"({_BLOCK_TAGS.pattern})", render(text))  # text, tag, text, tag, ...
     shown = ""
-    for block in filter(None, blocks):
+    for at in range(0, len(parts), 2):
+        block = " ".join(html.unescape(_TAGS.sub("", _LINE_TAGS.sub(" ", parts[at]))).split())
+        if not block:
+            continue
         if shown:
+            if shown[-1] in ".!?…" and (at == 0 or parts[at - 1] != "<pre>"):
+                block = _capitalised(block)
             shown += " " if shown[-1] in ".!?…:;," else "\N{NO-BREAK SPACE}· "
         shown += block
     return shown

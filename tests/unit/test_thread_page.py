@@ -61,23 +61,62 @@ def test_the_reply_counts_are_the_posts_not_this_pages(language):
                                                           count=12)
 
 
-def test_a_reply_sent_with_htmx_brings_the_new_count_the_focus_and_its_state_read_out():
-    question = _post(kind="question", reply_count=1, answer_count=1)
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_held_reply_sent_with_htmx_is_confirmed_and_counted_apart(language):
+    """A reply held for the CMs (an IBAN in it): a confirmation above the form, in the thread's
+    live region (#reply-status), says it is sent, held and seen by its author only until the
+    team decides; the heading no longer reads "0 answers" right above it."""
+    question = _post(kind="question", reply_count=0, answer_count=0)
     held = _reply(9, "answer", state="pending", review={"state": "held", "reasons": ["detector"]},
                   body=None, body_html=None)
-    html = _render("posts/_reply_added.html", "fr", post=question, reply=held, body="",
+    html = _render("posts/_reply_added.html", language, post=question, reply=held, body="",
                    errors={})
-    heading = re.search(r'<h2 id="answers-title" hx-swap-oob="true">([^<]*)</h2>', html)
-    assert heading and heading.group(1) == "1 réponse"
+    heading = re.search(r'<h2 id="answers-title" hx-swap-oob="true">(.*?)</h2>', html, re.S)
+    assert heading and _words(heading.group(1)) == _words(
+        i18n.translate(language, "thread.answers_heading_published", count=0) + ", "
+        + i18n.translate(language, "thread.replies_waiting"))  # read as one sentence
     assert re.search(r'<li [^>]*id="reply-r9" tabindex="-1" autofocus>', html)
-    said = re.search(r'<div hx-swap-oob="innerHTML:#live-status"><p class="visually-hidden">'
-                     r'([^<]*)</p></div>', html)
+    said = re.search(r'<div hx-swap-oob="innerHTML:#reply-status"><p class="callout '
+                     r'callout-warning reply-sent">([^<]*)</p></div>', html)
     assert said and said.group(1) == str(escape(
-        i18n.translate("fr", "common.notice_posted") + " "
-        + i18n.translate("fr", "compose.state_held_detector")))
-    published = _render("posts/_reply_added.html", "en", post=question, reply=_reply(8, "answer"),
-                        body="", errors={})
-    assert "Published: everyone can read it." in published
+        i18n.translate(language, "thread.answer_sent_held")))
+    published = _render("posts/_reply_added.html", language,
+                        post=_post(kind="question", reply_count=1, answer_count=1),
+                        reply=_reply(8, "answer"), body="", errors={})
+    assert i18n.translate(language, "thread.answer_sent_published") in published
+    assert re.search(r'<h2 id="answers-title" hx-swap-oob="true">([^<]*)</h2>', published
+                     ).group(1) == i18n.translate(language, "thread.answers_heading", count=1)
+    comment = _render("posts/_reply_added.html", language, post=_post(), body="", errors={},
+                      reply=_reply(7, state="pending", review={"state": "pending"}))
+    assert str(escape(i18n.translate(language, "thread.comment_sent_pending"))) in comment
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_thread_counts_its_readers_waiting_reply_apart_and_has_its_live_region(language):
+    """Reloaded, the thread says the same: published answers, and the one waiting apart; the
+    region that confirms a sent reply is there, empty, before any is sent."""
+    question = _post(kind="question")
+    mine = _reply(9, "answer", state="pending", author_id=READER["id"],
+                  review={"state": "held", "reasons": ["detector"]})
+    html = _render("posts/thread.html", language, post=question, answers=[mine])
+    assert _text(html, "answers-title") == _words(
+        i18n.translate(language, "thread.answers_heading_published", count=0) + ", "
+        + i18n.translate(language, "thread.replies_waiting"))  # read as one sentence
+    assert '<div class="reply-status" id="reply-status" role="status"></div>' in html
+    plain = _render("posts/thread.html", language, post=question, answers=[])
+    assert _text(plain, "answers-title") == i18n.translate(language, "thread.answers_heading",
+                                                           count=0)
+
+
+def test_the_threads_meta_lines_use_the_dots_that_never_end_a_line():
+    """The post's and a reply's bylines: pieces of a `.dotted` line, whose "·" never ends nor
+    starts a line (site.css), not a typed "·" left dangling after the name on a phone."""
+    post = _post(published_at="2026-12-01T10:00:00+00:00", edited_at="2026-12-02T10:00:00+00:00")
+    reply = _reply(1, published_at="2026-12-01T11:00:00+00:00")
+    html = _render("posts/thread.html", "fr", post=post, comments=[reply])
+    for byline in re.findall(r'<p class="meta byline[^"]*"[^>]*>(.*?)</p>', html, re.S):
+        assert "·" not in byline, byline
+    assert len(re.findall(r'<p class="meta byline dotted"', html)) == 2
 
 
 def test_a_refused_reply_takes_the_focus_to_what_is_wrong():
@@ -206,6 +245,20 @@ def test_a_reply_found_published_by_its_review_box_brings_the_new_count():
     html = _render("posts/review_state.html", "en", item=_reply(9, "answer"), post=question)
     assert '<h2 id="answers-title" hx-swap-oob="true">1 answer</h2>' in html
     assert "Published: everyone can read it." in html
+
+
+def test_a_reply_ruled_on_tells_its_author_above_the_form_what_became_of_it():
+    """The confirmation said "being checked": once ruled, it says the outcome, to the reply's
+    author only (a CM watching someone's reply has a form of their own)."""
+    question = _post(kind="question", reply_count=0, answer_count=0)
+    held = _reply(9, "answer", state="pending", author_id=READER["id"],
+                  review={"state": "held", "reasons": ["detector"]})
+    html = _render("posts/review_state.html", "fr", item=held, post=question)
+    said = re.search(r'<div hx-swap-oob="innerHTML:#reply-status">(.*?)</div>', html, re.S)
+    assert said and _words(said.group(1)) == i18n.translate("fr", "thread.answer_sent_held")
+    assert i18n.translate("fr", "thread.replies_waiting") in html
+    theirs = _render("posts/review_state.html", "fr", item=_reply(8, "answer"), post=question)
+    assert "#reply-status" not in theirs
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -51,10 +51,11 @@ PROFILE_MESSAGES = {**FIELD_MESSAGES, "bio": "me.bio_invalid"}
 
 
 def without_findings(waiting: dict[str, Any]) -> dict[str, Any]:
-    """The member's waiting texts as the panel names them: a title that holds what the
-    detector finds (an IBAN typed in it) shows masked, as the CMs' queue list names it — the
-    page members open first is read over shoulders; the text's own page shows the original."""
-    for post in waiting["posts"]:
+    """The member's waiting and refused texts as the panel names them: a title that holds what
+    the detector finds (an IBAN typed in it) shows masked, as the CMs' queue list names it —
+    the page members open first is read over shoulders; the text's own page shows the
+    original."""
+    for post in waiting["posts"] + waiting.get("refused_posts", []):
         draft = post.get("draft") or {}
         if draft.get("title"):
             draft["title"] = mask(draft["title"])
@@ -74,7 +75,8 @@ class MePages:
         found = gather(home=self.feeds.home.call_async(call.actor, {
             "limit": LIST_SIZE, "cursor": call.query.get("cursor")}),
             me=self.identity.get_me.call_async(call.actor),  # the unconfirmed address's banner
-            waiting=self.posts.my_waiting.call_async(call.actor))  # their texts not public yet
+            # their texts not public yet, and those refused lately
+            waiting=self.posts.my_waiting.call_async(call.actor))
         result = found["home"]
         return call.render("me/feed.html", items=result["items"], feed="home", me=found["me"],
                            waiting=without_findings(found["waiting"]),

@@ -27,6 +27,7 @@ from services.shared.actors import is_staff
 
 from ..page import PageCall, page
 from .account import as_written
+from .advisor import my_advisor
 from .notifications import reading_conversation, settled
 from .public import next_href
 
@@ -73,8 +74,7 @@ class MessagePages:
     notifications = RpcProxy("notifications")
 
     def _advisor(self, call: PageCall) -> dict[str, Any] | None:
-        advisor, problem = call.attempt(self.identity.get_my_advisor, call.actor)
-        return None if problem is not None else advisor
+        return my_advisor(self.identity, call)
 
     @page("GET", "/advisor", auth="member")
     def my_advisor_page(self, call: PageCall):

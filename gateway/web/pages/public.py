@@ -10,12 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from markupsafe import Markup
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 from nameko.rpc import RpcProxy
 
 from services.feeds.queries import SUBSCRIPTION_LISTS
 from services.feeds.schemas import CategoryPath, FeedQuerySchema, TagPath
-from services.moderation.schemas import FLAG_REASONS, REJECT_REASONS
+from services.moderation.schemas import FLAG_REASONS, FLAG_WORDS_MAX, REJECT_REASONS
 from services.notifications.domain import REPLY_PAGE
 from services.posts.markdown import excerpt
 from services.posts.schemas import LIST_SORTS, SORTS, PageQuerySchema, PostListQuerySchema
@@ -24,7 +24,13 @@ from services.shared.actors import is_moderator
 from services.shared.members import ERASED_DISPLAY_NAME, handle, mention_of
 
 from ..page import PageCall, gather, page, render_problem
-from .thread_actions import REPLY_PATH, action_failed, is_htmx, render_drafts
+from .thread_actions import (
+    REPLY_PATH,
+    action_failed,
+    is_htmx,
+    refused_way_out,
+    render_drafts,
+)
 
 KIND_SLUGS = {"questions": "question", "ideas": "idea", "discussions": "discussion",
               "articles": "article"}
@@ -50,12 +56,28 @@ def highlighted(items: list[dict[str, Any]], searched: str) -> list[dict[str, An
              "excerpt_marked": marked_up(item.get("excerpt"))} for item in items]
 
 
+class _ForgivingSort:
+    """A page's `sort` that it does not know (mistyped, or an order a shared link named that
+    the site no longer has) is dropped: the page opens in its default order rather than the
+    400 page. The API, whose callers are programs, keeps refusing it."""
+
+    @pre_load
+    def _default_order(self, data, **_):
+        if data.get("sort") not in SORTS:
+            data = {name: value for name, value in data.items() if name != "sort"}
+        return data
+
+
+class _PageListQuery(_ForgivingSort, PostListQuerySchema):
+    pass
+
+
 def _list_query(*names: str) -> Schema:
     """The API's list query, restricted to what a screen lets the reader change."""
-    return PostListQuerySchema(only=names)
+    return _PageListQuery(only=names)
 
 
-class SearchQuery(Schema):
+class SearchQuery(_ForgivingSort, Schema):
     q = fields.String(validate=validate.Length(max=200), load_default="")
     kind = fields.String(validate=validate.OneOf(["", *KIND_SLUGS.values()]))  # "": every kind
     # none by default: posts ranks a search by relevance (a default of "new" here put the
@@ -324,11 +346,13 @@ class PublicPages:
                            subscriptions=found.get("subscriptions") or {},
                            category_names=category_names(found["categories"]["items"],
                                                          call.language),
-                           flag_reasons=FLAG_REASONS,
+                           flag_reasons=FLAG_REASONS, flag_words_max=FLAG_WORDS_MAX,
                            # the staff's moderation menu (posts/_staff_menu.html): its
                            # controls are never sent to members
-                           staff_menu=is_moderator(call.actor), reject_reasons=REJECT_REASONS,
+                           staff_menu=is_moderator(call.actor), reject_reasons=RULES_REASONS,
                            mention_candidates=self._mention_candidates(call, post, replies),
+                           # a refused text of the reader's: whom its box offers to write to
+                           own_advisor=refused_way_out(self.identity, call, [post, *replies]),
                            more=next_href(call, found["replies"].get("next_cursor")),
                            # a later page (from "more" or a reply's link): the way back
                            first=call.request.path if call.query.get("cursor") else None,

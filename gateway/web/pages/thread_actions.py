@@ -19,7 +19,7 @@ import eventlet
 from nameko.rpc import RpcProxy
 
 from services.moderation.detector import confidential_fields, tags_text
-from services.moderation.schemas import FLAG_REASONS
+from services.moderation.schemas import FLAG_REASONS, FLAG_WORDS_MAX
 from services.posts.domain import may_post_in
 from services.posts.schemas import KINDS
 from services.shared import ids
@@ -29,6 +29,7 @@ from services.shared.ids import path_schema
 
 from ..page import PageCall, gather, page, render_problem
 from .account import field_errors
+from .advisor import my_advisor
 
 POST_PATH = path_schema(id=ids.POST)
 REPLY_PATH = path_schema(id=ids.REPLY)
@@ -70,10 +71,44 @@ def edit_waiting(item: dict[str, Any]) -> bool:
     return (item.get("pending_edit") or {}).get("state") in ("pending", "held")
 
 
-def edit_notice(item: dict[str, Any]) -> str:
+def edit_notice(item: dict[str, Any], sent_again: bool = False) -> str:
     """What the thread says after an edit: published (the new text shows), or sent (still
-    checked, held or refused: the thread's box says which)."""
+    checked, held or refused: the thread's box says which). `sent_again`: a text refused before
+    anyone saw it, corrected: a contribution sent anew (its box says published, or why it
+    waits)."""
+    if sent_again:
+        return sent_notice(item)
     return "edited" if item.get("pending_edit") else "edit_published"
+
+
+def sent_notice(item: dict[str, Any]) -> str:
+    """The notice of a text just sent: a reply's names it (the thread's "posted" notice is its
+    post's, and draws the post's state box: posts/thread.html)."""
+    if item.get("post_id") and item.get("id") != item.get("post_id"):
+        return "answer_posted" if item.get("kind") == "answer" else "comment_posted"
+    return "posted"
+
+
+def refused_unseen(item: dict[str, Any]) -> bool:
+    """Refused before anyone saw it: corrected, it is sent again (posts' `submit_edit`,
+    `_resubmit`). One taken down after it was published stays as it is (readers may have
+    quoted it: posts refuses to edit it)."""
+    return item.get("state") == "rejected" and not item.get("published_at")
+
+
+def resubmittable(actor: dict[str, Any] | None, item: dict[str, Any]) -> bool:
+    """Its author's text refused before anyone saw it: theirs to correct and send again."""
+    return bool(actor) and item.get("author_id") == actor.get("id") and refused_unseen(item)
+
+
+def refused_way_out(identity, call: PageCall, items: list[dict[str, Any]]
+                    ) -> dict[str, Any] | None:
+    """The advisor a refused text's box offers to write to privately (posts/_review_state.html
+    words the link for a member without one as /conversations does): read only when the page
+    shows its reader a text of theirs refused."""
+    if not any(resubmittable(call.actor, item) for item in items):
+        return None
+    return my_advisor(identity, call)
 
 
 def render_drafts(posts, actor: dict[str, Any] | None, items: list[dict[str, Any]]) -> None:
@@ -170,6 +205,7 @@ class ThreadActionPages:
     posts = RpcProxy("posts")
     feeds = RpcProxy("feeds")
     moderation = RpcProxy("moderation")
+    identity = RpcProxy("identity")  # a refused text's way out: the advisor, if any
 
     @staticmethod
     def _thread_back(call: PageCall, post_id: str, anchor: str = ""):
@@ -210,6 +246,7 @@ class ThreadActionPages:
             render_drafts(self.posts, call.actor, [reply])
             return call.render("posts/_reply_added.html", post=post, reply=reply, body="",
                                errors={}, fragment=True)
+        call.cookies.notice(sent_notice(reply))  # without JavaScript: said on the thread
         return self._thread_back(call, post_id, f"reply-{reply['id']}")
 
     def _reply_preview(self, call: PageCall, post_id: str, body: str):
@@ -230,8 +267,7 @@ class ThreadActionPages:
     # -- the review box of a contribution still being checked (htmx asks again: posts/
     #    _review_state.html); public, so an ended session gets an empty box, not the login page
 
-    @staticmethod
-    def _review_box(call: PageCall, read, thread: Callable[[str], Any] | None = None):
+    def _review_box(self, call: PageCall, read, thread: Callable[[str], Any] | None = None):
         """`thread`: for a reply, the read of its post, made once the review ruled (the box
         stops asking then) for its author's page, whose reply list's heading counts it."""
         item, problem = call.attempt(read, call.actor, call.path["id"])
@@ -239,7 +275,8 @@ class ThreadActionPages:
         post = None
         if thread and item and call.actor and not in_review(item):
             post, _ = call.attempt(thread, call.actor, item["post_id"])
-        return call.render("posts/review_state.html", item=item, post=post)
+        return call.render("posts/review_state.html", item=item, post=post,
+                           own_advisor=refused_way_out(self.identity, call, [item]))
 
     @page("GET", "/posts/{id}/review", path_params=POST_PATH)
     def thread_post_review_page(self, call: PageCall):
@@ -296,14 +333,21 @@ class ThreadActionPages:
     def _thread_flag(self, call: PageCall, target_type: str):
         target_id = call.path["id"]
         reason = call.raw_form.get("reason", "")
-        context = {"target_type": target_type, "target_id": target_id, "reasons": FLAG_REASONS}
-        if reason not in FLAG_REASONS:
-            error = call.t("contribute.flag_choose")
+        words = call.raw_form.get("details", "").strip()[:FLAG_WORDS_MAX]
+        context = {"target_type": target_type, "target_id": target_id, "reasons": FLAG_REASONS,
+                   "chosen": reason, "words": words, "flag_words_max": FLAG_WORDS_MAX}
+        # "other" says nothing by itself: the team needs the member's words to act on it
+        needs_words = reason == "other" and not words
+        if reason not in FLAG_REASONS or needs_words:
+            error = call.t("contribute.flag_details_needed" if needs_words
+                           else "contribute.flag_choose")
             if is_htmx(call):
-                return call.render("posts/_flag.html", done=False, error=error, **context)
+                return call.render("posts/_flag.html", done=False, error=error,
+                                   words_error=needs_words, **context)
             return render_problem(call, 400)
         _, problem = call.attempt(self.moderation.flag, call.actor, target_type, target_id,
-                                  {"reason": reason}, call.client)
+                                  {"reason": reason, **({"details": words} if words else {})},
+                                  call.client)
         if problem is not None:
             return action_failed(call, problem, "posts/_flag.html", done=False, **context)
         if is_htmx(call):
@@ -364,19 +408,24 @@ class ThreadActionPages:
                    form: dict[str, Any], errors: dict[str, str] | None = None, status: int = 200,
                    preview: dict[str, Any] | None = None):
         """The edit form: its author's, or a CM's on someone else's text (said so: the author
-        is told; and a CM's edit replaces one of the author's waiting for review)."""
+        is told; and a CM's edit replaces one of the author's waiting for review). A text
+        refused before anyone saw it is corrected and sent again for review (`resubmit`)."""
         by_author = call.actor["id"] == item.get("author_id")
+        resubmit = refused_unseen(item)
         author = "" if by_author else (item.get("author") or {}).get("display_name") or ""
+        kind = item.get("kind") or target_type
         title = call.t("staff.edit_title_other", name=author) if author else \
-            call.t(f"contribute.edit_title_{item.get('kind') or target_type}")
+            call.t(f"compose.resubmit_title_{kind}" if resubmit
+                   else f"contribute.edit_title_{kind}")
+        intro = "compose.resubmit_intro" if resubmit and by_author else \
+            "contribute.edit_intro" if by_author else "staff.edit_intro_other"
         categories = categories_for(self.posts, call.actor, item.get("category")) \
             if target_type == "post" else []
         return call.render("posts/edit.html", status=status, target_type=target_type,
                            item=item, form=form, errors=errors or {}, heading=title,
                            by_author=by_author, categories=categories, preview=preview,
                            tags_found=found_in_tags(form.get("tags") or "") if preview else None,
-                           intro=call.t("contribute.edit_intro" if by_author
-                                        else "staff.edit_intro_other"),
+                           intro=call.t(intro), resubmit=resubmit,
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
                            noindex=True, title=title)
 
@@ -436,8 +485,9 @@ class ThreadActionPages:
                                             _errors(call, problem, POST_MESSAGES),
                                             problem.status)
         # as for a new post: the thread then shows the new text (or why it is held), not the old
+        sent_again = not post.get("published_at")  # only a refused text is edited unpublished
         post = after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
-        call.cookies.notice(edit_notice(post))
+        call.cookies.notice(edit_notice(post, sent_again))
         return self._thread_back(call, call.path["id"])
 
     @page("GET", "/replies/{id}/edit", auth="member", path_params=REPLY_PATH)
@@ -459,8 +509,9 @@ class ThreadActionPages:
             self._may_edit(call, "reply", reply)
             return self._thread_render_edit(call, "reply", reply, form, _errors(call, problem),
                                    problem.status)
+        sent_again = not reply.get("published_at")  # only a refused text is edited unpublished
         reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
-        call.cookies.notice(edit_notice(reply))
+        call.cookies.notice(edit_notice(reply, sent_again))
         return self._thread_back(call, reply["post_id"], f"reply-{reply['id']}")
 
     @page("POST", "/posts/{id}/delete", auth="member", path_params=POST_PATH)
