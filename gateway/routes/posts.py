@@ -254,7 +254,7 @@ class WaitingContributions(Schema):
         "description": "waiting: `state` pending, `review` says whether checked or held"})
     replies = fields.List(fields.Nested(WaitingReply), required=True)
     refused_posts = fields.List(fields.Nested(Post), required=True, metadata={
-        "description": "refused before anyone saw them, written in the last 30 days: `state` "
+        "description": "refused before anyone saw them, in the last 30 days: `state` "
                        "rejected, `review.reason_code` and `review.reason_label` say why; "
                        "`draft` is the text given back to correct (PATCH it whole to send it "
                        "again: it moves to `posts`)"})
@@ -535,7 +535,7 @@ class PostsRoutes:
         why), newest first, 20 of each, with their text (`draft`); a reply with its thread's
         title while you may read that thread. Once decided, a text leaves `posts` / `replies`:
         published, or refused — then it is in `refused_posts` / `refused_replies` for 30 days
-        after it was written (`review.reason_code`, `review.reason_label`), until you delete it
+        after its refusal (`review.reason_code`, `review.reason_label`), until you delete it
         or send it again corrected (`PATCH` with the whole text: it waits again). A text taken
         down after it was published is not listed. An edit waiting on a published text is on
         that text (`pending_edit`).

@@ -334,7 +334,8 @@ def _rejected(rm: ReadModels, event: Envelope) -> None:
 
     _own(rm, event, lambda doc: {
         "$set": {"state": "rejected", "rejection.reason_code": p["reason_code"],
-                 "rejection.revision": p["revision"], "pending_edit": None},
+                 "rejection.revision": p["revision"], "rejection.at_ts": micros(event),
+                 "pending_edit": None},
         "$unset": {"title": "", "body": ""}}, derived=derived)
     _refresh_derived(rm, event, target_type, target_id)
 

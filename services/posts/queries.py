@@ -453,13 +453,15 @@ class PostsQueries:
         """The member's own posts and replies never published yet (being checked, or held for
         a CM), newest first, WAITING_SHOWN of each, as their author sees them: the page they
         left is no longer the only way back to a held text. Beside them, those refused before
-        anyone saw them and written less than REFUSED_DAYS ago (`refused_*`, with the reason
+        anyone saw them and refused less than REFUSED_DAYS ago (`refused_*`, with the reason
         in `review`): their way back to correct and send one again (it waits again then) —
         not one taken down after it was published, which stays as it is. A reply comes with
         its thread's title while the member may read that thread. The `author_state` and
         `author` indexes bound the four finds; drafts and threads are one read each, by ids."""
         since = micros(utc_now() - timedelta(days=REFUSED_DAYS))
-        refused = {"state": "rejected", "published_at": None, "created_ts": {"$gte": since}}
+        # counted from the refusal: a text held for weeks, or corrected and refused again,
+        # still gets its days (refusals from before `rejection.at_ts` was kept are not listed)
+        refused = {"state": "rejected", "published_at": None, "rejection.at_ts": {"$gte": since}}
         posts, replies = self._own_texts(actor, {"state": "pending"})
         refused_posts, refused_replies = self._own_texts(actor, refused)
         every = posts + replies + refused_posts + refused_replies
