@@ -6,14 +6,15 @@ line, the post's meta line never leaves a dangling "·" and "Catégorie" sits on
 baseline."""
 from __future__ import annotations
 
+import uuid
+
 from selenium.webdriver.common.by import By
 
 from services.devtools.demo_seed import DEMO_DOMAIN
 
-from ..e2e.steps import IBAN
+from ..e2e.steps import IBAN, ok, staff, submit, visible
 
 NBSP = "\N{NO-BREAK SPACE}"
-WELCOME = "Bienvenue sur Agora"
 # the welcome article's excerpt: "… vous répondent." then its list, a capital where it starts
 WELCOME_EXCERPT = f"vous répondent. Soyez courtois{NBSP}· ne publiez jamais"
 # the baseline of an element's own text (a Range around its first text node)
@@ -31,12 +32,21 @@ def _first_titles(site, path: str) -> list[str]:
     return [e.text for e in site.find_all(".post-card .post-title")][:3]
 
 
-def test_a_pinned_post_leads_the_default_order_only(site):
-    assert _first_titles(site, "/contributions")[0] == WELCOME  # pinned: first by date
-    # by votes it takes its place (no vote: not among the first); by activity it stands where
-    # its last activity puts it, which in the demo is first anyway: not a proof either way
-    assert WELCOME not in _first_titles(site, "/contributions?sort=top")
-    site.screenshot("contributions-by-votes")
+def test_a_pinned_post_leads_the_default_order_only(site, demo):
+    """A post of its own, pinned first (other tests pin theirs, and the demo its welcome
+    article): it leads the list by date, and by votes (it has none) it takes its place."""
+    api = demo.api
+    manager = staff(demo)
+    post = visible(api, submit(api, api.new_user(), kind="discussion",
+                               title=f"Épinglé sans voix {uuid.uuid4().hex[:6]}")["id"])
+    ok(api.put(f"/api/v1/posts/{post['id']}/featured", user=manager, json={"position": 1}))
+    try:
+        assert _first_titles(site, "/contributions")[0] == post["title"]  # pinned: first
+        # by votes it takes its place (no vote: not among the first three of the demo's)
+        assert post["title"] not in _first_titles(site, "/contributions?sort=top")
+        site.screenshot("contributions-by-votes")
+    finally:
+        ok(api.delete(f"/api/v1/posts/{post['id']}/featured", user=manager))
 
 
 def test_an_unknown_order_opens_the_list_in_its_default_order(site):
