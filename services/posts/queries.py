@@ -27,8 +27,8 @@ MAX_CATEGORIES = 500  # a list admins manage by hand
 # past these, a CM's edits all newer than the author's, the author's is not shown)
 DRAFTS_READ = 5
 WAITING_SHOWN = 20  # of each: a member rarely has more than a few texts waiting
-# A text refused before anyone saw it stays on its author's list while it is recent (written
-# less than REFUSED_DAYS ago): their way back to correct and send it again, or delete it.
+# A text refused before anyone saw it stays on its author's list while its refusal is recent
+# (less than REFUSED_DAYS ago): their way back to correct and send it again, or delete it.
 REFUSED_DAYS = 30
 # Whether a category exists and is archived, checked by every new post: kept CATEGORY_TTL
 # seconds per process. This process forgets a category it changes (service.py); a change made

@@ -36,6 +36,15 @@ def _open_as(site, user, post_id: str) -> None:
     site.wait_for_path(f"/posts/{post_id}")
 
 
+def _a_readers_question(site, api) -> dict:
+    """A fresh member's question, opened by another fresh member (the page marked: `_same_page`
+    then tells whether an action reloaded it)."""
+    post = _question(api, api.new_user())
+    _open_as(site, api.new_user(), post["id"])
+    _mark_page(site)
+    return post
+
+
 def _deleted_page_shown(site) -> None:
     """The post's page says it was deleted (the deletion is shown by a projection: a page
     opened before it landed is looked at again)."""
@@ -154,11 +163,7 @@ def test_an_empty_reply_is_refused_next_to_its_field(site, demo):
 
 def test_votes_toggle_and_the_count_updates_in_place(site, demo):
     api = demo.api
-    asker, voter = api.new_user(), api.new_user()
-    post = _question(api, asker)
-    site.sign_in(voter.email, voter.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
-    _mark_page(site)
+    post = _a_readers_question(site, api)
     selector = f"#vote-{post['id']} button"
     _press(site, selector)
     site.wait_for(lambda: site.find(selector).get_attribute("aria-pressed") == "true", "voted")
@@ -195,11 +200,7 @@ def test_the_asker_accepts_an_answer(site, demo):
 
 def test_flag_with_a_reason(site, demo):
     api = demo.api
-    asker, reader = api.new_user(), api.new_user()
-    post = _question(api, asker)
-    site.sign_in(reader.email, reader.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
-    _mark_page(site)
+    post = _a_readers_question(site, api)
     site.find(f"#flag-{post['id']} summary").click()
     site.click_button("Envoyer le signalement")  # no reason chosen yet
     error = site.find(f"#flag-{post['id']}-error")
@@ -220,11 +221,7 @@ def test_another_reason_asks_for_the_members_words_and_the_team_reads_them(site,
     (required for that reason, optional for the others), says who reads them, keeps the reason
     and the words when it refuses, and the words reach the team's flags queue."""
     api = demo.api
-    asker, reader = api.new_user(), api.new_user()
-    post = _question(api, asker)
-    site.sign_in(reader.email, reader.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
-    _mark_page(site)
+    post = _a_readers_question(site, api)
     base = f"flag-{post['id']}"
     site.find(f"#{base} summary").click()
     site.find(f"label[for='{base}-other']").click()
@@ -255,11 +252,7 @@ def test_another_reason_asks_for_the_members_words_and_the_team_reads_them(site,
 
 def test_follow_the_author_watch_and_mute_the_thread(site, demo):
     api = demo.api
-    asker, reader = api.new_user(), api.new_user()
-    post = _question(api, asker)
-    site.sign_in(reader.email, reader.password, next_path=f"/posts/{post['id']}")
-    site.wait_for_path(f"/posts/{post['id']}")
-    _mark_page(site)
+    _a_readers_question(site, api)
     for name, words, pressed in (("follow", "Suivre l’auteur", "Vous suivez l’auteur"),
                                  ("watch", "Suivre cette question", "Question suivie"),
                                  ("mute", "Mettre en sourdine", "En sourdine")):
