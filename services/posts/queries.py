@@ -38,6 +38,12 @@ CATEGORY_TTL = 10.0
 CATEGORY_STATES = ExpiringCache(ttl_seconds=CATEGORY_TTL, max_entries=MAX_CATEGORIES)
 
 
+def _without(docs: list[dict[str, Any]], others: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`docs` but those also in `others` (by id)."""
+    taken = {doc["_id"] for doc in others}
+    return [doc for doc in docs if doc["_id"] not in taken]
+
+
 class PostsQueries:
     def __init__(self, views: ReadModels):
         self.views = views
@@ -464,6 +470,8 @@ class PostsQueries:
         refused = {"state": "rejected", "published_at": None, "rejection.at_ts": {"$gte": since}}
         posts, replies = self._own_texts(actor, {"state": "pending"})
         refused_posts, refused_replies = self._own_texts(actor, refused)
+        # a text refused between the two reads is in both: the later read is its state
+        posts, replies = _without(posts, refused_posts), _without(replies, refused_replies)
         every = posts + replies + refused_posts + refused_replies
         drafts = self._own_drafts(actor, [doc["_id"] for doc in every])
         authors = self._authors(every)

@@ -165,3 +165,42 @@ def test_a_draft_at_the_revision_the_document_shows_is_not_shown(views):
     assert "draft" not in presenters.post(doc, author, draft=draft)
     newer = {**draft, "revision": 2, "body": "Une modification"}
     assert presenters.post(doc, author, draft=newer)["draft"]["revision"] == 2
+
+
+class _RefusedBetweenReads:
+    """The read models, but the refusal lands just before the author's list reads its refused
+    texts — after it read those waiting (seen once in a whole-suite run)."""
+
+    def __init__(self, rm, refuse):
+        self.rm, self.refuse = rm, refuse
+
+    def __getitem__(self, name):
+        collection, refuse = self.rm[name], self._once
+
+        class Reads:
+            def find(self, condition, *args, **kwargs):
+                if condition.get("state") == "rejected":
+                    refuse()
+                return collection.find(condition, *args, **kwargs)
+
+            def __getattr__(self, attribute):
+                return getattr(collection, attribute)
+        return Reads()
+
+    def _once(self):
+        refuse, self.refuse = self.refuse, lambda: None
+        refuse()
+
+
+def test_a_text_refused_while_its_author_s_list_is_read_is_listed_refused_only(views):
+    runner, _ = views
+    author = member()
+    post_id, submission = _post(author)
+    _submitted(runner, post_id, submission, 0)
+    queries = PostsQueries(_RefusedBetweenReads(runner.rm, lambda: _verdict(
+        runner, post_id, "rejected", 1, reason_code="confidential_data")))
+
+    found = queries.waiting(author)
+
+    assert [text["id"] for text in found["refused_posts"]] == [post_id]
+    assert found["posts"] == []
