@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # dev/stack.sh — the local infrastructure for development and tests: RabbitMQ and MongoDB.
 #
-#   dev/stack.sh up       start what is missing (idempotent); writes .state/stack.env
+#   dev/stack.sh up       start what is missing (idempotent); applies the broker policies the k8s dev
+#                         topology declares for bank systems' queues (dev/broker_policies.py);
+#                         writes .state/stack.env
 #   dev/stack.sh down     stop exactly what `up` started (never an external AMQP_URI / MONGO_URI)
 #   dev/stack.sh status   what runs, where
 #   dev/stack.sh env      print .state/stack.env (export lines: AMQP_URI, RABBIT_MANAGEMENT_URI, MONGO_URI)
@@ -406,6 +408,21 @@ mongo_down() {
     rm -f "$RUN/mongodb.kind"
 }
 
+# The broker policies production applies that a local integrator must meet too (the bank systems'
+# queue limits), read from the k8s dev topology itself by dev/broker_policies.py and put on
+# AMQP_URI's vhost through the management API at every `up`: idempotent, one definition.
+broker_policies() {
+    local mgmt=$1 said
+    if said=$(AMQP_URI=$RABBIT_URI RABBIT_MANAGEMENT_URI=$mgmt "$PY" "$ROOT/dev/broker_policies.py" \
+            2>>"$LOGS/broker-policies.log"); then
+        log "$said"
+    elif [[ $RABBIT_MODE == own ]]; then
+        die_with_logs "could not apply the broker policies (dev/broker_policies.py)" "$LOGS/broker-policies.log"
+    else
+        warn "could not apply the broker policies on AMQP_URI's broker (see ${LOGS#"$ROOT"/}/broker-policies.log): bank.* queues are not bounded there"
+    fi
+}
+
 # ---------------------------------------------------------------- commands
 
 lock() {
@@ -427,6 +444,7 @@ cmd_up() {
         probe http "$mgmt/api/overview" --timeout 5 >/dev/null 2>&1 ||
             warn "the RabbitMQ management API does not answer at RABBIT_MANAGEMENT_URI: tests that create vhosts will fail"
     fi
+    broker_policies "$mgmt"
     {
         printf '# written by dev/stack.sh up (%s); RabbitMQ: %s, MongoDB: %s\n' \
             "$(date -u +%FT%TZ)" "$RABBIT_MODE" "${MONGO_MODE}${MONGO_KIND:+ ($MONGO_KIND)}"

@@ -6,7 +6,8 @@ takes no id, so no caller can ask for someone else's — and the gateway sends t
 per service and `exported_at`. The whole export runs under the gateway's RPC timeout, like any
 route: a service that does not answer in time makes it 504, never a partial archive that would
 look complete. What each section holds and what stays staff-internal (moderation's queue,
-audit trail and notes) is explained in docs/architecture.md, "Export (GDPR)".
+audit trail and notes: moderation's section holds only the member's own flags) is explained in
+docs/architecture.md, "Export (GDPR)".
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from .notifications import Notification, NotificationPreferences
 from .posts import Post, ReplyOut, Revision
 
 # the services that hold a member's data, in the archive's order
-EXPORT_SECTIONS = ("identity", "posts", "feeds", "notifications", "conversations")
+EXPORT_SECTIONS = ("identity", "posts", "feeds", "notifications", "conversations",
+                   "moderation")
 
 
 class IdentityExport(Schema):
@@ -89,6 +91,22 @@ class ConversationsExport(Schema):
                        "(staff's answers included)"})
 
 
+class ExportedFlag(Schema):
+    target_type = fields.String(required=True, metadata={"description": "post | reply"})
+    target_id = fields.String(required=True)
+    post_id = fields.String(allow_none=True, metadata={"description": "the thread"})
+    reason = fields.String(required=True, metadata={"description": "the reason I chose"})
+    details = fields.String(allow_none=True,
+                            metadata={"description": "my own words, when I gave some"})
+    at = fields.String(required=True, metadata={"description": "when I flagged it"})
+
+
+class ModerationExport(Schema):
+    flags = fields.List(fields.Nested(ExportedFlag), required=True, metadata={
+        "description": "every post and reply I flagged, newest first (who else flagged it, "
+                       "and the community team's records, are not mine)"})
+
+
 class MemberExport(Schema):
     member_id = fields.String(required=True)
     exported_at = fields.String(required=True, metadata={"description": "UTC, ISO 8601"})
@@ -97,6 +115,7 @@ class MemberExport(Schema):
     feeds = fields.Nested(FeedsExport, required=True)
     notifications = fields.Nested(NotificationsExport, required=True)
     conversations = fields.Nested(ConversationsExport, required=True)
+    moderation = fields.Nested(ModerationExport, required=True)
 
 
 def member_export(gateway: Any, actor: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +135,7 @@ class ExportRoutes:
     feeds = RpcProxy("feeds")
     notifications = RpcProxy("notifications")
     conversations = RpcProxy("conversations")
+    moderation = RpcProxy("moderation")
 
     @route("GET", "/api/v1/me/export", auth="member", response=MemberExport, tags=["me"])
     def export_me(self, call: Call):
@@ -125,7 +145,8 @@ class ExportRoutes:
         token material), `posts` (every post and reply I wrote in every state, with their
         revisions; my votes), `feeds` (what I follow, watch and mute), `notifications` (my
         preferences and inbox), `conversations` (my private conversations with all their
-        messages). The services are asked together; one that does not answer within the
+        messages), `moderation` (the posts and replies I flagged, why, in my own words). The
+        services are asked together; one that does not answer within the
         gateway's RPC timeout makes the export 504 (retry), never a partial archive.
         """
         return member_export(self, call.actor)

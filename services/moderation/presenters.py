@@ -115,6 +115,13 @@ def present_flag(doc: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
         "target_title": target.get("title") or (target.get("body") or "")[:EXCERPT_CHARACTERS]}
 
 
+def present_own_flag(doc: dict[str, Any]) -> dict[str, Any]:
+    """A flag as its flagger's own data (their export): what they flagged, why, in their words,
+    when — nothing of anyone else (other flaggers, the author) nor of staff's assessment."""
+    return {key: doc.get(key) for key in ("target_type", "target_id", "post_id", "reason",
+                                          "details", "at")}
+
+
 def present_note(doc: dict[str, Any]) -> dict[str, Any]:
     return {"id": doc["_id"], "member_id": doc["member_id"], "note": doc["note"],
             "at": doc["at"], "by": doc.get("by")}

@@ -15,7 +15,8 @@
   registration, from identity.events, else their first approved contribution) — for the
   pre-moderation of new members and trusted flags.
 - ``policy``: the current policy; ``notes``: CM notes on members; ``flags``: every flag, one
-  document each (who flagged whose contribution, why, when), kept after the round is decided.
+  document each (who flagged whose contribution, why, when, in which round, the flagger's own
+  words), kept after the round is decided: a member's own flags are in their export.
 - ``sla``: the response-time clocks — per question, when its author submitted it (held for
   review or not: `published_*`, the start of the wait) and when staff first answered it; per
   wait in a private conversation or social case (``conv.<conversation>.<message>``), when the
@@ -184,17 +185,23 @@ def _flagged(rm: ReadModels, event: Envelope) -> None:
     rm["flags"].update_one({"_id": event.id}, {"$setOnInsert": {
         **{key: p[key] for key in ("item_id", "target_type", "target_id", "post_id",
                                    "author_id", "flagger_id", "reason", "trusted")},
-        "at": event.occurred_at, "at_ts": micros(event)}}, upsert=True)
+        "round": p.get("round"), "at": event.occurred_at, "at_ts": micros(event)}},
+        upsert=True)
 
 
 @VIEWS.on("moderation.flag_explained")
 def _flag_explained(rm: ReadModels, event: Envelope) -> None:
     """A flagger's words, beside their flag on the item (`present_item` joins them to the
-    round's flaggers): for the CMs only, as the rest of the queue."""
+    round's flaggers): for the CMs only, as the rest of the queue. And on the flag itself, which
+    outlives the round: the words are the flagger's data, in their export after any decision.
+    Words an erasure shredded read empty: nothing to keep."""
     p = event.payload
     update_once(rm["items"], p["item_id"], event, {"$push": {"explanations": {
         "flagger_id": p["flagger_id"], "round": p["round"], "details": p["details"]}}},
         upsert=False)
+    if p["details"]:
+        rm["flags"].update_many({"item_id": p["item_id"], "flagger_id": p["flagger_id"],
+                                 "round": p["round"]}, {"$set": {"details": p["details"]}})
 
 
 # a decision closes a round of flags: the next flag starts from zero
@@ -465,6 +472,7 @@ def _member_erased(rm: ReadModels, event: Envelope) -> None:
     if flagged:
         rm["items"].update_many({"_id": {"$in": sorted(flagged)}},
                                 {"$pull": {"explanations": {"flagger_id": member_id}}})
+        rm["flags"].update_many({"flagger_id": member_id}, {"$unset": {"details": ""}})
     # their conversations are closed (nobody can answer them now): their waits stop, and a
     # message of theirs that reaches us after the tombstone starts none
     rm["conversations"].update_many({"member_id": member_id}, {"$set": {"closed": True}})

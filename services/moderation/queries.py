@@ -22,6 +22,7 @@ from .presenters import (
     present_flag,
     present_item,
     present_note,
+    present_own_flag,
 )
 from .projections import scan_under_review, text_under_review
 
@@ -151,6 +152,14 @@ class ModerationQueries:
             {"state": 1, "title": 1, "body": 1})}
         return {"items": [present_flag(doc, targets.get(doc["target_id"]) or {})
                           for doc in items], "next_cursor": cursor}
+
+    def export(self, member_id: str) -> dict[str, Any]:
+        """The member's own flags (GDPR export), newest first, with their own words; no cap, as
+        every section of the export. The rest of moderation's records stay staff-internal
+        (docs/architecture.md, "Export (GDPR)")."""
+        flags = self.views["flags"].find({"flagger_id": member_id}).sort(
+            [("at_ts", -1), ("_id", -1)])
+        return {"flags": [present_own_flag(doc) for doc in flags]}
 
     def _member_page(self, collection: str, base: dict[str, Any], field: str,
                      query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:

@@ -25,7 +25,7 @@ from services.posts.schemas import (
     public_events_but,
 )
 from services.shared import ids
-from services.shared.actors import require_moderator
+from services.shared.actors import require_member, require_moderator
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, NewEvent
@@ -180,6 +180,14 @@ class ModerationService(Decisions, HealthEndpoints):
         return flagging.flag(self.guard, self.store, self.queries, self._decide, actor,
                              target_type, target_id, data["reason"], client,
                              data.get("details"))
+
+    # -- GDPR: the member's export ----------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_member(self, actor):
+        """What moderation holds that is the member's own (GDPR art. 15 and 20): the posts and
+        replies they flagged, why, in their own words, when. Only the actor's: it takes no id."""
+        return self.queries.export(require_member(actor)["id"])
 
     # -- policy, notes, audit ----------------------------------------------------------------
 

@@ -14,7 +14,7 @@ Example::
         print(letter["message_id"], letter["error"])
     with private_file("feeds-dead-letters.jsonl") as out:   # the evidence, before a purge
         save_dead_letters(amqp_uri, "feeds", out)
-    redrive(amqp_uri, "feeds")            # everything; or message_ids=[...]
+    redrive(amqp_uri, "feeds")            # everything; or message_ids=[...], or limit=N
 """
 from __future__ import annotations
 
@@ -111,7 +111,10 @@ def redrive(amqp_uri: str, service: str, message_ids: list[str] | None = None,
 def redrive_pass(amqp_uri: str, service: str, message_ids: list[str] | None = None,
                  limit: int | None = None) -> tuple[int, set[str]]:
     """`redrive`, also returning the message ids it re-drove (so that an operator's `--id` that
-    matched no letter is said, not passed over)."""
+    matched no letter is said, not passed over). Ids or a limit, not both: the ids bound the
+    pass already, and a limit would leave named letters behind that then read as unknown."""
+    if message_ids and limit is not None:
+        raise ValueError("message_ids or limit, not both")
     wanted = set(message_ids or [])
     moved, moved_ids = 0, set()
     with kombu.Connection(amqp_uri, connect_timeout=5,

@@ -9,6 +9,7 @@ import signal
 import time
 import uuid
 
+from ..conftest import wait_for
 from .steps import (
     customer_with_advisor,
     follow,
@@ -17,6 +18,7 @@ from .steps import (
     problem,
     reply_visible,
     site_login,
+    staff,
     submit,
     visible,
 )
@@ -66,7 +68,7 @@ def test_the_export_gathers_every_service_and_nothing_of_anyone_else(platform, a
     response = _export(api, ada)
     archive = response.json()
     assert set(archive) == {"member_id", "exported_at", "identity", "posts", "feeds",
-                            "notifications", "conversations"}
+                            "notifications", "conversations", "moderation"}
     assert archive["member_id"] == ada.id
 
     identity = archive["identity"]
@@ -113,6 +115,47 @@ def test_the_export_gathers_every_service_and_nothing_of_anyone_else(platform, a
         assert foreign not in their_text, foreign
 
     assert api.get("/api/v1/me/export").status_code == 401
+
+
+def test_the_export_holds_my_flags_in_my_own_words_and_nobody_elses(platform, api):
+    """Moderation's part: the posts and replies the member flagged, why, in their own words
+    (sealed in the log), when — kept after the community team closed the round; never another
+    flagger's flag or words, nor the flagged text's author, nor staff's assessment."""
+    author, ada, bob, manager = api.new_user(), api.new_user(), api.new_user(), staff(platform)
+    marker = uuid.uuid4().hex[:8]
+    post = submit(api, author, kind="discussion", title=f"Un message douteux {marker}")
+    visible(api, post["id"])
+    reply = ok(api.post(f"/api/v1/posts/{post['id']}/replies", user=author,
+                        json={"body": f"Et une réponse douteuse {marker}"}), 201)
+    reply_visible(api, reply["id"])
+    mine, his = f"Il copie le texte de ma voisine {marker}", f"Bob's own words {marker}"
+    ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=ada,
+                json={"reason": "other", "details": mine}), 201)
+    ok(api.post(f"/api/v1/replies/{reply['id']}/flags", user=ada, json={"reason": "spam"}), 201)
+    ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=bob,
+                json={"reason": "other", "details": his}), 201)
+
+    # the community team dismisses the post's flags: the round closes, the flag stays ada's
+    item = wait_for(lambda: next((i for i in ok(api.get(
+        "/api/v1/moderation/queue", user=manager, params={"review": "flags", "limit": 200}))[
+        "items"] if i["target_id"] == post["id"] and len(i["flaggers"]) == 2), None),
+        timeout=20, message="both flags in the queue")
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "approve"}))
+
+    response = _export(api, ada)
+    flags = response.json()["moderation"]["flags"]
+    assert [(f["target_type"], f["target_id"], f["reason"], f["details"]) for f in flags] == [
+        ("reply", reply["id"], "spam", None), ("post", post["id"], "other", mine)]  # newest first
+    assert flags[0]["post_id"] == post["id"] and all(f["at"] for f in flags)
+    assert set(flags[0]) == {"target_type", "target_id", "post_id", "reason", "details", "at"}
+    for foreign in (his, bob.id, author.id, "trusted"):
+        assert foreign not in json.dumps(response.json()["moderation"]), foreign
+    # bob's export has his flag and words, none of ada's; the author's has no flag at all
+    [bobs] = _export(api, bob).json()["moderation"]["flags"]
+    assert (bobs["target_id"], bobs["details"]) == (post["id"], his)
+    assert mine not in _export(api, bob).text
+    assert _export(api, author).json()["moderation"] == {"flags": []}
 
 
 def test_an_advisors_export_holds_their_own_data_not_their_customers(platform, api,

@@ -6,6 +6,7 @@ import pytest
 from gateway.routes.export import EXPORT_SECTIONS, MemberExport
 from services.conversations import presenters as conversation_presenters
 from services.identity.presenters import private_profile
+from services.moderation.presenters import present_own_flag
 from services.notifications.presenters import present as present_notification
 from services.posts import presenters
 
@@ -51,6 +52,10 @@ def test_every_section_fits_the_archive_schema():
                 {"_id": "n1", "type": "reply", "read": False, "at": "t", "actor_id": "u2",
                  "post_id": "p1", "title": "T"}, "https://agora.example")]},
         "conversations": {"conversations": [{**conversation, "messages": [message]}]},
+        "moderation": {"flags": [present_own_flag(
+            {"_id": "f1", "item_id": "p2.flags", "target_type": "post", "target_id": "p2",
+             "post_id": "p2", "author_id": "u2", "flagger_id": "u1", "reason": "other",
+             "trusted": False, "round": 0, "details": "my words", "at": "t", "at_ts": 1})]},
     }
     assert set(archive) == schema_keys(MemberExport)
     assert set(EXPORT_SECTIONS) < set(archive)
@@ -58,3 +63,7 @@ def test_every_section_fits_the_archive_schema():
     dumped = MemberExport().dump(archive)
     assert dumped["posts"]["replies"][0]["draft"]["body"] == "waiting text"
     assert dumped["conversations"]["conversations"][0]["messages"][0]["body"] == "hello"
+    # a flag is the flagger's own data only: never the author nor staff's assessment
+    assert dumped["moderation"]["flags"] == [{"target_type": "post", "target_id": "p2",
+                                              "post_id": "p2", "reason": "other",
+                                              "details": "my words", "at": "t"}]

@@ -112,3 +112,33 @@ def test_an_empty_outbox_says_so_and_an_unknown_id_is_named(agora):
     assert out.strip() == "notifications push: 0 dead letter(s) re-driven"
     assert err.splitlines() == ["notifications push: no dead letter with id nope1",
                                 "notifications push: no dead letter with id nope2"]
+
+
+def test_an_id_with_a_limit_is_refused_before_anything_moves(agora, letters):
+    """`redrive --id poison-1 --id poison-2 --limit 1` re-drove poison-1, then stopped and
+    named poison-2 — still waiting in the queue — as "no dead letter with id": at 3 a.m. the
+    SRE believes it gone. The ids already bound the re-drive (each one, once), so a limit on
+    top can only leave some named letters behind: the pair is refused, nothing moves."""
+    status, out, err = agora("dead-letters", "redrive", "feeds", "--id", "poison-1",
+                             "--id", "poison-2", "--limit", "1")
+
+    assert status == 2 and out == ""
+    assert err.strip() == ("--id names the dead letters to re-drive, each of them; --limit "
+                           "bounds a re-drive of them all: give one or the other")
+    assert agora("dead-letters", "count", "feeds")[1].strip() == "2"  # nothing moved
+    # a delivery outbox's re-drive takes the same options: refused the same way
+    status, _, err = agora("dead-letters", "redrive", "notifications", "--outbox", "mail",
+                           "--id", "nope", "--limit", "1")
+    assert status == 2 and "--limit" in err
+    # each id alone, or a limit alone, re-drives as before
+    assert agora("dead-letters", "redrive", "feeds", "--limit", "1")[1].strip() == \
+        "feeds: 1 dead letter(s) re-driven"
+    assert agora("dead-letters", "count", "feeds")[1].strip() == "1"
+
+
+def test_a_limit_below_one_is_refused(agora, letters):
+    """`--limit 0` re-drove one letter (the bound was checked after the first move)."""
+    with pytest.raises(SystemExit) as refused:
+        agora("dead-letters", "redrive", "feeds", "--limit", "0")
+    assert refused.value.code == 2
+    assert agora("dead-letters", "count", "feeds")[1].strip() == "2"
