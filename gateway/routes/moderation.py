@@ -113,7 +113,9 @@ class Item(Schema):
     reasons = fields.List(fields.String(), allow_none=True,
                           metadata={"description": "policy | detector | flags | mass_flagging | "
                                     "staff (a CM took it out of public view) | undo (a CM "
-                                    "undid the decision that had left it public)"})
+                                    "undid the decision that had left it public) | "
+                                    "sent_again (a person refused it before publication; its "
+                                    "author corrected it and sent it again)"})
     policy_rules = fields.List(fields.String(), allow_none=True,
                                metadata={"description": "global | category | new_member"})
     detector_kinds = fields.List(fields.String(), allow_none=True,

@@ -213,7 +213,8 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
            "revision": content["revision"], "author_id": content["author_id"],
            **({"submitted_by": content["submitted_by"]} if content.get("submitted_by") else {})}
     rules = policy_rules(content, policy, author_approved)
-    reasons = (["policy"] if rules else []) + (["detector"] if found.kinds else [])
+    reasons = (["policy"] if rules else []) + (["detector"] if found.kinds else []) + \
+        (["sent_again"] if sent_again_by_member(content) else [])
     if not reasons:
         return [NewEvent("moderation.item_approved", {**ref, "auto": True,
                                                       "not_confidential": []})]
@@ -237,6 +238,14 @@ def counts_approvals(content: dict[str, Any], policy: dict[str, Any]) -> bool:
     """Whether `policy_rules` needs the author's count of approved contributions."""
     return bool(int(policy.get("new_member_threshold") or 0)) and not holds_any(
         content.get("submitter_roles"), STAFF_ROLES)
+
+
+def sent_again_by_member(content: dict[str, Any]) -> bool:
+    """A text a person refused before publication, corrected and sent again by a member: a
+    person reads it again (the detector passes what it cannot understand: an insult, spam, the
+    same text reworded). Staff correcting it are trusted, as with the policy."""
+    return bool(content.get("sent_again")) and \
+        not holds_any(content.get("submitter_roles"), STAFF_ROLES)
 
 
 def policy_rules(content: dict[str, Any], policy: dict[str, Any], author_approved: int

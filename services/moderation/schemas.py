@@ -40,7 +40,7 @@ REVIEWS = ("content", "flags")
 QUEUE_FILTERS = ("detector", "policy", "flags", "edit")
 # staff: a CM took it out of public view from its thread; undo: a CM undid the decision that
 # had left it public (domain.take_down)
-HOLD_REASONS = ("policy", "detector", "flags", "staff", "undo")
+HOLD_REASONS = ("policy", "detector", "flags", "staff", "undo", "sent_again")
 ESCALATION_REASONS = ("mass_flagging",)
 POLICY_RULES = ("global", "category", "new_member")
 DECISIONS = ("approve", "reject", "redact")

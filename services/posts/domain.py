@@ -248,15 +248,18 @@ class Submission:
 
 
 def _content(s: Contribution, revision: int, submitter: Actor, title: str | None, body: str,
-             category: str, tags: list[str] | None = None) -> NewEvent:
+             category: str, tags: list[str] | None = None, sent_again: bool = False
+             ) -> NewEvent:
     """The private text of a revision: title, body and a post's tags, which moderation reviews
-    together (a tag can hold part of an account number as a body can)."""
+    together (a tag can hold part of an account number as a body can). `sent_again`: a text
+    moderation refused before publication, corrected and sent again (a person reads it)."""
     return NewEvent("posts.content_submitted", {
         "target_type": s.target_type, "target_id": s.id, "post_id": s.post_id,
         "revision": revision, "author_id": s.author_id, "submitted_by": submitter["id"],
         "submitter_roles": sorted(roles(submitter)), "kind": s.kind, "category": category,
         "title": title, "body": body,
         "tags": list(tags or []) if s.target_type == "post" else None,
+        **({"sent_again": True} if sent_again else {}),
     })
 
 
@@ -334,7 +337,9 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
 def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any],
               returned_tags: list[str]) -> Submission:
     """Moderation rejected this text before anyone saw it: its author (or a CM) corrects it
-    and submits it again, whole — it is reviewed like a first submission; its tags unless
+    and submits it again, whole — reviewed like a first submission, and held for a person to
+    read again (`sent_again`: a person refused it, the detector alone must not publish it,
+    whatever changed); its tags unless
     given are those given back with it (`returned_tags`, masked as its draft). (A contribution
     removed after it was published stays removed: its author writes a new one.)"""
     missing = [name for name in (("title", "body") if s.target_type == "post" else ("body",))
@@ -349,7 +354,8 @@ def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any],
                                                  "editor_id": actor["id"]})
     return Submission(s.id, revision, [_content(s, revision, actor, data.get("title"),
                                                 data["body"], category,
-                                                data.get("tags", returned_tags))], [public])
+                                                data.get("tags", returned_tags),
+                                                sent_again=True)], [public])
 
 
 # --- moderation verdicts ----------------------------------------------------------------------

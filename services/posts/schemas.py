@@ -172,6 +172,9 @@ class ContentSubmittedV2(ContentSubmittedV1):
     announcement carries only the tags already published (None for a reply)."""
 
     tags = fields.List(fields.String(), required=True, allow_none=True)
+    # refused before publication, corrected and sent again: moderation holds it for a person
+    # (optional, added within v2; absent: a first submission or an edit)
+    sent_again = fields.Boolean()
 
 
 @REGISTRY.upcaster("posts.content_submitted", from_version=1)

@@ -1,13 +1,14 @@
 """A member whose question moderation refused before anyone saw it (exploratory test as a
 member on a phone): it vanished from "Mon fil" and its page offered only "Supprimer". Now "Mon
 fil" keeps it with the reason, its page offers to correct it and send it again, or to write to
-the advisor privately; sent again without the IBAN, it is published. Nobody else sees it."""
+the advisor privately; sent again without the IBAN, it waits for a community manager to read
+it again, then is published. Nobody else sees it."""
 from __future__ import annotations
 
 import re
 import uuid
 
-from ..e2e.steps import IBAN, ok, queued, staff, submit
+from ..e2e.steps import IBAN, ok, queued, staff, submit, visible
 
 # the reason as the text's box and the list word it, continuing their sentence
 CONFIDENTIAL_FR = "contient des données personnelles ou bancaires qui ne peuvent pas être publiées"
@@ -73,7 +74,7 @@ def test_a_refused_question_is_corrected_and_sent_again_from_mon_fil(
     site.check()
     site.screenshot("refused-edit")
 
-    # the same in English, then sent again without the IBAN: published
+    # the same in English, then sent again without the IBAN: held for a person, then published
     site.visit("/lang/en?next=/me/feed")
     assert _read(site.find("#refused h3")) == "Your contribution rejected recently"
     assert f"Reason for the rejection: {CONFIDENTIAL_EN}" in _read(site.find("#refused"))
@@ -95,13 +96,24 @@ def test_a_refused_question_is_corrected_and_sent_again_from_mon_fil(
     site.click_button("Send again for review")
     site.wait_for(lambda: re.search(rf"/posts/{question['id']}(#|$)", site.driver.current_url),
                   "back on the question")
-    site.wait_for(lambda: "Published: everyone can read it." in _read(
-        site.find(".review-state")), "published once sent again without the IBAN")
+    # a person refused it: a person reads it again before it is published
+    site.wait_for(lambda: "Sent again for review: the community team reads it again" in _read(
+        site.find(".review-state")), "held for a person once sent again")
     site.check()
+    site.screenshot("resent-held-en")
     site.visit("/me/feed")
-    assert not site.find_all("#refused")  # the held one still waits
+    assert not site.find_all("#refused")  # both wait now: the held one and the one sent again
     assert site.find_all(f"#waiting a[href='/posts/{held['id']}']")
+    assert site.find_all(f"#waiting a[href='/posts/{question['id']}']")
     site.screenshot("me-feed-after-resubmit")
+    manager = staff(demo)
+    item = queued(demo.api, manager, question["id"])
+    assert item["reasons"] == ["sent_again"]
+    ok(demo.api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                     json={"decision": "approve"}))
+    visible(demo.api, question["id"])  # published for everyone once a person approved it
+    site.visit(f"/posts/{question['id']}")
+    assert not site.find_all(".review-state")  # nothing waits any more
 
     # nobody else ever saw it listed
     other = demo.api.new_user()

@@ -1,8 +1,8 @@
 """A member whose text moderation refused before anyone saw it gets a next step on the site: it
 stays on their list ("Mon fil", GET /api/v1/me/waiting `refused_*`) with the reason, and its
-page offers to correct it and send it again — it then waits again, and a clean text goes
-through — or to write privately: to their advisor (a customer's), else to the bank's team. A
-text taken down after it was published stays as it is."""
+page offers to correct it and send it again — it then waits again, for a person to read it
+again however clean it looks — or to write privately: to their advisor (a customer's), else to
+the bank's team. A text taken down after it was published stays as it is."""
 from __future__ import annotations
 
 import html
@@ -86,13 +86,22 @@ def test_a_refused_question_is_listed_with_its_reason_and_sent_again_corrected(
     stranger, _ = site_login(base, other)
     assert stranger.get(f"{base}/posts/{question['id']}", timeout=10).status_code == 404
 
-    # sent again from the edit page, without the IBAN: it waits again, then is published
+    # sent again from the edit page, without the IBAN: it waits again, for a person, who
+    # publishes it
     sent = browser.post(f"{base}/posts/{question['id']}/edit", allow_redirects=False, timeout=30,
                         data={"title": "Virement bloqué", "action": "save",
                               "body": "Mon virement est bloqué depuis lundi.",
                               "category": "", "category_was": "", "tags": "", "tags_was": "",
                               "csrf_token": site_csrf(browser, base, "/me/feed")})
     assert sent.status_code == 303, sent.text
+    found = listed(api, author, "refused_posts", [])
+    assert [text["id"] for text in found["posts"]] == [question["id"]]  # waits for a person
+    wait_for(lambda: "Renvoyée pour relecture" in page(browser, base, f"/posts/{question['id']}"),
+             timeout=20, message="its page says it is read again")
+    item = queued(api, manager, question["id"])
+    assert item["reasons"] == ["sent_again"]
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "approve"}))
     published = visible(api, question["id"])
     assert published["title"] == "Virement bloqué"
     assert listed(api, author, "refused_posts", [])["posts"] == []

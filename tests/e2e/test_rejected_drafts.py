@@ -34,7 +34,7 @@ def test_a_rejected_post_comes_back_masked_and_is_resubmitted_after_correction(p
     assert draft["body"].endswith("attend un virement depuis lundi.")
     problem(api.get(f"/api/v1/posts/{post['id']}", user=other), 404)  # still nobody else's
 
-    # the author corrects it; it is reviewed again, and published
+    # the author corrects it; it is read again, and published
     problem(api.patch(f"/api/v1/posts/{post['id']}", user=author,
                       json={"body": "Mon virement n'est pas arrivé."}), 400)  # whole text
     problem(api.patch(f"/api/v1/posts/{post['id']}", user=other,
@@ -43,6 +43,14 @@ def test_a_rejected_post_comes_back_masked_and_is_resubmitted_after_correction(p
         "title": "Virement non reçu", "body": "Mon virement n'est pas arrivé depuis lundi."}))
     assert again["state"] == "pending" and again["draft"]["revision"] == 2
     assert "returned" not in again["draft"]
+    # a person refused it: a person reads it again, however clean it looks to the detector
+    held = mine(api, author, post["id"], lambda p: (p.get("review") or {}).get("state") == "held")
+    assert held["review"]["reasons"] == ["sent_again"] and held["state"] == "pending"
+    problem(api.get(f"/api/v1/posts/{post['id']}"), 404)  # nobody else sees it meanwhile
+    item = queued(api, manager, post["id"])
+    assert item["reasons"] == ["sent_again"] and item["revision"] == 2
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "approve"}))
     published = visible(api, post["id"])
     assert published["revision"] == 2
     assert published["body"] == "Mon virement n'est pas arrivé depuis lundi."

@@ -84,6 +84,19 @@ def test_policy_rules_global_category_new_member_and_staff_exemption():
         "moderation.item_approved"
 
 
+def test_a_text_refused_then_sent_again_by_its_author_is_held_for_a_person_clean_as_it_is():
+    """A person refused it: what the detector cannot read (an insult, spam reworded) must not
+    go public on the detector's word. Staff correcting it are trusted, as with the policy."""
+    resent = {**content(revision=2), "sent_again": True}
+    [event] = domain.review(domain.Item(), resent, POLICY, 10, domain.scan("t", "b"))
+    assert event.type == "moderation.item_held"
+    assert event.payload["reasons"] == ["sent_again"] and event.payload["detector_kinds"] == []
+    REGISTRY.serialize("moderation.item_held", event.payload)  # a reason the contract allows
+    by_staff = {**resent, "submitted_by": "cm1", "submitter_roles": ["member", "community_manager"]}
+    [approved] = domain.review(domain.Item(), by_staff, POLICY, 10, domain.scan("t", "b"))
+    assert approved.type == "moderation.item_approved"
+
+
 def test_an_item_is_reviewed_once():
     item = held_item()
     assert item.state == "held" and item.detector_kinds == ["iban"]
