@@ -63,7 +63,8 @@ class ReasonLabel(fields.String):
 class Review(Schema):
     state = fields.String(metadata={"description": "pending | held | rejected"})
     reasons = fields.List(fields.String(), metadata={"description": "why it is held: policy, "
-                                                     "detector, flags"})
+                                                     "detector, flags, sent_again (sent again "
+                                                     "after a refusal: a person reads it)"})
     reason_code = fields.String()
     reason = fields.String(metadata={"description": "why it was rejected (shown to the author)"})
     reason_label = ReasonLabel(metadata={
@@ -260,6 +261,10 @@ class WaitingContributions(Schema):
                        "again: it moves to `posts`)"})
     refused_replies = fields.List(fields.Nested(WaitingReply), required=True, metadata={
         "description": "as `refused_posts`, for replies"})
+    waiting_more = fields.Boolean(metadata={
+        "description": "`posts` or `replies` has more than the 20 listed (the newest)"})
+    refused_more = fields.Boolean(metadata={
+        "description": "`refused_posts` or `refused_replies` has more than the 20 listed"})
 
 
 class ReplyPage(Schema):
@@ -532,7 +537,8 @@ class PostsRoutes:
         """Your posts and replies never published yet
 
         Being checked, or held until a community manager decides (`review` says which, and
-        why), newest first, 20 of each, with their text (`draft`); a reply with its thread's
+        why), newest first, 20 of each (`waiting_more` / `refused_more` say whether there are
+        more), with their text (`draft`); a reply with its thread's
         title while you may read that thread. Once decided, a text leaves `posts` / `replies`:
         published, or refused — then it is in `refused_posts` / `refused_replies` for 30 days
         after its refusal (`review.reason_code`, `review.reason_label`), until you delete it

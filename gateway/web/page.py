@@ -33,6 +33,7 @@ Every HTML answer carries the CSP and security headers of gateway/web/render.py 
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,6 +207,42 @@ def gather(**replies: Any) -> dict[str, Any]:
     """Results of RPCs sent together (`proxy.method.call_async(...)`): one round trip of
     latency for a page that needs several independent reads."""
     return {name: reply.result() for name, reply in replies.items()}
+
+
+# How long a page waits for a read it can go without (a badge, a side panel, marking read):
+# past it, the page is sent without it rather than held until the RPC timeout (10 s) turns
+# the whole page into the error page. Healthy services answer in milliseconds.
+SPARE_SECONDS = 3.0
+
+log = logging.getLogger(__name__)
+
+
+class Spare:
+    """An RPC a page can go without, asked at once (alongside the page's own reads) and taken
+    with `answer(default)`: its result if it comes within SPARE_SECONDS, else `default` and a
+    warning logged. Sending it fails too when the service has no running instance
+    (`UnknownService`): that is the same missing answer, not the page's error."""
+
+    def __init__(self, method, *args: Any) -> None:
+        self.what = f"{method.service_name}.{method.method_name}"
+        try:
+            self._reply = method.call_async(*args)
+        except Exception:  # UnknownService, a broker hiccup: the page goes without it
+            log.warning("%s not asked, the page goes without it", self.what, exc_info=True)
+            self._reply = None
+
+    def answer(self, default: Any = None) -> Any:
+        if self._reply is None:
+            return default
+        with eventlet.Timeout(SPARE_SECONDS, False):
+            try:
+                return self._reply.result()
+            except Exception:  # the service failed: the page goes without it
+                log.warning("%s failed, the page goes without it", self.what, exc_info=True)
+                return default
+        log.warning("%s did not answer within %s s, the page goes without it", self.what,
+                    SPARE_SECONDS)
+        return default
 
 
 # -- the pipeline -------------------------------------------------------------------------------

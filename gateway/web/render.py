@@ -27,10 +27,12 @@ from werkzeug.wrappers import Response
 
 from services.moderation.detector import KIND_LABELS
 from services.shared import i18n as shared_i18n
+from services.shared.actors import is_staff
 from services.shared.shredding import ERASED_DISPLAY_NAME
 
 from . import i18n
 from .assets import static_url
+from .masking import mask_cards
 from .typography import glue_punctuation
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -138,6 +140,8 @@ def environment() -> Environment:
     env.globals["confidential_labels"] = confidential_labels
     env.filters["glue"] = glue_punctuation
     env.filters["in_sentence"] = shared_i18n.in_sentence
+    env.filters["mask_cards"] = mask_cards  # private messages' card numbers (masking.py)
+    env.globals["is_staff"] = is_staff  # the staff menus: the services' own definition
     return env
 
 

@@ -37,7 +37,8 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ANONYMOUS = "anon"
 NOTICES = ("signed_out", "session_ended", "roles_changed", "signed_in", "registered", "language",
-           "posted", "answer_posted", "comment_posted", "flagged", "edited", "edit_published",
+           "posted", "posted_held", "answer_posted", "comment_posted", "flagged", "edited",
+           "edit_published",
            "deleted",  # writing and threads
            "removed",  # a CM took a contribution out of public view from its thread
            "already_gone",  # ... or would have, but it went meanwhile (deleted by its author)

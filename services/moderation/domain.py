@@ -234,24 +234,29 @@ def superseded(content: dict[str, Any], published: dict[str, Any] | None) -> boo
         content["revision"] < revision
 
 
+def submitted_by_staff(content: dict[str, Any]) -> bool:
+    """The revision was written by the bank's people: trusted by the policy and after a
+    refusal (never by the detector)."""
+    return holds_any(content.get("submitter_roles"), STAFF_ROLES)
+
+
 def counts_approvals(content: dict[str, Any], policy: dict[str, Any]) -> bool:
     """Whether `policy_rules` needs the author's count of approved contributions."""
-    return bool(int(policy.get("new_member_threshold") or 0)) and not holds_any(
-        content.get("submitter_roles"), STAFF_ROLES)
+    return bool(int(policy.get("new_member_threshold") or 0)) and \
+        not submitted_by_staff(content)
 
 
 def sent_again_by_member(content: dict[str, Any]) -> bool:
-    """A text a person refused before publication, corrected and sent again by a member: a
-    person reads it again (the detector passes what it cannot understand: an insult, spam, the
-    same text reworded). Staff correcting it are trusted, as with the policy."""
-    return bool(content.get("sent_again")) and \
-        not holds_any(content.get("submitter_roles"), STAFF_ROLES)
+    """The revision after one a person refused (a text never published, or an edit), sent by
+    a member: a person reads it again (the detector passes what it cannot understand: an
+    insult, spam, the same text reworded)."""
+    return bool(content.get("sent_again")) and not submitted_by_staff(content)
 
 
 def policy_rules(content: dict[str, Any], policy: dict[str, Any], author_approved: int
                  ) -> list[str]:
     """The pre-moderation rules that hold this text (staff are trusted: none apply)."""
-    if holds_any(content.get("submitter_roles"), STAFF_ROLES):
+    if submitted_by_staff(content):
         return []
     rules = []
     if policy.get("premoderation"):

@@ -40,7 +40,7 @@ from services.shared.event_store import EventStore
 from services.shared.members import ERASED_MEMBER, USER_ERASED
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
-from . import domain
+from . import detector, domain
 
 COLLECTIONS = ["items", "audit", "targets", "members", "policy", "notes", "sla", "sla_targets",
                "conversations", "flags"]
@@ -194,14 +194,17 @@ def _flag_explained(rm: ReadModels, event: Envelope) -> None:
     """A flagger's words, beside their flag on the item (`present_item` joins them to the
     round's flaggers): for the CMs only, as the rest of the queue. And on the flag itself, which
     outlives the round: the words are the flagger's data, in their export after any decision.
-    Words an erasure shredded read empty: nothing to keep."""
+    Masked as drafts are: a flagger often quotes the IBAN or card number they report, and only
+    the log (sealed with their key) keeps it whole. Words an erasure shredded read empty:
+    nothing to keep."""
     p = event.payload
+    words = detector.mask(p["details"]) if p["details"] else p["details"]
     update_once(rm["items"], p["item_id"], event, {"$push": {"explanations": {
-        "flagger_id": p["flagger_id"], "round": p["round"], "details": p["details"]}}},
+        "flagger_id": p["flagger_id"], "round": p["round"], "details": words}}},
         upsert=False)
-    if p["details"]:
+    if words:
         rm["flags"].update_many({"item_id": p["item_id"], "flagger_id": p["flagger_id"],
-                                 "round": p["round"]}, {"$set": {"details": p["details"]}})
+                                 "round": p["round"]}, {"$set": {"details": words}})
 
 
 # a decision closes a round of flags: the next flag starts from zero

@@ -410,8 +410,9 @@ class QueueQuerySchema(Schema):
     review = fields.String(validate=validate.OneOf(REVIEWS))
     reason = fields.String(validate=validate.OneOf(QUEUE_FILTERS), metadata={
         "description": "detector: held by the confidential-data detector; policy: by "
-                       "pre-moderation; flags: flagged contributions; edit: edits of published "
-                       "contributions (revision 2 and later)"})
+                       "pre-moderation; flags: flagged contributions; edit: revision 2 and "
+                       "later (edits of published contributions, and texts sent again after a "
+                       "refusal)"})
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

@@ -287,8 +287,12 @@ def _dead_letters(args) -> int:
 
 
 def _at_least_one(value: str) -> int:
-    """--limit: a count of letters; 0 or less bounded nothing (one letter moved)."""
-    number = int(value)
+    """--limit: a count of letters; 0 or less bounded nothing (one letter moved). Not a number
+    is refused with the same sentence (argparse would name this function, not the option)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(_say("cli.limit_at_least_one", value=value))
     return number

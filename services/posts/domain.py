@@ -110,6 +110,7 @@ class Contribution:
     body: str = ""
     redacted: bool = False
     decided: set[int] = field(default_factory=set)  # revisions moderation has ruled on
+    refused_revision: int = 0  # the last revision moderation refused (a text or an edit)
     # rev -> category/tags announced (the tags: published ones since content_submitted v2)
     pending_meta: dict[int, dict[str, Any]] = field(default_factory=dict)
     # posts only
@@ -132,6 +133,12 @@ class Contribution:
     @property
     def prefix(self) -> str:
         return f"posts.{self.target_type}_"
+
+    @property
+    def refused_last(self) -> bool:
+        """A person refused its latest decided revision (none published since): the next one
+        is sent again after a refusal, and a person reads it (`sent_again`)."""
+        return self.refused_revision > self.published_revision
 
 
 def fold(events: Iterable[Envelope]) -> Contribution:
@@ -181,8 +188,10 @@ def _apply(s: Contribution, event: Envelope) -> None:
     elif fact == "rejected":
         s.decided.add(p["revision"])
         s.state = "rejected"
+        s.refused_revision = max(s.refused_revision, p["revision"])
     elif fact == "edit_rejected":
         s.decided.add(p["revision"])
+        s.refused_revision = max(s.refused_revision, p["revision"])
     elif fact == "hidden":
         s.state = "hidden"
     elif fact == "restored":
@@ -251,8 +260,9 @@ def _content(s: Contribution, revision: int, submitter: Actor, title: str | None
              category: str, tags: list[str] | None = None, sent_again: bool = False
              ) -> NewEvent:
     """The private text of a revision: title, body and a post's tags, which moderation reviews
-    together (a tag can hold part of an account number as a body can). `sent_again`: a text
-    moderation refused before publication, corrected and sent again (a person reads it)."""
+    together (a tag can hold part of an account number as a body can). `sent_again`: the
+    revision after one moderation refused (a text never published, or an edit), sent again:
+    a person reads it (the detector alone cannot tell an insult or spam reworded)."""
     return NewEvent("posts.content_submitted", {
         "target_type": s.target_type, "target_id": s.id, "post_id": s.post_id,
         "revision": revision, "author_id": s.author_id, "submitted_by": submitter["id"],
@@ -331,7 +341,8 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
     public = NewEvent(s.prefix + "edit_submitted",
                       {**ref(s), **meta, "revision": revision, "editor_id": actor["id"]})
     return Submission(s.id, revision, [_content(s, revision, actor, title, body, category,
-                                                data.get("tags", s.tags))], [public])
+                                                data.get("tags", s.tags),
+                                                sent_again=s.refused_last)], [public])
 
 
 def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any],
@@ -355,7 +366,7 @@ def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any],
     return Submission(s.id, revision, [_content(s, revision, actor, data.get("title"),
                                                 data["body"], category,
                                                 data.get("tags", returned_tags),
-                                                sent_again=True)], [public])
+                                                sent_again=s.refused_last)], [public])
 
 
 # --- moderation verdicts ----------------------------------------------------------------------

@@ -457,10 +457,11 @@ class PostsQueries:
 
     def waiting(self, actor: Actor) -> dict[str, Any]:
         """The member's own posts and replies never published yet (being checked, or held for
-        a CM), newest first, WAITING_SHOWN of each, as their author sees them: the page they
-        left is no longer the only way back to a held text. Beside them, those refused before
-        anyone saw them and refused less than REFUSED_DAYS ago (`refused_*`, with the reason
-        in `review`): their way back to correct and send one again (it waits again then) —
+        a CM), newest first, WAITING_SHOWN of each (`waiting_more`: either kind has more than
+        that), as their author sees them: the page they left is no longer the only way back to
+        a held text. Beside them, those refused before anyone saw them and refused less than
+        REFUSED_DAYS ago (`refused_*`, with the reason in `review`; `refused_more` as
+        `waiting_more`): their way back to correct and send one again (it waits again then) —
         not one taken down after it was published, which stays as it is. A reply comes with
         its thread's title while the member may read that thread. The `author_state` and
         `author` indexes bound the four finds; drafts and threads are one read each, by ids."""
@@ -470,6 +471,11 @@ class PostsQueries:
         refused = {"state": "rejected", "published_at": None, "rejection.at_ts": {"$gte": since}}
         posts, replies = self._own_texts(actor, {"state": "pending"})
         refused_posts, refused_replies = self._own_texts(actor, refused)
+        # one more than shown was read: whether a group has more than its list says
+        waiting_more = any(len(docs) > WAITING_SHOWN for docs in (posts, replies))
+        refused_more = any(len(docs) > WAITING_SHOWN for docs in (refused_posts, refused_replies))
+        posts, replies, refused_posts, refused_replies = (
+            docs[:WAITING_SHOWN] for docs in (posts, replies, refused_posts, refused_replies))
         # a text refused between the two reads is in both: the later read is its state
         posts, replies = _without(posts, refused_posts), _without(replies, refused_replies)
         every = posts + replies + refused_posts + refused_replies
@@ -487,15 +493,16 @@ class PostsQueries:
         return {"posts": [post(doc) for doc in posts],
                 "replies": [reply(doc) for doc in replies],
                 "refused_posts": [post(doc) for doc in refused_posts],
-                "refused_replies": [reply(doc) for doc in refused_replies]}
+                "refused_replies": [reply(doc) for doc in refused_replies],
+                "waiting_more": waiting_more, "refused_more": refused_more}
 
     def _own_texts(self, actor: Actor, condition: dict[str, Any]
                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The member's posts and replies meeting `condition`, newest first, WAITING_SHOWN of
-        each (the `author_state` and `author` indexes)."""
+        """The member's posts and replies meeting `condition`, newest first, WAITING_SHOWN + 1
+        of each (the one more says there are more; the `author_state` and `author` indexes)."""
         mine = {"author_id": actor["id"], **condition}
         return tuple(list(self.views[collection].find(mine).sort([("created_ts", -1)])
-                          .limit(WAITING_SHOWN)) for collection in ("posts", "replies"))
+                          .limit(WAITING_SHOWN + 1)) for collection in ("posts", "replies"))
 
     def _own_drafts(self, actor: Actor, target_ids: list[str]) -> dict[str, dict[str, Any]]:
         """target id -> the member's newest draft of it (as `_draft`, for many at once)."""

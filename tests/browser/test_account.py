@@ -12,7 +12,7 @@ import eventlet
 from ..e2e.conftest import REGISTER_ADDRESS_LIMIT, new_address
 
 REGISTERED = ("Inscription reçue. Un e-mail part vers cette adresse : pour un nouveau compte, "
-              "il contient le lien qui confirme l'adresse.")
+              "il contient le lien qui confirme l’adresse.")
 PASSWORD = "analytical engine punched cards"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import uuid
+from urllib.parse import urlsplit
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -57,7 +58,7 @@ def test_the_warning_names_a_cards_expiry_and_security_code_typed_alone(site):
     body = site.field("Votre texte")
     body.send_keys("Ma carte : date d'expiration 09/28, cryptogramme 123")
     text = site.wait_for(lambda: _warning_shown(site), "the confidential-data warning")
-    assert ("une date d'expiration de carte, un cryptogramme de carte (CVV)" in text
+    assert ("une date d’expiration de carte, un cryptogramme de carte (CVV)" in text
             and "123" not in text)
     _clear(body)
     body.send_keys("Mon numéro client : ９８７６５４３２")
@@ -170,6 +171,12 @@ def test_a_held_question_is_shown_to_its_author_and_invisible_to_others(site):
     site.check()
     site.no_horizontal_scroll()
     site.screenshot("compose-held")
+    # the byline agrees with a question (« Envoyée le »), in English too
+    assert site.find(".thread-head time").text.startswith("Envoyée le")
+    site.visit(f"/lang/en?next={post_path}")
+    assert site.find(".thread-head time").text.startswith("Sent on")
+    site.screenshot("compose-held-en")
+    site.visit(f"/lang/fr?next={post_path}")
     # another member, then an anonymous visitor: the question does not exist for them
     site.driver.delete_all_cookies()
     site.driver.get(thread_url)
@@ -244,6 +251,14 @@ def test_a_harmless_question_says_published_right_after_posting(site):
     assert "Madrid" in text and "gestionnaire" not in text
     site.check()
     site.screenshot("compose-published")
+    # the byline once published agrees with a question (« Publiée le », not « Publié le »)
+    site.driver.refresh()
+    assert site.find(".thread-head time").text.startswith("Publiée le")
+    path = urlsplit(site.driver.current_url).path
+    site.visit(f"/lang/en?next={path}")
+    assert site.find(".thread-head time").text.startswith("Published on")
+    site.screenshot("compose-published-en")
+    site.visit(f"/lang/fr?next={path}")
 
 
 def test_while_the_review_is_slow_the_state_updates_itself(site, demo):

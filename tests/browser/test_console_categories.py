@@ -119,13 +119,13 @@ def test_an_admin_keeps_a_category_for_the_team_and_members_are_not_offered_it(c
     console.wait_for_path("/console/categories")
     console.fill("Nom en français", f"Annonces {marker}")
     console.fill("Nom en anglais", f"Announcements {marker}")
-    console.field("Réservée à l'équipe : seuls les community managers et les administrateurs "
+    console.field("Réservée à l’équipe : seuls les community managers et les administrateurs "
                   "y publient").click()
     console.find("#new-category button[type=submit]").click()
     console.wait_for(lambda: console.find_all("#console-done"), "created")
     slug = f"annonces-{marker}"
     created = console.wait_for(lambda: row(console, slug), "the new category listed")
-    assert "Réservée à l'équipe" in created.find_element("css selector", ".meta").text
+    assert "Réservée à l’équipe" in created.find_element("css selector", ".meta").text
     assert ok(api.get(f"/api/v1/categories/{slug}"))["staff_only"] is True
     console.check()
     console.screenshot("console-categories-staff-only")

@@ -644,7 +644,7 @@ def test_a_decision_made_too_late_says_once_who_made_it_and_leads_on_to_the_next
     assert f"Déjà refusé par {other.display_name} il y a" in gone.text, gone.text
     detail = console.find("#queue-detail")
     assert not console.find_all("#form-alert")
-    assert "n'attend plus" not in detail.text and "Un autre community manager" not in detail.text
+    assert "n’attend plus" not in detail.text and "Un autre community manager" not in detail.text
     assert " sur " not in console.find(".review-head").text  # no clock of nothing
     assert len(detail.find_elements(By.CSS_SELECTOR, ".callout, .form-alert")) == 1
     onward = console.find("#gone-next")
@@ -778,4 +778,4 @@ def test_the_console_promises_the_edit_mark_the_history_shows(console, platform,
     console.click_button("Masquer et publier")
     done = console.wait_for(lambda: (found := console.find_all("#console-done")) and found[0],
                             "redacted")
-    assert "« modifié par l'équipe de la communauté »" in done.text, done.text
+    assert "« modifié par l’équipe de la communauté »" in done.text, done.text

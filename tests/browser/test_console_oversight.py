@@ -6,8 +6,12 @@ idea on with a public note and merges a duplicate after seeing what moves."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode, urlsplit
 
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from gateway.web.typography import glue_punctuation
+from services.shared import i18n
 
 from ..conftest import wait_for
 from ..e2e.steps import authors_vote_counted, ok, staff, submit, visible
@@ -30,7 +34,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.wait_for_path("/console/moderation")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
                              "Boîte à idées", "Publication", "Politique de modération",
-                             "Journal d'audit", "Santé de la communauté", "Conversations",
+                             "Journal d’audit", "Santé de la communauté", "Conversations",
                              "Membres"]
     for tab, path, heading in (("Signalements", "/console/flags", "Signalements"),
                                ("Délais de réponse", "/console/response-times",
@@ -39,7 +43,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
                                ("Publication", "/console/publishing", "Publication"),
                                ("Politique de modération", "/console/policy",
                                 "Politique de modération"),
-                               ("Journal d'audit", "/console/audit", "Journal d'audit"),
+                               ("Journal d’audit", "/console/audit", "Journal d’audit"),
                                ("Conversations", "/console/conversations",
                                 "Conversations privées"),
                                ("File de modération", "/console/moderation",
@@ -64,7 +68,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     console.wait_for_path("/console/flags")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
                              "Boîte à idées", "Publication", "Politique de modération",
-                             "Journal d'audit", "Santé de la communauté", "Conversations",
+                             "Journal d’audit", "Santé de la communauté", "Conversations",
                              "Membres", "Catégories"]
     console.click_link("Membres")
     console.wait_for_path("/console/members")
@@ -116,11 +120,11 @@ def test_every_console_screen_fits_320_px_and_shows_its_current_states_in_forced
 
 
 def flagged_post(platform, manager, reasons: tuple[str, ...],
-                 words: dict[str, str] | None = None) -> tuple[dict, list]:
-    """A member's published question, flagged by fresh members (one per reason; `words`: the
-    flagger's own words, by reason)."""
+                 words: dict[str, str] | None = None, author=None) -> tuple[dict, list]:
+    """A member's published question (by `author`, else a fresh member), flagged by fresh
+    members (one per reason; `words`: the flagger's own words, by reason)."""
     api = platform.api
-    author = api.new_user()
+    author = author or api.new_user()
     post = submit(api, author, title=f"Frais de tenue de compte {uuid.uuid4().hex[:6]}",
                   body="Pourquoi ces frais apparaissent-ils chaque mois sur mon relevé ?")
     post = visible(api, post["id"])
@@ -146,8 +150,11 @@ def flag_panel(site: Site, item_id: str):
 
 def test_a_cm_dismisses_one_flagged_contribution_and_hides_another(console, platform):
     api, manager = platform.api, staff(platform)
-    kept, kept_flaggers = flagged_post(platform, manager, ("spam", "off_topic"))
-    hidden, _ = flagged_post(platform, manager, ("abusive",))
+    kept_author = api.new_user()
+    kept, kept_flaggers = flagged_post(platform, manager, ("spam", "off_topic"),
+                                       author=kept_author)
+    hidden_author = api.new_user()
+    hidden, _ = flagged_post(platform, manager, ("abusive",), author=hidden_author)
     console.sign_in(manager.email, manager.password, device=manager.device,
                     next_path="/console/flags")
     console.wait_for(lambda: console.heading("Signalements", 1), "the flags screen")
@@ -167,6 +174,11 @@ def test_a_cm_dismisses_one_flagged_contribution_and_hides_another(console, plat
     console.wait_for(lambda: "Signalements ignorés" in console.find("#console-done").text,
                      "dismissed")
     assert not console.find_all(f'.flag-target[data-item="{kept["id"]}.flags"]')
+    # which contribution the undo below would take back: named, never by its text (a closed
+    # flags round keeps no wait: its kind and its author name it)
+    assert console.text_of("#done-item") == f"Contribution de {kept_author.display_name}."
+    assert kept["title"] not in console.text_of("#console-done")
+    assert not console.find_all("#done-told")  # a dismissal tells its author nothing
     console.check()
     visible(api, kept["id"])  # still online for everyone
     # a dismissal clicked too fast is taken back from the notice, as on the queue
@@ -189,6 +201,24 @@ def test_a_cm_dismisses_one_flagged_contribution_and_hides_another(console, plat
     console.wait_for(lambda: "Contribution masquée" in console.find("#console-done").text,
                      "hidden")
     assert not console.find_all(f'.flag-target[data-item="{hidden["id"]}.flags"]')
+    # as the queue's refusal says it: what was decided, on whose contribution, and the reason
+    # its author reads (in the words of their notice)
+    assert console.text_of("#done-item") == f"Contribution de {hidden_author.display_name}."
+    reason = i18n.text("fr", "reject_reason.abusive")
+    assert console.text_of("#done-told") == glue_punctuation(
+        f"Son auteur en est averti, avec ce motif : « {reason} »")
+    assert hidden["title"] not in console.text_of("#console-done")
+    console.screenshot("console-flags-hidden")
+    try:  # the same confirmation in English, in the words of the author's English notice
+        shown = urlsplit(console.driver.current_url)
+        console.visit("/lang/en?" + urlencode({"next": f"{shown.path}?{shown.query}"}))
+        assert console.text_of("#done-item") == \
+            f"Contribution by {hidden_author.display_name}."
+        assert console.text_of("#done-told") == \
+            f"Its author is told, with this reason: “{i18n.text('en', 'reject_reason.abusive')}”"
+        console.screenshot("console-flags-hidden-en")
+    finally:
+        console.visit("/lang/fr?next=/", check=False)
     console.check()
     wait_for(lambda: api.get(f"/api/v1/posts/{hidden['id']}").status_code == 404,
              timeout=30, message="the hidden question gone for visitors")
@@ -289,8 +319,8 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     row.find_element("css selector", "details summary").click()
     status = Select(row.find_element("css selector", "select[name=status]"))
     # the workflow's next steps only: a proposed idea is studied, declined or merged first
-    assert [option.text for option in status.options] == ["À l'étude", "Refusée"]
-    status.select_by_visible_text("À l'étude")
+    assert [option.text for option in status.options] == ["À l’étude", "Refusée"]
+    status.select_by_visible_text("À l’étude")
     # a note of spaces alone is no note: refused in the console's words, nothing published
     row.find_element("css selector", "input[name=note]").send_keys("   ")
     row.find_element("css selector", "form[action$='/status'] button").click()
@@ -303,7 +333,7 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     console.screenshot("console-ideas-blank-note")
     row = idea_row(console, keeper["id"])  # the form again, open, with what was chosen
     assert Select(row.find_element("css selector", "select[name=status]")
-                  ).first_selected_option.text == "À l'étude"
+                  ).first_selected_option.text == "À l’étude"
     assert row.find_element("css selector", "input[name=note]").get_attribute(
         "aria-invalid") == "true"
     row.find_element("css selector", "input[name=note]").clear()
@@ -316,7 +346,7 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     console.wait_for(lambda: "Statut publié" in console.find("#console-done").text, "saved")
     wait_for(lambda: ok(api.get(f"/api/v1/posts/{keeper['id']}"))["status"] == "under_review",
              timeout=20, message="the idea under review")
-    assert "À l'étude" in idea_row(console, keeper["id"]).text
+    assert "À l’étude" in idea_row(console, keeper["id"]).text
 
     row = idea_row(console, duplicate["id"])
     merge = row.find_elements("css selector", "details summary")[1]
@@ -335,8 +365,8 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     row.find_element("css selector", "form[action$='/merge'] button").click()
     console.wait_for(lambda: console.heading("Fusionner deux idées", 1), "the merge preview")
     summary = console.find("#merge-summary").text
-    assert "2 votes passent sur l'idée qui continue" in summary
-    assert "1 membre qui suit le doublon suivra l'idée qui continue" in summary
+    assert "2 votes passent sur l’idée qui continue" in summary
+    assert "1 membre qui suit le doublon suivra l’idée qui continue" in summary
     assert duplicate["title"] in console.find("#merge-source").text
     assert keeper["title"] in console.find("#merge-target").text
     console.check()

@@ -6,6 +6,7 @@ offered in the words their author reads (never the catch-all "other"), confirmed
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode, urlsplit
 
 from selenium.webdriver.common.keys import Keys
 
@@ -14,9 +15,9 @@ from gateway.web.pages.public import RULES_REASONS
 from gateway.web.typography import glue_punctuation
 from services.shared import i18n
 
-from ..e2e.steps import queued, staff, submit, visible
+from ..e2e.steps import IBAN, ok, queued, staff, submit, visible
 from .conftest import SCREENSHOTS, Site
-from .console_steps import assert_options_read_whole, held_iban_question, opened
+from .console_steps import assert_options_read_whole, held_iban_question, on_some_page, opened
 
 # what the page shows without a scroll, as the CM sees it
 RECT = """
@@ -107,9 +108,11 @@ def test_the_current_tab_is_in_view_in_the_row_of_tabs(site, platform):
 
 
 def test_after_a_decision_its_confirmation_and_its_undo_are_in_view(site, platform, api):
-    """The masked version published: the next screen shows what was decided (role=status) and
-    the undo, on screen, with the next item's decisions."""
-    _, item_id = held_iban_question(platform, api)
+    """The masked version published: the next screen shows what was decided (role=status), on
+    which item — its kind, its author, its wait: never its text, which held an IBAN — and the
+    undo, on screen, with the next item's decisions."""
+    author = api.new_user()
+    _, item_id = held_iban_question(platform, api, author)
     held_iban_question(platform, api)  # a next item to land on
     sign_in_cm(site, platform)
     site.visit(item_href(None, item_id))
@@ -119,10 +122,23 @@ def test_after_a_decision_its_confirmation_and_its_undo_are_in_view(site, platfo
                          "the decision confirmed")
     assert done.get_attribute("role") == "status"
     assert "Version masquée publiée" in done.text
+    assert site.text_of("#done-item").startswith(
+        f"Contribution de {author.display_name}, qui attendait depuis ")
+    # never its text (held_iban_question's title starts so; the IBAN masked or not)
+    assert "Virement bloqué" not in done.text and IBAN.replace(" ", "") not in \
+        done.text.replace(" ", "")
     assert in_view(site, "#console-done") and in_view(site, "#undo-now button"), (
         rect(site, "#console-done"), rect(site, "#undo-now button"))
     site.check()
     as_seen(site, "console-phone-decided")
+    try:  # the same confirmation in English
+        shown = urlsplit(site.driver.current_url)
+        site.visit("/lang/en?" + urlencode({"next": f"{shown.path}?{shown.query}"}))
+        assert site.text_of("#done-item").startswith(
+            f"Contribution by {author.display_name}, which had waited ")
+        as_seen(site, "console-phone-decided-en")
+    finally:
+        site.visit("/lang/fr?next=/console/moderation", check=False)
 
 
 def test_r_then_enter_refuses_nothing_and_the_refusal_says_what_its_author_read(
@@ -192,3 +208,67 @@ def test_refusal_reasons_read_as_their_author_reads_them_without_the_catch_all(
         prompt, *offered = reason_options(site, menu)  # first: the prompt to choose one
         assert prompt[0] == "" and offered == expected
     site.visit("/lang/fr?next=/", check=False)
+
+
+# Each piece of a `.dotted` line (site.css): its "·" is drawn before it (never a character of
+# the line, so never left dangling at its end), and the pieces beginning a line start at the
+# line's clipped edge, where their dot is not seen.
+DOTTED = """
+    const line = document.querySelector(arguments[0]);
+    const box = line.getBoundingClientRect();
+    const pieces = [...line.children].filter((p) => p.getBoundingClientRect().width > 1);
+    const starts = pieces.filter((p, n) => n === 0 ||
+        p.getBoundingClientRect().top > pieces[n - 1].getBoundingClientRect().bottom - 2);
+    return {text: line.textContent, pieces: pieces.length, lines: starts.length,
+            dots: pieces.map((p) => getComputedStyle(p, "::before").content),
+            starts: starts.map((p) => Math.round(p.getBoundingClientRect().left - box.left))};
+"""
+
+
+def assert_dotted(site: Site, css: str, pieces: int) -> dict:
+    """The `.dotted` line `css`, of at least `pieces` pieces."""
+    line = site.driver.execute_script(DOTTED, css)
+    assert "·" not in line["text"], line  # no separator written in: none left at a line's end
+    assert line["pieces"] >= pieces, line
+    assert all(dot.startswith('"·"') for dot in line["dots"]), line
+    assert set(line["starts"]) == {0}, line  # each line's first dot in the clipped margin
+    return line
+
+
+def test_console_meta_lines_put_their_dots_only_between_pieces(site, platform, api):
+    """A flagged contribution's line on the flags screen (kind, author, state, wait) and an
+    item's line in the queue (kind, reasons, wait): on a phone they wrap, and no line ends on a
+    "·" (the member site's `.dotted`, as a post's meta line)."""
+    author = api.new_user()
+    post = submit(api, author, title=f"Carte bloquée {uuid.uuid4().hex[:6]}",
+                  body="Ma carte est bloquée depuis hier soir, que faire ?")
+    visible(api, post["id"])
+    manager = staff(platform)
+    ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=api.new_user(),
+                json={"reason": "spam"}), 201)
+    item_id = queued(api, manager, post["id"])["id"]
+    _, held_id = held_iban_question(platform, api)
+    sign_in_cm(site, platform)
+
+    site.visit("/console/flags")
+    panel = on_some_page(site, f'.flag-target[data-item="{item_id}"]', ".more")
+    site.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", panel)
+    line = assert_dotted(site, f'.flag-target[data-item="{item_id}"] .flag-head .meta', 4)
+    if site.device == "phone":
+        assert line["lines"] >= 2, line  # it wraps there: where the dangling "·" was seen
+    as_seen(site, "console-meta-flags")
+    try:  # in English too, whose words wrap elsewhere
+        site.visit("/lang/en?next=/console/flags")
+        panel = on_some_page(site, f'.flag-target[data-item="{item_id}"]', ".more")
+        site.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", panel)
+        assert_dotted(site, f'.flag-target[data-item="{item_id}"] .flag-head .meta', 4)
+        as_seen(site, "console-meta-flags-en")
+    finally:
+        site.visit("/lang/fr?next=/console/moderation", check=False)
+
+    site.visit(item_href(None, held_id))
+    site.wait_for(lambda: opened(site, held_id), "the item open")
+    assert_dotted(site, "#item-meta", 3)  # its kind, its reasons (one or more), its wait
+    assert_dotted(site, ".queue-item .queue-why", 1)  # the list's first item: its reasons
+    site.no_horizontal_scroll()
+    as_seen(site, "console-meta-queue")

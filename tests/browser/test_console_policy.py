@@ -37,7 +37,7 @@ def test_a_cm_turns_premoderation_on_after_confirming_and_off_again(console, pla
         console.click_link("Politique de modération")
         console.wait_for_path("/console/policy")
         console.wait_for(lambda: console.heading("Politique de modération", 1), "the policy")
-        assert "attend l'accord d'un animateur avant d'être publiée" in console.text()
+        assert "attend l’accord d’un animateur avant d’être publiée" in console.text()
         assert not console.field("Pré-modérer toutes les contributions").is_selected()
         console.check()
         console.no_horizontal_scroll()
@@ -81,7 +81,7 @@ def test_a_cm_turns_premoderation_on_after_confirming_and_off_again(console, pla
         assert console.find("#policy-flags_target_hours-error").text == \
             "Saisissez un nombre entier de 1 à 720."
         alert = console.find("#form-alert").text
-        assert alert.startswith("Le formulaire n'a pas été enregistré") and \
+        assert alert.startswith("Le formulaire n’a pas été enregistré") and \
             "données invalides" not in alert, alert
         assert policy(api, manager)["premoderation"] is True
         console.check()
@@ -119,9 +119,9 @@ def test_the_audit_log_lists_every_staff_action_filtered_by_member_action_and_ta
     console.sign_in(manager.email, manager.password, device=manager.device,
                     next_path="/console/moderation")
     console.wait_for_path("/console/moderation")
-    console.click_link("Journal d'audit")
+    console.click_link("Journal d’audit")
     console.wait_for_path("/console/audit")
-    console.wait_for(lambda: console.heading("Journal d'audit", 1), "the audit log")
+    console.wait_for(lambda: console.heading("Journal d’audit", 1), "the audit log")
     console.check()
     console.no_horizontal_scroll()
     console.screenshot("console-audit")

@@ -149,7 +149,7 @@ def test_a_cm_marks_a_contribution_found_by_its_address(console, platform):
         f'#locked-rows [data-post="{question["id"]}"]'), "the thread among the locked")[0]
     assert question["title"] in locked_row.text
     assert "Le fil est verrouillé." in console.find("#publishing-done").text
-    assert "Aucun fil n'est verrouillé." not in console.text()
+    assert "Aucun fil n’est verrouillé." not in console.text()
     assert pressed(console, "#publish-chosen", question["id"], "locked", "true") == \
         console.driver.switch_to.active_element
     wait_for(lambda: marks(api, question["id"]) == (False, True), message="locked")

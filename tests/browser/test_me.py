@@ -49,7 +49,7 @@ def test_follow_a_member_see_the_feed_and_manage_what_i_follow(site, api):
         site.visit("/me/feed", check=False)
         return "Comment activer le paiement sans contact" in site.text()
     site.wait_for(feed_shows_it, "the followed member's question in my feed")
-    assert "vous suivez l'auteur·e" in site.text()
+    assert "vous suivez l’auteur·e" in site.text()
     site.check()
     site.screenshot("me-feed")
 
@@ -126,7 +126,7 @@ def test_password_change_with_a_wrong_then_the_right_current_password(site, api)
     site.fill("Mot de passe actuel", "not my password at all")
     site.fill("Nouveau mot de passe", "a brand new long passphrase 42")
     site.click_button("Changer le mot de passe")
-    site.wait_for(lambda: "Le mot de passe actuel n'est pas correct." in site.text(),
+    site.wait_for(lambda: "Le mot de passe actuel n’est pas correct." in site.text(),
                   "wrong current password")
     site.check()
     site.fill("Mot de passe actuel", me.password)
@@ -163,7 +163,7 @@ def test_download_my_data_then_delete_my_account(site, api):
 
     site.fill("Confirmez avec votre mot de passe", "not my password")
     site.click_button("Supprimer définitivement mon compte")
-    site.wait_for(lambda: "le compte n'a pas été supprimé" in site.text(), "wrong password")
+    site.wait_for(lambda: "le compte n’a pas été supprimé" in site.text(), "wrong password")
     site.check()
     site.fill("Confirmez avec votre mot de passe", me.password)
     site.click_button("Supprimer définitivement mon compte")

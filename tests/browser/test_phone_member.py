@@ -111,7 +111,7 @@ def test_a_refused_password_says_the_real_reason_at_sign_up_and_when_changed(sit
     site.wait_for_path("/me/profile")
     for new_password, reason in (("Sophie2026!x", NAME_IN_PASSWORD["fr"]),
                                  (me.password, "Choisissez un mot de passe différent de "
-                                               "l'actuel.")):
+                                               "l’actuel.")):
         site.fill("Mot de passe actuel", me.password)
         site.fill("Nouveau mot de passe", new_password)
         site.find("form[action='/me/password'] button[type=submit]").click()

@@ -69,7 +69,7 @@ def test_a_cm_hides_an_abusive_reply_from_its_thread(site, platform, api):
         f"/console/moderation?item={reply['id']}.flags")
     site.check()
     site.screenshot("thread-moderation-1-menu")
-    site.click_button("Masquer et prévenir l'auteur")
+    site.click_button("Masquer et prévenir l’auteur")
     site.wait_for(lambda: "Retiré de la vue publique" in site.text(), "the removal said")
     site.check()
     site.screenshot("thread-moderation-2-removed")
@@ -144,7 +144,7 @@ def test_a_removal_after_the_author_deleted_the_reply_says_there_is_nothing_to_t
     site.find(f"#remove-{reply['id']} summary").click()
     Select(site.find(f"#remove-{reply['id']}-reason")).select_by_value("abusive")
     ok(api.delete(f"/api/v1/replies/{reply['id']}", user=replier), 204)
-    site.click_button("Masquer et prévenir l'auteur")
+    site.click_button("Masquer et prévenir l’auteur")
     site.wait_for(lambda: site.find_all(".notice-already_gone"), "nothing to take down, said")
     assert site.driver.current_url == site.url(path)
     assert "supprimé entre-temps" in site.find(".notice-already_gone").text

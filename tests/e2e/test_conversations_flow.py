@@ -208,7 +208,7 @@ def test_a_mention_sent_again_is_a_duplicate_whatever_else_differs(platform, api
     assert list(unknown["errors"]) == ["member_id"]
     french = problem(api.post(url, headers={**key, "Accept-Language": "fr"}, json={
         **mention, "external_id": uuid.uuid4().hex, "member_id": "nonexistent"}), 422)
-    assert french["errors"]["member_id"][0].startswith("aucun membre n'a cet identifiant")
+    assert french["errors"]["member_id"][0].startswith("aucun membre n’a cet identifiant")
 
 
 def test_demo_conversations(platform, api, demo_api, conversations_db,

@@ -28,7 +28,7 @@ def test_one_refusal_lists_every_field_to_correct_the_weak_password_too(api):
         "email": "not-an-address", "password": "liverpool123", "display_name": "X"}), 400)
     assert set(body["errors"]) == {"email", "display_name", "password"}
     assert "ce mot de passe est trop facile à deviner" in body["errors"]["password"]
-    assert body["errors"]["email"] == ["Ce n'est pas une adresse e-mail valide."]
+    assert body["errors"]["email"] == ["Ce n’est pas une adresse e-mail valide."]
     english = body["errors_i18n"]["en"]
     assert english["email"] == ["Not a valid email address."]
     assert "this password is too easy to guess" in english["password"]
@@ -84,7 +84,7 @@ def test_registering_a_taken_address_answers_alike_and_tells_only_its_owner(plat
                     timeout=20, message="the owner's e-mail")
     assert len(mail) == 1
     text = mail[0].get_content()
-    assert "Quelqu'un a essayé" in text and "Someone tried" in text
+    assert "Quelqu’un a essayé" in text and "Someone tried" in text
     assert intruder_password not in text and "Someone Else" not in text
 
 

@@ -126,7 +126,7 @@ def test_an_address_or_headers_too_long_are_problems_not_empty_answers(platform)
     too_long = _server_problem(_over_a_socket(platform, b"GET /api/v1/posts?q=" + b"x" * 9000
                                               + b" HTTP/1.1\r\nHost: agora\r\n\r\n"), 414)
     assert too_long["title"] == "Adresse trop longue"  # French: no header could be read
-    assert too_long["detail"].startswith("l'adresse de la requête est trop longue")
+    assert too_long["detail"].startswith("l’adresse de la requête est trop longue")
 
     def headers(*lines: bytes) -> bytes:
         return b"GET /api/v1/posts HTTP/1.1\r\nHost: agora\r\n" + b"".join(
@@ -139,7 +139,7 @@ def test_an_address_or_headers_too_long_are_problems_not_empty_answers(platform)
         *(b"X-Many-%d: 1" % n for n in range(120)))), 431)
     assert too_many["detail"].startswith("les en-têtes de la requête sont trop volumineux")
     garbled = _server_problem(_over_a_socket(platform, b"NOT HTTP AT ALL\r\n\r\n"), 400)
-    assert garbled["detail"] == "la requête n'est pas une requête HTTP bien formée"
+    assert garbled["detail"] == "la requête n’est pas une requête HTTP bien formée"
     # just under the limit: the gateway's own code answers (this address leads nowhere)
     unknown = _server_problem(_over_a_socket(platform, b"GET /api/v1/" + b"x" * 8000
                                              + b" HTTP/1.1\r\nHost: agora\r\n"
@@ -375,7 +375,7 @@ def test_a_cursor_we_did_not_issue_is_400_on_every_list(platform, api):
 
 def test_refusals_of_a_method_or_a_role_are_in_the_readers_words(platform, api):
     for language, detail, title in (
-            ("fr", "la méthode DELETE n'est pas permise ici", "Méthode non autorisée"),
+            ("fr", "la méthode DELETE n’est pas permise ici", "Méthode non autorisée"),
             ("en", "DELETE is not allowed here", "Method Not Allowed")):
         refused = api.delete("/api/v1/previews", headers={"Accept-Language": language})
         body = _problem(refused, 405)
@@ -385,7 +385,7 @@ def test_refusals_of_a_method_or_a_role_are_in_the_readers_words(platform, api):
     ok(api.patch("/api/v1/me", user=english, json={"language": "en"}))
     api.login(english)  # tokens issued from now on carry the language
     for member, detail in (
-            (french, "cette route est réservée à l'équipe de la communauté et aux "
+            (french, "cette route est réservée à l’équipe de la communauté et aux "
                      "administrateurs"),
             (english, "this route is for community managers and admins only")):
         assert _problem(api.get("/api/v1/moderation/queue", user=member), 403)[

@@ -44,11 +44,11 @@ def test_merging_a_duplicate_tells_its_author_voters_and_watchers_where_votes_we
     for member in (author, voter, quiet_voter, watcher):
         notice = notified(api, member, "idea_status", post_id=duplicate["id"])
         assert notice["merged_into"] == target["id"] and notice["status"] == "already_exists"
-        assert notice["text"] == ("L'idée « Virements le dimanche » a été fusionnée avec "
+        assert notice["text"] == ("L’idée « Virements le dimanche » a été fusionnée avec "
                                   "« Virements instantanés 7j/7 » : votre vote et votre suivi "
                                   "y sont reportés")
         assert notice["link"].endswith(f"/posts/{target['id']}")
-        assert notice["actor_name"] == "L'équipe de la communauté"
+        assert notice["actor_name"] == "L’équipe de la communauté"
     assert notified(api, quiet_voter, "idea_status", post_id=duplicate["id"])["email"] == "off"
     assert notified(api, voter, "idea_status", post_id=duplicate["id"])["email"] == "immediate"
     sent = mail(platform, voter, "a été fusionnée avec")

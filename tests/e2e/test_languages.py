@@ -41,7 +41,7 @@ def test_the_same_scenario_in_french_and_in_english(platform, api):
     # anonymous: Accept-Language, else French
     anonymous = problem(api.put(MISSING), 401)
     assert anonymous["title"] == "Non authentifié"
-    assert anonymous["detail"].startswith("cette route demande un jeton d'accès")
+    assert anonymous["detail"].startswith("cette route demande un jeton d’accès")
     english_anonymous = problem(api.put(MISSING, headers={"Accept-Language": "en-GB,fr;q=0.5"}),
                                 401)
     assert english_anonymous["title"] == "Unauthorized"
@@ -82,10 +82,10 @@ def test_service_errors_marks_and_agoras_words_in_french_and_in_english(platform
                              "idée compte le vote de son auteur dès le départ",
                       "category": "catégorie introuvable : nulle-part (les catégories sont "
                                   "listées par GET /api/v1/categories)",
-                      "edit": "seuls son auteur et l'équipe de la communauté peuvent modifier "
+                      "edit": "seuls son auteur et l’équipe de la communauté peuvent modifier "
                               "ce contenu (publication)",
                       "subject": "Au sujet de « {title} »",
-                      "body": "Nous poursuivons ici, en privé, l'échange sur votre "
+                      "body": "Nous poursuivons ici, en privé, l’échange sur votre "
                               "publication « {title} »."}),
             (english, {"own": "you cannot vote for your own contribution; an idea counts its "
                               "author's vote from the start",
@@ -121,7 +121,7 @@ def test_service_errors_marks_and_agoras_words_in_french_and_in_english(platform
     ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
                 json={"decision": "redact", "body": item["proposal"]["body"]}))
     visible(api, held["id"])
-    for language, mark in (("fr", "modifié par l'équipe de la communauté"),
+    for language, mark in (("fr", "modifié par l’équipe de la communauté"),
                            ("en", "edited by the community team")):
         shown = ok(api.get(f"/api/v1/posts/{held['id']}", headers={"Accept-Language": language}))
         assert (shown["redacted"], shown["redaction_mark"]) == (True, mark)
@@ -132,9 +132,9 @@ def test_service_errors_marks_and_agoras_words_in_french_and_in_english(platform
 BAD_POST = {"kind": "sondage", "title": "x" * 200 + "\x07", "category": "cards",
             "tags": ["e" * 41], "couleur": "bleu"}  # no body
 FIELD_ERRORS = {
-    "fr": {"kind": ["Doit être l'une des valeurs : question, idea, discussion, article."],
+    "fr": {"kind": ["Doit être l’une des valeurs : question, idea, discussion, article."],
            "title": ["La longueur doit être comprise entre 3 et 200.",
-                     "caractère de contrôle U+0007 refusé dans un champ d'une seule ligne "
+                     "caractère de contrôle U+0007 refusé dans un champ d’une seule ligne "
                      "(position 201)"],
            "body": ["Champ obligatoire manquant."],
            "tags": {"0": ["une étiquette a au plus 40 caractères"]},
@@ -170,7 +170,7 @@ def test_the_same_bad_request_gets_its_field_errors_in_french_and_in_english(pla
 
     # anonymous: Accept-Language, else French
     registration = {"email": "pas une adresse", "password": "x" * 1025}
-    for headers, expected in (({}, {"email": ["Ce n'est pas une adresse e-mail valide."],
+    for headers, expected in (({}, {"email": ["Ce n’est pas une adresse e-mail valide."],
                                     "password": ["La longueur doit être comprise entre 1 et "
                                                  "1024."],
                                     "display_name": ["Champ obligatoire manquant."]}),

@@ -158,6 +158,36 @@ def test_the_export_holds_my_flags_in_my_own_words_and_nobody_elses(platform, ap
     assert _export(api, author).json()["moderation"] == {"flags": []}
 
 
+def test_a_flaggers_words_quoting_an_iban_are_masked_for_the_team_and_in_the_export(platform,
+                                                                                   api):
+    """A flagger often quotes the bank details they report: their words stay whole only in the
+    log (sealed with their key); the community team's queue and the flagger's export (kept after
+    the round's decision) show them masked as drafts are, never the digits."""
+    author, ada, manager = api.new_user(), api.new_user(), staff(platform)
+    marker = uuid.uuid4().hex[:8]
+    post = submit(api, author, kind="discussion", title=f"Un message à signaler {marker}")
+    visible(api, post["id"])
+    words = f"Il publie l'IBAN FR76 3000 6000 0112 3456 7890 189 d'un autre {marker}"
+    masked = f"Il publie l'IBAN FR76 •••• •••• •••• •••• •••0 189 d'un autre {marker}"
+    ok(api.post(f"/api/v1/posts/{post['id']}/flags", user=ada,
+                json={"reason": "other", "details": words}), 201)
+
+    item = wait_for(lambda: next((i for i in ok(api.get(
+        "/api/v1/moderation/queue", user=manager, params={"review": "flags", "limit": 200}))[
+        "items"] if i["target_id"] == post["id"] and i["flaggers"][0].get("details")), None),
+        timeout=20, message="the flag and its words in the queue")
+    assert [f.get("details") for f in item["flaggers"]] == [masked]
+    seen = api.get(f"/api/v1/moderation/items/{item['id']}", user=manager)
+    assert [f.get("details") for f in seen.json()["flaggers"]] == [masked]
+    assert "3456 7890" not in seen.text
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "approve"}))
+
+    response = _export(api, ada)
+    assert [f["details"] for f in response.json()["moderation"]["flags"]] == [masked]
+    assert "3456 7890" not in response.text
+
+
 def test_an_advisors_export_holds_their_own_data_not_their_customers(platform, api,
                                                                      conversations_db):
     member, advisor = customer_with_advisor(platform, api, conversations_db)

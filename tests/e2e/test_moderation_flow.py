@@ -70,7 +70,7 @@ def test_a_question_with_an_iban_is_held_redacted_and_the_original_kept_only_in_
 
     shown = visible(api, question["id"], user=other)
     assert shown["redacted"] is True
-    assert shown["redaction_mark"] == "modifié par l'équipe de la communauté"  # reader: French
+    assert shown["redaction_mark"] == "modifié par l’équipe de la communauté"  # reader: French
     assert shown["body"] == item["proposal"]["body"] and "•" in shown["body"]
     for path, user in ((f"/api/v1/posts/{question['id']}", author),
                        (f"/api/v1/posts/{question['id']}", other),

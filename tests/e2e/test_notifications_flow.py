@@ -94,9 +94,9 @@ def test_voters_are_notified_of_an_idea_status_change(platform, api):
     ok(api.put(f"/api/v1/posts/{idea['id']}/status", user=manager,
                json={"status": "under_review", "note": "Nous étudions la question."}))
     notice = notified(api, voter, "idea_status", post_id=idea["id"])
-    assert notice["text"] == ("L'idée « Paiement mobile sans contact » est passée au statut "
-                              "« À l'étude » — Nous étudions la question.")
-    mail(platform, voter, "au statut « À l'étude »")  # the site's name for it
+    assert notice["text"] == ("L’idée « Paiement mobile sans contact » est passée au statut "
+                              "« À l’étude » — Nous étudions la question.")
+    mail(platform, voter, "au statut « À l’étude »")  # the site's name for it
     notified(api, author, "idea_status", post_id=idea["id"])
 
 

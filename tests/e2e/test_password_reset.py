@@ -65,7 +65,7 @@ def test_a_forgotten_password_is_reset_once_by_the_e_mailed_link(platform, api):
     text = message.get_content()
     assert "Choisissez un nouveau mot de passe" in message["Subject"]
     assert "pendant 30 minutes" in text and "for 30 minutes" in text
-    assert "ignorez cet e-mail : votre mot de passe n'a pas changé" in text
+    assert "ignorez cet e-mail : votre mot de passe n’a pas changé" in text
     assert message["List-Unsubscribe"] is None
     assert not platform.mailsink.messages(to=nobody)
 
@@ -148,7 +148,7 @@ def test_a_reset_never_bypasses_the_second_factor_and_every_change_is_told(platf
     on = mail(platform, ada, "Second factor turned on")
     # an owner who chose English reads only English; security mails cannot be unsubscribed
     assert "Agora sends these security e-mails" in on.get_content()
-    assert "Quelqu'un" not in on.get_content() and on["List-Unsubscribe"] is None
+    assert "Quelqu’un" not in on.get_content() and on["List-Unsubscribe"] is None
 
     token, message = _link(platform, api, ada)
     assert message["Subject"] == "[Agora] Choose a new Agora password"
@@ -181,7 +181,7 @@ def test_security_e_mails_are_sent_whoever_changed_and_cannot_be_turned_off(plat
     ok(api.post("/api/v1/me/password", user=ada, json={
         "current_password": ada.password, "new_password": NEW_PASSWORD}), 204)
     changed = mail(platform, ada, "Votre mot de passe a été changé").get_content()
-    assert "Si ce n'était pas vous, choisissez tout de suite un nouveau mot de passe" in changed
+    assert "Si ce n’était pas vous, choisissez tout de suite un nouveau mot de passe" in changed
     assert "The password of your Agora account was changed." in changed  # French and English
     ada.password = NEW_PASSWORD
     api.login(ada)

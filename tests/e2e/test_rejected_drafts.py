@@ -84,4 +84,10 @@ def test_a_rejected_edit_comes_back_as_a_draft_while_the_published_text_stays(pl
     assert seen["draft"]["revision"] == 2 and IBAN not in seen["draft"]["body"]
     ok(api.patch(f"/api/v1/posts/{post['id']}", user=author,
                  json={"body": "Comment l'augmenter pour un voyage ?"}))
+    # the edit after a refused one: a person reads it before it replaces the published text
+    again = queued(api, manager, post["id"])
+    assert again["reasons"] == ["sent_again"] and again["revision"] == 3
+    assert ok(api.get(f"/api/v1/posts/{post['id']}"))["body"] == "Comment l'augmenter ?"
+    ok(api.post(f"/api/v1/moderation/items/{again['id']}/decision", user=manager,
+                json={"decision": "approve"}))
     visible(api, post["id"], revision=3)

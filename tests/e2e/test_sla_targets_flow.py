@@ -77,15 +77,15 @@ def test_cms_set_targets_and_every_channel_runs_a_clock_that_alerts(platform, ap
 
         alert = notified(api, manager, "sla_breach", post_id=question["id"])
         assert alert["text"] == ("Une question « Plafond de carte à l'étranger » attend une "
-                                 "réponse de l'équipe depuis plus de 1 s")
+                                 "réponse de l’équipe depuis plus de 1 s")
         private_alert = notified(api, advisor, "sla_breach",
                                  conversation_id=conversation["id"])
         assert private_alert["text"] == ("Une conversation privée attend une réponse de "
-                                         "l'équipe depuis plus de 1 s")
+                                         "l’équipe depuis plus de 1 s")
         assert private_alert["title"] is None  # the subject stays private
         assert notified(api, manager, "sla_breach", conversation_id=mention[
             "conversation_id"])["text"] == ("Un cas venu des réseaux sociaux attend une réponse "
-                                            "de l'équipe depuis plus de 1 s")
+                                            "de l’équipe depuis plus de 1 s")
 
         # staff answer: the private clock stops and counts as answered (late)
         def private_report():

@@ -2,6 +2,8 @@
 left the page of a held question or reply, nothing led them back to it until a CM decided."""
 from __future__ import annotations
 
+import signal
+
 from ..conftest import wait_for
 from .steps import IBAN, ok, problem, queued, site_login, staff, submit, visible
 
@@ -66,3 +68,59 @@ def test_a_thread_taken_down_since_keeps_its_title_from_a_waiting_replys_author(
              message="the thread out of public view")
     [listed] = ok(api.get("/api/v1/me/waiting", user=author))["replies"]
     assert listed["id"] == reply["id"] and listed["post_title"] is None
+
+
+def test_a_heading_says_at_least_only_when_posts_has_more_than_it_listed(platform, api):
+    """posts lists WAITING_SHOWN (20) of each kind at most and says whether there are more
+    (`waiting_more`): exactly 20 held questions are "your 20"; a 21st makes them "at least
+    20", never "your 20"."""
+    author = api.new_user()
+
+    def feed() -> str:
+        browser, _ = site_login(platform.base_url, author)
+        return browser.get(platform.base_url + "/me/feed", timeout=10).text
+
+    def listed() -> dict:
+        return ok(api.get("/api/v1/me/waiting", user=author))
+
+    held = [submit(api, author, title=f"Virement {n} vers {IBAN}",
+                   body="Le virement vers mon livret est bloqué.")["id"] for n in range(20)]
+    wait_for(lambda: {post["id"] for post in listed()["posts"]} == set(held), timeout=30,
+             message="the 20 listed")
+    assert listed()["waiting_more"] is False and listed()["refused_more"] is False
+    page = feed()
+    assert "Vos 20 contributions en attente de publication" in page
+    assert "Au moins" not in page and "Seules les plus récentes" not in page
+    held.append(submit(api, author, title=f"Virement 20 vers {IBAN}",
+                       body="Le virement vers mon livret est bloqué.")["id"])
+    wait_for(lambda: {post["id"] for post in listed()["posts"]} == set(held[1:]), timeout=30,
+             message="the newest 20 listed")
+    assert listed()["waiting_more"] is True and listed()["refused_more"] is False
+    page = feed()
+    assert "Au moins 20 de vos contributions en attente de publication" in page
+    assert "Seules les plus récentes sont listées ici." in page
+    assert "Vos 20 contributions" not in page
+    assert page.count('<li><a href="/posts/') == 20
+
+
+def test_mon_fil_shows_while_posts_does_not_answer_and_says_the_list_cannot_be_shown(
+        platform, api):
+    """The waiting list is posts'; the feed is not: posts paused (SIGSTOP) costs the panel, which
+    says so in a line, not the page (it was the gateway's 504 error page)."""
+    author = api.new_user()
+    for language, heading, said in (
+            ("fr", "<h1>Mon fil</h1>", "La liste de vos contributions en attente de publication "
+                                      "ne peut pas être affichée pour l’instant."),
+            ("en", "<h1>My feed</h1>", "The list of your contributions waiting to be published "
+                                      "cannot be shown right now.")):
+        ok(api.patch("/api/v1/me", user=author, json={"language": language}))
+        browser, _ = site_login(platform.base_url, author)
+        posts = platform.processes["posts"].popen
+        posts.send_signal(signal.SIGSTOP)
+        try:
+            page = browser.get(platform.base_url + "/me/feed", timeout=30)
+        finally:
+            posts.send_signal(signal.SIGCONT)
+        assert page.status_code == 200, page.text[:500]
+        assert heading in page.text and said in page.text
+        assert 'id="waiting"' in page.text

@@ -38,9 +38,9 @@ def test_only_community_managers_and_admins_post_in_a_staff_only_category(platfo
     for writer in (member, advisor):
         refused = problem(api.post("/api/v1/posts", user=writer, json=announcement), 403)
         assert refused["errors"]["category"] == [
-            "seuls les community managers et les administrateurs publient dans la catégorie "
+            "seuls l’équipe de la communauté et les administrateurs publient dans la catégorie "
             f"'{slug}'"]
-        assert refused["detail"].startswith("seuls les community managers")
+        assert refused["detail"].startswith("seuls l’équipe de la communauté")
     official = visible(api, ok(api.post("/api/v1/posts", user=manager, json={
         **announcement, "title": "Nouvelle version de l'appli"}), 201)["id"])
     assert official["category"] == slug and official["official"] is True

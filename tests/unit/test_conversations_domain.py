@@ -247,7 +247,7 @@ def test_an_escalation_opens_with_staff_words_or_agoras_in_the_members_language(
         "We are following up on your post “Card blocked” privately here.",
         "About: Card blocked")
     assert domain.escalation_words(None, None, None, 200) == (
-        "Nous poursuivons ici, en privé, l'échange sur votre publication.",
+        "Nous poursuivons ici, en privé, l’échange sur votre publication.",
         "Au sujet de « votre publication »")
     body, subject = domain.escalation_words("en", "x" * 300, "Hello, let us talk here.", 120)
     assert body == "Hello, let us talk here." and subject == ("About: " + "x" * 300)[:120]

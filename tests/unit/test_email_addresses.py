@@ -29,7 +29,7 @@ def test_invisible_characters_make_no_second_address(raw):
 
 
 @pytest.mark.parametrize("raw, reason, french", [
-    ('"attacker-a1"@example.org', "quoted", "Écrivez l'adresse sans guillemets."),
+    ('"attacker-a1"@example.org', "quoted", "Écrivez l’adresse sans guillemets."),
     ("attacker-a1@[127.0.0.1]", "ip_literal", "Utilisez une adresse avec un nom de domaine"),
     ("attacker-a1@[IPv6:::1]", "ip_literal", "Utilisez une adresse avec un nom de domaine"),
     ("attacker-a1@127.0.0.1", "ip_literal", "Utilisez une adresse avec un nom de domaine"),

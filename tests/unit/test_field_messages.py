@@ -178,14 +178,14 @@ def test_every_refusal_of_an_address_has_a_catalogue_entry():
 def test_a_message_is_translated_with_its_parameters():
     assert i18n.field_text("fr", "Longer than maximum length 200.") == "Trop long (200 au plus)."
     assert i18n.field_text("fr", "Must be one of: question, idea.") == (
-        "Doit être l'une des valeurs : question, idea.")
+        "Doit être l’une des valeurs : question, idea.")
     assert i18n.field_text("fr", "Must be greater than or equal to 1 and less than or equal "
                                  "to 100.") == "Doit être compris entre 1 et 100 (inclus)."
     assert i18n.field_text("fr", "Must be greater than or equal to 1.") == (
         "Doit être supérieur ou égal à 1.")
     assert i18n.field_text("fr", "control character U+000A is not allowed in a single-line "
                                  "field (position 3)") == (
-        "caractère de contrôle U+000A refusé dans un champ d'une seule ligne (position 3)")
+        "caractère de contrôle U+000A refusé dans un champ d’une seule ligne (position 3)")
     assert i18n.field_text("en", "Missing data for required field.") == (
         "Missing data for required field.")
     assert i18n.field_text("fr", "something no catalogue has") == "something no catalogue has"
@@ -208,7 +208,7 @@ def test_a_problem_carries_its_field_errors_in_the_readers_language():
     error = InvalidInput("the body has invalid fields",
                          {"fields": {"kind": ["Must be one of: question, idea."]}})
     french = problem_from_exception(error, "/x", "r1", "fr").body
-    assert french["errors"] == {"kind": ["Doit être l'une des valeurs : question, idea."]}
+    assert french["errors"] == {"kind": ["Doit être l’une des valeurs : question, idea."]}
     english = problem_from_exception(error, "/x", "r1", "en").body
     assert english["errors"] == {"kind": ["Must be one of: question, idea."]}
 

@@ -151,7 +151,7 @@ def test_a_catalogued_error_is_answered_in_the_readers_language():
     error = Forbidden.from_catalogue("author_or_moderator_edits", terms={"thing": "noun.reply"})
     assert error.message == "only its author or a community manager can edit this reply"
     french = problem_from_exception(error, "/x", "r1", "fr").body
-    assert french["detail"] == ("seuls son auteur et l'équipe de la communauté peuvent modifier "
+    assert french["detail"] == ("seuls son auteur et l’équipe de la communauté peuvent modifier "
                                 "ce contenu (réponse)")
     assert "catalogue" not in french and "noun.reply" not in str(french)
     english = problem_from_exception(error, "/x", "r1", "en").body
@@ -199,7 +199,7 @@ def test_a_route_for_other_roles_names_them_in_words_in_the_readers_language():
     with pytest.raises(Forbidden) as refused:
         authorize(("community_manager",), member)
     assert problem_from_exception(refused.value, language="fr").body["detail"] == (
-        "cette route est réservée à l'équipe de la communauté et aux administrateurs")
+        "cette route est réservée à l’équipe de la communauté et aux administrateurs")
     for level in set(AUTH_LEVELS) - {"none", "public"}:  # every level a route may require
         assert i18n.has(f"audience.{level}"), level
 
@@ -237,5 +237,5 @@ def test_the_redaction_mark_is_written_in_each_readers_language_even_concurrentl
 
     pool = eventlet.GreenPool()
     french, english = pool.spawn(answer, "fr"), pool.spawn(answer, "en")
-    assert french.wait() == ["modifié par l'équipe de la communauté", None]
+    assert french.wait() == ["modifié par l’équipe de la communauté", None]
     assert english.wait() == ["edited by the community team", None]

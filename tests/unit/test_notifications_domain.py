@@ -90,7 +90,7 @@ def test_a_merge_tells_the_duplicates_people_where_their_vote_went():
     assert shown["merged_into"] == "p2" and shown["status"] == "already_exists"
     assert domain.render(shown, "en") == ("The idea “Card blocked” was merged into “Cards 2”: "
                                           "your vote and your follow now count there")
-    assert domain.render(shown, "fr") == ("L'idée « Card blocked » a été fusionnée avec "
+    assert domain.render(shown, "fr") == ("L’idée « Card blocked » a été fusionnée avec "
                                           "« Cards 2 » : votre vote et votre suivi y sont "
                                           "reportés")
     assert domain.link("https://x.test", shown) == "https://x.test/posts/p2"
@@ -239,7 +239,7 @@ def test_rendering_each_type_in_english_and_in_french():
     assert domain.render(status, "en") == \
         "The idea “Card blocked” now has the status “Under review” — Soon"
     assert domain.render(status, "fr") == \
-        "L'idée « Card blocked » est passée au statut « À l'étude » — Soon"
+        "L’idée « Card blocked » est passée au statut « À l’étude » — Soon"
     assert domain.render(by_team, "fr").startswith(
         "L’équipe de la communauté a approuvé et publié votre réponse")
     assert domain.render(notice(type="followed_activity", kind="article"), "fr") == \
@@ -281,7 +281,7 @@ def test_a_blank_staff_note_leaves_no_dangling_dash():
     for note in ("", "   ", "\n\t", None):
         status = notice(type="idea_status", status="planned", note=note, kind="idea")
         assert domain.render(status, "fr") == \
-            "L'idée « Card blocked » est passée au statut « Prévue »"
+            "L’idée « Card blocked » est passée au statut « Prévue »"
         assert domain.render(status, "en") == "The idea “Card blocked” now has the status “Planned”"
     padded = notice(type="idea_status", status="planned", note="  Soon \n", kind="idea")
     assert domain.render(padded, "en") == \
@@ -393,19 +393,19 @@ def test_a_registration_attempt_tells_the_account_owner_in_their_language_when_k
     assert [(n.recipient, n.type) for n in notices] == [("u1", "account_security")]
     # an owner who never chose a language: the e-mail in both, French first
     message = domain.email({"type": "account_security"}, "https://agora.test")
-    assert message.text.index("Quelqu'un a essayé") < message.text.index("Someone tried")
-    assert message.subject == ("[Agora] Tentative d'inscription avec votre adresse / "
+    assert message.text.index("Quelqu’un a essayé") < message.text.index("Someone tried")
+    assert message.subject == ("[Agora] Tentative d’inscription avec votre adresse / "
                                "Registration attempt with your address")
     # the inbox (read signed in) and an owner who chose: one language
     security = {"type": "account_security"}
-    for language, theirs, other in (("en", "Someone tried", "Quelqu'un"),
-                                    ("fr", "Quelqu'un a essayé", "Someone")):
+    for language, theirs, other in (("en", "Someone tried", "Quelqu’un"),
+                                    ("fr", "Quelqu’un a essayé", "Someone")):
         for text in (domain.render(security, language), domain.push(security, language).text,
                      domain.email(security, "https://agora.test", language).text):
             assert text.startswith(theirs) and other not in text
     assert domain.email(security, "https://agora.test", "en").subject == \
         "[Agora] Registration attempt with your address"
-    assert domain.render(security).startswith("Quelqu'un a essayé")  # the inbox's default
+    assert domain.render(security).startswith("Quelqu’un a essayé")  # the inbox's default
     assert "Someone" not in domain.render(security)
     assert domain.channels(None, "account_security")["email"] == "immediate"
 

@@ -86,7 +86,7 @@ def test_every_change_of_access_is_told_to_the_owner_with_what_when_and_what_to_
     assert "If it was not you, choose a new password now: https://agora.test/password/forgot" \
         in english.text
     assert english.text.endswith("they cannot be turned off.")
-    assert "Choose what you receive" not in english.text and "Quelqu'un" not in english.text
+    assert "Choose what you receive" not in english.text and "Quelqu’un" not in english.text
     both = domain.email(shown, "https://agora.test")  # no language chosen: French, then English
     assert both.text.index("Date : le 03/03/2026 à 14:05") < both.text.index("When:")
     assert " / " in both.subject
@@ -100,10 +100,10 @@ def test_the_reset_link_e_mail_says_who_asked_how_long_and_to_ignore_it_otherwis
     message = domain.password_reset_email(token, "https://agora.test/", 30, "fr")
     assert message.subject == "[Agora] Choisissez un nouveau mot de passe Agora"
     assert f"https://agora.test/password/reset?token={token}\n" in message.text
-    assert "Il ne sert qu'une fois, pendant 30 minutes." in message.text
-    assert "ignorez cet e-mail : votre mot de passe n'a pas changé" in message.text
+    assert "Il ne sert qu’une fois, pendant 30 minutes." in message.text
+    assert "ignorez cet e-mail : votre mot de passe n’a pas changé" in message.text
     both = domain.password_reset_email(token, "https://agora.test", 30)
-    assert both.text.index("Quelqu'un") < both.text.index("Someone")
+    assert both.text.index("Quelqu’un") < both.text.index("Someone")
     assert "If it was not you, ignore this e-mail" in both.text
 
 

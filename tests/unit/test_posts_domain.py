@@ -190,6 +190,29 @@ def test_a_rejected_edit_keeps_the_published_revision():
     assert stream.state.visible and stream.state.body == "How do I raise it?"
 
 
+def test_the_revision_after_a_refused_one_is_sent_again_for_a_person_to_read():
+    """A refused edit, then another edit: the detector alone must not publish an insult
+    reworded; once a revision is published again, the next edit is an ordinary one."""
+    stream = published_post()
+    edit = domain.submit_edit(AUTHOR, stream.state, {"body": "bad"})
+    assert "sent_again" not in edit.content[0].payload  # an ordinary edit
+    stream.append(edit.public)
+    stream.append(domain.on_review(stream.state, "rejected", "content", 2, reason_code="abusive"))
+    again = domain.submit_edit(AUTHOR, stream.state, {"body": "bad, reworded"})
+    assert again.content[0].payload["sent_again"] is True
+    stream.append(again.public)
+    stream.append(domain.on_review(stream.state, "approved", "content", 3,
+                                   content=again.content[0].payload))
+    after = domain.submit_edit(AUTHOR, stream.state, {"body": "fine"})
+    assert "sent_again" not in after.content[0].payload
+    # a text refused before anyone saw it, sent again: the same
+    first, _ = submitted()
+    first.append(domain.on_review(first.state, "rejected", "content", 1, reason_code="spam"))
+    resent = domain.submit_edit(AUTHOR, first.state, {"title": "Card", "body": "Limit?"})
+    assert resent.content[0].payload["sent_again"] is True
+    REGISTRY.serialize("posts.content_submitted", resent.content[0].payload)
+
+
 def test_flags_hide_then_restore_or_remove_or_redact():
     stream = published_post()
     [hidden] = domain.on_review(stream.state, "held", "flags", 1)

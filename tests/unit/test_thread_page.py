@@ -9,7 +9,7 @@ import pytest
 from markupsafe import escape
 
 from gateway.web import i18n
-from gateway.web.pages.thread_actions import edit_notice, in_review
+from gateway.web.pages.thread_actions import edit_notice, in_review, sent_notice
 from gateway.web.render import environment, render_html
 
 pytestmark = pytest.mark.unit
@@ -119,6 +119,28 @@ def test_the_threads_meta_lines_use_the_dots_that_never_end_a_line():
     assert len(re.findall(r'<p class="meta byline dotted"', html)) == 2
 
 
+@pytest.mark.parametrize(("kind", "sent", "published", "edited"), [
+    ("question", "Envoyée le", "Publiée le", "Modifiée le"),
+    ("idea", "Envoyée le", "Publiée le", "Modifiée le"),
+    ("discussion", "Envoyée le", "Publiée le", "Modifiée le"),
+    ("article", "Envoyé le", "Publié le", "Modifié le")])
+def test_the_byline_agrees_with_the_kind_held_then_published(kind, sent, published, edited):
+    """A question reads « Envoyée le » while held: once published, « Publiée le », not a
+    masculine « Publié le » (an article is masculine); English has one form."""
+    held = _post(kind=kind, state="pending", created_at="2026-12-01T10:00:00+00:00")
+    live = _post(kind=kind, created_at="2026-12-01T10:00:00+00:00",
+                 published_at="2026-12-01T10:05:00+00:00",
+                 edited_at="2026-12-02T10:00:00+00:00")
+    bylines = {name: re.findall(r"<time [^>]*>([^<]*)</time>",
+                                _render("posts/thread.html", "fr", post=post))
+               for name, post in (("held", held), ("live", live))}
+    assert bylines["held"][0].startswith(sent), bylines
+    assert bylines["live"][0].startswith(published) and bylines["live"][1].startswith(edited)
+    english = re.findall(r"<time [^>]*>([^<]*)</time>", _render("posts/thread.html", "en",
+                                                                post=live))
+    assert english[0].startswith("Published on") and english[1].startswith("Edited on")
+
+
 def test_a_refused_reply_takes_the_focus_to_what_is_wrong():
     empty = _render("posts/_reply_form.html", "fr", post_id="p1", body="",
                     errors={"body": "Écrivez votre réponse."})
@@ -130,7 +152,7 @@ def test_a_refused_reply_takes_the_focus_to_what_is_wrong():
                                       errors={})
 
 
-@pytest.mark.parametrize(("language", "status"), [("fr", "Statut de l'idée\u00a0: Prévue"),
+@pytest.mark.parametrize(("language", "status"), [("fr", "Statut de l’idée\u00a0: Prévue"),
                                                   ("en", "Idea status: Planned")])
 def test_an_ideas_status_and_its_release_link(language, status):
     change = {"from": "under_review", "to": "planned", "at": "2026-03-01T10:00:00Z"}
@@ -212,6 +234,29 @@ def test_an_edit_is_said_published_only_once_nothing_of_it_waits():
     for state in ("pending", "held", "rejected"):
         assert edit_notice({"state": "published", "pending_edit": {"revision": 2,
                                                                    "state": state}}) == "edited"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_post_held_for_review_is_said_sent_but_not_published_above_its_box(language):
+    """The flash after /write (and after a refused text is corrected and sent again) agrees with
+    the state box under it: held, it says the text waits for the team, not a plain "sent"."""
+    from gateway.web.session import NOTICES
+
+    held = {"id": "p1", "kind": "question", "state": "pending", "review": {"state": "held"}}
+    assert sent_notice(held) == edit_notice(held, sent_again=True) == "posted_held"
+    assert "posted_held" in NOTICES  # the cookie's notice is read back only if it is known
+    words = i18n.translate(language, "common.notice_posted_held")
+    assert words != "common.notice_posted_held"
+    assert ("pas encore publiée" if language == "fr" else "not published yet") in words
+    html = _render("posts/thread.html", language, post=_post(**held), notice="posted_held")
+    assert _words(re.search(r'<p class="notice notice-posted_held">(.*?)</p>', html,
+                            re.S).group(1)) == words
+    for state in ("published", "pending"):  # published, or still being checked: "sent"
+        post = {"id": "p1", "state": state, **({"review": {"state": "pending"}}
+                                                if state == "pending" else {})}
+        assert sent_notice(post) == "posted"
+    reply = {"id": "r1", "post_id": "p1", "kind": "answer", "review": {"state": "held"}}
+    assert sent_notice(reply) == "answer_posted"  # a reply's box says it where it is sent
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -18,7 +18,14 @@ from services.posts.schemas import KINDS, TITLE_MAX
 from services.shared.actors import is_moderator
 
 from ..page import PageCall, page
-from .thread_actions import after_review, categories_for, found_in_tags, text_errors, typed_tags
+from .thread_actions import (
+    after_review,
+    categories_for,
+    found_in_tags,
+    sent_notice,
+    text_errors,
+    typed_tags,
+)
 
 MEMBER_KINDS = tuple(kind for kind in KINDS if kind != "article")  # articles are the CMs'
 COMPOSE_MESSAGES = {
@@ -93,8 +100,8 @@ class ComposePages:
             errors = self._compose_errors(call, problem)
             return self._compose_form(call, form, problem.status, errors)
         # the thread then says what became of it (published, or held and why), not "checking"
-        after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
-        call.cookies.notice("posted")
+        post = after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
+        call.cookies.notice(sent_notice(post))  # held: says so, as the box below it does
         return call.redirect(f"/posts/{post['id']}")
 
     @staticmethod

@@ -75,6 +75,8 @@ class QueueScreenQuery(Schema):
     undo = ids.MODERATION_ITEM.field()  # the item just decided, while its undo is offered
     # the refusal's reason (its code): the confirmation says what the author was told
     told = fields.String(validate=validate.OneOf(list(REJECT_REASONS)))
+    # the item just decided, which the confirmation names (`done_item`): its id, never its title
+    decided = ids.MODERATION_ITEM.field()
 
 
 def require_roles(call: PageCall, allowed: Iterable[str]) -> None:
@@ -171,6 +173,26 @@ def decided_elsewhere(call: PageCall, identity: Any, item: dict[str, Any]
             "ago": duration(call, time.time() - moment.timestamp()) if moment else None}
 
 
+def done_item(call: PageCall, moderation: Any, identity: Any, item_id: str | None
+              ) -> str | None:
+    """The item a confirmation names, so that a CM deciding fast knows what its undo undoes:
+    its kind, its author and how long it had waited (as the list said it; a closed flags round
+    keeps no wait) — never its text: a decided item keeps no masked headline, and a title never
+    travels in an address. None when moderation no longer knows it."""
+    item, _ = call.attempt(moderation.get_item, call.actor, item_id) if item_id else (None, None)
+    if not item:
+        return None
+    author = item.get("author_id")
+    name = (display_names(call, identity, [author]).get(author) if author else None) \
+        or call.t("common.member")
+    held, decided = parse_time(item.get("held_at")), parse_time(item.get("decided_at"))
+    kind = call.t(f"console.target_{item.get('target_type') or 'post'}")
+    if held and decided:
+        return call.t("console.done_item_waited", kind=kind, name=name, waited=duration(
+            call, decided.timestamp() - held.timestamp()))
+    return call.t("console.done_item", kind=kind, name=name)
+
+
 def wording(item: dict[str, Any] | None) -> str | None:
     """How the decisions on `item` are worded. The detector's (None: mask and publish, approve
     as is, refuse) when it found something; else `flags` for a flagged contribution still
@@ -234,9 +256,11 @@ DETAIL = "#queue-detail"
 
 def queue_href(reason: str | None = None, item: str | None = None,
                cursor: str | None = None, done: str | None = None,
-               undo: str | None = None, told: str | None = None) -> str:
+               undo: str | None = None, told: str | None = None,
+               decided: str | None = None) -> str:
     params = [(k, v) for k, v in (("reason", reason), ("cursor", cursor), ("item", item),
-                                  ("done", done), ("undo", undo), ("told", told)) if v]
+                                  ("done", done), ("undo", undo), ("told", told),
+                                  ("decided", decided)) if v]
     return "/console/moderation" + (f"?{urlencode(params)}" if params else "")
 
 
@@ -324,6 +348,8 @@ class ConsolePages:
             filters=filters, reject_reasons=RULES_REASONS, done=query.get("done"),
             undo_item=query.get("undo"), undoable=UNDOABLE, unknown=unknown,
             told=query.get("told"), item_href=item_href,
+            done_item=done_item(call, self.moderation, self.identity, query.get("decided"))
+            if query.get("done") else None,
             next_page=queue_href(reason, cursor=queue["next_cursor"])
             if queue.get("next_cursor") else None,
             queue_href=queue_href, urgency=urgency, highlighted=highlighted, tags_text=tags_text,
@@ -367,7 +393,8 @@ class ConsolePages:
         # a refusal's confirmation says what its author was told (it cannot be undone)
         told = call.form.get("reason_code") if decision == "reject" else None
         return call.redirect(queue_href(reason, upcoming, undo=undo, told=told,
-                                        done=worded if worded in WORDED_DONE else decision)
+                                        done=worded if worded in WORDED_DONE else decision,
+                                        decided=call.path["id"])
                              + DETAIL)
 
     @page("POST", "/console/moderation/items/{id}/undo", path_params=ITEM_PATH)

@@ -24,7 +24,7 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
 from gateway.routes.posts import POST_PAIR_PATH, POST_PATH
-from services.moderation.schemas import DecisionSchema
+from services.moderation.schemas import REJECT_REASONS, DecisionSchema
 from services.moderation.sla import CHANNELS
 from services.posts.domain import IDEA_TRANSITIONS
 from services.posts.schemas import IDEA_STATUSES, IdeaStatusSchema
@@ -36,6 +36,7 @@ from .console import (
     UNDOABLE_DECISIONS,
     approval_checks,
     display_names,
+    done_item,
     duration,
     form_problem,
     require_console,
@@ -59,6 +60,10 @@ class FlagsScreenQuery(Schema):
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
     done = fields.String(validate=validate.OneOf([*FLAG_DECISIONS.values(), "undo"]))
     undo = ids.MODERATION_ITEM.field()  # the item just dismissed, while its undo is offered
+    # the hiding's reason (its code): the confirmation says what the author was told, as the
+    # queue's does; and the item decided, which it names (its id, never its title)
+    told = fields.String(validate=validate.OneOf(list(REJECT_REASONS)))
+    decided = ids.MODERATION_ITEM.field()
 
 
 class IdeasScreenQuery(Schema):
@@ -108,9 +113,10 @@ def post_titles(call: PageCall, posts: Any, post_ids: list[str]) -> dict[str, st
     return titles
 
 
-def flags_href(cursor: str | None = None, done: str | None = None,
-               undo: str | None = None) -> str:
-    params = [(k, v) for k, v in (("cursor", cursor), ("done", done), ("undo", undo)) if v]
+def flags_href(cursor: str | None = None, done: str | None = None, undo: str | None = None,
+               told: str | None = None, decided: str | None = None) -> str:
+    params = [(k, v) for k, v in (("cursor", cursor), ("done", done), ("undo", undo),
+                                  ("told", told), ("decided", decided)) if v]
     return "/console/flags" + (f"?{urlencode(params)}" if params else "")
 
 
@@ -212,7 +218,9 @@ class ConsoleOversightPages:
             noindex=True, section="console", console_tab="flags", items=items,
             waiting=queue.get("waiting", 0), names=display_names(call, self.identity, people),
             flaggers_shown=FLAGGERS_SHOWN, reject_reasons=RULES_REASONS,
-            done=query.get("done"), undo_item=query.get("undo"), problem=problem,
+            done=query.get("done"), undo_item=query.get("undo"), told=query.get("told"),
+            done_item=done_item(call, self.moderation, self.identity, query.get("decided"))
+            if query.get("done") else None, problem=problem,
             failed=failed, urgency=urgency,
             duration=lambda seconds: duration(call, seconds),
             contribution_href=contribution_href,
@@ -235,8 +243,11 @@ class ConsoleOversightPages:
             return self._flags_screen(call, {}, problem.status, shown_problem(
                 call, problem.body, DECISION_MESSAGES), item_id)
         decision = call.form["decision"]
+        # a hiding's confirmation says what its author was told (as the queue's refusal does)
+        told = call.form.get("reason_code") if decision == "reject" else None
         return call.redirect(flags_href(done=FLAG_DECISIONS.get(decision), undo=item_id
-                                        if decision in UNDOABLE_DECISIONS else None))
+                                        if decision in UNDOABLE_DECISIONS else None,
+                                        told=told, decided=item_id))
 
     @page("POST", "/console/flags/{id}/undo", path_params=ITEM_PATH)
     def console_flag_undo_page(self, call: PageCall):
@@ -247,7 +258,7 @@ class ConsoleOversightPages:
         if problem is not None:
             return self._flags_screen(call, {}, problem.status, shown_problem(
                 call, problem.body, {}))  # said at the top: the item left the list
-        return call.redirect(flags_href(done="undo"))
+        return call.redirect(flags_href(done="undo", decided=call.path["id"]))
 
     # -- response times ----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from services.moderation.detector import mask
 from ...routes.export import MemberExport, member_export
 from ...routes.identity import EraseBody, PasswordChange, ProfilePatch
 from .. import i18n
-from ..page import PageCall, gather, page
+from ..page import PageCall, Spare, gather, page
 from .account import FIELD_MESSAGES, as_written, field_errors, in_own_words, refusal
 from .public import LIST_SIZE, category_names, next_href, tag_label, tag_label_read
 
@@ -62,6 +62,14 @@ def without_findings(waiting: dict[str, Any]) -> dict[str, Any]:
     return waiting
 
 
+def waiting_panel(waiting: Spare) -> dict[str, Any] | None:
+    """posts' `my_waiting` (sent with the page's other reads), or None when posts fails or
+    does not answer in time: "Mon fil"'s panel of the member's texts waiting is not the feed,
+    it then says the list cannot be shown now (me/_waiting.html) and the feed shows as usual."""
+    answer = waiting.answer()
+    return without_findings(answer) if answer is not None else None
+
+
 class MePages:
     feeds = RpcProxy("feeds")
     identity = RpcProxy("identity")
@@ -72,14 +80,14 @@ class MePages:
     @page("GET", "/me/feed", auth="member", query=FEED_QUERY)
     def home_feed_page(self, call: PageCall):
         """What the people, threads, tags and categories I follow published."""
+        # their texts not public yet, and those refused lately: sent first, waited for last
+        waiting = Spare(self.posts.my_waiting, call.actor)
         found = gather(home=self.feeds.home.call_async(call.actor, {
             "limit": LIST_SIZE, "cursor": call.query.get("cursor")}),
-            me=self.identity.get_me.call_async(call.actor),  # the unconfirmed address's banner
-            # their texts not public yet, and those refused lately
-            waiting=self.posts.my_waiting.call_async(call.actor))
+            me=self.identity.get_me.call_async(call.actor))  # the unconfirmed address's banner
         result = found["home"]
         return call.render("me/feed.html", items=result["items"], feed="home", me=found["me"],
-                           waiting=without_findings(found["waiting"]),
+                           waiting=waiting_panel(waiting),
                            more=next_href(call, result.get("next_cursor")),
                            title=call.t("me.feed_title"), noindex=True)
 

@@ -4,6 +4,8 @@ Same RPCs as `/api/v1/me/advisor` and `/api/v1/conversations*`: the conversation
 who reads what (participants only, audited). A member without an advisor writes all the same:
 the conversation waits in the bank's staff queue. With JavaScript on, static/js/conversation.js
 sends through the API and shows new messages as the live channel announces them.
+Staff answer their conversations in the console: these pages only hold their own as a customer
+(a bank's employee may be one), so they point staff to the console rather than redirect there.
 Private pages: `noindex`, `Cache-Control: no-store`, never cached by the service worker.
 """
 from __future__ import annotations
@@ -23,15 +25,17 @@ from services.conversations.schemas import (
 )
 from services.notifications.domain import CONSOLE_CONVERSATION_PAGE
 from services.shared import i18n as catalogue
-from services.shared.actors import is_staff
+from services.shared.actors import is_staff, roles
 
-from ..page import PageCall, page
+from ..page import PageCall, Spare, page
 from .account import as_written
 from .advisor import my_advisor
 from .notifications import reading_conversation, settled
 from .public import next_href
 
 CONVERSATION_PAGE = 100   # messages shown at once: the newest, then earlier pages
+UNREAD_SCAN = 100         # unread notifications looked through for the list's (the API's most)
+STAFF_INBOX = "/console/conversations"
 
 
 class CursorQuery(Schema):
@@ -68,6 +72,23 @@ def form_errors(call: PageCall, errors: dict[str, Any] | None) -> dict[str, str]
     return messages
 
 
+def unread_conversations(reading: Spare) -> set[str]:
+    """The conversations with an unread notification (a message the member has not opened yet),
+    from an inbox read asked alongside the list; none when notifications are away or slow: the
+    list is shown all the same, without its markers."""
+    items = (reading.answer() or {}).get("items") or []
+    return {item["conversation_id"] for item in items if item.get("conversation_id")}
+
+
+def staff_pointer(call: PageCall) -> dict[str, Any] | None:
+    """For staff, where the conversations they answer are (the console) in their role's words:
+    an advisor's customers, a CM's or an admin's conversations and queue; None for a member."""
+    if not is_staff(call.actor):
+        return None
+    texts = "messages.staff_" if "advisor" in roles(call.actor) else "messages.team_"
+    return {"title": call.t(texts + "console_title"), "href": STAFF_INBOX}
+
+
 class MessagePages:
     conversations = RpcProxy("conversations")
     identity = RpcProxy("identity")
@@ -81,9 +102,15 @@ class MessagePages:
         return self._advisor_page(call)
 
     def _advisor_page(self, call: PageCall, status: int = 200, errors=None):
-        return call.render("messages/advisor.html", status=status, advisor=self._advisor(call),
-                           form=call.raw_form, errors=errors or {}, noindex=True,
-                           title=call.t("messages.advisor_title"))
+        """A customer's advisor; a member without one (not a customer) writes to the bank's
+        team, and is told so; staff without one are pointed to their console."""
+        advisor = self._advisor(call)
+        pointer = None if advisor else staff_pointer(call)  # a staff member who is a customer
+        title = pointer["title"] if pointer else call.t(
+            "messages.advisor_title" if advisor else "messages.contact_title")
+        return call.render("messages/advisor.html", status=status, advisor=advisor,
+                           staff=pointer, form=call.raw_form, errors=errors or {},
+                           noindex=True, title=title)
 
     @page("GET", "/conversations", auth="member", query=PageQuerySchema)
     def my_conversations_page(self, call: PageCall):
@@ -91,10 +118,13 @@ class MessagePages:
 
     def _list_page(self, call: PageCall, status: int = 200, errors=None):
         # theirs as a customer: staff answer the others in the console
+        reading = Spare(self.notifications.inbox, call.actor, {"unread": True,
+                                                               "limit": UNREAD_SCAN})
         listing = self.conversations.list_conversations(call.actor, {**call.query,
                                                                      "side": CUSTOMER_SIDE})
         return call.render("messages/list.html", status=status, items=listing["items"],
                            more=next_href(call, listing.get("next_cursor")),
+                           unread=unread_conversations(reading), staff=staff_pointer(call),
                            advisor=self._advisor(call), form=call.raw_form,
                            errors=errors or {}, noindex=True,
                            title=call.t("messages.conversations_title"))

@@ -8,7 +8,6 @@ service worker (it stores static files only).
 """
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,29 +18,24 @@ from services.notifications.domain import ALWAYS_EMAILED, EMAIL_MODES, PREFERENC
 from services.notifications.schemas import MarkReadSchema
 from services.shared.actors import is_staff
 
-from ..page import PageCall, page
+from ..page import PageCall, Spare, page
 from .public import next_href
 
 INBOX_PAGE = 20
 STAFF_ONLY_TYPES = ("sla_breach",)
 
-log = logging.getLogger(__name__)
 
-
-def reading_conversation(notifications, call: PageCall, conversation_id: str):
+def reading_conversation(notifications, call: PageCall, conversation_id: str) -> Spare:
     """Mark the reader's notifications about a private conversation read, as its page opens
     (the member's or the console's): asked at once, alongside the page's own reads; `settled`
     waits for it before the page is sent, so the bell that page shows counts without them."""
-    return notifications.mark_read.call_async(call.actor, {"conversation_id": conversation_id})
+    return Spare(notifications.mark_read, call.actor, {"conversation_id": conversation_id})
 
 
-def settled(reading) -> None:
-    """The marking done; a failure (notifications away) leaves them unread, never the page
-    unshown: the inbox and the next opening still mark them."""
-    try:
-        reading.result()
-    except Exception:  # the conversation is shown all the same
-        log.warning("conversation's notifications not marked read", exc_info=True)
+def settled(reading: Spare) -> None:
+    """The marking done; a failure or a silence (notifications away) leaves them unread, never
+    the page unshown: the inbox and the next opening still mark them."""
+    reading.answer()
 
 
 class InboxQuery(Schema):

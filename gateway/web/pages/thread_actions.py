@@ -83,10 +83,11 @@ def edit_notice(item: dict[str, Any], sent_again: bool = False) -> str:
 
 def sent_notice(item: dict[str, Any]) -> str:
     """The notice of a text just sent: a reply's names it (the thread's "posted" notice is its
-    post's, and draws the post's state box: posts/thread.html)."""
+    post's, and draws the post's state box: posts/thread.html). A post held for the team's
+    review says so: a plain "sent" above the box saying "held" read as published."""
     if item.get("post_id") and item.get("id") != item.get("post_id"):
         return "answer_posted" if item.get("kind") == "answer" else "comment_posted"
-    return "posted"
+    return "posted_held" if (item.get("review") or {}).get("state") == "held" else "posted"
 
 
 def refused_unseen(item: dict[str, Any]) -> bool:
@@ -344,7 +345,7 @@ class ThreadActionPages:
             if is_htmx(call):
                 return call.render("posts/_flag.html", done=False, error=error,
                                    words_error=needs_words, **context)
-            return render_problem(call, 400)
+            return self._flag_page(call, error, needs_words, context)
         _, problem = call.attempt(self.moderation.flag, call.actor, target_type, target_id,
                                   {"reason": reason, **({"details": words} if words else {})},
                                   call.client)
@@ -353,6 +354,18 @@ class ThreadActionPages:
         if is_htmx(call):
             return call.render("posts/_flag.html", done=True, error=None, **context)
         return None
+
+    def _flag_page(self, call: PageCall, error: str, words_error: bool,
+                   context: dict[str, Any]):
+        """Without JavaScript, a flag refused for its input: its form again on a page of its
+        own, the error next to its field, the reason and the words as sent, and the way back
+        to the thread (as the reply form's page does)."""
+        post_id = context["target_id"] if context["target_type"] == "post" else \
+            self.posts.get_reply(call.actor, context["target_id"])["post_id"]
+        return call.render("posts/flag_page.html", status=400,
+                           post=self.posts.get_post(call.actor, post_id), done=False,
+                           error=error, words_error=words_error, standalone=True, noindex=True,
+                           title=call.t("contribute.flag_title"), **context)
 
     @page("POST", "/posts/{id}/flag", auth="member", path_params=POST_PATH)
     def thread_flag_post_page(self, call: PageCall):
@@ -485,7 +498,9 @@ class ThreadActionPages:
                                             _errors(call, problem, POST_MESSAGES),
                                             problem.status)
         # as for a new post: the thread then shows the new text (or why it is held), not the old
-        sent_again = not post.get("published_at")  # only a refused text is edited unpublished
+        # only a refused text is edited unpublished: posts refuses the edit of one still checked
+        # or held (422; tests/unit/test_edit_of_unpublished_texts.py)
+        sent_again = not post.get("published_at")
         post = after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
         call.cookies.notice(edit_notice(post, sent_again))
         return self._thread_back(call, call.path["id"])
@@ -509,7 +524,7 @@ class ThreadActionPages:
             self._may_edit(call, "reply", reply)
             return self._thread_render_edit(call, "reply", reply, form, _errors(call, problem),
                                    problem.status)
-        sent_again = not reply.get("published_at")  # only a refused text is edited unpublished
+        sent_again = not reply.get("published_at")  # refused before publication (as above)
         reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
         call.cookies.notice(edit_notice(reply, sent_again))
         return self._thread_back(call, reply["post_id"], f"reply-{reply['id']}")

@@ -2,15 +2,15 @@
 topology and in prod), on the real broker: a bank system whose consumer is down keeps a bounded
 queue, its oldest events going to its own dead-letter queue, and Agora's publications are all
 confirmed — a full bank queue never refuses them (which would stall Agora's outbox relays)."""
-import json
 import urllib.parse
 
 import pika
 import pytest
 import requests
 
+from dev.broker_policies import local_policies
+
 from ...conftest import RABBIT_MANAGEMENT_URI, wait_for
-from ...k8s.conftest import K8S
 
 pytestmark = pytest.mark.integration
 
@@ -19,9 +19,7 @@ LIMIT_BYTES = 2000  # the policy's own limit (512 MiB), small enough for a test 
 
 def _bank_policy(vhost: str) -> None:
     """The dev topology's bank policy, in the test's vhost, with a limit a test reaches."""
-    topology = json.loads((K8S / "components" / "datastores-dev" / "rabbitmq"
-                           / "10-topology.json").read_text())
-    (policy,) = [p for p in topology["policies"] if p["name"] == "agora-bank-queue-limits"]
+    (policy,) = [p for p in local_policies() if p["name"] == "agora-bank-queue-limits"]
     api = RABBIT_MANAGEMENT_URI.rstrip("/")
     requests.put(
         f"{api}/api/policies/{urllib.parse.quote(vhost, safe='')}/{policy['name']}",

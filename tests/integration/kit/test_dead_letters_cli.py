@@ -136,9 +136,13 @@ def test_an_id_with_a_limit_is_refused_before_anything_moves(agora, letters):
     assert agora("dead-letters", "count", "feeds")[1].strip() == "1"
 
 
-def test_a_limit_below_one_is_refused(agora, letters):
-    """`--limit 0` re-drove one letter (the bound was checked after the first move)."""
+@pytest.mark.parametrize("limit", ["0", "abc"])
+def test_a_limit_below_one_is_refused(agora, letters, capsys, limit):
+    """`--limit 0` re-drove one letter (the bound was checked after the first move); `--limit
+    abc` is refused with the same sentence, not argparse's "invalid _at_least_one value"."""
     with pytest.raises(SystemExit) as refused:
-        agora("dead-letters", "redrive", "feeds", "--limit", "0")
+        agora("dead-letters", "redrive", "feeds", "--limit", limit)
     assert refused.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(
+        f"argument --limit: --limit counts letters: {limit} is not 1 or more")
     assert agora("dead-letters", "count", "feeds")[1].strip() == "2"

@@ -3,8 +3,11 @@
 tests a bank consumer against `make up` meets the same limits: after `dev/stack.sh up` (what
 `make infra` and `make up` run) the policy is on AMQP_URI's vhost, as the k8s dev topology
 defines it — the one definition, read from there — and a `bank.*` queue declared there is under
-it. Running `up` again changes nothing (idempotent)."""
-import json
+it. Running `up` again changes nothing (idempotent).
+
+AMQP_URI's vhost may be shared (`/` on a developer's broker): the test never removes the policy,
+it alters it (a byte less, harmless to anyone's queues) for `up` to put back, and puts it back
+itself whatever happens."""
 import os
 import subprocess
 import urllib.parse
@@ -14,19 +17,20 @@ import pika
 import pytest
 import requests
 
+from dev import broker_policies
+
 from ...conftest import AMQP_URI, RABBIT_MANAGEMENT_URI, ROOT, wait_for
 
 pytestmark = pytest.mark.integration
 
 POLICY = "agora-bank-queue-limits"
-TOPOLOGY = ROOT / "k8s" / "components" / "datastores-dev" / "rabbitmq" / "10-topology.json"
-VHOST = urllib.parse.unquote(urllib.parse.urlsplit(AMQP_URI).path[1:]) or "/"
+VHOST = broker_policies.vhost_of(AMQP_URI)
 
 
-def _management(method: str, path: str) -> requests.Response:
+def _management(method: str, path: str, body: dict | None = None) -> requests.Response:
     parts = urllib.parse.urlsplit(RABBIT_MANAGEMENT_URI)
     base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{parts.path.rstrip('/')}"
-    return requests.request(method, base + path, timeout=30,
+    return requests.request(method, base + path, json=body, timeout=30,
                             auth=(parts.username or "guest", parts.password or "guest"))
 
 
@@ -43,11 +47,21 @@ def _stack_up() -> subprocess.CompletedProcess:
 
 
 def test_the_local_stack_bounds_bank_queues_as_production_does():
-    (declared,) = [p for p in json.loads(TOPOLOGY.read_text())["policies"]
-                   if p["name"] == POLICY]
-    # from nothing: a policy left by an earlier `up` must not pass for this one's work
-    assert _management("DELETE", _policy_path()).status_code in (204, 404)
+    (declared,) = [p for p in broker_policies.local_policies() if p["name"] == POLICY]
+    fields = ("pattern", "apply-to", "priority", "definition")
+    # a different definition first: a policy left by an earlier `up` must not pass for this
+    # one's work (altered, not deleted: the vhost may be someone else's too)
+    limit = declared["definition"]["max-length-bytes"]
+    altered = {**{key: declared[key] for key in fields},
+               "definition": {**declared["definition"], "max-length-bytes": limit - 1}}
+    assert _management("PUT", _policy_path(), altered).status_code in (201, 204)
+    try:
+        _up_restores_the_topologys_policy(declared, fields)
+    finally:  # the topology's definition stays, whatever failed above
+        broker_policies.apply(AMQP_URI, RABBIT_MANAGEMENT_URI)
 
+
+def _up_restores_the_topologys_policy(declared: dict, fields: tuple[str, ...]) -> None:
     started = _stack_up()
     assert started.returncode == 0, started.stderr
     assert f"broker policies on vhost {VHOST}: {POLICY}" in started.stdout
@@ -55,8 +69,7 @@ def test_the_local_stack_bounds_bank_queues_as_production_does():
     response = _management("GET", _policy_path())
     assert response.status_code == 200, response.text
     applied = response.json()
-    assert {key: applied[key] for key in ("pattern", "apply-to", "priority", "definition")} == {
-        key: declared[key] for key in ("pattern", "apply-to", "priority", "definition")}
+    assert {key: applied[key] for key in fields} == {key: declared[key] for key in fields}
     assert applied["definition"] == {"max-length-bytes": 536870912, "message-ttl": 604800000,
                                      "overflow": "drop-head"}
 

@@ -103,9 +103,9 @@ def test_idea_status_changes_notify_voters_and_watchers(rpc, mailsink):
                                                      "note": "Prévu pour juin"})
     for member in (voter, watcher, author):
         [notice] = notified(rpc, member, "idea_status")
-        assert notice["text"] == ("L'idée « Virements instantanés gratuits » est passée au "
-                                  "statut « À l'étude » — Prévu pour juin")
-    mails(mailsink, voter, containing="au statut « À l'étude »")  # the site's name for it
+        assert notice["text"] == ("L’idée « Virements instantanés gratuits » est passée au "
+                                  "statut « À l’étude » — Prévu pour juin")
+    mails(mailsink, voter, containing="au statut « À l’étude »")  # the site's name for it
     assert kinds(rpc, manager) == []
 
 

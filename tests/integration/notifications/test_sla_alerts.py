@@ -25,6 +25,6 @@ def test_an_sla_breach_notifies_every_community_manager(rpc, mailsink):
         [alert] = notified(rpc, manager, "sla_breach")
         assert alert["post_id"] == question
         assert alert["text"] == "Une question « Personne ne répond ? » attend une réponse de " \
-                                "l'équipe depuis plus de 1 s"
-        mails(mailsink, manager, containing="attend une réponse de l'équipe")
+                                "l’équipe depuis plus de 1 s"
+        mails(mailsink, manager, containing="attend une réponse de l’équipe")
     assert rpc.notifications.inbox(actor(bystander), None)["items"] == []

@@ -538,3 +538,27 @@ export function confidentialKinds(text) {
 export function tagsText(typed) {
   return typed.toLowerCase().split(/[\s,]+/).filter(Boolean).join(" ");
 }
+
+/** `text` with each card number masked as the server's pages show a private message
+ * (gateway/web/masking.py `mask_cards`, the detector's mask): every letter or digit hidden but
+ * the last four — all of them when the text also holds the card's expiry or security code.
+ * For the messages a conversation page adds without a reload. */
+export function maskCards(text) {
+  const found = detect(text || "");
+  const whole = found.some(({ kind }) => kind === "card_expiry" || kind === "card_security_code");
+  let out = "";
+  let at = 0;
+  for (const { kind, start, end } of found) {
+    if (kind !== "card_number") continue;
+    const span = [...text.slice(start, end)];
+    const keep = whole ? 0 : 4;
+    let left = span.filter(isAlnum).length;
+    out += text.slice(at, start) + span.map((ch) => {
+      if (!isAlnum(ch)) return ch;
+      left -= 1;
+      return left < keep ? ch : "•";
+    }).join("");
+    at = end;
+  }
+  return out + (text || "").slice(at);
+}

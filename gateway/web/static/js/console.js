@@ -70,8 +70,9 @@ async function swap(response, { push, url = response.url, detail = false }) {
     onward.focus();
     announce(gone.querySelector("p").textContent.trim());
   } else if (done) {
-    const said = done.querySelector("p") || done;
-    announce(said.textContent.trim() + " " + (heading ? heading.textContent.trim() : ""));
+    // what was decided, on which item, what its author reads; then the item now open
+    const said = [...done.querySelectorAll("p")].map((p) => p.textContent.trim()).join(" ");
+    announce(said + " " + (heading ? heading.textContent.trim() : ""));
   } else if (heading) {
     announce(heading.textContent.trim());
   }

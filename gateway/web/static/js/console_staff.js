@@ -3,6 +3,7 @@
 // sent through the API without reloading. Without JavaScript the pages and the reply form work
 // as they are (server-rendered; reload to see new messages).
 import { api, announce } from "./api.js";
+import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
@@ -43,7 +44,8 @@ function conversationPage(list) {
       time.dateTime = message.created_at;
       time.textContent = formatDateTime(message.created_at); // as the server writes dates
     }
-    item.querySelector(".staff-message-body").textContent = message.body || "";
+    // a card number masked, as the server renders the page (masking.py)
+    item.querySelector(".staff-message-body").textContent = maskCards(message.body || "");
     list.append(item);
   };
 
@@ -106,6 +108,7 @@ function conversationPage(list) {
       if (!("latest" in list.dataset)) { location.assign(`${location.pathname}#m-${message.id}`); return; }
       show(message);
       form.elements.body.value = "";
+      form.elements.body.dispatchEvent(new Event("input")); // its warning (private_warning.js) goes
       refuse(null);
       markRead();
     } catch {

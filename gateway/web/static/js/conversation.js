@@ -1,6 +1,7 @@
 // One private conversation: send without leaving the page (the form still posts without
 // JavaScript), and show the other side's messages as the live channel announces them.
 import { api, announce } from "./api.js";
+import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
@@ -32,7 +33,7 @@ function append(message) {
   }
   const body = document.createElement("p");
   body.className = "message-body";
-  body.textContent = message.body || "";
+  body.textContent = maskCards(message.body || ""); // as the server renders it (masking.py)
   item.append(author, body);
   list.append(item);
   document.querySelector(".conversation .empty")?.remove();
@@ -92,6 +93,7 @@ async function send(event) {
     if (!("latest" in list.dataset)) { location.assign(`${location.pathname}#message-form`); return; }
     append(message);
     field.value = "";
+    field.dispatchEvent(new Event("input")); // what watches the text (its warning) sees it gone
     error.hidden = true;
     field.removeAttribute("aria-invalid");
     announce(form.dataset.sent);

@@ -1,9 +1,13 @@
 // A private conversation's reply box, on the member's page (conversation.js) and the console's
 // (console_staff.js): the page opens at its newest message with the box in view, Ctrl+Enter
-// (⌘+Enter) sends, and the conversation's notifications are marked read while it is in view.
+// (⌘+Enter) sends (said under the box where a keyboard is likely), and the conversation's
+// notifications are marked read while it is in view.
 import { api } from "./api.js";
 
 const MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+// A touch screen's main pointer (a phone, a tablet): its keyboard has no Ctrl, so the hint
+// would only take a line under every reply box. The keys still send where a keyboard is plugged.
+const TOUCH = matchMedia("(pointer: coarse)").matches;
 
 // The newest message and the reply box in view, as a chat opens: only on the newest page and
 // when the address points nowhere else (#m-…, #messages-top). The focus stays where a page
@@ -25,7 +29,7 @@ export function sendWithKeys(form, refuseEmpty) {
   const hint = document.getElementById(`${field.id}-shortcut`);
   if (hint) {
     if (MAC && hint.dataset.mac) hint.textContent = hint.dataset.mac;
-    hint.hidden = false;
+    hint.hidden = TOUCH;
   }
   field.setAttribute("aria-keyshortcuts", MAC ? "Meta+Enter" : "Control+Enter");
   field.addEventListener("keydown", (event) => {
