@@ -1,7 +1,7 @@
-"""'Mon fil''s panel of the member's texts waiting, as it reads when posts lists its most (20 of a
-kind: "at least 20") and when posts does not answer (paused: the feed shows, the panel says the
-list cannot be shown now), in French and in English, at a phone's and a desktop's size. (The
-same behaviours checked on the HTML: tests/e2e/test_waiting_list.py.)"""
+"""'Mon fil''s panel of the member's texts waiting, as it reads when posts has more than it lists
+(21 of a kind, 20 listed: "at least 20") and when posts does not answer (paused: the feed
+shows, the panel says the list cannot be shown now), in French and in English, at a phone's and
+a desktop's size. (The same behaviours checked on the HTML: tests/e2e/test_waiting_list.py.)"""
 from __future__ import annotations
 
 import signal

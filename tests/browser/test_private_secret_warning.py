@@ -1,8 +1,10 @@
-"""A private message box warns while a card number, a code, a password or an IBAN is typed in
-it — the bank never asks for them — in the reader's language, in a polite live region, and
+"""A private message box (and a new conversation's subject) warns while a card number, a code or
+a password is typed in it — the bank never asks for them; not an IBAN, which a customer may send
+their advisor — in the reader's language, in a polite live region, and
 never stops the message from being sent: the member's conversation and new-conversation forms,
 and the advisor's reply box in the console. And the card numbers already sent show masked on
-the pages that show private messages — the stored text and the API unchanged."""
+the pages that show private messages, subjects and page titles too — the stored text and the
+API unchanged."""
 from __future__ import annotations
 
 import uuid
@@ -56,10 +58,10 @@ def test_a_customer_is_warned_while_typing_a_card_number_or_a_code(site, platfor
     status = site.find("#field-body-secret")
     assert status.get_attribute("aria-live") == "polite" and status.text == ""
     field = site.find("#field-body")
-    for text in (CARD, "mon code est 1234", "Code : 0000", "IBAN FR76 3000 6000 0112 3456 7890 189",
-                 "mon mot de passe : Soleil2024"):
+    for text in (CARD, "mon code est 1234", "Code : 0000", "mon mot de passe : Soleil2024"):
         warns(site, field, "field-body-secret", text, WARNING_FR)
     for text in ("Ma carte 4970 1012 3456 7890 est bloquée",  # Luhn fails: no card number
+                 "Mon IBAN : FR76 3000 6000 0112 3456 7890 189",  # theirs, for their advisor
                  "mon code postal est 75001", "mon mot de passe est bloqué", ""):
         quiet(site, field, "field-body-secret", text)
 
@@ -85,6 +87,10 @@ def test_the_new_conversation_form_warns_too(site, platform, advisor_and_custome
     _, member = advisor_and_customer
     site.sign_in(member.email, PASSWORD, next_path="/conversations")
     site.wait_for_path("/conversations")
+    subject = site.field("Sujet")  # shown on lists and in the page's title: private too
+    warns(site, subject, "field-message-secret", CARD, WARNING_FR)
+    type_in(site, subject, "")
+    site.wait_for(lambda: not warning(site, "field-message-secret"), "no warning")
     field = site.field("Votre message")
     warns(site, field, "field-message-secret", CARD, WARNING_FR)
     site.check()
@@ -126,14 +132,15 @@ def test_a_customer_sees_card_numbers_masked_in_their_conversation(site, platfor
     api = platform.api
     advisor, member = advisor_and_customer
     cid = ok(api.post("/api/v1/conversations", user=member, json={
-        "subject": "Ma carte", "message": CARD}), 201)["id"]
+        "subject": "Ma carte 4970 1012 3456 7893", "message": CARD}), 201)["id"]
     # the API, and what is stored, keep the text whole
     stored = ok(api.get(f"/api/v1/conversations/{cid}", user=member))["messages"]
     assert stored[0]["body"] == CARD
     site.sign_in(member.email, PASSWORD, next_path=f"/conversations/{cid}")
     site.wait_for_path(f"/conversations/{cid}")
     assert bodies(site, "[data-message] .message-body") == [MASKED]
-    assert "4970" not in site.text()
+    assert site.find("h1").text == "Ma carte •••• •••• •••• 7893"
+    assert "4970" not in site.text() and "4970" not in site.driver.title
     site.wait_for(lambda: site.driver.execute_script(
         "return document.querySelector('[data-bell]').dataset.live === 'open'"), "live")
     # a message that arrives live, masked the same way
@@ -143,11 +150,13 @@ def test_a_customer_sees_card_numbers_masked_in_their_conversation(site, platfor
                   == "Bien reçu pour la ••••••••••••7893.", "the advisor's message, masked")
     site.check()
     site.screenshot("private-card-masked")
+    site.visit("/conversations")
+    assert "Ma carte •••• •••• •••• 7893" in site.text() and "4970" not in site.text()
 
 
 def test_an_advisor_sees_card_numbers_masked_in_the_conversation_and_the_journey(console, demo):
     api = DemoApi(demo.base_url)
-    subject = f"Carte {uuid.uuid4().hex[:6]}"
+    subject = f"Carte {uuid.uuid4().hex[:6]} 4970 1012 3456 7893"
     cid = api.post("/api/v1/conversations", as_="member1@demo.agora", json={
         "subject": subject, "message": CARD})["id"]
     sign_in_staff(console, "advisor1@demo.agora", next_path=f"/console/conversations/{cid}")
@@ -161,6 +170,7 @@ def test_an_advisor_sees_card_numbers_masked_in_the_conversation_and_the_journey
     console.wait_for(lambda: bodies(console, shown)[-1]
                      == "Et l’autre : •••• •••• •••• •••• exp 09/28", "the live message, masked")
     assert "4970" not in console.text() and "5555" not in console.text()
+    assert "4970" not in console.driver.title
     console.check()
     console.screenshot("console-card-masked")
     console.click_link("Parcours du client sur tous les canaux")
@@ -168,5 +178,9 @@ def test_an_advisor_sees_card_numbers_masked_in_the_conversation_and_the_journey
     journey = bodies(console, "#customer-timeline .staff-message-body")
     assert MASKED in journey and CARD not in journey
     assert "4970 1012" not in console.text()
+    assert subject.replace("4970 1012 3456", "•••• •••• ••••") in console.text()  # its subject
     console.check()
     console.screenshot("console-journey-card-masked")
+    console.visit("/console/conversations")  # waiting, on the first page (the demo's few)
+    assert subject.replace("4970 1012 3456", "•••• •••• ••••") in console.text()
+    assert "4970 1012" not in console.text()

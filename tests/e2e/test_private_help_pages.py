@@ -6,6 +6,8 @@ they have not opened yet, until they open it."""
 from __future__ import annotations
 
 import re
+import signal
+import time
 
 import requests
 
@@ -96,3 +98,30 @@ def test_a_conversation_with_an_unopened_reply_is_marked_in_the_customers_list(
     assert "Nouvelle réponse" not in link_of(shown, quiet)
     page(platform, member, f"/conversations/{answered}")  # read once the page is sent
     assert "Nouvelle réponse" not in page(platform, member, "/conversations")
+
+
+def test_the_list_shows_without_its_markers_while_notifications_does_not_answer(
+        platform, api, conversations_db):
+    """The "new reply" markers are notifications'; the list is not: notifications paused
+    (SIGSTOP) costs the markers, not the list (it was the gateway's error page after its 10 s);
+    and opening a conversation, which marks its notifications read, shows it all the same."""
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    cid = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Opposition sur ma carte", "message": "Ma carte est perdue."}), 201)["id"]
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
+                json={"body": "Votre carte est bloquée."}), 201)
+    notified(api, member, "private_message", conversation_id=cid)
+    assert "Nouvelle réponse" in page(platform, member, "/conversations")
+    notifications = platform.processes["notifications"].popen
+    notifications.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        listed = page(platform, member, "/conversations")
+        listed_in = time.monotonic() - started
+        opened = page(platform, member, f"/conversations/{cid}")
+    finally:
+        notifications.send_signal(signal.SIGCONT)
+    assert listed_in < 8, listed_in  # the markers waited for a few seconds at most
+    assert f'href="/conversations/{cid}"' in listed and "Opposition sur ma carte" in listed
+    assert "Nouvelle réponse" not in listed
+    assert "Votre carte est bloquée." in opened
