@@ -997,7 +997,7 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "phone": {"en": "a phone number", "fr": "un numéro de téléphone"},
     "customer_number": {"en": "a client, contract or account number",
                         "fr": "un numéro de client, de contrat ou de compte"},
-    "card_expiry": {"en": "a card expiry date", "fr": "une date d'expiration de carte"},
+    "card_expiry": {"en": "a card expiry date", "fr": "une date d’expiration de carte"},
     "card_security_code": {"en": "a card security code (CVV)",
                            "fr": "un cryptogramme de carte (CVV)"},
 }
