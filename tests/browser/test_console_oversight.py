@@ -354,7 +354,7 @@ def test_a_cm_moves_an_idea_on_and_merges_a_duplicate_after_seeing_what_moves(co
     into = row.find_element("css selector", "input[name=into]")
     into.send_keys("pas une idée")
     row.find_element("css selector", "form[action$='/merge'] button").click()
-    console.wait_for(lambda: "Indiquez l'adresse" in console.find("#form-alert").text,
+    console.wait_for(lambda: "Indiquez l’adresse" in console.find("#form-alert").text,
                      "an unknown target refused")
     console.check()
     row = idea_row(console, duplicate["id"])
