@@ -40,7 +40,8 @@ def test_a_member_finds_their_held_question_and_reply_until_a_cm_decides(platfor
     assert IBAN not in page and "Virement bloqué vers FR76" in page  # named, masked
     # nobody else's: another member's list is empty, a visitor is refused
     assert ok(api.get("/api/v1/me/waiting", user=api.new_user())) == {
-        "posts": [], "replies": [], "refused_posts": [], "refused_replies": []}
+        "posts": [], "replies": [], "refused_posts": [], "refused_replies": [],
+        "waiting_more": False, "refused_more": False}
     problem(api.get("/api/v1/me/waiting"), 401)
     # decided: published (masked), it leaves the list
     ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
