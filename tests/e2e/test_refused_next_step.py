@@ -79,6 +79,8 @@ def test_a_refused_question_is_listed_with_its_reason_and_sent_again_corrected(
     assert "Écrire à votre conseiller" in thread and 'href="/advisor#new-conversation"' in thread
     edit = page(browser, base, f"/posts/{question['id']}/edit")
     assert "Corriger et renvoyer votre question" in edit and "Renvoyer pour relecture" in edit
+    # what to correct, where it is corrected: the refusal's words, as the question's page says
+    assert "Refusée par l’équipe de la communauté : contient des données personnelles" in edit
 
     # nobody else's: another member's list is empty, the page is not theirs
     other = api.new_user()
