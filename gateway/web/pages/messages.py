@@ -25,7 +25,7 @@ from services.conversations.schemas import (
 )
 from services.notifications.domain import CONSOLE_CONVERSATION_PAGE
 from services.shared import i18n as catalogue
-from services.shared.actors import is_staff, roles
+from services.shared.actors import ADVISOR, is_staff, roles
 
 from ..page import PageCall, Spare, page
 from .account import as_written
@@ -85,7 +85,7 @@ def staff_pointer(call: PageCall) -> dict[str, Any] | None:
     an advisor's customers, a CM's or an admin's conversations and queue; None for a member."""
     if not is_staff(call.actor):
         return None
-    texts = "messages.staff_" if "advisor" in roles(call.actor) else "messages.team_"
+    texts = "messages.staff_" if ADVISOR in roles(call.actor) else "messages.team_"
     return {"title": call.t(texts + "console_title"), "href": STAFF_INBOX}
 
 
