@@ -82,9 +82,20 @@ class Conversation(ConversationSummary):
                        "advisor, CMs)"})
 
 
+class ListedCustomer(MemberSummary):
+    """The customer a list is filtered by (`customer=`)."""
+
+    customer_timeline = fields.Boolean(metadata={
+        "description": "the reader may open their timeline across channels (their advisor, "
+                       "CMs)"})
+
+
 class ConversationPage(Schema):
     items = fields.List(fields.Nested(ConversationSummary), required=True)
     next_cursor = fields.String(allow_none=True)
+    customer = fields.Nested(ListedCustomer, allow_none=True, metadata={
+        "description": "with `customer=`: who they are, or null for an id you may not see "
+                       "(the list is then empty)"})
 
 
 class MentionReceipt(Schema):
@@ -187,6 +198,8 @@ class ConversationsRoutes:
         longest wait first (`waiting_since`), then the others, most recently active first;
         its cursor pages through that order. `side=customer`: only those you are the customer
         of (a staff member's own, as a customer); `side=staff`: only those you answer.
+        `customer=<user id>`: only those with this customer among the ones you may read (an
+        id you may not see, whoever it names: an empty list and `customer: null`).
         """
         return self.conversations.list_conversations(call.actor, call.query)
 

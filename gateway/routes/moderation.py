@@ -99,7 +99,9 @@ class Item(Schema):
         "description": "contribution_deleted | contribution_rejected (by another item's "
                        "decision) | member_erased (the author erased their account: their "
                        "held text is dropped, never published) | edit_superseded (a later "
-                       "revision of the text was published: this one never will be)"})
+                       "revision of the text was published: this one never will be) | "
+                       "resubmitted (its author corrected the text, never published, while "
+                       "it waited: the CMs review the correction instead)"})
     suggested_reason_code = fields.String(allow_none=True, metadata={
         "description": "the rejection reason the item calls for, to offer first: flags, the "
                        "most given flag reason's; a text the detector held, confidential_data; "

@@ -55,7 +55,10 @@ class Notification(Schema):
     reason = fields.String(allow_none=True, metadata={"description": "moderation: why it was "
                                                       "rejected"})
     channel = fields.String(allow_none=True, metadata={"description": "sla_breach: site | "
-                                                       "social | private"})
+                                                       "social | private; private_message: "
+                                                       "the social network of a mention "
+                                                       "(twitter, facebook...), null for a "
+                                                       "message"})
     email = fields.String(allow_none=True, metadata={"description": "how it is e-mailed: off | "
                                                      "immediate | daily"})
     push = fields.Boolean()

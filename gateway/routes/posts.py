@@ -436,6 +436,11 @@ class PostsRoutes:
     def edit_post(self, call: Call):
         """Edit a post (its author or a CM); the new revision goes through moderation
 
+        A post never published is sent again whole (title and body; its tags and category
+        unless given are its last revision's): refused, by its author or a CM; still pending
+        (being checked or held), by its author only (a CM's edit is a 422: CMs redact it in the
+        moderation queue) — the correction replaces the waiting revision, which is never
+        published after it and leaves the CMs' queue (they review the correction only).
         A post the caller may not read (someone else's, still held or pending) is a 404, as
         for GET; moving it to a `staff_only` category is for CMs and admins (403). A member
         edits at most so many posts and replies (together) a minute and an hour (6 and 60 by
@@ -559,7 +564,9 @@ class PostsRoutes:
     def edit_reply(self, call: Call):
         """Edit a reply (its author or a CM); moderated, history kept
 
-        Counted with the member's edits of posts (429 with Retry-After beyond the limit).
+        A reply never published is sent again whole, as a post is (PATCH /api/v1/posts/{id}):
+        still pending, by its author only, replacing the waiting revision. Counted with the
+        member's edits of posts (429 with Retry-After beyond the limit).
         """
         return self.posts.edit_reply(call.actor, call.path["id"], call.body)
 

@@ -1,9 +1,10 @@
 """Private dialogue: pure rules (no I/O). A conversation is the stream ``conv-<id>``.
 
 What travels in events is references only (conversation, message, author and participant ids,
-the post of an escalation, the social channel): the subject and the message bodies are written to
-the service's own ``messages`` collection, keyed by message id, before the event that references
-them is appended (see docs/architecture.md, "Private dialogue").
+the customer's advisor's id, the post of an escalation, the social channel): the subject and
+the message bodies are written to the service's own ``messages`` collection, keyed by message
+id, before the event that references them is appended (see docs/architecture.md, "Private
+dialogue").
 
 Access: a conversation is readable and writable by its participants only; a conversation in the
 staff queue (``pool == "staff"``, no advisor known) is also open to community managers (and
@@ -247,12 +248,17 @@ def _started(conversation_id: str, member_id: str, participants: list[str], pool
              channel: str | None = None) -> NewEvent:
     payload: dict[str, Any] = {"conversation_id": conversation_id, "member_id": member_id,
                                "participant_ids": participants, "pool": pool, "origin": origin,
-                               "advisor_id": advisor_id if advisor_id in participants else None}
+                               "advisor_id": _seated(advisor_id, participants)}
     if post_id:
         payload["post_id"] = post_id
     if channel:
         payload["channel"] = channel
     return NewEvent(STARTED, payload)
+
+
+def _seated(advisor_id: str | None, participants: list[str]) -> str | None:
+    """The member's advisor when they hold a seat in the conversation (`advisor_id`)."""
+    return advisor_id if advisor_id in participants else None
 
 
 def _posted(s: Conversation, message_id: str, author_id: str,
@@ -261,6 +267,9 @@ def _posted(s: Conversation, message_id: str, author_id: str,
                                "author_id": author_id, "participant_ids": list(s.participants)}
     if s.member_id:  # the customer's side (a member's page, even for staff: their own)
         payload["member_id"] = s.member_id
+    # the customer's advisor, null when none (their notice names them, other staff are "the
+    # team"); absent only from the messages written before it was carried
+    payload["advisor_id"] = s.advisor_id
     if channel:
         payload["channel"] = channel
     return NewEvent(MESSAGE_POSTED, payload)
@@ -279,7 +288,7 @@ def start(actor: Actor | None, conversation_id: str, message_id: str,
     actor = require_user(actor)
     participants, pool = _participants(actor["id"], advisor_id)
     state = Conversation(id=conversation_id, member_id=actor["id"], participants=participants,
-                         pool=pool)
+                         pool=pool, advisor_id=_seated(advisor_id, participants))
     return [_started(conversation_id, actor["id"], participants, pool, "member", advisor_id),
             _posted(state, message_id, actor["id"])]
 
@@ -351,7 +360,8 @@ def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: d
     advisor_id = post.get("advisor_id")
     if advisor_id and advisor_id not in participants:
         participants.append(advisor_id)
-    state = Conversation(id=conversation_id, member_id=member_id, participants=participants)
+    state = Conversation(id=conversation_id, member_id=member_id, participants=participants,
+                         advisor_id=_seated(advisor_id, participants))
     return [_started(conversation_id, member_id, participants, None, "escalation",
                      advisor_id, post_id=post["_id"]),
             _posted(state, message_id, actor["id"]),
@@ -370,7 +380,7 @@ def intake_mention(s: Conversation, conversation_id: str, member_id: str | None,
             else ([], STAFF_POOL)
         customer = member_id or external_author(channel)
         s = Conversation(id=conversation_id, member_id=customer, participants=participants,
-                         pool=pool)
+                         pool=pool, advisor_id=_seated(advisor_id, participants))
         events.append(_started(conversation_id, customer,
                                participants, pool, "social", advisor_id, channel=channel))
     if message_id in s.message_ids:

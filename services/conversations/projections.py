@@ -64,6 +64,9 @@ def _indexes(rm: ReadModels) -> None:
     rm["conversations"].create_index([("pool", ASCENDING), ("inbox_rank", DESCENDING),
                                       ("_id", DESCENDING)], name="pool_inbox")
     rm["conversations"].create_index([("member_id", ASCENDING)], name="member")
+    # the inbox filtered by customer (`customer=`), in the inbox's order
+    rm["conversations"].create_index([("member_id", ASCENDING), ("inbox_rank", DESCENDING),
+                                      ("_id", DESCENDING)], name="member_inbox")
     rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                       ("_id", ASCENDING)], name="conversation_ts")
 

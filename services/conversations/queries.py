@@ -131,6 +131,8 @@ class ConversationQueries:
             visible = {"member_id": actor["id"]}  # its customer is always a participant
         elif query.get("side") == STAFF_SIDE:
             visible = {"$and": [visible, {"member_id": {"$ne": actor["id"]}}]}
+        if query.get("customer"):  # within what the actor may read (index `member_inbox`)
+            visible = {"$and": [visible, {"member_id": query["customer"]}]}
         key = "inbox_rank" if query.get("sort") == "waiting" else "last_ts"
         after = pagination.after_cursor(key, -1, query.get("cursor"))
         conditions = [visible] + ([after] if after else [])
@@ -141,10 +143,28 @@ class ConversationQueries:
         listed = [doc["_id"] for doc in items]
         subjects = self._subjects(listed)
         self._audit(actor, listed, "list")  # subjects are private content too
-        authors = members.summaries(self.views.rm, [doc.get("member_id") for doc in items])
-        return {"items": [presenters.summary(doc, subjects.get(doc["_id"]), authors)
-                          for doc in items],
-                "next_cursor": cursor}
+        authors = members.summaries(self.views.rm, [doc.get("member_id") for doc in items]
+                                    + [query.get("customer")])
+        found = {"items": [presenters.summary(doc, subjects.get(doc["_id"]), authors)
+                           for doc in items],
+                 "next_cursor": cursor}
+        if query.get("customer"):
+            found["customer"] = self._listed_customer(actor, query["customer"], authors, items)
+        return found
+
+    def _listed_customer(self, actor, member_id: str, authors: dict[str, dict[str, Any]],
+                         listed: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The customer a list is filtered by, named only to who may see them: one of their
+        conversations is listed, or the reader may open their timeline (their advisor, CMs:
+        `customer_timeline`, the conversation page's rule). Anyone else gets None whoever the
+        id names (nobody, or another advisor's customer: the same answer), a refusal logged
+        as the timeline logs it."""
+        timeline = domain.can_see_timeline(actor, self.member(member_id))
+        if not (listed or timeline):
+            security_event("authorization_failed", actor=actor, request_id=self.correlation,
+                           reason="not a customer one may see", member_id=member_id)
+            return None
+        return {**(authors.get(member_id) or {"id": member_id}), "customer_timeline": timeline}
 
     def posted_message(self, actor, conversation_id: str, message_id: str, body: str
                        ) -> dict[str, Any]:

@@ -16,6 +16,10 @@ from . import domain
 SUBJECT_MAX = 200
 BODY_MAX = 10000
 CHANNELS = ("twitter", "x", "facebook", "instagram", "linkedin", "trustpilot", "other")
+# the networks' own names, the same in every language (the notices and the console say them);
+# "other" has none: each reader's words ("les réseaux sociaux", "un réseau social")
+NETWORK_NAMES = {"twitter": "Twitter", "x": "X", "facebook": "Facebook",
+                 "instagram": "Instagram", "linkedin": "LinkedIn", "trustpilot": "Trustpilot"}
 
 
 def _ident(**kwargs):
@@ -46,6 +50,10 @@ class MessagePostedV1(Schema):
     # the member's page (absent from the messages written before it was carried)
     member_id = _ident()
     channel = fields.String(validate=validate.OneOf(CHANNELS))
+    # the member's advisor among the participants when it was written (the conversation's
+    # `advisor_id`), None when there is none: the customer's notice names their advisor;
+    # absent from the messages written before it was carried
+    advisor_id = _ident(allow_none=True)
 
 
 @REGISTRY.register(domain.PARTICIPANT_ADDED, version=1)
@@ -139,6 +147,11 @@ class ConversationsQuerySchema(PageQuerySchema):
                        "member, whatever roles you hold); staff: only those you answer as staff "
                        "(the others you take part in; CMs and admins: the staff queue too); "
                        "absent: all of them"})
+    customer = ids.USER.field()
+    customer.metadata["description"] = (
+        "a user id: only the conversations with this customer among those you may read; "
+        "`customer` in the answer names them, or is null (and the list empty) for an id you "
+        "may not see, whoever it names")
 
 
 class MessagesQuerySchema(PageQuerySchema):

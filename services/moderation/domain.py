@@ -14,7 +14,8 @@
 - `withdraw`: an item nobody needs to decide any more leaves the queue undecided: its
   contribution was deleted or refused otherwise, or its author erased their account (a text of
   theirs never published is never published), or a later revision of the text was published
-  over a waiting edit.
+  over a waiting edit, or its author corrected a text never published while it waited (the
+  CMs review the correction instead).
 - `take_down`: a CM takes a public contribution out of public view from its thread (held for
   review, or refused at once with a reason), and `undoable` says which decisions a CM's undo
   takes back that way (those that left it public: approved, redacted).
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.posts.schemas import EDIT_EVENTS
+from services.posts.schemas import CORRECTION_EVENTS, EDIT_EVENTS
 from services.shared import i18n
 from services.shared.actors import (
     STAFF_ROLES,
@@ -225,13 +226,15 @@ def review(item: Item, content: dict[str, Any], policy: dict[str, Any], author_a
 
 def superseded(content: dict[str, Any], published: dict[str, Any] | None) -> bool:
     """Whether a submitted revision is older than the one `published` since (moderation's
-    `targets` document: `revision`, `state`), or its contribution was deleted since, or taken
-    down for good after it was published (a text refused before publication has no
-    `revision`: its author may send it again)."""
+    `targets` document: `revision`, `state`) or than a text never published sent again since
+    (`submitted_revision`: its author corrected it while it waited), or its contribution was
+    deleted since, or taken down for good after it was published (a text refused before
+    publication has no `revision`: its author may send it again)."""
     published = published or {}
     state, revision = published.get("state"), published.get("revision") or 0
+    latest = max(revision, published.get("submitted_revision") or 0)
     return state == "deleted" or (state == "rejected" and revision > 0) or \
-        content["revision"] < revision
+        content["revision"] < latest
 
 
 def submitted_by_staff(content: dict[str, Any]) -> bool:
@@ -368,7 +371,8 @@ GONE_CONTRIBUTION = {f"posts.{target}_{fact}": cause for target in ("post", "rep
 def withdrawals(event: Envelope) -> list[tuple[dict[str, Any], str]]:
     """The waiting items a posts event leaves nothing to decide on, as (the items' scope in
     moderation's `items`, the cause): a contribution deleted, or refused by another item's
-    decision (its items); a revision published (the edits of it waiting before it). Nothing for
+    decision (its items); a revision published (the edits of it waiting before it); a text
+    never published sent again (its revisions waiting before it). Nothing for
     the other events (some name no contribution: `mentions_unlinked`)."""
     p = event.payload
     cause = GONE_CONTRIBUTION.get(event.type)
@@ -377,6 +381,10 @@ def withdrawals(event: Envelope) -> list[tuple[dict[str, Any], str]]:
     if event.type in EDIT_EVENTS:  # a revision published over the edits waiting before it
         return [({"target_id": p.get("reply_id") or p["post_id"], "review": "content",
                   "revision": {"$lt": p["revision"]}}, "edit_superseded")]
+    if event.type in CORRECTION_EVENTS:  # a text never published, corrected while it waited:
+        # the CMs review its latest version only (a refused one's older item is decided)
+        return [({"target_id": p.get("reply_id") or p["post_id"], "review": "content",
+                  "revision": {"$lt": p["revision"]}}, "resubmitted")]
     return []
 
 

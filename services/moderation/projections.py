@@ -35,6 +35,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.posts.schemas import CORRECTION_EVENTS
 from services.shared.envelope import Envelope
 from services.shared.event_store import EventStore
 from services.shared.members import ERASED_MEMBER, USER_ERASED
@@ -323,12 +324,16 @@ def _target_submitted(rm: ReadModels, event: Envelope) -> None:
                  "waiting_ts": micros(event), "waiting_at": event.occurred_at}})
 
 
-@VIEWS.on("posts.post_resubmitted", "posts.reply_resubmitted")
+@VIEWS.on("posts.post_resubmitted", "posts.reply_resubmitted", *CORRECTION_EVENTS)
 def _target_resubmitted(rm: ReadModels, event: Envelope) -> None:
-    """Refused before publication, corrected and sent again: its author waits from now."""
-    _, target_id, _ = _target_of(event)
+    """Never published, corrected and sent again: for this revision now (`submitted_revision`:
+    an older one is superseded). Refused, its author waits from now; corrected while it still
+    waited (`replaces_revision`), its author has been waiting since they first sent it."""
+    _, target_id, p = _target_of(event)
+    waiting = {} if p.get("replaces_revision") else {
+        "waiting_ts": micros(event), "waiting_at": event.occurred_at}
     update_versioned(rm["targets"], target_id, event, {"$set": {
-        "waiting_ts": micros(event), "waiting_at": event.occurred_at}})
+        **waiting, "submitted_revision": p["revision"]}})
 
 
 @VIEWS.on("posts.post_published", "posts.post_edited", "posts.post_redacted",

@@ -55,9 +55,10 @@ class ModerationQueries:
 
     def published(self, target_id: str) -> dict[str, Any]:
         """What posts told of a post or reply: the `revision` it published last (absent: none
-        yet) and its `state` (deleted...); empty for one it has not told of."""
-        return self.views["targets"].find_one({"_id": target_id}, {"revision": 1, "state": 1}) \
-            or {}
+        yet), its `state` (deleted...) and the `submitted_revision` of a text never published
+        sent again; empty for one it has not told of."""
+        return self.views["targets"].find_one(
+            {"_id": target_id}, {"revision": 1, "state": 1, "submitted_revision": 1}) or {}
 
     def sla_targets(self) -> dict[str, Any]:
         """The CM-edited targets, else the configured defaults."""

@@ -60,10 +60,11 @@ FLAG_WORDS_MAX = 500  # a flagger's own words: a few sentences, what the reasons
 FLAG_REJECT_REASONS = {reason: reason if reason in REJECT_REASONS else "not_compliant"
                        for reason in FLAG_REASONS}
 # why an item was withdrawn from the queue with no decision: its contribution was deleted or
-# refused otherwise (by another item's decision), its author erased their account, or (an edit)
-# a later revision of the text was published over it
+# refused otherwise (by another item's decision), its author erased their account, (an edit)
+# a later revision of the text was published over it, or (a text never published) its author
+# sent a corrected version while it waited (`resubmitted`: the CMs review that one instead)
 WITHDRAWAL_CAUSES = ("contribution_deleted", "contribution_rejected", "member_erased",
-                     "edit_superseded")
+                     "edit_superseded", "resubmitted")
 DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone",
                   "customer_number", "card_expiry", "card_security_code")
 # What a CM may approve as written once they state it is not confidential (a bank's public

@@ -98,7 +98,7 @@ OUTBOX_CHECKED_EVERY = 5.0  # seconds: how late a retry may go out (its delay is
 HELD_CHECKED_EVERY = 10.0  # seconds: how often a pass looks for notifications left held
 HELD_GRACE_SECONDS = 30.0  # ... for longer than this after their event (an applier crashed)
 SNAPSHOT_FIELDS = (*domain.RENDERED_FIELDS, "actor_id", "post_id", "reply_id",
-                   "conversation_id", "for_staff", "own_conversation", "ts")
+                   "conversation_id", "for_staff", "ts")  # own_conversation: rendered
 PASSWORD_RESET = "password_reset"  # `kind` of a reset link's mail (no notification)
 EMAIL_VERIFICATION = "email_verification"  # `kind` of an address confirmation link's mail
 # the links identity asks to e-mail: event -> (the mail's kind, its outbox id's prefix, text)

@@ -11,7 +11,9 @@ Rules every notification obeys:
 - a muted thread notifies its muter of nothing but mentions;
 - messages are written from a whitelist of public fields (`render`): a private message is only
   ever announced, never quoted, and rejected or redacted originals are never in any field we
-  receive in the first place (moderation publishes redacted versions only).
+  receive in the first place (moderation publishes redacted versions only); a refused post's
+  title, when it was public once, is masked by the detector and told to its author in the
+  site only, never in an e-mail, a digest or a phone's notification.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from services.conversations.schemas import CHANNELS, NETWORK_NAMES  # a mention's network
+from services.moderation import detector  # pure: a refused title masked as moderation does
 from services.posts.schemas import EDIT_EVENTS, by_another
 from services.shared import i18n
 from services.shared import members as members_kit
@@ -288,10 +292,17 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
         out.update(decision=decision, target_type=p["target_type"], kind=titles.get("kind"),
                    reply_id=p["target_id"] if p["target_type"] == "reply" else None,
                    title=None)
-        if decision == "rejected":  # never a post's own title (it may be why it was refused);
-            # a reply's thread is public: it says which of the member's replies it was
+        if decision == "rejected":  # a reply's thread is public: it says which of the
+            # member's replies it was; a post's own title (known once it was public) may be
+            # why it was refused: masked, for its author in the site only (`render`)
+            reply = p["target_type"] == "reply"
             out.update(reason=p["reason"], reason_code=p.get("reason_code"),
-                       title=titles.get("title") if p["target_type"] == "reply" else None)
+                       title=titles.get("title") if reply else None,
+                       refused_title=None if reply or not titles.get("title")
+                       else detector.mask(titles["title"]),
+                       # a post published already, its next revision reviewed: an edit
+                       refused_edit=not reply and p["review"] == "content"
+                       and bool(titles.get("revision")))
         elif decision == "redacted":
             out["title"] = p.get("title") or titles.get("title")  # the redacted version
         elif p["target_type"] == "post":
@@ -305,7 +316,11 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
         out = {"conversation_id": p["conversation_id"], "post_id": None, "kind": None,
                "title": None,
                # the customer wrote (named in the site to the staff who answer them)
-               "from_customer": bool(p.get("member_id")) and p["author_id"] == p["member_id"]}
+               "from_customer": bool(p.get("member_id")) and p["author_id"] == p["member_id"],
+               # their advisor wrote (named in the site to the customer), or other staff;
+               # None: a message from before the event carried the advisor (said as then)
+               "by_advisor": p["author_id"] == p["advisor_id"] if "advisor_id" in p else None,
+               "channel": p.get("channel")}  # a social-media mention, by its network
     elif t in SECURITY_EVENTS:  # what changed; never a secret, never who or where from
         out = {"post_id": None, "kind": None, "title": None, "security": security_change(event),
                "remaining": p.get("remaining")}
@@ -319,7 +334,8 @@ def details(event: Envelope, titles: dict[str, Any]) -> dict[str, Any]:
 RENDERED_FIELDS = ("type", "actor_name", "by_team", "kind", "reply_kind", "title", "status",
                    "note", "reason", "reason_code", "decision", "target_type", "waited",
                    "merged_into", "into_title", "channel", "security", "remaining",
-                   "from_customer")
+                   "from_customer", "by_advisor", "own_conversation", "refused_title",
+                   "refused_edit")
 KINDS = ("question", "idea", "discussion", "article")
 
 # The site's pages a notification links to; the gateway declares those routes with these same
@@ -366,11 +382,7 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
     if kind in CONFIDENTIAL:  # never the subject nor the text; who wrote, in the site only
         if not in_app:  # an e-mail, a digest, a phone's lock screen: nothing of the dialogue
             return say("notice.private_message_elsewhere")
-        # the customer, named to the staff who answer them (the member's page names staff as
-        # "the bank's team" but their advisor: staff are not named to them here either)
-        if n["from_customer"] and n["actor_name"]:
-            return say("notice.private_message_from", who=n["actor_name"])
-        return say("notice.private_message")
+        return _private_line(n, say)
     if kind == "account_security":  # read signed in, or chosen: the reader's language
         key, remaining = security_key(notice, "notice"), notice.get("remaining") or 0
         return say(key, remaining=remaining) if in_app or language else \
@@ -399,9 +411,16 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
         if n["decision"] == "rejected":
             # a notice from before reason codes holds English words: the catch-all says it
             reason = i18n.reject_reason(language, n["reason_code"] or "other", n["reason"])
-            where = "notice.moderation_rejected_in" if n["target_type"] == "reply" and about \
-                else "notice.moderation_rejected"  # a refused post's title was never public
-            return say(where, thing=thing, about=about, reason=i18n.in_sentence(reason))
+            if n["target_type"] == "reply" and about:  # the public thread it was refused in
+                line = say("notice.moderation_rejected_in", thing=thing, about=about,
+                           reason=i18n.in_sentence(reason))
+            else:  # the post's own title, masked, only to its author signed in
+                own = say("quoted", title=n["refused_title"]) \
+                    if in_app and n["refused_title"] else ""
+                which = "notice.moderation_edit_rejected" if n["refused_edit"] else \
+                    "notice.moderation_rejected"
+                line = say(which, thing=thing, about=own, reason=i18n.in_sentence(reason))
+            return with_period(line)
         if n["decision"] == "redacted":
             return say("notice.moderation_redacted", thing=thing, about=about)
         if n["decision"] == "edited":
@@ -414,6 +433,32 @@ def render(notice: dict[str, Any], language: str | None = None, in_app: bool = T
         return say("notice.sla_breach", waiting=waiting,
                    duration=duration(n["waited"], language))
     return say("notice.fallback")
+
+
+def _private_line(n: dict[str, Any], say) -> str:
+    """Who wrote, read in the site: a social-media mention by its network; the customer, named
+    to the staff who answer them; the customer's own advisor, named (and said to be theirs) to
+    the customer; other staff as the bank's team to the customer (the member's page names
+    staff as "the bank's team" but their advisor). A notice from before these were carried,
+    or whose writer's name is not known yet: a new private message."""
+    name, channel = n["actor_name"], n["channel"]
+    if channel in CHANNELS:  # a public mention the bank received, not a private message
+        return say("notice.social_mention", who=name or say("someone"),
+                   network=NETWORK_NAMES.get(channel) or say("notice.network_other"))
+    if n["from_customer"] and name:
+        return say("notice.private_message_from", who=name)
+    if n["own_conversation"] and n["by_advisor"]:
+        return say("notice.private_message_advisor", who=name) if name else \
+            say("notice.private_message_your_advisor")
+    if n["own_conversation"] and n["by_advisor"] is False:  # other staff, to the customer
+        return say("notice.private_message_team")
+    return say("notice.private_message")
+
+
+def with_period(line: str) -> str:
+    """A line ending with a reason, ended as a sentence: a period, unless the reason already
+    ends with one (or ! ? …)."""
+    return line if line.rstrip().endswith((".", "!", "?", "…")) else line.rstrip() + "."
 
 
 def duration(seconds: float | None, language: str | None = None) -> str:

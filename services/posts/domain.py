@@ -166,7 +166,8 @@ def _apply(s: Contribution, event: Envelope) -> None:
         s.pending_meta[p["revision"]] = {"category": s.category, "tags": s.tags}
         if s.kind == "idea":
             s.idea_status = "submitted"
-    elif fact == "resubmitted":  # a rejected, never published text corrected by its author
+    elif fact in ("resubmitted", "corrected"):  # a never published text corrected (after
+        # a refusal, or while it waited)
         s.state, s.last_revision = "pending", max(s.last_revision, p["revision"])
         if "category" in p:
             s.category, s.tags = p["category"], list(p["tags"])
@@ -313,8 +314,13 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
                 staff_only: bool = False) -> Submission:
     """A new revision of a published post or reply (the author, or a CM). `thread_locked`: the
     post is locked (for a reply: its post) — a frozen thread is edited by CMs only.
-    `returned_tags`: a rejected, never published post's tags as given back (`_resubmit`).
-    `staff_only`: the setting of the category `data` moves the post to, if it names one."""
+    `returned_tags`: a never published post's tags unless `data` names others (`_resubmit`):
+    a rejected one's as given back, a waiting one's as submitted.
+    `staff_only`: the setting of the category `data` moves the post to, if it names one.
+
+    A text never published is not edited but submitted again, whole (`_resubmit`): after a
+    refusal (its author or a CM), or while it waits (`correcting`: its author only — a CM
+    has the moderation queue to redact it)."""
     actor = require_member(actor)
     _must_exist(s)
     _must_be_readable(actor, s)
@@ -324,7 +330,7 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
     _must_not_be_frozen(actor, thread_locked, "edited")
     if data.get("category", s.category) != s.category:  # a post stays where staff let it be
         _may_file_under(actor, data["category"], staff_only)
-    if s.state == "rejected" and s.published_revision == 0:
+    if (s.state == "rejected" and s.published_revision == 0) or correcting(actor, s):
         return _resubmit(actor, s, data, list(returned_tags))
     if s.state not in (VISIBLE, "hidden"):
         raise Unprocessable.from_catalogue("cannot_edit_in_state", {"state": s.state},
@@ -345,24 +351,48 @@ def submit_edit(actor: Actor | None, s: Contribution, data: dict[str, Any],
                                                 sent_again=s.refused_last)], [public])
 
 
+def correcting(actor: Actor, s: Contribution) -> bool:
+    """Its author corrects a text never published that still waits for moderation (being
+    checked, or held): e.g. to take out the IBAN the detector held it for."""
+    return s.state == "pending" and s.published_revision == 0 and actor["id"] == s.author_id
+
+
 def _resubmit(actor: Actor, s: Contribution, data: dict[str, Any],
               returned_tags: list[str]) -> Submission:
-    """Moderation rejected this text before anyone saw it: its author (or a CM) corrects it
-    and submits it again, whole — reviewed like a first submission, and held for a person to
-    read again (`sent_again`: a person refused it, the detector alone must not publish it,
-    whatever changed); its tags unless
-    given are those given back with it (`returned_tags`, masked as its draft). (A contribution
-    removed after it was published stays removed: its author writes a new one.)"""
+    """A text never published, submitted again whole as a new revision (``*_resubmitted``
+    after a refusal, ``*_corrected`` while it waits; no public ``*_edit_submitted``, which
+    tells of a published text's edit), reviewed like a
+    first submission:
+
+    - Moderation rejected it before anyone saw it: its author (or a CM) corrects it, and a
+      person reads it again (`sent_again`: a person refused it, the detector alone must not
+      publish it, whatever changed); its tags unless given are those given back with it
+      (`returned_tags`, masked as its draft). (A contribution removed after it was published
+      stays removed: its author writes a new one.)
+    - It still waits (`correcting`): its author's correction replaces the waiting revision
+      (`replaces_revision`), which is never published after it (`on_review`) and leaves the
+      CMs' queue (moderation withdraws it): the CMs review the latest version only. Every hold
+      reason that still applies holds the new one as it held the old: the detector reads it
+      again; the pre-moderation rules are the same policy's (a new member, a premoderated
+      category: a person must read it, and will); `sent_again` stays while a person refused
+      it last (`refused_last`). A reason that is gone releases it, as it would have released a
+      first text written so: a text held only because the detector found an IBAN, corrected
+      without it, is published at once — nobody was asked to read it, only to mask the IBAN,
+      which is gone. Its tags unless given are the waiting revision's (`returned_tags`)."""
     missing = [name for name in (("title", "body") if s.target_type == "post" else ("body",))
                if not data.get(name)]
     if missing:
-        raise InvalidInput("a rejected text is submitted again whole",
+        raise InvalidInput("a text never published is submitted again whole",
                            {"fields": {name: ["required to resubmit"] for name in missing}})
     revision = s.last_revision + 1
     category = data.get("category", s.category)
     meta = {"category": category} if s.target_type == "post" else {}  # tags: none published
-    public = NewEvent(s.prefix + "resubmitted", {**ref(s), **meta, "revision": revision,
-                                                 "editor_id": actor["id"]})
+    # still waiting: a correction of the waiting revision (its own event: `*_resubmitted`
+    # tells bank systems of a second chance after a refusal, held for a person)
+    fact, replaces = ("corrected", {"replaces_revision": s.last_revision}) \
+        if s.state == "pending" else ("resubmitted", {})
+    public = NewEvent(s.prefix + fact, {**ref(s), **meta, "revision": revision,
+                                        "editor_id": actor["id"], **replaces})
     return Submission(s.id, revision, [_content(s, revision, actor, data.get("title"),
                                                 data["body"], category,
                                                 data.get("tags", returned_tags),
@@ -389,6 +419,8 @@ def on_review(s: Contribution, verdict: str, review: str, revision: int, *,
         return _on_flags_review(s, verdict, title, body, reason_code, tags)
     if verdict == "held" or revision in s.decided or revision <= s.published_revision:
         return []  # held: nothing public changes; otherwise already ruled on or superseded
+    if s.published_revision == 0 and revision < s.last_revision:
+        return []  # a waiting text its author corrected since: the newer revision is decided
     first = s.published_revision == 0 and s.state == "pending"
     if s.state == "rejected":
         return []

@@ -50,6 +50,7 @@ from services.shared.write_limits import COLLECTION as WRITE_THROTTLE
 from services.shared.write_limits import WriteLimits
 
 from .domain import MENTIONS_UNLINKED, content_stream
+from .schemas import CORRECTION_EVENTS
 from .search import entry, index_terms, vocabulary_updates, written_words
 
 COLLECTIONS = ["posts", "replies", "history", "drafts", "votes", "categories", "tag_counts",
@@ -151,16 +152,18 @@ def _content_submitted(rm: ReadModels, event: Envelope) -> None:
 
 
 def _ruled_on(rm: ReadModels, target_type: str, target_id: str, revision: int) -> bool:
+    """Published, refused, deleted — or resubmitted since (a later revision of a text never
+    published replaced it: `submitted_revision`)."""
     # both reads at once
     published, doc = rm.side_by_side(
         lambda: rm["history"].find_one({"_id": f"{target_id}:{revision}"}, {"_id": 1}),
-        lambda: _collection(rm, target_type).find_one({"_id": target_id},
-                                                      {"state": 1, "rejection": 1}))
+        lambda: _collection(rm, target_type).find_one(
+            {"_id": target_id}, {"state": 1, "rejection": 1, "submitted_revision": 1}))
     if published:
         return True
     doc = doc or {}
     return doc.get("state") == "deleted" or (doc.get("rejection") or {}).get(
-        "revision") == revision
+        "revision") == revision or (doc.get("submitted_revision") or 0) > revision
 
 
 def _drop_draft(rm: ReadModels, target_id: str, revision: int) -> None:
@@ -354,10 +357,12 @@ def _edit_rejected(rm: ReadModels, event: Envelope) -> None:
     _own(rm, event, decide, derived=lambda doc: _return_draft(rm, target_id, p["revision"]))
 
 
-@VIEWS.on("posts.post_resubmitted", "posts.reply_resubmitted")
+@VIEWS.on("posts.post_resubmitted", "posts.reply_resubmitted", *CORRECTION_EVENTS)
 def _resubmitted(rm: ReadModels, event: Envelope) -> None:
-    """The author corrected a rejected text: it waits for moderation again (a new revision);
-    the text given back is replaced by the one submitted (`posts.content_submitted`)."""
+    """The author corrected a text never published (rejected, or still waiting): it waits for
+    moderation again (a new revision); the text given back, or the waiting one, is replaced by
+    the one submitted (`posts.content_submitted`): its older drafts go (a held one may hold the
+    IBAN its author just took out)."""
     target_type, target_id = _target(event)
     p = event.payload
     fields: dict[str, Any] = {"state": "pending", "submitted_revision": p["revision"]}
@@ -369,7 +374,7 @@ def _resubmitted(rm: ReadModels, event: Envelope) -> None:
                          else doc.get("state")}}
 
     _own(rm, event, decide)
-    _drop_returned(rm, target_id, p["revision"])
+    rm["drafts"].delete_many({"target_id": target_id, "revision": {"$lt": p["revision"]}})
 
 
 def _return_draft(rm: ReadModels, target_id: str, revision: int) -> None:

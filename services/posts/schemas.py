@@ -220,6 +220,12 @@ _lifecycle("edit_submitted", 1, "A new revision of the {target} waits for modera
 _lifecycle("resubmitted", 1, "Moderation rejected the {target} before publication; its author "
            "corrected it and submits it again (a new revision, reviewed like a first one). No "
            "text.", revision=_revision, editor_id=_editor)
+_lifecycle("corrected", 1, "The author corrected their {target}, never published, while it "
+           "still waited for moderation (a new revision, whole, reviewed like a first one; "
+           "`replaces_revision`: the waiting revision, never published after it). No text.",
+           revision=_revision, editor_id=_editor,
+           replaces_revision=lambda: fields.Integer(required=True,
+                                                    validate=validate.Range(min=1)))
 _lifecycle("published", 1, "The {target} became visible (revision 1, possibly redacted by the "
            "CMs).", published=True)
 _lifecycle("edited", 1, "A new revision replaced the {target}'s visible text (history keeps the "
@@ -639,6 +645,8 @@ CATEGORY_EVENTS = ("posts.category_created", "posts.category_updated",
 STREAM_FAMILIES = (POST_VOTE_EVENTS, REPLY_VOTE_EVENTS, CATEGORY_EVENTS)
 # a published edit: a new revision of a text (its author's, or a CM's: `editor_id`)
 EDIT_EVENTS = ("posts.post_edited", "posts.reply_edited")
+# a text never published, corrected by its author while it waited (its older revision superseded)
+CORRECTION_EVENTS = ("posts.post_corrected", "posts.reply_corrected")
 
 
 def by_another(author_id: str | None, writer_id: str | None) -> bool:

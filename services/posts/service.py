@@ -98,11 +98,27 @@ class PostsService(Decisions, HealthEndpoints):
 
         `keep`: read models whose documents the inline apply's writes return, for an answer
         built from them (`WrittenDocuments`, returned) instead of read back."""
-        commits = self.store.execute_all(stream_id, lambda history: _appends_of(
-            history, stream_id, decide(domain.fold(history))), self._context(actor), new=new)
+        def appends(history):
+            history = history if new else self._as_first_decided(stream_id, history)
+            return _appends_of(history, stream_id, decide(domain.fold(history)))
+
+        commits = self.store.execute_all(stream_id, appends, self._context(actor), new=new)
         written = self.views.keeping(*keep) if keep else None
         self.views.apply_commits(commits, cursor_after_reply=True, into=written)
         return written
+
+    def _as_first_decided(self, stream_id: str, history: list[Envelope]) -> list[Envelope]:
+        """The stream as a keyed command's earlier execution found it, when it ran already (a
+        retry with the same key): decided on it again, the command makes the very appends it
+        made — the announcement, and the text of the same revision — which the store then
+        finds recorded (one key, one effect). Decided on the stream as it is now, the retry's
+        text went to the next revision's content stream, which no announcement names."""
+        command = commands.current()
+        slot = command.slot(stream_id) if command is not None else None
+        earlier = self.store.recorder.by_command(slot) if slot else None
+        if earlier is None:
+            return history
+        return [event for event in history if event.stream_version < earlier["version"]]
 
     # -- posts -------------------------------------------------------------------------------
 
@@ -173,13 +189,16 @@ class PostsService(Decisions, HealthEndpoints):
         return self.queries.post(post_id, actor)
 
     def _returned_tags(self, state: domain.Contribution) -> list[str]:
-        """The tags given back with a rejected, never published post (masked as its draft,
-        from its private text): its resubmission keeps them unless it names others."""
-        if state.state != "rejected" or state.published_revision:
+        """The tags of a never published post's last revision, from its private text, which its
+        resubmission keeps unless it names others: a rejected one's as given back (masked as
+        its draft), a waiting one's as its author submitted them (moderation reads them again
+        with the correction)."""
+        if state.state not in ("rejected", "pending") or state.published_revision:
             return []
         submitted = self.store.load(domain.content_stream(state.id, state.last_revision))
         tags = submitted[0].payload["tags"] if submitted else None
-        return detector.mask_tags(state.tags if tags is None else tags)
+        tags = state.tags if tags is None else tags
+        return detector.mask_tags(tags) if state.state == "rejected" else list(tags)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def delete_post(self, actor, post_id):

@@ -276,6 +276,16 @@ class Site:
                                f"({self.device})")
 
 
+@contextmanager
+def window(site: Site, size: dict):
+    """The page at another window size for a while (the browser is shared: put back after)."""
+    site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
+    try:
+        yield
+    finally:
+        site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", SIZES[site.device])
+
+
 @pytest.fixture(params=list(DEVICES), ids=list(DEVICES))
 def site(request, browsers, demo):
     driver = browsers(request.param)

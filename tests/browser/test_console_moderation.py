@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from contextlib import contextmanager
 
 import pyotp
 import requests
@@ -29,7 +28,7 @@ from ..e2e.steps import (
     submit,
     visible,
 )
-from .conftest import SCREENSHOTS, SIZES, Site
+from .conftest import SCREENSHOTS, SIZES, Site, window
 from .console_steps import (
     assert_options_read_whole,
     held_iban_question,
@@ -405,16 +404,6 @@ def test_a_rejection_reason_reads_whole_and_its_author_reads_it_in_their_languag
 # -- the decision in view, with the item's context (CM review s25) ------------------------------
 
 SMALL_LAPTOP = {"width": 1024, "height": 768, "deviceScaleFactor": 1, "mobile": False}
-
-
-@contextmanager
-def window(site: Site, size: dict):
-    """The page at another window size for a while (the browser is shared: put back after)."""
-    site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", size)
-    try:
-        yield
-    finally:
-        site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", SIZES[site.device])
 
 
 def in_view(site: Site, css: str) -> bool:

@@ -4,6 +4,7 @@ advisor (a conversation's page sends a member to theirs, and staff the other way
 assigns an advisor."""
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -188,7 +189,7 @@ def test_an_advisor_lands_on_the_newest_message_and_answers_with_ctrl_enter(cons
 
 ROWS = """return [...document.querySelectorAll('#staff-mine .staff-row')].map((row) => ({
   waiting: row.classList.contains('staff-row-waiting'), text: row.textContent,
-  wait: row.querySelector('.staff-row-wait')?.textContent.trim() || ''}))"""
+  wait: row.querySelector('.staff-row-wait')?.textContent.trim().replace(/\\s+/g, ' ') || ''}))"""
 
 
 def test_the_inbox_puts_waiting_customers_first_with_their_wait(console, api):
@@ -239,7 +240,10 @@ def test_the_inbox_keeps_focus_on_the_same_conversation_when_it_reads_itself_aga
     before = console.text_of(row)
     api.post(f"/api/v1/conversations/{conversation_id}/messages", as_=MEMBER1,
              json={"body": f"Une dernière question sur ma carte {uuid.uuid4().hex[:6]}"})
-    console.wait_for(lambda: console.find(row).text != before, "the row read again")
+    # its message count, which only a re-read changes (the wait ticks every second anyway)
+    count = int(re.search(r"(\d+)\s+messages?", before).group(1))
+    console.wait_for(lambda: re.search(rf"\b{count + 1}\s+messages\b", console.find(row).text),
+                     "the row read again")
     focused = console.driver.switch_to.active_element
     assert focused.get_attribute("class") == "staff-row-link"
     assert focused.find_element("xpath", "..").get_attribute("data-conversation") \
@@ -449,6 +453,9 @@ def test_an_advisor_reads_a_customers_timeline_from_the_conversation(console, ap
     channels = {entry.get_attribute("data-channel")
                 for entry in console.find_all("#customer-timeline .timeline-entry")}
     assert {"social", "private"} <= channels
+    timeline = console.find("#customer-timeline").text
+    assert "Réseau social · Twitter" in timeline  # the network's own name
+    assert "Mention sur Twitter" in timeline  # the subject the inbox and the case page say
     console.check()
     console.no_horizontal_scroll()
     console.screenshot("console-customer-timeline")
@@ -477,7 +484,7 @@ def test_a_mention_from_an_unmatched_author_is_read_and_answered_from_the_staff_
                     next_path="/console/conversations")
     console.wait_for_path("/console/conversations")
     console.wait_for(lambda: console.heading("Conversations privées", 1), "the inbox")
-    assert "Auteur externe (twitter)" in console.text_of(
+    assert "Auteur externe (Twitter)" in console.text_of(
         f'[data-conversation="{case["conversation_id"]}"]')
     console.check()
     console.no_horizontal_scroll()
@@ -485,8 +492,8 @@ def test_a_mention_from_an_unmatched_author_is_read_and_answered_from_the_staff_
 
     console.visit(f"/console/conversations/{case['conversation_id']}")
     console.wait_for(lambda: said in console.find("#staff-messages").text, "the mention")
-    assert "Avec Auteur externe (twitter)" in console.text()
-    assert "Auteur externe (twitter)" in console.find("#staff-messages .meta").text
+    assert "Avec Auteur externe (Twitter)" in console.text()
+    assert "Auteur externe (Twitter)" in console.find("#staff-messages .meta").text
     assert not console.find_all("#customer-timeline")  # nobody's timeline behind it
     console.click_button("Envoyer")  # empty: the page answers with the field's error
     console.wait_for(lambda: console.find_all("#field-body-error"), "the empty reply refused")
@@ -502,7 +509,7 @@ def test_a_mention_from_an_unmatched_author_is_read_and_answered_from_the_staff_
     console.wait_for(lambda: answer in console.find("#staff-messages").text, "the answer")
     console.visit(f"/console/conversations/{case['conversation_id']}")  # taken from the queue
     console.wait_for(lambda: answer in console.find("#staff-messages").text, "the answer kept")
-    assert "Avec Auteur externe (twitter)" in console.text()
+    assert "Avec Auteur externe (Twitter)" in console.text()
     assert not console.find_all("#customer-timeline")
     console.check()
     console.no_horizontal_scroll()

@@ -209,8 +209,8 @@ def test_a_conversation_s_notifications_are_read_together_and_name_the_customer_
     problem(api.post("/api/v1/me/notifications/read", user=advisor,
                      json={"conversation_id": first["id"], "all": True}), 400)
 
-    # staff's answer to the customer names nobody (their page names the bank's team)
+    # the customer's notice names their advisor, and says so (test_notice_words.py)
     ok(api.post(f"/api/v1/conversations/{first['id']}/messages", user=advisor,
                 json={"body": "Je regarde."}), 201)
     answered = notified(api, member, "private_message")
-    assert answered["text"] == "Vous avez un nouveau message privé."
+    assert answered["text"] == f"{advisor.display_name}, votre conseiller·ère, vous a répondu."

@@ -76,7 +76,8 @@ def test_message_events_carry_references_never_the_text():
     state, _ = started()
     [event] = domain.post_message(ADVISOR, state, "msg2")
     assert event.payload == {"conversation_id": "x", "message_id": "msg2", "author_id": "a1",
-                             "participant_ids": ["m1", "a1"], "member_id": "m1"}
+                             "participant_ids": ["m1", "a1"], "member_id": "m1",
+                             "advisor_id": "a1"}
     assert domain.post_message(ADVISOR, domain.fold(history(
         domain.start(MEMBER, "x", "msg2", "a1"))), "msg2") == []  # a retried command
 
@@ -271,5 +272,30 @@ def test_every_message_names_the_conversations_customer():
                                   "@a", "s2")
     assert later[0].payload["member_id"] == domain.external_author("twitter")
     for event in (*events, answer, *escalated, *unmatched, *later):
+        if event.type == domain.MESSAGE_POSTED:
+            assert MessagePostedV1().validate(event.payload) == {}
+
+
+def test_every_message_names_the_customers_advisor_in_it_or_none():
+    """`message_posted` carries the advisor's seat as it is when written (null when none):
+    notifications name the customer's advisor to them, and other staff as the bank's team."""
+    state, events = started()
+    assert events[1].payload["advisor_id"] == "a1"
+    [answer] = domain.post_message(ADVISOR, state, "msg2")
+    assert answer.payload["advisor_id"] == "a1" == answer.payload["author_id"]
+    queued, first = started(advisor_id=None)
+    assert first[1].payload["advisor_id"] is None
+    [_, picked_up] = domain.post_message(CM, queued, "msg2")
+    assert picked_up.payload["advisor_id"] is None
+    moved = domain.fold(history([*events, *domain.change_advisor(state, "a2")]))
+    [later] = domain.post_message(OTHER_ADVISOR, moved, "msg3")
+    assert later.payload["advisor_id"] == "a2"
+    post = {"_id": "p1", "author_id": "m1", "advisor_id": "a1", "title": "t"}
+    escalated = domain.escalate(CM, domain.Conversation(), "e", post, "msg1")
+    assert escalated[1].payload["advisor_id"] == "a1" and escalated[1].payload["author_id"] == "c1"
+    mention = domain.intake_mention(domain.Conversation(), "s", "m1", "a1", "twitter", "@m",
+                                    "s1")
+    assert mention[1].payload["advisor_id"] == "a1"
+    for event in (*events, answer, *first, picked_up, later, *escalated, *mention):
         if event.type == domain.MESSAGE_POSTED:
             assert MessagePostedV1().validate(event.payload) == {}

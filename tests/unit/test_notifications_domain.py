@@ -233,9 +233,9 @@ def test_rendering_each_type_in_english_and_in_french():
     assert domain.render(notice(reply_kind="comment", kind="idea"), "fr") == \
         "Carl a commenté votre idée « Card blocked »"
     assert domain.render(rejected, "en") == \
-        "The community team did not publish your question: spam or advertising"
+        "The community team did not publish your question: spam or advertising."
     assert domain.render(rejected, "fr") == \
-        "L’équipe de la communauté n’a pas publié votre question : spam ou publicité"
+        "L’équipe de la communauté n’a pas publié votre question : spam ou publicité."
     assert domain.render(status, "en") == \
         "The idea “Card blocked” now has the status “Under review” — Soon"
     assert domain.render(status, "fr") == \
@@ -321,7 +321,7 @@ def test_a_private_message_notifies_the_other_participants_by_reference_only():
     assert who(domain.notices_for(posted, Facts())) == {("adv", "private_message")}
     shown = domain.details(posted, {"title": "should not matter"})
     assert shown == {"conversation_id": "c1", "post_id": None, "kind": None, "title": None,
-                     "from_customer": False}
+                     "from_customer": False, "by_advisor": None, "channel": None}
     assert domain.link("https://x.test", {"type": "private_message", **shown}) == \
         "https://x.test/conversations/c1"
 
@@ -473,12 +473,12 @@ def test_a_preferences_change_records_the_new_choices_and_digest_and_nothing_whe
     assert domain.preferences_changed("alice", digest[0].payload, {"digest": {"hour": 7}}) == []
 
 
-def test_a_refused_reply_names_its_public_thread_and_a_refused_post_nothing():
+def test_a_refused_reply_names_its_public_thread_and_a_refused_post_its_masked_title():
     """"Nous n'avons pas publié votre réponse : Spam ou publicité" said neither who ("Nous",
     a fourth name for the team) nor where: a member with several replies waiting could not
-    tell which one. A reply's thread is public, so it is named; a refused post's own title is
-    not (it may hold what got it refused), even when notifications knows it (published before
-    a flags round took it down)."""
+    tell which one. A reply's thread is public, so it is named. A refused post is named to its
+    author in the site, its title masked (it may hold what got it refused), never in what
+    leaves the site (an e-mail, a digest, a phone's screen). Each line ends with a period."""
     refusal = {"reason_code": "duplicate", "reason": "Duplicate of an existing contribution"}
     reply = event("moderation.item_rejected", {
         **ITEM, "item_id": "r1.r1", "target_type": "reply", "target_id": "r1", **refusal})
@@ -490,15 +490,133 @@ def test_a_refused_reply_names_its_public_thread_and_a_refused_post_nothing():
     about_reply = told(domain.details(reply, thread))
     assert domain.render(about_reply, "fr") == (
         "L’équipe de la communauté n’a pas publié votre réponse dans « Card blocked » : "
-        "doublon d’une contribution existante")
+        "doublon d’une contribution existante.")
     assert domain.render(about_reply, "en") == ("The community team did not publish your reply "
                                                 "in “Card blocked”: duplicate of an existing "
-                                                "contribution")
-    about_post = told(domain.details(post, {"title": "Mon IBAN FR76…", "kind": "question"}))
-    assert about_post["title"] is None
-    assert domain.render(about_post, "fr") == ("L’équipe de la communauté n’a pas publié votre "
-                                               "question : doublon d’une contribution "
-                                               "existante")
+                                                "contribution.")
+    iban = "FR76 3000 6000 0112 3456 7890 189"
+    about_post = told(domain.details(post, {"title": f"Virement refusé {iban}",
+                                            "kind": "question"}))
+    assert about_post["title"] is None  # the field the site shows as a public title
+    assert domain.render(about_post, "fr") == (
+        "L’équipe de la communauté n’a pas publié votre question « Virement refusé FR76 •••• "
+        "•••• •••• •••• •••0 189 » : doublon d’une contribution existante.")
+    assert domain.render(about_post, "en") == (
+        "The community team did not publish your question “Virement refusé FR76 •••• •••• "
+        "•••• •••• •••0 189”: duplicate of an existing contribution.")
+    for message in (domain.email(about_post, "https://x.test", "fr"),
+                    domain.push(about_post, "fr"),
+                    domain.digest([about_post], "https://x.test", "fr")):
+        said = message.subject + message.text
+        assert "Virement" not in said and "FR76" not in said
+        assert "n’a pas publié votre question : doublon d’une contribution existante." in said
+    # a post notifications never saw published: no title, the same sentence
+    unseen = told(domain.details(post, {"kind": "question"}))
+    assert domain.render(unseen, "fr") == ("L’équipe de la communauté n’a pas publié votre "
+                                           "question : doublon d’une contribution existante.")
+
+
+def test_a_refused_edit_of_a_published_post_says_it_was_the_edit():
+    """The question stays published when an edit of it is refused: the line says the edit was
+    not published, not the question (a refusal after flags, or of a text never published,
+    says the question)."""
+    refusal = {"reason_code": "off_topic", "reason": "Off topic for this community"}
+    published = {"title": "Plafond de ma carte", "kind": "question", "revision": 1}
+
+    def told(**item):
+        return {**domain.details(event("moderation.item_rejected", {**ITEM, **refusal, **item}),
+                                 published), "type": "moderation", "by_team": True}
+    edit = told(item_id="p1.r2", revision=2)
+    assert domain.render(edit, "fr") == (
+        "L’équipe de la communauté n’a pas publié la modification de votre question "
+        "« Plafond de ma carte » : hors sujet pour cette communauté.")
+    assert domain.render(edit, "en") == (
+        "The community team did not publish the edit to your question “Plafond de ma carte”: "
+        "off topic for this community.")
+    taken_down = told(item_id="p1.flags", review="flags")
+    assert domain.render(taken_down, "fr").startswith(
+        "L’équipe de la communauté n’a pas publié votre question « Plafond de ma carte »")
+    never_published = {**domain.details(event("moderation.item_rejected", {
+        **ITEM, **refusal, "item_id": "p1.r2", "revision": 2}), {"kind": "question"}),
+        "type": "moderation"}
+    assert domain.render(never_published, "en") == \
+        "The community team did not publish your question: off topic for this community."
+
+
+def test_a_reason_ends_its_line_with_one_period():
+    """A reason written before reason codes (the CM's service's English, ending a sentence
+    already) gets no second period; the catalogue's labels, which have none, get one."""
+    refused = {"type": "moderation", "decision": "rejected", "target_type": "post",
+               "kind": "idea", "by_team": True}
+    assert domain.render({**refused, "reason_code": "legacy", "reason": "Off topic."}, "en") \
+        == "The community team did not publish your idea: off topic."
+    assert domain.render({**refused, "reason_code": "legacy", "reason": "Why?"}, "fr") \
+        == "L’équipe de la communauté n’a pas publié votre idée : why?"
+    assert domain.render({**refused, "reason_code": "abusive"}, "fr").endswith(
+        "contenu injurieux, insultant ou discriminatoire.")
+    assert domain.with_period("Fin…") == "Fin…" and domain.with_period("Fin ") == "Fin."
+
+
+def posted(author: str, **payload) -> Envelope:
+    return event("conversations.message_posted", {
+        "conversation_id": "c1", "message_id": "m1", "author_id": author, "member_id": "alice",
+        "participant_ids": ["alice", "adv"], **payload})
+
+
+def test_a_social_media_mention_says_so_and_names_its_network():
+    """A customer's public mention that became a case is no private message: the staff who
+    answer read who mentioned them and where (the network's own spelling); never its text,
+    and out of the site the neutral line."""
+    def shown(channel, name="Karim Benali"):
+        return {"type": "private_message", "actor_name": name,
+                **domain.details(posted("alice", channel=channel), {})}
+    assert domain.render(shown("twitter"), "fr") == \
+        "Karim Benali a mentionné la banque sur Twitter."
+    assert domain.render(shown("twitter"), "en") == "Karim Benali mentioned the bank on Twitter."
+    assert domain.render(shown("linkedin"), "fr") == \
+        "Karim Benali a mentionné la banque sur LinkedIn."
+    assert domain.render(shown("other"), "fr") == \
+        "Karim Benali a mentionné la banque sur les réseaux sociaux."
+    assert domain.render(shown("other"), "en") == "Karim Benali mentioned the bank on social media."
+    # an author matched to no member
+    assert domain.render(shown("facebook", None), "fr") == \
+        "Quelqu’un a mentionné la banque sur Facebook."
+    for message in (domain.email(shown("twitter"), "https://x.test", "fr"),
+                    domain.push(shown("twitter"), "fr"),
+                    domain.digest([shown("twitter")], "https://x.test", "fr")):
+        said = message.subject + message.text
+        assert "Karim" not in said and "Twitter" not in said
+        assert "Vous avez un nouveau message privé. Connectez-vous pour le lire." in said
+
+
+def test_the_customer_reads_their_advisors_name_and_other_staff_as_the_bank_s_team():
+    """The customer's notice names their own advisor, said to be theirs (the site does not
+    know the advisor's gender: its neutral « conseiller·ère »); other staff are the bank's team
+    (staff other than one's advisor are not named to members). In the site only; a message
+    from before the event carried the advisor reads as it did."""
+    def to_customer(author, name, **payload):
+        return {"type": "private_message", "actor_name": name, "own_conversation": True,
+                **domain.details(posted(author, **payload), {})}
+    by_advisor = to_customer("adv", "Alice Martin", advisor_id="adv")
+    assert domain.render(by_advisor, "fr") == "Alice Martin, votre conseiller·ère, vous a répondu."
+    assert domain.render(by_advisor, "en") == "Alice Martin, your advisor, replied to you."
+    assert domain.render({**by_advisor, "actor_name": None}, "fr") == \
+        "Votre conseiller·ère vous a répondu."
+    by_cm = to_customer("cm", "Camille", advisor_id="adv")
+    no_advisor = to_customer("cm", "Camille", advisor_id=None)  # a non-customer's conversation
+    for notice in (by_cm, no_advisor):
+        assert domain.render(notice, "fr") == "L’équipe de la banque vous a répondu."
+        assert domain.render(notice, "en") == "The bank’s team replied to you."
+    before = to_customer("adv", "Alice Martin")  # no `advisor_id` in the event
+    assert domain.render(before, "fr") == "Vous avez un nouveau message privé."
+    # the advisor is named to their customer only: other staff in it read the neutral line
+    assert domain.render({**by_advisor, "own_conversation": None}, "fr") == \
+        "Vous avez un nouveau message privé."
+    for message in (domain.email(by_advisor, "https://x.test", "fr"),
+                    domain.push(by_advisor, "fr"),
+                    domain.digest([by_advisor], "https://x.test", "fr")):
+        said = message.subject + message.text
+        assert "Alice" not in said and "conseill" not in said
 
 
 def test_a_reason_continues_the_sentence_in_lower_case_but_an_acronym_keeps_its_capitals():

@@ -269,8 +269,8 @@ def test_only_the_author_or_a_cm_edits_or_deletes():
 
 def test_edits_need_a_field_and_a_published_post():
     stream, _ = submitted()
-    with pytest.raises(Unprocessable):
-        domain.submit_edit(AUTHOR, stream.state, {"body": "x"})
+    with pytest.raises(Unprocessable):  # a CM's edit of a text waiting (its author corrects it)
+        domain.submit_edit(CM, stream.state, {"body": "x"})
     with pytest.raises(InvalidInput):
         domain.submit_edit(AUTHOR, published_post().state, {})
     with pytest.raises(NotFound):

@@ -45,6 +45,7 @@ from services.shared.errors import NotFound
 
 from ..i18n import parse_time
 from ..page import PageCall, gather, page
+from ..social_cases import network_label
 from .account import field_errors
 from .public import RULES_REASONS  # the refusals a CM cites: those the rules explain
 
@@ -121,8 +122,8 @@ def display_names(call: PageCall, identity: Any, user_ids: Iterable[str | None]
              for user in reply.get("items") or []}
     for user_id in wanted:
         if user_id.startswith(EXTERNAL_AUTHOR):
-            names[user_id] = call.t("staff.external_author",
-                                    channel=user_id.removeprefix(EXTERNAL_AUTHOR))
+            names[user_id] = call.t("staff.external_author", channel=network_label(
+                call.t, user_id.removeprefix(EXTERNAL_AUTHOR)))
     return names
 
 

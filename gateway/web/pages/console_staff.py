@@ -14,18 +14,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
 from services.conversations.schemas import BODY_MAX, STAFF_SIDE, MessageCreateSchema
+from services.moderation import sla
 from services.notifications.domain import CONVERSATION_PAGE
+from services.shared import ids
 from services.shared.actors import STAFF_ROLES, holds_any, roles
+from services.shared.errors import NotFound
 
 from .. import i18n
-from ..page import PageCall, page
+from ..page import PageCall, Spare, page
+from ..social_cases import SOCIAL_ORIGIN, network_label, reply_destination, shown_subject
 from .account import field_errors
-from .console import display_names, duration, require_roles
+from .console import display_names, duration, require_roles, urgency
 from .messages import CursorQuery as ConversationsScreenQuery
 from .messages import latest_messages
 from .notifications import reading_conversation, settled
@@ -37,38 +42,82 @@ TIMELINE_PAGE = 30
 REPLY_MESSAGES = {"body": "staff.invalid_reply"}
 
 
+class InboxQuery(ConversationsScreenQuery):
+    """The inbox's page (`cursor`), of one customer's conversations only (`customer`)."""
+
+    customer = ids.USER.field()
+
+
+def waiting_clocks(items: list[dict[str, Any]], targets: dict[str, Any] | None,
+                   now: datetime) -> dict[str, dict[str, Any]]:
+    """Each conversation waiting for staff: its wait since the customer's first unanswered
+    message, read as the moderation's response-time clock reads it (`sla.read_clock`: the
+    channel's current target, social cases theirs, opening hours when the target counts them),
+    for `urgency()` as in the moderation queue. Without the targets (moderation slow): the
+    plain wait, no target."""
+    clocks = {}
+    for item in items:
+        since = i18n.parse_time(item.get("waiting_since"))
+        if not (item.get("waiting_for_staff") and since):
+            continue
+        clock: dict[str, Any] = {"since": item["waiting_since"],
+                                 "waiting_seconds": (now - since).total_seconds()}
+        if targets:
+            channel = "social" if item.get("origin") == "social" else "private"
+            reading = sla.read_clock(targets, channel, None, since, now)
+            clock.update(waiting_seconds=reading.waited_seconds, breached=reading.breached,
+                         target_seconds=reading.target_seconds,
+                         business_hours=reading.business_hours,
+                         due_at=reading.due_at.isoformat() if reading.due_at else None)
+        clocks[item["id"]] = clock
+    return clocks
+
+
 class StaffConsolePages:
     conversations = RpcProxy("conversations")
     identity = RpcProxy("identity")
+    moderation = RpcProxy("moderation")
     notifications = RpcProxy("notifications")
 
     # -- conversations (advisors, CMs, admins) ---------------------------------------------
 
-    @page("GET", "/console/conversations", auth="member", query=ConversationsScreenQuery)
+    @page("GET", "/console/conversations", auth="member", query=InboxQuery)
     def staff_conversations_page(self, call: PageCall):
         """My customers' conversations (a CM's or an admin's: those they take part in), those
         waiting for an answer first, the longest wait first (the advisor's priority, across
-        pages), then the others, most recently active first (CMs: the staff queue too)."""
+        pages), then the others, most recently active first (CMs: the staff queue too).
+        `customer`: only those with one customer (the service decides whom the reader may
+        see: a 404 for anyone else, as their timeline answers)."""
         require_roles(call, CONVERSATION_ROLES)
+        targets = Spare(self.moderation.get_sla_targets, call.actor)
+        customer_id = call.query.get("customer")
         found = self.conversations.list_conversations(call.actor, {
             "limit": CONVERSATIONS_PAGE, "cursor": call.query.get("cursor"), "sort": "waiting",
-            "side": STAFF_SIDE})  # not their own as a customer (the member's page lists those)
-        items = found["items"]
+            "side": STAFF_SIDE,  # not their own as a customer (the member's page lists those)
+            **({"customer": customer_id} if customer_id else {})})
+        if customer_id and not found.get("customer"):
+            raise NotFound("no such customer", {"id": customer_id})
+        items = [shown(call, item) for item in found["items"]]
         now = datetime.now(UTC)
-        waited = {item["id"]: duration(call, (now - since).total_seconds()) for item in items
-                  if item.get("waiting_for_staff")
-                  and (since := i18n.parse_time(item.get("waiting_since")))}
+        clocks = waiting_clocks(items, targets.answer(), now)
+        waited = {item_id: duration(call, clock["waiting_seconds"])
+                  for item_id, clock in clocks.items()}
         members = display_names(call, self.identity, [item.get("member_id") for item in items])
         queue = [item for item in items if item.get("queue")]
         mine = [item for item in items if not item.get("queue")]
-        more = (f"/console/conversations?cursor={found['next_cursor']}"
-                if found.get("next_cursor") else None)
+        more = ("/console/conversations?" + urlencode(
+            {**({"customer": customer_id} if customer_id else {}),
+             "cursor": found["next_cursor"]}) if found.get("next_cursor") else None)
         # an advisor answers their customers; a CM or an admin has none: theirs are the
         # conversations they picked up or opened from a thread, and the queue
         texts = "staff." if "advisor" in roles(call.actor) else "staff.team_"
-        return call.render("console/conversations.html", title=call.t(texts + "inbox_title"),
+        return call.render("console/conversations.html",
+                           title=inbox_title(call, texts, found.get("customer")),
                            texts=texts, mine=mine, queue=queue, members=members, more=more,
-                           waited=waited, section="console", console_tab="conversations")
+                           customer=found.get("customer"), is_user=ids.USER.matches,
+                           waited=waited, clocks=clocks, urgency=urgency, now=now.isoformat(),
+                           duration=lambda seconds: duration(call, seconds),
+                           section="console", console_tab="conversations")
 
     @page("GET", "/console/conversations/{id}", path_params=CONVERSATION_PATH, auth="member",
           query=ConversationsScreenQuery)
@@ -113,9 +162,12 @@ class StaffConsolePages:
         names = display_names(call, self.identity, [
             *(conversation.get("participant_ids") or ()), member_id,
             *(m.get("author_id") for m in conversation["messages"])])
+        conversation = shown(call, conversation)
         return call.render("console/conversation.html", status=status,
                            title=conversation.get("subject") or call.t("staff.no_subject"),
                            conversation=conversation, names=names, raw=call.raw_form,
+                           reply_destination=reply_destination(call.t, conversation),
+                           network=lambda channel: network_label(call.t, channel),
                            earlier=earlier, latest=not cursor, body_max=BODY_MAX,
                            # only to who may open it (the timeline's own rule, in the service)
                            customer_id=member_id if conversation.get("customer_timeline")
@@ -135,9 +187,14 @@ class StaffConsolePages:
                                        if call.query.get("cursor") else {})})
         more = (f"/console/customers/{call.path['id']}?cursor={timeline['next_cursor']}"
                 if timeline.get("next_cursor") else None)
+        for entry in timeline["items"]:  # a social case's subject as the other pages say it
+            if entry.get("channel") == SOCIAL_ORIGIN and entry.get("subject"):
+                entry["subject"] = shown_subject(call.t, {"origin": SOCIAL_ORIGIN,
+                                                          "channel": entry.get("social_channel")})
         return call.render("console/customer.html", title=call.t(
             "customer_timeline.title", name=timeline["member"].get("display_name") or ""),
-            timeline=timeline, more=more, section="console", console_tab="conversations")
+            timeline=timeline, more=more, network=lambda channel: network_label(call.t, channel),
+            section="console", console_tab="conversations")
 
     # -- escalation from a thread (staff) ---------------------------------------------------
 
@@ -147,3 +204,17 @@ class StaffConsolePages:
         require_roles(call, CONVERSATION_ROLES)
         conversation = self.conversations.escalate_post(call.actor, call.path["id"], {})
         return call.redirect(f"/console/conversations/{conversation['id']}")
+
+
+def inbox_title(call: PageCall, texts: str, customer: dict[str, Any] | None) -> str:
+    """The inbox's title, or one customer's (« Conversations avec Marie Dubois »)."""
+    if customer is None:
+        return call.t(texts + "inbox_title")
+    return call.t("console.customer_title", name=customer.get("display_name")
+                  or call.t("console.customer_unnamed"))
+
+
+def shown(call: PageCall, conversation: dict[str, Any]) -> dict[str, Any]:
+    """A conversation as the console shows it: a social case's subject in the reader's words
+    (social_cases.py), the list's and the page's alike; the service's data is left as it is."""
+    return {**conversation, "subject": shown_subject(call.t, conversation)}

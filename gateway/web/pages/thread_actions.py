@@ -97,6 +97,12 @@ def refused_unseen(item: dict[str, Any]) -> bool:
     return item.get("state") == "rejected" and not item.get("published_at")
 
 
+def waiting_unseen(item: dict[str, Any]) -> bool:
+    """Never published and still waiting (being checked, or held): its author's correction
+    replaces the waiting version (posts' `correcting`)."""
+    return item.get("state") == "pending" and not item.get("published_at")
+
+
 def resubmittable(actor: dict[str, Any] | None, item: dict[str, Any]) -> bool:
     """Its author's text refused before anyone saw it: theirs to correct and send again."""
     return bool(actor) and item.get("author_id") == actor.get("id") and refused_unseen(item)
@@ -422,15 +428,18 @@ class ThreadActionPages:
                    preview: dict[str, Any] | None = None):
         """The edit form: its author's, or a CM's on someone else's text (said so: the author
         is told; and a CM's edit replaces one of the author's waiting for review). A text
-        refused before anyone saw it is corrected and sent again for review (`resubmit`)."""
+        refused before anyone saw it is corrected and sent again for review (`resubmit`); one
+        still waiting is corrected by its author (`correct`: the correction replaces it)."""
         by_author = call.actor["id"] == item.get("author_id")
         resubmit = refused_unseen(item)
+        correct = by_author and waiting_unseen(item)
         author = "" if by_author else (item.get("author") or {}).get("display_name") or ""
         kind = item.get("kind") or target_type
         title = call.t("staff.edit_title_other", name=author) if author else \
             call.t(f"compose.resubmit_title_{kind}" if resubmit
                    else f"contribute.edit_title_{kind}")
         intro = "compose.resubmit_intro" if resubmit and by_author else \
+            "compose.correct_intro" if correct else \
             "contribute.edit_intro" if by_author else "staff.edit_intro_other"
         categories = categories_for(self.posts, call.actor, item.get("category")) \
             if target_type == "post" else []
@@ -438,7 +447,7 @@ class ThreadActionPages:
                            item=item, form=form, errors=errors or {}, heading=title,
                            by_author=by_author, categories=categories, preview=preview,
                            tags_found=found_in_tags(form.get("tags") or "") if preview else None,
-                           intro=call.t(intro), resubmit=resubmit,
+                           intro=call.t(intro), resubmit=resubmit, correct=correct,
                            field_errors={k: v for k, v in (errors or {}).items() if k != "form"},
                            noindex=True, title=title)
 
@@ -497,9 +506,8 @@ class ThreadActionPages:
             return self._thread_render_edit(call, "post", post, form,
                                             _errors(call, problem, POST_MESSAGES),
                                             problem.status)
-        # as for a new post: the thread then shows the new text (or why it is held), not the old
-        # only a refused text is edited unpublished: posts refuses the edit of one still checked
-        # or held (422; tests/unit/test_edit_of_unpublished_texts.py)
+        # as for a new post: the thread then shows the new text (or why it is held), not the old:
+        # a text never published (refused, or its author's still waiting) is sent again whole
         sent_again = not post.get("published_at")
         post = after_review(post, lambda: self.posts.get_post(call.actor, post["id"]))
         call.cookies.notice(edit_notice(post, sent_again))
@@ -524,7 +532,7 @@ class ThreadActionPages:
             self._may_edit(call, "reply", reply)
             return self._thread_render_edit(call, "reply", reply, form, _errors(call, problem),
                                    problem.status)
-        sent_again = not reply.get("published_at")  # refused before publication (as above)
+        sent_again = not reply.get("published_at")  # never published (as above)
         reply = after_review(reply, lambda: self.posts.get_reply(call.actor, reply["id"]))
         call.cookies.notice(edit_notice(reply, sent_again))
         return self._thread_back(call, reply["post_id"], f"reply-{reply['id']}")

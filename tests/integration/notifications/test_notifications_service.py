@@ -123,7 +123,7 @@ def test_moderation_decisions_reach_the_author_without_confidential_text(rpc, ma
                           {"decision": "reject", "reason_code": "spam"})
     [rejected] = notified(rpc, author, "moderation", decision="rejected")
     assert rejected["text"] == \
-        "L’équipe de la communauté n’a pas publié votre question : spam ou publicité"
+        "L’équipe de la communauté n’a pas publié votre question : spam ou publicité."
     assert rejected["title"] is None
     item = queued(held)
     rpc.moderation.decide(actor(manager), item["id"], {

@@ -3,11 +3,13 @@
 // sent through the API without reloading. Without JavaScript the pages and the reply form work
 // as they are (server-rendered; reload to see new messages).
 import { api, announce } from "./api.js";
+import { formatWait, level } from "./console_clocks.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
 const QUEUE_POLL_MS = 30000; // the staff queue is not announced on the stream: poll it gently
+const TICK_MS = 1000;
 
 // The stream itself is the header's (live.js): it re-emits its frames as DOM events.
 function listen(handlers) {
@@ -139,8 +141,11 @@ function focusPlace(inbox) {
 
 function restoreFocus(inbox, place) {
   if (!place || inbox.contains(document.activeElement)) return;
-  const same = place.conversation &&
-    inbox.querySelector(`[data-conversation="${CSS.escape(place.conversation)}"] a`);
+  const row = place.conversation &&
+    inbox.querySelector(`[data-conversation="${CSS.escape(place.conversation)}"]`);
+  // the same link of that row (its customer's name, or the conversation's)
+  const same = row && ((place.href && row.querySelector(`a[href="${CSS.escape(place.href)}"]`)) ||
+    row.querySelector("a"));
   let target = same || (!place.conversation && place.href &&
     inbox.querySelector(`a[href="${CSS.escape(place.href)}"]`));
   if (!target && place.list) {
@@ -156,17 +161,58 @@ function restoreFocus(inbox, place) {
   target?.focus({ preventScroll: true });
 }
 
+// The waits count up while the inbox stays open, and turn "close to" then "past target" on
+// time (the response-time board's arithmetic, console_clocks.js), from the server's start and
+// due times; a wait counted in opening hours keeps the server's figure but still turns past at
+// its due time. The server's clock is the reference: its offset is measured once.
+function tickWaits(inbox) {
+  const texts = inbox.dataset;
+  const serverNow = Date.parse(texts.now);
+  const offset = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
+  const formats = { seconds: texts.formatSeconds, minutes: texts.formatMinutes,
+    hours: texts.formatHours, days: texts.formatDays };
+  const labels = { past: texts.labelPast, close: texts.labelClose };
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  const whole = (text) => text.replaceAll(" ", "\u00a0"); // as the server: « 10 s » on one line
+  const tick = () => {
+    const now = Date.now() + offset;
+    for (const clock of inbox.querySelectorAll(".staff-row-wait [data-clock]")) {
+      const { started, target, due, business } = clock.dataset;
+      const seconds = business === "true" ? null : (now - Date.parse(started)) / 1000;
+      if (seconds !== null) {
+        clock.querySelector(".clock-waited").textContent = fill(texts.formatAge, {
+          waited: whole(fill(texts.formatWait, { duration: formatWait(seconds, formats) })),
+          target: whole(formatWait(Number(target), formats)) });
+      }
+      const state = level(seconds, Number(target), now, due ? Date.parse(due) : null);
+      if (business === "true" && state === "ok") continue; // the server's level stands
+      clock.classList.remove("urgency-ok", "urgency-close", "urgency-past");
+      clock.classList.add(`urgency-${state}`);
+      const label = clock.querySelector(".clock-level");
+      label.hidden = state === "ok";
+      if (state !== "ok") label.querySelector("strong").textContent = labels[state];
+    }
+  };
+  tick();
+  setInterval(tick, TICK_MS);
+}
+
 function inboxPage(inbox) {
-  const fresh = new Set();
+  const fresh = new Set(); // conversations the customer wrote in since the page opened
   let shown = inbox.innerHTML;
+  // "New message" while the customer waits: an answer (from any tab or device, or a
+  // colleague's) takes the badge off; the customer's next message puts it back (arrived())
   const mark = () => {
-    for (const id of fresh) {
-      const row = inbox.querySelector(`[data-conversation="${CSS.escape(id)}"]`);
-      row?.classList.add("staff-row-new");
-      row?.querySelector(".badge-new")?.removeAttribute("hidden");
+    for (const row of inbox.querySelectorAll("[data-conversation]")) {
+      const id = row.dataset.conversation;
+      if (!row.classList.contains("staff-row-waiting")) fresh.delete(id);
+      row.classList.toggle("staff-row-new", fresh.has(id));
+      const badge = row.querySelector(".badge-new");
+      if (badge) badge.hidden = !fresh.has(id);
     }
   };
   const reload = async () => {
+    // this page's own address: one customer's inbox (`?customer=`) stays theirs
     const response = await fetch(location.href, { credentials: "same-origin" });
     if (!response.ok) return;
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -194,6 +240,7 @@ function inboxPage(inbox) {
     "agora:message": arrived,
   });
   setInterval(reload, QUEUE_POLL_MS);
+  tickWaits(inbox);
 }
 
 const messages = document.getElementById("staff-messages");

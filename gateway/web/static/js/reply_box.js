@@ -15,6 +15,10 @@ const TOUCH = matchMedia("(pointer: coarse)").matches;
 // reply box" link at the top takes whoever wants it there.
 export function openAtNewest(list, form) {
   if (!("latest" in list.dataset) || location.hash || !form) return;
+  // a short conversation whose send button is already on screen, under its newest message:
+  // scrolling to the box's end only cut the page's header off (by ~30 px on a 1366x900 screen)
+  const send = form.querySelector("button[type=submit]");
+  if (send && send.getBoundingClientRect().bottom <= window.innerHeight) return;
   const box = form.closest("section") || form; // its card, with a little room below it
   box.style.scrollMarginBottom = "1rem";
   box.scrollIntoView({ block: "end" });
