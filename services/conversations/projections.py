@@ -67,6 +67,9 @@ def _indexes(rm: ReadModels) -> None:
     # the inbox filtered by customer (`customer=`), in the inbox's order
     rm["conversations"].create_index([("member_id", ASCENDING), ("inbox_rank", DESCENDING),
                                       ("_id", DESCENDING)], name="member_inbox")
+    # … and newest first (the API's default sort; a customer's own list, `side=customer`)
+    rm["conversations"].create_index([("member_id", ASCENDING), ("last_ts", DESCENDING),
+                                      ("_id", DESCENDING)], name="member_recent")
     rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                       ("_id", ASCENDING)], name="conversation_ts")
 

@@ -419,7 +419,7 @@ def test_an_edit_shows_at_once_what_became_of_it(site, demo):
     assert _words(mine).startswith("Votre modification, en attente de vérification (vous seul·e "
                                    "la voyez) :")
     assert mine.find_element("css selector", ".pending-version-title").text == \
-        "Carte refusée en Italie : remboursement"
+        "Carte refusée en Italie\N{NARROW NO-BREAK SPACE}: remboursement"  # glued to its word
     assert "Remboursez-moi sur mon IBAN" in mine.find_element("css selector", ".prose").text
     site.check()
     site.no_horizontal_scroll()
