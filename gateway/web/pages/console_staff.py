@@ -28,7 +28,13 @@ from services.shared.errors import NotFound
 
 from .. import i18n
 from ..page import PageCall, Spare, page
-from ..social_cases import SOCIAL_ORIGIN, network_label, reply_destination, shown_subject
+from ..social_cases import (
+    SOCIAL_ORIGIN,
+    is_social_case,
+    network_label,
+    reply_destination,
+    shown_subject,
+)
 from .account import field_errors
 from .console import display_names, duration, require_roles, urgency
 from .messages import CursorQuery as ConversationsScreenQuery
@@ -63,7 +69,7 @@ def waiting_clocks(items: list[dict[str, Any]], targets: dict[str, Any] | None,
         clock: dict[str, Any] = {"since": item["waiting_since"],
                                  "waiting_seconds": (now - since).total_seconds()}
         if targets:
-            channel = "social" if item.get("origin") == "social" else "private"
+            channel = "social" if is_social_case(item) else "private"
             reading = sla.read_clock(targets, channel, None, since, now)
             clock.update(waiting_seconds=reading.waited_seconds, breached=reading.breached,
                          target_seconds=reading.target_seconds,
@@ -100,8 +106,6 @@ class StaffConsolePages:
         items = [shown(call, item) for item in found["items"]]
         now = datetime.now(UTC)
         clocks = waiting_clocks(items, targets.answer(), now)
-        waited = {item_id: duration(call, clock["waiting_seconds"])
-                  for item_id, clock in clocks.items()}
         members = display_names(call, self.identity, [item.get("member_id") for item in items])
         queue = [item for item in items if item.get("queue")]
         mine = [item for item in items if not item.get("queue")]
@@ -115,7 +119,7 @@ class StaffConsolePages:
                            title=inbox_title(call, texts, found.get("customer")),
                            texts=texts, mine=mine, queue=queue, members=members, more=more,
                            customer=found.get("customer"), is_user=ids.USER.matches,
-                           waited=waited, clocks=clocks, urgency=urgency, now=now.isoformat(),
+                           clocks=clocks, urgency=urgency, now=now.isoformat(),
                            duration=lambda seconds: duration(call, seconds),
                            section="console", console_tab="conversations")
 

@@ -10,9 +10,12 @@
 const TICK_MS = 1000;
 const CLOSE_TO_TARGET = 0.75; // as the server's urgency(): three quarters of the target
 
+export function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+}
+
 export function formatWait(seconds, formats) {
   const whole = Math.max(0, Math.floor(seconds));
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
   if (whole < 60) return fill(formats.seconds, { count: whole });
   if (whole < 3600) return fill(formats.minutes, { count: Math.floor(whole / 60) });
   if (whole < 48 * 3600) {
@@ -20,6 +23,27 @@ export function formatWait(seconds, formats) {
     return fill(formats.hours, { hours: Math.floor(whole / 3600), minutes });
   }
   return fill(formats.days, { count: Math.floor(whole / 86400) });
+}
+
+// What a page of clocks says of them (its data-* attributes): the server's now (`now()`), the
+// duration formats and the urgency labels.
+export function clockTexts(dataset) {
+  const serverNow = Date.parse(dataset.now);
+  const offset = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
+  return {
+    now: () => Date.now() + offset,
+    formats: { seconds: dataset.formatSeconds, minutes: dataset.formatMinutes,
+      hours: dataset.formatHours, days: dataset.formatDays },
+    labels: { past: dataset.labelPast, close: dataset.labelClose },
+  };
+}
+
+// A clock's urgency shown: its colour class, and its label's words (in `words`) unless on time.
+export function showLevel(element, label, words, state, labels) {
+  element.classList.remove("urgency-ok", "urgency-close", "urgency-past");
+  element.classList.add(`urgency-${state}`);
+  label.hidden = state === "ok";
+  if (state !== "ok") words.textContent = labels[state];
 }
 
 export function level(waited, target, now, due) {
@@ -31,13 +55,7 @@ export function level(waited, target, now, due) {
 function start() {
   const board = document.getElementById("clock-boards");
   if (!board) return;
-  const serverNow = Date.parse(board.dataset.now);
-  const offset = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
-  const formats = {
-    seconds: board.dataset.formatSeconds, minutes: board.dataset.formatMinutes,
-    hours: board.dataset.formatHours, days: board.dataset.formatDays,
-  };
-  const labels = { past: board.dataset.labelPast, close: board.dataset.labelClose };
+  const { now: serverTime, formats, labels } = clockTexts(board.dataset);
   const clocks = [...board.querySelectorAll("[data-clock]")].map((element) => ({
     element,
     started: Date.parse(element.dataset.started),
@@ -48,16 +66,13 @@ function start() {
     label: element.querySelector(".clock-level"),
   }));
   const tick = () => {
-    const now = Date.now() + offset;
+    const now = serverTime();
     for (const clock of clocks) {
       const seconds = clock.business ? null : (now - clock.started) / 1000;
       if (seconds !== null) clock.waited.textContent = formatWait(seconds, formats);
       const state = level(seconds, clock.target, now, clock.due);
       if (clock.business && state === "ok") continue; // the server's level stands
-      clock.element.classList.remove("urgency-ok", "urgency-close", "urgency-past");
-      clock.element.classList.add(`urgency-${state}`);
-      clock.label.hidden = state === "ok";
-      if (state !== "ok") clock.label.textContent = labels[state];
+      showLevel(clock.element, clock.label, clock.label, state, labels);
     }
     board.dataset.ticking = "on";
   };

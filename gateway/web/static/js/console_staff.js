@@ -3,7 +3,7 @@
 // sent through the API without reloading. Without JavaScript the pages and the reply form work
 // as they are (server-rendered; reload to see new messages).
 import { api, announce } from "./api.js";
-import { formatWait, level } from "./console_clocks.js";
+import { clockTexts, fill, formatWait, level, showLevel } from "./console_clocks.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
@@ -167,15 +167,10 @@ function restoreFocus(inbox, place) {
 // its due time. The server's clock is the reference: its offset is measured once.
 function tickWaits(inbox) {
   const texts = inbox.dataset;
-  const serverNow = Date.parse(texts.now);
-  const offset = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
-  const formats = { seconds: texts.formatSeconds, minutes: texts.formatMinutes,
-    hours: texts.formatHours, days: texts.formatDays };
-  const labels = { past: texts.labelPast, close: texts.labelClose };
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  const { now: serverTime, formats, labels } = clockTexts(texts);
   const whole = (text) => text.replaceAll(" ", "\u00a0"); // as the server: « 10 s » on one line
   const tick = () => {
-    const now = Date.now() + offset;
+    const now = serverTime();
     for (const clock of inbox.querySelectorAll(".staff-row-wait [data-clock]")) {
       const { started, target, due, business } = clock.dataset;
       const seconds = business === "true" ? null : (now - Date.parse(started)) / 1000;
@@ -186,11 +181,8 @@ function tickWaits(inbox) {
       }
       const state = level(seconds, Number(target), now, due ? Date.parse(due) : null);
       if (business === "true" && state === "ok") continue; // the server's level stands
-      clock.classList.remove("urgency-ok", "urgency-close", "urgency-past");
-      clock.classList.add(`urgency-${state}`);
       const label = clock.querySelector(".clock-level");
-      label.hidden = state === "ok";
-      if (state !== "ok") label.querySelector("strong").textContent = labels[state];
+      showLevel(clock, label, label.querySelector("strong"), state, labels);
     }
   };
   tick();
