@@ -98,27 +98,11 @@ class PostsService(Decisions, HealthEndpoints):
 
         `keep`: read models whose documents the inline apply's writes return, for an answer
         built from them (`WrittenDocuments`, returned) instead of read back."""
-        def appends(history):
-            history = history if new else self._as_first_decided(stream_id, history)
-            return _appends_of(history, stream_id, decide(domain.fold(history)))
-
-        commits = self.store.execute_all(stream_id, appends, self._context(actor), new=new)
+        commits = self.store.execute_all(stream_id, lambda history: _appends_of(
+            history, stream_id, decide(domain.fold(history))), self._context(actor), new=new)
         written = self.views.keeping(*keep) if keep else None
         self.views.apply_commits(commits, cursor_after_reply=True, into=written)
         return written
-
-    def _as_first_decided(self, stream_id: str, history: list[Envelope]) -> list[Envelope]:
-        """The stream as a keyed command's earlier execution found it, when it ran already (a
-        retry with the same key): decided on it again, the command makes the very appends it
-        made — the announcement, and the text of the same revision — which the store then
-        finds recorded (one key, one effect). Decided on the stream as it is now, the retry's
-        text went to the next revision's content stream, which no announcement names."""
-        command = commands.current()
-        slot = command.slot(stream_id) if command is not None else None
-        earlier = self.store.recorder.by_command(slot) if slot else None
-        if earlier is None:
-            return history
-        return [event for event in history if event.stream_version < earlier["version"]]
 
     # -- posts -------------------------------------------------------------------------------
 

@@ -298,10 +298,28 @@ class EventStore:
         """`execute` for a decision on `stream_id` that appends to several streams at once
         (`append_all`: `decide(history)` returns the appends, the first usually to
         `stream_id` at `len_version(history)`). A `new` stream is not loaded (its id was just
-        minted): a conflict there is no other writer's, so it is not decided again."""
+        minted): a conflict there is no other writer's, so it is not decided again. A keyed
+        command that ran already decides on the stream as its first execution found it
+        (`_as_first_decided`)."""
         def once() -> list[Commit]:
-            return self.append_all(decide([] if new else self.load(stream_id)), context)
+            history = [] if new else self._as_first_decided(stream_id, self.load(stream_id))
+            return self.append_all(decide(history), context)
         return decided_again(once, 0 if new else retries)
+
+    def _as_first_decided(self, stream_id: str, history: list[Envelope]) -> list[Envelope]:
+        """The stream as a keyed command's earlier execution found it, when it ran already (a
+        retry with the same key): decided on it again, the command makes the very appends it
+        made — to `stream_id` and to the other streams named from its state (a post's next
+        revision's text) — which `append_all` then finds recorded (one key, one effect).
+        Decided on the stream as it is now, a retry's other appends went to streams named from
+        a later state, which nothing announces. (The slot is only looked at, not taken:
+        `append_all` takes it.)"""
+        command = commands.current()
+        slot = command.slot(stream_id) if command is not None else None
+        earlier = self.recorder.by_command(slot) if slot else None
+        if earlier is None:
+            return history
+        return [event for event in history if event.stream_version < earlier["version"]]
 
     def _decided(self, stream_id: str, decide: Decision
                  ) -> tuple[list[NewEvent], list[Envelope], bool]:
