@@ -158,9 +158,10 @@ class ConversationQueries:
         conversations is listed, or the reader may open their timeline (their advisor, CMs:
         `customer_timeline`, the conversation page's rule). Anyone else gets None whoever the
         id names (nobody, or another advisor's customer: the same answer), a refusal logged
-        as the timeline logs it."""
+        as the timeline logs it. Oneself is no refusal: a member filtering by their own id
+        (with no conversation yet) is named to themselves and nothing is logged."""
         timeline = domain.can_see_timeline(actor, self.member(member_id))
-        if not (listed or timeline):
+        if not (listed or timeline or member_id == actor["id"]):
             security_event("authorization_failed", actor=actor, request_id=self.correlation,
                            reason="not a customer one may see", member_id=member_id)
             return None

@@ -5,6 +5,7 @@ timeline; an id one may not see — another advisor's customer or nobody — giv
 answer; a malformed id is a 400 with its field, never a 500."""
 from __future__ import annotations
 
+import json
 import uuid
 
 from ..conftest import wait_for
@@ -68,3 +69,25 @@ def test_an_advisor_lists_one_customers_conversations_and_nobody_elses(
     # a malformed id: 400, problem+json naming the field
     body = problem(api.get(LIST, user=advisor, params={"customer": "marie"}), 400)
     assert "customer" in body["errors"], body
+
+
+def refusals_logged(platform, request_id):
+    log = platform.processes["conversations"].log_path.read_text(errors="replace")
+    return [json.loads(line) for line in log.splitlines()
+            if request_id in line and '"authorization_failed"' in line]
+
+
+def test_a_member_filtering_by_their_own_id_is_named_and_no_refusal_is_logged(platform, api):
+    member, stranger = api.new_user(), api.new_user()  # neither has a conversation yet
+    own, other = f"own-{uuid.uuid4().hex}", f"other-{uuid.uuid4().hex}"
+    mine = ok(api.get(LIST, user=member, params={"customer": member.id},
+                      headers={"X-Request-ID": own}))
+    assert mine["items"] == [] and mine["customer"]["id"] == member.id
+    assert mine["customer"]["customer_timeline"] is False
+    # someone else's id is refused and logged: once its line is there, the earlier request's
+    # would be too (one process writes both, in order)
+    theirs = ok(api.get(LIST, user=member, params={"customer": stranger.id},
+                        headers={"X-Request-ID": other}))
+    assert theirs["customer"] is None
+    wait_for(lambda: refusals_logged(platform, other), timeout=10, message="refusal logged")
+    assert refusals_logged(platform, own) == []
