@@ -52,8 +52,8 @@ ACCOUNTS = (
     DemoAccount(f"admin@{DEMO_DOMAIN}", "Administration Agora", ("admin",)),
     DemoAccount(f"cm1@{DEMO_DOMAIN}", "Camille (communauté)", ("community_manager",)),
     DemoAccount(f"cm2@{DEMO_DOMAIN}", "Chris (communauté)", ("community_manager",)),
-    DemoAccount(f"advisor1@{DEMO_DOMAIN}", "Alice Martin (conseillère)", ("advisor",)),
-    DemoAccount(f"advisor2@{DEMO_DOMAIN}", "Bruno Petit (conseiller)", ("advisor",)),
+    DemoAccount(f"advisor1@{DEMO_DOMAIN}", "Alice Martin", ("advisor",)),
+    DemoAccount(f"advisor2@{DEMO_DOMAIN}", "Bruno Petit", ("advisor",)),
     DemoAccount(f"member1@{DEMO_DOMAIN}", "Marie Dubois", customer=True,
                 advisor=f"advisor1@{DEMO_DOMAIN}", branch="Paris Opéra"),
     DemoAccount(f"member2@{DEMO_DOMAIN}", "Karim Benali", customer=True,
@@ -135,7 +135,7 @@ def enrol_staff(api: DemoApi, email: str, config: dict[str, Any] | None = None) 
 
 def member_name(account: DemoAccount) -> str:
     """The name a demo account registers with: its own for members; a staff account's first
-    word, since a staff name ("Alice Martin (conseillère)") is kept for staff and is picked
+    word, since a staff name ("Camille (communauté)") is kept for staff and is picked
     once the role is granted (services/identity/names.py)."""
     return account.name.split()[0] if account.roles else account.name
 
