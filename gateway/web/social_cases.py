@@ -5,7 +5,8 @@ The intake stores a case's subject once, as text, in its member's language and w
 network's code ("Mention sur les réseaux sociaux (twitter)"): read in English, or by anyone, it
 said neither the reader's words nor the network's name. The case carries its network as a field
 (``channel``, the first mention's), so the subject shown is made from that field in the reader's
-language; the stored text is kept as it is (other readers, and the member's pages, still have it).
+language, in the console and on the member's own pages alike (`shown_conversation`); the stored
+text is kept as it is (the API still answers it).
 
 Where a staff reply goes (services/conversations: ``post_message`` appends a message like any
 other, ``message_posted`` names the participants): nothing is ever posted back on the network. A
@@ -50,6 +51,12 @@ def shown_subject(t: Translate, conversation: dict[str, Any]) -> str | None:
     if channel in NETWORK_NAMES:
         return t("console.social_subject", network=NETWORK_NAMES[channel])
     return t("console.social_subject_other")
+
+
+def shown_conversation(t: Translate, conversation: dict[str, Any]) -> dict[str, Any]:
+    """A conversation as a page shows it (the console's and its member's, list and page alike):
+    a social case's subject in the reader's words; the service's data is left as it is."""
+    return {**conversation, "subject": shown_subject(t, conversation)}
 
 
 def reply_destination(t: Translate, conversation: dict[str, Any]) -> dict[str, Any] | None:

@@ -33,6 +33,7 @@ from ..social_cases import (
     is_social_case,
     network_label,
     reply_destination,
+    shown_conversation,
     shown_subject,
 )
 from .account import field_errors
@@ -103,7 +104,7 @@ class StaffConsolePages:
             **({"customer": customer_id} if customer_id else {})})
         if customer_id and not found.get("customer"):
             raise NotFound("no such customer", {"id": customer_id})
-        items = [shown(call, item) for item in found["items"]]
+        items = [shown_conversation(call.t, item) for item in found["items"]]
         now = datetime.now(UTC)
         clocks = waiting_clocks(items, targets.answer(), now)
         members = display_names(call, self.identity, [item.get("member_id") for item in items])
@@ -166,7 +167,7 @@ class StaffConsolePages:
         names = display_names(call, self.identity, [
             *(conversation.get("participant_ids") or ()), member_id,
             *(m.get("author_id") for m in conversation["messages"])])
-        conversation = shown(call, conversation)
+        conversation = shown_conversation(call.t, conversation)
         return call.render("console/conversation.html", status=status,
                            title=conversation.get("subject") or call.t("staff.no_subject"),
                            conversation=conversation, names=names, raw=call.raw_form,
@@ -217,8 +218,3 @@ def inbox_title(call: PageCall, texts: str, customer: dict[str, Any] | None) -> 
     return call.t("console.customer_title", name=customer.get("display_name")
                   or call.t("console.customer_unnamed"))
 
-
-def shown(call: PageCall, conversation: dict[str, Any]) -> dict[str, Any]:
-    """A conversation as the console shows it: a social case's subject in the reader's words
-    (social_cases.py), the list's and the page's alike; the service's data is left as it is."""
-    return {**conversation, "subject": shown_subject(call.t, conversation)}

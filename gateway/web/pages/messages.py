@@ -28,6 +28,7 @@ from services.shared import i18n as catalogue
 from services.shared.actors import ADVISOR, is_staff, roles
 
 from ..page import PageCall, Spare, page
+from ..social_cases import shown_conversation
 from .account import as_written
 from .advisor import my_advisor
 from .notifications import reading_conversation, settled
@@ -122,7 +123,8 @@ class MessagePages:
                                                                "limit": UNREAD_SCAN})
         listing = self.conversations.list_conversations(call.actor, {**call.query,
                                                                      "side": CUSTOMER_SIDE})
-        return call.render("messages/list.html", status=status, items=listing["items"],
+        items = [shown_conversation(call.t, item) for item in listing["items"]]
+        return call.render("messages/list.html", status=status, items=items,
                            more=next_href(call, listing.get("next_cursor")),
                            unread=unread_conversations(reading), staff=staff_pointer(call),
                            advisor=self._advisor(call), form=call.raw_form,
@@ -166,6 +168,7 @@ class MessagePages:
                            loaded: tuple[dict[str, Any], str | None] | None = None):
         """`loaded`: the conversation and its earlier link, when already read."""
         conversation, earlier = loaded or self._latest(call, cursor)
+        conversation = shown_conversation(call.t, conversation)  # a social case in your words
         advisor = self._advisor(call)
         return call.render("messages/conversation.html", status=status,
                            conversation=conversation, advisor=advisor, earlier=earlier,
