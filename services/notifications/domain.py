@@ -206,6 +206,42 @@ def a_cm_approved(event: Envelope) -> bool:
     return not p["auto"] and p["review"] == "content" and not of_anothers_edit(event)
 
 
+# A CM's refusal or redaction of a submitted revision is what posts then does with it — or
+# not: posts ignores a verdict about a revision its author corrected since (never published),
+# or about a contribution deleted meanwhile. Its author is told once posts' own outcome for that
+# revision says it happened (`ruling` of both events, joined by the projection). Rejections
+# come only from verdicts, and so do publications marked redacted: an author's ordinary
+# publication is no outcome to wait for.
+VERDICTS_POSTS_APPLY = ("moderation.item_rejected", "moderation.item_redacted")
+REJECTIONS = ("posts.post_rejected", "posts.reply_rejected", "posts.post_edit_rejected",
+              "posts.reply_edit_rejected")
+PUBLICATIONS = ("posts.post_published", "posts.reply_published", *EDIT_EVENTS)
+
+
+def ruling(event: Envelope) -> tuple[str, int, str] | None:
+    """The contribution, revision and decision ("rejected", "redacted") of a moderation verdict
+    posts applies, or of posts' event applying one; None for anything else (a flag round's
+    redaction is posts' `*_redacted`, told from moderation's event alone)."""
+    p, t = event.payload, event.type
+    if t in VERDICTS_POSTS_APPLY:
+        decision = t.rsplit("_", 1)[1]
+        if decision == "redacted" and p["review"] != "content":
+            return None
+        return p["target_id"], int(p["revision"]), decision
+    if t in REJECTIONS:
+        return target_of(event), int(p["revision"]), "rejected"
+    if t in PUBLICATIONS and p.get("redacted"):
+        return target_of(event), int(p["revision"]), "redacted"
+    return None
+
+
+def told_once_posts_applied(event: Envelope) -> bool:
+    """Whether a moderation verdict waits for posts' outcome before its author is told: a
+    content review's. A flag round's is about the visible text, which posts always has: told at
+    once, as it always was."""
+    return event.type in VERDICTS_POSTS_APPLY and event.payload["review"] == "content"
+
+
 def candidates(event: Envelope, facts: Facts) -> list[Notice]:
     """Everyone the event concerns, with why (several entries per member are possible)."""
     p, t = event.payload, event.type

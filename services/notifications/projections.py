@@ -3,7 +3,10 @@
 Facts, from the events notifications receives (recorded in its own log first):
 ``members`` (display name, @handle, roles: identity.events), ``contacts`` (e-mail address:
 identity.private only), ``follows`` / ``watches`` / ``mutes`` (feeds.events), ``votes`` (idea
-voters: posts.events), ``posts`` (published titles and kinds: posts.events).
+voters: posts.events), ``posts`` (published titles and kinds: posts.events). Joins of a
+moderation event with posts' (either may come first): ``approvals`` (a CM's approval of a post,
+told with its title once published), ``verdicts`` (a CM's refusal or redaction, told once posts
+applied it).
 
 The inbox, ``inbox``: one document per notification, id = its dedupe key
 (`domain.notices_for`), created when the event is applied, with the channels the member's
@@ -52,9 +55,9 @@ from . import domain
 
 # The events whose handlers may add inbox documents: only they wake the delivery pass (the
 # others wait for its periodic run, and have nothing for it)
-MAY_NOTIFY = frozenset((*domain.NOTIFYING, "posts.post_redacted"))
+MAY_NOTIFY = frozenset((*domain.NOTIFYING, "posts.post_redacted", *domain.REJECTIONS))
 COLLECTIONS = ["members", "contacts", "follows", "watches", "mutes", "votes", "posts", "prefs",
-               "inbox", "approvals"]
+               "inbox", "approvals", "verdicts"]
 UPGRADES = "upgrades"  # upgrade steps done by `agora migrate`, by name (`_id`)
 COUNT = "unread:"  # `_id` prefix of a member's unread count in the inbox (never a notification's)
 BATCH = 1000
@@ -78,7 +81,8 @@ def _indexes(rm: ReadModels) -> None:
 
 # Moderation's streams are applied as they come (no stream cursor read or moved): each of its
 # events that notifications uses makes its own notification (keyed by the event, counted once)
-# or waits in `approvals` keyed by the post's revision, whatever the order of an item's events
+# or waits, keyed by the revision, in `approvals` (for the post's title) or `verdicts` (for
+# posts to apply it: `_verdict`), whatever the order of an item's events
 # and however often one is applied; the others (an automatic approval, a hold) change nothing,
 # so they are not recorded in the log either (`Projection.records`).
 VIEWS = Projection("notifications_views", service="notifications", collections=COLLECTIONS,
@@ -289,6 +293,7 @@ def _post_visible(rm: ReadModels, event: Envelope) -> None:
         "$max": {"revision": p["revision"]}}, {"approved": 1}, upsert=True,
         return_document=ReturnDocument.AFTER)
     _notify(rm, event)
+    _applied_verdict(rm, event)  # a CM's redaction (`redacted`): its author told now
     if p["revision"] not in (post or {}).get("approved", ()):
         return
     approval_id = approval_key(p["post_id"], p["revision"])
@@ -307,16 +312,74 @@ def approval_key(post_id: str, revision: int) -> str:
 
 @VIEWS.on("posts.post_deleted", "posts.post_rejected")
 def _post_gone(rm: ReadModels, event: Envelope) -> None:
+    _applied_verdict(rm, event)  # (a rejection's notice reads the post as it was)
     rm["posts"].update_one({"_id": event.payload["post_id"]}, {"$unset": {"title": ""}})
 
 
 # --- notifications ---------------------------------------------------------------------------
 
 @VIEWS.on("posts.reply_published", "posts.reply_edited", "posts.answer_accepted",
-          "posts.idea_status_changed", "posts.idea_merged", "moderation.item_rejected",
-          "moderation.item_redacted", "moderation.sla_breached", "conversations.message_posted")
+          "posts.idea_status_changed", "posts.idea_merged", "moderation.sla_breached",
+          "conversations.message_posted")
 def _event_notifies(rm: ReadModels, event: Envelope) -> None:
     _notify(rm, event)
+    _applied_verdict(rm, event)  # a reply published or edited as a CM redacted it
+
+
+@VIEWS.on("moderation.item_rejected", "moderation.item_redacted")
+def _verdict(rm: ReadModels, event: Envelope) -> None:
+    """A CM's refusal or redaction of a submitted revision is told once posts applied it (posts
+    ignores one about a revision its author corrected since, or about a deleted contribution:
+    its author must not read of a refusal or a publication that never happened). Moderation's
+    event and posts' come in any order (two exchanges, redeliveries, a replay): each side writes
+    its half of one ``verdicts`` document (`_join`), and whichever comes second tells the
+    author. A flag round's verdict is about the visible text: told at once, as always; its
+    rejection still meets posts' (one ``verdicts`` document, then none)."""
+    waits = domain.told_once_posts_applied(event)
+    if not waits:
+        _notify(rm, event)
+    ruled = domain.ruling(event)
+    if ruled is None:
+        return
+    joined = _join(rm, ruled, {"event": event.to_dict()})
+    if "applied" in joined:
+        if waits:
+            _notify(rm, event)
+        rm["verdicts"].delete_one({"_id": joined["_id"]})
+
+
+@VIEWS.on("posts.reply_rejected", "posts.post_edit_rejected", "posts.reply_edit_rejected")
+def _applied_verdict(rm: ReadModels, event: Envelope) -> None:
+    """Posts' outcome of a CM's verdict (a rejection, a publication marked redacted): the
+    verdict, if it came first, is told now. Posts' other events (an author's publication,
+    approved automatically most of the time) record nothing."""
+    ruled = domain.ruling(event)
+    if ruled is None:
+        return
+    joined = _join(rm, ruled, {"applied": True})
+    if "event" in joined:
+        verdict = Envelope.from_dict(joined["event"])
+        if domain.told_once_posts_applied(verdict):
+            # (then forgotten: a re-applied event that finds it still there notifies again,
+            # which inserts nothing twice)
+            _notify(rm, verdict)
+        rm["verdicts"].delete_one({"_id": joined["_id"]})
+
+
+def verdict_key(target_id: str, revision: int, decision: str) -> str:
+    return f"{target_id}.r{revision}.{decision}"
+
+
+def _join(rm: ReadModels, ruled: tuple[str, int, str], half: dict[str, Any]) -> dict[str, Any]:
+    """Set one side's half of the verdict's document and return the whole of it: one atomic
+    write per side, so that of the two, whichever comes second sees the other's half."""
+    key = verdict_key(*ruled)
+    try:
+        return rm["verdicts"].find_one_and_update(
+            {"_id": key}, {"$set": half}, upsert=True, return_document=ReturnDocument.AFTER)
+    except DuplicateKeyError:  # the other side inserted it meanwhile: now an update
+        return rm["verdicts"].find_one_and_update(
+            {"_id": key}, {"$set": half}, upsert=True, return_document=ReturnDocument.AFTER)
 
 
 @VIEWS.on(*domain.SECURITY_EVENTS)

@@ -108,6 +108,36 @@ def test_moderation_decisions_notify_the_author():
     assert who(domain.notices_for(by_cm, Facts())) == {("alice", "moderation")}
 
 
+def test_a_content_verdict_and_posts_outcome_of_it_name_the_same_ruling():
+    """What the projection joins: moderation's refusal or redaction of a submitted revision and
+    posts' event applying it; an author's publication (not redacted) is no outcome."""
+    rejected = event("moderation.item_rejected", {**ITEM, "reason_code": "spam",
+                                                  "reason": "Spam"})
+    redacted = event("moderation.item_redacted", {**ITEM, "title": "T", "body": "B"})
+    assert domain.ruling(rejected) == ("p1", 1, "rejected")
+    assert domain.ruling(redacted) == ("p1", 1, "redacted")
+    assert domain.told_once_posts_applied(rejected) and domain.told_once_posts_applied(redacted)
+    reference = {key: POST[key] for key in ("post_id", "author_id", "kind", "category", "tags")}
+    for kind in ("posts.post_rejected", "posts.post_edit_rejected"):
+        assert domain.ruling(event(kind, {**reference, "revision": 1, "reason_code": "spam"})) \
+            == ("p1", 1, "rejected")
+    assert domain.ruling(event("posts.reply_edit_rejected", {
+        **REPLY, "revision": 2, "reason_code": "spam"})) == ("r1", 2, "rejected")
+    assert domain.ruling(event("posts.post_published", {**POST, "redacted": True})) == \
+        ("p1", 1, "redacted")
+    assert domain.ruling(event("posts.reply_edited", {
+        **REPLY, "revision": 2, "redacted": True, "editor_id": "carl"})) == ("r1", 2, "redacted")
+    assert domain.ruling(event("posts.post_published", POST)) is None  # the author's own
+    # a flag round's: told at once; its rejection still meets posts' (cleaned up), a redaction
+    # of the visible text is posts' `*_redacted`, nothing to meet
+    flags = {**ITEM, "review": "flags"}
+    assert not domain.told_once_posts_applied(event("moderation.item_rejected", {
+        **flags, "reason_code": "spam", "reason": "Spam"}))
+    assert domain.ruling(event("moderation.item_redacted", {**flags, "title": "T",
+                                                            "body": "B"})) is None
+    assert domain.ruling(event("posts.post_redacted", {**POST, "redacted": True})) is None
+
+
 def test_a_cms_edit_of_someones_text_tells_its_author_and_their_own_edit_nobody():
     by_cm = event("posts.post_edited", {**POST, "revision": 2, "editor_id": "cm"}, actor="cm")
     mentioned = Facts(mentioned=frozenset({"bob"}))

@@ -37,7 +37,10 @@ class ReviewedPost:
         return self.decision("approved", 2, auto=False)
 
     def rejected(self):
-        return self.decision("rejected", 4, reason_code="off_topic", reason="Hors sujet")
+        """After the flags (a content review's rejection is told once posts applied it:
+        tests/integration/notifications/test_verdict_notices.py)."""
+        return self.decision("rejected", 4, review="flags", reason_code="off_topic",
+                             reason="Hors sujet")
 
 
 def decisions(runner, post: ReviewedPost) -> list[str]:
