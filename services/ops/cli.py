@@ -1,7 +1,9 @@
 """`agora`: the one command to run and operate Agora processes.
 
     agora run <process>                 run a service or the gateway (what containers run)
-    agora migrate [<service> ...]       create the indexes of each service's database
+    agora migrate [<service> ...]       create the indexes of each service's database and
+                                        declare its consumers' queues and bindings (with
+                                        <SERVICE>_AMQP_URI, its own broker user, if set)
     agora replay <service>              rebuild a service's read models from its event log
     agora relay <service>               publish whatever the outbox still holds, then exit
     agora dead-letters list <service>   show dead letters: where from, why, size; never their
@@ -71,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                      "or module:Class with --config")
     run.add_argument("--config", help="config YAML (default: the process's own)")
 
-    migrate = commands.add_parser("migrate", help="create indexes")
+    migrate = commands.add_parser("migrate", help="create indexes, declare consumers' queues")
     migrate.add_argument("services", nargs="*")
     migrate.set_defaults(handler=_migrate)
 
@@ -208,6 +210,7 @@ def _migrate(args) -> int:
 
             ensure_indexes(_database(service)[1])
             print(_say("cli.indexes_ready", service=service))
+            _declare_queues(service)  # its durable handler queues (not the live one: per replica)
             continue
         _, store = _service_store(service)
         store.ensure_indexes()
@@ -219,7 +222,23 @@ def _migrate(args) -> int:
         if hasattr(module, "ensure_indexes"):
             module.ensure_indexes(store.db)
         print(_say("cli.indexes_ready", service=service))
+        _declare_queues(service)
     return 0
+
+
+def _declare_queues(service: str) -> None:
+    """The queues and bindings the service's consumers declare when its pods start, declared
+    before they roll out: a new event type of the release is then bound to its consumers' queues
+    even if its publisher's new pods run first (docs/runbook.md, "Deploy")."""
+    from services.shared.config import import_service, load_config
+    from services.shared.consumer import declare_service_queues
+
+    config = load_config(service)
+    # the service's own broker user (the Job has each one's Secret): it may declare exactly
+    # these queues; locally, one AMQP_URI serves every service
+    amqp_uri = os.environ.get(f"{service.upper()}_AMQP_URI") or config["AMQP_URI"]
+    queues = declare_service_queues(import_service(service), config, amqp_uri)
+    print(_say("cli.queues_ready", service=service, count=len(queues)))
 
 
 def _replay(args) -> int:

@@ -51,6 +51,13 @@ types only (the queue keeps the pattern's name; a binding of the pattern left by
 version is removed): for a projection that applies that source's events as they come
 (`Projection(..., as_they_come=[source])`), not whole streams in order.
 
+A handler's queues and bindings are declared when its service starts, and also by `agora
+migrate` before a release's pods roll out (`declare_service_queues`, from the one definition
+`handler_queues`): a release's new event type is then bound to its consumers' queues before its
+publisher's new pods can emit it, never dropped for want of a binding. (An older consumer pod
+still running receives it too and only records it, not knowing the type: the runbook's upgrade
+notes say to roll consumers first, or to replay them.)
+
 Example::
 
     class FeedsService:
@@ -63,6 +70,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import os
@@ -80,7 +88,9 @@ from kombu import Exchange, Queue, binding
 from kombu.message import Message
 from nameko.amqp.publish import get_producer
 from nameko.constants import PERSISTENT
+from nameko.containers import get_service_name, is_method
 from nameko.exceptions import ContainerBeingKilled
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.messaging import Consumer, QueueConsumer
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -110,6 +120,88 @@ def handler_queue(source_service: str, event_type: str, service: str, method: st
 
 def retry_queue(queue_name: str, delay_ms: int) -> str:
     return f"{queue_name}.retry.{delay_ms}"
+
+
+def retry_delays(settings: dict[str, Any]) -> tuple[int, ...]:
+    """The delays (ms) before each new attempt: one delay queue each (`retry_delays_ms`)."""
+    return tuple(int(delay) for delay in settings.get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS))
+
+
+# -- what a handler has on the broker ---------------------------------------------------------
+
+class HandlerQueues(NamedTuple):
+    """A reliable handler's queues and bindings, declared by its entrypoint when the service
+    starts and, before a release rolls out, by `agora migrate` (`declare_service_queues`), from
+    this one definition: RabbitMQ refuses a queue declared again with other arguments
+    (PRECONDITION_FAILED), and a new event type must reach its consumers' queues even while
+    the publisher's new pods run before theirs."""
+
+    queue: Queue  # the handler's queue and its bindings (one per type of `only`)
+    exchange: Exchange  # `<source>.events`, or `<source>.private`
+    obsolete_key: str | None  # the pattern an earlier version bound (`only=`): unbound
+    retries: tuple[Queue, ...]  # `<queue>.retry.<ms>`, dead-lettering back into the queue
+    dead_letters: Queue  # `<service>.dead-letters`
+
+
+def handler_queues(service: str, method: str, source_service: str, event_type: str, *,
+                   private: bool = False, only: tuple[str, ...] = (),
+                   settings: dict[str, Any]) -> HandlerQueues:
+    """The queues of `@reliable_handler(source_service, event_type, ...)` on `service.method`
+    with the service's `AGORA` settings (queue type, retry delays)."""
+    queue_name = handler_queue(source_service, event_type, service, method)
+    exchange = Exchange((private_exchange if private else public_exchange)(source_service),
+                        type="topic", durable=True, delivery_mode=PERSISTENT)
+    arguments = _queue_arguments(settings)
+    if only:
+        queue = Queue(queue_name, bindings=[binding(exchange, routing_key=key) for key in only],
+                      durable=True, queue_arguments=arguments)
+    else:
+        queue = Queue(queue_name, exchange=exchange, routing_key=event_type, durable=True,
+                      queue_arguments=arguments)
+    retries = tuple(Queue(retry_queue(queue_name, delay), durable=True, queue_arguments={
+        **arguments,
+        "x-message-ttl": delay,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": queue_name,
+    }) for delay in retry_delays(settings))
+    return HandlerQueues(
+        queue, exchange, event_type if only and event_type not in only else None, retries,
+        Queue(dead_letter_queue(service), durable=True, queue_arguments=arguments))
+
+
+def declare_handler_queues(channel, queues: HandlerQueues) -> None:
+    """Declare a handler's queues and bindings, and remove its obsolete binding. Idempotent:
+    what exists is left as it is (messages, consumers), nothing is read or purged."""
+    queues.queue.maybe_bind(channel)
+    queues.queue.declare()
+    if queues.obsolete_key is not None:
+        queues.queue.unbind_from(queues.exchange, routing_key=queues.obsolete_key)
+    for retry in queues.retries:
+        retry.declare(channel=channel)
+    queues.dead_letters.declare(channel=channel)
+
+
+def service_handler_queues(service_cls, settings: dict[str, Any]) -> list[HandlerQueues]:
+    """The queues of every reliable handler of a nameko service class, found as its container
+    finds its entrypoints (`settings`: the service's `AGORA` configuration)."""
+    service = get_service_name(service_cls)
+    return [entrypoint.broker_queues(service, method_name, settings)
+            for method_name, method in inspect.getmembers(service_cls, is_method)
+            for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ())
+            if isinstance(entrypoint, ReliableEventHandler)]
+
+
+def declare_service_queues(service_cls, config: dict[str, Any], amqp_uri: str) -> list[str]:
+    """Declare, on `amqp_uri` (the service's own broker user is enough), what the service's
+    reliable handlers declare when it starts: `agora migrate` runs it before a release's pods
+    roll out, so a new event type is bound to the queues of its consumers before any pod of
+    the release publishes it. Returns the handlers' queue names."""
+    declared = service_handler_queues(service_cls, config.get("AGORA", {}) or {})
+    with kombu.Connection(amqp_uri, connect_timeout=5) as connection:
+        channel = connection.channel()
+        for queues in declared:
+            declare_handler_queues(channel, queues)
+    return [queues.queue.name for queues in declared]
 
 
 class RawQueueConsumer(QueueConsumer):
@@ -163,27 +255,16 @@ class ReliableEventHandler(Consumer):
         self._batch_sizes = metrics.HANDLER_BATCH_SIZE.labels(service, self.handler_name)
         self._durations = metrics.HANDLER_DURATION.labels(service, self.handler_name)
         self._outcomes: dict[str, Any] = {}
-        self.delays = tuple(
-            int(delay) for delay in settings.get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS))
+        self.delays = retry_delays(settings)
         self.claim_timeout = timedelta(seconds=float(settings.get("claim_timeout_seconds", 60)))
         self.batch_size = _delivery_batch(settings) if self.batch else 1
         self._waiting: list[_Delivery] = []
         self._draining = False
-        self.queue_name = handler_queue(self.source_service, self.event_type, service,
-                                        self.method_name)
-        self.dead_letters = dead_letter_queue(service)
-        exchange_name = (private_exchange if self.private else public_exchange)(self.source_service)
-        exchange = Exchange(exchange_name, type="topic", durable=True, delivery_mode=PERSISTENT)
-        arguments = _queue_arguments(settings)
-        self.exchange = exchange
-        if self.only:
-            self.queue = Queue(self.queue_name, bindings=[
-                binding(exchange, routing_key=key) for key in self.only],
-                durable=True, queue_arguments=arguments)
-        else:
-            self.queue = Queue(self.queue_name, exchange=exchange, routing_key=self.event_type,
-                               durable=True, queue_arguments=arguments)
-        self._declare_retry_and_dead_letter_queues(arguments)
+        queues = self.broker_queues(service, self.method_name, settings)
+        self.queue, self.exchange = queues.queue, queues.exchange
+        self.queue_name, self.dead_letters = queues.queue.name, queues.dead_letters.name
+        with kombu.Connection(self.amqp_uri, connect_timeout=5) as connection:
+            declare_handler_queues(connection.channel(), queues)
         # Who holds a claim (this process) and which claims it is handling right now.
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._in_flight: set[str] = set()
@@ -197,22 +278,11 @@ class ReliableEventHandler(Consumer):
         super().stop()
         release_client(self.mongo_uri)
 
-    def _declare_retry_and_dead_letter_queues(self, arguments: dict[str, Any]) -> None:
-        with kombu.Connection(self.amqp_uri, connect_timeout=5) as connection:
-            channel = connection.channel()
-            self.queue.maybe_bind(channel)
-            self.queue.declare()
-            if self.only and self.event_type not in self.only:
-                self.queue.unbind_from(self.exchange, routing_key=self.event_type)
-            for delay in self.delays:
-                Queue(retry_queue(self.queue_name, delay), durable=True, queue_arguments={
-                    **arguments,
-                    "x-message-ttl": delay,
-                    "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": self.queue_name,
-                }).declare(channel=channel)
-            Queue(self.dead_letters, durable=True, queue_arguments=arguments).declare(
-                channel=channel)
+    def broker_queues(self, service: str, method: str, settings: dict[str, Any]
+                      ) -> HandlerQueues:
+        """What this handler of `service.method` has on the broker (`handler_queues`)."""
+        return handler_queues(service, method, self.source_service, self.event_type,
+                              private=self.private, only=self.only, settings=settings)
 
     # -- message flow ----------------------------------------------------------------------
 
