@@ -55,8 +55,8 @@ A handler's queues and bindings are declared when its service starts, and also b
 migrate` before a release's pods roll out (`declare_service_queues`, from the one definition
 `handler_queues`): a release's new event type is then bound to its consumers' queues before its
 publisher's new pods can emit it, never dropped for want of a binding. (An older consumer pod
-still running receives it too and only records it, not knowing the type: the runbook's upgrade
-notes say to roll consumers first, or to replay them.)
+still running receives it too and applies nothing of it, not knowing the type: the runbook's
+upgrade notes say to roll consumers out first.)
 
 Example::
 
