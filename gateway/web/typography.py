@@ -5,6 +5,11 @@ before ``?``, ``!``, ``:``, ``;`` or ``»`` (and after ``«``), as a narrow no-b
 French way of writing them, where a phone's narrow line otherwise wraps the ``?`` alone onto
 the next line. It only changes a space the member typed there, whatever the page's language:
 no space is added where there was none (``http://``, ``Note: 5`` stay as written).
+
+It takes a plain string (a title, a private message's body: autoescaped after) or safe HTML (a
+search's marked title, a post's rendered Markdown), where only the text between tags changes:
+a tag and its attributes go through as they are, and so does all of a ``<code>`` or ``<pre>``
+(code is copied as typed: ``a ?`` there is an expression, not French).
 """
 from __future__ import annotations
 
@@ -17,7 +22,10 @@ NARROW_NO_BREAK_SPACE = "\N{NARROW NO-BREAK SPACE}"
 # Spaces (plain ones: a no-break one already holds) after a word and before the mark, or after
 # an opening guillemet and before a word.
 _LOOSE = re.compile(r"(?<=[^\s])[ \t]+(?=[?!:;»])|(?<=«)[ \t]+(?=[^\s])")
-_TAG_OR_LOOSE = re.compile(rf"(<[^>]*>)|{_LOOSE.pattern}")  # a tag goes through as it is
+# A code element whole (the Markdown renderer's <code> and <pre><code>: never nested in their
+# own kind) or a tag goes through as it is; a loose space anywhere else is glued.
+_TAG_OR_LOOSE = re.compile(
+    rf"(<(code|pre)\b[^>]*>.*?</\2\s*>|<[^>]*>)|{_LOOSE.pattern}", re.DOTALL | re.IGNORECASE)
 
 
 def glue_punctuation(value: Any) -> Any:
@@ -32,6 +40,8 @@ def glue_punctuation(value: Any) -> Any:
     'Why? Note: 5\\u202f? '
     >>> glue_punctuation(Markup('Délai <mark title="a ?">chèque</mark> ?'))
     Markup('Délai <mark title="a ?">chèque</mark>\\u202f?')
+    >>> glue_punctuation(Markup('<p>Vu <code>a ? b : c</code> ?</p><pre><code>x ; y</code></pre>'))
+    Markup('<p>Vu <code>a ? b : c</code>\\u202f?</p><pre><code>x ; y</code></pre>')
     >>> glue_punctuation(None) is None
     True
     """

@@ -28,7 +28,7 @@ from services.shared import i18n as catalogue
 from services.shared.actors import ADVISOR, is_staff, roles
 
 from ..page import PageCall, Spare, page
-from ..social_cases import shown_conversation
+from ..social_cases import is_social_case, network_name, shown_conversation
 from .account import as_written
 from .advisor import my_advisor
 from .notifications import reading_conversation, settled
@@ -168,10 +168,14 @@ class MessagePages:
                            loaded: tuple[dict[str, Any], str | None] | None = None):
         """`loaded`: the conversation and its earlier link, when already read."""
         conversation, earlier = loaded or self._latest(call, cursor)
-        conversation = shown_conversation(call.t, conversation)  # a social case in your words
+        # a social case in your words, and why your public mention is here
+        social_network = network_name(call.t, conversation.get("channel")) \
+            if is_social_case(conversation) else None
+        conversation = shown_conversation(call.t, conversation)
         advisor = self._advisor(call)
         return call.render("messages/conversation.html", status=status,
                            conversation=conversation, advisor=advisor, earlier=earlier,
+                           social_network=social_network,
                            latest=not cursor, body_max=BODY_MAX,
                            names=self._names(call, advisor), form=call.raw_form,
                            errors=errors or {}, noindex=True,
