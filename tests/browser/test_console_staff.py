@@ -13,6 +13,7 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
+from gateway.web.typography import glue_punctuation
 from services.conversations.demo import SUBJECT as DEMO_SUBJECT
 from services.devtools.demo_seed import DemoApi
 
@@ -56,10 +57,12 @@ def test_an_advisor_answers_a_private_message_that_arrived_live(console, api):
     question = f"Bonjour, pouvez-vous aussi prolonger mon assurance voyage ? {uuid.uuid4().hex[:6]}"
     api.post(f"/api/v1/conversations/{conversation_id}/messages", as_=MEMBER1,
              json={"body": question})
-    console.wait_for(lambda: question in console.find("#staff-messages").text,
+    # shown as the server renders it: its « ? » glued to its word (typography.js)
+    console.wait_for(lambda: glue_punctuation(question) in console.find("#staff-messages").text,
                      "the customer's message, live")
     # read once, by the list (a polite live region), not a second time by the page's announcer
-    assert question not in console.find("#live-status").get_attribute("textContent")
+    assert glue_punctuation(question) not in \
+        console.find("#live-status").get_attribute("textContent")
     console.check()
     answer = f"C'est fait, votre assurance couvre tout le séjour. {uuid.uuid4().hex[:6]}"
     console.fill("Votre réponse", answer)

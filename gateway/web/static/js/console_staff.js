@@ -6,6 +6,7 @@ import { api, announce } from "./api.js";
 import { clockTexts, fill, formatWait, level, showLevel } from "./console_clocks.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
+import { gluePunctuation } from "./typography.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
 const QUEUE_POLL_MS = 30000; // the staff queue is not announced on the stream: poll it gently
@@ -46,8 +47,10 @@ function conversationPage(list) {
       time.dateTime = message.created_at;
       time.textContent = formatDateTime(message.created_at); // as the server writes dates
     }
-    // a card number masked, as the server renders the page (masking.py)
-    item.querySelector(".staff-message-body").textContent = maskCards(message.body || "");
+    // a card number masked, punctuation glued, as the server renders the page (masking.py,
+    // typography.py)
+    item.querySelector(".staff-message-body").textContent =
+      gluePunctuation(maskCards(message.body || ""));
     list.append(item);
   };
 

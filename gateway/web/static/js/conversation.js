@@ -3,6 +3,7 @@
 import { api, announce } from "./api.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
+import { gluePunctuation } from "./typography.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
 const list = document.querySelector("[data-conversation]");
@@ -33,7 +34,8 @@ function append(message) {
   }
   const body = document.createElement("p");
   body.className = "message-body";
-  body.textContent = maskCards(message.body || ""); // as the server renders it (masking.py)
+  // as the server renders it (masking.py, then typography.py)
+  body.textContent = gluePunctuation(maskCards(message.body || ""));
   item.append(author, body);
   list.append(item);
   document.querySelector(".conversation .empty")?.remove();
