@@ -99,8 +99,8 @@ class CommandExpired(AgoraError):
 
 class Misconfigured(AgoraError):
     """503: the service cannot do this with the configuration it was given (a key that does not
-    open what it stored): no retry helps, an operator must act (the message says what; the
-    runbook, "Requests failing with 503 (Misconfigured)")."""
+    open what it stored): no retry helps, an operator must act (the message says what; what to
+    do: docs/runbook.md#agoragatewayhigherrorrate, its `503 (Misconfigured)`)."""
 
 
 # Why a session was revoked, when a member should be told (identity.sessions_revoked `reason`

@@ -198,6 +198,12 @@ class OutboxRelay:
         self._journal_may_hold = True
         self.more_waiting = False  # the last pass read a full batch: more may be pending
         self._lease_renewed_at = float("-inf")  # monotonic time of this relay's last renewal
+        # The backlog is counted when Prometheus scrapes, not by a pass: a pass that fails (broker
+        # down or refusing, database unreachable) or that another replica's lease skips would
+        # leave the gauge at its last value, usually 0, while commits pile up unpublished.
+        self._backlog_seen = 0
+        self._closed = False
+        metrics.OUTBOX_BACKLOG.labels(self.service).set_function(self.scraped_backlog)
 
     def relay_once(self) -> int:
         """Publish one batch of pending commits; returns the number of events confirmed.
@@ -234,7 +240,6 @@ class OutboxRelay:
                 # whose pass finds nothing of ours after this and sweeps again)
                 self._published_up_to = swept_through
         if not documents:
-            metrics.OUTBOX_BACKLOG.labels(self.service).set(0)
             return 0
         events = [event for document in documents for event in document["events"]]
         tags = self.publisher.send([self._route(event) for event in events])
@@ -255,7 +260,7 @@ class OutboxRelay:
         self._published_up_to = documents[-1]["position"]
         self.store.forget_own_positions(up_to=self._published_up_to)
         self.more_waiting = len(documents) == self.batch_size
-        self._observe(events, full=self.more_waiting)
+        self._observe(events)
         return len(events)
 
     def drain(self) -> int:
@@ -280,13 +285,21 @@ class OutboxRelay:
             return known  # empty when nothing of ours came since: the pass sweeps (for others')
         return self.store.pending_documents(self._published_up_to, self.batch_size)
 
-    def _observe(self, events: list[dict[str, Any]], full: bool) -> None:
+    def _observe(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
         metrics.OUTBOX_RELAY_BATCH.labels(self.service).observe(len(events))
-        if full:
-            metrics.OUTBOX_BACKLOG.labels(self.service).set(
-                self.store.backlog(self._published_up_to))
+
+    def scraped_backlog(self) -> float:
+        """`agora_outbox_backlog` at scrape time: the commits still pending in the database
+        (the `pending_by_position` index counts them; the journal of confirmed batches is a few
+        small documents), whatever this relay's last pass did and whoever holds the lease. An
+        unreachable database keeps the last count (readiness reports the outage), and so does
+        a closed relay (its process is stopping; its client may be released)."""
+        if not self._closed:
+            with contextlib.suppress(PyMongoError):
+                self._backlog_seen = self.store.backlog()
+        return self._backlog_seen
 
     def holds_lease(self) -> bool:
         """Whether this relay holds the service's lease, renewing it. A lease renewed less than
@@ -316,6 +329,7 @@ class OutboxRelay:
         self.store.db[LEASES].delete_one({"_id": self.service, "owner": self.owner})
 
     def close(self) -> None:
+        self._closed = True
         self.publisher.close()
 
     def reset(self) -> None:

@@ -21,19 +21,23 @@ AGORA_METRICS = {
     "agora_events_published_total",
     "agora_events_consumed_total",
     "agora_handler_duration_seconds",
+    "agora_handler_batch_size",  # batch handlers: how much waited
     "agora_outbox_backlog",
+    "agora_outbox_relay_failures_total",
     "agora_dead_letters",
     "agora_delivery_dead_letters",  # notifications' delivery outboxes
     "agora_http_requests_total",
     "agora_http_request_duration_seconds",
 }
-HISTOGRAMS = {"agora_handler_duration_seconds", "agora_http_request_duration_seconds"}
+HISTOGRAMS = {"agora_handler_duration_seconds", "agora_handler_batch_size",
+              "agora_http_request_duration_seconds"}
 REQUIRED_ALERTS = {
     "AgoraGatewayHighErrorRate": "agora_http_requests_total",  # error rate
     "AgoraHandlerFailures": "agora_events_consumed_total",  # handler failures
     "AgoraDeadLetters": "agora_dead_letters",  # dead letters > 0
     "AgoraDeliveryDeadLetters": "agora_delivery_dead_letters",  # mails/pushes given up on
     "AgoraOutboxBacklogGrowing": "agora_outbox_backlog",  # outbox backlog growing
+    "AgoraOutboxRelayFailing": "agora_outbox_relay_failures_total",  # relay down, no backlog
     "AgoraConsumerLag": "rabbitmq_detailed_queue_messages_ready",  # consumer lag
     "AgoraPodsNotReady": "kube_pod_status_ready",  # pods not ready
 }
@@ -136,6 +140,31 @@ def test_alerts_use_known_metrics_and_link_the_runbook(prod):
         assert url.split("#", 1)[1] in anchors, (
             f"{rule['alert']}: no section {url} in docs/runbook.md"
         )
+
+
+def runbook_sections(markdown: str) -> dict[str, str]:
+    """Each heading's anchor -> its text up to the next heading (fenced code is not a heading)."""
+    sections: dict[str, str] = {}
+    anchor, fenced = None, False
+    for line in markdown.splitlines():
+        fenced ^= line.startswith("```")
+        heading = None if fenced else re.match(r"^#+\s+(.*)$", line)
+        if heading:
+            anchor = next(iter(github_anchors(line)))
+            sections[anchor] = ""
+        elif anchor is not None:
+            sections[anchor] += line + "\n"
+    return sections
+
+
+def test_each_alert_is_named_in_the_section_it_links(prod):
+    """An on-call who searches the runbook for the alert's name finds what to do."""
+    sections = runbook_sections(RUNBOOK.read_text())
+    for rule in rules(prod):
+        anchor = rule["annotations"]["runbook_url"].split("#", 1)[1]
+        if anchor != rule["alert"].lower():  # a section of its own is named by its heading
+            assert rule["alert"] in sections.get(anchor, ""), (
+                f"{rule['alert']} links #{anchor}, whose section does not name it")
 
 
 def test_dashboard_covers_the_platform_metrics(prod):
