@@ -262,7 +262,12 @@ def _relay(args) -> int:
     config, store = _service_store(args.service)
     relay = OutboxRelay(store, config["AMQP_URI"])
     try:
-        print(_say("cli.relayed", service=args.service, count=relay.drain()))
+        published = relay.drain()
+        # nothing published because a live pod's relay holds the lease: "0 published" would read
+        # as "nothing pending" to an SRE looking at a growing backlog
+        held = not published and not relay.holds_lease()
+        print(_say("cli.relay_lease_held" if held else "cli.relayed", service=args.service,
+                   count=published))
     finally:
         relay.release_lease()
         relay.close()
