@@ -102,6 +102,14 @@ class Item(Schema):
                        "revision of the text was published: this one never will be) | "
                        "resubmitted (its author corrected the text, never published, while "
                        "it waited: the CMs review the correction instead)"})
+    held_by = fields.String(allow_none=True, metadata={
+        "description": "held by a CM (`reasons` staff: from its thread; undo: undoing a "
+                       "decision): who; null for any other hold"})
+    taken_at = fields.String(allow_none=True, metadata={
+        "description": "held by a CM: when (a flags item's `held_at` is its round's first "
+                       "flag's)"})
+    undoes = fields.String(allow_none=True, metadata={
+        "description": "`reasons` undo: the item whose decision this hold takes back"})
     suggested_reason_code = fields.String(allow_none=True, metadata={
         "description": "the rejection reason the item calls for, to offer first: flags, the "
                        "most given flag reason's; a text the detector held, confidential_data; "

@@ -64,7 +64,11 @@ class Review(Schema):
     state = fields.String(metadata={"description": "pending | held | rejected"})
     reasons = fields.List(fields.String(), metadata={"description": "why it is held: policy, "
                                                      "detector, flags, sent_again (sent again "
-                                                     "after a refusal: a person reads it)"})
+                                                     "after a refusal: a person reads it); "
+                                                     "a `hidden` contribution: flags, staff "
+                                                     "(a CM took it out of public view) or "
+                                                     "undo (a CM undid the decision that "
+                                                     "published it)"})
     reason_code = fields.String()
     reason = fields.String(metadata={"description": "why it was rejected (shown to the author)"})
     reason_label = ReasonLabel(metadata={

@@ -18,7 +18,7 @@ def present_item(doc: dict[str, Any], now: float, targets: dict[str, Any],
     out = {key: doc.get(key) for key in (
         "review", "target_type", "target_id", "post_id", "revision", "author_id", "state",
         "reasons", "policy_rules", "detector_kinds", "flag_count", "held_at", "decided_at",
-        "decided_by", "withdrawn_because")}
+        "decided_by", "withdrawn_because", "held_by", "taken_at", "undoes")}
     out["id"] = doc["_id"]
     out["flags"] = doc.get("flags") or {}
     out["suggested_reason_code"] = domain.suggested_rejection(doc)

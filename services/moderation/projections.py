@@ -18,7 +18,8 @@
   document each (who flagged whose contribution, why, when, in which round, the flagger's own
   words), kept after the round is decided: a member's own flags are in their export.
 - ``sla``: the response-time clocks — per question, when its author submitted it (held for
-  review or not: `published_*`, the start of the wait) and when staff first answered it; per
+  review or not: `published_*`, the start of the wait) and when staff first answered it (set
+  aside, `answered: null`, while the question is out of public view); per
   wait in a private conversation or social case (``conv.<conversation>.<message>``), when the
   member wrote and when staff next wrote. ``sla_targets``: the CM-edited
   targets (`sla.py`); ``conversations``: who is the member of each conversation (ids only, from
@@ -145,8 +146,15 @@ def _held(rm: ReadModels, event: Envelope) -> None:
     if p["review"] == "flags":  # flags wait since the round's first flag, hidden or not
         first = rm["items"].find_one({"_id": p["item_id"]}, {"held_ts": 1, "held_at": 1}) or {}
         since, since_at = first.get("held_ts") or since, first.get("held_at") or since_at
+    staff = next((why for why in p["reasons"] if why in STAFF_HOLDS), None)
+    # who took it out of public view, and which decision an undo takes back: the queue and the
+    # flags screen say why an item held with no flag is there (absent for any other hold)
+    held_by = {"held_by": event.actor, "taken_at": event.occurred_at,
+               "undoes": p.get("undoes")} if staff else {
+        "held_by": None, "taken_at": None, "undoes": None}
     # versioned: a late re-application after the decision must not put the text back
     update_versioned(rm["items"], p["item_id"], event, {"$set": {
+        **held_by,
         **{k: p[k] for k in ("review", "target_type", "target_id", "post_id", "revision",
                              "author_id", "reasons", "flag_count")},
         "policy_rules": p.get("policy_rules", []),
@@ -155,7 +163,6 @@ def _held(rm: ReadModels, event: Envelope) -> None:
         "content": text,
         "proposal": found.proposal(),
     }})
-    staff = next((why for why in p["reasons"] if why in STAFF_HOLDS), None)
     if staff:  # a CM took it out of public view (from its thread, or undoing a decision)
         _audit(rm, event, action=STAFF_HOLDS[staff], target_type=p["target_type"],
                target_id=p["target_id"], item_id=p["item_id"], before=text, after=None,
@@ -209,7 +216,8 @@ def _flag_explained(rm: ReadModels, event: Envelope) -> None:
 
 
 # a decision closes a round of flags: the next flag starts from zero
-EMPTY_ROUND = {"flags": {}, "flags_total": 0, "flaggers": [], "explanations": []}
+EMPTY_ROUND = {"flags": {}, "flags_total": 0, "flaggers": [], "explanations": [],
+               "held_by": None, "taken_at": None, "undoes": None}
 
 
 @VIEWS.on("moderation.item_approved", "moderation.item_rejected", "moderation.item_redacted")
@@ -230,6 +238,13 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
     before = item.get("content") or text_under_review(rm, p)
     after: dict[str, Any] | None = None
     details: dict[str, Any] = {"review": p["review"], "reasons": item.get("reasons", [])}
+    # a CM's hold (from the thread, or undoing a decision) approved: the contribution is public
+    # again; no flags were dismissed (the trail must say what happened)
+    # (an open item's reasons may be an earlier round's: only a held one is that hold)
+    staff_hold = item.get("state") == "held" and any(
+        why in STAFF_HOLDS for why in item.get("reasons") or [])
+    if staff_hold:
+        details["undoes"] = item.get("undoes")
     if decision == "approved":
         after = before
         if p.get("not_confidential"):  # the CM stated these contact details may be public
@@ -239,7 +254,8 @@ def _decided(rm: ReadModels, event: Envelope) -> None:
         details["detector_kinds"] = p["detector_kinds"]
     else:
         details.update(reason_code=p["reason_code"], reason=p["reason"])
-    action = {"approved": "approve", "rejected": "reject", "redacted": "redact"}[decision]
+    action = {"approved": "republish" if staff_hold else "approve", "rejected": "reject",
+              "redacted": "redact"}[decision]
     _audit(rm, event, action=action,
         target_type=p["target_type"], target_id=p["target_id"], item_id=p["item_id"],
         before=before, after=after, details=details)
@@ -349,6 +365,8 @@ def _target_visible(rm: ReadModels, event: Envelope) -> None:
         state = (rm["targets"].find_one({"_id": target_id}, {"state": 1}) or {}).get("state")
         if fact == "redacted" and state == "hidden":
             state = "published"
+            if target_type == "post":
+                _withhold_clock(rm, target_id, False)  # shown again: it waits on
     update_versioned(rm["targets"], target_id, event, {"$set": {
         "target_type": target_type, "post_id": p["post_id"], "author_id": p["author_id"],
         "revision": p["revision"], "title": p.get("title"), "body": p["body"],
@@ -382,6 +400,8 @@ def _target_state(rm: ReadModels, event: Envelope) -> None:
         update["$unset"] = {"title": "", "body": "", "tags": ""}
         if target_type == "post":
             _stop_clocks(rm, {"_id": target_id})
+    elif target_type == "post":
+        _withhold_clock(rm, target_id, state == "hidden")
     update_versioned(rm["targets"], target_id, event, update)
     if fact == "deleted" and p["by_staff"]:
         _audit(rm, event, action=f"delete_{target_type}", target_type=target_type,
@@ -493,6 +513,15 @@ def _stop_clocks(rm: ReadModels, scope: dict[str, Any]) -> None:
     """Clocks that end without an answer (a deleted question, a closed conversation) go: no
     longer waiting nor due, and the statistics count answered waits only."""
     rm["sla"].delete_many({**scope, "answered": False})
+
+
+def _withhold_clock(rm: ReadModels, post_id: str, hidden: bool) -> None:
+    """A question out of public view (hidden by flags, or by an undone approval) waits for no
+    public answer: its open clock is set aside (`answered: None`, which neither the waiting
+    clocks, the breach checks nor the statistics read) until the question is shown again,
+    when it waits on from when it was asked."""
+    rm["sla"].update_one({"_id": post_id, "answered": False if hidden else None},
+                         {"$set": {"answered": None if hidden else False}})
 
 
 @VIEWS.on("moderation.sla_breached")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.moderation.detector import confidential_fields
-from services.moderation.domain import review_item_id
+from services.moderation.domain import flags_item_id, review_item_id
 from services.shared import i18n
 from services.shared.actors import Actor, is_moderator
 from services.shared.members import summary
@@ -133,6 +133,11 @@ def _owner_view(out: dict[str, Any], doc: dict[str, Any], actor: Actor | None,
         out["review"] = _review(doc, doc.get("submitted_revision") or 1)
     elif state == "rejected":
         out["review"] = _review(doc, (doc.get("rejection") or {}).get("revision") or 1)
+    elif state == "hidden":  # out of public view while the CMs review it (flags, or a CM's hold)
+        out["review"] = {"state": "held",
+                         "reasons": (doc.get("flags_hold") or {}).get("reasons") or ["flags"]}
+        if is_moderator(actor):
+            out["review"]["item_id"] = flags_item_id(doc["_id"])
     edit = doc.get("pending_edit")
     # a CM's edit waiting for review is the CMs' to follow, not its author's (told once published)
     by_author = not by_another(doc.get("author_id"), (edit or {}).get("editor_id"))
@@ -159,7 +164,8 @@ def _queue_items(out: dict[str, Any], doc: dict[str, Any]) -> None:
     for key, revision in (("review", doc.get("submitted_revision") or 1),
                           ("pending_edit", (doc.get("pending_edit") or {}).get("revision"))):
         review = out.get(key)
-        if review and review.get("state") == "held" and revision:
+        # (a hidden one names its flags item already: that is where it is decided)
+        if review and review.get("state") == "held" and revision and "item_id" not in review:
             review["item_id"] = review_item_id(doc["_id"], revision)
 
 

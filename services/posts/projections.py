@@ -667,9 +667,13 @@ def _handled_privately(rm: ReadModels, event: Envelope) -> None:
 @VIEWS.on("moderation.item_held")
 def _item_held(rm: ReadModels, event: Envelope) -> None:
     p = event.payload
-    if p["review"] != "content":
-        return  # a flags hold shows through posts.*_hidden
     collection = _collection(rm, p["target_type"])
+    if p["review"] != "content":
+        # a flags hold shows through posts.*_hidden; why it was held (flags, or a CM: from the
+        # thread, or undoing a decision) is for its author's status box while it is hidden
+        collection.update_one({"_id": p["target_id"]}, {"$set": {"flags_hold": {
+            "reasons": p["reasons"], "at": event.occurred_at}}})
+        return
     review = {"state": "held", "reasons": p["reasons"], "revision": p["revision"]}
     collection.update_one({"_id": p["target_id"]}, {"$set": {f"reviews.r{p['revision']}": review}},
                           upsert=True)

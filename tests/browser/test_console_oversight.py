@@ -256,7 +256,10 @@ def test_the_response_time_board_ticks_without_reload_and_reads_as_chart_and_tab
     board = console.find("#board-private")
     clock = console.wait_for(lambda: board.find_element(
         "css selector", f'[data-clock^="conv.{conversation["id"]}."]'), "the private clock")
-    assert "Conversation privée" in clock.text
+    # the staff queue's conversation, which a CM may open: linked, by its subject
+    assert clock.find_element("css selector", ".clock-what a").text == "Prélèvement inconnu"
+    assert clock.find_element("css selector", ".clock-what a").get_attribute("href").endswith(
+        f"/console/conversations/{conversation['id']}")
     console.wait_for(lambda: console.find("#clock-boards").get_attribute("data-ticking")
                      == "on", "the clocks ticking")
     shown = clock.find_element("css selector", ".clock-waited").text

@@ -25,6 +25,7 @@ from services.notifications.domain import (
     PASSWORD_RESET_PAGE,
 )
 from services.shared import i18n as catalogue
+from services.shared.actors import is_person, is_staff
 
 from ...routes.identity import (
     LoginBody,
@@ -113,6 +114,13 @@ def refusal(call: PageCall, problem, keys: dict[str, str] = FIELD_MESSAGES
                         problem.body.get("errors_i18n")), None
 
 
+def landing(actor: dict[str, Any] | None) -> str:
+    """Where a sign-in without a `next` lands: the bank's people on their console (whose
+    `/console` opens the tab their roles work in: an advisor's inbox, a CM's queue), members
+    on the home page. An explicit safe `next` always wins (`PageCall.next_url`)."""
+    return "/console" if is_person(actor) and is_staff(actor) else "/"
+
+
 class AccountPages:
     identity = RpcProxy("identity")
 
@@ -121,7 +129,7 @@ class AccountPages:
     @page("GET", "/login")
     def login_form_page(self, call: PageCall):
         if call.actor:
-            return call.redirect(call.next_url())
+            return call.redirect(call.next_url(landing(call.actor)))
         return self._login_page(call)
 
     def _login_page(self, call: PageCall, status: int = 200, errors=None, message=None):
@@ -150,9 +158,9 @@ class AccountPages:
             return self._code_page(call, tokens["challenge"], enrolment=enrolment)
         if tokens.get("mfa_required"):
             return self._code_page(call, tokens["challenge"])
-        self._start_session(call, tokens)
+        actor = self._start_session(call, tokens)
         call.cookies.notice("signed_in")
-        return call.redirect(call.next_url())
+        return call.redirect(call.next_url(landing(actor)))
 
     def _code_page(self, call: PageCall, challenge: str, status: int = 200, enrolment=None,
                    message=None, setup: bool = False, code_error=None):
@@ -184,11 +192,12 @@ class AccountPages:
                                        code_error=call.t("mfa.code_wrong"))
             # the challenge expired or was used up: start again from the password
             return self._login_page(call, problem.status, message=call.t("mfa.expired"))
-        self._start_session(call, tokens)
+        actor = self._start_session(call, tokens)
         call.cookies.notice("signed_in")
-        return call.redirect(call.next_url())
+        return call.redirect(call.next_url(landing(actor)))
 
-    def _start_session(self, call: PageCall, tokens: dict[str, Any]) -> None:
+    def _start_session(self, call: PageCall, tokens: dict[str, Any]) -> dict[str, Any]:
+        """Set the session's cookies; the actor signed in, for where the sign-in lands."""
         actor = self.auth.actor_for_token(tokens["access_token"])
         call.cookies.sign_in(tokens, actor)
         # The language is a profile setting (the token's `lang` claim): signing in on any
@@ -196,6 +205,7 @@ class AccountPages:
         language = actor.get("language")
         if language in i18n.LANGUAGES and language != call.language:
             call.cookies.set(i18n.LANGUAGE_COOKIE, language, max_age=365 * 86400)
+        return actor
 
     # -- register
 

@@ -217,6 +217,14 @@ def public_now(item: dict[str, Any]) -> str | None:
     judging a flagged reply must know it is live, one judging an edit that the previous
     version is. None when moderation does not know (an item without its contribution)."""
     state = item.get("target_state")
+    if item.get("review") == "flags":
+        # the flags item's own state is moderation's decision, known before the contribution's
+        # (posts applies it, then moderation reads it back): a CM who just held or undid must
+        # not read "visible publicly" in red, nor "hidden" right after an approval
+        if item.get("state") == "held" and state == "published":
+            return "hidden"
+        if item.get("state") == "approved" and state == "hidden":
+            return "live"
     if state in ("deleted", "rejected", "hidden"):
         return state
     if state == "published":
@@ -237,13 +245,16 @@ def urgency(item: dict[str, Any]) -> str:
 
 
 def duration(call: PageCall, seconds: float | None) -> str:
-    """A wait, short: 45 s, 12 min, 3 h 05, 2 d (in the reader's language)."""
+    """A wait, short: 45 s, 12 min, 3 h 05, 2 d (in the reader's language; a whole number of
+    hours as that language says it: « 12 h 00 », "12 h" — console_clocks.js formatWait too)."""
     seconds = max(0, int(seconds or 0))
     if seconds < 60:
         return call.t("console.seconds", count=seconds)
     if seconds < 3600:
         return call.t("console.minutes", count=seconds // 60)
     if seconds < 48 * 3600:
+        if not seconds % 3600 // 60:
+            return call.t("console.hours_whole", hours=seconds // 3600)
         return call.t("console.hours", hours=seconds // 3600,
                       minutes=f"{seconds % 3600 // 60:02d}")
     return call.t("console.days", count=seconds // 86400)
@@ -329,6 +340,16 @@ class ConsolePages:
             author, notes, flags = found["author"], found["notes"], found["flags"]
             history = [item for item in found["history"]["items"]
                        if item["id"] != current["target_id"]][:AUTHOR_HISTORY]
+        # held by a CM (from its thread, or undoing a decision), not by flags: who, and when
+        held_cause = None
+        by_staff = next((why for why in current.get("reasons") or []
+                         if why in ("undo", "staff")), None) if current and not gone else None
+        if by_staff and current.get("state") == "held":
+            by = current.get("held_by")
+            held_cause = {"key": f"console.flags_cause_{by_staff}", "name": (
+                display_names(call, self.identity, [by]).get(by) if by else None)
+                or call.t("common.member"), "at": current.get("taken_at")
+                or current.get("held_at")}
         position = next((n for n, item in enumerate(items) if current and
                          item["id"] == current["id"]), None)
         neighbours = {
@@ -354,7 +375,7 @@ class ConsolePages:
             next_page=queue_href(reason, cursor=queue["next_cursor"])
             if queue.get("next_cursor") else None,
             queue_href=queue_href, urgency=urgency, highlighted=highlighted, tags_text=tags_text,
-            thread_href=thread_href, public_now=public_now,
+            thread_href=thread_href, public_now=public_now, held_cause=held_cause,
             duration=lambda seconds: duration(call, seconds),
             problem=problem, draft=draft or {},
             approval=approval_checks(call, None if gone else current),

@@ -31,6 +31,7 @@ from services.posts.schemas import IDEA_STATUSES, IdeaStatusSchema
 from services.shared import ids
 
 from ..page import PageCall, gather, page
+from ..social_cases import shown_conversation
 from .console import (
     DECISION_MESSAGES,
     UNDOABLE_DECISIONS,
@@ -48,6 +49,8 @@ from .public import RULES_REASONS
 FLAGS_PAGE = 20
 FLAGGERS_SHOWN = 12  # per target; the rest are counted ("and 30 more")
 WAITING_SHOWN = 50  # waiting clocks listed per channel (the count says how many wait in all)
+# conversations read to name the board's waiting ones: those waiting longest come first
+CONVERSATIONS_NAMED = 200
 FLAG_DECISIONS = {"approve": "dismiss", "reject": "hide"}
 IDEAS_PAGE = 20
 IDEA_SORTS = ("top", "new")
@@ -111,6 +114,21 @@ def post_titles(call: PageCall, posts: Any, post_ids: list[str]) -> dict[str, st
         post, _ = call.attempt(reply.result)
         titles[post_id] = (post or {}).get("title") or ""
     return titles
+
+
+def readable_conversations(call: PageCall, conversations: Any, boards: list[dict[str, Any]]
+                           ) -> dict[str, dict[str, Any]]:
+    """The board's waiting conversations this reader may open, by id, as the console shows
+    them (a social case's subject in the reader's words): conversations' own list says which —
+    an advisor's, and for a CM or an admin the staff queue's —, never another's subject."""
+    wanted = {clock["conversation_id"] for board in boards for clock in board["clocks"]
+              if clock.get("conversation_id")}
+    if not wanted:
+        return {}
+    listed, _ = call.attempt(conversations.list_conversations, call.actor, {
+        "side": "staff", "sort": "waiting", "limit": CONVERSATIONS_NAMED})
+    return {item["id"]: shown_conversation(call.t, item)
+            for item in (listed or {}).get("items", []) if item["id"] in wanted}
 
 
 def flags_href(cursor: str | None = None, done: str | None = None, undo: str | None = None,
@@ -196,6 +214,7 @@ class ConsoleOversightPages:
     identity = RpcProxy("identity")
     posts = RpcProxy("posts")
     feeds = RpcProxy("feeds")
+    conversations = RpcProxy("conversations")
 
     # -- flags -------------------------------------------------------------------------------
 
@@ -212,7 +231,7 @@ class ConsoleOversightPages:
         items = queue["items"]
         people = {item["author_id"] for item in items if item.get("author_id")} | {
             flagger["id"] for item in items for flagger in (item.get("flaggers") or [])
-            [:FLAGGERS_SHOWN]}
+            [:FLAGGERS_SHOWN]} | {item["held_by"] for item in items if item.get("held_by")}
         return call.render(
             "console/flags.html", status=status, title=call.t("console.flags_screen_title"),
             noindex=True, section="console", console_tab="flags", items=items,
@@ -290,6 +309,7 @@ class ConsoleOversightPages:
         return call.render(
             "console/response_times.html", title=call.t("console.times_title"), noindex=True,
             section="console", console_tab="response_times", boards=boards, titles=titles,
+            conversations=readable_conversations(call, self.conversations, boards),
             one_channel=call.query.get("channel"),
             statistics=statistics, chart=answer_time_chart(statistics),
             now=datetime.now(UTC).isoformat(), urgency=urgency,

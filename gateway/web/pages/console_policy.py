@@ -36,10 +36,11 @@ POLICY_NUMBERS = ("new_member_threshold", "flags_to_hide", "trusted_min_approved
                   "trusted_min_age_days", "flags_target_hours")
 # the actions the trail records (services/moderation/projections.py), in the filter's order
 AUDIT_ACTIONS = (
-    "approve", "reject", "redact", "hold", "undo", "delete_post", "delete_reply", "edit_post",
-    "edit_reply", "feature", "unfeature", "lock", "unlock", "change_idea_status", "merge_idea",
-    "accept_answer", "note_member", "change_policy", "change_sla_targets", "grant_role",
-    "revoke_role", "grant_badge", "withdraw_badge", "assign_advisor", "reset_second_factor")
+    "approve", "reject", "redact", "hold", "undo", "republish", "delete_post", "delete_reply",
+    "edit_post", "edit_reply", "feature", "unfeature", "lock", "unlock", "change_idea_status",
+    "merge_idea", "accept_answer", "note_member", "change_policy", "change_sla_targets",
+    "grant_role", "revoke_role", "grant_badge", "withdraw_badge", "assign_advisor",
+    "reset_second_factor")
 AUDIT_TARGETS = ("post", "reply", "user", "member", "policy")
 # each number's bounds, read from moderation's own schema (the form's min and max say them)
 POLICY_RANGES = {name: next((rule.min, rule.max) for rule in field.validators

@@ -196,10 +196,14 @@ class StaffConsolePages:
             if entry.get("channel") == SOCIAL_ORIGIN and entry.get("subject"):
                 entry["subject"] = shown_subject(call.t, {"origin": SOCIAL_ORIGIN,
                                                           "channel": entry.get("social_channel")})
+        # back to the inbox under its own title (`staff_inbox_page`): an advisor's customers,
+        # a CM's or an admin's team conversations
+        back = ("customer_timeline.back" if "advisor" in roles(call.actor)
+                else "customer_timeline.team_back")
         return call.render("console/customer.html", title=call.t(
             "customer_timeline.title", name=timeline["member"].get("display_name") or ""),
             timeline=timeline, more=more, network=lambda channel: network_label(call.t, channel),
-            section="console", console_tab="conversations")
+            back=call.t(back), section="console", console_tab="conversations")
 
     # -- escalation from a thread (staff) ---------------------------------------------------
 

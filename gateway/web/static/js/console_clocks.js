@@ -19,8 +19,11 @@ export function formatWait(seconds, formats) {
   if (whole < 60) return fill(formats.seconds, { count: whole });
   if (whole < 3600) return fill(formats.minutes, { count: Math.floor(whole / 60) });
   if (whole < 48 * 3600) {
+    const hours = Math.floor(whole / 3600);
+    // a whole number of hours as the language says it (« 12 h 00 », "12 h"), as the server's
+    if (whole % 3600 < 60 && formats.hoursWhole) return fill(formats.hoursWhole, { hours });
     const minutes = String(Math.floor((whole % 3600) / 60)).padStart(2, "0");
-    return fill(formats.hours, { hours: Math.floor(whole / 3600), minutes });
+    return fill(formats.hours, { hours, minutes });
   }
   return fill(formats.days, { count: Math.floor(whole / 86400) });
 }
@@ -33,7 +36,8 @@ export function clockTexts(dataset) {
   return {
     now: () => Date.now() + offset,
     formats: { seconds: dataset.formatSeconds, minutes: dataset.formatMinutes,
-      hours: dataset.formatHours, days: dataset.formatDays },
+      hours: dataset.formatHours, hoursWhole: dataset.formatHoursWhole,
+      days: dataset.formatDays },
     labels: { past: dataset.labelPast, close: dataset.labelClose },
   };
 }
