@@ -11,6 +11,8 @@ import uuid
 import pytest
 from selenium.webdriver.common.keys import Keys
 
+from gateway.web.typography import glue_punctuation
+
 from ..conftest import wait_for
 from ..e2e.clients import gateway_replica
 from ..platform import PASSWORD
@@ -231,15 +233,16 @@ def test_my_advisor_answers_live_in_the_open_conversation(site, platform,
     answer = "Bonjour, c'est fait : votre plafond est relevé."
     ok(api.post(f"/api/v1/conversations/{conversation_id}/messages", user=advisor,
                 json={"body": answer}), 201)
-    site.wait_for(lambda: answer in site.text(), "the advisor's answer, live")
+    # as the server renders it: « : » glued to its word (typography.js)
+    site.wait_for(lambda: glue_punctuation(answer) in site.text(), "the advisor's answer, live")
     assert site.driver.execute_script(SAME_PAGE), "the page was reloaded"
     last = site.find_all("[data-message]")[-1]
     assert advisor.display_name in last.text
 
     site.fill(site.t("Your message", "Votre message"), "Merci beaucoup !")
     site.click_button(site.t("Send the message", "Envoyer le message"))
-    site.wait_for(lambda: "Merci beaucoup !" in site.find_all("[data-message]")[-1].text,
-                  "my message shown")
+    site.wait_for(lambda: glue_punctuation("Merci beaucoup !")
+                  in site.find_all("[data-message]")[-1].text, "my message shown")
     assert site.driver.execute_script(SAME_PAGE)
     site.check()
     site.no_horizontal_scroll()
