@@ -372,7 +372,8 @@ def _target_visible(rm: ReadModels, event: Envelope) -> None:
         "revision": p["revision"], "title": p.get("title"), "body": p["body"],
         "tags": p.get("tags"), "state": state}})
     if target_type == "reply" and p["kind"] == "answer" and p["official"] and fact == "published":
-        rm["sla"].update_one({"_id": p["post_id"], "answered": False}, {"$set": {
+        # answered while the question was out of view too (its clock set aside: None)
+        rm["sla"].update_one({"_id": p["post_id"], "answered": {"$in": [False, None]}}, {"$set": {
             "answered": True, "first_staff_answer_at": event.occurred_at,
             "first_staff_answer_ts": micros(event), "answered_by": p["author_id"]}})
     if target_type == "post" and p["kind"] == "question" and fact == "published":
@@ -512,7 +513,7 @@ def _member_erased(rm: ReadModels, event: Envelope) -> None:
 def _stop_clocks(rm: ReadModels, scope: dict[str, Any]) -> None:
     """Clocks that end without an answer (a deleted question, a closed conversation) go: no
     longer waiting nor due, and the statistics count answered waits only."""
-    rm["sla"].delete_many({**scope, "answered": False})
+    rm["sla"].delete_many({**scope, "answered": {"$ne": True}})  # set-aside ones too
 
 
 def _withhold_clock(rm: ReadModels, post_id: str, hidden: bool) -> None:

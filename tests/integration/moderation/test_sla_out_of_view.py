@@ -32,3 +32,20 @@ def test_a_question_hidden_by_flags_stops_waiting_until_shown_again(posts, moder
     published(posts, question)
     wait_for(lambda: waiting(moderation, manager) == (1, [question]),
              message="waiting again once shown")
+
+
+def test_a_question_hidden_then_deleted_leaves_no_clock(posts, moderation, platform,
+                                                        mongo_client):
+    """Deleting a question stops its clock, set aside (hidden) or not: none left behind."""
+    manager, author = cm(), member()
+    moderation.set_policy(manager, {"flags_to_hide": 1, "trusted_min_approved": 0,
+                                    "trusted_min_age_days": 0})
+    question = new_post(posts, author)["id"]
+    published(posts, question)
+    clocks = mongo_client[f"{platform['MONGO_DB_PREFIX']}_moderation"]["sla"]
+    wait_for(lambda: clocks.find_one({"_id": question}), message="clock started")
+    assert moderation.flag(member(), "post", question, {"reason": "spam"})["held"] is True
+    wait_for(lambda: (clocks.find_one({"_id": question}) or {}).get("answered", False) is None,
+             message="set aside while hidden")
+    posts.delete_post(author, question)
+    wait_for(lambda: clocks.find_one({"_id": question}) is None, message="clock gone")
