@@ -379,9 +379,12 @@ def test_a_rejection_reason_reads_whole_and_its_author_reads_it_in_their_languag
 
     console.visit("/lang/en?next=/console/moderation")  # an English console
     console.wait_for(lambda: console.heading("Moderation queue", 1), "the English queue")
-    ages = " ".join(element.text for element in console.find_all(".queue-age, .review-head"))
-    assert " sur " not in ages
-    assert all(age.endswith("min") for age in re.findall(r"\d+ h \d\d(?: min)?", ages)), ages
+    ages = [element.text for element in console.find_all(".queue-age, .review-head")]
+    assert not any(" sur " in age for age in ages), ages
+    # each clock on its own ("… of 12 h" beside "56 s of …" is no duration): hours and minutes
+    # read "1 h 05 min" in English, never the French "1 h 05"
+    assert all(duration.endswith("min") for age in ages
+               for duration in re.findall(r"\b\d+ h \d\d\b(?: min)?", age)), ages
     console.visit("/lang/fr?next=/")
     row = console.wait_for(lambda: reloaded(
         console, f"/console/audit?target={question['id']}",
