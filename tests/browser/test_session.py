@@ -13,6 +13,7 @@ import uuid
 import requests
 
 from gateway.web.page import login_url
+from gateway.web.typography import glue_punctuation
 
 from ..e2e.steps import ok, visible
 
@@ -121,6 +122,7 @@ def _reply_across_signing_out(site, me, post_id: str, language: str, restored: s
     site.check()
     site.screenshot(f"stale-reply-restored-{language}")
     site.find("#reply-form button[type=submit]").click()
-    site.wait_for(lambda: text in site.find(".reply-list").text, "the reply sent")
+    site.wait_for(lambda: glue_punctuation(text) in site.find(".reply-list").text,
+                  "the reply sent")  # as the page renders it: « : » glued to its word
     site.visit(thread, check=False)  # once sent, the text is not put back again
     assert site.find("#reply-body").get_attribute("value") == ""
