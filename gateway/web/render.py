@@ -26,6 +26,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from services.moderation.detector import KIND_LABELS
+from services.moderation.schemas import CM_HOLD_REASONS
 from services.shared import i18n as shared_i18n
 from services.shared.actors import is_staff
 from services.shared.shredding import ERASED_DISPLAY_NAME
@@ -142,6 +143,7 @@ def environment() -> Environment:
     env.filters["in_sentence"] = shared_i18n.in_sentence
     env.filters["mask_cards"] = mask_cards  # private messages' card numbers (masking.py)
     env.globals["is_staff"] = is_staff  # the staff menus: the services' own definition
+    env.globals["cm_hold_reasons"] = CM_HOLD_REASONS  # a CM's own holds, not flags (moderation)
     return env
 
 

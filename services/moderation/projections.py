@@ -43,6 +43,7 @@ from services.shared.members import ERASED_MEMBER, USER_ERASED
 from services.shared.projections import Projection, ReadModels, update_once, update_versioned
 
 from . import detector, domain
+from .schemas import CM_HOLD_REASONS
 
 COLLECTIONS = ["items", "audit", "targets", "members", "policy", "notes", "sla", "sla_targets",
                "conversations", "flags"]
@@ -131,7 +132,7 @@ def scan_under_review(text: dict[str, Any] | None) -> domain.Scan:
 # --- queue ------------------------------------------------------------------------------------
 
 # holds a CM makes (domain.take_down), by reason: their action in the staff trail
-STAFF_HOLDS = {"staff": "hold", "undo": "undo"}
+STAFF_HOLDS = dict(zip(CM_HOLD_REASONS, ("hold", "undo"), strict=True))
 
 
 @VIEWS.on("moderation.item_held", "moderation.item_escalated")

@@ -41,6 +41,7 @@ QUEUE_FILTERS = ("detector", "policy", "flags", "edit")
 # staff: a CM took it out of public view from its thread; undo: a CM undid the decision that
 # had left it public (domain.take_down)
 HOLD_REASONS = ("policy", "detector", "flags", "staff", "undo", "sent_again")
+CM_HOLD_REASONS = ("staff", "undo")  # the holds a CM made, not flags nor a rule
 ESCALATION_REASONS = ("mass_flagging",)
 POLICY_RULES = ("global", "category", "new_member")
 DECISIONS = ("approve", "reject", "redact")

@@ -26,6 +26,7 @@ from gateway.routes.moderation import ITEM_PATH
 from services.moderation.detector import tags_text
 from services.moderation.domain import UNDOABLE, WAITING
 from services.moderation.schemas import (
+    CM_HOLD_REASONS,
     CONFIRMABLE_KINDS,
     DETECTOR_KINDS,
     QUEUE_FILTERS,
@@ -343,7 +344,7 @@ class ConsolePages:
         # held by a CM (from its thread, or undoing a decision), not by flags: who, and when
         held_cause = None
         by_staff = next((why for why in current.get("reasons") or []
-                         if why in ("undo", "staff")), None) if current and not gone else None
+                         if why in CM_HOLD_REASONS), None) if current and not gone else None
         if by_staff and current.get("state") == "held":
             by = current.get("held_by")
             held_cause = {"key": f"console.flags_cause_{by_staff}", "name": (
