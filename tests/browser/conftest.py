@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -71,6 +71,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # a loaded 2-core machine (CI, parallel runs) can take many seconds to render a page or deliver a
 # live event; AGORA_BROWSER_WAIT_SECONDS tunes it.
 WAIT_SECONDS = float(os.environ.get("AGORA_BROWSER_WAIT_SECONDS", "45"))
+STALE_RETRIES = 5  # a live region re-renders once per change, not in a loop
 # Installed before any page script: CSP violations and uncaught errors, read by Site.check().
 PROBLEM_RECORDER = """
 window.__agoraProblems = [];
@@ -184,9 +185,17 @@ class Site:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def heading(self, text: str, level: int | None = None) -> bool:
+        """Whether a displayed heading reads `text`, read again from the start if the page
+        replaced a heading while it was being read (a live region re-renders its own)."""
         tags = [f"h{level}"] if level else [f"h{n}" for n in range(1, 7)]
-        return any(element.text.strip() == text and element.is_displayed()
-                   for tag in tags for element in self.driver.find_elements(By.TAG_NAME, tag))
+        for _ in range(STALE_RETRIES):
+            try:
+                return any(element.text.strip() == text and element.is_displayed()
+                           for tag in tags
+                           for element in self.driver.find_elements(By.TAG_NAME, tag))
+            except StaleElementReferenceException:
+                continue
+        raise AssertionError(f"the headings kept being replaced while looking for {text!r}")
 
     def click_link(self, text: str) -> None:
         link = self.wait_for(lambda: next(

@@ -530,7 +530,7 @@ def test_staff_menus_and_titles_fit_their_role(console, platform):
     console.wait_for(lambda: console.heading("Conversations privées", 1), "the CM's tab")
     assert console.heading("Conversations que vous suivez", 2)
     assert console.heading("File d’attente du personnel", 2)
-    said = console.find(".staff-main").text
+    said = console.text_of(".staff-main")
     assert "clients" not in said, said
     assert not console.find_all(".account-menu a[href='/advisor']")
     assert console.find_all(".account-menu a[href='/conversations']")  # theirs as a customer
