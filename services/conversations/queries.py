@@ -123,7 +123,8 @@ class ConversationQueries:
         waiting for staff first, the longest wait first, then the others by last activity
         (`inbox_rank`, projections.py); CMs and admins also see the staff queue (audited:
         `list`, subjects are private content too). `side`: customer, only those the actor is
-        the customer of (staff bank here too); staff, only the others."""
+        the customer of (staff bank here too); staff, only the others. `ids`: only these (a
+        screen naming the conversations it shows reads, and the audit records, those alone)."""
         visible: dict[str, Any] = {"participant_ids": actor["id"]}
         if is_moderator(actor):
             visible = {"$or": [visible, {"pool": domain.STAFF_POOL}]}
@@ -133,6 +134,8 @@ class ConversationQueries:
             visible = {"$and": [visible, {"member_id": {"$ne": actor["id"]}}]}
         if query.get("customer"):  # within what the actor may read (index `member_inbox`)
             visible = {"$and": [visible, {"member_id": query["customer"]}]}
+        if query.get("ids"):  # within what the actor may read, by `_id`: the others left out
+            visible = {"$and": [visible, {"_id": {"$in": query["ids"]}}]}
         key = "inbox_rank" if query.get("sort") == "waiting" else "last_ts"
         after = pagination.after_cursor(key, -1, query.get("cursor"))
         conditions = [visible] + ([after] if after else [])

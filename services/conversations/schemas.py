@@ -134,6 +134,8 @@ class PageQuerySchema(Schema):
 
 # a conversation's side: its customer, or staff answering them
 SIDES = (CUSTOMER_SIDE, STAFF_SIDE) = ("customer", "staff")
+# conversations asked for by id in one list (`ids`): a screen's worth, read by `_id`
+IDS_MAX = 100
 
 
 class ConversationsQuerySchema(PageQuerySchema):
@@ -152,6 +154,12 @@ class ConversationsQuerySchema(PageQuerySchema):
         "a user id: only the conversations with this customer among those you may read; "
         "`customer` in the answer names them, or is null (and the list empty) for an id you "
         "may not see, whoever it names")
+    # last: below, `ids` names this field, no longer the module
+    ids = fields.List(ids.CONVERSATION.field(), validate=validate.Length(min=1, max=IDS_MAX),
+                      metadata={"description": (
+                          f"conversation ids (1 to {IDS_MAX}; repeat the parameter): only these, "
+                          "among those you may read — the others are left out, as if they did "
+                          "not exist; the access audit records a list of those returned only")})
 
 
 class MessagesQuerySchema(PageQuerySchema):

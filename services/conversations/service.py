@@ -117,7 +117,8 @@ class ConversationsService(Decisions, HealthEndpoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_conversations(self, actor, query=None):
         """Mine, most recently active first (`sort=waiting`: those waiting for staff first, the
-        longest wait first); CMs and admins also see the staff queue."""
+        longest wait first); CMs and admins also see the staff queue. `ids`: only these among
+        them (the others omitted, as if they did not exist)."""
         query = load_input(ConversationsQuerySchema, query)
         return self.queries.conversations(domain.require_user(actor), query)
 

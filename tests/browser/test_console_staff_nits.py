@@ -39,9 +39,11 @@ def test_the_journey_leads_back_to_the_readers_own_inbox(console, demo):
 
 
 @pytest.mark.parametrize("console", ["desktop"], indirect=True)
-def test_the_board_links_the_conversations_its_reader_may_open(console, demo):
+def test_the_board_links_the_conversations_its_reader_may_open(console, demo, mongo_client):
     """A CM may open the staff queue's social case: the board links it, by its subject; an
-    advisor's customer's conversation they may not open stays an unnamed line."""
+    advisor's customer's conversation they may not open stays an unnamed line. The board asks
+    for the conversations it shows by id (`ids`, as the API may): the access audit lists
+    those it names, not the CM's whole queue."""
     api = DemoApi(demo.base_url)
     mention = demo.api.post("/api/v1/channels/social/mentions", headers=demo.service_key,
                             json={"channel": "twitter", "external_id": uuid.uuid4().hex,
@@ -58,6 +60,14 @@ def test_the_board_links_the_conversations_its_reader_may_open(console, demo):
     console.sign_in(manager.email, manager.password, device=manager.device,
                     next_path="/console/response-times?channel=social")
     console.wait_for_path("/console/response-times")
+    named = {link.get_attribute("href").rsplit("/", 1)[-1] for link in console.find_all(
+        "#board-social a[href^='/console/conversations/']")}
+    assert {entry["conversation_id"] for entry in mongo_client[
+        f"{demo.db_prefix}_conversations"]["access_audit"].find(
+        {"user_id": manager.id, "action": "list"})} == named
+    listed = demo.api.get(f"/api/v1/conversations?ids={case}&ids={private}", user=manager)
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()["items"]] == [case]  # not advisor1's
     link = on_some_page(console, f"#board-social a[href='/console/conversations/{case}']",
                         "#board-social a.more")
     assert link.text == "Mention sur Twitter"

@@ -24,6 +24,8 @@ from nameko.rpc import RpcProxy
 
 from gateway.routes.moderation import ITEM_PATH
 from gateway.routes.posts import POST_PAIR_PATH, POST_PATH
+from services.conversations.schemas import IDS_MAX as CONVERSATION_IDS_MAX
+from services.conversations.schemas import STAFF_SIDE
 from services.moderation.schemas import REJECT_REASONS, DecisionSchema
 from services.moderation.sla import CHANNELS
 from services.posts.domain import IDEA_TRANSITIONS
@@ -49,8 +51,6 @@ from .public import RULES_REASONS
 FLAGS_PAGE = 20
 FLAGGERS_SHOWN = 12  # per target; the rest are counted ("and 30 more")
 WAITING_SHOWN = 50  # waiting clocks listed per channel (the count says how many wait in all)
-# conversations read to name the board's waiting ones: those waiting longest come first
-CONVERSATIONS_NAMED = 200
 FLAG_DECISIONS = {"approve": "dismiss", "reject": "hide"}
 IDEAS_PAGE = 20
 IDEA_SORTS = ("top", "new")
@@ -120,15 +120,21 @@ def readable_conversations(call: PageCall, conversations: Any, boards: list[dict
                            ) -> dict[str, dict[str, Any]]:
     """The board's waiting conversations this reader may open, by id, as the console shows
     them (a social case's subject in the reader's words): conversations' own list says which —
-    an advisor's, and for a CM or an admin the staff queue's —, never another's subject."""
-    wanted = {clock["conversation_id"] for board in boards for clock in board["clocks"]
-              if clock.get("conversation_id")}
-    if not wanted:
-        return {}
-    listed, _ = call.attempt(conversations.list_conversations, call.actor, {
-        "side": "staff", "sort": "waiting", "limit": CONVERSATIONS_NAMED})
-    return {item["id"]: shown_conversation(call.t, item)
-            for item in (listed or {}).get("items", []) if item["id"] in wanted}
+    an advisor's, and for a CM or an admin the staff queue's —, never another's subject.
+    Asked for by id (`ids`), however far down the reader's inbox they are, so that the access
+    audit records a list of the subjects shown, not of a whole inbox's."""
+    # a malformed id would fail the whole list (400): it names nothing anyone may open
+    wanted = list(dict.fromkeys(clock["conversation_id"] for board in boards
+                                for clock in board["clocks"]
+                                if ids.CONVERSATION.matches(clock.get("conversation_id"))))
+    named: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), CONVERSATION_IDS_MAX):  # one call for the 2 × 50 shown
+        asked = wanted[start:start + CONVERSATION_IDS_MAX]
+        listed, _ = call.attempt(conversations.list_conversations, call.actor, {
+            "side": STAFF_SIDE, "ids": asked, "limit": len(asked)})
+        named.update({item["id"]: shown_conversation(call.t, item)
+                      for item in (listed or {}).get("items", [])})
+    return named
 
 
 def flags_href(cursor: str | None = None, done: str | None = None, undo: str | None = None,
