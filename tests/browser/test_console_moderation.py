@@ -121,8 +121,10 @@ def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_rel
         site.driver.get(demo.base_url + "/robots.txt")
         site.driver.delete_all_cookies()
     _, item_id = held_iban_question(platform, api)
+    managers = []
     for site in (first, second):
         manager = staff(platform)
+        managers.append(manager)
         site.sign_in(manager.email, manager.password, device=manager.device,
                      next_path=f"/console/moderation?item={item_id}")
     for site in (first, second):
@@ -140,7 +142,9 @@ def test_two_cms_on_the_queue_see_each_others_decisions_and_arrivals_without_rel
 
     gone = second.find("#item-gone")
     second.wait_for(lambda: gone.is_displayed(), "the other CM's decision shown")
-    assert "vient de traiter" in gone.text
+    # who decided what, and when (the page's own sentence for a decided item)
+    second.wait_for(lambda: f"{managers[0].display_name} a publié une version masquée de cet "
+                    "élément à " in gone.text, "the decision named")
     second.wait_for(lambda: not second.find_all(f'.queue-item[data-item="{item_id}"]'),
                     "the item gone from the list")
     assert all(not button.is_enabled() for button in second.find_all(
@@ -633,7 +637,7 @@ def test_a_decision_made_too_late_says_once_who_made_it_and_leads_on_to_the_next
     console.click_button("Refuser")
     gone = console.wait_for(lambda: (found := console.find_all("#item-gone")) and
                             found[0].is_displayed() and found[0], "the decision told")
-    assert f"Déjà refusé par {other.display_name} il y a" in gone.text, gone.text
+    assert f"{other.display_name} a refusé cet élément à " in gone.text, gone.text
     detail = console.find("#queue-detail")
     assert not console.find_all("#form-alert")
     assert "n’attend plus" not in detail.text and "Un autre community manager" not in detail.text

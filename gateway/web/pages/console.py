@@ -14,8 +14,8 @@ an ETag.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,7 +44,7 @@ from services.shared.actors import (
 )
 from services.shared.errors import NotFound
 
-from ..i18n import parse_time
+from ..i18n import DISPLAY_ZONE, format_date, parse_time
 from ..page import PageCall, gather, page
 from ..social_cases import network_label
 from .account import field_errors
@@ -161,18 +161,33 @@ def approval_checks(call: PageCall, item: dict[str, Any] | None) -> dict[str, An
 def decided_elsewhere(call: PageCall, identity: Any, item: dict[str, Any]
                       ) -> dict[str, Any] | None:
     """How an item another CM (or this one, in another tab) decided meanwhile is told: the
-    decision's catalogue key, who made it (their display name; "you"; None when it is not a
-    person) and how long ago. None for an item withdrawn (its own wording says why)."""
+    sentence that names who made the decision (their display name, as staff see it; "you";
+    nobody when it is not a person), the decision and the time it was made — all of which the
+    item carries (`decided_by`, `decided_at`). None for an item withdrawn (its own wording
+    says why)."""
     if item.get("state") not in ("approved", "rejected", "redacted"):
         return None
     by = item.get("decided_by")
     if by and by == (call.actor or {}).get("id"):
-        name = call.t("console.decided_by_you")
+        who, name = "_you", None
     else:
         name = display_names(call, identity, [by]).get(by) if by else None
-    moment = parse_time(item.get("decided_at"))
-    return {"key": f"console.decided_{item['state']}" + ("_by" if name else ""), "name": name,
-            "ago": duration(call, time.time() - moment.timestamp()) if moment else None}
+        who = "_by" if name else ""
+    return {"text": call.t(f"console.decided_{item['state']}{who}", name=name,
+                           at=decided_when(call, parse_time(item.get("decided_at"))))}
+
+
+def decided_when(call: PageCall, moment: datetime | None) -> str:
+    """When a decision was made, as a CM reads it beside their own clock: « à 10 h 42 » today
+    (Paris time, as every date on the site); another day's, with its date."""
+    if moment is None:
+        return call.t("console.decided_recently")
+    local = moment.astimezone(DISPLAY_ZONE)
+    clock = call.t("console.time_of_day", hour=str(local.hour), minute=f"{local:%M}",
+                   hour12=str(local.hour % 12 or 12), half="AM" if local.hour < 12 else "PM")
+    if local.date() == datetime.now(DISPLAY_ZONE).date():
+        return call.t("console.decided_at_today", time=clock)
+    return call.t("console.decided_at_day", day=format_date(call.language, local), time=clock)
 
 
 def done_item(call: PageCall, moderation: Any, identity: Any, item_id: str | None

@@ -15,7 +15,7 @@
 //   is announced;
 // - the list follows other CMs' decisions and new arrivals: the queue API is polled with
 //   If-None-Match every POLL_MS (304 until it changes); an item decided elsewhere while open is
-//   marked as gone and its actions disabled.
+//   marked as gone, saying who decided what and when, and its actions disabled.
 import { api, announce } from "./api.js";
 
 const POLL_MS = 4000;
@@ -47,6 +47,7 @@ async function swap(response, { push, url = response.url, detail = false }) {
     return;
   }
   root().replaceWith(fresh);
+  document.querySelector("#live-status .console-said")?.remove(); // said of the item left
   document.title = next.title;
   const csrf = next.querySelector('meta[name="csrf-token"]');
   if (csrf) document.querySelector('meta[name="csrf-token"]').content = csrf.content;
@@ -126,15 +127,47 @@ function neighbour(step) {
   return links[index] || null;
 }
 
-function disableActions(message) {
-  const gone = document.getElementById("item-gone");
-  if (gone && gone.hidden) {
-    gone.hidden = false;
-    announce(message || gone.textContent.trim());
+// Something said where the page's status is (#live-status), on screen as well as to screen
+// readers: a key that does nothing visible looks broken to a CM in a hurry. The next item
+// opened, or the next thing said, replaces it.
+function say(text) {
+  const region = document.getElementById("live-status");
+  if (!region || !text) return;
+  const line = document.createElement("p");
+  line.className = "notice console-said";
+  line.textContent = text;
+  region.replaceChildren(line);
+}
+
+// What became of the item open here, as its own page now says it (who decided, what, and
+// when: the item carries them, and the page names staff to staff only — the queue's API that
+// the page polls carries no names), or null: still waiting (off this page of the list), or
+// unreachable (then the generic sentence stays).
+async function goneSentence(gone) {
+  if (!gone.dataset.page) return null;
+  try {
+    const response = await fetch(gone.dataset.page, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) return null;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html")
+      .getElementById("item-gone");
+    return fresh && !fresh.hidden ? fresh.querySelector("p")?.textContent.trim() || null : null;
+  } catch {
+    return null;
   }
+}
+
+async function disableActions() {
   for (const button of document.querySelectorAll("#queue-detail form.decision button, #decision-bar button")) {
     button.disabled = true;
   }
+  const gone = document.getElementById("item-gone");
+  if (!gone || !gone.hidden || gone.dataset.asking) return;
+  gone.dataset.asking = "true"; // one question per item, however many polls come meanwhile
+  const sentence = await goneSentence(gone);
+  if (!gone.isConnected) return; // another item opened meanwhile
+  if (sentence) gone.querySelector("p").textContent = sentence;
+  gone.hidden = false;
+  announce(gone.querySelector("p").textContent.trim());
 }
 
 async function poll() {
@@ -154,7 +187,7 @@ async function poll() {
     const current = console_.dataset.current;
     if (current && console_.dataset.gone !== "true" &&
         !page.items.some((item) => item.id === current)) {
-      disableActions();
+      await disableActions();
     }
     if (!first || listDiffers(page)) await refreshList();
   }
@@ -277,12 +310,19 @@ document.addEventListener("keydown", (event) => {
     a: () => {
       const form = document.getElementById("approve-form");
       if (!form) return;
-      // unavailable (a bank identifier in the text): say why rather than make a round trip
-      if (form.querySelector("button").disabled) {
-        const blocked = document.getElementById("approve-blocked");
-        if (blocked) announce(blocked.textContent.trim());
-      } else {
+      if (!form.querySelector("button").disabled) {
         form.requestSubmit();
+        return;
+      }
+      // unavailable: say why, and what to do, rather than make a round trip — decided
+      // elsewhere meanwhile, or a bank identifier in the text (the sentence under the
+      // findings says it too: brought into view, as the status line may be off screen)
+      const gone = document.getElementById("item-gone");
+      if (gone && !gone.hidden) {
+        say(gone.querySelector("p").textContent.trim());
+      } else if (form.dataset.blocked) {
+        say(form.dataset.blocked);
+        document.getElementById("approve-blocked")?.scrollIntoView({ block: "nearest" });
       }
     },
     r: () => document.getElementById("reject-reason")?.focus(),
