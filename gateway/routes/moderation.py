@@ -468,7 +468,13 @@ class ModerationRoutes:
     @route("GET", "/api/v1/moderation/audit", auth=CM, query=AuditQuerySchema,
            response=AuditPage, tags=TAGS)
     def audit(self, call: Call):
-        """The append-only trail of staff actions, newest first (CM, admin)"""
+        """The append-only trail of staff actions, newest first (CM, admin)
+
+        An approval of a CM's own hold (after an undo or a take-down) written as `approve`
+        before the trail told it apart is answered as `republish` (its `undoes` read from the
+        hold's entry), and filtered as such: a page filtered by action may then hold fewer
+        entries than `limit` while `next_cursor` goes on.
+        """
         return self.moderation.audit(call.actor, call.query)
 
     @route("GET", "/api/v1/moderation/sla", auth=CM, query=SlaQuerySchema, response=Sla,

@@ -24,7 +24,15 @@ from .presenters import (
     present_note,
     present_own_flag,
 )
-from .projections import scan_under_review, text_under_review
+from .projections import STAFF_HOLDS, scan_under_review, text_under_review
+from .schemas import CM_HOLD_REASONS
+
+# A CM's hold approved again was written as "approve" before the trail told it apart (the
+# projection now writes "republish", with `undoes`): such a row still holds the hold's reasons
+# (staff, undo) and no `undoes`. Only the trail's previous row on the item says whether it was
+# that hold's approval (an approval of a later open round may carry the stale reasons too).
+LEGACY_REPUBLISH = {"action": "approve", "details.undoes": {"$exists": False},
+                    "details.reasons": {"$in": list(CM_HOLD_REASONS)}}
 
 # the queue's filters (GET /moderation/queue?reason=): the items each one keeps
 QUEUE_FILTERS: dict[str, dict[str, Any]] = {
@@ -172,9 +180,14 @@ class ModerationQueries:
     def audit(self, query: dict[str, Any]) -> dict[str, Any]:
         """The staff-action trail, newest first."""
         conditions: list[dict[str, Any]] = [{}]
-        for name in ("target_id", "actor_id", "action"):
+        for name in ("target_id", "actor_id"):
             if query.get(name):
                 conditions.append({name: query[name]})
+        action = query.get("action")
+        if action == "republish":  # the rows written as approvals too
+            conditions.append({"$or": [{"action": action}, LEGACY_REPUBLISH]})
+        elif action:
+            conditions.append({"action": action})
         page = pagination.after_cursor("at_ts", -1, query.get("cursor"))
         if page:
             conditions.append(page)
@@ -182,7 +195,27 @@ class ModerationQueries:
         documents = list(self.views["audit"].find({"$and": conditions})
                          .sort([("at_ts", -1), ("_id", -1)]).limit(limit + 1))
         items, cursor = pagination.page(documents, "at_ts", limit)
-        return {"items": [present_audit(doc) for doc in items], "next_cursor": cursor}
+        items = [self._as_written_now(doc) for doc in items]
+        # a filtered page may come out shorter than `limit` (its cursor still goes on)
+        return {"items": [present_audit(doc) for doc in items
+                          if not action or doc["action"] == action], "next_cursor": cursor}
+
+    def _as_written_now(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """An old row as the projection writes it now: an approval of a CM's hold (the trail's
+        previous row on the item is that hold) is a republication, undoing what the hold's
+        row says it undid."""
+        details = doc.get("details") or {}
+        if doc.get("action") != "approve" or "undoes" in details or not set(
+                details.get("reasons") or []) & set(CM_HOLD_REASONS):
+            return doc
+        previous = next(iter(self.views["audit"].find(
+            {"target_id": doc.get("target_id"), "item_id": doc.get("item_id"),
+             "at_ts": {"$lt": doc["at_ts"]}},  # the "target" index
+            {"action": 1, "details": 1}).sort([("at_ts", -1), ("_id", -1)]).limit(1)), None)
+        if not previous or previous.get("action") not in STAFF_HOLDS.values():
+            return doc
+        return {**doc, "action": "republish", "details": {
+            **details, "undoes": (previous.get("details") or {}).get("undoes")}}
 
     # -- response-time clocks
 

@@ -23,13 +23,14 @@ from urllib.parse import urlencode
 from marshmallow import Schema, fields, pre_load, validate
 from nameko.rpc import RpcProxy
 
+from services.moderation.detector import mask
 from services.moderation.schemas import PolicyUpdateSchema
 from services.shared import ids
 
 from .. import i18n
 from ..page import PageCall, gather, page
 from .console import form_problem, require_console
-from .console_oversight import post_id_in, post_titles
+from .console_oversight import post_id_in
 
 AUDIT_PAGE = 50
 POLICY_NUMBERS = ("new_member_threshold", "flags_to_hide", "trusted_min_approved",
@@ -100,6 +101,40 @@ def target_href(entry: dict[str, Any]) -> str | None:
     if entry.get("target_type") == "user" or entry.get("target_type") == "member":
         return f"/members/{target}" if ids.USER.matches(target) else None
     return None
+
+
+def contribution_states(call: PageCall, posts: Any, post_ids: list[str]
+                        ) -> dict[str, dict[str, Any]]:
+    """These contributions as the staff member reads them in posts, in parallel: their title and
+    whether they were ever published (a question refused before publication answers with no
+    title and no `published_at`); one deleted since is absent."""
+    wanted = sorted({post_id for post_id in post_ids if ids.POST.matches(post_id)})
+    replies = {post_id: posts.get_post.call_async(call.actor, post_id) for post_id in wanted}
+    found = {}
+    for post_id, reply in replies.items():
+        post, _ = call.attempt(reply.result)
+        if post:
+            found[post_id] = {"title": post.get("title") or "",
+                              "never_published": not post.get("published_at")}
+    return found
+
+
+def entry_title(entry: dict[str, Any], post: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A contribution's row by its title: the one it has now, else the version the decision
+    published (a CM's redaction), else the text it reviewed — a never-published question's is
+    only in the trail. A reviewed text is masked the detector's way, as the queue proposed it
+    (what it found may be in the title); staff only, and said as never published when posts
+    says it never was."""
+    if entry.get("target_type") != "post":
+        return None
+    if post and post["title"]:
+        return {"title": post["title"], "never_published": False}
+    published = (entry.get("after") or {}).get("title")
+    reviewed = (entry.get("before") or {}).get("title")
+    title = published or (mask(reviewed) if reviewed else None)
+    if not title:
+        return None
+    return {"title": title, "never_published": bool(post and post["never_published"])}
 
 
 def policy_problem(call: PageCall, errors: dict[str, Any]) -> dict[str, Any]:
@@ -205,8 +240,10 @@ class ConsolePolicyPages:
                            and ids.USER.matches(entry.get("target_id") or "")})
         names = {user["id"]: user.get("display_name") or "" for user in
                  self.identity.get_users(people[:100])["items"]} if people else {}
-        titles = post_titles(call, self.posts, [entry["target_id"] for entry in entries
-                                                if entry.get("target_type") == "post"])
+        posts = contribution_states(call, self.posts, [
+            entry["target_id"] for entry in entries if entry.get("target_type") == "post"])
+        titles = {entry["id"]: entry_title(entry, posts.get(entry["target_id"]))
+                  for entry in entries}
         more = found.get("next_cursor")
         return call.render(
             "console/audit.html", title=call.t("audit.title"), noindex=True, section="console",
