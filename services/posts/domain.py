@@ -679,6 +679,14 @@ def can_read(actor: Actor | None, s: Contribution | dict[str, Any]) -> bool:
     return bool(actor) and (actor.get("id") == author or is_moderator(actor))
 
 
+def hidden_for_review(s: Contribution | dict[str, Any]) -> bool:
+    """Public once and out of public view now while the community team reviews it (flags, or a
+    CM: from its thread, or undoing a decision) — `hidden` is only reached from published, and
+    it may be published again. What its address may tell a reader who cannot read it; a text
+    never published or refused stays unknown to them (`_must_be_readable`)."""
+    return (s["state"] if isinstance(s, dict) else s.state) == "hidden"
+
+
 def _must_exist(s: Contribution) -> None:
     if not s.exists:
         raise NotFound.from_catalogue(f"no_such_{s.target_type or 'post'}", {"id": s.id})

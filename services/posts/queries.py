@@ -59,6 +59,13 @@ class PostsQueries:
                 "no_such_post" if collection == "posts" else "no_such_reply", {"id": doc_id})
         return doc
 
+    def hidden_for_review(self, post_id: str) -> bool:
+        """Whether the post was public and is out of public view for review now
+        (`domain.hidden_for_review`): only that, nothing of the post itself."""
+        ids.contribution("post").require(post_id)
+        doc = self.views["posts"].find_one({"_id": post_id}, {"state": 1})
+        return doc is not None and domain.hidden_for_review(doc)
+
     @staticmethod
     def _readable(doc: dict[str, Any] | None, actor: Actor | None) -> bool:
         return doc is not None and bool(doc.get("state")) and domain.can_read(actor, doc)

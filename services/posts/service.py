@@ -133,6 +133,13 @@ class PostsService(Decisions, HealthEndpoints):
         return self.queries.post(post_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def post_hidden_for_review(self, actor, post_id):
+        """Whether a post get_post answers 404 was public and is out of public view for review
+        now (True/False, nothing of it): the site explains that to its readers (the API's GET
+        keeps its plain 404). A post never published stays unknown: False, as for no post."""
+        return self.queries.hidden_for_review(post_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def community_statistics(self, actor, period):
         """What members published over a period, as it stands now (published, not hidden or
         deleted since): contributions by kind, ideas by status, the questions' answer rate, the

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 from marshmallow import Schema, fields, pre_load, validate
+from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 
 from services.feeds.queries import SUBSCRIPTION_LISTS
@@ -328,7 +329,13 @@ class PublicPages:
                  "categories": self.posts.list_categories.call_async(call.actor)}
         if call.actor:  # what the reader follows, watches and mutes (the thread's toggles)
             reads["subscriptions"] = self.feeds.subscriptions.call_async(call.actor)
-        found = gather(**reads)
+        try:
+            found = gather(**reads)
+        except RemoteError as error:
+            if error.exc_type == "NotFound" and self.posts.post_hidden_for_review(call.actor,
+                                                                                  post_id):
+                return self._hidden_page(call)
+            raise
         post, replies = found["post"], found["replies"]["items"]
         section = next((slug for slug, kind in KIND_SLUGS.items() if kind == post.get("kind")),
                        "")
@@ -367,6 +374,16 @@ class PublicPages:
         return call.render("posts/deleted.html", status=410, kind=post.get("kind"),
                            section=section, noindex=True, title=call.t("posts.deleted_title"))
 
+    @staticmethod
+    def _hidden_page(call: PageCall):
+        """A post that was public, out of public view while the team reviews it, to a reader
+        who may not read it (a follower's notice leads here): said so, with nothing of it —
+        its title, text or author may be why it was taken back (confidential data). 404, as
+        its API's GET answers: not there now, and not gone for good (410) either, since it may
+        be published again; not indexed meanwhile."""
+        return call.render("posts/hidden.html", status=404, noindex=True,
+                           title=call.t("posts.hidden_title"))
+
     @page("GET", REPLY_PAGE, path_params=REPLY_PATH)
     def reply_page(self, call: PageCall):
         """A reply by its own address (notifications link here): the page of its thread that
@@ -376,7 +393,14 @@ class PublicPages:
         thread = f"/posts/{reply['post_id']}"
         if reply.get("deleted"):  # nothing of it to show: its thread
             return call.redirect(thread)
-        cursor = self._replies_page_holding(call.actor, reply["post_id"], reply["id"])
+        try:
+            cursor = self._replies_page_holding(call.actor, reply["post_id"], reply["id"])
+        except RemoteError as error:
+            if error.exc_type != "NotFound":
+                raise
+            # its thread is out of this reader's reach (out of public view for review): the
+            # thread's page says what it may about it (`_hidden_page`), or 404
+            return call.redirect(thread)
         query = f"?{urlencode({'cursor': cursor})}" if cursor else ""
         return call.redirect(f"{thread}{query}#reply-{reply['id']}")
 
