@@ -87,3 +87,24 @@ def test_an_approval_after_an_undo_written_before_the_trail_told_it_is_read_as_r
     assert [entry["id"] for entry in trail(action="republish")] == [entries[0]["id"]]
     assert trail(action="approve") == []
     assert "Republiée après annulation" in audit_row(platform, manager, question["id"], "fr")
+
+
+def test_a_question_deleted_after_its_publication_is_not_said_never_published(platform, api):
+    """Posts answers a deleted contribution with neither title nor publication date: it is
+    read as gone (its rows keep the title the decision published), not as never published."""
+    manager, author = staff(platform), api.new_user()
+    mark = uuid.uuid4().hex[:6]
+    post = submit(api, author, title=f"Plafond {mark}",
+                  body=f"Mon virement vers {IBAN} est-il arrivé ?")
+    item = queued(api, manager, post["id"])
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "redact", "body": item["proposal"]["body"]}))
+    visible(api, post["id"])
+    ok(api.delete(f"/api/v1/posts/{post['id']}", user=author), 204)
+    wait_for(lambda: ok(api.get(f"/api/v1/posts/{post['id']}")).get("deleted"), timeout=20,
+             message="the question deleted")
+
+    french = audit_row(platform, manager, post["id"], "fr")
+    assert f"Plafond {mark}" in french, french
+    assert "jamais publiée" not in french, french
+    assert "never published" not in audit_row(platform, manager, post["id"], "en")

@@ -113,7 +113,7 @@ def contribution_states(call: PageCall, posts: Any, post_ids: list[str]
     found = {}
     for post_id, reply in replies.items():
         post, _ = call.attempt(reply.result)
-        if post:
+        if post and not post.get("deleted"):  # a deleted one answers with neither
             found[post_id] = {"title": post.get("title") or "",
                               "never_published": not post.get("published_at")}
     return found

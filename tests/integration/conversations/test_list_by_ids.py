@@ -36,16 +36,16 @@ def advised(rpc, conversations_db):
     return member, advisor
 
 
-def audit_mark(conversations_db):
-    """The newest audit entry's id now: entries inserted after it sort after it (ObjectId)."""
-    newest = conversations_db.access_audit.find_one({}, sort=[("_id", -1)])
-    return newest["_id"] if newest else None
+def audit_mark(conversations_db, reader) -> set:
+    """The reader's audit entries so far (each test's readers are its own)."""
+    return {entry["_id"] for entry in conversations_db.access_audit.find(
+        {"user_id": reader["id"]}, {"_id": 1})}
 
 
 def audit_since(conversations_db, reader, mark) -> list[tuple[str, str]]:
-    found = {"user_id": reader["id"], **({"_id": {"$gt": mark}} if mark else {})}
     return sorted((entry["action"], entry["conversation_id"])
-                  for entry in conversations_db.access_audit.find(found))
+                  for entry in conversations_db.access_audit.find({"user_id": reader["id"]})
+                  if entry["_id"] not in mark)
 
 
 def start(rpc, member, subject):
@@ -59,7 +59,7 @@ def test_ids_lists_only_those_the_reader_may_open_and_audits_those(rpc, conversa
     mine = [start(rpc, member, f"Carte {n}") for n in range(3)]
     theirs = start(rpc, other_member, "Prêt immobilier")
 
-    mark = audit_mark(conversations_db)
+    mark = audit_mark(conversations_db, advisor)
     found = rpc.conversations.list_conversations(actor(advisor), {
         "ids": [mine[0], mine[2], theirs, uuid.uuid4().hex], "side": "staff"})
     assert sorted(item["id"] for item in found["items"]) == sorted([mine[0], mine[2]])
@@ -68,7 +68,7 @@ def test_ids_lists_only_those_the_reader_may_open_and_audits_those(rpc, conversa
     assert audit_since(conversations_db, advisor, mark) == sorted(
         [("list", mine[0]), ("list", mine[2])])
 
-    mark = audit_mark(conversations_db)
+    mark = audit_mark(conversations_db, other_advisor)
     assert rpc.conversations.list_conversations(actor(other_advisor), {
         "ids": mine})["items"] == []
     assert audit_since(conversations_db, other_advisor, mark) == []
@@ -107,7 +107,7 @@ def test_the_board_names_a_conversation_beyond_its_readers_first_200(rpc, conver
                     request_id=uuid.uuid4().hex, client="test", actor=actor(advisor))
     boards = [{"channel": "private", "clocks": [
         {"conversation_id": shown}, {"conversation_id": unnamed}, {"conversation_id": None}]}]
-    mark = audit_mark(conversations_db)
+    mark = audit_mark(conversations_db, advisor)
     named = readable_conversations(call, rpc.conversations, boards)
     assert list(named) == [shown]
     assert named[shown]["subject"] == "Virement bloqué"

@@ -185,11 +185,11 @@ async function poll() {
     etag = response.headers.get("ETag");
     const page = await response.json();
     const current = console_.dataset.current;
-    if (current && console_.dataset.gone !== "true" &&
-        !page.items.some((item) => item.id === current)) {
-      await disableActions();
-    }
-    if (!first || listDiffers(page)) await refreshList();
+    const leaving = current && console_.dataset.gone !== "true" &&
+      !page.items.some((item) => item.id === current);
+    if (leaving) await disableActions();
+    // who decided the open item is what a screen reader must hear, not the new count over it
+    if (!first || listDiffers(page)) await refreshList(!leaving);
   }
   schedule();
 }
@@ -200,7 +200,7 @@ function listDiffers(page) {
   return shown.length !== now.length || shown.some((id, n) => id !== now[n]);
 }
 
-async function refreshList() {
+async function refreshList(announceCount = true) {
   const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
   if (!response.ok) return;
   const next = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -222,7 +222,7 @@ async function refreshList() {
     const same = document.querySelector(`.queue-item[data-item="${focused.dataset.item}"] a`);
     if (same) same.focus();
   }
-  announce(document.getElementById("queue-count")?.textContent.trim() || "");
+  if (announceCount) announce(document.getElementById("queue-count")?.textContent.trim() || "");
 }
 
 function schedule() {
