@@ -113,7 +113,8 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def format_date(language: str, value: Any, with_time: bool = False) -> str:
-    """'1 décembre 2026' / 'December 1, 2026' (with ', 16:05' / ', 4:05 PM' when asked)."""
+    """'1 décembre 2026' / 'December 1, 2026' (with ', 16:05' / ', 4:05 PM' when asked; "PM"
+    kept to its time by a narrow no-break space, as CLDR writes it, never alone on a line)."""
     moment = parse_time(value)
     if moment is None:
         return ""
@@ -126,5 +127,5 @@ def format_date(language: str, value: Any, with_time: bool = False) -> str:
     text = f"{month} {local.day}, {local.year}"
     if with_time:
         hour = local.hour % 12 or 12
-        text += f", {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
+        text += f", {hour}:{local:%M}\u202f{'AM' if local.hour < 12 else 'PM'}"
     return text

@@ -95,7 +95,7 @@ def test_a_cm_reads_they_decided_the_item_in_another_tab_in_english(browsers, de
                 json={"decision": "reject", "reason_code": "confidential_data"}))
     gone = gone_told(desktop)
     first = gone.find_element("css selector", "p").text
-    assert re.fullmatch(r"You already rejected this item at \d{1,2}:\d{2} [AP]M "
+    assert re.fullmatch(r"You already rejected this item at \d{1,2}:\d{2}\u202f[AP]M "
                         r"\(in another tab\)\.", first), first
     assert not said(desktop)  # the approval's reason no longer stands beside it
     desktop.check()
@@ -103,5 +103,5 @@ def test_a_cm_reads_they_decided_the_item_in_another_tab_in_english(browsers, de
 
     # a decision posted too late (the buttons still on) says the same, once
     desktop.visit(f"/console/moderation?item={item_id}")
-    assert re.fullmatch(r"You already rejected this item at \d{1,2}:\d{2} [AP]M "
+    assert re.fullmatch(r"You already rejected this item at \d{1,2}:\d{2}\u202f[AP]M "
                         r"\(in another tab\)\.", desktop.find("#item-gone p").text)

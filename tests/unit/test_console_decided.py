@@ -26,30 +26,30 @@ def today_at(hour: int, minute: int) -> datetime:
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("fr", "à 10 h 42"), ("en", "at 10:42 AM")])
+    ("fr", "à 10 h 42"), ("en", "at 10:42\u202fAM")])
 def test_a_decision_made_today_says_its_time_of_day_in_paris(language, expected):
     assert decided_when(reader(language), today_at(10, 42)) == expected
 
 
 def test_an_afternoon_decision_reads_in_each_languages_clock():
     assert decided_when(reader("fr"), today_at(16, 5)) == "à 16 h 05"
-    assert decided_when(reader("en"), today_at(16, 5)) == "at 4:05 PM"
+    assert decided_when(reader("en"), today_at(16, 5)) == "at 4:05\u202fPM"
 
 
 def test_a_decision_made_another_day_says_the_day_too():
     moment = datetime(2026, 12, 3, 9, 7, tzinfo=UTC)  # 10:07 in Paris
     assert decided_when(reader("fr"), moment) == "le 3 décembre 2026 à 10 h 07"
-    assert decided_when(reader("en"), moment) == "on December 3, 2026 at 10:07 AM"
+    assert decided_when(reader("en"), moment) == "on December 3, 2026 at 10:07\u202fAM"
 
 
 @pytest.mark.parametrize(("state", "french", "english"), [
     ("approved", "Vous avez déjà approuvé cet élément à 10 h 42 (dans un autre onglet).",
-     "You already approved this item at 10:42 AM (in another tab)."),
+     "You already approved this item at 10:42\u202fAM (in another tab)."),
     ("rejected", "Vous avez déjà refusé cet élément à 10 h 42 (dans un autre onglet).",
-     "You already rejected this item at 10:42 AM (in another tab)."),
+     "You already rejected this item at 10:42\u202fAM (in another tab)."),
     ("redacted", "Vous avez déjà publié une version masquée de cet élément à 10 h 42 "
      "(dans un autre onglet).",
-     "You already published a masked version of this item at 10:42 AM (in another tab)."),
+     "You already published a masked version of this item at 10:42\u202fAM (in another tab)."),
 ])
 def test_the_readers_own_decision_in_another_tab_says_you(state, french, english):
     item = {"state": state, "decided_by": ME, "decided_at": today_at(10, 42).isoformat()}

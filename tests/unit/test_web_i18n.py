@@ -64,6 +64,9 @@ def test_dates_numbers_and_plurals_follow_the_language():
     assert i18n.format_date("fr", "2026-03-01T10:05:00+00:00", with_time=True) == \
         "1er mars 2026 à 11:05"
     assert i18n.format_date("en", "2026-07-14T10:05:00Z") == "July 14, 2026"
+    # "PM" never starts a line of its own (a reply's date on a phone)
+    assert i18n.format_date("en", "2026-07-14T14:05:00Z", with_time=True) == \
+        "July 14, 2026, 4:05\u202fPM"
     assert i18n.format_number("fr", 1234567) == "1\u202f234\u202f567"
     assert i18n.format_number("en", 1234567) == "1,234,567"
     assert i18n.translate("fr", "posts.answers", count=0) == "0 réponse"

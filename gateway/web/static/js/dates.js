@@ -1,6 +1,6 @@
 // A date and time as the server writes them (gateway/web/i18n.py format_date, with_time):
 // Europe/Paris, "5 décembre 2026 à 07:37" / "1er décembre…" in French, "December 5, 2026,
-// 7:37 AM" in English, so that a message shown live reads like the ones around it.
+// 7:37 AM" in English (a narrow no-break space before AM, as the server), so that a message shown live reads like the ones around it.
 const ZONE = "Europe/Paris";
 
 export function formatDateTime(iso, language = document.documentElement.lang) {
@@ -18,5 +18,5 @@ export function formatDateTime(iso, language = document.documentElement.lang) {
   if (french) {
     return `${day === 1 ? "1er" : day} ${month} ${parts.year} à ${String(hour).padStart(2, "0")}:${parts.minute}`;
   }
-  return `${month} ${day}, ${parts.year}, ${hour % 12 || 12}:${parts.minute} ${hour < 12 ? "AM" : "PM"}`;
+  return `${month} ${day}, ${parts.year}, ${hour % 12 || 12}:${parts.minute}\u202f${hour < 12 ? "AM" : "PM"}`;
 }
