@@ -5,6 +5,7 @@ queue, a notification, an e-mail, a home feed entry. Every wait is a condition w
 from __future__ import annotations
 
 import re
+import uuid
 
 import requests
 
@@ -83,6 +84,21 @@ def queued(api, manager, target_id):
         return next((item for _, item in queue_pages(api, manager)
                      if item["target_id"] == target_id), None)
     return wait_for(find, timeout=20, message=f"{target_id} in the moderation queue")
+
+
+def redacted_then_undone(api, manager, author):
+    """A question holding an IBAN, published masked by `manager`, then that decision undone:
+    (the question, its first item, the item the undo reopened)."""
+    question = submit(api, author, title=f"Virement non reçu {uuid.uuid4().hex[:6]}",
+                      body=f"J'attends un virement sur {IBAN} depuis trois jours.")
+    item = queued(api, manager, question["id"])
+    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
+                json={"decision": "redact", "body": item["proposal"]["body"]}))
+    visible(api, question["id"])
+    undo = f"/api/v1/moderation/items/{item['id']}/undo"
+    reopened = wait_for(lambda: (r := api.post(undo, user=manager)).status_code == 200
+                        and r.json(), timeout=20, message="the redaction undone")
+    return question, item, reopened
 
 
 def queue_pages(api, manager, limit=200):

@@ -13,7 +13,7 @@ import requests
 from gateway.web.session import ACCESS_COOKIE
 
 from ..conftest import wait_for
-from .steps import IBAN, IBAN_DIGITS, ok, queued, staff, submit, visible
+from .steps import IBAN, IBAN_DIGITS, ok, queued, redacted_then_undone, staff, submit, visible
 
 AUDIT = "/api/v1/moderation/audit"
 
@@ -57,15 +57,7 @@ def test_an_approval_after_an_undo_written_before_the_trail_told_it_is_read_as_r
     annulation », found by that filter and not by the approvals'), what it undid taken from the
     undo's own row."""
     manager, author = staff(platform), api.new_user()
-    question = submit(api, author, title=f"Virement non reçu {uuid.uuid4().hex[:6]}",
-                      body=f"J'attends un virement sur {IBAN} depuis trois jours.")
-    item = queued(api, manager, question["id"])
-    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
-                json={"decision": "redact", "body": item["proposal"]["body"]}))
-    visible(api, question["id"])
-    undo = f"/api/v1/moderation/items/{item['id']}/undo"
-    reopened = wait_for(lambda: (r := api.post(undo, user=manager)).status_code == 200
-                        and r.json(), timeout=20, message="the redaction undone")
+    question, item, reopened = redacted_then_undone(api, manager, author)
     ok(api.post(f"/api/v1/moderation/items/{reopened['id']}/decision", user=manager,
                 json={"decision": "approve"}))
 

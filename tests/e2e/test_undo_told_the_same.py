@@ -4,23 +4,13 @@ then approves it again leaves « republished after an undo » in the trail, not 
 dismissed » (no member flagged it)."""
 from __future__ import annotations
 
-import uuid
-
 from ..conftest import wait_for
-from .steps import IBAN, ok, queued, staff, submit, visible
+from .steps import ok, redacted_then_undone, staff, visible
 
 
 def test_an_undone_redaction_is_held_for_its_author_then_republished_in_the_trail(platform, api):
     manager, author = staff(platform), api.new_user()
-    question = submit(api, author, title=f"Virement non reçu {uuid.uuid4().hex[:6]}",
-                      body=f"J'attends un virement sur {IBAN} depuis trois jours.")
-    item = queued(api, manager, question["id"])
-    ok(api.post(f"/api/v1/moderation/items/{item['id']}/decision", user=manager,
-                json={"decision": "redact", "body": item["proposal"]["body"]}))
-    visible(api, question["id"])
-    undo = f"/api/v1/moderation/items/{item['id']}/undo"
-    reopened = wait_for(lambda: (r := api.post(undo, user=manager)).status_code == 200
-                        and r.json(), timeout=20, message="the redaction undone")
+    question, item, reopened = redacted_then_undone(api, manager, author)
 
     # its author: held again, and why (not « published » with no word of it)
     path = f"/api/v1/posts/{question['id']}"

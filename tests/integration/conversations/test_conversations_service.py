@@ -14,24 +14,12 @@ from services.shared.projections import replay
 from services.shared.shredding import KEYS_SERVICE, SubjectKeys
 
 from ...conftest import wait_for
-from ..feeds.fixtures import actor, admin_actor, post, published, register
+from ..feeds.fixtures import actor, post, published, register
+from .steps import advised
 
 pytestmark = pytest.mark.integration
 
 SERVICE = {"id": "service:crm", "roles": ["service"], "kind": "service"}
-
-
-def advised(rpc, conversations_db):
-    """A member and their advisor, once conversations has received the assignment."""
-    advisor, member = register(rpc, "Bernard"), register(rpc)
-    admin = admin_actor(rpc.config)
-    rpc.identity.set_roles(admin, advisor["id"], ["member", "advisor"])
-    advisor["roles"] = ["member", "advisor"]
-    rpc.identity.set_verification(admin, member["id"], True)  # only customers have an advisor
-    rpc.identity.assign_advisor(admin, member["id"], advisor["id"], "Nantes")
-    wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
-             .get("advisor_id") == advisor["id"], message="advisor assignment received")
-    return member, advisor
 
 
 def test_participants_only_audited_reads_and_no_body_in_the_log(rpc, conversations_db):

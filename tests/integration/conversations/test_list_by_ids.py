@@ -15,25 +15,12 @@ from gateway.web.pages.console_oversight import readable_conversations
 from services.conversations.projections import WAITING_TOP
 from services.conversations.schemas import IDS_MAX
 
-from ...conftest import wait_for
-from ..feeds.fixtures import actor, admin_actor, register
+from ..feeds.fixtures import actor
+from .steps import advised
 
 pytestmark = pytest.mark.integration
 
 SECOND = 1_000_000  # in the read model's microseconds
-
-
-def advised(rpc, conversations_db):
-    """A customer and their advisor (each advisor named apart: staff names may not be close)."""
-    advisor, member = register(rpc, uuid.uuid4().hex[:12]), register(rpc)
-    admin = admin_actor(rpc.config)
-    rpc.identity.set_roles(admin, advisor["id"], ["member", "advisor"])
-    advisor["roles"] = ["member", "advisor"]
-    rpc.identity.set_verification(admin, member["id"], True)  # only customers have an advisor
-    rpc.identity.assign_advisor(admin, member["id"], advisor["id"], "Nantes")
-    wait_for(lambda: (conversations_db.members.find_one({"_id": member["id"]}) or {})
-             .get("advisor_id") == advisor["id"], message="advisor assignment received")
-    return member, advisor
 
 
 def audit_mark(conversations_db, reader) -> set:
