@@ -59,12 +59,17 @@ class PostsQueries:
                 "no_such_post" if collection == "posts" else "no_such_reply", {"id": doc_id})
         return doc
 
-    def hidden_for_review(self, post_id: str) -> bool:
-        """Whether the post was public and is out of public view for review now
-        (`domain.hidden_for_review`): only that, nothing of the post itself."""
-        ids.contribution("post").require(post_id)
-        doc = self.views["posts"].find_one({"_id": post_id}, {"state": 1})
-        return doc is not None and domain.hidden_for_review(doc)
+    def hidden_for_review(self, target_type: str, target_id: str) -> str | None:
+        """If the post or reply was public and is out of public view for review now
+        (`domain.hidden_for_review`), the id of its thread (the post's own id, or the reply's
+        post's): nothing of the text itself — its thread is public (or says so itself).
+        None otherwise, as for no such text."""
+        ids.contribution(target_type).require(target_id)
+        doc = self.views["posts" if target_type == "post" else "replies"].find_one(
+            {"_id": target_id}, {"state": 1, "post_id": 1})
+        if doc is None or not domain.hidden_for_review(doc):
+            return None
+        return target_id if target_type == "post" else doc["post_id"]
 
     @staticmethod
     def _readable(doc: dict[str, Any] | None, actor: Actor | None) -> bool:

@@ -133,11 +133,12 @@ class PostsService(Decisions, HealthEndpoints):
         return self.queries.post(post_id, actor)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def post_hidden_for_review(self, actor, post_id):
-        """Whether a post get_post answers 404 was public and is out of public view for review
-        now (True/False, nothing of it): the site explains that to its readers (the API's GET
-        keeps its plain 404). A post never published stays unknown: False, as for no post."""
-        return self.queries.hidden_for_review(post_id)
+    def contribution_hidden_for_review(self, actor, target_type, target_id):
+        """For a post or reply ("post"/"reply") get_post/get_reply answers 404: if it was
+        public and is out of public view for review now, its thread's post id, else None —
+        nothing of the text itself. The site explains it to its readers (the API's GETs keep
+        their plain 404); a text never published stays unknown: None, as for no text."""
+        return self.queries.hidden_for_review(target_type, target_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def community_statistics(self, actor, period):

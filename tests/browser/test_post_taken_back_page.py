@@ -65,3 +65,39 @@ def test_a_follower_reads_that_the_post_is_being_reviewed_and_nothing_of_it(
     site.screenshot("post-taken-back-en")
     site.click_link("Back to the home page")
     site.wait_for(lambda: urlsplit(site.driver.current_url).path == "/", "home")
+
+
+def test_a_reply_taken_back_says_so_and_leads_to_its_thread(site: Site, platform, api):
+    """A reply a CM took back for review, in a thread still public: its address (notices link
+    there) says so, with nothing of the reply, and leads to its thread."""
+    manager = staff(platform)
+    question = visible(api, submit(api, api.new_user(),
+                                   title=f"Carte bloquée {uuid.uuid4().hex[:6]}")["id"])
+    replier = api.new_user(display_name=f"Ysolde Marchal {uuid.uuid4().hex[:4]}")
+    body = "Passez à l'agence de la gare, ils m'ont débloqué la mienne en cinq minutes."
+    reply = ok(api.post(f"/api/v1/posts/{question['id']}/replies", user=replier,
+                        json={"body": body}), 201)
+    reply_visible(api, reply["id"])
+    ok(api.post(f"/api/v1/replies/{reply['id']}/hold", user=manager))
+    wait_for(lambda: api.get(f"/api/v1/replies/{reply['id']}").status_code == 404,
+             timeout=20, message="the reply out of public view")
+
+    site.visit(f"/replies/{reply['id']}")
+    assert site.heading("Réponse momentanément masquée", 1)
+    assert site.text_of("main .problem .lead") == (
+        "Cette réponse n’est plus visible pour le moment\u202f: l’équipe de la communauté la "
+        "réexamine. Elle réapparaîtra dans sa discussion si elle est de nouveau publiée.")
+    page = site.driver.page_source
+    assert body not in page and replier.display_name not in page
+    site.screenshot("reply-taken-back-fr")
+
+    site.find(".lang-switch a[hreflang='en']").click()  # anonymous: a link, back here
+    site.wait_for(lambda: site.heading("Reply hidden for now", 1), "the English page")
+    assert site.text_of("main .problem .lead") == (
+        "This reply is not visible for the moment: the community team is reviewing it. "
+        "It will reappear in its thread if it is published again.")
+    site.check()
+    site.screenshot("reply-taken-back-en")
+    site.click_link("Open the thread")
+    site.wait_for_path(f"/posts/{question['id']}")
+    assert site.heading(question["title"], 1) and body not in site.driver.page_source

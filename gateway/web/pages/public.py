@@ -332,8 +332,7 @@ class PublicPages:
         try:
             found = gather(**reads)
         except RemoteError as error:
-            if error.exc_type == "NotFound" and self.posts.post_hidden_for_review(call.actor,
-                                                                                  post_id):
+            if error.exc_type == "NotFound" and self._hidden_for_review(call, "post", post_id):
                 return self._hidden_page(call)
             raise
         post, replies = found["post"], found["replies"]["items"]
@@ -374,22 +373,39 @@ class PublicPages:
         return call.render("posts/deleted.html", status=410, kind=post.get("kind"),
                            section=section, noindex=True, title=call.t("posts.deleted_title"))
 
+    def _hidden_for_review(self, call: PageCall, target_type: str, target_id: str) -> str | None:
+        """The thread of a text public once and under review now, else None — also while an
+        older posts pod, without this call, still runs (a roll-out): the plain 404 then."""
+        try:
+            return self.posts.contribution_hidden_for_review(call.actor, target_type, target_id)
+        except RemoteError:
+            return None
+
     @staticmethod
-    def _hidden_page(call: PageCall):
+    def _hidden_page(call: PageCall, thread: str | None = None):
         """A post that was public, out of public view while the team reviews it, to a reader
         who may not read it (a follower's notice leads here): said so, with nothing of it —
         its title, text or author may be why it was taken back (confidential data). 404, as
         its API's GET answers: not there now, and not gone for good (410) either, since it may
-        be published again; not indexed meanwhile."""
-        return call.render("posts/hidden.html", status=404, noindex=True,
-                           title=call.t("posts.hidden_title"))
+        be published again; not indexed meanwhile. `thread`: the hidden text is a reply, in
+        this thread (its id) — linked, nothing of the reply shown either."""
+        key = "posts.reply_hidden_title" if thread else "posts.hidden_title"
+        return call.render("posts/hidden.html", status=404, noindex=True, thread=thread,
+                           title=call.t(key))
 
     @page("GET", REPLY_PAGE, path_params=REPLY_PATH)
     def reply_page(self, call: PageCall):
         """A reply by its own address (notifications link here): the page of its thread that
         shows it, at the reply. A thread shows its replies REPLIES_PAGE at a time, so
         `/posts/{id}#reply-…` alone misses every reply past the first page."""
-        reply = self.posts.get_reply(call.actor, call.path["id"])
+        try:
+            reply = self.posts.get_reply(call.actor, call.path["id"])
+        except RemoteError as error:
+            post_id = error.exc_type == "NotFound" and self._hidden_for_review(
+                call, "reply", call.path["id"])
+            if post_id:  # public once, under review now: said so, its thread linked
+                return self._hidden_page(call, thread=post_id)
+            raise
         thread = f"/posts/{reply['post_id']}"
         if reply.get("deleted"):  # nothing of it to show: its thread
             return call.redirect(thread)
