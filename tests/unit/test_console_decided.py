@@ -64,3 +64,50 @@ def test_a_decision_nobody_made_says_what_and_when_without_a_name():
     text = decided_elsewhere(reader("fr"), None, item)["text"]
     assert text.startswith("Cet élément a été approuvé le ") and " à " in text
     assert decided_elsewhere(reader("fr"), None, {"state": "withdrawn"}) is None
+
+
+@pytest.mark.parametrize(("state", "french", "english"), [
+    ("approved", "Vous avez déjà gardé cet élément en ligne à 9 h 59 (dans un autre onglet).",
+     "You already kept this item online at 9:59\u202fAM (in another tab)."),
+    ("rejected", "Vous avez déjà retiré cet élément à 9 h 59 (dans un autre onglet).",
+     "You already removed this item at 9:59\u202fAM (in another tab)."),
+    ("redacted", "Vous avez déjà publié une version modifiée de cet élément à 9 h 59 "
+     "(dans un autre onglet).",
+     "You already published an edited version of this item at 9:59\u202fAM (in another tab)."),
+])
+def test_a_flagged_contributions_decision_reads_in_the_flags_words(state, french, english):
+    """On an item members' flags opened, the buttons said keep online / remove / publish an
+    edited version: the sentence says what was done in those words, not « approuvé »."""
+    item = {"state": state, "review": "flags", "reasons": ["flags"], "decided_by": ME,
+            "decided_at": today_at(9, 59).isoformat()}
+    assert decided_elsewhere(reader("fr"), None, item) == {"text": french}
+    assert decided_elsewhere(reader("en"), None, item) == {"text": english}
+
+
+@pytest.mark.parametrize(("state", "french", "english"), [
+    ("approved", "Cet élément a été gardé en ligne à 9 h 59.",
+     "This item was kept online at 9:59\u202fAM."),
+    ("rejected", "Cet élément a été retiré à 9 h 59.", "This item was removed at 9:59\u202fAM."),
+    ("redacted", "Une version modifiée de cet élément a été publiée à 9 h 59.",
+     "An edited version of this item was published at 9:59\u202fAM."),
+])
+def test_a_flagged_contributions_decision_by_nobody_named_too(state, french, english):
+    item = {"state": state, "review": "flags", "decided_by": None,
+            "decided_at": today_at(9, 59).isoformat()}
+    assert decided_elsewhere(reader("fr"), None, item) == {"text": french}
+    assert decided_elsewhere(reader("en"), None, item) == {"text": english}
+
+
+def test_a_flagged_item_the_detector_held_and_a_held_text_keep_their_own_words():
+    """Where the detector found something, the buttons were mask / approve as is / refuse;
+    a text held before publication (content review): approve / refuse."""
+    at = today_at(9, 59).isoformat()
+    detected = {"state": "redacted", "review": "flags", "detector_kinds": ["iban"],
+                "decided_by": ME, "decided_at": at}
+    assert decided_elsewhere(reader("fr"), None, detected)["text"].startswith(
+        "Vous avez déjà publié une version masquée de cet élément")
+    held = {"state": "approved", "review": "content", "decided_by": None, "decided_at": at}
+    assert decided_elsewhere(reader("fr"), None, held) == {
+        "text": "Cet élément a été approuvé à 9 h 59."}
+    assert decided_elsewhere(reader("en"), None, held) == {
+        "text": "This item was approved at 9:59\u202fAM."}

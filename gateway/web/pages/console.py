@@ -163,17 +163,22 @@ def decided_elsewhere(call: PageCall, identity: Any, item: dict[str, Any]
     """How an item another CM (or this one, in another tab) decided meanwhile is told: the
     sentence that names who made the decision (their display name, as staff see it; "you";
     nobody when it is not a person), the decision and the time it was made — all of which the
-    item carries (`decided_by`, `decided_at`). None for an item withdrawn (its own wording
-    says why)."""
+    item carries (`decided_by`, `decided_at`), in the words its buttons had: a flagged
+    contribution's (kept online, removed, an edited version published — `wording`'s `flags`)
+    unless the detector found something in it (approved, refused, a masked version). None for
+    an item withdrawn (its own wording says why)."""
     if item.get("state") not in ("approved", "rejected", "redacted"):
         return None
+    # decided, the item keeps no text to scan: the kinds its hold recorded stand for `findings`
+    flagged = "_flags" if item.get("review") == "flags" and not item.get("detector_kinds") \
+        else ""
     by = item.get("decided_by")
     if by and by == (call.actor or {}).get("id"):
         who, name = "_you", None
     else:
         name = display_names(call, identity, [by]).get(by) if by else None
         who = "_by" if name else ""
-    return {"text": call.t(f"console.decided_{item['state']}{who}", name=name,
+    return {"text": call.t(f"console.decided{flagged}_{item['state']}{who}", name=name,
                            at=decided_when(call, parse_time(item.get("decided_at"))))}
 
 
