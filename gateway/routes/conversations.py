@@ -49,6 +49,11 @@ class Message(Schema):
     created_at = fields.String(allow_none=True)
 
 
+class Handled(Schema):
+    by = fields.String(required=True, metadata={"description": "the staff member's user id"})
+    at = fields.String(required=True)
+
+
 class ConversationSummary(Schema):
     id = fields.String(required=True)
     subject = fields.String(allow_none=True)
@@ -67,10 +72,15 @@ class ConversationSummary(Schema):
     closed = fields.Boolean(metadata={"description": "its member erased their account: no "
                                                      "message is shown or taken any more"})
     waiting_for_staff = fields.Boolean(metadata={"description": "the member wrote last (staff "
-                                                 "owe an answer)"})
+                                                 "owe an answer), and staff did not mark it "
+                                                 "handled since"})
     waiting_since = fields.String(allow_none=True, metadata={
         "description": "waiting for staff since (the member's first message after staff last "
                        "wrote); null when not waiting"})
+    handled = fields.Nested(Handled, allow_none=True, metadata={
+        "description": "staff marked it handled, no reply needed (`POST .../handled`), by whom "
+                       "and when, until the next message; null otherwise, and always null to "
+                       "its customer, who is not told (to them it still waits)"})
 
 
 class Conversation(ConversationSummary):
@@ -233,6 +243,23 @@ class ConversationsRoutes:
     def add_participant(self, call: Call):
         """Bring another advisor, CM or admin into a conversation (staff participants)"""
         return self.conversations.add_participant(call.actor, call.path["id"], call.body)
+
+    @route("POST", "/api/v1/conversations/{id}/handled", path_params=CONVERSATION_PATH,
+           auth="staff", status=204, tags=TAGS, errors=[403])
+    def settle_wait(self, call: Call):
+        """Mark a conversation handled: no reply needed (staff who may read it)
+
+        For a customer's last word that needs no answer (« Merci ! »): the conversation stops
+        waiting for staff (`waiting_for_staff: false`, out of the top of the inbox) and its
+        response-time clock stops without counting as an answer (the answer-time figures
+        leave it out). The customer is not told: nothing changes on their side. Their next
+        message makes it wait again. Marking one that waits for nobody (answered, marked
+        already) changes nothing, and answers 204 too. Its advisor, the staff taking part in
+        it, CMs and admins for the staff queue; other staff get 404 (as for reading it), and
+        members 403.
+        """
+        self.conversations.settle_wait(call.actor, call.path["id"])
+        return None
 
     @route("POST", "/api/v1/posts/{id}/escalate", path_params=POST_PATH, auth="staff",
            body=EscalateSchema, response=Conversation, status=201, tags=TAGS, body_required=False,

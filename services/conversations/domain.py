@@ -45,6 +45,7 @@ MESSAGE_POSTED = "conversations.message_posted"
 PARTICIPANT_ADDED = "conversations.participant_added"
 ESCALATED = "conversations.escalated"
 ADVISOR_CHANGED = "conversations.advisor_changed"
+WAIT_SETTLED = "conversations.wait_settled"
 
 STAFF_POOL = "staff"
 ORIGINS = ("member", "escalation", "social")
@@ -168,10 +169,19 @@ class Conversation:
     post_id: str | None = None
     advisor_id: str | None = None  # the member's advisor's seat (moves on reassignment)
     message_ids: set[str] = field(default_factory=set)
+    last_message_id: str | None = None
+    last_author_id: str | None = None
+    settled_up_to: str | None = None  # the last message staff marked as needing no reply
 
     @property
     def exists(self) -> bool:
         return self.version > 0
+
+    @property
+    def waiting(self) -> bool:
+        """Its customer wrote last and staff neither answered nor marked it handled since."""
+        return bool(self.member_id) and self.last_author_id == self.member_id \
+            and self.settled_up_to != self.last_message_id
 
 
 def fold(events: Iterable[Envelope]) -> Conversation:
@@ -196,6 +206,9 @@ def fold(events: Iterable[Envelope]) -> Conversation:
             state.pool = None  # picked up by staff: out of the queue (as the read model)
         elif event.type == MESSAGE_POSTED:
             state.message_ids.add(p["message_id"])
+            state.last_message_id, state.last_author_id = p["message_id"], p["author_id"]
+        elif event.type == WAIT_SETTLED:
+            state.settled_up_to = p["up_to_message_id"]
     return state
 
 
@@ -336,6 +349,22 @@ def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
         events.append(_joined(s, actor["id"], actor["id"]))
     events.append(_joined(s, participant_id, actor["id"]))
     return events
+
+
+def settle_wait(actor: Actor | None, s: Conversation, closed: bool = False) -> list[NewEvent]:
+    """Staff who may read the conversation mark its customer's last message as needing no
+    reply (a closing « Merci ! »): it stops waiting for staff, without counting as an answer.
+    Nothing happens when nobody waits (answered, settled already, closed: a retry or a second
+    click is no new fact); the customer's next message makes it wait again. The customer is
+    not told: it is staff's own bookkeeping. A member (even its customer) may not: 403."""
+    actor = require_user(actor)
+    require_access(actor, s, s.id or "")
+    if not is_staff(actor) or actor["id"] == s.member_id:
+        raise Forbidden("only bank staff answering the conversation mark it handled")
+    if closed or not s.waiting:
+        return []
+    return [NewEvent(WAIT_SETTLED, {"conversation_id": s.id, "settled_by": actor["id"],
+                                    "up_to_message_id": s.last_message_id})]
 
 
 def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: dict[str, Any],

@@ -11,7 +11,11 @@ CUSTOMER_CONVERSATION_FIELDS = ("id", "subject", "origin", "channel", "post_id",
 
 
 def summary(doc: dict[str, Any], subject: str | None,
-            authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+            authors: dict[str, dict[str, Any]], reader_id: str | None = None) -> dict[str, Any]:
+    """`reader_id`: who reads it. Its customer is not told that staff marked it handled (no
+    reply needed: staff's bookkeeping): to them it waits as before, `handled` is null."""
+    handled = doc.get("handled") if reader_id != doc.get("member_id") else None
+    customers_view = doc.get("handled") and not handled
     return {"id": doc["_id"], "subject": subject, "member_id": doc.get("member_id"),
             # the member the conversation is with (its author), as a public summary
             "author": authors.get(doc.get("member_id")),
@@ -23,11 +27,15 @@ def summary(doc: dict[str, Any], subject: str | None,
             "message_count": doc.get("message_count", 0),
             "closed": bool(doc.get("closed")),
             # the member wrote last: staff owe an answer (the console's unread marker) —
-            # unless it is closed (its member erased their account): nobody can answer
+            # unless it is closed (its member erased their account): nobody can answer — or
+            # staff marked it handled since (no reply needed)
             "waiting_for_staff": bool(doc.get("member_id")) and not doc.get("closed")
-            and doc.get("last_author_id") == doc.get("member_id"),
+            and doc.get("last_author_id") == doc.get("member_id") and not handled,
             # since when (its member's first message after staff last wrote)
-            "waiting_since": doc.get("waiting_since")}
+            "waiting_since": doc["handled"].get("waiting_since") if customers_view
+            else doc.get("waiting_since"),
+            # staff marked it handled, no reply needed: who and when (staff readers only)
+            "handled": {"by": handled["by"], "at": handled["at"]} if handled else None}
 
 
 def message(index: dict[str, Any], text: dict[str, Any] | None,

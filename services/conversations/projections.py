@@ -5,7 +5,8 @@ Collections (rebuildable by `agora replay conversations`):
 - ``conversations``: one document per conversation — member, participants, staff-queue pool,
   origin (member, escalation, social), the escalated post, counters and last activity, since
   when its member has waited for staff (``waiting_since``: they wrote last), the advisors'
-  inbox order (``inbox_rank``) and ``closed`` once its member erased their account;
+  inbox order (``inbox_rank``), ``handled`` (who marked it handled, no reply needed, and when:
+  until the next message) and ``closed`` once its member erased their account;
 - ``message_index``: one document per message — conversation, author, time (no body);
 - ``members``: user id -> assigned advisor, roles and language (identity's public events), the
   keyed hash of the normalised e-mail (identity's private ``contact_changed``) to match social
@@ -152,7 +153,8 @@ def _wait_changed(rm: ReadModels, conversation_id: str, author_id: str, ts: int,
         since = doc.get("waiting_since") if since_ts != ts else at
         rm["conversations"].update_one({"_id": conversation_id}, {"$set": {
             "waiting_since_ts": since_ts, "waiting_since": since,
-            "inbox_rank": inbox_rank(ts, since_ts)}})
+            "inbox_rank": inbox_rank(ts, since_ts)},
+            "$unset": {"handled": ""}})  # marked handled before: this one waits again
     else:
         _not_waiting(rm, conversation_id, ts)
 
@@ -160,7 +162,28 @@ def _wait_changed(rm: ReadModels, conversation_id: str, author_id: str, ts: int,
 def _not_waiting(rm: ReadModels, conversation_id: str, last_ts: int) -> None:
     rm["conversations"].update_one({"_id": conversation_id}, {
         "$set": {"inbox_rank": inbox_rank(last_ts, None)},
-        "$unset": {"waiting_since_ts": "", "waiting_since": ""}})
+        "$unset": {"waiting_since_ts": "", "waiting_since": "", "handled": ""}})
+
+
+@VIEWS.on(domain.WAIT_SETTLED)
+def _wait_settled(rm: ReadModels, event: Envelope) -> None:
+    """Staff marked it handled, no reply needed: it stops waiting (out of the top of the
+    inbox), `handled` saying who and when (staff's pages only, `presenters`) until the next
+    message. Only while the message it was marked at is still the latest (the stream's order
+    makes it so: the domain marks the last message), as `_wait_changed` decides."""
+    p = event.payload
+    message = rm["message_index"].find_one({"_id": p["up_to_message_id"]}, {"ts": 1})
+    doc = message and rm["conversations"].find_one(
+        {"_id": p["conversation_id"], "last_ts": message["ts"]},
+        {"last_ts": 1, "waiting_since": 1})
+    if not doc:
+        return
+    _not_waiting(rm, p["conversation_id"], doc["last_ts"])
+    rm["conversations"].update_one({"_id": p["conversation_id"]}, {"$set": {"handled": {
+        "by": p["settled_by"], "at": event.occurred_at,
+        "up_to_message_id": p["up_to_message_id"],
+        # what its customer still sees (they are not told): `presenters.summary`
+        "waiting_since": doc.get("waiting_since")}}})
 
 
 @VIEWS.on(domain.ESCALATED)

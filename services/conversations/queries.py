@@ -83,7 +83,7 @@ class ConversationQueries:
         doc = self.readable(actor, conversation_id)
         if doc.get("closed"):  # its member erased their account: nothing left to read
             authors = members.summaries(self.views.rm, [doc.get("member_id")])
-            return {**presenters.summary(doc, None, authors), "messages": [],
+            return {**presenters.summary(doc, None, authors, actor["id"]), "messages": [],
                     "next_cursor": None}
         direction = -1 if query.get("order") == "desc" else 1
         after = pagination.after_cursor("ts", direction, query.get("cursor")
@@ -99,7 +99,7 @@ class ConversationQueries:
         authors = members.summaries(self.views.rm, [doc.get("member_id")]
                                     + [i.get("author_id") for i in items])
         return {**presenters.summary(doc, self._subjects([conversation_id]).get(
-                    conversation_id), authors),
+                    conversation_id), authors, actor["id"]),
                 "messages": [presenters.message(i, texts.get(i["_id"]), authors)
                              for i in items],
                 "next_cursor": cursor,
@@ -148,7 +148,8 @@ class ConversationQueries:
         self._audit(actor, listed, "list")  # subjects are private content too
         authors = members.summaries(self.views.rm, [doc.get("member_id") for doc in items]
                                     + [query.get("customer")])
-        found = {"items": [presenters.summary(doc, subjects.get(doc["_id"]), authors)
+        found = {"items": [presenters.summary(doc, subjects.get(doc["_id"]), authors,
+                                               actor["id"])
                            for doc in items],
                  "next_cursor": cursor}
         if query.get("customer"):
@@ -222,7 +223,7 @@ class ConversationQueries:
             messages.setdefault(entry["conversation_id"], []).append(
                 presenters.message(entry, texts.get(entry["_id"]), authors))
         return {"conversations": [
-            {**presenters.summary(doc, subjects.get(doc["_id"]), authors),
+            {**presenters.summary(doc, subjects.get(doc["_id"]), authors, actor["id"]),
              "messages": messages.get(doc["_id"], [])}
             for doc in sorted(documents, key=lambda doc: doc.get("created_at") or "")]}
 

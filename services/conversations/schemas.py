@@ -84,6 +84,17 @@ class AdvisorChangedV1(Schema):
     participant_ids = fields.List(fields.String(), required=True)
 
 
+@REGISTRY.register(domain.WAIT_SETTLED, version=1)
+class WaitSettledV1(Schema):
+    """Staff marked the conversation handled: its customer's messages up to `up_to_message_id`
+    need no reply (it stops waiting for staff; its response-time clock stops, not answered).
+    The time is the envelope's `occurred_at`."""
+
+    conversation_id = _ident(required=True)
+    settled_by = _ident(required=True)
+    up_to_message_id = _ident(required=True)
+
+
 # -- RPC arguments (also the gateway's request schemas) ------------------------------------------
 
 class ConversationCreateSchema(Schema):

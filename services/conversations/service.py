@@ -161,6 +161,19 @@ class ConversationsService(Decisions, HealthEndpoints):
         return self.queries.conversation(actor, conversation_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def settle_wait(self, actor, conversation_id):
+        """Staff mark the conversation handled, no reply needed (`domain.settle_wait`): it
+        stops waiting. Answers nothing (the page reads the conversation again: no body is
+        read, and audited, for an action that needs none)."""
+        actor = domain.require_user(actor)
+        if not self._state(conversation_id).exists:
+            raise NotFound("no such conversation", {"id": conversation_id})
+        closed = self.queries.closed(conversation_id)
+        with self.queries.denials_recorded(actor, conversation_id):
+            self._execute(conversation_id, lambda state: domain.settle_wait(
+                actor, state, closed), actor, [])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def escalate_post(self, actor, post_id, data=None):
         """Staff take a public post into a private conversation with its author."""
         data = load_input(EscalateSchema, data)

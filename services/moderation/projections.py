@@ -21,10 +21,12 @@
   review or not: `published_*`, the start of the wait) and when staff first answered it (set
   aside, `answered: null`, while the question is out of public view); per
   wait in a private conversation or social case (``conv.<conversation>.<message>``), when the
-  member wrote and when staff next wrote. ``sla_targets``: the CM-edited
-  targets (`sla.py`); ``conversations``: who is the member of each conversation (ids only, from
-  conversations' public events), to tell a member's message from staff's, and ``closed`` once
-  that member erased their account (their clocks stop: nobody can answer them any more).
+  member wrote and when staff next wrote — or, marked handled by staff (no reply needed), set
+  aside for good with ``settled: true`` (not an answer: the answer times leave it out).
+  ``sla_targets``: the CM-edited targets (`sla.py`); ``conversations``: who is the member of
+  each conversation (ids only, from conversations' public events), to tell a member's message
+  from staff's, and ``closed`` once that member erased their account (their clocks stop: nobody
+  can answer them any more).
 
 Texts under review are read from this service's own log (the received ``posts.content_submitted``
 events), so they never travel again.
@@ -561,6 +563,18 @@ def _participants_changed(rm: ReadModels, event: Envelope) -> None:
     member_id = conversation.get("member_id") or p.get("member_id")
     rm["conversations"].update_one({"_id": p["conversation_id"]}, {"$set": {
         "staff_ids": [pid for pid in p["participant_ids"] if pid != member_id]}})
+
+
+@VIEWS.on("conversations.wait_settled")
+def _wait_settled(rm: ReadModels, event: Envelope) -> None:
+    """Staff marked the conversation handled, no reply needed: its running clock stops, not
+    answered — set aside (`answered: None`: neither waiting, due, nor counted in the answer
+    times) with `settled_*` saying who and when. The member's next message starts a new one."""
+    p = event.payload
+    rm["sla"].update_many({"conversation_id": p["conversation_id"], "answered": False},
+                          {"$set": {"answered": None, "settled": True,
+                                    "settled_at": event.occurred_at,
+                                    "settled_by": p["settled_by"]}})
 
 
 @VIEWS.on("conversations.message_posted")

@@ -19,7 +19,7 @@ def conversation_event_types():
 
 def test_asyncapi_documents_every_conversations_event_without_content():
     document = asyncapi()
-    assert len(conversation_event_types()) == 5
+    assert len(conversation_event_types()) == 6
     for event_type in conversation_event_types():
         assert not REGISTRY.is_private(event_type)
         assert_documented(document, event_type)  # on conversations.events, as it is public

@@ -155,6 +155,19 @@ class StaffConsolePages:
                 message=None if errors else problem.detail)
         return call.redirect(f"/console/conversations/{conversation_id}#m-{message['id']}")
 
+    @page("POST", "/console/conversations/{id}/handled", path_params=CONVERSATION_PATH,
+          auth="member")
+    def staff_handled_page(self, call: PageCall):
+        """« Marquer comme traitée »: no reply needed (the API's `POST .../handled`); the
+        conversation stops waiting, its customer is not told."""
+        require_roles(call, CONVERSATION_ROLES)
+        conversation_id = call.path["id"]
+        _, problem = call.attempt(self.conversations.settle_wait, call.actor, conversation_id)
+        if problem:
+            return self._staff_conversation(call, conversation_id, status=problem.status,
+                                            message=problem.detail)
+        return call.redirect(f"/console/conversations/{conversation_id}#staff-handled")
+
     def _staff_conversation(self, call: PageCall, conversation_id: str, status: int = 200,
                             cursor: str | None = None, **form_state: Any):
         conversation, earlier = latest_messages(self.conversations, call, conversation_id,
@@ -166,7 +179,8 @@ class StaffConsolePages:
             return call.redirect(CONVERSATION_PAGE.format(id=conversation_id))
         names = display_names(call, self.identity, [
             *(conversation.get("participant_ids") or ()), member_id,
-            *(m.get("author_id") for m in conversation["messages"])])
+            *(m.get("author_id") for m in conversation["messages"]),
+            (conversation.get("handled") or {}).get("by")])  # a CM of the queue: no seat
         conversation = shown_conversation(call.t, conversation)
         return call.render("console/conversation.html", status=status,
                            title=conversation.get("subject") or call.t("staff.no_subject"),
