@@ -53,7 +53,7 @@ def test_a_member_who_is_not_a_customer_is_offered_the_banks_team(site, platform
     assert site.heading("Contacter la banque", 1)
     shown = main_text(site)
     assert "conseiller" not in shown.lower(), shown  # no advisor promised
-    assert "Ne donnez jamais de numéro de compte ou de carte" in shown
+    assert "Ne donnez jamais de code, de mot de passe ni de numéro de carte complet" in shown
     site.no_horizontal_scroll()
     site.screenshot("private-help-non-customer-fr")
     site.find(".account-menu summary").click()

@@ -64,13 +64,13 @@ def test_a_staff_member_who_is_a_customer_keeps_their_own_conversations_here(
 def test_a_member_without_an_advisor_is_told_they_write_to_the_banks_team(platform, api):
     """No "Mon conseiller… Aucun conseiller ne vous est encore attribué" for a member who is not
     a customer: the page is what it is, writing privately to the bank's team, says what can be
-    asked there, and warns never to give an account or card number or a code."""
+    asked there, and warns never to give a code, a password or a full card number."""
     member = api.new_user()
     shown = page(platform, member, "/advisor")
     assert "<h1>Contacter la banque</h1>" in shown
     assert "Écrivez en privé à l’équipe de la banque" in shown
     assert "l’ouverture d’un compte" in shown
-    assert "Ne donnez jamais de numéro de compte ou de carte, ni de code" in shown
+    assert "Ne donnez jamais de code, de mot de passe ni de numéro de carte complet" in shown
     assert "Écrire à l’équipe de la banque" in shown and NEW_CONVERSATION_FORM in shown
     for promise in ("Mon conseiller", "Votre conseiller", "encore attribué", "attitré"):
         assert promise not in shown, promise

@@ -81,6 +81,19 @@ def unread_conversations(reading: Spare) -> set[str]:
     return {item["conversation_id"] for item in items if item.get("conversation_id")}
 
 
+def customer_state(conversation: dict[str, Any], unread: set[str]) -> str | None:
+    """Where a conversation stands for its member, in the list: "awaiting" (they wrote last, the
+    bank owes an answer), "answered" (the bank wrote last, already opened), None where the list
+    says it otherwise — an unopened answer ("Nouvelle réponse" on its link), the team's queue
+    ("En attente de l'équipe"), a closed one. `waiting_for_staff` as the API gives the member:
+    staff marking it handled (no reply needed) is theirs alone, to the member it still awaits."""
+    if conversation.get("closed") or conversation.get("queue") or conversation["id"] in unread:
+        return None
+    if conversation.get("waiting_for_staff"):
+        return "awaiting"
+    return "answered" if conversation.get("message_count") else None
+
+
 def staff_pointer(call: PageCall) -> dict[str, Any] | None:
     """For staff, where the conversations they answer are (the console) in their role's words:
     an advisor's customers, a CM's or an admin's conversations and queue; None for a member."""
@@ -123,10 +136,12 @@ class MessagePages:
                                                                "limit": UNREAD_SCAN})
         listing = self.conversations.list_conversations(call.actor, {**call.query,
                                                                      "side": CUSTOMER_SIDE})
-        items = [shown_conversation(call.t, item) for item in listing["items"]]
+        unread = unread_conversations(reading)
+        items = [{**shown_conversation(call.t, item), "state": customer_state(item, unread)}
+                 for item in listing["items"]]
         return call.render("messages/list.html", status=status, items=items,
                            more=next_href(call, listing.get("next_cursor")),
-                           unread=unread_conversations(reading), staff=staff_pointer(call),
+                           unread=unread, staff=staff_pointer(call),
                            advisor=self._advisor(call), form=call.raw_form,
                            errors=errors or {}, noindex=True,
                            title=call.t("messages.conversations_title"))
