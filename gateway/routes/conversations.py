@@ -132,6 +132,8 @@ class CustomerConversation(Schema):
     last_message_at = fields.String(allow_none=True)
     message_count = fields.Integer()
     waiting_for_staff = fields.Boolean(metadata={"description": "the customer wrote last"})
+    waiting_since = fields.String(allow_none=True, metadata={
+        "description": "waiting: since the customer's first message after staff last wrote"})
 
 
 class PublicActivity(Schema):

@@ -7,7 +7,8 @@ from typing import Any
 from . import domain
 
 CUSTOMER_CONVERSATION_FIELDS = ("id", "subject", "origin", "channel", "post_id", "created_at",
-                                "last_message_at", "message_count", "waiting_for_staff")
+                                "last_message_at", "message_count", "waiting_for_staff",
+                                "waiting_since")
 
 
 def summary(doc: dict[str, Any], subject: str | None,

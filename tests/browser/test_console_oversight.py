@@ -60,7 +60,7 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
     sign_in_staff(console, "advisor1@demo.agora")
     console.click_link("Console")
     console.wait_for_path("/console/conversations")
-    assert tabs(console) == ["Conversations"]
+    assert tabs(console) == ["Conversations", "Mes clients"]
     console.check()
 
     console.driver.delete_all_cookies()

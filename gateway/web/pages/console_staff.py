@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from marshmallow import fields, validate
 from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
@@ -23,8 +24,9 @@ from services.conversations.schemas import BODY_MAX, STAFF_SIDE, MessageCreateSc
 from services.moderation import sla
 from services.notifications.domain import CONVERSATION_PAGE
 from services.shared import ids
-from services.shared.actors import STAFF_ROLES, holds_any, roles
+from services.shared.actors import ADVISOR, STAFF_ROLES, holds_any, roles
 from services.shared.errors import NotFound
+from services.shared.slugs import fold
 
 from .. import i18n
 from ..page import PageCall, Spare, page
@@ -46,6 +48,8 @@ CONVERSATION_ROLES = STAFF_ROLES
 CONVERSATIONS_PAGE = 30
 MESSAGES_PAGE = 100
 TIMELINE_PAGE = 30
+MY_CUSTOMERS_PAGE = 100  # the service's most: the filter reads what one page answers
+NAME_FILTER_MAX = 100
 REPLY_MESSAGES = {"body": "staff.invalid_reply"}
 
 
@@ -53,6 +57,12 @@ class InboxQuery(ConversationsScreenQuery):
     """The inbox's page (`cursor`), of one customer's conversations only (`customer`)."""
 
     customer = ids.USER.field()
+
+
+class MyCustomersQuery(ConversationsScreenQuery):
+    """« Mes clients »'s page (`cursor`), of the customers whose name holds `q` only."""
+
+    q = fields.String(load_default=None, validate=validate.Length(max=NAME_FILTER_MAX))
 
 
 def waiting_clocks(items: list[dict[str, Any]], targets: dict[str, Any] | None,
@@ -219,6 +229,31 @@ class StaffConsolePages:
             timeline=timeline, more=more, network=lambda channel: network_label(call.t, channel),
             back=call.t(back), section="console", console_tab="conversations")
 
+    # -- an advisor's customers (their portfolio) --------------------------------------------
+
+    @page("GET", "/console/customers", auth="member", query=MyCustomersQuery)
+    def staff_my_customers_page(self, call: PageCall):
+        """« Mes clients »: the advisor's customers (the service's order: most recently
+        assigned first), each with their branch, whether one of their open conversations waits
+        for an answer and since when, and the ways to their conversations and their journey.
+        `q`: only those whose name holds it, filtered here among the page the service answers
+        (at most 100: an advisor's portfolio fits in one or two). Advisors only, as the
+        service's `my_customers` (a CM or an admin has no portfolio: 404)."""
+        require_roles(call, (ADVISOR,))
+        cursor, wanted = call.query.get("cursor"), call.query.get("q") or ""
+        found = self.conversations.my_customers(call.actor, {
+            "limit": MY_CUSTOMERS_PAGE, "activity": 0, **({"cursor": cursor} if cursor else {})})
+        now = datetime.now(UTC)
+        customers = [customer_row(item, now) for item in found["items"]
+                     if name_holds(item["customer"].get("display_name"), wanted)]
+        more = ("/console/customers?" + urlencode(
+            {**({"q": wanted} if wanted else {}), "cursor": found["next_cursor"]})
+            if found.get("next_cursor") else None)
+        return call.render("console/my_customers.html", title=call.t("staff.my_customers_title"),
+                           customers=customers, wanted=wanted, more=more,
+                           duration=lambda seconds: duration(call, seconds),
+                           section="console", console_tab="customers")
+
     # -- escalation from a thread (staff) ---------------------------------------------------
 
     @page("POST", "/console/posts/{id}/escalate", path_params=POST_PATH, auth="member")
@@ -227,6 +262,26 @@ class StaffConsolePages:
         require_roles(call, CONVERSATION_ROLES)
         conversation = self.conversations.escalate_post(call.actor, call.path["id"], {})
         return call.redirect(f"/console/conversations/{conversation['id']}")
+
+
+def name_holds(name: str | None, wanted: str) -> bool:
+    """Whether a display name holds what the advisor typed, whatever its case and accents
+    (« dubois » finds « Dubois », « helene » « Hélène »)."""
+    return fold(wanted.strip()) in fold(name or "")
+
+
+def customer_row(item: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One customer's row: their open conversation that waits longest for an answer, if one
+    does (its id, and the wait since the customer's first unanswered message: the inbox's)."""
+    waits = sorted((since, conversation["id"]) for conversation in item["open_conversations"]
+                   if conversation.get("waiting_for_staff")
+                   and (since := i18n.parse_time(conversation.get("waiting_since"))))
+    row = {"customer": item["customer"], "branch": item.get("branch"), "waiting": None}
+    if waits:
+        since, conversation_id = waits[0]
+        row["waiting"] = {"since": since.isoformat(), "conversation_id": conversation_id,
+                          "seconds": (now - since).total_seconds(), "count": len(waits)}
+    return row
 
 
 def inbox_title(call: PageCall, texts: str, customer: dict[str, Any] | None) -> str:
