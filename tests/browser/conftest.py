@@ -295,21 +295,34 @@ def window(site: Site, size: dict):
         site.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", SIZES[site.device])
 
 
-@pytest.fixture(params=list(DEVICES), ids=list(DEVICES))
-def site(request, browsers, demo):
-    driver = browsers(request.param)
+def opened(browsers, demo, device: str) -> Site:
+    """The shared browser of `device`, signed out of the site (its cookies cleared)."""
+    driver = browsers(device)
     driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
     driver.delete_all_cookies()
-    return Site(driver=driver, device=request.param, base_url=demo.base_url)
+    return Site(driver=driver, device=device, base_url=demo.base_url)
+
+
+@pytest.fixture(params=list(DEVICES), ids=list(DEVICES))
+def site(request, browsers, demo):
+    return opened(browsers, demo, request.param)
 
 
 @pytest.fixture(params=list(CONSOLE_DEVICES), ids=list(CONSOLE_DEVICES))
 def console(request, browsers, demo):
     """Like `site`, at the console's sizes (desktop 1366×768, tablet 820×1180)."""
-    driver = browsers(request.param)
-    driver.get(demo.base_url + "/robots.txt")
-    driver.delete_all_cookies()
-    return Site(driver=driver, device=request.param, base_url=demo.base_url)
+    return opened(browsers, demo, request.param)
+
+
+@pytest.fixture
+def phone(browsers, demo):
+    """The site at the phone's size only (a test that then reads it at another size itself)."""
+    return opened(browsers, demo, "phone")
+
+
+@pytest.fixture
+def conversations_db(platform, mongo_client):
+    return mongo_client[f"{platform.db_prefix}_conversations"]
 
 
 def pytest_collection_modifyitems(items):

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from ..e2e.steps import ok, staff
-from .conftest import DEVICES, Site
+from .conftest import DEVICES, Site, opened
 
 TARGETS = "/api/v1/moderation/sla/targets"
 PRIVATE_TARGET = 10  # s: close to it at 7.5 s, past it at 10 s, both well before the 30 s poll
@@ -70,21 +70,9 @@ def private_target(platform):
         ok(platform.api.put(TARGETS, user=manager, json={"channels": original["channels"]}))
 
 
-def opened(browsers, demo, device: str) -> Site:
-    driver = browsers(device)
-    driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
-    driver.delete_all_cookies()
-    return Site(driver=driver, device=device, base_url=demo.base_url)
-
-
 @pytest.fixture
 def desktop(browsers, demo):
     return opened(browsers, demo, "desktop")
-
-
-@pytest.fixture
-def phone(browsers, demo):
-    return opened(browsers, demo, "phone")
 
 
 def open_inbox(site: Site, user) -> None:

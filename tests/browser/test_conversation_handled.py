@@ -4,25 +4,10 @@ when, the button goes), and the customer's next message brings the button back. 
 phone size, then English at the desktop size (one sign-in)."""
 from __future__ import annotations
 
-import pytest
-
 from ..e2e.steps import customer_with_advisor, ok
 from .conftest import DEVICES, Site
 
 BUTTON = "#staff-handle button[type=submit]"
-
-
-@pytest.fixture
-def conversations_db(platform, mongo_client):
-    return mongo_client[f"{platform.db_prefix}_conversations"]
-
-
-@pytest.fixture
-def phone(browsers, demo):
-    driver = browsers("phone")
-    driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
-    driver.delete_all_cookies()
-    return Site(driver=driver, device="phone", base_url=demo.base_url)
 
 
 def handled_line(site: Site) -> str:

@@ -7,8 +7,6 @@ to one's advisor). French at the phone size, then English at the desktop size. T
 side is arranged through the API; the member only reads and clicks."""
 from __future__ import annotations
 
-import pytest
-
 from ..conftest import wait_for
 from ..e2e.steps import customer_with_advisor, notified, ok
 from ..platform import PASSWORD
@@ -20,19 +18,6 @@ NEVER_CODES_EN = ("Never give a code, a password or a full card number: the bank
                   "you for them.")
 DOCUMENTS_FR = "Pour envoyer un document, utilisez l’espace sécurisé de votre banque en ligne."
 DOCUMENTS_EN = "To send a document, use your online banking’s secure area."
-
-
-@pytest.fixture
-def conversations_db(platform, mongo_client):
-    return mongo_client[f"{platform.db_prefix}_conversations"]
-
-
-@pytest.fixture
-def phone(browsers, demo):
-    driver = browsers("phone")
-    driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
-    driver.delete_all_cookies()
-    return Site(driver=driver, device="phone", base_url=demo.base_url)
 
 
 def state_of(site: Site, cid: str) -> str:
