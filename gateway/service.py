@@ -49,7 +49,9 @@ from .web.pages.console import ConsolePages
 from .web.pages.console_categories import ConsoleCategoryPages
 from .web.pages.console_health import ConsoleHealthPages
 from .web.pages.console_members import ConsoleMemberPages
+from .web.pages.console_notes import ConsoleNotePages
 from .web.pages.console_oversight import ConsoleOversightPages
+from .web.pages.console_participants import ConsoleParticipantPages
 from .web.pages.console_policy import ConsolePolicyPages
 from .web.pages.console_publishing import ConsolePublishingPages
 from .web.pages.console_staff import StaffConsolePages
@@ -78,7 +80,8 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      AppPages, AccountPages, PublicPages, ComposePages,
                      ThreadActionPages, ThreadModerationPages, ConsolePages, NotificationPages,
                      MessagePages,
-                     StaffConsolePages, ConsoleOversightPages, ConsoleMemberPages,
+                     StaffConsolePages, ConsoleParticipantPages, ConsoleNotePages,
+                     ConsoleOversightPages, ConsoleMemberPages,
                      ConsolePublishingPages, ConsolePolicyPages, ConsoleHealthPages,
                      ConsoleCategoryPages, MePages,
                      SecurityPages):

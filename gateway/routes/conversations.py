@@ -17,6 +17,7 @@ from services.conversations.schemas import (
     MentionSchema,
     MessageCreateSchema,
     MessagesQuerySchema,
+    NoteCreateSchema,
     PageQuerySchema,
     ParticipantSchema,
 )
@@ -61,6 +62,9 @@ class ConversationSummary(Schema):
     author = fields.Nested(MemberSummary, allow_none=True, metadata={
         "description": "the member the conversation is with, as a public summary"})
     participant_ids = fields.List(fields.String())
+    advisor_id = fields.String(allow_none=True, metadata={
+        "description": "the customer's advisor among the participants (who never leaves it; "
+                       "the colleagues brought in may: `POST .../participants/me/leave`)"})
     queue = fields.Boolean(metadata={"description": "waiting in the staff queue (CMs)"})
     origin = fields.String(allow_none=True, metadata={"description": "member | escalation | "
                                                       "social"})
@@ -90,6 +94,40 @@ class Conversation(ConversationSummary):
     customer_timeline = fields.Boolean(metadata={
         "description": "the reader may open its member's timeline across channels (their "
                        "advisor, CMs)"})
+
+
+MASKED = fields.List(fields.String(), required=True, metadata={
+    "description": "what was masked in the text before it was stored (PCI DSS): "
+                   "`card_number` (a card number whose checksum holds: its last four digits "
+                   "kept, none when its expiry or security code is in the text too), "
+                   "`card_security_code` (beside a card number); empty when nothing was. "
+                   "IBANs and account numbers are stored as written"})
+
+
+class StartedConversation(Conversation):
+    masked = MASKED
+
+
+class PostedMessage(Message):
+    masked = MASKED
+
+
+class Note(Schema):
+    """A staff's internal note: never shown to the customer."""
+
+    id = fields.String(required=True)
+    conversation_id = fields.String()
+    author_id = fields.String(allow_none=True)
+    author = fields.Nested(MemberSummary, allow_none=True, metadata={
+        "description": "the staff author's public summary (name)"})
+    body = fields.String(allow_none=True, metadata={
+        "description": "null once its customer's key is erased"})
+    created_at = fields.String(allow_none=True)
+
+
+class NotePage(Schema):
+    items = fields.List(fields.Nested(Note), required=True, metadata={
+        "description": "every note of the conversation, oldest first (newest last)"})
 
 
 class ListedCustomer(MemberSummary):
@@ -191,13 +229,14 @@ class ConversationsRoutes:
     conversations = RpcProxy("conversations")
 
     @route("POST", "/api/v1/conversations", auth="member", body=ConversationCreateSchema,
-           response=Conversation, status=201, tags=TAGS, errors=[429])
+           response=StartedConversation, status=201, tags=TAGS, errors=[429])
     def start_conversation(self, call: Call):
         """Start a private conversation with my advisor (or the staff queue if none)
 
         A member opens at most `AGORA_CONVERSATION_LIMIT_PER_MINUTE` conversations a minute
         and `AGORA_CONVERSATION_LIMIT_PER_HOUR` an hour (3 and 10 by default; staff are not
-        limited): 429 with Retry-After beyond.
+        limited): 429 with Retry-After beyond. A card number in the subject or the message is
+        stored masked, and the answer says so (`masked`).
         """
         return self.conversations.start_conversation(call.actor, call.body)
 
@@ -228,23 +267,43 @@ class ConversationsRoutes:
         return self.conversations.get_conversation(call.actor, call.path["id"], call.query)
 
     @route("POST", "/api/v1/conversations/{id}/messages", path_params=CONVERSATION_PATH,
-           auth="member", body=MessageCreateSchema, response=Message, status=201, tags=TAGS,
-           errors=[409, 429])
+           auth="member", body=MessageCreateSchema, response=PostedMessage, status=201,
+           tags=TAGS, errors=[409, 429])
     def post_message(self, call: Call):
         """Write in a conversation (participants; CMs pick up queued ones)
 
         A member sends at most `AGORA_MESSAGE_LIMIT_PER_MINUTE` messages a minute and
         `AGORA_MESSAGE_LIMIT_PER_HOUR` an hour (10 and 120 by default; staff are not
-        limited): 429 with Retry-After beyond.
+        limited): 429 with Retry-After beyond. A card number in the body is stored masked,
+        and the answer says so (`masked`).
         """
         return self.conversations.post_message(call.actor, call.path["id"], call.body)
 
     @route("POST", "/api/v1/conversations/{id}/participants", path_params=CONVERSATION_PATH,
            auth="staff", body=ParticipantSchema, response=Conversation, status=201, tags=TAGS,
-           errors=[403, 422])
+           errors=[403, 409, 422])
     def add_participant(self, call: Call):
-        """Bring another advisor, CM or admin into a conversation (staff participants)"""
+        """Bring another advisor, CM or admin into a conversation (staff participants)
+
+        By `user_id`, or by `email`: the colleague's verified address. An address of no staff
+        member is a 422 (field `email`: the same for an address of nobody and for a member's,
+        so the lookup tells nothing about who has an account); by `email`, a colleague already
+        taking part is a 409. By `user_id`, adding someone already there changes nothing.
+        """
         return self.conversations.add_participant(call.actor, call.path["id"], call.body)
+
+    @route("POST", "/api/v1/conversations/{id}/participants/me/leave",
+           path_params=CONVERSATION_PATH, auth="member", status=204, tags=TAGS, errors=[403])
+    def leave_conversation(self, call: Call):
+        """Leave a conversation you were brought into (a colleague covering or helping)
+
+        You read it no more (404 from then on), and a breach of its response time no longer
+        alerts you. Neither its customer nor the customer's advisor may leave it (403). Leaving
+        one you are not (or no longer) in changes nothing and answers 204 too, whether it
+        exists or not. With no staff left in it, it waits in the staff queue again.
+        """
+        self.conversations.leave_conversation(call.actor, call.path["id"])
+        return None
 
     @route("POST", "/api/v1/conversations/{id}/handled", path_params=CONVERSATION_PATH,
            auth="staff", status=204, tags=TAGS, errors=[403])
@@ -262,6 +321,29 @@ class ConversationsRoutes:
         """
         self.conversations.settle_wait(call.actor, call.path["id"])
         return None
+
+    # -- staff's internal notes: their own place, never in the conversation's messages ----------
+
+    @route("POST", "/api/v1/conversations/{id}/notes", path_params=CONVERSATION_PATH,
+           auth="member", body=NoteCreateSchema, response=Note, status=201, tags=TAGS,
+           errors=[409])
+    def add_note(self, call: Call):
+        """Leave an internal note on a conversation: never shown to the customer (staff)
+
+        For colleagues (a CM, a colleague covering, the next advisor): it never appears among
+        the conversation's messages, on the customer's pages, their live channel, notices or
+        e-mails, and changes nothing to who waits. Staff who may read the conversation; anyone
+        else — its customer included — gets 404, exactly as for an unknown conversation. A
+        closed conversation (its customer erased their account) takes none: 409. The notes
+        are in their customer's data export (GDPR right of access).
+        """
+        return self.conversations.add_note(call.actor, call.path["id"], call.body)
+
+    @route("GET", "/api/v1/conversations/{id}/notes", path_params=CONVERSATION_PATH,
+           auth="member", response=NotePage, tags=TAGS)
+    def list_notes(self, call: Call):
+        """A conversation's internal notes, newest last (staff who may read it; else 404)"""
+        return self.conversations.list_notes(call.actor, call.path["id"])
 
     @route("POST", "/api/v1/posts/{id}/escalate", path_params=POST_PATH, auth="staff",
            body=EscalateSchema, response=Conversation, status=201, tags=TAGS, body_required=False,

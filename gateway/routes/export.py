@@ -21,7 +21,7 @@ from services.shared.envelope import utc_now
 from ..calls import Call
 from ..http import route
 from ..web.page import gather
-from .conversations import Conversation
+from .conversations import Conversation, Note
 from .identity import ExportLogin, ExportSession, PrivateProfile
 from .notifications import Notification, NotificationPreferences
 from .posts import Post, ReplyOut, Revision
@@ -85,8 +85,14 @@ class NotificationsExport(Schema):
                                 metadata={"description": "my whole inbox, newest first"})
 
 
+class ExportedConversation(Conversation):
+    notes = fields.List(fields.Nested(Note), metadata={
+        "description": "staff's internal notes about this conversation, oldest first: never "
+                       "shown in the app, but personal data (GDPR right of access)"})
+
+
 class ConversationsExport(Schema):
-    conversations = fields.List(fields.Nested(Conversation), required=True, metadata={
+    conversations = fields.List(fields.Nested(ExportedConversation), required=True, metadata={
         "description": "my private conversations with the bank, each with all its messages "
                        "(staff's answers included)"})
 

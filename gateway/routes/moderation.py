@@ -19,6 +19,7 @@ from services.moderation.schemas import (
     PolicySchema,
     PolicyUpdateSchema,
     QueueQuerySchema,
+    ReplyTargetSchema,
     SlaQuerySchema,
     SlaStatisticsQuerySchema,
     SlaTargetsSchema,
@@ -505,6 +506,18 @@ class ModerationRoutes:
     def get_sla_targets(self, call: Call):
         """Response-time targets per channel and category, and the business-hours calendar (CM)"""
         return self.moderation.get_sla_targets(call.actor)
+
+    @route("GET", "/api/v1/me/reply-target", auth="member", response=ReplyTargetSchema,
+           tags=["me"])
+    def private_reply_target(self, call: Call):
+        """When the bank usually answers a private conversation (any member)
+
+        The private conversations' response-time target, the one staff's clocks count against
+        (`/moderation/sla/targets`, CM), and only that one: the private pages say « Réponse
+        habituelle sous 8 h ». `business_hours`: counted in opening hours only; `working_days`:
+        then the target as whole opening days, when it is.
+        """
+        return self.moderation.private_reply_target(call.actor)
 
     @route("PUT", "/api/v1/moderation/sla/targets", auth=CM, body=SlaTargetsUpdateSchema,
            response=SlaTargetsSchema, tags=TAGS, errors=[409])

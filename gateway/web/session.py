@@ -43,7 +43,8 @@ NOTICES = ("signed_out", "session_ended", "roles_changed", "signed_in", "registe
            "removed",  # a CM took a contribution out of public view from its thread
            "already_gone",  # ... or would have, but it went meanwhile (deleted by its author)
            "password_changed",
-           "verification_sent", "verification_throttled")  # the address's confirmation link
+           "verification_sent", "verification_throttled",  # the address's confirmation link
+           "participant_invited", "conversation_left")  # a conversation's colleagues
 
 
 def ended_notice(reason: str | None) -> str:

@@ -46,6 +46,8 @@ PARTICIPANT_ADDED = "conversations.participant_added"
 ESCALATED = "conversations.escalated"
 ADVISOR_CHANGED = "conversations.advisor_changed"
 WAIT_SETTLED = "conversations.wait_settled"
+PARTICIPANT_LEFT = "conversations.participant_left"
+NOTE_ADDED = "conversations.note_added"
 
 STAFF_POOL = "staff"
 ORIGINS = ("member", "escalation", "social")
@@ -172,6 +174,7 @@ class Conversation:
     last_message_id: str | None = None
     last_author_id: str | None = None
     settled_up_to: str | None = None  # the last message staff marked as needing no reply
+    note_ids: set[str] = field(default_factory=set)  # staff's internal notes (`add_note`)
 
     @property
     def exists(self) -> bool:
@@ -204,11 +207,16 @@ def fold(events: Iterable[Envelope]) -> Conversation:
         elif event.type == PARTICIPANT_ADDED:
             state.participants = list(p["participant_ids"])
             state.pool = None  # picked up by staff: out of the queue (as the read model)
+        elif event.type == PARTICIPANT_LEFT:
+            state.participants = list(p["participant_ids"])
+            state.pool = left_pool(state.member_id, state.participants)
         elif event.type == MESSAGE_POSTED:
             state.message_ids.add(p["message_id"])
             state.last_message_id, state.last_author_id = p["message_id"], p["author_id"]
         elif event.type == WAIT_SETTLED:
             state.settled_up_to = p["up_to_message_id"]
+        elif event.type == NOTE_ADDED:
+            state.note_ids.add(p["note_id"])
     return state
 
 
@@ -351,6 +359,29 @@ def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
     return events
 
 
+def leave(actor: Actor | None, s: Conversation) -> list[NewEvent]:
+    """A colleague who was brought in (added, or who picked it up) leaves: they read nothing
+    more. Neither its customer nor the member's advisor may (403): the dialogue is theirs, and
+    the advisor's seat moves only by reassignment (`change_advisor`). Whoever is not (or no
+    longer) a participant gets nothing done and no error, whether it exists or not: leaving
+    twice is no new fact, and the answer tells nobody which conversations exist."""
+    actor = require_user(actor)
+    if not s.exists or actor["id"] not in s.participants:
+        return []
+    if actor["id"] == s.member_id or actor["id"] == s.advisor_id:
+        raise Forbidden.from_catalogue("cannot_leave_conversation")
+    participants = [p for p in s.participants if p != actor["id"]]
+    return [NewEvent(PARTICIPANT_LEFT, {"conversation_id": s.id, "participant_id": actor["id"],
+                                        "participant_ids": participants})]
+
+
+def left_pool(member_id: str | None, participants: list[str]) -> str | None:
+    """After someone left: no staff left in it (a CM who had picked it up from the queue left
+    it), the conversation goes back to the staff queue, so that its customer is not left
+    without anyone to answer them."""
+    return STAFF_POOL if not [p for p in participants if p != member_id] else None
+
+
 def settle_wait(actor: Actor | None, s: Conversation, closed: bool = False) -> list[NewEvent]:
     """Staff who may read the conversation mark its customer's last message as needing no
     reply (a closing « Merci ! »): it stops waiting for staff, without counting as an answer.
@@ -365,6 +396,48 @@ def settle_wait(actor: Actor | None, s: Conversation, closed: bool = False) -> l
         return []
     return [NewEvent(WAIT_SETTLED, {"conversation_id": s.id, "settled_by": actor["id"],
                                     "up_to_message_id": s.last_message_id})]
+
+
+# -- staff's internal notes -----------------------------------------------------------------------
+
+def new_note_id() -> str:
+    return fresh_uuid("note").hex  # the same on a retry of the same command
+
+
+def can_read_notes(actor: Actor | None, conversation: dict[str, Any] | Conversation) -> bool:
+    """Internal notes (staff between themselves: the advisor, a colleague covering, CMs) are
+    never the customer's to see: staff who may read the conversation, not its member — even a
+    staff member reading their own conversation as a customer."""
+    if not can_read(actor, conversation) or not is_staff(actor):
+        return False
+    member_id = conversation.member_id if isinstance(conversation, Conversation) \
+        else conversation.get("member_id")
+    return actor["id"] != member_id
+
+
+def require_notes_access(actor: Actor | None,
+                         conversation: dict[str, Any] | Conversation | None,
+                         conversation_id: str) -> None:
+    """`NotFound`, exactly as for an unknown conversation, for anyone else — the member
+    included: that notes exist is none of their business either."""
+    if conversation is None or not can_read_notes(actor, conversation):
+        raise NotFound("no such conversation", {"id": conversation_id})
+
+
+def add_note(actor: Actor | None, s: Conversation, note_id: str,
+             closed: bool = False) -> list[NewEvent]:
+    """Staff who may read the conversation leave a note for their colleagues (the body is
+    stored under `note_id` by the caller, sealed like the messages). It is no message: nobody
+    waits or stops waiting, the customer is neither shown nor told, no one joins. A closed
+    conversation (its member erased: their key is gone) takes none: 409, as for messages."""
+    actor = require_user(actor)
+    require_notes_access(actor, s, s.id or "")
+    if closed:
+        raise Conflict.from_catalogue("conversation_closed", {"id": s.id})
+    if note_id in s.note_ids:
+        return []  # a retried command
+    return [NewEvent(NOTE_ADDED, {"conversation_id": s.id, "note_id": note_id,
+                                  "author_id": actor["id"]})]
 
 
 def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: dict[str, Any],

@@ -21,6 +21,8 @@ def summary(doc: dict[str, Any], subject: str | None,
             # the member the conversation is with (its author), as a public summary
             "author": authors.get(doc.get("member_id")),
             "participant_ids": doc.get("participant_ids", []),
+            # the member's advisor among them (who never leaves it; the others may)
+            "advisor_id": doc.get("advisor_id"),
             "queue": doc.get("pool") == domain.STAFF_POOL,
             "origin": doc.get("origin"), "post_id": doc.get("post_id"),
             "channel": doc.get("channel"), "created_at": doc.get("created_at"),
@@ -69,3 +71,11 @@ def timeline_message(index: dict[str, Any], conversation: dict[str, Any],
             "conversation_id": index["conversation_id"], "subject": subject,
             "channel": "social" if conversation.get("origin") == "social" else "private",
             "social_channel": index.get("channel")}
+
+
+def note(index: dict[str, Any], body: str | None,
+         authors: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A staff's internal note (staff readers only: never in a conversation's messages)."""
+    return {"id": index["_id"], "conversation_id": index.get("conversation_id"),
+            "author_id": index.get("author_id"), "author": authors.get(index.get("author_id")),
+            "body": body, "created_at": index.get("created_at")}

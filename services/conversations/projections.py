@@ -8,6 +8,8 @@ Collections (rebuildable by `agora replay conversations`):
   inbox order (``inbox_rank``), ``handled`` (who marked it handled, no reply needed, and when:
   until the next message) and ``closed`` once its member erased their account;
 - ``message_index``: one document per message — conversation, author, time (no body);
+- ``note_index``: one document per staff's internal note — conversation, author, time (no body:
+  it lives in ``notes``, notes.py); never read for the member;
 - ``members``: user id -> assigned advisor, roles and language (identity's public events), the
   keyed hash of the normalised e-mail (identity's private ``contact_changed``) to match social
   mentions by e-mail without keeping addresses in a read model;
@@ -17,8 +19,8 @@ Collections (rebuildable by `agora replay conversations`):
   removed ones), so an advisor sees their customers' recent public activity (`my_customers`).
 
 Not read models, and never rebuilt nor dropped by a replay: ``messages`` (subjects and bodies,
-keyed by message id — the only place they live) and ``access_audit`` (append-only record of
-every read of private content).
+keyed by message id — the only place they live), ``notes`` (staff's notes' bodies) and
+``access_audit`` (append-only record of every read of private content).
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ from services.shared.write_limits import WriteLimits
 
 from . import domain
 
-COLLECTIONS = ["conversations", "message_index", "members", "posts", "activity"]
+COLLECTIONS = ["conversations", "message_index", "members", "posts", "activity", "note_index"]
 
 
 # The advisors' inbox order, one descending number: the conversations waiting for staff first,
@@ -73,6 +75,8 @@ def _indexes(rm: ReadModels) -> None:
                                       ("_id", DESCENDING)], name="member_recent")
     rm["message_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                       ("_id", ASCENDING)], name="conversation_ts")
+    rm["note_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
+                                   ("_id", ASCENDING)], name="conversation_ts")
 
 
 VIEWS = Projection("conversations", service="conversations", collections=COLLECTIONS,
@@ -84,6 +88,7 @@ def ensure_indexes(db) -> None:
     """The primary (non-projected) collections: bodies by conversation, the audit by reader,
     the members' write limits."""
     db["messages"].create_index([("conversation_id", ASCENDING)], name="conversation")
+    db["notes"].create_index([("conversation_id", ASCENDING)], name="conversation")
     db["access_audit"].create_index([("conversation_id", ASCENDING), ("at", ASCENDING)],
                                     name="conversation_at")
     db["access_audit"].create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="reader")
@@ -114,6 +119,17 @@ def _participant_added(rm: ReadModels, event: Envelope) -> None:
     # joined by staff: the conversation leaves the queue
     update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
         "participant_ids": p["participant_ids"], "pool": None}})
+
+
+@VIEWS.on(domain.PARTICIPANT_LEFT)
+def _participant_left(rm: ReadModels, event: Envelope) -> None:
+    """A colleague left: they read it no more (`can_read`, the lists: `participant_ids`); with
+    no staff left in it, it waits in the staff queue again (`domain.left_pool`)."""
+    p = event.payload
+    doc = rm["conversations"].find_one({"_id": p["conversation_id"]}, {"member_id": 1}) or {}
+    update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
+        "participant_ids": p["participant_ids"],
+        "pool": domain.left_pool(doc.get("member_id"), p["participant_ids"])}})
 
 
 @VIEWS.on(domain.ADVISOR_CHANGED)
@@ -184,6 +200,17 @@ def _wait_settled(rm: ReadModels, event: Envelope) -> None:
         "up_to_message_id": p["up_to_message_id"],
         # what its customer still sees (they are not told): `presenters.summary`
         "waiting_since": doc.get("waiting_since")}}})
+
+
+@VIEWS.on(domain.NOTE_ADDED)
+def _note_added(rm: ReadModels, event: Envelope) -> None:
+    """Staff's internal note: indexed apart from the messages, so that nothing reading
+    `message_index` (the conversation, the timeline, the export's messages, the clocks) can
+    show it; the conversation's activity, waiting and order are untouched."""
+    p = event.payload
+    rm["note_index"].update_one({"_id": p["note_id"]}, {"$set": {
+        "conversation_id": p["conversation_id"], "author_id": p["author_id"],
+        "created_at": event.occurred_at, "ts": micros(event)}}, upsert=True)
 
 
 @VIEWS.on(domain.ESCALATED)

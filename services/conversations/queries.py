@@ -10,16 +10,24 @@ from contextlib import contextmanager
 from typing import Any
 
 from services.shared import ids, members, pagination
-from services.shared.actors import is_moderator, roles
+from services.shared.actors import STAFF_ROLES, holds_any, is_moderator, roles
 from services.shared.envelope import utc_now
-from services.shared.errors import InvalidInput, NotFound
+from services.shared.errors import InvalidInput, NotFound, Unprocessable
 from services.shared.projections import ReadModels
 from services.shared.security_log import security_event
+from services.shared.slugs import fold
 
 from . import domain, presenters
+from .notes import Notes
 from .projections import email_lookup
 from .schemas import CUSTOMER_SIDE, STAFF_SIDE
 from .texts import Texts
+
+
+def name_holds(name: str | None, wanted: str) -> bool:
+    """Whether a display name holds what an advisor typed, whatever its case and accents
+    (« dubois » finds « Dubois », « helene » « Hélène »)."""
+    return fold(wanted.strip()) in fold(name or "")
 
 
 class ConversationQueries:
@@ -178,6 +186,36 @@ class ConversationQueries:
         return {**presenters.message(index, {"body": body}, authors),
                 "conversation_id": conversation_id}
 
+    # -- staff's internal notes
+
+    def notes_readable(self, actor, conversation_id: str) -> dict[str, Any]:
+        """The conversation when the actor may read its notes; `NotFound` (audited, logged as
+        for a conversation) for anyone else, the member included."""
+        doc = self.views["conversations"].find_one({"_id": conversation_id}) \
+            if ids.CONVERSATION.matches(conversation_id) else None
+        with self.denials_recorded(actor, conversation_id):
+            domain.require_notes_access(actor, doc, conversation_id)
+        return doc
+
+    def notes(self, actor, conversation_id: str) -> dict[str, Any]:
+        """Every note of the conversation, oldest first, newest last (audited: `notes`)."""
+        self.notes_readable(actor, conversation_id)
+        index = list(self.views["note_index"].find({"conversation_id": conversation_id})
+                     .sort([("ts", 1), ("_id", 1)]))
+        return {"items": self._notes(actor, [conversation_id], index)}
+
+    def added_note(self, actor, conversation_id: str, note_id: str) -> dict[str, Any]:
+        index = self.views["note_index"].find_one({"_id": note_id}) \
+            or {"_id": note_id, "conversation_id": conversation_id, "author_id": actor["id"]}
+        return self._notes(actor, [conversation_id], [index])[0]
+
+    def _notes(self, actor, conversation_ids: list[str], index: list[dict[str, Any]]
+               ) -> list[dict[str, Any]]:
+        bodies = Notes(self.db).by_id([entry["_id"] for entry in index])
+        self._audit(actor, conversation_ids, "notes")
+        authors = members.summaries(self.views.rm, [entry.get("author_id") for entry in index])
+        return [presenters.note(entry, bodies.get(entry["_id"]), authors) for entry in index]
+
     def closed(self, conversation_id: str) -> bool:
         return bool((self.views["conversations"].find_one(
             {"_id": conversation_id}, {"closed": 1}) or {}).get("closed"))
@@ -199,6 +237,16 @@ class ConversationQueries:
         return self.views["members"].find_one(
             {"email_hash": domain.email_hash(email, email_lookup(self.db)),
              "email_verified": True})
+
+    def colleague_by_email(self, email: str) -> str:
+        """The staff member whose verified address this is. An address of nobody and one of a
+        member who is not staff get the same refusal: the lookup tells staff nothing about
+        who has an account (identity keeps that to admins and CMs)."""
+        found = self.member_by_email(email)
+        if not found or not holds_any(found.get("roles") or (), STAFF_ROLES):
+            raise Unprocessable.from_catalogue("no_such_colleague", {"fields": {"email": [
+                "no bank staff member has this verified address"]}})
+        return found["_id"]
 
     def conversation_ids_of(self, member_id: str) -> list[str]:
         return [doc["_id"] for doc in self.views["conversations"].find(
@@ -222,17 +270,31 @@ class ConversationQueries:
         for entry in index:
             messages.setdefault(entry["conversation_id"], []).append(
                 presenters.message(entry, texts.get(entry["_id"]), authors))
+        notes = self._exported_notes(actor, listed)
         return {"conversations": [
             {**presenters.summary(doc, subjects.get(doc["_id"]), authors, actor["id"]),
-             "messages": messages.get(doc["_id"], [])}
+             "messages": messages.get(doc["_id"], []), "notes": notes.get(doc["_id"], [])}
             for doc in sorted(documents, key=lambda doc: doc.get("created_at") or "")]}
+
+    def _exported_notes(self, actor, listed: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Staff's internal notes on the member's conversations: never shown to them in the
+        app, but what the bank wrote about them is their personal data (GDPR Art. 15: the
+        right of access), so their export holds them, with their authors and times."""
+        index = list(self.views["note_index"].find({"conversation_id": {"$in": listed}})
+                     .sort([("ts", 1), ("_id", 1)])) if listed else []
+        notes: dict[str, list[dict[str, Any]]] = {}
+        for note in self._notes(actor, [], index):
+            notes.setdefault(note["conversation_id"], []).append(note)
+        return notes
 
     def customers(self, actor, query: dict[str, Any]) -> dict[str, Any]:
         """The advisor's customers, most recently assigned first: each with their open
         conversations with this advisor (subjects: audited like any list) and their recent
         public activity."""
         after = pagination.after_cursor("assigned_ts", -1, query.get("cursor"))
-        mine = {"advisor_id": actor["id"]}
+        mine: dict[str, Any] = {"advisor_id": actor["id"]}
+        if (query.get("q") or "").strip():
+            mine["_id"] = {"$in": self._customers_named(actor, query["q"])}
         documents = list(self.views["members"].find({"$and": [mine, after]} if after else mine)
                          .sort([("assigned_ts", -1), ("_id", -1)]).limit(query["limit"] + 1))
         customers, cursor = pagination.page(documents, "assigned_ts", query["limit"])
@@ -259,6 +321,17 @@ class ConversationQueries:
             "recent_activity": [presenters.activity(entry, titles)
                                 for entry in activity[doc["_id"]]],
         } for doc in customers], "next_cursor": cursor}
+
+    def _customers_named(self, actor, wanted: str) -> list[str]:
+        """The advisor's customers whose name holds `wanted` (`name_holds`), in their whole
+        portfolio: the names are the members' summaries (identity's), not in the `members`
+        view, so the portfolio's ids (its index alone) and their summaries are read, then the
+        page is cut among those that match — a filter of one page of them missed the others."""
+        portfolio = [doc["_id"] for doc in self.views["members"].find(
+            {"advisor_id": actor["id"]}, {"_id": 1})]
+        names = members.summaries(self.views.rm, portfolio)
+        return [member_id for member_id in portfolio
+                if name_holds(names[member_id].get("display_name"), wanted)]
 
     def timeline(self, actor, member_id: str, query: dict[str, Any]) -> dict[str, Any]:
         """The customer's public posts and replies and the messages of their conversations the

@@ -5,9 +5,10 @@ The subject and bodies stay in the service's own ``messages`` collection.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.shared import ids
+# `id_kinds`: a schema below has a field named `ids`, which would shadow the module in its class
+from services.shared import ids as id_kinds
 from services.shared.payloads import REGISTRY
 from services.shared.validation import FilledString, multi_line, single_line
 
@@ -95,6 +96,25 @@ class WaitSettledV1(Schema):
     up_to_message_id = _ident(required=True)
 
 
+@REGISTRY.register(domain.NOTE_ADDED, version=1)
+class NoteAddedV1(Schema):
+    """Staff left an internal note on the conversation (its body stays in the service's
+    ``notes``; never shown to the customer, who is not told). The time is the envelope's."""
+
+    conversation_id = _ident(required=True)
+    note_id = _ident(required=True)
+    author_id = _ident(required=True)
+
+
+@REGISTRY.register(domain.PARTICIPANT_LEFT, version=1)
+class ParticipantLeftV1(Schema):
+    """A colleague who had been brought in left: they read nothing more of it."""
+
+    conversation_id = _ident(required=True)
+    participant_id = _ident(required=True)
+    participant_ids = fields.List(fields.String(), required=True)  # those who remain
+
+
 # -- RPC arguments (also the gateway's request schemas) ------------------------------------------
 
 class ConversationCreateSchema(Schema):
@@ -108,13 +128,29 @@ class MessageCreateSchema(Schema):
     body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
+class NoteCreateSchema(Schema):
+    """A staff's internal note: limits as a message's."""
+    body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+
+
 class EscalateSchema(Schema):
     message = fields.String(load_default=None, allow_none=True,
                             validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 
 class ParticipantSchema(Schema):
-    user_id = ids.USER.field(required=True)
+    """Who to bring in: their user id, or their e-mail address (what a colleague knows)."""
+
+    user_id = id_kinds.USER.field()
+    email = fields.String(validate=[validate.Length(min=3, max=254), single_line], metadata={
+        "description": "instead of user_id: the colleague's verified e-mail address; an "
+                       "address of no staff member is refused (422, on `email`), and one of "
+                       "a colleague already taking part is a 409"})
+
+    @validates_schema
+    def _one_of(self, data, **kwargs):
+        if ("user_id" in data) == ("email" in data):
+            raise ValidationError("give user_id or email (one of them)", "user_id")
 
 
 class MentionSchema(Schema):
@@ -160,13 +196,12 @@ class ConversationsQuerySchema(PageQuerySchema):
                        "member, whatever roles you hold); staff: only those you answer as staff "
                        "(the others you take part in; CMs and admins: the staff queue too); "
                        "absent: all of them"})
-    customer = ids.USER.field()
+    customer = id_kinds.USER.field()
     customer.metadata["description"] = (
         "a user id: only the conversations with this customer among those you may read; "
         "`customer` in the answer names them, or is null (and the list empty) for an id you "
         "may not see, whoever it names")
-    # last: below, `ids` names this field, no longer the module
-    ids = fields.List(ids.CONVERSATION.field(), validate=validate.Length(min=1, max=IDS_MAX),
+    ids = fields.List(id_kinds.CONVERSATION.field(), validate=validate.Length(min=1, max=IDS_MAX),
                       metadata={"description": (
                           f"conversation ids (1 to {IDS_MAX}; repeat the parameter): only these, "
                           "among those you may read — the others are left out, as if they did "
@@ -186,7 +221,16 @@ class MessagesQuerySchema(PageQuerySchema):
                        "it, oldest first (with `order=asc`)"})
 
 
+# an advisor's filter of their customers by name (`CustomersQuerySchema.q`): a name's length
+NAME_FILTER_MAX = 100
+
+
 class CustomersQuerySchema(PageQuerySchema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     activity = fields.Integer(load_default=5, validate=validate.Range(min=0, max=20), metadata={
         "description": "recent public contributions shown per customer"})
+    q = fields.String(load_default=None, validate=validate.Length(max=NAME_FILTER_MAX),
+                      metadata={"description": (
+                          "only the customers whose name holds this text, whatever its case "
+                          "and accents (« helene » finds « Hélène »), in the whole portfolio; "
+                          "the cursor pages through those")})

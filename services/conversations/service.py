@@ -14,10 +14,11 @@ from typing import Any
 from nameko.rpc import rpc
 
 from services.shared import i18n, ids, members
+from services.shared.card_masking import mask_card_data, mask_card_texts
 from services.shared.consumer import reliable_handler
 from services.shared.decisions import Decisions
 from services.shared.envelope import CommandContext, Envelope, utc_now
-from services.shared.errors import EXPECTED_ERRORS, NotFound
+from services.shared.errors import EXPECTED_ERRORS, Conflict, NotFound
 from services.shared.event_store_provider import EventStoreProvider
 from services.shared.mongo import MongoDatabase
 from services.shared.observability import HealthEndpoints
@@ -26,6 +27,7 @@ from services.shared.validation import load_input
 from services.shared.write_limits import WriteLimitsProvider
 
 from . import domain
+from .notes import Notes
 from .projections import POSTS_EVENTS, VIEWS
 from .queries import ConversationQueries
 from .schemas import (
@@ -37,6 +39,7 @@ from .schemas import (
     MentionSchema,
     MessageCreateSchema,
     MessagesQuerySchema,
+    NoteCreateSchema,
     PageQuerySchema,
     ParticipantSchema,
 )
@@ -107,12 +110,13 @@ class ConversationsService(Decisions, HealthEndpoints):
         actor = domain.require_user(actor)
         conversation_id, message_id = domain.new_conversation_id(), domain.new_message_id()
         advisor_id = (self.queries.member(actor["id"]) or {}).get("advisor_id")
-        texts = [self._text(message_id, conversation_id, actor["id"], data["message"],
-                            subject=data["subject"])]
+        # card numbers stored masked, never whole (PCI DSS); the author is told (`masked`)
+        (subject, message), masked = mask_card_texts(data["subject"], data["message"])
+        texts = [self._text(message_id, conversation_id, actor["id"], message, subject=subject)]
         self.limits.written(actor, "conversation", lambda: self._execute(
             conversation_id, lambda state: domain.start(
                 actor, conversation_id, message_id, advisor_id), actor, texts))
-        return self.queries.conversation(actor, conversation_id)
+        return {**self.queries.conversation(actor, conversation_id), "masked": masked}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_conversations(self, actor, query=None):
@@ -132,12 +136,14 @@ class ConversationsService(Decisions, HealthEndpoints):
         data = load_input(MessageCreateSchema, data)
         actor = domain.require_user(actor)
         message_id = domain.new_message_id()
-        texts = [self._text(message_id, conversation_id, actor["id"], data["body"])]
+        body, masked = mask_card_data(data["body"])  # stored masked (PCI DSS), the author told
+        texts = [self._text(message_id, conversation_id, actor["id"], body)]
         # past their limit, a member is told so whatever the id: a 429 for the conversations
         # that exist and a 404 for the others would tell which do
         self.limits.written(actor, "message", lambda: self._post_message(
             actor, conversation_id, message_id, texts))
-        return self.queries.posted_message(actor, conversation_id, message_id, data["body"])
+        return {**self.queries.posted_message(actor, conversation_id, message_id, body),
+                "masked": masked}
 
     def _post_message(self, actor, conversation_id: str, message_id: str,
                       texts: list[dict[str, Any]]) -> None:
@@ -155,10 +161,22 @@ class ConversationsService(Decisions, HealthEndpoints):
         state = self._state(conversation_id)
         with self.queries.denials_recorded(actor, conversation_id):
             domain.require_access(actor, state, conversation_id)
+        if data.get("email"):  # a colleague by their address: staff only (no member's
+            domain.require_staff(actor)  # probe of who has an account), once
+            data["user_id"] = self.queries.colleague_by_email(data["email"])
+            if data["user_id"] in state.participants:
+                raise Conflict.from_catalogue("already_participant", {"email": data["email"]})
         participant_roles = (self.queries.member(data["user_id"]) or {}).get("roles") or []
         self._execute(conversation_id, lambda s: domain.add_participant(
             actor, s, data["user_id"], participant_roles), actor, [])
         return self.queries.conversation(actor, conversation_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def leave_conversation(self, actor, conversation_id):
+        """A colleague who was brought in leaves (`domain.leave`): idempotent, answers
+        nothing (they may read it no more)."""
+        actor = domain.require_user(actor)
+        self._execute(conversation_id, lambda state: domain.leave(actor, state), actor, [])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def settle_wait(self, actor, conversation_id):
@@ -173,6 +191,39 @@ class ConversationsService(Decisions, HealthEndpoints):
             self._execute(conversation_id, lambda state: domain.settle_wait(
                 actor, state, closed), actor, [])
 
+    # -- staff's internal notes (never the customer's) ----------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_note(self, actor, conversation_id, data):
+        """Staff who may read the conversation leave an internal note for their colleagues
+        (`domain.add_note`); anyone else, its member included, gets 404 as for an unknown
+        conversation. The body is sealed into ``notes`` before the event referencing it."""
+        data = load_input(NoteCreateSchema, data)
+        actor = domain.require_user(actor)
+        note_id = domain.new_note_id()
+        note = {"_id": note_id, "conversation_id": conversation_id, "author_id": actor["id"],
+                "body": data["body"], "created_at": utc_now()}
+        with self.queries.denials_recorded(actor, conversation_id):
+            if not self._state(conversation_id).exists:
+                raise NotFound("no such conversation", {"id": conversation_id})
+            closed = self.queries.closed(conversation_id)
+
+            def decision(history):
+                state = domain.fold(history)
+                state.id = state.id or conversation_id
+                events = domain.add_note(actor, state, note_id, closed)
+                if events:  # sealed with the key of the conversation's member, as messages
+                    Notes(self.db, self.store.keys).store(note, state.member_id)
+                return events
+            self.views.apply_commit(self.store.execute(
+                domain.stream(conversation_id), decision, self._context(actor)))
+        return self.queries.added_note(actor, conversation_id, note_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_notes(self, actor, conversation_id):
+        """The conversation's internal notes, newest last (staff who may read it; 404 else)."""
+        return self.queries.notes(domain.require_user(actor), conversation_id)
+
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def escalate_post(self, actor, post_id, data=None):
         """Staff take a public post into a private conversation with its author."""
@@ -185,6 +236,7 @@ class ConversationsService(Decisions, HealthEndpoints):
         message_id = domain.new_message_id()
         body, subject = domain.escalation_words(author.get("language"), post.get("title"),
                                                 data.get("message"), SUBJECT_MAX)
+        (body, subject), _ = mask_card_texts(body, subject)  # staff's words, the post's title
         with self.queries.denials_recorded(actor, conversation_id):
             self._execute(conversation_id, lambda s: domain.escalate(
                 actor, s, conversation_id, post, message_id), actor,
@@ -234,7 +286,7 @@ class ConversationsService(Decisions, HealthEndpoints):
             conversation_id = domain.social_case_id(member_id, data["channel"], data["handle"])
             text = self._text(message_id, conversation_id,
                               member_id or domain.external_author(data["channel"]),
-                              data["text"], channel=data["channel"],
+                              mask_card_data(data["text"])[0], channel=data["channel"],
                               external_id=data["external_id"], handle=data["handle"])
             if not self._state(conversation_id).exists:  # in the member's language when
                 text["subject"] = i18n.text(  # known, else the community's (French)
@@ -278,6 +330,7 @@ class ConversationsService(Decisions, HealthEndpoints):
         closed = self.queries.conversation_ids_of(member_id)
         if closed:
             self.db["messages"].delete_many({"conversation_id": {"$in": closed}})
+        Notes(self.db, self.store.keys).forget(closed)  # staff's notes about them too
 
     def _move_advisor_seat(self, member_id: str, context: CommandContext) -> None:
         """Decided on the *current* assignment (the `members` read model, applied in identity's

@@ -555,9 +555,11 @@ def _conversation_started(rm: ReadModels, event: Envelope) -> None:
         upsert=True)
 
 
-@VIEWS.on("conversations.participant_added", "conversations.advisor_changed")
+@VIEWS.on("conversations.participant_added", "conversations.advisor_changed",
+          "conversations.participant_left")
 def _participants_changed(rm: ReadModels, event: Envelope) -> None:
-    """Who is staff in the conversation now (a breach alerts them)."""
+    """Who is staff in the conversation now (a breach alerts them; no longer a colleague who
+    left it)."""
     p = event.payload
     conversation = rm["conversations"].find_one({"_id": p["conversation_id"]}) or {}
     member_id = conversation.get("member_id") or p.get("member_id")

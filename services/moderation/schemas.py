@@ -353,6 +353,19 @@ SlaTargetsUpdateSchema = Schema.from_dict(_targets_fields(False), name="SlaTarge
 one)."""
 
 
+
+class ReplyTargetSchema(Schema):
+    """GET /me/reply-target: the private conversations' target as a member reads it
+    (`sla.member_reply_target`)."""
+
+    target_seconds = fields.Integer(required=True, metadata={
+        "description": "the bank's target for answering a private conversation", "example": 28800})
+    business_hours = fields.Boolean(required=True, metadata={
+        "description": "counted in the bank's opening hours only"})
+    working_days = fields.Integer(allow_none=True, metadata={
+        "description": "with business_hours, the target as a whole number of opening days, "
+                       "when it is one; else null"})
+
 @REGISTRY.register("moderation.sla_targets_changed", version=1)
 class SlaTargetsChangedV1(Schema):
     targets = fields.Nested(SlaTargetsSchema, required=True)

@@ -273,6 +273,14 @@ class ModerationService(Decisions, HealthEndpoints):
         return self.queries.sla_targets()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def private_reply_target(self, actor):
+        """For any signed-in member: the private conversations' target, as the private pages
+        tell the usual reply time (`sla.member_reply_target`: the same target the staff's
+        clocks count against, and only that one — the others and the calendar stay staff's)."""
+        require_member(actor)
+        return sla.member_reply_target(self.queries.sla_targets())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_sla_targets(self, actor, data):
         """CMs change response-time targets (per channel, per category) and the calendar."""
         require_moderator(actor)

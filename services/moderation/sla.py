@@ -71,6 +71,27 @@ def shortest_target(targets: dict[str, Any], channel: str) -> int:
     return min(seconds)
 
 
+def member_reply_target(targets: dict[str, Any]) -> dict[str, Any]:
+    """What a member is told of when the bank usually answers a private conversation: the
+    ``private`` channel's target and nothing else (configuration, not data: no clock, no other
+    channel, no calendar). ``working_days``: for a target counted in opening hours that is a
+    whole number of the calendar's opening days (all of one length), that number — « 1 jour
+    ouvré » says it better than « 9 h (heures ouvrées) »; else None."""
+    target = target_for(targets, "private", None)
+    days = None
+    if target.business_hours:
+        lengths = {_seconds_of(close) - _seconds_of(opening)
+                   for opening, close in Calendar.from_dict(targets["calendar"]).week.values()}
+        if len(lengths) == 1 and (length := lengths.pop()) > 0 and target.seconds % length == 0:
+            days = target.seconds // length
+    return {"target_seconds": target.seconds, "business_hours": target.business_hours,
+            "working_days": days}
+
+
+def _seconds_of(moment: time) -> int:
+    return moment.hour * 3600 + moment.minute * 60
+
+
 # --- the calendar -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)

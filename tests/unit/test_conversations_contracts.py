@@ -19,7 +19,8 @@ def conversation_event_types():
 
 def test_asyncapi_documents_every_conversations_event_without_content():
     document = asyncapi()
-    assert len(conversation_event_types()) == 6
+    assert len(conversation_event_types()) >= 7
+    assert domain.NOTE_ADDED in conversation_event_types()  # an internal note: ids only too
     for event_type in conversation_event_types():
         assert not REGISTRY.is_private(event_type)
         assert_documented(document, event_type)  # on conversations.events, as it is public
@@ -34,3 +35,9 @@ def test_gateway_schemas_cover_the_service_views():
     assert set(summary) | {"messages", "next_cursor"} <= set(routes.Conversation().fields)
     message = conversation_presenters.message({"_id": "m"}, {"body": "b"}, {})
     assert set(message) | {"conversation_id"} <= set(routes.Message().fields)
+
+
+def test_gateway_note_schema_covers_the_note_view():
+    note = conversation_presenters.note({"_id": "n", "conversation_id": "c", "author_id": "u"},
+                                        "body", {})
+    assert set(note) <= set(routes.Note().fields)

@@ -20,13 +20,17 @@ from marshmallow import fields, validate
 from nameko.rpc import RpcProxy
 
 from gateway.routes.conversations import CONVERSATION_PATH, CUSTOMER_PATH, POST_PATH
-from services.conversations.schemas import BODY_MAX, STAFF_SIDE, MessageCreateSchema
+from services.conversations.schemas import (
+    BODY_MAX,
+    NAME_FILTER_MAX,
+    STAFF_SIDE,
+    MessageCreateSchema,
+)
 from services.moderation import sla
 from services.notifications.domain import CONVERSATION_PAGE
 from services.shared import ids
 from services.shared.actors import ADVISOR, STAFF_ROLES, holds_any, roles
 from services.shared.errors import NotFound
-from services.shared.slugs import fold
 
 from .. import i18n
 from ..page import PageCall, Spare, page
@@ -40,16 +44,17 @@ from ..social_cases import (
 )
 from .account import field_errors
 from .console import display_names, duration, require_roles, urgency
+from .console_notes import notes_view
+from .console_participants import participants_view
+from .messages import ConversationQuery, latest_messages
 from .messages import CursorQuery as ConversationsScreenQuery
-from .messages import latest_messages
 from .notifications import reading_conversation, settled
 
 CONVERSATION_ROLES = STAFF_ROLES
 CONVERSATIONS_PAGE = 30
 MESSAGES_PAGE = 100
 TIMELINE_PAGE = 30
-MY_CUSTOMERS_PAGE = 100  # the service's most: the filter reads what one page answers
-NAME_FILTER_MAX = 100
+MY_CUSTOMERS_PAGE = 100  # the service's most
 REPLY_MESSAGES = {"body": "staff.invalid_reply"}
 
 
@@ -135,7 +140,7 @@ class StaffConsolePages:
                            section="console", console_tab="conversations")
 
     @page("GET", "/console/conversations/{id}", path_params=CONVERSATION_PATH, auth="member",
-          query=ConversationsScreenQuery)
+          query=ConversationQuery)
     def staff_conversation_page(self, call: PageCall):
         """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones.
         Opening it reads its notifications."""
@@ -163,7 +168,9 @@ class StaffConsolePages:
                 call, conversation_id, status=422,
                 errors=field_errors(call, errors, REPLY_MESSAGES) if errors else None,
                 message=None if errors else problem.detail)
-        return call.redirect(f"/console/conversations/{conversation_id}#m-{message['id']}")
+        masked = "?masked=1" if message.get("masked") else ""  # its notice (a card number)
+        return call.redirect(
+            f"/console/conversations/{conversation_id}{masked}#m-{message['id']}")
 
     @page("POST", "/console/conversations/{id}/handled", path_params=CONVERSATION_PATH,
           auth="member")
@@ -192,12 +199,19 @@ class StaffConsolePages:
             *(m.get("author_id") for m in conversation["messages"]),
             (conversation.get("handled") or {}).get("by")])  # a CM of the queue: no seat
         conversation = shown_conversation(call.t, conversation)
+        form_state.setdefault("participants", participants_view(  # console_participants.py
+            conversation, names, call.actor["id"]))
+        notes = notes_view(self.conversations, call, conversation_id)  # console_notes.py
+        names.update({n["author_id"]: n["author"]["display_name"] for n in notes
+                      if n.get("author") and n["author"].get("display_name")})
+        form_state["notes"] = notes
         return call.render("console/conversation.html", status=status,
                            title=conversation.get("subject") or call.t("staff.no_subject"),
                            conversation=conversation, names=names, raw=call.raw_form,
                            reply_destination=reply_destination(call.t, conversation),
                            network=lambda channel: network_label(call.t, channel),
                            earlier=earlier, latest=not cursor, body_max=BODY_MAX,
+                           card_masked=bool(call.query.get("masked")),  # a card number sent
                            # only to who may open it (the timeline's own rule, in the service)
                            customer_id=member_id if conversation.get("customer_timeline")
                            else None,
@@ -236,16 +250,16 @@ class StaffConsolePages:
         """« Mes clients »: the advisor's customers (the service's order: most recently
         assigned first), each with their branch, whether one of their open conversations waits
         for an answer and since when, and the ways to their conversations and their journey.
-        `q`: only those whose name holds it, filtered here among the page the service answers
-        (at most 100: an advisor's portfolio fits in one or two). Advisors only, as the
-        service's `my_customers` (a CM or an admin has no portfolio: 404)."""
+        `q`: only those whose name holds it, in the whole portfolio (the service filters, then
+        pages: a filter here of its first page missed a customer beyond it). Advisors only, as
+        the service's `my_customers` (a CM or an admin has no portfolio: 404)."""
         require_roles(call, (ADVISOR,))
         cursor, wanted = call.query.get("cursor"), call.query.get("q") or ""
         found = self.conversations.my_customers(call.actor, {
-            "limit": MY_CUSTOMERS_PAGE, "activity": 0, **({"cursor": cursor} if cursor else {})})
+            "limit": MY_CUSTOMERS_PAGE, "activity": 0, **({"q": wanted} if wanted else {}),
+            **({"cursor": cursor} if cursor else {})})
         now = datetime.now(UTC)
-        customers = [customer_row(item, now) for item in found["items"]
-                     if name_holds(item["customer"].get("display_name"), wanted)]
+        customers = [customer_row(item, now) for item in found["items"]]
         more = ("/console/customers?" + urlencode(
             {**({"q": wanted} if wanted else {}), "cursor": found["next_cursor"]})
             if found.get("next_cursor") else None)
@@ -262,12 +276,6 @@ class StaffConsolePages:
         require_roles(call, CONVERSATION_ROLES)
         conversation = self.conversations.escalate_post(call.actor, call.path["id"], {})
         return call.redirect(f"/console/conversations/{conversation['id']}")
-
-
-def name_holds(name: str | None, wanted: str) -> bool:
-    """Whether a display name holds what the advisor typed, whatever its case and accents
-    (« dubois » finds « Dubois », « helene » « Hélène »)."""
-    return fold(wanted.strip()) in fold(name or "")
 
 
 def customer_row(item: dict[str, Any], now: datetime) -> dict[str, Any]:

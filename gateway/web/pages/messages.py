@@ -33,6 +33,7 @@ from .account import as_written
 from .advisor import my_advisor
 from .notifications import reading_conversation, settled
 from .public import next_href
+from .reply_time import asking, usual_reply
 
 CONVERSATION_PAGE = 100   # messages shown at once: the newest, then earlier pages
 UNREAD_SCAN = 100         # unread notifications looked through for the list's (the API's most)
@@ -43,6 +44,21 @@ class CursorQuery(Schema):
     """A page's `cursor` (a conversation's earlier messages, the console's next rows)."""
 
     cursor = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class ConversationQuery(CursorQuery):
+    """A member's conversation: `masked`, set by the redirect of a send without JavaScript
+    when the service masked a card number in it (its notice; the script shows the same from
+    the API's answer)."""
+
+    masked = fields.Boolean(load_default=False)
+
+
+def sent_href(conversation_id: str, answer: dict[str, Any] | None, anchor: str = "") -> str:
+    """Where a send without JavaScript lands: the conversation, told when a card number was
+    masked in what was sent (`masked` in the service's answer)."""
+    masked = "?masked=1" if (answer or {}).get("masked") else ""
+    return f"/conversations/{conversation_id}{masked}{anchor}"
 
 
 def latest_messages(conversations, call: PageCall, conversation_id: str, limit: int,
@@ -107,6 +123,7 @@ class MessagePages:
     conversations = RpcProxy("conversations")
     identity = RpcProxy("identity")
     notifications = RpcProxy("notifications")
+    moderation = RpcProxy("moderation")  # the usual reply time (reply_time.py)
 
     def _advisor(self, call: PageCall) -> dict[str, Any] | None:
         return my_advisor(self.identity, call)
@@ -118,13 +135,14 @@ class MessagePages:
     def _advisor_page(self, call: PageCall, status: int = 200, errors=None):
         """A customer's advisor; a member without one (not a customer) writes to the bank's
         team, and is told so; staff without one are pointed to their console."""
+        reply_time = asking(self.moderation, call)
         advisor = self._advisor(call)
         pointer = None if advisor else staff_pointer(call)  # a staff member who is a customer
         title = pointer["title"] if pointer else call.t(
             "messages.advisor_title" if advisor else "messages.contact_title")
         return call.render("messages/advisor.html", status=status, advisor=advisor,
                            staff=pointer, form=call.raw_form, errors=errors or {},
-                           noindex=True, title=title)
+                           usual_reply=usual_reply(call, reply_time), noindex=True, title=title)
 
     @page("GET", "/conversations", auth="member", query=PageQuerySchema)
     def my_conversations_page(self, call: PageCall):
@@ -134,6 +152,7 @@ class MessagePages:
         # theirs as a customer: staff answer the others in the console
         reading = Spare(self.notifications.inbox, call.actor, {"unread": True,
                                                                "limit": UNREAD_SCAN})
+        reply_time = asking(self.moderation, call)
         listing = self.conversations.list_conversations(call.actor, {**call.query,
                                                                      "side": CUSTOMER_SIDE})
         unread = unread_conversations(reading)
@@ -143,8 +162,8 @@ class MessagePages:
                            more=next_href(call, listing.get("next_cursor")),
                            unread=unread, staff=staff_pointer(call),
                            advisor=self._advisor(call), form=call.raw_form,
-                           errors=errors or {}, noindex=True,
-                           title=call.t("messages.conversations_title"))
+                           errors=errors or {}, usual_reply=usual_reply(call, reply_time),
+                           noindex=True, title=call.t("messages.conversations_title"))
 
     @page("POST", "/conversations", auth="member", form=ConversationCreateSchema)
     def start_conversation_page(self, call: PageCall):
@@ -156,9 +175,9 @@ class MessagePages:
             return self._list_page(call, problem.status,
                                    form_errors(call, problem.body.get("errors")
                                                or {"message": [problem.body.get("detail")]}))
-        return call.redirect(f"/conversations/{conversation['id']}")
+        return call.redirect(sent_href(conversation["id"], conversation))
 
-    @page("GET", "/conversations/{id}", auth="member", query=CursorQuery)
+    @page("GET", "/conversations/{id}", auth="member", query=ConversationQuery)
     def conversation_page(self, call: PageCall):
         """Its newest messages, as a chat (newest at the bottom); `cursor`: earlier ones. Staff
         answer a customer's conversation in the console: one who follows a notification link
@@ -182,6 +201,7 @@ class MessagePages:
                            cursor: str | None = None,
                            loaded: tuple[dict[str, Any], str | None] | None = None):
         """`loaded`: the conversation and its earlier link, when already read."""
+        reply_time = asking(self.moderation, call)
         conversation, earlier = loaded or self._latest(call, cursor)
         # a social case in your words, and why your public mention is here
         social_network = network_name(call.t, conversation.get("channel")) \
@@ -192,8 +212,10 @@ class MessagePages:
                            conversation=conversation, advisor=advisor, earlier=earlier,
                            social_network=social_network,
                            latest=not cursor, body_max=BODY_MAX,
+                           card_masked=bool(call.query.get("masked")),
                            names=self._names(call, advisor), form=call.raw_form,
-                           errors=errors or {}, noindex=True,
+                           errors=errors or {}, usual_reply=usual_reply(call, reply_time),
+                           noindex=True,
                            title=conversation.get("subject") or call.t(
                                "messages.conversation_title"))
 
@@ -210,10 +232,10 @@ class MessagePages:
         """Without JavaScript (the page script posts to the API and stays in place)."""
         if call.form_errors:
             return self._conversation_page(call, 400, form_errors(call, call.form_errors))
-        _, problem = call.attempt(self.conversations.post_message, call.actor, call.path["id"],
-                                  call.form)
+        sent, problem = call.attempt(self.conversations.post_message, call.actor,
+                                     call.path["id"], call.form)
         if problem is not None:
             return self._conversation_page(call, problem.status, {
                 "body": call.t("messages.closed_reply")} if problem.status == 409 else form_errors(
                 call, problem.body.get("errors") or {"body": [problem.body.get("detail")]}))
-        return call.redirect(f"/conversations/{call.path['id']}#message-form")
+        return call.redirect(sent_href(call.path["id"], sent, "#message-form"))

@@ -32,8 +32,9 @@ function conversationPage(list) {
   const template = document.getElementById("staff-message-template");
   const form = document.getElementById("staff-reply");
 
+  // whether it was new here (appended)
   const show = (message) => {
-    if (list.querySelector(`[data-message="${CSS.escape(message.id)}"]`)) return;
+    if (list.querySelector(`[data-message="${CSS.escape(message.id)}"]`)) return false;
     list.querySelector(".empty")?.remove();
     const item = template.content.firstElementChild.cloneNode(true);
     item.dataset.message = message.id;
@@ -52,6 +53,26 @@ function conversationPage(list) {
     item.querySelector(".staff-message-body").textContent =
       gluePunctuation(maskCards(message.body || ""));
     list.append(item);
+    return true;
+  };
+
+  // « Marquer comme traitée » and the "marked handled" line follow the messages as they come
+  // (the page showed a new message live but kept saying "handled", or no button while the
+  // customer waited): the customer's message makes it wait, anyone else's ends the wait, and
+  // either ends a "handled" (the server's rule: projections.py `_wait_changed`)
+  const handleTemplate = document.getElementById("staff-handle-template");
+  const follow = (message) => {
+    if (!handleTemplate) return; // a closed conversation: nothing to answer or mark
+    document.getElementById("staff-handled")?.remove();
+    const handle = document.getElementById("staff-handle");
+    const waiting = message.author_id === list.dataset.member;
+    if (waiting && !handle) {
+      handleTemplate.before(handleTemplate.content.firstElementChild.cloneNode(true));
+    } else if (!waiting && handle) {
+      const focused = handle.contains(document.activeElement);
+      handle.remove();
+      if (focused) form?.elements.body.focus(); // not lost on the page's body
+    }
   };
 
   // what came after the last message shown, never the oldest page; an earlier page (opened
@@ -65,7 +86,8 @@ function conversationPage(list) {
     const conversation = await response.json();
     list.dataset.member = conversation.member_id || "";
     // the list is a polite live region: what it gains is read once, by it (no announce())
-    conversation.messages.forEach(show);
+    const added = conversation.messages.filter(show);
+    if (added.length) follow(added.at(-1));
   };
 
   listen({
@@ -110,11 +132,20 @@ function conversationPage(list) {
         { method: "POST", json: { body } });
       if (!response.ok) { refuse(await refusal(response)); return; }
       const message = await response.json();
-      if (!("latest" in list.dataset)) { location.assign(`${location.pathname}#m-${message.id}`); return; }
+      const masked = message.masked?.length > 0; // a card number, stored masked (the service)
+      if (!("latest" in list.dataset)) {
+        location.assign(`${location.pathname}${masked ? "?masked=1" : ""}#m-${message.id}`);
+        return;
+      }
       show(message);
+      follow(message);
       form.elements.body.value = "";
       form.elements.body.dispatchEvent(new Event("input")); // its warning (private_warning.js) goes
       refuse(null);
+      // the author told, until their next reply
+      const notice = form.querySelector("[data-card-masked]");
+      if (notice) notice.hidden = !masked;
+      if (notice && masked) announce(notice.textContent);
       markRead();
     } catch {
       refuse(texts.error);

@@ -92,13 +92,18 @@ async function send(event) {
   button.disabled = false;
   if (response.status === 201) {
     const message = await response.json();
-    if (!("latest" in list.dataset)) { location.assign(`${location.pathname}#message-form`); return; }
+    const masked = message.masked?.length > 0; // a card number, stored masked (the service)
+    if (!("latest" in list.dataset)) {
+      location.assign(`${location.pathname}${masked ? "?masked=1" : ""}#message-form`);
+      return;
+    }
     append(message);
     field.value = "";
     field.dispatchEvent(new Event("input")); // what watches the text (its warning) sees it gone
     error.hidden = true;
     field.removeAttribute("aria-invalid");
-    announce(form.dataset.sent);
+    announce(cardMasked(masked) || form.dataset.sent);
+    document.getElementById("usual-reply")?.removeAttribute("hidden"); // it now awaits the bank
     markRead();
     return;
   }
@@ -106,6 +111,15 @@ async function send(event) {
 }
 
 const markRead = list ? readWhileOpen(list.dataset.conversation) : () => {};
+
+// the author is told when the service masked a card number in what they sent (the API's
+// `masked`), until their next message: what to announce, or nothing
+function cardMasked(masked) {
+  const notice = form.querySelector("[data-card-masked]");
+  if (!notice) return "";
+  notice.hidden = !masked;
+  return masked ? notice.textContent : "";
+}
 
 if (list) {
   document.addEventListener("agora:message", (event) => {

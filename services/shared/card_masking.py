@@ -1,0 +1,72 @@
+"""Card numbers in private messages: the one masking rule, used where a message is stored (the
+conversations service) and where a page shows one (gateway/web/masking.py, the templates'
+`mask_cards` filter; static/js/confidential.js `maskCards` does the same in the browser).
+
+A full card number (PAN) kept in the stored text, the API's answers and the exports would put
+Agora in PCI DSS scope, so the conversations service stores the text masked (`mask_card_data`);
+the pages keep masking on display (`mask_cards`) for the messages stored whole before that.
+Only card numbers whose checksum holds (the detector's `card_number`: Luhn, issuer and length)
+are masked, the detector's way: the last four digits kept, or none when the text also holds the
+card's expiry or security code. A security code found in the same text as a card number (the
+detector's `card_security_code`: after "CVV", "cryptogramme", ... or right after the expiry) is
+masked too when stored: it must never be kept (PCI DSS 3.3). IBANs, account numbers and the rest
+stay as written: a customer may well send their own IBAN to their advisor.
+
+Pure: no I/O, the detector's functions only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from services.moderation.detector import detect, mask
+
+CARD_NUMBER = "card_number"
+CARD_SECURITY_CODE = "card_security_code"
+#: What the service masks when it stores a text (and reports as `masked`), in this order.
+MASKED_KINDS = (CARD_NUMBER, CARD_SECURITY_CODE)
+
+
+def mask_cards(text: Any) -> Any:
+    """`text` with each card number masked ("•••• •••• •••• 7893"); anything else as it is.
+
+    >>> mask_cards("Ma carte c’est 4970 1012 3456 7893, code 1234")
+    'Ma carte c’est •••• •••• •••• 7893, code 1234'
+    >>> mask_cards("IBAN FR76 3000 6000 0112 3456 7890 189")
+    'IBAN FR76 3000 6000 0112 3456 7890 189'
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    cards = [finding for finding in detect(text) if finding.kind == CARD_NUMBER]
+    return mask(text, cards) if cards else text
+
+
+def mask_card_data(text: str | None) -> tuple[str | None, list[str]]:
+    """(`text` as it is to be stored, the kinds masked in it, in the detector's order): card
+    numbers as `mask_cards` masks them, and, beside a card number, its security code (alone,
+    "CVV 123" is no card: left as written).
+
+    >>> mask_card_data("Carte 4970 1012 3456 7893 09/28 CVV 123")
+    ('Carte •••• •••• •••• •••• 09/28 CVV •••', ['card_number', 'card_security_code'])
+    >>> mask_card_data("Mon IBAN FR76 3000 6000 0112 3456 7890 189, CVV 123")
+    ('Mon IBAN FR76 3000 6000 0112 3456 7890 189, CVV 123', [])
+    """
+    if not text:
+        return text, []
+    findings = detect(text)
+    if not any(finding.kind == CARD_NUMBER for finding in findings):
+        return text, []
+    masked = [finding for finding in findings if finding.kind in MASKED_KINDS]
+    found = {finding.kind for finding in masked}
+    return mask(text, masked), [kind for kind in MASKED_KINDS if kind in found]
+
+
+def mask_card_texts(*texts: str | None) -> tuple[list[str | None], list[str]]:
+    """Each of `texts` as `mask_card_data` stores it, and the kinds masked in any of them (a
+    conversation's subject and first message).
+
+    >>> mask_card_texts("Carte 4970101234567893", "Bonjour")
+    (['Carte ••••••••••••7893', 'Bonjour'], ['card_number'])
+    """
+    results = [mask_card_data(text) for text in texts]
+    found = {kind for _, kinds in results for kind in kinds}
+    return [text for text, _ in results], [kind for kind in MASKED_KINDS if kind in found]

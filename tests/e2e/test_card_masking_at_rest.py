@@ -1,0 +1,73 @@
+"""Card numbers in private messages are stored masked (PCI DSS), not only masked on display:
+what the API answers afterwards — the conversation read again, the member's export — holds no
+full card number, and the send's answer says what was masked (`masked`). IBANs stay whole: an
+advisor may need one. Without JavaScript, the send's redirect carries the notice."""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from .steps import customer_with_advisor, ok, site_csrf, site_login
+
+CARD = "4970 1012 3456 7893"  # Luhn-valid, a Visa prefix
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+def test_card_numbers_are_stored_masked_and_the_author_is_told(platform, api,
+                                                              conversations_db):
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    mark = uuid.uuid4().hex
+    first = f"Ma carte {CARD} ne passe plus, mon IBAN {IBAN} ({mark})"
+
+    started = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": f"Carte {CARD}", "message": first}), 201)
+    assert started["masked"] == ["card_number"]
+    cid = started["id"]
+
+    posted = ok(api.post(f"/api/v1/conversations/{cid}/messages", user=member,
+                         json={"body": f"Carte {CARD} exp 09/28 CVV 123 {mark}"}), 201)
+    assert posted["masked"] == ["card_number", "card_security_code"]
+    assert posted["body"] == f"Carte •••• •••• •••• •••• exp 09/28 CVV ••• {mark}"
+    plain = ok(api.post(f"/api/v1/conversations/{cid}/messages", user=advisor,
+                        json={"body": f"Bien reçu, je regarde ({mark})"}), 201)
+    assert plain["masked"] == []
+
+    # read again: the stored text, not a display-time mask
+    for reader in (member, advisor):
+        read = ok(api.get(f"/api/v1/conversations/{cid}", user=reader))
+        assert read["subject"] == "Carte •••• •••• •••• 7893"
+        assert [m["body"] for m in read["messages"]] == [
+            f"Ma carte •••• •••• •••• 7893 ne passe plus, mon IBAN {IBAN} ({mark})",
+            f"Carte •••• •••• •••• •••• exp 09/28 CVV ••• {mark}",
+            f"Bien reçu, je regarde ({mark})"]
+    export = json.dumps(ok(api.get("/api/v1/me/export", user=member)), ensure_ascii=False)
+    assert mark in export and IBAN in export
+    assert not re.search(r"4970 ?1012 ?3456", export) and "CVV 123" not in export
+
+
+def test_a_send_without_javascript_lands_on_the_notice(platform, api, conversations_db):
+    member, _ = customer_with_advisor(platform, api, conversations_db)
+    cid = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Ma carte", "message": "Bonjour"}), 201)["id"]
+    browser, _ = site_login(platform.base_url, member)
+    page = f"/conversations/{cid}"
+    token = site_csrf(browser, platform.base_url, page)
+
+    sent = browser.post(platform.base_url + page, data={
+        "body": f"Voici ma carte {CARD}", "csrf_token": token}, allow_redirects=False,
+        timeout=10)
+    assert sent.status_code == 303 and sent.headers["Location"] == f"{page}?masked=1#message-form"
+    shown = browser.get(platform.base_url + sent.headers["Location"], timeout=10).text
+    notice = re.search(r'<p class="callout" id="card-masked"[^>]*>([^<]*)</p>', shown)
+    assert notice and " hidden" not in notice.group(0)
+    assert notice.group(1) == ("Pour votre sécurité, nous avons masqué le numéro de carte de "
+                               "votre message.")
+    assert CARD not in shown and "•••• •••• •••• 7893" in shown
+
+    # a message without a card number: no notice
+    again = browser.post(platform.base_url + page, data={"body": "Merci", "csrf_token": token},
+                         allow_redirects=False, timeout=10)
+    assert again.headers["Location"] == f"{page}#message-form"
+    shown = browser.get(platform.base_url + page, timeout=10).text
+    assert re.search(r'<p class="callout" id="card-masked"[^>]* hidden[ >]', shown)
