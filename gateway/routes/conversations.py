@@ -112,7 +112,7 @@ class PostedMessage(Message):
     masked = MASKED
 
 
-class Note(Schema):
+class ConversationNote(Schema):
     """A staff's internal note: never shown to the customer."""
 
     id = fields.String(required=True)
@@ -125,8 +125,8 @@ class Note(Schema):
     created_at = fields.String(allow_none=True)
 
 
-class NotePage(Schema):
-    items = fields.List(fields.Nested(Note), required=True, metadata={
+class ConversationNotePage(Schema):
+    items = fields.List(fields.Nested(ConversationNote), required=True, metadata={
         "description": "every note of the conversation, oldest first (newest last)"})
 
 
@@ -325,7 +325,7 @@ class ConversationsRoutes:
     # -- staff's internal notes: their own place, never in the conversation's messages ----------
 
     @route("POST", "/api/v1/conversations/{id}/notes", path_params=CONVERSATION_PATH,
-           auth="member", body=NoteCreateSchema, response=Note, status=201, tags=TAGS,
+           auth="member", body=NoteCreateSchema, response=ConversationNote, status=201, tags=TAGS,
            errors=[409])
     def add_note(self, call: Call):
         """Leave an internal note on a conversation: never shown to the customer (staff)
@@ -340,7 +340,7 @@ class ConversationsRoutes:
         return self.conversations.add_note(call.actor, call.path["id"], call.body)
 
     @route("GET", "/api/v1/conversations/{id}/notes", path_params=CONVERSATION_PATH,
-           auth="member", response=NotePage, tags=TAGS)
+           auth="member", response=ConversationNotePage, tags=TAGS)
     def list_notes(self, call: Call):
         """A conversation's internal notes, newest last (staff who may read it; else 404)"""
         return self.conversations.list_notes(call.actor, call.path["id"])

@@ -21,7 +21,7 @@ from services.shared.envelope import utc_now
 from ..calls import Call
 from ..http import route
 from ..web.page import gather
-from .conversations import Conversation, Note
+from .conversations import Conversation, ConversationNote
 from .identity import ExportLogin, ExportSession, PrivateProfile
 from .notifications import Notification, NotificationPreferences
 from .posts import Post, ReplyOut, Revision
@@ -86,7 +86,7 @@ class NotificationsExport(Schema):
 
 
 class ExportedConversation(Conversation):
-    notes = fields.List(fields.Nested(Note), metadata={
+    notes = fields.List(fields.Nested(ConversationNote), metadata={
         "description": "staff's internal notes about this conversation, oldest first: never "
                        "shown in the app, but personal data (GDPR right of access)"})
 

@@ -199,7 +199,7 @@ def fold(events: Iterable[Envelope]) -> Conversation:
             state.pool = p.get("pool")
             state.origin = p["origin"]
             state.post_id = p.get("post_id")
-            state.advisor_id = p.get("advisor_id", _legacy_advisor(p))
+            state.advisor_id = seated_advisor(p)
         elif event.type == ADVISOR_CHANGED:
             state.participants = list(p["participant_ids"])
             state.advisor_id = p["advisor_id"]
@@ -218,6 +218,11 @@ def fold(events: Iterable[Envelope]) -> Conversation:
         elif event.type == NOTE_ADDED:
             state.note_ids.add(p["note_id"])
     return state
+
+
+def seated_advisor(started: dict[str, Any]) -> str | None:
+    """The advisor a conversation started with (one rule for the domain and the read model)."""
+    return started.get("advisor_id", _legacy_advisor(started))
 
 
 def _legacy_advisor(started: dict[str, Any]) -> str | None:
@@ -355,7 +360,8 @@ def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
     events = []
     if actor["id"] not in s.participants:
         events.append(_joined(s, actor["id"], actor["id"]))
-    events.append(_joined(s, participant_id, actor["id"]))
+    if participant_id != actor["id"]:  # a CM inviting themselves joins once
+        events.append(_joined(s, participant_id, actor["id"]))
     return events
 
 

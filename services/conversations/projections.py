@@ -107,7 +107,7 @@ def _started(rm: ReadModels, event: Envelope) -> None:
     update_versioned(rm["conversations"], p["conversation_id"], event, {"$set": {
         "member_id": p["member_id"], "participant_ids": p["participant_ids"],
         "pool": p.get("pool"), "origin": p["origin"], "post_id": p.get("post_id"),
-        "advisor_id": p.get("advisor_id"),
+        "advisor_id": domain.seated_advisor(p),
         "channel": p.get("channel"), "created_at": event.occurred_at,
         "created_ts": micros(event), "last_ts": micros(event),
         "inbox_rank": inbox_rank(micros(event), None), "last_message_at": event.occurred_at}})

@@ -40,4 +40,4 @@ def test_gateway_schemas_cover_the_service_views():
 def test_gateway_note_schema_covers_the_note_view():
     note = conversation_presenters.note({"_id": "n", "conversation_id": "c", "author_id": "u"},
                                         "body", {})
-    assert set(note) <= set(routes.Note().fields)
+    assert set(note) <= set(routes.ConversationNote().fields)

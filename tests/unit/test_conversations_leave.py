@@ -60,3 +60,12 @@ def test_a_participant_is_named_by_id_or_by_email_never_both_nor_neither():
     for neither_or_both in ({}, {"email": "jeanne@bank.example", "user_id": "0" * 32}):
         with pytest.raises(ValidationError):
             ParticipantSchema().load(neither_or_both)
+
+
+def test_a_cm_inviting_themselves_joins_once():
+    """A CM on a queued conversation invited their own address: they joined as the inviter,
+    then again as the invitee, and the Participants line said « Vous » twice."""
+    start = domain.start(MEMBER, "x", "msg1", None)
+    joined = domain.add_participant(CM, fold(start), "c1", ["community_manager"])
+    assert [event.payload["participant_id"] for event in joined] == ["c1"]
+    assert fold(start, joined).participants == ["m1", "c1"]

@@ -84,3 +84,17 @@ def test_staff_note_a_conversation_its_member_never_sees_them(rpc, conversations
     # the member's export (GDPR right of access) holds what the bank wrote about them
     [exported] = rpc.conversations.export_member(actor(member))["conversations"]
     assert [n["body"] for n in exported["notes"]] == [body, "Je prends le relais."]
+
+
+def test_a_card_number_in_a_note_is_stored_masked(rpc, conversations_db):
+    """Messages were masked at write time and notes were not: a card number typed into a note
+    stayed whole in its API answer, the notes' list and the member's export (PCI DSS)."""
+    member, advisor = advised(rpc, conversations_db)
+    cid = rpc.conversations.start_conversation(
+        actor(member), {"subject": "Carte", "message": "Paiement refusé hier."})["id"]
+    note = rpc.conversations.add_note(
+        actor(advisor), cid, {"body": "Carte 4970 1012 3456 7893 à refaire."})
+    [listed] = rpc.conversations.list_notes(actor(advisor), cid)["items"]
+    [exported] = rpc.conversations.export_member(actor(member))["conversations"]
+    for body in (note["body"], listed["body"], exported["notes"][0]["body"]):
+        assert "4970" not in body and "7893" in body, body
