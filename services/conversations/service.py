@@ -66,15 +66,19 @@ class ConversationsService(Decisions, HealthEndpoints):
         state.id = state.id or conversation_id
         return state
 
-    def _execute(self, conversation_id: str, decide, actor, texts: list[dict[str, Any]]):
+    def _execute(self, conversation_id: str, decide, actor, texts: list[dict[str, Any]],
+                 keep=None):
         """Decide on the stream; when there are events, store their texts *before* appending
-        the events that reference them (a body never exists only on the wire)."""
+        the events that reference them (a body never exists only on the wire). `keep(member_id)`
+        stores them where they belong: messages' texts unless told otherwise (notes)."""
+        keep = keep or (lambda member_id: Texts(self.db, self.store.keys).store(texts, member_id))
+
         def decision(history):
             state = domain.fold(history)
             state.id = state.id or conversation_id
             events = decide(state)
             if events:  # sealed with the key of the conversation's member
-                Texts(self.db, self.store.keys).store(texts, state.member_id or next(
+                keep(state.member_id or next(
                     (event.payload.get("member_id") for event in events
                      if event.type == domain.STARTED), None))
             return events
@@ -208,16 +212,9 @@ class ConversationsService(Decisions, HealthEndpoints):
             if not self._state(conversation_id).exists:
                 raise NotFound("no such conversation", {"id": conversation_id})
             closed = self.queries.closed(conversation_id)
-
-            def decision(history):
-                state = domain.fold(history)
-                state.id = state.id or conversation_id
-                events = domain.add_note(actor, state, note_id, closed)
-                if events:  # sealed with the key of the conversation's member, as messages
-                    Notes(self.db, self.store.keys).store(note, state.member_id)
-                return events
-            self.views.apply_commit(self.store.execute(
-                domain.stream(conversation_id), decision, self._context(actor)))
+            self._execute(conversation_id, lambda state: domain.add_note(
+                actor, state, note_id, closed), actor, [], keep=lambda member_id: Notes(
+                    self.db, self.store.keys).store(note, member_id))
         return self.queries.added_note(actor, conversation_id, note_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -8,6 +8,10 @@ import json
 import re
 import uuid
 
+import requests
+
+from gateway.web.session import ACCESS_COOKIE
+
 from .steps import customer_with_advisor, ok, site_csrf, site_login
 
 CARD = "4970 1012 3456 7893"  # Luhn-valid, a Visa prefix
@@ -71,3 +75,29 @@ def test_a_send_without_javascript_lands_on_the_notice(platform, api, conversati
     assert again.headers["Location"] == f"{page}#message-form"
     shown = browser.get(platform.base_url + page, timeout=10).text
     assert re.search(r'<p class="callout" id="card-masked"[^>]* hidden[ >]', shown)
+
+
+def test_a_console_reply_without_javascript_lands_on_the_notice(platform, api,
+                                                                  conversations_db):
+    """The advisor's reply sent without JavaScript: the console page again at the reply, told
+    that its card number was masked; a reply without one is not told."""
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    cid = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Ma carte", "message": "Bonjour"}), 201)["id"]
+    browser = requests.Session()
+    browser.cookies.set(ACCESS_COOKIE, advisor.access_token)
+    page = f"/console/conversations/{cid}"
+    token = site_csrf(browser, platform.base_url, page)
+
+    sent = browser.post(f"{platform.base_url}{page}/messages", data={
+        "body": f"La carte {CARD} est opposée.", "csrf_token": token}, allow_redirects=False,
+        timeout=10)
+    assert sent.status_code == 303
+    assert sent.headers["Location"].startswith(f"{page}?masked=1#m-")
+    shown = browser.get(platform.base_url + sent.headers["Location"], timeout=10).text
+    notice = re.search(r'<p class="callout" id="card-masked"[^>]*>', shown).group(0)
+    assert " hidden" not in notice and CARD not in shown
+
+    again = browser.post(f"{platform.base_url}{page}/messages", data={
+        "body": "Bonne journée", "csrf_token": token}, allow_redirects=False, timeout=10)
+    assert again.headers["Location"].startswith(f"{page}#m-")

@@ -46,7 +46,7 @@ from .account import field_errors
 from .console import display_names, duration, require_roles, urgency
 from .console_notes import notes_view
 from .console_participants import participants_view
-from .messages import ConversationQuery, latest_messages
+from .messages import ConversationQuery, latest_messages, sent_href
 from .messages import CursorQuery as ConversationsScreenQuery
 from .notifications import reading_conversation, settled
 
@@ -168,9 +168,8 @@ class StaffConsolePages:
                 call, conversation_id, status=422,
                 errors=field_errors(call, errors, REPLY_MESSAGES) if errors else None,
                 message=None if errors else problem.detail)
-        masked = "?masked=1" if message.get("masked") else ""  # its notice (a card number)
-        return call.redirect(
-            f"/console/conversations/{conversation_id}{masked}#m-{message['id']}")
+        return call.redirect(sent_href(f"/console/conversations/{conversation_id}", message,
+                                       f"#m-{message['id']}"))
 
     @page("POST", "/console/conversations/{id}/handled", path_params=CONVERSATION_PATH,
           auth="member")

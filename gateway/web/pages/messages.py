@@ -54,11 +54,11 @@ class ConversationQuery(CursorQuery):
     masked = fields.Boolean(load_default=False)
 
 
-def sent_href(conversation_id: str, answer: dict[str, Any] | None, anchor: str = "") -> str:
-    """Where a send without JavaScript lands: the conversation, told when a card number was
-    masked in what was sent (`masked` in the service's answer)."""
+def sent_href(path: str, answer: dict[str, Any] | None, anchor: str = "") -> str:
+    """Where a send without JavaScript lands: the conversation's page (the member's or the
+    console's), told when a card number was masked in what was sent (the answer's `masked`)."""
     masked = "?masked=1" if (answer or {}).get("masked") else ""
-    return f"/conversations/{conversation_id}{masked}{anchor}"
+    return f"{path}{masked}{anchor}"
 
 
 def latest_messages(conversations, call: PageCall, conversation_id: str, limit: int,
@@ -175,7 +175,7 @@ class MessagePages:
             return self._list_page(call, problem.status,
                                    form_errors(call, problem.body.get("errors")
                                                or {"message": [problem.body.get("detail")]}))
-        return call.redirect(sent_href(conversation["id"], conversation))
+        return call.redirect(sent_href(f"/conversations/{conversation['id']}", conversation))
 
     @page("GET", "/conversations/{id}", auth="member", query=ConversationQuery)
     def conversation_page(self, call: PageCall):
@@ -238,4 +238,4 @@ class MessagePages:
             return self._conversation_page(call, problem.status, {
                 "body": call.t("messages.closed_reply")} if problem.status == 409 else form_errors(
                 call, problem.body.get("errors") or {"body": [problem.body.get("detail")]}))
-        return call.redirect(sent_href(call.path["id"], sent, "#message-form"))
+        return call.redirect(sent_href(f"/conversations/{call.path['id']}", sent, "#message-form"))
