@@ -34,7 +34,7 @@ under re-application (a redelivered event, a crash between two writes, two appli
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -77,6 +77,7 @@ def _indexes(rm: ReadModels) -> None:
     inbox.create_index([("member_id", ASCENDING), ("read", ASCENDING)], name="member_unread")
     inbox.create_index([("member_id", ASCENDING), ("read_by", ASCENDING)], name="member_read_by")
     inbox.create_index([("queued", ASCENDING), ("ts", ASCENDING)], name="to_deliver")
+    _verdict_indexes(rm)
 
 
 # Moderation's streams are applied as they come (no stream cursor read or moved): each of its
@@ -103,6 +104,15 @@ def ensure_indexes(db) -> None:
     db[UPGRADES].update_one({"_id": "approval-marks"}, {"$set": {"done": True}}, upsert=True)
     if "unread" in existing:  # dropped once moved
         move_unread_counts(ReadModels(db))
+    if "verdicts" in existing:
+        stamp_waiting_verdicts(ReadModels(db))
+
+
+def stamp_waiting_verdicts(rm: ReadModels, now: datetime | None = None) -> int:
+    """Upgrade step (`agora migrate`): halves an earlier version left without ``since`` wait
+    from now on, so they are swept `VERDICT_KEPT` later if still alone; returns how many."""
+    return rm["verdicts"].update_many({"since": None},  # (missing: the index serves it)
+                                      {"$set": {"since": now or datetime.now(UTC)}}).modified_count
 
 
 def move_unread_counts(rm: ReadModels) -> int:
@@ -341,7 +351,7 @@ def _verdict(rm: ReadModels, event: Envelope) -> None:
     ruled = domain.ruling(event)
     if ruled is None:
         return
-    joined = _join(rm, ruled, {"event": event.to_dict()})
+    joined = _join(rm, ruled, {"event": event.to_dict()}, event)
     if "applied" in joined:
         if waits:
             _notify(rm, event)
@@ -356,7 +366,7 @@ def _applied_verdict(rm: ReadModels, event: Envelope) -> None:
     ruled = domain.ruling(event)
     if ruled is None:
         return
-    joined = _join(rm, ruled, {"applied": True})
+    joined = _join(rm, ruled, {"applied": True}, event)
     if "event" in joined:
         verdict = Envelope.from_dict(joined["event"])
         if domain.told_once_posts_applied(verdict):
@@ -370,16 +380,47 @@ def verdict_key(target_id: str, revision: int, decision: str) -> str:
     return f"{target_id}.r{revision}.{decision}"
 
 
-def _join(rm: ReadModels, ruled: tuple[str, int, str], half: dict[str, Any]) -> dict[str, Any]:
+# A half waits this long (by its event's time) for the other, then is swept: a verdict posts
+# ignored (its author corrected the text since, or deleted it) never gets posts' half. Far
+# longer than posts may lag behind moderation (an outage, a dead letter put back by hand); a
+# half swept before the other came only costs its author that one notice.
+VERDICT_KEPT = timedelta(days=30)
+
+
+def _verdict_indexes(rm: ReadModels) -> None:
+    # Not a TTL index: MongoDB's would sweep by the wall clock, and a replay, which writes
+    # halves of old events, would lose a half before the log's next event brings the other.
+    rm["verdicts"].create_index([("since", ASCENDING)], name="since")
+
+
+def _join(rm: ReadModels, ruled: tuple[str, int, str], half: dict[str, Any],
+          event: Envelope) -> dict[str, Any]:
     """Set one side's half of the verdict's document and return the whole of it: one atomic
-    write per side, so that of the two, whichever comes second sees the other's half."""
+    write per side, so that of the two, whichever comes second sees the other's half. The
+    first half stamps the document with its event's time (``since``), which sweeps it."""
+    at = occurred(event)
+    _sweep_verdicts(rm, at)
     key = verdict_key(*ruled)
+    update = {"$set": half, "$setOnInsert": {"since": at}}
     try:
         return rm["verdicts"].find_one_and_update(
-            {"_id": key}, {"$set": half}, upsert=True, return_document=ReturnDocument.AFTER)
+            {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER)
     except DuplicateKeyError:  # the other side inserted it meanwhile: now an update
         return rm["verdicts"].find_one_and_update(
-            {"_id": key}, {"$set": half}, upsert=True, return_document=ReturnDocument.AFTER)
+            {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER)
+
+
+def _sweep_verdicts(rm: ReadModels, now: datetime) -> None:
+    """Forget the halves that waited `VERDICT_KEPT` for the other (by event time, so a replay
+    sweeps what the live projection swept). One indexed delete per verdict event: CMs'
+    verdicts are few, and strays are bounded by a month of them."""
+    rm["verdicts"].delete_many({"since": {"$lt": now - VERDICT_KEPT}})
+
+
+def occurred(event: Envelope) -> datetime:
+    """When the event occurred, as a UTC date (an offset-less `occurred_at` is UTC)."""
+    at = datetime.fromisoformat(event.occurred_at)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 @VIEWS.on(*domain.SECURITY_EVENTS)

@@ -85,6 +85,9 @@ class EventStoreProvider(DependencyProvider):
     def start(self) -> None:
         self._running = True
         self._thread = self.container.spawn_managed_thread(self._run)
+        # agora_outbox_backlog is counted here, not when Prometheus scrapes (see OutboxRelay)
+        self._backlog_thread = self.container.spawn_managed_thread(
+            self.relay.refresh_backlog_forever)
 
     def stop(self) -> None:
         self._running = False
@@ -92,6 +95,8 @@ class EventStoreProvider(DependencyProvider):
         thread = getattr(self, "_thread", None)
         if thread is not None:
             thread.wait()
+        if getattr(self, "_backlog_thread", None) is not None:
+            self._backlog_thread.kill()  # (it may be sleeping: nothing of it to wait for)
         self.relay.release_lease()
         self.relay.close()
         release_client(self.uri)

@@ -29,7 +29,12 @@ HANDLER_DURATION = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 OUTBOX_BACKLOG = Gauge(
-    "agora_outbox_backlog", "Commits in the event log not yet published", ["service"],
+    "agora_outbox_backlog", "Commits in the event log not yet published (as last counted: "
+    "see agora_outbox_backlog_age_seconds)", ["service"],
+)
+OUTBOX_BACKLOG_AGE = Gauge(
+    "agora_outbox_backlog_age_seconds", "Seconds since agora_outbox_backlog was last counted "
+    "in the database (grows while the database is unreachable)", ["service"],
 )
 OUTBOX_RELAY_FAILURES = Counter(
     "agora_outbox_relay_failures", "Outbox relay passes that failed (database or broker "

@@ -46,6 +46,9 @@ RELAY_MAX_BACKOFF_SECONDS = 5.0
 # A confirmed batch of at most this many commits is marked published at once (one update);
 # a larger one is journaled and folded when the relay is idle (see `relay_once`).
 MARK_AT_ONCE_COMMITS = 8
+# The backlog is counted this often (Prometheus scrapes every 30 s): a count is one indexed
+# command per pod. agora_outbox_backlog_age_seconds stays under this plus a count's time.
+BACKLOG_REFRESH_SECONDS = 10.0
 
 
 def public_exchange(service: str) -> str:
@@ -198,12 +201,18 @@ class OutboxRelay:
         self._journal_may_hold = True
         self.more_waiting = False  # the last pass read a full batch: more may be pending
         self._lease_renewed_at = float("-inf")  # monotonic time of this relay's last renewal
-        # The backlog is counted when Prometheus scrapes, not by a pass: a pass that fails (broker
-        # down or refusing, database unreachable) or that another replica's lease skips would
-        # leave the gauge at its last value, usually 0, while commits pile up unpublished.
+        # The backlog is counted by its own loop (`refresh_backlog_forever`), not by a pass: a
+        # pass that fails (broker down or refusing, database unreachable) or that another
+        # replica's lease skips would leave the gauge at its last value, usually 0, while
+        # commits pile up unpublished. Nor by the scrape: with the database unreachable, a count
+        # blocks for the driver's server selection timeout (5 s), longer than Prometheus waits,
+        # and the whole /metrics of the process would be lost. A scrape reads the last count and
+        # its age (`agora_outbox_backlog_age_seconds`, from the relay's start until a count).
         self._backlog_seen = 0
+        self._backlog_counted_at = time.monotonic()
         self._closed = False
         metrics.OUTBOX_BACKLOG.labels(self.service).set_function(self.scraped_backlog)
+        metrics.OUTBOX_BACKLOG_AGE.labels(self.service).set_function(self.backlog_age)
 
     def relay_once(self) -> int:
         """Publish one batch of pending commits; returns the number of events confirmed.
@@ -290,16 +299,32 @@ class OutboxRelay:
             metrics.EVENTS_PUBLISHED.labels(self.service, event["type"]).inc()
         metrics.OUTBOX_RELAY_BATCH.labels(self.service).observe(len(events))
 
+    def refresh_backlog(self) -> None:
+        """Count the commits still pending in the database (the `pending_by_position` index
+        counts them; the journal of confirmed batches is a few small documents), whatever this
+        relay's last pass did and whoever holds the lease. An unreachable database keeps the
+        last count, which ages (readiness reports the outage), and so does a closed relay (its
+        process is stopping; its client may be released)."""
+        if self._closed:
+            return
+        counting_at = time.monotonic()
+        with contextlib.suppress(PyMongoError):
+            self._backlog_seen = self.store.backlog()
+            self._backlog_counted_at = counting_at
+
+    def refresh_backlog_forever(self, interval: float = BACKLOG_REFRESH_SECONDS) -> None:
+        """The backlog's own loop (a green thread of the service: `EventStoreProvider`)."""
+        while not self._closed:
+            self.refresh_backlog()
+            eventlet.sleep(interval)
+
     def scraped_backlog(self) -> float:
-        """`agora_outbox_backlog` at scrape time: the commits still pending in the database
-        (the `pending_by_position` index counts them; the journal of confirmed batches is a few
-        small documents), whatever this relay's last pass did and whoever holds the lease. An
-        unreachable database keeps the last count (readiness reports the outage), and so does
-        a closed relay (its process is stopping; its client may be released)."""
-        if not self._closed:
-            with contextlib.suppress(PyMongoError):
-                self._backlog_seen = self.store.backlog()
+        """`agora_outbox_backlog`: the last count, read without I/O (see `__init__`)."""
         return self._backlog_seen
+
+    def backlog_age(self) -> float:
+        """`agora_outbox_backlog_age_seconds`: since the count behind `scraped_backlog` began."""
+        return time.monotonic() - self._backlog_counted_at
 
     def holds_lease(self) -> bool:
         """Whether this relay holds the service's lease, renewing it. A lease renewed less than

@@ -23,6 +23,7 @@ AGORA_METRICS = {
     "agora_handler_duration_seconds",
     "agora_handler_batch_size",  # batch handlers: how much waited
     "agora_outbox_backlog",
+    "agora_outbox_backlog_age_seconds",  # how old the backlog's last count is
     "agora_outbox_relay_failures_total",
     "agora_dead_letters",
     "agora_delivery_dead_letters",  # notifications' delivery outboxes
