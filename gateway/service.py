@@ -50,6 +50,7 @@ from .web.pages.console_categories import ConsoleCategoryPages
 from .web.pages.console_health import ConsoleHealthPages
 from .web.pages.console_members import ConsoleMemberPages
 from .web.pages.console_notes import ConsoleNotePages
+from .web.pages.console_outreach import ConsoleOutreachPages
 from .web.pages.console_oversight import ConsoleOversightPages
 from .web.pages.console_participants import ConsoleParticipantPages
 from .web.pages.console_policy import ConsolePolicyPages
@@ -81,6 +82,7 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      ThreadActionPages, ThreadModerationPages, ConsolePages, NotificationPages,
                      MessagePages,
                      StaffConsolePages, ConsoleParticipantPages, ConsoleNotePages,
+                     ConsoleOutreachPages,
                      ConsoleOversightPages, ConsoleMemberPages,
                      ConsolePublishingPages, ConsolePolicyPages, ConsoleHealthPages,
                      ConsoleCategoryPages, MePages,

@@ -67,7 +67,7 @@ class ConversationSummary(Schema):
                        "the colleagues brought in may: `POST .../participants/me/leave`)"})
     queue = fields.Boolean(metadata={"description": "waiting in the staff queue (CMs)"})
     origin = fields.String(allow_none=True, metadata={"description": "member | escalation | "
-                                                      "social"})
+                                                      "social | advisor"})
     post_id = fields.String(allow_none=True, metadata={"description": "the escalated post"})
     channel = fields.String(allow_none=True)
     created_at = fields.String(allow_none=True)
@@ -163,7 +163,7 @@ class CustomerConversation(Schema):
     id = fields.String(required=True)
     subject = fields.String(allow_none=True)
     origin = fields.String(allow_none=True, metadata={"description": "member | escalation | "
-                                                      "social"})
+                                                      "social | advisor"})
     channel = fields.String(allow_none=True)
     post_id = fields.String(allow_none=True)
     created_at = fields.String(allow_none=True)
@@ -386,3 +386,21 @@ class ConversationsRoutes:
         managers gets 404, as for a conversation; every conversation shown is audited as read.
         """
         return self.conversations.customer_timeline(call.actor, call.path["id"], call.query)
+
+    # -- an advisor writes first to one of their customers -----------------------------------
+
+    @route("POST", "/api/v1/customers/{id}/conversations", path_params=CUSTOMER_PATH,
+           auth="member", body=ConversationCreateSchema, response=StartedConversation,
+           status=201, tags=TAGS)
+    def reach_out(self, call: Call):
+        """Write first to one of my customers: a new conversation (their advisor)
+
+        The conversation starts with `origin: "advisor"`, the customer and their advisor as
+        its participants and the advisor's message first: it does not wait for staff (the
+        customer has not written), and the customer gets the usual private-message notice
+        (never quoting it). Only the customer's own advisor may; anyone else — another
+        advisor, a CM, the customer — gets 404, exactly as for their timeline. A card
+        number in the subject or the message is stored masked (`masked`). With an
+        `Idempotency-Key`, a retry answers the same conversation: one per key.
+        """
+        return self.conversations.reach_out(call.actor, call.path["id"], call.body)

@@ -50,7 +50,7 @@ PARTICIPANT_LEFT = "conversations.participant_left"
 NOTE_ADDED = "conversations.note_added"
 
 STAFF_POOL = "staff"
-ORIGINS = ("member", "escalation", "social")
+ORIGINS = ("member", "escalation", "social", "advisor")  # advisor: `reach_out`
 
 _NAMESPACE = uuid.UUID("6f1c1c52-3d53-4d1a-9f5e-2b7f0c1e9a41")
 
@@ -316,6 +316,33 @@ def start(actor: Actor | None, conversation_id: str, message_id: str,
     state = Conversation(id=conversation_id, member_id=actor["id"], participants=participants,
                          pool=pool, advisor_id=_seated(advisor_id, participants))
     return [_started(conversation_id, actor["id"], participants, pool, "member", advisor_id),
+            _posted(state, message_id, actor["id"])]
+
+
+def require_own_customer(actor: Actor | None, member: dict[str, Any] | None) -> None:
+    """Only the customer's own advisor (the one seated for them in `members`) writes to them
+    first; anyone else — another advisor, a CM, the customer — gets `NotFound`, as the
+    customer's timeline answers: whose customer someone is does not leak."""
+    if not (member and actor and actor.get("id") and ADVISOR in roles(actor)
+            and member.get("advisor_id") == actor["id"] and member.get("_id") != actor["id"]):
+        raise NotFound("no such customer", {"id": (member or {}).get("_id")})
+
+
+def reach_out(actor: Actor | None, s: Conversation, conversation_id: str, message_id: str,
+              member: dict[str, Any] | None) -> list[NewEvent]:
+    """An advisor writes first to one of their customers (`origin: "advisor"`): the customer
+    and the advisor are its participants, the first message is the advisor's, so nobody waits
+    for staff (the customer has not written). The subject and message are stored under
+    `message_id` by the caller. A retried command (the same idempotency key: the same ids)
+    finds its conversation and adds nothing."""
+    actor = require_user(actor)
+    require_own_customer(actor, member)
+    if s.exists:
+        return []
+    participants = [member["_id"], actor["id"]]
+    state = Conversation(id=conversation_id, member_id=member["_id"], participants=participants,
+                         advisor_id=actor["id"])
+    return [_started(conversation_id, member["_id"], participants, None, "advisor", actor["id"]),
             _posted(state, message_id, actor["id"])]
 
 

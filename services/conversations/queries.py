@@ -333,6 +333,19 @@ class ConversationQueries:
         return [member_id for member_id in portfolio
                 if name_holds(names[member_id].get("display_name"), wanted)]
 
+    def own_customer(self, actor, member_id: str) -> dict[str, Any]:
+        """The customer an advisor writes to first (`domain.require_own_customer`): their
+        `members` document, or `NotFound` for anyone but their advisor, logged as a security
+        event as the timeline's refusals are."""
+        member = self.member(member_id) if ids.USER.matches(member_id) else None
+        try:
+            domain.require_own_customer(actor, member)
+        except NotFound:
+            security_event("authorization_failed", actor=actor, request_id=self.correlation,
+                           reason="not this customer's advisor", member_id=member_id)
+            raise NotFound("no such customer", {"id": member_id}) from None
+        return member
+
     def timeline(self, actor, member_id: str, query: dict[str, Any]) -> dict[str, Any]:
         """The customer's public posts and replies and the messages of their conversations the
         reader may read, newest first: two reads ordered by `(ts, _id)`, each cut at the page

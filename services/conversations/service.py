@@ -260,6 +260,30 @@ class ConversationsService(Decisions, HealthEndpoints):
         query = load_input(PageQuerySchema, query)
         return self.queries.timeline(domain.require_user(actor), member_id, query)
 
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def own_customer(self, actor, member_id):
+        """The customer their advisor may write first to (the console's form: « Écrire à »):
+        their public summary; 404 for anyone but their advisor, as `reach_out` answers."""
+        domain.require_user(actor)
+        self.queries.own_customer(actor, member_id)
+        return members.summaries(self.views.rm, [member_id]).get(member_id) or {"id": member_id}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reach_out(self, actor, member_id, data):
+        """An advisor writes first to one of their customers (`domain.reach_out`): a new
+        conversation, its first message the advisor's, card numbers stored masked as in
+        `start_conversation`. Their advisor only; 404 for anyone else, as for the timeline.
+        Its ids come from the command's idempotency key (`fresh_uuid`): a retry finds it."""
+        data = load_input(ConversationCreateSchema, data)
+        actor = domain.require_user(actor)
+        member = self.queries.own_customer(actor, member_id)
+        conversation_id, message_id = domain.new_conversation_id(), domain.new_message_id()
+        (subject, message), masked = mask_card_texts(data["subject"], data["message"])
+        texts = [self._text(message_id, conversation_id, actor["id"], message, subject=subject)]
+        self._execute(conversation_id, lambda state: domain.reach_out(
+            actor, state, conversation_id, message_id, member), actor, texts)
+        return {**self.queries.conversation(actor, conversation_id), "masked": masked}
+
     # -- social listening intake -------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

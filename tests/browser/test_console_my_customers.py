@@ -76,7 +76,9 @@ def test_an_advisor_finds_a_customer_by_name_and_goes_to_their_conversations(
     assert phone.text_of(f"[data-customer='{marc.id}'] .my-customer-waiting") == \
         "Aucune réponse attendue"
     assert links(phone, helene.id) == [["Conversations", f"{INBOX}?customer={helene.id}"],
-                                       ["Parcours", f"/console/customers/{helene.id}"]]
+                                       ["Parcours", f"/console/customers/{helene.id}"],
+                                       ["Écrire à Hélène Dubois",
+                                        f"/console/customers/{helene.id}/write"]]
     phone.check()
     phone.no_horizontal_scroll()
     phone.screenshot("console-my-customers-fr")
@@ -122,7 +124,8 @@ def test_an_advisor_finds_a_customer_by_name_and_goes_to_their_conversations(
             "Branch: Lyon Bellecour"
         assert " ".join(english.text_of(f"{hers} .my-customer-waiting").split()).startswith(
             "Awaiting your reply waiting ")
-        assert [text for text, _ in links(english, helene.id)] == ["Conversations", "Journey"]
+        assert [text for text, _ in links(english, helene.id)] == [
+            "Conversations", "Journey", "Write to Hélène Dubois"]
         english.check()
         english.screenshot("console-my-customers-en")
         english.visit(f"{PAGE}?q=nobody", check=False)

@@ -28,6 +28,7 @@ def test_the_journey_leads_back_to_the_readers_own_inbox(console, demo):
     console.wait_for_path(f"/console/customers/{member1}")
     back = console.find(".staff-main a[href='/console/conversations']")
     assert back.text == "← Conversations privées"
+    assert not console.find_all("#customer-write")  # a CM reads the journey, writes not first
     console.check()
     console.screenshot("console-journey-cm")
     console.visit("/robots.txt", check=False)
@@ -36,6 +37,8 @@ def test_the_journey_leads_back_to_the_readers_own_inbox(console, demo):
     console.wait_for_path(f"/console/customers/{member1}")
     assert console.find(".staff-main a[href='/console/conversations']").text == \
         "← Conversations de mes clients"
+    assert console.find("#customer-write").get_attribute("href").endswith(
+        f"/console/customers/{member1}/write")  # their advisor writes first from there
 
 
 @pytest.mark.parametrize("console", ["desktop"], indirect=True)
