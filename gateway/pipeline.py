@@ -74,7 +74,7 @@ def _execute(service, spec: RouteSpec, handler: Callable, call: Call) -> Respons
     try:
         with eventlet.Timeout(timeout):
             service.rpc_context.update(commands.rpc_context(
-                _caller_scope(call), call.idempotency_key, time.time() + timeout))
+                _command_scope(spec, call), call.idempotency_key, time.time() + timeout))
             result = handler(service, call)
         READER_LANGUAGE.set(reader_language(call.request, call.actor))
         return _respond(spec, result)
@@ -116,6 +116,13 @@ def _command_key(spec: RouteSpec, request: Request) -> str | None:
         raise InvalidInput("the Idempotency-Key header must be 1-255 visible ASCII characters",
                            {"fields": {IDEMPOTENCY_HEADER: ["1-255 visible ASCII characters"]}})
     return key
+
+
+def _command_scope(spec: RouteSpec, call: Call) -> str:
+    """The key's scope for the service, as the gateway records it (`IdempotencyStore.key_id`:
+    caller, method, path): one key sent to two paths — two customers, two conversations — is
+    two commands, each minting its own ids, not the first one's answer again."""
+    return f"{_caller_scope(call)}\n{spec.method} {call.request.path}"
 
 
 def _caller_scope(call: Call) -> str:

@@ -221,6 +221,9 @@ class TimelineEntry(Schema):
 
 class CustomerTimeline(Schema):
     member = fields.Nested(CustomerRef, required=True)
+    writable = fields.Boolean(metadata={"description": "the reader is this customer's advisor, "
+                                        "who may write to them first (POST "
+                                        "/api/v1/customers/{id}/conversations)"})
     items = fields.List(fields.Nested(TimelineEntry), required=True)
     next_cursor = fields.String(allow_none=True)
 

@@ -319,12 +319,17 @@ def start(actor: Actor | None, conversation_id: str, message_id: str,
             _posted(state, message_id, actor["id"])]
 
 
+def is_own_customer(actor: Actor | None, member: dict[str, Any] | None) -> bool:
+    """Whether `actor` is this customer's own advisor (the one seated for them in `members`)."""
+    return bool(member and actor and actor.get("id") and ADVISOR in roles(actor)
+                and member.get("advisor_id") == actor["id"] and member.get("_id") != actor["id"])
+
+
 def require_own_customer(actor: Actor | None, member: dict[str, Any] | None) -> None:
-    """Only the customer's own advisor (the one seated for them in `members`) writes to them
-    first; anyone else — another advisor, a CM, the customer — gets `NotFound`, as the
-    customer's timeline answers: whose customer someone is does not leak."""
-    if not (member and actor and actor.get("id") and ADVISOR in roles(actor)
-            and member.get("advisor_id") == actor["id"] and member.get("_id") != actor["id"]):
+    """Only the customer's own advisor writes to them first; anyone else — another advisor, a
+    CM, the customer — gets `NotFound`, as the customer's timeline answers: whose customer
+    someone is does not leak."""
+    if not is_own_customer(actor, member):
         raise NotFound("no such customer", {"id": (member or {}).get("_id")})
 
 

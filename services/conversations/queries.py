@@ -377,6 +377,7 @@ class ConversationQueries:
             doc.get("author_id") for doc in items])
         titles = self._titles([doc for doc in items if not doc.get("conversation_id")])
         return {"member": authors.get(member_id) or {"id": member_id},
+                "writable": domain.is_own_customer(actor, member),  # « Écrire à »
                 "items": [presenters.activity(doc, titles) | {"channel": "site"}
                           if not doc.get("conversation_id") else presenters.timeline_message(
                               doc, readable[doc["conversation_id"]], texts.get(doc["_id"]),

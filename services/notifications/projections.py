@@ -399,8 +399,8 @@ def _join(rm: ReadModels, ruled: tuple[str, int, str], half: dict[str, Any],
     write per side, so that of the two, whichever comes second sees the other's half. The
     first half stamps the document with its event's time (``since``), which sweeps it."""
     at = occurred(event)
-    _sweep_verdicts(rm, at)
     key = verdict_key(*ruled)
+    _sweep_verdicts(rm, at, keep=key)  # never this verdict's own half, however late this one
     update = {"$set": half, "$setOnInsert": {"since": at}}
     try:
         return rm["verdicts"].find_one_and_update(
@@ -410,11 +410,11 @@ def _join(rm: ReadModels, ruled: tuple[str, int, str], half: dict[str, Any],
             {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER)
 
 
-def _sweep_verdicts(rm: ReadModels, now: datetime) -> None:
+def _sweep_verdicts(rm: ReadModels, now: datetime, keep: str) -> None:
     """Forget the halves that waited `VERDICT_KEPT` for the other (by event time, so a replay
     sweeps what the live projection swept). One indexed delete per verdict event: CMs'
     verdicts are few, and strays are bounded by a month of them."""
-    rm["verdicts"].delete_many({"since": {"$lt": now - VERDICT_KEPT}})
+    rm["verdicts"].delete_many({"since": {"$lt": now - VERDICT_KEPT}, "_id": {"$ne": keep}})
 
 
 def occurred(event: Envelope) -> datetime:

@@ -313,9 +313,15 @@ class OutboxRelay:
             self._backlog_counted_at = counting_at
 
     def refresh_backlog_forever(self, interval: float = BACKLOG_REFRESH_SECONDS) -> None:
-        """The backlog's own loop (a green thread of the service: `EventStoreProvider`)."""
+        """The backlog's own loop (a green thread of the service: `EventStoreProvider`). Any
+        error is logged and the loop goes on: a managed thread that ends with an exception
+        kills its whole service (nameko), as the relay's loop guards against too."""
         while not self._closed:
-            self.refresh_backlog()
+            try:
+                self.refresh_backlog()
+            except Exception:
+                log.warning("counting the outbox backlog failed; the gauge keeps its last "
+                            "count", exc_info=True)
             eventlet.sleep(interval)
 
     def scraped_backlog(self) -> float:

@@ -70,7 +70,7 @@ def test_the_customer_reads_their_advisor_s_name_and_what_was_refused(
     site.sign_in(member.email, PASSWORD, next_path="/notifications")
     site.wait_for_path("/notifications")
     site.check()
-    shown(site, f"{advisor.display_name}, votre conseiller·ère, vous a répondu.")
+    shown(site, f"{advisor.display_name}, votre conseiller·ère, vous a écrit.")
     shown(site, f"L’équipe de la communauté n’a pas publié votre question « {title} » : "
                 "hors sujet pour cette communauté.")
     # « and » stay with the title, the colon with the word before it, at every width
@@ -80,7 +80,7 @@ def test_the_customer_reads_their_advisor_s_name_and_what_was_refused(
     site.screenshot("notice-words-customer-fr")
     in_english(site, "/notifications")
     site.check()
-    shown(site, f"{advisor.display_name}, your advisor, replied to you.")
+    shown(site, f"{advisor.display_name}, your advisor, wrote to you.")
     shown(site, f"The community team did not publish your question “{title}”: off topic for "
                 "this community.")
     site.screenshot("notice-words-customer-en")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from ..conftest import wait_for
 from .steps import customer_with_advisor, mail, notified, ok, problem, site_login, staff
 
 
@@ -36,7 +37,7 @@ def test_the_advisor_writes_first_and_the_customer_is_told(platform, api, conver
 
     # the customer is told as of any message of their advisor, never quoted
     notice = notified(api, member, "private_message", conversation_id=started["id"])
-    assert notice["text"] == f"{advisor.display_name}, votre conseiller·ère, vous a répondu."
+    assert notice["text"] == f"{advisor.display_name}, votre conseiller·ère, vous a écrit."
     assert notice["link"].endswith(f"/conversations/{started['id']}")
     sent = mail(platform, member, "nouveau message privé")
     assert secret not in sent["Subject"] + sent.get_content()
@@ -47,3 +48,31 @@ def test_the_advisor_writes_first_and_the_customer_is_told(platform, api, conver
     listed = browser.get(platform.base_url + "/conversations", timeout=10)
     assert listed.status_code == 200
     assert "Nouvelle réponse" in listed.text and "En attente de réponse" not in listed.text
+
+
+def test_one_key_sent_to_two_customers_writes_to_both(platform, api, conversations_db):
+    """The gateway records a key per path, the service minted ids per key only: the same
+    Idempotency-Key sent to a second customer answered 201 with the first customer's
+    conversation and wrote nothing to the second. The same goes for a message sent with one
+    key to two conversations."""
+    first_member, advisor = customer_with_advisor(platform, api, conversations_db)
+    second_member = api.new_user(customer=True)
+    ok(api.put(f"/api/v1/users/{second_member.id}/advisor", user=platform.admin,
+               json={"advisor_id": advisor.id, "branch": "Lyon Bellecour"}))
+    wait_for(lambda: (conversations_db["members"].find_one({"_id": second_member.id}) or {})
+             .get("advisor_id") == advisor.id, timeout=20, message="advisor known")
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    words = {"subject": "Votre rendez-vous", "message": "Je vous propose jeudi à 10 h."}
+    started = [ok(api.post(f"/api/v1/customers/{member.id}/conversations", user=advisor,
+                           json=words, headers=key), 201)
+               for member in (first_member, second_member)]
+    assert started[0]["id"] != started[1]["id"]
+    assert [s["participant_ids"][0] for s in started] == [first_member.id, second_member.id]
+
+    sent = [ok(api.post(f"/api/v1/conversations/{s['id']}/messages", user=advisor,
+                        json={"body": "Merci de confirmer."}, headers=key), 201)
+            for s in started]
+    assert sent[0]["id"] != sent[1]["id"]
+    for s in started:
+        read = ok(api.get(f"/api/v1/conversations/{s['id']}", user=advisor))
+        assert [m["body"] for m in read["messages"]][-1] == "Merci de confirmer."

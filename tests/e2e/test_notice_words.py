@@ -52,7 +52,7 @@ def test_the_customer_s_notice_names_their_advisor_and_other_staff_as_the_team(
     ok(api.post(f"/api/v1/conversations/{conversation['id']}/messages", user=advisor,
                 json={"body": "Je regarde."}), 201)
     answered = notified(api, member, "private_message", conversation_id=conversation["id"])
-    assert answered["text"] == f"{advisor.display_name}, votre conseiller·ère, vous a répondu."
+    assert answered["text"] == f"{advisor.display_name}, votre conseiller·ère, vous a écrit."
     sent = said(platform, member, "nouveau message privé")
     assert advisor.display_name not in sent and "conseill" not in sent
 
@@ -62,7 +62,7 @@ def test_the_customer_s_notice_names_their_advisor_and_other_staff_as_the_team(
     ok(api.post(f"/api/v1/conversations/{asked['id']}/messages", user=manager,
                 json={"body": "Avec plaisir."}), 201)
     team = notified(api, prospect, "private_message", conversation_id=asked["id"])
-    assert team["text"] == "L’équipe de la banque vous a répondu."
+    assert team["text"] == "L’équipe de la banque vous a écrit."
     assert manager.display_name not in team["text"]
 
 

@@ -213,4 +213,4 @@ def test_a_conversation_s_notifications_are_read_together_and_name_the_customer_
     ok(api.post(f"/api/v1/conversations/{first['id']}/messages", user=advisor,
                 json={"body": "Je regarde."}), 201)
     answered = notified(api, member, "private_message")
-    assert answered["text"] == f"{advisor.display_name}, votre conseiller·ère, vous a répondu."
+    assert answered["text"] == f"{advisor.display_name}, votre conseiller·ère, vous a écrit."

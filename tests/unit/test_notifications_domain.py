@@ -628,15 +628,15 @@ def test_the_customer_reads_their_advisors_name_and_other_staff_as_the_bank_s_te
         return {"type": "private_message", "actor_name": name, "own_conversation": True,
                 **domain.details(posted(author, **payload), {})}
     by_advisor = to_customer("adv", "Alice Martin", advisor_id="adv")
-    assert domain.render(by_advisor, "fr") == "Alice Martin, votre conseiller·ère, vous a répondu."
-    assert domain.render(by_advisor, "en") == "Alice Martin, your advisor, replied to you."
+    assert domain.render(by_advisor, "fr") == "Alice Martin, votre conseiller·ère, vous a écrit."
+    assert domain.render(by_advisor, "en") == "Alice Martin, your advisor, wrote to you."
     assert domain.render({**by_advisor, "actor_name": None}, "fr") == \
-        "Votre conseiller·ère vous a répondu."
+        "Votre conseiller·ère vous a écrit."
     by_cm = to_customer("cm", "Camille", advisor_id="adv")
     no_advisor = to_customer("cm", "Camille", advisor_id=None)  # a non-customer's conversation
     for notice in (by_cm, no_advisor):
-        assert domain.render(notice, "fr") == "L’équipe de la banque vous a répondu."
-        assert domain.render(notice, "en") == "The bank’s team replied to you."
+        assert domain.render(notice, "fr") == "L’équipe de la banque vous a écrit."
+        assert domain.render(notice, "en") == "The bank’s team wrote to you."
     before = to_customer("adv", "Alice Martin")  # no `advisor_id` in the event
     assert domain.render(before, "fr") == "Vous avez un nouveau message privé."
     # the advisor is named to their customer only: other staff in it read the neutral line

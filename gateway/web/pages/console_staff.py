@@ -238,8 +238,7 @@ class StaffConsolePages:
         back = ("customer_timeline.back" if "advisor" in roles(call.actor)
                 else "customer_timeline.team_back")
         # « Écrire à » for their own advisor only (console_outreach.py; a CM reads, no more)
-        can_write = ADVISOR in roles(call.actor) and call.attempt(
-            self.conversations.own_customer, call.actor, call.path["id"])[1] is None
+        can_write = bool(timeline.get("writable"))
         return call.render("console/customer.html", title=call.t(
             "customer_timeline.title", name=timeline["member"].get("display_name") or ""),
             timeline=timeline, more=more, network=lambda channel: network_label(call.t, channel),

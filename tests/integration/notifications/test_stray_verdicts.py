@@ -62,3 +62,15 @@ def test_halves_left_by_an_earlier_version_are_stamped_by_agora_migrate_then_swe
     apply(runner, at(later.verdict("rejected"), -(VERDICT_KEPT + timedelta(days=1))))
     assert waiting(runner, legacy) == 0
     assert waiting(runner, later) == 1
+
+
+def test_a_half_that_comes_later_than_kept_still_meets_its_own_other_half(runner):
+    """Posts' half re-driven from a dead letter more than `VERDICT_KEPT` after the CM's
+    verdict swept that verdict's own waiting half before joining it: the author's notice was
+    lost and the late half became a stray. It sweeps every half but its own."""
+    text = HeldText()
+    apply(runner, text.submitted(), at(text.verdict("rejected"), VERDICT_KEPT + timedelta(days=1)))
+    assert waiting(runner, text) == 1
+    apply(runner, text.outcome("rejected"))  # now: a month and a day later
+    assert waiting(runner, text) == 0
+    assert told(runner, text) != []
