@@ -9,7 +9,10 @@ after the replica — bound to:
 - ``notifications.private`` / ``notifications.marked_read``: the member read some (another tab,
   another device: the page asks the API for the count again);
 - ``conversations.events`` / ``conversations.message_posted`` and ``conversation_started``:
-  references (conversation, message, author ids), never a subject or a text.
+  references (conversation, message, author ids), never a subject or a text;
+- ``conversations.events`` / ``note_added``, ``participant_added``, ``participant_left``,
+  ``wait_settled``: staff's side of a conversation (a note, who takes part, « traitée »), to
+  the staff the event names only (`STAFF_ONLY`), never its customer.
 
 Every replica receives every such event and forwards each one only to the streams of the
 members it names (`route_event`), so a member reaches their events whichever replica holds
@@ -80,6 +83,9 @@ SUBSCRIPTIONS = (
     (private_exchange("notifications"), "notifications.marked_read"),
     (public_exchange("conversations"), "conversations.message_posted"),
     (public_exchange("conversations"), "conversations.conversation_started"),
+    *((public_exchange("conversations"), key) for key in (
+        "conversations.note_added", "conversations.participant_added",
+        "conversations.participant_left", "conversations.wait_settled")),
 )
 
 
@@ -169,7 +175,30 @@ def route_event(message: dict[str, Any]) -> list[tuple[str, LiveEvent]]:
         data = {"conversation_id": payload.get("conversation_id")}
         return [(member, LiveEvent("conversation", data))
                 for member in payload.get("participant_ids", []) if member]
+    if kind in STAFF_ONLY:
+        return _to_staff(kind, payload)
     return []
+
+
+# Staff's own bookkeeping on a conversation, for its console page: the event names its staff
+# (`staff_ids`: never its customer, who is neither shown nor told), whom alone it reaches. An
+# event from before `staff_ids` existed reaches nobody (as before): a reload shows it.
+STAFF_ONLY = {
+    "conversations.note_added": ("note", ("note_id", "author_id")),
+    "conversations.participant_added": ("participants", ("participant_id",)),
+    "conversations.participant_left": ("participants", ("participant_id",)),
+    "conversations.wait_settled": ("handled", ("settled_by",)),
+}
+
+
+def _to_staff(kind: str, payload: dict[str, Any]) -> list[tuple[str, LiveEvent]]:
+    name, keys = STAFF_ONLY[kind]
+    data = {"conversation_id": payload.get("conversation_id"),
+            **{key: payload.get(key) for key in keys}}
+    if name == "participants":
+        data["change"] = "left" if kind.endswith("_left") else "added"
+    return [(member, LiveEvent(name, data))
+            for member in dict.fromkeys(payload.get("staff_ids") or ()) if member]
 
 
 def sse_frame(kind: str, data: dict[str, Any], event_id: str | None = None) -> bytes:

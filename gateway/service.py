@@ -46,6 +46,7 @@ from .web.pages.account import AccountPages
 from .web.pages.app import AppPages
 from .web.pages.compose import ComposePages
 from .web.pages.console import ConsolePages
+from .web.pages.console_absence import ConsoleAbsencePages
 from .web.pages.console_categories import ConsoleCategoryPages
 from .web.pages.console_health import ConsoleHealthPages
 from .web.pages.console_members import ConsoleMemberPages
@@ -55,6 +56,7 @@ from .web.pages.console_oversight import ConsoleOversightPages
 from .web.pages.console_participants import ConsoleParticipantPages
 from .web.pages.console_policy import ConsolePolicyPages
 from .web.pages.console_publishing import ConsolePublishingPages
+from .web.pages.console_saved_replies import ConsoleSavedReplyPages
 from .web.pages.console_staff import StaffConsolePages
 from .web.pages.me import MePages
 from .web.pages.messages import MessagePages
@@ -82,7 +84,8 @@ class GatewayService(GatewayCore, HealthRoutes, IdentityRoutes, PostsRoutes, Mod
                      ThreadActionPages, ThreadModerationPages, ConsolePages, NotificationPages,
                      MessagePages,
                      StaffConsolePages, ConsoleParticipantPages, ConsoleNotePages,
-                     ConsoleOutreachPages,
+                     ConsoleSavedReplyPages,
+                     ConsoleOutreachPages, ConsoleAbsencePages,
                      ConsoleOversightPages, ConsoleMemberPages,
                      ConsolePublishingPages, ConsolePolicyPages, ConsoleHealthPages,
                      ConsoleCategoryPages, MePages,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 from nameko.rpc import RpcProxy
 
+from services.conversations.saved_replies import ID as SAVED_REPLY_ID
 from services.conversations.schemas import (
     ConversationCreateSchema,
     ConversationsQuerySchema,
@@ -20,6 +21,7 @@ from services.conversations.schemas import (
     NoteCreateSchema,
     PageQuerySchema,
     ParticipantSchema,
+    SavedReplyCreateSchema,
 )
 from services.shared import ids
 from services.shared.ids import path_schema
@@ -100,7 +102,8 @@ MASKED = fields.List(fields.String(), required=True, metadata={
     "description": "what was masked in the text before it was stored (PCI DSS): "
                    "`card_number` (a card number whose checksum holds: its last four digits "
                    "kept, none when its expiry or security code is in the text too), "
-                   "`card_security_code` (beside a card number); empty when nothing was. "
+                   "`card_security_code` (beside a card number), `pin_code` and `password` "
+                   "(wherever they are); empty when nothing was. "
                    "IBANs and account numbers are stored as written"})
 
 
@@ -123,6 +126,24 @@ class ConversationNote(Schema):
     body = fields.String(allow_none=True, metadata={
         "description": "null once its customer's key is erased"})
     created_at = fields.String(allow_none=True)
+
+
+class SavedReply(Schema):
+    """A staff member's own saved reply, inserted into their answers."""
+
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True, metadata={
+        "description": "card numbers masked, as in messages"})
+    created_at = fields.String(allow_none=True)
+
+
+class SavedReplyList(Schema):
+    items = fields.List(fields.Nested(SavedReply), required=True, metadata={
+        "description": "every saved reply of yours, oldest first (50 at most)"})
+
+
+SAVED_REPLY_PATH = path_schema(id=SAVED_REPLY_ID)
 
 
 class ConversationNotePage(Schema):
@@ -347,6 +368,33 @@ class ConversationsRoutes:
     def list_notes(self, call: Call):
         """A conversation's internal notes, newest last (staff who may read it; else 404)"""
         return self.conversations.list_notes(call.actor, call.path["id"])
+
+    # -- staff's saved replies: their own texts, inserted into their answers ---------------------
+
+    @route("GET", "/api/v1/me/saved-replies", auth="staff", response=SavedReplyList, tags=TAGS,
+           errors=[403])
+    def list_saved_replies(self, call: Call):
+        """Your saved replies, oldest first (staff)"""
+        return self.conversations.list_saved_replies(call.actor)
+
+    @route("POST", "/api/v1/me/saved-replies", auth="staff", body=SavedReplyCreateSchema,
+           response=SavedReply, status=201, tags=TAGS, errors=[403, 422])
+    def save_reply(self, call: Call):
+        """Save a reply of yours, to insert it into your answers (staff)
+
+        Yours alone: nobody else lists, reads or removes it. A title of 80 characters at most,
+        a body as long as a message's; card numbers are stored masked. 50 at most per person:
+        the 51st is refused (422, on `title`) until you remove one. An Idempotency-Key gives
+        one saved reply.
+        """
+        return self.conversations.save_reply(call.actor, call.body)
+
+    @route("DELETE", "/api/v1/me/saved-replies/{id}", path_params=SAVED_REPLY_PATH,
+           auth="staff", status=204, tags=TAGS, errors=[403])
+    def remove_saved_reply(self, call: Call):
+        """Remove one of your saved replies (staff); anyone else's is unknown to you (404)"""
+        self.conversations.remove_saved_reply(call.actor, call.path["id"])
+        return None
 
     @route("POST", "/api/v1/posts/{id}/escalate", path_params=POST_PATH, auth="staff",
            body=EscalateSchema, response=Conversation, status=201, tags=TAGS, body_required=False,

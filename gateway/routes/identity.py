@@ -235,6 +235,37 @@ class AdvisorAssignment(Schema):
     assigned_at = fields.String()
 
 
+class AdvisorAway(Schema):
+    until = fields.String(required=True, metadata={"description": "the day the advisor is back"})
+    backup = fields.Nested(PublicProfile, required=True, metadata={
+        "description": "the colleague who answers meanwhile"})
+
+
+class MyAdvisor(AdvisorAssignment):
+    away = fields.Nested(AdvisorAway, required=True, allow_none=True, metadata={
+        "description": "the advisor is away (their backup answers meanwhile); null when not"})
+
+
+class AbsenceBody(Schema):
+    until = fields.Date(required=True, metadata={
+        "description": "the day I am back (tomorrow at the earliest, at most 90 days ahead)"})
+    backup_email = fields.String(required=True, validate=validate.Length(min=3, max=254),
+                                 metadata={"description": "a colleague's verified address"})
+
+
+class AbsenceBackup(Schema):
+    id = fields.String(required=True)
+    display_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class Absence(Schema):
+    until = fields.String(required=True, allow_none=True, metadata={
+        "description": "the day I am back; null: not away"})
+    backup_id = fields.String(required=True, allow_none=True)
+    backup = fields.Nested(AbsenceBackup, required=True, allow_none=True)
+
+
 class PrivateProfile(PublicProfile):
     email = fields.String(required=True)
     email_verified = fields.Boolean(metadata={
@@ -608,10 +639,35 @@ class IdentityRoutes:
                                                call.body["code"], call.client)
         return None
 
-    @route("GET", "/api/v1/me/advisor", auth="member", response=AdvisorAssignment, tags=["me"])
+    @route("GET", "/api/v1/me/advisor", auth="member", response=MyAdvisor, tags=["me"])
     def get_my_advisor(self, call: Call):
         """My advisor and branch (404 when none is assigned)"""
         return self.identity.get_my_advisor(call.actor)
+
+    @route("PUT", "/api/v1/me/absence", auth="staff", body=AbsenceBody, response=Absence,
+           tags=["me"], errors=[403, 422])
+    def set_my_absence(self, call: Call):
+        """Declare my absence (advisors): a colleague answers my customers until I am back
+
+        While `until` is ahead, a customer of mine writing in a conversation of ours brings my
+        backup into it (`participant_added`, `added_by: "absence"`). The backup is found by
+        their verified address: nobody's and a non-staff member's get the same 422; myself too
+        (422). `until` in the past, today or beyond 90 days: 422 on the field."""
+        return self.identity.set_my_absence(call.actor, {
+            "until": call.body["until"].isoformat(), "backup_email": call.body["backup_email"]})
+
+    @route("GET", "/api/v1/me/absence", auth="staff", response=Absence, tags=["me"],
+           errors=[403])
+    def get_my_absence(self, call: Call):
+        """My absence (advisors): `until: null` when I am not away"""
+        return self.identity.get_my_absence(call.actor)
+
+    @route("DELETE", "/api/v1/me/absence", auth="staff", status=204, tags=["me"],
+           errors=[403])
+    def end_my_absence(self, call: Call):
+        """Back early (advisors): my backup is no longer brought in; idempotent"""
+        self.identity.end_my_absence(call.actor)
+        return None
 
     # -- users
 

@@ -59,7 +59,7 @@ class Finding(Schema):
                                     "joined by one space, in their order)"})
     kind = fields.String(metadata={"description": "iban, rib, card_number, email, "
                                    "account_number, phone, customer_number, card_expiry, "
-                                   "card_security_code"})
+                                   "card_security_code, pin_code, password"})
     start = fields.Integer(metadata={"description": "offset of the first character (code "
                                      "points)"})
     end = fields.Integer(metadata={"description": "offset after the last character"})
@@ -132,7 +132,7 @@ class Item(Schema):
     detector_kinds = fields.List(fields.String(), allow_none=True,
                                  metadata={"description": "iban, rib, card_number, email, "
                                            "account_number, phone, customer_number, card_expiry, "
-                                           "card_security_code"})
+                                           "card_security_code, pin_code, password"})
     flag_count = fields.Integer(allow_none=True)
     flags = fields.Dict(keys=fields.String(), values=fields.Integer(),
                         metadata={"description": "flags per reason"})
@@ -225,7 +225,9 @@ class MemberContribution(Schema):
                          "discussion, article; a reply: reply or answer"})
     state = fields.String(metadata={"description": "pending | published | hidden | rejected | "
                                     "deleted"})
-    title = fields.String(allow_none=True)
+    title = fields.String(allow_none=True, metadata={
+        "description": "a post's title (null for a reply); once published, else refused (as "
+                       "the refused submission's, masked by the detector); none once deleted"})
     excerpt = fields.String(metadata={"description": "the start of the visible text (none "
                                       "once rejected or deleted)"})
     submitted_at = fields.String(allow_none=True)

@@ -305,7 +305,7 @@ class Preview(Schema):
     confidential = fields.List(fields.String(), required=True, metadata={
         "description": "kinds of confidential data found (iban, rib, card_number, email, "
                        "account_number, phone, customer_number, card_expiry, "
-                       "card_security_code): such a "
+                       "card_security_code, pin_code, password): such a "
                        "text is held until a CM checks it"})
 
 

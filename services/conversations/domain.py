@@ -373,7 +373,8 @@ def _joined(s: Conversation, participant_id: str, added_by: str) -> NewEvent:
     s.participants = [*s.participants, participant_id]
     return NewEvent(PARTICIPANT_ADDED, {"conversation_id": s.id, "participant_id": participant_id,
                                         "added_by": added_by,
-                                        "participant_ids": list(s.participants)})
+                                        "participant_ids": list(s.participants),
+                                        "staff_ids": staff_of(s)})
 
 
 def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
@@ -410,7 +411,15 @@ def leave(actor: Actor | None, s: Conversation) -> list[NewEvent]:
         raise Forbidden.from_catalogue("cannot_leave_conversation")
     participants = [p for p in s.participants if p != actor["id"]]
     return [NewEvent(PARTICIPANT_LEFT, {"conversation_id": s.id, "participant_id": actor["id"],
-                                        "participant_ids": participants})]
+                                        "participant_ids": participants,
+                                        "staff_ids": [p for p in staff_of(s) if p != actor["id"]]})]
+
+
+def staff_of(s: Conversation) -> list[str]:
+    """Its staff participants, never its customer: whom the staff-only events (a note, someone
+    joining or leaving, « traitée ») name, so that the gateway's live channel tells them and
+    nobody else (gateway/live.py `route_event` cannot look the customer up)."""
+    return [p for p in s.participants if p != s.member_id]
 
 
 def left_pool(member_id: str | None, participants: list[str]) -> str | None:
@@ -433,7 +442,8 @@ def settle_wait(actor: Actor | None, s: Conversation, closed: bool = False) -> l
     if closed or not s.waiting:
         return []
     return [NewEvent(WAIT_SETTLED, {"conversation_id": s.id, "settled_by": actor["id"],
-                                    "up_to_message_id": s.last_message_id})]
+                                    "up_to_message_id": s.last_message_id,
+                                    "staff_ids": staff_of(s)})]
 
 
 # -- staff's internal notes -----------------------------------------------------------------------
@@ -475,7 +485,7 @@ def add_note(actor: Actor | None, s: Conversation, note_id: str,
     if note_id in s.note_ids:
         return []  # a retried command
     return [NewEvent(NOTE_ADDED, {"conversation_id": s.id, "note_id": note_id,
-                                  "author_id": actor["id"]})]
+                                  "author_id": actor["id"], "staff_ids": staff_of(s)})]
 
 
 def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: dict[str, Any],

@@ -10,6 +10,8 @@ Collections (rebuildable by `agora replay conversations`):
 - ``message_index``: one document per message — conversation, author, time (no body);
 - ``note_index``: one document per staff's internal note — conversation, author, time (no body:
   it lives in ``notes``, notes.py); never read for the member;
+- ``saved_replies``: one document per staff's saved reply still kept — whose, since when (no
+  text: it lives in ``saved_reply_texts``, saved_replies.py);
 - ``members``: user id -> assigned advisor, roles and language (identity's public events), the
   keyed hash of the normalised e-mail (identity's private ``contact_changed``) to match social
   mentions by e-mail without keeping addresses in a read model;
@@ -35,9 +37,12 @@ from services.shared.shredding import LookupHash, SubjectKeys
 from services.shared.write_limits import COLLECTION as WRITE_THROTTLE
 from services.shared.write_limits import WriteLimits
 
-from . import domain
+from . import domain, saved_replies
+from .absence import COLLECTION as ABSENCES
+from .absence import track_absences
 
-COLLECTIONS = ["conversations", "message_index", "members", "posts", "activity", "note_index"]
+COLLECTIONS = ["conversations", "message_index", "members", "posts", "activity", "note_index",
+               saved_replies.VIEW, ABSENCES]  # absences: advisors away (absence.py)
 
 
 # The advisors' inbox order, one descending number: the conversations waiting for staff first,
@@ -77,6 +82,8 @@ def _indexes(rm: ReadModels) -> None:
                                       ("_id", ASCENDING)], name="conversation_ts")
     rm["note_index"].create_index([("conversation_id", ASCENDING), ("ts", ASCENDING),
                                    ("_id", ASCENDING)], name="conversation_ts")
+    rm[saved_replies.VIEW].create_index([("user_id", ASCENDING), ("ts", ASCENDING),
+                                         ("_id", ASCENDING)], name="user_ts")
 
 
 VIEWS = Projection("conversations", service="conversations", collections=COLLECTIONS,
@@ -89,6 +96,7 @@ def ensure_indexes(db) -> None:
     the members' write limits."""
     db["messages"].create_index([("conversation_id", ASCENDING)], name="conversation")
     db["notes"].create_index([("conversation_id", ASCENDING)], name="conversation")
+    db[saved_replies.TEXTS].create_index([("user_id", ASCENDING)], name="user")
     db["access_audit"].create_index([("conversation_id", ASCENDING), ("at", ASCENDING)],
                                     name="conversation_at")
     db["access_audit"].create_index([("user_id", ASCENDING), ("at", ASCENDING)], name="reader")
@@ -211,6 +219,20 @@ def _note_added(rm: ReadModels, event: Envelope) -> None:
     rm["note_index"].update_one({"_id": p["note_id"]}, {"$set": {
         "conversation_id": p["conversation_id"], "author_id": p["author_id"],
         "created_at": event.occurred_at, "ts": micros(event)}}, upsert=True)
+
+
+@VIEWS.on(saved_replies.SAVED)
+def _saved_reply_saved(rm: ReadModels, event: Envelope) -> None:
+    """A staff member's saved reply (whose, since when; its text in ``saved_reply_texts``)."""
+    p = event.payload
+    rm[saved_replies.VIEW].update_one({"_id": p["saved_reply_id"]}, {"$set": {
+        "user_id": p["user_id"], "created_at": event.occurred_at, "ts": micros(event)}},
+        upsert=True)
+
+
+@VIEWS.on(saved_replies.REMOVED)
+def _saved_reply_removed(rm: ReadModels, event: Envelope) -> None:
+    rm[saved_replies.VIEW].delete_one({"_id": event.payload["saved_reply_id"]})
 
 
 @VIEWS.on(domain.ESCALATED)
@@ -375,3 +397,4 @@ def _shown_or_not(rm: ReadModels, event: Envelope) -> None:
 
 
 track_member_summaries(VIEWS)  # authors' names, badges and avatars (identity's events)
+track_absences(VIEWS)  # advisors away and who covers for them (absence.py)

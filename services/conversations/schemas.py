@@ -1,6 +1,8 @@
 """conversations: RPC arguments and event payloads.
 
 Every event is public (``conversations.events``) because none carries content: ids only.
+Staff's saved replies' events are private (``conversations.private``): ids only too, but
+what a staff member keeps for themselves is nobody else's business.
 The subject and bodies stay in the service's own ``messages`` collection.
 """
 from __future__ import annotations
@@ -12,7 +14,7 @@ from services.shared import ids as id_kinds
 from services.shared.payloads import REGISTRY
 from services.shared.validation import FilledString, multi_line, single_line
 
-from . import domain
+from . import domain, saved_replies
 
 SUBJECT_MAX = 200
 BODY_MAX = 10000
@@ -63,6 +65,7 @@ class ParticipantAddedV1(Schema):
     participant_id = _ident(required=True)
     added_by = _ident(required=True)
     participant_ids = fields.List(fields.String(), required=True)
+    staff_ids = fields.List(fields.String())  # staff participants (1.6.0: live channel)
 
 
 @REGISTRY.register(domain.ESCALATED, version=1)
@@ -94,6 +97,7 @@ class WaitSettledV1(Schema):
     conversation_id = _ident(required=True)
     settled_by = _ident(required=True)
     up_to_message_id = _ident(required=True)
+    staff_ids = fields.List(fields.String())  # staff participants (1.6.0: live channel)
 
 
 @REGISTRY.register(domain.NOTE_ADDED, version=1)
@@ -104,6 +108,24 @@ class NoteAddedV1(Schema):
     conversation_id = _ident(required=True)
     note_id = _ident(required=True)
     author_id = _ident(required=True)
+    staff_ids = fields.List(fields.String())  # staff participants (1.6.0: live channel)
+
+
+@REGISTRY.register(saved_replies.SAVED, version=1, private=True)
+class SavedReplySavedV1(Schema):
+    """A staff member saved a reply of their own (its title and body stay in the service's
+    ``saved_reply_texts``). PRIVATE (``conversations.private``): nobody else's business."""
+
+    user_id = _ident(required=True)
+    saved_reply_id = _ident(required=True)
+
+
+@REGISTRY.register(saved_replies.REMOVED, version=1, private=True)
+class SavedReplyRemovedV1(Schema):
+    """A staff member removed one of their saved replies (its text is deleted). PRIVATE."""
+
+    user_id = _ident(required=True)
+    saved_reply_id = _ident(required=True)
 
 
 @REGISTRY.register(domain.PARTICIPANT_LEFT, version=1)
@@ -113,6 +135,7 @@ class ParticipantLeftV1(Schema):
     conversation_id = _ident(required=True)
     participant_id = _ident(required=True)
     participant_ids = fields.List(fields.String(), required=True)  # those who remain
+    staff_ids = fields.List(fields.String())  # those who remain but its customer (1.6.0)
 
 
 # -- RPC arguments (also the gateway's request schemas) ------------------------------------------
@@ -130,6 +153,13 @@ class MessageCreateSchema(Schema):
 
 class NoteCreateSchema(Schema):
     """A staff's internal note: limits as a message's."""
+    body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
+
+
+class SavedReplyCreateSchema(Schema):
+    """A staff member's saved reply: a short title to find it, a body as long as a message."""
+    title = FilledString(required=True, validate=[
+        validate.Length(min=1, max=saved_replies.TITLE_MAX), single_line])
     body = FilledString(required=True, validate=[validate.Length(min=1, max=BODY_MAX), multi_line])
 
 

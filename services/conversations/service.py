@@ -26,10 +26,11 @@ from services.shared.projections import ReadModelsProvider
 from services.shared.validation import load_input
 from services.shared.write_limits import WriteLimitsProvider
 
-from . import domain
+from . import absence, domain, saved_replies
 from .notes import Notes
 from .projections import POSTS_EVENTS, VIEWS
 from .queries import ConversationQueries
+from .saved_replies import SavedReplies
 from .schemas import (
     SUBJECT_MAX,
     ConversationCreateSchema,
@@ -42,6 +43,7 @@ from .schemas import (
     NoteCreateSchema,
     PageQuerySchema,
     ParticipantSchema,
+    SavedReplyCreateSchema,
 )
 from .texts import Texts
 
@@ -117,9 +119,10 @@ class ConversationsService(Decisions, HealthEndpoints):
         # card numbers stored masked, never whole (PCI DSS); the author is told (`masked`)
         (subject, message), masked = mask_card_texts(data["subject"], data["message"])
         texts = [self._text(message_id, conversation_id, actor["id"], message, subject=subject)]
+        away = absence.backups(self.views, advisor_id, utc_now())  # the backup joins at once
         self.limits.written(actor, "conversation", lambda: self._execute(
-            conversation_id, lambda state: domain.start(
-                actor, conversation_id, message_id, advisor_id), actor, texts))
+            conversation_id, lambda state: absence.start_with_cover(
+                actor, conversation_id, message_id, advisor_id, away), actor, texts))
         return {**self.queries.conversation(actor, conversation_id), "masked": masked}
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -151,12 +154,15 @@ class ConversationsService(Decisions, HealthEndpoints):
 
     def _post_message(self, actor, conversation_id: str, message_id: str,
                       texts: list[dict[str, Any]]) -> None:
-        if not self._state(conversation_id).exists:
+        current = self._state(conversation_id)
+        if not current.exists:
             raise NotFound("no such conversation", {"id": conversation_id})
         closed = self.queries.closed(conversation_id)
+        # its advisor away: their backup joins as the customer writes (absence.py)
+        away = absence.backups(self.views, current.advisor_id, utc_now())
         with self.queries.denials_recorded(actor, conversation_id):
-            self._execute(conversation_id, lambda state: domain.post_message(
-                actor, state, message_id, closed), actor, texts)
+            self._execute(conversation_id, lambda state: absence.post_with_cover(
+                actor, state, message_id, closed, away), actor, texts)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_participant(self, actor, conversation_id, data):
@@ -221,6 +227,47 @@ class ConversationsService(Decisions, HealthEndpoints):
     def list_notes(self, actor, conversation_id):
         """The conversation's internal notes, newest last (staff who may read it; 404 else)."""
         return self.queries.notes(domain.require_user(actor), conversation_id)
+
+    # -- staff's saved replies (their own texts, inserted into answers: saved_replies.py) -------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_saved_replies(self, actor):
+        """The staff member's own saved replies, oldest first (403 for members)."""
+        actor = domain.require_staff(actor)
+        return {"items": SavedReplies(self.db, self.views).of(actor["id"])}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def save_reply(self, actor, data):
+        """Save a reply of one's own (title, body; card numbers stored masked): its text
+        stored before the event that references it; past the limit, 422."""
+        data = load_input(SavedReplyCreateSchema, data)
+        actor = domain.require_staff(actor)
+        reply_id = saved_replies.new_id()
+        (title, body), _ = mask_card_texts(data["title"], data["body"])
+        store = SavedReplies(self.db, self.views)
+
+        def decision(history):
+            events = saved_replies.save(actor["id"], saved_replies.fold(history), reply_id)
+            if events:
+                store.store(actor["id"], reply_id, title, body)
+            return events
+
+        self._apply(self.store.execute(saved_replies.stream(actor["id"]), decision,
+                                       self._context(actor)))
+        return store.one(actor["id"], reply_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def remove_saved_reply(self, actor, reply_id):
+        """Remove one of one's own saved replies; another's, or an unknown one: 404."""
+        actor = domain.require_staff(actor)
+        self._apply(self.store.execute(saved_replies.stream(actor["id"]), lambda history: (
+            saved_replies.remove(actor["id"], saved_replies.fold(history), reply_id)),
+            self._context(actor)))
+        SavedReplies(self.db, self.views).forget(reply_id)
+
+    def _apply(self, commit) -> None:
+        if commit is not None:
+            self.views.apply_commit(commit)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def escalate_post(self, actor, post_id, data=None):
@@ -333,6 +380,12 @@ class ConversationsService(Decisions, HealthEndpoints):
     def project(self, event: Envelope):
         self.views.apply(event)
 
+    @reliable_handler("conversations", "conversations.*", private=True, idempotent=True)
+    def project_private(self, event: Envelope):
+        """Own private events (staff's saved replies), if the writer died before applying them:
+        published on `conversations.private`, which `project`'s binding does not reach."""
+        self.views.apply(event)
+
     @reliable_handler("identity", "identity.*")
     def on_identity_event(self, event: Envelope):
         """Advisor assignments and staff roles (who the member's advisor is, who may be added);
@@ -353,6 +406,7 @@ class ConversationsService(Decisions, HealthEndpoints):
         if closed:
             self.db["messages"].delete_many({"conversation_id": {"$in": closed}})
         Notes(self.db, self.store.keys).forget(closed)  # staff's notes about them too
+        SavedReplies(self.db, self.views).forget_all(member_id)  # a staff member's own texts
 
     def _move_advisor_seat(self, member_id: str, context: CommandContext) -> None:
         """Decided on the *current* assignment (the `members` read model, applied in identity's

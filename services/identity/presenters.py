@@ -53,3 +53,9 @@ def private_profile(user: dict, advisor: dict | None) -> dict:
 def advisor_view(assignment: dict, advisor: dict) -> dict:
     return {"advisor": public_profile(advisor), "branch": assignment["branch"],
             "assigned_at": assignment.get("assigned_at")}
+
+
+def my_advisor_view(assignment: dict, advisor: dict, away: dict | None) -> dict:
+    """`GET /me/advisor`: the assignment, and whether the advisor is away (`away`: until
+    when, and the colleague answering meanwhile; None when not)."""
+    return {**advisor_view(assignment, advisor), "away": away}

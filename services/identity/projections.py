@@ -20,7 +20,7 @@ from services.shared.envelope import Envelope
 from services.shared.periods import micros
 from services.shared.projections import Projection, ReadModels
 
-from . import domain
+from . import absence, domain
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -126,6 +126,18 @@ def _advisor(rm: ReadModels, event: Envelope) -> None:
                     "assigned_at": event.occurred_at},
         "customer": True,
     }}, upsert=True)
+
+
+@USERS.on(absence.ABSENCE_SET)
+def _absence(rm: ReadModels, event: Envelope) -> None:
+    """The advisor's absence (absence.py), for their customers' advisor card; versioned, so a
+    late redelivery of an earlier declaration does not undo a later return."""
+    p = event.payload
+    rm["users"].update_one({"_id": p["advisor_id"], "$or": [
+        {"absence_version": {"$exists": False}},
+        {"absence_version": {"$lt": event.stream_version}}]}, {"$set": {
+            "absence": {"backup_id": p["backup_id"], "until": p["until"]} if p["until"] else None,
+            "absence_version": event.stream_version}})
 
 
 def ensure_indexes(db) -> None:

@@ -84,6 +84,16 @@ class AdvisorAssignedV1(Schema):
     branch = fields.String(required=True)
 
 
+@REGISTRY.register("identity.advisor_absence_set", version=1)
+class AdvisorAbsenceSetV1(Schema):
+    """The advisor is away until `until` (the day they are back), `backup_id` answering their
+    customers meanwhile (absence.py); both null: back early."""
+
+    advisor_id = fields.String(required=True)
+    backup_id = fields.String(required=True, allow_none=True)
+    until = fields.Date(required=True, allow_none=True)
+
+
 @REGISTRY.register(domain.USER_ERASED, version=1)
 class UserErasedV1(Schema):
     """The GDPR tombstone: no PII, only which account and when."""
@@ -273,3 +283,10 @@ class RolesArgs(Schema):
 class AdvisorArgs(Schema):
     advisor_id = ids.USER.field(required=True)  # builds `user-<advisor_id>`
     branch = fields.String(required=True, validate=[validate.Length(min=1, max=80), single_line])
+
+
+class AbsenceArgs(Schema):
+    """`PUT /me/absence`: the day the advisor is back and their backup's verified address."""
+
+    until = fields.Date(required=True)
+    backup_email = fields.String(required=True, validate=validate.Length(min=3, max=254))

@@ -8,6 +8,7 @@ read (`queries`), answer (`presenters`). The user aggregate is event-sourced (st
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -34,13 +35,20 @@ from services.shared.observability import HealthEndpoints
 from services.shared.periods import PeriodArgs
 from services.shared.projections import ReadModelsProvider
 
-from . import domain, membership, mfa, resets, verification
+from . import absence, domain, membership, mfa, resets, verification
 from .dependencies import IdentityToolkit
 from .domain import user_stream
-from .presenters import advisor_view, login_view, public_profile, session_view
+from .presenters import (
+    advisor_view,
+    login_view,
+    my_advisor_view,
+    public_profile,
+    session_view,
+)
 from .projections import PROJECTION
 from .queries import Users
 from .schemas import (
+    AbsenceArgs,
     ActorSchema,
     AdvisorArgs,
     EmailLookupArgs,
@@ -355,7 +363,61 @@ class IdentityService(Decisions, HealthEndpoints):
         assignment = user.get("advisor")
         if not assignment:
             raise NotFound("no advisor is assigned to you yet")
-        return advisor_view(assignment, self.users.get(assignment["advisor_id"]))
+        advisor = self.users.get(assignment["advisor_id"])
+        return my_advisor_view(assignment, advisor, self._away(advisor.get("absence")))
+
+    def _away(self, declared: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The advisor's absence as their customers read it (`until`, the backup's public
+        profile), None when they are not away (absence.py `away`) or the backup is gone."""
+        if not absence.away(declared, utc_now()):
+            return None
+        try:
+            return {"until": declared["until"],
+                    "backup": public_profile(self.users.get(declared["backup_id"]))}
+        except NotFound:
+            return None
+
+    # -- an advisor's absence with a backup (absence.py)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_my_absence(self, actor: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        """An advisor is away until `until` (the day they are back, ≤ 90 days ahead); the
+        colleague with the verified address `backup_email` answers their customers meanwhile."""
+        actor = _user_actor(actor)
+        absence.require_advisor(actor)
+        args = _load(AbsenceArgs, data)
+        now = utc_now()
+        until = absence.check_until(args["until"], now)
+        try:
+            email_key = domain.normalize_email(args["backup_email"])
+        except InvalidInput:  # no address at all is nobody's: the same refusal
+            email_key = None
+        found = self.users.verified(self.kit.accounts.user_id_for(email_key)) \
+            if email_key else None
+        backup_id = absence.check_backup(actor["id"], self.users.get(found) if found else None)
+        self._decide(user_stream(actor["id"]), lambda history: absence.set_absence(
+            history, actor["id"], backup_id, until), actor["id"])
+        return self.get_my_absence(actor)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_my_absence(self, actor: dict[str, Any]) -> dict[str, Any]:
+        """My absence being declared (`until: null` when none, or once I am back)."""
+        actor = _user_actor(actor)
+        absence.require_advisor(actor)
+        current = absence.current(self.store.load(user_stream(actor["id"])))
+        backup = None
+        if current:
+            with contextlib.suppress(NotFound):  # an erased backup: no name to show
+                backup = self.users.private(current["backup_id"])
+        return absence.absence_view(current, backup, utc_now())
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def end_my_absence(self, actor: dict[str, Any]) -> None:
+        """Back early: my customers' messages no longer bring my backup in. Idempotent."""
+        actor = _user_actor(actor)
+        absence.require_advisor(actor)
+        self._decide(user_stream(actor["id"]), lambda history: absence.end_absence(
+            history, actor["id"]), actor["id"])
 
     # -- administration
 

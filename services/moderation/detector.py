@@ -31,6 +31,15 @@ Kinds, strongest first (the order decides which of two overlapping candidates is
 ``card_security_code``  3 or 4 digits after "cryptogramme", "CVV", "CVC", "code de sécurité",
                     "security code", "code au dos" ("crypto" only in a text with a card number: it
                     is also a currency), or right after a card's expiry ("7893 09/28 123").
+``pin_code``        4 to 6 digits right after "code PIN", "code secret", "code confidentiel",
+                    "code personnel", "PIN (code|number)", "passcode", "secret code" (a colon,
+                    "=", "est", "is" or a space between), or after "mon code" / "my code" with a
+                    colon, "=", "est" or "is" ("code postal 75001", "PIN oublié" are none).
+``password``        the run of non-space characters after "mot de passe", "mdp", "password",
+                    "passwd", "pwd", "passcode" and a colon, "=", "est" or "is", when it looks like
+                    one: 4 characters or more, a digit, a symbol or a capital inside ("mot de passe
+                    oublié", "mon mot de passe est bloqué" are none). A passcode of 4 to 6 digits
+                    is a ``pin_code``. Masked whole, with a fixed number of mask characters.
 
 A card's last digits, its expiry and its security code together are enough to pay online: in a
 text where an expiry or a security code is found, a card number is masked whole, not to its last 4.
@@ -105,7 +114,8 @@ MASK_CHAR = "•"
 
 #: Every ``Finding.kind``, strongest first.
 KINDS: tuple[str, ...] = ("iban", "rib", "card_number", "email", "account_number", "phone",
-                          "customer_number", "card_expiry", "card_security_code")
+                          "customer_number", "card_expiry", "card_security_code", "pin_code",
+                          "password")
 
 # An IBAN or a RIB whose checksum fails (a one-digit typo) is found under an internal kind, reported
 # as the kind it is written as, and ranked just below it: a checksum that holds is stronger
@@ -295,6 +305,35 @@ _CODE_RE = re.compile(r"(?<![0-9/.,])[0-9]{3,4}(?![0-9]|[.,/][0-9])")
 # Between a card number and the expiry written right after it, and between that expiry and the
 # code: spaces and light punctuation only ("7893, 09/28 - 123").
 _DETAIL_GAP_RE = re.compile(r"[\s,;:\-–()]{1,6}")
+
+# A PIN and a password (module docstring): one pattern reads the phrase that names them and the
+# value after it, matched only where one of `_SECRET_STEMS` starts a word (`str.find` on the
+# lower-cased text, C speed: a regex scan stopping at every c, m, p of a long text costs more than
+# the benchmark's plain scan). The pattern starts at the stem; the words before it ("mon code",
+# "mot de passe") are look-behinds. The strong PIN phrases take a bare space before the digits
+# ("code PIN 4821"), "mon code" and the password words a colon, "=", "est" or "is" ("mot de passe
+# oublié", "code postal 75001": none).
+_SECRET_STEMS = ("code", "pin", "pass", "mdp", "pwd")
+_SECRET_GAP = r"[ \u00a0\u202f]"
+_SECRET_SAYS = (_SECRET_GAP + r"*+(?:[:=]" + _SECRET_GAP + r"*+|(?:est|is|c['’]est)(?: le)?"
+                + r"(?:" + _SECRET_GAP + r"*+:)?" + _SECRET_GAP + r"++)")
+_SECRET_OR_SPACE = r"(?:" + _SECRET_SAYS + "|" + _SECRET_GAP + r"++)"
+_SECRET_PHRASE = (
+    _WORD + r"(?:"
+    r"(?:code" + _SECRET_GAP + r"(?:pin|secret|confidentiel|personnel)(?:" + _SECRET_GAP
+    + r"d[eu]" + _SECRET_GAP + r"(?:(?:ma|la|votre)" + _SECRET_GAP + r")?carte)?"
+    r"|(?<=\bsecret" + _SECRET_GAP + r")code"
+    r"|pin(?:" + _SECRET_GAP + r"?code|" + _SECRET_GAP + r"number)?|passcode)"
+    + _SECRET_OR_SPACE + r"(?P<pin>[0-9]{4,6})"
+    r"|(?:(?<=\bmon" + _SECRET_GAP + r")|(?<=\bmy" + _SECRET_GAP + r"))code" + _SECRET_SAYS
+    + r"(?P<weak>[0-9]{4,6})"
+    r"|(?:(?<=\bmot" + _SECRET_GAP + r"de" + _SECRET_GAP + r")passe|(?<=\bmot-de-)passe"
+    r"|mdp|pass(?:word|wd|code)|pwd)" + _SECRET_SAYS + r"(?P<password>\S{4,64}+)"
+    r")(?![^\W_]|[.,/-][0-9])"
+)
+_SECRET_RE = re.compile(_SECRET_PHRASE)
+_SECRET_ANY_CASE_RE = re.compile(_SECRET_PHRASE, re.IGNORECASE)  # when lower() changes lengths
+_SECRET_TRAILING = ".,;:!?…)]»\"'’"
 
 _EMAIL_LOCAL_PUNCT = "._%+-"
 _EMAIL_LOCAL_MAX = 64  # RFC 5321 limit; also bounds the backwards walk from each "@"
@@ -754,6 +793,41 @@ def _scan_card_details(text: str, lowered: str, cards: list[_Candidate]) -> Iter
                 yield code.start(), code.end(), "card_security_code"
 
 
+def _secret_phrases(text: str, lowered: str) -> Iterator[re.Match]:
+    """`_SECRET_RE`'s matches at the stems of `lowered` (in any case over `text` when lower-casing
+    changes the length); "code PIN 4821" matches at "code" and at "PIN": the value once."""
+    if len(lowered) != len(text):
+        yield from _SECRET_ANY_CASE_RE.finditer(text)
+        return
+    values = set()
+    for stem in _SECRET_STEMS:
+        at = lowered.find(stem)
+        while at != -1:
+            m = _SECRET_RE.match(lowered, at)
+            if m and m.span(m.lastgroup) not in values:
+                values.add(m.span(m.lastgroup))
+                yield m
+            at = lowered.find(stem, at + 1)
+
+
+def _scan_secrets(text: str, lowered: str) -> Iterator[_Candidate]:
+    """PINs and passwords: the value right after the phrase that names it (`_SECRET_RE`). A
+    password is a run that looks like one (a digit, a symbol or a capital inside, once the
+    sentence's punctuation after it is set aside): "est bloqué", "est incorrect !" are words."""
+    for m in _secret_phrases(text, lowered):
+        if m["password"] is None:
+            start, end = m.span("pin" if m["pin"] else "weak")
+            if not _amount_follows(text, end):
+                yield start, end, "pin_code"
+            continue
+        start, end = m.span("password")
+        value = text[start:end].rstrip(_SECRET_TRAILING)
+        if len(value) >= 4 and not value.lower().startswith(("http:", "https:", "www.")) and (
+                any(ch.isdigit() or not ch.isalpha() for ch in value)
+                or any(ch.isupper() for ch in value[1:])):
+            yield start, end, "password"
+
+
 def _joiners(text: str) -> list[tuple[int, int, str, bool]]:
     """Each joiner of `text` (module docstring): its span, what it reads as in the joined view and
     whether it is a blank line. Empty for most texts, at the cost of a few C-speed scans."""
@@ -866,8 +940,10 @@ def _masked(kind: str, span: str) -> str:
     if kind == "phone":
         head = 4 if span.startswith("00") else 2  # "06", "+33", "(+33)", "0033"
         return _mask_chars(span, head, 2)
-    if kind in _CARD_DETAILS:
+    if kind in _CARD_DETAILS or kind == "pin_code":
         return _mask_chars(span, 0, 0)
+    if kind == "password":
+        return MASK_CHAR * 8  # a fixed number, so the password's length is not revealed
     return _mask_chars(span, 0, 4)  # card, RIB, account: last 4 only, as on a receipt
 
 
@@ -907,6 +983,7 @@ def detect(text: str) -> list[Finding]:
         candidates.extend(scan(read))
     lowered = read.lower()  # once: lower-casing a long text costs as much as a scan
     candidates.extend(_scan_accounts(read, lowered))
+    candidates.extend(_scan_secrets(read, lowered))
     cards = [c for c in candidates if c[2] == "card_number"]
     candidates.extend(_scan_card_details(read, lowered, cards))
     kept = [(start, end, _TYPOS.get(kind, kind)) for start, end, kind in _resolve(candidates)]
@@ -1000,6 +1077,8 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "card_expiry": {"en": "a card expiry date", "fr": "une date d’expiration de carte"},
     "card_security_code": {"en": "a card security code (CVV)",
                            "fr": "un cryptogramme de carte (CVV)"},
+    "pin_code": {"en": "a PIN code", "fr": "un code PIN"},
+    "password": {"en": "a password", "fr": "un mot de passe"},
 }
 _REFUSAL = {"en": "contains {}: remove it, it would be public",
             "fr": "contient {} : retirez-le, il serait public"}

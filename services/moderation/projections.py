@@ -10,7 +10,8 @@
   privileged changes done in identity (roles granted and revoked, verified-customer badges,
   advisor assignments: who did it, to whom, from identity's public events).
 - ``targets``: posts and replies as moderation knows them from posts' events (state, author,
-  the visible text and a post's tags — public anyway — to review flagged content).
+  the visible text and a post's tags — public anyway — to review flagged content; a refused
+  post keeps only its title, masked, to be named in a member's list).
 - ``members``: approved contributions per member and since when they are a member (their
   registration, from identity.events, else their first approved contribution) — for the
   pre-moderation of new members and trusted flags.
@@ -400,7 +401,12 @@ def _target_state(rm: ReadModels, event: Envelope) -> None:
     state = {"hidden": "hidden", "restored": "published", "rejected": "rejected",
              "deleted": "deleted"}[fact]
     update: dict[str, Any] = {"$set": {"state": state}}
-    if state in ("rejected", "deleted"):
+    if state == "rejected":
+        # the text goes, but a post keeps its name: the CMs' lists of a member's contributions
+        # (the console's author panel) say what was refused (see `refused_title`)
+        update["$set"]["title"] = refused_title(rm, target_id, p["revision"])
+        update["$unset"] = {"body": "", "tags": ""}
+    elif state == "deleted":
         update["$unset"] = {"title": "", "body": "", "tags": ""}
         if target_type == "post":
             _stop_clocks(rm, {"_id": target_id})
@@ -410,6 +416,20 @@ def _target_state(rm: ReadModels, event: Envelope) -> None:
     if fact == "deleted" and p["by_staff"]:
         _audit(rm, event, action=f"delete_{target_type}", target_type=target_type,
                target_id=target_id, before=None, after=None)
+
+
+def refused_title(rm: ReadModels, target_id: str, revision: int) -> str | None:
+    """A refused post's title, masked by the detector as the queue's headlines are (a title
+    refused for the IBAN it shows must not show it to every CM reading a member's list): the
+    visible one when it was published (removed after flags), else the one of the submission
+    moderation judged — read from our own log, not from the order events arrive in, so a
+    replay finds it too. None for a reply, or a text an erasure shredded."""
+    current = rm["targets"].find_one({"_id": target_id}, {"title": 1, "revision": 1}) or {}
+    if current.get("revision") == revision:  # published (maybe redacted by a CM): as shown
+        title = current.get("title")
+    else:  # never published: a title kept from an earlier refusal is not this revision's
+        title = (submitted_content(rm, target_id, revision) or {}).get("title")
+    return detector.mask(title) if title else None
 
 
 STAFF_POST_ACTIONS = {

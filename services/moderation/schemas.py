@@ -67,7 +67,7 @@ FLAG_REJECT_REASONS = {reason: reason if reason in REJECT_REASONS else "not_comp
 WITHDRAWAL_CAUSES = ("contribution_deleted", "contribution_rejected", "member_erased",
                      "edit_superseded", "resubmitted")
 DETECTOR_KINDS = ("iban", "rib", "card_number", "email", "account_number", "phone",
-                  "customer_number", "card_expiry", "card_security_code")
+                  "customer_number", "card_expiry", "card_security_code", "pin_code", "password")
 # What a CM may approve as written once they state it is not confidential (a bank's public
 # number, an agency's address): contact details. Every other kind the detector finds (bank
 # identifiers) is never approved: it is redacted or the text rejected (domain.decide).

@@ -32,6 +32,11 @@
     agora seal-existing [<service> ...] once after the upgrade to crypto-shredding: seal the
                                         personal fields that older events hold in clear (then
                                         `agora erasure reapply`, for members erased before)
+    agora mask-at-rest conversations [--dry-run]
+                                        once after the upgrade that masks card numbers when
+                                        stored: mask those that older private texts still hold
+                                        whole (sealed again in place); prints counts, never a
+                                        text (--dry-run: counts only)
 """
 from __future__ import annotations
 
@@ -123,6 +128,13 @@ def _parser() -> argparse.ArgumentParser:
                                help="seal personal fields that events written before hold in clear")
     seal.add_argument("services", nargs="*")
     seal.set_defaults(handler=_seal_existing)
+
+    mask_at_rest = commands.add_parser(
+        "mask-at-rest", help="mask the card numbers that older stored private texts hold whole")
+    mask_at_rest.add_argument("service", help="conversations")
+    mask_at_rest.add_argument("--dry-run", action="store_true",
+                              help="count what would be masked, write nothing")
+    mask_at_rest.set_defaults(handler=_mask_at_rest)
 
     seed = commands.add_parser("seed-demo", help="demo accounts and content (local only)")
     seed.add_argument("--gateway", default=None, help="gateway base URL")
@@ -465,6 +477,19 @@ def _seal_existing(args) -> int:
     for service in args.services or known:
         _, store = _service_store(service)
         print(_say("cli.sealed_existing", service=service, commits=store.seal_existing()))
+    return 0
+
+
+def _mask_at_rest(args) -> int:
+    """Card numbers stored whole before the release that masks them at write time, masked in
+    place (services/conversations/mask_at_rest.py): one JSON line of counts per collection."""
+    if _unknown_service(args.service, ["conversations"]):  # the one service storing such texts
+        return 2
+    from services.conversations.mask_at_rest import mask_at_rest
+
+    _, db = _database(args.service)
+    for counts in mask_at_rest(db, dry_run=args.dry_run):
+        print(json.dumps({**counts, "dry_run": args.dry_run}))
     return 0
 
 

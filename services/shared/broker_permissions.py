@@ -62,8 +62,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "notifications": ("notifications.private", "posts.events", "moderation.events",
                       "conversations.events", "feeds.events", "identity.events",
                       "identity.private"),
-    "conversations": ("conversations.events", "identity.events", "identity.private",
-                      "posts.events"),
+    "conversations": ("conversations.events", "conversations.private", "identity.events",
+                      "identity.private", "posts.events"),
     "gateway": ("identity.private", "identity.events"),
 }
 

@@ -1,6 +1,7 @@
-"""Card numbers in private messages: the one masking rule, used where a message is stored (the
-conversations service) and where a page shows one (gateway/web/masking.py, the templates'
-`mask_cards` filter; static/js/confidential.js `maskCards` does the same in the browser).
+"""Card numbers, PINs and passwords in private messages: the one masking rule, used where a
+message is stored (the conversations service) and where a page shows one (gateway/web/masking.py,
+the templates' `mask_cards` filter; static/js/confidential.js `maskCards` does the same in the
+browser).
 
 A full card number (PAN) kept in the stored text, the API's answers and the exports would put
 Agora in PCI DSS scope, so the conversations service stores the text masked (`mask_card_data`);
@@ -9,8 +10,11 @@ Only card numbers whose checksum holds (the detector's `card_number`: Luhn, issu
 are masked, the detector's way: the last four digits kept, or none when the text also holds the
 card's expiry or security code. A security code found in the same text as a card number (the
 detector's `card_security_code`: after "CVV", "cryptogramme", ... or right after the expiry) is
-masked too when stored: it must never be kept (PCI DSS 3.3). IBANs, account numbers and the rest
-stay as written: a customer may well send their own IBAN to their advisor.
+masked too when stored: it must never be kept (PCI DSS 3.3). A PIN or a password (the detector's
+`pin_code` and `password`: after "code PIN", "mot de passe : ", ...) is masked when stored
+wherever it is: the bank never asks for either, and nobody may read it in a message, the advisor
+included. IBANs, account numbers and the rest stay as written: a customer may well send their own
+IBAN to their advisor.
 
 Pure: no I/O, the detector's functions only.
 """
@@ -22,8 +26,10 @@ from services.moderation.detector import detect, mask
 
 CARD_NUMBER = "card_number"
 CARD_SECURITY_CODE = "card_security_code"
+#: What is masked wherever it is found, card number or not: secrets only their holder knows.
+SECRET_KINDS = ("pin_code", "password")
 #: What the service masks when it stores a text (and reports as `masked`), in this order.
-MASKED_KINDS = (CARD_NUMBER, CARD_SECURITY_CODE)
+MASKED_KINDS = (CARD_NUMBER, CARD_SECURITY_CODE, *SECRET_KINDS)
 
 
 def mask_cards(text: Any) -> Any:
@@ -43,19 +49,23 @@ def mask_cards(text: Any) -> Any:
 def mask_card_data(text: str | None) -> tuple[str | None, list[str]]:
     """(`text` as it is to be stored, the kinds masked in it, in the detector's order): card
     numbers as `mask_cards` masks them, and, beside a card number, its security code (alone,
-    "CVV 123" is no card: left as written).
+    "CVV 123" is no card: left as written); a PIN and a password wherever they are.
 
     >>> mask_card_data("Carte 4970 1012 3456 7893 09/28 CVV 123")
     ('Carte •••• •••• •••• •••• 09/28 CVV •••', ['card_number', 'card_security_code'])
     >>> mask_card_data("Mon IBAN FR76 3000 6000 0112 3456 7890 189, CVV 123")
     ('Mon IBAN FR76 3000 6000 0112 3456 7890 189, CVV 123', [])
+    >>> mask_card_data("mon code PIN est 4821, mot de passe : Soleil2024!")
+    ('mon code PIN est ••••, mot de passe : ••••••••', ['pin_code', 'password'])
     """
     if not text:
         return text, []
     findings = detect(text)
-    if not any(finding.kind == CARD_NUMBER for finding in findings):
+    card = any(finding.kind == CARD_NUMBER for finding in findings)
+    masked = [finding for finding in findings
+              if finding.kind in SECRET_KINDS or (card and finding.kind in MASKED_KINDS)]
+    if not masked:
         return text, []
-    masked = [finding for finding in findings if finding.kind in MASKED_KINDS]
     found = {finding.kind for finding in masked}
     return mask(text, masked), [kind for kind in MASKED_KINDS if kind in found]
 

@@ -17,8 +17,9 @@ from .conftest import DEVICES, Site, opened
 from .console_steps import sign_in_staff, staff_device
 
 CARD = "4970 1012 3456 7893"  # Luhn-valid
-NOTICE_FR = "Pour votre sécurité, nous avons masqué le numéro de carte de votre message."
-NOTICE_EN = "For your security, we masked the card number in your message."
+NOTICE_FR = ("Pour votre sécurité, nous avons masqué le numéro de carte, le code ou le mot de "
+             "passe de votre message.")
+NOTICE_EN = "For your security, we masked the card number, code or password in your message."
 
 
 def send(site: Site, text: str) -> None:

@@ -7,12 +7,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from .accounts import ADMIN, ADVISOR1, CM1, MEMBER1
 from .console_steps import sign_in_staff
-
-ADVISOR1 = "advisor1@demo.agora"
-CM1 = "cm1@demo.agora"
-ADMIN = "admin@demo.agora"
-MEMBER1 = "member1@demo.agora"
 
 
 def landed(console) -> str:

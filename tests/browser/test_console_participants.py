@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
-from services.devtools.demo_seed import DemoApi
-
+from .accounts import ADMIN, ADVISOR1, ADVISOR2, MEMBER1, signed_in_api
 from .console_steps import sign_in_staff
 
-ADVISOR1 = "advisor1@demo.agora"
-ADVISOR2 = "advisor2@demo.agora"
-MEMBER1 = "member1@demo.agora"
-ADMIN = "admin@demo.agora"
-
-
-@pytest.fixture
-def api(demo):
-    return DemoApi(demo.base_url)
+api = signed_in_api  # the fixture
 
 
 def participant(site, user_id: str) -> str:

@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
-import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
@@ -18,17 +17,10 @@ from services.conversations.demo import SUBJECT as DEMO_SUBJECT
 from services.devtools.demo_seed import DemoApi
 
 from ..e2e.steps import staff
+from .accounts import ADMIN, ADVISOR1, ADVISOR2, MEMBER1, MEMBER2, signed_in_api
 from .console_steps import AUTHENTICATORS, sign_in_staff, staff_device
 
-ADVISOR1 = "advisor1@demo.agora"
-ADVISOR2 = "advisor2@demo.agora"
-MEMBER1 = "member1@demo.agora"
-ADMIN = "admin@demo.agora"
-
-
-@pytest.fixture
-def api(demo):
-    return DemoApi(demo.base_url)
+api = signed_in_api  # the fixture
 
 
 def member1_conversation(api: DemoApi) -> str:
@@ -415,7 +407,7 @@ def test_an_admin_whose_sign_in_is_not_fresh_changes_roles_with_a_code_on_the_fo
 
 def test_a_public_question_continues_privately_from_its_thread(console, api):
     title = f"Virement bloqué depuis hier {uuid.uuid4().hex[:6]}"
-    post = api.post("/api/v1/posts", as_="member2@demo.agora",
+    post = api.post("/api/v1/posts", as_=MEMBER2,
                     json={"kind": "question", "title": title, "category": "cards",
                           "body": "Mon virement vers un compte d'épargne n'est pas parti."})
     console.wait_for(lambda: api.get(f"/api/v1/posts/{post['id']}", expect=(200, 404)).get(

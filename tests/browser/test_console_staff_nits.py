@@ -11,12 +11,8 @@ from services.conversations.demo import SUBJECT as DEMO_SUBJECT
 from services.devtools.demo_seed import DemoApi
 
 from ..e2e.steps import staff
+from .accounts import ADMIN, ADVISOR1, CM1, MEMBER1
 from .console_steps import on_some_page, sign_in_staff
-
-ADVISOR1 = "advisor1@demo.agora"
-CM1 = "cm1@demo.agora"
-MEMBER1 = "member1@demo.agora"
-ADMIN = "admin@demo.agora"
 
 
 @pytest.mark.parametrize("console", ["desktop"], indirect=True)

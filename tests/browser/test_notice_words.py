@@ -10,9 +10,8 @@ import uuid
 from ..conftest import wait_for
 from ..e2e.steps import ok, staff
 from ..platform import PASSWORD
+from .accounts import ADVISOR1, MEMBER2
 from .console_steps import sign_in_staff
-
-ADVISOR1 = "advisor1@demo.agora"
 
 
 def in_english(site, path: str) -> None:
@@ -33,7 +32,7 @@ def test_the_advisor_reads_a_social_mention_as_a_mention(site, platform):
     mention = ok(platform.api.post("/api/v1/channels/social/mentions",
                                    headers=platform.service_key, json={
         "channel": "twitter", "external_id": uuid.uuid4().hex, "handle": "@karimb",
-        "text": "@MaBanque toujours pas de carte", "matched_email": "member2@demo.agora"}), 201)
+        "text": "@MaBanque toujours pas de carte", "matched_email": MEMBER2}), 201)
     assert mention["matched"], mention
     sign_in_staff(site, ADVISOR1, next_path="/notifications")
     site.wait_for_path("/notifications")

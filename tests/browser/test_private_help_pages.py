@@ -8,9 +8,8 @@ from __future__ import annotations
 from ..conftest import wait_for
 from ..e2e.steps import ok
 from ..platform import PASSWORD
+from .accounts import ADVISOR1
 from .console_steps import sign_in_staff
-
-ADVISOR1 = "advisor1@demo.agora"
 
 
 def in_english(site, path: str) -> None:

@@ -65,8 +65,8 @@ def test_a_send_without_javascript_lands_on_the_notice(platform, api, conversati
     shown = browser.get(platform.base_url + sent.headers["Location"], timeout=10).text
     notice = re.search(r'<p class="callout" id="card-masked"[^>]*>([^<]*)</p>', shown)
     assert notice and " hidden" not in notice.group(0)
-    assert notice.group(1) == ("Pour votre sécurité, nous avons masqué le numéro de carte de "
-                               "votre message.")
+    assert notice.group(1) == ("Pour votre sécurité, nous avons masqué le numéro de carte, le "
+                               "code ou le mot de passe de votre message.")
     assert CARD not in shown and "•••• •••• •••• 7893" in shown
 
     # a message without a card number: no notice

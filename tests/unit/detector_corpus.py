@@ -609,6 +609,43 @@ def email_cases() -> list[Case]:
     return cases
 
 
+# A PIN and a password: the value right after the phrase that names it (FR and EN), and the
+# phrases with no value after them, or a word that is no password.
+SECRETS = (
+    ("pin_code", "Mon code PIN est 4821, ne le dites à personne", "4821"),
+    ("pin_code", "code PIN" + NNBSP + ": 482193", "482193"),
+    ("pin_code", "mon code secret c’est 0000 je crois", "0000"),
+    ("pin_code", "Le code confidentiel de ma carte : 7365.", "7365"),
+    ("pin_code", "mon code est 2580", "2580"),
+    ("pin_code", "My PIN is 1234.", "1234"),
+    ("pin_code", "PIN code: 98765 (new card)", "98765"),
+    ("pin_code", "my passcode = 246810", "246810"),
+    ("password", "mot de passe : Soleil2024!", "Soleil2024!"),
+    ("password", "Mon mdp est azerty123, je le change demain", "azerty123,"),
+    ("password", "my password is Tr0ub4dor&3 since May", "Tr0ub4dor&3"),
+    ("password", "login: jean, pwd=x9!kQ2", "x9!kQ2"),
+    ("password", "passcode: abc123", "abc123"),
+)
+SECRET_NEGATIVES = (
+    ("secret-postcode", "code postal 75001, Paris"),
+    ("secret-pin-forgotten", "PIN oublié, que faire ?"),
+    ("secret-password-forgotten", "mot de passe oublié"),
+    ("secret-password-change", "comment changer mon mot de passe ?"),
+    ("secret-password-blocked", "Mon mot de passe est bloqué depuis hier."),
+    ("secret-password-wrong", "Password is incorrect!"),
+    ("secret-code-client", "mon code client est 123456"),
+    ("secret-pin-amount", "code PIN 1234 € de frais ?"),
+    ("secret-code-promo", "le code promo est 2024"),
+    ("secret-pin-word", "épinglé 1234 fois"),
+)
+
+
+def secret_cases() -> list[Case]:
+    return [Case(f"{kind}-{n}", text, ((kind, value),))
+            for n, (kind, text, value) in enumerate(SECRETS)] + [
+        Case(f"neg-{name}", text) for name, text in SECRET_NEGATIVES]
+
+
 NEGATIVES = (
     ("date-slash", "Rendez-vous le 12/03/2024 à 14h30."),
     ("date-iso", "Depuis le 2024-03-12, plus rien."),
@@ -788,6 +825,7 @@ def build() -> list[Case]:
         + phone_cases()
         + email_cases()
         + negative_cases()
+        + secret_cases()
         + mixed_cases(rng)
         + joined_cases(rng)
         + joined_negative_cases()

@@ -1,6 +1,6 @@
 """Internal notes' rules (pure): staff who may read the conversation, never its member (even a
 staff member who is its customer), one note per id, none on a closed conversation; the live
-channel gives a note's event to nobody (the customer's stream never hears of it)."""
+channel gives a note's event to its staff only (the customer's stream never hears of it)."""
 import pytest
 
 from gateway.live import SUBSCRIPTIONS, route_event
@@ -19,7 +19,7 @@ def conversation(member=CUSTOMER):
 def test_staff_who_read_it_note_it_once():
     [event] = domain.add_note(ADVISOR, conversation(), "n1")
     assert (event.type, event.payload) == (domain.NOTE_ADDED, {
-        "conversation_id": "c1", "note_id": "n1", "author_id": "adv"})
+        "conversation_id": "c1", "note_id": "n1", "author_id": "adv", "staff_ids": ["adv"]})
     retried = conversation()
     retried.note_ids.add("n1")
     assert domain.add_note(ADVISOR, retried, "n1") == []
@@ -46,7 +46,11 @@ def test_a_closed_conversation_takes_none():
         domain.add_note(ADVISOR, conversation(), "n1", closed=True)
 
 
-def test_the_live_channel_never_carries_a_note():
-    assert domain.NOTE_ADDED not in {key for _, key in SUBSCRIPTIONS}
+def test_the_live_channel_carries_a_note_to_its_staff_never_its_customer():
+    assert domain.NOTE_ADDED in {key for _, key in SUBSCRIPTIONS}
+    [event] = domain.add_note(ADVISOR, conversation(), "n1")
+    assert [member for member, _ in route_event({"type": event.type,
+                                                 "payload": event.payload})] == ["adv"]
+    # an event from before `staff_ids`: nobody (a reload shows the note)
     assert route_event({"type": domain.NOTE_ADDED, "payload": {
         "conversation_id": "c1", "note_id": "n1", "author_id": "adv"}}) == []

@@ -27,7 +27,8 @@ def test_the_advisor_settles_the_customers_last_word_once():
     assert state.waiting
     events = domain.settle_wait(ADVISOR, state)
     assert [(e.type, e.payload) for e in events] == [(domain.WAIT_SETTLED, {
-        "conversation_id": "x", "settled_by": "a1", "up_to_message_id": "msg3"})]
+        "conversation_id": "x", "settled_by": "a1", "up_to_message_id": "msg3",
+        "staff_ids": ["a1"]})]
     settled = folded("answer", "thanks", "settle")
     assert not settled.waiting
     assert domain.settle_wait(ADVISOR, settled) == []  # a second click: no new fact

@@ -34,7 +34,7 @@ def test_a_colleague_brought_in_leaves_once_and_the_others_never():
     [left] = domain.leave(COLLEAGUE, state)
     assert left.type == domain.PARTICIPANT_LEFT
     assert left.payload == {"conversation_id": "x", "participant_id": "a2",
-                            "participant_ids": ["m1", "a1"]}
+                            "participant_ids": ["m1", "a1"], "staff_ids": ["a1"]}
     ParticipantLeftV1().load(left.payload)  # the registered schema takes it
     state = fold(start, added, [left])
     assert state.participants == ["m1", "a1"] and state.pool is None

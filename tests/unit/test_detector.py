@@ -282,6 +282,8 @@ def test_summary_counts_every_kind() -> None:
         "customer_number": 0,
         "card_expiry": 0,
         "card_security_code": 0,
+        "pin_code": 0,
+        "password": 0,
     }
     assert list(counts) == list(KINDS)
 
@@ -341,3 +343,42 @@ def test_adversarial_megabyte_input_completes(name: str) -> None:
     findings = detect(text)
     assert all(0 <= f.start < f.end <= len(text) for f in findings)
     assert len(mask(text, findings)) > 0
+
+
+# --- PINs and passwords ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("mon code PIN est 4821", [("pin_code", "4821")]),
+    ("Code PIN\u202f: 4821", [("pin_code", "4821")]),
+    ("mon code est 4821", [("pin_code", "4821")]),
+    ("my PIN is 1234.", [("pin_code", "1234")]),
+    ("passcode 1234", [("pin_code", "1234")]),
+    ("mot de passe : Soleil2024!", [("password", "Soleil2024!")]),
+    ("Password is: Secret99", [("password", "Secret99")]),
+    ("Mot-de-passe=abc123", [("password", "abc123")]),
+    ("passcode: abc123", [("password", "abc123")]),
+    # no value, or no phrase naming one: nothing
+    ("code postal 75001", []),
+    ("PIN oublié", []),
+    ("mot de passe oublié", []),
+    ("changer mon mot de passe", []),
+    ("Mon mot de passe est bloqué.", []),
+    ("le code est 1234", []),
+    ("mon code client est 123456", []),
+    ("PIN 1234 €", []),
+    ("dépasser 1234", []),
+])
+def test_pins_and_passwords(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _spans(text) == expected
+
+
+def test_a_pin_is_masked_digit_by_digit_a_password_whole_at_a_fixed_length() -> None:
+    assert mask("mon code PIN est 4821") == "mon code PIN est ••••"
+    assert mask("mdp : Ab1!x") == "mdp : ••••••••"
+    assert mask("password: a-much-longer-secret-1") == "password: ••••••••"
+
+
+def test_a_pin_or_a_password_is_named_in_both_languages() -> None:
+    assert detector.kind_names(["pin_code", "password"], "fr") == "un code PIN et un mot de passe"
+    assert detector.kind_names(["pin_code", "password"], "en") == "a PIN code and a password"

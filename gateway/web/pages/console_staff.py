@@ -46,6 +46,7 @@ from .account import field_errors
 from .console import display_names, duration, require_roles, urgency
 from .console_notes import notes_view
 from .console_participants import participants_view
+from .console_saved_replies import saved_replies_view
 from .messages import ConversationQuery, latest_messages, sent_href
 from .messages import CursorQuery as ConversationsScreenQuery
 from .notifications import reading_conversation, settled
@@ -204,6 +205,8 @@ class StaffConsolePages:
         names.update({n["author_id"]: n["author"]["display_name"] for n in notes
                       if n.get("author") and n["author"].get("display_name")})
         form_state["notes"] = notes
+        form_state["saved_replies"] = saved_replies_view(  # console_saved_replies.py
+            self.conversations, call)
         return call.render("console/conversation.html", status=status,
                            title=conversation.get("subject") or call.t("staff.no_subject"),
                            conversation=conversation, names=names, raw=call.raw_form,

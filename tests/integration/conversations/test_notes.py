@@ -41,7 +41,8 @@ def test_staff_note_a_conversation_its_member_never_sees_them(rpc, conversations
     assert first["author"]["display_name"] == advisor["name"]
     events = note_events(conversations_db, cid)
     assert [e["payload"] for e in events] == [{
-        "conversation_id": cid, "note_id": first["id"], "author_id": advisor["id"]}]
+        "conversation_id": cid, "note_id": first["id"], "author_id": advisor["id"],
+        "staff_ids": [advisor["id"]]}]
 
     # a colleague covering, brought in by the advisor, reads and adds notes; newest last
     helper = register(rpc, roles=("advisor",))

@@ -62,7 +62,7 @@ def test_a_colleague_who_leaves_reads_it_no_more_and_is_no_longer_its_staff(
     assert rpc.conversations.leave_conversation(actor(colleague), cid) is None  # no 2nd fact
     assert [e["payload"] for e in left_events(conversations_db, cid)] == [{
         "conversation_id": cid, "participant_id": colleague["id"],
-        "participant_ids": [member["id"], advisor["id"]]}]
+        "participant_ids": [member["id"], advisor["id"]], "staff_ids": [advisor["id"]]}]
 
     with pytest.raises(Exception, match="NotFound"):
         rpc.conversations.get_conversation(actor(colleague), cid, None)

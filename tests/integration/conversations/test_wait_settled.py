@@ -54,7 +54,8 @@ def test_marked_handled_it_stops_waiting_and_its_clock_stops_unanswered(
     rpc.conversations.settle_wait(actor(advisor), cid)  # nobody waits now: no second fact
     events = settled_events(conversations_db, cid)
     assert [e["payload"] for e in events] == [{
-        "conversation_id": cid, "settled_by": advisor["id"], "up_to_message_id": thanks["id"]}]
+        "conversation_id": cid, "settled_by": advisor["id"], "up_to_message_id": thanks["id"],
+        "staff_ids": [advisor["id"]]}]
 
     seen = rpc.conversations.get_conversation(actor(advisor), cid, None)
     assert not seen["waiting_for_staff"] and seen["waiting_since"] is None

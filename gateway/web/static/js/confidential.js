@@ -7,7 +7,7 @@
 // Written for clarity over speed (posts are short); the server's version is the fast one.
 
 export const KINDS = ["iban", "rib", "card_number", "email", "account_number", "phone",
-  "customer_number", "card_expiry", "card_security_code"];
+  "customer_number", "card_expiry", "card_security_code", "pin_code", "password"];
 // An IBAN or a RIB whose checksum fails (a typo) is found under an internal kind, reported as the
 // kind it is written as and ranked just below it; a blank line joins only numbers whose checksum
 // holds (VALID_ONLY).
@@ -509,6 +509,38 @@ function asciiDigits(text) {
   return [read, origin];
 }
 
+// A PIN and a password (detector.py `_SECRET_PHRASE`): the value right after the phrase naming
+// it; a password only when it looks like one (a digit, a symbol or a capital inside, once the
+// sentence's punctuation after it is set aside).
+const SECRET_GAP = "[ \\u00a0\\u202f]";
+const SECRET_SAYS = `${SECRET_GAP}*(?:[:=]${SECRET_GAP}*|(?:est|is|c['’]est)(?: le)?` +
+  `(?:${SECRET_GAP}*:)?${SECRET_GAP}+)`;
+const SECRET_RE = new RegExp(`(?<!${W})(?:(?:code${SECRET_GAP}(?:pin|secret|confidentiel|personnel)` +
+  `(?:${SECRET_GAP}d[eu]${SECRET_GAP}(?:(?:ma|la|votre)${SECRET_GAP})?carte)?` +
+  `|(?<=(?<!${W})secret${SECRET_GAP})code|pin(?:${SECRET_GAP}?code|${SECRET_GAP}number)?` +
+  `|passcode)(?:${SECRET_SAYS}|${SECRET_GAP}+)(?<pin>[0-9]{4,6})` +
+  `|(?<=(?<!${W})(?:mon|my)${SECRET_GAP})code${SECRET_SAYS}(?<weak>[0-9]{4,6})` +
+  `|(?:(?<=(?<!${W})mot${SECRET_GAP}de${SECRET_GAP})passe|(?<=(?<!${W})mot-de-)passe|mdp` +
+  `|pass(?:word|wd|code)|pwd)${SECRET_SAYS}(?<password>\\S{4,64}))(?!${W}|[.,/-][0-9])`, "giu");
+const SECRET_TRAILING = /[.,;:!?…)\]»"'’]+$/u;
+
+function scanSecrets(text, out) {
+  for (const m of text.matchAll(SECRET_RE)) {
+    const value = m.groups.pin ?? m.groups.weak ?? m.groups.password;
+    const end = m.index + m[0].length;
+    const start = end - value.length;
+    if (m.groups.password === undefined) {
+      if (!amountFollows(text, end)) out.push([start, end, "pin_code"]);
+      continue;
+    }
+    const word = value.replace(SECRET_TRAILING, "");
+    if ([...word].length >= 4 && !/^(?:https?:|www\.)/i.test(word)
+        && (/[^\p{L}]/u.test(word) || /\p{Lu}/u.test([...word].slice(1).join("")))) {
+      out.push([start, end, "password"]);
+    }
+  }
+}
+
 /** Confidential data in `text`: non-overlapping {kind, start, end}, sorted by start. */
 export function detect(text) {
   const normalised = asciiDigits(text);
@@ -519,6 +551,7 @@ export function detect(text) {
   scanAccounts(read, candidates);
   scanCustomers(read, candidates);
   scanJoined(read, candidates);
+  scanSecrets(read, candidates);
   scanCardDetails(read, candidates.filter(([, , kind]) => kind === "card_number"), candidates);
   const at = normalised ? (i) => normalised[1][i] : (i) => i;
   return resolve(candidates).map(([start, end, kind]) => ({

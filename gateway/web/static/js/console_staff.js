@@ -8,6 +8,7 @@ import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
 import { gluePunctuation } from "./typography.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
+import { followStaffSide } from "./console_side.js";
 
 const QUEUE_POLL_MS = 30000; // the staff queue is not announced on the stream: poll it gently
 const TICK_MS = 1000;
@@ -271,5 +272,6 @@ function inboxPage(inbox) {
 
 const messages = document.getElementById("staff-messages");
 if (messages) conversationPage(messages);
+if (messages) followStaffSide(messages); // notes, participants, « traitée »: colleagues' doing
 const inbox = document.querySelector("[data-live=inbox]");
 if (inbox) inboxPage(inbox);

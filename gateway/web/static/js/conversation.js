@@ -51,12 +51,23 @@ async function catchUp() {
   const response = await api(`/api/v1/conversations/${list.dataset.conversation}?${query}`);
   if (!response.ok) return;
   const known = shown();
+  let newest = null;
   for (const message of (await response.json()).messages || []) {
     if (known.has(message.id) || !append(message)) continue;
+    newest = message;
     if (message.author_id !== list.dataset.me) {
       announce(list.dataset.newFrom.replace("{who}", authorName(message.author_id)));
     }
   }
+  if (newest) awaiting(newest);
+}
+
+// « Réponse habituelle sous 8 h » says when the bank answers while the conversation awaits
+// it, as the server renders it (`waiting_for_staff`): the bank's answer arriving live ends the
+// wait, the customer's own message (from another tab or device too) starts it again
+function awaiting(last) {
+  const line = document.getElementById("usual-reply");
+  if (line) line.hidden = last.author_id !== list.dataset.member;
 }
 
 // the reason a reply was refused, tied to its field: retrying helps only when nothing else is

@@ -4,6 +4,9 @@
 //   agora:notification  {unread, new: [{id, type}]}
 //   agora:message       {conversation_id, message_id, author_id}
 //   agora:read          notifications were read elsewhere
+//   agora:note          {conversation_id, note_id, author_id}      (staff only: a colleague's
+//   agora:participants  {conversation_id, participant_id, change}   note, someone joining or
+//   agora:handled       {conversation_id, settled_by}               leaving, « traitée »)
 // and listens to agora:unread {unread} from page scripts that learnt the count themselves.
 // The stream carries references and counts only; pages read content through the API.
 // When the server refuses the stream, the bell shows the count read from the API and the stream
@@ -78,6 +81,9 @@ function connect() {
   on("read", () => { refreshCount(); emit("agora:read", {}); });
   on("message", (data) => emit("agora:message", data));
   on("conversation", (data) => emit("agora:refresh", data));
+  for (const kind of ["note", "participants", "handled"]) {
+    on(kind, (data) => emit(`agora:${kind}`, data));
+  }
   on("resync", () => { refreshCount(); emit("agora:refresh", {}); });
   on("closed", (data) => {
     source.close();

@@ -3,15 +3,16 @@
 // what the bank never asks for — a card number, a card's security code, a PIN or a password —
 // in the message or in the new conversation's subject. Card numbers (Luhn and issuer checked)
 // and security codes are the detector's findings (confidential.js: the server's rules, in the page; nothing leaves it while
-// typing), shown by the compose page's warning (writing.js). A PIN or a password is no detector
-// kind (it holds no public post), hence the two patterns below, for these boxes only. The warning
+// typing), shown by the compose page's warning (writing.js); so are a PIN and a password
+// (`pin_code`, `password`), which the two patterns below widen ("code 1234"), for these boxes
+// only: a warning may be wider than what the service masks when it stores the text. The warning
 // never blocks the send: the customer, or the advisor, may have a reason. An IBAN or a RIB does
 // not warn: a customer may well send their own to their advisor (the texts speak of codes and
 // card numbers only; masking.py leaves them as written too).
 import { confidentialKinds } from "./confidential.js";
 import { debounce, warningIn } from "./writing.js";
 
-const DETECTED = new Set(["card_number", "card_security_code"]);
+const DETECTED = new Set(["card_number", "card_security_code", "pin_code", "password"]);
 const START = "(?<![\\p{L}\\p{N}])";
 const SAYS = "\\s*(?:[:=]\\s*|(?:est|is|c['’]est)\\s+|\\s)";
 // "code 1234", "mon code est 1234", "code PIN : 1234", "my PIN is 1234" (not "code postal 75001")

@@ -1,0 +1,100 @@
+// Staff's side of an open conversation follows live what colleagues do — a note, someone
+// joining or leaving, « Marquer comme traitée » clicked elsewhere (live.js's agora:note,
+// agora:participants, agora:handled: sent to its staff only, never its customer). The notes
+// panel, the « Participants » line and the handled state are read again from the page as the
+// server renders it (names, dates, masking as on a reload), leaving alone what is being typed
+// (the note's and the reply's boxes) and the panel's open or closed state.
+import { announce } from "./api.js";
+
+// one read at a time; events arriving meanwhile are served by one more read after it
+function coalesced(read) {
+  let running = null;
+  let again = false;
+  const run = async () => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      do { again = false; await read(); } while (again);
+    })().finally(() => { running = null; });
+    return running;
+  };
+  return run;
+}
+
+async function rendered() {
+  const response = await fetch(location.pathname + location.search,
+    { credentials: "same-origin" }).catch(() => null);
+  if (!response || !response.ok) return null;
+  return new DOMParser().parseFromString(await response.text(), "text/html");
+}
+
+function syncNotes(page) {
+  const panel = document.getElementById("notes");
+  const next = page.getElementById("notes");
+  if (!panel || !next) return;
+  const had = panel.querySelector(".staff-note") !== null;
+  panel.querySelector("summary").replaceChildren(...next.querySelector("summary").childNodes);
+  document.getElementById("note-list")
+    .replaceChildren(...next.querySelector("#note-list").childNodes);
+  if (!had && next.open) panel.open = true; // as the server: open once there are notes
+}
+
+function syncParticipants(page, changes) {
+  const list = document.getElementById("participant-list");
+  const next = page.getElementById("participant-list");
+  if (!list || !next) return;
+  // who left is no longer on the new line: their names from the line shown
+  const gone = changes.filter((change) => change.change === "left")
+    .map((change) => list.querySelector(`[data-participant="${CSS.escape(change.participant_id)}"]`))
+    .filter(Boolean);
+  list.replaceChildren(...next.childNodes);
+  const said = document.getElementById("participants-said");
+  if (gone.length && said) {
+    const text = document.getElementById("participants").dataset.left;
+    said.textContent = gone.map((item) => text.replace("{name}", item.dataset.name)).join(" ");
+  }
+}
+
+// the « marked handled » line and the button, as the server now has them; the button brought
+// back is the page's own template (console_staff.js uses it for live messages too)
+function syncHandled(page) {
+  const line = document.getElementById("staff-handled");
+  const nextLine = page.getElementById("staff-handled");
+  line?.remove();
+  if (nextLine) {
+    document.getElementById("staff-messages").after(nextLine);
+    if (!line) announce(nextLine.textContent);
+  }
+  const handle = document.getElementById("staff-handle");
+  const waiting = page.getElementById("staff-handle") !== null;
+  const template = document.getElementById("staff-handle-template");
+  if (handle && !waiting) {
+    const focused = handle.contains(document.activeElement);
+    handle.remove();
+    if (focused) document.getElementById("field-body")?.focus(); // not lost on the page's body
+  } else if (!handle && waiting && template) {
+    template.before(template.content.firstElementChild.cloneNode(true));
+  }
+}
+
+export function followStaffSide(list) {
+  const id = list.dataset.conversation;
+  const pending = { notes: false, participants: [], handled: false };
+  const read = coalesced(async () => {
+    const page = await rendered();
+    if (!page) return;
+    const { notes, participants, handled } = pending;
+    Object.assign(pending, { notes: false, participants: [], handled: false });
+    if (notes) syncNotes(page);
+    if (participants.length) syncParticipants(page, participants);
+    if (handled) syncHandled(page);
+  });
+  const on = (name, mark) => document.addEventListener(name, (event) => {
+    const data = event.detail || {};
+    if (data.conversation_id !== id) return;
+    mark(data);
+    read();
+  });
+  on("agora:note", () => { pending.notes = true; });
+  on("agora:participants", (data) => { pending.participants.push(data); });
+  on("agora:handled", () => { pending.handled = true; });
+}
