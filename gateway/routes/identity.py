@@ -649,10 +649,15 @@ class IdentityRoutes:
     def set_my_absence(self, call: Call):
         """Declare my absence (advisors): a colleague answers my customers until I am back
 
-        While `until` is ahead, a customer of mine writing in a conversation of ours brings my
-        backup into it (`participant_added`, `added_by: "absence"`). The backup is found by
-        their verified address: nobody's and a non-staff member's get the same 422; myself too
-        (422). `until` in the past, today or beyond 90 days: 422 on the field."""
+        While `until` (the day I am back, in the bank's time zone, Europe/Paris) is ahead, a
+        customer of mine writing in a conversation of ours brings my backup into it
+        (`participant_added`, `added_by: "absence"`), as long as the backup is still staff with
+        an account when the customer writes. A backup who leaves such a conversation is not
+        brought back by the same absence (a later declaration may). When the absence ends (the
+        return day, or `DELETE`), nobody more is brought in; a backup already in a conversation
+        stays a participant until they leave it. The backup is found by their verified
+        address: nobody's and a non-staff member's get the same 422; myself too (422). `until`
+        in the past, today or beyond 90 days: 422 on the field."""
         return self.identity.set_my_absence(call.actor, {
             "until": call.body["until"].isoformat(), "backup_email": call.body["backup_email"]})
 

@@ -47,6 +47,7 @@ ESCALATED = "conversations.escalated"
 ADVISOR_CHANGED = "conversations.advisor_changed"
 WAIT_SETTLED = "conversations.wait_settled"
 PARTICIPANT_LEFT = "conversations.participant_left"
+ADDED_BY_ABSENCE = "absence"  # `participant_added.added_by` when an absence's rule brought them
 NOTE_ADDED = "conversations.note_added"
 
 STAFF_POOL = "staff"
@@ -175,6 +176,10 @@ class Conversation:
     last_author_id: str | None = None
     settled_up_to: str | None = None  # the last message staff marked as needing no reply
     note_ids: set[str] = field(default_factory=set)  # staff's internal notes (`add_note`)
+    # who joined as an absent advisor's backup (`added_by: "absence"`) and then left -> when
+    # they left: that absence does not bring them back (absence.py `cover`)
+    cover_left: dict[str, str] = field(default_factory=dict)
+    _covering: set[str] = field(default_factory=set)
 
     @property
     def exists(self) -> bool:
@@ -206,9 +211,14 @@ def fold(events: Iterable[Envelope]) -> Conversation:
             state.pool = None  # the member's advisor looks after it now
         elif event.type == PARTICIPANT_ADDED:
             state.participants = list(p["participant_ids"])
+            if p.get("added_by") == ADDED_BY_ABSENCE:
+                state._covering.add(p["participant_id"])
             state.pool = None  # picked up by staff: out of the queue (as the read model)
         elif event.type == PARTICIPANT_LEFT:
             state.participants = list(p["participant_ids"])
+            if p["participant_id"] in state._covering:
+                state._covering.discard(p["participant_id"])
+                state.cover_left[p["participant_id"]] = event.occurred_at
             state.pool = left_pool(state.member_id, state.participants)
         elif event.type == MESSAGE_POSTED:
             state.message_ids.add(p["message_id"])
@@ -287,7 +297,7 @@ def _seated(advisor_id: str | None, participants: list[str]) -> str | None:
     return advisor_id if advisor_id in participants else None
 
 
-def _posted(s: Conversation, message_id: str, author_id: str,
+def posted(s: Conversation, message_id: str, author_id: str,
             channel: str | None = None) -> NewEvent:
     payload: dict[str, Any] = {"conversation_id": s.id, "message_id": message_id,
                                "author_id": author_id, "participant_ids": list(s.participants)}
@@ -316,7 +326,7 @@ def start(actor: Actor | None, conversation_id: str, message_id: str,
     state = Conversation(id=conversation_id, member_id=actor["id"], participants=participants,
                          pool=pool, advisor_id=_seated(advisor_id, participants))
     return [_started(conversation_id, actor["id"], participants, pool, "member", advisor_id),
-            _posted(state, message_id, actor["id"])]
+            posted(state, message_id, actor["id"])]
 
 
 def is_own_customer(actor: Actor | None, member: dict[str, Any] | None) -> bool:
@@ -348,7 +358,7 @@ def reach_out(actor: Actor | None, s: Conversation, conversation_id: str, messag
     state = Conversation(id=conversation_id, member_id=member["_id"], participants=participants,
                          advisor_id=actor["id"])
     return [_started(conversation_id, member["_id"], participants, None, "advisor", actor["id"]),
-            _posted(state, message_id, actor["id"])]
+            posted(state, message_id, actor["id"])]
 
 
 def post_message(actor: Actor | None, s: Conversation, message_id: str,
@@ -364,12 +374,19 @@ def post_message(actor: Actor | None, s: Conversation, message_id: str,
         return []  # a retried command
     events: list[NewEvent] = []
     if actor["id"] not in s.participants:  # only queue staff get here (can_read)
-        events.append(_joined(s, actor["id"], actor["id"]))
-    events.append(_posted(s, message_id, actor["id"]))
+        events.append(joined(s, actor["id"], actor["id"]))
+    events.append(posted(s, message_id, actor["id"]))
     return events
 
 
-def _joined(s: Conversation, participant_id: str, added_by: str) -> NewEvent:
+def may_join(roles: Iterable[str] | None, erased: bool = False) -> bool:
+    """Whether someone may be brought into a conversation — by a colleague or by an absence's
+    rule alike: bank staff *now* (roles as the members read model holds them when deciding),
+    whose account is not erased."""
+    return not erased and holds_any(roles, STAFF_ROLES)
+
+
+def joined(s: Conversation, participant_id: str, added_by: str) -> NewEvent:
     s.participants = [*s.participants, participant_id]
     return NewEvent(PARTICIPANT_ADDED, {"conversation_id": s.id, "participant_id": participant_id,
                                         "added_by": added_by,
@@ -385,16 +402,16 @@ def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
     require_access(actor, s, s.id or "")
     if not is_staff(actor):
         raise Forbidden("only bank staff add participants")
-    if not holds_any(participant_roles, STAFF_ROLES):
+    if not may_join(participant_roles):
         raise Unprocessable("only bank staff can be added to a conversation",
                             {"user_id": participant_id})
     if participant_id in s.participants:
         return []
     events = []
     if actor["id"] not in s.participants:
-        events.append(_joined(s, actor["id"], actor["id"]))
+        events.append(joined(s, actor["id"], actor["id"]))
     if participant_id != actor["id"]:  # a CM inviting themselves joins once
-        events.append(_joined(s, participant_id, actor["id"]))
+        events.append(joined(s, participant_id, actor["id"]))
     return events
 
 
@@ -514,7 +531,7 @@ def escalate(actor: Actor | None, s: Conversation, conversation_id: str, post: d
                          advisor_id=_seated(advisor_id, participants))
     return [_started(conversation_id, member_id, participants, None, "escalation",
                      advisor_id, post_id=post["_id"]),
-            _posted(state, message_id, actor["id"]),
+            posted(state, message_id, actor["id"]),
             NewEvent(ESCALATED, {"conversation_id": conversation_id, "post_id": post["_id"],
                                  "escalated_by": actor["id"]})]
 
@@ -535,7 +552,7 @@ def intake_mention(s: Conversation, conversation_id: str, member_id: str | None,
                                participants, pool, "social", advisor_id, channel=channel))
     if message_id in s.message_ids:
         return []  # the same mention delivered again
-    events.append(_posted(s, message_id, member_id or external_author(channel), channel=channel))
+    events.append(posted(s, message_id, member_id or external_author(channel), channel=channel))
     return events
 
 

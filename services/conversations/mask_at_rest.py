@@ -7,7 +7,9 @@ body, and the conversation's subject on its first message; social mentions too) 
 (staff's notes' bodies). The events only reference them (domain.py), so no event payload is
 rewritten, and no read model holds a copy (projections.py: ``message_index`` and ``note_index``
 keep no body). Each stored value is opened with its member's key, masked by the rule the service
-applies when it stores one (`mask_card_data`), and sealed again — only when masking changed it.
+applies when it stores one (`mask_card_data`), limited to the card's data (`CARD_KINDS`: the
+number, and its security code beside it; the PINs and passwords masked at write time since are not
+looked for in old history), and sealed again — only when masking changed it.
 
 - one document, one update: all its changed fields in one ``$set``, sent in bulk;
 - compare-and-set: the update matches the sealed values it read (their nonce and data: a value
@@ -28,13 +30,12 @@ from typing import Any
 
 from pymongo import UpdateOne
 
-from services.shared.card_masking import mask_card_data
+from services.shared.card_masking import CARD_KINDS, mask_card_data
 from services.shared.shredding import SubjectKeys, is_sealed
 
 from .notes import COLLECTION as NOTES
-from .notes import _context as note_context
-from .texts import SEALED_FIELDS
-from .texts import _context as message_context
+from .notes import note_context
+from .texts import SEALED_FIELDS, message_context
 
 BATCH_SIZE = 500
 _SHREDDED = object()  # what `unseal` gives once the member's key is gone
@@ -111,7 +112,7 @@ def masked_update(document: dict[str, Any], place: Place, keys: SubjectKeys) -> 
         text = keys.unseal(stored, context, placeholder=_SHREDDED)
         if text is _SHREDDED:
             return _SHREDDED
-        masked, _ = mask_card_data(text) if isinstance(text, str) else (text, [])
+        masked, _ = mask_card_data(text, CARD_KINDS) if isinstance(text, str) else (text, [])
         if masked == text:
             continue
         if is_sealed(stored):  # sealed again, with the same member's key and context

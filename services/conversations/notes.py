@@ -15,7 +15,7 @@ from services.shared.shredding import SubjectKeys
 COLLECTION = "notes"
 
 
-def _context(note_id: str) -> str:
+def note_context(note_id: str) -> str:
     # bound to the note: a sealed body copied onto another note (or a message) does not open
     return f"conversations.notes.{note_id}.body"
 
@@ -28,13 +28,13 @@ class Notes:
     def store(self, note: dict[str, Any], member_id: str | None) -> None:
         """Sealed with `member_id`'s key (the conversation's member; None — an unmatched social
         case — kept as it came). Idempotent: a re-decided command keeps the first document."""
-        sealed = {**note, "body": self.keys.seal(member_id, note["body"], _context(note["_id"]))
+        sealed = {**note, "body": self.keys.seal(member_id, note["body"], note_context(note["_id"]))
                   } if member_id else note
         self.notes.update_one({"_id": note["_id"]}, {"$setOnInsert": sealed}, upsert=True)
 
     def by_id(self, note_ids: list[str]) -> dict[str, str | None]:
         """note id -> its body, opened (None once its member's key is shredded)."""
-        return {note["_id"]: self.keys.unseal(note["body"], _context(note["_id"]))
+        return {note["_id"]: self.keys.unseal(note["body"], note_context(note["_id"]))
                 for note in self.notes.find({"_id": {"$in": note_ids}}, {"body": 1})}
 
     def forget(self, conversation_ids: list[str]) -> None:

@@ -252,22 +252,16 @@ class ConversationsService(Decisions, HealthEndpoints):
                 store.store(actor["id"], reply_id, title, body)
             return events
 
-        self._apply(self.store.execute(saved_replies.stream(actor["id"]), decision,
-                                       self._context(actor)))
+        self._decide(saved_replies.stream(actor["id"]), decision, actor)
         return store.one(actor["id"], reply_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def remove_saved_reply(self, actor, reply_id):
         """Remove one of one's own saved replies; another's, or an unknown one: 404."""
         actor = domain.require_staff(actor)
-        self._apply(self.store.execute(saved_replies.stream(actor["id"]), lambda history: (
-            saved_replies.remove(actor["id"], saved_replies.fold(history), reply_id)),
-            self._context(actor)))
+        self._decide(saved_replies.stream(actor["id"]), lambda history: (
+            saved_replies.remove(actor["id"], saved_replies.fold(history), reply_id)), actor)
         SavedReplies(self.db, self.views).forget(reply_id)
-
-    def _apply(self, commit) -> None:
-        if commit is not None:
-            self.views.apply_commit(commit)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def escalate_post(self, actor, post_id, data=None):

@@ -20,7 +20,7 @@ from services.shared.shredding import SubjectKeys
 SEALED_FIELDS = ("subject", "body")  # the rest of a text are references
 
 
-def _context(message_id: str, field: str) -> str:
+def message_context(message_id: str, field: str) -> str:
     # bound to the message: a sealed body copied onto another message does not open
     return f"conversations.messages.{message_id}.{field}"
 
@@ -66,9 +66,10 @@ class Texts:
     def _sealed(self, text: dict[str, Any], member_id: str | None) -> dict[str, Any]:
         if not member_id:
             return text
-        return {**text, **{name: self.keys.seal(member_id, text[name], _context(text["_id"], name))
-                           for name in SEALED_FIELDS if text.get(name) is not None}}
+        return {**text, **{
+            name: self.keys.seal(member_id, text[name], message_context(text["_id"], name))
+            for name in SEALED_FIELDS if text.get(name) is not None}}
 
     def _opened(self, text: dict[str, Any]) -> dict[str, Any]:
-        return {**text, **{name: self.keys.unseal(text[name], _context(text["_id"], name))
+        return {**text, **{name: self.keys.unseal(text[name], message_context(text["_id"], name))
                            for name in SEALED_FIELDS if name in text}}

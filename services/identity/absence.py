@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.shared.actors import ADVISOR, STAFF_ROLES, holds_any, roles
+from services.shared.bank_days import bank_today
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, Unprocessable
 
@@ -43,13 +44,16 @@ def current(history: Iterable[Envelope]) -> dict[str, Any] | None:
 
 
 def away(absence: dict[str, Any] | None, now: datetime) -> bool:
-    """`until` is the day the advisor is back: away while it is still ahead (UTC days)."""
-    return bool(absence and absence.get("until")) and absence["until"] > now.date().isoformat()
+    """`until` is the day the advisor is back: away while it is still ahead (the bank's days,
+    `bank_today`: back on the 8th means covered until midnight in Paris, not 01:00)."""
+    return bool(absence and absence.get("until")) \
+        and absence["until"] > bank_today(now).isoformat()
 
 
 def check_until(until: date, now: datetime) -> str:
-    """Tomorrow at the earliest, at most `MAX_DAYS` ahead (422 on the field otherwise)."""
-    today = now.date()
+    """Tomorrow at the earliest, at most `MAX_DAYS` ahead, in the bank's days (422 on the field
+    otherwise)."""
+    today = bank_today(now)
     if until <= today:
         raise Unprocessable.from_catalogue("absence_until_past", {"fields": {"until": [
             "choose a future date"]}})
@@ -70,6 +74,12 @@ def check_backup(advisor_id: str, backup: dict[str, Any] | None) -> str:
         raise Unprocessable.from_catalogue("absence_backup_self", {"fields": {"backup_email": [
             "name a colleague, not yourself"]}})
     return backup["_id"]
+
+
+def may_cover(backup: dict[str, Any]) -> bool:
+    """Whether the declared backup still covers: staff now (an absence lasts up to 90 days;
+    conversations checks the same when the customer writes: its `domain.may_join`)."""
+    return not backup.get("erased") and holds_any(backup.get("roles") or (), STAFF_ROLES)
 
 
 def set_absence(history: Iterable[Envelope], advisor_id: str, backup_id: str,

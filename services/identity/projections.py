@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
 from services.shared.periods import micros
-from services.shared.projections import Projection, ReadModels
+from services.shared.projections import Projection, ReadModels, update_versioned
 
 from . import absence, domain
 
@@ -133,11 +133,9 @@ def _absence(rm: ReadModels, event: Envelope) -> None:
     """The advisor's absence (absence.py), for their customers' advisor card; versioned, so a
     late redelivery of an earlier declaration does not undo a later return."""
     p = event.payload
-    rm["users"].update_one({"_id": p["advisor_id"], "$or": [
-        {"absence_version": {"$exists": False}},
-        {"absence_version": {"$lt": event.stream_version}}]}, {"$set": {
-            "absence": {"backup_id": p["backup_id"], "until": p["until"]} if p["until"] else None,
-            "absence_version": event.stream_version}})
+    update_versioned(rm["users"], p["advisor_id"], event, {"$set": {
+        "absence": {"backup_id": p["backup_id"], "until": p["until"]} if p["until"] else None,
+    }}, upsert=False, field="absence_version")  # the account exists (registered first)
 
 
 def ensure_indexes(db) -> None:

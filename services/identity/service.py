@@ -368,14 +368,17 @@ class IdentityService(Decisions, HealthEndpoints):
 
     def _away(self, declared: dict[str, Any] | None) -> dict[str, Any] | None:
         """The advisor's absence as their customers read it (`until`, the backup's public
-        profile), None when they are not away (absence.py `away`) or the backup is gone."""
+        profile), None when they are not away (absence.py `away`) or the backup is gone or no
+        longer staff (conversations then brings them in no more: `absence.may_cover`)."""
         if not absence.away(declared, utc_now()):
             return None
         try:
-            return {"until": declared["until"],
-                    "backup": public_profile(self.users.get(declared["backup_id"]))}
+            backup = self.users.get(declared["backup_id"])
         except NotFound:
             return None
+        if not absence.may_cover(backup):
+            return None
+        return {"until": declared["until"], "backup": public_profile(backup)}
 
     # -- an advisor's absence with a backup (absence.py)
 

@@ -37,9 +37,12 @@ Kinds, strongest first (the order decides which of two overlapping candidates is
                     colon, "=", "est" or "is" ("code postal 75001", "PIN oublié" are none).
 ``password``        the run of non-space characters after "mot de passe", "mdp", "password",
                     "passwd", "pwd", "passcode" and a colon, "=", "est" or "is", when it looks like
-                    one: 4 characters or more, a digit, a symbol or a capital inside ("mot de passe
-                    oublié", "mon mot de passe est bloqué" are none). A passcode of 4 to 6 digits
-                    is a ``pin_code``. Masked whole, with a fixed number of mask characters.
+                    one: 4 characters or more with a digit or a symbol, the apostrophe and the
+                    hyphen that join words set aside ("mot de passe oublié", "mon mot de passe est
+                    bloqué", "c’est quoi", "mise-à-jour", "(voir", "iPhone" are none). A passcode
+                    of 4 to 6 digits is a ``pin_code``. Masked whole, with a fixed number of mask
+                    characters, without the sentence's punctuation around it ("Azerty12)." keeps
+                    its ")."; a glued "!" or "?" is masked with it: passwords often end so).
 
 A card's last digits, its expiry and its security code together are enough to pay online: in a
 text where an expiry or a security code is found, a card number is masked whole, not to its last 4.
@@ -98,6 +101,7 @@ RIB typo written compact (23 characters that could be anything).
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -333,7 +337,14 @@ _SECRET_PHRASE = (
 )
 _SECRET_RE = re.compile(_SECRET_PHRASE)
 _SECRET_ANY_CASE_RE = re.compile(_SECRET_PHRASE, re.IGNORECASE)  # when lower() changes lengths
-_SECRET_TRAILING = ".,;:!?…)]»\"'’"
+# Around a password, the sentence's punctuation: set aside before judging the value
+# (`_SECRET_TRAILING`: "est incorrect !" is words) and left out of the masked span, except a glued
+# "!" or "?" (`_SECRET_CLOSING`), which is as likely the password's own last character.
+_SECRET_OPENING = "([«\"'‘“"
+_SECRET_TRAILING = ".,;:!?…)]»\"'’”"
+_SECRET_CLOSING = ".,;:…)]»\"'’”"
+# What joins the letters of one word ("c’est", "aujourd'hui", "mise-à-jour", "e-mail"): no symbol.
+_SECRET_JOINERS = frozenset("’'-\u2010\u2011\u02bc")
 
 _EMAIL_LOCAL_PUNCT = "._%+-"
 _EMAIL_LOCAL_MAX = 64  # RFC 5321 limit; also bounds the backwards walk from each "@"
@@ -812,8 +823,11 @@ def _secret_phrases(text: str, lowered: str) -> Iterator[re.Match]:
 
 def _scan_secrets(text: str, lowered: str) -> Iterator[_Candidate]:
     """PINs and passwords: the value right after the phrase that names it (`_SECRET_RE`). A
-    password is a run that looks like one (a digit, a symbol or a capital inside, once the
-    sentence's punctuation after it is set aside): "est bloqué", "est incorrect !" are words."""
+    password is a run that looks like one: a digit or a symbol, once the sentence's punctuation
+    around it and the apostrophes and hyphens that join words are set aside ("est bloqué",
+    "c’est quoi", "(voir ci-dessous)" are words). A capital inside is no sign: "iPhone", "PayPal",
+    "OUBLIÉ" are words too, and the bank's passwords hold a digit; a word masked by mistake in a
+    private message is lost for good, a letters-only password missed is the rarer harm."""
     for m in _secret_phrases(text, lowered):
         if m["password"] is None:
             start, end = m.span("pin" if m["pin"] else "weak")
@@ -821,11 +835,19 @@ def _scan_secrets(text: str, lowered: str) -> Iterator[_Candidate]:
                 yield start, end, "pin_code"
             continue
         start, end = m.span("password")
-        value = text[start:end].rstrip(_SECRET_TRAILING)
-        if len(value) >= 4 and not value.lower().startswith(("http:", "https:", "www.")) and (
-                any(ch.isdigit() or not ch.isalpha() for ch in value)
-                or any(ch.isupper() for ch in value[1:])):
-            yield start, end, "password"
+        run = text[start:end]
+        value = run.lstrip(_SECRET_OPENING).rstrip(_SECRET_TRAILING)
+        if (len(value) >= 4 and not value.lower().startswith(("http:", "https:", "www."))
+                and any(_password_sign(ch) for ch in value)):
+            masked = run.lstrip(_SECRET_OPENING).rstrip(_SECRET_CLOSING)
+            start += len(run) - len(run.lstrip(_SECRET_OPENING))
+            yield start, start + len(masked), "password"
+
+
+def _password_sign(ch: str) -> bool:
+    """A digit or a symbol: neither a letter, nor an accent written apart (a text in NFD), nor
+    what joins the letters of one word (`_SECRET_JOINERS`)."""
+    return not (ch.isalpha() or ch in _SECRET_JOINERS or unicodedata.category(ch).startswith("M"))
 
 
 def _joiners(text: str) -> list[tuple[int, int, str, bool]]:

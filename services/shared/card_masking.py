@@ -30,6 +30,9 @@ CARD_SECURITY_CODE = "card_security_code"
 SECRET_KINDS = ("pin_code", "password")
 #: What the service masks when it stores a text (and reports as `masked`), in this order.
 MASKED_KINDS = (CARD_NUMBER, CARD_SECURITY_CODE, *SECRET_KINDS)
+#: The card's data only: what `agora mask-at-rest` masks in texts stored before write-time masking
+#: (documented as card numbers; a PIN or "password" guessed in old history is not rewritten).
+CARD_KINDS = (CARD_NUMBER, CARD_SECURITY_CODE)
 
 
 def mask_cards(text: Any) -> Any:
@@ -46,10 +49,12 @@ def mask_cards(text: Any) -> Any:
     return mask(text, cards) if cards else text
 
 
-def mask_card_data(text: str | None) -> tuple[str | None, list[str]]:
+def mask_card_data(text: str | None, kinds: tuple[str, ...] = MASKED_KINDS,
+                   ) -> tuple[str | None, list[str]]:
     """(`text` as it is to be stored, the kinds masked in it, in the detector's order): card
     numbers as `mask_cards` masks them, and, beside a card number, its security code (alone,
-    "CVV 123" is no card: left as written); a PIN and a password wherever they are.
+    "CVV 123" is no card: left as written); a PIN and a password wherever they are. Only the
+    `kinds` asked for (`CARD_KINDS`: the card's data, nothing else).
 
     >>> mask_card_data("Carte 4970 1012 3456 7893 09/28 CVV 123")
     ('Carte •••• •••• •••• •••• 09/28 CVV •••', ['card_number', 'card_security_code'])
@@ -57,10 +62,12 @@ def mask_card_data(text: str | None) -> tuple[str | None, list[str]]:
     ('Mon IBAN FR76 3000 6000 0112 3456 7890 189, CVV 123', [])
     >>> mask_card_data("mon code PIN est 4821, mot de passe : Soleil2024!")
     ('mon code PIN est ••••, mot de passe : ••••••••', ['pin_code', 'password'])
+    >>> mask_card_data("mon code PIN est 4821", kinds=CARD_KINDS)
+    ('mon code PIN est 4821', [])
     """
     if not text:
         return text, []
-    findings = detect(text)
+    findings = [finding for finding in detect(text) if finding.kind in kinds]
     card = any(finding.kind == CARD_NUMBER for finding in findings)
     masked = [finding for finding in findings
               if finding.kind in SECRET_KINDS or (card and finding.kind in MASKED_KINDS)]

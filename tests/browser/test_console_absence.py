@@ -1,7 +1,7 @@
 """« Absence », in the browser: from « Mes clients » an advisor opens the form, names a backup
 by e-mail and the day they are back — a plain form (no script needed, CSRF as every form):
-nobody's address is refused on its field, a colleague's is saved and said back («  absent·e
-jusqu’au {date} : {backup} répond à vos clients »), in English too, and « Je suis de retour »
+nobody's address is refused on its field, a colleague's is saved and said back (« absent·e,
+de retour le {date} : {backup} répond à vos clients »), in English too, and « Je suis de retour »
 ends it (FR phone, then EN desktop)."""
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_an_advisor_declares_an_absence_then_comes_back(browsers, demo, platform
     phone.wait_for(lambda: phone.driver.find_elements("css selector", "#absence-saved"),
                    "saved")
     assert phone.text_of("#absence-current").startswith(
-        f"Vous êtes absent·e jusqu’au {format_date('fr', until)}\u202f: "
+        f"Vous êtes absent·e, de retour le {format_date('fr', until)}\u202f: "
         f"{backup.display_name} répond à vos clients en attendant.")
     phone.check()
     phone.no_horizontal_scroll()
@@ -72,10 +72,10 @@ def test_an_advisor_declares_an_absence_then_comes_back(browsers, demo, platform
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["desktop"])
     try:
         english.visit("/lang/en?next=" + quote(PAGE), check=False)
-        english.wait_for(lambda: english.heading("Absence", 1) and "away until" in
+        english.wait_for(lambda: english.heading("Absence", 1) and "back on" in
                          english.text_of("#absence-current"), "in English")
         assert english.text_of("#absence-current").startswith(
-            f"You are away until {format_date('en', until)}: {backup.display_name} answers "
+            f"You are away, back on {format_date('en', until)}: {backup.display_name} answers "
             "your customers in the meantime.")
         assert english.field("Backup (e-mail address)").get_attribute("value") == backup.email
         english.check()
@@ -108,7 +108,7 @@ def test_the_customer_reads_who_answers_while_their_advisor_is_away(
     phone.sign_in(marc.email, marc.password, next_path="/advisor")
     phone.wait_for_path("/advisor")
     assert phone.text_of("#advisor-away") == (
-        f"Votre conseiller·ère est absent·e jusqu’au {format_date('fr', until)}\u202f: "
+        f"Votre conseiller·ère est absent·e, de retour le {format_date('fr', until)}\u202f: "
         f"{backup.display_name} vous répond en attendant.")
     phone.check()
     phone.no_horizontal_scroll()
@@ -121,7 +121,7 @@ def test_the_customer_reads_who_answers_while_their_advisor_is_away(
         english.wait_for(lambda: english.text_of("#advisor-away").startswith("Your advisor"),
                          "in English")
         assert english.text_of("#advisor-away") == (
-            f"Your advisor is away until {format_date('en', until)}: {backup.display_name} "
+            f"Your advisor is away, back on {format_date('en', until)}: {backup.display_name} "
             "answers you in the meantime.")
         english.check()
         english.screenshot("advisor-away-en")

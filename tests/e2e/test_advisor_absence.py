@@ -122,3 +122,45 @@ def test_the_absent_advisors_backup_joins_when_the_customer_writes(platform, api
                 for event in commit["events"] if event["type"] == "identity.advisor_absence_set"]
     assert absences == [{"advisor_id": advisor.id, "backup_id": backup.id, "until": _day(2)},
                         {"advisor_id": advisor.id, "backup_id": None, "until": None}]
+
+
+def test_a_backup_who_left_stays_out_and_one_no_longer_staff_is_not_brought_in(
+        platform, api, conversations_db):
+    """A backup who leaves a conversation the absence brought them into is not brought back by
+    it; a backup whose staff role was revoked after the absence was declared is brought in by
+    no message (the rule checks roles when deciding, as adding a colleague does), and the
+    customer's card no longer names them."""
+    member, advisor = customer_with_advisor(platform, api, conversations_db)
+    backup = platform.verify_email(staff(platform, "advisor"))
+    known_verified(conversations_db, backup, "advisor")
+    cid = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Ma carte", "message": "Elle est bloquée"}), 201)["id"]
+    ok(api.put(ABSENCE, user=advisor, json={"until": _day(3), "backup_email": backup.email}))
+    wait_for(lambda: (conversations_db["absences"].find_one({"_id": advisor.id}) or {})
+             .get("backup_id") == backup.id, timeout=20, message="the absence known")
+
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=member,
+                json={"body": "Toujours bloquée"}), 201)
+    assert [j["participant_id"] for j in _joined_by_absence(conversations_db, cid)] == [
+        backup.id]
+    leave = f"/api/v1/conversations/{cid}/participants/me/leave"
+    assert api.post(leave, user=backup).status_code == 204
+    ok(api.post(f"/api/v1/conversations/{cid}/messages", user=member,
+                json={"body": "Vous êtes là ?"}), 201)
+    assert len(_joined_by_absence(conversations_db, cid)) == 1  # not brought back
+    problem(api.get(f"/api/v1/conversations/{cid}", user=backup), 404)
+
+    # the backup is no longer staff (their role revoked while the absence runs)
+    revoked = api.put(f"/api/v1/users/{backup.id}/roles", user=platform.admin,
+                      json={"roles": []})
+    assert revoked.status_code == 200, revoked.text
+    wait_for(lambda: "advisor" not in ((conversations_db["members"].find_one(
+        {"_id": backup.id}) or {}).get("roles") or ()), timeout=20,
+        message="the revocation known to conversations")
+    opened = ok(api.post("/api/v1/conversations", user=member, json={
+        "subject": "Virement", "message": "Mon virement est parti ?"}), 201)
+    assert opened["participant_ids"] == [member.id, advisor.id]
+    ok(api.post(f"/api/v1/conversations/{opened['id']}/messages", user=member,
+                json={"body": "Quelqu’un ?"}), 201)
+    assert _joined_by_absence(conversations_db, opened["id"]) == []
+    assert ok(api.get("/api/v1/me/advisor", user=member))["away"] is None

@@ -621,7 +621,11 @@ SECRETS = (
     ("pin_code", "PIN code: 98765 (new card)", "98765"),
     ("pin_code", "my passcode = 246810", "246810"),
     ("password", "mot de passe : Soleil2024!", "Soleil2024!"),
-    ("password", "Mon mdp est azerty123, je le change demain", "azerty123,"),
+    ("password", "Mon mdp est azerty123, je le change demain", "azerty123"),
+    # The sentence's punctuation around the value stays readable; a glued "!" is the password's.
+    ("password", "mot de passe" + NNBSP + ": Azerty12). Merci", "Azerty12"),
+    ("password", "(mot de passe : «Soleil2024!».)", "Soleil2024!"),
+    ("password", "mon mdp c’est l’appli2024 je crois", "l’appli2024"),
     ("password", "my password is Tr0ub4dor&3 since May", "Tr0ub4dor&3"),
     ("password", "login: jean, pwd=x9!kQ2", "x9!kQ2"),
     ("password", "passcode: abc123", "abc123"),
@@ -637,6 +641,20 @@ SECRET_NEGATIVES = (
     ("secret-pin-amount", "code PIN 1234 € de frais ?"),
     ("secret-code-promo", "le code promo est 2024"),
     ("secret-pin-word", "épinglé 1234 fois"),
+    # Ordinary French after the phrase: the apostrophe and the hyphen join words, "(" opens an
+    # aside, a capital inside a word is a name or a brand.
+    ("secret-password-elision", "Mot de passe" + NNBSP + ": c’est quoi la règle" + NNBSP + "?"),
+    ("secret-password-elision-spaces", "Mot de passe : c’est quoi la règle ?"),
+    ("secret-password-jai", "Mot de passe : j’ai oublié le mien"),
+    ("secret-password-article", "Changement de mot de passe : l’application plante"),
+    ("secret-password-aujourdhui", "mon mot de passe est aujourd’hui expiré"),
+    ("secret-password-aujourdhui-straight", "mon mot de passe est aujourd'hui expiré"),
+    ("secret-password-hyphens", "mot de passe : mise-à-jour impossible"),
+    ("secret-password-email", "mot de passe : e-mail reçu"),
+    ("secret-password-aside", "mot de passe : (voir ci-dessous)"),
+    ("secret-password-brand", "mot de passe : iPhone refuse"),
+    ("secret-password-name", "mon mot de passe est Jean-Pierre"),
+    ("secret-password-capitals", "MOT DE PASSE : OUBLIÉ !"),
 )
 
 

@@ -75,3 +75,16 @@ def test_views_fit_the_gateway_response_schemas():
     mine = my_advisor_view({"advisor_id": "a1", "branch": "Lyon"}, advisor, None)
     assert set(mine) == schema_keys(routes.MyAdvisor)
     assert set(routes.AdvisorAway._declared_fields) == {"until", "backup"}
+
+
+def test_days_are_the_banks_not_utcs():
+    """`until` is a day in Paris: back on the 10th means covered until 00:00 there (23:00 UTC
+    in winter), and at 00:30 in Paris « today » is already the new day for the form too."""
+    history = [_event(1, {"advisor_id": "a1", "backup_id": "b1", "until": "2026-12-10"})]
+    late = datetime(2026, 12, 9, 22, 59, tzinfo=UTC)  # 23:59 in Paris on the 9th
+    assert absence.away(absence.current(history), late)
+    assert not absence.away(absence.current(history), datetime(2026, 12, 9, 23, 0, tzinfo=UTC))
+    after_midnight = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)  # the 8th, 00:30 in Paris
+    with pytest.raises(Unprocessable):
+        absence.check_until(date(2026, 12, 8), after_midnight)
+    assert absence.check_until(date(2026, 12, 9), after_midnight) == "2026-12-09"

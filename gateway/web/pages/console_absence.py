@@ -17,6 +17,7 @@ from nameko.rpc import RpcProxy
 
 from services.identity.absence import MAX_DAYS
 from services.shared.actors import ADVISOR
+from services.shared.bank_days import bank_today
 from services.shared.envelope import utc_now
 
 from ..page import PageCall, page
@@ -70,7 +71,7 @@ class ConsoleAbsencePages:
     def _absence_form(self, call: PageCall, status: int = 200,
                       errors: dict[str, Any] | None = None, saved: str | None = None):
         current = self.identity.get_my_absence(call.actor)
-        today = utc_now().date()
+        today = bank_today(utc_now())  # identity's days (services/identity/absence.py)
         form = call.raw_form or {"until": current["until"] or "",
                                  "backup_email": (current["backup"] or {}).get("email") or ""}
         return call.render("console/absence.html", status=status, title=call.t("absence.title"),

@@ -194,17 +194,12 @@ class StaffConsolePages:
         member_id = conversation.get("member_id")
         if member_id == call.actor["id"]:  # staff who are its customer: a link of before
             return call.redirect(CONVERSATION_PAGE.format(id=conversation_id))
-        names = display_names(call, self.identity, [
-            *(conversation.get("participant_ids") or ()), member_id,
-            *(m.get("author_id") for m in conversation["messages"]),
-            (conversation.get("handled") or {}).get("by")])  # a CM of the queue: no seat
+        side = self._staff_side(call, conversation,
+                                authors=[m.get("author_id") for m in conversation["messages"]])
+        names = side["names"]
         conversation = shown_conversation(call.t, conversation)
-        form_state.setdefault("participants", participants_view(  # console_participants.py
-            conversation, names, call.actor["id"]))
-        notes = notes_view(self.conversations, call, conversation_id)  # console_notes.py
-        names.update({n["author_id"]: n["author"]["display_name"] for n in notes
-                      if n.get("author") and n["author"].get("display_name")})
-        form_state["notes"] = notes
+        form_state.setdefault("participants", side["participants"])
+        form_state["notes"] = side["notes"]
         form_state["saved_replies"] = saved_replies_view(  # console_saved_replies.py
             self.conversations, call)
         return call.render("console/conversation.html", status=status,
@@ -218,6 +213,42 @@ class StaffConsolePages:
                            customer_id=member_id if conversation.get("customer_timeline")
                            else None,
                            section="console", console_tab="conversations", **form_state)
+
+    def _staff_side(self, call: PageCall, conversation: dict[str, Any],
+                    authors: list[str | None] = ()) -> dict[str, Any]:
+        """What the side of a conversation's page shows — its notes (console_notes.py), the
+        « Participants » line (console_participants.py), who marked it handled — with the
+        names these need (and `authors`', the page's messages: one look-up for all)."""
+        names = display_names(call, self.identity, [
+            *(conversation.get("participant_ids") or ()), conversation.get("member_id"),
+            *authors,
+            (conversation.get("handled") or {}).get("by")])  # a CM of the queue: no seat
+        notes = notes_view(self.conversations, call, conversation["id"])
+        names.update({n["author_id"]: n["author"]["display_name"] for n in notes
+                      if n.get("author") and n["author"].get("display_name")})
+        return {"names": names, "notes": notes,
+                "participants": participants_view(conversation, names, call.actor["id"])}
+
+    @page("GET", "/console/conversations/{id}/side", path_params=CONVERSATION_PATH,
+          auth="member")
+    def staff_side_page(self, call: PageCall):
+        """The side alone (notes, participants, handled), for console_side.js to follow what
+        colleagues do while the page is open. Unlike the page it reads no message (no `read`
+        in the access audit: nobody read them) and reads no notification: a tab left open
+        says nothing of who looked. Its notes are read, and audited as on the page; the
+        summary comes from the inbox's list (`ids`: audited `list`), without messages. 404
+        for whoever may not read its notes, its customer included (the page sends them to
+        theirs)."""
+        require_roles(call, CONVERSATION_ROLES)
+        conversation_id = call.path["id"]
+        found = self.conversations.list_conversations(call.actor, {
+            "ids": [conversation_id], "limit": 1, "side": STAFF_SIDE})["items"]
+        if not found:  # not theirs, or they are its customer: the notes' refusal (audited
+            notes_view(self.conversations, call, conversation_id)  # `denied`), else ours
+            raise NotFound("no such conversation", {"id": conversation_id})
+        side = self._staff_side(call, found[0])
+        return call.render("console/side.html", conversation=found[0], raw={},
+                           body_max=BODY_MAX, **side)
 
     # -- a customer's timeline across channels (their advisor, CMs) -------------------------
 

@@ -510,8 +510,9 @@ function asciiDigits(text) {
 }
 
 // A PIN and a password (detector.py `_SECRET_PHRASE`): the value right after the phrase naming
-// it; a password only when it looks like one (a digit, a symbol or a capital inside, once the
-// sentence's punctuation after it is set aside).
+// it; a password only when it looks like one (detector.py `_scan_secrets`: a digit or a symbol,
+// once the sentence's punctuation around it and the apostrophes and hyphens joining words are set
+// aside), masked without that punctuation but with a glued "!" or "?".
 const SECRET_GAP = "[ \\u00a0\\u202f]";
 const SECRET_SAYS = `${SECRET_GAP}*(?:[:=]${SECRET_GAP}*|(?:est|is|c['’]est)(?: le)?` +
   `(?:${SECRET_GAP}*:)?${SECRET_GAP}+)`;
@@ -522,7 +523,10 @@ const SECRET_RE = new RegExp(`(?<!${W})(?:(?:code${SECRET_GAP}(?:pin|secret|conf
   `|(?<=(?<!${W})(?:mon|my)${SECRET_GAP})code${SECRET_SAYS}(?<weak>[0-9]{4,6})` +
   `|(?:(?<=(?<!${W})mot${SECRET_GAP}de${SECRET_GAP})passe|(?<=(?<!${W})mot-de-)passe|mdp` +
   `|pass(?:word|wd|code)|pwd)${SECRET_SAYS}(?<password>\\S{4,64}))(?!${W}|[.,/-][0-9])`, "giu");
-const SECRET_TRAILING = /[.,;:!?…)\]»"'’]+$/u;
+const SECRET_OPENING = /^[(\[«"'‘“]+/u;
+const SECRET_TRAILING = /[.,;:!?…)\]»"'’”]+$/u;
+const SECRET_CLOSING = /[.,;:…)\]»"'’”]+$/u;
+const PASSWORD_SIGN = /[^\p{L}\p{M}’'\-\u2010\u2011\u02bc]/u;
 
 function scanSecrets(text, out) {
   for (const m of text.matchAll(SECRET_RE)) {
@@ -533,10 +537,11 @@ function scanSecrets(text, out) {
       if (!amountFollows(text, end)) out.push([start, end, "pin_code"]);
       continue;
     }
-    const word = value.replace(SECRET_TRAILING, "");
-    if ([...word].length >= 4 && !/^(?:https?:|www\.)/i.test(word)
-        && (/[^\p{L}]/u.test(word) || /\p{Lu}/u.test([...word].slice(1).join("")))) {
-      out.push([start, end, "password"]);
+    const opened = value.replace(SECRET_OPENING, "");
+    const word = opened.replace(SECRET_TRAILING, "");
+    if ([...word].length >= 4 && !/^(?:https?:|www\.)/i.test(word) && PASSWORD_SIGN.test(word)) {
+      const from = start + value.length - opened.length;
+      out.push([from, from + opened.replace(SECRET_CLOSING, "").length, "password"]);
     }
   }
 }

@@ -1,9 +1,12 @@
 // Staff's side of an open conversation follows live what colleagues do — a note, someone
 // joining or leaving, « Marquer comme traitée » clicked elsewhere (live.js's agora:note,
 // agora:participants, agora:handled: sent to its staff only, never its customer). The notes
-// panel, the « Participants » line and the handled state are read again from the page as the
-// server renders it (names, dates, masking as on a reload), leaving alone what is being typed
-// (the note's and the reply's boxes) and the panel's open or closed state.
+// panel, the « Participants » line and the handled state are read again as the server renders
+// them (names, dates, masking as on a reload) from the conversation's side alone
+// (`/console/conversations/{id}/side`: no message read, no notification marked read, so the
+// access audit says nobody read the messages), leaving alone what is being typed (the note's
+// and the reply's boxes) and the panel's open or closed state. A tab out of sight reads
+// nothing: it remembers it is behind and reads once when shown again.
 import { announce } from "./api.js";
 
 // one read at a time; events arriving meanwhile are served by one more read after it
@@ -20,8 +23,9 @@ function coalesced(read) {
   return run;
 }
 
-async function rendered() {
-  const response = await fetch(location.pathname + location.search,
+// not `location`: after a refused form the page's URL is the form's (`.../notes`), no GET
+async function rendered(id) {
+  const response = await fetch(`/console/conversations/${encodeURIComponent(id)}/side`,
     { credentials: "same-origin" }).catch(() => null);
   if (!response || !response.ok) return null;
   return new DOMParser().parseFromString(await response.text(), "text/html");
@@ -65,7 +69,7 @@ function syncHandled(page) {
     if (!line) announce(nextLine.textContent);
   }
   const handle = document.getElementById("staff-handle");
-  const waiting = page.getElementById("staff-handle") !== null;
+  const waiting = page.getElementById("staff-side")?.dataset.waiting === "true";
   const template = document.getElementById("staff-handle-template");
   if (handle && !waiting) {
     const focused = handle.contains(document.activeElement);
@@ -80,7 +84,7 @@ export function followStaffSide(list) {
   const id = list.dataset.conversation;
   const pending = { notes: false, participants: [], handled: false };
   const read = coalesced(async () => {
-    const page = await rendered();
+    const page = await rendered(id);
     if (!page) return;
     const { notes, participants, handled } = pending;
     Object.assign(pending, { notes: false, participants: [], handled: false });
@@ -88,11 +92,16 @@ export function followStaffSide(list) {
     if (participants.length) syncParticipants(page, participants);
     if (handled) syncHandled(page);
   });
+  // out of sight: marked behind, read once on being shown (the marks kept meanwhile)
+  const sync = () => { if (document.visibilityState === "visible") read(); };
+  document.addEventListener("visibilitychange", () => {
+    if (pending.notes || pending.participants.length || pending.handled) sync();
+  });
   const on = (name, mark) => document.addEventListener(name, (event) => {
     const data = event.detail || {};
     if (data.conversation_id !== id) return;
     mark(data);
-    read();
+    sync();
   });
   on("agora:note", () => { pending.notes = true; });
   on("agora:participants", (data) => { pending.participants.push(data); });
