@@ -5,27 +5,18 @@ which is listed with its author and time and never among the messages; the custo
 shows nothing of it. French at the phone size, then English at the desktop size."""
 from __future__ import annotations
 
-from ..e2e.steps import customer_with_advisor, ok
+from ..e2e.steps import ok
 from .conftest import DEVICES, Site, window
+from .staff_steps import advisor_on_new_conversation, top
 
 PANEL = "details#notes"
 SAVE = "#staff-note button[type=submit]"
 
 
-def top(site: Site, css: str) -> float:
-    return site.driver.execute_script(
-        "return document.querySelector(arguments[0]).getBoundingClientRect().top", css)
-
-
 def test_an_advisor_leaves_an_internal_note(platform, conversations_db, phone):
     api = platform.api
-    member, advisor = customer_with_advisor(platform, api, conversations_db)
-    cid = ok(api.post("/api/v1/conversations", user=member, json={
-        "subject": "Prêt immobilier", "message": "Où en est mon dossier de prêt ?"}), 201)["id"]
-    page = f"/console/conversations/{cid}"
-
-    phone.sign_in(advisor.email, advisor.password, device=advisor.device, next_path=page)
-    phone.wait_for_path(page)
+    member, _advisor, cid, page = advisor_on_new_conversation(
+        platform, conversations_db, phone, "Prêt immobilier", "Où en est mon dossier de prêt ?")
     panel = phone.find(PANEL)
     assert panel.get_attribute("open") is None  # no note yet: closed
     assert " ".join(phone.text_of(f"{PANEL} summary").split()) \

@@ -5,8 +5,9 @@ plain form: the page again, at the panel), « Insérer » pre-fills the reply bo
 was typed; « Supprimer » removes it. French at the phone size, then English at the desktop."""
 from __future__ import annotations
 
-from ..e2e.steps import customer_with_advisor, ok
+from ..e2e.steps import ok
 from .conftest import DEVICES, Site, window
+from .staff_steps import advisor_on_new_conversation, top
 
 PANEL = "details#saved-replies"
 SAVE = "#saved-reply-new button[type=submit]"
@@ -14,20 +15,10 @@ INSERT = "[data-saved-reply-insert]"
 TEXT = "Un virement SEPA arrive en un jour ouvré."
 
 
-def top(site: Site, css: str) -> float:
-    return site.driver.execute_script(
-        "return document.querySelector(arguments[0]).getBoundingClientRect().top", css)
-
-
 def test_an_advisor_saves_and_inserts_a_reply(platform, conversations_db, phone):
     api = platform.api
-    member, advisor = customer_with_advisor(platform, api, conversations_db)
-    cid = ok(api.post("/api/v1/conversations", user=member, json={
-        "subject": "Virement", "message": "Quand arrive mon virement ?"}), 201)["id"]
-    page = f"/console/conversations/{cid}"
-
-    phone.sign_in(advisor.email, advisor.password, device=advisor.device, next_path=page)
-    phone.wait_for_path(page)
+    _member, advisor, _cid, page = advisor_on_new_conversation(
+        platform, conversations_db, phone, "Virement", "Quand arrive mon virement ?")
     panel = phone.find(PANEL)
     assert panel.get_attribute("open") is None
     assert " ".join(phone.text_of(f"{PANEL} summary").split()) == "Réponses enregistrées"
