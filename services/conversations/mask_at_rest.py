@@ -77,8 +77,7 @@ def mask_at_rest(db, keys: SubjectKeys | None = None, dry_run: bool = False,
 def _mask_place(collection, place: Place, keys: SubjectKeys, dry_run: bool,
                 batch_size: int) -> Counts:
     counts = Counts(place.collection)
-    for documents in _batches(collection.find({}, dict.fromkeys(place.fields, 1))
-                              .sort("_id", 1).batch_size(batch_size), batch_size):
+    for documents in _pages(collection, dict.fromkeys(place.fields, 1), batch_size):
         keys.prefetch(str(value["subject"]) for document in documents
                       for name in place.fields
                       if is_sealed(value := document.get(name)) and not value.get("erased"))
@@ -123,12 +122,16 @@ def masked_update(document: dict[str, Any], place: Place, keys: SubjectKeys) -> 
     return UpdateOne(match, {"$set": changes}) if changes else None
 
 
-def _batches(cursor, size: int) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for document in cursor:
-        batch.append(document)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _pages(collection, projection: dict[str, int], size: int
+           ) -> Iterator[list[dict[str, Any]]]:
+    """The collection a page at a time in `_id` order, each page read after the last `_id` of
+    the one before: every read walks the `_id` index and stops at `size` (one long cursor
+    would hold the whole walk, and time out on a large collection)."""
+    after: dict[str, Any] = {}
+    while True:
+        page = list(collection.find(after, projection).sort("_id", 1).limit(size))
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        after = {"_id": {"$gt": page[-1]["_id"]}}

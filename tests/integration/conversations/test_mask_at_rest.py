@@ -69,3 +69,17 @@ def test_only_card_data_is_masked_at_rest(mongo_client, db_prefix):
     assert db["messages"].find_one({"_id": "p1"}) == before
     assert Texts(db, keys).by_message(["p2"])["p2"]["body"] == (
         "Ma carte •••• •••• •••• 7893, mot de passe : Soleil2024!")
+
+
+def test_the_walk_reads_every_document_a_page_at_a_time(mongo_client, db_prefix):
+    """Pages of `batch_size` read after the last `_id` of the page before: five documents in
+    pages of two are all read once (a page boundary lost or read twice shows in the counts)."""
+    db = mongo_client[f"{db_prefix}_conversations"]
+    keys = SubjectKeys.beside(db, "conversations")
+    Texts(db, keys).store([
+        {"_id": f"w{n}", "conversation_id": "c4", "author_id": "u4",
+         "body": f"Ma carte {CARD}" if n % 2 else "Bonjour"} for n in range(5)], "u4")
+
+    assert mask_at_rest(db, keys, batch_size=2)[0] == {
+        "collection": "messages", "scanned": 5, "masked": 2, "skipped": 0, "conflicts": 0}
+    assert mask_at_rest(db, keys, batch_size=2)[0]["masked"] == 0
