@@ -21,13 +21,13 @@ from typing import Any
 
 from services.shared.bank_days import bank_today
 from services.shared.envelope import Envelope, NewEvent
-from services.shared.members import SUMMARIES
+from services.shared.members import ADVISOR_ABSENCE_SET, SUMMARIES
 from services.shared.projections import Projection, ReadModels, update_versioned
 
 from . import domain
 from .domain import ADDED_BY_ABSENCE  # `participant_added.added_by` when the rule brought them
 
-ABSENCE_SET = "identity.advisor_absence_set"  # identity's (services/identity/absence.py)
+ABSENCE_SET = ADVISOR_ABSENCE_SET
 COLLECTION = "absences"
 
 

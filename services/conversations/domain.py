@@ -28,13 +28,12 @@ from typing import Any
 from services.shared import actors, i18n
 from services.shared.actors import (
     ADVISOR,
-    STAFF_ROLES,
     Actor,
-    holds_any,
     is_moderator,
     is_staff,
     require_member,
     roles,
+    still_staff,
 )
 from services.shared.commands import fresh_uuid
 from services.shared.envelope import Envelope, NewEvent
@@ -381,9 +380,8 @@ def post_message(actor: Actor | None, s: Conversation, message_id: str,
 
 def may_join(roles: Iterable[str] | None, erased: bool = False) -> bool:
     """Whether someone may be brought into a conversation — by a colleague or by an absence's
-    rule alike: bank staff *now* (roles as the members read model holds them when deciding),
-    whose account is not erased."""
-    return not erased and holds_any(roles, STAFF_ROLES)
+    rule alike (roles as the members read model holds them when deciding)."""
+    return still_staff(roles, erased)
 
 
 def joined(s: Conversation, participant_id: str, added_by: str) -> NewEvent:

@@ -17,12 +17,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.shared.actors import ADVISOR, STAFF_ROLES, holds_any, roles
+from services.shared.actors import ADVISOR, STAFF_ROLES, holds_any, roles, still_staff
 from services.shared.bank_days import bank_today
 from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, Unprocessable
+from services.shared.members import ADVISOR_ABSENCE_SET
 
-ABSENCE_SET = "identity.advisor_absence_set"
+ABSENCE_SET = ADVISOR_ABSENCE_SET
 MAX_DAYS = 90  # an absence longer than a quarter is a reassignment, not a cover
 
 
@@ -79,7 +80,7 @@ def check_backup(advisor_id: str, backup: dict[str, Any] | None) -> str:
 def may_cover(backup: dict[str, Any]) -> bool:
     """Whether the declared backup still covers: staff now (an absence lasts up to 90 days;
     conversations checks the same when the customer writes: its `domain.may_join`)."""
-    return not backup.get("erased") and holds_any(backup.get("roles") or (), STAFF_ROLES)
+    return still_staff(backup.get("roles"), bool(backup.get("erased")))
 
 
 def set_absence(history: Iterable[Envelope], advisor_id: str, backup_id: str,

@@ -49,6 +49,13 @@ def is_staff(actor: Actor | None) -> bool:
     return holds_any(roles(actor), STAFF_ROLES)
 
 
+def still_staff(role_names: Iterable[str] | None, erased: bool = False) -> bool:
+    """Whether a stored account is bank staff *now* (its roles as last read) and not erased:
+    who may be brought into a customer's conversation, by a colleague or by an absence's rule,
+    and who still covers for an absent advisor (conversations and identity decide alike)."""
+    return not erased and holds_any(role_names, STAFF_ROLES)
+
+
 def is_moderator(actor: Actor | None) -> bool:
     return holds_any(roles(actor), MODERATOR_ROLES)
 

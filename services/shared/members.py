@@ -60,6 +60,9 @@ ERASED_MEMBER = "erased-member"
 
 # identity's public tombstone: every service that keeps a copy of a member's data acts on it
 USER_ERASED = "identity.user_erased"
+# identity's advisor away with a backup (services/identity/absence.py declares it, conversations
+# brings the backup in: services/conversations/absence.py)
+ADVISOR_ABSENCE_SET = "identity.advisor_absence_set"
 
 IDENTITY_EVENTS = (
     "identity.user_registered", "identity.profile_updated", "identity.role_granted",
