@@ -312,7 +312,9 @@ class ConversationsRoutes:
         By `user_id`, or by `email`: the colleague's verified address. An address of no staff
         member is a 422 (field `email`: the same for an address of nobody and for a member's,
         so the lookup tells nothing about who has an account); by `email`, a colleague already
-        taking part is a 409. By `user_id`, adding someone already there changes nothing.
+        taking part is a 409. By `user_id`, adding someone already there changes nothing, and
+        someone who is not bank staff, or whose account was erased, is one and the same 422
+        (field `user_id`).
         """
         return self.conversations.add_participant(call.actor, call.path["id"], call.body)
 

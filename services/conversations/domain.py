@@ -393,14 +393,17 @@ def joined(s: Conversation, participant_id: str, added_by: str) -> NewEvent:
 
 
 def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
-                    participant_roles: Iterable[str]) -> list[NewEvent]:
+                    participant_roles: Iterable[str],
+                    participant_erased: bool = False) -> list[NewEvent]:
     """Staff who can read the conversation bring in another advisor, CM or admin; a member
-    cannot add anyone (and never another member)."""
+    cannot add anyone (and never another member). An erased account is refused as a member
+    is — the same 422, message and field — so the answer tells nothing about who erased
+    their account (the members read model keeps an erased colleague's roles)."""
     actor = require_user(actor)
     require_access(actor, s, s.id or "")
     if not is_staff(actor):
         raise Forbidden("only bank staff add participants")
-    if not may_join(participant_roles):
+    if not may_join(participant_roles, participant_erased):
         raise Unprocessable("only bank staff can be added to a conversation",
                             {"user_id": participant_id})
     if participant_id in s.participants:

@@ -177,8 +177,10 @@ class ConversationsService(Decisions, HealthEndpoints):
             if data["user_id"] in state.participants:
                 raise Conflict.from_catalogue("already_participant", {"email": data["email"]})
         participant_roles = (self.queries.member(data["user_id"]) or {}).get("roles") or []
+        # erasure leaves the roles in `members`: the tombstone is in the summaries (absence.py)
+        erased = members.is_erased(self.views.rm, data["user_id"])
         self._execute(conversation_id, lambda s: domain.add_participant(
-            actor, s, data["user_id"], participant_roles), actor, [])
+            actor, s, data["user_id"], participant_roles, erased), actor, [])
         return self.queries.conversation(actor, conversation_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
