@@ -33,16 +33,22 @@ Kinds, strongest first (the order decides which of two overlapping candidates is
                     is also a currency), or right after a card's expiry ("7893 09/28 123").
 ``pin_code``        4 to 6 digits right after "code PIN", "code secret", "code confidentiel",
                     "code personnel", "PIN (code|number)", "passcode", "secret code" (a colon,
-                    "=", "est", "is" or a space between), or after "mon code" / "my code" with a
-                    colon, "=", "est" or "is" ("code postal 75001", "PIN oublié" are none).
+                    "=", "est", "is" or a space between), or after "mon code", "le code", "my
+                    code", "the code" with a colon, "=", "est", "c’est" or "is" ("code postal
+                    75001", "le code promo est 2024", "code de la porte 1234", "PIN oublié" are
+                    none).
 ``password``        the run of non-space characters after "mot de passe", "mdp", "password",
                     "passwd", "pwd", "passcode" and a colon, "=", "est" or "is", when it looks like
-                    one: 4 characters or more with a digit or a symbol, the apostrophe and the
-                    hyphen that join words set aside ("mot de passe oublié", "mon mot de passe est
-                    bloqué", "c’est quoi", "mise-à-jour", "(voir", "iPhone" are none). A passcode
-                    of 4 to 6 digits is a ``pin_code``. Masked whole, with a fixed number of mask
-                    characters, without the sentence's punctuation around it ("Azerty12)." keeps
-                    its ")."; a glued "!" or "?" is masked with it: passwords often end so).
+                    one: 4 to 128 characters with a digit or a symbol, the apostrophe, hyphen, dot
+                    and slash that join words set aside ("mot de passe oublié", "mon mot de passe
+                    est bloqué", "c’est quoi", "mise-à-jour", "oublié/bloqué", "abc.def", "(voir",
+                    "iPhone" are none), and no link ("https://…", "www.…", "banque.fr/…"); or
+                    letters only as a capital then 5 or more lower-case ASCII letters closing the
+                    sentence, no word of state ("mdp : Azerty" is one, "Mot de passe : Perdu.",
+                    "PayPal." are none). A passcode of 4 to 6 digits is a ``pin_code``. Masked
+                    whole, with a fixed number of mask characters, without the sentence's
+                    punctuation around it ("Azerty12)." keeps its ")."; a glued "!" or "?" is
+                    masked with it: passwords often end so).
 
 A card's last digits, its expiry and its security code together are enough to pay online: in a
 text where an expiry or a security code is found, a card number is masked whole, not to its last 4.
@@ -318,6 +324,9 @@ _DETAIL_GAP_RE = re.compile(r"[\s,;:\-–()]{1,6}")
 # ("code PIN 4821"), "mon code" and the password words a colon, "=", "est" or "is" ("mot de passe
 # oublié", "code postal 75001": none).
 _SECRET_STEMS = ("code", "pin", "pass", "mdp", "pwd")
+# The longest run read as a password, its sentence's punctuation included: password managers
+# generate up to 100 (1Password) or 128 (Bitwarden) characters; a longer run is a key or a token.
+_PASSWORD_MAX = 128
 _SECRET_GAP = r"[ \u00a0\u202f]"
 _SECRET_SAYS = (_SECRET_GAP + r"*+(?:[:=]" + _SECRET_GAP + r"*+|(?:est|is|c['’]est)(?: le)?"
                 + r"(?:" + _SECRET_GAP + r"*+:)?" + _SECRET_GAP + r"++)")
@@ -329,10 +338,12 @@ _SECRET_PHRASE = (
     r"|(?<=\bsecret" + _SECRET_GAP + r")code"
     r"|pin(?:" + _SECRET_GAP + r"?code|" + _SECRET_GAP + r"number)?|passcode)"
     + _SECRET_OR_SPACE + r"(?P<pin>[0-9]{4,6})"
-    r"|(?:(?<=\bmon" + _SECRET_GAP + r")|(?<=\bmy" + _SECRET_GAP + r"))code" + _SECRET_SAYS
+    r"|(?:(?<=\bmon" + _SECRET_GAP + r")|(?<=\bmy" + _SECRET_GAP + r")|(?<=\ble" + _SECRET_GAP
+    + r")|(?<=\bthe" + _SECRET_GAP + r"))code" + _SECRET_SAYS
     + r"(?P<weak>[0-9]{4,6})"
     r"|(?:(?<=\bmot" + _SECRET_GAP + r"de" + _SECRET_GAP + r")passe|(?<=\bmot-de-)passe"
-    r"|mdp|pass(?:word|wd|code)|pwd)" + _SECRET_SAYS + r"(?P<password>\S{4,64}+)"
+    r"|mdp|pass(?:word|wd|code)|pwd)" + _SECRET_SAYS
+    + r"(?P<password>\S{4," + str(_PASSWORD_MAX) + r"}+)"
     r")(?![^\W_]|[.,/-][0-9])"
 )
 _SECRET_RE = re.compile(_SECRET_PHRASE)
@@ -345,6 +356,26 @@ _SECRET_TRAILING = ".,;:!?…)]»\"'’”"
 _SECRET_CLOSING = ".,;:…)]»\"'’”"
 # What joins the letters of one word ("c’est", "aujourd'hui", "mise-à-jour", "e-mail"): no symbol.
 _SECRET_JOINERS = frozenset("’'-\u2010\u2011\u02bc")
+# Nor are a dot and a slash signs: they join words too ("oublié/bloqué", "abc.def", "bloqué.").
+_SECRET_NO_SIGNS = _SECRET_JOINERS | frozenset("./")
+# A letters-only password (`_letters_password`): its shape, the end of its sentence (a closing
+# bracket or quote, then ".", "!", "?", "…", a line break or the end), and the words that say
+# what became of a password, or answer, in that shape ("Mot de passe : Bloque.", "Password:
+# Invalid").
+_LETTERS_PASSWORD_RE = re.compile(r"[A-Z][a-z]{5,}")
+_SENTENCE_END_RE = re.compile(r"[ \u00a0\u202f)\]»\"'’”]*+(?:[.!?…\r\n]|\Z)")
+_NOT_PASSWORDS = frozenset((
+    "perdus", "oublie", "bloque", "incorrect", "incorrecte", "invalide", "inconnu", "requis",
+    "obligatoire", "correct", "correcte", "valide", "identique", "different", "change", "expire",
+    "errone", "refuse", "aucune", "temporaire", "provisoire", "nouveau", "simple", "complexe",
+    "manquant", "bonjour", "toujours", "invalid", "expired", "locked", "blocked", "forgotten",
+    "required", "changed", "missing", "unknown", "temporary", "please", "thanks", "hidden",
+    "secret", "secure", "strong", "modifie", "accepte", "envoye", "reinitialise", "securise",
+    "verrouille", "desactive", "active", "enregistre", "impossible"))
+# A link is no password: a scheme ("https://", "ftp://"), "www." or a host name and its path
+# ("banque.fr/aide", "espace-client.banque.fr/reset?id=12").
+_SECRET_LINK_RE = re.compile(r"[a-z][a-z0-9+.-]*://|www\.|(?:[a-z0-9-]+\.)+[a-z]{2,}/",
+                             re.ASCII | re.IGNORECASE)
 
 _EMAIL_LOCAL_PUNCT = "._%+-"
 _EMAIL_LOCAL_MAX = 64  # RFC 5321 limit; also bounds the backwards walk from each "@"
@@ -827,7 +858,9 @@ def _scan_secrets(text: str, lowered: str) -> Iterator[_Candidate]:
     around it and the apostrophes and hyphens that join words are set aside ("est bloqué",
     "c’est quoi", "(voir ci-dessous)" are words). A capital inside is no sign: "iPhone", "PayPal",
     "OUBLIÉ" are words too, and the bank's passwords hold a digit; a word masked by mistake in a
-    private message is lost for good, a letters-only password missed is the rarer harm."""
+    private message is lost for good, a letters-only password missed is the rarer harm. Hence a
+    letters-only value only in the one shape words after the phrase rarely take
+    (`_letters_password`)."""
     for m in _secret_phrases(text, lowered):
         if m["password"] is None:
             start, end = m.span("pin" if m["pin"] else "weak")
@@ -837,17 +870,31 @@ def _scan_secrets(text: str, lowered: str) -> Iterator[_Candidate]:
         start, end = m.span("password")
         run = text[start:end]
         value = run.lstrip(_SECRET_OPENING).rstrip(_SECRET_TRAILING)
-        if (len(value) >= 4 and not value.lower().startswith(("http:", "https:", "www."))
-                and any(_password_sign(ch) for ch in value)):
+        opening = len(run) - len(run.lstrip(_SECRET_OPENING))
+        if (len(value) >= 4 and not _SECRET_LINK_RE.match(value)
+                and (any(_password_sign(ch) for ch in value)
+                     or _letters_password(text, value, start + opening + len(value)))):
             masked = run.lstrip(_SECRET_OPENING).rstrip(_SECRET_CLOSING)
-            start += len(run) - len(run.lstrip(_SECRET_OPENING))
+            start += opening
             yield start, start + len(masked), "password"
+
+
+def _letters_password(text: str, value: str, end: int) -> bool:
+    """A password of letters only ("mdp : Azerty", "mon mot de passe est Soleil."): six ASCII
+    letters or more, a capital then lower-case ones, closing its sentence, and no word saying what
+    became of the password. The words there are lower-case, accented ("oublié", "bloqué"),
+    brands with a capital inside ("PayPal", "iPhone") or go on ("Application plante"); what is
+    left is mostly the state words of `_NOT_PASSWORDS`, a sentence-initial capital typed after
+    ":". A brand written so ("mot de passe : Google.") is still masked: the known limit."""
+    return (_LETTERS_PASSWORD_RE.fullmatch(value) is not None
+            and value.lower() not in _NOT_PASSWORDS
+            and _SENTENCE_END_RE.match(text, end) is not None)
 
 
 def _password_sign(ch: str) -> bool:
     """A digit or a symbol: neither a letter, nor an accent written apart (a text in NFD), nor
-    what joins the letters of one word (`_SECRET_JOINERS`)."""
-    return not (ch.isalpha() or ch in _SECRET_JOINERS or unicodedata.category(ch).startswith("M"))
+    what joins words (`_SECRET_NO_SIGNS`)."""
+    return not (ch.isalpha() or ch in _SECRET_NO_SIGNS or unicodedata.category(ch).startswith("M"))
 
 
 def _joiners(text: str) -> list[tuple[int, int, str, bool]]:

@@ -629,6 +629,22 @@ SECRETS = (
     ("password", "my password is Tr0ub4dor&3 since May", "Tr0ub4dor&3"),
     ("password", "login: jean, pwd=x9!kQ2", "x9!kQ2"),
     ("password", "passcode: abc123", "abc123"),
+    # "le code" / "the code" said to be a number; "mon code c’est".
+    ("pin_code", "le code est 1234", "1234"),
+    ("pin_code", "Le code" + NNBSP + ": 4821, je l’ai noté", "4821"),
+    ("pin_code", "mon code c’est 4321", "4321"),
+    ("pin_code", "the code is 97531.", "97531"),
+    # A dot or a slash with a digit or another symbol; a long password, up to 128 characters.
+    ("password", "mot de passe : Soleil.2024", "Soleil.2024"),
+    ("password", "mdp : nuit/étoilée#", "nuit/étoilée#"),
+    ("password", "password: " + "Kq7#vLp2xZ9!mWt4" * 5 + ".", "Kq7#vLp2xZ9!mWt4" * 5),
+    ("password", "mot de passe" + NNBSP + ": " + "a1B2c3D4" * 15 + "x9", "a1B2c3D4" * 15 + "x9"),
+    # Letters only: a capital then lower-case letters, closing the sentence.
+    ("password", "mdp : Azerty", "Azerty"),
+    ("password", "mon mot de passe est Soleil.", "Soleil"),
+    ("password", "Mon mdp c’est Papillon !", "Papillon"),
+    ("password", "password: Sunshine\nthanks", "Sunshine"),
+    ("password", "(mot de passe : «Marguerite»)", "Marguerite"),
 )
 SECRET_NEGATIVES = (
     ("secret-postcode", "code postal 75001, Paris"),
@@ -655,6 +671,33 @@ SECRET_NEGATIVES = (
     ("secret-password-brand", "mot de passe : iPhone refuse"),
     ("secret-password-name", "mon mot de passe est Jean-Pierre"),
     ("secret-password-capitals", "MOT DE PASSE : OUBLIÉ !"),
+    # A dot or a slash joins words too; a link is no password.
+    ("secret-password-slash", "mot de passe" + NNBSP + ": oublié/bloqué"),
+    ("secret-password-full-stop", "mon mot de passe : bloqué."),
+    ("secret-password-dots", "mot de passe : abc.def"),
+    ("secret-password-ellipsis", "mot de passe : bloqué..."),
+    ("secret-password-url", "mot de passe : https://www.banque.fr/aide/mot-de-passe-oublie?id=12"),
+    ("secret-password-host-path", "mot de passe : banque.fr/reset?etape=2"),
+    ("secret-password-www", "mot de passe : www.banque2024.fr"),
+    # Over 128 characters: a key or a token, not a password someone types.
+    ("secret-password-too-long", "password: " + "Kq7#vLp2xZ9!mWt4" * 9),
+    # "code" that names no secret: a place, a promotion, an article, a door said without "est".
+    ("secret-code-postal-est", "le code postal est 75001"),
+    ("secret-code-door", "code de la porte 1234"),
+    ("secret-code-article", "le code article 1234"),
+    ("secret-code-amount", "le code est 1234 €"),
+    # Letters only: a state (accented, or not, or capitalised), a brand, a word that goes on.
+    ("secret-password-lost", "mot de passe : perdu"),
+    ("secret-password-lost-capital", "Mot de passe : Perdu."),
+    ("secret-password-incorrect", "mot de passe est incorrect"),
+    ("secret-password-incorrect-capital", "Password is Incorrect!"),
+    ("secret-password-invalid", "Mot de passe : Invalide."),
+    ("secret-password-forgotten-plain", "Mot de passe : Oublie"),
+    ("secret-password-mdp-blocked", "mdp : bloqué"),
+    ("secret-password-changed-plain", "Mot de passe : Modifie."),
+    ("secret-password-locked", "Password: Locked"),
+    ("secret-password-paypal", "mot de passe : PayPal."),
+    ("secret-password-goes-on", "Mot de passe : Impossible de me connecter."),
 )
 
 

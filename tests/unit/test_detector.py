@@ -358,13 +358,15 @@ def test_adversarial_megabyte_input_completes(name: str) -> None:
     ("Password is: Secret99", [("password", "Secret99")]),
     ("Mot-de-passe=abc123", [("password", "abc123")]),
     ("passcode: abc123", [("password", "abc123")]),
+    ("le code est 1234", [("pin_code", "1234")]),
+    ("mdp : Azerty", [("password", "Azerty")]),
     # no value, or no phrase naming one: nothing
     ("code postal 75001", []),
     ("PIN oublié", []),
     ("mot de passe oublié", []),
     ("changer mon mot de passe", []),
     ("Mon mot de passe est bloqué.", []),
-    ("le code est 1234", []),
+    ("le code postal est 75001", []),
     ("mon code client est 123456", []),
     ("PIN 1234 €", []),
     ("dépasser 1234", []),
@@ -377,6 +379,32 @@ def test_a_pin_is_masked_digit_by_digit_a_password_whole_at_a_fixed_length() -> 
     assert mask("mon code PIN est 4821") == "mon code PIN est ••••"
     assert mask("mdp : Ab1!x") == "mdp : ••••••••"
     assert mask("password: a-much-longer-secret-1") == "password: ••••••••"
+
+
+def test_a_password_is_found_up_to_128_characters_its_punctuation_included() -> None:
+    assert _spans("mdp : " + "x" * 125 + "9!.") == [("password", "x" * 125 + "9!")]
+    assert _spans("mdp : " + "x" * 127 + "9y") == []  # 129: a key or a token
+    assert _spans("mdp : " + "x" * 127 + "9") == [("password", "x" * 127 + "9")]
+
+
+def test_dots_and_slashes_are_no_sign_and_a_link_is_no_password() -> None:
+    assert _spans("mot de passe : oublié/bloqué.") == []
+    assert _spans("mot de passe : a.b/c#") == [("password", "a.b/c#")]
+    assert _spans("mot de passe : Http://x1.fr") == []
+    assert _spans("mot de passe : x1.banque.fr/") == []
+    assert _spans("mot de passe : banque.fr2/x") == [("password", "banque.fr2/x")]  # no host
+
+
+@pytest.mark.parametrize("text", [
+    "mon mot de passe est soleil",  # lower-case: as the words after the phrase
+    "mdp : AZERTY",  # capitals: as "OUBLIÉ"
+    "mdp : Chat.",  # under six letters
+    "mdp : Azerty, je crois",  # the sentence goes on: as "Impossible de me connecter"
+    "mot de passe : Éléphant.",  # accented: as "Oublié", "Bloqué"
+])
+def test_a_letters_only_password_is_missed_outside_its_one_shape(text: str) -> None:
+    """Precision first (`_letters_password`): these letters-only passwords are missed."""
+    assert _spans(text) == []
 
 
 def test_a_pin_or_a_password_is_named_in_both_languages() -> None:

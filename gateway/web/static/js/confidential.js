@@ -511,22 +511,46 @@ function asciiDigits(text) {
 
 // A PIN and a password (detector.py `_SECRET_PHRASE`): the value right after the phrase naming
 // it; a password only when it looks like one (detector.py `_scan_secrets`: a digit or a symbol,
-// once the sentence's punctuation around it and the apostrophes and hyphens joining words are set
-// aside), masked without that punctuation but with a glued "!" or "?".
+// once the sentence's punctuation around it and the apostrophes, hyphens, dots and slashes joining
+// words are set aside, and no link), masked without that punctuation but with a glued "!" or "?".
 const SECRET_GAP = "[ \\u00a0\\u202f]";
+// detector.py `_PASSWORD_MAX`; the run is taken whole (a look-ahead, as Python's possessive "+"):
+// a run too long is no password, not a shorter one.
+const PASSWORD_MAX = 128;
 const SECRET_SAYS = `${SECRET_GAP}*(?:[:=]${SECRET_GAP}*|(?:est|is|c['’]est)(?: le)?` +
   `(?:${SECRET_GAP}*:)?${SECRET_GAP}+)`;
 const SECRET_RE = new RegExp(`(?<!${W})(?:(?:code${SECRET_GAP}(?:pin|secret|confidentiel|personnel)` +
   `(?:${SECRET_GAP}d[eu]${SECRET_GAP}(?:(?:ma|la|votre)${SECRET_GAP})?carte)?` +
   `|(?<=(?<!${W})secret${SECRET_GAP})code|pin(?:${SECRET_GAP}?code|${SECRET_GAP}number)?` +
   `|passcode)(?:${SECRET_SAYS}|${SECRET_GAP}+)(?<pin>[0-9]{4,6})` +
-  `|(?<=(?<!${W})(?:mon|my)${SECRET_GAP})code${SECRET_SAYS}(?<weak>[0-9]{4,6})` +
+  `|(?<=(?<!${W})(?:mon|my|le|the)${SECRET_GAP})code${SECRET_SAYS}(?<weak>[0-9]{4,6})` +
   `|(?:(?<=(?<!${W})mot${SECRET_GAP}de${SECRET_GAP})passe|(?<=(?<!${W})mot-de-)passe|mdp` +
-  `|pass(?:word|wd|code)|pwd)${SECRET_SAYS}(?<password>\\S{4,64}))(?!${W}|[.,/-][0-9])`, "giu");
+  `|pass(?:word|wd|code)|pwd)${SECRET_SAYS}(?=(?<password>\\S{4,${PASSWORD_MAX}}))\\k<password>)` +
+  `(?!${W}|[.,/-][0-9])`, "giu");
 const SECRET_OPENING = /^[(\[«"'‘“]+/u;
 const SECRET_TRAILING = /[.,;:!?…)\]»"'’”]+$/u;
 const SECRET_CLOSING = /[.,;:…)\]»"'’”]+$/u;
-const PASSWORD_SIGN = /[^\p{L}\p{M}’'\-\u2010\u2011\u02bc]/u;
+const PASSWORD_SIGN = /[^\p{L}\p{M}’'\-\u2010\u2011\u02bc./]/u;
+// A letters-only password (detector.py `_letters_password`): a capital then lower-case ASCII
+// letters, closing its sentence, and no word saying what became of the password.
+const LETTERS_PASSWORD = /^[A-Z][a-z]{5,}$/;
+const SENTENCE_END = /[ \u00a0\u202f)\]»"'’”]*(?:[.!?…\r\n]|$)/y;
+const NOT_PASSWORDS = new Set([
+  "perdus", "oublie", "bloque", "incorrect", "incorrecte", "invalide", "inconnu", "requis",
+  "obligatoire", "correct", "correcte", "valide", "identique", "different", "change", "expire",
+  "errone", "refuse", "aucune", "temporaire", "provisoire", "nouveau", "simple", "complexe",
+  "manquant", "bonjour", "toujours", "invalid", "expired", "locked", "blocked", "forgotten",
+  "required", "changed", "missing", "unknown", "temporary", "please", "thanks", "hidden",
+  "secret", "secure", "strong", "modifie", "accepte", "envoye", "reinitialise", "securise",
+  "verrouille", "desactive", "active", "enregistre", "impossible"]);
+
+function lettersPassword(text, word, end) {
+  if (!LETTERS_PASSWORD.test(word) || NOT_PASSWORDS.has(word.toLowerCase())) return false;
+  SENTENCE_END.lastIndex = end;
+  return SENTENCE_END.test(text);
+}
+
+const SECRET_LINK = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|(?:[a-z0-9-]+\.)+[a-z]{2,}\/)/i;
 
 function scanSecrets(text, out) {
   for (const m of text.matchAll(SECRET_RE)) {
@@ -539,8 +563,9 @@ function scanSecrets(text, out) {
     }
     const opened = value.replace(SECRET_OPENING, "");
     const word = opened.replace(SECRET_TRAILING, "");
-    if ([...word].length >= 4 && !/^(?:https?:|www\.)/i.test(word) && PASSWORD_SIGN.test(word)) {
-      const from = start + value.length - opened.length;
+    const from = start + value.length - opened.length;
+    if ([...word].length >= 4 && !SECRET_LINK.test(word)
+        && (PASSWORD_SIGN.test(word) || lettersPassword(text, word, from + word.length))) {
       out.push([from, from + opened.replace(SECRET_CLOSING, "").length, "password"]);
     }
   }
