@@ -19,6 +19,9 @@ ADVISOR1 = _BY_NAME["advisor1"]
 ADVISOR2 = _BY_NAME["advisor2"]
 MEMBER1 = _BY_NAME["member1"]  # a customer of ADVISOR1's
 MEMBER2 = _BY_NAME["member2"]  # another customer of ADVISOR1's
+MEMBER3 = _BY_NAME["member3"]  # a member who is nobody's customer
+MEMBER4 = _BY_NAME["member4"]
+MEMBER5 = _BY_NAME["member5"]
 
 
 @pytest.fixture(name="api")

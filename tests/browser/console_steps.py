@@ -1,15 +1,18 @@
 """Steps the console's browser tests share: signing the demo staff in with their authenticator,
-finding an element on the pages of a console list, an IBAN question held for the queue."""
+a page read again in English at the desktop size, finding an element on the pages of a console
+list, an IBAN question held for the queue."""
 from __future__ import annotations
 
 import time
 import uuid
+from contextlib import contextmanager
+from urllib.parse import quote
 
 from services.devtools.demo_seed import DEMO_TOTP_SECRET
 from services.devtools.gateway_client import TotpDevice
 
 from ..e2e.steps import IBAN, queued, staff, submit
-from .conftest import Site
+from .conftest import DEVICES, Site, window
 
 MORE_PAGES = 10
 
@@ -29,6 +32,20 @@ def staff_device(email: str) -> TotpDevice:
 
 def sign_in_staff(console, email: str, next_path: str = "/") -> None:
     console.sign_in(email, next_path=next_path, device=staff_device(email))
+
+
+@contextmanager
+def in_english_at_desktop(phone: Site, path: str):
+    """`phone`'s browser at the desktop size, `path` asked for in English: the Site to read it
+    with (a test waits for what it reads). Put back after: French again (on `path`), and the
+    phone's size, as the browser is shared."""
+    english = Site(driver=phone.driver, device="desktop", base_url=phone.base_url)
+    with window(phone, DEVICES["desktop"]):
+        try:
+            english.visit(f"/lang/en?next={quote(path)}", check=False)
+            yield english
+        finally:
+            english.visit(f"/lang/fr?next={quote(path)}", check=False)
 
 
 def reloaded(site: Site, path: str, css: str):

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import eventlet
 
 from ..e2e.conftest import REGISTER_ADDRESS_LIMIT, new_address
+from .accounts import MEMBER1
 
 REGISTERED = ("Inscription reçue. Un e-mail part vers cette adresse : pour un nouveau compte, "
               "il contient le lien qui confirme l’adresse.")
@@ -53,14 +54,14 @@ def test_register_then_sign_in_stay_signed_in_across_reloads_then_sign_out(site)
 
 def test_a_wrong_password_is_announced_and_a_right_one_signs_in(site):
     site.visit("/login")
-    site.fill("Adresse e-mail", "member1@demo.agora")
+    site.fill("Adresse e-mail", MEMBER1)
     site.fill("Mot de passe", "not the password")
     site.find("form[action='/login'] button[type=submit]").click()
     site.wait_for(lambda: any("incorrect" in alert.text and alert.is_displayed()
                               for alert in site.find_all("[role=alert]")), "error message")
     site.check()
     site.screenshot("login-error")
-    site.sign_in("member1@demo.agora", next_path="/ideas")
+    site.sign_in(MEMBER1, next_path="/ideas")
     site.wait_for_path("/ideas")
     assert site.find(".account-menu summary").text == "Mon compte"
     site.check()
@@ -87,7 +88,7 @@ def _alert_text(site) -> str:
 
 def test_signing_in_without_a_password_asks_for_it_and_never_judges_it(site):
     site.visit("/login")
-    site.fill("Adresse e-mail", "member1@demo.agora")
+    site.fill("Adresse e-mail", MEMBER1)
     site.find("form[action='/login'] button[type=submit]").click()
     site.wait_for(lambda: "Saisissez votre mot de passe." in _alert_text(site), "the error")
     assert site.find("#field-password-error").text == "Saisissez votre mot de passe."
@@ -96,7 +97,7 @@ def test_signing_in_without_a_password_asks_for_it_and_never_judges_it(site):
     site.screenshot("login-empty-password")
     site.find(".lang-switch a[hreflang='en']").click()
     site.wait_for_path("/login")
-    site.fill("E-mail address", "member1@demo.agora")
+    site.fill("E-mail address", MEMBER1)
     site.find("form[action='/login'] button[type=submit]").click()
     site.wait_for(lambda: "Enter your password." in _alert_text(site), "the English error")
     assert "weak" not in site.text()

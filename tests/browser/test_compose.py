@@ -11,6 +11,8 @@ from selenium.webdriver.support.ui import Select
 
 from gateway.web.typography import glue_punctuation
 
+from .accounts import MEMBER3, MEMBER4, MEMBER5
+
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 WARNING = "#confidential-status #confidential-warning"
 
@@ -26,7 +28,7 @@ def _clear(control):
 
 
 def test_confidential_warning_appears_while_typing_an_iban_and_goes_when_removed(site):
-    site.sign_in("member3@demo.agora", next_path="/write")
+    site.sign_in(MEMBER3, next_path="/write")
     site.wait_for_path("/write")
     site.check()
     assert site.heading("Poser une question", 1)
@@ -53,7 +55,7 @@ def test_confidential_warning_appears_while_typing_an_iban_and_goes_when_removed
 def test_the_warning_names_a_cards_expiry_and_security_code_typed_alone(site):
     """confidential.js finds every kind the server holds: a card's expiry and CVV, named in the
     member's language, as a client number typed in full-width digits."""
-    site.sign_in("member3@demo.agora", next_path="/write")
+    site.sign_in(MEMBER3, next_path="/write")
     site.wait_for_path("/write")
     body = site.field("Votre texte")
     body.send_keys("Ma carte : date d'expiration 09/28, cryptogramme 123")
@@ -70,7 +72,7 @@ def test_a_search_that_finds_nothing_leads_to_asking_with_similar_questions(site
     """No contribution holds both "chèque" and "introuvable": the search shows those holding
     one (partial), offers to ask it, the words as the title, and the form suggests the demo's
     "Délai d'encaissement d'un chèque ?" (one word shared, one few posts hold)."""
-    site.sign_in("member3@demo.agora")
+    site.sign_in(MEMBER3)
     site.visit("/search?q=chèque+introuvable")
     # shown with its "?" tied to its word (gateway/web/typography.py), stored as typed
     assert "Délai d'encaissement d'un chèque\N{NARROW NO-BREAK SPACE}?" in [
@@ -107,7 +109,7 @@ Voir https://fr.wikipedia.org/wiki/Mode_sombre_(informatique). Ou [le Livret A](
 
 
 def test_preview_renders_the_markdown_in_place(site):
-    site.sign_in("member3@demo.agora", next_path="/write?kind=idea")
+    site.sign_in(MEMBER3, next_path="/write?kind=idea")
     site.wait_for_path("/write")
     assert site.heading("Proposer une idée", 1)
     site.fill("Votre texte", MARKDOWN)
@@ -152,7 +154,7 @@ def _fetch_text(site, path: str) -> str:
 
 def test_a_held_question_is_shown_to_its_author_and_invisible_to_others(site):
     title = f"Mon IBAN dans une question {uuid.uuid4().hex[:6]}"
-    site.sign_in("member4@demo.agora", next_path="/write")
+    site.sign_in(MEMBER4, next_path="/write")
     site.wait_for_path("/write")
     thread_url = _post(site, title,
                        f"Est-ce que mon IBAN {IBAN} est bon pour **recevoir** mon salaire ?")
@@ -183,7 +185,7 @@ def test_a_held_question_is_shown_to_its_author_and_invisible_to_others(site):
     assert site.heading("Page introuvable", 1)
     assert "Retenue" not in _fetch_text(site, f"{post_path}/review")
     site.check()
-    site.sign_in("member5@demo.agora")
+    site.sign_in(MEMBER5)
     site.driver.get(thread_url)
     assert site.heading("Page introuvable", 1)
     assert title not in site.text() and IBAN not in site.text()
@@ -203,7 +205,7 @@ def test_an_iban_typed_as_tags_is_warned_about_under_the_tags_then_held(site):
     was published as seven tags. The field is read as typed, like the text: a warning under it
     (French, then English), and the post is held, its tags shown to its author only."""
     title = f"Quel plafond de retrait ? {uuid.uuid4().hex[:6]}"
-    site.sign_in("member5@demo.agora", next_path="/write")
+    site.sign_in(MEMBER5, next_path="/write")
     site.wait_for_path("/write")
     site.fill("Titre", title)
     site.fill("Votre texte", "Bonjour, quel est le plafond hebdomadaire d'une carte classique ?")
@@ -243,7 +245,7 @@ def test_a_harmless_question_says_published_right_after_posting(site):
     """The automatic review publishes it some 50 ms later: the author is not told it waits for a
     community manager (nor has to reload to learn it was published)."""
     title = f"Frais de carte en Espagne {uuid.uuid4().hex[:6]}"
-    site.sign_in("member3@demo.agora", next_path="/write")
+    site.sign_in(MEMBER3, next_path="/write")
     site.wait_for_path("/write")
     _post(site, title, "Bonjour, y a-t-il des frais si je paie par carte à Madrid ?")
     text = site.wait_for(lambda: (t := site.find("#main").text) and
@@ -264,7 +266,7 @@ def test_a_harmless_question_says_published_right_after_posting(site):
 def test_while_the_review_is_slow_the_state_updates_itself(site, demo):
     """Moderation down for a moment (a deploy, a backlog): the author reads that the text is
     being checked, and the box changes by itself once moderation ruled, without a reload."""
-    site.sign_in("member3@demo.agora", next_path="/write")
+    site.sign_in(MEMBER3, next_path="/write")
     site.wait_for_path("/write")
     moderation = demo.processes["moderation"]
     moderation.popen.send_signal(signal.SIGTERM)
@@ -288,7 +290,7 @@ def test_while_the_review_is_slow_the_state_updates_itself(site, demo):
 
 
 def test_the_heading_follows_the_kind_chosen(site):
-    site.sign_in("member3@demo.agora", next_path="/write")
+    site.sign_in(MEMBER3, next_path="/write")
     site.wait_for_path("/write")
     assert site.heading("Poser une question", 1)
     assert site.driver.title == "Poser une question · Agora"
@@ -308,7 +310,7 @@ def test_the_heading_follows_the_kind_chosen(site):
 
 
 def test_field_errors_are_shown_next_to_the_fields_and_summarised(site):
-    site.sign_in("member3@demo.agora", next_path="/write?kind=discussion")
+    site.sign_in(MEMBER3, next_path="/write?kind=discussion")
     site.wait_for_path("/write")
     site.fill("Titre", "Ok")
     site.click_button("Publier")
@@ -324,7 +326,7 @@ def test_field_errors_are_shown_next_to_the_fields_and_summarised(site):
 def test_a_tag_suggestion_is_the_tag_as_written_accents_kept(site):
     """The suggestions offered the slug ("epargne"), so picking one lost the accent the
     member typed and every tag page showed."""
-    site.sign_in("member3@demo.agora", next_path="/write")
+    site.sign_in(MEMBER3, next_path="/write")
     site.wait_for_path("/write")
     site.field("Mots-clés (facultatif)").send_keys("voyage, épa")
     options = site.wait_for(lambda: [option.get_attribute("value") for option in

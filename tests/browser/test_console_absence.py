@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 
 from gateway.web.i18n import format_date
 
-from .conftest import DEVICES, Site
+from .conftest import Site
+from .console_steps import in_english_at_desktop
 
 PAGE = "/console/absence"
 
@@ -23,18 +23,13 @@ def _set_date(site: Site, iso: str) -> None:
                                site.find("#field-until"), iso)
 
 
-def test_an_advisor_declares_an_absence_then_comes_back(browsers, demo, platform,
-                                                        advisor_and_customer):
+def test_an_advisor_declares_an_absence_then_comes_back(phone, platform, advisor_and_customer):
     advisor, _ = advisor_and_customer
     backup = platform.api.new_user(display_name=f"Bruno Relais {uuid.uuid4().hex[:4]}")
     platform.api.grant(platform.admin, backup, "advisor")
     platform.verify_email(backup)
     until = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
 
-    driver = browsers("phone")
-    driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
-    driver.delete_all_cookies()
-    phone = Site(driver=driver, device="phone", base_url=demo.base_url)
     phone.sign_in(advisor.email, advisor.password, device=advisor.device,
                   next_path="/console/customers")
     phone.wait_for_path("/console/customers")
@@ -68,10 +63,7 @@ def test_an_advisor_declares_an_absence_then_comes_back(browsers, demo, platform
     phone.no_horizontal_scroll()
     phone.screenshot("console-absence-fr")
 
-    english = Site(driver=driver, device="desktop", base_url=demo.base_url)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["desktop"])
-    try:
-        english.visit("/lang/en?next=" + quote(PAGE), check=False)
+    with in_english_at_desktop(phone, PAGE) as english:
         english.wait_for(lambda: english.heading("Absence", 1) and "back on" in
                          english.text_of("#absence-current"), "in English")
         assert english.text_of("#absence-current").startswith(
@@ -85,13 +77,10 @@ def test_an_advisor_declares_an_absence_then_comes_back(browsers, demo, platform
                          "back")
         assert english.text_of("#absence-saved").startswith("Welcome back")
         english.check()
-    finally:
-        english.visit(f"/lang/fr?next={PAGE}", check=False)
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["phone"])
 
 
 def test_the_customer_reads_who_answers_while_their_advisor_is_away(
-        browsers, demo, platform, advisor_and_customer):
+        phone, platform, advisor_and_customer):
     advisor, marc = advisor_and_customer
     backup = platform.api.new_user(display_name=f"Bruno Relais {uuid.uuid4().hex[:4]}")
     platform.api.grant(platform.admin, backup, "advisor")
@@ -101,10 +90,6 @@ def test_the_customer_reads_who_answers_while_their_advisor_is_away(
                               json={"until": until, "backup_email": backup.email})
     assert answer.status_code == 200, answer.text
 
-    driver = browsers("phone")
-    driver.get(demo.base_url + "/robots.txt")
-    driver.delete_all_cookies()
-    phone = Site(driver=driver, device="phone", base_url=demo.base_url)
     phone.sign_in(marc.email, marc.password, next_path="/advisor")
     phone.wait_for_path("/advisor")
     assert phone.text_of("#advisor-away") == (
@@ -114,10 +99,7 @@ def test_the_customer_reads_who_answers_while_their_advisor_is_away(
     phone.no_horizontal_scroll()
     phone.screenshot("advisor-away-fr")
 
-    english = Site(driver=driver, device="desktop", base_url=demo.base_url)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["desktop"])
-    try:
-        english.visit("/lang/en?next=/advisor", check=False)
+    with in_english_at_desktop(phone, "/advisor") as english:
         english.wait_for(lambda: english.text_of("#advisor-away").startswith("Your advisor"),
                          "in English")
         assert english.text_of("#advisor-away") == (
@@ -125,6 +107,3 @@ def test_the_customer_reads_who_answers_while_their_advisor_is_away(
             "answers you in the meantime.")
         english.check()
         english.screenshot("advisor-away-en")
-    finally:
-        english.visit("/lang/fr?next=/advisor", check=False)
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["phone"])

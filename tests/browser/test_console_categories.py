@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from ..e2e.steps import ok
+from .accounts import ADMIN, CM1, MEMBER1
 from .conftest import Site
 from .console_steps import sign_in_staff
 
@@ -25,7 +26,7 @@ def test_an_admin_creates_renames_and_archives_a_category(console, platform):
     api = platform.api
     marker = uuid.uuid4().hex[:6]
     slug = f"credit-auto-{marker}"
-    sign_in_staff(console, "admin@demo.agora", next_path="/console/moderation")
+    sign_in_staff(console, ADMIN, next_path="/console/moderation")
     console.wait_for_path("/console/moderation")
     console.click_link("Catégories")
     console.wait_for_path("/console/categories")
@@ -88,7 +89,7 @@ def test_an_admin_creates_renames_and_archives_a_category(console, platform):
 
 
 def test_community_managers_and_members_get_404_on_the_categories_screen(console):
-    sign_in_staff(console, "cm1@demo.agora", next_path="/console/moderation")
+    sign_in_staff(console, CM1, next_path="/console/moderation")
     console.wait_for_path("/console/moderation")
     assert "Catégories" not in [a.text.strip() for a in console.find_all(".console-nav a")]
     console.visit("/console/categories")
@@ -105,7 +106,7 @@ def test_community_managers_and_members_get_404_on_the_categories_screen(console
     """)
     assert status == [404, 404, 404]
     console.driver.delete_all_cookies()
-    console.sign_in("member1@demo.agora")
+    console.sign_in(MEMBER1)
     console.visit("/console/categories")
     assert console.heading("Page introuvable", 1)
 
@@ -115,7 +116,7 @@ def test_an_admin_keeps_a_category_for_the_team_and_members_are_not_offered_it(c
     """The team's announcements: a staff-only category is marked in the list, still offered to
     the community managers and admins when writing, and not offered to members."""
     api, marker = platform.api, uuid.uuid4().hex[:6]
-    sign_in_staff(console, "admin@demo.agora", next_path="/console/categories")
+    sign_in_staff(console, ADMIN, next_path="/console/categories")
     console.wait_for_path("/console/categories")
     console.fill("Nom en français", f"Annonces {marker}")
     console.fill("Nom en anglais", f"Announcements {marker}")
@@ -132,7 +133,7 @@ def test_an_admin_keeps_a_category_for_the_team_and_members_are_not_offered_it(c
     assert offered_when_writing(console, slug)  # an admin writes there
 
     console.driver.delete_all_cookies()
-    console.sign_in("member1@demo.agora")
+    console.sign_in(MEMBER1)
     assert not offered_when_writing(console, slug)
     assert offered_when_writing(console, "cards")  # the others are, as before
     console.check()

@@ -28,6 +28,7 @@ from ..e2e.steps import (
     submit,
     visible,
 )
+from .accounts import CM1, MEMBER1, MEMBER2
 from .conftest import SCREENSHOTS, SIZES, Site, window
 from .console_steps import (
     assert_options_read_whole,
@@ -100,7 +101,7 @@ def test_a_cm_clears_a_held_iban_question_from_the_keyboard_and_members_see_only
 
     visible(api, question["id"])  # the published event reached the posts' read model
     console.driver.delete_all_cookies()  # a visitor, then a member, read the thread
-    for reader in (None, "member2@demo.agora"):
+    for reader in (None, MEMBER2):
         if reader:
             console.sign_in(reader, next_path=f"/posts/{question['id']}")
         else:
@@ -322,7 +323,7 @@ def test_a_new_community_manager_enrols_a_second_factor_at_first_sign_in(console
 def test_members_and_visitors_get_404_on_every_console_url_and_no_link(site, demo, platform):
     site.visit("/console/moderation")
     assert site.heading("Page introuvable", 1)
-    site.sign_in("member1@demo.agora")
+    site.sign_in(MEMBER1)
     assert not [a for a in site.find_all(".main-nav a") if a.text.strip() == "Console"]
     for path in ("/console", "/console/moderation", "/console/moderation?reason=flags",
                  "/console/flags", "/console/response-times", "/console/publishing",
@@ -574,7 +575,7 @@ def test_the_audit_log_keeps_a_staff_members_name_whole_at_1024(browsers, demo, 
     console.driver.get(demo.base_url + "/robots.txt")
     console.driver.delete_all_cookies()
     _, item_id = held_iban_question(platform, api)
-    sign_in_staff(console, "cm1@demo.agora", f"/console/moderation?item={item_id}")
+    sign_in_staff(console, CM1, f"/console/moderation?item={item_id}")
     console.wait_for(lambda: opened(console, item_id), "the item open")
     console.click_button("Refuser")  # an entry of Camille's, newest in the log
     console.wait_for(lambda: not console.find_all(f'.queue-item[data-item="{item_id}"]'),

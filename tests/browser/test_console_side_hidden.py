@@ -4,7 +4,8 @@ GET) a colleague's note still shows live. A tab out of sight reads nothing on a 
 note: it reads once when shown again (no audited read per event in idle background tabs)."""
 from __future__ import annotations
 
-from ..e2e.steps import customer_with_advisor, ok
+from ..e2e.steps import ok
+from .staff_steps import advisor_and_colleague_on_new_conversation
 
 # counts the page's reads of the side, and the colleague's notes the page heard of
 WATCH = """
@@ -29,15 +30,9 @@ def notes_shown(site) -> str:
 def test_the_side_follows_after_a_refused_note_and_waits_while_hidden(platform,
                                                                       conversations_db, phone):
     api = platform.api
-    member, advisor = customer_with_advisor(platform, api, conversations_db)
-    colleague = api.new_staff(platform.admin, "advisor")
-    cid = ok(api.post("/api/v1/conversations", user=member, json={
-        "subject": "Virement", "message": "Mon virement n’est pas arrivé."}), 201)["id"]
-    ok(api.post(f"/api/v1/conversations/{cid}/participants", user=advisor,
-                json={"user_id": colleague.id}), 201)
-    page = f"/console/conversations/{cid}"
-    phone.sign_in(advisor.email, advisor.password, device=advisor.device, next_path=page)
-    phone.wait_for_path(page)
+    _, colleague, cid, page = advisor_and_colleague_on_new_conversation(
+        platform, conversations_db, phone, "Virement", "Mon virement n’est pas arrivé.",
+        colleague_in=True)
 
     # an empty note refused: the page again, at the form's URL
     phone.find("#notes summary").click()

@@ -7,8 +7,9 @@ colleague's leaving in English at the desktop size. The customer's stream never 
 (tests/unit/test_live_staff_events.py)."""
 from __future__ import annotations
 
-from ..e2e.steps import customer_with_advisor, ok
-from .conftest import DEVICES, Site
+from ..e2e.steps import ok
+from .console_steps import in_english_at_desktop
+from .staff_steps import advisor_and_colleague_on_new_conversation
 from .test_conversation_handled import BUTTON, handled_line
 
 
@@ -22,14 +23,9 @@ def said(site) -> str:
 
 def test_a_colleagues_doing_shows_live(platform, conversations_db, phone):
     api = platform.api
-    member, advisor = customer_with_advisor(platform, api, conversations_db)
-    colleague = api.new_staff(platform.admin, "advisor")
-    cid = ok(api.post("/api/v1/conversations", user=member, json={
-        "subject": "Succession", "message": "Quels documents pour la succession de mon père ?"}),
-        201)["id"]
-    page = f"/console/conversations/{cid}"
-    phone.sign_in(advisor.email, advisor.password, device=advisor.device, next_path=page)
-    phone.wait_for_path(page)
+    advisor, colleague, cid, page = advisor_and_colleague_on_new_conversation(
+        platform, conversations_db, phone, "Succession",
+        "Quels documents pour la succession de mon père ?", colleague_in=False)
     phone.wait_for(lambda: phone.find("#staff-messages").get_attribute("data-live") == "on",
                    "the page live")
     assert phone.find_all(BUTTON) and not phone.find_all("#note-list .staff-note")
@@ -67,10 +63,7 @@ def test_a_colleagues_doing_shows_live(platform, conversations_db, phone):
 
     # another colleague, in English at the desktop size
     other = api.new_staff(platform.admin, "advisor")
-    english = Site(driver=phone.driver, device="desktop", base_url=phone.base_url)
-    phone.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["desktop"])
-    try:
-        english.visit(f"/lang/en?next={page}", check=False)
+    with in_english_at_desktop(phone, page) as english:
         english.wait_for(lambda: english.find("#staff-messages").get_attribute("data-live")
                          == "on", "the page live, in English")
         ok(api.post(f"/api/v1/conversations/{cid}/participants", user=advisor,
@@ -83,5 +76,3 @@ def test_a_colleagues_doing_shows_live(platform, conversations_db, phone):
         english.check()
         english.no_horizontal_scroll()
         english.screenshot("console-staff-side-live-en")
-    finally:
-        phone.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["phone"])

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from ..e2e.steps import ok, staff, visible
 from ..platform import PASSWORD
+from .accounts import MEMBER1
 from .conftest import DEVICES, SCREENSHOTS, SIZES, Site, window
 from .console_steps import held_iban_question, opened
 
@@ -200,7 +201,7 @@ def test_every_feed_card_says_who_and_when_then_why_it_is_there(site):
     decided), the name higher than the date beside it (a byline paragraph's margin): every card
     now says who and when on one middle line, as the lists do, and its « vous suivez
     l’auteur·e » on a line of its own under them."""
-    site.sign_in("member1@demo.agora", next_path="/me/feed")
+    site.sign_in(MEMBER1, next_path="/me/feed")
     site.wait_for(lambda: site.find_all("#feed-list .post-card .reason"), "cards with their why")
     site.screenshot("layout-feed-cards")
     cards = site.driver.execute_script(CARD_LINES)

@@ -12,11 +12,13 @@ import uuid
 from selenium.webdriver.common.keys import Keys
 
 from gateway.web.typography import glue_punctuation
-from services.devtools.demo_seed import DemoApi
 
 from ..platform import PASSWORD
+from .accounts import ADVISOR1, MEMBER1, signed_in_api
 from .console_steps import sign_in_staff
 from .test_private_pages import ok
+
+api = signed_in_api  # the fixture
 
 CARD = "Ma carte c’est 4970 1012 3456 7893, merci"  # Luhn-valid, a Visa's length
 WARNING_FR = ("Ne communiquez jamais votre code ni votre numéro de carte complet, même à votre "
@@ -103,11 +105,10 @@ def test_the_new_conversation_form_warns_too(site, platform, advisor_and_custome
     site.wait_for(lambda: "•••• •••• •••• 7893" in site.text(), "sent all the same")
 
 
-def test_an_advisor_is_warned_while_typing_a_card_number_in_a_reply(console, demo):
-    api = DemoApi(demo.base_url)
-    cid = api.post("/api/v1/conversations", as_="member1@demo.agora", json={
+def test_an_advisor_is_warned_while_typing_a_card_number_in_a_reply(console, api):
+    cid = api.post("/api/v1/conversations", as_=MEMBER1, json={
         "subject": f"Carte {uuid.uuid4().hex[:6]}", "message": "Bonjour"})["id"]
-    sign_in_staff(console, "advisor1@demo.agora", next_path=f"/console/conversations/{cid}")
+    sign_in_staff(console, ADVISOR1, next_path=f"/console/conversations/{cid}")
     console.wait_for_path(f"/console/conversations/{cid}")
     field = console.find("#field-body")
     staff_fr = "Ne communiquez jamais de code ni de numéro de carte complet dans un message privé"
@@ -155,18 +156,17 @@ def test_a_customer_sees_card_numbers_masked_in_their_conversation(site, platfor
     assert "Ma carte •••• •••• •••• 7893" in site.text() and "4970" not in site.text()
 
 
-def test_an_advisor_sees_card_numbers_masked_in_the_conversation_and_the_journey(console, demo):
-    api = DemoApi(demo.base_url)
+def test_an_advisor_sees_card_numbers_masked_in_the_conversation_and_the_journey(console, api):
     subject = f"Carte {uuid.uuid4().hex[:6]} 4970 1012 3456 7893"
-    cid = api.post("/api/v1/conversations", as_="member1@demo.agora", json={
+    cid = api.post("/api/v1/conversations", as_=MEMBER1, json={
         "subject": subject, "message": CARD})["id"]
-    sign_in_staff(console, "advisor1@demo.agora", next_path=f"/console/conversations/{cid}")
+    sign_in_staff(console, ADVISOR1, next_path=f"/console/conversations/{cid}")
     console.wait_for_path(f"/console/conversations/{cid}")
     shown = "#staff-messages [data-message] .staff-message-body"
     assert bodies(console, shown) == [MASKED]
     console.wait_for(lambda: console.find("#staff-messages").get_attribute("data-live") == "on",
                      "live stream open")
-    api.post(f"/api/v1/conversations/{cid}/messages", as_="member1@demo.agora",
+    api.post(f"/api/v1/conversations/{cid}/messages", as_=MEMBER1,
              json={"body": "Et l’autre : 5555 5555 5555 4444 exp 09/28"})
     console.wait_for(lambda: bodies(console, shown)[-1]  # its « : » glued, as rendered
                      == glue_punctuation("Et l’autre : •••• •••• •••• •••• exp 09/28"),

@@ -15,6 +15,7 @@ import requests
 from selenium.webdriver.common.keys import Keys
 
 from ..e2e.steps import ok, reply_visible, visible
+from .accounts import MEMBER3
 
 HEADER_BLUE, HERO_BLUE = (0x12, 0x3A, 0x63), (0x1D, 0x4F, 0x86)  # site.css --brand, .hero's end
 # A line of code longer than any phone is wide: it scrolls inside its block, not the page.
@@ -105,7 +106,7 @@ def test_the_signed_out_header_fits_narrow_phones_in_both_languages(site):
 
 def test_a_form_sent_with_errors_takes_the_focus_to_its_summary(site, demo):
     site.visit("/login")
-    site.fill("Adresse e-mail", "member3@demo.agora")
+    site.fill("Adresse e-mail", MEMBER3)
     site.fill("Mot de passe", "not the password")
     site.find("form[action='/login'] button[type=submit]").click()
     site.wait_for(lambda: _focused(site) == "form-alert", "the focus on the error summary")
@@ -190,7 +191,8 @@ def test_follow_a_tag_and_a_category_from_their_pages(site, demo):
     assert "« Suivre ce mot-clé »" in site.find("#topics-title + .empty").text
 
     site.visit(f"/tags/{quote('épargne')}")
-    assert site.heading("Mot-clé : épargne", 1)  # as written, not its slug "epargne"
+    # as written, not its slug "epargne"; its « : » kept with its word (templates: `glue`)
+    assert site.heading("Mot-clé\N{NARROW NO-BREAK SPACE}: épargne", 1)
     site.driver.execute_script("window.samePage = true")
     site.click_button("Suivre ce mot-clé")
     site.wait_for(lambda: site.find("#toggle-follow_tag-button").get_attribute("aria-pressed")

@@ -6,7 +6,8 @@
 // (`/console/conversations/{id}/side`: no message read, no notification marked read, so the
 // access audit says nobody read the messages), leaving alone what is being typed (the note's
 // and the reply's boxes) and the panel's open or closed state. A tab out of sight reads
-// nothing: it remembers it is behind and reads once when shown again.
+// nothing: it remembers it is behind and reads once when shown again. When the live stream comes
+// back after being down (live.js's agora:live-reopened), what it missed is read once the same way.
 import { announce } from "./api.js";
 
 // one read at a time; events arriving meanwhile are served by one more read after it
@@ -31,15 +32,32 @@ async function rendered(id) {
   return new DOMParser().parseFromString(await response.text(), "text/html");
 }
 
-function syncNotes(page) {
+// a colleague's note not shown before is said (role="status"): seen, and read by a screen
+// reader, even with the panel closed or out of view. Never one's own (written in this page or
+// another of one's own).
+function sayNewNotes(shown, me) {
+  const said = document.getElementById("notes-said");
+  if (!said) return;
+  const names = [...document.querySelectorAll("#note-list .staff-note")]
+    .filter((note) => !shown.has(note.id) && note.dataset.author !== me)
+    .map((note) => note.dataset.name);
+  if (names.length) {
+    said.textContent = [...new Set(names)]
+      .map((name) => said.dataset.new.replace("{name}", name)).join(" ");
+  }
+}
+
+function syncNotes(page, me) {
   const panel = document.getElementById("notes");
   const next = page.getElementById("notes");
   if (!panel || !next) return;
   const had = panel.querySelector(".staff-note") !== null;
+  const shown = new Set([...panel.querySelectorAll(".staff-note")].map((note) => note.id));
   panel.querySelector("summary").replaceChildren(...next.querySelector("summary").childNodes);
   document.getElementById("note-list")
     .replaceChildren(...next.querySelector("#note-list").childNodes);
   if (!had && next.open) panel.open = true; // as the server: open once there are notes
+  sayNewNotes(shown, me);
 }
 
 function syncParticipants(page, changes) {
@@ -82,20 +100,20 @@ function syncHandled(page) {
 
 export function followStaffSide(list) {
   const id = list.dataset.conversation;
-  const pending = { notes: false, participants: [], handled: false };
+  const pending = { notes: false, participants: [], handled: false, all: false };
   const read = coalesced(async () => {
     const page = await rendered(id);
     if (!page) return;
-    const { notes, participants, handled } = pending;
-    Object.assign(pending, { notes: false, participants: [], handled: false });
-    if (notes) syncNotes(page);
-    if (participants.length) syncParticipants(page, participants);
-    if (handled) syncHandled(page);
+    const { notes, participants, handled, all } = pending;
+    Object.assign(pending, { notes: false, participants: [], handled: false, all: false });
+    if (notes || all) syncNotes(page, list.dataset.me);
+    if (participants.length || all) syncParticipants(page, participants);
+    if (handled || all) syncHandled(page);
   });
   // out of sight: marked behind, read once on being shown (the marks kept meanwhile)
   const sync = () => { if (document.visibilityState === "visible") read(); };
   document.addEventListener("visibilitychange", () => {
-    if (pending.notes || pending.participants.length || pending.handled) sync();
+    if (pending.notes || pending.participants.length || pending.handled || pending.all) sync();
   });
   const on = (name, mark) => document.addEventListener(name, (event) => {
     const data = event.detail || {};
@@ -106,4 +124,6 @@ export function followStaffSide(list) {
   on("agora:note", () => { pending.notes = true; });
   on("agora:participants", (data) => { pending.participants.push(data); });
   on("agora:handled", () => { pending.handled = true; });
+  // the stream was down: any of it may have happened meanwhile, unheard
+  document.addEventListener("agora:live-reopened", () => { pending.all = true; sync(); });
 }

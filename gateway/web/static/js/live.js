@@ -7,6 +7,8 @@
 //   agora:note          {conversation_id, note_id, author_id}      (staff only: a colleague's
 //   agora:participants  {conversation_id, participant_id, change}   note, someone joining or
 //   agora:handled       {conversation_id, settled_by}               leaving, « traitée »)
+//   agora:live-reopened the stream is back after being down: what it would have carried
+//                       meanwhile was lost (the server keeps no buffer), read it again
 // and listens to agora:unread {unread} from page scripts that learnt the count themselves.
 // The stream carries references and counts only; pages read content through the API.
 // When the server refuses the stream, the bell shows the count read from the API and the stream
@@ -43,6 +45,9 @@ function setState(state) {
   if (bell) bell.dataset.live = state;
 }
 
+// the stream broke or was closed since its last hello: the next hello is a reopening
+let down = false;
+
 let backoff = 1000;
 function connectLater() {
   // spread out: the pages of a replica that stopped do not all come back at the same instant
@@ -71,6 +76,8 @@ function connect() {
     setState("open");
     setUnread(data.unread);
     emit("agora:refresh", {});
+    if (down) emit("agora:live-reopened", {});
+    down = false;
   });
   on("notification", (data) => {
     const before = Number(bell ? bell.dataset.unread || 0 : 0);
@@ -86,6 +93,7 @@ function connect() {
   }
   on("resync", () => { refreshCount(); emit("agora:refresh", {}); });
   on("closed", (data) => {
+    down = true;
     source.close();
     setState("ended");
     if (data.reason === "superseded") connectWhenVisible();
@@ -93,6 +101,7 @@ function connect() {
     // session_revoked: signed out, stay quiet
   });
   source.onerror = async () => {
+    down = true; // even while the browser reconnects by itself: events are lost meanwhile
     if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
     setState("retrying");
     // refused: an expired access cookie (401) or a full or restarting server (503). Only the
