@@ -1,8 +1,8 @@
-"""A member who sends a card number in a private message is told, once it is sent, that the
-bank masked it (findings 38 §4: the service stores it masked, its answer says `masked`): the
-notice under « Répondre », the message shown masked, and nothing said for a message without
-one. French at the phone size, then English at the desktop size; and an advisor replying in the
-console, alike."""
+"""A member who sends a card number, a PIN or a password in a private message is told, once it
+is sent, that the bank masked it, and what (findings 38 §4: the service stores it masked, its
+answer says `masked`): the notice under « Répondre » naming it, the message shown masked, and
+nothing said for a message without one. French at the phone size, then English at the desktop
+size; and an advisor replying in the console, alike."""
 from __future__ import annotations
 
 import uuid
@@ -17,9 +17,10 @@ from .conftest import DEVICES, Site, opened
 from .console_steps import sign_in_staff, staff_device
 
 CARD = "4970 1012 3456 7893"  # Luhn-valid
-NOTICE_FR = ("Pour votre sécurité, nous avons masqué le numéro de carte, le code ou le mot de "
-             "passe de votre message.")
-NOTICE_EN = "For your security, we masked the card number, code or password in your message."
+NOTICE_FR = "Pour votre sécurité, nous avons masqué le numéro de carte de votre message."
+PIN_FR = "Pour votre sécurité, nous avons masqué le code confidentiel de votre message."
+NOTICE_EN = "For your security, we masked the card number in your message."
+BOTH_EN = "For your security, we masked the card number and the password in your message."
 
 
 def send(site: Site, text: str) -> None:
@@ -50,6 +51,10 @@ def test_the_member_is_told_the_card_number_was_masked(platform, conversations_d
     phone.wait_for(lambda: notice(phone) == NOTICE_FR, "the notice, in French")
     assert phone.find_all("#message-list [data-message]")[-1].text.endswith(
         "Ma carte •••• •••• •••• 7893 est refusée")
+    send(phone, "Mon code PIN est 4821")  # a PIN alone: the notice names the code
+    phone.wait_for(lambda: notice(phone) == PIN_FR, "the notice naming the code, in French")
+    assert phone.find_all("#message-list [data-message]")[-1].text.endswith(
+        "Mon code PIN est ••••")
     phone.check()
     phone.no_horizontal_scroll()
     phone.screenshot("member-card-masked-fr")
@@ -62,6 +67,9 @@ def test_the_member_is_told_the_card_number_was_masked(platform, conversations_d
         assert notice(english) == ""
         send(english, f"Card {CARD.replace(' ', '')} again")
         english.wait_for(lambda: notice(english) == NOTICE_EN, "the notice, in English")
+        send(english, f"Card {CARD}, password: Sunny2024!")  # both named
+        english.wait_for(lambda: notice(english) == BOTH_EN, "the notice naming both")
+        assert "Sunny2024" not in english.text()
         english.check()
         english.screenshot("member-card-masked-en")
         send(english, "Thank you")  # nothing masked: the notice goes

@@ -15,6 +15,7 @@ from services.shared import i18n
 
 from ..conftest import wait_for
 from ..e2e.steps import authors_vote_counted, ok, staff, submit, visible
+from .accounts import ADMIN, ADVISOR1
 from .conftest import SIZES, WAIT_SECONDS, Site
 from .console_steps import on_some_page, reloaded, sign_in_staff
 
@@ -57,14 +58,14 @@ def test_one_navigation_takes_each_role_to_its_console_screens(console, platform
         console.no_horizontal_scroll()
 
     console.driver.delete_all_cookies()
-    sign_in_staff(console, "advisor1@demo.agora")
+    sign_in_staff(console, ADVISOR1)
     console.click_link("Console")
     console.wait_for_path("/console/conversations")
-    assert tabs(console) == ["Conversations", "Mes clients"]
+    assert tabs(console) == ["Conversations", "Mes clients", "Absence"]
     console.check()
 
     console.driver.delete_all_cookies()
-    sign_in_staff(console, "admin@demo.agora", next_path="/console/flags")
+    sign_in_staff(console, ADMIN, next_path="/console/flags")
     console.wait_for_path("/console/flags")
     assert tabs(console) == ["File de modération", "Signalements", "Délais de réponse",
                              "Boîte à idées", "Publication", "Politique de modération",
@@ -88,7 +89,7 @@ def test_every_console_screen_fits_320_px_and_shows_its_current_states_in_forced
     colours (Windows high contrast) the current tab and filter keep a visible mark: their
     background alone vanished."""
     flagged_post(platform, staff(platform), ("abusive",))  # a flags panel with its select
-    sign_in_staff(console, "admin@demo.agora", next_path="/console/moderation")
+    sign_in_staff(console, ADMIN, next_path="/console/moderation")
     console.wait_for_path("/console/moderation")
     screens = [a.get_attribute("href") for a in console.find_all(".console-nav a")]
     driver = console.driver

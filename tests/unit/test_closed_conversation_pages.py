@@ -2,10 +2,13 @@
 rendering): the notice in the reader's language, and no reply form."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from markupsafe import escape
 
 from gateway.web import i18n
+from gateway.web.masked_notice import notice_view
 from gateway.web.render import render_html
 from services.conversations.schemas import BODY_MAX
 
@@ -22,7 +25,8 @@ PAGES = (("messages/conversation.html", "messages.closed"),
 def test_a_closed_conversation_says_so_and_takes_no_reply(template, notice, language):
     context = {"conversation": CLOSED, "actor": {"id": "a1", "roles": ["member", "advisor"]},
                "names": {}, "form": {}, "raw": {}, "errors": {}, "csrf_token": "t",
-               "body_max": BODY_MAX, "latest": True}
+               "body_max": BODY_MAX, "latest": True,
+               "masked_notice": notice_view(partial(i18n.translate, language), None)}
     page = render_html(template, language, context).get_data(as_text=True)
     expected = str(escape(i18n.translate(language, notice)))
     assert expected in page

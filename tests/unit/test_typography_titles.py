@@ -5,11 +5,14 @@ and what has no space typed before its mark (a time, an address) is shown as typ
 from __future__ import annotations
 
 import doctest
+from functools import partial
 
 import pytest
 from markupsafe import Markup
 
 from gateway.web import typography
+from gateway.web.i18n import translate
+from gateway.web.masked_notice import notice_view
 from gateway.web.render import render_html
 from gateway.web.typography import glue_punctuation
 from services.conversations.schemas import BODY_MAX
@@ -23,7 +26,8 @@ MEMBER = {"id": "u1", "roles": ["member"]}
 
 def _page(template: str, **context) -> str:
     base = {"actor": MEMBER, "names": {}, "form": {}, "raw": {}, "errors": {}, "csrf_token": "t",
-            "body_max": BODY_MAX, "latest": True, "unread": set()}
+            "body_max": BODY_MAX, "latest": True, "unread": set(),
+            "masked_notice": notice_view(partial(translate, "fr"), None)}
     return render_html(template, "fr", {**base, **context}).get_data(as_text=True)
 
 

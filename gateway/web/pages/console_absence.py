@@ -78,4 +78,4 @@ class ConsoleAbsencePages:
                            absence=current, form=form, errors=errors or {}, saved=saved,
                            earliest=(today + timedelta(days=1)).isoformat(),
                            latest=(today + timedelta(days=MAX_DAYS)).isoformat(),
-                           max_days=MAX_DAYS, section="console", console_tab="customers")
+                           max_days=MAX_DAYS, section="console", console_tab="absence")

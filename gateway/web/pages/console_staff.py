@@ -33,6 +33,7 @@ from services.shared.actors import ADVISOR, STAFF_ROLES, holds_any, roles
 from services.shared.errors import NotFound
 
 from .. import i18n
+from ..masked_notice import notice_view
 from ..page import PageCall, Spare, page
 from ..social_cases import (
     SOCIAL_ORIGIN,
@@ -208,7 +209,8 @@ class StaffConsolePages:
                            reply_destination=reply_destination(call.t, conversation),
                            network=lambda channel: network_label(call.t, channel),
                            earlier=earlier, latest=not cursor, body_max=BODY_MAX,
-                           card_masked=bool(call.query.get("masked")),  # a card number sent
+                           # what the service masked in a reply sent (masked_notice.py)
+                           masked_notice=notice_view(call.t, call.query.get("masked")),
                            # only to who may open it (the timeline's own rule, in the service)
                            customer_id=member_id if conversation.get("customer_timeline")
                            else None,
@@ -290,6 +292,9 @@ class StaffConsolePages:
         pages: a filter here of its first page missed a customer beyond it). Advisors only, as
         the service's `my_customers` (a CM or an admin has no portfolio: 404)."""
         require_roles(call, (ADVISOR,))
+        # still marked away (back early, forgot « Je suis de retour »)? said here, not in the
+        # console's tab: the nav has no absence without an RPC on every console page
+        away = Spare(self.identity.get_my_absence, call.actor)
         cursor, wanted = call.query.get("cursor"), call.query.get("q") or ""
         found = self.conversations.my_customers(call.actor, {
             "limit": MY_CUSTOMERS_PAGE, "activity": 0, **({"q": wanted} if wanted else {}),
@@ -301,6 +306,7 @@ class StaffConsolePages:
             if found.get("next_cursor") else None)
         return call.render("console/my_customers.html", title=call.t("staff.my_customers_title"),
                            customers=customers, wanted=wanted, more=more,
+                           absence=away.answer({}),
                            duration=lambda seconds: duration(call, seconds),
                            section="console", console_tab="customers")
 

@@ -27,6 +27,7 @@ from services.notifications.domain import CONSOLE_CONVERSATION_PAGE
 from services.shared import i18n as catalogue
 from services.shared.actors import ADVISOR, is_staff, roles
 
+from ..masked_notice import masked_query, notice_view
 from ..page import PageCall, Spare, page
 from ..social_cases import is_social_case, network_name, shown_conversation
 from .account import as_written
@@ -48,17 +49,17 @@ class CursorQuery(Schema):
 
 class ConversationQuery(CursorQuery):
     """A member's conversation: `masked`, set by the redirect of a send without JavaScript
-    when the service masked a card number in it (its notice; the script shows the same from
-    the API's answer)."""
+    when the service masked a card number, a PIN or a password in it: what it masked
+    (`?masked=card,password`, read against a fixed list: masked_notice.py), for its notice;
+    the script shows the same from the API's answer."""
 
-    masked = fields.Boolean(load_default=False)
+    masked = fields.String(load_default=None)
 
 
 def sent_href(path: str, answer: dict[str, Any] | None, anchor: str = "") -> str:
     """Where a send without JavaScript lands: the conversation's page (the member's or the
-    console's), told when a card number was masked in what was sent (the answer's `masked`)."""
-    masked = "?masked=1" if (answer or {}).get("masked") else ""
-    return f"{path}{masked}{anchor}"
+    console's), told what was masked in what was sent (the answer's `masked`)."""
+    return f"{path}{masked_query((answer or {}).get('masked'))}{anchor}"
 
 
 def latest_messages(conversations, call: PageCall, conversation_id: str, limit: int,
@@ -212,7 +213,7 @@ class MessagePages:
                            conversation=conversation, advisor=advisor, earlier=earlier,
                            social_network=social_network,
                            latest=not cursor, body_max=BODY_MAX,
-                           card_masked=bool(call.query.get("masked")),
+                           masked_notice=notice_view(call.t, call.query.get("masked")),
                            names=self._names(call, advisor), form=call.raw_form,
                            errors=errors or {}, usual_reply=usual_reply(call, reply_time),
                            noindex=True,

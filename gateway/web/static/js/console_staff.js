@@ -6,6 +6,7 @@ import { api, announce } from "./api.js";
 import { clockTexts, fill, formatWait, level, showLevel } from "./console_clocks.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
+import { maskedGroups, showMasked } from "./masked_notice.js";
 import { gluePunctuation } from "./typography.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 import { followStaffSide } from "./console_side.js";
@@ -133,9 +134,12 @@ function conversationPage(list) {
         { method: "POST", json: { body } });
       if (!response.ok) { refuse(await refusal(response)); return; }
       const message = await response.json();
-      const masked = message.masked?.length > 0; // a card number, stored masked (the service)
+      // what the service stored masked (a card number, a PIN, a password), named
+      const notice = form.querySelector("[data-card-masked]");
       if (!("latest" in list.dataset)) {
-        location.assign(`${location.pathname}${masked ? "?masked=1" : ""}#m-${message.id}`);
+        const groups = maskedGroups(notice, message.masked).join(",") || "1";
+        const masked = message.masked?.length ? `?masked=${groups}` : "";
+        location.assign(`${location.pathname}${masked}#m-${message.id}`);
         return;
       }
       show(message);
@@ -144,9 +148,8 @@ function conversationPage(list) {
       form.elements.body.dispatchEvent(new Event("input")); // its warning (private_warning.js) goes
       refuse(null);
       // the author told, until their next reply
-      const notice = form.querySelector("[data-card-masked]");
-      if (notice) notice.hidden = !masked;
-      if (notice && masked) announce(notice.textContent);
+      const told = showMasked(notice, message.masked);
+      if (told) announce(told);
       markRead();
     } catch {
       refuse(texts.error);

@@ -3,6 +3,7 @@
 import { api, announce } from "./api.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
+import { maskedGroups, showMasked } from "./masked_notice.js";
 import { gluePunctuation } from "./typography.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
@@ -103,9 +104,8 @@ async function send(event) {
   button.disabled = false;
   if (response.status === 201) {
     const message = await response.json();
-    const masked = message.masked?.length > 0; // a card number, stored masked (the service)
     if (!("latest" in list.dataset)) {
-      location.assign(`${location.pathname}${masked ? "?masked=1" : ""}#message-form`);
+      location.assign(`${location.pathname}${maskedQuery(message.masked)}#message-form`);
       return;
     }
     append(message);
@@ -113,7 +113,7 @@ async function send(event) {
     field.dispatchEvent(new Event("input")); // what watches the text (its warning) sees it gone
     error.hidden = true;
     field.removeAttribute("aria-invalid");
-    announce(cardMasked(masked) || form.dataset.sent);
+    announce(cardMasked(message.masked) || form.dataset.sent);
     document.getElementById("usual-reply")?.removeAttribute("hidden"); // it now awaits the bank
     markRead();
     return;
@@ -123,13 +123,17 @@ async function send(event) {
 
 const markRead = list ? readWhileOpen(list.dataset.conversation) : () => {};
 
-// the author is told when the service masked a card number in what they sent (the API's
-// `masked`), until their next message: what to announce, or nothing
-function cardMasked(masked) {
-  const notice = form.querySelector("[data-card-masked]");
-  if (!notice) return "";
-  notice.hidden = !masked;
-  return masked ? notice.textContent : "";
+// the author is told what the service masked in what they sent (a card number, a PIN, a
+// password: the API's `masked`), until their next message: what to announce, or nothing
+function cardMasked(kinds) {
+  return showMasked(form.querySelector("[data-card-masked]"), kinds);
+}
+
+// the same told to the page reached without the script (as the server's redirect says it)
+function maskedQuery(kinds) {
+  if (!kinds?.length) return "";
+  const groups = maskedGroups(form.querySelector("[data-card-masked]"), kinds);
+  return `?masked=${groups.join(",") || "1"}`;
 }
 
 if (list) {
