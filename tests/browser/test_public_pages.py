@@ -127,7 +127,7 @@ def test_categories_go_by_their_names_in_the_readers_language(site, demo):
     link.click()
     site.wait_for_path("/categories/payments")
     site.check()
-    assert site.heading("Catégorie : Virements et paiements", 1)
+    assert site.heading("Catégorie\N{NARROW NO-BREAK SPACE}: Virements et paiements", 1)
     site.visit("/lang/en?next=/categories/payments")
     assert site.heading("Category: Transfers and payments", 1)
     site.visit("/categories/no-such-category")

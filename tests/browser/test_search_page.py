@@ -5,6 +5,9 @@ from __future__ import annotations
 from ..e2e.steps import submit, visible
 from ..e2e.test_search_french import marker
 
+# the heading keeps « » with the searched words (templates: `glue`), as French writes them
+NNBSP = "\N{NARROW NO-BREAK SPACE}"
+
 
 def test_the_search_page_corrects_a_typo_and_highlights_the_matched_words(site, platform):
     api, tag = platform.api, marker()
@@ -13,7 +16,7 @@ def test_the_search_page_corrects_a_typo_and_highlights_the_matched_words(site, 
     visible(api, post["id"])
 
     site.visit(f"/search?q=virment+{tag}")
-    assert site.heading(f"Résultats pour « virement {tag} »", 1)
+    assert site.heading(f"Résultats pour «{NNBSP}virement {tag}{NNBSP}»", 1)
     assert "« virment » ne figure dans aucune contribution" in site.find("#search-notice").text
     marks = [mark.text for mark in site.find_all("#post-list mark")]
     assert marks.count("Virement") == 1 and "virement" in marks and tag in marks
@@ -56,8 +59,9 @@ def test_a_typo_a_post_shares_finds_it_and_suggests_the_common_word(site, platfo
     site.screenshot("search-suggested-en")
     site.find(".lang-switch a[hreflang='fr']").click()
     suggestion = site.wait_for(lambda: site.find_all("#search-suggestion")[0] if site.heading(
-        f"Résultats pour « {typo} »", 1) else None, "the French page again")
+        f"Résultats pour «{NNBSP}{typo}{NNBSP}»", 1) else None, "the French page again")
     suggestion.find_element("css selector", "a").click()
-    site.wait_for(lambda: site.heading(f"Résultats pour « {word} »", 1), "the suggestion followed")
+    site.wait_for(lambda: site.heading(f"Résultats pour «{NNBSP}{word}{NNBSP}»", 1),
+                  "the suggestion followed")
     assert len(site.find_all("#post-list > li")) == 5 and not site.find_all("#search-suggestion")
     site.check()
