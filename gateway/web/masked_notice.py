@@ -19,7 +19,8 @@ from typing import Any
 
 from marshmallow import fields
 
-from services.shared.card_masking import CARD_NUMBER, CARD_SECURITY_CODE
+from services.shared.card_masking import CARD_NUMBER, CARD_SECURITY_CODE, PIN_CODE
+from services.shared.card_masking import PASSWORD as PASSWORD_KIND  # PASSWORD: the group below
 
 from .typography import glue_punctuation
 
@@ -27,8 +28,8 @@ CARD, CODE, PASSWORD = "card", "code", "password"
 #: What a notice names, in the order it names them.
 GROUPS = (CARD, CODE, PASSWORD)
 #: The service's masked kinds (card_masking.MASKED_KINDS), as a reader knows them.
-KIND_GROUPS = {CARD_NUMBER: CARD, CARD_SECURITY_CODE: CARD, "pin_code": CODE,
-               "password": PASSWORD}
+KIND_GROUPS = {CARD_NUMBER: CARD, CARD_SECURITY_CODE: CARD, PIN_CODE: CODE,
+               PASSWORD_KIND: PASSWORD}
 #: The query's separator between groups (`?masked=card,password`).
 SEPARATOR = ","
 

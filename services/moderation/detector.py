@@ -36,19 +36,18 @@ Kinds, strongest first (the order decides which of two overlapping candidates is
                     "=", "est", "is" or a space between), or after "mon code", "le code", "my
                     code", "the code" with a colon, "=", "est", "c’est" or "is" ("code postal
                     75001", "le code promo est 2024", "code de la porte 1234", "PIN oublié" are
-                    none).
+                    none); not before a currency or "%" ("le code est 1234 euros": an amount).
 ``password``        the run of non-space characters after "mot de passe", "mdp", "password",
                     "passwd", "pwd", "passcode" and a colon, "=", "est" or "is", when it looks like
                     one: 4 to 128 characters with a digit or a symbol, the apostrophe, hyphen, dot
                     and slash that join words set aside ("mot de passe oublié", "mon mot de passe
                     est bloqué", "c’est quoi", "mise-à-jour", "oublié/bloqué", "abc.def", "(voir",
-                    "iPhone" are none), and no link ("https://…", "www.…", "banque.fr/…"); or
-                    letters only as a capital then 5 or more lower-case ASCII letters closing the
-                    sentence, no word of state ("mdp : Azerty" is one, "Mot de passe : Perdu.",
-                    "PayPal." are none). A passcode of 4 to 6 digits is a ``pin_code``. Masked
-                    whole, with a fixed number of mask characters, without the sentence's
-                    punctuation around it ("Azerty12)." keeps its ")."; a glued "!" or "?" is
-                    masked with it: passwords often end so).
+                    "iPhone" are none), and no link ("https://…", "www.…", "banque.fr/…"). Letters
+                    only are never one: "mdp : Azerty" is missed so that "Mot de passe : Urgent"
+                    is never masked (precision first). A passcode of 4 to 6 digits is a
+                    ``pin_code``. Masked whole, with a fixed number of mask characters, without
+                    the sentence's punctuation around it ("Azerty12)." keeps its ")."; a glued "!"
+                    or "?" is masked with it: passwords often end so).
 
 A card's last digits, its expiry and its security code together are enough to pay online: in a
 text where an expiry or a security code is found, a card number is masked whole, not to its last 4.
@@ -115,17 +114,21 @@ from itertools import chain
 
 from services.shared.errors import Unprocessable
 
-__all__ = ["IBAN_LENGTHS", "KINDS", "KIND_LABELS", "MASK_CHAR", "Finding", "confidential_fields",
-           "detect", "kind_names", "mask", "mask_tags", "refuse_confidential", "summary",
-           "tags_text"]
+__all__ = ["IBAN_LENGTHS", "KINDS", "KIND_LABELS", "MASK_CHAR", "PASSWORD", "PIN_CODE", "Finding",
+           "confidential_fields", "detect", "kind_names", "mask", "mask_tags",
+           "refuse_confidential", "summary", "tags_text"]
 
 #: The one character used to hide a confidential character, everywhere.
 MASK_CHAR = "•"
 
+#: The secrets' kinds, spelt once: services/shared/card_masking.py and the gateway's notice import
+#: them from here (this module imports neither).
+PIN_CODE = "pin_code"
+PASSWORD = "password"
 #: Every ``Finding.kind``, strongest first.
 KINDS: tuple[str, ...] = ("iban", "rib", "card_number", "email", "account_number", "phone",
-                          "customer_number", "card_expiry", "card_security_code", "pin_code",
-                          "password")
+                          "customer_number", "card_expiry", "card_security_code", PIN_CODE,
+                          PASSWORD)
 
 # An IBAN or a RIB whose checksum fails (a one-digit typo) is found under an internal kind, reported
 # as the kind it is written as, and ranked just below it: a checksum that holds is stronger
@@ -245,8 +248,10 @@ _CANDIDATE_RE = re.compile(
     rf"|(?<=\+){_PHONE_INTL_AFTER})"
 )
 
-# A number directly followed by a currency or a percent sign is an amount, not a phone/account.
-_AMOUNT_AFTER_RE = re.compile(r"[ \u00a0\u202f]?(?:[€$£%]|[kK]€|(?i:eur|usd|chf|gbp)(?![^\W_]))")
+# A number directly followed by a currency or a percent sign is an amount, not a phone/account,
+# nor a PIN ("le code est 1234 euros": a price).
+_AMOUNT_AFTER_RE = re.compile(
+    r"[ \u00a0\u202f]?(?:[€$£%]|[kK]€|(?i:eur(?:os?)?|usd|chf|gbp|dollars?)(?![^\W_]))")
 
 # Words that make an 11-character token an account or client number. Covers "compte",
 # "n° de compte", "numéro client", "account number", "client number", "identifiant", ...
@@ -358,20 +363,6 @@ _SECRET_CLOSING = ".,;:…)]»\"'’”"
 _SECRET_JOINERS = frozenset("’'-\u2010\u2011\u02bc")
 # Nor are a dot and a slash signs: they join words too ("oublié/bloqué", "abc.def", "bloqué.").
 _SECRET_NO_SIGNS = _SECRET_JOINERS | frozenset("./")
-# A letters-only password (`_letters_password`): its shape, the end of its sentence (a closing
-# bracket or quote, then ".", "!", "?", "…", a line break or the end), and the words that say
-# what became of a password, or answer, in that shape ("Mot de passe : Bloque.", "Password:
-# Invalid").
-_LETTERS_PASSWORD_RE = re.compile(r"[A-Z][a-z]{5,}")
-_SENTENCE_END_RE = re.compile(r"[ \u00a0\u202f)\]»\"'’”]*+(?:[.!?…\r\n]|\Z)")
-_NOT_PASSWORDS = frozenset((
-    "perdus", "oublie", "bloque", "incorrect", "incorrecte", "invalide", "inconnu", "requis",
-    "obligatoire", "correct", "correcte", "valide", "identique", "different", "change", "expire",
-    "errone", "refuse", "aucune", "temporaire", "provisoire", "nouveau", "simple", "complexe",
-    "manquant", "bonjour", "toujours", "invalid", "expired", "locked", "blocked", "forgotten",
-    "required", "changed", "missing", "unknown", "temporary", "please", "thanks", "hidden",
-    "secret", "secure", "strong", "modifie", "accepte", "envoye", "reinitialise", "securise",
-    "verrouille", "desactive", "active", "enregistre", "impossible"))
 # A link is no password: a scheme ("https://", "ftp://"), "www." or a host name and its path
 # ("banque.fr/aide", "espace-client.banque.fr/reset?id=12").
 _SECRET_LINK_RE = re.compile(r"[a-z][a-z0-9+.-]*://|www\.|(?:[a-z0-9-]+\.)+[a-z]{2,}/",
@@ -857,38 +848,26 @@ def _scan_secrets(text: str, lowered: str) -> Iterator[_Candidate]:
     password is a run that looks like one: a digit or a symbol, once the sentence's punctuation
     around it and the apostrophes and hyphens that join words are set aside ("est bloqué",
     "c’est quoi", "(voir ci-dessous)" are words). A capital inside is no sign: "iPhone", "PayPal",
-    "OUBLIÉ" are words too, and the bank's passwords hold a digit; a word masked by mistake in a
-    private message is lost for good, a letters-only password missed is the rarer harm. Hence a
-    letters-only value only in the one shape words after the phrase rarely take
-    (`_letters_password`)."""
+    "OUBLIÉ" are words too, and the bank's passwords hold a digit. Hence no letters-only value
+    at all ("mdp : Azerty" is missed): the words there ("Urgent", "Question", "Bloquee",
+    "Pourquoi") take every shape a letters-only password could, and a word masked by mistake in a
+    private message is lost for good, a letters-only password missed is the rarer harm. A PIN
+    followed by a currency is an amount ("le code est 1234 euros")."""
     for m in _secret_phrases(text, lowered):
         if m["password"] is None:
             start, end = m.span("pin" if m["pin"] else "weak")
             if not _amount_follows(text, end):
-                yield start, end, "pin_code"
+                yield start, end, PIN_CODE
             continue
         start, end = m.span("password")
         run = text[start:end]
         value = run.lstrip(_SECRET_OPENING).rstrip(_SECRET_TRAILING)
         opening = len(run) - len(run.lstrip(_SECRET_OPENING))
         if (len(value) >= 4 and not _SECRET_LINK_RE.match(value)
-                and (any(_password_sign(ch) for ch in value)
-                     or _letters_password(text, value, start + opening + len(value)))):
+                and any(_password_sign(ch) for ch in value)):
             masked = run.lstrip(_SECRET_OPENING).rstrip(_SECRET_CLOSING)
             start += opening
-            yield start, start + len(masked), "password"
-
-
-def _letters_password(text: str, value: str, end: int) -> bool:
-    """A password of letters only ("mdp : Azerty", "mon mot de passe est Soleil."): six ASCII
-    letters or more, a capital then lower-case ones, closing its sentence, and no word saying what
-    became of the password. The words there are lower-case, accented ("oublié", "bloqué"),
-    brands with a capital inside ("PayPal", "iPhone") or go on ("Application plante"); what is
-    left is mostly the state words of `_NOT_PASSWORDS`, a sentence-initial capital typed after
-    ":". A brand written so ("mot de passe : Google.") is still masked: the known limit."""
-    return (_LETTERS_PASSWORD_RE.fullmatch(value) is not None
-            and value.lower() not in _NOT_PASSWORDS
-            and _SENTENCE_END_RE.match(text, end) is not None)
+            yield start, start + len(masked), PASSWORD
 
 
 def _password_sign(ch: str) -> bool:
@@ -1009,9 +988,9 @@ def _masked(kind: str, span: str) -> str:
     if kind == "phone":
         head = 4 if span.startswith("00") else 2  # "06", "+33", "(+33)", "0033"
         return _mask_chars(span, head, 2)
-    if kind in _CARD_DETAILS or kind == "pin_code":
+    if kind in _CARD_DETAILS or kind == PIN_CODE:
         return _mask_chars(span, 0, 0)
-    if kind == "password":
+    if kind == PASSWORD:
         return MASK_CHAR * 8  # a fixed number, so the password's length is not revealed
     return _mask_chars(span, 0, 4)  # card, RIB, account: last 4 only, as on a receipt
 
@@ -1146,8 +1125,8 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "card_expiry": {"en": "a card expiry date", "fr": "une date d’expiration de carte"},
     "card_security_code": {"en": "a card security code (CVV)",
                            "fr": "un cryptogramme de carte (CVV)"},
-    "pin_code": {"en": "a PIN code", "fr": "un code PIN"},
-    "password": {"en": "a password", "fr": "un mot de passe"},
+    PIN_CODE: {"en": "a PIN code", "fr": "un code PIN"},
+    PASSWORD: {"en": "a password", "fr": "un mot de passe"},
 }
 _REFUSAL = {"en": "contains {}: remove it, it would be public",
             "fr": "contient {} : retirez-le, il serait public"}

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.moderation.detector import detect, mask
+from services.moderation.detector import PASSWORD, PIN_CODE, detect, mask
 
 CARD_NUMBER = "card_number"
 CARD_SECURITY_CODE = "card_security_code"
 #: What is masked wherever it is found, card number or not: secrets only their holder knows.
-SECRET_KINDS = ("pin_code", "password")
+SECRET_KINDS = (PIN_CODE, PASSWORD)
 #: What the service masks when it stores a text (and reports as `masked`), in this order.
 MASKED_KINDS = (CARD_NUMBER, CARD_SECURITY_CODE, *SECRET_KINDS)
 #: The card's data only: what `agora mask-at-rest` masks in texts stored before write-time masking

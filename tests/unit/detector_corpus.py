@@ -639,12 +639,8 @@ SECRETS = (
     ("password", "mdp : nuit/étoilée#", "nuit/étoilée#"),
     ("password", "password: " + "Kq7#vLp2xZ9!mWt4" * 5 + ".", "Kq7#vLp2xZ9!mWt4" * 5),
     ("password", "mot de passe" + NNBSP + ": " + "a1B2c3D4" * 15 + "x9", "a1B2c3D4" * 15 + "x9"),
-    # Letters only: a capital then lower-case letters, closing the sentence.
-    ("password", "mdp : Azerty", "Azerty"),
-    ("password", "mon mot de passe est Soleil.", "Soleil"),
-    ("password", "Mon mdp c’est Papillon !", "Papillon"),
-    ("password", "password: Sunshine\nthanks", "Sunshine"),
-    ("password", "(mot de passe : «Marguerite»)", "Marguerite"),
+    # An amount further on does not end a PIN.
+    ("pin_code", "le code est 1234, pour 20 euros", "1234"),
 )
 SECRET_NEGATIVES = (
     ("secret-postcode", "code postal 75001, Paris"),
@@ -686,6 +682,14 @@ SECRET_NEGATIVES = (
     ("secret-code-door", "code de la porte 1234"),
     ("secret-code-article", "le code article 1234"),
     ("secret-code-amount", "le code est 1234 €"),
+    # An amount: a currency or "%" after the value, spelt or as a sign.
+    ("secret-code-euros", "le code est 1234 euros"),
+    ("secret-code-eur", "le code est 1234 eur"),
+    ("secret-code-euro-capital", "Le code est 1234 Euros."),
+    ("secret-code-dollars", "the code is 1234 dollars"),
+    ("secret-code-dollar-sign", "le code est 1234 $"),
+    ("secret-code-percent", "le code est 1234 %"),
+    ("secret-pin-euros", "code PIN" + NNBSP + ": 1234 euros de frais ?"),
     # Letters only: a state (accented, or not, or capitalised), a brand, a word that goes on.
     ("secret-password-lost", "mot de passe : perdu"),
     ("secret-password-lost-capital", "Mot de passe : Perdu."),
@@ -698,6 +702,23 @@ SECRET_NEGATIVES = (
     ("secret-password-locked", "Password: Locked"),
     ("secret-password-paypal", "mot de passe : PayPal."),
     ("secret-password-goes-on", "Mot de passe : Impossible de me connecter."),
+    # Letters only are never a password: the words a subject or an answer puts there take every
+    # shape one could ("mdp : Azerty" is missed, by design).
+    ("secret-password-urgent", "Mot de passe : Urgent"),
+    ("secret-password-question", "Mot de passe : Question"),
+    ("secret-password-renewal", "Mot de passe : Renouvellement"),
+    ("secret-password-mdp-urgent", "Mdp : Urgent"),
+    ("secret-password-blocked-plain", "Mon mot de passe : Bloquee."),
+    ("secret-password-infinitive", "Mot de passe : Reinitialiser"),
+    ("secret-password-why", "mdp : Pourquoi" + NNBSP + "?"),
+    ("secret-password-good-evening", "mot de passe : Bonsoir"),
+    ("secret-password-regards", "Mot de passe : Cordialement"),
+    ("secret-password-en-question", "Password: Question"),
+    ("secret-password-en-forgot", "Password: Forgot."),
+    ("secret-password-en-denied", "Password: Denied."),
+    ("secret-password-letters", "mdp : Azerty"),
+    ("secret-password-letters-sentence", "mon mot de passe est Soleil."),
+    ("secret-password-letters-quoted", "(mot de passe : «Marguerite»)"),
 )
 
 

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from gateway.web.pages.compose import _post_body
+from services.moderation import detector
 from services.moderation.detector import KINDS, detect, tags_text
 from tests.unit import confidential_examples
 
@@ -58,6 +59,24 @@ def test_the_browser_module_finds_what_the_server_finds() -> None:
     assert report["checked"] == len(examples) > 300
     assert sum(1 for example in examples if example["found"]) > 150
     assert report["wrong"] == [], json.dumps(report["wrong"][:5], ensure_ascii=False, indent=1)
+
+
+_CONSTANTS = """
+const { KINDS, PASSWORD_MAX } = await import(process.argv[1]);
+console.log(JSON.stringify({ KINDS, PASSWORD_MAX }));
+"""
+
+
+def test_the_browser_module_has_the_server_detectors_kinds_and_password_length() -> None:
+    """What no corpus example pins on its own: the kinds' names and order, and the longest run
+    read as a password (a change on one side must fail here, not only near its edge)."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed to run the site's JavaScript tests (make venv installs it)"
+    result = subprocess.run([node, "--input-type=module", "-e", _CONSTANTS, MODULE.as_uri()],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"KINDS": list(KINDS),
+                                         "PASSWORD_MAX": detector._PASSWORD_MAX}
 
 
 _TAGS = """

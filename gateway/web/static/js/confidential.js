@@ -46,7 +46,8 @@ const PHONE_FR_RE = sticky(`(?<![\\p{L}\\p{N}+])(?<![0-9]${S})0(?:033${S}?(?:\\(
 const PHONE_INTL_RE = sticky(
   `(?<!${W})\\+(?=(?<intl>[1-9](?:\\)?${S}?(?:\\(0\\)${S}?)?[0-9]){7,14})(?![0-9]))`);
 const AMOUNT_AFTER_RE = sticky(
-  `[ \\u00a0\\u202f]?(?:[€$£%]|[kK]€|(?:[eE][uU][rR]|[uU][sS][dD]|[cC][hH][fF]|[gG][bB][pP])(?!${W}))`);
+  `[ \\u00a0\\u202f]?(?:[€$£%]|[kK]€|(?:[eE][uU][rR](?:[oO][sS]?)?|[uU][sS][dD]|[cC][hH][fF]` +
+  `|[gG][bB][pP]|[dD][oO][lL][lL][aA][rR][sS]?)(?!${W}))`);
 const ACCOUNT_WORD_RE = new RegExp(
   `(?<!${W})(?:compte|client|customer|account|acct|identifi(?:ant|er))s?(?!${W})`, "giu");
 const ACCOUNT_TOKEN_RE = new RegExp(`(?<!${W})(?<![0-9]${S})(?<!\\+)` +
@@ -514,9 +515,9 @@ function asciiDigits(text) {
 // once the sentence's punctuation around it and the apostrophes, hyphens, dots and slashes joining
 // words are set aside, and no link), masked without that punctuation but with a glued "!" or "?".
 const SECRET_GAP = "[ \\u00a0\\u202f]";
-// detector.py `_PASSWORD_MAX`; the run is taken whole (a look-ahead, as Python's possessive "+"):
-// a run too long is no password, not a shorter one.
-const PASSWORD_MAX = 128;
+// detector.py `_PASSWORD_MAX` (test_confidential_js.py compares them); the run is taken whole (a
+// look-ahead, as Python's possessive "+"): a run too long is no password, not a shorter one.
+export const PASSWORD_MAX = 128;
 const SECRET_SAYS = `${SECRET_GAP}*(?:[:=]${SECRET_GAP}*|(?:est|is|c['’]est)(?: le)?` +
   `(?:${SECRET_GAP}*:)?${SECRET_GAP}+)`;
 const SECRET_RE = new RegExp(`(?<!${W})(?:(?:code${SECRET_GAP}(?:pin|secret|confidentiel|personnel)` +
@@ -530,25 +531,8 @@ const SECRET_RE = new RegExp(`(?<!${W})(?:(?:code${SECRET_GAP}(?:pin|secret|conf
 const SECRET_OPENING = /^[(\[«"'‘“]+/u;
 const SECRET_TRAILING = /[.,;:!?…)\]»"'’”]+$/u;
 const SECRET_CLOSING = /[.,;:…)\]»"'’”]+$/u;
+// Letters only are never a password (detector.py `_scan_secrets`: precision first).
 const PASSWORD_SIGN = /[^\p{L}\p{M}’'\-\u2010\u2011\u02bc./]/u;
-// A letters-only password (detector.py `_letters_password`): a capital then lower-case ASCII
-// letters, closing its sentence, and no word saying what became of the password.
-const LETTERS_PASSWORD = /^[A-Z][a-z]{5,}$/;
-const SENTENCE_END = /[ \u00a0\u202f)\]»"'’”]*(?:[.!?…\r\n]|$)/y;
-const NOT_PASSWORDS = new Set([
-  "perdus", "oublie", "bloque", "incorrect", "incorrecte", "invalide", "inconnu", "requis",
-  "obligatoire", "correct", "correcte", "valide", "identique", "different", "change", "expire",
-  "errone", "refuse", "aucune", "temporaire", "provisoire", "nouveau", "simple", "complexe",
-  "manquant", "bonjour", "toujours", "invalid", "expired", "locked", "blocked", "forgotten",
-  "required", "changed", "missing", "unknown", "temporary", "please", "thanks", "hidden",
-  "secret", "secure", "strong", "modifie", "accepte", "envoye", "reinitialise", "securise",
-  "verrouille", "desactive", "active", "enregistre", "impossible"]);
-
-function lettersPassword(text, word, end) {
-  if (!LETTERS_PASSWORD.test(word) || NOT_PASSWORDS.has(word.toLowerCase())) return false;
-  SENTENCE_END.lastIndex = end;
-  return SENTENCE_END.test(text);
-}
 
 const SECRET_LINK = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|(?:[a-z0-9-]+\.)+[a-z]{2,}\/)/i;
 
@@ -564,8 +548,7 @@ function scanSecrets(text, out) {
     const opened = value.replace(SECRET_OPENING, "");
     const word = opened.replace(SECRET_TRAILING, "");
     const from = start + value.length - opened.length;
-    if ([...word].length >= 4 && !SECRET_LINK.test(word)
-        && (PASSWORD_SIGN.test(word) || lettersPassword(text, word, from + word.length))) {
+    if ([...word].length >= 4 && !SECRET_LINK.test(word) && PASSWORD_SIGN.test(word)) {
       out.push([from, from + opened.replace(SECRET_CLOSING, "").length, "password"]);
     }
   }
