@@ -255,7 +255,8 @@ class AbsenceBody(Schema):
 
 class AbsenceBackup(Schema):
     id = fields.String(required=True)
-    display_name = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True, metadata={
+        "description": "null (and `email` too) once the backup erased their account"})
     email = fields.String(allow_none=True)
 
 

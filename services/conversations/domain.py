@@ -393,12 +393,15 @@ def joined(s: Conversation, participant_id: str, added_by: str) -> NewEvent:
 
 
 def add_participant(actor: Actor | None, s: Conversation, participant_id: str,
-                    participant_roles: Iterable[str],
-                    participant_erased: bool = False) -> list[NewEvent]:
+                    participant_roles: Iterable[str], *,
+                    participant_erased: bool) -> list[NewEvent]:
     """Staff who can read the conversation bring in another advisor, CM or admin; a member
     cannot add anyone (and never another member). An erased account is refused as a member
     is — the same 422, message and field — so the answer tells nothing about who erased
-    their account (the members read model keeps an erased colleague's roles)."""
+    their account (the members read model keeps an erased colleague's roles). No default for
+    `participant_erased`: a caller that forgot it would let an erased account in. Erasure is
+    checked before « already a participant », so an erased colleague still listed gets the 422
+    too, not a silent no-op."""
     actor = require_user(actor)
     require_access(actor, s, s.id or "")
     if not is_staff(actor):

@@ -180,7 +180,7 @@ class ConversationsService(Decisions, HealthEndpoints):
         # erasure leaves the roles in `members`: the tombstone is in the summaries (absence.py)
         erased = members.is_erased(self.views.rm, data["user_id"])
         self._execute(conversation_id, lambda s: domain.add_participant(
-            actor, s, data["user_id"], participant_roles, erased), actor, [])
+            actor, s, data["user_id"], participant_roles, participant_erased=erased), actor, [])
         return self.queries.conversation(actor, conversation_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

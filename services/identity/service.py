@@ -8,7 +8,6 @@ read (`queries`), answer (`presenters`). The user aggregate is event-sourced (st
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any
 
@@ -409,9 +408,9 @@ class IdentityService(Decisions, HealthEndpoints):
         absence.require_advisor(actor)
         current = absence.current(self.store.load(user_stream(actor["id"])))
         backup = None
-        if current:
-            with contextlib.suppress(NotFound):  # an erased backup: no name to show
-                backup = self.users.private(current["backup_id"])
+        # an erased backup: no name to show (its row keeps « Ancien membre », not a colleague)
+        if current and self.users.live(current["backup_id"]):
+            backup = self.users.private(current["backup_id"])
         return absence.absence_view(current, backup, utc_now())
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -1,42 +1,50 @@
 """« Absence », a tab of the console's one navigation for advisors (the page answers 404 to anyone
 else: a community manager has no tab for it), current on its page; and an advisor still marked
 away reads it on « Mes clients » (the nav does not know it without an RPC on every console
-page), with « Je suis de retour » at hand (FR phone, then EN desktop)."""
+page), with « Je suis de retour » at hand (FR phone, then EN desktop). A backup who erased their
+account since has no name to show: both pages say so, with no « {backup} » left blank. A date
+refused on the form is framed red, as any refused field."""
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 
 from gateway.web.i18n import format_date
 
-from .conftest import DEVICES, Site
+from .conftest import Site
+from .console_steps import in_english_at_desktop
 
 PAGE = "/console/absence"
 CUSTOMERS = "/console/customers"
 INBOX = "/console/conversations"
 TAB = f".console-nav a[href='{PAGE}']"
-
-
-def _fresh(driver, demo) -> None:
-    driver.get(demo.base_url + "/robots.txt")  # on the site's origin, to clear its cookies
-    driver.delete_all_cookies()
+DANGER = "rgb(160, 29, 39)"  # site.css --danger, as the browser computes it
 
 
 def _current_tab(site: Site) -> str:
     return site.find(".console-nav a[aria-current=page]").text.strip()
 
 
-def test_an_advisor_opens_absence_from_the_nav_and_reads_they_are_still_away(
-        browsers, demo, platform, advisor_and_customer):
-    advisor, _ = advisor_and_customer
+def _colleague(platform):
     backup = platform.api.new_user(display_name=f"Bruno Relais {uuid.uuid4().hex[:4]}")
     platform.api.grant(platform.admin, backup, "advisor")
     platform.verify_email(backup)
+    return backup
 
-    driver = browsers("phone")
-    _fresh(driver, demo)
-    phone = Site(driver=driver, device="phone", base_url=demo.base_url)
+
+def _away(platform, advisor, backup, days: int) -> str:
+    until = (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+    answer = platform.api.put("/api/v1/me/absence", user=advisor,
+                              json={"until": until, "backup_email": backup.email})
+    assert answer.status_code == 200, answer.text
+    return until
+
+
+def test_an_advisor_opens_absence_from_the_nav_and_reads_they_are_still_away(
+        phone, platform, advisor_and_customer):
+    advisor, _ = advisor_and_customer
+    backup = _colleague(platform)
+
     phone.sign_in(advisor.email, advisor.password, device=advisor.device, next_path=INBOX)
     phone.wait_for_path(INBOX)
     tab = phone.find(TAB)
@@ -55,10 +63,7 @@ def test_an_advisor_opens_absence_from_the_nav_and_reads_they_are_still_away(
     assert not phone.find_all("#my-customers-away")
     assert phone.find("#my-customers-absence").get_attribute("href").endswith(PAGE)
 
-    until = (datetime.now(UTC).date() + timedelta(days=8)).isoformat()
-    answer = platform.api.put("/api/v1/me/absence", user=advisor,
-                              json={"until": until, "backup_email": backup.email})
-    assert answer.status_code == 200, answer.text
+    until = _away(platform, advisor, backup, 8)
     phone.visit(CUSTOMERS, check=False)  # checked once the sentence is read
     assert phone.text_of("#my-customers-away p") == (
         f"Vous êtes toujours marqué·e absent·e, de retour le {format_date('fr', until)}\u202f: "
@@ -68,16 +73,15 @@ def test_an_advisor_opens_absence_from_the_nav_and_reads_they_are_still_away(
     phone.check()
     phone.screenshot("console-absence-still-away-fr")
 
-    english = Site(driver=driver, device="desktop", base_url=demo.base_url)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["desktop"])
-    try:
-        english.visit("/lang/en?next=" + quote(CUSTOMERS), check=False)
+    with in_english_at_desktop(phone, CUSTOMERS) as english:
         english.wait_for(lambda: english.text_of("#my-customers-away p").startswith("You are"),
                          "in English")
         assert english.text_of("#my-customers-away p") == (
             f"You are still marked away, back on {format_date('en', until)}: "
             f"{backup.display_name} answers your customers. Back already?")
-        assert english.find("#my-customers-away a").get_attribute("href").endswith(PAGE)
+        link = english.find("#my-customers-away a")
+        assert link.get_attribute("href").endswith(PAGE)
+        assert link.text.strip() == "Change your absence"
         english.check()
         english.screenshot("console-absence-still-away-en")
         # back early from here: the absence page says so, its tab current
@@ -89,16 +93,58 @@ def test_an_advisor_opens_absence_from_the_nav_and_reads_they_are_still_away(
         english.screenshot("console-absence-tab-en")
         english.visit(CUSTOMERS, check=False)
         assert not english.find_all("#my-customers-away")
-    finally:
-        english.visit(f"/lang/fr?next={PAGE}", check=False)
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DEVICES["phone"])
 
 
-def test_a_community_manager_has_no_absence_tab(browsers, demo, platform):
+def test_a_backup_erased_since_leaves_no_blank_and_a_refused_date_is_red(
+        phone, platform, advisor_and_customer):
+    advisor, _ = advisor_and_customer
+    backup = _colleague(platform)
+    until = _away(platform, advisor, backup, 5)
+    assert platform.api.delete("/api/v1/me", user=backup,
+                               json={"password": backup.password}).status_code == 204
+
+    phone.sign_in(advisor.email, advisor.password, device=advisor.device,
+                  next_path=CUSTOMERS)
+    phone.wait_for_path(CUSTOMERS)
+    day = format_date("fr", until)
+    assert phone.text_of("#my-customers-away p") == (
+        f"Vous êtes toujours marqué·e absent·e, de retour le {day}, mais votre remplaçant·e "
+        "n’a plus de compte. Déjà rentré·e\u202f?")
+    phone.check()
+    phone.no_horizontal_scroll()
+    phone.screenshot("console-absence-backup-erased-fr")
+    phone.visit(PAGE)
+    assert phone.text_of("#absence-current p") == (
+        f"Vous êtes absent·e, de retour le {day}, mais votre remplaçant·e n’a plus de "
+        "compte\u202f: nommez un·e autre collègue.")
+
+    # no date: the form again, the date field framed as refused (not the plain field's grey)
+    phone.driver.execute_script("arguments[0].value = ''", phone.find("#field-until"))
+    phone.click_button("Enregistrer")
+    phone.wait_for(lambda: phone.find_all("#field-until-error"), "the date refused")
+    border = phone.driver.execute_script(
+        "const style = getComputedStyle(arguments[0]);"
+        "return [style.borderTopColor, style.borderTopWidth];", phone.find("#field-until"))
+    assert border == [DANGER, "2px"]
+    phone.check()
+    phone.screenshot("console-absence-date-refused-fr")
+
+    with in_english_at_desktop(phone, CUSTOMERS) as english:
+        english.wait_for(lambda: english.text_of("#my-customers-away p").startswith("You are"),
+                         "in English")
+        assert english.text_of("#my-customers-away p") == (
+            f"You are still marked away, back on {format_date('en', until)}, but your backup no "
+            "longer has an account. Back already?")
+        english.check()
+        english.screenshot("console-absence-backup-erased-en")
+        english.visit(PAGE, check=False)
+        assert english.text_of("#absence-current p") == (
+            f"You are away, back on {format_date('en', until)}, but your backup no longer has "
+            "an account: name another colleague.")
+
+
+def test_a_community_manager_has_no_absence_tab(phone, platform):
     manager = platform.api.new_staff(platform.admin, "community_manager")
-    driver = browsers("phone")
-    _fresh(driver, demo)
-    phone = Site(driver=driver, device="phone", base_url=demo.base_url)
     phone.sign_in(manager.email, manager.password, device=manager.device, next_path=INBOX)
     phone.wait_for_path(INBOX)
     assert phone.find_all(".console-nav a[href='/console/conversations']")  # the nav is there

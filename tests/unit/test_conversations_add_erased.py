@@ -21,10 +21,21 @@ def conversation() -> domain.Conversation:
 
 def test_an_erased_colleague_is_refused_as_a_member_is():
     with pytest.raises(Unprocessable) as erased:
-        domain.add_participant(ADVISOR, conversation(), "a2", ["member", "advisor"], True)
+        domain.add_participant(ADVISOR, conversation(), "a2", ["member", "advisor"],
+                               participant_erased=True)
     with pytest.raises(Unprocessable) as member:
-        domain.add_participant(ADVISOR, conversation(), "a2", ["member"])
+        domain.add_participant(ADVISOR, conversation(), "a2", ["member"],
+                               participant_erased=False)
     assert (erased.value.message, erased.value.details) == (member.value.message,
                                                          member.value.details)
-    [joined] = domain.add_participant(ADVISOR, conversation(), "a2", ["member", "advisor"], False)
+    [joined] = domain.add_participant(ADVISOR, conversation(), "a2", ["member", "advisor"],
+                                      participant_erased=False)
     assert joined.payload["participant_ids"] == ["m1", "a1", "a2"]
+
+
+def test_erasure_is_always_said_by_name():
+    """No default: a caller that forgot the flag would let an erased account in."""
+    with pytest.raises(TypeError):
+        domain.add_participant(ADVISOR, conversation(), "a2", ["advisor"])  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        domain.add_participant(ADVISOR, conversation(), "a2", ["advisor"], False)  # type: ignore[misc]

@@ -104,15 +104,17 @@ def test_a_cm_picking_up_a_queued_conversation_joins_it_first():
 def test_staff_add_staff_only_and_members_add_no_one():
     state, _ = started()
     with pytest.raises(Forbidden):
-        domain.add_participant(MEMBER, state, "a2", ["advisor"])
+        domain.add_participant(MEMBER, state, "a2", ["advisor"], participant_erased=False)
     with pytest.raises(Unprocessable):
-        domain.add_participant(ADVISOR, state, "m2", ["member"])
+        domain.add_participant(ADVISOR, state, "m2", ["member"], participant_erased=False)
     with pytest.raises(NotFound):
-        domain.add_participant(OTHER_ADVISOR, state, "a2", ["advisor"])
-    [event] = domain.add_participant(ADVISOR, state, "c1", ["community_manager"])
+        domain.add_participant(OTHER_ADVISOR, state, "a2", ["advisor"], participant_erased=False)
+    [event] = domain.add_participant(ADVISOR, state, "c1", ["community_manager"],
+                                     participant_erased=False)
     assert event.payload["participant_ids"] == ["m1", "a1", "c1"]
     assert domain.add_participant(ADVISOR, domain.fold(history(
-        [*domain.start(MEMBER, "x", "m", "a1"), event])), "c1", ["community_manager"]) == []
+        [*domain.start(MEMBER, "x", "m", "a1"), event])), "c1", ["community_manager"],
+        participant_erased=False) == []
 
 
 def test_escalation_is_staff_only_idempotent_and_public_event_has_no_content():

@@ -26,7 +26,7 @@ def fold(*decisions):
 def test_a_colleague_brought_in_leaves_once_and_the_others_never():
     start = domain.start(MEMBER, "x", "msg1", "a1")
     state = fold(start)
-    added = domain.add_participant(ADVISOR, state, "a2", ["advisor"])
+    added = domain.add_participant(ADVISOR, state, "a2", ["advisor"], participant_erased=False)
     state = fold(start, added)
     for stays in (MEMBER, ADVISOR):
         with pytest.raises(Forbidden):
@@ -66,6 +66,7 @@ def test_a_cm_inviting_themselves_joins_once():
     """A CM on a queued conversation invited their own address: they joined as the inviter,
     then again as the invitee, and the Participants line said « Vous » twice."""
     start = domain.start(MEMBER, "x", "msg1", None)
-    joined = domain.add_participant(CM, fold(start), "c1", ["community_manager"])
+    joined = domain.add_participant(CM, fold(start), "c1", ["community_manager"],
+                                    participant_erased=False)
     assert [event.payload["participant_id"] for event in joined] == ["c1"]
     assert fold(start, joined).participants == ["m1", "c1"]

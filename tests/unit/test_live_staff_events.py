@@ -38,7 +38,8 @@ def test_a_note_reaches_the_staff_and_never_the_customer():
 
 
 def test_someone_joining_or_leaving_reaches_the_staff_only():
-    joined = routed(domain.add_participant(ADVISOR, conversation(), "col", ["advisor"]))
+    joined = routed(domain.add_participant(ADVISOR, conversation(), "col", ["advisor"],
+                                         participant_erased=False))
     assert sorted(member for member, _ in joined) == ["adv", "col"]
     assert all(event == LiveEvent("participants", {
         "conversation_id": "c1", "participant_id": "col", "change": "added"})

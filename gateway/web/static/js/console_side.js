@@ -43,7 +43,7 @@ function sayNewNotes(shown, me) {
     .map((note) => note.dataset.name);
   if (names.length) {
     said.textContent = [...new Set(names)]
-      .map((name) => said.dataset.new.replace("{name}", name)).join(" ");
+      .map((name) => said.dataset.new.replace("{name}", () => name)).join(" ");
   }
 }
 
@@ -72,7 +72,8 @@ function syncParticipants(page, changes) {
   const said = document.getElementById("participants-said");
   if (gone.length && said) {
     const text = document.getElementById("participants").dataset.left;
-    said.textContent = gone.map((item) => text.replace("{name}", item.dataset.name)).join(" ");
+    said.textContent = gone.map((item) => text.replace("{name}", () => item.dataset.name))
+      .join(" ");
   }
 }
 
@@ -101,11 +102,19 @@ function syncHandled(page) {
 export function followStaffSide(list) {
   const id = list.dataset.conversation;
   const pending = { notes: false, participants: [], handled: false, all: false };
+  // the marks are taken before the read: one set while it runs is left for the next read,
+  // which fetches a page that has it; a failed read puts its marks back for the next event
   const read = coalesced(async () => {
-    const page = await rendered(id);
-    if (!page) return;
     const { notes, participants, handled, all } = pending;
     Object.assign(pending, { notes: false, participants: [], handled: false, all: false });
+    const page = await rendered(id);
+    if (!page) {
+      pending.notes ||= notes;
+      pending.participants.unshift(...participants);
+      pending.handled ||= handled;
+      pending.all ||= all;
+      return;
+    }
     if (notes || all) syncNotes(page, list.dataset.me);
     if (participants.length || all) syncParticipants(page, participants);
     if (handled || all) syncHandled(page);

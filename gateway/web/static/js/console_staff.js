@@ -6,7 +6,7 @@ import { api, announce } from "./api.js";
 import { clockTexts, fill, formatWait, level, showLevel } from "./console_clocks.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
-import { maskedGroups, showMasked } from "./masked_notice.js";
+import { maskedQuery, showMasked } from "./masked_notice.js";
 import { gluePunctuation } from "./typography.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 import { followStaffSide } from "./console_side.js";
@@ -137,8 +137,7 @@ function conversationPage(list) {
       // what the service stored masked (a card number, a PIN, a password), named
       const notice = form.querySelector("[data-card-masked]");
       if (!("latest" in list.dataset)) {
-        const groups = maskedGroups(notice, message.masked).join(",") || "1";
-        const masked = message.masked?.length ? `?masked=${groups}` : "";
+        const masked = maskedQuery(notice, message.masked);
         location.assign(`${location.pathname}${masked}#m-${message.id}`);
         return;
       }

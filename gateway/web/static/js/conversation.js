@@ -3,7 +3,7 @@
 import { api, announce } from "./api.js";
 import { maskCards } from "./confidential.js";
 import { formatDateTime } from "./dates.js";
-import { maskedGroups, showMasked } from "./masked_notice.js";
+import { maskedQuery, showMasked } from "./masked_notice.js";
 import { gluePunctuation } from "./typography.js";
 import { openAtNewest, readWhileOpen, sendWithKeys } from "./reply_box.js";
 
@@ -105,7 +105,9 @@ async function send(event) {
   if (response.status === 201) {
     const message = await response.json();
     if (!("latest" in list.dataset)) {
-      location.assign(`${location.pathname}${maskedQuery(message.masked)}#message-form`);
+      // what was masked, told to the page reached without the script (as the server says it)
+      const masked = maskedQuery(form.querySelector("[data-card-masked]"), message.masked);
+      location.assign(`${location.pathname}${masked}#message-form`);
       return;
     }
     append(message);
@@ -127,13 +129,6 @@ const markRead = list ? readWhileOpen(list.dataset.conversation) : () => {};
 // password: the API's `masked`), until their next message: what to announce, or nothing
 function cardMasked(kinds) {
   return showMasked(form.querySelector("[data-card-masked]"), kinds);
-}
-
-// the same told to the page reached without the script (as the server's redirect says it)
-function maskedQuery(kinds) {
-  if (!kinds?.length) return "";
-  const groups = maskedGroups(form.querySelector("[data-card-masked]"), kinds);
-  return `?masked=${groups.join(",") || "1"}`;
 }
 
 if (list) {

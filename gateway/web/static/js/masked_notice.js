@@ -19,6 +19,13 @@ export function maskedGroups(notice, kinds) {
   return groups.filter((group) => found.has(group));
 }
 
+// The same told to a page reached by a redirect, without the script: `?masked=card,code` as
+// the server redirects ("?masked=1" for kinds it does not name), "" when nothing was masked.
+export function maskedQuery(notice, kinds) {
+  if (!kinds?.length) return "";
+  return `?masked=${maskedGroups(notice, kinds).join(",") || "1"}`;
+}
+
 // Show the notice after a send that masked something (`kinds` not empty), naming it, or hide
 // it (nothing masked: it stays until the author's next message); its text, to announce, or "".
 export function showMasked(notice, kinds) {
