@@ -9,36 +9,16 @@ from __future__ import annotations
 from .accounts import ADVISOR1
 from .conftest import Site
 from .console_steps import sign_in_staff
+from .layout_measures import marks_apart
 
 NNBSP = "\N{NARROW NO-BREAK SPACE}"
 
-# The widths (200 to 390 px) at which a guillemet of the element `arguments[0]`'s text is on
-# another line than the word it quotes: a » below the last letter before it, a « above the first
-# letter after it (past the space between them).
-GUILLEMETS_APART = """
-const element = arguments[0], text = element.firstChild, value = text.data;
-const top = (at) => {
-  const range = document.createRange();
-  range.setStart(text, at); range.setEnd(text, at + 1);
-  return range.getClientRects()[0].top;
-};
-const closing = [...value.matchAll(/»/g)].map((found) => found.index);
-const opening = [...value.matchAll(/«/g)].map((found) => found.index);
-const found = [];
-for (let width = 200; width <= 390; width += 2) {
-  element.style.width = width + "px";
-  for (const at of closing) if (top(at) > top(at - 2)) found.push([width, "»"]);
-  for (const at of opening) if (top(at) < top(at + 2)) found.push([width, "«"]);
-}
-element.style.width = "";
-return found;
-"""
-
 
 def _guillemets_stay_with_their_words(site: Site, css: str) -> str:
-    element = site.find(css)
-    assert site.driver.execute_script(GUILLEMETS_APART, element) == []
-    return element.get_attribute("textContent")
+    """The element's text, once no guillemet (nor other mark) of it leaves its word at any
+    width from a small phone's (200 px) to a large one's (390 px)."""
+    assert marks_apart(site, css, 200, 390) == []
+    return site.find(css).get_attribute("textContent")
 
 
 def test_a_searchs_heading_keeps_its_guillemets_with_the_searched_words(site):

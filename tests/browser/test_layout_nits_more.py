@@ -9,41 +9,21 @@ import uuid
 from ..e2e.steps import follow, in_home, ok, visible
 from ..platform import PASSWORD
 from .conftest import Site
+from .layout_measures import marks_apart
 
 NNBSP = "\N{NARROW NO-BREAK SPACE}"
 QUESTION = "Faut-il faire opposition ?"
 
 # -- 1. a message's « ? » stays with its word ----------------------------------------------------
 
-# The element `arguments[0]` made each width from 140 to 360 px: the widths at which a « ? » of
-# its text starts a line (its top below the top of the word's last letter, on a line above).
-# Narrower than its widest piece that may not break (« opposition ? », about 100 px with the
-# bubble's padding), the page breaks anywhere, inside words too (site.css `overflow-wrap`).
-MARKS_STARTING_A_LINE = """
-const element = arguments[0], text = element.firstChild, value = text.data;
-const top = (at) => {
-  const range = document.createRange();
-  range.setStart(text, at); range.setEnd(text, at + 1);
-  return range.getClientRects()[0].top;
-};
-const marks = [...value.matchAll(/[?!:;»]/g)].map((found) => found.index).filter((at) => at > 1);
-const found = [];
-for (let width = 140; width <= 360; width += 2) {
-  element.style.width = width + "px";
-  for (const at of marks) {
-    // the mark and the word before it (past the space between them), on one line or not
-    if (top(at) > top(at - 2)) found.push([width, value.slice(Math.max(0, at - 8), at + 1)]);
-  }
-}
-element.style.width = "";
-return found;
-"""
-
 
 def _no_mark_starts_a_line(site: Site, css: str) -> None:
-    body = site.find(css)
-    assert site.driver.execute_script(MARKS_STARTING_A_LINE, body) == []
-    assert body.get_attribute("textContent") == f"Faut-il faire opposition{NNBSP}?"
+    """No « ? » (nor other mark) of the element's text starts a line at any width from 140 to
+    360 px. Narrower than its widest piece that may not break (« opposition ? », about 100 px
+    with the bubble's padding), the page breaks anywhere, inside words too (site.css
+    `overflow-wrap`)."""
+    assert marks_apart(site, css, 140, 360) == []
+    assert site.find(css).get_attribute("textContent") == f"Faut-il faire opposition{NNBSP}?"
 
 
 def test_a_private_messages_question_mark_stays_with_its_word(site, platform,
