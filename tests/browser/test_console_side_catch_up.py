@@ -1,6 +1,7 @@
 """The live side of a console conversation (console_side.js) catches up after the live stream was
 down: a colleague's note written meanwhile — its live event lost, the server keeps no buffer —
-shows once live.js's stream is open again (its agora:live-reopened), without a reload. And a
+shows once live.js's stream is open again (its agora:live-missed), without a reload, and so
+does a note whose event the server dropped for a slow page (its `resync`). And a
 colleague's new note is said in a polite status line under the notes (« Nouvelle note de … »,
 seen and read by a screen reader even with the panel closed), never one's own: French at the
 phone size, English at the desktop size."""
@@ -131,3 +132,53 @@ def test_a_colleagues_new_note_is_announced_not_ones_own(platform, conversations
         english.check()
         english.no_horizontal_scroll()
         english.screenshot("console-side-note-announced-en")
+
+
+# Before the page's scripts: while `liveDropping` names an event kind, the page's listeners do not
+# get it (as when the gateway drops events for a page too slow to read them; `liveDropped` lists
+# those that came), and `resync()` delivers what the gateway then sends in their place.
+DROPPING_STREAM = """
+const Real = window.EventSource;
+window.liveDropping = [];
+window.liveDropped = [];
+window.liveSources = [];
+window.EventSource = class extends Real {
+  constructor(url, options) { super(url, options); window.liveSources.push(this); }
+  addEventListener(kind, listener, options) {
+    super.addEventListener(kind, (event) => {
+      if (!window.liveDropping.includes(kind)) listener(event);
+      else window.liveDropped.push(kind);
+    }, options);
+  }
+};
+window.resync = () => window.liveSources[window.liveSources.length - 1]
+  .dispatchEvent(new MessageEvent("resync", {data: "{}"}));
+"""
+
+
+def test_a_note_whose_event_was_dropped_shows_on_the_resync(platform, conversations_db, phone):
+    driver = phone.driver
+    script = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                    {"source": DROPPING_STREAM})["identifier"]
+    try:
+        _, colleague, cid, _ = advisor_and_colleague_on_new_conversation(
+            platform, conversations_db, phone, "Virement", "Un virement en attente.",
+            colleague_in=True)
+        page_live(phone)
+        name = colleague_name(phone, colleague)
+        driver.execute_script("window.liveDropping = ['note'];")
+        ok(platform.api.post(f"/api/v1/conversations/{cid}/notes", user=colleague,
+                             json={"body": "Virement débloqué par le back-office."}), 201)
+        # the page's stream got the note's event, and its listeners never saw it
+        phone.wait_for(lambda: "note" in driver.execute_script("return window.liveDropped"),
+                       "the note's event, dropped")
+        assert "Virement débloqué" not in notes_shown(phone)
+
+        driver.execute_script("window.liveDropping = []; window.resync();")
+        phone.wait_for(lambda: "Virement débloqué par le back-office" in notes_shown(phone),
+                       "the note, after the resync")
+        assert said(phone) == f"Nouvelle note de {name}."
+        assert live_state(phone) == "open"
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument",
+                               {"identifier": script})

@@ -7,7 +7,8 @@
 // access audit says nobody read the messages), leaving alone what is being typed (the note's
 // and the reply's boxes) and the panel's open or closed state. A tab out of sight reads
 // nothing: it remembers it is behind and reads once when shown again. When the live stream comes
-// back after being down (live.js's agora:live-reopened), what it missed is read once the same way.
+// back after being down, or the server dropped events for a slow page (live.js's
+// agora:live-missed), what it missed is read once the same way.
 import { announce } from "./api.js";
 
 // one read at a time; events arriving meanwhile are served by one more read after it
@@ -134,5 +135,5 @@ export function followStaffSide(list) {
   on("agora:participants", (data) => { pending.participants.push(data); });
   on("agora:handled", () => { pending.handled = true; });
   // the stream was down: any of it may have happened meanwhile, unheard
-  document.addEventListener("agora:live-reopened", () => { pending.all = true; sync(); });
+  document.addEventListener("agora:live-missed", () => { pending.all = true; sync(); });
 }

@@ -7,7 +7,8 @@
 //   agora:note          {conversation_id, note_id, author_id}      (staff only: a colleague's
 //   agora:participants  {conversation_id, participant_id, change}   note, someone joining or
 //   agora:handled       {conversation_id, settled_by}               leaving, « traitée »)
-//   agora:live-reopened the stream is back after being down: what it would have carried
+//   agora:live-missed   events were missed — the stream is back after being down, or the
+//                       server dropped some for a slow page (resync): what they would have carried
 //                       meanwhile was lost (the server keeps no buffer), read it again
 // and listens to agora:unread {unread} from page scripts that learnt the count themselves.
 // The stream carries references and counts only; pages read content through the API.
@@ -76,7 +77,7 @@ function connect() {
     setState("open");
     setUnread(data.unread);
     emit("agora:refresh", {});
-    if (down) emit("agora:live-reopened", {});
+    if (down) emit("agora:live-missed", {});
     down = false;
   });
   on("notification", (data) => {
@@ -91,7 +92,11 @@ function connect() {
   for (const kind of ["note", "participants", "handled"]) {
     on(kind, (data) => emit(`agora:${kind}`, data));
   }
-  on("resync", () => { refreshCount(); emit("agora:refresh", {}); });
+  on("resync", () => {
+    refreshCount();
+    emit("agora:refresh", {});
+    emit("agora:live-missed", {});
+  });
   on("closed", (data) => {
     down = true;
     source.close();
