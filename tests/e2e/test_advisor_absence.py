@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from services.shared.bank_days import bank_today
+
 from ..conftest import wait_for
 from .steps import customer_with_advisor, ok, problem, staff
 from .test_conversation_participants import known_verified
@@ -16,7 +18,9 @@ ABSENCE = "/api/v1/me/absence"
 
 
 def _day(days: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+    """`days` after the bank's today (Europe/Paris, as the service counts: between 23:00 and
+    midnight UTC it is already tomorrow there)."""
+    return (bank_today(datetime.now(UTC)) + timedelta(days=days)).isoformat()
 
 
 def _joined_by_absence(conversations_db, cid: str) -> list[dict]:
