@@ -84,15 +84,24 @@ def test_an_advisor_opens_absence_from_the_nav_and_reads_they_are_still_away(
         assert link.text.strip() == "Change your absence"
         english.check()
         english.screenshot("console-absence-still-away-en")
-        # back early from here: the absence page says so, its tab current
+        # back early from here: still here, told so, the callout gone
         english.click_button("I am back")
-        english.wait_for(lambda: english.driver.find_elements("css selector", "#absence-none"),
-                         "back")
-        assert english.text_of("#absence-saved").startswith("Welcome back")
+        english.wait_for(lambda: english.find_all("#my-customers-back"), "back")
+        assert english.driver.current_url.endswith(f"{CUSTOMERS}?absence=ended")
+        assert english.text_of("#my-customers-back").startswith("Welcome back")
+        assert not english.find_all("#my-customers-away")
+        assert _current_tab(english) == "My customers"
+        gap = english.driver.execute_script(
+            "return arguments[1].getBoundingClientRect().top"
+            " - arguments[0].getBoundingClientRect().bottom",
+            english.find("#my-customers-back"), english.find("#my-customers-absence"))
+        assert gap >= 8, "the welcome stands apart from the link below it"
+        english.check()
+        english.screenshot("console-absence-back-en")
+        english.visit(PAGE, check=False)
+        assert english.find_all("#absence-none")
         assert _current_tab(english) == "Absence"
         english.screenshot("console-absence-tab-en")
-        english.visit(CUSTOMERS, check=False)
-        assert not english.find_all("#my-customers-away")
 
 
 def test_a_backup_erased_since_leaves_no_blank_and_a_refused_date_is_red(

@@ -35,6 +35,15 @@ class SavedQuery(Schema):
     saved = fields.String(validate=validate.OneOf(list(SAVED)))
 
 
+#: Where « Je suis de retour » was pressed (`from`), when not on this page: the advisor is taken
+#: back there, told they are back (« Mes clients », `?absence=ended`: console_staff.py).
+BACK_TO = {"customers": "/console/customers?absence=ended"}
+
+
+class EndForm(Schema):
+    from_page = fields.String(data_key="from", validate=validate.OneOf(list(BACK_TO)))
+
+
 class ConsoleAbsencePages:
     identity = RpcProxy("identity")
 
@@ -61,12 +70,14 @@ class ConsoleAbsencePages:
                 name: problem.detail for name in fields_refused})
         return call.redirect("/console/absence?saved=on")
 
-    @page("POST", "/console/absence/end", auth="member")
+    @page("POST", "/console/absence/end", auth="member", form=EndForm)
     def staff_absence_end_page(self, call: PageCall):
-        """« Je suis de retour »: my customers' messages bring nobody in any more."""
+        """« Je suis de retour »: my customers' messages bring nobody in any more. Back to the
+        page it was pressed on (`from`, one of `BACK_TO`; anything else: this page)."""
         require_roles(call, (ADVISOR,))
         self.identity.end_my_absence(call.actor)
-        return call.redirect("/console/absence?saved=off")
+        back_to = None if call.form_errors else BACK_TO.get((call.form or {}).get("from_page"))
+        return call.redirect(back_to or "/console/absence?saved=off")
 
     def _absence_form(self, call: PageCall, status: int = 200,
                       errors: dict[str, Any] | None = None, saved: str | None = None):

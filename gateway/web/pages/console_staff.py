@@ -70,6 +70,8 @@ class MyCustomersQuery(ConversationsScreenQuery):
     """« Mes clients »'s page (`cursor`), of the customers whose name holds `q` only."""
 
     q = fields.String(load_default=None, validate=validate.Length(max=NAME_FILTER_MAX))
+    # « Je suis de retour » pressed here (console_absence.BACK_TO): said once, on arrival
+    absence = fields.String(validate=validate.OneOf(["ended"]))
 
 
 def waiting_clocks(items: list[dict[str, Any]], targets: dict[str, Any] | None,
@@ -307,6 +309,7 @@ class StaffConsolePages:
         return call.render("console/my_customers.html", title=call.t("staff.my_customers_title"),
                            customers=customers, wanted=wanted, more=more,
                            absence=away.answer({}),
+                           absence_ended=call.query.get("absence") == "ended",
                            duration=lambda seconds: duration(call, seconds),
                            section="console", console_tab="customers")
 
