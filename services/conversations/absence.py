@@ -21,20 +21,20 @@ from typing import Any
 
 from services.shared.bank_days import bank_today
 from services.shared.envelope import Envelope, NewEvent
-from services.shared.members import ADVISOR_ABSENCE_SET, SUMMARIES
+from services.shared.members import ADVISOR_ABSENCE_SET
 from services.shared.projections import Projection, ReadModels, update_versioned
 
 from . import domain
 from .domain import ADDED_BY_ABSENCE  # `participant_added.added_by` when the rule brought them
+from .joiners import joiner
 
-ABSENCE_SET = ADVISOR_ABSENCE_SET
 COLLECTION = "absences"
 
 
 def track_absences(views: Projection) -> None:
     """Keep ``absences`` in `views` (projections.py calls it, as `track_member_summaries`)."""
 
-    @views.on(ABSENCE_SET)
+    @views.on(ADVISOR_ABSENCE_SET)
     def _absence_set(rm: ReadModels, event: Envelope) -> None:
         p = event.payload
         update_versioned(rm[COLLECTION], p["advisor_id"], event, {"$set": {
@@ -54,9 +54,7 @@ def backups(views: Any, advisor_id: str | None, now: datetime) -> dict[str, dict
     until, backup_id = found.get("until"), found.get("backup_id")
     if not until or not backup_id or until <= bank_today(now).isoformat():
         return {}
-    member = views["members"].find_one({"_id": backup_id}, {"roles": 1}) or {}
-    summary = views[SUMMARIES].find_one({"_id": backup_id}, {"erased": 1}) or {}
-    if not domain.may_join(member.get("roles"), bool(summary.get("erased"))):
+    if not domain.may_join(*joiner(views, backup_id)):
         return {}
     return {advisor_id: {"id": backup_id, "since": found.get("since") or ""}}
 

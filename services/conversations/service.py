@@ -27,6 +27,7 @@ from services.shared.validation import load_input
 from services.shared.write_limits import WriteLimitsProvider
 
 from . import absence, domain, saved_replies
+from .joiners import joiner
 from .notes import Notes
 from .projections import POSTS_EVENTS, VIEWS
 from .queries import ConversationQueries
@@ -176,9 +177,7 @@ class ConversationsService(Decisions, HealthEndpoints):
             data["user_id"] = self.queries.colleague_by_email(data["email"])
             if data["user_id"] in state.participants:
                 raise Conflict.from_catalogue("already_participant", {"email": data["email"]})
-        participant_roles = (self.queries.member(data["user_id"]) or {}).get("roles") or []
-        # erasure leaves the roles in `members`: the tombstone is in the summaries (absence.py)
-        erased = members.is_erased(self.views.rm, data["user_id"])
+        participant_roles, erased = joiner(self.views, data["user_id"])
         self._execute(conversation_id, lambda s: domain.add_participant(
             actor, s, data["user_id"], participant_roles, participant_erased=erased), actor, [])
         return self.queries.conversation(actor, conversation_id)

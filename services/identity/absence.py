@@ -23,7 +23,6 @@ from services.shared.envelope import Envelope, NewEvent
 from services.shared.errors import Forbidden, Unprocessable
 from services.shared.members import ADVISOR_ABSENCE_SET
 
-ABSENCE_SET = ADVISOR_ABSENCE_SET
 MAX_DAYS = 90  # an absence longer than a quarter is a reassignment, not a cover
 
 
@@ -37,7 +36,7 @@ def current(history: Iterable[Envelope]) -> dict[str, Any] | None:
     """The last absence declared on the stream (None: none, or back early)."""
     found: dict[str, Any] | None = None
     for event in history:
-        if event.type == ABSENCE_SET:
+        if event.type == ADVISOR_ABSENCE_SET:
             p = event.payload
             found = {"backup_id": p["backup_id"], "until": p["until"]} if p.get("until") \
                 else None
@@ -88,15 +87,16 @@ def set_absence(history: Iterable[Envelope], advisor_id: str, backup_id: str,
     """Declare (or change) the absence; the same one again is no new fact (a retried PUT)."""
     if current(history) == {"backup_id": backup_id, "until": until}:
         return []
-    return [NewEvent(ABSENCE_SET, {"advisor_id": advisor_id, "backup_id": backup_id,
-                                   "until": until})]
+    return [NewEvent(ADVISOR_ABSENCE_SET, {"advisor_id": advisor_id, "backup_id": backup_id,
+                                           "until": until})]
 
 
 def end_absence(history: Iterable[Envelope], advisor_id: str) -> list[NewEvent]:
     """Back early: `until: null`. Nothing when no absence is declared (DELETE twice)."""
     if current(history) is None:
         return []
-    return [NewEvent(ABSENCE_SET, {"advisor_id": advisor_id, "backup_id": None, "until": None})]
+    return [NewEvent(ADVISOR_ABSENCE_SET, {"advisor_id": advisor_id, "backup_id": None,
+                                           "until": None})]
 
 
 def absence_view(absence: dict[str, Any] | None, backup: dict[str, Any] | None,

@@ -17,10 +17,11 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from services.shared.envelope import Envelope
+from services.shared.members import ADVISOR_ABSENCE_SET
 from services.shared.periods import micros
 from services.shared.projections import Projection, ReadModels, update_versioned
 
-from . import absence, domain
+from . import domain
 
 
 def _indexes(rm: ReadModels) -> None:
@@ -128,7 +129,7 @@ def _advisor(rm: ReadModels, event: Envelope) -> None:
     }}, upsert=True)
 
 
-@USERS.on(absence.ABSENCE_SET)
+@USERS.on(ADVISOR_ABSENCE_SET)
 def _absence(rm: ReadModels, event: Envelope) -> None:
     """The advisor's absence (absence.py), for their customers' advisor card; versioned, so a
     late redelivery of an earlier declaration does not undo a later return."""

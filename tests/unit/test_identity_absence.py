@@ -11,6 +11,7 @@ from services.identity import absence
 from services.identity.presenters import my_advisor_view
 from services.shared.envelope import Envelope
 from services.shared.errors import Forbidden, Unprocessable
+from services.shared.members import ADVISOR_ABSENCE_SET
 
 from .contracts import schema_keys
 
@@ -20,7 +21,7 @@ NOW = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
 
 
 def _event(version, payload):
-    return Envelope(id=f"e{version}", type=absence.ABSENCE_SET, schema_version=1,
+    return Envelope(id=f"e{version}", type=ADVISOR_ABSENCE_SET, schema_version=1,
                     stream_id="user-a1", stream_version=version, occurred_at=NOW.isoformat(),
                     actor="a1", correlation_id=None, causation_id=None, payload=payload)
 

@@ -37,7 +37,8 @@ class SavedQuery(Schema):
 
 #: Where « Je suis de retour » was pressed (`from`), when not on this page: the advisor is taken
 #: back there, told they are back (« Mes clients », `?absence=ended`: console_staff.py).
-BACK_TO = {"customers": "/console/customers?absence=ended"}
+ABSENCE_ENDED = "ended"
+BACK_TO = {"customers": f"/console/customers?absence={ABSENCE_ENDED}"}
 
 
 class EndForm(Schema):

@@ -45,6 +45,7 @@ from ..social_cases import (
 )
 from .account import field_errors
 from .console import display_names, duration, require_roles, urgency
+from .console_absence import ABSENCE_ENDED
 from .console_notes import notes_view
 from .console_participants import participants_view
 from .console_saved_replies import saved_replies_view
@@ -71,7 +72,7 @@ class MyCustomersQuery(ConversationsScreenQuery):
 
     q = fields.String(load_default=None, validate=validate.Length(max=NAME_FILTER_MAX))
     # « Je suis de retour » pressed here (console_absence.BACK_TO): said once, on arrival
-    absence = fields.String(validate=validate.OneOf(["ended"]))
+    absence = fields.String(validate=validate.OneOf([ABSENCE_ENDED]))
 
 
 def waiting_clocks(items: list[dict[str, Any]], targets: dict[str, Any] | None,
@@ -309,7 +310,7 @@ class StaffConsolePages:
         return call.render("console/my_customers.html", title=call.t("staff.my_customers_title"),
                            customers=customers, wanted=wanted, more=more,
                            absence=away.answer({}),
-                           absence_ended=call.query.get("absence") == "ended",
+                           absence_ended=call.query.get("absence") == ABSENCE_ENDED,
                            duration=lambda seconds: duration(call, seconds),
                            section="console", console_tab="customers")
 

@@ -10,6 +10,7 @@ import pytest
 
 from services.conversations import absence
 from services.conversations.projections import VIEWS
+from services.shared.members import ADVISOR_ABSENCE_SET
 from services.shared.projections import ProjectionRunner
 
 from ..notifications.events import received
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 def declared(advisor_id, version, backup_id, until):
-    return received(absence.ABSENCE_SET, f"user-{advisor_id}", version, {
+    return received(ADVISOR_ABSENCE_SET, f"user-{advisor_id}", version, {
         "advisor_id": advisor_id, "backup_id": backup_id, "until": until})
 
 

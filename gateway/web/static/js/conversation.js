@@ -104,10 +104,11 @@ async function send(event) {
   button.disabled = false;
   if (response.status === 201) {
     const message = await response.json();
+    // what the service stored masked (a card number, a PIN, a password), named
+    const notice = form.querySelector("[data-card-masked]");
     if (!("latest" in list.dataset)) {
-      // what was masked, told to the page reached without the script (as the server says it)
-      const masked = maskedQuery(form.querySelector("[data-card-masked]"), message.masked);
-      location.assign(`${location.pathname}${masked}#message-form`);
+      // told to the page reached without the script (as the server says it)
+      location.assign(`${location.pathname}${maskedQuery(notice, message.masked)}#message-form`);
       return;
     }
     append(message);
@@ -115,7 +116,8 @@ async function send(event) {
     field.dispatchEvent(new Event("input")); // what watches the text (its warning) sees it gone
     error.hidden = true;
     field.removeAttribute("aria-invalid");
-    announce(cardMasked(message.masked) || form.dataset.sent);
+    // the author told, until their next message
+    announce(showMasked(notice, message.masked) || form.dataset.sent);
     document.getElementById("usual-reply")?.removeAttribute("hidden"); // it now awaits the bank
     markRead();
     return;
@@ -124,12 +126,6 @@ async function send(event) {
 }
 
 const markRead = list ? readWhileOpen(list.dataset.conversation) : () => {};
-
-// the author is told what the service masked in what they sent (a card number, a PIN, a
-// password: the API's `masked`), until their next message: what to announce, or nothing
-function cardMasked(kinds) {
-  return showMasked(form.querySelector("[data-card-masked]"), kinds);
-}
 
 if (list) {
   document.addEventListener("agora:message", (event) => {
